@@ -1,0 +1,7 @@
+"""Placeholder: being written (see the pipeline contract in pipeline.py)."""
+
+from watchword.domain import Document
+
+
+def classify(doc: Document) -> None:
+    return None

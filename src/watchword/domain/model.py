@@ -1,0 +1,225 @@
+"""Domain types. Dataclasses with slots: the pipeline builds thousands a second."""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+
+class ApproachType(enum.StrEnum):
+    """The published taxonomy (DESIGN.md). Narrow on purpose."""
+
+    CREDENTIAL_PHISHING = "credential_phishing"
+    MALWARE_DELIVERY = "malware_delivery"
+    INVOICE_OR_PAYMENT_FRAUD = "invoice_or_payment_fraud"
+    FAKE_RECRUITMENT = "fake_recruitment"
+    ELICITATION = "elicitation"
+    INDUCEMENT = "inducement"
+    FAKE_PROFILE_OR_IMPERSONATION = "fake_profile_or_impersonation"
+    TECHNICAL_SURVEILLANCE = "technical_surveillance"
+    PHYSICAL_APPROACH = "physical_approach"
+    EXTORTION = "extortion"
+    SCAM_OR_SPAM = "scam_or_spam"
+    BENIGN = "benign"
+
+
+class Scope(enum.StrEnum):
+    IN_SCOPE = "in_scope"
+    OUT_OF_SCOPE = "out_of_scope"
+
+
+class Verdict(enum.StrEnum):
+    MALICIOUS = "malicious"
+    SUSPICIOUS = "suspicious"
+    BENIGN = "benign"
+    OUT_OF_SCOPE = "out_of_scope"
+
+
+class Channel(enum.StrEnum):
+    API = "api"
+    WEB = "web"
+    EMAIL = "email"  # SMTP listener or IMAP mailbox
+    IMPORT = "import"  # `watchword import` of files, mbox, Maildir
+
+
+@dataclass(slots=True)
+class IncomingReport:
+    """What every channel builds before calling `intake.submit()`.
+
+    `raw_email` is the suspicious message as bytes when there is one; the
+    free text is the reporter's own words. Either may be empty, not both.
+    `contact` is optional reporter contact detail: it is encrypted before it
+    reaches the store and never appears in analysis output.
+    """
+
+    channel: Channel
+    text: str = ""
+    raw_email: bytes | None = None
+    approach_hint: str | None = None  # what the reporter chose in a guided form
+    answers: dict[str, str] = field(default_factory=dict)  # guided-form answers
+    contact: str | None = None
+    source_name: str | None = None  # file name or mailbox id, for the analyst
+    reporter_address: str | None = None  # mail channel: the forwarding reporter
+
+
+@dataclass(slots=True, frozen=True)
+class Indicator:
+    """One normalised observable. `type` is one of INDICATOR_TYPES."""
+
+    type: str
+    value: str
+
+
+INDICATOR_TYPES = (
+    "url",
+    "domain",
+    "ipv4",
+    "ipv6",
+    "email",
+    "phone",
+    "md5",
+    "sha1",
+    "sha256",
+    "btc",
+    "eth",
+    "xmr",
+    "iban",
+    "social",
+)
+
+
+@dataclass(slots=True)
+class Link:
+    """A link as the recipient saw it: where it goes and what it said."""
+
+    target: str
+    text: str = ""
+    kind: str = "href"  # href | form | img | text (a bare URL in plain text)
+    mismatch: bool = False  # visible text names a different host than the target
+
+
+@dataclass(slots=True)
+class Attachment:
+    filename: str
+    declared_type: str
+    sniffed_type: str
+    size: int
+    sha256: str
+    risk_flags: list[str] = field(default_factory=list)
+
+
+@dataclass(slots=True)
+class AuthResult:
+    """Sender authentication as recorded by the receiving servers' headers."""
+
+    spf: str = "none"  # pass | fail | softfail | neutral | none | temperror | permerror
+    dkim: str = "none"
+    dmarc: str = "none"
+    from_address: str = ""
+    from_domain: str = ""
+    reply_to: str = ""
+    return_path: str = ""
+    reply_to_mismatch: bool = False
+    return_path_mismatch: bool = False
+    display_name_spoof: bool = False  # display name shows an address or brand not matching the sender
+    lookalike_of: str = ""  # the well-known domain the sender domain imitates, if any
+
+
+@dataclass(slots=True)
+class WrapperFacts:
+    """Facts about the reporter's forwarding wrapper, kept apart from the original."""
+
+    reporter_address: str = ""
+    reporter_comment: str = ""
+    shape: str = ""  # attachment | inline-gmail | inline-outlook | inline-apple | inline-thunderbird
+
+
+@dataclass(slots=True)
+class Document:
+    """The working state of one report inside the pipeline.
+
+    Stages read what earlier stages set and add their own facts. A stage never
+    does I/O; it may append to `warnings` instead of raising on odd input.
+    """
+
+    kind: str  # "email" | "text"
+    raw: bytes = b""
+    text_input: str = ""
+    # -- set by parsing ------------------------------------------------------
+    message: Any = None  # email.message.Message of the analysed (original) message
+    subject: str = ""
+    headers: dict[str, str] = field(default_factory=dict)  # decoded, lower-case names
+    received: list[str] = field(default_factory=list)
+    text_parts: list[str] = field(default_factory=list)
+    html_parts: list[str] = field(default_factory=list)
+    attachments: list[Attachment] = field(default_factory=list)
+    attachment_payloads: list[bytes] = field(default_factory=list)  # only for sniffing, never opened
+    wrapper: WrapperFacts | None = None
+    # -- set by text and link extraction --------------------------------------
+    body_text: str = ""
+    links: list[Link] = field(default_factory=list)
+    indicators: list[Indicator] = field(default_factory=list)
+    auth: AuthResult | None = None
+    # -- set by classification ----------------------------------------------
+    risk: float = 0.0
+    reasons: list[str] = field(default_factory=list)
+    approach_type: ApproachType = ApproachType.BENIGN
+    scope: Scope = Scope.IN_SCOPE
+    scope_reason: str = ""
+    # -- set by fingerprinting ----------------------------------------------
+    content_hash: str = ""  # hash of normalised content: equal for exact re-reports
+    shingles: list[int] = field(default_factory=list)  # for near-duplicate campaigns
+    warnings: list[str] = field(default_factory=list)
+
+
+ANALYSIS_VERSION = 1
+
+
+@dataclass(slots=True)
+class Analysis:
+    """The stored, JSON-serialisable result of the pipeline for one report."""
+
+    kind: str
+    subject: str
+    approach_type: str
+    scope: str
+    scope_reason: str
+    risk: float
+    reasons: list[str]
+    indicators: list[dict[str, str]]
+    links: list[dict[str, Any]]
+    attachments: list[dict[str, Any]]
+    auth: dict[str, Any] | None
+    wrapper: dict[str, str] | None
+    body_text: str
+    content_hash: str
+    shingles: list[int]
+    warnings: list[str]
+    headers: dict[str, str]
+    version: int = ANALYSIS_VERSION
+
+    @classmethod
+    def from_document(cls, doc: Document) -> Analysis:
+        return cls(
+            kind=doc.kind,
+            subject=doc.subject,
+            approach_type=str(doc.approach_type),
+            scope=str(doc.scope),
+            scope_reason=doc.scope_reason,
+            risk=round(doc.risk, 4),
+            reasons=list(doc.reasons),
+            indicators=[{"type": i.type, "value": i.value} for i in doc.indicators],
+            links=[asdict(link) for link in doc.links],
+            attachments=[asdict(a) for a in doc.attachments],
+            auth=asdict(doc.auth) if doc.auth else None,
+            wrapper=asdict(doc.wrapper) if doc.wrapper else None,
+            body_text=doc.body_text,
+            content_hash=doc.content_hash,
+            shingles=list(doc.shingles),
+            warnings=list(doc.warnings),
+            headers=dict(doc.headers),
+        )
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
