@@ -55,10 +55,18 @@ def analyze_text(text: str) -> Analysis:
     return Analysis.from_document(run(Document(kind="text", text_input=text)))
 
 
-def analyze_report(text: str, raw_email: bytes | None) -> Analysis:
+def analyze_report(
+    text: str,
+    raw_email: bytes | None,
+    approach_hint: str = "",
+    answers: dict[str, str] | None = None,
+) -> Analysis:
     """A report may carry both the reporter's words and the suspicious email."""
-    if raw_email:
-        doc = run(Document(kind="email", raw=raw_email, text_input=text))
-    else:
-        doc = run(Document(kind="text", text_input=text))
-    return Analysis.from_document(doc)
+    doc = Document(
+        kind="email" if raw_email else "text",
+        raw=raw_email or b"",
+        text_input=text,
+        approach_hint=approach_hint,
+        answers=dict(answers or {}),
+    )
+    return Analysis.from_document(run(doc))

@@ -145,7 +145,9 @@ class Document:
 
     kind: str  # "email" | "text"
     raw: bytes = b""
-    text_input: str = ""
+    text_input: str = ""  # the reporter's own words (free-text report or note beside an email)
+    approach_hint: str = ""  # the approach type the reporter picked in a guided form, if any
+    answers: dict[str, str] = field(default_factory=dict)  # guided-form answers, by question key
     # -- set by parsing ------------------------------------------------------
     message: Any = None  # email.message.Message of the analysed (original) message
     subject: str = ""
