@@ -1,0 +1,35 @@
+"""What a running Watchword process holds: settings, the database, the blob store."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import cached_property
+
+from watchword.config import Settings
+from watchword.store.blobs import FileBlobStore
+from watchword.store.db import Database
+
+
+@dataclass
+class Runtime:
+    settings: Settings
+    db: Database
+    blobs: FileBlobStore
+
+    @cached_property
+    def contact_key(self) -> bytes:
+        return self.settings.secret_key()
+
+    def close(self) -> None:
+        self.db.dispose()
+
+
+def open_runtime(settings: Settings | None = None, migrate: bool = True) -> Runtime:
+    settings = settings or Settings.from_env()
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    db = Database(settings.database_url)
+    if migrate:
+        from watchword.store.migrate import upgrade
+
+        upgrade(db)
+    return Runtime(settings=settings, db=db, blobs=FileBlobStore(settings.blob_dir))

@@ -1,0 +1,111 @@
+"""What happens to a report once the pipeline has analysed it.
+
+`AFTER_ANALYSIS` is the ordered list of steps that run against the store, in
+the same transaction that records the analysis and finishes the job: either all
+of them land or none does, which is what makes a retried job harmless.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+
+from sqlalchemy import delete, select, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.orm import Session
+
+from watchword.analysis.pipeline import analyze_report
+from watchword.domain import Analysis
+from watchword.runtime import Runtime
+from watchword.store.models import AnalysisRecord, Indicator, Report, ReportIndicator, utcnow
+
+MAX_INDICATOR_VALUE = 2048
+
+AfterAnalysis = Callable[[Session, Report, Analysis], None]
+
+
+def analyse(rt: Runtime, report: Report) -> Analysis:
+    """Run the pure pipeline on a stored report. No database writes."""
+    raw = rt.blobs.get(report.raw_sha256) if report.raw_sha256 else None
+    return analyze_report(report.text, raw, report.approach_hint, report.answers)
+
+
+def record_analysis(session: Session, report: Report, analysis: Analysis) -> None:
+    existing = session.get(AnalysisRecord, report.id)
+    if existing is None:
+        session.add(AnalysisRecord(report_id=report.id, version=analysis.version, result=analysis.to_dict()))
+    else:
+        existing.version = analysis.version
+        existing.result = analysis.to_dict()
+        existing.created_at = utcnow()
+    session.execute(
+        update(Report)
+        .where(Report.id == report.id)
+        .values(
+            status="analysed",
+            subject=analysis.subject[:500],
+            approach_type=analysis.approach_type,
+            scope=analysis.scope,
+            risk=analysis.risk,
+        )
+    )
+
+
+def _insert(session: Session):  # type: ignore[no-untyped-def]
+    return pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+
+
+def upsert_indicators(session: Session, pairs: Iterable[tuple[str, str]]) -> dict[tuple[str, str], int]:
+    """Make sure each (type, value) exists; return their ids. Safe under concurrent workers."""
+    wanted = {(t, v[:MAX_INDICATOR_VALUE]) for t, v in pairs}
+    if not wanted:
+        return {}
+    now = utcnow()
+    insert = _insert(session)
+    rows = [{"type": t, "value": v, "first_seen": now, "last_seen": now, "report_count": 0} for t, v in wanted]
+    session.execute(insert(Indicator).values(rows).on_conflict_do_nothing(index_elements=["type", "value"]))
+    ids: dict[tuple[str, str], int] = {}
+    by_type: dict[str, list[str]] = {}
+    for t, v in wanted:
+        by_type.setdefault(t, []).append(v)
+    for t, values in by_type.items():
+        for start in range(0, len(values), 500):
+            chunk = values[start : start + 500]
+            for ind_id, value in session.execute(
+                select(Indicator.id, Indicator.value).where(Indicator.type == t, Indicator.value.in_(chunk))
+            ):
+                ids[(t, value)] = ind_id
+    return ids
+
+
+def link_indicators(session: Session, report: Report, analysis: Analysis) -> None:
+    """Link the report to its indicators; counts change only for links that change."""
+    ids = upsert_indicators(session, ((i["type"], i["value"]) for i in analysis.indicators))
+    new = set(ids.values())
+    old = set(session.scalars(select(ReportIndicator.indicator_id).where(ReportIndicator.report_id == report.id)))
+    gone, added = old - new, new - old
+    if gone:
+        session.execute(
+            delete(ReportIndicator).where(
+                ReportIndicator.report_id == report.id, ReportIndicator.indicator_id.in_(gone)
+            )
+        )
+        session.execute(
+            update(Indicator).where(Indicator.id.in_(gone)).values(report_count=Indicator.report_count - 1)
+        )
+    if added:
+        session.execute(
+            _insert(session)(ReportIndicator)
+            .values([{"report_id": report.id, "indicator_id": i} for i in added])
+            .on_conflict_do_nothing()
+        )
+        session.execute(
+            update(Indicator)
+            .where(Indicator.id.in_(added))
+            .values(report_count=Indicator.report_count + 1, last_seen=utcnow())
+        )
+
+
+# The ordered steps after the pipeline. Campaign assignment and known-bad
+# matching are appended here by their packages, in this one visible place.
+AFTER_ANALYSIS: list[AfterAnalysis] = [record_analysis, link_indicators]

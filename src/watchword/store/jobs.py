@@ -1,0 +1,100 @@
+"""A durable job queue in the database itself, so the embedded install needs no broker.
+
+Claiming takes a lease. A worker that dies mid-job simply lets its lease run
+out and another claim picks the job up again; results are written in the same
+transaction that marks the job done, and only while the lease is still held,
+so a job's effects land exactly once however often it is attempted.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import random
+from typing import Any
+
+from sqlalchemy import or_, select, update
+from sqlalchemy.orm import Session
+
+from watchword.store.db import Database
+from watchword.store.models import Job, utcnow
+
+ANALYZE = "analyze"
+
+
+def enqueue(
+    session: Session, kind: str, report_id: int | None = None, payload: dict[str, Any] | None = None
+) -> Job:
+    job = Job(kind=kind, report_id=report_id, payload=payload or {}, status="queued", run_after=utcnow())
+    session.add(job)
+    return job
+
+
+def claim(db: Database, worker_id: str, lease_seconds: float, kinds: tuple[str, ...] | None = None) -> Job | None:
+    """Take the oldest runnable job, or one whose holder's lease ran out."""
+    now = utcnow()
+    with db.write() as session:
+        query = (
+            select(Job)
+            .where(
+                or_(
+                    (Job.status == "queued") & (Job.run_after <= now),
+                    (Job.status == "running") & (Job.locked_until < now),
+                )
+            )
+            .order_by(Job.id)
+            .limit(1)
+        )
+        if kinds:
+            query = query.where(Job.kind.in_(kinds))
+        if not db.is_sqlite:
+            # Workers on PostgreSQL skip each other's rows instead of queueing on them.
+            query = query.with_for_update(skip_locked=True)
+        job = session.scalars(query).first()
+        if job is None:
+            return None
+        job.status = "running"
+        job.attempts += 1
+        job.locked_by = worker_id
+        job.locked_until = now + dt.timedelta(seconds=lease_seconds)
+        return job
+
+
+def finish(session: Session, job: Job, worker_id: str) -> bool:
+    """Mark done inside the caller's result transaction; False if the lease was lost."""
+    result = session.execute(
+        update(Job)
+        .where(Job.id == job.id, Job.status == "running", Job.locked_by == worker_id)
+        .values(status="done", finished_at=utcnow(), locked_until=None, last_error="")
+    )
+    return bool(result.rowcount == 1)  # type: ignore[attr-defined]
+
+
+def backoff_seconds(attempts: int) -> float:
+    # Exponential with jitter so that a burst of failures does not retry in lockstep.
+    return float(min(600.0, 2.0 ** attempts) * (0.5 + random.random() / 2))
+
+
+def fail(db: Database, job: Job, worker_id: str, error: str, max_attempts: int) -> str:
+    """Record a failure: retry later with backoff, or park the job with its error visible."""
+    parked = job.attempts >= max_attempts
+    status = "parked" if parked else "queued"
+    with db.write() as session:
+        session.execute(
+            update(Job)
+            .where(Job.id == job.id, Job.locked_by == worker_id)
+            .values(
+                status=status,
+                last_error=error[:4000],
+                locked_until=None,
+                run_after=utcnow() + dt.timedelta(seconds=0 if parked else backoff_seconds(job.attempts)),
+                finished_at=utcnow() if parked else None,
+            )
+        )
+    return status
+
+
+def counts(session: Session) -> dict[str, int]:
+    from sqlalchemy import func
+
+    rows = session.execute(select(Job.status, func.count()).group_by(Job.status)).all()
+    return {status: int(n) for status, n in rows}
