@@ -1,0 +1,179 @@
+"""Core commands: serve, worker, analyze, import, migrate, audit."""
+
+from __future__ import annotations
+
+import json
+import sys
+import threading
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from watchword.cli.app import app
+from watchword.intake.files import EMAIL_SUFFIXES, iter_messages, looks_like_email
+
+
+@app.command()
+def serve(
+    host: Annotated[str | None, typer.Option(help="Address to listen on (default 127.0.0.1).")] = None,
+    port: Annotated[int | None, typer.Option(help="Port (default 8000).")] = None,
+    worker: Annotated[bool, typer.Option(help="Run the analysis worker in this process.")] = True,
+    demo: Annotated[bool, typer.Option(help="Load demo reports first if the store is empty.")] = False,
+) -> None:
+    """Start the web console, reporter pages and API (and, by default, the worker)."""
+    import uvicorn
+
+    from watchword.runtime import open_runtime
+    from watchword.web.app import create_app
+
+    rt = open_runtime()
+    if demo:
+        from watchword.services.demo import load_demo
+
+        added = load_demo(rt)
+        if added:
+            typer.echo(f"Loaded {added} demo reports.")
+    stop = threading.Event()
+    thread = None
+    if worker and rt.settings.run_worker_in_process:
+        from watchword.worker import Worker
+
+        thread = threading.Thread(target=Worker(rt).run_forever, args=(stop,), name="worker", daemon=True)
+        thread.start()
+    try:
+        uvicorn.run(create_app(rt), host=host or rt.settings.host, port=port or rt.settings.port,
+                    log_level="info", server_header=False)
+    finally:
+        stop.set()
+        if thread:
+            thread.join(timeout=10)
+
+
+@app.command("worker")
+def run_worker(
+    once: Annotated[bool, typer.Option(help="Work until the queue is empty, then exit.")] = False,
+) -> None:
+    """Run the analysis worker on its own (e.g. several beside a PostgreSQL store)."""
+    import logging
+
+    from watchword.runtime import open_runtime
+    from watchword.worker import Worker
+
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    rt = open_runtime()
+    w = Worker(rt)
+    if once:
+        typer.echo(f"{w.run_until_idle()} jobs done")
+        return
+    stop = threading.Event()
+    try:
+        w.run_forever(stop)
+    except KeyboardInterrupt:
+        stop.set()
+
+
+@app.command()
+def analyze(
+    paths: Annotated[list[str], typer.Argument(help="Files to analyse; '-' reads standard input.")],
+    as_json: Annotated[bool, typer.Option("--json", help="One JSON object per input, one per line.")] = False,
+) -> None:
+    """Analyse files without storing them. .eml and .msg are emails; any other file is a free-text report."""
+    from watchword.analysis.pipeline import analyze_email, analyze_text
+
+    for path in paths:
+        try:
+            if path == "-":
+                data = sys.stdin.buffer.read()
+                is_email = looks_like_email(data)
+            else:
+                data = Path(path).read_bytes()
+                is_email = Path(path).suffix.lower() in EMAIL_SUFFIXES
+            if is_email:
+                result = analyze_email(data).to_dict()
+            else:
+                result = analyze_text(data.decode("utf-8", errors="replace")).to_dict()
+        except (OSError, ValueError) as exc:
+            _emit({"path": path, "error": f"{type(exc).__name__}: {exc}"}, as_json)
+            continue
+        for key in ("body_text", "shingles", "headers"):
+            result.pop(key, None)
+        _emit({"path": path, **result}, as_json)
+
+
+def _emit(obj: dict[str, object], as_json: bool) -> None:
+    if as_json:
+        sys.stdout.write(json.dumps(obj, ensure_ascii=False) + "\n")
+        sys.stdout.flush()
+        return
+    if "error" in obj:
+        typer.echo(f"{obj['path']}: error: {obj['error']}", err=True)
+        return
+    typer.echo(f"{obj['path']}: {obj['approach_type']} risk={obj['risk']:.2f} scope={obj['scope']}")
+    for reason in obj.get("reasons", []) or []:  # type: ignore[attr-defined]
+        typer.echo(f"  - {reason}")
+
+
+@app.command("import")
+def import_files(
+    paths: Annotated[list[Path], typer.Argument(help=".eml/.msg files, folders, mbox files, Maildir folders.")],
+) -> None:
+    """Submit stored messages as reports through the intake funnel."""
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+
+    from watchword.domain import Channel, IncomingReport
+    from watchword.intake.submit import IntakeError, submit
+    from watchword.runtime import open_runtime
+
+    rt = open_runtime()
+    messages = list(iter_messages(paths))
+    new = repeats = errors = 0
+    columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn())
+    with Progress(*columns, transient=False) as progress:
+        task = progress.add_task("importing", total=len(messages))
+        for source, data in messages:
+            try:
+                receipt = submit(rt, IncomingReport(channel=Channel.IMPORT, raw_email=data, source_name=source))
+            except IntakeError as exc:
+                errors += 1
+                progress.console.print(f"[red]{source}: {exc}")
+            else:
+                new, repeats = (new, repeats + 1) if receipt.duplicate else (new + 1, repeats)
+            progress.advance(task)
+    typer.echo(f"{new} new reports, {repeats} repeats counted as sightings, {errors} refused")
+    if errors:
+        raise typer.Exit(1)
+
+
+@app.command()
+def migrate(
+    revision: Annotated[str, typer.Argument(help="Target revision.")] = "head",
+    down: Annotated[bool, typer.Option(help="Downgrade to the revision instead.")] = False,
+) -> None:
+    """Upgrade (or downgrade) the database schema."""
+    from watchword.runtime import open_runtime
+    from watchword.store.migrate import downgrade, upgrade
+
+    rt = open_runtime(migrate=False)
+    (downgrade if down else upgrade)(rt.db, revision)
+    typer.echo(f"schema at {revision}")
+
+
+audit_app = typer.Typer(help="The tamper-evident audit log.", no_args_is_help=True)
+app.add_typer(audit_app, name="audit")
+
+
+@audit_app.command("verify")
+def audit_verify() -> None:
+    """Walk the hash chain; exit 1 and name the first edited or deleted event."""
+    from watchword.runtime import open_runtime
+    from watchword.store.audit import verify
+
+    rt = open_runtime()
+    with rt.db.session() as session:
+        check = verify(session)
+    if check.ok:
+        typer.echo(f"audit log intact: {check.events} events, head {check.head}")
+        return
+    typer.echo(f"audit log BROKEN after {check.events} events: {check.problem}", err=True)
+    raise typer.Exit(1)
