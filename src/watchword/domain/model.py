@@ -124,6 +124,7 @@ class AuthResult:
     return_path_mismatch: bool = False
     display_name_spoof: bool = False  # display name shows an address or brand not matching the sender
     lookalike_of: str = ""  # the well-known domain the sender domain imitates, if any
+    display_name_claims: str = ""  # the brand or address the display name shows, when it is not the sender's
 
 
 @dataclass(slots=True)
