@@ -2,7 +2,13 @@
 
 from __future__ import annotations
 
-from watchword.store import models_campaigns, models_intel, models_mail, models_people  # noqa: F401
+from watchword.store import (  # noqa: F401
+    models_campaigns,
+    models_intel,
+    models_mail,
+    models_people,
+    models_reporter,
+)
 from watchword.store.models import Base
 
 metadata = Base.metadata

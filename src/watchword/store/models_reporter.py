@@ -1,0 +1,3 @@
+"""Tables of the reporter area (none yet). Import Base from watchword.store.models."""
+
+from __future__ import annotations

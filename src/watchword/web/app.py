@@ -1,0 +1,44 @@
+"""The web application: JSON API, reporter pages and analyst console in one app."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from fastapi import FastAPI
+from fastapi.staticfiles import StaticFiles
+
+from watchword.runtime import Runtime
+from watchword.web.limits import BodyLimit
+from watchword.web.security import SecurityHeaders
+
+STATIC = Path(__file__).parent / "static"
+
+
+def create_app(rt: Runtime) -> FastAPI:
+    app = FastAPI(
+        title="Watchword",
+        version="1",
+        summary="Report suspected espionage approaches; analyse, cluster and share what they reveal.",
+        docs_url=None,  # Swagger UI loads from a CDN: no third-party assets, ever
+        redoc_url=None,
+        openapi_url="/api/v1/openapi.json",
+    )
+    app.state.rt = rt
+    app.add_middleware(SecurityHeaders)
+    # Multipart and base64 overheads: allow a little more than the raw message limit.
+    app.add_middleware(
+        BodyLimit,
+        limit=rt.settings.max_upload_bytes * 4 // 3 + 64 * 1024,
+        advertised_limit=rt.settings.max_upload_bytes,
+    )
+    app.mount("/static", StaticFiles(directory=STATIC), name="static")
+
+    # Each area adds its routes here, in one visible list.
+    from watchword.web.api import routes as api_routes
+    from watchword.web.console import routes as console_routes
+    from watchword.web.intel import routes as intel_routes
+    from watchword.web.reporter import routes as reporter_routes
+
+    for module in (api_routes, reporter_routes, console_routes, intel_routes):
+        app.include_router(module.router)
+    return app
