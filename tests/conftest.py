@@ -70,10 +70,7 @@ def pg_database_url() -> Iterator[str]:
 @pytest.fixture(params=["sqlite", "postgresql"])
 def any_rt(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Runtime]:
     """The same test on both store backends."""
-    if request.param == "sqlite":
-        url = None
-    else:
-        url = request.getfixturevalue("pg_database_url")
+    url = None if request.param == "sqlite" else request.getfixturevalue("pg_database_url")
     runtime = open_runtime(make_settings(tmp_path, url))
     yield runtime
     runtime.close()

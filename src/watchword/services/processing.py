@@ -8,6 +8,7 @@ of them land or none does, which is what makes a retried job harmless.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
+from typing import Any
 
 from sqlalchemy import delete, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
@@ -51,7 +52,8 @@ def record_analysis(session: Session, report: Report, analysis: Analysis) -> Non
     )
 
 
-def _insert(session: Session):  # type: ignore[no-untyped-def]
+def _insert(session: Session) -> Callable[..., Any]:
+    """The dialect's INSERT, for ON CONFLICT DO NOTHING on either backend."""
     return pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
 
 

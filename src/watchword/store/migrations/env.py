@@ -12,7 +12,9 @@ target_metadata = target_metadata_all
 
 
 def run_migrations_online() -> None:
-    engine = config.attributes.get("connection_engine") or create_engine(config.get_main_option("sqlalchemy.url"))
+    engine = config.attributes.get("connection_engine") or create_engine(
+        config.get_main_option("sqlalchemy.url") or "sqlite:///var/watchword.db"
+    )
     with engine.connect() as connection:
         context.configure(
             connection=connection,
