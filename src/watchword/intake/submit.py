@@ -44,7 +44,10 @@ class Receipt:
 
 def dedupe_key(incoming: IncomingReport) -> str:
     if incoming.raw_email:
-        return hashlib.sha256(incoming.raw_email).hexdigest()
+        # The same message saved as .eml on Windows, kept in an mbox and forwarded by
+        # a mail server differs only in line endings and trailing blank lines.
+        canonical = incoming.raw_email.replace(b"\r\n", b"\n").rstrip(b"\n")
+        return hashlib.sha256(canonical).hexdigest()
     normalised = _SPACE.sub(" ", incoming.text).strip().casefold()
     answers = "|".join(f"{k}={_SPACE.sub(' ', v).strip().casefold()}" for k, v in sorted(incoming.answers.items()))
     return hashlib.sha256(f"text\x00{incoming.approach_hint}\x00{normalised}\x00{answers}".encode()).hexdigest()

@@ -1,0 +1,77 @@
+"""The CLI contract: `analyze --json` and `import` as other tools and people use them."""
+
+from __future__ import annotations
+
+import json
+import mailbox
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from sqlalchemy import func, select
+
+from tests.conftest import make_settings
+from watchword.runtime import open_runtime
+from watchword.store.models import Report, Submission
+
+PHISH = (
+    b"From: \"Microsoft 365\" <no-reply@micros0ft-login.example>\r\nTo: you@example.org\r\n"
+    b"Subject: Your mailbox is full\r\nContent-Type: text/html\r\n\r\n"
+    b'<a href="http://micros0ft-login.example/verify?id=1">https://outlook.office.com</a>\r\n'
+)
+
+
+def _run(args: list[str], env_dir: Path, stdin: bytes | None = None) -> subprocess.CompletedProcess[bytes]:
+    env = {**os.environ, "WATCHWORD_DATA_DIR": str(env_dir)}
+    return subprocess.run([sys.executable, "-m", "watchword", *args], input=stdin, capture_output=True,
+                          env=env, timeout=120, check=False)
+
+
+def test_analyze_json_prints_one_object_per_input_and_goes_on_after_an_error(tmp_path: Path) -> None:
+    (tmp_path / "phish.eml").write_bytes(PHISH)
+    (tmp_path / "note.txt").write_text("A stranger asked me where the server room is and who has the keys.")
+    result = _run(["analyze", "--json", str(tmp_path / "phish.eml"), str(tmp_path / "missing.eml"),
+                   str(tmp_path / "note.txt")], tmp_path)
+    assert result.returncode == 0, result.stderr
+    lines = [json.loads(line) for line in result.stdout.decode().splitlines()]
+    assert [obj["path"] for obj in lines] == [str(tmp_path / n) for n in ("phish.eml", "missing.eml", "note.txt")]
+    email, missing, note = lines
+    required = {"path", "kind", "approach_type", "scope", "scope_reason", "risk", "reasons", "indicators",
+                "links", "attachments", "auth"}
+    assert required <= set(email) and required <= set(note)
+    assert email["kind"] == "email" and note["kind"] == "text"
+    assert "error" in missing and "kind" not in missing
+    assert 0.0 <= email["risk"] <= 1.0
+    assert all(set(i) == {"type", "value"} for i in email["indicators"])
+    assert {"target", "text", "mismatch"} <= set(email["links"][0])
+    assert not (tmp_path / "watchword.db").exists()  # analyze stores nothing
+
+
+def test_analyze_reads_standard_input(tmp_path: Path) -> None:
+    result = _run(["analyze", "--json", "-"], tmp_path, stdin=PHISH)
+    obj = json.loads(result.stdout)
+    assert obj["path"] == "-" and obj["kind"] == "email"
+
+
+def test_import_reads_files_folders_mbox_and_maildir_and_counts_repeats(tmp_path: Path) -> None:
+    inbox = tmp_path / "in"
+    (inbox / "nested").mkdir(parents=True)
+    (inbox / "a.eml").write_bytes(PHISH)
+    (inbox / "nested" / "b.eml").write_bytes(PHISH.replace(b"mailbox is full", b"password expires"))
+    box = mailbox.mbox(tmp_path / "archive.mbox")
+    for n in range(3):
+        box.add(mailbox.mboxMessage(f"From: x@example.org\nSubject: mbox {n}\n\nbody {n}\n".encode()))
+    box.add(mailbox.mboxMessage(PHISH))  # a repeat of a.eml: a sighting, not a new report
+    box.close()
+    maildir = mailbox.Maildir(tmp_path / "Maildir", create=True)
+    for n in range(2):
+        maildir.add(f"From: y@example.org\nSubject: maildir {n}\n\nbody {n}\n".encode())
+    result = _run(["import", str(inbox), str(tmp_path / "archive.mbox"), str(tmp_path / "Maildir")], tmp_path)
+    assert result.returncode == 0, result.stderr.decode()
+    assert b"7 new reports, 1 repeats" in result.stdout
+    rt = open_runtime(make_settings(tmp_path))
+    with rt.db.session() as session:
+        assert session.scalar(select(func.count()).select_from(Report)) == 7
+        assert session.scalar(select(func.count()).select_from(Submission)) == 8
+    rt.close()
