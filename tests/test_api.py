@@ -50,7 +50,8 @@ def test_oversized_upload_gets_413_and_loses_nothing_already_accepted(tmp_path: 
 
     rt = open_runtime(make_settings(tmp_path, max_upload_bytes=1024 * 1024))
     with TestClient(create_app(rt)) as client:
-        assert client.post("/api/v1/reports/email", content=RAW, headers={"content-type": "message/rfc822"}).status_code == 201
+        accepted = client.post("/api/v1/reports/email", content=RAW, headers={"content-type": "message/rfc822"})
+        assert accepted.status_code == 201
         big = b"Subject: big\r\n\r\n" + b"A" * (3 * 1024 * 1024)
         response = client.post("/api/v1/reports/email", content=big, headers={"content-type": "message/rfc822"})
         assert response.status_code == 413
@@ -67,7 +68,8 @@ def test_bad_requests_get_clear_errors(client: Any, rt: Runtime) -> None:
     assert client.post("/api/v1/reports", json={"text": "   "}).status_code == 422
     bad64 = client.post("/api/v1/reports", json={"raw_email_base64": "not base64!!"})
     assert bad64.status_code == 422 and "base64" in bad64.text
-    assert client.post("/api/v1/reports/email", content=b"", headers={"content-type": "message/rfc822"}).status_code == 422
+    empty = client.post("/api/v1/reports/email", content=b"", headers={"content-type": "message/rfc822"})
+    assert empty.status_code == 422
     assert client.post("/api/v1/reports", json={"text": "x", "approach_type": "gossip"}).status_code == 422
     assert client.get("/api/v1/reports/doesnotexist").status_code == 404
     assert _count(rt, Report) == 0
