@@ -16,6 +16,27 @@ def _env(name: str, default: str) -> str:
     return os.environ.get(f"WATCHWORD_{name}", default)
 
 
+def _flag(value: str) -> bool:
+    return value.strip().lower() not in ("", "0", "false", "no", "off")
+
+
+def _list(value: str) -> tuple[str, ...]:
+    return tuple(item.strip().lower() for item in value.split(",") if item.strip())
+
+
+def _path(value: str) -> Path | None:
+    return Path(value) if value else None
+
+
+def _secret(name: str) -> str:
+    """A password from `WATCHWORD_<NAME>`, or from the file `WATCHWORD_<NAME>_FILE` names
+    (so that it need not sit in the environment of every process)."""
+    path = os.environ.get(f"WATCHWORD_{name}_FILE")
+    if path:
+        return Path(path).read_text().strip()
+    return _env(name, "")
+
+
 @dataclass(frozen=True, slots=True)
 class Settings:
     data_dir: Path
@@ -29,6 +50,67 @@ class Settings:
     worker_poll_seconds: float = 0.2
     job_max_attempts: int = 5
     job_lease_seconds: float = 60.0
+    # -- mail intake: SMTP listener (`watchword smtp`) ---------------------------
+    smtp_host: str = "127.0.0.1"
+    smtp_port: int = 2525
+    smtp_hostname: str = "watchword"  # EHLO name; set explicitly so no DNS lookup happens
+    smtp_addresses: tuple[str, ...] = ()  # report addresses accepted; anything else gets 550
+    smtp_max_message_bytes: int = 25 * 1024 * 1024
+    smtp_tls_cert: Path | None = None  # STARTTLS is offered when a certificate is configured
+    smtp_tls_key: Path | None = None
+    smtp_require_tls: bool = False
+    smtp_threads: int = 4  # threads that run the blocking submit() for the listener
+    smtp_in_serve: bool = False  # `watchword serve` also starts the listener
+    # -- mail intake: IMAP mailbox (`watchword imap`) ----------------------------
+    imap_host: str = ""
+    imap_port: int = 993
+    imap_security: str = "ssl"  # ssl | starttls | none (none only for loopback test servers)
+    imap_user: str = ""
+    imap_password: str = ""
+    imap_mailbox: str = "INBOX"
+    imap_processed_folder: str = ""  # empty: processed mail stays and gets a keyword instead
+    imap_poll_seconds: float = 60.0
+    imap_idle: bool = True
+    imap_in_serve: bool = False
+    # -- replies to reporters who wrote from an address ---------------------------
+    reply_from: str = ""  # empty: no replies are queued or sent
+    relay_host: str = ""
+    relay_port: int = 25
+    relay_security: str = "none"  # none | starttls | ssl
+    relay_user: str = ""
+    relay_password: str = ""
+    reply_per_reporter_per_hour: int = 5
+    reply_global_per_minute: int = 60
+    # -- sharing: exports, TAXII, feeds, bulletins ---------------------------------
+    org_name: str = "Watchword"  # the STIX Identity and MISP Orgc of everything exported
+    default_tlp: str = "amber"  # clear | green | amber | amber+strict | red
+    # Our own domains: never exported as indicators, always redacted from bulletins.
+    internal_domains: tuple[str, ...] = ()
+    # Interim TAXII/export bearer tokens until services/accounts.py verifies API tokens.
+    intel_api_tokens: tuple[str, ...] = ()
+    public_base_url: str = ""  # absolute links in the Atom feed; empty: taken from the request
+    # Added to a campaign's priority once per known-bad indicator it matches, scaled by confidence/100.
+    intel_priority_boost: float = 10.0
+    bulletin_allowed_contacts: tuple[str, ...] = ()  # addresses/phones bulletins may keep (the SOC's)
+    # -- reporter pages: receipts, proof of work, rate limits, retention ----------
+    receipt_argon2_time_cost: int = 2  # Argon2id for receipt passphrases (OWASP minimum: t=2, m=19 MiB)
+    receipt_argon2_memory_kib: int = 19 * 1024
+    reporter_session_minutes: int = 30  # how long a returning reporter stays signed in to a receipt
+    pow_difficulty_bits: int = 16  # leading zero bits of SHA-256 a browser finds while the form is filled in
+    pow_max_age_seconds: int = 4 * 3600  # a form older than this must be reloaded (content is kept)
+    pow_nojs_min_age_seconds: float = 3.0  # without JavaScript: the form must have been open this long
+    rate_submit_per_client_per_minute: int = 120  # with proof of work; 20 people behind one NAT stay far below
+    rate_nojs_per_client_per_minute: int = 30  # without proof of work (JavaScript off)
+    rate_submit_global_per_minute: int = 12000  # every web submission together
+    rate_nojs_global_per_minute: int = 600
+    rate_pages_per_client_per_minute: int = 1200
+    rate_status_per_client_per_minute: int = 30  # receipt sign-ins and messages
+    rate_api_per_client_per_minute: int = 120
+    client_ip_header: str = ""  # e.g. x-forwarded-for, only behind a trusted reverse proxy
+    retention_benign_days: int = 90  # reports an analyst found genuine
+    retention_out_of_scope_days: int = 14  # restricted reports the scope guard turned away
+    retention_closed_campaign_days: int = 365  # reports of campaigns closed this long ago
+    retention_interval_hours: float = 24.0  # how often the worker's retention job runs
 
     @classmethod
     def from_env(cls) -> Settings:
@@ -45,6 +127,63 @@ class Settings:
             worker_poll_seconds=float(_env("WORKER_POLL_SECONDS", "0.2")),
             job_max_attempts=int(_env("JOB_MAX_ATTEMPTS", "5")),
             job_lease_seconds=float(_env("JOB_LEASE_SECONDS", "60")),
+            smtp_host=_env("SMTP_HOST", "127.0.0.1"),
+            smtp_port=int(_env("SMTP_PORT", "2525")),
+            smtp_hostname=_env("SMTP_HOSTNAME", "watchword"),
+            smtp_addresses=_list(_env("SMTP_ADDRESSES", "")),
+            smtp_max_message_bytes=int(_env("SMTP_MAX_MESSAGE_BYTES", str(25 * 1024 * 1024))),
+            smtp_tls_cert=_path(_env("SMTP_TLS_CERT", "")),
+            smtp_tls_key=_path(_env("SMTP_TLS_KEY", "")),
+            smtp_require_tls=_flag(_env("SMTP_REQUIRE_TLS", "0")),
+            smtp_threads=int(_env("SMTP_THREADS", "4")),
+            smtp_in_serve=_flag(_env("SMTP_IN_SERVE", "0")),
+            imap_host=_env("IMAP_HOST", ""),
+            imap_port=int(_env("IMAP_PORT", "993")),
+            imap_security=_env("IMAP_SECURITY", "ssl"),
+            imap_user=_env("IMAP_USER", ""),
+            imap_password=_secret("IMAP_PASSWORD"),
+            imap_mailbox=_env("IMAP_MAILBOX", "INBOX"),
+            imap_processed_folder=_env("IMAP_PROCESSED_FOLDER", ""),
+            imap_poll_seconds=float(_env("IMAP_POLL_SECONDS", "60")),
+            imap_idle=_flag(_env("IMAP_IDLE", "1")),
+            imap_in_serve=_flag(_env("IMAP_IN_SERVE", "0")),
+            reply_from=_env("REPLY_FROM", ""),
+            relay_host=_env("RELAY_HOST", ""),
+            relay_port=int(_env("RELAY_PORT", "25")),
+            relay_security=_env("RELAY_SECURITY", "none"),
+            relay_user=_env("RELAY_USER", ""),
+            relay_password=_secret("RELAY_PASSWORD"),
+            reply_per_reporter_per_hour=int(_env("REPLY_PER_REPORTER_PER_HOUR", "5")),
+            reply_global_per_minute=int(_env("REPLY_GLOBAL_PER_MINUTE", "60")),
+            org_name=_env("ORG_NAME", "Watchword"),
+            default_tlp=_env("DEFAULT_TLP", "amber").strip().lower(),
+            internal_domains=tuple(
+                d.strip().lower().strip(".") for d in _env("INTERNAL_DOMAINS", "").split(",") if d.strip()
+            ),
+            intel_api_tokens=tuple(t.strip() for t in _env("INTEL_API_TOKENS", "").split(",") if t.strip()),
+            public_base_url=_env("PUBLIC_BASE_URL", "").rstrip("/"),
+            intel_priority_boost=float(_env("INTEL_PRIORITY_BOOST", "10")),
+            bulletin_allowed_contacts=tuple(
+                c.strip().lower() for c in _env("BULLETIN_ALLOWED_CONTACTS", "").split(",") if c.strip()
+            ),
+            receipt_argon2_time_cost=int(_env("RECEIPT_ARGON2_TIME_COST", "2")),
+            receipt_argon2_memory_kib=int(_env("RECEIPT_ARGON2_MEMORY_KIB", str(19 * 1024))),
+            reporter_session_minutes=int(_env("REPORTER_SESSION_MINUTES", "30")),
+            pow_difficulty_bits=int(_env("POW_DIFFICULTY_BITS", "16")),
+            pow_max_age_seconds=int(_env("POW_MAX_AGE_SECONDS", str(4 * 3600))),
+            pow_nojs_min_age_seconds=float(_env("POW_NOJS_MIN_AGE_SECONDS", "3")),
+            rate_submit_per_client_per_minute=int(_env("RATE_SUBMIT_PER_CLIENT_PER_MINUTE", "120")),
+            rate_nojs_per_client_per_minute=int(_env("RATE_NOJS_PER_CLIENT_PER_MINUTE", "30")),
+            rate_submit_global_per_minute=int(_env("RATE_SUBMIT_GLOBAL_PER_MINUTE", "12000")),
+            rate_nojs_global_per_minute=int(_env("RATE_NOJS_GLOBAL_PER_MINUTE", "600")),
+            rate_pages_per_client_per_minute=int(_env("RATE_PAGES_PER_CLIENT_PER_MINUTE", "1200")),
+            rate_status_per_client_per_minute=int(_env("RATE_STATUS_PER_CLIENT_PER_MINUTE", "30")),
+            rate_api_per_client_per_minute=int(_env("RATE_API_PER_CLIENT_PER_MINUTE", "120")),
+            client_ip_header=_env("CLIENT_IP_HEADER", "").lower(),
+            retention_benign_days=int(_env("RETENTION_BENIGN_DAYS", "90")),
+            retention_out_of_scope_days=int(_env("RETENTION_OUT_OF_SCOPE_DAYS", "14")),
+            retention_closed_campaign_days=int(_env("RETENTION_CLOSED_CAMPAIGN_DAYS", "365")),
+            retention_interval_hours=float(_env("RETENTION_INTERVAL_HOURS", "24")),
         )
 
     def secret_key(self) -> bytes:

@@ -1,0 +1,409 @@
+"""Replies to reporters who wrote from an address: acknowledgements and outcomes.
+
+Every reply is first a row in `mail_outbox`, written in the same transaction as
+what causes it (the mail's intake record, the verdict), so a crash can delay a
+reply but never lose one. A sender loop then delivers due rows through the
+configured SMTP relay, checking at the last moment:
+
+* opt-out: a reporter who replied STOP (or opted out on the web) gets nothing;
+* stale: an acknowledgement that could not go out within two days is dropped;
+* rate limits: per reporter per hour and globally per minute. Over the
+  per-reporter limit an acknowledgement is dropped (someone reporting 50 mails
+  an hour does not need 50 receipts) and an outcome waits. A forged sender
+  address can therefore never turn Watchword into a mail cannon.
+
+Delivery is at least once: a crash after the relay accepted a reply and before
+it was marked sent sends it again, with the same Message-ID so that clients
+can fold the two.
+
+For the verdict code: call `notify_campaign_outcome(session, campaign_id)` (or
+`notify_outcome(session, report_ids, text)` with a text of your own) in the
+transaction that sets the verdict.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import hmac
+import logging
+import smtplib
+import ssl
+import threading
+from collections import Counter
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import Any
+from email.message import EmailMessage
+from email.utils import formatdate, parseaddr
+
+from sqlalchemy import delete, func, or_, select, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.orm import Session
+
+from watchword.config import Settings
+from watchword.runtime import Runtime
+from watchword.services import outcomes
+from watchword.services.sealing import seal, unseal
+from watchword.store import audit
+from watchword.store.models import Campaign, Report, utcnow
+from watchword.store.models_mail import MailMessage, MailMessageReport, MailOptOut, MailOutbox
+
+log = logging.getLogger("watchword.mail.replies")
+
+ACK = "ack"
+OUTCOME = "outcome"
+STOP_HINT = "To stop these messages, reply with the single word STOP."
+MAX_ATTEMPTS = 8
+LEASE = dt.timedelta(minutes=2)
+# A receipt is only useful while the reporter still remembers sending the mail;
+# an outcome stays worth sending much longer.
+STALE_AFTER = {ACK: dt.timedelta(days=2), OUTCOME: dt.timedelta(days=30)}
+
+
+@dataclass(frozen=True, slots=True)
+class Reporter:
+    """A reporter's address as the store keeps it: sealed, plus a keyed hash for look-ups."""
+
+    sealed: bytes
+    hash: str
+
+
+def normalise_address(address: str) -> str:
+    return parseaddr(address)[1].strip().lower()
+
+
+def reporter_hash(key: bytes, address: str) -> str:
+    # Keyed, not a bare SHA-256: addresses are guessable, and a plain hash of
+    # one would let anyone holding the database test whether a person opted out.
+    return hmac.new(key, b"reporter\x00" + normalise_address(address).encode(), hashlib.sha256).hexdigest()
+
+
+def reporter(key: bytes, address: str) -> Reporter:
+    return Reporter(sealed=seal(key, normalise_address(address)), hash=reporter_hash(key, address))
+
+
+def replies_enabled(settings: Settings) -> bool:
+    return bool(settings.reply_from and settings.relay_host)
+
+
+def _insert(session: Session) -> Any:
+    return pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+
+
+def _dedupe(*parts: str) -> str:
+    return hashlib.sha256("\x00".join(parts).encode()).hexdigest()
+
+
+def enqueue(session: Session, kind: str, who: Reporter, subject: str, body: str, dedupe: str,
+            in_reply_to: str = "") -> bool:
+    """Queue one reply in the caller's transaction; False if the same reply was queued before."""
+    values = {
+        "kind": kind, "dedupe": dedupe, "reporter_sealed": who.sealed, "reporter_hash": who.hash,
+        "subject": subject[:300], "body": body, "in_reply_to": in_reply_to[:300], "status": "queued",
+        "attempts": 0, "send_after": utcnow(), "created_at": utcnow(), "last_error": "",
+    }
+    stmt = _insert(session)(MailOutbox).values(**values).on_conflict_do_nothing(index_elements=["dedupe"])
+    return bool(session.execute(stmt).rowcount)  # type: ignore[attr-defined]
+
+
+def _references(public_ids: Sequence[str]) -> str:
+    if len(public_ids) == 1:
+        return f"Your reference: {public_ids[0]}"
+    lines = [f"You sent {len(public_ids)} messages; your references:"]
+    lines += [f"  {n}. {pid}" for n, pid in enumerate(public_ids, 1)]
+    return "\n".join(lines)
+
+
+def enqueue_ack(session: Session, who: Reporter, mail_id: int, public_ids: Sequence[str], *,
+                subject: str = "", in_reply_to: str = "") -> bool:
+    """The acknowledgement for one reporter's mail, with a receipt for each report it made."""
+    clean = " ".join(subject.split())[:200]
+    reply_subject = f"Re: {clean}" if clean else "Your report has been received"
+    body = "\n\n".join([
+        "Thank you. We have received your report.",
+        _references(public_ids),
+        outcomes.RECEIVED,
+        "We will write again when we know the outcome.",
+        STOP_HINT,
+    ]) + "\n"
+    return enqueue(session, ACK, who, reply_subject, body, _dedupe(ACK, str(mail_id)), in_reply_to)
+
+
+def notify_outcome(session: Session, report_ids: Iterable[int], outcome_text: str,
+                   subject: str = "The outcome of your report") -> int:
+    """Queue `outcome_text` for every mail reporter of these reports, in the caller's transaction.
+
+    One message per reporter, however many of the reports they sent, naming
+    each of their references. Calling it again with the same text queues
+    nothing new; a changed text (a verdict revised) is queued again. Returns
+    the number of replies queued. Opt-outs and rate limits apply at sending.
+    """
+    ids = sorted(set(report_ids))
+    per_reporter: dict[str, tuple[bytes, set[str]]] = {}
+    for start in range(0, len(ids), 500):
+        rows = session.execute(
+            select(MailMessage.reporter_hash, MailMessage.reporter_sealed, Report.public_id)
+            .join(MailMessageReport, MailMessageReport.mail_message_id == MailMessage.id)
+            .join(Report, Report.id == MailMessageReport.report_id)
+            .where(MailMessageReport.report_id.in_(ids[start : start + 500]),
+                   MailMessage.reporter_hash.is_not(None))
+        )
+        for hash_, sealed, public_id in rows:
+            if hash_ and sealed:
+                per_reporter.setdefault(hash_, (sealed, set()))[1].add(public_id)
+    queued = 0
+    for hash_, (sealed, public_ids) in sorted(per_reporter.items()):
+        refs = sorted(public_ids)
+        body = "\n\n".join([outcome_text.strip(), _references(refs), STOP_HINT]) + "\n"
+        dedupe = _dedupe(OUTCOME, hash_, outcome_text.strip(), *refs)
+        queued += enqueue(session, OUTCOME, Reporter(sealed, hash_), subject, body, dedupe)
+    return queued
+
+
+def notify_campaign_outcome(session: Session, campaign_id: int) -> int:
+    """Queue the campaign's outcome, in the words of `services.outcomes`, for all its mail reporters.
+
+    Uses the campaign's verdict, approach type and reporter count; its
+    verdict note, when there is one, is the sentence about what was done
+    ("The link has been blocked."), so it must be written for reporters.
+    """
+    campaign = session.get(Campaign, campaign_id)
+    if campaign is None or not campaign.verdict:
+        return 0
+    text = outcomes.outcome_text(campaign.verdict, approach_type=campaign.approach_type,
+                                 reporters=max(campaign.reporter_count, campaign.sighting_count, 1),
+                                 action=campaign.verdict_note)
+    report_ids = session.scalars(select(Report.id).where(Report.campaign_id == campaign_id)).all()
+    return notify_outcome(session, report_ids, text)
+
+
+# -- opt-out ----------------------------------------------------------------------
+
+
+def opt_out(session: Session, key: bytes, address: str, via: str = "mail") -> bool:
+    """Stop all replies to this address; already queued ones are dropped at sending."""
+    hash_ = reporter_hash(key, address)
+    added = bool(session.execute(
+        _insert(session)(MailOptOut).values(reporter_hash=hash_, created_at=utcnow(), via=via)
+        .on_conflict_do_nothing(index_elements=["reporter_hash"])
+    ).rowcount)  # type: ignore[attr-defined]
+    if added:
+        audit.record(session, actor=f"reporter:{via}", action="mail.opt_out", object_type="reporter",
+                     object_id=hash_[:16])
+    return added
+
+
+def opt_in(session: Session, key: bytes, address: str, via: str = "mail") -> bool:
+    hash_ = reporter_hash(key, address)
+    removed = bool(session.execute(delete(MailOptOut).where(MailOptOut.reporter_hash == hash_)).rowcount)  # type: ignore[attr-defined]
+    if removed:
+        audit.record(session, actor=f"reporter:{via}", action="mail.opt_in", object_type="reporter",
+                     object_id=hash_[:16])
+    return removed
+
+
+def is_opted_out(session: Session, hash_: str) -> bool:
+    return session.get(MailOptOut, hash_) is not None
+
+
+# -- sending -----------------------------------------------------------------------
+
+
+def build_message(settings: Settings, row: MailOutbox, address: str) -> EmailMessage:
+    sender = parseaddr(settings.reply_from)[1]
+    domain = sender.rpartition("@")[2] or "localhost"
+    msg = EmailMessage()
+    msg["From"] = settings.reply_from
+    msg["To"] = address
+    msg["Subject"] = row.subject
+    msg["Date"] = formatdate(usegmt=True)
+    # Stable per outbox row: a reply sent twice after a crash carries the same id.
+    msg["Message-ID"] = f"<watchword.{row.id}.{row.dedupe[:16]}@{domain}>"
+    if row.in_reply_to:
+        msg["In-Reply-To"] = row.in_reply_to
+        msg["References"] = row.in_reply_to
+    # Marks the mail as automatic (RFC 3834) so that vacation responders stay
+    # quiet and no reply loop can start between two robots.
+    msg["Auto-Submitted"] = "auto-replied"
+    msg["X-Auto-Response-Suppress"] = "All"
+    msg["List-Unsubscribe"] = f"<mailto:{sender}?subject=STOP>"
+    msg.set_content(row.body)
+    return msg
+
+
+class Relay:
+    """One lazily opened connection to the configured relay, reused for a batch."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self.conn: smtplib.SMTP | None = None
+
+    def send(self, msg: EmailMessage) -> None:
+        if self.conn is None:
+            self.conn = self._open()
+        self.conn.send_message(msg, from_addr=parseaddr(self.settings.reply_from)[1])
+
+    def _open(self) -> smtplib.SMTP:
+        s = self.settings
+        conn: smtplib.SMTP
+        if s.relay_security == "ssl":
+            conn = smtplib.SMTP_SSL(s.relay_host, s.relay_port, timeout=30, context=ssl.create_default_context(),
+                                    local_hostname=s.smtp_hostname)
+        else:
+            conn = smtplib.SMTP(s.relay_host, s.relay_port, timeout=30, local_hostname=s.smtp_hostname)
+            if s.relay_security == "starttls":
+                conn.starttls(context=ssl.create_default_context())
+        if s.relay_user:
+            conn.login(s.relay_user, s.relay_password)
+        return conn
+
+    def close(self) -> None:
+        if self.conn is not None:
+            try:
+                self.conn.quit()
+            except (smtplib.SMTPException, OSError):
+                self.conn.close()
+            self.conn = None
+
+
+def _claim(rt: Runtime, batch: int, now: dt.datetime) -> list[MailOutbox]:
+    with rt.db.write() as session:
+        rows = list(session.scalars(
+            select(MailOutbox)
+            .where(or_((MailOutbox.status == "queued") & (MailOutbox.send_after <= now),
+                       (MailOutbox.status == "sending") & (MailOutbox.locked_until < now)))
+            .order_by(MailOutbox.id).limit(batch)
+        ))
+        for row in rows:
+            row.status = "sending"
+            row.attempts += 1
+            row.locked_until = now + LEASE
+        return rows
+
+
+def _set(rt: Runtime, row_id: int, **values: object) -> None:
+    with rt.db.write() as session:
+        session.execute(update(MailOutbox).where(MailOutbox.id == row_id).values(locked_until=None, **values))
+
+
+def _aware(moment: dt.datetime) -> dt.datetime:
+    # SQLite hands back naive datetimes; they were stored as UTC.
+    return moment if moment.tzinfo else moment.replace(tzinfo=dt.UTC)
+
+
+def _hold(rt: Runtime, row: MailOutbox, now: dt.datetime) -> tuple[str, dt.datetime | None]:
+    """Why a claimed row must not go out now: ('', None) to send, ('suppressed', None) or ('wait', when)."""
+    s = rt.settings
+    if now - _aware(row.created_at) > STALE_AFTER.get(row.kind, STALE_AFTER[OUTCOME]):
+        return "stale", None
+    with rt.db.session() as session:
+        if is_opted_out(session, row.reporter_hash):
+            return "opted out", None
+        minute_ago = now - dt.timedelta(minutes=1)
+        sent_last_minute = session.scalar(
+            select(func.count()).select_from(MailOutbox).where(MailOutbox.sent_at > minute_ago)) or 0
+        if sent_last_minute >= s.reply_global_per_minute:
+            return "wait", now + dt.timedelta(seconds=5)
+        hour_ago = now - dt.timedelta(hours=1)
+        recent = session.execute(
+            select(func.count(), func.min(MailOutbox.sent_at))
+            .where(MailOutbox.reporter_hash == row.reporter_hash, MailOutbox.sent_at > hour_ago)
+        ).one()
+    if recent[0] >= s.reply_per_reporter_per_hour:
+        if row.kind == ACK:
+            return "rate limit", None
+        oldest = _aware(recent[1]) if recent[1] is not None else now
+        return "wait", oldest + dt.timedelta(hours=1, seconds=1)
+    return "", None
+
+
+def deliver_due(rt: Runtime, batch: int = 50, now: dt.datetime | None = None) -> Counter[str]:
+    """Send the replies that are due; returns how many were sent, suppressed, deferred, failed."""
+    done: Counter[str] = Counter()
+    if not replies_enabled(rt.settings):
+        return done
+    now = now or utcnow()
+    rows = _claim(rt, batch, now)
+    relay = Relay(rt.settings)
+    try:
+        for row in rows:
+            why, when = _hold(rt, row, now)
+            if why == "wait":
+                # Not an attempt: give it back so it goes out when the limit allows.
+                _set(rt, row.id, status="queued", attempts=row.attempts - 1, send_after=when)
+                done["deferred"] += 1
+                continue
+            if why:
+                _set(rt, row.id, status="suppressed", last_error=why)
+                done["suppressed"] += 1
+                continue
+            address = unseal(rt.contact_key, row.reporter_sealed)
+            try:
+                relay.send(build_message(rt.settings, row, address))
+            except (smtplib.SMTPRecipientsRefused, smtplib.SMTPSenderRefused, smtplib.SMTPDataError) as exc:
+                permanent = _permanent(exc)
+                _retry_or_fail(rt, row, now, f"{type(exc).__name__}: {exc}", permanent)
+                done["failed" if permanent else "retry"] += 1
+                relay.close()
+            except (smtplib.SMTPException, OSError) as exc:
+                # The relay is down or the connection broke: try this one later, stop the batch.
+                _retry_or_fail(rt, row, now, f"{type(exc).__name__}: {exc}", False)
+                done["retry"] += 1
+                relay.close()
+                for rest in rows[rows.index(row) + 1:]:
+                    _set(rt, rest.id, status="queued", attempts=rest.attempts - 1)
+                break
+            else:
+                _set(rt, row.id, status="sent", sent_at=utcnow(), last_error="")
+                done["sent"] += 1
+    finally:
+        relay.close()
+    return done
+
+
+def _permanent(exc: smtplib.SMTPException) -> bool:
+    if isinstance(exc, smtplib.SMTPRecipientsRefused):
+        return all(code >= 500 for code, _ in exc.recipients.values())
+    code = getattr(exc, "smtp_code", 0)
+    return isinstance(code, int) and code >= 500
+
+
+def _retry_or_fail(rt: Runtime, row: MailOutbox, now: dt.datetime, error: str, permanent: bool) -> None:
+    if permanent or row.attempts >= MAX_ATTEMPTS:
+        _set(rt, row.id, status="failed", last_error=error[:2000])
+        log.warning("reply %s failed for good: %s", row.id, error)
+        return
+    delay = dt.timedelta(seconds=min(3600, 30 * 2 ** row.attempts))
+    _set(rt, row.id, status="queued", send_after=now + delay, last_error=error[:2000])
+
+
+def run_sender(rt: Runtime, stop: threading.Event, interval: float = 2.0) -> None:
+    """Deliver due replies until `stop` is set; survives a relay or database outage."""
+    log.info("reply sender started (relay %s:%s)", rt.settings.relay_host, rt.settings.relay_port)
+    while not stop.is_set():
+        try:
+            worked = sum(deliver_due(rt).values())
+        except Exception:  # e.g. the database restarting: wait and go on
+            log.exception("reply sender error")
+            worked = 0
+        if not worked:
+            stop.wait(interval)
+
+
+@contextmanager
+def sender_thread(rt: Runtime) -> Iterator[threading.Thread | None]:
+    """Run the sender beside a listener or poller, when replies are configured."""
+    if not replies_enabled(rt.settings):
+        yield None
+        return
+    stop = threading.Event()
+    thread = threading.Thread(target=run_sender, args=(rt, stop), name="reply-sender", daemon=True)
+    thread.start()
+    try:
+        yield thread
+    finally:
+        stop.set()
+        thread.join(timeout=10)
