@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import struct
+from io import BytesIO
 
 import olefile
 
@@ -189,7 +190,8 @@ def _zip_names(data: bytes) -> tuple[list[str], bool] | None:
 
 def _ole_names(data: bytes) -> list[str]:
     try:
-        ole = olefile.OleFileIO(data)
+        # Wrapped: olefile treats short bytes as a file name, not as data.
+        ole = olefile.OleFileIO(BytesIO(data))
     except Exception:  # noqa: BLE001 - olefile raises many types on malformed input
         return []
     try:

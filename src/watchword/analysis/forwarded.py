@@ -370,9 +370,7 @@ def _cut_html(html: str, shape: str) -> str | None:
         if block is None:
             for node in tree.css('div[style*="border-top"]'):
                 text = (node.text(deep=True) or "")[:1_000]
-                if _OUTLOOK_BLOCK.search(_html_lines(node.html or "")) or (
-                    "From:" in text and "Sent:" in text
-                ):
+                if _OUTLOOK_BLOCK.search(_html_lines(node.html or "")) or ("From:" in text and "Sent:" in text):
                     block = node
                     break
         if block is not None:
@@ -398,7 +396,7 @@ def _unwrap_inline(doc: Document) -> bool:
         return False  # a marker without a header block is not a clear forward
     wrapper = WrapperFacts(
         reporter_address=_address(doc.headers.get("from", "")),
-        reporter_comment=probe[: marker.start].strip()[:MAX_COMMENT_CHARS],
+        reporter_comment=probe[: marker.start].rstrip("_-=* \t\r\n").strip()[:MAX_COMMENT_CHARS],
         shape=marker.shape,
     )
     original_text = probe[body_start:].strip("\r\n")

@@ -165,6 +165,8 @@ def _raw_header_text(value: object) -> str:
         text = text[:MAX_HEADER_CHARS]
     if "\n" in text or "\r" in text:
         text = text.replace("\r", "").replace("\n", "")
+    if "\x00" in text:
+        text = text.replace("\x00", "")
     if not text.isascii():
         # The bytes parser smuggles 8-bit bytes through as lone surrogates.
         try:
@@ -489,7 +491,7 @@ class _Budget:
         self.depth_hit = False
 
 
-def _split_headers(data: bytes) -> tuple[list[tuple[str, str]], bytes, bool]:
+def split_header_block(data: bytes) -> tuple[list[tuple[str, str]], bytes, bool]:
     """Header fields and the body; the flag says a separator line was missing."""
     if data[:1] == b"\n":
         return [], data[1:], False
@@ -570,7 +572,7 @@ def _parts_of(body: bytes, boundary: bytes) -> tuple[list[bytes], bytes, bytes, 
 def _entity(data: bytes, depth: int, budget: _Budget) -> ParsedMessage:
     msg = ParsedMessage(policy=compat32)
     msg.raw_bytes = data
-    fields, body, missing_separator = _split_headers(data)
+    fields, body, missing_separator = split_header_block(data)
     for name, value in fields[:MAX_HEADERS]:
         msg[name] = value
     if missing_separator:
@@ -664,7 +666,7 @@ def _headers_only(raw: bytes) -> Message:
         end = raw.find(b"\r\n\r\n")
     head = raw if end < 0 else raw[:end]
     try:
-        return message_from_bytes(head[:MAX_HEADER_CHARS * 8], policy=compat32)
+        return message_from_bytes(head[: MAX_HEADER_CHARS * 8], policy=compat32)
     except Exception:  # noqa: BLE001 - last resort after the full parse already failed
         return Message()
 
@@ -680,9 +682,9 @@ def parse_mime(doc: Document) -> None:
     if raw.startswith(OLE_MAGIC):
         from watchword.analysis.outlook_msg import message_from_msg
 
-        msg = message_from_msg(raw, doc.warnings)
-        if msg is not None:
-            fill_from_message(doc, msg)
+        outlook = message_from_msg(raw, doc.warnings)
+        if outlook is not None:
+            fill_from_message(doc, outlook)
         return
     raw = raw.lstrip(b"\r\n\t ")
     if not looks_like_email(raw):
@@ -695,6 +697,7 @@ def parse_mime(doc: Document) -> None:
     if len(raw) > MAX_RAW_BYTES:
         doc.warnings.append(f"message over {MAX_RAW_BYTES} bytes; only the start was parsed")
         raw = raw[:MAX_RAW_BYTES]
+    msg: Message
     try:
         msg = parse_bytes(raw, doc.warnings)
     except (RecursionError, ValueError, TypeError, LookupError, UnicodeError, IndexError) as exc:

@@ -1,0 +1,118 @@
+"""The whole pipeline on hostile and broken input: it finishes quickly, records why, and never raises."""
+
+from __future__ import annotations
+
+import random
+import time
+
+import pytest
+
+from tests import mailbuilders as mb
+from watchword.analysis.pipeline import run
+from watchword.domain import Document
+
+MY_STAGES = ("parse_mime", "unwrap_forwarded", "describe_attachments")
+SLOW = 10.0  # generous: these inputs are far beyond anything real
+
+
+def analysed(raw: bytes) -> tuple[Document, float]:
+    start = time.perf_counter()
+    doc = run(Document(kind="email", raw=raw))
+    elapsed = time.perf_counter() - start
+    failures = [w for w in doc.warnings if any(w.startswith(stage + " failed") for stage in MY_STAGES)]
+    assert failures == []
+    return doc, elapsed
+
+
+def test_truncated_mime_keeps_what_arrived() -> None:
+    raw = mb.attached_forward(mb.original_message())
+    doc, _ = analysed(raw[: len(raw) * 2 // 3])
+    assert doc.subject  # the headers arrived
+    cut_in_base64 = mb.message(body=mb.part("text/plain", "x" * 3000, cte="base64"))[:-37]
+    doc, _ = analysed(cut_in_base64)
+    assert doc.text_parts and doc.text_parts[0].startswith("xxx")
+
+
+def test_ten_thousand_parts_are_capped_with_a_warning() -> None:
+    parts = [mb.part("text/plain", f"part {n}") for n in range(10_000)]
+    doc, elapsed = analysed(mb.message(body=mb.multipart("mixed", parts)))
+    assert elapsed < SLOW
+    assert any("MIME parts" in w for w in doc.warnings)
+    assert 0 < len(doc.text_parts) <= 2_000
+
+
+def test_a_fifty_megabyte_body_is_capped_with_a_warning() -> None:
+    line = b"All work and no play makes Jack a dull boy. http://example.org/path?q=1 \r\n"
+    body = b"Content-Type: text/plain; charset=utf-8\r\n\r\n" + line * (50_000_000 // len(line))
+    doc, elapsed = analysed(mb.message(body=body))
+    assert elapsed < SLOW
+    assert any("decoded text over" in w for w in doc.warnings)
+    assert sum(len(t) for t in doc.text_parts) <= 4_000_000
+
+
+def test_message_rfc822_nested_a_hundred_deep_is_bounded() -> None:
+    raw = mb.simple("innermost", "the bottom")
+    for level in range(100):
+        raw = mb.message(
+            subject=f"level {level}", body=mb.multipart("mixed", [mb.part("text/plain", "wrap"), mb.rfc822(raw)])
+        )
+    doc, elapsed = analysed(raw)
+    assert elapsed < SLOW
+    assert any("nesting deeper" in w for w in doc.warnings)
+
+
+def test_deep_multipart_nesting_is_bounded() -> None:
+    raw = mb.part("text/plain", "deep")
+    for _ in range(500):
+        raw = mb.multipart("mixed", [raw])
+    doc, elapsed = analysed(mb.message(body=raw))
+    assert elapsed < SLOW
+    assert any("nesting deeper" in w for w in doc.warnings)
+
+
+def test_nul_bytes_do_not_reach_the_text() -> None:
+    raw = mb.simple("nul\x00subject", "body with \x00 NUL \x00 bytes http://evil.example/\x00x")
+    doc, _ = analysed(raw)
+    assert "\x00" not in doc.subject
+    assert all("\x00" not in t for t in doc.text_parts)
+
+
+def test_invalid_utf8_everywhere_is_decoded_with_replacement() -> None:
+    raw = mb.message(
+        subject="ok",
+        body=mb.part("text/plain", b"caf\xc3\xa9 \xff\xfe\xc3\x28 broken \xe2\x82", charset="utf-8", cte="8bit"),
+    ).replace(b"Subject: ok", b"Subject: \xff\xfe\xc3\x28 =?utf-8?B?/w==?=")
+    doc, _ = analysed(raw)
+    assert doc.text_parts and "broken" in doc.text_parts[0]
+    assert isinstance(doc.subject, str)
+
+
+@pytest.mark.parametrize(
+    "raw",
+    [
+        b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" + b"\x00" * 200,
+        random.Random(7).randbytes(100_000),
+        b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n1 0 obj",
+    ],
+    ids=["png", "random-bytes", "pdf"],
+)
+def test_a_non_email_upload_is_kept_as_an_attachment(raw: bytes) -> None:
+    doc, elapsed = analysed(raw)
+    assert elapsed < SLOW
+    assert any("not an RFC 822 message" in w for w in doc.warnings)
+    assert len(doc.attachments) == 1
+    assert doc.attachments[0].size == len(raw)
+
+
+def test_empty_input_records_a_warning() -> None:
+    for raw in (b"", b"\r\n\r\n  "):
+        doc, _ = analysed(raw)
+        assert any("empty" in w for w in doc.warnings)
+        assert doc.text_parts == []
+
+
+def test_header_only_garbage_and_endless_header_lines_finish() -> None:
+    _doc, elapsed = analysed(b"Subject: " + b"=?utf-8?q?" * 200_000 + b"\r\n\r\nbody")
+    assert elapsed < SLOW
+    _doc, elapsed = analysed(b"X-Long: " + b"a" * 5_000_000)
+    assert elapsed < SLOW
