@@ -1,5 +1,185 @@
-"""Commands for this area are registered here (being written)."""
+"""Mail commands: the SMTP report mailbox, the IMAP poller, replies and opt-outs."""
 
 from __future__ import annotations
 
-from watchword.cli.app import app  # noqa: F401
+import logging
+import threading
+from typing import Annotated
+
+import typer
+
+from watchword.cli.app import app
+from watchword.runtime import Runtime
+
+mail_app = typer.Typer(help="Replies to mail reporters: send what is due, opt-outs.", no_args_is_help=True)
+app.add_typer(mail_app, name="mail")
+
+
+def _logging() -> None:
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+
+
+def start_configured(rt: Runtime, stop: threading.Event) -> list[threading.Thread]:
+    """Start what WATCHWORD_SMTP_IN_SERVE / WATCHWORD_IMAP_IN_SERVE ask for, plus the reply sender.
+
+    For `watchword serve`: call it after opening the runtime, set `stop` on the
+    way out and join the threads it returns.
+    """
+    from watchword.intake.imap import ImapPoller
+    from watchword.intake.smtp import SmtpListener
+    from watchword.services.mail_replies import replies_enabled, run_sender
+
+    threads: list[threading.Thread] = []
+    s = rt.settings
+    if s.smtp_in_serve:
+        threads.append(threading.Thread(target=SmtpListener(rt).run, args=(stop,), name="smtp", daemon=True))
+    if s.imap_in_serve:
+        threads.append(threading.Thread(target=ImapPoller(rt).run_forever, args=(stop,), name="imap", daemon=True))
+    if (s.smtp_in_serve or s.imap_in_serve) and replies_enabled(s):
+        threads.append(threading.Thread(target=run_sender, args=(rt, stop), name="reply-sender", daemon=True))
+    for thread in threads:
+        thread.start()
+    return threads
+
+
+def _worker_thread(rt: Runtime, stop: threading.Event, enabled: bool) -> threading.Thread | None:
+    if not (enabled and rt.settings.run_worker_in_process):
+        return None
+    from watchword.worker import Worker
+
+    thread = threading.Thread(target=Worker(rt).run_forever, args=(stop,), name="worker", daemon=True)
+    thread.start()
+    return thread
+
+
+@app.command()
+def smtp(
+    host: Annotated[str | None, typer.Option(help="Address to listen on (WATCHWORD_SMTP_HOST, default 127.0.0.1).")]
+    = None,
+    port: Annotated[int | None, typer.Option(help="Port (WATCHWORD_SMTP_PORT, default 2525).")] = None,
+    address: Annotated[list[str] | None, typer.Option(
+        "--address", help="A report address to accept; repeat for several (WATCHWORD_SMTP_ADDRESSES).")] = None,
+    worker: Annotated[bool, typer.Option(help="Also run the analysis worker in this process.")] = True,
+) -> None:
+    """Run the SMTP report mailbox: mail for the report addresses becomes reports.
+
+    The sender gets "250" only once the report is durable; 550 for other
+    recipients, 552 over the size limit, 451 when the store failed (it retries).
+    STARTTLS is offered when WATCHWORD_SMTP_TLS_CERT is set. Acknowledgements
+    are sent when WATCHWORD_REPLY_FROM and WATCHWORD_RELAY_HOST are set.
+    """
+    import dataclasses
+
+    from watchword.intake.smtp import SmtpListener
+    from watchword.runtime import open_runtime
+    from watchword.services.mail_replies import sender_thread
+
+    _logging()
+    rt = open_runtime()
+    if address:
+        rt.settings = dataclasses.replace(rt.settings, smtp_addresses=tuple(a.strip().lower() for a in address))
+    if not rt.settings.smtp_addresses:
+        typer.echo("No report address: pass --address or set WATCHWORD_SMTP_ADDRESSES.", err=True)
+        raise typer.Exit(2)
+    stop = threading.Event()
+    work = _worker_thread(rt, stop, worker)
+    try:
+        with sender_thread(rt):
+            SmtpListener(rt, host=host, port=port).run(stop)
+    except KeyboardInterrupt:
+        pass
+    finally:
+        stop.set()
+        if work:
+            work.join(timeout=10)
+        rt.close()
+
+
+@app.command()
+def imap(
+    once: Annotated[bool, typer.Option(help="Take what is in the mailbox now, then exit.")] = False,
+    worker: Annotated[bool, typer.Option(help="Also run the analysis worker in this process.")] = True,
+) -> None:
+    """Take reports from an IMAP mailbox (WATCHWORD_IMAP_HOST, _USER, _PASSWORD or _PASSWORD_FILE).
+
+    Uses IDLE when the server offers it, else polls every WATCHWORD_IMAP_POLL_SECONDS.
+    Processed mail gets the keyword $WatchwordDone, or is moved to
+    WATCHWORD_IMAP_PROCESSED_FOLDER when that is set; it is marked only after
+    its reports are durable, so a crash loses nothing and takes nothing twice.
+    """
+    from watchword.intake.imap import ImapPoller
+    from watchword.runtime import open_runtime
+    from watchword.services.mail_replies import sender_thread
+
+    _logging()
+    rt = open_runtime()
+    try:
+        poller = ImapPoller(rt)
+    except ValueError as exc:
+        typer.echo(str(exc), err=True)
+        raise typer.Exit(2) from exc
+    if once:
+        try:
+            typer.echo(f"{poller.run_once()} messages taken")
+        finally:
+            poller.close()
+            rt.close()
+        return
+    stop = threading.Event()
+    work = _worker_thread(rt, stop, worker)
+    try:
+        with sender_thread(rt):
+            poller.run_forever(stop)
+    except KeyboardInterrupt:
+        pass
+    finally:
+        stop.set()
+        if work:
+            work.join(timeout=10)
+        rt.close()
+
+
+@mail_app.command("send")
+def send(
+    loop: Annotated[bool, typer.Option(help="Keep sending as replies fall due, until Ctrl-C.")] = False,
+) -> None:
+    """Send the replies that are due (acknowledgements, outcomes) through WATCHWORD_RELAY_HOST."""
+    from watchword.runtime import open_runtime
+    from watchword.services.mail_replies import deliver_due, replies_enabled, run_sender
+
+    _logging()
+    rt = open_runtime()
+    try:
+        if not replies_enabled(rt.settings):
+            typer.echo("Replies are off: set WATCHWORD_REPLY_FROM and WATCHWORD_RELAY_HOST.", err=True)
+            raise typer.Exit(2)
+        if loop:
+            stop = threading.Event()
+            try:
+                run_sender(rt, stop)
+            except KeyboardInterrupt:
+                stop.set()
+            return
+        done = deliver_due(rt, batch=1000)
+        typer.echo(", ".join(f"{n} {what}" for what, n in sorted(done.items())) or "nothing due")
+    finally:
+        rt.close()
+
+
+@mail_app.command("opt-out")
+def opt_out_cmd(
+    address: Annotated[str, typer.Argument(help="The reporter's address.")],
+    undo: Annotated[bool, typer.Option("--undo", help="Allow replies to this address again.")] = False,
+) -> None:
+    """Stop (or, with --undo, allow again) every reply to one address. Only a keyed hash is stored."""
+    from watchword.runtime import open_runtime
+    from watchword.services.mail_replies import opt_in, opt_out
+
+    rt = open_runtime()
+    try:
+        with rt.db.write() as session:
+            changed = (opt_in if undo else opt_out)(session, rt.contact_key, address, via="cli")
+    finally:
+        rt.close()
+    state = "allowed again" if undo else "opted out"
+    typer.echo(f"{state}" if changed else f"no change: already {state}")
