@@ -18,7 +18,6 @@ Indicator values (types as in domain.INDICATOR_TYPES):
 
 from __future__ import annotations
 
-import hashlib
 import ipaddress
 import re
 from collections.abc import Iterable, Iterator
@@ -27,7 +26,9 @@ from functools import lru_cache
 import phonenumbers
 
 from watchword.analysis import patterns as pat
+from watchword.analysis.checksums import B58_INDEX, base58check_ok, bech32_ok, iban_ok
 from watchword.analysis.urls import (
+    SOCIAL_DOMAINS,
     normalise_host,
     normalise_url,
     registrable_domain,
@@ -78,44 +79,47 @@ def scan_text(text: str) -> Iterator[Hit]:
         yield from _emails(text)
         yield from _handles(text)
     yield from _ips(text)
-    yield from _hashes(text)
-    yield from _wallets(text)
+    yield from _long_tokens(text)
     yield from _ibans(text)
     yield from _phones(text)
-    if "/" in text:
-        yield from _bare_social(text)
 
 
-def indicators_of_target(target: str) -> list[tuple[str, str]]:
-    """Indicators of one link target (href, form action, image source)."""
+@lru_cache(maxsize=16384)
+def indicators_of_target(target: str) -> tuple[tuple[str, str], ...]:
+    """Indicators of one link target (href, form action, image source).
+
+    Cached: newsletters and campaigns repeat the same targets thousands of times.
+    """
     scheme = target[:7].lower()
     if scheme.startswith("mailto:"):
         address = target[7:].split("?", 1)[0]
-        return [(k, v) for _, k, v in _emails(address)]
-    if scheme.startswith("tel:") or scheme.startswith("sms:"):
+        return tuple((k, v) for _, k, v in _emails(address))
+    if scheme.startswith(("tel:", "sms:")):
         phone = _phone_value(target[4:].split(";", 1)[0].split("?", 1)[0], None)
-        return [("phone", phone)] if phone else []
+        return (("phone", phone),) if phone else ()
     url = normalise_url(pat.refang(target)) if "://" in target else None
     if url is None:
         # javascript:, data:, relative paths: whatever URLs they spell out.
-        return [(k, v) for _, k, v in sorted(_urls(pat.refang(target)), key=lambda hit: hit[0])]
-    return list(_url_indicators(url))
+        return tuple((k, v) for _, k, v in sorted(_urls(pat.refang(target)), key=lambda hit: hit[0]))
+    return _url_indicators(url)
 
 
 # -- URLs, hosts, addresses -----------------------------------------------------
 
 
 def _urls(text: str) -> Iterator[Hit]:
-    if "://" not in text and "ww." not in text and "WW." not in text:
-        return
-    for match in pat.URL_RE.finditer(text):
-        raw = pat.strip_url_tail(match.group())
-        if raw[:4].lower() == "www.":
-            raw = "http://" + raw
-        url = normalise_url(raw)
-        if url is not None:
-            for kind, value in _url_indicators(url):
-                yield match.start(), kind, value
+    if "://" in text:
+        for match in pat.URL_RE.finditer(text):
+            url = normalise_url(pat.strip_url_tail(match.group()))
+            if url is not None:
+                for kind, value in _url_indicators(url):
+                    yield match.start(), kind, value
+    if "www." in text or "WWW." in text:
+        for match in pat.WWW_RE.finditer(text):
+            url = normalise_url("http://" + pat.strip_url_tail(match.group()))
+            if url is not None:
+                for kind, value in _url_indicators(url):
+                    yield match.start(), kind, value
 
 
 @lru_cache(maxsize=16384)
@@ -151,32 +155,69 @@ def _host_indicators(host: str) -> tuple[tuple[str, str], ...]:
 # Common file names whose extension happens to be a TLD: in running text
 # `invoice.zip` or `setup.py` is a file, not a host. In a URL it is a host.
 _FILE_LIKE_TLDS = frozenset({"zip", "mov", "py", "md", "sh", "rs", "ts", "pl", "cs", "js"})
+_LABEL_PUNCT = frozenset("-_")
+_LOCAL_PUNCT = frozenset(".%+'-_")
+_NO_PUNCT: frozenset[str] = frozenset()
+
+
+def _label_start(text: str, end: int, limit: int, punct: frozenset[str]) -> int:
+    """Start of the run of word characters (and `punct`) ending at `end`, looking back at most `limit`.
+
+    Returns -1 when the run is longer than `limit`: too long to be a label
+    or a local part, and not to be matched from its middle.
+    """
+    start = end
+    floor = max(0, end - limit)
+    while start > floor and (text[start - 1].isalnum() or text[start - 1] in punct):
+        start -= 1
+    if start == floor and start > 0 and (text[start - 1].isalnum() or text[start - 1] in punct):
+        return -1
+    return start
 
 
 def _domains(text: str) -> Iterator[Hit]:
-    for match in pat.DOMAIN_RE.finditer(text):
-        candidate = match.group().rstrip("-_")
-        if len(candidate) > 253 * 4:
+    search, match_host = pat.DOT_LETTER_RE.search, pat.HOST_RE.match
+    pos = 0
+    while (dot := search(text, pos)) is not None:
+        start = _label_start(text, dot.start(), pat.LABEL_MAX + 1, _LABEL_PUNCT)
+        found = match_host(text, start) if 0 <= start < dot.start() else None
+        if found is None:
+            pos = dot.start() + 1
             continue
+        pos = found.end()
+        if start and text[start - 1] in "@.":
+            continue  # an address's domain (emitted with the address), or a label we cannot trust
+        candidate = found.group().rstrip("-_")
         tld = candidate.rsplit(".", 1)[-1]
-        if tld.lower() in _FILE_LIKE_TLDS and tld.islower() and "." not in candidate[: -len(tld) - 1]:
+        if tld in _FILE_LIKE_TLDS and candidate.count(".") == 1:
             continue
         host = normalise_host(candidate)
-        if host is not None:
-            for kind, value in _host_indicators(host):
-                yield match.start(), kind, value
+        if host is None:
+            continue
+        for kind, value in _host_indicators(host):
+            yield start, kind, value
+        if text.startswith("/", pos) and registrable_domain(host) in SOCIAL_DOMAINS:
+            # `t.me/jdoe`, `linkedin.com/in/jdoe` written without a scheme.
+            path = pat.SOCIAL_PATH_RE.match(text, pos)
+            tail = pat.strip_url_tail(path.group()) if path else ""
+            profile = social_profile(f"https://{host}{tail}")
+            if profile:
+                yield start, "social", profile
 
 
 def _emails(text: str) -> Iterator[Hit]:
-    for match in pat.EMAIL_RE.finditer(text):
-        local, _, host = match.group().rpartition("@")
-        local = local.strip(".")
-        norm_host = normalise_host(host.rstrip("-_"))
+    for match in pat.AT_HOST_RE.finditer(text):
+        at = match.start()
+        start = _label_start(text, at, pat.LOCAL_MAX, _LOCAL_PUNCT)
+        if start < 0 or start == at or (start and text[start - 1] == "/"):
+            continue  # no local part, one too long, or userinfo in a URL (`http://user@host`)
+        local = text[start:at].strip(".'")
+        norm_host = normalise_host(match.group(1).rstrip("-_"))
         if not local or norm_host is None or norm_host[0] == "[":
             continue
-        yield match.start(), "email", f"{local.lower()}@{norm_host}"
+        yield start, "email", f"{local.lower()}@{norm_host}"
         for kind, value in _host_indicators(norm_host):
-            yield match.start(), kind, value
+            yield start, kind, value
 
 
 _HANDLE_PLATFORMS = {
@@ -192,31 +233,34 @@ _HANDLE_PLATFORMS = {
 
 def _handles(text: str) -> Iterator[Hit]:
     for match in pat.HANDLE_RE.finditer(text):
-        platform = re.sub(r"\s", "", match.group(1).lower())
-        handle = match.group(2).rstrip(".").lower()
-        prefix = _HANDLE_PLATFORMS.get(platform, platform + ":")
-        yield match.start(2), "social", prefix + handle
-
-
-def _bare_social(text: str) -> Iterator[Hit]:
-    for match in pat.BARE_SOCIAL_RE.finditer(text):
-        url = normalise_url("https://" + pat.strip_url_tail(match.group()))
-        profile = social_profile(url) if url else None
-        if profile:
-            yield match.start(), "social", profile
+        at = match.start()
+        if at and (text[at - 1].isalnum() or text[at - 1] in "._%+-"):
+            continue  # an email address, not a handle
+        context = pat.HANDLE_CONTEXT_RE.search(text, max(0, at - pat.HANDLE_CONTEXT_WINDOW), at)
+        if context is None:
+            continue
+        platform = "".join(context.group(1).lower().split())
+        handle = match.group(1).rstrip(".").lower()
+        yield at, "social", _HANDLE_PLATFORMS.get(platform, platform + ":") + handle
 
 
 # -- IPs, hashes, wallets, IBANs ----------------------------------------------------
 
 
 def _ips(text: str) -> Iterator[Hit]:
-    for match in pat.IPV4_RE.finditer(text):
-        yield match.start(), "ipv4", match.group()
+    if pat.IPV4_GATE.search(text):
+        for match in pat.IPV4_RE.finditer(text):
+            start, value = match.start(), match.group()
+            if start and (text[start - 1].isdigit() or text[start - 1] == "."):
+                continue  # part of a longer dotted number (a version, an OID)
+            octets = value.split(".")
+            if all(int(o) <= 255 and (o == "0" or o[0] != "0") for o in octets):
+                yield start, "ipv4", value
     if pat.IPV6_GATE.search(text):
         for match in pat.IPV6_RE.finditer(text):
             candidate = match.group()
             if "::" not in candidate and candidate.count(":") < 7:
-                continue  # times (10:30:45) and the like
+                continue
             try:
                 address = ipaddress.IPv6Address(candidate)
             except ValueError:
@@ -224,84 +268,37 @@ def _ips(text: str) -> Iterator[Hit]:
             yield match.start(), "ipv6", address.compressed
 
 
-def _hashes(text: str) -> Iterator[Hit]:
-    for match in pat.HEX_RE.finditer(text):
-        value = match.group()
-        kind = _HASH_TYPES.get(len(value))
-        # All digits: an order or account number, not a digest.
-        if kind and not value.isdigit():
-            yield match.start(), kind, value.lower()
+_HASH_TYPES = {32: "md5", 40: "sha1", 64: "sha256"}
+_HEX_RE = re.compile(r"[0-9a-fA-F]+")
 
 
-def _wallets(text: str) -> Iterator[Hit]:
-    for match in pat.BTC_RE.finditer(text):
-        value = match.group()
-        if _bech32_ok(value.lower()) if value[:3].lower() == "bc1" else _base58check_ok(value, (0, 5)):
-            yield match.start(), "btc", value.lower() if value[:3].lower() == "bc1" else value
-    if "0x" in text or "0X" in text:
-        for match in pat.ETH_RE.finditer(text):
-            yield match.start(), "eth", match.group().lower()
-    for match in pat.XMR_RE.finditer(text):
-        yield match.start(), "xmr", match.group()
-
-
-_B58 = "123456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz"
-_B58_INDEX = {c: i for i, c in enumerate(_B58)}
-
-
-def _base58check_ok(value: str, versions: tuple[int, ...]) -> bool:
-    number = 0
-    for ch in value:
-        number = number * 58 + _B58_INDEX[ch]
-    pad = len(value) - len(value.lstrip("1"))
-    try:
-        raw = b"\0" * pad + number.to_bytes((number.bit_length() + 7) // 8, "big")
-    except OverflowError:
-        return False
-    if len(raw) != 25 or raw[0] not in versions:
-        return False
-    return hashlib.sha256(hashlib.sha256(raw[:-4]).digest()).digest()[:4] == raw[-4:]
-
-
-_BECH32 = "qpzry9x8gf2tvdw0s3jn54khce6mua7l"
-
-
-def _bech32_ok(value: str) -> bool:
-    hrp, _, data = value.rpartition("1")
-    if not hrp or len(data) < 6 or any(c not in _BECH32 for c in data):
-        return False
-    generators = (0x3B6A57B2, 0x26508E6D, 0x1EA119FA, 0x3D4233DD, 0x2A1462B3)
-    checksum = 1
-    values = [ord(c) >> 5 for c in hrp] + [0] + [ord(c) & 31 for c in hrp] + [_BECH32.index(c) for c in data]
-    for v in values:
-        top = checksum >> 25
-        checksum = (checksum & 0x1FFFFFF) << 5 ^ v
-        for i, g in enumerate(generators):
-            if (top >> i) & 1:
-                checksum ^= g
-    return checksum in (1, 0x2BC830A3)  # bech32 (segwit v0) or bech32m (taproot)
-
-
-# Lengths per country (ISO 13616 registry); a mod-97 pass alone lets one in
-# 97 random strings through.
-_IBAN_LENGTHS = {
-    "AD": 24, "AE": 23, "AL": 28, "AT": 20, "AZ": 28, "BA": 20, "BE": 16, "BG": 22, "BH": 22, "BR": 29,
-    "BY": 28, "CH": 21, "CR": 22, "CY": 28, "CZ": 24, "DE": 22, "DK": 18, "DO": 28, "EE": 20, "EG": 29,
-    "ES": 24, "FI": 18, "FO": 18, "FR": 27, "GB": 22, "GE": 22, "GI": 23, "GL": 18, "GR": 27, "GT": 28,
-    "HR": 21, "HU": 28, "IE": 22, "IL": 23, "IQ": 23, "IS": 26, "IT": 27, "JO": 30, "KW": 30, "KZ": 20,
-    "LB": 28, "LC": 32, "LI": 21, "LT": 20, "LU": 20, "LV": 21, "MC": 27, "MD": 24, "ME": 22, "MK": 19,
-    "MR": 27, "MT": 31, "MU": 30, "NL": 18, "NO": 15, "PK": 24, "PL": 28, "PS": 29, "PT": 25, "QA": 29,
-    "RO": 24, "RS": 22, "SA": 24, "SC": 31, "SE": 24, "SI": 19, "SK": 24, "SM": 27, "ST": 25, "SV": 28,
-    "TL": 23, "TN": 24, "TR": 26, "UA": 29, "VA": 22, "VG": 24, "XK": 20,
-}  # fmt: skip
-
-
-def iban_ok(value: str) -> bool:
-    """Known country, right length, and the ISO 7064 mod-97 check."""
-    if _IBAN_LENGTHS.get(value[:2]) != len(value):
-        return False
-    digits = "".join(str(int(c, 36)) for c in value[4:] + value[:4])
-    return int(digits) % 97 == 1
+def _long_tokens(text: str) -> Iterator[Hit]:
+    """Hashes and wallet addresses, told apart by length, alphabet and checksum."""
+    for match in pat.LONG_TOKEN_RE.finditer(text):
+        start = _label_start(text, match.start(), pat.LONG_TOKEN_MAX, _NO_PUNCT)
+        token = text[start : match.end()] if start >= 0 else ""
+        size = len(token)
+        if not pat.LONG_TOKEN_MIN <= size <= pat.LONG_TOKEN_MAX or not token.isascii():
+            continue  # too short, too long, or the tail of a non-ASCII word
+        kind = _HASH_TYPES.get(size)
+        if kind and _HEX_RE.fullmatch(token):
+            if not token.isdigit():  # all digits: an account or order number, not a digest
+                yield start, kind, token.lower()
+        elif size == 42 and token[0] == "0" and token[1] in "xX" and _HEX_RE.fullmatch(token, 2):
+            yield start, "eth", token.lower()
+        elif token[:3].lower() == "bc1" and size <= 90:
+            if (token.islower() or token.isupper()) and bech32_ok(token.lower()):
+                yield start, "btc", token.lower()
+        elif token[0] in "13" and size <= 35:
+            if base58check_ok(token, (0, 5)):
+                yield start, "btc", token
+        elif (
+            token[0] in "48"
+            and size in (95, 106)
+            and token[1] in "0123456789AB"
+            and all(ch in B58_INDEX for ch in token)
+        ):
+            yield start, "xmr", token
 
 
 def _ibans(text: str) -> Iterator[Hit]:
@@ -313,27 +310,38 @@ def _ibans(text: str) -> Iterator[Hit]:
 
 # -- phones ---------------------------------------------------------------------
 
+_PHONE_BEFORE = frozenset("+/.,-_")
+
 
 def _phones(text: str) -> Iterator[Hit]:
-    for match in pat.PHONE_RE.finditer(text):
-        candidate = match.group()
+    if "+" in text:
+        for match in pat.PLUS_PHONE_RE.finditer(text):
+            start = match.start()
+            if start and text[start - 1].isalnum():
+                continue
+            value = _phone_value(match.group(), None)
+            if value:
+                yield start, "phone", value
+    for match in pat.NATIONAL_PHONE_RE.finditer(text):
+        start, candidate = match.start(), match.group()
+        if start and (text[start - 1].isalnum() or text[start - 1] in _PHONE_BEFORE):
+            continue  # inside a longer token, or the `+` form already handled
         digits = sum(c.isdigit() for c in candidate)
         if not 7 <= digits <= 15:
             continue
-        if candidate[0] == "+" or candidate.startswith("00"):
-            region = None
-        elif _DATE_LIKE.fullmatch(candidate.strip()) or not _phone_context(text, match.start()):
+        if candidate.startswith("00"):
+            region = None  # international prefix: no context needed
+        elif _DATE_LIKE.fullmatch(candidate) or not _phone_context(text, start):
             continue  # order numbers, dates, prices: a bare number is not a phone without a phone word
         else:
             region = DEFAULT_PHONE_REGION
         value = _phone_value(candidate, region)
         if value:
-            yield match.start(), "phone", value
+            yield start, "phone", value
 
 
 def _phone_context(text: str, start: int) -> bool:
-    window = text[max(0, start - pat.PHONE_CONTEXT_WINDOW) : start]
-    return pat.PHONE_CONTEXT_RE.search(window) is not None
+    return pat.PHONE_CONTEXT_RE.search(text, max(0, start - pat.PHONE_CONTEXT_WINDOW), start) is not None
 
 
 @lru_cache(maxsize=4096)
@@ -341,6 +349,9 @@ def _phone_value(candidate: str, region: str | None) -> str | None:
     candidate = candidate.strip()
     if candidate.startswith("00"):
         candidate = "+" + candidate[2:]
+    digits = sum(c.isdigit() for c in candidate)
+    if not 7 <= digits <= 15:
+        return None
     try:
         number = phonenumbers.parse(candidate, region)
     except phonenumbers.NumberParseException:

@@ -221,6 +221,8 @@ _SOCIAL_HOSTS = {
     "youtube.com": "youtube.com",
     "medium.com": "medium.com",
 }
+SOCIAL_DOMAINS = frozenset(_SOCIAL_HOSTS)
+
 # First path segments that are site features, not accounts.
 _NOT_PROFILES = frozenset(
     [
