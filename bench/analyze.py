@@ -1,0 +1,215 @@
+"""Benchmark the analysis pipeline and indicator extraction on the shared corpus.
+
+    .venv/bin/python bench/analyze.py [--limit N] [--corpus DIR] [--peer-limit N]
+
+Reads *.eml from DIR/{phishing,spam,ham} (default /work/shared/data, read
+only, never copied), interleaved so a --limit sample mixes the three. One
+process, one core. Prints:
+
+1. the whole pipeline (watchword.analysis.pipeline.run on raw bytes):
+   emails/s and MB/s of raw message;
+2. on the same decoded bodies (text parts + HTML parts as the pipeline's MIME
+   stage left them): our text+link+indicator stages, our scan alone, and
+   ioc-finder's find_iocs, in MB/s and bodies/s, with the ratio;
+3. href recall: of every absolute http(s) `<a href>` in the HTML parts (found
+   by the standard library's html.parser, independently of lexbor), the share
+   whose normalised target is among our url indicators, and the share among
+   ioc-finder's urls when it is given the HTML-stripped text;
+4. junk: url indicator values ending in ) " > . ' , or containing =3D or
+   whitespace (should be 0).
+
+I/O is done before any clock starts. ioc-finder is a benchmark-only
+dependency (`pip install .[bench]`); without it its columns are skipped.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+import warnings
+from html.parser import HTMLParser
+from itertools import zip_longest
+from pathlib import Path
+
+from watchword.analysis.indicators import extract_indicators, find_indicators
+from watchword.analysis.pipeline import run
+from watchword.analysis.text import extract_text_and_links
+from watchword.analysis.urls import normalise_url
+from watchword.domain import Document
+
+DEFAULT_CORPUS = Path("/work/shared/data")
+FOLDERS = ("phishing", "spam", "ham")
+JUNK_TAIL = (")", '"', ">", ".", "'", ",")
+
+
+class _Hrefs(HTMLParser):
+    """Collects `<a href>` values and the text outside script/style: the independent reference."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.hrefs: list[str] = []
+        self.text: list[str] = []
+        self._skip = 0
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag in ("script", "style"):
+            self._skip += 1
+        if tag == "a":
+            for name, value in attrs:
+                if name == "href" and value:
+                    self.hrefs.append(value)
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag in ("script", "style") and self._skip:
+            self._skip -= 1
+
+    def handle_data(self, data: str) -> None:
+        if not self._skip:
+            self.text.append(data)
+
+
+def load(corpus: Path, limit: int | None) -> list[bytes]:
+    lists = [sorted((corpus / folder).glob("*.eml")) for folder in FOLDERS]
+    paths = [p for group in zip_longest(*lists) for p in group if p is not None]
+    return [p.read_bytes() for p in paths[:limit]]
+
+
+def mb(n: int) -> float:
+    return n / 1e6
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n", 1)[0])
+    parser.add_argument("--corpus", type=Path, default=DEFAULT_CORPUS)
+    parser.add_argument("--limit", type=int, default=3000, help="messages to read (default 3000)")
+    parser.add_argument(
+        "--peer-limit", type=int, default=None, help="bodies given to ioc-finder (default: all; it is slow)"
+    )
+    args = parser.parse_args()
+
+    if not any((args.corpus / folder).is_dir() for folder in FOLDERS):
+        print(f"No corpus at {args.corpus} (expected {', '.join(FOLDERS)} folders of .eml); nothing to do.")
+        return 0
+    raws = load(args.corpus, args.limit)
+    if not raws:
+        print(f"No .eml files under {args.corpus}; nothing to do.")
+        return 0
+    raw_bytes = sum(map(len, raws))
+    print(f"corpus: {len(raws)} messages, {mb(raw_bytes):.1f} MB raw, from {args.corpus}")
+
+    # 1. The whole pipeline.
+    start = time.perf_counter()
+    docs = [run(Document(kind="email", raw=raw)) for raw in raws]
+    elapsed = time.perf_counter() - start
+    print(
+        f"pipeline: {len(docs) / elapsed:,.0f} emails/s per core, {mb(raw_bytes) / elapsed:.1f} MB/s ({elapsed:.2f} s)"
+    )
+    failures = sum(1 for d in docs for w in d.warnings if " failed: " in w)
+    print(f"  stage failures recorded in warnings: {failures}")
+
+    # 2. Indicator extraction alone, on the decoded bodies.
+    bodies = [(d, "\n".join(d.text_parts + d.html_parts)) for d in docs]
+    bodies = [(d, body) for d, body in bodies if body.strip()]
+    body_bytes = sum(len(b.encode("utf-8", "surrogatepass")) for _, b in bodies)
+    print(f"bodies: {len(bodies)} with text or HTML, {mb(body_bytes):.1f} MB decoded")
+
+    start = time.perf_counter()
+    for d, _ in bodies:
+        fresh = Document(
+            kind="email", subject=d.subject, headers=d.headers, text_parts=d.text_parts, html_parts=d.html_parts
+        )
+        extract_text_and_links(fresh)
+        extract_indicators(fresh)
+    ours_stages = time.perf_counter() - start
+    start = time.perf_counter()
+    for _, body in bodies:
+        find_indicators(body)
+    ours_scan = time.perf_counter() - start
+    print(
+        f"  ours, text+links+indicators stages: {mb(body_bytes) / ours_stages:.1f} MB/s, "
+        f"{len(bodies) / ours_stages:,.0f} bodies/s"
+    )
+    print(
+        f"  ours, find_indicators on the joined text+HTML: {mb(body_bytes) / ours_scan:.1f} MB/s, "
+        f"{len(bodies) / ours_scan:,.0f} bodies/s"
+    )
+
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            from ioc_finder import find_iocs
+    except ImportError:
+        find_iocs = None
+        print("  ioc-finder not installed (pip install .[bench]); peer columns skipped")
+
+    peer = bodies[: args.peer_limit] if args.peer_limit else bodies
+    peer_bytes = sum(len(b.encode("utf-8", "surrogatepass")) for _, b in peer)
+    if find_iocs is not None:
+        start = time.perf_counter()
+        for _, body in peer:
+            find_iocs(body)
+        peer_time = time.perf_counter() - start
+        peer_rate = mb(peer_bytes) / peer_time
+        print(
+            f"  ioc-finder find_iocs on the same text ({len(peer)} bodies): {peer_rate:.2f} MB/s, "
+            f"{len(peer) / peer_time:,.0f} bodies/s"
+        )
+        print(
+            f"  ratio: stages {mb(body_bytes) / ours_stages / peer_rate:.1f}x, "
+            f"scan {mb(body_bytes) / ours_scan / peer_rate:.1f}x ioc-finder's MB/s"
+        )
+
+    # 3. href recall.
+    peer_ids = {id(d) for d, _ in peer}
+    total = found = unparsable = peer_total = peer_found = 0
+    for d in docs:
+        if not d.html_parts:
+            continue
+        urls = {i.value for i in d.indicators if i.type == "url"}
+        for html in d.html_parts:
+            walker = _Hrefs()
+            try:
+                walker.feed(html)
+                walker.close()
+            except Exception:  # noqa: BLE001 - html.parser on hostile HTML; skip the part, not the run
+                continue
+            targets = []
+            for href in walker.hrefs:
+                href = href.strip()
+                if not href.lower().startswith(("http://", "https://")):
+                    continue
+                norm = normalise_url(href)
+                if norm is None:
+                    unparsable += 1
+                    continue
+                targets.append(norm)
+            total += len(targets)
+            found += sum(1 for t in targets if t in urls)
+            if find_iocs is not None and id(d) in peer_ids and targets:
+                peer_urls = find_iocs(" ".join(walker.text)).get("urls", [])
+                normalised = {normalise_url(u if "://" in u else "http://" + u) for u in peer_urls}
+                peer_total += len(targets)
+                peer_found += sum(1 for t in targets if t in normalised)
+    if total:
+        print(
+            f"href recall: ours {found}/{total} = {100 * found / total:.1f}% "
+            f"({unparsable} http(s) hrefs with no valid host left out)"
+        )
+    if peer_total:
+        print(
+            f"href recall: ioc-finder on HTML-stripped text {peer_found}/{peer_total} = "
+            f"{100 * peer_found / peer_total:.1f}%"
+        )
+
+    # 4. Junk in url values.
+    url_values = [i.value for d in docs for i in d.indicators if i.type == "url"]
+    junk = [u for u in url_values if u.endswith(JUNK_TAIL) or "=3D" in u or any(c.isspace() for c in u)]
+    print(f"junk: {len(junk)} of {len(url_values)} url indicator values")
+    for sample in junk[:5]:
+        print(f"  e.g. {sample[:120]}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
