@@ -53,8 +53,10 @@ def outcome_text(verdict: str | None, *, approach_type: str = "", reporters: int
     With no verdict yet the text says the report is still being looked at.
     """
     action = " ".join(action.split())
-    if action and action[-1] not in ".!?":
-        action += "."
+    if action:
+        action = action[0].upper() + action[1:]
+        if action[-1] not in ".!?":
+            action += "."
     kind = _KIND_WORDS.get(approach_type, "")
     if verdict == Verdict.MALICIOUS:
         label = f"{kind} campaign" if kind else "malicious campaign"

@@ -1,0 +1,278 @@
+"""Replies to mail reporters, captured by a real local SMTP sink (aiosmtpd) standing in for the relay."""
+
+from __future__ import annotations
+
+import datetime as dt
+import smtplib
+import socket
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from email import message_from_bytes
+from email.message import EmailMessage, Message
+from email.policy import SMTP as SMTP_POLICY
+from email.policy import default as default_policy
+from pathlib import Path
+from typing import Any
+
+import pytest
+from aiosmtpd.controller import Controller
+from sqlalchemy import func, select
+
+from tests.conftest import make_settings
+from watchword.intake.mail import take_mail
+from watchword.intake.smtp import SmtpListener
+from watchword.runtime import Runtime, open_runtime
+from watchword.services import mail_replies, outcomes
+from watchword.store.models import Campaign, Report
+from watchword.store.models_mail import MailOptOut, MailOutbox
+
+REPORT_TO = "report@watchword.test"
+REPORTER = "alice@corp.example"
+
+
+@dataclass
+class Sink:
+    """Every message the relay was given: (envelope sender, recipients, parsed message)."""
+
+    port: int
+    received: list[tuple[str, list[str], Message]] = field(default_factory=list)
+
+    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
+        msg = message_from_bytes(envelope.original_content, policy=default_policy)
+        self.received.append((envelope.mail_from, list(envelope.rcpt_tos), msg))
+        return "250 OK"
+
+    def to(self, address: str) -> list[Message]:
+        return [m for _, rcpts, m in self.received if address in rcpts]
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@pytest.fixture
+def sink() -> Iterator[Sink]:
+    sink = Sink(port=_free_port())
+    controller = Controller(sink, hostname="127.0.0.1", port=sink.port, server_hostname="sink.test")
+    controller.start()
+    yield sink
+    controller.stop()
+
+
+@pytest.fixture
+def reply_rt(tmp_path: Path, sink: Sink) -> Iterator[Runtime]:
+    runtime = open_runtime(make_settings(
+        tmp_path, smtp_addresses=(REPORT_TO,), reply_from=f"Watchword <{REPORT_TO}>",
+        relay_host="127.0.0.1", relay_port=sink.port, reply_per_reporter_per_hour=5, reply_global_per_minute=60))
+    yield runtime
+    runtime.close()
+
+
+def phish(n: int, sender: str = "helpdesk@micros0ft-support.example") -> bytes:
+    msg = EmailMessage()
+    msg["From"] = f"IT Helpdesk <{sender}>"
+    msg["To"] = REPORTER
+    msg["Subject"] = f"Password expires today #{n}"
+    msg["Message-ID"] = f"<phish-{n}@micros0ft-support.example>"
+    msg.set_content(f"Keep your password: https://login-micros0ft.example/verify?n={n}\n")
+    return msg.as_bytes(policy=SMTP_POLICY)
+
+
+def forward(original: bytes, reporter: str = REPORTER, n: int = 1, **headers: str) -> bytes:
+    msg = EmailMessage()
+    msg["From"] = f"Reporter <{reporter}>"
+    msg["To"] = REPORT_TO
+    msg["Subject"] = f"FW: suspicious {n}"
+    msg["Message-ID"] = f"<fwd-{n}-{reporter}>"
+    for name, value in headers.items():
+        msg[name.replace("_", "-")] = value
+    msg.set_content("Is this real?\n")
+    msg.add_attachment(original, maintype="message", subtype="rfc822")
+    return msg.as_bytes(policy=SMTP_POLICY)
+
+
+def plain(subject: str, body: str, sender: str = REPORTER) -> bytes:
+    msg = EmailMessage()
+    msg["From"] = sender
+    msg["To"] = REPORT_TO
+    msg["Subject"] = subject
+    msg.set_content(body)
+    return msg.as_bytes(policy=SMTP_POLICY)
+
+
+def outbox(rt: Runtime) -> list[MailOutbox]:
+    with rt.db.session() as session:
+        return list(session.scalars(select(MailOutbox).order_by(MailOutbox.id)))
+
+
+def test_acknowledgement_reaches_the_reporter_with_the_receipt(
+    reply_rt: Runtime, sink: Sink
+) -> None:
+    """GIVEN a forwarded phish delivered over SMTP WHEN the sender runs THEN the reporter gets one
+    automatic reply naming the report's reference, threaded on their mail."""
+    listener = SmtpListener(reply_rt, host="127.0.0.1", port=0).start()
+    try:
+        with smtplib.SMTP("127.0.0.1", listener.port, timeout=10) as client:
+            client.sendmail(REPORTER, [REPORT_TO], forward(phish(1)))
+    finally:
+        listener.stop()
+    assert mail_replies.deliver_due(reply_rt)["sent"] == 1
+    [ack] = sink.to(REPORTER)
+    with reply_rt.db.session() as session:
+        public_id = session.scalar(select(Report.public_id))
+    assert public_id and public_id in ack.get_content()
+    assert ack["Auto-Submitted"] == "auto-replied"
+    assert ack["In-Reply-To"] == f"<fwd-1-{REPORTER}>"
+    assert "STOP" in ack.get_content()
+    assert sink.received[0][0] == REPORT_TO  # bounces come back to us, not to the reporter
+    assert mail_replies.deliver_due(reply_rt) == {}  # nothing sent twice
+
+
+def test_several_originals_give_one_acknowledgement_with_every_reference(reply_rt: Runtime, sink: Sink) -> None:
+    msg = EmailMessage()
+    msg["From"] = REPORTER
+    msg["To"] = REPORT_TO
+    msg["Subject"] = "three of these today"
+    msg.set_content("All three came this morning.\n")
+    for n in (2, 3, 4):
+        msg.add_attachment(phish(n), maintype="message", subtype="rfc822")
+    result = take_mail(reply_rt, msg.as_bytes(policy=SMTP_POLICY), via="smtp", envelope_from=REPORTER)
+    assert len(result.receipts) == 3
+    mail_replies.deliver_due(reply_rt)
+    [ack] = sink.to(REPORTER)
+    assert all(r.public_id in ack.get_content() for r in result.receipts)
+
+
+def test_never_replies_to_the_suspicious_sender(reply_rt: Runtime, sink: Sink) -> None:
+    """A phish delivered straight to the report address (not forwarded) is reported, but its From
+    and envelope sender are the attacker's: nobody is answered."""
+    result = take_mail(reply_rt, phish(5), via="smtp", envelope_from="bounce@micros0ft-support.example")
+    assert len(result.receipts) == 1
+    assert not result.reporter_known
+    assert outbox(reply_rt) == []
+
+
+def test_never_replies_when_the_original_claims_the_reporters_own_address(reply_rt: Runtime) -> None:
+    spoofed = phish(6, sender=REPORTER)  # CEO-fraud style: the phish pretends to come from the reporter
+    result = take_mail(reply_rt, forward(spoofed), via="smtp", envelope_from=REPORTER)
+    assert not result.reporter_known
+    assert outbox(reply_rt) == []
+
+
+def test_a_redirected_message_answers_the_redirecting_reporter(reply_rt: Runtime, sink: Sink) -> None:
+    redirected = b"Resent-From: Alice <alice@corp.example>\r\n" + phish(7)
+    take_mail(reply_rt, redirected, via="smtp", envelope_from=REPORTER)
+    mail_replies.deliver_due(reply_rt)
+    assert len(sink.to(REPORTER)) == 1
+    assert sink.to("helpdesk@micros0ft-support.example") == []
+
+
+def test_automatic_mail_is_taken_but_never_answered(reply_rt: Runtime) -> None:
+    take_mail(reply_rt, forward(phish(8), Auto_Submitted="auto-replied"), via="smtp", envelope_from=REPORTER)
+    take_mail(reply_rt, forward(phish(9), n=2), via="smtp", envelope_from="")  # a bounce: null sender
+    with reply_rt.db.session() as session:
+        assert session.scalar(select(func.count()).select_from(Report)) == 2
+    assert outbox(reply_rt) == []
+
+
+def test_outcome_goes_to_every_reporter_of_the_campaign(reply_rt: Runtime, sink: Sink) -> None:
+    """GIVEN one phish forwarded by two people and a campaign verdict WHEN the verdict code calls
+    notify_campaign_outcome THEN each reporter gets the web's outcome text once."""
+    first = take_mail(reply_rt, forward(phish(10), n=1), via="smtp", envelope_from=REPORTER)
+    take_mail(reply_rt, forward(phish(10), reporter="bob@corp.example", n=2), via="smtp",
+              envelope_from="bob@corp.example")
+    report_id = first.receipts[0].report_id
+    with reply_rt.db.write() as session:
+        campaign = Campaign(title="fake helpdesk", approach_type="credential_phishing", verdict="malicious",
+                            verdict_note="The link has been blocked", reporter_count=2)
+        session.add(campaign)
+        session.flush()
+        session.get(Report, report_id).campaign_id = campaign.id  # type: ignore[union-attr]
+        assert mail_replies.notify_campaign_outcome(session, campaign.id) == 2
+        assert mail_replies.notify_campaign_outcome(session, campaign.id) == 0  # set twice, sent once
+    mail_replies.deliver_due(reply_rt)
+    expected = outcomes.outcome_text("malicious", approach_type="credential_phishing", reporters=2,
+                                     action="The link has been blocked")
+    assert expected.startswith("This was part of a phishing campaign reported by 2 people. "
+                               "The link has been blocked.")
+    for who in (REPORTER, "bob@corp.example"):
+        outcome = [m for m in sink.to(who) if m["Subject"] == "The outcome of your report"]
+        assert len(outcome) == 1
+        assert expected in " ".join(outcome[0].get_content().split())
+
+
+def test_stop_reply_opts_out_and_is_not_a_report(reply_rt: Runtime, sink: Sink) -> None:
+    first = take_mail(reply_rt, forward(phish(11)), via="smtp", envelope_from=REPORTER)
+    stop = take_mail(reply_rt, plain("Re: Your report has been received", "STOP\n\n> Thank you..."),
+                     via="smtp", envelope_from=REPORTER)
+    assert stop.shape == "opt-out" and stop.receipts == []
+    with reply_rt.db.write() as session:
+        assert session.scalar(select(func.count()).select_from(MailOptOut)) == 1
+        assert session.scalar(select(func.count()).select_from(Report)) == 1
+        mail_replies.notify_outcome(session, [first.receipts[0].report_id], "Outcome text.")
+    done = mail_replies.deliver_due(reply_rt)
+    assert done["suppressed"] == 2  # the queued ack and the outcome
+    assert sink.received == []
+    with reply_rt.db.session() as session:
+        stored = session.scalars(select(MailOptOut.reporter_hash)).one()
+    assert REPORTER not in stored and len(stored) == 64  # only a keyed hash is kept
+    take_mail(reply_rt, plain("START", "start again please"), via="smtp", envelope_from=REPORTER)
+    take_mail(reply_rt, forward(phish(12), n=3), via="smtp", envelope_from=REPORTER)
+    mail_replies.deliver_due(reply_rt)
+    assert len(sink.to(REPORTER)) == 1
+
+
+def test_per_reporter_limit_drops_extra_acknowledgements(reply_rt: Runtime, sink: Sink) -> None:
+    for n in range(20, 27):
+        take_mail(reply_rt, forward(phish(n), n=n), via="smtp", envelope_from=REPORTER)
+    done = mail_replies.deliver_due(reply_rt)
+    assert done == {"sent": 5, "suppressed": 2}
+    assert {row.last_error for row in outbox(reply_rt) if row.status == "suppressed"} == {"rate limit"}
+
+
+def test_per_reporter_limit_delays_an_outcome_instead_of_dropping_it(reply_rt: Runtime, sink: Sink) -> None:
+    results = [take_mail(reply_rt, forward(phish(n), n=n), via="smtp", envelope_from=REPORTER) for n in range(30, 35)]
+    mail_replies.deliver_due(reply_rt)
+    with reply_rt.db.write() as session:
+        mail_replies.notify_outcome(session, [results[0].receipts[0].report_id], "Outcome text.")
+    assert mail_replies.deliver_due(reply_rt) == {"deferred": 1}
+    later = dt.datetime.now(dt.UTC) + dt.timedelta(hours=1, minutes=1)
+    assert mail_replies.deliver_due(reply_rt, now=later) == {"sent": 1}
+
+
+def test_global_limit_defers_the_rest(tmp_path: Path, sink: Sink) -> None:
+    runtime = open_runtime(make_settings(
+        tmp_path, smtp_addresses=(REPORT_TO,), reply_from=REPORT_TO, relay_host="127.0.0.1",
+        relay_port=sink.port, reply_global_per_minute=3))
+    try:
+        for n in range(40, 45):
+            take_mail(runtime, forward(phish(n), reporter=f"r{n}@corp.example", n=n), via="smtp")
+        assert mail_replies.deliver_due(runtime) == {"sent": 3, "deferred": 2}
+        assert len(sink.received) == 3
+    finally:
+        runtime.close()
+
+
+def test_relay_down_keeps_the_reply_for_later(tmp_path: Path) -> None:
+    runtime = open_runtime(make_settings(
+        tmp_path, smtp_addresses=(REPORT_TO,), reply_from=REPORT_TO, relay_host="127.0.0.1",
+        relay_port=_free_port()))  # nothing listens there
+    try:
+        take_mail(runtime, forward(phish(50)), via="smtp", envelope_from=REPORTER)
+        assert mail_replies.deliver_due(runtime) == {"retry": 1}
+        [row] = outbox(runtime)
+        assert row.status == "queued" and row.attempts == 1 and "Connection" in row.last_error
+    finally:
+        runtime.close()
+
+
+def test_outcome_texts_are_plain_and_name_no_one() -> None:
+    one = outcomes.outcome_text("malicious", approach_type="credential_phishing", reporters=1)
+    assert one.startswith("This was a phishing attempt.")
+    many = outcomes.outcome_text("malicious", approach_type="fake_recruitment", reporters=1200,
+                                 action="the profile has been reported")
+    assert "part of a fake recruitment campaign reported by 1,200 people. The profile has been reported." in many
+    assert "genuine" in outcomes.outcome_text("benign")
+    assert outcomes.status_text("received") == outcomes.RECEIVED
