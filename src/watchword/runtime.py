@@ -4,10 +4,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from functools import cached_property
+from typing import TYPE_CHECKING
 
 from watchword.config import Settings
 from watchword.store.blobs import FileBlobStore
 from watchword.store.db import Database
+
+if TYPE_CHECKING:
+    from watchword.intake.writer import GroupCommitter
 
 
 @dataclass
@@ -20,7 +24,15 @@ class Runtime:
     def contact_key(self) -> bytes:
         return self.settings.secret_key()
 
+    @cached_property
+    def intake(self) -> GroupCommitter:
+        from watchword.intake.writer import GroupCommitter
+
+        return GroupCommitter(self.db)
+
     def close(self) -> None:
+        if "intake" in self.__dict__:
+            self.intake.close()
         self.db.dispose()
 
 

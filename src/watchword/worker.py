@@ -17,8 +17,6 @@ import traceback
 import uuid
 from collections.abc import Callable
 
-from sqlalchemy.orm import Session
-
 from watchword.runtime import Runtime
 from watchword.services import processing
 from watchword.store import jobs
@@ -90,7 +88,7 @@ class Worker:
         while not stop.is_set():
             try:
                 worked = self.run_once()
-            except Exception:  # noqa: BLE001 - e.g. the database restarting: wait and go on
+            except Exception:
                 log.exception("worker loop error")
                 worked = False
             if not worked:

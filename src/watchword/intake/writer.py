@@ -1,0 +1,198 @@
+"""Group commit for intake: many reports, one durable transaction.
+
+Each commit costs an fsync (~3.5 ms on this machine's disk), and SQLite has one
+writer anyway. So the request threads hand their prepared reports to one writer
+thread, which takes whatever has queued up, writes it in one transaction (each
+report in its own savepoint, so one bad row cannot sink the others), commits
+once, and only then wakes each waiting caller with its receipt. Nobody is
+acknowledged before the commit that makes their report durable.
+"""
+
+from __future__ import annotations
+
+import logging
+import queue
+import threading
+import uuid
+from collections.abc import Callable
+from concurrent.futures import Future
+from dataclasses import dataclass
+
+from sqlalchemy import bindparam, insert, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from watchword.domain import IncomingReport
+from watchword.store import jobs
+from watchword.store.db import Database
+from watchword.store.models import Blob, Job, Report, Submission, utcnow
+
+log = logging.getLogger("watchword.intake")
+
+MAX_BATCH = 256
+
+
+@dataclass(frozen=True, slots=True)
+class Receipt:
+    report_id: int
+    public_id: str
+    duplicate: bool
+    sightings: int
+
+
+@dataclass(slots=True)
+class Prepared:
+    """A report ready to commit: validated, its blob already fsynced, its contact sealed."""
+
+    incoming: IncomingReport
+    key: str
+    raw_sha: str | None
+    raw_size: int
+    contact: bytes | None
+
+
+class GroupCommitter:
+    def __init__(self, db: Database) -> None:
+        self.db = db
+        self._queue: queue.SimpleQueue[tuple[Prepared, Future[Receipt]] | None] = queue.SimpleQueue()
+        self._thread: threading.Thread | None = None
+        self._lock = threading.Lock()
+
+    def commit(self, prepared: Prepared, timeout: float = 60.0) -> Receipt:
+        self._ensure_started()
+        future: Future[Receipt] = Future()
+        self._queue.put((prepared, future))
+        return future.result(timeout=timeout)
+
+    def close(self) -> None:
+        with self._lock:
+            if self._thread is not None:
+                self._queue.put(None)
+                self._thread.join(timeout=30)
+                self._thread = None
+
+    def _ensure_started(self) -> None:
+        with self._lock:
+            if self._thread is None or not self._thread.is_alive():
+                self._thread = threading.Thread(target=self._run, name="intake-writer", daemon=True)
+                self._thread.start()
+
+    def _run(self) -> None:
+        while True:
+            first = self._queue.get()
+            if first is None:
+                return
+            batch = [first]
+            while len(batch) < MAX_BATCH:
+                try:
+                    item = self._queue.get_nowait()
+                except queue.Empty:
+                    break
+                if item is None:
+                    self._queue.put(None)  # stop after this batch
+                    break
+                batch.append(item)
+            self._write(batch)
+
+    def _write(self, batch: list[tuple[Prepared, Future[Receipt]]]) -> None:
+        outcomes: list[tuple[Future[Receipt], Callable[[], Receipt] | BaseException]] = []
+        try:
+            with self.db.write() as session:
+                for prepared, future in batch:
+                    try:
+                        receipt = store_one(session, prepared)
+                        outcomes.append((future, _value(receipt)))
+                    except Exception as exc:  # noqa: BLE001 - one report's failure is reported to its caller only
+                        outcomes.append((future, exc))
+        except Exception as exc:
+            log.exception("intake commit failed for %d reports", len(batch))
+            for _prepared, future in batch:
+                future.set_exception(exc)
+            return
+        for future, outcome in outcomes:
+            if isinstance(outcome, BaseException):
+                future.set_exception(outcome)
+            else:
+                future.set_result(outcome())
+
+
+def _value(receipt: Receipt) -> Callable[[], Receipt]:
+    return lambda: receipt
+
+
+def store_one(session: Session, prepared: Prepared) -> Receipt:
+    """Write one report, or one sighting of the report with the same content.
+
+    Core statements rather than ORM objects: this is the hottest write path there
+    is, and the ORM's unit of work costs more than the SQL itself here.
+    """
+    for _attempt in range(2):
+        receipt = _add_sighting(session, prepared)
+        if receipt is not None:
+            return receipt
+        try:
+            with session.begin_nested():
+                return _create(session, prepared)
+        except IntegrityError:
+            # Another process committed the same content between our look and our
+            # insert (PostgreSQL with several web workers): count ours as a sighting.
+            continue
+    raise RuntimeError("the report could not be stored")
+
+
+# Statements built once: constructing SQL per report costs more than running it.
+_REPORTS = Report.__table__
+_FIND = select(_REPORTS.c.id, _REPORTS.c.public_id).where(_REPORTS.c.dedupe_key == bindparam("key"))
+_SIGHTED = (
+    update(_REPORTS)
+    .where(_REPORTS.c.id == bindparam("rid"))
+    .values(sightings=_REPORTS.c.sightings + 1, last_sighted_at=bindparam("now"))
+    .returning(_REPORTS.c.sightings)
+)
+_NEW_SUBMISSION = insert(Submission.__table__)
+_BLOB_KNOWN = select(Blob.__table__.c.sha256).where(Blob.__table__.c.sha256 == bindparam("sha"))
+_NEW_BLOB = insert(Blob.__table__)
+_NEW_REPORT = insert(_REPORTS).returning(_REPORTS.c.id)
+_NEW_JOB = insert(Job.__table__)
+
+
+def _add_sighting(session: Session, prepared: Prepared) -> Receipt | None:
+    conn = session.connection()
+    found = conn.execute(_FIND, {"key": prepared.key}).first()
+    if found is None:
+        return None
+    report_id, public_id = found
+    incoming = prepared.incoming
+    now = utcnow()
+    sightings = conn.execute(_SIGHTED, {"rid": report_id, "now": now}).scalar_one()
+    conn.execute(_NEW_SUBMISSION, {
+        "report_id": report_id, "received_at": now, "channel": str(incoming.channel),
+        "source_name": (incoming.source_name or "")[:500], "contact_sealed": prepared.contact,
+    })
+    return Receipt(report_id=report_id, public_id=public_id, duplicate=True, sightings=int(sightings))
+
+
+def _create(session: Session, prepared: Prepared) -> Receipt:
+    conn = session.connection()
+    incoming = prepared.incoming
+    now = utcnow()
+    if prepared.raw_sha and conn.execute(_BLOB_KNOWN, {"sha": prepared.raw_sha}).first() is None:
+        conn.execute(_NEW_BLOB, {"sha256": prepared.raw_sha, "size": prepared.raw_size, "created_at": now})
+    public_id = uuid.uuid4().hex
+    source = (incoming.source_name or "")[:500]
+    report_id = conn.execute(_NEW_REPORT, {
+        "public_id": public_id, "created_at": now, "channel": str(incoming.channel), "status": "received",
+        "dedupe_key": prepared.key, "raw_sha256": prepared.raw_sha, "text": incoming.text,
+        "approach_hint": incoming.approach_hint or "", "answers": dict(incoming.answers), "source_name": source,
+        "contact_sealed": prepared.contact, "sightings": 1, "last_sighted_at": now, "subject": "",
+        "approach_type": "", "scope": "in_scope", "risk": 0.0,
+    }).scalar_one()
+    conn.execute(_NEW_SUBMISSION, {
+        "report_id": report_id, "received_at": now, "channel": str(incoming.channel), "source_name": source,
+        "contact_sealed": prepared.contact,
+    })
+    conn.execute(_NEW_JOB, {
+        "kind": jobs.ANALYZE, "report_id": report_id, "payload": {}, "status": "queued", "attempts": 0,
+        "run_after": now, "locked_by": "", "last_error": "", "created_at": now,
+    })
+    return Receipt(report_id=report_id, public_id=public_id, duplicate=False, sightings=1)
