@@ -59,7 +59,9 @@ async def client(url: str, bodies: list[bytes], start: int, step: int, stop_at: 
                 errors.append(f"{response.status_code} {response.text[:100]}")
 
 
-async def load(url: str, bodies: list[bytes], seconds: float, concurrency: int) -> tuple[list[float], list[str], list[str]]:
+async def load(
+    url: str, bodies: list[bytes], seconds: float, concurrency: int
+) -> tuple[list[float], list[str], list[str]]:
     latencies: list[float] = []
     accepted: list[str] = []
     errors: list[str] = []

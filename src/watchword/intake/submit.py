@@ -2,7 +2,8 @@
 
 A report is acknowledged only once its raw bytes are fsynced in the blob store
 and its row, its first submission and its analysis job are committed in one
-transaction (shared with whatever else arrived at the same moment: see writer.py). The same content submitted again is a sighting of the existing
+transaction (shared with whatever else arrived at the same
+moment: see writer.py). The same content submitted again is a sighting of the existing
 report: counted and linked, not analysed twice.
 """
 
