@@ -1,50 +1,390 @@
-"""Reporter pages: server-rendered, work without JavaScript, no account needed."""
+"""Reporter pages: server-rendered, no account, work without JavaScript and over Tor.
+
+Screens: choose what happened (1) -> the guided form (2) -> receipt, guidance
+and first assessment (3). Returning: receipt code + passphrase -> status,
+outcome and messages.
+
+Nothing here stores or logs the reporter's address: the rate limiter sees an
+in-memory HMAC of it and forgets it on restart.
+"""
 
 from __future__ import annotations
 
-from typing import Annotated
+import logging
+from dataclasses import dataclass
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, File, Form, Request, UploadFile, status
-from fastapi.responses import HTMLResponse, Response
+from fastapi import APIRouter, Depends, Form, HTTPException, Request, status
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from sqlalchemy.exc import IntegrityError
 from starlette.concurrency import run_in_threadpool
+from starlette.datastructures import UploadFile
 
-from watchword.domain import Channel, IncomingReport
+from watchword.analysis.pipeline import analyze_report
+from watchword.domain import Analysis, Channel, IncomingReport
+from watchword.intake.files import looks_like_email
 from watchword.intake.submit import IntakeError, TooLarge, submit
 from watchword.runtime import Runtime
+from watchword.services import followup, receipts
+from watchword.services.guidance import OUT_OF_SCOPE_ELSEWHERE, TYPE_NAMES, FirstLook, first_look
+from watchword.services.ratelimit import Limiter, Limits
+from watchword.store.models import Blob
+from watchword.store.models_reporter import ReporterFile, ReporterReceipt
 from watchword.web.deps import runtime
-from watchword.web.templating import templates
+from watchword.web.reporter import challenge
+from watchword.web.reporter.forms import FORMS, ORDER, GuidedForm, approach_for, read_answers
+from watchword.web.templating import environment_for, negotiate
 
+log = logging.getLogger("watchword.reporter")
 router = APIRouter(tags=["reporter pages"], include_in_schema=False)
+
+SESSION_COOKIE = "ww_receipts"
+MAX_FILES = 6
+MAX_CONTACT_CHARS = 500
+EMAIL_SUFFIXES = (".eml", ".msg")
+
+
+# -- per-application state: keys and limits --------------------------------------------
+
+
+@dataclass
+class ReporterState:
+    limits: Limits
+    pow_key: bytes
+    receipt_key: bytes
+    session_key: bytes
+
+
+def state(request: Request) -> ReporterState:
+    app_state = request.app.state
+    found: ReporterState | None = getattr(app_state, "reporter", None)
+    if found is None:
+        rt: Runtime = app_state.rt
+        secret = rt.contact_key
+        found = ReporterState(
+            limits=Limits.from_settings(rt.settings),
+            pow_key=receipts.derive_key(secret, "form challenge"),
+            receipt_key=receipts.derive_key(secret, "receipt code"),
+            session_key=receipts.derive_key(secret, "reporter session"),
+        )
+        app_state.reporter = found
+    return found
+
+
+def client_key(request: Request, rt: Runtime, st: ReporterState) -> bytes:
+    address = ""
+    header = rt.settings.client_ip_header
+    if header:
+        # Only behind a reverse proxy that sets it: otherwise anyone could pick their own bucket.
+        address = request.headers.get(header, "").split(",")[0].strip()
+    if not address and request.client is not None:
+        address = request.client.host
+    return st.limits.namer(address or "unknown")
+
+
+def _limit(request: Request, rt: Runtime, limiter: Limiter) -> float:
+    st = state(request)
+    return limiter.check(client_key(request, rt, st))
+
+
+# -- rendering ---------------------------------------------------------------------------
+
+
+def render(request: Request, name: str, context: dict[str, Any], status_code: int = 200,
+           headers: dict[str, str] | None = None) -> HTMLResponse:
+    env = environment_for(negotiate(request.headers.get("accept-language")))
+    html = env.get_template(name).render({**context, "request": request})
+    response = HTMLResponse(html, status_code=status_code, headers=headers)
+    # Forms carry a one-time challenge and receipts are shown once: never from a cache or the back button.
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+def _busy(request: Request, wait: float) -> HTMLResponse:
+    return render(request, "reporter_busy.html", {"wait": max(1, round(wait))}, status.HTTP_429_TOO_MANY_REQUESTS,
+                  {"Retry-After": str(max(1, round(wait)))})
+
+
+def _form_page(request: Request, rt: Runtime, form: GuidedForm, values: dict[str, str] | None = None,
+               error: str = "", status_code: int = 200) -> HTMLResponse:
+    st = state(request)
+    issued = challenge.issue(st.pow_key, rt.settings.pow_difficulty_bits)
+    return render(request, "report_form.html", {
+        "form": form, "values": values or {}, "error": error, "challenge": issued,
+        "max_mb": rt.settings.max_upload_bytes // (1024 * 1024),
+    }, status_code)
+
+
+# -- pages ---------------------------------------------------------------------------------
 
 
 @router.get("/", response_class=HTMLResponse)
-def report_form(request: Request) -> Response:
-    return templates.TemplateResponse(request, "report_form.html", {})
+def home(request: Request, rt: Annotated[Runtime, Depends(runtime)]) -> Response:
+    wait = _limit(request, rt, state(request).limits.pages)
+    if wait:
+        return _busy(request, wait)
+    return render(request, "report_choose.html", {"forms": [FORMS[k] for k in ORDER]})
 
 
-@router.post("/report", response_class=HTMLResponse)
-async def post_report(
-    request: Request,
-    rt: Annotated[Runtime, Depends(runtime)],
-    text: Annotated[str, Form()] = "",
-    contact: Annotated[str, Form()] = "",
-    email_file: Annotated[UploadFile | None, File()] = None,
-) -> Response:
-    raw = await email_file.read() if email_file is not None and email_file.filename else None
+@router.get("/about", response_class=HTMLResponse)
+def about(request: Request) -> Response:
+    return render(request, "about.html", {"type_names": TYPE_NAMES})
+
+
+@router.get("/report/status", response_class=HTMLResponse)
+def status_sign_in(request: Request) -> Response:
+    return render(request, "status_sign_in.html", {})
+
+
+# -- returning with a receipt ----------------------------------------------------------------
+
+
+def _session_ids(request: Request) -> tuple[int, ...]:
+    found = receipts.read_session(state(request).session_key, request.cookies.get(SESSION_COOKIE))
+    return found.receipt_ids if found else ()
+
+
+def _with_session(request: Request, rt: Runtime, response: Response, ids: list[int] | tuple[int, ...]) -> Response:
+    minutes = rt.settings.reporter_session_minutes
+    response.set_cookie(SESSION_COOKIE, receipts.session_token(state(request).session_key, ids, minutes),
+                        max_age=minutes * 60, path="/report/status", httponly=True, samesite="strict",
+                        secure=request.url.scheme == "https")
+    return response
+
+
+@router.post("/report/status", response_class=HTMLResponse)
+async def status_post(request: Request, rt: Annotated[Runtime, Depends(runtime)],
+                      code: Annotated[str, Form(max_length=100)] = "",
+                      passphrase: Annotated[str, Form(max_length=400)] = "") -> Response:
+    st = state(request)
+    wait = st.limits.status.check(client_key(request, rt, st))
+    if wait:
+        return _busy(request, wait)
+    try:
+        receipt_id = await run_in_threadpool(receipts.sign_in, rt.db, rt.settings, code, passphrase)
+    except receipts.SignInRefused as exc:
+        return render(request, "status_sign_in.html", {"error": str(exc), "code": code},
+                      status.HTTP_401_UNAUTHORIZED)
+    ids = [receipt_id, *(i for i in _session_ids(request) if i != receipt_id)]
+    redirect = RedirectResponse("/report/status/view", status.HTTP_303_SEE_OTHER)
+    return _with_session(request, rt, redirect, ids)
+
+
+def _load_statuses(rt: Runtime, ids: tuple[int, ...]) -> list[followup.ReceiptStatus]:
+    found = []
+    with rt.db.session() as session:
+        for receipt_id in ids:
+            receipt = session.get(ReporterReceipt, receipt_id)
+            if receipt is not None:  # deleted by retention since: simply gone from the list
+                found.append(followup.receipt_status(session, receipt))
+    return found
+
+
+@router.get("/report/status/view", response_class=HTMLResponse)
+async def status_view(request: Request, rt: Annotated[Runtime, Depends(runtime)]) -> Response:
+    ids = _session_ids(request)
+    if not ids:
+        return RedirectResponse("/report/status", status.HTTP_303_SEE_OTHER)
+    statuses = await run_in_threadpool(_load_statuses, rt, ids)
+    return render(request, "status_view.html", {"statuses": statuses, "forms": FORMS, "gone": len(ids) - len(statuses),
+                                                "sent": request.query_params.get("sent") == "1"})
+
+
+@router.post("/report/status/message", response_class=HTMLResponse)
+async def status_message(request: Request, rt: Annotated[Runtime, Depends(runtime)],
+                         receipt_id: Annotated[int, Form()], text: Annotated[str, Form(max_length=20000)] = "",
+                         ) -> Response:
+    ids = _session_ids(request)
+    if receipt_id not in ids:
+        return RedirectResponse("/report/status", status.HTTP_303_SEE_OTHER)
+    st = state(request)
+    wait = st.limits.status.check(client_key(request, rt, st))
+    if wait:
+        return _busy(request, wait)
+
+    def post() -> str:
+        try:
+            with rt.db.write() as session:
+                followup.post_reporter_message(session, receipt_id, text)
+        except followup.FollowupError as exc:
+            return str(exc)
+        return ""
+
+    problem = await run_in_threadpool(post)
+    if problem:
+        statuses = await run_in_threadpool(_load_statuses, rt, ids)
+        return render(request, "status_view.html", {"statuses": statuses, "forms": FORMS, "gone": 0,
+                                                    "error": problem, "draft": text},
+                      status.HTTP_422_UNPROCESSABLE_CONTENT)
+    return RedirectResponse(f"/report/status/view?sent=1#receipt-{receipt_id}", status.HTTP_303_SEE_OTHER)
+
+
+@router.post("/report/status/leave")
+def status_leave() -> Response:
+    response = RedirectResponse("/", status.HTTP_303_SEE_OTHER)
+    response.delete_cookie(SESSION_COOKIE, path="/report/status")
+    return response
+
+
+# -- the guided forms (registered last: /report/{form_key} would catch /report/status) ----
+
+
+@router.get("/report/{form_key}", response_class=HTMLResponse)
+def report_form(form_key: str, request: Request, rt: Annotated[Runtime, Depends(runtime)]) -> Response:
+    form = FORMS.get(form_key)
+    if form is None:
+        raise HTTPException(status.HTTP_404_NOT_FOUND)
+    wait = _limit(request, rt, state(request).limits.pages)
+    if wait:
+        return _busy(request, wait)
+    return _form_page(request, rt, form)
+
+
+@dataclass
+class _Upload:
+    filename: str
+    content_type: str
+    data: bytes
+
+
+async def _read_files(items: list[Any]) -> list[_Upload]:
+    uploads = []
+    for item in items[:MAX_FILES]:
+        if isinstance(item, UploadFile) and item.filename:
+            data = await item.read()
+            if data:
+                uploads.append(_Upload(item.filename[:255], (item.content_type or "")[:100], data))
+    return uploads
+
+
+def _is_email(upload: _Upload) -> bool:
+    return upload.filename.lower().endswith(EMAIL_SUFFIXES) or (
+        not upload.content_type.startswith("image/") and looks_like_email(upload.data))
+
+
+@router.post("/report/{form_key}", response_class=HTMLResponse)
+async def post_report(form_key: str, request: Request, rt: Annotated[Runtime, Depends(runtime)]) -> Response:
+    form = FORMS.get(form_key)
+    if form is None:
+        raise HTTPException(status.HTTP_404_NOT_FOUND)
+    st = state(request)
+    settings = rt.settings
+    data = await request.form(max_files=MAX_FILES + 2, max_fields=60)
+    values = {k: v for k, v in data.items() if isinstance(v, str)}
+    keep = {k: v for k, v in values.items() if k not in ("passphrase", "pow_token", "pow_solution", "website")}
+
+    if values.get("website", "").strip():
+        # The honeypot: people never see this field. Nothing is stored, but a person whose browser
+        # filled it in by mistake only has to press Send again (content kept, honeypot cleared).
+        return _form_page(request, rt, form, keep, "Please check your report and press Send again.", 422)
+
+    verdict, chal = challenge.check(st.pow_key, values.get("pow_token", ""), values.get("pow_solution", ""),
+                                    settings.pow_difficulty_bits, settings.pow_max_age_seconds,
+                                    settings.pow_nojs_min_age_seconds)
+    if verdict in (challenge.Check.INVALID, challenge.Check.EXPIRED) or chal is None:
+        return _form_page(request, rt, form, keep,
+                          "This form had expired. Your text is still here: please press Send again.", 422)
+    if verdict is challenge.Check.TOO_FRESH:
+        return _form_page(request, rt, form, keep, "Please check your report and press Send again.", 422)
+    limiter = st.limits.submit if verdict is challenge.Check.SOLVED else st.limits.submit_nojs
+    wait = limiter.check(client_key(request, rt, st))
+    if wait:
+        page = _form_page(request, rt, form, keep,
+                          "Many reports are arriving right now. Yours has not been sent yet and nothing is lost: "
+                          f"please press Send again in {max(1, round(wait))} seconds.", 429)
+        page.headers["Retry-After"] = str(max(1, round(wait)))
+        return page
+
+    code = receipts.code_for(st.receipt_key, chal.nonce)
+    chosen = values.get("passphrase", "")
+    if chosen.strip():
+        problem = receipts.passphrase_problem(chosen)
+        if problem:
+            return _form_page(request, rt, form, keep, problem, 422)
+    generated = "" if chosen.strip() else receipts.passphrase_for(st.receipt_key, chal.nonce)
+
+    existing = await run_in_threadpool(_existing_receipt, rt, code)
+    if existing is not None:
+        return await _already_sent(request, rt, form, existing, code, generated)
+
+    uploads = await _read_files(data.getlist("files"))
+    answers = read_answers(form, values)
+    emails = [u for u in uploads if _is_email(u)]
+    others = [u for u in uploads if u not in emails[:1]]
+    if others:
+        # Named in the answers so that the analyst sees them and a different screenshot is a different report.
+        answers["files"] = "; ".join(f"{u.filename} ({len(u.data) // 1024 + 1} kB)" for u in others)[:500]
     incoming = IncomingReport(
         channel=Channel.WEB,
-        text=text,
-        raw_email=raw or None,
-        contact=contact.strip() or None,
-        source_name=(email_file.filename if email_file is not None else None) or None,
+        text=values.get("text", ""),
+        raw_email=emails[0].data if emails else None,
+        approach_hint=approach_for(form, answers) or None,
+        answers=answers,
+        contact=values.get("contact", "").strip()[:MAX_CONTACT_CHARS] or None,
+        source_name=emails[0].filename if emails else None,
     )
     try:
-        receipt = await run_in_threadpool(submit, rt, incoming)
+        result = await run_in_threadpool(_store, rt, form, incoming, others, code, chosen or generated)
+    except TooLarge as exc:
+        return _form_page(request, rt, form, keep, str(exc), status.HTTP_413_CONTENT_TOO_LARGE)
     except IntakeError as exc:
-        code = status.HTTP_413_CONTENT_TOO_LARGE if isinstance(exc, TooLarge) else status.HTTP_422_UNPROCESSABLE_CONTENT
-        return templates.TemplateResponse(request, "report_form.html", {"error": str(exc), "text": text},
-                                          status_code=code)
-    return templates.TemplateResponse(
-        request, "report_thanks.html",
-        {"public_id": receipt.public_id, "duplicate": receipt.duplicate}, status_code=status.HTTP_201_CREATED,
-    )
+        return _form_page(request, rt, form, keep, str(exc), status.HTTP_422_UNPROCESSABLE_CONTENT)
+    except IntegrityError:
+        # The same form sent twice at the same moment: the other request made the receipt.
+        existing = await run_in_threadpool(_existing_receipt, rt, code)
+        if existing is None:
+            raise
+        return await _already_sent(request, rt, form, existing, code, generated)
+    look, sightings = result
+    return render(request, "report_thanks.html", {
+        "form": form, "code": receipts.group(code), "passphrase": generated, "look": look,
+        "sightings": sightings, "elsewhere": OUT_OF_SCOPE_ELSEWHERE, "type_names": TYPE_NAMES,
+    }, status.HTTP_201_CREATED)
+
+
+def _existing_receipt(rt: Runtime, code: str) -> ReporterReceipt | None:
+    with rt.db.session() as session:
+        found = receipts.find(session, code)
+        if found is not None:
+            session.expunge(found)
+        return found
+
+
+async def _already_sent(request: Request, rt: Runtime, form: GuidedForm, existing: ReporterReceipt, code: str,
+                        generated: str) -> Response:
+    # Show the generated passphrase again only if it is the one on the receipt (the reporter may have chosen one).
+    matches = bool(generated) and await run_in_threadpool(receipts.passphrase_matches, rt.settings, existing,
+                                                          generated)
+    show = generated if matches else ""
+    return render(request, "report_thanks.html", {
+        "form": form, "code": receipts.group(code), "passphrase": show, "look": FirstLook(steps=[]),
+        "sightings": 0, "already_sent": True, "elsewhere": OUT_OF_SCOPE_ELSEWHERE, "type_names": TYPE_NAMES,
+    })
+
+
+def _instant_analysis(incoming: IncomingReport) -> Analysis | None:
+    try:
+        return analyze_report(incoming.text, incoming.raw_email, incoming.approach_hint or "", incoming.answers)
+    except Exception:
+        log.exception("instant analysis failed")
+        return None
+
+
+def _store(rt: Runtime, form: GuidedForm, incoming: IncomingReport, files: list[_Upload], code: str,
+           passphrase: str) -> tuple[FirstLook, int]:
+    """Durable first (submit), then the receipt; the receipt is shown only after both have committed."""
+    analysis = _instant_analysis(incoming)
+    passphrase_hash = receipts.hash_passphrase(rt.settings, passphrase)
+    stored = [(u, rt.blobs.put(u.data)) for u in files]  # fsynced before any row points at them
+    result = submit(rt, incoming)
+    with rt.db.write() as session:
+        receipts.create(session, result.report_id, code, passphrase_hash, form.key)
+        for upload, sha in stored:
+            if session.get(Blob, sha) is None:
+                session.add(Blob(sha256=sha, size=len(upload.data)))
+                session.flush()
+            session.add(ReporterFile(report_id=result.report_id, sha256=sha, filename=upload.filename,
+                                     content_type=upload.content_type, size=len(upload.data)))
+        if analysis is not None and analysis.scope == "out_of_scope":
+            followup.mark_restricted(session, result.report_id, analysis.scope_reason, "instant")
+    return first_look(form.key, incoming.answers, analysis), result.sightings

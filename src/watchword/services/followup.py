@@ -1,0 +1,225 @@
+"""Follow-up with reporters: the two-way thread, status and outcome, contact details, the review list.
+
+Called the same way by the reporter pages and the analyst console:
+
+    post_analyst_message(session, report_id, author, text)          # to every reporter of the report
+    post_analyst_message(session, report_id, author, text, receipt_id=7)   # to one of them
+    list_thread(session, report_id)                                 # the analyst's view, all receipts
+    reveal_contact(session, key, report_id, actor)                  # audited, never in lists
+    list_out_of_scope(session)                                      # the separate review list
+
+Every analyst write and every analyst read of a reporter's words or contact
+writes an audit event in the caller's transaction.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from sqlalchemy import or_, select
+from sqlalchemy.orm import Session
+
+from watchword.domain import Analysis
+from watchword.services.outcomes import status_text
+from watchword.services.sealing import unseal
+from watchword.store import audit
+from watchword.store.models import Campaign, Report, Submission, utcnow
+from watchword.store.models_reporter import ReporterReceipt, RestrictedReport, ThreadMessage
+
+MAX_MESSAGE_CHARS = 5000
+
+
+class FollowupError(ValueError):
+    """The message cannot be posted; the text is safe to show."""
+
+
+@dataclass(frozen=True, slots=True)
+class ThreadEntry:
+    id: int
+    at: dt.datetime
+    author_kind: str  # reporter | analyst
+    author: str  # analyst's name for the console; "" on reporter pages
+    receipt_id: int | None
+    reporter_label: str  # "Reporter 2" for the console: which receipt wrote, never who
+    body: str
+
+
+@dataclass(frozen=True, slots=True)
+class ReceiptStatus:
+    """What a returning reporter sees for one receipt."""
+
+    receipt_id: int
+    submitted_at: dt.datetime
+    form: str
+    status_line: str
+    verdict: str | None
+    outcome_at: dt.datetime | None
+    history: list[tuple[dt.datetime, str]]
+    thread: list[ThreadEntry]
+    restricted: bool
+
+
+def _clean(text: str) -> str:
+    text = text.strip()
+    if not text:
+        raise FollowupError("The message is empty.")
+    if len(text) > MAX_MESSAGE_CHARS:
+        raise FollowupError(f"Messages can be at most {MAX_MESSAGE_CHARS:,} characters.")
+    return text
+
+
+def post_reporter_message(session: Session, receipt_id: int, text: str) -> ThreadMessage:
+    receipt = session.get(ReporterReceipt, receipt_id)
+    if receipt is None:
+        raise FollowupError("This receipt no longer exists.")
+    message = ThreadMessage(report_id=receipt.report_id, receipt_id=receipt.id, author_kind="reporter",
+                            body=_clean(text))
+    session.add(message)
+    session.flush()
+    # No content and no receipt in the audit detail: the log must not become a copy of the thread.
+    audit.record(session, "reporter", "thread.reporter_message", "report", receipt.report_id,
+                 {"message_id": message.id})
+    return message
+
+
+def post_analyst_message(session: Session, report_id: int, author: str, text: str,
+                         receipt_id: int | None = None) -> ThreadMessage:
+    """An analyst's message to the reporter(s) of a report; `receipt_id` None means all of them."""
+    if session.get(Report, report_id) is None:
+        raise FollowupError("No such report.")
+    if receipt_id is not None:
+        receipt = session.get(ReporterReceipt, receipt_id)
+        if receipt is None or receipt.report_id != report_id:
+            raise FollowupError("That receipt does not belong to this report.")
+    message = ThreadMessage(report_id=report_id, receipt_id=receipt_id, author_kind="analyst",
+                            author=author[:100], body=_clean(text))
+    session.add(message)
+    session.flush()
+    audit.record(session, author, "thread.analyst_message", "report", report_id,
+                 {"message_id": message.id, "receipt_id": receipt_id})
+    return message
+
+
+def _labels(session: Session, report_id: int) -> dict[int, str]:
+    ids = session.scalars(select(ReporterReceipt.id).where(ReporterReceipt.report_id == report_id)
+                          .order_by(ReporterReceipt.id))
+    return {rid: f"Reporter {n}" for n, rid in enumerate(ids, start=1)}
+
+
+def list_thread(session: Session, report_id: int, actor: str | None = None) -> list[ThreadEntry]:
+    """Every message of a report, oldest first, for the console. Audited when `actor` is given."""
+    labels = _labels(session, report_id)
+    rows = session.scalars(select(ThreadMessage).where(ThreadMessage.report_id == report_id)
+                           .order_by(ThreadMessage.created_at, ThreadMessage.id)).all()
+    if actor is not None:
+        audit.record(session, actor, "thread.viewed", "report", report_id, {"messages": len(rows)})
+    return [
+        ThreadEntry(id=m.id, at=m.created_at, author_kind=m.author_kind, author=m.author,
+                    receipt_id=m.receipt_id,
+                    reporter_label=labels.get(m.receipt_id, "All reporters") if m.receipt_id else "All reporters",
+                    body=m.body)
+        for m in rows
+    ]
+
+
+def reporter_thread(session: Session, receipt: ReporterReceipt) -> list[ThreadEntry]:
+    """What one reporter sees: their own messages and the analysts' to them or to everyone."""
+    rows = session.scalars(
+        select(ThreadMessage)
+        .where(ThreadMessage.report_id == receipt.report_id,
+               or_(ThreadMessage.receipt_id == receipt.id,
+                   (ThreadMessage.receipt_id.is_(None)) & (ThreadMessage.author_kind == "analyst")))
+        .order_by(ThreadMessage.created_at, ThreadMessage.id)
+    ).all()
+    return [ThreadEntry(id=m.id, at=m.created_at, author_kind=m.author_kind, author="", receipt_id=m.receipt_id,
+                        reporter_label="", body=m.body) for m in rows]
+
+
+def unanswered_reports(session: Session, limit: int = 100) -> list[int]:
+    """Reports whose newest message is from a reporter: the console's 'waiting for a reply' list."""
+    latest: dict[int, str] = {}
+    for report_id, kind in session.execute(
+        select(ThreadMessage.report_id, ThreadMessage.author_kind).order_by(ThreadMessage.id)
+    ):
+        latest[report_id] = kind
+    return [rid for rid, kind in latest.items() if kind == "reporter"][:limit]
+
+
+def is_restricted(session: Session, report: Report) -> bool:
+    return report.scope == "out_of_scope" or session.get(RestrictedReport, report.id) is not None
+
+
+def receipt_status(session: Session, receipt: ReporterReceipt) -> ReceiptStatus:
+    report = session.get(Report, receipt.report_id)
+    if report is None:  # pragma: no cover - receipts cascade with their report
+        raise FollowupError("This report has been deleted.")
+    campaign = session.get(Campaign, report.campaign_id) if report.campaign_id else None
+    restricted = is_restricted(session, report)
+    verdict = report.verdict or (campaign.verdict if campaign else None)
+    if restricted and not verdict:
+        verdict = None
+    line = status_text(
+        report.status, verdict,
+        approach_type=(campaign.approach_type if campaign else report.approach_type) or "",
+        reporters=max(campaign.reporter_count, campaign.sighting_count, 1) if campaign else report.sightings,
+        action=campaign.verdict_note if campaign else "",
+        scope="out_of_scope" if restricted else report.scope,
+    )
+    history: list[tuple[dt.datetime, str]] = [(receipt.created_at, "Report received")]
+    analysis_at = report.analysis.created_at if report.analysis is not None else None
+    if analysis_at is not None:
+        history.append((analysis_at, "First analysis done"))
+    outcome_at = campaign.verdict_at if campaign and campaign.verdict else None
+    if verdict and outcome_at is not None:
+        history.append((outcome_at, "Outcome decided"))
+    thread = reporter_thread(session, receipt)
+    history.extend((m.at, "Message from the analysts" if m.author_kind == "analyst" else "You wrote a message")
+                   for m in thread)
+    history.sort(key=lambda item: _aware(item[0]))
+    return ReceiptStatus(receipt_id=receipt.id, submitted_at=receipt.created_at, form=receipt.form,
+                         status_line=line, verdict=verdict, outcome_at=outcome_at, history=history,
+                         thread=thread, restricted=restricted)
+
+
+def _aware(at: dt.datetime) -> dt.datetime:
+    return at if at.tzinfo else at.replace(tzinfo=dt.UTC)
+
+
+def reveal_contact(session: Session, key: bytes, report_id: int, actor: str) -> list[str]:
+    """The contact details reporters left for one report, decrypted, with an audit event per view."""
+    sealed = [s for s in session.scalars(select(Submission.contact_sealed)
+                                         .where(Submission.report_id == report_id)) if s]
+    report = session.get(Report, report_id)
+    if report is not None and report.contact_sealed and report.contact_sealed not in sealed:
+        sealed.insert(0, report.contact_sealed)
+    contacts = list(dict.fromkeys(unseal(key, s) for s in sealed))
+    audit.record(session, actor, "contact.viewed", "report", report_id, {"count": len(contacts)})
+    return contacts
+
+
+def mark_restricted(session: Session, report_id: int, reason: str, source: str) -> None:
+    """Keep an out-of-scope report apart; idempotent, so the instant check and the worker may both call it."""
+    if session.get(RestrictedReport, report_id) is not None:
+        return
+    session.add(RestrictedReport(report_id=report_id, reason=reason[:2000], source=source, restricted_at=utcnow()))
+    session.flush()
+    audit.record(session, "system", "report.restricted", "report", report_id, {"source": source})
+
+
+def list_out_of_scope(session: Session, limit: int = 200) -> list[tuple[Report, str]]:
+    """The analysts' separate review list: restricted reports with the guard's reason, newest first."""
+    rows = session.execute(
+        select(Report, RestrictedReport.reason)
+        .outerjoin(RestrictedReport, RestrictedReport.report_id == Report.id)
+        .where(or_(Report.scope == "out_of_scope", RestrictedReport.report_id.is_not(None)))
+        .order_by(Report.created_at.desc())
+        .limit(limit)
+    ).all()
+    return [(report, reason or "") for report, reason in rows]
+
+
+def restrict_out_of_scope(session: Session, report: Report, analysis: Analysis) -> None:
+    """After-analysis step: the stored analysis's scope decision, for reports from every channel."""
+    if analysis.scope == "out_of_scope":
+        mark_restricted(session, report.id, analysis.scope_reason, "analysis")

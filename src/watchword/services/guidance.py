@@ -1,0 +1,141 @@
+"""What a reporter should do right now, and what the first look at their report found.
+
+The texts are plain English marked with `N_` so that Babel extracts them;
+pages translate them when they render (`_(text)`), so a catalogue for another
+language changes what people read without touching this module.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from watchword.domain import Analysis
+
+
+def N_(message: str) -> str:  # noqa: N802 - the conventional gettext marker name
+    """Mark a string for extraction; it is translated where it is shown."""
+    return message
+
+
+# Steps for every guided form, most urgent first. Conditional steps below are
+# added when an answer says the reporter already clicked, replied or plugged in.
+STEPS: dict[str, list[str]] = {
+    "email": [
+        N_("Do not click links or open attachments in the message."),
+        N_("Do not reply, and do not forward it to colleagues to ask what they think."),
+        N_("You can delete it now: we have a copy."),
+    ],
+    "social": [
+        N_("Do not reply, and do not accept any request or invitation from this contact."),
+        N_("Take screenshots if you have not yet, then block and report the account on the platform."),
+        N_("Do not click links they sent or open files from them."),
+    ],
+    "in_person": [
+        N_("Write down now what you remember: the date, the place, what was asked or offered, what they said "
+           "about themselves."),
+        N_("Do not agree to meet again, and do not give them anything, until you have talked to your "
+           "security contact."),
+        N_("Keep any business card, gift or message they gave you."),
+    ],
+    "device": [
+        N_("Do not plug it in, switch it on, charge it or connect it to anything."),
+        N_("Keep it unplugged, put it somewhere nobody will use it, and hand it to your security team."),
+        N_("Do not throw it away: it may be evidence."),
+    ],
+    "visitor": [
+        N_("Do not confront the person. If you feel unsafe, go somewhere safe and call for help."),
+        N_("Tell reception or your security team now, so that they can check on it while it matters."),
+        N_("Write down the time, the place and what you saw."),
+    ],
+    "other": [
+        N_("Do not reply to, click, open or plug in anything connected with it."),
+        N_("Keep what you have (messages, screenshots, objects): it may help."),
+    ],
+}
+
+IF_CLICKED = N_("You said you clicked, replied or typed something in: change that password now from a "
+                "device you trust, and tell your IT help desk today. That is not your fault; telling "
+                "us quickly is exactly right.")
+IF_PLUGGED = N_("You said it was plugged in or used: unplug that computer from the network and tell your "
+                "IT help desk today.")
+IF_SHARED = N_("You said you shared information or accepted something: tell your security contact soon. "
+               "You are not in trouble; approaches like this are made to be hard to spot.")
+WHO_TO_TELL = N_("If you are in immediate danger, call the emergency services first.")
+
+# Answer values (see web/reporter/forms.py) that mean the reporter already acted on the approach.
+CLICKED_ANSWERS = frozenset({"clicked", "replied", "opened", "typed_password"})
+PLUGGED_ANSWERS = frozenset({"plugged_in", "used"})
+SHARED_ANSWERS = frozenset({"shared", "accepted"})
+
+OUT_OF_SCOPE_ELSEWHERE = [
+    N_("If someone has been treated unfairly or you fear for someone's safety, talk to your manager, your "
+       "human resources team or an ombudsperson."),
+    N_("If a crime is happening or someone is in danger, contact the police."),
+    N_("If someone did approach you (asked you questions, offered you something, sent you something), "
+       "report that approach itself and leave out who the person is or what they believe."),
+]
+
+
+@dataclass(frozen=True, slots=True)
+class FirstLook:
+    """The instant assessment shown on the thank-you page."""
+
+    steps: list[str]
+    findings: list[str] = field(default_factory=list)  # plain sentences from the pipeline's reasons
+    likely_type: str = ""
+    out_of_scope: bool = False
+    scope_reason: str = ""
+
+
+def steps_for(form: str, answers: dict[str, str]) -> list[str]:
+    steps = list(STEPS.get(form, STEPS["other"]))
+    values = set(answers.values())
+    if values & CLICKED_ANSWERS:
+        steps.insert(0, IF_CLICKED)
+    if values & PLUGGED_ANSWERS:
+        steps.insert(0, IF_PLUGGED)
+    if values & SHARED_ANSWERS:
+        steps.insert(0, IF_SHARED)
+    steps.append(WHO_TO_TELL)
+    return steps
+
+
+def _sentence(reason: str) -> str:
+    reason = " ".join(reason.split())
+    if not reason:
+        return ""
+    # Pipeline reasons are lower-case fragments about the message ("links to x, which imitates y").
+    text = reason[0].upper() + reason[1:]
+    if not text.lower().startswith(("the ", "this ", "it ", "a ", "an ")) and text.split()[0].lower().endswith("s"):
+        text = "It " + reason
+    return text if text.endswith((".", "!", "?")) else text + "."
+
+
+def first_look(form: str, answers: dict[str, str], analysis: Analysis | None, max_findings: int = 3) -> FirstLook:
+    steps = steps_for(form, answers)
+    if analysis is None:
+        return FirstLook(steps=steps)
+    if analysis.scope == "out_of_scope":
+        return FirstLook(steps=[], out_of_scope=True, scope_reason=analysis.scope_reason)
+    findings: list[str] = []
+    # Findings only when the first look is fairly sure: a wrong "this is phishing" is worse than none.
+    if analysis.risk >= 0.5:
+        findings = [s for s in (_sentence(r) for r in analysis.reasons[:max_findings]) if s]
+    likely = analysis.approach_type if analysis.risk >= 0.5 and analysis.approach_type != "benign" else ""
+    return FirstLook(steps=steps, findings=findings, likely_type=likely)
+
+
+# How each approach type is named to a reporter.
+TYPE_NAMES: dict[str, str] = {
+    "credential_phishing": N_("an attempt to steal a password or login"),
+    "malware_delivery": N_("an attempt to get malicious software onto your device"),
+    "invoice_or_payment_fraud": N_("payment or invoice fraud"),
+    "fake_recruitment": N_("a fake job, consulting or research offer"),
+    "elicitation": N_("an attempt to get sensitive or non-public information"),
+    "inducement": N_("an offer of gifts, money, travel or favours"),
+    "fake_profile_or_impersonation": N_("a fake profile or someone pretending to be someone else"),
+    "technical_surveillance": N_("a device that may be used for surveillance"),
+    "physical_approach": N_("an attempt to get in, watch or follow"),
+    "extortion": N_("extortion"),
+    "scam_or_spam": N_("a scam or spam"),
+}
