@@ -23,12 +23,11 @@ import tldextract
 
 from watchword.analysis.brands import (
     BRAND_DOMAINS,
-    BRAND_WORD_RE,
     LOOKALIKE_LABELS,
     SUBSTRING_LABELS,
     TOKEN_LABELS,
-    brand_for_word,
 )
+from watchword.analysis.lexicon import Tokens, brands_in
 from watchword.domain import AuthResult, Document
 
 _VERDICTS = frozenset({"pass", "fail", "softfail", "neutral", "none", "temperror", "permerror"})
@@ -261,8 +260,7 @@ def _display_name_spoof(display: str, from_domain: str) -> str:
     m = _EMAIL_IN_TEXT.search(display)
     if m and registrable_domain(m.group(1)) != reg:
         return m.group(0).lower()
-    for match in BRAND_WORD_RE.finditer(display[:300]):
-        brand = brand_for_word(match.group(1))
+    for brand in brands_in(Tokens(display[:300])):
         domains = BRAND_DOMAINS.get(brand, frozenset())
         if domains and reg not in domains:
             return brand

@@ -15,8 +15,6 @@ front of an analyst that is simply wrong.
 
 from __future__ import annotations
 
-import re
-
 # name -> (words shown to people, legitimate registrable domains)
 BRANDS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
     # -- mail, cloud and productivity --------------------------------------
@@ -323,20 +321,6 @@ for _name, (_words0, _domains) in BRANDS.items():
         _label = _d.split(".", 1)[0]
         if len(_label) >= 3 and _label not in BRAND_LABELS and _label not in {"mail", "gov", "cash"}:
             BRAND_LABELS[_label] = _name
-
-# Words that name a brand, as one compiled alternation (longest first so that
-# "amazon prime" wins over "amazon"). Word boundaries stop "ups" in "groups".
-_WORD_TO_BRAND: dict[str, str] = {}
-for _name, (_words, _unused) in BRANDS.items():
-    for _word in _words:
-        _WORD_TO_BRAND[_word] = _name
-_BRAND_ALTERNATION = "|".join(re.escape(w) for w in sorted(_WORD_TO_BRAND, key=len, reverse=True))
-BRAND_WORD_RE = re.compile(r"(?<![\w.@-])(" + _BRAND_ALTERNATION + r")(?![\w@-])", re.IGNORECASE)
-
-
-def brand_for_word(word: str) -> str:
-    return _WORD_TO_BRAND.get(word.lower(), "")
-
 
 # Consumer mailboxes anyone can open in a minute: a reply going there from a
 # "company" message is a classic fraud pattern.
@@ -670,6 +654,6 @@ SUBSTRING_LABELS: dict[str, str] = {
 TOKEN_LABELS: dict[str, str] = {
     label: name
     for label, name in BRAND_LABELS.items()
-    if label not in _NOT_DISTINCTIVE or label in {"apple", "dpd", "fbi", "outlook", "icloud", "ledger", "okx"}
+    if label not in _NOT_DISTINCTIVE or label in {"apple", "dpd", "fbi", "icloud", "okx"}
 }
 TOKEN_LABELS["appleid"] = "Apple"  # the most imitated Apple word in hostnames

@@ -1,7 +1,143 @@
-"""Placeholder: being written (see the pipeline contract in pipeline.py)."""
+"""The scope guard: Watchword takes reports of acts, never reports of who someone is.
 
-from watchword.domain import Document
+In scope: a concrete act directed at the reporter or the organisation —
+asked for information, data or access; offered money, gifts, trips or a job;
+sent a link or a file; left a device; photographed a site; followed someone;
+tried to get in. That stays true when the report also mentions the person's
+nationality, faith or origin: the act is assessed, the rest is ignored.
+
+Out of scope: a report with no such act whose basis is who someone is
+(nationality, ethnicity, origin, religion), what they believe or lawfully say
+or do (politics, protests), whom they associate with, or how they look, speak
+or pray. The reporter is told so kindly and plainly, and such a report is
+never linked into campaigns (DESIGN.md, taxonomy).
+
+Emails are in scope by default: something was sent to the reporter.
+
+The guard reads the reporter's words sentence by sentence with the same
+negation-aware act detection as `classify` ("he never asked about work" is
+not an act). It errs towards in scope only when an act is actually described.
+"""
+
+from __future__ import annotations
+
+from watchword.analysis.features import report_signals, report_text
+from watchword.analysis.lexicon import Tokens, word_set
+from watchword.domain import ApproachType, Document, Scope
+
+# Signals that are acts directed at the reporter or the organisation. "contact"
+# alone ("he called me") is not one: calling a neighbour is not an approach.
+ACT_SIGNALS: dict[str, str] = {
+    "elicitation": "asked about work, colleagues, security or access",
+    "inducement": "offered money, gifts, trips or favours",
+    "fake_recruitment": "offered a job, consulting or paid research",
+    "technical_surveillance": "a device was left, found or tampered with",
+    "physical_approach": "photographed, followed or tried to get in",
+    "impersonation": "pretended to be someone else",
+    "extortion": "made threats",
+    "phishing_report": "sent a link, a file or a login request",
+    "payment_report": "asked for a payment or a change of bank details",
+    "credential": "asked for a password or a login",
+    "malware_lure": "asked to open or install a file",
+}
+
+# Grounds that are never, on their own, a reason for a report. Word lists in
+# the languages the reporters use; a match only matters when no act is described.
+_GROUNDS: dict[str, frozenset[str]] = {
+    "origin": word_set(
+        "russian russians chinese iranian iranians korean arab arabs arabic jewish israeli palestinian turkish "
+        "kurdish syrian afghan pakistani indian african nigerian asian latino hispanic mexican cuban venezuelan "
+        "ukrainian belarusian polish romanian albanian serbian chechen uyghur tibetan vietnamese foreign "
+        "foreigner foreigners immigrant immigrants refugee refugees migrant migrants nationality ethnic "
+        "ethnicity origin origins roma passport russe russes chinois chinoise ruso rusa chino china russo "
+        "cinese russisch russischer russe chinesisch chinese iranien iraní iraniano ausländer ausländerin "
+        "étranger étrangère extranjero extranjera estrangeiro estrangeira straniero straniera buitenlander "
+        "russia iran north"
+    ),
+    "faith": word_set(
+        "church mosque synagogue temple pray prays praying prayer prayers religious religion orthodox catholic "
+        "protestant islam islamic muslim muslims jew hindu buddhist sikh christian faith hijab headscarf turban "
+        "kippah veil imam priest rabbi ramadan kirche moschee synagoge église mosquée synagogue iglesia "
+        "mezquita igreja mesquita chiesa moschea kerk moskee betet reza prie"
+    ),
+    "politics": word_set(
+        "protest protests protesting protester demonstration demonstrations rally rallies activist activists "
+        "activism political politics communist socialist nationalist party vote votes voted petition opinion "
+        "opinions views leftist conservative liberal anarchist marxist manifestación manifestation "
+        "manifestação demo demos demonstration partei partido partito parti kundgebung"
+    ),
+    "associations": word_set(
+        "friends friend associates associate relatives cousin cousins married wife husband girlfriend "
+        "boyfriend hangs socialises socializes diaspora community freunde amis amigos amici vrienden"
+    ),
+    "appearance": word_set(
+        "speaks speaking spoke language accent looks appearance dressed dresses wears beard skin clothes "
+        "habla fala parle spricht parla spreekt"
+    ),
+}
+_GROUND_WORDS = {
+    "origin": "nationality or origin",
+    "faith": "faith or religious practice",
+    "politics": "political views or lawful activity",
+    "associations": "friends, family or associations",
+    "appearance": "appearance or language",
+}
+# A suspicion with nothing behind it: "I think he is a spy".
+_SUSPICION = word_set(
+    "spy spies spying agent agents suspicious suspect suspects sleeper mole informant espion espía espião spion spia"
+)
+
+
+def grounds_in(text: str) -> list[str]:
+    """Which protected grounds the text mentions, in a fixed order."""
+    words = Tokens(text).words
+    return [name for name, vocab in _GROUNDS.items() if words & vocab]
+
+
+def _out_of_scope_reason(grounds: list[str]) -> str:
+    if grounds:
+        named = " or ".join(_GROUND_WORDS[g] for g in grounds[:3])
+        basis = f"This report is about someone's {named}, which on its own is never a reason for suspicion"
+    else:
+        basis = "This report does not describe anything that was done to you or to the organisation"
+    return (
+        f"Thank you for telling us. {basis}, so we will not follow it up. Watchword looks at what "
+        "people do — asking for information or access, offering money, gifts or jobs, sending links or "
+        "files, leaving devices, taking photos, trying to get in — not at who they are. If something "
+        "like that happened, please send a new report describing it."
+    )
 
 
 def guard_scope(doc: Document) -> None:
-    return None
+    if doc.kind == "email":
+        doc.scope = Scope.IN_SCOPE
+        doc.scope_reason = "A message was sent to the reporter: in scope."
+        return
+    text = report_text(doc)
+    if not text.strip():
+        doc.scope = Scope.IN_SCOPE
+        doc.scope_reason = "Nothing has been described yet: kept in scope until the reporter adds details."
+        return
+    signals = report_signals(text)
+    acts = [why for key, why in ACT_SIGNALS.items() if signals.get(key)]
+    grounds = grounds_in(text)
+    if acts:
+        doc.scope = Scope.IN_SCOPE
+        reason = f"In scope: the report describes an act ({acts[0]})"
+        if grounds:
+            reason += "; the person's " + " or ".join(_GROUND_WORDS[g] for g in grounds[:3])
+            reason += " plays no part in the assessment"
+        doc.scope_reason = reason + "."
+        return
+    suspicion = bool(Tokens(text).words & _SUSPICION)
+    if grounds or suspicion:
+        doc.scope = Scope.OUT_OF_SCOPE
+        doc.scope_reason = _out_of_scope_reason(grounds)
+        doc.approach_type = ApproachType.BENIGN
+        doc.risk = 0.0
+        doc.reasons = ["out of scope: no act directed at the reporter or the organisation is described"]
+        return
+    doc.scope = Scope.IN_SCOPE
+    doc.scope_reason = (
+        "In scope for now: no concrete act is described yet, so an analyst may ask the reporter what happened."
+    )
