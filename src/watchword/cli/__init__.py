@@ -11,6 +11,7 @@ from watchword.cli import core  # noqa: F401  (registers serve, worker, analyze,
 from watchword.cli import campaigns  # noqa: F401  (registers campaigns, cluster, merge, split, verdict)
 from watchword.cli import mail  # noqa: F401  (registers smtp, imap)
 from watchword.cli import intel  # noqa: F401  (registers export, feeds, taxii, bulletins)
+from watchword.cli import reporter  # noqa: F401  (registers retention)
 
 
 def main() -> None:
