@@ -111,3 +111,7 @@ def link_indicators(session: Session, report: Report, analysis: Analysis) -> Non
 # The ordered steps after the pipeline. Campaign assignment and known-bad
 # matching are appended here by their packages, in this one visible place.
 AFTER_ANALYSIS: list[AfterAnalysis] = [record_analysis, link_indicators]
+
+from watchword.services.search import index_report  # noqa: E402 - the list above comes first
+
+AFTER_ANALYSIS.append(index_report)  # full-text search entry, in the same transaction

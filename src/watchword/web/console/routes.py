@@ -1,7 +1,18 @@
-"""Analyst console routes (being written)."""
+"""Analyst console routes: one module per page, gathered under /console here."""
 
 from __future__ import annotations
 
 from fastapi import APIRouter
+from starlette.responses import RedirectResponse
 
-router = APIRouter()
+from watchword.web.console import admin, campaigns, indicators, login, queue, reports
+
+router = APIRouter(prefix="/console", include_in_schema=False)
+
+for module in (login, queue, reports, campaigns, indicators, admin):
+    router.include_router(module.router)
+
+
+@router.get("")
+def console_root() -> RedirectResponse:
+    return RedirectResponse("/console/", status_code=308)

@@ -1,0 +1,278 @@
+"""The triage queue: open campaigns and unassigned reports, by priority.
+
+Priority is risk x reach x surge, and the page shows the reasons beside the
+number. Lists page by keyset (the last row's sort key), never by OFFSET and
+never with a COUNT over the reports: one query per page, at any store size.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import select, tuple_
+from sqlalchemy.orm import Session
+
+from watchword.domain import ApproachType, Channel, Verdict
+from watchword.store import audit
+from watchword.store.models import Campaign, Report
+from watchword.store.models_people import Note
+
+PAGE = 50
+SURGE_FACTOR = 2.0
+APPROACH_TYPES = tuple(str(a) for a in ApproachType)
+CHANNELS = tuple(str(c) for c in Channel)
+VERDICTS = tuple(str(v) for v in Verdict)
+
+
+def priority(risk: float, reach: int, surging: bool) -> tuple[float, list[str]]:
+    """risk x reach x surge, and why, in words an analyst can check.
+
+    Reach grows with the logarithm of the people who reported it: the 200th
+    reporter adds less than the 2nd. Surge doubles a campaign that is arriving
+    faster than usual right now.
+    """
+    reach = max(reach, 1)
+    reach_factor = 1.0 + math.log2(reach)
+    surge = SURGE_FACTOR if surging else 1.0
+    score = round(risk * reach_factor * surge, 4)
+    reasons = [f"risk {risk:.2f}"]
+    reasons.append(f"reach {reach} {'person' if reach == 1 else 'people'} (x{reach_factor:.1f})")
+    if surging:
+        reasons.append(f"surging now (x{SURGE_FACTOR:g})")
+    return score, reasons
+
+
+@dataclass(slots=True)
+class Filters:
+    status: str = ""  # campaigns: open (default) | closed | any; reports: received | analysed | failed
+    approach_type: str = ""
+    channel: str = ""  # reports only: campaigns gather several channels
+    verdict: str = ""  # one of VERDICTS, or "none" for not yet decided
+    date_from: dt.date | None = None
+    date_to: dt.date | None = None
+    surging: bool = False  # campaigns only
+
+    @classmethod
+    def parse(cls, params: dict[str, str]) -> Filters:
+        """From query parameters; anything unknown is dropped rather than trusted."""
+        def pick(name: str, allowed: tuple[str, ...]) -> str:
+            value = params.get(name, "")
+            return value if value in allowed else ""
+
+        return cls(
+            status=pick("status", ("open", "closed", "any", "received", "analysed", "failed")),
+            approach_type=pick("approach_type", APPROACH_TYPES),
+            channel=pick("channel", CHANNELS),
+            verdict=pick("verdict", (*VERDICTS, "none")),
+            date_from=_date(params.get("from", "")),
+            date_to=_date(params.get("to", "")),
+            surging=params.get("surging", "") in ("1", "on", "true"),
+        )
+
+    def query_params(self) -> dict[str, str]:
+        out = {"status": self.status, "approach_type": self.approach_type, "channel": self.channel,
+               "verdict": self.verdict, "from": self.date_from.isoformat() if self.date_from else "",
+               "to": self.date_to.isoformat() if self.date_to else "", "surging": "1" if self.surging else ""}
+        return {k: v for k, v in out.items() if v}
+
+
+def _date(value: str) -> dt.date | None:
+    try:
+        return dt.date.fromisoformat(value) if value else None
+    except ValueError:
+        return None
+
+
+def _day_start(day: dt.date) -> dt.datetime:
+    return dt.datetime(day.year, day.month, day.day, tzinfo=dt.UTC)
+
+
+@dataclass(frozen=True, slots=True)
+class CampaignRow:
+    id: int
+    title: str
+    approach_type: str
+    risk: float
+    status: str
+    verdict: str | None
+    report_count: int
+    reporter_count: int
+    sighting_count: int
+    surging: bool
+    last_seen: dt.datetime
+    priority: float
+    reasons: list[str]
+
+
+@dataclass(frozen=True, slots=True)
+class ReportRow:
+    id: int
+    subject: str
+    channel: str
+    approach_type: str
+    risk: float
+    status: str
+    verdict: str | None
+    sightings: int
+    created_at: dt.datetime
+    priority: float
+    reasons: list[str]
+
+
+@dataclass(slots=True)
+class Page:
+    rows: list[Any] = field(default_factory=list)
+    next_cursor: str = ""  # opaque to the page: "sortkey:id"
+
+
+def _cursor(value: str) -> tuple[float, int] | None:
+    try:
+        key, _, ident = value.partition(":")
+        return float(key), int(ident)
+    except ValueError:
+        return None
+
+
+def _campaign_reasons(facts: dict[str, Any], risk: float, reach: int, surging: bool) -> tuple[float, list[str]]:
+    score, reasons = priority(risk, reach, surging)
+    # The campaigns engine may record its own reasons (e.g. how fast it is
+    # surging); when it does, those are the ones to show.
+    recorded = facts.get("priority_reasons") if isinstance(facts, dict) else None
+    if isinstance(recorded, list) and recorded:
+        reasons = [str(r) for r in recorded][:6]
+    return score, reasons
+
+
+def open_campaigns(session: Session, filters: Filters, cursor: str = "", limit: int = PAGE) -> Page:
+    """Campaigns by stored priority (highest first); one query."""
+    status = filters.status if filters.status in ("open", "closed") else ("" if filters.status == "any" else "open")
+    query = select(
+        Campaign.id, Campaign.title, Campaign.approach_type, Campaign.risk, Campaign.status, Campaign.verdict,
+        Campaign.report_count, Campaign.reporter_count, Campaign.sighting_count, Campaign.surging,
+        Campaign.last_seen, Campaign.priority, Campaign.facts,
+    ).where(Campaign.merged_into_id.is_(None))
+    if status:
+        query = query.where(Campaign.status == status)
+    if filters.approach_type:
+        query = query.where(Campaign.approach_type == filters.approach_type)
+    if filters.verdict == "none":
+        query = query.where(Campaign.verdict.is_(None))
+    elif filters.verdict:
+        query = query.where(Campaign.verdict == filters.verdict)
+    if filters.surging:
+        query = query.where(Campaign.surging.is_(True))
+    if filters.date_from:
+        query = query.where(Campaign.last_seen >= _day_start(filters.date_from))
+    if filters.date_to:
+        query = query.where(Campaign.first_seen < _day_start(filters.date_to + dt.timedelta(days=1)))
+    after = _cursor(cursor)
+    if after:
+        query = query.where(tuple_(Campaign.priority, Campaign.id) < tuple_(*after))
+    query = query.order_by(Campaign.priority.desc(), Campaign.id.desc()).limit(limit + 1)
+    rows = session.execute(query).all()
+    page = Page()
+    for row in rows[:limit]:
+        reach = row.reporter_count or row.sighting_count or row.report_count
+        score, reasons = _campaign_reasons(row.facts or {}, row.risk, reach, row.surging)
+        page.rows.append(CampaignRow(
+            id=row.id, title=row.title, approach_type=row.approach_type, risk=row.risk, status=row.status,
+            verdict=row.verdict, report_count=row.report_count, reporter_count=row.reporter_count,
+            sighting_count=row.sighting_count, surging=row.surging, last_seen=row.last_seen,
+            priority=row.priority or score, reasons=reasons))
+    if len(rows) > limit:
+        last = rows[limit - 1]
+        page.next_cursor = f"{last.priority!r}:{last.id}"
+    return page
+
+
+def unassigned_reports(session: Session, filters: Filters, cursor: str = "", limit: int = PAGE) -> Page:
+    """Reports in no campaign, highest risk first; one query.
+
+    Ordered by (risk, id) so that `ix_reports_queue` (campaign_id, risk, id)
+    serves the order and the page stops after `limit` rows; the priority shown
+    also weighs reach (sightings). Out-of-scope reports have their own review.
+    """
+    query = select(
+        Report.id, Report.subject, Report.channel, Report.approach_type, Report.risk, Report.status,
+        Report.verdict, Report.sightings, Report.created_at,
+    ).where(Report.campaign_id.is_(None), Report.scope != "out_of_scope")
+    if filters.status in ("received", "analysed", "failed"):
+        query = query.where(Report.status == filters.status)
+    if filters.approach_type:
+        query = query.where(Report.approach_type == filters.approach_type)
+    if filters.channel:
+        query = query.where(Report.channel == filters.channel)
+    if filters.verdict == "none":
+        query = query.where(Report.verdict.is_(None))
+    elif filters.verdict:
+        query = query.where(Report.verdict == filters.verdict)
+    if filters.date_from:
+        query = query.where(Report.created_at >= _day_start(filters.date_from))
+    if filters.date_to:
+        query = query.where(Report.created_at < _day_start(filters.date_to + dt.timedelta(days=1)))
+    after = _cursor(cursor)
+    if after:
+        query = query.where(tuple_(Report.risk, Report.id) < tuple_(*after))
+    query = query.order_by(Report.risk.desc(), Report.id.desc()).limit(limit + 1)
+    rows = session.execute(query).all()
+    page = Page()
+    for row in rows[:limit]:
+        score, reasons = priority(row.risk, row.sightings, False)
+        if row.status != "analysed":
+            reasons = [f"not analysed yet ({row.status})", *reasons]
+        page.rows.append(ReportRow(
+            id=row.id, subject=row.subject, channel=row.channel, approach_type=row.approach_type, risk=row.risk,
+            status=row.status, verdict=row.verdict, sightings=row.sightings, created_at=row.created_at,
+            priority=score, reasons=reasons))
+    if len(rows) > limit:
+        last = rows[limit - 1]
+        page.next_cursor = f"{last.risk!r}:{last.id}"
+    return page
+
+
+# -- triage of a single report ---------------------------------------------------------
+
+
+class TriageError(ValueError):
+    """Refused; the message is safe to show."""
+
+
+def set_report_verdict(session: Session, report_id: int, verdict: str, note: str, actor: str) -> None:
+    """Decide one report that belongs to no campaign. A report inside a campaign
+    takes the campaign's verdict (set there, so that every member agrees)."""
+    if verdict not in VERDICTS:
+        raise TriageError(f"The verdict must be one of: {', '.join(VERDICTS)}.")
+    report = session.get(Report, report_id)
+    if report is None:
+        raise TriageError("No such report.")
+    if report.campaign_id is not None:
+        raise TriageError("This report belongs to a campaign: set the verdict on the campaign.")
+    previous = report.verdict
+    report.verdict = verdict
+    if note.strip():
+        add_note(session, "report", report_id, note, actor)
+    audit.record(session, actor, "report.verdict", "report", report_id,
+                 {"verdict": verdict, "previous": previous, "note": note.strip()[:2000]})
+
+
+def add_note(session: Session, object_type: str, object_id: int, body: str, actor: str) -> Note:
+    """An analyst's note; it becomes searchable at once."""
+    from watchword.services import search
+
+    body = body.strip()
+    if not body:
+        raise TriageError("The note is empty.")
+    if len(body) > 20_000:
+        raise TriageError("The note is longer than 20,000 characters.")
+    note = Note(object_type=object_type, object_id=object_id, author=actor, body=body)
+    session.add(note)
+    session.flush()
+    audit.record(session, actor, "note.add", object_type, object_id, {"note_id": note.id})
+    if object_type == "report":
+        search.reindex_report(session, object_id)
+    else:
+        search.index_campaign(session, object_id)
+    return note

@@ -1,0 +1,148 @@
+"""Who is asking, and may they: session cookies, bearer tokens, roles, CSRF.
+
+Console pages need a signed-in analyst (or a token with the right scope). An
+unauthenticated browser is redirected to the sign-in page; a refused role gets
+403. Every state-changing request from a browser must carry the session's
+CSRF token in its form, and must not come from another origin.
+"""
+
+from __future__ import annotations
+
+import hmac
+import ipaddress
+from collections.abc import Awaitable, Callable
+from typing import Annotated
+from urllib.parse import quote, urlsplit
+
+from fastapi import Depends, HTTPException, Request, status
+from starlette.responses import Response
+
+from watchword.runtime import Runtime
+from watchword.services import accounts
+from watchword.services.accounts import Principal
+from watchword.web.deps import runtime
+
+SESSION_COOKIE = "ww_session"
+PRELOGIN_COOKIE = "ww_prelogin"
+
+
+def client_ip(request: Request) -> str:
+    return request.client.host if request.client else "-"
+
+
+def _loopback_http(request: Request) -> bool:
+    host = (request.url.hostname or "").strip("[]")
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def cookie_secure(request: Request) -> bool:
+    """Secure everywhere except plain http to a loopback address (a developer's
+    own machine or a test), where there is no TLS to require."""
+    return request.url.scheme == "https" or not _loopback_http(request)
+
+
+def set_cookie(response: Response, request: Request, name: str, value: str, max_age: int | None) -> None:
+    # SameSite=Strict: the console has no reason to be entered from another
+    # site, and a cross-site request then arrives without the session at all.
+    response.set_cookie(name, value, max_age=max_age, path="/console", httponly=True,
+                        secure=cookie_secure(request), samesite="strict")
+
+
+def _login_redirect(request: Request) -> HTTPException:
+    target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+    return HTTPException(status.HTTP_303_SEE_OTHER, "Sign in first.",
+                         headers={"Location": f"/console/login?next={quote(target, safe='')}"})
+
+
+def _principal(request: Request, rt: Runtime) -> Principal | None:
+    cached: Principal | None = getattr(request.state, "principal", None)
+    if cached is not None:
+        return cached
+    header = request.headers.get("authorization", "")
+    principal: Principal | None = None
+    if header.lower().startswith("bearer "):
+        with rt.db.session() as session:
+            principal = accounts.token_principal(session, header[7:].strip())
+        if principal is None:
+            raise HTTPException(status.HTTP_401_UNAUTHORIZED, "Unknown or revoked token.",
+                                headers={"WWW-Authenticate": "Bearer"})
+    else:
+        cookie = request.cookies.get(SESSION_COOKIE)
+        if cookie:
+            with rt.db.session() as session:
+                found = accounts.session_principal(session, cookie)
+            if found is not None:
+                principal, verified = found
+                if not verified:
+                    raise HTTPException(status.HTTP_303_SEE_OTHER, "Second factor needed.",
+                                        headers={"Location": "/console/login/totp"})
+    request.state.principal = principal
+    return principal
+
+
+def current(request: Request, rt: Annotated[Runtime, Depends(runtime)]) -> Principal:
+    """Any signed-in reader: viewer, analyst or admin (or a read/admin token)."""
+    principal = _principal(request, rt)
+    if principal is None:
+        raise _login_redirect(request)
+    if principal.role == "submit":
+        raise HTTPException(status.HTTP_403_FORBIDDEN, "This token may only submit reports.")
+    return principal
+
+
+def _same_origin(request: Request) -> bool:
+    """A browser names the page a request came from; refuse any other site."""
+    origin = request.headers.get("origin") or request.headers.get("referer")
+    if not origin or origin == "null":
+        # Old browsers and privacy tools drop both headers; SameSite=Strict and
+        # the CSRF token still stand. An explicit "null" origin is refused below.
+        return request.headers.get("origin") != "null"
+    parts = urlsplit(origin)
+    return parts.netloc == request.url.netloc
+
+
+async def check_csrf(request: Request, principal: Principal) -> None:
+    if principal.token_id is not None:
+        return  # a bearer token is not sent by browsers on their own: nothing to forge
+    if not _same_origin(request):
+        raise HTTPException(status.HTTP_403_FORBIDDEN, "Cross-site request refused.")
+    form = await request.form()
+    sent = str(form.get("csrf", ""))
+    if not sent or not hmac.compare_digest(sent, principal.csrf_token):
+        raise HTTPException(status.HTTP_403_FORBIDDEN, "The form has expired: reload the page and try again.")
+
+
+def _writer(role_ok: Callable[[Principal], bool], why: str) -> Callable[..., Awaitable[Principal]]:
+    async def dependency(request: Request, principal: Annotated[Principal, Depends(current)]) -> Principal:
+        if not role_ok(principal):
+            raise HTTPException(status.HTTP_403_FORBIDDEN, why)
+        await check_csrf(request, principal)
+        return principal
+
+    return dependency
+
+
+# Dependencies for state-changing routes: role, then CSRF.
+analyst_write = _writer(lambda p: p.can_write, "Viewers have read-only access.")
+admin_write = _writer(lambda p: p.is_admin, "Only administrators may do this.")
+any_write = _writer(lambda p: True, "")
+
+
+def analyst_read(principal: Annotated[Principal, Depends(current)]) -> Principal:
+    """Reads that go beyond the viewer role (reporter contact details, the audit log)."""
+    if not principal.can_see_contacts:
+        raise HTTPException(status.HTTP_403_FORBIDDEN, "Your role does not allow this.")
+    return principal
+
+
+Reader = Annotated[Principal, Depends(current)]
+Analyst = Annotated[Principal, Depends(analyst_write)]
+AnalystReader = Annotated[Principal, Depends(analyst_read)]
+Admin = Annotated[Principal, Depends(admin_write)]
+AnyWriter = Annotated[Principal, Depends(any_write)]
+Rt = Annotated[Runtime, Depends(runtime)]

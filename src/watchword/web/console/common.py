@@ -1,0 +1,92 @@
+"""What every console page shares: the template call, formatting helpers, redirects."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+from urllib.parse import urlencode
+
+from fastapi import Request
+from starlette.responses import RedirectResponse, Response
+
+from watchword.services import render
+from watchword.services.accounts import Principal
+from watchword.services.search import snippet_parts
+from watchword.web.templating import templates
+
+
+def when(at: dt.datetime | None) -> str:
+    if at is None:
+        return ""
+    if at.tzinfo is None:
+        at = at.replace(tzinfo=dt.UTC)
+    return at.astimezone(dt.UTC).strftime("%Y-%m-%d %H:%M UTC")
+
+
+def label(value: str | None) -> str:
+    return (value or "").replace("_", " ")
+
+
+def size(n: int) -> str:
+    step = 1024.0
+    value = float(n)
+    for unit in ("B", "KB", "MB", "GB"):
+        if value < step or unit == "GB":
+            return f"{value:.0f} {unit}" if unit == "B" else f"{value:.1f} {unit}"
+        value /= step
+    return f"{n} B"
+
+
+def qs(params: dict[str, Any], **changes: Any) -> str:
+    merged = {**params, **changes}
+    return urlencode({k: v for k, v in merged.items() if v not in ("", None, False)})
+
+
+HELPERS = {
+    "when": when,
+    "label": label,
+    "size": size,
+    "qs": qs,
+    "safe": render.safe_text,
+    "defang": render.defang,
+    "snippet_parts": snippet_parts,
+}
+
+
+def page(request: Request, template: str, principal: Principal | None, status_code: int = 200,
+         **context: Any) -> Response:
+    return templates.TemplateResponse(
+        request, f"console/{template}",
+        {"me": principal, "csrf": principal.csrf_token if principal else "", "h": HELPERS,
+         "flash": flash(request), **context},
+        status_code=status_code,
+    )
+
+
+def see_other(url: str) -> RedirectResponse:
+    # 303: after a POST the browser fetches the result page with GET, so a
+    # reload never repeats the action.
+    return RedirectResponse(url, status_code=303)
+
+
+# Confirmations travel as a code in the redirect, never as free text: a link
+# crafted by someone else must not be able to put words on a console page.
+FLASH = {
+    "verdict": "Verdict saved.",
+    "note": "Note added.",
+    "merged": "Campaigns merged.",
+    "split": "Report split out into its own campaign.",
+    "password": "Password changed.",
+    "totp": "Two-factor sign-in is on.",
+    "token": "Token revoked.",
+    "message": "Message sent to the reporter.",
+}
+
+
+def flash_url(url: str, code: str) -> str:
+    sep = "&" if "?" in url else "?"
+    return f"{url}{sep}{urlencode({'done': code})}"
+
+
+def flash(request: Request) -> str:
+    return FLASH.get(request.query_params.get("done", ""), "")

@@ -1,0 +1,18 @@
+// Progressive enhancement only: every page works without this file.
+// Loaded as a static file because the Content-Security-Policy forbids inline script.
+(function () {
+  "use strict";
+  // Filter forms apply as soon as a choice changes (the Filter button stays for keyboards and no-JS).
+  document.querySelectorAll("form[data-autosubmit] select, form[data-autosubmit] input[type=checkbox]").forEach(function (el) {
+    el.addEventListener("change", function () { el.form.submit(); });
+  });
+  // "/" jumps to search, as in most consoles, unless the analyst is typing somewhere.
+  document.addEventListener("keydown", function (event) {
+    var target = event.target;
+    var typing = target && (target.tagName === "INPUT" || target.tagName === "TEXTAREA" || target.tagName === "SELECT");
+    if (event.key === "/" && !typing) {
+      var q = document.getElementById("q");
+      if (q) { event.preventDefault(); q.focus(); }
+    }
+  });
+})();
