@@ -251,8 +251,8 @@ def _ips(text: str) -> Iterator[Hit]:
     if pat.IPV4_GATE.search(text):
         for match in pat.IPV4_RE.finditer(text):
             start, value = match.start(), match.group()
-            if start and (text[start - 1].isdigit() or text[start - 1] == "."):
-                continue  # part of a longer dotted number (a version, an OID)
+            if start and (text[start - 1].isalnum() or text[start - 1] == "."):
+                continue  # part of a longer dotted number or a version (`v10.0.0.1`, an OID)
             octets = value.split(".")
             if all(int(o) <= 255 and (o == "0" or o[0] != "0") for o in octets):
                 yield start, "ipv4", value

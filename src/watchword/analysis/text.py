@@ -23,7 +23,7 @@ import re
 
 from selectolax.lexbor import LexborHTMLParser, LexborNode
 
-from watchword.analysis.patterns import URL_RE, strip_url_tail
+from watchword.analysis.patterns import URL_RE, WWW_RE, strip_url_tail
 from watchword.analysis.urls import normalise_host, normalise_url, registrable_domain, split_url
 from watchword.domain import Document, Link
 
@@ -102,7 +102,14 @@ def html_to_text(html: str) -> tuple[str, list[Link], list[str]]:
     """(readable text, links in document order, warnings) of one HTML part."""
     notes: list[str] = []
     tree = LexborHTMLParser(_BLOCK_TAG_RE.sub("\n<", html))
-    links = [link for node in tree.css(_LINK_SELECTOR) for link in _node_links(node)]
+    links: list[Link] = []
+    seen_nodes: set[int] = set()
+    for node in tree.css(_LINK_SELECTOR):
+        # A node matching two selectors of the list (img with src and srcset)
+        # comes back twice.
+        if node.mem_id not in seen_nodes:
+            seen_nodes.add(node.mem_id)
+            links.extend(_node_links(node))
     hidden_chars = 0
     for node in tree.css(_HIDDEN_SELECTOR):
         hidden_chars += len((node.text(deep=True) or "").strip())
@@ -180,13 +187,16 @@ def is_mismatch(text: str, target: str) -> bool:
 
 def text_links(text: str, existing: list[Link] | tuple[Link, ...]) -> list[Link]:
     """Bare http(s)/www URLs in plain text, as links of kind "text", minus ones already linked."""
-    if "://" not in text and "www." not in text.lower():
+    if "://" not in text and "www." not in text and "WWW." not in text:
         return []
     seen = {normalise_url(link.target) for link in existing if "://" in link.target}
     # An anchor's visible text is part of that link (and its mismatch), not a link of its own.
     shown = {link.text for link in existing if link.text}
     out: list[Link] = []
-    for match in URL_RE.finditer(text):
+    matches = list(URL_RE.finditer(text)) if "://" in text else []
+    if "www." in text or "WWW." in text:
+        matches = sorted(matches + list(WWW_RE.finditer(text)), key=lambda m: m.start())
+    for match in matches:
         raw = strip_url_tail(match.group())
         url = normalise_url(raw if "://" in raw else "http://" + raw)
         if url is not None and url not in seen and raw not in shown:
