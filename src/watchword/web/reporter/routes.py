@@ -18,7 +18,7 @@ from fastapi import APIRouter, Depends, Form, HTTPException, Request, status
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy.exc import IntegrityError
 from starlette.concurrency import run_in_threadpool
-from starlette.datastructures import UploadFile
+from starlette.datastructures import FormData, UploadFile
 
 from watchword.analysis.pipeline import analyze_report
 from watchword.domain import Analysis, Channel, IncomingReport
@@ -267,9 +267,14 @@ async def post_report(form_key: str, request: Request, rt: Annotated[Runtime, De
     form = FORMS.get(form_key)
     if form is None:
         raise HTTPException(status.HTTP_404_NOT_FOUND)
+    # The context manager closes uploaded files' temporary spools whatever happens below.
+    async with request.form(max_files=MAX_FILES + 2, max_fields=60) as data:
+        return await _handle_report(request, rt, form, data)
+
+
+async def _handle_report(request: Request, rt: Runtime, form: GuidedForm, data: FormData) -> Response:
     st = state(request)
     settings = rt.settings
-    data = await request.form(max_files=MAX_FILES + 2, max_fields=60)
     values = {k: v for k, v in data.items() if isinstance(v, str)}
     keep = {k: v for k, v in values.items() if k not in ("passphrase", "pow_token", "pow_solution", "website")}
 

@@ -1,0 +1,312 @@
+"""The reporter's journey through the pages, without a browser: forms, receipts, return, thread, outcome."""
+
+from __future__ import annotations
+
+import re
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import func, select
+
+from tests.reporter_helpers import fast_settings, receipt_of, report, text_of, token_of
+from watchword.runtime import Runtime, open_runtime
+from watchword.services import followup
+from watchword.store.models import AuditEvent, Campaign, Report, Submission
+from watchword.store.models_reporter import ReporterFile, ReporterReceipt, RestrictedReport
+from watchword.web.app import create_app
+from watchword.web.reporter import challenge
+from watchword.web.reporter.forms import FORMS, ORDER
+
+PHISH = ("Dear user, your mailbox will be closed today. Verify your password now at "
+         "http://micros0ft-login.example/owa/login or lose access.")
+
+
+@pytest.fixture
+def frt(tmp_path: Path) -> Iterator[Runtime]:
+    runtime = open_runtime(fast_settings(tmp_path))
+    yield runtime
+    runtime.close()
+
+
+@pytest.fixture
+def web(frt: Runtime) -> Iterator[TestClient]:
+    with TestClient(create_app(frt)) as test_client:
+        yield test_client
+
+
+def _count(rt: Runtime, model: Any) -> int:
+    with rt.db.session() as session:
+        return int(session.scalar(select(func.count()).select_from(model)) or 0)
+
+
+def test_choice_screen_lists_every_guided_form(web: TestClient) -> None:
+    page = web.get("/")
+    assert page.status_code == 200
+    for key in ORDER:
+        assert f'href="/report/{key}"' in page.text
+
+
+@pytest.mark.parametrize("form", ORDER)
+def test_every_form_is_labelled_and_self_contained(web: TestClient, form: str) -> None:
+    """Every visible input has a label; nothing is loaded from anywhere else; no inline script."""
+    html = web.get(f"/report/{form}").text
+    ids = set(re.findall(r'<(?:input|textarea)[^>]* id="([^"]+)"', html))
+    labelled = set(re.findall(r'<label for="([^"]+)"', html))
+    assert ids <= labelled, ids - labelled
+    for radio_group in re.findall(r'<fieldset class="question">\s*<legend>', html):
+        assert radio_group
+    assert not re.search(r'(?:src|href|action)="(?:https?:)?//', html)
+    assert "<script>" not in html and 'src="/static/reporter.js"' in html
+
+
+def test_pages_are_not_cached_and_set_no_cookie(web: TestClient) -> None:
+    form = web.get("/report/email")
+    assert form.headers["cache-control"] == "no-store"
+    sent = report(web, "email", {"text": PHISH})
+    assert sent.headers["cache-control"] == "no-store"
+    assert "set-cookie" not in sent.headers
+
+
+def test_email_report_in_three_screens_gives_receipt_guidance_and_first_look(web: TestClient, frt: Runtime) -> None:
+    """GIVEN a first-time reporter WHEN they choose 'email', fill the form and send
+    THEN screen 3 shows a receipt, what to do now and what the first look found, and the report is durable."""
+    screens = [web.get("/")]  # 1: what happened?
+    screens.append(web.get("/report/email"))  # 2: the form
+    token = token_of(screens[1].text)
+    screens.append(web.post("/report/email", data={  # 3: the receipt
+        "pow_token": token, "pow_solution": challenge.solve(token, 8),
+        "wants": "sign_in", "did": "clicked", "text": PHISH}))
+    assert len(screens) == 3
+    thanks = screens[2]
+    assert thanks.status_code == 201
+    code, phrase = receipt_of(thanks.text)
+    assert re.fullmatch(r"[0-9A-Z]{4}(-[0-9A-Z]{4}){4}", code)
+    assert len(phrase.split()) == 5
+    words = text_of(thanks.text)
+    assert "Do not click links" in words
+    assert "change that password now" in words  # they said they clicked
+    assert "What a first look found" in words
+    with frt.db.session() as session:
+        stored = session.scalars(select(Report)).one()
+        assert stored.approach_hint == "credential_phishing"
+        assert stored.answers["did"] == "clicked"
+        receipt = session.scalars(select(ReporterReceipt)).one()
+        assert receipt.report_id == stored.id
+        assert receipt.passphrase_hash.startswith("$argon2id$")
+        assert code.replace("-", "") not in receipt.code_hash
+
+
+@pytest.mark.parametrize(("form", "fields", "hint"), [
+    ("email", {"wants": "pay", "text": "Please update our bank details before paying the invoice."},
+     "invoice_or_payment_fraud"),
+    ("social", {"platform": "LinkedIn", "profile": "linkedin.com/in/recruiter-x", "wants": "job",
+                "did": "replied", "text": "A recruiter offered paid consulting about our satellite project."},
+     "fake_recruitment"),
+    ("in_person", {"where": "Trade fair, hall 3", "when": "Tuesday 3 pm", "wants": "info",
+                   "claimed": "A journalist", "did": "nothing",
+                   "text": "He asked who works on the new radar and when the tests are."}, "elicitation"),
+    ("device", {"what": "found", "where": "Car park, this morning", "used": "no", "now": "Desk drawer",
+                "text": "A USB stick labelled 'salaries 2025'."}, "technical_surveillance"),
+    ("visitor", {"what": "tailgating", "where": "Main entrance", "when": "08:40",
+                 "text": "A man followed me through the turnstile without a badge."}, "physical_approach"),
+    ("other", {"text": "Someone asked me to install a remote-access app to 'fix' my laptop."}, ""),
+])
+def test_every_report_type_is_stored_with_its_answers(web: TestClient, frt: Runtime, form: str,
+                                                      fields: dict[str, str], hint: str) -> None:
+    sent = report(web, form, fields)
+    assert sent.status_code == 201, text_of(sent.text)
+    receipt_of(sent.text)
+    with frt.db.session() as session:
+        stored = session.scalars(select(Report)).one()
+        assert stored.approach_hint == hint
+        assert stored.channel == "web"
+        for key in FORMS[form].questions:
+            if key.key in fields:
+                assert stored.answers[key.key] == fields[key.key]
+
+
+def test_saved_email_becomes_the_raw_message_and_screenshots_are_kept(web: TestClient, frt: Runtime) -> None:
+    eml = b"From: IT <it@micros0ft-login.example>\r\nTo: a@corp.example\r\nSubject: Verify\r\n\r\n" + PHISH.encode()
+    png = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
+    sent = report(web, "email", {"wants": "sign_in"},
+                  files=[("files", ("verify.eml", eml, "message/rfc822")), ("files", ("shot.png", png, "image/png"))])
+    assert sent.status_code == 201, text_of(sent.text)
+    with frt.db.session() as session:
+        stored = session.scalars(select(Report)).one()
+        assert stored.raw_sha256 is not None and stored.source_name == "verify.eml"
+        kept = session.scalars(select(ReporterFile)).one()
+        assert kept.filename == "shot.png" and frt.blobs.get(kept.sha256) == png
+        assert "shot.png" in stored.answers["files"]
+
+
+def test_without_javascript_a_person_gets_through_and_a_too_fast_bot_does_not(tmp_path: Path) -> None:
+    rt = open_runtime(fast_settings(tmp_path, pow_nojs_min_age_seconds=1.0))
+    try:
+        with TestClient(create_app(rt)) as web:
+            too_fast = report(web, "other", {"text": "A stranger asked for my door code."}, solve=False)
+            assert too_fast.status_code == 422
+            assert "A stranger asked for my door code." in too_fast.text  # nothing the person typed is lost
+            page = web.get("/report/other")
+            time.sleep(1.05)  # a person reading and typing
+            sent = web.post("/report/other", data={"pow_token": token_of(page.text), "pow_solution": "",
+                                                    "text": "A stranger asked for my door code."})
+            assert sent.status_code == 201
+            assert _count(rt, Report) == 1
+    finally:
+        rt.close()
+
+
+def test_forged_or_wrong_proof_is_refused_without_losing_the_text(web: TestClient, frt: Runtime) -> None:
+    page = web.get("/report/other")
+    token = token_of(page.text)
+    forged = token[:-3] + ("AAA" if not token.endswith("AAA") else "BBB")
+    for data in ({"pow_token": forged, "pow_solution": ""},
+                 {"pow_token": token, "pow_solution": "not-a-number"},
+                 {"pow_token": "", "pow_solution": ""}):
+        refused = web.post("/report/other", data={**data, "text": "keep me"})
+        assert refused.status_code == 422
+        assert "keep me" in refused.text
+    assert _count(frt, Report) == 0
+
+
+def test_honeypot_stores_nothing_but_lets_a_person_resend(web: TestClient, frt: Runtime) -> None:
+    trapped = report(web, "other", {"text": "A parcel I did not order, with a USB stick.", "website": "http://x"})
+    assert trapped.status_code == 422
+    assert "A parcel I did not order" in trapped.text
+    assert 'name="website" type="text" tabindex="-1" autocomplete="off">' in trapped.text  # emptied again
+    assert _count(frt, Report) == 0
+
+
+def test_the_same_form_sent_twice_gives_one_report_and_the_same_receipt(web: TestClient, frt: Runtime) -> None:
+    page = web.get("/report/other")
+    token = token_of(page.text)
+    data = {"pow_token": token, "pow_solution": challenge.solve(token, 8), "text": "Odd visitor questions."}
+    first = web.post("/report/other", data=data)
+    second = web.post("/report/other", data=data)
+    assert first.status_code == 201 and second.status_code == 200
+    assert receipt_of(first.text) == receipt_of(second.text)
+    assert "already sent" in second.text
+    assert _count(frt, Report) == 1 and _count(frt, Submission) == 1
+
+
+def test_duplicate_content_from_two_people_is_one_report_with_two_receipts(web: TestClient, frt: Runtime) -> None:
+    a = report(web, "email", {"text": PHISH})
+    b = report(web, "email", {"text": PHISH})
+    assert receipt_of(a.text)[0] != receipt_of(b.text)[0]
+    assert "Others have reported this too" in b.text
+    assert _count(frt, Report) == 1 and _count(frt, ReporterReceipt) == 2
+
+
+def test_chosen_passphrase_is_checked_and_never_shown(web: TestClient) -> None:
+    short = report(web, "other", {"text": "x asked for y", "passphrase": "short"})
+    assert short.status_code == 422 and "at least 8 characters" in short.text
+    sent = report(web, "other", {"text": "x asked for y", "passphrase": "my own secret phrase"})
+    assert sent.status_code == 201
+    assert "my own secret phrase" not in sent.text and "The one you chose." in sent.text
+
+
+def test_contact_is_sealed_and_every_view_is_audited(web: TestClient, frt: Runtime) -> None:
+    report(web, "other", {"text": "Someone offered me a paid trip.", "contact": "signal: +41 79 000 00 00"})
+    with frt.db.session() as session:
+        stored = session.scalars(select(Report)).one()
+        assert stored.contact_sealed and b"+41 79" not in stored.contact_sealed
+    with frt.db.write() as session:
+        assert followup.reveal_contact(session, frt.contact_key, stored.id, "analyst-ann") == [
+            "signal: +41 79 000 00 00"]
+    with frt.db.session() as session:
+        event = session.scalars(select(AuditEvent).where(AuditEvent.action == "contact.viewed")).one()
+        assert event.actor == "analyst-ann" and "+41" not in str(event.detail)
+
+
+def test_no_reporter_address_is_stored_anywhere(web: TestClient, frt: Runtime) -> None:
+    report(web, "email", {"text": PHISH, "contact": ""})
+    db_file = Path(frt.settings.database_url.split("///", 1)[1])
+    for path in (db_file, db_file.with_name(db_file.name + "-wal")):
+        if path.exists():
+            raw = path.read_bytes()
+            assert b"testclient" not in raw and b"127.0.0.1" not in raw
+
+
+def _sign_in(web: TestClient, code: str, phrase: str) -> Any:
+    return web.post("/report/status", data={"code": code, "passphrase": phrase}, follow_redirects=True)
+
+
+def test_receipt_and_passphrase_bring_the_reporter_back_and_the_thread_goes_both_ways(
+        web: TestClient, frt: Runtime) -> None:
+    code, phrase = receipt_of(report(web, "in_person", {"wants": "gift", "text": "Offered a paid trip."}).text)
+    assert _sign_in(web, code, "wrong words here").status_code == 401
+    # Written down by hand: lower case, spaces instead of dashes, O for 0.
+    typed = code.lower().replace("-", " ").replace("0", "o")
+    view = _sign_in(web, typed, phrase.upper())
+    assert view.status_code == 200 and "We have your report" in view.text
+    receipt_id = int(re.search(r'name="receipt_id" value="(\d+)"', view.text).group(1))
+    sent = web.post("/report/status/message", data={"receipt_id": receipt_id,
+                                                     "text": "He also gave me his card."}, follow_redirects=True)
+    assert "He also gave me his card." in sent.text and "has been sent" in sent.text
+    with frt.db.write() as session:
+        report_id = session.get(ReporterReceipt, receipt_id).report_id
+        followup.post_analyst_message(session, report_id, "analyst-bo", "Thank you. Please keep the card.")
+    with frt.db.write() as session:
+        thread = followup.list_thread(session, report_id, actor="analyst-bo")
+    assert [(m.author_kind, m.reporter_label) for m in thread] == [("reporter", "Reporter 1"),
+                                                                   ("analyst", "All reporters")]
+    again = web.get("/report/status/view")
+    assert "Please keep the card." in again.text and "analyst-bo" not in again.text
+    web.post("/report/status/leave")
+    assert web.get("/report/status/view", follow_redirects=False).status_code == 303
+
+
+def test_a_reporter_sees_only_their_own_side_of_a_shared_report(web: TestClient, frt: Runtime) -> None:
+    first = receipt_of(report(web, "email", {"text": PHISH}).text)
+    second = receipt_of(report(web, "email", {"text": PHISH}).text)
+    view = _sign_in(web, *first)
+    rid = int(re.search(r'name="receipt_id" value="(\d+)"', view.text).group(1))
+    web.post("/report/status/message", data={"receipt_id": rid, "text": "I clicked it, sorry."})
+    web.post("/report/status/leave")
+    other = _sign_in(web, *second)
+    assert "I clicked it, sorry." not in other.text
+
+
+def test_outcome_after_a_verdict_is_told_in_plain_words(web: TestClient, frt: Runtime) -> None:
+    code, phrase = receipt_of(report(web, "email", {"text": PHISH}).text)
+    with frt.db.write() as session:
+        stored = session.scalars(select(Report)).one()
+        campaign = Campaign(title="OWA lure", approach_type="credential_phishing", reporter_count=212,
+                            sighting_count=212, report_count=1, verdict="malicious",
+                            verdict_note="The link has been blocked.", status="closed")
+        session.add(campaign)
+        session.flush()
+        stored.campaign_id, stored.verdict = campaign.id, "malicious"
+    view = text_of(_sign_in(web, code, phrase).text)
+    assert "This was part of a phishing campaign reported by 212 people. The link has been blocked." in view
+
+
+def test_status_view_lists_several_receipts_of_one_reporter(web: TestClient) -> None:
+    a = receipt_of(report(web, "email", {"text": PHISH}).text)
+    b = receipt_of(report(web, "device", {"what": "found", "text": "USB stick in the lobby"}).text)
+    _sign_in(web, *a)
+    view = _sign_in(web, *b)
+    assert view.text.count('class="receipt-status"') == 2
+
+
+def test_out_of_scope_report_is_explained_kindly_and_kept_apart(web: TestClient, frt: Runtime) -> None:
+    sent = report(web, "other", {"text": "My new neighbour is from another country and goes to the mosque "
+                                         "every Friday. I find him suspicious."})
+    assert sent.status_code == 201
+    words = text_of(sent.text)
+    assert "outside what Watchword looks into" in words and "Where else to turn" in words
+    assert "What to do now" not in words
+    with frt.db.session() as session:
+        stored = session.scalars(select(Report)).one()
+        assert session.get(RestrictedReport, stored.id).source == "instant"
+        listed = followup.list_out_of_scope(session)
+    assert [r.id for r, _reason in listed] == [stored.id]
+
+
+def test_about_page_explains_scope_with_examples(web: TestClient) -> None:
+    words = text_of(web.get("/about").text)
+    assert "Not for Watchword" in words and "mosque" in words and "USB stick" in words
