@@ -116,3 +116,11 @@ def test_header_only_garbage_and_endless_header_lines_finish() -> None:
     assert elapsed < SLOW
     _doc, elapsed = analysed(b"X-Long: " + b"a" * 5_000_000)
     assert elapsed < SLOW
+
+
+def test_thousands_of_empty_content_type_parameters_stay_linear() -> None:
+    """Real spam carries "text/html ; ; ; ..." for kilobytes; the standard parameter parser is quadratic."""
+    raw = b"Subject: x\r\nContent-Type: text/html" + b" ;" * 200_000 + b"\r\n\r\n<p>hi</p>"
+    doc, elapsed = analysed(raw)
+    assert elapsed < SLOW
+    assert doc.html_parts == ["<p>hi</p>"]

@@ -32,9 +32,12 @@ from watchword.domain import Attachment, Document, WrapperFacts
 
 MAX_COMMENT_CHARS = 4_000
 MAX_BLOCK_LINES = 14
-# Only this much of a text part is searched for a marker; a forward marker
-# sits near the top, and an unbounded scan of a huge body buys nothing.
-MAX_SCAN_CHARS = 200_000
+# Only this much of a text part (and of HTML, which carries styles and markup
+# before any text) is searched for a marker: it sits below the reporter's few
+# lines, and scanning a whole newsletter for one costs more than all else here.
+MAX_SCAN_CHARS = 16_000
+MAX_HTML_SCAN_CHARS = 150_000  # under a forward subject (FW:, WG:...)
+MAX_HTML_SNIFF_CHARS = 48_000  # otherwise, for the cheap marker-word test
 
 _GMAIL_OR_TB = re.compile(
     r"^[ \t>]*(-{4,})[ \t]*(Forwarded message|Forwarded Message|Weitergeleitete Nachricht"
@@ -171,7 +174,7 @@ def originals_in(raw: bytes) -> list[bytes]:
 def _wrapper_comment(doc: Document) -> str:
     text = "\n".join(part.strip() for part in doc.text_parts if part.strip())
     if not text and doc.html_parts:
-        text = _html_lines(doc.html_parts[0][:MAX_SCAN_CHARS])
+        text = _html_lines(doc.html_parts[0][:MAX_HTML_SCAN_CHARS])
     return text.strip()[:MAX_COMMENT_CHARS]
 
 
@@ -212,18 +215,18 @@ class _Marker:
         self.shape = shape
 
 
-# Literal fragments of every marker above except Outlook's, which is only
-# looked for under a forward subject. A plain substring test rules out most
-# messages at memchr speed before any regex or HTML work.
-_MARKER_FRAGMENTS = (
+# Plain substring tests rule out most messages at memchr speed before any
+# regex runs: each marker regex is tried only when a literal it needs is there.
+_MARKER_WORDS = (
     "orward",
     "ORWARD",
     "eitergeleitet",
-    "ransf",
-    "eenviado",
-    "noltra",
+    "ransf\u00e9r",
+    "ransfer\u00e9",
+    "eenviad",
+    "noltrat",
     "oorgestuurd",
-    "ncaminhada",
+    "ncaminhad",
     "ideresendt",
     "idarebefordrat",
     "xp\u00e9di\u00e9",
@@ -231,20 +234,24 @@ _MARKER_FRAGMENTS = (
 )
 
 
-def _may_be_forward(text: str, subject: str) -> bool:
-    return bool(_FORWARD_SUBJECT.match(subject)) or any(frag in text for frag in _MARKER_FRAGMENTS)
+def _has_marker_word(text: str) -> bool:
+    return any(word in text for word in _MARKER_WORDS)
 
 
 def _find_marker(text: str, subject: str) -> _Marker | None:
     found: list[_Marker] = []
-    m = _GMAIL_OR_TB.search(text)
-    if m:
-        thunderbird = len(m.group(1)) == 8 or m.group(2) == "Forwarded Message"
-        found.append(_Marker(m.start(), m.end(), "inline-thunderbird" if thunderbird else "inline-gmail"))
-    m = _APPLE.search(text)
-    if m:
-        found.append(_Marker(m.start(), m.end(), "inline-apple"))
-    if _FORWARD_SUBJECT.match(subject):
+    outlook = bool(_FORWARD_SUBJECT.match(subject))
+    worded = _has_marker_word(text)
+    if worded and "----" in text:
+        m = _GMAIL_OR_TB.search(text)
+        if m:
+            thunderbird = len(m.group(1)) == 8 or m.group(2) == "Forwarded Message"
+            found.append(_Marker(m.start(), m.end(), "inline-thunderbird" if thunderbird else "inline-gmail"))
+    if worded and ":" in text:
+        m = _APPLE.search(text)
+        if m:
+            found.append(_Marker(m.start(), m.end(), "inline-apple"))
+    if outlook:
         m = _OUTLOOK_ORIGINAL.search(text)
         if m:
             found.append(_Marker(m.start(), m.end(), "inline-outlook"))
@@ -381,14 +388,16 @@ def _cut_html(html: str, shape: str) -> str | None:
 def _unwrap_inline(doc: Document) -> bool:
     probe_is_html = not doc.text_parts
     if probe_is_html:
-        if not doc.html_parts or not _may_be_forward(doc.html_parts[0][:MAX_SCAN_CHARS], doc.subject):
+        if not doc.html_parts:
             return False
-        probe = _html_lines(doc.html_parts[0][:MAX_SCAN_CHARS])
+        if not _FORWARD_SUBJECT.match(doc.subject) and not _has_marker_word(
+            doc.html_parts[0][:MAX_HTML_SNIFF_CHARS]
+        ):
+            return False
+        probe = _html_lines(doc.html_parts[0][:MAX_HTML_SCAN_CHARS])
     else:
-        probe = doc.text_parts[0][:MAX_SCAN_CHARS]
-    if not probe_is_html and not _may_be_forward(probe, doc.subject):
-        return False
-    marker = _find_marker(probe, doc.subject)
+        probe = doc.text_parts[0]
+    marker = _find_marker(probe[:MAX_SCAN_CHARS], doc.subject)
     if marker is None:
         return False
     fields, body_start = _read_block(probe, marker.block_start)

@@ -248,7 +248,10 @@ def read_headers(msg: Message, doc: Document) -> None:
 
 # -- bodies -----------------------------------------------------------------
 
-_QP_DEBRIS = re.compile(rb"=\r?\n|=3D|=20", re.IGNORECASE)
+# Soft line breaks after a non-"=" (so "=====" rulers do not count) and hex
+# escapes of the characters QP encoders must escape or commonly do.
+_QP_SOFT_BREAK = re.compile(rb"[^=\s]=\r?\n")
+_QP_ESCAPE = re.compile(rb"=(?:3D|20|09|[89A-F][0-9A-F])")
 _B64_JUNK = re.compile(rb"[^A-Za-z0-9+/=]")
 
 
@@ -286,10 +289,18 @@ def decode_transfer(part: Message, raw: bytes, doc: Document, *, text: bool) -> 
         return _uudecode(raw)
     # Undeclared quoted-printable leaves "=\n" and "=3D" in links; repair it
     # when the debris is unmistakable.
-    if text and b"=" in raw and len(_QP_DEBRIS.findall(raw, 0, 65_536)) >= 3:
+    if text and b"=" in raw and _looks_like_qp(raw[:65_536]):
         doc.warnings.append("undeclared quoted-printable text decoded")
         return binascii.a2b_qp(raw)
     return raw
+
+
+def _looks_like_qp(head: bytes) -> bool:
+    soft = len(_QP_SOFT_BREAK.findall(head))
+    if not soft:
+        return False
+    escapes = len(_QP_ESCAPE.findall(head))
+    return escapes >= 3 or (soft >= 2 and escapes >= 2)
 
 
 def _uudecode(raw: bytes) -> bytes:
@@ -569,11 +580,26 @@ def _parts_of(body: bytes, boundary: bytes) -> tuple[list[bytes], bytes, bytes, 
     return parts, body[: starts[0][0]], epilogue, closed_at >= 0
 
 
+_PARAM_HEADERS = frozenset({"content-type", "content-disposition"})
+_EMPTY_PARAMS = re.compile(r"(?:[ \t\r\n]*;)+")
+MAX_PARAM_HEADER_CHARS = 2_000
+
+
+def _tame_params(value: str) -> str:
+    # The standard library's parameter parser is quadratic in the number of
+    # ";" (real spam carries thousands); empty ones go, and the rest is capped.
+    if value.count(";") > 8:
+        value = _EMPTY_PARAMS.sub(";", value)
+    return value[:MAX_PARAM_HEADER_CHARS]
+
+
 def _entity(data: bytes, depth: int, budget: _Budget) -> ParsedMessage:
     msg = ParsedMessage(policy=compat32)
     msg.raw_bytes = data
     fields, body, missing_separator = split_header_block(data)
     for name, value in fields[:MAX_HEADERS]:
+        if name.lower() in _PARAM_HEADERS:
+            value = _tame_params(value)
         msg[name] = value
     if missing_separator:
         msg.defects.append(errors.MissingHeaderBodySeparatorDefect())
