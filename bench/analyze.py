@@ -16,7 +16,7 @@ process, one core. Prints:
    whose normalised target is among our url indicators, and the share among
    ioc-finder's urls when it is given the HTML-stripped text;
 4. junk: url indicator values ending in ) " > . ' , or containing =3D or
-   whitespace (should be 0).
+   whitespace (should be 0); a `)` that closes a `(` inside the URL is not junk.
 
 I/O is done before any clock starts. ioc-finder is a benchmark-only
 dependency (`pip install .[bench]`); without it its columns are skipped.
@@ -67,6 +67,15 @@ class _Hrefs(HTMLParser):
     def handle_data(self, data: str) -> None:
         if not self._skip:
             self.text.append(data)
+
+
+def is_junk(url: str) -> bool:
+    """Markup or punctuation glued to a URL. A `)` closing a `(` inside the URL belongs to it."""
+    if "=3D" in url or any(c.isspace() for c in url):
+        return True
+    if url.endswith(")"):
+        return url.count(")") > url.count("(")
+    return url.endswith(JUNK_TAIL)
 
 
 def load(corpus: Path, limit: int | None) -> list[bytes]:
@@ -163,6 +172,7 @@ def main() -> int:
     # 3. href recall.
     peer_ids = {id(d) for d, _ in peer}
     total = found = unparsable = peer_total = peer_found = 0
+    missed: list[str] = []
     for d in docs:
         if not d.html_parts:
             continue
@@ -185,7 +195,11 @@ def main() -> int:
                     continue
                 targets.append(norm)
             total += len(targets)
-            found += sum(1 for t in targets if t in urls)
+            for t in targets:
+                if t in urls:
+                    found += 1
+                elif len(missed) < 5:
+                    missed.append(t)
             if find_iocs is not None and id(d) in peer_ids and targets:
                 peer_urls = find_iocs(" ".join(walker.text)).get("urls", [])
                 normalised = {normalise_url(u if "://" in u else "http://" + u) for u in peer_urls}
@@ -196,6 +210,8 @@ def main() -> int:
             f"href recall: ours {found}/{total} = {100 * found / total:.1f}% "
             f"({unparsable} http(s) hrefs with no valid host left out)"
         )
+        for sample in missed:
+            print(f"  missed: {sample[:120]}")
     if peer_total:
         print(
             f"href recall: ioc-finder on HTML-stripped text {peer_found}/{peer_total} = "
@@ -204,7 +220,7 @@ def main() -> int:
 
     # 4. Junk in url values.
     url_values = [i.value for d in docs for i in d.indicators if i.type == "url"]
-    junk = [u for u in url_values if u.endswith(JUNK_TAIL) or "=3D" in u or any(c.isspace() for c in u)]
+    junk = [u for u in url_values if is_junk(u)]
     print(f"junk: {len(junk)} of {len(url_values)} url indicator values")
     for sample in junk[:5]:
         print(f"  e.g. {sample[:120]}")

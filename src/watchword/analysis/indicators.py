@@ -28,6 +28,7 @@ import phonenumbers
 from watchword.analysis import patterns as pat
 from watchword.analysis.checksums import B58_INDEX, base58check_ok, bech32_ok, iban_ok
 from watchword.analysis.urls import (
+    CACHE_KEY_MAX,
     SOCIAL_DOMAINS,
     normalise_host,
     normalise_url,
@@ -84,12 +85,16 @@ def scan_text(text: str) -> Iterator[Hit]:
     yield from _phones(text)
 
 
-@lru_cache(maxsize=16384)
 def indicators_of_target(target: str) -> tuple[tuple[str, str], ...]:
     """Indicators of one link target (href, form action, image source).
 
-    Cached: newsletters and campaigns repeat the same targets thousands of times.
+    Cached: newsletters and campaigns repeat the same targets thousands of
+    times. Long targets are not cached (see urls.CACHE_KEY_MAX).
     """
+    return _target_cached(target) if len(target) <= CACHE_KEY_MAX else _target_indicators(target)
+
+
+def _target_indicators(target: str) -> tuple[tuple[str, str], ...]:
     scheme = target[:7].lower()
     if scheme.startswith("mailto:"):
         address = target[7:].split("?", 1)[0]
@@ -101,7 +106,10 @@ def indicators_of_target(target: str) -> tuple[tuple[str, str], ...]:
     if url is None:
         # javascript:, data:, relative paths: whatever URLs they spell out.
         return tuple((k, v) for _, k, v in sorted(_urls(pat.refang(target)), key=lambda hit: hit[0]))
-    return _url_indicators(url)
+    return _url_values(url)
+
+
+_target_cached = lru_cache(maxsize=16384)(_target_indicators)
 
 
 # -- URLs, hosts, addresses -----------------------------------------------------
@@ -112,14 +120,18 @@ def _urls(text: str) -> Iterator[Hit]:
         for match in pat.URL_RE.finditer(text):
             url = normalise_url(pat.strip_url_tail(match.group()))
             if url is not None:
-                for kind, value in _url_indicators(url):
+                for kind, value in _url_values(url):
                     yield match.start(), kind, value
     if "www." in text or "WWW." in text:
         for match in pat.WWW_RE.finditer(text):
             url = normalise_url("http://" + pat.strip_url_tail(match.group()))
             if url is not None:
-                for kind, value in _url_indicators(url):
+                for kind, value in _url_values(url):
                     yield match.start(), kind, value
+
+
+def _url_values(url: str) -> tuple[tuple[str, str], ...]:
+    return _url_indicators(url) if len(url) <= CACHE_KEY_MAX else _url_indicators.__wrapped__(url)
 
 
 @lru_cache(maxsize=16384)

@@ -62,7 +62,11 @@ def _ipv4(host: str) -> str | None:
     return host
 
 
-@lru_cache(maxsize=65536)
+# Caches are keyed by the input string, so only short inputs are cached: a
+# hostile message full of 100 kB "hosts" must not pin gigabytes.
+CACHE_KEY_MAX = 2048
+
+
 def normalise_host(host: str) -> str | None:
     """Lower-case, IDNA-encoded host with a real public suffix, or an IP literal.
 
@@ -71,6 +75,11 @@ def normalise_host(host: str) -> str | None:
     """
     if not host or len(host) > 253 * 4:  # a Unicode host may shrink under IDNA; beyond this it cannot
         return None
+    return _normalise_host(host)
+
+
+@lru_cache(maxsize=65536)
+def _normalise_host(host: str) -> str | None:
     if host[0] == "[":
         if host[-1] != "]":
             return None
@@ -111,11 +120,15 @@ def _to_ascii(host: str) -> str | None:
         return None
 
 
-@lru_cache(maxsize=65536)
 def registrable_domain(host: str) -> str:
     """`a.b.example.co.uk` -> `example.co.uk`; '' when the host has no public suffix."""
-    if not host or host[0] == "[" or _ipv4(host):
+    if not host or host[0] == "[" or len(host) > 253 * 4 or _ipv4(host):
         return ""
+    return _registrable_domain(host)
+
+
+@lru_cache(maxsize=65536)
+def _registrable_domain(host: str) -> str:
     last = host.rstrip(".").rsplit(".", 1)[-1].lower()
     if last not in _TOP_LABELS and last.isascii():
         return ""
