@@ -26,6 +26,7 @@ import time
 from collections import Counter, defaultdict
 from pathlib import Path
 
+from watchword.analysis import classify as classify_module
 from watchword.analysis import pipeline
 from watchword.analysis.classify import classify, score
 from watchword.analysis.features import FEATURES, email_features
@@ -100,9 +101,18 @@ def main() -> int:
     ap.add_argument("--fit", action="store_true", help="fit weights on the training half and print them")
     ap.add_argument("--no-auth", action="store_true", help="ablation: ignore SPF/DKIM/DMARC verdicts")
     ap.add_argument("--limit", type=int, default=0, help="at most this many messages (quick runs)")
+    ap.add_argument("--save-weights", type=Path, help="with --fit: write the fitted bias and weights to this JSON file")
+    ap.add_argument(
+        "--weights", type=Path, help="score with the bias and weights of this JSON file instead of classify.py's"
+    )
     ap.add_argument("--worst", type=int, default=0, help="print the N worst-ranked messages of each class")
     args = ap.parse_args()
 
+    if args.weights:
+        # For honest reporting: the raw fitted weights, before any hand edits, on the held-out half.
+        loaded = json.loads(args.weights.read_text())
+        classify_module.BIAS = float(loaded["bias"])
+        classify_module.WEIGHTS.update({k: float(v) for k, v in loaded["weights"].items()})
     labels = DATA / "labels.jsonl"
     if not labels.exists():
         print(f"evaluation data not found at {DATA} (set WATCHWORD_EVAL_DATA); nothing to do")
@@ -163,6 +173,8 @@ def main() -> int:
         bias, weights = fit(rows)
         print(f"\nfitted on {len(rows)} messages of the training half: BIAS = {bias:.2f}")
         print("WEIGHTS = " + json.dumps(weights, indent=4))
+        if args.save_weights:
+            args.save_weights.write_text(json.dumps({"bias": bias, "weights": weights}, indent=1))
         current = auc([score(r[0]) for r in rows if r[1]], [score(r[0]) for r in rows if not r[1]])
         print(f"(the weights now in classify.py score AUC {current:.4f} on this same training half)")
     return 0

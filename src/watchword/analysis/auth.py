@@ -56,7 +56,12 @@ def registrable_domain(host: str) -> str:
     ext = _extractor()(host)
     if ext.domain and ext.suffix:
         return f"{ext.domain}.{ext.suffix}"
-    return ext.domain or host
+    if ext.ipv4 or host.startswith("["):
+        return host
+    # An unknown ending (".test", ".internal", a typo): the last two labels are
+    # the best guess, and never the bare ending, which would make every such
+    # host "the same domain".
+    return ".".join(host.split(".")[-2:])
 
 
 def _domain_of(address: str) -> str:

@@ -43,7 +43,7 @@ WEIGHTS: dict[str, float] = {
     "advance_fee": 1.4,
     "crypto": 1.5,
     "payment": 0.5,
-    "extortion": 1.0,
+    "extortion": 1.5,
     "delivery": 0.3,
     "recruitment": 0.5,
     "malware_lure": 0.5,
@@ -162,11 +162,61 @@ def _reason(name: str, ev: Evidence) -> str:
     return texts.get(name, name.replace("_", " "))
 
 
+# Concrete, checkable facts come first in the reasons whatever their weight:
+# an analyst can verify "link text shows paypal.com but goes to x.xyz" at a
+# glance, while "reads like bulk marketing" is a judgement.
+_SPECIFIC = (
+    "link_mismatch",
+    "link_lookalike",
+    "sender_lookalike",
+    "display_name_spoof",
+    "risky_attachment",
+    "risky_download",
+    "html_attachment",
+    "dmarc_fail",
+    "reply_to_freemail",
+    "brand_not_sender",
+    "invisible_chars",
+    "ip_link",
+    "script_link",
+    "form",
+    "contact_elsewhere",
+    "suspicious_tld",
+    "sender_suspicious_tld",
+)
+# Among judgements, what the message asks of the reader comes before how it is built.
+_ASKS = frozenset(
+    {
+        "credential",
+        "urgency",
+        "threat",
+        "prize",
+        "advance_fee",
+        "crypto",
+        "payment",
+        "extortion",
+        "delivery",
+        "recruitment",
+        "malware_lure",
+        "romance",
+        "marketing",
+    }
+)
+
+
 def _reasons(ev: Evidence, doc: Document) -> list[str]:
-    contributions = sorted(((WEIGHTS[n] * ev.values.get(n, 0.0), n) for n in FEATURES if WEIGHTS[n] > 0), reverse=True)
+    specific = [n for n in _SPECIFIC if WEIGHTS[n] > 0 and ev.values.get(n, 0.0) > 0]
+    general = sorted(
+        ((WEIGHTS[n] * ev.values.get(n, 0.0), n) for n in FEATURES if WEIGHTS[n] > 0 and n not in _SPECIFIC),
+        key=lambda cn: (cn[1] in _ASKS and cn[0] >= 0.4, cn[0]),
+        reverse=True,
+    )
+    # Room for at least two judgements (what the message asks for) after the facts.
+    names = specific[:4] + [n for c, n in general if c >= 0.4][:2] + specific[4:]
+    names += [n for c, n in general if c >= 0.4][2:]
     out: list[str] = []
-    for contribution, name in contributions:
-        if contribution < 0.4 or len(out) >= MAX_REASONS:
+    for name in names:
+        if len(out) >= MAX_REASONS:
             break
         if name == "display_name_spoof" and doc.auth and doc.auth.display_name_claims:
             text = f"the sender's name shows {doc.auth.display_name_claims} but the address is not theirs"

@@ -1,0 +1,201 @@
+"""Sender authentication, address mismatches, display-name spoofing and lookalike domains."""
+
+from __future__ import annotations
+
+import pytest
+
+from watchword.analysis.auth import lookalike_of, read_authentication, registrable_domain
+from watchword.domain import Document
+
+
+def _auth(**headers: str) -> Document:
+    doc = Document(kind="email", headers={k.replace("_", "-"): v for k, v in headers.items()})
+    read_authentication(doc)
+    return doc
+
+
+def test_topmost_authentication_results_win() -> None:
+    """GIVEN the receiver's header on top and a forged one below WHEN read THEN the receiver's verdicts count."""
+    doc = _auth(
+        authentication_results="mx.example.org; spf=fail smtp.mailfrom=evil.test; dkim=none; dmarc=fail "
+        "header.from=paypal.com\nforged.test; spf=pass; dkim=pass; dmarc=pass",
+        **{"from": "service@paypal.com"},
+    )
+    assert doc.auth is not None
+    assert (doc.auth.spf, doc.auth.dkim, doc.auth.dmarc) == ("fail", "none", "fail")
+
+
+def test_folded_header_continuation_is_one_occurrence() -> None:
+    doc = _auth(
+        authentication_results="spf=softfail (sender IP is 192.0.2.1)\n smtp.mailfrom=x.test; dkim=pass\n "
+        "header.d=x.test;dmarc=pass action=none header.from=x.test"
+    )
+    assert doc.auth is not None
+    assert (doc.auth.spf, doc.auth.dkim, doc.auth.dmarc) == ("softfail", "pass", "pass")
+
+
+def test_arc_and_received_spf_are_fallbacks() -> None:
+    doc = _auth(
+        arc_authentication_results="i=1; mx.google.com; dkim=pass header.i=@x.test; dmarc=pass",
+        received_spf="SoftFail (protection.outlook.com: domain of x.test does not designate 192.0.2.1)",
+    )
+    assert doc.auth is not None
+    assert (doc.auth.spf, doc.auth.dkim, doc.auth.dmarc) == ("softfail", "pass", "pass")
+
+
+def test_unknown_verdicts_and_missing_headers_read_as_none() -> None:
+    doc = _auth(authentication_results="spf=bananas; dmarc=bestguesspass")
+    assert doc.auth is not None
+    assert (doc.auth.spf, doc.auth.dkim, doc.auth.dmarc) == ("none", "none", "none")
+    empty = _auth()
+    assert empty.auth is not None
+    assert empty.auth.from_address == ""
+
+
+def test_reply_to_on_another_registrable_domain_is_a_mismatch() -> None:
+    doc = _auth(**{"from": "Accounts <billing@mail.acme-corp.co.uk>", "reply-to": "acme.billing@gmail.com"})
+    assert doc.auth is not None
+    assert doc.auth.from_domain == "mail.acme-corp.co.uk"
+    assert doc.auth.reply_to == "acme.billing@gmail.com"
+    assert doc.auth.reply_to_mismatch
+
+
+def test_subdomains_of_the_same_registrable_domain_are_not_a_mismatch() -> None:
+    doc = _auth(
+        **{
+            "from": "a@news.acme-corp.co.uk",
+            "reply-to": "b@support.acme-corp.co.uk",
+            "return-path": "<bounce@bounces.acme-corp.co.uk>",
+        }
+    )
+    assert doc.auth is not None
+    assert not doc.auth.reply_to_mismatch
+    assert not doc.auth.return_path_mismatch
+
+
+def test_return_path_mismatch_uses_the_topmost_return_path() -> None:
+    doc = _auth(**{"from": "a@shop.test", "return-path": "<x@bulk-sender.test>\n<y@shop.test>"})
+    assert doc.auth is not None
+    assert doc.auth.return_path == "x@bulk-sender.test"
+    assert doc.auth.return_path_mismatch
+
+
+@pytest.mark.parametrize(
+    ("from_header", "claims"),
+    [
+        ("PayPal Support <x@random.xyz>", "PayPal"),
+        ('"Microsoft 365 Team" <alerts@m365-notice.top>', "Microsoft"),
+        ('"service@paypal.com" <bob@example.net>', "service@paypal.com"),
+        ("DHL Express <noreply@dhl-parcel.info>", "DHL"),
+        ("Netflix <info@mailer.streaming-hub.test>", "Netflix"),
+    ],
+)
+def test_display_name_claiming_a_brand_or_address_it_is_not_is_spoofing(from_header: str, claims: str) -> None:
+    doc = _auth(**{"from": from_header})
+    assert doc.auth is not None
+    assert doc.auth.display_name_spoof
+    assert doc.auth.display_name_claims == claims
+
+
+@pytest.mark.parametrize(
+    "from_header",
+    [
+        "PayPal <service@paypal.com>",
+        "PayPal Deutschland <service@paypal.de>",
+        "Amazon.de <versandbestaetigung@amazon.de>",
+        "Jane Doe <jane@example.org>",
+        '"jane@example.org" <jane@mail.example.org>',
+        "The Outlook for Tuesday <weather@example.org>",
+        "",
+    ],
+)
+def test_honest_display_names_are_not_spoofing(from_header: str) -> None:
+    doc = _auth(**{"from": from_header})
+    assert doc.auth is not None
+    assert not doc.auth.display_name_spoof
+
+
+@pytest.mark.parametrize(
+    ("host", "brand"),
+    [
+        ("paypa1.com", "PayPal"),
+        ("rnicrosoft.com", "Microsoft"),
+        ("micros0ft-support.net", "Microsoft"),
+        ("pаypal.com".encode("idna").decode(), "PayPal"),  # Cyrillic "а", as it arrives: punycode
+        ("paypal.com.secure-login.xyz", "PayPal"),
+        ("secure-paypal-login.top", "PayPal"),
+        ("g00gle.com", "Google"),
+        ("amaz0n.de", "Amazon"),
+        ("linkedln.com", "LinkedIn"),
+        ("netfIix.com", "Netflix"),
+        ("dhl-tracking.top", "DHL"),
+        ("docusign.secure.xyz", "DocuSign"),
+        ("coinbase-help.io", "Coinbase"),
+        ("appleid-verify.com", "Apple"),
+        ("wellsfargo-secure.online", "Wells Fargo"),
+        ("metamask-wallet.app", "MetaMask"),
+    ],
+)
+def test_lookalike_domains_name_the_brand_they_imitate(host: str, brand: str) -> None:
+    assert lookalike_of(host) == brand
+
+
+@pytest.mark.parametrize(
+    "host",
+    [
+        "paypal.com",
+        "www.paypal.com",
+        "login.microsoftonline.com",
+        "mail.python.org",
+        "pineapple.com",
+        "example.org",
+        "lists.sourceforge.net",
+        "linkedin.com",
+        "ups.com",
+        "groups.google.com",
+        "bankofamerica.com",
+        "wise-owl.org",
+        "live-music.test",
+        "box-office.net",
+        "",
+        "localhost",
+        "192.0.2.1",
+    ],
+)
+def test_real_brand_domains_and_unrelated_names_are_not_lookalikes(host: str) -> None:
+    assert lookalike_of(host) == ""
+
+
+def test_sender_lookalike_is_recorded_on_the_auth_result() -> None:
+    doc = _auth(**{"from": "Security <no-reply@paypa1.com>"})
+    assert doc.auth is not None
+    assert doc.auth.lookalike_of == "PayPal"
+
+
+def test_registrable_domain_uses_the_public_suffix_list_offline() -> None:
+    assert registrable_domain("a.b.example.co.uk") == "example.co.uk"
+    assert registrable_domain("MAIL.Example.COM.") == "example.com"
+    assert registrable_domain("") == ""
+
+
+def test_free_text_reports_have_no_sender_authentication() -> None:
+    doc = Document(kind="text", text_input="someone asked for my password")
+    read_authentication(doc)
+    assert doc.auth is None
+
+
+@pytest.mark.parametrize(
+    "value",
+    ["", "<<<>>>", "=?utf-8?b?////?=", "a@" * 5000, "\x00\n\n\n spf=", "spf=" * 10000, '"unterminated <x@y'],
+)
+def test_hostile_headers_never_raise(value: str) -> None:
+    doc = _auth(
+        **{
+            "from": value,
+            "reply-to": value,
+            "return-path": value,
+            "authentication-results": value,
+            "received-spf": value,
+        }
+    )
+    assert doc.auth is not None
