@@ -50,7 +50,19 @@ _IPV4_RE = re.compile(r"\d{1,3}(?:\.\d{1,3}){3}")
 # Characters a browser drops from a URL outright (tab, CR, LF), and the
 # ones it would percent-encode rather than end the URL at.
 _DROP_IN_URL = str.maketrans("", "", "\t\r\n")
-_ENCODE_IN_URL = str.maketrans({" ": "%20", '"': "%22", "<": "%3C", ">": "%3E", "`": "%60"})
+# Other C0 controls (an `&#16;` in an href) are percent-encoded, as the WHATWG
+# URL parser does, so that no indicator value carries a raw control character.
+_ENCODE_IN_URL = str.maketrans(
+    {
+        " ": "%20",
+        '"': "%22",
+        "<": "%3C",
+        ">": "%3E",
+        "`": "%60",
+        "\x7f": "%7F",
+        **{chr(c): f"%{c:02X}" for c in range(0x20) if chr(c) not in "\t\r\n"},
+    }
+)
 
 
 def _ipv4(host: str) -> str | None:
