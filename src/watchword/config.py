@@ -50,25 +50,6 @@ class Settings:
     worker_poll_seconds: float = 0.2
     job_max_attempts: int = 5
     job_lease_seconds: float = 60.0
-    # -- reporter pages: receipts, proof of work, rate limits, retention ----------
-    receipt_argon2_time_cost: int = 2  # Argon2id for receipt passphrases (OWASP minimum: t=2, m=19 MiB)
-    receipt_argon2_memory_kib: int = 19 * 1024
-    reporter_session_minutes: int = 30  # how long a returning reporter stays signed in to a receipt
-    pow_difficulty_bits: int = 16  # leading zero bits of SHA-256 a browser finds while the form is filled in
-    pow_max_age_seconds: int = 4 * 3600  # a form older than this must be reloaded (content is kept)
-    pow_nojs_min_age_seconds: float = 3.0  # without JavaScript: the form must have been open this long
-    rate_submit_per_client_per_minute: int = 120  # with proof of work; 20 people behind one NAT stay far below
-    rate_nojs_per_client_per_minute: int = 30  # without proof of work (JavaScript off)
-    rate_submit_global_per_minute: int = 12000  # every web submission together
-    rate_nojs_global_per_minute: int = 600
-    rate_pages_per_client_per_minute: int = 1200
-    rate_status_per_client_per_minute: int = 30  # receipt sign-ins and messages
-    rate_api_per_client_per_minute: int = 120
-    client_ip_header: str = ""  # e.g. x-forwarded-for, only behind a trusted reverse proxy
-    retention_benign_days: int = 90  # reports an analyst found genuine
-    retention_out_of_scope_days: int = 14  # restricted reports the scope guard turned away
-    retention_closed_campaign_days: int = 365  # reports of campaigns closed this long ago
-    retention_interval_hours: float = 24.0  # how often the worker's retention job runs
     # -- mail intake: SMTP listener (`watchword smtp`) ---------------------------
     smtp_host: str = "127.0.0.1"
     smtp_port: int = 2525
@@ -108,8 +89,6 @@ class Settings:
     # Interim TAXII/export bearer tokens until services/accounts.py verifies API tokens.
     intel_api_tokens: tuple[str, ...] = ()
     public_base_url: str = ""  # absolute links in the Atom feed; empty: taken from the request
-    # Added to a campaign's priority once per known-bad indicator it matches, scaled by confidence/100.
-    intel_priority_boost: float = 10.0
     bulletin_allowed_contacts: tuple[str, ...] = ()  # addresses/phones bulletins may keep (the SOC's)
     # -- reporter pages: receipts, proof of work, rate limits, retention ----------
     receipt_argon2_time_cost: int = 2  # Argon2id for receipt passphrases (OWASP minimum: t=2, m=19 MiB)
@@ -146,24 +125,6 @@ class Settings:
             worker_poll_seconds=float(_env("WORKER_POLL_SECONDS", "0.2")),
             job_max_attempts=int(_env("JOB_MAX_ATTEMPTS", "5")),
             job_lease_seconds=float(_env("JOB_LEASE_SECONDS", "60")),
-            receipt_argon2_time_cost=int(_env("RECEIPT_ARGON2_TIME_COST", "2")),
-            receipt_argon2_memory_kib=int(_env("RECEIPT_ARGON2_MEMORY_KIB", str(19 * 1024))),
-            reporter_session_minutes=int(_env("REPORTER_SESSION_MINUTES", "30")),
-            pow_difficulty_bits=int(_env("POW_DIFFICULTY_BITS", "16")),
-            pow_max_age_seconds=int(_env("POW_MAX_AGE_SECONDS", str(4 * 3600))),
-            pow_nojs_min_age_seconds=float(_env("POW_NOJS_MIN_AGE_SECONDS", "3")),
-            rate_submit_per_client_per_minute=int(_env("RATE_SUBMIT_PER_CLIENT_PER_MINUTE", "120")),
-            rate_nojs_per_client_per_minute=int(_env("RATE_NOJS_PER_CLIENT_PER_MINUTE", "30")),
-            rate_submit_global_per_minute=int(_env("RATE_SUBMIT_GLOBAL_PER_MINUTE", "12000")),
-            rate_nojs_global_per_minute=int(_env("RATE_NOJS_GLOBAL_PER_MINUTE", "600")),
-            rate_pages_per_client_per_minute=int(_env("RATE_PAGES_PER_CLIENT_PER_MINUTE", "1200")),
-            rate_status_per_client_per_minute=int(_env("RATE_STATUS_PER_CLIENT_PER_MINUTE", "30")),
-            rate_api_per_client_per_minute=int(_env("RATE_API_PER_CLIENT_PER_MINUTE", "120")),
-            client_ip_header=_env("CLIENT_IP_HEADER", "").lower(),
-            retention_benign_days=int(_env("RETENTION_BENIGN_DAYS", "90")),
-            retention_out_of_scope_days=int(_env("RETENTION_OUT_OF_SCOPE_DAYS", "14")),
-            retention_closed_campaign_days=int(_env("RETENTION_CLOSED_CAMPAIGN_DAYS", "365")),
-            retention_interval_hours=float(_env("RETENTION_INTERVAL_HOURS", "24")),
             smtp_host=_env("SMTP_HOST", "127.0.0.1"),
             smtp_port=int(_env("SMTP_PORT", "2525")),
             smtp_hostname=_env("SMTP_HOSTNAME", "watchword"),
@@ -199,7 +160,6 @@ class Settings:
             ),
             intel_api_tokens=tuple(t.strip() for t in _env("INTEL_API_TOKENS", "").split(",") if t.strip()),
             public_base_url=_env("PUBLIC_BASE_URL", "").rstrip("/"),
-            intel_priority_boost=float(_env("INTEL_PRIORITY_BOOST", "10")),
             bulletin_allowed_contacts=tuple(
                 c.strip().lower() for c in _env("BULLETIN_ALLOWED_CONTACTS", "").split(",") if c.strip()
             ),

@@ -115,3 +115,7 @@ AFTER_ANALYSIS: list[AfterAnalysis] = [record_analysis, link_indicators]
 from watchword.services.search import index_report  # noqa: E402 - the list above comes first
 
 AFTER_ANALYSIS.append(index_report)  # full-text search entry, in the same transaction
+
+from watchword.intel.retrohunt import match_known_bad  # noqa: E402 - keep last: raises the report's campaign
+
+AFTER_ANALYSIS.append(match_known_bad)  # known-bad feeds: record matches, raise the campaign's priority

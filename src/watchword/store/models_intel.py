@@ -1,3 +1,124 @@
-"""Tables of the intel area (none yet). Import Base from watchword.store.models."""
+"""Tables of the intel area: known-bad indicators from feeds, their matches,
+the TAXII object store and awareness bulletins.
+
+Import Base from watchword.store.models (one metadata for the whole schema).
+"""
 
 from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from sqlalchemy import (
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import Mapped, mapped_column
+
+from watchword.store.models import Base, Id, utcnow
+
+
+class KnownBad(Base):
+    """An indicator someone else told us is bad: one row per (type, value, source).
+
+    Values are normalised exactly as the pipeline normalises what it extracts,
+    so that matching is an equality join on (type, value) and nothing more.
+    """
+
+    __tablename__ = "intel_known_bad"
+    __table_args__ = (
+        UniqueConstraint("type", "value", "source", name="uq_intel_known_bad_type_value_source"),
+        # The lookup every analysed report makes, and the retro-hunt's join key.
+        Index("ix_intel_known_bad_type_value", "type", "value"),
+    )
+
+    id: Mapped[int] = mapped_column(Id, primary_key=True)
+    type: Mapped[str] = mapped_column(String(20))
+    value: Mapped[str] = mapped_column(String(2048))
+    source: Mapped[str] = mapped_column(String(200))
+    confidence: Mapped[int] = mapped_column(Integer, default=50)  # 0-100, as in STIX
+    description: Mapped[str] = mapped_column(Text, default="")
+    # The import that last (re)asserted this row: the retro-hunt runs over one batch.
+    batch_id: Mapped[int] = mapped_column(ForeignKey("intel_import_batches.id"), index=True)
+    first_imported: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    last_imported: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class ImportBatch(Base):
+    """One feed import: what came in, from where, and what the retro-hunt found."""
+
+    __tablename__ = "intel_import_batches"
+
+    id: Mapped[int] = mapped_column(Id, primary_key=True)
+    source: Mapped[str] = mapped_column(String(200))
+    format: Mapped[str] = mapped_column(String(20))  # stix | misp | misp-feed | csv
+    origin: Mapped[str] = mapped_column(String(500), default="")  # file name, for the analyst
+    imported_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    indicator_count: Mapped[int] = mapped_column(Integer, default=0)
+    skipped: Mapped[int] = mapped_column(Integer, default=0)
+    retrohunt_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    stats: Mapped[dict[str, Any]] = mapped_column(default=dict)
+
+
+class IntelMatch(Base):
+    """A stored report that carries a known-bad indicator (found live or by retro-hunt)."""
+
+    __tablename__ = "intel_matches"
+    __table_args__ = (UniqueConstraint("known_bad_id", "report_id", name="uq_intel_matches_known_bad_id"),)
+
+    id: Mapped[int] = mapped_column(Id, primary_key=True)
+    known_bad_id: Mapped[int] = mapped_column(ForeignKey("intel_known_bad.id", ondelete="CASCADE"))
+    report_id: Mapped[int] = mapped_column(ForeignKey("reports.id", ondelete="CASCADE"), index=True)
+    campaign_id: Mapped[int | None] = mapped_column(Id, nullable=True, index=True)
+    via: Mapped[str] = mapped_column(String(20), default="live")  # live | retrohunt
+    matched_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class TaxiiObject(Base):
+    """One version of one STIX object in one TAXII collection.
+
+    Object ids are deterministic (uuid5), so publishing the same campaign again
+    adds only the objects whose `modified` moved: (collection, id, version) is
+    unique and a re-publish of an unchanged object is a no-op.
+    """
+
+    __tablename__ = "taxii_objects"
+    __table_args__ = (
+        UniqueConstraint("collection", "stix_id", "version", name="uq_taxii_objects_collection"),
+        # Objects and manifest endpoints page through a collection in insertion order.
+        Index("ix_taxii_objects_collection_seq", "collection", "id"),
+    )
+
+    id: Mapped[int] = mapped_column(Id, primary_key=True)
+    collection: Mapped[str] = mapped_column(String(64))
+    stix_id: Mapped[str] = mapped_column(String(100))
+    stix_type: Mapped[str] = mapped_column(String(50))
+    version: Mapped[str] = mapped_column(String(40))  # the object's `modified` (or `created`)
+    date_added: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    body: Mapped[dict[str, Any]] = mapped_column()
+
+
+class Bulletin(Base):
+    """A plain-language awareness bulletin drafted from a campaign and published by an analyst."""
+
+    __tablename__ = "bulletins"
+
+    id: Mapped[int] = mapped_column(Id, primary_key=True)
+    campaign_id: Mapped[int | None] = mapped_column(ForeignKey("campaigns.id"), nullable=True, index=True)
+    slug: Mapped[str] = mapped_column(String(120), unique=True)
+    title: Mapped[str] = mapped_column(String(300))
+    summary: Mapped[str] = mapped_column(String(500), default="")
+    body_md: Mapped[str] = mapped_column(Text, default="")
+    status: Mapped[str] = mapped_column(String(20), default="draft", index=True)  # draft | published | withdrawn
+    created_by: Mapped[str] = mapped_column(String(100), default="")
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    updated_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    published_by: Mapped[str] = mapped_column(String(100), default="")
+    published_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True), nullable=True, index=True)
+    # What the automatic redaction replaced in the draft (counts by kind, never the values).
+    redactions: Mapped[dict[str, Any]] = mapped_column(default=dict)

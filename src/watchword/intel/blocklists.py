@@ -1,0 +1,72 @@
+"""CSV and plain-text blocklists for mail gateways and web proxies.
+
+Plain lists are one value per line with `#` comment lines on top carrying
+the TLP marking, the source and the time: the format Postfix access maps,
+Squid ACL files, pfBlockerNG and most gateway "import list" buttons take.
+Values are written as they are (not defanged): these files are meant to be
+loaded by machines. A value containing a line break would smuggle a second
+entry into the list, so such values are dropped.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+
+from watchword.intel.selection import ShareSet
+
+BLOCKLIST_KINDS: dict[str, tuple[str, ...]] = {
+    "urls": ("url",),
+    "domains": ("domain",),
+    "ips": ("ipv4", "ipv6"),
+    "senders": ("email",),
+    "hashes": ("md5", "sha1", "sha256"),
+}
+CSV_FIELDS = ("type", "value", "first_seen", "last_seen", "report_count", "tlp", "campaign")
+
+
+def _safe(value: str) -> bool:
+    return not any(ch in value for ch in "\r\n\x00")
+
+
+def _header(share: ShareSet, what: str) -> list[str]:
+    now = dt.datetime.now(dt.UTC).replace(microsecond=0).isoformat()
+    lines = [
+        f"# TLP:{share.tlp.upper()} - handle according to https://www.first.org/tlp/",
+        f"# {what} shared by {share.org}, generated {now}",
+    ]
+    if share.campaign:
+        lines.append(f"# campaign {share.campaign.id}: {share.campaign.title.replace(chr(10), ' ')}")
+    return lines
+
+
+def blocklist_text(share: ShareSet, kind: str) -> str:
+    if kind not in BLOCKLIST_KINDS:
+        raise ValueError(f"unknown blocklist {kind!r}; one of {', '.join(BLOCKLIST_KINDS)}")
+    types = BLOCKLIST_KINDS[kind]
+    values = sorted({i.value for i in share.indicators if i.type in types and _safe(i.value)})
+    return "\n".join([*_header(share, f"{kind} blocklist"), *values]) + "\n"
+
+
+def _cell(value: str) -> str:
+    # Spreadsheet formula injection: a cell starting with = + - @ runs as a formula
+    # when an analyst opens the file in a spreadsheet. A leading quote neutralises it.
+    return "'" + value if value[:1] in ("=", "+", "-", "@", "\t", "\r") else value
+
+
+def csv_text(share: ShareSet) -> str:
+    out = io.StringIO()
+    for line in _header(share, "indicators"):
+        out.write(line + "\n")
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(CSV_FIELDS)
+    campaign = str(share.campaign.id) if share.campaign else ""
+    for ind in share.indicators:
+        if not _safe(ind.value):
+            continue
+        writer.writerow([
+            ind.type, _cell(ind.value), ind.first_seen.isoformat(), ind.last_seen.isoformat(),
+            ind.report_count, f"TLP:{share.tlp.upper()}", campaign,
+        ])
+    return out.getvalue()

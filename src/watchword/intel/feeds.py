@@ -1,0 +1,326 @@
+"""Indicator feeds in: STIX 2.1 bundles, MISP events and MISP feeds, CSV lists.
+
+Parsing is pure (`parse_*` yield `FeedIndicator`s); `store_batch` writes one
+import batch in set-based chunks. Nothing here touches the network: a MISP
+feed is read from a local directory (manifest.json + <uuid>.json), as
+mirrored by whatever fetched it.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import re
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.orm import Session
+
+from watchword.intel.normalise import infer_type, normalise
+from watchword.store.models import utcnow
+from watchword.store.models_intel import ImportBatch, KnownBad
+
+DEFAULT_CONFIDENCE = 50
+MAX_VALUE = 2048
+_CHUNK = 1000  # rows per INSERT: 8 parameters a row stays far below SQLite's variable limit
+
+
+@dataclass(frozen=True, slots=True)
+class FeedIndicator:
+    type: str
+    value: str  # normalised
+    confidence: int
+    description: str = ""
+
+
+@dataclass(slots=True)
+class ParseResult:
+    indicators: list[FeedIndicator]
+    skipped: int
+    format: str
+
+
+def _confidence(value: Any, default: int) -> int:
+    try:
+        return max(0, min(100, int(value)))
+    except (TypeError, ValueError):
+        return default
+
+
+# -- STIX 2.1 ---------------------------------------------------------------------
+
+# One comparison `object-path = 'literal'` of the object paths we can match on.
+_COMPARISON = re.compile(
+    r"(?P<path>url:value|domain-name:value|ipv4-addr:value|ipv6-addr:value|email-addr:value"
+    r"|email-message:(?:from_ref|sender_ref)\.value"
+    r"|file:hashes\.(?:'[^']+'|\"[^\"]+\"|[A-Za-z0-9-]+))"
+    r"\s*=\s*'(?P<literal>(?:[^'\\]|\\.)*)'"
+)
+_STIX_PATH_TYPE = {
+    "url:value": "url",
+    "domain-name:value": "domain",
+    "ipv4-addr:value": "ipv4",
+    "ipv6-addr:value": "ipv6",
+    "email-addr:value": "email",
+    "email-message:from_ref.value": "email",
+    "email-message:sender_ref.value": "email",
+}
+_STIX_HASHES = {"md5": "md5", "sha-1": "sha1", "sha1": "sha1", "sha-256": "sha256", "sha256": "sha256"}
+
+
+def _unescape(literal: str) -> str:
+    return re.sub(r"\\(.)", r"\1", literal)
+
+
+def pattern_values(pattern: str) -> Iterator[tuple[str, str]]:
+    """(type, raw value) of each equality comparison in a STIX pattern.
+
+    A comparison joined to others by AND narrows the match (`file:name = x AND
+    file:size = y`); alone its value is not known to be bad, so only hash
+    comparisons (identifying on their own) are taken from such patterns.
+    """
+    conjunctive = " AND " in pattern.upper() or "FOLLOWEDBY" in pattern.upper()
+    for match in _COMPARISON.finditer(pattern):
+        path, literal = match.group("path"), _unescape(match.group("literal"))
+        if path.startswith("file:hashes."):
+            algo = path.removeprefix("file:hashes.").strip("'\"").lower()
+            kind = _STIX_HASHES.get(algo)
+            if kind:
+                yield kind, literal
+        elif not conjunctive:
+            yield _STIX_PATH_TYPE[path], literal
+
+
+def parse_stix(data: dict[str, Any], default_confidence: int = DEFAULT_CONFIDENCE) -> ParseResult:
+    out: list[FeedIndicator] = []
+    skipped = 0
+    objects = data.get("objects", []) if data.get("type") == "bundle" else [data]
+    for obj in objects:
+        if not isinstance(obj, dict) or obj.get("type") != "indicator":
+            continue
+        if obj.get("revoked") or obj.get("pattern_type", "stix") != "stix":
+            skipped += 1
+            continue
+        confidence = _confidence(obj.get("confidence"), default_confidence)
+        description = str(obj.get("name") or obj.get("description") or "")[:500]
+        found = False
+        for kind, raw in pattern_values(str(obj.get("pattern", ""))):
+            value = normalise(kind, raw)
+            if value is None:
+                skipped += 1
+                continue
+            found = True
+            out.append(FeedIndicator(kind, value[:MAX_VALUE], confidence, description))
+        if not found:
+            skipped += 1
+    return ParseResult(out, skipped, "stix")
+
+
+# -- MISP ---------------------------------------------------------------------------
+
+# MISP attribute type -> our type(s); composite types name one type per part.
+_MISP_TYPES: dict[str, tuple[str, ...]] = {
+    "url": ("url",),
+    "uri": ("url",),
+    "domain": ("domain",),
+    "hostname": ("domain",),
+    "ip-dst": ("ip",),
+    "ip-src": ("ip",),
+    "ip-dst|port": ("ip", ""),
+    "ip-src|port": ("ip", ""),
+    "domain|ip": ("domain", "ip"),
+    "hostname|port": ("domain", ""),
+    "email-src": ("email",),
+    "email": ("email",),
+    "email-reply-to": ("email",),
+    "md5": ("md5",),
+    "sha1": ("sha1",),
+    "sha256": ("sha256",),
+    "filename|md5": ("", "md5"),
+    "filename|sha1": ("", "sha1"),
+    "filename|sha256": ("", "sha256"),
+    "btc": ("btc",),
+    "xmr": ("xmr",),
+    "iban": ("iban",),
+    "phone-number": ("phone",),
+}
+# Inside MISP objects the relation names the role: an `email` object's `to` is a victim.
+_OBJECT_RELATIONS_SKIPPED = frozenset({"to", "cc", "bcc", "to-display-name", "cc-display-name"})
+_MISP_CONFIDENCE_TAG = re.compile(r'misp:confidence-level="?(\w+)"?')
+_CONFIDENCE_WORDS = {"completely-confident": 100, "usually-confident": 75, "fairly-confident": 50,
+                     "rarely-confident": 25, "unconfident": 0}
+
+
+def _misp_attribute(attr: dict[str, Any], confidence: int, out: list[FeedIndicator]) -> int:
+    """Append the attribute's indicators; return how many parts were skipped."""
+    if attr.get("deleted") in (True, "1", 1) or attr.get("to_ids") in (False, "0", 0):
+        return 1
+    kinds = _MISP_TYPES.get(str(attr.get("type", "")))
+    if not kinds:
+        return 1
+    parts = str(attr.get("value", "")).split("|") if len(kinds) > 1 else [str(attr.get("value", ""))]
+    skipped = 0
+    for kind, raw in zip(kinds, parts, strict=False):
+        if not kind:
+            continue
+        if kind == "ip":
+            kind = "ipv6" if ":" in raw else "ipv4"
+        value = normalise(kind, raw)
+        if value is None:
+            skipped += 1
+            continue
+        out.append(FeedIndicator(kind, value[:MAX_VALUE], confidence, str(attr.get("comment") or "")[:500]))
+    return skipped
+
+
+def parse_misp_event(data: dict[str, Any], default_confidence: int = DEFAULT_CONFIDENCE) -> ParseResult:
+    event = data.get("Event", data)
+    confidence = default_confidence
+    for tag in event.get("Tag") or []:
+        match = _MISP_CONFIDENCE_TAG.search(str(tag.get("name", "")))
+        if match and match.group(1) in _CONFIDENCE_WORDS:
+            confidence = _CONFIDENCE_WORDS[match.group(1)]
+    out: list[FeedIndicator] = []
+    skipped = 0
+    for attr in event.get("Attribute") or []:
+        skipped += _misp_attribute(attr, confidence, out)
+    for obj in event.get("Object") or []:
+        for attr in obj.get("Attribute") or []:
+            if attr.get("object_relation") in _OBJECT_RELATIONS_SKIPPED:
+                skipped += 1
+                continue
+            if obj.get("name") == "email" and attr.get("object_relation") in ("from", "reply-to", "return-path"):
+                attr = {**attr, "type": "email-src", "to_ids": True}
+            skipped += _misp_attribute(attr, confidence, out)
+    return ParseResult(out, skipped, "misp")
+
+
+def parse_misp_feed(directory: Path, default_confidence: int = DEFAULT_CONFIDENCE) -> ParseResult:
+    """A MISP feed as MISP publishes it: manifest.json listing event uuids, one <uuid>.json each."""
+    manifest = json.loads((directory / "manifest.json").read_text(encoding="utf-8"))
+    out: list[FeedIndicator] = []
+    skipped = 0
+    for event_uuid in manifest:
+        if not re.fullmatch(r"[0-9a-fA-F-]{36}", str(event_uuid)):
+            skipped += 1  # a manifest key must never become a path outside the feed
+            continue
+        path = directory / f"{event_uuid}.json"
+        if not path.is_file():
+            skipped += 1
+            continue
+        result = parse_misp_event(json.loads(path.read_text(encoding="utf-8")), default_confidence)
+        out += result.indicators
+        skipped += result.skipped
+    return ParseResult(out, skipped, "misp-feed")
+
+
+# -- CSV and plain lists -------------------------------------------------------------
+
+
+def parse_csv(text: str, default_confidence: int = DEFAULT_CONFIDENCE) -> ParseResult:
+    """`type,value[,confidence]` with that header, or one value per line (type inferred).
+
+    Lines starting with `#` are comments (our own blocklists carry their TLP there).
+    """
+    lines = [line for line in text.splitlines() if line.strip() and not line.lstrip().startswith("#")]
+    out: list[FeedIndicator] = []
+    skipped = 0
+    if lines and [c.strip().lower() for c in lines[0].split(",")[:2]] == ["type", "value"]:
+        reader = csv.DictReader(io.StringIO("\n".join(lines)))
+        for row in reader:
+            kind = (row.get("type") or "").strip().lower()
+            raw = (row.get("value") or "").strip().lstrip("'")  # our own CSV's formula guard
+            value = normalise(kind, raw) if kind else None
+            if value is None:
+                skipped += 1
+                continue
+            out.append(FeedIndicator(kind, value[:MAX_VALUE],
+                                     _confidence(row.get("confidence"), default_confidence)))
+        return ParseResult(out, skipped, "csv")
+    for line in lines:
+        raw = line.strip()
+        inferred = infer_type(raw)
+        value = normalise(inferred, raw) if inferred else None
+        if inferred is None or value is None:
+            skipped += 1
+            continue
+        out.append(FeedIndicator(inferred, value[:MAX_VALUE], default_confidence))
+    return ParseResult(out, skipped, "csv")
+
+
+def parse_path(path: Path, default_confidence: int = DEFAULT_CONFIDENCE) -> ParseResult:
+    """Whatever `path` is: a MISP feed directory, a STIX bundle, a MISP event, or a list."""
+    if path.is_dir():
+        return parse_misp_feed(path, default_confidence)
+    text = path.read_text(encoding="utf-8-sig")
+    stripped = text.lstrip()
+    if stripped.startswith("{"):
+        data = json.loads(text)
+        if data.get("type") == "bundle" or data.get("spec_version"):
+            return parse_stix(data, default_confidence)
+        if "Event" in data or "Attribute" in data:
+            return parse_misp_event(data, default_confidence)
+        raise ValueError(f"{path}: JSON that is neither a STIX bundle nor a MISP event")
+    return parse_csv(text, default_confidence)
+
+
+# -- storing --------------------------------------------------------------------------
+
+
+def _insert(session: Session) -> Any:
+    return pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+
+
+def store_batch(session: Session, source: str, result: ParseResult, origin: str = "") -> ImportBatch:
+    """Upsert the parsed indicators as known-bad from `source`, all under one new batch.
+
+    A value the same source sends again takes the new confidence and moves to
+    this batch, so the retro-hunt of this batch covers everything it asserted.
+    """
+    batch = ImportBatch(source=source[:200], format=result.format, origin=origin[:500], skipped=result.skipped)
+    session.add(batch)
+    session.flush()
+    unique: dict[tuple[str, str], FeedIndicator] = {}
+    for ind in result.indicators:
+        known = unique.get((ind.type, ind.value))
+        if known is None or ind.confidence > known.confidence:
+            unique[(ind.type, ind.value)] = ind
+    now = utcnow()
+    insert = _insert(session)
+    rows = [
+        {"type": i.type, "value": i.value, "source": batch.source, "confidence": i.confidence,
+         "description": i.description, "batch_id": batch.id, "first_imported": now, "last_imported": now}
+        for i in unique.values()
+    ]
+    for start in range(0, len(rows), _CHUNK):
+        statement = insert(KnownBad).values(rows[start : start + _CHUNK])
+        session.execute(statement.on_conflict_do_update(
+            index_elements=["type", "value", "source"],
+            set_={
+                "confidence": statement.excluded.confidence,
+                "description": statement.excluded.description,
+                "batch_id": statement.excluded.batch_id,
+                "last_imported": statement.excluded.last_imported,
+            },
+        ))
+    batch.indicator_count = len(rows)
+    return batch
+
+
+def known_bad_count(session: Session, source: str | None = None) -> int:
+    query = select(func.count()).select_from(KnownBad)
+    if source:
+        query = query.where(KnownBad.source == source)
+    return int(session.scalar(query) or 0)
+
+
+def iter_sources(session: Session) -> Iterable[tuple[str, int]]:
+    yield from session.execute(
+        select(KnownBad.source, func.count()).group_by(KnownBad.source).order_by(KnownBad.source)
+    ).tuples()

@@ -1,0 +1,25 @@
+"""One entry point for every export format, shared by the console downloads and the CLI."""
+
+from __future__ import annotations
+
+from watchword.intel import blocklists, misp, stix
+from watchword.intel.selection import ShareSet
+
+FORMATS = ("stix.json", "misp.json", "csv", *(f"{kind}.txt" for kind in blocklists.BLOCKLIST_KINDS))
+
+
+def render(share: ShareSet, fmt: str, subject: str | None = None) -> tuple[str, str]:
+    """(body, media type) of a share in one of FORMATS.
+
+    `subject` goes into the MISP email object; callers pass it already redacted
+    (services.redaction), or None to leave it out.
+    """
+    if fmt == "stix.json":
+        return stix.bundle_json(share), "application/stix+json;version=2.1"
+    if fmt == "misp.json":
+        return misp.event_json(share, subject), "application/json"
+    if fmt == "csv":
+        return blocklists.csv_text(share), "text/csv; charset=utf-8"
+    if fmt in FORMATS:
+        return blocklists.blocklist_text(share, fmt.removesuffix(".txt")), "text/plain; charset=utf-8"
+    raise ValueError(f"unknown export format {fmt!r}; one of {', '.join(FORMATS)}")

@@ -1,0 +1,193 @@
+"""The TAXII 2.1 object store: collections, publishing, and the queries the
+read-only server (web/intel/taxii_routes.py) answers from.
+
+One collection per TLP level that may leave the building (TLP:RED never goes
+into a collection). Publishing stores every object of an export bundle as
+one version: (collection, id, version) is unique, and ids and timestamps are
+deterministic (intel/stix.py), so publishing an unchanged campaign again
+adds nothing, and a changed one adds only the objects that changed.
+
+Paging is by the row's insertion sequence: `next` is the last row id of the
+page, which is stable under concurrent publishing (new rows only append).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from dataclasses import dataclass
+from typing import Any, cast
+
+from sqlalchemy import CursorResult, and_, exists, or_, select
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.orm import Session, aliased
+
+from watchword.intel import tlp as tlp_mod
+from watchword.intel.selection import ShareSet, as_utc
+from watchword.intel.stix import NAMESPACE, bundle_dict
+from watchword.store import audit
+from watchword.store.models import utcnow
+from watchword.store.models_intel import TaxiiObject
+
+MEDIA_TYPE = "application/taxii+json;version=2.1"
+STIX_MEDIA_TYPE = "application/stix+json;version=2.1"
+DEFAULT_LIMIT = 100
+MAX_LIMIT = 1000
+
+
+@dataclass(frozen=True, slots=True)
+class Collection:
+    id: str
+    level: str
+    title: str
+    description: str
+
+    def info(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "title": self.title,
+            "description": self.description,
+            "can_read": True,
+            "can_write": False,
+            "media_types": [STIX_MEDIA_TYPE],
+        }
+
+
+def collections(org: str) -> list[Collection]:
+    out = []
+    for level in tlp_mod.LEVELS:
+        if level == "red":
+            continue
+        name = tlp_mod.TLP2_MARKINGS[level][1]
+        out.append(Collection(
+            id=str(uuid.uuid5(NAMESPACE, f"{org}|taxii-collection|{level}")),
+            level=level,
+            title=f"{org} indicators, {name}",
+            description=f"Indicators and campaigns shared by {org}, marked {name}. "
+                        "Handle according to https://www.first.org/tlp/",
+        ))
+    return out
+
+
+def collection_by_id(org: str, collection_id: str) -> Collection | None:
+    return next((c for c in collections(org) if c.id == collection_id), None)
+
+
+def collection_for_level(org: str, level: str) -> Collection:
+    level = tlp_mod.normalise(level)
+    found = next((c for c in collections(org) if c.level == level), None)
+    if found is None:
+        raise ValueError("TLP:RED material is never published to TAXII")
+    return found
+
+
+def _insert(session: Session) -> Any:
+    return pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+
+
+def publish(session: Session, share: ShareSet, actor: str) -> int:
+    """Store the share's STIX objects in its TLP's collection; return how many versions are new."""
+    collection = collection_for_level(share.org, share.tlp)
+    bundle = bundle_dict(share)
+    now = utcnow()
+    rows = [
+        {
+            "collection": collection.id,
+            "stix_id": obj["id"],
+            "stix_type": obj["type"],
+            # SCOs carry no timestamps: one version each, keyed by the empty string.
+            "version": obj.get("modified") or obj.get("created") or "",
+            "date_added": now,
+            "body": obj,
+        }
+        for obj in bundle["objects"]
+    ]
+    added = 0
+    for start in range(0, len(rows), 500):
+        result = session.execute(
+            _insert(session)(TaxiiObject).values(rows[start : start + 500]).on_conflict_do_nothing()
+        )
+        added += cast(CursorResult[Any], result).rowcount or 0
+    audit.record(session, actor, "intel.taxii_publish", "campaign",
+                 share.campaign.id if share.campaign else "",
+                 {"collection": collection.id, "tlp": share.tlp, "objects": len(rows), "new": added})
+    return added
+
+
+def timestamp(value: dt.datetime) -> str:
+    """TAXII timestamps: UTC, microseconds, `Z`."""
+    return as_utc(value).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+def parse_timestamp(value: str) -> dt.datetime:
+    parsed = dt.datetime.fromisoformat(value.strip().replace("Z", "+00:00").replace("z", "+00:00"))
+    return as_utc(parsed)
+
+
+@dataclass(slots=True)
+class Page:
+    rows: list[TaxiiObject]
+    more: bool
+    next: str | None
+
+    def date_added_first(self) -> str | None:
+        return timestamp(self.rows[0].date_added) if self.rows else None
+
+    def date_added_last(self) -> str | None:
+        return timestamp(self.rows[-1].date_added) if self.rows else None
+
+
+def query(
+    session: Session,
+    collection_id: str,
+    *,
+    added_after: dt.datetime | None = None,
+    limit: int = DEFAULT_LIMIT,
+    next_token: str | None = None,
+    match_ids: list[str] | None = None,
+    match_types: list[str] | None = None,
+    match_version: str = "last",
+) -> Page:
+    """One page of object versions, oldest first, filtered as TAXII 2.1 section 3.4 describes."""
+    limit = max(1, min(limit, MAX_LIMIT))
+    statement = select(TaxiiObject).where(TaxiiObject.collection == collection_id)
+    if next_token:
+        statement = statement.where(TaxiiObject.id > int(next_token))
+    if added_after is not None:
+        # Stored naive on SQLite: compare in the stored form.
+        statement = statement.where(TaxiiObject.date_added > added_after)
+    if match_ids:
+        statement = statement.where(TaxiiObject.stix_id.in_(match_ids))
+    if match_types:
+        statement = statement.where(TaxiiObject.stix_type.in_(match_types))
+    versions = {v.strip() for v in match_version.split(",") if v.strip()} or {"last"}
+    if "all" not in versions:
+        newer = aliased(TaxiiObject)
+        older = aliased(TaxiiObject)
+        conditions = []
+        if "last" in versions:
+            conditions.append(~exists().where(and_(
+                newer.collection == TaxiiObject.collection, newer.stix_id == TaxiiObject.stix_id,
+                newer.version > TaxiiObject.version)))
+        if "first" in versions:
+            conditions.append(~exists().where(and_(
+                older.collection == TaxiiObject.collection, older.stix_id == TaxiiObject.stix_id,
+                older.version < TaxiiObject.version)))
+        exact = sorted(versions - {"last", "first"})
+        if exact:
+            conditions.append(TaxiiObject.version.in_(exact))
+        statement = statement.where(or_(*conditions))
+    rows = list(session.scalars(statement.order_by(TaxiiObject.id).limit(limit + 1)))
+    more = len(rows) > limit
+    rows = rows[:limit]
+    return Page(rows=rows, more=more, next=str(rows[-1].id) if more and rows else None)
+
+
+def manifest_record(row: TaxiiObject) -> dict[str, Any]:
+    return {
+        "id": row.stix_id,
+        "date_added": timestamp(row.date_added),
+        "version": row.version or timestamp(row.date_added),
+        "media_type": STIX_MEDIA_TYPE,
+    }
