@@ -390,9 +390,7 @@ def _unwrap_inline(doc: Document) -> bool:
     if probe_is_html:
         if not doc.html_parts:
             return False
-        if not _FORWARD_SUBJECT.match(doc.subject) and not _has_marker_word(
-            doc.html_parts[0][:MAX_HTML_SNIFF_CHARS]
-        ):
+        if not _FORWARD_SUBJECT.match(doc.subject) and not _has_marker_word(doc.html_parts[0][:MAX_HTML_SNIFF_CHARS]):
             return False
         probe = _html_lines(doc.html_parts[0][:MAX_HTML_SCAN_CHARS])
     else:

@@ -270,8 +270,8 @@ def _payload_bytes(part: Message) -> bytes:
     return payload if isinstance(payload, bytes) else b""
 
 
-def decode_transfer(part: Message, raw: bytes, doc: Document, *, text: bool) -> bytes:
-    cte = str(part.get("content-transfer-encoding", "")).strip().lower()
+def decode_transfer(cte: str, raw: bytes, doc: Document, *, text: bool) -> bytes:
+    """Undo a transfer encoding (cte lower-case), repairing broken base64 and stray QP."""
     if cte == "base64":
         try:
             return binascii.a2b_base64(raw)
@@ -296,6 +296,8 @@ def decode_transfer(part: Message, raw: bytes, doc: Document, *, text: bool) -> 
 
 
 def _looks_like_qp(head: bytes) -> bool:
+    if b"=\n" not in head and b"=\r\n" not in head:
+        return False  # the memchr-speed test that spares nearly every part the regexes
     soft = len(_QP_SOFT_BREAK.findall(head))
     if not soft:
         return False
@@ -319,19 +321,6 @@ def _uudecode(raw: bytes) -> bytes:
     return bytes(out)
 
 
-def _filename(part: Message) -> str:
-    name = part.get_param("filename", None, "content-disposition")
-    if name is None:
-        name = part.get_param("name", None, "content-type")
-    if name is None:
-        return ""
-    if isinstance(name, tuple):  # RFC 2231: (charset, language, value)
-        charset, _lang, value = name
-        raw = value.encode("latin-1", "replace") if isinstance(value, str) else b""
-        return decode_bytes(unquote_to_bytes(raw), charset or "utf-8")[0].replace("\x00", "")
-    return decode_header(name)
-
-
 class _Walk:
     """State of one bounded walk over a parsed message."""
 
@@ -349,11 +338,10 @@ class _Walk:
             self.doc.warnings.append(message)
 
 
-def _is_attachment(part: Message, ctype: str, name: str) -> bool:
-    disposition = str(part.get("content-disposition", "")).split(";", 1)[0].strip().lower()
-    if disposition == "attachment":
+def _is_attachment(info: PartInfo) -> bool:
+    if info.disposition == "attachment":
         return True
-    return ctype not in ("text/plain", "text/html", "")
+    return info.ctype not in ("text/plain", "text/html", "")
 
 
 def _add_attachment(walk: _Walk, part: Message, name: str, ctype: str, payload: bytes) -> None:
@@ -391,7 +379,8 @@ def _walk(walk: _Walk, part: Message, depth: int) -> None:
         if level > MAX_DEPTH:
             walk.warn_once("depth", f"MIME nesting deeper than {MAX_DEPTH}; deeper parts were ignored")
             continue
-        ctype = node.get_content_type()
+        info = part_info(node)
+        ctype = info.ctype
         payload = node.get_payload()
         if node.is_multipart() and isinstance(payload, list):
             if ctype == "message/rfc822" or ctype == "message/global":
@@ -400,17 +389,16 @@ def _walk(walk: _Walk, part: Message, depth: int) -> None:
             # Reverse so that the first child is processed first.
             stack.extend((child, level + 1) for child in reversed(payload) if isinstance(child, Message))
             continue
-        name = _filename(node)
+        name = info.filename
         raw = _payload_bytes(node)
-        is_text = ctype.startswith("text/") or ctype == ""
-        data = decode_transfer(node, raw, doc, text=is_text)
-        if _is_attachment(node, ctype, name):
+        data = decode_transfer(info.cte, raw, doc, text=ctype.startswith("text/"))
+        if _is_attachment(info):
             _add_attachment(walk, node, name, ctype, data)
             continue
         if walk.text_chars >= MAX_TEXT_CHARS:
             walk.warn_once("text", f"decoded text over {MAX_TEXT_CHARS} characters; the rest was ignored")
             continue
-        text, fell_back = decode_bytes(data, node.get_content_charset())
+        text, fell_back = decode_bytes(data, info.charset)
         if fell_back:
             walk.warn_once("charset", "a part's declared charset was wrong or unknown; used UTF-8/cp1252")
         if "\x00" in text:
@@ -429,7 +417,7 @@ def _add_embedded(walk: _Walk, node: Message, payload: list[Message | str], leve
     # text stays out of this message's body (the forwarded stage opens it).
     # Walk it anyway so that the part and depth limits count its structure.
     inner = next((p for p in payload if isinstance(p, Message)), None)
-    name = _filename(node) or "attached-message.eml"
+    name = part_info(node).filename or "attached-message.eml"
     if inner is None:
         return
     depth = _depth_of(inner, level + 1, walk)
@@ -491,6 +479,94 @@ class ParsedMessage(Message):
 
     raw_bytes: bytes = b""
     body_bytes: bytes | None = None  # a leaf's undecoded payload
+    info: PartInfo | None = None
+
+
+class PartInfo:
+    """What the walk needs from a part's MIME headers, read once per part.
+
+    `Message.get()` scans every header on each call; a part of a real
+    message has dozens, and the walk asks for five of them per part.
+    """
+
+    __slots__ = ("charset", "cte", "ctype", "disposition", "filename", "params")
+
+    def __init__(self, ctype: str, cte: str, disposition: str, params: dict[str, str], disp: dict[str, str]):
+        self.ctype = ctype
+        self.cte = cte
+        self.disposition = disposition
+        self.params = params
+        self.charset = params.get("charset") or None
+        name = disp.get("filename") or params.get("name") or ""
+        self.filename = decode_header(name) if name else ""
+
+
+_PARAM = re.compile(r';[ \t\r\n]*([^\s=;"]+)[ \t\r\n]*=[ \t\r\n]*("(?:[^"\\]|\\.)*"?|[^;]*)')
+
+
+def _params(header: str, value: str) -> dict[str, str]:
+    if "*" in value:
+        return _rfc2231_params(header, value)
+    out: dict[str, str] = {}
+    for m in _PARAM.finditer(value):
+        key = m[1].lower()
+        if key not in out:
+            v = m[2].strip()
+            if v[:1] == '"':
+                v = v[1:-1] if len(v) > 1 and v.endswith('"') else v[1:]
+                v = v.replace('\\"', '"')
+            out[key] = v
+    return out
+
+
+def _rfc2231_params(header: str, value: str) -> dict[str, str]:
+    # Continuations and charset-tagged values are rare: the standard library
+    # decodes them (on a tamed, short header).
+    tmp = Message(policy=compat32)
+    tmp[header] = value
+    out: dict[str, str] = {}
+    for key, val in tmp.get_params(header=header, failobj=[])[1:]:
+        if isinstance(val, tuple):  # (charset, language, value)
+            charset, _lang, text = val
+            raw = text.encode("latin-1", "replace") if isinstance(text, str) else b""
+            val = decode_bytes(unquote_to_bytes(raw), charset or "utf-8")[0].replace("\x00", "")
+        else:
+            val = str(val).strip().strip('"')
+        out.setdefault(key.lower(), val)
+    return out
+
+
+def _info_from_fields(fields: list[tuple[str, str]], default: str) -> PartInfo:
+    ct = cte = disp = ""
+    for name, value in fields:
+        key = name.lower()
+        if key == "content-type":
+            ct = ct or value or " "
+        elif key == "content-transfer-encoding":
+            cte = cte or value
+        elif key == "content-disposition":
+            disp = disp or value
+    ctype = ct.split(";", 1)[0].strip().lower()
+    if ctype.count("/") != 1:
+        ctype = default  # compat32: a missing or broken type is the default type
+    return PartInfo(
+        ctype,
+        cte.strip().lower(),
+        disp.split(";", 1)[0].strip().lower(),
+        _params("Content-Type", ct) if ";" in ct else {},
+        _params("Content-Disposition", disp) if ";" in disp else {},
+    )
+
+
+def part_info(msg: Message) -> PartInfo:
+    """MIME facts of one part, cached on the parts our parser builds."""
+    if isinstance(msg, ParsedMessage) and msg.info is not None:
+        return msg.info
+    fields = [(name, _tame_params(str(value))) for name, value in msg.raw_items()]
+    info = _info_from_fields(fields, msg.get_default_type())
+    if isinstance(msg, ParsedMessage):
+        msg.info = info
+    return info
 
 
 class _Budget:
@@ -517,23 +593,23 @@ def split_header_block(data: bytes) -> tuple[list[tuple[str, str]], bytes, bool]
     else:
         head, body = data, b""
     fields: list[tuple[str, str]] = []
-    lines = head.decode("ascii", "surrogateescape").split("\n")
-    for index, line in enumerate(lines):
-        if line[:1] in (" ", "\t"):
-            if fields:
-                name, value = fields[-1]
-                fields[-1] = (name, value + "\n" + line.rstrip("\r"))
-            continue
-        colon = line.find(":")
-        if colon <= 0 or not _FIELD_NAME.fullmatch(line, 0, colon):
+    pos = 0
+    end = len(head)
+    match = _FIELD.match
+    while pos < end:
+        m = match(head, pos)
+        if m is None:
             # Like the standard parser: a line that is no header starts the body.
-            rest = "\n".join(lines[index:]).encode("ascii", "surrogateescape")
+            rest = head[pos:]
             return fields, rest + (b"\n\n" + body if body else b""), True
-        fields.append((line[:colon].rstrip(" \t"), line[colon + 1 :].lstrip(" \t").rstrip("\r")))
+        fields.append((m[1].decode("ascii"), m[2].decode("ascii", "surrogateescape").rstrip("\r")))
+        pos = m.end()
     return fields, body, False
 
 
-_FIELD_NAME = re.compile(r"[!-9;-~]+[ \t]*")
+# One header field with its continuation lines; one match per field keeps the
+# per-line work in C (headers are most of a typical message's lines).
+_FIELD = re.compile(rb"([!-9;-~]+)[ \t]*:[ \t]*([^\n]*(?:\n[ \t][^\n]*)*)(?:\n|$)")
 
 
 def _parts_of(body: bytes, boundary: bytes) -> tuple[list[bytes], bytes, bytes, bool] | None:
@@ -593,24 +669,30 @@ def _tame_params(value: str) -> str:
     return value[:MAX_PARAM_HEADER_CHARS]
 
 
-def _entity(data: bytes, depth: int, budget: _Budget) -> ParsedMessage:
+def _entity(data: bytes, depth: int, budget: _Budget, default: str = "text/plain") -> ParsedMessage:
     msg = ParsedMessage(policy=compat32)
     msg.raw_bytes = data
+    if default != "text/plain":
+        msg.set_default_type(default)
     fields, body, missing_separator = split_header_block(data)
-    for name, value in fields[:MAX_HEADERS]:
-        if name.lower() in _PARAM_HEADERS:
-            value = _tame_params(value)
-        msg[name] = value
+    fields = [
+        (name, _tame_params(value) if name.lower() in _PARAM_HEADERS else value) for name, value in fields[:MAX_HEADERS]
+    ]
+    # Exactly what `msg[name] = value` stores under compat32 (its
+    # header_store_parse returns the pair unchanged), without the per-field
+    # policy calls, which cost more than the parse itself on long headers.
+    msg._headers = fields  # type: ignore[attr-defined]
     if missing_separator:
         msg.defects.append(errors.MissingHeaderBodySeparatorDefect())
     budget.parts += 1
-    ctype = msg.get_content_type() if fields else "text/plain"
+    info = msg.info = _info_from_fields(fields, default)
+    ctype = info.ctype
     if ctype.startswith("multipart/"):
         if depth >= MAX_DEPTH:
             budget.depth_hit = True
         elif budget.parts < MAX_PARTS:
-            boundary = msg.get_param("boundary")
-            bnd = _unquote_param(boundary)
+            bnd = info.params.get("boundary", "")
+            child_default = "message/rfc822" if ctype == "multipart/digest" else "text/plain"
             split = _parts_of(body, bnd.encode("ascii", "surrogateescape")) if bnd else None
             if split is not None:
                 chunks, preamble, epilogue, closed = split
@@ -621,7 +703,7 @@ def _entity(data: bytes, depth: int, budget: _Budget) -> ParsedMessage:
                     if budget.parts >= MAX_PARTS:
                         budget.parts_hit = True
                         break
-                    children.append(_entity(chunk, depth + 1, budget))
+                    children.append(_entity(chunk, depth + 1, budget, child_default))
                 msg.set_payload(children)
                 msg.preamble = preamble.decode("ascii", "surrogateescape") or None
                 msg.epilogue = epilogue.decode("ascii", "surrogateescape") or None
@@ -633,7 +715,7 @@ def _entity(data: bytes, depth: int, budget: _Budget) -> ParsedMessage:
         if depth >= MAX_DEPTH:
             budget.depth_hit = True
         elif budget.parts < MAX_PARTS:
-            cte = str(msg.get("content-transfer-encoding", "")).strip().lower()
+            cte = info.cte
             if cte == "base64":
                 body = binascii.a2b_base64(body) if _b64_ok(body) else body
             elif cte == "quoted-printable":
@@ -653,14 +735,6 @@ def _b64_ok(data: bytes) -> bool:
     except binascii.Error:
         return False
     return True
-
-
-def _unquote_param(value: object) -> str:
-    if isinstance(value, tuple):  # RFC 2231 form
-        value = value[2]
-    if not isinstance(value, str):
-        return ""
-    return value.strip().strip('"')
 
 
 def parse_bytes(raw: bytes, warnings: list[str] | None = None) -> ParsedMessage:
