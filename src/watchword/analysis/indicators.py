@@ -139,14 +139,19 @@ def _url_indicators(url: str) -> tuple[tuple[str, str], ...]:
     parts = split_url(url)
     host = parts[2] if parts else ""
     out = [("url", url), *_host_indicators(host)]
-    profile = social_profile(url)
-    if profile:
-        out.append(("social", profile))
-        if profile.startswith("wa.me/") and profile[6:].isdigit():
-            phone = _phone_value("+" + profile[6:], None)
-            if phone:
-                out.append(("phone", phone))
+    out.extend(_profile_values(social_profile(url)))
     return tuple(out)
+
+
+def _profile_values(profile: str | None) -> list[tuple[str, str]]:
+    """A social profile, and the phone number behind a WhatsApp `wa.me/<number>` link."""
+    if not profile:
+        return []
+    if profile.startswith("wa.me/") and profile[6:].isdigit():
+        phone = _phone_value("+" + profile[6:], None)
+        if phone:
+            return [("social", profile), ("phone", phone)]
+    return [("social", profile)]
 
 
 @lru_cache(maxsize=16384)
@@ -211,10 +216,14 @@ def _domains(text: str) -> Iterator[Hit]:
         if text.startswith("/", pos) and registrable_domain(host) in SOCIAL_DOMAINS:
             # `t.me/jdoe`, `linkedin.com/in/jdoe` written without a scheme.
             path = pat.SOCIAL_PATH_RE.match(text, pos)
-            tail = pat.strip_url_tail(path.group()) if path else ""
-            profile = social_profile(f"https://{host}{tail}")
-            if profile:
-                yield start, "social", profile
+            profile = _bare_profile(host, pat.strip_url_tail(path.group())) if path else None
+            for kind, value in _profile_values(profile):
+                yield start, kind, value
+
+
+@lru_cache(maxsize=4096)
+def _bare_profile(host: str, path: str) -> str | None:
+    return social_profile(f"https://{host}{path}")
 
 
 def _emails(text: str) -> Iterator[Hit]:
@@ -326,18 +335,26 @@ _PHONE_BEFORE = frozenset("+/.,-_")
 
 
 def _phones(text: str) -> Iterator[Hit]:
+    plus_ends: dict[int, int] = {}  # start -> end of each `+` candidate, so its tail is not re-read
     if "+" in text:
         for match in pat.PLUS_PHONE_RE.finditer(text):
             start = match.start()
             if start and text[start - 1].isalnum():
                 continue
+            plus_ends[start] = match.end()
             value = _phone_value(match.group(), None)
             if value:
                 yield start, "phone", value
+    spans = iter(sorted(plus_ends.items()))
+    span = next(spans, None)
     for match in pat.NATIONAL_PHONE_RE.finditer(text):
         start, candidate = match.start(), match.group()
+        while span is not None and span[1] <= start:
+            span = next(spans, None)
+        if span is not None and span[0] <= start:
+            continue  # the national-looking tail of `+44 20 7946 0958`
         if start and (text[start - 1].isalnum() or text[start - 1] in _PHONE_BEFORE):
-            continue  # inside a longer token, or the `+` form already handled
+            continue  # inside a longer token
         digits = sum(c.isdigit() for c in candidate)
         if not 7 <= digits <= 15:
             continue

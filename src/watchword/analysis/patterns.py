@@ -76,10 +76,11 @@ URL_RE = re.compile(r"[hHfF](?:[tT][tT][pP][sS]?|[tT][pP])://" + URL_CHARS + "+"
 # `www.` without a scheme; the look-behind (after the literal, five wide)
 # keeps it from starting inside another host name or path.
 WWW_RE = re.compile(r"(?:www|WWW)\.(?<![\w./@-]....)(?=\w)" + URL_CHARS + "+")
-# The path after a social host written without a scheme. Bounded: only the
-# first segment or two name the profile, and an unbounded match from every
-# host in `x.com/x.com/x.com/...` would be quadratic.
-SOCIAL_PATH_RE = re.compile(URL_CHARS + "{0,160}")
+# The path after a social host written without a scheme: only the first
+# segment or two name the profile (`/in/jdoe`, `/profile.php?id=123`).
+# Bounded, because an unbounded match from every host in `x.com/x.com/...`
+# would be quadratic.
+SOCIAL_PATH_RE = re.compile(r"/@?[\w.+-]{1,64}(?:/[\w.+-]{1,64}|\?id=[0-9]{1,20})?")
 
 # A dot followed by a letter: where a host name may be. Literal-led, so the
 # scan skips prose at C speed; the token around it is found by HOST_RE.match
@@ -125,7 +126,9 @@ IBAN_RE = re.compile(
 # run on a 40-character window before the candidate).
 # ASCII [0-9] rather than \d: the Unicode category test is ~2x slower.
 PLUS_PHONE_RE = re.compile(r"\+\(?[0-9][0-9 \u00a0().-]{5,20}[0-9](?![\w/]|[.,][0-9])")
-NATIONAL_PHONE_RE = re.compile(r"[0-9(][0-9 \u00a0().-]{5,20}[0-9](?![\w/]|[.,][0-9])")
+# The look-behind after the first character makes an attempt inside a long
+# digit run fail at once instead of after 20 steps.
+NATIONAL_PHONE_RE = re.compile(r"[0-9(](?<![\w+/.,-][0-9(])[0-9 \u00a0().-]{5,20}[0-9](?![\w/]|[.,][0-9])")
 PHONE_CONTEXT_RE = re.compile(
     r"(?i)(?:\b(?:tel|phone|call|mobile|mob|cell|fax|whats\s?app|sms|text|hotline|dial|contact|ring|"
     r"telefon|téléphone|teléfono|telefone|tlf|ph|tel\.?\s?no)\b|\b[tmf]\s?[:.]|☎|📞)\W{0,3}(?:\w+\W{1,3}){0,3}$"
