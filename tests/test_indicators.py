@@ -186,6 +186,7 @@ def test_ip_addresses() -> None:
     assert found(text, "ipv4") == ["192.0.2.44"]
     assert found(text, "ipv6") == ["2001:db8::8a2e:370:7334"]
     assert found("fe80::1 and ::1", "ipv6") == ["fe80::1", "::1"]
+    assert found("Name :: value, std::string", "ipv6") == []
 
 
 # -- hashes, wallets, IBANs ----------------------------------------------------------
@@ -288,6 +289,8 @@ def test_social_profile_urls_are_normalised() -> None:
         "vk.com/id123",
     ]
     assert social_profile("https://www.linkedin.com/feed/") is None
+    assert social_profile("https://www.facebook.com/n/?notification_id=1") is None
+    assert social_profile("https://www.facebook.com/email_open_log_pic.php?mid=1") is None
 
 
 def test_handles_need_a_platform_word() -> None:

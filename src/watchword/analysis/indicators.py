@@ -286,6 +286,8 @@ def _ips(text: str) -> Iterator[Hit]:
                 address = ipaddress.IPv6Address(candidate)
             except ValueError:
                 continue
+            if address.is_unspecified:
+                continue  # a bare `::` is a separator in prose and code, not an address
             yield match.start(), "ipv6", address.compressed
 
 

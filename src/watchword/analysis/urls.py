@@ -342,7 +342,9 @@ def social_profile(url: str) -> str | None:
             return None
     else:
         prefix, handle = "", segments[0]
-    if prefix == "" and handle.lower() in _NOT_PROFILES:
+    # `/n/` (Facebook's notification redirect) and `*.php` endpoints are site
+    # machinery, not accounts.
+    if prefix == "" and (handle.lower() in _NOT_PROFILES or handle.lower().endswith(".php") or len(handle) < 2):
         return None
     if not _HANDLE_RE.fullmatch(handle):
         return None
