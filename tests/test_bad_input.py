@@ -6,13 +6,25 @@ import random
 import time
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from tests import mailbuilders as mb
+from watchword.analysis.attachments import describe_attachments
+from watchword.analysis.forwarded import unwrap_forwarded
+from watchword.analysis.mime import parse_mime
 from watchword.analysis.pipeline import run
 from watchword.domain import Document
 
 MY_STAGES = ("parse_mime", "unwrap_forwarded", "describe_attachments")
 SLOW = 10.0  # generous: these inputs are far beyond anything real
+_SEEDS = [
+    mb.attached_forward(mb.original_message()),
+    mb.gmail_forward(),
+    mb.outlook_forward("de"),
+    mb.apple_forward(),
+    mb.original_message(),
+]
 
 
 def analysed(raw: bytes) -> tuple[Document, float]:
@@ -124,3 +136,32 @@ def test_thousands_of_empty_content_type_parameters_stay_linear() -> None:
     doc, elapsed = analysed(raw)
     assert elapsed < SLOW
     assert doc.html_parts == ["<p>hi</p>"]
+
+
+def test_a_pasted_body_without_headers_is_analysed_as_text() -> None:
+    text = "Hello, your parcel is held at customs. Pay the fee at https://parcel-fee.example/pay today."
+    doc, _ = analysed(text.encode())
+    assert doc.text_parts == [text]
+    assert any("no email headers" in w for w in doc.warnings)
+    assert doc.attachments == []
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(data=st.data())
+def test_mutated_messages_never_raise(data: st.DataObject) -> None:
+    """Random byte flips, cuts and insertions in real-looking mail must never escape a stage."""
+    raw = bytearray(data.draw(st.sampled_from(_SEEDS)))
+    for _ in range(data.draw(st.integers(0, 12))):
+        pos = data.draw(st.integers(0, max(0, len(raw) - 1)))
+        action = data.draw(st.sampled_from(["flip", "cut", "insert"]))
+        if action == "flip" and raw:
+            raw[pos] = data.draw(st.integers(0, 255))
+        elif action == "cut":
+            del raw[pos : pos + data.draw(st.integers(1, 200))]
+        else:
+            raw[pos:pos] = data.draw(
+                st.sampled_from([b"\r\n", b"--", b"=?", b"?=", b";", b"\x00", b"\xff", b":", b"\r\n\r\n"])
+            )
+    doc = Document(kind="email", raw=bytes(raw))
+    for stage in (parse_mime, unwrap_forwarded, describe_attachments):
+        stage(doc)

@@ -106,6 +106,7 @@ _CHARSET_ALIASES = {
 # and real latin-1 text almost never happens to be valid multi-byte UTF-8.
 _SINGLE_BYTE = re.compile(r"^(cp125\d|cp874|iso-?8859-\d+|latin|koi8|mac)")
 _charset_cache: dict[str, str | None] = {}
+_REFUSED_CODECS = frozenset({"idna", "punycode", "unicode-escape", "raw-unicode-escape", "undefined"})
 
 
 def codec_for(label: str | None) -> str | None:
@@ -118,9 +119,14 @@ def codec_for(label: str | None) -> str | None:
     name = label.strip().strip("\"'").lower().split("*", 1)[0]
     name = _CHARSET_ALIASES.get(name, name)
     try:
-        found: str | None = codecs.lookup(name).name
+        info = codecs.lookup(name)
     except (LookupError, ValueError):
-        found = None
+        info = None
+    # Only text encodings that decode in linear time: "zlib", "base64" and
+    # friends are byte transforms, and punycode/idna are not mail charsets.
+    found = None
+    if info is not None and getattr(info, "_is_text_encoding", True) and info.name not in _REFUSED_CODECS:
+        found = info.name
     if len(_charset_cache) < 4096:  # labels come from attackers; keep the cache bounded
         _charset_cache[label] = found
     return found
@@ -144,7 +150,7 @@ def decode_bytes(data: bytes, charset: str | None) -> tuple[str, bool]:
         return data.decode("cp1252", "replace"), charset is not None
     try:
         return data.decode(codec), False
-    except (UnicodeDecodeError, LookupError):
+    except (UnicodeError, LookupError):
         pass
     try:
         return data.decode("utf-8"), True
@@ -771,6 +777,41 @@ def _headers_only(raw: bytes) -> Message:
         return Message()
 
 
+def _not_an_email(doc: Document, raw: bytes) -> None:
+    if _is_textual(raw[:SNIFF_BYTES]):
+        # A pasted body without headers: its text is still the evidence.
+        doc.warnings.append("input has no email headers; analysed as a bare message body")
+        text = decode_bytes(raw[:MAX_TEXT_CHARS], None)[0].replace("\x00", "")
+        lowered = text[:SNIFF_BYTES].lower()
+        (doc.html_parts if "<html" in lowered or "<body" in lowered else doc.text_parts).append(text)
+        return
+    # A screenshot or a document uploaded in the email slot: keep it as an
+    # attachment so that it is sniffed and hashed, rather than as garbage text.
+    doc.warnings.append("input is not an RFC 822 message; kept as an attachment")
+    doc.attachments = [Attachment("upload", "application/octet-stream", "", len(doc.raw), "")]
+    doc.attachment_payloads = [doc.raw]
+
+
+SNIFF_BYTES = 2_048
+_CONTROL = bytes(c for c in range(32) if c not in (9, 10, 12, 13)) + b"\x7f"
+
+
+def _is_textual(head: bytes) -> bool:
+    if not head or b"\x00" in head:
+        return False
+    if len(head) - len(head.translate(None, _CONTROL)) > len(head) // 100:
+        return False
+    if head.isascii():
+        return True
+    try:
+        head.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        if exc.start < len(head) - 4:  # not merely a character cut at the window's edge
+            non_ascii = len(head) - len(head.translate(None, bytes(range(128, 256))))
+            return non_ascii <= len(head) // 10
+    return True
+
+
 def parse_mime(doc: Document) -> None:
     """Stage: raw bytes -> message, subject, headers, text/HTML parts, attachments."""
     if doc.kind != "email":
@@ -788,11 +829,7 @@ def parse_mime(doc: Document) -> None:
         return
     raw = raw.lstrip(b"\r\n\t ")
     if not looks_like_email(raw):
-        # A screenshot or a document uploaded in the email slot: keep it as an
-        # attachment so that it is sniffed and hashed, rather than as garbage text.
-        doc.warnings.append("input is not an RFC 822 message; kept as an attachment")
-        doc.attachments = [Attachment("upload", "application/octet-stream", "", len(doc.raw), "")]
-        doc.attachment_payloads = [doc.raw]
+        _not_an_email(doc, raw)
         return
     if len(raw) > MAX_RAW_BYTES:
         doc.warnings.append(f"message over {MAX_RAW_BYTES} bytes; only the start was parsed")
