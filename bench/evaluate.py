@@ -105,6 +105,11 @@ def main() -> int:
     ap.add_argument(
         "--weights", type=Path, help="score with the bias and weights of this JSON file instead of classify.py's"
     )
+    ap.add_argument(
+        "--drop",
+        default="",
+        help="comma-separated feature names whose weights are set to 0 (ablation: how much rests on them)",
+    )
     ap.add_argument("--worst", type=int, default=0, help="print the N worst-ranked messages of each class")
     args = ap.parse_args()
 
@@ -113,6 +118,11 @@ def main() -> int:
         loaded = json.loads(args.weights.read_text())
         classify_module.BIAS = float(loaded["bias"])
         classify_module.WEIGHTS.update({k: float(v) for k, v in loaded["weights"].items()})
+    for name in filter(None, args.drop.split(",")):
+        if name not in classify_module.WEIGHTS:
+            print(f"unknown feature {name!r}; known: {', '.join(FEATURES)}")
+            return 2
+        classify_module.WEIGHTS[name] = 0.0
     labels = DATA / "labels.jsonl"
     if not labels.exists():
         print(f"evaluation data not found at {DATA} (set WATCHWORD_EVAL_DATA); nothing to do")

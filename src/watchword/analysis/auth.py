@@ -22,9 +22,13 @@ from functools import lru_cache
 import tldextract
 
 from watchword.analysis.brands import (
+    ALL_BRAND_DOMAINS,
     BRAND_DOMAINS,
+    BRAND_LABELS,
     LOOKALIKE_LABELS,
+    SHARED_INFRASTRUCTURE,
     SUBSTRING_LABELS,
+    SUSPICIOUS_TLDS,
     TOKEN_LABELS,
 )
 from watchword.analysis.lexicon import Tokens, brands_in
@@ -37,6 +41,11 @@ _RECEIVED_SPF_RE = re.compile(r"^\s*([a-z]+)", re.IGNORECASE)
 # A folded continuation starts with whitespace; a new occurrence does not.
 _OCCURRENCE_SPLIT = re.compile(r"\n(?=\S)")
 _EMAIL_IN_TEXT = re.compile(r"[\w.+-]+@([\w-]+(?:\.[\w-]+)+)", re.UNICODE)
+_LURE_IN_LABEL = re.compile(
+    r"\d|secur|verif|login|logon|signin|account|support|update|service|help|wallet|auth|confirm|billing|"
+    r"online|alert|notice|recover|unlock|id(?:$|[^a-z])|informe|atendimento|suporte|cliente|kunden|konto"
+)
+_PLAIN_SUFFIXES = frozenset({"com", "net", "org", "co.uk", "com.br", "com.au", "co.jp", "com.mx", "com.tr"})
 _TOKEN_SPLIT = re.compile(r"[.\-_]")
 _MAX_HEADER = 8192  # no header worth reading is longer; caps regex work on hostile input
 
@@ -234,9 +243,13 @@ def lookalike_of(host: str) -> str:
     if not host or "." not in host:
         return ""
     reg = registrable_domain(host)
-    if any(reg in domains for domains in BRAND_DOMAINS.values()):
+    if reg in ALL_BRAND_DOMAINS or reg in SHARED_INFRASTRUCTURE:
         return ""
-    label = reg.split(".", 1)[0]
+    label, _, suffix = reg.partition(".")
+    if label in BRAND_LABELS and suffix not in SUSPICIOUS_TLDS and (len(suffix) == 2 or suffix in _PLAIN_SUFFIXES):
+        # The brand's exact name under a country or plain ending (fedex.es,
+        # telekom.com): most likely the brand's own domain missing from our list.
+        return ""
     skel = _skeleton(label)
     if skel in _SKELETONS:
         return _SKELETONS[skel]
@@ -251,9 +264,12 @@ def lookalike_of(host: str) -> str:
             return TOKEN_LABELS[tok]
         if len(tok) >= 5 and _skeleton(tok) in _SKELETONS:  # "micros0ft-support.net"
             return _SKELETONS[_skeleton(tok)]
-    for brand_skel, name in _SUBSTRING_SKELETONS:
-        if brand_skel in skel:  # "appleid-verify.com", "paypalsecure.com"
-            return name
+    # The brand inside a longer name ("paypalsecure.com") counts only with a lure
+    # word, digits or a cheap ending: brands own many such names (verizonconnect.com).
+    if _LURE_IN_LABEL.search(label) or suffix.rsplit(".", 1)[-1] in SUSPICIOUS_TLDS:
+        for brand_skel, name in _SUBSTRING_SKELETONS:
+            if brand_skel in skel:
+                return name
     return ""
 
 

@@ -56,7 +56,6 @@ BRANDS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
             "gmail.com",
             "googlemail.com",
             "youtube.com",
-            "googleusercontent.com",
             "goo.gl",
             "gstatic.com",
             "googlegroups.com",
@@ -116,7 +115,6 @@ BRANDS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
             "amazonses.com",
             "amazon.in",
             "primevideo.com",
-            "amazonaws.com",
             "a2z.com",
         ),
     ),
@@ -321,6 +319,55 @@ for _name, (_words0, _domains) in BRANDS.items():
         _label = _d.split(".", 1)[0]
         if len(_label) >= 3 and _label not in BRAND_LABELS and _label not in {"mail", "gov", "cash"}:
             BRAND_LABELS[_label] = _name
+
+# Brand-owned platforms that host anyone's content or mail (cloud storage, site
+# builders, tenant domains). A host there is not an imitation of the brand, and
+# not the brand speaking either: it is neither a lookalike nor a brand domain.
+SHARED_INFRASTRUCTURE: frozenset[str] = frozenset(
+    {
+        "googleapis.com",
+        "appspot.com",
+        "firebaseapp.com",
+        "web.app",
+        "page.link",
+        "blogspot.com",
+        "sites.google.com",
+        "onmicrosoft.com",
+        "azurewebsites.net",
+        "windows.net",
+        "azureedge.net",
+        "cloudfront.net",
+        "amazonaws.com",
+        "github.io",
+        "herokuapp.com",
+        "netlify.app",
+        "vercel.app",
+        "pages.dev",
+        "workers.dev",
+        "wixsite.com",
+        "weebly.com",
+        "godaddysites.com",
+        "myshopify.com",
+        "ipfs.io",
+        "r2.dev",
+        "glitch.me",
+        "000webhostapp.com",
+        "square.site",
+        "notion.site",
+        "forms.gle",
+        "office365.us",
+        "my.salesforce.com",
+        "force.com",
+        "zendesk.com",
+        "freshdesk.com",
+        "embluemail.com",
+        "sendgrid.net",
+        "mailchimp.com",
+        "list-manage.com",
+        "mcusercontent.com",
+        "clicktime.symantec.com",
+    }
+)
 
 # Consumer mailboxes anyone can open in a minute: a reply going there from a
 # "company" message is a classic fraud pattern.

@@ -234,26 +234,30 @@ def email_approach(ev: Evidence, risk: float) -> ApproachType:
     v, c = ev.values, ev.counts
     if risk < 0.3:
         return A.BENIGN
-    if c.get("extortion", 0) >= 2 or (c.get("extortion") and (v.get("crypto") or v.get("wallet_or_iban"))):
+    credential = c.get("credential", 0)
+    bulk = c.get("prize", 0) + c.get("marketing", 0) + c.get("romance", 0)
+    if c.get("extortion", 0) >= 2 and not credential:
         return A.EXTORTION
     if v.get("risky_attachment") or v.get("risky_download") or (v.get("archive_attachment") and c.get("malware_lure")):
         return A.MALWARE_DELIVERY
     reach = v.get("link_count") or v.get("form") or v.get("html_attachment")
-    credential = c.get("credential", 0)
     deceit = v.get("link_mismatch") or v.get("link_lookalike") or v.get("sender_lookalike")
-    if (credential >= 2 and reach) or (credential and deceit) or (credential and v.get("html_attachment")):
+    posing = deceit or v.get("display_name_spoof") or v.get("brand_not_sender")
+    # A prize or casino mail that happens to say "account" is spam; a lure that
+    # mostly asks for a login is phishing.
+    asks_login = credential >= 2 or (credential and credential >= bulk)
+    if asks_login and (reach or deceit or v.get("html_attachment")):
         return A.CREDENTIAL_PHISHING
-    if c.get("payment", 0) >= 2 and not c.get("marketing") and not c.get("prize"):
+    if c.get("payment", 0) >= 2 and not bulk:
         return A.INVOICE_OR_PAYMENT_FRAUD
-    if c.get("recruitment", 0) >= 2 and not c.get("marketing"):
+    if c.get("recruitment", 0) >= 2 and not bulk:
         return A.FAKE_RECRUITMENT
-    if credential and reach:
+    # A brand's name on a parcel-fee or payment lure: card and login harvesting.
+    if posing and reach and (c.get("delivery") or c.get("payment") or credential) and c.get("prize", 0) < 2:
         return A.CREDENTIAL_PHISHING
     if v.get("malware_lure") and (v.get("archive_attachment") or v.get("html_attachment")):
         return A.MALWARE_DELIVERY
-    if (v.get("display_name_spoof") or v.get("sender_lookalike")) and not (
-        c.get("prize") or c.get("marketing") or c.get("advance_fee")
-    ):
+    if (v.get("display_name_spoof") or v.get("sender_lookalike")) and not bulk and not c.get("advance_fee"):
         return A.FAKE_PROFILE_OR_IMPERSONATION
     return A.SCAM_OR_SPAM
 

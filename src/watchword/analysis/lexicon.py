@@ -50,7 +50,6 @@ CATEGORIES: dict[str, tuple[str, ...]] = {
         "kennwort",
         "passwort",
         "verifizierung erforderlich|notwendig",
-        "ihr konto",
         "ihre kontodaten",
         "anmeldedaten",
         # fr
@@ -118,7 +117,7 @@ CATEGORIES: dict[str, tuple[str, ...]] = {
     ),
     # A threat of loss if nothing is done.
     "threat": (
-        "be suspended|closed|deleted|terminated|locked|blocked|cancelled|canceled|removed|disabled",
+        "be suspended|closed|deleted|terminated|locked|blocked|cancelled|canceled|disabled",
         "permanently deleted|closed|locked|suspended|disabled|lost",
         "legal action",
         "arrest warrant",
