@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import DateTime, ForeignKey, Integer, String, Text
+from sqlalchemy import Boolean, DateTime, ForeignKey, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from watchword.store.models import Base, Id, utcnow
@@ -30,6 +30,9 @@ class ReporterReceipt(Base):
     code_hash: Mapped[str] = mapped_column(String(64), unique=True)
     passphrase_hash: Mapped[str] = mapped_column(String(200))
     form: Mapped[str] = mapped_column(String(40), default="")  # which guided form the reporter used
+    # True when we made up the passphrase (derived from the form's nonce, like the code), so that a form
+    # sent twice can show it again; a passphrase the reporter chose is never shown.
+    passphrase_generated: Mapped[bool] = mapped_column(Boolean, default=False)
     created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     last_visit_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
     # Failed passphrases in a row; a receipt pauses after too many (see services.receipts).

@@ -291,6 +291,12 @@ async def _handle_report(request: Request, rt: Runtime, form: GuidedForm, data: 
                           "This form had expired. Your text is still here: please press Send again.", 422)
     if verdict is challenge.Check.TOO_FRESH:
         return _form_page(request, rt, form, keep, "Please check your report and press Send again.", 422)
+    code = receipts.code_for(st.receipt_key, chal.nonce)
+    # A form already sent (a double click, or a bot replaying one solved form) costs one lookup and
+    # no allowance: it must not use up the limit that people behind the same address share.
+    existing = await run_in_threadpool(_existing_receipt, rt, code)
+    if existing is not None:
+        return _already_sent(request, form, existing, code, receipts.passphrase_for(st.receipt_key, chal.nonce))
     limiter = st.limits.submit if verdict is challenge.Check.SOLVED else st.limits.submit_nojs
     wait = limiter.check(client_key(request, rt, st))
     if wait:
@@ -300,17 +306,12 @@ async def _handle_report(request: Request, rt: Runtime, form: GuidedForm, data: 
         page.headers["Retry-After"] = str(max(1, round(wait)))
         return page
 
-    code = receipts.code_for(st.receipt_key, chal.nonce)
     chosen = values.get("passphrase", "")
     if chosen.strip():
         problem = receipts.passphrase_problem(chosen)
         if problem:
             return _form_page(request, rt, form, keep, problem, 422)
     generated = "" if chosen.strip() else receipts.passphrase_for(st.receipt_key, chal.nonce)
-
-    existing = await run_in_threadpool(_existing_receipt, rt, code)
-    if existing is not None:
-        return await _already_sent(request, rt, form, existing, code, generated)
 
     uploads = await _read_files(data.getlist("files"))
     answers = read_answers(form, values)
@@ -329,7 +330,8 @@ async def _handle_report(request: Request, rt: Runtime, form: GuidedForm, data: 
         source_name=emails[0].filename if emails else None,
     )
     try:
-        result = await run_in_threadpool(_store, rt, form, incoming, others, code, chosen or generated)
+        result = await run_in_threadpool(_store, rt, form, incoming, others, code, chosen or generated,
+                                         not chosen.strip())
     except TooLarge as exc:
         return _form_page(request, rt, form, keep, str(exc), status.HTTP_413_CONTENT_TOO_LARGE)
     except IntakeError as exc:
@@ -339,7 +341,8 @@ async def _handle_report(request: Request, rt: Runtime, form: GuidedForm, data: 
         existing = await run_in_threadpool(_existing_receipt, rt, code)
         if existing is None:
             raise
-        return await _already_sent(request, rt, form, existing, code, generated)
+        return _already_sent(request, form, existing, code, receipts.passphrase_for(state(request).receipt_key,
+                                                                                  chal.nonce))
     look, sightings = result
     return render(request, "report_thanks.html", {
         "form": form, "code": receipts.group(code), "passphrase": generated, "look": look,
@@ -355,15 +358,13 @@ def _existing_receipt(rt: Runtime, code: str) -> ReporterReceipt | None:
         return found
 
 
-async def _already_sent(request: Request, rt: Runtime, form: GuidedForm, existing: ReporterReceipt, code: str,
-                        generated: str) -> Response:
-    # Show the generated passphrase again only if it is the one on the receipt (the reporter may have chosen one).
-    matches = bool(generated) and await run_in_threadpool(receipts.passphrase_matches, rt.settings, existing,
-                                                          generated)
-    show = generated if matches else ""
+def _already_sent(request: Request, form: GuidedForm, existing: ReporterReceipt, code: str,
+                  generated: str) -> Response:
+    # The made-up passphrase is shown again (it derives from the same form); a chosen one never is.
     return render(request, "report_thanks.html", {
-        "form": form, "code": receipts.group(code), "passphrase": show, "look": FirstLook(steps=[]),
-        "sightings": 0, "already_sent": True, "elsewhere": OUT_OF_SCOPE_ELSEWHERE, "type_names": TYPE_NAMES,
+        "form": form, "code": receipts.group(code), "passphrase": generated if existing.passphrase_generated else "",
+        "look": FirstLook(steps=[]), "sightings": 0, "already_sent": True, "elsewhere": OUT_OF_SCOPE_ELSEWHERE,
+        "type_names": TYPE_NAMES,
     })
 
 
@@ -376,14 +377,14 @@ def _instant_analysis(incoming: IncomingReport) -> Analysis | None:
 
 
 def _store(rt: Runtime, form: GuidedForm, incoming: IncomingReport, files: list[_Upload], code: str,
-           passphrase: str) -> tuple[FirstLook, int]:
+           passphrase: str, generated: bool) -> tuple[FirstLook, int]:
     """Durable first (submit), then the receipt; the receipt is shown only after both have committed."""
     analysis = _instant_analysis(incoming)
     passphrase_hash = receipts.hash_passphrase(rt.settings, passphrase)
     stored = [(u, rt.blobs.put(u.data)) for u in files]  # fsynced before any row points at them
     result = submit(rt, incoming)
     with rt.db.write() as session:
-        receipts.create(session, result.report_id, code, passphrase_hash, form.key)
+        receipts.create(session, result.report_id, code, passphrase_hash, form.key, generated=generated)
         for upload, sha in stored:
             if session.get(Blob, sha) is None:
                 session.add(Blob(sha256=sha, size=len(upload.data)))
