@@ -590,14 +590,13 @@ def split_header_block(data: bytes) -> tuple[list[tuple[str, str]], bytes, bool]
         return [], data[1:], False
     if data[:2] == b"\r\n":
         return [], data[2:], False
-    cut = data.find(b"\n\n")
-    cut_crlf = data.find(b"\r\n\r\n")
-    if cut_crlf >= 0 and (cut < 0 or cut_crlf < cut):
-        head, body = data[:cut_crlf], data[cut_crlf + 4 :]
-    elif cut >= 0:
-        head, body = data[:cut], data[cut + 2 :]
-    else:
+    # One search that stops at the first blank line, LF or CRLF: two finds
+    # would scan the whole body for the line ending the message does not use.
+    blank = _BLANK_LINE.search(data)
+    if blank is None:
         head, body = data, b""
+    else:
+        head, body = data[: blank.start()], data[blank.end() :]
     fields: list[tuple[str, str]] = []
     pos = 0
     end = len(head)
@@ -613,6 +612,7 @@ def split_header_block(data: bytes) -> tuple[list[tuple[str, str]], bytes, bool]
     return fields, body, False
 
 
+_BLANK_LINE = re.compile(rb"\n\r?\n")
 # One header field with its continuation lines; one match per field keeps the
 # per-line work in C (headers are most of a typical message's lines).
 _FIELD = re.compile(rb"([!-9;-~]+)[ \t]*:[ \t]*([^\n]*(?:\n[ \t][^\n]*)*)(?:\n|$)")
