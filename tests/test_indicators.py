@@ -118,6 +118,22 @@ def test_urls_without_real_host_are_rejected() -> None:
     assert normalise_url("javascript:alert(1)") is None
 
 
+def test_urls_inside_urls_are_extracted() -> None:
+    redirect = "https://r.example.com/out?url=http%3A%2F%2Fevil.example.net%2Flogin&t=1575"
+    assert found(redirect, "url") == [redirect, "http://evil.example.net/login"]
+    assert "2fevil.example.net" not in found(redirect, "domain")
+    archived = "https://web.archive.org/web/2020/https://evil.example.net/x"
+    assert found(archived, "url") == [archived, "https://evil.example.net/x"]
+
+
+def test_urls_without_scheme() -> None:
+    assert found("log in at evil.example.com/login.php.", "url") == ["http://evil.example.com/login.php"]
+    assert found("a path ~/docs/notes.example.com/x", "url") == []
+    assert found("https://a.example.com/?next=evil.example.org/p&x=1", "url") == [
+        "https://a.example.com/?next=evil.example.org/p&x=1"
+    ]
+
+
 # -- domains ---------------------------------------------------------------------
 
 

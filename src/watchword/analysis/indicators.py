@@ -22,6 +22,7 @@ import ipaddress
 import re
 from collections.abc import Iterable, Iterator
 from functools import lru_cache
+from urllib.parse import unquote
 
 import phonenumbers
 
@@ -29,7 +30,6 @@ from watchword.analysis import patterns as pat
 from watchword.analysis.checksums import B58_INDEX, base58check_ok, bech32_ok, iban_ok
 from watchword.analysis.urls import (
     CACHE_KEY_MAX,
-    SOCIAL_DOMAINS,
     normalise_host,
     normalise_url,
     registrable_domain,
@@ -131,16 +131,37 @@ def _urls(text: str) -> Iterator[Hit]:
 
 
 def _url_values(url: str) -> tuple[tuple[str, str], ...]:
-    return _url_indicators(url) if len(url) <= CACHE_KEY_MAX else _url_indicators.__wrapped__(url)
+    return _url_indicators(url) if len(url) <= CACHE_KEY_MAX else _url_indicators.__wrapped__(url, True)
 
 
 @lru_cache(maxsize=16384)
-def _url_indicators(url: str) -> tuple[tuple[str, str], ...]:
+def _url_indicators(url: str, nested: bool = True) -> tuple[tuple[str, str], ...]:
     parts = split_url(url)
     host = parts[2] if parts else ""
     out = [("url", url), *_host_indicators(host)]
     out.extend(_profile_values(social_profile(url)))
+    if nested and parts is not None and ("://" in parts[4] or "%3A%2F%2F" in parts[4].upper()):
+        for inner in _nested_urls(parts[4]):
+            out.extend(_url_indicators(inner, nested=False))
     return tuple(out)
+
+
+def _nested_urls(rest: str) -> list[str]:
+    """URLs carried inside another URL: redirectors (`?url=https%3A%2F%2Fevil...`), archive paths.
+
+    Each query parameter is decoded on its own, so the outer URL's `&t=1`
+    does not stick to the inner one. One level deep.
+    """
+    path, _, query = rest.partition("?")
+    pieces = [path] if "://" in path else []
+    pieces += [unquote(p.partition("=")[2]) for p in query.split("&") if "://" in p or "%3a%2f%2f" in p.lower()]
+    urls = []
+    for piece in pieces:
+        for match in pat.URL_RE.finditer(piece):
+            inner = normalise_url(pat.strip_url_tail(match.group()))
+            if inner is not None:
+                urls.append(inner)
+    return urls
 
 
 def _profile_values(profile: str | None) -> list[tuple[str, str]]:
@@ -173,6 +194,8 @@ def _host_indicators(host: str) -> tuple[tuple[str, str], ...]:
 # `invoice.zip` or `setup.py` is a file, not a host. In a URL it is a host.
 _FILE_LIKE_TLDS = frozenset({"zip", "mov", "py", "md", "sh", "rs", "ts", "pl", "cs", "js"})
 _LABEL_PUNCT = frozenset("-_")
+# A URL without a scheme counts only where a word starts, not inside a path or query.
+_BEFORE_BARE_URL = frozenset(" \t\n\r(<[{\"'`,;:*\u00a0\u201c\u2018\u00ab>")
 _LOCAL_PUNCT = frozenset(".%+'-_")
 _NO_PUNCT: frozenset[str] = frozenset()
 
@@ -204,6 +227,12 @@ def _domains(text: str) -> Iterator[Hit]:
         pos = found.end()
         if start and text[start - 1] in "@.":
             continue  # an address's domain (emitted with the address), or a label we cannot trust
+        if start and text[start - 1] == "%" and found.end() - start > 2:
+            # `%2F%2Fevil.com` in an encoded URL: the two hex digits belong to the escape.
+            start += 2
+            found = match_host(text, start)
+            if found is None:
+                continue
         candidate = found.group().rstrip("-_")
         tld = candidate.rsplit(".", 1)[-1]
         if tld in _FILE_LIKE_TLDS and candidate.count(".") == 1:
@@ -213,17 +242,18 @@ def _domains(text: str) -> Iterator[Hit]:
             continue
         for kind, value in _host_indicators(host):
             yield start, kind, value
-        if text.startswith("/", pos) and registrable_domain(host) in SOCIAL_DOMAINS:
-            # `t.me/jdoe`, `linkedin.com/in/jdoe` written without a scheme.
-            path = pat.SOCIAL_PATH_RE.match(text, pos)
-            profile = _bare_profile(host, pat.strip_url_tail(path.group())) if path else None
-            for kind, value in _profile_values(profile):
+        if not text.startswith("/", pos) or (start and text[start - 1] not in _BEFORE_BARE_URL):
+            continue  # no path; or a path segment, a query value, the host of a URL with a scheme
+        # A URL written without a scheme: `evil.example.com/login`, `t.me/jdoe`.
+        # Its path is consumed here (pos moves past it), so `a.com/a.com/...`
+        # is read once, not once per host.
+        tail = pat.URL_TAIL_RE.match(text, pos)
+        path = pat.strip_url_tail(tail.group()) if tail else ""
+        pos += len(path)
+        url = normalise_url(f"http://{host}{path}") if len(path) > 1 else None
+        if url is not None:
+            for kind, value in _url_values(url):
                 yield start, kind, value
-
-
-@lru_cache(maxsize=4096)
-def _bare_profile(host: str, path: str) -> str | None:
-    return social_profile(f"https://{host}{path}")
 
 
 def _emails(text: str) -> Iterator[Hit]:

@@ -76,11 +76,8 @@ URL_RE = re.compile(r"[hHfF](?:[tT][tT][pP][sS]?|[tT][pP])://" + URL_CHARS + "+"
 # `www.` without a scheme; the look-behind (after the literal, five wide)
 # keeps it from starting inside another host name or path.
 WWW_RE = re.compile(r"(?:www|WWW)\.(?<![\w./@-]....)(?=\w)" + URL_CHARS + "+")
-# The path after a social host written without a scheme: only the first
-# segment or two name the profile (`/in/jdoe`, `/profile.php?id=123`).
-# Bounded, because an unbounded match from every host in `x.com/x.com/...`
-# would be quadratic.
-SOCIAL_PATH_RE = re.compile(r"/@?[\w.+-]{1,64}(?:/[\w.+-]{1,64}|\?id=[0-9]{1,20})?")
+# The rest of a URL after its host, for URLs written without a scheme.
+URL_TAIL_RE = re.compile(URL_CHARS + "*")
 
 # A dot followed by a letter: where a host name may be. Literal-led, so the
 # scan skips prose at C speed; the token around it is found by HOST_RE.match
