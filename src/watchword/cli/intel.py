@@ -1,5 +1,292 @@
-"""Commands for this area are registered here (being written)."""
+"""Sharing commands: `export`, `feeds`, `taxii`, `bulletin`. A thin shell over
+watchword.intel and services.bulletins; the help text is the documentation."""
 
 from __future__ import annotations
 
-from watchword.cli.app import app  # noqa: F401
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from watchword.cli.app import app
+
+export_app = typer.Typer(help="Export a campaign's (or chosen) indicators: STIX 2.1, MISP, CSV, blocklists.",
+                         no_args_is_help=True)
+feeds_app = typer.Typer(help="Known-bad indicator feeds in (STIX, MISP event or feed, CSV) and retro-hunts.",
+                        no_args_is_help=True)
+taxii_app = typer.Typer(help="The read-only TAXII 2.1 server's collections at /taxii2/.", no_args_is_help=True)
+bulletin_app = typer.Typer(help="Awareness bulletins: draft from a campaign, edit, publish (/bulletins).",
+                           no_args_is_help=True)
+app.add_typer(export_app, name="export")
+app.add_typer(feeds_app, name="feeds")
+app.add_typer(taxii_app, name="taxii")
+app.add_typer(bulletin_app, name="bulletin")
+
+ACTOR = "cli"
+TlpOpt = Annotated[str | None, typer.Option("--tlp", help="clear | green | amber | amber+strict | red "
+                                                          "(default WATCHWORD_DEFAULT_TLP).")]
+TypesOpt = Annotated[list[str] | None, typer.Option(
+    "--type", help="Share only these indicator types; phone and social are shared only when named here.")]
+OutOpt = Annotated[Path | None, typer.Option("--output", "-o", help="Write here instead of standard output.")]
+IdsOpt = Annotated[list[int] | None, typer.Option("--indicator", help="Indicator ids to export (instead of a "
+                                                                      "whole campaign).")]
+
+
+def _fail(message: str) -> None:
+    typer.echo(message, err=True)
+    raise typer.Exit(1)
+
+
+def _export(fmt: str, campaign: int | None, ids: list[int] | None, tlp: str | None,
+            types: list[str] | None, output: Path | None) -> None:
+    from watchword.intel.formats import render
+    from watchword.intel.selection import gather
+    from watchword.runtime import open_runtime
+    from watchword.services.redaction import redact
+    from watchword.store import audit
+
+    if campaign is None and not ids:
+        _fail("Name a campaign, or --indicator ids.")
+    rt = open_runtime()
+    try:
+        with rt.db.write() as session:
+            try:
+                share = gather(session, rt.settings, campaign_id=campaign, indicator_ids=ids, tlp=tlp, types=types)
+            except (LookupError, ValueError) as exc:
+                _fail(str(exc))
+            subject = redact(share.sender_subjects[0]).text if share.sender_subjects else None
+            body, _media = render(share, fmt, subject)
+            audit.record(session, ACTOR, "intel.export", "campaign" if campaign else "indicators", campaign or "",
+                         {"format": fmt, "tlp": share.tlp, "indicators": len(share.indicators)})
+    finally:
+        rt.close()
+    if output:
+        output.write_text(body, encoding="utf-8")
+    else:
+        sys.stdout.write(body)
+    held = ", ".join(f"{n} {why}" for why, n in sorted(share.withheld.items()))
+    typer.echo(f"{len(share.indicators)} indicators at TLP:{share.tlp.upper()}" + (f"; withheld: {held}" if held
+                                                                                     else ""), err=True)
+
+
+@export_app.command("stix")
+def export_stix(campaign: Annotated[int | None, typer.Argument()] = None, ids: IdsOpt = None, tlp: TlpOpt = None,
+                types: TypesOpt = None, output: OutOpt = None) -> None:
+    """A STIX 2.1 bundle: Identity, TLP 2.0 marking, Campaign, Indicators, SCOs, relationships, Sightings."""
+    _export("stix.json", campaign, ids, tlp, types, output)
+
+
+@export_app.command("misp")
+def export_misp(campaign: Annotated[int | None, typer.Argument()] = None, ids: IdsOpt = None, tlp: TlpOpt = None,
+                types: TypesOpt = None, output: OutOpt = None) -> None:
+    """A MISP event (JSON): attributes, email object, sightings, TLP and approach-type tags."""
+    _export("misp.json", campaign, ids, tlp, types, output)
+
+
+@export_app.command("csv")
+def export_csv(campaign: Annotated[int | None, typer.Argument()] = None, ids: IdsOpt = None, tlp: TlpOpt = None,
+               types: TypesOpt = None, output: OutOpt = None) -> None:
+    """CSV: type, value, first_seen, last_seen, report_count, tlp, campaign."""
+    _export("csv", campaign, ids, tlp, types, output)
+
+
+@export_app.command("blocklist")
+def export_blocklist(
+    kind: Annotated[str, typer.Argument(help="urls | domains | ips | senders | hashes")],
+    campaign: Annotated[int | None, typer.Argument()] = None, ids: IdsOpt = None, tlp: TlpOpt = None,
+    output: OutOpt = None,
+) -> None:
+    """A plain one-per-line blocklist for mail gateways and proxies (TLP in # comments on top)."""
+    from watchword.intel.blocklists import BLOCKLIST_KINDS
+
+    if kind not in BLOCKLIST_KINDS:
+        _fail(f"Unknown blocklist {kind!r}; one of {', '.join(BLOCKLIST_KINDS)}.")
+    _export(f"{kind}.txt", campaign, ids, tlp, None, output)
+
+
+@feeds_app.command("import")
+def feeds_import(
+    path: Annotated[Path, typer.Argument(exists=True, help="STIX bundle, MISP event JSON, MISP feed directory "
+                                                           "(manifest.json + <uuid>.json) or CSV/list file.")],
+    source: Annotated[str, typer.Option(help="Who the feed comes from (shown with every match).")],
+    confidence: Annotated[int, typer.Option(min=0, max=100, help="Confidence for entries that carry none.")] = 50,
+    hunt: Annotated[str, typer.Option(help="now | queue (for the worker) | skip")] = "now",
+) -> None:
+    """Import known-bad indicators, then retro-hunt them over every stored report."""
+    from watchword.intel.retrohunt import import_feed
+    from watchword.runtime import open_runtime
+
+    if hunt not in ("now", "queue", "skip"):
+        _fail("--hunt is now, queue or skip.")
+    rt = open_runtime()
+    try:
+        batch, hunted = import_feed(rt.db, path, source, confidence, ACTOR, hunt)
+    except (ValueError, OSError) as exc:
+        _fail(f"Cannot import {path}: {exc}")
+    finally:
+        rt.close()
+    typer.echo(f"batch {batch.id}: {batch.indicator_count} indicators from {source} ({batch.format}), "
+               f"{batch.skipped} entries skipped")
+    if hunted:
+        typer.echo(f"retro-hunt: {hunted.matches} new matches in {hunted.reports} reports; "
+                   f"campaigns raised: {hunted.campaigns or 'none'} ({hunted.seconds:.2f} s)")
+
+
+@feeds_app.command("retrohunt")
+def feeds_retrohunt(batch: Annotated[int | None, typer.Option(help="Only this import batch.")] = None) -> None:
+    """Run the retro-hunt again (all known-bad indicators, or one batch)."""
+    from watchword.intel.retrohunt import retrohunt
+    from watchword.runtime import open_runtime
+
+    rt = open_runtime()
+    try:
+        with rt.db.write() as session:
+            hunted = retrohunt(session, batch, actor=ACTOR)
+    finally:
+        rt.close()
+    typer.echo(f"{hunted.matches} new matches in {hunted.reports} reports; campaigns raised: "
+               f"{hunted.campaigns or 'none'} ({hunted.seconds:.2f} s)")
+
+
+@feeds_app.command("list")
+def feeds_list() -> None:
+    """Known-bad indicators by source."""
+    from watchword.intel.feeds import iter_sources
+    from watchword.runtime import open_runtime
+
+    rt = open_runtime()
+    try:
+        with rt.db.session() as session:
+            for source, count in iter_sources(session):
+                typer.echo(f"{count:>10}  {source}")
+    finally:
+        rt.close()
+
+
+@taxii_app.command("publish")
+def taxii_publish(campaign: int, tlp: TlpOpt = None, types: TypesOpt = None) -> None:
+    """Publish a campaign's STIX objects to the TAXII collection of its TLP level."""
+    from watchword.intel import taxii
+    from watchword.intel.selection import gather
+    from watchword.runtime import open_runtime
+
+    rt = open_runtime()
+    try:
+        with rt.db.write() as session:
+            try:
+                share = gather(session, rt.settings, campaign_id=campaign, tlp=tlp, types=types)
+                added = taxii.publish(session, share, ACTOR)
+            except (LookupError, ValueError) as exc:
+                _fail(str(exc))
+        collection = taxii.collection_for_level(rt.settings.org_name, share.tlp)
+    finally:
+        rt.close()
+    typer.echo(f"{added} new object versions in collection {collection.id} ({collection.title})")
+
+
+@taxii_app.command("collections")
+def taxii_collections() -> None:
+    """The collections the server offers (one per TLP level but RED)."""
+    from watchword.config import Settings
+    from watchword.intel import taxii
+
+    for collection in taxii.collections(Settings.from_env().org_name):
+        typer.echo(f"{collection.id}  {collection.title}")
+
+
+@bulletin_app.command("draft")
+def bulletin_draft(campaign: int) -> None:
+    """Draft a plain-language bulletin from a campaign (names, addresses, phones, internal hosts redacted)."""
+    from watchword.runtime import open_runtime
+    from watchword.services import bulletins
+
+    rt = open_runtime()
+    try:
+        with rt.db.write() as session:
+            try:
+                bulletin = bulletins.draft_from_campaign(session, rt.settings, campaign, ACTOR)
+            except bulletins.BulletinError as exc:
+                _fail(str(exc))
+            typer.echo(f"bulletin {bulletin.id} drafted ({bulletin.redactions or 'nothing redacted'}):\n")
+            typer.echo(f"# {bulletin.title}\n\n{bulletin.body_md}")
+    finally:
+        rt.close()
+
+
+@bulletin_app.command("edit")
+def bulletin_edit(
+    bulletin_id: int,
+    title: Annotated[str | None, typer.Option(help="New title.")] = None,
+    summary: Annotated[str | None, typer.Option(help="New one-line summary.")] = None,
+    body_file: Annotated[Path | None, typer.Option(exists=True, help="Markdown file with the new body.")] = None,
+) -> None:
+    """Change a bulletin's title, summary or body."""
+    from watchword.runtime import open_runtime
+    from watchword.services import bulletins
+
+    body = body_file.read_text(encoding="utf-8") if body_file else None
+    rt = open_runtime()
+    try:
+        with rt.db.write() as session:
+            try:
+                bulletins.update(session, bulletin_id, ACTOR, title=title, summary=summary, body_md=body)
+            except bulletins.BulletinError as exc:
+                _fail(str(exc))
+    finally:
+        rt.close()
+    typer.echo(f"bulletin {bulletin_id} updated")
+
+
+@bulletin_app.command("publish")
+def bulletin_publish(
+    bulletin_id: int,
+    force: Annotated[bool, typer.Option(help="Publish although the leak check still finds something.")] = False,
+) -> None:
+    """Publish a bulletin on /bulletins and in the Atom feed, after a last leak check."""
+    from watchword.runtime import open_runtime
+    from watchword.services import bulletins
+
+    rt = open_runtime()
+    try:
+        with rt.db.write() as session:
+            try:
+                bulletin = bulletins.publish(session, rt.settings, bulletin_id, ACTOR, force=force)
+            except bulletins.BulletinError as exc:
+                _fail(str(exc))
+            typer.echo(f"published: /bulletins/{bulletin.slug}")
+    finally:
+        rt.close()
+
+
+@bulletin_app.command("withdraw")
+def bulletin_withdraw(bulletin_id: int) -> None:
+    """Take a published bulletin down."""
+    from watchword.runtime import open_runtime
+    from watchword.services import bulletins
+
+    rt = open_runtime()
+    try:
+        with rt.db.write() as session:
+            try:
+                bulletins.withdraw(session, bulletin_id, ACTOR)
+            except bulletins.BulletinError as exc:
+                _fail(str(exc))
+    finally:
+        rt.close()
+    typer.echo(f"bulletin {bulletin_id} withdrawn")
+
+
+@bulletin_app.command("list")
+def bulletin_list(status: Annotated[str | None, typer.Option(help="draft | published | withdrawn")] = None) -> None:
+    """Bulletins, newest first."""
+    from watchword.runtime import open_runtime
+    from watchword.services import bulletins
+
+    rt = open_runtime()
+    try:
+        with rt.db.session() as session:
+            for b in bulletins.listing(session, status):
+                typer.echo(f"{b.id:>5}  {b.status:<10} {b.slug}  {b.title}")
+    finally:
+        rt.close()

@@ -152,7 +152,7 @@ _MISP_TYPES: dict[str, tuple[str, ...]] = {
 }
 # Inside MISP objects the relation names the role: an `email` object's `to` is a victim.
 _OBJECT_RELATIONS_SKIPPED = frozenset({"to", "cc", "bcc", "to-display-name", "cc-display-name"})
-_MISP_CONFIDENCE_TAG = re.compile(r'misp:confidence-level="?(\w+)"?')
+_MISP_CONFIDENCE_TAG = re.compile(r'misp:confidence-level="?([\w-]+)"?')
 _CONFIDENCE_WORDS = {"completely-confident": 100, "usually-confident": 75, "fairly-confident": 50,
                      "rarely-confident": 25, "unconfident": 0}
 

@@ -1,0 +1,192 @@
+"""A read-only TAXII 2.1 server under /taxii2/ (OASIS TAXII 2.1, sections 4-5).
+
+Discovery, one API root, one collection per shareable TLP level, objects
+with `added_after`, `limit`/`next`, `match[id|type|version]`, single
+objects and their versions, and the manifest. Every endpoint needs an API
+token (web/intel/auth.py). Errors are TAXII error messages, not FastAPI's.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Coroutine
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, HTTPException, Query, Request, status
+from fastapi.routing import APIRoute
+from starlette.responses import Response
+
+from watchword.intel import taxii
+from watchword.runtime import Runtime
+from watchword.web.deps import runtime
+from watchword.web.intel.auth import taxii_reader
+
+API_ROOT = "/taxii2/api/"
+
+
+def _body(payload: dict[str, Any], status_code: int = 200, headers: dict[str, str] | None = None) -> Response:
+    return Response(
+        json.dumps(payload, separators=(",", ":")),
+        status_code=status_code,
+        media_type=taxii.MEDIA_TYPE,
+        headers={"Cache-Control": "no-store", **(headers or {})},
+    )
+
+
+class TaxiiRoute(APIRoute):
+    """Renders refusals as TAXII error messages, and refuses what the client cannot accept."""
+
+    def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
+        handler = super().get_route_handler()
+
+        async def route(request: Request) -> Response:
+            accept = request.headers.get("accept", "").lower()
+            if accept and not any(kind in accept for kind in ("application/taxii+json", "*/*", "application/*")):
+                return _body({"title": "Not Acceptable", "http_status": "406",
+                              "description": f"This server speaks {taxii.MEDIA_TYPE}."}, 406)
+            try:
+                return await handler(request)
+            except HTTPException as exc:
+                return _body({"title": _TITLES.get(exc.status_code, "Error"), "http_status": str(exc.status_code),
+                              "description": str(exc.detail)}, exc.status_code, dict(exc.headers or {}))
+
+        return route
+
+
+_TITLES = {400: "Bad Request", 401: "Unauthorized", 403: "Forbidden", 404: "Not Found", 406: "Not Acceptable"}
+
+router = APIRouter(prefix="/taxii2", tags=["taxii"], route_class=TaxiiRoute, include_in_schema=False)
+Rt = Annotated[Runtime, Depends(runtime)]
+Reader = Annotated[str, Depends(taxii_reader)]
+
+
+def _collection(rt: Runtime, collection_id: str) -> taxii.Collection:
+    found = taxii.collection_by_id(rt.settings.org_name, collection_id)
+    if found is None:
+        raise HTTPException(status.HTTP_404_NOT_FOUND, f"No collection {collection_id}.")
+    return found
+
+
+@router.get("/")
+def discovery(rt: Rt, _reader: Reader) -> Response:
+    org = rt.settings.org_name
+    return _body({
+        "title": f"{org} TAXII server",
+        "description": "Indicators and campaigns from reported approaches, marked with TLP 2.0.",
+        "default": API_ROOT,
+        "api_roots": [API_ROOT],
+    })
+
+
+@router.get("/api/")
+def api_root(rt: Rt, _reader: Reader) -> Response:
+    return _body({
+        "title": f"{rt.settings.org_name} shared indicators",
+        "versions": [taxii.MEDIA_TYPE],
+        "max_content_length": 0,  # read-only: nothing may be posted
+    })
+
+
+@router.get("/api/collections/")
+def list_collections(rt: Rt, _reader: Reader) -> Response:
+    return _body({"collections": [c.info() for c in taxii.collections(rt.settings.org_name)]})
+
+
+@router.get("/api/collections/{collection_id}/")
+def get_collection(collection_id: str, rt: Rt, _reader: Reader) -> Response:
+    return _body(_collection(rt, collection_id).info())
+
+
+def _filters(request: Request) -> dict[str, Any]:
+    params = request.query_params
+    out: dict[str, Any] = {}
+    if params.get("added_after"):
+        try:
+            out["added_after"] = taxii.parse_timestamp(params["added_after"])
+        except ValueError as exc:
+            raise HTTPException(status.HTTP_400_BAD_REQUEST, "added_after is not a timestamp.") from exc
+    if params.get("next"):
+        if not params["next"].isdigit():
+            raise HTTPException(status.HTTP_400_BAD_REQUEST, "next is not a token this server gave.")
+        out["next_token"] = params["next"]
+    ids = [v for item in params.getlist("match[id]") for v in item.split(",") if v]
+    types = [v for item in params.getlist("match[type]") for v in item.split(",") if v]
+    if ids:
+        out["match_ids"] = ids
+    if types:
+        out["match_types"] = types
+    if params.get("match[version]"):
+        out["match_version"] = params["match[version]"]
+    return out
+
+
+def _page_headers(page: taxii.Page) -> dict[str, str]:
+    headers = {}
+    if page.rows:
+        headers["X-TAXII-Date-Added-First"] = page.date_added_first() or ""
+        headers["X-TAXII-Date-Added-Last"] = page.date_added_last() or ""
+    return headers
+
+
+def _envelope(page: taxii.Page) -> dict[str, Any]:
+    envelope: dict[str, Any] = {"more": page.more}
+    if page.next:
+        envelope["next"] = page.next
+    if page.rows:
+        envelope["objects"] = [row.body for row in page.rows]
+    return envelope
+
+
+# Out-of-range limits are clamped (taxii.query), as the spec lets a server do.
+LimitQuery = Annotated[int, Query()]
+
+
+@router.get("/api/collections/{collection_id}/objects/")
+def get_objects(collection_id: str, request: Request, rt: Rt, _reader: Reader,
+                limit: LimitQuery = taxii.DEFAULT_LIMIT) -> Response:
+    collection = _collection(rt, collection_id)
+    with rt.db.session() as session:
+        page = taxii.query(session, collection.id, limit=limit, **_filters(request))
+        return _body(_envelope(page), headers=_page_headers(page))
+
+
+@router.get("/api/collections/{collection_id}/objects/{object_id}/")
+def get_object(collection_id: str, object_id: str, request: Request, rt: Rt, _reader: Reader,
+               limit: LimitQuery = taxii.DEFAULT_LIMIT) -> Response:
+    collection = _collection(rt, collection_id)
+    filters = {**_filters(request), "match_ids": [object_id]}
+    with rt.db.session() as session:
+        page = taxii.query(session, collection.id, limit=limit, **filters)
+        if not page.rows and "next_token" not in filters:
+            raise HTTPException(status.HTTP_404_NOT_FOUND, f"No object {object_id} in this collection.")
+        return _body(_envelope(page), headers=_page_headers(page))
+
+
+@router.get("/api/collections/{collection_id}/objects/{object_id}/versions/")
+def get_versions(collection_id: str, object_id: str, request: Request, rt: Rt, _reader: Reader,
+                 limit: LimitQuery = taxii.DEFAULT_LIMIT) -> Response:
+    collection = _collection(rt, collection_id)
+    filters = {**_filters(request), "match_ids": [object_id], "match_version": "all"}
+    with rt.db.session() as session:
+        page = taxii.query(session, collection.id, limit=limit, **filters)
+        if not page.rows and "next_token" not in filters:
+            raise HTTPException(status.HTTP_404_NOT_FOUND, f"No object {object_id} in this collection.")
+        body: dict[str, Any] = {"more": page.more,
+                                "versions": [taxii.manifest_record(r)["version"] for r in page.rows]}
+        if page.next:
+            body["next"] = page.next
+        return _body(body, headers=_page_headers(page))
+
+
+@router.get("/api/collections/{collection_id}/manifest/")
+def get_manifest(collection_id: str, request: Request, rt: Rt, _reader: Reader,
+                 limit: LimitQuery = taxii.DEFAULT_LIMIT) -> Response:
+    collection = _collection(rt, collection_id)
+    with rt.db.session() as session:
+        page = taxii.query(session, collection.id, limit=limit, **_filters(request))
+        body: dict[str, Any] = {"more": page.more}
+        if page.next:
+            body["next"] = page.next
+        if page.rows:
+            body["objects"] = [taxii.manifest_record(r) for r in page.rows]
+        return _body(body, headers=_page_headers(page))

@@ -1,0 +1,149 @@
+"""Bulletins: redaction without leaks on hard cases, draft -> edit -> publish, public page and Atom feed."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import feedparser
+import pytest
+from fastapi.testclient import TestClient
+
+from tests.test_intel_data import PHONE, RECIPIENTS, intel_runtime, seed_campaign
+from watchword.services import bulletins
+from watchword.services.redaction import RedactionContext, find_leaks, redact
+from watchword.web.app import create_app
+
+CTX_PEOPLE = [("Jane Doe", "jane.doe@acme-intra.com"), ("", "m.oconnor@acme-intra.com"),
+              ("Wei Zhang", "wzhang@acme-intra.com")]
+
+# (text, what must not survive). Each is a way a name, an address, a phone or an
+# internal host has been seen hiding in real approaches.
+HARD_CASES = [
+    ("Dear Dr. Jane O'Neill-Smith,\nWe have a role for you.", ["Jane", "O'Neill", "Smith"]),
+    ("Hi jane,\nquick question about your project", ["jane"]),
+    ("Hello Bob Marley, how are you?", ["Bob", "Marley"]),
+    ("Good morning Ms. Ingrid Svensson-Berg:", ["Ingrid", "Svensson"]),
+    ("Regards,\n\nJohn Doe\nSenior Recruiter\n+44 (0)20 7946 0958", ["John", "Doe", "7946", "0958"]),
+    ("Best regards, Piotr Kowalski", ["Piotr", "Kowalski"]),
+    ("Thanks!\nAnna", ["Anna"]),
+    ("Kind regards\n> Tomás Ó Briain", ["Tomás", "Briain"]),
+    ("My name is Olga Petrova and I lead HR.", ["Olga", "Petrova"]),
+    ("I'm Wei from the partner team", ["Wei"]),
+    ("On 2024-03-05 María José García met Mr. Müller.", ["María", "García", "Müller"]),
+    ("From: Jane Doe <jane.doe@acme-intra.com>\nTo: Security Team\nSent: Monday", ["Jane", "jane.doe"]),
+    ("JANE DOE was asked about m.oconnor and Doe's project", ["JANE", "DOE", "oconnor", "Doe's"]),
+    ("Call me on 020.7946.0958, +1 415 555 0100 or (415) 555-0199.", ["7946", "555 0100", "555-0199"]),
+    ("WhatsApp: +49 151 2345 6789 / 0049-151-23456789", ["2345", "23456789"]),
+    ("Mail jane.doe@acme-intra.com, J.Smith@gmail.com, bob [at] evil-corp [dot] com or alice at example dot org",
+     ["jane.doe", "J.Smith", "bob", "evil-corp", "alice"]),
+    ("Apply: https://evil.example.com/login?email=jane.doe%40acme-intra.com&n=Jane%20Doe", ["jane.doe", "Jane"]),
+    ("see \\\\fs01.acme-intra.com\\hr\\salaries and http://intranet/wiki", ["fs01", "intranet"]),
+    ("hosts wiki.corp, build01.lan, vault.internal, nas.local, 10.1.2.3, 172.20.0.5, 192.168.1.10, fd00::1",
+     ["wiki.corp", "build01", "vault", "nas.local", "10.1.2.3", "172.20", "192.168", "fd00"]),
+    ("Our wiki is at confluence.acme-intra.com/display/RADAR", ["confluence", "acme-intra"]),
+]
+
+
+def _ctx() -> RedactionContext:
+    ctx = RedactionContext(internal_domains=("acme-intra.com",))
+    for name, address in CTX_PEOPLE:
+        ctx.add_address(name, address)
+    return ctx
+
+
+@pytest.mark.parametrize(("text", "secrets"), HARD_CASES)
+def test_redaction_leaves_no_name_address_phone_or_internal_host(text: str, secrets: list[str]) -> None:
+    result = redact(text, _ctx())
+    for secret in secrets:
+        assert secret.lower() not in result.text.lower(), result.text
+    assert result.counts
+
+
+def test_redaction_keeps_ordinary_prose_and_public_facts_readable() -> None:
+    text = ("Please do not click the link. The message claims to come from Microsoft Teams on 12/05/2024 "
+            "and asks for version 2.4.1 of the VPN client. Report it to the security team.")
+    assert redact(text).text == text
+
+
+def test_allowed_contacts_stay() -> None:
+    ctx = RedactionContext(allowed=frozenset({"soc@acme-intra.com", "+44 20 7946 0000"}))
+    text = "Write to soc@acme-intra.com or call +44 20 7946 0000."
+    assert redact(text, ctx).text == text
+
+
+def test_draft_from_a_campaign_names_nobody_and_counts_the_targets(tmp_path: Path) -> None:
+    rt = intel_runtime(tmp_path)
+    seeded = seed_campaign(rt, count=3)
+    with rt.db.write() as session:
+        bulletin = bulletins.draft_from_campaign(session, rt.settings, seeded.campaign_id, "analyst")
+        body = "\n".join([bulletin.title, bulletin.summary, bulletin.body_md])
+        for name, address in RECIPIENTS:
+            assert address not in body
+            for part in re.split(r"\W+", name):
+                assert part not in body, part
+        assert "Sarah" not in body and "Whitfield" not in body  # the persona may be a real person's name
+        assert PHONE not in body and "7946" not in body and "acme-intra" not in body
+        assert "## What it looks like" in body and "## What to do" in body and "## How to recognise it" in body
+        assert "3 people have reported 3 distinct messages" in body
+        assert "talent-partners-global[.]com" in body  # the lure's domain, defanged
+        assert bulletin.redactions.get("name", 0) >= 3
+        assert bulletins.leaks(session, rt.settings, bulletin) == {}
+    rt.close()
+
+
+def test_publish_refuses_a_leak_the_analyst_typed_unless_forced(tmp_path: Path) -> None:
+    rt = intel_runtime(tmp_path)
+    seeded = seed_campaign(rt, count=1)
+    with rt.db.write() as session:
+        bulletin = bulletins.draft_from_campaign(session, rt.settings, seeded.campaign_id, "analyst")
+        bulletins.update(session, bulletin.id, "analyst",
+                         body_md=bulletin.body_md + "\nThanks to Jane Doe (jane.doe@acme-intra.com) for reporting.")
+        with pytest.raises(bulletins.LeakFound) as refused:
+            bulletins.publish(session, rt.settings, bulletin.id, "analyst")
+        assert set(refused.value.leaks) == {"email", "name"}
+        assert bulletin.status == "draft"
+        bulletins.publish(session, rt.settings, bulletin.id, "analyst", force=True)
+        assert bulletin.status == "published"
+    rt.close()
+
+
+def test_published_bulletins_render_sanitised_and_appear_in_an_atom_feed(tmp_path: Path) -> None:
+    rt = intel_runtime(tmp_path, public_base_url="https://watchword.acme.example")
+    seeded = seed_campaign(rt, count=2)
+    hostile = ("<script>alert(1)</script>\n\n![tracker](https://evil.example.com/pixel.png)\n\n"
+               "[click](javascript:alert(1)) <img src=x onerror=alert(1)>\n\n"
+               "Report it [here](https://watchword.acme.example/report).\n")
+    with rt.db.write() as session:
+        draft = bulletins.draft_from_campaign(session, rt.settings, seeded.campaign_id, "analyst")
+        bulletins.update(session, draft.id, "analyst", body_md=draft.body_md + hostile)
+        bulletins.publish(session, rt.settings, draft.id, "analyst")
+        unpublished = bulletins.draft_from_campaign(session, rt.settings, seeded.campaign_id, "analyst")
+        slug, hidden_slug = draft.slug, unpublished.slug
+    with TestClient(create_app(rt)) as client:
+        listing = client.get("/bulletins")
+        assert listing.status_code == 200 and slug in listing.text and hidden_slug not in listing.text
+        page = client.get(f"/bulletins/{slug}")
+        assert page.status_code == 200
+        html = page.text
+        # Raw HTML is shown as text (escaped), never as markup; no javascript: link, no image at all.
+        assert "<script" not in html and "&lt;script&gt;" in html
+        assert 'href="javascript' not in html and "<img" not in html  # no remote images, ever
+        assert '<a href="https://watchword.acme.example/report" rel="noopener noreferrer nofollow">here</a>' in html
+        assert "default-src 'none'" in page.headers["content-security-policy"]
+        assert client.get(f"/bulletins/{hidden_slug}").status_code == 404
+        feed_response = client.get("/bulletins/feed.atom")
+        assert feed_response.headers["content-type"].startswith("application/atom+xml")
+    feed = feedparser.parse(feed_response.content)
+    assert feed.bozo == 0, feed.get("bozo_exception")
+    assert feed.feed.title.endswith("security bulletins")
+    assert len(feed.entries) == 1
+    entry = feed.entries[0]
+    assert entry.link == f"https://watchword.acme.example/bulletins/{slug}"
+    assert "What to do" in entry.content[0].value and "<script" not in entry.content[0].value
+    rt.close()
+
+
+def test_find_leaks_ignores_markers_and_public_facts() -> None:
+    text = "Dear [name], the sender used evil[.]example[.]com on 05 March 2026. Call [phone number]."
+    assert find_leaks(text, _ctx()) == {}
