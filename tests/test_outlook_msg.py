@@ -80,3 +80,17 @@ def test_msg_magic_with_a_broken_body_warns_and_does_not_raise() -> None:
     doc = parsed(build_cfb({"not_a_message": b"hello"}))
     assert doc.subject == ""
     assert doc.text_parts == []
+
+
+def test_a_message_attached_inside_a_msg_is_listed_and_flagged_not_opened() -> None:
+    streams = {
+        "__properties_version1.0": b"\x00" * 32,
+        "__substg1.0_0037001F": "Fwd: invoice".encode("utf-16-le"),
+        "__attach_version1.0_#00000000/__properties_version1.0": b"\x00" * 8,
+        "__attach_version1.0_#00000000/__substg1.0_3707001F": "invoice".encode("utf-16-le"),
+        "__attach_version1.0_#00000000/__substg1.0_3701000D/__substg1.0_0037001F": "inner".encode("utf-16-le"),
+    }
+    doc = parsed(build_cfb(streams))
+    assert doc.subject == "Fwd: invoice"
+    assert [(a.filename, a.declared_type) for a in doc.attachments] == [("invoice.msg", "application/vnd.ms-outlook")]
+    assert any("embedded message" in w for w in doc.warnings)
