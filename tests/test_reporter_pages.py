@@ -188,7 +188,7 @@ def test_the_same_form_sent_twice_gives_one_report_and_the_same_receipt(web: Tes
     first = web.post("/report/other", data=data)
     second = web.post("/report/other", data=data)
     assert first.status_code == 201 and second.status_code == 200
-    assert receipt_of(first.text) == receipt_of(second.text)
+    assert receipt_of(first.text) == receipt_of(second.text)  # the made-up passphrase too: nothing is lost
     assert "already sent" in second.text
     assert _count(frt, Report) == 1 and _count(frt, Submission) == 1
 
@@ -204,9 +204,14 @@ def test_duplicate_content_from_two_people_is_one_report_with_two_receipts(web: 
 def test_chosen_passphrase_is_checked_and_never_shown(web: TestClient) -> None:
     short = report(web, "other", {"text": "x asked for y", "passphrase": "short"})
     assert short.status_code == 422 and "at least 8 characters" in short.text
-    sent = report(web, "other", {"text": "x asked for y", "passphrase": "my own secret phrase"})
+    page = web.get("/report/other")
+    data = {"pow_token": token_of(page.text), "pow_solution": "", "text": "x asked for y",
+            "passphrase": "my own secret phrase"}
+    sent = web.post("/report/other", data=data)
     assert sent.status_code == 201
     assert "my own secret phrase" not in sent.text and "The one you chose." in sent.text
+    again = web.post("/report/other", data={**data, "passphrase": ""})
+    assert "already sent" in again.text and 'class="code passphrase"' not in again.text
 
 
 def test_contact_is_sealed_and_every_view_is_audited(web: TestClient, frt: Runtime) -> None:

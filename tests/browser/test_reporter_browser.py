@@ -1,0 +1,305 @@
+"""The reporter's journey in a real browser: Debian's chromium through Playwright, phone-sized.
+
+Every report type end to end with JavaScript on and off; the receipt and
+passphrase bring the reporter back; a message goes both ways; an outcome
+appears after a verdict; an out-of-scope report gets its explanation. Every
+page is checked to make no request outside the server. Screenshots go to
+docs/screenshots/reporter-*.png.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import re
+import socket
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from sqlalchemy import select
+
+from tests.reporter_helpers import fast_settings
+from watchword.runtime import Runtime, open_runtime
+from watchword.services import followup
+from watchword.store.models import Campaign, Report
+from watchword.store.models_reporter import ReporterReceipt
+from watchword.worker import Worker
+
+pytestmark = [pytest.mark.browser, pytest.mark.slow]
+
+CHROMIUM = "/usr/bin/chromium"
+ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+        "--disable-sync", "--no-first-run", "--disable-quic"]
+SHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
+PHONE = {"width": 390, "height": 844}
+BITS = 16  # the real default: the browser's script solves it while the test "types"
+
+os.environ.setdefault("PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD", "1")
+
+PHISH = ("Your mailbox is almost full and will be closed today. Verify your password at "
+         "http://micros0ft-online.example/owa/login to keep access.")
+
+# What a person fills in on each form: (question key, value) for choices, (field id, text) for text.
+FILL: dict[str, dict[str, Any]] = {
+    "email": {"choices": {"wants": "sign_in", "did": "nothing"}, "text": PHISH},
+    "social": {"choices": {"wants": "job", "did": "replied"},
+               "fields": {"q-platform": "LinkedIn", "q-profile": "linkedin.com/in/hr-partner-ops"},
+               "text": "A 'headhunter' offered 500 dollars an hour to talk about our satellite work."},
+    "in_person": {"choices": {"wants": "info", "did": "nothing"},
+                  "fields": {"q-where": "Space trade fair, hall 3", "q-when": "Tuesday around 3 pm",
+                             "q-claimed": "A journalist from a trade magazine"},
+                  "text": "He kept asking who leads the radar tests and when the next trial is."},
+    "device": {"choices": {"what": "found", "used": "no"},
+               "fields": {"q-where": "Car park, this morning", "q-now": "In my desk drawer, unplugged"},
+               "text": "A USB stick labelled 'salaries 2025'."},
+    "visitor": {"choices": {"what": "tailgating"},
+                "fields": {"q-where": "Main entrance", "q-when": "08:40 today", "q-claimed": "A courier"},
+                "text": "A man followed me through the turnstile without a badge and went upstairs."},
+    "other": {"text": "Someone called pretending to be IT and asked me to install a remote-access app."},
+}
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+class Live:
+    """uvicorn and the analysis worker on loopback, in threads of this process."""
+
+    def __init__(self, rt: Runtime) -> None:
+        import uvicorn
+
+        from watchword.web.app import create_app
+
+        self.rt = rt
+        self.port = _free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.server = uvicorn.Server(uvicorn.Config(create_app(rt), host="127.0.0.1", port=self.port,
+                                                    log_level="warning", lifespan="off", access_log=False))
+        self.thread = threading.Thread(target=self.server.run, daemon=True)
+        self.stop = threading.Event()
+        self.worker = threading.Thread(target=Worker(rt).run_forever, args=(self.stop,), daemon=True)
+
+    def __enter__(self) -> Live:
+        self.thread.start()
+        self.worker.start()
+        deadline = time.monotonic() + 15
+        while not self.server.started:
+            if time.monotonic() > deadline:
+                raise RuntimeError("uvicorn did not start")
+            time.sleep(0.05)
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop.set()
+        self.server.should_exit = True
+        self.thread.join(timeout=10)
+        self.worker.join(timeout=10)
+
+
+@pytest.fixture(scope="module")
+def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Live]:
+    rt = open_runtime(fast_settings(tmp_path_factory.mktemp("reporter-browser"), pow_difficulty_bits=BITS,
+                                    pow_nojs_min_age_seconds=1.0))
+    with Live(rt) as server:
+        yield server
+    rt.close()
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Any]:
+    if not Path(CHROMIUM).exists():
+        pytest.skip("Debian's chromium is not installed (apt-get install chromium)")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as pw:
+        chromium = pw.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        yield chromium
+        chromium.close()
+
+
+class Phone:
+    """One reporter's browser: counts the screens they see and every request that leaves the server."""
+
+    def __init__(self, browser: Any, live: Live, js: bool) -> None:
+        self.live = live
+        self.context = browser.new_context(viewport=PHONE, java_script_enabled=js, is_mobile=True, has_touch=True,
+                                           locale="en-GB")
+        self.page = self.context.new_page()
+        self.screens: list[str] = []
+        self.outside: list[str] = []
+        self.page.on("framenavigated", lambda f: f.parent_frame is None and self.screens.append(f.url))
+        self.page.on("request", lambda r: r.url.startswith(live.url) or r.url.startswith("data:")
+                     or self.outside.append(r.url))
+
+    def shot(self, name: str) -> None:
+        SHOTS.mkdir(parents=True, exist_ok=True)
+        self.page.screenshot(path=str(SHOTS / f"reporter-{name}.png"), full_page=True)
+
+    def close(self) -> None:
+        assert not self.outside, f"requests left the server: {self.outside}"
+        self.context.close()
+
+
+def _fill(page: Any, form: str) -> None:
+    spec = FILL[form]
+    for key, value in spec.get("choices", {}).items():
+        page.check(f'input[name="{key}"][value="{value}"]')
+    for field_id, value in spec.get("fields", {}).items():
+        page.fill(f"#{field_id}", value)
+    page.fill("#text", spec["text"])
+
+
+def _receipt(page: Any) -> tuple[str, str]:
+    code = page.inner_text("code.code").strip()
+    phrase = page.inner_text("code.passphrase").strip() if page.query_selector("code.passphrase") else ""
+    return code, phrase
+
+
+@pytest.mark.parametrize("js", [True, False], ids=["js", "nojs"])
+@pytest.mark.parametrize("form", list(FILL))
+def test_every_report_type_end_to_end_on_a_phone(browser: Any, live: Live, form: str, js: bool) -> None:
+    phone = Phone(browser, live, js)
+    page = phone.page
+    page.goto(live.url + "/")
+    if form == "email" and js:
+        phone.shot("1-choose")
+    page.click(f'a[href="/report/{form}"]')
+    page.wait_for_selector("form.report")
+    _fill(page, form)
+    if form == "email":
+        png = b"\x89PNG\r\n\x1a\n" + hashlib.sha256(str(js).encode()).digest()
+        page.set_input_files("#files", files=[{"name": "screenshot.png", "mimeType": "image/png", "buffer": png}])
+    if js:
+        phone.shot(f"2-form-{form}")
+    else:
+        time.sleep(1.1)  # a person takes longer than the no-JavaScript minimum to fill a form in
+    page.click("button.send")
+    page.wait_for_selector("section.receipt", timeout=20000)
+    code, phrase = _receipt(page)
+    assert re.fullmatch(r"[0-9A-Z]{4}(-[0-9A-Z]{4}){4}", code)
+    assert len(phrase.split()) == 5
+    assert page.is_visible("text=What to do now")
+    phone.shot(f"3-receipt-{form}-{'js' if js else 'nojs'}")
+    # Screens: choose, form, receipt. The targets are <= 3 for email and <= 5 in person.
+    assert len(phone.screens) == 3, phone.screens
+    with live.rt.db.session() as session:
+        receipt = session.scalars(select(ReporterReceipt).order_by(ReporterReceipt.id.desc())).first()
+        assert receipt is not None and receipt.form == form
+    phone.close()
+
+
+def test_javascript_sha256_matches_pythons(browser: Any, live: Live) -> None:
+    phone = Phone(browser, live, js=True)
+    phone.page.goto(live.url + "/report/other")
+    for text in ["", "abc", "x" * 55, "y" * 64, "1.1764400000.16.nonce.mac:123456"]:
+        words = phone.page.evaluate("t => window.watchwordSha256(t).map(w => (w >>> 0).toString(16)"
+                                    ".padStart(8, '0')).join('')", text)
+        assert words == hashlib.sha256(text.encode()).hexdigest()
+    phone.close()
+
+
+def test_keyboard_alone_reaches_a_form_and_sends_it(browser: Any, live: Live) -> None:
+    phone = Phone(browser, live, js=True)
+    page = phone.page
+    page.goto(live.url + "/")
+    for _ in range(20):
+        page.keyboard.press("Tab")
+        if page.evaluate("document.activeElement.getAttribute('href')") == "/report/other":
+            break
+    page.keyboard.press("Enter")
+    page.wait_for_selector("#text")
+    page.focus("#text")
+    page.keyboard.type("A caller asked for the wifi password of the lab.")
+    page.focus("button.send")
+    page.keyboard.press("Enter")
+    page.wait_for_selector("section.receipt", timeout=20000)
+    phone.close()
+
+
+def _report_and_receipt(phone: Phone, form: str = "email") -> tuple[str, str]:
+    page = phone.page
+    page.goto(f"{phone.live.url}/report/{form}")
+    _fill(page, form)
+    time.sleep(1.1)
+    page.click("button.send")
+    page.wait_for_selector("section.receipt", timeout=20000)
+    return _receipt(page)
+
+
+def _wait_analysed(rt: Runtime, report_id: int) -> None:
+    deadline = time.monotonic() + 20
+    while time.monotonic() < deadline:
+        with rt.db.session() as session:
+            if session.get(Report, report_id).status == "analysed":  # type: ignore[union-attr]
+                return
+        time.sleep(0.1)
+    raise AssertionError("the worker did not analyse the report")
+
+
+@pytest.mark.parametrize("js", [True, False], ids=["js", "nojs"])
+def test_receipt_brings_the_reporter_back_to_a_two_way_thread_and_an_outcome(browser: Any, live: Live,
+                                                                             js: bool) -> None:
+    phone = Phone(browser, live, js)
+    page = phone.page
+    code, phrase = _report_and_receipt(phone, "in_person")
+    page.click("text=Check a report")
+    page.fill("#code", code.lower().replace("-", " "))  # as written down on paper
+    page.fill("#passphrase", phrase)
+    page.click("button.send")
+    page.wait_for_selector("article.receipt-status")
+    page.fill("article.receipt-status textarea", "He also gave me a business card with a gmail address.")
+    page.click("article.receipt-status button[type=submit]")
+    page.wait_for_selector("text=Your message has been sent")
+    rt = live.rt
+    with rt.db.session() as session:
+        receipt = session.scalars(select(ReporterReceipt).order_by(ReporterReceipt.id.desc())).first()
+        assert receipt is not None
+        report_id = receipt.report_id
+    _wait_analysed(rt, report_id)
+    with rt.db.write() as session:
+        followup.post_analyst_message(session, report_id, "analyst-ana",
+                                      "Thank you. Please keep the card in an envelope; we will collect it.")
+    page.reload()
+    assert page.is_visible("text=Please keep the card in an envelope")
+    if js:
+        phone.shot("4-thread")
+    with rt.db.write() as session:
+        campaign = Campaign(title="Trade-fair elicitation", approach_type="elicitation", reporter_count=14,
+                            sighting_count=14, report_count=1, verdict="malicious",
+                            verdict_note="Security has warned the exhibition team and the organisers.")
+        session.add(campaign)
+        session.flush()
+        stored = session.get(Report, report_id)
+        assert stored is not None
+        stored.campaign_id, stored.verdict = campaign.id, "malicious"
+    page.reload()
+    assert page.is_visible("text=reported by 14 people")
+    assert page.is_visible("text=Security has warned the exhibition team")
+    if js:
+        phone.shot("5-outcome")
+    phone.close()
+
+
+def test_out_of_scope_report_gets_a_kind_explanation(browser: Any, live: Live) -> None:
+    phone = Phone(browser, live, js=True)
+    page = phone.page
+    page.goto(live.url + "/report/other")
+    page.fill("#text", "My neighbour is from another country, prays at the mosque every Friday and "
+                       "has many foreign friends. I find him suspicious.")
+    page.click("button.send")
+    page.wait_for_selector("section.scope", timeout=20000)
+    assert page.is_visible("text=outside what Watchword looks into")
+    assert page.is_visible("text=Where else to turn")
+    assert not page.is_visible("text=What to do now")
+    phone.shot("6-out-of-scope")
+    page.goto(live.url + "/about")
+    phone.shot("7-about")
+    phone.close()
