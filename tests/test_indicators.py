@@ -281,6 +281,18 @@ def test_numbers_that_are_not_phones(text: str) -> None:
     assert found(text, "phone") == []
 
 
+def test_data_and_defanged_link_targets() -> None:
+    doc = Document(
+        kind="email",
+        links=[
+            Link(target="data:text/html;base64,PGgxPmh4eHA6Ly9ldmlsLmNvbTwvaDE+", kind="href"),
+            Link(target="hxxps://evil[.]example.com/", kind="href"),
+        ],
+    )
+    extract_indicators(doc)
+    assert doc.indicators == []  # a browser cannot follow either; the text scan refangs, targets are literal
+
+
 def test_tel_links_are_phones() -> None:
     doc = Document(kind="email", links=[Link(target="tel:+442079460958", kind="href")])
     extract_indicators(doc)

@@ -105,6 +105,16 @@ def test_every_link_kind_is_collected_in_document_order() -> None:
     ]
 
 
+def test_data_uri_images_are_shortened_and_give_no_indicators() -> None:
+    blob = "data:image/png;base64," + "iVBORw0KGgoXxPhxxp" * 10000
+    doc = html_doc(f'<img src="{blob}" alt="logo"><a href="https://a.example.com/">a</a>')
+    image = doc.links[0]
+    assert image.kind == "img"
+    assert image.target.startswith("data:image/png;base64,")
+    assert image.target.endswith(f"[{len(blob)} characters]")
+    assert len(image.target) < 200
+
+
 def test_link_text_falls_back_to_image_alt() -> None:
     links = {link.target: link for link in html_doc(PHISH_HTML).links}
     assert links["https://t.example.co/x"].text == "Log in"

@@ -102,10 +102,14 @@ def _target_indicators(target: str) -> tuple[tuple[str, str], ...]:
     if scheme.startswith(("tel:", "sms:")):
         phone = _phone_value(target[4:].split(";", 1)[0].split("?", 1)[0], None)
         return (("phone", phone),) if phone else ()
-    url = normalise_url(pat.refang(target)) if "://" in target else None
+    if scheme.startswith(("data:", "cid:")):
+        return ()  # embedded content (often 100+ kB of base64), not a place
+    # No refanging here: a browser follows the target as written, and a
+    # defanged target goes nowhere.
+    url = normalise_url(target) if "://" in target else None
     if url is None:
-        # javascript:, data:, relative paths: whatever URLs they spell out.
-        return tuple((k, v) for _, k, v in sorted(_urls(pat.refang(target)), key=lambda hit: hit[0]))
+        # javascript:, relative paths: whatever URLs they spell out.
+        return tuple((k, v) for _, k, v in sorted(_urls(target), key=lambda hit: hit[0]))
     return _url_values(url)
 
 

@@ -38,8 +38,8 @@ _DEFANG_GATES = (
 # case-insensitive pattern (28-180 MB/s here).
 _LITERAL_MARKERS = ("xxp", "XXP", "Xxp", "xXp", "xxP", "XXp", "XxP", "xXP", "fxp:", "FXP:", "fxp[:]")
 _DEFANG_SUBS: tuple[tuple[re.Pattern[str], str], ...] = (
-    (re.compile(r"\b[hH][xX]{2}[pP]([sS]?)(?=\s?[\[\(]?:)"), r"http\1"),
-    (re.compile(r"\b[fF][xX][pP](?=\s?[\[\(]?:)"), "ftp"),
+    (re.compile(r"[hH][xX]{2}[pP]([sS]?)(?=\s?[\[\(]?:)"), r"http\1"),
+    (re.compile(r"[fF][xX][pP](?=\s?[\[\(]?:)"), "ftp"),
     (re.compile(r"\[:?//\]|\[:\]//|\[://\]"), "://"),
     (re.compile(r"(?<=[\w\]\)])\s?[\[\(\{]\s?(?:\.|dot|DOT)\s?[\]\)\}]\s?(?=\w)"), "."),
     (re.compile(r"(?<=[\w\]\)])\s?[\[\(\{]\s?(?:@|at|AT)\s?[\]\)\}]\s?(?=\w)"), "@"),

@@ -161,10 +161,20 @@ def _node_links(node: LexborNode) -> list[Link]:
 _TARGET_DROP = str.maketrans("", "", "\t\r\n\x00")
 
 
+DATA_URI_KEEP = 100
+
+
 def _clean_target(value: str | None) -> str:
     # Browsers drop tabs and newlines inside a URL and trim the ends; mail
     # composers wrap long hrefs, so a target can arrive with either.
-    return value.translate(_TARGET_DROP).strip() if value else ""
+    if not value:
+        return ""
+    target = value.translate(_TARGET_DROP).strip()
+    if len(target) > DATA_URI_KEEP * 2 and target[:5].lower() == "data:":
+        # An embedded image or page: its media type and size tell the analyst
+        # what it is; 100+ kB of base64 in every stored analysis would not.
+        return f"{target[:DATA_URI_KEEP]}...[{len(target)} characters]"
+    return target
 
 
 def is_mismatch(text: str, target: str) -> bool:
