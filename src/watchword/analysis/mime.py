@@ -35,72 +35,34 @@ MAX_RAW_BYTES = 64_000_000
 
 OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 
+
+def _words(text: str) -> frozenset[str]:
+    return frozenset(text.split())
+
+
+def _pairs(text: str) -> dict[str, str]:
+    return dict(pair.split("=", 1) for pair in text.split())
+
+
 # Headers kept in doc.headers. Received headers go to doc.received instead.
-KEPT_HEADERS = frozenset(
-    {
-        "from",
-        "to",
-        "cc",
-        "bcc",
-        "reply-to",
-        "return-path",
-        "sender",
-        "subject",
-        "date",
-        "message-id",
-        "in-reply-to",
-        "references",
-        "authentication-results",
-        "arc-authentication-results",
-        "received-spf",
-        "dkim-signature",
-        "x-mailer",
-        "user-agent",
-        "list-unsubscribe",
-        "list-id",
-        "content-type",
-        "mime-version",
-        "organization",
-        "x-originating-ip",
-        "x-sender-ip",
-        "x-originating-email",
-        "x-ms-exchange-organization-authas",
-        "x-ms-exchange-organization-scl",
-        "x-spam-flag",
-        "x-spam-status",
-    }
+KEPT_HEADERS = _words(
+    "from to cc bcc reply-to return-path sender subject date message-id in-reply-to references "
+    "authentication-results arc-authentication-results received-spf dkim-signature x-mailer "
+    "user-agent list-unsubscribe list-id content-type mime-version organization x-originating-ip "
+    "x-sender-ip x-originating-email x-ms-exchange-organization-authas "
+    "x-ms-exchange-organization-scl x-spam-flag x-spam-status"
 )
 
 # Labels that senders declare but mean something wider: WHATWG decodes
 # latin-1 and ascii labels as windows-1252, and the Asian legacy sets as their
 # Microsoft supersets, because that is what real senders actually produce.
-_CHARSET_ALIASES = {
-    "iso-8859-1": "cp1252",
-    "iso8859-1": "cp1252",
-    "latin1": "cp1252",
-    "latin-1": "cp1252",
-    "l1": "cp1252",
-    "us-ascii": "cp1252",
-    "ascii": "cp1252",
-    "ansi_x3.4-1968": "cp1252",
-    "iso-8859-8-i": "iso-8859-8",
-    "iso-8859-6-i": "iso-8859-6",
-    "gb2312": "gb18030",
-    "gbk": "gb18030",
-    "x-gbk": "gb18030",
-    "euc-cn": "gb18030",
-    "ks_c_5601-1987": "cp949",
-    "euc-kr": "cp949",
-    "shift_jis": "cp932",
-    "x-sjis": "cp932",
-    "sjis": "cp932",
-    "tis-620": "cp874",
-    "windows-874": "cp874",
-    "x-user-defined": "cp1252",
-    "unicode-1-1-utf-7": "utf-7",
-    "utf8": "utf-8",
-    "unicode": "utf-16",
-}
+_CHARSET_ALIASES = _pairs(
+    "iso-8859-1=cp1252 iso8859-1=cp1252 latin1=cp1252 latin-1=cp1252 l1=cp1252 us-ascii=cp1252 "
+    "ascii=cp1252 ansi_x3.4-1968=cp1252 iso-8859-8-i=iso-8859-8 iso-8859-6-i=iso-8859-6 "
+    "gb2312=gb18030 gbk=gb18030 x-gbk=gb18030 euc-cn=gb18030 ks_c_5601-1987=cp949 euc-kr=cp949 "
+    "shift_jis=cp932 x-sjis=cp932 sjis=cp932 tis-620=cp874 windows-874=cp874 x-user-defined=cp1252 "
+    "unicode-1-1-utf-7=utf-7 utf8=utf-8 unicode=utf-16"
+)
 # Single-byte charsets decode any bytes without error, so valid UTF-8 must be
 # tried before them: a body labelled latin-1 that is really UTF-8 is common,
 # and real latin-1 text almost never happens to be valid multi-byte UTF-8.
