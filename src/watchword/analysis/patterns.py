@@ -27,23 +27,27 @@ import re
 
 # -- refanging ----------------------------------------------------------------
 
-# Cheap literal-led gates: most mail is not defanged, and a failed search for
-# a literal costs far less than seven substitutions.
-_DEFANG_GATES = (
+# Each family of defanging has a cheap gate, and its substitutions run only
+# when the gate finds something: most mail is not defanged, and a failed
+# literal-led search costs far less than a substitution pass (the
+# substitutions, led by a look-behind or a class, run at ~13 MB/s).
+_BRACKET_GATES = (
     re.compile(r"\[\s?(?:\.|dot|DOT|at|AT|@|:|//|://)\s?\]"),
     re.compile(r"\(\s?(?:\.|dot|DOT|at|AT|@|:)\s?\)"),
     re.compile(r"\{\s?(?:\.|dot|DOT|at|AT|@)\s?\}"),
 )
-# `hxxp` in any case: plain substring tests (a few GB/s each) beat a
-# case-insensitive pattern (28-180 MB/s here).
-_LITERAL_MARKERS = ("xxp", "XXP", "Xxp", "xXp", "xxP", "XXp", "XxP", "xXP", "fxp:", "FXP:", "fxp[:]")
-_DEFANG_SUBS: tuple[tuple[re.Pattern[str], str], ...] = (
-    (re.compile(r"[hH][xX]{2}[pP]([sS]?)(?=\s?[\[\(]?:)"), r"http\1"),
-    (re.compile(r"[fF][xX][pP](?=\s?[\[\(]?:)"), "ftp"),
+_BRACKET_SUBS: tuple[tuple[re.Pattern[str], str], ...] = (
     (re.compile(r"\[:?//\]|\[:\]//|\[://\]"), "://"),
     (re.compile(r"(?<=[\w\]\)])\s?[\[\(\{]\s?(?:\.|dot|DOT)\s?[\]\)\}]\s?(?=\w)"), "."),
     (re.compile(r"(?<=[\w\]\)])\s?[\[\(\{]\s?(?:@|at|AT)\s?[\]\)\}]\s?(?=\w)"), "@"),
     (re.compile(r"(?<=[a-zA-Z])[\[\(]:[\]\)](?=//)"), ":"),
+)
+# `hxxp:`, `hXXps[:]`, `fxp:`: the `x` is rare in text, so a class-led gate
+# on "xp" followed by a colon is fast; it fires on neither prose nor base64.
+_SCHEME_GATE = re.compile(r"[xX][pP][sS]?\s?[\[\(]?:")
+_SCHEME_SUBS: tuple[tuple[re.Pattern[str], str], ...] = (
+    (re.compile(r"[hH][xX]{2}[pP]([sS]?)(?=\s?[\[\(]?:)"), r"http\1"),
+    (re.compile(r"[fF][xX][pP](?=\s?[\[\(]?:)"), "ftp"),
 )
 
 # Quoted-printable debris: a report pasted from a raw message keeps `=3D` for
@@ -58,8 +62,11 @@ def refang(text: str) -> str:
 
     A no-op, at the cost of a few literal-led searches, for text that has none.
     """
-    if any(gate.search(text) for gate in _DEFANG_GATES) or any(m in text for m in _LITERAL_MARKERS):
-        for pattern, replacement in _DEFANG_SUBS:
+    if _SCHEME_GATE.search(text):
+        for pattern, replacement in _SCHEME_SUBS:
+            text = pattern.sub(replacement, text)
+    if any(gate.search(text) for gate in _BRACKET_GATES):
+        for pattern, replacement in _BRACKET_SUBS:
             text = pattern.sub(replacement, text)
     if _QP_GATE.search(text):
         text = _QP_EQUALS.sub("=", _QP_SOFT_BREAK.sub("", text))
