@@ -167,7 +167,10 @@ def _attached(doc: Document) -> list[int]:
 def originals_in(raw: bytes) -> list[bytes]:
     """Every original message attached to a reporter's mail, first one first."""
     doc = Document(kind="email", raw=raw)
-    parse_mime(doc)
+    try:
+        parse_mime(doc)
+    except Exception:  # noqa: BLE001 - called by the mail channel outside the pipeline's guard
+        return []  # the channel then files the whole mail, which the pipeline analyses and explains
     return [doc.attachment_payloads[i] for i in _attached(doc)]
 
 
