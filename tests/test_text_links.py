@@ -61,10 +61,21 @@ def test_html_text_drops_noise_keeps_blocks_and_unescapes() -> None:
 
 
 def test_text_parts_are_preferred_over_html() -> None:
-    doc = Document(kind="email", text_parts=["Plain\u00a0version\r\n\r\n\r\nsecond line  "], html_parts=[PHISH_HTML])
+    plain = "Plain\u00a0version of the message\r\n\r\n\r\nsecond line  "
+    html = "<p>HTML version of the message</p><p>second line</p>"
+    doc = Document(kind="email", text_parts=[plain], html_parts=[html, ""])  # an empty part is skipped
     extract_text_and_links(doc)
-    assert doc.body_text == "Plain version\nsecond line"
+    assert doc.body_text == "Plain version of the message\nsecond line"
+    doc = Document(kind="email", text_parts=[plain], html_parts=[PHISH_HTML])
+    extract_text_and_links(doc)
     assert any(link.kind == "form" for link in doc.links)  # links still come from the HTML
+
+
+def test_stub_text_part_gives_way_to_the_html() -> None:
+    html = "<p>" + "Your mailbox is full. Verify your account now or lose access. " * 5 + "</p>"
+    doc = Document(kind="email", text_parts=["View this email in your browser."], html_parts=[html])
+    extract_text_and_links(doc)
+    assert doc.body_text.startswith("Your mailbox is full.")
 
 
 def test_clean_text_removes_zero_width_and_collapses_spaces() -> None:

@@ -50,6 +50,8 @@ _HIDDEN_SELECTOR = (
 # Preheaders (the inbox preview line) are hidden by design and short; more
 # hidden text than this is worth an analyst's attention.
 HIDDEN_TEXT_WARN_CHARS = 200
+# A plain part shorter than a third of the HTML part's text is a stub.
+STUB_RATIO = 3
 ZERO_WIDTH_WARN_COUNT = 10
 
 # Invisible formatting characters, deleted: they split words to dodge filters.
@@ -77,8 +79,12 @@ def extract_text_and_links(doc: Document) -> None:
         html_texts.append(text)
         links.extend(html_links)
         doc.warnings.extend(note for note in notes if note not in doc.warnings)
-    plain = [clean_text(part) for part in doc.text_parts if part and part.strip()]
-    doc.body_text = "\n".join(t for t in (plain or html_texts) if t)
+    plain = "\n".join(t for t in (clean_text(part) for part in doc.text_parts if part and part.strip()) if t)
+    rendered = "\n".join(t for t in html_texts if t)
+    # The plain part is the sender's own rendering and is preferred, unless it
+    # is a stub ("view this message in a browser") beside a real HTML body:
+    # then the HTML is what every mail client showed.
+    doc.body_text = plain if len(plain) * STUB_RATIO >= len(rendered) else rendered
     zero_width = sum(len(_ZERO_WIDTH_RE.findall(p)) for p in doc.text_parts if _ZERO_WIDTH_RE.search(p))
     if zero_width >= ZERO_WIDTH_WARN_COUNT:
         doc.warnings.append(f"text: {zero_width} zero-width characters in the text part")
