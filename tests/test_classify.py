@@ -327,4 +327,36 @@ def test_classification_is_fast() -> None:
     for doc in docs:
         classify(doc)
     per_doc = (time.perf_counter() - start) / len(docs)
-    assert per_doc < 0.002
+    assert per_doc < 0.005  # generous: two shared cores; measured ~0.3 ms
+
+
+def test_look_alike_letters_are_read_through_and_reported() -> None:
+    """GIVEN a subject spelled with Greek, Cyrillic and Armenian letters THEN the words are still read."""
+    doc = email(
+        "Dear customer, please verify your account.",
+        subject="Ρⅼеаѕе Սрⅾаtе Υоսr Ιⅾеոtіtу",
+        sender="Tax Office <notice@refund-desk.test>",
+        html=True,
+        links=[Link(target="https://refund-desk.test/id", text="Update")],
+    )
+    assert "disguises words with look-alike letters from other alphabets" in doc.reasons
+    assert doc.risk > 0.9
+
+
+def test_real_greek_or_russian_text_is_not_called_disguised() -> None:
+    doc = email("Привет, встречаемся завтра в офисе в десять. Καλημέρα σε όλους.", subject="Встреча завтра")
+    assert not any("look-alike letters" in r for r in doc.reasons)
+
+
+def test_a_stub_text_part_beside_real_html_is_not_all_that_is_read() -> None:
+    doc = Document(
+        kind="email",
+        subject="Notice",
+        headers={"from": "x@example.test"},
+        body_text="This is an HTML-only message.",
+        text_parts=["This is an HTML-only message."],
+        html_parts=["<html><body><p>Your account has been suspended. Verify your account now.</p></body></html>"],
+    )
+    read_authentication(doc)
+    classify(doc)
+    assert any(r.startswith("asks to verify your account") for r in doc.reasons)

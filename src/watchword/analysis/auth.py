@@ -119,7 +119,7 @@ def _first_address(value: str) -> tuple[str, str]:
 # -- lookalikes ---------------------------------------------------------------
 # Characters that render like Latin letters (Cyrillic, Greek, fullwidth are
 # handled by NFKD) and the digit/letter swaps phishers type by hand.
-_CONFUSABLES = str.maketrans(
+_CONFUSABLES: dict[int, str] = str.maketrans(
     {
         "а": "a",
         "е": "e",
@@ -158,6 +158,26 @@ _CONFUSABLES = str.maketrans(
         "ь": "b",
     }
 )
+# For folding running text: the lower-case table plus capitals that look Latin
+# (Greek, Cyrillic, Armenian, Cherokee). NFKC already handles styled letters.
+_CONFUSABLES_CASED: dict[int, str] = {
+    **_CONFUSABLES,
+    **{
+        ord(a): b
+        for a, b in zip(
+            "ΑΒΕΗΙΚΜΝΟΡΤΥΧΖАВЕКМНОРСТХУІЈЅՍՕᎡᏀᎪᎬᏚᎢᎻᏔᏞᏟᎫᏴᎷ",
+            "ABEHIKMNOPTYXZABEKMHOPCTXYIJSUORGAESTHWLCJBM",
+            strict=True,
+        )
+    },
+}
+
+
+def fold_confusables(text: str) -> str:
+    """Text with styled and look-alike letters folded to plain Latin ("Ρⅼеаѕе" -> "Please")."""
+    return unicodedata.normalize("NFKC", text).translate(_CONFUSABLES_CASED)
+
+
 # Applied after lower-casing to both sides, so "paypa1" and "paypai" meet "paypal" in "paypal".
 _SWAPS = (
     ("rn", "m"),
@@ -262,7 +282,9 @@ def lookalike_of(host: str) -> str:
     for tok in _TOKEN_SPLIT.split(host):
         if tok in TOKEN_LABELS:
             return TOKEN_LABELS[tok]
-        if len(tok) >= 5 and _skeleton(tok) in _SKELETONS:  # "micros0ft-support.net"
+        # A disguised brand word ("micros0ft-support.net"); the plain word as a
+        # subdomain of an unrelated site ("outlook.example.biz") is a product name.
+        if len(tok) >= 5 and tok not in BRAND_LABELS and _skeleton(tok) in _SKELETONS:
             return _SKELETONS[_skeleton(tok)]
     # The brand inside a longer name ("paypalsecure.com") counts only with a lure
     # word, digits or a cheap ending: brands own many such names (verizonconnect.com).

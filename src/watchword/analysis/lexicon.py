@@ -263,7 +263,6 @@ CATEGORIES: dict[str, tuple[str, ...]] = {
         "hacked|infected|compromised your device|computer|phone",
         "been hacked|infected|compromised",
         "to your device|computer|contacts|camera",
-        "your contacts",
         "adult website|site|content|videos",
         "masturbating",
         "embarrassing video|photos|photo",
