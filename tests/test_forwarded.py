@@ -154,3 +154,26 @@ def test_html_only_gmail_forward_is_unwrapped() -> None:
 def test_delivery_report_is_not_unwrapped() -> None:
     body = mb.multipart("report", [mb.part("text/plain", "Delivery failed"), mb.rfc822(mb.simple("lost", "x"))])
     assert unwrapped(mb.message(subject="Undeliverable", body=body)).wrapper is None
+
+
+def test_a_forward_of_a_forward_is_unwrapped_to_the_innermost_original() -> None:
+    """GIVEN a colleague's Outlook forward that the reporter forwarded again from Gmail
+    THEN the innermost message is analysed, and the reporter (not the colleague) is the wrapper."""
+    colleague_note = "Bob: got this today, is it ours?"
+    text = (
+        f"{mb.REPORTER_COMMENT}\n\n---------- Forwarded message ---------\n"
+        "From: Bob Colleague <bob@corp.example>\nDate: Tue, 5 Mar 2024 at 10:00\n"
+        f"Subject: FW: {mb.ORIGINAL_SUBJECT}\nTo: <alice.reporter@corp.example>\n\n"
+        f"{colleague_note}\n\n-----Original Message-----\n"
+        f"From: {mb.ORIGINAL_FROM_NAME} [mailto:{mb.ORIGINAL_FROM}]\nSent: Tuesday, March 5, 2024 9:12 AM\n"
+        f"To: Bob Colleague\nSubject: {mb.ORIGINAL_SUBJECT}\n\n{mb.ORIGINAL_BODY}"
+    )
+    doc = unwrapped(mb.simple(f"Fwd: FW: {mb.ORIGINAL_SUBJECT}", text, from_=f"Alice <{mb.REPORTER}>"))
+    assert doc.subject == mb.ORIGINAL_SUBJECT
+    assert mb.ORIGINAL_FROM in doc.headers["from"]
+    assert colleague_note not in doc.text_parts[0]
+    assert mb.ORIGINAL_URL in doc.text_parts[0]
+    assert doc.wrapper is not None
+    assert doc.wrapper.reporter_address == mb.REPORTER
+    assert doc.wrapper.shape == "inline-gmail"
+    assert mb.REPORTER_COMMENT in doc.wrapper.reporter_comment

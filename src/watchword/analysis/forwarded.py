@@ -32,6 +32,7 @@ from watchword.domain import Attachment, Document, WrapperFacts
 
 MAX_COMMENT_CHARS = 4_000
 MAX_BLOCK_LINES = 14
+MAX_NESTED_FORWARDS = 4
 # Only this much of a text part (and of HTML, which carries styles and markup
 # before any text) is searched for a marker: it sits below the reporter's few
 # lines, and scanning a whole newsletter for one costs more than all else here.
@@ -438,5 +439,15 @@ def unwrap_forwarded(doc: Document) -> None:
     indexes = _attached(doc)
     if indexes:
         _unwrap_attached(doc, indexes)
+    elif not _unwrap_inline(doc):
         return
-    _unwrap_inline(doc)
+    # A forward of a forward (a colleague passed it on, then the reporter
+    # reported it): the original is the innermost. The reporter stays the
+    # outermost wrapper's; the middle forwarders' words are not evidence.
+    outer = doc.wrapper
+    levels = 0
+    while levels < MAX_NESTED_FORWARDS and _unwrap_inline(doc):
+        levels += 1
+    doc.wrapper = outer
+    if levels:
+        doc.warnings.append(f"forward of a forward: {levels} more level(s) unwrapped")
