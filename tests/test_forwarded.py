@@ -70,6 +70,7 @@ def test_msg_file_attached_by_a_report_button_is_the_original() -> None:
             ],
         ),
     )
+    assert originals_in(reporter_mail) == [msg_file]
     doc = unwrapped(reporter_mail)
     assert_is_the_original(doc)
 
