@@ -173,3 +173,16 @@ def test_text_documents_are_left_alone() -> None:
     parse_mime(doc)
     assert doc.message is None
     assert doc.warnings == []
+
+
+def test_format_flowed_soft_breaks_are_joined() -> None:
+    body = (
+        b"Please sign in at https://login.example/verify?account=4711&\r\nsession=abc today. \r\nThanks,\r\n-- \r\nIT"
+    )
+    raw = mb.message(
+        body=b"Content-Type: text/plain; charset=utf-8; format=flowed; delsp=yes\r\n\r\n"
+        + body.replace(b"4711&\r\n", b"4711& \r\n")
+    )
+    text = parsed(raw).text_parts[0]
+    assert "https://login.example/verify?account=4711&session=abc" in text
+    assert text.endswith("-- \nIT")

@@ -372,12 +372,35 @@ def _walk(walk: _Walk, part: Message, depth: int) -> None:
         if "\x00" in text:
             text = text.replace("\x00", "")
             walk.warn_once("nul", "NUL characters removed from the text")
+        if ctype == "text/plain" and info.params.get("format", "").lower() == "flowed":
+            text = unflow(text, delsp=info.params.get("delsp", "").lower() == "yes")
         room = MAX_TEXT_CHARS - walk.text_chars
         if len(text) > room:
             text = text[:room]
             walk.warn_once("text", f"decoded text over {MAX_TEXT_CHARS} characters; the rest was ignored")
         walk.text_chars += len(text)
         (doc.html_parts if ctype == "text/html" else doc.text_parts).append(text)
+
+
+def unflow(text: str, *, delsp: bool) -> str:
+    """Join RFC 3676 format=flowed soft line breaks, so wrapped URLs come out whole."""
+    out: list[str] = []
+    buf: list[str] = []
+    for raw_line in text.split("\n"):
+        line = raw_line.rstrip("\r")
+        if line.startswith(" "):
+            line = line[1:]  # space-stuffing
+        # Quoted lines keep their breaks: joining across quote depths would
+        # glue a reply to the text it quotes.
+        if line.endswith(" ") and line != "-- " and not line.startswith(">"):
+            buf.append(line[:-1] if delsp else line)
+            continue
+        buf.append(line)
+        out.append("".join(buf))
+        buf = []
+    if buf:
+        out.append("".join(buf))
+    return "\n".join(out)
 
 
 def _add_embedded(walk: _Walk, node: Message, payload: list[Message | str], level: int) -> None:
