@@ -125,6 +125,50 @@ def _phrase(ev: Evidence, name: str) -> str:
     return f' ("{found[0]}")' if found else ""
 
 
+_REASON_TEXTS: dict[str, str] = {
+    "credential": "asks to verify your account, password or login",
+    "urgency": "pushes you to act fast",
+    "threat": "threatens to close, delete or block something",
+    "prize": "promises a prize, reward or voucher",
+    "advance_fee": "tells a money-transfer or loan story",
+    "crypto": "is about crypto wallets or coins",
+    "payment": "is about invoices, bank details or payments",
+    "extortion": "threatens to expose you unless you pay",
+    "delivery": "is about a parcel, delivery or customs fee",
+    "recruitment": "offers a job, consulting or paid work",
+    "malware_lure": "asks you to open or download a file",
+    "marketing": "reads like bulk marketing",
+    "generic_greeting": "greets you as a generic customer",
+    "subject_alarm": "the subject line is alarming or too good to be true",
+    "money": "names sums of money",
+    "shouting": "the subject shouts (capitals or exclamation marks)",
+    "link_count": "contains many links",
+    "ip_link": "links to a bare IP address instead of a name",
+    "shortener": "hides a link behind a URL shortener",
+    "script_link": "contains a script or data link",
+    "form": "contains a form to type something into",
+    "redirect_link": "links pass through redirects that hide the destination",
+    "links_per_word": "is mostly links with little text",
+    "html_only": "is HTML only, without a plain-text version",
+    "little_text": "has very little text of its own",
+    "hidden_text": "contains text hidden from the reader",
+    "html_attachment": "carries a web page as an attachment (a common way to deliver fake login pages)",
+    "dmarc_fail": "sender failed DMARC",
+    "spf_fail": "sender's server is not allowed to send for that domain (SPF fail)",
+    "dkim_fail": "the message's DKIM signature does not verify",
+    "reply_to_mismatch": "replies go to a different domain than the sender's",
+    "reply_to_freemail": "replies go to a free-mail address",
+    "from_freemail": "sent from a free-mail address",
+    "display_name_spoof": "the sender's name claims to be someone the address does not belong to",
+    "sender_lookalike": "the sender's domain imitates a well-known brand",
+    "wallet_or_iban": "contains a crypto wallet or bank account number",
+    "invisible_chars": "hides invisible characters inside words to slip past filters",
+    "mixed_scripts": "disguises words with look-alike letters from other alphabets",
+    "romance": "is a dating or romance lure",
+    "contact_elsewhere": "asks you to write to a different, free-mail address",
+}
+
+
 def _reason(name: str, ev: Evidence) -> str:
     if name == "link_mismatch":
         shown, host = ev.mismatch
@@ -139,49 +183,9 @@ def _reason(name: str, ev: Evidence) -> str:
         return f"uses a cheap domain ending often seen in abuse (.{ev.tld})"
     if name == "brand_not_sender":
         return f"mentions {ev.brand} but was not sent from {ev.brand}'s domain"
-    texts = {
-        "credential": "asks to verify your account, password or login" + _phrase(ev, "credential"),
-        "urgency": "pushes you to act fast" + _phrase(ev, "urgency"),
-        "threat": "threatens to close, delete or block something" + _phrase(ev, "threat"),
-        "prize": "promises a prize, reward or voucher" + _phrase(ev, "prize"),
-        "advance_fee": "tells a money-transfer or loan story" + _phrase(ev, "advance_fee"),
-        "crypto": "is about crypto wallets or coins" + _phrase(ev, "crypto"),
-        "payment": "is about invoices, bank details or payments" + _phrase(ev, "payment"),
-        "extortion": "threatens to expose you unless you pay" + _phrase(ev, "extortion"),
-        "delivery": "is about a parcel, delivery or customs fee" + _phrase(ev, "delivery"),
-        "recruitment": "offers a job, consulting or paid work" + _phrase(ev, "recruitment"),
-        "malware_lure": "asks you to open or download a file" + _phrase(ev, "malware_lure"),
-        "marketing": "reads like bulk marketing" + _phrase(ev, "marketing"),
-        "generic_greeting": "greets you as a generic customer" + _phrase(ev, "generic_greeting"),
-        "subject_alarm": "the subject line is alarming or too good to be true",
-        "money": "names sums of money",
-        "shouting": "the subject shouts (capitals or exclamation marks)",
-        "link_count": "contains many links",
-        "ip_link": "links to a bare IP address instead of a name",
-        "shortener": "hides a link behind a URL shortener",
-        "script_link": "contains a script or data link",
-        "form": "contains a form to type something into",
-        "redirect_link": "links pass through redirects that hide the destination",
-        "links_per_word": "is mostly links with little text",
-        "html_only": "is HTML only, without a plain-text version",
-        "little_text": "has very little text of its own",
-        "hidden_text": "contains text hidden from the reader",
-        "html_attachment": "carries a web page as an attachment (a common way to deliver fake login pages)",
-        "dmarc_fail": "sender failed DMARC",
-        "spf_fail": "sender's server is not allowed to send for that domain (SPF fail)",
-        "dkim_fail": "the message's DKIM signature does not verify",
-        "reply_to_mismatch": "replies go to a different domain than the sender's",
-        "reply_to_freemail": "replies go to a free-mail address",
-        "from_freemail": "sent from a free-mail address",
-        "display_name_spoof": "the sender's name claims to be someone the address does not belong to",
-        "sender_lookalike": "the sender's domain imitates a well-known brand",
-        "wallet_or_iban": "contains a crypto wallet or bank account number",
-        "invisible_chars": "hides invisible characters inside words to slip past filters",
-        "mixed_scripts": "disguises words with look-alike letters from other alphabets",
-        "romance": "is a dating or romance lure" + _phrase(ev, "romance"),
-        "contact_elsewhere": "asks you to write to a different, free-mail address",
-    }
-    return texts.get(name, name.replace("_", " "))
+    text = _REASON_TEXTS.get(name, name.replace("_", " "))
+    # The lexicon categories quote the first phrase found, so the reason can be checked.
+    return text + _phrase(ev, name) if name in ev.phrases else text
 
 
 # Concrete, checkable facts come first in the reasons whatever their weight:

@@ -389,9 +389,10 @@ _SENTENCE_SPLIT = re.compile(r"(?<=[.!?;])\s+|\n+")
 
 def report_text(doc: Document) -> str:
     """The reporter's words and guided-form answers, capped."""
+    if doc.kind == "text" and doc.body_text:
+        # The text stage already joined the reporter's words and the form's answers.
+        return doc.body_text[:MAX_REPORT]
     parts = [doc.text_input, *doc.answers.values()]
-    if doc.kind == "text" and doc.body_text and doc.body_text not in parts:
-        parts.append(doc.body_text)
     return "\n".join(p for p in parts if p)[:MAX_REPORT]
 
 
