@@ -113,6 +113,7 @@ class LinkView:
     text: str
     kind: str
     mismatch: bool
+    script: bool = False  # javascript:, data:, vbscript: and the like: runs or smuggles, never navigates
 
 
 @dataclass(frozen=True, slots=True)
@@ -175,7 +176,8 @@ def message_view(result: dict[str, Any] | None, fallback_subject: str = "") -> M
         links=[
             LinkView(target=safe_text(str(link.get("target", "")), 2000),
                      text=safe_text(str(link.get("text", "")), 500), kind=str(link.get("kind", "")),
-                     mismatch=bool(link.get("mismatch")))
+                     mismatch=bool(link.get("mismatch")),
+                     script=bool(_DANGEROUS_SCHEME.match(str(link.get("target", "")).strip())))
             for link in (result.get("links") or [])[:500]
         ],
         attachments=[

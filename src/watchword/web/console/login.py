@@ -47,10 +47,18 @@ def login_form(request: Request, next: str = "/console/") -> Response:
 
 
 def _sign_in(rt: Runtime, username: str, password: str, ip: str) -> tuple[str, bool]:
+    # A refusal is caught inside the transaction so that the failure record
+    # and its audit event commit: they are what the throttle counts.
+    refusal: AccountError | None = None
     with rt.db.write() as session:
-        user = accounts.authenticate(session, username, password, ip)
-        token, row = accounts.start_session(session, user, ip)
-        return token, row.verified
+        try:
+            user = accounts.authenticate(session, username, password, ip)
+        except AccountError as exc:
+            refusal = exc
+        else:
+            token, row = accounts.start_session(session, user, ip)
+            return token, row.verified
+    raise refusal
 
 
 @router.post("/login")
@@ -94,14 +102,16 @@ def totp_submit(request: Request, rt: Rt, code: Annotated[str, Form()] = "") -> 
         return see_other("/console/login")
     # No CSRF token exists yet for a half-signed-in session; SameSite=Strict on
     # the session cookie means a cross-site post arrives without it.
-    try:
-        with rt.db.write() as session:
+    refusal: AccountError | None = None
+    with rt.db.write() as session:
+        try:
             accounts.verify_second_factor(session, rt.contact_key, accounts.sha256_hex(cookie), code,
                                           client_ip(request))
-    except Throttled as exc:
-        return page(request, "totp.html", None, status_code=429, error=str(exc))
-    except AccountError as exc:
-        return page(request, "totp.html", None, status_code=401, error=str(exc))
+        except AccountError as exc:
+            refusal = exc  # committed with its failure record, as for passwords
+    if refusal is not None:
+        return page(request, "totp.html", None, status_code=429 if isinstance(refusal, Throttled) else 401,
+                    error=str(refusal))
     return see_other("/console/")
 
 
@@ -128,8 +138,15 @@ async def change_password(
     new: Annotated[str, Form()] = "",
 ) -> Response:
     def change() -> None:
+        refusal: AccountError | None = None
         with rt.db.write() as session:
-            accounts.authenticate(session, me.username, current, client_ip(request))
+            try:
+                accounts.authenticate(session, me.username, current, client_ip(request))
+            except AccountError as exc:
+                refusal = exc  # a wrong current password counts towards the throttle
+        if refusal is not None:
+            raise refusal
+        with rt.db.write() as session:
             accounts.set_password(session, me.username, new, me.username)
 
     try:

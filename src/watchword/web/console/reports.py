@@ -21,7 +21,7 @@ from watchword.store import audit
 from watchword.store.models import AnalysisRecord, Campaign, Indicator, Report, ReportIndicator
 from watchword.store.models_people import Note
 from watchword.web.console import campaign_ops
-from watchword.web.console.auth import Analyst, Reader, Rt
+from watchword.web.console.auth import Analyst, AnalystReader, Reader, Rt
 from watchword.web.console.common import flash_url, page, see_other
 
 router = APIRouter()
@@ -125,7 +125,7 @@ def report_contact(request: Request, rt: Rt, me: Analyst, report_id: int) -> Res
 
 
 @router.get("/reports/{report_id}/thread")
-def report_thread(request: Request, rt: Rt, me: Analyst, report_id: int) -> Response:
+def report_thread(request: Request, rt: Rt, me: AnalystReader, report_id: int) -> Response:
     """The analyst side of the reporter thread; reading it is audited (it is the reporter's words)."""
     from watchword.services.followup import list_thread
 
@@ -150,7 +150,7 @@ def report_thread_post(request: Request, rt: Rt, me: Analyst, report_id: int,
 
 
 @router.get("/reports/{report_id}/raw")
-def raw_warning(request: Request, rt: Rt, me: Analyst, report_id: int) -> Response:
+def raw_warning(request: Request, rt: Rt, me: AnalystReader, report_id: int) -> Response:
     with rt.db.session() as session:
         row = session.execute(select(Report.raw_sha256, Report.subject).where(Report.id == report_id)).first()
     if row is None or row.raw_sha256 is None:

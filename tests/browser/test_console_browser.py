@@ -1,0 +1,271 @@
+"""The console in a real browser (Debian's chromium through Playwright).
+
+Signs in, triages a report, merges two campaigns and sets a verdict that
+reaches every member report; opens a hostile email and proves that no script
+runs and no request leaves the page. Saves a screenshot of each page to
+docs/screenshots/ (they are the product: look at them).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import re
+import socket
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from sqlalchemy import update
+
+from tests.test_console_pages import HOSTILE_HTML
+from tests.test_console_support import PASSWORD, add_user, analyse_all, email, put_in_campaign, report_email
+from watchword.runtime import Runtime
+from watchword.store.models import Report
+
+pytestmark = [pytest.mark.browser, pytest.mark.slow]
+
+CHROMIUM = "/usr/bin/chromium"
+ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+        "--disable-sync", "--no-first-run", "--disable-quic"]
+SHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
+
+os.environ.setdefault("PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD", "1")
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port: int = s.getsockname()[1]
+        return port
+
+
+class LiveServer:
+    """uvicorn on loopback in a thread, for as long as one test needs it."""
+
+    def __init__(self, rt: Runtime) -> None:
+        import uvicorn
+
+        from watchword.web.app import create_app
+
+        self.port = _free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        config = uvicorn.Config(create_app(rt), host="127.0.0.1", port=self.port, log_level="warning",
+                                lifespan="off")
+        self.server = uvicorn.Server(config)
+        self.thread = threading.Thread(target=self.server.run, daemon=True)
+
+    def __enter__(self) -> LiveServer:
+        self.thread.start()
+        deadline = time.monotonic() + 15
+        while not self.server.started:
+            if time.monotonic() > deadline:
+                raise RuntimeError("uvicorn did not start")
+            time.sleep(0.05)
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.server.should_exit = True
+        self.thread.join(timeout=10)
+
+
+def _spread(rt: Runtime, report_ids: list[int], start: dt.datetime, hours: float) -> None:
+    """Give reports arrival times over a few hours, so the timeline has a shape."""
+    with rt.db.write() as session:
+        for n, report_id in enumerate(report_ids):
+            at = start + dt.timedelta(hours=hours * (n / max(len(report_ids) - 1, 1)) ** 1.6)
+            session.execute(update(Report).where(Report.id == report_id).values(created_at=at))
+
+
+@pytest.fixture
+def world(rt: Runtime) -> dict[str, Any]:
+    """A small but realistic store: a hostile email, two recruiter campaigns, an invoice wave, loose reports."""
+    from watchword.services.demo import load_demo
+
+    add_user(rt, "ana", "analyst")
+    load_demo(rt)
+    hostile = report_email(rt, email("Mailbox full: action required",
+                                     "Your mailbox is full. https://login.evil-example.com/o365",
+                                     sender="it-support@evil-example.com", html=HOSTILE_HTML),
+                           text="Arrived this morning, looks like our IT but the link is odd",
+                           contact="reporter@corp.example")
+    recruit_a = [report_email(rt, email(f"Research consultancy opportunity ({n})",
+                                        f"Dear colleague, a paid advisory role on satellite telemetry. "
+                                        f"Reply to https://talent.headhunt-example.com/r/{n}",
+                                        sender="hr@headhunt-example.com")) for n in range(9)]
+    recruit_b = [report_email(rt, email(f"Advisory board seat, remote ({n})",
+                                        f"Paid expert network call about your employer's roadmap: "
+                                        f"https://experts.headhunt-example.com/call/{n}",
+                                        sender="network@headhunt-example.com")) for n in range(5)]
+    invoices = [report_email(rt, email(f"Invoice INV-{4470 + n} overdue",
+                                       f"Please pay to the new IBAN today. https://pay.fraud-example.net/i/{n}",
+                                       sender="accounts@fraud-example.net")) for n in range(14)]
+    analyse_all(rt)
+    start = dt.datetime.now(dt.UTC) - dt.timedelta(hours=30)
+    _spread(rt, recruit_a, start, 26)
+    _spread(rt, recruit_b, start + dt.timedelta(hours=6), 20)
+    _spread(rt, invoices, start + dt.timedelta(hours=20), 8)
+    last = dt.datetime.now(dt.UTC)
+    campaign_a = put_in_campaign(rt, recruit_a, "Fake headhunter: satellite telemetry advisory role",
+                                 approach_type="fake_recruitment", risk=0.72, priority=2.9, first_seen=start,
+                                 last_seen=last)
+    campaign_b = put_in_campaign(rt, recruit_b, "Expert-network call about the roadmap",
+                                 approach_type="elicitation", risk=0.66, priority=2.2, first_seen=start,
+                                 last_seen=last)
+    campaign_c = put_in_campaign(rt, invoices, "Invoice fraud: new IBAN", approach_type="invoice_or_payment_fraud",
+                                 risk=0.81, priority=4.6, surging=True, first_seen=start, last_seen=last,
+                                 facts={"priority_reasons": ["risk 0.81", "reach 14 people (x4.8)",
+                                                             "surging: 9 reports in the last 3 hours (x2)"]})
+    return {"hostile": hostile, "a": campaign_a, "b": campaign_b, "c": campaign_c,
+            "members": recruit_a + recruit_b}
+
+
+@pytest.fixture
+def browser() -> Iterator[Any]:
+    if not Path(CHROMIUM).exists():
+        pytest.skip("Debian's chromium is not installed (scripts/ci_browser.sh installs it)")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as pw:
+        chromium = pw.chromium.launch(executable_path=CHROMIUM, args=ARGS, headless=True)
+        yield chromium
+        chromium.close()
+
+
+class Watch:
+    """Everything a page asks for or runs, for the no-script, no-request assertions."""
+
+    def __init__(self, page: Any, origin: str) -> None:
+        self.origin = origin
+        self.requests: list[str] = []
+        self.dialogs: list[str] = []
+        self.console: list[str] = []
+        page.on("request", lambda r: self.requests.append(r.url))
+        page.on("dialog", self._dialog)
+        page.on("console", lambda m: self.console.append(m.text))
+        page.on("pageerror", lambda e: self.console.append(f"pageerror: {e}"))
+
+    def _dialog(self, dialog: Any) -> None:
+        self.dialogs.append(dialog.message)
+        dialog.dismiss()
+
+    def outbound(self) -> list[str]:
+        return [u for u in self.requests if not u.startswith(self.origin + "/")]
+
+
+def _new_page(browser: Any, server: LiveServer) -> tuple[Any, Watch]:
+    context = browser.new_context(viewport={"width": 1440, "height": 900}, base_url=server.url)
+    # Belt and braces: were anything to try to leave loopback it would be recorded, then refused.
+    context.route(re.compile(r"^(?!http://127\.0\.0\.1:).*"), lambda route: route.abort())
+    page = context.new_page()
+    return page, Watch(page, server.url)
+
+
+def _sign_in(page: Any) -> None:
+    page.goto("/console/")
+    page.fill("#username", "ana")
+    page.fill("#password", PASSWORD)
+    page.click("button[type=submit]")
+    page.wait_for_url("**/console/")
+
+
+def _shot(page: Any, name: str) -> None:
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SHOTS / f"console-{name}.png"), full_page=True)
+
+
+def test_sign_in_and_triage_a_report(rt: Runtime, world: dict[str, Any], browser: Any) -> None:
+    with LiveServer(rt) as server:
+        page, watch = _new_page(browser, server)
+        page.goto("/console/")
+        assert "/console/login" in page.url
+        _shot(page, "login")
+        _sign_in(page)
+        assert page.locator("table.list tbody tr").count() >= 3
+        _shot(page, "queue")
+        page.click("text=Unassigned reports")
+        page.wait_for_url("**view=reports**")
+        _shot(page, "queue-reports")
+        page.click(f'a[href="/console/reports/{world["hostile"]}"]')
+        page.select_option("#verdict", "malicious")
+        page.fill("#verdict-note", "Credential lure imitating IT; sender domain blocked.")
+        page.click("#verdict-form button[type=submit]")
+        page.wait_for_load_state()
+        assert "Verdict saved." in page.content(), page.content()[:3000]
+        assert page.locator(".facts .verdict-malicious").count() == 1
+        _shot(page, "report")
+        page.goto("/console/search?q=headhunt-example.com")
+        assert page.locator("table.list tbody tr").count() >= 9
+        _shot(page, "search")
+        page.click("section.panel >> a >> nth=0")  # the exact-indicator hit
+        page.wait_for_url("**/console/indicators/**")
+        _shot(page, "indicator")
+        page.goto("/console/audit")
+        assert page.locator("text=report.verdict").count() >= 1
+        _shot(page, "audit")
+        page.goto("/console/account")
+        _shot(page, "account")
+        page.goto(f"/console/campaigns/{world['c']}")
+        assert page.locator("figure.timeline rect").count() >= 2
+        _shot(page, "campaign-surging")
+        assert watch.outbound() == [] and watch.dialogs == []
+
+
+def test_hostile_email_runs_no_script_and_sends_no_request(rt: Runtime, world: dict[str, Any],
+                                                          browser: Any) -> None:
+    """GIVEN an email whose HTML carries <script>, onerror/onload handlers, javascript: links, CSS imports,
+    remote images, an iframe, a meta refresh and a form WHEN an analyst opens it in the console THEN no
+    script of the message runs, no dialog opens, and every request the page makes is to the console itself."""
+    with LiveServer(rt) as server:
+        page, watch = _new_page(browser, server)
+        _sign_in(page)
+        watch.requests.clear()
+        page.goto(f"/console/reports/{world['hostile']}")
+        page.wait_for_load_state("networkidle")
+        # Click what looks like a link in the message: it is text, so nothing happens.
+        page.click("text=Verify your account")
+        page.mouse.move(300, 400)
+        page.wait_for_timeout(500)
+        assert page.evaluate("typeof window.__pwned") == "undefined"
+        assert watch.dialogs == []
+        assert watch.outbound() == [], watch.outbound()
+        assert {u.split("?")[0] for u in watch.requests} <= {
+            f"{server.url}/console/reports/{world['hostile']}", f"{server.url}/static/console.css",
+            f"{server.url}/static/console.js"}
+        assert not [m for m in watch.console if "Content Security Policy" in m or "pageerror" in m], watch.console
+        assert page.url.endswith(f"/console/reports/{world['hostile']}")  # no refresh, no navigation
+        assert page.locator("#message-body img, #message-body a, #message-body script, iframe").count() == 0
+        body = page.inner_text("#message-body")
+        assert "evil-example[.]com" in body
+        assert page.locator("tr.mismatch").count() >= 1
+        _shot(page, "report-hostile")
+
+
+def test_merge_two_campaigns_then_a_verdict_reaches_every_member(rt: Runtime, world: dict[str, Any],
+                                                                 browser: Any) -> None:
+    try:
+        import importlib
+
+        importlib.import_module("watchword.campaigns.service")
+    except ImportError:
+        pytest.skip("watchword.campaigns.service (merge, split, set_verdict) has not landed yet")
+    with LiveServer(rt) as server:
+        page, watch = _new_page(browser, server)
+        _sign_in(page)
+        page.goto(f"/console/campaigns/{world['a']}")
+        page.fill("#other_id", str(world["b"]))
+        page.click("#merge-form button[type=submit]")
+        page.wait_for_selector("text=Campaigns merged.")
+        page.select_option("#verdict", "malicious")
+        page.fill("#verdict-note", "Hostile recruitment approach; do not reply, report any follow-up.")
+        page.click("#verdict-form button[type=submit]")
+        page.wait_for_selector("text=Verdict saved.")
+        _shot(page, "campaign")
+        for report_id in world["members"]:
+            page.goto(f"/console/reports/{report_id}")
+            assert page.locator(".facts .verdict-malicious").count() == 1, report_id
+            assert f"/console/campaigns/{world['a']}" in page.inner_html(".campaign-link")
+        assert watch.outbound() == []

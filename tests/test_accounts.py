@@ -1,0 +1,228 @@
+"""Accounts: Argon2id passwords, cookie flags, CSRF, throttling, TOTP, roles, API tokens, the CLI."""
+
+from __future__ import annotations
+
+import pyotp
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import select
+from typer.testing import CliRunner
+
+from tests.test_console_support import (
+    PASSWORD,
+    add_user,
+    console_client,
+    csrf_of,
+    page_csrf,
+    sign_in,
+    signed_in,
+)
+from watchword.runtime import Runtime
+from watchword.services import accounts
+from watchword.store.models import AuditEvent
+from watchword.store.models_people import ApiToken, User, UserSession
+
+
+def _actions(rt: Runtime) -> list[str]:
+    with rt.db.session() as session:
+        return list(session.scalars(select(AuditEvent.action).order_by(AuditEvent.id)))
+
+
+def test_password_is_stored_as_argon2id_and_never_in_clear(rt: Runtime) -> None:
+    add_user(rt, "ana")
+    with rt.db.session() as session:
+        user = session.scalars(select(User)).one()
+    assert user.password_hash.startswith("$argon2id$")
+    assert PASSWORD not in user.password_hash
+
+
+def test_short_password_and_unknown_role_are_refused(rt: Runtime) -> None:
+    with rt.db.write() as session, pytest.raises(accounts.AccountError, match="12 characters"):
+        accounts.add_user(session, "bob", "short", "analyst", "test")
+    with rt.db.write() as session, pytest.raises(accounts.AccountError, match="role"):
+        accounts.add_user(session, "bob", PASSWORD, "superuser", "test")
+
+
+def test_sign_in_sets_a_secure_httponly_samesite_strict_cookie(rt: Runtime) -> None:
+    add_user(rt, "ana")
+    client = console_client(rt)
+    response = sign_in(client, "ana")
+    assert response.status_code == 303
+    assert response.headers["location"] == "/console/"
+    cookie = next(v for k, v in response.headers.multi_items() if k == "set-cookie" and "ww_session=" in v)
+    lowered = cookie.lower()
+    assert "httponly" in lowered and "secure" in lowered and "samesite=strict" in lowered
+    assert "path=/console" in lowered
+    # Only the hash of the cookie value is kept.
+    value = cookie.split("ww_session=", 1)[1].split(";", 1)[0]
+    with rt.db.session() as session:
+        stored = session.scalars(select(UserSession.token_hash)).one()
+    assert stored == accounts.sha256_hex(value) and stored != value
+    assert client.get("/console/").status_code == 200
+    assert "login" in _actions(rt)
+
+
+def test_wrong_password_is_refused_then_throttled_even_for_the_right_one(rt: Runtime) -> None:
+    add_user(rt, "ana")
+    client = console_client(rt)
+    for _ in range(accounts.MAX_FAILURES_PER_USER):
+        assert sign_in(client, "ana", "not the password at all").status_code == 401
+    throttled = sign_in(client, "ana")
+    assert throttled.status_code == 429
+    assert "Too many failed sign-ins" in throttled.text
+    actions = _actions(rt)
+    assert actions.count("login.failed") == accounts.MAX_FAILURES_PER_USER
+    assert "login.throttled" in actions
+
+
+def test_unknown_user_gets_the_same_answer_as_a_wrong_password(rt: Runtime) -> None:
+    add_user(rt, "ana")
+    client = console_client(rt)
+    unknown = sign_in(client, "nobody")
+    wrong = sign_in(client, "ana", "wrong password here")
+    assert unknown.status_code == wrong.status_code == 401
+    assert "Wrong username or password" in unknown.text and "Wrong username or password" in wrong.text
+
+
+def test_login_form_needs_its_own_csrf_token(rt: Runtime) -> None:
+    """GIVEN a login post without the token set with the form (login CSRF) THEN it is refused."""
+    add_user(rt, "ana")
+    client = console_client(rt)
+    response = client.post("/console/login", data={"username": "ana", "password": PASSWORD, "csrf": "forged"})
+    assert response.status_code == 403
+    assert "ww_session" not in response.headers.get("set-cookie", "")
+
+
+def test_next_parameter_cannot_send_the_browser_elsewhere(rt: Runtime) -> None:
+    add_user(rt, "ana")
+    client = console_client(rt)
+    form = client.get("/console/login?next=//evil.example/x")
+    response = client.post("/console/login", data={"username": "ana", "password": PASSWORD,
+                                                   "csrf": csrf_of(form.text), "next": "https://evil.example/"})
+    assert response.headers["location"] == "/console/"
+
+
+def test_state_changes_need_the_csrf_token_and_the_same_origin(rt: Runtime) -> None:
+    client = signed_in(rt)
+    csrf = page_csrf(client)
+    assert client.post("/console/logout", data={}).status_code == 403
+    assert client.post("/console/logout", data={"csrf": "nope"}).status_code == 403
+    cross = client.post("/console/logout", data={"csrf": csrf}, headers={"Origin": "https://evil.example"})
+    assert cross.status_code == 403
+    assert client.post("/console/logout", data={"csrf": csrf}).status_code == 303
+    assert client.get("/console/").status_code == 303  # signed out
+
+
+def test_disabling_a_user_ends_their_sessions_and_sign_ins(rt: Runtime) -> None:
+    client = signed_in(rt, "ana")
+    with rt.db.write() as session:
+        accounts.set_disabled(session, "ana", True, "test")
+    assert client.get("/console/").status_code == 303
+    assert sign_in(console_client(rt), "ana").status_code == 401
+
+
+def test_viewer_reads_but_cannot_change_anything(rt: Runtime) -> None:
+    client = signed_in(rt, "vic", role="viewer")
+    assert client.get("/console/").status_code == 200
+    csrf = page_csrf(client)
+    assert client.post("/console/reports/1/note", data={"csrf": csrf, "body": "x"}).status_code == 403
+    assert client.get("/console/audit").status_code == 403
+    assert client.post("/console/tokens", data={"csrf": csrf, "name": "x"}).status_code == 403
+
+
+def test_totp_enrolment_then_sign_in_needs_a_code_that_works_once(rt: Runtime) -> None:
+    client = signed_in(rt, "ana")
+    page = client.post("/console/account/totp/start", data={"csrf": page_csrf(client, "/console/account")})
+    secret = page.text.split('<code class="secret">', 1)[1].split("<", 1)[0]
+    totp = pyotp.TOTP(secret)
+    confirmed = client.post("/console/account/totp/confirm", data={"csrf": csrf_of(page.text), "code": totp.now()})
+    assert confirmed.status_code == 303
+    with rt.db.session() as session:
+        user = session.scalars(select(User)).one()
+        assert user.totp_enabled and user.totp_sealed and secret.encode() not in user.totp_sealed
+
+    fresh = console_client(rt)
+    assert sign_in(fresh, "ana").headers["location"] == "/console/login/totp"
+    assert fresh.get("/console/").headers["location"] == "/console/login/totp"  # half signed in
+    # The code used to confirm cannot be replayed; the next time step's code works.
+    assert fresh.post("/console/login/totp", data={"code": totp.now()}).status_code == 401
+    next_code = totp.at(int(__import__("time").time()) + 30)
+    assert fresh.post("/console/login/totp", data={"code": next_code}).status_code == 303
+    assert fresh.get("/console/").status_code == 200
+    assert "login.totp" in _actions(rt)
+
+
+def test_changing_the_password_signs_out_everywhere(rt: Runtime) -> None:
+    client = signed_in(rt, "ana")
+    other = console_client(rt)
+    sign_in(other, "ana")
+    csrf = page_csrf(client, "/console/account")
+    response = client.post("/console/account/password",
+                           data={"csrf": csrf, "current": PASSWORD, "new": "a brand new passphrase"})
+    assert response.status_code == 303
+    assert other.get("/console/").status_code == 303
+    assert sign_in(console_client(rt), "ana", "a brand new passphrase").status_code == 303
+
+
+def test_api_tokens_are_shown_once_stored_hashed_and_scoped(rt: Runtime) -> None:
+    admin = signed_in(rt, "root", role="admin")
+    created = admin.post("/console/tokens", data={"csrf": page_csrf(admin, "/console/tokens"),
+                                                  "name": "siem", "scope": "read"})
+    token = created.text.split('id="new-token">', 1)[1].split("<", 1)[0]
+    assert token.startswith("ww_")
+    with rt.db.session() as session:
+        row = session.scalars(select(ApiToken)).one()
+    assert row.token_hash == accounts.sha256_hex(token) and token not in row.token_hash
+    assert token not in admin.get("/console/tokens").text  # never shown again
+
+    machine = TestClient(admin.app, base_url="https://testserver", follow_redirects=False)
+    bearer = {"Authorization": f"Bearer {token}"}
+    assert machine.get("/console/", headers=bearer).status_code == 200
+    assert machine.post("/console/reports/1/note", headers=bearer, data={"body": "x"}).status_code == 403
+    assert machine.get("/console/", headers={"Authorization": "Bearer ww_guess"}).status_code == 401
+
+    with rt.db.write() as session:
+        value, _ = accounts.create_token(session, "gateway", "submit", "test")
+    assert machine.get("/console/", headers={"Authorization": f"Bearer {value}"}).status_code == 403
+
+    with rt.db.write() as session:
+        accounts.revoke_token(session, row.id, "test")
+    assert machine.get("/console/", headers=bearer).status_code == 401
+
+
+def test_token_scopes_cover_what_they_say() -> None:
+    submit = accounts.Principal("t", "submit")
+    read = accounts.Principal("t", "viewer")
+    admin = accounts.Principal("t", "admin")
+    assert accounts.token_allows(submit, "submit") and not accounts.token_allows(submit, "read")
+    assert accounts.token_allows(read, "read") and not accounts.token_allows(read, "submit")
+    assert all(accounts.token_allows(admin, s) for s in ("submit", "read", "admin"))
+
+
+def test_cli_user_and_token_commands(rt: Runtime, monkeypatch: pytest.MonkeyPatch) -> None:
+    from watchword.cli import app
+
+    settings = rt.settings
+    monkeypatch.setenv("WATCHWORD_DATA_DIR", str(settings.data_dir))
+    monkeypatch.setenv("WATCHWORD_DATABASE_URL", settings.database_url)
+    monkeypatch.setenv("WATCHWORD_SECRET_KEY_FILE", str(settings.secret_key_file))
+    runner = CliRunner()
+    added = runner.invoke(app, ["user", "add", "carol", "--role", "viewer", "--password-stdin"],
+                          input=PASSWORD + "\n")
+    assert added.exit_code == 0, added.output
+    assert runner.invoke(app, ["user", "add", "carol", "--password-stdin"], input=PASSWORD + "\n").exit_code == 1
+    assert runner.invoke(app, ["user", "passwd", "carol", "--password-stdin"],
+                         input="another long password\n").exit_code == 0
+    assert runner.invoke(app, ["user", "disable", "carol"]).exit_code == 0
+    listed = runner.invoke(app, ["user", "list"])
+    assert "carol\tviewer\tDISABLED" in listed.output
+    created = runner.invoke(app, ["token", "create", "mail gateway", "--scope", "submit"])
+    assert created.exit_code == 0
+    assert created.stdout.strip().splitlines()[-1].startswith("ww_")
+    assert runner.invoke(app, ["token", "revoke", "1"]).exit_code == 0
+    actions = _actions(rt)
+    for action in ("user.add", "user.passwd", "user.disable", "token.create", "token.revoke"):
+        assert action in actions
+    with rt.db.session() as session:
+        actors = set(session.scalars(select(AuditEvent.actor)))
+    assert all(a.startswith("cli") for a in actors)

