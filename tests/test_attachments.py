@@ -156,3 +156,9 @@ def test_garbage_and_empty_payloads_are_described_without_error() -> None:
     assert described("x.zip", b"PK\x03\x04garbage").sniffed_type == "zip"
     assert described("x.doc", b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\xff" * 600).sniffed_type == "ole"
     assert described("x.bin", bytes(range(256)) * 4).sniffed_type == "unknown"
+
+
+def test_a_blank_payload_is_empty_not_a_mismatch() -> None:
+    att = described("image004.jpg", b"\r\n", declared="image/jpeg")
+    assert att.sniffed_type == "empty"
+    assert att.risk_flags == []

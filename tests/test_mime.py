@@ -186,3 +186,13 @@ def test_format_flowed_soft_breaks_are_joined() -> None:
     text = parsed(raw).text_parts[0]
     assert "https://login.example/verify?account=4711&session=abc" in text
     assert text.endswith("-- \nIT")
+
+
+def test_multipart_without_its_boundary_is_read_as_text() -> None:
+    raw = mb.message(
+        body=b'Content-Type: multipart/alternative; boundary="never-used"\r\n\r\n<html><a href="https://x.example/">x</a></html>'
+    )
+    doc = parsed(raw)
+    assert doc.html_parts == ['<html><a href="https://x.example/">x</a></html>']
+    assert doc.attachments == []
+    assert any("StartBoundaryNotFound" in w for w in doc.warnings)

@@ -217,8 +217,8 @@ def _decodes_utf8(head: bytes) -> bool:
 
 def sniff(data: bytes, name: str, flags: list[str]) -> str:
     """The type the bytes say they are; adds container-level flags as it looks."""
-    if not data:
-        return "empty"
+    if not data or (len(data) <= 64 and not data.strip()):
+        return "empty"  # also the lone CRLF of a part whose body went missing
     for magic, kind in _IMAGE_MAGIC:
         if data.startswith(magic):
             return kind

@@ -306,12 +306,6 @@ class _Walk:
             self.doc.warnings.append(message)
 
 
-def _is_attachment(info: PartInfo) -> bool:
-    if info.disposition == "attachment":
-        return True
-    return info.ctype not in ("text/plain", "text/html", "")
-
-
 def _add_attachment(walk: _Walk, part: Message, name: str, ctype: str, payload: bytes) -> None:
     doc = walk.doc
     if len(doc.attachments) >= MAX_ATTACHMENTS:
@@ -359,8 +353,12 @@ def _walk(walk: _Walk, part: Message, depth: int) -> None:
             continue
         name = info.filename
         raw = _payload_bytes(node)
+        if ctype.startswith("multipart/"):
+            # A multipart whose boundary never appears: like the standard
+            # parser, read its body as text rather than lose it as a blob.
+            ctype = "text/html" if b"<html" in raw[:8192].lower() else "text/plain"
         data = decode_transfer(info.cte, raw, doc, text=ctype.startswith("text/"))
-        if _is_attachment(info):
+        if info.disposition == "attachment" or ctype not in ("text/plain", "text/html"):
             _add_attachment(walk, node, name, ctype, data)
             continue
         if walk.text_chars >= MAX_TEXT_CHARS:
