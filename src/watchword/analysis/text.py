@@ -175,11 +175,14 @@ def _clean_target(value: str | None) -> str:
     # composers wrap long hrefs, so a target can arrive with either.
     if not value:
         return ""
-    target = value.translate(_TARGET_DROP).strip()
+    target = value.strip()
     if len(target) > DATA_URI_KEEP * 2 and target[:5].lower() == "data:":
         # An embedded image or page: its media type and size tell the analyst
         # what it is; 100+ kB of base64 in every stored analysis would not.
-        return f"{target[:DATA_URI_KEEP]}...[{len(target)} characters]"
+        # (Cut before any other work: translate() on it costs ~0.1 ms.)
+        return f"{target[:DATA_URI_KEEP].translate(_TARGET_DROP)}...[{len(target)} characters]"
+    if "\n" in target or "\t" in target or "\r" in target or "\x00" in target:
+        target = target.translate(_TARGET_DROP)
     return target
 
 
