@@ -315,3 +315,28 @@ def test_out_of_scope_report_is_explained_kindly_and_kept_apart(web: TestClient,
 def test_about_page_explains_scope_with_examples(web: TestClient) -> None:
     words = text_of(web.get("/about").text)
     assert "Not for Watchword" in words and "mosque" in words and "USB stick" in words
+
+
+def test_out_of_scope_from_any_channel_is_kept_out_of_campaigns_and_listed_for_review(frt: Runtime) -> None:
+    """GIVEN two identical out-of-scope reports by API (no instant check) WHEN the worker analyses them
+    THEN neither joins a campaign and both wait in the separate review list with the guard's reason."""
+    from watchword.domain import Channel, IncomingReport
+    from watchword.intake.submit import submit
+    from watchword.worker import Worker
+
+    words = "The family next door are foreigners and go to the mosque, I think they are spies."
+    ids = [submit(frt, IncomingReport(channel=Channel.API, text=words + suffix)).report_id for suffix in ("", " !")]
+    Worker(frt).run_until_idle()
+    with frt.db.session() as session:
+        for report_id in ids:
+            stored = session.get(Report, report_id)
+            assert stored is not None and stored.scope == "out_of_scope" and stored.campaign_id is None
+        listed = {r.id: reason for r, reason in followup.list_out_of_scope(session)}
+    assert set(listed) == set(ids) and all(listed.values())
+
+
+def test_instant_restriction_sets_the_scope_before_the_worker_runs(web: TestClient, frt: Runtime) -> None:
+    report(web, "other", {"text": "My colleague is Russian and reads Russian news. Please check him."})
+    with frt.db.session() as session:
+        stored = session.scalars(select(Report)).one()
+        assert stored.status == "received" and stored.scope == "out_of_scope"

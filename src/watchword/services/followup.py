@@ -17,14 +17,14 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from sqlalchemy import or_, select
+from sqlalchemy import or_, select, update
 from sqlalchemy.orm import Session
 
 from watchword.domain import Analysis
 from watchword.services.outcomes import status_text
 from watchword.services.sealing import unseal
 from watchword.store import audit
-from watchword.store.models import Campaign, Report, Submission, utcnow
+from watchword.store.models import AnalysisRecord, Campaign, Report, Submission, utcnow
 from watchword.store.models_reporter import ReporterReceipt, RestrictedReport, ThreadMessage
 
 MAX_MESSAGE_CHARS = 5000
@@ -202,6 +202,8 @@ def mark_restricted(session: Session, report_id: int, reason: str, source: str) 
     """Keep an out-of-scope report apart; idempotent, so the instant check and the worker may both call it."""
     if session.get(RestrictedReport, report_id) is not None:
         return
+    # Set the scope now, not when the worker gets to it: queues and search already leave such reports out.
+    session.execute(update(Report).where(Report.id == report_id).values(scope="out_of_scope"))
     session.add(RestrictedReport(report_id=report_id, reason=reason[:2000], source=source, restricted_at=utcnow()))
     session.flush()
     audit.record(session, "system", "report.restricted", "report", report_id, {"source": source})
@@ -210,13 +212,15 @@ def mark_restricted(session: Session, report_id: int, reason: str, source: str) 
 def list_out_of_scope(session: Session, limit: int = 200) -> list[tuple[Report, str]]:
     """The analysts' separate review list: restricted reports with the guard's reason, newest first."""
     rows = session.execute(
-        select(Report, RestrictedReport.reason)
+        select(Report, RestrictedReport.reason, AnalysisRecord.result)
         .outerjoin(RestrictedReport, RestrictedReport.report_id == Report.id)
+        .outerjoin(AnalysisRecord, AnalysisRecord.report_id == Report.id)
         .where(or_(Report.scope == "out_of_scope", RestrictedReport.report_id.is_not(None)))
         .order_by(Report.created_at.desc())
         .limit(limit)
     ).all()
-    return [(report, reason or "") for report, reason in rows]
+    # Reports from other channels carry the guard's reason in their analysis only.
+    return [(report, reason or str((result or {}).get("scope_reason", ""))) for report, reason, result in rows]
 
 
 def restrict_out_of_scope(session: Session, report: Report, analysis: Analysis) -> None:
