@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
 from sqlalchemy import func, select
 
 from tests.test_intel_data import PHISH_HOST, REPLY_TO, SENDER, intel_runtime, recruiter_email, seed_campaign
@@ -193,4 +194,35 @@ def test_a_queued_retrohunt_runs_in_the_worker(tmp_path: Path) -> None:
         assert job is not None and job.status == "done"
         assert session.get(Campaign, seeded.campaign_id).priority == 10.0  # type: ignore[union-attr]
         assert batch.id is not None
+    rt.close()
+
+
+@pytest.mark.postgres
+def test_retrohunt_live_matching_and_taxii_on_postgresql(tmp_path: Path, pg_database_url: str) -> None:
+    """The same SQL on the production backend: INSERT ... SELECT ... ON CONFLICT, tuple IN, TAXII paging."""
+    from watchword.intel import taxii
+    from watchword.intel.selection import gather
+
+    rt = intel_runtime(tmp_path, database_url=pg_database_url)
+    seeded = seed_campaign(rt, count=2)
+    path = tmp_path / "feed.json"
+    path.write_text(json.dumps(STIX_FEED))
+    _, hunted = import_feed(rt.db, path, "partner-isac", 50, "test")
+    assert hunted is not None and hunted.campaigns == [seeded.campaign_id] and hunted.matches == 4
+    receipt = submit(rt, IncomingReport(channel=Channel.API, raw_email=recruiter_email(7, "Jane Doe",
+                                                                                         "jane.doe@acme-intra.com")))
+    Worker(rt).run_until_idle()
+    with rt.db.write() as session:
+        assert session.scalar(select(func.count()).select_from(IntelMatch)
+                              .where(IntelMatch.report_id == receipt.report_id)) == 2
+        share = gather(session, rt.settings, campaign_id=seeded.campaign_id, tlp="amber")
+        assert taxii.publish(session, share, "test") > 0
+        assert taxii.publish(session, share, "test") == 0
+        collection = taxii.collection_for_level(rt.settings.org_name, "amber").id
+        first = taxii.query(session, collection, limit=3)
+        assert first.more and first.next
+        rest = taxii.query(session, collection, limit=1000, next_token=first.next)
+        assert not rest.more
+        after = taxii.query(session, collection, added_after=first.rows[-1].date_added)
+        assert after.rows == []  # all were added in one publish, at one instant
     rt.close()

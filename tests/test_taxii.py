@@ -13,6 +13,7 @@ from typing import Any
 import pytest
 import uvicorn
 from fastapi.testclient import TestClient
+from sqlalchemy import select
 from stix2validator import ValidationOptions, validate_instance
 
 from tests.test_intel_data import intel_runtime, seed_campaign
@@ -110,7 +111,7 @@ def test_republishing_an_unchanged_campaign_adds_nothing(published: tuple[Runtim
     with rt.db.write() as session:
         from watchword.store.models import Campaign
 
-        campaign_id = session.query(Campaign.id).scalar()
+        campaign_id = session.scalar(select(Campaign.id).where(Campaign.title.startswith("Fake recruiter")))
         share = gather(session, rt.settings, campaign_id=campaign_id, tlp="green")
         assert taxii.publish(session, share, "test") == 0
         with pytest.raises(ValueError, match="RED"):

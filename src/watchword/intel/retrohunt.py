@@ -19,9 +19,9 @@ from __future__ import annotations
 import time
 from collections import defaultdict
 from dataclasses import dataclass, field
-from typing import Any, cast
+from typing import Any
 
-from sqlalchemy import CursorResult, DateTime, String, and_, func, literal, select, tuple_, update
+from sqlalchemy import DateTime, String, and_, func, literal, select, tuple_, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
@@ -170,8 +170,9 @@ def retrohunt(session: Session, batch_id: int | None = None, boost: float = DEFA
     )
     insert = _insert(session)(IntelMatch).from_select(
         ["known_bad_id", "report_id", "campaign_id", "via", "matched_at"], joined
-    ).on_conflict_do_nothing()
-    new = cast(CursorResult[Any], session.execute(insert)).rowcount or 0
+    ).on_conflict_do_nothing().returning(IntelMatch.id)
+    # RETURNING, not rowcount: psycopg reports -1 for INSERT ... SELECT.
+    new = len(session.execute(insert).all())
     # Which campaigns now carry which of the batch's indicators, and in how many reports.
     per_campaign = session.execute(
         select(Report.campaign_id, KnownBad.id, KnownBad.type, KnownBad.value, KnownBad.source,

@@ -16,9 +16,9 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 from dataclasses import dataclass
-from typing import Any, cast
+from typing import Any
 
-from sqlalchemy import CursorResult, and_, exists, or_, select
+from sqlalchemy import and_, exists, or_, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session, aliased
@@ -107,8 +107,9 @@ def publish(session: Session, share: ShareSet, actor: str) -> int:
     for start in range(0, len(rows), 500):
         result = session.execute(
             _insert(session)(TaxiiObject).values(rows[start : start + 500]).on_conflict_do_nothing()
+            .returning(TaxiiObject.id)
         )
-        added += cast(CursorResult[Any], result).rowcount or 0
+        added += len(result.all())
     audit.record(session, actor, "intel.taxii_publish", "campaign",
                  share.campaign.id if share.campaign else "",
                  {"collection": collection.id, "tlp": share.tlp, "objects": len(rows), "new": added})
