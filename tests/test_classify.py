@@ -360,3 +360,23 @@ def test_a_stub_text_part_beside_real_html_is_not_all_that_is_read() -> None:
     read_authentication(doc)
     classify(doc)
     assert any(r.startswith("asks to verify your account") for r in doc.reasons)
+
+
+@pytest.mark.parametrize(
+    ("name", "flags", "kind"),
+    [
+        ("statement.zip", ("archive", "archive_contains_executable"), A.MALWARE_DELIVERY),
+        ("Payment_Advice.html", ("html_attachment",), A.CREDENTIAL_PHISHING),
+        ("photo\u202egpj.exe", ("rtl_override", "executable"), A.MALWARE_DELIVERY),
+    ],
+)
+def test_attachment_flags_of_the_attachment_stage_are_understood(
+    name: str, flags: tuple[str, ...], kind: ApproachType
+) -> None:
+    doc = email(
+        "Please sign in to view the secure document and verify your account.",
+        subject="Document",
+        sender="Docs <docs@share-notice.test>",
+        attachments=[_att(name, *flags)],
+    )
+    assert doc.approach_type == kind

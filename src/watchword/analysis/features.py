@@ -90,7 +90,21 @@ _HTML_HINT = re.compile(r"<(?:html|body|table|div|p|center|br|font|td|span|a)\b"
 _TAG = re.compile(r"<[^<>]{0,2000}>")
 # The domain after each "@": the scan jumps from one "@" to the next.
 _AT_DOMAIN = re.compile(r"@([\w-]{1,63}(?:\.[\w-]{1,63}){1,6})")
-_MALWARE_FLAGS = frozenset({"macro", "executable", "script", "disk_image", "double_extension"})
+# The attachment stage's flag vocabulary (attachments.py), grouped by what they mean here.
+_MALWARE_FLAGS = frozenset(
+    {
+        "macro",
+        "executable",
+        "script",
+        "disk_image",
+        "double_extension",
+        "archive_contains_executable",
+        "rtl_override",
+        "shortcut",
+    }
+)
+_ARCHIVE_FLAGS = frozenset({"archive", "encrypted_archive"})
+_HTML_FLAGS = frozenset({"html", "html_attachment"})
 _WALLET_TYPES = frozenset({"btc", "eth", "xmr"})
 
 # Feature names in a fixed order: the model's weights are keyed by them.
@@ -320,10 +334,10 @@ def email_features(doc: Document) -> Evidence:
         if flags & _MALWARE_FLAGS:
             v["risky_attachment"] = 1.0
             ev.risky_attachment = att.filename[:80]
-        if "archive" in flags:
+        if flags & _ARCHIVE_FLAGS:
             v["archive_attachment"] = 1.0
             ev.risky_attachment = ev.risky_attachment or att.filename[:80]
-        if "html" in flags:
+        if flags & _HTML_FLAGS:
             v["html_attachment"] = 1.0
 
     # -- sender -------------------------------------------------------------------
