@@ -78,6 +78,7 @@ _WROTE_MARKS = (
 _INVISIBLE = re.compile(
     "[\u00ad\u034f\u180e\u200b-\u200f\u2060-\u2064\ufeff\ufe00-\ufe0f\U000e0000-\U000e01ef\u0334-\u0338]"
 )
+_ZERO_WIDTH_NOTE = re.compile(r"(\d{1,7}) zero-width characters")
 # Homoglyphs: a Latin letter next to a Greek, Cyrillic, Armenian or Cherokee
 # letter, or a letter-like symbol (roman numerals, letterlike block), inside one
 # word. Real Greek or Russian text keeps its own script within a word; "Սрⅾаtе"
@@ -223,6 +224,11 @@ def email_features(doc: Document) -> Evidence:
     raw_subject = doc.subject[:300]
     display = doc.headers.get("from", "")[:200]
     invisible = len(_INVISIBLE.findall(raw_subject)) + len(_INVISIBLE.findall(raw_body))
+    # The text stage deletes zero-width characters from the body and notes how many.
+    for note in doc.warnings[:50]:
+        m = _ZERO_WIDTH_NOTE.search(note)
+        if m:
+            invisible += int(m.group(1))
     v["invisible_chars"] = _cap(invisible, 5)
     body = _INVISIBLE.sub("", raw_body) if invisible else raw_body
     subject = _INVISIBLE.sub("", raw_subject) if invisible else raw_subject
