@@ -340,3 +340,30 @@ def test_instant_restriction_sets_the_scope_before_the_worker_runs(web: TestClie
     with frt.db.session() as session:
         stored = session.scalars(select(Report)).one()
         assert stored.status == "received" and stored.scope == "out_of_scope"
+
+
+def test_verdict_through_the_campaign_service_reaches_every_reporter(web: TestClient, frt: Runtime) -> None:
+    """GIVEN 212 people report the same phishing email (one by the page, the rest as sightings)
+    WHEN the worker files it into a campaign and an analyst gives the campaign a verdict
+    THEN the reporter who comes back reads the outcome in plain words."""
+    from watchword.campaigns.services import recluster, set_verdict
+    from watchword.domain import Channel, IncomingReport
+    from watchword.intake.submit import submit
+    from watchword.worker import Worker
+
+    eml = (b"From: IT Service Desk <it@micros0ft-login.example>\r\nTo: staff@corp.example\r\n"
+           b"Subject: Mailbox closing today\r\n\r\n" + PHISH.encode() + b"\r\n")
+    sent = report(web, "email", {}, files=[("files", ("closing.eml", eml, "message/rfc822"))])
+    code, phrase = receipt_of(sent.text)
+    for _ in range(211):
+        submit(frt, IncomingReport(channel=Channel.EMAIL, raw_email=eml))
+    Worker(frt).run_until_idle()
+    with frt.db.write() as session:
+        recluster(session)  # the campaigns as the worker builds them, rebuilt from the stored analyses
+    with frt.db.write() as session:
+        stored = session.scalars(select(Report)).one()
+        assert stored.campaign_id is not None and stored.sightings == 212
+        set_verdict(session, stored.campaign_id, "malicious", "analyst-cy", note="The link has been blocked.")
+    view = text_of(_sign_in(web, code, phrase).text)
+    assert "This was part of a phishing campaign reported by 212 people. The link has been blocked." in view
+    assert "Outcome decided" in view
