@@ -1,7 +1,269 @@
-"""Placeholder: being written (see the pipeline contract in pipeline.py)."""
+"""Fingerprint stage: what campaign assignment needs, computed once per report.
 
+Three facts, all pure functions of the earlier stages' output:
+
+- `content_hash`: a hash of the *normalised* content. Two reports of one wave
+  that differ only in personalisation (recipient name, amounts, dates,
+  tracking tokens, transfer encoding, header order) hash equally and become
+  sightings of one content.
+- `shingles`: a MinHash signature (NUM_PERM 32-bit ints) of word 3-gram
+  shingles over the same normalised text, for near-duplicate search with
+  banded LSH (campaigns/engine.py).
+- `campaign_keys`: typed candidate keys (`type:value`) for shared-indicator
+  linking: sender and reply-to addresses, URL host+path, registrable domains,
+  phones, wallets, IBANs, profiles, attachment hashes, persona names, the
+  normalised subject. Which of them may link, and how strongly, is the
+  campaigns package's policy (ubiquity lists, frequency caps), not this
+  stage's: the keys are stored with the analysis so that a policy change is a
+  re-clustering, not a re-analysis.
+
+Why our own MinHash rather than datasketch: the signature is computed for the
+whole token set in one vectorised numpy expression (no per-shingle Python
+call), and a 32-bit universal hash over a 33-bit prime needs no 64-bit
+overflow tricks. `bench/campaigns.py` prints the throughput.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import zlib
+from functools import lru_cache
+
+import numpy as np
+
+from watchword.analysis.urls import registrable_domain, split_url
 from watchword.domain import Document
+
+FINGERPRINT_VERSION = 1  # bump when normalisation or hashing changes: stored keys become stale
+NUM_PERM = 64
+SHINGLE_WORDS = 3
+MAX_TOKENS = 3000  # a long thread's tail adds no campaign signal but costs time
+
+_PRIME = np.uint64(4294967311)  # smallest prime above 2**32: a*x+b stays below 2**64 for 32-bit a, b, x
+_MASK = np.uint64(0xFFFFFFFF)
+_rng = np.random.default_rng(0x5EED)  # fixed seed: signatures are persisted and compared across runs
+_A = _rng.integers(1, 2**32 - 1, size=NUM_PERM, dtype=np.uint64)
+_B = _rng.integers(0, 2**32 - 1, size=NUM_PERM, dtype=np.uint64)
+
+# -- normalisation ---------------------------------------------------------------
+
+_URL = re.compile(r"(?:https?|ftp)://[^\s<>\"')\]]+|\bwww\.[^\s<>\"')\]]+", re.IGNORECASE)
+_EMAIL = re.compile(r"[\w.+%'-]+@[\w-]+(?:\.[\w-]+)+")
+# Greetings in the languages the corpus shows; the name after them is personalisation.
+_GREETING = re.compile(
+    r"(?im)^[ \t>]*(dear|hi|hello|hey|greetings|good (?:morning|afternoon|evening)|attn:?|"
+    r"hallo|liebe[rs]?|sehr geehrte[rs]?(?: herr| frau| damen und herren)?|guten tag|"
+    r"bonjour|cher|ch[eè]re|salut|beste|geachte(?: heer| mevrouw)?|hoi|"
+    r"ol[aá]|oi|caro|cara|prezado|prezada|hola|estimad[oa]|querid[oa]|buongiorno|gentile|ciao)"
+    r"\b[ \t]*[^\n,:;!]{0,48}"
+)
+_TOKEN = re.compile(r"[^\W_]+", re.UNICODE)
+_HAS_DIGIT = re.compile(r"\d")
+_SPACE = re.compile(r"\s+")
+_SUBJECT_PREFIX = re.compile(r"^(?:\s*(?:re|fw|fwd|aw|wg|tr|sv|vs|rv|antw|doorst)\s*(?:\[\d+\])?\s*:)+", re.I)
+
+
+def _host_token(match: re.Match[str]) -> str:
+    # A link becomes its host: the path and query carry per-recipient tokens,
+    # the host is the part the wave shares (the URL itself is a separate key).
+    url = match.group()
+    if url[:4].lower() == "www.":
+        url = "http://" + url
+    parts = split_url(url)
+    host = parts[2].lower() if parts else ""
+    return " " + (host[4:] if host.startswith("www.") else host) + " "
+
+
+def _token_ok(token: str) -> str | None:
+    if _HAS_DIGIT.search(token):
+        return "#"  # amounts, dates, ids, tracking tokens: one placeholder
+    if len(token) > 24:
+        return None  # base64 runs and random identifiers are never the lure
+    return token
+
+
+def recipient_tokens(to_header: str) -> frozenset[str]:
+    """Words of the recipient's name and mailbox: personalisation to drop from the text."""
+    words: set[str] = set()
+    for piece in re.split(r"[\s<>\"',;()]+", to_header.casefold()):
+        if not piece:
+            continue
+        if "@" in piece:
+            local = piece.split("@", 1)[0]
+            words.update(w for w in re.split(r"[._+-]+", local) if len(w) >= 3)
+        elif len(piece) >= 3 and piece.isalpha():
+            words.add(piece)
+    return frozenset(words)
+
+
+def normalise_tokens(text: str, drop: frozenset[str] = frozenset()) -> list[str]:
+    """The text as tokens with personalisation removed (see module docstring)."""
+    text = _URL.sub(_host_token, text)
+    text = _EMAIL.sub(" ", text)
+    text = _GREETING.sub(lambda m: m.group(1) + " ", text)
+    out: list[str] = []
+    for raw in _TOKEN.findall(text.casefold()):
+        word = _token_ok(raw)
+        if word is None or word in drop:
+            continue
+        if word == "#" and out and out[-1] == "#":
+            continue  # "12 03 2024" and "2024-03-12" are both one date
+        out.append(word)
+        if len(out) >= MAX_TOKENS:
+            break
+    return out
+
+
+def normalise_subject(subject: str, drop: frozenset[str] = frozenset()) -> str:
+    return " ".join(normalise_tokens(_SUBJECT_PREFIX.sub("", subject), drop))
+
+
+# -- hashing ---------------------------------------------------------------------
+
+
+def shingle_hashes(tokens: list[str]) -> np.ndarray:
+    if not tokens:
+        return np.empty(0, dtype=np.uint64)
+    if len(tokens) < SHINGLE_WORDS:
+        grams = [" ".join(tokens)]
+    else:
+        grams = [" ".join(tokens[i : i + SHINGLE_WORDS]) for i in range(len(tokens) - SHINGLE_WORDS + 1)]
+    # crc32 is a C call per shingle; collisions at 32 bits only nudge a Jaccard estimate.
+    return np.fromiter({zlib.crc32(g.encode()) for g in grams}, dtype=np.uint64)
+
+
+def minhash(hashes: np.ndarray) -> list[int]:
+    if hashes.size == 0:
+        return []
+    values = (np.outer(_A, hashes) + _B[:, None]) % _PRIME & _MASK
+    return [int(v) for v in values.min(axis=1)]
+
+
+def content_digest(parts: list[str]) -> str:
+    return hashlib.sha256("\x1f".join(parts).encode()).hexdigest()[:32]
+
+
+# -- candidate keys -------------------------------------------------------------------
+
+_LIST_HEADERS = ("list-unsubscribe", "list-archive", "list-help", "list-subscribe", "list-post", "list-owner")
+_TRIVIAL_PATHS = frozenset({"", "/", "/index.html", "/index.php", "/favicon.ico", "/unsubscribe"})
+_STRONG_INDICATORS = {
+    "email": "email", "phone": "phone", "btc": "wallet", "eth": "wallet", "xmr": "wallet",
+    "iban": "iban", "social": "social", "ipv4": "ip",
+}
+_ORG = re.compile(
+    r"\b((?:[A-Z][\w&'-]+\s){1,4}(?:Ltd|LLC|Inc|GmbH|AG|SA|BV|Limited|Consulting|Consultancy|Partners|Group|"
+    r"Associates|Recruitment|Recruiting|Talent|Solutions|Advisory|Capital|Holdings|Institute|Foundation|"
+    r"Research|Ventures|Agency|Staffing|Executive Search)\b\.?)"
+)
+_PRIVATE_IP = re.compile(r"^(?:10\.|127\.|192\.168\.|172\.(?:1[6-9]|2\d|3[01])\.|0\.|169\.254\.)")
+_LIST_ID = re.compile(r"<(?:mailto:)?([^<>\s]+)>")
+_FOOTER_URL = re.compile(r"https?://[^\s<>,]+")
+_ADDRESS = re.compile(r"[\w.+%'-]+@[\w-]+(?:\.[\w-]+)+")
+
+
+@lru_cache(maxsize=65536)
+def url_key(url: str) -> tuple[str, str] | None:
+    """(host+path, registrable domain) of a link; the query and fragment are dropped."""
+    if "://" not in url:
+        return None
+    parts = split_url(url)
+    if parts is None:
+        return None
+    host = parts[2].lower().rstrip(".")
+    if not host:
+        return None
+    path = parts[4].split("?", 1)[0].split("#", 1)[0].rstrip("/")
+    domain = registrable_domain(host) or host
+    return (f"{host}{path}" if path.lower() not in _TRIVIAL_PATHS else "", domain)
+
+
+def _address(value: str) -> str:
+    found = _ADDRESS.search(value or "")
+    return found.group().lower().strip(".") if found else ""
+
+
+def campaign_keys(doc: Document, recipients: frozenset[str], recipient_addresses: set[str]) -> list[str]:
+    keys: dict[str, None] = {}
+    footer = {k for k in map(url_key, _FOOTER_URL.findall(" ".join(doc.headers.get(h, "") for h in _LIST_HEADERS)))
+              if k is not None}
+    if doc.kind == "email":
+        sender = doc.auth.from_address if doc.auth else _address(doc.headers.get("from", ""))
+        reply = doc.auth.reply_to if doc.auth else _address(doc.headers.get("reply-to", ""))
+        for kind, addr in (("sender", sender), ("replyto", reply)):
+            addr = _address(addr)
+            if addr and addr not in recipient_addresses:
+                keys[f"{kind}:{addr}"] = None
+                host = addr.rsplit("@", 1)[1]
+                keys[f"sdomain:{registrable_domain(host) or host}"] = None
+        list_id = _LIST_ID.search(doc.headers.get("list-id", "")) or _LIST_ID.search(doc.headers.get("list-post", ""))
+        if list_id:
+            keys[f"list:{list_id.group(1).lower()}"] = None  # with the subject, a thread of one list
+    img_domains: set[str] = set()
+    link_domains: set[str] = set()
+    for link in doc.links:
+        found = url_key(link.target)
+        if found is None:
+            continue
+        path_key, domain = found
+        if link.kind == "img":
+            img_domains.add(domain)  # brand logos hot-linked by kits and newsletters alike
+            continue
+        if found in footer or "listinfo" in path_key:
+            continue  # a mailing list's own footer links join every post of the list
+        link_domains.add(domain)
+        keys[f"domain:{domain}"] = None
+        if path_key:
+            keys[f"url:{path_key}"] = None
+    for ind in doc.indicators:
+        if ind.type == "domain":
+            dom = registrable_domain(ind.value) or ind.value
+            if dom not in img_domains or dom in link_domains:
+                keys[f"domain:{dom}"] = None
+            continue
+        ikind = _STRONG_INDICATORS.get(ind.type)
+        if ikind is None:
+            continue
+        value = ind.value.lower()
+        if ikind == "email" and (value in recipient_addresses or value.split("@", 1)[0] in recipients):
+            continue
+        if ikind == "ip" and _PRIVATE_IP.match(value):
+            continue
+        keys[f"{ikind}:{value}"] = None
+    for att in doc.attachments:
+        # Every empty attachment has the same hash, and inline images are
+        # logos and signatures, shared by everyone who mails from that brand.
+        if att.sha256 and att.size > 0 and not att.declared_type.startswith("image/"):
+            keys[f"attachment:{att.sha256}"] = None
+    persona_text = doc.text_input if doc.kind == "text" else ""
+    persona_text += " " + " ".join(
+        v for k, v in doc.answers.items() if any(w in k for w in ("name", "org", "company", "firm", "handle"))
+    )
+    for match in _ORG.finditer(persona_text):
+        keys[f"org:{_SPACE.sub(' ', match.group(1).casefold()).strip(' .')}"] = None
+    subject = normalise_subject(doc.subject, recipients)
+    if len([t for t in subject.split() if t != "#"]) >= 2:
+        keys[f"subject:{subject}"] = None
+    return [k for k in keys if not k.endswith(":")]
 
 
 def fingerprint(doc: Document) -> None:
-    return None
+    to_header = doc.headers.get("to", "") + " " + doc.headers.get("cc", "")
+    recipients = recipient_tokens(to_header)
+    recipient_addresses = {m.group().lower() for m in _ADDRESS.finditer(to_header)}
+    if doc.wrapper and doc.wrapper.reporter_address:
+        recipient_addresses.add(doc.wrapper.reporter_address.lower())
+    body = doc.body_text
+    if doc.kind == "text" and not body:
+        # Free text: the reporter's words are the content (the text stage puts
+        # them in body_text; fall back to the raw input if it has not run).
+        body = "\n".join([doc.text_input, *doc.answers.values()])
+    tokens = normalise_tokens(body, recipients)
+    subject = normalise_subject(doc.subject, recipients)
+    subject_tokens = subject.split() if subject else []
+    attachments = sorted(a.sha256 for a in doc.attachments if a.sha256)
+    if tokens or subject_tokens or attachments:
+        doc.content_hash = content_digest([doc.kind, subject, " ".join(tokens), *attachments])
+    doc.shingles = minhash(shingle_hashes(subject_tokens + tokens))
+    doc.campaign_keys = campaign_keys(doc, recipients, recipient_addresses)

@@ -173,6 +173,7 @@ class Document:
     # -- set by fingerprinting ----------------------------------------------
     content_hash: str = ""  # hash of normalised content: equal for exact re-reports
     shingles: list[int] = field(default_factory=list)  # for near-duplicate campaigns
+    campaign_keys: list[str] = field(default_factory=list)  # typed candidate keys for shared-indicator links
     warnings: list[str] = field(default_factory=list)
 
 
@@ -201,6 +202,7 @@ class Analysis:
     warnings: list[str]
     headers: dict[str, str]
     version: int = ANALYSIS_VERSION
+    campaign_keys: list[str] = field(default_factory=list)
 
     @classmethod
     def from_document(cls, doc: Document) -> Analysis:
@@ -222,6 +224,7 @@ class Analysis:
             shingles=list(doc.shingles),
             warnings=list(doc.warnings),
             headers=dict(doc.headers),
+            campaign_keys=list(doc.campaign_keys),
         )
 
     def to_dict(self) -> dict[str, Any]:

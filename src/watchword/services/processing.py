@@ -116,6 +116,14 @@ from watchword.services.search import index_report  # noqa: E402 - the list abov
 
 AFTER_ANALYSIS.append(index_report)  # full-text search entry, in the same transaction
 
+from watchword.campaigns.assign import assign_campaign  # noqa: E402 - before known-bad, which raises the campaign
+
+AFTER_ANALYSIS.append(assign_campaign)  # campaigns: sightings, near-duplicates, shared indicators; verdict inherited
+
 from watchword.intel.retrohunt import match_known_bad  # noqa: E402 - keep last: raises the report's campaign
 
 AFTER_ANALYSIS.append(match_known_bad)  # known-bad feeds: record matches, raise the campaign's priority
+
+from watchword.services.queue import update_priority  # noqa: E402 - after campaign assignment
+
+AFTER_ANALYSIS.append(update_priority)  # the queue's order: risk x reach x surge (+ known-bad boost)

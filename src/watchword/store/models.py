@@ -84,6 +84,10 @@ class Campaign(Base):
     priority: Mapped[float] = mapped_column(Float, default=0.0, index=True)
     merged_into_id: Mapped[int | None] = mapped_column(ForeignKey("campaigns.id"), nullable=True)
     facts: Mapped[dict[str, Any]] = mapped_column(default=dict)  # priority reasons, top indicators
+    # Clustering state (campaigns/engine.py): the risk class that namespaces
+    # its keys, and how many reports (sightings of one content included) it holds.
+    risk_class: Mapped[str] = mapped_column(String(8), default="high")
+    member_count: Mapped[int] = mapped_column(Integer, default=0)
 
 
 class Report(Base):

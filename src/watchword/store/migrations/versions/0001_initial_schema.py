@@ -62,6 +62,19 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("sha256", name=op.f("pk_blobs")),
     )
     op.create_table(
+        "campaign_hours",
+        sa.Column("campaign_id", sa.BigInteger(), autoincrement=False, nullable=False),
+        sa.Column("hour", sa.Integer(), autoincrement=False, nullable=False),
+        sa.Column("count", sa.Integer(), nullable=False),
+        sa.PrimaryKeyConstraint("campaign_id", "hour", name=op.f("pk_campaign_hours")),
+    )
+    op.create_table(
+        "campaign_index_state",
+        sa.Column("name", sa.String(length=40), nullable=False),
+        sa.Column("value", sa.String(length=100), nullable=False),
+        sa.PrimaryKeyConstraint("name", name=op.f("pk_campaign_index_state")),
+    )
+    op.create_table(
         "campaigns",
         sa.Column("id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
         sa.Column("title", sa.String(length=300), nullable=False),
@@ -83,6 +96,8 @@ def upgrade() -> None:
         sa.Column(
             "facts", sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), "postgresql"), nullable=False
         ),
+        sa.Column("risk_class", sa.String(length=8), nullable=False),
+        sa.Column("member_count", sa.Integer(), nullable=False),
         sa.ForeignKeyConstraint(
             ["merged_into_id"], ["campaigns.id"], name=op.f("fk_campaigns_merged_into_id_campaigns")
         ),
@@ -239,6 +254,22 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f("ix_bulletins_status"), ["status"], unique=False)
 
     op.create_table(
+        "campaign_postings",
+        sa.Column("key", sa.BigInteger(), autoincrement=False, nullable=False),
+        sa.Column("content", sa.BigInteger(), autoincrement=False, nullable=False),
+        sa.Column("campaign_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["campaign_id"],
+            ["campaigns.id"],
+            name=op.f("fk_campaign_postings_campaign_id_campaigns"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("key", "content", name=op.f("pk_campaign_postings")),
+    )
+    with op.batch_alter_table("campaign_postings", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_campaign_postings_campaign_id"), ["campaign_id"], unique=False)
+
+    op.create_table(
         "intel_known_bad",
         sa.Column("id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
         sa.Column("type", sa.String(length=20), nullable=False),
@@ -360,6 +391,58 @@ def upgrade() -> None:
         ),
         sa.PrimaryKeyConstraint("report_id", name=op.f("pk_analyses")),
     )
+    op.create_table(
+        "campaign_decisions",
+        sa.Column("id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
+        sa.Column("at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("actor", sa.String(length=100), nullable=False),
+        sa.Column("kind", sa.String(length=20), nullable=False),
+        sa.Column("report_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
+        sa.Column("other_report_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=True),
+        sa.Column("verdict", sa.String(length=20), nullable=True),
+        sa.Column("note", sa.Text(), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["other_report_id"],
+            ["reports.id"],
+            name=op.f("fk_campaign_decisions_other_report_id_reports"),
+            ondelete="CASCADE",
+        ),
+        sa.ForeignKeyConstraint(
+            ["report_id"], ["reports.id"], name=op.f("fk_campaign_decisions_report_id_reports"), ondelete="CASCADE"
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_campaign_decisions")),
+    )
+    with op.batch_alter_table("campaign_decisions", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_campaign_decisions_kind"), ["kind"], unique=False)
+        batch_op.create_index(batch_op.f("ix_campaign_decisions_report_id"), ["report_id"], unique=False)
+
+    op.create_table(
+        "campaign_members",
+        sa.Column("report_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
+        sa.Column("campaign_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
+        sa.Column("content_hash", sa.String(length=32), nullable=False),
+        sa.Column("duplicate", sa.Boolean(), nullable=False),
+        sa.Column("pinned", sa.Boolean(), nullable=False),
+        sa.Column("reporter_key", sa.String(length=32), nullable=False),
+        sa.Column(
+            "reasons", sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), "postgresql"), nullable=False
+        ),
+        sa.Column("assigned_at", sa.DateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["campaign_id"],
+            ["campaigns.id"],
+            name=op.f("fk_campaign_members_campaign_id_campaigns"),
+            ondelete="CASCADE",
+        ),
+        sa.ForeignKeyConstraint(
+            ["report_id"], ["reports.id"], name=op.f("fk_campaign_members_report_id_reports"), ondelete="CASCADE"
+        ),
+        sa.PrimaryKeyConstraint("report_id", name=op.f("pk_campaign_members")),
+    )
+    with op.batch_alter_table("campaign_members", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_campaign_members_campaign_id"), ["campaign_id"], unique=False)
+        batch_op.create_index("ix_campaign_members_campaign_reporter", ["campaign_id", "reporter_key"], unique=False)
+
     op.create_table(
         "intel_matches",
         sa.Column("id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
@@ -589,6 +672,16 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f("ix_intel_matches_campaign_id"))
 
     op.drop_table("intel_matches")
+    with op.batch_alter_table("campaign_members", schema=None) as batch_op:
+        batch_op.drop_index("ix_campaign_members_campaign_reporter")
+        batch_op.drop_index(batch_op.f("ix_campaign_members_campaign_id"))
+
+    op.drop_table("campaign_members")
+    with op.batch_alter_table("campaign_decisions", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_campaign_decisions_report_id"))
+        batch_op.drop_index(batch_op.f("ix_campaign_decisions_kind"))
+
+    op.drop_table("campaign_decisions")
     op.drop_table("analyses")
     with op.batch_alter_table("user_sessions", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_user_sessions_user_id"))
@@ -619,6 +712,10 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f("ix_intel_known_bad_batch_id"))
 
     op.drop_table("intel_known_bad")
+    with op.batch_alter_table("campaign_postings", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_campaign_postings_campaign_id"))
+
+    op.drop_table("campaign_postings")
     with op.batch_alter_table("bulletins", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_bulletins_status"))
         batch_op.drop_index(batch_op.f("ix_bulletins_published_at"))
@@ -658,6 +755,8 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f("ix_campaigns_approach_type"))
 
     op.drop_table("campaigns")
+    op.drop_table("campaign_index_state")
+    op.drop_table("campaign_hours")
     op.drop_table("blobs")
     with op.batch_alter_table("audit_events", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_audit_events_object_id"))

@@ -1,0 +1,235 @@
+"""Campaign assignment after analysis, in the worker's result transaction.
+
+`assign_campaign` is an after-analysis step (services/processing.py): it runs
+the engine over the store, records membership, keeps the campaign's record
+(first/last seen, counts, approach type, risk, representative, surge) up to
+date incrementally, and hands the campaign's verdict to the report. It is
+idempotent per report: a report that already has a membership keeps it
+(re-analysis does not move reports; re-clustering does).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import logging
+from collections import Counter
+from typing import Any
+
+from sqlalchemy import func, select, text
+from sqlalchemy.orm import Session
+
+from watchword.analysis.fingerprint import FINGERPRINT_VERSION
+from watchword.campaigns.engine import ENGINE_VERSION, ClusterIndex, Features
+from watchword.campaigns.store import StoreBackend, insert_for
+from watchword.domain import Analysis
+from watchword.store import audit
+from watchword.store.models import Campaign, Report, Submission, utcnow
+from watchword.store.models_campaigns import CampaignHour, CampaignIndexState, CampaignMember
+
+log = logging.getLogger("watchword.campaigns")
+
+INDEX_VERSION = f"engine={ENGINE_VERSION};fingerprint={FINGERPRINT_VERSION}"
+SYSTEM = 0  # campaign_hours row for the whole system
+
+# Surge: a campaign is surging when its last two hours hold at least
+# SURGE_MIN reports, at SURGE_FACTOR times its own hourly baseline, and it is
+# rising at least twice as fast as the whole system is (a backlog import or a
+# flood that lifts every campaign is not one campaign's surge).
+SURGE_MIN = 5
+SURGE_FACTOR = 4.0
+BASELINE_FLOOR = 0.25  # reports/hour: a quiet campaign's first burst still has a finite ratio
+BASELINE_HOURS = 24 * 7
+
+
+def _hour(at: dt.datetime) -> int:
+    if at.tzinfo is None:
+        at = at.replace(tzinfo=dt.UTC)
+    return int(at.timestamp() // 3600)
+
+
+def _as_utc(at: dt.datetime) -> dt.datetime:
+    return at.replace(tzinfo=dt.UTC) if at.tzinfo is None else at
+
+
+def reporter_key(report_id: int, result: dict[str, Any]) -> str:
+    """Who was approached, hashed: the forwarding reporter, else the original recipient, else this report."""
+    who = (result.get("wrapper") or {}).get("reporter_address") or ""
+    if not who and result.get("kind") == "email":
+        who = ((result.get("headers") or {}).get("to") or "").strip().lower()
+    return hashlib.sha256((who or f"report:{report_id}").encode()).hexdigest()[:32]
+
+
+def features_of(analysis: Analysis) -> Features | None:
+    # Only what the engine reads: Analysis.to_dict() would deep-copy the body.
+    return Features.from_analysis({
+        "scope": analysis.scope, "content_hash": analysis.content_hash, "shingles": analysis.shingles,
+        "campaign_keys": analysis.campaign_keys, "approach_type": analysis.approach_type, "risk": analysis.risk,
+    })
+
+
+def check_index_version(session: Session) -> bool:
+    """Record the index format on first use; False when the stored index is of another format."""
+    state = session.get(CampaignIndexState, "index")
+    if state is None:
+        session.add(CampaignIndexState(name="index", value=INDEX_VERSION))
+        session.flush()
+        return True
+    return state.value == INDEX_VERSION
+
+
+def assign_campaign(session: Session, report: Report, analysis: Analysis) -> None:
+    member = session.get(CampaignMember, report.id)
+    if analysis.scope == "out_of_scope":
+        # Safety rule: never linked into a campaign, whatever it resembles.
+        if member is not None:
+            session.delete(member)
+        report.campaign_id = None
+        return
+    if member is not None:
+        return
+    feats = features_of(analysis)
+    if feats is None:
+        return
+    if session.get_bind().dialect.name == "postgresql":
+        # Assignments are serialised (briefly) so that two workers cannot both
+        # found a campaign for two copies of one wave.
+        session.execute(text("SELECT pg_advisory_xact_lock(7273269)"))
+    if not check_index_version(session):
+        log.warning("campaign index has another format than %s: run `watchword recluster`", INDEX_VERSION)
+    result = ClusterIndex(StoreBackend(session)).assign(feats)
+    campaign = session.get(Campaign, result.cluster)
+    assert campaign is not None
+    rkey = reporter_key(report.id, {"wrapper": analysis.wrapper, "kind": analysis.kind, "headers": analysis.headers})
+    new_reporter = session.scalar(
+        select(CampaignMember.report_id)
+        .where(CampaignMember.campaign_id == campaign.id, CampaignMember.reporter_key == rkey).limit(1)
+    ) is None
+    session.add(CampaignMember(report_id=report.id, campaign_id=campaign.id, content_hash=feats.content_hash[:32],
+                               duplicate=result.duplicate, reporter_key=rkey, reasons=result.reasons[:6]))
+    report.campaign_id = campaign.id
+    if campaign.verdict is not None:
+        report.verdict = campaign.verdict  # a verdict reaches reports that join later
+    if result.absorbed:
+        for gone in result.absorbed:
+            audit.record(session, "system", "campaign.bridged", "campaign", campaign.id,
+                         {"absorbed": gone, "by_report": report.id, "reasons": result.reasons[:4]})
+        session.flush()
+        refresh_stats(session, campaign)
+    else:
+        _add_to_stats(campaign, report, analysis, result.duplicate, new_reporter)
+    count_hour(session, campaign, report.created_at)
+
+
+def _add_to_stats(campaign: Campaign, report: Report, analysis: Analysis, duplicate: bool,
+                  new_reporter: bool) -> None:
+    created = _as_utc(report.created_at)
+    if campaign.report_count == 0 and campaign.sighting_count == 0:
+        campaign.first_seen = created
+        campaign.last_seen = created
+    campaign.first_seen = min(_as_utc(campaign.first_seen), created)
+    campaign.last_seen = max(_as_utc(campaign.last_seen), created)
+    if not duplicate:
+        campaign.report_count += 1
+    campaign.sighting_count += report.sightings or 1
+    campaign.reporter_count += 1 if new_reporter else 0
+    if campaign.representative_report_id is None:
+        campaign.representative_report_id = report.id
+        campaign.title = (analysis.subject or analysis.body_text[:120]).strip()[:300]
+    facts = dict(campaign.facts or {})
+    approaches = Counter(facts.get("approaches", {}))
+    approaches[analysis.approach_type] += 1
+    facts["approaches"] = dict(approaches)
+    campaign.facts = facts
+    campaign.approach_type = _approach(approaches)
+    campaign.risk = max(campaign.risk or 0.0, analysis.risk)
+
+
+def _approach(counts: Counter[str]) -> str:
+    # The most frequent approach type; a specific type beats "benign" and
+    # "scam_or_spam" when it is at least a quarter of the reports, because a
+    # classifier that misses the lure on some copies should not hide it.
+    total = sum(counts.values())
+    specific = [(n, t) for t, n in counts.items() if t not in ("benign", "scam_or_spam", "")]
+    if specific:
+        n, kind = max(specific)
+        if n * 4 >= total:
+            return kind
+    return max(counts.items(), key=lambda item: (item[1], item[0]))[0] if counts else "benign"
+
+
+def refresh_stats(session: Session, campaign: Campaign) -> None:
+    """Recompute a campaign's record from its members (after a merge, split or re-clustering)."""
+    rows = session.execute(
+        select(Report.id, Report.created_at, Report.sightings, Report.approach_type, Report.risk, Report.subject,
+               CampaignMember.duplicate, CampaignMember.reporter_key)
+        .join(CampaignMember, CampaignMember.report_id == Report.id)
+        .where(CampaignMember.campaign_id == campaign.id)
+        .order_by(Report.id)
+    ).all()
+    campaign.member_count = len(rows)
+    campaign.report_count = sum(1 for r in rows if not r.duplicate)
+    campaign.sighting_count = sum(r.sightings or 1 for r in rows)
+    campaign.reporter_count = len({r.reporter_key for r in rows})
+    if not rows:
+        campaign.status = "empty" if campaign.merged_into_id is None else "merged"
+        campaign.representative_report_id = None
+        return
+    campaign.status = "open" if campaign.status in ("empty", "open") else campaign.status
+    campaign.first_seen = min(_as_utc(r.created_at) for r in rows)
+    campaign.last_seen = max(_as_utc(r.created_at) for r in rows)
+    approaches = Counter(r.approach_type or "benign" for r in rows)
+    campaign.facts = {**(campaign.facts or {}), "approaches": dict(approaches)}
+    campaign.approach_type = _approach(approaches)
+    campaign.risk = max(r.risk or 0.0 for r in rows)
+    first = rows[0]
+    campaign.representative_report_id = first.id
+    campaign.title = (first.subject or campaign.title or "").strip()[:300]
+
+
+def count_hour(session: Session, campaign: Campaign, at: dt.datetime) -> None:
+    hour = _hour(at)
+    insert = insert_for(session)
+    for cid in (campaign.id, SYSTEM):
+        stmt = insert(CampaignHour).values(campaign_id=cid, hour=hour, count=1)
+        session.execute(stmt.on_conflict_do_update(
+            index_elements=["campaign_id", "hour"], set_={"count": CampaignHour.count + 1}))
+    campaign.surging = is_surging(session, campaign.id, hour)
+
+
+def _window(session: Session, campaign_id: int, now_hour: int) -> tuple[int, int]:
+    """(reports in the last two hours, reports in the week before them)."""
+    recent = session.scalar(
+        select(func.coalesce(func.sum(CampaignHour.count), 0))
+        .where(CampaignHour.campaign_id == campaign_id, CampaignHour.hour > now_hour - 2,
+               CampaignHour.hour <= now_hour)) or 0
+    before = session.scalar(
+        select(func.coalesce(func.sum(CampaignHour.count), 0))
+        .where(CampaignHour.campaign_id == campaign_id, CampaignHour.hour > now_hour - 2 - BASELINE_HOURS,
+               CampaignHour.hour <= now_hour - 2)) or 0
+    return int(recent), int(before)
+
+
+def is_surging(session: Session, campaign_id: int, now_hour: int | None = None) -> bool:
+    now_hour = _hour(utcnow()) if now_hour is None else now_hour
+    recent, before = _window(session, campaign_id, now_hour)
+    if recent < SURGE_MIN:
+        return False
+    rate = recent / 2
+    ratio = rate / max(before / BASELINE_HOURS, BASELINE_FLOOR)
+    sys_recent, sys_before = _window(session, SYSTEM, now_hour)
+    sys_ratio = (sys_recent / 2) / max(sys_before / BASELINE_HOURS, BASELINE_FLOOR)
+    return ratio >= SURGE_FACTOR and ratio >= 2 * sys_ratio
+
+
+def sightings_by_campaign(session: Session, campaign_ids: list[int]) -> dict[int, tuple[int, int]]:
+    """(reports, sightings) per campaign, live: sightings added by intake after assignment count too."""
+    if not campaign_ids:
+        return {}
+    rows = session.execute(
+        select(Report.campaign_id, func.count(func.distinct(Report.id)), func.count(Submission.id))
+        .join(Submission, Submission.report_id == Report.id)
+        .where(Report.campaign_id.in_(campaign_ids))
+        .group_by(Report.campaign_id)
+    )
+    return {cid: (reports, sightings) for cid, reports, sightings in rows if cid is not None}

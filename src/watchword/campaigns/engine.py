@@ -1,0 +1,365 @@
+"""The clustering core: pure, storage-free, shared by every path that assigns.
+
+The worker (through a store-backed `Backend`), `watchword cluster` and full
+re-clustering (through `MemoryBackend`) all call `ClusterIndex.assign` with the
+same features in the same order, so they agree by construction.
+
+One report's evidence for an existing cluster comes from three posting lists,
+all keyed by 63-bit hashes:
+
+- its exact normalised-content hash (a repeat of known content: a sighting);
+- its MinHash signature cut into BANDS bands of ROWS rows (LSH): two texts
+  with Jaccard similarity s share a band with probability 1-(1-s^ROWS)^BANDS,
+  and we ask for at least MIN_BANDS shared bands, which turns the S-curve
+  into a steep step near s≈0.55 without storing signatures to verify against;
+- its typed keys (sender, URL host+path, phone, wallet, domain, ...), each
+  hashed together with the report's risk class so that a benign newsletter
+  can never join a phishing campaign through a shared indicator alone.
+
+Every posting list stops growing once its key has been seen in more distinct
+clusters than its type's cap: from then on the key is ubiquitous and neither
+links nor costs anything. That bound is what keeps per-report cost flat and
+avoids MISP's quadratic correlation explosion (MISP #7396), where one value
+shared by many events correlated with every one of them.
+
+A report whose evidence points at several clusters bridges them (union-find),
+but only where the evidence for each is strong on its own; a medium key (a
+registrable domain) or a subject may attach a report, never glue two
+campaigns together, and two large clusters are joined only by text.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import struct
+from array import array
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+from watchword.analysis.fingerprint import NUM_PERM
+from watchword.campaigns.ubiquitous import is_ubiquitous_key
+
+ENGINE_VERSION = 1  # stored postings are rebuilt (re-clustered), not misread, when this changes
+
+BANDS = 16
+ROWS = NUM_PERM // BANDS
+MIN_BANDS = 3  # shared bands that make a near-duplicate; see the module docstring
+BRIDGE_BANDS = 5  # shared bands that may glue two existing clusters together
+CROSS_CLASS_BANDS = 6  # text alone across risk classes: only near-identical copies
+GIANT = 1000  # two clusters this big together are bridged only by strong text evidence
+
+# Evidence families. A payload key names one operation's infrastructure or
+# persona and may link on its own. An identity key (who sent it) says the same
+# sender, which for a newsletter or a mailing list spans unrelated messages:
+# it links only with corroboration from text or the subject. A subject alone
+# never links.
+PAYLOAD = frozenset({"url", "phone", "wallet", "iban", "social", "attachment", "org"})
+# Measured on the corpus (bench/campaigns.py), these glued unrelated lures when
+# they linked alone: a registrable domain (a brand's real site, a bulk
+# sender's), an address quoted in the body (a brand's service desk), Reply-To
+# (lists set it to the list, people to themselves). They corroborate.
+IDENTITY = frozenset({"sender", "sdomain", "replyto", "domain", "email", "list", "ip"})
+SUBJECT = frozenset({"subject"})
+# Distinct *contents* (normalised texts) a key may be seen in before it counts
+# as ubiquitous. Counting contents, not campaigns, matters: a key that links
+# everything it touches would otherwise never be seen in many campaigns.
+CAPS = {"band": 40, "domain": 12, "sdomain": 12, "sender": 12, "replyto": 12, "subject": 40, "url": 10,
+        "email": 12, "ip": 10, "attachment": 20, "list": 200}
+DEFAULT_CAP = 50
+
+HIGH = "high"
+LOW = "low"
+
+
+def risk_class(approach_type: str, risk: float) -> str:
+    """Benign-looking mail on one side; anything suspicious (spam included) on the other."""
+    return LOW if approach_type in ("benign", "") and risk < 0.5 else HIGH
+
+
+def hash_key(text: str) -> int:
+    return int.from_bytes(hashlib.blake2b(text.encode(), digest_size=8).digest(), "big") >> 1
+
+
+def band_keys(signature: Sequence[int]) -> list[int]:
+    if len(signature) != NUM_PERM:
+        return []
+    out = []
+    for band in range(BANDS):
+        chunk = struct.pack(f">H{ROWS}I", band, *signature[band * ROWS : (band + 1) * ROWS])
+        out.append(int.from_bytes(hashlib.blake2b(chunk, digest_size=8).digest(), "big") >> 1)
+    return out
+
+
+@dataclass(frozen=True, slots=True)
+class Features:
+    """What the engine knows about one report (all from its stored analysis)."""
+
+    content_hash: str
+    signature: tuple[int, ...]
+    keys: tuple[str, ...]
+    risk_class: str = HIGH
+
+    @classmethod
+    def from_analysis(cls, result: dict[str, Any]) -> Features | None:
+        """None for a report that must never be linked into a campaign (out of scope)."""
+        if result.get("scope") == "out_of_scope":
+            return None
+        return cls(
+            content_hash=str(result.get("content_hash") or ""),
+            signature=tuple(int(v) for v in result.get("shingles") or ()),
+            keys=tuple(str(k) for k in result.get("campaign_keys") or ()),
+            risk_class=risk_class(str(result.get("approach_type") or ""), float(result.get("risk") or 0.0)),
+        )
+
+    def content_id(self) -> int:
+        """32 bits naming the normalised content, for counting distinct contents per key."""
+        basis = self.content_hash or "k|" + "|".join(sorted(self.keys))
+        return hash_key("c|" + basis) & 0xFFFFFFFF
+
+
+@dataclass(slots=True)
+class Assignment:
+    cluster: int
+    duplicate: bool = False  # the same normalised content was seen before: a sighting
+    created: bool = False
+    absorbed: list[int] = field(default_factory=list)  # clusters bridged into `cluster`
+    reasons: list[str] = field(default_factory=list)
+
+
+Entry = tuple[int, int]  # (content id, cluster id) in a posting list
+
+
+class Backend(Protocol):
+    """Where postings and the union-find forest live (memory, or the store)."""
+
+    def postings(self, keys: Sequence[int]) -> dict[int, list[Entry]]: ...
+    def add_postings(self, triples: Iterable[tuple[int, int, int]]) -> None: ...
+    def find(self, cluster: int) -> int: ...
+    def union(self, keep: int, gone: int) -> None: ...
+    def new_cluster(self, risk_class: str) -> int: ...
+    def size(self, cluster: int) -> int: ...
+    def cluster_class(self, cluster: int) -> str: ...
+    def grow(self, cluster: int) -> None: ...
+
+
+@dataclass(slots=True)
+class _Evidence:
+    bands: int = 0
+    payload: int = 0
+    payload_df: int = 1 << 30  # distinct contents of the most specific payload key
+    identity: int = 0
+    subject: int = 0
+    why: list[str] = field(default_factory=list)
+
+    def score(self) -> int:
+        return 3 * self.payload + 2 * min(self.bands, 8) + self.identity + self.subject
+
+
+class ClusterIndex:
+    def __init__(self, backend: Backend) -> None:
+        self.backend = backend
+
+    def assign(self, feats: Features) -> Assignment:
+        be = self.backend
+        content = feats.content_id()
+        exact = hash_key("h|" + feats.content_hash) if feats.content_hash else None
+        bands = band_keys(feats.signature)
+        typed: list[tuple[int, str, str]] = []
+        for label in feats.keys:
+            if not is_ubiquitous_key(label):
+                typed.append((hash_key(f"{feats.risk_class}|{label}"), label.split(":", 1)[0], label))
+        lookup = ([exact] if exact is not None else []) + bands + [k for k, _, _ in typed]
+        posted = be.postings(lookup)
+
+        if exact is not None and exact in posted:
+            root = be.find(posted[exact][0][1])
+            be.grow(root)
+            self._post(root, content, [], typed, posted)
+            return Assignment(cluster=root, duplicate=True, reasons=["same normalised content"])
+
+        evidence: dict[int, _Evidence] = {}
+        # Bands are counted per known content, then the best content speaks for
+        # its cluster: summing over a big cluster's many members would let
+        # chance matches (2 bands of 16 at Jaccard 0.3 is a 0.75% event) add up
+        # until every text "matches" a cluster of a few hundred.
+        per_content: dict[tuple[int, int], int] = {}
+        for band in bands:
+            entries = posted.get(band) or []
+            if len(entries) > CAPS["band"]:
+                continue  # boilerplate shared by many different texts
+            for c, cluster in entries:
+                per_content[(c, cluster)] = per_content.get((c, cluster), 0) + 1
+        for (_, cluster), count in per_content.items():
+            ev = evidence.setdefault(be.find(cluster), _Evidence())
+            ev.bands = max(ev.bands, count)
+        for key, kind, label in typed:
+            entries = posted.get(key) or []
+            df = len(entries)
+            if df > CAPS.get(kind, DEFAULT_CAP):
+                continue
+            for r in {be.find(c) for _, c in entries}:
+                ev = evidence.setdefault(r, _Evidence())
+                if kind in PAYLOAD:
+                    ev.payload += 1
+                    ev.payload_df = min(ev.payload_df, df)
+                elif kind in IDENTITY:
+                    ev.identity += 1
+                else:
+                    ev.subject += 1
+                if len(ev.why) < 4:
+                    ev.why.append(label)
+
+        candidates = [(r, ev) for r, ev in evidence.items() if self._qualifies(r, ev, feats.risk_class)]
+        if not candidates:
+            root = be.new_cluster(feats.risk_class)
+            be.grow(root)
+            self._post(root, content, bands, typed, posted, exact)
+            return Assignment(cluster=root, created=True)
+
+        candidates.sort(key=lambda item: (-item[1].score(), item[0]))
+        target, target_ev = candidates[0]
+        reasons = self._reasons(target_ev)
+        absorbed: list[int] = []
+        for other, ev in candidates[1:]:
+            if not self._bridges(target, other, ev):
+                continue
+            keep, gone = min(target, other), max(target, other)
+            be.union(keep, gone)
+            absorbed.append(gone)
+            target = keep
+        be.grow(target)
+        self._post(target, content, bands, typed, posted, exact)
+        return Assignment(cluster=target, absorbed=absorbed, reasons=reasons)
+
+    def _qualifies(self, root: int, ev: _Evidence, cls: str) -> bool:
+        if self.backend.cluster_class(root) != cls:
+            # Keys are namespaced by class, so only text can reach across; and
+            # it must be nearly a copy (a phish cloned from a real notice is
+            # still not the notice).
+            return ev.bands >= CROSS_CLASS_BANDS
+        if ev.bands >= MIN_BANDS or (ev.payload and cls == HIGH):
+            return True
+        if cls == LOW and ev.subject:
+            return True  # benign mail under one specific subject: one thread, one newsletter issue
+        # Benign-looking mail links by keys only with corroboration: a
+        # signature's home page or a list's footer is not a campaign.
+        corroborating = (ev.bands > 0) + (ev.identity > 0 or ev.payload > 0) + (ev.subject > 0)
+        return corroborating >= 2
+
+    def _bridges(self, target: int, other: int, ev: _Evidence) -> bool:
+        if ev.bands < BRIDGE_BANDS and ev.payload_df > 2:
+            return False  # a domain, a sender, a subject or a widely shared key: attach, never glue
+        if self.backend.size(target) + self.backend.size(other) > GIANT:
+            return ev.bands >= BRIDGE_BANDS + 1
+        return True
+
+    @staticmethod
+    def _reasons(ev: _Evidence) -> list[str]:
+        out = [f"similar text ({ev.bands}/{BANDS} bands)"] if ev.bands else []
+        return out + [f"shared {label}" for label in ev.why]
+
+    def _post(self, root: int, content: int, bands: list[int], typed: list[tuple[int, str, str]],
+              posted: dict[int, list[Entry]], exact: int | None = None) -> None:
+        triples: list[tuple[int, int, int]] = []
+        if exact is not None:
+            triples.append((exact, content, root))
+        for key in bands:
+            entries = posted.get(key) or []
+            # Stop at cap+1 distinct contents: enough to know the key is
+            # ubiquitous, and no posting list ever grows past it.
+            if len(entries) <= CAPS["band"] and all(c != content for c, _ in entries):
+                triples.append((key, content, root))
+        for key, kind, _ in typed:
+            entries = posted.get(key) or []
+            if len(entries) <= CAPS.get(kind, DEFAULT_CAP) and all(c != content for c, _ in entries):
+                triples.append((key, content, root))
+        if triples:
+            self.backend.add_postings(triples)
+
+    def merge(self, a: int, b: int) -> int:
+        """An analyst's merge: the older cluster id survives."""
+        ra, rb = self.backend.find(a), self.backend.find(b)
+        if ra != rb:
+            self.backend.union(min(ra, rb), max(ra, rb))
+        return min(ra, rb)
+
+
+class MemoryBackend:
+    """Postings and union-find in process memory, kept compact for millions of reports.
+
+    A posting entry (content id, cluster id) is packed into one int, and a
+    posting with one entry (the common case) is that bare int, not a list;
+    per-cluster sizes and classes are flat arrays indexed by id.
+    """
+
+    def __init__(self) -> None:
+        self._post: dict[int, int | list[int]] = {}
+        self._parent: dict[int, int] = {}  # only clusters that were merged away
+        self._size = array("q", [0])  # cluster ids start at 1
+        self._class = bytearray(b"\x00")
+
+    def postings(self, keys: Sequence[int]) -> dict[int, list[Entry]]:
+        out: dict[int, list[Entry]] = {}
+        get = self._post.get
+        for key in keys:
+            found = get(key)
+            if found is None:
+                continue
+            packed = [found] if isinstance(found, int) else found
+            out[key] = [(p >> 32, p & 0xFFFFFFFF) for p in packed]
+        return out
+
+    def add_postings(self, triples: Iterable[tuple[int, int, int]]) -> None:
+        post = self._post
+        for key, content, cluster in triples:
+            packed = (content << 32) | cluster  # one int, not a tuple: a third of the memory
+            found = post.get(key)
+            if found is None:
+                post[key] = packed
+            elif isinstance(found, int):
+                if found != packed:
+                    post[key] = [found, packed]
+            elif packed not in found:
+                found.append(packed)
+
+    def find(self, cluster: int) -> int:
+        parent = self._parent
+        root = cluster
+        while root in parent:
+            root = parent[root]
+        while cluster != root:  # path compression keeps later finds O(1)
+            nxt = parent[cluster]
+            parent[cluster] = root
+            cluster = nxt
+        return root
+
+    def union(self, keep: int, gone: int) -> None:
+        keep, gone = self.find(keep), self.find(gone)
+        if keep == gone:
+            return
+        self._parent[gone] = keep
+        self._size[keep] += self._size[gone]
+
+    def new_cluster(self, risk_class: str) -> int:
+        self._size.append(0)
+        self._class.append(1 if risk_class == HIGH else 0)
+        return len(self._size) - 1
+
+    def size(self, cluster: int) -> int:
+        return self._size[self.find(cluster)]
+
+    def cluster_class(self, cluster: int) -> str:
+        return HIGH if self._class[self.find(cluster)] else LOW
+
+    def grow(self, cluster: int) -> None:
+        self._size[self.find(cluster)] += 1
+
+    def entries(self) -> Iterator[tuple[int, int, int]]:
+        """Every (key, content, cluster) posting, for writing a rebuilt index to the store."""
+        for key, found in self._post.items():
+            for packed in [found] if isinstance(found, int) else found:
+                yield key, packed >> 32, packed & 0xFFFFFFFF
+
+    def stats(self) -> dict[str, int]:
+        return {"postings": len(self._post), "clusters": len(self._size) - 1, "merged": len(self._parent)}

@@ -1,0 +1,348 @@
+"""Analysts' use cases on campaigns: list, detail, merge, split, verdict, re-cluster.
+
+Plain functions over a session, called the same way by the CLI and the
+console. Every mutation writes an audit event in the same transaction, and
+merges, splits and verdicts are also stored as decisions anchored on reports
+(`campaign_decisions`) so that `recluster` can replay them.
+"""
+
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import delete, func, select, update
+from sqlalchemy.orm import Session
+
+from watchword.campaigns.assign import (
+    INDEX_VERSION,
+    SYSTEM,
+    _hour,
+    refresh_stats,
+    reporter_key,
+    sightings_by_campaign,
+)
+from watchword.campaigns.engine import ClusterIndex, Features, MemoryBackend
+from watchword.campaigns.store import StoreBackend, insert_for, merge_rows
+from watchword.domain import Verdict
+from watchword.store import audit
+from watchword.store.models import (
+    AnalysisRecord,
+    Campaign,
+    Indicator,
+    Report,
+    ReportIndicator,
+    Submission,
+    utcnow,
+)
+from watchword.store.models_campaigns import (
+    CampaignDecision,
+    CampaignHour,
+    CampaignIndexState,
+    CampaignMember,
+    CampaignPosting,
+)
+
+_BULK = 1000
+
+
+class CampaignError(ValueError):
+    """The request cannot be carried out; the message is safe to show the analyst."""
+
+
+def _root(session: Session, campaign_id: int) -> Campaign:
+    if session.get(Campaign, campaign_id) is None:
+        raise CampaignError(f"campaign {campaign_id} does not exist")
+    root = session.get(Campaign, StoreBackend(session).find(campaign_id))
+    assert root is not None
+    return root
+
+
+def _anchor(session: Session, campaign_id: int) -> int | None:
+    return session.scalar(select(func.min(Report.id)).where(Report.campaign_id == campaign_id))
+
+
+# -- reading ----------------------------------------------------------------------
+
+
+def summary(campaign: Campaign, live: tuple[int, int] | None = None) -> dict[str, Any]:
+    reports, sightings = live or (campaign.member_count, campaign.sighting_count)
+    return {
+        "id": campaign.id,
+        "title": campaign.title,
+        "status": campaign.status,
+        "approach_type": campaign.approach_type,
+        "risk": round(campaign.risk or 0.0, 4),
+        "first_seen": campaign.first_seen.isoformat() if campaign.first_seen else None,
+        "last_seen": campaign.last_seen.isoformat() if campaign.last_seen else None,
+        "reports": reports,
+        "distinct_contents": campaign.report_count,
+        "sightings": sightings,
+        "reporters": campaign.reporter_count,
+        "representative_report_id": campaign.representative_report_id,
+        "verdict": campaign.verdict,
+        "verdict_note": campaign.verdict_note,
+        "surging": campaign.surging,
+    }
+
+
+def list_campaigns(session: Session, limit: int = 100, include_empty: bool = False) -> list[dict[str, Any]]:
+    query = select(Campaign).where(Campaign.merged_into_id.is_(None))
+    if not include_empty:
+        query = query.where(Campaign.status != "empty", Campaign.member_count > 0)
+    campaigns = list(session.scalars(
+        query.order_by(Campaign.surging.desc(), Campaign.last_seen.desc(), Campaign.id.desc()).limit(limit)))
+    live = sightings_by_campaign(session, [c.id for c in campaigns])
+    return [summary(c, live.get(c.id)) for c in campaigns]
+
+
+def campaign_detail(session: Session, campaign_id: int, max_reports: int = 200) -> dict[str, Any]:
+    campaign = _root(session, campaign_id)
+    out = summary(campaign, sightings_by_campaign(session, [campaign.id]).get(campaign.id))
+    in_campaign = select(Report.id).where(Report.campaign_id == campaign.id)
+    out["indicators"] = [
+        {"type": t, "value": v, "reports": n}
+        for t, v, n in session.execute(
+            select(Indicator.type, Indicator.value, func.count(ReportIndicator.report_id))
+            .join(ReportIndicator, ReportIndicator.indicator_id == Indicator.id)
+            .where(ReportIndicator.report_id.in_(in_campaign))
+            .group_by(Indicator.type, Indicator.value)
+            .order_by(func.count(ReportIndicator.report_id).desc(), Indicator.type, Indicator.value)
+            .limit(50)
+        )
+    ]
+    by_day: dict[str, int] = Counter()
+    for (received,) in session.execute(
+        select(Submission.received_at).where(Submission.report_id.in_(in_campaign))
+    ):
+        by_day[received.date().isoformat()] += 1
+    out["timeline"] = [{"day": day, "sightings": n} for day, n in sorted(by_day.items())]
+    out["reports_list"] = [
+        {"id": r.id, "public_id": r.public_id, "subject": r.subject, "created_at": r.created_at.isoformat(),
+         "sightings": r.sightings, "verdict": r.verdict, "duplicate": dup, "pinned": pinned}
+        for r, dup, pinned in session.execute(
+            select(Report, CampaignMember.duplicate, CampaignMember.pinned)
+            .join(CampaignMember, CampaignMember.report_id == Report.id)
+            .where(Report.campaign_id == campaign.id).order_by(Report.id).limit(max_reports)
+        )
+    ]
+    return out
+
+
+# -- analysts' decisions ------------------------------------------------------------
+
+
+def merge_campaigns(session: Session, keep_id: int, gone_id: int, actor: str, note: str = "") -> Campaign:
+    """Merge campaign `gone_id` into `keep_id`; its reports, sightings and (if `keep` has none) verdict move."""
+    keep, gone = _root(session, keep_id), _root(session, gone_id)
+    if keep.id == gone.id:
+        raise CampaignError(f"campaigns {keep_id} and {gone_id} are already one campaign ({keep.id})")
+    a, b = _anchor(session, keep.id), _anchor(session, gone.id)
+    if a is None or b is None:
+        raise CampaignError("an empty campaign cannot be merged")
+    merge_rows(session, keep.id, gone.id)
+    session.flush()
+    refresh_stats(session, keep)
+    refresh_stats(session, gone)
+    session.add(CampaignDecision(actor=actor, kind="merge", report_id=a, other_report_id=b, note=note))
+    audit.record(session, actor, "campaign.merge", "campaign", keep.id,
+                 {"merged": gone.id, "note": note, "reports": keep.member_count})
+    return keep
+
+
+def split_report(session: Session, report_id: int, actor: str, note: str = "") -> Campaign:
+    """Take one report out of its campaign into a campaign of its own, pinned there."""
+    report = session.get(Report, report_id)
+    member = session.get(CampaignMember, report_id)
+    if report is None or member is None or report.campaign_id is None:
+        raise CampaignError(f"report {report_id} is not in a campaign")
+    old = _root(session, report.campaign_id)
+    now = utcnow()
+    new = Campaign(risk_class=old.risk_class, member_count=0, first_seen=now, last_seen=now, facts={})
+    session.add(new)
+    session.flush()
+    member.campaign_id = new.id
+    member.pinned = True
+    member.duplicate = False
+    report.campaign_id = new.id
+    report.verdict = None  # the old campaign's verdict was about the others
+    session.flush()
+    refresh_stats(session, old)
+    refresh_stats(session, new)
+    session.add(CampaignDecision(actor=actor, kind="split", report_id=report_id, note=note))
+    audit.record(session, actor, "campaign.split", "report", report_id,
+                 {"from": old.id, "to": new.id, "note": note})
+    return new
+
+
+def set_verdict(session: Session, campaign_id: int, verdict: str, actor: str, note: str = "") -> Campaign:
+    """Set the campaign's verdict; it reaches every report now in it and every report that joins later."""
+    try:
+        value = Verdict(verdict).value
+    except ValueError:
+        raise CampaignError(f"unknown verdict {verdict!r}: one of {', '.join(v.value for v in Verdict)}") from None
+    campaign = _root(session, campaign_id)
+    anchor = _anchor(session, campaign.id)
+    if anchor is None:
+        raise CampaignError(f"campaign {campaign.id} has no reports")
+    previous = campaign.verdict
+    campaign.verdict, campaign.verdict_note, campaign.verdict_at = value, note, utcnow()
+    changed = session.scalar(select(func.count(Report.id)).where(Report.campaign_id == campaign.id)) or 0
+    session.execute(update(Report).where(Report.campaign_id == campaign.id).values(verdict=value))
+    session.add(CampaignDecision(actor=actor, kind="verdict", report_id=anchor, verdict=value, note=note))
+    audit.record(session, actor, "campaign.verdict", "campaign", campaign.id,
+                 {"verdict": value, "previous": previous, "note": note, "reports": changed})
+    return campaign
+
+
+# -- re-clustering ------------------------------------------------------------------------
+
+
+@dataclass(slots=True)
+class ReclusterResult:
+    reports: int
+    campaigns: int
+    kept_ids: int
+    new_ids: int
+    seconds: float
+
+
+def recluster(session: Session, actor: str = "system") -> ReclusterResult:
+    """Rebuild every campaign from the stored analyses with the same engine as the worker.
+
+    Reports are replayed in id order (the worker's order), analysts' merges
+    are replayed on top, split reports stay pinned where the analyst put them,
+    and each rebuilt campaign keeps the id of the old campaign it overlaps
+    most, so links, verdicts and notes stay where analysts left them.
+    """
+    started = utcnow()
+    pinned = dict(session.execute(
+        select(CampaignMember.report_id, CampaignMember.campaign_id).where(CampaignMember.pinned.is_(True))
+    ).tuples().all())
+    old_keys = dict(session.execute(select(CampaignMember.report_id, CampaignMember.reporter_key)).tuples().all())
+    backend = MemoryBackend()
+    index = ClusterIndex(backend)
+    assigned: dict[int, tuple[int, bool, list[str], str, str]] = {}
+    old_of: dict[int, int | None] = {}
+    unlinked: list[int] = []
+    rows = session.execute(
+        select(Report, AnalysisRecord.result)
+        .join(AnalysisRecord, AnalysisRecord.report_id == Report.id)
+        .order_by(Report.id)
+        .execution_options(yield_per=_BULK)
+    )
+    for report, result in rows:
+        if report.id in pinned:
+            continue
+        feats = Features.from_analysis(result)
+        if feats is None:
+            unlinked.append(report.id)
+            continue
+        a = index.assign(feats)
+        rkey = old_keys.get(report.id) or reporter_key(report.id, result)
+        assigned[report.id] = (a.cluster, a.duplicate, a.reasons[:6], feats.content_hash[:32], rkey)
+        old_of[report.id] = report.campaign_id
+    for a_id, b_id in session.execute(
+        select(CampaignDecision.report_id, CampaignDecision.other_report_id)
+        .where(CampaignDecision.kind == "merge").order_by(CampaignDecision.id)
+    ):
+        if a_id in assigned and b_id in assigned:
+            index.merge(assigned[a_id][0], assigned[b_id][0])
+
+    groups: dict[int, list[int]] = defaultdict(list)
+    for report_id, (cluster, *_rest) in assigned.items():
+        groups[backend.find(cluster)].append(report_id)
+    reserved = set(pinned.values())
+    taken: set[int] = set()
+    mapping: dict[int, int] = {}
+    kept = 0
+    for root, members in sorted(groups.items(), key=lambda item: (-len(item[1]), min(item[1]))):
+        votes = Counter(old_of[r] for r in members if old_of[r] is not None)
+        choice = next((cid for cid, _ in votes.most_common() if cid not in taken and cid not in reserved), None)
+        if choice is None:
+            now = utcnow()
+            campaign = Campaign(risk_class=backend.cluster_class(root), first_seen=now, last_seen=now, facts={})
+            session.add(campaign)
+            session.flush()
+            choice = campaign.id
+        else:
+            kept += 1
+        taken.add(choice)
+        mapping[root] = choice
+
+    session.execute(delete(CampaignPosting))
+    session.execute(delete(CampaignMember).where(CampaignMember.pinned.is_(False)))
+    session.execute(delete(CampaignHour))
+    report_rows = [{"id": r, "campaign_id": None} for r in unlinked]
+    member_rows = []
+    for report_id, (cluster, duplicate, reasons, content_hash, rkey) in assigned.items():
+        cid = mapping[backend.find(cluster)]
+        report_rows.append({"id": report_id, "campaign_id": cid})
+        member_rows.append({"report_id": report_id, "campaign_id": cid, "content_hash": content_hash,
+                            "duplicate": duplicate, "pinned": False, "reporter_key": rkey, "reasons": reasons,
+                            "assigned_at": started})
+    for start in range(0, len(report_rows), _BULK):
+        session.execute(update(Report), report_rows[start : start + _BULK])
+    for start in range(0, len(member_rows), _BULK):
+        session.execute(insert_for(session)(CampaignMember).values(member_rows[start : start + _BULK]))
+    postings = [{"key": k, "content": c, "campaign_id": mapping[backend.find(cl)]} for k, c, cl in backend.entries()]
+    for start in range(0, len(postings), _BULK):
+        session.execute(insert_for(session)(CampaignPosting).values(postings[start : start + _BULK]))
+
+    root_of = {cid: root for root, cid in mapping.items()}
+    session.flush()
+    for campaign in session.scalars(select(Campaign)):
+        # A campaign left without reports (they now belong to campaigns that
+        # kept other ids) stays as an empty shell, for links and the audit trail.
+        campaign.merged_into_id = None
+        if campaign.id in root_of:
+            campaign.risk_class = backend.cluster_class(root_of[campaign.id])
+        refresh_stats(session, campaign)
+        campaign.surging = False
+    _replay_verdicts(session)
+    _rebuild_hours(session)
+    state = session.get(CampaignIndexState, "index")
+    if state is None:
+        session.add(CampaignIndexState(name="index", value=INDEX_VERSION))
+    else:
+        state.value = INDEX_VERSION
+    seconds = (utcnow() - started).total_seconds()
+    result = ReclusterResult(reports=len(assigned), campaigns=len(mapping) + len(reserved), kept_ids=kept,
+                             new_ids=len(mapping) - kept, seconds=seconds)
+    audit.record(session, actor, "campaign.recluster", "campaign", "",
+                 {"reports": result.reports, "campaigns": result.campaigns, "kept_ids": kept,
+                  "new_ids": result.new_ids, "index": INDEX_VERSION})
+    return result
+
+
+def _replay_verdicts(session: Session) -> None:
+    for report_id, verdict, note, at in session.execute(
+        select(CampaignDecision.report_id, CampaignDecision.verdict, CampaignDecision.note, CampaignDecision.at)
+        .where(CampaignDecision.kind == "verdict").order_by(CampaignDecision.id)
+    ):
+        cid = session.scalar(select(Report.campaign_id).where(Report.id == report_id))
+        campaign = session.get(Campaign, cid) if cid is not None else None
+        if campaign is not None:
+            campaign.verdict, campaign.verdict_note, campaign.verdict_at = verdict, note, at
+    session.flush()
+    session.execute(
+        update(Report).where(Report.campaign_id.is_not(None))
+        .values(verdict=select(Campaign.verdict).where(Campaign.id == Report.campaign_id).scalar_subquery())
+        .execution_options(synchronize_session=False)
+    )
+
+
+def _rebuild_hours(session: Session) -> None:
+    counts: Counter[tuple[int, int]] = Counter()
+    for cid, created in session.execute(select(Report.campaign_id, Report.created_at)
+                                        .where(Report.campaign_id.is_not(None))):
+        if cid is None:
+            continue
+        hour = _hour(created)
+        counts[(cid, hour)] += 1
+        counts[(SYSTEM, hour)] += 1
+    rows = [{"campaign_id": c, "hour": h, "count": n} for (c, h), n in counts.items()]
+    for start in range(0, len(rows), _BULK):
+        session.execute(insert_for(session)(CampaignHour).values(rows[start : start + _BULK]))
+
