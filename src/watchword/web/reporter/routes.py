@@ -133,7 +133,7 @@ def about(request: Request) -> Response:
 
 @router.get("/report/status", response_class=HTMLResponse)
 def status_sign_in(request: Request) -> Response:
-    return render(request, "status_sign_in.html", {})
+    return render(request, "status_sign_in.html", {"signed_in": bool(_session_ids(request))})
 
 
 # -- returning with a receipt ----------------------------------------------------------------
