@@ -380,3 +380,13 @@ def test_attachment_flags_of_the_attachment_stage_are_understood(
         attachments=[_att(name, *flags)],
     )
     assert doc.approach_type == kind
+
+
+def test_lexicon_phrases_longer_than_three_words_are_refused_at_import() -> None:
+    """A four-word phrase would silently match on its first three words only; refuse it instead."""
+    from watchword.analysis.lexicon import Lexicon, Tokens
+
+    with pytest.raises(ValueError, match="longer than three words"):
+        Lexicon({"x": ("asked for my password",)})
+    lex = Lexicon({"x": ("verify|confirm your account", "you've won")})
+    assert lex.count(Tokens("Please CONFIRM your account. You’ve won!")) == {"x": 2}
