@@ -15,8 +15,8 @@ FAST = {"receipt_argon2_memory_kib": 1024, "receipt_argon2_time_cost": 1, "pow_d
         "pow_nojs_min_age_seconds": 0.0}
 
 
-def fast_settings(tmp: Path, **overrides: Any) -> Settings:
-    return make_settings(tmp, **{**FAST, **overrides})
+def fast_settings(tmp: Path, database_url: str | None = None, **overrides: Any) -> Settings:
+    return make_settings(tmp, database_url, **{**FAST, **overrides})
 
 
 def token_of(html: str) -> str:

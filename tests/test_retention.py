@@ -23,10 +23,12 @@ from watchword.worker import Worker
 DAY = dt.timedelta(days=1)
 
 
-@pytest.fixture
-def rrt(tmp_path: Path) -> Iterator[Runtime]:
-    runtime = open_runtime(fast_settings(tmp_path, retention_benign_days=30, retention_out_of_scope_days=7,
-                                         retention_closed_campaign_days=180))
+@pytest.fixture(params=["sqlite", "postgresql"])
+def rrt(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Runtime]:
+    """The same retention on both store backends."""
+    url = request.getfixturevalue("pg_database_url") if request.param == "postgresql" else None
+    runtime = open_runtime(fast_settings(tmp_path, database_url=url, retention_benign_days=30,
+                                         retention_out_of_scope_days=7, retention_closed_campaign_days=180))
     yield runtime
     runtime.close()
 
