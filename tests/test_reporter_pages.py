@@ -376,3 +376,15 @@ def test_verdict_through_the_campaign_service_reaches_every_reporter(web: TestCl
     view = text_of(_sign_in(web, code, phrase).text)
     assert "This was part of a phishing campaign reported by 212 people. The link has been blocked." in view
     assert "Outcome decided" in view
+
+
+def test_first_look_names_the_imitated_sign_in_page(web: TestClient) -> None:
+    eml = (b"From: Microsoft 365 <no-reply@micros0ft-support.com>\r\nTo: staff@corp.example\r\n"
+           b"Subject: Action required: password expires today\r\nContent-Type: text/html\r\n\r\n"
+           b"<p>Dear user, your password expires today. "
+           b"<a href='https://login.micros0ft-support.com/owa'>Keep my password</a></p>\r\n")
+    sent = report(web, "email", {}, files=[("files", ("expires.eml", eml, "message/rfc822"))])
+    words = text_of(sent.text)
+    assert "This looks like an attempt to steal a password or login." in words
+    assert "It links to login.micros0ft-support.com, which imitates Microsoft." in words
+    assert 'href="https://login.micros0ft' not in sent.text  # named, never linked
