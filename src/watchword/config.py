@@ -101,7 +101,7 @@ class Settings:
     rate_nojs_per_client_per_minute: int = 30  # without proof of work (JavaScript off)
     rate_submit_global_per_minute: int = 12000  # every web submission together
     rate_nojs_global_per_minute: int = 600
-    rate_pages_per_client_per_minute: int = 1200
+    rate_pages_per_client_per_minute: int = 6000  # form pages are cheap (a signed challenge); bounds a GET flood
     rate_status_per_client_per_minute: int = 30  # receipt sign-ins and messages
     rate_api_per_client_per_minute: int = 120
     client_ip_header: str = ""  # e.g. x-forwarded-for, only behind a trusted reverse proxy
@@ -173,7 +173,7 @@ class Settings:
             rate_nojs_per_client_per_minute=int(_env("RATE_NOJS_PER_CLIENT_PER_MINUTE", "30")),
             rate_submit_global_per_minute=int(_env("RATE_SUBMIT_GLOBAL_PER_MINUTE", "12000")),
             rate_nojs_global_per_minute=int(_env("RATE_NOJS_GLOBAL_PER_MINUTE", "600")),
-            rate_pages_per_client_per_minute=int(_env("RATE_PAGES_PER_CLIENT_PER_MINUTE", "1200")),
+            rate_pages_per_client_per_minute=int(_env("RATE_PAGES_PER_CLIENT_PER_MINUTE", "6000")),
             rate_status_per_client_per_minute=int(_env("RATE_STATUS_PER_CLIENT_PER_MINUTE", "30")),
             rate_api_per_client_per_minute=int(_env("RATE_API_PER_CLIENT_PER_MINUTE", "120")),
             client_ip_header=_env("CLIENT_IP_HEADER", "").lower(),
