@@ -11,6 +11,7 @@ in-memory HMAC of it and forgets it on restart.
 from __future__ import annotations
 
 import logging
+import threading
 from dataclasses import dataclass
 from typing import Annotated, Any
 
@@ -55,10 +56,20 @@ class ReporterState:
     session_key: bytes
 
 
+_STATE_LOCK = threading.Lock()
+
+
 def state(request: Request) -> ReporterState:
     app_state = request.app.state
     found: ReporterState | None = getattr(app_state, "reporter", None)
-    if found is None:
+    if found is not None:
+        return found
+    # Built on first use (the app factory is not ours to change), and only once: two sets of buckets
+    # side by side would each let through a full allowance.
+    with _STATE_LOCK:
+        found = getattr(app_state, "reporter", None)
+        if found is not None:
+            return found
         rt: Runtime = app_state.rt
         secret = rt.contact_key
         found = ReporterState(
