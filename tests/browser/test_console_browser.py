@@ -19,12 +19,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import update
+from sqlalchemy import select, update
 
 from tests.test_console_pages import HOSTILE_HTML
 from tests.test_console_support import PASSWORD, add_user, analyse_all, email, put_in_campaign, report_email
 from watchword.runtime import Runtime
-from watchword.store.models import Report
+from watchword.store.models import Campaign, Report
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
@@ -80,6 +80,18 @@ def _spread(rt: Runtime, report_ids: list[int], start: dt.datetime, hours: float
             session.execute(update(Report).where(Report.id == report_id).values(created_at=at))
 
 
+def _campaign(rt: Runtime, ids: list[int], title: str, **fields: Any) -> tuple[int, bool]:
+    """The campaign the engine made of these reports (renamed for the screenshots), or one made directly
+    when the campaigns engine is not in the after-analysis steps. True when it is the engine's."""
+    with rt.db.write() as session:
+        found = set(session.scalars(select(Report.campaign_id).where(Report.id.in_(ids))))
+        campaign_id = found.pop() if len(found) == 1 else None
+        if campaign_id is not None:
+            session.execute(update(Campaign).where(Campaign.id == campaign_id).values(title=title))
+            return campaign_id, True
+    return put_in_campaign(rt, ids, title, **fields), False
+
+
 @pytest.fixture
 def world(rt: Runtime) -> dict[str, Any]:
     """A small but realistic store: a hostile email, two recruiter campaigns, an invoice wave, loose reports."""
@@ -109,18 +121,16 @@ def world(rt: Runtime) -> dict[str, Any]:
     _spread(rt, recruit_b, start + dt.timedelta(hours=6), 20)
     _spread(rt, invoices, start + dt.timedelta(hours=20), 8)
     last = dt.datetime.now(dt.UTC)
-    campaign_a = put_in_campaign(rt, recruit_a, "Fake headhunter: satellite telemetry advisory role",
-                                 approach_type="fake_recruitment", risk=0.72, priority=2.9, first_seen=start,
-                                 last_seen=last)
-    campaign_b = put_in_campaign(rt, recruit_b, "Expert-network call about the roadmap",
-                                 approach_type="elicitation", risk=0.66, priority=2.2, first_seen=start,
-                                 last_seen=last)
-    campaign_c = put_in_campaign(rt, invoices, "Invoice fraud: new IBAN", approach_type="invoice_or_payment_fraud",
-                                 risk=0.81, priority=4.6, surging=True, first_seen=start, last_seen=last,
-                                 facts={"priority_reasons": ["risk 0.81", "reach 14 people (x4.8)",
-                                                             "surging: 9 reports in the last 3 hours (x2)"]})
+    campaign_a, engine_a = _campaign(rt, recruit_a, "Fake headhunter: satellite telemetry advisory role",
+                                     approach_type="fake_recruitment", risk=0.72, priority=2.9, first_seen=start,
+                                     last_seen=last)
+    campaign_b, engine_b = _campaign(rt, recruit_b, "Expert-network call about the roadmap",
+                                     approach_type="elicitation", risk=0.66, priority=2.2, first_seen=start,
+                                     last_seen=last)
+    campaign_c, _ = _campaign(rt, invoices, "Invoice fraud: new IBAN", approach_type="invoice_or_payment_fraud",
+                              risk=0.81, priority=4.6, surging=True, first_seen=start, last_seen=last)
     return {"hostile": hostile, "a": campaign_a, "b": campaign_b, "c": campaign_c,
-            "members": recruit_a + recruit_b}
+            "members": recruit_a + recruit_b, "engine": engine_a and engine_b}
 
 
 @pytest.fixture
@@ -189,7 +199,11 @@ def test_sign_in_and_triage_a_report(rt: Runtime, world: dict[str, Any], browser
         page.click("text=Unassigned reports")
         page.wait_for_url("**view=reports**")
         _shot(page, "queue-reports")
-        page.click(f'a[href="/console/reports/{world["hostile"]}"]')
+        # Find the report the way an analyst would: the search box in the header.
+        page.fill("#q", "mailbox full")
+        page.press("#q", "Enter")
+        page.wait_for_url("**/console/search?q=**")
+        page.click(f'table.list a[href="/console/reports/{world["hostile"]}"]')
         page.select_option("#verdict", "malicious")
         page.fill("#verdict-note", "Credential lure imitating IT; sender domain blocked.")
         page.click("#verdict-form button[type=submit]")
@@ -204,7 +218,7 @@ def test_sign_in_and_triage_a_report(rt: Runtime, world: dict[str, Any], browser
         page.wait_for_url("**/console/indicators/**")
         _shot(page, "indicator")
         page.goto("/console/audit")
-        assert page.locator("text=report.verdict").count() >= 1
+        assert page.locator("td a", has_text=re.compile(r"^(report|campaign)\.verdict$")).count() >= 1
         _shot(page, "audit")
         page.goto("/console/account")
         _shot(page, "account")
@@ -246,12 +260,9 @@ def test_hostile_email_runs_no_script_and_sends_no_request(rt: Runtime, world: d
 
 def test_merge_two_campaigns_then_a_verdict_reaches_every_member(rt: Runtime, world: dict[str, Any],
                                                                  browser: Any) -> None:
-    try:
-        import importlib
-
-        importlib.import_module("watchword.campaigns.service")
-    except ImportError:
-        pytest.skip("watchword.campaigns.service (merge, split, set_verdict) has not landed yet")
+    if not world["engine"]:
+        pytest.skip("the campaigns engine is not among the after-analysis steps, so there are no real campaigns "
+                    "to merge (merge needs their membership records)")
     with LiveServer(rt) as server:
         page, watch = _new_page(browser, server)
         _sign_in(page)

@@ -45,6 +45,32 @@ def priority(risk: float, reach: int, surging: bool) -> tuple[float, list[str]]:
     return score, reasons
 
 
+def refresh_priority(session: Session, campaign_id: int) -> None:
+    """Store a campaign's priority, which the queue's index orders by."""
+    campaign = session.get(Campaign, campaign_id)
+    if campaign is None:
+        return
+    reach = campaign.reporter_count or campaign.sighting_count or campaign.report_count
+    score, _ = priority(campaign.risk or 0.0, reach, bool(campaign.surging))
+    campaign.priority = round(score + intel_boost(campaign.facts), 4)
+
+
+def intel_boost(facts: Any) -> float:
+    """What known-bad matches added (intel/retrohunt.py keeps it in facts["intel"])."""
+    intel = facts.get("intel") if isinstance(facts, dict) else None
+    try:
+        return float(intel.get("boost", 0)) if isinstance(intel, dict) else 0.0
+    except (TypeError, ValueError):
+        return 0.0
+
+
+def update_priority(session: Session, report: Report, _analysis: object) -> None:
+    """After-analysis step, after campaign assignment: the report's campaign may
+    have grown, risen in risk or started to surge."""
+    if report.campaign_id is not None:
+        refresh_priority(session, report.campaign_id)
+
+
 @dataclass(slots=True)
 class Filters:
     status: str = ""  # campaigns: open (default) | closed | any; reports: received | analysed | failed
@@ -136,14 +162,19 @@ def _cursor(value: str) -> tuple[float, int] | None:
         return None
 
 
-def _campaign_reasons(facts: dict[str, Any], risk: float, reach: int, surging: bool) -> tuple[float, list[str]]:
+def campaign_reasons(facts: Any, risk: float, reach: int, surging: bool) -> tuple[float, list[str]]:
+    """The priority and its reasons, including what known-bad matches added."""
     score, reasons = priority(risk, reach, surging)
-    # The campaigns engine may record its own reasons (e.g. how fast it is
-    # surging); when it does, those are the ones to show.
+    # Reasons recorded by the campaigns engine (e.g. how fast it surges) win.
     recorded = facts.get("priority_reasons") if isinstance(facts, dict) else None
     if isinstance(recorded, list) and recorded:
         reasons = [str(r) for r in recorded][:6]
-    return score, reasons
+    boost = intel_boost(facts)
+    if boost:
+        intel = facts.get("intel") or {}
+        reasons.append(f"known-bad match (+{boost:.2f})")
+        reasons.extend(str(r) for r in (intel.get("reasons") or [])[:2])
+    return round(score + boost, 4), reasons
 
 
 def open_campaigns(session: Session, filters: Filters, cursor: str = "", limit: int = PAGE) -> Page:
@@ -176,7 +207,7 @@ def open_campaigns(session: Session, filters: Filters, cursor: str = "", limit: 
     page = Page()
     for row in rows[:limit]:
         reach = row.reporter_count or row.sighting_count or row.report_count
-        score, reasons = _campaign_reasons(row.facts or {}, row.risk, reach, row.surging)
+        score, reasons = campaign_reasons(row.facts or {}, row.risk, reach, row.surging)
         page.rows.append(CampaignRow(
             id=row.id, title=row.title, approach_type=row.approach_type, risk=row.risk, status=row.status,
             verdict=row.verdict, report_count=row.report_count, reporter_count=row.reporter_count,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 from dataclasses import dataclass
 from typing import Annotated, Any
 
@@ -25,7 +26,7 @@ MEMBERS_PAGE = 50
 MAX_BUCKETS = 120
 # Indicator counts come from the newest members only: a campaign of 50,000
 # reports would otherwise cost a join over all of them on every view.
-INDICATOR_SAMPLE = 2000
+INDICATOR_SAMPLE = 500
 
 
 @dataclass(frozen=True, slots=True)
@@ -126,8 +127,9 @@ def load_campaign(session: Session, campaign_id: int, before: int | None) -> dic
     notes = session.scalars(
         select(Note).where(Note.object_type == "campaign", Note.object_id == campaign_id).order_by(Note.id)
     ).all()
-    score, reasons = queue_service.priority(
-        campaign.risk, campaign.reporter_count or campaign.sighting_count or campaign.report_count, campaign.surging)
+    score, reasons = queue_service.campaign_reasons(
+        campaign.facts, campaign.risk, campaign.reporter_count or campaign.sighting_count or campaign.report_count,
+        campaign.surging)
     return {
         "campaign": campaign,
         "timeline": timeline(session, campaign_id, campaign.first_seen, campaign.last_seen),
@@ -151,12 +153,14 @@ def campaign_page(request: Request, rt: Rt, me: Reader, campaign_id: int, before
 
 @router.post("/campaigns/{campaign_id}/verdict")
 def campaign_verdict(rt: Rt, me: Analyst, campaign_id: int, verdict: Annotated[str, Form()] = "",
-                     note: Annotated[str, Form()] = "") -> Response:
+                     note: Annotated[str, Form()] = "", back: Annotated[str, Form()] = "") -> Response:
+    """Set the verdict of every report in the campaign (from the campaign page or a member's report page)."""
     if verdict not in queue_service.VERDICTS:
         raise HTTPException(status.HTTP_400_BAD_REQUEST, "Choose a verdict.")
     with rt.db.write() as session:
         campaign_ops.set_verdict(session, campaign_id, verdict, note.strip(), me.username)
-    return see_other(flash_url(f"/console/campaigns/{campaign_id}", "verdict"))
+    target = back if re.fullmatch(r"/console/reports/\d+", back) else f"/console/campaigns/{campaign_id}"
+    return see_other(flash_url(target, "verdict"))
 
 
 @router.post("/campaigns/{campaign_id}/merge")
