@@ -34,8 +34,8 @@ SYSTEM = 0  # campaign_hours row for the whole system
 
 # Surge: a campaign is surging when its last two hours hold at least
 # SURGE_MIN reports, at SURGE_FACTOR times its own hourly baseline, and it is
-# rising at least twice as fast as the whole system is (a backlog import or a
-# flood that lifts every campaign is not one campaign's surge).
+# rising at least twice as fast as the rest of the system (a backlog import
+# or a flood that lifts every campaign is not one campaign's surge).
 SURGE_MIN = 5
 SURGE_FACTOR = 4.0
 BASELINE_FLOOR = 0.25  # reports/hour: a quiet campaign's first burst still has a finite ratio
@@ -218,8 +218,10 @@ def is_surging(session: Session, campaign_id: int, now_hour: int | None = None) 
     rate = recent / 2
     ratio = rate / max(before / BASELINE_HOURS, BASELINE_FLOOR)
     sys_recent, sys_before = _window(session, SYSTEM, now_hour)
-    sys_ratio = (sys_recent / 2) / max(sys_before / BASELINE_HOURS, BASELINE_FLOOR)
-    return ratio >= SURGE_FACTOR and ratio >= 2 * sys_ratio
+    # The rest of the system, without this campaign: if it rises as fast, the
+    # rise is everyone's (an import, a flood), not this campaign's.
+    rest = ((sys_recent - recent) / 2) / max((sys_before - before) / BASELINE_HOURS, BASELINE_FLOOR)
+    return ratio >= SURGE_FACTOR and ratio >= 2 * rest
 
 
 def sightings_by_campaign(session: Session, campaign_ids: list[int]) -> dict[int, tuple[int, int]]:

@@ -219,8 +219,8 @@ def recluster(session: Session, actor: str = "system") -> ReclusterResult:
     started = utcnow()
     pinned = dict(session.execute(
         select(CampaignMember.report_id, CampaignMember.campaign_id).where(CampaignMember.pinned.is_(True))
-    ).tuples().all())
-    old_keys = dict(session.execute(select(CampaignMember.report_id, CampaignMember.reporter_key)).tuples().all())
+    ).all())
+    old_keys = dict(session.execute(select(CampaignMember.report_id, CampaignMember.reporter_key)).all())
     backend = MemoryBackend()
     index = ClusterIndex(backend)
     assigned: dict[int, tuple[int, bool, list[str], str, str]] = {}

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import bindparam, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
@@ -27,35 +27,54 @@ def insert_for(session: Session) -> Any:
     return pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
 
 
+# Built once: constructing a statement costs more than running it here.
+_TABLE = CampaignPosting.__table__
+_POSTINGS = select(_TABLE.c.key, _TABLE.c.content, _TABLE.c.campaign_id).where(
+    _TABLE.c.key.in_(bindparam("keys", expanding=True))
+)
+_CAMPAIGNS = select(Campaign).where(Campaign.id.in_(bindparam("ids", expanding=True)))
+
+
 class StoreBackend:
     def __init__(self, session: Session) -> None:
         self.session = session
+        # Strong references: the session's identity map is weak, and a clean
+        # campaign dropped from it would cost a SELECT on every find().
+        self._rows: dict[int, Campaign] = {}
 
     def postings(self, keys: Sequence[int]) -> dict[int, list[Entry]]:
         out: dict[int, list[Entry]] = {}
         unique = list(dict.fromkeys(keys))
         for start in range(0, len(unique), _CHUNK):
-            chunk = unique[start : start + _CHUNK]
-            rows = self.session.execute(
-                select(CampaignPosting.key, CampaignPosting.content, CampaignPosting.campaign_id)
-                .where(CampaignPosting.key.in_(chunk))
-            )
-            for key, content, campaign_id in rows:
+            # Core, not the ORM: these are plain rows and the ORM layer would
+            # cost more than the query.
+            for key, content, campaign_id in self.session.connection().execute(
+                _POSTINGS, {"keys": unique[start : start + _CHUNK]}
+            ):
                 out.setdefault(key, []).append((content, campaign_id))
+        self._load({cid for entries in out.values() for _, cid in entries})
         return out
+
+    def _load(self, ids: set[int]) -> None:
+        missing = list(ids - self._rows.keys())
+        for start in range(0, len(missing), _CHUNK):
+            for campaign in self.session.scalars(_CAMPAIGNS, {"ids": missing[start : start + _CHUNK]}):
+                self._rows[campaign.id] = campaign
 
     def add_postings(self, triples: Iterable[tuple[int, int, int]]) -> None:
         rows = [{"key": k, "content": c, "campaign_id": cid} for k, c, cid in triples]
-        insert = insert_for(self.session)
-        for start in range(0, len(rows), _CHUNK):
-            self.session.execute(
-                insert(CampaignPosting).values(rows[start : start + _CHUNK]).on_conflict_do_nothing()
-            )
+        if rows:
+            # executemany, not a multi-row VALUES: SQLAlchemy builds one bind
+            # parameter per value for the latter, which costs more than SQLite.
+            self.session.connection().execute(insert_for(self.session)(_TABLE).on_conflict_do_nothing(), rows)
 
     def _campaign(self, cluster: int) -> Campaign:
-        campaign = self.session.get(Campaign, cluster)
+        campaign = self._rows.get(cluster)
         if campaign is None:
-            raise LookupError(f"campaign {cluster} is referenced by the index but does not exist")
+            campaign = self.session.get(Campaign, cluster)
+            if campaign is None:
+                raise LookupError(f"campaign {cluster} is referenced by the index but does not exist")
+            self._rows[cluster] = campaign
         return campaign
 
     def find(self, cluster: int) -> int:
@@ -80,6 +99,7 @@ class StoreBackend:
         campaign = Campaign(risk_class=risk_class, member_count=0, first_seen=now, last_seen=now, facts={})
         self.session.add(campaign)
         self.session.flush()
+        self._rows[campaign.id] = campaign
         return campaign.id
 
     def size(self, cluster: int) -> int:
