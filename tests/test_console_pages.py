@@ -176,6 +176,10 @@ def test_campaign_page_shows_timeline_members_and_indicator_counts(rt: Runtime) 
     indicator_page = client.get(f"/console/indicators/{indicator_id.group(1)}").text
     assert f'href="/console/campaigns/{campaign_id}"' in indicator_page
     assert all(f'href="/console/reports/{r}"' in indicator_page for r in ids)
+    # Export links are whatever the intel area registers for a campaign; each one answers.
+    exports = re.findall(rf'href="(/console/campaigns/{campaign_id}/export[^"]+)"', html)
+    assert exports, "no export links on the campaign page"
+    assert client.get(exports[0]).status_code == 200
 
 
 def test_report_in_a_campaign_links_to_it_and_takes_its_verdict(rt: Runtime) -> None:

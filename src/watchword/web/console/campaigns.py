@@ -90,16 +90,24 @@ def timeline(session: Session, campaign_id: int, first: dt.datetime, last: dt.da
     return Timeline(unit, bars, peak, width, height, round(max(bar_width - 1, 1), 2))
 
 
+_EXPORT_LABELS = {"stix.json": "STIX 2.1 bundle", "misp.json": "MISP event", "csv": "CSV of indicators"}
+
+
 def _export_links(request: Request, campaign_id: int) -> list[tuple[str, str]]:
-    """Export links that the intel area registers for a campaign, whatever they are."""
+    """Links to the intel area's campaign exports (route `campaign_export`), when it is installed."""
+    from starlette.routing import NoMatchFound
+
+    try:
+        from watchword.intel.formats import FORMATS
+    except ImportError:  # pragma: no cover - the intel area is optional for the console
+        return []
     links = []
-    for route in request.app.routes:
-        path = getattr(route, "path", "")
-        if "{campaign_id}" in path and ("export" in path or path.startswith(("/intel", "/console/intel"))):
-            methods = getattr(route, "methods", None) or {"GET"}
-            if "GET" in methods:
-                links.append((getattr(route, "name", path).replace("_", " "),
-                              path.replace("{campaign_id}", str(campaign_id))))
+    for fmt in FORMATS:
+        try:
+            url = str(request.app.url_path_for("campaign_export", campaign_id=str(campaign_id), fmt=fmt))
+        except NoMatchFound:
+            return []
+        links.append((_EXPORT_LABELS.get(fmt, f"Blocklist: {fmt.removesuffix('.txt')}"), url))
     return links
 
 
