@@ -193,3 +193,56 @@ def test_blocklists_are_one_value_a_line_under_a_tlp_comment(kind: str) -> None:
     wanted = {i.value for i in share.indicators if i.type in blocklists.BLOCKLIST_KINDS[kind] and "\n" not in i.value}
     assert set(values) == wanted and values
     assert "example.org" not in values  # a value with a line break would have smuggled in a second entry
+
+
+def test_console_export_downloads_need_a_reader_and_are_audited(tmp_path: Path) -> None:
+    from fastapi.testclient import TestClient
+    from sqlalchemy import select
+
+    from watchword.services import accounts
+    from watchword.store.models import AuditEvent
+    from watchword.web.app import create_app
+
+    rt = intel_runtime(tmp_path)
+    seeded = seed_campaign(rt, count=1)
+    with rt.db.write() as session:
+        token, _ = accounts.create_token(session, "console", "read", "test")
+    base = f"/console/campaigns/{seeded.campaign_id}"
+    with TestClient(create_app(rt)) as client:
+        anonymous = client.get(f"{base}/export.stix.json", follow_redirects=False)
+        assert anonymous.status_code in (303, 401)
+        auth = {"Authorization": f"Bearer {token}"}
+        bundle = client.get(f"{base}/export.stix.json", params={"tlp": "clear"}, headers=auth)
+        assert bundle.status_code == 200
+        assert bundle.headers["content-type"].startswith("application/stix+json")
+        assert "tlp-clear" in bundle.headers["content-disposition"]
+        assert_valid_stix(bundle.text)
+        event = client.get(f"{base}/export.misp.json", headers=auth)
+        assert event.status_code == 200 and "tlp:amber" in event.text
+        senders = client.get(f"{base}/export.senders.txt", headers=auth)
+        assert SENDER in senders.text and senders.text.startswith("# TLP:AMBER")
+        assert client.get(f"{base}/export.exe", headers=auth).status_code == 404
+        assert client.get("/console/campaigns/999/export.csv", headers=auth).status_code == 404
+    with rt.db.session() as session:
+        actions = session.scalars(select(AuditEvent.action).where(AuditEvent.action == "intel.export")).all()
+        assert len(actions) == 3
+    rt.close()
+
+
+_HOST = st.from_regex(r"[a-z0-9]{1,12}(-[a-z0-9]{1,8})?\.(com|net|org|co\.uk)", fullmatch=True)
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    st.lists(st.text(alphabet=st.characters(blacklist_categories=("Cs",)), max_size=40), min_size=1, max_size=4),
+    st.lists(_HOST, min_size=1, max_size=3),
+    st.lists(st.from_regex(r"[a-z0-9._+'-]{1,20}", fullmatch=True), min_size=1, max_size=3),
+    st.sampled_from(tlp.LEVELS),
+)
+def test_bundles_of_arbitrary_observed_values_pass_the_validator(paths: list[str], hosts: list[str],
+                                                                   locals_: list[str], level: str) -> None:
+    indicators = [SharedIndicator("url", f"https://{hosts[0]}/{p}", T0, T1, 1, 1) for p in paths]
+    indicators += [SharedIndicator("domain", h, T0, T1, 1, 1) for h in hosts]
+    indicators += [SharedIndicator("email", f"{lp}@{hosts[-1]}", T0, T1, 1, 1, sender=True) for lp in locals_]
+    share = ShareSet("Acme Security", level, None, indicators)
+    assert_valid_stix(stix.bundle_json(share))

@@ -57,7 +57,9 @@ _PATTERN_PATHS = {
 _HASH_KEYS = {"md5": "MD5", "sha1": "SHA-1", "sha256": "SHA-256"}
 STIX_TYPES = frozenset(_PATTERN_PATHS)
 _PLAIN_EMAIL = re.compile(r"[a-zA-Z0-9_.+-]+@[a-zA-Z0-9-]+\.[a-zA-Z0-9.-]+")
-_URI_SAFE = ":/?#[]@!$&'()*+,;=-._~%"
+_STRAY_PERCENT = re.compile(r"%(?![0-9A-Fa-f]{2})")
+_SUB_DELIMS = "!$&'()*+,;="
+_PCHAR = _SUB_DELIMS + ":@-._~%"  # RFC 3986 pchar, with % for escapes already made
 
 
 def stix_id(kind: str, org: str, *key: object) -> str:
@@ -75,9 +77,28 @@ def pattern_for(indicator_type: str, value: str) -> str:
 
 def uri_safe(url: str) -> str:
     """The URL SCO's value must be an RFC 3986 URI; phishing URLs often are not
-    (backslashes, spaces, raw Unicode). Percent-encode only what a URI forbids,
-    so a valid URL comes out unchanged. The pattern keeps the exact value."""
-    return quote(url, safe=_URI_SAFE)
+    (backslashes, spaces, raw Unicode, a second `#`, brackets in the path).
+    Percent-encode only what each part forbids, so a valid URL comes out
+    unchanged. The Indicator's pattern keeps the exact value."""
+    url = _STRAY_PERCENT.sub("%25", url)  # a `%` not followed by two hex digits is not an escape
+    scheme, sep, rest = url.partition("://")
+    if not sep:
+        return quote(url, safe=_PCHAR + "/?")
+    authority = _authority(rest)
+    tail = rest[len(authority):]
+    userinfo, at, hostport = authority.rpartition("@")
+    authority = (quote(userinfo, safe=_SUB_DELIMS + ":%-._~") + "@" if at else "") + quote(
+        hostport, safe=_SUB_DELIMS + "[]:%-._~")
+    path_query, hash_, fragment = tail.partition("#")
+    tail = quote(path_query, safe=_PCHAR + "/?") + (hash_ + quote(fragment, safe=_PCHAR + "/?") if hash_ else "")
+    return f"{quote(scheme, safe='+-.')}://{authority}{tail}"
+
+
+def _authority(rest: str) -> str:
+    for i, ch in enumerate(rest):
+        if ch in "/?#":
+            return rest[:i]
+    return rest
 
 
 def observable_for(indicator_type: str, value: str, markings: list[str]) -> Any | None:
