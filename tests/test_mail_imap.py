@@ -298,15 +298,15 @@ def die(*args, **kwargs):
 point = sys.argv[1]
 if point == "after-fetch":
     imap.take_mail = die
-elif point == "after-submit":
-    mail._record = die  # the reports are committed, the mail's own record is not
+elif point == "before-commit":
+    mail._record = die  # blobs fsynced, reports and record not yet committed
 elif point == "after-commit":
     imap.ImapPoller._finish = die  # recorded in the database, not yet marked on the server
 imap.ImapPoller(open_runtime()).run_once()
 """
 
 
-@pytest.mark.parametrize("point", ["after-fetch", "after-submit", "after-commit"])
+@pytest.mark.parametrize("point", ["after-fetch", "before-commit", "after-commit"])
 def test_killed_poller_loses_nothing_and_analyses_nothing_twice(
     point: str, tmp_path: Path, dovecot: Dovecot, mailbox: str, client: Client
 ) -> None:
@@ -326,7 +326,7 @@ def test_killed_poller_loses_nothing_and_analyses_nothing_twice(
     runtime = open_runtime(make_settings(tmp_path))
     try:
         before = counts(runtime)
-        expected_before = {"after-fetch": 0, "after-submit": 1, "after-commit": 1}[point]
+        expected_before = {"after-fetch": 0, "before-commit": 0, "after-commit": 1}[point]
         assert before["reports"] == expected_before
         runtime.settings = imap_settings(tmp_path, dovecot, mailbox)
         poller = ImapPoller(runtime)

@@ -174,11 +174,11 @@ def test_same_original_from_two_reporters_is_two_sightings_of_one_report(
         assert session.scalar(select(func.count()).select_from(MailMessageReport)) == 2
 
 
-def test_crash_between_submit_and_record_adds_no_second_sighting(
+def test_crash_before_the_commit_leaves_nothing_half_taken(
     mail_rt: Runtime, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """GIVEN intake that dies after submitting but before its own record WHEN the mail comes again
-    THEN the report is found by its tag and not counted twice."""
+    """GIVEN intake that dies after the blobs are written but before the one commit WHEN the mail
+    comes again THEN it is taken whole, once: its reports and its record commit together."""
     wrapper = forward_as_attachment(phish(7), phish(8))
     real_record = mail_intake._record
 

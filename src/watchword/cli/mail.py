@@ -17,6 +17,9 @@ app.add_typer(mail_app, name="mail")
 
 def _logging() -> None:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    # aiosmtpd logs every session and command at INFO: at hundreds of mails a
+    # second that is most of the listener's output and a measurable cost.
+    logging.getLogger("mail.log").setLevel(logging.WARNING)
 
 
 def start_configured(rt: Runtime, stop: threading.Event) -> list[threading.Thread]:

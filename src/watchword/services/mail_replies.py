@@ -78,11 +78,16 @@ def normalise_address(address: str) -> str:
 def reporter_hash(key: bytes, address: str) -> str:
     # Keyed, not a bare SHA-256: addresses are guessable, and a plain hash of
     # one would let anyone holding the database test whether a person opted out.
-    return hmac.new(key, b"reporter\x00" + normalise_address(address).encode(), hashlib.sha256).hexdigest()
+    return _keyed(key, normalise_address(address))
 
 
 def reporter(key: bytes, address: str) -> Reporter:
-    return Reporter(sealed=seal(key, normalise_address(address)), hash=reporter_hash(key, address))
+    """`address` as a bare, already normalised address (as the mail intake finds it)."""
+    return Reporter(sealed=seal(key, address), hash=_keyed(key, address))
+
+
+def _keyed(key: bytes, normalised: str) -> str:
+    return hmac.new(key, b"reporter\x00" + normalised.encode(), hashlib.sha256).hexdigest()
 
 
 def replies_enabled(settings: Settings) -> bool:
