@@ -18,7 +18,7 @@ from stix2patterns.validator import run_validator
 from stix2validator import ValidationOptions, validate_string
 
 from tests.test_intel_data import PHISH_HOST, REPLY_TO, SENDER, intel_runtime, seed_campaign
-from watchword.intel import blocklists, misp, stix, tlp
+from watchword.intel import blocklists, formats, misp, stix, tlp
 from watchword.intel.feeds import parse_csv, pattern_values
 from watchword.intel.selection import CampaignFacts, SharedIndicator, ShareSet, gather
 
@@ -246,3 +246,22 @@ def test_bundles_of_arbitrary_observed_values_pass_the_validator(paths: list[str
     indicators += [SharedIndicator("email", f"{lp}@{hosts[-1]}", T0, T1, 1, 1, sender=True) for lp in locals_]
     share = ShareSet("Acme Security", level, None, indicators)
     assert_valid_stix(stix.bundle_json(share))
+
+
+def test_a_campaign_title_built_from_a_subject_is_redacted_in_every_export(tmp_path: Path) -> None:
+    """GIVEN a campaign whose title came from a subject line naming a recipient
+    WHEN it is exported (STIX, MISP with its email object, CSV)
+    THEN neither the title nor the subject carries the recipient's name."""
+    from watchword.services.bulletins import share_for_export
+
+    rt = intel_runtime(tmp_path)
+    seeded = seed_campaign(rt, count=2, title="Exclusive consulting role for Jane")
+    with rt.db.session() as session:
+        share, subject = share_for_export(session, rt.settings, campaign_id=seeded.campaign_id)
+    assert share.campaign is not None and share.campaign.title == "Exclusive consulting role for [name]"
+    assert subject is not None and "Jane" not in subject and "Oluwaseun" not in subject
+    for fmt in ("stix.json", "misp.json", "csv"):
+        body, _ = formats.render(share, fmt, subject)
+        assert "Jane" not in body and "Oluwaseun" not in body, fmt
+    assert "consulting role for [name]" in formats.render(share, "misp.json", subject)[0]
+    rt.close()

@@ -41,9 +41,8 @@ def _fail(message: str) -> None:
 def _export(fmt: str, campaign: int | None, ids: list[int] | None, tlp: str | None,
             types: list[str] | None, output: Path | None) -> None:
     from watchword.intel.formats import render
-    from watchword.intel.selection import gather
     from watchword.runtime import open_runtime
-    from watchword.services.redaction import redact
+    from watchword.services.bulletins import share_for_export
     from watchword.store import audit
 
     if campaign is None and not ids:
@@ -52,10 +51,10 @@ def _export(fmt: str, campaign: int | None, ids: list[int] | None, tlp: str | No
     try:
         with rt.db.write() as session:
             try:
-                share = gather(session, rt.settings, campaign_id=campaign, indicator_ids=ids, tlp=tlp, types=types)
+                share, subject = share_for_export(session, rt.settings, campaign_id=campaign, indicator_ids=ids,
+                                                  tlp=tlp, types=types)
             except (LookupError, ValueError) as exc:
                 _fail(str(exc))
-            subject = redact(share.sender_subjects[0]).text if share.sender_subjects else None
             body, _media = render(share, fmt, subject)
             audit.record(session, ACTOR, "intel.export", "campaign" if campaign else "indicators", campaign or "",
                          {"format": fmt, "tlp": share.tlp, "indicators": len(share.indicators)})
@@ -168,14 +167,14 @@ def feeds_list() -> None:
 def taxii_publish(campaign: int, tlp: TlpOpt = None, types: TypesOpt = None) -> None:
     """Publish a campaign's STIX objects to the TAXII collection of its TLP level."""
     from watchword.intel import taxii
-    from watchword.intel.selection import gather
     from watchword.runtime import open_runtime
+    from watchword.services.bulletins import share_for_export
 
     rt = open_runtime()
     try:
         with rt.db.write() as session:
             try:
-                share = gather(session, rt.settings, campaign_id=campaign, tlp=tlp, types=types)
+                share, _subject = share_for_export(session, rt.settings, campaign_id=campaign, tlp=tlp, types=types)
                 added = taxii.publish(session, share, ACTOR)
             except (LookupError, ValueError) as exc:
                 _fail(str(exc))

@@ -26,6 +26,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from watchword.config import Settings
+from watchword.intel.selection import ShareSet, gather
 from watchword.services.redaction import RedactionContext, defang, find_leaks, redact
 from watchword.store import audit
 from watchword.store.models import AnalysisRecord, Campaign, Report, utcnow
@@ -139,6 +140,30 @@ def campaign_context(session: Session, settings: Settings, campaign_id: int) -> 
         .limit(MAX_CONTEXT_REPORTS)
     )
     return RedactionContext.from_analyses(results, settings.internal_domains, settings.bulletin_allowed_contacts)
+
+
+def share_for_export(
+    session: Session,
+    settings: Settings,
+    *,
+    campaign_id: int | None = None,
+    indicator_ids: Sequence[int] | None = None,
+    tlp: str | None = None,
+    types: Sequence[str] | None = None,
+) -> tuple[ShareSet, str | None]:
+    """What an export carries, with its free text redacted: (share, subject for the MISP email object).
+
+    The indicators are filtered by intel.selection; the campaign title (often
+    built from a subject line: "Job offer for Jane") and the subject are text
+    from reports, so they go through the same redaction as a bulletin.
+    """
+    share = gather(session, settings, campaign_id=campaign_id, indicator_ids=indicator_ids, tlp=tlp, types=types)
+    ctx = (campaign_context(session, settings, campaign_id) if campaign_id is not None
+           else RedactionContext(internal_domains=settings.internal_domains))
+    if share.campaign is not None:
+        share.campaign.title = redact(share.campaign.title, ctx).text
+    subject = redact(share.sender_subjects[0], ctx).text if share.sender_subjects else None
+    return share, subject
 
 
 def _representative(session: Session, campaign: Campaign) -> dict[str, Any] | None:

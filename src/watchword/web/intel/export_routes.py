@@ -19,9 +19,8 @@ from fastapi import APIRouter, Depends, HTTPException, Query, status
 from starlette.responses import Response
 
 from watchword.intel.formats import FORMATS, render
-from watchword.intel.selection import ShareSet, gather
 from watchword.runtime import Runtime
-from watchword.services.redaction import redact
+from watchword.services.bulletins import share_for_export
 from watchword.store import audit
 from watchword.web.deps import runtime
 from watchword.web.intel.auth import analyst_reader
@@ -33,23 +32,19 @@ TlpQuery = Annotated[str | None, Query()]
 TypeQuery = Annotated[list[str] | None, Query(alias="type")]
 
 
-def shareable_subject(share: ShareSet) -> str | None:
-    """The first reported subject line, redacted, for the MISP email object."""
-    return redact(share.sender_subjects[0]).text if share.sender_subjects else None
-
-
 def _export(rt: Runtime, actor: str, fmt: str, tlp: str | None, types: list[str] | None,
             campaign_id: int | None = None, ids: list[int] | None = None) -> Response:
     if fmt not in FORMATS:
         raise HTTPException(status.HTTP_404_NOT_FOUND, f"Unknown export format; one of {', '.join(FORMATS)}.")
     with rt.db.write() as session:
         try:
-            share = gather(session, rt.settings, campaign_id=campaign_id, indicator_ids=ids, tlp=tlp, types=types)
+            share, subject = share_for_export(session, rt.settings, campaign_id=campaign_id, indicator_ids=ids,
+                                              tlp=tlp, types=types)
         except LookupError as exc:
             raise HTTPException(status.HTTP_404_NOT_FOUND, str(exc)) from exc
         except ValueError as exc:
             raise HTTPException(status.HTTP_400_BAD_REQUEST, str(exc)) from exc
-        body, media_type = render(share, fmt, shareable_subject(share))
+        body, media_type = render(share, fmt, subject)
         audit.record(session, actor, "intel.export", "campaign" if campaign_id else "indicators",
                      campaign_id or "", {"format": fmt, "tlp": share.tlp, "indicators": len(share.indicators),
                                          "withheld": share.withheld})
