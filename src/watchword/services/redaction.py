@@ -63,7 +63,8 @@ _EMAIL = re.compile(r"[\w.!#$%&'*+/=?^`{|}~-]{1,64}(?:@|%40|＠)[\w-]{1,63}(?:\.
 _AT = r"(?:\s{0,3}[\[\(\{<]\s{0,2}at\s{0,2}[\]\)\}>]\s{0,3}|\s{1,3}at\s{1,3})"
 _DOT = r"(?:\s{0,3}[\[\(\{<]\s{0,2}dot\s{0,2}[\]\)\}>]\s{0,3}|\s{1,3}dot\s{1,3}|\.)"
 _OBFUSCATED_EMAIL = re.compile(
-    rf"\b[A-Za-z0-9._%+-]{{1,64}}{_AT}[A-Za-z0-9-]{{1,63}}(?:{_DOT}[A-Za-z0-9-]{{1,63}}){{0,6}}{_DOT}[A-Za-z]{{2,24}}\b",
+    rf"\b[A-Za-z0-9_%+-]{{1,64}}(?:{_DOT}[A-Za-z0-9_%+-]{{1,64}}){{0,4}}{_AT}"
+    rf"[A-Za-z0-9-]{{1,63}}(?:{_DOT}[A-Za-z0-9-]{{1,63}}){{0,6}}{_DOT}[A-Za-z]{{2,24}}\b",
     re.IGNORECASE,
 )
 _UNC = re.compile(r"\\\\[\w.-]{1,253}(?:\\[^\s\\]{1,255}){0,20}")
@@ -103,6 +104,14 @@ _HEADER_LINE = re.compile(
 _WORD_RUN = re.compile(rf"{_NAME_WORD}\.?(?:[ \t]{{1,3}}{_NAME_WORD}\.?){{0,40}}")
 _AFTER_NAME = re.compile(rf"\[name\][ \t]{{1,3}}(?:[A-Z]\.[ \t]{{0,2}})?(?P<word>{_NAME_WORD})")
 _BEFORE_NAME = re.compile(rf"(?P<word>{_NAME_WORD})[ \t]{{1,3}}\[name\]")
+# "[name] and Bob", "[name], Bob": more names after one already taken.
+_NAME_LIST = re.compile(rf"\[name\](?P<sep>(?:,[ \t]{{1,3}}|[ \t]{{1,3}})(?:(?:and|&|und|et|y|or)[ \t]{{1,3}})?)"
+                        rf"(?P<word>{_NAME_WORD})")
+# The display name of an address: `Jane Doe <[email address]>`, `"Doe, Jane" <[email address]>`.
+_DISPLAY_NAME = re.compile(
+    rf"(?:\"[^\"\n]{{1,80}}\"|'[^'\n]{{1,80}}'|(?P<words>(?:{_NAME_WORD}\.?[ \t]{{1,3}}){{0,3}}{_NAME_WORD}))"
+    r"(?P<gap>[ \t]{0,3})<\[email address\]>"
+)
 _PARTICLES = _words("van von der den de da di du le la bin al ibn del dos y")
 _TITLES = _words("mr mrs ms miss mx dr prof sir dame lord lady herr frau monsieur madame señor señora")
 
@@ -331,6 +340,24 @@ def _redact_names(text: str, ctx: RedactionContext, p: _Pass) -> str:
 
     text = _HEADER_LINE.sub(header, text)
 
+    def display(m: re.Match[str]) -> str:
+        words = m.group("words")
+        if words is not None:
+            # Unquoted: only the capitalised words right before the address are the name.
+            parts = words.split()
+            keep = len(parts)
+            while keep and _is_cap(parts[keep - 1]) and parts[keep - 1].strip(".").lower() not in _COMMON:
+                keep -= 1
+            if keep == len(parts):
+                return m.group()
+            p.hit("name")
+            lead = " ".join(parts[:keep])
+            return f"{lead}{' ' if lead else ''}{NAME}{m.group('gap')}<{EMAIL}>"
+        p.hit("name")
+        return f'"{NAME}"{m.group("gap")}<{EMAIL}>'
+
+    text = _DISPLAY_NAME.sub(display, text)
+
     def greeting(m: re.Match[str]) -> str:
         name = m.group("name")
         if name.split()[0].strip(".").lower() in _TITLES or not _name_words_ok(name, greeting=True):
@@ -349,11 +376,15 @@ def _redact_names(text: str, ctx: RedactionContext, p: _Pass) -> str:
     text = _GREETING.sub(greeting, text)
 
     def closing(m: re.Match[str]) -> str:
-        line = m.group("name").strip()
-        if not line or line in MARKERS or len(line.split()) > 5 or line.endswith((".", "?", ":")):
+        line = m.group("name")
+        # The signature's first line: a name, often followed by "| Company | phone" or ", Title".
+        segment = re.split(r"[ \t][|/–—-][ \t]|,|\t", line, maxsplit=1)[0].strip()
+        if (not segment or segment in MARKERS or len(segment.split()) > 4 or segment.endswith((".", "?", ":"))
+                or not segment[0].isalpha()):
             return m.group()
         p.hit("name")
-        return f"{m.group('lead')}{m.group('sep')}{NAME}"
+        start = line.index(segment)
+        return f"{m.group('lead')}{m.group('sep')}{line[:start]}{NAME}{line[start + len(segment):]}"
 
     text = _CLOSING.sub(closing, text)
 
@@ -381,7 +412,18 @@ def _redact_names(text: str, ctx: RedactionContext, p: _Pass) -> str:
         return NAME
 
     text = _AFTER_NAME.sub(neighbour, text)
-    return _BEFORE_NAME.sub(neighbour, text)
+    text = _BEFORE_NAME.sub(neighbour, text)
+
+    def listed(m: re.Match[str]) -> str:
+        word = m.group("word")
+        if not _is_cap(word) or word.strip(".'’-").lower() in _COMMON:
+            return m.group()
+        p.hit("name")
+        return f"{NAME}{m.group('sep')}{NAME}"
+
+    for _ in range(3):  # "Hi [name], Bob and Carol": one more name per round
+        text = _NAME_LIST.sub(listed, text)
+    return text
 
 
 def _is_cap(word: str) -> bool:
