@@ -63,7 +63,7 @@ def test_every_endpoint_needs_a_read_token_and_says_so_in_taxii(published: tuple
         assert _get(client, "/taxii2/", submit_token).status_code == 401
         basic = base64.b64encode(f"anyone:{token}".encode()).decode()
         ok = client.get("/taxii2/", headers={"Accept": TAXII, "Authorization": f"Basic {basic}"})
-        assert ok.status_code == 200 and ok.json()["api_roots"] == ["/taxii2/api/"]
+        assert ok.status_code == 200 and ok.json()["api_roots"] == ["http://testserver/taxii2/api/"]
         wrong_accept = client.get("/taxii2/", headers={"Accept": "text/html", "Authorization": f"Bearer {token}"})
         assert wrong_accept.status_code == 406
 

@@ -68,13 +68,16 @@ def _collection(rt: Runtime, collection_id: str) -> taxii.Collection:
 
 
 @router.get("/")
-def discovery(rt: Rt, _reader: Reader) -> Response:
+def discovery(request: Request, rt: Rt, _reader: Reader) -> Response:
     org = rt.settings.org_name
+    # Absolute URLs, as the spec's examples give them; behind a proxy, WATCHWORD_PUBLIC_BASE_URL.
+    root = (rt.settings.public_base_url or str(request.base_url).rstrip("/")) + API_ROOT
     return _body({
         "title": f"{org} TAXII server",
         "description": "Indicators and campaigns from reported approaches, marked with TLP 2.0.",
-        "default": API_ROOT,
-        "api_roots": [API_ROOT],
+        "contact": org,
+        "default": root,
+        "api_roots": [root],
     })
 
 
