@@ -21,12 +21,12 @@ from watchword.worker import Worker
 
 def _email(n: int) -> bytes:
     return (
-        f"From: Billing <billing{n % 7}@invoices-{n % 5}.example>\r\n"
+        f"From: Billing <billing{n % 7}@invoices{n % 5}-billing.top>\r\n"
         f"To: someone{n}@example.org\r\nSubject: Invoice {n} overdue\r\n"
         "Content-Type: text/html; charset=utf-8\r\n\r\n"
-        f'<p>Pay now: <a href="https://pay-{n % 11}.example/inv/{n}">view invoice</a>'
+        f'<p>Pay now: <a href="https://pay{n % 11}-portal.top/inv/{n}">view invoice</a>'
         f" or call +44 20 7946 {n % 10000:04d}</p>"
-        f"<p>Reference {n}. Contact accounts{n % 3}@invoices-{n % 5}.example</p>\r\n"
+        f"<p>Reference {n}. Contact accounts{n % 3}@invoices{n % 5}-billing.top</p>\r\n"
     ).encode()
 
 

@@ -93,3 +93,14 @@ class Worker:
                 worked = False
             if not worked:
                 stop.wait(self.rt.settings.worker_poll_seconds)
+
+
+def build_worker(rt: Runtime, worker_id: str | None = None) -> Worker:
+    """A worker with every area's scheduled job kinds installed, in one visible list."""
+    from watchword.intel import retrohunt
+    from watchword.services import retention
+
+    worker = Worker(rt, worker_id)
+    for install in (retention.install, retrohunt.install):
+        install(worker)
+    return worker

@@ -34,19 +34,23 @@ def serve(
         added = load_demo(rt)
         if added:
             typer.echo(f"Loaded {added} demo reports.")
-    stop = threading.Event()
-    thread = None
-    if worker and rt.settings.run_worker_in_process:
-        from watchword.worker import Worker
+    from watchword.cli.mail import start_configured
 
-        thread = threading.Thread(target=Worker(rt).run_forever, args=(stop,), name="worker", daemon=True)
+    stop = threading.Event()
+    threads = start_configured(rt, stop)  # SMTP listener, IMAP poller, reply sender, as configured
+    if worker and rt.settings.run_worker_in_process:
+        from watchword.worker import build_worker
+
+        thread = threading.Thread(target=build_worker(rt).run_forever, args=(stop,), name="worker", daemon=True)
         thread.start()
+        threads.append(thread)
     try:
+        # No access log: it would write every reporter's address to disk.
         uvicorn.run(create_app(rt), host=host or rt.settings.host, port=port or rt.settings.port,
-                    log_level="info", server_header=False)
+                    log_level="info", server_header=False, access_log=False)
     finally:
         stop.set()
-        if thread:
+        for thread in threads:
             thread.join(timeout=10)
 
 
@@ -58,11 +62,11 @@ def run_worker(
     import logging
 
     from watchword.runtime import open_runtime
-    from watchword.worker import Worker
+    from watchword.worker import build_worker
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
     rt = open_runtime()
-    w = Worker(rt)
+    w = build_worker(rt)
     if once:
         typer.echo(f"{w.run_until_idle()} jobs done")
         return

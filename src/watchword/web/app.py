@@ -9,6 +9,7 @@ from fastapi.staticfiles import StaticFiles
 
 from watchword.runtime import Runtime
 from watchword.web.limits import BodyLimit
+from watchword.web.ratelimit import ApiRateLimit
 from watchword.web.security import SecurityHeaders
 
 STATIC = Path(__file__).parent / "static"
@@ -25,6 +26,8 @@ def create_app(rt: Runtime) -> FastAPI:
     )
     app.state.rt = rt
     app.add_middleware(SecurityHeaders)
+    # Per-client and global limits on the public JSON API (the reporter pages have their own).
+    app.add_middleware(ApiRateLimit, settings=rt.settings)
     # Multipart and base64 overheads: allow a little more than the raw message limit.
     app.add_middleware(
         BodyLimit,
