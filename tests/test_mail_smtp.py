@@ -239,3 +239,18 @@ def _self_signed(tmp: Path) -> tuple[Path, Path]:
     key_path.write_bytes(key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
                                            serialization.NoEncryption()))
     return cert_path, key_path
+
+
+def test_the_same_mail_taken_concurrently_is_recorded_once(mail_rt: Runtime) -> None:
+    """GIVEN five deliveries of the same bytes at the same moment (a retrying MTA, two MX paths)
+    WHEN they are taken in parallel THEN one mail and one sighting are recorded, and all get its receipt."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    wrapper = forward_as_attachment(phish(10), phish(11))
+    with ThreadPoolExecutor(max_workers=5) as pool:
+        results = list(pool.map(lambda _: mail_intake.take_mail(mail_rt, wrapper, via="smtp"), range(5)))
+    assert len({tuple(r.public_id for r in res.receipts) for res in results}) == 1
+    assert sum(not res.already_taken for res in results) == 1
+    assert count(mail_rt, MailMessage) == 1
+    with mail_rt.db.session() as session:
+        assert list(session.scalars(select(Report.sightings))) == [1, 1]

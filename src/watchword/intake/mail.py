@@ -51,6 +51,8 @@ from email.utils import getaddresses, parseaddr
 from typing import cast
 
 from sqlalchemy import Table, bindparam, insert, select
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -270,7 +272,7 @@ def take_mail(rt: Runtime, raw: bytes, *, via: str, source: str = "", envelope_f
                                     who=who, imap=imap, prepared=prepared, ack=ack,
                                     subject=str(msg.get("subject", "") or ""),
                                     message_id=str(msg.get("message-id", "") or "").strip())
-    except IntegrityError:
+    except (AlreadyTaken, IntegrityError):
         # The same bytes were taken concurrently (two deliveries racing): theirs counts.
         taken = _taken_before(rt, sha)
         if taken is None:
@@ -307,8 +309,15 @@ def _record(rt: Runtime, raw: bytes, sha: str, *, via: str, source: str, shape: 
 _MAILS = cast(Table, MailMessage.__table__)
 _NEW_MAIL = insert(_MAILS).returning(_MAILS.c.id)
 _NEW_LINK = insert(cast(Table, MailMessageReport.__table__))
-_BLOB_KNOWN = select(Blob.sha256).where(Blob.sha256 == bindparam("sha"))
-_NEW_BLOB = insert(cast(Table, Blob.__table__))
+_BLOBS = cast(Table, Blob.__table__)
+_NEW_BLOB = {
+    "sqlite": sqlite_insert(_BLOBS).on_conflict_do_nothing(index_elements=["sha256"]),
+    "postgresql": pg_insert(_BLOBS).on_conflict_do_nothing(index_elements=["sha256"]),
+}
+
+
+class AlreadyTaken(Exception):
+    """These exact bytes were recorded by another delivery of the same mail."""
 
 
 def _write_record(session: Session, item: _Record) -> tuple[int, list[Receipt]]:
@@ -316,8 +325,7 @@ def _write_record(session: Session, item: _Record) -> tuple[int, list[Receipt]]:
     receipts = [store_one(session, prepared) for prepared in item.prepared]
     conn = session.connection()
     now = utcnow()
-    if conn.execute(_BLOB_KNOWN, {"sha": item.sha}).first() is None:
-        conn.execute(_NEW_BLOB, {"sha256": item.sha, "size": item.size, "created_at": now})
+    conn.execute(_NEW_BLOB[conn.dialect.name], {"sha256": item.sha, "size": item.size, "created_at": now})
     imap = item.imap
     mail_id = int(conn.execute(_NEW_MAIL, {
         "wrapper_sha256": item.sha, "via": item.via, "source": item.source[:500], "received_at": now,
@@ -399,15 +407,19 @@ class _Recorder:
         try:
             with self.db.write() as session:
                 written: list[tuple[int, list[Receipt], _Record]] = []
+                # Duplicates are found up front (one query for the batch), so a
+                # mail needs no savepoint of its own: that halves the statements.
+                taken = set(session.scalars(
+                    select(MailMessage.wrapper_sha256).where(MailMessage.wrapper_sha256.in_({i.sha for i, _ in batch}))
+                ))
                 for item, future in batch:
-                    try:
-                        with session.begin_nested():
-                            mail_id, receipts = _write_record(session, item)
-                    except Exception as exc:  # noqa: BLE001 - this mail's failure (a duplicate) is its caller's alone
-                        results.append((future, exc))
-                    else:
-                        results.append((future, (mail_id, receipts)))
-                        written.append((mail_id, receipts, item))
+                    if item.sha in taken:
+                        results.append((future, AlreadyTaken(item.sha)))
+                        continue
+                    taken.add(item.sha)
+                    mail_id, receipts = _write_record(session, item)
+                    results.append((future, (mail_id, receipts)))
+                    written.append((mail_id, receipts, item))
                 if written:
                     # One audit event per commit, naming every mail in it: the chain's
                     # head is a serial point, and one link per mail would cost more
@@ -417,6 +429,12 @@ class _Recorder:
                                      {"id": mid, "via": it.via, "shape": it.shape, "reporter": it.who is not None,
                                       "reports": [r.report_id for r in rs]} for mid, rs, it in written]})
         except Exception as exc:  # noqa: BLE001 - the commit failed: nobody in the batch is told "done"
+            if len(batch) > 1:
+                # Nothing of the batch was committed. Each mail alone again, so
+                # that one bad mail fails only its own delivery.
+                for one in batch:
+                    self._write([one])
+                return
             for _item, future in batch:
                 future.set_exception(exc)
             return
@@ -454,7 +472,7 @@ def _take_control(rt: Runtime, raw: bytes, sha: str, msg: Message, word: str, vi
     try:
         mail_id, _ = _record(rt, raw, sha, via=via, source=source, shape=shape, originals=0, who=None, imap=imap,
                              prepared=[], ack=None, subject="", message_id="")
-    except IntegrityError:
+    except (AlreadyTaken, IntegrityError):
         taken = _taken_before(rt, sha)
         if taken is None:
             raise
