@@ -41,14 +41,14 @@ def load_report(session: Session, report_id: int) -> dict[str, Any]:
     """Everything the report page shows, in four queries whatever the report."""
     row = session.execute(
         select(Report, AnalysisRecord.result, Campaign.title, Campaign.status, Campaign.verdict,
-               Campaign.report_count)
+               Campaign.report_count, Campaign.verdict_note)
         .outerjoin(AnalysisRecord, AnalysisRecord.report_id == Report.id)
         .outerjoin(Campaign, Campaign.id == Report.campaign_id)
         .where(Report.id == report_id)
     ).first()
     if row is None:
         raise HTTPException(status.HTTP_404_NOT_FOUND, "No such report.")
-    report, result, c_title, c_status, c_verdict, c_count = row
+    report, result, c_title, c_status, c_verdict, c_count, c_note = row
     indicators = session.execute(
         select(Indicator.id, Indicator.type, Indicator.value, Indicator.report_count)
         .join(ReportIndicator, ReportIndicator.indicator_id == Indicator.id)
@@ -61,7 +61,7 @@ def load_report(session: Session, report_id: int) -> dict[str, Any]:
     campaign = None
     if report.campaign_id is not None:
         campaign = {"id": report.campaign_id, "title": c_title, "status": c_status, "verdict": c_verdict,
-                    "report_count": c_count}
+                    "report_count": c_count, "verdict_note": c_note or ""}
     return {
         "report": report,
         "message": message_view(result, report.subject),
