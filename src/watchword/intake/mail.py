@@ -167,26 +167,32 @@ def _is_automatic(msg: Message, envelope_from: str | None) -> bool:
     return auto != "no" or precedence in ("bulk", "junk", "list", "auto_reply") or "list-id" in msg
 
 
-def _shape_and_suspects(raw: bytes, originals: list[bytes]) -> tuple[str, set[str]]:
-    """How the original travelled, and the addresses that belong to the suspicious message."""
-    suspects: set[str] = set()
-    if originals:
-        for original in originals:
-            if not original.startswith(b"\xd0\xcf\x11\xe0"):
-                suspects |= _addresses(_HEADERS.parsebytes(original, headersonly=True), _SUSPECT_HEADERS)
-        return "attachment", suspects
+def _examine(raw: bytes) -> tuple[list[bytes], str, set[str]]:
+    """The originals to submit on their own, how the original travelled, and its sender's addresses.
+
+    The pipeline's own parse and unwrap stages decide what is a forward (one
+    parse); `originals_in` is asked for the attached originals' bytes only
+    when there are some (a second parse).
+    """
     doc = Document(kind="email", raw=raw)
     try:
         parse_mime(doc)
         unwrap_forwarded(doc)
     except Exception:  # odd mail must still be taken; the worker records the details
         log.warning("mail could not be examined for a forward; taken as the suspicious message", exc_info=True)
-        return "direct", suspects
+        return [], "direct", set()
     if doc.wrapper is None:
-        return "direct", suspects
+        return [], "direct", set()
+    suspects: set[str] = set()
+    if doc.wrapper.shape == "attachment":
+        originals = originals_in(raw)
+        for original in originals:
+            if not original.startswith(b"\xd0\xcf\x11\xe0"):  # an Outlook .msg has no RFC 5322 headers
+                suspects |= _addresses(_HEADERS.parsebytes(original, headersonly=True), _SUSPECT_HEADERS)
+        return originals, ("attachment" if originals else "direct"), suspects
     for name in ("from", "reply-to", "sender", "return-path"):
         suspects.update(addr.lower() for _, addr in getaddresses([doc.headers.get(name, "")]) if addr)
-    return doc.wrapper.shape or "inline", suspects
+    return [], doc.wrapper.shape or "inline", suspects
 
 
 def _reporter_address(rt: Runtime, msg: Message, shape: str, suspects: set[str],
@@ -249,12 +255,13 @@ def take_mail(rt: Runtime, raw: bytes, *, via: str, source: str = "", envelope_f
         return before
     msg = _HEADERS.parsebytes(raw, headersonly=True)
     automatic = _is_automatic(msg, envelope_from)
-    originals = [] if automatic else originals_in(raw)
-    if not originals and not automatic:
+    # Delivery reports are no forwards (`originals_in` knows), so automatic mail
+    # is examined like any other; it only never gets an answer.
+    originals, shape, suspects = _examine(raw)
+    if shape == "direct" and not automatic:
         word = _control_word(raw, msg)
         if word:
             return _take_control(rt, raw, sha, msg, word, via, source, envelope_from, imap)
-    shape, suspects = _shape_and_suspects(raw, originals)
     address = _reporter_address(rt, msg, shape, suspects, envelope_from)
     rt.blobs.put(raw)  # the wrapper itself, before anything that points to it commits
     # The funnel's own checks, blob fsync and sealing, for each report (outside any lock) ...
