@@ -69,6 +69,8 @@ def test_hostile_html_is_shown_as_inert_text(rt: Runtime, hostile: int) -> None:
     assert 'src="http' not in html and "href=\"http" not in html and "url(" not in tags
     # The link whose text shows Microsoft but goes elsewhere is flagged.
     assert 'class="mismatch"' in html
+    # The recipient (the reporter, usually) is not on the everyday view.
+    assert "staff@corp.example" not in html and "recipient hidden" in html
 
 
 def test_every_console_page_sends_a_strict_csp_and_the_usual_headers(rt: Runtime, hostile: int) -> None:
@@ -206,9 +208,10 @@ def test_notes_are_added_audited_and_searchable(rt: Runtime, hostile: int) -> No
 CEILINGS = {"queue": 3, "reports queue": 3, "search": 6, "report": 6, "campaign": 7, "indicator": 5, "audit": 3}
 
 
-def test_each_page_runs_a_bounded_number_of_queries(rt: Runtime) -> None:
+def test_each_page_runs_a_bounded_number_of_queries(any_rt: Runtime) -> None:
     """GIVEN many reports, campaigns and indicators WHEN each page is fetched THEN its SQL statements stay
-    under a fixed ceiling: no query per row, whatever the page shows."""
+    under a fixed ceiling: no query per row, whatever the page shows (on both backends)."""
+    rt = any_rt
     ids = [report_email(rt, email(f"Wire transfer {n}", f"Urgent: pay https://pay{n % 4}.fraud-example.com/{n}"),
                         contact=f"r{n}@corp.example") for n in range(24)]
     analyse_all(rt)

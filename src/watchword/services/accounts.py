@@ -181,7 +181,11 @@ def authenticate(session: Session, username: str, password: str, ip: str) -> Use
         raise AccountError("Wrong username or password, or the account is disabled.")
     if _hasher.check_needs_rehash(user.password_hash):
         user.password_hash = _hasher.hash(password)
-    session.execute(delete(LoginFailure).where(LoginFailure.username == username))
+    now = utcnow()
+    # Housekeeping on success, so that neither table grows without bound.
+    session.execute(delete(LoginFailure).where(
+        (LoginFailure.username == username) | (LoginFailure.at < now - dt.timedelta(days=1))))
+    session.execute(delete(UserSession).where(UserSession.user_id == user.id, UserSession.expires_at < now))
     return user
 
 
@@ -332,6 +336,10 @@ def token_principal(session: Session, value: str) -> Principal | None:
     row = session.scalar(select(ApiToken).where(ApiToken.token_hash == sha256_hex(value)))
     if row is None or row.revoked_at is not None:
         return None
+    now = utcnow()
+    if row.last_used_at is None or _aware(row.last_used_at) + dt.timedelta(minutes=TOUCH_MINUTES) <= now:
+        # Written at most every few minutes: enough to spot a token nobody uses any more.
+        session.execute(update(ApiToken).where(ApiToken.id == row.id).values(last_used_at=now))
     role = {"admin": "admin", "read": "viewer", "submit": "submit"}[row.scope]
     return Principal(username=f"token:{row.name}", role=role, token_id=row.id)
 

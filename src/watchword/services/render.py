@@ -146,9 +146,26 @@ _HEADER_ORDER = ("from", "sender", "reply-to", "return-path", "to", "cc", "date"
                  "x-mailer", "user-agent", "received-spf", "authentication-results")
 
 
+# Who the message was addressed to is, almost always, the reporter: their
+# address stays out of the everyday view (the audited raw download has it).
+_RECIPIENT_HEADERS = frozenset({"to", "cc", "bcc", "delivered-to", "x-original-to", "envelope-to", "x-envelope-to",
+                                "x-rcpt-to", "x-forwarded-to", "apparently-to", "resent-to", "resent-cc"})
+_FOR_ADDRESS = re.compile(r"(?i)\bfor\s+<?[^\s<>;]+@[^\s<>;]+>?")
+RECIPIENT_HIDDEN = "[recipient hidden: in the raw message]"
+
+
+def _header_value(name: str, value: Any) -> str:
+    if name in _RECIPIENT_HEADERS:
+        return RECIPIENT_HIDDEN
+    text = str(value)
+    if name == "received" or name.startswith(("received", "x-received")):
+        text = _FOR_ADDRESS.sub("for [recipient hidden]", text)
+    return safe_text(text, 4000)
+
+
 def _headers(headers: dict[str, Any]) -> list[tuple[str, str]]:
     names = sorted(headers, key=lambda n: (_HEADER_ORDER.index(n) if n in _HEADER_ORDER else 99, n))
-    return [(name, safe_text(str(headers[name]), 4000)) for name in names[:200]]
+    return [(name, _header_value(name, headers[name])) for name in names[:200]]
 
 
 def message_view(result: dict[str, Any] | None, fallback_subject: str = "") -> MessageView:
