@@ -37,6 +37,10 @@ def size(n: int) -> str:
     return f"{n} B"
 
 
+def plural(n: int, word: str, many: str = "") -> str:
+    return f"{n} {word if n == 1 else (many or word + 's')}"
+
+
 def qs(params: dict[str, Any], **changes: Any) -> str:
     merged = {**params, **changes}
     return urlencode({k: v for k, v in merged.items() if v not in ("", None, False)})
@@ -47,6 +51,7 @@ HELPERS = {
     "label": label,
     "size": size,
     "qs": qs,
+    "plural": plural,
     "safe": render.safe_text,
     "defang": render.defang,
     "snippet_parts": snippet_parts,
