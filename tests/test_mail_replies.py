@@ -276,3 +276,18 @@ def test_outcome_texts_are_plain_and_name_no_one() -> None:
     assert "part of a fake recruitment campaign reported by 1,200 people. The profile has been reported." in many
     assert "genuine" in outcomes.outcome_text("benign")
     assert outcomes.status_text("received") == outcomes.RECEIVED
+
+
+def test_outbox_and_opt_out_on_both_store_backends(any_rt: Runtime) -> None:
+    """Queueing (with its on-conflict dedupe) and opt-outs work the same on SQLite and PostgreSQL."""
+    import dataclasses
+
+    any_rt.settings = dataclasses.replace(any_rt.settings, smtp_addresses=(REPORT_TO,), reply_from=REPORT_TO,
+                                          relay_host="127.0.0.1")
+    result = take_mail(any_rt, forward(phish(60)), via="smtp", envelope_from=REPORTER)
+    with any_rt.db.write() as session:
+        assert mail_replies.notify_outcome(session, [result.receipts[0].report_id], "Outcome.") == 1
+        assert mail_replies.notify_outcome(session, [result.receipts[0].report_id], "Outcome.") == 0
+        assert mail_replies.opt_out(session, any_rt.contact_key, f"Alice <{REPORTER.upper()}>")
+        assert not mail_replies.opt_out(session, any_rt.contact_key, REPORTER)
+    assert [row.kind for row in outbox(any_rt)] == ["ack", "outcome"]

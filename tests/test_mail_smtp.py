@@ -254,3 +254,18 @@ def test_the_same_mail_taken_concurrently_is_recorded_once(mail_rt: Runtime) -> 
     assert count(mail_rt, MailMessage) == 1
     with mail_rt.db.session() as session:
         assert list(session.scalars(select(Report.sightings))) == [1, 1]
+
+
+def test_mail_intake_on_both_store_backends(any_rt: Runtime) -> None:
+    """The same intake on SQLite and PostgreSQL: reports, record, sightings, a repeat recognised."""
+    wrapper = forward_as_attachment(phish(20), phish(21))
+    first = mail_intake.take_mail(any_rt, wrapper, via="smtp", envelope_from="alice@corp.example")
+    again = mail_intake.take_mail(any_rt, wrapper, via="smtp", envelope_from="alice@corp.example")
+    other = mail_intake.take_mail(any_rt, forward_as_attachment(phish(20), reporter="bob@corp.example", n=2),
+                                  via="smtp")
+    assert len(first.receipts) == 2 and not first.already_taken
+    assert again.already_taken and [r.public_id for r in again.receipts] == [r.public_id for r in first.receipts]
+    assert other.receipts[0].report_id == first.receipts[0].report_id
+    with any_rt.db.session() as session:
+        assert sorted(session.scalars(select(Report.sightings))) == [1, 2]
+        assert session.scalar(select(func.count()).select_from(MailMessage)) == 2

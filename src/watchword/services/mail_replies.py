@@ -110,8 +110,10 @@ def enqueue(session: Session, kind: str, who: Reporter, subject: str, body: str,
         "subject": subject[:300], "body": body, "in_reply_to": in_reply_to[:300], "status": "queued",
         "attempts": 0, "send_after": utcnow(), "created_at": utcnow(), "last_error": "",
     }
-    stmt = _insert(session)(MailOutbox).values(**values).on_conflict_do_nothing(index_elements=["dedupe"])
-    return bool(session.execute(stmt).rowcount)  # type: ignore[attr-defined]
+    # RETURNING, not rowcount: psycopg reports -1 for an INSERT ... ON CONFLICT DO NOTHING.
+    stmt = (_insert(session)(MailOutbox).values(**values).on_conflict_do_nothing(index_elements=["dedupe"])
+            .returning(MailOutbox.id))
+    return session.execute(stmt).first() is not None
 
 
 def _references(public_ids: Sequence[str]) -> str:
@@ -191,10 +193,10 @@ def notify_campaign_outcome(session: Session, campaign_id: int) -> int:
 def opt_out(session: Session, key: bytes, address: str, via: str = "mail") -> bool:
     """Stop all replies to this address; already queued ones are dropped at sending."""
     hash_ = reporter_hash(key, address)
-    added = bool(session.execute(
+    added = session.execute(
         _insert(session)(MailOptOut).values(reporter_hash=hash_, created_at=utcnow(), via=via)
-        .on_conflict_do_nothing(index_elements=["reporter_hash"])
-    ).rowcount)  # type: ignore[attr-defined]
+        .on_conflict_do_nothing(index_elements=["reporter_hash"]).returning(MailOptOut.reporter_hash)
+    ).first() is not None
     if added:
         audit.record(session, actor=f"reporter:{via}", action="mail.opt_out", object_type="reporter",
                      object_id=hash_[:16])
@@ -203,7 +205,9 @@ def opt_out(session: Session, key: bytes, address: str, via: str = "mail") -> bo
 
 def opt_in(session: Session, key: bytes, address: str, via: str = "mail") -> bool:
     hash_ = reporter_hash(key, address)
-    removed = bool(session.execute(delete(MailOptOut).where(MailOptOut.reporter_hash == hash_)).rowcount)  # type: ignore[attr-defined]
+    removed = session.execute(
+        delete(MailOptOut).where(MailOptOut.reporter_hash == hash_).returning(MailOptOut.reporter_hash)
+    ).first() is not None
     if removed:
         audit.record(session, actor=f"reporter:{via}", action="mail.opt_in", object_type="reporter",
                      object_id=hash_[:16])
