@@ -226,3 +226,26 @@ def test_retrohunt_live_matching_and_taxii_on_postgresql(tmp_path: Path, pg_data
         after = taxii.query(session, collection, added_after=first.rows[-1].date_added)
         assert after.rows == []  # all were added in one publish, at one instant
     rt.close()
+
+
+def test_the_worker_raises_the_campaign_it_just_assigned_when_a_report_matches(tmp_path: Path) -> None:
+    """GIVEN a known-bad reply-to address
+    WHEN the worker analyses a report carrying it (campaign assignment, then known-bad matching)
+    THEN the campaign the report joined shows the raised priority and the reason."""
+    rt = intel_runtime(tmp_path)
+    path = tmp_path / "list.csv"
+    path.write_text(f"type,value,confidence\nemail,{REPLY_TO},70\n")
+    import_feed(rt.db, path, "partner-isac", 50, "test", hunt="skip")
+    receipt = submit(rt, IncomingReport(channel=Channel.API, raw_email=recruiter_email(3, "Jane Doe",
+                                                                                         "jane.doe@acme-intra.com")))
+    Worker(rt).run_until_idle()
+    with rt.db.session() as session:
+        report = session.get(Report, receipt.report_id)
+        assert report is not None and report.campaign_id is not None
+        campaign = session.get(Campaign, report.campaign_id)
+        assert campaign is not None
+        assert campaign.facts["intel"]["boost"] == 7.0
+        assert campaign.facts["intel"]["reasons"] == [
+            f"matches known-bad email {REPLY_TO} from partner-isac (confidence 70)"]
+        assert campaign.priority >= 7.0
+    rt.close()
