@@ -35,6 +35,8 @@ from math import comb
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
 from watchword.analysis.pipeline import analyze_email
 from watchword.campaigns.batch import cluster_analyses
 
@@ -286,13 +288,31 @@ def main() -> None:
     seen_hashes: set[str] = set()
     order = list(range(len(rows)))
     rng.shuffle(order)
-    sources = []
+    # Distinct sources must really be distinct: other weak groups, other
+    # campaigns in the corpus run above, other content, no near-duplicate text
+    # (estimated Jaccard < 0.3) and no shared payload key with a source
+    # already chosen. Otherwise "keep them apart" would punish joining one
+    # lure sent under two subjects, or two posts of one thread; what is
+    # tested is that variants find their source and never glue two sources.
+    seen_clusters: set[Any] = set()
+    sources: list[int] = []
+    chosen_sigs = np.empty((0, 64), dtype=np.uint64)
+    chosen_keys: set[str] = set()
     for i in order:
         g, h = rows[i]["group"] or f"#{i}", results[i]["content_hash"]
-        if g in seen_groups or h in seen_hashes or not h or results[i]["scope"] == "out_of_scope":
+        sig = results[i]["shingles"]
+        if (g in seen_groups or h in seen_hashes or not h or len(sig) != 64 or clusters[i] in seen_clusters
+                or results[i]["scope"] == "out_of_scope"):
+            continue
+        payload = {k for k in results[i]["campaign_keys"] if k.split(":", 1)[0] in _PAYLOAD_KINDS}
+        arr = np.array(sig, dtype=np.uint64)
+        if payload & chosen_keys or (len(chosen_sigs) and (chosen_sigs == arr).mean(axis=1).max() >= 0.3):
             continue
         seen_groups.add(g)
         seen_hashes.add(h)
+        seen_clusters.add(clusters[i])
+        chosen_keys |= payload
+        chosen_sigs = np.vstack([chosen_sigs, arr])
         sources.append(i)
         if len(sources) >= args.variants:
             break
@@ -319,6 +339,9 @@ def main() -> None:
     glued = Counter(p for p in set(zip(pred, gold, strict=True)))
     shared = [c for c, n in Counter(c for c, _ in glued).items() if n > 1]
     print(f"clusters holding more than one source: {len(shared)}")
+    for c in shared[: args.show]:
+        srcs = sorted({s for p, s in zip(pred, gold, strict=True) if p == c})
+        print("  " + " | ".join(f"{results[s]['subject'][:40]!r}" for s in srcs[:4]))
 
 
 if __name__ == "__main__":

@@ -31,11 +31,13 @@ campaigns together, and two large clusters are joined only by text.
 from __future__ import annotations
 
 import hashlib
-import struct
 from array import array
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any, Protocol
+
+import numpy as np
 
 from watchword.analysis.fingerprint import NUM_PERM
 from watchword.campaigns.ubiquitous import is_ubiquitous_key
@@ -44,9 +46,10 @@ ENGINE_VERSION = 1  # stored postings are rebuilt (re-clustered), not misread, w
 
 BANDS = 16
 ROWS = NUM_PERM // BANDS
-MIN_BANDS = 3  # shared bands that make a near-duplicate; see the module docstring
-BRIDGE_BANDS = 5  # shared bands that may glue two existing clusters together
-CROSS_CLASS_BANDS = 6  # text alone across risk classes: only near-identical copies
+MIN_BANDS = 6  # shared bands that make a near-duplicate (Jaccard about 0.65 and up); see the module docstring
+BRIDGE_BANDS = 10  # shared bands that may glue two existing clusters together (about 0.8)
+CROSS_CLASS_BANDS = 12  # text alone across risk classes: only near-identical copies
+BAND_CAP = 8  # a band value shared by more campaigns than this is boilerplate (footers, disclaimers)
 GIANT = 1000  # two clusters this big together are bridged only by strong text evidence
 
 # Evidence families. A payload key names one operation's infrastructure or
@@ -64,7 +67,7 @@ SUBJECT = frozenset({"subject"})
 # Distinct *contents* (normalised texts) a key may be seen in before it counts
 # as ubiquitous. Counting contents, not campaigns, matters: a key that links
 # everything it touches would otherwise never be seen in many campaigns.
-CAPS = {"band": 40, "domain": 12, "sdomain": 12, "sender": 12, "replyto": 12, "subject": 40, "url": 10,
+CAPS = {"domain": 12, "sdomain": 12, "sender": 12, "replyto": 12, "subject": 40, "url": 10,
         "email": 12, "ip": 10, "attachment": 20, "list": 200}
 DEFAULT_CAP = 50
 
@@ -77,18 +80,30 @@ def risk_class(approach_type: str, risk: float) -> str:
     return LOW if approach_type in ("benign", "") and risk < 0.5 else HIGH
 
 
+@lru_cache(maxsize=1 << 16)
 def hash_key(text: str) -> int:
+    # Cached: domains, senders and subjects recur across thousands of reports.
     return int.from_bytes(hashlib.blake2b(text.encode(), digest_size=8).digest(), "big") >> 1
+
+
+# Multiply-xorshift mixing of each band's rows, vectorised over all bands in
+# one numpy expression: a blake2b call per band cost more than the lookups.
+_BAND_SALT = np.arange(1, BANDS + 1, dtype=np.uint64) * np.uint64(0x9E3779B97F4A7C15)
+_ROW_MUL = np.array([0xBF58476D1CE4E5B9, 0x94D049BB133111EB, 0xD6E8FEB86659FD93, 0xA0761D6478BD642F,
+                     0xE7037ED1A0B428DB, 0x8EBC6AF09C88C6E3, 0x589965CC75374CC3, 0x1D8E4E27C47D124F],
+                    dtype=np.uint64)[:ROWS]
 
 
 def band_keys(signature: Sequence[int]) -> list[int]:
     if len(signature) != NUM_PERM:
         return []
-    out = []
-    for band in range(BANDS):
-        chunk = struct.pack(f">H{ROWS}I", band, *signature[band * ROWS : (band + 1) * ROWS])
-        out.append(int.from_bytes(hashlib.blake2b(chunk, digest_size=8).digest(), "big") >> 1)
-    return out
+    rows = np.asarray(signature, dtype=np.uint64).reshape(BANDS, ROWS)
+    with np.errstate(over="ignore"):
+        h = _BAND_SALT.copy()
+        for r in range(ROWS):
+            h = (h ^ rows[:, r]) * _ROW_MUL[r]
+            h ^= h >> np.uint64(29)
+    return [int(v) >> 1 for v in h]
 
 
 @dataclass(frozen=True, slots=True)
@@ -171,11 +186,12 @@ class ClusterIndex:
                 typed.append((hash_key(f"{feats.risk_class}|{label}"), label.split(":", 1)[0], label))
         lookup = ([exact] if exact is not None else []) + bands + [k for k, _, _ in typed]
         posted = be.postings(lookup)
+        roots_of = {key: {be.find(c) for _, c in entries} for key, entries in posted.items()}
 
         if exact is not None and exact in posted:
             root = be.find(posted[exact][0][1])
             be.grow(root)
-            self._post(root, content, [], typed, posted)
+            self._post(root, content, [], typed, posted, roots_of, family=True)
             return Assignment(cluster=root, duplicate=True, reasons=["same normalised content"])
 
         evidence: dict[int, _Evidence] = {}
@@ -185,20 +201,18 @@ class ClusterIndex:
         # until every text "matches" a cluster of a few hundred.
         per_content: dict[tuple[int, int], int] = {}
         for band in bands:
-            entries = posted.get(band) or []
-            if len(entries) > CAPS["band"]:
-                continue  # boilerplate shared by many different texts
-            for c, cluster in entries:
+            if len(roots_of.get(band, ())) > BAND_CAP:
+                continue  # boilerplate shared by many unrelated campaigns
+            for c, cluster in posted.get(band) or []:
                 per_content[(c, cluster)] = per_content.get((c, cluster), 0) + 1
         for (_, cluster), count in per_content.items():
             ev = evidence.setdefault(be.find(cluster), _Evidence())
             ev.bands = max(ev.bands, count)
         for key, kind, label in typed:
-            entries = posted.get(key) or []
-            df = len(entries)
+            df = len(posted.get(key) or [])
             if df > CAPS.get(kind, DEFAULT_CAP):
                 continue
-            for r in {be.find(c) for _, c in entries}:
+            for r in roots_of.get(key, ()):
                 ev = evidence.setdefault(r, _Evidence())
                 if kind in PAYLOAD:
                     ev.payload += 1
@@ -214,7 +228,7 @@ class ClusterIndex:
         if not candidates:
             root = be.new_cluster(feats.risk_class)
             be.grow(root)
-            self._post(root, content, bands, typed, posted, exact)
+            self._post(root, content, bands, typed, posted, roots_of, family=False, exact=exact)
             return Assignment(cluster=root, created=True)
 
         candidates.sort(key=lambda item: (-item[1].score(), item[0]))
@@ -229,7 +243,10 @@ class ClusterIndex:
             absorbed.append(gone)
             target = keep
         be.grow(target)
-        self._post(target, content, bands, typed, posted, exact)
+        if absorbed:
+            roots_of = {key: {be.find(c) for c in roots} for key, roots in roots_of.items()}
+        self._post(target, content, bands, typed, posted, roots_of,
+                   family=target_ev.bands >= MIN_BANDS, exact=exact)
         return Assignment(cluster=target, absorbed=absorbed, reasons=reasons)
 
     def _qualifies(self, root: int, ev: _Evidence, cls: str) -> bool:
@@ -260,18 +277,29 @@ class ClusterIndex:
         return out + [f"shared {label}" for label in ev.why]
 
     def _post(self, root: int, content: int, bands: list[int], typed: list[tuple[int, str, str]],
-              posted: dict[int, list[Entry]], exact: int | None = None) -> None:
+              posted: dict[int, list[Entry]], roots_of: dict[int, set[int]], family: bool,
+              exact: int | None = None) -> None:
+        """Record this report's keys, keeping every posting list bounded.
+
+        A band value already posted for this cluster adds nothing (the content
+        that brought it stays the one to match against). A typed key's entries
+        count distinct contents, which is what makes it ubiquitous at its cap;
+        for a payload key, a near-duplicate of the cluster (`family`) is the
+        same lure and no new evidence of spread, so it adds no entry for a key
+        the cluster has (a wave with spun text keeps its landing URL). Identity
+        keys count every content: a sender is ubiquitous by how much it sends.
+        """
         triples: list[tuple[int, int, int]] = []
         if exact is not None:
             triples.append((exact, content, root))
         for key in bands:
-            entries = posted.get(key) or []
-            # Stop at cap+1 distinct contents: enough to know the key is
-            # ubiquitous, and no posting list ever grows past it.
-            if len(entries) <= CAPS["band"] and all(c != content for c, _ in entries):
+            roots = roots_of.get(key, set())
+            if root not in roots and len(roots) <= BAND_CAP:
                 triples.append((key, content, root))
         for key, kind, _ in typed:
             entries = posted.get(key) or []
+            if family and kind in PAYLOAD and root in roots_of.get(key, ()):
+                continue
             if len(entries) <= CAPS.get(kind, DEFAULT_CAP) and all(c != content for c, _ in entries):
                 triples.append((key, content, root))
         if triples:
