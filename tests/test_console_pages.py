@@ -83,6 +83,7 @@ def test_every_console_page_sends_a_strict_csp_and_the_usual_headers(rt: Runtime
         assert headers["x-content-type-options"] == "nosniff"
         assert headers["referrer-policy"] == "no-referrer"
         assert headers["cache-control"] == "no-store"
+        assert headers["strict-transport-security"].startswith("max-age=")  # the test client speaks https
 
 
 def test_contact_details_are_for_analysts_and_each_view_is_audited(rt: Runtime, hostile: int) -> None:

@@ -43,4 +43,8 @@ class SecurityHeaders(BaseHTTPMiddleware):
         if request.url.path.startswith(("/console", "/api", "/report/status")):
             # Pages about reports must not linger in shared or back-button caches.
             response.headers.setdefault("Cache-Control", "no-store")
+        if request.url.scheme == "https":
+            # Only over TLS (a browser ignores it on plain http): once seen, the
+            # browser never again sends a session cookie over an unencrypted link.
+            response.headers.setdefault("Strict-Transport-Security", "max-age=31536000")
         return response
