@@ -198,14 +198,14 @@ def _draft_text(session: Session, campaign: Campaign, ctx: RedactionContext) -> 
     summary = (f"Since {first:%d %B %Y} colleagues have reported {what}. Here is how to recognise them "
                f"and what to do.")
     result = _representative(session, campaign) or {}
-    subjects = list(dict.fromkeys(
-        s for s in session.scalars(
-            select(Report.subject).where(Report.campaign_id == campaign.id, Report.subject != "").limit(20)
-        )
-    ))[:3]
+    raw_subjects = session.scalars(
+        select(Report.subject).where(Report.campaign_id == campaign.id, Report.subject != "").limit(20)
+    )
+    # Deduplicated after redaction: "Offer for Jane" and "Offer for Bob" are one line.
+    subjects = list(dict.fromkeys(clean(s) for s in raw_subjects))[:3]
     lines = [f"**What is happening.** {summary}", "", "## What it looks like", ""]
     for subject in subjects:
-        lines.append(f"- Subject line: “{clean(subject)}”")
+        lines.append(f"- Subject line: “{subject}”")
     auth = result.get("auth") or {}
     if auth.get("from_domain"):
         lines.append(f"- It comes from an address at `{defang(str(auth['from_domain']))}`"
