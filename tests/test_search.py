@@ -115,3 +115,22 @@ def test_snippet_marks_the_match_and_the_page_escapes_it(rt: Runtime) -> None:
         hit = search.search(session, "needle").reports[0]
     parts = search.snippet_parts(hit.snippet)
     assert ("needle", True) in parts
+
+
+def test_cli_search_and_reindex(rt: Runtime, monkeypatch: pytest.MonkeyPatch) -> None:
+    from typer.testing import CliRunner
+
+    from watchword.cli import app
+
+    report_id = report_email(rt, email("Quarterly bonus form", "Fill in at https://bonus.phish-example.com/f"))
+    analyse_all(rt)
+    monkeypatch.setenv("WATCHWORD_DATA_DIR", str(rt.settings.data_dir))
+    monkeypatch.setenv("WATCHWORD_DATABASE_URL", rt.settings.database_url)
+    runner = CliRunner()
+    with rt.db.write() as session:
+        session.execute(text("DELETE FROM search_reports"))
+    assert runner.invoke(app, ["search", "query", "bonus"]).output == ""
+    rebuilt = runner.invoke(app, ["search", "reindex"])
+    assert rebuilt.exit_code == 0 and "1 reports" in rebuilt.output
+    found = runner.invoke(app, ["search", "query", "bonus"])
+    assert found.output.startswith(f"{report_id}\t") and "Quarterly bonus form" in found.output

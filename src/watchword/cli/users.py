@@ -1,6 +1,6 @@
-"""Accounts and API tokens: `watchword user ...` and `watchword token ...`.
+"""Accounts, API tokens and search: `watchword user ...`, `watchword token ...`, `watchword search ...`.
 
-A thin shell over `watchword.services.accounts`; every change is audited with
+A thin shell over `watchword.services.accounts` and `.search`; every change is audited with
 the operating-system user who ran the command as the actor.
 """
 
@@ -213,3 +213,42 @@ def token_revoke(token_id: Annotated[int, typer.Argument(help="The token's numbe
     finally:
         rt.close()
     typer.echo(f"token {token_id} revoked")
+
+
+search_app = typer.Typer(help="Full-text search over reports, indicators and notes.", no_args_is_help=True)
+app.add_typer(search_app, name="search")
+
+
+@search_app.command("query")
+def search_query(
+    words: Annotated[str, typer.Argument(help="Every word must match; a domain or URL matches as written.")],
+    limit: Annotated[int, typer.Option(help="How many reports, newest first.")] = 20,
+) -> None:
+    """Search as the console does: report id, date and subject per line (defanged)."""
+    from watchword.runtime import open_runtime
+    from watchword.services.render import safe_text
+    from watchword.services.search import search
+
+    rt = open_runtime()
+    try:
+        with rt.db.session() as session:
+            result = search(session, words, limit=limit)
+    finally:
+        rt.close()
+    for hit in result.reports:
+        typer.echo(f"{hit.id}\t{hit.created_at:%Y-%m-%d %H:%M}\t{safe_text(hit.subject, 200)}")
+
+
+@search_app.command("reindex")
+def search_reindex() -> None:
+    """Rebuild the full-text index from the store (after a restore, or if it is ever in doubt)."""
+    from watchword.runtime import open_runtime
+    from watchword.services.search import rebuild
+
+    rt = open_runtime()
+    try:
+        with rt.db.write() as session:
+            count = rebuild(session)
+    finally:
+        rt.close()
+    typer.echo(f"search index rebuilt: {count} reports")
