@@ -89,8 +89,6 @@ class Settings:
     default_tlp: str = "amber"  # clear | green | amber | amber+strict | red
     # Our own domains: never exported as indicators, always redacted from bulletins.
     internal_domains: tuple[str, ...] = ()
-    # Interim TAXII/export bearer tokens until services/accounts.py verifies API tokens.
-    intel_api_tokens: tuple[str, ...] = ()
     public_base_url: str = ""  # absolute links in the Atom feed; empty: taken from the request
     bulletin_allowed_contacts: tuple[str, ...] = ()  # addresses/phones bulletins may keep (the SOC's)
     # -- reporter pages: receipts, proof of work, rate limits, retention ----------
@@ -161,7 +159,6 @@ class Settings:
             internal_domains=tuple(
                 d.strip().lower().strip(".") for d in _env("INTERNAL_DOMAINS", "").split(",") if d.strip()
             ),
-            intel_api_tokens=tuple(t.strip() for t in _env("INTEL_API_TOKENS", "").split(",") if t.strip()),
             public_base_url=_env("PUBLIC_BASE_URL", "").rstrip("/"),
             bulletin_allowed_contacts=tuple(
                 c.strip().lower() for c in _env("BULLETIN_ALLOWED_CONTACTS", "").split(",") if c.strip()

@@ -3,23 +3,23 @@
 TAXII clients present an API token either as `Authorization: Bearer <token>`
 or as the password of HTTP Basic (taxii2-client and most TAXII tools only
 speak Basic; the user name is ignored). The token is verified by
-services.accounts (scoped API tokens; scope `read` or `admin`).
-
-`interim_settings_token` is the stop-gap from before services.accounts
-existed: tokens listed in WATCHWORD_INTEL_API_TOKENS. It is consulted only
-when services.accounts cannot be imported, and goes away with that fallback.
+services.accounts (scoped API tokens, `watchword token create --scope read`):
+scope `read` or `admin` may read; a `submit` token may not. (An interim list
+of tokens in the settings served until services.accounts landed; it is gone,
+so that every token can be revoked and is audited in one place.)
 """
 
 from __future__ import annotations
 
 import base64
 import binascii
-import hmac
 from typing import Annotated
 
 from fastapi import Depends, HTTPException, Request, status
 
 from watchword.runtime import Runtime
+from watchword.services import accounts
+from watchword.web.console.auth import current
 from watchword.web.deps import runtime
 
 TAXII_REALM = 'Basic realm="TAXII", Bearer realm="TAXII"'
@@ -40,20 +40,8 @@ def presented_token(request: Request) -> str | None:
     return None
 
 
-def interim_settings_token(rt: Runtime, token: str) -> str | None:
-    """The stop-gap check: a token from WATCHWORD_INTEL_API_TOKENS; returns an actor name."""
-    for index, allowed in enumerate(rt.settings.intel_api_tokens):
-        if hmac.compare_digest(token.encode(), allowed.encode()):
-            return f"intel-token:{index}"
-    return None
-
-
 def _verify(rt: Runtime, token: str) -> str | None:
     """The actor name for a token allowed to read, or None."""
-    try:
-        from watchword.services import accounts
-    except ImportError:  # before services.accounts landed
-        return interim_settings_token(rt, token)
     with rt.db.session() as session:
         principal = accounts.token_principal(session, token)
     if principal is None or not accounts.token_allows(principal, "read"):
@@ -77,8 +65,4 @@ def taxii_reader(request: Request, rt: Annotated[Runtime, Depends(runtime)]) -> 
 def analyst_reader(request: Request, rt: Annotated[Runtime, Depends(runtime)]) -> str:
     """Dependency for the console's export downloads: whoever the console lets read
     (session cookie or read token; a browser without one is sent to sign in)."""
-    try:
-        from watchword.web.console.auth import current
-    except ImportError:  # before the console's auth landed
-        return taxii_reader(request, rt)
     return current(request, rt).username
