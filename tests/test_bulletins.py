@@ -8,10 +8,12 @@ from pathlib import Path
 import feedparser
 import pytest
 from fastapi.testclient import TestClient
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from tests.test_intel_data import PHONE, RECIPIENTS, intel_runtime, seed_campaign
 from watchword.services import bulletins
-from watchword.services.redaction import RedactionContext, find_leaks, redact
+from watchword.services.redaction import _COMMON, RedactionContext, find_leaks, redact
 from watchword.web.app import create_app
 
 CTX_PEOPLE = [("Jane Doe", "jane.doe@acme-intra.com"), ("", "m.oconnor@acme-intra.com"),
@@ -166,3 +168,28 @@ def test_published_bulletins_render_sanitised_and_appear_in_an_atom_feed(tmp_pat
 def test_find_leaks_ignores_markers_and_public_facts() -> None:
     text = "Dear [name], the sender used evil[.]example[.]com on 05 March 2026. Call [phone number]."
     assert find_leaks(text, _ctx()) == {}
+
+
+_NAME_PART = st.from_regex(r"[A-Z][a-z]{2,10}", fullmatch=True).filter(lambda w: w.lower() not in _COMMON)
+TEMPLATES = [
+    "Dear {first},\nplease find the offer attached.",
+    "Hi {first} {last}, hope you are well.",
+    "Kind regards,\n{first} {last}\nRecruitment Lead",
+    "My name is {first} {last} and I represent a client.",
+    "Thanks,\n{first}",
+    "Please forward this to {first} {last} in finance.",
+    "From: {first} {last} <{first}.{last}@partner-firm.com>",
+    "Yesterday {first} {last} from the embassy called.",
+]
+
+
+@settings(max_examples=300, deadline=None)
+@given(_NAME_PART, _NAME_PART, st.sampled_from(TEMPLATES))
+def test_generated_names_never_survive_the_templates_they_are_written_in(first: str, last: str,
+                                                                         template: str) -> None:
+    text = template.format(first=first, last=last)
+    result = redact(text).text
+    for name in (first, last):
+        if name in template.format(first="", last=""):
+            continue  # the template's own words
+        assert not re.search(rf"\b{name}\b", result), (text, result)
