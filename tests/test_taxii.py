@@ -116,6 +116,10 @@ def test_republishing_an_unchanged_campaign_adds_nothing(published: tuple[Runtim
         assert taxii.publish(session, share, "test") == 0
         with pytest.raises(ValueError, match="RED"):
             taxii.publish(session, gather(session, rt.settings, campaign_id=campaign_id, tlp="red"), "test")
+        strict = gather(session, rt.settings, campaign_id=campaign_id, tlp="amber+strict")
+        with pytest.raises(ValueError, match="ceiling"):
+            taxii.publish(session, strict, "test", rt.settings.taxii_max_tlp)
+        assert taxii.publish(session, strict, "test", "amber+strict") > 0  # raised on purpose
 
 
 def _free_port() -> int:
@@ -152,7 +156,7 @@ def test_taxii2_client_reads_collections_objects_pages_and_manifest_over_http(
     root = server.default
     assert root is not None and root.versions == [TAXII]
     collections = {c.id: c for c in root.collections}
-    assert collection_id in collections and len(collections) == 4  # clear, green, amber, amber+strict
+    assert collection_id in collections and len(collections) == 3  # clear, green, amber (the default ceiling)
     collection = collections[collection_id]
     assert collection.can_read and not collection.can_write
     envelope = collection.get_objects()

@@ -90,6 +90,9 @@ class Settings:
     # Our own domains: never exported as indicators, always redacted from bulletins.
     internal_domains: tuple[str, ...] = ()
     public_base_url: str = ""  # absolute links in the Atom feed; empty: taken from the request
+    # The strictest TLP level TAXII serves. Every read token sees every collection served, and
+    # AMBER+STRICT (recipient organisation only) is not for every partner: raise it on purpose.
+    taxii_max_tlp: str = "amber"
     bulletin_allowed_contacts: tuple[str, ...] = ()  # addresses/phones bulletins may keep (the SOC's)
     # -- reporter pages: receipts, proof of work, rate limits, retention ----------
     receipt_argon2_time_cost: int = 2  # Argon2id for receipt passphrases (OWASP minimum: t=2, m=19 MiB)
@@ -160,6 +163,7 @@ class Settings:
                 d.strip().lower().strip(".") for d in _env("INTERNAL_DOMAINS", "").split(",") if d.strip()
             ),
             public_base_url=_env("PUBLIC_BASE_URL", "").rstrip("/"),
+            taxii_max_tlp=_env("TAXII_MAX_TLP", "amber").strip().lower(),
             bulletin_allowed_contacts=tuple(
                 c.strip().lower() for c in _env("BULLETIN_ALLOWED_CONTACTS", "").split(",") if c.strip()
             ),

@@ -175,10 +175,10 @@ def taxii_publish(campaign: int, tlp: TlpOpt = None, types: TypesOpt = None) -> 
         with rt.db.write() as session:
             try:
                 share, _subject = share_for_export(session, rt.settings, campaign_id=campaign, tlp=tlp, types=types)
-                added = taxii.publish(session, share, ACTOR)
+                added = taxii.publish(session, share, ACTOR, rt.settings.taxii_max_tlp)
             except (LookupError, ValueError) as exc:
                 _fail(str(exc))
-        collection = taxii.collection_for_level(rt.settings.org_name, share.tlp)
+        collection = taxii.collection_for_level(rt.settings.org_name, share.tlp, rt.settings.taxii_max_tlp)
     finally:
         rt.close()
     typer.echo(f"{added} new object versions in collection {collection.id} ({collection.title})")
@@ -186,11 +186,12 @@ def taxii_publish(campaign: int, tlp: TlpOpt = None, types: TypesOpt = None) -> 
 
 @taxii_app.command("collections")
 def taxii_collections() -> None:
-    """The collections the server offers (one per TLP level but RED)."""
+    """The collections the server offers: one per TLP level up to WATCHWORD_TAXII_MAX_TLP (never RED)."""
     from watchword.config import Settings
     from watchword.intel import taxii
 
-    for collection in taxii.collections(Settings.from_env().org_name):
+    settings = Settings.from_env()
+    for collection in taxii.collections(settings.org_name, settings.taxii_max_tlp):
         typer.echo(f"{collection.id}  {collection.title}")
 
 

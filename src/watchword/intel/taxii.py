@@ -1,9 +1,14 @@
 """The TAXII 2.1 object store: collections, publishing, and the queries the
 read-only server (web/intel/taxii_routes.py) answers from.
 
-One collection per TLP level that may leave the building (TLP:RED never goes
-into a collection). Publishing stores every object of an export bundle as
-one version: (collection, id, version) is unique, and ids and timestamps are
+One collection per TLP level that may leave the building, up to the
+deployment's ceiling (WATCHWORD_TAXII_MAX_TLP, default AMBER): any read token
+sees every collection served, so material stricter than what every token
+holder may receive (AMBER+STRICT: the recipient organisation only; RED:
+named people only) is not served unless the ceiling is raised on purpose.
+
+Publishing stores every object of an export bundle as one version:
+(collection, id, version) is unique, and ids and timestamps are
 deterministic (intel/stix.py), so publishing an unchanged campaign again
 adds nothing, and a changed one adds only the objects that changed.
 
@@ -54,10 +59,10 @@ class Collection:
         }
 
 
-def collections(org: str) -> list[Collection]:
+def collections(org: str, ceiling: str = "amber") -> list[Collection]:
     out = []
     for level in tlp_mod.LEVELS:
-        if level == "red":
+        if level == "red" or not tlp_mod.at_most(level, ceiling):
             continue
         name = tlp_mod.TLP2_MARKINGS[level][1]
         out.append(Collection(
@@ -70,15 +75,17 @@ def collections(org: str) -> list[Collection]:
     return out
 
 
-def collection_by_id(org: str, collection_id: str) -> Collection | None:
-    return next((c for c in collections(org) if c.id == collection_id), None)
+def collection_by_id(org: str, collection_id: str, ceiling: str = "amber") -> Collection | None:
+    return next((c for c in collections(org, ceiling) if c.id == collection_id), None)
 
 
-def collection_for_level(org: str, level: str) -> Collection:
+def collection_for_level(org: str, level: str, ceiling: str = "amber") -> Collection:
     level = tlp_mod.normalise(level)
-    found = next((c for c in collections(org) if c.level == level), None)
+    found = next((c for c in collections(org, ceiling) if c.level == level), None)
     if found is None:
-        raise ValueError("TLP:RED material is never published to TAXII")
+        if level == "red":
+            raise ValueError("TLP:RED material is never published to TAXII")
+        raise ValueError(f"TLP:{level.upper()} is above this server's ceiling (WATCHWORD_TAXII_MAX_TLP={ceiling})")
     return found
 
 
@@ -86,9 +93,9 @@ def _insert(session: Session) -> Any:
     return pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
 
 
-def publish(session: Session, share: ShareSet, actor: str) -> int:
+def publish(session: Session, share: ShareSet, actor: str, ceiling: str = "amber") -> int:
     """Store the share's STIX objects in its TLP's collection; return how many versions are new."""
-    collection = collection_for_level(share.org, share.tlp)
+    collection = collection_for_level(share.org, share.tlp, ceiling)
     bundle = bundle_dict(share)
     now = utcnow()
     rows = [

@@ -61,6 +61,11 @@ def misp_tag(level: str) -> str:
     return f"tlp:{normalise(level)}"
 
 
+def at_most(level: str, ceiling: str) -> bool:
+    """Whether `level` is no more restrictive than `ceiling` (green is at most amber)."""
+    return _RANK[normalise(level)] <= _RANK[normalise(ceiling)]
+
+
 def stricter(a: str, b: str) -> str:
     return a if _RANK[normalise(a)] >= _RANK[normalise(b)] else b
 

@@ -61,7 +61,7 @@ Reader = Annotated[str, Depends(taxii_reader)]
 
 
 def _collection(rt: Runtime, collection_id: str) -> taxii.Collection:
-    found = taxii.collection_by_id(rt.settings.org_name, collection_id)
+    found = taxii.collection_by_id(rt.settings.org_name, collection_id, rt.settings.taxii_max_tlp)
     if found is None:
         raise HTTPException(status.HTTP_404_NOT_FOUND, f"No collection {collection_id}.")
     return found
@@ -92,7 +92,8 @@ def api_root(rt: Rt, _reader: Reader) -> Response:
 
 @router.get("/api/collections/")
 def list_collections(rt: Rt, _reader: Reader) -> Response:
-    return _body({"collections": [c.info() for c in taxii.collections(rt.settings.org_name)]})
+    served = taxii.collections(rt.settings.org_name, rt.settings.taxii_max_tlp)
+    return _body({"collections": [c.info() for c in served]})
 
 
 @router.get("/api/collections/{collection_id}/")
