@@ -172,8 +172,9 @@ def test_a_redirected_message_answers_the_redirecting_reporter(reply_rt: Runtime
 def test_automatic_mail_is_taken_but_never_answered(reply_rt: Runtime) -> None:
     take_mail(reply_rt, forward(phish(8), Auto_Submitted="auto-replied"), via="smtp", envelope_from=REPORTER)
     take_mail(reply_rt, forward(phish(9), n=2), via="smtp", envelope_from="")  # a bounce: null sender
+    take_mail(reply_rt, b"Return-Path: <>\r\n" + forward(phish(13), n=3), via="imap")  # a bounce in a mailbox
     with reply_rt.db.session() as session:
-        assert session.scalar(select(func.count()).select_from(Report)) == 2
+        assert session.scalar(select(func.count()).select_from(Report)) == 3
     assert outbox(reply_rt) == []
 
 

@@ -162,6 +162,8 @@ def _is_automatic(msg: Message, envelope_from: str | None) -> bool:
     """Bounces, vacation notices and list traffic: never acknowledged, or two robots loop forever."""
     if envelope_from is not None and envelope_from.strip() in ("", "<>"):
         return True
+    if str(msg.get("return-path", "") or "").strip() == "<>":  # a bounce, as an IMAP mailbox stores it
+        return True
     auto = str(msg.get("auto-submitted", "no") or "no").strip().lower()
     precedence = str(msg.get("precedence", "") or "").strip().lower()
     return auto != "no" or precedence in ("bulk", "junk", "list", "auto_reply") or "list-id" in msg

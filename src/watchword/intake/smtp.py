@@ -135,7 +135,12 @@ class SmtpListener:
             await stop.wait()
         finally:
             self.server.close()
-            await self.server.wait_closed()
+            # From Python 3.12 this waits for every open session to end; a
+            # client idling in a session must not hold the shutdown hostage.
+            try:
+                await asyncio.wait_for(self.server.wait_closed(), timeout=5)
+            except TimeoutError:
+                log.warning("SMTP sessions still open at shutdown; closing them")
 
     def run(self, stop: threading.Event | None = None) -> None:
         """Serve until `stop` is set (or Ctrl-C)."""
