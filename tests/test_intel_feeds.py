@@ -40,6 +40,10 @@ STIX_FEED = {
          "created": "2026-01-01T00:00:00.000Z", "modified": "2026-01-01T00:00:00.000Z", "revoked": True,
          "pattern": "[domain-name:value = 'revoked.example.com']", "pattern_type": "stix",
          "valid_from": "2026-01-01T00:00:00Z"},
+        {"type": "indicator", "spec_version": "2.1", "id": "indicator--a1b2c3d4-0000-4000-8000-000000000006",
+         "created": "2020-01-01T00:00:00.000Z", "modified": "2020-01-01T00:00:00.000Z",
+         "pattern": "[domain-name:value = 'expired.example.com']", "pattern_type": "stix",
+         "valid_from": "2020-01-01T00:00:00Z", "valid_until": "2020-06-01T00:00:00Z"},
         {"type": "indicator", "spec_version": "2.1", "id": "indicator--a1b2c3d4-0000-4000-8000-000000000005",
          "created": "2026-01-01T00:00:00.000Z", "modified": "2026-01-01T00:00:00.000Z",
          "pattern": "rule x { condition: true }", "pattern_type": "yara", "valid_from": "2026-01-01T00:00:00Z"},
@@ -77,7 +81,7 @@ def test_stix_patterns_give_values_and_narrowing_patterns_give_only_their_hashes
         ("email", "offers@talent-hr-desk.net", 40),
         ("sha256", "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855", 40),
     }
-    assert result.skipped == 2  # the revoked one and the YARA rule
+    assert result.skipped == 3  # the revoked one, the expired one and the YARA rule
     assert list(pattern_values("[file:name = 'a.exe' AND url:value = 'http://x.example.com/']")) == []
 
 

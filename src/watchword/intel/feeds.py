@@ -9,6 +9,7 @@ mirrored by whatever fetched it.
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import io
 import json
 import re
@@ -97,6 +98,17 @@ def pattern_values(pattern: str) -> Iterator[tuple[str, str]]:
             yield _STIX_PATH_TYPE[path], literal
 
 
+def _expired(valid_until: Any) -> bool:
+    """An indicator past its valid_until is no longer asserted bad by its producer."""
+    if not valid_until:
+        return False
+    try:
+        until = dt.datetime.fromisoformat(str(valid_until).replace("Z", "+00:00"))
+    except ValueError:
+        return False
+    return (until if until.tzinfo else until.replace(tzinfo=dt.UTC)) < dt.datetime.now(dt.UTC)
+
+
 def parse_stix(data: dict[str, Any], default_confidence: int = DEFAULT_CONFIDENCE) -> ParseResult:
     out: list[FeedIndicator] = []
     skipped = 0
@@ -104,7 +116,7 @@ def parse_stix(data: dict[str, Any], default_confidence: int = DEFAULT_CONFIDENC
     for obj in objects:
         if not isinstance(obj, dict) or obj.get("type") != "indicator":
             continue
-        if obj.get("revoked") or obj.get("pattern_type", "stix") != "stix":
+        if obj.get("revoked") or obj.get("pattern_type", "stix") != "stix" or _expired(obj.get("valid_until")):
             skipped += 1
             continue
         confidence = _confidence(obj.get("confidence"), default_confidence)
