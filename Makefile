@@ -4,6 +4,8 @@
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
+# Browser tests drive Debian's chromium; Playwright must never download a browser of its own.
+export PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD := 1
 STAMP := $(VENV)/.installed-stamp
 
 .PHONY: install run test test-fast test-slow lint typecheck bench services clean

@@ -97,3 +97,33 @@ def test_every_response_carries_the_security_headers(client: Any) -> None:
         assert "unsafe-inline" not in headers["content-security-policy"]
         assert headers["x-content-type-options"] == "nosniff"
         assert headers["referrer-policy"] == "no-referrer"
+
+
+def test_submit_token_is_exempt_from_the_per_client_limit_and_a_revoked_one_is_not(tmp_path: Any) -> None:
+    """GIVEN a public API limited to 3 reports a minute per client WHEN an integration sends
+    with a submit-scoped token THEN it is not held to that limit; once revoked, it is."""
+    from fastapi.testclient import TestClient
+
+    from watchword.services.accounts import create_token, revoke_token
+    from watchword.web.app import create_app
+
+    rt = open_runtime(make_settings(tmp_path, rate_api_per_client_per_minute=3))
+    with rt.db.write() as session:
+        token, row = create_token(session, "gateway", "submit", actor="test")
+        token_id = row.id
+    with TestClient(create_app(rt)) as client:
+        auth = {"authorization": f"Bearer {token}"}
+        codes = [client.post("/api/v1/reports", json={"text": f"report {n}"}, headers=auth).status_code
+                 for n in range(6)]
+        assert codes == [201] * 6
+        anonymous = [client.post("/api/v1/reports", json={"text": f"anon {n}"}).status_code for n in range(5)]
+        assert anonymous.count(429) >= 2
+        bogus = client.post("/api/v1/reports", json={"text": "x"}, headers={"authorization": "Bearer ww_nope"})
+        assert bogus.status_code == 429
+    with rt.db.write() as session:
+        revoke_token(session, token_id, actor="test")
+    with TestClient(create_app(rt)) as client:  # a new app: no cached trust
+        codes = [client.post("/api/v1/reports", json={"text": f"late {n}"}, headers=auth).status_code
+                 for n in range(4)]
+        assert 429 in codes
+    rt.close()

@@ -25,7 +25,7 @@ from sqlalchemy.orm import Session
 from watchword.domain import IncomingReport
 from watchword.store import jobs
 from watchword.store.db import Database
-from watchword.store.models import Blob, Job, Report, Submission, utcnow
+from watchword.store.models import Report, utcnow
 
 log = logging.getLogger("watchword.intake")
 
@@ -141,7 +141,8 @@ def store_one(session: Session, prepared: Prepared) -> Receipt:
 
 
 # Statements built once: constructing SQL per report costs more than running it.
-_REPORTS = Report.__table__
+_TABLES = Report.metadata.tables
+_REPORTS = _TABLES["reports"]
 _FIND = select(_REPORTS.c.id, _REPORTS.c.public_id).where(_REPORTS.c.dedupe_key == bindparam("key"))
 _SIGHTED = (
     update(_REPORTS)
@@ -149,11 +150,11 @@ _SIGHTED = (
     .values(sightings=_REPORTS.c.sightings + 1, last_sighted_at=bindparam("now"))
     .returning(_REPORTS.c.sightings)
 )
-_NEW_SUBMISSION = insert(Submission.__table__)
-_BLOB_KNOWN = select(Blob.__table__.c.sha256).where(Blob.__table__.c.sha256 == bindparam("sha"))
-_NEW_BLOB = insert(Blob.__table__)
+_NEW_SUBMISSION = insert(_TABLES["submissions"])
+_BLOB_KNOWN = select(_TABLES["blobs"].c.sha256).where(_TABLES["blobs"].c.sha256 == bindparam("sha"))
+_NEW_BLOB = insert(_TABLES["blobs"])
 _NEW_REPORT = insert(_REPORTS).returning(_REPORTS.c.id)
-_NEW_JOB = insert(Job.__table__)
+_NEW_JOB = insert(_TABLES["jobs"])
 
 
 def _add_sighting(session: Session, prepared: Prepared) -> Receipt | None:

@@ -27,7 +27,7 @@ def create_app(rt: Runtime) -> FastAPI:
     app.state.rt = rt
     app.add_middleware(SecurityHeaders)
     # Per-client and global limits on the public JSON API (the reporter pages have their own).
-    app.add_middleware(ApiRateLimit, settings=rt.settings)
+    app.add_middleware(ApiRateLimit, settings=rt.settings, rt=rt)
     # Multipart and base64 overheads: allow a little more than the raw message limit.
     app.add_middleware(
         BodyLimit,
