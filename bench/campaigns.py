@@ -174,13 +174,16 @@ def label_noise(rows: list[dict[str, Any]], results: list[dict[str, Any]], clust
     differs, which is what the weak key is made from; or the two weak keys are
     the same subject spelt differently; or the two reports share a payload
     indicator (the same landing URL path, phone, wallet, attachment...), which
-    is the issue's own definition of one campaign. The rest are errors.
+    is the issue's own definition of one campaign; or they link to the same
+    registrable domain and their texts overlap (Jaccard >= 0.2: one template,
+    reworded). The rest are counted as errors.
     """
     by_pred: dict[Any, list[int]] = defaultdict(list)
     for i in keep:
         by_pred[clusters[i]].append(i)
     payload = {i: {k for k in results[i].get("campaign_keys", []) if k.split(":", 1)[0] in _PAYLOAD_KINDS}
                for i in keep}
+    domains = {i: {k for k in results[i].get("campaign_keys", []) if k.startswith("domain:")} for i in keep}
     pairs = wrong = 0
     why: Counter[str] = Counter()
     for members in by_pred.values():
@@ -197,6 +200,8 @@ def label_noise(rows: list[dict[str, Any]], results: list[dict[str, Any]], clust
                     why["same subject, weak key spelt differently"] += 1
                 elif payload[a] & payload[b]:
                     why["shared payload indicator"] += 1
+                elif domains[a] & domains[b] and similarity(results[a]["shingles"], results[b]["shingles"]) >= 0.2:
+                    why["shared link domain, related text"] += 1
                 else:
                     why["error"] += 1
     return pairs, wrong, why

@@ -39,6 +39,8 @@ FINGERPRINT_VERSION = 1  # bump when normalisation or hashing changes: stored ke
 NUM_PERM = 64
 SHINGLE_WORDS = 3
 MAX_TOKENS = 3000  # a long thread's tail adds no campaign signal but costs time
+MAX_CHARS = 60_000
+_GREETING_SPAN = 600
 
 _PRIME = np.uint64(4294967311)  # smallest prime above 2**32: a*x+b stays below 2**64 for 32-bit a, b, x
 _MASK = np.uint64(0xFFFFFFFF)
@@ -59,7 +61,6 @@ _GREETING = re.compile(
     r"\b[ \t]*[^\n,:;!]{0,48}"
 )
 _TOKEN = re.compile(r"[^\W_]+", re.UNICODE)
-_HAS_DIGIT = re.compile(r"\d")
 _SPACE = re.compile(r"\s+")
 _SUBJECT_PREFIX = re.compile(r"^(?:\s*(?:re|fw|fwd|aw|wg|tr|sv|vs|rv|antw|doorst)\s*(?:\[\d+\])?\s*:)+", re.I)
 
@@ -73,14 +74,6 @@ def _host_token(match: re.Match[str]) -> str:
     parts = split_url(url)
     host = parts[2].lower() if parts else ""
     return " " + (host[4:] if host.startswith("www.") else host) + " "
-
-
-def _token_ok(token: str) -> str | None:
-    if _HAS_DIGIT.search(token):
-        return "#"  # amounts, dates, ids, tracking tokens: one placeholder
-    if len(token) > 24:
-        return None  # base64 runs and random identifiers are never the lure
-    return token
 
 
 def recipient_tokens(to_header: str) -> frozenset[str]:
@@ -99,17 +92,27 @@ def recipient_tokens(to_header: str) -> frozenset[str]:
 
 def normalise_tokens(text: str, drop: frozenset[str] = frozenset()) -> list[str]:
     """The text as tokens with personalisation removed (see module docstring)."""
-    text = _URL.sub(_host_token, text)
-    text = _EMAIL.sub(" ", text)
-    text = _GREETING.sub(lambda m: m.group(1) + " ", text)
+    text = text[:MAX_CHARS]
+    if "://" in text or "www." in text or "WWW." in text:
+        text = _URL.sub(_host_token, text)
+    if "@" in text:
+        text = _EMAIL.sub(" ", text)
+    # Greetings open a message: searching the head is enough and keeps this linear in practice.
+    head, tail = text[:_GREETING_SPAN], text[_GREETING_SPAN:]
+    text = _GREETING.sub(lambda m: m.group(1) + " ", head) + tail
     out: list[str] = []
-    for raw in _TOKEN.findall(text.casefold()):
-        word = _token_ok(raw)
-        if word is None or word in drop:
-            continue
-        if word == "#" and out and out[-1] == "#":
-            continue  # "12 03 2024" and "2024-03-12" are both one date
+    last = ""
+    for word in _TOKEN.findall(text.casefold()):
+        if len(word) > 24 or word in drop:
+            continue  # base64 runs and random identifiers are never the lure; nor the recipient's name
+        if not word.isalpha():
+            # A word with a digit (amount, date, id, tracking token) is one
+            # placeholder, and runs of them collapse: "12/03/2024" is one date.
+            if last == "#":
+                continue
+            word = "#"
         out.append(word)
+        last = word
         if len(out) >= MAX_TOKENS:
             break
     return out
@@ -122,15 +125,33 @@ def normalise_subject(subject: str, drop: frozenset[str] = frozenset()) -> str:
 # -- hashing ---------------------------------------------------------------------
 
 
+_WORD_IDS: dict[str, int] = {}
+
+
+def _word_id(word: str) -> int:
+    found = _WORD_IDS.get(word)
+    if found is None:
+        if len(_WORD_IDS) > 500_000:  # bounded: a long-running worker sees unbounded vocabularies
+            _WORD_IDS.clear()
+        found = _WORD_IDS[word] = zlib.crc32(word.encode())
+    return found
+
+
+_M1 = np.uint64(0x9E3779B1)
+_M2 = np.uint64(0x85EBCA77)
+
+
 def shingle_hashes(tokens: list[str]) -> np.ndarray:
+    """32-bit hashes of the distinct word 3-grams, combined from per-word hashes in numpy."""
     if not tokens:
         return np.empty(0, dtype=np.uint64)
+    ids = np.fromiter((_word_id(w) for w in tokens), dtype=np.uint64, count=len(tokens))
     if len(tokens) < SHINGLE_WORDS:
-        grams = [" ".join(tokens)]
-    else:
-        grams = [" ".join(tokens[i : i + SHINGLE_WORDS]) for i in range(len(tokens) - SHINGLE_WORDS + 1)]
-    # crc32 is a C call per shingle; collisions at 32 bits only nudge a Jaccard estimate.
-    return np.fromiter({zlib.crc32(g.encode()) for g in grams}, dtype=np.uint64)
+        return np.unique((ids * _M1).sum(keepdims=True) & _MASK)
+    with np.errstate(over="ignore"):
+        grams = ((ids[:-2] * _M1 + ids[1:-1]) * _M2 + ids[2:]) & _MASK
+        grams ^= grams >> np.uint64(15)
+    return np.unique(grams)
 
 
 def minhash(hashes: np.ndarray) -> list[int]:
