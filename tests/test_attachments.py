@@ -162,3 +162,20 @@ def test_a_blank_payload_is_empty_not_a_mismatch() -> None:
     att = described("image004.jpg", b"\r\n", declared="image/jpeg")
     assert att.sniffed_type == "empty"
     assert att.risk_flags == []
+
+
+def test_attachment_hash_becomes_a_sha256_indicator() -> None:
+    from email.message import EmailMessage
+
+    from watchword.analysis.pipeline import run
+    from watchword.domain import Document
+
+    msg = EmailMessage()
+    msg["Subject"] = "Invoice"
+    msg.set_content("see attached")
+    payload = b"MZ" + b"\x00" * 200
+    msg.add_attachment(payload, maintype="application", subtype="octet-stream", filename="invoice.exe")
+    doc = run(Document(kind="email", raw=msg.as_bytes()))
+    digest = hashlib.sha256(payload).hexdigest()
+    assert [a.sha256 for a in doc.attachments] == [digest]
+    assert ("sha256", digest) in {(i.type, i.value) for i in doc.indicators}

@@ -15,7 +15,7 @@ from io import BytesIO
 
 import olefile
 
-from watchword.domain import Attachment, Document
+from watchword.domain import Attachment, Document, Indicator
 
 MAX_ZIP_ENTRIES = 5_000
 MAX_OLE_ENTRIES = 2_000
@@ -379,3 +379,10 @@ def describe_attachments(doc: Document) -> None:
         doc.warnings.append("attachment payloads missing; some attachments not described")
     for att, payload in zip(doc.attachments, doc.attachment_payloads, strict=False):
         describe(att, payload)
+    # A file's hash is an indicator like any other: campaigns link on it, feeds match it,
+    # exports share it. (Indicators come before this stage, so they are added here.)
+    known = {(i.type, i.value) for i in doc.indicators}
+    for att in doc.attachments:
+        if att.sha256 and ("sha256", att.sha256) not in known:
+            known.add(("sha256", att.sha256))
+            doc.indicators.append(Indicator("sha256", att.sha256))
