@@ -252,9 +252,8 @@ def take_mail(rt: Runtime, raw: bytes, *, via: str, source: str = "", envelope_f
     if len(raw) > limit:
         raise TooLarge(f"The message is larger than the {limit // (1024 * 1024)} MB limit.")
     sha = hashlib.sha256(raw).hexdigest()
-    before = _taken_before(rt, sha)
-    if before is not None:
-        return before
+    # No look-up for "taken before" here: repeats are rare, and the recorder
+    # finds them in one query per batch (AlreadyTaken below).
     msg = _HEADERS.parsebytes(raw, headersonly=True)
     automatic = _is_automatic(msg, envelope_from)
     # Delivery reports are no forwards (`originals_in` knows), so automatic mail
@@ -329,12 +328,14 @@ class AlreadyTaken(Exception):
     """These exact bytes were recorded by another delivery of the same mail."""
 
 
-def _write_record(session: Session, item: _Record) -> tuple[int, list[Receipt]]:
-    """One mail's rows. Core statements: this runs once per mail on the intake's hot path."""
+def _write_record(session: Session, item: _Record, links_out: list[dict[str, int]]) -> tuple[int, list[Receipt]]:
+    """One mail's rows (its wrapper's blob row is already written; its links go to `links_out`).
+
+    Core statements: this runs once per mail on the intake's hot path.
+    """
     receipts = [store_one(session, prepared) for prepared in item.prepared]
     conn = session.connection()
     now = utcnow()
-    conn.execute(_NEW_BLOB[conn.dialect.name], {"sha256": item.sha, "size": item.size, "created_at": now})
     imap = item.imap
     mail_id = int(conn.execute(_NEW_MAIL, {
         "wrapper_sha256": item.sha, "via": item.via, "source": item.source[:500], "received_at": now,
@@ -347,9 +348,7 @@ def _write_record(session: Session, item: _Record) -> tuple[int, list[Receipt]]:
     links: dict[int, int] = {}
     for position, receipt in enumerate(receipts, 1):
         links.setdefault(receipt.report_id, position)  # the same original attached twice: one link
-    if links:
-        conn.execute(_NEW_LINK, [{"mail_message_id": mail_id, "report_id": rid, "position": pos}
-                                 for rid, pos in links.items()])
+    links_out.extend({"mail_message_id": mail_id, "report_id": rid, "position": pos} for rid, pos in links.items())
     if item.ack is not None:
         mail_replies.enqueue_ack(session, item.ack, mail_id, [r.public_id for r in receipts],
                                  subject=item.subject, in_reply_to=item.message_id)
@@ -363,9 +362,9 @@ class _Recorder:
     """Group commit for mail: many mails, their reports and records, one durable transaction.
 
     The funnel's writes (`store_one`: report or sighting, submission, analysis
-    job) and the mail's own rows go into one savepoint per mail, so a mail is
-    recorded together with its reports or not at all, and a crash can never
-    leave reports without the record that says the mail was taken. Going
+    job) and the mail's own rows commit together, so a mail is recorded with
+    its reports or not at all, and a crash can never leave reports without the
+    record that says the mail was taken. Going
     through `submit()` instead would cost a second serial commit per mail and
     two writer threads fighting over SQLite's one write lock (whose busy
     handler sleeps between tries): measured, that halved the intake rate.
@@ -421,14 +420,26 @@ class _Recorder:
                 taken = set(session.scalars(
                     select(MailMessage.wrapper_sha256).where(MailMessage.wrapper_sha256.in_({i.sha for i, _ in batch}))
                 ))
+                fresh: dict[str, tuple[_Record, Future[_Written]]] = {}
                 for item, future in batch:
-                    if item.sha in taken:
+                    if item.sha in taken or item.sha in fresh:
                         results.append((future, AlreadyTaken(item.sha)))
-                        continue
-                    taken.add(item.sha)
-                    mail_id, receipts = _write_record(session, item)
-                    results.append((future, (mail_id, receipts)))
-                    written.append((mail_id, receipts, item))
+                    else:
+                        fresh[item.sha] = (item, future)
+                if fresh:
+                    # Statements for the whole batch at once where no id is needed
+                    # back: each statement is a GIL hand-off on this serial thread.
+                    conn = session.connection()
+                    now = utcnow()
+                    conn.execute(_NEW_BLOB[conn.dialect.name], [
+                        {"sha256": sha, "size": item.size, "created_at": now} for sha, (item, _) in fresh.items()])
+                    links: list[dict[str, int]] = []
+                    for item, future in fresh.values():
+                        mail_id, receipts = _write_record(session, item, links)
+                        results.append((future, (mail_id, receipts)))
+                        written.append((mail_id, receipts, item))
+                    if links:
+                        conn.execute(_NEW_LINK, links)
                 if written:
                     # One audit event per commit, naming every mail in it: the chain's
                     # head is a serial point, and one link per mail would cost more
@@ -469,6 +480,9 @@ def _recorder(rt: Runtime) -> _Recorder:
 def _take_control(rt: Runtime, raw: bytes, sha: str, msg: Message, word: str, via: str, source: str,
                   envelope_from: str | None, imap: ImapRef | None) -> MailResult:
     """A STOP (or START) reply: change the opt-out, record the mail, submit no report."""
+    before = _taken_before(rt, sha)
+    if before is not None:  # a STOP delivered twice must not undo a START sent in between
+        return before
     address = _plain_address(str(msg.get("from", "") or "")) or _plain_address(envelope_from)
     rt.blobs.put(raw)
     shape = "opt-out" if word == "stop" else "opt-in"
