@@ -233,3 +233,12 @@ def test_out_of_scope_reports_are_never_clustered() -> None:
     assert Features.from_analysis({"scope": "out_of_scope", "content_hash": "x", "shingles": []}) is None
     result = cluster_features([None, feats("a")])
     assert result.clusters[0] is None and result.clusters[1] is not None
+
+
+def test_a_common_domain_never_glues_a_giant_campaign() -> None:
+    """GIVEN 300 unrelated texts that all link to one popular (unlisted) shop domain and come from it
+    WHEN assigned THEN no campaign is glued together by the domain alone."""
+    index = ClusterIndex(MemoryBackend())
+    keys = ("domain:big-shop.xyz", "sdomain:big-shop.xyz", "sender:news@big-shop.xyz")
+    clusters = [index.assign(feats(f"issue {i}", keys)).cluster for i in range(300)]
+    assert max(clusters.count(c) for c in set(clusters)) == 1

@@ -175,7 +175,8 @@ def refresh_stats(session: Session, campaign: Campaign) -> None:
         campaign.status = "empty" if campaign.merged_into_id is None else "merged"
         campaign.representative_report_id = None
         return
-    campaign.status = "open" if campaign.status in ("empty", "open") else campaign.status
+    if campaign.merged_into_id is None and campaign.status in ("empty", "merged"):
+        campaign.status = "open"  # brought back to life by a re-clustering
     campaign.first_seen = min(_as_utc(r.created_at) for r in rows)
     campaign.last_seen = max(_as_utc(r.created_at) for r in rows)
     approaches = Counter(r.approach_type or "benign" for r in rows)
