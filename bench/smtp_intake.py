@@ -5,7 +5,7 @@ analysis) in its own process on a fresh SQLite store, delivers the messages,
 then counts what was stored: every message that got "250" must be a stored
 report and a recorded mail, or the run fails.
 
-    .venv/bin/python bench/smtp_intake.py --messages 4000 --connections 16
+    .venv/bin/python bench/smtp_intake.py --messages 8000 --connections 64 --threads 64
 
 Loopback only. Half the messages are forwarded-as-attachment reports, half
 inline forwards, each one unique (so each is a new report, the costlier path).
@@ -102,9 +102,9 @@ def deliver(port: int, batch: list[bytes], accepted: list[int], errors: list[str
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--messages", type=int, default=4000)
-    parser.add_argument("--connections", type=int, default=16)
-    parser.add_argument("--threads", type=int, default=4, help="the listener's intake threads")
+    parser.add_argument("--messages", type=int, default=8000)
+    parser.add_argument("--connections", type=int, default=64)
+    parser.add_argument("--threads", type=int, default=64, help="the listener's intake threads")
     args = parser.parse_args()
 
     messages = [message(n) for n in range(args.messages)]

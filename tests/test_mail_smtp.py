@@ -269,3 +269,24 @@ def test_mail_intake_on_both_store_backends(any_rt: Runtime) -> None:
     with any_rt.db.session() as session:
         assert sorted(session.scalars(select(Report.sightings))) == [1, 2]
         assert session.scalar(select(func.count()).select_from(MailMessage)) == 2
+
+
+def test_serve_can_start_and_stop_the_configured_listener(tmp_path: Path) -> None:
+    """What `watchword serve` calls: WATCHWORD_SMTP_IN_SERVE starts the listener beside the web app."""
+    import threading
+
+    from watchword.cli.mail import start_configured
+
+    runtime = open_runtime(make_settings(tmp_path, smtp_addresses=(REPORT_TO,), smtp_in_serve=True, smtp_port=0))
+    stop = threading.Event()
+    threads: list[threading.Thread] = []
+    try:
+        threads = start_configured(runtime, stop)
+        assert [t.name for t in threads] == ["smtp"]
+        assert all(t.is_alive() for t in threads)
+    finally:
+        stop.set()
+        for t in threads:
+            t.join(timeout=30)
+        runtime.close()
+    assert not any(t.is_alive() for t in threads)

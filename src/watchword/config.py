@@ -62,7 +62,7 @@ class Settings:
     # Threads that run the blocking intake for the listener. Many, because each
     # mostly waits on an fsync and the disk merges concurrent ones; the database
     # writes themselves are group-committed, so more threads do not mean more locking.
-    smtp_threads: int = 32
+    smtp_threads: int = 64
     smtp_in_serve: bool = False  # `watchword serve` also starts the listener
     # -- mail intake: IMAP mailbox (`watchword imap`) ----------------------------
     imap_host: str = ""
@@ -137,7 +137,7 @@ class Settings:
             smtp_tls_cert=_path(_env("SMTP_TLS_CERT", "")),
             smtp_tls_key=_path(_env("SMTP_TLS_KEY", "")),
             smtp_require_tls=_flag(_env("SMTP_REQUIRE_TLS", "0")),
-            smtp_threads=int(_env("SMTP_THREADS", "32")),
+            smtp_threads=int(_env("SMTP_THREADS", "64")),
             smtp_in_serve=_flag(_env("SMTP_IN_SERVE", "0")),
             imap_host=_env("IMAP_HOST", ""),
             imap_port=int(_env("IMAP_PORT", "993")),
