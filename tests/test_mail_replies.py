@@ -193,6 +193,8 @@ def test_outcome_goes_to_every_reporter_of_the_campaign(reply_rt: Runtime, sink:
         session.get(Report, report_id).campaign_id = campaign.id  # type: ignore[union-attr]
         assert mail_replies.notify_campaign_outcome(session, campaign.id) == 2
         assert mail_replies.notify_campaign_outcome(session, campaign.id) == 0  # set twice, sent once
+        campaign.reporter_count = 3  # someone else joined: the count in the text grows, no one is told twice
+        assert mail_replies.notify_campaign_outcome(session, campaign.id) == 0
     mail_replies.deliver_due(reply_rt)
     expected = outcomes.outcome_text("malicious", approach_type="credential_phishing", reporters=2,
                                      action="The link has been blocked")

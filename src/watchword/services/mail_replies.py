@@ -140,13 +140,14 @@ def enqueue_ack(session: Session, who: Reporter, mail_id: int, public_ids: Seque
 
 
 def notify_outcome(session: Session, report_ids: Iterable[int], outcome_text: str,
-                   subject: str = "The outcome of your report") -> int:
+                   subject: str = "The outcome of your report", key: str | None = None) -> int:
     """Queue `outcome_text` for every mail reporter of these reports, in the caller's transaction.
 
     One message per reporter, however many of the reports they sent, naming
-    each of their references. Calling it again with the same text queues
-    nothing new; a changed text (a verdict revised) is queued again. Returns
-    the number of replies queued. Opt-outs and rate limits apply at sending.
+    each of their references. Calling it again with the same `key` (by
+    default the text itself) queues nothing new for a reporter already told;
+    a new key (a verdict revised) is queued again. Returns the number of
+    replies queued. Opt-outs and rate limits apply at sending.
     """
     ids = sorted(set(report_ids))
     per_reporter: dict[str, tuple[bytes, set[str]]] = {}
@@ -165,7 +166,7 @@ def notify_outcome(session: Session, report_ids: Iterable[int], outcome_text: st
     for hash_, (sealed, public_ids) in sorted(per_reporter.items()):
         refs = sorted(public_ids)
         body = "\n\n".join([outcome_text.strip(), _references(refs), STOP_HINT]) + "\n"
-        dedupe = _dedupe(OUTCOME, hash_, outcome_text.strip(), *refs)
+        dedupe = _dedupe(OUTCOME, hash_, key if key is not None else outcome_text.strip(), *refs)
         queued += enqueue(session, OUTCOME, Reporter(sealed, hash_), subject, body, dedupe)
     return queued
 
@@ -176,6 +177,9 @@ def notify_campaign_outcome(session: Session, campaign_id: int) -> int:
     Uses the campaign's verdict, approach type and reporter count; its
     verdict note, when there is one, is the sentence about what was done
     ("The link has been blocked."), so it must be written for reporters.
+    Safe to call again whenever reports join a campaign that has a verdict:
+    only their reporters are told, because a reporter already told of this
+    verdict and note is not told again just because the count grew.
     """
     campaign = session.get(Campaign, campaign_id)
     if campaign is None or not campaign.verdict:
@@ -184,7 +188,7 @@ def notify_campaign_outcome(session: Session, campaign_id: int) -> int:
                                  reporters=max(campaign.reporter_count, campaign.sighting_count, 1),
                                  action=campaign.verdict_note)
     report_ids = session.scalars(select(Report.id).where(Report.campaign_id == campaign_id)).all()
-    return notify_outcome(session, report_ids, text)
+    return notify_outcome(session, report_ids, text, key=f"campaign\x00{campaign.verdict}\x00{campaign.verdict_note}")
 
 
 # -- opt-out ----------------------------------------------------------------------
