@@ -133,7 +133,7 @@ def main() -> None:
                 t.join()
             elapsed = time.perf_counter() - started
         finally:
-            proc.send_signal(signal.SIGINT)  # Ctrl-C: the listener's own orderly stop
+            proc.send_signal(signal.SIGTERM)  # the listener's own orderly stop
             try:
                 proc.wait(timeout=30)
             except subprocess.TimeoutExpired:

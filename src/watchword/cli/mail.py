@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import signal
 import threading
 from typing import Annotated
 
@@ -20,6 +21,13 @@ def _logging() -> None:
     # aiosmtpd logs every session and command at INFO: at hundreds of mails a
     # second that is most of the listener's output and a measurable cost.
     logging.getLogger("mail.log").setLevel(logging.WARNING)
+
+
+def _stop_on_signals(stop: threading.Event) -> None:
+    """SIGTERM (systemd, docker stop) and SIGINT end the run in order: open sessions finish,
+    in-flight mail is committed or left for its sender to retry, nothing half-done."""
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(sig, lambda _signum, _frame: stop.set())
 
 
 def start_configured(rt: Runtime, stop: threading.Event) -> list[threading.Thread]:
@@ -85,6 +93,7 @@ def smtp(
         typer.echo("No report address: pass --address or set WATCHWORD_SMTP_ADDRESSES.", err=True)
         raise typer.Exit(2)
     stop = threading.Event()
+    _stop_on_signals(stop)
     work = _worker_thread(rt, stop, worker)
     try:
         with sender_thread(rt):
@@ -129,6 +138,7 @@ def imap(
             rt.close()
         return
     stop = threading.Event()
+    _stop_on_signals(stop)
     work = _worker_thread(rt, stop, worker)
     try:
         with sender_thread(rt):
