@@ -42,16 +42,20 @@ MAX_TOKENS = 3000  # a long thread's tail adds no campaign signal but costs time
 MAX_CHARS = 60_000
 _GREETING_SPAN = 600
 
-_PRIME = np.uint64(4294967311)  # smallest prime above 2**32: a*x+b stays below 2**64 for 32-bit a, b, x
 _MASK = np.uint64(0xFFFFFFFF)
 _rng = np.random.default_rng(0x5EED)  # fixed seed: signatures are persisted and compared across runs
-_A = _rng.integers(1, 2**32 - 1, size=NUM_PERM, dtype=np.uint64)
-_B = _rng.integers(0, 2**32 - 1, size=NUM_PERM, dtype=np.uint64)
+# Multiply-shift hashing (the high 32 bits of a*x+b mod 2**64, a odd): a
+# universal family that needs no modulo, which was the costliest numpy step.
+_A = _rng.integers(0, 2**63 - 1, size=NUM_PERM, dtype=np.uint64) * np.uint64(2) + np.uint64(1)
+_B = _rng.integers(0, 2**63 - 1, size=NUM_PERM, dtype=np.uint64)
+_SHIFT = np.uint64(32)
 
 # -- normalisation ---------------------------------------------------------------
 
 _URL = re.compile(r"(?:https?|ftp)://[^\s<>\"')\]]+|\bwww\.[^\s<>\"')\]]+", re.IGNORECASE)
-_EMAIL = re.compile(r"[\w.+%'-]+@[\w-]+(?:\.[\w-]+)+")
+# The lookbehind makes a match start only where a local part can start: without
+# it every position of a long word is a fresh start and the scan is quadratic.
+_EMAIL = re.compile(r"(?<![\w.+%'-])[\w.+%'-]{1,64}@[\w-]+(?:\.[\w-]+)+")
 # Greetings in the languages the corpus shows; the name after them is personalisation.
 _GREETING = re.compile(
     r"(?im)^[ \t>]*(dear|hi|hello|hey|greetings|good (?:morning|afternoon|evening)|attn:?|"
@@ -145,7 +149,10 @@ def shingle_hashes(tokens: list[str]) -> np.ndarray:
     """32-bit hashes of the distinct word 3-grams, combined from per-word hashes in numpy."""
     if not tokens:
         return np.empty(0, dtype=np.uint64)
-    ids = np.fromiter((_word_id(w) for w in tokens), dtype=np.uint64, count=len(tokens))
+    known = list(map(_WORD_IDS.get, tokens))
+    if None in known:
+        known = [k if k is not None else _word_id(w) for k, w in zip(known, tokens, strict=True)]
+    ids = np.array(known, dtype=np.uint64)
     if len(tokens) < SHINGLE_WORDS:
         return np.unique((ids * _M1).sum(keepdims=True) & _MASK)
     with np.errstate(over="ignore"):
@@ -157,8 +164,9 @@ def shingle_hashes(tokens: list[str]) -> np.ndarray:
 def minhash(hashes: np.ndarray) -> list[int]:
     if hashes.size == 0:
         return []
-    values = (np.outer(_A, hashes) + _B[:, None]) % _PRIME & _MASK
-    return [int(v) for v in values.min(axis=1)]
+    with np.errstate(over="ignore"):
+        values = (np.outer(_A, hashes) + _B[:, None]) >> _SHIFT
+    return values.min(axis=1).tolist()
 
 
 def content_digest(parts: list[str]) -> str:
@@ -181,7 +189,7 @@ _ORG = re.compile(
 _PRIVATE_IP = re.compile(r"^(?:10\.|127\.|192\.168\.|172\.(?:1[6-9]|2\d|3[01])\.|0\.|169\.254\.)")
 _LIST_ID = re.compile(r"<(?:mailto:)?([^<>\s]+)>")
 _FOOTER_URL = re.compile(r"https?://[^\s<>,]+")
-_ADDRESS = re.compile(r"[\w.+%'-]+@[\w-]+(?:\.[\w-]+)+")
+_ADDRESS = _EMAIL
 
 
 @lru_cache(maxsize=65536)
@@ -205,7 +213,8 @@ def _address(value: str) -> str:
     return found.group().lower().strip(".") if found else ""
 
 
-def campaign_keys(doc: Document, recipients: frozenset[str], recipient_addresses: set[str]) -> list[str]:
+def campaign_keys(doc: Document, recipients: frozenset[str], recipient_addresses: set[str],
+                  subject: str | None = None) -> list[str]:
     keys: dict[str, None] = {}
     footer = {k for k in map(url_key, _FOOTER_URL.findall(" ".join(doc.headers.get(h, "") for h in _LIST_HEADERS)))
               if k is not None}
@@ -263,7 +272,8 @@ def campaign_keys(doc: Document, recipients: frozenset[str], recipient_addresses
     )
     for match in _ORG.finditer(persona_text):
         keys[f"org:{_SPACE.sub(' ', match.group(1).casefold()).strip(' .')}"] = None
-    subject = normalise_subject(doc.subject, recipients)
+    if subject is None:
+        subject = normalise_subject(doc.subject, recipients)
     if len([t for t in subject.split() if t != "#"]) >= 2:
         keys[f"subject:{subject}"] = None
     return [k for k in keys if not k.endswith(":")]
@@ -287,4 +297,4 @@ def fingerprint(doc: Document) -> None:
     if tokens or subject_tokens or attachments:
         doc.content_hash = content_digest([doc.kind, subject, " ".join(tokens), *attachments])
     doc.shingles = minhash(shingle_hashes(subject_tokens + tokens))
-    doc.campaign_keys = campaign_keys(doc, recipients, recipient_addresses)
+    doc.campaign_keys = campaign_keys(doc, recipients, recipient_addresses, subject)

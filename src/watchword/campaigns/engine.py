@@ -48,6 +48,7 @@ BANDS = 16
 ROWS = NUM_PERM // BANDS
 MIN_BANDS = 6  # shared bands that make a near-duplicate (Jaccard about 0.65 and up); see the module docstring
 BRIDGE_BANDS = 10  # shared bands that may glue two existing clusters together (about 0.8)
+CORROBORATING_BANDS = 2  # text that supports a sender, a domain or a subject (about Jaccard 0.4)
 CROSS_CLASS_BANDS = 12  # text alone across risk classes: only near-identical copies
 BAND_CAP = 8  # a band value shared by more campaigns than this is boilerplate (footers, disclaimers)
 GIANT = 1000  # two clusters this big together are bridged only by strong text evidence
@@ -261,7 +262,7 @@ class ClusterIndex:
             return True  # benign mail under one specific subject: one thread, one newsletter issue
         # Benign-looking mail links by keys only with corroboration: a
         # signature's home page or a list's footer is not a campaign.
-        corroborating = (ev.bands > 0) + (ev.identity > 0 or ev.payload > 0) + (ev.subject > 0)
+        corroborating = (ev.bands >= CORROBORATING_BANDS) + (ev.identity > 0 or ev.payload > 0) + (ev.subject > 0)
         return corroborating >= 2
 
     def _bridges(self, target: int, other: int, ev: _Evidence) -> bool:
