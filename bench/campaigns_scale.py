@@ -104,7 +104,8 @@ class Generator:
         return Features(digest, tuple(minhash(shingle_hashes(tokens))), tuple(keys), cls)
 
 
-def run(index: ClusterIndex, gen: Generator, sizes: list[int], label: str, commit: Any = None) -> None:
+def run(index: ClusterIndex, gen: Generator, sizes: list[int], label: str, commit: Any = None,
+        db_path: Path | None = None) -> None:
     base_rss = rss_mb()
     done = 0
     window_time, window_n = 0.0, 0
@@ -129,9 +130,13 @@ def run(index: ClusterIndex, gen: Generator, sizes: list[int], label: str, commi
             if commit is not None and done % 100 == 0:
                 commit()
         per = window_time / max(window_n, 1) * 1e6
-        grown = rss_mb() - base_rss
-        print(f"{label:7s} {size:>9,} reports: {per:7.1f} µs/report (last {window_n:,}), "
-              f"RSS +{grown:7.1f} MB = {grown * 1024 * 1024 / size:6.0f} B/report, "
+        if db_path is None:
+            grown = rss_mb() - base_rss
+            memory = f"RSS +{grown:7.1f} MB = {grown * 1024 * 1024 / size:6.0f} B/report"
+        else:
+            on_disk = sum(f.stat().st_size for f in db_path.parent.glob(db_path.name + "*")) / 1024 / 1024
+            memory = f"database {on_disk:7.1f} MB = {on_disk * 1024 * 1024 / size:6.0f} B/report"
+        print(f"{label:7s} {size:>9,} reports: {per:7.1f} µs/report (last {window_n:,}), {memory}, "
               f"{len(clusters):,} clusters created, {time.perf_counter() - t_start:6.0f}s elapsed", flush=True)
 
 
@@ -142,6 +147,9 @@ def main() -> None:
     ap.add_argument("--store-max", type=int, default=100000, help="largest size for the store-backed index")
     ap.add_argument("--sources", type=int, default=100000, help="read at most this many corpus rows")
     ap.add_argument("--seed", type=int, default=1)
+    ap.add_argument("--store-only", action="store_true", help="skip the in-memory index")
+    ap.add_argument("--sqlite-cache-mb", type=int, default=0,
+                    help="SQLite page cache for the store run (0: the store's default)")
     args = ap.parse_args()
     if not (args.data / "labels.jsonl").exists():
         sys.exit(f"no corpus at {args.data}")
@@ -150,10 +158,11 @@ def main() -> None:
     sources, vocab = load_sources(args.data, args.sources)
     print(f"{len(sources)} variant sources, {len(vocab)} ham words ({time.perf_counter() - t0:.0f}s)")
 
-    backend = MemoryBackend()
-    run(ClusterIndex(backend), Generator(sources, vocab, args.seed), sizes, "memory")
-    print(f"memory index: {backend.stats()}")
-    del backend
+    if not args.store_only:
+        backend = MemoryBackend()
+        run(ClusterIndex(backend), Generator(sources, vocab, args.seed), sizes, "memory")
+        print(f"memory index: {backend.stats()}")
+        del backend
 
     store_sizes = [s for s in sizes if s <= args.store_max]
     if store_sizes:
@@ -164,6 +173,16 @@ def main() -> None:
         with tempfile.TemporaryDirectory() as tmp:
             rt = open_runtime(Settings(data_dir=Path(tmp), database_url=f"sqlite:///{tmp}/scale.db",
                                        blob_dir=Path(tmp) / "blobs", secret_key_file=Path(tmp) / "key"))
+            if args.sqlite_cache_mb:
+                # SQLite's default page cache is 2 MB; at 100k reports the postings
+                # are ~100 MB and every lookup would read pages through the kernel.
+                from sqlalchemy import event
+
+                @event.listens_for(rt.db.engine, "connect")
+                def _cache(dbapi_connection: Any, _record: Any) -> None:
+                    dbapi_connection.execute(f"PRAGMA cache_size=-{args.sqlite_cache_mb * 1024}")
+
+                rt.db.engine.dispose()
             session = rt.db.write_sessions()
             session.begin()
             holder = {"index": ClusterIndex(StoreBackend(session))}
@@ -179,7 +198,8 @@ def main() -> None:
                 session.begin()
                 holder["index"] = ClusterIndex(StoreBackend(session))
 
-            run(Rolling(), Generator(sources, vocab, args.seed), store_sizes, "sqlite", commit)  # type: ignore[arg-type]
+            run(Rolling(), Generator(sources, vocab, args.seed), store_sizes, "sqlite", commit,  # type: ignore[arg-type]
+                db_path=Path(tmp) / "scale.db")
             session.commit()
             session.close()
             rt.close()
