@@ -120,6 +120,9 @@ def test_merges_splits_and_verdicts_are_audited_and_survive_reclustering(rt: Run
         set_verdict(session, c_pay, "suspicious", "analyst1", "watch it")
         split_campaign = split_report(session, mbx[2], "analyst2", "a real IT notice").id
     assert {"campaign.merge", "campaign.split", "campaign.verdict"} <= set(_actions(rt))
+    with rt.db.session() as session:  # the surge baseline moved with the reports
+        assert session.scalar(select(func.sum(CampaignHour.count)).where(CampaignHour.campaign_id == c_pay)) == 6
+        assert session.scalar(select(func.count()).where(CampaignHour.campaign_id == c_par)) == 0
     before = _partition(rt)
     with rt.db.write() as session:
         result = recluster(session, "analyst1")

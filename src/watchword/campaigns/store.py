@@ -11,14 +11,14 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from sqlalchemy import bindparam, select, update
+from sqlalchemy import bindparam, delete, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from watchword.campaigns.engine import Entry
 from watchword.store.models import Campaign, Report, utcnow
-from watchword.store.models_campaigns import CampaignMember, CampaignPosting
+from watchword.store.models_campaigns import CampaignHour, CampaignMember, CampaignPosting
 
 _CHUNK = 500
 
@@ -120,6 +120,16 @@ def merge_rows(session: Session, keep: int, gone: int) -> None:
     session.flush()
     session.execute(update(Report).where(Report.campaign_id == gone).values(campaign_id=keep))
     session.execute(update(CampaignMember).where(CampaignMember.campaign_id == gone).values(campaign_id=keep))
+    # The absorbed campaign's hourly counts become the survivor's: its surge
+    # baseline is the whole history of what is now one campaign.
+    hours = session.execute(
+        select(CampaignHour.hour, CampaignHour.count).where(CampaignHour.campaign_id == gone)).all()
+    if hours:
+        stmt = insert_for(session)(CampaignHour)
+        session.execute(stmt.on_conflict_do_update(
+            index_elements=["campaign_id", "hour"], set_={"count": CampaignHour.count + stmt.excluded.count}),
+            [{"campaign_id": keep, "hour": h, "count": n} for h, n in hours])
+        session.execute(delete(CampaignHour).where(CampaignHour.campaign_id == gone))
     keep_row.member_count += gone_row.member_count
     gone_row.member_count = 0
     gone_row.merged_into_id = keep
