@@ -101,7 +101,10 @@ class Settings:
     pow_difficulty_bits: int = 16  # leading zero bits of SHA-256 a browser finds while the form is filled in
     pow_max_age_seconds: int = 4 * 3600  # a form older than this must be reloaded (content is kept)
     pow_nojs_min_age_seconds: float = 3.0  # without JavaScript: the form must have been open this long
-    rate_submit_per_client_per_minute: int = 120  # with proof of work; 20 people behind one NAT stay far below
+    # With proof of work paid. The work is the cost; this is a backstop. It must stay well above what
+    # one address can pay for: behind an onion service or a school NAT, a bot solving the work as fast
+    # as a core allows (~15/s) shares the address with everyone, and a tight bucket would refuse them.
+    rate_submit_per_client_per_minute: int = 1800
     rate_nojs_per_client_per_minute: int = 30  # without proof of work (JavaScript off)
     rate_submit_global_per_minute: int = 12000  # every web submission together
     rate_nojs_global_per_minute: int = 600
@@ -173,7 +176,7 @@ class Settings:
             pow_difficulty_bits=int(_env("POW_DIFFICULTY_BITS", "16")),
             pow_max_age_seconds=int(_env("POW_MAX_AGE_SECONDS", str(4 * 3600))),
             pow_nojs_min_age_seconds=float(_env("POW_NOJS_MIN_AGE_SECONDS", "3")),
-            rate_submit_per_client_per_minute=int(_env("RATE_SUBMIT_PER_CLIENT_PER_MINUTE", "120")),
+            rate_submit_per_client_per_minute=int(_env("RATE_SUBMIT_PER_CLIENT_PER_MINUTE", "1800")),
             rate_nojs_per_client_per_minute=int(_env("RATE_NOJS_PER_CLIENT_PER_MINUTE", "30")),
             rate_submit_global_per_minute=int(_env("RATE_SUBMIT_GLOBAL_PER_MINUTE", "12000")),
             rate_nojs_global_per_minute=int(_env("RATE_NOJS_GLOBAL_PER_MINUTE", "600")),
