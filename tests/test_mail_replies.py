@@ -294,3 +294,26 @@ def test_outbox_and_opt_out_on_both_store_backends(any_rt: Runtime) -> None:
         assert mail_replies.opt_out(session, any_rt.contact_key, f"Alice <{REPORTER.upper()}>")
         assert not mail_replies.opt_out(session, any_rt.contact_key, REPORTER)
     assert [row.kind for row in outbox(any_rt)] == ["ack", "outcome"]
+
+
+def test_a_verdict_set_by_an_analyst_reaches_mail_reporters_now_and_later(reply_rt: Runtime, sink: Sink) -> None:
+    """GIVEN a phish forwarded by one reporter, analysed and clustered by the real worker
+    WHEN an analyst sets the campaign's verdict THEN that reporter is sent the outcome,
+    AND a second reporter whose forward joins the campaign afterwards is sent it too."""
+    from watchword.services import decisions
+    from watchword.worker import Worker
+
+    first = take_mail(reply_rt, forward(phish(20), n=1), via="smtp", envelope_from=REPORTER)
+    Worker(reply_rt).run_until_idle()
+    with reply_rt.db.write() as session:
+        campaign_id = session.get(Report, first.receipts[0].report_id).campaign_id  # type: ignore[union-attr]
+        assert campaign_id is not None
+        decisions.set_verdict(session, campaign_id, "malicious", actor="analyst", note="The link has been blocked.")
+    late = "late@corp.example"
+    take_mail(reply_rt, forward(phish(20), reporter=late, n=2), via="smtp", envelope_from=late)
+    Worker(reply_rt).run_until_idle()
+    mail_replies.deliver_due(reply_rt)
+    for who in (REPORTER, late):
+        outcome = [m for m in sink.to(who) if m["Subject"] == "The outcome of your report"]
+        assert len(outcome) == 1, who
+        assert "The link has been blocked." in " ".join(outcome[0].get_content().split())

@@ -127,7 +127,7 @@ def merge(
     note: Annotated[str, typer.Option(help="Why (kept with the decision).")] = "",
 ) -> None:
     """Merge two campaigns; the decision survives re-clustering."""
-    from watchword.campaigns.services import merge_campaigns
+    from watchword.services.decisions import merge as merge_campaigns
 
     campaign = _decide(merge_campaigns, keep, other, actor, note)
     typer.echo(f"campaign {other} merged into {campaign.id}: {campaign.member_count} reports")
@@ -140,7 +140,7 @@ def split(
     note: Annotated[str, typer.Option(help="Why (kept with the decision).")] = "",
 ) -> None:
     """Split a report out into a campaign of its own; it stays there through re-clustering."""
-    from watchword.campaigns.services import split_report
+    from watchword.services.decisions import split as split_report
 
     campaign = _decide(split_report, report, actor, note)
     typer.echo(f"report {report} is now in campaign {campaign.id}")
@@ -154,7 +154,7 @@ def verdict(
     actor: Annotated[str, typer.Option(help=ACTOR_HELP)] = "cli",
 ) -> None:
     """Set a campaign's verdict: every report in it, and every report that joins later, gets it."""
-    from watchword.campaigns.services import set_verdict
+    from watchword.services.decisions import set_verdict
 
     row = _decide(set_verdict, campaign, value, actor, note)
     typer.echo(f"campaign {row.id}: verdict {row.verdict}")

@@ -358,6 +358,21 @@ def _write_record(session: Session, item: _Record, links_out: list[dict[str, int
 _Written = tuple[int, list[Receipt]]
 
 
+def _tell_outcomes_already_known(session: Session, receipts: list[Receipt]) -> None:
+    """A repeat of a report whose campaign already has a verdict is not analysed again, so
+    no after-analysis step will see it: its reporter is told the outcome here, in the same
+    transaction (the outbox keys by outcome, so nobody is told twice)."""
+    repeats = {r.report_id for r in receipts if r.duplicate}
+    if not repeats:
+        return
+    campaigns = set(session.scalars(
+        select(Report.campaign_id).where(Report.id.in_(repeats), Report.verdict.is_not(None),
+                                         Report.campaign_id.is_not(None))
+    ))
+    for campaign_id in campaigns:
+        mail_replies.notify_campaign_outcome(session, campaign_id)
+
+
 class _Recorder:
     """Group commit for mail: many mails, their reports and records, one durable transaction.
 
@@ -440,6 +455,7 @@ class _Recorder:
                         written.append((mail_id, receipts, item))
                     if links:
                         conn.execute(_NEW_LINK, links)
+                        _tell_outcomes_already_known(session, [r for _mid, rs, _it in written for r in rs])
                 if written:
                     # One audit event per commit, naming every mail in it: the chain's
                     # head is a serial point, and one link per mail would cost more

@@ -108,22 +108,21 @@ def link_indicators(session: Session, report: Report, analysis: Analysis) -> Non
         )
 
 
-# The ordered steps after the pipeline. Campaign assignment and known-bad
-# matching are appended here by their packages, in this one visible place.
-AFTER_ANALYSIS: list[AfterAnalysis] = [record_analysis, link_indicators]
+# The steps below reuse the helpers above (and some import this module), so they are
+# imported here, after them, rather than at the top.
+from watchword.campaigns.assign import assign_campaign  # noqa: E402
+from watchword.intel.retrohunt import match_known_bad  # noqa: E402
+from watchword.services.decisions import tell_late_joiners  # noqa: E402
+from watchword.services.queue import update_priority  # noqa: E402
+from watchword.services.search import index_report  # noqa: E402
 
-from watchword.services.search import index_report  # noqa: E402 - the list above comes first
-
-AFTER_ANALYSIS.append(index_report)  # full-text search entry, in the same transaction
-
-from watchword.campaigns.assign import assign_campaign  # noqa: E402 - before known-bad, which raises the campaign
-
-AFTER_ANALYSIS.append(assign_campaign)  # campaigns: sightings, near-duplicates, shared indicators; verdict inherited
-
-from watchword.intel.retrohunt import match_known_bad  # noqa: E402 - keep last: raises the report's campaign
-
-AFTER_ANALYSIS.append(match_known_bad)  # known-bad feeds: record matches, raise the campaign's priority
-
-from watchword.services.queue import update_priority  # noqa: E402 - after campaign assignment
-
-AFTER_ANALYSIS.append(update_priority)  # the queue's order: risk x reach x surge (+ known-bad boost)
+# The ordered steps after the pipeline, in this one visible place.
+AFTER_ANALYSIS: list[AfterAnalysis] = [
+    record_analysis,  # the analysis and the report's summary columns
+    link_indicators,  # indicators with first/last seen and report counts
+    index_report,  # full-text search entry (never for out-of-scope reports)
+    assign_campaign,  # campaigns: sightings, near-duplicates, shared indicators; verdict inherited
+    tell_late_joiners,  # a report joining a campaign with a verdict: its mail reporter gets the outcome
+    match_known_bad,  # known-bad feeds: record matches, raise the report's campaign
+    update_priority,  # the queue's order: risk x reach x surge (+ known-bad boost); after the two above
+]

@@ -1,35 +1,20 @@
-"""The console's calls into the campaigns service: merge, split, verdict.
+"""The console's calls into the analysts' decisions: merge, split, verdict.
 
-Campaign logic lives in `watchword.campaigns`; the console only calls it, then
-refreshes the campaigns' search entries. This module is the one place that
-names those functions, so that a renamed service breaks here, loudly.
+`services.decisions` makes each decision and everything that follows from it
+(priority, search, reporters' outcomes); the console turns refusals into 400s.
 """
 
 from __future__ import annotations
 
-import importlib
-from types import ModuleType
 from typing import Any
 
 from fastapi import HTTPException, status
 from sqlalchemy.orm import Session
 
-from watchword.services import queue, search
-from watchword.store.models import Report
+from watchword.services import decisions
 
 
-def _service() -> ModuleType:
-    try:
-        # Imported by name: the module belongs to the campaigns area.
-        return importlib.import_module("watchword.campaigns.services")
-    except ImportError as exc:  # pragma: no cover - only while the campaigns area is being written
-        raise HTTPException(status.HTTP_501_NOT_IMPLEMENTED, "Campaign actions are not available yet.") from exc
-
-
-def _call(name: str, *args: Any, **kwargs: Any) -> Any:
-    function = getattr(_service(), name, None)
-    if function is None:  # pragma: no cover - see _service
-        raise HTTPException(status.HTTP_501_NOT_IMPLEMENTED, f"Campaign action {name!r} is not available yet.")
+def _call(function: Any, *args: Any, **kwargs: Any) -> Any:
     try:
         return function(*args, **kwargs)
     except ValueError as exc:
@@ -37,26 +22,13 @@ def _call(name: str, *args: Any, **kwargs: Any) -> Any:
         raise HTTPException(status.HTTP_400_BAD_REQUEST, str(exc)) from exc
 
 
-def _after(session: Session, *campaign_ids: int) -> None:
-    session.flush()
-    for campaign_id in campaign_ids:
-        queue.refresh_priority(session, campaign_id)
-        search.index_campaign(session, campaign_id)
-
-
 def merge(session: Session, into_id: int, from_id: int, actor: str) -> None:
-    _call("merge_campaigns", session, into_id, from_id, actor)
-    _after(session, into_id, from_id)
+    _call(decisions.merge, session, into_id, from_id, actor)
 
 
 def split(session: Session, report_id: int, actor: str) -> int:
-    old = session.get(Report, report_id)
-    old_campaign = old.campaign_id if old is not None else None
-    new_id = int(_call("split_report", session, report_id, actor).id)
-    _after(session, new_id, *([old_campaign] if old_campaign else []))
-    return new_id
+    return int(_call(decisions.split, session, report_id, actor).id)
 
 
 def set_verdict(session: Session, campaign_id: int, verdict: str, note: str, actor: str) -> None:
-    _call("set_verdict", session, campaign_id, verdict, actor, note=note)
-    _after(session, campaign_id)
+    _call(decisions.set_verdict, session, campaign_id, verdict, actor, note=note)
