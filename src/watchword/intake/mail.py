@@ -370,7 +370,8 @@ def _tell_outcomes_already_known(session: Session, receipts: list[Receipt]) -> N
                                          Report.campaign_id.is_not(None))
     ))
     for campaign_id in campaigns:
-        mail_replies.notify_campaign_outcome(session, campaign_id)
+        if campaign_id is not None:
+            mail_replies.notify_campaign_outcome(session, campaign_id)
 
 
 class _Recorder:
