@@ -65,11 +65,11 @@ def test_oversized_upload_gets_413_and_loses_nothing_already_accepted(tmp_path: 
 
 
 def test_bad_requests_get_clear_errors(client: Any, rt: Runtime) -> None:
-    assert client.post("/api/v1/reports", json={"text": "   "}).status_code == 422
+    assert client.post("/api/v1/reports", json={"text": "   "}).status_code == 400
     bad64 = client.post("/api/v1/reports", json={"raw_email_base64": "not base64!!"})
-    assert bad64.status_code == 422 and "base64" in bad64.text
+    assert bad64.status_code == 400 and "base64" in bad64.text
     empty = client.post("/api/v1/reports/email", content=b"", headers={"content-type": "message/rfc822"})
-    assert empty.status_code == 422
+    assert empty.status_code == 400
     assert client.post("/api/v1/reports", json={"text": "x", "approach_type": "gossip"}).status_code == 422
     assert client.get("/api/v1/reports/doesnotexist").status_code == 404
     assert _count(rt, Report) == 0

@@ -29,6 +29,21 @@ class ReportIn(BaseModel):
     raw_email_base64: str | None = Field(None, description="The suspicious message (RFC 822 or .msg), base64.")
 
 
+class Problem(BaseModel):
+    """Why a request was refused, in words to show a person."""
+
+    detail: str
+
+
+# Refusals the schema cannot express (an empty report, undecodable base64, a message over the
+# size limit, a flood): each documented, each with a sentence a person can act on.
+REFUSALS: dict[int | str, dict[str, object]] = {
+    400: {"model": Problem, "description": "The report is empty or its message cannot be decoded."},
+    413: {"model": Problem, "description": "The message is larger than the configured limit."},
+    429: {"model": Problem, "description": "Too many reports from this client just now; see Retry-After."},
+}
+
+
 class ReceiptOut(BaseModel):
     id: str = Field(description="The report's public id.")
     duplicate: bool = Field(description="True when the same content was already reported: counted as a sighting.")
@@ -55,10 +70,10 @@ def _submit(rt: Runtime, incoming: IncomingReport) -> ReceiptOut:
     except TooLarge as exc:
         raise HTTPException(status.HTTP_413_CONTENT_TOO_LARGE, str(exc)) from exc
     except IntakeError as exc:
-        raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, str(exc)) from exc
+        raise HTTPException(status.HTTP_400_BAD_REQUEST, str(exc)) from exc
 
 
-@router.post("/reports", status_code=status.HTTP_201_CREATED, response_model=ReceiptOut)
+@router.post("/reports", status_code=status.HTTP_201_CREATED, response_model=ReceiptOut, responses=REFUSALS)
 def create_report(body: ReportIn, rt: Annotated[Runtime, Depends(runtime)]) -> ReceiptOut:
     """File a free-text or structured report, optionally with the raw suspicious email."""
     raw = None
@@ -66,7 +81,7 @@ def create_report(body: ReportIn, rt: Annotated[Runtime, Depends(runtime)]) -> R
         try:
             raw = base64.b64decode(body.raw_email_base64, validate=True)
         except (binascii.Error, ValueError) as exc:
-            raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, "raw_email_base64 is not valid base64") from exc
+            raise HTTPException(status.HTTP_400_BAD_REQUEST, "raw_email_base64 is not valid base64") from exc
     incoming = IncomingReport(
         channel=Channel.API,
         text=body.text,
@@ -82,6 +97,7 @@ def create_report(body: ReportIn, rt: Annotated[Runtime, Depends(runtime)]) -> R
     "/reports/email",
     status_code=status.HTTP_201_CREATED,
     response_model=ReceiptOut,
+    responses=REFUSALS,
     openapi_extra={
         "requestBody": {
             "required": True,
@@ -96,13 +112,14 @@ async def create_email_report(request: Request, rt: Annotated[Runtime, Depends(r
     """File a raw RFC 822 message (or an Outlook .msg) sent as the request body."""
     raw = await request.body()
     if not raw.strip():
-        raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, "The request body is empty: send the raw message.")
+        raise HTTPException(status.HTTP_400_BAD_REQUEST, "The request body is empty: send the raw message.")
     from starlette.concurrency import run_in_threadpool
 
     return await run_in_threadpool(_submit, rt, IncomingReport(channel=Channel.API, raw_email=raw))
 
 
-@router.get("/reports/{public_id}", response_model=ReportStatusOut)
+@router.get("/reports/{public_id}", response_model=ReportStatusOut,
+            responses={404: {"model": Problem, "description": "No report has this id."}})
 def report_status(public_id: str, rt: Annotated[Runtime, Depends(runtime)]) -> ReportStatusOut:
     """Where a report stands. Knowing its 128-bit id is what grants this view."""
     with rt.db.session() as session:
