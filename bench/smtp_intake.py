@@ -115,6 +115,9 @@ def main() -> None:
         log = open(Path(tmp) / "listener.log", "wb")  # noqa: SIM115 - closed below, after the process
         env = {k: v for k, v in os.environ.items() if not k.startswith("WATCHWORD_")}
         env.update(WATCHWORD_DATA_DIR=tmp, WATCHWORD_SMTP_ADDRESSES=REPORT_TO, WATCHWORD_SMTP_THREADS=str(args.threads))
+        # Capacity, not the flood limits: every message here comes from one sender on one peer.
+        env.update(WATCHWORD_SMTP_PER_SENDER_PER_MINUTE="100000000", WATCHWORD_SMTP_PER_PEER_PER_MINUTE="100000000",
+                   WATCHWORD_SMTP_GLOBAL_PER_MINUTE="100000000")
         proc = subprocess.Popen(
             [sys.executable, "-c", "from watchword.cli import main; main()", "smtp",
              "--host", "127.0.0.1", "--port", str(port), "--no-worker"],

@@ -290,3 +290,29 @@ def test_serve_can_start_and_stop_the_configured_listener(tmp_path: Path) -> Non
             t.join(timeout=30)
         runtime.close()
     assert not any(t.is_alive() for t in threads)
+
+
+def test_a_flood_from_one_sender_is_deferred_with_451_and_nothing_is_lost(tmp_path: Path) -> None:
+    """GIVEN a limit of 3 mails a minute per sender WHEN one sender sends 6 THEN the last ones get
+    451 (the sending server keeps them and retries), another sender still gets through, and every
+    mail that got 250 is stored."""
+    rt = open_runtime(make_settings(tmp_path, smtp_addresses=(REPORT_TO,), smtp_per_sender_per_minute=3))
+    server = SmtpListener(rt, host="127.0.0.1", port=0).start()
+    codes: list[int] = []
+    try:
+        with smtplib.SMTP("127.0.0.1", server.port, timeout=10) as client:
+            for n in range(6):
+                try:
+                    client.sendmail("flood@corp.example", [REPORT_TO], forward_as_attachment(phish(100 + n), n=n))
+                    codes.append(250)
+                except smtplib.SMTPDataError as exc:
+                    codes.append(exc.smtp_code)
+                    assert b"try again" in exc.smtp_error
+            assert client.sendmail("carol@corp.example", [REPORT_TO], forward_as_attachment(phish(200))) == {}
+    finally:
+        server.stop()
+    assert codes == [250, 250, 250, 451, 451, 451]
+    assert count(rt, MailMessage) == 4
+    with rt.db.session() as session:
+        assert not session.scalars(select(Submission).where(Submission.source_name.like("%127.0.0.1%"))).all()
+    rt.close()

@@ -64,6 +64,13 @@ class Settings:
     # writes themselves are group-committed, so more threads do not mean more locking.
     smtp_threads: int = 64
     smtp_in_serve: bool = False  # `watchword serve` also starts the listener
+    # Flood limits on the mailbox. Over them the listener answers 451: the sending server keeps
+    # the mail and retries later, so a flood is slowed and nothing is lost. Per sender address,
+    # per connecting server (generous: one organisation's relay carries all its staff's reports),
+    # and for all mail together.
+    smtp_per_sender_per_minute: int = 60
+    smtp_per_peer_per_minute: int = 3000
+    smtp_global_per_minute: int = 60000
     # -- mail intake: IMAP mailbox (`watchword imap`) ----------------------------
     imap_host: str = ""
     imap_port: int = 993
@@ -142,6 +149,9 @@ class Settings:
             smtp_require_tls=_flag(_env("SMTP_REQUIRE_TLS", "0")),
             smtp_threads=int(_env("SMTP_THREADS", "64")),
             smtp_in_serve=_flag(_env("SMTP_IN_SERVE", "0")),
+            smtp_per_sender_per_minute=int(_env("SMTP_PER_SENDER_PER_MINUTE", "60")),
+            smtp_per_peer_per_minute=int(_env("SMTP_PER_PEER_PER_MINUTE", "3000")),
+            smtp_global_per_minute=int(_env("SMTP_GLOBAL_PER_MINUTE", "60000")),
             imap_host=_env("IMAP_HOST", ""),
             imap_port=int(_env("IMAP_PORT", "993")),
             imap_security=_env("IMAP_SECURITY", "ssl"),

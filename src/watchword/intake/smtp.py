@@ -29,6 +29,7 @@ from watchword.config import Settings
 from watchword.intake.mail import is_transient, take_mail
 from watchword.intake.submit import IntakeError, TooLarge
 from watchword.runtime import Runtime
+from watchword.services.ratelimit import ClientNamer, Limiter
 
 log = logging.getLogger("watchword.mail.smtp")
 
@@ -57,6 +58,20 @@ class ReportHandler:
         self.rt = rt
         self.executor = executor
         self.addresses = frozenset(a.lower() for a in rt.settings.smtp_addresses)
+        s = rt.settings
+        # Keys are in-memory HMACs of the sender address and the peer's address: never stored.
+        self.namer = ClientNamer()
+        self.per_sender = Limiter("smtp-sender", s.smtp_per_sender_per_minute, s.smtp_global_per_minute)
+        self.per_peer = Limiter("smtp-peer", s.smtp_per_peer_per_minute, None)
+
+    def _deferred(self, peer: str, mail_from: str) -> str | None:
+        """451 with a reason when this mail is over a limit, else None (and the buckets are charged)."""
+        wait = self.per_peer.check(self.namer("peer:" + peer))
+        if not wait:
+            wait = self.per_sender.check(self.namer("from:" + mail_from.strip().lower()))
+        if wait:
+            return f"451 4.7.1 Too many reports at once; please try again in {max(1, round(wait))} seconds"
+        return None
 
     async def handle_RCPT(  # noqa: N802 - aiosmtpd finds its hooks by these names
         self, server: SMTP, session: Session, envelope: Envelope, address: str, rcpt_options: list[str]
@@ -72,7 +87,11 @@ class ReportHandler:
             raw = raw.encode("utf-8", "surrogateescape")
         peer = session.peer[0] if isinstance(session.peer, tuple) else str(session.peer)
         mail_from = envelope.mail_from if envelope.mail_from is not None else ""
-        job = partial(take_mail, self.rt, raw, via="smtp", source=f"smtp from {peer}", envelope_from=mail_from)
+        deferred = self._deferred(peer, mail_from)
+        if deferred:
+            return deferred
+        # The source names the channel only: a connecting address is not kept with the report.
+        job = partial(take_mail, self.rt, raw, via="smtp", source="smtp", envelope_from=mail_from)
         try:
             result = await asyncio.get_running_loop().run_in_executor(self.executor, job)
         except TooLarge as exc:
@@ -82,7 +101,7 @@ class ReportHandler:
                 return f"554 5.6.0 {exc}"
             # A store error may pass (disk full, database restarting). Better a
             # retry by the sender than a loss: 4xx keeps the mail in its queue.
-            log.exception("intake failed for mail from %s", peer)
+            log.exception("intake failed for a mail")
             return "451 4.3.0 The report could not be stored just now; please try again later"
         if result.already_taken:
             return "250 2.0.0 OK: already received"
