@@ -299,6 +299,7 @@ def test_a_flood_from_one_sender_is_deferred_with_451_and_nothing_is_lost(tmp_pa
     rt = open_runtime(make_settings(tmp_path, smtp_addresses=(REPORT_TO,), smtp_per_sender_per_minute=3))
     server = SmtpListener(rt, host="127.0.0.1", port=0).start()
     codes: list[int] = []
+    reasons: list[bytes] = []
     try:
         with smtplib.SMTP("127.0.0.1", server.port, timeout=10) as client:
             for n in range(6):
@@ -307,11 +308,12 @@ def test_a_flood_from_one_sender_is_deferred_with_451_and_nothing_is_lost(tmp_pa
                     codes.append(250)
                 except smtplib.SMTPDataError as exc:
                     codes.append(exc.smtp_code)
-                    assert b"try again" in exc.smtp_error
+                    reasons.append(exc.smtp_error)
             assert client.sendmail("carol@corp.example", [REPORT_TO], forward_as_attachment(phish(200))) == {}
     finally:
         server.stop()
     assert codes == [250, 250, 250, 451, 451, 451]
+    assert all(b"try again" in reason for reason in reasons)
     assert count(rt, MailMessage) == 4
     with rt.db.session() as session:
         assert not session.scalars(select(Submission).where(Submission.source_name.like("%127.0.0.1%"))).all()
