@@ -147,3 +147,40 @@ def test_the_worker_runs_retention_as_a_job_and_schedules_the_next(rrt: Runtime)
     next_run = sweeps[1].run_after.replace(tzinfo=dt.UTC) if sweeps[1].run_after.tzinfo is None else sweeps[1].run_after
     assert next_run > utcnow() + dt.timedelta(hours=rrt.settings.retention_interval_hours - 1)
     assert not jobs.claim(rrt.db, "w", 10, kinds=(retention.JOB_KIND,))
+
+
+def test_a_reporters_mail_and_old_sent_replies_go_with_the_reports(tmp_path: Path) -> None:
+    """GIVEN a forwarded phish taken by mail, later found benign and past retention, and a reply
+    sent long ago WHEN retention runs THEN the report, the reporter's mail record (with its sealed
+    address) and its wrapper bytes are gone, and so is the old reply."""
+    from email.message import EmailMessage
+
+    from watchword.intake.mail import take_mail
+    from watchword.store.models_mail import MailMessage, MailOutbox
+
+    rt = open_runtime(fast_settings(tmp_path, retention_benign_days=30, smtp_addresses=("report@corp.example",)))
+    original = _email(1)
+    wrapper = EmailMessage()
+    wrapper["From"] = "alice@corp.example"
+    wrapper["To"] = "report@corp.example"
+    wrapper["Subject"] = "FW: is this real?"
+    wrapper.set_content("Please check.")
+    wrapper.add_attachment(original, maintype="message", subtype="rfc822")
+    taken = take_mail(rt, wrapper.as_bytes(), via="smtp", envelope_from="alice@corp.example")
+    report_id = taken.receipts[0].report_id
+    long_ago = utcnow() - 40 * DAY
+    with rt.db.write() as session:
+        wrapper_sha = session.scalars(select(MailMessage.wrapper_sha256)).one()
+        session.execute(update(Report).where(Report.id == report_id)
+                        .values(verdict="benign", created_at=long_ago, last_sighted_at=long_ago))
+        session.add(MailOutbox(kind="ack", dedupe="old-ack", reporter_sealed=b"x", reporter_hash="h",
+                               subject="Thanks", body="Received.", status="sent", sent_at=long_ago))
+    assert rt.blobs.exists(wrapper_sha)
+    retention.run(rt)
+    with rt.db.session() as session:
+        assert session.get(Report, report_id) is None
+        assert session.scalar(select(func.count()).select_from(MailMessage)) == 0
+        assert session.scalar(select(func.count()).select_from(MailOutbox).where(MailOutbox.dedupe == "old-ack")) == 0
+        assert session.get(Blob, wrapper_sha) is None
+    assert not rt.blobs.exists(wrapper_sha)
+    rt.close()

@@ -8,7 +8,9 @@ Categories (days from the settings, `WATCHWORD_RETENTION_*`):
 Deleting a report cascades in the database to its analysis, submissions,
 indicator links, jobs, receipts, messages and files; indicator counts are
 decremented first, and a blob is deleted once nothing refers to it any more
-(any table's foreign key to `blobs` counts). Each run that deletes anything
+(any table's foreign key to `blobs` counts). A reporter's mail record (its
+wrapper bytes and sealed address) goes with the last report it carried, and
+replies sent longer ago than the benign retention go too. Each run that deletes anything
 writes one audit event with the counts and report ids (never content).
 The campaign rows of closed campaigns stay as the aggregate record.
 """
@@ -26,6 +28,7 @@ from sqlalchemy.orm import Session
 from watchword.runtime import Runtime
 from watchword.store import audit, jobs
 from watchword.store.models import Blob, Campaign, Indicator, Job, Report, ReportIndicator, utcnow
+from watchword.store.models_mail import MailMessage, MailMessageReport, MailOutbox
 from watchword.store.models_reporter import ReporterFile, RestrictedReport
 from watchword.store.schema import metadata
 
@@ -108,9 +111,23 @@ def _delete_batch(session: Session, ids: list[int]) -> list[str]:
     for indicator_id, n in counts:
         session.execute(update(Indicator).where(Indicator.id == indicator_id)
                         .values(report_count=Indicator.report_count - n))
+    mail_ids = set(session.scalars(
+        select(MailMessageReport.mail_message_id).where(MailMessageReport.report_id.in_(ids))
+    ))
     # Jobs and everything else hang off reports with ON DELETE CASCADE.
     session.execute(delete(Job).where(Job.report_id.in_(ids)))
     session.execute(delete(Report).where(Report.id.in_(ids)))
+    if mail_ids:
+        # A reporter's mail (its wrapper bytes and sealed address) goes with the last report it carried.
+        emptied = session.execute(
+            select(MailMessage.id, MailMessage.wrapper_sha256).where(
+                MailMessage.id.in_(mail_ids),
+                ~exists().where(MailMessageReport.mail_message_id == MailMessage.id),
+            )
+        ).all()
+        if emptied:
+            session.execute(delete(MailMessage).where(MailMessage.id.in_([mid for mid, _sha in emptied])))
+            blobs.update(sha for _mid, sha in emptied)
     orphans = []
     refs = _blob_references()
     for sha in sorted(b for b in blobs if b):
@@ -126,7 +143,7 @@ def run(rt: Runtime, dry_run: bool = False, actor: str = "retention",
     """Delete what is past retention (or, with `dry_run`, only say what would go)."""
     the_plan = plan(rt, now)
     result = RetentionResult(plan=the_plan)
-    if dry_run or the_plan.total == 0:
+    if dry_run:
         return result
     for category, ids in the_plan.reports.items():
         for start in range(0, len(ids), BATCH):
@@ -142,6 +159,14 @@ def run(rt: Runtime, dry_run: bool = False, actor: str = "retention",
                 rt.blobs.delete(sha)
             result.reports_deleted += len(batch)
             result.blobs_deleted += len(orphans)
+    with rt.db.write() as session:
+        # Replies already sent keep a sealed address and a text about a report: they go after the
+        # shortest ordinary retention (their dedupe key only matters while reports are fresh).
+        gone = session.execute(
+            delete(MailOutbox).where(MailOutbox.sent_at.is_not(None), MailOutbox.sent_at < the_plan.cutoffs["benign"])
+        ).rowcount  # type: ignore[attr-defined]
+        if gone:
+            audit.record(session, actor, "retention.replies_deleted", "mail_outbox", "", {"replies": gone})
     log.info("retention: %s reports and %s blobs deleted", result.reports_deleted, result.blobs_deleted)
     return result
 
