@@ -21,7 +21,8 @@ from io import BytesIO
 
 import olefile
 
-from watchword.analysis.mime import MAX_ATTACHMENTS, ParsedMessage, decode_bytes, split_header_block
+from watchword.analysis.charsets import decode_bytes
+from watchword.analysis.mime import MAX_ATTACHMENTS, ParsedMessage, split_header_block
 
 MAX_STREAM_BYTES = 64_000_000
 _STRING_TYPES = ("001F", "001E")
