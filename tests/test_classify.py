@@ -390,3 +390,29 @@ def test_lexicon_phrases_longer_than_three_words_are_refused_at_import() -> None
         Lexicon({"x": ("asked for my password",)})
     lex = Lexicon({"x": ("verify|confirm your account", "you've won")})
     assert lex.count(Tokens("Please CONFIRM your account. You’ve won!")) == {"x": 2}
+
+
+def test_a_paid_offer_for_a_report_on_your_work_is_a_high_risk_recruitment_approach() -> None:
+    """GIVEN a polite email with no link or attachment that offers money for a paid consulting
+    report on the reader's projects THEN it is fake_recruitment with high risk and a plain reason;
+    AND an ordinary job newsletter without money-for-information is not raised."""
+    from watchword.analysis.pipeline import analyze_email
+
+    lure = (
+        b"From: Helen Park <helen.park@bridgewater-talent.com>\r\nTo: alex@example.org\r\n"
+        b"Subject: Paid advisory role\r\n\r\n"
+        b"Dear Alex,\r\n\r\nOur client would pay USD 500 per hour for a short consulting report on the "
+        b"current projects of your team, including suppliers. We offer a generous fee and a flexible "
+        b"remote role. Reply with your CV and we can continue on Telegram.\r\n\r\nHelen Park\r\n"
+    )
+    analysis = analyze_email(lure)
+    assert analysis.approach_type == "fake_recruitment"
+    assert analysis.risk >= 0.75
+    assert any("recruitment approach" in r for r in analysis.reasons)
+
+    newsletter = (
+        b"From: jobs@university.ac.uk\r\nTo: staff@university.ac.uk\r\nSubject: Vacancies this week\r\n\r\n"
+        b"This week's vacancies: lecturer in physics, research assistant in chemistry. "
+        b"See the staff intranet for details and closing dates.\r\n"
+    )
+    assert analyze_email(newsletter).risk < 0.75
