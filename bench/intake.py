@@ -76,6 +76,7 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=20)
     parser.add_argument("--concurrency", type=int, default=16)
     parser.add_argument("--bodies", type=int, default=2000)
+    parser.add_argument("--workers", type=int, default=1, help="server processes (watchword serve --workers)")
     args = parser.parse_args()
     bodies = load_bodies(args.bodies)
     port = free_port()
@@ -83,7 +84,8 @@ def main() -> None:
         # Capacity, not the public limiter: a trusted integration would not be held to 120/min.
         env = {**os.environ, "WATCHWORD_DATA_DIR": tmp, "WATCHWORD_WORKER_IN_PROCESS": "0",
                "WATCHWORD_RATE_API_PER_CLIENT_PER_MINUTE": "10000000"}
-        server = subprocess.Popen([sys.executable, "-m", "watchword", "serve", "--port", str(port), "--no-worker"],
+        server = subprocess.Popen([sys.executable, "-m", "watchword", "serve", "--port", str(port), "--no-worker",
+                                   "--workers", str(args.workers)],
                                   env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         try:
             for _ in range(200):
@@ -102,7 +104,8 @@ def main() -> None:
     p50 = statistics.median(latencies) * 1000
     p99 = latencies[int(len(latencies) * 0.99) - 1] * 1000
     rate = len(accepted) / args.seconds
-    print(f"intake over HTTP (1 server process, {args.concurrency} concurrent clients, {args.seconds:.0f} s, SQLite)")
+    print(f"intake over HTTP ({args.workers} server process(es), {args.concurrency} concurrent clients, "
+          f"{args.seconds:.0f} s, SQLite)")
     print(f"  accepted {len(accepted)} reports: {rate:.0f} reports/s; p50 {p50:.1f} ms, p99 {p99:.1f} ms")
     print(f"  errors {len(errors)}{': ' + errors[0] if errors else ''}")
     print(f"  stored {stored} of {len(accepted)} acknowledged: {'zero loss' if stored >= len(accepted) else 'LOSS'}")

@@ -20,6 +20,7 @@ def serve(
     port: Annotated[int | None, typer.Option(help="Port (default 8000).")] = None,
     worker: Annotated[bool, typer.Option(help="Run the analysis worker in this process.")] = True,
     demo: Annotated[bool, typer.Option(help="Load demo reports first if the store is empty.")] = False,
+    workers: Annotated[int, typer.Option(help="Web server processes (each commits its own intake in groups).")] = 1,
 ) -> None:
     """Start the web console, reporter pages and API (and, by default, the worker)."""
     import uvicorn
@@ -46,8 +47,14 @@ def serve(
         threads.append(thread)
     try:
         # No access log: it would write every reporter's address to disk.
-        uvicorn.run(create_app(rt), host=host or rt.settings.host, port=port or rt.settings.port,
-                    log_level="info", server_header=False, access_log=False)
+        where = {"host": host or rt.settings.host, "port": port or rt.settings.port}
+        if workers > 1:
+            # Separate processes: the web's Python work spreads over cores. SQLite takes their
+            # writes one at a time through busy_timeout; the analysis worker stays in this process.
+            uvicorn.run("watchword.web.app:create_app_from_env", factory=True, workers=workers, **where,
+                        log_level="info", server_header=False, access_log=False)
+        else:
+            uvicorn.run(create_app(rt), **where, log_level="info", server_header=False, access_log=False)
     finally:
         stop.set()
         for thread in threads:

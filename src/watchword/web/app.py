@@ -45,3 +45,10 @@ def create_app(rt: Runtime) -> FastAPI:
     for module in (api_routes, reporter_routes, console_routes, intel_routes):
         app.include_router(module.router)
     return app
+
+
+def create_app_from_env() -> FastAPI:
+    """For `watchword serve --workers N`: each server process opens its own runtime from the environment."""
+    from watchword.runtime import open_runtime
+
+    return create_app(open_runtime())
