@@ -242,3 +242,56 @@ def test_a_common_domain_never_glues_a_giant_campaign() -> None:
     keys = ("domain:big-shop.xyz", "sdomain:big-shop.xyz", "sender:news@big-shop.xyz")
     clusters = [index.assign(feats(f"issue {i}", keys)).cluster for i in range(300)]
     assert max(clusters.count(c) for c in set(clusters)) == 1
+
+
+# -- threads and addresses in subjects -----------------------------------------------
+
+
+def _list_post(subject: str, body: str, sender: str, message_id: str, references: str = "",
+               list_id: str = "<talk.lists.example.org>") -> bytes:
+    headers = [f"From: {sender}", "To: talk@lists.example.org", f"Subject: {subject}",
+               f"Message-ID: <{message_id}>", f"List-Id: Talk {list_id}",
+               "Content-Type: text/plain; charset=utf-8"]
+    if references:
+        headers.append(f"References: {references}")
+        headers.append(f"In-Reply-To: {references.split()[-1]}")
+    return ("\r\n".join(headers) + "\r\n\r\n" + body).encode()
+
+
+def test_replies_share_their_threads_root_and_a_quoted_mailbox_is_not_a_thread() -> None:
+    root = analyze_email(_list_post("Sorting", "How do you sort folders by date?", "ann@a.example",
+                                    "20020828164409.8826ac44d@a.example"))
+    reply = analyze_email(_list_post("Re: Sorting", "I use the pick command for that.", "bo@b.example",
+                                     "3d6f1e2a.77b@b.example", references="<20020828164409.8826ac44d@a.example>"))
+    quoted = analyze_email(b"From: x@c.example\r\nTo: y@d.example\r\nSubject: Re: hi\r\n"
+                           b"In-Reply-To: <garym@canada.example>\r\n\r\nfine, thanks")
+    assert "thread:20020828164409.8826ac44d@a.example" in root.campaign_keys
+    assert "thread:20020828164409.8826ac44d@a.example" in reply.campaign_keys
+    # One list, one subject: a thread even without References.
+    assert "thread:talk.lists.example.org|sorting" in reply.campaign_keys
+    assert not any(k.startswith("thread:") for k in quoted.campaign_keys)
+
+
+def test_a_benign_thread_with_a_one_word_subject_is_one_cluster_and_two_threads_stay_apart() -> None:
+    posts = [
+        _list_post("Sorting", "How do you sort folders by date in the viewer?", "ann@a.example", "100001.a@a.example"),
+        _list_post("Re: Sorting", "The pick command does it, see the manual page.", "bo@b.example",
+                   "100002.b@b.example", references="<100001.a@a.example>"),
+        _list_post("Re: Sorting", "Thanks, that worked after a restart.", "ann@a.example",
+                   "100003.a@a.example", references="<100001.a@a.example> <100002.b@b.example>"),
+        _list_post("Fonts", "Which font setting controls the folder list?", "cy@c.example", "200001.c@c.example"),
+        _list_post("Re: Fonts", "It is in the preferences under display.", "bo@b.example",
+                   "200002.b@b.example", references="<200001.c@c.example>"),
+    ]
+    clusters = cluster_analyses(analyze_email(p).to_dict() for p in posts).clusters
+    assert clusters[0] == clusters[1] == clusters[2]
+    assert clusters[3] == clusters[4]
+    assert clusters[0] != clusters[3]
+
+
+def test_the_recipients_address_in_a_subject_is_personalisation() -> None:
+    base = b"From: Prize Team <win@prize-desk.example>\r\nTo: %s\r\nSubject: %s\r\n\r\nClaim your prize now."
+    plain = analyze_email(base % (b"anna@corp.example", b"Please verify"))
+    greeted = analyze_email(base % (b"phishing@pot", b"phishing@pot, Please verify"))
+    assert plain.content_hash == greeted.content_hash
+    assert "subject:please verify" in greeted.campaign_keys

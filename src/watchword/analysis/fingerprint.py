@@ -35,7 +35,7 @@ import numpy as np
 from watchword.analysis.urls import registrable_domain, split_url
 from watchword.domain import Document
 
-FINGERPRINT_VERSION = 1  # bump when normalisation or hashing changes: stored keys become stale
+FINGERPRINT_VERSION = 2  # bump when normalisation or hashing changes: stored keys become stale
 NUM_PERM = 64
 SHINGLE_WORDS = 3
 MAX_TOKENS = 3000  # a long thread's tail adds no campaign signal but costs time
@@ -56,6 +56,9 @@ _URL = re.compile(r"(?:https?|ftp)://[^\s<>\"')\]]+|\bwww\.[^\s<>\"')\]]+", re.I
 # The lookbehind makes a match start only where a local part can start: without
 # it every position of a long word is a fresh start and the scan is quadratic.
 _EMAIL = re.compile(r"(?<![\w.+%'-])[\w.+%'-]{1,64}@[\w-]+(?:\.[\w-]+)+")
+# In text an address is personalisation (a subject that greets the
+# recipient's mailbox), dotless intranet and anonymised forms included.
+_TEXT_ADDRESS = re.compile(r"(?<![\w.+%'-])[\w.+%'-]{1,64}@[\w-]+(?:\.[\w-]+)*")
 # Greetings in the languages the corpus shows; the name after them is personalisation.
 _GREETING = re.compile(
     r"(?im)^[ \t>]*(dear|hi|hello|hey|greetings|good (?:morning|afternoon|evening)|attn:?|"
@@ -100,7 +103,7 @@ def normalise_tokens(text: str, drop: frozenset[str] = frozenset()) -> list[str]
     if "://" in text or "www." in text or "WWW." in text:
         text = _URL.sub(_host_token, text)
     if "@" in text:
-        text = _EMAIL.sub(" ", text)
+        text = _TEXT_ADDRESS.sub(" ", text)
     # Greetings open a message: searching the head is enough and keeps this linear in practice.
     head, tail = text[:_GREETING_SPAN], text[_GREETING_SPAN:]
     text = _GREETING.sub(lambda m: m.group(1) + " ", head) + tail
@@ -188,6 +191,25 @@ _ORG = re.compile(
 )
 _PRIVATE_IP = re.compile(r"^(?:10\.|127\.|192\.168\.|172\.(?:1[6-9]|2\d|3[01])\.|0\.|169\.254\.)")
 _LIST_ID = re.compile(r"<(?:mailto:)?([^<>\s]+)>")
+_MESSAGE_ID = re.compile(r"<([^<>\s]{3,250})>")
+
+
+def thread_root(headers: dict[str, str]) -> str:
+    """The Message-ID that started this message's thread (its own, for a first message).
+
+    References lists the thread from its root; a client that drops it still
+    sets In-Reply-To. A phishing kit that forges one fixed "reply" id across
+    a wave is linked by it too, which is right: it is the kit's fingerprint.
+    """
+    for name in ("references", "in-reply-to", "message-id"):
+        for found in _MESSAGE_ID.finditer(headers.get(name, "")):
+            value = found.group(1).lower()
+            local = value.split("@", 1)[0]
+            # Some clients quote the person replied to ("<garym@canada.com>")
+            # where an id belongs; such a mailbox names a person, not a thread.
+            if len(local) >= 10 or any(ch.isdigit() for ch in local):
+                return value
+    return ""
 _FOOTER_URL = re.compile(r"https?://[^\s<>,]+")
 _ADDRESS = _EMAIL
 
@@ -216,6 +238,8 @@ def _address(value: str) -> str:
 def campaign_keys(doc: Document, recipients: frozenset[str], recipient_addresses: set[str],
                   subject: str | None = None) -> list[str]:
     keys: dict[str, None] = {}
+    if subject is None:
+        subject = normalise_subject(doc.subject, recipients)
     footer = {k for k in map(url_key, _FOOTER_URL.findall(" ".join(doc.headers.get(h, "") for h in _LIST_HEADERS)))
               if k is not None}
     if doc.kind == "email":
@@ -229,7 +253,14 @@ def campaign_keys(doc: Document, recipients: frozenset[str], recipient_addresses
                 keys[f"sdomain:{registrable_domain(host) or host}"] = None
         list_id = _LIST_ID.search(doc.headers.get("list-id", "")) or _LIST_ID.search(doc.headers.get("list-post", ""))
         if list_id:
-            keys[f"list:{list_id.group(1).lower()}"] = None  # with the subject, a thread of one list
+            keys[f"list:{list_id.group(1).lower()}"] = None
+        root = thread_root(doc.headers)
+        if root:
+            keys[f"thread:{root}"] = None
+        if list_id and subject.strip("# "):
+            # One list, one subject: a thread even when clients dropped
+            # References and the subject is one word ("Re: Sorting").
+            keys[f"thread:{list_id.group(1).lower()}|{subject}"] = None
     img_domains: set[str] = set()
     link_domains: set[str] = set()
     for link in doc.links:
@@ -272,8 +303,6 @@ def campaign_keys(doc: Document, recipients: frozenset[str], recipient_addresses
     )
     for match in _ORG.finditer(persona_text):
         keys[f"org:{_SPACE.sub(' ', match.group(1).casefold()).strip(' .')}"] = None
-    if subject is None:
-        subject = normalise_subject(doc.subject, recipients)
     if len([t for t in subject.split() if t != "#"]) >= 2:
         keys[f"subject:{subject}"] = None
     return [k for k in keys if not k.endswith(":")]

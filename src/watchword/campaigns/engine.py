@@ -65,11 +65,14 @@ PAYLOAD = frozenset({"url", "phone", "wallet", "iban", "social", "attachment", "
 # (lists set it to the list, people to themselves). They corroborate.
 IDENTITY = frozenset({"sender", "sdomain", "replyto", "domain", "email", "list", "ip"})
 SUBJECT = frozenset({"subject"})
+# A thread (the Message-ID that started it, or one list's subject) is one
+# conversation: it links alone in either class and may carry a long thread.
+THREAD = frozenset({"thread"})
 # Distinct *contents* (normalised texts) a key may be seen in before it counts
 # as ubiquitous. Counting contents, not campaigns, matters: a key that links
 # everything it touches would otherwise never be seen in many campaigns.
 CAPS = {"domain": 12, "sdomain": 12, "sender": 12, "replyto": 12, "subject": 40, "url": 10,
-        "email": 12, "ip": 10, "attachment": 20, "list": 200}
+        "email": 12, "ip": 10, "attachment": 20, "list": 200, "thread": 500}
 DEFAULT_CAP = 50
 
 HIGH = "high"
@@ -166,10 +169,11 @@ class _Evidence:
     payload_df: int = 1 << 30  # distinct contents of the most specific payload key
     identity: int = 0
     subject: int = 0
+    thread: int = 0
     why: list[str] = field(default_factory=list)
 
     def score(self) -> int:
-        return 3 * self.payload + 2 * min(self.bands, 8) + self.identity + self.subject
+        return 3 * (self.payload + self.thread) + 2 * min(self.bands, 8) + self.identity + self.subject
 
 
 class ClusterIndex:
@@ -220,6 +224,8 @@ class ClusterIndex:
                     ev.payload_df = min(ev.payload_df, df)
                 elif kind in IDENTITY:
                     ev.identity += 1
+                elif kind in THREAD:
+                    ev.thread += 1
                 else:
                     ev.subject += 1
                 if len(ev.why) < 4:
@@ -256,7 +262,7 @@ class ClusterIndex:
             # it must be nearly a copy (a phish cloned from a real notice is
             # still not the notice).
             return ev.bands >= CROSS_CLASS_BANDS
-        if ev.bands >= MIN_BANDS or (ev.payload and cls == HIGH):
+        if ev.bands >= MIN_BANDS or ev.thread or (ev.payload and cls == HIGH):
             return True
         if cls == LOW and ev.subject:
             return True  # benign mail under one specific subject: one thread, one newsletter issue
