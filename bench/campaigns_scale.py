@@ -12,6 +12,7 @@ time) plus unrelated ham:
 - 40% are unrelated ham: 60-400 words drawn from the ham corpus's vocabulary,
   a sender at one of 20,000 domains, a subject of their own. Every one is new
   content: the worst case for memory.
+- Every report has its own Message-ID (a `thread:` key), as real mail does.
 
 Texts are fingerprinted with the real normaliser and MinHash; only
 `ClusterIndex.assign` is timed, in CPU time of the calling thread (the
@@ -86,14 +87,17 @@ class Generator:
             tokens = list(src["tokens"])
             for _ in range(int(len(tokens) * rng.uniform(0, 0.06))):
                 tokens[rng.randrange(len(tokens))] = rng.choice(self.vocab)
-            keys = [k for k in src["keys"] if not k.startswith("sender:") or rng.random() < 0.5]
+            keys = [k for k in src["keys"] if not k.startswith(("sender:", "thread:")) or
+                    (k.startswith("sender:") and rng.random() < 0.5)]
             if rng.random() < 0.5:
                 keys.append(f"sender:n{self.counter}@mailer{rng.randrange(5000)}.example")
+            keys.append(f"thread:{self.counter}.{rng.randrange(10**9)}@mailer.example")  # its own Message-ID
             return self._features(tokens, keys, HIGH)
         tokens = [rng.choice(self.vocab) for _ in range(rng.randrange(60, 400))]
         domain = f"org{rng.randrange(20000)}.example"
         keys = [f"sender:u{rng.randrange(10**6)}@{domain}", f"sdomain:{domain}",
-                f"subject:{' '.join(rng.choice(self.vocab) for _ in range(4))}"]
+                f"subject:{' '.join(rng.choice(self.vocab) for _ in range(4))}",
+                f"thread:{self.counter}.{rng.randrange(10**9)}@{domain}"]
         return self._features(tokens, keys, LOW)
 
     @staticmethod
@@ -149,7 +153,7 @@ def main() -> None:
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--store-only", action="store_true", help="skip the in-memory index")
     ap.add_argument("--sqlite-cache-mb", type=int, default=0,
-                    help="SQLite page cache for the store run (0: the store's default)")
+                    help="SQLite page cache for the store run (0: the store's default, 64 MB)")
     args = ap.parse_args()
     if not (args.data / "labels.jsonl").exists():
         sys.exit(f"no corpus at {args.data}")
