@@ -25,6 +25,12 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     # One writer at a time: wait for the lock instead of failing at once.
     cursor.execute("PRAGMA busy_timeout=15000")
     cursor.execute("PRAGMA foreign_keys=ON")
+    # SQLite's default page cache is 2 MB. Campaign assignment looks up
+    # posting lists all over a table that reaches hundreds of MB at a million
+    # reports; with 2 MB every lookup reads its pages through the kernel and
+    # the per-report cost grew 1.85x from 10k to 100k (bench/campaigns_scale.py).
+    # A bound, not an allocation: pages are cached only as they are read.
+    cursor.execute("PRAGMA cache_size=-65536")
     cursor.close()
 
 
