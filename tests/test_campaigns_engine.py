@@ -295,3 +295,20 @@ def test_the_recipients_address_in_a_subject_is_personalisation() -> None:
     greeted = analyze_email(base % (b"phishing@pot", b"phishing@pot, Please verify"))
     assert plain.content_hash == greeted.content_hash
     assert "subject:please verify" in greeted.campaign_keys
+
+
+def test_free_text_personas_link_by_firm_publication_and_handle_however_written() -> None:
+    reports = [
+        "A headhunter from Northbridge Consulting Ltd. offered me a job and asked about our customers.",
+        "Northbridge Consulting contacted me with a job offer and questions about our tender.",
+        "A woman claiming to be a journalist from Global Tech Review asked about our chip designs.",
+        "Someone who said she wrote for The Global Tech Review wanted to interview me about the chip roadmap.",
+        "Telegram user @sat_consult_jane asked me to write a paid white paper about our ground stations.",
+        "I was contacted by @sat_consult_jane on Telegram, offering money for research on our suppliers.",
+    ]
+    results = [analyze_text(t).to_dict() for t in reports]
+    assert "org:northbridge consulting" in results[1]["campaign_keys"]
+    assert "social:t.me/sat_consult_jane" in results[5]["campaign_keys"]
+    clusters = cluster_analyses(results).clusters
+    assert clusters[0] == clusters[1] and clusters[2] == clusters[3] and clusters[4] == clusters[5]
+    assert len({clusters[0], clusters[2], clusters[4]}) == 3

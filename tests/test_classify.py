@@ -259,6 +259,10 @@ def test_every_feature_has_a_weight() -> None:
         ("He threatened to publish my photos unless I pay him.", A.EXTORTION),
         ("Our CEO emailed asking for an urgent wire transfer to a new bank account.", A.INVOICE_OR_PAYMENT_FRAUD),
         ("I got an email with a link to a fake login page asking for my password.", A.CREDENTIAL_PHISHING),
+        (
+            "A man called me saying he was from IT support and needed my password to fix my mailbox.",
+            A.ELICITATION,
+        ),
         ("Lunch with the team was nice today.", A.BENIGN),
     ],
 )

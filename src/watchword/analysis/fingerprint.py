@@ -184,11 +184,17 @@ _STRONG_INDICATORS = {
     "email": "email", "phone": "phone", "btc": "wallet", "eth": "wallet", "xmr": "wallet",
     "iban": "iban", "social": "social", "ipv4": "ip",
 }
+# A named organisation in a free-text report: capitalised words ending in a
+# word that names a firm, a recruiter, an institute or a publication (the
+# journalist's cover is as common as the headhunter's).
 _ORG = re.compile(
     r"\b((?:[A-Z][\w&'-]+\s){1,4}(?:Ltd|LLC|Inc|GmbH|AG|SA|BV|Limited|Consulting|Consultancy|Partners|Group|"
     r"Associates|Recruitment|Recruiting|Talent|Solutions|Advisory|Capital|Holdings|Institute|Foundation|"
-    r"Research|Ventures|Agency|Staffing|Executive Search)\b\.?)"
+    r"Research|Ventures|Agency|Staffing|Executive Search|Review|Journal|Magazine|Times|Media|Press|News|"
+    r"Association|Society|Council|Forum|Academy|University|Technologies|International)\b\.?)"
 )
+# "Northbridge Consulting Ltd." and "Northbridge Consulting" are one firm.
+_LEGAL_FORM = re.compile(r"(?:\s+(?:ltd|llc|inc|gmbh|ag|sa|bv|limited|plc|co))+\.?$")
 _PRIVATE_IP = re.compile(r"^(?:10\.|127\.|192\.168\.|172\.(?:1[6-9]|2\d|3[01])\.|0\.|169\.254\.)")
 _LIST_ID = re.compile(r"<(?:mailto:)?([^<>\s]+)>")
 _MESSAGE_ID = re.compile(r"<([^<>\s]{3,250})>")
@@ -302,7 +308,10 @@ def campaign_keys(doc: Document, recipients: frozenset[str], recipient_addresses
         v for k, v in doc.answers.items() if any(w in k for w in ("name", "org", "company", "firm", "handle"))
     )
     for match in _ORG.finditer(persona_text):
-        keys[f"org:{_SPACE.sub(' ', match.group(1).casefold()).strip(' .')}"] = None
+        name = _LEGAL_FORM.sub("", _SPACE.sub(" ", match.group(1).casefold()).strip(" ."))
+        name = name.removeprefix("the ").removeprefix("a ").removeprefix("an ")
+        if name:
+            keys[f"org:{name}"] = None
     if len([t for t in subject.split() if t != "#"]) >= 2:
         keys[f"subject:{subject}"] = None
     return [k for k in keys if not k.endswith(":")]

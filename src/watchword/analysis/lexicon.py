@@ -532,8 +532,9 @@ def brands_in(tokens: Tokens) -> list[str]:
 
 ASK_WORDS = word_set(
     "asked asking asks ask questions questioned quizzed pressed probed pried enquired inquired curious "
-    "wanted requested request interested digging fishing preguntó preguntaba pidió perguntou perguntava "
-    "pediu demandé demandait fragte fragt wollte chiesto chiedeva vroeg wilde"
+    "wanted needed demanded insisted requested request interested digging fishing "
+    "preguntó preguntaba pidió perguntou perguntava pediu demandé demandait "
+    "fragte fragt wollte chiesto chiedeva vroeg wilde"
 )
 SENSITIVE_WORDS = word_set(
     "project projects roadmap roadmaps colleague colleagues security access badge badges password passwords "

@@ -147,6 +147,13 @@ HANDLE_CONTEXT_RE = re.compile(
     r"discord|kik|threads|x)\b[^@\n]{0,30}$"
 )
 HANDLE_CONTEXT_WINDOW = 48
+# "@jdoe on Telegram", "@jdoe (WhatsApp)": the platform named just after the
+# handle. Words that are also common English ("x", "threads") only count before it.
+HANDLE_AFTER_RE = re.compile(
+    r"(?i)^[^@\n]{0,16}?\b(telegram|whats\s?app|skype|signal|wechat|viber|instagram|insta|twitter|tiktok|"
+    r"snapchat|discord|kik)\b"
+)
+HANDLE_AFTER_WINDOW = 30
 
 # -- trimming -----------------------------------------------------------------
 
