@@ -301,3 +301,43 @@ def test_cli_campaigns_lists_stored_campaigns_as_json(tmp_path: Path, monkeypatc
     assert result.exit_code == 0, result.output
     rows = [json.loads(line) for line in result.output.splitlines()]
     assert len(rows) == 1 and rows[0]["reports"] == 3 and rows[0]["id"]
+
+
+def test_reports_analysed_by_an_older_pipeline_are_analysed_again_before_reclustering(rt: Runtime) -> None:
+    """GIVEN a thread whose stored analyses an older pipeline wrote (no thread keys, an older
+    version) WHEN re-clustered from those analyses THEN the posts stay apart; WHEN the stale
+    reports are analysed again first THEN the analyses are current, the change is audited, and
+    re-clustering puts the thread in one campaign."""
+    from tests.test_campaigns_engine import _list_post
+    from watchword.domain.model import ANALYSIS_VERSION
+    from watchword.services.reanalysis import reanalyse_stale, stale_report_ids
+    from watchword.store.models import AnalysisRecord
+
+    posts = [
+        _list_post("Sorting", "How do you sort folders by date in the viewer?", "ann@a.example", "300001.a@a.example"),
+        _list_post("Re: Sorting", "The pick command does it, see the manual page.", "bo@b.example",
+                   "300002.b@b.example", references="<300001.a@a.example>"),
+        _list_post("Re: Sorting", "Thanks, that worked after a restart.", "ann@a.example",
+                   "300003.a@a.example", references="<300001.a@a.example> <300002.b@b.example>"),
+    ]
+    ids = [_submit_email(rt, p) for p in posts]
+    assert Worker(rt).run_until_idle() == 3
+    with rt.db.write() as session:
+        for rec in session.scalars(select(AnalysisRecord)):
+            old = dict(rec.result)
+            old["campaign_keys"] = [k for k in old["campaign_keys"] if not k.startswith("thread:")]
+            rec.result, rec.version = old, ANALYSIS_VERSION - 1
+    with rt.db.write() as session:
+        recluster(session)
+    assert len({_partition(rt)[i] for i in ids}) == 3  # stale keys: the thread is not seen
+
+    assert stale_report_ids(rt) == ids
+    seen: list[tuple[int, int]] = []
+    assert reanalyse_stale(rt, "tester", lambda done, total: seen.append((done, total))) == 3
+    assert seen == [(3, 3)] and stale_report_ids(rt) == []
+    with rt.db.write() as session:
+        recluster(session)
+        records = list(session.scalars(select(AnalysisRecord)))
+    assert all(any(k.startswith("thread:") for k in r.result["campaign_keys"]) for r in records)
+    assert len({_partition(rt)[i] for i in ids}) == 1
+    assert "reports.reanalysed" in _actions(rt)

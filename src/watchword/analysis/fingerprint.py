@@ -35,7 +35,7 @@ import numpy as np
 from watchword.analysis.urls import registrable_domain, split_url
 from watchword.domain import Document
 
-FINGERPRINT_VERSION = 2  # bump when normalisation or hashing changes: stored keys become stale
+FINGERPRINT_VERSION = 2  # bump (and ANALYSIS_VERSION) when normalisation or hashing changes: stored keys become stale
 NUM_PERM = 64
 SHINGLE_WORDS = 3
 MAX_TOKENS = 3000  # a long thread's tail adds no campaign signal but costs time

@@ -166,11 +166,21 @@ def recluster_cmd(
 ) -> None:
     """Rebuild all campaigns from the stored analyses (after a rule or format change).
 
+    Reports whose stored analysis an older version of the pipeline made are
+    analysed again first, so that the campaigns are built from current keys.
     Analysts' merges, splits and verdicts are replayed; campaign ids are kept
     where a rebuilt campaign overlaps an old one.
     """
     from watchword.campaigns.services import recluster
+    from watchword.runtime import open_runtime
+    from watchword.services.reanalysis import reanalyse_stale
 
+    def progress(done: int, total: int) -> None:
+        typer.echo(f"\ranalysed again: {done}/{total}", nl=done == total, err=True)
+
+    redone = reanalyse_stale(open_runtime(), actor, progress)
+    if redone:
+        typer.echo(f"{redone} reports analysed again (their analyses were of an older version)")
     result = _decide(recluster, actor)
     typer.echo(f"{result.reports} reports in {result.campaigns} campaigns "
                f"({result.kept_ids} ids kept, {result.new_ids} new) in {result.seconds:.1f}s")

@@ -177,7 +177,9 @@ class Document:
     warnings: list[str] = field(default_factory=list)
 
 
-ANALYSIS_VERSION = 1
+# Bump when a stage's output changes (fingerprint keys included): stored
+# analyses of an older version are re-run by `watchword recluster`.
+ANALYSIS_VERSION = 2
 
 
 @dataclass(slots=True)
