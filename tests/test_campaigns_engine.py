@@ -258,6 +258,18 @@ def _list_post(subject: str, body: str, sender: str, message_id: str, references
     return ("\r\n".join(headers) + "\r\n\r\n" + body).encode()
 
 
+def sorting_thread(number: int) -> list[bytes]:
+    """A question and two replies on one list, under a one-word subject; ids start with `number`."""
+    root = f"{number}01.a@a.example"
+    return [
+        _list_post("Sorting", "How do you sort folders by date in the viewer?", "ann@a.example", root),
+        _list_post("Re: Sorting", "The pick command does it, see the manual page.", "bo@b.example",
+                   f"{number}02.b@b.example", references=f"<{root}>"),
+        _list_post("Re: Sorting", "Thanks, that worked after a restart.", "ann@a.example",
+                   f"{number}03.a@a.example", references=f"<{root}> <{number}02.b@b.example>"),
+    ]
+
+
 def test_replies_share_their_threads_root_and_a_quoted_mailbox_is_not_a_thread() -> None:
     root = analyze_email(_list_post("Sorting", "How do you sort folders by date?", "ann@a.example",
                                     "20020828164409.8826ac44d@a.example"))
@@ -274,11 +286,7 @@ def test_replies_share_their_threads_root_and_a_quoted_mailbox_is_not_a_thread()
 
 def test_a_benign_thread_with_a_one_word_subject_is_one_cluster_and_two_threads_stay_apart() -> None:
     posts = [
-        _list_post("Sorting", "How do you sort folders by date in the viewer?", "ann@a.example", "100001.a@a.example"),
-        _list_post("Re: Sorting", "The pick command does it, see the manual page.", "bo@b.example",
-                   "100002.b@b.example", references="<100001.a@a.example>"),
-        _list_post("Re: Sorting", "Thanks, that worked after a restart.", "ann@a.example",
-                   "100003.a@a.example", references="<100001.a@a.example> <100002.b@b.example>"),
+        *sorting_thread(1000),
         _list_post("Fonts", "Which font setting controls the folder list?", "cy@c.example", "200001.c@c.example"),
         _list_post("Re: Fonts", "It is in the preferences under display.", "bo@b.example",
                    "200002.b@b.example", references="<200001.c@c.example>"),

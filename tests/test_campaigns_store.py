@@ -308,18 +308,12 @@ def test_reports_analysed_by_an_older_pipeline_are_analysed_again_before_reclust
     version) WHEN re-clustered from those analyses THEN the posts stay apart; WHEN the stale
     reports are analysed again first THEN the analyses are current, the change is audited, and
     re-clustering puts the thread in one campaign."""
-    from tests.test_campaigns_engine import _list_post
+    from tests.test_campaigns_engine import sorting_thread
     from watchword.domain.model import ANALYSIS_VERSION
     from watchword.services.reanalysis import reanalyse_stale, stale_report_ids
     from watchword.store.models import AnalysisRecord
 
-    posts = [
-        _list_post("Sorting", "How do you sort folders by date in the viewer?", "ann@a.example", "300001.a@a.example"),
-        _list_post("Re: Sorting", "The pick command does it, see the manual page.", "bo@b.example",
-                   "300002.b@b.example", references="<300001.a@a.example>"),
-        _list_post("Re: Sorting", "Thanks, that worked after a restart.", "ann@a.example",
-                   "300003.a@a.example", references="<300001.a@a.example> <300002.b@b.example>"),
-    ]
+    posts = sorting_thread(3000)
     ids = [_submit_email(rt, p) for p in posts]
     assert Worker(rt).run_until_idle() == 3
     with rt.db.write() as session:
