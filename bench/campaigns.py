@@ -11,7 +11,9 @@
    no cluster mixes ham with phishing; the largest cluster's size.
 2. Generated ground truth: sources are drawn from distinct weak groups; each
    gets variants (renamed recipient and greeting, changed amounts and
-   tracking tokens, re-encoded text parts, reordered headers). Variants must
+   tracking tokens, re-encoded text parts, reordered headers, and for half
+   of the phishing and spam variants a footer in another language around
+   the same lure). Variants must
    join their source's campaign and distinct sources must stay apart. The
    variants are clustered together with the whole corpus as distractors.
 
@@ -74,7 +76,21 @@ def fmt(s: dict[str, float]) -> str:
 # -- variants -----------------------------------------------------------------------------
 
 
-def _mutate_text(text: str, rng: random.Random, name: str, html: bool) -> str:
+# Boilerplate a wave picks up when it is re-sent through another mailer or
+# country: a footer in another language, with an address line no list knows.
+FOOTERS = [
+    "You are receiving this email because you signed up at our website. To unsubscribe, click here.\n"
+    "© 2025 Northwind Retail Ltd, 12 Harbour Road, Leeds LS1 4AB. All rights reserved. Privacy policy",
+    "Sie erhalten diese E-Mail, weil Sie sich auf unserer Website angemeldet haben. Hier abmelden.\n"
+    "© 2025 Nordwind Handel GmbH, Hafenstraße 12, 20457 Hamburg. Alle Rechte vorbehalten. Datenschutz",
+    "Vous recevez cet e-mail car vous êtes inscrit sur notre site. Pour vous désabonner, cliquez ici.\n"
+    "© 2025 Vent du Nord SARL, 12 rue du Port, 13002 Marseille. Tous droits réservés.",
+    "Ha recibido este correo porque se registró en nuestro sitio web. Para darse de baja, haga clic aquí.\n"
+    "© 2025 Viento Norte S.L., Calle del Puerto 12, 28001 Madrid. Todos los derechos reservados.",
+]
+
+
+def _mutate_text(text: str, rng: random.Random, name: str, html: bool, footer: bool) -> str:
     def url(m: re.Match[str]) -> str:
         base = m.group().split("?", 1)[0]
         return f"{base}?uid={rng.randrange(10**9):x}&utm_campaign=r{rng.randrange(10**6)}"
@@ -87,13 +103,18 @@ def _mutate_text(text: str, rng: random.Random, name: str, html: bool) -> str:
         if i < len(urls):
             out.append(urls[i])
     body = "".join(out)
+    if footer and rng.random() < 0.5:  # translated boilerplate around the same lure
+        footer = rng.choice(FOOTERS)
+        footer = "<p>" + footer.replace("\n", "<br>\n") + "</p>" if html else "\n\n" + footer
+        body = re.sub(r"(</body>)", lambda m: footer + m.group(1), body, count=1, flags=re.I) \
+            if html and "</body>" in body.lower() else body + footer
     greeting = f"<p>Dear {name},</p>\n" if html else f"Dear {name},\n\n"
     if html and "<body" in body.lower():
         return re.sub(r"(<body[^>]*>)", lambda m: m.group(1) + greeting, body, count=1, flags=re.I)
     return greeting + body
 
 
-def make_variant(raw: bytes, rng: random.Random) -> bytes:
+def make_variant(raw: bytes, rng: random.Random, footer: bool = True) -> bytes:
     msg = email.message_from_bytes(raw, policy=policy.compat32)
     first, last = rng.choice(FIRST), rng.choice(LAST)
     for part in msg.walk():
@@ -107,7 +128,7 @@ def make_variant(raw: bytes, rng: random.Random) -> bytes:
             text = payload.decode(charset, errors="replace")
         except LookupError:
             text = payload.decode("utf-8", errors="replace")
-        text = _mutate_text(text, rng, f"{first} {last}", part.get_content_subtype() == "html")
+        text = _mutate_text(text, rng, f"{first} {last}", part.get_content_subtype() == "html", footer)
         cs = Charset("utf-8")
         cs.body_encoding = rng.choice([BASE64, QP])  # re-encoded transfer encoding
         del part["Content-Transfer-Encoding"]
@@ -363,7 +384,11 @@ def main() -> None:
     for i in sources:
         raw = (args.data / rows[i]["path"]).read_bytes()
         for _ in range(args.per_source):
-            variant_results.append(analyze_email(make_variant(raw, rng)).to_dict())
+            # Waves are re-sent with other boilerplate; a personal or list
+            # message that grew a marketing footer reads as bulk mail, another
+            # class, where only near-copies join (engine.CROSS_CLASS_BANDS).
+            footer = rows[i]["label"] != "ham"
+            variant_results.append(analyze_email(make_variant(raw, rng, footer)).to_dict())
             family.append(i)
     print(f"\n== generated variants: {len(sources)} sources x {args.per_source} "
           f"({time.perf_counter() - t0:.1f}s to generate and analyse) ==")
@@ -377,7 +402,11 @@ def main() -> None:
     lost = [src for src in sources if len({allc[idx] for idx, s in items if s == src}) > 1]
     print(f"sources whose variants did not all join: {len(lost)}")
     for src in lost[:args.show]:
-        print(f"  {rows[src]['path']}  subject {results[src]['subject'][:60]!r}")
+        members = [idx for idx, s in items if s == src]
+        where = ", ".join(f"{allc[idx]}" + ("" if batch.assignments[idx] is None else
+                          f" ({'; '.join(batch.assignments[idx].reasons[:2]) or 'new'})")  # type: ignore[union-attr]
+                          for idx in members)
+        print(f"  {rows[src]['path']}  subject {results[src]['subject'][:50]!r}: source, variants in {where}")
     glued = Counter(p for p in set(zip(pred, gold, strict=True)))
     shared = [c for c, n in Counter(c for c, _ in glued).items() if n > 1]
     print(f"clusters holding more than one source: {len(shared)}")

@@ -320,3 +320,33 @@ def test_free_text_personas_link_by_firm_publication_and_handle_however_written(
     clusters = cluster_analyses(results).clusters
     assert clusters[0] == clusters[1] and clusters[2] == clusters[3] and clusters[4] == clusters[5]
     assert len({clusters[0], clusters[2], clusters[4]}) == 3
+
+
+def test_the_same_lure_in_translated_boilerplate_is_one_content() -> None:
+    """GIVEN one lure sent with an English footer, a German one, and none WHEN fingerprinted THEN
+    the boilerplate is left out and the three are one content (sightings of one wave)."""
+    lure = ("Hello Anna,\nYour parcel 4471 is held at the depot because a customs fee of 2.99 EUR is unpaid.\n"
+            "Pay the fee today at https://parcel-fees-now.xyz/pay?ref=8c1e to schedule a new delivery.\n")
+    footers = [
+        "",
+        "You are receiving this email because you are a customer. To unsubscribe, click here.\n"
+        "© 2025 Parcel Services Ltd, 1 Dock Road, Leeds. All rights reserved.",
+        "Sie erhalten diese E-Mail, weil Sie Kunde sind. Hier abmelden.\n"
+        "© 2025 Paketdienst GmbH, Hafenstraße 1, Hamburg. Alle Rechte vorbehalten. Datenschutz",
+    ]
+    hashes = set()
+    for footer in footers:
+        raw = ("From: Parcel <info@parcel-notice.example>\r\nTo: anna@corp.example\r\nSubject: Parcel held\r\n"
+               "Content-Type: text/plain; charset=utf-8\r\n\r\n" + lure + "\n" + footer).encode()
+        hashes.add(analyze_email(raw).content_hash)
+    assert len(hashes) == 1
+
+
+def test_boilerplate_removal_stops_at_the_sentence_on_a_long_line() -> None:
+    from watchword.analysis.fingerprint import strip_boilerplate
+
+    one_line = ("Your mailbox is full and incoming mail will be rejected. Verify your account at the portal. "
+                "If you no longer wish to receive these notices, click here. Thanks, IT Service Desk")
+    kept = strip_boilerplate(one_line)
+    assert "your mailbox is full" in kept and "verify your account" in kept and "it service desk" in kept
+    assert "no longer wish" not in kept
