@@ -196,15 +196,24 @@ def test_a_campaign_surging_against_its_own_and_the_system_baseline_is_flagged(r
 
 
 def test_reclustering_from_scratch_equals_the_worker_path(rt: Runtime) -> None:
-    """GIVEN 800 reports (waves of personalised emails, free-text reports about shared personas,
-    and one-offs the scope guard may reject) assigned one by one by the real worker WHEN the store
-    is re-clustered from scratch THEN every report lands in the same campaign, under the same id,
-    and out-of-scope reports stay unlinked."""
+    """GIVEN 2,400 reports (waves of personalised emails, list threads, free-text reports about
+    shared personas, and one-offs the scope guard may reject) assigned one by one by the real
+    worker WHEN the store is re-clustered from scratch THEN every report lands in the same
+    campaign, under the same id, and out-of-scope reports stay unlinked."""
+    from tests.test_campaigns_engine import _list_post
+
     rng = random.Random(17)
     personas = [f"+44 20 7946 {n:04d}" for n in range(20)]
-    for n in range(800):
-        kind = n % 4
-        if kind == 0:
+    total = 2400
+    for n in range(total):
+        kind = n % 5
+        if kind == 4:
+            thread = rng.randrange(40)
+            _submit_email(rt, _list_post(f"Re: topic {thread}", f"Reply {n}: " + " ".join(
+                rng.choice(("yes", "no", "maybe", "later", "agreed", "tested", "works", "fails")) for _ in range(12)),
+                f"member{rng.randrange(60)}@lists.example", f"{n}.{thread}@lists.example",
+                references=f"<root{thread}.0001@lists.example>"))
+        elif kind == 0:
             _submit_email(rt, make_email(rng.choice(("payroll", "parcel", "mailbox")), rng))
         elif kind == 1:
             phone = rng.choice(personas)
@@ -215,13 +224,13 @@ def test_reclustering_from_scratch_equals_the_worker_path(rt: Runtime) -> None:
             words = [rng.choice(("alpha", "river", "stone", "cloud", "paper", "green", "north", "silver", "maple",
                                  "orbit", "delta", "quiet", "harbor", "lemon", "tiger", "velvet")) for _ in range(25)]
             submit(rt, IncomingReport(channel=Channel.WEB, text=f"{n} " + " ".join(words)))
-    assert Worker(rt).run_until_idle() == 800
+    assert Worker(rt).run_until_idle() == total
     before = _partition(rt)
     with rt.db.write() as session:
         result = recluster(session)
         out_of_scope = set(session.scalars(select(Report.id).where(Report.scope == "out_of_scope")))
     after = _partition(rt)
-    assert result.reports == 800 - len(out_of_scope)
+    assert result.reports == total - len(out_of_scope)
     assert all(after[r] is None for r in out_of_scope)
     assert _groups(after) == _groups(before)
     assert after == before  # ids kept too
