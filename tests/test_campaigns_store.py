@@ -82,6 +82,7 @@ def test_worker_assigns_waves_to_campaigns_with_sightings_and_reporters(any_rt: 
         detail = campaign_detail(session, wave_campaign["id"])
         assert any(i["value"].startswith("https://hr-portal-payroll.xyz/") for i in detail["indicators"])
         assert sum(d["sightings"] for d in detail["timeline"]) == 7
+        assert detail["subjects"] == [{"subject": "Action required: payroll update", "reports": 6}]
 
 
 def test_a_verdict_reaches_every_report_and_reports_that_join_later(rt: Runtime) -> None:

@@ -174,6 +174,8 @@ def test_campaign_page_shows_timeline_members_and_indicator_counts(rt: Runtime) 
     for report_id in ids:
         assert f'href="/console/reports/{report_id}"' in html
     assert "recruit-example[.]com" in html
+    lures = html.split('id="lures"', 1)[1].split("</section>", 1)[0]  # the subjects it was sent under
+    assert all(f"Interview {n}" in lures for n in range(3))
     indicator_id = re.search(r'href="/console/indicators/(\d+)"><code>recruit-example\[\.\]com', html)
     assert indicator_id
     indicator_page = client.get(f"/console/indicators/{indicator_id.group(1)}").text

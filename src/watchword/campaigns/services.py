@@ -118,6 +118,14 @@ def campaign_detail(session: Session, campaign_id: int, max_reports: int = 200) 
     ):
         by_day[received.date().isoformat()] += 1
     out["timeline"] = [{"day": day, "sightings": n} for day, n in sorted(by_day.items())]
+    # The lures: one operation often rotates subjects over one body and landing page.
+    out["subjects"] = [
+        {"subject": subject, "reports": n}
+        for subject, n in session.execute(
+            select(Report.subject, func.count()).where(Report.campaign_id == campaign.id)
+            .group_by(Report.subject).order_by(func.count().desc(), Report.subject).limit(20)
+        )
+    ]
     out["reports_list"] = [
         {"id": r.id, "public_id": r.public_id, "subject": r.subject, "created_at": r.created_at.isoformat(),
          "sightings": r.sightings, "verdict": r.verdict, "duplicate": dup, "pinned": pinned}

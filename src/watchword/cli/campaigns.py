@@ -51,6 +51,8 @@ def campaigns_list(
                 _print(detail, True)
             else:
                 _print(detail, False)
+                for lure in detail["subjects"][:10]:
+                    typer.echo(f"  subject  {lure['subject'][:90]}  x{lure['reports']}")
                 for ind in detail["indicators"][:20]:
                     typer.echo(f"  {ind['type']:8s} {ind['value'][:90]}  x{ind['reports']}")
                 for day in detail["timeline"]:

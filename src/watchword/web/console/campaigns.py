@@ -132,6 +132,12 @@ def load_campaign(session: Session, campaign_id: int, before: int | None) -> dic
         .group_by(Indicator.id, Indicator.type, Indicator.value, Indicator.report_count)
         .order_by(text("n DESC"), Indicator.id).limit(40)
     ).all()
+    # One operation rotates subjects over one body and one landing page: the
+    # lures it used, counted over the same newest reports as the indicators.
+    subjects = session.execute(
+        select(Report.subject, func.count().label("n")).where(Report.id.in_(newest))
+        .group_by(Report.subject).order_by(text("n DESC"), Report.subject).limit(12)
+    ).all()
     notes = session.scalars(
         select(Note).where(Note.object_type == "campaign", Note.object_id == campaign_id).order_by(Note.id)
     ).all()
@@ -144,6 +150,7 @@ def load_campaign(session: Session, campaign_id: int, before: int | None) -> dic
         "members": members[:MEMBERS_PAGE],
         "next_before": next_before,
         "indicators": indicators,
+        "subjects": subjects,
         "indicator_sample": min(campaign.report_count, INDICATOR_SAMPLE) if campaign.report_count else None,
         "notes": notes,
         "priority": campaign.priority or score,
