@@ -21,19 +21,24 @@ the CPU time excludes waiting for the disk, which the commit per 100 reports
 amortises anyway. The in-memory index (re-clustering and
 `watchword cluster`) runs to the largest size; the store-backed index (the
 worker's path, SQLite in a temporary file, one commit per 100 reports) runs
-up to --store-max. Memory is the process's resident set growth over the run
-divided by the reports assigned so far.
+up to --store-max, and with --postgres also on PostgreSQL (a scratch database,
+timed in wall time since the server does its work in its own process).
+Memory is the process's resident set growth over the run divided by the
+reports assigned so far; for a store, the database's size.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import random
 import re
 import sys
 import tempfile
 import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -109,7 +114,7 @@ class Generator:
 
 
 def run(index: ClusterIndex, gen: Generator, sizes: list[int], label: str, commit: Any = None,
-        db_path: Path | None = None) -> None:
+        stored_mb: Callable[[], float] | None = None, clock: Callable[[], float] = time.thread_time) -> None:
     base_rss = rss_mb()
     done = 0
     window_time, window_n = 0.0, 0
@@ -124,9 +129,10 @@ def run(index: ClusterIndex, gen: Generator, sizes: list[int], label: str, commi
             feats = gen.next()
             # CPU time of this thread, not wall time: the machine is shared,
             # and other processes' load must not read as the index slowing down.
-            t0 = time.thread_time()
+            # (PostgreSQL works in its own process: there the clock is wall time.)
+            t0 = clock()
             a = index.assign(feats)
-            window_time += time.thread_time() - t0
+            window_time += clock() - t0
             window_n += 1
             done += 1
             if a.created:
@@ -134,11 +140,11 @@ def run(index: ClusterIndex, gen: Generator, sizes: list[int], label: str, commi
             if commit is not None and done % 100 == 0:
                 commit()
         per = window_time / max(window_n, 1) * 1e6
-        if db_path is None:
+        if stored_mb is None:
             grown = rss_mb() - base_rss
             memory = f"RSS +{grown:7.1f} MB = {grown * 1024 * 1024 / size:6.0f} B/report"
         else:
-            on_disk = sum(f.stat().st_size for f in db_path.parent.glob(db_path.name + "*")) / 1024 / 1024
+            on_disk = stored_mb()
             memory = f"database {on_disk:7.1f} MB = {on_disk * 1024 * 1024 / size:6.0f} B/report"
         print(f"{label:7s} {size:>9,} reports: {per:7.1f} µs/report (last {window_n:,}), {memory}, "
               f"{len(clusters):,} clusters created, {time.perf_counter() - t_start:6.0f}s elapsed", flush=True)
@@ -152,6 +158,10 @@ def main() -> None:
     ap.add_argument("--sources", type=int, default=100000, help="read at most this many corpus rows")
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--store-only", action="store_true", help="skip the in-memory index")
+    ap.add_argument("--postgres", metavar="SERVER_URL", default="",
+                    help="also run the store path on PostgreSQL, in a scratch database created on this server "
+                         "(e.g. postgresql+psycopg://postgres@127.0.0.1:5432/postgres) and dropped afterwards")
+    ap.add_argument("--postgres-max", type=int, default=100000, help="largest size for the PostgreSQL run")
     ap.add_argument("--sqlite-cache-mb", type=int, default=0,
                     help="SQLite page cache for the store run (0: the store's default, 64 MB)")
     args = ap.parse_args()
@@ -165,48 +175,88 @@ def main() -> None:
     if not args.store_only:
         backend = MemoryBackend()
         run(ClusterIndex(backend), Generator(sources, vocab, args.seed), sizes, "memory")
-        print(f"memory index: {backend.stats()}")
+        print(f"memory index: {backend.stats()}; largest cluster: {backend.largest()} reports")
         del backend
 
     store_sizes = [s for s in sizes if s <= args.store_max]
     if store_sizes:
-        from watchword.campaigns.store import StoreBackend
-        from watchword.config import Settings
-        from watchword.runtime import open_runtime
-
         with tempfile.TemporaryDirectory() as tmp:
-            rt = open_runtime(Settings(data_dir=Path(tmp), database_url=f"sqlite:///{tmp}/scale.db",
-                                       blob_dir=Path(tmp) / "blobs", secret_key_file=Path(tmp) / "key"))
-            if args.sqlite_cache_mb:
-                # SQLite's default page cache is 2 MB; at 100k reports the postings
-                # are ~100 MB and every lookup would read pages through the kernel.
-                from sqlalchemy import event
+            db_file = Path(tmp) / "scale.db"
 
-                @event.listens_for(rt.db.engine, "connect")
-                def _cache(dbapi_connection: Any, _record: Any) -> None:
-                    dbapi_connection.execute(f"PRAGMA cache_size=-{args.sqlite_cache_mb * 1024}")
+            def sqlite_mb() -> float:
+                return sum(f.stat().st_size for f in db_file.parent.glob(db_file.name + "*")) / 1024 / 1024
 
-                rt.db.engine.dispose()
-            session = rt.db.write_sessions()
-            session.begin()
-            holder = {"index": ClusterIndex(StoreBackend(session))}
+            store_run(f"sqlite:///{db_file}", Path(tmp), args, store_sizes, sources, vocab, "sqlite", sqlite_mb)
+    if args.postgres:
+        pg_sizes = [s for s in sizes if s <= args.postgres_max]
+        with tempfile.TemporaryDirectory() as tmp, scratch_database(args.postgres) as url:
+            from sqlalchemy import create_engine, text
 
-            class Rolling:
-                """One transaction per 100 reports, a fresh backend cache for each (as the worker has per job)."""
+            probe = create_engine(url)
 
-                def assign(self, feats: Features) -> Any:
-                    return holder["index"].assign(feats)
+            def pg_mb() -> float:
+                with probe.connect() as conn:
+                    return float(conn.execute(text("SELECT pg_database_size(current_database())")).scalar_one()) / 2**20
 
-            def commit() -> None:
-                session.commit()
-                session.begin()
-                holder["index"] = ClusterIndex(StoreBackend(session))
+            store_run(url, Path(tmp), args, pg_sizes, sources, vocab, "postgres", pg_mb, clock=time.perf_counter)
+            probe.dispose()
 
-            run(Rolling(), Generator(sources, vocab, args.seed), store_sizes, "sqlite", commit,  # type: ignore[arg-type]
-                db_path=Path(tmp) / "scale.db")
-            session.commit()
-            session.close()
-            rt.close()
+
+@contextmanager
+def scratch_database(server_url: str) -> Iterator[str]:
+    """A new, empty PostgreSQL database on that server for one run, dropped afterwards."""
+    from sqlalchemy import create_engine, text
+    from sqlalchemy.engine import make_url
+
+    name = f"watchword_scale_{os.getpid()}"
+    admin = create_engine(server_url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    try:
+        yield make_url(server_url).set(database=name).render_as_string(hide_password=False)
+    finally:
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+def store_run(url: str, tmp: Path, args: argparse.Namespace, sizes: list[int], sources: list[dict[str, Any]],
+              vocab: list[str], label: str, stored_mb: Callable[[], float],
+              clock: Callable[[], float] = time.thread_time) -> None:
+    """The worker's path: the store-backed index, one transaction per 100 reports."""
+    from watchword.campaigns.store import StoreBackend
+    from watchword.config import Settings
+    from watchword.runtime import open_runtime
+
+    rt = open_runtime(Settings(data_dir=tmp, database_url=url, blob_dir=tmp / "blobs", secret_key_file=tmp / "key"))
+    if args.sqlite_cache_mb and url.startswith("sqlite"):
+        from sqlalchemy import event
+
+        @event.listens_for(rt.db.engine, "connect")
+        def _cache(dbapi_connection: Any, _record: Any) -> None:
+            dbapi_connection.execute(f"PRAGMA cache_size=-{args.sqlite_cache_mb * 1024}")
+
+        rt.db.engine.dispose()
+    session = rt.db.write_sessions()
+    session.begin()
+    holder = {"index": ClusterIndex(StoreBackend(session))}
+
+    class Rolling:
+        """One transaction per 100 reports, a fresh backend cache for each (as the worker has per job)."""
+
+        def assign(self, feats: Features) -> Any:
+            return holder["index"].assign(feats)
+
+    def commit() -> None:
+        session.commit()
+        session.begin()
+        holder["index"] = ClusterIndex(StoreBackend(session))
+
+    run(Rolling(), Generator(sources, vocab, args.seed), sizes, label, commit,  # type: ignore[arg-type]
+        stored_mb=stored_mb, clock=clock)
+    session.commit()
+    session.close()
+    rt.close()
 
 
 if __name__ == "__main__":

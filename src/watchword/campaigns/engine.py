@@ -396,5 +396,8 @@ class MemoryBackend:
             for packed in [found] if isinstance(found, int) else found:
                 yield key, packed >> 32, packed & 0xFFFFFFFF
 
+    def largest(self) -> int:
+        return max(self._size) if len(self._size) > 1 else 0
+
     def stats(self) -> dict[str, int]:
         return {"postings": len(self._post), "clusters": len(self._size) - 1, "merged": len(self._parent)}
