@@ -166,16 +166,19 @@ def test_queue_orders_by_priority_shows_reasons_filters_and_pages(rt: Runtime) -
 def test_campaign_page_shows_timeline_members_and_indicator_counts(rt: Runtime) -> None:
     ids = [report_email(rt, email(f"Interview {n}", f"Apply at https://jobs.recruit-example.com/{n}"))
            for n in range(3)]
+    other_lure = report_email(rt, email("Paid research panel", "Join at https://jobs.recruit-example.com/p"))
     analyse_all(rt)
-    campaign_id = put_in_campaign(rt, ids, "Recruiter persona")
+    campaign_id = put_in_campaign(rt, [*ids, other_lure], "Recruiter persona")
     client = signed_in(rt)
     html = client.get(f"/console/campaigns/{campaign_id}").text
     assert html.count("<rect ") >= 1 and "Reports per hour" in html
     for report_id in ids:
         assert f'href="/console/reports/{report_id}"' in html
     assert "recruit-example[.]com" in html
-    lures = html.split('id="lures"', 1)[1].split("</section>", 1)[0]  # the subjects it was sent under
-    assert all(f"Interview {n}" in lures for n in range(3))
+    # The subjects it was sent under; "Interview 0/1/2" are one personalised lure.
+    lures = html.split('id="lures"', 1)[1].split("</section>", 1)[0]
+    assert re.search(r"Interview \d</td><td class=\"num\">3</td>", lures), lures
+    assert 'Paid research panel</td><td class="num">1</td>' in lures
     indicator_id = re.search(r'href="/console/indicators/(\d+)"><code>recruit-example\[\.\]com', html)
     assert indicator_id
     indicator_page = client.get(f"/console/indicators/{indicator_id.group(1)}").text

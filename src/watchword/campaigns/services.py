@@ -9,12 +9,14 @@ merges, splits and verdicts are also stored as decisions anchored on reports
 from __future__ import annotations
 
 from collections import Counter, defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import delete, func, select, update
 from sqlalchemy.orm import Session
 
+from watchword.analysis.fingerprint import normalise_subject
 from watchword.campaigns.assign import (
     INDEX_VERSION,
     SYSTEM,
@@ -97,6 +99,19 @@ def list_campaigns(session: Session, limit: int = 100, include_empty: bool = Fal
     return [summary(c, live.get(c.id)) for c in campaigns]
 
 
+def lures(subject_counts: Iterable[tuple[str, int]], limit: int) -> list[tuple[str, int]]:
+    """Subjects with counts, personalised variants together ("Invoice 4471", "RE: Invoice 4472"),
+    each shown as its most common spelling, the most reported first."""
+    totals: Counter[str] = Counter()
+    spellings: dict[str, Counter[str]] = defaultdict(Counter)
+    for subject, n in subject_counts:
+        key = normalise_subject(subject or "") or (subject or "")
+        totals[key] += n
+        spellings[key][subject or ""] += n
+    ranked = sorted(totals.items(), key=lambda kv: (-kv[1], kv[0]))[:limit]
+    return [(spellings[key].most_common(1)[0][0], n) for key, n in ranked]
+
+
 def campaign_detail(session: Session, campaign_id: int, max_reports: int = 200) -> dict[str, Any]:
     campaign = _root(session, campaign_id)
     out = summary(campaign, sightings_by_campaign(session, [campaign.id]).get(campaign.id))
@@ -121,10 +136,10 @@ def campaign_detail(session: Session, campaign_id: int, max_reports: int = 200) 
     # The lures: one operation often rotates subjects over one body and landing page.
     out["subjects"] = [
         {"subject": subject, "reports": n}
-        for subject, n in session.execute(
+        for subject, n in lures(session.execute(
             select(Report.subject, func.count()).where(Report.campaign_id == campaign.id)
-            .group_by(Report.subject).order_by(func.count().desc(), Report.subject).limit(20)
-        )
+            .group_by(Report.subject).order_by(func.count().desc(), Report.subject).limit(2000)
+        ), 20)
     ]
     out["reports_list"] = [
         {"id": r.id, "public_id": r.public_id, "subject": r.subject, "created_at": r.created_at.isoformat(),

@@ -12,6 +12,7 @@ from sqlalchemy import func, literal_column, select, text
 from sqlalchemy.orm import Session
 from starlette.responses import Response
 
+from watchword.campaigns.services import lures
 from watchword.services import queue as queue_service
 from watchword.services.queue import TriageError
 from watchword.store.models import Campaign, Indicator, Report, ReportIndicator
@@ -134,10 +135,9 @@ def load_campaign(session: Session, campaign_id: int, before: int | None) -> dic
     ).all()
     # One operation rotates subjects over one body and one landing page: the
     # lures it used, counted over the same newest reports as the indicators.
-    subjects = session.execute(
-        select(Report.subject, func.count().label("n")).where(Report.id.in_(newest))
-        .group_by(Report.subject).order_by(text("n DESC"), Report.subject).limit(12)
-    ).all()
+    subjects = lures(session.execute(
+        select(Report.subject, func.count()).where(Report.id.in_(newest)).group_by(Report.subject)
+    ), 12)
     notes = session.scalars(
         select(Note).where(Note.object_type == "campaign", Note.object_id == campaign_id).order_by(Note.id)
     ).all()
