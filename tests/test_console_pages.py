@@ -169,8 +169,11 @@ def test_campaign_page_shows_timeline_members_and_indicator_counts(rt: Runtime) 
     other_lure = report_email(rt, email("Paid research panel", "Join at https://jobs.recruit-example.com/p"))
     analyse_all(rt)
     campaign_id = put_in_campaign(rt, [*ids, other_lure], "Recruiter persona")
+    with rt.db.write() as session:  # two distinct contents among four reports
+        session.execute(update(Campaign).where(Campaign.id == campaign_id).values(report_count=2))
     client = signed_in(rt)
     html = client.get(f"/console/campaigns/{campaign_id}").text
+    assert "<span>4 reports</span>" in html
     assert html.count("<rect ") >= 1 and "Reports per hour" in html
     for report_id in ids:
         assert f'href="/console/reports/{report_id}"' in html

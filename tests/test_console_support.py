@@ -79,7 +79,8 @@ def analyse_all(rt: Runtime) -> None:
 def put_in_campaign(rt: Runtime, report_ids: list[int], title: str, **fields: Any) -> int:
     """A campaign made directly in the store, for tests that are not about clustering."""
     with rt.db.write() as session:
-        campaign = Campaign(title=title, report_count=len(report_ids), reporter_count=len(report_ids),
+        campaign = Campaign(title=title, report_count=len(report_ids), member_count=len(report_ids),
+                            reporter_count=len(report_ids),
                             sighting_count=len(report_ids), **fields)
         session.add(campaign)
         session.flush()

@@ -69,7 +69,8 @@ def seed_campaign(rt: Runtime, count: int = 3, title: str = "Fake recruiter: def
     with rt.db.write() as session:
         now = utcnow()
         campaign = Campaign(title=title, approach_type="fake_recruitment", first_seen=now, last_seen=now,
-                            report_count=count, sighting_count=count, reporter_count=count, verdict="malicious",
+                            report_count=count, member_count=count, sighting_count=count, reporter_count=count,
+                            verdict="malicious",
                             verdict_at=now, representative_report_id=report_ids[0])
         session.add(campaign)
         session.flush()

@@ -243,7 +243,7 @@ def gather(
             first_seen=as_utc(campaign.first_seen),
             last_seen=as_utc(campaign.last_seen),
             modified=max(as_utc(campaign.last_seen), as_utc(campaign.verdict_at), as_utc(campaign.first_seen)),
-            report_count=campaign.report_count,
+            report_count=campaign.member_count,
             reporter_count=campaign.reporter_count,
             sighting_count=campaign.sighting_count,
             verdict=campaign.verdict,

@@ -50,7 +50,7 @@ def refresh_priority(session: Session, campaign_id: int) -> None:
     campaign = session.get(Campaign, campaign_id)
     if campaign is None:
         return
-    reach = campaign.reporter_count or campaign.sighting_count or campaign.report_count
+    reach = campaign.reporter_count or campaign.sighting_count or campaign.member_count
     score, _ = priority(campaign.risk or 0.0, reach, bool(campaign.surging))
     campaign.priority = round(score + intel_boost(campaign.facts), 4)
 
@@ -182,7 +182,8 @@ def open_campaigns(session: Session, filters: Filters, cursor: str = "", limit: 
     status = filters.status if filters.status in ("open", "closed") else ("" if filters.status == "any" else "open")
     query = select(
         Campaign.id, Campaign.title, Campaign.approach_type, Campaign.risk, Campaign.status, Campaign.verdict,
-        Campaign.report_count, Campaign.reporter_count, Campaign.sighting_count, Campaign.surging,
+        Campaign.member_count.label("report_count"), Campaign.reporter_count, Campaign.sighting_count,
+        Campaign.surging,
         Campaign.last_seen, Campaign.priority, Campaign.facts,
     ).where(Campaign.merged_into_id.is_(None))
     if status:

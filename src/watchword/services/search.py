@@ -275,7 +275,7 @@ def search(session: Session, query: str, before: int | None = None, limit: int =
         if ids:
             result.campaigns = [
                 CampaignHit(*row) for row in session.execute(
-                    select(Campaign.id, Campaign.title, Campaign.status, Campaign.verdict, Campaign.report_count)
+                    select(Campaign.id, Campaign.title, Campaign.status, Campaign.verdict, Campaign.member_count)
                     .where(Campaign.id.in_(ids)).order_by(Campaign.id.desc()))
             ]
         # (type, value) is the unique index: naming every type turns an exact

@@ -142,7 +142,7 @@ def load_campaign(session: Session, campaign_id: int, before: int | None) -> dic
         select(Note).where(Note.object_type == "campaign", Note.object_id == campaign_id).order_by(Note.id)
     ).all()
     score, reasons = queue_service.campaign_reasons(
-        campaign.facts, campaign.risk, campaign.reporter_count or campaign.sighting_count or campaign.report_count,
+        campaign.facts, campaign.risk, campaign.reporter_count or campaign.sighting_count or campaign.member_count,
         campaign.surging)
     return {
         "campaign": campaign,
@@ -151,7 +151,7 @@ def load_campaign(session: Session, campaign_id: int, before: int | None) -> dic
         "next_before": next_before,
         "indicators": indicators,
         "subjects": subjects,
-        "indicator_sample": min(campaign.report_count, INDICATOR_SAMPLE) if campaign.report_count else None,
+        "indicator_sample": min(campaign.member_count, INDICATOR_SAMPLE) if campaign.member_count else None,
         "notes": notes,
         "priority": campaign.priority or score,
         "reasons": reasons,

@@ -36,11 +36,11 @@ def indicator_page(request: Request, rt: Rt, me: Reader, indicator_id: int, befo
         newest = (select(ReportIndicator.report_id).where(ReportIndicator.indicator_id == indicator_id)
                   .order_by(ReportIndicator.report_id.desc()).limit(CAMPAIGN_SAMPLE).subquery())
         campaigns = session.execute(
-            select(Campaign.id, Campaign.title, Campaign.status, Campaign.verdict, Campaign.report_count,
-                   func.count().label("n"))
+            select(Campaign.id, Campaign.title, Campaign.status, Campaign.verdict,
+                   Campaign.member_count.label("report_count"), func.count().label("n"))
             .join(Report, Report.campaign_id == Campaign.id)
             .join(newest, newest.c.report_id == Report.id)
-            .group_by(Campaign.id, Campaign.title, Campaign.status, Campaign.verdict, Campaign.report_count)
+            .group_by(Campaign.id, Campaign.title, Campaign.status, Campaign.verdict, Campaign.member_count)
             .order_by(func.count().desc()).limit(100)
         ).all()
     return page(

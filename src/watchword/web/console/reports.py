@@ -41,7 +41,7 @@ def load_report(session: Session, report_id: int) -> dict[str, Any]:
     """Everything the report page shows, in four queries whatever the report."""
     row = session.execute(
         select(Report, AnalysisRecord.result, Campaign.title, Campaign.status, Campaign.verdict,
-               Campaign.report_count, Campaign.verdict_note)
+               Campaign.member_count, Campaign.verdict_note)
         .outerjoin(AnalysisRecord, AnalysisRecord.report_id == Report.id)
         .outerjoin(Campaign, Campaign.id == Report.campaign_id)
         .where(Report.id == report_id)
