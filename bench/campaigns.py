@@ -69,8 +69,9 @@ def pair_scores(gold: list[Any], pred: list[Any]) -> dict[str, float]:
 
 
 def fmt(s: dict[str, float]) -> str:
-    return (f"n={s['n']:5d}  precision={s['precision']:.3f}  recall={s['recall']:.3f}  "
-            f"F1={s['f1']:.3f}  ARI={s['ari']:.3f}")
+    return (
+        f"n={s['n']:5d}  precision={s['precision']:.3f}  recall={s['recall']:.3f}  F1={s['f1']:.3f}  ARI={s['ari']:.3f}"
+    )
 
 
 # -- variants -----------------------------------------------------------------------------
@@ -106,8 +107,11 @@ def _mutate_text(text: str, rng: random.Random, name: str, html: bool, footer: b
     if footer and rng.random() < 0.5:  # translated boilerplate around the same lure
         footer = rng.choice(FOOTERS)
         footer = "<p>" + footer.replace("\n", "<br>\n") + "</p>" if html else "\n\n" + footer
-        body = re.sub(r"(</body>)", lambda m: footer + m.group(1), body, count=1, flags=re.I) \
-            if html and "</body>" in body.lower() else body + footer
+        body = (
+            re.sub(r"(</body>)", lambda m: footer + m.group(1), body, count=1, flags=re.I)
+            if html and "</body>" in body.lower()
+            else body + footer
+        )
     greeting = f"<p>Dear {name},</p>\n" if html else f"Dear {name},\n\n"
     if html and "<body" in body.lower():
         return re.sub(r"(<body[^>]*>)", lambda m: m.group(1) + greeting, body, count=1, flags=re.I)
@@ -193,8 +197,13 @@ def _root(parent: dict[int, int], x: int) -> int:
     return x
 
 
-def label_noise(rows: list[dict[str, Any]], results: list[dict[str, Any]], clusters: list[Any],
-                keep: list[int], threshold: float = 0.5) -> tuple[int, int, Counter[str]]:
+def label_noise(
+    rows: list[dict[str, Any]],
+    results: list[dict[str, Any]],
+    clusters: list[Any],
+    keep: list[int],
+    threshold: float = 0.5,
+) -> tuple[int, int, Counter[str]]:
     """(predicted pairs, pairs the weak labels call wrong, why each wrong pair may be label noise).
 
     A wrong pair is label noise when (in this order): the two normalised texts
@@ -214,8 +223,9 @@ def label_noise(rows: list[dict[str, Any]], results: list[dict[str, Any]], clust
     by_pred: dict[Any, list[int]] = defaultdict(list)
     for i in keep:
         by_pred[clusters[i]].append(i)
-    payload = {i: {k for k in results[i].get("campaign_keys", []) if k.split(":", 1)[0] in _PAYLOAD_KINDS}
-               for i in keep}
+    payload = {
+        i: {k for k in results[i].get("campaign_keys", []) if k.split(":", 1)[0] in _PAYLOAD_KINDS} for i in keep
+    }
     domains = {i: {k for k in results[i].get("campaign_keys", []) if k.startswith("domain:")} for i in keep}
 
     def direct(a: int, b: int) -> str:
@@ -255,8 +265,9 @@ def label_noise(rows: list[dict[str, Any]], results: list[dict[str, Any]], clust
     return pairs, wrong, why
 
 
-def disagreements(rows: list[dict[str, Any]], results: list[dict[str, Any]], clusters: list[Any],
-                  keep: list[int], show: int) -> None:
+def disagreements(
+    rows: list[dict[str, Any]], results: list[dict[str, Any]], clusters: list[Any], keep: list[int], show: int
+) -> None:
     by_pred: dict[Any, list[int]] = defaultdict(list)
     by_gold: dict[str, list[int]] = defaultdict(list)
     for i in keep:
@@ -320,8 +331,11 @@ def main() -> None:
         pairs, wrong, why = label_noise(rows, results, clusters, sub)
         if pairs:
             noise = wrong - why["error"]
-            print(f"{label:6s} {wrong} of {pairs} pairs; " + ", ".join(f"{k}: {v}" for k, v in why.most_common())
-                  + f" -> precision with label noise discounted: {(pairs - wrong + noise) / pairs:.3f}")
+            print(
+                f"{label:6s} {wrong} of {pairs} pairs; "
+                + ", ".join(f"{k}: {v}" for k, v in why.most_common())
+                + f" -> precision with label noise discounted: {(pairs - wrong + noise) / pairs:.3f}"
+            )
 
     # The accounting must be able to fail: on the same clusters with a third
     # of them merged into random others, the added pairs must show as errors.
@@ -330,16 +344,20 @@ def main() -> None:
     merged = {r: (rng_control.choice(roots) if rng_control.random() < 0.3 else r) for r in roots}
     control = [merged.get(c, c) for c in clusters]
     pairs, wrong, why = label_noise(rows, results, control, keep)
-    print(f"control (30% of clusters merged into random others): precision {(pairs - wrong) / pairs:.3f}, "
-          f"with label noise discounted {(pairs - why['error']) / pairs:.3f}")
+    print(
+        f"control (30% of clusters merged into random others): precision {(pairs - wrong) / pairs:.3f}, "
+        f"with label noise discounted {(pairs - why['error']) / pairs:.3f}"
+    )
 
     labels_in: dict[Any, Counter[str]] = defaultdict(Counter)
     for i, r in enumerate(rows):
         if clusters[i] is not None:
             labels_in[clusters[i]][r["label"]] += 1
     mixed = [(c, cnt) for c, cnt in labels_in.items() if cnt["ham"] and cnt["phish"]]
-    print(f"\nclusters mixing ham and phishing: {len(mixed)}"
-          + ("" if not mixed else "  " + "; ".join(f"{c}: {dict(cnt)}" for c, cnt in mixed[:8])))
+    print(
+        f"\nclusters mixing ham and phishing: {len(mixed)}"
+        + ("" if not mixed else "  " + "; ".join(f"{c}: {dict(cnt)}" for c, cnt in mixed[:8]))
+    )
     biggest = sorted(labels_in.items(), key=lambda t: -sum(t[1].values()))[:5]
     print("largest clusters: " + "; ".join(f"{sum(cnt.values())} {dict(cnt)}" for _, cnt in biggest))
     print(f"clusters: {len(labels_in)} for {len(rows)} reports")
@@ -364,8 +382,14 @@ def main() -> None:
     for i in order:
         g, h = rows[i]["group"] or f"#{i}", results[i]["content_hash"]
         sig = results[i]["shingles"]
-        if (g in seen_groups or h in seen_hashes or not h or len(sig) != 64 or clusters[i] in seen_clusters
-                or results[i]["scope"] == "out_of_scope"):
+        if (
+            g in seen_groups
+            or h in seen_hashes
+            or not h
+            or len(sig) != 64
+            or clusters[i] in seen_clusters
+            or results[i]["scope"] == "out_of_scope"
+        ):
             continue
         payload = {k for k in results[i]["campaign_keys"] if k.split(":", 1)[0] in _PAYLOAD_KINDS}
         arr = np.array(sig, dtype=np.uint64)
@@ -390,8 +414,10 @@ def main() -> None:
             footer = rows[i]["label"] != "ham"
             variant_results.append(analyze_email(make_variant(raw, rng, footer)).to_dict())
             family.append(i)
-    print(f"\n== generated variants: {len(sources)} sources x {args.per_source} "
-          f"({time.perf_counter() - t0:.1f}s to generate and analyse) ==")
+    print(
+        f"\n== generated variants: {len(sources)} sources x {args.per_source} "
+        f"({time.perf_counter() - t0:.1f}s to generate and analyse) =="
+    )
     # Variants arrive after the whole corpus, which stays in the index as distractors.
     batch = cluster_analyses(results + variant_results)
     allc = batch.clusters
@@ -401,11 +427,13 @@ def main() -> None:
     print("variants " + fmt(pair_scores(gold, pred)))
     lost = [src for src in sources if len({allc[idx] for idx, s in items if s == src}) > 1]
     print(f"sources whose variants did not all join: {len(lost)}")
-    for src in lost[:args.show]:
+    for src in lost[: args.show]:
         members = [idx for idx, s in items if s == src]
-        where = ", ".join(f"{allc[idx]}" + ("" if batch.assignments[idx] is None else
-                          f" ({'; '.join(batch.assignments[idx].reasons[:2]) or 'new'})")  # type: ignore[union-attr]
-                          for idx in members)
+        where = ", ".join(
+            f"{allc[idx]}"
+            + ("" if batch.assignments[idx] is None else f" ({'; '.join(batch.assignments[idx].reasons[:2]) or 'new'})")  # type: ignore[union-attr]
+            for idx in members
+        )
         print(f"  {rows[src]['path']}  subject {results[src]['subject'][:50]!r}: source, variants in {where}")
     glued = Counter(p for p in set(zip(pred, gold, strict=True)))
     shared = [c for c, n in Counter(c for c, _ in glued).items() if n > 1]

@@ -92,17 +92,23 @@ class Generator:
             tokens = list(src["tokens"])
             for _ in range(int(len(tokens) * rng.uniform(0, 0.06))):
                 tokens[rng.randrange(len(tokens))] = rng.choice(self.vocab)
-            keys = [k for k in src["keys"] if not k.startswith(("sender:", "thread:")) or
-                    (k.startswith("sender:") and rng.random() < 0.5)]
+            keys = [
+                k
+                for k in src["keys"]
+                if not k.startswith(("sender:", "thread:")) or (k.startswith("sender:") and rng.random() < 0.5)
+            ]
             if rng.random() < 0.5:
                 keys.append(f"sender:n{self.counter}@mailer{rng.randrange(5000)}.example")
             keys.append(f"thread:{self.counter}.{rng.randrange(10**9)}@mailer.example")  # its own Message-ID
             return self._features(tokens, keys, HIGH)
         tokens = [rng.choice(self.vocab) for _ in range(rng.randrange(60, 400))]
         domain = f"org{rng.randrange(20000)}.example"
-        keys = [f"sender:u{rng.randrange(10**6)}@{domain}", f"sdomain:{domain}",
-                f"subject:{' '.join(rng.choice(self.vocab) for _ in range(4))}",
-                f"thread:{self.counter}.{rng.randrange(10**9)}@{domain}"]
+        keys = [
+            f"sender:u{rng.randrange(10**6)}@{domain}",
+            f"sdomain:{domain}",
+            f"subject:{' '.join(rng.choice(self.vocab) for _ in range(4))}",
+            f"thread:{self.counter}.{rng.randrange(10**9)}@{domain}",
+        ]
         return self._features(tokens, keys, LOW)
 
     @staticmethod
@@ -113,8 +119,15 @@ class Generator:
         return Features(digest, tuple(minhash(shingle_hashes(tokens))), tuple(keys), cls)
 
 
-def run(index: ClusterIndex, gen: Generator, sizes: list[int], label: str, commit: Any = None,
-        stored_mb: Callable[[], float] | None = None, clock: Callable[[], float] = time.thread_time) -> None:
+def run(
+    index: ClusterIndex,
+    gen: Generator,
+    sizes: list[int],
+    label: str,
+    commit: Any = None,
+    stored_mb: Callable[[], float] | None = None,
+    clock: Callable[[], float] = time.thread_time,
+) -> None:
     base_rss = rss_mb()
     done = 0
     window_time, window_n = 0.0, 0
@@ -146,8 +159,11 @@ def run(index: ClusterIndex, gen: Generator, sizes: list[int], label: str, commi
         else:
             on_disk = stored_mb()
             memory = f"database {on_disk:7.1f} MB = {on_disk * 1024 * 1024 / size:6.0f} B/report"
-        print(f"{label:7s} {size:>9,} reports: {per:7.1f} µs/report (last {window_n:,}), {memory}, "
-              f"{len(clusters):,} clusters created, {time.perf_counter() - t_start:6.0f}s elapsed", flush=True)
+        print(
+            f"{label:7s} {size:>9,} reports: {per:7.1f} µs/report (last {window_n:,}), {memory}, "
+            f"{len(clusters):,} clusters created, {time.perf_counter() - t_start:6.0f}s elapsed",
+            flush=True,
+        )
 
 
 def main() -> None:
@@ -158,12 +174,20 @@ def main() -> None:
     ap.add_argument("--sources", type=int, default=100000, help="read at most this many corpus rows")
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--store-only", action="store_true", help="skip the in-memory index")
-    ap.add_argument("--postgres", metavar="SERVER_URL", default="",
-                    help="also run the store path on PostgreSQL, in a scratch database created on this server "
-                         "(e.g. postgresql+psycopg://postgres@127.0.0.1:5432/postgres) and dropped afterwards")
+    ap.add_argument(
+        "--postgres",
+        metavar="SERVER_URL",
+        default="",
+        help="also run the store path on PostgreSQL, in a scratch database created on this server "
+        "(e.g. postgresql+psycopg://postgres@127.0.0.1:5432/postgres) and dropped afterwards",
+    )
     ap.add_argument("--postgres-max", type=int, default=100000, help="largest size for the PostgreSQL run")
-    ap.add_argument("--sqlite-cache-mb", type=int, default=0,
-                    help="SQLite page cache for the store run (0: the store's default, 64 MB)")
+    ap.add_argument(
+        "--sqlite-cache-mb",
+        type=int,
+        default=0,
+        help="SQLite page cache for the store run (0: the store's default, 64 MB)",
+    )
     args = ap.parse_args()
     if not (args.data / "labels.jsonl").exists():
         sys.exit(f"no corpus at {args.data}")
@@ -220,9 +244,17 @@ def scratch_database(server_url: str) -> Iterator[str]:
         admin.dispose()
 
 
-def store_run(url: str, tmp: Path, args: argparse.Namespace, sizes: list[int], sources: list[dict[str, Any]],
-              vocab: list[str], label: str, stored_mb: Callable[[], float],
-              clock: Callable[[], float] = time.thread_time) -> None:
+def store_run(
+    url: str,
+    tmp: Path,
+    args: argparse.Namespace,
+    sizes: list[int],
+    sources: list[dict[str, Any]],
+    vocab: list[str],
+    label: str,
+    stored_mb: Callable[[], float],
+    clock: Callable[[], float] = time.thread_time,
+) -> None:
     """The worker's path: the store-backed index, one transaction per 100 reports."""
     from watchword.campaigns.store import StoreBackend
     from watchword.config import Settings
@@ -252,8 +284,15 @@ def store_run(url: str, tmp: Path, args: argparse.Namespace, sizes: list[int], s
         session.begin()
         holder["index"] = ClusterIndex(StoreBackend(session))
 
-    run(Rolling(), Generator(sources, vocab, args.seed), sizes, label, commit,  # type: ignore[arg-type]
-        stored_mb=stored_mb, clock=clock)
+    run(
+        Rolling(),
+        Generator(sources, vocab, args.seed),
+        sizes,
+        label,
+        commit,  # type: ignore[arg-type]
+        stored_mb=stored_mb,
+        clock=clock,
+    )
     session.commit()
     session.close()
     rt.close()

@@ -46,14 +46,56 @@ from watchword.config import Settings  # noqa: E402
 from watchword.runtime import open_runtime  # noqa: E402
 
 BODY_CHARS = 2000  # per report in the analysis and the index: keeps 1M reports to a few GB
-APPROACHES = ["credential_phishing", "malware_delivery", "invoice_or_payment_fraud", "fake_recruitment",
-              "elicitation", "inducement", "fake_profile_or_impersonation", "scam_or_spam"]
+APPROACHES = [
+    "credential_phishing",
+    "malware_delivery",
+    "invoice_or_payment_fraud",
+    "fake_recruitment",
+    "elicitation",
+    "inducement",
+    "fake_profile_or_impersonation",
+    "scam_or_spam",
+]
 CHANNELS = ["email", "web", "api", "import"]
-WORDS = ["account", "invoice", "payment", "password", "urgent", "verify", "mailbox", "security", "update",
-         "delivery", "parcel", "wire", "transfer", "recruiter", "consulting", "research", "position",
-         "salary", "conference", "travel", "gift", "prize", "bank", "login", "confirm", "document", "shared",
-         "signature", "contract", "quarterly", "board", "supplier", "order", "refund", "tax", "office",
-         "suspended"]
+WORDS = [
+    "account",
+    "invoice",
+    "payment",
+    "password",
+    "urgent",
+    "verify",
+    "mailbox",
+    "security",
+    "update",
+    "delivery",
+    "parcel",
+    "wire",
+    "transfer",
+    "recruiter",
+    "consulting",
+    "research",
+    "position",
+    "salary",
+    "conference",
+    "travel",
+    "gift",
+    "prize",
+    "bank",
+    "login",
+    "confirm",
+    "document",
+    "shared",
+    "signature",
+    "contract",
+    "quarterly",
+    "board",
+    "supplier",
+    "order",
+    "refund",
+    "tax",
+    "office",
+    "suspended",
+]
 
 
 @dataclass
@@ -80,8 +122,10 @@ def _templates(corpus: Path, limit: int) -> list[Template]:
         for n in range(limit):
             words = " ".join(rng.choice(WORDS) for _ in range(120))
             host = f"{rng.choice(WORDS)}-{n}.example.net"
-            raw = (f"From: x@{host}\r\nSubject: {' '.join(rng.choice(WORDS) for _ in range(5))}\r\n\r\n"
-                   f"{words} https://{host}/login\r\n").encode()
+            raw = (
+                f"From: x@{host}\r\nSubject: {' '.join(rng.choice(WORDS) for _ in range(5))}\r\n\r\n"
+                f"{words} https://{host}/login\r\n"
+            ).encode()
             out.append(_template(analyze_report("", raw)))
         return out
     for path in files:
@@ -98,9 +142,14 @@ def _template(analysis: Any) -> Template:
     result["shingles"] = []
     result["links"] = result["links"][:40]
     approach = analysis.approach_type if analysis.approach_type in APPROACHES else "credential_phishing"
-    return Template(subject=analysis.subject[:200] or "(no subject)", body=result["body_text"], approach=approach,
-                    risk=float(analysis.risk), result=result,
-                    indicators=[(i["type"], i["value"][:2048]) for i in analysis.indicators][:6])
+    return Template(
+        subject=analysis.subject[:200] or "(no subject)",
+        body=result["body_text"],
+        approach=approach,
+        risk=float(analysis.risk),
+        result=result,
+        indicators=[(i["type"], i["value"][:2048]) for i in analysis.indicators][:6],
+    )
 
 
 class Rows:
@@ -137,10 +186,36 @@ class Rows:
         return tuple(values[i] if i >= 0 else default for i, default in self._positions)
 
 
-REPORT_COLS = ["id", "public_id", "created_at", "channel", "status", "dedupe_key", "sightings", "last_sighted_at",
-               "subject", "approach_type", "scope", "risk", "campaign_id", "verdict"]
-CAMPAIGN_COLS = ["id", "title", "status", "approach_type", "risk", "first_seen", "last_seen", "report_count",
-                 "sighting_count", "reporter_count", "surging", "priority"]
+REPORT_COLS = [
+    "id",
+    "public_id",
+    "created_at",
+    "channel",
+    "status",
+    "dedupe_key",
+    "sightings",
+    "last_sighted_at",
+    "subject",
+    "approach_type",
+    "scope",
+    "risk",
+    "campaign_id",
+    "verdict",
+]
+CAMPAIGN_COLS = [
+    "id",
+    "title",
+    "status",
+    "approach_type",
+    "risk",
+    "first_seen",
+    "last_seen",
+    "report_count",
+    "sighting_count",
+    "reporter_count",
+    "surging",
+    "priority",
+]
 
 
 def fill(path: Path, n_reports: int, corpus: Path) -> None:
@@ -174,9 +249,16 @@ def fill(path: Path, n_reports: int, corpus: Path) -> None:
     for number in range(n_campaigns):
         t = templates[number % len(templates)]
         host = f"{rng.choice(WORDS)}-{number}.lure-example.com"
-        campaigns.append({"id": number + 1, "template": t, "own": [indicator("domain", host),
-                                                                   indicator("url", f"https://{host}/{number}")],
-                          "count": 0, "first": None, "last": None})
+        campaigns.append(
+            {
+                "id": number + 1,
+                "template": t,
+                "own": [indicator("domain", host), indicator("url", f"https://{host}/{number}")],
+                "count": 0,
+                "first": None,
+                "last": None,
+            }
+        )
     # Sizes are skewed: campaign 1 gathers about 5% of all reports, most have a handful.
     print("writing reports, analyses, index…")
     report_rows: list[Any] = []
@@ -197,15 +279,33 @@ def fill(path: Path, n_reports: int, corpus: Path) -> None:
         token = f"{rng.choice(WORDS)} ref{rng.randrange(10**6)}"
         subject = f"{t.subject} {token}"[:500]
         verdict = rng.choice(["malicious", "suspicious", "benign"]) if rng.random() < 0.3 else None
-        report_rows.append(report_table.row((i, f"{i:032x}", stamp, rng.choice(CHANNELS), "analysed", f"{i:064x}", 1,
-                                             stamp, subject, t.approach, "in_scope", risk, c["id"] if c else None,
-                                             verdict)))
+        report_rows.append(
+            report_table.row(
+                (
+                    i,
+                    f"{i:032x}",
+                    stamp,
+                    rng.choice(CHANNELS),
+                    "analysed",
+                    f"{i:064x}",
+                    1,
+                    stamp,
+                    subject,
+                    t.approach,
+                    "in_scope",
+                    risk,
+                    c["id"] if c else None,
+                    verdict,
+                )
+            )
+        )
         analysis_rows.append((i, 1, stamp, analysis_json[t_index[id(t)]]))
         ids = list(c["own"]) if c else []
         ids += [indicator(k, v) for k, v in t.indicators[:2]]
         link_rows.extend((i, ind) for ind in dict.fromkeys(ids))
-        fts_rows.append((i, subject, t.body, " ".join(v for _, v in t.indicators[:4]) + (
-            f" {c['id']}" if c else ""), ""))
+        fts_rows.append(
+            (i, subject, t.body, " ".join(v for _, v in t.indicators[:4]) + (f" {c['id']}" if c else ""), "")
+        )
         if c:
             c["count"] += 1
             c["first"] = c["first"] or stamp
@@ -217,22 +317,38 @@ def fill(path: Path, n_reports: int, corpus: Path) -> None:
     print()
     db.executemany(
         "INSERT INTO indicators (id, type, value, first_seen, last_seen, report_count) VALUES (?, ?, ?, ?, ?, 0)",
-        [(n, k, v, now.isoformat(" "), now.isoformat(" ")) for (k, v), n in indicator_ids.items()])
-    db.execute("UPDATE indicators SET report_count = (SELECT count(*) FROM report_indicators "
-               "WHERE indicator_id = indicators.id)")
+        [(n, k, v, now.isoformat(" "), now.isoformat(" ")) for (k, v), n in indicator_ids.items()],
+    )
+    db.execute(
+        "UPDATE indicators SET report_count = (SELECT count(*) FROM report_indicators "
+        "WHERE indicator_id = indicators.id)"
+    )
     rows = []
     for c in campaigns:
         t = c["template"]
         reach = max(c["count"], 1)
         surging = rng.random() < 0.03
         priority = round(t.risk * (1 + math.log2(reach)) * (2 if surging else 1), 4)
-        rows.append(campaign_table.row((
-            c["id"], f"{t.subject[:120]} (wave {c['id']})", "open" if rng.random() < 0.7 else "closed", t.approach,
-            t.risk, c["first"] or now.isoformat(" "), c["last"] or now.isoformat(" "), c["count"], c["count"],
-            c["count"], int(surging), priority)))
+        rows.append(
+            campaign_table.row(
+                (
+                    c["id"],
+                    f"{t.subject[:120]} (wave {c['id']})",
+                    "open" if rng.random() < 0.7 else "closed",
+                    t.approach,
+                    t.risk,
+                    c["first"] or now.isoformat(" "),
+                    c["last"] or now.isoformat(" "),
+                    c["count"],
+                    c["count"],
+                    c["count"],
+                    int(surging),
+                    priority,
+                )
+            )
+        )
     db.executemany(campaign_table.sql, rows)
-    db.executemany("INSERT INTO search_campaigns (rowid, title, notes) VALUES (?, ?, '')",
-                   [(r[0], r[1]) for r in rows])
+    db.executemany("INSERT INTO search_campaigns (rowid, title, notes) VALUES (?, ?, '')", [(r[0], r[1]) for r in rows])
     db.execute("COMMIT")
     print("optimising the index and gathering planner statistics…")
     db.execute("INSERT INTO search_reports (search_reports) VALUES ('optimize')")
@@ -240,24 +356,30 @@ def fill(path: Path, n_reports: int, corpus: Path) -> None:
     db.execute("PRAGMA journal_mode=WAL")
     db.close()
     size = (path / "watchword.db").stat().st_size / 1e9
-    print(f"filled {n_reports:,} reports, {n_campaigns:,} campaigns, {len(indicator_ids):,} indicators "
-          f"in {time.perf_counter() - started:.0f}s ({size:.1f} GB)")
+    print(
+        f"filled {n_reports:,} reports, {n_campaigns:,} campaigns, {len(indicator_ids):,} indicators "
+        f"in {time.perf_counter() - started:.0f}s ({size:.1f} GB)"
+    )
 
 
-def _flush(db: sqlite3.Connection, report_sql: str, reports: list[Any], analyses: list[Any], links: list[Any],
-           fts: list[Any]) -> None:
+def _flush(
+    db: sqlite3.Connection, report_sql: str, reports: list[Any], analyses: list[Any], links: list[Any], fts: list[Any]
+) -> None:
     db.executemany(report_sql, reports)
     db.executemany("INSERT INTO analyses (report_id, version, created_at, result) VALUES (?, ?, ?, ?)", analyses)
     db.executemany("INSERT INTO report_indicators (report_id, indicator_id) VALUES (?, ?)", links)
-    db.executemany("INSERT INTO search_reports (rowid, subject, body, indicators, notes) VALUES (?, ?, ?, ?, ?)",
-                   fts)
+    db.executemany("INSERT INTO search_reports (rowid, subject, body, indicators, notes) VALUES (?, ?, ?, ?, ?)", fts)
     for rows in (reports, analyses, links, fts):
         rows.clear()
 
 
 def _settings(path: Path) -> Settings:
-    return Settings(data_dir=path, database_url=f"sqlite:///{path / 'watchword.db'}", blob_dir=path / "blobs",
-                    secret_key_file=path / "secret.key")
+    return Settings(
+        data_dir=path,
+        database_url=f"sqlite:///{path / 'watchword.db'}",
+        blob_dir=path / "blobs",
+        secret_key_file=path / "secret.key",
+    )
 
 
 def _free_port() -> int:
@@ -270,8 +392,10 @@ def _free_port() -> int:
 def _percentiles(samples: list[float]) -> str:
     ordered = sorted(samples)
     p95 = ordered[max(int(len(ordered) * 0.95) - 1, 0)]
-    return (f"p50 {statistics.median(ordered) * 1000:7.1f} ms   p95 {p95 * 1000:7.1f} ms   "
-            f"max {ordered[-1] * 1000:7.1f} ms   n={len(ordered)}")
+    return (
+        f"p50 {statistics.median(ordered) * 1000:7.1f} ms   p95 {p95 * 1000:7.1f} ms   "
+        f"max {ordered[-1] * 1000:7.1f} ms   n={len(ordered)}"
+    )
 
 
 def measure(path: Path, n_requests: int) -> None:
@@ -290,11 +414,19 @@ def measure(path: Path, n_requests: int) -> None:
         max_campaign = session.scalar(select(func.max(Campaign.id))) or 1
     rt.close()
     port = _free_port()
-    env = {**os.environ, "WATCHWORD_DATA_DIR": str(path), "WATCHWORD_DATABASE_URL": settings.database_url,
-           "WATCHWORD_SECRET_KEY_FILE": str(settings.secret_key_file), "WATCHWORD_WORKER_IN_PROCESS": "0"}
+    env = {
+        **os.environ,
+        "WATCHWORD_DATA_DIR": str(path),
+        "WATCHWORD_DATABASE_URL": settings.database_url,
+        "WATCHWORD_SECRET_KEY_FILE": str(settings.secret_key_file),
+        "WATCHWORD_WORKER_IN_PROCESS": "0",
+    }
     server = subprocess.Popen(
-        [sys.executable, "-m", "watchword", "serve", "--no-worker", "--port", str(port)], env=env,
-        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        [sys.executable, "-m", "watchword", "serve", "--no-worker", "--port", str(port)],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
     base = f"http://127.0.0.1:{port}"
     try:
         client = httpx.Client(base_url=base, timeout=60, follow_redirects=False)
@@ -306,13 +438,22 @@ def measure(path: Path, n_requests: int) -> None:
                 time.sleep(0.1)
         form = client.get("/console/login").text
         csrf = re.search(r'name="csrf" value="([^"]+)"', form).group(1)  # type: ignore[union-attr]
-        signed = client.post("/console/login", data={"username": "bench", "password": "bench password 123",
-                                                     "csrf": csrf, "next": "/console/"})
+        signed = client.post(
+            "/console/login",
+            data={"username": "bench", "password": "bench password 123", "csrf": csrf, "next": "/console/"},
+        )
         assert signed.status_code == 303, signed.text
         rng = random.Random(3)
-        queue_urls = ["/console/", "/console/?view=reports", "/console/?status=any",
-                      "/console/?approach_type=fake_recruitment", "/console/?view=reports&channel=web",
-                      "/console/?verdict=none", "/console/?surging=1", "/console/?view=reports&verdict=malicious"]
+        queue_urls = [
+            "/console/",
+            "/console/?view=reports",
+            "/console/?status=any",
+            "/console/?approach_type=fake_recruitment",
+            "/console/?view=reports&channel=web",
+            "/console/?verdict=none",
+            "/console/?surging=1",
+            "/console/?view=reports&verdict=malicious",
+        ]
         terms = [*WORDS, "password reset", "lure-example.com", "wave", "microsoft", "bitcoin", "dhl", "paypal"]
 
         def queue_url() -> str:
@@ -330,8 +471,9 @@ def measure(path: Path, n_requests: int) -> None:
             "search": lambda: f"/console/search?q={rng.choice(terms)}",
             "report": lambda: f"/console/reports/{rng.randint(1, max_report)}",
             # One in five on the five largest campaigns (ids 1..5 hold the most reports).
-            "campaign": lambda: f"/console/campaigns/"
-                                f"{rng.randint(1, 5) if rng.random() < 0.2 else rng.randint(1, max_campaign)}",
+            "campaign": lambda: (
+                f"/console/campaigns/{rng.randint(1, 5) if rng.random() < 0.2 else rng.randint(1, max_campaign)}"
+            ),
         }
         for name, make in pages.items():
             for _ in range(20):  # warm-up: the OS page cache and SQLite's

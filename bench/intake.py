@@ -37,13 +37,23 @@ def load_bodies(limit: int) -> list[bytes]:
     files = sorted((CORPUS / "phishing").glob("*.eml"))[:limit] if CORPUS.exists() else []
     if not files:
         print(f"corpus not found at {CORPUS}: using generated messages")
-        return [f"From: a{n}@example.org\r\nSubject: test {n}\r\n\r\nhttp://x{n}.example/\r\n".encode()
-                for n in range(limit)]
+        return [
+            f"From: a{n}@example.org\r\nSubject: test {n}\r\n\r\nhttp://x{n}.example/\r\n".encode()
+            for n in range(limit)
+        ]
     return [f.read_bytes() for f in files]
 
 
-async def client(url: str, bodies: list[bytes], start: int, step: int, stop_at: float,
-                 latencies: list[float], accepted: list[str], errors: list[str]) -> None:
+async def client(
+    url: str,
+    bodies: list[bytes],
+    start: int,
+    step: int,
+    stop_at: float,
+    latencies: list[float],
+    accepted: list[str],
+    errors: list[str],
+) -> None:
     index = start
     async with httpx.AsyncClient(timeout=30) as http:
         while time.monotonic() < stop_at:
@@ -66,8 +76,9 @@ async def load(
     accepted: list[str] = []
     errors: list[str] = []
     stop_at = time.monotonic() + seconds
-    await asyncio.gather(*(client(url, bodies, n, concurrency, stop_at, latencies, accepted, errors)
-                           for n in range(concurrency)))
+    await asyncio.gather(
+        *(client(url, bodies, n, concurrency, stop_at, latencies, accepted, errors) for n in range(concurrency))
+    )
     return latencies, accepted, errors
 
 
@@ -82,11 +93,28 @@ def main() -> None:
     port = free_port()
     with tempfile.TemporaryDirectory() as tmp:
         # Capacity, not the public limiter: a trusted integration would not be held to 120/min.
-        env = {**os.environ, "WATCHWORD_DATA_DIR": tmp, "WATCHWORD_WORKER_IN_PROCESS": "0",
-               "WATCHWORD_RATE_API_PER_CLIENT_PER_MINUTE": "10000000"}
-        server = subprocess.Popen([sys.executable, "-m", "watchword", "serve", "--port", str(port), "--no-worker",
-                                   "--workers", str(args.workers)],
-                                  env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        env = {
+            **os.environ,
+            "WATCHWORD_DATA_DIR": tmp,
+            "WATCHWORD_WORKER_IN_PROCESS": "0",
+            "WATCHWORD_RATE_API_PER_CLIENT_PER_MINUTE": "10000000",
+        }
+        server = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "watchword",
+                "serve",
+                "--port",
+                str(port),
+                "--no-worker",
+                "--workers",
+                str(args.workers),
+            ],
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
         try:
             for _ in range(200):
                 try:
@@ -104,8 +132,10 @@ def main() -> None:
     p50 = statistics.median(latencies) * 1000
     p99 = latencies[int(len(latencies) * 0.99) - 1] * 1000
     rate = len(accepted) / args.seconds
-    print(f"intake over HTTP ({args.workers} server process(es), {args.concurrency} concurrent clients, "
-          f"{args.seconds:.0f} s, SQLite)")
+    print(
+        f"intake over HTTP ({args.workers} server process(es), {args.concurrency} concurrent clients, "
+        f"{args.seconds:.0f} s, SQLite)"
+    )
     print(f"  accepted {len(accepted)} reports: {rate:.0f} reports/s; p50 {p50:.1f} ms, p99 {p99:.1f} ms")
     print(f"  errors {len(errors)}{': ' + errors[0] if errors else ''}")
     print(f"  stored {stored} of {len(accepted)} acknowledged: {'zero loss' if stored >= len(accepted) else 'LOSS'}")

@@ -27,8 +27,16 @@ PEERS = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "peer-s
 
 # ioc-finder's kind -> ours
 KINDS = {
-    "urls": "url", "domains": "domain", "ipv4s": "ipv4", "ipv6s": "ipv6", "email_addresses": "email",
-    "md5s": "md5", "sha1s": "sha1", "sha256s": "sha256", "bitcoin_addresses": "btc", "monero_addresses": "xmr",
+    "urls": "url",
+    "domains": "domain",
+    "ipv4s": "ipv4",
+    "ipv6s": "ipv6",
+    "email_addresses": "email",
+    "md5s": "md5",
+    "sha1s": "sha1",
+    "sha256s": "sha256",
+    "bitcoin_addresses": "btc",
+    "monero_addresses": "xmr",
 }
 
 
@@ -84,8 +92,9 @@ def ioc_cases() -> None:
 
 
 def messages() -> None:
-    files = sorted(p for folder in ("flanker/messages", "mail-parser") for p in (PEERS / folder).rglob("*")
-                   if p.is_file())
+    files = sorted(
+        p for folder in ("flanker/messages", "mail-parser") for p in (PEERS / folder).rglob("*") if p.is_file()
+    )
     failures = 0
     warned = 0
     unwrapped = enclosed = 0

@@ -46,41 +46,93 @@ def value_of(kind: str, i: int) -> str:
 
 
 def fill(rt_url: str, data_dir: Path, indicators: int, per_report: int, campaigns: int) -> None:
-    rt = open_runtime(Settings(data_dir=data_dir, database_url=rt_url, blob_dir=data_dir / "blobs",
-                               secret_key_file=data_dir / "secret.key"))
+    rt = open_runtime(
+        Settings(
+            data_dir=data_dir, database_url=rt_url, blob_dir=data_dir / "blobs", secret_key_file=data_dir / "secret.key"
+        )
+    )
     now = utcnow()
     reports = indicators // per_report
     started = time.perf_counter()
     with rt.db.write() as session:
-        session.execute(insert(Campaign), [
-            {"id": c + 1, "title": f"campaign {c}", "status": "open", "approach_type": "credential_phishing",
-             "risk": 0.5, "first_seen": now, "last_seen": now, "report_count": reports // campaigns,
-             "sighting_count": reports // campaigns, "reporter_count": 1, "verdict_note": "", "surging": False,
-             "priority": 1.0, "facts": {}}
-            for c in range(campaigns)
-        ])
+        session.execute(
+            insert(Campaign),
+            [
+                {
+                    "id": c + 1,
+                    "title": f"campaign {c}",
+                    "status": "open",
+                    "approach_type": "credential_phishing",
+                    "risk": 0.5,
+                    "first_seen": now,
+                    "last_seen": now,
+                    "report_count": reports // campaigns,
+                    "sighting_count": reports // campaigns,
+                    "reporter_count": 1,
+                    "verdict_note": "",
+                    "surging": False,
+                    "priority": 1.0,
+                    "facts": {},
+                }
+                for c in range(campaigns)
+            ],
+        )
         # Core executemany with every column given: no per-row Python defaults to run.
         for start in range(0, reports, 50_000):
-            session.execute(insert(Report), [
-                {"id": r + 1, "public_id": f"r{r:012d}", "created_at": now, "channel": "import",
-                 "status": "analysed", "dedupe_key": f"{r:064x}", "raw_sha256": None, "text": "",
-                 "approach_hint": "", "answers": {}, "source_name": "", "contact_sealed": None, "sightings": 1,
-                 "last_sighted_at": now, "subject": "", "approach_type": "credential_phishing",
-                 "scope": "in_scope", "risk": 0.5, "campaign_id": r % campaigns + 1, "verdict": None}
-                for r in range(start, min(reports, start + 50_000))
-            ])
+            session.execute(
+                insert(Report),
+                [
+                    {
+                        "id": r + 1,
+                        "public_id": f"r{r:012d}",
+                        "created_at": now,
+                        "channel": "import",
+                        "status": "analysed",
+                        "dedupe_key": f"{r:064x}",
+                        "raw_sha256": None,
+                        "text": "",
+                        "approach_hint": "",
+                        "answers": {},
+                        "source_name": "",
+                        "contact_sealed": None,
+                        "sightings": 1,
+                        "last_sighted_at": now,
+                        "subject": "",
+                        "approach_type": "credential_phishing",
+                        "scope": "in_scope",
+                        "risk": 0.5,
+                        "campaign_id": r % campaigns + 1,
+                        "verdict": None,
+                    }
+                    for r in range(start, min(reports, start + 50_000))
+                ],
+            )
         for start in range(0, indicators, 100_000):
-            session.execute(insert(Indicator), [
-                {"id": i + 1, "type": TYPES[i % len(TYPES)], "value": value_of(TYPES[i % len(TYPES)], i),
-                 "first_seen": now, "last_seen": now, "report_count": 1}
-                for i in range(start, min(indicators, start + 100_000))
-            ])
-            session.execute(insert(ReportIndicator), [
-                {"report_id": i // per_report + 1, "indicator_id": i + 1}
-                for i in range(start, min(indicators, start + 100_000))
-            ])
-    print(f"filled {indicators:,} indicators, {reports:,} reports, {campaigns:,} campaigns "
-          f"in {time.perf_counter() - started:.1f} s")
+            session.execute(
+                insert(Indicator),
+                [
+                    {
+                        "id": i + 1,
+                        "type": TYPES[i % len(TYPES)],
+                        "value": value_of(TYPES[i % len(TYPES)], i),
+                        "first_seen": now,
+                        "last_seen": now,
+                        "report_count": 1,
+                    }
+                    for i in range(start, min(indicators, start + 100_000))
+                ],
+            )
+            session.execute(
+                insert(ReportIndicator),
+                [
+                    {"report_id": i // per_report + 1, "indicator_id": i + 1}
+                    for i in range(start, min(indicators, start + 100_000))
+                ],
+            )
+    print(
+        f"filled {indicators:,} indicators, {reports:,} reports, {campaigns:,} campaigns "
+        f"in {time.perf_counter() - started:.1f} s"
+    )
     rt.close()
 
 
@@ -102,15 +154,24 @@ def main() -> None:
         lines = ["type,value,confidence"]
         lines += [f"{TYPES[i % len(TYPES)]},{value_of(TYPES[i % len(TYPES)], i)},80" for i in hits]
         lines += [f"domain,miss{j}.elsewhere{j % 101}.org,60" for j in range(args.feed - len(hits))]
-        rt = open_runtime(Settings(data_dir=data_dir, database_url=url, blob_dir=data_dir / "blobs",
-                                   secret_key_file=data_dir / "secret.key"), migrate=False)
+        rt = open_runtime(
+            Settings(
+                data_dir=data_dir,
+                database_url=url,
+                blob_dir=data_dir / "blobs",
+                secret_key_file=data_dir / "secret.key",
+            ),
+            migrate=False,
+        )
         started = time.perf_counter()
         parsed = parse_csv("\n".join(lines))
         with rt.db.write() as session:
             batch = store_batch(session, "bench feed", parsed)
         imported = time.perf_counter() - started
-        print(f"imported a feed of {len(parsed.indicators):,} known-bad values in {imported:.1f} s "
-              f"({len(hits):,} of them among the stored indicators)")
+        print(
+            f"imported a feed of {len(parsed.indicators):,} known-bad values in {imported:.1f} s "
+            f"({len(hits):,} of them among the stored indicators)"
+        )
         started = time.perf_counter()
         with rt.db.write() as session:
             result = retrohunt(session, batch.id, actor="bench")
@@ -118,9 +179,11 @@ def main() -> None:
         with rt.db.session() as session:
             stored = session.scalar(select(func.count()).select_from(Indicator))
             matches = session.scalar(select(func.count()).select_from(IntelMatch))
-        print(f"retro-hunt over {stored:,} stored indicators: {hunted:.2f} s "
-              f"({matches:,} matches in {result.reports:,} reports, {len(result.campaigns):,} campaigns raised; "
-              f"target < 60 s: {'met' if hunted < 60 else 'MISSED'})")
+        print(
+            f"retro-hunt over {stored:,} stored indicators: {hunted:.2f} s "
+            f"({matches:,} matches in {result.reports:,} reports, {len(result.campaigns):,} campaigns raised; "
+            f"target < 60 s: {'met' if hunted < 60 else 'MISSED'})"
+        )
         rt.close()
 
 

@@ -116,12 +116,26 @@ def main() -> None:
         env = {k: v for k, v in os.environ.items() if not k.startswith("WATCHWORD_")}
         env.update(WATCHWORD_DATA_DIR=tmp, WATCHWORD_SMTP_ADDRESSES=REPORT_TO, WATCHWORD_SMTP_THREADS=str(args.threads))
         # Capacity, not the flood limits: every message here comes from one sender on one peer.
-        env.update(WATCHWORD_SMTP_PER_SENDER_PER_MINUTE="100000000", WATCHWORD_SMTP_PER_PEER_PER_MINUTE="100000000",
-                   WATCHWORD_SMTP_GLOBAL_PER_MINUTE="100000000")
+        env.update(
+            WATCHWORD_SMTP_PER_SENDER_PER_MINUTE="100000000",
+            WATCHWORD_SMTP_PER_PEER_PER_MINUTE="100000000",
+            WATCHWORD_SMTP_GLOBAL_PER_MINUTE="100000000",
+        )
         proc = subprocess.Popen(
-            [sys.executable, "-c", "from watchword.cli import main; main()", "smtp",
-             "--host", "127.0.0.1", "--port", str(port), "--no-worker"],
-            env=env, stdout=subprocess.DEVNULL, stderr=log,
+            [
+                sys.executable,
+                "-c",
+                "from watchword.cli import main; main()",
+                "smtp",
+                "--host",
+                "127.0.0.1",
+                "--port",
+                str(port),
+                "--no-worker",
+            ],
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=log,
         )
         try:
             wait_for(port, proc)
@@ -149,8 +163,10 @@ def main() -> None:
         log_tail = (Path(tmp) / "listener.log").read_text(errors="replace")[-2000:]
 
     got = sum(accepted)
-    print(f"messages: {args.messages} (avg {size / 1024:.1f} KiB) over {args.connections} connections, "
-          f"{args.threads} intake threads, {os.cpu_count()} CPUs")
+    print(
+        f"messages: {args.messages} (avg {size / 1024:.1f} KiB) over {args.connections} connections, "
+        f"{args.threads} intake threads, {os.cpu_count()} CPUs"
+    )
     print(f"accepted (250): {got}, refused/errors: {len(errors)}")
     print(f"elapsed: {elapsed:.2f} s -> {got / elapsed:.0f} messages/s sustained")
     print(f"listener CPU: {listener_cpu:.1f} s ({listener_cpu / elapsed:.2f} cores over the run, incl. start-up)")

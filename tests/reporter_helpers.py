@@ -11,8 +11,12 @@ from watchword.config import Settings
 from watchword.web.reporter import challenge
 
 # Argon2id at its smallest and a cheap proof of work: the tests exercise the path, not the cost.
-FAST = {"receipt_argon2_memory_kib": 1024, "receipt_argon2_time_cost": 1, "pow_difficulty_bits": 8,
-        "pow_nojs_min_age_seconds": 0.0}
+FAST = {
+    "receipt_argon2_memory_kib": 1024,
+    "receipt_argon2_time_cost": 1,
+    "pow_difficulty_bits": 8,
+    "pow_nojs_min_age_seconds": 0.0,
+}
 
 
 def fast_settings(tmp: Path, database_url: str | None = None, **overrides: Any) -> Settings:
@@ -36,8 +40,14 @@ def text_of(html: str) -> str:
     return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", html)).strip()
 
 
-def report(client: Any, form: str, fields: dict[str, str], solve: bool = True, bits: int = 8,
-           files: list[tuple[str, tuple[str, bytes, str]]] | None = None) -> Any:
+def report(
+    client: Any,
+    form: str,
+    fields: dict[str, str],
+    solve: bool = True,
+    bits: int = 8,
+    files: list[tuple[str, tuple[str, bytes, str]]] | None = None,
+) -> Any:
     """Open the form, do what the browser script does (or not), send it."""
     page = client.get(f"/report/{form}")
     assert page.status_code == 200

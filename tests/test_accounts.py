@@ -97,8 +97,10 @@ def test_next_parameter_cannot_send_the_browser_elsewhere(rt: Runtime) -> None:
     add_user(rt, "ana")
     client = console_client(rt)
     form = client.get("/console/login?next=//evil.example/x")
-    response = client.post("/console/login", data={"username": "ana", "password": PASSWORD,
-                                                   "csrf": csrf_of(form.text), "next": "https://evil.example/"})
+    response = client.post(
+        "/console/login",
+        data={"username": "ana", "password": PASSWORD, "csrf": csrf_of(form.text), "next": "https://evil.example/"},
+    )
     assert response.headers["location"] == "/console/"
 
 
@@ -157,8 +159,9 @@ def test_changing_the_password_signs_out_everywhere(rt: Runtime) -> None:
     other = console_client(rt)
     sign_in(other, "ana")
     csrf = page_csrf(client, "/console/account")
-    response = client.post("/console/account/password",
-                           data={"csrf": csrf, "current": PASSWORD, "new": "a brand new passphrase"})
+    response = client.post(
+        "/console/account/password", data={"csrf": csrf, "current": PASSWORD, "new": "a brand new passphrase"}
+    )
     assert response.status_code == 303
     assert other.get("/console/").status_code == 303
     assert sign_in(console_client(rt), "ana", "a brand new passphrase").status_code == 303
@@ -166,8 +169,9 @@ def test_changing_the_password_signs_out_everywhere(rt: Runtime) -> None:
 
 def test_api_tokens_are_shown_once_stored_hashed_and_scoped(rt: Runtime) -> None:
     admin = signed_in(rt, "root", role="admin")
-    created = admin.post("/console/tokens", data={"csrf": page_csrf(admin, "/console/tokens"),
-                                                  "name": "siem", "scope": "read"})
+    created = admin.post(
+        "/console/tokens", data={"csrf": page_csrf(admin, "/console/tokens"), "name": "siem", "scope": "read"}
+    )
     token = created.text.split('id="new-token">', 1)[1].split("<", 1)[0]
     assert token.startswith("ww_")
     with rt.db.session() as session:
@@ -207,12 +211,13 @@ def test_cli_user_and_token_commands(rt: Runtime, monkeypatch: pytest.MonkeyPatc
     monkeypatch.setenv("WATCHWORD_DATABASE_URL", settings.database_url)
     monkeypatch.setenv("WATCHWORD_SECRET_KEY_FILE", str(settings.secret_key_file))
     runner = CliRunner()
-    added = runner.invoke(app, ["user", "add", "carol", "--role", "viewer", "--password-stdin"],
-                          input=PASSWORD + "\n")
+    added = runner.invoke(app, ["user", "add", "carol", "--role", "viewer", "--password-stdin"], input=PASSWORD + "\n")
     assert added.exit_code == 0, added.output
     assert runner.invoke(app, ["user", "add", "carol", "--password-stdin"], input=PASSWORD + "\n").exit_code == 1
-    assert runner.invoke(app, ["user", "passwd", "carol", "--password-stdin"],
-                         input="another long password\n").exit_code == 0
+    assert (
+        runner.invoke(app, ["user", "passwd", "carol", "--password-stdin"], input="another long password\n").exit_code
+        == 0
+    )
     assert runner.invoke(app, ["user", "disable", "carol"]).exit_code == 0
     listed = runner.invoke(app, ["user", "list"])
     assert "carol\tviewer\tDISABLED" in listed.output

@@ -113,8 +113,9 @@ def test_submit_token_is_exempt_from_the_per_client_limit_and_a_revoked_one_is_n
         token_id = row.id
     with TestClient(create_app(rt)) as client:
         auth = {"authorization": f"Bearer {token}"}
-        codes = [client.post("/api/v1/reports", json={"text": f"report {n}"}, headers=auth).status_code
-                 for n in range(6)]
+        codes = [
+            client.post("/api/v1/reports", json={"text": f"report {n}"}, headers=auth).status_code for n in range(6)
+        ]
         assert codes == [201] * 6
         anonymous = [client.post("/api/v1/reports", json={"text": f"anon {n}"}).status_code for n in range(5)]
         assert anonymous.count(429) >= 2
@@ -123,7 +124,6 @@ def test_submit_token_is_exempt_from_the_per_client_limit_and_a_revoked_one_is_n
     with rt.db.write() as session:
         revoke_token(session, token_id, actor="test")
     with TestClient(create_app(rt)) as client:  # a new app: no cached trust
-        codes = [client.post("/api/v1/reports", json={"text": f"late {n}"}, headers=auth).status_code
-                 for n in range(4)]
+        codes = [client.post("/api/v1/reports", json={"text": f"late {n}"}, headers=auth).status_code for n in range(4)]
         assert 429 in codes
     rt.close()

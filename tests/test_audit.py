@@ -59,8 +59,9 @@ def test_rewriting_an_event_and_its_hash_still_breaks_the_next_link(rt: Runtime)
         event = session.get(AuditEvent, 2)
         assert event is not None
         event.actor = "mallory"
-        event.hash = audit._digest(event.prev_hash, event.at, event.actor, event.action, event.object_type,
-                                   event.object_id, event.detail)
+        event.hash = audit._digest(
+            event.prev_hash, event.at, event.actor, event.action, event.object_type, event.object_id, event.detail
+        )
     check = _verify(rt)
     assert not check.ok and "event 3" in check.problem
 

@@ -16,8 +16,11 @@ from watchword.services import bulletins
 from watchword.services.redaction import _COMMON, RedactionContext, find_leaks, redact
 from watchword.web.app import create_app
 
-CTX_PEOPLE = [("Jane Doe", "jane.doe@acme-intra.com"), ("", "m.oconnor@acme-intra.com"),
-              ("Wei Zhang", "wzhang@acme-intra.com")]
+CTX_PEOPLE = [
+    ("Jane Doe", "jane.doe@acme-intra.com"),
+    ("", "m.oconnor@acme-intra.com"),
+    ("Wei Zhang", "wzhang@acme-intra.com"),
+]
 
 # (text, what must not survive). Each is a way a name, an address, a phone or an
 # internal host has been seen hiding in real approaches.
@@ -37,12 +40,16 @@ HARD_CASES = [
     ("JANE DOE was asked about m.oconnor and Doe's project", ["JANE", "DOE", "oconnor", "Doe's"]),
     ("Call me on 020.7946.0958, +1 415 555 0100 or (415) 555-0199.", ["7946", "555 0100", "555-0199"]),
     ("WhatsApp: +49 151 2345 6789 / 0049-151-23456789", ["2345", "23456789"]),
-    ("Mail jane.doe@acme-intra.com, J.Smith@gmail.com, bob [at] evil-corp [dot] com or alice at example dot org",
-     ["jane.doe", "J.Smith", "bob", "evil-corp", "alice"]),
+    (
+        "Mail jane.doe@acme-intra.com, J.Smith@gmail.com, bob [at] evil-corp [dot] com or alice at example dot org",
+        ["jane.doe", "J.Smith", "bob", "evil-corp", "alice"],
+    ),
     ("Apply: https://evil.example.com/login?email=jane.doe%40acme-intra.com&n=Jane%20Doe", ["jane.doe", "Jane"]),
     ("see \\\\fs01.acme-intra.com\\hr\\salaries and http://intranet/wiki", ["fs01", "intranet"]),
-    ("hosts wiki.corp, build01.lan, vault.internal, nas.local, 10.1.2.3, 172.20.0.5, 192.168.1.10, fd00::1",
-     ["wiki.corp", "build01", "vault", "nas.local", "10.1.2.3", "172.20", "192.168", "fd00"]),
+    (
+        "hosts wiki.corp, build01.lan, vault.internal, nas.local, 10.1.2.3, 172.20.0.5, 192.168.1.10, fd00::1",
+        ["wiki.corp", "build01", "vault", "nas.local", "10.1.2.3", "172.20", "192.168", "fd00"],
+    ),
     ("Our wiki is at confluence.acme-intra.com/display/RADAR", ["confluence", "acme-intra"]),
     ("Hi Priya and Tom,\nthe offer stands.", ["Priya", "Tom"]),
     ("Dear Aleksandra, Bartosz, Chiara,", ["Aleksandra", "Bartosz", "Chiara"]),
@@ -72,16 +79,25 @@ def test_redaction_leaves_no_name_address_phone_or_internal_host(text: str, secr
 
 
 def test_redaction_keeps_ordinary_prose_and_public_facts_readable() -> None:
-    text = ("Please do not click the link. The message claims to come from Microsoft Teams on 12/05/2024 "
-            "and asks for version 2.4.1 of the VPN client. Report it to the security team.")
+    text = (
+        "Please do not click the link. The message claims to come from Microsoft Teams on 12/05/2024 "
+        "and asks for version 2.4.1 of the VPN client. Report it to the security team."
+    )
     assert redact(text).text == text
 
 
 def test_redaction_takes_linear_time_on_hostile_input() -> None:
     import time
 
-    for text in ("A" * 200_000, "Dear " + "Jo " * 60_000, "1 " * 100_000, "a." * 100_000, "x@" * 100_000,
-                 ("Hello World " * 20_000), "[name] and " * 20_000):
+    for text in (
+        "A" * 200_000,
+        "Dear " + "Jo " * 60_000,
+        "1 " * 100_000,
+        "a." * 100_000,
+        "x@" * 100_000,
+        ("Hello World " * 20_000),
+        "[name] and " * 20_000,
+    ):
         started = time.perf_counter()
         redact(text, _ctx())
         assert time.perf_counter() - started < 5, text[:20]
@@ -118,8 +134,12 @@ def test_publish_refuses_a_leak_the_analyst_typed_unless_forced(tmp_path: Path) 
     seeded = seed_campaign(rt, count=1)
     with rt.db.write() as session:
         bulletin = bulletins.draft_from_campaign(session, rt.settings, seeded.campaign_id, "analyst")
-        bulletins.update(session, bulletin.id, "analyst",
-                         body_md=bulletin.body_md + "\nThanks to Jane Doe (jane.doe@acme-intra.com) for reporting.")
+        bulletins.update(
+            session,
+            bulletin.id,
+            "analyst",
+            body_md=bulletin.body_md + "\nThanks to Jane Doe (jane.doe@acme-intra.com) for reporting.",
+        )
         with pytest.raises(bulletins.LeakFound) as refused:
             bulletins.publish(session, rt.settings, bulletin.id, "analyst")
         assert set(refused.value.leaks) == {"email", "name"}
@@ -132,9 +152,11 @@ def test_publish_refuses_a_leak_the_analyst_typed_unless_forced(tmp_path: Path) 
 def test_published_bulletins_render_sanitised_and_appear_in_an_atom_feed(tmp_path: Path) -> None:
     rt = intel_runtime(tmp_path, public_base_url="https://watchword.acme.example")
     seeded = seed_campaign(rt, count=2)
-    hostile = ("<script>alert(1)</script>\n\n![tracker](https://evil.example.com/pixel.png)\n\n"
-               "[click](javascript:alert(1)) <img src=x onerror=alert(1)>\n\n"
-               "Report it [here](https://watchword.acme.example/report).\n")
+    hostile = (
+        "<script>alert(1)</script>\n\n![tracker](https://evil.example.com/pixel.png)\n\n"
+        "[click](javascript:alert(1)) <img src=x onerror=alert(1)>\n\n"
+        "Report it [here](https://watchword.acme.example/report).\n"
+    )
     with rt.db.write() as session:
         draft = bulletins.draft_from_campaign(session, rt.settings, seeded.campaign_id, "analyst")
         bulletins.update(session, draft.id, "analyst", body_md=draft.body_md + hostile)
@@ -185,8 +207,7 @@ TEMPLATES = [
 
 @settings(max_examples=300, deadline=None)
 @given(_NAME_PART, _NAME_PART, st.sampled_from(TEMPLATES))
-def test_generated_names_never_survive_the_templates_they_are_written_in(first: str, last: str,
-                                                                         template: str) -> None:
+def test_generated_names_never_survive_the_templates_they_are_written_in(first: str, last: str, template: str) -> None:
     text = template.format(first=first, last=last)
     result = redact(text).text
     for name in (first, last):

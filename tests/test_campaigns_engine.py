@@ -160,8 +160,14 @@ def test_shared_payload_indicator_links_different_texts() -> None:
 
 def test_ubiquitous_values_never_link_on_their_own() -> None:
     index = ClusterIndex(MemoryBackend())
-    shared = ("domain:gmail.com", "sdomain:gmail.com", "url:bit.ly", "domain:cloudfront.net",
-              "domain:sendgrid.net", "url:www.microsoft.com/en-us/privacy")
+    shared = (
+        "domain:gmail.com",
+        "sdomain:gmail.com",
+        "url:bit.ly",
+        "domain:cloudfront.net",
+        "domain:sendgrid.net",
+        "url:www.microsoft.com/en-us/privacy",
+    )
     clusters = {index.assign(feats(f"text {i}", shared)).cluster for i in range(20)}
     assert len(clusters) == 20
 
@@ -247,11 +253,22 @@ def test_a_common_domain_never_glues_a_giant_campaign() -> None:
 # -- threads and addresses in subjects -----------------------------------------------
 
 
-def _list_post(subject: str, body: str, sender: str, message_id: str, references: str = "",
-               list_id: str = "<talk.lists.example.org>") -> bytes:
-    headers = [f"From: {sender}", "To: talk@lists.example.org", f"Subject: {subject}",
-               f"Message-ID: <{message_id}>", f"List-Id: Talk {list_id}",
-               "Content-Type: text/plain; charset=utf-8"]
+def _list_post(
+    subject: str,
+    body: str,
+    sender: str,
+    message_id: str,
+    references: str = "",
+    list_id: str = "<talk.lists.example.org>",
+) -> bytes:
+    headers = [
+        f"From: {sender}",
+        "To: talk@lists.example.org",
+        f"Subject: {subject}",
+        f"Message-ID: <{message_id}>",
+        f"List-Id: Talk {list_id}",
+        "Content-Type: text/plain; charset=utf-8",
+    ]
     if references:
         headers.append(f"References: {references}")
         headers.append(f"In-Reply-To: {references.split()[-1]}")
@@ -263,20 +280,40 @@ def sorting_thread(number: int) -> list[bytes]:
     root = f"{number}01.a@a.example"
     return [
         _list_post("Sorting", "How do you sort folders by date in the viewer?", "ann@a.example", root),
-        _list_post("Re: Sorting", "The pick command does it, see the manual page.", "bo@b.example",
-                   f"{number}02.b@b.example", references=f"<{root}>"),
-        _list_post("Re: Sorting", "Thanks, that worked after a restart.", "ann@a.example",
-                   f"{number}03.a@a.example", references=f"<{root}> <{number}02.b@b.example>"),
+        _list_post(
+            "Re: Sorting",
+            "The pick command does it, see the manual page.",
+            "bo@b.example",
+            f"{number}02.b@b.example",
+            references=f"<{root}>",
+        ),
+        _list_post(
+            "Re: Sorting",
+            "Thanks, that worked after a restart.",
+            "ann@a.example",
+            f"{number}03.a@a.example",
+            references=f"<{root}> <{number}02.b@b.example>",
+        ),
     ]
 
 
 def test_replies_share_their_threads_root_and_a_quoted_mailbox_is_not_a_thread() -> None:
-    root = analyze_email(_list_post("Sorting", "How do you sort folders by date?", "ann@a.example",
-                                    "20020828164409.8826ac44d@a.example"))
-    reply = analyze_email(_list_post("Re: Sorting", "I use the pick command for that.", "bo@b.example",
-                                     "3d6f1e2a.77b@b.example", references="<20020828164409.8826ac44d@a.example>"))
-    quoted = analyze_email(b"From: x@c.example\r\nTo: y@d.example\r\nSubject: Re: hi\r\n"
-                           b"In-Reply-To: <garym@canada.example>\r\n\r\nfine, thanks")
+    root = analyze_email(
+        _list_post("Sorting", "How do you sort folders by date?", "ann@a.example", "20020828164409.8826ac44d@a.example")
+    )
+    reply = analyze_email(
+        _list_post(
+            "Re: Sorting",
+            "I use the pick command for that.",
+            "bo@b.example",
+            "3d6f1e2a.77b@b.example",
+            references="<20020828164409.8826ac44d@a.example>",
+        )
+    )
+    quoted = analyze_email(
+        b"From: x@c.example\r\nTo: y@d.example\r\nSubject: Re: hi\r\n"
+        b"In-Reply-To: <garym@canada.example>\r\n\r\nfine, thanks"
+    )
     assert "thread:20020828164409.8826ac44d@a.example" in root.campaign_keys
     assert "thread:20020828164409.8826ac44d@a.example" in reply.campaign_keys
     # One list, one subject: a thread even without References.
@@ -288,8 +325,13 @@ def test_a_benign_thread_with_a_one_word_subject_is_one_cluster_and_two_threads_
     posts = [
         *sorting_thread(1000),
         _list_post("Fonts", "Which font setting controls the folder list?", "cy@c.example", "200001.c@c.example"),
-        _list_post("Re: Fonts", "It is in the preferences under display.", "bo@b.example",
-                   "200002.b@b.example", references="<200001.c@c.example>"),
+        _list_post(
+            "Re: Fonts",
+            "It is in the preferences under display.",
+            "bo@b.example",
+            "200002.b@b.example",
+            references="<200001.c@c.example>",
+        ),
     ]
     clusters = cluster_analyses(analyze_email(p).to_dict() for p in posts).clusters
     assert clusters[0] == clusters[1] == clusters[2]
@@ -325,8 +367,10 @@ def test_free_text_personas_link_by_firm_publication_and_handle_however_written(
 def test_the_same_lure_in_translated_boilerplate_is_one_content() -> None:
     """GIVEN one lure sent with an English footer, a German one, and none WHEN fingerprinted THEN
     the boilerplate is left out and the three are one content (sightings of one wave)."""
-    lure = ("Hello Anna,\nYour parcel 4471 is held at the depot because a customs fee of 2.99 EUR is unpaid.\n"
-            "Pay the fee today at https://parcel-fees-now.xyz/pay?ref=8c1e to schedule a new delivery.\n")
+    lure = (
+        "Hello Anna,\nYour parcel 4471 is held at the depot because a customs fee of 2.99 EUR is unpaid.\n"
+        "Pay the fee today at https://parcel-fees-now.xyz/pay?ref=8c1e to schedule a new delivery.\n"
+    )
     footers = [
         "",
         "You are receiving this email because you are a customer. To unsubscribe, click here.\n"
@@ -336,8 +380,10 @@ def test_the_same_lure_in_translated_boilerplate_is_one_content() -> None:
     ]
     hashes = set()
     for footer in footers:
-        raw = ("From: Parcel <info@parcel-notice.example>\r\nTo: anna@corp.example\r\nSubject: Parcel held\r\n"
-               "Content-Type: text/plain; charset=utf-8\r\n\r\n" + lure + "\n" + footer).encode()
+        raw = (
+            "From: Parcel <info@parcel-notice.example>\r\nTo: anna@corp.example\r\nSubject: Parcel held\r\n"
+            "Content-Type: text/plain; charset=utf-8\r\n\r\n" + lure + "\n" + footer
+        ).encode()
         hashes.add(analyze_email(raw).content_hash)
     assert len(hashes) == 1
 
@@ -345,8 +391,10 @@ def test_the_same_lure_in_translated_boilerplate_is_one_content() -> None:
 def test_boilerplate_removal_stops_at_the_sentence_on_a_long_line() -> None:
     from watchword.analysis.fingerprint import strip_boilerplate
 
-    one_line = ("Your mailbox is full and incoming mail will be rejected. Verify your account at the portal. "
-                "If you no longer wish to receive these notices, click here. Thanks, IT Service Desk")
+    one_line = (
+        "Your mailbox is full and incoming mail will be rejected. Verify your account at the portal. "
+        "If you no longer wish to receive these notices, click here. Thanks, IT Service Desk"
+    )
     kept = strip_boilerplate(one_line)
     assert "your mailbox is full" in kept and "verify your account" in kept and "it service desk" in kept
     assert "no longer wish" not in kept

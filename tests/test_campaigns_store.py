@@ -148,10 +148,25 @@ def test_out_of_scope_reports_are_never_linked_into_campaigns(rt: Runtime) -> No
     with rt.db.write() as session:
         report = session.get(Report, extra)
         assert report is not None
-        analysis = Analysis(kind="text", subject="", approach_type="benign", scope="out_of_scope",
-                            scope_reason="about a person's nationality", risk=0.0, reasons=[], indicators=[],
-                            links=[], attachments=[], auth=None, wrapper=None, body_text="", content_hash="x",
-                            shingles=[], warnings=[], headers={})
+        analysis = Analysis(
+            kind="text",
+            subject="",
+            approach_type="benign",
+            scope="out_of_scope",
+            scope_reason="about a person's nationality",
+            risk=0.0,
+            reasons=[],
+            indicators=[],
+            links=[],
+            attachments=[],
+            auth=None,
+            wrapper=None,
+            body_text="",
+            content_hash="x",
+            shingles=[],
+            warnings=[],
+            headers={},
+        )
         assign_campaign(session, report, analysis)
         assert report.campaign_id is None
         assert session.get(CampaignMember, extra) is None
@@ -210,20 +225,53 @@ def test_reclustering_from_scratch_equals_the_worker_path(rt: Runtime) -> None:
         kind = n % 5
         if kind == 4:
             thread = rng.randrange(40)
-            _submit_email(rt, _list_post(f"Re: topic {thread}", f"Reply {n}: " + " ".join(
-                rng.choice(("yes", "no", "maybe", "later", "agreed", "tested", "works", "fails")) for _ in range(12)),
-                f"member{rng.randrange(60)}@lists.example", f"{n}.{thread}@lists.example",
-                references=f"<root{thread}.0001@lists.example>"))
+            _submit_email(
+                rt,
+                _list_post(
+                    f"Re: topic {thread}",
+                    f"Reply {n}: "
+                    + " ".join(
+                        rng.choice(("yes", "no", "maybe", "later", "agreed", "tested", "works", "fails"))
+                        for _ in range(12)
+                    ),
+                    f"member{rng.randrange(60)}@lists.example",
+                    f"{n}.{thread}@lists.example",
+                    references=f"<root{thread}.0001@lists.example>",
+                ),
+            )
         elif kind == 0:
             _submit_email(rt, make_email(rng.choice(("payroll", "parcel", "mailbox")), rng))
         elif kind == 1:
             phone = rng.choice(personas)
-            text = (f"Report {n}: a caller on {phone} claimed to be a recruiter and asked about "
-                    f"{rng.choice(['our budget', 'the new site', 'staff rotas', 'the prototype'])}.")
+            text = (
+                f"Report {n}: a caller on {phone} claimed to be a recruiter and asked about "
+                f"{rng.choice(['our budget', 'the new site', 'staff rotas', 'the prototype'])}."
+            )
             submit(rt, IncomingReport(channel=Channel.WEB, text=text))
         else:
-            words = [rng.choice(("alpha", "river", "stone", "cloud", "paper", "green", "north", "silver", "maple",
-                                 "orbit", "delta", "quiet", "harbor", "lemon", "tiger", "velvet")) for _ in range(25)]
+            words = [
+                rng.choice(
+                    (
+                        "alpha",
+                        "river",
+                        "stone",
+                        "cloud",
+                        "paper",
+                        "green",
+                        "north",
+                        "silver",
+                        "maple",
+                        "orbit",
+                        "delta",
+                        "quiet",
+                        "harbor",
+                        "lemon",
+                        "tiger",
+                        "velvet",
+                    )
+                )
+                for _ in range(25)
+            ]
             submit(rt, IncomingReport(channel=Channel.WEB, text=f"{n} " + " ".join(words)))
     assert Worker(rt).run_until_idle() == total
     before = _partition(rt)

@@ -16,7 +16,7 @@ from watchword.runtime import open_runtime
 from watchword.store.models import Report, Submission
 
 PHISH = (
-    b"From: \"Microsoft 365\" <no-reply@micros0ft-login.example>\r\nTo: you@example.org\r\n"
+    b'From: "Microsoft 365" <no-reply@micros0ft-login.example>\r\nTo: you@example.org\r\n'
     b"Subject: Your mailbox is full\r\nContent-Type: text/html\r\n\r\n"
     b'<a href="http://micros0ft-login.example/verify?id=1">https://outlook.office.com</a>\r\n'
 )
@@ -24,21 +24,35 @@ PHISH = (
 
 def _run(args: list[str], env_dir: Path, stdin: bytes | None = None) -> subprocess.CompletedProcess[bytes]:
     env = {**os.environ, "WATCHWORD_DATA_DIR": str(env_dir)}
-    return subprocess.run([sys.executable, "-m", "watchword", *args], input=stdin, capture_output=True,
-                          env=env, timeout=120, check=False)
+    return subprocess.run(
+        [sys.executable, "-m", "watchword", *args], input=stdin, capture_output=True, env=env, timeout=120, check=False
+    )
 
 
 def test_analyze_json_prints_one_object_per_input_and_goes_on_after_an_error(tmp_path: Path) -> None:
     (tmp_path / "phish.eml").write_bytes(PHISH)
     (tmp_path / "note.txt").write_text("A stranger asked me where the server room is and who has the keys.")
-    result = _run(["analyze", "--json", str(tmp_path / "phish.eml"), str(tmp_path / "missing.eml"),
-                   str(tmp_path / "note.txt")], tmp_path)
+    result = _run(
+        ["analyze", "--json", str(tmp_path / "phish.eml"), str(tmp_path / "missing.eml"), str(tmp_path / "note.txt")],
+        tmp_path,
+    )
     assert result.returncode == 0, result.stderr
     lines = [json.loads(line) for line in result.stdout.decode().splitlines()]
     assert [obj["path"] for obj in lines] == [str(tmp_path / n) for n in ("phish.eml", "missing.eml", "note.txt")]
     email, missing, note = lines
-    required = {"path", "kind", "approach_type", "scope", "scope_reason", "risk", "reasons", "indicators",
-                "links", "attachments", "auth"}
+    required = {
+        "path",
+        "kind",
+        "approach_type",
+        "scope",
+        "scope_reason",
+        "risk",
+        "reasons",
+        "indicators",
+        "links",
+        "attachments",
+        "auth",
+    }
     assert required <= set(email) and required <= set(note)
     assert email["kind"] == "email" and note["kind"] == "text"
     assert "error" in missing and "kind" not in missing

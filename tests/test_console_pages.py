@@ -40,8 +40,12 @@ HOSTILE_HTML = """<html><head>
 
 @pytest.fixture
 def hostile(rt: Runtime) -> int:
-    raw = email("Mailbox full: action required", "Your mailbox is full. https://login.evil-example.com/o365",
-                sender="it-support@evil-example.com", html=HOSTILE_HTML)
+    raw = email(
+        "Mailbox full: action required",
+        "Your mailbox is full. https://login.evil-example.com/o365",
+        sender="it-support@evil-example.com",
+        html=HOSTILE_HTML,
+    )
     report_id = report_email(rt, raw, text="This looked wrong", contact="reporter@corp.example")
     analyse_all(rt)
     return report_id
@@ -60,13 +64,23 @@ def test_hostile_html_is_shown_as_inert_text(rt: Runtime, hostile: int) -> None:
     tags = _markup_outside_text(html)
     # Our one static script; nothing from the message becomes an element or an attribute.
     assert re.findall(r"<script[^>]*>", tags) == ['<script src="/static/console.js" defer>']
-    for bad in ("onerror", "onload", "<img", "<iframe", "<svg", "<form action=\"https", "<meta http-equiv",
-                "<link rel=\"stylesheet\" href=\"https", "javascript:", "<style"):
+    for bad in (
+        "onerror",
+        "onload",
+        "<img",
+        "<iframe",
+        "<svg",
+        '<form action="https',
+        "<meta http-equiv",
+        '<link rel="stylesheet" href="https',
+        "javascript:",
+        "<style",
+    ):
         assert bad not in tags, bad
     assert "evil-example.com" not in html  # every host is defanged: evil-example[.]com
     assert "evil-example[.]com" in html
     assert "javascript[:]" in html
-    assert 'src="http' not in html and "href=\"http" not in html and "url(" not in tags
+    assert 'src="http' not in html and 'href="http' not in html and "url(" not in tags
     # The link whose text shows Microsoft but goes elsewhere is flagged.
     assert 'class="mismatch"' in html
     # The recipient (the reporter, usually) is not on the everyday view.
@@ -90,8 +104,7 @@ def test_contact_details_are_for_analysts_and_each_view_is_audited(rt: Runtime, 
     viewer = signed_in(rt, "vic", role="viewer")
     page = viewer.get(f"/console/reports/{hostile}").text
     assert "Show contact details" not in page and "reporter@corp.example" not in page
-    assert viewer.post(f"/console/reports/{hostile}/contact",
-                       data={"csrf": page_csrf(viewer)}).status_code == 403
+    assert viewer.post(f"/console/reports/{hostile}/contact", data={"csrf": page_csrf(viewer)}).status_code == 403
 
     analyst = signed_in(rt, "ana")
     assert "reporter@corp.example" not in analyst.get(f"/console/reports/{hostile}").text
@@ -135,15 +148,23 @@ def test_triage_a_report_from_its_page(rt: Runtime, hostile: int) -> None:
         assert session.get(Report, hostile).verdict == "malicious"  # type: ignore[union-attr]
         event = session.scalars(select(AuditEvent).where(AuditEvent.action.like("%verdict"))).one()
     assert event.actor == "ana" and event.detail["verdict"] == "malicious"
-    assert f"/console/reports/{hostile}\"" not in client.get("/console/?view=reports&verdict=none").text
+    assert f'/console/reports/{hostile}"' not in client.get("/console/?view=reports&verdict=none").text
 
 
 def test_queue_orders_by_priority_shows_reasons_filters_and_pages(rt: Runtime) -> None:
     with rt.db.write() as session:
         for n in range(7):
-            session.add(Campaign(title=f"wave {n}", risk=0.1 * n, priority=0.1 * n, report_count=n + 1,
-                                 reporter_count=n + 1, surging=n == 3, approach_type="credential_phishing"
-                                 if n % 2 else "fake_recruitment"))
+            session.add(
+                Campaign(
+                    title=f"wave {n}",
+                    risk=0.1 * n,
+                    priority=0.1 * n,
+                    report_count=n + 1,
+                    reporter_count=n + 1,
+                    surging=n == 3,
+                    approach_type="credential_phishing" if n % 2 else "fake_recruitment",
+                )
+            )
     client = signed_in(rt)
     html = client.get("/console/").text
     titles = re.findall(r">wave (\d)<", html)
@@ -164,8 +185,9 @@ def test_queue_orders_by_priority_shows_reasons_filters_and_pages(rt: Runtime) -
 
 
 def test_campaign_page_shows_timeline_members_and_indicator_counts(rt: Runtime) -> None:
-    ids = [report_email(rt, email(f"Interview {n}", f"Apply at https://jobs.recruit-example.com/{n}"))
-           for n in range(3)]
+    ids = [
+        report_email(rt, email(f"Interview {n}", f"Apply at https://jobs.recruit-example.com/{n}")) for n in range(3)
+    ]
     other_lure = report_email(rt, email("Paid research panel", "Join at https://jobs.recruit-example.com/p"))
     analyse_all(rt)
     campaign_id = put_in_campaign(rt, [*ids, other_lure], "Recruiter persona")
@@ -200,8 +222,9 @@ def test_report_in_a_campaign_links_to_it_and_takes_its_verdict(rt: Runtime) -> 
     client = signed_in(rt)
     html = client.get(f"/console/reports/{report_id}").text
     assert f'href="/console/campaigns/{campaign_id}"' in html and "verdict-malicious" in html
-    refused = client.post(f"/console/reports/{report_id}/verdict",
-                          data={"csrf": page_csrf(client), "verdict": "benign"})
+    refused = client.post(
+        f"/console/reports/{report_id}/verdict", data={"csrf": page_csrf(client), "verdict": "benign"}
+    )
     assert refused.status_code == 400
 
 
@@ -221,8 +244,14 @@ def test_each_page_runs_a_bounded_number_of_queries(any_rt: Runtime) -> None:
     """GIVEN many reports, campaigns and indicators WHEN each page is fetched THEN its SQL statements stay
     under a fixed ceiling: no query per row, whatever the page shows (on both backends)."""
     rt = any_rt
-    ids = [report_email(rt, email(f"Wire transfer {n}", f"Urgent: pay https://pay{n % 4}.fraud-example.com/{n}"),
-                        contact=f"r{n}@corp.example") for n in range(24)]
+    ids = [
+        report_email(
+            rt,
+            email(f"Wire transfer {n}", f"Urgent: pay https://pay{n % 4}.fraud-example.com/{n}"),
+            contact=f"r{n}@corp.example",
+        )
+        for n in range(24)
+    ]
     analyse_all(rt)
     campaign_id = put_in_campaign(rt, ids[:16], "Wire fraud")
     with rt.db.write() as session:
@@ -253,8 +282,9 @@ def test_out_of_scope_and_failed_lists(rt: Runtime) -> None:
 
     receipt = submit(rt, IncomingReport(channel=Channel.WEB, text="a report about a colleague"))
     with rt.db.write() as session:
-        session.execute(update(Report).where(Report.id == receipt.report_id).values(scope="out_of_scope",
-                                                                                     subject="about a person"))
+        session.execute(
+            update(Report).where(Report.id == receipt.report_id).values(scope="out_of_scope", subject="about a person")
+        )
         session.execute(update(Job).values(status="parked", last_error="ValueError: <script>x</script>"))
     client = signed_in(rt)
     assert f'href="/console/reports/{receipt.report_id}"' in client.get("/console/restricted").text

@@ -41,8 +41,10 @@ def console_client(rt: Runtime) -> TestClient:
 
 def sign_in(client: TestClient, username: str, password: str = PASSWORD) -> Any:
     form = client.get("/console/login")
-    return client.post("/console/login", data={"username": username, "password": password,
-                                               "csrf": csrf_of(form.text), "next": "/console/"})
+    return client.post(
+        "/console/login",
+        data={"username": username, "password": password, "csrf": csrf_of(form.text), "next": "/console/"},
+    )
 
 
 def signed_in(rt: Runtime, username: str = "ana", role: str = "analyst") -> TestClient:
@@ -57,14 +59,18 @@ def page_csrf(client: TestClient, url: str = "/console/") -> str:
 
 
 def email(subject: str, body: str, sender: str = "billing@evil-example.com", html: str | None = None) -> bytes:
-    head = f"From: Billing <{sender}>\r\nTo: staff@corp.example\r\nSubject: {subject}\r\n" \
-           "Message-ID: <{0}@evil-example.com>\r\nMIME-Version: 1.0\r\n".format(abs(hash(subject + body)))
+    head = (
+        f"From: Billing <{sender}>\r\nTo: staff@corp.example\r\nSubject: {subject}\r\n"
+        "Message-ID: <{0}@evil-example.com>\r\nMIME-Version: 1.0\r\n".format(abs(hash(subject + body)))
+    )
     if html is None:
         return (head + "Content-Type: text/plain; charset=utf-8\r\n\r\n" + body + "\r\n").encode()
     boundary = "b0undary"
-    return (head + f'Content-Type: multipart/alternative; boundary="{boundary}"\r\n\r\n'
-            f"--{boundary}\r\nContent-Type: text/plain; charset=utf-8\r\n\r\n{body}\r\n"
-            f"--{boundary}\r\nContent-Type: text/html; charset=utf-8\r\n\r\n{html}\r\n--{boundary}--\r\n").encode()
+    return (
+        head + f'Content-Type: multipart/alternative; boundary="{boundary}"\r\n\r\n'
+        f"--{boundary}\r\nContent-Type: text/plain; charset=utf-8\r\n\r\n{body}\r\n"
+        f"--{boundary}\r\nContent-Type: text/html; charset=utf-8\r\n\r\n{html}\r\n--{boundary}--\r\n"
+    ).encode()
 
 
 def report_email(rt: Runtime, raw: bytes, text: str = "", contact: str | None = None) -> int:
@@ -79,9 +85,14 @@ def analyse_all(rt: Runtime) -> None:
 def put_in_campaign(rt: Runtime, report_ids: list[int], title: str, **fields: Any) -> int:
     """A campaign made directly in the store, for tests that are not about clustering."""
     with rt.db.write() as session:
-        campaign = Campaign(title=title, report_count=len(report_ids), member_count=len(report_ids),
-                            reporter_count=len(report_ids),
-                            sighting_count=len(report_ids), **fields)
+        campaign = Campaign(
+            title=title,
+            report_count=len(report_ids),
+            member_count=len(report_ids),
+            reporter_count=len(report_ids),
+            sighting_count=len(report_ids),
+            **fields,
+        )
         session.add(campaign)
         session.flush()
         session.execute(update(Report).where(Report.id.in_(report_ids)).values(campaign_id=campaign.id))

@@ -85,8 +85,13 @@ class Tally:
 @pytest.fixture
 def server(tmp_path: Path):  # type: ignore[no-untyped-def]
     port = _free_port()
-    env = {**os.environ, "FLOOD_PORT": str(port), "WATCHWORD_DATA_DIR": str(tmp_path),
-           "WATCHWORD_SECRET_KEY_FILE": str(tmp_path / "secret.key"), "WATCHWORD_POW_DIFFICULTY_BITS": str(BITS)}
+    env = {
+        **os.environ,
+        "FLOOD_PORT": str(port),
+        "WATCHWORD_DATA_DIR": str(tmp_path),
+        "WATCHWORD_SECRET_KEY_FILE": str(tmp_path / "secret.key"),
+        "WATCHWORD_POW_DIFFICULTY_BITS": str(BITS),
+    }
     env.pop("WATCHWORD_SECRET_KEY", None)
     log = (tmp_path / "server.log").open("wb")
     proc = subprocess.Popen([sys.executable, "-c", SERVER], env=env, stdout=log, stderr=log)
@@ -113,9 +118,15 @@ def _legit(base: str, tally: Tally, index: int) -> None:
         token = _token(client.get("/report/email").text)
         solution = challenge.solve(token, BITS)  # what reporter.js does while the person types
         started = time.monotonic()
-        response = client.post("/report/email", data={
-            "pow_token": token, "pow_solution": solution, "wants": "sign_in",
-            "text": f"Reporter {index}: an email asked me to confirm my password at a strange link."})
+        response = client.post(
+            "/report/email",
+            data={
+                "pow_token": token,
+                "pow_solution": solution,
+                "wants": "sign_in",
+                "text": f"Reporter {index}: an email asked me to confirm my password at a strange link.",
+            },
+        )
         seconds = time.monotonic() - started
         code = re.search(r'<code class="code" [^>]*>([0-9A-Z-]+)</code>', response.text)
         with tally.lock:
@@ -255,15 +266,30 @@ def test_legitimate_reports_get_through_a_50x_loopback_flood_and_none_is_lost(se
     with httpx.Client(base_url=base) as client:
         token = _token(client.get("/report/other").text)
         solution = challenge.solve(token, BITS)
-        first = client.post("/report/other", data={"pow_token": token, "pow_solution": solution,
-                                                    "text": "the bot's one genuine-looking report"})
+        first = client.post(
+            "/report/other",
+            data={"pow_token": token, "pow_solution": solution, "text": "the bot's one genuine-looking report"},
+        )
         assert first.status_code == 201
     tally = Tally()
     port = base.rsplit(":", 1)[1]
     flood = subprocess.Popen(
-        [sys.executable, "-c", FLOODER, port, str(NORMAL_PER_SECOND * FLOOD_FACTOR), str(FLOOD_BUDGET),
-         str(DURATION + 2), str(BITS), token, solution],
-        stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+        [
+            sys.executable,
+            "-c",
+            FLOODER,
+            port,
+            str(NORMAL_PER_SECOND * FLOOD_FACTOR),
+            str(FLOOD_BUDGET),
+            str(DURATION + 2),
+            str(BITS),
+            token,
+            solution,
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        text=True,
+    )
     started = time.monotonic()
     time.sleep(1.0)  # let the flood reach its rate first
     legit_threads = []
@@ -286,13 +312,16 @@ def test_legitimate_reports_get_through_a_50x_loopback_flood_and_none_is_lost(se
     accepted = [code for status, _s, code in tally.legit if status == 201 and code]
     latencies = sorted(s for _status, s, _code in tally.legit)
     figures = {
-        "legit_sent": len(tally.legit), "legit_accepted_first_try": len(accepted),
+        "legit_sent": len(tally.legit),
+        "legit_accepted_first_try": len(accepted),
         "legit_accepted_pct": round(100 * len(accepted) / LEGIT_COUNT, 2),
         "legit_post_p50_ms": round(1000 * statistics.median(latencies)),
         "legit_post_p99_ms": round(1000 * latencies[int(0.99 * (len(latencies) - 1))]),
-        "flood_requests": flood_sent, "flood_rate_per_s": round(flood_sent / elapsed, 1),
+        "flood_requests": flood_sent,
+        "flood_rate_per_s": round(flood_sent / elapsed, 1),
         "flood_factor_vs_normal": round(flood_sent / elapsed / NORMAL_PER_SECOND, 1),
-        "seconds": round(elapsed, 1), "flood_by_kind_status": dict(sorted(tally.flood.items())),
+        "seconds": round(elapsed, 1),
+        "flood_by_kind_status": dict(sorted(tally.flood.items())),
     }
     print("\nFLOOD FIGURES " + json.dumps(figures))
 

@@ -15,10 +15,15 @@ from tests.test_intel_data import INTERNAL, intel_runtime, seed_campaign
 
 
 def _run(args: list[str], data_dir: Path) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "WATCHWORD_DATA_DIR": str(data_dir), "WATCHWORD_INTERNAL_DOMAINS": INTERNAL,
-           "WATCHWORD_ORG_NAME": "Acme Security"}
-    return subprocess.run([sys.executable, "-m", "watchword", *args], capture_output=True, text=True, env=env,
-                          timeout=120, check=False)
+    env = {
+        **os.environ,
+        "WATCHWORD_DATA_DIR": str(data_dir),
+        "WATCHWORD_INTERNAL_DOMAINS": INTERNAL,
+        "WATCHWORD_ORG_NAME": "Acme Security",
+    }
+    return subprocess.run(
+        [sys.executable, "-m", "watchword", *args], capture_output=True, text=True, env=env, timeout=120, check=False
+    )
 
 
 def test_an_analyst_shares_a_campaign_and_publishes_a_bulletin_from_the_command_line(tmp_path: Path) -> None:

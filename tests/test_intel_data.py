@@ -25,8 +25,11 @@ from watchword.store.models import Campaign, Report, utcnow
 from watchword.worker import Worker
 
 INTERNAL = "acme-intra.com"
-RECIPIENTS = [("Jane Doe", "jane.doe@acme-intra.com"), ("Oluwaseun Adebayo-Okafor", "o.adebayo@acme-intra.com"),
-              ("María José García", "mj.garcia@acme-intra.com")]
+RECIPIENTS = [
+    ("Jane Doe", "jane.doe@acme-intra.com"),
+    ("Oluwaseun Adebayo-Okafor", "o.adebayo@acme-intra.com"),
+    ("María José García", "mj.garcia@acme-intra.com"),
+]
 SENDER = "sarah.whitfield@talent-partners-global.com"
 REPLY_TO = "offers@talent-hr-desk.net"
 PHISH_HOST = "apply.talent-partners-global.com"
@@ -68,10 +71,19 @@ def seed_campaign(rt: Runtime, count: int = 3, title: str = "Fake recruiter: def
     Worker(rt).run_until_idle()
     with rt.db.write() as session:
         now = utcnow()
-        campaign = Campaign(title=title, approach_type="fake_recruitment", first_seen=now, last_seen=now,
-                            report_count=count, member_count=count, sighting_count=count, reporter_count=count,
-                            verdict="malicious",
-                            verdict_at=now, representative_report_id=report_ids[0])
+        campaign = Campaign(
+            title=title,
+            approach_type="fake_recruitment",
+            first_seen=now,
+            last_seen=now,
+            report_count=count,
+            member_count=count,
+            sighting_count=count,
+            reporter_count=count,
+            verdict="malicious",
+            verdict_at=now,
+            representative_report_id=report_ids[0],
+        )
         session.add(campaign)
         session.flush()
         session.execute(update(Report).where(Report.id.in_(report_ids)).values(campaign_id=campaign.id))
@@ -81,12 +93,19 @@ def seed_campaign(rt: Runtime, count: int = 3, title: str = "Fake recruiter: def
 
 
 def intel_runtime(tmp_path: Path, **overrides: object) -> Runtime:
-    return open_runtime(make_settings(tmp_path, internal_domains=(INTERNAL,), org_name="Acme Security",
-                                      **overrides))
+    return open_runtime(make_settings(tmp_path, internal_domains=(INTERNAL,), org_name="Acme Security", **overrides))
 
 
 FORBIDDEN = [address for _, address in RECIPIENTS] + [
-    INTERNAL, "jane.doe%40acme-intra.com", "Jane", "Oluwaseun", "Adebayo", "María", "García", INTERNAL_HOST, "7946",
+    INTERNAL,
+    "jane.doe%40acme-intra.com",
+    "Jane",
+    "Oluwaseun",
+    "Adebayo",
+    "María",
+    "García",
+    INTERNAL_HOST,
+    "7946",
 ]
 
 

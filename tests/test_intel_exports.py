@@ -36,18 +36,24 @@ def assert_valid_stix(body: str) -> None:
 def hostile_share(level: str = "amber") -> ShareSet:
     """Values chosen to break naive exports: quotes, backslashes, Unicode, every type."""
     values = [
-        ("url", "https://evil.example.com/a'b\\c?x=\"1\"&y=%27"),
+        ("url", 'https://evil.example.com/a\'b\\c?x="1"&y=%27'),
         ("url", "http://xn--80ak6aa92e.com/путь?q=1"),
-        ("domain", "login.evil.example.com"), ("ipv4", "203.0.113.7"), ("ipv6", "2001:db8::7"),
-        ("email", "o'brien@evil.example.com"), ("email", "hr.desk@evil.example.com"),
+        ("domain", "login.evil.example.com"),
+        ("ipv4", "203.0.113.7"),
+        ("ipv6", "2001:db8::7"),
+        ("email", "o'brien@evil.example.com"),
+        ("email", "hr.desk@evil.example.com"),
         ("md5", "d41d8cd98f00b204e9800998ecf8427e"),
         ("sha1", "da39a3ee5e6b4b0d3255bfef95601890afd80709"),
         ("sha256", "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"),
-        ("btc", "1BoatSLRpp6qzT7cUuHGR3GNXbc8GPJhcU"), ("iban", "GB82WEST12345698765432"),
-        ("phone", "+442079460958"), ("eth", "0x" + "ab" * 20), ("social", "t.me/fake_recruiter"),
+        ("btc", "1BoatSLRpp6qzT7cUuHGR3GNXbc8GPJhcU"),
+        ("iban", "GB82WEST12345698765432"),
+        ("phone", "+442079460958"),
+        ("eth", "0x" + "ab" * 20),
+        ("social", "t.me/fake_recruiter"),
     ]
     indicators = [SharedIndicator(t, v, T0, T1, 3, 7, sender=t == "email") for t, v in values]
-    campaign = CampaignFacts(42, "Fake \"recruiter\" \\ wave", "fake_recruitment", T0, T1, T1, 3, 2, 7, "malicious")
+    campaign = CampaignFacts(42, 'Fake "recruiter" \\ wave', "fake_recruitment", T0, T1, T1, 3, 2, 7, "malicious")
     return ShareSet("Acme Security", level, campaign, indicators)
 
 
@@ -58,8 +64,7 @@ def test_every_bundle_passes_stix2_validator_at_every_tlp_level(level: str) -> N
     objects = json.loads(body)["objects"]
     marking = objects[0]
     assert marking["id"] == tlp.marking_id(level)
-    assert marking["extensions"][tlp.TLP2_EXTENSION_ID] == {"extension_type": "property-extension",
-                                                             "tlp_2_0": level}
+    assert marking["extensions"][tlp.TLP2_EXTENSION_ID] == {"extension_type": "property-extension", "tlp_2_0": level}
     for obj in objects[1:]:
         if obj["type"] != "identity":
             assert obj["object_marking_refs"] == [marking["id"]], obj["type"]
@@ -77,8 +82,9 @@ def test_bundle_holds_identity_campaign_indicators_observables_relationships_and
     assert {o["type"] for o in objects} >= {"url", "domain-name", "ipv4-addr", "ipv6-addr", "email-addr", "file"}
     kinds = {r["relationship_type"] for r in by_type["relationship"]}
     assert kinds == {"indicates", "based-on"}
-    assert all(s["count"] == 7 and s["where_sighted_refs"] == [by_type["identity"][0]["id"]]
-               for s in by_type["sighting"])
+    assert all(
+        s["count"] == 7 and s["where_sighted_refs"] == [by_type["identity"][0]["id"]] for s in by_type["sighting"]
+    )
     url = next(i for i in by_type["indicator"] if "evil.example.com/a" in i["pattern"])
     assert url["pattern"] == "[url:value = 'https://evil.example.com/a\\'b\\\\c?x=\"1\"&y=%27']"
 
@@ -169,7 +175,7 @@ def test_misp_event_of_a_stored_campaign_converts(tmp_path: Path) -> None:
 
 def test_csv_reads_back_and_neutralises_spreadsheet_formulas() -> None:
     share = hostile_share()
-    share.indicators.append(SharedIndicator("url", "https://x.example.com/=HYPERLINK(\"a\")", T0, T1, 1, 1))
+    share.indicators.append(SharedIndicator("url", 'https://x.example.com/=HYPERLINK("a")', T0, T1, 1, 1))
     share.indicators.append(SharedIndicator("domain", "=cmd.example.com", T0, T1, 1, 1))
     text = blocklists.csv_text(share)
     assert text.startswith("# TLP:AMBER")
@@ -179,7 +185,8 @@ def test_csv_reads_back_and_neutralises_spreadsheet_formulas() -> None:
     assert all(r["tlp"] == "TLP:AMBER" and r["campaign"] == "42" for r in rows)
     reimported = parse_csv(text)
     assert ("sha256", "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855") in {
-        (i.type, i.value) for i in reimported.indicators}
+        (i.type, i.value) for i in reimported.indicators
+    }
 
 
 @pytest.mark.parametrize("kind", sorted(blocklists.BLOCKLIST_KINDS))
@@ -239,8 +246,9 @@ _HOST = st.from_regex(r"[a-z0-9]{1,12}(-[a-z0-9]{1,8})?\.(com|net|org|co\.uk)", 
     st.lists(st.from_regex(r"[a-z0-9._+'-]{1,20}", fullmatch=True), min_size=1, max_size=3),
     st.sampled_from(tlp.LEVELS),
 )
-def test_bundles_of_arbitrary_observed_values_pass_the_validator(paths: list[str], hosts: list[str],
-                                                                   locals_: list[str], level: str) -> None:
+def test_bundles_of_arbitrary_observed_values_pass_the_validator(
+    paths: list[str], hosts: list[str], locals_: list[str], level: str
+) -> None:
     indicators = [SharedIndicator("url", f"https://{hosts[0]}/{p}", T0, T1, 1, 1) for p in paths]
     indicators += [SharedIndicator("domain", h, T0, T1, 1, 1) for h in hosts]
     indicators += [SharedIndicator("email", f"{lp}@{hosts[-1]}", T0, T1, 1, 1, sender=True) for lp in locals_]

@@ -22,52 +22,112 @@ STIX_FEED = {
     "type": "bundle",
     "id": "bundle--6b8b4b5e-1f3c-4f0e-9a55-0c9d2f7f6a11",
     "objects": [
-        {"type": "indicator", "spec_version": "2.1", "id": "indicator--a1b2c3d4-0000-4000-8000-000000000001",
-         "created": "2026-01-01T00:00:00.000Z", "modified": "2026-01-01T00:00:00.000Z",
-         "pattern": "[domain-name:value = 'TALENT-PARTNERS-GLOBAL.COM']", "pattern_type": "stix",
-         "valid_from": "2026-01-01T00:00:00Z", "confidence": 85, "name": "recruiter lure domain"},
-        {"type": "indicator", "spec_version": "2.1", "id": "indicator--a1b2c3d4-0000-4000-8000-000000000002",
-         "created": "2026-01-01T00:00:00.000Z", "modified": "2026-01-01T00:00:00.000Z",
-         "pattern": "[url:value = 'hxxps://evil[.]example.com/it\\'s'] OR [email-message:from_ref.value = "
-                    "'Offers@Talent-HR-Desk.net']",
-         "pattern_type": "stix", "valid_from": "2026-01-01T00:00:00Z"},
-        {"type": "indicator", "spec_version": "2.1", "id": "indicator--a1b2c3d4-0000-4000-8000-000000000003",
-         "created": "2026-01-01T00:00:00.000Z", "modified": "2026-01-01T00:00:00.000Z",
-         "pattern": "[file:name = 'cv.pdf' AND file:hashes.'SHA-256' = "
-                    "'E3B0C44298FC1C149AFBF4C8996FB92427AE41E4649B934CA495991B7852B855']",
-         "pattern_type": "stix", "valid_from": "2026-01-01T00:00:00Z"},
-        {"type": "indicator", "spec_version": "2.1", "id": "indicator--a1b2c3d4-0000-4000-8000-000000000004",
-         "created": "2026-01-01T00:00:00.000Z", "modified": "2026-01-01T00:00:00.000Z", "revoked": True,
-         "pattern": "[domain-name:value = 'revoked.example.com']", "pattern_type": "stix",
-         "valid_from": "2026-01-01T00:00:00Z"},
-        {"type": "indicator", "spec_version": "2.1", "id": "indicator--a1b2c3d4-0000-4000-8000-000000000006",
-         "created": "2020-01-01T00:00:00.000Z", "modified": "2020-01-01T00:00:00.000Z",
-         "pattern": "[domain-name:value = 'expired.example.com']", "pattern_type": "stix",
-         "valid_from": "2020-01-01T00:00:00Z", "valid_until": "2020-06-01T00:00:00Z"},
-        {"type": "indicator", "spec_version": "2.1", "id": "indicator--a1b2c3d4-0000-4000-8000-000000000005",
-         "created": "2026-01-01T00:00:00.000Z", "modified": "2026-01-01T00:00:00.000Z",
-         "pattern": "rule x { condition: true }", "pattern_type": "yara", "valid_from": "2026-01-01T00:00:00Z"},
+        {
+            "type": "indicator",
+            "spec_version": "2.1",
+            "id": "indicator--a1b2c3d4-0000-4000-8000-000000000001",
+            "created": "2026-01-01T00:00:00.000Z",
+            "modified": "2026-01-01T00:00:00.000Z",
+            "pattern": "[domain-name:value = 'TALENT-PARTNERS-GLOBAL.COM']",
+            "pattern_type": "stix",
+            "valid_from": "2026-01-01T00:00:00Z",
+            "confidence": 85,
+            "name": "recruiter lure domain",
+        },
+        {
+            "type": "indicator",
+            "spec_version": "2.1",
+            "id": "indicator--a1b2c3d4-0000-4000-8000-000000000002",
+            "created": "2026-01-01T00:00:00.000Z",
+            "modified": "2026-01-01T00:00:00.000Z",
+            "pattern": "[url:value = 'hxxps://evil[.]example.com/it\\'s'] OR [email-message:from_ref.value = "
+            "'Offers@Talent-HR-Desk.net']",
+            "pattern_type": "stix",
+            "valid_from": "2026-01-01T00:00:00Z",
+        },
+        {
+            "type": "indicator",
+            "spec_version": "2.1",
+            "id": "indicator--a1b2c3d4-0000-4000-8000-000000000003",
+            "created": "2026-01-01T00:00:00.000Z",
+            "modified": "2026-01-01T00:00:00.000Z",
+            "pattern": "[file:name = 'cv.pdf' AND file:hashes.'SHA-256' = "
+            "'E3B0C44298FC1C149AFBF4C8996FB92427AE41E4649B934CA495991B7852B855']",
+            "pattern_type": "stix",
+            "valid_from": "2026-01-01T00:00:00Z",
+        },
+        {
+            "type": "indicator",
+            "spec_version": "2.1",
+            "id": "indicator--a1b2c3d4-0000-4000-8000-000000000004",
+            "created": "2026-01-01T00:00:00.000Z",
+            "modified": "2026-01-01T00:00:00.000Z",
+            "revoked": True,
+            "pattern": "[domain-name:value = 'revoked.example.com']",
+            "pattern_type": "stix",
+            "valid_from": "2026-01-01T00:00:00Z",
+        },
+        {
+            "type": "indicator",
+            "spec_version": "2.1",
+            "id": "indicator--a1b2c3d4-0000-4000-8000-000000000006",
+            "created": "2020-01-01T00:00:00.000Z",
+            "modified": "2020-01-01T00:00:00.000Z",
+            "pattern": "[domain-name:value = 'expired.example.com']",
+            "pattern_type": "stix",
+            "valid_from": "2020-01-01T00:00:00Z",
+            "valid_until": "2020-06-01T00:00:00Z",
+        },
+        {
+            "type": "indicator",
+            "spec_version": "2.1",
+            "id": "indicator--a1b2c3d4-0000-4000-8000-000000000005",
+            "created": "2026-01-01T00:00:00.000Z",
+            "modified": "2026-01-01T00:00:00.000Z",
+            "pattern": "rule x { condition: true }",
+            "pattern_type": "yara",
+            "valid_from": "2026-01-01T00:00:00Z",
+        },
     ],
 }
 
 MISP_EVENT = {
     "Event": {
-        "info": "Recruiter lure", "uuid": "5f0c6a3e-6c1d-4c5e-9b7a-1d2e3f4a5b6c",
+        "info": "Recruiter lure",
+        "uuid": "5f0c6a3e-6c1d-4c5e-9b7a-1d2e3f4a5b6c",
         "Tag": [{"name": "tlp:green"}, {"name": 'misp:confidence-level="usually-confident"'}],
         "Attribute": [
             {"type": "domain", "category": "Network activity", "value": "talent-partners-global.com", "to_ids": True},
             {"type": "ip-dst|port", "category": "Network activity", "value": "203.0.113.9|8443", "to_ids": True},
-            {"type": "filename|md5", "category": "Payload delivery", "value": "cv.doc|D41D8CD98F00B204E9800998ECF8427E",
-             "to_ids": True},
+            {
+                "type": "filename|md5",
+                "category": "Payload delivery",
+                "value": "cv.doc|D41D8CD98F00B204E9800998ECF8427E",
+                "to_ids": True,
+            },
             {"type": "text", "category": "Other", "value": "just a note", "to_ids": False},
-            {"type": "url", "category": "Network activity", "value": "https://old.example.com/", "to_ids": True,
-             "deleted": True},
+            {
+                "type": "url",
+                "category": "Network activity",
+                "value": "https://old.example.com/",
+                "to_ids": True,
+                "deleted": True,
+            },
         ],
-        "Object": [{"name": "email", "Attribute": [
-            {"object_relation": "from", "type": "email-src", "value": "sarah.whitfield@talent-partners-global.com",
-             "to_ids": False},
-            {"object_relation": "to", "type": "email-dst", "value": "victim@acme-intra.com", "to_ids": False},
-        ]}],
+        "Object": [
+            {
+                "name": "email",
+                "Attribute": [
+                    {
+                        "object_relation": "from",
+                        "type": "email-src",
+                        "value": "sarah.whitfield@talent-partners-global.com",
+                        "to_ids": False,
+                    },
+                    {"object_relation": "to", "type": "email-dst", "value": "victim@acme-intra.com", "to_ids": False},
+                ],
+            }
+        ],
     }
 }
 
@@ -100,8 +160,9 @@ def test_misp_feed_directory_with_manifest(tmp_path: Path) -> None:
     feed = tmp_path / "feed"
     feed.mkdir()
     uuid = MISP_EVENT["Event"]["uuid"]
-    (feed / "manifest.json").write_text(json.dumps({uuid: {"info": "Recruiter lure"},
-                                                     "../../etc/passwd": {"info": "path trick"}}))
+    (feed / "manifest.json").write_text(
+        json.dumps({uuid: {"info": "Recruiter lure"}, "../../etc/passwd": {"info": "path trick"}})
+    )
     (feed / f"{uuid}.json").write_text(json.dumps(MISP_EVENT))
     result = parse_path(feed)
     assert result.format == "misp-feed"
@@ -110,14 +171,20 @@ def test_misp_feed_directory_with_manifest(tmp_path: Path) -> None:
 
 
 def test_csv_with_header_and_bare_lists_with_type_inference() -> None:
-    with_header = parse_csv("type,value,confidence\ndomain,Evil.Example.com.,90\nurl,hxxp://evil[.]example.com/x,\n"
-                            "email,not-an-address,10\n")
+    with_header = parse_csv(
+        "type,value,confidence\ndomain,Evil.Example.com.,90\nurl,hxxp://evil[.]example.com/x,\n"
+        "email,not-an-address,10\n"
+    )
     assert {(i.type, i.value, i.confidence) for i in with_header.indicators} == {
-        ("domain", "evil.example.com", 90), ("url", "http://evil.example.com/x", 50)}
+        ("domain", "evil.example.com", 90),
+        ("url", "http://evil.example.com/x", 50),
+    }
     assert with_header.skipped == 1
-    bare = parse_csv("# a comment\nevil[.]example.com\n203.0.113.5\n2001:db8::5\nbad@evil.example.com\n"
-                     "https://evil.example.com/login\nd41d8cd98f00b204e9800998ecf8427e\n+44 20 7946 0958\n"
-                     "GB82 WEST 1234 5698 7654 32\nnonsense\n")
+    bare = parse_csv(
+        "# a comment\nevil[.]example.com\n203.0.113.5\n2001:db8::5\nbad@evil.example.com\n"
+        "https://evil.example.com/login\nd41d8cd98f00b204e9800998ecf8427e\n+44 20 7946 0958\n"
+        "GB82 WEST 1234 5698 7654 32\nnonsense\n"
+    )
     assert {i.type for i in bare.indicators} == {"domain", "ipv4", "ipv6", "email", "url", "md5", "phone", "iban"}
     assert bare.skipped == 1
 
@@ -162,8 +229,9 @@ def test_new_reports_are_matched_as_they_are_analysed(tmp_path: Path) -> None:
     path = tmp_path / "event.json"
     path.write_text(json.dumps(MISP_EVENT))
     import_feed(rt.db, path, "misp-community", 50, "test", hunt="skip")
-    receipt = submit(rt, IncomingReport(channel=Channel.API, raw_email=recruiter_email(9, "Jane Doe",
-                                                                                         "jane.doe@acme-intra.com")))
+    receipt = submit(
+        rt, IncomingReport(channel=Channel.API, raw_email=recruiter_email(9, "Jane Doe", "jane.doe@acme-intra.com"))
+    )
     Worker(rt).run_until_idle()
     with rt.db.write() as session:
         via = session.scalars(select(IntelMatch.via).where(IntelMatch.report_id == receipt.report_id)).all()
@@ -213,12 +281,17 @@ def test_retrohunt_live_matching_and_taxii_on_postgresql(tmp_path: Path, pg_data
     path.write_text(json.dumps(STIX_FEED))
     _, hunted = import_feed(rt.db, path, "partner-isac", 50, "test")
     assert hunted is not None and hunted.campaigns == [seeded.campaign_id] and hunted.matches == 4
-    receipt = submit(rt, IncomingReport(channel=Channel.API, raw_email=recruiter_email(7, "Jane Doe",
-                                                                                         "jane.doe@acme-intra.com")))
+    receipt = submit(
+        rt, IncomingReport(channel=Channel.API, raw_email=recruiter_email(7, "Jane Doe", "jane.doe@acme-intra.com"))
+    )
     Worker(rt).run_until_idle()
     with rt.db.write() as session:
-        assert session.scalar(select(func.count()).select_from(IntelMatch)
-                              .where(IntelMatch.report_id == receipt.report_id)) == 2
+        assert (
+            session.scalar(
+                select(func.count()).select_from(IntelMatch).where(IntelMatch.report_id == receipt.report_id)
+            )
+            == 2
+        )
         share = gather(session, rt.settings, campaign_id=seeded.campaign_id, tlp="amber")
         assert taxii.publish(session, share, "test") > 0
         assert taxii.publish(session, share, "test") == 0
@@ -240,8 +313,9 @@ def test_the_worker_raises_the_campaign_it_just_assigned_when_a_report_matches(t
     path = tmp_path / "list.csv"
     path.write_text(f"type,value,confidence\nemail,{REPLY_TO},70\n")
     import_feed(rt.db, path, "partner-isac", 50, "test", hunt="skip")
-    receipt = submit(rt, IncomingReport(channel=Channel.API, raw_email=recruiter_email(3, "Jane Doe",
-                                                                                         "jane.doe@acme-intra.com")))
+    receipt = submit(
+        rt, IncomingReport(channel=Channel.API, raw_email=recruiter_email(3, "Jane Doe", "jane.doe@acme-intra.com"))
+    )
     Worker(rt).run_until_idle()
     with rt.db.session() as session:
         report = session.get(Report, receipt.report_id)
@@ -250,6 +324,7 @@ def test_the_worker_raises_the_campaign_it_just_assigned_when_a_report_matches(t
         assert campaign is not None
         assert campaign.facts["intel"]["boost"] == 7.0
         assert campaign.facts["intel"]["reasons"] == [
-            f"matches known-bad email {REPLY_TO} from partner-isac (confidence 70)"]
+            f"matches known-bad email {REPLY_TO} from partner-isac (confidence 70)"
+        ]
         assert campaign.priority >= 7.0
     rt.close()

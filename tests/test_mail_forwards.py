@@ -124,54 +124,71 @@ def take(rt: Runtime, msg: EmailMessage | bytes) -> MailResult:
 
 # -- inline forwards -----------------------------------------------------------------------------
 
+
 def outlook_inline() -> EmailMessage:
-    block = (f"From: DocuSign <{ORIGINAL_FROM}>\nSent: Monday, November 10, 2025 9:14 AM\n"
-             f"To: Alice Smith <{REPORTER}>\nSubject: {ORIGINAL_SUBJECT}\n")
+    block = (
+        f"From: DocuSign <{ORIGINAL_FROM}>\nSent: Monday, November 10, 2025 9:14 AM\n"
+        f"To: Alice Smith <{REPORTER}>\nSubject: {ORIGINAL_SUBJECT}\n"
+    )
     text = f"{COMMENT}\n\n{SIGNATURE}\n{DISCLAIMER}\n________________________________\n{block}\n{ORIGINAL_TEXT}"
     html = (
         "<html><body><div>" + COMMENT + "</div><div>Alice Smith | Finance Director | Corp Ltd<br>"
         '<a href="https://www.corp-signature.co.uk/alice">corp-signature.co.uk</a> | +44 20 7946 0958</div>'
-        '<div style="font-size:8pt">' + DISCLAIMER.replace(
+        '<div style="font-size:8pt">'
+        + DISCLAIMER.replace(
             "https://disclaimer.corp-legal.net/privacy",
-            '<a href="https://disclaimer.corp-legal.net/privacy">privacy notice</a>') + "</div>"
+            '<a href="https://disclaimer.corp-legal.net/privacy">privacy notice</a>',
+        )
+        + "</div>"
         '<hr style="display:inline-block;width:98%" tabindex="-1"><div id="divRplyFwdMsg" dir="ltr">'
         f'<font face="Calibri, sans-serif" style="font-size:11pt"><b>From:</b> DocuSign &lt;{ORIGINAL_FROM}&gt;<br>'
         "<b>Sent:</b> Monday, November 10, 2025 9:14 AM<br>"
         f"<b>To:</b> Alice Smith &lt;{REPORTER}&gt;<br><b>Subject:</b> {ORIGINAL_SUBJECT}</font><div>&nbsp;</div></div>"
-        + ORIGINAL_HTML.replace("<html><body>", "<div>").replace("</body></html>", "</div>") + "</body></html>"
+        + ORIGINAL_HTML.replace("<html><body>", "<div>").replace("</body></html>", "</div>")
+        + "</body></html>"
     )
     return wrapper(f"FW: {ORIGINAL_SUBJECT}", text, html)
 
 
 def gmail_inline() -> EmailMessage:
-    block = (f"From: DocuSign <{ORIGINAL_FROM}>\nDate: Mon, Nov 10, 2025 at 9:14 AM\n"
-             f"Subject: {ORIGINAL_SUBJECT}\nTo: <{REPORTER}>\n")
+    block = (
+        f"From: DocuSign <{ORIGINAL_FROM}>\nDate: Mon, Nov 10, 2025 at 9:14 AM\n"
+        f"Subject: {ORIGINAL_SUBJECT}\nTo: <{REPORTER}>\n"
+    )
     text = f"{COMMENT}\n\n{SIGNATURE}\n{DISCLAIMER}\n---------- Forwarded message ---------\n{block}\n\n{ORIGINAL_TEXT}"
     html = (
         f'<div dir="ltr">{COMMENT}<br clear="all"><div><div dir="ltr" class="gmail_signature">'
         'Alice Smith | <a href="https://www.corp-signature.co.uk/alice">corp-signature.co.uk</a> | '
-        "+44 20 7946 0958</div></div><div>" + DISCLAIMER.replace(
+        "+44 20 7946 0958</div></div><div>"
+        + DISCLAIMER.replace(
             "https://disclaimer.corp-legal.net/privacy",
-            '<a href="https://disclaimer.corp-legal.net/privacy">privacy notice</a>') + "</div>"
+            '<a href="https://disclaimer.corp-legal.net/privacy">privacy notice</a>',
+        )
+        + "</div>"
         '<br><div class="gmail_quote"><div dir="ltr" class="gmail_attr">---------- Forwarded message ---------<br>'
         f'From: <strong class="gmail_sendername" dir="auto">DocuSign</strong> <span dir="auto">&lt;{ORIGINAL_FROM}'
         "&gt;</span><br>Date: Mon, Nov 10, 2025 at 9:14 AM<br>"
         f"Subject: {ORIGINAL_SUBJECT}<br>To: &lt;{REPORTER}&gt;<br></div><br><br>"
-        + ORIGINAL_HTML.replace("<html><body>", "<div>").replace("</body></html>", "</div>") + "</div></div>"
+        + ORIGINAL_HTML.replace("<html><body>", "<div>").replace("</body></html>", "</div>")
+        + "</div></div>"
     )
     return wrapper(f"Fwd: {ORIGINAL_SUBJECT}", text, html)
 
 
 def apple_inline() -> EmailMessage:
-    block = (f"From: DocuSign <{ORIGINAL_FROM}>\nSubject: {ORIGINAL_SUBJECT}\n"
-             f"Date: 10 November 2025 at 09:14:02 GMT\nTo: Alice Smith <{REPORTER}>\n")
+    block = (
+        f"From: DocuSign <{ORIGINAL_FROM}>\nSubject: {ORIGINAL_SUBJECT}\n"
+        f"Date: 10 November 2025 at 09:14:02 GMT\nTo: Alice Smith <{REPORTER}>\n"
+    )
     text = f"{COMMENT}\n\n{SIGNATURE}\n{DISCLAIMER}\n\nBegin forwarded message:\n\n{block}\n{ORIGINAL_TEXT}"
     return wrapper(f"Fwd: {ORIGINAL_SUBJECT}", text)
 
 
 def thunderbird_inline() -> EmailMessage:
-    block = (f"Subject: \t{ORIGINAL_SUBJECT}\nDate: \tMon, 10 Nov 2025 09:14:02 +0000\n"
-             f"From: \tDocuSign <{ORIGINAL_FROM}>\nTo: \t{REPORTER}\n")
+    block = (
+        f"Subject: \t{ORIGINAL_SUBJECT}\nDate: \tMon, 10 Nov 2025 09:14:02 +0000\n"
+        f"From: \tDocuSign <{ORIGINAL_FROM}>\nTo: \t{REPORTER}\n"
+    )
     marker = "-------- Forwarded Message --------"
     text = f"{COMMENT}\n\n-- \n{SIGNATURE}\n{DISCLAIMER}\n\n{marker}\n{block}\n\n{ORIGINAL_TEXT}"
     return wrapper(f"Fwd: {ORIGINAL_SUBJECT}", text)
@@ -179,8 +196,12 @@ def thunderbird_inline() -> EmailMessage:
 
 @pytest.mark.parametrize(
     ("shape", "build"),
-    [("inline-outlook", outlook_inline), ("inline-gmail", gmail_inline), ("inline-apple", apple_inline),
-     ("inline-thunderbird", thunderbird_inline)],
+    [
+        ("inline-outlook", outlook_inline),
+        ("inline-gmail", gmail_inline),
+        ("inline-apple", apple_inline),
+        ("inline-thunderbird", thunderbird_inline),
+    ],
 )
 def test_inline_forward_is_analysed_as_the_original(rt: Runtime, shape: str, build: Any) -> None:
     """GIVEN an inline forward with the reporter's comment, signature and disclaimer above the marker
@@ -197,12 +218,16 @@ def test_inline_forward_is_analysed_as_the_original(rt: Runtime, shape: str, bui
 
 # -- attached originals ----------------------------------------------------------------------------
 
+
 def signed_wrapper_with(*parts: tuple[bytes, str, str, str | None]) -> EmailMessage:
     """The reporter's own mail, signature and disclaimer included, with originals attached."""
-    msg = wrapper("Suspicious messages", f"{COMMENT}\n\n-- \n{SIGNATURE}\n{DISCLAIMER}",
-                  f"<p>{COMMENT}</p><p>Alice Smith | "
-                  '<a href="https://www.corp-signature.co.uk/alice">corp-signature.co.uk</a></p>'
-                  f'<p><small>{DISCLAIMER}</small></p>')
+    msg = wrapper(
+        "Suspicious messages",
+        f"{COMMENT}\n\n-- \n{SIGNATURE}\n{DISCLAIMER}",
+        f"<p>{COMMENT}</p><p>Alice Smith | "
+        '<a href="https://www.corp-signature.co.uk/alice">corp-signature.co.uk</a></p>'
+        f"<p><small>{DISCLAIMER}</small></p>",
+    )
     for data, maintype, subtype, filename in parts:
         msg.add_attachment(data, maintype=maintype, subtype=subtype, filename=filename)
     return msg
@@ -221,8 +246,9 @@ def test_forward_as_attachment_wrapped_in_a_signed_mail_yields_the_original(rt: 
 
 def test_several_attached_originals_become_several_reports(rt: Runtime) -> None:
     urls = [f"https://docusign-secure.top/review/{n}aa" for n in range(3)]
-    result = take(rt, signed_wrapper_with(*[(original(n + 1, url), "message", "rfc822", None)
-                                             for n, url in enumerate(urls)]))
+    result = take(
+        rt, signed_wrapper_with(*[(original(n + 1, url), "message", "rfc822", None) for n, url in enumerate(urls)])
+    )
     assert len(result.receipts) == 3
     analyses = analysed(rt, result)
     for url, analysis in zip(urls, analyses, strict=True):
@@ -242,8 +268,13 @@ def test_report_button_eml_attachment_is_the_original(rt: Runtime) -> None:
 
 
 def test_report_button_outlook_msg_attachment_is_the_original(rt: Runtime) -> None:
-    msg_file = build_msg(subject=ORIGINAL_SUBJECT, sender_name="DocuSign", sender_email=ORIGINAL_FROM,
-                         to=[("Alice Smith", REPORTER)], body=ORIGINAL_TEXT)
+    msg_file = build_msg(
+        subject=ORIGINAL_SUBJECT,
+        sender_name="DocuSign",
+        sender_email=ORIGINAL_FROM,
+        to=[("Alice Smith", REPORTER)],
+        body=ORIGINAL_TEXT,
+    )
     result = take(rt, signed_wrapper_with((msg_file, "application", "vnd.ms-outlook", "suspicious.msg")))
     assert len(result.receipts) == 1
     [analysis] = analysed(rt, result)

@@ -140,8 +140,16 @@ service anvil {{
 
 
 def imap_settings(tmp: Path, server: Dovecot, user: str, **overrides: object) -> Settings:
-    return make_settings(tmp, imap_host="127.0.0.1", imap_port=server.port, imap_security="none",
-                         imap_user=user, imap_password=PASSWORD, imap_poll_seconds=30.0, **overrides)
+    return make_settings(
+        tmp,
+        imap_host="127.0.0.1",
+        imap_port=server.port,
+        imap_security="none",
+        imap_user=user,
+        imap_password=PASSWORD,
+        imap_poll_seconds=30.0,
+        **overrides,
+    )
 
 
 @pytest.fixture
@@ -202,8 +210,9 @@ def reported(n: int) -> bytes:
     wrapper["Subject"] = f"Reported message {n}"
     wrapper["Message-ID"] = f"<report-{n}@corp.example>"
     wrapper.set_content("Reported with the report button.\n")
-    wrapper.add_attachment(original.as_bytes(policy=SMTP_POLICY), maintype="message", subtype="rfc822",
-                           filename="suspicious.eml")
+    wrapper.add_attachment(
+        original.as_bytes(policy=SMTP_POLICY), maintype="message", subtype="rfc822", filename="suspicious.eml"
+    )
     return wrapper.as_bytes(policy=SMTP_POLICY)
 
 
@@ -231,8 +240,9 @@ def test_each_message_is_taken_once_and_marked(imap_rt: Runtime, client: Client)
     assert client.uids("SEEN") == []  # the humans' unread marks are left alone
 
 
-def test_processed_mail_can_be_moved_to_a_folder(tmp_path: Path, dovecot: Dovecot, mailbox: str,
-                                                 client: Client) -> None:
+def test_processed_mail_can_be_moved_to_a_folder(
+    tmp_path: Path, dovecot: Dovecot, mailbox: str, client: Client
+) -> None:
     runtime = open_runtime(imap_settings(tmp_path, dovecot, mailbox, imap_processed_folder="Processed"))
     try:
         for n in range(10, 12):
@@ -249,8 +259,9 @@ def test_processed_mail_can_be_moved_to_a_folder(tmp_path: Path, dovecot: Doveco
         runtime.close()
 
 
-def test_too_large_mail_is_left_for_a_person_and_not_retried(tmp_path: Path, dovecot: Dovecot, mailbox: str,
-                                                             client: Client) -> None:
+def test_too_large_mail_is_left_for_a_person_and_not_retried(
+    tmp_path: Path, dovecot: Dovecot, mailbox: str, client: Client
+) -> None:
     runtime = open_runtime(imap_settings(tmp_path, dovecot, mailbox, max_upload_bytes=5_000))
     try:
         client.append(reported(20) + b"\r\n" + b"x" * 10_000 + b"\r\n")
@@ -314,14 +325,21 @@ def test_killed_poller_loses_nothing_and_analyses_nothing_twice(
     takes every message exactly once: one report, one sighting and one analysis each."""
     for n in range(40, 43):
         client.append(reported(n))
-    env = {**os.environ, "WATCHWORD_DATA_DIR": str(tmp_path), "WATCHWORD_IMAP_HOST": "127.0.0.1",
-           "WATCHWORD_IMAP_PORT": str(dovecot.port), "WATCHWORD_IMAP_SECURITY": "none",
-           "WATCHWORD_IMAP_USER": mailbox, "WATCHWORD_IMAP_PASSWORD": PASSWORD}
+    env = {
+        **os.environ,
+        "WATCHWORD_DATA_DIR": str(tmp_path),
+        "WATCHWORD_IMAP_HOST": "127.0.0.1",
+        "WATCHWORD_IMAP_PORT": str(dovecot.port),
+        "WATCHWORD_IMAP_SECURITY": "none",
+        "WATCHWORD_IMAP_USER": mailbox,
+        "WATCHWORD_IMAP_PASSWORD": PASSWORD,
+    }
     env.pop("WATCHWORD_DATABASE_URL", None)
     env.pop("WATCHWORD_BLOB_DIR", None)
     env.pop("WATCHWORD_SECRET_KEY", None)
-    proc = subprocess.run([sys.executable, "-c", CRASHING_POLLER, point], env=env, timeout=120,
-                          capture_output=True, check=False)
+    proc = subprocess.run(
+        [sys.executable, "-c", CRASHING_POLLER, point], env=env, timeout=120, capture_output=True, check=False
+    )
     assert proc.returncode == -signal.SIGKILL, proc.stderr.decode()[-2000:]
     runtime = open_runtime(make_settings(tmp_path))
     try:

@@ -63,9 +63,17 @@ def sink() -> Iterator[Sink]:
 
 @pytest.fixture
 def reply_rt(tmp_path: Path, sink: Sink) -> Iterator[Runtime]:
-    runtime = open_runtime(make_settings(
-        tmp_path, smtp_addresses=(REPORT_TO,), reply_from=f"Watchword <{REPORT_TO}>",
-        relay_host="127.0.0.1", relay_port=sink.port, reply_per_reporter_per_hour=5, reply_global_per_minute=60))
+    runtime = open_runtime(
+        make_settings(
+            tmp_path,
+            smtp_addresses=(REPORT_TO,),
+            reply_from=f"Watchword <{REPORT_TO}>",
+            relay_host="127.0.0.1",
+            relay_port=sink.port,
+            reply_per_reporter_per_hour=5,
+            reply_global_per_minute=60,
+        )
+    )
     yield runtime
     runtime.close()
 
@@ -107,9 +115,7 @@ def outbox(rt: Runtime) -> list[MailOutbox]:
         return list(session.scalars(select(MailOutbox).order_by(MailOutbox.id)))
 
 
-def test_acknowledgement_reaches_the_reporter_with_the_receipt(
-    reply_rt: Runtime, sink: Sink
-) -> None:
+def test_acknowledgement_reaches_the_reporter_with_the_receipt(reply_rt: Runtime, sink: Sink) -> None:
     """GIVEN a forwarded phish delivered over SMTP WHEN the sender runs THEN the reporter gets one
     automatic reply naming the report's reference, threaded on their mail."""
     listener = SmtpListener(reply_rt, host="127.0.0.1", port=0).start()
@@ -182,12 +188,18 @@ def test_outcome_goes_to_every_reporter_of_the_campaign(reply_rt: Runtime, sink:
     """GIVEN one phish forwarded by two people and a campaign verdict WHEN the verdict code calls
     notify_campaign_outcome THEN each reporter gets the web's outcome text once."""
     first = take_mail(reply_rt, forward(phish(10), n=1), via="smtp", envelope_from=REPORTER)
-    take_mail(reply_rt, forward(phish(10), reporter="bob@corp.example", n=2), via="smtp",
-              envelope_from="bob@corp.example")
+    take_mail(
+        reply_rt, forward(phish(10), reporter="bob@corp.example", n=2), via="smtp", envelope_from="bob@corp.example"
+    )
     report_id = first.receipts[0].report_id
     with reply_rt.db.write() as session:
-        campaign = Campaign(title="fake helpdesk", approach_type="credential_phishing", verdict="malicious",
-                            verdict_note="The link has been blocked", reporter_count=2)
+        campaign = Campaign(
+            title="fake helpdesk",
+            approach_type="credential_phishing",
+            verdict="malicious",
+            verdict_note="The link has been blocked",
+            reporter_count=2,
+        )
         session.add(campaign)
         session.flush()
         session.get(Report, report_id).campaign_id = campaign.id  # type: ignore[union-attr]
@@ -196,10 +208,10 @@ def test_outcome_goes_to_every_reporter_of_the_campaign(reply_rt: Runtime, sink:
         campaign.reporter_count = 3  # someone else joined: the count in the text grows, no one is told twice
         assert mail_replies.notify_campaign_outcome(session, campaign.id) == 0
     mail_replies.deliver_due(reply_rt)
-    expected = outcomes.outcome_text("malicious", approach_type="credential_phishing", reporters=2,
-                                     action="The link has been blocked")
-    assert expected.startswith("This was part of a phishing campaign reported by 2 people. "
-                               "The link has been blocked.")
+    expected = outcomes.outcome_text(
+        "malicious", approach_type="credential_phishing", reporters=2, action="The link has been blocked"
+    )
+    assert expected.startswith("This was part of a phishing campaign reported by 2 people. The link has been blocked.")
     for who in (REPORTER, "bob@corp.example"):
         outcome = [m for m in sink.to(who) if m["Subject"] == "The outcome of your report"]
         assert len(outcome) == 1
@@ -208,8 +220,12 @@ def test_outcome_goes_to_every_reporter_of_the_campaign(reply_rt: Runtime, sink:
 
 def test_stop_reply_opts_out_and_is_not_a_report(reply_rt: Runtime, sink: Sink) -> None:
     first = take_mail(reply_rt, forward(phish(11)), via="smtp", envelope_from=REPORTER)
-    stop = take_mail(reply_rt, plain("Re: Your report has been received", "STOP\n\n> Thank you..."),
-                     via="smtp", envelope_from=REPORTER)
+    stop = take_mail(
+        reply_rt,
+        plain("Re: Your report has been received", "STOP\n\n> Thank you..."),
+        via="smtp",
+        envelope_from=REPORTER,
+    )
     assert stop.shape == "opt-out" and stop.receipts == []
     with reply_rt.db.write() as session:
         assert session.scalar(select(func.count()).select_from(MailOptOut)) == 1
@@ -246,9 +262,16 @@ def test_per_reporter_limit_delays_an_outcome_instead_of_dropping_it(reply_rt: R
 
 
 def test_global_limit_defers_the_rest(tmp_path: Path, sink: Sink) -> None:
-    runtime = open_runtime(make_settings(
-        tmp_path, smtp_addresses=(REPORT_TO,), reply_from=REPORT_TO, relay_host="127.0.0.1",
-        relay_port=sink.port, reply_global_per_minute=3))
+    runtime = open_runtime(
+        make_settings(
+            tmp_path,
+            smtp_addresses=(REPORT_TO,),
+            reply_from=REPORT_TO,
+            relay_host="127.0.0.1",
+            relay_port=sink.port,
+            reply_global_per_minute=3,
+        )
+    )
     try:
         for n in range(40, 45):
             take_mail(runtime, forward(phish(n), reporter=f"r{n}@corp.example", n=n), via="smtp")
@@ -259,9 +282,11 @@ def test_global_limit_defers_the_rest(tmp_path: Path, sink: Sink) -> None:
 
 
 def test_relay_down_keeps_the_reply_for_later(tmp_path: Path) -> None:
-    runtime = open_runtime(make_settings(
-        tmp_path, smtp_addresses=(REPORT_TO,), reply_from=REPORT_TO, relay_host="127.0.0.1",
-        relay_port=_free_port()))  # nothing listens there
+    runtime = open_runtime(
+        make_settings(
+            tmp_path, smtp_addresses=(REPORT_TO,), reply_from=REPORT_TO, relay_host="127.0.0.1", relay_port=_free_port()
+        )
+    )  # nothing listens there
     try:
         take_mail(runtime, forward(phish(50)), via="smtp", envelope_from=REPORTER)
         assert mail_replies.deliver_due(runtime) == {"retry": 1}
@@ -274,8 +299,9 @@ def test_relay_down_keeps_the_reply_for_later(tmp_path: Path) -> None:
 def test_outcome_texts_are_plain_and_name_no_one() -> None:
     one = outcomes.outcome_text("malicious", approach_type="credential_phishing", reporters=1)
     assert one.startswith("This was a phishing attempt.")
-    many = outcomes.outcome_text("malicious", approach_type="fake_recruitment", reporters=1200,
-                                 action="the profile has been reported")
+    many = outcomes.outcome_text(
+        "malicious", approach_type="fake_recruitment", reporters=1200, action="the profile has been reported"
+    )
     assert "part of a fake recruitment campaign reported by 1,200 people. The profile has been reported." in many
     assert "genuine" in outcomes.outcome_text("benign")
     assert outcomes.status_text("received") == outcomes.RECEIVED
@@ -285,8 +311,9 @@ def test_outbox_and_opt_out_on_both_store_backends(any_rt: Runtime) -> None:
     """Queueing (with its on-conflict dedupe) and opt-outs work the same on SQLite and PostgreSQL."""
     import dataclasses
 
-    any_rt.settings = dataclasses.replace(any_rt.settings, smtp_addresses=(REPORT_TO,), reply_from=REPORT_TO,
-                                          relay_host="127.0.0.1")
+    any_rt.settings = dataclasses.replace(
+        any_rt.settings, smtp_addresses=(REPORT_TO,), reply_from=REPORT_TO, relay_host="127.0.0.1"
+    )
     result = take_mail(any_rt, forward(phish(60)), via="smtp", envelope_from=REPORTER)
     with any_rt.db.write() as session:
         assert mail_replies.notify_outcome(session, [result.receipts[0].report_id], "Outcome.") == 1

@@ -166,17 +166,16 @@ def test_same_original_from_two_reporters_is_two_sightings_of_one_report(
 ) -> None:
     with smtplib.SMTP("127.0.0.1", listener.port, timeout=10) as client:
         client.sendmail("alice@corp.example", [REPORT_TO], forward_as_attachment(phish(6), n=1))
-        client.sendmail("bob@corp.example", [REPORT_TO],
-                        forward_as_attachment(phish(6), reporter="bob@corp.example", n=2))
+        client.sendmail(
+            "bob@corp.example", [REPORT_TO], forward_as_attachment(phish(6), reporter="bob@corp.example", n=2)
+        )
     with mail_rt.db.session() as session:
         assert session.scalar(select(func.count()).select_from(Report)) == 1
         assert session.scalar(select(Report.sightings)) == 2
         assert session.scalar(select(func.count()).select_from(MailMessageReport)) == 2
 
 
-def test_crash_before_the_commit_leaves_nothing_half_taken(
-    mail_rt: Runtime, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_crash_before_the_commit_leaves_nothing_half_taken(mail_rt: Runtime, monkeypatch: pytest.MonkeyPatch) -> None:
     """GIVEN intake that dies after the blobs are written but before the one commit WHEN the mail
     comes again THEN it is taken whole, once: its reports and its record commit together."""
     wrapper = forward_as_attachment(phish(7), phish(8))
@@ -198,8 +197,11 @@ def test_crash_before_the_commit_leaves_nothing_half_taken(
 
 def test_starttls_is_offered_when_a_certificate_is_configured(tmp_path: Path) -> None:
     cert, key = _self_signed(tmp_path)
-    runtime = open_runtime(make_settings(tmp_path, smtp_addresses=(REPORT_TO,), smtp_tls_cert=cert,
-                                         smtp_tls_key=key, smtp_require_tls=True))
+    runtime = open_runtime(
+        make_settings(
+            tmp_path, smtp_addresses=(REPORT_TO,), smtp_tls_cert=cert, smtp_tls_key=key, smtp_require_tls=True
+        )
+    )
     server = SmtpListener(runtime, host="127.0.0.1", port=0).start()
     try:
         with smtplib.SMTP("127.0.0.1", server.port, timeout=10) as client:
@@ -228,16 +230,21 @@ def _self_signed(tmp: Path) -> tuple[Path, Path]:
     name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "watchword.test")])
     now = dt.datetime.now(dt.UTC)
     cert = (
-        x509.CertificateBuilder().subject_name(name).issuer_name(name).public_key(key.public_key())
-        .serial_number(x509.random_serial_number()).not_valid_before(now - dt.timedelta(minutes=1))
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - dt.timedelta(minutes=1))
         .not_valid_after(now + dt.timedelta(days=1))
         .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
         .sign(key, hashes.SHA256())
     )
     cert_path, key_path = tmp / "cert.pem", tmp / "key.pem"
     cert_path.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
-    key_path.write_bytes(key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
-                                           serialization.NoEncryption()))
+    key_path.write_bytes(
+        key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
+    )
     return cert_path, key_path
 
 
@@ -261,8 +268,9 @@ def test_mail_intake_on_both_store_backends(any_rt: Runtime) -> None:
     wrapper = forward_as_attachment(phish(20), phish(21))
     first = mail_intake.take_mail(any_rt, wrapper, via="smtp", envelope_from="alice@corp.example")
     again = mail_intake.take_mail(any_rt, wrapper, via="smtp", envelope_from="alice@corp.example")
-    other = mail_intake.take_mail(any_rt, forward_as_attachment(phish(20), reporter="bob@corp.example", n=2),
-                                  via="smtp")
+    other = mail_intake.take_mail(
+        any_rt, forward_as_attachment(phish(20), reporter="bob@corp.example", n=2), via="smtp"
+    )
     assert len(first.receipts) == 2 and not first.already_taken
     assert again.already_taken and [r.public_id for r in again.receipts] == [r.public_id for r in first.receipts]
     assert other.receipts[0].report_id == first.receipts[0].report_id

@@ -27,14 +27,26 @@ def _msgids(pot: Path) -> set[str]:
 def test_the_catalogue_template_is_up_to_date(tmp_path: Path) -> None:
     """A page string added without re-running `pybabel extract` fails here (see locale/README.md)."""
     fresh = tmp_path / "fresh.pot"
-    CommandLineInterface().run(["pybabel", "extract", "-F", str(LOCALE / "babel.cfg"), "-k", "N_",
-                                "-o", str(fresh), str(ROOT / "src" / "watchword")])
+    CommandLineInterface().run(
+        [
+            "pybabel",
+            "extract",
+            "-F",
+            str(LOCALE / "babel.cfg"),
+            "-k",
+            "N_",
+            "-o",
+            str(fresh),
+            str(ROOT / "src" / "watchword"),
+        ]
+    )
     missing = _msgids(fresh) - _msgids(LOCALE / "watchword.pot")
     assert not missing, f"run pybabel extract (locale/README.md); missing: {sorted(missing)[:5]}"
 
 
-def test_a_compiled_catalogue_is_used_for_browsers_that_ask_for_it(rt: Runtime, tmp_path: Path,
-                                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_compiled_catalogue_is_used_for_browsers_that_ask_for_it(
+    rt: Runtime, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     catalog = Catalog(locale="de", domain="watchword")
     catalog.add("What happened?", "Was ist passiert?")
     catalog.add("An email or message I received", "Eine E-Mail oder Nachricht, die ich bekommen habe")

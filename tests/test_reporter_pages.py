@@ -21,8 +21,10 @@ from watchword.web.app import create_app
 from watchword.web.reporter import challenge
 from watchword.web.reporter.forms import FORMS, ORDER
 
-PHISH = ("Dear user, your mailbox will be closed today. Verify your password now at "
-         "http://micros0ft-login.example/owa/login or lose access.")
+PHISH = (
+    "Dear user, your mailbox will be closed today. Verify your password now at "
+    "http://micros0ft-login.example/owa/login or lose access."
+)
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
@@ -79,9 +81,18 @@ def test_email_report_in_three_screens_gives_receipt_guidance_and_first_look(web
     screens = [web.get("/")]  # 1: what happened?
     screens.append(web.get("/report/email"))  # 2: the form
     token = token_of(screens[1].text)
-    screens.append(web.post("/report/email", data={  # 3: the receipt
-        "pow_token": token, "pow_solution": challenge.solve(token, 8),
-        "wants": "sign_in", "did": "clicked", "text": PHISH}))
+    screens.append(
+        web.post(
+            "/report/email",
+            data={  # 3: the receipt
+                "pow_token": token,
+                "pow_solution": challenge.solve(token, 8),
+                "wants": "sign_in",
+                "did": "clicked",
+                "text": PHISH,
+            },
+        )
+    )
     assert len(screens) == 3
     thanks = screens[2]
     assert thanks.status_code == 201
@@ -102,23 +113,64 @@ def test_email_report_in_three_screens_gives_receipt_guidance_and_first_look(web
         assert code.replace("-", "") not in receipt.code_hash
 
 
-@pytest.mark.parametrize(("form", "fields", "hint"), [
-    ("email", {"wants": "pay", "text": "Please update our bank details before paying the invoice."},
-     "invoice_or_payment_fraud"),
-    ("social", {"platform": "LinkedIn", "profile": "linkedin.com/in/recruiter-x", "wants": "job",
-                "did": "replied", "text": "A recruiter offered paid consulting about our satellite project."},
-     "fake_recruitment"),
-    ("in_person", {"where": "Trade fair, hall 3", "when": "Tuesday 3 pm", "wants": "info",
-                   "claimed": "A journalist", "did": "nothing",
-                   "text": "He asked who works on the new radar and when the tests are."}, "elicitation"),
-    ("device", {"what": "found", "where": "Car park, this morning", "used": "no", "now": "Desk drawer",
-                "text": "A USB stick labelled 'salaries 2025'."}, "technical_surveillance"),
-    ("visitor", {"what": "tailgating", "where": "Main entrance", "when": "08:40",
-                 "text": "A man followed me through the turnstile without a badge."}, "physical_approach"),
-    ("other", {"text": "Someone asked me to install a remote-access app to 'fix' my laptop."}, ""),
-])
-def test_every_report_type_is_stored_with_its_answers(web: TestClient, frt: Runtime, form: str,
-                                                      fields: dict[str, str], hint: str) -> None:
+@pytest.mark.parametrize(
+    ("form", "fields", "hint"),
+    [
+        (
+            "email",
+            {"wants": "pay", "text": "Please update our bank details before paying the invoice."},
+            "invoice_or_payment_fraud",
+        ),
+        (
+            "social",
+            {
+                "platform": "LinkedIn",
+                "profile": "linkedin.com/in/recruiter-x",
+                "wants": "job",
+                "did": "replied",
+                "text": "A recruiter offered paid consulting about our satellite project.",
+            },
+            "fake_recruitment",
+        ),
+        (
+            "in_person",
+            {
+                "where": "Trade fair, hall 3",
+                "when": "Tuesday 3 pm",
+                "wants": "info",
+                "claimed": "A journalist",
+                "did": "nothing",
+                "text": "He asked who works on the new radar and when the tests are.",
+            },
+            "elicitation",
+        ),
+        (
+            "device",
+            {
+                "what": "found",
+                "where": "Car park, this morning",
+                "used": "no",
+                "now": "Desk drawer",
+                "text": "A USB stick labelled 'salaries 2025'.",
+            },
+            "technical_surveillance",
+        ),
+        (
+            "visitor",
+            {
+                "what": "tailgating",
+                "where": "Main entrance",
+                "when": "08:40",
+                "text": "A man followed me through the turnstile without a badge.",
+            },
+            "physical_approach",
+        ),
+        ("other", {"text": "Someone asked me to install a remote-access app to 'fix' my laptop."}, ""),
+    ],
+)
+def test_every_report_type_is_stored_with_its_answers(
+    web: TestClient, frt: Runtime, form: str, fields: dict[str, str], hint: str
+) -> None:
     sent = report(web, form, fields)
     assert sent.status_code == 201, text_of(sent.text)
     receipt_of(sent.text)
@@ -134,8 +186,12 @@ def test_every_report_type_is_stored_with_its_answers(web: TestClient, frt: Runt
 def test_saved_email_becomes_the_raw_message_and_screenshots_are_kept(web: TestClient, frt: Runtime) -> None:
     eml = b"From: IT <it@micros0ft-login.example>\r\nTo: a@corp.example\r\nSubject: Verify\r\n\r\n" + PHISH.encode()
     png = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
-    sent = report(web, "email", {"wants": "sign_in"},
-                  files=[("files", ("verify.eml", eml, "message/rfc822")), ("files", ("shot.png", png, "image/png"))])
+    sent = report(
+        web,
+        "email",
+        {"wants": "sign_in"},
+        files=[("files", ("verify.eml", eml, "message/rfc822")), ("files", ("shot.png", png, "image/png"))],
+    )
     assert sent.status_code == 201, text_of(sent.text)
     with frt.db.session() as session:
         stored = session.scalars(select(Report)).one()
@@ -154,8 +210,14 @@ def test_without_javascript_a_person_gets_through_and_a_too_fast_bot_does_not(tm
             assert "A stranger asked for my door code." in too_fast.text  # nothing the person typed is lost
             page = web.get("/report/other")
             time.sleep(1.05)  # a person reading and typing
-            sent = web.post("/report/other", data={"pow_token": token_of(page.text), "pow_solution": "",
-                                                    "text": "A stranger asked for my door code."})
+            sent = web.post(
+                "/report/other",
+                data={
+                    "pow_token": token_of(page.text),
+                    "pow_solution": "",
+                    "text": "A stranger asked for my door code.",
+                },
+            )
             assert sent.status_code == 201
             assert _count(rt, Report) == 1
     finally:
@@ -166,9 +228,11 @@ def test_forged_or_wrong_proof_is_refused_without_losing_the_text(web: TestClien
     page = web.get("/report/other")
     token = token_of(page.text)
     forged = token[:-3] + ("AAA" if not token.endswith("AAA") else "BBB")
-    for data in ({"pow_token": forged, "pow_solution": ""},
-                 {"pow_token": token, "pow_solution": "not-a-number"},
-                 {"pow_token": "", "pow_solution": ""}):
+    for data in (
+        {"pow_token": forged, "pow_solution": ""},
+        {"pow_token": token, "pow_solution": "not-a-number"},
+        {"pow_token": "", "pow_solution": ""},
+    ):
         refused = web.post("/report/other", data={**data, "text": "keep me"})
         assert refused.status_code == 422
         assert "keep me" in refused.text
@@ -207,8 +271,12 @@ def test_chosen_passphrase_is_checked_and_never_shown(web: TestClient) -> None:
     short = report(web, "other", {"text": "x asked for y", "passphrase": "short"})
     assert short.status_code == 422 and "at least 8 characters" in short.text
     page = web.get("/report/other")
-    data = {"pow_token": token_of(page.text), "pow_solution": "", "text": "x asked for y",
-            "passphrase": "my own secret phrase"}
+    data = {
+        "pow_token": token_of(page.text),
+        "pow_solution": "",
+        "text": "x asked for y",
+        "passphrase": "my own secret phrase",
+    }
     sent = web.post("/report/other", data=data)
     assert sent.status_code == 201
     assert "my own secret phrase" not in sent.text and "The one you chose." in sent.text
@@ -223,7 +291,8 @@ def test_contact_is_sealed_and_every_view_is_audited(web: TestClient, frt: Runti
         assert stored.contact_sealed and b"+41 79" not in stored.contact_sealed
     with frt.db.write() as session:
         assert followup.reveal_contact(session, frt.contact_key, stored.id, "analyst-ann") == [
-            "signal: +41 79 000 00 00"]
+            "signal: +41 79 000 00 00"
+        ]
     with frt.db.session() as session:
         event = session.scalars(select(AuditEvent).where(AuditEvent.action == "contact.viewed")).one()
         assert event.actor == "analyst-ann" and "+41" not in str(event.detail)
@@ -250,7 +319,8 @@ def _sign_in(web: TestClient, code: str, phrase: str) -> Any:
 
 
 def test_receipt_and_passphrase_bring_the_reporter_back_and_the_thread_goes_both_ways(
-        web: TestClient, frt: Runtime) -> None:
+    web: TestClient, frt: Runtime
+) -> None:
     code, phrase = receipt_of(report(web, "in_person", {"wants": "gift", "text": "Offered a paid trip."}).text)
     assert _sign_in(web, code, "wrong words here").status_code == 401
     # Written down by hand: lower case, spaces instead of dashes, O for 0.
@@ -258,16 +328,21 @@ def test_receipt_and_passphrase_bring_the_reporter_back_and_the_thread_goes_both
     view = _sign_in(web, typed, phrase.upper())
     assert view.status_code == 200 and "We have your report" in view.text
     receipt_id = int(re.search(r'name="receipt_id" value="(\d+)"', view.text).group(1))
-    sent = web.post("/report/status/message", data={"receipt_id": receipt_id,
-                                                     "text": "He also gave me his card."}, follow_redirects=True)
+    sent = web.post(
+        "/report/status/message",
+        data={"receipt_id": receipt_id, "text": "He also gave me his card."},
+        follow_redirects=True,
+    )
     assert "He also gave me his card." in sent.text and "has been sent" in sent.text
     with frt.db.write() as session:
         report_id = session.get(ReporterReceipt, receipt_id).report_id
         followup.post_analyst_message(session, report_id, "analyst-bo", "Thank you. Please keep the card.")
     with frt.db.write() as session:
         thread = followup.list_thread(session, report_id, actor="analyst-bo")
-    assert [(m.author_kind, m.reporter_label) for m in thread] == [("reporter", "Reporter 1"),
-                                                                   ("analyst", "All reporters")]
+    assert [(m.author_kind, m.reporter_label) for m in thread] == [
+        ("reporter", "Reporter 1"),
+        ("analyst", "All reporters"),
+    ]
     again = web.get("/report/status/view")
     assert "Please keep the card." in again.text and "analyst-bo" not in again.text
     web.post("/report/status/leave")
@@ -289,9 +364,16 @@ def test_outcome_after_a_verdict_is_told_in_plain_words(web: TestClient, frt: Ru
     code, phrase = receipt_of(report(web, "email", {"text": PHISH}).text)
     with frt.db.write() as session:
         stored = session.scalars(select(Report)).one()
-        campaign = Campaign(title="OWA lure", approach_type="credential_phishing", reporter_count=212,
-                            sighting_count=212, report_count=1, verdict="malicious",
-                            verdict_note="The link has been blocked.", status="closed")
+        campaign = Campaign(
+            title="OWA lure",
+            approach_type="credential_phishing",
+            reporter_count=212,
+            sighting_count=212,
+            report_count=1,
+            verdict="malicious",
+            verdict_note="The link has been blocked.",
+            status="closed",
+        )
         session.add(campaign)
         session.flush()
         stored.campaign_id, stored.verdict = campaign.id, "malicious"
@@ -308,8 +390,14 @@ def test_status_view_lists_several_receipts_of_one_reporter(web: TestClient) -> 
 
 
 def test_out_of_scope_report_is_explained_kindly_and_kept_apart(web: TestClient, frt: Runtime) -> None:
-    sent = report(web, "other", {"text": "My new neighbour is from another country and goes to the mosque "
-                                         "every Friday. I find him suspicious."})
+    sent = report(
+        web,
+        "other",
+        {
+            "text": "My new neighbour is from another country and goes to the mosque "
+            "every Friday. I find him suspicious."
+        },
+    )
     assert sent.status_code == 201
     words = text_of(sent.text)
     assert "outside what Watchword looks into" in words and "Where else to turn" in words
@@ -360,8 +448,10 @@ def test_verdict_through_the_campaign_service_reaches_every_reporter(web: TestCl
     from watchword.intake.submit import submit
     from watchword.worker import Worker
 
-    eml = (b"From: IT Service Desk <it@micros0ft-login.example>\r\nTo: staff@corp.example\r\n"
-           b"Subject: Mailbox closing today\r\n\r\n" + PHISH.encode() + b"\r\n")
+    eml = (
+        b"From: IT Service Desk <it@micros0ft-login.example>\r\nTo: staff@corp.example\r\n"
+        b"Subject: Mailbox closing today\r\n\r\n" + PHISH.encode() + b"\r\n"
+    )
     sent = report(web, "email", {}, files=[("files", ("closing.eml", eml, "message/rfc822"))])
     code, phrase = receipt_of(sent.text)
     for _ in range(211):
@@ -379,10 +469,12 @@ def test_verdict_through_the_campaign_service_reaches_every_reporter(web: TestCl
 
 
 def test_first_look_names_the_imitated_sign_in_page(web: TestClient) -> None:
-    eml = (b"From: Microsoft 365 <no-reply@micros0ft-support.com>\r\nTo: staff@corp.example\r\n"
-           b"Subject: Action required: password expires today\r\nContent-Type: text/html\r\n\r\n"
-           b"<p>Dear user, your password expires today. "
-           b"<a href='https://login.micros0ft-support.com/owa'>Keep my password</a></p>\r\n")
+    eml = (
+        b"From: Microsoft 365 <no-reply@micros0ft-support.com>\r\nTo: staff@corp.example\r\n"
+        b"Subject: Action required: password expires today\r\nContent-Type: text/html\r\n\r\n"
+        b"<p>Dear user, your password expires today. "
+        b"<a href='https://login.micros0ft-support.com/owa'>Keep my password</a></p>\r\n"
+    )
     sent = report(web, "email", {}, files=[("files", ("expires.eml", eml, "message/rfc822"))])
     words = text_of(sent.text)
     assert "This looks like an attempt to steal a password or login." in words

@@ -62,8 +62,12 @@ def test_sign_in_pauses_a_receipt_after_repeated_wrong_passphrases(tmp_path: Pat
     try:
         receipt = submit(rt, IncomingReport(channel=Channel.WEB, text="A man asked for my badge."))
         with rt.db.write() as session:
-            receipts.create(session, receipt.report_id, "CODE0000000000000000",
-                            receipts.hash_passphrase(rt.settings, "right phrase here"))
+            receipts.create(
+                session,
+                receipt.report_id,
+                "CODE0000000000000000",
+                receipts.hash_passphrase(rt.settings, "right phrase here"),
+            )
         assert receipts.sign_in(rt.db, rt.settings, "code0000000000000000", "Right  Phrase here")
         for _ in range(receipts.MAX_FAILED_ATTEMPTS):
             with pytest.raises(receipts.SignInRefused, match="do not match"):
@@ -96,7 +100,9 @@ def test_proof_of_work_is_checked_statelessly() -> None:
     check = challenge.check
     assert check(KEY, issued.token, solution, 10, 3600, 3)[0] is challenge.Check.SOLVED
     assert check(KEY, issued.token, str(int(solution) + 1), 10, 3600, 3)[0] in (
-        challenge.Check.INVALID, challenge.Check.SOLVED)  # the next number rarely also solves it
+        challenge.Check.INVALID,
+        challenge.Check.SOLVED,
+    )  # the next number rarely also solves it
     assert check(KEY, issued.token, "", 10, 3600, 3)[0] is challenge.Check.TOO_FRESH
     assert check(KEY, issued.token, "", 10, 3600, 3, now=time.time() + 5)[0] is challenge.Check.UNSOLVED
     assert check(KEY, issued.token, "", 10, 3600, 3, now=time.time() + 4000)[0] is challenge.Check.EXPIRED

@@ -27,8 +27,15 @@ DAY = dt.timedelta(days=1)
 def rrt(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Runtime]:
     """The same retention on both store backends."""
     url = request.getfixturevalue("pg_database_url") if request.param == "postgresql" else None
-    runtime = open_runtime(fast_settings(tmp_path, database_url=url, retention_benign_days=30,
-                                         retention_out_of_scope_days=7, retention_closed_campaign_days=180))
+    runtime = open_runtime(
+        fast_settings(
+            tmp_path,
+            database_url=url,
+            retention_benign_days=30,
+            retention_out_of_scope_days=7,
+            retention_closed_campaign_days=180,
+        )
+    )
     yield runtime
     runtime.close()
 
@@ -41,8 +48,9 @@ def _report(rt: Runtime, age_days: float, raw: bytes | None = None, text: str = 
     receipt = submit(rt, IncomingReport(channel=Channel.WEB, raw_email=raw, text=text or f"text {raw!r}"))
     then = utcnow() - dt.timedelta(days=age_days)
     with rt.db.write() as session:
-        session.execute(update(Report).where(Report.id == receipt.report_id)
-                        .values(created_at=then, last_sighted_at=then, **fields))
+        session.execute(
+            update(Report).where(Report.id == receipt.report_id).values(created_at=then, last_sighted_at=then, **fields)
+        )
         receipts.create(session, receipt.report_id, f"CODE{receipt.report_id:016d}", "x")
     return receipt.report_id
 
@@ -71,8 +79,11 @@ def test_each_category_goes_after_its_own_retention_and_nothing_else(rrt: Runtim
     in_open = _report(rrt, 400, raw=_email(5), campaign_id=open_id)
 
     plan = retention.plan(rrt)
-    assert plan.reports == {"out_of_scope": [old_oos, restricted_only], "benign": [old_benign],
-                            "closed_campaign": [in_closed]}
+    assert plan.reports == {
+        "out_of_scope": [old_oos, restricted_only],
+        "benign": [old_benign],
+        "closed_campaign": [in_closed],
+    }
     assert _ids(rrt) >= {old_oos, old_benign, in_closed}  # planning deletes nothing
 
     result = retention.run(rrt)
@@ -108,8 +119,7 @@ def test_thread_and_receipts_go_with_the_report(rrt: Runtime) -> None:
         assert session.scalar(select(func.count()).select_from(ReporterReceipt)) == 0
 
 
-def test_dry_run_deletes_nothing_and_the_cli_says_what_would_go(rrt: Runtime,
-                                                                monkeypatch: pytest.MonkeyPatch) -> None:
+def test_dry_run_deletes_nothing_and_the_cli_says_what_would_go(rrt: Runtime, monkeypatch: pytest.MonkeyPatch) -> None:
     doomed = _report(rrt, 9, text="he is from abroad", scope="out_of_scope")
     result = retention.run(rrt, dry_run=True)
     assert result.reports_deleted == 0 and result.plan.reports["out_of_scope"] == [doomed]
@@ -118,8 +128,13 @@ def test_dry_run_deletes_nothing_and_the_cli_says_what_would_go(rrt: Runtime,
     from watchword.cli import app
 
     s = rrt.settings
-    for name, value in {"DATA_DIR": s.data_dir, "DATABASE_URL": s.database_url, "BLOB_DIR": s.blob_dir,
-                        "SECRET_KEY_FILE": s.secret_key_file, "RETENTION_OUT_OF_SCOPE_DAYS": 7}.items():
+    for name, value in {
+        "DATA_DIR": s.data_dir,
+        "DATABASE_URL": s.database_url,
+        "BLOB_DIR": s.blob_dir,
+        "SECRET_KEY_FILE": s.secret_key_file,
+        "RETENTION_OUT_OF_SCOPE_DAYS": 7,
+    }.items():
         monkeypatch.setenv(f"WATCHWORD_{name}", str(value))
     out = CliRunner().invoke(app, ["retention", "--dry-run"])
     assert out.exit_code == 0, out.output
@@ -171,10 +186,23 @@ def test_a_reporters_mail_and_old_sent_replies_go_with_the_reports(tmp_path: Pat
     long_ago = utcnow() - 40 * DAY
     with rt.db.write() as session:
         wrapper_sha = session.scalars(select(MailMessage.wrapper_sha256)).one()
-        session.execute(update(Report).where(Report.id == report_id)
-                        .values(verdict="benign", created_at=long_ago, last_sighted_at=long_ago))
-        session.add(MailOutbox(kind="ack", dedupe="old-ack", reporter_sealed=b"x", reporter_hash="h",
-                               subject="Thanks", body="Received.", status="sent", sent_at=long_ago))
+        session.execute(
+            update(Report)
+            .where(Report.id == report_id)
+            .values(verdict="benign", created_at=long_ago, last_sighted_at=long_ago)
+        )
+        session.add(
+            MailOutbox(
+                kind="ack",
+                dedupe="old-ack",
+                reporter_sealed=b"x",
+                reporter_hash="h",
+                subject="Thanks",
+                body="Received.",
+                status="sent",
+                sent_at=long_ago,
+            )
+        )
     assert rt.blobs.exists(wrapper_sha)
     retention.run(rt)
     with rt.db.session() as session:

@@ -23,9 +23,14 @@ def corpus(any_rt: Runtime) -> dict[str, int]:
     rt = any_rt
     ids = {
         "invoice": report_email(rt, email("Overdue invoice 8812", "Please settle the attached invoice today.")),
-        "recruiter": report_email(rt, email("Exciting consulting role",
-                                            "A research position in Zürich, reply to https://talent.headhunt-example.com/apply",
-                                            sender="anna@headhunt-example.com")),
+        "recruiter": report_email(
+            rt,
+            email(
+                "Exciting consulting role",
+                "A research position in Zürich, reply to https://talent.headhunt-example.com/apply",
+                sender="anna@headhunt-example.com",
+            ),
+        ),
         "usb": report_email(rt, email("Found device", "A USB stick was left in the lobby near reception.")),
     }
     analyse_all(rt)
@@ -81,9 +86,25 @@ def test_out_of_scope_reports_are_never_searchable(any_rt: Runtime) -> None:
     with rt.db.write() as session:
         report = session.get(Report, receipt.report_id)
         assert report is not None
-        fake = Analysis(kind="text", subject="", approach_type="benign", scope="out_of_scope", scope_reason="x",
-                        risk=0, reasons=[], indicators=[], links=[], attachments=[], auth=None, wrapper=None,
-                        body_text="zebra", content_hash="", shingles=[], warnings=[], headers={})
+        fake = Analysis(
+            kind="text",
+            subject="",
+            approach_type="benign",
+            scope="out_of_scope",
+            scope_reason="x",
+            risk=0,
+            reasons=[],
+            indicators=[],
+            links=[],
+            attachments=[],
+            auth=None,
+            wrapper=None,
+            body_text="zebra",
+            content_hash="",
+            shingles=[],
+            warnings=[],
+            headers={},
+        )
         search.index_report(session, report, fake)
     assert _ids(rt, "zebra") == []
 

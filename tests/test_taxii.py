@@ -50,8 +50,12 @@ def _get(client: Any, path: str, token: str | None, **params: Any) -> Any:
 def test_every_endpoint_needs_a_read_token_and_says_so_in_taxii(published: tuple[Runtime, str, str]) -> None:
     rt, token, collection = published
     with TestClient(create_app(rt)) as client:
-        for path in ("/taxii2/", "/taxii2/api/", "/taxii2/api/collections/",
-                     f"/taxii2/api/collections/{collection}/objects/"):
+        for path in (
+            "/taxii2/",
+            "/taxii2/api/",
+            "/taxii2/api/collections/",
+            f"/taxii2/api/collections/{collection}/objects/",
+        ):
             refused = _get(client, path, None)
             assert refused.status_code == 401
             assert refused.headers["content-type"] == TAXII
@@ -75,8 +79,10 @@ def test_objects_page_with_limit_and_next_and_filter_by_added_after(published: t
         everything = _get(client, f"{base}/objects/", token, limit=1000).json()
         total = len(everything["objects"])
         assert total > 10 and everything["more"] is False
-        assert validate_instance({"type": "bundle", "id": "bundle--8c5b2e4a-3f1d-4d2e-9a1b-2c3d4e5f6a7b",
-                                  "objects": everything["objects"]}, ValidationOptions(version="2.1")).is_valid
+        assert validate_instance(
+            {"type": "bundle", "id": "bundle--8c5b2e4a-3f1d-4d2e-9a1b-2c3d4e5f6a7b", "objects": everything["objects"]},
+            ValidationOptions(version="2.1"),
+        ).is_valid
         seen: list[str] = []
         params: dict[str, Any] = {"limit": 4}
         while True:
@@ -101,8 +107,9 @@ def test_objects_page_with_limit_and_next_and_filter_by_added_after(published: t
         assert [o["id"] for o in single["objects"]] == [one]
         versions = _get(client, f"{base}/objects/{one}/versions/", token).json()
         assert len(versions["versions"]) == 1
-        assert _get(client, f"{base}/objects/indicator--00000000-0000-4000-8000-000000000000/", token
-                    ).status_code == 404
+        assert (
+            _get(client, f"{base}/objects/indicator--00000000-0000-4000-8000-000000000000/", token).status_code == 404
+        )
         assert _get(client, "/taxii2/api/collections/nope/objects/", token).json()["http_status"] == "404"
 
 
@@ -132,8 +139,9 @@ def _free_port() -> int:
 def live_server(published: tuple[Runtime, str, str]) -> Iterator[tuple[str, str, str]]:
     rt, token, collection = published
     port = _free_port()
-    server = uvicorn.Server(uvicorn.Config(create_app(rt), host="127.0.0.1", port=port, log_level="warning",
-                                           lifespan="off"))
+    server = uvicorn.Server(
+        uvicorn.Config(create_app(rt), host="127.0.0.1", port=port, log_level="warning", lifespan="off")
+    )
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
     deadline = time.monotonic() + 20

@@ -60,8 +60,10 @@ def _start_worker(data_dir: Path) -> subprocess.Popen[bytes]:
         "WATCHWORD_WORKER_POLL_SECONDS": "0.05",
     }
     return subprocess.Popen(
-        [sys.executable, "-m", "watchword", "worker"], env=env,
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        [sys.executable, "-m", "watchword", "worker"],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
     )
 
 

@@ -25,10 +25,8 @@ from watchword.store.models import Job, Report
 log = logging.getLogger("watchword.worker")
 
 
-
 class LeaseLost(RuntimeError):
     """Another worker took the job over after our lease ran out; our results are dropped."""
-
 
 
 class Worker:

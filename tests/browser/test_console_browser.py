@@ -29,8 +29,15 @@ from watchword.store.models import Campaign, Report
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
 CHROMIUM = "/usr/bin/chromium"
-ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-        "--disable-sync", "--no-first-run", "--disable-quic"]
+ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--disable-quic",
+]
 SHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
 
 os.environ.setdefault("PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD", "1")
@@ -53,8 +60,7 @@ class LiveServer:
 
         self.port = _free_port()
         self.url = f"http://127.0.0.1:{self.port}"
-        config = uvicorn.Config(create_app(rt), host="127.0.0.1", port=self.port, log_level="warning",
-                                lifespan="off")
+        config = uvicorn.Config(create_app(rt), host="127.0.0.1", port=self.port, log_level="warning", lifespan="off")
         self.server = uvicorn.Server(config)
         self.thread = threading.Thread(target=self.server.run, daemon=True)
 
@@ -99,38 +105,97 @@ def world(rt: Runtime) -> dict[str, Any]:
 
     add_user(rt, "ana", "analyst")
     load_demo(rt)
-    hostile = report_email(rt, email("Mailbox full: action required",
-                                     "Your mailbox is full. https://login.evil-example.com/o365",
-                                     sender="it-support@evil-example.com", html=HOSTILE_HTML),
-                           text="Arrived this morning, looks like our IT but the link is odd",
-                           contact="reporter@corp.example")
-    recruit_a = [report_email(rt, email(f"Research consultancy opportunity ({n})",
-                                        f"Dear colleague, a paid advisory role on satellite telemetry. "
-                                        f"Reply to https://talent.headhunt-example.com/r/{n}",
-                                        sender="hr@headhunt-example.com")) for n in range(9)]
-    recruit_b = [report_email(rt, email(f"Advisory board seat, remote ({n})",
-                                        f"Paid expert network call about your employer's roadmap: "
-                                        f"https://experts.headhunt-example.com/call/{n}",
-                                        sender="network@headhunt-example.com")) for n in range(5)]
-    invoices = [report_email(rt, email(f"Invoice INV-{4470 + n} overdue",
-                                       f"Please pay to the new IBAN today. https://pay.fraud-example.net/i/{n}",
-                                       sender="accounts@fraud-example.net")) for n in range(14)]
+    hostile = report_email(
+        rt,
+        email(
+            "Mailbox full: action required",
+            "Your mailbox is full. https://login.evil-example.com/o365",
+            sender="it-support@evil-example.com",
+            html=HOSTILE_HTML,
+        ),
+        text="Arrived this morning, looks like our IT but the link is odd",
+        contact="reporter@corp.example",
+    )
+    recruit_a = [
+        report_email(
+            rt,
+            email(
+                f"Research consultancy opportunity ({n})",
+                f"Dear colleague, a paid advisory role on satellite telemetry. "
+                f"Reply to https://talent.headhunt-example.com/r/{n}",
+                sender="hr@headhunt-example.com",
+            ),
+        )
+        for n in range(9)
+    ]
+    recruit_b = [
+        report_email(
+            rt,
+            email(
+                f"Advisory board seat, remote ({n})",
+                f"Paid expert network call about your employer's roadmap: "
+                f"https://experts.headhunt-example.com/call/{n}",
+                sender="network@headhunt-example.com",
+            ),
+        )
+        for n in range(5)
+    ]
+    invoices = [
+        report_email(
+            rt,
+            email(
+                f"Invoice INV-{4470 + n} overdue",
+                f"Please pay to the new IBAN today. https://pay.fraud-example.net/i/{n}",
+                sender="accounts@fraud-example.net",
+            ),
+        )
+        for n in range(14)
+    ]
     analyse_all(rt)
     start = dt.datetime.now(dt.UTC) - dt.timedelta(hours=30)
     _spread(rt, recruit_a, start, 26)
     _spread(rt, recruit_b, start + dt.timedelta(hours=6), 20)
     _spread(rt, invoices, start + dt.timedelta(hours=20), 8)
     last = dt.datetime.now(dt.UTC)
-    campaign_a, engine_a = _campaign(rt, recruit_a, "Fake headhunter: satellite telemetry advisory role",
-                                     approach_type="fake_recruitment", risk=0.72, priority=2.9, first_seen=start,
-                                     last_seen=last)
-    campaign_b, engine_b = _campaign(rt, recruit_b, "Expert-network call about the roadmap",
-                                     approach_type="elicitation", risk=0.66, priority=2.2, first_seen=start,
-                                     last_seen=last)
-    campaign_c, _ = _campaign(rt, invoices, "Invoice fraud: new IBAN", approach_type="invoice_or_payment_fraud",
-                              risk=0.81, priority=4.6, surging=True, first_seen=start, last_seen=last)
-    return {"hostile": hostile, "a": campaign_a, "b": campaign_b, "c": campaign_c,
-            "members": recruit_a + recruit_b, "engine": engine_a and engine_b}
+    campaign_a, engine_a = _campaign(
+        rt,
+        recruit_a,
+        "Fake headhunter: satellite telemetry advisory role",
+        approach_type="fake_recruitment",
+        risk=0.72,
+        priority=2.9,
+        first_seen=start,
+        last_seen=last,
+    )
+    campaign_b, engine_b = _campaign(
+        rt,
+        recruit_b,
+        "Expert-network call about the roadmap",
+        approach_type="elicitation",
+        risk=0.66,
+        priority=2.2,
+        first_seen=start,
+        last_seen=last,
+    )
+    campaign_c, _ = _campaign(
+        rt,
+        invoices,
+        "Invoice fraud: new IBAN",
+        approach_type="invoice_or_payment_fraud",
+        risk=0.81,
+        priority=4.6,
+        surging=True,
+        first_seen=start,
+        last_seen=last,
+    )
+    return {
+        "hostile": hostile,
+        "a": campaign_a,
+        "b": campaign_b,
+        "c": campaign_c,
+        "members": recruit_a + recruit_b,
+        "engine": engine_a and engine_b,
+    }
 
 
 @pytest.fixture
@@ -228,8 +293,7 @@ def test_sign_in_and_triage_a_report(rt: Runtime, world: dict[str, Any], browser
         assert watch.outbound() == [] and watch.dialogs == []
 
 
-def test_hostile_email_runs_no_script_and_sends_no_request(rt: Runtime, world: dict[str, Any],
-                                                          browser: Any) -> None:
+def test_hostile_email_runs_no_script_and_sends_no_request(rt: Runtime, world: dict[str, Any], browser: Any) -> None:
     """GIVEN an email whose HTML carries <script>, onerror/onload handlers, javascript: links, CSS imports,
     remote images, an iframe, a meta refresh and a form WHEN an analyst opens it in the console THEN no
     script of the message runs, no dialog opens, and every request the page makes is to the console itself."""
@@ -247,8 +311,10 @@ def test_hostile_email_runs_no_script_and_sends_no_request(rt: Runtime, world: d
         assert watch.dialogs == []
         assert watch.outbound() == [], watch.outbound()
         assert {u.split("?")[0] for u in watch.requests} <= {
-            f"{server.url}/console/reports/{world['hostile']}", f"{server.url}/static/console.css",
-            f"{server.url}/static/console.js"}
+            f"{server.url}/console/reports/{world['hostile']}",
+            f"{server.url}/static/console.css",
+            f"{server.url}/static/console.js",
+        }
         assert not [m for m in watch.console if "Content Security Policy" in m or "pageerror" in m], watch.console
         assert page.url.endswith(f"/console/reports/{world['hostile']}")  # no refresh, no navigation
         assert page.locator("#message-body img, #message-body a, #message-body script, iframe").count() == 0
@@ -258,11 +324,14 @@ def test_hostile_email_runs_no_script_and_sends_no_request(rt: Runtime, world: d
         _shot(page, "report-hostile")
 
 
-def test_merge_two_campaigns_then_a_verdict_reaches_every_member(rt: Runtime, world: dict[str, Any],
-                                                                 browser: Any) -> None:
+def test_merge_two_campaigns_then_a_verdict_reaches_every_member(
+    rt: Runtime, world: dict[str, Any], browser: Any
+) -> None:
     if not world["engine"]:
-        pytest.skip("the campaigns engine is not among the after-analysis steps, so there are no real campaigns "
-                    "to merge (merge needs their membership records)")
+        pytest.skip(
+            "the campaigns engine is not among the after-analysis steps, so there are no real campaigns "
+            "to merge (merge needs their membership records)"
+        )
     with LiveServer(rt) as server:
         page, watch = _new_page(browser, server)
         _sign_in(page)

@@ -32,33 +32,53 @@ from watchword.worker import Worker
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
 CHROMIUM = "/usr/bin/chromium"
-ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-        "--disable-sync", "--no-first-run", "--disable-quic"]
+ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--disable-quic",
+]
 SHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
 PHONE = {"width": 390, "height": 844}
 BITS = 16  # the real default: the browser's script solves it while the test "types"
 
 os.environ.setdefault("PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD", "1")
 
-PHISH = ("Your mailbox is almost full and will be closed today. Verify your password at "
-         "http://micros0ft-online.example/owa/login to keep access.")
+PHISH = (
+    "Your mailbox is almost full and will be closed today. Verify your password at "
+    "http://micros0ft-online.example/owa/login to keep access."
+)
 
 # What a person fills in on each form: (question key, value) for choices, (field id, text) for text.
 FILL: dict[str, dict[str, Any]] = {
     "email": {"choices": {"wants": "sign_in", "did": "nothing"}, "text": PHISH},
-    "social": {"choices": {"wants": "job", "did": "replied"},
-               "fields": {"q-platform": "LinkedIn", "q-profile": "linkedin.com/in/hr-partner-ops"},
-               "text": "A 'headhunter' offered 500 dollars an hour to talk about our satellite work."},
-    "in_person": {"choices": {"wants": "info", "did": "nothing"},
-                  "fields": {"q-where": "Space trade fair, hall 3", "q-when": "Tuesday around 3 pm",
-                             "q-claimed": "A journalist from a trade magazine"},
-                  "text": "He kept asking who leads the radar tests and when the next trial is."},
-    "device": {"choices": {"what": "found", "used": "no"},
-               "fields": {"q-where": "Car park, this morning", "q-now": "In my desk drawer, unplugged"},
-               "text": "A USB stick labelled 'salaries 2025'."},
-    "visitor": {"choices": {"what": "tailgating"},
-                "fields": {"q-where": "Main entrance", "q-when": "08:40 today", "q-claimed": "A courier"},
-                "text": "A man followed me through the turnstile without a badge and went upstairs."},
+    "social": {
+        "choices": {"wants": "job", "did": "replied"},
+        "fields": {"q-platform": "LinkedIn", "q-profile": "linkedin.com/in/hr-partner-ops"},
+        "text": "A 'headhunter' offered 500 dollars an hour to talk about our satellite work.",
+    },
+    "in_person": {
+        "choices": {"wants": "info", "did": "nothing"},
+        "fields": {
+            "q-where": "Space trade fair, hall 3",
+            "q-when": "Tuesday around 3 pm",
+            "q-claimed": "A journalist from a trade magazine",
+        },
+        "text": "He kept asking who leads the radar tests and when the next trial is.",
+    },
+    "device": {
+        "choices": {"what": "found", "used": "no"},
+        "fields": {"q-where": "Car park, this morning", "q-now": "In my desk drawer, unplugged"},
+        "text": "A USB stick labelled 'salaries 2025'.",
+    },
+    "visitor": {
+        "choices": {"what": "tailgating"},
+        "fields": {"q-where": "Main entrance", "q-when": "08:40 today", "q-claimed": "A courier"},
+        "text": "A man followed me through the turnstile without a badge and went upstairs.",
+    },
     "other": {"text": "Someone called pretending to be IT and asked me to install a remote-access app."},
 }
 
@@ -81,8 +101,11 @@ class Live:
         self.rt = rt
         self.port = _free_port()
         self.url = f"http://127.0.0.1:{self.port}"
-        self.server = uvicorn.Server(uvicorn.Config(create_app(rt), host="127.0.0.1", port=self.port,
-                                                    log_level="warning", lifespan="off", access_log=False))
+        self.server = uvicorn.Server(
+            uvicorn.Config(
+                create_app(rt), host="127.0.0.1", port=self.port, log_level="warning", lifespan="off", access_log=False
+            )
+        )
         self.thread = threading.Thread(target=self.server.run, daemon=True)
         self.stop = threading.Event()
         self.worker = threading.Thread(target=Worker(rt).run_forever, args=(self.stop,), daemon=True)
@@ -106,8 +129,11 @@ class Live:
 
 @pytest.fixture(scope="module")
 def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Live]:
-    rt = open_runtime(fast_settings(tmp_path_factory.mktemp("reporter-browser"), pow_difficulty_bits=BITS,
-                                    pow_nojs_min_age_seconds=1.0))
+    rt = open_runtime(
+        fast_settings(
+            tmp_path_factory.mktemp("reporter-browser"), pow_difficulty_bits=BITS, pow_nojs_min_age_seconds=1.0
+        )
+    )
     with Live(rt) as server:
         yield server
     rt.close()
@@ -130,14 +156,16 @@ class Phone:
 
     def __init__(self, browser: Any, live: Live, js: bool) -> None:
         self.live = live
-        self.context = browser.new_context(viewport=PHONE, java_script_enabled=js, is_mobile=True, has_touch=True,
-                                           locale="en-GB")
+        self.context = browser.new_context(
+            viewport=PHONE, java_script_enabled=js, is_mobile=True, has_touch=True, locale="en-GB"
+        )
         self.page = self.context.new_page()
         self.screens: list[str] = []
         self.outside: list[str] = []
         self.page.on("framenavigated", lambda f: f.parent_frame is None and self.screens.append(f.url))
-        self.page.on("request", lambda r: r.url.startswith(live.url) or r.url.startswith("data:")
-                     or self.outside.append(r.url))
+        self.page.on(
+            "request", lambda r: r.url.startswith(live.url) or r.url.startswith("data:") or self.outside.append(r.url)
+        )
 
     def shot(self, name: str) -> None:
         SHOTS.mkdir(parents=True, exist_ok=True)
@@ -200,8 +228,9 @@ def test_javascript_sha256_matches_pythons(browser: Any, live: Live) -> None:
     phone = Phone(browser, live, js=True)
     phone.page.goto(live.url + "/report/other")
     for text in ["", "abc", "x" * 55, "y" * 64, "1.1764400000.16.nonce.mac:123456"]:
-        words = phone.page.evaluate("t => window.watchwordSha256(t).map(w => (w >>> 0).toString(16)"
-                                    ".padStart(8, '0')).join('')", text)
+        words = phone.page.evaluate(
+            "t => window.watchwordSha256(t).map(w => (w >>> 0).toString(16).padStart(8, '0')).join('')", text
+        )
         assert words == hashlib.sha256(text.encode()).hexdigest()
     phone.close()
 
@@ -245,8 +274,9 @@ def _wait_analysed(rt: Runtime, report_id: int) -> None:
 
 
 @pytest.mark.parametrize("js", [True, False], ids=["js", "nojs"])
-def test_receipt_brings_the_reporter_back_to_a_two_way_thread_and_an_outcome(browser: Any, live: Live,
-                                                                             js: bool) -> None:
+def test_receipt_brings_the_reporter_back_to_a_two_way_thread_and_an_outcome(
+    browser: Any, live: Live, js: bool
+) -> None:
     phone = Phone(browser, live, js)
     page = phone.page
     code, phrase = _report_and_receipt(phone, "in_person")
@@ -265,16 +295,23 @@ def test_receipt_brings_the_reporter_back_to_a_two_way_thread_and_an_outcome(bro
         report_id = receipt.report_id
     _wait_analysed(rt, report_id)
     with rt.db.write() as session:
-        followup.post_analyst_message(session, report_id, "analyst-ana",
-                                      "Thank you. Please keep the card in an envelope; we will collect it.")
+        followup.post_analyst_message(
+            session, report_id, "analyst-ana", "Thank you. Please keep the card in an envelope; we will collect it."
+        )
     page.reload()
     assert page.is_visible("text=Please keep the card in an envelope")
     if js:
         phone.shot("4-thread")
     with rt.db.write() as session:
-        campaign = Campaign(title="Trade-fair elicitation", approach_type="elicitation", reporter_count=14,
-                            sighting_count=14, report_count=1, verdict="malicious",
-                            verdict_note="Security has warned the exhibition team and the organisers.")
+        campaign = Campaign(
+            title="Trade-fair elicitation",
+            approach_type="elicitation",
+            reporter_count=14,
+            sighting_count=14,
+            report_count=1,
+            verdict="malicious",
+            verdict_note="Security has warned the exhibition team and the organisers.",
+        )
         session.add(campaign)
         session.flush()
         stored = session.get(Report, report_id)
@@ -292,8 +329,11 @@ def test_out_of_scope_report_gets_a_kind_explanation(browser: Any, live: Live) -
     phone = Phone(browser, live, js=True)
     page = phone.page
     page.goto(live.url + "/report/other")
-    page.fill("#text", "My neighbour is from another country, prays at the mosque every Friday and "
-                       "has many foreign friends. I find him suspicious.")
+    page.fill(
+        "#text",
+        "My neighbour is from another country, prays at the mosque every Friday and "
+        "has many foreign friends. I find him suspicious.",
+    )
     page.click("button.send")
     page.wait_for_selector("section.scope", timeout=20000)
     assert page.is_visible("text=outside what Watchword looks into")

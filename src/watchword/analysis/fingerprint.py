@@ -74,18 +74,60 @@ _GREETING = re.compile(
 # words: "confidential" alone is often the lure itself. Plain substring
 # searches: one regex alternation over the text cost 4 ms per 16 KB.
 _BOILERPLATE_CUES = (
-    "unsubscribe", "opt out", "opt-out", "©", "copyright", "all rights reserved", "privacy policy", "privacy notice",
-    "this email was sent to", "this e-mail was sent to", "this message was sent to", "you are receiving this",
-    "you received this", "if you no longer wish", "do not reply to this", "intended solely for",
-    "intended only for", "not the intended recipient", "mailing list", "listinfo", "manage your preferences",
-    "manage preferences", "manage your subscription",
-    "abmelden", "abbestellen", "datenschutz", "alle rechte vorbehalten", "diese e-mail wurde", "sie erhalten diese",
-    "désabonner", "desabonner", "désinscri", "desinscri", "tous droits réservés", "politique de confidentialité",
-    "vous recevez cet", "darse de baja", "cancelar la suscripción", "cancelar suscripción",
-    "todos los derechos reservados", "política de privacidad", "cancelar inscrição", "descadastr",
-    "todos os direitos reservados", "política de privacidade", "disiscriv", "annulla l'iscrizione",
-    "tutti i diritti riservati", "informativa sulla privacy", "uitschrijven", "afmelden",
-    "alle rechten voorbehouden", "privacybeleid", "u ontvangt deze",
+    "unsubscribe",
+    "opt out",
+    "opt-out",
+    "©",
+    "copyright",
+    "all rights reserved",
+    "privacy policy",
+    "privacy notice",
+    "this email was sent to",
+    "this e-mail was sent to",
+    "this message was sent to",
+    "you are receiving this",
+    "you received this",
+    "if you no longer wish",
+    "do not reply to this",
+    "intended solely for",
+    "intended only for",
+    "not the intended recipient",
+    "mailing list",
+    "listinfo",
+    "manage your preferences",
+    "manage preferences",
+    "manage your subscription",
+    "abmelden",
+    "abbestellen",
+    "datenschutz",
+    "alle rechte vorbehalten",
+    "diese e-mail wurde",
+    "sie erhalten diese",
+    "désabonner",
+    "desabonner",
+    "désinscri",
+    "desinscri",
+    "tous droits réservés",
+    "politique de confidentialité",
+    "vous recevez cet",
+    "darse de baja",
+    "cancelar la suscripción",
+    "cancelar suscripción",
+    "todos los derechos reservados",
+    "política de privacidad",
+    "cancelar inscrição",
+    "descadastr",
+    "todos os direitos reservados",
+    "política de privacidade",
+    "disiscriv",
+    "annulla l'iscrizione",
+    "tutti i diritti riservati",
+    "informativa sulla privacy",
+    "uitschrijven",
+    "afmelden",
+    "alle rechten voorbehouden",
+    "privacybeleid",
+    "u ontvangt deze",
 )
 
 
@@ -239,8 +281,14 @@ def content_digest(parts: list[str]) -> str:
 _LIST_HEADERS = ("list-unsubscribe", "list-archive", "list-help", "list-subscribe", "list-post", "list-owner")
 _TRIVIAL_PATHS = frozenset({"", "/", "/index.html", "/index.php", "/favicon.ico", "/unsubscribe"})
 _STRONG_INDICATORS = {
-    "email": "email", "phone": "phone", "btc": "wallet", "eth": "wallet", "xmr": "wallet",
-    "iban": "iban", "social": "social", "ipv4": "ip",
+    "email": "email",
+    "phone": "phone",
+    "btc": "wallet",
+    "eth": "wallet",
+    "xmr": "wallet",
+    "iban": "iban",
+    "social": "social",
+    "ipv4": "ip",
 }
 # A named organisation in a free-text report: capitalised words ending in a
 # word that names a firm, a recruiter, an institute or a publication (the
@@ -274,6 +322,8 @@ def thread_root(headers: dict[str, str]) -> str:
             if len(local) >= 10 or any(ch.isdigit() for ch in local):
                 return value
     return ""
+
+
 _FOOTER_URL = re.compile(r"https?://[^\s<>,]+")
 _ADDRESS = _EMAIL
 
@@ -299,13 +349,17 @@ def _address(value: str) -> str:
     return found.group().lower().strip(".") if found else ""
 
 
-def campaign_keys(doc: Document, recipients: frozenset[str], recipient_addresses: set[str],
-                  subject: str | None = None) -> list[str]:
+def campaign_keys(
+    doc: Document, recipients: frozenset[str], recipient_addresses: set[str], subject: str | None = None
+) -> list[str]:
     keys: dict[str, None] = {}
     if subject is None:
         subject = normalise_subject(doc.subject, recipients)
-    footer = {k for k in map(url_key, _FOOTER_URL.findall(" ".join(doc.headers.get(h, "") for h in _LIST_HEADERS)))
-              if k is not None}
+    footer = {
+        k
+        for k in map(url_key, _FOOTER_URL.findall(" ".join(doc.headers.get(h, "") for h in _LIST_HEADERS)))
+        if k is not None
+    }
     if doc.kind == "email":
         sender = doc.auth.from_address if doc.auth else _address(doc.headers.get("from", ""))
         reply = doc.auth.reply_to if doc.auth else _address(doc.headers.get("reply-to", ""))

@@ -293,7 +293,7 @@ def _handles(text: str) -> Iterator[Hit]:
             continue  # an email address, not a handle
         context = pat.HANDLE_CONTEXT_RE.search(text, max(0, at - pat.HANDLE_CONTEXT_WINDOW), at)
         if context is None:
-            context = pat.HANDLE_AFTER_RE.search(text[match.end():match.end() + pat.HANDLE_AFTER_WINDOW])
+            context = pat.HANDLE_AFTER_RE.search(text[match.end() : match.end() + pat.HANDLE_AFTER_WINDOW])
         if context is None:
             continue
         platform = "".join(context.group(1).lower().split())

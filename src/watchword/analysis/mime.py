@@ -57,6 +57,7 @@ KEPT_HEADERS = _words(
     "x-ms-exchange-organization-scl x-spam-flag x-spam-status"
 )
 
+
 def read_headers(msg: Message, doc: Document) -> None:
     headers: dict[str, str] = {}
     received: list[str] = []

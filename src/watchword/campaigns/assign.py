@@ -62,10 +62,16 @@ def reporter_key(report_id: int, result: dict[str, Any]) -> str:
 
 def features_of(analysis: Analysis) -> Features | None:
     # Only what the engine reads: Analysis.to_dict() would deep-copy the body.
-    return Features.from_analysis({
-        "scope": analysis.scope, "content_hash": analysis.content_hash, "shingles": analysis.shingles,
-        "campaign_keys": analysis.campaign_keys, "approach_type": analysis.approach_type, "risk": analysis.risk,
-    })
+    return Features.from_analysis(
+        {
+            "scope": analysis.scope,
+            "content_hash": analysis.content_hash,
+            "shingles": analysis.shingles,
+            "campaign_keys": analysis.campaign_keys,
+            "approach_type": analysis.approach_type,
+            "risk": analysis.risk,
+        }
+    )
 
 
 def check_index_version(session: Session) -> bool:
@@ -101,19 +107,37 @@ def assign_campaign(session: Session, report: Report, analysis: Analysis) -> Non
     campaign = session.get(Campaign, result.cluster)
     assert campaign is not None
     rkey = reporter_key(report.id, {"wrapper": analysis.wrapper, "kind": analysis.kind, "headers": analysis.headers})
-    new_reporter = session.scalar(
-        select(CampaignMember.report_id)
-        .where(CampaignMember.campaign_id == campaign.id, CampaignMember.reporter_key == rkey).limit(1)
-    ) is None
-    session.add(CampaignMember(report_id=report.id, campaign_id=campaign.id, content_hash=feats.content_hash[:32],
-                               duplicate=result.duplicate, reporter_key=rkey, reasons=result.reasons[:6]))
+    new_reporter = (
+        session.scalar(
+            select(CampaignMember.report_id)
+            .where(CampaignMember.campaign_id == campaign.id, CampaignMember.reporter_key == rkey)
+            .limit(1)
+        )
+        is None
+    )
+    session.add(
+        CampaignMember(
+            report_id=report.id,
+            campaign_id=campaign.id,
+            content_hash=feats.content_hash[:32],
+            duplicate=result.duplicate,
+            reporter_key=rkey,
+            reasons=result.reasons[:6],
+        )
+    )
     report.campaign_id = campaign.id
     if campaign.verdict is not None:
         report.verdict = campaign.verdict  # a verdict reaches reports that join later
     if result.absorbed:
         for gone in result.absorbed:
-            audit.record(session, "system", "campaign.bridged", "campaign", campaign.id,
-                         {"absorbed": gone, "by_report": report.id, "reasons": result.reasons[:4]})
+            audit.record(
+                session,
+                "system",
+                "campaign.bridged",
+                "campaign",
+                campaign.id,
+                {"absorbed": gone, "by_report": report.id, "reasons": result.reasons[:4]},
+            )
         session.flush()
         refresh_stats(session, campaign)
     else:
@@ -121,8 +145,7 @@ def assign_campaign(session: Session, report: Report, analysis: Analysis) -> Non
     count_hour(session, campaign, report.created_at)
 
 
-def _add_to_stats(campaign: Campaign, report: Report, analysis: Analysis, duplicate: bool,
-                  new_reporter: bool) -> None:
+def _add_to_stats(campaign: Campaign, report: Report, analysis: Analysis, duplicate: bool, new_reporter: bool) -> None:
     created = _as_utc(report.created_at)
     if campaign.report_count == 0 and campaign.sighting_count == 0:
         campaign.first_seen = created
@@ -161,8 +184,16 @@ def _approach(counts: Counter[str]) -> str:
 def refresh_stats(session: Session, campaign: Campaign) -> None:
     """Recompute a campaign's record from its members (after a merge, split or re-clustering)."""
     rows = session.execute(
-        select(Report.id, Report.created_at, Report.sightings, Report.approach_type, Report.risk, Report.subject,
-               CampaignMember.duplicate, CampaignMember.reporter_key)
+        select(
+            Report.id,
+            Report.created_at,
+            Report.sightings,
+            Report.approach_type,
+            Report.risk,
+            Report.subject,
+            CampaignMember.duplicate,
+            CampaignMember.reporter_key,
+        )
         .join(CampaignMember, CampaignMember.report_id == Report.id)
         .where(CampaignMember.campaign_id == campaign.id)
         .order_by(Report.id)
@@ -193,21 +224,32 @@ def count_hour(session: Session, campaign: Campaign, at: dt.datetime) -> None:
     insert = insert_for(session)
     for cid in (campaign.id, SYSTEM):
         stmt = insert(CampaignHour).values(campaign_id=cid, hour=hour, count=1)
-        session.execute(stmt.on_conflict_do_update(
-            index_elements=["campaign_id", "hour"], set_={"count": CampaignHour.count + 1}))
+        session.execute(
+            stmt.on_conflict_do_update(index_elements=["campaign_id", "hour"], set_={"count": CampaignHour.count + 1})
+        )
     campaign.surging = is_surging(session, campaign.id, hour)
 
 
 def _window(session: Session, campaign_id: int, now_hour: int) -> tuple[int, int]:
     """(reports in the last two hours, reports in the week before them)."""
-    recent = session.scalar(
-        select(func.coalesce(func.sum(CampaignHour.count), 0))
-        .where(CampaignHour.campaign_id == campaign_id, CampaignHour.hour > now_hour - 2,
-               CampaignHour.hour <= now_hour)) or 0
-    before = session.scalar(
-        select(func.coalesce(func.sum(CampaignHour.count), 0))
-        .where(CampaignHour.campaign_id == campaign_id, CampaignHour.hour > now_hour - 2 - BASELINE_HOURS,
-               CampaignHour.hour <= now_hour - 2)) or 0
+    recent = (
+        session.scalar(
+            select(func.coalesce(func.sum(CampaignHour.count), 0)).where(
+                CampaignHour.campaign_id == campaign_id, CampaignHour.hour > now_hour - 2, CampaignHour.hour <= now_hour
+            )
+        )
+        or 0
+    )
+    before = (
+        session.scalar(
+            select(func.coalesce(func.sum(CampaignHour.count), 0)).where(
+                CampaignHour.campaign_id == campaign_id,
+                CampaignHour.hour > now_hour - 2 - BASELINE_HOURS,
+                CampaignHour.hour <= now_hour - 2,
+            )
+        )
+        or 0
+    )
     return int(recent), int(before)
 
 

@@ -73,8 +73,19 @@ THREAD = frozenset({"thread"})
 # Distinct *contents* (normalised texts) a key may be seen in before it counts
 # as ubiquitous. Counting contents, not campaigns, matters: a key that links
 # everything it touches would otherwise never be seen in many campaigns.
-CAPS = {"domain": 12, "sdomain": 12, "sender": 12, "replyto": 12, "subject": 40, "url": 10,
-        "email": 12, "ip": 10, "attachment": 20, "list": 200, "thread": 500}
+CAPS = {
+    "domain": 12,
+    "sdomain": 12,
+    "sender": 12,
+    "replyto": 12,
+    "subject": 40,
+    "url": 10,
+    "email": 12,
+    "ip": 10,
+    "attachment": 20,
+    "list": 200,
+    "thread": 500,
+}
 DEFAULT_CAP = 50
 
 HIGH = "high"
@@ -95,9 +106,19 @@ def hash_key(text: str) -> int:
 # Multiply-xorshift mixing of each band's rows, vectorised over all bands in
 # one numpy expression: a blake2b call per band cost more than the lookups.
 _BAND_SALT = np.arange(1, BANDS + 1, dtype=np.uint64) * np.uint64(0x9E3779B97F4A7C15)
-_ROW_MUL = np.array([0xBF58476D1CE4E5B9, 0x94D049BB133111EB, 0xD6E8FEB86659FD93, 0xA0761D6478BD642F,
-                     0xE7037ED1A0B428DB, 0x8EBC6AF09C88C6E3, 0x589965CC75374CC3, 0x1D8E4E27C47D124F],
-                    dtype=np.uint64)[:ROWS]
+_ROW_MUL = np.array(
+    [
+        0xBF58476D1CE4E5B9,
+        0x94D049BB133111EB,
+        0xD6E8FEB86659FD93,
+        0xA0761D6478BD642F,
+        0xE7037ED1A0B428DB,
+        0x8EBC6AF09C88C6E3,
+        0x589965CC75374CC3,
+        0x1D8E4E27C47D124F,
+    ],
+    dtype=np.uint64,
+)[:ROWS]
 
 
 def band_keys(signature: Sequence[int]) -> list[int]:
@@ -254,8 +275,7 @@ class ClusterIndex:
         be.grow(target)
         if absorbed:
             roots_of = {key: {be.find(c) for c in roots} for key, roots in roots_of.items()}
-        self._post(target, content, bands, typed, posted, roots_of,
-                   family=target_ev.bands >= MIN_BANDS, exact=exact)
+        self._post(target, content, bands, typed, posted, roots_of, family=target_ev.bands >= MIN_BANDS, exact=exact)
         return Assignment(cluster=target, absorbed=absorbed, reasons=reasons)
 
     def _qualifies(self, root: int, ev: _Evidence, cls: str) -> bool:
@@ -285,9 +305,17 @@ class ClusterIndex:
         out = [f"similar text ({ev.bands}/{BANDS} bands)"] if ev.bands else []
         return out + [f"shared {label}" for label in ev.why]
 
-    def _post(self, root: int, content: int, bands: list[int], typed: list[tuple[int, str, str]],
-              posted: dict[int, list[Entry]], roots_of: dict[int, set[int]], family: bool,
-              exact: int | None = None) -> None:
+    def _post(
+        self,
+        root: int,
+        content: int,
+        bands: list[int],
+        typed: list[tuple[int, str, str]],
+        posted: dict[int, list[Entry]],
+        roots_of: dict[int, set[int]],
+        family: bool,
+        exact: int | None = None,
+    ) -> None:
         """Record this report's keys, keeping every posting list bounded.
 
         A band value already posted for this cluster adds nothing (the content

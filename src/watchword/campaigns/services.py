@@ -93,8 +93,11 @@ def list_campaigns(session: Session, limit: int = 100, include_empty: bool = Fal
     query = select(Campaign).where(Campaign.merged_into_id.is_(None))
     if not include_empty:
         query = query.where(Campaign.status != "empty", Campaign.member_count > 0)
-    campaigns = list(session.scalars(
-        query.order_by(Campaign.surging.desc(), Campaign.last_seen.desc(), Campaign.id.desc()).limit(limit)))
+    campaigns = list(
+        session.scalars(
+            query.order_by(Campaign.surging.desc(), Campaign.last_seen.desc(), Campaign.id.desc()).limit(limit)
+        )
+    )
     live = sightings_by_campaign(session, [c.id for c in campaigns])
     return [summary(c, live.get(c.id)) for c in campaigns]
 
@@ -128,26 +131,40 @@ def campaign_detail(session: Session, campaign_id: int, max_reports: int = 200) 
         )
     ]
     by_day: dict[str, int] = Counter()
-    for (received,) in session.execute(
-        select(Submission.received_at).where(Submission.report_id.in_(in_campaign))
-    ):
+    for (received,) in session.execute(select(Submission.received_at).where(Submission.report_id.in_(in_campaign))):
         by_day[received.date().isoformat()] += 1
     out["timeline"] = [{"day": day, "sightings": n} for day, n in sorted(by_day.items())]
     # The lures: one operation often rotates subjects over one body and landing page.
     out["subjects"] = [
         {"subject": subject, "reports": n}
-        for subject, n in lures(session.execute(
-            select(Report.subject, func.count()).where(Report.campaign_id == campaign.id)
-            .group_by(Report.subject).order_by(func.count().desc(), Report.subject).limit(2000)
-        ), 20)
+        for subject, n in lures(
+            session.execute(
+                select(Report.subject, func.count())
+                .where(Report.campaign_id == campaign.id)
+                .group_by(Report.subject)
+                .order_by(func.count().desc(), Report.subject)
+                .limit(2000)
+            ),
+            20,
+        )
     ]
     out["reports_list"] = [
-        {"id": r.id, "public_id": r.public_id, "subject": r.subject, "created_at": r.created_at.isoformat(),
-         "sightings": r.sightings, "verdict": r.verdict, "duplicate": dup, "pinned": pinned}
+        {
+            "id": r.id,
+            "public_id": r.public_id,
+            "subject": r.subject,
+            "created_at": r.created_at.isoformat(),
+            "sightings": r.sightings,
+            "verdict": r.verdict,
+            "duplicate": dup,
+            "pinned": pinned,
+        }
         for r, dup, pinned in session.execute(
             select(Report, CampaignMember.duplicate, CampaignMember.pinned)
             .join(CampaignMember, CampaignMember.report_id == Report.id)
-            .where(Report.campaign_id == campaign.id).order_by(Report.id).limit(max_reports)
+            .where(Report.campaign_id == campaign.id)
+            .order_by(Report.id)
+            .limit(max_reports)
         )
     ]
     return out
@@ -169,8 +186,14 @@ def merge_campaigns(session: Session, keep_id: int, gone_id: int, actor: str, no
     refresh_stats(session, keep)
     refresh_stats(session, gone)
     session.add(CampaignDecision(actor=actor, kind="merge", report_id=a, other_report_id=b, note=note))
-    audit.record(session, actor, "campaign.merge", "campaign", keep.id,
-                 {"merged": gone.id, "note": note, "reports": keep.member_count})
+    audit.record(
+        session,
+        actor,
+        "campaign.merge",
+        "campaign",
+        keep.id,
+        {"merged": gone.id, "note": note, "reports": keep.member_count},
+    )
     return keep
 
 
@@ -194,8 +217,7 @@ def split_report(session: Session, report_id: int, actor: str, note: str = "") -
     refresh_stats(session, old)
     refresh_stats(session, new)
     session.add(CampaignDecision(actor=actor, kind="split", report_id=report_id, note=note))
-    audit.record(session, actor, "campaign.split", "report", report_id,
-                 {"from": old.id, "to": new.id, "note": note})
+    audit.record(session, actor, "campaign.split", "report", report_id, {"from": old.id, "to": new.id, "note": note})
     return new
 
 
@@ -214,8 +236,14 @@ def set_verdict(session: Session, campaign_id: int, verdict: str, actor: str, no
     changed = session.scalar(select(func.count(Report.id)).where(Report.campaign_id == campaign.id)) or 0
     session.execute(update(Report).where(Report.campaign_id == campaign.id).values(verdict=value))
     session.add(CampaignDecision(actor=actor, kind="verdict", report_id=anchor, verdict=value, note=note))
-    audit.record(session, actor, "campaign.verdict", "campaign", campaign.id,
-                 {"verdict": value, "previous": previous, "note": note, "reports": changed})
+    audit.record(
+        session,
+        actor,
+        "campaign.verdict",
+        "campaign",
+        campaign.id,
+        {"verdict": value, "previous": previous, "note": note, "reports": changed},
+    )
     return campaign
 
 
@@ -240,9 +268,11 @@ def recluster(session: Session, actor: str = "system") -> ReclusterResult:
     most, so links, verdicts and notes stay where analysts left them.
     """
     started = utcnow()
-    pinned = dict(session.execute(
-        select(CampaignMember.report_id, CampaignMember.campaign_id).where(CampaignMember.pinned.is_(True))
-    ).all())
+    pinned = dict(
+        session.execute(
+            select(CampaignMember.report_id, CampaignMember.campaign_id).where(CampaignMember.pinned.is_(True))
+        ).all()
+    )
     old_keys = dict(session.execute(select(CampaignMember.report_id, CampaignMember.reporter_key)).all())
     backend = MemoryBackend()
     index = ClusterIndex(backend)
@@ -268,7 +298,8 @@ def recluster(session: Session, actor: str = "system") -> ReclusterResult:
         old_of[report.id] = report.campaign_id
     for a_id, b_id in session.execute(
         select(CampaignDecision.report_id, CampaignDecision.other_report_id)
-        .where(CampaignDecision.kind == "merge").order_by(CampaignDecision.id)
+        .where(CampaignDecision.kind == "merge")
+        .order_by(CampaignDecision.id)
     ):
         if a_id in assigned and b_id in assigned:
             index.merge(assigned[a_id][0], assigned[b_id][0])
@@ -302,9 +333,18 @@ def recluster(session: Session, actor: str = "system") -> ReclusterResult:
     for report_id, (cluster, duplicate, reasons, content_hash, rkey) in assigned.items():
         cid = mapping[backend.find(cluster)]
         report_rows.append({"id": report_id, "campaign_id": cid})
-        member_rows.append({"report_id": report_id, "campaign_id": cid, "content_hash": content_hash,
-                            "duplicate": duplicate, "pinned": False, "reporter_key": rkey, "reasons": reasons,
-                            "assigned_at": started})
+        member_rows.append(
+            {
+                "report_id": report_id,
+                "campaign_id": cid,
+                "content_hash": content_hash,
+                "duplicate": duplicate,
+                "pinned": False,
+                "reporter_key": rkey,
+                "reasons": reasons,
+                "assigned_at": started,
+            }
+        )
     for start in range(0, len(report_rows), _BULK):
         session.execute(update(Report), report_rows[start : start + _BULK])
     for start in range(0, len(member_rows), _BULK):
@@ -331,18 +371,35 @@ def recluster(session: Session, actor: str = "system") -> ReclusterResult:
     else:
         state.value = INDEX_VERSION
     seconds = (utcnow() - started).total_seconds()
-    result = ReclusterResult(reports=len(assigned), campaigns=len(mapping) + len(reserved), kept_ids=kept,
-                             new_ids=len(mapping) - kept, seconds=seconds)
-    audit.record(session, actor, "campaign.recluster", "campaign", "",
-                 {"reports": result.reports, "campaigns": result.campaigns, "kept_ids": kept,
-                  "new_ids": result.new_ids, "index": INDEX_VERSION})
+    result = ReclusterResult(
+        reports=len(assigned),
+        campaigns=len(mapping) + len(reserved),
+        kept_ids=kept,
+        new_ids=len(mapping) - kept,
+        seconds=seconds,
+    )
+    audit.record(
+        session,
+        actor,
+        "campaign.recluster",
+        "campaign",
+        "",
+        {
+            "reports": result.reports,
+            "campaigns": result.campaigns,
+            "kept_ids": kept,
+            "new_ids": result.new_ids,
+            "index": INDEX_VERSION,
+        },
+    )
     return result
 
 
 def _replay_verdicts(session: Session) -> None:
     for report_id, verdict, note, at in session.execute(
         select(CampaignDecision.report_id, CampaignDecision.verdict, CampaignDecision.note, CampaignDecision.at)
-        .where(CampaignDecision.kind == "verdict").order_by(CampaignDecision.id)
+        .where(CampaignDecision.kind == "verdict")
+        .order_by(CampaignDecision.id)
     ):
         cid = session.scalar(select(Report.campaign_id).where(Report.id == report_id))
         campaign = session.get(Campaign, cid) if cid is not None else None
@@ -350,7 +407,8 @@ def _replay_verdicts(session: Session) -> None:
             campaign.verdict, campaign.verdict_note, campaign.verdict_at = verdict, note, at
     session.flush()
     session.execute(
-        update(Report).where(Report.campaign_id.is_not(None))
+        update(Report)
+        .where(Report.campaign_id.is_not(None))
         .values(verdict=select(Campaign.verdict).where(Campaign.id == Report.campaign_id).scalar_subquery())
         .execution_options(synchronize_session=False)
     )
@@ -358,8 +416,9 @@ def _replay_verdicts(session: Session) -> None:
 
 def _rebuild_hours(session: Session) -> None:
     counts: Counter[tuple[int, int]] = Counter()
-    for cid, created in session.execute(select(Report.campaign_id, Report.created_at)
-                                        .where(Report.campaign_id.is_not(None))):
+    for cid, created in session.execute(
+        select(Report.campaign_id, Report.created_at).where(Report.campaign_id.is_not(None))
+    ):
         if cid is None:
             continue
         hour = _hour(created)
@@ -368,4 +427,3 @@ def _rebuild_hours(session: Session) -> None:
     rows = [{"campaign_id": c, "hour": h, "count": n} for (c, h), n in counts.items()]
     for start in range(0, len(rows), _BULK):
         session.execute(insert_for(session)(CampaignHour).values(rows[start : start + _BULK]))
-

@@ -122,13 +122,15 @@ def merge_rows(session: Session, keep: int, gone: int) -> None:
     session.execute(update(CampaignMember).where(CampaignMember.campaign_id == gone).values(campaign_id=keep))
     # The absorbed campaign's hourly counts become the survivor's: its surge
     # baseline is the whole history of what is now one campaign.
-    hours = session.execute(
-        select(CampaignHour.hour, CampaignHour.count).where(CampaignHour.campaign_id == gone)).all()
+    hours = session.execute(select(CampaignHour.hour, CampaignHour.count).where(CampaignHour.campaign_id == gone)).all()
     if hours:
         stmt = insert_for(session)(CampaignHour)
-        session.execute(stmt.on_conflict_do_update(
-            index_elements=["campaign_id", "hour"], set_={"count": CampaignHour.count + stmt.excluded.count}),
-            [{"campaign_id": keep, "hour": h, "count": n} for h, n in hours])
+        session.execute(
+            stmt.on_conflict_do_update(
+                index_elements=["campaign_id", "hour"], set_={"count": CampaignHour.count + stmt.excluded.count}
+            ),
+            [{"campaign_id": keep, "hour": h, "count": n} for h, n in hours],
+        )
         session.execute(delete(CampaignHour).where(CampaignHour.campaign_id == gone))
     keep_row.member_count += gone_row.member_count
     gone_row.member_count = 0
@@ -137,6 +139,9 @@ def merge_rows(session: Session, keep: int, gone: int) -> None:
     gone_row.surging = False
     if keep_row.verdict is None and gone_row.verdict is not None:
         keep_row.verdict, keep_row.verdict_note, keep_row.verdict_at = (
-            gone_row.verdict, gone_row.verdict_note, gone_row.verdict_at)
+            gone_row.verdict,
+            gone_row.verdict_note,
+            gone_row.verdict_at,
+        )
     if keep_row.verdict is not None:
         session.execute(update(Report).where(Report.campaign_id == keep).values(verdict=keep_row.verdict))

@@ -24,9 +24,11 @@ def _print(obj: dict[str, Any], as_json: bool) -> None:
     else:
         flags = " SURGING" if obj.get("surging") else ""
         verdict = f" verdict={obj['verdict']}" if obj.get("verdict") else ""
-        typer.echo(f"#{obj['id']} {obj['approach_type']} risk={obj['risk']:.2f} reports={obj['reports']} "
-                   f"sightings={obj['sightings']} reporters={obj['reporters']} last={obj['last_seen']}"
-                   f"{verdict}{flags}  {obj['title'][:70]}")
+        typer.echo(
+            f"#{obj['id']} {obj['approach_type']} risk={obj['risk']:.2f} reports={obj['reports']} "
+            f"sightings={obj['sightings']} reporters={obj['reporters']} last={obj['last_seen']}"
+            f"{verdict}{flags}  {obj['title'][:70]}"
+        )
 
 
 @app.command("campaigns")
@@ -184,5 +186,7 @@ def recluster_cmd(
     if redone:
         typer.echo(f"{redone} reports analysed again (their analyses were of an older version)")
     result = _decide(recluster, actor)
-    typer.echo(f"{result.reports} reports in {result.campaigns} campaigns "
-               f"({result.kept_ids} ids kept, {result.new_ids} new) in {result.seconds:.1f}s")
+    typer.echo(
+        f"{result.reports} reports in {result.campaigns} campaigns "
+        f"({result.kept_ids} ids kept, {result.new_ids} new) in {result.seconds:.1f}s"
+    )

@@ -51,11 +51,20 @@ def serve(
         if workers > 1:
             # Separate processes: the web's Python work spreads over cores. SQLite takes their
             # writes one at a time through busy_timeout; the analysis worker stays in this process.
-            uvicorn.run("watchword.web.app:create_app_from_env", factory=True, workers=workers, host=bind_host,
-                        port=bind_port, log_level="info", server_header=False, access_log=False)
+            uvicorn.run(
+                "watchword.web.app:create_app_from_env",
+                factory=True,
+                workers=workers,
+                host=bind_host,
+                port=bind_port,
+                log_level="info",
+                server_header=False,
+                access_log=False,
+            )
         else:
-            uvicorn.run(create_app(rt), host=bind_host, port=bind_port, log_level="info", server_header=False,
-                        access_log=False)
+            uvicorn.run(
+                create_app(rt), host=bind_host, port=bind_port, log_level="info", server_header=False, access_log=False
+            )
     finally:
         stop.set()
         for thread in threads:

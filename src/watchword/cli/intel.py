@@ -11,26 +11,34 @@ import typer
 
 from watchword.cli.app import app
 
-export_app = typer.Typer(help="Export a campaign's (or chosen) indicators: STIX 2.1, MISP, CSV, blocklists.",
-                         no_args_is_help=True)
-feeds_app = typer.Typer(help="Known-bad indicator feeds in (STIX, MISP event or feed, CSV) and retro-hunts.",
-                        no_args_is_help=True)
+export_app = typer.Typer(
+    help="Export a campaign's (or chosen) indicators: STIX 2.1, MISP, CSV, blocklists.", no_args_is_help=True
+)
+feeds_app = typer.Typer(
+    help="Known-bad indicator feeds in (STIX, MISP event or feed, CSV) and retro-hunts.", no_args_is_help=True
+)
 taxii_app = typer.Typer(help="The read-only TAXII 2.1 server's collections at /taxii2/.", no_args_is_help=True)
-bulletin_app = typer.Typer(help="Awareness bulletins: draft from a campaign, edit, publish (/bulletins).",
-                           no_args_is_help=True)
+bulletin_app = typer.Typer(
+    help="Awareness bulletins: draft from a campaign, edit, publish (/bulletins).", no_args_is_help=True
+)
 app.add_typer(export_app, name="export")
 app.add_typer(feeds_app, name="feeds")
 app.add_typer(taxii_app, name="taxii")
 app.add_typer(bulletin_app, name="bulletin")
 
 ACTOR = "cli"
-TlpOpt = Annotated[str | None, typer.Option("--tlp", help="clear | green | amber | amber+strict | red "
-                                                          "(default WATCHWORD_DEFAULT_TLP).")]
-TypesOpt = Annotated[list[str] | None, typer.Option(
-    "--type", help="Share only these indicator types; phone and social are shared only when named here.")]
+TlpOpt = Annotated[
+    str | None,
+    typer.Option("--tlp", help="clear | green | amber | amber+strict | red (default WATCHWORD_DEFAULT_TLP)."),
+]
+TypesOpt = Annotated[
+    list[str] | None,
+    typer.Option("--type", help="Share only these indicator types; phone and social are shared only when named here."),
+]
 OutOpt = Annotated[Path | None, typer.Option("--output", "-o", help="Write here instead of standard output.")]
-IdsOpt = Annotated[list[int] | None, typer.Option("--indicator", help="Indicator ids to export (instead of a "
-                                                                      "whole campaign).")]
+IdsOpt = Annotated[
+    list[int] | None, typer.Option("--indicator", help="Indicator ids to export (instead of a whole campaign).")
+]
 
 
 def _fail(message: str) -> None:
@@ -38,8 +46,9 @@ def _fail(message: str) -> None:
     raise typer.Exit(1)
 
 
-def _export(fmt: str, campaign: int | None, ids: list[int] | None, tlp: str | None,
-            types: list[str] | None, output: Path | None) -> None:
+def _export(
+    fmt: str, campaign: int | None, ids: list[int] | None, tlp: str | None, types: list[str] | None, output: Path | None
+) -> None:
     from watchword.intel.formats import render
     from watchword.runtime import open_runtime
     from watchword.services.bulletins import share_for_export
@@ -51,13 +60,20 @@ def _export(fmt: str, campaign: int | None, ids: list[int] | None, tlp: str | No
     try:
         with rt.db.write() as session:
             try:
-                share, subject = share_for_export(session, rt.settings, campaign_id=campaign, indicator_ids=ids,
-                                                  tlp=tlp, types=types)
+                share, subject = share_for_export(
+                    session, rt.settings, campaign_id=campaign, indicator_ids=ids, tlp=tlp, types=types
+                )
             except (LookupError, ValueError) as exc:
                 _fail(str(exc))
             body, _media = render(share, fmt, subject)
-            audit.record(session, ACTOR, "intel.export", "campaign" if campaign else "indicators", campaign or "",
-                         {"format": fmt, "tlp": share.tlp, "indicators": len(share.indicators)})
+            audit.record(
+                session,
+                ACTOR,
+                "intel.export",
+                "campaign" if campaign else "indicators",
+                campaign or "",
+                {"format": fmt, "tlp": share.tlp, "indicators": len(share.indicators)},
+            )
     finally:
         rt.close()
     if output:
@@ -65,27 +81,44 @@ def _export(fmt: str, campaign: int | None, ids: list[int] | None, tlp: str | No
     else:
         sys.stdout.write(body)
     held = ", ".join(f"{n} {why}" for why, n in sorted(share.withheld.items()))
-    typer.echo(f"{len(share.indicators)} indicators at TLP:{share.tlp.upper()}" + (f"; withheld: {held}" if held
-                                                                                     else ""), err=True)
+    typer.echo(
+        f"{len(share.indicators)} indicators at TLP:{share.tlp.upper()}" + (f"; withheld: {held}" if held else ""),
+        err=True,
+    )
 
 
 @export_app.command("stix")
-def export_stix(campaign: Annotated[int | None, typer.Argument()] = None, ids: IdsOpt = None, tlp: TlpOpt = None,
-                types: TypesOpt = None, output: OutOpt = None) -> None:
+def export_stix(
+    campaign: Annotated[int | None, typer.Argument()] = None,
+    ids: IdsOpt = None,
+    tlp: TlpOpt = None,
+    types: TypesOpt = None,
+    output: OutOpt = None,
+) -> None:
     """A STIX 2.1 bundle: Identity, TLP 2.0 marking, Campaign, Indicators, SCOs, relationships, Sightings."""
     _export("stix.json", campaign, ids, tlp, types, output)
 
 
 @export_app.command("misp")
-def export_misp(campaign: Annotated[int | None, typer.Argument()] = None, ids: IdsOpt = None, tlp: TlpOpt = None,
-                types: TypesOpt = None, output: OutOpt = None) -> None:
+def export_misp(
+    campaign: Annotated[int | None, typer.Argument()] = None,
+    ids: IdsOpt = None,
+    tlp: TlpOpt = None,
+    types: TypesOpt = None,
+    output: OutOpt = None,
+) -> None:
     """A MISP event (JSON): attributes, email object, sightings, TLP and approach-type tags."""
     _export("misp.json", campaign, ids, tlp, types, output)
 
 
 @export_app.command("csv")
-def export_csv(campaign: Annotated[int | None, typer.Argument()] = None, ids: IdsOpt = None, tlp: TlpOpt = None,
-               types: TypesOpt = None, output: OutOpt = None) -> None:
+def export_csv(
+    campaign: Annotated[int | None, typer.Argument()] = None,
+    ids: IdsOpt = None,
+    tlp: TlpOpt = None,
+    types: TypesOpt = None,
+    output: OutOpt = None,
+) -> None:
     """CSV: type, value, first_seen, last_seen, report_count, tlp, campaign."""
     _export("csv", campaign, ids, tlp, types, output)
 
@@ -93,7 +126,9 @@ def export_csv(campaign: Annotated[int | None, typer.Argument()] = None, ids: Id
 @export_app.command("blocklist")
 def export_blocklist(
     kind: Annotated[str, typer.Argument(help="urls | domains | ips | senders | hashes")],
-    campaign: Annotated[int | None, typer.Argument()] = None, ids: IdsOpt = None, tlp: TlpOpt = None,
+    campaign: Annotated[int | None, typer.Argument()] = None,
+    ids: IdsOpt = None,
+    tlp: TlpOpt = None,
     output: OutOpt = None,
 ) -> None:
     """A plain one-per-line blocklist for mail gateways and proxies (TLP in # comments on top)."""
@@ -106,8 +141,13 @@ def export_blocklist(
 
 @feeds_app.command("import")
 def feeds_import(
-    path: Annotated[Path, typer.Argument(exists=True, help="STIX bundle, MISP event JSON, MISP feed directory "
-                                                           "(manifest.json + <uuid>.json) or CSV/list file.")],
+    path: Annotated[
+        Path,
+        typer.Argument(
+            exists=True,
+            help="STIX bundle, MISP event JSON, MISP feed directory (manifest.json + <uuid>.json) or CSV/list file.",
+        ),
+    ],
     source: Annotated[str, typer.Option(help="Who the feed comes from (shown with every match).")],
     confidence: Annotated[int, typer.Option(min=0, max=100, help="Confidence for entries that carry none.")] = 50,
     hunt: Annotated[str, typer.Option(help="now | queue (for the worker) | skip")] = "now",
@@ -125,11 +165,15 @@ def feeds_import(
         _fail(f"Cannot import {path}: {exc}")
     finally:
         rt.close()
-    typer.echo(f"batch {batch.id}: {batch.indicator_count} indicators from {source} ({batch.format}), "
-               f"{batch.skipped} entries skipped")
+    typer.echo(
+        f"batch {batch.id}: {batch.indicator_count} indicators from {source} ({batch.format}), "
+        f"{batch.skipped} entries skipped"
+    )
     if hunted:
-        typer.echo(f"retro-hunt: {hunted.matches} new matches in {hunted.reports} reports; "
-                   f"campaigns raised: {hunted.campaigns or 'none'} ({hunted.seconds:.2f} s)")
+        typer.echo(
+            f"retro-hunt: {hunted.matches} new matches in {hunted.reports} reports; "
+            f"campaigns raised: {hunted.campaigns or 'none'} ({hunted.seconds:.2f} s)"
+        )
 
 
 @feeds_app.command("retrohunt")
@@ -144,8 +188,10 @@ def feeds_retrohunt(batch: Annotated[int | None, typer.Option(help="Only this im
             hunted = retrohunt(session, batch, actor=ACTOR)
     finally:
         rt.close()
-    typer.echo(f"{hunted.matches} new matches in {hunted.reports} reports; campaigns raised: "
-               f"{hunted.campaigns or 'none'} ({hunted.seconds:.2f} s)")
+    typer.echo(
+        f"{hunted.matches} new matches in {hunted.reports} reports; campaigns raised: "
+        f"{hunted.campaigns or 'none'} ({hunted.seconds:.2f} s)"
+    )
 
 
 @feeds_app.command("list")

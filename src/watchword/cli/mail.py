@@ -65,11 +65,14 @@ def _worker_thread(rt: Runtime, stop: threading.Event, enabled: bool) -> threadi
 
 @app.command()
 def smtp(
-    host: Annotated[str | None, typer.Option(help="Address to listen on (WATCHWORD_SMTP_HOST, default 127.0.0.1).")]
-    = None,
+    host: Annotated[
+        str | None, typer.Option(help="Address to listen on (WATCHWORD_SMTP_HOST, default 127.0.0.1).")
+    ] = None,
     port: Annotated[int | None, typer.Option(help="Port (WATCHWORD_SMTP_PORT, default 2525).")] = None,
-    address: Annotated[list[str] | None, typer.Option(
-        "--address", help="A report address to accept; repeat for several (WATCHWORD_SMTP_ADDRESSES).")] = None,
+    address: Annotated[
+        list[str] | None,
+        typer.Option("--address", help="A report address to accept; repeat for several (WATCHWORD_SMTP_ADDRESSES)."),
+    ] = None,
     worker: Annotated[bool, typer.Option(help="Also run the analysis worker in this process.")] = True,
 ) -> None:
     """Run the SMTP report mailbox: mail for the report addresses becomes reports.

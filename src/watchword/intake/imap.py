@@ -82,8 +82,7 @@ class ImapPoller:
         s = self.settings
         conn: imaplib.IMAP4
         if s.imap_security == "ssl":
-            conn = imaplib.IMAP4_SSL(s.imap_host, s.imap_port, ssl_context=ssl.create_default_context(),
-                                     timeout=60)
+            conn = imaplib.IMAP4_SSL(s.imap_host, s.imap_port, ssl_context=ssl.create_default_context(), timeout=60)
         else:
             conn = imaplib.IMAP4(s.imap_host, s.imap_port, timeout=60)
             if s.imap_security == "starttls":
@@ -94,7 +93,8 @@ class ImapPoller:
             _ok(conn.login(s.imap_user, s.imap_password), "LOGIN")
             caps = _ok(conn.capability(), "CAPABILITY")
             self.capabilities = frozenset(
-                c.upper() for c in (caps[0].decode() if isinstance(caps[0], bytes) else "").split())
+                c.upper() for c in (caps[0].decode() if isinstance(caps[0], bytes) else "").split()
+            )
             if s.imap_processed_folder:
                 self._ensure_folder(conn, s.imap_processed_folder)
             _ok(conn.select(_quote(s.imap_mailbox)), f"SELECT {s.imap_mailbox}")
@@ -104,8 +104,10 @@ class ImapPoller:
                 flags = conn.response("PERMANENTFLAGS")[1]
                 allowed = (flags[0] or b"") if flags else b""
                 if isinstance(allowed, bytes) and b"\\*" not in allowed and DONE_KEYWORD.encode() not in allowed:
-                    raise ImapError("the server does not keep keywords in this mailbox; "
-                                    "set WATCHWORD_IMAP_PROCESSED_FOLDER to move processed mail instead")
+                    raise ImapError(
+                        "the server does not keep keywords in this mailbox; "
+                        "set WATCHWORD_IMAP_PROCESSED_FOLDER to move processed mail instead"
+                    )
         except BaseException:
             self._close(conn)
             raise
@@ -254,8 +256,9 @@ class ImapPoller:
     def run_forever(self, stop: threading.Event) -> None:
         """Poll (or IDLE) until `stop` is set; reconnects with backoff when the server goes away."""
         backoff = 1.0
-        log.info("IMAP poller for %s@%s/%s", self.settings.imap_user, self.settings.imap_host,
-                 self.settings.imap_mailbox)
+        log.info(
+            "IMAP poller for %s@%s/%s", self.settings.imap_user, self.settings.imap_host, self.settings.imap_mailbox
+        )
         while not stop.is_set():
             try:
                 taken = self.run_once()

@@ -72,8 +72,9 @@ from watchword.store.models_mail import MailMessage, MailMessageReport
 log = logging.getLogger("watchword.mail.intake")
 
 _HEADERS = BytesParser(policy=compat32)
-_KEYWORD = re.compile(r"^\s*(?:(?:re|aw|sv|antw)\s*:\s*)*\[?\s*(stop|unsubscribe|start)\s*\]?\s*[.!]?\s*$",
-                      re.IGNORECASE)
+_KEYWORD = re.compile(
+    r"^\s*(?:(?:re|aw|sv|antw)\s*:\s*)*\[?\s*(stop|unsubscribe|start)\s*\]?\s*[.!]?\s*$", re.IGNORECASE
+)
 _ADDRESS = re.compile(r"^[^@\s<>\"',;]{1,64}@[A-Za-z0-9.-]{1,253}\.[A-Za-z0-9-]{2,63}$")
 _SUSPECT_HEADERS = ("from", "reply-to", "sender", "return-path", "resent-from")
 _SIMPLE_ADDRESS = re.compile(r'^\s*(?:[^<>",;@]*<([^<>\s",;@]+@[^<>\s",;@]+)>|([^<>\s",;@]+@[^<>\s",;@]+))\s*$')
@@ -197,8 +198,7 @@ def _examine(raw: bytes) -> tuple[list[bytes], str, set[str]]:
     return [], doc.wrapper.shape or "inline", suspects
 
 
-def _reporter_address(rt: Runtime, msg: Message, shape: str, suspects: set[str],
-                      envelope_from: str | None) -> str:
+def _reporter_address(rt: Runtime, msg: Message, shape: str, suspects: set[str], envelope_from: str | None) -> str:
     if shape == "direct":
         # Not a forward: the mail is the suspicious message, its From the suspect's.
         candidate = _plain_address(str(msg.get("resent-from", "") or msg.get("resent-sender", "") or ""))
@@ -234,21 +234,37 @@ def _taken_before(rt: Runtime, sha: str) -> MailResult | None:
 def find_imap(rt: Runtime, ref: ImapRef) -> int | None:
     """The mail already taken from this mailbox UID, if any."""
     with rt.db.session() as session:
-        return session.scalar(select(MailMessage.id).where(
-            MailMessage.imap_mailbox == ref.mailbox, MailMessage.imap_uidvalidity == ref.uidvalidity,
-            MailMessage.imap_uid == ref.uid).limit(1))
+        return session.scalar(
+            select(MailMessage.id)
+            .where(
+                MailMessage.imap_mailbox == ref.mailbox,
+                MailMessage.imap_uidvalidity == ref.uidvalidity,
+                MailMessage.imap_uid == ref.uid,
+            )
+            .limit(1)
+        )
 
 
-def take_mail(rt: Runtime, raw: bytes, *, via: str, source: str = "", envelope_from: str | None = None,
-              imap: ImapRef | None = None) -> MailResult:
+def take_mail(
+    rt: Runtime,
+    raw: bytes,
+    *,
+    via: str,
+    source: str = "",
+    envelope_from: str | None = None,
+    imap: ImapRef | None = None,
+) -> MailResult:
     """Take one reporter's mail: durable (reports, record, acknowledgement) when this returns.
 
     Raises `TooLarge` or `IntakeError` for mail that cannot be accepted, and
     lets store errors through: the caller answers 451 (SMTP) or leaves the
     message in the mailbox (IMAP), and the mail comes again.
     """
-    limit = min(rt.settings.max_upload_bytes, rt.settings.smtp_max_message_bytes) if via == "smtp" \
+    limit = (
+        min(rt.settings.max_upload_bytes, rt.settings.smtp_max_message_bytes)
+        if via == "smtp"
         else rt.settings.max_upload_bytes
+    )
     if len(raw) > limit:
         raise TooLarge(f"The message is larger than the {limit // (1024 * 1024)} MB limit.")
     sha = hashlib.sha256(raw).hexdigest()
@@ -267,8 +283,15 @@ def take_mail(rt: Runtime, raw: bytes, *, via: str, source: str = "", envelope_f
     rt.blobs.put(raw)  # the wrapper itself, before anything that points to it commits
     # The funnel's own checks, blob fsync and sealing, for each report (outside any lock) ...
     prepared = [
-        funnel.prepare(rt, IncomingReport(channel=Channel.EMAIL, raw_email=unit, reporter_address=address or None,
-                                          source_name=f"mail:{sha[:32]}#{position}"))
+        funnel.prepare(
+            rt,
+            IncomingReport(
+                channel=Channel.EMAIL,
+                raw_email=unit,
+                reporter_address=address or None,
+                source_name=f"mail:{sha[:32]}#{position}",
+            ),
+        )
         for position, unit in enumerate(originals or [raw], 1)
     ]
     who = mail_replies.reporter(rt.contact_key, address) if address else None
@@ -276,10 +299,21 @@ def take_mail(rt: Runtime, raw: bytes, *, via: str, source: str = "", envelope_f
     try:
         # ... and the funnel's own writes (store_one), committed in the same
         # transaction as the mail's record: see _Recorder.
-        mail_id, receipts = _record(rt, raw, sha, via=via, source=source, shape=shape, originals=len(originals),
-                                    who=who, imap=imap, prepared=prepared, ack=ack,
-                                    subject=str(msg.get("subject", "") or ""),
-                                    message_id=str(msg.get("message-id", "") or "").strip())
+        mail_id, receipts = _record(
+            rt,
+            raw,
+            sha,
+            via=via,
+            source=source,
+            shape=shape,
+            originals=len(originals),
+            who=who,
+            imap=imap,
+            prepared=prepared,
+            ack=ack,
+            subject=str(msg.get("subject", "") or ""),
+            message_id=str(msg.get("message-id", "") or "").strip(),
+        )
     except (AlreadyTaken, IntegrityError):
         # The same bytes were taken concurrently (two deliveries racing): theirs counts.
         taken = _taken_before(rt, sha)
@@ -305,12 +339,37 @@ class _Record:
     message_id: str
 
 
-def _record(rt: Runtime, raw: bytes, sha: str, *, via: str, source: str, shape: str, originals: int,
-            who: mail_replies.Reporter | None, imap: ImapRef | None, prepared: list[Prepared],
-            ack: mail_replies.Reporter | None, subject: str, message_id: str) -> tuple[int, list[Receipt]]:
+def _record(
+    rt: Runtime,
+    raw: bytes,
+    sha: str,
+    *,
+    via: str,
+    source: str,
+    shape: str,
+    originals: int,
+    who: mail_replies.Reporter | None,
+    imap: ImapRef | None,
+    prepared: list[Prepared],
+    ack: mail_replies.Reporter | None,
+    subject: str,
+    message_id: str,
+) -> tuple[int, list[Receipt]]:
     """Commit the mail's reports, its record, the links and its acknowledgement, all or none."""
-    item = _Record(size=len(raw), sha=sha, via=via, source=source, shape=shape, originals=originals, who=who,
-                   imap=imap, prepared=prepared, ack=ack, subject=subject, message_id=message_id)
+    item = _Record(
+        size=len(raw),
+        sha=sha,
+        via=via,
+        source=source,
+        shape=shape,
+        originals=originals,
+        who=who,
+        imap=imap,
+        prepared=prepared,
+        ack=ack,
+        subject=subject,
+        message_id=message_id,
+    )
     return _recorder(rt).commit(item)
 
 
@@ -337,21 +396,37 @@ def _write_record(session: Session, item: _Record, links_out: list[dict[str, int
     conn = session.connection()
     now = utcnow()
     imap = item.imap
-    mail_id = int(conn.execute(_NEW_MAIL, {
-        "wrapper_sha256": item.sha, "via": item.via, "source": item.source[:500], "received_at": now,
-        "shape": item.shape, "originals": item.originals,
-        "reporter_sealed": item.who.sealed if item.who else None,
-        "reporter_hash": item.who.hash if item.who else None,
-        "imap_mailbox": imap.mailbox if imap else None, "imap_uidvalidity": imap.uidvalidity if imap else None,
-        "imap_uid": imap.uid if imap else None,
-    }).scalar_one())
+    mail_id = int(
+        conn.execute(
+            _NEW_MAIL,
+            {
+                "wrapper_sha256": item.sha,
+                "via": item.via,
+                "source": item.source[:500],
+                "received_at": now,
+                "shape": item.shape,
+                "originals": item.originals,
+                "reporter_sealed": item.who.sealed if item.who else None,
+                "reporter_hash": item.who.hash if item.who else None,
+                "imap_mailbox": imap.mailbox if imap else None,
+                "imap_uidvalidity": imap.uidvalidity if imap else None,
+                "imap_uid": imap.uid if imap else None,
+            },
+        ).scalar_one()
+    )
     links: dict[int, int] = {}
     for position, receipt in enumerate(receipts, 1):
         links.setdefault(receipt.report_id, position)  # the same original attached twice: one link
     links_out.extend({"mail_message_id": mail_id, "report_id": rid, "position": pos} for rid, pos in links.items())
     if item.ack is not None:
-        mail_replies.enqueue_ack(session, item.ack, mail_id, [r.public_id for r in receipts],
-                                 subject=item.subject, in_reply_to=item.message_id)
+        mail_replies.enqueue_ack(
+            session,
+            item.ack,
+            mail_id,
+            [r.public_id for r in receipts],
+            subject=item.subject,
+            in_reply_to=item.message_id,
+        )
     return mail_id, receipts
 
 
@@ -365,10 +440,13 @@ def _tell_outcomes_already_known(session: Session, receipts: list[Receipt]) -> N
     repeats = {r.report_id for r in receipts if r.duplicate}
     if not repeats:
         return
-    campaigns = set(session.scalars(
-        select(Report.campaign_id).where(Report.id.in_(repeats), Report.verdict.is_not(None),
-                                         Report.campaign_id.is_not(None))
-    ))
+    campaigns = set(
+        session.scalars(
+            select(Report.campaign_id).where(
+                Report.id.in_(repeats), Report.verdict.is_not(None), Report.campaign_id.is_not(None)
+            )
+        )
+    )
     for campaign_id in campaigns:
         if campaign_id is not None:
             mail_replies.notify_campaign_outcome(session, campaign_id)
@@ -433,9 +511,13 @@ class _Recorder:
                 written: list[tuple[int, list[Receipt], _Record]] = []
                 # Duplicates are found up front (one query for the batch), so a
                 # mail needs no savepoint of its own: that halves the statements.
-                taken = set(session.scalars(
-                    select(MailMessage.wrapper_sha256).where(MailMessage.wrapper_sha256.in_({i.sha for i, _ in batch}))
-                ))
+                taken = set(
+                    session.scalars(
+                        select(MailMessage.wrapper_sha256).where(
+                            MailMessage.wrapper_sha256.in_({i.sha for i, _ in batch})
+                        )
+                    )
+                )
                 fresh: dict[str, tuple[_Record, Future[_Written]]] = {}
                 for item, future in batch:
                     if item.sha in taken or item.sha in fresh:
@@ -447,8 +529,10 @@ class _Recorder:
                     # back: each statement is a GIL hand-off on this serial thread.
                     conn = session.connection()
                     now = utcnow()
-                    conn.execute(_NEW_BLOB[conn.dialect.name], [
-                        {"sha256": sha, "size": item.size, "created_at": now} for sha, (item, _) in fresh.items()])
+                    conn.execute(
+                        _NEW_BLOB[conn.dialect.name],
+                        [{"sha256": sha, "size": item.size, "created_at": now} for sha, (item, _) in fresh.items()],
+                    )
                     links: list[dict[str, int]] = []
                     for item, future in fresh.values():
                         mail_id, receipts = _write_record(session, item, links)
@@ -461,10 +545,25 @@ class _Recorder:
                     # One audit event per commit, naming every mail in it: the chain's
                     # head is a serial point, and one link per mail would cost more
                     # than the mail's own rows.
-                    audit.record(session, actor="mail", action="mail.received", object_type="mail_message",
-                                 object_id=written[0][0], detail={"mails": [
-                                     {"id": mid, "via": it.via, "shape": it.shape, "reporter": it.who is not None,
-                                      "reports": [r.report_id for r in rs]} for mid, rs, it in written]})
+                    audit.record(
+                        session,
+                        actor="mail",
+                        action="mail.received",
+                        object_type="mail_message",
+                        object_id=written[0][0],
+                        detail={
+                            "mails": [
+                                {
+                                    "id": mid,
+                                    "via": it.via,
+                                    "shape": it.shape,
+                                    "reporter": it.who is not None,
+                                    "reports": [r.report_id for r in rs],
+                                }
+                                for mid, rs, it in written
+                            ]
+                        },
+                    )
         except Exception as exc:  # noqa: BLE001 - the commit failed: nobody in the batch is told "done"
             if len(batch) > 1:
                 # Nothing of the batch was committed. Each mail alone again, so
@@ -494,8 +593,17 @@ def _recorder(rt: Runtime) -> _Recorder:
         return found
 
 
-def _take_control(rt: Runtime, raw: bytes, sha: str, msg: Message, word: str, via: str, source: str,
-                  envelope_from: str | None, imap: ImapRef | None) -> MailResult:
+def _take_control(
+    rt: Runtime,
+    raw: bytes,
+    sha: str,
+    msg: Message,
+    word: str,
+    via: str,
+    source: str,
+    envelope_from: str | None,
+    imap: ImapRef | None,
+) -> MailResult:
     """A STOP (or START) reply: change the opt-out, record the mail, submit no report."""
     before = _taken_before(rt, sha)
     if before is not None:  # a STOP delivered twice must not undo a START sent in between
@@ -510,8 +618,21 @@ def _take_control(rt: Runtime, raw: bytes, sha: str, msg: Message, word: str, vi
             else:
                 mail_replies.opt_in(session, rt.contact_key, address, via="mail")
     try:
-        mail_id, _ = _record(rt, raw, sha, via=via, source=source, shape=shape, originals=0, who=None, imap=imap,
-                             prepared=[], ack=None, subject="", message_id="")
+        mail_id, _ = _record(
+            rt,
+            raw,
+            sha,
+            via=via,
+            source=source,
+            shape=shape,
+            originals=0,
+            who=None,
+            imap=imap,
+            prepared=[],
+            ack=None,
+            subject="",
+            message_id="",
+        )
     except (AlreadyTaken, IntegrityError):
         taken = _taken_before(rt, sha)
         if taken is None:

@@ -115,8 +115,9 @@ class SmtpListener:
         self.rt = rt
         self.host = host or rt.settings.smtp_host
         self.port = rt.settings.smtp_port if port is None else port
-        self.executor = ThreadPoolExecutor(max_workers=max(1, rt.settings.smtp_threads),
-                                           thread_name_prefix="smtp-intake")
+        self.executor = ThreadPoolExecutor(
+            max_workers=max(1, rt.settings.smtp_threads), thread_name_prefix="smtp-intake"
+        )
         self.handler = ReportHandler(rt, self.executor)
         self.tls = tls_context(rt.settings)
         self.loop: asyncio.AbstractEventLoop | None = None
@@ -144,8 +145,7 @@ class SmtpListener:
 
     async def _serve(self, stop: asyncio.Event) -> None:
         loop = asyncio.get_running_loop()
-        self.server = await loop.create_server(self._factory, host=self.host, port=self.port,
-                                               reuse_address=True)
+        self.server = await loop.create_server(self._factory, host=self.host, port=self.port, reuse_address=True)
         sockets: Any = self.server.sockets
         self.port = sockets[0].getsockname()[1]
         log.info("SMTP listener on %s:%s for %s", self.host, self.port, ", ".join(sorted(self.handler.addresses)))
@@ -170,6 +170,7 @@ class SmtpListener:
         done = asyncio.Event()
         watcher: threading.Thread | None = None
         if stop is not None:
+
             def _watch() -> None:
                 stop.wait()
                 if not loop.is_closed():

@@ -166,10 +166,16 @@ def _add_sighting(session: Session, prepared: Prepared) -> Receipt | None:
     incoming = prepared.incoming
     now = utcnow()
     sightings = conn.execute(_SIGHTED, {"rid": report_id, "now": now}).scalar_one()
-    conn.execute(_NEW_SUBMISSION, {
-        "report_id": report_id, "received_at": now, "channel": str(incoming.channel),
-        "source_name": (incoming.source_name or "")[:500], "contact_sealed": prepared.contact,
-    })
+    conn.execute(
+        _NEW_SUBMISSION,
+        {
+            "report_id": report_id,
+            "received_at": now,
+            "channel": str(incoming.channel),
+            "source_name": (incoming.source_name or "")[:500],
+            "contact_sealed": prepared.contact,
+        },
+    )
     return Receipt(report_id=report_id, public_id=public_id, duplicate=True, sightings=int(sightings))
 
 
@@ -181,19 +187,50 @@ def _create(session: Session, prepared: Prepared) -> Receipt:
         conn.execute(_NEW_BLOB, {"sha256": prepared.raw_sha, "size": prepared.raw_size, "created_at": now})
     public_id = uuid.uuid4().hex
     source = (incoming.source_name or "")[:500]
-    report_id = conn.execute(_NEW_REPORT, {
-        "public_id": public_id, "created_at": now, "channel": str(incoming.channel), "status": "received",
-        "dedupe_key": prepared.key, "raw_sha256": prepared.raw_sha, "text": incoming.text,
-        "approach_hint": incoming.approach_hint or "", "answers": dict(incoming.answers), "source_name": source,
-        "contact_sealed": prepared.contact, "sightings": 1, "last_sighted_at": now, "subject": "",
-        "approach_type": "", "scope": "in_scope", "risk": 0.0,
-    }).scalar_one()
-    conn.execute(_NEW_SUBMISSION, {
-        "report_id": report_id, "received_at": now, "channel": str(incoming.channel), "source_name": source,
-        "contact_sealed": prepared.contact,
-    })
-    conn.execute(_NEW_JOB, {
-        "kind": jobs.ANALYZE, "report_id": report_id, "payload": {}, "status": "queued", "attempts": 0,
-        "run_after": now, "locked_by": "", "last_error": "", "created_at": now,
-    })
+    report_id = conn.execute(
+        _NEW_REPORT,
+        {
+            "public_id": public_id,
+            "created_at": now,
+            "channel": str(incoming.channel),
+            "status": "received",
+            "dedupe_key": prepared.key,
+            "raw_sha256": prepared.raw_sha,
+            "text": incoming.text,
+            "approach_hint": incoming.approach_hint or "",
+            "answers": dict(incoming.answers),
+            "source_name": source,
+            "contact_sealed": prepared.contact,
+            "sightings": 1,
+            "last_sighted_at": now,
+            "subject": "",
+            "approach_type": "",
+            "scope": "in_scope",
+            "risk": 0.0,
+        },
+    ).scalar_one()
+    conn.execute(
+        _NEW_SUBMISSION,
+        {
+            "report_id": report_id,
+            "received_at": now,
+            "channel": str(incoming.channel),
+            "source_name": source,
+            "contact_sealed": prepared.contact,
+        },
+    )
+    conn.execute(
+        _NEW_JOB,
+        {
+            "kind": jobs.ANALYZE,
+            "report_id": report_id,
+            "payload": {},
+            "status": "queued",
+            "attempts": 0,
+            "run_after": now,
+            "locked_by": "",
+            "last_error": "",
+            "created_at": now,
+        },
+    )
     return Receipt(report_id=report_id, public_id=public_id, duplicate=False, sightings=1)

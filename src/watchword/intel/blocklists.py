@@ -65,8 +65,15 @@ def csv_text(share: ShareSet) -> str:
     for ind in share.indicators:
         if not _safe(ind.value):
             continue
-        writer.writerow([
-            ind.type, _cell(ind.value), ind.first_seen.isoformat(), ind.last_seen.isoformat(),
-            ind.report_count, f"TLP:{share.tlp.upper()}", campaign,
-        ])
+        writer.writerow(
+            [
+                ind.type,
+                _cell(ind.value),
+                ind.first_seen.isoformat(),
+                ind.last_seen.isoformat(),
+                ind.report_count,
+                f"TLP:{share.tlp.upper()}",
+                campaign,
+            ]
+        )
     return out.getvalue()

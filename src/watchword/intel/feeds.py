@@ -165,8 +165,13 @@ _MISP_TYPES: dict[str, tuple[str, ...]] = {
 # Inside MISP objects the relation names the role: an `email` object's `to` is a victim.
 _OBJECT_RELATIONS_SKIPPED = frozenset({"to", "cc", "bcc", "to-display-name", "cc-display-name"})
 _MISP_CONFIDENCE_TAG = re.compile(r'misp:confidence-level="?([\w-]+)"?')
-_CONFIDENCE_WORDS = {"completely-confident": 100, "usually-confident": 75, "fairly-confident": 50,
-                     "rarely-confident": 25, "unconfident": 0}
+_CONFIDENCE_WORDS = {
+    "completely-confident": 100,
+    "usually-confident": 75,
+    "fairly-confident": 50,
+    "rarely-confident": 25,
+    "unconfident": 0,
+}
 
 
 def _misp_attribute(attr: dict[str, Any], confidence: int, out: list[FeedIndicator]) -> int:
@@ -252,8 +257,7 @@ def parse_csv(text: str, default_confidence: int = DEFAULT_CONFIDENCE) -> ParseR
             if value is None:
                 skipped += 1
                 continue
-            out.append(FeedIndicator(kind, value[:MAX_VALUE],
-                                     _confidence(row.get("confidence"), default_confidence)))
+            out.append(FeedIndicator(kind, value[:MAX_VALUE], _confidence(row.get("confidence"), default_confidence)))
         return ParseResult(out, skipped, "csv")
     for line in lines:
         raw = line.strip()
@@ -306,8 +310,16 @@ def store_batch(session: Session, source: str, result: ParseResult, origin: str 
     now = utcnow()
     insert = _insert(session)
     rows = [
-        {"type": i.type, "value": i.value, "source": batch.source, "confidence": i.confidence,
-         "description": i.description, "batch_id": batch.id, "first_imported": now, "last_imported": now}
+        {
+            "type": i.type,
+            "value": i.value,
+            "source": batch.source,
+            "confidence": i.confidence,
+            "description": i.description,
+            "batch_id": batch.id,
+            "first_imported": now,
+            "last_imported": now,
+        }
         for i in unique.values()
     ]
     # One prepared statement run as executemany: compiling a 1,000-row VALUES list per

@@ -52,17 +52,25 @@ def _attribute(event: MISPEvent, ind: SharedIndicator, org: str) -> None:
     if ind.type == "social":
         comment = f"social media profile; {reports}"
     attribute = event.add_attribute(
-        misp_type, ind.value, category=category, to_ids=to_ids, comment=comment,
+        misp_type,
+        ind.value,
+        category=category,
+        to_ids=to_ids,
+        comment=comment,
         uuid=_uuid(org, "attribute", ind.type, ind.value),
-        first_seen=ind.first_seen, last_seen=ind.last_seen, disable_correlation=False,
+        first_seen=ind.first_seen,
+        last_seen=ind.last_seen,
+        disable_correlation=False,
     )
     assert not isinstance(attribute, list)  # one value in, one attribute out
-    attribute.add_sighting({
-        "type": "0",
-        "source": org,
-        "date_sighting": int(ind.last_seen.timestamp()),
-        "uuid": _uuid(org, "sighting", ind.type, ind.value, int(ind.last_seen.timestamp())),
-    })
+    attribute.add_sighting(
+        {
+            "type": "0",
+            "source": org,
+            "date_sighting": int(ind.last_seen.timestamp()),
+            "uuid": _uuid(org, "sighting", ind.type, ind.value, int(ind.last_seen.timestamp())),
+        }
+    )
 
 
 def build_event(share: ShareSet, subject: str | None = None) -> MISPEvent:
@@ -72,8 +80,11 @@ def build_event(share: ShareSet, subject: str | None = None) -> MISPEvent:
     campaign = share.campaign
     key = campaign.id if campaign else ",".join(f"{i.type}:{i.value}" for i in share.indicators)
     event.uuid = _uuid(org, "event", key)
-    first = campaign.first_seen if campaign else min((i.first_seen for i in share.indicators),
-                                                      default=dt.datetime.now(dt.UTC))
+    first = (
+        campaign.first_seen
+        if campaign
+        else min((i.first_seen for i in share.indicators), default=dt.datetime.now(dt.UTC))
+    )
     if campaign:
         label = APPROACH_LABELS.get(campaign.approach_type, campaign.approach_type)
         event.info = f"{campaign.title} ({label}, {campaign.sighting_count} reports)"

@@ -54,8 +54,7 @@ class HuntResult:
 
 
 def _reason(kb: dict[str, Any]) -> str:
-    return (f"matches known-bad {kb['type']} {kb['value']} from {kb['source']} "
-            f"(confidence {kb['confidence']})")
+    return f"matches known-bad {kb['type']} {kb['value']} from {kb['source']} (confidence {kb['confidence']})"
 
 
 def raise_priorities(session: Session, hits: dict[int, list[dict[str, Any]]], boost: float) -> list[int]:
@@ -124,16 +123,35 @@ def match_report(session: Session, report: Report, analysis: Analysis, boost: fl
         return 0
     session.execute(
         _insert(session)(IntelMatch)
-        .values([{"known_bad_id": kb.id, "report_id": report.id, "campaign_id": None,
-                  "via": "live", "matched_at": utcnow()} for kb in rows])
+        .values(
+            [
+                {
+                    "known_bad_id": kb.id,
+                    "report_id": report.id,
+                    "campaign_id": None,
+                    "via": "live",
+                    "matched_at": utcnow(),
+                }
+                for kb in rows
+            ]
+        )
         .on_conflict_do_nothing()
     )
     # Read back rather than trust the ORM object: campaign assignment may have set it with an UPDATE.
     campaign_id = session.scalar(select(Report.campaign_id).where(Report.id == report.id))
     if campaign_id is not None:
         session.execute(update(IntelMatch).where(IntelMatch.report_id == report.id).values(campaign_id=campaign_id))
-        kbs = [{"id": kb.id, "type": kb.type, "value": kb.value, "source": kb.source,
-                "confidence": kb.confidence, "reports": 1} for kb in rows]
+        kbs = [
+            {
+                "id": kb.id,
+                "type": kb.type,
+                "value": kb.value,
+                "source": kb.source,
+                "confidence": kb.confidence,
+                "reports": 1,
+            }
+            for kb in rows
+        ]
         raise_priorities(session, {campaign_id: kbs}, boost)
     return len(rows)
 
@@ -146,8 +164,9 @@ def match_known_bad(session: Session, report: Report, analysis: Analysis) -> Non
 # -- retro-hunt: one set-based join over the stored history --------------------------
 
 
-def retrohunt(session: Session, batch_id: int | None = None, boost: float = DEFAULT_BOOST,
-              actor: str = "system") -> HuntResult:
+def retrohunt(
+    session: Session, batch_id: int | None = None, boost: float = DEFAULT_BOOST, actor: str = "system"
+) -> HuntResult:
     """Join the batch's known-bad indicators (all of them when `batch_id` is None) against
     every stored indicator, record the matches, raise the matched campaigns.
 
@@ -160,50 +179,87 @@ def retrohunt(session: Session, batch_id: int | None = None, boost: float = DEFA
     now = utcnow()
     kb_filter = KnownBad.batch_id == batch_id if batch_id is not None else KnownBad.id.is_not(None)
     joined = (
-        select(KnownBad.id, ReportIndicator.report_id, Report.campaign_id, literal("retrohunt", String(20)),
-               literal(now, DateTime(timezone=True)))
+        select(
+            KnownBad.id,
+            ReportIndicator.report_id,
+            Report.campaign_id,
+            literal("retrohunt", String(20)),
+            literal(now, DateTime(timezone=True)),
+        )
         .select_from(KnownBad)
         .join(Indicator, and_(Indicator.type == KnownBad.type, Indicator.value == KnownBad.value))
         .join(ReportIndicator, ReportIndicator.indicator_id == Indicator.id)
         .join(Report, Report.id == ReportIndicator.report_id)
         .where(kb_filter, Report.scope == "in_scope")
     )
-    insert = _insert(session)(IntelMatch).from_select(
-        ["known_bad_id", "report_id", "campaign_id", "via", "matched_at"], joined
-    ).on_conflict_do_nothing().returning(IntelMatch.id)
+    insert = (
+        _insert(session)(IntelMatch)
+        .from_select(["known_bad_id", "report_id", "campaign_id", "via", "matched_at"], joined)
+        .on_conflict_do_nothing()
+        .returning(IntelMatch.id)
+    )
     # RETURNING, not rowcount: psycopg reports -1 for INSERT ... SELECT.
     new = len(session.execute(insert).all())
     # Which campaigns now carry which of the batch's indicators, and in how many reports.
     per_campaign = session.execute(
-        select(Report.campaign_id, KnownBad.id, KnownBad.type, KnownBad.value, KnownBad.source,
-               KnownBad.confidence, func.count(IntelMatch.report_id))
+        select(
+            Report.campaign_id,
+            KnownBad.id,
+            KnownBad.type,
+            KnownBad.value,
+            KnownBad.source,
+            KnownBad.confidence,
+            func.count(IntelMatch.report_id),
+        )
         .select_from(IntelMatch)
         .join(KnownBad, KnownBad.id == IntelMatch.known_bad_id)
         .join(Report, Report.id == IntelMatch.report_id)
         .where(kb_filter, Report.campaign_id.is_not(None))
-        .group_by(Report.campaign_id, KnownBad.id, KnownBad.type, KnownBad.value, KnownBad.source,
-                  KnownBad.confidence)
+        .group_by(Report.campaign_id, KnownBad.id, KnownBad.type, KnownBad.value, KnownBad.source, KnownBad.confidence)
     ).all()
     hits: dict[int, list[dict[str, Any]]] = defaultdict(list)
     for campaign_id, kb_id, typ, value, source, confidence, reports in per_campaign:
         if campaign_id is None:
             continue
-        hits[campaign_id].append({"id": kb_id, "type": typ, "value": value, "source": source,
-                                  "confidence": confidence, "reports": int(reports)})
+        hits[campaign_id].append(
+            {
+                "id": kb_id,
+                "type": typ,
+                "value": value,
+                "source": source,
+                "confidence": confidence,
+                "reports": int(reports),
+            }
+        )
     raised = raise_priorities(session, hits, boost)
-    reports = int(session.scalar(
-        select(func.count(func.distinct(IntelMatch.report_id)))
-        .join(KnownBad, KnownBad.id == IntelMatch.known_bad_id).where(kb_filter)
-    ) or 0)
+    reports = int(
+        session.scalar(
+            select(func.count(func.distinct(IntelMatch.report_id)))
+            .join(KnownBad, KnownBad.id == IntelMatch.known_bad_id)
+            .where(kb_filter)
+        )
+        or 0
+    )
     seconds = time.perf_counter() - started
     if batch_id is not None:
         batch = session.get(ImportBatch, batch_id)
         if batch is not None:
             batch.retrohunt_at = now
-            batch.stats = {**(batch.stats or {}), "matches": new, "reports": reports,
-                           "campaigns_raised": raised, "seconds": round(seconds, 3)}
-    audit.record(session, actor, "intel.retrohunt", "import_batch", batch_id or "",
-                 {"new_matches": new, "reports": reports, "campaigns_raised": raised})
+            batch.stats = {
+                **(batch.stats or {}),
+                "matches": new,
+                "reports": reports,
+                "campaigns_raised": raised,
+                "seconds": round(seconds, 3),
+            }
+    audit.record(
+        session,
+        actor,
+        "intel.retrohunt",
+        "import_batch",
+        batch_id or "",
+        {"new_matches": new, "reports": reports, "campaigns_raised": raised},
+    )
     return HuntResult(batch_id, new, reports, raised, seconds)
 
 
@@ -217,16 +273,24 @@ def enqueue_retrohunt(session: Session, batch_id: int) -> None:
 def matches_for_campaign(session: Session, campaign_id: int) -> list[dict[str, Any]]:
     """Known-bad matches of a campaign's reports, for the console's campaign page."""
     rows = session.execute(
-        select(KnownBad.type, KnownBad.value, KnownBad.source, KnownBad.confidence,
-               func.count(IntelMatch.report_id), func.min(IntelMatch.matched_at))
+        select(
+            KnownBad.type,
+            KnownBad.value,
+            KnownBad.source,
+            KnownBad.confidence,
+            func.count(IntelMatch.report_id),
+            func.min(IntelMatch.matched_at),
+        )
         .join(IntelMatch, IntelMatch.known_bad_id == KnownBad.id)
         .join(Report, Report.id == IntelMatch.report_id)
         .where(Report.campaign_id == campaign_id)
         .group_by(KnownBad.type, KnownBad.value, KnownBad.source, KnownBad.confidence)
         .order_by(KnownBad.confidence.desc())
     ).all()
-    return [{"type": t, "value": v, "source": s, "confidence": c, "reports": int(n), "first_matched": m}
-            for t, v, s, c, n, m in rows]
+    return [
+        {"type": t, "value": v, "source": s, "confidence": c, "reports": int(n), "first_matched": m}
+        for t, v, s, c, n, m in rows
+    ]
 
 
 # -- the worker's job, and importing with a hunt -------------------------------------------
@@ -248,8 +312,9 @@ def install(worker: object) -> None:
     handlers[RETROHUNT_JOB] = run_job
 
 
-def import_feed(db: Any, path: Any, source: str, confidence: int, actor: str,
-                hunt: str = "now") -> tuple[ImportBatch, HuntResult | None]:
+def import_feed(
+    db: Any, path: Any, source: str, confidence: int, actor: str, hunt: str = "now"
+) -> tuple[ImportBatch, HuntResult | None]:
     """Parse a feed file or MISP feed directory, store it as one batch, and retro-hunt it.
 
     hunt: "now" (in this transaction), "queue" (a worker job), or "skip".
@@ -261,9 +326,14 @@ def import_feed(db: Any, path: Any, source: str, confidence: int, actor: str,
     result = parse_path(Path(path), confidence)
     with db.write() as session:
         batch = store_batch(session, source, result, origin=Path(path).name)
-        audit.record(session, actor, "intel.import", "import_batch", batch.id,
-                     {"source": source, "format": result.format, "indicators": batch.indicator_count,
-                      "skipped": result.skipped})
+        audit.record(
+            session,
+            actor,
+            "intel.import",
+            "import_batch",
+            batch.id,
+            {"source": source, "format": result.format, "indicators": batch.indicator_count, "skipped": result.skipped},
+        )
         hunted = None
         if hunt == "now":
             hunted = retrohunt(session, batch.id, actor=actor)

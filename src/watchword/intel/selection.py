@@ -155,8 +155,14 @@ def _url_embeds_person(url: str, people: set[str]) -> bool:
     return False
 
 
-def _keep(ind: SharedIndicator, settings: Settings, people: _People, explicit: bool,
-          types: frozenset[str], withheld: dict[str, int]) -> bool:
+def _keep(
+    ind: SharedIndicator,
+    settings: Settings,
+    people: _People,
+    explicit: bool,
+    types: frozenset[str],
+    withheld: dict[str, int],
+) -> bool:
     def hold(reason: str) -> bool:
         withheld[reason] = withheld.get(reason, 0) + 1
         return False
@@ -218,9 +224,13 @@ def gather(
             people.scan(result, as_utc(created))
         query = (
             select(
-                Indicator.id, Indicator.type, Indicator.value,
-                func.min(Report.created_at), func.max(Report.last_sighted_at),
-                func.count(Report.id), func.sum(Report.sightings),
+                Indicator.id,
+                Indicator.type,
+                Indicator.value,
+                func.min(Report.created_at),
+                func.max(Report.last_sighted_at),
+                func.count(Report.id),
+                func.sum(Report.sightings),
             )
             .join(ReportIndicator, ReportIndicator.indicator_id == Indicator.id)
             .join(Report, Report.id == ReportIndicator.report_id)
@@ -250,8 +260,16 @@ def gather(
         )
     elif explicit_ids:
         for ind in session.scalars(select(Indicator).where(Indicator.id.in_(explicit_ids))):
-            rows.append(SharedIndicator(ind.type, ind.value, as_utc(ind.first_seen), as_utc(ind.last_seen),
-                                        ind.report_count, ind.report_count))
+            rows.append(
+                SharedIndicator(
+                    ind.type,
+                    ind.value,
+                    as_utc(ind.first_seen),
+                    as_utc(ind.last_seen),
+                    ind.report_count,
+                    ind.report_count,
+                )
+            )
     else:
         raise ValueError("export what? give a campaign or indicator ids")
     for row in rows:
@@ -260,5 +278,11 @@ def gather(
             row.last_seen = row.first_seen
     withheld: dict[str, int] = {}
     kept = [r for r in rows if _keep(r, settings, people, bool(explicit_ids), wanted, withheld)]
-    return ShareSet(org=settings.org_name, tlp=level, campaign=facts, indicators=kept, withheld=withheld,
-                    sender_subjects=people.subjects)
+    return ShareSet(
+        org=settings.org_name,
+        tlp=level,
+        campaign=facts,
+        indicators=kept,
+        withheld=withheld,
+        sender_subjects=people.subjects,
+    )

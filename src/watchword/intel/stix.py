@@ -85,10 +85,11 @@ def uri_safe(url: str) -> str:
     if not sep:
         return quote(url, safe=_PCHAR + "/?")
     authority = _authority(rest)
-    tail = rest[len(authority):]
+    tail = rest[len(authority) :]
     userinfo, at, hostport = authority.rpartition("@")
     authority = (quote(userinfo, safe=_SUB_DELIMS + ":%-._~") + "@" if at else "") + quote(
-        hostport, safe=_SUB_DELIMS + "[]:%-._~")
+        hostport, safe=_SUB_DELIMS + "[]:%-._~"
+    )
     path_query, hash_, fragment = tail.partition("#")
     tail = quote(path_query, safe=_PCHAR + "/?") + (hash_ + quote(fragment, safe=_PCHAR + "/?") if hash_ else "")
     return f"{quote(scheme, safe='+-.')}://{authority}{tail}"
@@ -156,15 +157,17 @@ def _campaign(facts: CampaignFacts, org: str, ident: str, markings: list[str]) -
     )
 
 
-def _indicator(ind: SharedIndicator, org: str, ident: str, markings: list[str],
-               campaign: CampaignFacts | None) -> stix2.Indicator:
+def _indicator(
+    ind: SharedIndicator, org: str, ident: str, markings: list[str], campaign: CampaignFacts | None
+) -> stix2.Indicator:
     kinds = ["malicious-activity"] if campaign is None or campaign.verdict != "suspicious" else ["anomalous-activity"]
     return stix2.Indicator(
         id=stix_id("indicator", org, ind.type, ind.value),
         name=f"{ind.type}: {ind.value}"[:300],
         description=(
             f"Seen in {ind.report_count} reported approach{'es' if ind.report_count != 1 else ''}"
-            + (f" of campaign {campaign.title!r}" if campaign else "") + "."
+            + (f" of campaign {campaign.title!r}" if campaign else "")
+            + "."
         ),
         pattern=pattern_for(ind.type, ind.value),
         pattern_type="stix",
@@ -197,32 +200,46 @@ def build_bundle(share: ShareSet) -> stix2.Bundle:
         objects.append(indicator)
         if observable is not None:
             objects.append(observable)
-            objects.append(stix2.Relationship(
-                id=stix_id("relationship", org, "based-on", indicator.id, observable.id),
-                relationship_type="based-on", source_ref=indicator.id, target_ref=observable.id,
-                created=ind.first_seen, modified=ind.first_seen,
-                created_by_ref=me.id, object_marking_refs=markings,
-            ))
+            objects.append(
+                stix2.Relationship(
+                    id=stix_id("relationship", org, "based-on", indicator.id, observable.id),
+                    relationship_type="based-on",
+                    source_ref=indicator.id,
+                    target_ref=observable.id,
+                    created=ind.first_seen,
+                    modified=ind.first_seen,
+                    created_by_ref=me.id,
+                    object_marking_refs=markings,
+                )
+            )
         if campaign_obj is not None and share.campaign is not None:
-            objects.append(stix2.Relationship(
-                id=stix_id("relationship", org, "indicates", indicator.id, campaign_obj.id),
-                relationship_type="indicates", source_ref=indicator.id, target_ref=campaign_obj.id,
-                created=ind.first_seen, modified=ind.first_seen,
-                created_by_ref=me.id, object_marking_refs=markings,
-            ))
+            objects.append(
+                stix2.Relationship(
+                    id=stix_id("relationship", org, "indicates", indicator.id, campaign_obj.id),
+                    relationship_type="indicates",
+                    source_ref=indicator.id,
+                    target_ref=campaign_obj.id,
+                    created=ind.first_seen,
+                    modified=ind.first_seen,
+                    created_by_ref=me.id,
+                    object_marking_refs=markings,
+                )
+            )
         scope = share.campaign.id if share.campaign else "all"
-        objects.append(stix2.Sighting(
-            id=stix_id("sighting", org, scope, ind.type, ind.value),
-            sighting_of_ref=indicator.id,
-            where_sighted_refs=[me.id],
-            count=min(max(ind.sightings, ind.report_count, 1), MAX_SIGHTING_COUNT),
-            first_seen=ind.first_seen,
-            last_seen=ind.last_seen,
-            created=ind.first_seen,
-            modified=ind.last_seen,
-            created_by_ref=me.id,
-            object_marking_refs=markings,
-        ))
+        objects.append(
+            stix2.Sighting(
+                id=stix_id("sighting", org, scope, ind.type, ind.value),
+                sighting_of_ref=indicator.id,
+                where_sighted_refs=[me.id],
+                count=min(max(ind.sightings, ind.report_count, 1), MAX_SIGHTING_COUNT),
+                first_seen=ind.first_seen,
+                last_seen=ind.last_seen,
+                created=ind.first_seen,
+                modified=ind.last_seen,
+                created_by_ref=me.id,
+                object_marking_refs=markings,
+            )
+        )
     bundle_key = share.campaign.id if share.campaign else ",".join(f"{i.type}:{i.value}" for i in share.indicators)
     return stix2.Bundle(
         objects=objects,

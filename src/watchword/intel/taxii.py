@@ -65,13 +65,15 @@ def collections(org: str, ceiling: str = "amber") -> list[Collection]:
         if level == "red" or not tlp_mod.at_most(level, ceiling):
             continue
         name = tlp_mod.TLP2_MARKINGS[level][1]
-        out.append(Collection(
-            id=str(uuid.uuid5(NAMESPACE, f"{org}|taxii-collection|{level}")),
-            level=level,
-            title=f"{org} indicators, {name}",
-            description=f"Indicators and campaigns shared by {org}, marked {name}. "
-                        "Handle according to https://www.first.org/tlp/",
-        ))
+        out.append(
+            Collection(
+                id=str(uuid.uuid5(NAMESPACE, f"{org}|taxii-collection|{level}")),
+                level=level,
+                title=f"{org} indicators, {name}",
+                description=f"Indicators and campaigns shared by {org}, marked {name}. "
+                "Handle according to https://www.first.org/tlp/",
+            )
+        )
     return out
 
 
@@ -113,13 +115,20 @@ def publish(session: Session, share: ShareSet, actor: str, ceiling: str = "amber
     added = 0
     for start in range(0, len(rows), 500):
         result = session.execute(
-            _insert(session)(TaxiiObject).values(rows[start : start + 500]).on_conflict_do_nothing()
+            _insert(session)(TaxiiObject)
+            .values(rows[start : start + 500])
+            .on_conflict_do_nothing()
             .returning(TaxiiObject.id)
         )
         added += len(result.all())
-    audit.record(session, actor, "intel.taxii_publish", "campaign",
-                 share.campaign.id if share.campaign else "",
-                 {"collection": collection.id, "tlp": share.tlp, "objects": len(rows), "new": added})
+    audit.record(
+        session,
+        actor,
+        "intel.taxii_publish",
+        "campaign",
+        share.campaign.id if share.campaign else "",
+        {"collection": collection.id, "tlp": share.tlp, "objects": len(rows), "new": added},
+    )
     return added
 
 
@@ -175,13 +184,25 @@ def query(
         older = aliased(TaxiiObject)
         conditions = []
         if "last" in versions:
-            conditions.append(~exists().where(and_(
-                newer.collection == TaxiiObject.collection, newer.stix_id == TaxiiObject.stix_id,
-                newer.version > TaxiiObject.version)))
+            conditions.append(
+                ~exists().where(
+                    and_(
+                        newer.collection == TaxiiObject.collection,
+                        newer.stix_id == TaxiiObject.stix_id,
+                        newer.version > TaxiiObject.version,
+                    )
+                )
+            )
         if "first" in versions:
-            conditions.append(~exists().where(and_(
-                older.collection == TaxiiObject.collection, older.stix_id == TaxiiObject.stix_id,
-                older.version < TaxiiObject.version)))
+            conditions.append(
+                ~exists().where(
+                    and_(
+                        older.collection == TaxiiObject.collection,
+                        older.stix_id == TaxiiObject.stix_id,
+                        older.version < TaxiiObject.version,
+                    )
+                )
+            )
         exact = sorted(versions - {"last", "first"})
         if exact:
             conditions.append(TaxiiObject.version.in_(exact))

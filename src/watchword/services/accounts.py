@@ -131,8 +131,7 @@ def set_disabled(session: Session, username: str, disabled: bool, actor: str) ->
     user.disabled = disabled
     if disabled:
         session.execute(delete(UserSession).where(UserSession.user_id == user.id))
-    audit.record(session, actor, "user.disable" if disabled else "user.enable", "user", user.id,
-                 {"username": username})
+    audit.record(session, actor, "user.disable" if disabled else "user.enable", "user", user.id, {"username": username})
 
 
 def set_role(session: Session, username: str, role: str, actor: str) -> None:
@@ -148,13 +147,20 @@ def set_role(session: Session, username: str, role: str, actor: str) -> None:
 
 def _recent_failures(session: Session, username: str, ip: str) -> tuple[int, int]:
     since = utcnow() - THROTTLE_WINDOW
-    by_user = session.scalar(
-        select(func.count()).select_from(LoginFailure)
-        .where(LoginFailure.username == username, LoginFailure.at > since)
-    ) or 0
-    by_ip = session.scalar(
-        select(func.count()).select_from(LoginFailure).where(LoginFailure.ip == ip, LoginFailure.at > since)
-    ) or 0
+    by_user = (
+        session.scalar(
+            select(func.count())
+            .select_from(LoginFailure)
+            .where(LoginFailure.username == username, LoginFailure.at > since)
+        )
+        or 0
+    )
+    by_ip = (
+        session.scalar(
+            select(func.count()).select_from(LoginFailure).where(LoginFailure.ip == ip, LoginFailure.at > since)
+        )
+        or 0
+    )
     return by_user, by_ip
 
 
@@ -183,8 +189,9 @@ def authenticate(session: Session, username: str, password: str, ip: str) -> Use
         user.password_hash = _hasher.hash(password)
     now = utcnow()
     # Housekeeping on success, so that neither table grows without bound.
-    session.execute(delete(LoginFailure).where(
-        (LoginFailure.username == username) | (LoginFailure.at < now - dt.timedelta(days=1))))
+    session.execute(
+        delete(LoginFailure).where((LoginFailure.username == username) | (LoginFailure.at < now - dt.timedelta(days=1)))
+    )
     session.execute(delete(UserSession).where(UserSession.user_id == user.id, UserSession.expires_at < now))
     return user
 
@@ -194,13 +201,24 @@ def start_session(session: Session, user: User, ip: str) -> tuple[str, UserSessi
     token = secrets.token_urlsafe(32)
     now = utcnow()
     row = UserSession(
-        token_hash=sha256_hex(token), user_id=user.id, csrf_token=secrets.token_urlsafe(32),
-        verified=not user.totp_enabled, created_at=now, last_seen=now,
-        expires_at=now + dt.timedelta(hours=SESSION_HOURS), ip=ip[:64],
+        token_hash=sha256_hex(token),
+        user_id=user.id,
+        csrf_token=secrets.token_urlsafe(32),
+        verified=not user.totp_enabled,
+        created_at=now,
+        last_seen=now,
+        expires_at=now + dt.timedelta(hours=SESSION_HOURS),
+        ip=ip[:64],
     )
     session.add(row)
-    audit.record(session, user.username, "login", "user", user.id,
-                 {"ip": ip, "second_factor": "pending" if user.totp_enabled else "none"})
+    audit.record(
+        session,
+        user.username,
+        "login",
+        "user",
+        user.id,
+        {"ip": ip, "second_factor": "pending" if user.totp_enabled else "none"},
+    )
     return token, row
 
 
@@ -220,13 +238,21 @@ def session_principal(session: Session, token: str) -> tuple[Principal, bool] | 
         return None
     user_session, username, role, disabled = row
     now = utcnow()
-    if disabled or _aware(user_session.expires_at) <= now or \
-            _aware(user_session.last_seen) + dt.timedelta(minutes=IDLE_MINUTES) <= now:
+    if (
+        disabled
+        or _aware(user_session.expires_at) <= now
+        or _aware(user_session.last_seen) + dt.timedelta(minutes=IDLE_MINUTES) <= now
+    ):
         return None
     if _aware(user_session.last_seen) + dt.timedelta(minutes=TOUCH_MINUTES) <= now:
         session.execute(update(UserSession).where(UserSession.token_hash == token_hash).values(last_seen=now))
-    principal = Principal(username=username, role=role, user_id=user_session.user_id,
-                          session_hash=token_hash, csrf_token=user_session.csrf_token)
+    principal = Principal(
+        username=username,
+        role=role,
+        user_id=user_session.user_id,
+        session_hash=token_hash,
+        csrf_token=user_session.csrf_token,
+    )
     return principal, user_session.verified
 
 
@@ -276,8 +302,7 @@ def confirm_totp(session: Session, key: bytes, username: str, code: str) -> None
 
 def verify_second_factor(session: Session, key: bytes, token_hash: str, code: str, ip: str) -> None:
     row = session.execute(
-        select(UserSession, User).join(User, User.id == UserSession.user_id)
-        .where(UserSession.token_hash == token_hash)
+        select(UserSession, User).join(User, User.id == UserSession.user_id).where(UserSession.token_hash == token_hash)
     ).first()
     if row is None:
         raise AccountError("The sign-in has expired; start again.")
@@ -313,8 +338,13 @@ def create_token(session: Session, name: str, scope: str, actor: str) -> tuple[s
     if scope not in TOKEN_SCOPES:
         raise AccountError(f"The scope must be one of: {', '.join(TOKEN_SCOPES)}.")
     value = TOKEN_PREFIX + secrets.token_urlsafe(32)
-    row = ApiToken(name=name.strip()[:100] or "token", scope=scope, token_hash=sha256_hex(value),
-                   prefix=value[:10], created_by=actor)
+    row = ApiToken(
+        name=name.strip()[:100] or "token",
+        scope=scope,
+        token_hash=sha256_hex(value),
+        prefix=value[:10],
+        created_by=actor,
+    )
     session.add(row)
     session.flush()
     audit.record(session, actor, "token.create", "api_token", row.id, {"name": row.name, "scope": scope})

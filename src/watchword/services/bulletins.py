@@ -39,36 +39,52 @@ APPROACH_TEXT: dict[str, tuple[str, list[str], list[str]]] = {
     # approach type -> (what it is, how to recognise it, what to do)
     "credential_phishing": (
         "messages that try to get you to enter your password on a fake sign-in page",
-        ["A link to a sign-in page that is not on our usual address",
-         "Urgency: an account about to be closed, a document waiting, a failed delivery"],
-        ["Do not enter your password through a link in a message; open the service yourself",
-         "If you already entered it, change it at once and tell the security team"],
+        [
+            "A link to a sign-in page that is not on our usual address",
+            "Urgency: an account about to be closed, a document waiting, a failed delivery",
+        ],
+        [
+            "Do not enter your password through a link in a message; open the service yourself",
+            "If you already entered it, change it at once and tell the security team",
+        ],
     ),
     "malware_delivery": (
         "messages carrying an attachment or a download link that installs malicious software",
-        ["An unexpected attachment (archive, document asking to enable content, shortcut file)",
-         "A download link for an invoice, a CV or a document you did not ask for"],
-        ["Do not open the attachment or the link", "If you opened it, disconnect from the network and call the "
-                                                    "security team"],
+        [
+            "An unexpected attachment (archive, document asking to enable content, shortcut file)",
+            "A download link for an invoice, a CV or a document you did not ask for",
+        ],
+        [
+            "Do not open the attachment or the link",
+            "If you opened it, disconnect from the network and call the security team",
+        ],
     ),
     "invoice_or_payment_fraud": (
         "requests to pay an invoice or change a supplier's bank details",
-        ["New bank details, or a payment that must be made today", "A sender address slightly different from the "
-                                                                    "supplier's usual one"],
+        [
+            "New bank details, or a payment that must be made today",
+            "A sender address slightly different from the supplier's usual one",
+        ],
         ["Check any change of bank details by phone, on a number you already had", "Do not pay before checking"],
     ),
     "fake_recruitment": (
         "job, headhunting, consulting or research offers from people who are not who they say they are",
-        ["A flattering offer out of the blue, often well paid and for little work",
-         "Questions about your current work, projects or colleagues early in the conversation",
-         "A move quickly to private email, messaging apps or a paid trip"],
-        ["Do not share details of your work, projects or colleagues",
-         "Stop replying and report the contact, even if you already answered"],
+        [
+            "A flattering offer out of the blue, often well paid and for little work",
+            "Questions about your current work, projects or colleagues early in the conversation",
+            "A move quickly to private email, messaging apps or a paid trip",
+        ],
+        [
+            "Do not share details of your work, projects or colleagues",
+            "Stop replying and report the contact, even if you already answered",
+        ],
     ),
     "elicitation": (
         "conversations that steer towards sensitive or non-public information",
-        ["Friendly questions that keep coming back to your work, access or colleagues",
-         "Flattery, a shared interest or a favour that comes before the questions"],
+        [
+            "Friendly questions that keep coming back to your work, access or colleagues",
+            "Flattery, a shared interest or a favour that comes before the questions",
+        ],
         ["Do not answer questions about non-public work", "Report the contact, with what was asked"],
     ),
     "inducement": (
@@ -102,8 +118,11 @@ APPROACH_TEXT: dict[str, tuple[str, list[str], list[str]]] = {
         ["Delete it, or report it if unsure"],
     ),
 }
-_GENERIC = ("suspicious approaches", ["Something unexpected that asks you to act quickly"],
-            ["Do not reply or click; report it"])
+_GENERIC = (
+    "suspicious approaches",
+    ["Something unexpected that asks you to act quickly"],
+    ["Do not reply or click; report it"],
+)
 
 
 class BulletinError(ValueError):
@@ -158,8 +177,11 @@ def share_for_export(
     from reports, so they go through the same redaction as a bulletin.
     """
     share = gather(session, settings, campaign_id=campaign_id, indicator_ids=indicator_ids, tlp=tlp, types=types)
-    ctx = (campaign_context(session, settings, campaign_id) if campaign_id is not None
-           else RedactionContext(internal_domains=settings.internal_domains))
+    ctx = (
+        campaign_context(session, settings, campaign_id)
+        if campaign_id is not None
+        else RedactionContext(internal_domains=settings.internal_domains)
+    )
     if share.campaign is not None:
         share.campaign.title = redact(share.campaign.title, ctx).text
     subject = redact(share.sender_subjects[0], ctx).text if share.sender_subjects else None
@@ -170,8 +192,10 @@ def _representative(session: Session, campaign: Campaign) -> dict[str, Any] | No
     report_id = campaign.representative_report_id
     if report_id is None:
         report_id = session.scalar(
-            select(Report.id).where(Report.campaign_id == campaign.id, Report.scope == "in_scope")
-            .order_by(Report.sightings.desc(), Report.id).limit(1)
+            select(Report.id)
+            .where(Report.campaign_id == campaign.id, Report.scope == "in_scope")
+            .order_by(Report.sightings.desc(), Report.id)
+            .limit(1)
         )
     record = session.get(AnalysisRecord, report_id) if report_id is not None else None
     return record.result if record is not None else None
@@ -195,8 +219,7 @@ def _draft_text(session: Session, campaign: Campaign, ctx: RedactionContext) -> 
     label = campaign.approach_type.replace("_", " ") if campaign.approach_type in APPROACH_TEXT else "suspicious"
     title = f"Warning: {label} approach reported by {_plural(campaign.reporter_count or 1, 'colleague', 'colleagues')}"
     first, last = _aware(campaign.first_seen), _aware(campaign.last_seen)
-    summary = (f"Since {first:%d %B %Y} colleagues have reported {what}. Here is how to recognise them "
-               f"and what to do.")
+    summary = f"Since {first:%d %B %Y} colleagues have reported {what}. Here is how to recognise them and what to do."
     result = _representative(session, campaign) or {}
     raw_subjects = session.scalars(
         select(Report.subject).where(Report.campaign_id == campaign.id, Report.subject != "").limit(20)
@@ -208,9 +231,10 @@ def _draft_text(session: Session, campaign: Campaign, ctx: RedactionContext) -> 
         lines.append(f"- Subject line: “{subject}”")
     auth = result.get("auth") or {}
     if auth.get("from_domain"):
-        lines.append(f"- It comes from an address at `{defang(str(auth['from_domain']))}`"
-                     + (f", made to look like `{defang(str(auth['lookalike_of']))}`" if auth.get("lookalike_of")
-                        else ""))
+        lines.append(
+            f"- It comes from an address at `{defang(str(auth['from_domain']))}`"
+            + (f", made to look like `{defang(str(auth['lookalike_of']))}`" if auth.get("lookalike_of") else "")
+        )
     if auth.get("display_name_claims"):
         lines.append(f"- The sender's name shows “{clean(str(auth['display_name_claims']))}”")
     body = str(result.get("body_text") or "").strip()
@@ -248,13 +272,20 @@ def draft_from_campaign(session: Session, settings: Settings, campaign_id: int, 
     ctx = campaign_context(session, settings, campaign_id)
     title, summary, body, counts = _draft_text(session, campaign, ctx)
     bulletin = Bulletin(
-        campaign_id=campaign_id, slug=f"{slugify(title)}-{secrets.token_hex(3)}", title=title[:300],
-        summary=summary[:500], body_md=body, status="draft", created_by=actor, redactions=counts,
+        campaign_id=campaign_id,
+        slug=f"{slugify(title)}-{secrets.token_hex(3)}",
+        title=title[:300],
+        summary=summary[:500],
+        body_md=body,
+        status="draft",
+        created_by=actor,
+        redactions=counts,
     )
     session.add(bulletin)
     session.flush()
-    audit.record(session, actor, "bulletin.draft", "bulletin", bulletin.id,
-                 {"campaign_id": campaign_id, "redactions": counts})
+    audit.record(
+        session, actor, "bulletin.draft", "bulletin", bulletin.id, {"campaign_id": campaign_id, "redactions": counts}
+    )
     return bulletin
 
 
@@ -265,8 +296,15 @@ def get(session: Session, bulletin_id: int) -> Bulletin:
     return bulletin
 
 
-def update(session: Session, bulletin_id: int, actor: str, *, title: str | None = None,
-           summary: str | None = None, body_md: str | None = None) -> Bulletin:
+def update(
+    session: Session,
+    bulletin_id: int,
+    actor: str,
+    *,
+    title: str | None = None,
+    summary: str | None = None,
+    body_md: str | None = None,
+) -> Bulletin:
     bulletin = get(session, bulletin_id)
     if bulletin.status == "withdrawn":
         raise BulletinError("A withdrawn bulletin cannot be edited.")
@@ -283,9 +321,13 @@ def update(session: Session, bulletin_id: int, actor: str, *, title: str | None 
 
 
 def leaks(session: Session, settings: Settings, bulletin: Bulletin) -> dict[str, int]:
-    ctx = (campaign_context(session, settings, bulletin.campaign_id) if bulletin.campaign_id is not None
-           else RedactionContext(internal_domains=settings.internal_domains,
-                                 allowed=frozenset(settings.bulletin_allowed_contacts)))
+    ctx = (
+        campaign_context(session, settings, bulletin.campaign_id)
+        if bulletin.campaign_id is not None
+        else RedactionContext(
+            internal_domains=settings.internal_domains, allowed=frozenset(settings.bulletin_allowed_contacts)
+        )
+    )
     return find_leaks("\n".join([bulletin.title, bulletin.summary, bulletin.body_md]), ctx)
 
 
@@ -321,9 +363,11 @@ def listing(session: Session, status: str | None = None, limit: int = 100) -> li
 
 
 def published(session: Session, limit: int = 50) -> list[Bulletin]:
-    return list(session.scalars(
-        select(Bulletin).where(Bulletin.status == "published").order_by(Bulletin.published_at.desc()).limit(limit)
-    ))
+    return list(
+        session.scalars(
+            select(Bulletin).where(Bulletin.status == "published").order_by(Bulletin.published_at.desc()).limit(limit)
+        )
+    )
 
 
 def get_published(session: Session, slug: str) -> Bulletin | None:
@@ -336,8 +380,24 @@ def get_published(session: Session, slug: str) -> Bulletin | None:
 # then allows only these tags, no images (nothing loads from elsewhere), and
 # links only to http(s) and mailto, marked nofollow.
 _MD = MarkdownIt("commonmark", {"html": False, "linkify": False, "typographer": False})
-ALLOWED_TAGS = {"p", "h1", "h2", "h3", "h4", "ul", "ol", "li", "strong", "em", "code", "pre", "blockquote",
-                "a", "br", "hr"}
+ALLOWED_TAGS = {
+    "p",
+    "h1",
+    "h2",
+    "h3",
+    "h4",
+    "ul",
+    "ol",
+    "li",
+    "strong",
+    "em",
+    "code",
+    "pre",
+    "blockquote",
+    "a",
+    "br",
+    "hr",
+}
 
 
 def render_markdown(text: str) -> str:

@@ -45,13 +45,16 @@ def demo_reports() -> list[IncomingReport]:
             "https://login.microsoftonline.com/keep</a></p><p>IT Service Desk</p>"
         )
         raw = _mail(
-            "IT Service Desk <it-support@office365-helpdesk.top>", f"{who}@example.org",
-            "Action required: password expires today", html,
+            "IT Service Desk <it-support@office365-helpdesk.top>",
+            f"{who}@example.org",
+            "Action required: password expires today",
+            html,
             auth="mx.example.org; spf=fail smtp.mailfrom=office365-helpdesk.top; dkim=none; dmarc=fail",
         )
         reports.append(IncomingReport(channel=Channel.EMAIL, raw_email=raw, text="Looks fake, reporting."))
     invoice = _mail(
-        "Accounts <accounts@northwind-supplies.example>", "finance@example.org",
+        "Accounts <accounts@northwind-supplies.example>",
+        "finance@example.org",
         "Updated bank details for invoice 4471",
         "<p>Please note our bank details have changed. Pay invoice 4471 (EUR 18,400) to "
         "IBAN GB82 WEST 1234 5698 7654 32 today. Reply only to this address.</p>",
@@ -64,30 +67,44 @@ def demo_reports() -> list[IncomingReport]:
         "report on our satellite ground-station project. She wants to move to Telegram @helenpark_btp."
     )
     reports.append(IncomingReport(channel=Channel.WEB, text=recruiter, approach_hint="fake_recruitment"))
-    reports.append(IncomingReport(
-        channel=Channel.WEB, approach_hint="fake_recruitment",
-        text="Same 'Bridgewater Talent Partners' headhunter (Telegram @helenpark_btp) asked me for our team's "
-             "org chart before an interview, and offered travel to Vienna paid for by them.",
-    ))
-    reports.append(IncomingReport(
-        channel=Channel.WEB, approach_hint="technical_surveillance",
-        text="Found a USB stick labelled 'Salaries 2026' in the car park near entrance B. Not plugged in; "
-             "handed it to reception.",
-    ))
-    reports.append(IncomingReport(
-        channel=Channel.WEB, approach_hint="elicitation",
-        text="At the industry conference a man who said he was a journalist kept asking which labs work on "
-             "our encryption module, who leads them, and when the next test campaign is. He offered dinner.",
-    ))
-    reports.append(IncomingReport(
-        channel=Channel.WEB, approach_hint="physical_approach",
-        text="Someone without a badge followed staff through the side door on floor 2 and photographed "
-             "the server room door before leaving.",
-    ))
-    reports.append(IncomingReport(
-        channel=Channel.WEB,
-        text="My new colleague is from abroad and prays at lunchtime, I think we should keep an eye on him.",
-    ))
+    reports.append(
+        IncomingReport(
+            channel=Channel.WEB,
+            approach_hint="fake_recruitment",
+            text="Same 'Bridgewater Talent Partners' headhunter (Telegram @helenpark_btp) asked me for our team's "
+            "org chart before an interview, and offered travel to Vienna paid for by them.",
+        )
+    )
+    reports.append(
+        IncomingReport(
+            channel=Channel.WEB,
+            approach_hint="technical_surveillance",
+            text="Found a USB stick labelled 'Salaries 2026' in the car park near entrance B. Not plugged in; "
+            "handed it to reception.",
+        )
+    )
+    reports.append(
+        IncomingReport(
+            channel=Channel.WEB,
+            approach_hint="elicitation",
+            text="At the industry conference a man who said he was a journalist kept asking which labs work on "
+            "our encryption module, who leads them, and when the next test campaign is. He offered dinner.",
+        )
+    )
+    reports.append(
+        IncomingReport(
+            channel=Channel.WEB,
+            approach_hint="physical_approach",
+            text="Someone without a badge followed staff through the side door on floor 2 and photographed "
+            "the server room door before leaving.",
+        )
+    )
+    reports.append(
+        IncomingReport(
+            channel=Channel.WEB,
+            text="My new colleague is from abroad and prays at lunchtime, I think we should keep an eye on him.",
+        )
+    )
     return reports
 
 

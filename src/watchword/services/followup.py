@@ -73,18 +73,21 @@ def post_reporter_message(session: Session, receipt_id: int, text: str) -> Threa
     receipt = session.get(ReporterReceipt, receipt_id)
     if receipt is None:
         raise FollowupError("This receipt no longer exists.")
-    message = ThreadMessage(report_id=receipt.report_id, receipt_id=receipt.id, author_kind="reporter",
-                            body=_clean(text))
+    message = ThreadMessage(
+        report_id=receipt.report_id, receipt_id=receipt.id, author_kind="reporter", body=_clean(text)
+    )
     session.add(message)
     session.flush()
     # No content and no receipt in the audit detail: the log must not become a copy of the thread.
-    audit.record(session, "reporter", "thread.reporter_message", "report", receipt.report_id,
-                 {"message_id": message.id})
+    audit.record(
+        session, "reporter", "thread.reporter_message", "report", receipt.report_id, {"message_id": message.id}
+    )
     return message
 
 
-def post_analyst_message(session: Session, report_id: int, author: str, text: str,
-                         receipt_id: int | None = None) -> ThreadMessage:
+def post_analyst_message(
+    session: Session, report_id: int, author: str, text: str, receipt_id: int | None = None
+) -> ThreadMessage:
     """An analyst's message to the reporter(s) of a report; `receipt_id` None means all of them."""
     if session.get(Report, report_id) is None:
         raise FollowupError("No such report.")
@@ -92,33 +95,49 @@ def post_analyst_message(session: Session, report_id: int, author: str, text: st
         receipt = session.get(ReporterReceipt, receipt_id)
         if receipt is None or receipt.report_id != report_id:
             raise FollowupError("That receipt does not belong to this report.")
-    message = ThreadMessage(report_id=report_id, receipt_id=receipt_id, author_kind="analyst",
-                            author=author[:100], body=_clean(text))
+    message = ThreadMessage(
+        report_id=report_id, receipt_id=receipt_id, author_kind="analyst", author=author[:100], body=_clean(text)
+    )
     session.add(message)
     session.flush()
-    audit.record(session, author, "thread.analyst_message", "report", report_id,
-                 {"message_id": message.id, "receipt_id": receipt_id})
+    audit.record(
+        session,
+        author,
+        "thread.analyst_message",
+        "report",
+        report_id,
+        {"message_id": message.id, "receipt_id": receipt_id},
+    )
     return message
 
 
 def _labels(session: Session, report_id: int) -> dict[int, str]:
-    ids = session.scalars(select(ReporterReceipt.id).where(ReporterReceipt.report_id == report_id)
-                          .order_by(ReporterReceipt.id))
+    ids = session.scalars(
+        select(ReporterReceipt.id).where(ReporterReceipt.report_id == report_id).order_by(ReporterReceipt.id)
+    )
     return {rid: f"Reporter {n}" for n, rid in enumerate(ids, start=1)}
 
 
 def list_thread(session: Session, report_id: int, actor: str | None = None) -> list[ThreadEntry]:
     """Every message of a report, oldest first, for the console. Audited when `actor` is given."""
     labels = _labels(session, report_id)
-    rows = session.scalars(select(ThreadMessage).where(ThreadMessage.report_id == report_id)
-                           .order_by(ThreadMessage.created_at, ThreadMessage.id)).all()
+    rows = session.scalars(
+        select(ThreadMessage)
+        .where(ThreadMessage.report_id == report_id)
+        .order_by(ThreadMessage.created_at, ThreadMessage.id)
+    ).all()
     if actor is not None:
         audit.record(session, actor, "thread.viewed", "report", report_id, {"messages": len(rows)})
     return [
-        ThreadEntry(id=m.id, at=m.created_at, author_kind=m.author_kind, author=m.author,
-                    receipt_id=m.receipt_id,
-                    reporter_label=labels.get(m.receipt_id, "All reporters") if m.receipt_id else "All reporters",
-                    body=m.body)
+        ThreadEntry(
+            id=m.id,
+            at=m.created_at,
+            author_kind=m.author_kind,
+            author=m.author,
+            receipt_id=m.receipt_id,
+            reporter_label=labels.get(m.receipt_id, "All reporters") if m.receipt_id else "All reporters",
+            body=m.body,
+        )
         for m in rows
     ]
 
@@ -127,13 +146,27 @@ def reporter_thread(session: Session, receipt: ReporterReceipt) -> list[ThreadEn
     """What one reporter sees: their own messages and the analysts' to them or to everyone."""
     rows = session.scalars(
         select(ThreadMessage)
-        .where(ThreadMessage.report_id == receipt.report_id,
-               or_(ThreadMessage.receipt_id == receipt.id,
-                   (ThreadMessage.receipt_id.is_(None)) & (ThreadMessage.author_kind == "analyst")))
+        .where(
+            ThreadMessage.report_id == receipt.report_id,
+            or_(
+                ThreadMessage.receipt_id == receipt.id,
+                (ThreadMessage.receipt_id.is_(None)) & (ThreadMessage.author_kind == "analyst"),
+            ),
+        )
         .order_by(ThreadMessage.created_at, ThreadMessage.id)
     ).all()
-    return [ThreadEntry(id=m.id, at=m.created_at, author_kind=m.author_kind, author="", receipt_id=m.receipt_id,
-                        reporter_label="", body=m.body) for m in rows]
+    return [
+        ThreadEntry(
+            id=m.id,
+            at=m.created_at,
+            author_kind=m.author_kind,
+            author="",
+            receipt_id=m.receipt_id,
+            reporter_label="",
+            body=m.body,
+        )
+        for m in rows
+    ]
 
 
 def unanswered_reports(session: Session, limit: int = 100) -> list[int]:
@@ -160,7 +193,8 @@ def receipt_status(session: Session, receipt: ReporterReceipt) -> ReceiptStatus:
     if restricted and not verdict:
         verdict = None
     line = status_text(
-        report.status, verdict,
+        report.status,
+        verdict,
         approach_type=(campaign.approach_type if campaign else report.approach_type) or "",
         reporters=max(campaign.reporter_count, campaign.sighting_count, 1) if campaign else report.sightings,
         action=campaign.verdict_note if campaign else "",
@@ -174,12 +208,21 @@ def receipt_status(session: Session, receipt: ReporterReceipt) -> ReceiptStatus:
     if verdict and outcome_at is not None:
         history.append((outcome_at, "Outcome decided"))
     thread = reporter_thread(session, receipt)
-    history.extend((m.at, "Message from the analysts" if m.author_kind == "analyst" else "You wrote a message")
-                   for m in thread)
+    history.extend(
+        (m.at, "Message from the analysts" if m.author_kind == "analyst" else "You wrote a message") for m in thread
+    )
     history.sort(key=lambda item: _aware(item[0]))
-    return ReceiptStatus(receipt_id=receipt.id, submitted_at=receipt.created_at, form=receipt.form,
-                         status_line=line, verdict=verdict, outcome_at=outcome_at, history=history,
-                         thread=thread, restricted=restricted)
+    return ReceiptStatus(
+        receipt_id=receipt.id,
+        submitted_at=receipt.created_at,
+        form=receipt.form,
+        status_line=line,
+        verdict=verdict,
+        outcome_at=outcome_at,
+        history=history,
+        thread=thread,
+        restricted=restricted,
+    )
 
 
 def _aware(at: dt.datetime) -> dt.datetime:
@@ -188,8 +231,9 @@ def _aware(at: dt.datetime) -> dt.datetime:
 
 def reveal_contact(session: Session, key: bytes, report_id: int, actor: str) -> list[str]:
     """The contact details reporters left for one report, decrypted, with an audit event per view."""
-    sealed = [s for s in session.scalars(select(Submission.contact_sealed)
-                                         .where(Submission.report_id == report_id)) if s]
+    sealed = [
+        s for s in session.scalars(select(Submission.contact_sealed).where(Submission.report_id == report_id)) if s
+    ]
     report = session.get(Report, report_id)
     if report is not None and report.contact_sealed and report.contact_sealed not in sealed:
         sealed.insert(0, report.contact_sealed)

@@ -31,10 +31,13 @@ STEPS: dict[str, list[str]] = {
         N_("Do not click links they sent or open files from them."),
     ],
     "in_person": [
-        N_("Write down now what you remember: the date, the place, what was asked or offered, what they said "
-           "about themselves."),
-        N_("Do not agree to meet again, and do not give them anything, until you have talked to your "
-           "security contact."),
+        N_(
+            "Write down now what you remember: the date, the place, what was asked or offered, what they said "
+            "about themselves."
+        ),
+        N_(
+            "Do not agree to meet again, and do not give them anything, until you have talked to your security contact."
+        ),
         N_("Keep any business card, gift or message they gave you."),
     ],
     "device": [
@@ -53,13 +56,18 @@ STEPS: dict[str, list[str]] = {
     ],
 }
 
-IF_CLICKED = N_("You said you clicked, replied or typed something in: change that password now from a "
-                "device you trust, and tell your IT help desk today. That is not your fault; telling "
-                "us quickly is exactly right.")
-IF_PLUGGED = N_("You said it was plugged in or used: unplug that computer from the network and tell your "
-                "IT help desk today.")
-IF_SHARED = N_("You said you shared information or accepted something: tell your security contact soon. "
-               "You are not in trouble; approaches like this are made to be hard to spot.")
+IF_CLICKED = N_(
+    "You said you clicked, replied or typed something in: change that password now from a "
+    "device you trust, and tell your IT help desk today. That is not your fault; telling "
+    "us quickly is exactly right."
+)
+IF_PLUGGED = N_(
+    "You said it was plugged in or used: unplug that computer from the network and tell your IT help desk today."
+)
+IF_SHARED = N_(
+    "You said you shared information or accepted something: tell your security contact soon. "
+    "You are not in trouble; approaches like this are made to be hard to spot."
+)
 WHO_TO_TELL = N_("If you are in immediate danger, call the emergency services first.")
 
 # Answer values (see web/reporter/forms.py) that mean the reporter already acted on the approach.
@@ -68,11 +76,15 @@ PLUGGED_ANSWERS = frozenset({"plugged_in", "used"})
 SHARED_ANSWERS = frozenset({"shared", "accepted"})
 
 OUT_OF_SCOPE_ELSEWHERE = [
-    N_("If someone has been treated unfairly or you fear for someone's safety, talk to your manager, your "
-       "human resources team or an ombudsperson."),
+    N_(
+        "If someone has been treated unfairly or you fear for someone's safety, talk to your manager, your "
+        "human resources team or an ombudsperson."
+    ),
     N_("If a crime is happening or someone is in danger, contact the police."),
-    N_("If someone did approach you (asked you questions, offered you something, sent you something), "
-       "report that approach itself and leave out who the person is or what they believe."),
+    N_(
+        "If someone did approach you (asked you questions, offered you something, sent you something), "
+        "report that approach itself and leave out who the person is or what they believe."
+    ),
 ]
 
 

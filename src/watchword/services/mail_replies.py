@@ -102,17 +102,31 @@ def _dedupe(*parts: str) -> str:
     return hashlib.sha256("\x00".join(parts).encode()).hexdigest()
 
 
-def enqueue(session: Session, kind: str, who: Reporter, subject: str, body: str, dedupe: str,
-            in_reply_to: str = "") -> bool:
+def enqueue(
+    session: Session, kind: str, who: Reporter, subject: str, body: str, dedupe: str, in_reply_to: str = ""
+) -> bool:
     """Queue one reply in the caller's transaction; False if the same reply was queued before."""
     values = {
-        "kind": kind, "dedupe": dedupe, "reporter_sealed": who.sealed, "reporter_hash": who.hash,
-        "subject": subject[:300], "body": body, "in_reply_to": in_reply_to[:300], "status": "queued",
-        "attempts": 0, "send_after": utcnow(), "created_at": utcnow(), "last_error": "",
+        "kind": kind,
+        "dedupe": dedupe,
+        "reporter_sealed": who.sealed,
+        "reporter_hash": who.hash,
+        "subject": subject[:300],
+        "body": body,
+        "in_reply_to": in_reply_to[:300],
+        "status": "queued",
+        "attempts": 0,
+        "send_after": utcnow(),
+        "created_at": utcnow(),
+        "last_error": "",
     }
     # RETURNING, not rowcount: psycopg reports -1 for an INSERT ... ON CONFLICT DO NOTHING.
-    stmt = (_insert(session)(MailOutbox).values(**values).on_conflict_do_nothing(index_elements=["dedupe"])
-            .returning(MailOutbox.id))
+    stmt = (
+        _insert(session)(MailOutbox)
+        .values(**values)
+        .on_conflict_do_nothing(index_elements=["dedupe"])
+        .returning(MailOutbox.id)
+    )
     return session.execute(stmt).first() is not None
 
 
@@ -124,23 +138,40 @@ def _references(public_ids: Sequence[str]) -> str:
     return "\n".join(lines)
 
 
-def enqueue_ack(session: Session, who: Reporter, mail_id: int, public_ids: Sequence[str], *,
-                subject: str = "", in_reply_to: str = "") -> bool:
+def enqueue_ack(
+    session: Session,
+    who: Reporter,
+    mail_id: int,
+    public_ids: Sequence[str],
+    *,
+    subject: str = "",
+    in_reply_to: str = "",
+) -> bool:
     """The acknowledgement for one reporter's mail, with a receipt for each report it made."""
     clean = " ".join(subject.split())[:200]
     reply_subject = f"Re: {clean}" if clean else "Your report has been received"
-    body = "\n\n".join([
-        "Thank you. We have received your report.",
-        _references(public_ids),
-        outcomes.RECEIVED,
-        "We will write again when we know the outcome.",
-        STOP_HINT,
-    ]) + "\n"
+    body = (
+        "\n\n".join(
+            [
+                "Thank you. We have received your report.",
+                _references(public_ids),
+                outcomes.RECEIVED,
+                "We will write again when we know the outcome.",
+                STOP_HINT,
+            ]
+        )
+        + "\n"
+    )
     return enqueue(session, ACK, who, reply_subject, body, _dedupe(ACK, str(mail_id)), in_reply_to)
 
 
-def notify_outcome(session: Session, report_ids: Iterable[int], outcome_text: str,
-                   subject: str = "The outcome of your report", key: str | None = None) -> int:
+def notify_outcome(
+    session: Session,
+    report_ids: Iterable[int],
+    outcome_text: str,
+    subject: str = "The outcome of your report",
+    key: str | None = None,
+) -> int:
     """Queue `outcome_text` for every mail reporter of these reports, in the caller's transaction.
 
     One message per reporter, however many of the reports they sent, naming
@@ -156,8 +187,7 @@ def notify_outcome(session: Session, report_ids: Iterable[int], outcome_text: st
             select(MailMessage.reporter_hash, MailMessage.reporter_sealed, Report.public_id)
             .join(MailMessageReport, MailMessageReport.mail_message_id == MailMessage.id)
             .join(Report, Report.id == MailMessageReport.report_id)
-            .where(MailMessageReport.report_id.in_(ids[start : start + 500]),
-                   MailMessage.reporter_hash.is_not(None))
+            .where(MailMessageReport.report_id.in_(ids[start : start + 500]), MailMessage.reporter_hash.is_not(None))
         )
         for hash_, sealed, public_id in rows:
             if hash_ and sealed:
@@ -184,9 +214,12 @@ def notify_campaign_outcome(session: Session, campaign_id: int) -> int:
     campaign = session.get(Campaign, campaign_id)
     if campaign is None or not campaign.verdict:
         return 0
-    text = outcomes.outcome_text(campaign.verdict, approach_type=campaign.approach_type,
-                                 reporters=max(campaign.reporter_count, campaign.sighting_count, 1),
-                                 action=campaign.verdict_note)
+    text = outcomes.outcome_text(
+        campaign.verdict,
+        approach_type=campaign.approach_type,
+        reporters=max(campaign.reporter_count, campaign.sighting_count, 1),
+        action=campaign.verdict_note,
+    )
     report_ids = session.scalars(select(Report.id).where(Report.campaign_id == campaign_id)).all()
     return notify_outcome(session, report_ids, text, key=f"campaign\x00{campaign.verdict}\x00{campaign.verdict_note}")
 
@@ -197,24 +230,34 @@ def notify_campaign_outcome(session: Session, campaign_id: int) -> int:
 def opt_out(session: Session, key: bytes, address: str, via: str = "mail") -> bool:
     """Stop all replies to this address; already queued ones are dropped at sending."""
     hash_ = reporter_hash(key, address)
-    added = session.execute(
-        _insert(session)(MailOptOut).values(reporter_hash=hash_, created_at=utcnow(), via=via)
-        .on_conflict_do_nothing(index_elements=["reporter_hash"]).returning(MailOptOut.reporter_hash)
-    ).first() is not None
+    added = (
+        session.execute(
+            _insert(session)(MailOptOut)
+            .values(reporter_hash=hash_, created_at=utcnow(), via=via)
+            .on_conflict_do_nothing(index_elements=["reporter_hash"])
+            .returning(MailOptOut.reporter_hash)
+        ).first()
+        is not None
+    )
     if added:
-        audit.record(session, actor=f"reporter:{via}", action="mail.opt_out", object_type="reporter",
-                     object_id=hash_[:16])
+        audit.record(
+            session, actor=f"reporter:{via}", action="mail.opt_out", object_type="reporter", object_id=hash_[:16]
+        )
     return added
 
 
 def opt_in(session: Session, key: bytes, address: str, via: str = "mail") -> bool:
     hash_ = reporter_hash(key, address)
-    removed = session.execute(
-        delete(MailOptOut).where(MailOptOut.reporter_hash == hash_).returning(MailOptOut.reporter_hash)
-    ).first() is not None
+    removed = (
+        session.execute(
+            delete(MailOptOut).where(MailOptOut.reporter_hash == hash_).returning(MailOptOut.reporter_hash)
+        ).first()
+        is not None
+    )
     if removed:
-        audit.record(session, actor=f"reporter:{via}", action="mail.opt_in", object_type="reporter",
-                     object_id=hash_[:16])
+        audit.record(
+            session, actor=f"reporter:{via}", action="mail.opt_in", object_type="reporter", object_id=hash_[:16]
+        )
     return removed
 
 
@@ -263,8 +306,13 @@ class Relay:
         s = self.settings
         conn: smtplib.SMTP
         if s.relay_security == "ssl":
-            conn = smtplib.SMTP_SSL(s.relay_host, s.relay_port, timeout=30, context=ssl.create_default_context(),
-                                    local_hostname=s.smtp_hostname)
+            conn = smtplib.SMTP_SSL(
+                s.relay_host,
+                s.relay_port,
+                timeout=30,
+                context=ssl.create_default_context(),
+                local_hostname=s.smtp_hostname,
+            )
         else:
             conn = smtplib.SMTP(s.relay_host, s.relay_port, timeout=30, local_hostname=s.smtp_hostname)
             if s.relay_security == "starttls":
@@ -284,12 +332,19 @@ class Relay:
 
 def _claim(rt: Runtime, batch: int, now: dt.datetime) -> list[MailOutbox]:
     with rt.db.write() as session:
-        rows = list(session.scalars(
-            select(MailOutbox)
-            .where(or_((MailOutbox.status == "queued") & (MailOutbox.send_after <= now),
-                       (MailOutbox.status == "sending") & (MailOutbox.locked_until < now)))
-            .order_by(MailOutbox.id).limit(batch)
-        ))
+        rows = list(
+            session.scalars(
+                select(MailOutbox)
+                .where(
+                    or_(
+                        (MailOutbox.status == "queued") & (MailOutbox.send_after <= now),
+                        (MailOutbox.status == "sending") & (MailOutbox.locked_until < now),
+                    )
+                )
+                .order_by(MailOutbox.id)
+                .limit(batch)
+            )
+        )
         for row in rows:
             row.status = "sending"
             row.attempts += 1
@@ -316,14 +371,16 @@ def _hold(rt: Runtime, row: MailOutbox, now: dt.datetime) -> tuple[str, dt.datet
         if is_opted_out(session, row.reporter_hash):
             return "opted out", None
         minute_ago = now - dt.timedelta(minutes=1)
-        sent_last_minute = session.scalar(
-            select(func.count()).select_from(MailOutbox).where(MailOutbox.sent_at > minute_ago)) or 0
+        sent_last_minute = (
+            session.scalar(select(func.count()).select_from(MailOutbox).where(MailOutbox.sent_at > minute_ago)) or 0
+        )
         if sent_last_minute >= s.reply_global_per_minute:
             return "wait", now + dt.timedelta(seconds=5)
         hour_ago = now - dt.timedelta(hours=1)
         recent = session.execute(
-            select(func.count(), func.min(MailOutbox.sent_at))
-            .where(MailOutbox.reporter_hash == row.reporter_hash, MailOutbox.sent_at > hour_ago)
+            select(func.count(), func.min(MailOutbox.sent_at)).where(
+                MailOutbox.reporter_hash == row.reporter_hash, MailOutbox.sent_at > hour_ago
+            )
         ).one()
     if recent[0] >= s.reply_per_reporter_per_hour:
         if row.kind == ACK:
@@ -366,7 +423,7 @@ def deliver_due(rt: Runtime, batch: int = 50, now: dt.datetime | None = None) ->
                 _retry_or_fail(rt, row, now, f"{type(exc).__name__}: {exc}", False)
                 done["retry"] += 1
                 relay.close()
-                for rest in rows[rows.index(row) + 1:]:
+                for rest in rows[rows.index(row) + 1 :]:
                     _set(rt, rest.id, status="queued", attempts=rest.attempts - 1)
                 break
             else:
@@ -389,7 +446,7 @@ def _retry_or_fail(rt: Runtime, row: MailOutbox, now: dt.datetime, error: str, p
         _set(rt, row.id, status="failed", last_error=error[:2000])
         log.warning("reply %s failed for good: %s", row.id, error)
         return
-    delay = dt.timedelta(seconds=min(3600, 30 * 2 ** row.attempts))
+    delay = dt.timedelta(seconds=min(3600, 30 * 2**row.attempts))
     _set(rt, row.id, status="queued", send_after=now + delay, last_error=error[:2000])
 
 

@@ -80,8 +80,15 @@ def outcome_text(verdict: str | None, *, approach_type: str = "", reporters: int
     return RECEIVED if not verdict else ANALYSED
 
 
-def status_text(status: str, verdict: str | None = None, *, approach_type: str = "", reporters: int = 1,
-                action: str = "", scope: str = "in_scope") -> str:
+def status_text(
+    status: str,
+    verdict: str | None = None,
+    *,
+    approach_type: str = "",
+    reporters: int = 1,
+    action: str = "",
+    scope: str = "in_scope",
+) -> str:
     """The one line a reporter sees for a report's state, whatever the channel."""
     if verdict:
         return outcome_text(verdict, approach_type=approach_type, reporters=reporters, action=action)

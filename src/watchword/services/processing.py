@@ -92,9 +92,7 @@ def link_indicators(session: Session, report: Report, analysis: Analysis) -> Non
                 ReportIndicator.report_id == report.id, ReportIndicator.indicator_id.in_(gone)
             )
         )
-        session.execute(
-            update(Indicator).where(Indicator.id.in_(gone)).values(report_count=Indicator.report_count - 1)
-        )
+        session.execute(update(Indicator).where(Indicator.id.in_(gone)).values(report_count=Indicator.report_count - 1))
     if added:
         session.execute(
             _insert(session)(ReportIndicator)

@@ -84,6 +84,7 @@ class Filters:
     @classmethod
     def parse(cls, params: dict[str, str]) -> Filters:
         """From query parameters; anything unknown is dropped rather than trusted."""
+
         def pick(name: str, allowed: tuple[str, ...]) -> str:
             value = params.get(name, "")
             return value if value in allowed else ""
@@ -99,9 +100,15 @@ class Filters:
         )
 
     def query_params(self) -> dict[str, str]:
-        out = {"status": self.status, "approach_type": self.approach_type, "channel": self.channel,
-               "verdict": self.verdict, "from": self.date_from.isoformat() if self.date_from else "",
-               "to": self.date_to.isoformat() if self.date_to else "", "surging": "1" if self.surging else ""}
+        out = {
+            "status": self.status,
+            "approach_type": self.approach_type,
+            "channel": self.channel,
+            "verdict": self.verdict,
+            "from": self.date_from.isoformat() if self.date_from else "",
+            "to": self.date_to.isoformat() if self.date_to else "",
+            "surging": "1" if self.surging else "",
+        }
         return {k: v for k, v in out.items() if v}
 
 
@@ -181,10 +188,19 @@ def open_campaigns(session: Session, filters: Filters, cursor: str = "", limit: 
     """Campaigns by stored priority (highest first); one query."""
     status = filters.status if filters.status in ("open", "closed") else ("" if filters.status == "any" else "open")
     query = select(
-        Campaign.id, Campaign.title, Campaign.approach_type, Campaign.risk, Campaign.status, Campaign.verdict,
-        Campaign.member_count.label("report_count"), Campaign.reporter_count, Campaign.sighting_count,
+        Campaign.id,
+        Campaign.title,
+        Campaign.approach_type,
+        Campaign.risk,
+        Campaign.status,
+        Campaign.verdict,
+        Campaign.member_count.label("report_count"),
+        Campaign.reporter_count,
+        Campaign.sighting_count,
         Campaign.surging,
-        Campaign.last_seen, Campaign.priority, Campaign.facts,
+        Campaign.last_seen,
+        Campaign.priority,
+        Campaign.facts,
     ).where(Campaign.merged_into_id.is_(None))
     if status:
         query = query.where(Campaign.status == status)
@@ -209,11 +225,23 @@ def open_campaigns(session: Session, filters: Filters, cursor: str = "", limit: 
     for row in rows[:limit]:
         reach = row.reporter_count or row.sighting_count or row.report_count
         score, reasons = campaign_reasons(row.facts or {}, row.risk, reach, row.surging)
-        page.rows.append(CampaignRow(
-            id=row.id, title=row.title, approach_type=row.approach_type, risk=row.risk, status=row.status,
-            verdict=row.verdict, report_count=row.report_count, reporter_count=row.reporter_count,
-            sighting_count=row.sighting_count, surging=row.surging, last_seen=row.last_seen,
-            priority=row.priority or score, reasons=reasons))
+        page.rows.append(
+            CampaignRow(
+                id=row.id,
+                title=row.title,
+                approach_type=row.approach_type,
+                risk=row.risk,
+                status=row.status,
+                verdict=row.verdict,
+                report_count=row.report_count,
+                reporter_count=row.reporter_count,
+                sighting_count=row.sighting_count,
+                surging=row.surging,
+                last_seen=row.last_seen,
+                priority=row.priority or score,
+                reasons=reasons,
+            )
+        )
     if len(rows) > limit:
         last = rows[limit - 1]
         page.next_cursor = f"{last.priority!r}:{last.id}"
@@ -228,8 +256,15 @@ def unassigned_reports(session: Session, filters: Filters, cursor: str = "", lim
     also weighs reach (sightings). Out-of-scope reports have their own review.
     """
     query = select(
-        Report.id, Report.subject, Report.channel, Report.approach_type, Report.risk, Report.status,
-        Report.verdict, Report.sightings, Report.created_at,
+        Report.id,
+        Report.subject,
+        Report.channel,
+        Report.approach_type,
+        Report.risk,
+        Report.status,
+        Report.verdict,
+        Report.sightings,
+        Report.created_at,
     ).where(Report.campaign_id.is_(None), Report.scope != "out_of_scope")
     if filters.status in ("received", "analysed", "failed"):
         query = query.where(Report.status == filters.status)
@@ -255,10 +290,21 @@ def unassigned_reports(session: Session, filters: Filters, cursor: str = "", lim
         score, reasons = priority(row.risk, row.sightings, False)
         if row.status != "analysed":
             reasons = [f"not analysed yet ({row.status})", *reasons]
-        page.rows.append(ReportRow(
-            id=row.id, subject=row.subject, channel=row.channel, approach_type=row.approach_type, risk=row.risk,
-            status=row.status, verdict=row.verdict, sightings=row.sightings, created_at=row.created_at,
-            priority=score, reasons=reasons))
+        page.rows.append(
+            ReportRow(
+                id=row.id,
+                subject=row.subject,
+                channel=row.channel,
+                approach_type=row.approach_type,
+                risk=row.risk,
+                status=row.status,
+                verdict=row.verdict,
+                sightings=row.sightings,
+                created_at=row.created_at,
+                priority=score,
+                reasons=reasons,
+            )
+        )
     if len(rows) > limit:
         last = rows[limit - 1]
         page.next_cursor = f"{last.risk!r}:{last.id}"
@@ -286,8 +332,14 @@ def set_report_verdict(session: Session, report_id: int, verdict: str, note: str
     report.verdict = verdict
     if note.strip():
         add_note(session, "report", report_id, note, actor)
-    audit.record(session, actor, "report.verdict", "report", report_id,
-                 {"verdict": verdict, "previous": previous, "note": note.strip()[:2000]})
+    audit.record(
+        session,
+        actor,
+        "report.verdict",
+        "report",
+        report_id,
+        {"verdict": verdict, "previous": previous, "note": note.strip()[:2000]},
+    )
 
 
 def add_note(session: Session, object_type: str, object_id: int, body: str, actor: str) -> Note:

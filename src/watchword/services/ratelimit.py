@@ -52,8 +52,14 @@ class TokenBucket:
 class Limiter:
     """One limit, applied per client key and/or globally."""
 
-    def __init__(self, name: str, per_client_per_minute: int | None, global_per_minute: int | None,
-                 max_clients: int = 100_000, clock: Callable[[], float] = time.monotonic) -> None:
+    def __init__(
+        self,
+        name: str,
+        per_client_per_minute: int | None,
+        global_per_minute: int | None,
+        max_clients: int = 100_000,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
         self.name = name
         self.per_client = per_client_per_minute
         self.clock = clock

@@ -28,19 +28,21 @@ STEPS = (record_analysis, link_indicators, index_report)
 
 def stale_report_ids(rt: Runtime) -> list[int]:
     with rt.db.session() as session:
-        return list(session.scalars(
-            select(AnalysisRecord.report_id).where(AnalysisRecord.version != ANALYSIS_VERSION)
-            .order_by(AnalysisRecord.report_id)
-        ))
+        return list(
+            session.scalars(
+                select(AnalysisRecord.report_id)
+                .where(AnalysisRecord.version != ANALYSIS_VERSION)
+                .order_by(AnalysisRecord.report_id)
+            )
+        )
 
 
-def reanalyse_stale(rt: Runtime, actor: str = "system",
-                    progress: Callable[[int, int], None] | None = None) -> int:
+def reanalyse_stale(rt: Runtime, actor: str = "system", progress: Callable[[int, int], None] | None = None) -> int:
     """Analyse again every report whose stored analysis is of another version; return how many."""
     ids = stale_report_ids(rt)
     done = 0
     for start in range(0, len(ids), BATCH):
-        chunk = ids[start:start + BATCH]
+        chunk = ids[start : start + BATCH]
         with rt.db.write() as session:
             for report in session.scalars(select(Report).where(Report.id.in_(chunk)).order_by(Report.id)):
                 analysis = analyse(rt, report)
@@ -48,8 +50,14 @@ def reanalyse_stale(rt: Runtime, actor: str = "system",
                     step(session, report, analysis)
             done += len(chunk)
             # Per batch, in its transaction: an interrupted run leaves an exact trail.
-            audit.record(session, actor, "reports.reanalysed", "analysis", ANALYSIS_VERSION,
-                         {"reports": len(chunk), "first": chunk[0], "last": chunk[-1]})
+            audit.record(
+                session,
+                actor,
+                "reports.reanalysed",
+                "analysis",
+                ANALYSIS_VERSION,
+                {"reports": len(chunk), "first": chunk[0], "last": chunk[-1]},
+            )
         if progress is not None:
             progress(done, len(ids))
     return done

@@ -142,10 +142,16 @@ def passphrase_matches(settings: Settings, receipt: ReporterReceipt, passphrase:
         return False
 
 
-def create(session: Session, report_id: int, code: str, passphrase_hash: str, form: str = "",
-           generated: bool = False) -> ReporterReceipt:
-    receipt = ReporterReceipt(report_id=report_id, code_hash=code_hash(code), passphrase_hash=passphrase_hash,
-                              form=form[:40], passphrase_generated=generated)
+def create(
+    session: Session, report_id: int, code: str, passphrase_hash: str, form: str = "", generated: bool = False
+) -> ReporterReceipt:
+    receipt = ReporterReceipt(
+        report_id=report_id,
+        code_hash=code_hash(code),
+        passphrase_hash=passphrase_hash,
+        form=form[:40],
+        passphrase_generated=generated,
+    )
     session.add(receipt)
     session.flush()
     return receipt

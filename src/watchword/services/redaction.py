@@ -105,8 +105,10 @@ _WORD_RUN = re.compile(rf"{_NAME_WORD}\.?(?:[ \t]{{1,3}}{_NAME_WORD}\.?){{0,40}}
 _AFTER_NAME = re.compile(rf"\[name\][ \t]{{1,3}}(?:[A-Z]\.[ \t]{{0,2}})?(?P<word>{_NAME_WORD})")
 _BEFORE_NAME = re.compile(rf"(?P<word>{_NAME_WORD})[ \t]{{1,3}}\[name\]")
 # "[name] and Bob", "[name], Bob": more names after one already taken.
-_NAME_LIST = re.compile(rf"\[name\](?P<sep>(?:,[ \t]{{1,3}}|[ \t]{{1,3}})(?:(?:and|&|und|et|y|or)[ \t]{{1,3}})?)"
-                        rf"(?P<word>{_NAME_WORD})")
+_NAME_LIST = re.compile(
+    rf"\[name\](?P<sep>(?:,[ \t]{{1,3}}|[ \t]{{1,3}})(?:(?:and|&|und|et|y|or)[ \t]{{1,3}})?)"
+    rf"(?P<word>{_NAME_WORD})"
+)
 # The display name of an address: `Jane Doe <[email address]>`, `"Doe, Jane" <[email address]>`.
 _DISPLAY_NAME = re.compile(
     rf"(?:\"[^\"\n]{{1,80}}\"|'[^'\n]{{1,80}}'|(?P<words>(?:{_NAME_WORD}\.?[ \t]{{1,3}}){{0,3}}{_NAME_WORD}))"
@@ -172,11 +174,14 @@ class RedactionContext:
                 self.names.add(part)
 
     @classmethod
-    def from_analyses(cls, results: Iterable[dict[str, Any]], internal_domains: Iterable[str] = (),
-                      allowed: Iterable[str] = ()) -> RedactionContext:
+    def from_analyses(
+        cls, results: Iterable[dict[str, Any]], internal_domains: Iterable[str] = (), allowed: Iterable[str] = ()
+    ) -> RedactionContext:
         """Reporters and recipients from stored analyses (Analysis.to_dict())."""
-        ctx = cls(internal_domains=tuple(d.lower().strip(".") for d in internal_domains),
-                  allowed=frozenset(a.lower() for a in allowed))
+        ctx = cls(
+            internal_domains=tuple(d.lower().strip(".") for d in internal_domains),
+            allowed=frozenset(a.lower() for a in allowed),
+        )
         for result in results:
             headers = result.get("headers") or {}
             for name in ("to", "cc", "delivered-to", "x-original-to", "from", "reply-to", "sender"):
@@ -379,12 +384,17 @@ def _redact_names(text: str, ctx: RedactionContext, p: _Pass) -> str:
         line = m.group("name")
         # The signature's first line: a name, often followed by "| Company | phone" or ", Title".
         segment = re.split(r"[ \t][|/–—-][ \t]|,|\t", line, maxsplit=1)[0].strip()
-        if (not segment or segment in MARKERS or len(segment.split()) > 4 or segment.endswith((".", "?", ":"))
-                or not segment[0].isalpha()):
+        if (
+            not segment
+            or segment in MARKERS
+            or len(segment.split()) > 4
+            or segment.endswith((".", "?", ":"))
+            or not segment[0].isalpha()
+        ):
             return m.group()
         p.hit("name")
         start = line.index(segment)
-        return f"{m.group('lead')}{m.group('sep')}{line[:start]}{NAME}{line[start + len(segment):]}"
+        return f"{m.group('lead')}{m.group('sep')}{line[:start]}{NAME}{line[start + len(segment) :]}"
 
     text = _CLOSING.sub(closing, text)
 

@@ -23,14 +23,18 @@ MAX_BODY_CHARS = 200_000  # beyond this the console shows a note and the raw dow
 # Zero-width, bidirectional overrides and isolates, BOM, soft hyphen: used to
 # hide words from filters and to reverse file extensions ("exe.pdf"). Shown as
 # a visible code so the analyst sees the trick instead of falling for it.
-_INVISIBLE = re.compile("[\u00ad\u034f\u061c\u115f\u1160\u17b4\u17b5\u180e\u200b-\u200f\u202a-\u202e"
-                        "\u2060-\u206f\u3164\ufe00-\ufe0f\ufeff\uffa0]")
+_INVISIBLE = re.compile(
+    "[\u00ad\u034f\u061c\u115f\u1160\u17b4\u17b5\u180e\u200b-\u200f\u202a-\u202e"
+    "\u2060-\u206f\u3164\ufe00-\ufe0f\ufeff\uffa0]"
+)
 _CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 _SCHEME = re.compile(r"(?i)\b(https?|ftps?|sftp|wss?)://")
 _DANGEROUS_SCHEME = re.compile(r"(?i)\b(javascript|vbscript|data|file|blob|ms-[a-z-]+|search-ms):")
 _IPV4 = re.compile(r"\b(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})\b")
-_HOSTLIKE = re.compile(r"(?i)\b(?:[a-z0-9\u00a1-\uffff](?:[a-z0-9\u00a1-\uffff_-]{0,62})\.)+"
-                       r"([a-z\u00a1-\uffff][a-z0-9\u00a1-\uffff-]{1,62})\b")
+_HOSTLIKE = re.compile(
+    r"(?i)\b(?:[a-z0-9\u00a1-\uffff](?:[a-z0-9\u00a1-\uffff_-]{0,62})\.)+"
+    r"([a-z\u00a1-\uffff][a-z0-9\u00a1-\uffff-]{1,62})\b"
+)
 _URL = re.compile(r"(?i)\b(?:(?:https?|ftps?|hxxps?|wss?)://|www\.)[^\s<>\"'`]+")
 
 
@@ -68,17 +72,20 @@ def defang(text: str) -> str:
 # Only text that carries real HTML tags is put through the sanitiser: an
 # address such as "Billing <billing@example.com>" or "a < b" is text, and
 # stripping it as markup would hide exactly what an analyst needs to see.
-_HTML_TAG = re.compile(r"(?i)<\s*/?\s*(?:html|head|body|div|span|p|a|img|script|style|table|tr|td|th|br|hr|font|b|i|u|"
-                       r"em|strong|iframe|frame|object|embed|form|input|button|meta|link|base|svg|math|center|"
-                       r"ul|ol|li|h[1-6]|title|template|noscript|video|audio|source|textarea|select)\b[^>]*>")
+_HTML_TAG = re.compile(
+    r"(?i)<\s*/?\s*(?:html|head|body|div|span|p|a|img|script|style|table|tr|td|th|br|hr|font|b|i|u|"
+    r"em|strong|iframe|frame|object|embed|form|input|button|meta|link|base|svg|math|center|"
+    r"ul|ol|li|h[1-6]|title|template|noscript|video|audio|source|textarea|select)\b[^>]*>"
+)
 
 
 def strip_markup(text: str) -> str:
     """Plain text from text that carries markup: tags removed, script/style bodies dropped."""
     if "<" not in text or not _HTML_TAG.search(text):
         return text
-    cleaned = nh3.clean(text, tags=set(), clean_content_tags={"script", "style", "title", "template"},
-                        strip_comments=True)
+    cleaned = nh3.clean(
+        text, tags=set(), clean_content_tags={"script", "style", "title", "template"}, strip_comments=True
+    )
     return html.unescape(cleaned)
 
 
@@ -142,14 +149,41 @@ class MessageView:
     scope_reason: str = ""
 
 
-_HEADER_ORDER = ("from", "sender", "reply-to", "return-path", "to", "cc", "date", "subject", "message-id",
-                 "x-mailer", "user-agent", "received-spf", "authentication-results")
+_HEADER_ORDER = (
+    "from",
+    "sender",
+    "reply-to",
+    "return-path",
+    "to",
+    "cc",
+    "date",
+    "subject",
+    "message-id",
+    "x-mailer",
+    "user-agent",
+    "received-spf",
+    "authentication-results",
+)
 
 
 # Who the message was addressed to is, almost always, the reporter: their
 # address stays out of the everyday view (the audited raw download has it).
-_RECIPIENT_HEADERS = frozenset({"to", "cc", "bcc", "delivered-to", "x-original-to", "envelope-to", "x-envelope-to",
-                                "x-rcpt-to", "x-forwarded-to", "apparently-to", "resent-to", "resent-cc"})
+_RECIPIENT_HEADERS = frozenset(
+    {
+        "to",
+        "cc",
+        "bcc",
+        "delivered-to",
+        "x-original-to",
+        "envelope-to",
+        "x-envelope-to",
+        "x-rcpt-to",
+        "x-forwarded-to",
+        "apparently-to",
+        "resent-to",
+        "resent-cc",
+    }
+)
 _FOR_ADDRESS = re.compile(r"(?i)\bfor\s+<?[^\s<>;]+@[^\s<>;]+>?")
 RECIPIENT_HIDDEN = "[recipient hidden: in the raw message]"
 
@@ -191,18 +225,24 @@ def message_view(result: dict[str, Any] | None, fallback_subject: str = "") -> M
         headers=_headers(result.get("headers") or {}),
         auth=auth,
         links=[
-            LinkView(target=safe_text(str(link.get("target", "")), 2000),
-                     text=safe_text(str(link.get("text", "")), 500), kind=str(link.get("kind", "")),
-                     mismatch=bool(link.get("mismatch")),
-                     script=bool(_DANGEROUS_SCHEME.match(str(link.get("target", "")).strip())))
+            LinkView(
+                target=safe_text(str(link.get("target", "")), 2000),
+                text=safe_text(str(link.get("text", "")), 500),
+                kind=str(link.get("kind", "")),
+                mismatch=bool(link.get("mismatch")),
+                script=bool(_DANGEROUS_SCHEME.match(str(link.get("target", "")).strip())),
+            )
             for link in (result.get("links") or [])[:500]
         ],
         attachments=[
-            AttachmentView(filename=safe_text(str(a.get("filename", "")), 300),
-                           declared_type=safe_text(str(a.get("declared_type", "")), 200),
-                           sniffed_type=safe_text(str(a.get("sniffed_type", "")), 200),
-                           size=int(a.get("size") or 0), sha256=str(a.get("sha256", ""))[:64],
-                           risk_flags=[str(f) for f in a.get("risk_flags") or []])
+            AttachmentView(
+                filename=safe_text(str(a.get("filename", "")), 300),
+                declared_type=safe_text(str(a.get("declared_type", "")), 200),
+                sniffed_type=safe_text(str(a.get("sniffed_type", "")), 200),
+                size=int(a.get("size") or 0),
+                sha256=str(a.get("sha256", ""))[:64],
+                risk_flags=[str(f) for f in a.get("risk_flags") or []],
+            )
             for a in (result.get("attachments") or [])[:200]
         ],
         reasons=[safe_text(str(r), 500) for r in result.get("reasons") or []],

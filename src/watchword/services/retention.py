@@ -70,14 +70,17 @@ def _queries(cutoffs: dict[str, dt.datetime]) -> dict[str, Select[Any]]:
     restricted = exists().where(RestrictedReport.report_id == Report.id)
     campaign_benign = exists().where(Campaign.id == Report.campaign_id, Campaign.verdict == "benign")
     closed = exists().where(
-        Campaign.id == Report.campaign_id, Campaign.status == "closed",
+        Campaign.id == Report.campaign_id,
+        Campaign.status == "closed",
         Campaign.last_seen < cutoffs["closed_campaign"],
     )
     return {
         "out_of_scope": select(Report.id).where(
-            or_(Report.scope == "out_of_scope", restricted), Report.created_at < cutoffs["out_of_scope"]),
+            or_(Report.scope == "out_of_scope", restricted), Report.created_at < cutoffs["out_of_scope"]
+        ),
         "benign": select(Report.id).where(
-            or_(Report.verdict == "benign", campaign_benign), Report.last_sighted_at < cutoffs["benign"]),
+            or_(Report.verdict == "benign", campaign_benign), Report.last_sighted_at < cutoffs["benign"]
+        ),
         "closed_campaign": select(Report.id).where(closed),
     }
 
@@ -96,8 +99,12 @@ def plan(rt: Runtime, now: dt.datetime | None = None) -> RetentionPlan:
 
 def _blob_references() -> list[Column[Any]]:
     """Every column, in any area's table, that is a foreign key to a blob."""
-    return [fk.parent for table in metadata.sorted_tables for fk in table.foreign_keys
-            if fk.column.table.name == "blobs" and table.name != "blobs"]
+    return [
+        fk.parent
+        for table in metadata.sorted_tables
+        for fk in table.foreign_keys
+        if fk.column.table.name == "blobs" and table.name != "blobs"
+    ]
 
 
 def _delete_batch(session: Session, ids: list[int]) -> list[str]:
@@ -105,15 +112,17 @@ def _delete_batch(session: Session, ids: list[int]) -> list[str]:
     blobs = set(session.scalars(select(Report.raw_sha256).where(Report.id.in_(ids), Report.raw_sha256.is_not(None))))
     blobs.update(session.scalars(select(ReporterFile.sha256).where(ReporterFile.report_id.in_(ids))))
     counts = session.execute(
-        select(ReportIndicator.indicator_id, func.count()).where(ReportIndicator.report_id.in_(ids))
+        select(ReportIndicator.indicator_id, func.count())
+        .where(ReportIndicator.report_id.in_(ids))
         .group_by(ReportIndicator.indicator_id)
     ).all()
     for indicator_id, n in counts:
-        session.execute(update(Indicator).where(Indicator.id == indicator_id)
-                        .values(report_count=Indicator.report_count - n))
-    mail_ids = set(session.scalars(
-        select(MailMessageReport.mail_message_id).where(MailMessageReport.report_id.in_(ids))
-    ))
+        session.execute(
+            update(Indicator).where(Indicator.id == indicator_id).values(report_count=Indicator.report_count - n)
+        )
+    mail_ids = set(
+        session.scalars(select(MailMessageReport.mail_message_id).where(MailMessageReport.report_id.in_(ids)))
+    )
     # Jobs and everything else hang off reports with ON DELETE CASCADE.
     session.execute(delete(Job).where(Job.report_id.in_(ids)))
     session.execute(delete(Report).where(Report.id.in_(ids)))
@@ -138,8 +147,9 @@ def _delete_batch(session: Session, ids: list[int]) -> list[str]:
     return orphans
 
 
-def run(rt: Runtime, dry_run: bool = False, actor: str = "retention",
-        now: dt.datetime | None = None) -> RetentionResult:
+def run(
+    rt: Runtime, dry_run: bool = False, actor: str = "retention", now: dt.datetime | None = None
+) -> RetentionResult:
     """Delete what is past retention (or, with `dry_run`, only say what would go)."""
     the_plan = plan(rt, now)
     result = RetentionResult(plan=the_plan)
@@ -150,9 +160,19 @@ def run(rt: Runtime, dry_run: bool = False, actor: str = "retention",
             batch = ids[start : start + BATCH]
             with rt.db.write() as session:
                 orphans = _delete_batch(session, batch)
-                audit.record(session, actor, "retention.deleted", "reports", category,
-                             {"category": category, "reports": batch, "blobs": len(orphans),
-                              "cutoff": the_plan.cutoffs[category].isoformat()})
+                audit.record(
+                    session,
+                    actor,
+                    "retention.deleted",
+                    "reports",
+                    category,
+                    {
+                        "category": category,
+                        "reports": batch,
+                        "blobs": len(orphans),
+                        "cutoff": the_plan.cutoffs[category].isoformat(),
+                    },
+                )
             # Files go only after the rows are committed: a crash leaves an unreferenced file, never a
             # row pointing at nothing.
             for sha in orphans:

@@ -91,8 +91,9 @@ def fts5_query(query: str) -> str:
 # -- keeping the index in step ----------------------------------------------------
 
 
-def _report_fields(session: Session, report_id: int, subject: str, body: str, indicators: list[str],
-                   reporter_text: str) -> dict[str, str]:
+def _report_fields(
+    session: Session, report_id: int, subject: str, body: str, indicators: list[str], reporter_text: str
+) -> dict[str, str]:
     notes = session.scalars(
         select(Note.body).where(Note.object_type == "report", Note.object_id == report_id).order_by(Note.id)
     ).all()
@@ -109,14 +110,22 @@ def _write_report(session: Session, report_id: int, fields: dict[str, str]) -> N
     if _dialect(session) == "sqlite":
         session.execute(text("DELETE FROM search_reports WHERE rowid = :id"), {"id": report_id})
         session.execute(
-            text("INSERT INTO search_reports (rowid, subject, body, indicators, notes) "
-                 "VALUES (:id, :subject, :body, :indicators, :notes)"), params)
+            text(
+                "INSERT INTO search_reports (rowid, subject, body, indicators, notes) "
+                "VALUES (:id, :subject, :body, :indicators, :notes)"
+            ),
+            params,
+        )
     else:
         session.execute(
-            text("INSERT INTO search_reports (report_id, doc) VALUES (:id, "
-                 "setweight(to_tsvector('simple', :subject), 'A') || to_tsvector('simple', :body) || "
-                 "setweight(to_tsvector('simple', :indicators), 'B') || to_tsvector('simple', :notes)) "
-                 "ON CONFLICT (report_id) DO UPDATE SET doc = excluded.doc"), params)
+            text(
+                "INSERT INTO search_reports (report_id, doc) VALUES (:id, "
+                "setweight(to_tsvector('simple', :subject), 'A') || to_tsvector('simple', :body) || "
+                "setweight(to_tsvector('simple', :indicators), 'B') || to_tsvector('simple', :notes)) "
+                "ON CONFLICT (report_id) DO UPDATE SET doc = excluded.doc"
+            ),
+            params,
+        )
 
 
 def index_report(session: Session, report: Report, analysis: Analysis) -> None:
@@ -128,8 +137,9 @@ def index_report(session: Session, report: Report, analysis: Analysis) -> None:
     if analysis.scope == "out_of_scope":
         remove_report(session, report.id)
         return
-    fields = _report_fields(session, report.id, analysis.subject, analysis.body_text,
-                            [i["value"] for i in analysis.indicators], report.text)
+    fields = _report_fields(
+        session, report.id, analysis.subject, analysis.body_text, [i["value"] for i in analysis.indicators], report.text
+    )
     _write_report(session, report.id, fields)
 
 
@@ -148,11 +158,11 @@ def reindex_report(session: Session, report_id: int) -> None:
         return
     result = result or {}
     values = session.scalars(
-        select(Indicator.value).join(ReportIndicator, ReportIndicator.indicator_id == Indicator.id)
+        select(Indicator.value)
+        .join(ReportIndicator, ReportIndicator.indicator_id == Indicator.id)
         .where(ReportIndicator.report_id == report_id)
     ).all()
-    fields = _report_fields(session, report_id, subject, str(result.get("body_text", "")), list(values),
-                            reporter_text)
+    fields = _report_fields(session, report_id, subject, str(result.get("body_text", "")), list(values), reporter_text)
     _write_report(session, report_id, fields)
 
 
@@ -175,13 +185,16 @@ def index_campaign(session: Session, campaign_id: int) -> None:
     params = {"id": campaign_id, "title": row.title, "notes": "\n".join([row.verdict_note or "", *notes]).strip()}
     if sqlite:
         session.execute(text("DELETE FROM search_campaigns WHERE rowid = :id"), {"id": campaign_id})
-        session.execute(text("INSERT INTO search_campaigns (rowid, title, notes) VALUES (:id, :title, :notes)"),
-                        params)
+        session.execute(text("INSERT INTO search_campaigns (rowid, title, notes) VALUES (:id, :title, :notes)"), params)
     else:
         session.execute(
-            text("INSERT INTO search_campaigns (campaign_id, doc) VALUES (:id, "
-                 "setweight(to_tsvector('simple', :title), 'A') || to_tsvector('simple', :notes)) "
-                 "ON CONFLICT (campaign_id) DO UPDATE SET doc = excluded.doc"), params)
+            text(
+                "INSERT INTO search_campaigns (campaign_id, doc) VALUES (:id, "
+                "setweight(to_tsvector('simple', :title), 'A') || to_tsvector('simple', :notes)) "
+                "ON CONFLICT (campaign_id) DO UPDATE SET doc = excluded.doc"
+            ),
+            params,
+        )
 
 
 def rebuild(session: Session, batch: int = 1000) -> int:
@@ -221,14 +234,18 @@ def _report_ids(session: Session, query: str, before: int | None, limit: int) ->
         # FTS5 walks its doclists in rowid order and stops at LIMIT, so a word
         # that occurs in half the store costs no more than a rare one.
         rows = session.execute(
-            text("SELECT rowid, snippet(search_reports, -1, :a, :b, '…', 16) FROM search_reports "
-                 "WHERE search_reports MATCH :q AND rowid < :before ORDER BY rowid DESC LIMIT :n"),
+            text(
+                "SELECT rowid, snippet(search_reports, -1, :a, :b, '…', 16) FROM search_reports "
+                "WHERE search_reports MATCH :q AND rowid < :before ORDER BY rowid DESC LIMIT :n"
+            ),
             {"q": match, "before": bound, "n": limit, "a": MARK_START, "b": MARK_END},
         ).all()
         return [(int(r[0]), str(r[1] or "")) for r in rows]
     rows = session.execute(
-        text("SELECT report_id FROM search_reports WHERE doc @@ websearch_to_tsquery('simple', :q) "
-             "AND report_id < :before ORDER BY report_id DESC LIMIT :n"),
+        text(
+            "SELECT report_id FROM search_reports WHERE doc @@ websearch_to_tsquery('simple', :q) "
+            "AND report_id < :before ORDER BY report_id DESC LIMIT :n"
+        ),
         {"q": query[:MAX_QUERY_CHARS], "before": bound, "n": limit},
     ).all()
     return [(int(r[0]), "") for r in rows]
@@ -239,16 +256,18 @@ def _campaign_ids(session: Session, query: str, limit: int) -> list[int]:
         match = fts5_query(query)
         if not match:
             return []
-        sql = ("SELECT rowid FROM search_campaigns WHERE search_campaigns MATCH :q "
-               "ORDER BY rowid DESC LIMIT :n")
+        sql = "SELECT rowid FROM search_campaigns WHERE search_campaigns MATCH :q ORDER BY rowid DESC LIMIT :n"
         return [int(r[0]) for r in session.execute(text(sql), {"q": match, "n": limit})]
-    sql = ("SELECT campaign_id FROM search_campaigns WHERE doc @@ websearch_to_tsquery('simple', :q) "
-           "ORDER BY campaign_id DESC LIMIT :n")
+    sql = (
+        "SELECT campaign_id FROM search_campaigns WHERE doc @@ websearch_to_tsquery('simple', :q) "
+        "ORDER BY campaign_id DESC LIMIT :n"
+    )
     return [int(r[0]) for r in session.execute(text(sql), {"q": query[:MAX_QUERY_CHARS], "n": limit})]
 
 
-def search(session: Session, query: str, before: int | None = None, limit: int = 50,
-           with_extras: bool = True) -> SearchResult:
+def search(
+    session: Session, query: str, before: int | None = None, limit: int = 50, with_extras: bool = True
+) -> SearchResult:
     """Reports matching every term, newest first, `limit` per page; on the first
     page also the campaigns whose title or notes match and any indicator whose
     value is exactly the query. At most five queries, whatever the store's size."""
@@ -263,8 +282,16 @@ def search(session: Session, query: str, before: int | None = None, limit: int =
     snippets = dict(found)
     if found:
         rows = session.execute(
-            select(Report.id, Report.subject, Report.created_at, Report.approach_type, Report.risk, Report.status,
-                   Report.verdict, Report.campaign_id)
+            select(
+                Report.id,
+                Report.subject,
+                Report.created_at,
+                Report.approach_type,
+                Report.risk,
+                Report.status,
+                Report.verdict,
+                Report.campaign_id,
+            )
             .where(Report.id.in_(bindparam("ids", expanding=True)))
             .order_by(Report.id.desc()),
             {"ids": list(snippets)},
@@ -274,17 +301,22 @@ def search(session: Session, query: str, before: int | None = None, limit: int =
         ids = _campaign_ids(session, query, 20)
         if ids:
             result.campaigns = [
-                CampaignHit(*row) for row in session.execute(
+                CampaignHit(*row)
+                for row in session.execute(
                     select(Campaign.id, Campaign.title, Campaign.status, Campaign.verdict, Campaign.member_count)
-                    .where(Campaign.id.in_(ids)).order_by(Campaign.id.desc()))
+                    .where(Campaign.id.in_(ids))
+                    .order_by(Campaign.id.desc())
+                )
             ]
         # (type, value) is the unique index: naming every type turns an exact
         # value lookup into a handful of index probes instead of a scan.
         result.indicators = [
-            IndicatorHit(*row) for row in session.execute(
+            IndicatorHit(*row)
+            for row in session.execute(
                 select(Indicator.id, Indicator.type, Indicator.value, Indicator.report_count)
                 .where(Indicator.type.in_(INDICATOR_TYPES), Indicator.value.in_({query, query.lower()}))
-                .limit(10))
+                .limit(10)
+            )
         ]
     return result
 

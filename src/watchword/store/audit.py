@@ -22,11 +22,14 @@ from watchword.store.models import AuditEvent, utcnow
 GENESIS = "0" * 64
 
 
-def _digest(prev_hash: str, at: dt.datetime, actor: str, action: str, object_type: str,
-            object_id: str, detail: dict[str, Any]) -> str:
+def _digest(
+    prev_hash: str, at: dt.datetime, actor: str, action: str, object_type: str, object_id: str, detail: dict[str, Any]
+) -> str:
     body = json.dumps(
         [prev_hash, _iso(at), actor, action, object_type, object_id, detail],
-        sort_keys=True, separators=(",", ":"), default=str,
+        sort_keys=True,
+        separators=(",", ":"),
+        default=str,
     )
     return hashlib.sha256(body.encode()).hexdigest()
 
@@ -38,8 +41,14 @@ def _iso(at: dt.datetime) -> str:
     return at.astimezone(dt.UTC).isoformat(timespec="microseconds")
 
 
-def record(session: Session, actor: str, action: str, object_type: str = "", object_id: str | int = "",
-           detail: dict[str, Any] | None = None) -> AuditEvent:
+def record(
+    session: Session,
+    actor: str,
+    action: str,
+    object_type: str = "",
+    object_id: str | int = "",
+    detail: dict[str, Any] | None = None,
+) -> AuditEvent:
     """Append an event in the caller's transaction, so it commits with what it describes."""
     if session.get_bind().dialect.name == "postgresql":
         # Two concurrent appends must not both chain onto the same predecessor.
@@ -49,8 +58,13 @@ def record(session: Session, actor: str, action: str, object_type: str = "", obj
     at = utcnow()
     detail = detail or {}
     event = AuditEvent(
-        at=at, actor=actor, action=action, object_type=object_type, object_id=str(object_id),
-        detail=detail, prev_hash=prev_hash,
+        at=at,
+        actor=actor,
+        action=action,
+        object_type=object_type,
+        object_id=str(object_id),
+        detail=detail,
+        prev_hash=prev_hash,
         hash=_digest(prev_hash, at, actor, action, object_type, str(object_id), detail),
     )
     session.add(event)
@@ -72,10 +86,10 @@ def verify(session: Session) -> ChainCheck:
     for event in session.scalars(select(AuditEvent).order_by(AuditEvent.id)).yield_per(1000):
         count += 1
         if event.prev_hash != prev_hash:
-            return ChainCheck(False, count, prev_hash,
-                              f"event {event.id}: the event before it was deleted or altered")
-        expected = _digest(event.prev_hash, event.at, event.actor, event.action, event.object_type,
-                           event.object_id, event.detail)
+            return ChainCheck(False, count, prev_hash, f"event {event.id}: the event before it was deleted or altered")
+        expected = _digest(
+            event.prev_hash, event.at, event.actor, event.action, event.object_type, event.object_id, event.detail
+        )
         if expected != event.hash:
             return ChainCheck(False, count, prev_hash, f"event {event.id}: its content was edited")
         prev_hash = event.hash

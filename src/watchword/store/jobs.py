@@ -21,9 +21,7 @@ from watchword.store.models import Job, utcnow
 ANALYZE = "analyze"
 
 
-def enqueue(
-    session: Session, kind: str, report_id: int | None = None, payload: dict[str, Any] | None = None
-) -> Job:
+def enqueue(session: Session, kind: str, report_id: int | None = None, payload: dict[str, Any] | None = None) -> Job:
     job = Job(kind=kind, report_id=report_id, payload=payload or {}, status="queued", run_after=utcnow())
     session.add(job)
     return job
@@ -71,7 +69,7 @@ def finish(session: Session, job: Job, worker_id: str) -> bool:
 
 def backoff_seconds(attempts: int) -> float:
     # Exponential with jitter so that a burst of failures does not retry in lockstep.
-    return float(min(600.0, 2.0 ** attempts) * (0.5 + random.random() / 2))
+    return float(min(600.0, 2.0**attempts) * (0.5 + random.random() / 2))
 
 
 def fail(db: Database, job: Job, worker_id: str, error: str, max_attempts: int) -> str:

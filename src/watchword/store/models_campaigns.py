@@ -61,9 +61,7 @@ class CampaignDecision(Base):
     actor: Mapped[str] = mapped_column(String(100))
     kind: Mapped[str] = mapped_column(String(20), index=True)  # merge | split | verdict
     report_id: Mapped[int] = mapped_column(ForeignKey("reports.id", ondelete="CASCADE"), index=True)
-    other_report_id: Mapped[int | None] = mapped_column(
-        ForeignKey("reports.id", ondelete="CASCADE"), nullable=True
-    )
+    other_report_id: Mapped[int | None] = mapped_column(ForeignKey("reports.id", ondelete="CASCADE"), nullable=True)
     verdict: Mapped[str | None] = mapped_column(String(20), nullable=True)
     note: Mapped[str] = mapped_column(Text, default="")
 

@@ -48,9 +48,7 @@ class MailMessageReport(Base):
 
     __tablename__ = "mail_message_reports"
 
-    mail_message_id: Mapped[int] = mapped_column(
-        ForeignKey("mail_messages.id", ondelete="CASCADE"), primary_key=True
-    )
+    mail_message_id: Mapped[int] = mapped_column(ForeignKey("mail_messages.id", ondelete="CASCADE"), primary_key=True)
     report_id: Mapped[int] = mapped_column(ForeignKey("reports.id", ondelete="CASCADE"), primary_key=True, index=True)
     position: Mapped[int] = mapped_column(Integer, default=1)  # 1-based order of the original in the mail
 

@@ -60,6 +60,11 @@ class BodyLimit:
         mb = self.advertised_limit / (1024 * 1024)
         detail: dict[str, Any] = {"detail": f"The upload is larger than the {mb:g} MB limit."}
         body = json.dumps(detail).encode()
-        await send({"type": "http.response.start", "status": 413,
-                    "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]})
+        await send(
+            {
+                "type": "http.response.start",
+                "status": 413,
+                "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())],
+            }
+        )
         await send({"type": "http.response.body", "body": body})

@@ -85,8 +85,11 @@ class ApiRateLimit:
         return str(client[0]) if client else "unknown"
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if (scope["type"] == "http" and scope.get("method") == "POST"
-                and str(scope.get("path", "")).startswith(LIMITED_PREFIX)):
+        if (
+            scope["type"] == "http"
+            and scope.get("method") == "POST"
+            and str(scope.get("path", "")).startswith(LIMITED_PREFIX)
+        ):
             if await self._token_allows_submit(self._bearer(scope)):
                 await self.app(scope, receive, send)
                 return
@@ -94,9 +97,17 @@ class ApiRateLimit:
             if wait:
                 seconds = str(max(1, round(wait)))
                 body = json.dumps({"detail": f"Too many reports at once; try again in {seconds} seconds."}).encode()
-                await send({"type": "http.response.start", "status": 429, "headers": [
-                    (b"content-type", b"application/json"), (b"retry-after", seconds.encode()),
-                    (b"content-length", str(len(body)).encode())]})
+                await send(
+                    {
+                        "type": "http.response.start",
+                        "status": 429,
+                        "headers": [
+                            (b"content-type", b"application/json"),
+                            (b"retry-after", seconds.encode()),
+                            (b"content-length", str(len(body)).encode()),
+                        ],
+                    }
+                )
                 await send({"type": "http.response.body", "body": body})
                 return
         await self.app(scope, receive, send)

@@ -60,8 +60,12 @@ class ReportStatusOut(BaseModel):
 
 
 def _receipt_out(receipt: Receipt) -> ReceiptOut:
-    return ReceiptOut(id=receipt.public_id, duplicate=receipt.duplicate, sightings=receipt.sightings,
-                      status_url=f"/api/v1/reports/{receipt.public_id}")
+    return ReceiptOut(
+        id=receipt.public_id,
+        duplicate=receipt.duplicate,
+        sightings=receipt.sightings,
+        status_url=f"/api/v1/reports/{receipt.public_id}",
+    )
 
 
 def _submit(rt: Runtime, incoming: IncomingReport) -> ReceiptOut:
@@ -118,14 +122,18 @@ async def create_email_report(request: Request, rt: Annotated[Runtime, Depends(r
     return await run_in_threadpool(_submit, rt, IncomingReport(channel=Channel.API, raw_email=raw))
 
 
-@router.get("/reports/{public_id}", response_model=ReportStatusOut,
-            responses={404: {"model": Problem, "description": "No report has this id."}})
+@router.get(
+    "/reports/{public_id}",
+    response_model=ReportStatusOut,
+    responses={404: {"model": Problem, "description": "No report has this id."}},
+)
 def report_status(public_id: str, rt: Annotated[Runtime, Depends(runtime)]) -> ReportStatusOut:
     """Where a report stands. Knowing its 128-bit id is what grants this view."""
     with rt.db.session() as session:
         row = session.execute(
-            select(Report.public_id, Report.status, Report.sightings, Report.approach_type, Report.verdict)
-            .where(Report.public_id == public_id)
+            select(Report.public_id, Report.status, Report.sightings, Report.approach_type, Report.verdict).where(
+                Report.public_id == public_id
+            )
         ).first()
     if row is None:
         raise HTTPException(status.HTTP_404_NOT_FOUND, "No such report.")
@@ -139,5 +147,3 @@ def health(rt: Annotated[Runtime, Depends(runtime)]) -> dict[str, str]:
     with rt.db.session() as session:
         session.execute(text("SELECT 1"))
     return {"status": "ok"}
-
-

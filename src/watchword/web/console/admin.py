@@ -22,8 +22,16 @@ PAGE = 100
 
 
 @router.get("/audit")
-def audit_log(request: Request, rt: Rt, me: AnalystReader, actor: str = "", action: str = "",
-              object_type: str = "", object_id: str = "", before: int | None = None) -> Response:
+def audit_log(
+    request: Request,
+    rt: Rt,
+    me: AnalystReader,
+    actor: str = "",
+    action: str = "",
+    object_type: str = "",
+    object_id: str = "",
+    before: int | None = None,
+) -> Response:
     """Newest first, filtered by user, action and object; keyset paging by id."""
     query = select(AuditEvent)
     if actor:
@@ -31,8 +39,11 @@ def audit_log(request: Request, rt: Rt, me: AnalystReader, actor: str = "", acti
     if action:
         # "report." finds every report action; a full name finds one.
         action = action.strip()
-        query = query.where(AuditEvent.action.startswith(action, autoescape=True) if action.endswith(".")
-                            else AuditEvent.action == action)
+        query = query.where(
+            AuditEvent.action.startswith(action, autoescape=True)
+            if action.endswith(".")
+            else AuditEvent.action == action
+        )
     if object_type:
         query = query.where(AuditEvent.object_type == object_type.strip())
     if object_id:
@@ -44,8 +55,14 @@ def audit_log(request: Request, rt: Rt, me: AnalystReader, actor: str = "", acti
         session_rows = list(session.scalars(query.order_by(AuditEvent.id.desc()).limit(PAGE + 1)))
     events = session_rows[:PAGE]
     filters = {"actor": actor, "action": action, "object_type": object_type, "object_id": object_id}
-    return page(request, "audit.html", me, events=events, filters=filters,
-                next_before=events[-1].id if len(session_rows) > PAGE else None)
+    return page(
+        request,
+        "audit.html",
+        me,
+        events=events,
+        filters=filters,
+        next_before=events[-1].id if len(session_rows) > PAGE else None,
+    )
 
 
 @router.get("/audit/verify")
@@ -65,8 +82,9 @@ def tokens(request: Request, rt: Rt, me: AnalystReader) -> Response:
 
 
 @router.post("/tokens")
-def token_create(request: Request, rt: Rt, me: Admin, name: Annotated[str, Form()] = "",
-                 scope: Annotated[str, Form()] = "read") -> Response:
+def token_create(
+    request: Request, rt: Rt, me: Admin, name: Annotated[str, Form()] = "", scope: Annotated[str, Form()] = "read"
+) -> Response:
     try:
         with rt.db.write() as session:
             value, _row = accounts.create_token(session, name, scope, me.username)

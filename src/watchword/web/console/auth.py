@@ -49,14 +49,18 @@ def cookie_secure(request: Request) -> bool:
 def set_cookie(response: Response, request: Request, name: str, value: str, max_age: int | None) -> None:
     # SameSite=Strict: the console has no reason to be entered from another
     # site, and a cross-site request then arrives without the session at all.
-    response.set_cookie(name, value, max_age=max_age, path="/console", httponly=True,
-                        secure=cookie_secure(request), samesite="strict")
+    response.set_cookie(
+        name, value, max_age=max_age, path="/console", httponly=True, secure=cookie_secure(request), samesite="strict"
+    )
 
 
 def _login_redirect(request: Request) -> HTTPException:
     target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
-    return HTTPException(status.HTTP_303_SEE_OTHER, "Sign in first.",
-                         headers={"Location": f"/console/login?next={quote(target, safe='')}"})
+    return HTTPException(
+        status.HTTP_303_SEE_OTHER,
+        "Sign in first.",
+        headers={"Location": f"/console/login?next={quote(target, safe='')}"},
+    )
 
 
 def _principal(request: Request, rt: Runtime) -> Principal | None:
@@ -69,8 +73,9 @@ def _principal(request: Request, rt: Runtime) -> Principal | None:
         with rt.db.session() as session:
             principal = accounts.token_principal(session, header[7:].strip())
         if principal is None:
-            raise HTTPException(status.HTTP_401_UNAUTHORIZED, "Unknown or revoked token.",
-                                headers={"WWW-Authenticate": "Bearer"})
+            raise HTTPException(
+                status.HTTP_401_UNAUTHORIZED, "Unknown or revoked token.", headers={"WWW-Authenticate": "Bearer"}
+            )
     else:
         cookie = request.cookies.get(SESSION_COOKIE)
         if cookie:
@@ -79,8 +84,9 @@ def _principal(request: Request, rt: Runtime) -> Principal | None:
             if found is not None:
                 principal, verified = found
                 if not verified:
-                    raise HTTPException(status.HTTP_303_SEE_OTHER, "Second factor needed.",
-                                        headers={"Location": "/console/login/totp"})
+                    raise HTTPException(
+                        status.HTTP_303_SEE_OTHER, "Second factor needed.", headers={"Location": "/console/login/totp"}
+                    )
     request.state.principal = principal
     return principal
 

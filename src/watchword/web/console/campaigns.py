@@ -64,8 +64,10 @@ def timeline(session: Session, campaign_id: int, first: dt.datetime, last: dt.da
         fmt = "YYYY-MM-DD HH24" if unit == "hour" else "YYYY-MM-DD"
         bucket = func.to_char(literal_column("reports.created_at AT TIME ZONE 'UTC'"), text(f"'{fmt}'"))
     counts = {
-        str(b): int(n) for b, n in session.execute(
-            select(bucket.label("b"), func.count()).where(Report.campaign_id == campaign_id).group_by(text("b")))
+        str(b): int(n)
+        for b, n in session.execute(
+            select(bucket.label("b"), func.count()).where(Report.campaign_id == campaign_id).group_by(text("b"))
+        )
     }
     if not counts:
         return Timeline(unit, [], 0, 720, 140, 0)
@@ -86,8 +88,15 @@ def timeline(session: Session, campaign_id: int, first: dt.datetime, last: dt.da
     for i, key in enumerate(labels):
         n = counts.get(key, 0)
         h = (height - 20) * n / peak
-        bars.append(Bar(label=key + (":00" if unit == "hour" else ""), count=n, x=round(i * bar_width, 2),
-                        y=round(height - h, 2), height=round(h, 2)))
+        bars.append(
+            Bar(
+                label=key + (":00" if unit == "hour" else ""),
+                count=n,
+                x=round(i * bar_width, 2),
+                y=round(height - h, 2),
+                height=round(h, 2),
+            )
+        )
     return Timeline(unit, bars, peak, width, height, round(max(bar_width - 1, 1), 2))
 
 
@@ -117,33 +126,48 @@ def load_campaign(session: Session, campaign_id: int, before: int | None) -> dic
     if campaign is None:
         raise HTTPException(status.HTTP_404_NOT_FOUND, "No such campaign.")
     members_query = select(
-        Report.id, Report.subject, Report.created_at, Report.channel, Report.risk, Report.sightings,
-        Report.verdict, Report.status,
+        Report.id,
+        Report.subject,
+        Report.created_at,
+        Report.channel,
+        Report.risk,
+        Report.sightings,
+        Report.verdict,
+        Report.status,
     ).where(Report.campaign_id == campaign_id)
     if before is not None:
         members_query = members_query.where(Report.id < before)
     members = session.execute(members_query.order_by(Report.id.desc()).limit(MEMBERS_PAGE + 1)).all()
     next_before = members[MEMBERS_PAGE - 1].id if len(members) > MEMBERS_PAGE else None
-    newest = (select(Report.id).where(Report.campaign_id == campaign_id)
-              .order_by(Report.id.desc()).limit(INDICATOR_SAMPLE).scalar_subquery())
+    newest = (
+        select(Report.id)
+        .where(Report.campaign_id == campaign_id)
+        .order_by(Report.id.desc())
+        .limit(INDICATOR_SAMPLE)
+        .scalar_subquery()
+    )
     indicators = session.execute(
         select(Indicator.id, Indicator.type, Indicator.value, func.count().label("n"), Indicator.report_count)
         .join(ReportIndicator, ReportIndicator.indicator_id == Indicator.id)
         .where(ReportIndicator.report_id.in_(newest))
         .group_by(Indicator.id, Indicator.type, Indicator.value, Indicator.report_count)
-        .order_by(text("n DESC"), Indicator.id).limit(40)
+        .order_by(text("n DESC"), Indicator.id)
+        .limit(40)
     ).all()
     # One operation rotates subjects over one body and one landing page: the
     # lures it used, counted over the same newest reports as the indicators.
-    subjects = lures(session.execute(
-        select(Report.subject, func.count()).where(Report.id.in_(newest)).group_by(Report.subject)
-    ), 12)
+    subjects = lures(
+        session.execute(select(Report.subject, func.count()).where(Report.id.in_(newest)).group_by(Report.subject)), 12
+    )
     notes = session.scalars(
         select(Note).where(Note.object_type == "campaign", Note.object_id == campaign_id).order_by(Note.id)
     ).all()
     score, reasons = queue_service.campaign_reasons(
-        campaign.facts, campaign.risk, campaign.reporter_count or campaign.sighting_count or campaign.member_count,
-        campaign.surging)
+        campaign.facts,
+        campaign.risk,
+        campaign.reporter_count or campaign.sighting_count or campaign.member_count,
+        campaign.surging,
+    )
     return {
         "campaign": campaign,
         "timeline": timeline(session, campaign_id, campaign.first_seen, campaign.last_seen),
@@ -162,13 +186,25 @@ def load_campaign(session: Session, campaign_id: int, before: int | None) -> dic
 def campaign_page(request: Request, rt: Rt, me: Reader, campaign_id: int, before: int | None = None) -> Response:
     with rt.db.session() as session:
         data = load_campaign(session, campaign_id, before)
-    return page(request, "campaign.html", me, verdicts=queue_service.VERDICTS,
-                exports=_export_links(request, campaign_id), **data)
+    return page(
+        request,
+        "campaign.html",
+        me,
+        verdicts=queue_service.VERDICTS,
+        exports=_export_links(request, campaign_id),
+        **data,
+    )
 
 
 @router.post("/campaigns/{campaign_id}/verdict")
-def campaign_verdict(rt: Rt, me: Analyst, campaign_id: int, verdict: Annotated[str, Form()] = "",
-                     note: Annotated[str, Form()] = "", back: Annotated[str, Form()] = "") -> Response:
+def campaign_verdict(
+    rt: Rt,
+    me: Analyst,
+    campaign_id: int,
+    verdict: Annotated[str, Form()] = "",
+    note: Annotated[str, Form()] = "",
+    back: Annotated[str, Form()] = "",
+) -> Response:
     """Set the verdict of every report in the campaign (from the campaign page or a member's report page)."""
     if verdict not in queue_service.VERDICTS:
         raise HTTPException(status.HTTP_400_BAD_REQUEST, "Choose a verdict.")

@@ -58,12 +58,19 @@ HELPERS = {
 }
 
 
-def page(request: Request, template: str, principal: Principal | None, status_code: int = 200,
-         **context: Any) -> Response:
+def page(
+    request: Request, template: str, principal: Principal | None, status_code: int = 200, **context: Any
+) -> Response:
     return templates.TemplateResponse(
-        request, f"console/{template}",
-        {"me": principal, "csrf": principal.csrf_token if principal else "", "h": HELPERS,
-         "flash": flash(request), **context},
+        request,
+        f"console/{template}",
+        {
+            "me": principal,
+            "csrf": principal.csrf_token if principal else "",
+            "h": HELPERS,
+            "flash": flash(request),
+            **context,
+        },
         status_code=status_code,
     )
 

@@ -25,26 +25,51 @@ def indicator_page(request: Request, rt: Rt, me: Reader, indicator_id: int, befo
         if indicator is None:
             raise HTTPException(status.HTTP_404_NOT_FOUND, "No such indicator.")
         query = (
-            select(Report.id, Report.subject, Report.created_at, Report.approach_type, Report.risk,
-                   Report.campaign_id, Report.verdict)
+            select(
+                Report.id,
+                Report.subject,
+                Report.created_at,
+                Report.approach_type,
+                Report.risk,
+                Report.campaign_id,
+                Report.verdict,
+            )
             .join(ReportIndicator, ReportIndicator.report_id == Report.id)
             .where(ReportIndicator.indicator_id == indicator_id)
         )
         if before is not None:
             query = query.where(ReportIndicator.report_id < before)
         reports = session.execute(query.order_by(ReportIndicator.report_id.desc()).limit(PAGE + 1)).all()
-        newest = (select(ReportIndicator.report_id).where(ReportIndicator.indicator_id == indicator_id)
-                  .order_by(ReportIndicator.report_id.desc()).limit(CAMPAIGN_SAMPLE).subquery())
+        newest = (
+            select(ReportIndicator.report_id)
+            .where(ReportIndicator.indicator_id == indicator_id)
+            .order_by(ReportIndicator.report_id.desc())
+            .limit(CAMPAIGN_SAMPLE)
+            .subquery()
+        )
         campaigns = session.execute(
-            select(Campaign.id, Campaign.title, Campaign.status, Campaign.verdict,
-                   Campaign.member_count.label("report_count"), func.count().label("n"))
+            select(
+                Campaign.id,
+                Campaign.title,
+                Campaign.status,
+                Campaign.verdict,
+                Campaign.member_count.label("report_count"),
+                func.count().label("n"),
+            )
             .join(Report, Report.campaign_id == Campaign.id)
             .join(newest, newest.c.report_id == Report.id)
             .group_by(Campaign.id, Campaign.title, Campaign.status, Campaign.verdict, Campaign.member_count)
-            .order_by(func.count().desc()).limit(100)
+            .order_by(func.count().desc())
+            .limit(100)
         ).all()
     return page(
-        request, "indicator.html", me, indicator=indicator, reports=reports[:PAGE],
-        next_before=reports[PAGE - 1].id if len(reports) > PAGE else None, campaigns=campaigns,
-        sampled=indicator.report_count > CAMPAIGN_SAMPLE, first_page=before is None,
+        request,
+        "indicator.html",
+        me,
+        indicator=indicator,
+        reports=reports[:PAGE],
+        next_before=reports[PAGE - 1].id if len(reports) > PAGE else None,
+        campaigns=campaigns,
+        sampled=indicator.report_count > CAMPAIGN_SAMPLE,
+        first_page=before is None,
     )

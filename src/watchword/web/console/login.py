@@ -105,13 +105,15 @@ def totp_submit(request: Request, rt: Rt, code: Annotated[str, Form()] = "") -> 
     refusal: AccountError | None = None
     with rt.db.write() as session:
         try:
-            accounts.verify_second_factor(session, rt.contact_key, accounts.sha256_hex(cookie), code,
-                                          client_ip(request))
+            accounts.verify_second_factor(
+                session, rt.contact_key, accounts.sha256_hex(cookie), code, client_ip(request)
+            )
         except AccountError as exc:
             refusal = exc  # committed with its failure record, as for passwords
     if refusal is not None:
-        return page(request, "totp.html", None, status_code=429 if isinstance(refusal, Throttled) else 401,
-                    error=str(refusal))
+        return page(
+            request, "totp.html", None, status_code=429 if isinstance(refusal, Throttled) else 401, error=str(refusal)
+        )
     return see_other("/console/")
 
 

@@ -23,10 +23,17 @@ def queue(request: Request, rt: Rt, me: Reader, view: str = "campaigns", after: 
         else:
             result = queue_service.unassigned_reports(session, filters, after)
     return page(
-        request, "queue.html", me, view=view, result=result, filters=filters,
+        request,
+        "queue.html",
+        me,
+        view=view,
+        result=result,
+        filters=filters,
         params={"view": view, **filters.query_params()},
-        approach_types=queue_service.APPROACH_TYPES, channels=queue_service.CHANNELS,
-        verdicts=queue_service.VERDICTS, first_page=not after,
+        approach_types=queue_service.APPROACH_TYPES,
+        channels=queue_service.CHANNELS,
+        verdicts=queue_service.VERDICTS,
+        first_page=not after,
     )
 
 

@@ -33,15 +33,23 @@ def _thread_count(session: Session, report_id: int) -> int | None:
         from watchword.store.models_reporter import ThreadMessage
     except ImportError:  # pragma: no cover - the reporter area is optional for the console
         return None
-    return session.scalar(select(func.count()).select_from(ThreadMessage)
-                          .where(ThreadMessage.report_id == report_id)) or 0
+    return (
+        session.scalar(select(func.count()).select_from(ThreadMessage).where(ThreadMessage.report_id == report_id)) or 0
+    )
 
 
 def load_report(session: Session, report_id: int) -> dict[str, Any]:
     """Everything the report page shows, in four queries whatever the report."""
     row = session.execute(
-        select(Report, AnalysisRecord.result, Campaign.title, Campaign.status, Campaign.verdict,
-               Campaign.member_count, Campaign.verdict_note)
+        select(
+            Report,
+            AnalysisRecord.result,
+            Campaign.title,
+            Campaign.status,
+            Campaign.verdict,
+            Campaign.member_count,
+            Campaign.verdict_note,
+        )
         .outerjoin(AnalysisRecord, AnalysisRecord.report_id == Report.id)
         .outerjoin(Campaign, Campaign.id == Report.campaign_id)
         .where(Report.id == report_id)
@@ -53,15 +61,22 @@ def load_report(session: Session, report_id: int) -> dict[str, Any]:
         select(Indicator.id, Indicator.type, Indicator.value, Indicator.report_count)
         .join(ReportIndicator, ReportIndicator.indicator_id == Indicator.id)
         .where(ReportIndicator.report_id == report_id)
-        .order_by(Indicator.type, Indicator.value).limit(500)
+        .order_by(Indicator.type, Indicator.value)
+        .limit(500)
     ).all()
     notes = session.scalars(
         select(Note).where(Note.object_type == "report", Note.object_id == report_id).order_by(Note.id)
     ).all()
     campaign = None
     if report.campaign_id is not None:
-        campaign = {"id": report.campaign_id, "title": c_title, "status": c_status, "verdict": c_verdict,
-                    "report_count": c_count, "verdict_note": c_note or ""}
+        campaign = {
+            "id": report.campaign_id,
+            "title": c_title,
+            "status": c_status,
+            "verdict": c_verdict,
+            "report_count": c_count,
+            "verdict_note": c_note or "",
+        }
     return {
         "report": report,
         "message": message_view(result, report.subject),
@@ -83,8 +98,14 @@ def report_page(request: Request, rt: Rt, me: Reader, report_id: int) -> Respons
 
 
 @router.post("/reports/{report_id}/verdict")
-def report_verdict(request: Request, rt: Rt, me: Analyst, report_id: int,
-                   verdict: Annotated[str, Form()] = "", note: Annotated[str, Form()] = "") -> Response:
+def report_verdict(
+    request: Request,
+    rt: Rt,
+    me: Analyst,
+    report_id: int,
+    verdict: Annotated[str, Form()] = "",
+    note: Annotated[str, Form()] = "",
+) -> Response:
     try:
         with rt.db.write() as session:
             queue_service.set_report_verdict(session, report_id, verdict, note, me.username)
@@ -137,8 +158,9 @@ def report_thread(request: Request, rt: Rt, me: AnalystReader, report_id: int) -
 
 
 @router.post("/reports/{report_id}/thread")
-def report_thread_post(request: Request, rt: Rt, me: Analyst, report_id: int,
-                       body: Annotated[str, Form()] = "") -> Response:
+def report_thread_post(
+    request: Request, rt: Rt, me: Analyst, report_id: int, body: Annotated[str, Form()] = ""
+) -> Response:
     from watchword.services.followup import FollowupError, post_analyst_message
 
     try:
@@ -169,7 +191,8 @@ def raw_download(rt: Rt, me: Analyst, report_id: int) -> Response:
         audit.record(session, me.username, "report.raw_download", "report", report_id, {"sha256": sha})
     data = rt.blobs.get(sha)
     return Response(
-        data, media_type="application/octet-stream",
+        data,
+        media_type="application/octet-stream",
         headers={
             # ".eml.txt" would invite opening it; a neutral extension and an
             # attachment disposition make the browser save, not render.

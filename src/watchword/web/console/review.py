@@ -28,9 +28,10 @@ def failed(request: Request, rt: Rt, me: Reader) -> Response:
     """Analysis jobs parked after their last attempt, with the error, so nobody waits on them in silence."""
     with rt.db.session() as session:
         rows = session.execute(
-            select(Job.id, Job.report_id, Job.attempts, Job.last_error, Job.finished_at, Job.created_at,
-                   Report.subject)
+            select(Job.id, Job.report_id, Job.attempts, Job.last_error, Job.finished_at, Job.created_at, Report.subject)
             .outerjoin(Report, Report.id == Job.report_id)
-            .where(Job.status == "parked").order_by(Job.id.desc()).limit(200)
+            .where(Job.status == "parked")
+            .order_by(Job.id.desc())
+            .limit(200)
         ).all()
     return page(request, "failed.html", me, rows=rows)

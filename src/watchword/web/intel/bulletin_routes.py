@@ -32,8 +32,9 @@ def bulletin_feed(request: Request, rt: Rt) -> Response:
     base = rt.settings.public_base_url or str(request.base_url).rstrip("/")
     with rt.db.session() as session:
         items = bulletins.published(session)
-    return Response(bulletins.atom_feed(items, base, rt.settings.org_name),
-                    media_type="application/atom+xml; charset=utf-8")
+    return Response(
+        bulletins.atom_feed(items, base, rt.settings.org_name), media_type="application/atom+xml; charset=utf-8"
+    )
 
 
 @router.get("/{slug}")
@@ -42,5 +43,9 @@ def bulletin_page(slug: str, rt: Rt) -> HTMLResponse:
         bulletin = bulletins.get_published(session, slug)
     if bulletin is None:
         raise HTTPException(status.HTTP_404_NOT_FOUND, "No such bulletin.")
-    return _page("bulletins/show.html", bulletin=bulletin, body_html=bulletins.render_markdown(bulletin.body_md),
-                 org=rt.settings.org_name)
+    return _page(
+        "bulletins/show.html",
+        bulletin=bulletin,
+        body_html=bulletins.render_markdown(bulletin.body_md),
+        org=rt.settings.org_name,
+    )

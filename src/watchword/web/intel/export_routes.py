@@ -32,36 +32,60 @@ TlpQuery = Annotated[str | None, Query()]
 TypeQuery = Annotated[list[str] | None, Query(alias="type")]
 
 
-def _export(rt: Runtime, actor: str, fmt: str, tlp: str | None, types: list[str] | None,
-            campaign_id: int | None = None, ids: list[int] | None = None) -> Response:
+def _export(
+    rt: Runtime,
+    actor: str,
+    fmt: str,
+    tlp: str | None,
+    types: list[str] | None,
+    campaign_id: int | None = None,
+    ids: list[int] | None = None,
+) -> Response:
     if fmt not in FORMATS:
         raise HTTPException(status.HTTP_404_NOT_FOUND, f"Unknown export format; one of {', '.join(FORMATS)}.")
     with rt.db.write() as session:
         try:
-            share, subject = share_for_export(session, rt.settings, campaign_id=campaign_id, indicator_ids=ids,
-                                              tlp=tlp, types=types)
+            share, subject = share_for_export(
+                session, rt.settings, campaign_id=campaign_id, indicator_ids=ids, tlp=tlp, types=types
+            )
         except LookupError as exc:
             raise HTTPException(status.HTTP_404_NOT_FOUND, str(exc)) from exc
         except ValueError as exc:
             raise HTTPException(status.HTTP_400_BAD_REQUEST, str(exc)) from exc
         body, media_type = render(share, fmt, subject)
-        audit.record(session, actor, "intel.export", "campaign" if campaign_id else "indicators",
-                     campaign_id or "", {"format": fmt, "tlp": share.tlp, "indicators": len(share.indicators),
-                                         "withheld": share.withheld})
+        audit.record(
+            session,
+            actor,
+            "intel.export",
+            "campaign" if campaign_id else "indicators",
+            campaign_id or "",
+            {"format": fmt, "tlp": share.tlp, "indicators": len(share.indicators), "withheld": share.withheld},
+        )
     name = f"campaign-{campaign_id}" if campaign_id else "indicators"
-    return Response(body, media_type=media_type, headers={
-        "Content-Disposition": f'attachment; filename="watchword-{name}-tlp-{share.tlp.replace("+", "-")}.{fmt}"',
-        "Cache-Control": "no-store",
-    })
+    return Response(
+        body,
+        media_type=media_type,
+        headers={
+            "Content-Disposition": f'attachment; filename="watchword-{name}-tlp-{share.tlp.replace("+", "-")}.{fmt}"',
+            "Cache-Control": "no-store",
+        },
+    )
 
 
 @router.get("/console/campaigns/{campaign_id}/export.{fmt}")
-def campaign_export(campaign_id: int, fmt: str, rt: Rt, actor: Actor, tlp: TlpQuery = None,
-                    types: TypeQuery = None) -> Response:
+def campaign_export(
+    campaign_id: int, fmt: str, rt: Rt, actor: Actor, tlp: TlpQuery = None, types: TypeQuery = None
+) -> Response:
     return _export(rt, actor, fmt, tlp, types, campaign_id=campaign_id)
 
 
 @router.get("/console/indicators/export.{fmt}")
-def selection_export(fmt: str, rt: Rt, actor: Actor, ids: Annotated[list[int], Query(alias="id")],
-                     tlp: TlpQuery = None, types: TypeQuery = None) -> Response:
+def selection_export(
+    fmt: str,
+    rt: Rt,
+    actor: Actor,
+    ids: Annotated[list[int], Query(alias="id")],
+    tlp: TlpQuery = None,
+    types: TypeQuery = None,
+) -> Response:
     return _export(rt, actor, fmt, tlp, types, ids=ids)

@@ -42,13 +42,26 @@ class TaxiiRoute(APIRoute):
         async def route(request: Request) -> Response:
             accept = request.headers.get("accept", "").lower()
             if accept and not any(kind in accept for kind in ("application/taxii+json", "*/*", "application/*")):
-                return _body({"title": "Not Acceptable", "http_status": "406",
-                              "description": f"This server speaks {taxii.MEDIA_TYPE}."}, 406)
+                return _body(
+                    {
+                        "title": "Not Acceptable",
+                        "http_status": "406",
+                        "description": f"This server speaks {taxii.MEDIA_TYPE}.",
+                    },
+                    406,
+                )
             try:
                 return await handler(request)
             except HTTPException as exc:
-                return _body({"title": _TITLES.get(exc.status_code, "Error"), "http_status": str(exc.status_code),
-                              "description": str(exc.detail)}, exc.status_code, dict(exc.headers or {}))
+                return _body(
+                    {
+                        "title": _TITLES.get(exc.status_code, "Error"),
+                        "http_status": str(exc.status_code),
+                        "description": str(exc.detail),
+                    },
+                    exc.status_code,
+                    dict(exc.headers or {}),
+                )
 
         return route
 
@@ -72,22 +85,26 @@ def discovery(request: Request, rt: Rt, _reader: Reader) -> Response:
     org = rt.settings.org_name
     # Absolute URLs, as the spec's examples give them; behind a proxy, WATCHWORD_PUBLIC_BASE_URL.
     root = (rt.settings.public_base_url or str(request.base_url).rstrip("/")) + API_ROOT
-    return _body({
-        "title": f"{org} TAXII server",
-        "description": "Indicators and campaigns from reported approaches, marked with TLP 2.0.",
-        "contact": org,
-        "default": root,
-        "api_roots": [root],
-    })
+    return _body(
+        {
+            "title": f"{org} TAXII server",
+            "description": "Indicators and campaigns from reported approaches, marked with TLP 2.0.",
+            "contact": org,
+            "default": root,
+            "api_roots": [root],
+        }
+    )
 
 
 @router.get("/api/")
 def api_root(rt: Rt, _reader: Reader) -> Response:
-    return _body({
-        "title": f"{rt.settings.org_name} shared indicators",
-        "versions": [taxii.MEDIA_TYPE],
-        "max_content_length": 0,  # read-only: nothing may be posted
-    })
+    return _body(
+        {
+            "title": f"{rt.settings.org_name} shared indicators",
+            "versions": [taxii.MEDIA_TYPE],
+            "max_content_length": 0,  # read-only: nothing may be posted
+        }
+    )
 
 
 @router.get("/api/collections/")
@@ -146,8 +163,9 @@ LimitQuery = Annotated[int, Query()]
 
 
 @router.get("/api/collections/{collection_id}/objects/")
-def get_objects(collection_id: str, request: Request, rt: Rt, _reader: Reader,
-                limit: LimitQuery = taxii.DEFAULT_LIMIT) -> Response:
+def get_objects(
+    collection_id: str, request: Request, rt: Rt, _reader: Reader, limit: LimitQuery = taxii.DEFAULT_LIMIT
+) -> Response:
     collection = _collection(rt, collection_id)
     with rt.db.session() as session:
         page = taxii.query(session, collection.id, limit=limit, **_filters(request))
@@ -155,8 +173,14 @@ def get_objects(collection_id: str, request: Request, rt: Rt, _reader: Reader,
 
 
 @router.get("/api/collections/{collection_id}/objects/{object_id}/")
-def get_object(collection_id: str, object_id: str, request: Request, rt: Rt, _reader: Reader,
-               limit: LimitQuery = taxii.DEFAULT_LIMIT) -> Response:
+def get_object(
+    collection_id: str,
+    object_id: str,
+    request: Request,
+    rt: Rt,
+    _reader: Reader,
+    limit: LimitQuery = taxii.DEFAULT_LIMIT,
+) -> Response:
     collection = _collection(rt, collection_id)
     filters = {**_filters(request), "match_ids": [object_id]}
     with rt.db.session() as session:
@@ -167,24 +191,30 @@ def get_object(collection_id: str, object_id: str, request: Request, rt: Rt, _re
 
 
 @router.get("/api/collections/{collection_id}/objects/{object_id}/versions/")
-def get_versions(collection_id: str, object_id: str, request: Request, rt: Rt, _reader: Reader,
-                 limit: LimitQuery = taxii.DEFAULT_LIMIT) -> Response:
+def get_versions(
+    collection_id: str,
+    object_id: str,
+    request: Request,
+    rt: Rt,
+    _reader: Reader,
+    limit: LimitQuery = taxii.DEFAULT_LIMIT,
+) -> Response:
     collection = _collection(rt, collection_id)
     filters = {**_filters(request), "match_ids": [object_id], "match_version": "all"}
     with rt.db.session() as session:
         page = taxii.query(session, collection.id, limit=limit, **filters)
         if not page.rows and "next_token" not in filters:
             raise HTTPException(status.HTTP_404_NOT_FOUND, f"No object {object_id} in this collection.")
-        body: dict[str, Any] = {"more": page.more,
-                                "versions": [taxii.manifest_record(r)["version"] for r in page.rows]}
+        body: dict[str, Any] = {"more": page.more, "versions": [taxii.manifest_record(r)["version"] for r in page.rows]}
         if page.next:
             body["next"] = page.next
         return _body(body, headers=_page_headers(page))
 
 
 @router.get("/api/collections/{collection_id}/manifest/")
-def get_manifest(collection_id: str, request: Request, rt: Rt, _reader: Reader,
-                 limit: LimitQuery = taxii.DEFAULT_LIMIT) -> Response:
+def get_manifest(
+    collection_id: str, request: Request, rt: Rt, _reader: Reader, limit: LimitQuery = taxii.DEFAULT_LIMIT
+) -> Response:
     collection = _collection(rt, collection_id)
     with rt.db.session() as session:
         page = taxii.query(session, collection.id, limit=limit, **_filters(request))

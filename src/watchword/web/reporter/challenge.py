@@ -97,8 +97,9 @@ def solve(token: str, bits: int) -> str:
     return str(counter)
 
 
-def check(key: bytes, token: str, solution: str, min_bits: int, max_age: float, nojs_min_age: float,
-          now: float | None = None) -> tuple[Check, Challenge | None]:
+def check(
+    key: bytes, token: str, solution: str, min_bits: int, max_age: float, nojs_min_age: float, now: float | None = None
+) -> tuple[Check, Challenge | None]:
     challenge = parse(key, token)
     if challenge is None:
         return Check.INVALID, None

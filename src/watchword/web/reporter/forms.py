@@ -46,37 +46,56 @@ class GuidedForm:
     extras: tuple[str, ...] = field(default=())
 
 
-WANTS_EMAIL = Question("wants", N_("What did it want you to do?"), "choice", options=(
-    Option("sign_in", N_("Sign in, or confirm a password or account"), "credential_phishing"),
-    Option("open_file", N_("Open a file or download something"), "malware_delivery"),
-    Option("pay", N_("Pay, or change bank or invoice details"), "invoice_or_payment_fraud"),
-    Option("job", N_("Take a job, consulting or research work"), "fake_recruitment"),
-    Option("info", N_("Tell them about my work, colleagues or plans"), "elicitation"),
-    Option("threat", N_("Pay or do something, or else (a threat)"), "extortion"),
-    Option("unsure", N_("I am not sure")),
-))
-DID_EMAIL = Question("did", N_("Did you do anything with it?"), "choice", options=(
-    Option("nothing", N_("No, nothing")),
-    Option("clicked", N_("I clicked a link or opened a file")),
-    Option("typed_password", N_("I typed a password or a code")),
-    Option("replied", N_("I replied")),
-))
+WANTS_EMAIL = Question(
+    "wants",
+    N_("What did it want you to do?"),
+    "choice",
+    options=(
+        Option("sign_in", N_("Sign in, or confirm a password or account"), "credential_phishing"),
+        Option("open_file", N_("Open a file or download something"), "malware_delivery"),
+        Option("pay", N_("Pay, or change bank or invoice details"), "invoice_or_payment_fraud"),
+        Option("job", N_("Take a job, consulting or research work"), "fake_recruitment"),
+        Option("info", N_("Tell them about my work, colleagues or plans"), "elicitation"),
+        Option("threat", N_("Pay or do something, or else (a threat)"), "extortion"),
+        Option("unsure", N_("I am not sure")),
+    ),
+)
+DID_EMAIL = Question(
+    "did",
+    N_("Did you do anything with it?"),
+    "choice",
+    options=(
+        Option("nothing", N_("No, nothing")),
+        Option("clicked", N_("I clicked a link or opened a file")),
+        Option("typed_password", N_("I typed a password or a code")),
+        Option("replied", N_("I replied")),
+    ),
+)
 WANTS_PEOPLE = (
     Option("info", N_("Questions about my work, colleagues or plans"), "elicitation"),
     Option("gift", N_("A gift, money, paid travel or a favour"), "inducement"),
     Option("job", N_("A job, consulting or research work"), "fake_recruitment"),
 )
-DID_PEOPLE = Question("did", N_("Did you give them anything or agree to anything?"), "choice", options=(
-    Option("nothing", N_("No")),
-    Option("shared", N_("I shared information or files")),
-    Option("accepted", N_("I accepted something or agreed to meet")),
-    Option("replied", N_("I replied, but shared nothing")),
-))
-WHERE = Question("where", N_("Where did it happen?"), hint=N_("For example: at a conference, in a café, at the "
-                                                           "office entrance"))
+DID_PEOPLE = Question(
+    "did",
+    N_("Did you give them anything or agree to anything?"),
+    "choice",
+    options=(
+        Option("nothing", N_("No")),
+        Option("shared", N_("I shared information or files")),
+        Option("accepted", N_("I accepted something or agreed to meet")),
+        Option("replied", N_("I replied, but shared nothing")),
+    ),
+)
+WHERE = Question(
+    "where", N_("Where did it happen?"), hint=N_("For example: at a conference, in a café, at the office entrance")
+)
 WHEN = Question("when", N_("When?"), hint=N_("For example: yesterday around 3 pm"), max_chars=100)
-CLAIMED = Question("claimed", N_("Who did they say they were?"),
-                   hint=N_("The name, organisation or job they gave you, as they told it"))
+CLAIMED = Question(
+    "claimed",
+    N_("Who did they say they were?"),
+    hint=N_("The name, organisation or job they gave you, as they told it"),
+)
 
 FORMS: dict[str, GuidedForm] = {
     "email": GuidedForm(
@@ -96,18 +115,33 @@ FORMS: dict[str, GuidedForm] = {
         blurb=N_("LinkedIn, WhatsApp, Telegram, Signal, a dating app…"),
         heading=N_("Report a contact on social media or in an app"),
         questions=(
-            Question("platform", N_("Where did they contact you?"),
-                     hint=N_("For example: LinkedIn, WhatsApp, Telegram, Instagram"), max_chars=100),
-            Question("profile", N_("Their profile link, username or phone number"),
-                     hint=N_("Copy it from their profile if you can")),
-            Question("wants", N_("What did they want?"), "choice", options=(
-                *WANTS_PEOPLE,
-                Option("pretend", N_("They pretended to be someone I know, or an organisation"),
-                       "fake_profile_or_impersonation"),
-                Option("sign_in", N_("Me to sign in somewhere or click a link"), "credential_phishing"),
-                Option("threat", N_("Money or something else, with a threat"), "extortion"),
-                Option("unsure", N_("I am not sure")),
-            )),
+            Question(
+                "platform",
+                N_("Where did they contact you?"),
+                hint=N_("For example: LinkedIn, WhatsApp, Telegram, Instagram"),
+                max_chars=100,
+            ),
+            Question(
+                "profile",
+                N_("Their profile link, username or phone number"),
+                hint=N_("Copy it from their profile if you can"),
+            ),
+            Question(
+                "wants",
+                N_("What did they want?"),
+                "choice",
+                options=(
+                    *WANTS_PEOPLE,
+                    Option(
+                        "pretend",
+                        N_("They pretended to be someone I know, or an organisation"),
+                        "fake_profile_or_impersonation",
+                    ),
+                    Option("sign_in", N_("Me to sign in somewhere or click a link"), "credential_phishing"),
+                    Option("threat", N_("Money or something else, with a threat"), "extortion"),
+                    Option("unsure", N_("I am not sure")),
+                ),
+            ),
             DID_PEOPLE,
         ),
         text_label=N_("What happened? Copy their messages here if you can"),
@@ -120,11 +154,16 @@ FORMS: dict[str, GuidedForm] = {
         questions=(
             WHERE,
             WHEN,
-            Question("wants", N_("What did they ask for or offer?"), "choice", options=(
-                *WANTS_PEOPLE,
-                Option("access", N_("To get into a building, a room or a computer"), "physical_approach"),
-                Option("unsure", N_("Something else, or I am not sure")),
-            )),
+            Question(
+                "wants",
+                N_("What did they ask for or offer?"),
+                "choice",
+                options=(
+                    *WANTS_PEOPLE,
+                    Option("access", N_("To get into a building, a room or a computer"), "physical_approach"),
+                    Option("unsure", N_("Something else, or I am not sure")),
+                ),
+            ),
             CLAIMED,
             DID_PEOPLE,
         ),
@@ -137,19 +176,33 @@ FORMS: dict[str, GuidedForm] = {
         blurb=N_("A USB stick, charger, tracker, a gift, something tampered with"),
         heading=N_("Report a device or gift"),
         questions=(
-            Question("what", N_("What is it?"), "choice", options=(
-                Option("found", N_("I found a device (USB stick, charger, cable, tracker…)"),
-                       "technical_surveillance"),
-                Option("gift", N_("I was given a gift or a device"), "inducement"),
-                Option("tampered", N_("Something was tampered with (a lock, laptop, phone, car)"),
-                       "technical_surveillance"),
-            )),
+            Question(
+                "what",
+                N_("What is it?"),
+                "choice",
+                options=(
+                    Option(
+                        "found", N_("I found a device (USB stick, charger, cable, tracker…)"), "technical_surveillance"
+                    ),
+                    Option("gift", N_("I was given a gift or a device"), "inducement"),
+                    Option(
+                        "tampered",
+                        N_("Something was tampered with (a lock, laptop, phone, car)"),
+                        "technical_surveillance",
+                    ),
+                ),
+            ),
             Question("where", N_("Where and when did you find it or get it?")),
-            Question("used", N_("Has it been plugged in, switched on or used?"), "choice", options=(
-                Option("no", N_("No")),
-                Option("plugged_in", N_("Yes")),
-                Option("unsure", N_("I do not know")),
-            )),
+            Question(
+                "used",
+                N_("Has it been plugged in, switched on or used?"),
+                "choice",
+                options=(
+                    Option("no", N_("No")),
+                    Option("plugged_in", N_("Yes")),
+                    Option("unsure", N_("I do not know")),
+                ),
+            ),
             Question("now", N_("Where is it now?"), hint=N_("For example: in my desk drawer, unplugged")),
         ),
         text_label=N_("Anything else we should know? (optional)"),
@@ -161,13 +214,18 @@ FORMS: dict[str, GuidedForm] = {
         blurb=N_("Someone got in, followed, filmed, or asked odd questions on site"),
         heading=N_("Report a visitor or intrusion"),
         questions=(
-            Question("what", N_("What happened?"), "choice", options=(
-                Option("tailgating", N_("Someone got in, or tried to, without a pass"), "physical_approach"),
-                Option("photography", N_("Someone was photographing or filming"), "physical_approach"),
-                Option("following", N_("I was followed or watched"), "physical_approach"),
-                Option("questions", N_("A visitor asked unusual questions"), "elicitation"),
-                Option("other", N_("Something else")),
-            )),
+            Question(
+                "what",
+                N_("What happened?"),
+                "choice",
+                options=(
+                    Option("tailgating", N_("Someone got in, or tried to, without a pass"), "physical_approach"),
+                    Option("photography", N_("Someone was photographing or filming"), "physical_approach"),
+                    Option("following", N_("I was followed or watched"), "physical_approach"),
+                    Option("questions", N_("A visitor asked unusual questions"), "elicitation"),
+                    Option("other", N_("Something else")),
+                ),
+            ),
             WHERE,
             WHEN,
             CLAIMED,

@@ -101,8 +101,9 @@ def _limit(request: Request, rt: Runtime, limiter: Limiter) -> float:
 # -- rendering ---------------------------------------------------------------------------
 
 
-def render(request: Request, name: str, context: dict[str, Any], status_code: int = 200,
-           headers: dict[str, str] | None = None) -> HTMLResponse:
+def render(
+    request: Request, name: str, context: dict[str, Any], status_code: int = 200, headers: dict[str, str] | None = None
+) -> HTMLResponse:
     env = environment_for(negotiate(request.headers.get("accept-language")))
     html = env.get_template(name).render({**context, "request": request})
     response = HTMLResponse(html, status_code=status_code, headers=headers)
@@ -112,18 +113,37 @@ def render(request: Request, name: str, context: dict[str, Any], status_code: in
 
 
 def _busy(request: Request, wait: float) -> HTMLResponse:
-    return render(request, "reporter_busy.html", {"wait": max(1, round(wait))}, status.HTTP_429_TOO_MANY_REQUESTS,
-                  {"Retry-After": str(max(1, round(wait)))})
+    return render(
+        request,
+        "reporter_busy.html",
+        {"wait": max(1, round(wait))},
+        status.HTTP_429_TOO_MANY_REQUESTS,
+        {"Retry-After": str(max(1, round(wait)))},
+    )
 
 
-def _form_page(request: Request, rt: Runtime, form: GuidedForm, values: dict[str, str] | None = None,
-               error: str = "", status_code: int = 200) -> HTMLResponse:
+def _form_page(
+    request: Request,
+    rt: Runtime,
+    form: GuidedForm,
+    values: dict[str, str] | None = None,
+    error: str = "",
+    status_code: int = 200,
+) -> HTMLResponse:
     st = state(request)
     issued = challenge.issue(st.pow_key, rt.settings.pow_difficulty_bits)
-    return render(request, "report_form.html", {
-        "form": form, "values": values or {}, "error": error, "challenge": issued,
-        "max_mb": rt.settings.max_upload_bytes // (1024 * 1024),
-    }, status_code)
+    return render(
+        request,
+        "report_form.html",
+        {
+            "form": form,
+            "values": values or {},
+            "error": error,
+            "challenge": issued,
+            "max_mb": rt.settings.max_upload_bytes // (1024 * 1024),
+        },
+        status_code,
+    )
 
 
 # -- pages ---------------------------------------------------------------------------------
@@ -157,16 +177,25 @@ def _session_ids(request: Request) -> tuple[int, ...]:
 
 def _with_session(request: Request, rt: Runtime, response: Response, ids: list[int] | tuple[int, ...]) -> Response:
     minutes = rt.settings.reporter_session_minutes
-    response.set_cookie(SESSION_COOKIE, receipts.session_token(state(request).session_key, ids, minutes),
-                        max_age=minutes * 60, path="/report/status", httponly=True, samesite="strict",
-                        secure=request.url.scheme == "https")
+    response.set_cookie(
+        SESSION_COOKIE,
+        receipts.session_token(state(request).session_key, ids, minutes),
+        max_age=minutes * 60,
+        path="/report/status",
+        httponly=True,
+        samesite="strict",
+        secure=request.url.scheme == "https",
+    )
     return response
 
 
 @router.post("/report/status", response_class=HTMLResponse)
-async def status_post(request: Request, rt: Annotated[Runtime, Depends(runtime)],
-                      code: Annotated[str, Form(max_length=100)] = "",
-                      passphrase: Annotated[str, Form(max_length=400)] = "") -> Response:
+async def status_post(
+    request: Request,
+    rt: Annotated[Runtime, Depends(runtime)],
+    code: Annotated[str, Form(max_length=100)] = "",
+    passphrase: Annotated[str, Form(max_length=400)] = "",
+) -> Response:
     st = state(request)
     wait = st.limits.status.check(client_key(request, rt, st))
     if wait:
@@ -174,8 +203,7 @@ async def status_post(request: Request, rt: Annotated[Runtime, Depends(runtime)]
     try:
         receipt_id = await run_in_threadpool(receipts.sign_in, rt.db, rt.settings, code, passphrase)
     except receipts.SignInRefused as exc:
-        return render(request, "status_sign_in.html", {"error": str(exc), "code": code},
-                      status.HTTP_401_UNAUTHORIZED)
+        return render(request, "status_sign_in.html", {"error": str(exc), "code": code}, status.HTTP_401_UNAUTHORIZED)
     ids = [receipt_id, *(i for i in _session_ids(request) if i != receipt_id)]
     redirect = RedirectResponse("/report/status/view", status.HTTP_303_SEE_OTHER)
     return _with_session(request, rt, redirect, ids)
@@ -197,14 +225,25 @@ async def status_view(request: Request, rt: Annotated[Runtime, Depends(runtime)]
     if not ids:
         return RedirectResponse("/report/status", status.HTTP_303_SEE_OTHER)
     statuses = await run_in_threadpool(_load_statuses, rt, ids)
-    return render(request, "status_view.html", {"statuses": statuses, "forms": FORMS, "gone": len(ids) - len(statuses),
-                                                "sent": request.query_params.get("sent") == "1"})
+    return render(
+        request,
+        "status_view.html",
+        {
+            "statuses": statuses,
+            "forms": FORMS,
+            "gone": len(ids) - len(statuses),
+            "sent": request.query_params.get("sent") == "1",
+        },
+    )
 
 
 @router.post("/report/status/message", response_class=HTMLResponse)
-async def status_message(request: Request, rt: Annotated[Runtime, Depends(runtime)],
-                         receipt_id: Annotated[int, Form()], text: Annotated[str, Form(max_length=20000)] = "",
-                         ) -> Response:
+async def status_message(
+    request: Request,
+    rt: Annotated[Runtime, Depends(runtime)],
+    receipt_id: Annotated[int, Form()],
+    text: Annotated[str, Form(max_length=20000)] = "",
+) -> Response:
     ids = _session_ids(request)
     if receipt_id not in ids:
         return RedirectResponse("/report/status", status.HTTP_303_SEE_OTHER)
@@ -224,9 +263,12 @@ async def status_message(request: Request, rt: Annotated[Runtime, Depends(runtim
     problem = await run_in_threadpool(post)
     if problem:
         statuses = await run_in_threadpool(_load_statuses, rt, ids)
-        return render(request, "status_view.html", {"statuses": statuses, "forms": FORMS, "gone": 0,
-                                                    "error": problem, "draft": text},
-                      status.HTTP_422_UNPROCESSABLE_CONTENT)
+        return render(
+            request,
+            "status_view.html",
+            {"statuses": statuses, "forms": FORMS, "gone": 0, "error": problem, "draft": text},
+            status.HTTP_422_UNPROCESSABLE_CONTENT,
+        )
     return RedirectResponse(f"/report/status/view?sent=1#receipt-{receipt_id}", status.HTTP_303_SEE_OTHER)
 
 
@@ -270,7 +312,8 @@ async def _read_files(items: list[Any]) -> list[_Upload]:
 
 def _is_email(upload: _Upload) -> bool:
     return upload.filename.lower().endswith(EMAIL_SUFFIXES) or (
-        not upload.content_type.startswith("image/") and looks_like_email(upload.data))
+        not upload.content_type.startswith("image/") and looks_like_email(upload.data)
+    )
 
 
 @router.post("/report/{form_key}", response_class=HTMLResponse)
@@ -294,12 +337,18 @@ async def _handle_report(request: Request, rt: Runtime, form: GuidedForm, data: 
         # filled it in by mistake only has to press Send again (content kept, honeypot cleared).
         return _form_page(request, rt, form, keep, "Please check your report and press Send again.", 422)
 
-    verdict, chal = challenge.check(st.pow_key, values.get("pow_token", ""), values.get("pow_solution", ""),
-                                    settings.pow_difficulty_bits, settings.pow_max_age_seconds,
-                                    settings.pow_nojs_min_age_seconds)
+    verdict, chal = challenge.check(
+        st.pow_key,
+        values.get("pow_token", ""),
+        values.get("pow_solution", ""),
+        settings.pow_difficulty_bits,
+        settings.pow_max_age_seconds,
+        settings.pow_nojs_min_age_seconds,
+    )
     if verdict in (challenge.Check.INVALID, challenge.Check.EXPIRED) or chal is None:
-        return _form_page(request, rt, form, keep,
-                          "This form had expired. Your text is still here: please press Send again.", 422)
+        return _form_page(
+            request, rt, form, keep, "This form had expired. Your text is still here: please press Send again.", 422
+        )
     if verdict is challenge.Check.TOO_FRESH:
         return _form_page(request, rt, form, keep, "Please check your report and press Send again.", 422)
     code = receipts.code_for(st.receipt_key, chal.nonce)
@@ -311,9 +360,15 @@ async def _handle_report(request: Request, rt: Runtime, form: GuidedForm, data: 
     limiter = st.limits.submit if verdict is challenge.Check.SOLVED else st.limits.submit_nojs
     wait = limiter.check(client_key(request, rt, st))
     if wait:
-        page = _form_page(request, rt, form, keep,
-                          "Many reports are arriving right now. Yours has not been sent yet and nothing is lost: "
-                          f"please press Send again in {max(1, round(wait))} seconds.", 429)
+        page = _form_page(
+            request,
+            rt,
+            form,
+            keep,
+            "Many reports are arriving right now. Yours has not been sent yet and nothing is lost: "
+            f"please press Send again in {max(1, round(wait))} seconds.",
+            429,
+        )
         page.headers["Retry-After"] = str(max(1, round(wait)))
         return page
 
@@ -341,8 +396,9 @@ async def _handle_report(request: Request, rt: Runtime, form: GuidedForm, data: 
         source_name=emails[0].filename if emails else None,
     )
     try:
-        result = await run_in_threadpool(_store, rt, form, incoming, others, code, chosen or generated,
-                                         not chosen.strip())
+        result = await run_in_threadpool(
+            _store, rt, form, incoming, others, code, chosen or generated, not chosen.strip()
+        )
     except TooLarge as exc:
         return _form_page(request, rt, form, keep, str(exc), status.HTTP_413_CONTENT_TOO_LARGE)
     except IntakeError as exc:
@@ -352,13 +408,24 @@ async def _handle_report(request: Request, rt: Runtime, form: GuidedForm, data: 
         existing = await run_in_threadpool(_existing_receipt, rt, code)
         if existing is None:
             raise
-        return _already_sent(request, form, existing, code, receipts.passphrase_for(state(request).receipt_key,
-                                                                                  chal.nonce))
+        return _already_sent(
+            request, form, existing, code, receipts.passphrase_for(state(request).receipt_key, chal.nonce)
+        )
     look, sightings = result
-    return render(request, "report_thanks.html", {
-        "form": form, "code": receipts.group(code), "passphrase": generated, "look": look,
-        "sightings": sightings, "elsewhere": OUT_OF_SCOPE_ELSEWHERE, "type_names": TYPE_NAMES,
-    }, status.HTTP_201_CREATED)
+    return render(
+        request,
+        "report_thanks.html",
+        {
+            "form": form,
+            "code": receipts.group(code),
+            "passphrase": generated,
+            "look": look,
+            "sightings": sightings,
+            "elsewhere": OUT_OF_SCOPE_ELSEWHERE,
+            "type_names": TYPE_NAMES,
+        },
+        status.HTTP_201_CREATED,
+    )
 
 
 def _existing_receipt(rt: Runtime, code: str) -> ReporterReceipt | None:
@@ -369,14 +436,22 @@ def _existing_receipt(rt: Runtime, code: str) -> ReporterReceipt | None:
         return found
 
 
-def _already_sent(request: Request, form: GuidedForm, existing: ReporterReceipt, code: str,
-                  generated: str) -> Response:
+def _already_sent(request: Request, form: GuidedForm, existing: ReporterReceipt, code: str, generated: str) -> Response:
     # The made-up passphrase is shown again (it derives from the same form); a chosen one never is.
-    return render(request, "report_thanks.html", {
-        "form": form, "code": receipts.group(code), "passphrase": generated if existing.passphrase_generated else "",
-        "look": FirstLook(steps=[]), "sightings": 0, "already_sent": True, "elsewhere": OUT_OF_SCOPE_ELSEWHERE,
-        "type_names": TYPE_NAMES,
-    })
+    return render(
+        request,
+        "report_thanks.html",
+        {
+            "form": form,
+            "code": receipts.group(code),
+            "passphrase": generated if existing.passphrase_generated else "",
+            "look": FirstLook(steps=[]),
+            "sightings": 0,
+            "already_sent": True,
+            "elsewhere": OUT_OF_SCOPE_ELSEWHERE,
+            "type_names": TYPE_NAMES,
+        },
+    )
 
 
 def _instant_analysis(incoming: IncomingReport) -> Analysis | None:
@@ -387,8 +462,15 @@ def _instant_analysis(incoming: IncomingReport) -> Analysis | None:
         return None
 
 
-def _store(rt: Runtime, form: GuidedForm, incoming: IncomingReport, files: list[_Upload], code: str,
-           passphrase: str, generated: bool) -> tuple[FirstLook, int]:
+def _store(
+    rt: Runtime,
+    form: GuidedForm,
+    incoming: IncomingReport,
+    files: list[_Upload],
+    code: str,
+    passphrase: str,
+    generated: bool,
+) -> tuple[FirstLook, int]:
     """Durable first (submit), then the receipt; the receipt is shown only after both have committed."""
     analysis = _instant_analysis(incoming)
     passphrase_hash = receipts.hash_passphrase(rt.settings, passphrase)
@@ -400,8 +482,15 @@ def _store(rt: Runtime, form: GuidedForm, incoming: IncomingReport, files: list[
             if session.get(Blob, sha) is None:
                 session.add(Blob(sha256=sha, size=len(upload.data)))
                 session.flush()
-            session.add(ReporterFile(report_id=result.report_id, sha256=sha, filename=upload.filename,
-                                     content_type=upload.content_type, size=len(upload.data)))
+            session.add(
+                ReporterFile(
+                    report_id=result.report_id,
+                    sha256=sha,
+                    filename=upload.filename,
+                    content_type=upload.content_type,
+                    size=len(upload.data),
+                )
+            )
         if analysis is not None and analysis.scope == "out_of_scope":
             followup.mark_restricted(session, result.report_id, analysis.scope_reason, "instant")
     return first_look(form.key, incoming.answers, analysis), result.sightings

@@ -22,8 +22,7 @@ depends_on = None
 _SQLITE_UP = [
     "CREATE VIRTUAL TABLE search_reports USING fts5("
     "subject, body, indicators, notes, tokenize = 'unicode61 remove_diacritics 2')",
-    "CREATE VIRTUAL TABLE search_campaigns USING fts5("
-    "title, notes, tokenize = 'unicode61 remove_diacritics 2')",
+    "CREATE VIRTUAL TABLE search_campaigns USING fts5(title, notes, tokenize = 'unicode61 remove_diacritics 2')",
     # A virtual table cannot carry a foreign key: triggers keep it from
     # pointing at deleted rows (retention deletes reports).
     "CREATE TRIGGER search_reports_gone AFTER DELETE ON reports BEGIN "
