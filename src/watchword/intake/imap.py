@@ -62,7 +62,7 @@ def _ok(result: tuple[str, Any], what: str) -> list[Any]:
     typ, data = result
     if typ != "OK":
         raise ImapError(f"{what} failed: {typ} {data!r}")
-    return data
+    return list(data)
 
 
 class ImapPoller:

@@ -80,7 +80,7 @@ class ApiRateLimit:
         if header:
             for name, value in scope.get("headers") or []:
                 if name.decode("latin-1").lower() == header:
-                    return value.decode("latin-1").split(",")[0].strip()
+                    return str(value.decode("latin-1").split(",")[0].strip())
         client = scope.get("client")
         return str(client[0]) if client else "unknown"
 
