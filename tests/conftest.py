@@ -2,28 +2,15 @@
 
 from __future__ import annotations
 
-import os
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
+from tests.support.settings import PG_URL, make_settings, postgres_available
 from watchword.config import Settings
 from watchword.runtime import Runtime, open_runtime
-
-PG_URL = os.environ.get("WATCHWORD_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
-
-
-def make_settings(tmp: Path, database_url: str | None = None, **overrides: object) -> Settings:
-    base = Settings(
-        data_dir=tmp,
-        database_url=database_url or f"sqlite:///{tmp / 'watchword.db'}",
-        blob_dir=tmp / "blobs",
-        secret_key_file=tmp / "secret.key",
-        worker_poll_seconds=0.05,
-    )
-    return Settings(**{**{f: getattr(base, f) for f in base.__dataclass_fields__}, **overrides})  # type: ignore[arg-type]
 
 
 @pytest.fixture
@@ -36,17 +23,6 @@ def rt(settings: Settings) -> Iterator[Runtime]:
     runtime = open_runtime(settings)
     yield runtime
     runtime.close()
-
-
-def postgres_available() -> str | None:
-    """None when PostgreSQL answers, else why not."""
-    try:
-        import psycopg
-
-        with psycopg.connect(PG_URL.replace("+psycopg", ""), connect_timeout=3):
-            return None
-    except Exception as exc:  # noqa: BLE001 - any failure means: skip, and say why
-        return f"PostgreSQL not reachable at {PG_URL}: {exc}"
 
 
 @pytest.fixture

@@ -9,7 +9,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from tests import mailbuilders as mb
+from tests.support import mailbuilders as mb
 from watchword.analysis.attachments import describe_attachments
 from watchword.analysis.forwarded import unwrap_forwarded
 from watchword.analysis.mime import parse_mime

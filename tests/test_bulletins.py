@@ -11,7 +11,7 @@ from fastapi.testclient import TestClient
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from tests.test_intel_data import PHONE, RECIPIENTS, intel_runtime, seed_campaign
+from tests.support.intel import PHONE, RECIPIENTS, intel_runtime, seed_campaign
 from watchword.services import bulletins
 from watchword.services.redaction import _COMMON, RedactionContext, find_leaks, redact
 from watchword.web.app import create_app

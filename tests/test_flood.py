@@ -31,7 +31,7 @@ import httpx
 import pytest
 from sqlalchemy import select
 
-from tests.conftest import make_settings
+from tests.support.settings import make_settings
 from watchword.runtime import open_runtime
 from watchword.services import receipts
 from watchword.store.models import Report

@@ -11,7 +11,7 @@ from pathlib import Path
 
 from stix2validator import ValidationOptions, validate_file
 
-from tests.test_intel_data import INTERNAL, intel_runtime, seed_campaign
+from tests.support.intel import INTERNAL, intel_runtime, seed_campaign
 
 
 def _run(args: list[str], data_dir: Path) -> subprocess.CompletedProcess[str]:

@@ -26,7 +26,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 
-from tests.conftest import make_settings
+from tests.support.settings import make_settings
 from watchword.config import Settings
 from watchword.intake.imap import DONE_KEYWORD, REFUSED_KEYWORD, ImapPoller
 from watchword.runtime import Runtime, open_runtime

@@ -12,7 +12,7 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 
-from tests.reporter_helpers import fast_settings, receipt_of, report, text_of, token_of
+from tests.support.reporter import fast_settings, receipt_of, report, text_of, token_of
 from watchword.runtime import Runtime, open_runtime
 from watchword.services import followup
 from watchword.store.models import AuditEvent, Campaign, Report, Submission

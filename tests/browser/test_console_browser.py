@@ -21,8 +21,7 @@ from typing import Any
 import pytest
 from sqlalchemy import select, update
 
-from tests.test_console_pages import HOSTILE_HTML
-from tests.test_console_support import PASSWORD, add_user, analyse_all, email, put_in_campaign, report_email
+from tests.support.console import HOSTILE_HTML, PASSWORD, add_user, analyse_all, email, put_in_campaign, report_email
 from watchword.runtime import Runtime
 from watchword.store.models import Campaign, Report
 

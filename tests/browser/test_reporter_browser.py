@@ -22,7 +22,7 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
-from tests.reporter_helpers import fast_settings
+from tests.support.reporter import fast_settings
 from watchword.runtime import Runtime, open_runtime
 from watchword.services import followup
 from watchword.store.models import Campaign, Report
