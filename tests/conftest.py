@@ -5,6 +5,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
+from types import ModuleType
 
 import pytest
 
@@ -60,3 +61,15 @@ def client(rt: Runtime) -> Iterator[object]:
 
     with TestClient(create_app(rt)) as test_client:
         yield test_client
+
+
+@pytest.fixture
+def clock() -> ModuleType:
+    """`watchword.clock`, for a test that lets time pass with `clock.advance(seconds)` instead of sleeping.
+
+    Never reset: an advance is as if the time had passed, so every later reading (in this test or the
+    next, in any thread) stays consistent, as with a real clock.
+    """
+    from watchword import clock as watchword_clock
+
+    return watchword_clock
