@@ -98,9 +98,9 @@ def test_redaction_takes_linear_time_on_hostile_input() -> None:
         ("Hello World " * 20_000),
         "[name] and " * 20_000,
     ):
-        started = time.perf_counter()
+        started = time.process_time()
         redact(text, _ctx())
-        assert time.perf_counter() - started < 5, text[:20]
+        assert time.process_time() - started < 5, text[:20]
 
 
 def test_allowed_contacts_stay() -> None:
