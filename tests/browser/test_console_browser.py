@@ -25,7 +25,8 @@ from tests.support.console import HOSTILE_HTML, PASSWORD, add_user, analyse_all,
 from watchword.runtime import Runtime
 from watchword.store.models import Campaign, Report
 
-pytestmark = [pytest.mark.browser, pytest.mark.slow]
+# One xdist worker runs a browser module's tests in turn: one chromium, one live server per module.
+pytestmark = [pytest.mark.browser, pytest.mark.slow, pytest.mark.xdist_group("browser-console")]
 
 CHROMIUM = "/usr/bin/chromium"
 ARGS = [

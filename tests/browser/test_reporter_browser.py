@@ -30,7 +30,8 @@ from watchword.store.models import Campaign, Report
 from watchword.store.models_reporter import ReporterReceipt
 from watchword.worker import Worker
 
-pytestmark = [pytest.mark.browser, pytest.mark.slow]
+# One xdist worker runs a browser module's tests in turn: one chromium, one live server per module.
+pytestmark = [pytest.mark.browser, pytest.mark.slow, pytest.mark.xdist_group("browser-reporter")]
 
 CHROMIUM = "/usr/bin/chromium"
 ARGS = [
@@ -382,6 +383,7 @@ def test_out_of_scope_report_gets_a_kind_explanation(browser: Any, live: Live) -
     phone.close()
 
 
+@pytest.mark.serial  # a time limit on the browser's work: measured alone, not beside other tests
 def test_proof_of_work_is_done_before_a_person_has_typed_a_sentence(browser: Any, live: Live) -> None:
     """On a CPU slowed 4x (a modest phone), the form's proof of work is ready within a few seconds of loading."""
     phone = Phone(browser, live, js=True)
