@@ -8,7 +8,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import select
 from typer.testing import CliRunner
 
-from tests.test_console_support import (
+from tests.support.console import (
     PASSWORD,
     add_user,
     console_client,

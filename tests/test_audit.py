@@ -6,7 +6,7 @@ import pytest
 from sqlalchemy import delete, text, update
 from typer.testing import CliRunner
 
-from tests.test_console_support import signed_in
+from tests.support.console import signed_in
 from watchword.runtime import Runtime
 from watchword.store import audit
 from watchword.store.models import AuditEvent

@@ -11,7 +11,7 @@ from fastapi.testclient import TestClient
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from tests.test_intel_data import PHONE, RECIPIENTS, intel_runtime, seed_campaign
+from tests.support.intel import PHONE, RECIPIENTS, intel_runtime, seed_campaign
 from watchword.services import bulletins
 from watchword.services.redaction import _COMMON, RedactionContext, find_leaks, redact
 from watchword.web.app import create_app
@@ -98,9 +98,9 @@ def test_redaction_takes_linear_time_on_hostile_input() -> None:
         ("Hello World " * 20_000),
         "[name] and " * 20_000,
     ):
-        started = time.perf_counter()
+        started = time.process_time()
         redact(text, _ctx())
-        assert time.perf_counter() - started < 5, text[:20]
+        assert time.process_time() - started < 5, text[:20]
 
 
 def test_allowed_contacts_stay() -> None:

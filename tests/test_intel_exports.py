@@ -17,7 +17,7 @@ from pymisp import MISPEvent
 from stix2patterns.validator import run_validator
 from stix2validator import ValidationOptions, validate_string
 
-from tests.test_intel_data import PHISH_HOST, REPLY_TO, SENDER, intel_runtime, seed_campaign
+from tests.support.intel import PHISH_HOST, REPLY_TO, SENDER, intel_runtime, seed_campaign
 from watchword.intel import blocklists, formats, misp, stix, tlp
 from watchword.intel.feeds import parse_csv, pattern_values
 from watchword.intel.selection import CampaignFacts, SharedIndicator, ShareSet, gather

@@ -18,7 +18,7 @@ import pytest
 from aiosmtpd.controller import Controller
 from sqlalchemy import func, select
 
-from tests.conftest import make_settings
+from tests.support.settings import make_settings
 from watchword.intake.mail import take_mail
 from watchword.intake.smtp import SmtpListener
 from watchword.runtime import Runtime, open_runtime

@@ -3,16 +3,16 @@
 from __future__ import annotations
 
 import re
-import time
 from collections.abc import Iterator
 from pathlib import Path
+from types import ModuleType
 from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 
-from tests.reporter_helpers import fast_settings, receipt_of, report, text_of, token_of
+from tests.support.reporter import fast_settings, receipt_of, report, text_of, token_of
 from watchword.runtime import Runtime, open_runtime
 from watchword.services import followup
 from watchword.store.models import AuditEvent, Campaign, Report, Submission
@@ -201,7 +201,9 @@ def test_saved_email_becomes_the_raw_message_and_screenshots_are_kept(web: TestC
         assert "shot.png" in stored.answers["files"]
 
 
-def test_without_javascript_a_person_gets_through_and_a_too_fast_bot_does_not(tmp_path: Path) -> None:
+def test_without_javascript_a_person_gets_through_and_a_too_fast_bot_does_not(
+    tmp_path: Path, clock: ModuleType
+) -> None:
     rt = open_runtime(fast_settings(tmp_path, pow_nojs_min_age_seconds=1.0))
     try:
         with TestClient(create_app(rt)) as web:
@@ -209,7 +211,7 @@ def test_without_javascript_a_person_gets_through_and_a_too_fast_bot_does_not(tm
             assert too_fast.status_code == 422
             assert "A stranger asked for my door code." in too_fast.text  # nothing the person typed is lost
             page = web.get("/report/other")
-            time.sleep(1.05)  # a person reading and typing
+            clock.advance(1.05)  # a person reading and typing
             sent = web.post(
                 "/report/other",
                 data={

@@ -10,7 +10,7 @@ import pytest
 from sqlalchemy import func, select, update
 from typer.testing import CliRunner
 
-from tests.reporter_helpers import fast_settings
+from tests.support.reporter import fast_settings
 from watchword.domain import Channel, IncomingReport
 from watchword.intake.submit import submit
 from watchword.runtime import Runtime, open_runtime

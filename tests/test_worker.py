@@ -11,7 +11,7 @@ from pathlib import Path
 
 from sqlalchemy import func, select, update
 
-from tests.conftest import make_settings
+from tests.support.settings import make_settings
 from watchword.domain import Channel, IncomingReport
 from watchword.intake.submit import submit
 from watchword.runtime import Runtime, open_runtime
@@ -95,7 +95,6 @@ def test_killing_a_real_worker_mid_run_loses_nothing_and_applies_nothing_twice(t
             proc.send_signal(signal.SIGKILL)  # no clean-up, no goodbye: mid-job if it was in one
             proc.wait()
             kills += 1
-            time.sleep(0.3)
             proc = _start_worker(tmp_path)
         while _done(rt) < total and time.monotonic() < deadline:
             time.sleep(0.1)

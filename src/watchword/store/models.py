@@ -28,6 +28,8 @@ from sqlalchemy import (
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
+from watchword import clock
+
 # Named constraints so that Alembic migrations are identical on both backends.
 NAMING = {
     "ix": "ix_%(column_0_label)s",
@@ -43,7 +45,7 @@ Id = BigInteger().with_variant(Integer(), "sqlite")
 
 
 def utcnow() -> dt.datetime:
-    return dt.datetime.now(dt.UTC)
+    return clock.now()  # not datetime.now(): tests move time forward through watchword.clock
 
 
 class Base(DeclarativeBase):

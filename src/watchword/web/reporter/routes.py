@@ -67,9 +67,9 @@ def state(request: Request) -> ReporterState:
     # Built on first use (the app factory is not ours to change), and only once: two sets of buckets
     # side by side would each let through a full allowance.
     with _STATE_LOCK:
-        found = getattr(app_state, "reporter", None)
-        if found is not None:
-            return found
+        built_meanwhile: ReporterState | None = getattr(app_state, "reporter", None)
+        if built_meanwhile is not None:
+            return built_meanwhile
         rt: Runtime = app_state.rt
         secret = rt.contact_key
         found = ReporterState(
