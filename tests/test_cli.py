@@ -81,10 +81,11 @@ def test_import_reads_files_folders_mbox_and_maildir_and_counts_repeats(tmp_path
     maildir = mailbox.Maildir(tmp_path / "Maildir", create=True)
     for n in range(2):
         maildir.add(f"From: y@example.org\nSubject: maildir {n}\n\nbody {n}\n".encode())
+    assert _run(["migrate"], tmp_path).returncode == 0  # a new store: the schema first, as `make run` does
     result = _run(["import", str(inbox), str(tmp_path / "archive.mbox"), str(tmp_path / "Maildir")], tmp_path)
     assert result.returncode == 0, result.stderr.decode()
     assert b"7 new reports, 1 repeats" in result.stdout
-    rt = open_runtime(make_settings(tmp_path))
+    rt = open_runtime(make_settings(tmp_path), migrate=True)
     with rt.db.session() as session:
         assert session.scalar(select(func.count()).select_from(Report)) == 7
         assert session.scalar(select(func.count()).select_from(Submission)) == 8

@@ -16,6 +16,7 @@ from typing import Any
 from sqlalchemy import delete, func, select, update
 from sqlalchemy.orm import Session
 
+from watchword import errors
 from watchword.analysis.fingerprint import normalise_subject
 from watchword.campaigns.assign import (
     INDEX_VERSION,
@@ -49,13 +50,21 @@ from watchword.store.models_campaigns import (
 _BULK = 1000
 
 
-class CampaignError(ValueError):
+class CampaignError(errors.Invalid):
     """The request cannot be carried out; the message is safe to show the analyst."""
+
+
+class CampaignNotFound(errors.NotFound, CampaignError):
+    pass
+
+
+class CampaignConflict(errors.Conflict, CampaignError):
+    pass
 
 
 def _root(session: Session, campaign_id: int) -> Campaign:
     if session.get(Campaign, campaign_id) is None:
-        raise CampaignError(f"campaign {campaign_id} does not exist")
+        raise CampaignNotFound(f"campaign {campaign_id} does not exist")
     root = session.get(Campaign, StoreBackend(session).find(campaign_id))
     assert root is not None
     return root
@@ -177,10 +186,10 @@ def merge_campaigns(session: Session, keep_id: int, gone_id: int, actor: str, no
     """Merge campaign `gone_id` into `keep_id`; its reports, sightings and (if `keep` has none) verdict move."""
     keep, gone = _root(session, keep_id), _root(session, gone_id)
     if keep.id == gone.id:
-        raise CampaignError(f"campaigns {keep_id} and {gone_id} are already one campaign ({keep.id})")
+        raise CampaignConflict(f"campaigns {keep_id} and {gone_id} are already one campaign ({keep.id})")
     a, b = _anchor(session, keep.id), _anchor(session, gone.id)
     if a is None or b is None:
-        raise CampaignError("an empty campaign cannot be merged")
+        raise CampaignConflict("an empty campaign cannot be merged")
     merge_rows(session, keep.id, gone.id)
     session.flush()
     refresh_stats(session, keep)
@@ -202,7 +211,7 @@ def split_report(session: Session, report_id: int, actor: str, note: str = "") -
     report = session.get(Report, report_id)
     member = session.get(CampaignMember, report_id)
     if report is None or member is None or report.campaign_id is None:
-        raise CampaignError(f"report {report_id} is not in a campaign")
+        raise CampaignConflict(f"report {report_id} is not in a campaign")
     old = _root(session, report.campaign_id)
     now = utcnow()
     new = Campaign(risk_class=old.risk_class, member_count=0, first_seen=now, last_seen=now, facts={})
@@ -230,7 +239,7 @@ def set_verdict(session: Session, campaign_id: int, verdict: str, actor: str, no
     campaign = _root(session, campaign_id)
     anchor = _anchor(session, campaign.id)
     if anchor is None:
-        raise CampaignError(f"campaign {campaign.id} has no reports")
+        raise CampaignConflict(f"campaign {campaign.id} has no reports")
     previous = campaign.verdict
     campaign.verdict, campaign.verdict_note, campaign.verdict_at = value, note, utcnow()
     changed = session.scalar(select(func.count(Report.id)).where(Report.campaign_id == campaign.id)) or 0

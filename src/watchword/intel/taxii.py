@@ -28,6 +28,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session, aliased
 
+from watchword import errors
 from watchword.intel import tlp as tlp_mod
 from watchword.intel.selection import ShareSet, as_utc
 from watchword.intel.stix import NAMESPACE, bundle_dict
@@ -86,8 +87,8 @@ def collection_for_level(org: str, level: str, ceiling: str = "amber") -> Collec
     found = next((c for c in collections(org, ceiling) if c.level == level), None)
     if found is None:
         if level == "red":
-            raise ValueError("TLP:RED material is never published to TAXII")
-        raise ValueError(f"TLP:{level.upper()} is above this server's ceiling (WATCHWORD_TAXII_MAX_TLP={ceiling})")
+            raise errors.Refused("TLP:RED material is never published to TAXII")
+        raise errors.Refused(f"TLP:{level.upper()} is above this server's ceiling (WATCHWORD_TAXII_MAX_TLP={ceiling})")
     return found
 
 
