@@ -63,8 +63,7 @@ class Unavailable(WatchwordError):
     """A dependency (the store, a mail relay) cannot do it just now; trying again later may work."""
 
 
-# The meanings, most specific first: the first one an error is an instance of decides
-# its HTTP status and exit code (see web/errors.py and cli/errors.py).
+# Every meaning; web/errors.py and cli/errors.py give each its HTTP status and exit code.
 MEANINGS: tuple[type[WatchwordError], ...] = (
     TooLarge,
     Throttled,
@@ -77,9 +76,10 @@ MEANINGS: tuple[type[WatchwordError], ...] = (
 )
 
 
-def meaning_of(error: WatchwordError) -> type[WatchwordError]:
-    """The meaning class an error carries (a domain subclass may carry two: the first listed wins)."""
-    for cls in type(error).__mro__:
+def meaning_of(error: WatchwordError | type[WatchwordError]) -> type[WatchwordError]:
+    """The meaning an error (or error class) carries: the first meaning in its method resolution
+    order, so a domain class that lists `NotFound` before its family's `Invalid` is not found."""
+    for cls in (error if isinstance(error, type) else type(error)).__mro__:
         if cls in MEANINGS:
             return cls
     return WatchwordError

@@ -210,7 +210,9 @@ def split_report(session: Session, report_id: int, actor: str, note: str = "") -
     """Take one report out of its campaign into a campaign of its own, pinned there."""
     report = session.get(Report, report_id)
     member = session.get(CampaignMember, report_id)
-    if report is None or member is None or report.campaign_id is None:
+    if report is None:
+        raise CampaignNotFound(f"report {report_id} does not exist")
+    if member is None or report.campaign_id is None:
         raise CampaignConflict(f"report {report_id} is not in a campaign")
     old = _root(session, report.campaign_id)
     now = utcnow()
