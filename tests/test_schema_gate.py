@@ -93,7 +93,7 @@ def test_migrations_wait_for_the_lock(database_url: str, tmp_path: Path) -> None
     db = Database(database_url)
     try:
         if db.is_sqlite:
-            handle = Path(database_url.split("///", 1)[-1] + ".migrate-lock").open("a")
+            handle = Path(database_url.split("///", 1)[-1] + ".migrate-lock").open("a")  # noqa: SIM115 - closed in release()
 
             def acquire() -> None:
                 fcntl.flock(handle, fcntl.LOCK_EX)
