@@ -13,7 +13,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import delete, func, insert, select, update
 from sqlalchemy.orm import Session
 
 from watchword import errors
@@ -27,7 +27,7 @@ from watchword.campaigns.assign import (
     sightings_by_campaign,
 )
 from watchword.campaigns.engine import ClusterIndex, Features, MemoryBackend
-from watchword.campaigns.store import StoreBackend, insert_for, merge_rows
+from watchword.campaigns.store import StoreBackend, merge_rows
 from watchword.domain import Verdict
 from watchword.store import audit
 from watchword.store.models import (
@@ -359,10 +359,10 @@ def recluster(session: Session, actor: str = "system") -> ReclusterResult:
     for start in range(0, len(report_rows), _BULK):
         session.execute(update(Report), report_rows[start : start + _BULK])
     for start in range(0, len(member_rows), _BULK):
-        session.execute(insert_for(session)(CampaignMember).values(member_rows[start : start + _BULK]))
+        session.execute(insert(CampaignMember).values(member_rows[start : start + _BULK]))
     postings = [{"key": k, "content": c, "campaign_id": mapping[backend.find(cl)]} for k, c, cl in backend.entries()]
     for start in range(0, len(postings), _BULK):
-        session.execute(insert_for(session)(CampaignPosting).values(postings[start : start + _BULK]))
+        session.execute(insert(CampaignPosting).values(postings[start : start + _BULK]))
 
     root_of = {cid: root for root, cid in mapping.items()}
     session.flush()
@@ -437,4 +437,4 @@ def _rebuild_hours(session: Session) -> None:
         counts[(SYSTEM, hour)] += 1
     rows = [{"campaign_id": c, "hour": h, "count": n} for (c, h), n in counts.items()]
     for start in range(0, len(rows), _BULK):
-        session.execute(insert_for(session)(CampaignHour).values(rows[start : start + _BULK]))
+        session.execute(insert(CampaignHour).values(rows[start : start + _BULK]))

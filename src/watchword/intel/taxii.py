@@ -24,8 +24,6 @@ from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import and_, exists, or_, select
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session, aliased
 
 from watchword import errors
@@ -35,6 +33,7 @@ from watchword.intel.stix import NAMESPACE, bundle_dict
 from watchword.store import audit
 from watchword.store.models import utcnow
 from watchword.store.models_intel import TaxiiObject
+from watchword.store.upsert import insert_ignore
 
 MEDIA_TYPE = "application/taxii+json;version=2.1"
 STIX_MEDIA_TYPE = "application/stix+json;version=2.1"
@@ -92,10 +91,6 @@ def collection_for_level(org: str, level: str, ceiling: str = "amber") -> Collec
     return found
 
 
-def _insert(session: Session) -> Any:
-    return pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
-
-
 def publish(session: Session, share: ShareSet, actor: str, ceiling: str = "amber") -> int:
     """Store the share's STIX objects in its TLP's collection; return how many versions are new."""
     collection = collection_for_level(share.org, share.tlp, ceiling)
@@ -116,10 +111,7 @@ def publish(session: Session, share: ShareSet, actor: str, ceiling: str = "amber
     added = 0
     for start in range(0, len(rows), 500):
         result = session.execute(
-            _insert(session)(TaxiiObject)
-            .values(rows[start : start + 500])
-            .on_conflict_do_nothing()
-            .returning(TaxiiObject.id)
+            insert_ignore(session, TaxiiObject).values(rows[start : start + 500]).returning(TaxiiObject.id)
         )
         added += len(result.all())
     audit.record(
