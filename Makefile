@@ -41,7 +41,9 @@ lock:
 		--output-file requirements.lock pyproject.toml
 
 ## Start Watchword on SQLite and ./var/ with demo reports, at http://127.0.0.1:8000
+## (`watchword migrate` is the one step that creates or upgrades the schema)
 run: install
+	$(BIN)/watchword migrate
 	$(BIN)/watchword serve --demo
 
 ## Everything CI runs: lint, types, and the whole suite including browser, mail and load tests

@@ -22,7 +22,7 @@ def settings(tmp_path: Path) -> Settings:
 
 @pytest.fixture
 def rt(settings: Settings) -> Iterator[Runtime]:
-    runtime = open_runtime(settings)
+    runtime = open_runtime(settings, migrate=True)
     yield runtime
     runtime.close()
 
@@ -53,7 +53,7 @@ def pg_database_url() -> Iterator[str]:
 def any_rt(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Runtime]:
     """The same test on both store backends."""
     url = None if request.param == "sqlite" else request.getfixturevalue("pg_database_url")
-    runtime = open_runtime(make_settings(tmp_path, url))
+    runtime = open_runtime(make_settings(tmp_path, url), migrate=True)
     yield runtime
     runtime.close()
 

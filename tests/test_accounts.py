@@ -213,7 +213,8 @@ def test_cli_user_and_token_commands(rt: Runtime, monkeypatch: pytest.MonkeyPatc
     runner = CliRunner()
     added = runner.invoke(app, ["user", "add", "carol", "--role", "viewer", "--password-stdin"], input=PASSWORD + "\n")
     assert added.exit_code == 0, added.output
-    assert runner.invoke(app, ["user", "add", "carol", "--password-stdin"], input=PASSWORD + "\n").exit_code == 1
+    again = runner.invoke(app, ["user", "add", "carol", "--password-stdin"], input=PASSWORD + "\n")
+    assert again.exit_code == 4, again.output  # 4: conflicts with what exists (cli/errors.py)
     assert (
         runner.invoke(app, ["user", "passwd", "carol", "--password-stdin"], input="another long password\n").exit_code
         == 0

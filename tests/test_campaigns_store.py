@@ -174,12 +174,12 @@ def test_out_of_scope_reports_are_never_linked_into_campaigns(rt: Runtime) -> No
 
 
 def test_assignment_continues_after_a_restart_from_the_persisted_index(settings: object, tmp_path: Path) -> None:
-    rt = open_runtime(make_settings(tmp_path))
+    rt = open_runtime(make_settings(tmp_path), migrate=True)
     rng = random.Random(15)
     first = _submit_email(rt, make_email("parcel", rng))
     Worker(rt).run_until_idle()
     rt.close()
-    rt = open_runtime(make_settings(tmp_path))  # a new process: nothing in memory
+    rt = open_runtime(make_settings(tmp_path), migrate=True)  # a new process: nothing in memory
     second = _submit_email(rt, make_email("parcel", rng))
     Worker(rt).run_until_idle()
     part = _partition(rt)
@@ -349,7 +349,7 @@ def test_cli_campaigns_lists_stored_campaigns_as_json(tmp_path: Path, monkeypatc
     from watchword.cli import app
 
     monkeypatch.setenv("WATCHWORD_DATA_DIR", str(tmp_path))
-    rt = open_runtime()
+    rt = open_runtime(migrate=True)
     rng = random.Random(19)
     for _ in range(3):
         _submit_email(rt, make_email("parcel", rng))

@@ -104,12 +104,13 @@ def test_import_reads_files_folders_mbox_and_maildir_and_counts_repeats(
     maildir = mailbox.Maildir(tmp_path / "Maildir", create=True)
     for n in range(2):
         maildir.add(f"From: y@example.org\nSubject: maildir {n}\n\nbody {n}\n".encode())
+    assert _run(["migrate"], tmp_path, monkeypatch).exit_code == 0  # a new store: the schema first, as `make run` does
     result = _run(
         ["import", str(inbox), str(tmp_path / "archive.mbox"), str(tmp_path / "Maildir")], tmp_path, monkeypatch
     )
     assert result.exit_code == 0, result.output
     assert "7 new reports, 1 repeats" in result.stdout
-    rt = open_runtime(make_settings(tmp_path))
+    rt = open_runtime(make_settings(tmp_path), migrate=True)
     with rt.db.session() as session:
         assert session.scalar(select(func.count()).select_from(Report)) == 7
         assert session.scalar(select(func.count()).select_from(Submission)) == 8

@@ -69,5 +69,5 @@ def test_an_analyst_shares_a_campaign_and_publishes_a_bulletin_from_the_command_
     assert done.stdout.startswith("published: /bulletins/")
 
     missing = run(["export", "misp", "999"])
-    assert missing.exit_code == 1 and "999" in missing.stderr
+    assert missing.exit_code == 3 and "999" in missing.stderr  # 3: not found (cli/errors.py)
     assert json.loads(out.read_text())["type"] == "bundle"

@@ -72,7 +72,8 @@ def reply_rt(tmp_path: Path, sink: Sink) -> Iterator[Runtime]:
             relay_port=sink.port,
             reply_per_reporter_per_hour=5,
             reply_global_per_minute=60,
-        )
+        ),
+        migrate=True,
     )
     yield runtime
     runtime.close()
@@ -270,7 +271,8 @@ def test_global_limit_defers_the_rest(tmp_path: Path, sink: Sink) -> None:
             relay_host="127.0.0.1",
             relay_port=sink.port,
             reply_global_per_minute=3,
-        )
+        ),
+        migrate=True,
     )
     try:
         for n in range(40, 45):
@@ -285,7 +287,8 @@ def test_relay_down_keeps_the_reply_for_later(tmp_path: Path) -> None:
     runtime = open_runtime(
         make_settings(
             tmp_path, smtp_addresses=(REPORT_TO,), reply_from=REPORT_TO, relay_host="127.0.0.1", relay_port=_free_port()
-        )
+        ),
+        migrate=True,
     )  # nothing listens there
     try:
         take_mail(runtime, forward(phish(50)), via="smtp", envelope_from=REPORTER)

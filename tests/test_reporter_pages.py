@@ -31,7 +31,7 @@ PHISH = (
 def frt(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Runtime]:
     """Every journey on both store backends."""
     url = request.getfixturevalue("pg_database_url") if request.param == "postgresql" else None
-    runtime = open_runtime(fast_settings(tmp_path, database_url=url))
+    runtime = open_runtime(fast_settings(tmp_path, database_url=url), migrate=True)
     yield runtime
     runtime.close()
 
@@ -204,7 +204,7 @@ def test_saved_email_becomes_the_raw_message_and_screenshots_are_kept(web: TestC
 def test_without_javascript_a_person_gets_through_and_a_too_fast_bot_does_not(
     tmp_path: Path, clock: ModuleType
 ) -> None:
-    rt = open_runtime(fast_settings(tmp_path, pow_nojs_min_age_seconds=1.0))
+    rt = open_runtime(fast_settings(tmp_path, pow_nojs_min_age_seconds=1.0), migrate=True)
     try:
         with TestClient(create_app(rt)) as web:
             too_fast = report(web, "other", {"text": "A stranger asked for my door code."}, solve=False)

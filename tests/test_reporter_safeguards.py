@@ -58,7 +58,7 @@ def test_generated_passphrase_is_five_words_of_a_256_word_list() -> None:
 
 
 def test_sign_in_pauses_a_receipt_after_repeated_wrong_passphrases(tmp_path: Path) -> None:
-    rt = open_runtime(fast_settings(tmp_path))
+    rt = open_runtime(fast_settings(tmp_path), migrate=True)
     try:
         receipt = submit(rt, IncomingReport(channel=Channel.WEB, text="A man asked for my badge."))
         with rt.db.write() as session:

@@ -34,7 +34,8 @@ def rrt(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Runtime]:
             retention_benign_days=30,
             retention_out_of_scope_days=7,
             retention_closed_campaign_days=180,
-        )
+        ),
+        migrate=True,
     )
     yield runtime
     runtime.close()
@@ -173,7 +174,9 @@ def test_a_reporters_mail_and_old_sent_replies_go_with_the_reports(tmp_path: Pat
     from watchword.intake.mail import take_mail
     from watchword.store.models_mail import MailMessage, MailOutbox
 
-    rt = open_runtime(fast_settings(tmp_path, retention_benign_days=30, smtp_addresses=("report@corp.example",)))
+    rt = open_runtime(
+        fast_settings(tmp_path, retention_benign_days=30, smtp_addresses=("report@corp.example",)), migrate=True
+    )
     original = _email(1)
     wrapper = EmailMessage()
     wrapper["From"] = "alice@corp.example"

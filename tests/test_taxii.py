@@ -17,6 +17,7 @@ from sqlalchemy import select
 from stix2validator import ValidationOptions, validate_instance
 
 from tests.support.intel import intel_runtime, seed_campaign
+from watchword import errors
 from watchword.intel import taxii
 from watchword.intel.selection import gather
 from watchword.runtime import Runtime
@@ -121,7 +122,7 @@ def test_republishing_an_unchanged_campaign_adds_nothing(published: tuple[Runtim
         campaign_id = session.scalar(select(Campaign.id).where(Campaign.title.startswith("Fake recruiter")))
         share = gather(session, rt.settings, campaign_id=campaign_id, tlp="green")
         assert taxii.publish(session, share, "test") == 0
-        with pytest.raises(ValueError, match="RED"):
+        with pytest.raises(errors.Refused, match="RED"):
             taxii.publish(session, gather(session, rt.settings, campaign_id=campaign_id, tlp="red"), "test")
         strict = gather(session, rt.settings, campaign_id=campaign_id, tlp="amber+strict")
         with pytest.raises(ValueError, match="ceiling"):

@@ -31,7 +31,7 @@ def _email(n: int) -> bytes:
 
 
 def test_failing_job_is_retried_then_parked_with_its_error_visible(tmp_path: Path) -> None:
-    rt = open_runtime(make_settings(tmp_path, job_max_attempts=2))
+    rt = open_runtime(make_settings(tmp_path, job_max_attempts=2), migrate=True)
     receipt = submit(rt, IncomingReport(channel=Channel.API, raw_email=_email(1)))
     with rt.db.session() as session:
         sha = session.get(Report, receipt.report_id).raw_sha256  # type: ignore[union-attr]
@@ -79,7 +79,7 @@ def test_killing_a_real_worker_mid_run_loses_nothing_and_applies_nothing_twice(t
     and restarted THEN every report ends analysed exactly once in effect: one analysis each,
     indicator counts equal to the links that exist, every job done."""
     total = 400
-    rt = open_runtime(make_settings(tmp_path))
+    rt = open_runtime(make_settings(tmp_path), migrate=True)
     for n in range(total):
         submit(rt, IncomingReport(channel=Channel.IMPORT, raw_email=_email(n)))
     kills = 0

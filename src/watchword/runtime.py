@@ -1,9 +1,17 @@
-"""What a running Watchword process holds: settings, the database, the blob store."""
+"""What a running Watchword process holds: settings, the database, the blob store.
+
+Open it as a context manager so that the intake writer and the engine are
+always closed, whatever the command does:
+
+    with open_runtime() as rt:
+        ...
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from functools import cached_property
+from types import TracebackType
 from typing import TYPE_CHECKING
 
 from watchword.config import Settings
@@ -35,13 +43,30 @@ class Runtime:
             self.intake.close()
         self.db.dispose()
 
+    def __enter__(self) -> Runtime:
+        return self
 
-def open_runtime(settings: Settings | None = None, migrate: bool = True) -> Runtime:
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        self.close()
+
+
+def open_runtime(settings: Settings | None = None, *, migrate: bool = False) -> Runtime:
+    """The process's runtime. The schema must already be at head (`watchword migrate`);
+    `migrate=True` brings it there first, under the migration lock — for `watchword migrate`
+    itself and for tests and benchmarks that start from an empty store."""
     settings = settings or Settings.from_env()
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     db = Database(settings.database_url)
-    if migrate:
-        from watchword.store.migrate import upgrade
+    try:
+        from watchword.store import migrate as migrations
 
-        upgrade(db)
+        if migrate:
+            migrations.upgrade(db)
+        else:
+            migrations.require_current(db)
+    except BaseException:
+        db.dispose()
+        raise
     return Runtime(settings=settings, db=db, blobs=FileBlobStore(settings.blob_dir))

@@ -134,7 +134,8 @@ def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Live]:
     rt = open_runtime(
         fast_settings(
             tmp_path_factory.mktemp("reporter-browser"), pow_difficulty_bits=BITS, pow_nojs_min_age_seconds=1.0
-        )
+        ),
+        migrate=True,
     )
     with Live(rt) as server:
         yield server

@@ -90,4 +90,6 @@ def seed_campaign(rt: Runtime, count: int = 3, title: str = "Fake recruiter: def
 
 
 def intel_runtime(tmp_path: Path, **overrides: object) -> Runtime:
-    return open_runtime(make_settings(tmp_path, internal_domains=(INTERNAL,), org_name="Acme Security", **overrides))
+    return open_runtime(
+        make_settings(tmp_path, internal_domains=(INTERNAL,), org_name="Acme Security", **overrides), migrate=True
+    )

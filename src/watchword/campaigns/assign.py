@@ -21,11 +21,12 @@ from sqlalchemy.orm import Session
 
 from watchword.analysis.fingerprint import FINGERPRINT_VERSION
 from watchword.campaigns.engine import ENGINE_VERSION, ClusterIndex, Features
-from watchword.campaigns.store import StoreBackend, insert_for
+from watchword.campaigns.store import StoreBackend
 from watchword.domain import Analysis
 from watchword.store import audit
 from watchword.store.models import Campaign, Report, Submission, utcnow
 from watchword.store.models_campaigns import CampaignHour, CampaignIndexState, CampaignMember
+from watchword.store.upsert import upsert
 
 log = logging.getLogger("watchword.campaigns")
 
@@ -221,9 +222,8 @@ def refresh_stats(session: Session, campaign: Campaign) -> None:
 
 def count_hour(session: Session, campaign: Campaign, at: dt.datetime) -> None:
     hour = _hour(at)
-    insert = insert_for(session)
     for cid in (campaign.id, SYSTEM):
-        stmt = insert(CampaignHour).values(campaign_id=cid, hour=hour, count=1)
+        stmt = upsert(session, CampaignHour).values(campaign_id=cid, hour=hour, count=1)
         session.execute(
             stmt.on_conflict_do_update(index_elements=["campaign_id", "hour"], set_={"count": CampaignHour.count + 1})
         )

@@ -13,9 +13,10 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import delete, func, insert, select, update
 from sqlalchemy.orm import Session
 
+from watchword import errors
 from watchword.analysis.fingerprint import normalise_subject
 from watchword.campaigns.assign import (
     INDEX_VERSION,
@@ -26,7 +27,7 @@ from watchword.campaigns.assign import (
     sightings_by_campaign,
 )
 from watchword.campaigns.engine import ClusterIndex, Features, MemoryBackend
-from watchword.campaigns.store import StoreBackend, insert_for, merge_rows
+from watchword.campaigns.store import StoreBackend, merge_rows
 from watchword.domain import Verdict
 from watchword.store import audit
 from watchword.store.models import (
@@ -49,13 +50,21 @@ from watchword.store.models_campaigns import (
 _BULK = 1000
 
 
-class CampaignError(ValueError):
+class CampaignError(errors.Invalid):
     """The request cannot be carried out; the message is safe to show the analyst."""
+
+
+class CampaignNotFound(errors.NotFound, CampaignError):
+    pass
+
+
+class CampaignConflict(errors.Conflict, CampaignError):
+    pass
 
 
 def _root(session: Session, campaign_id: int) -> Campaign:
     if session.get(Campaign, campaign_id) is None:
-        raise CampaignError(f"campaign {campaign_id} does not exist")
+        raise CampaignNotFound(f"campaign {campaign_id} does not exist")
     root = session.get(Campaign, StoreBackend(session).find(campaign_id))
     assert root is not None
     return root
@@ -177,10 +186,10 @@ def merge_campaigns(session: Session, keep_id: int, gone_id: int, actor: str, no
     """Merge campaign `gone_id` into `keep_id`; its reports, sightings and (if `keep` has none) verdict move."""
     keep, gone = _root(session, keep_id), _root(session, gone_id)
     if keep.id == gone.id:
-        raise CampaignError(f"campaigns {keep_id} and {gone_id} are already one campaign ({keep.id})")
+        raise CampaignConflict(f"campaigns {keep_id} and {gone_id} are already one campaign ({keep.id})")
     a, b = _anchor(session, keep.id), _anchor(session, gone.id)
     if a is None or b is None:
-        raise CampaignError("an empty campaign cannot be merged")
+        raise CampaignConflict("an empty campaign cannot be merged")
     merge_rows(session, keep.id, gone.id)
     session.flush()
     refresh_stats(session, keep)
@@ -201,8 +210,10 @@ def split_report(session: Session, report_id: int, actor: str, note: str = "") -
     """Take one report out of its campaign into a campaign of its own, pinned there."""
     report = session.get(Report, report_id)
     member = session.get(CampaignMember, report_id)
-    if report is None or member is None or report.campaign_id is None:
-        raise CampaignError(f"report {report_id} is not in a campaign")
+    if report is None:
+        raise CampaignNotFound(f"report {report_id} does not exist")
+    if member is None or report.campaign_id is None:
+        raise CampaignConflict(f"report {report_id} is not in a campaign")
     old = _root(session, report.campaign_id)
     now = utcnow()
     new = Campaign(risk_class=old.risk_class, member_count=0, first_seen=now, last_seen=now, facts={})
@@ -230,7 +241,7 @@ def set_verdict(session: Session, campaign_id: int, verdict: str, actor: str, no
     campaign = _root(session, campaign_id)
     anchor = _anchor(session, campaign.id)
     if anchor is None:
-        raise CampaignError(f"campaign {campaign.id} has no reports")
+        raise CampaignConflict(f"campaign {campaign.id} has no reports")
     previous = campaign.verdict
     campaign.verdict, campaign.verdict_note, campaign.verdict_at = value, note, utcnow()
     changed = session.scalar(select(func.count(Report.id)).where(Report.campaign_id == campaign.id)) or 0
@@ -348,10 +359,10 @@ def recluster(session: Session, actor: str = "system") -> ReclusterResult:
     for start in range(0, len(report_rows), _BULK):
         session.execute(update(Report), report_rows[start : start + _BULK])
     for start in range(0, len(member_rows), _BULK):
-        session.execute(insert_for(session)(CampaignMember).values(member_rows[start : start + _BULK]))
+        session.execute(insert(CampaignMember).values(member_rows[start : start + _BULK]))
     postings = [{"key": k, "content": c, "campaign_id": mapping[backend.find(cl)]} for k, c, cl in backend.entries()]
     for start in range(0, len(postings), _BULK):
-        session.execute(insert_for(session)(CampaignPosting).values(postings[start : start + _BULK]))
+        session.execute(insert(CampaignPosting).values(postings[start : start + _BULK]))
 
     root_of = {cid: root for root, cid in mapping.items()}
     session.flush()
@@ -426,4 +437,4 @@ def _rebuild_hours(session: Session) -> None:
         counts[(SYSTEM, hour)] += 1
     rows = [{"campaign_id": c, "hour": h, "count": n} for (c, h), n in counts.items()]
     for start in range(0, len(rows), _BULK):
-        session.execute(insert_for(session)(CampaignHour).values(rows[start : start + _BULK]))
+        session.execute(insert(CampaignHour).values(rows[start : start + _BULK]))

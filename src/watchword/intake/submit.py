@@ -12,6 +12,7 @@ from __future__ import annotations
 import hashlib
 import re
 
+from watchword import errors
 from watchword.domain import IncomingReport
 from watchword.intake.writer import Prepared, Receipt
 from watchword.runtime import Runtime
@@ -21,15 +22,15 @@ MAX_TEXT_CHARS = 100_000
 _SPACE = re.compile(r"\s+")
 
 
-class IntakeError(ValueError):
+class IntakeError(errors.Invalid):
     """The submission cannot be accepted; the message is safe to show the reporter."""
 
 
-class TooLarge(IntakeError):
+class TooLarge(errors.TooLarge, IntakeError):
     pass
 
 
-class StoreUnavailable(IntakeError):
+class StoreUnavailable(errors.Unavailable, IntakeError):
     """A transient failure: nothing was acknowledged, the sender should retry."""
 
 

@@ -19,6 +19,7 @@ from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatc
 from sqlalchemy import delete, func, select, update
 from sqlalchemy.orm import Session
 
+from watchword import errors
 from watchword.services.sealing import seal, unseal
 from watchword.store import audit
 from watchword.store.models import utcnow
@@ -41,11 +42,23 @@ MAX_FAILURES_PER_IP = 30
 TOKEN_PREFIX = "ww_"  # noqa: S105 - a marker that makes leaked tokens findable, not a secret
 
 
-class AccountError(ValueError):
+class AccountError(errors.Invalid):
     """A refusal whose message is safe to show to the person asking."""
 
 
-class Throttled(AccountError):
+class Throttled(errors.Throttled, AccountError):
+    pass
+
+
+class AccountNotFound(errors.NotFound, AccountError):
+    pass
+
+
+class AccountConflict(errors.Conflict, AccountError):
+    pass
+
+
+class SignInFailed(errors.Unauthenticated, AccountError):
     pass
 
 
@@ -101,7 +114,7 @@ def add_user(session: Session, username: str, password: str, role: str, actor: s
         raise AccountError(f"The role must be one of: {', '.join(ROLES)}.")
     check_password_policy(password)
     if session.scalar(select(User.id).where(User.username == username)) is not None:
-        raise AccountError(f"The user {username!r} already exists.")
+        raise AccountConflict(f"The user {username!r} already exists.")
     user = User(username=username, role=role, password_hash=_hasher.hash(password))
     session.add(user)
     session.flush()
@@ -112,7 +125,7 @@ def add_user(session: Session, username: str, password: str, role: str, actor: s
 def get_user(session: Session, username: str) -> User:
     user = session.scalar(select(User).where(User.username == username))
     if user is None:
-        raise AccountError(f"No user {username!r}.")
+        raise AccountNotFound(f"No user {username!r}.")
     return user
 
 
@@ -184,7 +197,7 @@ def authenticate(session: Session, username: str, password: str, ip: str) -> Use
     if not ok or user is None:
         session.add(LoginFailure(username=username, ip=ip))
         audit.record(session, username or "-", "login.failed", "user", user.id if user else "", {"ip": ip})
-        raise AccountError("Wrong username or password, or the account is disabled.")
+        raise SignInFailed("Wrong username or password, or the account is disabled.")
     if _hasher.check_needs_rehash(user.password_hash):
         user.password_hash = _hasher.hash(password)
     now = utcnow()
@@ -295,7 +308,7 @@ def _check_code(user: User, key: bytes, code: str) -> bool:
 def confirm_totp(session: Session, key: bytes, username: str, code: str) -> None:
     user = get_user(session, username)
     if not _check_code(user, key, code):
-        raise AccountError("That code did not match. Check the phone's clock and try the next code.")
+        raise SignInFailed("That code did not match. Check the phone's clock and try the next code.")
     user.totp_enabled = True
     audit.record(session, username, "user.totp_enable", "user", user.id, {})
 
@@ -305,7 +318,7 @@ def verify_second_factor(session: Session, key: bytes, token_hash: str, code: st
         select(UserSession, User).join(User, User.id == UserSession.user_id).where(UserSession.token_hash == token_hash)
     ).first()
     if row is None:
-        raise AccountError("The sign-in has expired; start again.")
+        raise SignInFailed("The sign-in has expired; start again.")
     user_session, user = row
     by_user, _ = _recent_failures(session, user.username, ip)
     if by_user >= MAX_FAILURES_PER_USER:
@@ -313,7 +326,7 @@ def verify_second_factor(session: Session, key: bytes, token_hash: str, code: st
     if not _check_code(user, key, code):
         session.add(LoginFailure(username=user.username, ip=ip))
         audit.record(session, user.username, "login.totp_failed", "user", user.id, {"ip": ip})
-        raise AccountError("That code did not match.")
+        raise SignInFailed("That code did not match.")
     user_session.verified = True
     audit.record(session, user.username, "login.totp", "user", user.id, {"ip": ip})
 
@@ -354,7 +367,7 @@ def create_token(session: Session, name: str, scope: str, actor: str) -> tuple[s
 def revoke_token(session: Session, token_id: int, actor: str) -> None:
     row = session.get(ApiToken, token_id)
     if row is None:
-        raise AccountError(f"No token {token_id}.")
+        raise AccountNotFound(f"No token {token_id}.")
     row.revoked_at = utcnow()
     audit.record(session, actor, "token.revoke", "api_token", token_id, {"name": row.name})
 

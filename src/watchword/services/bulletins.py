@@ -25,6 +25,7 @@ from markdown_it import MarkdownIt
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from watchword import errors
 from watchword.config import Settings
 from watchword.intel.selection import ShareSet, gather
 from watchword.services.redaction import RedactionContext, defang, find_leaks, redact
@@ -125,18 +126,23 @@ _GENERIC = (
 )
 
 
-class BulletinError(ValueError):
+class BulletinError(errors.Invalid):
     """A refusal whose message is safe to show to the analyst."""
 
 
-class LeakFound(BulletinError):
-    def __init__(self, leaks: dict[str, int]) -> None:
-        super().__init__(leaks)
-        self.leaks = leaks
+class BulletinNotFound(errors.NotFound, BulletinError):
+    pass
 
-    def __str__(self) -> str:
-        found = ", ".join(f"{count} {kind}" for kind, count in sorted(self.leaks.items()))
-        return f"The bulletin still contains: {found}. Edit it, or publish with force."
+
+class BulletinConflict(errors.Conflict, BulletinError):
+    pass
+
+
+class LeakFound(errors.Refused, BulletinError):
+    def __init__(self, leaks: dict[str, int]) -> None:
+        found = ", ".join(f"{count} {kind}" for kind, count in sorted(leaks.items()))
+        super().__init__(f"The bulletin still contains: {found}. Edit it, or publish with force.")
+        self.leaks = leaks
 
 
 def _aware(value: dt.datetime | None) -> dt.datetime:
@@ -268,7 +274,7 @@ def _draft_text(session: Session, campaign: Campaign, ctx: RedactionContext) -> 
 def draft_from_campaign(session: Session, settings: Settings, campaign_id: int, actor: str) -> Bulletin:
     campaign = session.get(Campaign, campaign_id)
     if campaign is None:
-        raise BulletinError(f"No campaign {campaign_id}.")
+        raise BulletinNotFound(f"No campaign {campaign_id}.")
     ctx = campaign_context(session, settings, campaign_id)
     title, summary, body, counts = _draft_text(session, campaign, ctx)
     bulletin = Bulletin(
@@ -292,7 +298,7 @@ def draft_from_campaign(session: Session, settings: Settings, campaign_id: int, 
 def get(session: Session, bulletin_id: int) -> Bulletin:
     bulletin = session.get(Bulletin, bulletin_id)
     if bulletin is None:
-        raise BulletinError(f"No bulletin {bulletin_id}.")
+        raise BulletinNotFound(f"No bulletin {bulletin_id}.")
     return bulletin
 
 
@@ -307,7 +313,7 @@ def update(
 ) -> Bulletin:
     bulletin = get(session, bulletin_id)
     if bulletin.status == "withdrawn":
-        raise BulletinError("A withdrawn bulletin cannot be edited.")
+        raise BulletinConflict("A withdrawn bulletin cannot be edited.")
     changed: list[str] = []
     if title is not None and title.strip():
         bulletin.title, changed = title.strip()[:300], [*changed, "title"]
@@ -335,7 +341,7 @@ def publish(session: Session, settings: Settings, bulletin_id: int, actor: str, 
     """Publish: refused while the text still holds an address, a phone, an internal host or a known name."""
     bulletin = get(session, bulletin_id)
     if bulletin.status == "withdrawn":
-        raise BulletinError("A withdrawn bulletin cannot be published again; draft a new one.")
+        raise BulletinConflict("A withdrawn bulletin cannot be published again; draft a new one.")
     found = leaks(session, settings, bulletin)
     if found and not force:
         raise LeakFound(found)

@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from sqlalchemy import or_, select, update
 from sqlalchemy.orm import Session
 
+from watchword import errors
 from watchword.domain import Analysis
 from watchword.services.outcomes import status_text
 from watchword.services.sealing import unseal
@@ -30,8 +31,12 @@ from watchword.store.models_reporter import ReporterReceipt, RestrictedReport, T
 MAX_MESSAGE_CHARS = 5000
 
 
-class FollowupError(ValueError):
+class FollowupError(errors.Invalid):
     """The message cannot be posted; the text is safe to show."""
+
+
+class FollowupNotFound(errors.NotFound, FollowupError):
+    pass
 
 
 @dataclass(frozen=True, slots=True)
@@ -72,7 +77,7 @@ def _clean(text: str) -> str:
 def post_reporter_message(session: Session, receipt_id: int, text: str) -> ThreadMessage:
     receipt = session.get(ReporterReceipt, receipt_id)
     if receipt is None:
-        raise FollowupError("This receipt no longer exists.")
+        raise FollowupNotFound("This receipt no longer exists.")
     message = ThreadMessage(
         report_id=receipt.report_id, receipt_id=receipt.id, author_kind="reporter", body=_clean(text)
     )
@@ -90,11 +95,11 @@ def post_analyst_message(
 ) -> ThreadMessage:
     """An analyst's message to the reporter(s) of a report; `receipt_id` None means all of them."""
     if session.get(Report, report_id) is None:
-        raise FollowupError("No such report.")
+        raise FollowupNotFound("No such report.")
     if receipt_id is not None:
         receipt = session.get(ReporterReceipt, receipt_id)
         if receipt is None or receipt.report_id != report_id:
-            raise FollowupError("That receipt does not belong to this report.")
+            raise FollowupNotFound("That receipt does not belong to this report.")
     message = ThreadMessage(
         report_id=report_id, receipt_id=receipt_id, author_kind="analyst", author=author[:100], body=_clean(text)
     )
@@ -186,7 +191,7 @@ def is_restricted(session: Session, report: Report) -> bool:
 def receipt_status(session: Session, receipt: ReporterReceipt) -> ReceiptStatus:
     report = session.get(Report, receipt.report_id)
     if report is None:  # pragma: no cover - receipts cascade with their report
-        raise FollowupError("This report has been deleted.")
+        raise FollowupNotFound("This report has been deleted.")
     campaign = session.get(Campaign, report.campaign_id) if report.campaign_id else None
     restricted = is_restricted(session, report)
     verdict = report.verdict or (campaign.verdict if campaign else None)

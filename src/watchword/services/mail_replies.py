@@ -36,11 +36,8 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from email.message import EmailMessage
 from email.utils import formatdate, parseaddr
-from typing import Any
 
 from sqlalchemy import delete, func, or_, select, update
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from watchword.config import Settings
@@ -50,6 +47,7 @@ from watchword.services.sealing import seal, unseal
 from watchword.store import audit
 from watchword.store.models import Campaign, Report, utcnow
 from watchword.store.models_mail import MailMessage, MailMessageReport, MailOptOut, MailOutbox
+from watchword.store.upsert import insert_ignore
 
 log = logging.getLogger("watchword.mail.replies")
 
@@ -94,10 +92,6 @@ def replies_enabled(settings: Settings) -> bool:
     return bool(settings.reply_from and settings.relay_host)
 
 
-def _insert(session: Session) -> Any:
-    return pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
-
-
 def _dedupe(*parts: str) -> str:
     return hashlib.sha256("\x00".join(parts).encode()).hexdigest()
 
@@ -121,12 +115,7 @@ def enqueue(
         "last_error": "",
     }
     # RETURNING, not rowcount: psycopg reports -1 for an INSERT ... ON CONFLICT DO NOTHING.
-    stmt = (
-        _insert(session)(MailOutbox)
-        .values(**values)
-        .on_conflict_do_nothing(index_elements=["dedupe"])
-        .returning(MailOutbox.id)
-    )
+    stmt = insert_ignore(session, MailOutbox, "dedupe").values(**values).returning(MailOutbox.id)
     return session.execute(stmt).first() is not None
 
 
@@ -232,9 +221,8 @@ def opt_out(session: Session, key: bytes, address: str, via: str = "mail") -> bo
     hash_ = reporter_hash(key, address)
     added = (
         session.execute(
-            _insert(session)(MailOptOut)
+            insert_ignore(session, MailOptOut, "reporter_hash")
             .values(reporter_hash=hash_, created_at=utcnow(), via=via)
-            .on_conflict_do_nothing(index_elements=["reporter_hash"])
             .returning(MailOptOut.reporter_hash)
         ).first()
         is not None

@@ -8,17 +8,15 @@ of them land or none does, which is what makes a retried job harmless.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from typing import Any
 
 from sqlalchemy import delete, select, update
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from watchword.analysis.pipeline import analyze_report
 from watchword.domain import Analysis
 from watchword.runtime import Runtime
 from watchword.store.models import AnalysisRecord, Indicator, Report, ReportIndicator, utcnow
+from watchword.store.upsert import insert_ignore
 
 MAX_INDICATOR_VALUE = 2048
 
@@ -52,20 +50,14 @@ def record_analysis(session: Session, report: Report, analysis: Analysis) -> Non
     )
 
 
-def _insert(session: Session) -> Callable[..., Any]:
-    """The dialect's INSERT, for ON CONFLICT DO NOTHING on either backend."""
-    return pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
-
-
 def upsert_indicators(session: Session, pairs: Iterable[tuple[str, str]]) -> dict[tuple[str, str], int]:
     """Make sure each (type, value) exists; return their ids. Safe under concurrent workers."""
     wanted = {(t, v[:MAX_INDICATOR_VALUE]) for t, v in pairs}
     if not wanted:
         return {}
     now = utcnow()
-    insert = _insert(session)
     rows = [{"type": t, "value": v, "first_seen": now, "last_seen": now, "report_count": 0} for t, v in wanted]
-    session.execute(insert(Indicator).values(rows).on_conflict_do_nothing(index_elements=["type", "value"]))
+    session.execute(insert_ignore(session, Indicator, "type", "value").values(rows))
     ids: dict[tuple[str, str], int] = {}
     by_type: dict[str, list[str]] = {}
     for t, v in wanted:
@@ -95,9 +87,7 @@ def link_indicators(session: Session, report: Report, analysis: Analysis) -> Non
         session.execute(update(Indicator).where(Indicator.id.in_(gone)).values(report_count=Indicator.report_count - 1))
     if added:
         session.execute(
-            _insert(session)(ReportIndicator)
-            .values([{"report_id": report.id, "indicator_id": i} for i in added])
-            .on_conflict_do_nothing()
+            insert_ignore(session, ReportIndicator).values([{"report_id": report.id, "indicator_id": i} for i in added])
         )
         session.execute(
             update(Indicator)

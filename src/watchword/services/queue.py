@@ -15,6 +15,7 @@ from typing import Any
 from sqlalchemy import select, tuple_
 from sqlalchemy.orm import Session
 
+from watchword import errors
 from watchword.domain import ApproachType, Channel, Verdict
 from watchword.store import audit
 from watchword.store.models import Campaign, Report
@@ -314,8 +315,16 @@ def unassigned_reports(session: Session, filters: Filters, cursor: str = "", lim
 # -- triage of a single report ---------------------------------------------------------
 
 
-class TriageError(ValueError):
+class TriageError(errors.Invalid):
     """Refused; the message is safe to show."""
+
+
+class TriageNotFound(errors.NotFound, TriageError):
+    pass
+
+
+class TriageConflict(errors.Conflict, TriageError):
+    pass
 
 
 def set_report_verdict(session: Session, report_id: int, verdict: str, note: str, actor: str) -> None:
@@ -325,9 +334,9 @@ def set_report_verdict(session: Session, report_id: int, verdict: str, note: str
         raise TriageError(f"The verdict must be one of: {', '.join(VERDICTS)}.")
     report = session.get(Report, report_id)
     if report is None:
-        raise TriageError("No such report.")
+        raise TriageNotFound("No such report.")
     if report.campaign_id is not None:
-        raise TriageError("This report belongs to a campaign: set the verdict on the campaign.")
+        raise TriageConflict("This report belongs to a campaign: set the verdict on the campaign.")
     previous = report.verdict
     report.verdict = verdict
     if note.strip():

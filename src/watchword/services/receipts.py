@@ -25,7 +25,7 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from watchword import clock
+from watchword import clock, errors
 from watchword.config import Settings
 from watchword.store.db import Database
 from watchword.store.models import utcnow
@@ -157,7 +157,7 @@ def create(
     return receipt
 
 
-class SignInRefused(Exception):
+class SignInRefused(errors.Unauthenticated):
     """Wrong code or passphrase, or a paused receipt. The message is safe to show."""
 
 

@@ -8,6 +8,7 @@ from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
 from watchword.runtime import Runtime
+from watchword.web import errors
 from watchword.web.limits import BodyLimit
 from watchword.web.ratelimit import ApiRateLimit
 from watchword.web.security import SecurityHeaders
@@ -25,6 +26,8 @@ def create_app(rt: Runtime) -> FastAPI:
         openapi_url="/api/v1/openapi.json",
     )
     app.state.rt = rt
+    # Refusals become responses in one place: problem+json, TAXII errors or HTML pages.
+    errors.install(app)
     app.add_middleware(SecurityHeaders)
     # Per-client and global limits on the public JSON API (the reporter pages have their own).
     app.add_middleware(ApiRateLimit, settings=rt.settings, rt=rt)
@@ -48,7 +51,14 @@ def create_app(rt: Runtime) -> FastAPI:
 
 
 def create_app_from_env() -> FastAPI:
-    """For `watchword serve --workers N`: each server process opens its own runtime from the environment."""
-    from watchword.runtime import open_runtime
+    """For `watchword serve --workers N`: each server process opens its own runtime from the environment.
 
-    return create_app(open_runtime())
+    A child never migrates: it checks the schema is current and, if not, stops with the reason."""
+    from watchword.runtime import open_runtime
+    from watchword.store.migrate import SchemaNotCurrent
+
+    try:
+        rt = open_runtime()
+    except SchemaNotCurrent as exc:
+        raise SystemExit(f"watchword: {exc}") from None
+    return create_app(rt)

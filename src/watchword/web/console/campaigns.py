@@ -7,14 +7,14 @@ import re
 from dataclasses import dataclass
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Form, HTTPException, Request, status
+from fastapi import APIRouter, Form, Request
 from sqlalchemy import func, literal_column, select, text
 from sqlalchemy.orm import Session
 from starlette.responses import Response
 
+from watchword import errors
 from watchword.campaigns.services import lures
 from watchword.services import queue as queue_service
-from watchword.services.queue import TriageError
 from watchword.store.models import Campaign, Indicator, Report, ReportIndicator
 from watchword.store.models_people import Note
 from watchword.web.console import campaign_ops
@@ -124,7 +124,7 @@ def _export_links(request: Request, campaign_id: int) -> list[tuple[str, str]]:
 def load_campaign(session: Session, campaign_id: int, before: int | None) -> dict[str, Any]:
     campaign = session.get(Campaign, campaign_id)
     if campaign is None:
-        raise HTTPException(status.HTTP_404_NOT_FOUND, "No such campaign.")
+        raise errors.NotFound("No such campaign.")
     members_query = select(
         Report.id,
         Report.subject,
@@ -207,7 +207,7 @@ def campaign_verdict(
 ) -> Response:
     """Set the verdict of every report in the campaign (from the campaign page or a member's report page)."""
     if verdict not in queue_service.VERDICTS:
-        raise HTTPException(status.HTTP_400_BAD_REQUEST, "Choose a verdict.")
+        raise errors.Invalid("Choose a verdict.")
     with rt.db.write() as session:
         campaign_ops.set_verdict(session, campaign_id, verdict, note.strip(), me.username)
     target = back if re.fullmatch(r"/console/reports/\d+", back) else f"/console/campaigns/{campaign_id}"
@@ -218,7 +218,7 @@ def campaign_verdict(
 def campaign_merge(rt: Rt, me: Analyst, campaign_id: int, other_id: Annotated[int, Form()]) -> Response:
     """Merge campaign `other_id` into this one."""
     if other_id == campaign_id:
-        raise HTTPException(status.HTTP_400_BAD_REQUEST, "A campaign cannot be merged into itself.")
+        raise errors.Conflict("A campaign cannot be merged into itself.")
     with rt.db.write() as session:
         campaign_ops.merge(session, campaign_id, other_id, me.username)
     return see_other(flash_url(f"/console/campaigns/{campaign_id}", "merged"))
@@ -226,11 +226,8 @@ def campaign_merge(rt: Rt, me: Analyst, campaign_id: int, other_id: Annotated[in
 
 @router.post("/campaigns/{campaign_id}/note")
 def campaign_note(rt: Rt, me: Analyst, campaign_id: int, body: Annotated[str, Form()] = "") -> Response:
-    try:
-        with rt.db.write() as session:
-            if session.get(Campaign, campaign_id) is None:
-                raise TriageError("No such campaign.")
-            queue_service.add_note(session, "campaign", campaign_id, body, me.username)
-    except TriageError as exc:
-        raise HTTPException(status.HTTP_400_BAD_REQUEST, str(exc)) from exc
+    with rt.db.write() as session:
+        if session.get(Campaign, campaign_id) is None:
+            raise errors.NotFound("No such campaign.")
+        queue_service.add_note(session, "campaign", campaign_id, body, me.username)
     return see_other(flash_url(f"/console/campaigns/{campaign_id}", "note"))

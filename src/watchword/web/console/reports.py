@@ -9,13 +9,13 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Form, HTTPException, Request, status
+from fastapi import APIRouter, Form, Request
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 from starlette.responses import Response
 
+from watchword import errors
 from watchword.services import queue as queue_service
-from watchword.services.queue import TriageError
 from watchword.services.render import message_view
 from watchword.store import audit
 from watchword.store.models import AnalysisRecord, Campaign, Indicator, Report, ReportIndicator
@@ -55,7 +55,7 @@ def load_report(session: Session, report_id: int) -> dict[str, Any]:
         .where(Report.id == report_id)
     ).first()
     if row is None:
-        raise HTTPException(status.HTTP_404_NOT_FOUND, "No such report.")
+        raise errors.NotFound("No such report.")
     report, result, c_title, c_status, c_verdict, c_count, c_note = row
     indicators = session.execute(
         select(Indicator.id, Indicator.type, Indicator.value, Indicator.report_count)
@@ -106,23 +106,17 @@ def report_verdict(
     verdict: Annotated[str, Form()] = "",
     note: Annotated[str, Form()] = "",
 ) -> Response:
-    try:
-        with rt.db.write() as session:
-            queue_service.set_report_verdict(session, report_id, verdict, note, me.username)
-    except TriageError as exc:
-        raise HTTPException(status.HTTP_400_BAD_REQUEST, str(exc)) from exc
+    with rt.db.write() as session:
+        queue_service.set_report_verdict(session, report_id, verdict, note, me.username)
     return see_other(flash_url(f"/console/reports/{report_id}", "verdict"))
 
 
 @router.post("/reports/{report_id}/note")
 def report_note(rt: Rt, me: Analyst, report_id: int, body: Annotated[str, Form()] = "") -> Response:
-    try:
-        with rt.db.write() as session:
-            if session.get(Report, report_id) is None:
-                raise TriageError("No such report.")
-            queue_service.add_note(session, "report", report_id, body, me.username)
-    except TriageError as exc:
-        raise HTTPException(status.HTTP_400_BAD_REQUEST, str(exc)) from exc
+    with rt.db.write() as session:
+        if session.get(Report, report_id) is None:
+            raise errors.NotFound("No such report.")
+        queue_service.add_note(session, "report", report_id, body, me.username)
     return see_other(flash_url(f"/console/reports/{report_id}", "note"))
 
 
@@ -140,7 +134,7 @@ def report_contact(request: Request, rt: Rt, me: Analyst, report_id: int) -> Res
 
     with rt.db.write() as session:
         if session.get(Report, report_id) is None:
-            raise HTTPException(status.HTTP_404_NOT_FOUND, "No such report.")
+            raise errors.NotFound("No such report.")
         contacts = reveal_contact(session, rt.contact_key, report_id, me.username)
     return page(request, "contact.html", me, report_id=report_id, contacts=contacts)
 
@@ -152,7 +146,7 @@ def report_thread(request: Request, rt: Rt, me: AnalystReader, report_id: int) -
 
     with rt.db.write() as session:
         if session.get(Report, report_id) is None:
-            raise HTTPException(status.HTTP_404_NOT_FOUND, "No such report.")
+            raise errors.NotFound("No such report.")
         thread = list_thread(session, report_id, actor=me.username)
     return page(request, "thread.html", me, report_id=report_id, thread=thread)
 
@@ -161,13 +155,10 @@ def report_thread(request: Request, rt: Rt, me: AnalystReader, report_id: int) -
 def report_thread_post(
     request: Request, rt: Rt, me: Analyst, report_id: int, body: Annotated[str, Form()] = ""
 ) -> Response:
-    from watchword.services.followup import FollowupError, post_analyst_message
+    from watchword.services.followup import post_analyst_message
 
-    try:
-        with rt.db.write() as session:
-            post_analyst_message(session, report_id, me.username, body)
-    except FollowupError as exc:
-        raise HTTPException(status.HTTP_400_BAD_REQUEST, str(exc)) from exc
+    with rt.db.write() as session:
+        post_analyst_message(session, report_id, me.username, body)
     return see_other(flash_url(f"/console/reports/{report_id}/thread", "message"))
 
 
@@ -176,7 +167,7 @@ def raw_warning(request: Request, rt: Rt, me: AnalystReader, report_id: int) -> 
     with rt.db.session() as session:
         row = session.execute(select(Report.raw_sha256, Report.subject).where(Report.id == report_id)).first()
     if row is None or row.raw_sha256 is None:
-        raise HTTPException(status.HTTP_404_NOT_FOUND, "This report has no raw message.")
+        raise errors.NotFound("This report has no raw message.")
     return page(request, "raw_warning.html", me, report_id=report_id, sha256=row.raw_sha256)
 
 
@@ -187,7 +178,7 @@ def raw_download(rt: Rt, me: Analyst, report_id: int) -> Response:
     with rt.db.write() as session:
         sha = session.scalar(select(Report.raw_sha256).where(Report.id == report_id))
         if sha is None:
-            raise HTTPException(status.HTTP_404_NOT_FOUND, "This report has no raw message.")
+            raise errors.NotFound("This report has no raw message.")
         audit.record(session, me.username, "report.raw_download", "report", report_id, {"sha256": sha})
     data = rt.blobs.get(sha)
     return Response(

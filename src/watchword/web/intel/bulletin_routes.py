@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, HTTPException, Request, status
+from fastapi import APIRouter, Depends, Request
 from starlette.responses import HTMLResponse, Response
 
+from watchword import errors
 from watchword.runtime import Runtime
 from watchword.services import bulletins
 from watchword.web.deps import runtime
@@ -42,7 +43,7 @@ def bulletin_page(slug: str, rt: Rt) -> HTMLResponse:
     with rt.db.session() as session:
         bulletin = bulletins.get_published(session, slug)
     if bulletin is None:
-        raise HTTPException(status.HTTP_404_NOT_FOUND, "No such bulletin.")
+        raise errors.NotFound("No such bulletin.")
     return _page(
         "bulletins/show.html",
         bulletin=bulletin,

@@ -15,9 +15,10 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, HTTPException, Query, status
+from fastapi import APIRouter, Depends, Query
 from starlette.responses import Response
 
+from watchword import errors
 from watchword.intel.formats import FORMATS, render
 from watchword.runtime import Runtime
 from watchword.services.bulletins import share_for_export
@@ -42,16 +43,11 @@ def _export(
     ids: list[int] | None = None,
 ) -> Response:
     if fmt not in FORMATS:
-        raise HTTPException(status.HTTP_404_NOT_FOUND, f"Unknown export format; one of {', '.join(FORMATS)}.")
+        raise errors.NotFound(f"Unknown export format; one of {', '.join(FORMATS)}.")
     with rt.db.write() as session:
-        try:
-            share, subject = share_for_export(
-                session, rt.settings, campaign_id=campaign_id, indicator_ids=ids, tlp=tlp, types=types
-            )
-        except LookupError as exc:
-            raise HTTPException(status.HTTP_404_NOT_FOUND, str(exc)) from exc
-        except ValueError as exc:
-            raise HTTPException(status.HTTP_400_BAD_REQUEST, str(exc)) from exc
+        share, subject = share_for_export(
+            session, rt.settings, campaign_id=campaign_id, indicator_ids=ids, tlp=tlp, types=types
+        )
         body, media_type = render(share, fmt, subject)
         audit.record(
             session,

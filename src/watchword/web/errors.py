@@ -1,0 +1,106 @@
+"""Refusals to HTTP, in one place: which status each meaning gets, and how it is written.
+
+A service raises a `watchword.errors` meaning; a route lets it through. Here it
+becomes a status (`STATUS`) and a body chosen by who is asking:
+
+* the JSON API (`/api/...`) and clients that ask for JSON: RFC 9457
+  `application/problem+json` (`detail` holds the sentence for people);
+* the TAXII server (`/taxii2/...`): a TAXII 2.1 error message;
+* everyone else, i.e. people on the console and reporter pages: an HTML page.
+
+`HTTPException`s raised by routes (authentication, CSRF) are written the same way,
+so a person never meets a bare JSON error in a browser.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from http import HTTPStatus
+
+from fastapi import FastAPI, Request
+from fastapi.exception_handlers import http_exception_handler
+from starlette.exceptions import HTTPException
+from starlette.responses import Response
+
+from watchword import errors
+from watchword.web.templating import environment_for, negotiate
+
+# The one table from meaning to HTTP status.
+STATUS: dict[type[errors.WatchwordError], int] = {
+    errors.WatchwordError: 400,
+    errors.Invalid: 400,
+    errors.TooLarge: 413,
+    errors.NotFound: 404,
+    errors.Conflict: 409,
+    errors.Refused: 403,
+    errors.Unauthenticated: 401,
+    errors.Throttled: 429,
+    errors.Unavailable: 503,
+}
+
+PROBLEM_JSON = "application/problem+json"
+TAXII_JSON = "application/taxii+json;version=2.1"
+
+
+def status_for(error: errors.WatchwordError) -> int:
+    return STATUS[errors.meaning_of(error)]
+
+
+def _title(status_code: int) -> str:
+    try:
+        return HTTPStatus(status_code).phrase
+    except ValueError:
+        return "Error"
+
+
+def _wants(request: Request) -> str:
+    """'problem', 'taxii' or 'html': the form of error this caller can use."""
+    path = request.url.path
+    if path.startswith("/api/"):
+        return "problem"
+    if path.startswith("/taxii2"):
+        return "taxii"
+    accept = request.headers.get("accept", "").lower()
+    if "json" in accept and "html" not in accept:
+        return "problem"
+    return "html"
+
+
+def error_response(request: Request, status_code: int, detail: str, headers: dict[str, str] | None = None) -> Response:
+    headers = {"Cache-Control": "no-store", **(headers or {})}
+    title = _title(status_code)
+    form = _wants(request)
+    if form == "problem":
+        body = {"type": "about:blank", "title": title, "status": status_code, "detail": detail}
+        return Response(json.dumps(body), status_code, headers, media_type=PROBLEM_JSON)
+    if form == "taxii":
+        body = {"title": title, "http_status": str(status_code), "description": detail}
+        return Response(json.dumps(body, separators=(",", ":")), status_code, headers, media_type=TAXII_JSON)
+    if request.url.path.startswith("/console"):
+        # Console pages are in English; the console layout with no principal shows no navigation.
+        html = environment_for("en").get_template("console/error.html").render(me=None, title=title, detail=detail)
+    else:
+        env = environment_for(negotiate(request.headers.get("accept-language")))
+        html = env.get_template("error.html").render(title=title, detail=detail)
+    return Response(html, status_code, headers, media_type="text/html; charset=utf-8")
+
+
+async def _watchword_error(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, errors.WatchwordError)
+    headers = {}
+    if isinstance(exc, errors.Throttled) and exc.retry_after is not None:
+        headers["Retry-After"] = str(max(1, math.ceil(exc.retry_after)))
+    return error_response(request, status_for(exc), str(exc), headers)
+
+
+async def _http_exception(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, HTTPException)
+    if exc.status_code < 400:  # a redirect carried as an exception (sign in first)
+        return await http_exception_handler(request, exc)
+    return error_response(request, exc.status_code, str(exc.detail), dict(exc.headers or {}))
+
+
+def install(app: FastAPI) -> None:
+    app.add_exception_handler(errors.WatchwordError, _watchword_error)
+    app.add_exception_handler(HTTPException, _http_exception)
