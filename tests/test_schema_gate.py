@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from tests.conftest import make_settings
+from tests.support.settings import make_settings
 from watchword.runtime import open_runtime
 from watchword.store.db import Database
 from watchword.store.migrate import (
