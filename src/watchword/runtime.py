@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from functools import cached_property
 from typing import TYPE_CHECKING
@@ -22,7 +23,7 @@ class Runtime:
 
     @cached_property
     def contact_key(self) -> bytes:
-        return self.settings.secret_key()
+        return self.db.sealing_key() if self.db.sealing_key is not None else self.settings.secret_key()
 
     @cached_property
     def intake(self) -> GroupCommitter:
@@ -39,7 +40,9 @@ class Runtime:
 def open_runtime(settings: Settings | None = None, migrate: bool = True) -> Runtime:
     settings = settings or Settings.from_env()
     settings.data_dir.mkdir(parents=True, exist_ok=True)
-    db = Database(settings.database_url)
+    # Every session the runtime opens can seal and unseal reporters' words (services/sealing.py);
+    # the key is read (or created) on first use only.
+    db = Database(settings.database_url, sealing_key=functools.cache(settings.secret_key))
     if migrate:
         from watchword.store.migrate import upgrade
 

@@ -20,7 +20,7 @@ from sqlalchemy.exc import IntegrityError
 from watchword.domain import IncomingReport
 from watchword.intake.writer import Also, Committed, Prepared, Receipt, Summary
 from watchword.runtime import Runtime
-from watchword.services.sealing import seal
+from watchword.services.sealing import seal, seal_json
 
 MAX_TEXT_CHARS = 100_000
 _SPACE = re.compile(r"\s+")
@@ -63,13 +63,23 @@ def prepare(rt: Runtime, incoming: IncomingReport) -> Prepared:
     validate(incoming, rt.settings.max_upload_bytes)
     raw_sha = rt.blobs.put(incoming.raw_email) if incoming.raw_email else None
     contact_plain = incoming.contact or incoming.reporter_address
+    key = rt.contact_key
     return Prepared(
         incoming=incoming,
         key=dedupe_key(incoming),
         raw_sha=raw_sha,
         raw_size=len(incoming.raw_email or b""),
-        contact=seal(rt.contact_key, contact_plain) if contact_plain else None,
+        contact=seal(key, contact_plain) if contact_plain else None,
+        words=seal_json(key, words) if (words := reporter_words(incoming)) else None,
+        answers=seal_json(key, dict(incoming.answers)) if incoming.answers else None,
     )
+
+
+def reporter_words(incoming: IncomingReport) -> dict[str, object] | None:
+    """What the reporter wrote beside (or instead of) the message: kept with their submission."""
+    if not (incoming.text.strip() or incoming.approach_hint or incoming.answers):
+        return None
+    return {"text": incoming.text, "approach_hint": incoming.approach_hint or "", "answers": dict(incoming.answers)}
 
 
 def submit(rt: Runtime, incoming: IncomingReport, *, also: Sequence[Also] = ()) -> Receipt:

@@ -46,6 +46,7 @@ class Receipt:
     public_id: str
     duplicate: bool
     sightings: int
+    submission_id: int = 0  # this submission (the first or a sighting); 0 when not written here
 
 
 @dataclass(slots=True)
@@ -57,9 +58,11 @@ class Prepared:
     raw_sha: str | None
     raw_size: int
     contact: bytes | None
-    # The reporter's own words as this submission keeps them (sealed), whether
-    # the report is new or a sighting of one already stored.
+    # The reporter's own words as this submission keeps them (sealed: text, picked
+    # approach, answers), whether the report is new or a sighting of one already stored.
     words: bytes | None = None
+    # The answers alone, sealed, for a new report's row (its `answers` stays empty).
+    answers: bytes | None = None
 
 
 # A channel's own rows, written in the unit's savepoint after its reports:
@@ -214,7 +217,8 @@ _SIGHTED = (
     .values(sightings=_REPORTS.c.sightings + 1, last_sighted_at=bindparam("now"))
     .returning(_REPORTS.c.sightings)
 )
-_NEW_SUBMISSION = insert(_TABLES["submissions"])
+_SUBMISSIONS = _TABLES["submissions"]
+_NEW_SUBMISSION = insert(_SUBMISSIONS).returning(_SUBMISSIONS.c.id)
 _BLOB_KNOWN = select(_TABLES["blobs"].c.sha256).where(_TABLES["blobs"].c.sha256 == bindparam("sha"))
 _NEW_BLOB = insert(_TABLES["blobs"])
 _NEW_REPORT = insert(_REPORTS).returning(_REPORTS.c.id)
@@ -230,7 +234,7 @@ def _add_sighting(session: Session, prepared: Prepared) -> Receipt | None:
     incoming = prepared.incoming
     now = utcnow()
     sightings = conn.execute(_SIGHTED, {"rid": report_id, "now": now}).scalar_one()
-    conn.execute(
+    submission_id = conn.execute(
         _NEW_SUBMISSION,
         {
             "report_id": report_id,
@@ -238,9 +242,17 @@ def _add_sighting(session: Session, prepared: Prepared) -> Receipt | None:
             "channel": str(incoming.channel),
             "source_name": (incoming.source_name or "")[:500],
             "contact_sealed": prepared.contact,
+            # A sighting keeps everything its reporter wrote, not only that they came.
+            "words_sealed": prepared.words,
         },
+    ).scalar_one()
+    return Receipt(
+        report_id=report_id,
+        public_id=public_id,
+        duplicate=True,
+        sightings=int(sightings),
+        submission_id=int(submission_id),
     )
-    return Receipt(report_id=report_id, public_id=public_id, duplicate=True, sightings=int(sightings))
 
 
 def _create(session: Session, prepared: Prepared) -> Receipt:
@@ -262,7 +274,8 @@ def _create(session: Session, prepared: Prepared) -> Receipt:
             "raw_sha256": prepared.raw_sha,
             "text": incoming.text,
             "approach_hint": incoming.approach_hint or "",
-            "answers": dict(incoming.answers),
+            "answers": {},
+            "answers_sealed": prepared.answers,
             "source_name": source,
             "contact_sealed": prepared.contact,
             "sightings": 1,
@@ -273,7 +286,7 @@ def _create(session: Session, prepared: Prepared) -> Receipt:
             "risk": 0.0,
         },
     ).scalar_one()
-    conn.execute(
+    submission_id = conn.execute(
         _NEW_SUBMISSION,
         {
             "report_id": report_id,
@@ -281,8 +294,9 @@ def _create(session: Session, prepared: Prepared) -> Receipt:
             "channel": str(incoming.channel),
             "source_name": source,
             "contact_sealed": prepared.contact,
+            "words_sealed": prepared.words,
         },
-    )
+    ).scalar_one()
     conn.execute(
         _NEW_JOB,
         {
@@ -297,4 +311,6 @@ def _create(session: Session, prepared: Prepared) -> Receipt:
             "created_at": now,
         },
     )
-    return Receipt(report_id=report_id, public_id=public_id, duplicate=False, sightings=1)
+    return Receipt(
+        report_id=report_id, public_id=public_id, duplicate=False, sightings=1, submission_id=int(submission_id)
+    )

@@ -491,6 +491,7 @@ def _store(
             session.add(
                 ReporterFile(
                     report_id=report_id,
+                    submission_id=written[0].submission_id or None,
                     sha256=sha,
                     filename=upload.filename,
                     content_type=upload.content_type,
