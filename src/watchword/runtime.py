@@ -8,6 +8,7 @@ from functools import cached_property
 from typing import TYPE_CHECKING
 
 from watchword.config import Settings
+from watchword.store import audit
 from watchword.store.blobs import FileBlobStore
 from watchword.store.db import Database
 
@@ -42,7 +43,11 @@ def open_runtime(settings: Settings | None = None, migrate: bool = True) -> Runt
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     # Every session the runtime opens can seal and unseal reporters' words (services/sealing.py);
     # the key is read (or created) on first use only.
-    db = Database(settings.database_url, sealing_key=functools.cache(settings.secret_key))
+    key = functools.cache(settings.secret_key)
+    db = Database(settings.database_url, sealing_key=key)
+    # The audit chain's head is signed into a file outside the database after each commit
+    # that appends to it, so that `audit verify` sees a truncated tail (store/audit.py).
+    audit.anchor_to(db.engine, audit.Anchor(settings.audit_anchor_path, key))
     if migrate:
         from watchword.store.migrate import upgrade
 
