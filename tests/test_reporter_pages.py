@@ -14,7 +14,7 @@ from sqlalchemy import func, select
 
 from tests.support.reporter import fast_settings, receipt_of, report, text_of, token_of
 from watchword.runtime import Runtime, open_runtime
-from watchword.services import followup
+from watchword.services import followup, sealing
 from watchword.store.models import AuditEvent, Campaign, Report, Submission
 from watchword.store.models_reporter import ReporterFile, ReporterReceipt, RestrictedReport
 from watchword.web.app import create_app
@@ -40,6 +40,14 @@ def frt(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Runtime]:
 def web(frt: Runtime) -> Iterator[TestClient]:
     with TestClient(create_app(frt)) as test_client:
         yield test_client
+
+
+def _answers(rt: Runtime, stored: Report) -> dict[str, str]:
+    """A report's answers: sealed at rest, its plain `answers` column left empty."""
+    assert stored.answers == {}
+    assert stored.answers_sealed is not None
+    found: dict[str, str] = sealing.unseal_json(rt.contact_key, stored.answers_sealed)
+    return found
 
 
 def _count(rt: Runtime, model: Any) -> int:
@@ -106,7 +114,7 @@ def test_email_report_in_three_screens_gives_receipt_guidance_and_first_look(web
     with frt.db.session() as session:
         stored = session.scalars(select(Report)).one()
         assert stored.approach_hint == "credential_phishing"
-        assert stored.answers["did"] == "clicked"
+        assert _answers(frt, stored)["did"] == "clicked"
         receipt = session.scalars(select(ReporterReceipt)).one()
         assert receipt.report_id == stored.id
         assert receipt.passphrase_hash.startswith("$argon2id$")
@@ -180,7 +188,7 @@ def test_every_report_type_is_stored_with_its_answers(
         assert stored.channel == "web"
         for key in FORMS[form].questions:
             if key.key in fields:
-                assert stored.answers[key.key] == fields[key.key]
+                assert _answers(frt, stored)[key.key] == fields[key.key]
 
 
 def test_saved_email_becomes_the_raw_message_and_screenshots_are_kept(web: TestClient, frt: Runtime) -> None:
@@ -198,7 +206,7 @@ def test_saved_email_becomes_the_raw_message_and_screenshots_are_kept(web: TestC
         assert stored.raw_sha256 is not None and stored.source_name == "verify.eml"
         kept = session.scalars(select(ReporterFile)).one()
         assert kept.filename == "shot.png" and frt.blobs.get(kept.sha256) == png
-        assert "shot.png" in stored.answers["files"]
+        assert "shot.png" in _answers(frt, stored)["files"]
 
 
 def test_without_javascript_a_person_gets_through_and_a_too_fast_bot_does_not(

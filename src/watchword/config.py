@@ -46,6 +46,8 @@ class Settings:
     port: int = 8000
     max_upload_bytes: int = 25 * 1024 * 1024
     secret_key_file: Path = field(default=Path("var/secret.key"))
+    # The audit chain's signed checkpoint (store/audit.py); None: `<data_dir>/audit.anchor`.
+    audit_anchor_file: Path | None = None
     run_worker_in_process: bool = True
     worker_poll_seconds: float = 0.2
     job_max_attempts: int = 5
@@ -135,6 +137,7 @@ class Settings:
             port=int(_env("PORT", "8000")),
             max_upload_bytes=int(_env("MAX_UPLOAD_BYTES", str(25 * 1024 * 1024))),
             secret_key_file=Path(_env("SECRET_KEY_FILE", str(data_dir / "secret.key"))),
+            audit_anchor_file=_path(_env("AUDIT_ANCHOR_FILE", "")),
             run_worker_in_process=_env("WORKER_IN_PROCESS", "1") not in ("0", "false", "no"),
             worker_poll_seconds=float(_env("WORKER_POLL_SECONDS", "0.2")),
             job_max_attempts=int(_env("JOB_MAX_ATTEMPTS", "5")),
@@ -199,6 +202,10 @@ class Settings:
             retention_closed_campaign_days=int(_env("RETENTION_CLOSED_CAMPAIGN_DAYS", "365")),
             retention_interval_hours=float(_env("RETENTION_INTERVAL_HOURS", "24")),
         )
+
+    @property
+    def audit_anchor_path(self) -> Path:
+        return self.audit_anchor_file or self.data_dir / "audit.anchor"
 
     def secret_key(self) -> bytes:
         """The key that encrypts reporter contact details at rest.

@@ -17,6 +17,7 @@ from starlette.responses import Response
 from watchword import errors
 from watchword.services import queue as queue_service
 from watchword.services.render import message_view
+from watchword.services.sealing import COMMENT, key_of, unseal_text
 from watchword.store import audit
 from watchword.store.models import AnalysisRecord, Campaign, Indicator, Report, ReportIndicator
 from watchword.store.models_people import Note
@@ -38,6 +39,16 @@ def _thread_count(session: Session, report_id: int) -> int | None:
     )
 
 
+def _unsealed_comment(session: Session, result: dict[str, Any] | None) -> dict[str, Any] | None:
+    """The reporter's forwarding comment is sealed at rest; the page shows it."""
+    wrapper = (result or {}).get("wrapper") or {}
+    if not result or not wrapper.get("reporter_comment_sealed"):
+        return result
+    comment = unseal_text(key_of(session), str(wrapper["reporter_comment_sealed"]), COMMENT)
+    shown = {k: v for k, v in wrapper.items() if k != "reporter_comment_sealed"}
+    return {**result, "wrapper": {**shown, "reporter_comment": comment}}
+
+
 def load_report(session: Session, report_id: int) -> dict[str, Any]:
     """Everything the report page shows, in four queries whatever the report."""
     row = session.execute(
@@ -57,6 +68,7 @@ def load_report(session: Session, report_id: int) -> dict[str, Any]:
     if row is None:
         raise errors.NotFound("No such report.")
     report, result, c_title, c_status, c_verdict, c_count, c_note = row
+    result = _unsealed_comment(session, result)
     indicators = session.execute(
         select(Indicator.id, Indicator.type, Indicator.value, Indicator.report_count)
         .join(ReportIndicator, ReportIndicator.indicator_id == Indicator.id)
@@ -86,6 +98,7 @@ def load_report(session: Session, report_id: int) -> dict[str, Any]:
         "has_raw": report.raw_sha256 is not None,
         "has_contact": report.contact_sealed is not None,
         "thread_count": _thread_count(session, report_id),
+        "submission_count": report.sightings,
         "verdict": report.verdict or c_verdict,
     }
 
@@ -149,6 +162,18 @@ def report_thread(request: Request, rt: Rt, me: AnalystReader, report_id: int) -
             raise errors.NotFound("No such report.")
         thread = list_thread(session, report_id, actor=me.username)
     return page(request, "thread.html", me, report_id=report_id, thread=thread)
+
+
+@router.get("/reports/{report_id}/submissions")
+def report_submissions(request: Request, rt: Rt, me: AnalystReader, report_id: int) -> Response:
+    """What each reporter of this report wrote (the first and every sighting); reading it is audited."""
+    from watchword.services.followup import list_submissions
+
+    with rt.db.write() as session:
+        if session.get(Report, report_id) is None:
+            raise HTTPException(status.HTTP_404_NOT_FOUND, "No such report.")
+        entries = list_submissions(session, report_id, actor=me.username)
+    return page(request, "submissions.html", me, report_id=report_id, submissions=entries)
 
 
 @router.post("/reports/{report_id}/thread")

@@ -18,13 +18,14 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Form, HTTPException, Request, status
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import FormData, UploadFile
 
 from watchword.analysis.pipeline import analyze_report
 from watchword.domain import Analysis, Channel, IncomingReport
 from watchword.intake.files import looks_like_email
-from watchword.intake.submit import IntakeError, TooLarge, submit
+from watchword.intake.submit import IntakeError, Receipt, TooLarge, submit
 from watchword.runtime import Runtime
 from watchword.services import followup, receipts
 from watchword.services.guidance import OUT_OF_SCOPE_ELSEWHERE, TYPE_NAMES, FirstLook, first_look
@@ -471,26 +472,35 @@ def _store(
     passphrase: str,
     generated: bool,
 ) -> tuple[FirstLook, int]:
-    """Durable first (submit), then the receipt; the receipt is shown only after both have committed."""
+    """The report, its files and its receipt in one transaction (submit's `also`): the receipt
+    is shown only once all of it is durable, and a failure leaves none of it."""
     analysis = _instant_analysis(incoming)
     passphrase_hash = receipts.hash_passphrase(rt.settings, passphrase)
     stored = [(u, rt.blobs.put(u.data)) for u in files]  # fsynced before any row points at them
-    result = submit(rt, incoming)
-    with rt.db.write() as session:
-        receipts.create(session, result.report_id, code, passphrase_hash, form.key, generated=generated)
+    restricted = analysis.scope_reason if analysis is not None and analysis.scope == "out_of_scope" else None
+
+    def reporter_rows(session: Session, written: list[Receipt]) -> None:
+        report_id = written[0].report_id
+        # A receipt code already used (the same form sent twice at the same moment) raises
+        # IntegrityError here, and the report's savepoint goes with it: no second sighting.
+        receipts.create(session, report_id, code, passphrase_hash, form.key, generated=generated)
         for upload, sha in stored:
             if session.get(Blob, sha) is None:
                 session.add(Blob(sha256=sha, size=len(upload.data)))
                 session.flush()
             session.add(
                 ReporterFile(
-                    report_id=result.report_id,
+                    report_id=report_id,
+                    submission_id=written[0].submission_id or None,
                     sha256=sha,
                     filename=upload.filename,
                     content_type=upload.content_type,
                     size=len(upload.data),
                 )
             )
-        if analysis is not None and analysis.scope == "out_of_scope":
-            followup.mark_restricted(session, result.report_id, analysis.scope_reason, "instant")
+        if restricted is not None:
+            followup.mark_restricted(session, report_id, restricted, "instant")
+        session.flush()
+
+    result = submit(rt, incoming, also=[reporter_rows])
     return first_look(form.key, incoming.answers, analysis), result.sightings
