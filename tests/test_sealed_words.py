@@ -13,7 +13,7 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import select, text
 
-from tests import mailbuilders as mb
+from tests.support import mailbuilders as mb
 from tests.support.console import add_user, console_client, sign_in
 from tests.support.reporter import fast_settings, report, text_of
 from tests.support.settings import make_settings

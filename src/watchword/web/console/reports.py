@@ -171,7 +171,7 @@ def report_submissions(request: Request, rt: Rt, me: AnalystReader, report_id: i
 
     with rt.db.write() as session:
         if session.get(Report, report_id) is None:
-            raise HTTPException(status.HTTP_404_NOT_FOUND, "No such report.")
+            raise errors.NotFound("No such report.")
         entries = list_submissions(session, report_id, actor=me.username)
     return page(request, "submissions.html", me, report_id=report_id, submissions=entries)
 
