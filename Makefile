@@ -12,7 +12,7 @@ EXTRAS := dev,bench
 comma := ,
 # Tests run on every core; tests marked `serial` (they measure time or load) run after, alone.
 WORKERS ?= auto
-PYTEST_PARALLEL := -n $(WORKERS) --dist loadgroup -m "not serial"
+PYTEST_PARALLEL := -n $(WORKERS) --dist loadgroup
 # Coverage of the whole suite may not drop below this (measured 2026-12: see the commit adding it).
 COVERAGE_FLOOR := 85
 # Under CI (.ci/run sets CI=true) PostgreSQL must answer: its tests fail instead of skipping.
@@ -47,16 +47,18 @@ run: install
 	$(BIN)/watchword serve --demo
 
 ## Everything CI runs: lint, types, and the whole suite including browser, mail and load tests
+# The fast suite, then the slow one, then the serial tests alone; coverage adds up over the three.
 test: install services lint typecheck
-	$(BIN)/pytest $(PYTEST_PARALLEL) --cov --cov-report=
+	$(BIN)/pytest $(PYTEST_PARALLEL) -m "not slow and not serial" --cov --cov-report=
+	$(BIN)/pytest $(PYTEST_PARALLEL) -m "slow and not serial" --cov --cov-append --cov-report=
 	$(BIN)/pytest -m serial --cov --cov-append --cov-report=term --cov-fail-under=$(COVERAGE_FLOOR)
 
 ## The quick suite (no browser, load or long mail tests)
 test-fast: install
-	$(BIN)/pytest -n $(WORKERS) --dist loadgroup -m "not slow"
+	$(BIN)/pytest $(PYTEST_PARALLEL) -m "not slow and not serial"
 
 test-slow: install services
-	$(BIN)/pytest -n $(WORKERS) --dist loadgroup -m "slow and not serial"
+	$(BIN)/pytest $(PYTEST_PARALLEL) -m "slow and not serial"
 	$(BIN)/pytest -m "slow and serial"
 
 ## Real servers the tests talk to: Chromium for browser tests, Dovecot for IMAP (Debian packages)

@@ -22,14 +22,12 @@ def settings(tmp_path: Path) -> Settings:
 
 @pytest.fixture
 def rt(settings: Settings) -> Iterator[Runtime]:
-    runtime = open_runtime(settings, migrate=True)
+    runtime = open_runtime(settings)  # make_settings started it from a migrated template
     yield runtime
     runtime.close()
 
 
-@pytest.fixture
-def pg_database_url() -> Iterator[str]:
-    """A fresh, empty PostgreSQL schema for one test, dropped afterwards."""
+def _require_postgres() -> None:
     why = postgres_available()
     if why:
         if os.environ.get("WATCHWORD_REQUIRE_PG") == "1":
@@ -37,23 +35,76 @@ def pg_database_url() -> Iterator[str]:
             # failure, or half the store tests would pass by not running.
             pytest.fail(f"WATCHWORD_REQUIRE_PG=1 but {why}")
         pytest.skip(why)
+
+
+def _schema_url(schema: str) -> str:
+    sep = "&" if "?" in PG_URL else "?"
+    return f"{PG_URL}{sep}options=-csearch_path%3D{schema}"
+
+
+@pytest.fixture
+def pg_database_url() -> Iterator[str]:
+    """A fresh, empty PostgreSQL schema for one test, dropped afterwards (no tables: not migrated)."""
+    _require_postgres()
     import psycopg
 
     schema = f"ww_{uuid.uuid4().hex[:12]}"
     admin = PG_URL.replace("+psycopg", "")
     with psycopg.connect(admin, autocommit=True) as conn:
         conn.execute(f'CREATE SCHEMA "{schema}"')
-    sep = "&" if "?" in PG_URL else "?"
-    yield f"{PG_URL}{sep}options=-csearch_path%3D{schema}"
+    yield _schema_url(schema)
     with psycopg.connect(admin, autocommit=True) as conn:
         conn.execute(f'DROP SCHEMA "{schema}" CASCADE')
+
+
+@pytest.fixture(scope="session")
+def _pg_store_schema(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """One PostgreSQL schema per test process, migrated to head once (the migrations take seconds)."""
+    _require_postgres()
+    import psycopg
+
+    schema = f"ww_store_{uuid.uuid4().hex[:12]}"
+    admin = PG_URL.replace("+psycopg", "")
+    with psycopg.connect(admin, autocommit=True) as conn:
+        conn.execute(f'CREATE SCHEMA "{schema}"')
+    open_runtime(make_settings(tmp_path_factory.mktemp("pg-store"), _schema_url(schema)), migrate=True).close()
+    yield schema
+    with psycopg.connect(admin, autocommit=True) as conn:
+        conn.execute(f'DROP SCHEMA "{schema}" CASCADE')
+
+
+@pytest.fixture
+def pg_store_url(_pg_store_schema: str) -> str:
+    """A migrated PostgreSQL store with no rows: this process's schema with every table emptied and
+    every sequence restarted, as a freshly migrated one would be.
+
+    DELETE rather than TRUNCATE: TRUNCATE makes new files for each of the tables and syncs them
+    (over a second per test); deleting the few rows a test wrote takes milliseconds. Foreign keys
+    and triggers are off meanwhile (session_replication_role), since every table is emptied.
+    """
+    import psycopg
+
+    schema = _pg_store_schema
+    with psycopg.connect(PG_URL.replace("+psycopg", "")) as conn:
+        # A runtime a test left open would hold locks: wait a while, then say so rather than hang.
+        conn.execute("SET lock_timeout = '30s'")
+        conn.execute("SET session_replication_role = replica")
+        tables = conn.execute(
+            "SELECT tablename FROM pg_tables WHERE schemaname = %s AND tablename <> 'alembic_version'", (schema,)
+        ).fetchall()
+        for (table,) in tables:
+            conn.execute(f'DELETE FROM "{schema}"."{table}"')
+        sequences = conn.execute("SELECT sequencename FROM pg_sequences WHERE schemaname = %s", (schema,)).fetchall()
+        for (sequence,) in sequences:
+            conn.execute(f'ALTER SEQUENCE "{schema}"."{sequence}" RESTART')
+    return _schema_url(schema)
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
 def any_rt(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Runtime]:
     """The same test on both store backends."""
-    url = None if request.param == "sqlite" else request.getfixturevalue("pg_database_url")
-    runtime = open_runtime(make_settings(tmp_path, url), migrate=True)
+    url = None if request.param == "sqlite" else request.getfixturevalue("pg_store_url")
+    runtime = open_runtime(make_settings(tmp_path, url))
     yield runtime
     runtime.close()
 

@@ -211,6 +211,7 @@ def test_a_campaign_surging_against_its_own_and_the_system_baseline_is_flagged(r
         assert session.scalar(select(func.count()).select_from(CampaignHour)) > 0
 
 
+@pytest.mark.slow  # 2,400 reports through the real worker: minutes; make test runs it
 def test_reclustering_from_scratch_equals_the_worker_path(rt: Runtime) -> None:
     """GIVEN 2,400 reports (waves of personalised emails, list threads, free-text reports about
     shared personas, and one-offs the scope guard may reject) assigned one by one by the real
@@ -286,6 +287,7 @@ def test_reclustering_from_scratch_equals_the_worker_path(rt: Runtime) -> None:
     assert len(_groups(after)) < result.reports // 2  # waves and personas did cluster
 
 
+@pytest.mark.slow  # 5,000 assignments on both backends; make test runs it
 def test_store_backend_and_memory_backend_agree_over_five_thousand_reports(rt: Runtime) -> None:
     """GIVEN 5,000 synthetic feature sets (near-duplicate families, shared payload keys, shared
     identity keys, ubiquitous values and one-offs) WHEN assigned through the store-backed index

@@ -30,8 +30,8 @@ PHISH = (
 @pytest.fixture(params=["sqlite", "postgresql"])
 def frt(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Runtime]:
     """Every journey on both store backends."""
-    url = request.getfixturevalue("pg_database_url") if request.param == "postgresql" else None
-    runtime = open_runtime(fast_settings(tmp_path, database_url=url), migrate=True)
+    url = request.getfixturevalue("pg_store_url") if request.param == "postgresql" else None
+    runtime = open_runtime(fast_settings(tmp_path, database_url=url))
     yield runtime
     runtime.close()
 

@@ -26,7 +26,7 @@ DAY = dt.timedelta(days=1)
 @pytest.fixture(params=["sqlite", "postgresql"])
 def rrt(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Runtime]:
     """The same retention on both store backends."""
-    url = request.getfixturevalue("pg_database_url") if request.param == "postgresql" else None
+    url = request.getfixturevalue("pg_store_url") if request.param == "postgresql" else None
     runtime = open_runtime(
         fast_settings(
             tmp_path,

@@ -9,6 +9,7 @@ import sys
 import time
 from pathlib import Path
 
+import pytest
 from sqlalchemy import func, select, update
 
 from tests.support.settings import make_settings
@@ -74,6 +75,7 @@ def _done(rt: Runtime) -> int:
         return int(session.scalar(query) or 0)
 
 
+@pytest.mark.slow  # 400 reports and three real worker processes killed; make test runs it
 def test_killing_a_real_worker_mid_run_loses_nothing_and_applies_nothing_twice(tmp_path: Path) -> None:
     """GIVEN 400 accepted reports WHEN a real worker process is SIGKILLed three times mid-run
     and restarted THEN every report ends analysed exactly once in effect: one analysis each,
