@@ -125,7 +125,7 @@ def test_republishing_an_unchanged_campaign_adds_nothing(published: tuple[Runtim
         with pytest.raises(errors.Refused, match="RED"):
             taxii.publish(session, gather(session, rt.settings, campaign_id=campaign_id, tlp="red"), "test")
         strict = gather(session, rt.settings, campaign_id=campaign_id, tlp="amber+strict")
-        with pytest.raises(ValueError, match="ceiling"):
+        with pytest.raises(errors.Refused, match="ceiling"):
             taxii.publish(session, strict, "test", rt.settings.taxii_max_tlp)
         assert taxii.publish(session, strict, "test", "amber+strict") > 0  # raised on purpose
 

@@ -16,7 +16,7 @@ from watchword import errors
 from watchword.domain import IncomingReport
 from watchword.intake.writer import Prepared, Receipt
 from watchword.runtime import Runtime
-from watchword.services.sealing import seal
+from watchword.security.sealing import seal
 
 MAX_TEXT_CHARS = 100_000
 _SPACE = re.compile(r"\s+")

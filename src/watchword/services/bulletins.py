@@ -5,7 +5,7 @@ The use cases the CLI, the console and the public pages share:
   published(), get_published(), render_markdown(), atom_feed().
 
 Everything taken from reports into a draft (subjects, an excerpt, the sender's
-display name, the campaign title) goes through services.redaction with the
+display name, the campaign title) goes through security.redaction with the
 campaign's reporters and recipients as known names. Publishing checks the
 final text again and refuses a leak unless the analyst forces it; each step
 writes an audit event.
@@ -28,7 +28,7 @@ from sqlalchemy.orm import Session
 from watchword import errors
 from watchword.config import Settings
 from watchword.intel.selection import ShareSet, gather
-from watchword.services.redaction import RedactionContext, defang, find_leaks, redact
+from watchword.security.redaction import RedactionContext, defang, find_leaks, redact
 from watchword.store import audit
 from watchword.store.models import AnalysisRecord, Campaign, Report, utcnow
 from watchword.store.models_intel import Bulletin

@@ -22,8 +22,8 @@ from sqlalchemy.orm import Session
 
 from watchword import errors
 from watchword.domain import Analysis
+from watchword.security.sealing import unseal
 from watchword.services.outcomes import status_text
-from watchword.services.sealing import unseal
 from watchword.store import audit
 from watchword.store.models import AnalysisRecord, Campaign, Report, Submission, utcnow
 from watchword.store.models_reporter import ReporterReceipt, RestrictedReport, ThreadMessage

@@ -42,8 +42,8 @@ from sqlalchemy.orm import Session
 
 from watchword.config import Settings
 from watchword.runtime import Runtime
+from watchword.security.sealing import seal, unseal
 from watchword.services import outcomes
-from watchword.services.sealing import seal, unseal
 from watchword.store import audit
 from watchword.store.models import Campaign, Report, utcnow
 from watchword.store.models_mail import MailMessage, MailMessageReport, MailOptOut, MailOutbox

@@ -18,7 +18,7 @@ import anyio.to_thread
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from watchword.config import Settings
-from watchword.services.ratelimit import Limits
+from watchword.security.ratelimit import Limits
 
 if TYPE_CHECKING:
     from watchword.runtime import Runtime
