@@ -28,6 +28,8 @@ from sqlalchemy import (
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
+from watchword.domain.states import CampaignStatus, JobStatus, ReportStatus
+
 # Named constraints so that Alembic migrations are identical on both backends.
 NAMING = {
     "ix": "ix_%(column_0_label)s",
@@ -68,7 +70,7 @@ class Campaign(Base):
 
     id: Mapped[int] = mapped_column(Id, primary_key=True)
     title: Mapped[str] = mapped_column(String(300), default="")
-    status: Mapped[str] = mapped_column(String(20), default="open", index=True)  # open | closed
+    status: Mapped[str] = mapped_column(String(20), default=CampaignStatus.OPEN, index=True)  # CampaignStatus
     approach_type: Mapped[str] = mapped_column(String(40), default="benign", index=True)
     risk: Mapped[float] = mapped_column(Float, default=0.0)
     first_seen: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
@@ -98,7 +100,7 @@ class Report(Base):
     created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow, index=True)
     channel: Mapped[str] = mapped_column(String(20), index=True)
     # received -> analysed | failed. A parked analysis job leaves the report "failed".
-    status: Mapped[str] = mapped_column(String(20), default="received", index=True)
+    status: Mapped[str] = mapped_column(String(20), default=ReportStatus.RECEIVED, index=True)  # ReportStatus
     # Equal for the same raw bytes (or, for text-only reports, the same normalised
     # text): a repeat becomes a sighting of this report, not a second analysis.
     dedupe_key: Mapped[str] = mapped_column(String(64), unique=True)
@@ -178,7 +180,7 @@ class Job(Base):
     report_id: Mapped[int | None] = mapped_column(ForeignKey("reports.id", ondelete="CASCADE"), nullable=True)
     payload: Mapped[dict[str, Any]] = mapped_column(default=dict)
     # queued -> running -> done, or back to queued with backoff, or parked after max attempts.
-    status: Mapped[str] = mapped_column(String(20), default="queued")
+    status: Mapped[str] = mapped_column(String(20), default=JobStatus.QUEUED)  # domain/states.py
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     run_after: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     locked_by: Mapped[str] = mapped_column(String(100), default="")
