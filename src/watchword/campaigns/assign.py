@@ -205,10 +205,10 @@ def refresh_stats(session: Session, campaign: Campaign) -> None:
     campaign.sighting_count = sum(r.sightings or 1 for r in rows)
     campaign.reporter_count = len({r.reporter_key for r in rows})
     if not rows:
-        campaign.status = "empty" if campaign.merged_into_id is None else "merged"
+        campaign.status = CampaignStatus.EMPTY if campaign.merged_into_id is None else CampaignStatus.MERGED
         campaign.representative_report_id = None
         return
-    if campaign.merged_into_id is None and campaign.status in ("empty", "merged"):
+    if campaign.merged_into_id is None and campaign.status in (CampaignStatus.EMPTY, CampaignStatus.MERGED):
         campaign.status = CampaignStatus.OPEN  # brought back to life by a re-clustering
     campaign.first_seen = min(_as_utc(r.created_at) for r in rows)
     campaign.last_seen = max(_as_utc(r.created_at) for r in rows)

@@ -29,6 +29,7 @@ from watchword.campaigns.assign import (
 from watchword.campaigns.engine import ClusterIndex, Features, MemoryBackend
 from watchword.campaigns.store import StoreBackend, merge_rows
 from watchword.domain import Verdict
+from watchword.domain.states import CampaignStatus, DecisionKind
 from watchword.store import audit
 from watchword.store.models import (
     AnalysisRecord,
@@ -101,7 +102,7 @@ def summary(campaign: Campaign, live: tuple[int, int] | None = None) -> dict[str
 def list_campaigns(session: Session, limit: int = 100, include_empty: bool = False) -> list[dict[str, Any]]:
     query = select(Campaign).where(Campaign.merged_into_id.is_(None))
     if not include_empty:
-        query = query.where(Campaign.status != "empty", Campaign.member_count > 0)
+        query = query.where(Campaign.status != CampaignStatus.EMPTY, Campaign.member_count > 0)
     campaigns = list(
         session.scalars(
             query.order_by(Campaign.surging.desc(), Campaign.last_seen.desc(), Campaign.id.desc()).limit(limit)
@@ -194,7 +195,7 @@ def merge_campaigns(session: Session, keep_id: int, gone_id: int, actor: str, no
     session.flush()
     refresh_stats(session, keep)
     refresh_stats(session, gone)
-    session.add(CampaignDecision(actor=actor, kind="merge", report_id=a, other_report_id=b, note=note))
+    session.add(CampaignDecision(actor=actor, kind=DecisionKind.MERGE, report_id=a, other_report_id=b, note=note))
     audit.record(
         session,
         actor,
@@ -227,7 +228,7 @@ def split_report(session: Session, report_id: int, actor: str, note: str = "") -
     session.flush()
     refresh_stats(session, old)
     refresh_stats(session, new)
-    session.add(CampaignDecision(actor=actor, kind="split", report_id=report_id, note=note))
+    session.add(CampaignDecision(actor=actor, kind=DecisionKind.SPLIT, report_id=report_id, note=note))
     audit.record(session, actor, "campaign.split", "report", report_id, {"from": old.id, "to": new.id, "note": note})
     return new
 
@@ -246,7 +247,7 @@ def set_verdict(session: Session, campaign_id: int, verdict: str, actor: str, no
     campaign.verdict, campaign.verdict_note, campaign.verdict_at = value, note, utcnow()
     changed = session.scalar(select(func.count(Report.id)).where(Report.campaign_id == campaign.id)) or 0
     session.execute(update(Report).where(Report.campaign_id == campaign.id).values(verdict=value))
-    session.add(CampaignDecision(actor=actor, kind="verdict", report_id=anchor, verdict=value, note=note))
+    session.add(CampaignDecision(actor=actor, kind=DecisionKind.VERDICT, report_id=anchor, verdict=value, note=note))
     audit.record(
         session,
         actor,

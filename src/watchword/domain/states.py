@@ -28,6 +28,8 @@ class ReportStatus(enum.StrEnum):
 class CampaignStatus(enum.StrEnum):
     OPEN = "open"
     CLOSED = "closed"
+    EMPTY = "empty"  # every report split or deleted away; revived if one joins again
+    MERGED = "merged"  # absorbed into another campaign (merged_into_id)
 
 
 class BulletinStatus(enum.StrEnum):

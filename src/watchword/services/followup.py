@@ -22,6 +22,7 @@ from sqlalchemy.orm import Session
 
 from watchword import errors
 from watchword.domain import Analysis
+from watchword.domain.states import AuthorKind
 from watchword.security.sealing import unseal
 from watchword.services.outcomes import status_text
 from watchword.store import audit
@@ -79,7 +80,7 @@ def post_reporter_message(session: Session, receipt_id: int, text: str) -> Threa
     if receipt is None:
         raise FollowupNotFound("This receipt no longer exists.")
     message = ThreadMessage(
-        report_id=receipt.report_id, receipt_id=receipt.id, author_kind="reporter", body=_clean(text)
+        report_id=receipt.report_id, receipt_id=receipt.id, author_kind=AuthorKind.REPORTER, body=_clean(text)
     )
     session.add(message)
     session.flush()
@@ -101,7 +102,11 @@ def post_analyst_message(
         if receipt is None or receipt.report_id != report_id:
             raise FollowupNotFound("That receipt does not belong to this report.")
     message = ThreadMessage(
-        report_id=report_id, receipt_id=receipt_id, author_kind="analyst", author=author[:100], body=_clean(text)
+        report_id=report_id,
+        receipt_id=receipt_id,
+        author_kind=AuthorKind.ANALYST,
+        author=author[:100],
+        body=_clean(text),
     )
     session.add(message)
     session.flush()

@@ -41,7 +41,7 @@ from sqlalchemy import delete, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from watchword.config import Settings
-from watchword.domain.states import MailStatus
+from watchword.domain.states import MailKind, MailStatus
 from watchword.runtime import Runtime
 from watchword.security.sealing import seal, unseal
 from watchword.services import outcomes
@@ -52,8 +52,8 @@ from watchword.store.upsert import insert_ignore
 
 log = logging.getLogger("watchword.mail.replies")
 
-ACK = "ack"
-OUTCOME = "outcome"
+ACK = MailKind.ACK
+OUTCOME = MailKind.OUTCOME
 STOP_HINT = "To stop these messages, reply with the single word STOP."
 MAX_ATTEMPTS = 8
 LEASE = dt.timedelta(minutes=2)

@@ -25,7 +25,7 @@ depends_on = None
 STATES: dict[tuple[str, str], tuple[str, ...]] = {
     ("jobs", "status"): ("queued", "running", "done", "parked"),
     ("reports", "status"): ("received", "analysed", "failed"),
-    ("campaigns", "status"): ("open", "closed"),
+    ("campaigns", "status"): ("open", "closed", "empty", "merged"),
     ("bulletins", "status"): ("draft", "published", "withdrawn"),
     ("mail_outbox", "status"): ("queued", "sending", "sent", "suppressed", "failed"),
     ("mail_outbox", "kind"): ("ack", "outcome"),
