@@ -59,7 +59,7 @@ MAX_ATTEMPTS = 8
 LEASE = dt.timedelta(minutes=2)
 # A receipt is only useful while the reporter still remembers sending the mail;
 # an outcome stays worth sending much longer.
-STALE_AFTER = {ACK: dt.timedelta(days=2), OUTCOME: dt.timedelta(days=30)}
+STALE_AFTER: dict[str, dt.timedelta] = {ACK: dt.timedelta(days=2), OUTCOME: dt.timedelta(days=30)}
 
 
 @dataclass(frozen=True, slots=True)
