@@ -114,8 +114,6 @@ def report_verdict(
 @router.post("/reports/{report_id}/note")
 def report_note(rt: Rt, me: Analyst, report_id: int, body: Annotated[str, Form()] = "") -> Response:
     with rt.db.write() as session:
-        if session.get(Report, report_id) is None:
-            raise errors.NotFound("No such report.")
         queue_service.add_note(session, "report", report_id, body, me.username)
     return see_other(flash_url(f"/console/reports/{report_id}", "note"))
 
