@@ -12,8 +12,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from tests.support.intel import PHONE, RECIPIENTS, intel_runtime, seed_campaign
+from watchword.security.redaction import _COMMON, RedactionContext, find_leaks, redact
 from watchword.services import bulletins
-from watchword.services.redaction import _COMMON, RedactionContext, find_leaks, redact
 from watchword.web.app import create_app
 
 CTX_PEOPLE = [

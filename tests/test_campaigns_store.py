@@ -17,10 +17,9 @@ from tests.support.settings import make_settings
 from watchword.analysis.fingerprint import NUM_PERM
 from watchword.campaigns.assign import assign_campaign
 from watchword.campaigns.engine import HIGH, LOW, ClusterIndex, Features, MemoryBackend
+from watchword.campaigns.queries import campaign_detail, list_campaigns
 from watchword.campaigns.services import (
     CampaignError,
-    campaign_detail,
-    list_campaigns,
     merge_campaigns,
     recluster,
     set_verdict,

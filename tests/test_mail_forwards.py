@@ -22,7 +22,7 @@ from tests.support.cfb_writer import build_msg
 from tests.support.settings import make_settings
 from watchword.intake.mail import MailResult, take_mail
 from watchword.runtime import Runtime, open_runtime
-from watchword.services.sealing import unseal
+from watchword.security.sealing import unseal
 from watchword.store.models import AnalysisRecord, Report
 from watchword.worker import Worker
 

@@ -14,7 +14,8 @@ from sqlalchemy import func, select
 
 from tests.support.reporter import fast_settings, receipt_of, report, text_of, token_of
 from watchword.runtime import Runtime, open_runtime
-from watchword.services import followup, sealing
+from watchword.security import sealing
+from watchword.services import followup
 from watchword.store.models import AuditEvent, Campaign, Report, Submission
 from watchword.store.models_reporter import ReporterFile, ReporterReceipt, RestrictedReport
 from watchword.web.app import create_app

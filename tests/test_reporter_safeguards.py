@@ -20,8 +20,8 @@ from tests.support.reporter import fast_settings
 from watchword.domain import Channel, IncomingReport
 from watchword.intake.submit import submit
 from watchword.runtime import open_runtime
+from watchword.security.ratelimit import Limiter, Limits, TokenBucket
 from watchword.services import receipts
-from watchword.services.ratelimit import Limiter, Limits, TokenBucket
 from watchword.store.models_reporter import ReporterReceipt
 from watchword.web.ratelimit import ApiRateLimit
 from watchword.web.reporter import challenge

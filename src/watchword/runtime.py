@@ -60,7 +60,7 @@ def open_runtime(settings: Settings | None = None, *, migrate: bool = False) -> 
     itself and for tests and benchmarks that start from an empty store."""
     settings = settings or Settings.from_env()
     settings.data_dir.mkdir(parents=True, exist_ok=True)
-    # Every session the runtime opens can seal and unseal reporters' words (services/sealing.py);
+    # Every session the runtime opens can seal and unseal reporters' words (security/sealing.py);
     # the key is read (or created) on first use only.
     key = functools.cache(settings.secret_key)
     db = Database(settings.database_url, sealing_key=key)

@@ -17,6 +17,7 @@ import traceback
 import uuid
 from collections.abc import Callable
 
+from watchword.domain.states import JobStatus, ReportStatus
 from watchword.runtime import Runtime
 from watchword.services import processing
 from watchword.store import jobs
@@ -54,11 +55,11 @@ class Worker:
             error = f"{type(exc).__name__}: {exc}\n{traceback.format_exc(limit=8)}"
             status = jobs.fail(self.rt.db, job, self.worker_id, error, settings.job_max_attempts)
             log.warning("job %s failed (attempt %s), now %s: %s", job.id, job.attempts, status, exc)
-            if status == "parked" and job.report_id is not None:
+            if status == JobStatus.PARKED and job.report_id is not None:
                 with self.rt.db.write() as session:
                     report = session.get(Report, job.report_id)
                     if report is not None:
-                        report.status = "failed"
+                        report.status = ReportStatus.FAILED
         return True
 
     def _run_analyze(self, job: Job) -> None:

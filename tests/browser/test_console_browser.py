@@ -103,7 +103,7 @@ def _campaign(rt: Runtime, ids: list[int], title: str) -> int:
 @pytest.fixture
 def world(rt: Runtime) -> dict[str, Any]:
     """A small but realistic store: a hostile email, two recruiter campaigns, an invoice wave, loose reports."""
-    from watchword.services.demo import load_demo
+    from watchword.demo import load_demo
 
     add_user(rt, "ana", "analyst")
     load_demo(rt)

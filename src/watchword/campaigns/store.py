@@ -14,6 +14,7 @@ from sqlalchemy import bindparam, delete, select, update
 from sqlalchemy.orm import Session
 
 from watchword.campaigns.engine import Entry
+from watchword.domain.states import CampaignStatus
 from watchword.store.models import Campaign, Report, utcnow
 from watchword.store.models_campaigns import CampaignHour, CampaignMember, CampaignPosting
 from watchword.store.upsert import insert_ignore, upsert
@@ -129,7 +130,7 @@ def merge_rows(session: Session, keep: int, gone: int) -> None:
     keep_row.member_count += gone_row.member_count
     gone_row.member_count = 0
     gone_row.merged_into_id = keep
-    gone_row.status = "merged"
+    gone_row.status = CampaignStatus.MERGED
     gone_row.surging = False
     if keep_row.verdict is None and gone_row.verdict is not None:
         keep_row.verdict, keep_row.verdict_note, keep_row.verdict_at = (

@@ -38,7 +38,7 @@ def campaigns_list(
     campaign: Annotated[int | None, typer.Option("--id", help="Show one campaign in full.")] = None,
 ) -> None:
     """List stored campaigns (or show one with its indicators and timeline)."""
-    from watchword.campaigns.services import campaign_detail, list_campaigns
+    from watchword.campaigns.queries import campaign_detail, list_campaigns
     from watchword.runtime import open_runtime
 
     with open_runtime() as rt, rt.db.session() as session:

@@ -31,7 +31,7 @@ def serve(
 
     with open_runtime() as rt:
         if demo:
-            from watchword.services.demo import load_demo
+            from watchword.demo import load_demo
 
             added = load_demo(rt)
             if added:

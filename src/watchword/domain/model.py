@@ -6,6 +6,8 @@ import enum
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
+from watchword.domain.states import DocumentKind
+
 
 class ApproachType(enum.StrEnum):
     """The published taxonomy (DESIGN.md). Narrow on purpose."""
@@ -144,7 +146,7 @@ class Document:
     does I/O; it may append to `warnings` instead of raising on odd input.
     """
 
-    kind: str  # "email" | "text"
+    kind: DocumentKind
     raw: bytes = b""
     text_input: str = ""  # the reporter's own words (free-text report or note beside an email)
     approach_hint: str = ""  # the approach type the reporter picked in a guided form, if any

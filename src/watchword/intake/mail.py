@@ -57,6 +57,7 @@ from sqlalchemy.orm import Session
 from watchword.analysis.forwarded import originals_in, unwrap_forwarded
 from watchword.analysis.mime import parse_mime
 from watchword.domain import Channel, Document, IncomingReport
+from watchword.domain.states import DocumentKind
 from watchword.intake import submit as funnel
 from watchword.intake.submit import IntakeError, Receipt, TooLarge
 from watchword.intake.writer import Committed
@@ -174,7 +175,7 @@ def _examine(raw: bytes) -> tuple[list[bytes], str, set[str]]:
     parse); `originals_in` is asked for the attached originals' bytes only
     when there are some (a second parse).
     """
-    doc = Document(kind="email", raw=raw)
+    doc = Document(kind=DocumentKind.EMAIL, raw=raw)
     try:
         parse_mime(doc)
         unwrap_forwarded(doc)

@@ -21,7 +21,7 @@ from watchword import errors
 from watchword.domain import IncomingReport
 from watchword.intake.writer import Also, Committed, Prepared, Receipt, Summary
 from watchword.runtime import Runtime
-from watchword.services.sealing import seal, seal_json
+from watchword.security.sealing import seal, seal_json
 
 MAX_TEXT_CHARS = 100_000
 _SPACE = re.compile(r"\s+")

@@ -13,7 +13,7 @@ def render(share: ShareSet, fmt: str, subject: str | None = None) -> tuple[str, 
     """(body, media type) of a share in one of FORMATS.
 
     `subject` goes into the MISP email object; callers pass it already redacted
-    (services.redaction), or None to leave it out.
+    (security.redaction), or None to leave it out.
     """
     if fmt == "stix.json":
         return stix.bundle_json(share), "application/stix+json;version=2.1"

@@ -20,7 +20,7 @@ from sqlalchemy import delete, func, select, update
 from sqlalchemy.orm import Session
 
 from watchword import errors
-from watchword.services.sealing import seal, unseal
+from watchword.security.sealing import seal, unseal
 from watchword.store import audit
 from watchword.store.models import utcnow
 from watchword.store.models_people import ROLES, TOKEN_SCOPES, ApiToken, LoginFailure, User, UserSession

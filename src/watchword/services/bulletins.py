@@ -5,7 +5,7 @@ The use cases the CLI, the console and the public pages share:
   published(), get_published(), render_markdown(), atom_feed().
 
 Everything taken from reports into a draft (subjects, an excerpt, the sender's
-display name, the campaign title) goes through services.redaction with the
+display name, the campaign title) goes through security.redaction with the
 campaign's reporters and recipients as known names. Publishing checks the
 final text again and refuses a leak unless the analyst forces it; each step
 writes an audit event.
@@ -27,8 +27,9 @@ from sqlalchemy.orm import Session
 
 from watchword import errors
 from watchword.config import Settings
+from watchword.domain.states import BulletinStatus
 from watchword.intel.selection import ShareSet, gather
-from watchword.services.redaction import RedactionContext, defang, find_leaks, redact
+from watchword.security.redaction import RedactionContext, defang, find_leaks, redact
 from watchword.store import audit
 from watchword.store.models import AnalysisRecord, Campaign, Report, utcnow
 from watchword.store.models_intel import Bulletin
@@ -283,7 +284,7 @@ def draft_from_campaign(session: Session, settings: Settings, campaign_id: int, 
         title=title[:300],
         summary=summary[:500],
         body_md=body,
-        status="draft",
+        status=BulletinStatus.DRAFT,
         created_by=actor,
         redactions=counts,
     )
@@ -312,7 +313,7 @@ def update(
     body_md: str | None = None,
 ) -> Bulletin:
     bulletin = get(session, bulletin_id)
-    if bulletin.status == "withdrawn":
+    if bulletin.status == BulletinStatus.WITHDRAWN:
         raise BulletinConflict("A withdrawn bulletin cannot be edited.")
     changed: list[str] = []
     if title is not None and title.strip():
@@ -340,12 +341,12 @@ def leaks(session: Session, settings: Settings, bulletin: Bulletin) -> dict[str,
 def publish(session: Session, settings: Settings, bulletin_id: int, actor: str, force: bool = False) -> Bulletin:
     """Publish: refused while the text still holds an address, a phone, an internal host or a known name."""
     bulletin = get(session, bulletin_id)
-    if bulletin.status == "withdrawn":
+    if bulletin.status == BulletinStatus.WITHDRAWN:
         raise BulletinConflict("A withdrawn bulletin cannot be published again; draft a new one.")
     found = leaks(session, settings, bulletin)
     if found and not force:
         raise LeakFound(found)
-    bulletin.status = "published"
+    bulletin.status = BulletinStatus.PUBLISHED
     bulletin.published_by = actor
     bulletin.published_at = bulletin.published_at or utcnow()
     bulletin.updated_at = utcnow()
@@ -355,7 +356,7 @@ def publish(session: Session, settings: Settings, bulletin_id: int, actor: str, 
 
 def withdraw(session: Session, bulletin_id: int, actor: str) -> Bulletin:
     bulletin = get(session, bulletin_id)
-    bulletin.status = "withdrawn"
+    bulletin.status = BulletinStatus.WITHDRAWN
     bulletin.updated_at = utcnow()
     audit.record(session, actor, "bulletin.withdraw", "bulletin", bulletin.id)
     return bulletin
@@ -371,13 +372,16 @@ def listing(session: Session, status: str | None = None, limit: int = 100) -> li
 def published(session: Session, limit: int = 50) -> list[Bulletin]:
     return list(
         session.scalars(
-            select(Bulletin).where(Bulletin.status == "published").order_by(Bulletin.published_at.desc()).limit(limit)
+            select(Bulletin)
+            .where(Bulletin.status == BulletinStatus.PUBLISHED)
+            .order_by(Bulletin.published_at.desc())
+            .limit(limit)
         )
     )
 
 
 def get_published(session: Session, slug: str) -> Bulletin | None:
-    return session.scalar(select(Bulletin).where(Bulletin.slug == slug, Bulletin.status == "published"))
+    return session.scalar(select(Bulletin).where(Bulletin.slug == slug, Bulletin.status == BulletinStatus.PUBLISHED))
 
 
 # -- rendering -----------------------------------------------------------------------------

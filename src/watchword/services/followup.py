@@ -23,9 +23,10 @@ from sqlalchemy.orm import Session
 
 from watchword import errors
 from watchword.domain import Analysis
-from watchword.services import sealing
+from watchword.domain.states import AuthorKind
+from watchword.security import sealing
+from watchword.security.sealing import unseal
 from watchword.services.outcomes import status_text
-from watchword.services.sealing import unseal
 from watchword.store import audit
 from watchword.store.models import AnalysisRecord, Campaign, Report, Submission, utcnow
 from watchword.store.models_reporter import ReporterReceipt, RestrictedReport, ThreadMessage
@@ -92,7 +93,10 @@ def post_reporter_message(session: Session, receipt_id: int, text: str) -> Threa
     if receipt is None:
         raise FollowupNotFound("This receipt no longer exists.")
     message = ThreadMessage(
-        report_id=receipt.report_id, receipt_id=receipt.id, author_kind="reporter", **_sealed_body(session, text)
+        report_id=receipt.report_id,
+        receipt_id=receipt.id,
+        author_kind=AuthorKind.REPORTER,
+        **_sealed_body(session, text),
     )
     session.add(message)
     session.flush()
@@ -116,7 +120,7 @@ def post_analyst_message(
     message = ThreadMessage(
         report_id=report_id,
         receipt_id=receipt_id,
-        author_kind="analyst",
+        author_kind=AuthorKind.ANALYST,
         author=author[:100],
         **_sealed_body(session, text),
     )

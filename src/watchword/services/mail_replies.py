@@ -41,9 +41,10 @@ from sqlalchemy import delete, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from watchword.config import Settings
+from watchword.domain.states import MailKind, MailStatus
 from watchword.runtime import Runtime
+from watchword.security.sealing import seal, unseal
 from watchword.services import outcomes
-from watchword.services.sealing import seal, unseal
 from watchword.store import audit
 from watchword.store.models import Campaign, Report, utcnow
 from watchword.store.models_mail import MailMessage, MailMessageReport, MailOptOut, MailOutbox
@@ -51,14 +52,14 @@ from watchword.store.upsert import insert_ignore
 
 log = logging.getLogger("watchword.mail.replies")
 
-ACK = "ack"
-OUTCOME = "outcome"
+ACK = MailKind.ACK
+OUTCOME = MailKind.OUTCOME
 STOP_HINT = "To stop these messages, reply with the single word STOP."
 MAX_ATTEMPTS = 8
 LEASE = dt.timedelta(minutes=2)
 # A receipt is only useful while the reporter still remembers sending the mail;
 # an outcome stays worth sending much longer.
-STALE_AFTER = {ACK: dt.timedelta(days=2), OUTCOME: dt.timedelta(days=30)}
+STALE_AFTER: dict[str, dt.timedelta] = {ACK: dt.timedelta(days=2), OUTCOME: dt.timedelta(days=30)}
 
 
 @dataclass(frozen=True, slots=True)
@@ -108,7 +109,7 @@ def enqueue(
         "subject": subject[:300],
         "body": body,
         "in_reply_to": in_reply_to[:300],
-        "status": "queued",
+        "status": MailStatus.QUEUED,
         "attempts": 0,
         "send_after": utcnow(),
         "created_at": utcnow(),
@@ -325,8 +326,8 @@ def _claim(rt: Runtime, batch: int, now: dt.datetime) -> list[MailOutbox]:
                 select(MailOutbox)
                 .where(
                     or_(
-                        (MailOutbox.status == "queued") & (MailOutbox.send_after <= now),
-                        (MailOutbox.status == "sending") & (MailOutbox.locked_until < now),
+                        (MailOutbox.status == MailStatus.QUEUED) & (MailOutbox.send_after <= now),
+                        (MailOutbox.status == MailStatus.SENDING) & (MailOutbox.locked_until < now),
                     )
                 )
                 .order_by(MailOutbox.id)
@@ -334,7 +335,7 @@ def _claim(rt: Runtime, batch: int, now: dt.datetime) -> list[MailOutbox]:
             )
         )
         for row in rows:
-            row.status = "sending"
+            row.status = MailStatus.SENDING
             row.attempts += 1
             row.locked_until = now + LEASE
         return rows
@@ -391,11 +392,11 @@ def deliver_due(rt: Runtime, batch: int = 50, now: dt.datetime | None = None) ->
             why, when = _hold(rt, row, now)
             if why == "wait":
                 # Not an attempt: give it back so it goes out when the limit allows.
-                _set(rt, row.id, status="queued", attempts=row.attempts - 1, send_after=when)
+                _set(rt, row.id, status=MailStatus.QUEUED, attempts=row.attempts - 1, send_after=when)
                 done["deferred"] += 1
                 continue
             if why:
-                _set(rt, row.id, status="suppressed", last_error=why)
+                _set(rt, row.id, status=MailStatus.SUPPRESSED, last_error=why)
                 done["suppressed"] += 1
                 continue
             address = unseal(rt.contact_key, row.reporter_sealed)
@@ -412,10 +413,10 @@ def deliver_due(rt: Runtime, batch: int = 50, now: dt.datetime | None = None) ->
                 done["retry"] += 1
                 relay.close()
                 for rest in rows[rows.index(row) + 1 :]:
-                    _set(rt, rest.id, status="queued", attempts=rest.attempts - 1)
+                    _set(rt, rest.id, status=MailStatus.QUEUED, attempts=rest.attempts - 1)
                 break
             else:
-                _set(rt, row.id, status="sent", sent_at=utcnow(), last_error="")
+                _set(rt, row.id, status=MailStatus.SENT, sent_at=utcnow(), last_error="")
                 done["sent"] += 1
     finally:
         relay.close()
@@ -431,11 +432,11 @@ def _permanent(exc: smtplib.SMTPException) -> bool:
 
 def _retry_or_fail(rt: Runtime, row: MailOutbox, now: dt.datetime, error: str, permanent: bool) -> None:
     if permanent or row.attempts >= MAX_ATTEMPTS:
-        _set(rt, row.id, status="failed", last_error=error[:2000])
+        _set(rt, row.id, status=MailStatus.FAILED, last_error=error[:2000])
         log.warning("reply %s failed for good: %s", row.id, error)
         return
     delay = dt.timedelta(seconds=min(3600, 30 * 2**row.attempts))
-    _set(rt, row.id, status="queued", send_after=now + delay, last_error=error[:2000])
+    _set(rt, row.id, status=MailStatus.QUEUED, send_after=now + delay, last_error=error[:2000])
 
 
 def run_sender(rt: Runtime, stop: threading.Event, interval: float = 2.0) -> None:

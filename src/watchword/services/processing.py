@@ -14,8 +14,9 @@ from sqlalchemy.orm import Session
 
 from watchword.analysis.pipeline import analyze_report
 from watchword.domain import Analysis
+from watchword.domain.states import ReportStatus
 from watchword.runtime import Runtime
-from watchword.services.sealing import COMMENT, seal_text, unseal_json
+from watchword.security.sealing import COMMENT, seal_text, unseal_json
 from watchword.store.models import AnalysisRecord, Indicator, Report, ReportIndicator, utcnow
 from watchword.store.upsert import insert_ignore
 
@@ -52,7 +53,7 @@ def record_analysis(session: Session, report: Report, analysis: Analysis) -> Non
         update(Report)
         .where(Report.id == report.id)
         .values(
-            status="analysed",
+            status=ReportStatus.ANALYSED,
             subject=analysis.subject[:500],
             approach_type=analysis.approach_type,
             scope=analysis.scope,

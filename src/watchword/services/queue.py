@@ -355,6 +355,9 @@ def add_note(session: Session, object_type: str, object_id: int, body: str, acto
     """An analyst's note; it becomes searchable at once."""
     from watchword.services import search
 
+    noted = {"report": Report, "campaign": Campaign}[object_type]
+    if session.get(noted, object_id) is None:
+        raise TriageNotFound(f"No such {object_type}.")
     body = body.strip()
     if not body:
         raise TriageError("The note is empty.")

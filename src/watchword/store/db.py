@@ -84,7 +84,7 @@ class Database:
     """An engine and its session factory; one per process and URL.
 
     `sealing_key` returns the key that seals reporters' words: every session
-    carries it (`services.sealing.key_of`), and so do the migrations that seal
+    carries it (`security.sealing.key_of`), and so do the migrations that seal
     what older versions stored in plain text.
     """
 

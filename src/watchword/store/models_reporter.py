@@ -56,7 +56,7 @@ class ThreadMessage(Base):
     )
     author_kind: Mapped[str] = mapped_column(String(10))  # reporter | analyst
     author: Mapped[str] = mapped_column(String(100), default="")  # analyst's name; never shown to reporters
-    # Empty: the message is sealed in `body_sealed` (services/sealing.py); rows written before
+    # Empty: the message is sealed in `body_sealed` (security/sealing.py); rows written before
     # migration 0004 had it here, and that migration sealed them.
     body: Mapped[str] = mapped_column(Text, default="")
     body_sealed: Mapped[bytes | None] = mapped_column(LargeBinary, nullable=True)

@@ -18,7 +18,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from watchword import clock
 from watchword.config import Settings
-from watchword.services.ratelimit import Limits
+from watchword.security.ratelimit import Limits
 
 if TYPE_CHECKING:
     from watchword.runtime import Runtime

@@ -15,9 +15,9 @@ from sqlalchemy.orm import Session
 from starlette.responses import Response
 
 from watchword import errors
+from watchword.security.sealing import COMMENT, key_of, unseal_text
 from watchword.services import queue as queue_service
 from watchword.services.render import message_view
-from watchword.services.sealing import COMMENT, key_of, unseal_text
 from watchword.store import audit
 from watchword.store.models import AnalysisRecord, Campaign, Indicator, Report, ReportIndicator
 from watchword.store.models_people import Note
@@ -127,8 +127,6 @@ def report_verdict(
 @router.post("/reports/{report_id}/note")
 def report_note(rt: Rt, me: Analyst, report_id: int, body: Annotated[str, Form()] = "") -> Response:
     with rt.db.write() as session:
-        if session.get(Report, report_id) is None:
-            raise errors.NotFound("No such report.")
         queue_service.add_note(session, "report", report_id, body, me.username)
     return see_other(flash_url(f"/console/reports/{report_id}", "note"))
 

@@ -27,9 +27,9 @@ from watchword.domain import Analysis, Channel, IncomingReport
 from watchword.intake.files import looks_like_email
 from watchword.intake.submit import IntakeError, Receipt, TooLarge, submit
 from watchword.runtime import Runtime
+from watchword.security.ratelimit import Limiter, Limits
 from watchword.services import followup, receipts
 from watchword.services.guidance import OUT_OF_SCOPE_ELSEWHERE, TYPE_NAMES, FirstLook, first_look
-from watchword.services.ratelimit import Limiter, Limits
 from watchword.store.models import Blob
 from watchword.store.models_reporter import ReporterFile, ReporterReceipt
 from watchword.web.deps import runtime

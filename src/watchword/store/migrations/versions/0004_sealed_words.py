@@ -27,7 +27,7 @@ import sqlalchemy as sa
 from alembic import context, op
 from sqlalchemy.dialects import postgresql
 
-from watchword.services import sealing
+from watchword.security import sealing
 
 revision = "0004"
 down_revision = "0002"
