@@ -10,6 +10,7 @@ from typing import Annotated
 
 import typer
 
+from watchword import logsafe
 from watchword.cli.app import app
 from watchword.intake.files import EMAIL_SUFFIXES, iter_messages, looks_like_email
 
@@ -82,6 +83,7 @@ def run_worker(
     from watchword.worker import build_worker
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    logsafe.install()  # no report content, no addresses in log lines
     rt = open_runtime()
     w = build_worker(rt)
     if once:

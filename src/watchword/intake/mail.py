@@ -60,6 +60,7 @@ from watchword.domain import Channel, Document, IncomingReport
 from watchword.intake import submit as funnel
 from watchword.intake.submit import IntakeError, Receipt, TooLarge
 from watchword.intake.writer import Committed
+from watchword.logsafe import describe
 from watchword.runtime import Runtime
 from watchword.services import mail_replies
 from watchword.store import audit
@@ -178,8 +179,8 @@ def _examine(raw: bytes) -> tuple[list[bytes], str, set[str]]:
     try:
         parse_mime(doc)
         unwrap_forwarded(doc)
-    except Exception:  # odd mail must still be taken; the worker records the details
-        log.warning("mail could not be examined for a forward; taken as the suspicious message", exc_info=True)
+    except Exception as exc:  # noqa: BLE001 - odd mail must still be taken; the worker records the details
+        log.warning("mail could not be examined for a forward (%s); taken as the suspicious message", describe(exc))
         return [], "direct", set()
     if doc.wrapper is None:
         return [], "direct", set()
