@@ -396,8 +396,8 @@ def _write_record(item: _Record, session: Session, receipts: list[Receipt]) -> _
 
     The mail's unique wrapper hash refuses a second record of the same bytes
     (another delivery of the mail, in this commit or another process's): the
-    `IntegrityError` rolls this mail's reports back with it, and `take_mail`
-    answers with what the first delivery recorded. Core statements: this runs
+    `IntegrityError` takes this mail's reports out of the commit with it, and
+    `take_mail` answers with what the first delivery recorded. Core statements: this runs
     once per mail on the intake's hot path.
     """
     conn = session.connection()
