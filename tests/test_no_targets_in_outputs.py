@@ -148,3 +148,22 @@ def test_log_lines_carry_no_report_content_or_address(tmp_path: Path, caplog: py
     except RuntimeError:
         logger.exception("intake failed for %s", "tzielinski@northwind-energy.example")
     assert lines and "northwind-energy" not in lines[0] and len(lines[0]) < 6000
+
+
+def test_the_server_logs_through_the_filter(capsys: pytest.CaptureFixture[str]) -> None:
+    """`watchword serve`'s logging set-up: uvicorn's handlers and Watchword's loggers are filtered."""
+    import logging.config
+
+    logging.config.dictConfig(logsafe.uvicorn_log_config())
+    try:
+        try:
+            raise ValueError("unparsable part for tzielinski@northwind-energy.example")
+        except ValueError:
+            logging.getLogger("uvicorn.error").exception("Exception in ASGI application")
+        logging.getLogger("watchword.worker").warning("job 1 failed: kwright@northwind-energy.example")
+        written = capsys.readouterr().err
+        assert "Exception in ASGI application" in written and "job 1 failed" in written
+        assert "northwind-energy" not in written
+    finally:
+        logging.getLogger("watchword").handlers.clear()
+        logging.getLogger("watchword").propagate = True

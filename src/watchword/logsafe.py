@@ -9,14 +9,16 @@ machines and kept for years. Three layers:
 * call sites that log an exception log `describe(exc)`: its type and a short,
   masked first line, never the whole message;
 * `install()` puts `NoPersonalData` on the handlers of the root logger (the CLI
-  calls it after configuring logging): every line, tracebacks included, has
-  email addresses masked and is cut to a bounded length.
+  calls it after configuring logging), and `watchword serve` runs uvicorn with
+  `uvicorn_log_config()`, the same filter on uvicorn's handlers: every line,
+  tracebacks included, has email addresses masked and is cut to a bounded length.
 """
 
 from __future__ import annotations
 
 import logging
 import re
+from typing import Any
 
 MAX_MESSAGE_CHARS = 1000
 MAX_TRACEBACK_CHARS = 4000
@@ -56,3 +58,18 @@ def install(logger: logging.Logger | None = None) -> None:
     for handler in (logger or logging.getLogger()).handlers:
         if not any(isinstance(f, NoPersonalData) for f in handler.filters):
             handler.addFilter(NoPersonalData())
+
+
+def uvicorn_log_config() -> dict[str, Any]:
+    """uvicorn's own logging set-up with the filter on every handler, and Watchword's loggers
+    (the in-process worker, mail intake) written through the same filtered handler."""
+    import copy
+
+    from uvicorn.config import LOGGING_CONFIG
+
+    config: dict[str, Any] = copy.deepcopy(LOGGING_CONFIG)
+    config["filters"] = {"no_personal_data": {"()": NoPersonalData}}
+    for handler in config["handlers"].values():
+        handler["filters"] = ["no_personal_data"]
+    config["loggers"]["watchword"] = {"handlers": ["default"], "level": "INFO", "propagate": False}
+    return config

@@ -61,10 +61,17 @@ def serve(
                 log_level="info",
                 server_header=False,
                 access_log=False,
+                log_config=logsafe.uvicorn_log_config(),
             )
         else:
             uvicorn.run(
-                create_app(rt), host=bind_host, port=bind_port, log_level="info", server_header=False, access_log=False
+                create_app(rt),
+                host=bind_host,
+                port=bind_port,
+                log_level="info",
+                server_header=False,
+                access_log=False,
+                log_config=logsafe.uvicorn_log_config(),
             )
     finally:
         stop.set()
