@@ -115,18 +115,14 @@ def test_deleting_the_newest_events_is_detected_by_the_checkpoint(any_rt: Runtim
     assert not check.ok and "newest events were removed" in check.problem and check.events == 3
 
 
-def test_truncating_and_appending_new_events_is_still_detected(rt: Runtime) -> None:
-    """GIVEN a truncated tail WHEN new events are appended over it THEN the checkpointed head is
-    gone from the chain, whatever came after."""
-    _events(rt)
-    with rt.db.write() as session:
+def test_truncating_and_appending_new_events_is_still_detected(any_rt: Runtime) -> None:
+    """GIVEN a truncated tail WHEN ordinary work appends new events over it (SQLite reuses the
+    ids, PostgreSQL does not) THEN the checkpoint does not move past the break, and verify names it."""
+    _events(any_rt)
+    with any_rt.db.write() as session:
         session.execute(delete(AuditEvent).where(AuditEvent.id > 2))
-    anchor = rt.settings.audit_anchor_path
-    signed = anchor.read_text()
-    _events(rt, 4)  # the checkpoint moves on to the new head ...
-    assert _verify(rt).ok
-    anchor.write_text(signed)  # ... so put the one signed before the truncation back, as a backup would
-    check = _verify(rt)
+    _events(any_rt, 4)
+    check = _verify(any_rt)
     assert not check.ok and "event 5" in check.problem
 
 

@@ -103,3 +103,24 @@ def test_a_receipt_code_sent_twice_is_no_second_sighting(frt: Runtime) -> None:
     with frt.db.session() as session:
         assert session.scalar(select(Report.sightings).where(Report.id == first.report_id)) == 1
     assert _count(frt, Submission) == 1 and _count(frt, ReporterReceipt) == 1
+
+
+def test_one_failing_unit_in_a_busy_moment_fails_only_its_caller(frt: Runtime) -> None:
+    """GIVEN 24 callers at once, every fourth with a channel row that fails WHEN they commit
+    (together, in whatever batches form) THEN exactly those six fail and the others are stored whole."""
+
+    def broken(session: Session, written: list[Receipt]) -> None:
+        raise RuntimeError("this channel row cannot be written")
+
+    def one(n: int) -> bool:
+        incoming = IncomingReport(channel=Channel.API, text=f"a caller asked for my badge number, case {n}")
+        try:
+            submit(frt, incoming, also=[broken] if n % 4 == 0 else [])
+        except Exception:  # noqa: BLE001 - counted below
+            return False
+        return True
+
+    with ThreadPoolExecutor(max_workers=24) as pool:
+        stored = list(pool.map(one, range(24)))
+    assert stored.count(False) == 6
+    assert _count(frt, Report) == 18 and _count(frt, Submission) == 18 and _count(frt, Job) == 18

@@ -7,6 +7,8 @@ import base64
 import os
 import stat
 from collections.abc import Iterator
+from email.message import EmailMessage
+from email.policy import SMTP as SMTP_POLICY
 from pathlib import Path
 
 import pytest
@@ -212,5 +214,32 @@ def test_migration_0004_seals_what_older_versions_stored_in_plain_text(
                 == "an old thread message from Priya"
             )
         upgrade(rt.db)
+    finally:
+        rt.close()
+
+
+def test_each_forwarder_of_an_attached_original_keeps_their_comment(tmp_path: Path) -> None:
+    """GIVEN the same phish forwarded as an attachment by two colleagues, each with a comment
+    WHEN an analyst reads the report's submissions THEN both comments are there, sealed at rest."""
+    rt = open_runtime(fast_settings(tmp_path, smtp_addresses=("report@watchword.test",)))
+    try:
+        comments = ["Got this twice today, the link looks off", "My assistant nearly clicked this one"]
+        for n, comment in enumerate(comments):
+            wrapper = EmailMessage()
+            wrapper["From"] = f"Colleague {n} <colleague{n}@corp.example>"
+            wrapper["To"] = "report@watchword.test"
+            wrapper["Subject"] = "FW: Verify your mailbox"
+            wrapper["Message-ID"] = f"<fwd-{n}@corp.example>"
+            wrapper.set_content(comment + "\n")
+            wrapper.add_attachment(EML, maintype="message", subtype="rfc822")
+            mail_intake.take_mail(rt, wrapper.as_bytes(policy=SMTP_POLICY), via="smtp")
+        with rt.db.session() as session:
+            stored = session.scalars(select(Report)).one()
+        assert stored.sightings == 2
+        for comment in comments:
+            assert comment.encode() not in _raw_database(rt)
+        shown = text_of(_analyst(rt).get(f"/console/reports/{stored.id}/submissions").text)
+        for comment in comments:
+            assert comment in shown
     finally:
         rt.close()

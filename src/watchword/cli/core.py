@@ -10,6 +10,7 @@ from typing import Annotated
 
 import typer
 
+from watchword import logsafe
 from watchword.cli.app import app
 from watchword.cli.errors import Typer
 from watchword.intake.files import EMAIL_SUFFIXES, iter_messages, looks_like_email
@@ -61,6 +62,7 @@ def serve(
                     log_level="info",
                     server_header=False,
                     access_log=False,
+                    log_config=logsafe.uvicorn_log_config(),
                 )
             else:
                 uvicorn.run(
@@ -70,6 +72,7 @@ def serve(
                     log_level="info",
                     server_header=False,
                     access_log=False,
+                    log_config=logsafe.uvicorn_log_config(),
                 )
         finally:
             stop.set()
@@ -88,6 +91,7 @@ def run_worker(
     from watchword.worker import build_worker
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    logsafe.install()  # no report content, no addresses in log lines
     with open_runtime() as rt:
         w = build_worker(rt)
         if once:

@@ -61,6 +61,7 @@ from watchword.domain.states import DocumentKind
 from watchword.intake import submit as funnel
 from watchword.intake.submit import IntakeError, Receipt, TooLarge
 from watchword.intake.writer import Committed
+from watchword.logsafe import describe
 from watchword.runtime import Runtime
 from watchword.services import mail_replies
 from watchword.store import audit
@@ -168,8 +169,9 @@ def _is_automatic(msg: Message, envelope_from: str | None) -> bool:
     return auto != "no" or precedence in ("bulk", "junk", "list", "auto_reply") or "list-id" in msg
 
 
-def _examine(raw: bytes) -> tuple[list[bytes], str, set[str]]:
-    """The originals to submit on their own, how the original travelled, and its sender's addresses.
+def _examine(raw: bytes) -> tuple[list[bytes], str, set[str], str]:
+    """The originals to submit on their own, how the original travelled, its sender's addresses,
+    and the reporter's comment above attached originals (kept with each of their submissions).
 
     The pipeline's own parse and unwrap stages decide what is a forward (one
     parse); `originals_in` is asked for the attached originals' bytes only
@@ -179,21 +181,23 @@ def _examine(raw: bytes) -> tuple[list[bytes], str, set[str]]:
     try:
         parse_mime(doc)
         unwrap_forwarded(doc)
-    except Exception:  # odd mail must still be taken; the worker records the details
-        log.warning("mail could not be examined for a forward; taken as the suspicious message", exc_info=True)
-        return [], "direct", set()
+    except Exception as exc:  # noqa: BLE001 - odd mail must still be taken; the worker records the details
+        log.warning("mail could not be examined for a forward (%s); taken as the suspicious message", describe(exc))
+        return [], "direct", set(), ""
     if doc.wrapper is None:
-        return [], "direct", set()
+        return [], "direct", set(), ""
     suspects: set[str] = set()
     if doc.wrapper.shape == "attachment":
         originals = originals_in(raw)
         for original in originals:
             if not original.startswith(b"\xd0\xcf\x11\xe0"):  # an Outlook .msg has no RFC 5322 headers
                 suspects |= _addresses(_HEADERS.parsebytes(original, headersonly=True), _SUSPECT_HEADERS)
-        return originals, ("attachment" if originals else "direct"), suspects
+        comment = doc.wrapper.reporter_comment if originals else ""
+        return originals, ("attachment" if originals else "direct"), suspects, comment
     for name in ("from", "reply-to", "sender", "return-path"):
         suspects.update(addr.lower() for _, addr in getaddresses([doc.headers.get(name, "")]) if addr)
-    return [], doc.wrapper.shape or "inline", suspects
+    # An inline forward is filed whole: the analysis keeps its comment apart (sealed at rest).
+    return [], doc.wrapper.shape or "inline", suspects, ""
 
 
 def _reporter_address(rt: Runtime, msg: Message, shape: str, suspects: set[str], envelope_from: str | None) -> str:
@@ -272,7 +276,7 @@ def take_mail(
     automatic = _is_automatic(msg, envelope_from)
     # Delivery reports are no forwards (`originals_in` knows), so automatic mail
     # is examined like any other; it only never gets an answer.
-    originals, shape, suspects = _examine(raw)
+    originals, shape, suspects, comment = _examine(raw)
     if shape == "direct" and not automatic:
         word = _control_word(raw, msg)
         if word:
@@ -285,6 +289,7 @@ def take_mail(
             raw_email=unit,
             reporter_address=address or None,
             source_name=f"mail:{sha[:32]}#{position}",
+            comment=comment,
         )
         for position, unit in enumerate(originals or [raw], 1)
     ]
@@ -392,8 +397,8 @@ def _write_record(item: _Record, session: Session, receipts: list[Receipt]) -> _
 
     The mail's unique wrapper hash refuses a second record of the same bytes
     (another delivery of the mail, in this commit or another process's): the
-    `IntegrityError` rolls this mail's reports back with it, and `take_mail`
-    answers with what the first delivery recorded. Core statements: this runs
+    `IntegrityError` takes this mail's reports out of the commit with it, and
+    `take_mail` answers with what the first delivery recorded. Core statements: this runs
     once per mail on the intake's hot path.
     """
     conn = session.connection()

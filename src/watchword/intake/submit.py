@@ -78,9 +78,16 @@ def prepare(rt: Runtime, incoming: IncomingReport) -> Prepared:
 
 def reporter_words(incoming: IncomingReport) -> dict[str, object] | None:
     """What the reporter wrote beside (or instead of) the message: kept with their submission."""
-    if not (incoming.text.strip() or incoming.approach_hint or incoming.answers):
+    if not (incoming.text.strip() or incoming.approach_hint or incoming.answers or incoming.comment.strip()):
         return None
-    return {"text": incoming.text, "approach_hint": incoming.approach_hint or "", "answers": dict(incoming.answers)}
+    words: dict[str, object] = {
+        "text": incoming.text,
+        "approach_hint": incoming.approach_hint or "",
+        "answers": dict(incoming.answers),
+    }
+    if incoming.comment.strip():
+        words["comment"] = incoming.comment
+    return words
 
 
 def submit(rt: Runtime, incoming: IncomingReport, *, also: Sequence[Also] = ()) -> Receipt:

@@ -29,7 +29,7 @@ from watchword import errors
 from watchword.config import Settings
 from watchword.domain.states import BulletinStatus
 from watchword.intel.selection import ShareSet, gather
-from watchword.security.redaction import RedactionContext, defang, find_leaks, redact
+from watchword.security.redaction import RedactionContext, defang, find_leaks, is_internal_host, redact
 from watchword.store import audit
 from watchword.store.models import AnalysisRecord, Campaign, Report, utcnow
 from watchword.store.models_intel import Bulletin
@@ -237,7 +237,9 @@ def _draft_text(session: Session, campaign: Campaign, ctx: RedactionContext) -> 
     for subject in subjects:
         lines.append(f"- Subject line: “{subject}”")
     auth = result.get("auth") or {}
-    if auth.get("from_domain"):
+    if auth.get("from_domain") and not is_internal_host(str(auth["from_domain"]), ctx.internal_domains):
+        # (Sent from one of our own domains, a spoofed or compromised colleague: the domain is ours
+        # and names the targets; the excerpt and the recognise-it list still say what to look for.)
         lines.append(
             f"- It comes from an address at `{defang(str(auth['from_domain']))}`"
             + (f", made to look like `{defang(str(auth['lookalike_of']))}`" if auth.get("lookalike_of") else "")

@@ -312,6 +312,7 @@ class SubmissionEntry:
     answers: dict[str, str]
     files: list[tuple[str, int]]  # file name, size in bytes
     has_contact: bool
+    comment: str = ""  # a mail reporter's words above the message they attached
 
 
 def list_submissions(session: Session, report_id: int, actor: str) -> list[SubmissionEntry]:
@@ -347,6 +348,7 @@ def list_submissions(session: Session, report_id: int, actor: str) -> list[Submi
                 answers={str(k): str(v) for k, v in (words.get("answers") or {}).items()},
                 files=files.get(row.id, []),
                 has_contact=row.contact_sealed is not None,
+                comment=str(words.get("comment") or ""),
             )
         )
     if None in files and entries:

@@ -42,6 +42,7 @@ from sqlalchemy.orm import Session
 
 from watchword.config import Settings
 from watchword.domain.states import MailKind, MailStatus
+from watchword.logsafe import mask
 from watchword.runtime import Runtime
 from watchword.security.sealing import seal, unseal
 from watchword.services import outcomes
@@ -433,7 +434,8 @@ def _permanent(exc: smtplib.SMTPException) -> bool:
 def _retry_or_fail(rt: Runtime, row: MailOutbox, now: dt.datetime, error: str, permanent: bool) -> None:
     if permanent or row.attempts >= MAX_ATTEMPTS:
         _set(rt, row.id, status=MailStatus.FAILED, last_error=error[:2000])
-        log.warning("reply %s failed for good: %s", row.id, error)
+        # A relay's refusal often quotes the recipient: the full text stays on the outbox row.
+        log.warning("reply %s failed for good: %s", row.id, mask(error.splitlines()[0] if error else "", 160))
         return
     delay = dt.timedelta(seconds=min(3600, 30 * 2**row.attempts))
     _set(rt, row.id, status=MailStatus.QUEUED, send_after=now + delay, last_error=error[:2000])

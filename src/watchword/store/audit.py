@@ -30,7 +30,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, event, select, text
+from sqlalchemy import Engine, event, func, or_, select, text
 from sqlalchemy.orm import Session
 from sqlalchemy.pool import Pool
 
@@ -177,19 +177,41 @@ class Anchor:
         return Checkpoint(event_id, head)
 
     def advance(self, engine: Engine) -> None:
-        """Sign the committed head, unless the file already holds a newer one (another process)."""
-        with engine.connect() as conn:
-            row = conn.execute(select(AuditEvent.id, AuditEvent.hash).order_by(AuditEvent.id.desc()).limit(1)).first()
-        if row is None:
-            return
+        """Sign the committed head, if the chain still holds the head signed before.
+
+        Never backwards (another process may have signed a newer head), and never over
+        a break: when the event the checkpoint names is gone or changed, the tail was
+        cut or rewritten, and the old checkpoint stays so that `verify` reports it.
+        """
         self.path.parent.mkdir(parents=True, exist_ok=True)
         lock_fd = os.open(self.path.with_name(self.path.name + ".lock"), os.O_RDWR | os.O_CREAT, 0o600)
         try:
             fcntl.flock(lock_fd, fcntl.LOCK_EX)
             current = self.read()
-            if isinstance(current, Checkpoint) and current.event_id >= row[0]:
+            anchored = current.event_id if isinstance(current, Checkpoint) else -1
+            with engine.connect() as conn:
+                rows = conn.execute(
+                    select(AuditEvent.id, AuditEvent.hash).where(
+                        or_(
+                            AuditEvent.id == anchored,
+                            AuditEvent.id == select(func.max(AuditEvent.id)).scalar_subquery(),
+                        )
+                    )
+                ).all()
+            found = dict(rows)
+            if not found:
                 return
-            body = json.dumps({"event_id": row[0], "hash": row[1], "mac": self._mac(row[0], row[1])})
+            head = max(found)
+            if isinstance(current, Checkpoint):
+                if found.get(current.event_id) != current.hash:
+                    log.error("audit chain: the checkpointed event %s is gone or changed", current.event_id)
+                    return
+                if current.event_id >= head:
+                    return
+            elif current == "forged":
+                log.error("audit chain: the checkpoint %s is not signed by our key; left as it is", self.path)
+                return
+            body = json.dumps({"event_id": head, "hash": found[head], "mac": self._mac(head, found[head])})
             tmp = self.path.with_name(self.path.name + ".tmp")
             fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
             with os.fdopen(fd, "w") as handle:

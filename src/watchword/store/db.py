@@ -58,6 +58,9 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
         engine = create_engine(
             url,
             connect_args={"check_same_thread": False, "timeout": 15},
+            # A failed statement's exception (and so any log line) names the SQL, never its
+            # values: they are report content and addresses (watchword/logsafe.py).
+            hide_parameters=True,
             **kwargs,
         )
         event.listen(engine, "connect", _sqlite_pragmas)
@@ -77,7 +80,7 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
             conn.exec_driver_sql(f"BEGIN {mode}")
 
         return engine
-    return create_engine(url, pool_pre_ping=True, **kwargs)
+    return create_engine(url, pool_pre_ping=True, hide_parameters=True, **kwargs)
 
 
 class Database:

@@ -41,4 +41,7 @@ def queue(request: Request, rt: Rt, me: Reader, view: str = "campaigns", after: 
 def search(request: Request, rt: Rt, me: Reader, q: str = "", before: int | None = None) -> Response:
     with rt.db.session() as session:
         result = search_service.search(session, q, before=before)
+        if not me.can_see_contacts:
+            # Viewers see what a lure says, not whom it targeted (issue #11.4).
+            result = search_service.for_viewer(session, result, rt.settings.internal_domains)
     return page(request, "search.html", me, result=result, q=q, first_page=before is None)

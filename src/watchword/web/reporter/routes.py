@@ -482,7 +482,7 @@ def _store(
     def reporter_rows(session: Session, written: list[Receipt]) -> None:
         report_id = written[0].report_id
         # A receipt code already used (the same form sent twice at the same moment) raises
-        # IntegrityError here, and the report's savepoint goes with it: no second sighting.
+        # IntegrityError here, and the report's rows leave the commit with it: no second sighting.
         receipts.create(session, report_id, code, passphrase_hash, form.key, generated=generated)
         for upload, sha in stored:
             if session.get(Blob, sha) is None:
