@@ -35,6 +35,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from email.message import EmailMessage
+from email.policy import SMTP as SMTP_POLICY
 from email.utils import formatdate, parseaddr
 from typing import Any
 
@@ -46,6 +47,7 @@ from sqlalchemy.orm import Session
 from watchword.config import Settings
 from watchword.runtime import Runtime
 from watchword.services import outcomes
+from watchword.services.headers import header_text, is_plain_address, message_id
 from watchword.services.sealing import seal, unseal
 from watchword.store import audit
 from watchword.store.models import Campaign, Report, utcnow
@@ -111,9 +113,9 @@ def enqueue(
         "dedupe": dedupe,
         "reporter_sealed": who.sealed,
         "reporter_hash": who.hash,
-        "subject": subject[:300],
+        "subject": header_text(subject, 300),
         "body": body,
-        "in_reply_to": in_reply_to[:300],
+        "in_reply_to": message_id(in_reply_to),
         "status": "queued",
         "attempts": 0,
         "send_after": utcnow(),
@@ -148,7 +150,7 @@ def enqueue_ack(
     in_reply_to: str = "",
 ) -> bool:
     """The acknowledgement for one reporter's mail, with a receipt for each report it made."""
-    clean = " ".join(subject.split())[:200]
+    clean = header_text(subject, 200)
     reply_subject = f"Re: {clean}" if clean else "Your report has been received"
     body = (
         "\n\n".join(
@@ -268,19 +270,28 @@ def is_opted_out(session: Session, hash_: str) -> bool:
 # -- sending -----------------------------------------------------------------------
 
 
+class Unsendable(ValueError):
+    """This reply can never be built or sent (an address that is no address); trying again is pointless."""
+
+
 def build_message(settings: Settings, row: MailOutbox, address: str) -> EmailMessage:
+    """The reply as mail. Every value that came from a reported mail is cleaned again here, at the
+    last moment, so a row queued before a fix (or by any other path) cannot inject a header."""
+    if not is_plain_address(address):
+        raise Unsendable("the reporter's address is not a plain address")
     sender = parseaddr(settings.reply_from)[1]
     domain = sender.rpartition("@")[2] or "localhost"
-    msg = EmailMessage()
+    msg = EmailMessage(policy=SMTP_POLICY)
     msg["From"] = settings.reply_from
     msg["To"] = address
-    msg["Subject"] = row.subject
+    msg["Subject"] = header_text(row.subject, 300) or "Your report has been received"
     msg["Date"] = formatdate(usegmt=True)
     # Stable per outbox row: a reply sent twice after a crash carries the same id.
     msg["Message-ID"] = f"<watchword.{row.id}.{row.dedupe[:16]}@{domain}>"
-    if row.in_reply_to:
-        msg["In-Reply-To"] = row.in_reply_to
-        msg["References"] = row.in_reply_to
+    in_reply_to = message_id(row.in_reply_to)
+    if in_reply_to:
+        msg["In-Reply-To"] = in_reply_to
+        msg["References"] = in_reply_to
     # Marks the mail as automatic (RFC 3834) so that vacation responders stay
     # quiet and no reply loop can start between two robots.
     msg["Auto-Submitted"] = "auto-replied"
