@@ -420,3 +420,54 @@ def test_a_nested_encoded_word_is_not_decoded_twice(reply_rt: Runtime, sink: Sin
     assert mail_replies.deliver_due(reply_rt)["sent"] == 1
     [(_, _, ack)] = [r for r in sink.received if REPORTER in r[1]]
     _assert_only_our_headers(ack)
+
+
+def _raw_row(rt: Runtime, n: int, address: str, in_reply_to: str = "", **fields: Any) -> int:
+    """An outbox row written as it stands, as rows queued before a fix or by another path may be."""
+    who = mail_replies.reporter(rt.contact_key, address)
+    values: dict[str, Any] = {
+        "kind": mail_replies.ACK,
+        "dedupe": f"row-{n}",
+        "reporter_sealed": who.sealed,
+        "reporter_hash": who.hash,
+        "subject": f"Re: report {n}",
+        "body": f"Thank you. We have received your report.\n\nrow {n}\n",
+        "in_reply_to": in_reply_to,
+        "status": "queued",
+        "attempts": 0,
+        "send_after": dt.datetime.now(dt.UTC) - dt.timedelta(seconds=1),
+        "created_at": dt.datetime.now(dt.UTC),
+        "last_error": "",
+    }
+    with rt.db.write() as session:
+        row = MailOutbox(**{**values, **fields})
+        session.add(row)
+        session.flush()
+        return row.id
+
+
+def test_one_bad_reply_fails_alone_and_the_attempt_limit_holds(reply_rt: Runtime, sink: Sink) -> None:
+    """Issue 11, item 10: a Message-ID with CRLF raised ValueError in deliver_due, every later reply
+    waited behind it, and one acknowledgement stayed 'sending' with 13 attempts (limit 8)."""
+    past = dt.datetime.now(dt.UTC) - dt.timedelta(minutes=30)
+    stuck = _raw_row(reply_rt, 1, "dave@corp.example", status="sending", attempts=13, locked_until=past)
+    crlf_id = _raw_row(reply_rt, 2, "bob@corp.example", in_reply_to="<x@evil.example>\r\nBcc: carol@corp.example")
+    bad_address = _raw_row(reply_rt, 3, "erin@corp.example\r\nBcc: carol@corp.example")
+    good = _raw_row(reply_rt, 4, "frank@corp.example", in_reply_to="<ok-4@corp.example>")
+
+    done = mail_replies.deliver_due(reply_rt)
+    assert done == {"sent": 2, "failed": 1}
+    rows = {row.id: row for row in outbox(reply_rt)}
+    assert rows[stuck].status == "failed" and rows[stuck].attempts == 13 and "attempt limit" in rows[stuck].last_error
+    assert rows[crlf_id].status == "sent"
+    assert rows[bad_address].status == "failed" and "cannot build" in rows[bad_address].last_error
+    assert rows[good].status == "sent"
+    # The message id with a line break is left out; nothing reached anyone else.
+    [to_bob] = sink.to("bob@corp.example")
+    assert to_bob["In-Reply-To"] is None and to_bob["Bcc"] is None
+    [to_frank] = sink.to("frank@corp.example")
+    assert to_frank["In-Reply-To"] == "<ok-4@corp.example>"
+    assert sink.to("carol@corp.example") == [] and sink.to("dave@corp.example") == []
+    assert all(len(rcpts) == 1 for _, rcpts, _ in sink.received)
+    # Nothing is left to claim: the failed rows stay failed.
+    assert mail_replies.deliver_due(reply_rt) == {}

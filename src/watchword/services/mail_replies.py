@@ -343,13 +343,26 @@ class Relay:
 
 def _claim(rt: Runtime, batch: int, now: dt.datetime) -> list[MailOutbox]:
     with rt.db.write() as session:
+        # A row whose lease ran out had its attempt counted when it was claimed; at the
+        # limit it has had its chances (a crash mid-send, every time) and fails for good.
+        session.execute(
+            update(MailOutbox)
+            .where(
+                MailOutbox.status == "sending",
+                MailOutbox.locked_until < now,
+                MailOutbox.attempts >= MAX_ATTEMPTS,
+            )
+            .values(status="failed", locked_until=None, last_error="attempt limit reached while sending")
+        )
         rows = list(
             session.scalars(
                 select(MailOutbox)
                 .where(
                     or_(
                         (MailOutbox.status == "queued") & (MailOutbox.send_after <= now),
-                        (MailOutbox.status == "sending") & (MailOutbox.locked_until < now),
+                        (MailOutbox.status == "sending")
+                        & (MailOutbox.locked_until < now)
+                        & (MailOutbox.attempts < MAX_ATTEMPTS),
                     )
                 )
                 .order_by(MailOutbox.id)
@@ -421,9 +434,15 @@ def deliver_due(rt: Runtime, batch: int = 50, now: dt.datetime | None = None) ->
                 _set(rt, row.id, status="suppressed", last_error=why)
                 done["suppressed"] += 1
                 continue
-            address = unseal(rt.contact_key, row.reporter_sealed)
             try:
-                relay.send(build_message(rt.settings, row, address))
+                message = build_message(rt.settings, row, unseal(rt.contact_key, row.reporter_sealed))
+            except Exception as exc:  # noqa: BLE001 - one reply that cannot be built fails alone
+                _set(rt, row.id, status="failed", last_error=f"cannot build: {type(exc).__name__}: {exc}"[:2000])
+                log.warning("reply %s cannot be built: %s", row.id, type(exc).__name__)
+                done["failed"] += 1
+                continue
+            try:
+                relay.send(message)
             except (smtplib.SMTPRecipientsRefused, smtplib.SMTPSenderRefused, smtplib.SMTPDataError) as exc:
                 permanent = _permanent(exc)
                 _retry_or_fail(rt, row, now, f"{type(exc).__name__}: {exc}", permanent)
@@ -437,6 +456,10 @@ def deliver_due(rt: Runtime, batch: int = 50, now: dt.datetime | None = None) ->
                 for rest in rows[rows.index(row) + 1 :]:
                     _set(rt, rest.id, status="queued", attempts=rest.attempts - 1)
                 break
+            except Exception as exc:  # noqa: BLE001 - e.g. an address the relay library rejects
+                _retry_or_fail(rt, row, now, f"{type(exc).__name__}: {exc}", True)
+                done["failed"] += 1
+                relay.close()
             else:
                 _set(rt, row.id, status="sent", sent_at=utcnow(), last_error="")
                 done["sent"] += 1
