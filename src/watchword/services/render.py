@@ -109,7 +109,13 @@ def strip_markup(text: str) -> str:
 
 
 def safe_text(text: str, limit: int = MAX_BODY_CHARS) -> str:
-    return defang(reveal_invisible(strip_markup(text[:limit])))
+    """A reported value (a subject, a file name, a header) as the literal characters it holds.
+
+    Markup is not stripped: an attachment named '<img src=x onerror=…>.pdf'
+    showed as '.pdf', hiding the very trick the analyst needs to see. The
+    templates escape the text, so it is shown and never runs.
+    """
+    return defang(reveal_invisible(text[:limit]))
 
 
 @dataclass(frozen=True, slots=True)
