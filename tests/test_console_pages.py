@@ -277,3 +277,23 @@ def test_out_of_scope_and_failed_lists(rt: Runtime) -> None:
     assert "ValueError" in failed and "<script>x" not in failed
     viewer = signed_in(rt, "vic", role="viewer")
     assert viewer.get("/console/restricted").status_code == 403
+
+
+def test_hostile_markup_in_names_is_shown_literally_not_hidden(rt: Runtime) -> None:
+    """Issue 11, item 18: an attachment named '<img src=x onerror=…>.pdf' showed as '.pdf'."""
+    from email.message import EmailMessage
+
+    msg = EmailMessage()
+    msg["From"] = "Billing <billing@evil-example.com>"
+    msg["To"] = "staff@corp.example"
+    msg["Subject"] = "Invoice <b onmouseover=alert(2)>overdue</b>"
+    msg.set_content("Please see the attached invoice.")
+    msg.add_attachment(b"%PDF-1.4 not really", maintype="application", subtype="pdf")
+    msg.get_payload()[1].set_param("filename", "<img src=x onerror=alert(1)>.pdf", header="Content-Disposition")
+    report_id = report_email(rt, msg.as_bytes())
+    analyse_all(rt)
+    html = signed_in(rt).get(f"/console/reports/{report_id}").text
+    assert "&lt;img src=x onerror=alert(1)&gt;.pdf" in html
+    assert "Invoice &lt;b onmouseover=alert(2)&gt;overdue&lt;/b&gt;" in html
+    tags = _markup_outside_text(html)
+    assert "onerror" not in tags and "onmouseover" not in tags and "<img" not in tags
