@@ -181,17 +181,34 @@ def test_api_tokens_are_shown_once_stored_hashed_and_scoped(rt: Runtime) -> None
 
     machine = TestClient(admin.app, base_url="https://testserver", follow_redirects=False)
     bearer = {"Authorization": f"Bearer {token}"}
-    assert machine.get("/console/", headers=bearer).status_code == 200
-    assert machine.post("/console/reports/1/note", headers=bearer, data={"body": "x"}).status_code == 403
-    assert machine.get("/console/", headers={"Authorization": "Bearer ww_guess"}).status_code == 401
-
-    with rt.db.write() as session:
-        value, _ = accounts.create_token(session, "gateway", "submit", "test")
-    assert machine.get("/console/", headers={"Authorization": f"Bearer {value}"}).status_code == 403
-
+    assert machine.get("/taxii2/", headers=bearer).status_code == 200  # what a read token is for
     with rt.db.write() as session:
         accounts.revoke_token(session, row.id, "test")
-    assert machine.get("/console/", headers=bearer).status_code == 401
+    assert machine.get("/taxii2/", headers=bearer).status_code == 401
+
+
+@pytest.mark.parametrize("scope", ["read", "admin", "submit"])
+def test_api_tokens_never_open_the_console(rt: Runtime, scope: str) -> None:
+    """GIVEN a token of any scope and no session WHEN it is shown to console pages (a report, a search,
+    the queue, an export, a state change) THEN 401: tokens are for the API and TAXII, the console needs
+    a signed-in person (issue 11, item 5: a read token opened /console/reports/41 with 200)."""
+    from tests.test_console_support import email, report_email
+
+    report_id = report_email(rt, email("Hello carol", "Dear carol, sign in at https://x.example.net/"))
+    with rt.db.write() as session:
+        value, _ = accounts.create_token(session, "siem", scope, "test")
+    machine = TestClient(console_client(rt).app, base_url="https://testserver", follow_redirects=False)
+    bearer = {"Authorization": f"Bearer {value}"}
+    for path in (f"/console/reports/{report_id}", "/console/search?q=carol", "/console/", "/console/audit"):
+        refused = machine.get(path, headers=bearer)
+        assert refused.status_code == 401, path
+        assert "carol" not in refused.text
+    assert machine.post(f"/console/reports/{report_id}/note", headers=bearer, data={"body": "x"}).status_code == 401
+    # A made-up token: no different.
+    assert machine.get("/console/", headers={"Authorization": "Bearer ww_guess"}).status_code == 401
+    # With a session the console works as before, whatever else is sent beside it.
+    person = signed_in(rt, "ana")
+    assert person.get(f"/console/reports/{report_id}", headers=bearer).status_code == 200
 
 
 def test_token_scopes_cover_what_they_say() -> None:

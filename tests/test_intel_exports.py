@@ -206,6 +206,7 @@ def test_console_export_downloads_need_a_reader_and_are_audited(tmp_path: Path) 
     from fastapi.testclient import TestClient
     from sqlalchemy import select
 
+    from tests.test_console_support import signed_in
     from watchword.services import accounts
     from watchword.store.models import AuditEvent
     from watchword.web.app import create_app
@@ -218,18 +219,21 @@ def test_console_export_downloads_need_a_reader_and_are_audited(tmp_path: Path) 
     with TestClient(create_app(rt)) as client:
         anonymous = client.get(f"{base}/export.stix.json", follow_redirects=False)
         assert anonymous.status_code in (303, 401)
-        auth = {"Authorization": f"Bearer {token}"}
-        bundle = client.get(f"{base}/export.stix.json", params={"tlp": "clear"}, headers=auth)
-        assert bundle.status_code == 200
-        assert bundle.headers["content-type"].startswith("application/stix+json")
-        assert "tlp-clear" in bundle.headers["content-disposition"]
-        assert_valid_stix(bundle.text)
-        event = client.get(f"{base}/export.misp.json", headers=auth)
-        assert event.status_code == 200 and "tlp:amber" in event.text
-        senders = client.get(f"{base}/export.senders.txt", headers=auth)
-        assert SENDER in senders.text and senders.text.startswith("# TLP:AMBER")
-        assert client.get(f"{base}/export.exe", headers=auth).status_code == 404
-        assert client.get("/console/campaigns/999/export.csv", headers=auth).status_code == 404
+        # A token is for the API and TAXII: console downloads need a signed-in person.
+        tokened = client.get(f"{base}/export.stix.json", headers={"Authorization": f"Bearer {token}"})
+        assert tokened.status_code == 401
+    client = signed_in(rt, "ana")
+    bundle = client.get(f"{base}/export.stix.json", params={"tlp": "clear"})
+    assert bundle.status_code == 200
+    assert bundle.headers["content-type"].startswith("application/stix+json")
+    assert "tlp-clear" in bundle.headers["content-disposition"]
+    assert_valid_stix(bundle.text)
+    event = client.get(f"{base}/export.misp.json")
+    assert event.status_code == 200 and "tlp:amber" in event.text
+    senders = client.get(f"{base}/export.senders.txt")
+    assert SENDER in senders.text and senders.text.startswith("# TLP:AMBER")
+    assert client.get(f"{base}/export.exe").status_code == 404
+    assert client.get("/console/campaigns/999/export.csv").status_code == 404
     with rt.db.session() as session:
         actions = session.scalars(select(AuditEvent.action).where(AuditEvent.action == "intel.export")).all()
         assert len(actions) == 3

@@ -64,5 +64,5 @@ def taxii_reader(request: Request, rt: Annotated[Runtime, Depends(runtime)]) -> 
 
 def analyst_reader(request: Request, rt: Annotated[Runtime, Depends(runtime)]) -> str:
     """Dependency for the console's export downloads: whoever the console lets read
-    (session cookie or read token; a browser without one is sent to sign in)."""
+    (a signed-in session; a browser without one is sent to sign in, a bare token gets 401)."""
     return current(request, rt).username
