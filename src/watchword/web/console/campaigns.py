@@ -203,13 +203,29 @@ def campaign_verdict(
     campaign_id: int,
     verdict: Annotated[str, Form()] = "",
     note: Annotated[str, Form()] = "",
+    reporter_message: Annotated[str | None, Form()] = None,
     back: Annotated[str, Form()] = "",
 ) -> Response:
-    """Set the verdict of every report in the campaign (from the campaign page or a member's report page)."""
+    """Set the verdict of every report in the campaign (from the campaign page or a member's report page).
+
+    Two different texts, never mixed: `note` is an internal note for analysts (it may name
+    colleagues, extensions, tickets) and is kept as a campaign note; `reporter_message` is
+    the sentence reporters are told with the outcome, on their status page and by mail. A
+    form without a `reporter_message` field (the report page's) leaves the current one as it is.
+    """
     if verdict not in queue_service.VERDICTS:
         raise HTTPException(status.HTTP_400_BAD_REQUEST, "Choose a verdict.")
     with rt.db.write() as session:
-        campaign_ops.set_verdict(session, campaign_id, verdict, note.strip(), me.username)
+        current_message = session.scalar(select(Campaign.verdict_note).where(Campaign.id == campaign_id))
+        if current_message is None:
+            raise HTTPException(status.HTTP_404_NOT_FOUND, "No such campaign.")
+        message = current_message if reporter_message is None else reporter_message.strip()
+        decided = campaign_ops.set_verdict(session, campaign_id, verdict, message, me.username)
+        if note.strip():
+            try:
+                queue_service.add_note(session, "campaign", decided, note, me.username)
+            except TriageError as exc:
+                raise HTTPException(status.HTTP_400_BAD_REQUEST, str(exc)) from exc
     target = back if re.fullmatch(r"/console/reports/\d+", back) else f"/console/campaigns/{campaign_id}"
     return see_other(flash_url(target, "verdict"))
 
