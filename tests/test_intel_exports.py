@@ -208,7 +208,7 @@ def test_console_export_downloads_need_a_reader_and_are_audited(tmp_path: Path) 
 
     from tests.test_console_support import signed_in
     from watchword.services import accounts
-    from watchword.store.models import AuditEvent
+    from watchword.store.models import AuditEvent, Indicator
     from watchword.web.app import create_app
 
     rt = intel_runtime(tmp_path)
@@ -234,9 +234,15 @@ def test_console_export_downloads_need_a_reader_and_are_audited(tmp_path: Path) 
     assert SENDER in senders.text and senders.text.startswith("# TLP:AMBER")
     assert client.get(f"{base}/export.exe").status_code == 404
     assert client.get("/console/campaigns/999/export.csv").status_code == 404
+    # An analyst's selection of indicators: not taken for an indicator page named "export.csv" (it was: 422).
+    with rt.db.session() as session:
+        ids = session.scalars(select(Indicator.id)).all()
+    selection = client.get("/console/indicators/export.csv", params={"id": ids[:2]})
+    assert selection.status_code == 200 and selection.text.startswith("# TLP:AMBER")
+    assert client.get(f"/console/indicators/{ids[0]}").status_code == 200  # the indicator page still answers
     with rt.db.session() as session:
         actions = session.scalars(select(AuditEvent.action).where(AuditEvent.action == "intel.export")).all()
-        assert len(actions) == 3
+        assert len(actions) == 4
     rt.close()
 
 

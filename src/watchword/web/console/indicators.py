@@ -18,7 +18,7 @@ PAGE = 50
 CAMPAIGN_SAMPLE = 5000
 
 
-@router.get("/indicators/{indicator_id}")
+@router.get("/indicators/{indicator_id:id}")
 def indicator_page(request: Request, rt: Rt, me: Reader, indicator_id: int, before: int | None = None) -> Response:
     with rt.db.session() as session:
         indicator = session.get(Indicator, indicator_id)
