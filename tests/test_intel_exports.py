@@ -283,3 +283,35 @@ def test_a_campaign_title_built_from_a_subject_is_redacted_in_every_export(tmp_p
         assert "Jane" not in body and "Oluwaseun" not in body, fmt
     assert "consulting role for [name]" in formats.render(share, "misp.json", subject)[0]
     rt.close()
+
+
+def test_a_viewer_cannot_relabel_an_export_for_wider_sharing(tmp_path: Path) -> None:
+    """GIVEN exports labelled TLP:AMBER by configuration WHEN a viewer asks for `?tlp=clear` (or green)
+    THEN 403 and nothing is exported; the viewer may still export at AMBER or stricter, and an analyst
+    may choose CLEAR (issue 11, item 12)."""
+    from sqlalchemy import select
+
+    from tests.test_console_support import signed_in
+    from watchword.store.models import AuditEvent
+
+    rt = intel_runtime(tmp_path)
+    seeded = seed_campaign(rt, count=1)
+    base = f"/console/campaigns/{seeded.campaign_id}"
+    viewer = signed_in(rt, "vera", role="viewer")
+    for wider in ("clear", "green", "TLP:WHITE"):
+        refused = viewer.get(f"{base}/export.csv", params={"tlp": wider})
+        assert refused.status_code == 403, wider
+        assert SENDER not in refused.text
+    assert viewer.get("/console/indicators/export.csv", params={"id": 1, "tlp": "clear"}).status_code == 403
+    assert viewer.get(f"{base}/export.csv", params={"tlp": "bogus"}).status_code == 400
+    plain = viewer.get(f"{base}/export.senders.txt")
+    assert plain.status_code == 200 and plain.text.startswith("# TLP:AMBER")
+    stricter = viewer.get(f"{base}/export.senders.txt", params={"tlp": "red"})
+    assert stricter.status_code == 200 and stricter.text.startswith("# TLP:RED")
+    analyst = signed_in(rt, "ana")
+    cleared = analyst.get(f"{base}/export.senders.txt", params={"tlp": "clear"})
+    assert cleared.status_code == 200 and cleared.text.startswith("# TLP:CLEAR")
+    with rt.db.session() as session:
+        exports = session.scalars(select(AuditEvent.actor).where(AuditEvent.action == "intel.export")).all()
+    assert sorted(exports) == ["ana", "vera", "vera"]
+    rt.close()
