@@ -27,6 +27,7 @@ from watchword.web.deps import runtime
 
 SESSION_COOKIE = "ww_session"
 PRELOGIN_COOKIE = "ww_prelogin"
+DEVICE_COOKIE = "ww_device"  # "this browser has signed in to this account before" (services.accounts)
 
 
 def client_ip(request: Request) -> str:
