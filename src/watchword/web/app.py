@@ -8,6 +8,7 @@ from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
 from watchword.runtime import Runtime
+from watchword.web import errors
 from watchword.web.limits import BodyLimit
 from watchword.web.ratelimit import ApiRateLimit
 from watchword.web.security import SecurityHeaders
@@ -25,6 +26,7 @@ def create_app(rt: Runtime) -> FastAPI:
         openapi_url="/api/v1/openapi.json",
     )
     app.state.rt = rt
+    errors.install(app)  # 400, not 500, for lone surrogates and out-of-range numbers
     app.add_middleware(SecurityHeaders)
     # Per-client and global limits on the public JSON API (the reporter pages have their own).
     app.add_middleware(ApiRateLimit, settings=rt.settings, rt=rt)

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from fastapi import Request
+from typing import Annotated
+
+from fastapi import Query, Request
+from pydantic import Field
 from starlette.convertors import Convertor, register_url_convertor
 
 from watchword.runtime import Runtime
@@ -31,6 +34,10 @@ class IdConvertor(Convertor[int]):
             raise ValueError("an id is a non-negative 64-bit integer")
         return str(int(value))
 
+
+# Ids in query strings and forms (paging cursors, a selection, a campaign to merge): in range or 422.
+IdValue = Annotated[int, Field(ge=0, le=MAX_ID)]
+Before = Annotated[int | None, Query(ge=0, le=MAX_ID)]
 
 # Registered on import: every router module that uses `{...:id}` imports this module first.
 register_url_convertor("id", IdConvertor())

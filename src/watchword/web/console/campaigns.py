@@ -20,6 +20,7 @@ from watchword.store.models_people import Note
 from watchword.web.console import campaign_ops
 from watchword.web.console.auth import Analyst, Reader, Rt
 from watchword.web.console.common import flash_url, page, see_other
+from watchword.web.deps import MAX_ID, Before
 
 router = APIRouter()
 
@@ -182,8 +183,8 @@ def load_campaign(session: Session, campaign_id: int, before: int | None) -> dic
     }
 
 
-@router.get("/campaigns/{campaign_id}")
-def campaign_page(request: Request, rt: Rt, me: Reader, campaign_id: int, before: int | None = None) -> Response:
+@router.get("/campaigns/{campaign_id:id}")
+def campaign_page(request: Request, rt: Rt, me: Reader, campaign_id: int, before: Before = None) -> Response:
     with rt.db.session() as session:
         data = load_campaign(session, campaign_id, before)
     return page(
@@ -196,7 +197,7 @@ def campaign_page(request: Request, rt: Rt, me: Reader, campaign_id: int, before
     )
 
 
-@router.post("/campaigns/{campaign_id}/verdict")
+@router.post("/campaigns/{campaign_id:id}/verdict")
 def campaign_verdict(
     rt: Rt,
     me: Analyst,
@@ -230,8 +231,8 @@ def campaign_verdict(
     return see_other(flash_url(target, "verdict"))
 
 
-@router.post("/campaigns/{campaign_id}/merge")
-def campaign_merge(rt: Rt, me: Analyst, campaign_id: int, other_id: Annotated[int, Form()]) -> Response:
+@router.post("/campaigns/{campaign_id:id}/merge")
+def campaign_merge(rt: Rt, me: Analyst, campaign_id: int, other_id: Annotated[int, Form(ge=0, le=MAX_ID)]) -> Response:
     """Merge campaign `other_id` into this one."""
     if other_id == campaign_id:
         raise HTTPException(status.HTTP_400_BAD_REQUEST, "A campaign cannot be merged into itself.")
@@ -240,7 +241,7 @@ def campaign_merge(rt: Rt, me: Analyst, campaign_id: int, other_id: Annotated[in
     return see_other(flash_url(f"/console/campaigns/{campaign_id}", "merged"))
 
 
-@router.post("/campaigns/{campaign_id}/note")
+@router.post("/campaigns/{campaign_id:id}/note")
 def campaign_note(rt: Rt, me: Analyst, campaign_id: int, body: Annotated[str, Form()] = "") -> Response:
     try:
         with rt.db.write() as session:

@@ -26,7 +26,7 @@ from watchword.runtime import Runtime
 from watchword.services.accounts import Principal
 from watchword.services.bulletins import share_for_export
 from watchword.store import audit
-from watchword.web.deps import runtime
+from watchword.web.deps import IdValue, runtime
 from watchword.web.intel.auth import export_reader
 
 router = APIRouter(tags=["intel"], include_in_schema=False)
@@ -94,7 +94,7 @@ def _export(
     )
 
 
-@router.get("/console/campaigns/{campaign_id}/export.{fmt}")
+@router.get("/console/campaigns/{campaign_id:id}/export.{fmt}")
 def campaign_export(
     campaign_id: int, fmt: str, rt: Rt, actor: Actor, tlp: TlpQuery = None, types: TypeQuery = None
 ) -> Response:
@@ -106,7 +106,7 @@ def selection_export(
     fmt: str,
     rt: Rt,
     actor: Actor,
-    ids: Annotated[list[int], Query(alias="id")],
+    ids: Annotated[list[IdValue], Query(alias="id", max_length=1000)],
     tlp: TlpQuery = None,
     types: TypeQuery = None,
 ) -> Response:

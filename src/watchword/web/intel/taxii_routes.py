@@ -9,6 +9,7 @@ token (web/intel/auth.py). Errors are TAXII error messages, not FastAPI's.
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Callable, Coroutine
 from typing import Annotated, Any
 
@@ -127,7 +128,7 @@ def _filters(request: Request) -> dict[str, Any]:
         except ValueError as exc:
             raise HTTPException(status.HTTP_400_BAD_REQUEST, "added_after is not a timestamp.") from exc
     if params.get("next"):
-        if not params["next"].isdigit():
+        if not re.fullmatch(r"[0-9]{1,18}", params["next"]):  # our tokens are ids; a 23-digit one was a 500
             raise HTTPException(status.HTTP_400_BAD_REQUEST, "next is not a token this server gave.")
         out["next_token"] = params["next"]
     ids = [v for item in params.getlist("match[id]") for v in item.split(",") if v]
