@@ -118,3 +118,36 @@ def test_taxii_next_and_paths_with_huge_or_odd_values_are_400_or_404(rt: Runtime
         for path in (f"/taxii2/api/collections/{ids[0]}/objects/?next={value}", f"/taxii2/api/collections/{value}/"):
             answer = client.get(path, headers=auth)
             assert answer.status_code in (400, 404, 406), (path, answer.status_code)
+
+
+def test_absolute_links_never_come_from_the_host_header(rt: Runtime) -> None:
+    """GIVEN no public base URL configured WHEN a request names another host THEN the Atom feed and the
+    TAXII discovery document still link to the address the server listens on (issue 11, item 16)."""
+    with rt.db.write() as session:
+        token, _ = accounts.create_token(session, "partner", "read", "test")
+    client = TestClient(create_app(rt))
+    evil = {"Host": "phish.evil-example.com"}
+    feed = client.get("/bulletins/feed.atom", headers=evil)
+    assert feed.status_code == 200
+    assert "evil-example" not in feed.text and 'href="http://testserver/bulletins/feed.atom"' in feed.text
+    taxii = client.get(
+        "/taxii2/",
+        headers={**evil, "Authorization": f"Bearer {token}", "Accept": "application/taxii+json;version=2.1"},
+    )
+    assert taxii.status_code == 200 and taxii.json()["api_roots"] == ["http://testserver/taxii2/api/"]
+
+
+def test_with_a_public_base_url_links_use_it_and_other_hosts_are_refused(tmp_path: object) -> None:
+    runtime = open_runtime(
+        make_settings(tmp_path, public_base_url="https://watchword.acme.example", allowed_hosts=("ww.internal",))  # type: ignore[arg-type]
+    )
+    try:
+        client = TestClient(create_app(runtime), base_url="https://watchword.acme.example")
+        feed = client.get("/bulletins/feed.atom")
+        assert feed.status_code == 200
+        assert 'href="https://watchword.acme.example/bulletins/feed.atom"' in feed.text
+        assert client.get("/bulletins/feed.atom", headers={"Host": "phish.evil-example.com"}).status_code == 400
+        assert client.get("/api/v1/health", headers={"Host": "ww.internal"}).status_code == 200
+        assert client.get("/api/v1/health", headers={"Host": "127.0.0.1:8000"}).status_code == 200
+    finally:
+        runtime.close()

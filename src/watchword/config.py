@@ -96,7 +96,12 @@ class Settings:
     default_tlp: str = "amber"  # clear | green | amber | amber+strict | red
     # Our own domains: never exported as indicators, always redacted from bulletins.
     internal_domains: tuple[str, ...] = ()
-    public_base_url: str = ""  # absolute links in the Atom feed; empty: taken from the request
+    # Absolute links (Atom feed, TAXII discovery) start with this. Empty: the address the server
+    # itself listens on. Never the request's Host header, which whoever sends the request chooses.
+    public_base_url: str = ""
+    # Host names requests may name (Host header); with public_base_url's host added. Empty and no
+    # public_base_url: any (a developer's loopback). Otherwise another name gets 400.
+    allowed_hosts: tuple[str, ...] = ()
     # The strictest TLP level TAXII serves. Every read token sees every collection served, and
     # AMBER+STRICT (recipient organisation only) is not for every partner: raise it on purpose.
     taxii_max_tlp: str = "amber"
@@ -176,6 +181,7 @@ class Settings:
                 d.strip().lower().strip(".") for d in _env("INTERNAL_DOMAINS", "").split(",") if d.strip()
             ),
             public_base_url=_env("PUBLIC_BASE_URL", "").rstrip("/"),
+            allowed_hosts=_list(_env("ALLOWED_HOSTS", "")),
             taxii_max_tlp=_env("TAXII_MAX_TLP", "amber").strip().lower(),
             bulletin_allowed_contacts=tuple(
                 c.strip().lower() for c in _env("BULLETIN_ALLOWED_CONTACTS", "").split(",") if c.strip()
@@ -198,6 +204,18 @@ class Settings:
             retention_out_of_scope_days=int(_env("RETENTION_OUT_OF_SCOPE_DAYS", "14")),
             retention_closed_campaign_days=int(_env("RETENTION_CLOSED_CAMPAIGN_DAYS", "365")),
             retention_interval_hours=float(_env("RETENTION_INTERVAL_HOURS", "24")),
+        )
+
+    def trusted_hosts(self) -> tuple[str, ...]:
+        """The Host header values accepted; () when no host is configured (then any is)."""
+        from urllib.parse import urlsplit
+
+        public = (urlsplit(self.public_base_url).hostname or "") if self.public_base_url else ""
+        if not public and not self.allowed_hosts:
+            return ()
+        # Loopback names stay allowed: a health check or an admin on the machine itself.
+        return tuple(
+            dict.fromkeys([*self.allowed_hosts, *([public] if public else []), "127.0.0.1", "localhost", "::1"])
         )
 
     def secret_key(self) -> bytes:

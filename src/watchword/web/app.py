@@ -6,6 +6,7 @@ from pathlib import Path
 
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
+from starlette.middleware.trustedhost import TrustedHostMiddleware
 
 from watchword.runtime import Runtime
 from watchword.web import errors
@@ -36,6 +37,11 @@ def create_app(rt: Runtime) -> FastAPI:
         limit=rt.settings.max_upload_bytes * 4 // 3 + 64 * 1024,
         advertised_limit=rt.settings.max_upload_bytes,
     )
+    trusted = rt.settings.trusted_hosts()
+    if trusted:
+        # Outermost: a request naming a host we are not (DNS rebinding, a poisoned cache's
+        # Host header) is refused before anything else sees it.
+        app.add_middleware(TrustedHostMiddleware, allowed_hosts=list(trusted))
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
 
     # Each area adds its routes here, in one visible list.

@@ -46,3 +46,18 @@ register_url_convertor("id", IdConvertor())
 def runtime(request: Request) -> Runtime:
     rt: Runtime = request.app.state.rt
     return rt
+
+
+def absolute_base(request: Request, rt: Runtime) -> str:
+    """The start of absolute links: WATCHWORD_PUBLIC_BASE_URL, else the address this server
+    listens on (the socket's, from the ASGI scope). Never the Host header: a request naming
+    another host must not get links to it into a feed or a TAXII discovery document."""
+    if rt.settings.public_base_url:
+        return rt.settings.public_base_url
+    scheme = request.scope.get("scheme", "http")
+    server = request.scope.get("server") or (rt.settings.host, rt.settings.port)
+    host, port = str(server[0]), server[1]
+    if ":" in host:
+        host = f"[{host}]"
+    default = {"http": 80, "https": 443}.get(scheme)
+    return f"{scheme}://{host}" + (f":{port}" if port and port != default else "")

@@ -19,7 +19,7 @@ from starlette.responses import Response
 
 from watchword.intel import taxii
 from watchword.runtime import Runtime
-from watchword.web.deps import runtime
+from watchword.web.deps import absolute_base, runtime
 from watchword.web.intel.auth import taxii_reader
 
 API_ROOT = "/taxii2/api/"
@@ -84,8 +84,8 @@ def _collection(rt: Runtime, collection_id: str) -> taxii.Collection:
 @router.get("/")
 def discovery(request: Request, rt: Rt, _reader: Reader) -> Response:
     org = rt.settings.org_name
-    # Absolute URLs, as the spec's examples give them; behind a proxy, WATCHWORD_PUBLIC_BASE_URL.
-    root = (rt.settings.public_base_url or str(request.base_url).rstrip("/")) + API_ROOT
+    # Absolute URLs, as the spec's examples give them: WATCHWORD_PUBLIC_BASE_URL, never the Host header.
+    root = absolute_base(request, rt) + API_ROOT
     return _body(
         {
             "title": f"{org} TAXII server",
