@@ -124,6 +124,11 @@ class Settings:
     rate_status_per_client_per_minute: int = 30  # receipt sign-ins and messages
     rate_api_per_client_per_minute: int = 120
     client_ip_header: str = ""  # e.g. x-forwarded-for, only behind a trusted reverse proxy
+    # -- slow clients (web/server.py): a request must arrive within these, or 408 and closed --
+    http_header_timeout_seconds: float = 10.0  # request line and headers
+    http_body_idle_seconds: float = 15.0  # longest pause while a body is sent
+    http_body_total_seconds: float = 300.0  # a whole body (25 MB at ~0.7 Mbit/s)
+    http_max_connections: int = 1000  # open connections per server process; over it: 503
     retention_benign_days: int = 90  # reports an analyst found genuine
     retention_out_of_scope_days: int = 14  # restricted reports the scope guard turned away
     retention_closed_campaign_days: int = 365  # reports of campaigns closed this long ago
@@ -200,6 +205,10 @@ class Settings:
             rate_status_per_client_per_minute=int(_env("RATE_STATUS_PER_CLIENT_PER_MINUTE", "30")),
             rate_api_per_client_per_minute=int(_env("RATE_API_PER_CLIENT_PER_MINUTE", "120")),
             client_ip_header=_env("CLIENT_IP_HEADER", "").lower(),
+            http_header_timeout_seconds=float(_env("HTTP_HEADER_TIMEOUT_SECONDS", "10")),
+            http_body_idle_seconds=float(_env("HTTP_BODY_IDLE_SECONDS", "15")),
+            http_body_total_seconds=float(_env("HTTP_BODY_TOTAL_SECONDS", "300")),
+            http_max_connections=int(_env("HTTP_MAX_CONNECTIONS", "1000")),
             retention_benign_days=int(_env("RETENTION_BENIGN_DAYS", "90")),
             retention_out_of_scope_days=int(_env("RETENTION_OUT_OF_SCOPE_DAYS", "14")),
             retention_closed_campaign_days=int(_env("RETENTION_CLOSED_CAMPAIGN_DAYS", "365")),
