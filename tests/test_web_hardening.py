@@ -151,3 +151,12 @@ def test_with_a_public_base_url_links_use_it_and_other_hosts_are_refused(tmp_pat
         assert client.get("/api/v1/health", headers={"Host": "127.0.0.1:8000"}).status_code == 200
     finally:
         runtime.close()
+
+
+def test_a_host_header_naming_loopback_does_not_drop_the_secure_cookie_flag(rt: Runtime) -> None:
+    """GIVEN a server reached on a non-loopback socket WHEN a request says `Host: localhost` THEN the console
+    cookies stay Secure: whether TLS may be skipped is decided by the socket and the configuration."""
+    client = TestClient(create_app(rt), base_url="http://testserver")
+    answer = client.get("/console/login", headers={"Host": "localhost"})
+    cookie = next(v for k, v in answer.headers.multi_items() if k == "set-cookie" and "ww_prelogin=" in v)
+    assert "secure" in cookie.lower()

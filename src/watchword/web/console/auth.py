@@ -34,14 +34,27 @@ def client_ip(request: Request) -> str:
     return request.client.host if request.client else "-"
 
 
-def _loopback_http(request: Request) -> bool:
-    host = (request.url.hostname or "").strip("[]")
+def _is_loopback(host: str) -> bool:
+    host = host.strip("[]")
     if host == "localhost":
         return True
     try:
         return ipaddress.ip_address(host).is_loopback
     except ValueError:
         return False
+
+
+def _loopback_http(request: Request) -> bool:
+    # The Host header alone is the client's word: the socket the request came in on must be
+    # loopback too, and no https public address may be configured (a TLS proxy in front).
+    server = request.scope.get("server")
+    rt = getattr(request.app.state, "rt", None)
+    public = rt.settings.public_base_url if rt is not None else ""
+    return (
+        _is_loopback(request.url.hostname or "")
+        and (server is None or _is_loopback(str(server[0])))
+        and not public.startswith("https:")
+    )
 
 
 def cookie_secure(request: Request) -> bool:
