@@ -163,7 +163,8 @@ def test_published_bulletins_render_sanitised_and_appear_in_an_atom_feed(tmp_pat
         bulletins.publish(session, rt.settings, draft.id, "analyst")
         unpublished = bulletins.draft_from_campaign(session, rt.settings, seeded.campaign_id, "analyst")
         slug, hidden_slug = draft.slug, unpublished.slug
-    with TestClient(create_app(rt)) as client:
+    # The configured public host: with a public base URL, requests naming another host get 400.
+    with TestClient(create_app(rt), base_url="http://watchword.acme.example") as client:
         listing = client.get("/bulletins")
         assert listing.status_code == 200 and slug in listing.text and hidden_slug not in listing.text
         page = client.get(f"/bulletins/{slug}")

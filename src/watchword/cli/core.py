@@ -48,7 +48,8 @@ def serve(
             thread.start()
             threads.append(thread)
         try:
-            # No access log: it would write every reporter's address to disk.
+            from watchword.web.server import uvicorn_options
+
             bind_host, bind_port = host or rt.settings.host, port or rt.settings.port
             if workers > 1:
                 # Separate processes: the web's Python work spreads over cores. SQLite takes their
@@ -59,21 +60,10 @@ def serve(
                     workers=workers,
                     host=bind_host,
                     port=bind_port,
-                    log_level="info",
-                    server_header=False,
-                    access_log=False,
-                    log_config=logsafe.uvicorn_log_config(),
+                    **uvicorn_options(rt.settings, by_name=True),
                 )
             else:
-                uvicorn.run(
-                    create_app(rt),
-                    host=bind_host,
-                    port=bind_port,
-                    log_level="info",
-                    server_header=False,
-                    access_log=False,
-                    log_config=logsafe.uvicorn_log_config(),
-                )
+                uvicorn.run(create_app(rt), host=bind_host, port=bind_port, **uvicorn_options(rt.settings))
         finally:
             stop.set()
             for thread in threads:

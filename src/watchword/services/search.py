@@ -27,6 +27,7 @@ from watchword.store.models_people import Note
 
 MAX_BODY_CHARS = 20_000  # enough for any lure; keeps one huge message from bloating the index
 MAX_QUERY_CHARS = 300
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 MAX_TERMS = 12
 _TERM = re.compile(r"[^\s\"'()]+")
 # Snippet markers that cannot occur in stored text: the template escapes the
@@ -271,7 +272,8 @@ def search(
     """Reports matching every term, newest first, `limit` per page; on the first
     page also the campaigns whose title or notes match and any indicator whose
     value is exactly the query. At most five queries, whatever the store's size."""
-    query = query.strip()[:MAX_QUERY_CHARS]
+    # Control characters are no search terms, and a NUL ends FTS5's string ("unterminated string").
+    query = _CONTROL.sub(" ", query).strip()[:MAX_QUERY_CHARS]
     result = SearchResult(query=query)
     if not terms(query):
         return result

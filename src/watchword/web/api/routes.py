@@ -16,6 +16,7 @@ from watchword.intake.submit import Receipt, submit
 from watchword.runtime import Runtime
 from watchword.store.models import Report
 from watchword.web.deps import runtime
+from watchword.web.errors import NOT_TEXT, has_surrogate
 
 router = APIRouter(prefix="/api/v1", tags=["reports"])
 
@@ -77,6 +78,8 @@ def _submit(rt: Runtime, incoming: IncomingReport) -> ReceiptOut:
 @router.post("/reports", status_code=status.HTTP_201_CREATED, response_model=ReceiptOut, responses=REFUSALS)
 def create_report(body: ReportIn, rt: Annotated[Runtime, Depends(runtime)]) -> ReceiptOut:
     """File a free-text or structured report, optionally with the raw suspicious email."""
+    if has_surrogate(body.model_dump()):  # dict keys pass pydantic's string checks unexamined
+        raise errors.Invalid(NOT_TEXT)
     raw = None
     if body.raw_email_base64:
         try:

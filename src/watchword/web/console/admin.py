@@ -15,6 +15,7 @@ from watchword.store.models import AuditEvent
 from watchword.store.models_people import TOKEN_SCOPES, ApiToken
 from watchword.web.console.auth import Admin, AnalystReader, Rt
 from watchword.web.console.common import flash_url, page, see_other
+from watchword.web.deps import Before
 
 router = APIRouter()
 
@@ -30,7 +31,7 @@ def audit_log(
     action: str = "",
     object_type: str = "",
     object_id: str = "",
-    before: int | None = None,
+    before: Before = None,
 ) -> Response:
     """Newest first, filtered by user, action and object; keyset paging by id."""
     query = select(AuditEvent)
@@ -92,7 +93,7 @@ def token_create(
     return page(request, "tokens.html", me, tokens=rows, scopes=TOKEN_SCOPES, new_token=value)
 
 
-@router.post("/tokens/{token_id}/revoke")
+@router.post("/tokens/{token_id:id}/revoke")
 def token_revoke(rt: Rt, me: Admin, token_id: int) -> Response:
     with rt.db.write() as session:
         accounts.revoke_token(session, token_id, me.username)

@@ -10,6 +10,7 @@ from watchword import errors
 from watchword.store.models import Campaign, Indicator, Report, ReportIndicator
 from watchword.web.console.auth import Reader, Rt
 from watchword.web.console.common import page
+from watchword.web.deps import Before
 
 router = APIRouter()
 
@@ -19,8 +20,8 @@ PAGE = 50
 CAMPAIGN_SAMPLE = 5000
 
 
-@router.get("/indicators/{indicator_id}")
-def indicator_page(request: Request, rt: Rt, me: Reader, indicator_id: int, before: int | None = None) -> Response:
+@router.get("/indicators/{indicator_id:id}")
+def indicator_page(request: Request, rt: Rt, me: Reader, indicator_id: int, before: Before = None) -> Response:
     with rt.db.session() as session:
         indicator = session.get(Indicator, indicator_id)
         if indicator is None:

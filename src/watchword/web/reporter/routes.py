@@ -357,7 +357,7 @@ async def _handle_report(request: Request, rt: Runtime, form: GuidedForm, data: 
     # no allowance: it must not use up the limit that people behind the same address share.
     existing = await run_in_threadpool(_existing_receipt, rt, code)
     if existing is not None:
-        return _already_sent(request, form, existing, code, receipts.passphrase_for(st.receipt_key, chal.nonce))
+        return _already_sent(request, form)
     limiter = st.limits.submit if verdict is challenge.Check.SOLVED else st.limits.submit_nojs
     wait = limiter.check(client_key(request, rt, st))
     if wait:
@@ -409,9 +409,7 @@ async def _handle_report(request: Request, rt: Runtime, form: GuidedForm, data: 
         existing = await run_in_threadpool(_existing_receipt, rt, code)
         if existing is None:
             raise
-        return _already_sent(
-            request, form, existing, code, receipts.passphrase_for(state(request).receipt_key, chal.nonce)
-        )
+        return _already_sent(request, form)
     look, sightings = result
     return render(
         request,
@@ -437,15 +435,20 @@ def _existing_receipt(rt: Runtime, code: str) -> ReporterReceipt | None:
         return found
 
 
-def _already_sent(request: Request, form: GuidedForm, existing: ReporterReceipt, code: str, generated: str) -> Response:
-    # The made-up passphrase is shown again (it derives from the same form); a chosen one never is.
+def _already_sent(request: Request, form: GuidedForm) -> Response:
+    """The answer to a form sent again: it was stored once, and its receipt is not shown again.
+
+    A receipt (code and made-up passphrase) is shown once, on the answer to the first send.
+    Showing it to whoever resends the same form body (the back button and "resend" on a
+    shared computer, a replayed request) would hand the way into the report to them.
+    """
     return render(
         request,
         "report_thanks.html",
         {
             "form": form,
-            "code": receipts.group(code),
-            "passphrase": generated if existing.passphrase_generated else "",
+            "code": "",
+            "passphrase": "",
             "look": FirstLook(steps=[]),
             "sightings": 0,
             "already_sent": True,
