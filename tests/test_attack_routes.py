@@ -15,8 +15,8 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.live_server import LiveServer, prepare_store, serve
 from tests.support.console import PASSWORD, add_user, email, report_email
+from tests.support.live_server import LiveServer, prepare_store, serve
 from watchword.services import accounts
 from watchword.web.app import create_app
 from watchword.worker import Worker

@@ -39,10 +39,12 @@ class Problem(BaseModel):
 
 # Refusals the schema cannot express (an empty report, undecodable base64, a message over the
 # size limit, a flood): each documented, each with a sentence a person can act on.
+# Refusals are written as RFC 9457 problem details (web/errors.py); `model` registers the schema.
+_PROBLEM = {"application/problem+json": {"schema": {"$ref": "#/components/schemas/Problem"}}}
 REFUSALS: dict[int | str, dict[str, object]] = {
-    400: {"model": Problem, "description": "The report is empty or its message cannot be decoded."},
-    413: {"model": Problem, "description": "The message is larger than the configured limit."},
-    429: {"model": Problem, "description": "Too many reports from this client just now; see Retry-After."},
+    400: {"model": Problem, "content": _PROBLEM, "description": "The report is empty or cannot be decoded."},
+    413: {"model": Problem, "content": _PROBLEM, "description": "The message is larger than the configured limit."},
+    429: {"model": Problem, "content": _PROBLEM, "description": "Too many reports just now; see Retry-After."},
 }
 
 
@@ -125,7 +127,7 @@ async def create_email_report(request: Request, rt: Annotated[Runtime, Depends(r
 @router.get(
     "/reports/{public_id}",
     response_model=ReportStatusOut,
-    responses={404: {"model": Problem, "description": "No report has this id."}},
+    responses={404: {"model": Problem, "content": _PROBLEM, "description": "No report has this id."}},
 )
 def report_status(public_id: str, rt: Annotated[Runtime, Depends(runtime)]) -> ReportStatusOut:
     """Where a report stands. Knowing its 128-bit id is what grants this view."""
