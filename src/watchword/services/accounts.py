@@ -364,6 +364,11 @@ def create_token(session: Session, name: str, scope: str, actor: str) -> tuple[s
     return value, row
 
 
+def list_tokens(session: Session) -> list[ApiToken]:
+    """Every API token, newest first (their hashes only: a value is shown once, at creation)."""
+    return list(session.scalars(select(ApiToken).order_by(ApiToken.id.desc())))
+
+
 def revoke_token(session: Session, token_id: int, actor: str) -> None:
     row = session.get(ApiToken, token_id)
     if row is None:

@@ -8,13 +8,12 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Request, status
 from pydantic import BaseModel, Field
-from sqlalchemy import select
 
 from watchword import errors
 from watchword.domain import ApproachType, Channel, IncomingReport
 from watchword.intake.submit import Receipt, submit
 from watchword.runtime import Runtime
-from watchword.store.models import Report
+from watchword.services import queries
 from watchword.web.deps import runtime
 
 router = APIRouter(prefix="/api/v1", tags=["reports"])
@@ -127,14 +126,14 @@ async def create_email_report(request: Request, rt: Annotated[Runtime, Depends(r
 def report_status(public_id: str, rt: Annotated[Runtime, Depends(runtime)]) -> ReportStatusOut:
     """Where a report stands. Knowing its 128-bit id is what grants this view."""
     with rt.db.session() as session:
-        row = session.execute(
-            select(Report.public_id, Report.status, Report.sightings, Report.approach_type, Report.verdict).where(
-                Report.public_id == public_id
-            )
-        ).first()
-    if row is None:
-        raise errors.NotFound("No such report.")
-    return ReportStatusOut(id=row[0], status=row[1], sightings=row[2], approach_type=row[3], verdict=row[4])
+        view = queries.report_status(session, public_id)
+    return ReportStatusOut(
+        id=view.public_id,
+        status=view.status,
+        sightings=view.sightings,
+        approach_type=view.approach_type,
+        verdict=view.verdict,
+    )
 
 
 @router.get("/health", tags=["operations"])
