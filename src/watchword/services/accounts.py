@@ -122,6 +122,11 @@ def add_user(session: Session, username: str, password: str, role: str, actor: s
     return user
 
 
+def list_users(session: Session) -> list[User]:
+    """Every account, by username."""
+    return list(session.scalars(select(User).order_by(User.username)))
+
+
 def get_user(session: Session, username: str) -> User:
     user = session.scalar(select(User).where(User.username == username))
     if user is None:
