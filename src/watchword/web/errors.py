@@ -67,13 +67,18 @@ def _wants(request: Request) -> str:
     return "html"
 
 
+def problem_json(status_code: int, detail: str) -> bytes:
+    """An RFC 9457 problem document (for the ASGI middlewares that answer before any route)."""
+    body = {"type": "about:blank", "title": _title(status_code), "status": status_code, "detail": detail}
+    return json.dumps(body).encode()
+
+
 def error_response(request: Request, status_code: int, detail: str, headers: dict[str, str] | None = None) -> Response:
     headers = {"Cache-Control": "no-store", **(headers or {})}
     title = _title(status_code)
     form = _wants(request)
     if form == "problem":
-        body = {"type": "about:blank", "title": title, "status": status_code, "detail": detail}
-        return Response(json.dumps(body), status_code, headers, media_type=PROBLEM_JSON)
+        return Response(problem_json(status_code, detail), status_code, headers, media_type=PROBLEM_JSON)
     if form == "taxii":
         body = {"title": title, "http_status": str(status_code), "description": detail}
         return Response(json.dumps(body, separators=(",", ":")), status_code, headers, media_type=TAXII_JSON)

@@ -15,6 +15,7 @@ from watchword.intake.submit import Receipt, submit
 from watchword.runtime import Runtime
 from watchword.services import queries
 from watchword.web.deps import runtime
+from watchword.web.errors import PROBLEM_JSON
 
 router = APIRouter(prefix="/api/v1", tags=["reports"])
 
@@ -30,17 +31,26 @@ class ReportIn(BaseModel):
 
 
 class Problem(BaseModel):
-    """Why a request was refused, in words to show a person."""
+    """Why a request was refused (RFC 9457), with `detail` in words to show a person."""
 
+    type: str = "about:blank"
+    title: str
+    status: int
     detail: str
 
 
+def _problem(description: str) -> dict[str, object]:
+    # Refusals are application/problem+json (web/errors.py), not FastAPI's application/json.
+    return {"description": description, "content": {PROBLEM_JSON: {"schema": Problem.model_json_schema()}}}
+
+
 # Refusals the schema cannot express (an empty report, undecodable base64, a message over the
-# size limit, a flood): each documented, each with a sentence a person can act on.
+# size limit, a flood, a busy store): each documented, each with a sentence a person can act on.
 REFUSALS: dict[int | str, dict[str, object]] = {
-    400: {"model": Problem, "description": "The report is empty or its message cannot be decoded."},
-    413: {"model": Problem, "description": "The message is larger than the configured limit."},
-    429: {"model": Problem, "description": "Too many reports from this client just now; see Retry-After."},
+    400: _problem("The report is empty or its message cannot be decoded."),
+    413: _problem("The message is larger than the configured limit."),
+    429: _problem("Too many reports from this client just now; see Retry-After."),
+    503: _problem("The report could not be stored just now; nothing was kept: send it again."),
 }
 
 
@@ -121,7 +131,7 @@ async def create_email_report(request: Request, rt: Annotated[Runtime, Depends(r
 @router.get(
     "/reports/{public_id}",
     response_model=ReportStatusOut,
-    responses={404: {"model": Problem, "description": "No report has this id."}},
+    responses={404: _problem("No report has this id.")},
 )
 def report_status(public_id: str, rt: Annotated[Runtime, Depends(runtime)]) -> ReportStatusOut:
     """Where a report stands. Knowing its 128-bit id is what grants this view."""
