@@ -3,7 +3,7 @@
 A service raises a `watchword.errors` meaning; a route lets it through. Here it
 becomes a status (`STATUS`) and a body chosen by who is asking:
 
-* the JSON API (`/api/...`) and clients that ask for JSON: RFC 9457
+* the JSON API (`/api/...`), clients that ask for JSON and clients with an API token: RFC 9457
   `application/problem+json` (`detail` holds the sentence for people);
 * the TAXII server (`/taxii2/...`): a TAXII 2.1 error message;
 * everyone else, i.e. people on the console and reporter pages: an HTML page.
@@ -64,6 +64,8 @@ def _wants(request: Request) -> str:
     accept = request.headers.get("accept", "").lower()
     if "json" in accept and "html" not in accept:
         return "problem"
+    if request.headers.get("authorization", "").lower().startswith("bearer "):
+        return "problem"  # a machine client with an API token (exports, the console's JSON-free pages)
     return "html"
 
 
