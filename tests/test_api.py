@@ -7,7 +7,7 @@ from typing import Any
 
 from sqlalchemy import func, select
 
-from tests.conftest import make_settings
+from tests.support.settings import make_settings
 from watchword.runtime import Runtime, open_runtime
 from watchword.store.models import Job, Report, Submission
 

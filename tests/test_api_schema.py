@@ -14,7 +14,7 @@ import schemathesis
 from hypothesis import HealthCheck, given, settings
 from schemathesis.specs.openapi.checks import positive_data_acceptance
 
-from tests.conftest import make_settings
+from tests.support.settings import make_settings
 from watchword.runtime import open_runtime
 from watchword.web.app import create_app
 

@@ -11,7 +11,7 @@ from fastapi.testclient import TestClient
 from typer.testing import CliRunner
 
 import watchword
-from tests.test_console_support import email, page_csrf, put_in_campaign, report_email, signed_in
+from tests.support.console import email, page_csrf, put_in_campaign, report_email, signed_in
 from watchword import errors
 from watchword.cli.errors import EXIT_CODES, exit_code_for
 from watchword.runtime import Runtime

@@ -31,14 +31,15 @@ import httpx
 import pytest
 from sqlalchemy import select
 
-from tests.conftest import make_settings
+from tests.support.settings import make_settings
 from watchword.runtime import open_runtime
 from watchword.services import receipts
 from watchword.store.models import Report
 from watchword.store.models_reporter import ReporterReceipt
 from watchword.web.reporter import challenge
 
-pytestmark = pytest.mark.slow
+# Serial: it measures the rate a real server sustains, which other tests on the same cores would skew.
+pytestmark = [pytest.mark.slow, pytest.mark.serial]
 
 NORMAL_PER_SECOND = 2.5  # a busy day for a large community
 FLOOD_FACTOR = 50

@@ -18,8 +18,8 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
-from tests.cfb_writer import build_msg
-from tests.conftest import make_settings
+from tests.support.cfb_writer import build_msg
+from tests.support.settings import make_settings
 from watchword.intake.mail import MailResult, take_mail
 from watchword.runtime import Runtime, open_runtime
 from watchword.security.sealing import unseal

@@ -26,7 +26,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 
-from tests.conftest import make_settings
+from tests.support.settings import make_settings
 from watchword.config import Settings
 from watchword.intake.imap import DONE_KEYWORD, REFUSED_KEYWORD, ImapPoller
 from watchword.runtime import Runtime, open_runtime
@@ -285,7 +285,7 @@ def test_idle_takes_new_mail_without_waiting_for_the_poll(imap_rt: Runtime, clie
     thread = threading.Thread(target=poller.run_forever, args=(stop,), daemon=True)
     thread.start()
     try:
-        time.sleep(0.5)  # let it reach IDLE
+        assert poller.idling.wait(timeout=15), "the poller never entered IDLE"
         assert "IDLE" in poller.capabilities
         client.append(reported(30))
         deadline = time.monotonic() + 10

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 
-from tests.conftest import make_settings
+from tests.support.settings import make_settings
 from watchword.intake import mail as mail_intake
 from watchword.intake.smtp import SmtpListener
 from watchword.runtime import Runtime, open_runtime

@@ -16,7 +16,7 @@ from starlette.responses import PlainTextResponse
 from starlette.routing import Route
 from starlette.testclient import TestClient
 
-from tests.reporter_helpers import fast_settings
+from tests.support.reporter import fast_settings
 from watchword.domain import Channel, IncomingReport
 from watchword.intake.submit import submit
 from watchword.runtime import open_runtime

@@ -10,7 +10,7 @@ import pytest
 from sqlalchemy import func, select, update
 from typer.testing import CliRunner
 
-from tests.reporter_helpers import fast_settings
+from tests.support.reporter import fast_settings
 from watchword.domain import Channel, IncomingReport
 from watchword.intake.submit import submit
 from watchword.runtime import Runtime, open_runtime
@@ -26,7 +26,7 @@ DAY = dt.timedelta(days=1)
 @pytest.fixture(params=["sqlite", "postgresql"])
 def rrt(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Runtime]:
     """The same retention on both store backends."""
-    url = request.getfixturevalue("pg_database_url") if request.param == "postgresql" else None
+    url = request.getfixturevalue("pg_store_url") if request.param == "postgresql" else None
     runtime = open_runtime(
         fast_settings(
             tmp_path,

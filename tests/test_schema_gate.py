@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from tests.conftest import make_settings
+from tests.support.settings import make_settings
 from watchword.runtime import open_runtime
 from watchword.store.db import Database
 from watchword.store.migrate import (
@@ -106,7 +106,7 @@ def test_migrations_wait_for_the_lock(database_url: str, tmp_path: Path) -> None
         else:
             import psycopg
 
-            from tests.conftest import PG_URL
+            from tests.support.settings import PG_URL
 
             conn = psycopg.connect(PG_URL.replace("+psycopg", ""), autocommit=True)
 

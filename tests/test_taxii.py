@@ -16,7 +16,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import select
 from stix2validator import ValidationOptions, validate_instance
 
-from tests.test_intel_data import intel_runtime, seed_campaign
+from tests.support.intel import intel_runtime, seed_campaign
 from watchword import errors
 from watchword.intel import taxii
 from watchword.intel.selection import gather

@@ -9,9 +9,10 @@ import sys
 import time
 from pathlib import Path
 
+import pytest
 from sqlalchemy import func, select, update
 
-from tests.conftest import make_settings
+from tests.support.settings import make_settings
 from watchword.domain import Channel, IncomingReport
 from watchword.intake.submit import submit
 from watchword.runtime import Runtime, open_runtime
@@ -74,6 +75,7 @@ def _done(rt: Runtime) -> int:
         return int(session.scalar(query) or 0)
 
 
+@pytest.mark.slow  # 400 reports and three real worker processes killed; make test runs it
 def test_killing_a_real_worker_mid_run_loses_nothing_and_applies_nothing_twice(tmp_path: Path) -> None:
     """GIVEN 400 accepted reports WHEN a real worker process is SIGKILLed three times mid-run
     and restarted THEN every report ends analysed exactly once in effect: one analysis each,
@@ -95,7 +97,6 @@ def test_killing_a_real_worker_mid_run_loses_nothing_and_applies_nothing_twice(t
             proc.send_signal(signal.SIGKILL)  # no clean-up, no goodbye: mid-job if it was in one
             proc.wait()
             kills += 1
-            time.sleep(0.3)
             proc = _start_worker(tmp_path)
         while _done(rt) < total and time.monotonic() < deadline:
             time.sleep(0.1)

@@ -18,6 +18,7 @@ import uuid
 from collections.abc import Callable
 
 from watchword.domain.states import JobStatus, ReportStatus
+from watchword.logsafe import describe
 from watchword.runtime import Runtime
 from watchword.services import processing
 from watchword.store import jobs
@@ -54,7 +55,8 @@ class Worker:
         except Exception as exc:  # noqa: BLE001 - a failing job must be retried or parked, not kill the worker
             error = f"{type(exc).__name__}: {exc}\n{traceback.format_exc(limit=8)}"
             status = jobs.fail(self.rt.db, job, self.worker_id, error, settings.job_max_attempts)
-            log.warning("job %s failed (attempt %s), now %s: %s", job.id, job.attempts, status, exc)
+            # The type and a masked first line: the full error (which may quote the report) is on the job.
+            log.warning("job %s failed (attempt %s), now %s: %s", job.id, job.attempts, status, describe(exc))
             if status == JobStatus.PARKED and job.report_id is not None:
                 with self.rt.db.write() as session:
                     report = session.get(Report, job.report_id)

@@ -36,6 +36,14 @@ def root_campaign(session: Session, campaign_id: int) -> Campaign:
     return root
 
 
+def reporter_message(session: Session, campaign_id: int) -> str:
+    """The sentence reporters are told with the campaign's outcome ("" when none); CampaignNotFound."""
+    message = session.scalar(select(Campaign.verdict_note).where(Campaign.id == campaign_id))
+    if message is None:
+        raise CampaignNotFound(f"No campaign {campaign_id}.")
+    return str(message)
+
+
 def summary(campaign: Campaign, live: tuple[int, int] | None = None) -> dict[str, Any]:
     reports, sightings = live or (campaign.member_count, campaign.sighting_count)
     return {

@@ -10,6 +10,7 @@ from typing import Annotated
 
 import typer
 
+from watchword import logsafe
 from watchword.cli.app import app
 from watchword.cli.errors import Typer
 from watchword.intake.files import EMAIL_SUFFIXES, iter_messages, looks_like_email
@@ -47,7 +48,8 @@ def serve(
             thread.start()
             threads.append(thread)
         try:
-            # No access log: it would write every reporter's address to disk.
+            from watchword.web.server import uvicorn_options
+
             bind_host, bind_port = host or rt.settings.host, port or rt.settings.port
             if workers > 1:
                 # Separate processes: the web's Python work spreads over cores. SQLite takes their
@@ -58,19 +60,10 @@ def serve(
                     workers=workers,
                     host=bind_host,
                     port=bind_port,
-                    log_level="info",
-                    server_header=False,
-                    access_log=False,
+                    **uvicorn_options(rt.settings, by_name=True),
                 )
             else:
-                uvicorn.run(
-                    create_app(rt),
-                    host=bind_host,
-                    port=bind_port,
-                    log_level="info",
-                    server_header=False,
-                    access_log=False,
-                )
+                uvicorn.run(create_app(rt), host=bind_host, port=bind_port, **uvicorn_options(rt.settings))
         finally:
             stop.set()
             for thread in threads:
@@ -88,6 +81,7 @@ def run_worker(
     from watchword.worker import build_worker
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    logsafe.install()  # no report content, no addresses in log lines
     with open_runtime() as rt:
         w = build_worker(rt)
         if once:

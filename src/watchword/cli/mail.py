@@ -9,7 +9,7 @@ from typing import Annotated
 
 import typer
 
-from watchword import errors
+from watchword import errors, logsafe
 from watchword.cli.app import app
 from watchword.cli.errors import Typer
 from watchword.runtime import Runtime
@@ -20,6 +20,7 @@ app.add_typer(mail_app, name="mail")
 
 def _logging() -> None:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    logsafe.install()  # no report content, no addresses in log lines
     # aiosmtpd logs every session and command at INFO: at hundreds of mails a
     # second that is most of the listener's output and a measurable cost.
     logging.getLogger("mail.log").setLevel(logging.WARNING)

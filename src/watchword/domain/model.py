@@ -63,6 +63,9 @@ class IncomingReport:
     contact: str | None = None
     source_name: str | None = None  # file name or mailbox id, for the analyst
     reporter_address: str | None = None  # mail channel: the forwarding reporter
+    # Mail channel: the reporter's own words above an attached original. Kept (sealed) with
+    # this submission for the analyst, never analysed: they describe the message, not the attack.
+    comment: str = ""
 
 
 @dataclass(slots=True, frozen=True)

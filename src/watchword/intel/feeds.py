@@ -21,6 +21,7 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from watchword import clock
 from watchword.intel.normalise import infer_type, normalise
 from watchword.store.models import utcnow
 from watchword.store.models_intel import ImportBatch, KnownBad
@@ -105,7 +106,7 @@ def _expired(valid_until: Any) -> bool:
         until = dt.datetime.fromisoformat(str(valid_until).replace("Z", "+00:00"))
     except ValueError:
         return False
-    return (until if until.tzinfo else until.replace(tzinfo=dt.UTC)) < dt.datetime.now(dt.UTC)
+    return (until if until.tzinfo else until.replace(tzinfo=dt.UTC)) < clock.now()
 
 
 def parse_stix(data: dict[str, Any], default_confidence: int = DEFAULT_CONFIDENCE) -> ParseResult:

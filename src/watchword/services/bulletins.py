@@ -29,7 +29,8 @@ from watchword import errors
 from watchword.config import Settings
 from watchword.domain.states import BulletinStatus
 from watchword.intel.selection import ShareSet, gather
-from watchword.security.redaction import RedactionContext, defang, find_leaks, redact
+from watchword.security.redaction import RedactionContext, defang, find_leaks, is_internal_host, redact
+from watchword.services.render import defang as defang_text
 from watchword.store import audit
 from watchword.store.models import AnalysisRecord, Campaign, Report, utcnow
 from watchword.store.models_intel import Bulletin
@@ -208,6 +209,32 @@ def _representative(session: Session, campaign: Campaign) -> dict[str, Any] | No
     return record.result if record is not None else None
 
 
+# Markdown syntax in a reported value: links, autolinks, images, emphasis, code,
+# entities. A Subject such as "[Review](//files-review%2Eonline/login)" must reach
+# readers as those characters, not as a live link from the security team.
+_MARKDOWN_SYNTAX = re.compile(r"([\\`*_\[\]()<>!&#~|{}])")
+_LINE_START_SYNTAX = re.compile(r"(?m)^(\s*)(\d*)([-+=>.)])")
+_ESCAPED = re.compile(r"\\([!-/:-@\[-`{-~])")
+
+
+def reported_text(text: str) -> str:
+    """Reported words as Markdown that renders exactly as those words: defanged, every piece of
+    syntax escaped, so nothing in them becomes a link or markup in a bulletin or its feed."""
+    escaped = _MARKDOWN_SYNTAX.sub(r"\\\1", defang_text(text))
+    # A list marker or heading underline at the start of a line ("1." too): escaped.
+    return _LINE_START_SYNTAX.sub(lambda m: m.group(1) + m.group(2) + "\\" + m.group(3), escaped)
+
+
+def _code(value: object) -> str:
+    # Inside a code span nothing is syntax, except a backtick that would end it.
+    return defang(" ".join(str(value).replace("`", "'").split()))
+
+
+def unescaped(markdown: str) -> str:
+    """Markdown without its backslash escapes: what the leak check reads."""
+    return _ESCAPED.sub(r"\1", markdown)
+
+
 def _plural(n: int, one: str, many: str) -> str:
     return f"{n} {one if n == 1 else many}"
 
@@ -220,7 +247,7 @@ def _draft_text(session: Session, campaign: Campaign, ctx: RedactionContext) -> 
         result = redact(text, ctx)
         for kind, n in result.counts.items():
             counts[kind] = counts.get(kind, 0) + n
-        return result.text
+        return reported_text(result.text)
 
     what, recognise, todo = APPROACH_TEXT.get(campaign.approach_type, _GENERIC)
     label = campaign.approach_type.replace("_", " ") if campaign.approach_type in APPROACH_TEXT else "suspicious"
@@ -237,10 +264,12 @@ def _draft_text(session: Session, campaign: Campaign, ctx: RedactionContext) -> 
     for subject in subjects:
         lines.append(f"- Subject line: “{subject}”")
     auth = result.get("auth") or {}
-    if auth.get("from_domain"):
+    if auth.get("from_domain") and not is_internal_host(str(auth["from_domain"]), ctx.internal_domains):
+        # (Sent from one of our own domains, a spoofed or compromised colleague: the domain is ours
+        # and names the targets; the excerpt and the recognise-it list still say what to look for.)
         lines.append(
-            f"- It comes from an address at `{defang(str(auth['from_domain']))}`"
-            + (f", made to look like `{defang(str(auth['lookalike_of']))}`" if auth.get("lookalike_of") else "")
+            f"- It comes from an address at `{_code(auth['from_domain'])}`"
+            + (f", made to look like `{_code(auth['lookalike_of'])}`" if auth.get("lookalike_of") else "")
         )
     if auth.get("display_name_claims"):
         lines.append(f"- The sender's name shows “{clean(str(auth['display_name_claims']))}”")
@@ -335,7 +364,8 @@ def leaks(session: Session, settings: Settings, bulletin: Bulletin) -> dict[str,
             internal_domains=settings.internal_domains, allowed=frozenset(settings.bulletin_allowed_contacts)
         )
     )
-    return find_leaks("\n".join([bulletin.title, bulletin.summary, bulletin.body_md]), ctx)
+    # Read without Markdown escapes: "jane\\.doe" is still an address.
+    return find_leaks(unescaped("\n".join([bulletin.title, bulletin.summary, bulletin.body_md])), ctx)
 
 
 def publish(session: Session, settings: Settings, bulletin_id: int, actor: str, force: bool = False) -> Bulletin:

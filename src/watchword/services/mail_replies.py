@@ -35,6 +35,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from email.message import EmailMessage
+from email.policy import SMTP as SMTP_POLICY
 from email.utils import formatdate, parseaddr
 
 from sqlalchemy import delete, func, or_, select, update
@@ -42,9 +43,11 @@ from sqlalchemy.orm import Session
 
 from watchword.config import Settings
 from watchword.domain.states import MailKind, MailStatus
+from watchword.logsafe import mask
 from watchword.runtime import Runtime
 from watchword.security.sealing import seal, unseal
 from watchword.services import outcomes
+from watchword.services.headers import header_text, is_plain_address, message_id
 from watchword.store import audit
 from watchword.store.models import Campaign, Report, utcnow
 from watchword.store.models_mail import MailMessage, MailMessageReport, MailOptOut, MailOutbox
@@ -106,9 +109,9 @@ def enqueue(
         "dedupe": dedupe,
         "reporter_sealed": who.sealed,
         "reporter_hash": who.hash,
-        "subject": subject[:300],
+        "subject": header_text(subject, 300),
         "body": body,
-        "in_reply_to": in_reply_to[:300],
+        "in_reply_to": message_id(in_reply_to),
         "status": MailStatus.QUEUED,
         "attempts": 0,
         "send_after": utcnow(),
@@ -138,7 +141,7 @@ def enqueue_ack(
     in_reply_to: str = "",
 ) -> bool:
     """The acknowledgement for one reporter's mail, with a receipt for each report it made."""
-    clean = " ".join(subject.split())[:200]
+    clean = header_text(subject, 200)
     reply_subject = f"Re: {clean}" if clean else "Your report has been received"
     body = (
         "\n\n".join(
@@ -257,19 +260,28 @@ def is_opted_out(session: Session, hash_: str) -> bool:
 # -- sending -----------------------------------------------------------------------
 
 
+class Unsendable(ValueError):
+    """This reply can never be built or sent (an address that is no address); trying again is pointless."""
+
+
 def build_message(settings: Settings, row: MailOutbox, address: str) -> EmailMessage:
+    """The reply as mail. Every value that came from a reported mail is cleaned again here, at the
+    last moment, so a row queued before a fix (or by any other path) cannot inject a header."""
+    if not is_plain_address(address):
+        raise Unsendable("the reporter's address is not a plain address")
     sender = parseaddr(settings.reply_from)[1]
     domain = sender.rpartition("@")[2] or "localhost"
-    msg = EmailMessage()
+    msg = EmailMessage(policy=SMTP_POLICY)
     msg["From"] = settings.reply_from
     msg["To"] = address
-    msg["Subject"] = row.subject
+    msg["Subject"] = header_text(row.subject, 300) or "Your report has been received"
     msg["Date"] = formatdate(usegmt=True)
     # Stable per outbox row: a reply sent twice after a crash carries the same id.
     msg["Message-ID"] = f"<watchword.{row.id}.{row.dedupe[:16]}@{domain}>"
-    if row.in_reply_to:
-        msg["In-Reply-To"] = row.in_reply_to
-        msg["References"] = row.in_reply_to
+    in_reply_to = message_id(row.in_reply_to)
+    if in_reply_to:
+        msg["In-Reply-To"] = in_reply_to
+        msg["References"] = in_reply_to
     # Marks the mail as automatic (RFC 3834) so that vacation responders stay
     # quiet and no reply loop can start between two robots.
     msg["Auto-Submitted"] = "auto-replied"
@@ -321,13 +333,26 @@ class Relay:
 
 def _claim(rt: Runtime, batch: int, now: dt.datetime) -> list[MailOutbox]:
     with rt.db.write() as session:
+        # A row whose lease ran out had its attempt counted when it was claimed; at the
+        # limit it has had its chances (a crash mid-send, every time) and fails for good.
+        session.execute(
+            update(MailOutbox)
+            .where(
+                MailOutbox.status == MailStatus.SENDING,
+                MailOutbox.locked_until < now,
+                MailOutbox.attempts >= MAX_ATTEMPTS,
+            )
+            .values(status=MailStatus.FAILED, locked_until=None, last_error="attempt limit reached while sending")
+        )
         rows = list(
             session.scalars(
                 select(MailOutbox)
                 .where(
                     or_(
                         (MailOutbox.status == MailStatus.QUEUED) & (MailOutbox.send_after <= now),
-                        (MailOutbox.status == MailStatus.SENDING) & (MailOutbox.locked_until < now),
+                        (MailOutbox.status == MailStatus.SENDING)
+                        & (MailOutbox.locked_until < now)
+                        & (MailOutbox.attempts < MAX_ATTEMPTS),
                     )
                 )
                 .order_by(MailOutbox.id)
@@ -399,9 +424,17 @@ def deliver_due(rt: Runtime, batch: int = 50, now: dt.datetime | None = None) ->
                 _set(rt, row.id, status=MailStatus.SUPPRESSED, last_error=why)
                 done["suppressed"] += 1
                 continue
-            address = unseal(rt.contact_key, row.reporter_sealed)
             try:
-                relay.send(build_message(rt.settings, row, address))
+                message = build_message(rt.settings, row, unseal(rt.contact_key, row.reporter_sealed))
+            except Exception as exc:  # noqa: BLE001 - one reply that cannot be built fails alone
+                _set(
+                    rt, row.id, status=MailStatus.FAILED, last_error=f"cannot build: {type(exc).__name__}: {exc}"[:2000]
+                )
+                log.warning("reply %s cannot be built: %s", row.id, type(exc).__name__)
+                done["failed"] += 1
+                continue
+            try:
+                relay.send(message)
             except (smtplib.SMTPRecipientsRefused, smtplib.SMTPSenderRefused, smtplib.SMTPDataError) as exc:
                 permanent = _permanent(exc)
                 _retry_or_fail(rt, row, now, f"{type(exc).__name__}: {exc}", permanent)
@@ -415,6 +448,10 @@ def deliver_due(rt: Runtime, batch: int = 50, now: dt.datetime | None = None) ->
                 for rest in rows[rows.index(row) + 1 :]:
                     _set(rt, rest.id, status=MailStatus.QUEUED, attempts=rest.attempts - 1)
                 break
+            except Exception as exc:  # noqa: BLE001 - e.g. an address the relay library rejects
+                _retry_or_fail(rt, row, now, f"{type(exc).__name__}: {exc}", True)
+                done["failed"] += 1
+                relay.close()
             else:
                 _set(rt, row.id, status=MailStatus.SENT, sent_at=utcnow(), last_error="")
                 done["sent"] += 1
@@ -433,7 +470,8 @@ def _permanent(exc: smtplib.SMTPException) -> bool:
 def _retry_or_fail(rt: Runtime, row: MailOutbox, now: dt.datetime, error: str, permanent: bool) -> None:
     if permanent or row.attempts >= MAX_ATTEMPTS:
         _set(rt, row.id, status=MailStatus.FAILED, last_error=error[:2000])
-        log.warning("reply %s failed for good: %s", row.id, error)
+        # A relay's refusal often quotes the recipient: the full text stays on the outbox row.
+        log.warning("reply %s failed for good: %s", row.id, mask(error.splitlines()[0] if error else "", 160))
         return
     delay = dt.timedelta(seconds=min(3600, 30 * 2**row.attempts))
     _set(rt, row.id, status=MailStatus.QUEUED, send_after=now + delay, last_error=error[:2000])

@@ -16,6 +16,7 @@ from watchword.analysis.pipeline import analyze_report
 from watchword.domain import Analysis
 from watchword.domain.states import ReportStatus
 from watchword.runtime import Runtime
+from watchword.security.sealing import COMMENT, seal_text, unseal_json
 from watchword.store.models import AnalysisRecord, Indicator, Report, ReportIndicator, utcnow
 from watchword.store.upsert import insert_ignore
 
@@ -27,7 +28,17 @@ AfterAnalysis = Callable[[Session, Report, Analysis], None]
 def analyse(rt: Runtime, report: Report) -> Analysis:
     """Run the pure pipeline on a stored report. No database writes."""
     raw = rt.blobs.get(report.raw_sha256) if report.raw_sha256 else None
-    return analyze_report(report.text, raw, report.approach_hint, report.answers)
+    answers = unseal_json(rt.contact_key, report.answers_sealed) if report.answers_sealed else report.answers
+    analysis = analyze_report(report.text, raw, report.approach_hint, answers)
+    if analysis.wrapper and analysis.wrapper.get("reporter_comment"):
+        # The reporter's own words above a forwarded message: sealed at rest like their contact.
+        comment = analysis.wrapper["reporter_comment"]
+        analysis.wrapper = {
+            **analysis.wrapper,
+            "reporter_comment": "",
+            "reporter_comment_sealed": seal_text(rt.contact_key, comment, COMMENT),
+        }
+    return analysis
 
 
 def record_analysis(session: Session, report: Report, analysis: Analysis) -> None:

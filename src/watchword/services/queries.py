@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 
 from watchword import errors
 from watchword.domain.states import JobStatus
+from watchword.security.sealing import COMMENT, key_of, unseal_text
 from watchword.services.render import MessageView, message_view
 from watchword.store.models import AnalysisRecord, Campaign, Indicator, Job, Report, ReportIndicator
 from watchword.store.models_people import Note
@@ -79,7 +80,18 @@ class ReportView:
     has_raw: bool
     has_contact: bool
     thread_count: int
+    submission_count: int  # the first report and every sighting of it
     verdict: str | None  # the report's own, else its campaign's
+
+
+def _unsealed_comment(session: Session, result: dict[str, Any] | None) -> dict[str, Any] | None:
+    """The reporter's forwarding comment is sealed at rest; the page shows it."""
+    wrapper = (result or {}).get("wrapper") or {}
+    if not result or not wrapper.get("reporter_comment_sealed"):
+        return result
+    comment = unseal_text(key_of(session), str(wrapper["reporter_comment_sealed"]), COMMENT)
+    shown = {k: v for k, v in wrapper.items() if k != "reporter_comment_sealed"}
+    return {**result, "wrapper": {**shown, "reporter_comment": comment}}
 
 
 def report_view(session: Session, report_id: int) -> ReportView:
@@ -101,6 +113,7 @@ def report_view(session: Session, report_id: int) -> ReportView:
     if row is None:
         raise ReportNotFound("No such report.")
     report, result, c_title, c_status, c_verdict, c_count, c_note = row
+    result = _unsealed_comment(session, result)
     indicators = [
         ReportIndicatorRow(*r)
         for r in session.execute(
@@ -129,6 +142,7 @@ def report_view(session: Session, report_id: int) -> ReportView:
         has_raw=report.raw_sha256 is not None,
         has_contact=report.contact_sealed is not None,
         thread_count=thread_count or 0,
+        submission_count=report.sightings,
         verdict=report.verdict or c_verdict,
     )
 

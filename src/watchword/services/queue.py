@@ -163,11 +163,16 @@ class Page:
 
 
 def _cursor(value: str) -> tuple[float, int] | None:
+    """The cursor a page handed out, or None for anything else (a 23-digit id or a NaN
+    would otherwise reach the database and fail there)."""
     try:
         key, _, ident = value.partition(":")
-        return float(key), int(ident)
+        sort_key, row_id = float(key), int(ident)
     except ValueError:
         return None
+    if not math.isfinite(sort_key) or not 0 <= row_id < 2**63:
+        return None
+    return sort_key, row_id
 
 
 def campaign_reasons(facts: Any, risk: float, reach: int, surging: bool) -> tuple[float, list[str]]:

@@ -40,6 +40,8 @@ def alembic_config(db: Database) -> Config:
     config.set_main_option("script_location", str(MIGRATIONS))
     config.set_main_option("sqlalchemy.url", db.url.replace("%", "%%"))
     config.attributes["connection_engine"] = db.engine
+    # For migrations that seal what older versions kept in plain text (0004).
+    config.attributes["sealing_key"] = db.sealing_key
     return config
 
 

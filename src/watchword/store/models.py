@@ -28,6 +28,7 @@ from sqlalchemy import (
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
+from watchword import clock
 from watchword.domain.states import CampaignStatus, JobStatus, ReportStatus
 
 # Named constraints so that Alembic migrations are identical on both backends.
@@ -45,7 +46,7 @@ Id = BigInteger().with_variant(Integer(), "sqlite")
 
 
 def utcnow() -> dt.datetime:
-    return dt.datetime.now(dt.UTC)
+    return clock.now()  # not datetime.now(): tests move time forward through watchword.clock
 
 
 class Base(DeclarativeBase):
@@ -107,7 +108,11 @@ class Report(Base):
     raw_sha256: Mapped[str | None] = mapped_column(ForeignKey("blobs.sha256"), nullable=True, index=True)
     text: Mapped[str] = mapped_column(Text, default="")
     approach_hint: Mapped[str] = mapped_column(String(40), default="")
+    # Kept empty: the answers are sealed in `answers_sealed` (security/sealing.py), because
+    # free-text answers are the reporter's own words. Reports stored before migration 0004
+    # had them here in plain text; that migration sealed them.
     answers: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    answers_sealed: Mapped[bytes | None] = mapped_column(LargeBinary, nullable=True)
     source_name: Mapped[str] = mapped_column(String(500), default="")
     # Reporter contact details, AES-GCM encrypted with the configured key; never in lists.
     contact_sealed: Mapped[bytes | None] = mapped_column(LargeBinary, nullable=True)
@@ -125,7 +130,12 @@ class Report(Base):
 
 
 class Submission(Base):
-    """Each time someone submitted a report: the first one and every sighting."""
+    """Each time someone submitted a report: the first one and every sighting.
+
+    Each keeps everything its reporter wrote (`words_sealed`: their text, the
+    approach they picked and their answers, sealed), so that a sighting of a
+    report already stored loses none of its reporter's words.
+    """
 
     __tablename__ = "submissions"
 
@@ -135,6 +145,7 @@ class Submission(Base):
     channel: Mapped[str] = mapped_column(String(20))
     source_name: Mapped[str] = mapped_column(String(500), default="")
     contact_sealed: Mapped[bytes | None] = mapped_column(LargeBinary, nullable=True)
+    words_sealed: Mapped[bytes | None] = mapped_column(LargeBinary, nullable=True)
 
 
 class AnalysisRecord(Base):

@@ -6,6 +6,7 @@ from pathlib import Path
 
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
+from starlette.middleware.trustedhost import TrustedHostMiddleware
 
 from watchword.runtime import Runtime
 from watchword.web import errors
@@ -26,7 +27,8 @@ def create_app(rt: Runtime) -> FastAPI:
         openapi_url="/api/v1/openapi.json",
     )
     app.state.rt = rt
-    # Refusals become responses in one place: problem+json, TAXII errors or HTML pages.
+    # Refusals become responses in one place: problem+json, TAXII errors or HTML pages (and 400,
+    # not 500, for lone surrogates and out-of-range numbers).
     errors.install(app)
     app.add_middleware(SecurityHeaders)
     # Per-client and global limits on the public JSON API (the reporter pages have their own).
@@ -37,6 +39,11 @@ def create_app(rt: Runtime) -> FastAPI:
         limit=rt.settings.max_upload_bytes * 4 // 3 + 64 * 1024,
         advertised_limit=rt.settings.max_upload_bytes,
     )
+    trusted = rt.settings.trusted_hosts()
+    if trusted:
+        # Outermost: a request naming a host we are not (DNS rebinding, a poisoned cache's
+        # Host header) is refused before anything else sees it.
+        app.add_middleware(TrustedHostMiddleware, allowed_hosts=list(trusted))
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
 
     # Each area adds its routes here, in one visible list.

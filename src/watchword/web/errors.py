@@ -10,6 +10,12 @@ becomes a status (`STATUS`) and a body chosen by who is asking:
 
 `HTTPException`s raised by routes (authentication, CSRF) are written the same way,
 so a person never meets a bare JSON error in a browser.
+
+Some bad input would otherwise reach the framework's own handlers as a 500: a
+validation error echoes the offending input back, and when that input holds a lone
+surrogate (JSON `"\\ud800"`) it cannot be encoded as UTF-8; a number too large for a
+64-bit column that slipped past the typed parameters, or a NUL byte in text on
+PostgreSQL, fails in the database driver. Those are the client's mistakes: 400.
 """
 
 from __future__ import annotations
@@ -19,7 +25,8 @@ import math
 from http import HTTPStatus
 
 from fastapi import FastAPI, Request
-from fastapi.exception_handlers import http_exception_handler
+from fastapi.exception_handlers import http_exception_handler, request_validation_exception_handler
+from fastapi.exceptions import RequestValidationError
 from starlette.exceptions import HTTPException
 from starlette.responses import Response
 
@@ -108,6 +115,42 @@ async def _http_exception(request: Request, exc: Exception) -> Response:
     return error_response(request, exc.status_code, str(exc.detail), dict(exc.headers or {}))
 
 
+NOT_TEXT = "The request holds something that is not text (a lone surrogate such as \\ud800, or invalid UTF-8)."
+
+
+def has_surrogate(value: object, depth: int = 0) -> bool:
+    if isinstance(value, str):
+        return any("\ud800" <= ch <= "\udfff" for ch in value)
+    if depth > 20:
+        return False
+    if isinstance(value, dict):
+        return any(has_surrogate(k, depth + 1) or has_surrogate(v, depth + 1) for k, v in value.items())
+    if isinstance(value, (list, tuple)):
+        return any(has_surrogate(v, depth + 1) for v in value)
+    return False
+
+
+async def _validation_error(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, RequestValidationError)
+    if any(e.get("type") == "string_unicode" or has_surrogate(e.get("input")) for e in exc.errors()):
+        return error_response(request, 400, NOT_TEXT)
+    return await request_validation_exception_handler(request, exc)
+
+
+async def _number_out_of_range(request: Request, exc: Exception) -> Response:
+    return error_response(request, 400, "A number in the request is out of range.")
+
+
+async def _value_not_storable(request: Request, exc: Exception) -> Response:
+    # PostgreSQL refuses a NUL in text and numbers out of its range (sqlalchemy DataError).
+    return error_response(request, 400, "The request holds a value that cannot be looked up or stored.")
+
+
 def install(app: FastAPI) -> None:
+    from sqlalchemy.exc import DataError
+
     app.add_exception_handler(errors.WatchwordError, _watchword_error)
     app.add_exception_handler(HTTPException, _http_exception)
+    app.add_exception_handler(RequestValidationError, _validation_error)
+    app.add_exception_handler(OverflowError, _number_out_of_range)
+    app.add_exception_handler(DataError, _value_not_storable)

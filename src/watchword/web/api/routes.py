@@ -15,7 +15,7 @@ from watchword.intake.submit import Receipt, submit
 from watchword.runtime import Runtime
 from watchword.services import queries
 from watchword.web.deps import runtime
-from watchword.web.errors import PROBLEM_JSON
+from watchword.web.errors import NOT_TEXT, PROBLEM_JSON, has_surrogate
 
 router = APIRouter(prefix="/api/v1", tags=["reports"])
 
@@ -86,6 +86,8 @@ def _submit(rt: Runtime, incoming: IncomingReport) -> ReceiptOut:
 @router.post("/reports", status_code=status.HTTP_201_CREATED, response_model=ReceiptOut, responses=REFUSALS)
 def create_report(body: ReportIn, rt: Annotated[Runtime, Depends(runtime)]) -> ReceiptOut:
     """File a free-text or structured report, optionally with the raw suspicious email."""
+    if has_surrogate(body.model_dump()):  # dict keys pass pydantic's string checks unexamined
+        raise errors.Invalid(NOT_TEXT)
     raw = None
     if body.raw_email_base64:
         try:

@@ -14,6 +14,7 @@ from watchword.store.audit import verify
 from watchword.store.models_people import TOKEN_SCOPES
 from watchword.web.console.auth import Admin, AnalystReader, Rt
 from watchword.web.console.common import flash_url, page, see_other
+from watchword.web.deps import Before
 
 router = APIRouter()
 
@@ -29,7 +30,7 @@ def audit_log(
     action: str = "",
     object_type: str = "",
     object_id: str = "",
-    before: int | None = None,
+    before: Before = None,
 ) -> Response:
     """Newest first, filtered by user, action and object; keyset paging by id."""
     action = action.strip()
@@ -82,7 +83,7 @@ def token_create(
     return page(request, "tokens.html", me, tokens=rows, scopes=TOKEN_SCOPES, new_token=value)
 
 
-@router.post("/tokens/{token_id}/revoke")
+@router.post("/tokens/{token_id:id}/revoke")
 def token_revoke(rt: Rt, me: Admin, token_id: int) -> Response:
     with rt.db.write() as session:
         accounts.revoke_token(session, token_id, me.username)

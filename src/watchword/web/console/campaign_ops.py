@@ -20,5 +20,7 @@ def split(session: Session, report_id: int, actor: str) -> int:
     return int(decisions.split(session, report_id, actor).id)
 
 
-def set_verdict(session: Session, campaign_id: int, verdict: str, note: str, actor: str) -> None:
-    decisions.set_verdict(session, campaign_id, verdict, actor, note=note)
+def set_verdict(session: Session, campaign_id: int, verdict: str, reporter_message: str, actor: str) -> int:
+    """The verdict and the message reporters are told with it; returns the campaign decided
+    (the one `campaign_id` was merged into, if it was)."""
+    return int(decisions.set_verdict(session, campaign_id, verdict, actor, note=reporter_message).id)

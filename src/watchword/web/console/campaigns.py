@@ -18,6 +18,7 @@ from watchword.services import queue as queue_service
 from watchword.web.console import campaign_ops
 from watchword.web.console.auth import Analyst, Reader, Rt
 from watchword.web.console.common import flash_url, page, see_other
+from watchword.web.deps import MAX_ID, Before
 
 router = APIRouter()
 
@@ -42,8 +43,8 @@ def _export_links(request: Request, campaign_id: int) -> list[tuple[str, str]]:
     return links
 
 
-@router.get("/campaigns/{campaign_id}")
-def campaign_page(request: Request, rt: Rt, me: Reader, campaign_id: int, before: int | None = None) -> Response:
+@router.get("/campaigns/{campaign_id:id}")
+def campaign_page(request: Request, rt: Rt, me: Reader, campaign_id: int, before: Before = None) -> Response:
     with rt.db.session() as session:
         view = campaign_queries.campaign_page(session, campaign_id, before)
     campaign = view.campaign
@@ -65,26 +66,37 @@ def campaign_page(request: Request, rt: Rt, me: Reader, campaign_id: int, before
     )
 
 
-@router.post("/campaigns/{campaign_id}/verdict")
+@router.post("/campaigns/{campaign_id:id}/verdict")
 def campaign_verdict(
     rt: Rt,
     me: Analyst,
     campaign_id: int,
     verdict: Annotated[str, Form()] = "",
     note: Annotated[str, Form()] = "",
+    reporter_message: Annotated[str | None, Form()] = None,
     back: Annotated[str, Form()] = "",
 ) -> Response:
-    """Set the verdict of every report in the campaign (from the campaign page or a member's report page)."""
+    """Set the verdict of every report in the campaign (from the campaign page or a member's report page).
+
+    Two different texts, never mixed: `note` is an internal note for analysts (it may name
+    colleagues, extensions, tickets) and is kept as a campaign note; `reporter_message` is
+    the sentence reporters are told with the outcome, on their status page and by mail. A
+    form without a `reporter_message` field (the report page's) leaves the current one as it is.
+    """
     if verdict not in queue_service.VERDICTS:
         raise errors.Invalid("Choose a verdict.")
     with rt.db.write() as session:
-        campaign_ops.set_verdict(session, campaign_id, verdict, note.strip(), me.username)
+        current_message = campaign_queries.reporter_message(session, campaign_id)
+        message = current_message if reporter_message is None else reporter_message.strip()
+        decided = campaign_ops.set_verdict(session, campaign_id, verdict, message, me.username)
+        if note.strip():
+            queue_service.add_note(session, "campaign", decided, note, me.username)
     target = back if re.fullmatch(r"/console/reports/\d+", back) else f"/console/campaigns/{campaign_id}"
     return see_other(flash_url(target, "verdict"))
 
 
-@router.post("/campaigns/{campaign_id}/merge")
-def campaign_merge(rt: Rt, me: Analyst, campaign_id: int, other_id: Annotated[int, Form()]) -> Response:
+@router.post("/campaigns/{campaign_id:id}/merge")
+def campaign_merge(rt: Rt, me: Analyst, campaign_id: int, other_id: Annotated[int, Form(ge=0, le=MAX_ID)]) -> Response:
     """Merge campaign `other_id` into this one."""
     if other_id == campaign_id:
         raise errors.Conflict("A campaign cannot be merged into itself.")
@@ -93,7 +105,7 @@ def campaign_merge(rt: Rt, me: Analyst, campaign_id: int, other_id: Annotated[in
     return see_other(flash_url(f"/console/campaigns/{campaign_id}", "merged"))
 
 
-@router.post("/campaigns/{campaign_id}/note")
+@router.post("/campaigns/{campaign_id:id}/note")
 def campaign_note(rt: Rt, me: Analyst, campaign_id: int, body: Annotated[str, Form()] = "") -> Response:
     with rt.db.write() as session:
         queue_service.add_note(session, "campaign", campaign_id, body, me.username)

@@ -8,12 +8,13 @@ from starlette.responses import Response
 from watchword.services import queries
 from watchword.web.console.auth import Reader, Rt
 from watchword.web.console.common import page
+from watchword.web.deps import Before
 
 router = APIRouter()
 
 
-@router.get("/indicators/{indicator_id}")
-def indicator_page(request: Request, rt: Rt, me: Reader, indicator_id: int, before: int | None = None) -> Response:
+@router.get("/indicators/{indicator_id:id}")
+def indicator_page(request: Request, rt: Rt, me: Reader, indicator_id: int, before: Before = None) -> Response:
     with rt.db.session() as session:
         view = queries.indicator_view(session, indicator_id, before)
     return page(request, "indicator.html", me, first_page=before is None, **queries.as_dict(view))

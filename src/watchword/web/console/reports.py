@@ -22,14 +22,14 @@ from watchword.web.console.common import flash_url, page, see_other
 router = APIRouter()
 
 
-@router.get("/reports/{report_id}")
+@router.get("/reports/{report_id:id}")
 def report_page(request: Request, rt: Rt, me: Reader, report_id: int) -> Response:
     with rt.db.session() as session:
         view = queries.report_view(session, report_id)
     return page(request, "report.html", me, verdicts=queue_service.VERDICTS, **queries.as_dict(view))
 
 
-@router.post("/reports/{report_id}/verdict")
+@router.post("/reports/{report_id:id}/verdict")
 def report_verdict(
     request: Request,
     rt: Rt,
@@ -43,21 +43,21 @@ def report_verdict(
     return see_other(flash_url(f"/console/reports/{report_id}", "verdict"))
 
 
-@router.post("/reports/{report_id}/note")
+@router.post("/reports/{report_id:id}/note")
 def report_note(rt: Rt, me: Analyst, report_id: int, body: Annotated[str, Form()] = "") -> Response:
     with rt.db.write() as session:
         queue_service.add_note(session, "report", report_id, body, me.username)
     return see_other(flash_url(f"/console/reports/{report_id}", "note"))
 
 
-@router.post("/reports/{report_id}/split")
+@router.post("/reports/{report_id:id}/split")
 def report_split(rt: Rt, me: Analyst, report_id: int) -> Response:
     with rt.db.write() as session:
         new_id = campaign_ops.split(session, report_id, me.username)
     return see_other(flash_url(f"/console/campaigns/{new_id}", "split"))
 
 
-@router.post("/reports/{report_id}/contact")
+@router.post("/reports/{report_id:id}/contact")
 def report_contact(request: Request, rt: Rt, me: Analyst, report_id: int) -> Response:
     """Reporter contact details: analysts and admins only, one audit event per view."""
     from watchword.services.followup import reveal_contact
@@ -68,7 +68,7 @@ def report_contact(request: Request, rt: Rt, me: Analyst, report_id: int) -> Res
     return page(request, "contact.html", me, report_id=report_id, contacts=contacts)
 
 
-@router.get("/reports/{report_id}/thread")
+@router.get("/reports/{report_id:id}/thread")
 def report_thread(request: Request, rt: Rt, me: AnalystReader, report_id: int) -> Response:
     """The analyst side of the reporter thread; reading it is audited (it is the reporter's words)."""
     from watchword.services.followup import list_thread
@@ -79,7 +79,18 @@ def report_thread(request: Request, rt: Rt, me: AnalystReader, report_id: int) -
     return page(request, "thread.html", me, report_id=report_id, thread=thread)
 
 
-@router.post("/reports/{report_id}/thread")
+@router.get("/reports/{report_id:id}/submissions")
+def report_submissions(request: Request, rt: Rt, me: AnalystReader, report_id: int) -> Response:
+    """What each reporter of this report wrote (the first and every sighting); reading it is audited."""
+    from watchword.services.followup import list_submissions
+
+    with rt.db.write() as session:
+        queries.require_report(session, report_id)
+        entries = list_submissions(session, report_id, actor=me.username)
+    return page(request, "submissions.html", me, report_id=report_id, submissions=entries)
+
+
+@router.post("/reports/{report_id:id}/thread")
 def report_thread_post(
     request: Request, rt: Rt, me: Analyst, report_id: int, body: Annotated[str, Form()] = ""
 ) -> Response:
@@ -90,14 +101,14 @@ def report_thread_post(
     return see_other(flash_url(f"/console/reports/{report_id}/thread", "message"))
 
 
-@router.get("/reports/{report_id}/raw")
+@router.get("/reports/{report_id:id}/raw")
 def raw_warning(request: Request, rt: Rt, me: AnalystReader, report_id: int) -> Response:
     with rt.db.session() as session:
         sha = queries.raw_sha256(session, report_id)
     return page(request, "raw_warning.html", me, report_id=report_id, sha256=sha)
 
 
-@router.post("/reports/{report_id}/raw")
+@router.post("/reports/{report_id:id}/raw")
 def raw_download(rt: Rt, me: Analyst, report_id: int) -> Response:
     """The original bytes as a download, never displayed: it may carry live links,
     tracking pixels and malware, and the reporter's own forwarding details."""
