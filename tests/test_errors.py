@@ -68,6 +68,8 @@ def test_people_on_the_console_get_an_html_page_and_scripts_get_json(rt: Runtime
     assert "No such campaign." in missing.text and 'href="/console/"' in missing.text
     as_json = client.get("/console/campaigns/987654", headers={"Accept": "application/json"})
     assert as_json.status_code == 404 and as_json.json()["detail"] == "No such campaign."
+    token = client.get("/console/campaigns/987654", headers={"Authorization": "Bearer ww_not-a-token"})
+    assert token.status_code == 401 and token.headers["content-type"] == "application/problem+json"
 
     report_id = report_email(rt, email("Invoice 12", "Pay now"))
     campaign_id = put_in_campaign(rt, [report_id], "Invoices")

@@ -128,3 +128,15 @@ def test_no_cycles_between_the_modules_of_a_package() -> None:
                 within[source].add(target)
     assert _cycles(within) == []
     assert "watchword.analysis.mime" not in graph["watchword.analysis.outlook_msg"]
+
+
+def test_pages_do_not_query_the_store() -> None:
+    """Pages render read models (`*/queries.py`); a `select(` in web/ is a query that belongs there."""
+    found = []
+    for path in (ROOT / "web").rglob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Call):
+                name = node.func.attr if isinstance(node.func, ast.Attribute) else getattr(node.func, "id", "")
+                if name == "select":
+                    found.append(f"{path.relative_to(ROOT)}:{node.lineno}")
+    assert found == []

@@ -108,13 +108,11 @@ def user_totp_reset(username: Annotated[str, typer.Argument(help="Login name.")]
 @user_app.command("list")
 def user_list() -> None:
     """List accounts: name, role, second factor, disabled."""
-    from sqlalchemy import select
-
     from watchword.runtime import open_runtime
-    from watchword.store.models_people import User
+    from watchword.services.accounts import list_users
 
     with open_runtime() as rt, rt.db.session() as session:
-        for user in session.scalars(select(User).order_by(User.username)):
+        for user in list_users(session):
             flags = [f for f, on in (("totp", user.totp_enabled), ("DISABLED", user.disabled)) if on]
             typer.echo(f"{user.username}\t{user.role}\t{' '.join(flags)}")
 
@@ -138,13 +136,11 @@ def token_create(
 @token_app.command("list")
 def token_list() -> None:
     """List tokens (never their values)."""
-    from sqlalchemy import select
-
     from watchword.runtime import open_runtime
-    from watchword.store.models_people import ApiToken
+    from watchword.services.accounts import list_tokens
 
     with open_runtime() as rt, rt.db.session() as session:
-        for t in session.scalars(select(ApiToken).order_by(ApiToken.id)):
+        for t in reversed(list_tokens(session)):  # oldest first
             state = "revoked" if t.revoked_at else "active"
             typer.echo(f"{t.id}\t{t.name}\t{t.scope}\t{t.prefix}…\t{state}")
 

@@ -150,6 +150,11 @@ def add_user(session: Session, username: str, password: str, role: str, actor: s
     return user
 
 
+def list_users(session: Session) -> list[User]:
+    """Every account, by username."""
+    return list(session.scalars(select(User).order_by(User.username)))
+
+
 def get_user(session: Session, username: str) -> User:
     user = session.scalar(select(User).where(User.username == username))
     if user is None:
@@ -466,6 +471,11 @@ def create_token(session: Session, name: str, scope: str, actor: str) -> tuple[s
     session.flush()
     audit.record(session, actor, "token.create", "api_token", row.id, {"name": row.name, "scope": scope})
     return value, row
+
+
+def list_tokens(session: Session) -> list[ApiToken]:
+    """Every API token, newest first (their hashes only: a value is shown once, at creation)."""
+    return list(session.scalars(select(ApiToken).order_by(ApiToken.id.desc())))
 
 
 def revoke_token(session: Session, token_id: int, actor: str) -> None:

@@ -143,6 +143,39 @@ def verify(session: Session, anchor: Anchor | None = None) -> ChainCheck:
     return ChainCheck(True, count, prev_hash)
 
 
+def events(
+    session: Session,
+    *,
+    actor: str = "",
+    action: str = "",
+    object_type: str = "",
+    object_id: str = "",
+    before: int | None = None,
+    limit: int = 100,
+) -> list[AuditEvent]:
+    """Events newest first, filtered by who, what and on which object; keyset paging by id.
+
+    An `action` ending in "." is a prefix ("report." finds every report action).
+    """
+    query = select(AuditEvent)
+    if actor:
+        query = query.where(AuditEvent.actor == actor.strip())
+    if action:
+        action = action.strip()
+        query = query.where(
+            AuditEvent.action.startswith(action, autoescape=True)
+            if action.endswith(".")
+            else AuditEvent.action == action
+        )
+    if object_type:
+        query = query.where(AuditEvent.object_type == object_type.strip())
+    if object_id:
+        query = query.where(AuditEvent.object_id == object_id.strip())
+    if before is not None:
+        query = query.where(AuditEvent.id < before)
+    return list(session.scalars(query.order_by(AuditEvent.id.desc()).limit(limit)))
+
+
 # -- the checkpoint outside the database ------------------------------------------------------
 
 

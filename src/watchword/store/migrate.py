@@ -14,6 +14,7 @@ from __future__ import annotations
 import fcntl
 from collections.abc import Iterator
 from contextlib import contextmanager
+from functools import cache
 from pathlib import Path
 
 from alembic import command
@@ -44,8 +45,16 @@ def alembic_config(db: Database) -> Config:
     return config
 
 
+@cache
+def _scripts() -> ScriptDirectory:
+    # The migrations ship in the package: read once per process (about 0.1 s), not per check.
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS))
+    return ScriptDirectory.from_config(config)
+
+
 def head_revisions(db: Database) -> set[str]:
-    return set(ScriptDirectory.from_config(alembic_config(db)).get_heads())
+    return set(_scripts().get_heads())
 
 
 def current_revisions(db: Database) -> set[str]:
@@ -60,7 +69,7 @@ def require_current(db: Database) -> None:
         return
     if not current:
         raise SchemaNotCurrent("The database has no Watchword schema yet: run `watchword migrate` first.")
-    known = {rev.revision for rev in ScriptDirectory.from_config(alembic_config(db)).walk_revisions()}
+    known = {rev.revision for rev in _scripts().walk_revisions()}
     if current - known:
         raise SchemaNotCurrent(
             f"The database schema ({', '.join(sorted(current))}) is newer than this version of Watchword "

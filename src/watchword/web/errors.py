@@ -3,7 +3,7 @@
 A service raises a `watchword.errors` meaning; a route lets it through. Here it
 becomes a status (`STATUS`) and a body chosen by who is asking:
 
-* the JSON API (`/api/...`) and clients that ask for JSON: RFC 9457
+* the JSON API (`/api/...`), clients that ask for JSON and clients with an API token: RFC 9457
   `application/problem+json` (`detail` holds the sentence for people);
 * the TAXII server (`/taxii2/...`): a TAXII 2.1 error message;
 * everyone else, i.e. people on the console and reporter pages: an HTML page.
@@ -71,7 +71,15 @@ def _wants(request: Request) -> str:
     accept = request.headers.get("accept", "").lower()
     if "json" in accept and "html" not in accept:
         return "problem"
+    if request.headers.get("authorization", "").lower().startswith("bearer "):
+        return "problem"  # a machine client with an API token (exports, the console's JSON-free pages)
     return "html"
+
+
+def problem_json(status_code: int, detail: str) -> bytes:
+    """An RFC 9457 problem document (for the ASGI middlewares that answer before any route)."""
+    body = {"type": "about:blank", "title": _title(status_code), "status": status_code, "detail": detail}
+    return json.dumps(body).encode()
 
 
 def error_response(request: Request, status_code: int, detail: str, headers: dict[str, str] | None = None) -> Response:
@@ -79,8 +87,7 @@ def error_response(request: Request, status_code: int, detail: str, headers: dic
     title = _title(status_code)
     form = _wants(request)
     if form == "problem":
-        body = {"type": "about:blank", "title": title, "status": status_code, "detail": detail}
-        return Response(json.dumps(body), status_code, headers, media_type=PROBLEM_JSON)
+        return Response(problem_json(status_code, detail), status_code, headers, media_type=PROBLEM_JSON)
     if form == "taxii":
         body = {"title": title, "http_status": str(status_code), "description": detail}
         return Response(json.dumps(body, separators=(",", ":")), status_code, headers, media_type=TAXII_JSON)

@@ -7,10 +7,9 @@ costs us at most `limit` bytes of memory and gets a clear 413.
 
 from __future__ import annotations
 
-import json
-from typing import Any
-
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from watchword.web.errors import PROBLEM_JSON, problem_json
 
 
 class BodyTooLarge(Exception):
@@ -72,13 +71,12 @@ class BodyLimit:
 
     async def _refuse(self, scope: Scope, send: Send) -> None:
         mb = self.advertised_limit / (1024 * 1024)
-        detail: dict[str, Any] = {"detail": f"The upload is larger than the {mb:g} MB limit."}
-        body = json.dumps(detail).encode()
+        body = problem_json(413, f"The upload is larger than the {mb:g} MB limit.")
         await send(
             {
                 "type": "http.response.start",
                 "status": 413,
-                "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())],
+                "headers": [(b"content-type", PROBLEM_JSON.encode()), (b"content-length", str(len(body)).encode())],
             }
         )
         await send({"type": "http.response.body", "body": body})

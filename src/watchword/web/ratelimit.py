@@ -10,7 +10,6 @@ body is read. Client addresses are turned into in-memory HMACs and never kept.
 from __future__ import annotations
 
 import hashlib
-import json
 from typing import TYPE_CHECKING
 
 import anyio.to_thread
@@ -19,6 +18,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 from watchword import clock
 from watchword.config import Settings
 from watchword.security.ratelimit import Limits
+from watchword.web.errors import PROBLEM_JSON, problem_json
 
 if TYPE_CHECKING:
     from watchword.runtime import Runtime
@@ -96,13 +96,13 @@ class ApiRateLimit:
             wait = self.limits.api.check(self.limits.namer(self._address(scope)))
             if wait:
                 seconds = str(max(1, round(wait)))
-                body = json.dumps({"detail": f"Too many reports at once; try again in {seconds} seconds."}).encode()
+                body = problem_json(429, f"Too many reports at once; try again in {seconds} seconds.")
                 await send(
                     {
                         "type": "http.response.start",
                         "status": 429,
                         "headers": [
-                            (b"content-type", b"application/json"),
+                            (b"content-type", PROBLEM_JSON.encode()),
                             (b"retry-after", seconds.encode()),
                             (b"content-length", str(len(body)).encode()),
                         ],

@@ -8,15 +8,14 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Request, status
 from pydantic import BaseModel, Field
-from sqlalchemy import select
 
 from watchword import errors
 from watchword.domain import ApproachType, Channel, IncomingReport
 from watchword.intake.submit import Receipt, submit
 from watchword.runtime import Runtime
-from watchword.store.models import Report
+from watchword.services import queries
 from watchword.web.deps import runtime
-from watchword.web.errors import NOT_TEXT, has_surrogate
+from watchword.web.errors import NOT_TEXT, PROBLEM_JSON, has_surrogate
 
 router = APIRouter(prefix="/api/v1", tags=["reports"])
 
@@ -32,19 +31,26 @@ class ReportIn(BaseModel):
 
 
 class Problem(BaseModel):
-    """Why a request was refused, in words to show a person."""
+    """Why a request was refused (RFC 9457), with `detail` in words to show a person."""
 
+    type: str = "about:blank"
+    title: str
+    status: int
     detail: str
 
 
+def _problem(description: str) -> dict[str, object]:
+    # Refusals are application/problem+json (web/errors.py), not FastAPI's application/json.
+    return {"description": description, "content": {PROBLEM_JSON: {"schema": Problem.model_json_schema()}}}
+
+
 # Refusals the schema cannot express (an empty report, undecodable base64, a message over the
-# size limit, a flood): each documented, each with a sentence a person can act on.
-# Refusals are written as RFC 9457 problem details (web/errors.py); `model` registers the schema.
-_PROBLEM = {"application/problem+json": {"schema": {"$ref": "#/components/schemas/Problem"}}}
+# size limit, a flood, a busy store): each documented, each with a sentence a person can act on.
 REFUSALS: dict[int | str, dict[str, object]] = {
-    400: {"model": Problem, "content": _PROBLEM, "description": "The report is empty or cannot be decoded."},
-    413: {"model": Problem, "content": _PROBLEM, "description": "The message is larger than the configured limit."},
-    429: {"model": Problem, "content": _PROBLEM, "description": "Too many reports just now; see Retry-After."},
+    400: _problem("The report is empty or its message cannot be decoded."),
+    413: _problem("The message is larger than the configured limit."),
+    429: _problem("Too many reports from this client just now; see Retry-After."),
+    503: _problem("The report could not be stored just now; nothing was kept: send it again."),
 }
 
 
@@ -127,19 +133,19 @@ async def create_email_report(request: Request, rt: Annotated[Runtime, Depends(r
 @router.get(
     "/reports/{public_id}",
     response_model=ReportStatusOut,
-    responses={404: {"model": Problem, "content": _PROBLEM, "description": "No report has this id."}},
+    responses={404: _problem("No report has this id.")},
 )
 def report_status(public_id: str, rt: Annotated[Runtime, Depends(runtime)]) -> ReportStatusOut:
     """Where a report stands. Knowing its 128-bit id is what grants this view."""
     with rt.db.session() as session:
-        row = session.execute(
-            select(Report.public_id, Report.status, Report.sightings, Report.approach_type, Report.verdict).where(
-                Report.public_id == public_id
-            )
-        ).first()
-    if row is None:
-        raise errors.NotFound("No such report.")
-    return ReportStatusOut(id=row[0], status=row[1], sightings=row[2], approach_type=row[3], verdict=row[4])
+        view = queries.report_status(session, public_id)
+    return ReportStatusOut(
+        id=view.public_id,
+        status=view.status,
+        sightings=view.sightings,
+        approach_type=view.approach_type,
+        verdict=view.verdict,
+    )
 
 
 @router.get("/health", tags=["operations"])

@@ -5,14 +5,13 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Form, Request
-from sqlalchemy import select
 from starlette.responses import Response
 
 from watchword import errors
 from watchword.services import accounts
+from watchword.store import audit
 from watchword.store.audit import verify
-from watchword.store.models import AuditEvent
-from watchword.store.models_people import TOKEN_SCOPES, ApiToken
+from watchword.store.models_people import TOKEN_SCOPES
 from watchword.web.console.auth import Admin, AnalystReader, Rt
 from watchword.web.console.common import flash_url, page, see_other
 from watchword.web.deps import Before
@@ -34,26 +33,17 @@ def audit_log(
     before: Before = None,
 ) -> Response:
     """Newest first, filtered by user, action and object; keyset paging by id."""
-    query = select(AuditEvent)
-    if actor:
-        query = query.where(AuditEvent.actor == actor.strip())
-    if action:
-        # "report." finds every report action; a full name finds one.
-        action = action.strip()
-        query = query.where(
-            AuditEvent.action.startswith(action, autoescape=True)
-            if action.endswith(".")
-            else AuditEvent.action == action
-        )
-    if object_type:
-        query = query.where(AuditEvent.object_type == object_type.strip())
-    if object_id:
-        query = query.where(AuditEvent.object_id == object_id.strip())
-    if before is not None:
-        query = query.where(AuditEvent.id < before)
-    events = session_rows = []
+    action = action.strip()
     with rt.db.session() as session:
-        session_rows = list(session.scalars(query.order_by(AuditEvent.id.desc()).limit(PAGE + 1)))
+        session_rows = audit.events(
+            session,
+            actor=actor,
+            action=action,
+            object_type=object_type,
+            object_id=object_id,
+            before=before,
+            limit=PAGE + 1,
+        )
     events = session_rows[:PAGE]
     filters = {"actor": actor, "action": action, "object_type": object_type, "object_id": object_id}
     return page(
@@ -78,7 +68,7 @@ def tokens(request: Request, rt: Rt, me: AnalystReader) -> Response:
     if not me.is_admin:
         raise errors.Refused("Only administrators manage tokens.")
     with rt.db.session() as session:
-        rows = session.scalars(select(ApiToken).order_by(ApiToken.id.desc())).all()
+        rows = accounts.list_tokens(session)
     return page(request, "tokens.html", me, tokens=rows, scopes=TOKEN_SCOPES)
 
 
@@ -88,7 +78,7 @@ def token_create(
 ) -> Response:
     with rt.db.write() as session:
         value, _row = accounts.create_token(session, name, scope, me.username)
-        rows = session.scalars(select(ApiToken).order_by(ApiToken.id.desc())).all()
+        rows = accounts.list_tokens(session)
     # Shown this once; only its hash is kept.
     return page(request, "tokens.html", me, tokens=rows, scopes=TOKEN_SCOPES, new_token=value)
 

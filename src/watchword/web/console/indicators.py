@@ -3,75 +3,18 @@
 from __future__ import annotations
 
 from fastapi import APIRouter, Request
-from sqlalchemy import func, select
 from starlette.responses import Response
 
-from watchword import errors
-from watchword.store.models import Campaign, Indicator, Report, ReportIndicator
+from watchword.services import queries
 from watchword.web.console.auth import Reader, Rt
 from watchword.web.console.common import page
 from watchword.web.deps import Before
 
 router = APIRouter()
 
-PAGE = 50
-# Campaigns are gathered from this many of the newest reports: an indicator
-# such as a webmail domain can sit in 100,000 reports.
-CAMPAIGN_SAMPLE = 5000
-
 
 @router.get("/indicators/{indicator_id:id}")
 def indicator_page(request: Request, rt: Rt, me: Reader, indicator_id: int, before: Before = None) -> Response:
     with rt.db.session() as session:
-        indicator = session.get(Indicator, indicator_id)
-        if indicator is None:
-            raise errors.NotFound("No such indicator.")
-        query = (
-            select(
-                Report.id,
-                Report.subject,
-                Report.created_at,
-                Report.approach_type,
-                Report.risk,
-                Report.campaign_id,
-                Report.verdict,
-            )
-            .join(ReportIndicator, ReportIndicator.report_id == Report.id)
-            .where(ReportIndicator.indicator_id == indicator_id)
-        )
-        if before is not None:
-            query = query.where(ReportIndicator.report_id < before)
-        reports = session.execute(query.order_by(ReportIndicator.report_id.desc()).limit(PAGE + 1)).all()
-        newest = (
-            select(ReportIndicator.report_id)
-            .where(ReportIndicator.indicator_id == indicator_id)
-            .order_by(ReportIndicator.report_id.desc())
-            .limit(CAMPAIGN_SAMPLE)
-            .subquery()
-        )
-        campaigns = session.execute(
-            select(
-                Campaign.id,
-                Campaign.title,
-                Campaign.status,
-                Campaign.verdict,
-                Campaign.member_count.label("report_count"),
-                func.count().label("n"),
-            )
-            .join(Report, Report.campaign_id == Campaign.id)
-            .join(newest, newest.c.report_id == Report.id)
-            .group_by(Campaign.id, Campaign.title, Campaign.status, Campaign.verdict, Campaign.member_count)
-            .order_by(func.count().desc())
-            .limit(100)
-        ).all()
-    return page(
-        request,
-        "indicator.html",
-        me,
-        indicator=indicator,
-        reports=reports[:PAGE],
-        next_before=reports[PAGE - 1].id if len(reports) > PAGE else None,
-        campaigns=campaigns,
-        sampled=indicator.report_count > CAMPAIGN_SAMPLE,
-        first_page=before is None,
-    )
+        view = queries.indicator_view(session, indicator_id, before)
+    return page(request, "indicator.html", me, first_page=before is None, **queries.as_dict(view))

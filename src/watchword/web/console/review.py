@@ -3,11 +3,9 @@
 from __future__ import annotations
 
 from fastapi import APIRouter, Request
-from sqlalchemy import select
 from starlette.responses import Response
 
-from watchword.domain.states import JobStatus
-from watchword.store.models import Job, Report
+from watchword.services import queries
 from watchword.web.console.auth import AnalystReader, Reader, Rt
 from watchword.web.console.common import page
 
@@ -28,11 +26,5 @@ def restricted(request: Request, rt: Rt, me: AnalystReader) -> Response:
 def failed(request: Request, rt: Rt, me: Reader) -> Response:
     """Analysis jobs parked after their last attempt, with the error, so nobody waits on them in silence."""
     with rt.db.session() as session:
-        rows = session.execute(
-            select(Job.id, Job.report_id, Job.attempts, Job.last_error, Job.finished_at, Job.created_at, Report.subject)
-            .outerjoin(Report, Report.id == Job.report_id)
-            .where(Job.status == JobStatus.PARKED)
-            .order_by(Job.id.desc())
-            .limit(200)
-        ).all()
+        rows = queries.parked_jobs(session)
     return page(request, "failed.html", me, rows=rows)
