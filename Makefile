@@ -13,8 +13,9 @@ comma := ,
 # Tests run on every core; tests marked `serial` (they measure time or load) run after, alone.
 WORKERS ?= auto
 PYTEST_PARALLEL := -n $(WORKERS) --dist loadgroup
-# Coverage of the whole suite may not drop below this (measured 2026-12: see the commit adding it).
-COVERAGE_FLOOR := 85
+# Coverage of the whole suite (statements of `watchword` run in the test processes) may not drop
+# below this: 90 % measured on 2026-12-06 (10,770 statements, 1,068 not run).
+COVERAGE_FLOOR := 89
 # Under CI (.ci/run sets CI=true) PostgreSQL must answer: its tests fail instead of skipping.
 ifeq ($(CI),true)
 export WATCHWORD_REQUIRE_PG := 1
