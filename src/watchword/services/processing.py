@@ -7,8 +7,8 @@ of them land or none does, which is what makes a retried job harmless.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
-from typing import Any
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from typing import Any, TypeVar
 
 from sqlalchemy import delete, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
@@ -21,6 +21,7 @@ from watchword.runtime import Runtime
 from watchword.store.models import AnalysisRecord, Indicator, Report, ReportIndicator, utcnow
 
 MAX_INDICATOR_VALUE = 2048
+T = TypeVar("T")
 
 AfterAnalysis = Callable[[Session, Report, Analysis], None]
 
@@ -57,6 +58,16 @@ def _insert(session: Session) -> Callable[..., Any]:
     return pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
 
 
+# Rows or values per statement: far below SQLite's 32,766 and PostgreSQL's 65,535
+# bound parameters whatever the number of columns.
+CHUNK = 500
+
+
+def _chunks(items: Sequence[T]) -> Iterator[Sequence[T]]:
+    for start in range(0, len(items), CHUNK):
+        yield items[start : start + CHUNK]
+
+
 def upsert_indicators(session: Session, pairs: Iterable[tuple[str, str]]) -> dict[tuple[str, str], int]:
     """Make sure each (type, value) exists; return their ids. Safe under concurrent workers."""
     wanted = {(t, v[:MAX_INDICATOR_VALUE]) for t, v in pairs}
@@ -64,15 +75,16 @@ def upsert_indicators(session: Session, pairs: Iterable[tuple[str, str]]) -> dic
         return {}
     now = utcnow()
     insert = _insert(session)
-    rows = [{"type": t, "value": v, "first_seen": now, "last_seen": now, "report_count": 0} for t, v in wanted]
-    session.execute(insert(Indicator).values(rows).on_conflict_do_nothing(index_elements=["type", "value"]))
+    rows = [{"type": t, "value": v, "first_seen": now, "last_seen": now, "report_count": 0} for t, v in sorted(wanted)]
+    # In chunks: one multi-row INSERT of 26k indicators overflowed SQLite's bound-parameter limit.
+    for rows_chunk in _chunks(rows):
+        session.execute(insert(Indicator).values(rows_chunk).on_conflict_do_nothing(index_elements=["type", "value"]))
     ids: dict[tuple[str, str], int] = {}
     by_type: dict[str, list[str]] = {}
     for t, v in wanted:
         by_type.setdefault(t, []).append(v)
     for t, values in by_type.items():
-        for start in range(0, len(values), 500):
-            chunk = values[start : start + 500]
+        for chunk in _chunks(values):
             for ind_id, value in session.execute(
                 select(Indicator.id, Indicator.value).where(Indicator.type == t, Indicator.value.in_(chunk))
             ):
@@ -85,23 +97,25 @@ def link_indicators(session: Session, report: Report, analysis: Analysis) -> Non
     ids = upsert_indicators(session, ((i["type"], i["value"]) for i in analysis.indicators))
     new = set(ids.values())
     old = set(session.scalars(select(ReportIndicator.indicator_id).where(ReportIndicator.report_id == report.id)))
-    gone, added = old - new, new - old
-    if gone:
+    gone, added = sorted(old - new), sorted(new - old)
+    for chunk in _chunks(gone):
         session.execute(
             delete(ReportIndicator).where(
-                ReportIndicator.report_id == report.id, ReportIndicator.indicator_id.in_(gone)
+                ReportIndicator.report_id == report.id, ReportIndicator.indicator_id.in_(chunk)
             )
         )
-        session.execute(update(Indicator).where(Indicator.id.in_(gone)).values(report_count=Indicator.report_count - 1))
-    if added:
+        session.execute(
+            update(Indicator).where(Indicator.id.in_(chunk)).values(report_count=Indicator.report_count - 1)
+        )
+    for chunk in _chunks(added):
         session.execute(
             _insert(session)(ReportIndicator)
-            .values([{"report_id": report.id, "indicator_id": i} for i in added])
+            .values([{"report_id": report.id, "indicator_id": i} for i in chunk])
             .on_conflict_do_nothing()
         )
         session.execute(
             update(Indicator)
-            .where(Indicator.id.in_(added))
+            .where(Indicator.id.in_(chunk))
             .values(report_count=Indicator.report_count + 1, last_seen=utcnow())
         )
 
