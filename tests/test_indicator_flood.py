@@ -46,8 +46,8 @@ def test_a_30k_url_mail_is_analysed_and_stored(any_rt: Runtime) -> None:
     assert 0 < (linked or 0) <= indicators.MAX_INDICATORS
     # The analysis keeps the counts and says the budget was hit.
     warning = next(w for w in record.result["warnings"] if w.startswith("indicators: budget hit"))
-    assert "30000 URLs in the text" in warning
-    assert record.result["indicator_counts"]["url"] >= 1000
+    assert "30000 URLs ('://') in the text" in warning
+    assert record.result["indicator_counts"]["url"] >= 500
     assert elapsed < 30, f"{elapsed:.1f} s to analyse and store"
 
 

@@ -85,7 +85,7 @@ _ATTRIBUTE_TAG_RE = re.compile(r"<(?=[A-Za-z][A-Za-z0-9:_-]*+\s[^<>]*=)")
 MAX_HTML_LINKS = 20_000
 # Bare URLs in the text taken as links (each costs ~0.2 ms to normalise); the
 # indicator scan counts them all, so the analysis still says how many there were.
-MAX_TEXT_LINKS = 2_000
+MAX_TEXT_LINKS = 1_000
 # A link's visible text beyond this says nothing more about where it claims to go.
 MAX_LINK_TEXT = 2000
 
