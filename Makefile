@@ -8,7 +8,7 @@ BIN := $(VENV)/bin
 export PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD := 1
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: install run test test-fast test-slow lint typecheck bench services clean
+.PHONY: install run test test-fast test-slow fuzz lint typecheck bench services clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -32,6 +32,10 @@ test-fast: install
 
 test-slow: install services
 	$(BIN)/pytest -m slow
+
+## Property-based fuzzing of MIME construction and the HTML path, long profile (the suite runs a bounded one)
+fuzz: install
+	WATCHWORD_FUZZ=long $(BIN)/pytest tests/test_fuzz_pipeline.py -p no:cacheprovider --timeout 7200
 
 ## Real servers the tests talk to: Chromium for browser tests, Dovecot for IMAP (Debian packages)
 services:
