@@ -21,7 +21,7 @@ ifeq ($(CI),true)
 export WATCHWORD_REQUIRE_PG := 1
 endif
 
-.PHONY: install lock run test test-fast test-slow lint typecheck bench services clean
+.PHONY: install lock run test test-fast test-slow fuzz lint typecheck bench services clean
 
 # The pinned versions first, then the project itself without resolving anything again.
 $(STAMP): pyproject.toml requirements.lock
@@ -61,6 +61,10 @@ test-fast: install
 test-slow: install services
 	$(BIN)/pytest $(PYTEST_PARALLEL) -m "slow and not serial"
 	$(BIN)/pytest -m "slow and serial"
+
+## Property-based fuzzing of MIME construction and the HTML path, long profile (the suite runs a bounded one)
+fuzz: install
+	WATCHWORD_FUZZ=long $(BIN)/pytest tests/test_fuzz_pipeline.py -p no:cacheprovider --timeout 7200
 
 ## Real servers the tests talk to: Chromium for browser tests, Dovecot for IMAP (Debian packages)
 services:

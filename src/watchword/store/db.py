@@ -51,6 +51,9 @@ def _owner_only(path: Path) -> None:
 
 
 def make_engine(url: str, **kwargs: Any) -> Engine:
+    # A failing statement's error never carries its parameters: they are reported
+    # values (and addresses), and a 26k-URL mail put ~0.9 MB of them in the log per attempt.
+    kwargs.setdefault("hide_parameters", True)
     if is_sqlite(url):
         path = url.split("///", 1)[-1].split("?", 1)[0]
         if path and path != ":memory:" and not path.startswith("file:"):
