@@ -26,7 +26,7 @@ from types import SimpleNamespace
 from typing import Any
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 
 from watchword.analysis.pipeline import analyze_email
@@ -45,10 +45,17 @@ SECONDS_FLOOR, SECONDS_PER_MB = 2.0, 8.0
 MEMORY_FLOOR, MEMORY_PER_BYTE = 64 * 2**20, 60
 
 
+# A failing input can be megabytes: its repr is long, and that is no reason to fail differently.
+pytestmark = pytest.mark.filterwarnings("ignore:Generating overly large repr:hypothesis.errors.HypothesisWarning")
+
+
 def _fuzz_settings(kind: str) -> Any:
     return settings(
         max_examples=EXAMPLES[kind],
         deadline=None,
+        # Shrinking a multi-megabyte message takes longer than the run itself; the long run
+        # reports the failure as found (with its seed) instead.
+        phases=[Phase.explicit, Phase.reuse, Phase.generate] if LONG else list(Phase),
         suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large, HealthCheck.large_base_example],
         derandomize=not LONG,  # the bounded run is the same on every machine; the long one explores
     )
