@@ -11,7 +11,7 @@ from fastapi.testclient import TestClient
 from typer.testing import CliRunner
 
 import watchword
-from tests.support.console import email, page_csrf, put_in_campaign, report_email, signed_in
+from tests.support.console import console_client, email, page_csrf, put_in_campaign, report_email, signed_in
 from watchword import errors
 from watchword.cli.errors import EXIT_CODES, exit_code_for
 from watchword.runtime import Runtime
@@ -68,7 +68,8 @@ def test_people_on_the_console_get_an_html_page_and_scripts_get_json(rt: Runtime
     assert "No such campaign." in missing.text and 'href="/console/"' in missing.text
     as_json = client.get("/console/campaigns/987654", headers={"Accept": "application/json"})
     assert as_json.status_code == 404 and as_json.json()["detail"] == "No such campaign."
-    token = client.get("/console/campaigns/987654", headers={"Authorization": "Bearer ww_not-a-token"})
+    script = console_client(rt)  # no session: a script with an API token
+    token = script.get("/console/campaigns/987654", headers={"Authorization": "Bearer ww_not-a-token"})
     assert token.status_code == 401 and token.headers["content-type"] == "application/problem+json"
 
     report_id = report_email(rt, email("Invoice 12", "Pay now"))
