@@ -13,14 +13,15 @@ comma := ,
 # Tests run on every core; tests marked `serial` (they measure time or load) run after, alone.
 WORKERS ?= auto
 PYTEST_PARALLEL := -n $(WORKERS) --dist loadgroup
-# Coverage of the whole suite may not drop below this (measured 2026-12: see the commit adding it).
-COVERAGE_FLOOR := 85
+# Coverage of the whole suite (statements of `watchword` run in the test processes) may not drop
+# below this: 90 % measured on 2026-12-06 (10,770 statements, 1,068 not run).
+COVERAGE_FLOOR := 89
 # Under CI (.ci/run sets CI=true) PostgreSQL must answer: its tests fail instead of skipping.
 ifeq ($(CI),true)
 export WATCHWORD_REQUIRE_PG := 1
 endif
 
-.PHONY: install lock run test test-fast test-slow lint typecheck bench services clean
+.PHONY: install lock run test test-fast test-slow fuzz lint typecheck bench services clean
 
 # The pinned versions first, then the project itself without resolving anything again.
 $(STAMP): pyproject.toml requirements.lock
@@ -60,6 +61,10 @@ test-fast: install
 test-slow: install services
 	$(BIN)/pytest $(PYTEST_PARALLEL) -m "slow and not serial"
 	$(BIN)/pytest -m "slow and serial"
+
+## Property-based fuzzing of MIME construction and the HTML path, long profile (the suite runs a bounded one)
+fuzz: install
+	WATCHWORD_FUZZ=long $(BIN)/pytest tests/test_fuzz_pipeline.py -p no:cacheprovider --timeout 7200
 
 ## Real servers the tests talk to: Chromium for browser tests, Dovecot for IMAP (Debian packages)
 services:

@@ -111,7 +111,7 @@ def test_wrong_passwords_slow_that_client_down_and_never_lock_out_the_real_user(
             assert _try(rt, "ana", "not the password at all", "198.51.100.7").startswith("Throttled")
             clock.advance(0.5)
             answer = _try(rt, "ana", "not the password at all", "198.51.100.7")
-        assert answer.startswith("AccountError")
+        assert answer.startswith("SignInFailed")
         waits.append(waited)
         assert _try(rt, "ana", PASSWORD, "192.0.2.10") == "ok"  # the real user, meanwhile
     assert waits == [0, 0, 0, 1, 2, 4, 8, 16, 32, 64, 128, 256]  # twelve guesses take 8.5 minutes
@@ -145,7 +145,7 @@ def test_an_account_under_attack_lets_in_a_known_browser_or_password_and_code(rt
     client.post("/console/account/totp/confirm", data={"csrf": csrf_of(page.text), "code": code_at()})
     clock.advance(30)
     for n in range(accounts.ACCOUNT_ATTACK_FAILURES):
-        assert _try(rt, "ana", f"guess {n}", f"203.0.113.{n}", known=False).startswith("AccountError")
+        assert _try(rt, "ana", f"guess {n}", f"203.0.113.{n}", known=False).startswith("SignInFailed")
     wrong = _try(rt, "ana", "one more guess", "203.0.113.200", known=False)
     right = _try(rt, "ana", PASSWORD, "203.0.113.201", known=False)
     assert wrong == right and wrong.startswith("UnderAttack")  # the guesser learns nothing from the answer
@@ -309,7 +309,7 @@ def test_api_tokens_never_open_the_console(rt: Runtime, scope: str) -> None:
     """GIVEN a token of any scope and no session WHEN it is shown to console pages (a report, a search,
     the queue, an export, a state change) THEN 401: tokens are for the API and TAXII, the console needs
     a signed-in person (issue 11, item 5: a read token opened /console/reports/41 with 200)."""
-    from tests.test_console_support import email, report_email
+    from tests.support.console import email, report_email
 
     report_id = report_email(rt, email("Hello carol", "Dear carol, sign in at https://x.example.net/"))
     with rt.db.write() as session:

@@ -11,9 +11,10 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.live_server import serve
+from tests.support.live_server import serve
 
-pytestmark = pytest.mark.attack
+# Timing: runs in the serial pass of `make test`, alone on the machine.
+pytestmark = [pytest.mark.attack, pytest.mark.serial]
 
 HEADER_SECONDS = 2.0
 BODY_IDLE_SECONDS = 2.0

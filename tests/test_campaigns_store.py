@@ -211,6 +211,7 @@ def test_a_campaign_surging_against_its_own_and_the_system_baseline_is_flagged(r
 
 
 @pytest.mark.slow  # 2,400 reports through the real worker: minutes; make test runs it
+@pytest.mark.timeout(1200)  # minutes on two shared cores, more under coverage; 300 s cut it short
 def test_reclustering_from_scratch_equals_the_worker_path(rt: Runtime) -> None:
     """GIVEN 2,400 reports (waves of personalised emails, list threads, free-text reports about
     shared personas, and one-offs the scope guard may reject) assigned one by one by the real

@@ -116,7 +116,10 @@ def server(tmp_path: Path):  # type: ignore[no-untyped-def]
 
 def _legit(base: str, tally: Tally, index: int) -> None:
     with httpx.Client(base_url=base, timeout=30) as client:
-        token = _token(client.get("/report/email").text)
+        # The form on a connection of its own: a person reads and types for longer than the server keeps an
+        # idle connection (uvicorn: 5 s), and a browser whose kept-alive connection closed under it sends
+        # again on a new one; httpx would report the race as a lost report instead.
+        token = _token(client.get("/report/email", headers={"Connection": "close"}).text)
         solution = challenge.solve(token, BITS)  # what reporter.js does while the person types
         started = time.monotonic()
         response = client.post(

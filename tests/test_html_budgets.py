@@ -74,3 +74,7 @@ def test_flattening_keeps_ordinary_markup_and_only_cuts_below_the_cap() -> None:
     assert flattened.count("<div>") == MAX_HTML_DEPTH and "core" in flattened
     text, _, notes = html_to_text(deep)
     assert text == "core" and any("budget hit" in n for n in notes)
+
+
+# These tests measure time: `make test` runs them in its serial pass, alone on the machine.
+pytestmark = pytest.mark.serial

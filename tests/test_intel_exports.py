@@ -206,7 +206,7 @@ def test_console_export_downloads_need_a_reader_and_are_audited(tmp_path: Path) 
     from fastapi.testclient import TestClient
     from sqlalchemy import select
 
-    from tests.test_console_support import signed_in
+    from tests.support.console import signed_in
     from watchword.services import accounts
     from watchword.store.models import AuditEvent, Indicator
     from watchword.web.app import create_app
@@ -291,7 +291,7 @@ def test_a_viewer_cannot_relabel_an_export_for_wider_sharing(tmp_path: Path) -> 
     may choose CLEAR (issue 11, item 12)."""
     from sqlalchemy import select
 
-    from tests.test_console_support import signed_in
+    from tests.support.console import signed_in
     from watchword.store.models import AuditEvent
 
     rt = intel_runtime(tmp_path)

@@ -39,3 +39,7 @@ def test_hosts_are_still_defanged_and_ordinary_dots_left_alone() -> None:
     assert render.defang("file.txt, e.g. and i.e. v1.2.3") == "file.txt, e.g. and i.e. v1.2.3"
     # A known top label anywhere after the first label is enough: "evil.com.example" is a host.
     assert render.defang("evil.com.example") == "evil[.]com[.]example"
+
+
+# These tests measure time: `make test` runs them in its serial pass, alone on the machine.
+pytestmark = pytest.mark.serial

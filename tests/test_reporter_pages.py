@@ -515,7 +515,7 @@ def test_an_internal_note_with_a_verdict_never_reaches_the_reporter(web: TestCli
     internal note naming a colleague, and then writes a message to reporters on the campaign page
     THEN the reporter's status page shows the outcome and that message, never the internal note
     (issue 11, item 7: the report page's "Note (optional)" became the reporters' outcome text)."""
-    from tests.test_console_support import put_in_campaign, signed_in
+    from tests.support.console import put_in_campaign, signed_in
     from watchword.store.models_people import Note
 
     code, phrase = receipt_of(report(web, "email", {"text": PHISH}).text)

@@ -26,6 +26,7 @@ from watchword.runtime import Runtime, open_runtime
 from watchword.services import followup, receipts
 from watchword.store.migrate import downgrade, upgrade
 from watchword.store.models import AuditEvent, Report, Submission
+from watchword.web.app import create_app
 from watchword.worker import Worker
 
 EML = (
@@ -58,7 +59,7 @@ def _analyst(rt: Runtime) -> TestClient:
 def test_a_sighting_through_the_web_form_and_the_api_keeps_every_reporters_words(wrt: Runtime) -> None:
     """GIVEN one message reported three times (web form, web form with a screenshot, API), each with
     its own words WHEN an analyst opens the report THEN all three reporters' words are there."""
-    with TestClient(create_app_for(wrt)) as web:
+    with TestClient(create_app(wrt)) as web:
         first = report(
             web, "email", {"text": FIRST_WORDS, "did": "ignored"}, files=[("files", ("a.eml", EML, "message/rfc822"))]
         )
@@ -91,12 +92,6 @@ def test_a_sighting_through_the_web_form_and_the_api_keeps_every_reporters_words
     assert "I clicked the link and typed my password" in shown  # the phone number is shown defanged or not
     with wrt.db.session() as session:
         assert session.scalars(select(AuditEvent).where(AuditEvent.action == "submissions.viewed")).first()
-
-
-def create_app_for(rt: Runtime):  # type: ignore[no-untyped-def]
-    from watchword.web.app import create_app
-
-    return create_app(rt)
 
 
 def _raw_database(rt: Runtime) -> bytes:

@@ -31,6 +31,15 @@ class LeaseLost(RuntimeError):
     """Another worker took the job over after our lease ran out; our results are dropped."""
 
 
+ERROR_SUMMARY_CHARS = 1000
+
+
+def _shorten(text: str, limit: int) -> str:
+    return (
+        text if len(text) <= limit else f"{text[: limit // 2]} …[{len(text) - limit} characters]… {text[-limit // 2 :]}"
+    )
+
+
 class Worker:
     def __init__(self, rt: Runtime, worker_id: str | None = None) -> None:
         self.rt = rt
@@ -53,7 +62,9 @@ class Worker:
         except LeaseLost:
             log.warning("job %s: lease lost, results dropped", job.id)
         except Exception as exc:  # noqa: BLE001 - a failing job must be retried or parked, not kill the worker
-            error = f"{type(exc).__name__}: {exc}\n{traceback.format_exc(limit=8)}"
+            # Bounded: an error can quote a whole SQL statement (tens of thousands of placeholders).
+            summary = _shorten(f"{type(exc).__name__}: {exc}", ERROR_SUMMARY_CHARS)
+            error = f"{summary}\n{_shorten(traceback.format_exc(limit=8), 3000)}"
             status = jobs.fail(self.rt.db, job, self.worker_id, error, settings.job_max_attempts)
             # The type and a masked first line: the full error (which may quote the report) is on the job.
             log.warning("job %s failed (attempt %s), now %s: %s", job.id, job.attempts, status, describe(exc))

@@ -307,7 +307,9 @@ def test_merge_two_campaigns_then_a_verdict_reaches_every_member(
         page.click("#merge-form button[type=submit]")
         page.wait_for_selector("text=Campaigns merged.")
         page.select_option("#verdict", "malicious")
-        page.fill("#verdict-note", "Hostile recruitment approach; do not reply, report any follow-up.")
+        # What reporters are told, and apart from it an internal note they never see.
+        page.fill("#reporter-message", "Hostile recruitment approach; do not reply, report any follow-up.")
+        page.fill("#verdict-note", "Escalated to the counter-intelligence desk.")
         page.click("#verdict-form button[type=submit]")
         page.wait_for_selector("text=Verdict saved.")
         _shot(page, "campaign")

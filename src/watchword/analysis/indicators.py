@@ -19,8 +19,9 @@ Indicator values (types as in domain.INDICATOR_TYPES):
 from __future__ import annotations
 
 import ipaddress
+import itertools
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from functools import lru_cache
 from urllib.parse import unquote
 
@@ -51,19 +52,45 @@ _DATE_LIKE = re.compile(r"\d{1,4}[./-]\d{1,2}[./-]\d{1,4}")
 Hit = tuple[int, str, str]  # (position in the scanned text, type, value)
 
 
+# Budgets: a mail with ~26k URLs made 60k indicators, overflowed SQLite's
+# bound-parameter limit and took ~9 s to analyse per MB. Each scan reads at
+# most MAX_HITS_PER_SCAN matches, the link targets read stop at
+# MAX_LINK_TARGETS, and a report keeps at most MAX_INDICATORS indicators, in
+# reading order; the counts of what was found are kept and the analysis says so.
+MAX_HITS_PER_SCAN = 3_000
+MAX_LINK_TARGETS = 5_000
+MAX_INDICATORS = 5_000
+
+
 def extract_indicators(doc: Document) -> None:
     """Fill doc.indicators from the headers, subject, body text and links."""
     sources = [doc.headers.get(name, "") for name in _SENDER_HEADERS] if doc.kind == "email" else []
     sources += [doc.subject, doc.body_text]
     text = pat.refang("\n".join(s for s in sources if s))
-    hits = sorted(scan_text(text), key=lambda hit: hit[0])  # stable: keeps url -> host -> domain order
+    capped_scans: list[str] = []
+    hits = sorted(scan_text(text, MAX_HITS_PER_SCAN, capped_scans), key=lambda hit: hit[0])  # stable order
     found: dict[tuple[str, str], None] = {}
     for _, kind, value in hits:
         found.setdefault((kind, value), None)
-    for link in doc.links:
+    for link in doc.links[:MAX_LINK_TARGETS]:
         for kind, value in indicators_of_target(link.target):
             found.setdefault((kind, value), None)
-    doc.indicators = [Indicator(type=kind, value=value) for kind, value in found]
+    counts: dict[str, int] = {}
+    for kind, _ in found:
+        counts[kind] = counts.get(kind, 0) + 1
+    doc.indicator_counts = counts
+    if capped_scans or len(doc.links) > MAX_LINK_TARGETS or len(found) > MAX_INDICATORS:
+        by_type = ", ".join(f"{kind} {n}" for kind, n in sorted(counts.items(), key=lambda kv: -kv[1]))
+        # Counted in C over the whole text, so the size of the flood is known even past the cap.
+        url_count = text.count("://") if "urls" in capped_scans else None
+        doc.warnings.append(
+            "indicators: budget hit: "
+            + (f"{url_count} URLs ('://') in the text; " if url_count is not None else "")
+            + f"{len(found)} distinct read ({by_type}), the first "
+            f"{min(len(found), MAX_INDICATORS)} kept; scans stopped early: {', '.join(capped_scans) or 'none'}; "
+            f"link targets read: {min(len(doc.links), MAX_LINK_TARGETS)} of {len(doc.links)}"
+        )
+    doc.indicators = [Indicator(type=kind, value=value) for kind, value in itertools.islice(found, MAX_INDICATORS)]
 
 
 def find_indicators(text: str) -> list[Indicator]:
@@ -72,17 +99,26 @@ def find_indicators(text: str) -> list[Indicator]:
     return [Indicator(type=k, value=v) for k, v in dict.fromkeys((k, v) for _, k, v in hits)]
 
 
-def scan_text(text: str) -> Iterator[Hit]:
-    """Every indicator hit in an already refanged text, grouped by scan (callers sort by position)."""
-    yield from _urls(text)
-    yield from _domains(text)
+def scan_text(text: str, max_hits: int | None = None, capped: list[str] | None = None) -> Iterator[Hit]:
+    """Every indicator hit in an already refanged text, grouped by scan (callers sort by position).
+
+    With `max_hits`, each scan stops after that many hits, and the names of
+    the scans that stopped are appended to `capped`.
+    """
+    scans: list[Callable[[str], Iterable[Hit]]] = [_urls, _domains]
     if "@" in text:
-        yield from _emails(text)
-        yield from _handles(text)
-    yield from _ips(text)
-    yield from _long_tokens(text)
-    yield from _ibans(text)
-    yield from _phones(text)
+        scans += [_emails, _handles]
+    scans += [_ips, _long_tokens, _ibans, _phones]
+    for scan in scans:
+        if max_hits is None:
+            yield from scan(text)
+            continue
+        for taken, hit in enumerate(scan(text)):
+            if taken == max_hits:
+                if capped is not None:
+                    capped.append(scan.__name__.strip("_"))
+                break
+            yield hit
 
 
 def indicators_of_target(target: str) -> tuple[tuple[str, str], ...]:

@@ -168,6 +168,7 @@ class Document:
     body_text: str = ""
     links: list[Link] = field(default_factory=list)
     indicators: list[Indicator] = field(default_factory=list)
+    indicator_counts: dict[str, int] = field(default_factory=dict)  # distinct found by type, before any cap
     auth: AuthResult | None = None
     # -- set by classification ----------------------------------------------
     risk: float = 0.0
@@ -210,6 +211,7 @@ class Analysis:
     headers: dict[str, str]
     version: int = ANALYSIS_VERSION
     campaign_keys: list[str] = field(default_factory=list)
+    indicator_counts: dict[str, int] = field(default_factory=dict)
 
     @classmethod
     def from_document(cls, doc: Document) -> Analysis:
@@ -232,6 +234,7 @@ class Analysis:
             warnings=list(doc.warnings),
             headers=dict(doc.headers),
             campaign_keys=list(doc.campaign_keys),
+            indicator_counts=dict(doc.indicator_counts),
         )
 
     def to_dict(self) -> dict[str, Any]:

@@ -66,8 +66,6 @@ FREE_FAILURES_PER_CLIENT = 3
 MAX_FAILURES_PER_IP = 30
 ACCOUNT_ATTACK_FAILURES = 20
 MAX_TOTP_FAILURES = 5
-# Kept for callers that count "wrong passwords before a client is slowed down".
-MAX_FAILURES_PER_USER = FREE_FAILURES_PER_CLIENT
 DEVICE_DAYS = 180
 TOKEN_PREFIX = "ww_"  # noqa: S105 - a marker that makes leaked tokens findable, not a secret
 

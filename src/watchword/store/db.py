@@ -51,6 +51,10 @@ def _owner_only(path: Path) -> None:
 
 
 def make_engine(url: str, **kwargs: Any) -> Engine:
+    # A failing statement's error (and so any log line) names the SQL, never its values: they
+    # are report content and addresses (watchword/logsafe.py), and a 26k-URL mail put ~0.9 MB
+    # of them in the log per attempt.
+    kwargs.setdefault("hide_parameters", True)
     if is_sqlite(url):
         path = url.split("///", 1)[-1].split("?", 1)[0]
         if path and path != ":memory:" and not path.startswith("file:"):
@@ -58,9 +62,6 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
         engine = create_engine(
             url,
             connect_args={"check_same_thread": False, "timeout": 15},
-            # A failed statement's exception (and so any log line) names the SQL, never its
-            # values: they are report content and addresses (watchword/logsafe.py).
-            hide_parameters=True,
             **kwargs,
         )
         event.listen(engine, "connect", _sqlite_pragmas)
@@ -80,7 +81,7 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
             conn.exec_driver_sql(f"BEGIN {mode}")
 
         return engine
-    return create_engine(url, pool_pre_ping=True, hide_parameters=True, **kwargs)
+    return create_engine(url, pool_pre_ping=True, **kwargs)
 
 
 class Database:

@@ -45,6 +45,8 @@ def prepare_store(data_dir: Path) -> Runtime:
 @contextmanager
 def serve(data_dir: Path, **env: str) -> Iterator[LiveServer]:
     """Run `python -m watchword serve` on a free port until the block ends; `env`: extra WATCHWORD_* settings."""
+    if not (data_dir / "watchword.db").exists():
+        prepare_store(data_dir).close()  # the schema first, as `watchword migrate` would
     port = free_port()
     full_env = {
         **os.environ,
