@@ -68,8 +68,8 @@ def test_people_on_the_console_get_an_html_page_and_scripts_get_json(rt: Runtime
     assert "No such campaign." in missing.text and 'href="/console/"' in missing.text
     as_json = client.get("/console/campaigns/987654", headers={"Accept": "application/json"})
     assert as_json.status_code == 404 and as_json.json()["detail"] == "No such campaign."
-    # A token alone never opens the console (issue 11 item 5): 401, written for a script.
-    token = console_client(rt).get("/console/campaigns/987654", headers={"Authorization": "Bearer ww_not-a-token"})
+    script = console_client(rt)  # no session: a script with an API token
+    token = script.get("/console/campaigns/987654", headers={"Authorization": "Bearer ww_not-a-token"})
     assert token.status_code == 401 and token.headers["content-type"] == "application/problem+json"
 
     report_id = report_email(rt, email("Invoice 12", "Pay now"))

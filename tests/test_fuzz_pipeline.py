@@ -46,7 +46,6 @@ MEMORY_FLOOR, MEMORY_PER_BYTE = 64 * 2**20, 60
 
 
 # A failing input can be megabytes: its repr is long, and that is no reason to fail differently.
-pytestmark = pytest.mark.filterwarnings("ignore:Generating overly large repr:hypothesis.errors.HypothesisWarning")
 
 
 def _fuzz_settings(kind: str) -> Any:
@@ -256,4 +255,7 @@ def test_our_replies_carry_only_our_headers_whatever_the_reported_values(subject
 
 
 # These tests measure time: `make test` runs them in its serial pass, alone on the machine.
-pytestmark = pytest.mark.serial
+pytestmark = [
+    pytest.mark.serial,
+    pytest.mark.filterwarnings("ignore:Generating overly large repr:hypothesis.errors.HypothesisWarning"),
+]
