@@ -14,6 +14,7 @@ from typer.testing import CliRunner
 
 from tests.support.campaign_mail import make_email
 from tests.support.settings import make_settings
+from watchword import clock
 from watchword.analysis.fingerprint import NUM_PERM
 from watchword.campaigns.assign import assign_campaign
 from watchword.campaigns.engine import HIGH, LOW, ClusterIndex, Features, MemoryBackend
@@ -190,7 +191,7 @@ def test_a_campaign_surging_against_its_own_and_the_system_baseline_is_flagged(r
     """GIVEN a week of steady traffic in other campaigns and a quiet wave WHEN the wave suddenly gets
     many reports in one hour THEN it is marked surging; the steady campaigns are not."""
     rng = random.Random(16)
-    now = dt.datetime.now(dt.UTC)
+    now = clock.now()
     steady = []
     for day in range(7):
         for lure in ("payroll", "parcel"):

@@ -19,6 +19,7 @@ from aiosmtpd.controller import Controller
 from sqlalchemy import func, select
 
 from tests.support.settings import make_settings
+from watchword import clock
 from watchword.intake.mail import take_mail
 from watchword.intake.smtp import SmtpListener
 from watchword.runtime import Runtime, open_runtime
@@ -258,7 +259,7 @@ def test_per_reporter_limit_delays_an_outcome_instead_of_dropping_it(reply_rt: R
     with reply_rt.db.write() as session:
         mail_replies.notify_outcome(session, [results[0].receipts[0].report_id], "Outcome text.")
     assert mail_replies.deliver_due(reply_rt) == {"deferred": 1}
-    later = dt.datetime.now(dt.UTC) + dt.timedelta(hours=1, minutes=1)
+    later = clock.now() + dt.timedelta(hours=1, minutes=1)
     assert mail_replies.deliver_due(reply_rt, now=later) == {"sent": 1}
 
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 import hashlib
 import math
 import os
-import time
 from pathlib import Path
 
 import pytest
@@ -17,6 +16,7 @@ from starlette.routing import Route
 from starlette.testclient import TestClient
 
 from tests.support.reporter import fast_settings
+from watchword import clock
 from watchword.domain import Channel, IncomingReport
 from watchword.intake.submit import submit
 from watchword.runtime import open_runtime
@@ -104,8 +104,8 @@ def test_proof_of_work_is_checked_statelessly() -> None:
         challenge.Check.SOLVED,
     )  # the next number rarely also solves it
     assert check(KEY, issued.token, "", 10, 3600, 3)[0] is challenge.Check.TOO_FRESH
-    assert check(KEY, issued.token, "", 10, 3600, 3, now=time.time() + 5)[0] is challenge.Check.UNSOLVED
-    assert check(KEY, issued.token, "", 10, 3600, 3, now=time.time() + 4000)[0] is challenge.Check.EXPIRED
+    assert check(KEY, issued.token, "", 10, 3600, 3, now=clock.time() + 5)[0] is challenge.Check.UNSOLVED
+    assert check(KEY, issued.token, "", 10, 3600, 3, now=clock.time() + 4000)[0] is challenge.Check.EXPIRED
     assert check(b"another key", issued.token, solution, 10, 3600, 3)[0] is challenge.Check.INVALID
     # Lowering the difficulty inside the token does not help: the signature no longer matches.
     cheaper = issued.token.replace(".10.", ".1.")
