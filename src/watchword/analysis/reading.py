@@ -29,10 +29,13 @@ from __future__ import annotations
 import re
 import tomllib
 import unicodedata
+from bisect import bisect_right
+from collections.abc import Hashable
 from dataclasses import dataclass, field
 from functools import lru_cache
 from importlib import resources
 
+from watchword.analysis.phrasematch import Hit, PhraseMatcher
 from watchword.domain import ApproachType, Scope
 
 A = ApproachType
@@ -53,9 +56,9 @@ _PRECEDENCE: dict[ApproachType, float] = {
     A.FAKE_RECRUITMENT: 0.5,
     A.INDUCEMENT: 0.4,
     A.SCAM_OR_SPAM: 0.3,
-    A.PHYSICAL_APPROACH: 0.2,
-    A.FAKE_PROFILE_OR_IMPERSONATION: 0.0,
-    A.ELICITATION: 0.0,
+    A.FAKE_PROFILE_OR_IMPERSONATION: 0.2,
+    A.ELICITATION: 0.1,
+    A.PHYSICAL_APPROACH: 0.0,
 }
 # Which types each guided form is about: its context tips a close call.
 FORM_TYPES: dict[str, tuple[ApproachType, ...]] = {
@@ -83,12 +86,13 @@ def fold(text: str) -> str:
     return "".join(c for c in decomposed if not unicodedata.combining(c)).replace("\x00", "й")
 
 
+def _entries(owner: tuple[str, ...], lists: dict[str, list[str]]) -> list[tuple[Hashable, str, bool]]:
+    return [(owner, fold(item), lang == "zh") for lang, items in lists.items() for item in items]
+
+
 def _compile(entries: dict[str, list[str]]) -> re.Pattern[str] | None:
-    parts: list[str] = []
-    for lang, items in entries.items():
-        for item in items:
-            entry = fold(item)
-            parts.append(entry if lang == "zh" else rf"\b(?:{entry})")
+    """One plain pattern of a list (the bench and tests use it; the reading uses the matcher)."""
+    parts = [e if anywhere else rf"\b(?:{e})" for _, e, anywhere in _entries(("",), entries)]
     return re.compile("|".join(parts)) if parts else None
 
 
@@ -98,9 +102,7 @@ class ActSpec:
     type: ApproachType
     weight: float
     label: str
-    cues: re.Pattern[str] | None
-    verbs: re.Pattern[str] | None
-    objects: re.Pattern[str] | None
+    paired: bool  # fires on a verb and an object in one sentence, not on a cue alone
     negatable: bool
 
 
@@ -119,6 +121,7 @@ class Lexicons:
     no_act: BasisSpec
     vague: BasisSpec
     grounds: tuple[BasisSpec, ...]
+    matcher: PhraseMatcher
 
 
 def _lang_lists(table: dict[str, object]) -> dict[str, list[str]]:
@@ -138,19 +141,24 @@ def lexicons() -> Lexicons:
     acts_doc = tomllib.loads((data / "acts.toml").read_text(encoding="utf-8"))
     basis_doc = tomllib.loads((data / "basis.toml").read_text(encoding="utf-8"))
     acts = []
+    entries: list[tuple[Hashable, str, bool]] = []
     for name, table in acts_doc.items():
+        for role in ("cues", "verbs", "objects"):
+            entries += _entries(("act", name, role), _lang_lists(table.get(role, {})))
         acts.append(
             ActSpec(
                 name=name,
                 type=ApproachType(table["type"]),
                 weight=float(table["weight"]),
                 label=str(table["label"]),
-                cues=_compile(_lang_lists(table.get("cues", {}))),
-                verbs=_compile(_lang_lists(table.get("verbs", {}))),
-                objects=_compile(_lang_lists(table.get("objects", {}))),
-                negatable=bool(table.get("negatable", False)),
+                paired="verbs" in table,
+                negatable=bool(table.get("negatable", "verbs" in table)),
             )
         )
+    basis = {name: basis_doc[name] for name in ("watch", "feeling", "no_act", "vague")}
+    basis.update({name: table for name, table in basis_doc["grounds"].items()})
+    for name, table in basis.items():
+        entries += _entries(("basis", name), _lang_lists(table))
     grounds = tuple(_basis(name, table) for name, table in basis_doc["grounds"].items())
     return Lexicons(
         acts=tuple(acts),
@@ -159,6 +167,7 @@ def lexicons() -> Lexicons:
         no_act=_basis("no_act", basis_doc["no_act"]),
         vague=_basis("vague", basis_doc["vague"]),
         grounds=grounds,
+        matcher=PhraseMatcher(entries),
     )
 
 
@@ -264,49 +273,64 @@ def _quote(original: str, start: int, end: int) -> str:
     return text.strip(" ,;:")
 
 
-def _find_acts(original: str, folded: str, lex: Lexicons) -> tuple[list[Act], dict[str, int]]:
-    """Acts in the text; `counts` is how many distinct wordings (or sentences) each act had."""
-    acts: dict[str, Act] = {}
-    seen: dict[str, set[str]] = {}
+def _sentence_starts(folded: str) -> list[int]:
+    starts = [0]
+    for m in _SENTENCES.finditer(folded):
+        if m.end() > starts[-1]:
+            starts.append(m.end())
+        if len(starts) >= MAX_SENTENCES:
+            break
+    return starts
+
+
+def _find_acts(original: str, folded: str, hits: list[Hit], lex: Lexicons) -> tuple[list[Act], dict[str, int]]:
+    """Acts in the text; the count of each is how many distinct wordings (or sentences) showed it."""
+    specs = {spec.name: spec for spec in lex.acts}
+    starts = _sentence_starts(folded)
     # Folding keeps the length for almost all text; when it does not, quote the folded text.
     source = original if len(original) == len(folded) else folded
-    pos = 0
-    for sentence in _SENTENCES.split(folded)[:MAX_SENTENCES]:
-        if not sentence:
+    by_sentence: dict[int, dict[tuple[str, str], list[Hit]]] = {}
+    for hit in hits:
+        owner = hit.owner
+        if not (isinstance(owner, tuple) and owner[0] == "act"):
             continue
-        offset = folded.find(sentence, pos)
-        pos = offset + len(sentence) if offset >= 0 else pos
+        index = bisect_right(starts, hit.start) - 1
+        by_sentence.setdefault(index, {}).setdefault((owner[1], owner[2]), []).append(hit)
+    found: dict[str, tuple[int, int]] = {}
+    seen: dict[str, set[str]] = {}
+    for index in sorted(by_sentence):
+        groups = by_sentence[index]
+        lo = starts[index]
+        hi = starts[index + 1] if index + 1 < len(starts) else len(folded)
+        sentence = folded[lo:hi]
         for spec in lex.acts:
-            hits: list[tuple[int, int, str]] = []
-            if spec.cues is not None:
-                for m in spec.cues.finditer(sentence):
-                    if m.group() and not (spec.negatable and _negated(sentence, m.start())):
-                        hits.append((m.start(), m.end(), m.group()))
-            if spec.verbs is not None and spec.objects is not None:
-                verb = next(
-                    (v for v in spec.verbs.finditer(sentence) if v.group() and not _negated(sentence, v.start())), None
-                )
-                if verb is not None:
-                    obj = next((o for o in spec.objects.finditer(sentence, verb.end()) if o.group()), None)
-                    if obj is None:
-                        obj = next((o for o in spec.objects.finditer(sentence) if o.group()), None)
-                    if obj is not None:
-                        lo, hi = min(verb.start(), obj.start()), max(verb.end(), obj.end())
-                        hits.append((lo, hi, f"sentence {offset}"))
-            for start, end, key in hits:
+            spans: list[tuple[int, int, str]] = []
+            if not spec.paired:
+                for hit in groups.get((spec.name, "cues"), ()):
+                    if not (spec.negatable and _negated(sentence, hit.start - lo)):
+                        spans.append((hit.start, hit.end, folded[hit.start : hit.end]))
+            else:
+                verbs = [h for h in groups.get((spec.name, "verbs"), ()) if not _negated(sentence, h.start - lo)]
+                objects = groups.get((spec.name, "objects"), [])
+                if verbs and objects:
+                    verb = min(verbs, key=lambda h: h.start)
+                    after = [o for o in objects if o.start >= verb.end]
+                    obj = min(after or objects, key=lambda h: abs(h.start - verb.end))
+                    spans.append((min(verb.start, obj.start), max(verb.end, obj.end), f"sentence {index}"))
+                for hit in groups.get((spec.name, "cues"), ()):
+                    spans.append((hit.start, hit.end, folded[hit.start : hit.end]))
+            for start, end, key in spans:
                 seen.setdefault(spec.name, set()).add(key)
-                if spec.name not in acts and offset >= 0:
-                    quote = _quote(source, offset + start, offset + end)
-                    acts[spec.name] = Act(spec.name, spec.type, spec.label, quote)
-    return list(acts.values()), {name: len(keys) for name, keys in seen.items()}
+                found.setdefault(spec.name, (start, end))
+    acts = [
+        Act(name, specs[name].type, specs[name].label, _quote(source, start, end))
+        for name, (start, end) in found.items()
+    ]
+    return acts, {name: len(keys) for name, keys in seen.items()}
 
 
-def _basis_quote(original: str, folded: str, spec: BasisSpec) -> str | None:
-    m = spec.pattern.search(folded)
-    if m is None:
-        return None
-    source = original if len(original) == len(folded) else folded
-    return _quote(source, m.start(), m.end())
+def _basis_hit(hits: list[Hit], name: str) -> Hit | None:
+    return next((h for h in hits if h.owner == ("basis", name)), None)
 
 
 def read(text: str, form: str = "", answers: dict[str, str] | None = None) -> Reading:
@@ -317,10 +341,12 @@ def read(text: str, form: str = "", answers: dict[str, str] | None = None) -> Re
     extra = " \n".join(v for k, v in (answers or {}).items() if v and k not in ("form", "files"))
     folded = fold(original)
     reading = Reading(language=detect_language(original))
-    acts, counts = _find_acts(original, folded, lex)
+    hits = lex.matcher.find(folded)
+    acts, counts = _find_acts(original, folded, hits, lex)
     if extra and acts:
         # Answers add evidence to acts the text already shows; alone they are not an act.
-        more, more_counts = _find_acts(extra[:1000], fold(extra[:1000]), lex)
+        extra_folded = fold(extra[:1000])
+        more, more_counts = _find_acts(extra[:1000], extra_folded, lex.matcher.find(extra_folded), lex)
         for act in more:
             if act.name not in counts:
                 acts.append(act)
@@ -330,11 +356,11 @@ def read(text: str, form: str = "", answers: dict[str, str] | None = None) -> Re
     for act in acts:
         spec = weights[act.name]
         n = counts.get(act.name, 1)
-        value = spec.weight * (1.0 + 0.5 * min(n - 1, 2))
+        value = spec.weight * (1.0 + 0.25 * min(n - 1, 2))
         scores[spec.type] = scores.get(spec.type, 0.0) + value
     reading.acts = sorted(acts, key=lambda a: -scores.get(a.type, 0.0))
     reading.scores = scores
-    _decide_scope(reading, original, folded, lex)
+    _decide_scope(reading, original, folded, hits, lex)
     if reading.scope == Scope.IN_SCOPE:
         preferred = FORM_TYPES.get(form, ())
         ranked = sorted(
@@ -347,24 +373,26 @@ def read(text: str, form: str = "", answers: dict[str, str] | None = None) -> Re
     return reading
 
 
-def _decide_scope(reading: Reading, original: str, folded: str, lex: Lexicons) -> None:
+def _decide_scope(reading: Reading, original: str, folded: str, hits: list[Hit], lex: Lexicons) -> None:
     act_score = reading.act_score
-    watch = _basis_quote(original, folded, lex.watch)
-    feeling = _basis_quote(original, folded, lex.feeling)
-    no_act = lex.no_act.pattern.search(folded) is not None
-    grounds = [g for g in lex.grounds if g.pattern.search(folded)]
+    source = original if len(original) == len(folded) else folded
+    watch_hit = _basis_hit(hits, "watch")
+    feeling_hit = _basis_hit(hits, "feeling")
+    said_hit = watch_hit or feeling_hit
+    no_act = _basis_hit(hits, "no_act") is not None
+    grounds = [g for g in lex.grounds if _basis_hit(hits, g.name) is not None]
     reading.basis = [g.label for g in grounds]
     # A question put through the press office is journalism, not elicitation.
     press = any(g.name == "press" for g in grounds)
     types = set(reading.scores)
     if press and types <= {A.ELICITATION, A.FAKE_PROFILE_OR_IMPERSONATION}:
         act_score = 0.0
-    if watch or feeling:
+    if said_hit is not None:
         if act_score >= WATCH_OVERRIDE and not no_act:
             _in_scope(reading, grounds)
             return
-        said = watch or feeling
-        reading.basis.insert(0, (lex.watch if watch else lex.feeling).label)
+        said = _quote(source, said_hit.start, said_hit.end)
+        reading.basis.insert(0, (lex.watch if watch_hit else lex.feeling).label)
         reading.scope = Scope.OUT_OF_SCOPE
         reading.scope_reason = f'the report asks about a person ("{said}") and describes no act done to you'
         return
