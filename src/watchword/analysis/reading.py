@@ -51,12 +51,12 @@ _PRECEDENCE: dict[ApproachType, float] = {
     A.EXTORTION: 1.2,
     A.MALWARE_DELIVERY: 1.0,
     A.CREDENTIAL_PHISHING: 0.8,
+    A.SCAM_OR_SPAM: 0.75,
     A.INVOICE_OR_PAYMENT_FRAUD: 0.7,
     A.TECHNICAL_SURVEILLANCE: 0.6,
     A.FAKE_RECRUITMENT: 0.5,
+    A.FAKE_PROFILE_OR_IMPERSONATION: 0.3,
     A.INDUCEMENT: 0.4,
-    A.SCAM_OR_SPAM: 0.3,
-    A.FAKE_PROFILE_OR_IMPERSONATION: 0.2,
     A.ELICITATION: 0.1,
     A.PHYSICAL_APPROACH: 0.0,
 }
@@ -384,8 +384,7 @@ def _decide_scope(reading: Reading, original: str, folded: str, hits: list[Hit],
     reading.basis = [g.label for g in grounds]
     # A question put through the press office is journalism, not elicitation.
     press = any(g.name == "press" for g in grounds)
-    types = set(reading.scores)
-    if press and types <= {A.ELICITATION, A.FAKE_PROFILE_OR_IMPERSONATION}:
+    if press and {a.name for a in reading.acts} <= {"ask_info", "claim"}:
         act_score = 0.0
     if said_hit is not None:
         if act_score >= WATCH_OVERRIDE and not no_act:
