@@ -22,11 +22,12 @@ from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import FormData, UploadFile
 
 from watchword.analysis.pipeline import analyze_report
+from watchword.analysis.scope import NEEDS_DETAIL_QUESTION
 from watchword.domain import Analysis, Channel, IncomingReport
 from watchword.intake.files import looks_like_email
 from watchword.intake.submit import IntakeError, TooLarge, submit
 from watchword.runtime import Runtime
-from watchword.services import followup, receipts
+from watchword.services import detail, followup, receipts
 from watchword.services.guidance import OUT_OF_SCOPE_ELSEWHERE, TYPE_NAMES, FirstLook, first_look
 from watchword.services.ratelimit import Limiter, Limits
 from watchword.store.models import Blob
@@ -272,6 +273,46 @@ async def status_message(
     return RedirectResponse(f"/report/status/view?sent=1#receipt-{receipt_id}", status.HTTP_303_SEE_OTHER)
 
 
+@router.post("/report/detail", response_class=HTMLResponse)
+async def report_detail(
+    request: Request,
+    rt: Annotated[Runtime, Depends(runtime)],
+    token: Annotated[str, Form(max_length=200)] = "",
+    text: Annotated[str, Form(max_length=20000)] = "",
+) -> Response:
+    """The answer to "What did they do or ask you for?", added to the same report."""
+    st = state(request)
+    wait = st.limits.status.check(client_key(request, rt, st))
+    if wait:
+        return _busy(request, wait)
+
+    def add() -> tuple[str, FirstLook | None]:
+        try:
+            report_id = detail.check_token(st.session_key, token)
+            with rt.db.write() as session:
+                report = detail.add_detail(session, report_id, text)
+                words, answers, hint = report.text, dict(report.answers or {}), report.approach_hint
+        except detail.DetailError as exc:
+            return str(exc), None
+        # The instant first look again, on the whole report now; the worker's analysis follows.
+        incoming = IncomingReport(channel=Channel.WEB, text=words, approach_hint=hint, answers=answers)
+        analysis = _instant_analysis(incoming)
+        return "", first_look(answers.get("form", "other"), answers, analysis)
+
+    problem, look = await run_in_threadpool(add)
+    context: dict[str, Any] = {
+        "look": look or FirstLook(steps=[]),
+        "error": problem,
+        "draft": text,
+        "token": token,
+        "question": NEEDS_DETAIL_QUESTION,
+        "type_names": TYPE_NAMES,
+        "elsewhere": OUT_OF_SCOPE_ELSEWHERE,
+    }
+    code = status.HTTP_422_UNPROCESSABLE_CONTENT if problem else status.HTTP_200_OK
+    return render(request, "report_detail.html", context, code)
+
+
 @router.post("/report/status/leave")
 def status_leave() -> Response:
     response = RedirectResponse("/", status.HTTP_303_SEE_OTHER)
@@ -381,6 +422,9 @@ async def _handle_report(request: Request, rt: Runtime, form: GuidedForm, data: 
 
     uploads = await _read_files(data.getlist("files"))
     answers = read_answers(form, values)
+    # The form is context the reading uses ("in person" starts from a conversation); kept with the
+    # answers so that the worker's analysis, and any later one, reads the report the same way.
+    answers["form"] = form.key
     emails = [u for u in uploads if _is_email(u)]
     others = [u for u in uploads if u not in emails[:1]]
     if others:
@@ -411,7 +455,7 @@ async def _handle_report(request: Request, rt: Runtime, form: GuidedForm, data: 
         return _already_sent(
             request, form, existing, code, receipts.passphrase_for(state(request).receipt_key, chal.nonce)
         )
-    look, sightings = result
+    look, sightings, report_id = result
     return render(
         request,
         "report_thanks.html",
@@ -423,6 +467,11 @@ async def _handle_report(request: Request, rt: Runtime, form: GuidedForm, data: 
             "sightings": sightings,
             "elsewhere": OUT_OF_SCOPE_ELSEWHERE,
             "type_names": TYPE_NAMES,
+            # Only the first sender of a report may add to it: a repeat adds to someone else's words.
+            "detail_token": detail.detail_token(st.session_key, report_id)
+            if look.needs_detail and sightings <= 1
+            else "",
+            "question": NEEDS_DETAIL_QUESTION,
         },
         status.HTTP_201_CREATED,
     )
@@ -457,7 +506,7 @@ def _already_sent(request: Request, form: GuidedForm, existing: ReporterReceipt,
 def _instant_analysis(incoming: IncomingReport) -> Analysis | None:
     try:
         return analyze_report(incoming.text, incoming.raw_email, incoming.approach_hint or "", incoming.answers)
-    except Exception:
+    except Exception:  # noqa: BLE001 - the report is stored and analysed by the worker all the same
         log.exception("instant analysis failed")
         return None
 
@@ -470,7 +519,7 @@ def _store(
     code: str,
     passphrase: str,
     generated: bool,
-) -> tuple[FirstLook, int]:
+) -> tuple[FirstLook, int, int]:
     """Durable first (submit), then the receipt; the receipt is shown only after both have committed."""
     analysis = _instant_analysis(incoming)
     passphrase_hash = receipts.hash_passphrase(rt.settings, passphrase)
@@ -493,4 +542,4 @@ def _store(
             )
         if analysis is not None and analysis.scope == "out_of_scope":
             followup.mark_restricted(session, result.report_id, analysis.scope_reason, "instant")
-    return first_look(form.key, incoming.answers, analysis), result.sightings
+    return first_look(form.key, incoming.answers, analysis), result.sightings, result.report_id
