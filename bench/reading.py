@@ -112,9 +112,9 @@ def main() -> int:
                 t["nd"] += 1
                 t["detail"] += scope == "needs_detail"
         folded = fold(str(row["text"]))
-        if row["scope"] == "in_scope" and scope == "out_of_scope":
-            if any(g.pattern.search(folded) for g in lex.grounds if g.name in ("origin", "faith", "politics")):
-                refused_for_grounds += 1
+        protected = [g for g in lex.grounds if g.name in ("origin", "faith", "politics")]
+        if row["scope"] == "in_scope" and scope == "out_of_scope" and any(g.pattern.search(folded) for g in protected):
+            refused_for_grounds += 1
         if row["scope"] == "out_of_scope" and scope == "in_scope" and lex.watch.pattern.search(folded):
             watch_accepted += 1
         if gold != got:

@@ -386,10 +386,12 @@ def _classify_report(doc: Document) -> None:
         # The reporter picked what they wanted in the form: that is the act, told by them.
         reading.scope = Scope.IN_SCOPE
         reading.primary = hint
-        reading.scope_reason = f"the reporter chose \"{hint.value.replace('_', ' ')}\" in the form"
+        reading.scope_reason = f'the reporter chose "{hint.value.replace("_", " ")}" in the form'
     if reading.scope != Scope.IN_SCOPE or reading.primary is None:
-        doc.approach_type = hint if (hint is not None and reading.scope == Scope.NEEDS_DETAIL and chose) else (
-            A.UNDETERMINED if reading.scope == Scope.NEEDS_DETAIL else A.BENIGN
+        doc.approach_type = (
+            hint
+            if (hint is not None and reading.scope == Scope.NEEDS_DETAIL and chose)
+            else (A.UNDETERMINED if reading.scope == Scope.NEEDS_DETAIL else A.BENIGN)
         )
         doc.risk = 0.3 if reading.scope == Scope.NEEDS_DETAIL else 0.0
         doc.reasons = act_reasons(reading)

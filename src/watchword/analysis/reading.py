@@ -35,6 +35,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from importlib import resources
 
+from watchword.analysis.lexicon import word_set
 from watchword.analysis.phrasematch import Hit, PhraseMatcher
 from watchword.domain import ApproachType, Scope
 
@@ -156,7 +157,7 @@ def lexicons() -> Lexicons:
             )
         )
     basis = {name: basis_doc[name] for name in ("watch", "feeling", "no_act", "vague")}
-    basis.update({name: table for name, table in basis_doc["grounds"].items()})
+    basis.update(basis_doc["grounds"])
     for name, table in basis.items():
         entries += _entries(("basis", name), _lang_lists(table))
     grounds = tuple(_basis(name, table) for name, table in basis_doc["grounds"].items())
@@ -177,21 +178,21 @@ _CYRILLIC = re.compile(r"[\u0400-\u04ff]")
 _LATIN = re.compile(r"[a-zA-Z\u00c0-\u024f]")
 _WORD = re.compile(r"[^\W\d_]+")
 _STOPWORDS: dict[str, frozenset[str]] = {
-    "en": frozenset(
+    "en": word_set(
         "the and was he she they i my me to of a in that it is with for on at this have had but not his her "
-        "asked from our we said be are been would there what".split()
+        "asked from our we said be are been would there what"
     ),
-    "de": frozenset(
+    "de": word_set(
         "der die das und ist ich nicht ein eine mit sie er auf den dem zu von mich mir hat wir unser unsere "
-        "auch sich es war habe aber noch nach bei für".split()
+        "auch sich es war habe aber noch nach bei für"
     ),
-    "fr": frozenset(
+    "fr": word_set(
         "le la les et est je un une des du de il elle pas que qui dans pour sur avec nous notre mon ma mes "
-        "son sa ses au aux a ce cette m'a j'ai".split()
+        "son sa ses au aux a ce cette m'a j'ai"
     ),
-    "es": frozenset(
+    "es": word_set(
         "el la los las y es yo un una de del que en por con para no se su sus mi me nos nuestro nuestra "
-        "lo le al pero como muy ha".split()
+        "lo le al pero como muy ha"
     ),
 }
 
@@ -246,7 +247,9 @@ class Reading:
 
 
 _SENTENCES = re.compile(r"(?<=[.!?;])\s+|(?<=[。！？；])|\n+")
-_NEGATORS = frozenset("never not no nie nicht kein keine jamais pas ne nunca не ни".split())
+_NEGATORS = frozenset(
+    ["never", "not", "no", "nie", "nicht", "kein", "keine", "jamais", "pas", "ne", "nunca", "не", "ни"]
+)
 _NEG_TOKEN = re.compile(r"\w+|n't")
 _ZH_NEGATORS = ("没", "未", "不", "别")
 

@@ -4,19 +4,24 @@ from __future__ import annotations
 
 import base64
 import binascii
-from typing import Annotated
+from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, HTTPException, Request, status
 from pydantic import BaseModel, Field
 from sqlalchemy import select
 
+from watchword.analysis.scope import NEEDS_DETAIL_QUESTION
 from watchword.domain import ApproachType, Channel, IncomingReport
 from watchword.intake.submit import IntakeError, Receipt, TooLarge, submit
 from watchword.runtime import Runtime
+from watchword.services import detail
+from watchword.services.detail import MAX_DETAIL_CHARS
 from watchword.store.models import Report
 from watchword.web.deps import runtime
 
 router = APIRouter(prefix="/api/v1", tags=["reports"])
+# The guided forms' keys (web/reporter/forms.py): the context a report is read in.
+FormKey = Literal["email", "social", "in_person", "device", "visitor", "other"]
 
 
 class ReportIn(BaseModel):
@@ -25,6 +30,7 @@ class ReportIn(BaseModel):
     text: str = Field("", max_length=100_000, description="What happened, in the reporter's words.")
     approach_type: ApproachType | None = Field(None, description="The reporter's own choice, if any.")
     answers: dict[str, str] = Field(default_factory=dict, description="Answers to a guided form's questions.")
+    form: FormKey | None = Field(None, description="The guided form the report follows, if any: read as context.")
     contact: str | None = Field(None, max_length=500, description="Optional contact; encrypted at rest.")
     raw_email_base64: str | None = Field(None, description="The suspicious message (RFC 822 or .msg), base64.")
 
@@ -57,6 +63,15 @@ class ReportStatusOut(BaseModel):
     sightings: int
     approach_type: str
     verdict: str | None
+    scope: str = Field(
+        description="in_scope, out_of_scope, or needs_detail: the report does not yet say what was done "
+        "(answer `question` with POST .../detail)."
+    )
+    question: str | None = Field(None, description="Asked when scope is needs_detail.")
+
+
+class DetailIn(BaseModel):
+    text: str = Field(min_length=1, max_length=MAX_DETAIL_CHARS, description="The answer to the question.")
 
 
 def _receipt_out(receipt: Receipt) -> ReceiptOut:
@@ -91,7 +106,7 @@ def create_report(body: ReportIn, rt: Annotated[Runtime, Depends(runtime)]) -> R
         text=body.text,
         raw_email=raw,
         approach_hint=str(body.approach_type) if body.approach_type else None,
-        answers=body.answers,
+        answers={**body.answers, "form": body.form} if body.form else body.answers,
         contact=body.contact,
     )
     return _submit(rt, incoming)
@@ -131,13 +146,46 @@ def report_status(public_id: str, rt: Annotated[Runtime, Depends(runtime)]) -> R
     """Where a report stands. Knowing its 128-bit id is what grants this view."""
     with rt.db.session() as session:
         row = session.execute(
-            select(Report.public_id, Report.status, Report.sightings, Report.approach_type, Report.verdict).where(
-                Report.public_id == public_id
-            )
+            select(
+                Report.public_id, Report.status, Report.sightings, Report.approach_type, Report.verdict, Report.scope
+            ).where(Report.public_id == public_id)
         ).first()
     if row is None:
         raise HTTPException(status.HTTP_404_NOT_FOUND, "No such report.")
-    return ReportStatusOut(id=row[0], status=row[1], sightings=row[2], approach_type=row[3], verdict=row[4])
+    return ReportStatusOut(
+        id=row[0],
+        status=row[1],
+        sightings=row[2],
+        approach_type=row[3],
+        verdict=row[4],
+        scope=row[5],
+        question=NEEDS_DETAIL_QUESTION if row[5] == "needs_detail" else None,
+    )
+
+
+@router.post(
+    "/reports/{public_id}/detail",
+    response_model=ReportStatusOut,
+    responses={
+        404: {"model": Problem, "description": "No report has this id."},
+        409: {"model": Problem, "description": "The report does not need detail (its scope is not needs_detail)."},
+        422: {"model": Problem, "description": "The answer is empty or too long."},
+    },
+)
+def add_report_detail(public_id: str, body: DetailIn, rt: Annotated[Runtime, Depends(runtime)]) -> ReportStatusOut:
+    """Answer "What did they do or ask you for?": the text is added to the same report, analysed again."""
+    with rt.db.write() as session:
+        report_id = session.scalar(select(Report.id).where(Report.public_id == public_id))
+        if report_id is None:
+            raise HTTPException(status.HTTP_404_NOT_FOUND, "No such report.")
+        scope = session.scalar(select(Report.scope).where(Report.id == report_id))
+        if scope != "needs_detail":
+            raise HTTPException(status.HTTP_409_CONFLICT, "This report does not need more detail.")
+        try:
+            detail.add_detail(session, report_id, body.text)
+        except detail.DetailError as exc:
+            raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, str(exc)) from exc
+    return report_status(public_id, rt)
 
 
 @router.get("/health", tags=["operations"])

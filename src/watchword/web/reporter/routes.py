@@ -506,7 +506,7 @@ def _already_sent(request: Request, form: GuidedForm, existing: ReporterReceipt,
 def _instant_analysis(incoming: IncomingReport) -> Analysis | None:
     try:
         return analyze_report(incoming.text, incoming.raw_email, incoming.approach_hint or "", incoming.answers)
-    except Exception:  # noqa: BLE001 - the report is stored and analysed by the worker all the same
+    except Exception:
         log.exception("instant analysis failed")
         return None
 
