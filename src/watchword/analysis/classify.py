@@ -310,6 +310,8 @@ _TYPE_RISK: dict[ApproachType, float] = {
 # Choice answers in which the reporter said what happened ("What did they want?").
 _CHOICE_KEYS = ("wants", "what")
 _NO_CHOICE = ("", "unsure", "other")
+# A hint the form gives by itself, not the reporter (web/reporter/forms.py: the visitor form).
+_FORM_HINTS = {"visitor": A.PHYSICAL_APPROACH}
 
 
 def report_risk(types: list[ApproachType]) -> float:
@@ -381,18 +383,19 @@ def _classify_report(doc: Document) -> None:
     doc.reading = reading
     doc.language = reading.language
     hint = _parse_hint(doc.approach_hint)
-    chose = any(doc.answers.get(key, "") not in _NO_CHOICE for key in _CHOICE_KEYS)
+    # The reporter told us the kind of act (a choice in the form, or the API's approach_type),
+    # unless the hint is only the form's own default.
+    chose = hint is not None and (
+        any(doc.answers.get(key, "") not in _NO_CHOICE for key in _CHOICE_KEYS) or _FORM_HINTS.get(doc.form) != hint
+    )
     if reading.scope == Scope.NEEDS_DETAIL and hint is not None and chose:
-        # The reporter picked what they wanted in the form: that is the act, told by them.
+        # The reporter picked what was done in the form: that is the act, told by them.
         reading.scope = Scope.IN_SCOPE
         reading.primary = hint
         reading.scope_reason = f'the reporter chose "{hint.value.replace("_", " ")}" in the form'
     if reading.scope != Scope.IN_SCOPE or reading.primary is None:
-        doc.approach_type = (
-            hint
-            if (hint is not None and reading.scope == Scope.NEEDS_DETAIL and chose)
-            else (A.UNDETERMINED if reading.scope == Scope.NEEDS_DETAIL else A.BENIGN)
-        )
+        # Never typed benign while undecided: the analyst sees "undetermined" and the question asked.
+        doc.approach_type = A.UNDETERMINED if reading.scope == Scope.NEEDS_DETAIL else A.BENIGN
         doc.risk = 0.3 if reading.scope == Scope.NEEDS_DETAIL else 0.0
         doc.reasons = act_reasons(reading)
         return

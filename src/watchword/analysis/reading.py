@@ -41,6 +41,8 @@ from watchword.domain import ApproachType, Scope
 
 A = ApproachType
 LANGUAGES = ("en", "zh", "de", "es", "fr", "ru")
+# Lists the data files may also carry beyond the six: read, though not detected as a language.
+EXTRA_LANGUAGES = ("pt", "it")
 MAX_CHARS = 4000  # the reading's bound: reports state what happened early
 MAX_SENTENCES = 80
 QUOTE_CHARS = 90
@@ -126,7 +128,7 @@ class Lexicons:
 
 
 def _lang_lists(table: dict[str, object]) -> dict[str, list[str]]:
-    return {k: list(v) for k, v in table.items() if k in LANGUAGES and isinstance(v, list)}
+    return {k: list(v) for k, v in table.items() if k in LANGUAGES + EXTRA_LANGUAGES and isinstance(v, list)}
 
 
 def _basis(name: str, table: dict[str, object]) -> BasisSpec:
@@ -247,8 +249,10 @@ class Reading:
 
 
 _SENTENCES = re.compile(r"(?<=[.!?;])\s+|(?<=[。！？；])|\n+")
-_NEGATORS = frozenset(
-    ["never", "not", "no", "nie", "nicht", "kein", "keine", "jamais", "pas", "ne", "nunca", "не", "ни"]
+# "didn't" tokenises as "didn" + "t": the stems are negators.
+_NEGATORS = word_set(
+    "never not no nie nicht kein keine jamais pas ne nunca не ни didn don doesn wasn weren haven hasn hadn won "
+    "wouldn couldn isn aren nao non mai"
 )
 _NEG_TOKEN = re.compile(r"\w+|n't")
 _ZH_NEGATORS = ("没", "未", "不", "别")
