@@ -24,9 +24,8 @@ from watchword.analysis.features import (
     Evidence,
     email_features,
     readable_text,
-    report_signals,
 )
-from watchword.analysis.reading import act_reasons, read
+from watchword.analysis.reading import Reading, act_reasons, read
 from watchword.domain import ApproachType, Document, Scope
 
 A = ApproachType
@@ -328,20 +327,22 @@ def report_risk(types: list[ApproachType]) -> float:
 # asks for nothing a filter knows), so it is read like a report: act by act, sentence by sentence.
 # On the corpus this fires on 0 of 2,118 ham, 10 of 1,555 spam and 2 of 3,695 phishing messages.
 _OFFER_BASE_RISK = 0.75
+# Lures state their ask early; the reading of an email body stops here.
+EMAIL_READ_CHARS = 2000
 _OFFER_REASON = "offers money together with a paid role or questions about your work: a common recruitment approach"
 
 
-def _espionage_offer(doc: Document, ev: Evidence, detected: ApproachType) -> ApproachType:
+def _espionage_offer(doc: Document, ev: Evidence, detected: ApproachType, reading: Reading) -> ApproachType:
     if not (ev.counts.get("recruitment") or ev.values.get("money") or ev.counts.get("payment")):
         return detected  # cheap gate: no job and no money words, no offer
-    acts = report_signals(readable_text(doc)[:2000])
-    if not (acts.get("inducement") and (acts.get("fake_recruitment") or acts.get("elicitation"))):
+    acts = {act.name for act in reading.acts}
+    if not ("offer" in acts and ("job_offer" in acts or "ask_info" in acts)):
         return detected
     doc.risk = 1.0 - (1.0 - doc.risk) * (1.0 - _OFFER_BASE_RISK)
     doc.reasons.insert(0, _OFFER_REASON)
     del doc.reasons[MAX_REASONS:]
     if detected in (A.BENIGN, A.SCAM_OR_SPAM):
-        return A.FAKE_RECRUITMENT if acts.get("fake_recruitment") else A.INDUCEMENT
+        return A.FAKE_RECRUITMENT if "job_offer" in acts else A.INDUCEMENT
     return detected
 
 
@@ -372,8 +373,14 @@ def classify(doc: Document) -> None:
         doc.risk = score(ev.values)
         doc.reasons = _reasons(ev, doc)
         detected = email_approach(ev, doc.risk)
-        detected = _espionage_offer(doc, ev, detected)
+        # The same act reading as for reports, on the body the recipient saw.
+        reading = read(readable_text(doc)[:EMAIL_READ_CHARS], acts_only=True)
+        doc.language = reading.language
+        detected = _espionage_offer(doc, ev, detected, reading)
         _apply_hint(doc, detected, strong=doc.risk >= 0.8)
+        if doc.approach_type != A.BENIGN:
+            ranked = [reading.primary, *reading.secondary] if reading.primary else []
+            doc.also_types = [t for t in ranked if t is not None and t != doc.approach_type][:3]
         return
     _classify_report(doc)
 

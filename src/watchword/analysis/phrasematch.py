@@ -119,7 +119,8 @@ class PhraseMatcher:
                     key = start.split(" ")[0][:KEY]
                     self._words.setdefault(key, []).append((owner, re.compile(alt)))
                 else:
-                    fallback.setdefault(owner, []).append(alt if anywhere else rf"\b(?:{alt})")
+                    # "Not after a letter" rather than \b: an entry may start with "$" or "\d".
+                    fallback.setdefault(owner, []).append(alt if anywhere else rf"(?<!\w)(?:{alt})")
         self._fallback = [(owner, re.compile("|".join(parts))) for owner, parts in fallback.items()]
         self._key_lengths = sorted({len(k) for k in self._words}, reverse=True)
 

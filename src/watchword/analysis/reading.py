@@ -95,7 +95,7 @@ def _entries(owner: tuple[str, ...], lists: dict[str, list[str]]) -> list[tuple[
 
 def _compile(entries: dict[str, list[str]]) -> re.Pattern[str] | None:
     """One plain pattern of a list (the bench and tests use it; the reading uses the matcher)."""
-    parts = [e if anywhere else rf"\b(?:{e})" for _, e, anywhere in _entries(("",), entries)]
+    parts = [e if anywhere else rf"(?<!\w)(?:{e})" for _, e, anywhere in _entries(("",), entries)]
     return re.compile("|".join(parts)) if parts else None
 
 
@@ -340,8 +340,8 @@ def _basis_hit(hits: list[Hit], name: str) -> Hit | None:
     return next((h for h in hits if h.owner == ("basis", name)), None)
 
 
-def read(text: str, form: str = "", answers: dict[str, str] | None = None) -> Reading:
-    """The acts, types, scope and language of one free-text report."""
+def read(text: str, form: str = "", answers: dict[str, str] | None = None, acts_only: bool = False) -> Reading:
+    """The acts, types, scope and language of one free-text report (`acts_only`: an email body)."""
     lex = lexicons()
     original = text[:MAX_CHARS]
     # The form's answers are the reporter's words too ("Who did they say they were?").
@@ -367,12 +367,21 @@ def read(text: str, form: str = "", answers: dict[str, str] | None = None) -> Re
         scores[spec.type] = scores.get(spec.type, 0.0) + value
     reading.acts = sorted(acts, key=lambda a: -scores.get(a.type, 0.0))
     reading.scores = scores
-    _decide_scope(reading, original, folded, hits, lex)
-    if reading.scope == Scope.IN_SCOPE:
+    if acts_only:
+        # An email's body: something was sent to the reporter, so there is no scope to decide.
+        reading.scope = Scope.IN_SCOPE
+    else:
+        _decide_scope(reading, original, folded, hits, lex)
+    if reading.scope == Scope.IN_SCOPE and scores:
         preferred = FORM_TYPES.get(form, ())
         ranked = sorted(
             scores,
-            key=lambda t: scores[t] + _PRECEDENCE.get(t, 0.0) + (FORM_BONUS if t in preferred else 0.0),
+            # Precedence breaks ties between described acts; it never lifts a weak one over them.
+            key=lambda t: (
+                scores[t]
+                + (_PRECEDENCE.get(t, 0.0) if scores[t] >= ACT_THRESHOLD else 0.0)
+                + (FORM_BONUS if t in preferred else 0.0)
+            ),
             reverse=True,
         )
         reading.primary = ranked[0]

@@ -12,11 +12,20 @@ or do (politics, protests), whom they associate with, or how they look, speak
 or pray. The reporter is told so kindly and plainly, and such a report is
 never linked into campaigns (DESIGN.md, taxonomy).
 
+Also out of scope: every request to check, watch, vet or investigate a person
+("please check this person", "I just have a feeling about him") that describes
+no act done to the reporter.
+
+Needs detail: neither an act nor such a basis can be read ("something odd
+happened, call me"). Never silently in scope, never typed benign: the reporter
+is asked one plain question, NEEDS_DETAIL_QUESTION, and the analyst sees the
+report as needing detail.
+
 Emails are in scope by default: something was sent to the reporter.
 
-The guard reads the reporter's words sentence by sentence with the same
-negation-aware act detection as `classify` ("he never asked about work" is
-not an act). It errs towards in scope only when an act is actually described.
+The decision itself is made by `reading.read` (acts and basis, six languages),
+which `classify` has already run; this stage turns it into the words the
+reporter and the analyst see.
 """
 
 from __future__ import annotations
@@ -24,22 +33,6 @@ from __future__ import annotations
 from watchword.analysis.lexicon import Tokens, word_set
 from watchword.analysis.reading import Reading, read
 from watchword.domain import ApproachType, Document, Scope
-
-# Signals that are acts directed at the reporter or the organisation. "contact"
-# alone ("he called me") is not one: calling a neighbour is not an approach.
-ACT_SIGNALS: dict[str, str] = {
-    "elicitation": "asked about work, colleagues, security or access",
-    "inducement": "offered money, gifts, trips or favours",
-    "fake_recruitment": "offered a job, consulting or paid research",
-    "technical_surveillance": "a device was left, found or tampered with",
-    "physical_approach": "photographed, followed or tried to get in",
-    "impersonation": "pretended to be someone else",
-    "extortion": "made threats",
-    "phishing_report": "sent a link, a file or a login request",
-    "payment_report": "asked for a payment or a change of bank details",
-    "credential": "asked for a password or a login",
-    "malware_lure": "asked to open or install a file",
-}
 
 # Grounds that are never, on their own, a reason for a report. Word lists in
 # the languages the reporters use; a match only matters when no act is described.
@@ -82,10 +75,6 @@ _GROUND_WORDS = {
     "associations": "friends, family or associations",
     "appearance": "appearance or language",
 }
-# A suspicion with nothing behind it: "I think he is a spy".
-_SUSPICION = word_set(
-    "spy spies spying agent agents suspicious suspect suspects sleeper mole informant espion espía espião spion spia"
-)
 
 
 def grounds_in(text: str) -> list[str]:
