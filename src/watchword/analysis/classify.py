@@ -25,7 +25,7 @@ from watchword.analysis.features import (
     email_features,
     readable_text,
 )
-from watchword.analysis.reading import Reading, act_reasons, read
+from watchword.analysis.reading import Reading, act_reasons, detect_language, read
 from watchword.domain import ApproachType, Document, Scope
 
 A = ApproachType
@@ -332,9 +332,14 @@ EMAIL_READ_CHARS = 2000
 _OFFER_REASON = "offers money together with a paid role or questions about your work: a common recruitment approach"
 
 
+def _offer_gate(ev: Evidence) -> bool:
+    """Cheap: job, money or payment words. Without them an email offers nothing."""
+    return bool(ev.counts.get("recruitment") or ev.values.get("money") or ev.counts.get("payment"))
+
+
 def _espionage_offer(doc: Document, ev: Evidence, detected: ApproachType, reading: Reading) -> ApproachType:
-    if not (ev.counts.get("recruitment") or ev.values.get("money") or ev.counts.get("payment")):
-        return detected  # cheap gate: no job and no money words, no offer
+    if not _offer_gate(ev):
+        return detected
     acts = {act.name for act in reading.acts}
     if not ("offer" in acts and ("job_offer" in acts or "ask_info" in acts)):
         return detected
@@ -373,14 +378,19 @@ def classify(doc: Document) -> None:
         doc.risk = score(ev.values)
         doc.reasons = _reasons(ev, doc)
         detected = email_approach(ev, doc.risk)
-        # The same act reading as for reports, on the body the recipient saw.
-        reading = read(readable_text(doc)[:EMAIL_READ_CHARS], acts_only=True)
-        doc.language = reading.language
-        detected = _espionage_offer(doc, ev, detected, reading)
-        _apply_hint(doc, detected, strong=doc.risk >= 0.8)
-        if doc.approach_type != A.BENIGN:
-            ranked = [reading.primary, *reading.secondary] if reading.primary else []
-            doc.also_types = [t for t in ranked if t is not None and t != doc.approach_type][:3]
+        # The same act reading as for reports, on the body the recipient saw; skipped for
+        # ordinary mail (low risk, no job or money words), which keeps the email budget.
+        body = readable_text(doc)
+        doc.language = detect_language(body[:1000])
+        if doc.risk >= 0.3 or _offer_gate(ev):
+            reading = read(body[:EMAIL_READ_CHARS], acts_only=True)
+            detected = _espionage_offer(doc, ev, detected, reading)
+            _apply_hint(doc, detected, strong=doc.risk >= 0.8)
+            if doc.approach_type != A.BENIGN:
+                ranked = [reading.primary, *reading.secondary] if reading.primary else []
+                doc.also_types = [t for t in ranked if t is not None and t != doc.approach_type][:3]
+        else:
+            _apply_hint(doc, detected, strong=doc.risk >= 0.8)
         return
     _classify_report(doc)
 

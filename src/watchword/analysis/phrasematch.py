@@ -20,7 +20,11 @@ from dataclasses import dataclass
 
 _META = frozenset("\\()[]{}?*+|.^$")
 _WORD_START = re.compile(r"\b\w")
-KEY = 3
+# Where an entry indexed by its first character can start: CJK and other non-ASCII letters.
+_NON_ASCII_LETTER = re.compile(r"[^\x00-\x7f]")
+_NUMBER_ENTRY = ("\\d", "[$€£]")
+_NUMBER_START = re.compile(r"(?<!\w)[\d$€£]")
+KEY = 5
 
 
 def _split_top(entry: str) -> list[str]:
@@ -110,14 +114,20 @@ class PhraseMatcher:
         self._words: dict[str, list[tuple[Hashable, re.Pattern[str]]]] = {}
         self._chars: dict[str, list[tuple[Hashable, re.Pattern[str]]]] = {}
         fallback: dict[Hashable, list[str]] = {}
+        self._numbers: list[tuple[Hashable, re.Pattern[str]]] = []
         for owner, entry, anywhere in entries:
             for alt in expand(entry):
                 start = literal_start(alt)
                 if anywhere and start and not start[0].isascii():
                     self._chars.setdefault(start[0], []).append((owner, re.compile(alt)))
                 elif start and not anywhere and (start[0].isalnum() or start[0] == "_"):
-                    key = start.split(" ")[0][:KEY]
+                    # The key may run over a space ("a c" of "a cambio"): short words alone would
+                    # make a candidate of nearly every entry at every "a".
+                    key = start[:KEY]
                     self._words.setdefault(key, []).append((owner, re.compile(alt)))
+                elif not anywhere and alt.startswith(_NUMBER_ENTRY):
+                    # Sums and rates ("$400 per hour"): tried only where a number or currency sign starts.
+                    self._numbers.append((owner, re.compile(alt)))
                 else:
                     # "Not after a letter" rather than \b: an entry may start with "$" or "\d".
                     fallback.setdefault(owner, []).append(alt if anywhere else rf"(?<!\w)(?:{alt})")
@@ -138,12 +148,19 @@ class PhraseMatcher:
                             hits.append(Hit(owner, pos, found.end()))
         if self._chars:
             chars = self._chars
-            for pos, c in enumerate(text):
-                if c in chars:
-                    for owner, pattern in chars[c]:
-                        found = pattern.match(text, pos)
-                        if found and found.end() > pos:
-                            hits.append(Hit(owner, pos, found.end()))
+            for m in _NON_ASCII_LETTER.finditer(text):
+                pos = m.start()
+                for owner, pattern in chars.get(m.group(), ()):
+                    found = pattern.match(text, pos)
+                    if found and found.end() > pos:
+                        hits.append(Hit(owner, pos, found.end()))
+        if self._numbers:
+            for m in _NUMBER_START.finditer(text):
+                pos = m.start()
+                for owner, pattern in self._numbers:
+                    found = pattern.match(text, pos)
+                    if found and found.end() > pos:
+                        hits.append(Hit(owner, pos, found.end()))
         for owner, pattern in self._fallback:
             for found in pattern.finditer(text):
                 if found.end() > found.start():
