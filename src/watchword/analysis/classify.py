@@ -341,7 +341,9 @@ def _espionage_offer(doc: Document, ev: Evidence, detected: ApproachType, readin
     if not _offer_gate(ev):
         return detected
     acts = {act.name for act in reading.acts}
-    if not ("offer" in acts and ("job_offer" in acts or "ask_info" in acts)):
+    # Money offered together with a paid role. (Offer + questions alone fired on 10 of 2,118 ham
+    # mailing-list messages, where "which project" and "pay" meet often; offer + role on none.)
+    if not ("offer" in acts and "job_offer" in acts):
         return detected
     doc.risk = 1.0 - (1.0 - doc.risk) * (1.0 - _OFFER_BASE_RISK)
     doc.reasons.insert(0, _OFFER_REASON)
