@@ -289,7 +289,8 @@ CASES = [
     ("needs_detail", "在展会上遇到了一个奇怪的人，想和你们聊聊。"),
     (
         "elicitation",
-        "During a call a so-called market analyst wanted specifics about our unannounced product line and launch dates.",
+        "During a call a so-called market analyst wanted specifics about our unannounced product line "
+        "and launch dates.",
     ),
     ("elicitation", "Auf LinkedIn will jemand ständig wissen, an welchen Projekten unsere Abteilung arbeitet."),
     ("elicitation", "Un señor en la feria quería saber quién decide las compras en nuestra empresa."),
