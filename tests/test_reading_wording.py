@@ -333,6 +333,35 @@ CASES = [
     ("fake_recruitment", "Un cabinet de recrutement m'a contacté pour un poste à l'étranger très bien rémunéré."),
     ("fake_recruitment", "Мне предложили работу в зарубежной компании с зарплатой втрое выше."),
     ("fake_recruitment", "一家公司通过领英请我做兼职顾问，报酬很高。"),
+    # In scope although the reporter asks us to look into something: an act is described.
+    ("credential_phishing", "Can you check whether this email is legit? It asks me to log in to keep my mailbox."),
+    ("credential_phishing", "Please find out who is behind this: someone texted asking for my MFA code."),
+    (
+        "malware_delivery",
+        "Could you look into this attachment? It is a .zip with an .exe inside, from an unknown sender.",
+    ),
+    (
+        "invoice_or_payment_fraud",
+        "Can you check this invoice? The bank details changed and the supplier didn't tell us.",
+    ),
+    ("technical_surveillance", "Please investigate: we found a tracker on the director's car."),
+    (
+        "physical_approach",
+        "Can security look into the man who followed me from the station to the office twice this week?",
+    ),
+    (
+        "elicitation",
+        "Please check out this LinkedIn contact who keeps asking about our customers and the names of our engineers.",
+    ),
+    ("fake_profile_or_impersonation", "Can you look into this fake profile using our CEO's photo? It messages staff."),
+    ("extortion", "Can someone help, a man is blackmailing me with photos and wants our building plans."),
+    ("out_of_scope", "Can you check this person? He is from Iran and works in the lab at night."),
+    ("out_of_scope", "Could you find out who she really is? She's Russian and asks a lot of questions at lunch."),
+    ("credential_phishing", "Überprüfen Sie bitte diese Mail: Sie verlangt mein Passwort für das Intranet."),
+    ("credential_phishing", "¿Pueden revisar este correo? Me pide la contraseña del correo institucional."),
+    ("credential_phishing", "Pouvez-vous vérifier ce SMS ? Il me demande mon code de carte bancaire."),
+    ("credential_phishing", "Проверьте, пожалуйста, это письмо: просят ввести пароль от почты."),
+    ("credential_phishing", "请帮我查一下这封邮件，它让我输入邮箱密码。"),
 ]
 
 

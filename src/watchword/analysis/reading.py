@@ -74,9 +74,12 @@ FORM_TYPES: dict[str, tuple[ApproachType, ...]] = {
 FORM_BONUS = 0.6
 # An act counts as described when its score reaches this (one cue of a 2.0 act).
 ACT_THRESHOLD = 2.0
-# With a request to watch a person, or a mere feeling about one, an act must be
-# read clearly (two cues, or one strong act and more) to keep the report in scope.
+# With a request to watch a person, or a mere feeling about one, an act must be read
+# clearly to keep the report in scope: one strong act (a code asked for, a file sent, a
+# device, a threat, an offer, a pretence, being followed), or several. Questions alone
+# ("she asks a lot about our funding") do not outweigh a request to look into someone.
 WATCH_OVERRIDE = 4.0
+STRONG_ACT = 2.5
 SECONDARY_MIN = 2.0
 
 
@@ -402,8 +405,9 @@ def _decide_scope(reading: Reading, original: str, folded: str, hits: list[Hit],
     press = any(g.name == "press" for g in grounds)
     if press and {a.name for a in reading.acts} <= {"ask_info", "claim"}:
         act_score = 0.0
+    strong = max((reading.scores[t] for t in reading.scores if t != A.ELICITATION), default=0.0)
     if said_hit is not None:
-        if act_score >= WATCH_OVERRIDE and not no_act:
+        if (act_score >= WATCH_OVERRIDE or strong >= STRONG_ACT) and not no_act:
             _in_scope(reading, grounds)
             return
         said = _quote(source, said_hit.start, said_hit.end)
