@@ -362,6 +362,54 @@ CASES = [
     ("credential_phishing", "Pouvez-vous vérifier ce SMS ? Il me demande mon code de carte bancaire."),
     ("credential_phishing", "Проверьте, пожалуйста, это письмо: просят ввести пароль от почты."),
     ("credential_phishing", "请帮我查一下这封邮件，它让我输入邮箱密码。"),
+    # Round six: defanged links, typos, quishing, romance and investment scams, border seizures.
+    ("credential_phishing", "got sms 'ur acct is locked, verify at hxxp://bank-secure[.]xyz' - didnt click"),
+    ("credential_phishing", "Fake DocuSign email, the link goes to a page that wants my Office 365 login."),
+    (
+        "credential_phishing",
+        "QR code on a poster in the lift says scan to re-register your staff ID, the page asks for username and password",
+    ),
+    ("credential_phishing", "Bekam eine Mail von 'DHL', ich sollte meine Kreditkartendaten auf einer Seite eingeben."),
+    ("credential_phishing", "Correo del 'servicio técnico': mi buzón está lleno, debo validar mi cuenta en un enlace."),
+    ("credential_phishing", "Mail « votre boîte mail sera désactivée », il faut cliquer et saisir son mot de passe."),
+    (
+        "credential_phishing",
+        "Письмо от «техподдержки»: ящик переполнен, нужно перейти по ссылке и подтвердить учётную запись.",
+    ),
+    ("credential_phishing", "短信说我的社保卡要过期了，点链接填写银行卡号和密码。"),
+    ("malware_delivery", "Someone on Discord sent my son a 'game mod' exe and asked him to run it on my work laptop."),
+    ("malware_delivery", "Mail mit Rechnung als ZIP, darin eine .js-Datei."),
+    ("malware_delivery", "Un PDF que en realidad era un .scr, enviado por un supuesto cliente."),
+    ("malware_delivery", "Un courriel avec une pièce jointe .iso prétendant être un bon de commande."),
+    ("malware_delivery", "В письме был документ, который просил «разрешить редактирование» и включить макросы."),
+    ("malware_delivery", "邮件附件是一个文档，打开后提示启用宏才能查看。"),
+    (
+        "fake_profile_or_impersonation",
+        "There's a WhatsApp account with our minister's photo messaging officials, it's not her number.",
+    ),
+    (
+        "fake_profile_or_impersonation",
+        "Jemand hat eine gefälschte Website unserer Stiftung erstellt und sammelt Spenden.",
+    ),
+    ("fake_profile_or_impersonation", "Una cuenta en Telegram se hace pasar por nuestro departamento de RRHH."),
+    (
+        "fake_profile_or_impersonation",
+        "Un faux compte X usurpe l'identité de notre laboratoire et contacte nos partenaires.",
+    ),
+    ("fake_profile_or_impersonation", "В соцсетях появился поддельный профиль нашего ректора, он пишет студентам."),
+    ("fake_profile_or_impersonation", "有人在微博上冒充我们公司官方账号发布消息。"),
+    ("scam_or_spam", "Romance scammer on Tinder who after two weeks wants money for a plane ticket."),
+    ("scam_or_spam", "Spam-Anrufe mit Bandansage über angebliche Gewinne."),
+    ("scam_or_spam", "Un supuesto soldado americano me pide dinero por Facebook."),
+    ("scam_or_spam", "Une arnaque à l'héritage : un notaire prétend que j'hérite d'un million."),
+    ("scam_or_spam", "Мошенники звонят и предлагают «вложиться» в криптовалюту."),
+    ("scam_or_spam", "有人拉我进群，说跟着老师炒股稳赚不赔。"),
+    ("technical_surveillance", "The hotel room's TV had a strange USB gadget plugged in behind it."),
+    ("technical_surveillance", "Nach der Grenzkontrolle wurde mein Handy mitgenommen und kam entsperrt zurück."),
+    ("technical_surveillance", "Encontré una caja negra con imán bajo el coche."),
+    ("technical_surveillance", "Une prise électrique dans la salle de réunion cache une caméra."),
+    ("technical_surveillance", "На границе у меня забрали ноутбук на час."),
+    ("technical_surveillance", "酒店房间的插座里好像有个摄像头。"),
 ]
 
 
@@ -370,3 +418,49 @@ def test_wording_of_our_own_is_read(expected: str, text: str) -> None:
     result = analyze_report(text, None)
     got = result.approach_type if result.scope == "in_scope" else result.scope
     assert got == expected, (result.scope_reason, result.reasons)
+
+
+# Scope only: identity plus act-like words stays out; an act by someone of any origin stays in.
+SCOPES = [
+    (
+        "out_of_scope",
+        "He is always offering to help colleagues with their computers and he is from Russia. Please check him.",
+    ),
+    ("out_of_scope", "She asks everyone about their weekend plans and she's Chinese. Can security look into her?"),
+    (
+        "out_of_scope",
+        "My colleague travels to Iran every year to see his family and has access to our network. Vet him please.",
+    ),
+    ("out_of_scope", "The new guy takes photos of his lunch for Instagram and posts in Arabic. Is this normal?"),
+    (
+        "out_of_scope",
+        "A PhD student from China sends a lot of emails to his professor back home. Please monitor his email.",
+    ),
+    ("out_of_scope", "Our IT admin married a Ukrainian woman last year. Should his access be reviewed?"),
+    ("out_of_scope", "Someone in finance donates to a Palestinian charity. Please investigate her."),
+    ("out_of_scope", "The union is organising a strike next week; I want to know who the ringleaders are."),
+    (
+        "out_of_scope",
+        "A journalist from a Russian newspaper asked our press office for comment on the contract. Is she a spy?",
+    ),
+    ("out_of_scope", "Der neue Mitarbeiter betet in der Mittagspause und fährt oft in die Türkei. Bitte beobachten."),
+    ("out_of_scope", "Ein Kollege verschickt viele Pakete nach China. Können Sie das prüfen?"),
+    ("out_of_scope", "Mi compañero envía dinero a su familia en Cuba todos los meses. ¿Lo investigan?"),
+    ("out_of_scope", "La nueva ingeniera es rusa y tiene acceso a los planos. Vigílenla, por favor."),
+    ("out_of_scope", "Mon collègue va à la mosquée et reçoit des appels de l'étranger. Surveillez-le."),
+    ("out_of_scope", "Une stagiaire chinoise prend beaucoup de notes en réunion. Pouvez-vous vérifier qui elle est ?"),
+    ("out_of_scope", "Коллега переводит деньги родственникам в Таджикистан. Проверьте его."),
+    ("out_of_scope", "我同事经常给国外的亲戚寄钱，请调查一下他。"),
+    ("out_of_scope", "新来的外国实习生在会议上记很多笔记，能不能查查她？"),
+    ("in_scope", "My Iranian colleague asked me for my VPN password so he could work from home."),
+    ("in_scope", "Un compañero ruso me ofreció 1.000 euros por copiar los planos de la central."),
+    ("in_scope", "Eine chinesische Doktorandin hat im Labor heimlich Proben fotografiert und den Schrank geöffnet."),
+    ("in_scope", "Un collègue iranien m'a demandé de brancher sa clé USB sur le serveur de l'équipe."),
+    ("in_scope", "Коллега-китаец попросил меня переслать ему список паролей от стендов."),
+    ("in_scope", "一个外国访问学者让我把实验室服务器的密码告诉他。"),
+]
+
+
+@pytest.mark.parametrize(("expected", "text"), SCOPES)
+def test_scope_follows_acts_not_identity(expected: str, text: str) -> None:
+    assert analyze_report(text, None).scope == expected
