@@ -367,7 +367,8 @@ CASES = [
     ("credential_phishing", "Fake DocuSign email, the link goes to a page that wants my Office 365 login."),
     (
         "credential_phishing",
-        "QR code on a poster in the lift says scan to re-register your staff ID, the page asks for username and password",
+        "QR code on a poster in the lift says scan to re-register your staff ID, "
+        "the page asks for username and password",
     ),
     ("credential_phishing", "Bekam eine Mail von 'DHL', ich sollte meine Kreditkartendaten auf einer Seite eingeben."),
     ("credential_phishing", "Correo del 'servicio técnico': mi buzón está lleno, debo validar mi cuenta en un enlace."),
