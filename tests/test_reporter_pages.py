@@ -550,3 +550,27 @@ def test_an_act_reported_with_a_mention_of_faith_is_not_refused_and_asks_nothing
     words = text_of(sent.text)
     assert "outside what Watchword looks into" not in words
     assert "What did they do or ask you for?" not in words
+
+
+def test_a_returning_reporter_is_asked_the_question_and_their_message_joins_the_report(
+    web: TestClient, frt: Runtime
+) -> None:
+    """GIVEN a needs-detail report already analysed WHEN its reporter comes back with the receipt
+    THEN the status asks what was done, and the message they send is added to the report's words."""
+    from watchword.worker import Worker
+
+    code, phrase = receipt_of(report(web, "other", {"text": "Something strange happened at the airport."}).text)
+    Worker(frt).run_until_idle()
+    view = _sign_in(web, code, phrase)
+    assert "What did they do or ask you for?" in text_of(view.text)
+    receipt_id = int(re.search(r'name="receipt_id" value="(\d+)"', view.text).group(1))
+    web.post(
+        "/report/status/message",
+        data={"receipt_id": receipt_id, "text": "Border officers took my laptop away for an hour."},
+        follow_redirects=True,
+    )
+    Worker(frt).run_until_idle()
+    with frt.db.session() as session:
+        stored = session.scalars(select(Report)).one()
+        assert "Border officers took my laptop away" in stored.text
+        assert stored.scope == "in_scope" and stored.approach_type == "technical_surveillance"

@@ -30,7 +30,7 @@ from watchword.runtime import Runtime
 from watchword.services import detail, followup, receipts
 from watchword.services.guidance import OUT_OF_SCOPE_ELSEWHERE, TYPE_NAMES, FirstLook, first_look
 from watchword.services.ratelimit import Limiter, Limits
-from watchword.store.models import Blob
+from watchword.store.models import Blob, Report
 from watchword.store.models_reporter import ReporterFile, ReporterReceipt
 from watchword.web.deps import runtime
 from watchword.web.reporter import challenge
@@ -256,8 +256,12 @@ async def status_message(
     def post() -> str:
         try:
             with rt.db.write() as session:
-                followup.post_reporter_message(session, receipt_id, text)
-        except followup.FollowupError as exc:
+                message = followup.post_reporter_message(session, receipt_id, text)
+                report = session.get(Report, message.report_id)
+                if report is not None and report.scope == "needs_detail" and report.sightings <= 1:
+                    # The report did not yet say what was done: the answer joins its words too.
+                    detail.add_detail(session, report.id, text[: detail.MAX_DETAIL_CHARS])
+        except (followup.FollowupError, detail.DetailError) as exc:
             return str(exc)
         return ""
 
