@@ -227,3 +227,16 @@ def test_reading_is_fast_enough() -> None:
             read(text)
     per_second = 3 * len(texts) / (time.perf_counter() - started)
     assert per_second >= 200, per_second
+
+
+@pytest.mark.parametrize(
+    ("text", "kind"),
+    [
+        ("Ein Anrufer wollte mein Firmenpasswort wissen.", A.CREDENTIAL_PHISHING),
+        ("Er hat das Labor abfotografiert.", A.PHYSICAL_APPROACH),
+        ("Sie fragte nach unseren Konstruktionsunterlagen.", A.ELICITATION),
+        ("Die Lieferantenrechnung kam mit neuer Bankverbindung.", A.INVOICE_OR_PAYMENT_FRAUD),
+    ],
+)
+def test_german_compounds_are_read_inside_words(text: str, kind: ApproachType) -> None:
+    assert _analyse(text)[1] == kind

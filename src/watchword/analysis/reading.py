@@ -93,7 +93,12 @@ def fold(text: str) -> str:
 
 
 def _entries(owner: tuple[str, ...], lists: dict[str, list[str]]) -> list[tuple[Hashable, str, bool]]:
-    return [(owner, fold(item), lang == "zh") for lang, items in lists.items() for item in items]
+    # "~" marks an entry matched inside words too: German compounds ("Firmenpasswort").
+    return [
+        (owner, fold(item.removeprefix("~")), lang == "zh" or item.startswith("~"))
+        for lang, items in lists.items()
+        for item in items
+    ]
 
 
 def _compile(entries: dict[str, list[str]]) -> re.Pattern[str] | None:
