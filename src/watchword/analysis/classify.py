@@ -420,12 +420,12 @@ def _classify_report(doc: Document) -> None:
         return
     detected = reading.primary
     doc.reasons = act_reasons(reading)
-    if hint is not None and hint != detected and hint in reading.scores:
+    if chose and hint is not None and hint != detected and hint in reading.scores:
         # The reporter saw the approach; the words show it too: their choice decides.
         detected = hint
     doc.approach_type = detected
     doc.also_types = [t for t in [reading.primary, *reading.secondary] if t != detected]
-    if hint is not None and hint != detected:
+    if chose and hint is not None and hint != detected:
         doc.reasons.append(
             f"reported as {hint.value.replace('_', ' ')}, but the words read as {detected.value.replace('_', ' ')}"
         )
