@@ -54,8 +54,8 @@ _PRECEDENCE: dict[ApproachType, float] = {
     A.EXTORTION: 1.2,
     A.MALWARE_DELIVERY: 1.0,
     A.CREDENTIAL_PHISHING: 0.8,
-    A.SCAM_OR_SPAM: 0.75,
-    A.INVOICE_OR_PAYMENT_FRAUD: 0.7,
+    A.SCAM_OR_SPAM: 0.95,
+    A.INVOICE_OR_PAYMENT_FRAUD: 0.9,
     A.TECHNICAL_SURVEILLANCE: 0.6,
     A.FAKE_RECRUITMENT: 0.5,
     A.FAKE_PROFILE_OR_IMPERSONATION: 0.3,
@@ -166,7 +166,7 @@ def lexicons() -> Lexicons:
                 negatable=bool(table.get("negatable", "verbs" in table)),
             )
         )
-    basis = {name: basis_doc[name] for name in ("watch", "feeling", "no_act", "vague")}
+    basis = {name: basis_doc[name] for name in ("watch", "feeling", "no_act", "vague", "press_channel")}
     basis.update(basis_doc["grounds"])
     for name, table in basis.items():
         entries += _entries(("basis", name), _lang_lists(table))
@@ -407,7 +407,7 @@ def _decide_scope(reading: Reading, original: str, folded: str, hits: list[Hit],
     grounds = [g for g in lex.grounds if _basis_hit(hits, g.name) is not None]
     reading.basis = [g.label for g in grounds]
     # A question put through the press office is journalism, not elicitation.
-    press = any(g.name == "press" for g in grounds)
+    press = _basis_hit(hits, "press_channel") is not None
     if press and {a.name for a in reading.acts} <= {"ask_info", "claim"}:
         act_score = 0.0
     strong = max((reading.scores[t] for t in reading.scores if t != A.ELICITATION), default=0.0)
