@@ -471,67 +471,91 @@ CASES = [
     # Round eight: long, rambling reports with several acts; the primary type is the one asked for.
     (
         "elicitation",
-        "So this is probably nothing but at the summit in Vienna there was this guy, very friendly, said he worked for a consultancy, and over three coffee breaks he kept steering the conversation to our hydrogen pilot, which partners are involved, what the timeline is for the permits. I didn't tell him anything much. He gave me a card with just a gmail.",
+        "So this is probably nothing but at the summit in Vienna there was this guy, very friendly, said he "
+        "worked for a consultancy, and over three coffee breaks he kept steering the conversation to our "
+        "hydrogen pilot, which partners are involved, what the timeline is for the permits. I didn't tell him "
+        "anything much. He gave me a card with just a gmail.",
     ),
     (
         "inducement",
-        "I'm in procurement. A sales guy from one of the bidders invited me to a 'client appreciation' weekend in Mallorca, all paid, flights and villa, and hinted it would be nice to hear early how the scoring is going. I said I'd think about it and came here.",
+        "I'm in procurement. A sales guy from one of the bidders invited me to a 'client appreciation' "
+        "weekend in Mallorca, all paid, flights and villa, and hinted it would be nice to hear early how the "
+        "scoring is going. I said I'd think about it and came here.",
     ),
     (
         "fake_recruitment",
-        "Got a LinkedIn message from a 'talent partner' at a firm I can't find anywhere, offering a senior role at double my salary. They want a 'technical case study' first describing the architecture of the system I work on now. Seems off.",
+        "Got a LinkedIn message from a 'talent partner' at a firm I can't find anywhere, offering a senior "
+        "role at double my salary. They want a 'technical case study' first describing the architecture of "
+        "the system I work on now. Seems off.",
     ),
     (
         "extortion",
-        "I don't know how to write this. Someone messaged me on Instagram with screenshots from a dating app and says they'll send them to my colleagues unless I get them the guest list for the ambassador's reception. I haven't answered.",
+        "I don't know how to write this. Someone messaged me on Instagram with screenshots from a dating app "
+        "and says they'll send them to my colleagues unless I get them the guest list for the ambassador's "
+        "reception. I haven't answered.",
     ),
     (
         "credential_phishing",
-        "Teams message from 'Service Desk' saying my account was flagged and I need to confirm my identity by entering the code they just sent to my phone. I got an SMS code at the same moment. I did not share it.",
+        "Teams message from 'Service Desk' saying my account was flagged and I need to confirm my identity by "
+        "entering the code they just sent to my phone. I got an SMS code at the same moment. I did not share "
+        "it.",
     ),
     (
         "physical_approach",
-        "Twice this week the same car parked opposite the lab gate in the evening, a man inside with a camera with a long lens pointed at the car park. When security went out he drove off. Number plate partly noted.",
+        "Twice this week the same car parked opposite the lab gate in the evening, a man inside with a camera "
+        "with a long lens pointed at the car park. When security went out he drove off. Number plate partly "
+        "noted.",
     ),
     (
         "technical_surveillance",
-        "During the refurbishment a contractor was seen in the boardroom alone, and today we found an extra adapter in the wall socket behind the screen that isn't on any inventory.",
+        "During the refurbishment a contractor was seen in the boardroom alone, and today we found an extra "
+        "adapter in the wall socket behind the screen that isn't on any inventory.",
     ),
     (
         "fake_profile_or_impersonation",
-        "Someone set up an email address in the name of our general counsel and wrote to our auditors asking for the draft annual report. The address is on a free mail provider. The auditors noticed and called us.",
+        "Someone set up an email address in the name of our general counsel and wrote to our auditors asking "
+        "for the draft annual report. The address is on a free mail provider. The auditors noticed and called "
+        "us.",
     ),
     (
         "invoice_or_payment_fraud",
-        "Our payroll team got a request from an employee's 'email' to change where his salary is paid to a new bank account. He never sent it. The email was from a lookalike address.",
+        "Our payroll team got a request from an employee's 'email' to change where his salary is paid to a "
+        "new bank account. He never sent it. The email was from a lookalike address.",
     ),
     (
         "malware_delivery",
-        "A 'conference organiser' sent us the programme as a link to download, the file was programme.pdf.exe. Our AV blocked it.",
+        "A 'conference organiser' sent us the programme as a link to download, the file was "
+        "programme.pdf.exe. Our AV blocked it.",
     ),
     (
         "scam_or_spam",
-        "Every week someone phones the office saying they're from 'Windows' and our computers have viruses, and wants us to pay for support. We just hang up.",
+        "Every week someone phones the office saying they're from 'Windows' and our computers have viruses, "
+        "and wants us to pay for support. We just hang up.",
     ),
     (
         "elicitation",
-        "Beim Branchentreffen hat mich ein angeblicher Journalist ausgiebig zu unseren Zulieferern und den Lieferterminen für die Bundeswehr befragt, obwohl ich ihm mehrmals sagte, dass das intern ist.",
+        "Beim Branchentreffen hat mich ein angeblicher Journalist ausgiebig zu unseren Zulieferern und den "
+        "Lieferterminen für die Bundeswehr befragt, obwohl ich ihm mehrmals sagte, dass das intern ist.",
     ),
     (
         "inducement",
-        "Ein Vertreter lud mich und meine Frau zu einem Wochenende in einem Luxushotel ein, bezahlt von seiner Firma, und fragte nebenbei nach dem Stand der Vergabe.",
+        "Ein Vertreter lud mich und meine Frau zu einem Wochenende in einem Luxushotel ein, bezahlt von "
+        "seiner Firma, und fragte nebenbei nach dem Stand der Vergabe.",
     ),
     (
         "fake_recruitment",
-        "Por LinkedIn me contactó una 'consultora' que busca expertos en radares para un proyecto bien pagado en el extranjero; en la segunda llamada me pidió detalles del programa en el que trabajo.",
+        "Por LinkedIn me contactó una 'consultora' que busca expertos en radares para un proyecto bien pagado "
+        "en el extranjero; en la segunda llamada me pidió detalles del programa en el que trabajo.",
     ),
     (
         "extortion",
-        "Un desconocido me escribió que tiene vídeos míos y que los enviará a mi familia si no le consigo los horarios de los guardias.",
+        "Un desconocido me escribió que tiene vídeos míos y que los enviará a mi familia si no le consigo los "
+        "horarios de los guardias.",
     ),
     (
         "physical_approach",
-        "Un hombre con chaleco reflectante intentó acceder a la sala de servidores diciendo que venía a revisar el aire acondicionado; nadie lo había llamado.",
+        "Un hombre con chaleco reflectante intentó acceder a la sala de servidores diciendo que venía a "
+        "revisar el aire acondicionado; nadie lo había llamado.",
     ),
 ]
 
