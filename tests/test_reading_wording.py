@@ -611,3 +611,42 @@ SCOPES = [
 @pytest.mark.parametrize(("expected", "text"), SCOPES)
 def test_scope_follows_acts_not_identity(expected: str, text: str) -> None:
     assert analyze_report(text, None).scope == expected
+
+
+# With the guided form's context: a vague report stays needs_detail whatever the form; lawful
+# activity and journalism through the press office stay out of scope in every language.
+WITH_FORM = [
+    ("needs_detail", "device", "Found something near my desk, not sure what it is. Can someone come?"),
+    ("needs_detail", "visitor", "There was a person at reception this morning. I'd like someone to call me."),
+    ("needs_detail", "email", "Got a weird email, I deleted it."),
+    ("needs_detail", "social", "Someone added me on LinkedIn. Not sure about it."),
+    ("needs_detail", "in_person", "Met someone at the conference dinner, something felt off."),
+    ("needs_detail", "", "I want to report something about my trip to Beijing."),
+    ("needs_detail", "", "Ich habe auf der Messe jemanden getroffen. Komisches Gefühl, mehr kann ich nicht sagen."),
+    ("needs_detail", "", "Conocí a alguien en el congreso que me dio mala sensación."),
+    ("needs_detail", "", "J'ai rencontré quelqu'un au colloque, quelque chose clochait."),
+    ("needs_detail", "", "На форуме познакомился с одним человеком, что-то было не так."),
+    ("needs_detail", "", "在会上认识了一个人，总觉得哪里不对。"),
+    ("out_of_scope", "", "Our colleague is active in a trade union and speaks at rallies. Please keep an eye on him."),
+    ("out_of_scope", "", "Ein Kollege demonstriert regelmäßig gegen die Regierung. Bitte überwachen."),
+    ("out_of_scope", "", "Una compañera es activista feminista y va a todas las manifestaciones. ¿La vigilan?"),
+    ("out_of_scope", "", "Un chercheur participe à des manifestations pour le climat. Faut-il le surveiller ?"),
+    ("out_of_scope", "", "Наш инженер ходит на митинги оппозиции. Нужно за ним присмотреть."),
+    ("out_of_scope", "", "我们的工程师参加过抗议活动，请注意一下他。"),
+    (
+        "out_of_scope",
+        "",
+        "A reporter from the Financial Times contacted our press office about the layoffs. Should I be worried?",
+    ),
+    ("out_of_scope", "", "Una periodista pidió una entrevista al gabinete de prensa sobre el contrato. ¿Es peligroso?"),
+    ("out_of_scope", "", "Une journaliste a contacté le service de presse pour une interview. Dois-je m'inquiéter ?"),
+    ("out_of_scope", "", "Журналист обратился в пресс-службу за интервью о сделке. Это опасно?"),
+    ("out_of_scope", "", "有记者通过宣传部要求采访我们的院长，是不是有问题？"),
+]
+
+
+@pytest.mark.parametrize(("expected", "form", "text"), WITH_FORM)
+def test_form_context_does_not_invent_an_act(expected: str, form: str, text: str) -> None:
+    result = analyze_report(text, None, "", {}, form=form)
+    got = result.approach_type if result.scope == "in_scope" else result.scope
+    assert got == expected
