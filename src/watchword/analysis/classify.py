@@ -322,10 +322,10 @@ def report_risk(types: list[ApproachType]) -> float:
     return 1.0 - keep * 0.9
 
 
-# An email that offers money together with a paid role or questions about the reader's work is the
-# classic recruitment-for-information approach. The phishing/ham model has no feature for it (it
-# asks for nothing a filter knows), so it is read like a report: act by act, sentence by sentence.
-# On the corpus this fires on 0 of 2,118 ham, 10 of 1,555 spam and 2 of 3,695 phishing messages.
+# An email that offers money together with a paid role is the classic recruitment-for-information
+# approach. The phishing/ham model has no feature for it (it asks for nothing a filter knows), so it
+# is read like a report, with the same act reading (reading.py): an offer act and a job act. On the
+# corpus that fires on 0 of 2,118 ham, 5 of 1,555 spam and 0 of 3,695 phishing messages.
 _OFFER_BASE_RISK = 0.75
 # Lures state their ask early; the reading of an email body stops here.
 EMAIL_READ_CHARS = 2000
