@@ -92,10 +92,18 @@ def fold(text: str) -> str:
     return "".join(c for c in decomposed if not unicodedata.combining(c)).replace("\x00", "й")
 
 
+_ESCAPE = re.compile(r"(\\.)")
+
+
+def fold_entry(entry: str) -> str:
+    """An entry folded like the text it is matched on, its escapes (\\W, \\S, \\d) left as written."""
+    return "".join(part if part.startswith("\\") else fold(part) for part in _ESCAPE.split(entry))
+
+
 def _entries(owner: tuple[str, ...], lists: dict[str, list[str]]) -> list[tuple[Hashable, str, bool]]:
     # "~" marks an entry matched inside words too: German compounds ("Firmenpasswort").
     return [
-        (owner, fold(item.removeprefix("~")), lang == "zh" or item.startswith("~"))
+        (owner, fold_entry(item.removeprefix("~")), lang == "zh" or item.startswith("~"))
         for lang, items in lists.items()
         for item in items
     ]
@@ -115,6 +123,7 @@ class ActSpec:
     label: str
     paired: bool  # fires on a verb and an object in one sentence, not on a cue alone
     negatable: bool
+    fallback: bool = False  # counts only when no other act is read
 
 
 @dataclass(slots=True, frozen=True)
@@ -164,6 +173,7 @@ def lexicons() -> Lexicons:
                 label=str(table["label"]),
                 paired="verbs" in table,
                 negatable=bool(table.get("negatable", "verbs" in table)),
+                fallback=bool(table.get("fallback", False)),
             )
         )
     basis = {name: basis_doc[name] for name in ("watch", "feeling", "no_act", "vague", "press_channel")}
@@ -367,6 +377,9 @@ def read(text: str, form: str = "", answers: dict[str, str] | None = None, acts_
                 acts.append(act)
             counts[act.name] = counts.get(act.name, 0) + more_counts[act.name]
     weights = {spec.name: spec for spec in lex.acts}
+    if any(not weights[a.name].fallback for a in acts):
+        # A request read only by the catch-all adds nothing to an act named more precisely.
+        acts = [a for a in acts if not weights[a.name].fallback]
     scores: dict[ApproachType, float] = {}
     for act in acts:
         spec = weights[act.name]
