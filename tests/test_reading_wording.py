@@ -728,3 +728,21 @@ def test_form_context_does_not_invent_an_act(expected: str, form: str, text: str
     result = analyze_report(text, None, "", {}, form=form)
     got = result.approach_type if result.scope == "in_scope" else result.scope
     assert got == expected
+
+
+# Asked by a manager to report here, nothing more said: the request to report is not an act.
+PASSED_ON = [
+    "My manager asked me to send you this. Something happened at the expo, I'll explain on the phone.",
+    "HR asked me to fill in this form about an incident last week. Please call.",
+    "A colleague told me to report here. Not sure what to say, it was just odd.",
+    "Mein Chef bat mich, das hier zu melden. Etwas war komisch auf der Reise.",
+    "Mi jefa me pidió que lo reportara aquí. Pasó algo raro, prefiero hablarlo.",
+    "Mon responsable m'a demandé de vous écrire. Il s'est passé quelque chose, rappelez-moi.",
+    "Начальник попросил меня сообщить сюда. Что-то было странное, позвоните.",
+    "领导让我来这里报告一下，具体情况电话里说。",
+]
+
+
+@pytest.mark.parametrize("text", PASSED_ON)
+def test_being_told_to_report_is_not_an_act(text: str) -> None:
+    assert analyze_report(text, None).scope == "needs_detail"
