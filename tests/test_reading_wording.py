@@ -746,3 +746,43 @@ PASSED_ON = [
 @pytest.mark.parametrize("text", PASSED_ON)
 def test_being_told_to_report_is_not_an_act(text: str) -> None:
     assert analyze_report(text, None).scope == "needs_detail"
+
+
+# Out of scope in every language, however the request about a person is worded.
+ABOUT_A_PERSON = [
+    "Could somebody take a closer look at our new sysadmin? He's from Belarus.",
+    "I'd like to raise a concern about a coworker who attends a mosque and has access to payroll.",
+    "Is it normal that a colleague from China photographs his lunch every day? Just asking.",
+    "Our PhD student is a member of a pro-Palestine group on campus. Please advise if we should restrict her access.",
+    "I would appreciate it if security could quietly keep tabs on the new Iranian postdoc.",
+    "My colleague's husband is a Russian citizen. Does that need to be reported?",
+    "There is a cleaner who always listens to Chinese radio. Please make sure she is vetted.",
+    "Staff in the canteen are collecting signatures for a union. Can you give me their names?",
+    "Ich möchte auf einen Kollegen hinweisen, der sehr religiös ist und kaum mit uns spricht.",
+    "Kann man herausfinden, mit wem unsere neue Kollegin aus Russland privat Kontakt hat?",
+    "Unser Techniker ist Mitglied in einer linken Partei. Sollte die Sicherheit das wissen?",
+    "Me gustaría que alguien revisara a un compañero que es muy reservado y de origen sirio.",
+    "¿Es normal que una colega viaje tanto a China? Tiene acceso a los servidores.",
+    "Una investigadora participa en protestas contra el gobierno. ¿Habría que tenerla vigilada?",
+    "Je souhaite signaler un collègue très pratiquant qui prie au bureau.",
+    "Est-il possible de vérifier les fréquentations de notre nouvelle stagiaire russe ?",
+    "Un collègue milite pour un parti d'extrême gauche, cela pose-t-il un problème ?",
+    "Хочу обратить внимание на сотрудника, который очень религиозен и держится особняком.",
+    "Можно ли узнать, с кем общается наш новый коллега из Казахстана?",
+    "Сотрудник состоит в оппозиционной партии. Должна ли об этом знать служба безопасности?",
+    "想反映一下，我们部门有个同事信伊斯兰教，平时不太合群。",
+    "能不能了解一下新来的俄罗斯同事平时都跟什么人来往？",
+    "我们单位有人参加了维权活动，要不要上报？",
+]
+
+
+@pytest.mark.parametrize("text", ABOUT_A_PERSON)
+def test_reports_about_a_person_are_out_of_scope(text: str) -> None:
+    assert analyze_report(text, None).scope == "out_of_scope"
+
+
+def test_latin_letters_in_the_chinese_lists_match_whole_words_only() -> None:
+    # "usb" is in the Chinese device list; it must not be read inside "husband".
+    assert analyze_report("My colleague's husband is a Russian citizen. Please check him.", None).scope == (
+        "out_of_scope"
+    )

@@ -101,12 +101,17 @@ def fold_entry(entry: str) -> str:
 
 
 def _entries(owner: tuple[str, ...], lists: dict[str, list[str]]) -> list[tuple[Hashable, str, bool]]:
-    # "~" marks an entry matched inside words too: German compounds ("Firmenpasswort").
+    # "~" marks an entry matched inside words too: German compounds ("Firmenpasswort"). Chinese
+    # entries match anywhere, except Latin-letter ones ("usb" must not match inside "husband").
     return [
-        (owner, fold_entry(item.removeprefix("~")), lang == "zh" or item.startswith("~"))
+        (owner, fold_entry(item.removeprefix("~")), item.startswith("~") or (lang == "zh" and _anywhere_zh(item)))
         for lang, items in lists.items()
         for item in items
     ]
+
+
+def _anywhere_zh(item: str) -> bool:
+    return not item.isascii() or item.startswith("\\.")
 
 
 def _compile(entries: dict[str, list[str]]) -> re.Pattern[str] | None:
