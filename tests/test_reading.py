@@ -213,19 +213,19 @@ def test_emails_get_the_act_reading_too() -> None:
 
 @pytest.mark.parametrize("text", ["", "x" * 100_000, "asked " * 20_000, "\x00\ufffd<script>" * 500, "密码" * 5000])
 def test_odd_input_is_bounded_and_never_raises(text: str) -> None:
-    started = time.perf_counter()
+    started = time.process_time()  # CPU time: the machine is shared with other work
     read(text)
-    assert time.perf_counter() - started < 1.0
+    assert time.process_time() - started < 1.0
 
 
 def test_reading_is_fast_enough() -> None:
     texts = [str(r["text"]) for r in SAMPLE]
     read(texts[0])
-    started = time.perf_counter()
+    started = time.process_time()  # per core: CPU time, not the shared machine's wall clock
     for _ in range(3):
         for text in texts:
             read(text)
-    per_second = 3 * len(texts) / (time.perf_counter() - started)
+    per_second = 3 * len(texts) / max(time.process_time() - started, 1e-6)
     assert per_second >= 200, per_second
 
 
