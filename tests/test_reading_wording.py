@@ -635,6 +635,97 @@ CASES = [
     ("physical_approach", "Alguien trató de convencerme de que le prestara mi tarjeta de acceso."),
     ("physical_approach", "Quelqu'un a essayé de me convaincre de lui prêter mon badge."),
     ("physical_approach", "Кто-то пытался уговорить меня одолжить ему пропуск."),
+    # Round fourteen: longer reports in zh, ru, es, fr, de.
+    (
+        "elicitation",
+        "上周在学术会议茶歇时，一位外国学者主动找我聊天，反复询问我们实验室正在承担的国防项目的进展和经费来源。我没有多说。",
+    ),
+    ("inducement", "合作方的一位经理说，只要我在评标时帮他们说几句话，年底就给我安排一次欧洲旅游，全部费用他们出。"),
+    (
+        "fake_recruitment",
+        "一家自称是新加坡咨询公司的机构在领英上联系我，说想请我做行业顾问，每次电话咨询给三千元，第一次就问我们公司明年的采购计划。",
+    ),
+    (
+        "credential_phishing",
+        "今天接到一个电话，对方说是IT部门的，说我的邮箱被锁了，要我把收到的短信验证码告诉他帮我解锁。我没给。",
+    ),
+    (
+        "invoice_or_payment_fraud",
+        "财务收到一封看起来像是老板发的邮件，让马上给一个新供应商付款二十万，说合同稍后补。后来确认老板根本没发过。",
+    ),
+    ("physical_approach", "昨晚下班时发现一个人在我们研究所门口徘徊，还用手机拍门禁和监控摄像头，保安过去问他就跑了。"),
+    (
+        "elicitation",
+        "На международной конференции ко мне подошёл мужчина, представился аналитиком и долго выспрашивал, кто у нас в отделе занимается санкционной тематикой и какие документы сейчас готовятся.",
+    ),
+    (
+        "fake_recruitment",
+        "Мне в LinkedIn написала девушка из «кадрового агентства», предложила удалённую работу консультантом за 200 долларов в час, но сначала попросила описать структуру нашего министерства.",
+    ),
+    (
+        "technical_surveillance",
+        "После возвращения из командировки заметил, что на ноутбуке сорвана защитная наклейка, а в разъёме USB какой-то мусор. Ноутбук не включал.",
+    ),
+    (
+        "extortion",
+        "Незнакомец прислал мне фотографии моей семьи у дома и написал, что если я не передам ему сведения о поставках, с ними «что-то случится».",
+    ),
+    (
+        "inducement",
+        "Один из поставщиков предложил мне «помочь» с покупкой квартиры, если наша комиссия выберет их предложение.",
+    ),
+    (
+        "elicitation",
+        "En la cena posterior al congreso, un supuesto investigador de una universidad asiática no paró de preguntarme por los ensayos en curso, los proveedores y quién financia el proyecto.",
+    ),
+    (
+        "credential_phishing",
+        "Recibí un SMS supuestamente del banco diciendo que mi tarjeta había sido bloqueada y que debía entrar en un enlace e introducir el PIN.",
+    ),
+    (
+        "technical_surveillance",
+        "Al llegar a la oficina encontré un cargador enchufado en la sala de juntas que nadie reconoce; pesa demasiado para ser un cargador normal.",
+    ),
+    (
+        "fake_profile_or_impersonation",
+        "Alguien ha abierto un perfil de LinkedIn con el nombre y la foto de nuestra directora general y está contactando a empleados nuevos.",
+    ),
+    (
+        "invoice_or_payment_fraud",
+        "Contabilidad recibió una factura de un proveedor habitual con un número de cuenta distinto; al llamar al proveedor dijeron que no habían cambiado nada.",
+    ),
+    (
+        "elicitation",
+        "Lors d'un dîner, une personne se présentant comme consultante m'a posé des questions très précises sur nos fournisseurs et sur le calendrier des essais.",
+    ),
+    (
+        "fake_recruitment",
+        "Un « chasseur de têtes » m'a proposé un poste de conseiller très bien rémunéré, à condition de lui envoyer d'abord une note sur nos projets en cours.",
+    ),
+    (
+        "physical_approach",
+        "Un homme a suivi une collègue jusqu'à la porte du laboratoire et a tenté d'entrer derrière elle sans badge.",
+    ),
+    (
+        "extortion",
+        "On m'a écrit que des photos intimes seraient envoyées à ma famille si je ne fournissais pas les plans du site.",
+    ),
+    (
+        "inducement",
+        "Ein Geschäftspartner bot an, die Hochzeit meiner Tochter zu bezahlen, wenn ich ihm die Angebote der Mitbewerber zeige.",
+    ),
+    (
+        "elicitation",
+        "Auf einer Konferenz hat mich ein Mann, der sich als Student vorstellte, mehrfach nach unseren Testergebnissen und den beteiligten Ingenieuren gefragt.",
+    ),
+    (
+        "credential_phishing",
+        "Ich erhielt eine E-Mail, angeblich von der IT, mit der Bitte, mein Passwort auf einer verlinkten Seite zu bestätigen.",
+    ),
+    (
+        "physical_approach",
+        "Ein Mann ist mir nach der Arbeit bis nach Hause gefolgt und hat vor meiner Wohnung gewartet.",
+    ),
 ]
 
 
