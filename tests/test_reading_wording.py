@@ -656,19 +656,23 @@ CASES = [
     ("physical_approach", "昨晚下班时发现一个人在我们研究所门口徘徊，还用手机拍门禁和监控摄像头，保安过去问他就跑了。"),
     (
         "elicitation",
-        "На международной конференции ко мне подошёл мужчина, представился аналитиком и долго выспрашивал, кто у нас в отделе занимается санкционной тематикой и какие документы сейчас готовятся.",
+        "На международной конференции ко мне подошёл мужчина, представился аналитиком и долго выспрашивал, "
+        "кто у нас в отделе занимается санкционной тематикой и какие документы сейчас готовятся.",
     ),
     (
         "fake_recruitment",
-        "Мне в LinkedIn написала девушка из «кадрового агентства», предложила удалённую работу консультантом за 200 долларов в час, но сначала попросила описать структуру нашего министерства.",
+        "Мне в LinkedIn написала девушка из «кадрового агентства», предложила удалённую работу консультантом "
+        "за 200 долларов в час, но сначала попросила описать структуру нашего министерства.",
     ),
     (
         "technical_surveillance",
-        "После возвращения из командировки заметил, что на ноутбуке сорвана защитная наклейка, а в разъёме USB какой-то мусор. Ноутбук не включал.",
+        "После возвращения из командировки заметил, что на ноутбуке сорвана защитная наклейка, а в разъёме "
+        "USB какой-то мусор. Ноутбук не включал.",
     ),
     (
         "extortion",
-        "Незнакомец прислал мне фотографии моей семьи у дома и написал, что если я не передам ему сведения о поставках, с ними «что-то случится».",
+        "Незнакомец прислал мне фотографии моей семьи у дома и написал, что если я не передам ему сведения о "
+        "поставках, с ними «что-то случится».",
     ),
     (
         "inducement",
@@ -676,31 +680,38 @@ CASES = [
     ),
     (
         "elicitation",
-        "En la cena posterior al congreso, un supuesto investigador de una universidad asiática no paró de preguntarme por los ensayos en curso, los proveedores y quién financia el proyecto.",
+        "En la cena posterior al congreso, un supuesto investigador de una universidad asiática no paró de "
+        "preguntarme por los ensayos en curso, los proveedores y quién financia el proyecto.",
     ),
     (
         "credential_phishing",
-        "Recibí un SMS supuestamente del banco diciendo que mi tarjeta había sido bloqueada y que debía entrar en un enlace e introducir el PIN.",
+        "Recibí un SMS supuestamente del banco diciendo que mi tarjeta había sido bloqueada y que debía "
+        "entrar en un enlace e introducir el PIN.",
     ),
     (
         "technical_surveillance",
-        "Al llegar a la oficina encontré un cargador enchufado en la sala de juntas que nadie reconoce; pesa demasiado para ser un cargador normal.",
+        "Al llegar a la oficina encontré un cargador enchufado en la sala de juntas que nadie reconoce; pesa "
+        "demasiado para ser un cargador normal.",
     ),
     (
         "fake_profile_or_impersonation",
-        "Alguien ha abierto un perfil de LinkedIn con el nombre y la foto de nuestra directora general y está contactando a empleados nuevos.",
+        "Alguien ha abierto un perfil de LinkedIn con el nombre y la foto de nuestra directora general y está "
+        "contactando a empleados nuevos.",
     ),
     (
         "invoice_or_payment_fraud",
-        "Contabilidad recibió una factura de un proveedor habitual con un número de cuenta distinto; al llamar al proveedor dijeron que no habían cambiado nada.",
+        "Contabilidad recibió una factura de un proveedor habitual con un número de cuenta distinto; al "
+        "llamar al proveedor dijeron que no habían cambiado nada.",
     ),
     (
         "elicitation",
-        "Lors d'un dîner, une personne se présentant comme consultante m'a posé des questions très précises sur nos fournisseurs et sur le calendrier des essais.",
+        "Lors d'un dîner, une personne se présentant comme consultante m'a posé des questions très précises "
+        "sur nos fournisseurs et sur le calendrier des essais.",
     ),
     (
         "fake_recruitment",
-        "Un « chasseur de têtes » m'a proposé un poste de conseiller très bien rémunéré, à condition de lui envoyer d'abord une note sur nos projets en cours.",
+        "Un « chasseur de têtes » m'a proposé un poste de conseiller très bien rémunéré, à condition de lui "
+        "envoyer d'abord une note sur nos projets en cours.",
     ),
     (
         "physical_approach",
@@ -708,19 +719,23 @@ CASES = [
     ),
     (
         "extortion",
-        "On m'a écrit que des photos intimes seraient envoyées à ma famille si je ne fournissais pas les plans du site.",
+        "On m'a écrit que des photos intimes seraient envoyées à ma famille si je ne fournissais pas les "
+        "plans du site.",
     ),
     (
         "inducement",
-        "Ein Geschäftspartner bot an, die Hochzeit meiner Tochter zu bezahlen, wenn ich ihm die Angebote der Mitbewerber zeige.",
+        "Ein Geschäftspartner bot an, die Hochzeit meiner Tochter zu bezahlen, wenn ich ihm die Angebote der "
+        "Mitbewerber zeige.",
     ),
     (
         "elicitation",
-        "Auf einer Konferenz hat mich ein Mann, der sich als Student vorstellte, mehrfach nach unseren Testergebnissen und den beteiligten Ingenieuren gefragt.",
+        "Auf einer Konferenz hat mich ein Mann, der sich als Student vorstellte, mehrfach nach unseren "
+        "Testergebnissen und den beteiligten Ingenieuren gefragt.",
     ),
     (
         "credential_phishing",
-        "Ich erhielt eine E-Mail, angeblich von der IT, mit der Bitte, mein Passwort auf einer verlinkten Seite zu bestätigen.",
+        "Ich erhielt eine E-Mail, angeblich von der IT, mit der Bitte, mein Passwort auf einer verlinkten "
+        "Seite zu bestätigen.",
     ),
     (
         "physical_approach",
