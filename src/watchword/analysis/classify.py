@@ -419,7 +419,7 @@ def _classify_report(doc: Document) -> None:
         doc.reasons = act_reasons(reading)
         return
     detected = reading.primary
-    doc.reasons = act_reasons(reading)
+    doc.reasons = act_reasons(reading) or [f"the reporter chose {detected.value.replace('_', ' ')} in the form"]
     if chose and hint is not None and hint != detected and hint in reading.scores:
         # The reporter saw the approach; the words show it too: their choice decides.
         detected = hint
