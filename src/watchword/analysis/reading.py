@@ -181,7 +181,7 @@ def lexicons() -> Lexicons:
                 fallback=bool(table.get("fallback", False)),
             )
         )
-    basis = {name: basis_doc[name] for name in ("watch", "feeling", "no_act", "vague", "press_channel")}
+    basis = {name: basis_doc[name] for name in ("watch", "feeling", "no_act", "vague", "press_channel", "press_bypass")}
     basis.update(basis_doc["grounds"])
     for name, table in basis.items():
         entries += _entries(("basis", name), _lang_lists(table))
@@ -425,7 +425,7 @@ def _decide_scope(reading: Reading, original: str, folded: str, hits: list[Hit],
     grounds = [g for g in lex.grounds if _basis_hit(hits, g.name) is not None]
     reading.basis = [g.label for g in grounds]
     # A question put through the press office is journalism, not elicitation.
-    press = _basis_hit(hits, "press_channel") is not None
+    press = _basis_hit(hits, "press_channel") is not None and _basis_hit(hits, "press_bypass") is None
     if press and {a.name for a in reading.acts} <= {"ask_info", "claim"}:
         act_score = 0.0
     strong = max((reading.scores[t] for t in reading.scores if t != A.ELICITATION), default=0.0)
