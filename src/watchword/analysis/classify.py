@@ -383,7 +383,7 @@ def classify(doc: Document) -> None:
         # The same act reading as for reports, on the body the recipient saw; skipped for
         # ordinary mail (low risk, no job or money words), which keeps the email budget.
         body = readable_text(doc)
-        doc.language = detect_language(body[:1000])
+        doc.language = detect_language(body[:500])
         if doc.risk >= 0.3 or _offer_gate(ev):
             reading = read(body[:EMAIL_READ_CHARS], acts_only=True)
             detected = _espionage_offer(doc, ev, detected, reading)
