@@ -127,3 +127,29 @@ def test_submit_token_is_exempt_from_the_per_client_limit_and_a_revoked_one_is_n
         codes = [client.post("/api/v1/reports", json={"text": f"late {n}"}, headers=auth).status_code for n in range(4)]
         assert 429 in codes
     rt.close()
+
+
+def test_a_report_needing_detail_shows_the_question_and_takes_the_answer(client: Any, rt: Runtime) -> None:
+    """GIVEN a report by API that says no act WHEN the worker reads it THEN its status is needs_detail
+    with the question; the answer posted to .../detail joins the same report and is read again."""
+    from watchword.worker import Worker
+
+    body = client.post("/api/v1/reports", json={"text": "Something strange happened at the expo.", "form": "in_person"})
+    assert body.status_code == 201
+    status_url = body.json()["status_url"]
+    Worker(rt).run_until_idle()
+    status = client.get(status_url).json()
+    assert status["scope"] == "needs_detail" and status["question"] == "What did they do or ask you for?"
+    assert status["approach_type"] == "undetermined"
+
+    assert client.post(status_url + "/detail", json={"text": ""}).status_code == 422
+    answered = client.post(status_url + "/detail", json={"text": "He asked me to read out the code from my app."})
+    assert answered.status_code == 200
+    Worker(rt).run_until_idle()
+    status = client.get(status_url).json()
+    assert status["scope"] == "in_scope" and status["question"] is None
+    assert status["approach_type"] == "credential_phishing"
+    assert _count(rt, Report) == 1
+    # Answered once: the report no longer needs detail, so a second answer is refused.
+    assert client.post(status_url + "/detail", json={"text": "More."}).status_code == 409
+    assert client.post("/api/v1/reports/" + "0" * 32 + "/detail", json={"text": "x"}).status_code == 404

@@ -260,16 +260,18 @@ def test_every_feature_has_a_weight() -> None:
         ("Our CEO emailed asking for an urgent wire transfer to a new bank account.", A.INVOICE_OR_PAYMENT_FRAUD),
         ("I got an email with a link to a fake login page asking for my password.", A.CREDENTIAL_PHISHING),
         (
+            # A password asked for by phone is credential phishing, not elicitation (issue #17).
             "A man called me saying he was from IT support and needed my password to fix my mailbox.",
-            A.ELICITATION,
+            A.CREDENTIAL_PHISHING,
         ),
-        ("Lunch with the team was nice today.", A.BENIGN),
+        # No act described: not benign, not yet typed; the reporter is asked what was done.
+        ("Lunch with the team was nice today.", A.UNDETERMINED),
     ],
 )
 def test_free_text_reports_get_the_type_of_what_was_done(text: str, kind: ApproachType) -> None:
     doc = report(text)
     assert doc.approach_type == kind, doc.reasons
-    if kind != A.BENIGN:
+    if kind not in (A.BENIGN, A.UNDETERMINED):
         assert doc.risk >= 0.5
         assert doc.reasons
 

@@ -549,3 +549,97 @@ def test_an_internal_note_with_a_verdict_never_reaches_the_reporter(web: TestCli
     action, hidden = _verdict_form(analyst.get(f"/console/reports/{report_id}").text)
     analyst.post(action, data={**hidden, "verdict": "malicious", "note": "checked again"})
     assert told in text_of(_sign_in(web, code, phrase).text)
+
+
+def _detail_token(html: str) -> str:
+    found = re.search(r'name="token" value="([^"]+)"', html)
+    assert found, "the thank-you page asks no question"
+    return found.group(1)
+
+
+def test_a_report_that_says_no_act_asks_one_question_and_the_answer_joins_the_same_report(
+    web: TestClient, frt: Runtime
+) -> None:
+    """GIVEN a report that says something happened but not what WHEN it is sent
+    THEN the reporter is asked "What did they do or ask you for?", the answer is added to the same
+    report, and the worker's analysis reads the whole of it: in scope, typed by the act."""
+    from watchword.worker import Worker
+
+    sent = report(web, "in_person", {"text": "Something odd happened at the trade fair last week. Not sure what."})
+    assert sent.status_code == 201
+    assert "What did they do or ask you for?" in text_of(sent.text)
+    token = _detail_token(sent.text)
+    with frt.db.session() as session:
+        stored = session.scalars(select(Report)).one()
+        assert stored.answers.get("form") == "in_person"
+    Worker(frt).run_until_idle()
+    with frt.db.session() as session:
+        assert session.scalars(select(Report)).one().scope == "needs_detail"
+
+    added = web.post(
+        "/report/detail",
+        data={
+            "token": token,
+            "text": "A man from a 'consultancy' asked which customers we supply and offered 2,000 euros.",
+        },
+    )
+    assert added.status_code == 200
+    assert "added to your report" in text_of(added.text)
+    Worker(frt).run_until_idle()
+    with frt.db.session() as session:
+        stored = session.scalars(select(Report)).one()
+        assert stored.text.startswith("Something odd happened at the trade fair")
+        assert "What did they do or ask you for?" in stored.text and "offered 2,000 euros" in stored.text
+        assert stored.scope == "in_scope"
+        assert stored.approach_type in ("inducement", "elicitation")
+        assert _count(frt, Report) == 1
+
+
+def test_a_forged_or_empty_detail_changes_nothing(web: TestClient, frt: Runtime) -> None:
+    sent = report(
+        web, "other", {"text": "Please call me about the thing on Tuesday, I would rather not write it down."}
+    )
+    token = _detail_token(sent.text)
+    forged = token[:-1] + ("0" if token[-1] != "0" else "1")
+    refused = web.post("/report/detail", data={"token": forged, "text": "He asked for my password."})
+    assert refused.status_code == 422 and "expired" in text_of(refused.text)
+    empty = web.post("/report/detail", data={"token": token, "text": "   "})
+    assert empty.status_code == 422
+    with frt.db.session() as session:
+        assert session.scalars(select(Report)).one().text.startswith("Please call me about the thing")
+        assert "He asked" not in session.scalars(select(Report)).one().text
+
+
+def test_an_act_reported_with_a_mention_of_faith_is_not_refused_and_asks_nothing(web: TestClient) -> None:
+    sent = report(
+        web,
+        "in_person",
+        {"text": "After Friday prayers a man from the mosque kept asking which labs work on the navy project."},
+    )
+    words = text_of(sent.text)
+    assert "outside what Watchword looks into" not in words
+    assert "What did they do or ask you for?" not in words
+
+
+def test_a_returning_reporter_is_asked_the_question_and_their_message_joins_the_report(
+    web: TestClient, frt: Runtime
+) -> None:
+    """GIVEN a needs-detail report already analysed WHEN its reporter comes back with the receipt
+    THEN the status asks what was done, and the message they send is added to the report's words."""
+    from watchword.worker import Worker
+
+    code, phrase = receipt_of(report(web, "other", {"text": "Something strange happened at the airport."}).text)
+    Worker(frt).run_until_idle()
+    view = _sign_in(web, code, phrase)
+    assert "What did they do or ask you for?" in text_of(view.text)
+    receipt_id = int(re.search(r'name="receipt_id" value="(\d+)"', view.text).group(1))
+    web.post(
+        "/report/status/message",
+        data={"receipt_id": receipt_id, "text": "Border officers took my laptop away for an hour."},
+        follow_redirects=True,
+    )
+    Worker(frt).run_until_idle()
+    with frt.db.session() as session:
+        stored = session.scalars(select(Report)).one()
+        assert "Border officers took my laptop away" in stored.text
+        assert stored.scope == "in_scope" and stored.approach_type == "technical_surveillance"

@@ -133,10 +133,12 @@ def test_emails_are_in_scope_by_default() -> None:
     assert doc.scope == Scope.IN_SCOPE
 
 
-def test_empty_and_vague_reports_stay_in_scope_for_follow_up() -> None:
+def test_empty_and_vague_reports_need_detail_and_are_never_typed_benign() -> None:
     for text in ("", "Something odd happened today, can someone call me?"):
         doc = _report(text)
-        assert doc.scope == Scope.IN_SCOPE
+        assert doc.scope == Scope.NEEDS_DETAIL
+        assert doc.approach_type == ApproachType.UNDETERMINED
+        assert "What did they do or ask you for?" in doc.scope_reason
 
 
 @pytest.mark.parametrize(

@@ -52,8 +52,9 @@ def analyze_email(raw: bytes) -> Analysis:
     return Analysis.from_document(run(Document(kind=DocumentKind.EMAIL, raw=raw)))
 
 
-def analyze_text(text: str) -> Analysis:
-    return Analysis.from_document(run(Document(kind=DocumentKind.TEXT, text_input=text)))
+def analyze_text(text: str, form: str = "", answers: dict[str, str] | None = None) -> Analysis:
+    doc = Document(kind=DocumentKind.TEXT, text_input=text, form=form, answers=dict(answers or {}))
+    return Analysis.from_document(run(doc))
 
 
 def analyze_report(
@@ -61,13 +62,20 @@ def analyze_report(
     raw_email: bytes | None,
     approach_hint: str = "",
     answers: dict[str, str] | None = None,
+    form: str = "",
 ) -> Analysis:
-    """A report may carry both the reporter's words and the suspicious email."""
+    """A report may carry both the reporter's words and the suspicious email.
+
+    `form` is the guided form's key; the reporter pages also keep it in the
+    answers under "form", so that a stored report re-analysed later has it.
+    """
+    answers = dict(answers or {})
     doc = Document(
         kind=DocumentKind.EMAIL if raw_email else DocumentKind.TEXT,
         raw=raw_email or b"",
         text_input=text,
         approach_hint=approach_hint,
-        answers=dict(answers or {}),
+        answers=answers,
+        form=form or answers.get("form", ""),
     )
     return Analysis.from_document(run(doc))

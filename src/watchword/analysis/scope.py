@@ -12,34 +12,27 @@ or do (politics, protests), whom they associate with, or how they look, speak
 or pray. The reporter is told so kindly and plainly, and such a report is
 never linked into campaigns (DESIGN.md, taxonomy).
 
+Also out of scope: every request to check, watch, vet or investigate a person
+("please check this person", "I just have a feeling about him") that describes
+no act done to the reporter.
+
+Needs detail: neither an act nor such a basis can be read ("something odd
+happened, call me"). Never silently in scope, never typed benign: the reporter
+is asked one plain question, NEEDS_DETAIL_QUESTION, and the analyst sees the
+report as needing detail.
+
 Emails are in scope by default: something was sent to the reporter.
 
-The guard reads the reporter's words sentence by sentence with the same
-negation-aware act detection as `classify` ("he never asked about work" is
-not an act). It errs towards in scope only when an act is actually described.
+The decision itself is made by `reading.read` (acts and basis, six languages),
+which `classify` has already run; this stage turns it into the words the
+reporter and the analyst see.
 """
 
 from __future__ import annotations
 
-from watchword.analysis.features import report_signals, report_text
 from watchword.analysis.lexicon import Tokens, word_set
+from watchword.analysis.reading import Reading, read
 from watchword.domain import ApproachType, Document, Scope
-
-# Signals that are acts directed at the reporter or the organisation. "contact"
-# alone ("he called me") is not one: calling a neighbour is not an approach.
-ACT_SIGNALS: dict[str, str] = {
-    "elicitation": "asked about work, colleagues, security or access",
-    "inducement": "offered money, gifts, trips or favours",
-    "fake_recruitment": "offered a job, consulting or paid research",
-    "technical_surveillance": "a device was left, found or tampered with",
-    "physical_approach": "photographed, followed or tried to get in",
-    "impersonation": "pretended to be someone else",
-    "extortion": "made threats",
-    "phishing_report": "sent a link, a file or a login request",
-    "payment_report": "asked for a payment or a change of bank details",
-    "credential": "asked for a password or a login",
-    "malware_lure": "asked to open or install a file",
-}
 
 # Grounds that are never, on their own, a reason for a report. Word lists in
 # the languages the reporters use; a match only matters when no act is described.
@@ -82,10 +75,6 @@ _GROUND_WORDS = {
     "associations": "friends, family or associations",
     "appearance": "appearance or language",
 }
-# A suspicion with nothing behind it: "I think he is a spy".
-_SUSPICION = word_set(
-    "spy spies spying agent agents suspicious suspect suspects sleeper mole informant espion espía espião spion spia"
-)
 
 
 def grounds_in(text: str) -> list[str]:
@@ -94,10 +83,12 @@ def grounds_in(text: str) -> list[str]:
     return [name for name, vocab in _GROUNDS.items() if words & vocab]
 
 
-def _out_of_scope_reason(grounds: list[str]) -> str:
+def _out_of_scope_reason(grounds: list[str], read_basis: str = "") -> str:
     if grounds:
         named = " or ".join(_GROUND_WORDS[g] for g in grounds[:3])
         basis = f"This report is about someone's {named}, which on its own is never a reason for suspicion"
+    elif read_basis.startswith("the report asks about a person"):
+        basis = "This report asks us to look into a person, but does not describe anything they did to you"
     else:
         basis = "This report does not describe anything that was done to you or to the organisation"
     return (
@@ -108,36 +99,30 @@ def _out_of_scope_reason(grounds: list[str]) -> str:
     )
 
 
+NEEDS_DETAIL_QUESTION = "What did they do or ask you for?"
+
+
 def guard_scope(doc: Document) -> None:
     if doc.kind == "email":
         doc.scope = Scope.IN_SCOPE
         doc.scope_reason = "A message was sent to the reporter: in scope."
         return
-    text = report_text(doc)
-    if not text.strip():
-        doc.scope = Scope.IN_SCOPE
-        doc.scope_reason = "Nothing has been described yet: kept in scope until the reporter adds details."
+    reading = doc.reading if isinstance(doc.reading, Reading) else read(doc.text_input, doc.form, doc.answers)
+    doc.scope = reading.scope
+    if reading.scope == Scope.IN_SCOPE:
+        doc.scope_reason = f"In scope: {reading.scope_reason}."
         return
-    signals = report_signals(text)
-    acts = [why for key, why in ACT_SIGNALS.items() if signals.get(key)]
-    grounds = grounds_in(text)
-    if acts:
-        doc.scope = Scope.IN_SCOPE
-        reason = f"In scope: the report describes an act ({acts[0]})"
-        if grounds:
-            reason += "; the person's " + " or ".join(_GROUND_WORDS[g] for g in grounds[:3])
-            reason += " plays no part in the assessment"
-        doc.scope_reason = reason + "."
-        return
-    suspicion = bool(Tokens(text).words & _SUSPICION)
-    if grounds or suspicion:
-        doc.scope = Scope.OUT_OF_SCOPE
-        doc.scope_reason = _out_of_scope_reason(grounds)
+    if reading.scope == Scope.OUT_OF_SCOPE:
+        grounds = grounds_in(doc.text_input)
+        doc.scope_reason = _out_of_scope_reason(grounds, reading.scope_reason)
         doc.approach_type = ApproachType.BENIGN
+        doc.also_types = []
         doc.risk = 0.0
-        doc.reasons = ["out of scope: no act directed at the reporter or the organisation is described"]
+        doc.reasons = [f"out of scope: {reading.scope_reason}"]
         return
-    doc.scope = Scope.IN_SCOPE
     doc.scope_reason = (
-        "In scope for now: no concrete act is described yet, so an analyst may ask the reporter what happened."
+        "Needs detail: the report does not yet say what was done or asked for, so it is neither "
+        f'accepted nor turned away. The reporter is asked: "{NEEDS_DETAIL_QUESTION}"'
     )
+    if not doc.reasons:
+        doc.reasons = ["needs detail: no act (asked for, offered, sent, left, followed, threatened) is described yet"]

@@ -101,7 +101,8 @@ _NAMED_HOST_RE = re.compile(
 
 def extract_text_and_links(doc: Document) -> None:
     if doc.kind == "text":
-        answers = [value for value in doc.answers.values() if value and value.strip()]
+        # The form's key is context, not the reporter's words.
+        answers = [v for k, v in doc.answers.items() if k != "form" and v and v.strip()]
         doc.body_text = clean_text("\n".join([doc.text_input, *answers]))
         doc.links = text_links(doc.body_text, ())
         return

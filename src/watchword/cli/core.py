@@ -98,8 +98,15 @@ def run_worker(
 def analyze(
     paths: Annotated[list[str], typer.Argument(help="Files to analyse; '-' reads standard input.")],
     as_json: Annotated[bool, typer.Option("--json", help="One JSON object per input, one per line.")] = False,
+    form: Annotated[
+        str, typer.Option(help="For free-text reports: the guided form it came through (in_person, device...).")
+    ] = "",
 ) -> None:
-    """Analyse files without storing them. .eml and .msg are emails; any other file is a free-text report."""
+    """Analyse files without storing them. .eml and .msg are emails; any other file is a free-text report.
+
+    Each result has `scope` (in_scope, out_of_scope or needs_detail), `approach_type`,
+    `also_types` (other types the acts show), `language` and `reasons`.
+    """
     from watchword.analysis.pipeline import analyze_email, analyze_text
 
     for path in paths:
@@ -113,7 +120,7 @@ def analyze(
             if is_email:
                 result = analyze_email(data).to_dict()
             else:
-                result = analyze_text(data.decode("utf-8", errors="replace")).to_dict()
+                result = analyze_text(data.decode("utf-8", errors="replace"), form=form).to_dict()
         except (OSError, ValueError) as exc:
             _emit({"path": path, "error": f"{type(exc).__name__}: {exc}"}, as_json)
             continue
@@ -130,7 +137,12 @@ def _emit(obj: dict[str, object], as_json: bool) -> None:
     if "error" in obj:
         typer.echo(f"{obj['path']}: error: {obj['error']}", err=True)
         return
-    typer.echo(f"{obj['path']}: {obj['approach_type']} risk={obj['risk']:.2f} scope={obj['scope']}")
+    line = f"{obj['path']}: {obj['approach_type']} risk={obj['risk']:.2f} scope={obj['scope']}"
+    if obj.get("language"):
+        line += f" language={obj['language']}"
+    if obj.get("also_types"):
+        line += " also=" + ",".join(str(t) for t in obj["also_types"])  # type: ignore[attr-defined]
+    typer.echo(line)
     for reason in obj.get("reasons", []) or []:  # type: ignore[attr-defined]
         typer.echo(f"  - {reason}")
 

@@ -24,11 +24,16 @@ class ApproachType(enum.StrEnum):
     EXTORTION = "extortion"
     SCAM_OR_SPAM = "scam_or_spam"
     BENIGN = "benign"
+    # A free-text report that does not yet say what was done: not benign, not yet typed.
+    UNDETERMINED = "undetermined"
 
 
 class Scope(enum.StrEnum):
     IN_SCOPE = "in_scope"
     OUT_OF_SCOPE = "out_of_scope"
+    # Neither an act nor a basis about a person can be read yet: the reporter is asked
+    # "What did they do or ask you for?" and the analyst sees it as such in the queue.
+    NEEDS_DETAIL = "needs_detail"
 
 
 class Verdict(enum.StrEnum):
@@ -154,6 +159,7 @@ class Document:
     text_input: str = ""  # the reporter's own words (free-text report or note beside an email)
     approach_hint: str = ""  # the approach type the reporter picked in a guided form, if any
     answers: dict[str, str] = field(default_factory=dict)  # guided-form answers, by question key
+    form: str = ""  # the guided form the report came through (email, social, in_person, device, visitor, other)
     # -- set by parsing ------------------------------------------------------
     message: Any = None  # email.message.Message of the analysed (original) message
     subject: str = ""
@@ -174,6 +180,9 @@ class Document:
     risk: float = 0.0
     reasons: list[str] = field(default_factory=list)
     approach_type: ApproachType = ApproachType.BENIGN
+    also_types: list[ApproachType] = field(default_factory=list)  # other approach types the acts show
+    language: str = ""  # en, zh, de, es, fr or ru, detected from the reporter's words
+    reading: Any = None  # reading.Reading of a free-text report, for the scope guard
     scope: Scope = Scope.IN_SCOPE
     scope_reason: str = ""
     # -- set by fingerprinting ----------------------------------------------
@@ -185,7 +194,7 @@ class Document:
 
 # Bump when a stage's output changes (fingerprint keys included): stored
 # analyses of an older version are re-run by `watchword recluster`.
-ANALYSIS_VERSION = 2
+ANALYSIS_VERSION = 3
 
 
 @dataclass(slots=True)
@@ -212,6 +221,8 @@ class Analysis:
     version: int = ANALYSIS_VERSION
     campaign_keys: list[str] = field(default_factory=list)
     indicator_counts: dict[str, int] = field(default_factory=dict)
+    also_types: list[str] = field(default_factory=list)
+    language: str = ""
 
     @classmethod
     def from_document(cls, doc: Document) -> Analysis:
@@ -235,6 +246,8 @@ class Analysis:
             headers=dict(doc.headers),
             campaign_keys=list(doc.campaign_keys),
             indicator_counts=dict(doc.indicator_counts),
+            also_types=[str(t) for t in doc.also_types],
+            language=doc.language,
         )
 
     def to_dict(self) -> dict[str, Any]:

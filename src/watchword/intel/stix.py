@@ -40,6 +40,7 @@ APPROACH_LABELS = {
     "extortion": "extortion",
     "scam_or_spam": "scam or spam",
     "benign": "not malicious",
+    "undetermined": "not yet determined",
 }
 
 # STIX object paths for each indicator type the spec can express. Phone

@@ -97,6 +97,7 @@ class FirstLook:
     likely_type: str = ""
     out_of_scope: bool = False
     scope_reason: str = ""
+    needs_detail: bool = False  # the reporter is asked "What did they do or ask you for?"
 
 
 def steps_for(form: str, answers: dict[str, str]) -> list[str]:
@@ -129,6 +130,8 @@ def first_look(form: str, answers: dict[str, str], analysis: Analysis | None, ma
         return FirstLook(steps=steps)
     if analysis.scope == "out_of_scope":
         return FirstLook(steps=[], out_of_scope=True, scope_reason=analysis.scope_reason)
+    if analysis.scope == "needs_detail":
+        return FirstLook(steps=steps, needs_detail=True)
     findings: list[str] = []
     # Findings only when the first look is fairly sure: a wrong "this is phishing" is worse than none.
     if analysis.risk >= 0.5:

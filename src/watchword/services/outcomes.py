@@ -31,6 +31,10 @@ RECEIVED = (
     "Please do not reply to, click or open anything in the message you reported."
 )
 ANALYSED = "We have looked at your report. We will tell you the outcome once it has been reviewed."
+NEEDS_DETAIL = (
+    "We have read your report, but it does not yet say what happened. What did they do or ask you "
+    "for? Please tell us in a message: it is added to the same report."
+)
 OUT_OF_SCOPE_BY_GUARD = (
     "Thank you for telling us. This report is outside what we look into: we act on concrete "
     "approaches made to you or to the organisation, not on who a person is or what they lawfully "
@@ -95,6 +99,8 @@ def status_text(
         return outcome_text(verdict, approach_type=approach_type, reporters=reporters, action=action)
     if scope == "out_of_scope":
         return OUT_OF_SCOPE_BY_GUARD
+    if scope == "needs_detail" and status == ReportStatus.ANALYSED:
+        return NEEDS_DETAIL
     if status == ReportStatus.ANALYSED:
         return ANALYSED
     return RECEIVED

@@ -37,13 +37,21 @@ class ReportStatusView:
     sightings: int
     approach_type: str
     verdict: str | None
+    scope: str
+    id: int
 
 
 def report_status(session: Session, public_id: str) -> ReportStatusView:
     row = session.execute(
-        select(Report.public_id, Report.status, Report.sightings, Report.approach_type, Report.verdict).where(
-            Report.public_id == public_id
-        )
+        select(
+            Report.public_id,
+            Report.status,
+            Report.sightings,
+            Report.approach_type,
+            Report.verdict,
+            Report.scope,
+            Report.id,
+        ).where(Report.public_id == public_id)
     ).first()
     if row is None:
         raise ReportNotFound("No such report.")

@@ -16,7 +16,7 @@ from sqlalchemy import select, tuple_
 from sqlalchemy.orm import Session
 
 from watchword import errors
-from watchword.domain import ApproachType, Channel, Verdict
+from watchword.domain import ApproachType, Channel, Scope, Verdict
 from watchword.store import audit
 from watchword.store.models import Campaign, Report
 from watchword.store.models_people import Note
@@ -24,6 +24,8 @@ from watchword.store.models_people import Note
 PAGE = 50
 SURGE_FACTOR = 2.0
 APPROACH_TYPES = tuple(str(a) for a in ApproachType)
+# The unassigned-reports view can list only the reports the reading could not yet type.
+QUEUE_SCOPES = (str(Scope.IN_SCOPE), str(Scope.NEEDS_DETAIL))
 CHANNELS = tuple(str(c) for c in Channel)
 VERDICTS = tuple(str(v) for v in Verdict)
 
@@ -81,6 +83,7 @@ class Filters:
     date_from: dt.date | None = None
     date_to: dt.date | None = None
     surging: bool = False  # campaigns only
+    scope: str = ""  # reports only: in_scope | needs_detail (out-of-scope reports have their own review)
 
     @classmethod
     def parse(cls, params: dict[str, str]) -> Filters:
@@ -98,6 +101,7 @@ class Filters:
             date_from=_date(params.get("from", "")),
             date_to=_date(params.get("to", "")),
             surging=params.get("surging", "") in ("1", "on", "true"),
+            scope=pick("scope", QUEUE_SCOPES),
         )
 
     def query_params(self) -> dict[str, str]:
@@ -109,6 +113,7 @@ class Filters:
             "from": self.date_from.isoformat() if self.date_from else "",
             "to": self.date_to.isoformat() if self.date_to else "",
             "surging": "1" if self.surging else "",
+            "scope": self.scope,
         }
         return {k: v for k, v in out.items() if v}
 
@@ -154,6 +159,7 @@ class ReportRow:
     created_at: dt.datetime
     priority: float
     reasons: list[str]
+    scope: str = "in_scope"
 
 
 @dataclass(slots=True)
@@ -271,7 +277,10 @@ def unassigned_reports(session: Session, filters: Filters, cursor: str = "", lim
         Report.verdict,
         Report.sightings,
         Report.created_at,
+        Report.scope,
     ).where(Report.campaign_id.is_(None), Report.scope != "out_of_scope")
+    if filters.scope:
+        query = query.where(Report.scope == filters.scope)
     if filters.status in ("received", "analysed", "failed"):
         query = query.where(Report.status == filters.status)
     if filters.approach_type:
@@ -309,6 +318,7 @@ def unassigned_reports(session: Session, filters: Filters, cursor: str = "", lim
                 created_at=row.created_at,
                 priority=score,
                 reasons=reasons,
+                scope=row.scope,
             )
         )
     if len(rows) > limit:

@@ -172,6 +172,8 @@ class MessageView:
     warnings: list[str] = field(default_factory=list)
     wrapper: dict[str, str] | None = None
     scope_reason: str = ""
+    language: str = ""  # of the reporter's words, as the reading detected it
+    also_types: list[str] = field(default_factory=list)  # other approach types the acts show
 
 
 _HEADER_ORDER = (
@@ -274,4 +276,6 @@ def message_view(result: dict[str, Any] | None, fallback_subject: str = "") -> M
         warnings=[safe_text(str(w), 500) for w in result.get("warnings") or []],
         wrapper=wrapper,
         scope_reason=safe_text(str(result.get("scope_reason") or ""), 1000),
+        language=safe_text(str(result.get("language") or ""), 10),
+        also_types=[safe_text(str(t), 40) for t in (result.get("also_types") or [])[:12]],
     )

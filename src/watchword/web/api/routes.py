@@ -4,20 +4,24 @@ from __future__ import annotations
 
 import base64
 import binascii
-from typing import Annotated
+from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, Request, status
 from pydantic import BaseModel, Field
 
 from watchword import errors
+from watchword.analysis.scope import NEEDS_DETAIL_QUESTION
 from watchword.domain import ApproachType, Channel, IncomingReport
 from watchword.intake.submit import Receipt, submit
 from watchword.runtime import Runtime
-from watchword.services import queries
+from watchword.services import detail, queries
+from watchword.services.detail import MAX_DETAIL_CHARS
 from watchword.web.deps import runtime
 from watchword.web.errors import NOT_TEXT, PROBLEM_JSON, has_surrogate
 
 router = APIRouter(prefix="/api/v1", tags=["reports"])
+# The guided forms' keys (web/reporter/forms.py): the context a report is read in.
+FormKey = Literal["email", "social", "in_person", "device", "visitor", "other"]
 
 
 class ReportIn(BaseModel):
@@ -26,6 +30,7 @@ class ReportIn(BaseModel):
     text: str = Field("", max_length=100_000, description="What happened, in the reporter's words.")
     approach_type: ApproachType | None = Field(None, description="The reporter's own choice, if any.")
     answers: dict[str, str] = Field(default_factory=dict, description="Answers to a guided form's questions.")
+    form: FormKey | None = Field(None, description="The guided form the report follows, if any: read as context.")
     contact: str | None = Field(None, max_length=500, description="Optional contact; encrypted at rest.")
     raw_email_base64: str | None = Field(None, description="The suspicious message (RFC 822 or .msg), base64.")
 
@@ -67,6 +72,15 @@ class ReportStatusOut(BaseModel):
     sightings: int
     approach_type: str
     verdict: str | None
+    scope: str = Field(
+        description="in_scope, out_of_scope, or needs_detail: the report does not yet say what was done "
+        "(answer `question` with POST .../detail)."
+    )
+    question: str | None = Field(None, description="Asked when scope is needs_detail.")
+
+
+class DetailIn(BaseModel):
+    text: str = Field(min_length=1, max_length=MAX_DETAIL_CHARS, description="The answer to the question.")
 
 
 def _receipt_out(receipt: Receipt) -> ReceiptOut:
@@ -99,7 +113,7 @@ def create_report(body: ReportIn, rt: Annotated[Runtime, Depends(runtime)]) -> R
         text=body.text,
         raw_email=raw,
         approach_hint=str(body.approach_type) if body.approach_type else None,
-        answers=body.answers,
+        answers={**body.answers, "form": body.form} if body.form else body.answers,
         contact=body.contact,
     )
     return _submit(rt, incoming)
@@ -145,7 +159,28 @@ def report_status(public_id: str, rt: Annotated[Runtime, Depends(runtime)]) -> R
         sightings=view.sightings,
         approach_type=view.approach_type,
         verdict=view.verdict,
+        scope=view.scope,
+        question=NEEDS_DETAIL_QUESTION if view.scope == "needs_detail" else None,
     )
+
+
+@router.post(
+    "/reports/{public_id}/detail",
+    response_model=ReportStatusOut,
+    responses={
+        400: _problem("The answer is empty or too long."),
+        404: _problem("No report has this id."),
+        409: _problem("The report does not need detail (its scope is not needs_detail)."),
+    },
+)
+def add_report_detail(public_id: str, body: DetailIn, rt: Annotated[Runtime, Depends(runtime)]) -> ReportStatusOut:
+    """Answer "What did they do or ask you for?": the text is added to the same report, analysed again."""
+    with rt.db.write() as session:
+        view = queries.report_status(session, public_id)
+        if view.scope != "needs_detail":
+            raise errors.Conflict("This report does not need more detail.")
+        detail.add_detail(session, view.id, body.text)
+    return report_status(public_id, rt)
 
 
 @router.get("/health", tags=["operations"])

@@ -23,14 +23,15 @@ from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import FormData, UploadFile
 
 from watchword.analysis.pipeline import analyze_report
+from watchword.analysis.scope import NEEDS_DETAIL_QUESTION
 from watchword.domain import Analysis, Channel, IncomingReport
 from watchword.intake.files import looks_like_email
 from watchword.intake.submit import IntakeError, Receipt, TooLarge, submit
 from watchword.runtime import Runtime
 from watchword.security.ratelimit import Limiter, Limits
-from watchword.services import followup, receipts
+from watchword.services import detail, followup, receipts
 from watchword.services.guidance import OUT_OF_SCOPE_ELSEWHERE, TYPE_NAMES, FirstLook, first_look
-from watchword.store.models import Blob
+from watchword.store.models import Blob, Report
 from watchword.store.models_reporter import ReporterFile, ReporterReceipt
 from watchword.web.deps import runtime
 from watchword.web.reporter import challenge
@@ -256,8 +257,12 @@ async def status_message(
     def post() -> str:
         try:
             with rt.db.write() as session:
-                followup.post_reporter_message(session, receipt_id, text)
-        except followup.FollowupError as exc:
+                message = followup.post_reporter_message(session, receipt_id, text)
+                report = session.get(Report, message.report_id)
+                if report is not None and report.scope == "needs_detail" and report.sightings <= 1:
+                    # The report did not yet say what was done: the answer joins its words too.
+                    detail.add_detail(session, report.id, text[: detail.MAX_DETAIL_CHARS])
+        except (followup.FollowupError, detail.DetailError) as exc:
             return str(exc)
         return ""
 
@@ -271,6 +276,46 @@ async def status_message(
             status.HTTP_422_UNPROCESSABLE_CONTENT,
         )
     return RedirectResponse(f"/report/status/view?sent=1#receipt-{receipt_id}", status.HTTP_303_SEE_OTHER)
+
+
+@router.post("/report/detail", response_class=HTMLResponse)
+async def report_detail(
+    request: Request,
+    rt: Annotated[Runtime, Depends(runtime)],
+    token: Annotated[str, Form(max_length=200)] = "",
+    text: Annotated[str, Form(max_length=20000)] = "",
+) -> Response:
+    """The answer to "What did they do or ask you for?", added to the same report."""
+    st = state(request)
+    wait = st.limits.status.check(client_key(request, rt, st))
+    if wait:
+        return _busy(request, wait)
+
+    def add() -> tuple[str, FirstLook | None]:
+        try:
+            report_id = detail.check_token(st.session_key, token)
+            with rt.db.write() as session:
+                report = detail.add_detail(session, report_id, text)
+                words, answers, hint = report.text, dict(report.answers or {}), report.approach_hint
+        except detail.DetailError as exc:
+            return str(exc), None
+        # The instant first look again, on the whole report now; the worker's analysis follows.
+        incoming = IncomingReport(channel=Channel.WEB, text=words, approach_hint=hint, answers=answers)
+        analysis = _instant_analysis(incoming)
+        return "", first_look(answers.get("form", "other"), answers, analysis)
+
+    problem, look = await run_in_threadpool(add)
+    context: dict[str, Any] = {
+        "look": look or FirstLook(steps=[]),
+        "error": problem,
+        "draft": text,
+        "token": token,
+        "question": NEEDS_DETAIL_QUESTION,
+        "type_names": TYPE_NAMES,
+        "elsewhere": OUT_OF_SCOPE_ELSEWHERE,
+    }
+    code = status.HTTP_422_UNPROCESSABLE_CONTENT if problem else status.HTTP_200_OK
+    return render(request, "report_detail.html", context, code)
 
 
 @router.post("/report/status/leave")
@@ -382,6 +427,9 @@ async def _handle_report(request: Request, rt: Runtime, form: GuidedForm, data: 
 
     uploads = await _read_files(data.getlist("files"))
     answers = read_answers(form, values)
+    # The form is context the reading uses ("in person" starts from a conversation); kept with the
+    # answers so that the worker's analysis, and any later one, reads the report the same way.
+    answers["form"] = form.key
     emails = [u for u in uploads if _is_email(u)]
     others = [u for u in uploads if u not in emails[:1]]
     if others:
@@ -410,7 +458,7 @@ async def _handle_report(request: Request, rt: Runtime, form: GuidedForm, data: 
         if existing is None:
             raise
         return _already_sent(request, form)
-    look, sightings = result
+    look, sightings, report_id = result
     return render(
         request,
         "report_thanks.html",
@@ -422,6 +470,11 @@ async def _handle_report(request: Request, rt: Runtime, form: GuidedForm, data: 
             "sightings": sightings,
             "elsewhere": OUT_OF_SCOPE_ELSEWHERE,
             "type_names": TYPE_NAMES,
+            # Only the first sender of a report may add to it: a repeat adds to someone else's words.
+            "detail_token": detail.detail_token(st.session_key, report_id)
+            if look.needs_detail and sightings <= 1
+            else "",
+            "question": NEEDS_DETAIL_QUESTION,
         },
         status.HTTP_201_CREATED,
     )
@@ -474,7 +527,7 @@ def _store(
     code: str,
     passphrase: str,
     generated: bool,
-) -> tuple[FirstLook, int]:
+) -> tuple[FirstLook, int, int]:
     """The report, its files and its receipt in one transaction (submit's `also`): the receipt
     is shown only once all of it is durable, and a failure leaves none of it."""
     analysis = _instant_analysis(incoming)
@@ -506,4 +559,4 @@ def _store(
         session.flush()
 
     result = submit(rt, incoming, also=[reporter_rows])
-    return first_look(form.key, incoming.answers, analysis), result.sightings
+    return first_look(form.key, incoming.answers, analysis), result.sightings, result.report_id

@@ -1,0 +1,74 @@
+"""The one question asked when a report does not yet say what was done.
+
+When the reading finds neither an act nor a basis about a person (scope
+`needs_detail`), the reporter is asked, once and in plain words, "What did
+they do or ask you for?". The answer is added to the same report — appended
+to the reporter's words under the question, so the analyst reads both in order
+— and the report is analysed again by the worker. Nothing already accepted is
+changed or lost: the original words stay as they were, first.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import time
+
+from sqlalchemy.orm import Session
+
+from watchword import errors
+from watchword.analysis.scope import NEEDS_DETAIL_QUESTION
+from watchword.intake.submit import MAX_TEXT_CHARS
+from watchword.store import audit, jobs
+from watchword.store.models import Report
+
+MAX_DETAIL_CHARS = 5000
+# The question can be answered from the thank-you page for this long after sending.
+TOKEN_SECONDS = 3600
+
+
+class DetailError(errors.Invalid):
+    """Refused; the message is safe to show to the reporter."""
+
+
+def detail_token(key: bytes, report_id: int, now: float | None = None) -> str:
+    """A signed, expiring permission to add detail to one report (no account, no cookie needed)."""
+    expires = int((now if now is not None else time.time()) + TOKEN_SECONDS)
+    mac = hmac.new(key, f"detail:{report_id}:{expires}".encode(), hashlib.sha256).hexdigest()[:32]
+    return f"{report_id}.{expires}.{mac}"
+
+
+def check_token(key: bytes, token: str, now: float | None = None) -> int:
+    """The report id the token was made for; DetailError when it is forged or expired."""
+    try:
+        report_part, expires_part, mac = token.split(".")
+        report_id, expires = int(report_part), int(expires_part)
+    except ValueError:
+        raise DetailError("This page has expired. Please sign in with your receipt and send a message.") from None
+    good = hmac.new(key, f"detail:{report_id}:{expires}".encode(), hashlib.sha256).hexdigest()[:32]
+    if not hmac.compare_digest(good, mac):
+        raise DetailError("This page has expired. Please sign in with your receipt and send a message.")
+    if expires < (now if now is not None else time.time()):
+        raise DetailError("This page has expired. Please sign in with your receipt and send a message.")
+    return report_id
+
+
+def add_detail(session: Session, report_id: int, text: str) -> Report:
+    """Append the reporter's answer to the report's words and queue it for analysis again."""
+    added = "\n".join(" ".join(line.split()) for line in text.strip().splitlines()).strip()
+    if not added:
+        raise DetailError("Please write what they did or asked you for.")
+    if len(added) > MAX_DETAIL_CHARS:
+        raise DetailError(f"Please keep this under {MAX_DETAIL_CHARS:,} characters.")
+    report = session.get(Report, report_id)
+    if report is None:
+        raise DetailError("This report no longer exists.")
+    combined = f"{report.text}\n\n{NEEDS_DETAIL_QUESTION}\n{added}" if report.text else added
+    if len(combined) > MAX_TEXT_CHARS:
+        raise DetailError("The report is already as long as a report can be.")
+    report.text = combined
+    report.status = "received"
+    jobs.enqueue(session, jobs.ANALYZE, report.id)
+    # No content in the audit detail: the log must not become a copy of the report.
+    audit.record(session, "reporter", "report.detail_added", "report", report.id, {"chars": len(added)})
+    return report
