@@ -74,8 +74,16 @@ def serve(
 @app.command("worker")
 def run_worker(
     once: Annotated[bool, typer.Option(help="Work until the queue is empty, then exit.")] = False,
+    processes: Annotated[
+        int | None,
+        typer.Option(help="Processes running the pipeline (WATCHWORD_WORKER_PROCESSES; default one per core)."),
+    ] = None,
+    batch_size: Annotated[
+        int | None, typer.Option(help="Analysis jobs per claim and per write (WATCHWORD_WORKER_BATCH_SIZE, 64).")
+    ] = None,
 ) -> None:
     """Run the analysis worker on its own (e.g. several beside a PostgreSQL store)."""
+    import dataclasses
     import logging
 
     from watchword.runtime import open_runtime
@@ -83,6 +91,10 @@ def run_worker(
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
     rt = open_runtime()
+    if processes is not None:
+        rt.settings = dataclasses.replace(rt.settings, worker_processes=processes)
+    if batch_size is not None:
+        rt.settings = dataclasses.replace(rt.settings, worker_batch_size=max(1, batch_size))
     w = build_worker(rt)
     if once:
         typer.echo(f"{w.run_until_idle()} jobs done")

@@ -7,6 +7,7 @@ of them land or none does, which is what makes a retried job harmless.
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Callable, Iterable
 from typing import Any
 
@@ -15,8 +16,10 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
+from watchword.analysis.mime import MAX_HEADERS, MAX_RAW_BYTES, OLE_MAGIC, looks_like_email, split_header_block
 from watchword.analysis.pipeline import analyze_report
 from watchword.domain import Analysis
+from watchword.domain.model import ANALYSIS_VERSION
 from watchword.runtime import Runtime
 from watchword.store.models import AnalysisRecord, Indicator, Report, ReportIndicator, utcnow
 
@@ -31,14 +34,92 @@ def analyse(rt: Runtime, report: Report) -> Analysis:
     return analyze_report(report.text, raw, report.approach_hint, report.answers)
 
 
-def record_analysis(session: Session, report: Report, analysis: Analysis) -> None:
+# Header fields that only record a message's way through mail servers: the
+# pipeline never reads them (mime.KEPT_HEADERS leaves them out; Received goes to
+# doc.received, which no stage's output uses), and none of them steers MIME
+# decoding. The same message delivered to two mailboxes differs in these only.
+TRANSPORT_HEADERS = frozenset(
+    [
+        "received",
+        "x-received",
+        "delivered-to",
+        "x-original-to",
+        "envelope-to",
+        "x-envelope-to",
+        "x-forwarded-to",
+        "x-forwarded-for",
+        "arc-seal",
+        "arc-message-signature",
+        "x-google-smtp-source",
+        "x-gm-message-state",
+        "x-ms-exchange-crosstenant-originalarrivaltime",
+        "x-ms-exchange-transport-endtoendlatency",
+    ]
+)
+
+
+def input_key(text: str, raw: bytes | None, approach_hint: str, answers: dict[str, str] | None) -> str:
+    """A hash of what decides the pipeline's result, for reusing one analysis for equal inputs.
+
+    Equal keys mean equal analyses by construction: everything the pipeline reads is
+    hashed byte for byte; only transport header fields (above) are left out of an
+    email. A message with more header fields than the parser keeps, an Outlook .msg
+    or anything not shaped like an email is hashed whole.
+    """
+    digest = hashlib.sha256()
+    digest.update(f"v{ANALYSIS_VERSION}\x00{approach_hint}\x00{text}\x00".encode("utf-8", "surrogatepass"))
+    for name, value in sorted((answers or {}).items()):
+        digest.update(f"{name}={value}\x00".encode("utf-8", "surrogatepass"))
+    if not raw:
+        digest.update(b"text")
+        return digest.hexdigest()
+    stripped = raw.lstrip(b"\r\n\t ")
+    if raw.startswith(OLE_MAGIC) or len(raw) > MAX_RAW_BYTES or not looks_like_email(stripped):
+        digest.update(b"whole\x00" + raw)
+        return digest.hexdigest()
+    fields, body, missing_separator = split_header_block(stripped)
+    if len(fields) >= MAX_HEADERS:
+        digest.update(b"whole\x00" + raw)
+        return digest.hexdigest()
+    # The leading whitespace the parser strips is kept in the key: cheap, and exact.
+    digest.update(b"email\x00" + raw[: len(raw) - len(stripped)] + (b"\x01" if missing_separator else b"\x00"))
+    for name, value in fields:
+        if name.lower() not in TRANSPORT_HEADERS:
+            digest.update(f"{name}:{value}\x00".encode("ascii", "surrogateescape"))
+    digest.update(body)
+    return digest.hexdigest()
+
+
+def stored_analyses(session: Session, keys: Iterable[str]) -> dict[str, Analysis]:
+    """Analyses of this pipeline version already stored for these input keys."""
+    wanted = list(dict.fromkeys(keys))
+    found: dict[str, Analysis] = {}
+    for start in range(0, len(wanted), 500):
+        rows = session.execute(
+            select(AnalysisRecord.input_key, AnalysisRecord.result).where(
+                AnalysisRecord.input_key.in_(wanted[start : start + 500]),
+                AnalysisRecord.version == ANALYSIS_VERSION,
+            )
+        )
+        for key, result in rows:
+            if key is not None and key not in found:
+                found[key] = Analysis(**result)
+    return found
+
+
+def record_analysis(session: Session, report: Report, analysis: Analysis, input_key: str | None = None) -> None:
     existing = session.get(AnalysisRecord, report.id)
     if existing is None:
-        session.add(AnalysisRecord(report_id=report.id, version=analysis.version, result=analysis.to_dict()))
+        session.add(
+            AnalysisRecord(
+                report_id=report.id, version=analysis.version, result=analysis.to_dict(), input_key=input_key
+            )
+        )
     else:
         existing.version = analysis.version
         existing.result = analysis.to_dict()
         existing.created_at = utcnow()
+        existing.input_key = input_key
     session.execute(
         update(Report)
         .where(Report.id == report.id)
@@ -124,3 +205,10 @@ AFTER_ANALYSIS: list[AfterAnalysis] = [
     match_known_bad,  # known-bad feeds: record matches, raise the report's campaign
     update_priority,  # the queue's order: risk x reach x surge (+ known-bad boost); after the two above
 ]
+
+
+def apply(session: Session, report: Report, analysis: Analysis, input_key: str | None = None) -> None:
+    """Every after-analysis step, in order; the analysis is stored with its input key."""
+    record_analysis(session, report, analysis, input_key)
+    for step in AFTER_ANALYSIS[1:]:
+        step(session, report, analysis)

@@ -57,6 +57,40 @@ def claim(db: Database, worker_id: str, lease_seconds: float, kinds: tuple[str, 
         return job
 
 
+def claim_batch(
+    db: Database, worker_id: str, lease_seconds: float, limit: int, kinds: tuple[str, ...] = (ANALYZE,)
+) -> list[Job]:
+    """Take up to `limit` runnable jobs in one transaction, each with its own lease.
+
+    On PostgreSQL the rows are locked FOR UPDATE SKIP LOCKED: workers on any
+    number of machines claim disjoint batches without waiting on each other.
+    """
+    now = utcnow()
+    with db.write() as session:
+        query = (
+            select(Job)
+            .where(
+                or_(
+                    (Job.status == "queued") & (Job.run_after <= now),
+                    (Job.status == "running") & (Job.locked_until < now),
+                ),
+                Job.kind.in_(kinds),
+            )
+            .order_by(Job.id)
+            .limit(limit)
+        )
+        if not db.is_sqlite:
+            query = query.with_for_update(skip_locked=True)
+        claimed = list(session.scalars(query))
+        until = now + dt.timedelta(seconds=lease_seconds)
+        for job in claimed:
+            job.status = "running"
+            job.attempts += 1
+            job.locked_by = worker_id
+            job.locked_until = until
+        return claimed
+
+
 def finish(session: Session, job: Job, worker_id: str) -> bool:
     """Mark done inside the caller's result transaction; False if the lease was lost."""
     result = session.execute(
