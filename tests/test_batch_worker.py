@@ -102,6 +102,7 @@ def test_a_job_that_cannot_be_analysed_is_retried_while_the_rest_of_its_batch_la
     receipts = [submit(rt, IncomingReport(channel=Channel.API, raw_email=_lure(n))) for n in range(5)]
     with rt.db.session() as session:
         sha = session.get(Report, receipts[3].report_id).raw_sha256  # type: ignore[union-attr]
+    assert sha is not None
     rt.blobs.delete(sha)
     assert Worker(rt, processes=2).run_until_idle() == 5
     with rt.db.session() as session:
