@@ -6,6 +6,7 @@ from __future__ import annotations
 import threading
 from pathlib import Path
 
+import pytest
 from sqlalchemy import func, select, update
 
 from tests.conftest import make_settings
@@ -13,6 +14,7 @@ from watchword.analysis.pipeline import analyze_report
 from watchword.domain import Channel, IncomingReport
 from watchword.intake.submit import submit
 from watchword.runtime import Runtime, open_runtime
+from watchword.services import processing
 from watchword.services.processing import input_key
 from watchword.store.models import AnalysisRecord, Indicator, Job, Report, ReportIndicator
 from watchword.worker import Worker
@@ -146,3 +148,45 @@ def test_several_workers_on_one_postgresql_store_claim_disjoint_batches(tmp_path
         attempts = session.scalars(select(Job.attempts).where(Job.kind == "analyze")).all()
     assert set(attempts) == {1}  # no job was claimed twice
     rt.close()
+
+
+def test_a_report_whose_steps_fail_drops_out_alone_and_leaves_nothing_behind(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A fault injected into one report's after-analysis steps: the batch's set-at-a-time write
+    fails as a whole, the worker writes job by job, and only that job is retried."""
+    rt = open_runtime(make_settings(tmp_path))
+    ids = [submit(rt, IncomingReport(channel=Channel.API, raw_email=_lure(n))).report_id for n in range(6)]
+    doomed = ids[3]
+
+    def fault(session: object, report: Report, analysis: object) -> None:
+        if report.id == doomed:
+            raise RuntimeError("injected fault")
+
+    monkeypatch.setattr(processing, "AFTER_ANALYSIS", [*processing.AFTER_ANALYSIS, fault])
+    assert Worker(rt, processes=1).run_until_idle() == 6
+    with rt.db.session() as session:
+        jobs = {j.report_id: j for j in session.scalars(select(Job))}
+        analysed = set(session.scalars(select(AnalysisRecord.report_id)))
+        linked = set(session.scalars(select(ReportIndicator.report_id)))
+    assert jobs[doomed].status == "queued" and "injected fault" in jobs[doomed].last_error
+    assert analysed == linked == set(ids) - {doomed}
+    assert all(jobs[i].status == "done" for i in ids if i != doomed)
+    _assert_consistent_counts(rt)
+    rt.close()
+
+
+def _assert_consistent_counts(rt: Runtime) -> None:
+    with rt.db.session() as session:
+        links = dict(
+            session.execute(
+                select(ReportIndicator.indicator_id, func.count()).group_by(ReportIndicator.indicator_id)
+            ).all()
+        )
+        counts = dict(session.execute(select(Indicator.id, Indicator.report_count)).all())
+    assert counts == {ind: links.get(ind, 0) for ind in counts}
+
+
+def test_the_stored_form_of_an_analysis_is_its_dict() -> None:
+    analysis = analyze_report("", _lure(3, hops=("relay.example.net",)))
+    assert processing.stored_form(analysis) == analysis.to_dict()

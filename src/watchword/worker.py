@@ -186,7 +186,7 @@ class Worker:
         return batch
 
     def _finish_batch(self, batch: _Batch) -> None:
-        """Write the batch in one transaction; each job behind its lease, in its own savepoint."""
+        """Write the batch in one transaction, each job behind its lease; failures retried or parked."""
         for item in batch.items:
             if isinstance(item.analysis, Future):
                 try:
@@ -197,28 +197,51 @@ class Worker:
                 except Exception as exc:  # noqa: BLE001 - the pipeline guards its stages; this is a last resort
                     item.error, item.analysis = _error_text(exc), None
         ready = [item for item in batch.items if isinstance(item.analysis, Analysis) and not item.error]
-        lost = 0
         if ready:
-            with self.rt.db.write() as session:
-                ids = [item.job.report_id for item in ready]
-                # One query puts every report in the session; merge() below then reads none.
-                list(session.scalars(select(Report).where(Report.id.in_(ids))))
-                for item in ready:
-                    assert isinstance(item.analysis, Analysis) and item.report is not None
-                    try:
-                        with session.begin_nested():
-                            if not jobs.finish(session, item.job, self.worker_id):
-                                lost += 1
-                                log.warning("job %s: lease lost, results dropped", item.job.id)
-                                continue
-                            report = session.merge(item.report, load=True)
-                            processing.apply(session, report, item.analysis, item.key)
-                    except Exception as exc:  # noqa: BLE001 - this job is retried or parked; the batch goes on
-                        item.error = _error_text(exc)
+            try:
+                self._write_together(ready)
+            except Exception:  # nothing of the batch landed: write it job by job to find the culprit
+                log.warning("batch of %d could not be written together; writing job by job", len(ready), exc_info=True)
+                self._write_each(ready)
         self.reused += batch.reused
         for item in batch.items:
             if item.error:
                 self._fail(item.job, item.error)
+
+    def _write_together(self, ready: list[_Item]) -> None:
+        """The fast path: the whole batch in set-at-a-time statements, all or nothing."""
+        with self.rt.db.write() as session:
+            processing.serialise_writers(session)
+            held = jobs.finish_many(session, [item.job.id for item in ready], self.worker_id)
+            ids = [item.job.report_id for item in ready if item.job.id in held]
+            reports = {r.id: r for r in session.scalars(select(Report).where(Report.id.in_(ids)))}
+            todo: list[tuple[Report, Analysis, str | None]] = []
+            for item in ready:
+                if item.job.id not in held:
+                    log.warning("job %s: lease lost, results dropped", item.job.id)
+                    continue
+                assert isinstance(item.analysis, Analysis)
+                todo.append((reports[item.job.report_id or -1], item.analysis, item.key))
+            processing.apply_batch(session, todo)
+
+    def _write_each(self, ready: list[_Item]) -> None:
+        """The careful path: one transaction, a savepoint per job; a failing job drops out alone."""
+        with self.rt.db.write() as session:
+            processing.serialise_writers(session)
+            ids = [item.job.report_id for item in ready]
+            # One query puts every report in the session; merge() below then reads none.
+            list(session.scalars(select(Report).where(Report.id.in_(ids))))
+            for item in ready:
+                assert isinstance(item.analysis, Analysis) and item.report is not None
+                try:
+                    with session.begin_nested():
+                        if not jobs.finish(session, item.job, self.worker_id):
+                            log.warning("job %s: lease lost, results dropped", item.job.id)
+                            continue
+                        report = session.merge(item.report, load=True)
+                        processing.apply(session, report, item.analysis, item.key)
+                except Exception as exc:  # noqa: BLE001 - this job is retried or parked; the batch goes on
+                    item.error = _error_text(exc)
 
     def _fail(self, job: Job, error: str) -> None:
         settings = self.rt.settings

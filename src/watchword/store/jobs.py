@@ -101,6 +101,20 @@ def finish(session: Session, job: Job, worker_id: str) -> bool:
     return bool(result.rowcount == 1)  # type: ignore[attr-defined]
 
 
+def finish_many(session: Session, job_ids: list[int], worker_id: str) -> set[int]:
+    """`finish` for a batch: the ids whose lease this worker still held (now done)."""
+    if not job_ids:
+        return set()
+    result = session.execute(
+        update(Job)
+        .where(Job.id.in_(job_ids), Job.status == "running", Job.locked_by == worker_id)
+        .values(status="done", finished_at=utcnow(), locked_until=None, last_error="")
+        .returning(Job.id),
+        execution_options={"synchronize_session": False},
+    )
+    return set(result.scalars())
+
+
 def backoff_seconds(attempts: int) -> float:
     # Exponential with jitter so that a burst of failures does not retry in lockstep.
     return float(min(600.0, 2.0**attempts) * (0.5 + random.random() / 2))
