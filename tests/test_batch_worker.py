@@ -147,7 +147,28 @@ def test_several_workers_on_one_postgresql_store_claim_disjoint_batches(tmp_path
     with rt.db.session() as session:
         attempts = session.scalars(select(Job.attempts).where(Job.kind == "analyze")).all()
     assert set(attempts) == {1}  # no job was claimed twice
+    concurrent = _campaign_partition(rt)
     rt.close()
+    # The same reports through one worker alone: the same campaigns.
+    alone = open_runtime(make_settings(tmp_path / "alone"))
+    for n in range(total):
+        submit(alone, IncomingReport(channel=Channel.IMPORT, raw_email=_lure(n % 8, to=f"user{n}@example.org")))
+    Worker(alone, processes=1).run_until_idle()
+    assert _campaign_partition(alone) == concurrent
+    assert len(concurrent) < total  # the copies really were grouped
+    alone.close()
+
+
+def _campaign_partition(rt: Runtime) -> set[frozenset[str]]:
+    """Reports grouped by campaign, each named by its recipient (ids differ between stores)."""
+    groups: dict[int, set[str]] = {}
+    with rt.db.session() as session:
+        for record, campaign_id in session.execute(
+            select(AnalysisRecord.result, Report.campaign_id).join(Report, Report.id == AnalysisRecord.report_id)
+        ):
+            assert campaign_id is not None
+            groups.setdefault(campaign_id, set()).add(record["headers"]["to"])
+    return {frozenset(members) for members in groups.values()}
 
 
 def test_a_report_whose_steps_fail_drops_out_alone_and_leaves_nothing_behind(
