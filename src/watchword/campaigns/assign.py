@@ -76,12 +76,18 @@ def features_of(analysis: Analysis) -> Features | None:
 
 def check_index_version(session: Session) -> bool:
     """Record the index format on first use; False when the stored index is of another format."""
+    known = session.info.get("campaign_index_matches")
+    if known is not None:  # asked once per transaction (a worker's batch asks for every report)
+        return bool(known)
     state = session.get(CampaignIndexState, "index")
     if state is None:
         session.add(CampaignIndexState(name="index", value=INDEX_VERSION))
         session.flush()
-        return True
-    return state.value == INDEX_VERSION
+        matches = True
+    else:
+        matches = state.value == INDEX_VERSION
+    session.info["campaign_index_matches"] = matches
+    return matches
 
 
 def assign_campaign(session: Session, report: Report, analysis: Analysis) -> None:

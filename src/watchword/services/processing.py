@@ -201,7 +201,8 @@ def link_indicators(session: Session, report: Report, analysis: Analysis) -> Non
 # The steps below reuse the helpers above (and some import this module), so they are
 # imported here, after them, rather than at the top.
 from watchword.campaigns.assign import assign_campaign  # noqa: E402
-from watchword.intel.retrohunt import match_known_bad  # noqa: E402
+from watchword.intel.retrohunt import lookup as known_bad_lookup  # noqa: E402
+from watchword.intel.retrohunt import match_keys, match_known_bad  # noqa: E402
 from watchword.services.decisions import tell_late_joiners  # noqa: E402
 from watchword.services.queue import update_priority  # noqa: E402
 from watchword.services.search import index_report  # noqa: E402
@@ -270,9 +271,29 @@ def apply_batch(session: Session, items: list[tuple[Report, Analysis, str | None
         report.risk = analysis.risk
     _link_batch(session, items)
     rest = [step for step in AFTER_ANALYSIS if step not in (record_analysis, link_indicators)]
+    unmatched = _known_bad_misses(session, items)
     for report, analysis, _ in items:
         for step in rest:
+            if step is match_known_bad and report.id in unmatched:
+                continue  # its lookup would find nothing: the batch's one lookup found nothing for it
             step(session, report, analysis)
+
+
+def _known_bad_misses(session: Session, items: list[tuple[Report, Analysis, str | None]]) -> set[int]:
+    """Reports none of whose indicators is known-bad, from one lookup for the whole batch.
+
+    match_known_bad does nothing for such a report (its own lookup comes back empty),
+    so the batch skips it and saves a query per report. Nothing in the batch adds
+    known-bad rows, so the answer holds for the whole transaction.
+    """
+    keys_of: dict[int, set[tuple[str, str]]] = {}
+    for report, analysis, _ in items:
+        pairs = [(i["type"], i["value"]) for i in analysis.indicators]
+        pairs += [("sha256", a["sha256"]) for a in analysis.attachments if a.get("sha256")]
+        keys_of[report.id] = match_keys(pairs)
+    every = set().union(*keys_of.values())
+    hits = {(kb.type, kb.value) for kb in known_bad_lookup(session, every)} if every else set()
+    return {rid for rid, keys in keys_of.items() if not keys & hits}
 
 
 def _link_batch(session: Session, items: list[tuple[Report, Analysis, str | None]]) -> None:
