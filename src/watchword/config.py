@@ -57,6 +57,8 @@ class Settings:
     # Processes that run the pure pipeline for one worker; 0: one per core. With 1
     # the pipeline runs in the worker's own process (no pool).
     worker_processes: int = 0
+    # Dask scheduler for archive-scale re-analysis (`watchword reanalyse`); empty: a local cluster.
+    dask_scheduler: str = ""
     # -- mail intake: SMTP listener (`watchword smtp`) ---------------------------
     smtp_host: str = "127.0.0.1"
     smtp_port: int = 2525
@@ -148,6 +150,7 @@ class Settings:
             job_lease_seconds=float(_env("JOB_LEASE_SECONDS", "60")),
             worker_batch_size=int(_env("WORKER_BATCH_SIZE", "64")),
             worker_processes=int(_env("WORKER_PROCESSES", "0")),
+            dask_scheduler=_env("DASK_SCHEDULER", ""),
             smtp_host=_env("SMTP_HOST", "127.0.0.1"),
             smtp_port=int(_env("SMTP_PORT", "2525")),
             smtp_hostname=_env("SMTP_HOSTNAME", "watchword"),

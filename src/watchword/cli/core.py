@@ -107,6 +107,32 @@ def run_worker(
 
 
 @app.command()
+def reanalyse(
+    all_reports: Annotated[
+        bool, typer.Option("--all", help="Every analysed report, not only those an older pipeline analysed.")
+    ] = False,
+    processes: Annotated[int, typer.Option(help="Local cluster size when no scheduler is configured.")] = 2,
+    actor: Annotated[str, typer.Option(help="Who is recorded in the audit trail.")] = "cli",
+) -> None:
+    """Analyse stored reports again on Dask distributed (after a pipeline change)."""
+    from sqlalchemy import select
+
+    from watchword.runtime import open_runtime
+    from watchword.services.reanalysis_dask import dask_client, reanalyse_on_cluster
+    from watchword.store.models import AnalysisRecord
+
+    rt = open_runtime()
+    ids = None
+    if all_reports:
+        with rt.db.session() as session:
+            ids = list(session.scalars(select(AnalysisRecord.report_id).order_by(AnalysisRecord.report_id)))
+    with dask_client(rt.settings.dask_scheduler, processes) as client:
+        done = reanalyse_on_cluster(rt, client, ids, actor, lambda n, total: typer.echo(f"{n}/{total}", err=True))
+    typer.echo(f"{done} reports analysed again")
+    rt.close()
+
+
+@app.command()
 def analyze(
     paths: Annotated[list[str], typer.Argument(help="Files to analyse; '-' reads standard input.")],
     as_json: Annotated[bool, typer.Option("--json", help="One JSON object per input, one per line.")] = False,
