@@ -1,13 +1,14 @@
 """The stored path against the pure pipeline, on the same real emails, in one run.
 
-    .venv/bin/python bench/worker.py [--limit 2000] [--postgres URL] [--processes 1 2]
+    .venv/bin/python bench/worker.py [--limit 2000] [--postgres URL] [--processes 1 2] [--baseline-src DIR]
 
 Reads --limit distinct messages from ../shared/data (phishing, spam and ham
 interleaved; read only, never copied). Then, one after another on the same
 messages:
 
 1. the pure pipeline in this process (`analyze_report` on each), wall time;
-2. for each --processes value: a fresh SQLite store, every message submitted
+2. with --baseline-src, another checkout's worker (e.g. the main branch's) the same way;
+   for each --processes value: a fresh SQLite store, every message submitted
    through the real intake (not timed), then one real `watchword worker --once
    --processes N` process, wall time from start to exit (pool start-up included);
 3. with --postgres: the same on a scratch PostgreSQL database, one worker and
@@ -90,17 +91,23 @@ def fill(data_dir: Path, url: str, raws: list[bytes]) -> None:
     rt.close()
 
 
-def run_workers(data_dir: Path, url: str, count: int, processes: int, batch: int) -> float:
-    """`count` real worker processes at once until the queue is empty; wall seconds."""
+def run_workers(data_dir: Path, url: str, count: int, processes: int, batch: int, source: str = "") -> float:
+    """`count` real worker processes at once until the queue is empty; wall seconds.
+
+    With `source` (another checkout's src directory) the worker is that code's, run
+    with its own defaults: the baseline to compare with in the same run.
+    """
     env = {
         **os.environ,
+        **({"PYTHONPATH": source} if source else {}),
         "WATCHWORD_DATA_DIR": str(data_dir),
         "WATCHWORD_DATABASE_URL": url,
         "WATCHWORD_BLOB_DIR": str(data_dir / "blobs"),
         "WATCHWORD_SECRET_KEY_FILE": str(data_dir / "secret.key"),
     }
-    cmd = [sys.executable, "-m", "watchword", "worker", "--once", "--processes", str(processes)]
-    cmd += ["--batch-size", str(batch)]
+    cmd = [sys.executable, "-m", "watchword", "worker", "--once"]
+    if not source:
+        cmd += ["--processes", str(processes), "--batch-size", str(batch)]
     start = time.perf_counter()
     procs = [subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE) for _ in range(count)]
     for proc in procs:
@@ -117,11 +124,16 @@ def main() -> int:
     parser.add_argument("--processes", type=int, nargs="+", default=[1, 2], help="pool sizes for SQLite runs")
     parser.add_argument("--batch-size", type=int, default=64)
     parser.add_argument("--postgres", default="", help="server URL, e.g. postgresql+psycopg://postgres@127.0.0.1/test")
+    parser.add_argument("--baseline-src", default="", help="another checkout's src/: its worker is run first")
+    parser.add_argument("--fill-into", default="", help=argparse.SUPPRESS)  # the baseline's own fill
     args = parser.parse_args()
     if not any((args.corpus / f).is_dir() for f in FOLDERS):
         print(f"No corpus at {args.corpus}; nothing to do.")
         return 0
     raws = load(args.corpus, args.limit)
+    if args.fill_into:
+        fill(Path(args.fill_into), f"sqlite:///{Path(args.fill_into) / 'watchword.db'}", raws)
+        return 0
     n = len(raws)
     print(f"{n} distinct messages from {args.corpus}; load average at start {load_average()}")
 
@@ -136,6 +148,27 @@ def main() -> int:
         print(f"{label:38}{rate:7.1f} reports/s  ({rate / pipeline:.2f} of the pipeline, {seconds:.1f} s)")
         return rate
 
+    if args.baseline_src:
+        with tempfile.TemporaryDirectory() as tmp:
+            data = Path(tmp)
+            url = f"sqlite:///{data / 'watchword.db'}"
+            # Filled by the baseline's own code: its schema may be older than this checkout's.
+            subprocess.run(
+                [
+                    sys.executable,
+                    __file__,
+                    "--limit",
+                    str(args.limit),
+                    "--corpus",
+                    str(args.corpus),
+                    "--fill-into",
+                    tmp,
+                ],
+                env={**os.environ, "PYTHONPATH": args.baseline_src},
+                check=True,
+            )
+            seconds = run_workers(data, url, 1, 1, args.batch_size, args.baseline_src)
+            line("SQLite, baseline worker:", seconds)
     for processes in args.processes:
         with tempfile.TemporaryDirectory() as tmp:
             data = Path(tmp)
