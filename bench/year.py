@@ -42,7 +42,7 @@ from watchword.config import Settings
 from watchword.domain import Channel, IncomingReport
 from watchword.intake.submit import submit
 from watchword.runtime import open_runtime
-from watchword.store.models import Job
+from watchword.store.models import AnalysisRecord, Job
 
 CORPUS = Path("/work/shared/data")  # read only, never copied (see its README.md)
 YEAR = 11_600_000
@@ -172,12 +172,17 @@ def main() -> int:
                     raise SystemExit(f"the worker exited: {worker.stderr.read().decode()[-2000:]}")  # type: ignore[union-attr]
                 time.sleep(0.1)
             elapsed = time.perf_counter() - start
+            with rt.db.session() as session:
+                analyses, inputs = session.execute(
+                    select(func.count(), func.count(func.distinct(AnalysisRecord.input_key)))
+                ).one()
         finally:
             worker.terminate()
             worker.wait(timeout=60)
             rt.close()
     rate = len(day) / elapsed
     print(f"intake accepted all {len(day)} in {accepted:.1f} s ({reports} distinct reports, the rest sightings)")
+    print(f"{analyses} analyses stored for {inputs} distinct pipeline inputs (the rest reused)")
     print(f"end to end: {rate:.1f} reports/s ({elapsed:.1f} s); load average {load_average()}")
     print(f"a year of {YEAR:,} reports: {YEAR / rate / 3600:.1f} hours at this rate (target < 4)")
     return 0
