@@ -16,7 +16,9 @@ from watchword.intake.submit import submit
 from watchword.runtime import Runtime, open_runtime
 from watchword.services import processing
 from watchword.services.processing import input_key
+from watchword.services.search import search
 from watchword.store.models import AnalysisRecord, Indicator, Job, Report, ReportIndicator
+from watchword.store.models_people import Note
 from watchword.worker import Worker
 
 
@@ -211,3 +213,14 @@ def _assert_consistent_counts(rt: Runtime) -> None:
 def test_the_stored_form_of_an_analysis_is_its_dict() -> None:
     analysis = analyze_report("", _lure(3, hops=("relay.example.net",)))
     assert processing.stored_form(analysis) == analysis.to_dict()
+
+
+def test_a_batch_is_searchable_by_its_indicators_and_by_notes_made_before_analysis(any_rt: Runtime) -> None:
+    ids = [submit(any_rt, IncomingReport(channel=Channel.API, raw_email=_lure(n))).report_id for n in range(5)]
+    with any_rt.db.write() as session:  # an analyst noted one report while it waited for analysis
+        session.add(Note(object_type="report", object_id=ids[2], author="analyst", body="escalated to zebrafinch"))
+    assert Worker(any_rt, processes=1).run_until_idle() == 5
+    with any_rt.db.session() as session:
+        assert [r.id for r in search(session, "payroll3-update.top").reports] == [ids[3]]
+        assert [r.id for r in search(session, "zebrafinch").reports] == [ids[2]]
+        assert len(search(session, "salary review").reports) == 5

@@ -205,7 +205,7 @@ from watchword.intel.retrohunt import lookup as known_bad_lookup  # noqa: E402
 from watchword.intel.retrohunt import match_keys, match_known_bad  # noqa: E402
 from watchword.services.decisions import tell_late_joiners  # noqa: E402
 from watchword.services.queue import update_priority  # noqa: E402
-from watchword.services.search import index_report  # noqa: E402
+from watchword.services.search import index_report, index_reports  # noqa: E402
 
 # The ordered steps after the pipeline, in this one visible place.
 AFTER_ANALYSIS: list[AfterAnalysis] = [
@@ -270,7 +270,8 @@ def apply_batch(session: Session, items: list[tuple[Report, Analysis, str | None
         report.scope = analysis.scope
         report.risk = analysis.risk
     _link_batch(session, items)
-    rest = [step for step in AFTER_ANALYSIS if step not in (record_analysis, link_indicators)]
+    index_reports(session, [(report, analysis) for report, analysis, _ in items])
+    rest = [step for step in AFTER_ANALYSIS if step not in (record_analysis, link_indicators, index_report)]
     unmatched = _known_bad_misses(session, items)
     for report, analysis, _ in items:
         for step in rest:
