@@ -46,7 +46,7 @@ def main() -> int:
         settings = Settings(
             data_dir=data, database_url=url, blob_dir=data / "blobs", secret_key_file=data / "secret.key"
         )
-        rt = open_runtime(settings)
+        rt = open_runtime(settings, migrate=True)
         Worker(rt).run_until_idle()
         with rt.db.session() as session:
             ids = list(session.scalars(select(AnalysisRecord.report_id).order_by(AnalysisRecord.report_id)))

@@ -85,7 +85,7 @@ def fill(data_dir: Path, url: str, raws: list[bytes]) -> None:
     settings = Settings(
         data_dir=data_dir, database_url=url, blob_dir=data_dir / "blobs", secret_key_file=data_dir / "secret.key"
     )
-    rt = open_runtime(settings)
+    rt = open_runtime(settings, migrate=True)
     with ThreadPoolExecutor(32) as pool:
         list(pool.map(lambda raw: submit(rt, IncomingReport(channel=Channel.IMPORT, raw_email=raw)), raws))
     rt.close()

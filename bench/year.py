@@ -143,7 +143,7 @@ def main() -> int:
         settings = Settings(
             data_dir=data, database_url=url, blob_dir=data / "blobs", secret_key_file=data / "secret.key"
         )
-        rt = open_runtime(settings)
+        rt = open_runtime(settings, migrate=True)
         env = {
             **os.environ,
             "WATCHWORD_DATA_DIR": str(data),

@@ -57,7 +57,7 @@ def _assert_consistent(rt: Runtime, total: int) -> None:
 
 
 def test_copies_that_differ_only_in_transport_headers_reuse_one_analysis_equal_to_their_own(tmp_path: Path) -> None:
-    rt = open_runtime(make_settings(tmp_path))
+    rt = open_runtime(make_settings(tmp_path), migrate=True)
     copies = [_lure(1, hops=("relay-a.example.net",)), _lure(1, hops=("relay-b.example.net", "edge.example.net"))]
     other_recipient = _lure(1, to="sam@example.org")  # a kept header differs: its own analysis
     ids = [
@@ -84,7 +84,7 @@ def test_copies_that_differ_only_in_transport_headers_reuse_one_analysis_equal_t
 
 
 def test_a_job_whose_lease_was_lost_drops_out_of_its_batch_alone(tmp_path: Path) -> None:
-    rt = open_runtime(make_settings(tmp_path, worker_batch_size=10))
+    rt = open_runtime(make_settings(tmp_path, worker_batch_size=10), migrate=True)
     ids = [submit(rt, IncomingReport(channel=Channel.API, raw_email=_lure(n))).report_id for n in range(6)]
     worker = Worker(rt, processes=1)
     batch = worker._start_batch(10)
@@ -102,7 +102,7 @@ def test_a_job_whose_lease_was_lost_drops_out_of_its_batch_alone(tmp_path: Path)
 
 
 def test_a_job_that_cannot_be_analysed_is_retried_while_the_rest_of_its_batch_lands(tmp_path: Path) -> None:
-    rt = open_runtime(make_settings(tmp_path))
+    rt = open_runtime(make_settings(tmp_path), migrate=True)
     receipts = [submit(rt, IncomingReport(channel=Channel.API, raw_email=_lure(n))) for n in range(5)]
     with rt.db.session() as session:
         sha = session.get(Report, receipts[3].report_id).raw_sha256  # type: ignore[union-attr]
@@ -118,7 +118,7 @@ def test_a_job_that_cannot_be_analysed_is_retried_while_the_rest_of_its_batch_la
 
 
 def test_pooled_results_equal_the_pipeline_run_in_process(tmp_path: Path) -> None:
-    rt = open_runtime(make_settings(tmp_path, worker_batch_size=16))
+    rt = open_runtime(make_settings(tmp_path, worker_batch_size=16), migrate=True)
     raws = [_lure(n, to=f"user{n}@example.org") for n in range(40)]
     ids = [submit(rt, IncomingReport(channel=Channel.IMPORT, raw_email=raw)).report_id for raw in raws]
     assert Worker(rt, processes=2).run_until_idle() == 40
@@ -130,7 +130,7 @@ def test_pooled_results_equal_the_pipeline_run_in_process(tmp_path: Path) -> Non
 
 def test_several_workers_on_one_postgresql_store_claim_disjoint_batches(tmp_path: Path, pg_database_url: str) -> None:
     total = 240
-    rt = open_runtime(make_settings(tmp_path, pg_database_url, worker_batch_size=16))
+    rt = open_runtime(make_settings(tmp_path, pg_database_url, worker_batch_size=16), migrate=True)
     for n in range(total):
         # Eight lures, each to thirty recipients: campaigns and shared indicators under contention.
         submit(rt, IncomingReport(channel=Channel.IMPORT, raw_email=_lure(n % 8, to=f"user{n}@example.org")))
@@ -152,7 +152,7 @@ def test_several_workers_on_one_postgresql_store_claim_disjoint_batches(tmp_path
     concurrent = _campaign_partition(rt)
     rt.close()
     # The same reports through one worker alone: the same campaigns.
-    alone = open_runtime(make_settings(tmp_path / "alone"))
+    alone = open_runtime(make_settings(tmp_path / "alone"), migrate=True)
     for n in range(total):
         submit(alone, IncomingReport(channel=Channel.IMPORT, raw_email=_lure(n % 8, to=f"user{n}@example.org")))
     Worker(alone, processes=1).run_until_idle()
@@ -178,7 +178,7 @@ def test_a_report_whose_steps_fail_drops_out_alone_and_leaves_nothing_behind(
 ) -> None:
     """A fault injected into one report's after-analysis steps: the batch's set-at-a-time write
     fails as a whole, the worker writes job by job, and only that job is retried."""
-    rt = open_runtime(make_settings(tmp_path))
+    rt = open_runtime(make_settings(tmp_path), migrate=True)
     ids = [submit(rt, IncomingReport(channel=Channel.API, raw_email=_lure(n))).report_id for n in range(6)]
     doomed = ids[3]
 

@@ -44,7 +44,7 @@ def _stored(rt: Runtime) -> tuple[dict[int, dict[str, object]], dict[int, set[st
 
 
 def test_two_dask_processes_reanalyse_stored_reports_to_the_single_process_result(tmp_path: Path) -> None:
-    rt = open_runtime(make_settings(tmp_path))
+    rt = open_runtime(make_settings(tmp_path), migrate=True)
     for n in range(60):
         submit(rt, IncomingReport(channel=Channel.IMPORT, raw_email=_email(n)))
     submit(rt, IncomingReport(channel=Channel.WEB, text="A recruiter on LinkedIn offered me money for reports"))
