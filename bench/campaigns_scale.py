@@ -260,7 +260,9 @@ def store_run(
     from watchword.config import Settings
     from watchword.runtime import open_runtime
 
-    rt = open_runtime(Settings(data_dir=tmp, database_url=url, blob_dir=tmp / "blobs", secret_key_file=tmp / "key"))
+    rt = open_runtime(
+        Settings(data_dir=tmp, database_url=url, blob_dir=tmp / "blobs", secret_key_file=tmp / "key"), migrate=True
+    )
     if args.sqlite_cache_mb and url.startswith("sqlite"):
         from sqlalchemy import event
 

@@ -220,7 +220,7 @@ CAMPAIGN_COLS = [
 
 def fill(path: Path, n_reports: int, corpus: Path) -> None:
     settings = _settings(path)
-    rt = open_runtime(settings)  # creates the schema through the real migrations
+    rt = open_runtime(settings, migrate=True)  # creates the schema through the real migrations
     rt.close()
     started = time.perf_counter()
     templates = _templates(corpus, 400)
@@ -400,7 +400,7 @@ def _percentiles(samples: list[float]) -> str:
 
 def measure(path: Path, n_requests: int) -> None:
     settings = _settings(path)
-    rt = open_runtime(settings)
+    rt = open_runtime(settings, migrate=True)
     from sqlalchemy import func, select
 
     from watchword.services import accounts

@@ -49,7 +49,8 @@ def fill(rt_url: str, data_dir: Path, indicators: int, per_report: int, campaign
     rt = open_runtime(
         Settings(
             data_dir=data_dir, database_url=rt_url, blob_dir=data_dir / "blobs", secret_key_file=data_dir / "secret.key"
-        )
+        ),
+        migrate=True,
     )
     now = utcnow()
     reports = indicators // per_report

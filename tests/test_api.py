@@ -7,7 +7,7 @@ from typing import Any
 
 from sqlalchemy import func, select
 
-from tests.conftest import make_settings
+from tests.support.settings import make_settings
 from watchword.runtime import Runtime, open_runtime
 from watchword.store.models import Job, Report, Submission
 
@@ -48,7 +48,7 @@ def test_oversized_upload_gets_413_and_loses_nothing_already_accepted(tmp_path: 
 
     from watchword.web.app import create_app
 
-    rt = open_runtime(make_settings(tmp_path, max_upload_bytes=1024 * 1024))
+    rt = open_runtime(make_settings(tmp_path, max_upload_bytes=1024 * 1024), migrate=True)
     with TestClient(create_app(rt)) as client:
         accepted = client.post("/api/v1/reports/email", content=RAW, headers={"content-type": "message/rfc822"})
         assert accepted.status_code == 201
@@ -107,7 +107,7 @@ def test_submit_token_is_exempt_from_the_per_client_limit_and_a_revoked_one_is_n
     from watchword.services.accounts import create_token, revoke_token
     from watchword.web.app import create_app
 
-    rt = open_runtime(make_settings(tmp_path, rate_api_per_client_per_minute=3))
+    rt = open_runtime(make_settings(tmp_path, rate_api_per_client_per_minute=3), migrate=True)
     with rt.db.write() as session:
         token, row = create_token(session, "gateway", "submit", actor="test")
         token_id = row.id

@@ -14,7 +14,7 @@ import schemathesis
 from hypothesis import HealthCheck, given, settings
 from schemathesis.specs.openapi.checks import positive_data_acceptance
 
-from tests.conftest import make_settings
+from tests.support.settings import make_settings
 from watchword.runtime import open_runtime
 from watchword.web.app import create_app
 
@@ -23,7 +23,7 @@ from watchword.web.app import create_app
 def api_schema(tmp_path_factory: pytest.TempPathFactory) -> Iterator[schemathesis.BaseSchema]:
     tmp: Path = tmp_path_factory.mktemp("schema")
     # The limiter would answer 429 to a generator's burst; its own tests cover it.
-    rt = open_runtime(make_settings(tmp, rate_api_per_client_per_minute=10_000_000))
+    rt = open_runtime(make_settings(tmp, rate_api_per_client_per_minute=10_000_000), migrate=True)
     app = create_app(rt)
     yield schemathesis.openapi.from_asgi("/api/v1/openapi.json", app)
     rt.close()

@@ -9,8 +9,8 @@ import zipfile
 
 import pytest
 
-from tests import mailbuilders as mb
-from tests.cfb_writer import build_cfb
+from tests.support import mailbuilders as mb
+from tests.support.cfb_writer import build_cfb
 from watchword.analysis.attachments import describe, describe_attachments
 from watchword.analysis.mime import parse_mime
 from watchword.domain import Attachment, Document

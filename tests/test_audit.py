@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import json
+import stat
+
 import pytest
 from sqlalchemy import delete, text, update
 from typer.testing import CliRunner
 
-from tests.test_console_support import signed_in
+from tests.support.console import signed_in
 from watchword.runtime import Runtime
 from watchword.store import audit
 from watchword.store.models import AuditEvent
@@ -96,3 +99,66 @@ def test_console_audit_page_filters_and_verifies(rt: Runtime) -> None:
     with rt.db.write() as session:
         session.execute(update(AuditEvent).where(AuditEvent.id == 1).values(action="nothing.happened"))
     assert "BROKEN" in client.get("/console/audit/verify").text
+
+
+# -- the checkpoint outside the database: a truncated tail is detected --------------------------
+
+
+def test_deleting_the_newest_events_is_detected_by_the_checkpoint(any_rt: Runtime) -> None:
+    """GIVEN five events, checkpointed after their commit WHEN the newest two are deleted
+    (a chain that still links up) THEN verify says the tail was removed."""
+    _events(any_rt)
+    assert _verify(any_rt).ok
+    with any_rt.db.write() as session:
+        session.execute(delete(AuditEvent).where(AuditEvent.id > 3))
+    check = _verify(any_rt)
+    assert not check.ok and "newest events were removed" in check.problem and check.events == 3
+
+
+def test_truncating_and_appending_new_events_is_still_detected(any_rt: Runtime) -> None:
+    """GIVEN a truncated tail WHEN ordinary work appends new events over it (SQLite reuses the
+    ids, PostgreSQL does not) THEN the checkpoint does not move past the break, and verify names it."""
+    _events(any_rt)
+    with any_rt.db.write() as session:
+        session.execute(delete(AuditEvent).where(AuditEvent.id > 2))
+    _events(any_rt, 4)
+    check = _verify(any_rt)
+    assert not check.ok and "event 5" in check.problem
+
+
+def test_a_checkpoint_not_signed_with_our_key_is_refused(rt: Runtime) -> None:
+    _events(rt)
+    anchor = rt.settings.audit_anchor_path
+    data = json.loads(anchor.read_text())
+    anchor.write_text(json.dumps({**data, "event_id": 2}))  # pointing at an older head, unsigned
+    check = _verify(rt)
+    assert not check.ok and "not signed" in check.problem
+
+
+def test_a_missing_checkpoint_is_reported_once_there_are_events(rt: Runtime) -> None:
+    assert _verify(rt).ok  # nothing written yet: nothing to anchor
+    _events(rt)
+    rt.settings.audit_anchor_path.unlink()
+    check = _verify(rt)
+    assert not check.ok and "missing" in check.problem
+
+
+def test_the_checkpoint_is_owner_only_and_edits_and_deletions_are_still_named(any_rt: Runtime) -> None:
+    _events(any_rt)
+    assert stat.S_IMODE(any_rt.settings.audit_anchor_path.stat().st_mode) == 0o600
+    with any_rt.db.write() as session:
+        session.execute(update(AuditEvent).where(AuditEvent.id == 5).values(actor="mallory"))
+    assert "event 5: its content was edited" in _verify(any_rt).problem
+    with any_rt.db.write() as session:
+        session.execute(delete(AuditEvent).where(AuditEvent.id == 5))
+    assert "newest events were removed" in _verify(any_rt).problem
+
+
+def test_cli_audit_verify_exits_1_on_a_truncated_tail(rt: Runtime, cli_env: CliRunner) -> None:
+    from watchword.cli import app
+
+    _events(rt)
+    with rt.db.write() as session:
+        session.execute(text("DELETE FROM audit_events WHERE id = 5"))
+    broken = cli_env.invoke(app, ["audit", "verify"])
+    assert broken.exit_code == 1 and "newest events were removed" in broken.output

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from watchword.analysis.auth import lookalike_of, read_authentication, registrable_domain
+from watchword.analysis.auth import lookalike_of, organisational_domain, read_authentication
+from watchword.analysis.urls import registrable_domain
 from watchword.domain import Document
 
 
@@ -172,10 +173,27 @@ def test_sender_lookalike_is_recorded_on_the_auth_result() -> None:
     assert doc.auth.lookalike_of == "PayPal"
 
 
-def test_registrable_domain_uses_the_public_suffix_list_offline() -> None:
-    assert registrable_domain("a.b.example.co.uk") == "example.co.uk"
-    assert registrable_domain("MAIL.Example.COM.") == "example.com"
-    assert registrable_domain("") == ""
+def test_organisational_domain_uses_the_public_suffix_list_offline() -> None:
+    assert organisational_domain("a.b.example.co.uk") == "example.co.uk"
+    assert organisational_domain("MAIL.Example.COM.") == "example.com"
+    assert organisational_domain("") == ""
+
+
+def test_one_registrable_domain_and_an_ip_has_none() -> None:
+    """There is one registrable_domain (analysis/urls.py); an address is nobody's domain, in both
+    it and the sender comparison built on it (auth.py once answered with the IP itself)."""
+    for ip in ("192.0.2.7", "[2001:db8::1]", "[192.0.2.7]"):
+        assert registrable_domain(ip) == "" and organisational_domain(ip) == ""
+    # Listed endings: the same answer from both, private suffixes included (each app is its own owner).
+    for host, expected in (("mail.corp.co.uk", "corp.co.uk"), ("phish.evil-app.web.app", "evil-app.web.app")):
+        assert registrable_domain(host) == expected == organisational_domain(host)
+    # An ending the list lacks has no registrable domain; comparing senders still needs an
+    # owner, and takes the list's default rule (the last two labels), never the bare ending.
+    assert registrable_domain("mail.corp.test") == ""
+    assert organisational_domain("mail.corp.test") == "corp.test" != organisational_domain("mail.other.test")
+    import watchword.analysis.auth as auth_module
+
+    assert not hasattr(auth_module, "registrable_domain") or auth_module.registrable_domain is registrable_domain
 
 
 def test_free_text_reports_have_no_sender_authentication() -> None:

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select, update
 
-from tests.conftest import make_settings
+from tests.support.settings import make_settings
 from watchword.analysis.pipeline import analyze_report
 from watchword.domain import Channel, IncomingReport
 from watchword.intake.submit import submit

@@ -11,9 +11,9 @@ from fastapi.testclient import TestClient
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from tests.test_intel_data import PHONE, RECIPIENTS, intel_runtime, seed_campaign
+from tests.support.intel import PHONE, RECIPIENTS, intel_runtime, seed_campaign
+from watchword.security.redaction import _COMMON, RedactionContext, find_leaks, redact
 from watchword.services import bulletins
-from watchword.services.redaction import _COMMON, RedactionContext, find_leaks, redact
 from watchword.web.app import create_app
 
 CTX_PEOPLE = [
@@ -98,9 +98,9 @@ def test_redaction_takes_linear_time_on_hostile_input() -> None:
         ("Hello World " * 20_000),
         "[name] and " * 20_000,
     ):
-        started = time.perf_counter()
+        started = time.process_time()
         redact(text, _ctx())
-        assert time.perf_counter() - started < 5, text[:20]
+        assert time.process_time() - started < 5, text[:20]
 
 
 def test_allowed_contacts_stay() -> None:
@@ -163,7 +163,8 @@ def test_published_bulletins_render_sanitised_and_appear_in_an_atom_feed(tmp_pat
         bulletins.publish(session, rt.settings, draft.id, "analyst")
         unpublished = bulletins.draft_from_campaign(session, rt.settings, seeded.campaign_id, "analyst")
         slug, hidden_slug = draft.slug, unpublished.slug
-    with TestClient(create_app(rt)) as client:
+    # The configured public host: with a public base URL, requests naming another host get 400.
+    with TestClient(create_app(rt), base_url="http://watchword.acme.example") as client:
         listing = client.get("/bulletins")
         assert listing.status_code == 200 and slug in listing.text and hidden_slug not in listing.text
         page = client.get(f"/bulletins/{slug}")
@@ -214,3 +215,60 @@ def test_generated_names_never_survive_the_templates_they_are_written_in(first: 
         if name in template.format(first="", last=""):
             continue  # the template's own words
         assert not re.search(rf"\b{name}\b", result), (text, result)
+
+
+LURE_LINK = "[Review the shared document](//files-review%2Eonline/login)"
+
+
+def test_reported_text_never_becomes_a_link_or_markup_in_a_bulletin_or_its_feed(tmp_path: Path) -> None:
+    """Issue 11, item 6: a Subject written as a Markdown link became a live <a href> on /bulletins
+    and in the Atom feed, published under the security team's name."""
+    from sqlalchemy import update as sql_update
+
+    from watchword.store.models import AnalysisRecord, Report
+
+    rt = intel_runtime(tmp_path)
+    seeded = seed_campaign(rt, count=1)
+    [report_id] = seeded.report_ids
+    with rt.db.write() as session:
+        session.execute(sql_update(Report).where(Report.id == report_id).values(subject=LURE_LINK))
+        record = session.get(AnalysisRecord, report_id)
+        assert record is not None
+        record.result = {
+            **record.result,
+            "body_text": "Open <https://files-review.online/x> or **now** ![p](https://t.example/p.png)",
+        }
+    with rt.db.write() as session:
+        draft = bulletins.draft_from_campaign(session, rt.settings, seeded.campaign_id, "analyst")
+        bulletins.publish(session, rt.settings, draft.id, "analyst")  # no --force needed
+        slug = draft.slug
+    with TestClient(create_app(rt)) as client:
+        page = client.get(f"/bulletins/{slug}").text
+        feed_body = client.get("/bulletins/feed.atom").content
+    feed = feedparser.parse(feed_body)
+    assert feed.bozo == 0
+    content = feed.entries[0].content[0].value
+    for html in (page, content):
+        assert "files-review" in html  # the lure is described...
+        assert "[Review the shared document](//files-review%2Eonline/login)" in html  # ...as the literal text
+        assert 'href="//files-review' not in html and 'href="https://files-review' not in html
+        assert "<strong>now</strong>" not in html and "<img" not in html
+    links = re.findall(r"<a [^>]*href=\"([^\"]+)\"", content)
+    assert links == [], links
+    rt.close()
+
+
+@pytest.mark.parametrize(
+    "reported",
+    [
+        LURE_LINK,
+        "<https://evil.example.com/a>",
+        "[x]: https://evil.example.com/ref\n\n[x]",
+        "![pixel](https://evil.example.com/p.png)",
+        "1. *first*\n# Heading\n> quote\n`code` &#91;a&#93;(https://e.example/)",
+    ],
+)
+def test_escaped_reported_text_renders_as_exactly_its_characters(reported: str) -> None:
+    html = bulletins.render_markdown("- Subject line: " + bulletins.reported_text(reported))
+    assert "<a " not in html and "<img" not in html and "<strong>" not in html and "<em>" not in html
+    assert "<code>" not in html and "<h1>" not in html and "<blockquote>" not in html

@@ -12,15 +12,14 @@ import pytest
 from sqlalchemy import func, select, update
 from typer.testing import CliRunner
 
-from tests.conftest import make_settings
-from tests.test_campaigns_engine import make_email
+from tests.support.campaign_mail import make_email
+from tests.support.settings import make_settings
 from watchword.analysis.fingerprint import NUM_PERM
 from watchword.campaigns.assign import assign_campaign
 from watchword.campaigns.engine import HIGH, LOW, ClusterIndex, Features, MemoryBackend
+from watchword.campaigns.queries import campaign_detail, list_campaigns
 from watchword.campaigns.services import (
     CampaignError,
-    campaign_detail,
-    list_campaigns,
     merge_campaigns,
     recluster,
     set_verdict,
@@ -174,12 +173,12 @@ def test_out_of_scope_reports_are_never_linked_into_campaigns(rt: Runtime) -> No
 
 
 def test_assignment_continues_after_a_restart_from_the_persisted_index(settings: object, tmp_path: Path) -> None:
-    rt = open_runtime(make_settings(tmp_path))
+    rt = open_runtime(make_settings(tmp_path), migrate=True)
     rng = random.Random(15)
     first = _submit_email(rt, make_email("parcel", rng))
     Worker(rt).run_until_idle()
     rt.close()
-    rt = open_runtime(make_settings(tmp_path))  # a new process: nothing in memory
+    rt = open_runtime(make_settings(tmp_path), migrate=True)  # a new process: nothing in memory
     second = _submit_email(rt, make_email("parcel", rng))
     Worker(rt).run_until_idle()
     part = _partition(rt)
@@ -211,12 +210,13 @@ def test_a_campaign_surging_against_its_own_and_the_system_baseline_is_flagged(r
         assert session.scalar(select(func.count()).select_from(CampaignHour)) > 0
 
 
+@pytest.mark.slow  # 2,400 reports through the real worker: minutes; make test runs it
 def test_reclustering_from_scratch_equals_the_worker_path(rt: Runtime) -> None:
     """GIVEN 2,400 reports (waves of personalised emails, list threads, free-text reports about
     shared personas, and one-offs the scope guard may reject) assigned one by one by the real
     worker WHEN the store is re-clustered from scratch THEN every report lands in the same
     campaign, under the same id, and out-of-scope reports stay unlinked."""
-    from tests.test_campaigns_engine import _list_post
+    from tests.support.campaign_mail import list_post
 
     rng = random.Random(17)
     personas = [f"+44 20 7946 {n:04d}" for n in range(20)]
@@ -227,7 +227,7 @@ def test_reclustering_from_scratch_equals_the_worker_path(rt: Runtime) -> None:
             thread = rng.randrange(40)
             _submit_email(
                 rt,
-                _list_post(
+                list_post(
                     f"Re: topic {thread}",
                     f"Reply {n}: "
                     + " ".join(
@@ -286,6 +286,7 @@ def test_reclustering_from_scratch_equals_the_worker_path(rt: Runtime) -> None:
     assert len(_groups(after)) < result.reports // 2  # waves and personas did cluster
 
 
+@pytest.mark.slow  # 5,000 assignments on both backends; make test runs it
 def test_store_backend_and_memory_backend_agree_over_five_thousand_reports(rt: Runtime) -> None:
     """GIVEN 5,000 synthetic feature sets (near-duplicate families, shared payload keys, shared
     identity keys, ubiquitous values and one-offs) WHEN assigned through the store-backed index
@@ -349,7 +350,7 @@ def test_cli_campaigns_lists_stored_campaigns_as_json(tmp_path: Path, monkeypatc
     from watchword.cli import app
 
     monkeypatch.setenv("WATCHWORD_DATA_DIR", str(tmp_path))
-    rt = open_runtime()
+    rt = open_runtime(migrate=True)
     rng = random.Random(19)
     for _ in range(3):
         _submit_email(rt, make_email("parcel", rng))
@@ -366,7 +367,7 @@ def test_reports_analysed_by_an_older_pipeline_are_analysed_again_before_reclust
     version) WHEN re-clustered from those analyses THEN the posts stay apart; WHEN the stale
     reports are analysed again first THEN the analyses are current, the change is audited, and
     re-clustering puts the thread in one campaign."""
-    from tests.test_campaigns_engine import sorting_thread
+    from tests.support.campaign_mail import sorting_thread
     from watchword.domain.model import ANALYSIS_VERSION
     from watchword.services.reanalysis import reanalyse_stale, stale_report_ids
     from watchword.store.models import AnalysisRecord

@@ -327,10 +327,10 @@ def test_classification_is_fast() -> None:
         email(body, subject=f"Figures {i}", links=[Link(target=f"https://intranet.example.org/{i}")])
         for i in range(200)
     ]
-    start = time.perf_counter()
+    start = time.process_time()
     for doc in docs:
         classify(doc)
-    per_doc = (time.perf_counter() - start) / len(docs)
+    per_doc = (time.process_time() - start) / len(docs)
     assert per_doc < 0.005  # generous: two shared cores; measured ~0.3 ms
 
 

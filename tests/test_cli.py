@@ -1,4 +1,8 @@
-"""The CLI contract: `analyze --json` and `import` as other tools and people use them."""
+"""The CLI contract: `analyze --json` and `import` as other tools and people use them.
+
+Run in-process through Typer's runner (the same `app` the `watchword` command runs); one test
+starts a real `python -m watchword` process to prove the entry point and standard input.
+"""
 
 from __future__ import annotations
 
@@ -9,9 +13,12 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+from click.testing import Result
 from sqlalchemy import func, select
+from typer.testing import CliRunner
 
-from tests.conftest import make_settings
+from tests.support.settings import make_settings
 from watchword.runtime import open_runtime
 from watchword.store.models import Report, Submission
 
@@ -22,22 +29,26 @@ PHISH = (
 )
 
 
-def _run(args: list[str], env_dir: Path, stdin: bytes | None = None) -> subprocess.CompletedProcess[bytes]:
-    env = {**os.environ, "WATCHWORD_DATA_DIR": str(env_dir)}
-    return subprocess.run(
-        [sys.executable, "-m", "watchword", *args], input=stdin, capture_output=True, env=env, timeout=120, check=False
-    )
+def _run(args: list[str], data_dir: Path, monkeypatch: pytest.MonkeyPatch) -> Result:
+    from watchword.cli import app
+
+    monkeypatch.setenv("WATCHWORD_DATA_DIR", str(data_dir))
+    monkeypatch.delenv("WATCHWORD_DATABASE_URL", raising=False)
+    return CliRunner().invoke(app, args, catch_exceptions=False)
 
 
-def test_analyze_json_prints_one_object_per_input_and_goes_on_after_an_error(tmp_path: Path) -> None:
+def test_analyze_json_prints_one_object_per_input_and_goes_on_after_an_error(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     (tmp_path / "phish.eml").write_bytes(PHISH)
     (tmp_path / "note.txt").write_text("A stranger asked me where the server room is and who has the keys.")
     result = _run(
         ["analyze", "--json", str(tmp_path / "phish.eml"), str(tmp_path / "missing.eml"), str(tmp_path / "note.txt")],
         tmp_path,
+        monkeypatch,
     )
-    assert result.returncode == 0, result.stderr
-    lines = [json.loads(line) for line in result.stdout.decode().splitlines()]
+    assert result.exit_code == 0, result.output
+    lines = [json.loads(line) for line in result.stdout.splitlines()]
     assert [obj["path"] for obj in lines] == [str(tmp_path / n) for n in ("phish.eml", "missing.eml", "note.txt")]
     email, missing, note = lines
     required = {
@@ -62,13 +73,25 @@ def test_analyze_json_prints_one_object_per_input_and_goes_on_after_an_error(tmp
     assert not (tmp_path / "watchword.db").exists()  # analyze stores nothing
 
 
-def test_analyze_reads_standard_input(tmp_path: Path) -> None:
-    result = _run(["analyze", "--json", "-"], tmp_path, stdin=PHISH)
+def test_the_watchword_command_runs_as_a_real_process_and_reads_standard_input(tmp_path: Path) -> None:
+    """The one CLI test that needs a real process: `python -m watchword` is the installed command."""
+    env = {**os.environ, "WATCHWORD_DATA_DIR": str(tmp_path)}
+    result = subprocess.run(
+        [sys.executable, "-m", "watchword", "analyze", "--json", "-"],
+        input=PHISH,
+        capture_output=True,
+        env=env,
+        timeout=120,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
     obj = json.loads(result.stdout)
     assert obj["path"] == "-" and obj["kind"] == "email"
 
 
-def test_import_reads_files_folders_mbox_and_maildir_and_counts_repeats(tmp_path: Path) -> None:
+def test_import_reads_files_folders_mbox_and_maildir_and_counts_repeats(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     inbox = tmp_path / "in"
     (inbox / "nested").mkdir(parents=True)
     (inbox / "a.eml").write_bytes(PHISH)
@@ -81,10 +104,13 @@ def test_import_reads_files_folders_mbox_and_maildir_and_counts_repeats(tmp_path
     maildir = mailbox.Maildir(tmp_path / "Maildir", create=True)
     for n in range(2):
         maildir.add(f"From: y@example.org\nSubject: maildir {n}\n\nbody {n}\n".encode())
-    result = _run(["import", str(inbox), str(tmp_path / "archive.mbox"), str(tmp_path / "Maildir")], tmp_path)
-    assert result.returncode == 0, result.stderr.decode()
-    assert b"7 new reports, 1 repeats" in result.stdout
-    rt = open_runtime(make_settings(tmp_path))
+    assert _run(["migrate"], tmp_path, monkeypatch).exit_code == 0  # a new store: the schema first, as `make run` does
+    result = _run(
+        ["import", str(inbox), str(tmp_path / "archive.mbox"), str(tmp_path / "Maildir")], tmp_path, monkeypatch
+    )
+    assert result.exit_code == 0, result.output
+    assert "7 new reports, 1 repeats" in result.stdout
+    rt = open_runtime(make_settings(tmp_path), migrate=True)
     with rt.db.session() as session:
         assert session.scalar(select(func.count()).select_from(Report)) == 7
         assert session.scalar(select(func.count()).select_from(Submission)) == 8

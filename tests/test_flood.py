@@ -31,14 +31,15 @@ import httpx
 import pytest
 from sqlalchemy import select
 
-from tests.conftest import make_settings
+from tests.support.settings import make_settings
 from watchword.runtime import open_runtime
 from watchword.services import receipts
 from watchword.store.models import Report
 from watchword.store.models_reporter import ReporterReceipt
 from watchword.web.reporter import challenge
 
-pytestmark = pytest.mark.slow
+# Serial: it measures the rate a real server sustains, which other tests on the same cores would skew.
+pytestmark = [pytest.mark.slow, pytest.mark.serial]
 
 NORMAL_PER_SECOND = 2.5  # a busy day for a large community
 FLOOD_FACTOR = 50
@@ -52,7 +53,7 @@ import os, uvicorn
 from watchword.config import Settings
 from watchword.runtime import open_runtime
 from watchword.web.app import create_app
-rt = open_runtime(Settings.from_env())
+rt = open_runtime(Settings.from_env(), migrate=True)
 # No access log: it would write every reporter's address to disk.
 uvicorn.run(create_app(rt), host="127.0.0.1", port=int(os.environ["FLOOD_PORT"]), access_log=False,
             log_level="warning", server_header=False)
@@ -329,7 +330,7 @@ def test_legitimate_reports_get_through_a_50x_loopback_flood_and_none_is_lost(se
     assert len(accepted) >= 0.99 * LEGIT_COUNT, figures
     assert figures["flood_factor_vs_normal"] >= 0.9 * FLOOD_FACTOR, figures  # the flood really was 50x
     # None is lost: every receipt a reporter was shown leads to a stored report.
-    rt = open_runtime(make_settings(data_dir), migrate=False)
+    rt = open_runtime(make_settings(data_dir))
     try:
         with rt.db.session() as session:
             for code in accepted:

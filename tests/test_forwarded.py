@@ -6,8 +6,8 @@ from collections.abc import Callable
 
 import pytest
 
-from tests import mailbuilders as mb
-from tests.cfb_writer import build_msg
+from tests.support import mailbuilders as mb
+from tests.support.cfb_writer import build_msg
 from watchword.analysis.forwarded import originals_in, unwrap_forwarded
 from watchword.analysis.mime import parse_mime
 from watchword.domain import Document

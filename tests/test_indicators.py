@@ -411,12 +411,12 @@ ADVERSARIAL = {
 @pytest.mark.parametrize("name", list(ADVERSARIAL))
 def test_adversarial_input_runs_in_linear_time(name: str) -> None:
     text = ADVERSARIAL[name]
-    start = time.perf_counter()
+    start = time.process_time()
     find_indicators(text)
-    assert time.perf_counter() - start < 1.0
-    start = time.perf_counter()
+    assert time.process_time() - start < 1.0
+    start = time.process_time()
     extract_indicators(Document(kind="text", body_text=text, links=[Link(target=text)]))
-    assert time.perf_counter() - start < 1.0
+    assert time.process_time() - start < 1.0
 
 
 JUNK_END = (")", '"', ">", ".", "'", ",", ";")
@@ -447,6 +447,6 @@ def test_property_never_raises_on_any_text(text: str) -> None:
 @given(st.lists(TRICKY, min_size=1, max_size=8).map("".join))
 def test_property_repeated_units_stay_linear(unit: str) -> None:
     text = unit * (60000 // len(unit))
-    start = time.perf_counter()
+    start = time.process_time()
     find_indicators(text)
-    assert time.perf_counter() - start < 1.0
+    assert time.process_time() - start < 1.0

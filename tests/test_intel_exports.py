@@ -17,7 +17,7 @@ from pymisp import MISPEvent
 from stix2patterns.validator import run_validator
 from stix2validator import ValidationOptions, validate_string
 
-from tests.test_intel_data import PHISH_HOST, REPLY_TO, SENDER, intel_runtime, seed_campaign
+from tests.support.intel import PHISH_HOST, REPLY_TO, SENDER, intel_runtime, seed_campaign
 from watchword.intel import blocklists, formats, misp, stix, tlp
 from watchword.intel.feeds import parse_csv, pattern_values
 from watchword.intel.selection import CampaignFacts, SharedIndicator, ShareSet, gather
@@ -206,8 +206,9 @@ def test_console_export_downloads_need_a_reader_and_are_audited(tmp_path: Path) 
     from fastapi.testclient import TestClient
     from sqlalchemy import select
 
+    from tests.test_console_support import signed_in
     from watchword.services import accounts
-    from watchword.store.models import AuditEvent
+    from watchword.store.models import AuditEvent, Indicator
     from watchword.web.app import create_app
 
     rt = intel_runtime(tmp_path)
@@ -218,21 +219,30 @@ def test_console_export_downloads_need_a_reader_and_are_audited(tmp_path: Path) 
     with TestClient(create_app(rt)) as client:
         anonymous = client.get(f"{base}/export.stix.json", follow_redirects=False)
         assert anonymous.status_code in (303, 401)
-        auth = {"Authorization": f"Bearer {token}"}
-        bundle = client.get(f"{base}/export.stix.json", params={"tlp": "clear"}, headers=auth)
-        assert bundle.status_code == 200
-        assert bundle.headers["content-type"].startswith("application/stix+json")
-        assert "tlp-clear" in bundle.headers["content-disposition"]
-        assert_valid_stix(bundle.text)
-        event = client.get(f"{base}/export.misp.json", headers=auth)
-        assert event.status_code == 200 and "tlp:amber" in event.text
-        senders = client.get(f"{base}/export.senders.txt", headers=auth)
-        assert SENDER in senders.text and senders.text.startswith("# TLP:AMBER")
-        assert client.get(f"{base}/export.exe", headers=auth).status_code == 404
-        assert client.get("/console/campaigns/999/export.csv", headers=auth).status_code == 404
+        # A token is for the API and TAXII: console downloads need a signed-in person.
+        tokened = client.get(f"{base}/export.stix.json", headers={"Authorization": f"Bearer {token}"})
+        assert tokened.status_code == 401
+    client = signed_in(rt, "ana")
+    bundle = client.get(f"{base}/export.stix.json", params={"tlp": "clear"})
+    assert bundle.status_code == 200
+    assert bundle.headers["content-type"].startswith("application/stix+json")
+    assert "tlp-clear" in bundle.headers["content-disposition"]
+    assert_valid_stix(bundle.text)
+    event = client.get(f"{base}/export.misp.json")
+    assert event.status_code == 200 and "tlp:amber" in event.text
+    senders = client.get(f"{base}/export.senders.txt")
+    assert SENDER in senders.text and senders.text.startswith("# TLP:AMBER")
+    assert client.get(f"{base}/export.exe").status_code == 404
+    assert client.get("/console/campaigns/999/export.csv").status_code == 404
+    # An analyst's selection of indicators: not taken for an indicator page named "export.csv" (it was: 422).
+    with rt.db.session() as session:
+        ids = session.scalars(select(Indicator.id)).all()
+    selection = client.get("/console/indicators/export.csv", params={"id": ids[:2]})
+    assert selection.status_code == 200 and selection.text.startswith("# TLP:AMBER")
+    assert client.get(f"/console/indicators/{ids[0]}").status_code == 200  # the indicator page still answers
     with rt.db.session() as session:
         actions = session.scalars(select(AuditEvent.action).where(AuditEvent.action == "intel.export")).all()
-        assert len(actions) == 3
+        assert len(actions) == 4
     rt.close()
 
 
@@ -272,4 +282,36 @@ def test_a_campaign_title_built_from_a_subject_is_redacted_in_every_export(tmp_p
         body, _ = formats.render(share, fmt, subject)
         assert "Jane" not in body and "Oluwaseun" not in body, fmt
     assert "consulting role for [name]" in formats.render(share, "misp.json", subject)[0]
+    rt.close()
+
+
+def test_a_viewer_cannot_relabel_an_export_for_wider_sharing(tmp_path: Path) -> None:
+    """GIVEN exports labelled TLP:AMBER by configuration WHEN a viewer asks for `?tlp=clear` (or green)
+    THEN 403 and nothing is exported; the viewer may still export at AMBER or stricter, and an analyst
+    may choose CLEAR (issue 11, item 12)."""
+    from sqlalchemy import select
+
+    from tests.test_console_support import signed_in
+    from watchword.store.models import AuditEvent
+
+    rt = intel_runtime(tmp_path)
+    seeded = seed_campaign(rt, count=1)
+    base = f"/console/campaigns/{seeded.campaign_id}"
+    viewer = signed_in(rt, "vera", role="viewer")
+    for wider in ("clear", "green", "TLP:WHITE"):
+        refused = viewer.get(f"{base}/export.csv", params={"tlp": wider})
+        assert refused.status_code == 403, wider
+        assert SENDER not in refused.text
+    assert viewer.get("/console/indicators/export.csv", params={"id": 1, "tlp": "clear"}).status_code == 403
+    assert viewer.get(f"{base}/export.csv", params={"tlp": "bogus"}).status_code == 400
+    plain = viewer.get(f"{base}/export.senders.txt")
+    assert plain.status_code == 200 and plain.text.startswith("# TLP:AMBER")
+    stricter = viewer.get(f"{base}/export.senders.txt", params={"tlp": "red"})
+    assert stricter.status_code == 200 and stricter.text.startswith("# TLP:RED")
+    analyst = signed_in(rt, "ana")
+    cleared = analyst.get(f"{base}/export.senders.txt", params={"tlp": "clear"})
+    assert cleared.status_code == 200 and cleared.text.startswith("# TLP:CLEAR")
+    with rt.db.session() as session:
+        exports = session.scalars(select(AuditEvent.actor).where(AuditEvent.action == "intel.export")).all()
+    assert sorted(exports) == ["ana", "vera", "vera"]
     rt.close()

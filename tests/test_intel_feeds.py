@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 
-from tests.test_intel_data import PHISH_HOST, REPLY_TO, SENDER, intel_runtime, recruiter_email, seed_campaign
+from tests.support.intel import PHISH_HOST, REPLY_TO, SENDER, intel_runtime, recruiter_email, seed_campaign
 from watchword.domain import Analysis, Channel, IncomingReport
 from watchword.intake.submit import submit
 from watchword.intel import retrohunt

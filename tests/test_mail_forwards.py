@@ -18,11 +18,11 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
-from tests.cfb_writer import build_msg
-from tests.conftest import make_settings
+from tests.support.cfb_writer import build_msg
+from tests.support.settings import make_settings
 from watchword.intake.mail import MailResult, take_mail
 from watchword.runtime import Runtime, open_runtime
-from watchword.services.sealing import unseal
+from watchword.security.sealing import unseal
 from watchword.store.models import AnalysisRecord, Report
 from watchword.worker import Worker
 
@@ -54,7 +54,7 @@ DATE = "Mon, 10 Nov 2025 09:14:02 +0000"
 
 @pytest.fixture
 def rt(tmp_path: Path) -> Iterator[Runtime]:
-    runtime = open_runtime(make_settings(tmp_path, smtp_addresses=("report@corp.example",)))
+    runtime = open_runtime(make_settings(tmp_path, smtp_addresses=("report@corp.example",)), migrate=True)
     yield runtime
     runtime.close()
 

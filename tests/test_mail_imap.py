@@ -26,7 +26,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 
-from tests.conftest import make_settings
+from tests.support.settings import make_settings
 from watchword.config import Settings
 from watchword.intake.imap import DONE_KEYWORD, REFUSED_KEYWORD, ImapPoller
 from watchword.runtime import Runtime, open_runtime
@@ -159,7 +159,7 @@ def mailbox(dovecot: Dovecot) -> str:
 
 @pytest.fixture
 def imap_rt(tmp_path: Path, dovecot: Dovecot, mailbox: str) -> Iterator[Runtime]:
-    runtime = open_runtime(imap_settings(tmp_path, dovecot, mailbox))
+    runtime = open_runtime(imap_settings(tmp_path, dovecot, mailbox), migrate=True)
     yield runtime
     runtime.close()
 
@@ -243,7 +243,7 @@ def test_each_message_is_taken_once_and_marked(imap_rt: Runtime, client: Client)
 def test_processed_mail_can_be_moved_to_a_folder(
     tmp_path: Path, dovecot: Dovecot, mailbox: str, client: Client
 ) -> None:
-    runtime = open_runtime(imap_settings(tmp_path, dovecot, mailbox, imap_processed_folder="Processed"))
+    runtime = open_runtime(imap_settings(tmp_path, dovecot, mailbox, imap_processed_folder="Processed"), migrate=True)
     try:
         for n in range(10, 12):
             client.append(reported(n))
@@ -262,7 +262,7 @@ def test_processed_mail_can_be_moved_to_a_folder(
 def test_too_large_mail_is_left_for_a_person_and_not_retried(
     tmp_path: Path, dovecot: Dovecot, mailbox: str, client: Client
 ) -> None:
-    runtime = open_runtime(imap_settings(tmp_path, dovecot, mailbox, max_upload_bytes=5_000))
+    runtime = open_runtime(imap_settings(tmp_path, dovecot, mailbox, max_upload_bytes=5_000), migrate=True)
     try:
         client.append(reported(20) + b"\r\n" + b"x" * 10_000 + b"\r\n")
         client.append(reported(21))
@@ -285,7 +285,7 @@ def test_idle_takes_new_mail_without_waiting_for_the_poll(imap_rt: Runtime, clie
     thread = threading.Thread(target=poller.run_forever, args=(stop,), daemon=True)
     thread.start()
     try:
-        time.sleep(0.5)  # let it reach IDLE
+        assert poller.idling.wait(timeout=15), "the poller never entered IDLE"
         assert "IDLE" in poller.capabilities
         client.append(reported(30))
         deadline = time.monotonic() + 10
@@ -313,7 +313,7 @@ elif point == "before-commit":
     mail._record = die  # blobs fsynced, reports and record not yet committed
 elif point == "after-commit":
     imap.ImapPoller._finish = die  # recorded in the database, not yet marked on the server
-imap.ImapPoller(open_runtime()).run_once()
+imap.ImapPoller(open_runtime(migrate=True)).run_once()
 """
 
 
@@ -341,7 +341,7 @@ def test_killed_poller_loses_nothing_and_analyses_nothing_twice(
         [sys.executable, "-c", CRASHING_POLLER, point], env=env, timeout=120, capture_output=True, check=False
     )
     assert proc.returncode == -signal.SIGKILL, proc.stderr.decode()[-2000:]
-    runtime = open_runtime(make_settings(tmp_path))
+    runtime = open_runtime(make_settings(tmp_path), migrate=True)
     try:
         before = counts(runtime)
         expected_before = {"after-fetch": 0, "before-commit": 0, "after-commit": 1}[point]

@@ -18,7 +18,7 @@ import pytest
 from aiosmtpd.controller import Controller
 from sqlalchemy import func, select
 
-from tests.conftest import make_settings
+from tests.support.settings import make_settings
 from watchword.intake.mail import take_mail
 from watchword.intake.smtp import SmtpListener
 from watchword.runtime import Runtime, open_runtime
@@ -72,7 +72,8 @@ def reply_rt(tmp_path: Path, sink: Sink) -> Iterator[Runtime]:
             relay_port=sink.port,
             reply_per_reporter_per_hour=5,
             reply_global_per_minute=60,
-        )
+        ),
+        migrate=True,
     )
     yield runtime
     runtime.close()
@@ -270,7 +271,8 @@ def test_global_limit_defers_the_rest(tmp_path: Path, sink: Sink) -> None:
             relay_host="127.0.0.1",
             relay_port=sink.port,
             reply_global_per_minute=3,
-        )
+        ),
+        migrate=True,
     )
     try:
         for n in range(40, 45):
@@ -285,7 +287,8 @@ def test_relay_down_keeps_the_reply_for_later(tmp_path: Path) -> None:
     runtime = open_runtime(
         make_settings(
             tmp_path, smtp_addresses=(REPORT_TO,), reply_from=REPORT_TO, relay_host="127.0.0.1", relay_port=_free_port()
-        )
+        ),
+        migrate=True,
     )  # nothing listens there
     try:
         take_mail(runtime, forward(phish(50)), via="smtp", envelope_from=REPORTER)
@@ -344,3 +347,130 @@ def test_a_verdict_set_by_an_analyst_reaches_mail_reporters_now_and_later(reply_
         outcome = [m for m in sink.to(who) if m["Subject"] == "The outcome of your report"]
         assert len(outcome) == 1, who
         assert "The link has been blocked." in " ".join(outcome[0].get_content().split())
+
+
+INJECTED_SUBJECT = (
+    # "Invoice\r\nReply-To: it-help@evil-recruit.top\r\n\r\nYour password expires: call +1 555 0100"
+    "=?utf-8?q?Invoice=0D=0AReply-To:_it-help@evil-recruit.top=0D=0A=0D=0AYour_password_expires:_call_+1_555_0100?="
+)
+OUR_HEADERS = {
+    "from",
+    "to",
+    "subject",
+    "date",
+    "message-id",
+    "in-reply-to",
+    "references",
+    "auto-submitted",
+    "x-auto-response-suppress",
+    "list-unsubscribe",
+    "content-type",
+    "content-transfer-encoding",
+    "mime-version",
+}
+
+
+def _hostile_original(subject: str, message_id: str = "<phish-77@micros0ft-support.example>") -> bytes:
+    return (
+        "From: IT Helpdesk <helpdesk@micros0ft-support.example>\r\n"
+        f"To: {REPORTER}\r\nSubject: {subject}\r\nMessage-ID: {message_id}\r\n"
+        "MIME-Version: 1.0\r\nContent-Type: text/plain; charset=utf-8\r\n\r\n"
+        "Keep your password: https://login-micros0ft.example/verify\r\n"
+    ).encode()
+
+
+def _assert_only_our_headers(ack: Message) -> None:
+    assert {name.lower() for name in ack} <= OUR_HEADERS, list(ack)
+    assert ack["Reply-To"] is None
+    assert len(ack.get_all("From") or []) == 1 and len(ack.get_all("To") or []) == 1
+    assert "\r" not in str(ack["Subject"]) and "\n" not in str(ack["Subject"])
+    body = ack.get_content()
+    assert body.startswith("Thank you. We have received your report.")
+    assert "password expires" not in body.lower() and "555 0100" not in body
+
+
+@pytest.mark.parametrize("how", ["redirected", "forwarded"])
+def test_an_encoded_subject_with_crlf_cannot_inject_headers_into_the_acknowledgement(
+    reply_rt: Runtime, sink: Sink, how: str
+) -> None:
+    """Issue 11, item 1: the acknowledgement went out with the attacker's Reply-To and text as its body."""
+    original = _hostile_original(INJECTED_SUBJECT)
+    if how == "redirected":
+        take_mail(
+            reply_rt, b"Resent-From: Alice <alice@corp.example>\r\n" + original, via="smtp", envelope_from=REPORTER
+        )
+    else:
+        wrapper = forward(original)  # the reporter's own subject is benign here...
+        # ...so the hostile subject is also put on the wrapper, as a client that keeps the original's does.
+        wrapper = wrapper.replace(b"Subject: FW: suspicious 1", b"Subject: FW: " + INJECTED_SUBJECT.encode(), 1)
+        take_mail(reply_rt, wrapper, via="smtp", envelope_from=REPORTER)
+    assert mail_replies.deliver_due(reply_rt)["sent"] == 1
+    [(_, _, ack)] = [r for r in sink.received if REPORTER in r[1]]
+    _assert_only_our_headers(ack)
+    assert "evil-recruit" not in "".join(f"{k}:{v}" for k, v in ack.items() if k.lower() != "subject")
+
+
+def test_a_nested_encoded_word_is_not_decoded_twice(reply_rt: Runtime, sink: Sink) -> None:
+    # Decodes to the literal text "=?utf-8?q?a=0D=0AReply-To:_x@evil-recruit.top?=": an encoded word
+    # that a header factory would decode again on the way out.
+    nested = "=?utf-8?q?=3D=3Futf-8=3Fq=3Fa=3D0D=3D0AReply-To:=5Fx@evil-recruit.top=3F=3D?="
+    take_mail(
+        reply_rt,
+        b"Resent-From: Alice <alice@corp.example>\r\n" + _hostile_original(nested),
+        via="smtp",
+        envelope_from=REPORTER,
+    )
+    assert mail_replies.deliver_due(reply_rt)["sent"] == 1
+    [(_, _, ack)] = [r for r in sink.received if REPORTER in r[1]]
+    _assert_only_our_headers(ack)
+
+
+def _raw_row(rt: Runtime, n: int, address: str, in_reply_to: str = "", **fields: Any) -> int:
+    """An outbox row written as it stands, as rows queued before a fix or by another path may be."""
+    who = mail_replies.reporter(rt.contact_key, address)
+    values: dict[str, Any] = {
+        "kind": mail_replies.ACK,
+        "dedupe": f"row-{n}",
+        "reporter_sealed": who.sealed,
+        "reporter_hash": who.hash,
+        "subject": f"Re: report {n}",
+        "body": f"Thank you. We have received your report.\n\nrow {n}\n",
+        "in_reply_to": in_reply_to,
+        "status": "queued",
+        "attempts": 0,
+        "send_after": dt.datetime.now(dt.UTC) - dt.timedelta(seconds=1),
+        "created_at": dt.datetime.now(dt.UTC),
+        "last_error": "",
+    }
+    with rt.db.write() as session:
+        row = MailOutbox(**{**values, **fields})
+        session.add(row)
+        session.flush()
+        return row.id
+
+
+def test_one_bad_reply_fails_alone_and_the_attempt_limit_holds(reply_rt: Runtime, sink: Sink) -> None:
+    """Issue 11, item 10: a Message-ID with CRLF raised ValueError in deliver_due, every later reply
+    waited behind it, and one acknowledgement stayed 'sending' with 13 attempts (limit 8)."""
+    past = dt.datetime.now(dt.UTC) - dt.timedelta(minutes=30)
+    stuck = _raw_row(reply_rt, 1, "dave@corp.example", status="sending", attempts=13, locked_until=past)
+    crlf_id = _raw_row(reply_rt, 2, "bob@corp.example", in_reply_to="<x@evil.example>\r\nBcc: carol@corp.example")
+    bad_address = _raw_row(reply_rt, 3, "erin@corp.example\r\nBcc: carol@corp.example")
+    good = _raw_row(reply_rt, 4, "frank@corp.example", in_reply_to="<ok-4@corp.example>")
+
+    done = mail_replies.deliver_due(reply_rt)
+    assert done == {"sent": 2, "failed": 1}
+    rows = {row.id: row for row in outbox(reply_rt)}
+    assert rows[stuck].status == "failed" and rows[stuck].attempts == 13 and "attempt limit" in rows[stuck].last_error
+    assert rows[crlf_id].status == "sent"
+    assert rows[bad_address].status == "failed" and "cannot build" in rows[bad_address].last_error
+    assert rows[good].status == "sent"
+    # The message id with a line break is left out; nothing reached anyone else.
+    [to_bob] = sink.to("bob@corp.example")
+    assert to_bob["In-Reply-To"] is None and to_bob["Bcc"] is None
+    [to_frank] = sink.to("frank@corp.example")
+    assert to_frank["In-Reply-To"] == "<ok-4@corp.example>"
+    assert sink.to("carol@corp.example") == [] and sink.to("dave@corp.example") == []
+    assert all(len(rcpts) == 1 for _, rcpts, _ in sink.received)
+    # Nothing is left to claim: the failed rows stay failed.
+    assert mail_replies.deliver_due(reply_rt) == {}

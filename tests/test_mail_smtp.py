@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 
-from tests.conftest import make_settings
+from tests.support.settings import make_settings
 from watchword.intake import mail as mail_intake
 from watchword.intake.smtp import SmtpListener
 from watchword.runtime import Runtime, open_runtime
@@ -47,7 +47,9 @@ def forward_as_attachment(*originals: bytes, reporter: str = "alice@corp.example
 
 @pytest.fixture
 def mail_rt(tmp_path: Path) -> Iterator[Runtime]:
-    runtime = open_runtime(make_settings(tmp_path, smtp_addresses=(REPORT_TO,), smtp_max_message_bytes=200_000))
+    runtime = open_runtime(
+        make_settings(tmp_path, smtp_addresses=(REPORT_TO,), smtp_max_message_bytes=200_000), migrate=True
+    )
     yield runtime
     runtime.close()
 
@@ -200,7 +202,8 @@ def test_starttls_is_offered_when_a_certificate_is_configured(tmp_path: Path) ->
     runtime = open_runtime(
         make_settings(
             tmp_path, smtp_addresses=(REPORT_TO,), smtp_tls_cert=cert, smtp_tls_key=key, smtp_require_tls=True
-        )
+        ),
+        migrate=True,
     )
     server = SmtpListener(runtime, host="127.0.0.1", port=0).start()
     try:
@@ -285,7 +288,9 @@ def test_serve_can_start_and_stop_the_configured_listener(tmp_path: Path) -> Non
 
     from watchword.cli.mail import start_configured
 
-    runtime = open_runtime(make_settings(tmp_path, smtp_addresses=(REPORT_TO,), smtp_in_serve=True, smtp_port=0))
+    runtime = open_runtime(
+        make_settings(tmp_path, smtp_addresses=(REPORT_TO,), smtp_in_serve=True, smtp_port=0), migrate=True
+    )
     stop = threading.Event()
     threads: list[threading.Thread] = []
     try:
@@ -304,7 +309,7 @@ def test_a_flood_from_one_sender_is_deferred_with_451_and_nothing_is_lost(tmp_pa
     """GIVEN a limit of 3 mails a minute per sender WHEN one sender sends 6 THEN the last ones get
     451 (the sending server keeps them and retries), another sender still gets through, and every
     mail that got 250 is stored."""
-    rt = open_runtime(make_settings(tmp_path, smtp_addresses=(REPORT_TO,), smtp_per_sender_per_minute=3))
+    rt = open_runtime(make_settings(tmp_path, smtp_addresses=(REPORT_TO,), smtp_per_sender_per_minute=3), migrate=True)
     server = SmtpListener(rt, host="127.0.0.1", port=0).start()
     codes: list[int] = []
     reasons: list[bytes] = []

@@ -9,7 +9,7 @@ from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlalchemy import inspect, select
 
-from tests.conftest import make_settings
+from tests.support.settings import make_settings
 from watchword.domain import Channel, IncomingReport
 from watchword.intake.submit import submit
 from watchword.runtime import open_runtime
@@ -40,7 +40,7 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
 
 
 def test_head_schema_equals_the_models(database_url: str, tmp_path: Path) -> None:
-    rt = open_runtime(make_settings(tmp_path, database_url))
+    rt = open_runtime(make_settings(tmp_path, database_url), migrate=True)
     try:
         assert _schema_diff(rt.db) == []
     finally:
@@ -50,7 +50,7 @@ def test_head_schema_equals_the_models(database_url: str, tmp_path: Path) -> Non
 def test_migrations_run_down_and_up_with_data(database_url: str, tmp_path: Path) -> None:
     """GIVEN a store with analysed reports WHEN the schema goes down to base and up again
     THEN both directions run, and the tables come back usable."""
-    rt = open_runtime(make_settings(tmp_path, database_url))
+    rt = open_runtime(make_settings(tmp_path, database_url), migrate=True)
     try:
         for n in range(3):
             raw = f"From: x{n}@example.org\r\nSubject: test {n}\r\n\r\nhttp://example.net/{n}\r\n".encode()

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import base64
 
-from tests import mailbuilders as mb
+from tests.support import mailbuilders as mb
 from watchword.analysis.mime import decode_header, parse_bytes, parse_mime
 from watchword.domain import Document
 

@@ -6,7 +6,7 @@ from io import BytesIO
 
 import olefile
 
-from tests.cfb_writer import build_cfb, build_msg
+from tests.support.cfb_writer import build_cfb, build_msg
 from watchword.analysis.attachments import describe_attachments
 from watchword.analysis.mime import parse_mime
 from watchword.domain import Document

@@ -6,7 +6,7 @@ from pathlib import Path
 
 from sqlalchemy import select
 
-from tests.conftest import make_settings
+from tests.support.settings import make_settings
 from watchword.domain import Channel, IncomingReport
 from watchword.intake.submit import submit
 from watchword.runtime import Runtime, open_runtime

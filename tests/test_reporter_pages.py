@@ -3,17 +3,18 @@
 from __future__ import annotations
 
 import re
-import time
 from collections.abc import Iterator
 from pathlib import Path
+from types import ModuleType
 from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 
-from tests.reporter_helpers import fast_settings, receipt_of, report, text_of, token_of
+from tests.support.reporter import fast_settings, receipt_of, report, text_of, token_of
 from watchword.runtime import Runtime, open_runtime
+from watchword.security import sealing
 from watchword.services import followup
 from watchword.store.models import AuditEvent, Campaign, Report, Submission
 from watchword.store.models_reporter import ReporterFile, ReporterReceipt, RestrictedReport
@@ -30,7 +31,7 @@ PHISH = (
 @pytest.fixture(params=["sqlite", "postgresql"])
 def frt(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Runtime]:
     """Every journey on both store backends."""
-    url = request.getfixturevalue("pg_database_url") if request.param == "postgresql" else None
+    url = request.getfixturevalue("pg_store_url") if request.param == "postgresql" else None
     runtime = open_runtime(fast_settings(tmp_path, database_url=url))
     yield runtime
     runtime.close()
@@ -40,6 +41,14 @@ def frt(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Runtime]:
 def web(frt: Runtime) -> Iterator[TestClient]:
     with TestClient(create_app(frt)) as test_client:
         yield test_client
+
+
+def _answers(rt: Runtime, stored: Report) -> dict[str, str]:
+    """A report's answers: sealed at rest, its plain `answers` column left empty."""
+    assert stored.answers == {}
+    assert stored.answers_sealed is not None
+    found: dict[str, str] = sealing.unseal_json(rt.contact_key, stored.answers_sealed)
+    return found
 
 
 def _count(rt: Runtime, model: Any) -> int:
@@ -106,7 +115,7 @@ def test_email_report_in_three_screens_gives_receipt_guidance_and_first_look(web
     with frt.db.session() as session:
         stored = session.scalars(select(Report)).one()
         assert stored.approach_hint == "credential_phishing"
-        assert stored.answers["did"] == "clicked"
+        assert _answers(frt, stored)["did"] == "clicked"
         receipt = session.scalars(select(ReporterReceipt)).one()
         assert receipt.report_id == stored.id
         assert receipt.passphrase_hash.startswith("$argon2id$")
@@ -180,7 +189,7 @@ def test_every_report_type_is_stored_with_its_answers(
         assert stored.channel == "web"
         for key in FORMS[form].questions:
             if key.key in fields:
-                assert stored.answers[key.key] == fields[key.key]
+                assert _answers(frt, stored)[key.key] == fields[key.key]
 
 
 def test_saved_email_becomes_the_raw_message_and_screenshots_are_kept(web: TestClient, frt: Runtime) -> None:
@@ -198,18 +207,20 @@ def test_saved_email_becomes_the_raw_message_and_screenshots_are_kept(web: TestC
         assert stored.raw_sha256 is not None and stored.source_name == "verify.eml"
         kept = session.scalars(select(ReporterFile)).one()
         assert kept.filename == "shot.png" and frt.blobs.get(kept.sha256) == png
-        assert "shot.png" in stored.answers["files"]
+        assert "shot.png" in _answers(frt, stored)["files"]
 
 
-def test_without_javascript_a_person_gets_through_and_a_too_fast_bot_does_not(tmp_path: Path) -> None:
-    rt = open_runtime(fast_settings(tmp_path, pow_nojs_min_age_seconds=1.0))
+def test_without_javascript_a_person_gets_through_and_a_too_fast_bot_does_not(
+    tmp_path: Path, clock: ModuleType
+) -> None:
+    rt = open_runtime(fast_settings(tmp_path, pow_nojs_min_age_seconds=1.0), migrate=True)
     try:
         with TestClient(create_app(rt)) as web:
             too_fast = report(web, "other", {"text": "A stranger asked for my door code."}, solve=False)
             assert too_fast.status_code == 422
             assert "A stranger asked for my door code." in too_fast.text  # nothing the person typed is lost
             page = web.get("/report/other")
-            time.sleep(1.05)  # a person reading and typing
+            clock.advance(1.05)  # a person reading and typing
             sent = web.post(
                 "/report/other",
                 data={
@@ -247,16 +258,24 @@ def test_honeypot_stores_nothing_but_lets_a_person_resend(web: TestClient, frt: 
     assert _count(frt, Report) == 0
 
 
-def test_the_same_form_sent_twice_gives_one_report_and_the_same_receipt(web: TestClient, frt: Runtime) -> None:
+def test_the_same_form_sent_twice_gives_one_report_and_shows_its_receipt_once(web: TestClient, frt: Runtime) -> None:
+    """GIVEN a form sent and answered with its receipt WHEN the same form body is sent again (the back
+    button and resend, a replayed request) THEN nothing is stored twice and the receipt is not shown
+    again: whoever resends it must not learn the way into the report (issue 11, item 20)."""
     page = web.get("/report/other")
     token = token_of(page.text)
     data = {"pow_token": token, "pow_solution": challenge.solve(token, 8), "text": "Odd visitor questions."}
     first = web.post("/report/other", data=data)
-    second = web.post("/report/other", data=data)
-    assert first.status_code == 201 and second.status_code == 200
-    assert receipt_of(first.text) == receipt_of(second.text)  # the made-up passphrase too: nothing is lost
-    assert "already sent" in second.text
+    code, phrase = receipt_of(first.text)
+    assert first.status_code == 201 and phrase
+    for _ in range(2):
+        again = web.post("/report/other", data=data)
+        assert again.status_code == 200 and "already sent" in again.text
+        assert code not in again.text and phrase not in again.text
+        assert 'class="code' not in again.text
     assert _count(frt, Report) == 1 and _count(frt, Submission) == 1
+    # The receipt shown the first time still works.
+    assert "Report received" in _sign_in(web, code, phrase).text
 
 
 def test_duplicate_content_from_two_people_is_one_report_with_two_receipts(web: TestClient, frt: Runtime) -> None:
@@ -480,3 +499,53 @@ def test_first_look_names_the_imitated_sign_in_page(web: TestClient) -> None:
     assert "This looks like an attempt to steal a password or login." in words
     assert "It links to login.micros0ft-support.com, which imitates Microsoft." in words
     assert 'href="https://login.micros0ft' not in sent.text  # named, never linked
+
+
+INTERNAL_NOTE = "Escalated to Jan Novak (jan.novak@corp.example, ext. 4471); ticket SOC-2211."
+
+
+def _verdict_form(html: str) -> tuple[str, dict[str, str]]:
+    form = re.search(r'<form method="post" action="([^"]+)" class="stack" id="verdict-form">(.*?)</form>', html, re.S)
+    assert form, "no verdict form on the page"
+    return form.group(1), dict(re.findall(r'<input type="hidden" name="(\w+)" value="([^"]*)">', form.group(2)))
+
+
+def test_an_internal_note_with_a_verdict_never_reaches_the_reporter(web: TestClient, frt: Runtime) -> None:
+    """GIVEN a reporter's report in a campaign WHEN an analyst saves a verdict from the report page with an
+    internal note naming a colleague, and then writes a message to reporters on the campaign page
+    THEN the reporter's status page shows the outcome and that message, never the internal note
+    (issue 11, item 7: the report page's "Note (optional)" became the reporters' outcome text)."""
+    from tests.test_console_support import put_in_campaign, signed_in
+    from watchword.store.models_people import Note
+
+    code, phrase = receipt_of(report(web, "email", {"text": PHISH}).text)
+    with frt.db.session() as session:
+        report_id = session.scalars(select(Report.id)).one()
+    campaign_id = put_in_campaign(frt, [report_id], "OWA lure", approach_type="credential_phishing")
+    analyst = signed_in(frt, "ana")
+    action, hidden = _verdict_form(analyst.get(f"/console/reports/{report_id}").text)
+    saved = analyst.post(action, data={**hidden, "verdict": "malicious", "note": INTERNAL_NOTE})
+    assert saved.status_code == 303
+    view = text_of(_sign_in(web, code, phrase).text)
+    assert "phishing" in view  # the outcome is told
+    for private in ("Novak", "jan.novak@corp.example", "4471", "SOC-2211"):
+        assert private not in view
+    with frt.db.session() as session:  # kept, for the analysts
+        notes = session.scalars(select(Note.body).where(Note.object_type == "campaign")).all()
+        assert notes == [INTERNAL_NOTE]
+        assert session.get(Campaign, campaign_id).verdict_note == ""  # type: ignore[union-attr]
+    # The campaign page has a separate, labelled field for what reporters are told.
+    campaign_page = analyst.get(f"/console/campaigns/{campaign_id}").text
+    assert "Message to reporters" in campaign_page and "Internal note" in campaign_page
+    action, hidden = _verdict_form(campaign_page)
+    told = "The link has been blocked."
+    saved = analyst.post(
+        action, data={**hidden, "verdict": "malicious", "reporter_message": told, "note": INTERNAL_NOTE}
+    )
+    assert saved.status_code == 303
+    view = text_of(_sign_in(web, code, phrase).text)
+    assert told in view and "Novak" not in view
+    # A later verdict from the report page (no message field) keeps the message reporters were told.
+    action, hidden = _verdict_form(analyst.get(f"/console/reports/{report_id}").text)
+    analyst.post(action, data={**hidden, "verdict": "malicious", "note": "checked again"})
+    assert told in text_of(_sign_in(web, code, phrase).text)

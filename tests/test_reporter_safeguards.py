@@ -16,12 +16,12 @@ from starlette.responses import PlainTextResponse
 from starlette.routing import Route
 from starlette.testclient import TestClient
 
-from tests.reporter_helpers import fast_settings
+from tests.support.reporter import fast_settings
 from watchword.domain import Channel, IncomingReport
 from watchword.intake.submit import submit
 from watchword.runtime import open_runtime
+from watchword.security.ratelimit import Limiter, Limits, TokenBucket
 from watchword.services import receipts
-from watchword.services.ratelimit import Limiter, Limits, TokenBucket
 from watchword.store.models_reporter import ReporterReceipt
 from watchword.web.ratelimit import ApiRateLimit
 from watchword.web.reporter import challenge
@@ -58,7 +58,7 @@ def test_generated_passphrase_is_five_words_of_a_256_word_list() -> None:
 
 
 def test_sign_in_pauses_a_receipt_after_repeated_wrong_passphrases(tmp_path: Path) -> None:
-    rt = open_runtime(fast_settings(tmp_path))
+    rt = open_runtime(fast_settings(tmp_path), migrate=True)
     try:
         receipt = submit(rt, IncomingReport(channel=Channel.WEB, text="A man asked for my badge."))
         with rt.db.write() as session:

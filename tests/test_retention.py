@@ -10,7 +10,7 @@ import pytest
 from sqlalchemy import func, select, update
 from typer.testing import CliRunner
 
-from tests.reporter_helpers import fast_settings
+from tests.support.reporter import fast_settings
 from watchword.domain import Channel, IncomingReport
 from watchword.intake.submit import submit
 from watchword.runtime import Runtime, open_runtime
@@ -26,7 +26,7 @@ DAY = dt.timedelta(days=1)
 @pytest.fixture(params=["sqlite", "postgresql"])
 def rrt(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Runtime]:
     """The same retention on both store backends."""
-    url = request.getfixturevalue("pg_database_url") if request.param == "postgresql" else None
+    url = request.getfixturevalue("pg_store_url") if request.param == "postgresql" else None
     runtime = open_runtime(
         fast_settings(
             tmp_path,
@@ -34,7 +34,8 @@ def rrt(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Runtime]:
             retention_benign_days=30,
             retention_out_of_scope_days=7,
             retention_closed_campaign_days=180,
-        )
+        ),
+        migrate=True,
     )
     yield runtime
     runtime.close()
@@ -173,7 +174,9 @@ def test_a_reporters_mail_and_old_sent_replies_go_with_the_reports(tmp_path: Pat
     from watchword.intake.mail import take_mail
     from watchword.store.models_mail import MailMessage, MailOutbox
 
-    rt = open_runtime(fast_settings(tmp_path, retention_benign_days=30, smtp_addresses=("report@corp.example",)))
+    rt = open_runtime(
+        fast_settings(tmp_path, retention_benign_days=30, smtp_addresses=("report@corp.example",)), migrate=True
+    )
     original = _email(1)
     wrapper = EmailMessage()
     wrapper["From"] = "alice@corp.example"

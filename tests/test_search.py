@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import text
 
-from tests.test_console_support import analyse_all, email, put_in_campaign, report_email
+from tests.support.console import analyse_all, email, put_in_campaign, report_email
 from watchword.domain import Channel, IncomingReport
 from watchword.intake.submit import submit
 from watchword.runtime import Runtime

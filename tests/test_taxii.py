@@ -16,7 +16,8 @@ from fastapi.testclient import TestClient
 from sqlalchemy import select
 from stix2validator import ValidationOptions, validate_instance
 
-from tests.test_intel_data import intel_runtime, seed_campaign
+from tests.support.intel import intel_runtime, seed_campaign
+from watchword import errors
 from watchword.intel import taxii
 from watchword.intel.selection import gather
 from watchword.runtime import Runtime
@@ -121,10 +122,10 @@ def test_republishing_an_unchanged_campaign_adds_nothing(published: tuple[Runtim
         campaign_id = session.scalar(select(Campaign.id).where(Campaign.title.startswith("Fake recruiter")))
         share = gather(session, rt.settings, campaign_id=campaign_id, tlp="green")
         assert taxii.publish(session, share, "test") == 0
-        with pytest.raises(ValueError, match="RED"):
+        with pytest.raises(errors.Refused, match="RED"):
             taxii.publish(session, gather(session, rt.settings, campaign_id=campaign_id, tlp="red"), "test")
         strict = gather(session, rt.settings, campaign_id=campaign_id, tlp="amber+strict")
-        with pytest.raises(ValueError, match="ceiling"):
+        with pytest.raises(errors.Refused, match="ceiling"):
             taxii.publish(session, strict, "test", rt.settings.taxii_max_tlp)
         assert taxii.publish(session, strict, "test", "amber+strict") > 0  # raised on purpose
 

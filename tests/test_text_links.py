@@ -225,10 +225,10 @@ def test_odd_html_does_not_raise(html: str) -> None:
 
 def test_big_html_is_fast() -> None:
     html = "<div><a href='https://x.example.com/a'>www.y.example.org</a> text &amp; more</div>\n" * 20000
-    start = time.perf_counter()
+    start = time.process_time()
     text, links, _ = html_to_text(html)
     assert "text & more" in text
-    assert time.perf_counter() - start < 2.0
+    assert time.process_time() - start < 2.0
     assert len(links) == 20000
 
 

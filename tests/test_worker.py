@@ -9,9 +9,10 @@ import sys
 import time
 from pathlib import Path
 
+import pytest
 from sqlalchemy import func, select, update
 
-from tests.conftest import make_settings
+from tests.support.settings import make_settings
 from watchword.domain import Channel, IncomingReport
 from watchword.intake.submit import submit
 from watchword.runtime import Runtime, open_runtime
@@ -31,7 +32,7 @@ def _email(n: int) -> bytes:
 
 
 def test_failing_job_is_retried_then_parked_with_its_error_visible(tmp_path: Path) -> None:
-    rt = open_runtime(make_settings(tmp_path, job_max_attempts=2))
+    rt = open_runtime(make_settings(tmp_path, job_max_attempts=2), migrate=True)
     receipt = submit(rt, IncomingReport(channel=Channel.API, raw_email=_email(1)))
     with rt.db.session() as session:
         sha = session.get(Report, receipt.report_id).raw_sha256  # type: ignore[union-attr]
@@ -74,12 +75,13 @@ def _done(rt: Runtime) -> int:
         return int(session.scalar(query) or 0)
 
 
+@pytest.mark.slow  # 400 reports and three real worker processes killed; make test runs it
 def test_killing_a_real_worker_mid_run_loses_nothing_and_applies_nothing_twice(tmp_path: Path) -> None:
     """GIVEN 400 accepted reports WHEN a real worker process is SIGKILLed three times mid-run
     and restarted THEN every report ends analysed exactly once in effect: one analysis each,
     indicator counts equal to the links that exist, every job done."""
     total = 400
-    rt = open_runtime(make_settings(tmp_path))
+    rt = open_runtime(make_settings(tmp_path), migrate=True)
     for n in range(total):
         submit(rt, IncomingReport(channel=Channel.IMPORT, raw_email=_email(n)))
     kills = 0
@@ -95,7 +97,6 @@ def test_killing_a_real_worker_mid_run_loses_nothing_and_applies_nothing_twice(t
             proc.send_signal(signal.SIGKILL)  # no clean-up, no goodbye: mid-job if it was in one
             proc.wait()
             kills += 1
-            time.sleep(0.3)
             proc = _start_worker(tmp_path)
         while _done(rt) < total and time.monotonic() < deadline:
             time.sleep(0.1)

@@ -46,6 +46,8 @@ class Settings:
     port: int = 8000
     max_upload_bytes: int = 25 * 1024 * 1024
     secret_key_file: Path = field(default=Path("var/secret.key"))
+    # The audit chain's signed checkpoint (store/audit.py); None: `<data_dir>/audit.anchor`.
+    audit_anchor_file: Path | None = None
     run_worker_in_process: bool = True
     worker_poll_seconds: float = 0.2
     job_max_attempts: int = 5
@@ -105,7 +107,12 @@ class Settings:
     default_tlp: str = "amber"  # clear | green | amber | amber+strict | red
     # Our own domains: never exported as indicators, always redacted from bulletins.
     internal_domains: tuple[str, ...] = ()
-    public_base_url: str = ""  # absolute links in the Atom feed; empty: taken from the request
+    # Absolute links (Atom feed, TAXII discovery) start with this. Empty: the address the server
+    # itself listens on. Never the request's Host header, which whoever sends the request chooses.
+    public_base_url: str = ""
+    # Host names requests may name (Host header); with public_base_url's host added. Empty and no
+    # public_base_url: any (a developer's loopback). Otherwise another name gets 400.
+    allowed_hosts: tuple[str, ...] = ()
     # The strictest TLP level TAXII serves. Every read token sees every collection served, and
     # AMBER+STRICT (recipient organisation only) is not for every partner: raise it on purpose.
     taxii_max_tlp: str = "amber"
@@ -128,6 +135,11 @@ class Settings:
     rate_status_per_client_per_minute: int = 30  # receipt sign-ins and messages
     rate_api_per_client_per_minute: int = 120
     client_ip_header: str = ""  # e.g. x-forwarded-for, only behind a trusted reverse proxy
+    # -- slow clients (web/server.py): a request must arrive within these, or 408 and closed --
+    http_header_timeout_seconds: float = 10.0  # request line and headers
+    http_body_idle_seconds: float = 15.0  # longest pause while a body is sent
+    http_body_total_seconds: float = 300.0  # a whole body (25 MB at ~0.7 Mbit/s)
+    http_max_connections: int = 1000  # open connections per server process; over it: 503
     retention_benign_days: int = 90  # reports an analyst found genuine
     retention_out_of_scope_days: int = 14  # restricted reports the scope guard turned away
     retention_closed_campaign_days: int = 365  # reports of campaigns closed this long ago
@@ -144,6 +156,7 @@ class Settings:
             port=int(_env("PORT", "8000")),
             max_upload_bytes=int(_env("MAX_UPLOAD_BYTES", str(25 * 1024 * 1024))),
             secret_key_file=Path(_env("SECRET_KEY_FILE", str(data_dir / "secret.key"))),
+            audit_anchor_file=_path(_env("AUDIT_ANCHOR_FILE", "")),
             run_worker_in_process=_env("WORKER_IN_PROCESS", "1") not in ("0", "false", "no"),
             worker_poll_seconds=float(_env("WORKER_POLL_SECONDS", "0.2")),
             job_max_attempts=int(_env("JOB_MAX_ATTEMPTS", "5")),
@@ -188,6 +201,7 @@ class Settings:
                 d.strip().lower().strip(".") for d in _env("INTERNAL_DOMAINS", "").split(",") if d.strip()
             ),
             public_base_url=_env("PUBLIC_BASE_URL", "").rstrip("/"),
+            allowed_hosts=_list(_env("ALLOWED_HOSTS", "")),
             taxii_max_tlp=_env("TAXII_MAX_TLP", "amber").strip().lower(),
             bulletin_allowed_contacts=tuple(
                 c.strip().lower() for c in _env("BULLETIN_ALLOWED_CONTACTS", "").split(",") if c.strip()
@@ -206,10 +220,30 @@ class Settings:
             rate_status_per_client_per_minute=int(_env("RATE_STATUS_PER_CLIENT_PER_MINUTE", "30")),
             rate_api_per_client_per_minute=int(_env("RATE_API_PER_CLIENT_PER_MINUTE", "120")),
             client_ip_header=_env("CLIENT_IP_HEADER", "").lower(),
+            http_header_timeout_seconds=float(_env("HTTP_HEADER_TIMEOUT_SECONDS", "10")),
+            http_body_idle_seconds=float(_env("HTTP_BODY_IDLE_SECONDS", "15")),
+            http_body_total_seconds=float(_env("HTTP_BODY_TOTAL_SECONDS", "300")),
+            http_max_connections=int(_env("HTTP_MAX_CONNECTIONS", "1000")),
             retention_benign_days=int(_env("RETENTION_BENIGN_DAYS", "90")),
             retention_out_of_scope_days=int(_env("RETENTION_OUT_OF_SCOPE_DAYS", "14")),
             retention_closed_campaign_days=int(_env("RETENTION_CLOSED_CAMPAIGN_DAYS", "365")),
             retention_interval_hours=float(_env("RETENTION_INTERVAL_HOURS", "24")),
+        )
+
+    @property
+    def audit_anchor_path(self) -> Path:
+        return self.audit_anchor_file or self.data_dir / "audit.anchor"
+
+    def trusted_hosts(self) -> tuple[str, ...]:
+        """The Host header values accepted; () when no host is configured (then any is)."""
+        from urllib.parse import urlsplit
+
+        public = (urlsplit(self.public_base_url).hostname or "") if self.public_base_url else ""
+        if not public and not self.allowed_hosts:
+            return ()
+        # Loopback names stay allowed: a health check or an admin on the machine itself.
+        return tuple(
+            dict.fromkeys([*self.allowed_hosts, *([public] if public else []), "127.0.0.1", "localhost", "::1"])
         )
 
     def secret_key(self) -> bytes:

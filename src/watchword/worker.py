@@ -33,6 +33,8 @@ from sqlalchemy import select
 from watchword import poolchild
 from watchword.analysis.pipeline import analyze_report
 from watchword.domain import Analysis
+from watchword.domain.states import JobStatus, ReportStatus
+from watchword.logsafe import describe, mask
 from watchword.runtime import Runtime
 from watchword.services import processing
 from watchword.store import jobs
@@ -120,12 +122,13 @@ class Worker:
         except Exception as exc:  # noqa: BLE001 - a failing job must be retried or parked, not kill the worker
             error = f"{type(exc).__name__}: {exc}\n{traceback.format_exc(limit=8)}"
             status = jobs.fail(self.rt.db, job, self.worker_id, error, settings.job_max_attempts)
-            log.warning("job %s failed (attempt %s), now %s: %s", job.id, job.attempts, status, exc)
-            if status == "parked" and job.report_id is not None:
+            # The type and a masked first line: the full error (which may quote the report) is on the job.
+            log.warning("job %s failed (attempt %s), now %s: %s", job.id, job.attempts, status, describe(exc))
+            if status == JobStatus.PARKED and job.report_id is not None:
                 with self.rt.db.write() as session:
                     report = session.get(Report, job.report_id)
                     if report is not None:
-                        report.status = "failed"
+                        report.status = ReportStatus.FAILED
         return True
 
     def _run_analyze(self, job: Job) -> None:
@@ -167,7 +170,7 @@ class Worker:
             except Exception as exc:  # noqa: BLE001 - one unreadable blob fails its job, not the batch
                 item.error = _error_text(exc)
                 continue
-            answers = dict(report.answers or {})
+            answers = processing.answers_of(self.rt, report)
             item.key = processing.input_key(report.text, raw, report.approach_hint, answers)
             inputs.setdefault(item.key, (report.text, raw, report.approach_hint, answers))
         with self.rt.db.session() as session:
@@ -177,7 +180,10 @@ class Worker:
         running: dict[str, Analysis | Future[Analysis]] = dict(known)
         for key, pipeline_input in inputs.items():
             if key not in running:
-                running[key] = pool.submit(_run_pipeline, pipeline_input) if pool else _run_pipeline(pipeline_input)
+                if pool:
+                    running[key] = pool.submit(_run_pipeline, pipeline_input)
+                else:
+                    running[key] = processing.seal_reporter_words(self.rt, _run_pipeline(pipeline_input))
         for item in batch.items:
             if item.key:
                 item.analysis = running[item.key]
@@ -190,7 +196,7 @@ class Worker:
         for item in batch.items:
             if isinstance(item.analysis, Future):
                 try:
-                    item.analysis = item.analysis.result()
+                    item.analysis = processing.seal_reporter_words(self.rt, item.analysis.result())
                 except BrokenProcessPool as exc:
                     self._pool = None  # a pool process died (e.g. out of memory): start a fresh pool
                     item.error, item.analysis = _error_text(exc), None
@@ -246,12 +252,14 @@ class Worker:
     def _fail(self, job: Job, error: str) -> None:
         settings = self.rt.settings
         status = jobs.fail(self.rt.db, job, self.worker_id, error, settings.job_max_attempts)
-        log.warning("job %s failed (attempt %s), now %s: %s", job.id, job.attempts, status, error.split("\n", 1)[0])
-        if status == "parked" and job.report_id is not None:
+        # The type and a masked start of the first line: the full error (which may quote the report) is on the job.
+        first = mask(error.split("\n", 1)[0], 200)
+        log.warning("job %s failed (attempt %s), now %s: %s", job.id, job.attempts, status, first)
+        if status == JobStatus.PARKED and job.report_id is not None:
             with self.rt.db.write() as session:
                 report = session.get(Report, job.report_id)
                 if report is not None:
-                    report.status = "failed"
+                    report.status = ReportStatus.FAILED
 
     def run_batches(self, max_jobs: int | None = None, stop: threading.Event | None = None) -> int:
         """Work until no job is runnable (or `max_jobs` are done, or `stop` is set); return how many.

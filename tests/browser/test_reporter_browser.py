@@ -22,14 +22,16 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
-from tests.reporter_helpers import fast_settings
+from tests.support.reporter import fast_settings
+from watchword import clock as watchword_clock
 from watchword.runtime import Runtime, open_runtime
 from watchword.services import followup
 from watchword.store.models import Campaign, Report
 from watchword.store.models_reporter import ReporterReceipt
 from watchword.worker import Worker
 
-pytestmark = [pytest.mark.browser, pytest.mark.slow]
+# One xdist worker runs a browser module's tests in turn: one chromium, one live server per module.
+pytestmark = [pytest.mark.browser, pytest.mark.slow, pytest.mark.xdist_group("browser-reporter")]
 
 CHROMIUM = "/usr/bin/chromium"
 ARGS = [
@@ -132,7 +134,8 @@ def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Live]:
     rt = open_runtime(
         fast_settings(
             tmp_path_factory.mktemp("reporter-browser"), pow_difficulty_bits=BITS, pow_nojs_min_age_seconds=1.0
-        )
+        ),
+        migrate=True,
     )
     with Live(rt) as server:
         yield server
@@ -208,7 +211,9 @@ def test_every_report_type_end_to_end_on_a_phone(browser: Any, live: Live, form:
     if js:
         phone.shot(f"2-form-{form}")
     else:
-        time.sleep(1.1)  # a person takes longer than the no-JavaScript minimum to fill a form in
+        # A person takes longer than the no-JavaScript minimum to fill a form in: the server (a thread of
+        # this process) sees that time pass without the test waiting for it.
+        watchword_clock.advance(1.1)
     page.click("button.send")
     page.wait_for_selector("section.receipt", timeout=20000)
     code, phrase = _receipt(page)
@@ -235,21 +240,55 @@ def test_javascript_sha256_matches_pythons(browser: Any, live: Live) -> None:
     phone.close()
 
 
+# What has the keyboard focus, in words a failure message can show.
+_FOCUSED = """(() => {
+    const e = document.activeElement;
+    if (!e || e === document.body) return "body";
+    const href = e.getAttribute("href");
+    return e.tagName.toLowerCase() + (e.id ? "#" + e.id : "") + (href ? "[href=" + href + "]" : "")
+        + (e.className ? "." + String(e.className).split(" ").join(".") : "");
+})()"""
+
+
+def _tab_to(page: Any, wanted: str, limit: int = 40) -> list[str]:
+    """Press Tab (a real key press) until the focused element's description contains `wanted`.
+
+    Returns the focus order on the way; fails, with that order, when `limit` presses do not reach it.
+    """
+    seen: list[str] = []
+    for _ in range(limit):
+        page.keyboard.press("Tab")
+        seen.append(page.evaluate(_FOCUSED))
+        if wanted in seen[-1]:
+            return seen
+    raise AssertionError(f"{limit} Tab presses never reached {wanted!r}; focus went: {seen}")
+
+
 def test_keyboard_alone_reaches_a_form_and_sends_it(browser: Any, live: Live) -> None:
+    """GIVEN a reporter who uses no pointer WHEN they Tab to the "other" form, press Enter, Tab to the text
+    box, type, Tab to Send and press Enter THEN each step lands where it should and the report is stored."""
     phone = Phone(browser, live, js=True)
     page = phone.page
     page.goto(live.url + "/")
-    for _ in range(20):
-        page.keyboard.press("Tab")
-        if page.evaluate("document.activeElement.getAttribute('href')") == "/report/other":
-            break
-    page.keyboard.press("Enter")
+    _tab_to(page, "[href=/report/other]")
+    page.keyboard.press("Enter")  # follows the focused link
+    page.wait_for_url(live.url + "/report/other")
     page.wait_for_selector("#text")
-    page.focus("#text")
-    page.keyboard.type("A caller asked for the wifi password of the lab.")
-    page.focus("button.send")
-    page.keyboard.press("Enter")
+    _tab_to(page, "textarea#text")
+    words = f"A caller asked for the wifi password of the lab ({time.monotonic_ns()})."
+    page.keyboard.type(words)
+    assert page.input_value("#text") == words  # the keys went into the focused box
+    order = _tab_to(page, "button")
+    assert "send" in order[-1], f"the first button after the text is not Send: {order}"
+    page.keyboard.press("Enter")  # submits through the focused button
     page.wait_for_selector("section.receipt", timeout=20000)
+    code, _ = _receipt(page)
+    with live.rt.db.session() as session:
+        receipt = session.scalars(select(ReporterReceipt).order_by(ReporterReceipt.id.desc())).first()
+        assert receipt is not None and receipt.form == "other"
+        stored = session.get(Report, receipt.report_id)
+        assert stored is not None and words in (stored.text or ""), "the typed words are the stored report"
+    assert re.fullmatch(r"[0-9A-Z]{4}(-[0-9A-Z]{4}){4}", code)
     phone.close()
 
 
@@ -257,7 +296,7 @@ def _report_and_receipt(phone: Phone, form: str = "email") -> tuple[str, str]:
     page = phone.page
     page.goto(f"{phone.live.url}/report/{form}")
     _fill(page, form)
-    time.sleep(1.1)
+    watchword_clock.advance(1.1)  # as above: a person's typing time, without waiting
     page.click("button.send")
     page.wait_for_selector("section.receipt", timeout=20000)
     return _receipt(page)
@@ -345,6 +384,7 @@ def test_out_of_scope_report_gets_a_kind_explanation(browser: Any, live: Live) -
     phone.close()
 
 
+@pytest.mark.serial  # a time limit on the browser's work: measured alone, not beside other tests
 def test_proof_of_work_is_done_before_a_person_has_typed_a_sentence(browser: Any, live: Live) -> None:
     """On a CPU slowed 4x (a modest phone), the form's proof of work is ready within a few seconds of loading."""
     phone = Phone(browser, live, js=True)

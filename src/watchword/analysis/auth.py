@@ -2,7 +2,7 @@
 
 Reads only headers that an earlier stage decoded into `doc.headers`. Nothing is
 looked up: the verdicts are what the receiving servers recorded, and domains
-are split with tldextract's bundled public-suffix snapshot (never fetched).
+are split with the bundled public-suffix snapshot (never fetched; see urls.registrable_domain).
 
 Which Authentication-Results to trust: the topmost header was added last, by
 the server closest to the reporter, i.e. the receiving domain's own border;
@@ -19,8 +19,6 @@ import unicodedata
 from email.utils import getaddresses, parseaddr
 from functools import lru_cache
 
-import tldextract
-
 from watchword.analysis.brands import (
     ALL_BRAND_DOMAINS,
     BRAND_DOMAINS,
@@ -32,6 +30,7 @@ from watchword.analysis.brands import (
     TOKEN_LABELS,
 )
 from watchword.analysis.lexicon import Tokens, brands_in
+from watchword.analysis.urls import registrable_domain
 from watchword.domain import AuthResult, Document
 
 _VERDICTS = frozenset({"pass", "fail", "softfail", "neutral", "none", "temperror", "permerror"})
@@ -50,27 +49,23 @@ _TOKEN_SPLIT = re.compile(r"[.\-_]")
 _MAX_HEADER = 8192  # no header worth reading is longer; caps regex work on hostile input
 
 
-@lru_cache(maxsize=1)
-def _extractor() -> tldextract.TLDExtract:
-    # Bundled snapshot only: analysis must never touch the network (DESIGN.md, safety rules).
-    return tldextract.TLDExtract(suffix_list_urls=(), cache_dir=None)
+_IPV4 = re.compile(r"^\d{1,3}(?:\.\d{1,3}){3}$")
 
 
 @lru_cache(maxsize=65536)
-def registrable_domain(host: str) -> str:
-    """`mail.paypal.co.uk` -> `paypal.co.uk`; an IP literal or bare word is returned as is."""
+def organisational_domain(host: str) -> str:
+    """Whose domain a host is, for comparing senders (DMARC's organisational domain, RFC 7489 3.2).
+
+    The registrable domain (`mail.paypal.co.uk` -> `paypal.co.uk`, from
+    `urls.registrable_domain`, the one definition); for an ending the public
+    suffix list lacks (`.test`, `.internal`, a typo) the last two labels, which
+    is the list's own default rule, and never the bare ending, which would make
+    every such host "the same domain". An IP literal has no domain: "".
+    """
     host = host.strip().strip(".").lower()
-    if not host:
+    if not host or host.startswith("[") or _IPV4.match(host):
         return ""
-    ext = _extractor()(host)
-    if ext.domain and ext.suffix:
-        return f"{ext.domain}.{ext.suffix}"
-    if ext.ipv4 or host.startswith("["):
-        return host
-    # An unknown ending (".test", ".internal", a typo): the last two labels are
-    # the best guess, and never the bare ending, which would make every such
-    # host "the same domain".
-    return ".".join(host.split(".")[-2:])
+    return registrable_domain(host) or ".".join(host.split(".")[-2:])
 
 
 def _domain_of(address: str) -> str:
@@ -262,7 +257,7 @@ def lookalike_of(host: str) -> str:
     host = _idna_decode(host.strip().strip(".").lower())
     if not host or "." not in host:
         return ""
-    reg = registrable_domain(host)
+    reg = organisational_domain(host)
     if reg in ALL_BRAND_DOMAINS or reg in SHARED_INFRASTRUCTURE:
         return ""
     label, _, suffix = reg.partition(".")
@@ -299,9 +294,9 @@ def _display_name_spoof(display: str, from_domain: str) -> str:
     """What the display name claims that the sending domain does not back: a brand or an address."""
     if not display:
         return ""
-    reg = registrable_domain(from_domain) if from_domain else ""
+    reg = organisational_domain(from_domain) if from_domain else ""
     m = _EMAIL_IN_TEXT.search(display)
-    if m and registrable_domain(m.group(1)) != reg:
+    if m and organisational_domain(m.group(1)) != reg:
         return m.group(0).lower()
     for brand in brands_in(Tokens(display[:300])):
         domains = BRAND_DOMAINS.get(brand, frozenset())
@@ -317,7 +312,7 @@ def read_authentication(doc: Document) -> None:
     methods = _methods(headers)
     display, from_addr = _first_address(headers.get("from", ""))
     from_domain = _domain_of(from_addr) if "@" in from_addr else ""
-    from_reg = registrable_domain(from_domain) if from_domain else ""
+    from_reg = organisational_domain(from_domain) if from_domain else ""
 
     _, reply_to = _first_address(headers.get("reply-to", ""))
     # Several Return-Paths happen when mail is relayed; the topmost is the last hop's envelope.
@@ -327,7 +322,7 @@ def read_authentication(doc: Document) -> None:
     def mismatch(addr: str) -> bool:
         if "@" not in addr or not from_reg:
             return False
-        return registrable_domain(_domain_of(addr)) != from_reg
+        return organisational_domain(_domain_of(addr)) != from_reg
 
     spoof = _display_name_spoof(display, from_domain)
     doc.auth = AuthResult(

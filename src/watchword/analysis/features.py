@@ -18,7 +18,7 @@ import re
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
-from watchword.analysis.auth import fold_confusables, lookalike_of, registrable_domain
+from watchword.analysis.auth import fold_confusables, lookalike_of, organisational_domain
 from watchword.analysis.brands import (
     BRAND_DOMAINS,
     FREEMAIL,
@@ -286,7 +286,7 @@ def email_features(doc: Document) -> Evidence:
 
     # -- links ------------------------------------------------------------------
     from_domain = auth.from_domain if auth else ""
-    from_reg = registrable_domain(from_domain) if from_domain else ""
+    from_reg = organisational_domain(from_domain) if from_domain else ""
     targets: set[str] = set()
     hosts: set[str] = set()
     for link in doc.links[:MAX_LINKS]:
@@ -318,7 +318,7 @@ def email_features(doc: Document) -> Evidence:
         if _IP_HOST.match(host):
             v["ip_link"] = 1.0
             continue
-        reg = registrable_domain(host)
+        reg = organisational_domain(host)
         if reg in SHORTENERS or host in SHORTENERS:
             v["shortener"] = 1.0
         tld = reg.rsplit(".", 1)[-1]
@@ -364,7 +364,7 @@ def email_features(doc: Document) -> Evidence:
         # brand checks still catch a fraudster's own well-configured domain.
         v["sender_verified"] = float(auth.dmarc == "pass" or (auth.dkim == "pass" and auth.spf == "pass"))
         v["reply_to_mismatch"] = float(auth.reply_to_mismatch)
-        rt_reg = registrable_domain(auth.reply_to.rpartition("@")[2]) if "@" in auth.reply_to else ""
+        rt_reg = organisational_domain(auth.reply_to.rpartition("@")[2]) if "@" in auth.reply_to else ""
         v["reply_to_freemail"] = float(bool(rt_reg) and rt_reg in FREEMAIL and rt_reg != from_reg)
         v["from_freemail"] = float(from_reg in FREEMAIL)
         v["display_name_spoof"] = float(auth.display_name_spoof)
@@ -378,7 +378,7 @@ def email_features(doc: Document) -> Evidence:
     # "Write to me at ...@gmail.com": the conversation is moved to a mailbox
     # that is not the sender's, out of reach of the sending domain's controls.
     for dom in _AT_DOMAIN.findall(body)[:20]:
-        reg = registrable_domain(dom)
+        reg = organisational_domain(dom)
         if reg in FREEMAIL and reg != from_reg:
             v["contact_elsewhere"] = 1.0
             break

@@ -19,8 +19,9 @@ Three facts, all pure functions of the earlier stages' output:
 
 Why our own MinHash rather than datasketch: the signature is computed for the
 whole token set in one vectorised numpy expression (no per-shingle Python
-call), and a 32-bit universal hash over a 33-bit prime needs no 64-bit
-overflow tricks. `bench/campaigns.py` prints the throughput.
+call), and multiply-shift hashing (the high 32 bits of a*x+b modulo 2**64,
+with a odd) is a universal family that needs no modulo: uint64 arithmetic
+wraps exactly as the scheme wants. `bench/campaigns.py` prints the throughput.
 """
 
 from __future__ import annotations
@@ -269,7 +270,8 @@ def minhash(hashes: np.ndarray) -> list[int]:
         return []
     with np.errstate(over="ignore"):
         values = (np.outer(_A, hashes) + _B[:, None]) >> _SHIFT
-    return values.min(axis=1).tolist()
+    result: list[int] = values.min(axis=1).tolist()
+    return result
 
 
 def content_digest(parts: list[str]) -> str:

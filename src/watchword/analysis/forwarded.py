@@ -29,6 +29,7 @@ from selectolax.lexbor import LexborHTMLParser, LexborNode
 
 from watchword.analysis.mime import OLE_MAGIC, parse_mime
 from watchword.domain import Attachment, Document, WrapperFacts
+from watchword.domain.states import DocumentKind
 
 MAX_COMMENT_CHARS = 4_000
 MAX_BLOCK_LINES = 14
@@ -167,7 +168,7 @@ def _attached(doc: Document) -> list[int]:
 
 def originals_in(raw: bytes) -> list[bytes]:
     """Every original message attached to a reporter's mail, first one first."""
-    doc = Document(kind="email", raw=raw)
+    doc = Document(kind=DocumentKind.EMAIL, raw=raw)
     try:
         parse_mime(doc)
     except Exception:  # noqa: BLE001 - called by the mail channel outside the pipeline's guard
@@ -188,7 +189,7 @@ def _unwrap_attached(doc: Document, indexes: list[int]) -> None:
         reporter_comment=_wrapper_comment(doc),
         shape="attachment",
     )
-    inner = Document(kind="email", raw=doc.attachment_payloads[indexes[0]])
+    inner = Document(kind=DocumentKind.EMAIL, raw=doc.attachment_payloads[indexes[0]])
     parse_mime(inner)
     if not inner.headers and not inner.text_parts and not inner.html_parts:
         doc.warnings.append("attached message is empty or unreadable; the wrapper was analysed")

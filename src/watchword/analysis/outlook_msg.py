@@ -9,7 +9,7 @@ the core install. Only the properties the analysis needs are read:
     attachments: 3701 data, 3707/3704 long/short name, 370E MIME type
 
 The result is a compat32 message (multipart/mixed: the bodies, then the
-attachments) built from `mime.ParsedMessage`, so `parse_mime` fills the
+attachments) built from `rfc822.ParsedMessage`, so `parse_mime` fills the
 document from it exactly as it would from an .eml. An attachment that is
 itself a message (3701 as a storage) is listed and flagged, not opened.
 """
@@ -22,7 +22,7 @@ from io import BytesIO
 import olefile
 
 from watchword.analysis.charsets import decode_bytes
-from watchword.analysis.mime import MAX_ATTACHMENTS, ParsedMessage, split_header_block
+from watchword.analysis.rfc822 import MAX_ATTACHMENTS, ParsedMessage, split_header_block
 
 MAX_STREAM_BYTES = 64_000_000
 _STRING_TYPES = ("001F", "001E")

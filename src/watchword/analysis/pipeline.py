@@ -22,6 +22,7 @@ from watchword.analysis.mime import parse_mime
 from watchword.analysis.scope import guard_scope
 from watchword.analysis.text import extract_text_and_links
 from watchword.domain import Analysis, Document
+from watchword.domain.states import DocumentKind
 
 Stage = Callable[[Document], None]
 
@@ -48,11 +49,11 @@ def run(doc: Document, stages: tuple[Stage, ...] = STAGES) -> Document:
 
 
 def analyze_email(raw: bytes) -> Analysis:
-    return Analysis.from_document(run(Document(kind="email", raw=raw)))
+    return Analysis.from_document(run(Document(kind=DocumentKind.EMAIL, raw=raw)))
 
 
 def analyze_text(text: str) -> Analysis:
-    return Analysis.from_document(run(Document(kind="text", text_input=text)))
+    return Analysis.from_document(run(Document(kind=DocumentKind.TEXT, text_input=text)))
 
 
 def analyze_report(
@@ -63,7 +64,7 @@ def analyze_report(
 ) -> Analysis:
     """A report may carry both the reporter's words and the suspicious email."""
     doc = Document(
-        kind="email" if raw_email else "text",
+        kind=DocumentKind.EMAIL if raw_email else DocumentKind.TEXT,
         raw=raw_email or b"",
         text_input=text,
         approach_hint=approach_hint,

@@ -19,7 +19,9 @@ filter-evasion trick. Zero-width characters are removed and counted likewise.
 
 from __future__ import annotations
 
+import itertools
 import re
+from collections import Counter
 
 from selectolax.lexbor import LexborHTMLParser, LexborNode
 
@@ -53,6 +55,36 @@ HIDDEN_TEXT_WARN_CHARS = 200
 # A plain part shorter than a third of the HTML part's text is a stub.
 STUB_RATIO = 3
 ZERO_WIDTH_WARN_COUNT = 10
+
+# The HTML parsing algorithm checks "is there a <p> in button scope?" on every
+# block start tag by walking the stack of open elements, so N nested <div>s
+# cost N^2 (400 kB took 11.3 s, 950 kB over 100 s). Browsers cap the tree
+# depth their parser builds (Blink at 512); tags deeper than MAX_HTML_DEPTH are
+# dropped here before parsing, their text kept, and the analysis says so.
+MAX_HTML_DEPTH = 256
+# Elements that never have content, and those a same-named start tag closes.
+_VOID_TAGS = frozenset(
+    {"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "param", "source", "track"}
+    | {"wbr", "keygen", "frame", "basefont"}
+)
+_SELF_CLOSING_BY_SIBLING = frozenset({"p", "li", "dt", "dd", "option", "optgroup", "tr", "td", "th", "rb", "rt", "rp"})
+# Anchors are kept however deep: an anchor start tag closes an open anchor, so
+# they do not build depth, and dropping them would hide where a link goes.
+# (Not forms: inside a <template> forms nest.)
+_KEEP_DEEP = frozenset({"a"})
+# Possessive: a "<" with no ">" after it is scanned once, not once per backtrack.
+_ANY_TAG_RE = re.compile(r"<(/?)([A-Za-z][A-Za-z0-9:_-]*+)([^<>]*+)>")
+# An empty comment is put before each start tag with attributes: the parser
+# ignores some such tags (a nested <form>, <html> in the body, <tr> outside a
+# table), and lexbor then appends the text on either side to one text node by
+# copying it whole each time, quadratic in "x<form a=1>" repeated. The comment
+# ends the text node and adds no text.
+_COMMENT = "<!---->"
+_ATTRIBUTE_TAG_RE = re.compile(r"<(?=[A-Za-z][A-Za-z0-9:_-]*+\s[^<>]*=)")
+# Links taken from one HTML part; a real mail has dozens, and each costs ~20 µs.
+MAX_HTML_LINKS = 20_000
+# A link's visible text beyond this says nothing more about where it claims to go.
+MAX_LINK_TEXT = 2000
 
 # Invisible formatting characters, deleted: they split words to dodge filters.
 _ZERO_WIDTH_RE = re.compile("[\u200b\u200c\u200d\u2060\ufeff\u00ad\u034f\u180e\u2061-\u2064\x00]")
@@ -107,17 +139,34 @@ def clean_text(text: str) -> str:
 def html_to_text(html: str) -> tuple[str, list[Link], list[str]]:
     """(readable text, links in document order, warnings) of one HTML part."""
     notes: list[str] = []
-    tree = LexborHTMLParser(_BLOCK_TAG_RE.sub("\n<", html))
+    html = _BLOCK_TAG_RE.sub("\n<", html)
+    if "=" in html:
+        html = _ATTRIBUTE_TAG_RE.sub(_COMMENT + "<", html)
+    if html.count("<") > MAX_HTML_DEPTH:
+        html, dropped = flatten_deep_nesting(html)
+        if dropped:
+            notes.append(
+                f"html: budget hit: nesting deeper than {MAX_HTML_DEPTH} elements; "
+                f"{dropped} deeper tags were dropped before parsing (their text is kept)"
+            )
+    tree = LexborHTMLParser(html)
     links: list[Link] = []
     seen_nodes: set[int] = set()
-    for node in tree.css(_LINK_SELECTOR):
+    link_nodes = tree.css(_LINK_SELECTOR)
+    if len(link_nodes) > MAX_HTML_LINKS:
+        notes.append(f"html: budget hit: {len(link_nodes)} link elements; the first {MAX_HTML_LINKS} were read")
+        link_nodes = link_nodes[:MAX_HTML_LINKS]
+    for node in link_nodes:
         # A node matching two selectors of the list (img with src and srcset)
         # comes back twice.
         if node.mem_id not in seen_nodes:
             seen_nodes.add(node.mem_id)
             links.extend(_node_links(node))
     hidden_chars = 0
-    for node in tree.css(_HIDDEN_SELECTOR):
+    # Innermost first: a hidden element inside another is counted and removed
+    # before its ancestor, so no text is measured twice (nested hidden <div>s
+    # were quadratic) and no node is used after its ancestor freed it.
+    for node in reversed(tree.css(_HIDDEN_SELECTOR)):
         hidden_chars += len((node.text(deep=True) or "").strip())
         node.decompose()
     if hidden_chars > HIDDEN_TEXT_WARN_CHARS:
@@ -132,8 +181,53 @@ def html_to_text(html: str) -> tuple[str, list[Link], list[str]]:
     return clean_text(text), links, notes
 
 
+def flatten_deep_nesting(html: str, max_depth: int = MAX_HTML_DEPTH) -> tuple[str, int]:
+    """`html` with start and end tags deeper than `max_depth` removed, and how many were.
+
+    One pass over the tags, tracking the stack of open elements the way the
+    parser would for well-formed markup: an end tag closes up to its open
+    start tag, a same-named <p>, <li>, <td> and the like closes its sibling,
+    and void elements never open. Where markup is malformed the estimate can
+    only be deeper than the parser's, so the cap holds for the parser too.
+    The text is only rewritten when some tag is too deep.
+    """
+    stack: list[str] = []
+    open_names: Counter[str] = Counter()
+    dropped_open: Counter[str] = Counter()
+    drop: set[int] = set()
+    for index, (closing, tag_name, rest) in enumerate(_ANY_TAG_RE.findall(html)):
+        name = tag_name.lower()
+        if closing:
+            if open_names[name]:
+                while stack:
+                    top = stack.pop()
+                    open_names[top] -= 1
+                    if top == name:
+                        break
+            elif dropped_open[name]:
+                dropped_open[name] -= 1
+                drop.add(index)
+            continue
+        if name in _VOID_TAGS or rest.endswith("/"):
+            continue
+        if name in _SELF_CLOSING_BY_SIBLING and stack and stack[-1] == name:
+            stack.pop()
+            open_names[name] -= 1
+        if len(stack) >= max_depth:
+            if name not in _KEEP_DEEP:
+                dropped_open[name] += 1
+                drop.add(index)
+            continue
+        stack.append(name)
+        open_names[name] += 1
+    if not drop:
+        return html, 0
+    position = itertools.count()
+    return _ANY_TAG_RE.sub(lambda tag: "" if next(position) in drop else tag.group(0), html), len(drop)
+
+
 def _visible(node: LexborNode) -> str:
-    return clean_text(node.text(deep=True) or "").replace("\n", " ")
+    return clean_text((node.text(deep=True) or "")[:MAX_LINK_TEXT]).replace("\n", " ")
 
 
 def _node_links(node: LexborNode) -> list[Link]:

@@ -133,7 +133,12 @@ def _to_ascii(host: str) -> str | None:
 
 
 def registrable_domain(host: str) -> str:
-    """`a.b.example.co.uk` -> `example.co.uk`; '' when the host has no public suffix."""
+    """The one registrable domain: `a.b.example.co.uk` -> `example.co.uk`, `x.web.app` -> `x.web.app`.
+
+    "" when there is none: an IP literal (an address is nobody's domain) or a host
+    whose ending is not on the public suffix list. Comparing senders wants a
+    fallback for unlisted endings: that is `auth.organisational_domain`, built on this.
+    """
     if not host or host[0] == "[" or len(host) > 253 * 4 or _ipv4(host):
         return ""
     return _registrable_domain(host)

@@ -21,11 +21,13 @@ from sqlalchemy.orm import Session
 
 from watchword.analysis.fingerprint import FINGERPRINT_VERSION
 from watchword.campaigns.engine import ENGINE_VERSION, ClusterIndex, Features
-from watchword.campaigns.store import StoreBackend, insert_for
+from watchword.campaigns.store import StoreBackend
 from watchword.domain import Analysis
+from watchword.domain.states import CampaignStatus
 from watchword.store import audit
 from watchword.store.models import Campaign, Report, Submission, utcnow
 from watchword.store.models_campaigns import CampaignHour, CampaignIndexState, CampaignMember
+from watchword.store.upsert import upsert
 
 log = logging.getLogger("watchword.campaigns")
 
@@ -209,11 +211,11 @@ def refresh_stats(session: Session, campaign: Campaign) -> None:
     campaign.sighting_count = sum(r.sightings or 1 for r in rows)
     campaign.reporter_count = len({r.reporter_key for r in rows})
     if not rows:
-        campaign.status = "empty" if campaign.merged_into_id is None else "merged"
+        campaign.status = CampaignStatus.EMPTY if campaign.merged_into_id is None else CampaignStatus.MERGED
         campaign.representative_report_id = None
         return
-    if campaign.merged_into_id is None and campaign.status in ("empty", "merged"):
-        campaign.status = "open"  # brought back to life by a re-clustering
+    if campaign.merged_into_id is None and campaign.status in (CampaignStatus.EMPTY, CampaignStatus.MERGED):
+        campaign.status = CampaignStatus.OPEN  # brought back to life by a re-clustering
     campaign.first_seen = min(_as_utc(r.created_at) for r in rows)
     campaign.last_seen = max(_as_utc(r.created_at) for r in rows)
     approaches = Counter(r.approach_type or "benign" for r in rows)
@@ -228,7 +230,7 @@ def refresh_stats(session: Session, campaign: Campaign) -> None:
 def count_hour(session: Session, campaign: Campaign, at: dt.datetime) -> None:
     hour = _hour(at)
     session.flush()  # the campaign row (a new one) must exist before its hour row
-    stmt = insert_for(session)(_HOURS)
+    stmt = upsert(session, _HOURS)
     stmt = stmt.on_conflict_do_update(index_elements=["campaign_id", "hour"], set_={"count": _HOURS.c.count + 1})
     # One statement for the campaign's row and the system's (executemany).
     session.connection().execute(

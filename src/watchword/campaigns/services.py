@@ -9,33 +9,29 @@ merges, splits and verdicts are also stored as decisions anchored on reports
 from __future__ import annotations
 
 from collections import Counter, defaultdict
-from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Any
 
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import delete, func, insert, select, update
 from sqlalchemy.orm import Session
 
-from watchword.analysis.fingerprint import normalise_subject
 from watchword.campaigns.assign import (
     INDEX_VERSION,
     SYSTEM,
     _hour,
     refresh_stats,
     reporter_key,
-    sightings_by_campaign,
 )
 from watchword.campaigns.engine import ClusterIndex, Features, MemoryBackend
-from watchword.campaigns.store import StoreBackend, insert_for, merge_rows
+from watchword.campaigns.errors import CampaignConflict, CampaignError, CampaignNotFound
+from watchword.campaigns.queries import root_campaign
+from watchword.campaigns.store import merge_rows
 from watchword.domain import Verdict
+from watchword.domain.states import DecisionKind
 from watchword.store import audit
 from watchword.store.models import (
     AnalysisRecord,
     Campaign,
-    Indicator,
     Report,
-    ReportIndicator,
-    Submission,
     utcnow,
 )
 from watchword.store.models_campaigns import (
@@ -49,125 +45,11 @@ from watchword.store.models_campaigns import (
 _BULK = 1000
 
 
-class CampaignError(ValueError):
-    """The request cannot be carried out; the message is safe to show the analyst."""
-
-
-def _root(session: Session, campaign_id: int) -> Campaign:
-    if session.get(Campaign, campaign_id) is None:
-        raise CampaignError(f"campaign {campaign_id} does not exist")
-    root = session.get(Campaign, StoreBackend(session).find(campaign_id))
-    assert root is not None
-    return root
+_root = root_campaign
 
 
 def _anchor(session: Session, campaign_id: int) -> int | None:
     return session.scalar(select(func.min(Report.id)).where(Report.campaign_id == campaign_id))
-
-
-# -- reading ----------------------------------------------------------------------
-
-
-def summary(campaign: Campaign, live: tuple[int, int] | None = None) -> dict[str, Any]:
-    reports, sightings = live or (campaign.member_count, campaign.sighting_count)
-    return {
-        "id": campaign.id,
-        "title": campaign.title,
-        "status": campaign.status,
-        "approach_type": campaign.approach_type,
-        "risk": round(campaign.risk or 0.0, 4),
-        "first_seen": campaign.first_seen.isoformat() if campaign.first_seen else None,
-        "last_seen": campaign.last_seen.isoformat() if campaign.last_seen else None,
-        "reports": reports,
-        "distinct_contents": campaign.report_count,
-        "sightings": sightings,
-        "reporters": campaign.reporter_count,
-        "representative_report_id": campaign.representative_report_id,
-        "verdict": campaign.verdict,
-        "verdict_note": campaign.verdict_note,
-        "surging": campaign.surging,
-    }
-
-
-def list_campaigns(session: Session, limit: int = 100, include_empty: bool = False) -> list[dict[str, Any]]:
-    query = select(Campaign).where(Campaign.merged_into_id.is_(None))
-    if not include_empty:
-        query = query.where(Campaign.status != "empty", Campaign.member_count > 0)
-    campaigns = list(
-        session.scalars(
-            query.order_by(Campaign.surging.desc(), Campaign.last_seen.desc(), Campaign.id.desc()).limit(limit)
-        )
-    )
-    live = sightings_by_campaign(session, [c.id for c in campaigns])
-    return [summary(c, live.get(c.id)) for c in campaigns]
-
-
-def lures(subject_counts: Iterable[tuple[str, int]], limit: int) -> list[tuple[str, int]]:
-    """Subjects with counts, personalised variants together ("Invoice 4471", "RE: Invoice 4472"),
-    each shown as its most common spelling, the most reported first."""
-    totals: Counter[str] = Counter()
-    spellings: dict[str, Counter[str]] = defaultdict(Counter)
-    for subject, n in subject_counts:
-        key = normalise_subject(subject or "") or (subject or "")
-        totals[key] += n
-        spellings[key][subject or ""] += n
-    ranked = sorted(totals.items(), key=lambda kv: (-kv[1], kv[0]))[:limit]
-    return [(spellings[key].most_common(1)[0][0], n) for key, n in ranked]
-
-
-def campaign_detail(session: Session, campaign_id: int, max_reports: int = 200) -> dict[str, Any]:
-    campaign = _root(session, campaign_id)
-    out = summary(campaign, sightings_by_campaign(session, [campaign.id]).get(campaign.id))
-    in_campaign = select(Report.id).where(Report.campaign_id == campaign.id)
-    out["indicators"] = [
-        {"type": t, "value": v, "reports": n}
-        for t, v, n in session.execute(
-            select(Indicator.type, Indicator.value, func.count(ReportIndicator.report_id))
-            .join(ReportIndicator, ReportIndicator.indicator_id == Indicator.id)
-            .where(ReportIndicator.report_id.in_(in_campaign))
-            .group_by(Indicator.type, Indicator.value)
-            .order_by(func.count(ReportIndicator.report_id).desc(), Indicator.type, Indicator.value)
-            .limit(50)
-        )
-    ]
-    by_day: dict[str, int] = Counter()
-    for (received,) in session.execute(select(Submission.received_at).where(Submission.report_id.in_(in_campaign))):
-        by_day[received.date().isoformat()] += 1
-    out["timeline"] = [{"day": day, "sightings": n} for day, n in sorted(by_day.items())]
-    # The lures: one operation often rotates subjects over one body and landing page.
-    out["subjects"] = [
-        {"subject": subject, "reports": n}
-        for subject, n in lures(
-            session.execute(
-                select(Report.subject, func.count())
-                .where(Report.campaign_id == campaign.id)
-                .group_by(Report.subject)
-                .order_by(func.count().desc(), Report.subject)
-                .limit(2000)
-            ),
-            20,
-        )
-    ]
-    out["reports_list"] = [
-        {
-            "id": r.id,
-            "public_id": r.public_id,
-            "subject": r.subject,
-            "created_at": r.created_at.isoformat(),
-            "sightings": r.sightings,
-            "verdict": r.verdict,
-            "duplicate": dup,
-            "pinned": pinned,
-        }
-        for r, dup, pinned in session.execute(
-            select(Report, CampaignMember.duplicate, CampaignMember.pinned)
-            .join(CampaignMember, CampaignMember.report_id == Report.id)
-            .where(Report.campaign_id == campaign.id)
-            .order_by(Report.id)
-            .limit(max_reports)
-        )
-    ]
-    return out
 
 
 # -- analysts' decisions ------------------------------------------------------------
@@ -177,15 +59,15 @@ def merge_campaigns(session: Session, keep_id: int, gone_id: int, actor: str, no
     """Merge campaign `gone_id` into `keep_id`; its reports, sightings and (if `keep` has none) verdict move."""
     keep, gone = _root(session, keep_id), _root(session, gone_id)
     if keep.id == gone.id:
-        raise CampaignError(f"campaigns {keep_id} and {gone_id} are already one campaign ({keep.id})")
+        raise CampaignConflict(f"campaigns {keep_id} and {gone_id} are already one campaign ({keep.id})")
     a, b = _anchor(session, keep.id), _anchor(session, gone.id)
     if a is None or b is None:
-        raise CampaignError("an empty campaign cannot be merged")
+        raise CampaignConflict("an empty campaign cannot be merged")
     merge_rows(session, keep.id, gone.id)
     session.flush()
     refresh_stats(session, keep)
     refresh_stats(session, gone)
-    session.add(CampaignDecision(actor=actor, kind="merge", report_id=a, other_report_id=b, note=note))
+    session.add(CampaignDecision(actor=actor, kind=DecisionKind.MERGE, report_id=a, other_report_id=b, note=note))
     audit.record(
         session,
         actor,
@@ -201,8 +83,10 @@ def split_report(session: Session, report_id: int, actor: str, note: str = "") -
     """Take one report out of its campaign into a campaign of its own, pinned there."""
     report = session.get(Report, report_id)
     member = session.get(CampaignMember, report_id)
-    if report is None or member is None or report.campaign_id is None:
-        raise CampaignError(f"report {report_id} is not in a campaign")
+    if report is None:
+        raise CampaignNotFound(f"report {report_id} does not exist")
+    if member is None or report.campaign_id is None:
+        raise CampaignConflict(f"report {report_id} is not in a campaign")
     old = _root(session, report.campaign_id)
     now = utcnow()
     new = Campaign(risk_class=old.risk_class, member_count=0, first_seen=now, last_seen=now, facts={})
@@ -216,7 +100,7 @@ def split_report(session: Session, report_id: int, actor: str, note: str = "") -
     session.flush()
     refresh_stats(session, old)
     refresh_stats(session, new)
-    session.add(CampaignDecision(actor=actor, kind="split", report_id=report_id, note=note))
+    session.add(CampaignDecision(actor=actor, kind=DecisionKind.SPLIT, report_id=report_id, note=note))
     audit.record(session, actor, "campaign.split", "report", report_id, {"from": old.id, "to": new.id, "note": note})
     return new
 
@@ -230,12 +114,12 @@ def set_verdict(session: Session, campaign_id: int, verdict: str, actor: str, no
     campaign = _root(session, campaign_id)
     anchor = _anchor(session, campaign.id)
     if anchor is None:
-        raise CampaignError(f"campaign {campaign.id} has no reports")
+        raise CampaignConflict(f"campaign {campaign.id} has no reports")
     previous = campaign.verdict
     campaign.verdict, campaign.verdict_note, campaign.verdict_at = value, note, utcnow()
     changed = session.scalar(select(func.count(Report.id)).where(Report.campaign_id == campaign.id)) or 0
     session.execute(update(Report).where(Report.campaign_id == campaign.id).values(verdict=value))
-    session.add(CampaignDecision(actor=actor, kind="verdict", report_id=anchor, verdict=value, note=note))
+    session.add(CampaignDecision(actor=actor, kind=DecisionKind.VERDICT, report_id=anchor, verdict=value, note=note))
     audit.record(
         session,
         actor,
@@ -348,10 +232,10 @@ def recluster(session: Session, actor: str = "system") -> ReclusterResult:
     for start in range(0, len(report_rows), _BULK):
         session.execute(update(Report), report_rows[start : start + _BULK])
     for start in range(0, len(member_rows), _BULK):
-        session.execute(insert_for(session)(CampaignMember).values(member_rows[start : start + _BULK]))
+        session.execute(insert(CampaignMember).values(member_rows[start : start + _BULK]))
     postings = [{"key": k, "content": c, "campaign_id": mapping[backend.find(cl)]} for k, c, cl in backend.entries()]
     for start in range(0, len(postings), _BULK):
-        session.execute(insert_for(session)(CampaignPosting).values(postings[start : start + _BULK]))
+        session.execute(insert(CampaignPosting).values(postings[start : start + _BULK]))
 
     root_of = {cid: root for root, cid in mapping.items()}
     session.flush()
@@ -426,4 +310,4 @@ def _rebuild_hours(session: Session) -> None:
         counts[(SYSTEM, hour)] += 1
     rows = [{"campaign_id": c, "hour": h, "count": n} for (c, h), n in counts.items()]
     for start in range(0, len(rows), _BULK):
-        session.execute(insert_for(session)(CampaignHour).values(rows[start : start + _BULK]))
+        session.execute(insert(CampaignHour).values(rows[start : start + _BULK]))

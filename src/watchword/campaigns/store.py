@@ -9,22 +9,17 @@ bulk insert, whatever the size of the store: that is the flat per-report cost.
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from typing import Any
 
 from sqlalchemy import bindparam, delete, select, update
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from watchword.campaigns.engine import Entry
+from watchword.domain.states import CampaignStatus
 from watchword.store.models import Campaign, Report, utcnow
 from watchword.store.models_campaigns import CampaignHour, CampaignMember, CampaignPosting
+from watchword.store.upsert import insert_ignore, upsert
 
 _CHUNK = 500
-
-
-def insert_for(session: Session) -> Any:
-    return pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
 
 
 # Built once: constructing a statement costs more than running it here.
@@ -66,7 +61,7 @@ class StoreBackend:
         if rows:
             # executemany, not a multi-row VALUES: SQLAlchemy builds one bind
             # parameter per value for the latter, which costs more than SQLite.
-            self.session.connection().execute(insert_for(self.session)(_TABLE).on_conflict_do_nothing(), rows)
+            self.session.connection().execute(insert_ignore(self.session, _TABLE), rows)
 
     def _campaign(self, cluster: int) -> Campaign:
         campaign = self._rows.get(cluster)
@@ -124,7 +119,7 @@ def merge_rows(session: Session, keep: int, gone: int) -> None:
     # baseline is the whole history of what is now one campaign.
     hours = session.execute(select(CampaignHour.hour, CampaignHour.count).where(CampaignHour.campaign_id == gone)).all()
     if hours:
-        stmt = insert_for(session)(CampaignHour)
+        stmt = upsert(session, CampaignHour)
         session.execute(
             stmt.on_conflict_do_update(
                 index_elements=["campaign_id", "hour"], set_={"count": CampaignHour.count + stmt.excluded.count}
@@ -135,7 +130,7 @@ def merge_rows(session: Session, keep: int, gone: int) -> None:
     keep_row.member_count += gone_row.member_count
     gone_row.member_count = 0
     gone_row.merged_into_id = keep
-    gone_row.status = "merged"
+    gone_row.status = CampaignStatus.MERGED
     gone_row.surging = False
     if keep_row.verdict is None and gone_row.verdict is not None:
         keep_row.verdict, keep_row.verdict_note, keep_row.verdict_at = (

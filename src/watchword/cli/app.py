@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-import typer
+from watchword.cli.errors import Typer
 
-app = typer.Typer(
+app = Typer(
     name="watchword",
     help="Watchword: report suspected espionage approaches; analyse, cluster and share what they reveal.",
     no_args_is_help=True,

@@ -38,17 +38,12 @@ def campaigns_list(
     campaign: Annotated[int | None, typer.Option("--id", help="Show one campaign in full.")] = None,
 ) -> None:
     """List stored campaigns (or show one with its indicators and timeline)."""
-    from watchword.campaigns.services import CampaignError, campaign_detail, list_campaigns
+    from watchword.campaigns.queries import campaign_detail, list_campaigns
     from watchword.runtime import open_runtime
 
-    rt = open_runtime()
-    with rt.db.session() as session:
+    with open_runtime() as rt, rt.db.session() as session:
         if campaign is not None:
-            try:
-                detail = campaign_detail(session, campaign)
-            except CampaignError as exc:
-                typer.echo(str(exc), err=True)
-                raise typer.Exit(1) from None
+            detail = campaign_detail(session, campaign)
             if as_json:
                 _print(detail, True)
             else:
@@ -111,16 +106,10 @@ def cluster(
 
 
 def _decide(fn: Any, *args: Any) -> Any:
-    from watchword.campaigns.services import CampaignError
     from watchword.runtime import open_runtime
 
-    rt = open_runtime()
-    try:
-        with rt.db.write() as session:
-            return fn(session, *args)
-    except CampaignError as exc:
-        typer.echo(str(exc), err=True)
-        raise typer.Exit(1) from None
+    with open_runtime() as rt, rt.db.write() as session:
+        return fn(session, *args)
 
 
 @app.command("merge")
@@ -182,7 +171,8 @@ def recluster_cmd(
     def progress(done: int, total: int) -> None:
         typer.echo(f"\ranalysed again: {done}/{total}", nl=done == total, err=True)
 
-    redone = reanalyse_stale(open_runtime(), actor, progress)
+    with open_runtime() as rt:
+        redone = reanalyse_stale(rt, actor, progress)
     if redone:
         typer.echo(f"{redone} reports analysed again (their analyses were of an older version)")
     result = _decide(recluster, actor)

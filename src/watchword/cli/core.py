@@ -10,7 +10,9 @@ from typing import Annotated
 
 import typer
 
+from watchword import logsafe
 from watchword.cli.app import app
+from watchword.cli.errors import Typer
 from watchword.intake.files import EMAIL_SUFFIXES, iter_messages, looks_like_email
 
 
@@ -28,47 +30,44 @@ def serve(
     from watchword.runtime import open_runtime
     from watchword.web.app import create_app
 
-    rt = open_runtime()
-    if demo:
-        from watchword.services.demo import load_demo
+    with open_runtime() as rt:
+        if demo:
+            from watchword.demo import load_demo
 
-        added = load_demo(rt)
-        if added:
-            typer.echo(f"Loaded {added} demo reports.")
-    from watchword.cli.mail import start_configured
+            added = load_demo(rt)
+            if added:
+                typer.echo(f"Loaded {added} demo reports.")
+        from watchword.cli.mail import start_configured
 
-    stop = threading.Event()
-    threads = start_configured(rt, stop)  # SMTP listener, IMAP poller, reply sender, as configured
-    if worker and rt.settings.run_worker_in_process:
-        from watchword.worker import build_worker
+        stop = threading.Event()
+        threads = start_configured(rt, stop)  # SMTP listener, IMAP poller, reply sender, as configured
+        if worker and rt.settings.run_worker_in_process:
+            from watchword.worker import build_worker
 
-        thread = threading.Thread(target=build_worker(rt).run_forever, args=(stop,), name="worker", daemon=True)
-        thread.start()
-        threads.append(thread)
-    try:
-        # No access log: it would write every reporter's address to disk.
-        bind_host, bind_port = host or rt.settings.host, port or rt.settings.port
-        if workers > 1:
-            # Separate processes: the web's Python work spreads over cores. SQLite takes their
-            # writes one at a time through busy_timeout; the analysis worker stays in this process.
-            uvicorn.run(
-                "watchword.web.app:create_app_from_env",
-                factory=True,
-                workers=workers,
-                host=bind_host,
-                port=bind_port,
-                log_level="info",
-                server_header=False,
-                access_log=False,
-            )
-        else:
-            uvicorn.run(
-                create_app(rt), host=bind_host, port=bind_port, log_level="info", server_header=False, access_log=False
-            )
-    finally:
-        stop.set()
-        for thread in threads:
-            thread.join(timeout=10)
+            thread = threading.Thread(target=build_worker(rt).run_forever, args=(stop,), name="worker", daemon=True)
+            thread.start()
+            threads.append(thread)
+        try:
+            from watchword.web.server import uvicorn_options
+
+            bind_host, bind_port = host or rt.settings.host, port or rt.settings.port
+            if workers > 1:
+                # Separate processes: the web's Python work spreads over cores. SQLite takes their
+                # writes one at a time through busy_timeout; the analysis worker stays in this process.
+                uvicorn.run(
+                    "watchword.web.app:create_app_from_env",
+                    factory=True,
+                    workers=workers,
+                    host=bind_host,
+                    port=bind_port,
+                    **uvicorn_options(rt.settings, by_name=True),
+                )
+            else:
+                uvicorn.run(create_app(rt), host=bind_host, port=bind_port, **uvicorn_options(rt.settings))
+        finally:
+            stop.set()
+            for thread in threads:
+                thread.join(timeout=10)
 
 
 @app.command("worker")
@@ -90,20 +89,21 @@ def run_worker(
     from watchword.worker import build_worker
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
-    rt = open_runtime()
-    if processes is not None:
-        rt.settings = dataclasses.replace(rt.settings, worker_processes=processes)
-    if batch_size is not None:
-        rt.settings = dataclasses.replace(rt.settings, worker_batch_size=max(1, batch_size))
-    w = build_worker(rt)
-    if once:
-        typer.echo(f"{w.run_until_idle()} jobs done")
-        return
-    stop = threading.Event()
-    try:
-        w.run_forever(stop)
-    except KeyboardInterrupt:
-        stop.set()
+    logsafe.install()  # no report content, no addresses in log lines
+    with open_runtime() as rt:
+        if processes is not None:
+            rt.settings = dataclasses.replace(rt.settings, worker_processes=processes)
+        if batch_size is not None:
+            rt.settings = dataclasses.replace(rt.settings, worker_batch_size=max(1, batch_size))
+        w = build_worker(rt)
+        if once:
+            typer.echo(f"{w.run_until_idle()} jobs done")
+            return
+        stop = threading.Event()
+        try:
+            w.run_forever(stop)
+        except KeyboardInterrupt:
+            stop.set()
 
 
 @app.command()
@@ -121,15 +121,15 @@ def reanalyse(
     from watchword.services.reanalysis_dask import dask_client, reanalyse_on_cluster
     from watchword.store.models import AnalysisRecord
 
-    rt = open_runtime()
-    ids = None
-    if all_reports:
-        with rt.db.session() as session:
-            ids = list(session.scalars(select(AnalysisRecord.report_id).order_by(AnalysisRecord.report_id)))
-    with dask_client(rt.settings.dask_scheduler, processes) as client:
-        done = reanalyse_on_cluster(rt, client, ids, actor, lambda n, total: typer.echo(f"{n}/{total}", err=True))
+    logsafe.install()  # no report content, no addresses in log lines
+    with open_runtime() as rt:
+        ids = None
+        if all_reports:
+            with rt.db.session() as session:
+                ids = list(session.scalars(select(AnalysisRecord.report_id).order_by(AnalysisRecord.report_id)))
+        with dask_client(rt.settings.dask_scheduler, processes) as client:
+            done = reanalyse_on_cluster(rt, client, ids, actor, lambda n, total: typer.echo(f"{n}/{total}", err=True))
     typer.echo(f"{done} reports analysed again")
-    rt.close()
 
 
 @app.command()
@@ -184,24 +184,24 @@ def import_files(
     from watchword.intake.submit import IntakeError, submit
     from watchword.runtime import open_runtime
 
-    rt = open_runtime()
-    messages = list(iter_messages(paths))
-    new = repeats = errors = 0
-    columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn())
-    with Progress(*columns, transient=False) as progress:
-        task = progress.add_task("importing", total=len(messages))
-        for source, data in messages:
-            try:
-                receipt = submit(rt, IncomingReport(channel=Channel.IMPORT, raw_email=data, source_name=source))
-            except IntakeError as exc:
-                errors += 1
-                progress.console.print(f"[red]{source}: {exc}")
-            else:
-                new, repeats = (new, repeats + 1) if receipt.duplicate else (new + 1, repeats)
-            progress.advance(task)
-    typer.echo(f"{new} new reports, {repeats} repeats counted as sightings, {errors} refused")
-    if errors:
-        raise typer.Exit(1)
+    with open_runtime() as rt:
+        messages = list(iter_messages(paths))
+        new = repeats = errors = 0
+        columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn())
+        with Progress(*columns, transient=False) as progress:
+            task = progress.add_task("importing", total=len(messages))
+            for source, data in messages:
+                try:
+                    receipt = submit(rt, IncomingReport(channel=Channel.IMPORT, raw_email=data, source_name=source))
+                except IntakeError as exc:
+                    errors += 1
+                    progress.console.print(f"[red]{source}: {exc}")
+                else:
+                    new, repeats = (new, repeats + 1) if receipt.duplicate else (new + 1, repeats)
+                progress.advance(task)
+        typer.echo(f"{new} new reports, {repeats} repeats counted as sightings, {errors} refused")
+        if errors:
+            raise typer.Exit(1)
 
 
 @app.command()
@@ -209,16 +209,28 @@ def migrate(
     revision: Annotated[str, typer.Argument(help="Target revision.")] = "head",
     down: Annotated[bool, typer.Option(help="Downgrade to the revision instead.")] = False,
 ) -> None:
-    """Upgrade (or downgrade) the database schema."""
-    from watchword.runtime import open_runtime
-    from watchword.store.migrate import downgrade, upgrade
+    """Upgrade (or downgrade) the database schema: the only command that changes it.
 
-    rt = open_runtime(migrate=False)
-    (downgrade if down else upgrade)(rt.db, revision)
-    typer.echo(f"schema at {revision}")
+    Run it after installing a new version, before starting anything else; every
+    other command checks the schema is current and stops if it is not. Two
+    `migrate` runs at once wait for each other (a lock on the database).
+    """
+    from watchword.config import Settings
+    from watchword.store.db import Database
+    from watchword.store.migrate import current_revisions, downgrade, upgrade
+
+    settings = Settings.from_env()
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    db = Database(settings.database_url)
+    try:
+        (downgrade if down else upgrade)(db, revision)
+        now = ", ".join(sorted(current_revisions(db))) or "base (empty)"
+    finally:
+        db.dispose()
+    typer.echo(f"schema at {now}")
 
 
-audit_app = typer.Typer(help="The tamper-evident audit log.", no_args_is_help=True)
+audit_app = Typer(help="The tamper-evident audit log.", no_args_is_help=True)
 app.add_typer(audit_app, name="audit")
 
 
@@ -228,11 +240,11 @@ def audit_verify() -> None:
     from watchword.runtime import open_runtime
     from watchword.store.audit import verify
 
-    rt = open_runtime()
-    with rt.db.session() as session:
-        check = verify(session)
-    if check.ok:
-        typer.echo(f"audit log intact: {check.events} events, head {check.head}")
-        return
-    typer.echo(f"audit log BROKEN after {check.events} events: {check.problem}", err=True)
-    raise typer.Exit(1)
+    with open_runtime() as rt:
+        with rt.db.session() as session:
+            check = verify(session)
+        if check.ok:
+            typer.echo(f"audit log intact: {check.events} events, head {check.head}")
+            return
+        typer.echo(f"audit log BROKEN after {check.events} events: {check.problem}", err=True)
+        raise typer.Exit(1)

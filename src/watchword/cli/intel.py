@@ -9,16 +9,18 @@ from typing import Annotated
 
 import typer
 
+from watchword import errors
 from watchword.cli.app import app
+from watchword.cli.errors import Typer
 
-export_app = typer.Typer(
+export_app = Typer(
     help="Export a campaign's (or chosen) indicators: STIX 2.1, MISP, CSV, blocklists.", no_args_is_help=True
 )
-feeds_app = typer.Typer(
+feeds_app = Typer(
     help="Known-bad indicator feeds in (STIX, MISP event or feed, CSV) and retro-hunts.", no_args_is_help=True
 )
-taxii_app = typer.Typer(help="The read-only TAXII 2.1 server's collections at /taxii2/.", no_args_is_help=True)
-bulletin_app = typer.Typer(
+taxii_app = Typer(help="The read-only TAXII 2.1 server's collections at /taxii2/.", no_args_is_help=True)
+bulletin_app = Typer(
     help="Awareness bulletins: draft from a campaign, edit, publish (/bulletins).", no_args_is_help=True
 )
 app.add_typer(export_app, name="export")
@@ -41,11 +43,6 @@ IdsOpt = Annotated[
 ]
 
 
-def _fail(message: str) -> None:
-    typer.echo(message, err=True)
-    raise typer.Exit(1)
-
-
 def _export(
     fmt: str, campaign: int | None, ids: list[int] | None, tlp: str | None, types: list[str] | None, output: Path | None
 ) -> None:
@@ -55,27 +52,20 @@ def _export(
     from watchword.store import audit
 
     if campaign is None and not ids:
-        _fail("Name a campaign, or --indicator ids.")
-    rt = open_runtime()
-    try:
-        with rt.db.write() as session:
-            try:
-                share, subject = share_for_export(
-                    session, rt.settings, campaign_id=campaign, indicator_ids=ids, tlp=tlp, types=types
-                )
-            except (LookupError, ValueError) as exc:
-                _fail(str(exc))
-            body, _media = render(share, fmt, subject)
-            audit.record(
-                session,
-                ACTOR,
-                "intel.export",
-                "campaign" if campaign else "indicators",
-                campaign or "",
-                {"format": fmt, "tlp": share.tlp, "indicators": len(share.indicators)},
-            )
-    finally:
-        rt.close()
+        raise errors.Invalid("Name a campaign, or --indicator ids.")
+    with open_runtime() as rt, rt.db.write() as session:
+        share, subject = share_for_export(
+            session, rt.settings, campaign_id=campaign, indicator_ids=ids, tlp=tlp, types=types
+        )
+        body, _media = render(share, fmt, subject)
+        audit.record(
+            session,
+            ACTOR,
+            "intel.export",
+            "campaign" if campaign else "indicators",
+            campaign or "",
+            {"format": fmt, "tlp": share.tlp, "indicators": len(share.indicators)},
+        )
     if output:
         output.write_text(body, encoding="utf-8")
     else:
@@ -135,7 +125,7 @@ def export_blocklist(
     from watchword.intel.blocklists import BLOCKLIST_KINDS
 
     if kind not in BLOCKLIST_KINDS:
-        _fail(f"Unknown blocklist {kind!r}; one of {', '.join(BLOCKLIST_KINDS)}.")
+        raise errors.Invalid(f"Unknown blocklist {kind!r}; one of {', '.join(BLOCKLIST_KINDS)}.")
     _export(f"{kind}.txt", campaign, ids, tlp, None, output)
 
 
@@ -157,14 +147,12 @@ def feeds_import(
     from watchword.runtime import open_runtime
 
     if hunt not in ("now", "queue", "skip"):
-        _fail("--hunt is now, queue or skip.")
-    rt = open_runtime()
-    try:
-        batch, hunted = import_feed(rt.db, path, source, confidence, ACTOR, hunt)
-    except (ValueError, OSError) as exc:
-        _fail(f"Cannot import {path}: {exc}")
-    finally:
-        rt.close()
+        raise errors.Invalid("--hunt is now, queue or skip.")
+    with open_runtime() as rt:
+        try:
+            batch, hunted = import_feed(rt.db, path, source, confidence, ACTOR, hunt)
+        except (ValueError, OSError) as exc:
+            raise errors.Invalid(f"Cannot import {path}: {exc}") from exc
     typer.echo(
         f"batch {batch.id}: {batch.indicator_count} indicators from {source} ({batch.format}), "
         f"{batch.skipped} entries skipped"
@@ -182,12 +170,8 @@ def feeds_retrohunt(batch: Annotated[int | None, typer.Option(help="Only this im
     from watchword.intel.retrohunt import retrohunt
     from watchword.runtime import open_runtime
 
-    rt = open_runtime()
-    try:
-        with rt.db.write() as session:
-            hunted = retrohunt(session, batch, actor=ACTOR)
-    finally:
-        rt.close()
+    with open_runtime() as rt, rt.db.write() as session:
+        hunted = retrohunt(session, batch, actor=ACTOR)
     typer.echo(
         f"{hunted.matches} new matches in {hunted.reports} reports; campaigns raised: "
         f"{hunted.campaigns or 'none'} ({hunted.seconds:.2f} s)"
@@ -200,13 +184,9 @@ def feeds_list() -> None:
     from watchword.intel.feeds import iter_sources
     from watchword.runtime import open_runtime
 
-    rt = open_runtime()
-    try:
-        with rt.db.session() as session:
-            for source, count in iter_sources(session):
-                typer.echo(f"{count:>10}  {source}")
-    finally:
-        rt.close()
+    with open_runtime() as rt, rt.db.session() as session:
+        for source, count in iter_sources(session):
+            typer.echo(f"{count:>10}  {source}")
 
 
 @taxii_app.command("publish")
@@ -216,17 +196,11 @@ def taxii_publish(campaign: int, tlp: TlpOpt = None, types: TypesOpt = None) -> 
     from watchword.runtime import open_runtime
     from watchword.services.bulletins import share_for_export
 
-    rt = open_runtime()
-    try:
+    with open_runtime() as rt:
         with rt.db.write() as session:
-            try:
-                share, _subject = share_for_export(session, rt.settings, campaign_id=campaign, tlp=tlp, types=types)
-                added = taxii.publish(session, share, ACTOR, rt.settings.taxii_max_tlp)
-            except (LookupError, ValueError) as exc:
-                _fail(str(exc))
+            share, _subject = share_for_export(session, rt.settings, campaign_id=campaign, tlp=tlp, types=types)
+            added = taxii.publish(session, share, ACTOR, rt.settings.taxii_max_tlp)
         collection = taxii.collection_for_level(rt.settings.org_name, share.tlp, rt.settings.taxii_max_tlp)
-    finally:
-        rt.close()
     typer.echo(f"{added} new object versions in collection {collection.id} ({collection.title})")
 
 
@@ -247,17 +221,10 @@ def bulletin_draft(campaign: int) -> None:
     from watchword.runtime import open_runtime
     from watchword.services import bulletins
 
-    rt = open_runtime()
-    try:
-        with rt.db.write() as session:
-            try:
-                bulletin = bulletins.draft_from_campaign(session, rt.settings, campaign, ACTOR)
-            except bulletins.BulletinError as exc:
-                _fail(str(exc))
-            typer.echo(f"bulletin {bulletin.id} drafted ({bulletin.redactions or 'nothing redacted'}):\n")
-            typer.echo(f"# {bulletin.title}\n\n{bulletin.body_md}")
-    finally:
-        rt.close()
+    with open_runtime() as rt, rt.db.write() as session:
+        bulletin = bulletins.draft_from_campaign(session, rt.settings, campaign, ACTOR)
+        typer.echo(f"bulletin {bulletin.id} drafted ({bulletin.redactions or 'nothing redacted'}):\n")
+        typer.echo(f"# {bulletin.title}\n\n{bulletin.body_md}")
 
 
 @bulletin_app.command("edit")
@@ -272,15 +239,8 @@ def bulletin_edit(
     from watchword.services import bulletins
 
     body = body_file.read_text(encoding="utf-8") if body_file else None
-    rt = open_runtime()
-    try:
-        with rt.db.write() as session:
-            try:
-                bulletins.update(session, bulletin_id, ACTOR, title=title, summary=summary, body_md=body)
-            except bulletins.BulletinError as exc:
-                _fail(str(exc))
-    finally:
-        rt.close()
+    with open_runtime() as rt, rt.db.write() as session:
+        bulletins.update(session, bulletin_id, ACTOR, title=title, summary=summary, body_md=body)
     typer.echo(f"bulletin {bulletin_id} updated")
 
 
@@ -293,16 +253,9 @@ def bulletin_publish(
     from watchword.runtime import open_runtime
     from watchword.services import bulletins
 
-    rt = open_runtime()
-    try:
-        with rt.db.write() as session:
-            try:
-                bulletin = bulletins.publish(session, rt.settings, bulletin_id, ACTOR, force=force)
-            except bulletins.BulletinError as exc:
-                _fail(str(exc))
-            typer.echo(f"published: /bulletins/{bulletin.slug}")
-    finally:
-        rt.close()
+    with open_runtime() as rt, rt.db.write() as session:
+        bulletin = bulletins.publish(session, rt.settings, bulletin_id, ACTOR, force=force)
+        typer.echo(f"published: /bulletins/{bulletin.slug}")
 
 
 @bulletin_app.command("withdraw")
@@ -311,15 +264,8 @@ def bulletin_withdraw(bulletin_id: int) -> None:
     from watchword.runtime import open_runtime
     from watchword.services import bulletins
 
-    rt = open_runtime()
-    try:
-        with rt.db.write() as session:
-            try:
-                bulletins.withdraw(session, bulletin_id, ACTOR)
-            except bulletins.BulletinError as exc:
-                _fail(str(exc))
-    finally:
-        rt.close()
+    with open_runtime() as rt, rt.db.write() as session:
+        bulletins.withdraw(session, bulletin_id, ACTOR)
     typer.echo(f"bulletin {bulletin_id} withdrawn")
 
 
@@ -329,10 +275,6 @@ def bulletin_list(status: Annotated[str | None, typer.Option(help="draft | publi
     from watchword.runtime import open_runtime
     from watchword.services import bulletins
 
-    rt = open_runtime()
-    try:
-        with rt.db.session() as session:
-            for b in bulletins.listing(session, status):
-                typer.echo(f"{b.id:>5}  {b.status:<10} {b.slug}  {b.title}")
-    finally:
-        rt.close()
+    with open_runtime() as rt, rt.db.session() as session:
+        for b in bulletins.listing(session, status):
+            typer.echo(f"{b.id:>5}  {b.status:<10} {b.slug}  {b.title}")

@@ -9,15 +9,18 @@ from typing import Annotated
 
 import typer
 
+from watchword import errors, logsafe
 from watchword.cli.app import app
+from watchword.cli.errors import Typer
 from watchword.runtime import Runtime
 
-mail_app = typer.Typer(help="Replies to mail reporters: send what is due, opt-outs.", no_args_is_help=True)
+mail_app = Typer(help="Replies to mail reporters: send what is due, opt-outs.", no_args_is_help=True)
 app.add_typer(mail_app, name="mail")
 
 
 def _logging() -> None:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    logsafe.install()  # no report content, no addresses in log lines
     # aiosmtpd logs every session and command at INFO: at hundreds of mails a
     # second that is most of the listener's output and a measurable cost.
     logging.getLogger("mail.log").setLevel(logging.WARNING)
@@ -89,25 +92,23 @@ def smtp(
     from watchword.services.mail_replies import sender_thread
 
     _logging()
-    rt = open_runtime()
-    if address:
-        rt.settings = dataclasses.replace(rt.settings, smtp_addresses=tuple(a.strip().lower() for a in address))
-    if not rt.settings.smtp_addresses:
-        typer.echo("No report address: pass --address or set WATCHWORD_SMTP_ADDRESSES.", err=True)
-        raise typer.Exit(2)
-    stop = threading.Event()
-    _stop_on_signals(stop)
-    work = _worker_thread(rt, stop, worker)
-    try:
-        with sender_thread(rt):
-            SmtpListener(rt, host=host, port=port).run(stop)
-    except KeyboardInterrupt:
-        pass
-    finally:
-        stop.set()
-        if work:
-            work.join(timeout=10)
-        rt.close()
+    with open_runtime() as rt:
+        if address:
+            rt.settings = dataclasses.replace(rt.settings, smtp_addresses=tuple(a.strip().lower() for a in address))
+        if not rt.settings.smtp_addresses:
+            raise errors.Invalid("No report address: pass --address or set WATCHWORD_SMTP_ADDRESSES.")
+        stop = threading.Event()
+        _stop_on_signals(stop)
+        work = _worker_thread(rt, stop, worker)
+        try:
+            with sender_thread(rt):
+                SmtpListener(rt, host=host, port=port).run(stop)
+        except KeyboardInterrupt:
+            pass
+        finally:
+            stop.set()
+            if work:
+                work.join(timeout=10)
 
 
 @app.command()
@@ -127,32 +128,29 @@ def imap(
     from watchword.services.mail_replies import sender_thread
 
     _logging()
-    rt = open_runtime()
-    try:
-        poller = ImapPoller(rt)
-    except ValueError as exc:
-        typer.echo(str(exc), err=True)
-        raise typer.Exit(2) from exc
-    if once:
+    with open_runtime() as rt:
         try:
-            typer.echo(f"{poller.run_once()} messages taken")
+            poller = ImapPoller(rt)
+        except ValueError as exc:  # no mailbox configured, or an unknown security mode
+            raise errors.Invalid(str(exc)) from exc
+        if once:
+            try:
+                typer.echo(f"{poller.run_once()} messages taken")
+            finally:
+                poller.close()
+            return
+        stop = threading.Event()
+        _stop_on_signals(stop)
+        work = _worker_thread(rt, stop, worker)
+        try:
+            with sender_thread(rt):
+                poller.run_forever(stop)
+        except KeyboardInterrupt:
+            pass
         finally:
-            poller.close()
-            rt.close()
-        return
-    stop = threading.Event()
-    _stop_on_signals(stop)
-    work = _worker_thread(rt, stop, worker)
-    try:
-        with sender_thread(rt):
-            poller.run_forever(stop)
-    except KeyboardInterrupt:
-        pass
-    finally:
-        stop.set()
-        if work:
-            work.join(timeout=10)
-        rt.close()
+            stop.set()
+            if work:
+                work.join(timeout=10)
 
 
 @mail_app.command("send")
@@ -164,11 +162,9 @@ def send(
     from watchword.services.mail_replies import deliver_due, replies_enabled, run_sender
 
     _logging()
-    rt = open_runtime()
-    try:
+    with open_runtime() as rt:
         if not replies_enabled(rt.settings):
-            typer.echo("Replies are off: set WATCHWORD_REPLY_FROM and WATCHWORD_RELAY_HOST.", err=True)
-            raise typer.Exit(2)
+            raise errors.Invalid("Replies are off: set WATCHWORD_REPLY_FROM and WATCHWORD_RELAY_HOST.")
         if loop:
             stop = threading.Event()
             try:
@@ -178,8 +174,6 @@ def send(
             return
         done = deliver_due(rt, batch=1000)
         typer.echo(", ".join(f"{n} {what}" for what, n in sorted(done.items())) or "nothing due")
-    finally:
-        rt.close()
 
 
 @mail_app.command("opt-out")
@@ -191,11 +185,7 @@ def opt_out_cmd(
     from watchword.runtime import open_runtime
     from watchword.services.mail_replies import opt_in, opt_out
 
-    rt = open_runtime()
-    try:
-        with rt.db.write() as session:
-            changed = (opt_in if undo else opt_out)(session, rt.contact_key, address, via="cli")
-    finally:
-        rt.close()
+    with open_runtime() as rt, rt.db.write() as session:
+        changed = (opt_in if undo else opt_out)(session, rt.contact_key, address, via="cli")
     state = "allowed again" if undo else "opted out"
     typer.echo(f"{state}" if changed else f"no change: already {state}")

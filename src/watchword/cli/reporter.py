@@ -23,8 +23,7 @@ def retention(
     from watchword.runtime import open_runtime
     from watchword.services import retention as service
 
-    rt = open_runtime()
-    try:
+    with open_runtime() as rt:
         result = service.run(rt, dry_run=dry_run, actor="cli")
         plan = result.plan
         verb = "would be deleted" if dry_run else "deleted"
@@ -36,5 +35,3 @@ def retention(
                 typer.echo(f"  report ids: {shown}{' …' if len(ids) > 20 else ''}")
         if not dry_run:
             typer.echo(f"{result.reports_deleted} reports and {result.blobs_deleted} files deleted.")
-    finally:
-        rt.close()

@@ -13,9 +13,10 @@ from typing import Annotated
 import typer
 
 from watchword.cli.app import app
+from watchword.cli.errors import Typer
 
-user_app = typer.Typer(help="Analyst accounts (roles: admin, analyst, viewer).", no_args_is_help=True)
-token_app = typer.Typer(help="API tokens for machine clients (scopes: submit, read, admin).", no_args_is_help=True)
+user_app = Typer(help="Analyst accounts (roles: admin, analyst, viewer).", no_args_is_help=True)
+token_app = Typer(help="API tokens for machine clients (scopes: submit, read, admin).", no_args_is_help=True)
 app.add_typer(user_app, name="user")
 app.add_typer(token_app, name="token")
 
@@ -34,11 +35,6 @@ def _password(from_stdin: bool) -> str:
     return password
 
 
-def _fail(message: str) -> None:
-    typer.echo(message, err=True)
-    raise typer.Exit(1)
-
-
 @user_app.command("add")
 def user_add(
     username: Annotated[str, typer.Argument(help="Login name.")],
@@ -47,17 +43,11 @@ def user_add(
 ) -> None:
     """Create an account. The password is hashed with Argon2id; it needs 12 characters or more."""
     from watchword.runtime import open_runtime
-    from watchword.services.accounts import AccountError, add_user
+    from watchword.services.accounts import add_user
 
     password = _password(password_stdin)
-    rt = open_runtime()
-    try:
-        with rt.db.write() as session:
-            add_user(session, username, password, role, _actor())
-    except AccountError as exc:
-        _fail(str(exc))
-    finally:
-        rt.close()
+    with open_runtime() as rt, rt.db.write() as session:
+        add_user(session, username, password, role, _actor())
     typer.echo(f"user {username} added ({role})")
 
 
@@ -68,17 +58,11 @@ def user_passwd(
 ) -> None:
     """Set a new password; the user's sessions end."""
     from watchword.runtime import open_runtime
-    from watchword.services.accounts import AccountError, set_password
+    from watchword.services.accounts import set_password
 
     password = _password(password_stdin)
-    rt = open_runtime()
-    try:
-        with rt.db.write() as session:
-            set_password(session, username, password, _actor())
-    except AccountError as exc:
-        _fail(str(exc))
-    finally:
-        rt.close()
+    with open_runtime() as rt, rt.db.write() as session:
+        set_password(session, username, password, _actor())
     typer.echo(f"password of {username} changed")
 
 
@@ -89,16 +73,10 @@ def user_disable(
 ) -> None:
     """Disable an account (its sessions end at once), or re-enable it with --enable."""
     from watchword.runtime import open_runtime
-    from watchword.services.accounts import AccountError, set_disabled
+    from watchword.services.accounts import set_disabled
 
-    rt = open_runtime()
-    try:
-        with rt.db.write() as session:
-            set_disabled(session, username, not enable, _actor())
-    except AccountError as exc:
-        _fail(str(exc))
-    finally:
-        rt.close()
+    with open_runtime() as rt, rt.db.write() as session:
+        set_disabled(session, username, not enable, _actor())
     typer.echo(f"user {username} {'enabled' if enable else 'disabled'}")
 
 
@@ -109,16 +87,10 @@ def user_role(
 ) -> None:
     """Change an account's role."""
     from watchword.runtime import open_runtime
-    from watchword.services.accounts import AccountError, set_role
+    from watchword.services.accounts import set_role
 
-    rt = open_runtime()
-    try:
-        with rt.db.write() as session:
-            set_role(session, username, role, _actor())
-    except AccountError as exc:
-        _fail(str(exc))
-    finally:
-        rt.close()
+    with open_runtime() as rt, rt.db.write() as session:
+        set_role(session, username, role, _actor())
     typer.echo(f"user {username} is now {role}")
 
 
@@ -126,16 +98,10 @@ def user_role(
 def user_totp_reset(username: Annotated[str, typer.Argument(help="Login name.")]) -> None:
     """Remove an account's second factor (a lost phone); they can set up a new one after signing in."""
     from watchword.runtime import open_runtime
-    from watchword.services.accounts import AccountError, reset_totp
+    from watchword.services.accounts import reset_totp
 
-    rt = open_runtime()
-    try:
-        with rt.db.write() as session:
-            reset_totp(session, username, _actor())
-    except AccountError as exc:
-        _fail(str(exc))
-    finally:
-        rt.close()
+    with open_runtime() as rt, rt.db.write() as session:
+        reset_totp(session, username, _actor())
     typer.echo(f"second factor of {username} removed")
 
 
@@ -147,14 +113,10 @@ def user_list() -> None:
     from watchword.runtime import open_runtime
     from watchword.store.models_people import User
 
-    rt = open_runtime()
-    try:
-        with rt.db.session() as session:
-            for user in session.scalars(select(User).order_by(User.username)):
-                flags = [f for f, on in (("totp", user.totp_enabled), ("DISABLED", user.disabled)) if on]
-                typer.echo(f"{user.username}\t{user.role}\t{' '.join(flags)}")
-    finally:
-        rt.close()
+    with open_runtime() as rt, rt.db.session() as session:
+        for user in session.scalars(select(User).order_by(User.username)):
+            flags = [f for f, on in (("totp", user.totp_enabled), ("DISABLED", user.disabled)) if on]
+            typer.echo(f"{user.username}\t{user.role}\t{' '.join(flags)}")
 
 
 @token_app.command("create")
@@ -164,18 +126,11 @@ def token_create(
 ) -> None:
     """Create a token and print it once; only its hash is stored."""
     from watchword.runtime import open_runtime
-    from watchword.services.accounts import AccountError, create_token
+    from watchword.services.accounts import create_token
 
-    rt = open_runtime()
-    try:
-        with rt.db.write() as session:
-            value, row = create_token(session, name, scope, _actor())
-            token_id = row.id
-    except AccountError as exc:
-        _fail(str(exc))
-        return
-    finally:
-        rt.close()
+    with open_runtime() as rt, rt.db.write() as session:
+        value, row = create_token(session, name, scope, _actor())
+        token_id = row.id
     typer.echo(f"token {token_id} ({scope}); copy it now, it is not shown again:", err=True)
     typer.echo(value)
 
@@ -188,34 +143,24 @@ def token_list() -> None:
     from watchword.runtime import open_runtime
     from watchword.store.models_people import ApiToken
 
-    rt = open_runtime()
-    try:
-        with rt.db.session() as session:
-            for t in session.scalars(select(ApiToken).order_by(ApiToken.id)):
-                state = "revoked" if t.revoked_at else "active"
-                typer.echo(f"{t.id}\t{t.name}\t{t.scope}\t{t.prefix}…\t{state}")
-    finally:
-        rt.close()
+    with open_runtime() as rt, rt.db.session() as session:
+        for t in session.scalars(select(ApiToken).order_by(ApiToken.id)):
+            state = "revoked" if t.revoked_at else "active"
+            typer.echo(f"{t.id}\t{t.name}\t{t.scope}\t{t.prefix}…\t{state}")
 
 
 @token_app.command("revoke")
 def token_revoke(token_id: Annotated[int, typer.Argument(help="The token's number from `token list`.")]) -> None:
     """Revoke a token at once."""
     from watchword.runtime import open_runtime
-    from watchword.services.accounts import AccountError, revoke_token
+    from watchword.services.accounts import revoke_token
 
-    rt = open_runtime()
-    try:
-        with rt.db.write() as session:
-            revoke_token(session, token_id, _actor())
-    except AccountError as exc:
-        _fail(str(exc))
-    finally:
-        rt.close()
+    with open_runtime() as rt, rt.db.write() as session:
+        revoke_token(session, token_id, _actor())
     typer.echo(f"token {token_id} revoked")
 
 
-search_app = typer.Typer(help="Full-text search over reports, indicators and notes.", no_args_is_help=True)
+search_app = Typer(help="Full-text search over reports, indicators and notes.", no_args_is_help=True)
 app.add_typer(search_app, name="search")
 
 
@@ -229,12 +174,8 @@ def search_query(
     from watchword.services.render import safe_text
     from watchword.services.search import search
 
-    rt = open_runtime()
-    try:
-        with rt.db.session() as session:
-            result = search(session, words, limit=limit)
-    finally:
-        rt.close()
+    with open_runtime() as rt, rt.db.session() as session:
+        result = search(session, words, limit=limit)
     for hit in result.reports:
         typer.echo(f"{hit.id}\t{hit.created_at:%Y-%m-%d %H:%M}\t{safe_text(hit.subject, 200)}")
 
@@ -245,10 +186,6 @@ def search_reindex() -> None:
     from watchword.runtime import open_runtime
     from watchword.services.search import rebuild
 
-    rt = open_runtime()
-    try:
-        with rt.db.write() as session:
-            count = rebuild(session)
-    finally:
-        rt.close()
+    with open_runtime() as rt, rt.db.write() as session:
+        count = rebuild(session)
     typer.echo(f"search index rebuilt: {count} reports")

@@ -6,6 +6,8 @@ import enum
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
+from watchword.domain.states import DocumentKind
+
 
 class ApproachType(enum.StrEnum):
     """The published taxonomy (DESIGN.md). Narrow on purpose."""
@@ -61,6 +63,9 @@ class IncomingReport:
     contact: str | None = None
     source_name: str | None = None  # file name or mailbox id, for the analyst
     reporter_address: str | None = None  # mail channel: the forwarding reporter
+    # Mail channel: the reporter's own words above an attached original. Kept (sealed) with
+    # this submission for the analyst, never analysed: they describe the message, not the attack.
+    comment: str = ""
 
 
 @dataclass(slots=True, frozen=True)
@@ -144,7 +149,7 @@ class Document:
     does I/O; it may append to `warnings` instead of raising on odd input.
     """
 
-    kind: str  # "email" | "text"
+    kind: DocumentKind
     raw: bytes = b""
     text_input: str = ""  # the reporter's own words (free-text report or note beside an email)
     approach_hint: str = ""  # the approach type the reporter picked in a guided form, if any

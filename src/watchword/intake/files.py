@@ -53,5 +53,8 @@ def iter_messages(paths: Iterable[Path]) -> Iterator[tuple[str, bytes]]:
 
 def _mbox(path: Path) -> Iterator[tuple[str, bytes]]:
     box = mailbox.mbox(path, factory=None, create=False)
-    for index, key in enumerate(box.keys()):
-        yield f"{path}#{index}", box.get_bytes(key)
+    try:
+        for index, key in enumerate(box.keys()):
+            yield f"{path}#{index}", box.get_bytes(key)
+    finally:
+        box.close()  # mailbox.mbox keeps the file open until closed: a long-lived process leaked one per import

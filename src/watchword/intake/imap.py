@@ -62,7 +62,7 @@ def _ok(result: tuple[str, Any], what: str) -> list[Any]:
     typ, data = result
     if typ != "OK":
         raise ImapError(f"{what} failed: {typ} {data!r}")
-    return data
+    return list(data)
 
 
 class ImapPoller:
@@ -75,6 +75,9 @@ class ImapPoller:
         self.conn: imaplib.IMAP4 | None = None
         self.capabilities: frozenset[str] = frozenset()
         self.uidvalidity = 0
+        # Set while the server has accepted IDLE and new mail would wake us: what a caller (a test)
+        # waits for before delivering mail that only IDLE, not the first poll, can take.
+        self.idling = threading.Event()
 
     # -- connection -----------------------------------------------------------------
 
@@ -235,6 +238,7 @@ class ImapPoller:
             raise ImapError(f"IDLE refused: {line!r}")
         sock = conn.socket()
         deadline = time.monotonic() + seconds
+        self.idling.set()
         try:
             # Waking once a second lets `stop` end the wait promptly. Anything
             # the server says ("* 5 EXISTS", "* 3 EXPUNGE") ends the IDLE: the
@@ -245,6 +249,7 @@ class ImapPoller:
                     conn.readline()
                     break
         finally:
+            self.idling.clear()
             conn.send(b"DONE\r\n")
             while True:
                 line = conn.readline()

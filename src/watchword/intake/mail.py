@@ -25,12 +25,13 @@ An address that also appears as the sender of an original (a phish spoofing
 the reporter's own address) is not used either: a reply must never go to an
 address the attacker chose.
 
-Exactly once. A mail's reports (the funnel's own `prepare` and `store_one`),
-its record, the links and the acknowledgement are committed in one
-transaction, and the record's unique wrapper hash marks the mail taken. So a
-mail processed again after a crash (or re-sent by an SMTP client that never
-saw our "250") either finds itself recorded and adds nothing, or finds
-nothing at all of itself and is taken whole. Each submission's source name
+Exactly once. A mail's reports go through the funnel (`submit_all`), and its
+record, the links and the acknowledgement are the channel's own rows of the
+same transaction (`also=`), committed by the process's one intake writer; the
+record's unique wrapper hash marks the mail taken. So a mail processed again
+after a crash (or re-sent by an SMTP client that never saw our "250") either
+finds itself recorded and adds nothing, or finds nothing at all of itself and
+is taken whole. Each submission's source name
 ("mail:<wrapper hash>#<position>") tells the analyst which mail it came from.
 """
 
@@ -38,16 +39,13 @@ from __future__ import annotations
 
 import hashlib
 import logging
-import queue
 import re
-import threading
-import weakref
-from concurrent.futures import Future
 from dataclasses import dataclass, field
 from email.message import Message
 from email.parser import BytesParser
 from email.policy import compat32
 from email.utils import getaddresses, parseaddr
+from functools import partial
 from typing import cast
 
 from sqlalchemy import Table, bindparam, insert, select
@@ -59,13 +57,14 @@ from sqlalchemy.orm import Session
 from watchword.analysis.forwarded import originals_in, unwrap_forwarded
 from watchword.analysis.mime import parse_mime
 from watchword.domain import Channel, Document, IncomingReport
+from watchword.domain.states import DocumentKind
 from watchword.intake import submit as funnel
 from watchword.intake.submit import IntakeError, Receipt, TooLarge
-from watchword.intake.writer import Prepared, store_one
+from watchword.intake.writer import Committed
+from watchword.logsafe import describe
 from watchword.runtime import Runtime
 from watchword.services import mail_replies
 from watchword.store import audit
-from watchword.store.db import Database
 from watchword.store.models import Blob, Report, utcnow
 from watchword.store.models_mail import MailMessage, MailMessageReport
 
@@ -170,32 +169,35 @@ def _is_automatic(msg: Message, envelope_from: str | None) -> bool:
     return auto != "no" or precedence in ("bulk", "junk", "list", "auto_reply") or "list-id" in msg
 
 
-def _examine(raw: bytes) -> tuple[list[bytes], str, set[str]]:
-    """The originals to submit on their own, how the original travelled, and its sender's addresses.
+def _examine(raw: bytes) -> tuple[list[bytes], str, set[str], str]:
+    """The originals to submit on their own, how the original travelled, its sender's addresses,
+    and the reporter's comment above attached originals (kept with each of their submissions).
 
     The pipeline's own parse and unwrap stages decide what is a forward (one
     parse); `originals_in` is asked for the attached originals' bytes only
     when there are some (a second parse).
     """
-    doc = Document(kind="email", raw=raw)
+    doc = Document(kind=DocumentKind.EMAIL, raw=raw)
     try:
         parse_mime(doc)
         unwrap_forwarded(doc)
-    except Exception:  # odd mail must still be taken; the worker records the details
-        log.warning("mail could not be examined for a forward; taken as the suspicious message", exc_info=True)
-        return [], "direct", set()
+    except Exception as exc:  # noqa: BLE001 - odd mail must still be taken; the worker records the details
+        log.warning("mail could not be examined for a forward (%s); taken as the suspicious message", describe(exc))
+        return [], "direct", set(), ""
     if doc.wrapper is None:
-        return [], "direct", set()
+        return [], "direct", set(), ""
     suspects: set[str] = set()
     if doc.wrapper.shape == "attachment":
         originals = originals_in(raw)
         for original in originals:
             if not original.startswith(b"\xd0\xcf\x11\xe0"):  # an Outlook .msg has no RFC 5322 headers
                 suspects |= _addresses(_HEADERS.parsebytes(original, headersonly=True), _SUSPECT_HEADERS)
-        return originals, ("attachment" if originals else "direct"), suspects
+        comment = doc.wrapper.reporter_comment if originals else ""
+        return originals, ("attachment" if originals else "direct"), suspects, comment
     for name in ("from", "reply-to", "sender", "return-path"):
         suspects.update(addr.lower() for _, addr in getaddresses([doc.headers.get(name, "")]) if addr)
-    return [], doc.wrapper.shape or "inline", suspects
+    # An inline forward is filed whole: the analysis keeps its comment apart (sealed at rest).
+    return [], doc.wrapper.shape or "inline", suspects, ""
 
 
 def _reporter_address(rt: Runtime, msg: Message, shape: str, suspects: set[str], envelope_from: str | None) -> str:
@@ -268,37 +270,33 @@ def take_mail(
     if len(raw) > limit:
         raise TooLarge(f"The message is larger than the {limit // (1024 * 1024)} MB limit.")
     sha = hashlib.sha256(raw).hexdigest()
-    # No look-up for "taken before" here: repeats are rare, and the recorder
-    # finds them in one query per batch (AlreadyTaken below).
+    # No look-up for "taken before" here: repeats are rare, and the mail's
+    # unique wrapper hash refuses them in the commit (see _write_record).
     msg = _HEADERS.parsebytes(raw, headersonly=True)
     automatic = _is_automatic(msg, envelope_from)
     # Delivery reports are no forwards (`originals_in` knows), so automatic mail
     # is examined like any other; it only never gets an answer.
-    originals, shape, suspects = _examine(raw)
+    originals, shape, suspects, comment = _examine(raw)
     if shape == "direct" and not automatic:
         word = _control_word(raw, msg)
         if word:
             return _take_control(rt, raw, sha, msg, word, via, source, envelope_from, imap)
     address = _reporter_address(rt, msg, shape, suspects, envelope_from)
     rt.blobs.put(raw)  # the wrapper itself, before anything that points to it commits
-    # The funnel's own checks, blob fsync and sealing, for each report (outside any lock) ...
-    prepared = [
-        funnel.prepare(
-            rt,
-            IncomingReport(
-                channel=Channel.EMAIL,
-                raw_email=unit,
-                reporter_address=address or None,
-                source_name=f"mail:{sha[:32]}#{position}",
-            ),
+    reports = [
+        IncomingReport(
+            channel=Channel.EMAIL,
+            raw_email=unit,
+            reporter_address=address or None,
+            source_name=f"mail:{sha[:32]}#{position}",
+            comment=comment,
         )
         for position, unit in enumerate(originals or [raw], 1)
     ]
     who = mail_replies.reporter(rt.contact_key, address) if address else None
     ack = who if (who and not automatic and mail_replies.replies_enabled(rt.settings)) else None
     try:
-        # ... and the funnel's own writes (store_one), committed in the same
-        # transaction as the mail's record: see _Recorder.
+        # Through the funnel (submit_all), the mail's record in the same transaction.
         mail_id, receipts = _record(
             rt,
             raw,
@@ -309,12 +307,12 @@ def take_mail(
             originals=len(originals),
             who=who,
             imap=imap,
-            prepared=prepared,
+            reports=reports,
             ack=ack,
             subject=str(msg.get("subject", "") or ""),
             message_id=str(msg.get("message-id", "") or "").strip(),
         )
-    except (AlreadyTaken, IntegrityError):
+    except IntegrityError:
         # The same bytes were taken concurrently (two deliveries racing): theirs counts.
         taken = _taken_before(rt, sha)
         if taken is None:
@@ -333,10 +331,19 @@ class _Record:
     originals: int
     who: mail_replies.Reporter | None
     imap: ImapRef | None
-    prepared: list[Prepared]
     ack: mail_replies.Reporter | None
     subject: str
     message_id: str
+
+
+@dataclass(frozen=True, slots=True)
+class _Recorded:
+    """What the audit event of a commit says about one mail."""
+
+    mail_id: int
+    via: str
+    shape: str
+    reporter: bool
 
 
 def _record(
@@ -350,12 +357,13 @@ def _record(
     originals: int,
     who: mail_replies.Reporter | None,
     imap: ImapRef | None,
-    prepared: list[Prepared],
+    reports: list[IncomingReport],
     ack: mail_replies.Reporter | None,
     subject: str,
     message_id: str,
 ) -> tuple[int, list[Receipt]]:
-    """Commit the mail's reports, its record, the links and its acknowledgement, all or none."""
+    """Submit the mail's reports through the funnel, with its record, links and acknowledgement
+    as the channel's own rows of the same transaction: all or none."""
     item = _Record(
         size=len(raw),
         sha=sha,
@@ -365,12 +373,13 @@ def _record(
         originals=originals,
         who=who,
         imap=imap,
-        prepared=prepared,
         ack=ack,
         subject=subject,
         message_id=message_id,
     )
-    return _recorder(rt).commit(item)
+    committed = funnel.submit_all(rt, reports, also=[partial(_write_record, item)], summary=_audit_mails)
+    recorded: _Recorded = committed.also[0]
+    return recorded.mail_id, committed.receipts
 
 
 _MAILS = cast(Table, MailMessage.__table__)
@@ -383,18 +392,18 @@ _NEW_BLOB = {
 }
 
 
-class AlreadyTaken(Exception):
-    """These exact bytes were recorded by another delivery of the same mail."""
+def _write_record(item: _Record, session: Session, receipts: list[Receipt]) -> _Recorded:
+    """One mail's rows beside its reports, in the funnel's transaction.
 
-
-def _write_record(session: Session, item: _Record, links_out: list[dict[str, int]]) -> tuple[int, list[Receipt]]:
-    """One mail's rows (its wrapper's blob row is already written; its links go to `links_out`).
-
-    Core statements: this runs once per mail on the intake's hot path.
+    The mail's unique wrapper hash refuses a second record of the same bytes
+    (another delivery of the mail, in this commit or another process's): the
+    `IntegrityError` takes this mail's reports out of the commit with it, and
+    `take_mail` answers with what the first delivery recorded. Core statements: this runs
+    once per mail on the intake's hot path.
     """
-    receipts = [store_one(session, prepared) for prepared in item.prepared]
     conn = session.connection()
     now = utcnow()
+    conn.execute(_NEW_BLOB[conn.dialect.name], {"sha256": item.sha, "size": item.size, "created_at": now})
     imap = item.imap
     mail_id = int(
         conn.execute(
@@ -417,7 +426,11 @@ def _write_record(session: Session, item: _Record, links_out: list[dict[str, int
     links: dict[int, int] = {}
     for position, receipt in enumerate(receipts, 1):
         links.setdefault(receipt.report_id, position)  # the same original attached twice: one link
-    links_out.extend({"mail_message_id": mail_id, "report_id": rid, "position": pos} for rid, pos in links.items())
+    if links:
+        conn.execute(
+            _NEW_LINK, [{"mail_message_id": mail_id, "report_id": rid, "position": pos} for rid, pos in links.items()]
+        )
+        _tell_outcomes_already_known(session, receipts)
     if item.ack is not None:
         mail_replies.enqueue_ack(
             session,
@@ -427,10 +440,32 @@ def _write_record(session: Session, item: _Record, links_out: list[dict[str, int
             subject=item.subject,
             in_reply_to=item.message_id,
         )
-    return mail_id, receipts
+    return _Recorded(mail_id=mail_id, via=item.via, shape=item.shape, reporter=item.who is not None)
 
 
-_Written = tuple[int, list[Receipt]]
+def _audit_mails(session: Session, committed: list[Committed]) -> None:
+    """One audit event per commit, naming every mail in it: the chain's head is a
+    serial point, and one link per mail would cost more than the mail's own rows."""
+    mails = [(c.also[0], c.receipts) for c in committed]
+    audit.record(
+        session,
+        actor="mail",
+        action="mail.received",
+        object_type="mail_message",
+        object_id=mails[0][0].mail_id,
+        detail={
+            "mails": [
+                {
+                    "id": rec.mail_id,
+                    "via": rec.via,
+                    "shape": rec.shape,
+                    "reporter": rec.reporter,
+                    "reports": [r.report_id for r in receipts],
+                }
+                for rec, receipts in mails
+            ]
+        },
+    )
 
 
 def _tell_outcomes_already_known(session: Session, receipts: list[Receipt]) -> None:
@@ -450,147 +485,6 @@ def _tell_outcomes_already_known(session: Session, receipts: list[Receipt]) -> N
     for campaign_id in campaigns:
         if campaign_id is not None:
             mail_replies.notify_campaign_outcome(session, campaign_id)
-
-
-class _Recorder:
-    """Group commit for mail: many mails, their reports and records, one durable transaction.
-
-    The funnel's writes (`store_one`: report or sighting, submission, analysis
-    job) and the mail's own rows commit together, so a mail is recorded with
-    its reports or not at all, and a crash can never leave reports without the
-    record that says the mail was taken. Going
-    through `submit()` instead would cost a second serial commit per mail and
-    two writer threads fighting over SQLite's one write lock (whose busy
-    handler sleeps between tries): measured, that halved the intake rate.
-
-    Each SQLite commit costs an fsync; one thread writing whatever has queued
-    up commits once for many mails and answers each caller only after that
-    commit. The thread ends when idle, so nothing outlives its use.
-    """
-
-    IDLE_SECONDS = 2.0
-    MAX_BATCH = 256
-
-    def __init__(self, db: Database) -> None:
-        self.db = db
-        self.queue: queue.SimpleQueue[tuple[_Record, Future[_Written]]] = queue.SimpleQueue()
-        self.lock = threading.Lock()
-        self.thread: threading.Thread | None = None
-
-    def commit(self, item: _Record, timeout: float = 120.0) -> _Written:
-        future: Future[_Written] = Future()
-        self.queue.put((item, future))
-        with self.lock:
-            if self.thread is None or not self.thread.is_alive():
-                self.thread = threading.Thread(target=self._run, name="mail-recorder", daemon=True)
-                self.thread.start()
-        return future.result(timeout=timeout)
-
-    def _run(self) -> None:
-        while True:
-            try:
-                first = self.queue.get(timeout=self.IDLE_SECONDS)
-            except queue.Empty:
-                with self.lock:
-                    if self.queue.empty():  # a caller arriving now starts a new thread
-                        self.thread = None
-                        return
-                continue
-            batch = [first]
-            while len(batch) < self.MAX_BATCH:
-                try:
-                    batch.append(self.queue.get_nowait())
-                except queue.Empty:
-                    break
-            self._write(batch)
-
-    def _write(self, batch: list[tuple[_Record, Future[_Written]]]) -> None:
-        results: list[tuple[Future[_Written], _Written | BaseException]] = []
-        try:
-            with self.db.write() as session:
-                written: list[tuple[int, list[Receipt], _Record]] = []
-                # Duplicates are found up front (one query for the batch), so a
-                # mail needs no savepoint of its own: that halves the statements.
-                taken = set(
-                    session.scalars(
-                        select(MailMessage.wrapper_sha256).where(
-                            MailMessage.wrapper_sha256.in_({i.sha for i, _ in batch})
-                        )
-                    )
-                )
-                fresh: dict[str, tuple[_Record, Future[_Written]]] = {}
-                for item, future in batch:
-                    if item.sha in taken or item.sha in fresh:
-                        results.append((future, AlreadyTaken(item.sha)))
-                    else:
-                        fresh[item.sha] = (item, future)
-                if fresh:
-                    # Statements for the whole batch at once where no id is needed
-                    # back: each statement is a GIL hand-off on this serial thread.
-                    conn = session.connection()
-                    now = utcnow()
-                    conn.execute(
-                        _NEW_BLOB[conn.dialect.name],
-                        [{"sha256": sha, "size": item.size, "created_at": now} for sha, (item, _) in fresh.items()],
-                    )
-                    links: list[dict[str, int]] = []
-                    for item, future in fresh.values():
-                        mail_id, receipts = _write_record(session, item, links)
-                        results.append((future, (mail_id, receipts)))
-                        written.append((mail_id, receipts, item))
-                    if links:
-                        conn.execute(_NEW_LINK, links)
-                        _tell_outcomes_already_known(session, [r for _mid, rs, _it in written for r in rs])
-                if written:
-                    # One audit event per commit, naming every mail in it: the chain's
-                    # head is a serial point, and one link per mail would cost more
-                    # than the mail's own rows.
-                    audit.record(
-                        session,
-                        actor="mail",
-                        action="mail.received",
-                        object_type="mail_message",
-                        object_id=written[0][0],
-                        detail={
-                            "mails": [
-                                {
-                                    "id": mid,
-                                    "via": it.via,
-                                    "shape": it.shape,
-                                    "reporter": it.who is not None,
-                                    "reports": [r.report_id for r in rs],
-                                }
-                                for mid, rs, it in written
-                            ]
-                        },
-                    )
-        except Exception as exc:  # noqa: BLE001 - the commit failed: nobody in the batch is told "done"
-            if len(batch) > 1:
-                # Nothing of the batch was committed. Each mail alone again, so
-                # that one bad mail fails only its own delivery.
-                for one in batch:
-                    self._write([one])
-                return
-            for _item, future in batch:
-                future.set_exception(exc)
-            return
-        for future, outcome in results:
-            if isinstance(outcome, BaseException):
-                future.set_exception(outcome)
-            else:
-                future.set_result(outcome)
-
-
-_RECORDERS: weakref.WeakKeyDictionary[Database, _Recorder] = weakref.WeakKeyDictionary()
-_RECORDERS_LOCK = threading.Lock()
-
-
-def _recorder(rt: Runtime) -> _Recorder:
-    with _RECORDERS_LOCK:
-        found = _RECORDERS.get(rt.db)
-        if found is None:
-            found = _RECORDERS[rt.db] = _Recorder(rt.db)
-        return found
 
 
 def _take_control(
@@ -628,12 +522,12 @@ def _take_control(
             originals=0,
             who=None,
             imap=imap,
-            prepared=[],
+            reports=[],
             ack=None,
             subject="",
             message_id="",
         )
-    except (AlreadyTaken, IntegrityError):
+    except IntegrityError:
         taken = _taken_before(rt, sha)
         if taken is None:
             raise

@@ -29,7 +29,7 @@ from watchword.config import Settings
 from watchword.intake.mail import is_transient, take_mail
 from watchword.intake.submit import IntakeError, TooLarge
 from watchword.runtime import Runtime
-from watchword.services.ratelimit import ClientNamer, Limiter
+from watchword.security.ratelimit import ClientNamer, Limiter
 
 log = logging.getLogger("watchword.mail.smtp")
 

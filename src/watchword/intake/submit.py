@@ -2,34 +2,40 @@
 
 A report is acknowledged only once its raw bytes are fsynced in the blob store
 and its row, its first submission and its analysis job are committed in one
-transaction (shared with whatever else arrived at the same
-moment: see writer.py). The same content submitted again is a sighting of the existing
-report: counted and linked, not analysed twice.
+transaction (shared with whatever else arrived at the same moment: see
+writer.py). A channel's own rows (a mail's record, a web reporter's files and
+receipt) go in as `also=[...]` and commit in that same transaction. The same
+content submitted again is a sighting of the existing report: counted and
+linked, not analysed twice.
 """
 
 from __future__ import annotations
 
 import hashlib
 import re
+from collections.abc import Sequence
 
+from sqlalchemy.exc import IntegrityError
+
+from watchword import errors
 from watchword.domain import IncomingReport
-from watchword.intake.writer import Prepared, Receipt
+from watchword.intake.writer import Also, Committed, Prepared, Receipt, Summary
 from watchword.runtime import Runtime
-from watchword.services.sealing import seal
+from watchword.security.sealing import seal, seal_json
 
 MAX_TEXT_CHARS = 100_000
 _SPACE = re.compile(r"\s+")
 
 
-class IntakeError(ValueError):
+class IntakeError(errors.Invalid):
     """The submission cannot be accepted; the message is safe to show the reporter."""
 
 
-class TooLarge(IntakeError):
+class TooLarge(errors.TooLarge, IntakeError):
     pass
 
 
-class StoreUnavailable(IntakeError):
+class StoreUnavailable(errors.Unavailable, IntakeError):
     """A transient failure: nothing was acknowledged, the sender should retry."""
 
 
@@ -58,24 +64,68 @@ def prepare(rt: Runtime, incoming: IncomingReport) -> Prepared:
     validate(incoming, rt.settings.max_upload_bytes)
     raw_sha = rt.blobs.put(incoming.raw_email) if incoming.raw_email else None
     contact_plain = incoming.contact or incoming.reporter_address
+    key = rt.contact_key
     return Prepared(
         incoming=incoming,
         key=dedupe_key(incoming),
         raw_sha=raw_sha,
         raw_size=len(incoming.raw_email or b""),
-        contact=seal(rt.contact_key, contact_plain) if contact_plain else None,
+        contact=seal(key, contact_plain) if contact_plain else None,
+        words=seal_json(key, words) if (words := reporter_words(incoming)) else None,
+        answers=seal_json(key, dict(incoming.answers)) if incoming.answers else None,
     )
 
 
-def submit(rt: Runtime, incoming: IncomingReport) -> Receipt:
-    """File a report. Returns only once it is durable; raises IntakeError with a reason to show."""
-    prepared = prepare(rt, incoming)
+def reporter_words(incoming: IncomingReport) -> dict[str, object] | None:
+    """What the reporter wrote beside (or instead of) the message: kept with their submission."""
+    if not (incoming.text.strip() or incoming.approach_hint or incoming.answers or incoming.comment.strip()):
+        return None
+    words: dict[str, object] = {
+        "text": incoming.text,
+        "approach_hint": incoming.approach_hint or "",
+        "answers": dict(incoming.answers),
+    }
+    if incoming.comment.strip():
+        words["comment"] = incoming.comment
+    return words
+
+
+def submit(rt: Runtime, incoming: IncomingReport, *, also: Sequence[Also] = ()) -> Receipt:
+    """File a report. Returns only once it is durable; raises IntakeError with a reason to show.
+
+    `also`: the channel's own rows, written in the report's transaction (see writer.py).
+    """
+    return submit_all(rt, [incoming], also=also).receipt
+
+
+def submit_all(
+    rt: Runtime, incoming: Sequence[IncomingReport], *, also: Sequence[Also] = (), summary: Summary | None = None
+) -> Committed:
+    """File several reports (a mail's attached originals) and their channel's rows: all or none.
+
+    The checks, the blobs' fsync and the sealing happen here, outside the
+    writer's lock; the writes in the one writer's transaction. An
+    `IntegrityError` raised by an `also` row (a unique key the channel relies
+    on, such as a mail's wrapper hash) reaches the caller as it is.
+    """
+    prepared = [prepare(rt, one) for one in incoming]
     try:
-        return rt.intake.commit(prepared)
-    except IntakeError:
+        return rt.intake.commit(prepared, also=also, summary=summary)
+    except (IntakeError, IntegrityError):
         raise
     except Exception as exc:
         raise StoreUnavailable("The report could not be stored just now; please try again.") from exc
 
 
-__all__ = ["IntakeError", "Receipt", "StoreUnavailable", "TooLarge", "dedupe_key", "prepare", "submit", "validate"]
+__all__ = [
+    "Committed",
+    "IntakeError",
+    "Receipt",
+    "StoreUnavailable",
+    "TooLarge",
+    "dedupe_key",
+    "prepare",
+    "submit",
+    "submit_all",
+    "validate",
+]

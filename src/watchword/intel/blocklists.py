@@ -14,6 +14,7 @@ import csv
 import datetime as dt
 import io
 
+from watchword import errors
 from watchword.intel.selection import ShareSet
 
 BLOCKLIST_KINDS: dict[str, tuple[str, ...]] = {
@@ -43,7 +44,7 @@ def _header(share: ShareSet, what: str) -> list[str]:
 
 def blocklist_text(share: ShareSet, kind: str) -> str:
     if kind not in BLOCKLIST_KINDS:
-        raise ValueError(f"unknown blocklist {kind!r}; one of {', '.join(BLOCKLIST_KINDS)}")
+        raise errors.Invalid(f"unknown blocklist {kind!r}; one of {', '.join(BLOCKLIST_KINDS)}")
     types = BLOCKLIST_KINDS[kind]
     values = sorted({i.value for i in share.indicators if i.type in types and _safe(i.value)})
     return "\n".join([*_header(share, f"{kind} blocklist"), *values]) + "\n"

@@ -19,13 +19,13 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import func, select
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
+from watchword import clock
 from watchword.intel.normalise import infer_type, normalise
 from watchword.store.models import utcnow
 from watchword.store.models_intel import ImportBatch, KnownBad
+from watchword.store.upsert import upsert
 
 DEFAULT_CONFIDENCE = 50
 MAX_VALUE = 2048
@@ -106,7 +106,7 @@ def _expired(valid_until: Any) -> bool:
         until = dt.datetime.fromisoformat(str(valid_until).replace("Z", "+00:00"))
     except ValueError:
         return False
-    return (until if until.tzinfo else until.replace(tzinfo=dt.UTC)) < dt.datetime.now(dt.UTC)
+    return (until if until.tzinfo else until.replace(tzinfo=dt.UTC)) < clock.now()
 
 
 def parse_stix(data: dict[str, Any], default_confidence: int = DEFAULT_CONFIDENCE) -> ParseResult:
@@ -289,10 +289,6 @@ def parse_path(path: Path, default_confidence: int = DEFAULT_CONFIDENCE) -> Pars
 # -- storing --------------------------------------------------------------------------
 
 
-def _insert(session: Session) -> Any:
-    return pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
-
-
 def store_batch(session: Session, source: str, result: ParseResult, origin: str = "") -> ImportBatch:
     """Upsert the parsed indicators as known-bad from `source`, all under one new batch.
 
@@ -308,7 +304,6 @@ def store_batch(session: Session, source: str, result: ParseResult, origin: str 
         if known is None or ind.confidence > known.confidence:
             unique[(ind.type, ind.value)] = ind
     now = utcnow()
-    insert = _insert(session)
     rows = [
         {
             "type": i.type,
@@ -324,7 +319,7 @@ def store_batch(session: Session, source: str, result: ParseResult, origin: str 
     ]
     # One prepared statement run as executemany: compiling a 1,000-row VALUES list per
     # chunk costs SQLAlchemy more than SQLite spends inserting the rows.
-    statement = insert(KnownBad)
+    statement = upsert(session, KnownBad)
     statement = statement.on_conflict_do_update(
         index_elements=["type", "value", "source"],
         set_={

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from watchword import errors
 from watchword.intel import blocklists, misp, stix
 from watchword.intel.selection import ShareSet
 
@@ -12,7 +13,7 @@ def render(share: ShareSet, fmt: str, subject: str | None = None) -> tuple[str, 
     """(body, media type) of a share in one of FORMATS.
 
     `subject` goes into the MISP email object; callers pass it already redacted
-    (services.redaction), or None to leave it out.
+    (security.redaction), or None to leave it out.
     """
     if fmt == "stix.json":
         return stix.bundle_json(share), "application/stix+json;version=2.1"
@@ -22,4 +23,4 @@ def render(share: ShareSet, fmt: str, subject: str | None = None) -> tuple[str, 
         return blocklists.csv_text(share), "text/csv; charset=utf-8"
     if fmt in FORMATS:
         return blocklists.blocklist_text(share, fmt.removesuffix(".txt")), "text/plain; charset=utf-8"
-    raise ValueError(f"unknown export format {fmt!r}; one of {', '.join(FORMATS)}")
+    raise errors.Invalid(f"unknown export format {fmt!r}; one of {', '.join(FORMATS)}")

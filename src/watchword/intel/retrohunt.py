@@ -22,8 +22,6 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy import DateTime, String, and_, func, literal, select, tuple_, update
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from watchword.domain import Analysis
@@ -31,6 +29,7 @@ from watchword.intel.normalise import match_keys
 from watchword.store import audit
 from watchword.store.models import Campaign, Indicator, Report, ReportIndicator, utcnow
 from watchword.store.models_intel import ImportBatch, IntelMatch, KnownBad
+from watchword.store.upsert import insert_ignore
 
 RETROHUNT_JOB = "intel.retrohunt"
 # Priority added per known-bad indicator a campaign matches, times confidence/100.
@@ -38,10 +37,6 @@ RETROHUNT_JOB = "intel.retrohunt"
 # and live and retro-hunt matches must weigh the same.
 DEFAULT_BOOST = 10.0
 _LOOKUP_CHUNK = 400  # (type, value) pairs per IN (...): two parameters each
-
-
-def _insert(session: Session) -> Any:
-    return pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
 
 
 @dataclass(slots=True)
@@ -122,8 +117,7 @@ def match_report(session: Session, report: Report, analysis: Analysis, boost: fl
     if not rows:
         return 0
     session.execute(
-        _insert(session)(IntelMatch)
-        .values(
+        insert_ignore(session, IntelMatch).values(
             [
                 {
                     "known_bad_id": kb.id,
@@ -135,7 +129,6 @@ def match_report(session: Session, report: Report, analysis: Analysis, boost: fl
                 for kb in rows
             ]
         )
-        .on_conflict_do_nothing()
     )
     # Read back rather than trust the ORM object: campaign assignment may have set it with an UPDATE.
     campaign_id = session.scalar(select(Report.campaign_id).where(Report.id == report.id))
@@ -193,9 +186,8 @@ def retrohunt(
         .where(kb_filter, Report.scope == "in_scope")
     )
     insert = (
-        _insert(session)(IntelMatch)
+        insert_ignore(session, IntelMatch)
         .from_select(["known_bad_id", "report_id", "campaign_id", "via", "matched_at"], joined)
-        .on_conflict_do_nothing()
         .returning(IntelMatch.id)
     )
     # RETURNING, not rowcount: psycopg reports -1 for INSERT ... SELECT.

@@ -31,6 +31,7 @@ from urllib.parse import unquote
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from watchword import errors
 from watchword.analysis.urls import split_url
 from watchword.config import Settings
 from watchword.intel import tlp as tlp_mod
@@ -214,7 +215,7 @@ def gather(
     if campaign_id is not None:
         campaign = session.get(Campaign, campaign_id)
         if campaign is None:
-            raise LookupError(f"campaign {campaign_id} does not exist")
+            raise errors.NotFound(f"campaign {campaign_id} does not exist")
         in_campaign = (Report.campaign_id == campaign_id) & (Report.scope == "in_scope")
         for result, created in session.execute(
             select(AnalysisRecord.result, Report.created_at)
@@ -271,7 +272,7 @@ def gather(
                 )
             )
     else:
-        raise ValueError("export what? give a campaign or indicator ids")
+        raise errors.Invalid("export what? give a campaign or indicator ids")
     for row in rows:
         row.sender = row.type == "email" and row.value in people.senders
         if row.last_seen < row.first_seen:

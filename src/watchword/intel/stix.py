@@ -249,7 +249,7 @@ def build_bundle(share: ShareSet) -> stix2.Bundle:
 
 
 def bundle_json(share: ShareSet) -> str:
-    return build_bundle(share).serialize(pretty=True)
+    return str(build_bundle(share).serialize(pretty=True))
 
 
 def bundle_dict(share: ShareSet) -> dict[str, Any]:

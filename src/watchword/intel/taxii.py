@@ -24,16 +24,16 @@ from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import and_, exists, or_, select
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session, aliased
 
+from watchword import errors
 from watchword.intel import tlp as tlp_mod
 from watchword.intel.selection import ShareSet, as_utc
 from watchword.intel.stix import NAMESPACE, bundle_dict
 from watchword.store import audit
 from watchword.store.models import utcnow
 from watchword.store.models_intel import TaxiiObject
+from watchword.store.upsert import insert_ignore
 
 MEDIA_TYPE = "application/taxii+json;version=2.1"
 STIX_MEDIA_TYPE = "application/stix+json;version=2.1"
@@ -86,13 +86,9 @@ def collection_for_level(org: str, level: str, ceiling: str = "amber") -> Collec
     found = next((c for c in collections(org, ceiling) if c.level == level), None)
     if found is None:
         if level == "red":
-            raise ValueError("TLP:RED material is never published to TAXII")
-        raise ValueError(f"TLP:{level.upper()} is above this server's ceiling (WATCHWORD_TAXII_MAX_TLP={ceiling})")
+            raise errors.Refused("TLP:RED material is never published to TAXII")
+        raise errors.Refused(f"TLP:{level.upper()} is above this server's ceiling (WATCHWORD_TAXII_MAX_TLP={ceiling})")
     return found
-
-
-def _insert(session: Session) -> Any:
-    return pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
 
 
 def publish(session: Session, share: ShareSet, actor: str, ceiling: str = "amber") -> int:
@@ -115,10 +111,7 @@ def publish(session: Session, share: ShareSet, actor: str, ceiling: str = "amber
     added = 0
     for start in range(0, len(rows), 500):
         result = session.execute(
-            _insert(session)(TaxiiObject)
-            .values(rows[start : start + 500])
-            .on_conflict_do_nothing()
-            .returning(TaxiiObject.id)
+            insert_ignore(session, TaxiiObject).values(rows[start : start + 500]).returning(TaxiiObject.id)
         )
         added += len(result.all())
     audit.record(

@@ -11,6 +11,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from watchword import errors
+
 TLP2_EXTENSION_ID = "extension-definition--60a3c5c5-0d10-413e-aab3-9e08dde9e88d"
 TLP2_CREATED = "2022-10-01T00:00:00.000Z"
 
@@ -34,7 +36,7 @@ def normalise(level: str) -> str:
     if value == "white":  # TLP 1.0 name of CLEAR
         value = "clear"
     if value not in TLP2_MARKINGS:
-        raise ValueError(f"unknown TLP level {level!r}; use one of {', '.join(LEVELS)}")
+        raise errors.Invalid(f"unknown TLP level {level!r}; use one of {', '.join(LEVELS)}")
     return value
 
 

@@ -10,8 +10,10 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import hmac
+import math
 import secrets
 from dataclasses import dataclass
+from typing import Any
 
 import pyotp
 from argon2 import PasswordHasher
@@ -19,7 +21,8 @@ from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatc
 from sqlalchemy import delete, func, select, update
 from sqlalchemy.orm import Session
 
-from watchword.services.sealing import seal, unseal
+from watchword import errors
+from watchword.security.sealing import seal, unseal
 from watchword.store import audit
 from watchword.store.models import utcnow
 from watchword.store.models_people import ROLES, TOKEN_SCOPES, ApiToken, LoginFailure, User, UserSession
@@ -35,17 +38,57 @@ MIN_PASSWORD = 12
 SESSION_HOURS = 12  # absolute lifetime: an analyst signs in once a working day
 IDLE_MINUTES = 120  # an unattended console signs itself out
 TOUCH_MINUTES = 5  # last_seen is written at most this often: reads must not queue for the writer
+# -- sign-in throttling ---------------------------------------------------------
+# The design, and why (issue 11: five wrong passwords locked the real user out for
+# 15 minutes, so anyone could lock anyone out; four wrong TOTP codes, a fresh
+# password sign-in, four more, without end):
+#
+# * Per (account, client): the first few failures are free (typos), then each
+#   further attempt from that client on that account waits twice as long as the
+#   one before (1 s, 2 s, 4 s ... up to the window). It slows a guesser down; it
+#   does not touch the same account from any other client, so it locks nobody out.
+# * Per client, all accounts: MAX_FAILURES_PER_IP per window against spraying one
+#   common password over many accounts. Only that client is refused.
+# * Per account, all clients: past ACCOUNT_ATTACK_FAILURES failures in the window the
+#   account is under attack (a botnet spreads its guesses over many addresses). From
+#   then on a password alone does not sign in from a browser we have not seen sign in
+#   to this account before: the password and a current TOTP code must come together,
+#   and every other answer is the same refusal, right password or not. Guessing
+#   therefore stops teaching the guesser anything, while the real user still gets in:
+#   from their usual browser (it holds a signed "known device" cookie from an earlier
+#   sign-in, see `device_token`), or from a new one with password + code.
+#   An account without TOTP can only come in from a known browser during an attack:
+#   the console says so, and enrolling TOTP is the remedy.
+# * TOTP codes: at most MAX_TOTP_FAILURES wrong codes per account per window, counted
+#   from their own rows (kind "totp"); no password sign-in clears them.
 THROTTLE_WINDOW = dt.timedelta(minutes=15)
-MAX_FAILURES_PER_USER = 5
+FREE_FAILURES_PER_CLIENT = 3
 MAX_FAILURES_PER_IP = 30
+ACCOUNT_ATTACK_FAILURES = 20
+MAX_TOTP_FAILURES = 5
+# Kept for callers that count "wrong passwords before a client is slowed down".
+MAX_FAILURES_PER_USER = FREE_FAILURES_PER_CLIENT
+DEVICE_DAYS = 180
 TOKEN_PREFIX = "ww_"  # noqa: S105 - a marker that makes leaked tokens findable, not a secret
 
 
-class AccountError(ValueError):
+class AccountError(errors.Invalid):
     """A refusal whose message is safe to show to the person asking."""
 
 
-class Throttled(AccountError):
+class Throttled(errors.Throttled, AccountError):
+    pass
+
+
+class AccountNotFound(errors.NotFound, AccountError):
+    pass
+
+
+class AccountConflict(errors.Conflict, AccountError):
+    pass
+
+
+class SignInFailed(errors.Unauthenticated, AccountError):
     pass
 
 
@@ -101,7 +144,7 @@ def add_user(session: Session, username: str, password: str, role: str, actor: s
         raise AccountError(f"The role must be one of: {', '.join(ROLES)}.")
     check_password_policy(password)
     if session.scalar(select(User.id).where(User.username == username)) is not None:
-        raise AccountError(f"The user {username!r} already exists.")
+        raise AccountConflict(f"The user {username!r} already exists.")
     user = User(username=username, role=role, password_hash=_hasher.hash(password))
     session.add(user)
     session.flush()
@@ -112,7 +155,7 @@ def add_user(session: Session, username: str, password: str, role: str, actor: s
 def get_user(session: Session, username: str) -> User:
     user = session.scalar(select(User).where(User.username == username))
     if user is None:
-        raise AccountError(f"No user {username!r}.")
+        raise AccountNotFound(f"No user {username!r}.")
     return user
 
 
@@ -145,36 +188,74 @@ def set_role(session: Session, username: str, role: str, actor: str) -> None:
 # -- signing in ----------------------------------------------------------------
 
 
-def _recent_failures(session: Session, username: str, ip: str) -> tuple[int, int]:
-    since = utcnow() - THROTTLE_WINDOW
-    by_user = (
-        session.scalar(
-            select(func.count())
-            .select_from(LoginFailure)
-            .where(LoginFailure.username == username, LoginFailure.at > since)
-        )
-        or 0
-    )
-    by_ip = (
-        session.scalar(
-            select(func.count()).select_from(LoginFailure).where(LoginFailure.ip == ip, LoginFailure.at > since)
-        )
-        or 0
-    )
-    return by_user, by_ip
+def _failures(session: Session, since: dt.datetime, *where: Any) -> tuple[int, dt.datetime | None]:
+    """How many failures match, and when the last one was."""
+    count, last = session.execute(
+        select(func.count(), func.max(LoginFailure.at)).where(LoginFailure.at > since, *where)
+    ).one()
+    return int(count or 0), _aware(last) if last is not None else None
 
 
-def authenticate(session: Session, username: str, password: str, ip: str) -> User:
-    """The user for these credentials, or AccountError. Failures are throttled and audited.
+def client_delay(failures: int) -> float:
+    """Seconds a client must wait after its last failure on one account, after `failures` of them."""
+    if failures < FREE_FAILURES_PER_CLIENT:
+        return 0.0
+    return float(min(2 ** (failures - FREE_FAILURES_PER_CLIENT), THROTTLE_WINDOW.total_seconds()))
 
-    The throttle counts failures per account (against guessing one password)
-    and per address (against spraying many accounts); both windows slide.
+
+def device_token(key: bytes, username: str) -> str:
+    """The "known device" cookie a browser gets when it signs in to `username`: an HMAC
+    with an expiry, no database row. It only exempts that browser from the account-wide
+    attack mode; every other limit still applies to it."""
+    until = int((utcnow() + dt.timedelta(days=DEVICE_DAYS)).timestamp())
+    mac = hmac.new(key, f"device\x00{username}\x00{until}".encode(), hashlib.sha256).hexdigest()
+    return f"{until}.{mac}"
+
+
+def known_device(key: bytes, username: str, token: str) -> bool:
+    until, _, mac = token.partition(".")
+    if not until.isdigit() or len(until) > 12 or int(until) < utcnow().timestamp():
+        return False
+    expected = hmac.new(key, f"device\x00{username}\x00{until}".encode(), hashlib.sha256).hexdigest()
+    return hmac.compare_digest(expected, mac)
+
+
+class UnderAttack(Throttled):
+    """The account is under attack and this browser is new to it: password and code together."""
+
+
+def check_credentials(
+    session: Session,
+    username: str,
+    password: str,
+    ip: str,
+    *,
+    totp_code: str = "",
+    key: bytes | None = None,
+    known: bool = True,
+) -> tuple[User, bool]:
+    """(the user for these credentials, whether the TOTP code was checked too), or AccountError.
+    Failures are throttled and audited (the design is described at THROTTLE_WINDOW above).
+
+    `known` says whether the browser holds this account's known-device cookie; `key`
+    (the contact key) and `totp_code` let a new browser through an attack with both factors:
+    only then is the code checked here (otherwise the second step asks for it).
     """
     username = username.strip()[:100]
-    by_user, by_ip = _recent_failures(session, username, ip)
-    if by_user >= MAX_FAILURES_PER_USER or by_ip >= MAX_FAILURES_PER_IP:
+    now = utcnow()
+    since = now - THROTTLE_WINDOW
+    passwords = LoginFailure.kind == "password"
+    by_ip, _ = _failures(session, since, LoginFailure.ip == ip, passwords)
+    by_client, last = _failures(session, since, LoginFailure.username == username, LoginFailure.ip == ip, passwords)
+    wait = client_delay(by_client)
+    ready_at = last + dt.timedelta(seconds=wait) if last is not None else now
+    if by_ip >= MAX_FAILURES_PER_IP or ready_at > now:
         audit.record(session, username or "-", "login.throttled", "user", "", {"ip": ip})
-        raise Throttled("Too many failed sign-ins. Wait 15 minutes and try again.")
+        seconds = max(1, math.ceil((ready_at - now).total_seconds())) if ready_at > now else 15 * 60
+        unit = "second" if seconds == 1 else "seconds"
+        raise Throttled(f"Too many failed sign-ins from here. Wait {seconds} {unit} and try again.")
+    by_account, _ = _failures(session, since, LoginFailure.username == username, passwords)
+    under_attack = by_account >= ACCOUNT_ATTACK_FAILURES and not known
     user = session.scalar(select(User).where(User.username == username))
     try:
         _hasher.verify(user.password_hash if user is not None else _DUMMY_HASH, password)
@@ -182,29 +263,57 @@ def authenticate(session: Session, username: str, password: str, ip: str) -> Use
     except (VerifyMismatchError, VerificationError, InvalidHashError):
         ok = False
     if not ok or user is None:
-        session.add(LoginFailure(username=username, ip=ip))
+        session.add(LoginFailure(username=username, ip=ip, kind="password", at=now))
         audit.record(session, username or "-", "login.failed", "user", user.id if user else "", {"ip": ip})
-        raise AccountError("Wrong username or password, or the account is disabled.")
+        if under_attack:  # the same answer as for a right password without its code
+            raise UnderAttack(UNDER_ATTACK_TEXT)
+        raise SignInFailed("Wrong username or password, or the account is disabled.")
+    if under_attack:
+        if not (user.totp_enabled and key is not None and totp_code.strip()):
+            audit.record(session, username, "login.throttled", "user", user.id, {"ip": ip, "attack": True})
+            raise UnderAttack(UNDER_ATTACK_TEXT)
+        _second_factor_or_refuse(session, key, user, totp_code, ip, under_attack=True)
+    _after_success(session, user, password, ip, now)
+    return user, under_attack
+
+
+def _after_success(session: Session, user: User, password: str, ip: str, now: dt.datetime) -> None:
+    passwords = LoginFailure.kind == "password"
     if _hasher.check_needs_rehash(user.password_hash):
         user.password_hash = _hasher.hash(password)
-    now = utcnow()
-    # Housekeeping on success, so that neither table grows without bound.
+    # Housekeeping on success: this client's own password failures (the user's typos), and
+    # anything older than a day. Other clients' failures and TOTP failures stay counted.
     session.execute(
-        delete(LoginFailure).where((LoginFailure.username == username) | (LoginFailure.at < now - dt.timedelta(days=1)))
+        delete(LoginFailure).where(
+            (LoginFailure.username == user.username) & (LoginFailure.ip == ip) & passwords
+            | (LoginFailure.at < now - dt.timedelta(days=1))
+        )
     )
     session.execute(delete(UserSession).where(UserSession.user_id == user.id, UserSession.expires_at < now))
-    return user
 
 
-def start_session(session: Session, user: User, ip: str) -> tuple[str, UserSession]:
-    """A new session; returns the cookie value (only its hash is stored)."""
+def authenticate(session: Session, username: str, password: str, ip: str) -> User:
+    """The user for these credentials (password only, e.g. to confirm a password change), or AccountError."""
+    return check_credentials(session, username, password, ip)[0]
+
+
+UNDER_ATTACK_TEXT = (
+    "This account is receiving many wrong sign-ins. From a browser that has not signed in to it before, "
+    "enter the password together with a code from your authenticator app (accounts without one can sign "
+    "in from a browser that has)."
+)
+
+
+def start_session(session: Session, user: User, ip: str, second_factor_done: bool = False) -> tuple[str, UserSession]:
+    """A new session; returns the cookie value (only its hash is stored). `second_factor_done`:
+    the TOTP code came with the password (an account under attack, see `authenticate`)."""
     token = secrets.token_urlsafe(32)
     now = utcnow()
     row = UserSession(
         token_hash=sha256_hex(token),
         user_id=user.id,
         csrf_token=secrets.token_urlsafe(32),
-        verified=not user.totp_enabled,
+        verified=second_factor_done or not user.totp_enabled,
         created_at=now,
         last_seen=now,
         expires_at=now + dt.timedelta(hours=SESSION_HOURS),
@@ -217,7 +326,7 @@ def start_session(session: Session, user: User, ip: str) -> tuple[str, UserSessi
         "login",
         "user",
         user.id,
-        {"ip": ip, "second_factor": "pending" if user.totp_enabled else "none"},
+        {"ip": ip, "second_factor": "done" if second_factor_done else "pending" if user.totp_enabled else "none"},
     )
     return token, row
 
@@ -295,7 +404,7 @@ def _check_code(user: User, key: bytes, code: str) -> bool:
 def confirm_totp(session: Session, key: bytes, username: str, code: str) -> None:
     user = get_user(session, username)
     if not _check_code(user, key, code):
-        raise AccountError("That code did not match. Check the phone's clock and try the next code.")
+        raise SignInFailed("That code did not match. Check the phone's clock and try the next code.")
     user.totp_enabled = True
     audit.record(session, username, "user.totp_enable", "user", user.id, {})
 
@@ -305,16 +414,26 @@ def verify_second_factor(session: Session, key: bytes, token_hash: str, code: st
         select(UserSession, User).join(User, User.id == UserSession.user_id).where(UserSession.token_hash == token_hash)
     ).first()
     if row is None:
-        raise AccountError("The sign-in has expired; start again.")
+        raise SignInFailed("The sign-in has expired; start again.")
     user_session, user = row
-    by_user, _ = _recent_failures(session, user.username, ip)
-    if by_user >= MAX_FAILURES_PER_USER:
-        raise Throttled("Too many failed attempts. Wait 15 minutes and try again.")
-    if not _check_code(user, key, code):
-        session.add(LoginFailure(username=user.username, ip=ip))
-        audit.record(session, user.username, "login.totp_failed", "user", user.id, {"ip": ip})
-        raise AccountError("That code did not match.")
+    _second_factor_or_refuse(session, key, user, code, ip)
     user_session.verified = True
+
+
+def _second_factor_or_refuse(
+    session: Session, key: bytes, user: User, code: str, ip: str, under_attack: bool = False
+) -> None:
+    """Check a TOTP code under the per-account limit on wrong codes (never reset by a password)."""
+    since = utcnow() - THROTTLE_WINDOW
+    wrong, _ = _failures(session, since, LoginFailure.username == user.username, LoginFailure.kind == "totp")
+    if wrong >= MAX_TOTP_FAILURES:
+        audit.record(session, user.username, "login.throttled", "user", user.id, {"ip": ip, "totp": True})
+        # Under attack, every refusal reads the same: this one would say the password was right.
+        raise UnderAttack(UNDER_ATTACK_TEXT) if under_attack else Throttled("Too many wrong codes. Wait 15 minutes.")
+    if not _check_code(user, key, code):
+        session.add(LoginFailure(username=user.username, ip=ip, kind="totp", at=utcnow()))
+        audit.record(session, user.username, "login.totp_failed", "user", user.id, {"ip": ip})
+        raise UnderAttack(UNDER_ATTACK_TEXT) if under_attack else SignInFailed("That code did not match.")
     audit.record(session, user.username, "login.totp", "user", user.id, {"ip": ip})
 
 
@@ -354,7 +473,7 @@ def create_token(session: Session, name: str, scope: str, actor: str) -> tuple[s
 def revoke_token(session: Session, token_id: int, actor: str) -> None:
     row = session.get(ApiToken, token_id)
     if row is None:
-        raise AccountError(f"No token {token_id}.")
+        raise AccountNotFound(f"No token {token_id}.")
     row.revoked_at = utcnow()
     audit.record(session, actor, "token.revoke", "api_token", token_id, {"name": row.name})
 

@@ -5,7 +5,7 @@ The use cases the CLI, the console and the public pages share:
   published(), get_published(), render_markdown(), atom_feed().
 
 Everything taken from reports into a draft (subjects, an excerpt, the sender's
-display name, the campaign title) goes through services.redaction with the
+display name, the campaign title) goes through security.redaction with the
 campaign's reporters and recipients as known names. Publishing checks the
 final text again and refuses a leak unless the analyst forces it; each step
 writes an audit event.
@@ -25,9 +25,12 @@ from markdown_it import MarkdownIt
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from watchword import errors
 from watchword.config import Settings
+from watchword.domain.states import BulletinStatus
 from watchword.intel.selection import ShareSet, gather
-from watchword.services.redaction import RedactionContext, defang, find_leaks, redact
+from watchword.security.redaction import RedactionContext, defang, find_leaks, is_internal_host, redact
+from watchword.services.render import defang as defang_text
 from watchword.store import audit
 from watchword.store.models import AnalysisRecord, Campaign, Report, utcnow
 from watchword.store.models_intel import Bulletin
@@ -125,18 +128,23 @@ _GENERIC = (
 )
 
 
-class BulletinError(ValueError):
+class BulletinError(errors.Invalid):
     """A refusal whose message is safe to show to the analyst."""
 
 
-class LeakFound(BulletinError):
-    def __init__(self, leaks: dict[str, int]) -> None:
-        super().__init__(leaks)
-        self.leaks = leaks
+class BulletinNotFound(errors.NotFound, BulletinError):
+    pass
 
-    def __str__(self) -> str:
-        found = ", ".join(f"{count} {kind}" for kind, count in sorted(self.leaks.items()))
-        return f"The bulletin still contains: {found}. Edit it, or publish with force."
+
+class BulletinConflict(errors.Conflict, BulletinError):
+    pass
+
+
+class LeakFound(errors.Refused, BulletinError):
+    def __init__(self, leaks: dict[str, int]) -> None:
+        found = ", ".join(f"{count} {kind}" for kind, count in sorted(leaks.items()))
+        super().__init__(f"The bulletin still contains: {found}. Edit it, or publish with force.")
+        self.leaks = leaks
 
 
 def _aware(value: dt.datetime | None) -> dt.datetime:
@@ -201,6 +209,32 @@ def _representative(session: Session, campaign: Campaign) -> dict[str, Any] | No
     return record.result if record is not None else None
 
 
+# Markdown syntax in a reported value: links, autolinks, images, emphasis, code,
+# entities. A Subject such as "[Review](//files-review%2Eonline/login)" must reach
+# readers as those characters, not as a live link from the security team.
+_MARKDOWN_SYNTAX = re.compile(r"([\\`*_\[\]()<>!&#~|{}])")
+_LINE_START_SYNTAX = re.compile(r"(?m)^(\s*)(\d*)([-+=>.)])")
+_ESCAPED = re.compile(r"\\([!-/:-@\[-`{-~])")
+
+
+def reported_text(text: str) -> str:
+    """Reported words as Markdown that renders exactly as those words: defanged, every piece of
+    syntax escaped, so nothing in them becomes a link or markup in a bulletin or its feed."""
+    escaped = _MARKDOWN_SYNTAX.sub(r"\\\1", defang_text(text))
+    # A list marker or heading underline at the start of a line ("1." too): escaped.
+    return _LINE_START_SYNTAX.sub(lambda m: m.group(1) + m.group(2) + "\\" + m.group(3), escaped)
+
+
+def _code(value: object) -> str:
+    # Inside a code span nothing is syntax, except a backtick that would end it.
+    return defang(" ".join(str(value).replace("`", "'").split()))
+
+
+def unescaped(markdown: str) -> str:
+    """Markdown without its backslash escapes: what the leak check reads."""
+    return _ESCAPED.sub(r"\1", markdown)
+
+
 def _plural(n: int, one: str, many: str) -> str:
     return f"{n} {one if n == 1 else many}"
 
@@ -213,7 +247,7 @@ def _draft_text(session: Session, campaign: Campaign, ctx: RedactionContext) -> 
         result = redact(text, ctx)
         for kind, n in result.counts.items():
             counts[kind] = counts.get(kind, 0) + n
-        return result.text
+        return reported_text(result.text)
 
     what, recognise, todo = APPROACH_TEXT.get(campaign.approach_type, _GENERIC)
     label = campaign.approach_type.replace("_", " ") if campaign.approach_type in APPROACH_TEXT else "suspicious"
@@ -230,10 +264,12 @@ def _draft_text(session: Session, campaign: Campaign, ctx: RedactionContext) -> 
     for subject in subjects:
         lines.append(f"- Subject line: “{subject}”")
     auth = result.get("auth") or {}
-    if auth.get("from_domain"):
+    if auth.get("from_domain") and not is_internal_host(str(auth["from_domain"]), ctx.internal_domains):
+        # (Sent from one of our own domains, a spoofed or compromised colleague: the domain is ours
+        # and names the targets; the excerpt and the recognise-it list still say what to look for.)
         lines.append(
-            f"- It comes from an address at `{defang(str(auth['from_domain']))}`"
-            + (f", made to look like `{defang(str(auth['lookalike_of']))}`" if auth.get("lookalike_of") else "")
+            f"- It comes from an address at `{_code(auth['from_domain'])}`"
+            + (f", made to look like `{_code(auth['lookalike_of'])}`" if auth.get("lookalike_of") else "")
         )
     if auth.get("display_name_claims"):
         lines.append(f"- The sender's name shows “{clean(str(auth['display_name_claims']))}”")
@@ -268,7 +304,7 @@ def _draft_text(session: Session, campaign: Campaign, ctx: RedactionContext) -> 
 def draft_from_campaign(session: Session, settings: Settings, campaign_id: int, actor: str) -> Bulletin:
     campaign = session.get(Campaign, campaign_id)
     if campaign is None:
-        raise BulletinError(f"No campaign {campaign_id}.")
+        raise BulletinNotFound(f"No campaign {campaign_id}.")
     ctx = campaign_context(session, settings, campaign_id)
     title, summary, body, counts = _draft_text(session, campaign, ctx)
     bulletin = Bulletin(
@@ -277,7 +313,7 @@ def draft_from_campaign(session: Session, settings: Settings, campaign_id: int, 
         title=title[:300],
         summary=summary[:500],
         body_md=body,
-        status="draft",
+        status=BulletinStatus.DRAFT,
         created_by=actor,
         redactions=counts,
     )
@@ -292,7 +328,7 @@ def draft_from_campaign(session: Session, settings: Settings, campaign_id: int, 
 def get(session: Session, bulletin_id: int) -> Bulletin:
     bulletin = session.get(Bulletin, bulletin_id)
     if bulletin is None:
-        raise BulletinError(f"No bulletin {bulletin_id}.")
+        raise BulletinNotFound(f"No bulletin {bulletin_id}.")
     return bulletin
 
 
@@ -306,8 +342,8 @@ def update(
     body_md: str | None = None,
 ) -> Bulletin:
     bulletin = get(session, bulletin_id)
-    if bulletin.status == "withdrawn":
-        raise BulletinError("A withdrawn bulletin cannot be edited.")
+    if bulletin.status == BulletinStatus.WITHDRAWN:
+        raise BulletinConflict("A withdrawn bulletin cannot be edited.")
     changed: list[str] = []
     if title is not None and title.strip():
         bulletin.title, changed = title.strip()[:300], [*changed, "title"]
@@ -328,18 +364,19 @@ def leaks(session: Session, settings: Settings, bulletin: Bulletin) -> dict[str,
             internal_domains=settings.internal_domains, allowed=frozenset(settings.bulletin_allowed_contacts)
         )
     )
-    return find_leaks("\n".join([bulletin.title, bulletin.summary, bulletin.body_md]), ctx)
+    # Read without Markdown escapes: "jane\\.doe" is still an address.
+    return find_leaks(unescaped("\n".join([bulletin.title, bulletin.summary, bulletin.body_md])), ctx)
 
 
 def publish(session: Session, settings: Settings, bulletin_id: int, actor: str, force: bool = False) -> Bulletin:
     """Publish: refused while the text still holds an address, a phone, an internal host or a known name."""
     bulletin = get(session, bulletin_id)
-    if bulletin.status == "withdrawn":
-        raise BulletinError("A withdrawn bulletin cannot be published again; draft a new one.")
+    if bulletin.status == BulletinStatus.WITHDRAWN:
+        raise BulletinConflict("A withdrawn bulletin cannot be published again; draft a new one.")
     found = leaks(session, settings, bulletin)
     if found and not force:
         raise LeakFound(found)
-    bulletin.status = "published"
+    bulletin.status = BulletinStatus.PUBLISHED
     bulletin.published_by = actor
     bulletin.published_at = bulletin.published_at or utcnow()
     bulletin.updated_at = utcnow()
@@ -349,7 +386,7 @@ def publish(session: Session, settings: Settings, bulletin_id: int, actor: str, 
 
 def withdraw(session: Session, bulletin_id: int, actor: str) -> Bulletin:
     bulletin = get(session, bulletin_id)
-    bulletin.status = "withdrawn"
+    bulletin.status = BulletinStatus.WITHDRAWN
     bulletin.updated_at = utcnow()
     audit.record(session, actor, "bulletin.withdraw", "bulletin", bulletin.id)
     return bulletin
@@ -365,13 +402,16 @@ def listing(session: Session, status: str | None = None, limit: int = 100) -> li
 def published(session: Session, limit: int = 50) -> list[Bulletin]:
     return list(
         session.scalars(
-            select(Bulletin).where(Bulletin.status == "published").order_by(Bulletin.published_at.desc()).limit(limit)
+            select(Bulletin)
+            .where(Bulletin.status == BulletinStatus.PUBLISHED)
+            .order_by(Bulletin.published_at.desc())
+            .limit(limit)
         )
     )
 
 
 def get_published(session: Session, slug: str) -> Bulletin | None:
-    return session.scalar(select(Bulletin).where(Bulletin.slug == slug, Bulletin.status == "published"))
+    return session.scalar(select(Bulletin).where(Bulletin.slug == slug, Bulletin.status == BulletinStatus.PUBLISHED))
 
 
 # -- rendering -----------------------------------------------------------------------------

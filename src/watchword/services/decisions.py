@@ -12,10 +12,11 @@ from __future__ import annotations
 from sqlalchemy.orm import Session
 
 from watchword.campaigns import services as campaigns
+from watchword.campaigns.errors import CampaignError
 from watchword.services import mail_replies, queue, search
 from watchword.store.models import Campaign, Report
 
-CampaignError = campaigns.CampaignError
+__all__ = ["CampaignError"]
 
 
 def _follow(session: Session, *campaign_ids: int | None) -> None:

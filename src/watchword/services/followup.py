@@ -16,13 +16,17 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy import or_, select, update
 from sqlalchemy.orm import Session
 
+from watchword import errors
 from watchword.domain import Analysis
+from watchword.domain.states import AuthorKind
+from watchword.security import sealing
+from watchword.security.sealing import unseal
 from watchword.services.outcomes import status_text
-from watchword.services.sealing import unseal
 from watchword.store import audit
 from watchword.store.models import AnalysisRecord, Campaign, Report, Submission, utcnow
 from watchword.store.models_reporter import ReporterReceipt, RestrictedReport, ThreadMessage
@@ -30,8 +34,12 @@ from watchword.store.models_reporter import ReporterReceipt, RestrictedReport, T
 MAX_MESSAGE_CHARS = 5000
 
 
-class FollowupError(ValueError):
+class FollowupError(errors.Invalid):
     """The message cannot be posted; the text is safe to show."""
+
+
+class FollowupNotFound(errors.NotFound, FollowupError):
+    pass
 
 
 @dataclass(frozen=True, slots=True)
@@ -69,12 +77,26 @@ def _clean(text: str) -> str:
     return text
 
 
+def _sealed_body(session: Session, text: str) -> dict[str, Any]:
+    """A thread message as it is stored: sealed, like the reporter's contact details."""
+    return {"body": "", "body_sealed": sealing.seal(sealing.key_of(session), _clean(text), sealing.THREAD)}
+
+
+def _body(session: Session, message: ThreadMessage) -> str:
+    if message.body_sealed is None:
+        return message.body  # never sealed: written before migration 0004 and not yet migrated
+    return sealing.unseal(sealing.key_of(session), message.body_sealed, sealing.THREAD)
+
+
 def post_reporter_message(session: Session, receipt_id: int, text: str) -> ThreadMessage:
     receipt = session.get(ReporterReceipt, receipt_id)
     if receipt is None:
-        raise FollowupError("This receipt no longer exists.")
+        raise FollowupNotFound("This receipt no longer exists.")
     message = ThreadMessage(
-        report_id=receipt.report_id, receipt_id=receipt.id, author_kind="reporter", body=_clean(text)
+        report_id=receipt.report_id,
+        receipt_id=receipt.id,
+        author_kind=AuthorKind.REPORTER,
+        **_sealed_body(session, text),
     )
     session.add(message)
     session.flush()
@@ -90,13 +112,17 @@ def post_analyst_message(
 ) -> ThreadMessage:
     """An analyst's message to the reporter(s) of a report; `receipt_id` None means all of them."""
     if session.get(Report, report_id) is None:
-        raise FollowupError("No such report.")
+        raise FollowupNotFound("No such report.")
     if receipt_id is not None:
         receipt = session.get(ReporterReceipt, receipt_id)
         if receipt is None or receipt.report_id != report_id:
-            raise FollowupError("That receipt does not belong to this report.")
+            raise FollowupNotFound("That receipt does not belong to this report.")
     message = ThreadMessage(
-        report_id=report_id, receipt_id=receipt_id, author_kind="analyst", author=author[:100], body=_clean(text)
+        report_id=report_id,
+        receipt_id=receipt_id,
+        author_kind=AuthorKind.ANALYST,
+        author=author[:100],
+        **_sealed_body(session, text),
     )
     session.add(message)
     session.flush()
@@ -136,7 +162,7 @@ def list_thread(session: Session, report_id: int, actor: str | None = None) -> l
             author=m.author,
             receipt_id=m.receipt_id,
             reporter_label=labels.get(m.receipt_id, "All reporters") if m.receipt_id else "All reporters",
-            body=m.body,
+            body=_body(session, m),
         )
         for m in rows
     ]
@@ -163,7 +189,7 @@ def reporter_thread(session: Session, receipt: ReporterReceipt) -> list[ThreadEn
             author="",
             receipt_id=m.receipt_id,
             reporter_label="",
-            body=m.body,
+            body=_body(session, m),
         )
         for m in rows
     ]
@@ -186,7 +212,7 @@ def is_restricted(session: Session, report: Report) -> bool:
 def receipt_status(session: Session, receipt: ReporterReceipt) -> ReceiptStatus:
     report = session.get(Report, receipt.report_id)
     if report is None:  # pragma: no cover - receipts cascade with their report
-        raise FollowupError("This report has been deleted.")
+        raise FollowupNotFound("This report has been deleted.")
     campaign = session.get(Campaign, report.campaign_id) if report.campaign_id else None
     restricted = is_restricted(session, report)
     verdict = report.verdict or (campaign.verdict if campaign else None)
@@ -271,3 +297,61 @@ def restrict_out_of_scope(session: Session, report: Report, analysis: Analysis) 
     """After-analysis step: the stored analysis's scope decision, for reports from every channel."""
     if analysis.scope == "out_of_scope":
         mark_restricted(session, report.id, analysis.scope_reason, "analysis")
+
+
+@dataclass(slots=True)
+class SubmissionEntry:
+    """One submission of a report (the first or a sighting) and everything its reporter wrote."""
+
+    id: int
+    at: dt.datetime
+    channel: str
+    source_name: str
+    text: str
+    approach_hint: str
+    answers: dict[str, str]
+    files: list[tuple[str, int]]  # file name, size in bytes
+    has_contact: bool
+    comment: str = ""  # a mail reporter's words above the message they attached
+
+
+def list_submissions(session: Session, report_id: int, actor: str) -> list[SubmissionEntry]:
+    """Every submission of a report with its reporter's words (unsealed), oldest first.
+
+    Reading them is audited, like the thread: they are the reporters' own words.
+    """
+    from watchword.store.models_reporter import ReporterFile
+
+    rows = session.scalars(
+        select(Submission).where(Submission.report_id == report_id).order_by(Submission.received_at, Submission.id)
+    ).all()
+    files: dict[int | None, list[tuple[str, int]]] = {}
+    for sub_id, name, size in session.execute(
+        select(ReporterFile.submission_id, ReporterFile.filename, ReporterFile.size)
+        .where(ReporterFile.report_id == report_id)
+        .order_by(ReporterFile.id)
+    ):
+        files.setdefault(sub_id, []).append((name, size))
+    audit.record(session, actor, "submissions.viewed", "report", report_id, {"submissions": len(rows)})
+    key = sealing.key_of(session)
+    entries = []
+    for row in rows:
+        words = sealing.unseal_json(key, row.words_sealed) if row.words_sealed else {}
+        entries.append(
+            SubmissionEntry(
+                id=row.id,
+                at=row.received_at,
+                channel=row.channel,
+                source_name=row.source_name,
+                text=str(words.get("text") or ""),
+                approach_hint=str(words.get("approach_hint") or ""),
+                answers={str(k): str(v) for k, v in (words.get("answers") or {}).items()},
+                files=files.get(row.id, []),
+                has_contact=row.contact_sealed is not None,
+                comment=str(words.get("comment") or ""),
+            )
+        )
+    if None in files and entries:
+        # Files stored before submissions were recorded with them: shown with the first.
+        entries[0].files = files[None] + entries[0].files
+    return entries

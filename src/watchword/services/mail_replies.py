@@ -35,32 +35,34 @@ from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from email.message import EmailMessage
+from email.policy import SMTP as SMTP_POLICY
 from email.utils import formatdate, parseaddr
-from typing import Any
 
 from sqlalchemy import delete, func, or_, select, update
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from watchword.config import Settings
+from watchword.domain.states import MailKind, MailStatus
+from watchword.logsafe import mask
 from watchword.runtime import Runtime
+from watchword.security.sealing import seal, unseal
 from watchword.services import outcomes
-from watchword.services.sealing import seal, unseal
+from watchword.services.headers import header_text, is_plain_address, message_id
 from watchword.store import audit
 from watchword.store.models import Campaign, Report, utcnow
 from watchword.store.models_mail import MailMessage, MailMessageReport, MailOptOut, MailOutbox
+from watchword.store.upsert import insert_ignore
 
 log = logging.getLogger("watchword.mail.replies")
 
-ACK = "ack"
-OUTCOME = "outcome"
+ACK = MailKind.ACK
+OUTCOME = MailKind.OUTCOME
 STOP_HINT = "To stop these messages, reply with the single word STOP."
 MAX_ATTEMPTS = 8
 LEASE = dt.timedelta(minutes=2)
 # A receipt is only useful while the reporter still remembers sending the mail;
 # an outcome stays worth sending much longer.
-STALE_AFTER = {ACK: dt.timedelta(days=2), OUTCOME: dt.timedelta(days=30)}
+STALE_AFTER: dict[str, dt.timedelta] = {ACK: dt.timedelta(days=2), OUTCOME: dt.timedelta(days=30)}
 
 
 @dataclass(frozen=True, slots=True)
@@ -94,10 +96,6 @@ def replies_enabled(settings: Settings) -> bool:
     return bool(settings.reply_from and settings.relay_host)
 
 
-def _insert(session: Session) -> Any:
-    return pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
-
-
 def _dedupe(*parts: str) -> str:
     return hashlib.sha256("\x00".join(parts).encode()).hexdigest()
 
@@ -111,22 +109,17 @@ def enqueue(
         "dedupe": dedupe,
         "reporter_sealed": who.sealed,
         "reporter_hash": who.hash,
-        "subject": subject[:300],
+        "subject": header_text(subject, 300),
         "body": body,
-        "in_reply_to": in_reply_to[:300],
-        "status": "queued",
+        "in_reply_to": message_id(in_reply_to),
+        "status": MailStatus.QUEUED,
         "attempts": 0,
         "send_after": utcnow(),
         "created_at": utcnow(),
         "last_error": "",
     }
     # RETURNING, not rowcount: psycopg reports -1 for an INSERT ... ON CONFLICT DO NOTHING.
-    stmt = (
-        _insert(session)(MailOutbox)
-        .values(**values)
-        .on_conflict_do_nothing(index_elements=["dedupe"])
-        .returning(MailOutbox.id)
-    )
+    stmt = insert_ignore(session, MailOutbox, "dedupe").values(**values).returning(MailOutbox.id)
     return session.execute(stmt).first() is not None
 
 
@@ -148,7 +141,7 @@ def enqueue_ack(
     in_reply_to: str = "",
 ) -> bool:
     """The acknowledgement for one reporter's mail, with a receipt for each report it made."""
-    clean = " ".join(subject.split())[:200]
+    clean = header_text(subject, 200)
     reply_subject = f"Re: {clean}" if clean else "Your report has been received"
     body = (
         "\n\n".join(
@@ -232,9 +225,8 @@ def opt_out(session: Session, key: bytes, address: str, via: str = "mail") -> bo
     hash_ = reporter_hash(key, address)
     added = (
         session.execute(
-            _insert(session)(MailOptOut)
+            insert_ignore(session, MailOptOut, "reporter_hash")
             .values(reporter_hash=hash_, created_at=utcnow(), via=via)
-            .on_conflict_do_nothing(index_elements=["reporter_hash"])
             .returning(MailOptOut.reporter_hash)
         ).first()
         is not None
@@ -268,19 +260,28 @@ def is_opted_out(session: Session, hash_: str) -> bool:
 # -- sending -----------------------------------------------------------------------
 
 
+class Unsendable(ValueError):
+    """This reply can never be built or sent (an address that is no address); trying again is pointless."""
+
+
 def build_message(settings: Settings, row: MailOutbox, address: str) -> EmailMessage:
+    """The reply as mail. Every value that came from a reported mail is cleaned again here, at the
+    last moment, so a row queued before a fix (or by any other path) cannot inject a header."""
+    if not is_plain_address(address):
+        raise Unsendable("the reporter's address is not a plain address")
     sender = parseaddr(settings.reply_from)[1]
     domain = sender.rpartition("@")[2] or "localhost"
-    msg = EmailMessage()
+    msg = EmailMessage(policy=SMTP_POLICY)
     msg["From"] = settings.reply_from
     msg["To"] = address
-    msg["Subject"] = row.subject
+    msg["Subject"] = header_text(row.subject, 300) or "Your report has been received"
     msg["Date"] = formatdate(usegmt=True)
     # Stable per outbox row: a reply sent twice after a crash carries the same id.
     msg["Message-ID"] = f"<watchword.{row.id}.{row.dedupe[:16]}@{domain}>"
-    if row.in_reply_to:
-        msg["In-Reply-To"] = row.in_reply_to
-        msg["References"] = row.in_reply_to
+    in_reply_to = message_id(row.in_reply_to)
+    if in_reply_to:
+        msg["In-Reply-To"] = in_reply_to
+        msg["References"] = in_reply_to
     # Marks the mail as automatic (RFC 3834) so that vacation responders stay
     # quiet and no reply loop can start between two robots.
     msg["Auto-Submitted"] = "auto-replied"
@@ -332,13 +333,26 @@ class Relay:
 
 def _claim(rt: Runtime, batch: int, now: dt.datetime) -> list[MailOutbox]:
     with rt.db.write() as session:
+        # A row whose lease ran out had its attempt counted when it was claimed; at the
+        # limit it has had its chances (a crash mid-send, every time) and fails for good.
+        session.execute(
+            update(MailOutbox)
+            .where(
+                MailOutbox.status == MailStatus.SENDING,
+                MailOutbox.locked_until < now,
+                MailOutbox.attempts >= MAX_ATTEMPTS,
+            )
+            .values(status=MailStatus.FAILED, locked_until=None, last_error="attempt limit reached while sending")
+        )
         rows = list(
             session.scalars(
                 select(MailOutbox)
                 .where(
                     or_(
-                        (MailOutbox.status == "queued") & (MailOutbox.send_after <= now),
-                        (MailOutbox.status == "sending") & (MailOutbox.locked_until < now),
+                        (MailOutbox.status == MailStatus.QUEUED) & (MailOutbox.send_after <= now),
+                        (MailOutbox.status == MailStatus.SENDING)
+                        & (MailOutbox.locked_until < now)
+                        & (MailOutbox.attempts < MAX_ATTEMPTS),
                     )
                 )
                 .order_by(MailOutbox.id)
@@ -346,7 +360,7 @@ def _claim(rt: Runtime, batch: int, now: dt.datetime) -> list[MailOutbox]:
             )
         )
         for row in rows:
-            row.status = "sending"
+            row.status = MailStatus.SENDING
             row.attempts += 1
             row.locked_until = now + LEASE
         return rows
@@ -403,16 +417,24 @@ def deliver_due(rt: Runtime, batch: int = 50, now: dt.datetime | None = None) ->
             why, when = _hold(rt, row, now)
             if why == "wait":
                 # Not an attempt: give it back so it goes out when the limit allows.
-                _set(rt, row.id, status="queued", attempts=row.attempts - 1, send_after=when)
+                _set(rt, row.id, status=MailStatus.QUEUED, attempts=row.attempts - 1, send_after=when)
                 done["deferred"] += 1
                 continue
             if why:
-                _set(rt, row.id, status="suppressed", last_error=why)
+                _set(rt, row.id, status=MailStatus.SUPPRESSED, last_error=why)
                 done["suppressed"] += 1
                 continue
-            address = unseal(rt.contact_key, row.reporter_sealed)
             try:
-                relay.send(build_message(rt.settings, row, address))
+                message = build_message(rt.settings, row, unseal(rt.contact_key, row.reporter_sealed))
+            except Exception as exc:  # noqa: BLE001 - one reply that cannot be built fails alone
+                _set(
+                    rt, row.id, status=MailStatus.FAILED, last_error=f"cannot build: {type(exc).__name__}: {exc}"[:2000]
+                )
+                log.warning("reply %s cannot be built: %s", row.id, type(exc).__name__)
+                done["failed"] += 1
+                continue
+            try:
+                relay.send(message)
             except (smtplib.SMTPRecipientsRefused, smtplib.SMTPSenderRefused, smtplib.SMTPDataError) as exc:
                 permanent = _permanent(exc)
                 _retry_or_fail(rt, row, now, f"{type(exc).__name__}: {exc}", permanent)
@@ -424,10 +446,14 @@ def deliver_due(rt: Runtime, batch: int = 50, now: dt.datetime | None = None) ->
                 done["retry"] += 1
                 relay.close()
                 for rest in rows[rows.index(row) + 1 :]:
-                    _set(rt, rest.id, status="queued", attempts=rest.attempts - 1)
+                    _set(rt, rest.id, status=MailStatus.QUEUED, attempts=rest.attempts - 1)
                 break
+            except Exception as exc:  # noqa: BLE001 - e.g. an address the relay library rejects
+                _retry_or_fail(rt, row, now, f"{type(exc).__name__}: {exc}", True)
+                done["failed"] += 1
+                relay.close()
             else:
-                _set(rt, row.id, status="sent", sent_at=utcnow(), last_error="")
+                _set(rt, row.id, status=MailStatus.SENT, sent_at=utcnow(), last_error="")
                 done["sent"] += 1
     finally:
         relay.close()
@@ -443,11 +469,12 @@ def _permanent(exc: smtplib.SMTPException) -> bool:
 
 def _retry_or_fail(rt: Runtime, row: MailOutbox, now: dt.datetime, error: str, permanent: bool) -> None:
     if permanent or row.attempts >= MAX_ATTEMPTS:
-        _set(rt, row.id, status="failed", last_error=error[:2000])
-        log.warning("reply %s failed for good: %s", row.id, error)
+        _set(rt, row.id, status=MailStatus.FAILED, last_error=error[:2000])
+        # A relay's refusal often quotes the recipient: the full text stays on the outbox row.
+        log.warning("reply %s failed for good: %s", row.id, mask(error.splitlines()[0] if error else "", 160))
         return
     delay = dt.timedelta(seconds=min(3600, 30 * 2**row.attempts))
-    _set(rt, row.id, status="queued", send_after=now + delay, last_error=error[:2000])
+    _set(rt, row.id, status=MailStatus.QUEUED, send_after=now + delay, last_error=error[:2000])
 
 
 def run_sender(rt: Runtime, stop: threading.Event, interval: float = 2.0) -> None:

@@ -9,6 +9,7 @@ hundreds of people and must be safe for all of them to read.
 from __future__ import annotations
 
 from watchword.domain import Verdict
+from watchword.domain.states import ReportStatus
 
 # How an approach type is named in a sentence such as "part of a ... campaign".
 _KIND_WORDS = {
@@ -94,6 +95,6 @@ def status_text(
         return outcome_text(verdict, approach_type=approach_type, reporters=reporters, action=action)
     if scope == "out_of_scope":
         return OUT_OF_SCOPE_BY_GUARD
-    if status == "analysed":
+    if status == ReportStatus.ANALYSED:
         return ANALYSED
     return RECEIVED

@@ -13,16 +13,18 @@ from collections.abc import Callable, Iterable
 from typing import Any
 
 from sqlalchemy import delete, insert, select, text, update
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
-from watchword.analysis.mime import MAX_HEADERS, MAX_RAW_BYTES, OLE_MAGIC, looks_like_email, split_header_block
+from watchword.analysis.mime import MAX_HEADERS, MAX_RAW_BYTES, OLE_MAGIC, looks_like_email
 from watchword.analysis.pipeline import analyze_report
+from watchword.analysis.rfc822 import split_header_block
 from watchword.domain import Analysis
 from watchword.domain.model import ANALYSIS_VERSION
+from watchword.domain.states import ReportStatus
 from watchword.runtime import Runtime
+from watchword.security.sealing import COMMENT, seal_text, unseal_json
 from watchword.store.models import AnalysisRecord, Indicator, Report, ReportIndicator, utcnow
+from watchword.store.upsert import insert_ignore
 
 MAX_INDICATOR_VALUE = 2048
 CAMPAIGN_LOCK = 7273269  # the advisory lock campaigns/assign.py serialises assignments with
@@ -33,7 +35,25 @@ AfterAnalysis = Callable[[Session, Report, Analysis], None]
 def analyse(rt: Runtime, report: Report) -> Analysis:
     """Run the pure pipeline on a stored report. No database writes."""
     raw = rt.blobs.get(report.raw_sha256) if report.raw_sha256 else None
-    return analyze_report(report.text, raw, report.approach_hint, report.answers)
+    return seal_reporter_words(rt, analyze_report(report.text, raw, report.approach_hint, answers_of(rt, report)))
+
+
+def answers_of(rt: Runtime, report: Report) -> dict[str, str]:
+    """The guided-form answers the pipeline reads (sealed at rest)."""
+    return dict(unseal_json(rt.contact_key, report.answers_sealed) if report.answers_sealed else report.answers or {})
+
+
+def seal_reporter_words(rt: Runtime, analysis: Analysis) -> Analysis:
+    """Before an analysis is stored: the reporter's own words above a forwarded message
+    are sealed at rest like their contact (the pipeline, being pure, leaves them plain)."""
+    if analysis.wrapper and analysis.wrapper.get("reporter_comment"):
+        comment = analysis.wrapper["reporter_comment"]
+        analysis.wrapper = {
+            **analysis.wrapper,
+            "reporter_comment": "",
+            "reporter_comment_sealed": seal_text(rt.contact_key, comment, COMMENT),
+        }
+    return analysis
 
 
 # Header fields that only record a message's way through mail servers: the
@@ -135,7 +155,7 @@ def record_analysis(session: Session, report: Report, analysis: Analysis, input_
         update(Report)
         .where(Report.id == report.id)
         .values(
-            status="analysed",
+            status=ReportStatus.ANALYSED,
             subject=analysis.subject[:500],
             approach_type=analysis.approach_type,
             scope=analysis.scope,
@@ -144,20 +164,14 @@ def record_analysis(session: Session, report: Report, analysis: Analysis, input_
     )
 
 
-def _insert(session: Session) -> Callable[..., Any]:
-    """The dialect's INSERT, for ON CONFLICT DO NOTHING on either backend."""
-    return pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
-
-
 def upsert_indicators(session: Session, pairs: Iterable[tuple[str, str]]) -> dict[tuple[str, str], int]:
     """Make sure each (type, value) exists; return their ids. Safe under concurrent workers."""
     wanted = {(t, v[:MAX_INDICATOR_VALUE]) for t, v in pairs}
     if not wanted:
         return {}
     now = utcnow()
-    insert = _insert(session)
     rows = [{"type": t, "value": v, "first_seen": now, "last_seen": now, "report_count": 0} for t, v in wanted]
-    session.execute(insert(Indicator).values(rows).on_conflict_do_nothing(index_elements=["type", "value"]))
+    session.execute(insert_ignore(session, Indicator, "type", "value").values(rows))
     ids: dict[tuple[str, str], int] = {}
     by_type: dict[str, list[str]] = {}
     for t, v in wanted:
@@ -187,9 +201,7 @@ def link_indicators(session: Session, report: Report, analysis: Analysis) -> Non
         session.execute(update(Indicator).where(Indicator.id.in_(gone)).values(report_count=Indicator.report_count - 1))
     if added:
         session.execute(
-            _insert(session)(ReportIndicator)
-            .values([{"report_id": report.id, "indicator_id": i} for i in added])
-            .on_conflict_do_nothing()
+            insert_ignore(session, ReportIndicator).values([{"report_id": report.id, "indicator_id": i} for i in added])
         )
         session.execute(
             update(Indicator)
@@ -201,8 +213,9 @@ def link_indicators(session: Session, report: Report, analysis: Analysis) -> Non
 # The steps below reuse the helpers above (and some import this module), so they are
 # imported here, after them, rather than at the top.
 from watchword.campaigns.assign import assign_campaign  # noqa: E402
+from watchword.intel.normalise import match_keys  # noqa: E402
 from watchword.intel.retrohunt import lookup as known_bad_lookup  # noqa: E402
-from watchword.intel.retrohunt import match_keys, match_known_bad  # noqa: E402
+from watchword.intel.retrohunt import match_known_bad  # noqa: E402
 from watchword.services.decisions import tell_late_joiners  # noqa: E402
 from watchword.services.queue import update_priority  # noqa: E402
 from watchword.services.search import index_report, index_reports  # noqa: E402
@@ -264,7 +277,7 @@ def apply_batch(session: Session, items: list[tuple[Report, Analysis, str | None
         if report.id in existing:
             record_analysis(session, report, analysis, key)
             continue
-        report.status = "analysed"
+        report.status = ReportStatus.ANALYSED
         report.subject = analysis.subject[:500]
         report.approach_type = analysis.approach_type
         report.scope = analysis.scope
@@ -329,7 +342,7 @@ def _link_batch(session: Session, items: list[tuple[Report, Analysis, str | None
             for ind in gone:
                 delta[ind] = delta.get(ind, 0) - 1
     if added_rows:
-        session.connection().execute(_insert(session)(ReportIndicator).on_conflict_do_nothing(), added_rows)
+        session.connection().execute(insert_ignore(session, ReportIndicator), added_rows)
     by_change: dict[int, list[int]] = {}
     for ind, change in delta.items():
         if change:

@@ -15,6 +15,7 @@ from typing import Any
 from sqlalchemy import select, tuple_
 from sqlalchemy.orm import Session
 
+from watchword import errors
 from watchword.domain import ApproachType, Channel, Verdict
 from watchword.store import audit
 from watchword.store.models import Campaign, Report
@@ -162,11 +163,16 @@ class Page:
 
 
 def _cursor(value: str) -> tuple[float, int] | None:
+    """The cursor a page handed out, or None for anything else (a 23-digit id or a NaN
+    would otherwise reach the database and fail there)."""
     try:
         key, _, ident = value.partition(":")
-        return float(key), int(ident)
+        sort_key, row_id = float(key), int(ident)
     except ValueError:
         return None
+    if not math.isfinite(sort_key) or not 0 <= row_id < 2**63:
+        return None
+    return sort_key, row_id
 
 
 def campaign_reasons(facts: Any, risk: float, reach: int, surging: bool) -> tuple[float, list[str]]:
@@ -314,8 +320,16 @@ def unassigned_reports(session: Session, filters: Filters, cursor: str = "", lim
 # -- triage of a single report ---------------------------------------------------------
 
 
-class TriageError(ValueError):
+class TriageError(errors.Invalid):
     """Refused; the message is safe to show."""
+
+
+class TriageNotFound(errors.NotFound, TriageError):
+    pass
+
+
+class TriageConflict(errors.Conflict, TriageError):
+    pass
 
 
 def set_report_verdict(session: Session, report_id: int, verdict: str, note: str, actor: str) -> None:
@@ -325,9 +339,9 @@ def set_report_verdict(session: Session, report_id: int, verdict: str, note: str
         raise TriageError(f"The verdict must be one of: {', '.join(VERDICTS)}.")
     report = session.get(Report, report_id)
     if report is None:
-        raise TriageError("No such report.")
+        raise TriageNotFound("No such report.")
     if report.campaign_id is not None:
-        raise TriageError("This report belongs to a campaign: set the verdict on the campaign.")
+        raise TriageConflict("This report belongs to a campaign: set the verdict on the campaign.")
     previous = report.verdict
     report.verdict = verdict
     if note.strip():
@@ -346,6 +360,9 @@ def add_note(session: Session, object_type: str, object_id: int, body: str, acto
     """An analyst's note; it becomes searchable at once."""
     from watchword.services import search
 
+    noted = {"report": Report, "campaign": Campaign}[object_type]
+    if session.get(noted, object_id) is None:
+        raise TriageNotFound(f"No such {object_type}.")
     body = body.strip()
     if not body:
         raise TriageError("The note is empty.")

@@ -26,6 +26,7 @@ from watchword.analysis.pipeline import analyze_report
 from watchword.domain import Analysis
 from watchword.domain.model import ANALYSIS_VERSION
 from watchword.runtime import Runtime
+from watchword.services.processing import answers_of, seal_reporter_words
 from watchword.services.reanalysis import STEPS, stale_report_ids
 from watchword.store import audit
 from watchword.store.blobs import FileBlobStore
@@ -51,24 +52,24 @@ def dask_client(scheduler: str = "", processes: int = 2) -> Iterator[Any]:
     from distributed import Client, LocalCluster
 
     if scheduler:
-        with Client(scheduler) as client:
+        with Client(scheduler) as client:  # type: ignore[no-untyped-call]
             yield client
         return
     with (
-        LocalCluster(n_workers=processes, threads_per_worker=1, processes=True, dashboard_address=None) as cluster,
-        Client(cluster) as client,
+        LocalCluster(  # type: ignore[no-untyped-call]
+            n_workers=processes, threads_per_worker=1, processes=True, dashboard_address=None
+        ) as cluster,
+        Client(cluster) as client,  # type: ignore[no-untyped-call]
     ):
         yield client
 
 
 def _inputs(rt: Runtime, ids: list[int]) -> list[ReportInput]:
     with rt.db.session() as session:
-        rows = session.execute(
-            select(Report.id, Report.text, Report.raw_sha256, Report.approach_hint, Report.answers)
-            .where(Report.id.in_(ids))
-            .order_by(Report.id)
-        ).all()
-    return [(rid, text, sha, hint or "", dict(answers or {})) for rid, text, sha, hint, answers in rows]
+        reports = session.scalars(select(Report).where(Report.id.in_(ids)).order_by(Report.id)).all()
+        # The answers are unsealed here and travel to the cluster (a trusted, private
+        # network, like the database's); the sealing key never leaves this process.
+        return [(r.id, r.text, r.raw_sha256, r.approach_hint or "", answers_of(rt, r)) for r in reports]
 
 
 def reanalyse_on_cluster(
@@ -90,9 +91,10 @@ def reanalyse_on_cluster(
         analysed = dict(future.result())
         with rt.db.write() as session:
             for report in session.scalars(select(Report).where(Report.id.in_(chunk)).order_by(Report.id)):
-                analysis = analysed.get(report.id)
-                if analysis is None:
+                fresh = analysed.get(report.id)
+                if fresh is None:
                     continue  # deleted (retention) between reading and writing
+                analysis = seal_reporter_words(rt, fresh)
                 for step in STEPS:
                     step(session, report, analysis)
             done += len(chunk)

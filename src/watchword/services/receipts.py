@@ -18,7 +18,6 @@ import datetime as dt
 import hashlib
 import hmac
 import json
-import time
 from dataclasses import dataclass
 
 from argon2 import PasswordHasher, Type
@@ -26,6 +25,7 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from watchword import clock, errors
 from watchword.config import Settings
 from watchword.store.db import Database
 from watchword.store.models import utcnow
@@ -157,7 +157,7 @@ def create(
     return receipt
 
 
-class SignInRefused(Exception):
+class SignInRefused(errors.Unauthenticated):
     """Wrong code or passphrase, or a paused receipt. The message is safe to show."""
 
 
@@ -222,7 +222,7 @@ def _unb64(text: str) -> bytes:
 def session_token(key: bytes, receipt_ids: list[int] | tuple[int, ...], minutes: int) -> str:
     # Newest first, bounded: a shared computer must not accumulate someone's whole history.
     ids = list(dict.fromkeys(receipt_ids))[:SESSION_MAX_RECEIPTS]
-    body = _b64(json.dumps({"r": ids, "e": int(time.time()) + minutes * 60}).encode())
+    body = _b64(json.dumps({"r": ids, "e": int(clock.time()) + minutes * 60}).encode())
     mac = _b64(hmac.new(key, body.encode(), hashlib.sha256).digest()[:20])
     return f"{body}.{mac}"
 
@@ -240,6 +240,6 @@ def read_session(key: bytes, token: str | None) -> ReporterSession | None:
         expires = int(data["e"])
     except (ValueError, KeyError, TypeError):
         return None
-    if expires < time.time() or not ids:
+    if expires < clock.time() or not ids:
         return None
     return ReporterSession(receipt_ids=ids, expires=expires)

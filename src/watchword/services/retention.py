@@ -25,6 +25,7 @@ from typing import Any
 from sqlalchemy import Column, Select, delete, exists, func, or_, select, update
 from sqlalchemy.orm import Session
 
+from watchword.domain.states import CampaignStatus, JobStatus
 from watchword.runtime import Runtime
 from watchword.store import audit, jobs
 from watchword.store.models import Blob, Campaign, Indicator, Job, Report, ReportIndicator, utcnow
@@ -71,7 +72,7 @@ def _queries(cutoffs: dict[str, dt.datetime]) -> dict[str, Select[Any]]:
     campaign_benign = exists().where(Campaign.id == Report.campaign_id, Campaign.verdict == "benign")
     closed = exists().where(
         Campaign.id == Report.campaign_id,
-        Campaign.status == "closed",
+        Campaign.status == CampaignStatus.CLOSED,
         Campaign.last_seen < cutoffs["closed_campaign"],
     )
     return {
@@ -207,7 +208,9 @@ def run_job(rt: Runtime, job: Job) -> None:
 def ensure_scheduled(rt: Runtime) -> None:
     """Queue the first sweep unless one is already waiting or running."""
     with rt.db.write() as session:
-        pending = session.scalar(select(exists().where(Job.kind == JOB_KIND, Job.status.in_(("queued", "running")))))
+        pending = session.scalar(
+            select(exists().where(Job.kind == JOB_KIND, Job.status.in_((JobStatus.QUEUED, JobStatus.RUNNING))))
+        )
         if not pending:
             jobs.enqueue(session, JOB_KIND)
 

@@ -27,6 +27,7 @@ from watchword.store.models_people import Note
 
 MAX_BODY_CHARS = 20_000  # enough for any lure; keeps one huge message from bloating the index
 MAX_QUERY_CHARS = 300
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 MAX_TERMS = 12
 _TERM = re.compile(r"[^\s\"'()]+")
 # Snippet markers that cannot occur in stored text: the template escapes the
@@ -316,7 +317,8 @@ def search(
     """Reports matching every term, newest first, `limit` per page; on the first
     page also the campaigns whose title or notes match and any indicator whose
     value is exactly the query. At most five queries, whatever the store's size."""
-    query = query.strip()[:MAX_QUERY_CHARS]
+    # Control characters are no search terms, and a NUL ends FTS5's string ("unterminated string").
+    query = _CONTROL.sub(" ", query).strip()[:MAX_QUERY_CHARS]
     result = SearchResult(query=query)
     if not terms(query):
         return result
@@ -364,6 +366,50 @@ def search(
             )
         ]
     return result
+
+
+def for_viewer(session: Session, result: SearchResult, internal_domains: tuple[str, ...]) -> SearchResult:
+    """The hits as a viewer may see them: subjects and snippets without the targeted people.
+
+    A viewer triages by what a lure says, not by whom it was sent to: the
+    recipients' names, addresses, local parts and our own domains (known from
+    each report's analysis, plus the configured internal domains) are replaced
+    by the bulletin redaction's markers, and the query's terms marked again.
+    """
+    from watchword.security.redaction import RedactionContext, redact
+
+    ids = [hit.id for hit in result.reports]
+    analyses: dict[int, dict[str, Any]] = {}
+    if ids:
+        analyses = {
+            int(rid): res
+            for rid, res in session.execute(
+                select(AnalysisRecord.report_id, AnalysisRecord.result).where(AnalysisRecord.report_id.in_(ids))
+            )
+        }
+    words = [w for w in terms(result.query) if len(w) >= 2]
+    hits = []
+    for hit in result.reports:
+        ctx = RedactionContext.from_analyses([analyses.get(hit.id) or {}], internal_domains)
+        plain = hit.snippet.replace(MARK_START, "").replace(MARK_END, "")
+        hits.append(
+            ReportHit(
+                **{
+                    **{f: getattr(hit, f) for f in ReportHit.__dataclass_fields__},
+                    "subject": redact(hit.subject, ctx).text,
+                    "snippet": _mark(redact(plain, ctx).text, words) if plain else "",
+                }
+            )
+        )
+    result.reports = hits
+    return result
+
+
+def _mark(text_: str, words: list[str]) -> str:
+    if not words:
+        return text_
+    pattern = re.compile("|".join(re.escape(w.strip('"')) for w in words if w.strip('"')), re.IGNORECASE)
+    return pattern.sub(lambda m: f"{MARK_START}{m.group()}{MARK_END}", text_)
 
 
 def snippet_parts(snippet: str) -> list[tuple[str, bool]]:

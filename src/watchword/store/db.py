@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import os
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -38,14 +39,28 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.close()
 
 
+def _owner_only(path: Path) -> None:
+    """The database file (and its WAL and shared-memory files, which SQLite creates with the
+    database's mode) readable by the service's user alone, like the blobs and the key."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    if not path.exists():
+        os.close(os.open(path, os.O_WRONLY | os.O_CREAT, 0o600))
+    for one in (path, path.with_name(path.name + "-wal"), path.with_name(path.name + "-shm")):
+        if one.exists() and one.stat().st_mode & 0o077:
+            one.chmod(0o600)  # a database created by an older version, world-readable
+
+
 def make_engine(url: str, **kwargs: Any) -> Engine:
     if is_sqlite(url):
-        path = url.split("///", 1)[-1]
-        if path and path != ":memory:":
-            Path(path).parent.mkdir(parents=True, exist_ok=True)
+        path = url.split("///", 1)[-1].split("?", 1)[0]
+        if path and path != ":memory:" and not path.startswith("file:"):
+            _owner_only(Path(path))
         engine = create_engine(
             url,
             connect_args={"check_same_thread": False, "timeout": 15},
+            # A failed statement's exception (and so any log line) names the SQL, never its
+            # values: they are report content and addresses (watchword/logsafe.py).
+            hide_parameters=True,
             **kwargs,
         )
         event.listen(engine, "connect", _sqlite_pragmas)
@@ -65,18 +80,25 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
             conn.exec_driver_sql(f"BEGIN {mode}")
 
         return engine
-    return create_engine(url, pool_pre_ping=True, **kwargs)
+    return create_engine(url, pool_pre_ping=True, hide_parameters=True, **kwargs)
 
 
 class Database:
-    """An engine and its session factory; one per process and URL."""
+    """An engine and its session factory; one per process and URL.
 
-    def __init__(self, url: str, **engine_kwargs: Any) -> None:
+    `sealing_key` returns the key that seals reporters' words: every session
+    carries it (`security.sealing.key_of`), and so do the migrations that seal
+    what older versions stored in plain text.
+    """
+
+    def __init__(self, url: str, sealing_key: Callable[[], bytes] | None = None, **engine_kwargs: Any) -> None:
         self.url = url
+        self.sealing_key = sealing_key
         self.engine = make_engine(url, **engine_kwargs)
-        self.sessions = sessionmaker(self.engine, expire_on_commit=False)
+        info = {"sealing_key": sealing_key} if sealing_key is not None else {}
+        self.sessions = sessionmaker(self.engine, expire_on_commit=False, info=info)
         writer = self.engine.execution_options(sqlite_begin="IMMEDIATE") if is_sqlite(url) else self.engine
-        self.write_sessions = sessionmaker(writer, expire_on_commit=False)
+        self.write_sessions = sessionmaker(writer, expire_on_commit=False, info=info)
 
     @property
     def is_sqlite(self) -> bool:

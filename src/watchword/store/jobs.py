@@ -15,6 +15,7 @@ from typing import Any
 from sqlalchemy import or_, select, update
 from sqlalchemy.orm import Session
 
+from watchword.domain.states import JobStatus
 from watchword.store.db import Database
 from watchword.store.models import Job, utcnow
 
@@ -22,7 +23,7 @@ ANALYZE = "analyze"
 
 
 def enqueue(session: Session, kind: str, report_id: int | None = None, payload: dict[str, Any] | None = None) -> Job:
-    job = Job(kind=kind, report_id=report_id, payload=payload or {}, status="queued", run_after=utcnow())
+    job = Job(kind=kind, report_id=report_id, payload=payload or {}, status=JobStatus.QUEUED, run_after=utcnow())
     session.add(job)
     return job
 
@@ -35,8 +36,8 @@ def claim(db: Database, worker_id: str, lease_seconds: float, kinds: tuple[str, 
             select(Job)
             .where(
                 or_(
-                    (Job.status == "queued") & (Job.run_after <= now),
-                    (Job.status == "running") & (Job.locked_until < now),
+                    (Job.status == JobStatus.QUEUED) & (Job.run_after <= now),
+                    (Job.status == JobStatus.RUNNING) & (Job.locked_until < now),
                 )
             )
             .order_by(Job.id)
@@ -50,7 +51,7 @@ def claim(db: Database, worker_id: str, lease_seconds: float, kinds: tuple[str, 
         job = session.scalars(query).first()
         if job is None:
             return None
-        job.status = "running"
+        job.status = JobStatus.RUNNING
         job.attempts += 1
         job.locked_by = worker_id
         job.locked_until = now + dt.timedelta(seconds=lease_seconds)
@@ -71,8 +72,8 @@ def claim_batch(
             select(Job)
             .where(
                 or_(
-                    (Job.status == "queued") & (Job.run_after <= now),
-                    (Job.status == "running") & (Job.locked_until < now),
+                    (Job.status == JobStatus.QUEUED) & (Job.run_after <= now),
+                    (Job.status == JobStatus.RUNNING) & (Job.locked_until < now),
                 ),
                 Job.kind.in_(kinds),
             )
@@ -84,7 +85,7 @@ def claim_batch(
         claimed = list(session.scalars(query))
         until = now + dt.timedelta(seconds=lease_seconds)
         for job in claimed:
-            job.status = "running"
+            job.status = JobStatus.RUNNING
             job.attempts += 1
             job.locked_by = worker_id
             job.locked_until = until
@@ -95,8 +96,8 @@ def finish(session: Session, job: Job, worker_id: str) -> bool:
     """Mark done inside the caller's result transaction; False if the lease was lost."""
     result = session.execute(
         update(Job)
-        .where(Job.id == job.id, Job.status == "running", Job.locked_by == worker_id)
-        .values(status="done", finished_at=utcnow(), locked_until=None, last_error="")
+        .where(Job.id == job.id, Job.status == JobStatus.RUNNING, Job.locked_by == worker_id)
+        .values(status=JobStatus.DONE, finished_at=utcnow(), locked_until=None, last_error="")
     )
     return bool(result.rowcount == 1)  # type: ignore[attr-defined]
 
@@ -107,8 +108,8 @@ def finish_many(session: Session, job_ids: list[int], worker_id: str) -> set[int
         return set()
     result = session.execute(
         update(Job)
-        .where(Job.id.in_(job_ids), Job.status == "running", Job.locked_by == worker_id)
-        .values(status="done", finished_at=utcnow(), locked_until=None, last_error="")
+        .where(Job.id.in_(job_ids), Job.status == JobStatus.RUNNING, Job.locked_by == worker_id)
+        .values(status=JobStatus.DONE, finished_at=utcnow(), locked_until=None, last_error="")
         .returning(Job.id),
         execution_options={"synchronize_session": False},
     )
@@ -123,7 +124,7 @@ def backoff_seconds(attempts: int) -> float:
 def fail(db: Database, job: Job, worker_id: str, error: str, max_attempts: int) -> str:
     """Record a failure: retry later with backoff, or park the job with its error visible."""
     parked = job.attempts >= max_attempts
-    status = "parked" if parked else "queued"
+    status = JobStatus.PARKED if parked else JobStatus.QUEUED
     with db.write() as session:
         session.execute(
             update(Job)

@@ -28,6 +28,9 @@ from sqlalchemy import (
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
+from watchword import clock
+from watchword.domain.states import CampaignStatus, JobStatus, ReportStatus
+
 # Named constraints so that Alembic migrations are identical on both backends.
 NAMING = {
     "ix": "ix_%(column_0_label)s",
@@ -43,7 +46,7 @@ Id = BigInteger().with_variant(Integer(), "sqlite")
 
 
 def utcnow() -> dt.datetime:
-    return dt.datetime.now(dt.UTC)
+    return clock.now()  # not datetime.now(): tests move time forward through watchword.clock
 
 
 class Base(DeclarativeBase):
@@ -68,7 +71,7 @@ class Campaign(Base):
 
     id: Mapped[int] = mapped_column(Id, primary_key=True)
     title: Mapped[str] = mapped_column(String(300), default="")
-    status: Mapped[str] = mapped_column(String(20), default="open", index=True)  # open | closed
+    status: Mapped[str] = mapped_column(String(20), default=CampaignStatus.OPEN, index=True)  # CampaignStatus
     approach_type: Mapped[str] = mapped_column(String(40), default="benign", index=True)
     risk: Mapped[float] = mapped_column(Float, default=0.0)
     first_seen: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
@@ -98,14 +101,18 @@ class Report(Base):
     created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow, index=True)
     channel: Mapped[str] = mapped_column(String(20), index=True)
     # received -> analysed | failed. A parked analysis job leaves the report "failed".
-    status: Mapped[str] = mapped_column(String(20), default="received", index=True)
+    status: Mapped[str] = mapped_column(String(20), default=ReportStatus.RECEIVED, index=True)  # ReportStatus
     # Equal for the same raw bytes (or, for text-only reports, the same normalised
     # text): a repeat becomes a sighting of this report, not a second analysis.
     dedupe_key: Mapped[str] = mapped_column(String(64), unique=True)
     raw_sha256: Mapped[str | None] = mapped_column(ForeignKey("blobs.sha256"), nullable=True, index=True)
     text: Mapped[str] = mapped_column(Text, default="")
     approach_hint: Mapped[str] = mapped_column(String(40), default="")
+    # Kept empty: the answers are sealed in `answers_sealed` (security/sealing.py), because
+    # free-text answers are the reporter's own words. Reports stored before migration 0004
+    # had them here in plain text; that migration sealed them.
     answers: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    answers_sealed: Mapped[bytes | None] = mapped_column(LargeBinary, nullable=True)
     source_name: Mapped[str] = mapped_column(String(500), default="")
     # Reporter contact details, AES-GCM encrypted with the configured key; never in lists.
     contact_sealed: Mapped[bytes | None] = mapped_column(LargeBinary, nullable=True)
@@ -123,7 +130,12 @@ class Report(Base):
 
 
 class Submission(Base):
-    """Each time someone submitted a report: the first one and every sighting."""
+    """Each time someone submitted a report: the first one and every sighting.
+
+    Each keeps everything its reporter wrote (`words_sealed`: their text, the
+    approach they picked and their answers, sealed), so that a sighting of a
+    report already stored loses none of its reporter's words.
+    """
 
     __tablename__ = "submissions"
 
@@ -133,6 +145,7 @@ class Submission(Base):
     channel: Mapped[str] = mapped_column(String(20))
     source_name: Mapped[str] = mapped_column(String(500), default="")
     contact_sealed: Mapped[bytes | None] = mapped_column(LargeBinary, nullable=True)
+    words_sealed: Mapped[bytes | None] = mapped_column(LargeBinary, nullable=True)
 
 
 class AnalysisRecord(Base):
@@ -181,7 +194,7 @@ class Job(Base):
     report_id: Mapped[int | None] = mapped_column(ForeignKey("reports.id", ondelete="CASCADE"), nullable=True)
     payload: Mapped[dict[str, Any]] = mapped_column(default=dict)
     # queued -> running -> done, or back to queued with backoff, or parked after max attempts.
-    status: Mapped[str] = mapped_column(String(20), default="queued")
+    status: Mapped[str] = mapped_column(String(20), default=JobStatus.QUEUED)  # domain/states.py
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     run_after: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     locked_by: Mapped[str] = mapped_column(String(100), default="")

@@ -20,6 +20,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
+from watchword.domain.states import BulletinStatus
 from watchword.store.models import Base, Id, utcnow
 
 
@@ -114,7 +115,7 @@ class Bulletin(Base):
     title: Mapped[str] = mapped_column(String(300))
     summary: Mapped[str] = mapped_column(String(500), default="")
     body_md: Mapped[str] = mapped_column(Text, default="")
-    status: Mapped[str] = mapped_column(String(20), default="draft", index=True)  # draft | published | withdrawn
+    status: Mapped[str] = mapped_column(String(20), default=BulletinStatus.DRAFT, index=True)  # BulletinStatus
     created_by: Mapped[str] = mapped_column(String(100), default="")
     created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     updated_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)

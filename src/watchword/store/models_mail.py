@@ -14,6 +14,7 @@ import datetime as dt
 from sqlalchemy import BigInteger, DateTime, ForeignKey, Index, Integer, LargeBinary, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
+from watchword.domain.states import MailStatus
 from watchword.store.models import Base, Id, utcnow
 
 
@@ -70,7 +71,7 @@ class MailOutbox(Base):
     body: Mapped[str] = mapped_column(Text)
     in_reply_to: Mapped[str] = mapped_column(String(300), default="")
     # queued -> sending -> sent | suppressed (opted out, rate-limited ack) | failed
-    status: Mapped[str] = mapped_column(String(20), default="queued")
+    status: Mapped[str] = mapped_column(String(20), default=MailStatus.QUEUED)  # MailStatus
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     send_after: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     locked_until: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)

@@ -81,6 +81,8 @@ class LoginFailure(Base):
     username: Mapped[str] = mapped_column(String(100))
     ip: Mapped[str] = mapped_column(String(64))
     at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    # password | totp: a correct password must not wipe the second factor's failures.
+    kind: Mapped[str] = mapped_column(String(10), default="password", server_default="password")
 
 
 class Note(Base):

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import Boolean, DateTime, ForeignKey, Integer, String, Text
+from sqlalchemy import Boolean, DateTime, ForeignKey, Integer, LargeBinary, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from watchword.store.models import Base, Id, utcnow
@@ -56,7 +56,10 @@ class ThreadMessage(Base):
     )
     author_kind: Mapped[str] = mapped_column(String(10))  # reporter | analyst
     author: Mapped[str] = mapped_column(String(100), default="")  # analyst's name; never shown to reporters
-    body: Mapped[str] = mapped_column(Text)
+    # Empty: the message is sealed in `body_sealed` (security/sealing.py); rows written before
+    # migration 0004 had it here, and that migration sealed them.
+    body: Mapped[str] = mapped_column(Text, default="")
+    body_sealed: Mapped[bytes | None] = mapped_column(LargeBinary, nullable=True)
     created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow, index=True)
 
 
@@ -67,6 +70,10 @@ class ReporterFile(Base):
 
     id: Mapped[int] = mapped_column(Id, primary_key=True)
     report_id: Mapped[int] = mapped_column(ForeignKey("reports.id", ondelete="CASCADE"), index=True)
+    # The submission (the first one or a sighting) whose reporter attached it.
+    submission_id: Mapped[int | None] = mapped_column(
+        ForeignKey("submissions.id", ondelete="CASCADE"), nullable=True, index=True
+    )
     sha256: Mapped[str] = mapped_column(ForeignKey("blobs.sha256"), index=True)
     filename: Mapped[str] = mapped_column(String(255), default="")
     content_type: Mapped[str] = mapped_column(String(100), default="")

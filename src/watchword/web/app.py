@@ -6,8 +6,10 @@ from pathlib import Path
 
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
+from starlette.middleware.trustedhost import TrustedHostMiddleware
 
 from watchword.runtime import Runtime
+from watchword.web import errors
 from watchword.web.limits import BodyLimit
 from watchword.web.ratelimit import ApiRateLimit
 from watchword.web.security import SecurityHeaders
@@ -25,6 +27,9 @@ def create_app(rt: Runtime) -> FastAPI:
         openapi_url="/api/v1/openapi.json",
     )
     app.state.rt = rt
+    # Refusals become responses in one place: problem+json, TAXII errors or HTML pages (and 400,
+    # not 500, for lone surrogates and out-of-range numbers).
+    errors.install(app)
     app.add_middleware(SecurityHeaders)
     # Per-client and global limits on the public JSON API (the reporter pages have their own).
     app.add_middleware(ApiRateLimit, settings=rt.settings, rt=rt)
@@ -34,6 +39,11 @@ def create_app(rt: Runtime) -> FastAPI:
         limit=rt.settings.max_upload_bytes * 4 // 3 + 64 * 1024,
         advertised_limit=rt.settings.max_upload_bytes,
     )
+    trusted = rt.settings.trusted_hosts()
+    if trusted:
+        # Outermost: a request naming a host we are not (DNS rebinding, a poisoned cache's
+        # Host header) is refused before anything else sees it.
+        app.add_middleware(TrustedHostMiddleware, allowed_hosts=list(trusted))
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
 
     # Each area adds its routes here, in one visible list.
@@ -48,7 +58,14 @@ def create_app(rt: Runtime) -> FastAPI:
 
 
 def create_app_from_env() -> FastAPI:
-    """For `watchword serve --workers N`: each server process opens its own runtime from the environment."""
-    from watchword.runtime import open_runtime
+    """For `watchword serve --workers N`: each server process opens its own runtime from the environment.
 
-    return create_app(open_runtime())
+    A child never migrates: it checks the schema is current and, if not, stops with the reason."""
+    from watchword.runtime import open_runtime
+    from watchword.store.migrate import SchemaNotCurrent
+
+    try:
+        rt = open_runtime()
+    except SchemaNotCurrent as exc:
+        raise SystemExit(f"watchword: {exc}") from None
+    return create_app(rt)

@@ -34,25 +34,39 @@ class BodyLimit:
             return
         seen = 0
         started = False
+        exceeded = False
 
         async def limited_receive() -> Message:
-            nonlocal seen
+            nonlocal seen, exceeded
             message = await receive()
             if message["type"] == "http.request":
                 seen += len(message.get("body", b""))
                 if seen > self.limit:
+                    exceeded = True
                     raise BodyTooLarge
             return message
 
+        replaced = False
+
         async def tracking_send(message: Message) -> None:
-            nonlocal started
+            nonlocal started, replaced
+            if replaced:
+                return  # the rest of the app's own answer, already replaced by the 413
+            if exceeded and not started:
+                # The app caught the cut-off (a form or JSON parser turns it into its own
+                # 400/422, a task group into an ExceptionGroup): the answer is 413 all the same.
+                started = replaced = True
+                await self._refuse(scope, send)
+                return
             if message["type"] == "http.response.start":
                 started = True
             await send(message)
 
         try:
             await self.app(scope, limited_receive, tracking_send)
-        except BodyTooLarge:
+        except Exception:
+            if not exceeded:
+                raise
             if not started:
                 await self._refuse(scope, send)
 

@@ -11,14 +11,14 @@ from __future__ import annotations
 
 import hashlib
 import json
-import time
 from typing import TYPE_CHECKING
 
 import anyio.to_thread
 from starlette.types import ASGIApp, Receive, Scope, Send
 
+from watchword import clock
 from watchword.config import Settings
-from watchword.services.ratelimit import Limits
+from watchword.security.ratelimit import Limits
 
 if TYPE_CHECKING:
     from watchword.runtime import Runtime
@@ -55,7 +55,7 @@ class ApiRateLimit:
     async def _token_allows_submit(self, token: str) -> bool:
         if not token or self.rt is None:
             return False
-        now = time.monotonic()
+        now = clock.monotonic()
         key = hashlib.sha256(token.encode()).hexdigest()
         if self._trusted.get(key, 0.0) > now:
             return True
@@ -80,7 +80,7 @@ class ApiRateLimit:
         if header:
             for name, value in scope.get("headers") or []:
                 if name.decode("latin-1").lower() == header:
-                    return value.decode("latin-1").split(",")[0].strip()
+                    return str(value.decode("latin-1").split(",")[0].strip())
         client = scope.get("client")
         return str(client[0]) if client else "unknown"
 

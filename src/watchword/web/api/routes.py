@@ -6,15 +6,17 @@ import base64
 import binascii
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, HTTPException, Request, status
+from fastapi import APIRouter, Depends, Request, status
 from pydantic import BaseModel, Field
 from sqlalchemy import select
 
+from watchword import errors
 from watchword.domain import ApproachType, Channel, IncomingReport
-from watchword.intake.submit import IntakeError, Receipt, TooLarge, submit
+from watchword.intake.submit import Receipt, submit
 from watchword.runtime import Runtime
 from watchword.store.models import Report
 from watchword.web.deps import runtime
+from watchword.web.errors import NOT_TEXT, has_surrogate
 
 router = APIRouter(prefix="/api/v1", tags=["reports"])
 
@@ -69,23 +71,21 @@ def _receipt_out(receipt: Receipt) -> ReceiptOut:
 
 
 def _submit(rt: Runtime, incoming: IncomingReport) -> ReceiptOut:
-    try:
-        return _receipt_out(submit(rt, incoming))
-    except TooLarge as exc:
-        raise HTTPException(status.HTTP_413_CONTENT_TOO_LARGE, str(exc)) from exc
-    except IntakeError as exc:
-        raise HTTPException(status.HTTP_400_BAD_REQUEST, str(exc)) from exc
+    # Refusals (empty, too large, store busy) are watchword.errors: web/errors.py writes them.
+    return _receipt_out(submit(rt, incoming))
 
 
 @router.post("/reports", status_code=status.HTTP_201_CREATED, response_model=ReceiptOut, responses=REFUSALS)
 def create_report(body: ReportIn, rt: Annotated[Runtime, Depends(runtime)]) -> ReceiptOut:
     """File a free-text or structured report, optionally with the raw suspicious email."""
+    if has_surrogate(body.model_dump()):  # dict keys pass pydantic's string checks unexamined
+        raise errors.Invalid(NOT_TEXT)
     raw = None
     if body.raw_email_base64:
         try:
             raw = base64.b64decode(body.raw_email_base64, validate=True)
         except (binascii.Error, ValueError) as exc:
-            raise HTTPException(status.HTTP_400_BAD_REQUEST, "raw_email_base64 is not valid base64") from exc
+            raise errors.Invalid("raw_email_base64 is not valid base64") from exc
     incoming = IncomingReport(
         channel=Channel.API,
         text=body.text,
@@ -116,7 +116,7 @@ async def create_email_report(request: Request, rt: Annotated[Runtime, Depends(r
     """File a raw RFC 822 message (or an Outlook .msg) sent as the request body."""
     raw = await request.body()
     if not raw.strip():
-        raise HTTPException(status.HTTP_400_BAD_REQUEST, "The request body is empty: send the raw message.")
+        raise errors.Invalid("The request body is empty: send the raw message.")
     from starlette.concurrency import run_in_threadpool
 
     return await run_in_threadpool(_submit, rt, IncomingReport(channel=Channel.API, raw_email=raw))
@@ -136,7 +136,7 @@ def report_status(public_id: str, rt: Annotated[Runtime, Depends(runtime)]) -> R
             )
         ).first()
     if row is None:
-        raise HTTPException(status.HTTP_404_NOT_FOUND, "No such report.")
+        raise errors.NotFound("No such report.")
     return ReportStatusOut(id=row[0], status=row[1], sightings=row[2], approach_type=row[3], verdict=row[4])
 
 

@@ -4,17 +4,18 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Form, HTTPException, Request, status
+from fastapi import APIRouter, Form, Request
 from sqlalchemy import select
 from starlette.responses import Response
 
+from watchword import errors
 from watchword.services import accounts
-from watchword.services.accounts import AccountError
 from watchword.store.audit import verify
 from watchword.store.models import AuditEvent
 from watchword.store.models_people import TOKEN_SCOPES, ApiToken
 from watchword.web.console.auth import Admin, AnalystReader, Rt
 from watchword.web.console.common import flash_url, page, see_other
+from watchword.web.deps import Before
 
 router = APIRouter()
 
@@ -30,7 +31,7 @@ def audit_log(
     action: str = "",
     object_type: str = "",
     object_id: str = "",
-    before: int | None = None,
+    before: Before = None,
 ) -> Response:
     """Newest first, filtered by user, action and object; keyset paging by id."""
     query = select(AuditEvent)
@@ -75,7 +76,7 @@ def audit_verify(request: Request, rt: Rt, me: AnalystReader) -> Response:
 @router.get("/tokens")
 def tokens(request: Request, rt: Rt, me: AnalystReader) -> Response:
     if not me.is_admin:
-        raise HTTPException(status.HTTP_403_FORBIDDEN, "Only administrators manage tokens.")
+        raise errors.Refused("Only administrators manage tokens.")
     with rt.db.session() as session:
         rows = session.scalars(select(ApiToken).order_by(ApiToken.id.desc())).all()
     return page(request, "tokens.html", me, tokens=rows, scopes=TOKEN_SCOPES)
@@ -85,21 +86,15 @@ def tokens(request: Request, rt: Rt, me: AnalystReader) -> Response:
 def token_create(
     request: Request, rt: Rt, me: Admin, name: Annotated[str, Form()] = "", scope: Annotated[str, Form()] = "read"
 ) -> Response:
-    try:
-        with rt.db.write() as session:
-            value, _row = accounts.create_token(session, name, scope, me.username)
-            rows = session.scalars(select(ApiToken).order_by(ApiToken.id.desc())).all()
-    except AccountError as exc:
-        raise HTTPException(status.HTTP_400_BAD_REQUEST, str(exc)) from exc
+    with rt.db.write() as session:
+        value, _row = accounts.create_token(session, name, scope, me.username)
+        rows = session.scalars(select(ApiToken).order_by(ApiToken.id.desc())).all()
     # Shown this once; only its hash is kept.
     return page(request, "tokens.html", me, tokens=rows, scopes=TOKEN_SCOPES, new_token=value)
 
 
-@router.post("/tokens/{token_id}/revoke")
+@router.post("/tokens/{token_id:id}/revoke")
 def token_revoke(rt: Rt, me: Admin, token_id: int) -> Response:
-    try:
-        with rt.db.write() as session:
-            accounts.revoke_token(session, token_id, me.username)
-    except AccountError as exc:
-        raise HTTPException(status.HTTP_404_NOT_FOUND, str(exc)) from exc
+    with rt.db.write() as session:
+        accounts.revoke_token(session, token_id, me.username)
     return see_other(flash_url("/console/tokens", "token"))

@@ -1,9 +1,12 @@
 """Who is asking, and may they: session cookies, bearer tokens, roles, CSRF.
 
-Console pages need a signed-in analyst (or a token with the right scope). An
-unauthenticated browser is redirected to the sign-in page; a refused role gets
-403. Every state-changing request from a browser must carry the session's
-CSRF token in its form, and must not come from another origin.
+Console pages need a signed-in person: a session cookie, second factor done.
+API tokens are for the JSON API and TAXII only and never open a console page
+(a read token leaked from a SIEM must not become a way to read reports,
+contacts and searches in full). An unauthenticated browser is redirected to
+the sign-in page; a request that shows only a token gets 401; a refused role
+gets 403. Every state-changing request must carry the session's CSRF token in
+its form, and must not come from another origin.
 """
 
 from __future__ import annotations
@@ -24,20 +27,34 @@ from watchword.web.deps import runtime
 
 SESSION_COOKIE = "ww_session"
 PRELOGIN_COOKIE = "ww_prelogin"
+DEVICE_COOKIE = "ww_device"  # "this browser has signed in to this account before" (services.accounts)
 
 
 def client_ip(request: Request) -> str:
     return request.client.host if request.client else "-"
 
 
-def _loopback_http(request: Request) -> bool:
-    host = (request.url.hostname or "").strip("[]")
+def _is_loopback(host: str) -> bool:
+    host = host.strip("[]")
     if host == "localhost":
         return True
     try:
         return ipaddress.ip_address(host).is_loopback
     except ValueError:
         return False
+
+
+def _loopback_http(request: Request) -> bool:
+    # The Host header alone is the client's word: the socket the request came in on must be
+    # loopback too, and no https public address may be configured (a TLS proxy in front).
+    server = request.scope.get("server")
+    rt = getattr(request.app.state, "rt", None)
+    public = rt.settings.public_base_url if rt is not None else ""
+    return (
+        _is_loopback(request.url.hostname or "")
+        and (server is None or _is_loopback(str(server[0])))
+        and not public.startswith("https:")
+    )
 
 
 def cookie_secure(request: Request) -> bool:
@@ -67,37 +84,34 @@ def _principal(request: Request, rt: Runtime) -> Principal | None:
     cached: Principal | None = getattr(request.state, "principal", None)
     if cached is not None:
         return cached
-    header = request.headers.get("authorization", "")
     principal: Principal | None = None
-    if header.lower().startswith("bearer "):
+    cookie = request.cookies.get(SESSION_COOKIE)
+    if cookie:
         with rt.db.session() as session:
-            principal = accounts.token_principal(session, header[7:].strip())
-        if principal is None:
-            raise HTTPException(
-                status.HTTP_401_UNAUTHORIZED, "Unknown or revoked token.", headers={"WWW-Authenticate": "Bearer"}
-            )
-    else:
-        cookie = request.cookies.get(SESSION_COOKIE)
-        if cookie:
-            with rt.db.session() as session:
-                found = accounts.session_principal(session, cookie)
-            if found is not None:
-                principal, verified = found
-                if not verified:
-                    raise HTTPException(
-                        status.HTTP_303_SEE_OTHER, "Second factor needed.", headers={"Location": "/console/login/totp"}
-                    )
+            found = accounts.session_principal(session, cookie)
+        if found is not None:
+            principal, verified = found
+            if not verified:
+                raise HTTPException(
+                    status.HTTP_303_SEE_OTHER, "Second factor needed.", headers={"Location": "/console/login/totp"}
+                )
+    if principal is None and request.headers.get("authorization"):
+        # A token (of any scope) or other credentials without a session: say so plainly
+        # rather than redirect a script to a sign-in form it cannot use.
+        raise HTTPException(
+            status.HTTP_401_UNAUTHORIZED,
+            "The console needs a signed-in session; API tokens work on /api/v1 and /taxii2/ only.",
+            headers={"WWW-Authenticate": 'Cookie realm="console"'},
+        )
     request.state.principal = principal
     return principal
 
 
 def current(request: Request, rt: Annotated[Runtime, Depends(runtime)]) -> Principal:
-    """Any signed-in reader: viewer, analyst or admin (or a read/admin token)."""
+    """Any signed-in reader: viewer, analyst or admin, by session only."""
     principal = _principal(request, rt)
     if principal is None:
         raise _login_redirect(request)
-    if principal.role == "submit":
-        raise HTTPException(status.HTTP_403_FORBIDDEN, "This token may only submit reports.")
     return principal
 
 
@@ -119,8 +133,6 @@ def _same_origin(request: Request) -> bool:
 
 
 async def check_csrf(request: Request, principal: Principal) -> None:
-    if principal.token_id is not None:
-        return  # a bearer token is not sent by browsers on their own: nothing to forge
     if not _same_origin(request):
         raise HTTPException(status.HTTP_403_FORBIDDEN, "Cross-site request refused.")
     form = await request.form()

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, HTTPException, Request, status
+from fastapi import APIRouter, Request
 from sqlalchemy import func, select
 from starlette.responses import Response
 
+from watchword import errors
 from watchword.store.models import Campaign, Indicator, Report, ReportIndicator
 from watchword.web.console.auth import Reader, Rt
 from watchword.web.console.common import page
+from watchword.web.deps import Before
 
 router = APIRouter()
 
@@ -18,12 +20,12 @@ PAGE = 50
 CAMPAIGN_SAMPLE = 5000
 
 
-@router.get("/indicators/{indicator_id}")
-def indicator_page(request: Request, rt: Rt, me: Reader, indicator_id: int, before: int | None = None) -> Response:
+@router.get("/indicators/{indicator_id:id}")
+def indicator_page(request: Request, rt: Rt, me: Reader, indicator_id: int, before: Before = None) -> Response:
     with rt.db.session() as session:
         indicator = session.get(Indicator, indicator_id)
         if indicator is None:
-            raise HTTPException(status.HTTP_404_NOT_FOUND, "No such indicator.")
+            raise errors.NotFound("No such indicator.")
         query = (
             select(
                 Report.id,

@@ -14,6 +14,7 @@ from watchword.runtime import Runtime
 from watchword.services import accounts
 from watchword.services.accounts import AccountError, Throttled
 from watchword.web.console.auth import (
+    DEVICE_COOKIE,
     PRELOGIN_COOKIE,
     SESSION_COOKIE,
     AnyWriter,
@@ -46,18 +47,23 @@ def login_form(request: Request, next: str = "/console/") -> Response:
     return _login_page(request, next_url=_safe_next(next))
 
 
-def _sign_in(rt: Runtime, username: str, password: str, ip: str) -> tuple[str, bool]:
+def _sign_in(rt: Runtime, username: str, password: str, ip: str, code: str, device: str) -> tuple[str, bool, str]:
+    """(session cookie, second factor done, known-device cookie) for these credentials."""
     # A refusal is caught inside the transaction so that the failure record
     # and its audit event commit: they are what the throttle counts.
     refusal: AccountError | None = None
+    key = rt.contact_key
     with rt.db.write() as session:
         try:
-            user = accounts.authenticate(session, username, password, ip)
+            known = bool(device) and accounts.known_device(key, username.strip(), device)
+            user, both = accounts.check_credentials(
+                session, username, password, ip, totp_code=code, key=key, known=known
+            )
         except AccountError as exc:
             refusal = exc
         else:
-            token, row = accounts.start_session(session, user, ip)
-            return token, row.verified
+            token, row = accounts.start_session(session, user, ip, second_factor_done=both)
+            return token, row.verified, accounts.device_token(key, user.username)
     raise refusal
 
 
@@ -67,6 +73,7 @@ async def login(
     rt: Rt,
     username: Annotated[str, Form()] = "",
     password: Annotated[str, Form()] = "",
+    code: Annotated[str, Form()] = "",
     csrf: Annotated[str, Form()] = "",
     next: Annotated[str, Form()] = "/console/",
 ) -> Response:
@@ -75,15 +82,19 @@ async def login(
     expected = request.cookies.get(PRELOGIN_COOKIE, "")
     if not expected or not hmac.compare_digest(expected, csrf):
         return _login_page(request, "The sign-in form expired. Please try again.", _safe_next(next), 403)
+    device = request.cookies.get(DEVICE_COOKIE, "")
     try:
         # Argon2 takes tens of milliseconds: off the event loop.
-        token, verified = await run_in_threadpool(_sign_in, rt, username, password, client_ip(request))
+        token, verified, device = await run_in_threadpool(
+            _sign_in, rt, username, password, client_ip(request), code, device
+        )
     except Throttled as exc:
         return _login_page(request, str(exc), _safe_next(next), status.HTTP_429_TOO_MANY_REQUESTS)
     except AccountError as exc:
         return _login_page(request, str(exc), _safe_next(next), status.HTTP_401_UNAUTHORIZED)
     response = see_other(_safe_next(next) if verified else "/console/login/totp")
     set_cookie(response, request, SESSION_COOKIE, token, max_age=accounts.SESSION_HOURS * 3600)
+    set_cookie(response, request, DEVICE_COOKIE, device, max_age=accounts.DEVICE_DAYS * 86400)
     response.delete_cookie(PRELOGIN_COOKIE, path="/console")
     return response
 

@@ -9,6 +9,7 @@ from watchword.services import queue as queue_service
 from watchword.services import search as search_service
 from watchword.web.console.auth import Reader, Rt
 from watchword.web.console.common import page
+from watchword.web.deps import Before
 
 router = APIRouter()
 
@@ -38,7 +39,10 @@ def queue(request: Request, rt: Rt, me: Reader, view: str = "campaigns", after: 
 
 
 @router.get("/search")
-def search(request: Request, rt: Rt, me: Reader, q: str = "", before: int | None = None) -> Response:
+def search(request: Request, rt: Rt, me: Reader, q: str = "", before: Before = None) -> Response:
     with rt.db.session() as session:
         result = search_service.search(session, q, before=before)
+        if not me.can_see_contacts:
+            # Viewers see what a lure says, not whom it targeted (issue #11.4).
+            result = search_service.for_viewer(session, result, rt.settings.internal_domains)
     return page(request, "search.html", me, result=result, q=q, first_page=before is None)

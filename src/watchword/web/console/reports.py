@@ -9,13 +9,14 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Form, HTTPException, Request, status
+from fastapi import APIRouter, Form, Request
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 from starlette.responses import Response
 
+from watchword import errors
+from watchword.security.sealing import COMMENT, key_of, unseal_text
 from watchword.services import queue as queue_service
-from watchword.services.queue import TriageError
 from watchword.services.render import message_view
 from watchword.store import audit
 from watchword.store.models import AnalysisRecord, Campaign, Indicator, Report, ReportIndicator
@@ -38,6 +39,16 @@ def _thread_count(session: Session, report_id: int) -> int | None:
     )
 
 
+def _unsealed_comment(session: Session, result: dict[str, Any] | None) -> dict[str, Any] | None:
+    """The reporter's forwarding comment is sealed at rest; the page shows it."""
+    wrapper = (result or {}).get("wrapper") or {}
+    if not result or not wrapper.get("reporter_comment_sealed"):
+        return result
+    comment = unseal_text(key_of(session), str(wrapper["reporter_comment_sealed"]), COMMENT)
+    shown = {k: v for k, v in wrapper.items() if k != "reporter_comment_sealed"}
+    return {**result, "wrapper": {**shown, "reporter_comment": comment}}
+
+
 def load_report(session: Session, report_id: int) -> dict[str, Any]:
     """Everything the report page shows, in four queries whatever the report."""
     row = session.execute(
@@ -55,8 +66,9 @@ def load_report(session: Session, report_id: int) -> dict[str, Any]:
         .where(Report.id == report_id)
     ).first()
     if row is None:
-        raise HTTPException(status.HTTP_404_NOT_FOUND, "No such report.")
+        raise errors.NotFound("No such report.")
     report, result, c_title, c_status, c_verdict, c_count, c_note = row
+    result = _unsealed_comment(session, result)
     indicators = session.execute(
         select(Indicator.id, Indicator.type, Indicator.value, Indicator.report_count)
         .join(ReportIndicator, ReportIndicator.indicator_id == Indicator.id)
@@ -86,18 +98,19 @@ def load_report(session: Session, report_id: int) -> dict[str, Any]:
         "has_raw": report.raw_sha256 is not None,
         "has_contact": report.contact_sealed is not None,
         "thread_count": _thread_count(session, report_id),
+        "submission_count": report.sightings,
         "verdict": report.verdict or c_verdict,
     }
 
 
-@router.get("/reports/{report_id}")
+@router.get("/reports/{report_id:id}")
 def report_page(request: Request, rt: Rt, me: Reader, report_id: int) -> Response:
     with rt.db.session() as session:
         data = load_report(session, report_id)
     return page(request, "report.html", me, verdicts=queue_service.VERDICTS, **data)
 
 
-@router.post("/reports/{report_id}/verdict")
+@router.post("/reports/{report_id:id}/verdict")
 def report_verdict(
     request: Request,
     rt: Rt,
@@ -106,88 +119,89 @@ def report_verdict(
     verdict: Annotated[str, Form()] = "",
     note: Annotated[str, Form()] = "",
 ) -> Response:
-    try:
-        with rt.db.write() as session:
-            queue_service.set_report_verdict(session, report_id, verdict, note, me.username)
-    except TriageError as exc:
-        raise HTTPException(status.HTTP_400_BAD_REQUEST, str(exc)) from exc
+    with rt.db.write() as session:
+        queue_service.set_report_verdict(session, report_id, verdict, note, me.username)
     return see_other(flash_url(f"/console/reports/{report_id}", "verdict"))
 
 
-@router.post("/reports/{report_id}/note")
+@router.post("/reports/{report_id:id}/note")
 def report_note(rt: Rt, me: Analyst, report_id: int, body: Annotated[str, Form()] = "") -> Response:
-    try:
-        with rt.db.write() as session:
-            if session.get(Report, report_id) is None:
-                raise TriageError("No such report.")
-            queue_service.add_note(session, "report", report_id, body, me.username)
-    except TriageError as exc:
-        raise HTTPException(status.HTTP_400_BAD_REQUEST, str(exc)) from exc
+    with rt.db.write() as session:
+        queue_service.add_note(session, "report", report_id, body, me.username)
     return see_other(flash_url(f"/console/reports/{report_id}", "note"))
 
 
-@router.post("/reports/{report_id}/split")
+@router.post("/reports/{report_id:id}/split")
 def report_split(rt: Rt, me: Analyst, report_id: int) -> Response:
     with rt.db.write() as session:
         new_id = campaign_ops.split(session, report_id, me.username)
     return see_other(flash_url(f"/console/campaigns/{new_id}", "split"))
 
 
-@router.post("/reports/{report_id}/contact")
+@router.post("/reports/{report_id:id}/contact")
 def report_contact(request: Request, rt: Rt, me: Analyst, report_id: int) -> Response:
     """Reporter contact details: analysts and admins only, one audit event per view."""
     from watchword.services.followup import reveal_contact
 
     with rt.db.write() as session:
         if session.get(Report, report_id) is None:
-            raise HTTPException(status.HTTP_404_NOT_FOUND, "No such report.")
+            raise errors.NotFound("No such report.")
         contacts = reveal_contact(session, rt.contact_key, report_id, me.username)
     return page(request, "contact.html", me, report_id=report_id, contacts=contacts)
 
 
-@router.get("/reports/{report_id}/thread")
+@router.get("/reports/{report_id:id}/thread")
 def report_thread(request: Request, rt: Rt, me: AnalystReader, report_id: int) -> Response:
     """The analyst side of the reporter thread; reading it is audited (it is the reporter's words)."""
     from watchword.services.followup import list_thread
 
     with rt.db.write() as session:
         if session.get(Report, report_id) is None:
-            raise HTTPException(status.HTTP_404_NOT_FOUND, "No such report.")
+            raise errors.NotFound("No such report.")
         thread = list_thread(session, report_id, actor=me.username)
     return page(request, "thread.html", me, report_id=report_id, thread=thread)
 
 
-@router.post("/reports/{report_id}/thread")
+@router.get("/reports/{report_id:id}/submissions")
+def report_submissions(request: Request, rt: Rt, me: AnalystReader, report_id: int) -> Response:
+    """What each reporter of this report wrote (the first and every sighting); reading it is audited."""
+    from watchword.services.followup import list_submissions
+
+    with rt.db.write() as session:
+        if session.get(Report, report_id) is None:
+            raise errors.NotFound("No such report.")
+        entries = list_submissions(session, report_id, actor=me.username)
+    return page(request, "submissions.html", me, report_id=report_id, submissions=entries)
+
+
+@router.post("/reports/{report_id:id}/thread")
 def report_thread_post(
     request: Request, rt: Rt, me: Analyst, report_id: int, body: Annotated[str, Form()] = ""
 ) -> Response:
-    from watchword.services.followup import FollowupError, post_analyst_message
+    from watchword.services.followup import post_analyst_message
 
-    try:
-        with rt.db.write() as session:
-            post_analyst_message(session, report_id, me.username, body)
-    except FollowupError as exc:
-        raise HTTPException(status.HTTP_400_BAD_REQUEST, str(exc)) from exc
+    with rt.db.write() as session:
+        post_analyst_message(session, report_id, me.username, body)
     return see_other(flash_url(f"/console/reports/{report_id}/thread", "message"))
 
 
-@router.get("/reports/{report_id}/raw")
+@router.get("/reports/{report_id:id}/raw")
 def raw_warning(request: Request, rt: Rt, me: AnalystReader, report_id: int) -> Response:
     with rt.db.session() as session:
         row = session.execute(select(Report.raw_sha256, Report.subject).where(Report.id == report_id)).first()
     if row is None or row.raw_sha256 is None:
-        raise HTTPException(status.HTTP_404_NOT_FOUND, "This report has no raw message.")
+        raise errors.NotFound("This report has no raw message.")
     return page(request, "raw_warning.html", me, report_id=report_id, sha256=row.raw_sha256)
 
 
-@router.post("/reports/{report_id}/raw")
+@router.post("/reports/{report_id:id}/raw")
 def raw_download(rt: Rt, me: Analyst, report_id: int) -> Response:
     """The original bytes as a download, never displayed: it may carry live links,
     tracking pixels and malware, and the reporter's own forwarding details."""
     with rt.db.write() as session:
         sha = session.scalar(select(Report.raw_sha256).where(Report.id == report_id))
         if sha is None:
-            raise HTTPException(status.HTTP_404_NOT_FOUND, "This report has no raw message.")
+            raise errors.NotFound("This report has no raw message.")
         audit.record(session, me.username, "report.raw_download", "report", report_id, {"sha256": sha})
     data = rt.blobs.get(sha)
     return Response(

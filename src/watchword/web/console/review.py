@@ -6,6 +6,7 @@ from fastapi import APIRouter, Request
 from sqlalchemy import select
 from starlette.responses import Response
 
+from watchword.domain.states import JobStatus
 from watchword.store.models import Job, Report
 from watchword.web.console.auth import AnalystReader, Reader, Rt
 from watchword.web.console.common import page
@@ -30,7 +31,7 @@ def failed(request: Request, rt: Rt, me: Reader) -> Response:
         rows = session.execute(
             select(Job.id, Job.report_id, Job.attempts, Job.last_error, Job.finished_at, Job.created_at, Report.subject)
             .outerjoin(Report, Report.id == Job.report_id)
-            .where(Job.status == "parked")
+            .where(Job.status == JobStatus.PARKED)
             .order_by(Job.id.desc())
             .limit(200)
         ).all()

@@ -62,7 +62,7 @@ def taxii_reader(request: Request, rt: Annotated[Runtime, Depends(runtime)]) -> 
     return actor
 
 
-def analyst_reader(request: Request, rt: Annotated[Runtime, Depends(runtime)]) -> str:
+def export_reader(request: Request, rt: Annotated[Runtime, Depends(runtime)]) -> accounts.Principal:
     """Dependency for the console's export downloads: whoever the console lets read
-    (session cookie or read token; a browser without one is sent to sign in)."""
-    return current(request, rt).username
+    (a signed-in session; a browser without one is sent to sign in, a bare token gets 401)."""
+    return current(request, rt)

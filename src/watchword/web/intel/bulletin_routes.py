@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, HTTPException, Request, status
+from fastapi import APIRouter, Depends, Request
 from starlette.responses import HTMLResponse, Response
 
+from watchword import errors
 from watchword.runtime import Runtime
 from watchword.services import bulletins
-from watchword.web.deps import runtime
+from watchword.web.deps import absolute_base, runtime
 from watchword.web.templating import environment
 
 router = APIRouter(prefix="/bulletins", tags=["bulletins"], include_in_schema=False)
@@ -29,7 +30,7 @@ def bulletin_list(rt: Rt) -> HTMLResponse:
 
 @router.get("/feed.atom")
 def bulletin_feed(request: Request, rt: Rt) -> Response:
-    base = rt.settings.public_base_url or str(request.base_url).rstrip("/")
+    base = absolute_base(request, rt)  # configured, never from the Host header
     with rt.db.session() as session:
         items = bulletins.published(session)
     return Response(
@@ -42,7 +43,7 @@ def bulletin_page(slug: str, rt: Rt) -> HTMLResponse:
     with rt.db.session() as session:
         bulletin = bulletins.get_published(session, slug)
     if bulletin is None:
-        raise HTTPException(status.HTTP_404_NOT_FOUND, "No such bulletin.")
+        raise errors.NotFound("No such bulletin.")
     return _page(
         "bulletins/show.html",
         bulletin=bulletin,

@@ -8,33 +8,54 @@
 
 Query parameters: `tlp` (default WATCHWORD_DEFAULT_TLP) and `type` (repeatable)
 to include types held back by default (phone, social). Who may download:
-web/intel/auth.py `analyst_reader`. Each download writes an audit event.
+web/intel/auth.py `export_reader`. Choosing a TLP less restrictive than the
+configured one is a sharing decision: analysts and admins only (a viewer may
+choose the configured level or a stricter one). Each download writes an audit event.
 """
 
 from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, HTTPException, Query, status
+from fastapi import APIRouter, Depends, Query
 from starlette.responses import Response
 
+from watchword import errors
+from watchword.intel import tlp as tlp_levels
 from watchword.intel.formats import FORMATS, render
 from watchword.runtime import Runtime
+from watchword.services.accounts import Principal
 from watchword.services.bulletins import share_for_export
 from watchword.store import audit
-from watchword.web.deps import runtime
-from watchword.web.intel.auth import analyst_reader
+from watchword.web.deps import IdValue, runtime
+from watchword.web.intel.auth import export_reader
 
 router = APIRouter(tags=["intel"], include_in_schema=False)
 Rt = Annotated[Runtime, Depends(runtime)]
-Actor = Annotated[str, Depends(analyst_reader)]
+Actor = Annotated[Principal, Depends(export_reader)]
 TlpQuery = Annotated[str | None, Query()]
 TypeQuery = Annotated[list[str] | None, Query(alias="type")]
 
 
+def _check_tlp(rt: Runtime, actor: Principal, tlp: str | None) -> None:
+    """A viewer exports at the configured TLP or stricter: relabelling for wider sharing
+    (`?tlp=clear` on an AMBER export) is for those who may decide what is shared."""
+    if tlp is None:
+        return
+    try:
+        chosen = tlp_levels.normalise(tlp)
+    except ValueError as exc:
+        raise errors.Invalid(str(exc)) from exc
+    configured = tlp_levels.normalise(rt.settings.default_tlp)
+    if not actor.can_write and tlp_levels.stricter(chosen, configured) != chosen:
+        raise errors.Refused(
+            f"Viewers may export at TLP:{configured.upper()} or stricter; an analyst can choose a wider level."
+        )
+
+
 def _export(
     rt: Runtime,
-    actor: str,
+    actor: Principal,
     fmt: str,
     tlp: str | None,
     types: list[str] | None,
@@ -42,20 +63,16 @@ def _export(
     ids: list[int] | None = None,
 ) -> Response:
     if fmt not in FORMATS:
-        raise HTTPException(status.HTTP_404_NOT_FOUND, f"Unknown export format; one of {', '.join(FORMATS)}.")
+        raise errors.NotFound(f"Unknown export format; one of {', '.join(FORMATS)}.")
+    _check_tlp(rt, actor, tlp)
     with rt.db.write() as session:
-        try:
-            share, subject = share_for_export(
-                session, rt.settings, campaign_id=campaign_id, indicator_ids=ids, tlp=tlp, types=types
-            )
-        except LookupError as exc:
-            raise HTTPException(status.HTTP_404_NOT_FOUND, str(exc)) from exc
-        except ValueError as exc:
-            raise HTTPException(status.HTTP_400_BAD_REQUEST, str(exc)) from exc
+        share, subject = share_for_export(
+            session, rt.settings, campaign_id=campaign_id, indicator_ids=ids, tlp=tlp, types=types
+        )
         body, media_type = render(share, fmt, subject)
         audit.record(
             session,
-            actor,
+            actor.username,
             "intel.export",
             "campaign" if campaign_id else "indicators",
             campaign_id or "",
@@ -72,7 +89,7 @@ def _export(
     )
 
 
-@router.get("/console/campaigns/{campaign_id}/export.{fmt}")
+@router.get("/console/campaigns/{campaign_id:id}/export.{fmt}")
 def campaign_export(
     campaign_id: int, fmt: str, rt: Rt, actor: Actor, tlp: TlpQuery = None, types: TypeQuery = None
 ) -> Response:
@@ -84,7 +101,7 @@ def selection_export(
     fmt: str,
     rt: Rt,
     actor: Actor,
-    ids: Annotated[list[int], Query(alias="id")],
+    ids: Annotated[list[IdValue], Query(alias="id", max_length=1000)],
     tlp: TlpQuery = None,
     types: TypeQuery = None,
 ) -> Response:

@@ -9,6 +9,7 @@ token (web/intel/auth.py). Errors are TAXII error messages, not FastAPI's.
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Callable, Coroutine
 from typing import Annotated, Any
 
@@ -18,7 +19,7 @@ from starlette.responses import Response
 
 from watchword.intel import taxii
 from watchword.runtime import Runtime
-from watchword.web.deps import runtime
+from watchword.web.deps import absolute_base, runtime
 from watchword.web.intel.auth import taxii_reader
 
 API_ROOT = "/taxii2/api/"
@@ -83,8 +84,8 @@ def _collection(rt: Runtime, collection_id: str) -> taxii.Collection:
 @router.get("/")
 def discovery(request: Request, rt: Rt, _reader: Reader) -> Response:
     org = rt.settings.org_name
-    # Absolute URLs, as the spec's examples give them; behind a proxy, WATCHWORD_PUBLIC_BASE_URL.
-    root = (rt.settings.public_base_url or str(request.base_url).rstrip("/")) + API_ROOT
+    # Absolute URLs, as the spec's examples give them: WATCHWORD_PUBLIC_BASE_URL, never the Host header.
+    root = absolute_base(request, rt) + API_ROOT
     return _body(
         {
             "title": f"{org} TAXII server",
@@ -127,7 +128,7 @@ def _filters(request: Request) -> dict[str, Any]:
         except ValueError as exc:
             raise HTTPException(status.HTTP_400_BAD_REQUEST, "added_after is not a timestamp.") from exc
     if params.get("next"):
-        if not params["next"].isdigit():
+        if not re.fullmatch(r"[0-9]{1,18}", params["next"]):  # our tokens are ids; a 23-digit one was a 500
             raise HTTPException(status.HTTP_400_BAD_REQUEST, "next is not a token this server gave.")
         out["next_token"] = params["next"]
     ids = [v for item in params.getlist("match[id]") for v in item.split(",") if v]

@@ -23,8 +23,9 @@ import enum
 import hashlib
 import hmac
 import os
-import time
 from dataclasses import dataclass
+
+from watchword import clock
 
 VERSION = "1"
 MAX_SOLUTION_CHARS = 24
@@ -55,7 +56,7 @@ def _mac(key: bytes, body: str) -> str:
 
 
 def issue(key: bytes, bits: int, now: float | None = None) -> Challenge:
-    issued = int(now if now is not None else time.time())
+    issued = int(now if now is not None else clock.time())
     nonce = os.urandom(16)
     body = f"{VERSION}.{issued}.{bits}.{_b64(nonce)}"
     return Challenge(token=f"{body}.{_mac(key, body)}", issued=issued, bits=bits, nonce=nonce)
@@ -103,7 +104,7 @@ def check(
     challenge = parse(key, token)
     if challenge is None:
         return Check.INVALID, None
-    now = now if now is not None else time.time()
+    now = now if now is not None else clock.time()
     age = now - challenge.issued
     if age > max_age or age < -60:  # a minute of clock skew between processes is tolerated
         return Check.EXPIRED, challenge

@@ -18,17 +18,18 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Form, HTTPException, Request, status
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import FormData, UploadFile
 
 from watchword.analysis.pipeline import analyze_report
 from watchword.domain import Analysis, Channel, IncomingReport
 from watchword.intake.files import looks_like_email
-from watchword.intake.submit import IntakeError, TooLarge, submit
+from watchword.intake.submit import IntakeError, Receipt, TooLarge, submit
 from watchword.runtime import Runtime
+from watchword.security.ratelimit import Limiter, Limits
 from watchword.services import followup, receipts
 from watchword.services.guidance import OUT_OF_SCOPE_ELSEWHERE, TYPE_NAMES, FirstLook, first_look
-from watchword.services.ratelimit import Limiter, Limits
 from watchword.store.models import Blob
 from watchword.store.models_reporter import ReporterFile, ReporterReceipt
 from watchword.web.deps import runtime
@@ -67,9 +68,9 @@ def state(request: Request) -> ReporterState:
     # Built on first use (the app factory is not ours to change), and only once: two sets of buckets
     # side by side would each let through a full allowance.
     with _STATE_LOCK:
-        found = getattr(app_state, "reporter", None)
-        if found is not None:
-            return found
+        built_meanwhile: ReporterState | None = getattr(app_state, "reporter", None)
+        if built_meanwhile is not None:
+            return built_meanwhile
         rt: Runtime = app_state.rt
         secret = rt.contact_key
         found = ReporterState(
@@ -356,7 +357,7 @@ async def _handle_report(request: Request, rt: Runtime, form: GuidedForm, data: 
     # no allowance: it must not use up the limit that people behind the same address share.
     existing = await run_in_threadpool(_existing_receipt, rt, code)
     if existing is not None:
-        return _already_sent(request, form, existing, code, receipts.passphrase_for(st.receipt_key, chal.nonce))
+        return _already_sent(request, form)
     limiter = st.limits.submit if verdict is challenge.Check.SOLVED else st.limits.submit_nojs
     wait = limiter.check(client_key(request, rt, st))
     if wait:
@@ -408,9 +409,7 @@ async def _handle_report(request: Request, rt: Runtime, form: GuidedForm, data: 
         existing = await run_in_threadpool(_existing_receipt, rt, code)
         if existing is None:
             raise
-        return _already_sent(
-            request, form, existing, code, receipts.passphrase_for(state(request).receipt_key, chal.nonce)
-        )
+        return _already_sent(request, form)
     look, sightings = result
     return render(
         request,
@@ -436,15 +435,20 @@ def _existing_receipt(rt: Runtime, code: str) -> ReporterReceipt | None:
         return found
 
 
-def _already_sent(request: Request, form: GuidedForm, existing: ReporterReceipt, code: str, generated: str) -> Response:
-    # The made-up passphrase is shown again (it derives from the same form); a chosen one never is.
+def _already_sent(request: Request, form: GuidedForm) -> Response:
+    """The answer to a form sent again: it was stored once, and its receipt is not shown again.
+
+    A receipt (code and made-up passphrase) is shown once, on the answer to the first send.
+    Showing it to whoever resends the same form body (the back button and "resend" on a
+    shared computer, a replayed request) would hand the way into the report to them.
+    """
     return render(
         request,
         "report_thanks.html",
         {
             "form": form,
-            "code": receipts.group(code),
-            "passphrase": generated if existing.passphrase_generated else "",
+            "code": "",
+            "passphrase": "",
             "look": FirstLook(steps=[]),
             "sightings": 0,
             "already_sent": True,
@@ -471,26 +475,35 @@ def _store(
     passphrase: str,
     generated: bool,
 ) -> tuple[FirstLook, int]:
-    """Durable first (submit), then the receipt; the receipt is shown only after both have committed."""
+    """The report, its files and its receipt in one transaction (submit's `also`): the receipt
+    is shown only once all of it is durable, and a failure leaves none of it."""
     analysis = _instant_analysis(incoming)
     passphrase_hash = receipts.hash_passphrase(rt.settings, passphrase)
     stored = [(u, rt.blobs.put(u.data)) for u in files]  # fsynced before any row points at them
-    result = submit(rt, incoming)
-    with rt.db.write() as session:
-        receipts.create(session, result.report_id, code, passphrase_hash, form.key, generated=generated)
+    restricted = analysis.scope_reason if analysis is not None and analysis.scope == "out_of_scope" else None
+
+    def reporter_rows(session: Session, written: list[Receipt]) -> None:
+        report_id = written[0].report_id
+        # A receipt code already used (the same form sent twice at the same moment) raises
+        # IntegrityError here, and the report's rows leave the commit with it: no second sighting.
+        receipts.create(session, report_id, code, passphrase_hash, form.key, generated=generated)
         for upload, sha in stored:
             if session.get(Blob, sha) is None:
                 session.add(Blob(sha256=sha, size=len(upload.data)))
                 session.flush()
             session.add(
                 ReporterFile(
-                    report_id=result.report_id,
+                    report_id=report_id,
+                    submission_id=written[0].submission_id or None,
                     sha256=sha,
                     filename=upload.filename,
                     content_type=upload.content_type,
                     size=len(upload.data),
                 )
             )
-        if analysis is not None and analysis.scope == "out_of_scope":
-            followup.mark_restricted(session, result.report_id, analysis.scope_reason, "instant")
+        if restricted is not None:
+            followup.mark_restricted(session, report_id, restricted, "instant")
+        session.flush()
+
+    result = submit(rt, incoming, also=[reporter_rows])
     return first_look(form.key, incoming.answers, analysis), result.sightings

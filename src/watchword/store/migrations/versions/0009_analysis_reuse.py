@@ -7,7 +7,7 @@ looks up (services/processing.py `input_key`). Nullable: analyses stored before
 this revision simply are never reused.
 
 Revision ID: 0009
-Revises: 0002
+Revises: 0006
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0009"
-down_revision = "0002"
+down_revision = "0006"
 branch_labels = None
 depends_on = None
 

@@ -17,11 +17,11 @@ import hashlib
 import hmac
 import secrets
 import threading
-import time
 from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from watchword import clock as default_clock
 from watchword.config import Settings
 
 
@@ -58,7 +58,7 @@ class Limiter:
         per_client_per_minute: int | None,
         global_per_minute: int | None,
         max_clients: int = 100_000,
-        clock: Callable[[], float] = time.monotonic,
+        clock: Callable[[], float] = default_clock.monotonic,
     ) -> None:
         self.name = name
         self.per_client = per_client_per_minute

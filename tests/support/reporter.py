@@ -6,7 +6,7 @@ import re
 from pathlib import Path
 from typing import Any
 
-from tests.conftest import make_settings
+from tests.support.settings import make_settings
 from watchword.config import Settings
 from watchword.web.reporter import challenge
 

@@ -138,6 +138,19 @@ _GREETING_NOT_NAMES = _words(
 )
 
 
+# Who a message was addressed to: the targeted people, at our own domains.
+_RECIPIENT_HEADERS = frozenset({"to", "cc", "delivered-to", "x-original-to"})
+# Shared mailboxes name no one; redacting "info" or "security" would eat ordinary words.
+_ROLE_MAILBOXES = _words("info admin security abuse postmaster noreply no-reply support help helpdesk sales contact")
+
+
+# A staff member's private address at a public mail service says nothing about our domains.
+_PUBLIC_MAIL = _words(
+    "gmail.com googlemail.com outlook.com hotmail.com live.com msn.com yahoo.com icloud.com me.com "
+    "proton.me protonmail.com gmx.com gmx.de gmx.net web.de aol.com mail.com yandex.ru"
+)
+
+
 @dataclass(slots=True)
 class RedactionContext:
     """What we know about the people involved, and what may stay."""
@@ -163,6 +176,19 @@ class RedactionContext:
         if display and "@" not in display:
             self.add_name(display)
 
+    def add_recipient(self, address: str, domains: set[str]) -> None:
+        """A targeted person's address: its whole local part ("jdoe", "carol") names them, and
+        its domain is ours (a lure sent to staff goes to our own domains)."""
+        address = address.strip().lower()
+        local, _, domain = address.partition("@")
+        if not domain:
+            return
+        if len(local) >= 3 and local not in _COMMON and local not in _ROLE_MAILBOXES:
+            self.names.add(local)
+        domain = domain.strip(".")
+        if "." in domain and domain not in _PUBLIC_MAIL:
+            domains.add(domain)
+
     def add_name(self, name: str) -> None:
         name = re.sub(r"\s+", " ", name).strip(" ,;'\"")
         if not name:
@@ -182,18 +208,23 @@ class RedactionContext:
             internal_domains=tuple(d.lower().strip(".") for d in internal_domains),
             allowed=frozenset(a.lower() for a in allowed),
         )
+        domains = set(ctx.internal_domains)
         for result in results:
             headers = result.get("headers") or {}
             for name in ("to", "cc", "delivered-to", "x-original-to", "from", "reply-to", "sender"):
                 for display, address in getaddresses([str(headers.get(name, ""))]):
                     ctx.add_address(display, address)
+                    if name in _RECIPIENT_HEADERS:
+                        ctx.add_recipient(address, domains)
             wrapper = result.get("wrapper") or {}
             if wrapper.get("reporter_address"):
                 ctx.add_address("", str(wrapper["reporter_address"]))
+                ctx.add_recipient(str(wrapper["reporter_address"]), domains)
             auth = result.get("auth") or {}
             for key in ("from_address", "reply_to", "return_path"):
                 if auth.get(key):
                     ctx.addresses.add(str(auth[key]).lower())
+        ctx.internal_domains = tuple(sorted(domains))
         return ctx
 
 

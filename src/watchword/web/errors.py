@@ -1,0 +1,149 @@
+"""Refusals to HTTP, in one place: which status each meaning gets, and how it is written.
+
+A service raises a `watchword.errors` meaning; a route lets it through. Here it
+becomes a status (`STATUS`) and a body chosen by who is asking:
+
+* the JSON API (`/api/...`) and clients that ask for JSON: RFC 9457
+  `application/problem+json` (`detail` holds the sentence for people);
+* the TAXII server (`/taxii2/...`): a TAXII 2.1 error message;
+* everyone else, i.e. people on the console and reporter pages: an HTML page.
+
+`HTTPException`s raised by routes (authentication, CSRF) are written the same way,
+so a person never meets a bare JSON error in a browser.
+
+Some bad input would otherwise reach the framework's own handlers as a 500: a
+validation error echoes the offending input back, and when that input holds a lone
+surrogate (JSON `"\\ud800"`) it cannot be encoded as UTF-8; a number too large for a
+64-bit column that slipped past the typed parameters, or a NUL byte in text on
+PostgreSQL, fails in the database driver. Those are the client's mistakes: 400.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from http import HTTPStatus
+
+from fastapi import FastAPI, Request
+from fastapi.exception_handlers import http_exception_handler, request_validation_exception_handler
+from fastapi.exceptions import RequestValidationError
+from starlette.exceptions import HTTPException
+from starlette.responses import Response
+
+from watchword import errors
+from watchword.web.templating import environment_for, negotiate
+
+# The one table from meaning to HTTP status.
+STATUS: dict[type[errors.WatchwordError], int] = {
+    errors.WatchwordError: 400,
+    errors.Invalid: 400,
+    errors.TooLarge: 413,
+    errors.NotFound: 404,
+    errors.Conflict: 409,
+    errors.Refused: 403,
+    errors.Unauthenticated: 401,
+    errors.Throttled: 429,
+    errors.Unavailable: 503,
+}
+
+PROBLEM_JSON = "application/problem+json"
+TAXII_JSON = "application/taxii+json;version=2.1"
+
+
+def status_for(error: errors.WatchwordError) -> int:
+    return STATUS[errors.meaning_of(error)]
+
+
+def _title(status_code: int) -> str:
+    try:
+        return HTTPStatus(status_code).phrase
+    except ValueError:
+        return "Error"
+
+
+def _wants(request: Request) -> str:
+    """'problem', 'taxii' or 'html': the form of error this caller can use."""
+    path = request.url.path
+    if path.startswith("/api/"):
+        return "problem"
+    if path.startswith("/taxii2"):
+        return "taxii"
+    accept = request.headers.get("accept", "").lower()
+    if "json" in accept and "html" not in accept:
+        return "problem"
+    return "html"
+
+
+def error_response(request: Request, status_code: int, detail: str, headers: dict[str, str] | None = None) -> Response:
+    headers = {"Cache-Control": "no-store", **(headers or {})}
+    title = _title(status_code)
+    form = _wants(request)
+    if form == "problem":
+        body = {"type": "about:blank", "title": title, "status": status_code, "detail": detail}
+        return Response(json.dumps(body), status_code, headers, media_type=PROBLEM_JSON)
+    if form == "taxii":
+        body = {"title": title, "http_status": str(status_code), "description": detail}
+        return Response(json.dumps(body, separators=(",", ":")), status_code, headers, media_type=TAXII_JSON)
+    if request.url.path.startswith("/console"):
+        # Console pages are in English; the console layout with no principal shows no navigation.
+        html = environment_for("en").get_template("console/error.html").render(me=None, title=title, detail=detail)
+    else:
+        env = environment_for(negotiate(request.headers.get("accept-language")))
+        html = env.get_template("error.html").render(title=title, detail=detail)
+    return Response(html, status_code, headers, media_type="text/html; charset=utf-8")
+
+
+async def _watchword_error(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, errors.WatchwordError)
+    headers = {}
+    if isinstance(exc, errors.Throttled) and exc.retry_after is not None:
+        headers["Retry-After"] = str(max(1, math.ceil(exc.retry_after)))
+    return error_response(request, status_for(exc), str(exc), headers)
+
+
+async def _http_exception(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, HTTPException)
+    if exc.status_code < 400:  # a redirect carried as an exception (sign in first)
+        return await http_exception_handler(request, exc)
+    return error_response(request, exc.status_code, str(exc.detail), dict(exc.headers or {}))
+
+
+NOT_TEXT = "The request holds something that is not text (a lone surrogate such as \\ud800, or invalid UTF-8)."
+
+
+def has_surrogate(value: object, depth: int = 0) -> bool:
+    if isinstance(value, str):
+        return any("\ud800" <= ch <= "\udfff" for ch in value)
+    if depth > 20:
+        return False
+    if isinstance(value, dict):
+        return any(has_surrogate(k, depth + 1) or has_surrogate(v, depth + 1) for k, v in value.items())
+    if isinstance(value, (list, tuple)):
+        return any(has_surrogate(v, depth + 1) for v in value)
+    return False
+
+
+async def _validation_error(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, RequestValidationError)
+    if any(e.get("type") == "string_unicode" or has_surrogate(e.get("input")) for e in exc.errors()):
+        return error_response(request, 400, NOT_TEXT)
+    return await request_validation_exception_handler(request, exc)
+
+
+async def _number_out_of_range(request: Request, exc: Exception) -> Response:
+    return error_response(request, 400, "A number in the request is out of range.")
+
+
+async def _value_not_storable(request: Request, exc: Exception) -> Response:
+    # PostgreSQL refuses a NUL in text and numbers out of its range (sqlalchemy DataError).
+    return error_response(request, 400, "The request holds a value that cannot be looked up or stored.")
+
+
+def install(app: FastAPI) -> None:
+    from sqlalchemy.exc import DataError
+
+    app.add_exception_handler(errors.WatchwordError, _watchword_error)
+    app.add_exception_handler(HTTPException, _http_exception)
+    app.add_exception_handler(RequestValidationError, _validation_error)
+    app.add_exception_handler(OverflowError, _number_out_of_range)
+    app.add_exception_handler(DataError, _value_not_storable)

@@ -1,0 +1,85 @@
+"""A real `watchword serve` process on a free loopback port, for the attack suites (tests/test_attack_*.py).
+
+The store is prepared in-process first (users, tokens, reports, analysed into campaigns), then the
+server runs from the same data directory as a separate process, exactly as `watchword serve` runs
+in production: uvicorn, its protocol, every middleware. Nothing listens beyond 127.0.0.1.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+
+from tests.support.settings import make_settings
+from watchword.runtime import Runtime, open_runtime
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@dataclass
+class LiveServer:
+    base: str
+    port: int
+    data_dir: Path
+    log: Path
+
+
+def prepare_store(data_dir: Path) -> Runtime:
+    """The runtime the test seeds before the server starts (closed by the caller)."""
+    return open_runtime(make_settings(data_dir))
+
+
+@contextmanager
+def serve(data_dir: Path, **env: str) -> Iterator[LiveServer]:
+    """Run `python -m watchword serve` on a free port until the block ends; `env`: extra WATCHWORD_* settings."""
+    port = free_port()
+    full_env = {
+        **os.environ,
+        "WATCHWORD_DATA_DIR": str(data_dir),
+        "WATCHWORD_SECRET_KEY_FILE": str(data_dir / "secret.key"),
+        "WATCHWORD_WORKER_IN_PROCESS": "0",
+        **{f"WATCHWORD_{k}": v for k, v in env.items()},
+    }
+    full_env.pop("WATCHWORD_SECRET_KEY", None)
+    full_env.pop("WATCHWORD_DATABASE_URL", None)
+    log_path = data_dir / "server.log"
+    with log_path.open("wb") as log:
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "watchword", "serve", "--host", "127.0.0.1", "--port", str(port), "--no-worker"],
+            env=full_env,
+            stdout=log,
+            stderr=log,
+        )
+        base = f"http://127.0.0.1:{port}"
+        try:
+            deadline = time.monotonic() + 60
+            while True:
+                try:
+                    if httpx.get(base + "/api/v1/health", timeout=2).status_code == 200:
+                        break
+                except httpx.HTTPError:
+                    pass
+                if proc.poll() is not None or time.monotonic() > deadline:
+                    raise RuntimeError("the server did not start:\n" + log_path.read_text(errors="replace"))
+                time.sleep(0.2)
+            yield LiveServer(base, port, data_dir, log_path)
+        finally:
+            proc.terminate()
+            try:
+                proc.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait(timeout=10)

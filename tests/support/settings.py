@@ -1,0 +1,63 @@
+"""Settings for a test store in a temporary directory, and where PostgreSQL is."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+from pathlib import Path
+
+from watchword.config import Settings
+
+PG_URL = os.environ.get("WATCHWORD_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
+
+
+def make_settings(tmp: Path, database_url: str | None = None, **overrides: object) -> Settings:
+    """Settings for a store in `tmp`; SQLite (the default) starts from an already-migrated empty file."""
+    if database_url is None and "database_url" not in overrides:
+        _migrated_sqlite(tmp / "watchword.db")
+    base = Settings(
+        data_dir=tmp,
+        database_url=database_url or f"sqlite:///{tmp / 'watchword.db'}",
+        blob_dir=tmp / "blobs",
+        secret_key_file=tmp / "secret.key",
+        worker_poll_seconds=0.05,
+    )
+    return Settings(**{**{f: getattr(base, f) for f in base.__dataclass_fields__}, **overrides})  # type: ignore[arg-type]
+
+
+def postgres_available() -> str | None:
+    """None when PostgreSQL answers, else why not."""
+    try:
+        import psycopg
+
+        with psycopg.connect(PG_URL.replace("+psycopg", ""), connect_timeout=3):
+            return None
+    except Exception as exc:  # noqa: BLE001 - any failure means: skip, and say why
+        return f"PostgreSQL not reachable at {PG_URL}: {exc}"
+
+
+_template: Path | None = None
+
+
+def _migrated_sqlite(target: Path) -> None:
+    """Copy an empty store, migrated to head, to `target` unless a store is already there.
+
+    Running every migration takes ~0.3 s and most tests open a fresh store; a copy takes ~10 ms.
+    The template is made once per test process by the same `open_runtime` from the migrations in
+    this tree, so the copy is the file a fresh open would have made (migrations only create
+    tables and triggers; they write no rows). Migrations themselves are tested from an empty
+    database in test_migrations.py, which names its own database file.
+    """
+    global _template
+    if target.exists():
+        return
+    if _template is None:
+        from watchword.runtime import open_runtime
+
+        where = Path(tempfile.mkdtemp(prefix="watchword-template-"))
+        runtime = open_runtime(make_settings(where, f"sqlite:///{where / 'template.db'}"), migrate=True)
+        runtime.close()
+        _template = where / "template.db"
+    target.parent.mkdir(parents=True, exist_ok=True)
+    shutil.copyfile(_template, target)

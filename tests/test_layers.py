@@ -1,0 +1,130 @@
+"""The import graph has no cycles: between top-level packages, and between the modules of a package.
+
+Read from the source with ast (nothing is imported): every `import`, at module
+level or inside a function (a late import still ties two modules together),
+except those under `if TYPE_CHECKING:` (annotations only, never executed).
+"""
+
+from __future__ import annotations
+
+import ast
+from collections import defaultdict
+from pathlib import Path
+
+import watchword
+
+ROOT = Path(watchword.__file__).parent
+
+# Edges a cycle may go through, each with the reason it is not a layering error.
+LATE_BINDINGS = {
+    ("runtime", "intake"): "the runtime builds the process's one intake writer on first use; "
+    "intake only receives the Runtime it is given",
+}
+
+
+def _module_name(path: Path) -> str:
+    parts = path.relative_to(ROOT.parent).with_suffix("").parts
+    return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
+
+
+def _imports(tree: ast.AST) -> list[str]:
+    found: list[str] = []
+
+    def visit(node: ast.AST) -> None:
+        for child in ast.iter_child_nodes(node):
+            if isinstance(child, ast.If) and "TYPE_CHECKING" in ast.unparse(child.test):
+                for other in child.orelse:
+                    visit(other)
+                continue
+            if isinstance(child, ast.Import):
+                found.extend(alias.name for alias in child.names)
+            elif isinstance(child, ast.ImportFrom) and child.module and child.level == 0:
+                found.append(child.module)
+                found.extend(f"{child.module}.{alias.name}" for alias in child.names)
+            visit(child)
+
+    visit(tree)
+    return found
+
+
+def _module_graph() -> dict[str, set[str]]:
+    modules = {
+        _module_name(path): path for path in ROOT.rglob("*.py") if "migrations" not in path.relative_to(ROOT).parts
+    }
+    graph: dict[str, set[str]] = defaultdict(set)
+    for name, path in modules.items():
+        for target in _imports(ast.parse(path.read_text(encoding="utf-8"))):
+            # `from watchword.x import y` names a module when y is one, else something in x.
+            while target and target not in modules:
+                target = target.rpartition(".")[0]
+            if target and target != name and target.startswith("watchword"):
+                graph[name].add(target)
+    return graph
+
+
+def _cycles(graph: dict[str, set[str]]) -> list[list[str]]:
+    """One cycle per strongly connected component with more than one node (Tarjan)."""
+    index: dict[str, int] = {}
+    low: dict[str, int] = {}
+    stack: list[str] = []
+    on_stack: set[str] = set()
+    found: list[list[str]] = []
+
+    def connect(node: str) -> None:
+        index[node] = low[node] = len(index)
+        stack.append(node)
+        on_stack.add(node)
+        for nxt in sorted(graph.get(node, ())):
+            if nxt not in index:
+                connect(nxt)
+                low[node] = min(low[node], low[nxt])
+            elif nxt in on_stack:
+                low[node] = min(low[node], index[nxt])
+        if low[node] == index[node]:
+            component = []
+            while True:
+                top = stack.pop()
+                on_stack.discard(top)
+                component.append(top)
+                if top == node:
+                    break
+            if len(component) > 1:
+                found.append(sorted(component))
+
+    for node in sorted(set(graph) | {n for targets in graph.values() for n in targets}):
+        if node not in index:
+            connect(node)
+    return found
+
+
+def _top(module: str) -> str:
+    parts = module.split(".")
+    return parts[1] if len(parts) > 1 else parts[0]
+
+
+def test_the_cycle_finder_finds_a_cycle() -> None:
+    assert _cycles({"a": {"b"}, "b": {"c"}, "c": {"a"}, "d": {"a"}}) == [["a", "b", "c"]]
+    assert _cycles({"a": {"b"}, "b": set()}) == []
+
+
+def test_no_cycles_between_top_level_packages() -> None:
+    packages: dict[str, set[str]] = defaultdict(set)
+    for source, targets in _module_graph().items():
+        for target in targets:
+            edge = (_top(source), _top(target))
+            if edge[0] != edge[1] and edge not in LATE_BINDINGS:
+                packages[edge[0]].add(edge[1])
+    assert _cycles(packages) == []
+    # The seams issue 12 cut: intake below services' safeguards, the demo above both.
+    assert "services" not in packages["security"] and "intake" not in packages["services"]
+
+
+def test_no_cycles_between_the_modules_of_a_package() -> None:
+    graph = _module_graph()
+    within: dict[str, set[str]] = defaultdict(set)
+    for source, targets in graph.items():
+        for target in targets:
+            if _top(source) == _top(target):
+                within[source].add(target)
+    assert _cycles(within) == []
+    assert "watchword.analysis.mime" not in graph["watchword.analysis.outlook_msg"]

@@ -1,0 +1,147 @@
+"""Only `watchword migrate` changes the schema, one migrator at a time; everything else checks it first."""
+
+from __future__ import annotations
+
+import fcntl
+import threading
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from tests.support.settings import make_settings
+from watchword.runtime import open_runtime
+from watchword.store.db import Database
+from watchword.store.migrate import (
+    PG_LOCK_KEY,
+    SchemaNotCurrent,
+    current_revisions,
+    downgrade,
+    head_revisions,
+    upgrade,
+)
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path / 'gate.db'}"
+    url: str = request.getfixturevalue("pg_database_url")
+    return url
+
+
+def test_commands_refuse_a_missing_or_old_schema_and_say_to_migrate(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from watchword.cli import app
+
+    monkeypatch.setenv("WATCHWORD_DATA_DIR", str(tmp_path))
+    runner = CliRunner()
+    refused = runner.invoke(app, ["user", "list"])
+    assert refused.exit_code == 7 and "run `watchword migrate`" in refused.output
+    assert "no Watchword schema yet" in refused.output
+    with pytest.raises(SchemaNotCurrent):
+        open_runtime(make_settings(tmp_path))
+
+    migrated = runner.invoke(app, ["migrate"])
+    assert migrated.exit_code == 0 and "schema at" in migrated.output
+    assert runner.invoke(app, ["user", "list"]).exit_code == 0
+
+    assert runner.invoke(app, ["migrate", "0001", "--down"]).exit_code == 0
+    behind = runner.invoke(app, ["campaigns"])
+    assert behind.exit_code == 7 and "at 0001 and this version needs" in behind.output
+    # A `serve --workers N` child checks too, and stops with the same sentence.
+    from watchword.web.app import create_app_from_env
+
+    with pytest.raises(SystemExit, match="watchword migrate"):
+        create_app_from_env()
+
+
+def test_a_schema_from_a_newer_version_is_refused(tmp_path: Path) -> None:
+    settings = make_settings(tmp_path)
+    open_runtime(settings, migrate=True).close()
+    db = Database(settings.database_url)
+    with db.engine.begin() as conn:
+        conn.exec_driver_sql("UPDATE alembic_version SET version_num = '9999'")
+    db.dispose()
+    with pytest.raises(SchemaNotCurrent, match="newer than this version"):
+        open_runtime(settings)
+
+
+def _hold_lock_then_migrate(db: Database, acquire: object, release: object) -> None:
+    """With the lock held elsewhere, a migration waits; once released, it completes."""
+    acquire()  # type: ignore[operator]
+    done = threading.Event()
+
+    def migrate() -> None:
+        upgrade(db)
+        done.set()
+
+    thread = threading.Thread(target=migrate)
+    thread.start()
+    try:
+        thread.join(timeout=1.0)
+        assert thread.is_alive() and not done.is_set(), "the migration did not wait for the lock"
+        assert current_revisions(db) == set()
+    finally:
+        release()  # type: ignore[operator]
+    thread.join(timeout=120)
+    assert done.is_set() and current_revisions(db) == head_revisions(db)
+
+
+def test_migrations_wait_for_the_lock(database_url: str, tmp_path: Path) -> None:
+    db = Database(database_url)
+    try:
+        if db.is_sqlite:
+            handle = Path(database_url.split("///", 1)[-1] + ".migrate-lock").open("a")  # noqa: SIM115 - closed in release()
+
+            def acquire() -> None:
+                fcntl.flock(handle, fcntl.LOCK_EX)
+
+            def release() -> None:
+                fcntl.flock(handle, fcntl.LOCK_UN)
+                handle.close()
+
+            _hold_lock_then_migrate(db, acquire, release)
+        else:
+            import psycopg
+
+            from tests.support.settings import PG_URL
+
+            conn = psycopg.connect(PG_URL.replace("+psycopg", ""), autocommit=True)
+
+            def acquire() -> None:
+                conn.execute("SELECT pg_advisory_lock(%s)", (PG_LOCK_KEY,))
+
+            def release() -> None:
+                conn.execute("SELECT pg_advisory_unlock(%s)", (PG_LOCK_KEY,))
+                conn.close()
+
+            _hold_lock_then_migrate(db, acquire, release)
+    finally:
+        db.dispose()
+
+
+def test_two_migrators_at_once_leave_one_schema(database_url: str) -> None:
+    db_a, db_b = Database(database_url), Database(database_url)
+    failures: list[BaseException] = []
+
+    def run(db: Database) -> None:
+        try:
+            upgrade(db)
+        except BaseException as exc:  # noqa: BLE001 - reported below
+            failures.append(exc)
+
+    threads = [threading.Thread(target=run, args=(db,)) for db in (db_a, db_b)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=180)
+    try:
+        assert failures == []
+        assert current_revisions(db_a) == head_revisions(db_a)
+        downgrade(db_a, "base")
+        assert current_revisions(db_a) == set()
+    finally:
+        db_a.dispose()
+        db_b.dispose()

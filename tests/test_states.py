@@ -1,0 +1,43 @@
+"""Stored states are enums the store enforces: any other value is refused, on SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+import importlib
+
+import pytest
+from sqlalchemy import insert, update
+from sqlalchemy.exc import IntegrityError
+
+from watchword.domain import Channel, IncomingReport
+from watchword.domain.states import STORED_STATES, JobStatus, ReportStatus
+from watchword.intake.submit import submit
+from watchword.runtime import Runtime
+from watchword.store.models import Job, Report
+from watchword.store.schema import metadata
+
+
+def test_the_migration_and_the_enums_name_the_same_states() -> None:
+    migration = importlib.import_module("watchword.store.migrations.versions.0006_states")
+    assert {key: tuple(str(s) for s in states) for key, states in STORED_STATES.items()} == migration.STATES
+    for table, column in STORED_STATES:
+        assert column in metadata.tables[table].c  # every listed column exists
+        names = {c.name for c in metadata.tables[table].constraints}
+        assert f"ck_{table}_{column}" in names
+
+
+def test_the_store_refuses_a_state_outside_the_enum(any_rt: Runtime) -> None:
+    receipt = submit(any_rt, IncomingReport(channel=Channel.API, text="Someone asked about the badge readers"))
+    with any_rt.db.write() as session:
+        report = session.get(Report, receipt.report_id)
+        assert report is not None and report.status == ReportStatus.RECEIVED
+        session.execute(update(Job).where(Job.report_id == receipt.report_id).values(status=JobStatus.RUNNING))
+    for bad in (
+        update(Report).where(Report.id == receipt.report_id).values(status="analyzed"),  # the US spelling
+        update(Job).where(Job.report_id == receipt.report_id).values(status="finished"),
+        insert(Job).values(kind="analyze", payload={}, status="later", attempts=0),
+    ):
+        with pytest.raises(IntegrityError, match=r"ck_(reports|jobs)_status|check constraint"), any_rt.db.write() as s:
+            s.execute(bad)
+    with any_rt.db.session() as session:
+        report = session.get(Report, receipt.report_id)
+        assert report is not None and report.status == "received"  # nothing was changed by the refused writes
