@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select, update
 
+from tests.support import mailbuilders as mb
 from tests.support.settings import make_settings
 from watchword.analysis.pipeline import analyze_report
 from watchword.domain import Channel, IncomingReport
@@ -224,3 +225,25 @@ def test_a_batch_is_searchable_by_its_indicators_and_by_notes_made_before_analys
         assert [r.id for r in search(session, "payroll3-update.top").reports] == [ids[3]]
         assert [r.id for r in search(session, "zebrafinch").reports] == [ids[2]]
         assert len(search(session, "salary review").reports) == 5
+
+
+def test_forwarding_comments_are_sealed_when_the_pipeline_ran_in_the_pool(tmp_path: Path) -> None:
+    """The pool runs the pure pipeline; the worker must still seal each reporter's comment
+    above a forwarded original before storing, as the in-process path does."""
+    rt = open_runtime(make_settings(tmp_path), migrate=True)
+    originals = [_lure(n) for n in range(6)]
+    ids = [
+        submit(rt, IncomingReport(channel=Channel.EMAIL, raw_email=mb.attached_forward(raw))).report_id
+        for raw in originals
+    ]
+    assert Worker(rt, processes=2).run_until_idle() == 6
+    with rt.db.session() as session:
+        for report_id in ids:
+            record = session.get(AnalysisRecord, report_id)
+            assert record is not None
+            wrapper = record.result["wrapper"]
+            assert wrapper["reporter_comment"] == "" and wrapper["reporter_comment_sealed"]
+    with rt.db.engine.connect() as conn:
+        conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+    assert mb.REPORTER_COMMENT.encode() not in (tmp_path / "watchword.db").read_bytes()
+    rt.close()
