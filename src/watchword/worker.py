@@ -51,6 +51,16 @@ def _run_pipeline(item: PipelineInput) -> Analysis:
     return analyze_report(*item)
 
 
+def _run_here(item: PipelineInput) -> Future[Analysis]:
+    """The pipeline in this process, its outcome shaped like the pool's (a failure fails one job)."""
+    outcome: Future[Analysis] = Future()
+    try:
+        outcome.set_result(_run_pipeline(item))
+    except Exception as exc:  # noqa: BLE001 - the pipeline guards its stages; this is a last resort
+        outcome.set_exception(exc)
+    return outcome
+
+
 def _error_text(exc: BaseException) -> str:
     return f"{type(exc).__name__}: {exc}\n{''.join(traceback.format_exception(exc, limit=8))}"
 
@@ -180,10 +190,7 @@ class Worker:
         running: dict[str, Analysis | Future[Analysis]] = dict(known)
         for key, pipeline_input in inputs.items():
             if key not in running:
-                if pool:
-                    running[key] = pool.submit(_run_pipeline, pipeline_input)
-                else:
-                    running[key] = processing.seal_reporter_words(self.rt, _run_pipeline(pipeline_input))
+                running[key] = pool.submit(_run_pipeline, pipeline_input) if pool else _run_here(pipeline_input)
         for item in batch.items:
             if item.key:
                 item.analysis = running[item.key]
