@@ -129,6 +129,7 @@ def test_pooled_results_equal_the_pipeline_run_in_process(tmp_path: Path) -> Non
     rt.close()
 
 
+@pytest.mark.slow  # 480 reports through four workers, three of them at once on PostgreSQL; make test runs it
 def test_several_workers_on_one_postgresql_store_claim_disjoint_batches(tmp_path: Path, pg_database_url: str) -> None:
     total = 240
     rt = open_runtime(make_settings(tmp_path, pg_database_url, worker_batch_size=16), migrate=True)

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from sqlalchemy import select
 
 from tests.support.settings import make_settings
@@ -43,6 +45,7 @@ def _stored(rt: Runtime) -> tuple[dict[int, dict[str, object]], dict[int, set[st
     return results, links, counts
 
 
+@pytest.mark.slow  # a real Dask cluster of two processes starts and stops; make test runs it
 def test_two_dask_processes_reanalyse_stored_reports_to_the_single_process_result(tmp_path: Path) -> None:
     rt = open_runtime(make_settings(tmp_path), migrate=True)
     for n in range(60):
