@@ -5,7 +5,7 @@ from __future__ import annotations
 from types import ModuleType
 
 import pytest
-from watchword.services.ratelimit import Limiter
+from watchword.security.ratelimit import Limiter
 
 from watchword.runtime import Runtime
 from watchword.store import jobs

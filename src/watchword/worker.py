@@ -5,26 +5,79 @@ after-analysis steps and the job's completion are then written in one
 transaction guarded by the job's lease. Killing the process at any point
 therefore loses nothing and applies nothing twice: an unfinished job's lease
 runs out and it is claimed again from the start.
+
+Analysis jobs go in batches: one transaction claims up to `worker_batch_size`
+of them, the pipeline runs in a pool of processes, and one transaction writes
+the batch, each job in its own savepoint behind its own lease check: a job
+whose lease was lost, or whose steps fail, drops out alone. While a batch is
+written, the pool already analyses the next one. A report whose pipeline input
+equals one already analysed (processing.input_key) reuses that analysis.
 """
 
 from __future__ import annotations
 
 import logging
+import multiprocessing
 import os
 import socket
 import threading
 import traceback
 import uuid
 from collections.abc import Callable
+from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
+from dataclasses import dataclass, field
 
+from sqlalchemy import select
+
+from watchword import poolchild
+from watchword.analysis.pipeline import analyze_report
+from watchword.domain import Analysis
 from watchword.domain.states import JobStatus, ReportStatus
-from watchword.logsafe import describe
+from watchword.logsafe import describe, mask
 from watchword.runtime import Runtime
 from watchword.services import processing
 from watchword.store import jobs
 from watchword.store.models import Job, Report
 
 log = logging.getLogger("watchword.worker")
+
+MIN_POOLED = 4  # pipeline inputs in a batch below which the pool is not used
+PipelineInput = tuple[str, bytes | None, str, dict[str, str]]
+
+
+def _run_pipeline(item: PipelineInput) -> Analysis:
+    """In a pool process: the pure pipeline on one report's input."""
+    return analyze_report(*item)
+
+
+def _run_here(item: PipelineInput) -> Future[Analysis]:
+    """The pipeline in this process, its outcome shaped like the pool's (a failure fails one job)."""
+    outcome: Future[Analysis] = Future()
+    try:
+        outcome.set_result(_run_pipeline(item))
+    except Exception as exc:  # noqa: BLE001 - the pipeline guards its stages; this is a last resort
+        outcome.set_exception(exc)
+    return outcome
+
+
+def _error_text(exc: BaseException) -> str:
+    return f"{type(exc).__name__}: {exc}\n{''.join(traceback.format_exception(exc, limit=8))}"
+
+
+@dataclass
+class _Item:
+    job: Job
+    report: Report | None = None
+    key: str = ""
+    analysis: Analysis | Future[Analysis] | None = None
+    error: str = ""
+
+
+@dataclass
+class _Batch:
+    items: list[_Item] = field(default_factory=list)
+    reused: int = 0
 
 
 class LeaseLost(RuntimeError):
@@ -41,10 +94,34 @@ def _shorten(text: str, limit: int) -> str:
 
 
 class Worker:
-    def __init__(self, rt: Runtime, worker_id: str | None = None) -> None:
+    def __init__(self, rt: Runtime, worker_id: str | None = None, processes: int | None = None) -> None:
         self.rt = rt
         self.worker_id = worker_id or f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
         self.extra_handlers: dict[str, Callable[[Runtime, Job], None]] = {}
+        wanted = rt.settings.worker_processes if processes is None else processes
+        self.processes = wanted if wanted > 0 else (os.cpu_count() or 1)
+        self._pool: ProcessPoolExecutor | None = None
+        self.reused = 0  # analyses reused instead of run, since start (for benchmarks and logs)
+
+    # -- the process pool ------------------------------------------------------
+
+    def _executor(self) -> ProcessPoolExecutor | None:
+        if self.processes <= 1:
+            return None
+        if self._pool is None:
+            # forkserver, not fork: the worker holds database connections and
+            # threads that a forked child must not inherit.
+            context = multiprocessing.get_context("forkserver")
+            context.set_forkserver_preload(["watchword.forkserver_guard", "watchword.analysis.pipeline"])
+            self._pool = ProcessPoolExecutor(
+                max_workers=self.processes, mp_context=context, initializer=poolchild.die_with_parent
+            )
+        return self._pool
+
+    def close(self) -> None:
+        if self._pool is not None:
+            self._pool.shutdown(wait=True, cancel_futures=True)
+            self._pool = None
 
     def run_once(self) -> bool:
         """Claim and run one job. True if there was one."""
@@ -89,22 +166,164 @@ class Worker:
             for step in processing.AFTER_ANALYSIS:
                 step(session, report, analysis)
 
-    def run_until_idle(self, max_jobs: int | None = None) -> int:
+    # -- batches of analysis jobs ------------------------------------------------
+
+    def _start_batch(self, limit: int) -> _Batch | None:
+        """Claim, read and hand to the pool up to `limit` analysis jobs; None if there are none."""
+        settings = self.rt.settings
+        claimed = jobs.claim_batch(self.rt.db, self.worker_id, settings.job_lease_seconds, limit)
+        if not claimed:
+            return None
+        batch = _Batch(items=[_Item(job=job) for job in claimed])
+        ids = [job.report_id for job in claimed if job.report_id is not None]
+        with self.rt.db.session() as session:
+            reports = {r.id: r for r in session.scalars(select(Report).where(Report.id.in_(ids)))}
+            session.expunge_all()
+        inputs: dict[str, PipelineInput] = {}
+        for item in batch.items:
+            item.report = reports.get(item.job.report_id or -1)
+            if item.report is None:
+                item.error = f"ValueError: report {item.job.report_id} does not exist"
+                continue
+            report = item.report
+            try:
+                raw = self.rt.blobs.get(report.raw_sha256) if report.raw_sha256 else None
+            except Exception as exc:  # noqa: BLE001 - one unreadable blob fails its job, not the batch
+                item.error = _error_text(exc)
+                continue
+            answers = processing.answers_of(self.rt, report)
+            item.key = processing.input_key(report.text, raw, report.approach_hint, answers)
+            inputs.setdefault(item.key, (report.text, raw, report.approach_hint, answers))
+        with self.rt.db.session() as session:
+            known = processing.stored_analyses(session, inputs)
+        # A pool pays off from a few inputs on; a handful run here (no processes started).
+        pool = self._executor() if len(inputs) - len(known) >= MIN_POOLED else None
+        running: dict[str, Analysis | Future[Analysis]] = dict(known)
+        for key, pipeline_input in inputs.items():
+            if key not in running:
+                running[key] = pool.submit(_run_pipeline, pipeline_input) if pool else _run_here(pipeline_input)
+        for item in batch.items:
+            if item.key:
+                item.analysis = running[item.key]
+        # Reused: from the store, or from an equal input earlier in this batch.
+        batch.reused = sum(1 for item in batch.items if item.key) - (len(inputs) - len(known))
+        return batch
+
+    def _finish_batch(self, batch: _Batch) -> None:
+        """Write the batch in one transaction, each job behind its lease; failures retried or parked."""
+        for item in batch.items:
+            if isinstance(item.analysis, Future):
+                try:
+                    item.analysis = processing.seal_reporter_words(self.rt, item.analysis.result())
+                except BrokenProcessPool as exc:
+                    self._pool = None  # a pool process died (e.g. out of memory): start a fresh pool
+                    item.error, item.analysis = _error_text(exc), None
+                except Exception as exc:  # noqa: BLE001 - the pipeline guards its stages; this is a last resort
+                    item.error, item.analysis = _error_text(exc), None
+        ready = [item for item in batch.items if isinstance(item.analysis, Analysis) and not item.error]
+        if ready:
+            try:
+                self._write_together(ready)
+            except Exception:  # nothing of the batch landed: write it job by job to find the culprit
+                log.warning("batch of %d could not be written together; writing job by job", len(ready), exc_info=True)
+                self._write_each(ready)
+        self.reused += batch.reused
+        for item in batch.items:
+            if item.error:
+                self._fail(item.job, item.error)
+
+    def _write_together(self, ready: list[_Item]) -> None:
+        """The fast path: the whole batch in set-at-a-time statements, all or nothing."""
+        with self.rt.db.write() as session:
+            processing.serialise_writers(session)
+            held = jobs.finish_many(session, [item.job.id for item in ready], self.worker_id)
+            ids = [item.job.report_id for item in ready if item.job.id in held]
+            reports = {r.id: r for r in session.scalars(select(Report).where(Report.id.in_(ids)))}
+            todo: list[tuple[Report, Analysis, str | None]] = []
+            for item in ready:
+                if item.job.id not in held:
+                    log.warning("job %s: lease lost, results dropped", item.job.id)
+                    continue
+                assert isinstance(item.analysis, Analysis)
+                todo.append((reports[item.job.report_id or -1], item.analysis, item.key))
+            processing.apply_batch(session, todo)
+
+    def _write_each(self, ready: list[_Item]) -> None:
+        """The careful path: one transaction, a savepoint per job; a failing job drops out alone."""
+        with self.rt.db.write() as session:
+            processing.serialise_writers(session)
+            ids = [item.job.report_id for item in ready]
+            # One query puts every report in the session; merge() below then reads none.
+            list(session.scalars(select(Report).where(Report.id.in_(ids))))
+            for item in ready:
+                assert isinstance(item.analysis, Analysis) and item.report is not None
+                try:
+                    with session.begin_nested():
+                        if not jobs.finish(session, item.job, self.worker_id):
+                            log.warning("job %s: lease lost, results dropped", item.job.id)
+                            continue
+                        report = session.merge(item.report, load=True)
+                        processing.apply(session, report, item.analysis, item.key)
+                except Exception as exc:  # noqa: BLE001 - this job is retried or parked; the batch goes on
+                    item.error = _error_text(exc)
+
+    def _fail(self, job: Job, error: str) -> None:
+        settings = self.rt.settings
+        status = jobs.fail(self.rt.db, job, self.worker_id, error, settings.job_max_attempts)
+        # The type and a masked start of the first line: the full error (which may quote the report) is on the job.
+        first = mask(error.split("\n", 1)[0], 200)
+        log.warning("job %s failed (attempt %s), now %s: %s", job.id, job.attempts, status, first)
+        if status == JobStatus.PARKED and job.report_id is not None:
+            with self.rt.db.write() as session:
+                report = session.get(Report, job.report_id)
+                if report is not None:
+                    report.status = ReportStatus.FAILED
+
+    def run_batches(self, max_jobs: int | None = None, stop: threading.Event | None = None) -> int:
+        """Work until no job is runnable (or `max_jobs` are done, or `stop` is set); return how many.
+
+        Analysis jobs go in batches, the next batch's pipeline overlapping this
+        batch's writes; other kinds (housekeeping) one at a time when no analysis waits.
+        """
         done = 0
-        while (max_jobs is None or done < max_jobs) and self.run_once():
-            done += 1
+        pending: _Batch | None = None
+        size = max(1, self.rt.settings.worker_batch_size)
+        while True:
+            room = size if max_jobs is None else min(size, max_jobs - done - (len(pending.items) if pending else 0))
+            running = stop is None or not stop.is_set()
+            upcoming = self._start_batch(room) if running and room > 0 else None
+            if pending is not None:
+                self._finish_batch(pending)
+                done += len(pending.items)
+            pending = upcoming
+            if pending is None:
+                if not running or (max_jobs is not None and done >= max_jobs):
+                    break
+                if self.run_once():  # a job of another kind (or an analysis just queued)
+                    done += 1
+                    continue
+                break
         return done
 
+    def run_until_idle(self, max_jobs: int | None = None) -> int:
+        try:
+            return self.run_batches(max_jobs)
+        finally:
+            self.close()  # the pool lives as long as one drain here; run_forever keeps it
+
     def run_forever(self, stop: threading.Event) -> None:
-        log.info("worker %s started", self.worker_id)
-        while not stop.is_set():
-            try:
-                worked = self.run_once()
-            except Exception:
-                log.exception("worker loop error")
-                worked = False
-            if not worked:
-                stop.wait(self.rt.settings.worker_poll_seconds)
+        log.info("worker %s started (%d pipeline processes)", self.worker_id, self.processes)
+        try:
+            while not stop.is_set():
+                try:
+                    worked = self.run_batches(stop=stop)
+                except Exception:
+                    log.exception("worker loop error")
+                    worked = 0
+                if not worked:
+                    stop.wait(self.rt.settings.worker_poll_seconds)
+        finally:
+            self.close()
 
 
 def build_worker(rt: Runtime, worker_id: str | None = None) -> Worker:

@@ -16,7 +16,7 @@ import logging
 from collections import Counter
 from typing import Any
 
-from sqlalchemy import func, select, text
+from sqlalchemy import bindparam, case, func, select, text
 from sqlalchemy.orm import Session
 
 from watchword.analysis.fingerprint import FINGERPRINT_VERSION
@@ -78,12 +78,18 @@ def features_of(analysis: Analysis) -> Features | None:
 
 def check_index_version(session: Session) -> bool:
     """Record the index format on first use; False when the stored index is of another format."""
+    known = session.info.get("campaign_index_matches")
+    if known is not None:  # asked once per transaction (a worker's batch asks for every report)
+        return bool(known)
     state = session.get(CampaignIndexState, "index")
     if state is None:
         session.add(CampaignIndexState(name="index", value=INDEX_VERSION))
         session.flush()
-        return True
-    return state.value == INDEX_VERSION
+        matches = True
+    else:
+        matches = state.value == INDEX_VERSION
+    session.info["campaign_index_matches"] = matches
+    return matches
 
 
 def assign_campaign(session: Session, report: Report, analysis: Analysis) -> None:
@@ -223,45 +229,59 @@ def refresh_stats(session: Session, campaign: Campaign) -> None:
 
 def count_hour(session: Session, campaign: Campaign, at: dt.datetime) -> None:
     hour = _hour(at)
-    for cid in (campaign.id, SYSTEM):
-        stmt = upsert(session, CampaignHour).values(campaign_id=cid, hour=hour, count=1)
-        session.execute(
-            stmt.on_conflict_do_update(index_elements=["campaign_id", "hour"], set_={"count": CampaignHour.count + 1})
-        )
+    session.flush()  # the campaign row (a new one) must exist before its hour row
+    stmt = upsert(session, _HOURS)
+    stmt = stmt.on_conflict_do_update(index_elements=["campaign_id", "hour"], set_={"count": _HOURS.c.count + 1})
+    # One statement for the campaign's row and the system's (executemany).
+    session.connection().execute(
+        stmt,
+        [{"campaign_id": campaign.id, "hour": hour, "count": 1}, {"campaign_id": SYSTEM, "hour": hour, "count": 1}],
+    )
     campaign.surging = is_surging(session, campaign.id, hour)
 
 
-def _window(session: Session, campaign_id: int, now_hour: int) -> tuple[int, int]:
-    """(reports in the last two hours, reports in the week before them)."""
-    recent = (
-        session.scalar(
-            select(func.coalesce(func.sum(CampaignHour.count), 0)).where(
-                CampaignHour.campaign_id == campaign_id, CampaignHour.hour > now_hour - 2, CampaignHour.hour <= now_hour
-            )
-        )
-        or 0
+_HOURS = CampaignHour.__table__
+_RECENT = _HOURS.c.hour > bindparam("recent_from")
+# Both windows of both series in one statement, built once (building costs more than running it).
+_WINDOWS = (
+    select(
+        _HOURS.c.campaign_id,
+        func.coalesce(func.sum(case((_RECENT, _HOURS.c.count), else_=0)), 0),
+        func.coalesce(func.sum(case((_RECENT, 0), else_=_HOURS.c.count)), 0),
     )
-    before = (
-        session.scalar(
-            select(func.coalesce(func.sum(CampaignHour.count), 0)).where(
-                CampaignHour.campaign_id == campaign_id,
-                CampaignHour.hour > now_hour - 2 - BASELINE_HOURS,
-                CampaignHour.hour <= now_hour - 2,
-            )
-        )
-        or 0
+    .where(
+        _HOURS.c.campaign_id.in_(bindparam("ids", expanding=True)),
+        _HOURS.c.hour > bindparam("since"),
+        _HOURS.c.hour <= bindparam("now_hour"),
     )
-    return int(recent), int(before)
+    .group_by(_HOURS.c.campaign_id)
+)
+
+
+def _windows(session: Session, campaign_ids: list[int], now_hour: int) -> dict[int, tuple[int, int]]:
+    """Per series: (reports in the last two hours, reports in the week before them)."""
+    rows = session.connection().execute(
+        _WINDOWS,
+        {
+            "ids": campaign_ids,
+            "recent_from": now_hour - 2,
+            "since": now_hour - 2 - BASELINE_HOURS,
+            "now_hour": now_hour,
+        },
+    )
+    return {int(cid): (int(recent), int(before)) for cid, recent, before in rows}
 
 
 def is_surging(session: Session, campaign_id: int, now_hour: int | None = None) -> bool:
     now_hour = _hour(utcnow()) if now_hour is None else now_hour
-    recent, before = _window(session, campaign_id, now_hour)
+    session.flush()  # the windows are read with Core: pending counts must be in the database
+    windows = _windows(session, [campaign_id, SYSTEM], now_hour)
+    recent, before = windows.get(campaign_id, (0, 0))
     if recent < SURGE_MIN:
         return False
     rate = recent / 2
     ratio = rate / max(before / BASELINE_HOURS, BASELINE_FLOOR)
-    sys_recent, sys_before = _window(session, SYSTEM, now_hour)
+    sys_recent, sys_before = windows.get(SYSTEM, (0, 0))
     # The rest of the system, without this campaign: if it rises as fast, the
     # rise is everyone's (an import, a flood), not this campaign's.
     rest = ((sys_recent - recent) / 2) / max((sys_before - before) / BASELINE_HOURS, BASELINE_FLOOR)

@@ -73,8 +73,16 @@ def serve(
 @app.command("worker")
 def run_worker(
     once: Annotated[bool, typer.Option(help="Work until the queue is empty, then exit.")] = False,
+    processes: Annotated[
+        int | None,
+        typer.Option(help="Processes running the pipeline (WATCHWORD_WORKER_PROCESSES; default one per core)."),
+    ] = None,
+    batch_size: Annotated[
+        int | None, typer.Option(help="Analysis jobs per claim and per write (WATCHWORD_WORKER_BATCH_SIZE, 64).")
+    ] = None,
 ) -> None:
     """Run the analysis worker on its own (e.g. several beside a PostgreSQL store)."""
+    import dataclasses
     import logging
 
     from watchword.runtime import open_runtime
@@ -83,6 +91,10 @@ def run_worker(
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
     logsafe.install()  # no report content, no addresses in log lines
     with open_runtime() as rt:
+        if processes is not None:
+            rt.settings = dataclasses.replace(rt.settings, worker_processes=processes)
+        if batch_size is not None:
+            rt.settings = dataclasses.replace(rt.settings, worker_batch_size=max(1, batch_size))
         w = build_worker(rt)
         if once:
             typer.echo(f"{w.run_until_idle()} jobs done")
@@ -92,6 +104,32 @@ def run_worker(
             w.run_forever(stop)
         except KeyboardInterrupt:
             stop.set()
+
+
+@app.command()
+def reanalyse(
+    all_reports: Annotated[
+        bool, typer.Option("--all", help="Every analysed report, not only those an older pipeline analysed.")
+    ] = False,
+    processes: Annotated[int, typer.Option(help="Local cluster size when no scheduler is configured.")] = 2,
+    actor: Annotated[str, typer.Option(help="Who is recorded in the audit trail.")] = "cli",
+) -> None:
+    """Analyse stored reports again on Dask distributed (after a pipeline change)."""
+    from sqlalchemy import select
+
+    from watchword.runtime import open_runtime
+    from watchword.services.reanalysis_dask import dask_client, reanalyse_on_cluster
+    from watchword.store.models import AnalysisRecord
+
+    logsafe.install()  # no report content, no addresses in log lines
+    with open_runtime() as rt:
+        ids = None
+        if all_reports:
+            with rt.db.session() as session:
+                ids = list(session.scalars(select(AnalysisRecord.report_id).order_by(AnalysisRecord.report_id)))
+        with dask_client(rt.settings.dask_scheduler, processes) as client:
+            done = reanalyse_on_cluster(rt, client, ids, actor, lambda n, total: typer.echo(f"{n}/{total}", err=True))
+    typer.echo(f"{done} reports analysed again")
 
 
 @app.command()

@@ -7,14 +7,19 @@ of them land or none does, which is what makes a retried job harmless.
 
 from __future__ import annotations
 
+import dataclasses
+import hashlib
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from typing import TypeVar
+from typing import Any, TypeVar
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import delete, insert, select, text, update
 from sqlalchemy.orm import Session
 
+from watchword.analysis.mime import MAX_HEADERS, MAX_RAW_BYTES, OLE_MAGIC, looks_like_email
 from watchword.analysis.pipeline import analyze_report
+from watchword.analysis.rfc822 import split_header_block
 from watchword.domain import Analysis
+from watchword.domain.model import ANALYSIS_VERSION
 from watchword.domain.states import ReportStatus
 from watchword.runtime import Runtime
 from watchword.security.sealing import COMMENT, seal_text, unseal_json
@@ -23,6 +28,7 @@ from watchword.store.upsert import insert_ignore
 
 MAX_INDICATOR_VALUE = 2048
 T = TypeVar("T")
+CAMPAIGN_LOCK = 7273269  # the advisory lock campaigns/assign.py serialises assignments with
 
 AfterAnalysis = Callable[[Session, Report, Analysis], None]
 
@@ -30,10 +36,18 @@ AfterAnalysis = Callable[[Session, Report, Analysis], None]
 def analyse(rt: Runtime, report: Report) -> Analysis:
     """Run the pure pipeline on a stored report. No database writes."""
     raw = rt.blobs.get(report.raw_sha256) if report.raw_sha256 else None
-    answers = unseal_json(rt.contact_key, report.answers_sealed) if report.answers_sealed else report.answers
-    analysis = analyze_report(report.text, raw, report.approach_hint, answers)
+    return seal_reporter_words(rt, analyze_report(report.text, raw, report.approach_hint, answers_of(rt, report)))
+
+
+def answers_of(rt: Runtime, report: Report) -> dict[str, str]:
+    """The guided-form answers the pipeline reads (sealed at rest)."""
+    return dict(unseal_json(rt.contact_key, report.answers_sealed) if report.answers_sealed else report.answers or {})
+
+
+def seal_reporter_words(rt: Runtime, analysis: Analysis) -> Analysis:
+    """Before an analysis is stored: the reporter's own words above a forwarded message
+    are sealed at rest like their contact (the pipeline, being pure, leaves them plain)."""
     if analysis.wrapper and analysis.wrapper.get("reporter_comment"):
-        # The reporter's own words above a forwarded message: sealed at rest like their contact.
         comment = analysis.wrapper["reporter_comment"]
         analysis.wrapper = {
             **analysis.wrapper,
@@ -43,14 +57,101 @@ def analyse(rt: Runtime, report: Report) -> Analysis:
     return analysis
 
 
-def record_analysis(session: Session, report: Report, analysis: Analysis) -> None:
+# Header fields that only record a message's way through mail servers: the
+# pipeline never reads them (mime.KEPT_HEADERS leaves them out; Received goes to
+# doc.received, which no stage's output uses), and none of them steers MIME
+# decoding. The same message delivered to two mailboxes differs in these only.
+TRANSPORT_HEADERS = frozenset(
+    [
+        "received",
+        "x-received",
+        "delivered-to",
+        "x-original-to",
+        "envelope-to",
+        "x-envelope-to",
+        "x-forwarded-to",
+        "x-forwarded-for",
+        "arc-seal",
+        "arc-message-signature",
+        "x-google-smtp-source",
+        "x-gm-message-state",
+        "x-ms-exchange-crosstenant-originalarrivaltime",
+        "x-ms-exchange-transport-endtoendlatency",
+    ]
+)
+
+
+def input_key(text: str, raw: bytes | None, approach_hint: str, answers: dict[str, str] | None) -> str:
+    """A hash of what decides the pipeline's result, for reusing one analysis for equal inputs.
+
+    Equal keys mean equal analyses by construction: everything the pipeline reads is
+    hashed byte for byte; only transport header fields (above) are left out of an
+    email. A message with more header fields than the parser keeps, an Outlook .msg
+    or anything not shaped like an email is hashed whole.
+    """
+    digest = hashlib.sha256()
+    digest.update(f"v{ANALYSIS_VERSION}\x00{approach_hint}\x00{text}\x00".encode("utf-8", "surrogatepass"))
+    for name, value in sorted((answers or {}).items()):
+        digest.update(f"{name}={value}\x00".encode("utf-8", "surrogatepass"))
+    if not raw:
+        digest.update(b"text")
+        return digest.hexdigest()
+    stripped = raw.lstrip(b"\r\n\t ")
+    if raw.startswith(OLE_MAGIC) or len(raw) > MAX_RAW_BYTES or not looks_like_email(stripped):
+        digest.update(b"whole\x00" + raw)
+        return digest.hexdigest()
+    fields, body, missing_separator = split_header_block(stripped)
+    if len(fields) >= MAX_HEADERS:
+        digest.update(b"whole\x00" + raw)
+        return digest.hexdigest()
+    # The leading whitespace the parser strips is kept in the key: cheap, and exact.
+    digest.update(b"email\x00" + raw[: len(raw) - len(stripped)] + (b"\x01" if missing_separator else b"\x00"))
+    for name, value in fields:
+        if name.lower() not in TRANSPORT_HEADERS:
+            digest.update(f"{name}:{value}\x00".encode("ascii", "surrogateescape"))
+    digest.update(body)
+    return digest.hexdigest()
+
+
+def stored_analyses(session: Session, keys: Iterable[str]) -> dict[str, Analysis]:
+    """Analyses of this pipeline version already stored for these input keys."""
+    wanted = list(dict.fromkeys(keys))
+    found: dict[str, Analysis] = {}
+    for start in range(0, len(wanted), 500):
+        rows = session.execute(
+            select(AnalysisRecord.input_key, AnalysisRecord.result).where(
+                AnalysisRecord.input_key.in_(wanted[start : start + 500]),
+                AnalysisRecord.version == ANALYSIS_VERSION,
+            )
+        )
+        for key, result in rows:
+            if key is not None and key not in found:
+                found[key] = Analysis(**result)
+    return found
+
+
+_FIELDS = tuple(f.name for f in dataclasses.fields(Analysis))
+
+
+def stored_form(analysis: Analysis) -> dict[str, Any]:
+    """What `Analysis.to_dict()` gives, without its deep copy (most of its cost): the
+    values are already plain JSON data, and the store serialises them at once."""
+    return {name: getattr(analysis, name) for name in _FIELDS}
+
+
+def record_analysis(session: Session, report: Report, analysis: Analysis, input_key: str | None = None) -> None:
     existing = session.get(AnalysisRecord, report.id)
     if existing is None:
-        session.add(AnalysisRecord(report_id=report.id, version=analysis.version, result=analysis.to_dict()))
+        session.add(
+            AnalysisRecord(
+                report_id=report.id, version=analysis.version, result=stored_form(analysis), input_key=input_key
+            )
+        )
     else:
         existing.version = analysis.version
-        existing.result = analysis.to_dict()
+        existing.result = stored_form(analysis)
         existing.created_at = utcnow()
+        existing.input_key = input_key
     session.execute(
         update(Report)
         .where(Report.id == report.id)
@@ -128,10 +229,12 @@ def link_indicators(session: Session, report: Report, analysis: Analysis) -> Non
 # The steps below reuse the helpers above (and some import this module), so they are
 # imported here, after them, rather than at the top.
 from watchword.campaigns.assign import assign_campaign  # noqa: E402
+from watchword.intel.normalise import match_keys  # noqa: E402
+from watchword.intel.retrohunt import lookup as known_bad_lookup  # noqa: E402
 from watchword.intel.retrohunt import match_known_bad  # noqa: E402
 from watchword.services.decisions import tell_late_joiners  # noqa: E402
 from watchword.services.queue import update_priority  # noqa: E402
-from watchword.services.search import index_report  # noqa: E402
+from watchword.services.search import index_report, index_reports  # noqa: E402
 
 # The ordered steps after the pipeline, in this one visible place.
 AFTER_ANALYSIS: list[AfterAnalysis] = [
@@ -143,3 +246,131 @@ AFTER_ANALYSIS: list[AfterAnalysis] = [
     match_known_bad,  # known-bad feeds: record matches, raise the report's campaign
     update_priority,  # the queue's order: risk x reach x surge (+ known-bad boost); after the two above
 ]
+
+
+def apply(session: Session, report: Report, analysis: Analysis, input_key: str | None = None) -> None:
+    """Every after-analysis step, in order; the analysis is stored with its input key."""
+    record_analysis(session, report, analysis, input_key)
+    for step in AFTER_ANALYSIS[1:]:
+        step(session, report, analysis)
+
+
+def serialise_writers(session: Session) -> None:
+    """On PostgreSQL, take the campaign assignment lock before any row lock of the batch.
+
+    assign_campaign takes it too (a second take in one transaction is free); taking
+    it first means no worker can hold indicator or campaign rows while waiting for
+    it, which would deadlock against the worker that holds it.
+    """
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(text(f"SELECT pg_advisory_xact_lock({CAMPAIGN_LOCK})"))
+
+
+_LINKS = ReportIndicator.__table__
+
+
+def apply_batch(session: Session, items: list[tuple[Report, Analysis, str | None]]) -> None:
+    """`apply` for many reports at once: the same effects, in set-at-a-time statements.
+
+    The analysis records and indicator links of the whole batch are written with a
+    handful of statements instead of a handful per report (per-statement overhead,
+    not the database, was most of the stored path's cost); the steps after them run
+    per report in order. Reports must be new to analysis links-wise or not: both work.
+    """
+    if not items:
+        return
+    ids = [report.id for report, _, _ in items]
+    existing = set(session.scalars(select(AnalysisRecord.report_id).where(AnalysisRecord.report_id.in_(ids))))
+    now = utcnow()
+    fresh = [
+        {"report_id": r.id, "version": a.version, "created_at": now, "result": stored_form(a), "input_key": k}
+        for r, a, k in items
+        if r.id not in existing
+    ]
+    if fresh:
+        session.connection().execute(insert(AnalysisRecord), fresh)
+    for report, analysis, key in items:
+        if report.id in existing:
+            record_analysis(session, report, analysis, key)
+            continue
+        report.status = ReportStatus.ANALYSED
+        report.subject = analysis.subject[:500]
+        report.approach_type = analysis.approach_type
+        report.scope = analysis.scope
+        report.risk = analysis.risk
+    _link_batch(session, items)
+    index_reports(session, [(report, analysis) for report, analysis, _ in items])
+    rest = [step for step in AFTER_ANALYSIS if step not in (record_analysis, link_indicators, index_report)]
+    unmatched = _known_bad_misses(session, items)
+    for report, analysis, _ in items:
+        for step in rest:
+            if step is match_known_bad and report.id in unmatched:
+                continue  # its lookup would find nothing: the batch's one lookup found nothing for it
+            step(session, report, analysis)
+
+
+def _known_bad_misses(session: Session, items: list[tuple[Report, Analysis, str | None]]) -> set[int]:
+    """Reports none of whose indicators is known-bad, from one lookup for the whole batch.
+
+    match_known_bad does nothing for such a report (its own lookup comes back empty),
+    so the batch skips it and saves a query per report. Nothing in the batch adds
+    known-bad rows, so the answer holds for the whole transaction.
+    """
+    keys_of: dict[int, set[tuple[str, str]]] = {}
+    for report, analysis, _ in items:
+        pairs = [(i["type"], i["value"]) for i in analysis.indicators]
+        pairs += [("sha256", a["sha256"]) for a in analysis.attachments if a.get("sha256")]
+        keys_of[report.id] = match_keys(pairs)
+    every = set().union(*keys_of.values())
+    hits = {(kb.type, kb.value) for kb in known_bad_lookup(session, every)} if every else set()
+    return {rid for rid, keys in keys_of.items() if not keys & hits}
+
+
+def _link_batch(session: Session, items: list[tuple[Report, Analysis, str | None]]) -> None:
+    """link_indicators for many reports: one upsert, one id lookup, one link read and write."""
+    wanted_by_report = {
+        report.id: {(i["type"], i["value"][:MAX_INDICATOR_VALUE]) for i in analysis.indicators}
+        for report, analysis, _ in items
+    }
+    every = set().union(*wanted_by_report.values())
+    ids = upsert_indicators(session, sorted(every)) if every else {}
+    old: dict[int, set[int]] = {}
+    report_ids = list(wanted_by_report)
+    for start in range(0, len(report_ids), 500):
+        chunk = report_ids[start : start + 500]
+        for rid, ind in session.execute(
+            select(_LINKS.c.report_id, _LINKS.c.indicator_id).where(_LINKS.c.report_id.in_(chunk))
+        ):
+            old.setdefault(rid, set()).add(ind)
+    delta: dict[int, int] = {}
+    added_rows: list[dict[str, int]] = []
+    for rid, pairs in wanted_by_report.items():
+        new = {ids[p] for p in pairs}
+        before = old.get(rid, set())
+        for ind in new - before:
+            added_rows.append({"report_id": rid, "indicator_id": ind})
+            delta[ind] = delta.get(ind, 0) + 1
+        gone = before - new
+        if gone:
+            session.execute(
+                delete(ReportIndicator).where(ReportIndicator.report_id == rid, ReportIndicator.indicator_id.in_(gone))
+            )
+            for ind in gone:
+                delta[ind] = delta.get(ind, 0) - 1
+    if added_rows:
+        session.connection().execute(insert_ignore(session, ReportIndicator), added_rows)
+    by_change: dict[int, list[int]] = {}
+    for ind, change in delta.items():
+        if change:
+            by_change.setdefault(change, []).append(ind)
+    now = utcnow()
+    for change, inds in by_change.items():
+        inds.sort()  # rows locked in one order by every worker
+        for start in range(0, len(inds), 500):
+            values: dict[str, Any] = {"report_count": Indicator.report_count + change}
+            if change > 0:
+                values["last_seen"] = now
+            session.execute(
+                update(Indicator).where(Indicator.id.in_(inds[start : start + 500])).values(**values),
+                execution_options={"synchronize_session": False},
+            )

@@ -144,6 +144,51 @@ def index_report(session: Session, report: Report, analysis: Analysis) -> None:
     _write_report(session, report.id, fields)
 
 
+def index_reports(session: Session, items: list[tuple[Report, Analysis]]) -> None:
+    """`index_report` for a batch of reports: one notes query and one statement per kind of write."""
+    kept = [(r, a) for r, a in items if a.scope != "out_of_scope"]
+    for report, analysis in items:
+        if analysis.scope == "out_of_scope":
+            remove_report(session, report.id)
+    if not kept:
+        return
+    ids = [r.id for r, _ in kept]
+    notes: dict[int, list[str]] = {}
+    for object_id, body in session.execute(
+        select(Note.object_id, Note.body).where(Note.object_type == "report", Note.object_id.in_(ids)).order_by(Note.id)
+    ):
+        notes.setdefault(int(object_id), []).append(body)
+    rows = [
+        {
+            "id": r.id,
+            "subject": a.subject,
+            "body": a.body_text[:MAX_BODY_CHARS],
+            "indicators": " ".join(i["value"] for i in a.indicators),
+            "notes": "\n".join([r.text, *notes.get(r.id, [])]).strip(),
+        }
+        for r, a in kept
+    ]
+    if _dialect(session) == "sqlite":
+        session.execute(text("DELETE FROM search_reports WHERE rowid = :id"), [{"id": row["id"]} for row in rows])
+        session.execute(
+            text(
+                "INSERT INTO search_reports (rowid, subject, body, indicators, notes) "
+                "VALUES (:id, :subject, :body, :indicators, :notes)"
+            ),
+            rows,
+        )
+    else:
+        session.execute(
+            text(
+                "INSERT INTO search_reports (report_id, doc) VALUES (:id, "
+                "setweight(to_tsvector('simple', :subject), 'A') || to_tsvector('simple', :body) || "
+                "setweight(to_tsvector('simple', :indicators), 'B') || to_tsvector('simple', :notes)) "
+                "ON CONFLICT (report_id) DO UPDATE SET doc = excluded.doc"
+            ),
+            rows,
+        )
+
+
 def reindex_report(session: Session, report_id: int) -> None:
     """Rebuild one report's entry from the store (after a note is added)."""
     row = session.execute(

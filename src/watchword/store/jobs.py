@@ -58,6 +58,40 @@ def claim(db: Database, worker_id: str, lease_seconds: float, kinds: tuple[str, 
         return job
 
 
+def claim_batch(
+    db: Database, worker_id: str, lease_seconds: float, limit: int, kinds: tuple[str, ...] = (ANALYZE,)
+) -> list[Job]:
+    """Take up to `limit` runnable jobs in one transaction, each with its own lease.
+
+    On PostgreSQL the rows are locked FOR UPDATE SKIP LOCKED: workers on any
+    number of machines claim disjoint batches without waiting on each other.
+    """
+    now = utcnow()
+    with db.write() as session:
+        query = (
+            select(Job)
+            .where(
+                or_(
+                    (Job.status == JobStatus.QUEUED) & (Job.run_after <= now),
+                    (Job.status == JobStatus.RUNNING) & (Job.locked_until < now),
+                ),
+                Job.kind.in_(kinds),
+            )
+            .order_by(Job.id)
+            .limit(limit)
+        )
+        if not db.is_sqlite:
+            query = query.with_for_update(skip_locked=True)
+        claimed = list(session.scalars(query))
+        until = now + dt.timedelta(seconds=lease_seconds)
+        for job in claimed:
+            job.status = JobStatus.RUNNING
+            job.attempts += 1
+            job.locked_by = worker_id
+            job.locked_until = until
+        return claimed
+
+
 def finish(session: Session, job: Job, worker_id: str) -> bool:
     """Mark done inside the caller's result transaction; False if the lease was lost."""
     result = session.execute(
@@ -66,6 +100,20 @@ def finish(session: Session, job: Job, worker_id: str) -> bool:
         .values(status=JobStatus.DONE, finished_at=utcnow(), locked_until=None, last_error="")
     )
     return bool(result.rowcount == 1)  # type: ignore[attr-defined]
+
+
+def finish_many(session: Session, job_ids: list[int], worker_id: str) -> set[int]:
+    """`finish` for a batch: the ids whose lease this worker still held (now done)."""
+    if not job_ids:
+        return set()
+    result = session.execute(
+        update(Job)
+        .where(Job.id.in_(job_ids), Job.status == JobStatus.RUNNING, Job.locked_by == worker_id)
+        .values(status=JobStatus.DONE, finished_at=utcnow(), locked_until=None, last_error="")
+        .returning(Job.id),
+        execution_options={"synchronize_session": False},
+    )
+    return set(result.scalars())
 
 
 def backoff_seconds(attempts: int) -> float:

@@ -155,6 +155,9 @@ class AnalysisRecord(Base):
     version: Mapped[int] = mapped_column(Integer)
     created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     result: Mapped[dict[str, Any]] = mapped_column()
+    # What the pipeline was given, hashed (services/processing.py input_key): a
+    # later report with the same input reuses this analysis instead of re-running it.
+    input_key: Mapped[str | None] = mapped_column(String(64), nullable=True, index=True)
 
     report: Mapped[Report] = relationship(back_populates="analysis")
 

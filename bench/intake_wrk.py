@@ -1,0 +1,119 @@
+"""HTTP intake measured by wrk (a C load generator, Debian's `wrk` package), with zero loss checked.
+
+    .venv/bin/python bench/intake_wrk.py [--workers 2] [--seconds 20] [--connections 16]
+
+Starts `watchword serve --no-worker --workers N` on a fresh SQLite store (migrated first),
+has wrk POST real messages from ../shared/data (read at run time, never copied; each
+request made distinct by a leading header, so each is a new report and not a sighting)
+to /api/v1/reports/email for --seconds, then counts the submissions in the store
+and compares them with the requests wrk saw acknowledged. Prints wrk's requests/s
+and latency percentiles, and the load average (the machine may be shared).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import re
+import socket
+import sqlite3
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from itertools import zip_longest
+from pathlib import Path
+
+CORPUS = Path("/work/shared/data")  # read only, never copied (see its README.md)
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def lua_script(bodies: list[bytes]) -> str:
+    """wrk's request generator: a real message behind a per-request unique header."""
+    fence = "=" * 12
+    listed = ",\n".join(f"[{fence}[{b.decode('latin-1')}]{fence}]" for b in bodies)
+    return (
+        f"local bodies = {{\n{listed}\n}}\n"
+        "local counter = 0\n"
+        "local tag = tostring(math.random(1, 1000000000))\n"
+        "request = function()\n"
+        "  counter = counter + 1\n"
+        '  local body = "X-Bench-Seq: " .. tag .. "-" .. counter .. "\\r\\n" .. bodies[(counter % #bodies) + 1]\n'
+        '  return wrk.format("POST", nil, {["Content-Type"] = "message/rfc822"}, body)\n'
+        "end\n"
+    )
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n", 1)[0])
+    parser.add_argument("--corpus", type=Path, default=CORPUS)
+    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--seconds", type=int, default=20)
+    parser.add_argument("--connections", type=int, default=16)
+    parser.add_argument("--bodies", type=int, default=40)
+    args = parser.parse_args()
+    lists = [sorted((args.corpus / f).glob("*.eml")) for f in ("phishing", "spam")]
+    paths = [p for group in zip_longest(*lists) for p in group if p is not None]
+    bodies = [p.read_bytes() for p in paths if p.stat().st_size < 60_000][: args.bodies]
+    if not bodies:
+        print(f"No corpus at {args.corpus}; nothing to do.")
+        return 0
+    port = free_port()
+    with tempfile.TemporaryDirectory() as tmp:
+        env = {
+            **os.environ,
+            "WATCHWORD_DATA_DIR": tmp,
+            "WATCHWORD_WORKER_IN_PROCESS": "0",
+            "WATCHWORD_RATE_API_PER_CLIENT_PER_MINUTE": "10000000",  # capacity, not the public limiter
+        }
+        subprocess.run([sys.executable, "-m", "watchword", "migrate"], env=env, check=True, capture_output=True)
+        cmd = [sys.executable, "-m", "watchword", "serve", "--port", str(port), "--no-worker"]
+        server = subprocess.Popen(
+            [*cmd, "--workers", str(args.workers)], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+        )
+        try:
+            deadline = time.monotonic() + 180  # two server processes start slowly on a busy machine
+            while time.monotonic() < deadline:
+                try:
+                    urllib.request.urlopen(f"http://127.0.0.1:{port}/api/v1/health", timeout=1)
+                    break
+                except OSError:
+                    time.sleep(0.1)
+            script = Path(tmp) / "post.lua"
+            script.write_text(lua_script(bodies), encoding="latin-1")
+            load_before = " ".join(Path("/proc/loadavg").read_text().split()[:3])
+            url = f"http://127.0.0.1:{port}/api/v1/reports/email"
+            out = subprocess.run(
+                ["wrk", "-t2", f"-c{args.connections}", f"-d{args.seconds}s", "--latency", "-s", str(script), url],
+                capture_output=True,
+                text=True,
+            )
+            if out.returncode != 0:
+                raise SystemExit(f"wrk failed: {out.stdout}\n{out.stderr}")
+            load_after = " ".join(Path("/proc/loadavg").read_text().split()[:3])
+        finally:
+            server.terminate()
+            server.wait(timeout=60)
+        report = out.stdout
+        total = int(re.search(r"(\d+) requests in", report).group(1))  # type: ignore[union-attr]
+        bad = re.search(r"Non-2xx or 3xx responses: (\d+)", report)
+        errors = re.search(r"Socket errors: (.*)", report)
+        acknowledged = total - (int(bad.group(1)) if bad else 0)
+        with sqlite3.connect(Path(tmp) / "watchword.db") as db:
+            stored = db.execute("SELECT count(*) FROM submissions").fetchone()[0]
+    print(report.strip())
+    print(f"load average {load_before} before, {load_after} after")
+    print(f"acknowledged {acknowledged} (of {total} requests), stored {stored}: lost {acknowledged - stored}")
+    if errors:
+        print(f"socket errors: {errors.group(1)}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

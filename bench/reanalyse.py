@@ -1,0 +1,77 @@
+"""Re-analysis on Dask distributed: one worker process against two, same stored reports, one run.
+
+    .venv/bin/python bench/reanalyse.py [--limit 1000]
+
+Stores --limit distinct messages from ../shared/data (read only, never copied)
+through the real intake and worker, then re-analyses all of them twice with
+`reanalyse_on_cluster` on a local Dask cluster: once with one worker process,
+once with two. Prints wall time and reports/s for each, the ratio, and whether
+the two runs stored identical analyses. The writes stay in this process, so the
+ratio is bounded by their share (Amdahl); the machine may be shared, so the
+load average is printed with the figures.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from sqlalchemy import select
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from watchword.config import Settings
+from watchword.runtime import open_runtime
+from watchword.services.reanalysis_dask import dask_client, reanalyse_on_cluster
+from watchword.store.models import AnalysisRecord
+from watchword.worker import Worker
+from worker import CORPUS, fill, load, load_average
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n", 1)[0])
+    parser.add_argument("--corpus", type=Path, default=CORPUS)
+    parser.add_argument("--limit", type=int, default=1000)
+    args = parser.parse_args()
+    if not (args.corpus / "phishing").is_dir():
+        print(f"No corpus at {args.corpus}; nothing to do.")
+        return 0
+    raws = load(args.corpus, args.limit)
+    with tempfile.TemporaryDirectory() as tmp:
+        data = Path(tmp)
+        url = f"sqlite:///{data / 'watchword.db'}"
+        fill(data, url, raws)
+        settings = Settings(
+            data_dir=data, database_url=url, blob_dir=data / "blobs", secret_key_file=data / "secret.key"
+        )
+        rt = open_runtime(settings, migrate=True)
+        Worker(rt).run_until_idle()
+        with rt.db.session() as session:
+            ids = list(session.scalars(select(AnalysisRecord.report_id).order_by(AnalysisRecord.report_id)))
+        print(f"{len(ids)} stored reports; load average {load_average()}")
+        rates: dict[int, float] = {}
+        stored: dict[int, dict[int, dict[str, object]]] = {}
+        for processes in (1, 2):
+            with dask_client(processes=processes) as client:
+                start = time.perf_counter()
+                reanalyse_on_cluster(rt, client, ids, actor="bench")
+                elapsed = time.perf_counter() - start
+            rates[processes] = len(ids) / elapsed
+            with rt.db.session() as session:
+                stored[processes] = {
+                    rid: dict(result)
+                    for rid, result in session.execute(select(AnalysisRecord.report_id, AnalysisRecord.result))
+                }
+            print(
+                f"{processes} Dask worker process(es): {rates[processes]:.1f} reports/s ({elapsed:.1f} s);"
+                f" load {load_average()}"
+            )
+        rt.close()
+    print(f"two / one: {rates[2] / rates[1]:.2f}x (target >= 1.7x); results equal: {stored[1] == stored[2]}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

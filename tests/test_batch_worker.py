@@ -1,0 +1,250 @@
+"""The batch worker: batches claimed and written together, each job behind its own lease,
+equal pipeline inputs analysed once, several workers on one PostgreSQL store."""
+
+from __future__ import annotations
+
+import threading
+from pathlib import Path
+
+import pytest
+from sqlalchemy import func, select, update
+
+from tests.support import mailbuilders as mb
+from tests.support.settings import make_settings
+from watchword.analysis.pipeline import analyze_report
+from watchword.domain import Channel, IncomingReport
+from watchword.intake.submit import submit
+from watchword.runtime import Runtime, open_runtime
+from watchword.services import processing
+from watchword.services.processing import input_key
+from watchword.services.search import search
+from watchword.store.models import AnalysisRecord, Indicator, Job, Report, ReportIndicator
+from watchword.store.models_people import Note
+from watchword.worker import Worker
+
+
+def _lure(n: int, to: str = "alex@example.org", hops: tuple[str, ...] = ()) -> bytes:
+    received = "".join(
+        f"Received: from {hop} by mx.example.org; Fri, 4 Dec 2026 09:00:0{i} +0000\r\n" for i, hop in enumerate(hops)
+    )
+    return (
+        f"{received}Delivered-To: {to}\r\n"
+        f"From: HR Portal <hr@payroll{n}-update.top>\r\nTo: {to}\r\nSubject: Salary review {n}\r\n"
+        "Message-ID: <lure-%d@payroll-update.top>\r\nContent-Type: text/html; charset=utf-8\r\n\r\n"
+        f'<p>Confirm your details: <a href="https://payroll{n}-update.top/review">review</a></p>\r\n' % n
+    ).encode()
+
+
+def _analysis(rt: Runtime, report_id: int) -> dict[str, object]:
+    with rt.db.session() as session:
+        record = session.get(AnalysisRecord, report_id)
+        assert record is not None
+        return dict(record.result)
+
+
+def _assert_consistent(rt: Runtime, total: int) -> None:
+    with rt.db.session() as session:
+        done = select(func.count()).select_from(Job).where(Job.kind == "analyze", Job.status == "done")
+        assert session.scalar(done) == total
+        assert session.scalar(select(func.count()).select_from(AnalysisRecord)) == total
+        links = dict(
+            session.execute(
+                select(ReportIndicator.indicator_id, func.count()).group_by(ReportIndicator.indicator_id)
+            ).all()
+        )
+        counts = dict(session.execute(select(Indicator.id, Indicator.report_count)).all())
+        assert counts == {ind: links.get(ind, 0) for ind in counts}
+        assert sum(links.values()) >= total
+
+
+def test_copies_that_differ_only_in_transport_headers_reuse_one_analysis_equal_to_their_own(tmp_path: Path) -> None:
+    rt = open_runtime(make_settings(tmp_path), migrate=True)
+    copies = [_lure(1, hops=("relay-a.example.net",)), _lure(1, hops=("relay-b.example.net", "edge.example.net"))]
+    other_recipient = _lure(1, to="sam@example.org")  # a kept header differs: its own analysis
+    ids = [
+        submit(rt, IncomingReport(channel=Channel.API, raw_email=raw)).report_id for raw in [*copies, other_recipient]
+    ]
+    assert len(set(ids)) == 3  # different bytes: three reports, not sightings
+    keys = [input_key("", raw, "", {}) for raw in [*copies, other_recipient]]
+    assert keys[0] == keys[1] != keys[2]
+    worker = Worker(rt, processes=1)
+    assert worker.run_until_idle() == 3
+    assert worker.reused == 1
+    # The reused analysis is exactly what the pipeline makes of that copy.
+    assert _analysis(rt, ids[1]) == analyze_report("", copies[1]).to_dict()
+    assert _analysis(rt, ids[2]) == analyze_report("", other_recipient).to_dict()
+    # A later copy finds the stored analysis: one more reuse, no pipeline run needed.
+    later = submit(rt, IncomingReport(channel=Channel.API, raw_email=_lure(1, hops=("relay-c.example.net",))))
+    worker = Worker(rt, processes=1)
+    assert worker.run_until_idle() == 1 and worker.reused == 1
+    assert _analysis(rt, later.report_id) == analyze_report("", _lure(1, hops=("relay-c.example.net",))).to_dict()
+    with rt.db.session() as session:
+        analysed = select(func.count()).select_from(Report).where(Report.status == "analysed")
+        assert session.scalar(analysed) == 4
+    rt.close()
+
+
+def test_a_job_whose_lease_was_lost_drops_out_of_its_batch_alone(tmp_path: Path) -> None:
+    rt = open_runtime(make_settings(tmp_path, worker_batch_size=10), migrate=True)
+    ids = [submit(rt, IncomingReport(channel=Channel.API, raw_email=_lure(n))).report_id for n in range(6)]
+    worker = Worker(rt, processes=1)
+    batch = worker._start_batch(10)
+    assert batch is not None and len(batch.items) == 6
+    stolen = batch.items[2].job.id
+    with rt.db.write() as session:  # another worker took this job over after our lease ran out
+        session.execute(update(Job).where(Job.id == stolen).values(locked_by="other-worker"))
+    worker._finish_batch(batch)
+    with rt.db.session() as session:
+        statuses = dict(session.execute(select(Job.report_id, Job.status)).all())
+        analysed = set(session.scalars(select(AnalysisRecord.report_id)))
+    assert statuses[ids[2]] == "running"  # still the other worker's
+    assert analysed == set(ids) - {ids[2]}
+    rt.close()
+
+
+def test_a_job_that_cannot_be_analysed_is_retried_while_the_rest_of_its_batch_lands(tmp_path: Path) -> None:
+    rt = open_runtime(make_settings(tmp_path), migrate=True)
+    receipts = [submit(rt, IncomingReport(channel=Channel.API, raw_email=_lure(n))) for n in range(5)]
+    with rt.db.session() as session:
+        sha = session.get(Report, receipts[3].report_id).raw_sha256  # type: ignore[union-attr]
+    assert sha is not None
+    rt.blobs.delete(sha)
+    assert Worker(rt, processes=2).run_until_idle() == 5
+    with rt.db.session() as session:
+        jobs = {j.report_id: j for j in session.scalars(select(Job))}
+    assert jobs[receipts[3].report_id].status == "queued"
+    assert "FileNotFoundError" in jobs[receipts[3].report_id].last_error
+    assert all(jobs[r.report_id].status == "done" for r in receipts if r is not receipts[3])
+    rt.close()
+
+
+def test_pooled_results_equal_the_pipeline_run_in_process(tmp_path: Path) -> None:
+    rt = open_runtime(make_settings(tmp_path, worker_batch_size=16), migrate=True)
+    raws = [_lure(n, to=f"user{n}@example.org") for n in range(40)]
+    ids = [submit(rt, IncomingReport(channel=Channel.IMPORT, raw_email=raw)).report_id for raw in raws]
+    assert Worker(rt, processes=2).run_until_idle() == 40
+    for report_id, raw in zip(ids, raws, strict=True):
+        assert _analysis(rt, report_id) == analyze_report("", raw).to_dict()
+    _assert_consistent(rt, 40)
+    rt.close()
+
+
+@pytest.mark.slow  # 480 reports through four workers, three of them at once on PostgreSQL; make test runs it
+def test_several_workers_on_one_postgresql_store_claim_disjoint_batches(tmp_path: Path, pg_database_url: str) -> None:
+    total = 240
+    rt = open_runtime(make_settings(tmp_path, pg_database_url, worker_batch_size=16), migrate=True)
+    for n in range(total):
+        # Eight lures, each to thirty recipients: campaigns and shared indicators under contention.
+        submit(rt, IncomingReport(channel=Channel.IMPORT, raw_email=_lure(n % 8, to=f"user{n}@example.org")))
+    counts: list[int] = []
+
+    def work() -> None:
+        counts.append(Worker(rt, processes=1).run_until_idle())
+
+    threads = [threading.Thread(target=work) for _ in range(3)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=600)
+    assert sum(counts) == total and all(n > 0 for n in counts)  # every worker did a share, none twice
+    _assert_consistent(rt, total)
+    with rt.db.session() as session:
+        attempts = session.scalars(select(Job.attempts).where(Job.kind == "analyze")).all()
+    assert set(attempts) == {1}  # no job was claimed twice
+    concurrent = _campaign_partition(rt)
+    rt.close()
+    # The same reports through one worker alone: the same campaigns.
+    alone = open_runtime(make_settings(tmp_path / "alone"), migrate=True)
+    for n in range(total):
+        submit(alone, IncomingReport(channel=Channel.IMPORT, raw_email=_lure(n % 8, to=f"user{n}@example.org")))
+    Worker(alone, processes=1).run_until_idle()
+    assert _campaign_partition(alone) == concurrent
+    assert len(concurrent) < total  # the copies really were grouped
+    alone.close()
+
+
+def _campaign_partition(rt: Runtime) -> set[frozenset[str]]:
+    """Reports grouped by campaign, each named by its recipient (ids differ between stores)."""
+    groups: dict[int, set[str]] = {}
+    with rt.db.session() as session:
+        for record, campaign_id in session.execute(
+            select(AnalysisRecord.result, Report.campaign_id).join(Report, Report.id == AnalysisRecord.report_id)
+        ):
+            assert campaign_id is not None
+            groups.setdefault(campaign_id, set()).add(record["headers"]["to"])
+    return {frozenset(members) for members in groups.values()}
+
+
+def test_a_report_whose_steps_fail_drops_out_alone_and_leaves_nothing_behind(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A fault injected into one report's after-analysis steps: the batch's set-at-a-time write
+    fails as a whole, the worker writes job by job, and only that job is retried."""
+    rt = open_runtime(make_settings(tmp_path), migrate=True)
+    ids = [submit(rt, IncomingReport(channel=Channel.API, raw_email=_lure(n))).report_id for n in range(6)]
+    doomed = ids[3]
+
+    def fault(session: object, report: Report, analysis: object) -> None:
+        if report.id == doomed:
+            raise RuntimeError("injected fault")
+
+    monkeypatch.setattr(processing, "AFTER_ANALYSIS", [*processing.AFTER_ANALYSIS, fault])
+    assert Worker(rt, processes=1).run_until_idle() == 6
+    with rt.db.session() as session:
+        jobs = {j.report_id: j for j in session.scalars(select(Job))}
+        analysed = set(session.scalars(select(AnalysisRecord.report_id)))
+        linked = set(session.scalars(select(ReportIndicator.report_id)))
+    assert jobs[doomed].status == "queued" and "injected fault" in jobs[doomed].last_error
+    assert analysed == linked == set(ids) - {doomed}
+    assert all(jobs[i].status == "done" for i in ids if i != doomed)
+    _assert_consistent_counts(rt)
+    rt.close()
+
+
+def _assert_consistent_counts(rt: Runtime) -> None:
+    with rt.db.session() as session:
+        links = dict(
+            session.execute(
+                select(ReportIndicator.indicator_id, func.count()).group_by(ReportIndicator.indicator_id)
+            ).all()
+        )
+        counts = dict(session.execute(select(Indicator.id, Indicator.report_count)).all())
+    assert counts == {ind: links.get(ind, 0) for ind in counts}
+
+
+def test_the_stored_form_of_an_analysis_is_its_dict() -> None:
+    analysis = analyze_report("", _lure(3, hops=("relay.example.net",)))
+    assert processing.stored_form(analysis) == analysis.to_dict()
+
+
+def test_a_batch_is_searchable_by_its_indicators_and_by_notes_made_before_analysis(any_rt: Runtime) -> None:
+    ids = [submit(any_rt, IncomingReport(channel=Channel.API, raw_email=_lure(n))).report_id for n in range(5)]
+    with any_rt.db.write() as session:  # an analyst noted one report while it waited for analysis
+        session.add(Note(object_type="report", object_id=ids[2], author="analyst", body="escalated to zebrafinch"))
+    assert Worker(any_rt, processes=1).run_until_idle() == 5
+    with any_rt.db.session() as session:
+        assert [r.id for r in search(session, "payroll3-update.top").reports] == [ids[3]]
+        assert [r.id for r in search(session, "zebrafinch").reports] == [ids[2]]
+        assert len(search(session, "salary review").reports) == 5
+
+
+def test_forwarding_comments_are_sealed_when_the_pipeline_ran_in_the_pool(tmp_path: Path) -> None:
+    """The pool runs the pure pipeline; the worker must still seal each reporter's comment
+    above a forwarded original before storing, as the in-process path does."""
+    rt = open_runtime(make_settings(tmp_path), migrate=True)
+    originals = [_lure(n) for n in range(6)]
+    ids = [
+        submit(rt, IncomingReport(channel=Channel.EMAIL, raw_email=mb.attached_forward(raw))).report_id
+        for raw in originals
+    ]
+    assert Worker(rt, processes=2).run_until_idle() == 6
+    with rt.db.session() as session:
+        for report_id in ids:
+            record = session.get(AnalysisRecord, report_id)
+            assert record is not None
+            wrapper = record.result["wrapper"]
+            assert wrapper["reporter_comment"] == "" and wrapper["reporter_comment_sealed"]
+    with rt.db.engine.connect() as conn:
+        conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+    assert mb.REPORTER_COMMENT.encode() not in (tmp_path / "watchword.db").read_bytes()
+    rt.close()
