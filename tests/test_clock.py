@@ -5,9 +5,9 @@ from __future__ import annotations
 from types import ModuleType
 
 import pytest
-from watchword.security.ratelimit import Limiter
 
 from watchword.runtime import Runtime
+from watchword.security.ratelimit import Limiter
 from watchword.store import jobs
 
 

@@ -570,8 +570,10 @@ def test_a_report_that_says_no_act_asks_one_question_and_the_answer_joins_the_sa
     assert "What did they do or ask you for?" in text_of(sent.text)
     token = _detail_token(sent.text)
     with frt.db.session() as session:
+        from watchword.services.processing import answers_of
+
         stored = session.scalars(select(Report)).one()
-        assert stored.answers.get("form") == "in_person"
+        assert answers_of(frt, stored).get("form") == "in_person"  # kept (sealed) with the answers
     Worker(frt).run_until_idle()
     with frt.db.session() as session:
         assert session.scalars(select(Report)).one().scope == "needs_detail"

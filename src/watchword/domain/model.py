@@ -50,6 +50,10 @@ class Channel(enum.StrEnum):
     IMPORT = "import"  # `watchword import` of files, mbox, Maildir
 
 
+# The longest free text a report may carry (intake refuses more; a reporter's added detail counts too).
+MAX_REPORT_TEXT_CHARS = 100_000
+
+
 @dataclass(slots=True)
 class IncomingReport:
     """What every channel builds before calling `intake.submit()`.

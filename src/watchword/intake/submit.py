@@ -19,11 +19,12 @@ from sqlalchemy.exc import IntegrityError
 
 from watchword import errors
 from watchword.domain import IncomingReport
+from watchword.domain.model import MAX_REPORT_TEXT_CHARS
 from watchword.intake.writer import Also, Committed, Prepared, Receipt, Summary
 from watchword.runtime import Runtime
 from watchword.security.sealing import seal, seal_json
 
-MAX_TEXT_CHARS = 100_000
+MAX_TEXT_CHARS = MAX_REPORT_TEXT_CHARS
 _SPACE = re.compile(r"\s+")
 
 

@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 
 from watchword import errors
 from watchword.analysis.scope import NEEDS_DETAIL_QUESTION
-from watchword.intake.submit import MAX_TEXT_CHARS
+from watchword.domain.model import MAX_REPORT_TEXT_CHARS as MAX_TEXT_CHARS
 from watchword.store import audit, jobs
 from watchword.store.models import Report
 
