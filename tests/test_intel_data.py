@@ -33,7 +33,7 @@ RECIPIENTS = [
 SENDER = "sarah.whitfield@talent-partners-global.com"
 REPLY_TO = "offers@talent-hr-desk.net"
 PHISH_HOST = "apply.talent-partners-global.com"
-PHONE = "+44 20 7946 0958"
+PHONE = "+41 44 668 18 00"  # a real-format number: Ofcom's drama range is on a MISP warninglist
 INTERNAL_HOST = "wiki.acme-intra.com"
 
 
@@ -105,7 +105,8 @@ FORBIDDEN = [address for _, address in RECIPIENTS] + [
     "María",
     "García",
     INTERNAL_HOST,
-    "7946",
+    "668 18",
+    "41446681800",
 ]
 
 
@@ -137,7 +138,7 @@ def test_phone_numbers_go_out_only_when_the_analyst_asks_for_them(tmp_path: Path
         default = gather(session, rt.settings, campaign_id=seeded.campaign_id)
         chosen = gather(session, rt.settings, campaign_id=seeded.campaign_id, types=["phone", "domain"])
     assert not default.of_type("phone")
-    assert [i.value for i in chosen.of_type("phone")] == ["+442079460958"]
+    assert [i.value for i in chosen.of_type("phone")] == ["+41446681800"]
     assert {i.type for i in chosen.indicators} == {"phone", "domain"}
     rt.close()
 

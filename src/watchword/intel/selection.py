@@ -16,6 +16,9 @@ Every export format (STIX, MISP, CSV, blocklists, TAXII) is built from one
 - Hosts and IPs of our own networks (configured internal domains, .local,
   .corp, .internal, .lan, RFC 1918 and other non-global addresses) never go.
 - Message bodies never go; the subject only through bulletin redaction (MISP).
+- Known-legitimate values never go as bad: a value on a MISP warninglist or
+  one of our own lists (intel.warninglists), one an analyst allowlisted or
+  marked a false positive (intel_value_flags) is left out of every format.
 """
 
 from __future__ import annotations
@@ -34,7 +37,9 @@ from sqlalchemy.orm import Session
 from watchword.analysis.urls import split_url
 from watchword.config import Settings
 from watchword.intel import tlp as tlp_mod
+from watchword.intel import warninglists
 from watchword.store.models import AnalysisRecord, Campaign, Indicator, Report, ReportIndicator
+from watchword.store.models_intel import ValueFlag
 
 DEFAULT_TYPES = frozenset(
     {"url", "domain", "ipv4", "ipv6", "email", "md5", "sha1", "sha256", "btc", "eth", "xmr", "iban"}
@@ -155,6 +160,28 @@ def _url_embeds_person(url: str, people: set[str]) -> bool:
     return False
 
 
+FLAG_REASONS = {"allowlisted": "allowlisted by an analyst", "false_positive": "marked false positive"}
+
+
+def value_flags(session: Session, pairs: Iterable[tuple[str, str]]) -> dict[tuple[str, str], str]:
+    """(type, value) -> the analyst's flag (allowlisted or false_positive) for the values given."""
+    wanted = set(pairs)
+    if not wanted:
+        return {}
+    out: dict[tuple[str, str], str] = {}
+    values = sorted({v for _, v in wanted})
+    for start in range(0, len(values), 500):  # bound the IN list
+        rows = session.execute(
+            select(ValueFlag.type, ValueFlag.value, ValueFlag.kind).where(
+                ValueFlag.value.in_(values[start : start + 500])
+            )
+        )
+        for typ, value, kind in rows:
+            if (typ, value) in wanted:
+                out.setdefault((typ, value), kind)
+    return out
+
+
 def _keep(
     ind: SharedIndicator,
     settings: Settings,
@@ -162,6 +189,7 @@ def _keep(
     explicit: bool,
     types: frozenset[str],
     withheld: dict[str, int],
+    flags: dict[tuple[str, str], str] | None = None,
 ) -> bool:
     def hold(reason: str) -> bool:
         withheld[reason] = withheld.get(reason, 0) + 1
@@ -190,6 +218,12 @@ def _keep(
             return hold("internal address")
         if not (ind.sender or explicit):
             return hold("address not a sender (select it to share)")
+    flag = (flags or {}).get((ind.type, ind.value))
+    if flag:
+        return hold(FLAG_REASONS.get(flag, flag))
+    listed = warninglists.known_legitimate(ind.type, ind.value)
+    if listed:
+        return hold(f"known legitimate ({listed})")
     return True
 
 
@@ -277,7 +311,8 @@ def gather(
         if row.last_seen < row.first_seen:
             row.last_seen = row.first_seen
     withheld: dict[str, int] = {}
-    kept = [r for r in rows if _keep(r, settings, people, bool(explicit_ids), wanted, withheld)]
+    flags = value_flags(session, ((r.type, r.value) for r in rows))
+    kept = [r for r in rows if _keep(r, settings, people, bool(explicit_ids), wanted, withheld, flags)]
     return ShareSet(
         org=settings.org_name,
         tlp=level,
