@@ -237,7 +237,7 @@ def test_notes_are_added_audited_and_searchable(rt: Runtime, hostile: int) -> No
 
 # -- query ceilings ------------------------------------------------------------------
 
-CEILINGS = {"queue": 3, "reports queue": 3, "search": 6, "report": 6, "campaign": 7, "indicator": 5, "audit": 3}
+CEILINGS = {"queue": 3, "reports queue": 3, "search": 6, "report": 6, "campaign": 7, "indicator": 6, "audit": 3}
 
 
 def test_each_page_runs_a_bounded_number_of_queries(any_rt: Runtime) -> None:

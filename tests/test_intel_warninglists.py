@@ -10,11 +10,14 @@ from pathlib import Path
 
 import pytest
 from pymispwarninglists import WarningLists
+from sqlalchemy import select
 
+from tests.test_console_support import analyse_all, email, page_csrf, put_in_campaign, report_email, signed_in
 from tests.test_intel_data import intel_runtime, seed_campaign
 from watchword.intel import blocklists, formats, warninglists
 from watchword.intel.selection import gather
-from watchword.store.models import Indicator, ReportIndicator
+from watchword.runtime import Runtime
+from watchword.store.models import AuditEvent, Indicator, ReportIndicator
 from watchword.store.models_intel import ValueFlag
 
 T0 = dt.datetime(2026, 3, 1, tzinfo=dt.UTC)
@@ -113,3 +116,39 @@ def test_listed_allowlisted_and_false_positive_values_are_in_no_export(tmp_path:
             assert value not in body, (fmt, value)
     assert "talent-partners-global.com" in blocklists.blocklist_text(share, "domains")
     rt.close()
+
+
+def test_console_shows_known_legitimate_and_an_analyst_flag_is_audited_and_honoured(rt: Runtime) -> None:
+    """GIVEN a report linking gmail.com and an attacker domain WHEN the analyst opens each indicator page
+    THEN gmail.com shows 'Known legitimate (<list>)'; marking the attacker domain a false positive is
+    audited and removes it from the campaign's blocklist; removing the flag brings it back."""
+    report_id = report_email(
+        rt, email("Mailbox full", "Sign in at https://login.mailbox-fix-example.com/x or mail us at gmail.com")
+    )
+    analyse_all(rt)
+    campaign_id = put_in_campaign(rt, [report_id], "Mailbox", verdict="malicious")
+    client = signed_in(rt)
+    with rt.db.session() as session:
+        ids = dict(session.execute(select(Indicator.value, Indicator.id)).all())
+    legit = client.get(f"/console/indicators/{ids['gmail.com']}").text
+    assert "Known legitimate (" in legit
+    attacker = ids["mailbox-fix-example.com"]
+    page_html = client.get(f"/console/indicators/{attacker}").text
+    assert "Known legitimate" not in page_html
+    blocklist = f"/console/campaigns/{campaign_id}/export.domains.txt"
+    assert "mailbox-fix-example.com" in client.get(blocklist).text
+    done = client.post(
+        f"/console/indicators/{attacker}/flag",
+        data={"csrf": page_csrf(client), "kind": "false_positive", "note": "our vendor"},
+        follow_redirects=False,
+    )
+    assert done.status_code == 303
+    assert "False positive" in client.get(f"/console/indicators/{attacker}").text
+    assert "mailbox-fix-example.com" not in client.get(blocklist).text
+    with rt.db.session() as session:
+        event = session.scalars(select(AuditEvent).where(AuditEvent.action == "intel.false_positive")).one()
+        assert event.detail["value"] == "mailbox-fix-example.com"
+    client.post(f"/console/indicators/{attacker}/flag", data={"csrf": page_csrf(client), "kind": "clear"})
+    assert "mailbox-fix-example.com" in client.get(blocklist).text
+    refused = client.post(f"/console/indicators/{attacker}/flag", data={"kind": "allowlisted"})
+    assert refused.status_code in (400, 403)  # no CSRF token

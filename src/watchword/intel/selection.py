@@ -163,23 +163,32 @@ def _url_embeds_person(url: str, people: set[str]) -> bool:
 FLAG_REASONS = {"allowlisted": "allowlisted by an analyst", "false_positive": "marked false positive"}
 
 
-def value_flags(session: Session, pairs: Iterable[tuple[str, str]]) -> dict[tuple[str, str], str]:
-    """(type, value) -> the analyst's flag (allowlisted or false_positive) for the values given."""
-    wanted = set(pairs)
-    if not wanted:
-        return {}
+def value_flags(session: Session) -> dict[tuple[str, str], str]:
+    """(type, value) -> the analyst's flag (allowlisted or false_positive).
+
+    All of them: the table grows by analysts' clicks, not by reports."""
     out: dict[tuple[str, str], str] = {}
-    values = sorted({v for _, v in wanted})
-    for start in range(0, len(values), 500):  # bound the IN list
-        rows = session.execute(
-            select(ValueFlag.type, ValueFlag.value, ValueFlag.kind).where(
-                ValueFlag.value.in_(values[start : start + 500])
-            )
-        )
-        for typ, value, kind in rows:
-            if (typ, value) in wanted:
-                out.setdefault((typ, value), kind)
+    for typ, value, kind in session.execute(select(ValueFlag.type, ValueFlag.value, ValueFlag.kind)):
+        out.setdefault((typ, value), kind)
     return out
+
+
+def _flag_for(ind: SharedIndicator, flags: dict[tuple[str, str], str]) -> str | None:
+    """An analyst's flag on the value, or on a domain it sits under (allowlisting
+    `vendor.example` covers `mail.vendor.example` and the URLs on it)."""
+    if not flags:
+        return None
+    flag = flags.get((ind.type, ind.value))
+    if flag or ind.type not in ("domain", "url"):
+        return flag
+    parts = split_url(ind.value) if ind.type == "url" else None
+    host = parts[2] if parts else ind.value
+    labels = host.lower().split(".")
+    for i in range(len(labels) - 1):
+        flag = flags.get(("domain", ".".join(labels[i:])))
+        if flag:
+            return flag
+    return None
 
 
 def _keep(
@@ -218,7 +227,7 @@ def _keep(
             return hold("internal address")
         if not (ind.sender or explicit):
             return hold("address not a sender (select it to share)")
-    flag = (flags or {}).get((ind.type, ind.value))
+    flag = _flag_for(ind, flags or {})
     if flag:
         return hold(FLAG_REASONS.get(flag, flag))
     listed = warninglists.known_legitimate(ind.type, ind.value)
@@ -311,7 +320,7 @@ def gather(
         if row.last_seen < row.first_seen:
             row.last_seen = row.first_seen
     withheld: dict[str, int] = {}
-    flags = value_flags(session, ((r.type, r.value) for r in rows))
+    flags = value_flags(session)
     kept = [r for r in rows if _keep(r, settings, people, bool(explicit_ids), wanted, withheld, flags)]
     return ShareSet(
         org=settings.org_name,

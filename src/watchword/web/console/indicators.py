@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, HTTPException, Request, status
+from typing import Annotated
+
+from fastapi import APIRouter, Form, HTTPException, Request, status
 from sqlalchemy import func, select
 from starlette.responses import Response
 
+from watchword.intel import flags as value_flags
+from watchword.intel import warninglists
 from watchword.store.models import Campaign, Indicator, Report, ReportIndicator
-from watchword.web.console.auth import Reader, Rt
-from watchword.web.console.common import page
+from watchword.web.console.auth import Analyst, Reader, Rt
+from watchword.web.console.common import flash_url, page, see_other
 
 router = APIRouter()
 
@@ -62,6 +66,10 @@ def indicator_page(request: Request, rt: Rt, me: Reader, indicator_id: int, befo
             .order_by(func.count().desc())
             .limit(100)
         ).all()
+        flags = [
+            (value_flags.KINDS[f.kind], f.actor, f.created_at, f.note)
+            for f in value_flags.flags_of(session, indicator.type, indicator.value)
+        ]
     return page(
         request,
         "indicator.html",
@@ -72,4 +80,30 @@ def indicator_page(request: Request, rt: Rt, me: Reader, indicator_id: int, befo
         campaigns=campaigns,
         sampled=indicator.report_count > CAMPAIGN_SAMPLE,
         first_page=before is None,
+        known_lists=warninglists.known_lists(indicator.type, indicator.value),
+        flags=flags,
     )
+
+
+@router.post("/indicators/{indicator_id}/flag")
+def indicator_flag(
+    rt: Rt,
+    me: Analyst,
+    indicator_id: int,
+    kind: Annotated[str, Form()] = "",
+    note: Annotated[str, Form()] = "",
+) -> Response:
+    """Allowlist a value or mark it a false positive (kind=clear removes both)."""
+    with rt.db.write() as session:
+        indicator = session.get(Indicator, indicator_id)
+        if indicator is None:
+            raise HTTPException(status.HTTP_404_NOT_FOUND, "No such indicator.")
+        if kind == "clear":
+            value_flags.clear_flags(session, indicator.type, indicator.value, me.username)
+            done = "unflagged"
+        elif kind in value_flags.KINDS:
+            value_flags.set_flag(session, indicator.type, indicator.value, kind, me.username, note.strip())
+            done = "flagged"
+        else:
+            raise HTTPException(status.HTTP_400_BAD_REQUEST, "Choose allowlisted or false_positive.")
+    return see_other(flash_url(f"/console/indicators/{indicator_id}", done))
