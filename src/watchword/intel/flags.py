@@ -41,11 +41,10 @@ def set_flag(session: Session, indicator_type: str, value: str, kind: str, actor
 
 
 def clear_flags(session: Session, indicator_type: str, value: str, actor: str) -> int:
-    removed = session.execute(
-        delete(ValueFlag).where(ValueFlag.type == indicator_type, ValueFlag.value == value)
-    ).rowcount
+    gone = delete(ValueFlag).where(ValueFlag.type == indicator_type, ValueFlag.value == value)
+    removed = len(session.execute(gone.returning(ValueFlag.id)).all())
     if removed:
         audit.record(
             session, actor, "intel.flag_cleared", "indicator_value", "", {"type": indicator_type, "value": value[:300]}
         )
-    return int(removed or 0)
+    return removed
