@@ -28,6 +28,7 @@ import phonenumbers
 
 from watchword.analysis import patterns as pat
 from watchword.analysis.checksums import B58_INDEX, base58check_ok, bech32_ok, iban_ok
+from watchword.analysis.redirectors import unwrap
 from watchword.analysis.urls import (
     CACHE_KEY_MAX,
     normalise_host,
@@ -140,6 +141,14 @@ def _url_values(url: str) -> tuple[tuple[str, str], ...]:
 
 @lru_cache(maxsize=16384)
 def _url_indicators(url: str, nested: bool = True) -> tuple[tuple[str, str], ...]:
+    wrapped = unwrap(url)
+    if wrapped is not None:
+        # A gateway's or ad network's redirector: the destination is the indicator;
+        # the wrapper (shared by everyone) stays in the report's links as context.
+        if wrapped.target is not None:
+            return _url_indicators(wrapped.target, nested=False)
+        host = normalise_host(wrapped.target_host) if wrapped.target_host else None
+        return _host_indicators(host) if host else ()
     parts = split_url(url)
     host = parts[2] if parts else ""
     out = [("url", url), *_host_indicators(host)]

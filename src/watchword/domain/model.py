@@ -179,7 +179,7 @@ class Document:
 
 # Bump when a stage's output changes (fingerprint keys included): stored
 # analyses of an older version are re-run by `watchword recluster`.
-ANALYSIS_VERSION = 2
+ANALYSIS_VERSION = 3  # 3: redirectors unwrapped (indicators and campaign keys)
 
 
 @dataclass(slots=True)
