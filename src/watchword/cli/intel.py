@@ -63,9 +63,9 @@ def _export(
                 share, subject = share_for_export(
                     session, rt.settings, campaign_id=campaign, indicator_ids=ids, tlp=tlp, types=types
                 )
+                body, _media = render(share, fmt, subject)
             except (LookupError, ValueError) as exc:
                 _fail(str(exc))
-            body, _media = render(share, fmt, subject)
             audit.record(
                 session,
                 ACTOR,

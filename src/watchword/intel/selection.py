@@ -38,6 +38,7 @@ from watchword.analysis.urls import split_url
 from watchword.config import Settings
 from watchword.intel import tlp as tlp_mod
 from watchword.intel import warninglists
+from watchword.intel.scrub import Victims, find_in, scrub_url
 from watchword.store.models import AnalysisRecord, Campaign, Indicator, Report, ReportIndicator
 from watchword.store.models_intel import ValueFlag
 
@@ -90,6 +91,8 @@ class ShareSet:
     # What the rules held back, by reason, as counts only (shown to the analyst).
     withheld: dict[str, int] = field(default_factory=dict)
     sender_subjects: list[str] = field(default_factory=list)  # raw; redact before use
+    # Who was targeted: every rendered export is checked against it (intel.scrub.leak_check).
+    victims: Victims = field(default_factory=Victims)
 
     def of_type(self, *types: str) -> list[SharedIndicator]:
         return [i for i in self.indicators if i.type in types]
@@ -124,8 +127,10 @@ class _People:
     senders: set[str] = field(default_factory=set)
     subjects: list[str] = field(default_factory=list)
     attachments: dict[str, tuple[int, dt.datetime, dt.datetime]] = field(default_factory=dict)
+    victims: Victims = field(default_factory=Victims)
 
     def scan(self, result: dict[str, Any], created: dt.datetime) -> None:
+        self.victims.scan_analysis(result)
         headers = result.get("headers") or {}
         for name in _RECIPIENT_HEADERS:
             self.addresses |= _addresses_in(str(headers.get(name, "")))
@@ -218,7 +223,9 @@ def _keep(
         if parts and is_internal_host(parts[2], internal):
             return hold("internal host or address")
         if _url_embeds_person(ind.value, people.addresses):
-            return hold("URL embeds an email address")
+            return hold("URL names a targeted person")
+    elif find_in(ind.value, people.victims):
+        return hold("names a targeted person")
     if ind.type == "email":
         domain = ind.value.rpartition("@")[2]
         if ind.value in people.addresses:
@@ -234,6 +241,51 @@ def _keep(
     if listed:
         return hold(f"known legitimate ({listed})")
     return True
+
+
+def _scrub_urls(rows: list[SharedIndicator], victims: Victims, withheld: dict[str, int]) -> list[SharedIndicator]:
+    """URLs cut before whatever names a targeted person; two URLs cut to the same prefix become one."""
+    out: dict[tuple[str, str], SharedIndicator] = {}
+    for row in rows:
+        if row.type == "url":
+            value, cut = scrub_url(row.value, victims)
+            if value is None:
+                withheld["URL names a targeted person"] = withheld.get("URL names a targeted person", 0) + 1
+                continue
+            if cut:
+                withheld["URL cut before a targeted person"] = withheld.get("URL cut before a targeted person", 0) + 1
+                row.value = value
+        seen = out.get((row.type, row.value))
+        if seen is None:
+            out[(row.type, row.value)] = row
+        else:
+            seen.first_seen, seen.last_seen = min(seen.first_seen, row.first_seen), max(seen.last_seen, row.last_seen)
+            seen.report_count = max(seen.report_count, row.report_count)
+            seen.sightings = max(seen.sightings, row.sightings)
+    return list(out.values())
+
+
+def _victims_of_selection(session: Session, indicator_ids: set[int], people: _People) -> None:
+    """The people targeted by the reports that carry a selection of indicators (newest 2,000)."""
+    for (result,) in session.execute(
+        select(AnalysisRecord.result)
+        .join(ReportIndicator, ReportIndicator.report_id == AnalysisRecord.report_id)
+        .where(ReportIndicator.indicator_id.in_(indicator_ids))
+        .order_by(AnalysisRecord.report_id.desc())
+        .limit(2000)
+    ):
+        people.victims.scan_analysis(result)
+
+
+def _finish_victims(victims: Victims, settings: Settings) -> None:
+    """Our own domains are ours to hide; a recipient at a free-mail provider or any
+    other well-known domain does not make that domain identifying."""
+    domains = {d for d in victims.domains if "." in d and not warninglists.known_legitimate("domain", d)}
+    victims.domains = set()
+    for domain in domains | set(settings.internal_domains):
+        victims.add_domain(domain)
+    # Our organisation's name is in every export by design (the producer identity).
+    victims.words -= {w.lower() for w in settings.org_name.replace("-", " ").split()}
 
 
 def gather(
@@ -302,6 +354,7 @@ def gather(
             verdict=campaign.verdict,
         )
     elif explicit_ids:
+        _victims_of_selection(session, explicit_ids, people)
         for ind in session.scalars(select(Indicator).where(Indicator.id.in_(explicit_ids))):
             rows.append(
                 SharedIndicator(
@@ -320,6 +373,8 @@ def gather(
         if row.last_seen < row.first_seen:
             row.last_seen = row.first_seen
     withheld: dict[str, int] = {}
+    _finish_victims(people.victims, settings)
+    rows = _scrub_urls(rows, people.victims, withheld)
     flags = value_flags(session)
     kept = [r for r in rows if _keep(r, settings, people, bool(explicit_ids), wanted, withheld, flags)]
     return ShareSet(
@@ -329,4 +384,5 @@ def gather(
         indicators=kept,
         withheld=withheld,
         sender_subjects=people.subjects,
+        victims=people.victims,
     )

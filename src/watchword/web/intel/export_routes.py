@@ -19,6 +19,7 @@ from fastapi import APIRouter, Depends, HTTPException, Query, status
 from starlette.responses import Response
 
 from watchword.intel.formats import FORMATS, render
+from watchword.intel.scrub import LeakError
 from watchword.runtime import Runtime
 from watchword.services.bulletins import share_for_export
 from watchword.store import audit
@@ -52,7 +53,10 @@ def _export(
             raise HTTPException(status.HTTP_404_NOT_FOUND, str(exc)) from exc
         except ValueError as exc:
             raise HTTPException(status.HTTP_400_BAD_REQUEST, str(exc)) from exc
-        body, media_type = render(share, fmt, subject)
+        try:
+            body, media_type = render(share, fmt, subject)
+        except LeakError as exc:
+            raise HTTPException(status.HTTP_409_CONFLICT, str(exc)) from exc
         audit.record(
             session,
             actor,
