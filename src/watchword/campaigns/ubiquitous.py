@@ -345,9 +345,9 @@ UBIQUITOUS_LOCALPARTS = frozenset(
 @lru_cache(maxsize=65536)
 def _known_legitimate(domain: str) -> bool:
     # Imported here: the warninglists module reads this one's lists.
-    from watchword.intel.warninglists import known_legitimate
+    from watchword.intel.warninglists import is_known_domain
 
-    return known_legitimate("domain", domain) is not None
+    return is_known_domain(domain)
 
 
 def is_ubiquitous_domain(domain: str) -> bool:

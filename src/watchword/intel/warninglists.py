@@ -126,6 +126,9 @@ class _Index:
     strings: list[_StringList]
     cidrs: list[_CidrList]
     regexes: list[_RegexList]
+    # Unions for the yes/no question campaign linking asks per domain: one lookup, not forty.
+    domain_exact: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
+    domain_hostname: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
 
 
 def lists_dir() -> Path:
@@ -241,7 +244,27 @@ def _index() -> _Index:
     for path in sorted(lists_dir().glob("*/list.json")):
         if path.parent.name not in EXCLUDED_LISTS:
             _load_list(path, index)
+    domain_lists = [lst for lst in index.strings if lst.attributes.intersection(_MISP_ATTRIBUTES["domain"])]
+    if domain_lists:
+        index.domain_exact = np.unique(np.concatenate([lst.hashes for lst in domain_lists]))
+        hostname = [lst.hashes for lst in domain_lists if lst.hostname]
+        index.domain_hostname = np.unique(np.concatenate(hostname)) if hostname else index.domain_hostname
     return index
+
+
+def _in(hashes: np.ndarray, value: str) -> bool:
+    key = np.int64(_h(value))
+    i = int(np.searchsorted(hashes, key))
+    return i < len(hashes) and hashes[i] == key
+
+
+def is_known_domain(host: str) -> bool:
+    """Whether a host is known legitimate (the fast yes/no of `known_lists("domain", host)`)."""
+    index = _index()
+    chain = _parents(host)
+    if _in(index.domain_exact, chain[0]) or any(_in(index.domain_hostname, c) for c in chain[1:]):
+        return True
+    return any(c in domains for c in chain for domains in OWN_LISTS.values())
 
 
 def _parents(host: str) -> list[str]:
@@ -288,7 +311,7 @@ def known_lists(indicator_type: str, value: str) -> list[str]:
     index = _index()
     value = value.strip()
     if indicator_type == "domain":
-        return _host_lists(value, attributes, index)
+        return _host_lists(value, attributes, index) if is_known_domain(value) else []
     if indicator_type in ("ipv4", "ipv6"):
         return _ip_lists(value, index)
     if indicator_type == "url":
