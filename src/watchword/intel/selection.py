@@ -145,7 +145,7 @@ class _People:
             self.subjects.append(str(result["subject"]))
         for att in result.get("attachments") or []:
             sha = str(att.get("sha256", "")).lower()
-            if len(sha) == 64:
+            if len(sha) == 64 and int(att.get("size") or 0) > 0:  # every empty file has one hash
                 count, first, last = self.attachments.get(sha, (0, created, created))
                 self.attachments[sha] = (count + 1, min(first, created), max(last, created))
 
