@@ -178,11 +178,11 @@ def test_csv_reads_back_and_neutralises_spreadsheet_formulas() -> None:
     share.indicators.append(SharedIndicator("url", 'https://x.example.com/=HYPERLINK("a")', T0, T1, 1, 1))
     share.indicators.append(SharedIndicator("domain", "=cmd.example.com", T0, T1, 1, 1))
     text = blocklists.csv_text(share)
-    assert text.startswith("# TLP:AMBER")
-    rows = list(csv.DictReader(io.StringIO("\n".join(line for line in text.splitlines() if not line.startswith("#")))))
+    assert text.startswith("type,value,first_seen,last_seen,report_count,tlp,campaign,verdict\n")
+    rows = list(csv.DictReader(io.StringIO(text)))  # as a partner's script reads it: no comment lines to skip
     assert {r["type"] for r in rows} >= {"url", "domain", "email", "sha256"}
     assert next(r for r in rows if r["type"] == "domain" and "cmd" in r["value"])["value"] == "'=cmd.example.com"
-    assert all(r["tlp"] == "TLP:AMBER" and r["campaign"] == "42" for r in rows)
+    assert all(r["tlp"] == "TLP:AMBER" and r["campaign"] == "42" and r["verdict"] == "malicious" for r in rows)
     reimported = parse_csv(text)
     assert ("sha256", "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855") in {
         (i.type, i.value) for i in reimported.indicators

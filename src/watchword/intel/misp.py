@@ -45,8 +45,9 @@ def _uuid(org: str, *key: object) -> str:
     return str(uuid.uuid5(NAMESPACE, "|".join([org, "misp", *map(str, key)])))
 
 
-def _attribute(event: MISPEvent, ind: SharedIndicator, org: str) -> None:
+def _attribute(event: MISPEvent, ind: SharedIndicator, org: str, stance_to_ids: bool = True) -> None:
     category, misp_type, to_ids = MISP_TYPES[ind.type]
+    to_ids = to_ids and stance_to_ids  # suspicious or unreviewed: context, not detection
     reports = f"reported in {ind.report_count} message{'s' if ind.report_count != 1 else ''}"
     comment = f"Ethereum address; {reports}" if ind.type == "eth" else reports
     if ind.type == "social":
@@ -99,18 +100,21 @@ def build_event(share: ShareSet, subject: str | None = None) -> MISPEvent:
     event.distribution = 0  # your organisation only: sharing further is the receiver's TLP decision
     event.published = False
     event.add_tag(tlp_mod.misp_tag(share.tlp))
+    if share.stance.unreviewed:
+        event.add_tag('watchword:review="unreviewed"')
+        event.analysis = 0  # initial: nobody has looked at it yet
     orgc = MISPOrganisation()
     orgc.from_dict(name=org, uuid=_uuid(org, "organisation"))
     event.Orgc = orgc
     for ind in share.indicators:
         if ind.type in MISP_TYPES:
-            _attribute(event, ind, org)
+            _attribute(event, ind, org, share.stance.to_ids)
     senders = [i for i in share.indicators if i.type == "email" and i.sender]
     if senders:
         email = MISPObject("email", standalone=False)
         email.uuid = _uuid(org, "email-object", key)
         for address in senders:
-            email.add_attribute("from", value=address.value, to_ids=True)
+            email.add_attribute("from", value=address.value, to_ids=share.stance.to_ids)
         if subject:
             email.add_attribute("subject", value=subject, to_ids=False)
         event.add_object(email)

@@ -39,6 +39,7 @@ from watchword.config import Settings
 from watchword.intel import tlp as tlp_mod
 from watchword.intel import warninglists
 from watchword.intel.scrub import Victims, find_in, scrub_url
+from watchword.intel.verdicts import MALICIOUS, Stance, stance_for
 from watchword.store.models import AnalysisRecord, Campaign, Indicator, Report, ReportIndicator
 from watchword.store.models_intel import ValueFlag
 
@@ -93,6 +94,8 @@ class ShareSet:
     sender_subjects: list[str] = field(default_factory=list)  # raw; redact before use
     # Who was targeted: every rendered export is checked against it (intel.scrub.leak_check).
     victims: Victims = field(default_factory=Victims)
+    # How the verdict lets the values go out (intel.verdicts).
+    stance: Stance = MALICIOUS
 
     def of_type(self, *types: str) -> list[SharedIndicator]:
         return [i for i in self.indicators if i.type in types]
@@ -296,20 +299,26 @@ def gather(
     indicator_ids: Iterable[int] | None = None,
     tlp: str | None = None,
     types: Iterable[str] | None = None,
+    unreviewed: bool = False,
 ) -> ShareSet:
-    """The shareable indicators of a campaign, or of an explicit selection of indicator ids."""
+    """The shareable indicators of a campaign, or of an explicit selection of indicator ids.
+
+    A campaign's verdict decides whether and how it goes (intel.verdicts; raises
+    ExportRefused); `unreviewed` asks explicitly for one no analyst has judged yet."""
     level = tlp_mod.normalise(tlp or settings.default_tlp)
     explicit_ids = set(indicator_ids or ())
     wanted = frozenset(types) & ALL_TYPES if types else DEFAULT_TYPES
     if explicit_ids and not types:
         wanted = ALL_TYPES  # the analyst picked each one
     people = _People()
+    stance = MALICIOUS  # an analyst's own selection of indicators
     facts: CampaignFacts | None = None
     rows: list[SharedIndicator] = []
     if campaign_id is not None:
         campaign = session.get(Campaign, campaign_id)
         if campaign is None:
             raise LookupError(f"campaign {campaign_id} does not exist")
+        stance = stance_for(campaign.verdict, campaign.approach_type, unreviewed=unreviewed)
         in_campaign = (Report.campaign_id == campaign_id) & (Report.scope == "in_scope")
         for result, created in session.execute(
             select(AnalysisRecord.result, Report.created_at)
@@ -385,4 +394,5 @@ def gather(
         withheld=withheld,
         sender_subjects=people.subjects,
         victims=people.victims,
+        stance=stance,
     )

@@ -20,6 +20,7 @@ import stix2
 
 from watchword.intel import tlp as tlp_mod
 from watchword.intel.selection import CampaignFacts, SharedIndicator, ShareSet
+from watchword.intel.verdicts import MALICIOUS, Stance
 
 # Namespace for our SDO/SRO ids; combined with the organisation name so that two
 # deployments never mint the same id for different objects.
@@ -158,10 +159,17 @@ def _campaign(facts: CampaignFacts, org: str, ident: str, markings: list[str]) -
 
 
 def _indicator(
-    ind: SharedIndicator, org: str, ident: str, markings: list[str], campaign: CampaignFacts | None
+    ind: SharedIndicator,
+    org: str,
+    ident: str,
+    markings: list[str],
+    campaign: CampaignFacts | None,
+    stance: Stance = MALICIOUS,
 ) -> stix2.Indicator:
-    kinds = ["malicious-activity"] if campaign is None or campaign.verdict != "suspicious" else ["anomalous-activity"]
+    kinds = list(stance.indicator_types)
+    extra: dict[str, Any] = {"labels": ["unreviewed"], "confidence": 15} if stance.unreviewed else {}
     return stix2.Indicator(
+        **extra,
         id=stix_id("indicator", org, ind.type, ind.value),
         name=f"{ind.type}: {ind.value}"[:300],
         description=(
@@ -195,7 +203,7 @@ def build_bundle(share: ShareSet) -> stix2.Bundle:
     for ind in share.indicators:
         if ind.type not in STIX_TYPES:
             continue
-        indicator = _indicator(ind, org, me.id, markings, share.campaign)
+        indicator = _indicator(ind, org, me.id, markings, share.campaign, share.stance)
         observable = observable_for(ind.type, ind.value, markings)
         objects.append(indicator)
         if observable is not None:

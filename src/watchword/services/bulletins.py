@@ -169,6 +169,7 @@ def share_for_export(
     indicator_ids: Sequence[int] | None = None,
     tlp: str | None = None,
     types: Sequence[str] | None = None,
+    unreviewed: bool = False,
 ) -> tuple[ShareSet, str | None]:
     """What an export carries, with its free text redacted: (share, subject for the MISP email object).
 
@@ -176,7 +177,15 @@ def share_for_export(
     built from a subject line: "Job offer for Jane") and the subject are text
     from reports, so they go through the same redaction as a bulletin.
     """
-    share = gather(session, settings, campaign_id=campaign_id, indicator_ids=indicator_ids, tlp=tlp, types=types)
+    share = gather(
+        session,
+        settings,
+        campaign_id=campaign_id,
+        indicator_ids=indicator_ids,
+        tlp=tlp,
+        types=types,
+        unreviewed=unreviewed,
+    )
     ctx = (
         campaign_context(session, settings, campaign_id)
         if campaign_id is not None

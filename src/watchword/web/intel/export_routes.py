@@ -6,8 +6,9 @@
     /console/campaigns/{id}/export.{kind}.txt    blocklist: urls, domains, ips, senders, hashes
     /console/indicators/export.{format}?id=..    the same for an analyst's selection of indicator ids
 
-Query parameters: `tlp` (default WATCHWORD_DEFAULT_TLP) and `type` (repeatable)
-to include types held back by default (phone, social). Who may download:
+Query parameters: `tlp` (default WATCHWORD_DEFAULT_TLP), `type` (repeatable)
+to include types held back by default (phone, social), and `unreviewed=1` to
+export a campaign no analyst has given a verdict yet (intel.verdicts). Who may download:
 web/intel/auth.py `analyst_reader`. Each download writes an audit event.
 """
 
@@ -41,13 +42,20 @@ def _export(
     types: list[str] | None,
     campaign_id: int | None = None,
     ids: list[int] | None = None,
+    unreviewed: bool = False,
 ) -> Response:
     if fmt not in FORMATS:
         raise HTTPException(status.HTTP_404_NOT_FOUND, f"Unknown export format; one of {', '.join(FORMATS)}.")
     with rt.db.write() as session:
         try:
             share, subject = share_for_export(
-                session, rt.settings, campaign_id=campaign_id, indicator_ids=ids, tlp=tlp, types=types
+                session,
+                rt.settings,
+                campaign_id=campaign_id,
+                indicator_ids=ids,
+                tlp=tlp,
+                types=types,
+                unreviewed=unreviewed,
             )
         except LookupError as exc:
             raise HTTPException(status.HTTP_404_NOT_FOUND, str(exc)) from exc
@@ -57,6 +65,8 @@ def _export(
             body, media_type = render(share, fmt, subject)
         except LeakError as exc:
             raise HTTPException(status.HTTP_409_CONFLICT, str(exc)) from exc
+        except ValueError as exc:  # a blocklist of a campaign that is not malicious
+            raise HTTPException(status.HTTP_400_BAD_REQUEST, str(exc)) from exc
         audit.record(
             session,
             actor,
@@ -78,9 +88,15 @@ def _export(
 
 @router.get("/console/campaigns/{campaign_id}/export.{fmt}")
 def campaign_export(
-    campaign_id: int, fmt: str, rt: Rt, actor: Actor, tlp: TlpQuery = None, types: TypeQuery = None
+    campaign_id: int,
+    fmt: str,
+    rt: Rt,
+    actor: Actor,
+    tlp: TlpQuery = None,
+    types: TypeQuery = None,
+    unreviewed: Annotated[bool, Query()] = False,
 ) -> Response:
-    return _export(rt, actor, fmt, tlp, types, campaign_id=campaign_id)
+    return _export(rt, actor, fmt, tlp, types, campaign_id=campaign_id, unreviewed=unreviewed)
 
 
 @router.get("/console/indicators/export.{fmt}")
