@@ -39,6 +39,7 @@ from watchword.config import Settings
 from watchword.intel import tlp as tlp_mod
 from watchword.intel import warninglists
 from watchword.intel.scrub import Victims, find_in, scrub_url
+from watchword.intel.stix_ids import IdSource, MemoryIds, StoredIds
 from watchword.intel.verdicts import MALICIOUS, Stance, stance_for
 from watchword.store.models import AnalysisRecord, Campaign, Indicator, Report, ReportIndicator
 from watchword.store.models_intel import ValueFlag
@@ -96,6 +97,8 @@ class ShareSet:
     victims: Victims = field(default_factory=Victims)
     # How the verdict lets the values go out (intel.verdicts).
     stance: Stance = MALICIOUS
+    # Where STIX ids come from: stored from the first export (gather), or in memory.
+    ids: IdSource = field(default_factory=MemoryIds)
 
     def of_type(self, *types: str) -> list[SharedIndicator]:
         return [i for i in self.indicators if i.type in types]
@@ -395,4 +398,5 @@ def gather(
         sender_subjects=people.subjects,
         victims=people.victims,
         stance=stance,
+        ids=StoredIds(session),
     )
