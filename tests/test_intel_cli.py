@@ -20,6 +20,7 @@ def _run(args: list[str], data_dir: Path) -> subprocess.CompletedProcess[str]:
         "WATCHWORD_DATA_DIR": str(data_dir),
         "WATCHWORD_INTERNAL_DOMAINS": INTERNAL,
         "WATCHWORD_ORG_NAME": "Acme Security",
+        "WATCHWORD_PUBLIC_BASE_URL": "https://watchword.acme.example",
     }
     return subprocess.run(
         [sys.executable, "-m", "watchword", *args], capture_output=True, text=True, env=env, timeout=120, check=False

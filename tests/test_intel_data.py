@@ -93,7 +93,12 @@ def seed_campaign(rt: Runtime, count: int = 3, title: str = "Fake recruiter: def
 
 
 def intel_runtime(tmp_path: Path, **overrides: object) -> Runtime:
-    return open_runtime(make_settings(tmp_path, internal_domains=(INTERNAL,), org_name="Acme Security", **overrides))
+    defaults: dict[str, object] = {
+        "internal_domains": (INTERNAL,),
+        "org_name": "Acme Security",
+        "public_base_url": "https://watchword.acme.example",
+    }
+    return open_runtime(make_settings(tmp_path, **{**defaults, **overrides}))
 
 
 FORBIDDEN = [address for _, address in RECIPIENTS] + [

@@ -96,7 +96,9 @@ class Settings:
     default_tlp: str = "amber"  # clear | green | amber | amber+strict | red
     # Our own domains: never exported as indicators, always redacted from bulletins.
     internal_domains: tuple[str, ...] = ()
-    public_base_url: str = ""  # absolute links in the Atom feed; empty: taken from the request
+    # Absolute links (Atom feed, TAXII discovery, bulletins) come from here only, never from a
+    # request's Host header; features that need them refuse while it is empty.
+    public_base_url: str = ""
     # The strictest TLP level TAXII serves. Every read token sees every collection served, and
     # AMBER+STRICT (recipient organisation only) is not for every partner: raise it on purpose.
     taxii_max_tlp: str = "amber"

@@ -345,6 +345,12 @@ def publish(session: Session, settings: Settings, bulletin_id: int, actor: str, 
     bulletin = get(session, bulletin_id)
     if bulletin.status == "withdrawn":
         raise BulletinError("A withdrawn bulletin cannot be published again; draft a new one.")
+    if not settings.public_base_url:
+        # Its links and the feed's are absolute, and come from the configuration only.
+        raise BulletinError(
+            "Publishing needs WATCHWORD_PUBLIC_BASE_URL (this server's public address, for the "
+            "bulletin's links and the Atom feed); it is not set."
+        )
     found = leaks(session, settings, bulletin)
     if found and not force:
         raise LeakFound(found)

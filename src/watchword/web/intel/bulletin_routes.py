@@ -29,7 +29,13 @@ def bulletin_list(rt: Rt) -> HTMLResponse:
 
 @router.get("/feed.atom")
 def bulletin_feed(request: Request, rt: Rt) -> Response:
-    base = rt.settings.public_base_url or str(request.base_url).rstrip("/")
+    # Links from the configuration only, never from the Host header a client chose.
+    base = rt.settings.public_base_url
+    if not base:
+        raise HTTPException(
+            status.HTTP_503_SERVICE_UNAVAILABLE,
+            "The bulletin feed needs WATCHWORD_PUBLIC_BASE_URL (this server's public address); it is not set.",
+        )
     with rt.db.session() as session:
         items = bulletins.published(session)
     return Response(
