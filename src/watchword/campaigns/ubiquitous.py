@@ -360,6 +360,7 @@ def is_ubiquitous_domain(domain: str) -> bool:
     return parent in BIG_SITES or parent in MAIL_PROVIDERS or parent in BULK_MAIL_AND_TRACKING
 
 
+@lru_cache(maxsize=65536)
 def is_ubiquitous_key(key: str) -> bool:
     """True when a `type:value` campaign key must never link on its own."""
     kind, _, value = key.partition(":")
