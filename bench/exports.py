@@ -183,6 +183,7 @@ def main() -> int:
         totals: dict[str, Counter[str]] = defaultdict(Counter)
         withheld: Counter[str] = Counter()
         for campaign in top:
+            print(f"  exporting campaign {campaign.id} ...", flush=True)
             with rt.db.write() as session:
                 share = gather(session, rt.settings, campaign_id=campaign.id)
                 for reason, n in share.withheld.items():
