@@ -45,9 +45,9 @@ from watchword.domain import Channel, IncomingReport
 from watchword.intake.submit import IntakeError, submit
 from watchword.intel import formats, warninglists
 from watchword.intel.scrub import LeakError
-from watchword.intel.selection import gather
 from watchword.runtime import open_runtime
 from watchword.services import decisions
+from watchword.services.bulletins import share_for_export
 from watchword.store.models import AnalysisRecord, Campaign, Report
 from watchword.worker import Worker
 
@@ -185,7 +185,8 @@ def main() -> int:
         for campaign in top:
             print(f"  exporting campaign {campaign.id} ...", flush=True)
             with rt.db.write() as session:
-                share = gather(session, rt.settings, campaign_id=campaign.id)
+                # As the console and the CLI do: the title and subject redacted (services.bulletins).
+                share, subject = share_for_export(session, rt.settings, campaign_id=campaign.id)
                 for reason, n in share.withheld.items():
                     withheld[re.sub(r" \(.*\)$", "", reason)] += n
                 results = list(
@@ -199,7 +200,7 @@ def main() -> int:
                 for fmt in formats.FORMATS:
                     stats = totals[fmt]
                     try:
-                        body, _ = formats.render(share, fmt)
+                        body, _ = formats.render(share, fmt, subject)
                     except LeakError:
                         stats["refused by the leak check"] += 1
                         continue

@@ -302,6 +302,9 @@ def _hits_in_plain(text: str, victims: Victims) -> list[str]:
         domain = address.rpartition("@")[2]
         if address in victims.addresses or domain in victims.domains:
             hits.append("address")
+    if "@" in lowered and not hits:
+        # An address without a dot in its domain (`user@intranet`) is still somebody's.
+        hits.extend("address" for address in victims.addresses if address in lowered)
     words = _WORD.findall(lowered)
     if victims.words and any(w in victims.words for w in words):
         hits.append("name or local part")
