@@ -174,7 +174,8 @@ def test_campaign_page_shows_timeline_members_and_indicator_counts(rt: Runtime) 
     ]
     other_lure = report_email(rt, email("Paid research panel", "Join at https://jobs.recruit-example.com/p"))
     analyse_all(rt)
-    campaign_id = put_in_campaign(rt, [*ids, other_lure], "Recruiter persona")
+    # Not judged yet: the export links ask explicitly for an unreviewed export (intel.verdicts).
+    campaign_id = put_in_campaign(rt, [*ids, other_lure], "Recruiter persona", approach_type="fake_recruitment")
     with rt.db.write() as session:  # two distinct contents among four reports
         session.execute(update(Campaign).where(Campaign.id == campaign_id).values(report_count=2))
     client = signed_in(rt)
@@ -221,7 +222,7 @@ def test_notes_are_added_audited_and_searchable(rt: Runtime, hostile: int) -> No
 
 # -- query ceilings ------------------------------------------------------------------
 
-CEILINGS = {"queue": 3, "reports queue": 3, "search": 6, "report": 6, "campaign": 7, "indicator": 5, "audit": 3}
+CEILINGS = {"queue": 3, "reports queue": 3, "search": 6, "report": 6, "campaign": 7, "indicator": 6, "audit": 3}
 
 
 def test_each_page_runs_a_bounded_number_of_queries(any_rt: Runtime) -> None:

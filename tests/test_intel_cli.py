@@ -28,6 +28,7 @@ def run(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Callable[[list[str]]
     monkeypatch.delenv("WATCHWORD_DATABASE_URL", raising=False)
     monkeypatch.setenv("WATCHWORD_INTERNAL_DOMAINS", INTERNAL)
     monkeypatch.setenv("WATCHWORD_ORG_NAME", "Acme Security")
+    monkeypatch.setenv("WATCHWORD_PUBLIC_BASE_URL", "https://watchword.acme.example")
     runner = CliRunner()
     return lambda args: runner.invoke(app, args, catch_exceptions=False)
 

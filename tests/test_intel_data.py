@@ -30,7 +30,8 @@ FORBIDDEN = [address for _, address in RECIPIENTS] + [
     "María",
     "García",
     INTERNAL_HOST,
-    "7946",
+    "668 18",
+    "41446681800",
 ]
 
 
@@ -49,7 +50,9 @@ def test_no_export_format_carries_a_recipient_an_internal_host_or_a_phone(tmp_pa
             assert secret not in body, (fmt, secret)
     stix_body, _ = formats.render(share, "stix.json")
     assert SENDER in stix_body and REPLY_TO in stix_body and PHISH_HOST in stix_body
-    assert share.withheld.get("URL embeds an email address", 0) >= 1
+    # `/form?ref=jane.doe%40acme-intra.com&id=0` goes as the kit's form page, without the query
+    assert share.withheld.get("URL cut before a targeted person", 0) >= 1
+    assert f"https://{PHISH_HOST}/form" in {i.value for i in share.indicators}
     assert share.withheld.get("internal host or address", 0) >= 1
     assert "type phone not selected" in share.withheld
     rt.close()
@@ -62,7 +65,7 @@ def test_phone_numbers_go_out_only_when_the_analyst_asks_for_them(tmp_path: Path
         default = gather(session, rt.settings, campaign_id=seeded.campaign_id)
         chosen = gather(session, rt.settings, campaign_id=seeded.campaign_id, types=["phone", "domain"])
     assert not default.of_type("phone")
-    assert [i.value for i in chosen.of_type("phone")] == ["+442079460958"]
+    assert [i.value for i in chosen.of_type("phone")] == ["+41446681800"]
     assert {i.type for i in chosen.indicators} == {"phone", "domain"}
     rt.close()
 

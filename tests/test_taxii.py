@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import dataclasses
 import socket
 import threading
 import time
@@ -65,10 +66,23 @@ def test_every_endpoint_needs_a_read_token_and_says_so_in_taxii(published: tuple
             assert _get(client, path, "ww_not-a-real-token").status_code == 401
         with rt.db.write() as session:
             submit_token, _ = accounts.create_token(session, "intake", "submit", "test")
-        assert _get(client, "/taxii2/", submit_token).status_code == 401
+        forbidden = _get(client, "/taxii2/", submit_token)  # known, but may not read: 403, not 401
+        assert forbidden.status_code == 403 and forbidden.json()["http_status"] == "403"
         basic = base64.b64encode(f"anyone:{token}".encode()).decode()
         ok = client.get("/taxii2/", headers={"Accept": TAXII, "Authorization": f"Basic {basic}"})
-        assert ok.status_code == 200 and ok.json()["api_roots"] == ["http://testserver/taxii2/api/"]
+        assert ok.status_code == 200 and ok.json()["api_roots"] == ["https://watchword.acme.example/taxii2/api/"]
+        spoofed = client.get(
+            "/taxii2/", headers={"Accept": TAXII, "Authorization": f"Token {token}", "Host": "evil.example"}
+        )
+        assert spoofed.json()["api_roots"] == ["https://watchword.acme.example/taxii2/api/"]  # never the Host header
+        old = client.get(
+            "/taxii2/", headers={"Accept": "application/taxii+json;version=2.0", "Authorization": f"Bearer {token}"}
+        )
+        assert old.status_code == 406 and old.json()["http_status"] == "406"
+        bad_limit = _get(client, "/taxii2/api/collections/", token, limit="abc")
+        objects_bad = _get(client, f"/taxii2/api/collections/{collection}/objects/", token, limit="abc")
+        assert objects_bad.status_code == 400 and objects_bad.headers["content-type"] == TAXII
+        assert objects_bad.json()["http_status"] == "400" and bad_limit.status_code in (200, 400)
         wrong_accept = client.get("/taxii2/", headers={"Accept": "text/html", "Authorization": f"Bearer {token}"})
         assert wrong_accept.status_code == 406
 
@@ -140,6 +154,7 @@ def _free_port() -> int:
 def live_server(published: tuple[Runtime, str, str]) -> Iterator[tuple[str, str, str]]:
     rt, token, collection = published
     port = _free_port()
+    rt.settings = dataclasses.replace(rt.settings, public_base_url=f"http://127.0.0.1:{port}")
     server = uvicorn.Server(
         uvicorn.Config(create_app(rt), host="127.0.0.1", port=port, log_level="warning", lifespan="off")
     )
@@ -179,3 +194,32 @@ def test_taxii2_client_reads_collections_objects_pages_and_manifest_over_http(
     assert len(manifest["objects"]) == len(objects)
     one = collection.get_object(objects[0]["id"])
     assert one["objects"][0]["id"] == objects[0]["id"]
+
+
+@pytest.mark.parametrize("scheme", ["basic", "token", "bearer"])
+def test_taxii2_client_reads_with_each_auth_scheme(live_server: tuple[str, str, str], scheme: str) -> None:
+    """taxii2-client's own TokenAuth sends `Authorization: Token ...`; Basic carries the token as the
+    password; a Bearer header is what most other TAXII tools send."""
+    import requests
+    from taxii2client.common import TokenAuth
+    from taxii2client.v21 import Server
+
+    class BearerAuth(requests.auth.AuthBase):
+        def __init__(self, token: str) -> None:
+            self.token = token
+
+        def __call__(self, request: requests.PreparedRequest) -> requests.PreparedRequest:
+            request.headers["Authorization"] = f"Bearer {self.token}"
+            return request
+
+    url, token, collection_id = live_server
+    if scheme == "basic":
+        server = Server(f"{url}/taxii2/", user="partner", password=token)
+    elif scheme == "token":
+        server = Server(f"{url}/taxii2/", auth=TokenAuth(key=token))
+    else:
+        server = Server(f"{url}/taxii2/", auth=BearerAuth(token))
+    root = server.default
+    assert root is not None and root.url == f"{url}/taxii2/api/"
+    collection = next(c for c in root.collections if c.id == collection_id)
+    assert any(o["type"] == "indicator" for o in collection.get_objects()["objects"])

@@ -107,8 +107,9 @@ class Settings:
     default_tlp: str = "amber"  # clear | green | amber | amber+strict | red
     # Our own domains: never exported as indicators, always redacted from bulletins.
     internal_domains: tuple[str, ...] = ()
-    # Absolute links (Atom feed, TAXII discovery) start with this. Empty: the address the server
-    # itself listens on. Never the request's Host header, which whoever sends the request chooses.
+    # Absolute links (Atom feed, TAXII discovery, bulletins) start with this, never with the request's
+    # Host header, which whoever sends the request chooses. Empty: pages and feeds name the address
+    # the server itself listens on, and publishing a bulletin refuses.
     public_base_url: str = ""
     # Host names requests may name (Host header); with public_base_url's host added. Empty and no
     # public_base_url: any (a developer's loopback). Otherwise another name gets 400.

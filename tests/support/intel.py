@@ -30,7 +30,7 @@ RECIPIENTS = [
 SENDER = "sarah.whitfield@talent-partners-global.com"
 REPLY_TO = "offers@talent-hr-desk.net"
 PHISH_HOST = "apply.talent-partners-global.com"
-PHONE = "+44 20 7946 0958"
+PHONE = "+41 44 668 18 00"  # a real-format number: Ofcom's drama range is on a MISP warninglist
 INTERNAL_HOST = "wiki.acme-intra.com"
 
 
@@ -90,6 +90,9 @@ def seed_campaign(rt: Runtime, count: int = 3, title: str = "Fake recruiter: def
 
 
 def intel_runtime(tmp_path: Path, **overrides: object) -> Runtime:
-    return open_runtime(
-        make_settings(tmp_path, internal_domains=(INTERNAL,), org_name="Acme Security", **overrides), migrate=True
-    )
+    defaults: dict[str, object] = {
+        "internal_domains": (INTERNAL,),
+        "org_name": "Acme Security",
+        "public_base_url": "https://watchword.acme.example",
+    }
+    return open_runtime(make_settings(tmp_path, **{**defaults, **overrides}), migrate=True)

@@ -33,6 +33,7 @@ from functools import lru_cache
 
 import numpy as np
 
+from watchword.analysis.redirectors import unwrap
 from watchword.analysis.urls import registrable_domain, split_url
 from watchword.domain import Document
 
@@ -384,7 +385,12 @@ def campaign_keys(
     img_domains: set[str] = set()
     link_domains: set[str] = set()
     for link in doc.links:
-        found = url_key(link.target)
+        # A redirector (ad click, Safe Links, a newsletter player) is shared by
+        # unrelated senders: only the destination it carries may link reports.
+        wrapped = unwrap(link.target) if "://" in link.target else None
+        if wrapped is not None and wrapped.target is None:
+            continue
+        found = url_key(wrapped.target if wrapped is not None and wrapped.target else link.target)
         if found is None:
             continue
         path_key, domain = found

@@ -29,6 +29,7 @@ import phonenumbers
 
 from watchword.analysis import patterns as pat
 from watchword.analysis.checksums import B58_INDEX, base58check_ok, bech32_ok, iban_ok
+from watchword.analysis.redirectors import unwrap
 from watchword.analysis.urls import (
     CACHE_KEY_MAX,
     normalise_host,
@@ -176,6 +177,14 @@ def _url_values(url: str) -> tuple[tuple[str, str], ...]:
 
 @lru_cache(maxsize=16384)
 def _url_indicators(url: str, nested: bool = True) -> tuple[tuple[str, str], ...]:
+    wrapped = unwrap(url)
+    if wrapped is not None:
+        # A gateway's or ad network's redirector: the destination is the indicator;
+        # the wrapper (shared by everyone) stays in the report's links as context.
+        if wrapped.target is not None:
+            return _url_indicators(wrapped.target, nested=False)
+        host = normalise_host(wrapped.target_host) if wrapped.target_host else None
+        return _host_indicators(host) if host else ()
     parts = split_url(url)
     host = parts[2] if parts else ""
     out = [("url", url), *_host_indicators(host)]
@@ -367,6 +376,31 @@ _HASH_TYPES = {32: "md5", 40: "sha1", 64: "sha256"}
 _HEX_RE = re.compile(r"[0-9a-fA-F]+")
 
 
+# Words that say a hex digest names a file: the algorithm, "hash", "attachment",
+# a file name with an extension nearby.
+_FILE_CONTEXT = re.compile(
+    r"(?i)(?:md5|sha-?1|sha-?256|sha256|sha1|hash|checksum|digest|file|attachment|anhang|pièce jointe|sample|"
+    r"payload|malware|virustotal|\.(?:exe|dll|scr|zip|rar|7z|iso|img|lnk|js|vbs|hta|docm?|xlsm?|pptm?|pdf|one|msi|jar|bat|ps1))"
+)
+_FILE_CONTEXT_BEFORE = 80
+_FILE_CONTEXT_AFTER = 40
+
+
+def _file_context(text: str, start: int, end: int) -> bool:
+    return (
+        _FILE_CONTEXT.search(text, max(0, start - _FILE_CONTEXT_BEFORE), start) is not None
+        or _FILE_CONTEXT.search(text[end : end + _FILE_CONTEXT_AFTER]) is not None
+    )
+
+
+def _in_url(text: str, start: int) -> bool:
+    """Whether the token at `start` sits inside a URL or a query (looks back to the last whitespace)."""
+    floor = max(0, start - 2048)
+    word_start = max(text.rfind(" ", floor, start), text.rfind("\n", floor, start), text.rfind("\t", floor, start))
+    before = text[word_start + 1 : start]
+    return "://" in before or before.lower().startswith("www.") or any(ch in before for ch in "/=?&%")
+
+
 def _long_tokens(text: str) -> Iterator[Hit]:
     """Hashes and wallet addresses, told apart by length, alphabet and checksum."""
     for match in pat.LONG_TOKEN_RE.finditer(text):
@@ -377,7 +411,9 @@ def _long_tokens(text: str) -> Iterator[Hit]:
             continue  # too short, too long, or the tail of a non-ASCII word
         kind = _HASH_TYPES.get(size)
         if kind and _HEX_RE.fullmatch(token):
-            if not token.isdigit():  # all digits: an account or order number, not a digest
+            # All digits is an account or order number; a hex token in a URL is a
+            # session or tracking id; a digest means a file only where the text says so.
+            if not token.isdigit() and not _in_url(text, start) and _file_context(text, start, match.end()):
                 yield start, kind, token.lower()
         elif size == 42 and token[0] == "0" and token[1] in "xX" and _HEX_RE.fullmatch(token, 2):
             yield start, "eth", token.lower()

@@ -12,6 +12,10 @@ hosts. Keys such as `url:bit.ly/abc` or `sender:x@gmail.com` stay usable.
 
 from __future__ import annotations
 
+from functools import lru_cache
+
+from watchword.analysis.redirectors import is_wrapper
+
 MAIL_PROVIDERS = frozenset(
     {
         "gmail.com",
@@ -338,22 +342,33 @@ UBIQUITOUS_LOCALPARTS = frozenset(
 )
 
 
+@lru_cache(maxsize=65536)
+def _known_legitimate(domain: str) -> bool:
+    # Imported here: the warninglists module reads this one's lists.
+    from watchword.intel.warninglists import is_known_domain
+
+    return is_known_domain(domain)
+
+
 def is_ubiquitous_domain(domain: str) -> bool:
     domain = domain.lower().rstrip(".")
-    if domain in UBIQUITOUS_DOMAINS:
-        return True
+    if domain in UBIQUITOUS_DOMAINS or _known_legitimate(domain):
+        return True  # ours, or on a MISP warninglist: a well-known site links nothing on its own
     # Subdomains of a ubiquitous domain only when the domain is a site, not a
     # hosting platform: `evil.web.app` is a campaign, `mail.google.com` is not.
     parent = domain.split(".", 1)[1] if "." in domain else ""
     return parent in BIG_SITES or parent in MAIL_PROVIDERS or parent in BULK_MAIL_AND_TRACKING
 
 
+@lru_cache(maxsize=65536)
 def is_ubiquitous_key(key: str) -> bool:
     """True when a `type:value` campaign key must never link on its own."""
     kind, _, value = key.partition(":")
     if kind in ("domain", "sdomain"):
         return is_ubiquitous_domain(value)
     if kind == "url":
+        if is_wrapper("https://" + value):
+            return True  # a redirector's own path (`www.googleadservices.com/pagead/aclk`)
         host, _, path = value.partition("/")
         # A big site's pages (the real privacy notice a kit links to) and any
         # bare root link nothing; a specific short link or a bucket path does.

@@ -38,13 +38,22 @@ TypesOpt = Annotated[
     typer.Option("--type", help="Share only these indicator types; phone and social are shared only when named here."),
 ]
 OutOpt = Annotated[Path | None, typer.Option("--output", "-o", help="Write here instead of standard output.")]
+UnreviewedOpt = Annotated[
+    bool, typer.Option("--unreviewed", help="Export a campaign no analyst has given a verdict yet, marked unreviewed.")
+]
 IdsOpt = Annotated[
     list[int] | None, typer.Option("--indicator", help="Indicator ids to export (instead of a whole campaign).")
 ]
 
 
 def _export(
-    fmt: str, campaign: int | None, ids: list[int] | None, tlp: str | None, types: list[str] | None, output: Path | None
+    fmt: str,
+    campaign: int | None,
+    ids: list[int] | None,
+    tlp: str | None,
+    types: list[str] | None,
+    output: Path | None,
+    unreviewed: bool = False,
 ) -> None:
     from watchword.intel.formats import render
     from watchword.runtime import open_runtime
@@ -55,7 +64,7 @@ def _export(
         raise errors.Invalid("Name a campaign, or --indicator ids.")
     with open_runtime() as rt, rt.db.write() as session:
         share, subject = share_for_export(
-            session, rt.settings, campaign_id=campaign, indicator_ids=ids, tlp=tlp, types=types
+            session, rt.settings, campaign_id=campaign, indicator_ids=ids, tlp=tlp, types=types, unreviewed=unreviewed
         )
         body, _media = render(share, fmt, subject)
         audit.record(
@@ -84,9 +93,10 @@ def export_stix(
     tlp: TlpOpt = None,
     types: TypesOpt = None,
     output: OutOpt = None,
+    unreviewed: UnreviewedOpt = False,
 ) -> None:
     """A STIX 2.1 bundle: Identity, TLP 2.0 marking, Campaign, Indicators, SCOs, relationships, Sightings."""
-    _export("stix.json", campaign, ids, tlp, types, output)
+    _export("stix.json", campaign, ids, tlp, types, output, unreviewed)
 
 
 @export_app.command("misp")
@@ -96,9 +106,10 @@ def export_misp(
     tlp: TlpOpt = None,
     types: TypesOpt = None,
     output: OutOpt = None,
+    unreviewed: UnreviewedOpt = False,
 ) -> None:
     """A MISP event (JSON): attributes, email object, sightings, TLP and approach-type tags."""
-    _export("misp.json", campaign, ids, tlp, types, output)
+    _export("misp.json", campaign, ids, tlp, types, output, unreviewed)
 
 
 @export_app.command("csv")
@@ -108,9 +119,10 @@ def export_csv(
     tlp: TlpOpt = None,
     types: TypesOpt = None,
     output: OutOpt = None,
+    unreviewed: UnreviewedOpt = False,
 ) -> None:
-    """CSV: type, value, first_seen, last_seen, report_count, tlp, campaign."""
-    _export("csv", campaign, ids, tlp, types, output)
+    """CSV with a header row: type, value, first_seen, last_seen, report_count, tlp, campaign, verdict."""
+    _export("csv", campaign, ids, tlp, types, output, unreviewed)
 
 
 @export_app.command("blocklist")

@@ -198,7 +198,7 @@ class Document:
 
 # Bump when a stage's output changes (fingerprint keys included): stored
 # analyses of an older version are re-run by `watchword recluster`.
-ANALYSIS_VERSION = 3
+ANALYSIS_VERSION = 4  # 3: reports read as acts; 4: redirectors unwrapped (indicators and campaign keys)
 
 
 @dataclass(slots=True)

@@ -1,7 +1,8 @@
 """CSV and plain-text blocklists for mail gateways and web proxies.
 
 Plain lists are one value per line with `#` comment lines on top carrying
-the TLP marking, the source and the time: the format Postfix access maps,
+the TLP marking, the source and the time (the CSV has a plain header row
+instead, with the TLP as a column): the format Postfix access maps,
 Squid ACL files, pfBlockerNG and most gateway "import list" buttons take.
 Values are written as they are (not defanged): these files are meant to be
 loaded by machines. A value containing a line break would smuggle a second
@@ -16,6 +17,7 @@ import io
 
 from watchword import errors
 from watchword.intel.selection import ShareSet
+from watchword.intel.verdicts import ExportRefused
 
 BLOCKLIST_KINDS: dict[str, tuple[str, ...]] = {
     "urls": ("url",),
@@ -24,7 +26,7 @@ BLOCKLIST_KINDS: dict[str, tuple[str, ...]] = {
     "senders": ("email",),
     "hashes": ("md5", "sha1", "sha256"),
 }
-CSV_FIELDS = ("type", "value", "first_seen", "last_seen", "report_count", "tlp", "campaign")
+CSV_FIELDS = ("type", "value", "first_seen", "last_seen", "report_count", "tlp", "campaign", "verdict")
 
 
 def _safe(value: str) -> bool:
@@ -45,6 +47,11 @@ def _header(share: ShareSet, what: str) -> list[str]:
 def blocklist_text(share: ShareSet, kind: str) -> str:
     if kind not in BLOCKLIST_KINDS:
         raise errors.Invalid(f"unknown blocklist {kind!r}; one of {', '.join(BLOCKLIST_KINDS)}")
+    if not share.stance.blocklists:
+        raise ExportRefused(
+            f"Blocklists are for campaigns an analyst called malicious; this one is {share.stance.name}. "
+            "Its indicators go out as context in the STIX, MISP and CSV exports."
+        )
     types = BLOCKLIST_KINDS[kind]
     values = sorted({i.value for i in share.indicators if i.type in types and _safe(i.value)})
     return "\n".join([*_header(share, f"{kind} blocklist"), *values]) + "\n"
@@ -57,9 +64,9 @@ def _cell(value: str) -> str:
 
 
 def csv_text(share: ShareSet) -> str:
+    """A header row and one row per indicator: `csv.DictReader` and spreadsheet imports read
+    it as it is (no comment lines; the TLP marking is a column of every row)."""
     out = io.StringIO()
-    for line in _header(share, "indicators"):
-        out.write(line + "\n")
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(CSV_FIELDS)
     campaign = str(share.campaign.id) if share.campaign else ""
@@ -75,6 +82,7 @@ def csv_text(share: ShareSet) -> str:
                 ind.report_count,
                 f"TLP:{share.tlp.upper()}",
                 campaign,
+                share.stance.name,
             ]
         )
     return out.getvalue()

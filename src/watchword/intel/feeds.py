@@ -131,7 +131,39 @@ def parse_stix(data: dict[str, Any], default_confidence: int = DEFAULT_CONFIDENC
             out.append(FeedIndicator(kind, value[:MAX_VALUE], confidence, description))
         if not found:
             skipped += 1
+    out += _bare_observables(objects, default_confidence, {(i.type, i.value) for i in out})
     return ParseResult(out, skipped, "stix")
+
+
+# SCO type -> (our type, the property holding the value)
+_SCO_VALUES = {
+    "url": "url",
+    "domain-name": "domain",
+    "ipv4-addr": "ipv4",
+    "ipv6-addr": "ipv6",
+    "email-addr": "email",
+}
+_SCO_HASHES = {"MD5": "md5", "SHA-1": "sha1", "SHA-256": "sha256"}
+
+
+def _bare_observables(objects: Iterable[Any], confidence: int, seen: set[tuple[str, str]]) -> list[FeedIndicator]:
+    """Observables a partner shared without an Indicator around them (many feeds are SCOs only)."""
+    out: list[FeedIndicator] = []
+    for obj in objects:
+        if not isinstance(obj, dict) or obj.get("revoked"):
+            continue
+        pairs: list[tuple[str, str]] = []
+        kind = _SCO_VALUES.get(str(obj.get("type")))
+        if kind and isinstance(obj.get("value"), str):
+            pairs.append((kind, obj["value"]))
+        if obj.get("type") == "file" and isinstance(obj.get("hashes"), dict):
+            pairs += [(_SCO_HASHES[k], str(v)) for k, v in obj["hashes"].items() if k in _SCO_HASHES]
+        for kind, raw in pairs:
+            value = normalise(kind, raw)
+            if value is not None and (kind, value) not in seen:
+                seen.add((kind, value))
+                out.append(FeedIndicator(kind, value[:MAX_VALUE], confidence, "observable"))
+    return out
 
 
 # -- MISP ---------------------------------------------------------------------------
@@ -241,23 +273,34 @@ def parse_misp_feed(directory: Path, default_confidence: int = DEFAULT_CONFIDENC
 
 
 def parse_csv(text: str, default_confidence: int = DEFAULT_CONFIDENCE) -> ParseResult:
-    """`type,value[,confidence]` with that header, or one value per line (type inferred).
+    """A CSV with `type` and `value` columns (ours, or MISP's CSV export with MISP attribute
+    types), or one value per line (type inferred).
 
     Lines starting with `#` are comments (our own blocklists carry their TLP there).
     """
     lines = [line for line in text.splitlines() if line.strip() and not line.lstrip().startswith("#")]
     out: list[FeedIndicator] = []
     skipped = 0
-    if lines and [c.strip().lower() for c in lines[0].split(",")[:2]] == ["type", "value"]:
-        reader = csv.DictReader(io.StringIO("\n".join(lines)))
+    header = [c.strip().lower() for c in next(csv.reader([lines[0]]))] if lines else []
+    if "type" in header and "value" in header:
+        # Ours (`type,value,...`) and MISP's CSV export (`uuid,event_id,category,type,value,...`,
+        # with MISP attribute types): any header naming both columns.
+        reader = csv.DictReader(io.StringIO("\n".join(lines[1:])), fieldnames=header)
         for row in reader:
             kind = (row.get("type") or "").strip().lower()
             raw = (row.get("value") or "").strip().lstrip("'")  # our own CSV's formula guard
+            confidence = _confidence(row.get("confidence"), default_confidence)
+            if kind in _MISP_TYPES and kind not in ("url", "domain", "md5", "sha1", "sha256", "btc", "xmr", "iban"):
+                misp_row = {"type": kind, "value": raw, "to_ids": row.get("to_ids", "1"), "comment": row.get("comment")}
+                if str(misp_row["to_ids"]).strip().lower() in ("false", "0"):
+                    misp_row["to_ids"] = "0"
+                skipped += _misp_attribute(misp_row, confidence, out)
+                continue
             value = normalise(kind, raw) if kind else None
             if value is None:
                 skipped += 1
                 continue
-            out.append(FeedIndicator(kind, value[:MAX_VALUE], _confidence(row.get("confidence"), default_confidence)))
+            out.append(FeedIndicator(kind, value[:MAX_VALUE], confidence))
         return ParseResult(out, skipped, "csv")
     for line in lines:
         raw = line.strip()

@@ -4,17 +4,25 @@ from __future__ import annotations
 
 from watchword import errors
 from watchword.intel import blocklists, misp, stix
+from watchword.intel.scrub import leak_check
 from watchword.intel.selection import ShareSet
 
 FORMATS = ("stix.json", "misp.json", "csv", *(f"{kind}.txt" for kind in blocklists.BLOCKLIST_KINDS))
 
 
 def render(share: ShareSet, fmt: str, subject: str | None = None) -> tuple[str, str]:
-    """(body, media type) of a share in one of FORMATS.
+    """(body, media type) of a share in one of FORMATS, after the leak check.
 
     `subject` goes into the MISP email object; callers pass it already redacted
-    (security.redaction), or None to leave it out.
+    (security.redaction), or None to leave it out. Raises scrub.LeakError when
+    the rendered export would identify a targeted person.
     """
+    body, media_type = _render(share, fmt, subject)
+    leak_check(body, share.victims, f"The {fmt} export")
+    return body, media_type
+
+
+def _render(share: ShareSet, fmt: str, subject: str | None) -> tuple[str, str]:
     if fmt == "stix.json":
         return stix.bundle_json(share), "application/stix+json;version=2.1"
     if fmt == "misp.json":

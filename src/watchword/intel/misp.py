@@ -41,12 +41,25 @@ MISP_TYPES: dict[str, tuple[str, str, bool]] = {
 _THREAT_LEVEL = {"malicious": 2, "suspicious": 3}  # MISP: 1 high, 2 medium, 3 low, 4 undefined
 
 
-def _uuid(org: str, *key: object) -> str:
-    return str(uuid.uuid5(NAMESPACE, "|".join([org, "misp", *map(str, key)])))
+def _namespace(share: ShareSet) -> uuid.UUID:
+    """This installation's own namespace: the uuid of its STIX identity, minted at its
+    first export. MISP uuids are deterministic within one installation (the same
+    campaign is the same event on every export) and never collide with another's."""
+    identity = share.ids.get("identity|self", "identity", {"name": share.org})
+    return uuid.UUID(identity.stix_id.split("--", 1)[1])
 
 
-def _attribute(event: MISPEvent, ind: SharedIndicator, org: str) -> None:
+def _uuid(namespace: uuid.UUID | str, *key: object) -> str:
+    if isinstance(namespace, str):  # an organisation name: tools without an installation
+        return str(uuid.uuid5(NAMESPACE, "|".join([namespace, "misp", *map(str, key)])))
+    return str(uuid.uuid5(namespace, "|".join(["misp", *map(str, key)])))
+
+
+def _attribute(
+    event: MISPEvent, ind: SharedIndicator, org: str, ns: uuid.UUID | str, stance_to_ids: bool = True
+) -> None:
     category, misp_type, to_ids = MISP_TYPES[ind.type]
+    to_ids = to_ids and stance_to_ids  # suspicious or unreviewed: context, not detection
     reports = f"reported in {ind.report_count} message{'s' if ind.report_count != 1 else ''}"
     comment = f"Ethereum address; {reports}" if ind.type == "eth" else reports
     if ind.type == "social":
@@ -57,7 +70,7 @@ def _attribute(event: MISPEvent, ind: SharedIndicator, org: str) -> None:
         category=category,
         to_ids=to_ids,
         comment=comment,
-        uuid=_uuid(org, "attribute", ind.type, ind.value),
+        uuid=_uuid(ns, "attribute", ind.type, ind.value),
         first_seen=ind.first_seen,
         last_seen=ind.last_seen,
         disable_correlation=False,
@@ -68,7 +81,7 @@ def _attribute(event: MISPEvent, ind: SharedIndicator, org: str) -> None:
             "type": "0",
             "source": org,
             "date_sighting": int(ind.last_seen.timestamp()),
-            "uuid": _uuid(org, "sighting", ind.type, ind.value, int(ind.last_seen.timestamp())),
+            "uuid": _uuid(ns, "sighting", ind.type, ind.value, int(ind.last_seen.timestamp())),
         }
     )
 
@@ -76,10 +89,11 @@ def _attribute(event: MISPEvent, ind: SharedIndicator, org: str) -> None:
 def build_event(share: ShareSet, subject: str | None = None) -> MISPEvent:
     """A MISP event with TLP and approach-type tags, attributes, sightings and an email object."""
     org = share.org
+    ns = _namespace(share)
     event = MISPEvent()
     campaign = share.campaign
     key = campaign.id if campaign else ",".join(f"{i.type}:{i.value}" for i in share.indicators)
-    event.uuid = _uuid(org, "event", key)
+    event.uuid = _uuid(ns, "event", key)
     first = (
         campaign.first_seen
         if campaign
@@ -99,20 +113,28 @@ def build_event(share: ShareSet, subject: str | None = None) -> MISPEvent:
     event.distribution = 0  # your organisation only: sharing further is the receiver's TLP decision
     event.published = False
     event.add_tag(tlp_mod.misp_tag(share.tlp))
+    if share.stance.unreviewed:
+        event.add_tag('watchword:review="unreviewed"')
+        event.analysis = 0  # initial: nobody has looked at it yet
     orgc = MISPOrganisation()
-    orgc.from_dict(name=org, uuid=_uuid(org, "organisation"))
+    orgc.from_dict(name=org, uuid=_uuid(ns, "organisation"))
     event.Orgc = orgc
     for ind in share.indicators:
         if ind.type in MISP_TYPES:
-            _attribute(event, ind, org)
+            _attribute(event, ind, org, ns, share.stance.to_ids)
     senders = [i for i in share.indicators if i.type == "email" and i.sender]
     if senders:
         email = MISPObject("email", standalone=False)
-        email.uuid = _uuid(org, "email-object", key)
+        email.uuid = _uuid(ns, "email-object", key)
         for address in senders:
-            email.add_attribute("from", value=address.value, to_ids=True)
+            email.add_attribute(
+                "from",
+                value=address.value,
+                to_ids=share.stance.to_ids,
+                uuid=_uuid(ns, "email-object", key, "from", address.value),  # stable across exports
+            )
         if subject:
-            email.add_attribute("subject", value=subject, to_ids=False)
+            email.add_attribute("subject", value=subject, to_ids=False, uuid=_uuid(ns, "email-object", key, "subject"))
         event.add_object(email)
     return event
 

@@ -16,6 +16,9 @@ Every export format (STIX, MISP, CSV, blocklists, TAXII) is built from one
 - Hosts and IPs of our own networks (configured internal domains, .local,
   .corp, .internal, .lan, RFC 1918 and other non-global addresses) never go.
 - Message bodies never go; the subject only through bulletin redaction (MISP).
+- Known-legitimate values never go as bad: a value on a MISP warninglist or
+  one of our own lists (intel.warninglists), one an analyst allowlisted or
+  marked a false positive (intel_value_flags) is left out of every format.
 """
 
 from __future__ import annotations
@@ -35,7 +38,12 @@ from watchword import errors
 from watchword.analysis.urls import split_url
 from watchword.config import Settings
 from watchword.intel import tlp as tlp_mod
+from watchword.intel import warninglists
+from watchword.intel.scrub import Victims, find_in, scrub_url
+from watchword.intel.stix_ids import IdSource, MemoryIds, StoredIds
+from watchword.intel.verdicts import MALICIOUS, Stance, stance_for
 from watchword.store.models import AnalysisRecord, Campaign, Indicator, Report, ReportIndicator
+from watchword.store.models_intel import ValueFlag
 
 DEFAULT_TYPES = frozenset(
     {"url", "domain", "ipv4", "ipv6", "email", "md5", "sha1", "sha256", "btc", "eth", "xmr", "iban"}
@@ -86,6 +94,12 @@ class ShareSet:
     # What the rules held back, by reason, as counts only (shown to the analyst).
     withheld: dict[str, int] = field(default_factory=dict)
     sender_subjects: list[str] = field(default_factory=list)  # raw; redact before use
+    # Who was targeted: every rendered export is checked against it (intel.scrub.leak_check).
+    victims: Victims = field(default_factory=Victims)
+    # How the verdict lets the values go out (intel.verdicts).
+    stance: Stance = MALICIOUS
+    # Where STIX ids come from: stored from the first export (gather), or in memory.
+    ids: IdSource = field(default_factory=MemoryIds)
 
     def of_type(self, *types: str) -> list[SharedIndicator]:
         return [i for i in self.indicators if i.type in types]
@@ -120,8 +134,10 @@ class _People:
     senders: set[str] = field(default_factory=set)
     subjects: list[str] = field(default_factory=list)
     attachments: dict[str, tuple[int, dt.datetime, dt.datetime]] = field(default_factory=dict)
+    victims: Victims = field(default_factory=Victims)
 
     def scan(self, result: dict[str, Any], created: dt.datetime) -> None:
+        self.victims.scan_analysis(result)
         headers = result.get("headers") or {}
         for name in _RECIPIENT_HEADERS:
             self.addresses |= _addresses_in(str(headers.get(name, "")))
@@ -136,7 +152,7 @@ class _People:
             self.subjects.append(str(result["subject"]))
         for att in result.get("attachments") or []:
             sha = str(att.get("sha256", "")).lower()
-            if len(sha) == 64:
+            if len(sha) == 64 and int(att.get("size") or 0) > 0:  # every empty file has one hash
                 count, first, last = self.attachments.get(sha, (0, created, created))
                 self.attachments[sha] = (count + 1, min(first, created), max(last, created))
 
@@ -156,6 +172,37 @@ def _url_embeds_person(url: str, people: set[str]) -> bool:
     return False
 
 
+FLAG_REASONS = {"allowlisted": "allowlisted by an analyst", "false_positive": "marked false positive"}
+
+
+def value_flags(session: Session) -> dict[tuple[str, str], str]:
+    """(type, value) -> the analyst's flag (allowlisted or false_positive).
+
+    All of them: the table grows by analysts' clicks, not by reports."""
+    out: dict[tuple[str, str], str] = {}
+    for typ, value, kind in session.execute(select(ValueFlag.type, ValueFlag.value, ValueFlag.kind)):
+        out.setdefault((typ, value), kind)
+    return out
+
+
+def _flag_for(ind: SharedIndicator, flags: dict[tuple[str, str], str]) -> str | None:
+    """An analyst's flag on the value, or on a domain it sits under (allowlisting
+    `vendor.example` covers `mail.vendor.example` and the URLs on it)."""
+    if not flags:
+        return None
+    flag = flags.get((ind.type, ind.value))
+    if flag or ind.type not in ("domain", "url"):
+        return flag
+    parts = split_url(ind.value) if ind.type == "url" else None
+    host = parts[2] if parts else ind.value
+    labels = host.lower().split(".")
+    for i in range(len(labels) - 1):
+        flag = flags.get(("domain", ".".join(labels[i:])))
+        if flag:
+            return flag
+    return None
+
+
 def _keep(
     ind: SharedIndicator,
     settings: Settings,
@@ -163,6 +210,7 @@ def _keep(
     explicit: bool,
     types: frozenset[str],
     withheld: dict[str, int],
+    flags: dict[tuple[str, str], str] | None = None,
 ) -> bool:
     def hold(reason: str) -> bool:
         withheld[reason] = withheld.get(reason, 0) + 1
@@ -182,7 +230,9 @@ def _keep(
         if parts and is_internal_host(parts[2], internal):
             return hold("internal host or address")
         if _url_embeds_person(ind.value, people.addresses):
-            return hold("URL embeds an email address")
+            return hold("URL names a targeted person")
+    elif find_in(ind.value, people.victims):
+        return hold("names a targeted person")
     if ind.type == "email":
         domain = ind.value.rpartition("@")[2]
         if ind.value in people.addresses:
@@ -191,7 +241,58 @@ def _keep(
             return hold("internal address")
         if not (ind.sender or explicit):
             return hold("address not a sender (select it to share)")
+    flag = _flag_for(ind, flags or {})
+    if flag:
+        return hold(FLAG_REASONS.get(flag, flag))
+    listed = warninglists.known_legitimate(ind.type, ind.value)
+    if listed:
+        return hold(f"known legitimate ({listed})")
     return True
+
+
+def _scrub_urls(rows: list[SharedIndicator], victims: Victims, withheld: dict[str, int]) -> list[SharedIndicator]:
+    """URLs cut before whatever names a targeted person; two URLs cut to the same prefix become one."""
+    out: dict[tuple[str, str], SharedIndicator] = {}
+    for row in rows:
+        if row.type == "url":
+            value, cut = scrub_url(row.value, victims)
+            if value is None:
+                withheld["URL names a targeted person"] = withheld.get("URL names a targeted person", 0) + 1
+                continue
+            if cut:
+                withheld["URL cut before a targeted person"] = withheld.get("URL cut before a targeted person", 0) + 1
+                row.value = value
+        seen = out.get((row.type, row.value))
+        if seen is None:
+            out[(row.type, row.value)] = row
+        else:
+            seen.first_seen, seen.last_seen = min(seen.first_seen, row.first_seen), max(seen.last_seen, row.last_seen)
+            seen.report_count = max(seen.report_count, row.report_count)
+            seen.sightings = max(seen.sightings, row.sightings)
+    return list(out.values())
+
+
+def _victims_of_selection(session: Session, indicator_ids: set[int], people: _People) -> None:
+    """The people targeted by the reports that carry a selection of indicators (newest 2,000)."""
+    for (result,) in session.execute(
+        select(AnalysisRecord.result)
+        .join(ReportIndicator, ReportIndicator.report_id == AnalysisRecord.report_id)
+        .where(ReportIndicator.indicator_id.in_(indicator_ids))
+        .order_by(AnalysisRecord.report_id.desc())
+        .limit(2000)
+    ):
+        people.victims.scan_analysis(result)
+
+
+def _finish_victims(victims: Victims, settings: Settings) -> None:
+    """Our own domains are ours to hide; a recipient at a free-mail provider or any
+    other well-known domain does not make that domain identifying."""
+    domains = {d for d in victims.domains if "." in d and not warninglists.known_legitimate("domain", d)}
+    victims.domains = set()
+    for domain in domains | set(settings.internal_domains):
+        victims.add_domain(domain)
+    # Our organisation's name is in every export by design (the producer identity).
+    victims.words -= {w.lower() for w in settings.org_name.replace("-", " ").split()}
 
 
 def gather(
@@ -202,20 +303,26 @@ def gather(
     indicator_ids: Iterable[int] | None = None,
     tlp: str | None = None,
     types: Iterable[str] | None = None,
+    unreviewed: bool = False,
 ) -> ShareSet:
-    """The shareable indicators of a campaign, or of an explicit selection of indicator ids."""
+    """The shareable indicators of a campaign, or of an explicit selection of indicator ids.
+
+    A campaign's verdict decides whether and how it goes (intel.verdicts; raises
+    ExportRefused); `unreviewed` asks explicitly for one no analyst has judged yet."""
     level = tlp_mod.normalise(tlp or settings.default_tlp)
     explicit_ids = set(indicator_ids or ())
     wanted = frozenset(types) & ALL_TYPES if types else DEFAULT_TYPES
     if explicit_ids and not types:
         wanted = ALL_TYPES  # the analyst picked each one
     people = _People()
+    stance = MALICIOUS  # an analyst's own selection of indicators
     facts: CampaignFacts | None = None
     rows: list[SharedIndicator] = []
     if campaign_id is not None:
         campaign = session.get(Campaign, campaign_id)
         if campaign is None:
             raise errors.NotFound(f"campaign {campaign_id} does not exist")
+        stance = stance_for(campaign.verdict, campaign.approach_type, unreviewed=unreviewed)
         in_campaign = (Report.campaign_id == campaign_id) & (Report.scope == "in_scope")
         for result, created in session.execute(
             select(AnalysisRecord.result, Report.created_at)
@@ -260,6 +367,7 @@ def gather(
             verdict=campaign.verdict,
         )
     elif explicit_ids:
+        _victims_of_selection(session, explicit_ids, people)
         for ind in session.scalars(select(Indicator).where(Indicator.id.in_(explicit_ids))):
             rows.append(
                 SharedIndicator(
@@ -278,7 +386,10 @@ def gather(
         if row.last_seen < row.first_seen:
             row.last_seen = row.first_seen
     withheld: dict[str, int] = {}
-    kept = [r for r in rows if _keep(r, settings, people, bool(explicit_ids), wanted, withheld)]
+    _finish_victims(people.victims, settings)
+    rows = _scrub_urls(rows, people.victims, withheld)
+    flags = value_flags(session)
+    kept = [r for r in rows if _keep(r, settings, people, bool(explicit_ids), wanted, withheld, flags)]
     return ShareSet(
         org=settings.org_name,
         tlp=level,
@@ -286,4 +397,7 @@ def gather(
         indicators=kept,
         withheld=withheld,
         sender_subjects=people.subjects,
+        victims=people.victims,
+        stance=stance,
+        ids=StoredIds(session),
     )

@@ -1,15 +1,14 @@
 """STIX 2.1 bundles from a ShareSet, built with the stix2 library.
 
-Ids are deterministic (uuid5 of the organisation and the object's natural
-key), and `created`/`modified` come from the data, not the clock: exporting
-the same campaign twice yields the same objects, so TAXII consumers see new
-versions only when something actually changed. SCO ids are the spec's own
-deterministic ids (the stix2 library derives them from the value).
+SDO and SRO ids are UUIDv4, minted at an object's first export and reused
+ever after (intel.stix_ids): `created` stays, `modified` moves only when the
+object's content changed, so exporting the same campaign twice yields the same
+objects and TAXII consumers see new versions only for real changes. SCO ids
+are the spec's own deterministic ids (the stix2 library derives them).
 """
 
 from __future__ import annotations
 
-import datetime as dt
 import json
 import re
 import uuid
@@ -20,11 +19,12 @@ import stix2
 
 from watchword.intel import tlp as tlp_mod
 from watchword.intel.selection import CampaignFacts, SharedIndicator, ShareSet
+from watchword.intel.stix_ids import IdSource, key_of
+from watchword.intel.verdicts import Stance
 
-# Namespace for our SDO/SRO ids; combined with the organisation name so that two
-# deployments never mint the same id for different objects.
+# Namespace for ids that are not STIX objects' (TAXII collections); MISP uuids
+# use the installation's own identity as their namespace (intel.misp).
 NAMESPACE = uuid.UUID("6f1c1f9e-3f3e-5b0e-9a8c-7a2b5d0e4c11")
-IDENTITY_CREATED = dt.datetime(2020, 1, 1, tzinfo=dt.UTC)
 MAX_SIGHTING_COUNT = 999_999_999  # the spec's upper bound for Sighting.count
 
 APPROACH_LABELS = {
@@ -61,10 +61,6 @@ _PLAIN_EMAIL = re.compile(r"[a-zA-Z0-9_.+-]+@[a-zA-Z0-9-]+\.[a-zA-Z0-9.-]+")
 _STRAY_PERCENT = re.compile(r"%(?![0-9A-Fa-f]{2})")
 _SUB_DELIMS = "!$&'()*+,;="
 _PCHAR = _SUB_DELIMS + ":@-._~%"  # RFC 3986 pchar, with % for escapes already made
-
-
-def stix_id(kind: str, org: str, *key: object) -> str:
-    return f"{kind}--{uuid.uuid5(NAMESPACE, '|'.join([org, kind, *map(str, key)]))}"
 
 
 def escape_literal(value: str) -> str:
@@ -126,17 +122,28 @@ def observable_for(indicator_type: str, value: str, markings: list[str]) -> Any 
     return stix2.File(hashes={_HASH_KEYS[indicator_type]: value}, **common)
 
 
-def identity(org: str) -> stix2.Identity:
+# ATT&CK techniques a campaign's approach stands for (linked with `uses`).
+ATTACK_TECHNIQUES = {
+    "credential_phishing": ("T1566", "Phishing"),
+    "malware_delivery": ("T1566", "Phishing"),
+    "invoice_or_payment_fraud": ("T1566", "Phishing"),
+    "fake_recruitment": ("T1566", "Phishing"),
+    "elicitation": ("T1598", "Phishing for Information"),
+}
+
+
+def _identity(org: str, ids: IdSource) -> stix2.Identity:
+    minted = ids.get("identity|self", "identity", {"name": org})
     return stix2.Identity(
-        id=stix_id("identity", org, "self"),
+        id=minted.stix_id,
         name=org,
         identity_class="organization",
-        created=IDENTITY_CREATED,
-        modified=IDENTITY_CREATED,
+        created=minted.created,
+        modified=minted.modified,
     )
 
 
-def _campaign(facts: CampaignFacts, org: str, ident: str, markings: list[str]) -> stix2.Campaign:
+def _campaign(facts: CampaignFacts, org: str, ident: str, markings: list[str], ids: IdSource) -> stix2.Campaign:
     label = APPROACH_LABELS.get(facts.approach_type, facts.approach_type.replace("_", " "))
     people = "person" if facts.reporter_count == 1 else "people"
     description = (
@@ -145,108 +152,173 @@ def _campaign(facts: CampaignFacts, org: str, ident: str, markings: list[str]) -
     )
     if facts.verdict:
         description += f" Analyst verdict: {facts.verdict}."
+    content = {
+        "name": facts.title[:300],
+        "description": description,
+        "first_seen": facts.first_seen,
+        "last_seen": max(facts.last_seen, facts.first_seen),
+    }
+    minted = ids.get(f"campaign|{facts.id}", "campaign", content)
     return stix2.Campaign(
-        id=stix_id("campaign", org, facts.id),
-        name=facts.title[:300],
-        description=description,
-        created=facts.first_seen,
-        modified=facts.modified,
-        first_seen=facts.first_seen,
-        last_seen=max(facts.last_seen, facts.first_seen),
+        id=minted.stix_id,
+        created=minted.created,
+        modified=minted.modified,
+        revoked=minted.revoked,
         created_by_ref=ident,
         object_marking_refs=markings,
+        **content,
+    )
+
+
+def _attack_pattern(approach_type: str, ident: str, markings: list[str], ids: IdSource) -> stix2.AttackPattern | None:
+    technique = ATTACK_TECHNIQUES.get(approach_type)
+    if technique is None:
+        return None
+    external_id, name = technique
+    content = {
+        "name": name,
+        "external_references": [
+            # No url: strict validation wants a hash with every external URL.
+            {"source_name": "mitre-attack", "external_id": external_id}
+        ],
+    }
+    minted = ids.get(f"attack-pattern|{external_id}", "attack-pattern", content)
+    return stix2.AttackPattern(
+        id=minted.stix_id,
+        created=minted.created,
+        modified=minted.modified,
+        created_by_ref=ident,
+        object_marking_refs=markings,
+        **content,
     )
 
 
 def _indicator(
-    ind: SharedIndicator, org: str, ident: str, markings: list[str], campaign: CampaignFacts | None
+    ind: SharedIndicator,
+    scope: object,
+    ident: str,
+    markings: list[str],
+    campaign: CampaignFacts | None,
+    stance: Stance,
+    ids: IdSource,
 ) -> stix2.Indicator:
-    kinds = ["malicious-activity"] if campaign is None or campaign.verdict != "suspicious" else ["anomalous-activity"]
-    return stix2.Indicator(
-        id=stix_id("indicator", org, ind.type, ind.value),
-        name=f"{ind.type}: {ind.value}"[:300],
-        description=(
+    content: dict[str, Any] = {
+        "name": f"{ind.type}: {ind.value}"[:300],
+        "description": (
             f"Seen in {ind.report_count} reported approach{'es' if ind.report_count != 1 else ''}"
             + (f" of campaign {campaign.title!r}" if campaign else "")
             + "."
         ),
-        pattern=pattern_for(ind.type, ind.value),
-        pattern_type="stix",
-        pattern_version="2.1",
-        indicator_types=kinds,
-        valid_from=ind.first_seen,
-        created=ind.first_seen,
-        modified=ind.last_seen,
+        "pattern": pattern_for(ind.type, ind.value),
+        "pattern_type": "stix",
+        "pattern_version": "2.1",
+        "indicator_types": list(stance.indicator_types),
+        "valid_from": ind.first_seen,
+    }
+    if stance.unreviewed:
+        content |= {"labels": ["unreviewed"], "confidence": 15}
+    minted = ids.get(key_of("indicator", scope, ind.type, ind.value), "indicator", content)
+    return stix2.Indicator(
+        id=minted.stix_id,
+        created=minted.created,
+        modified=minted.modified,
+        revoked=minted.revoked,
+        created_by_ref=ident,
+        object_marking_refs=markings,
+        **content,
+    )
+
+
+def _relationship(
+    kind: str, source: Any, target: Any, ident: str, markings: list[str], ids: IdSource
+) -> stix2.Relationship:
+    minted = ids.get(key_of("relationship", kind, source.id, target.id), "relationship", {})
+    return stix2.Relationship(
+        id=minted.stix_id,
+        relationship_type=kind,
+        source_ref=source.id,
+        target_ref=target.id,
+        created=minted.created,
+        modified=minted.modified,
         created_by_ref=ident,
         object_marking_refs=markings,
     )
 
 
+def _preload(share: ShareSet) -> None:
+    scope = share.campaign.id if share.campaign else "selection"
+    keys = ["identity|self"]
+    if share.campaign is not None:
+        keys.append(f"campaign|{share.campaign.id}")
+    for ind in share.indicators:
+        for kind in ("indicator", "observed-data", "sighting"):
+            keys.append(key_of(kind, scope, ind.type, ind.value))
+    share.ids.preload(keys)
+
+
 def build_bundle(share: ShareSet) -> stix2.Bundle:
-    """Identity, TLP marking, Campaign, Indicators with patterns, SCOs, relationships, Sightings."""
-    org = share.org
+    """Identity, TLP marking, Campaign (with the ATT&CK technique it uses), Indicators with
+    patterns, the observables as observed-data, the relationships the spec suggests, Sightings.
+
+    Ids, `created` and `modified` come from share.ids (intel.stix_ids): minted at the first
+    export, kept after; the bundle itself is a fresh envelope each time."""
+    org, ids = share.org, share.ids
+    _preload(share)
     markings = [tlp_mod.marking_id(share.tlp)]
     marking = stix2.MarkingDefinition(**tlp_mod.marking_definition(share.tlp))
-    me = identity(org)
+    me = _identity(org, ids)
     objects: list[Any] = [marking, me]
     campaign_obj = None
+    scope: object = "selection"
     if share.campaign is not None:
-        campaign_obj = _campaign(share.campaign, org, me.id, markings)
+        scope = share.campaign.id
+        campaign_obj = _campaign(share.campaign, org, me.id, markings, ids)
         objects.append(campaign_obj)
+        technique = _attack_pattern(share.campaign.approach_type, me.id, markings, ids)
+        if technique is not None:
+            objects += [technique, _relationship("uses", campaign_obj, technique, me.id, markings, ids)]
+    emitted: set[tuple[str, str]] = set()
     for ind in share.indicators:
-        if ind.type not in STIX_TYPES:
-            continue
-        indicator = _indicator(ind, org, me.id, markings, share.campaign)
-        observable = observable_for(ind.type, ind.value, markings)
+        if ind.type not in STIX_TYPES or (ind.type, ind.value) in emitted:
+            continue  # one object per value: a repeat would be a second version with the same `modified`
+        emitted.add((ind.type, ind.value))
+        indicator = _indicator(ind, scope, me.id, markings, share.campaign, share.stance, ids)
         objects.append(indicator)
+        if campaign_obj is not None:
+            objects.append(_relationship("indicates", indicator, campaign_obj, me.id, markings, ids))
+        count = min(max(ind.sightings, ind.report_count, 1), MAX_SIGHTING_COUNT)
+        observed_refs: list[str] = []
+        observable = observable_for(ind.type, ind.value, markings)
         if observable is not None:
-            objects.append(observable)
-            objects.append(
-                stix2.Relationship(
-                    id=stix_id("relationship", org, "based-on", indicator.id, observable.id),
-                    relationship_type="based-on",
-                    source_ref=indicator.id,
-                    target_ref=observable.id,
-                    created=ind.first_seen,
-                    modified=ind.first_seen,
-                    created_by_ref=me.id,
-                    object_marking_refs=markings,
-                )
-            )
-        if campaign_obj is not None and share.campaign is not None:
-            objects.append(
-                stix2.Relationship(
-                    id=stix_id("relationship", org, "indicates", indicator.id, campaign_obj.id),
-                    relationship_type="indicates",
-                    source_ref=indicator.id,
-                    target_ref=campaign_obj.id,
-                    created=ind.first_seen,
-                    modified=ind.first_seen,
-                    created_by_ref=me.id,
-                    object_marking_refs=markings,
-                )
-            )
-        scope = share.campaign.id if share.campaign else "all"
-        objects.append(
-            stix2.Sighting(
-                id=stix_id("sighting", org, scope, ind.type, ind.value),
-                sighting_of_ref=indicator.id,
-                where_sighted_refs=[me.id],
-                count=min(max(ind.sightings, ind.report_count, 1), MAX_SIGHTING_COUNT),
-                first_seen=ind.first_seen,
-                last_seen=ind.last_seen,
-                created=ind.first_seen,
-                modified=ind.last_seen,
+            content = {"first_observed": ind.first_seen, "last_observed": ind.last_seen, "number_observed": count}
+            minted = ids.get(key_of("observed-data", scope, ind.type, ind.value), "observed-data", content)
+            observed = stix2.ObservedData(
+                id=minted.stix_id,
+                created=minted.created,
+                modified=minted.modified,
+                object_refs=[observable.id],
                 created_by_ref=me.id,
                 object_marking_refs=markings,
+                **content,
+            )
+            objects += [observable, observed, _relationship("based-on", indicator, observed, me.id, markings, ids)]
+            observed_refs = [observed.id]
+        content = {"count": count, "first_seen": ind.first_seen, "last_seen": ind.last_seen}
+        minted = ids.get(key_of("sighting", scope, ind.type, ind.value), "sighting", content)
+        objects.append(
+            stix2.Sighting(
+                id=minted.stix_id,
+                sighting_of_ref=indicator.id,
+                where_sighted_refs=[me.id],
+                created=minted.created,
+                modified=minted.modified,
+                created_by_ref=me.id,
+                object_marking_refs=markings,
+                **({"observed_data_refs": observed_refs} if observed_refs else {}),
+                **content,
             )
         )
-    bundle_key = share.campaign.id if share.campaign else ",".join(f"{i.type}:{i.value}" for i in share.indicators)
-    return stix2.Bundle(
-        objects=objects,
-        id=stix_id("bundle", org, share.tlp, bundle_key, share.campaign.modified if share.campaign else ""),
-        allow_custom=False,
-    )
+    return stix2.Bundle(objects=objects, allow_custom=False)
 
 
 def bundle_json(share: ShareSet) -> str:

@@ -19,6 +19,7 @@ page, which is stable under concurrent publishing (new rows only append).
 from __future__ import annotations
 
 import datetime as dt
+import json
 import uuid
 from dataclasses import dataclass
 from typing import Any
@@ -28,6 +29,7 @@ from sqlalchemy.orm import Session, aliased
 
 from watchword import errors
 from watchword.intel import tlp as tlp_mod
+from watchword.intel.scrub import leak_check
 from watchword.intel.selection import ShareSet, as_utc
 from watchword.intel.stix import NAMESPACE, bundle_dict
 from watchword.store import audit
@@ -95,6 +97,7 @@ def publish(session: Session, share: ShareSet, actor: str, ceiling: str = "amber
     """Store the share's STIX objects in its TLP's collection; return how many versions are new."""
     collection = collection_for_level(share.org, share.tlp, ceiling)
     bundle = bundle_dict(share)
+    leak_check(json.dumps(bundle), share.victims, "The TAXII publication")
     now = utcnow()
     rows = [
         {

@@ -177,6 +177,7 @@ def share_for_export(
     indicator_ids: Sequence[int] | None = None,
     tlp: str | None = None,
     types: Sequence[str] | None = None,
+    unreviewed: bool = False,
 ) -> tuple[ShareSet, str | None]:
     """What an export carries, with its free text redacted: (share, subject for the MISP email object).
 
@@ -184,7 +185,15 @@ def share_for_export(
     built from a subject line: "Job offer for Jane") and the subject are text
     from reports, so they go through the same redaction as a bulletin.
     """
-    share = gather(session, settings, campaign_id=campaign_id, indicator_ids=indicator_ids, tlp=tlp, types=types)
+    share = gather(
+        session,
+        settings,
+        campaign_id=campaign_id,
+        indicator_ids=indicator_ids,
+        tlp=tlp,
+        types=types,
+        unreviewed=unreviewed,
+    )
     ctx = (
         campaign_context(session, settings, campaign_id)
         if campaign_id is not None
@@ -373,6 +382,12 @@ def publish(session: Session, settings: Settings, bulletin_id: int, actor: str, 
     bulletin = get(session, bulletin_id)
     if bulletin.status == BulletinStatus.WITHDRAWN:
         raise BulletinConflict("A withdrawn bulletin cannot be published again; draft a new one.")
+    if not settings.public_base_url:
+        # Its links and the feed's are absolute, and come from the configuration only.
+        raise BulletinError(
+            "Publishing needs WATCHWORD_PUBLIC_BASE_URL (this server's public address, for the "
+            "bulletin's links and the Atom feed); it is not set."
+        )
     found = leaks(session, settings, bulletin)
     if found and not force:
         raise LeakFound(found)

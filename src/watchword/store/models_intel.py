@@ -10,6 +10,7 @@ import datetime as dt
 from typing import Any
 
 from sqlalchemy import (
+    Boolean,
     DateTime,
     ForeignKey,
     Index,
@@ -123,3 +124,36 @@ class Bulletin(Base):
     published_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True), nullable=True, index=True)
     # What the automatic redaction replaced in the draft (counts by kind, never the values).
     redactions: Mapped[dict[str, Any]] = mapped_column(default=dict)
+
+
+class ValueFlag(Base):
+    """An analyst's word on a value: `allowlisted` (legitimate: never shared as bad)
+    or `false_positive` (this indicator was wrong). Either keeps the value out of
+    every export; who said so and why is in the row and in the audit chain."""
+
+    __tablename__ = "intel_value_flags"
+    __table_args__ = (UniqueConstraint("type", "value", "kind", name="uq_intel_value_flags_type_value_kind"),)
+
+    id: Mapped[int] = mapped_column(Id, primary_key=True)
+    type: Mapped[str] = mapped_column(String(20))
+    value: Mapped[str] = mapped_column(String(2048))
+    kind: Mapped[str] = mapped_column(String(20))  # allowlisted | false_positive
+    note: Mapped[str] = mapped_column(Text, default="")
+    actor: Mapped[str] = mapped_column(String(100), default="")
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class StixIdentity(Base):
+    """The STIX id an object got at its first export, kept so that every later export
+    reuses it: `created` stays, `modified` moves when the content digest changes,
+    `revoked` when the verdict behind it is withdrawn. Keys are ours (`campaign|35`,
+    `indicator|url|<sha256 of the value>`, `identity|self` for the installation)."""
+
+    __tablename__ = "intel_stix_ids"
+
+    key: Mapped[str] = mapped_column(String(200), primary_key=True)
+    stix_id: Mapped[str] = mapped_column(String(100), unique=True)
+    created: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+    modified: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+    digest: Mapped[str] = mapped_column(String(64), default="")
+    revoked: Mapped[bool] = mapped_column(Boolean, default=False)

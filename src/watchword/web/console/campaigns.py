@@ -25,21 +25,36 @@ router = APIRouter()
 _EXPORT_LABELS = {"stix.json": "STIX 2.1 bundle", "misp.json": "MISP event", "csv": "CSV of indicators"}
 
 
-def _export_links(request: Request, campaign_id: int) -> list[tuple[str, str]]:
-    """Links to the intel area's campaign exports (route `campaign_export`), when it is installed."""
+def _export_links(
+    request: Request, campaign_id: int, verdict: str | None = None, approach_type: str = ""
+) -> list[tuple[str, str]]:
+    """Links to the intel area's campaign exports (route `campaign_export`), when it is installed.
+
+    The verdict decides what may go (intel.verdicts): none for benign or out of
+    scope, no blocklists unless malicious, and without a verdict the links ask
+    explicitly for an unreviewed export."""
     from starlette.routing import NoMatchFound
 
     try:
         from watchword.intel.formats import FORMATS
     except ImportError:  # pragma: no cover - the intel area is optional for the console
         return []
+    if verdict in ("benign", "out_of_scope") or (
+        approach_type in ("benign", "scam_or_spam") and verdict != "malicious"
+    ):
+        return []
     links = []
     for fmt in FORMATS:
+        if fmt.endswith(".txt") and verdict != "malicious":
+            continue
         try:
             url = str(request.app.url_path_for("campaign_export", campaign_id=str(campaign_id), fmt=fmt))
         except NoMatchFound:
             return []
-        links.append((_EXPORT_LABELS.get(fmt, f"Blocklist: {fmt.removesuffix('.txt')}"), url))
+        label = _EXPORT_LABELS.get(fmt, f"Blocklist: {fmt.removesuffix('.txt')}")
+        if verdict is None:
+            url, label = url + "?unreviewed=1", label + " (unreviewed)"
+        links.append((label, url))
     return links
 
 
@@ -59,7 +74,7 @@ def campaign_page(request: Request, rt: Rt, me: Reader, campaign_id: int, before
         "campaign.html",
         me,
         verdicts=queue_service.VERDICTS,
-        exports=_export_links(request, campaign_id),
+        exports=_export_links(request, campaign_id, view.campaign.verdict, view.campaign.approach_type),
         priority=campaign.priority or score,
         reasons=reasons,
         **{field: getattr(view, field) for field in view.__slots__},

@@ -92,6 +92,8 @@ FLASH = {
     "totp": "Two-factor sign-in is on.",
     "token": "Token revoked.",
     "message": "Message sent to the reporter.",
+    "flagged": "Saved: the value is left out of every export.",
+    "unflagged": "Flag removed: the value may be exported again.",
 }
 
 

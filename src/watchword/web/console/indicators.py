@@ -1,13 +1,20 @@
-"""The indicator page: every report and campaign an indicator appears in."""
+"""The indicator page: every report and campaign an indicator appears in, whether the value is
+known legitimate, and the analysts' allowlist and false-positive flags on it."""
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Request
+from typing import Annotated
+
+from fastapi import APIRouter, Form, Request
 from starlette.responses import Response
 
+from watchword import errors
+from watchword.intel import flags as value_flags
+from watchword.intel import warninglists
 from watchword.services import queries
-from watchword.web.console.auth import Reader, Rt
-from watchword.web.console.common import page
+from watchword.store.models import Indicator
+from watchword.web.console.auth import Analyst, Reader, Rt
+from watchword.web.console.common import flash_url, page, see_other
 from watchword.web.deps import Before
 
 router = APIRouter()
@@ -17,4 +24,41 @@ router = APIRouter()
 def indicator_page(request: Request, rt: Rt, me: Reader, indicator_id: int, before: Before = None) -> Response:
     with rt.db.session() as session:
         view = queries.indicator_view(session, indicator_id, before)
-    return page(request, "indicator.html", me, first_page=before is None, **queries.as_dict(view))
+        indicator = view.indicator
+        flags = [
+            (value_flags.KINDS[f.kind], f.actor, f.created_at, f.note)
+            for f in value_flags.flags_of(session, indicator.type, indicator.value)
+        ]
+    return page(
+        request,
+        "indicator.html",
+        me,
+        first_page=before is None,
+        known_lists=warninglists.known_lists(indicator.type, indicator.value),
+        flags=flags,
+        **queries.as_dict(view),
+    )
+
+
+@router.post("/indicators/{indicator_id:id}/flag")
+def indicator_flag(
+    rt: Rt,
+    me: Analyst,
+    indicator_id: int,
+    kind: Annotated[str, Form()] = "",
+    note: Annotated[str, Form()] = "",
+) -> Response:
+    """Allowlist a value or mark it a false positive (kind=clear removes both)."""
+    with rt.db.write() as session:
+        indicator = session.get(Indicator, indicator_id)
+        if indicator is None:
+            raise errors.NotFound("No such indicator.")
+        if kind == "clear":
+            value_flags.clear_flags(session, indicator.type, indicator.value, me.username)
+            done = "unflagged"
+        elif kind in value_flags.KINDS:
+            value_flags.set_flag(session, indicator.type, indicator.value, kind, me.username, note.strip())
+            done = "flagged"
+        else:
+            raise errors.Invalid("Choose allowlisted or false_positive.")
+    return see_other(flash_url(f"/console/indicators/{indicator_id}", done))

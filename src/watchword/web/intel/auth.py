@@ -1,8 +1,9 @@
 """Who may read shared intelligence: TAXII clients by API token, analysts for exports.
 
-TAXII clients present an API token either as `Authorization: Bearer <token>`
-or as the password of HTTP Basic (taxii2-client and most TAXII tools only
-speak Basic; the user name is ignored). The token is verified by
+TAXII clients present an API token as `Authorization: Bearer <token>`, as
+`Authorization: Token <token>` (taxii2-client's TokenAuth), or as the password
+of HTTP Basic (the user name is ignored). No token, or one we do not know, is
+401; a valid token without the read scope is 403. The token is verified by
 services.accounts (scoped API tokens, `watchword token create --scope read`):
 scope `read` or `admin` may read; a `submit` token may not. (An interim list
 of tokens in the settings served until services.accounts landed; it is gone,
@@ -22,14 +23,14 @@ from watchword.services import accounts
 from watchword.web.console.auth import current
 from watchword.web.deps import runtime
 
-TAXII_REALM = 'Basic realm="TAXII", Bearer realm="TAXII"'
+TAXII_REALM = 'Basic realm="TAXII", Bearer realm="TAXII", Token realm="TAXII"'
 
 
 def presented_token(request: Request) -> str | None:
     header = request.headers.get("authorization", "")
     scheme, _, credentials = header.partition(" ")
     credentials = credentials.strip()
-    if scheme.lower() == "bearer" and credentials:
+    if scheme.lower() in ("bearer", "token") and credentials:
         return credentials
     if scheme.lower() == "basic" and credentials:
         try:
@@ -40,25 +41,28 @@ def presented_token(request: Request) -> str | None:
     return None
 
 
-def _verify(rt: Runtime, token: str) -> str | None:
-    """The actor name for a token allowed to read, or None."""
+def _verify(rt: Runtime, token: str) -> tuple[str | None, bool]:
+    """(the token's actor, whether it may read); (None, False) for a token we do not know."""
     with rt.db.session() as session:
         principal = accounts.token_principal(session, token)
-    if principal is None or not accounts.token_allows(principal, "read"):
-        return None
-    return principal.username
+    if principal is None:
+        return None, False
+    return principal.username, accounts.token_allows(principal, "read")
 
 
 def taxii_reader(request: Request, rt: Annotated[Runtime, Depends(runtime)]) -> str:
-    """Dependency for every TAXII endpoint: 401 with a TAXII error body unless a read token is shown."""
+    """Dependency for every TAXII endpoint: 401 (with a TAXII error body) unless a known token
+    is shown, 403 when the token is known but may not read."""
     token = presented_token(request)
-    actor = _verify(rt, token) if token else None
+    actor, may_read = _verify(rt, token) if token else (None, False)
     if actor is None:
         raise HTTPException(
             status.HTTP_401_UNAUTHORIZED,
             detail="An API token with read scope is required.",
             headers={"WWW-Authenticate": TAXII_REALM},
         )
+    if not may_read:
+        raise HTTPException(status.HTTP_403_FORBIDDEN, detail="This token may not read shared intelligence.")
     return actor
 
 

@@ -7,7 +7,8 @@
     /console/indicators/export.{format}?id=..    the same for an analyst's selection of indicator ids
 
 Query parameters: `tlp` (default WATCHWORD_DEFAULT_TLP) and `type` (repeatable)
-to include types held back by default (phone, social). Who may download:
+to include types held back by default (phone, social), and `unreviewed=1` to
+export a campaign no analyst has given a verdict yet (intel.verdicts). Who may download:
 web/intel/auth.py `export_reader`. Choosing a TLP less restrictive than the
 configured one is a sharing decision: analysts and admins only (a viewer may
 choose the configured level or a stricter one). Each download writes an audit event.
@@ -61,14 +62,23 @@ def _export(
     types: list[str] | None,
     campaign_id: int | None = None,
     ids: list[int] | None = None,
+    unreviewed: bool = False,
 ) -> Response:
     if fmt not in FORMATS:
         raise errors.NotFound(f"Unknown export format; one of {', '.join(FORMATS)}.")
     _check_tlp(rt, actor, tlp)
     with rt.db.write() as session:
         share, subject = share_for_export(
-            session, rt.settings, campaign_id=campaign_id, indicator_ids=ids, tlp=tlp, types=types
+            session,
+            rt.settings,
+            campaign_id=campaign_id,
+            indicator_ids=ids,
+            tlp=tlp,
+            types=types,
+            unreviewed=unreviewed,
         )
+        # A blocklist of a campaign that is not malicious is refused (400); an export that would
+        # identify a targeted person fails its leak check (409): web/errors.py writes both.
         body, media_type = render(share, fmt, subject)
         audit.record(
             session,
@@ -91,9 +101,15 @@ def _export(
 
 @router.get("/console/campaigns/{campaign_id:id}/export.{fmt}")
 def campaign_export(
-    campaign_id: int, fmt: str, rt: Rt, actor: Actor, tlp: TlpQuery = None, types: TypeQuery = None
+    campaign_id: int,
+    fmt: str,
+    rt: Rt,
+    actor: Actor,
+    tlp: TlpQuery = None,
+    types: TypeQuery = None,
+    unreviewed: Annotated[bool, Query()] = False,
 ) -> Response:
-    return _export(rt, actor, fmt, tlp, types, campaign_id=campaign_id)
+    return _export(rt, actor, fmt, tlp, types, campaign_id=campaign_id, unreviewed=unreviewed)
 
 
 @router.get("/console/indicators/export.{fmt}")

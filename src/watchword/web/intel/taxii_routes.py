@@ -14,6 +14,7 @@ from collections.abc import Callable, Coroutine
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, HTTPException, Query, Request, status
+from fastapi.exceptions import RequestValidationError
 from fastapi.routing import APIRoute
 from starlette.responses import Response
 
@@ -42,17 +43,19 @@ class TaxiiRoute(APIRoute):
 
         async def route(request: Request) -> Response:
             accept = request.headers.get("accept", "").lower()
-            if accept and not any(kind in accept for kind in ("application/taxii+json", "*/*", "application/*")):
+            if accept and not _acceptable(accept):
                 return _body(
                     {
                         "title": "Not Acceptable",
                         "http_status": "406",
-                        "description": f"This server speaks {taxii.MEDIA_TYPE}.",
+                        "description": f"This server speaks {taxii.MEDIA_TYPE} (TAXII 2.1 only).",
                     },
                     406,
                 )
             try:
                 return await handler(request)
+            except RequestValidationError as exc:
+                return _body({"title": "Bad Request", "http_status": "400", "description": _validation_text(exc)}, 400)
             except HTTPException as exc:
                 return _body(
                     {
@@ -67,7 +70,36 @@ class TaxiiRoute(APIRoute):
         return route
 
 
-_TITLES = {400: "Bad Request", 401: "Unauthorized", 403: "Forbidden", 404: "Not Found", 406: "Not Acceptable"}
+def _acceptable(accept: str) -> bool:
+    """TAXII 2.1 (or any media type); `application/taxii+json;version=2.0` is not."""
+    for item in accept.split(","):
+        kind, _, params = item.strip().partition(";")
+        kind = kind.strip()
+        if kind in ("*/*", "application/*"):
+            return True
+        if kind == "application/taxii+json":
+            version = dict(p.strip().partition("=")[::2] for p in params.split(";") if "=" in p).get("version", "2.1")
+            if version.strip() == "2.1":
+                return True
+    return False
+
+
+def _validation_text(exc: RequestValidationError) -> str:
+    parts = []
+    for error in exc.errors()[:5]:
+        where = ".".join(str(p) for p in error.get("loc", ())[1:]) or "request"
+        parts.append(f"{where}: {error.get('msg', 'invalid')}")
+    return "; ".join(parts) or "The request is not valid."
+
+
+_TITLES = {
+    400: "Bad Request",
+    401: "Unauthorized",
+    403: "Forbidden",
+    404: "Not Found",
+    406: "Not Acceptable",
+    503: "Not Configured",
+}
 
 router = APIRouter(prefix="/taxii2", tags=["taxii"], route_class=TaxiiRoute, include_in_schema=False)
 Rt = Annotated[Runtime, Depends(runtime)]

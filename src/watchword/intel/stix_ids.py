@@ -1,0 +1,138 @@
+"""STIX ids, `created` and `modified`, kept from the first export.
+
+The STIX 2.1 spec wants SDO and SRO ids to be UUIDv4 (stix2-validator's
+strict mode checks it), and a producer's object keeps its id for life:
+`created` never changes, `modified` moves when the content does. So an id is
+minted (uuid4) the first time an object is exported and stored under our own
+key for it (`campaign|35`, `indicator|<digest of type and value>`); every
+later export reuses it, and `modified` moves only when the digest of the
+object's content changes. The installation's identity is one such object,
+minted at the first export (in effect, at install) and never shared with any
+other installation.
+
+`MemoryIds` does the same in memory, for exports that are not backed by a
+database (tools, tests); `StoredIds` keeps them in `intel_stix_ids`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import uuid
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+from sqlalchemy import select
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.orm import Session
+
+from watchword.store.models_intel import StixIdentity
+
+
+@dataclass(slots=True)
+class Minted:
+    stix_id: str
+    created: dt.datetime
+    modified: dt.datetime
+    revoked: bool = False
+
+
+def key_of(kind: str, *natural: object) -> str:
+    """Our key for an object: its kind and a digest of what makes it itself."""
+    digest = hashlib.sha256("\x1f".join(map(str, natural)).encode()).hexdigest()[:40]
+    return f"{kind}|{digest}"
+
+
+def digest_of(content: dict[str, Any]) -> str:
+    return hashlib.sha256(json.dumps(content, sort_keys=True, default=str).encode()).hexdigest()
+
+
+def _utc(value: dt.datetime) -> dt.datetime:
+    return value.replace(tzinfo=dt.UTC) if value.tzinfo is None else value.astimezone(dt.UTC)
+
+
+def _now() -> dt.datetime:
+    # Millisecond precision: what STIX timestamps carry, so a re-read equals what was written.
+    now = dt.datetime.now(dt.UTC)
+    return now.replace(microsecond=now.microsecond // 1000 * 1000)
+
+
+class IdSource(Protocol):
+    def preload(self, keys: Iterable[str]) -> None: ...
+
+    def get(self, key: str, kind: str, content: dict[str, Any]) -> Minted: ...
+
+
+class MemoryIds:
+    def __init__(self) -> None:
+        self._rows: dict[str, tuple[Minted, str]] = {}
+
+    def preload(self, keys: Iterable[str]) -> None:
+        return None
+
+    def get(self, key: str, kind: str, content: dict[str, Any]) -> Minted:
+        digest = digest_of(content)
+        known = self._rows.get(key)
+        if known is None:
+            now = _now()
+            minted = Minted(f"{kind}--{uuid.uuid4()}", now, now)
+            self._rows[key] = (minted, digest)
+            return minted
+        minted, old = known
+        if old != digest:
+            minted = Minted(minted.stix_id, minted.created, max(_now(), minted.modified + dt.timedelta(milliseconds=1)))
+            self._rows[key] = (minted, digest)
+        return minted
+
+
+class StoredIds:
+    """Ids kept in `intel_stix_ids` (written in the caller's transaction)."""
+
+    def __init__(self, session: Session) -> None:
+        self.session = session
+        self._rows: dict[str, StixIdentity] = {}
+
+    def preload(self, keys: Iterable[str]) -> None:
+        wanted = [k for k in dict.fromkeys(keys) if k not in self._rows]
+        for start in range(0, len(wanted), 500):
+            for row in self.session.scalars(
+                select(StixIdentity).where(StixIdentity.key.in_(wanted[start : start + 500]))
+            ):
+                self._rows[row.key] = row
+
+    def get(self, key: str, kind: str, content: dict[str, Any]) -> Minted:
+        digest = digest_of(content)
+        row = self._rows.get(key)
+        if row is None:
+            self.preload([key])
+            row = self._rows.get(key)
+        if row is None:
+            now = _now()
+            insert = pg_insert if self.session.get_bind().dialect.name == "postgresql" else sqlite_insert
+            self.session.execute(
+                insert(StixIdentity)
+                .values(
+                    key=key, stix_id=f"{kind}--{uuid.uuid4()}", created=now, modified=now, digest=digest, revoked=False
+                )
+                .on_conflict_do_nothing(index_elements=["key"])
+            )  # a concurrent export may have minted it first: theirs wins, ours is dropped
+            row = self.session.scalars(select(StixIdentity).where(StixIdentity.key == key)).one()
+            self._rows[key] = row
+        elif row.digest != digest:
+            row.modified = max(_now(), _utc(row.modified) + dt.timedelta(milliseconds=1))
+            row.digest = digest
+        return Minted(row.stix_id, _utc(row.created), _utc(row.modified), row.revoked)
+
+
+def revoke(session: Session, keys: Iterable[str]) -> int:
+    """Mark objects revoked (a verdict withdrawn); the next publication carries `revoked: true`."""
+    count = 0
+    for row in session.scalars(select(StixIdentity).where(StixIdentity.key.in_(list(keys)))):
+        if not row.revoked:
+            row.revoked = True
+            row.modified = max(_now(), _utc(row.modified) + dt.timedelta(milliseconds=1))
+            count += 1
+    return count
