@@ -34,26 +34,28 @@ def _attributes(body: str) -> list[dict[str, object]]:
 
 
 def test_each_verdict_exports_as_it_should(tmp_path: Path) -> None:
+    # Rendering mints and stores STIX ids through the session the share was gathered in: each
+    # export is rendered inside that session's block, as the routes and the CLI do.
     rt = intel_runtime(tmp_path)
     campaign_id = seed_campaign(rt).campaign_id
-    with rt.db.session() as session:
+    with rt.db.write() as session:
         malicious = gather(session, rt.settings, campaign_id=campaign_id)
-    stix_body, _ = formats.render(malicious, "stix.json")
-    assert {tuple(i["indicator_types"]) for i in _indicators(stix_body)} == {("malicious-activity",)}
-    assert any(a["to_ids"] for a in _attributes(formats.render(malicious, "misp.json")[0]))
-    assert formats.render(malicious, "domains.txt")[0].count("\n") > 3
+        stix_body, _ = formats.render(malicious, "stix.json")
+        assert {tuple(i["indicator_types"]) for i in _indicators(stix_body)} == {("malicious-activity",)}
+        assert any(a["to_ids"] for a in _attributes(formats.render(malicious, "misp.json")[0]))
+        assert formats.render(malicious, "domains.txt")[0].count("\n") > 3
 
     _set(rt, campaign_id, verdict="suspicious")
-    with rt.db.session() as session:
+    with rt.db.write() as session:
         suspicious = gather(session, rt.settings, campaign_id=campaign_id)
-    assert {tuple(i["indicator_types"]) for i in _indicators(formats.render(suspicious, "stix.json")[0])} == {
-        ("anomalous-activity",)
-    }
-    assert not any(a["to_ids"] for a in _attributes(formats.render(suspicious, "misp.json")[0]))
-    with pytest.raises(ExportRefused, match="Blocklists are for campaigns an analyst called malicious"):
-        formats.render(suspicious, "domains.txt")
-    rows = list(csv.DictReader(io.StringIO(formats.render(suspicious, "csv")[0])))
-    assert rows and {r["verdict"] for r in rows} == {"suspicious"}
+        assert {tuple(i["indicator_types"]) for i in _indicators(formats.render(suspicious, "stix.json")[0])} == {
+            ("anomalous-activity",)
+        }
+        assert not any(a["to_ids"] for a in _attributes(formats.render(suspicious, "misp.json")[0]))
+        with pytest.raises(ExportRefused, match="Blocklists are for campaigns an analyst called malicious"):
+            formats.render(suspicious, "domains.txt")
+        rows = list(csv.DictReader(io.StringIO(formats.render(suspicious, "csv")[0])))
+        assert rows and {r["verdict"] for r in rows} == {"suspicious"}
 
     for verdict in ("benign", "out_of_scope"):
         _set(rt, campaign_id, verdict=verdict)
@@ -65,14 +67,16 @@ def test_each_verdict_exports_as_it_should(tmp_path: Path) -> None:
         gather(session, rt.settings, campaign_id=campaign_id, unreviewed=True)
 
     _set(rt, campaign_id, verdict=None, approach_type="fake_recruitment")
-    with rt.db.session() as session:
+    with rt.db.write() as session:
         with pytest.raises(ExportRefused, match="No analyst has given this campaign a verdict"):
             gather(session, rt.settings, campaign_id=campaign_id)
         unreviewed = gather(session, rt.settings, campaign_id=campaign_id, unreviewed=True)
-    indicators = _indicators(formats.render(unreviewed, "stix.json")[0])
-    assert indicators and all(i["indicator_types"] == ["unknown"] and i["labels"] == ["unreviewed"] for i in indicators)
-    event = json.loads(formats.render(unreviewed, "misp.json")[0])["Event"]
-    assert not any(a["to_ids"] for a in event["Attribute"])
+        indicators = _indicators(formats.render(unreviewed, "stix.json")[0])
+        assert indicators and all(
+            i["indicator_types"] == ["unknown"] and i["labels"] == ["unreviewed"] for i in indicators
+        )
+        event = json.loads(formats.render(unreviewed, "misp.json")[0])["Event"]
+        assert not any(a["to_ids"] for a in event["Attribute"])
     assert 'watchword:review="unreviewed"' in {t["name"] for t in event["Tag"]}
     rt.close()
 

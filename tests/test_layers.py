@@ -19,6 +19,9 @@ ROOT = Path(watchword.__file__).parent
 LATE_BINDINGS = {
     ("runtime", "intake"): "the runtime builds the process's one intake writer on first use; "
     "intake only receives the Runtime it is given",
+    ("campaigns", "intel"): "linking asks, at call time, whether a domain is on a warninglist "
+    "(intel/warninglists.py), whose own lists of ubiquitous sites live in campaigns/ubiquitous.py; "
+    "to be cut by moving those lists below both packages",
 }
 
 

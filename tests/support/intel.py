@@ -65,7 +65,7 @@ def seed_campaign(rt: Runtime, count: int = 3, title: str = "Fake recruiter: def
         name, address = RECIPIENTS[n % len(RECIPIENTS)]
         receipt = submit(rt, IncomingReport(channel=Channel.API, raw_email=recruiter_email(n, name, address)))
         report_ids.append(receipt.report_id)
-    Worker(rt).run_until_idle()
+    Worker(rt, processes=1).run_until_idle()
     with rt.db.write() as session:
         now = utcnow()
         campaign = Campaign(
@@ -94,5 +94,7 @@ def intel_runtime(tmp_path: Path, **overrides: object) -> Runtime:
         "internal_domains": (INTERNAL,),
         "org_name": "Acme Security",
         "public_base_url": "https://watchword.acme.example",
+        # With a public address configured, other Host names get 400; TestClient names this one.
+        "allowed_hosts": ("testserver",),
     }
     return open_runtime(make_settings(tmp_path, **{**defaults, **overrides}), migrate=True)
