@@ -73,6 +73,13 @@ class Settings:
     smtp_per_sender_per_minute: int = 60
     smtp_per_peer_per_minute: int = 3000
     smtp_global_per_minute: int = 60000
+    # -- text messages: an SMS gateway's webhook (intake/sms.py) -----------------
+    # Empty: that format's endpoint answers 404. Twilio signs with the account's auth token.
+    sms_twilio_auth_token: str = ""
+    # The webhook URL exactly as entered in Twilio's console (Twilio signs the URL it called).
+    # Empty: WATCHWORD_PUBLIC_BASE_URL (else the listening address) + /intake/sms/twilio.
+    sms_twilio_url: str = ""
+    sms_json_secret: str = ""  # HMAC-SHA256 key of the generic JSON format
     # -- mail intake: IMAP mailbox (`watchword imap`) ----------------------------
     imap_host: str = ""
     imap_port: int = 993
@@ -165,6 +172,9 @@ class Settings:
             smtp_per_sender_per_minute=int(_env("SMTP_PER_SENDER_PER_MINUTE", "60")),
             smtp_per_peer_per_minute=int(_env("SMTP_PER_PEER_PER_MINUTE", "3000")),
             smtp_global_per_minute=int(_env("SMTP_GLOBAL_PER_MINUTE", "60000")),
+            sms_twilio_auth_token=_secret("SMS_TWILIO_AUTH_TOKEN"),
+            sms_twilio_url=_env("SMS_TWILIO_URL", ""),
+            sms_json_secret=_secret("SMS_JSON_SECRET"),
             imap_host=_env("IMAP_HOST", ""),
             imap_port=int(_env("IMAP_PORT", "993")),
             imap_security=_env("IMAP_SECURITY", "ssl"),

@@ -43,6 +43,7 @@ class Channel(enum.StrEnum):
     WEB = "web"
     EMAIL = "email"  # SMTP listener or IMAP mailbox
     IMPORT = "import"  # `watchword import` of files, mbox, Maildir
+    SMS = "sms"  # a text message forwarded through an SMS gateway's webhook (intake/sms.py)
 
 
 @dataclass(slots=True)
