@@ -195,8 +195,7 @@ def to_incoming(message: TextMessage) -> IncomingReport:
     answers = {"app": message.app}
     if message.sender:
         sender = scrub_number(message.sender, forwarder) if forwarder else message.sender
-        # A phone word in front: a national number (07700 900123) then reads as a phone number.
-        answers["sender"] = f"Sender (phone or handle): {sender}"
+        answers["sender"] = sender  # analysis/text.py reads it as a phone number or handle
     if message.sent_at:
         answers["when"] = message.sent_at
     if not text.strip() and not message.sender:
