@@ -66,6 +66,9 @@ class Settings:
     # writes themselves are group-committed, so more threads do not mean more locking.
     smtp_threads: int = 64
     smtp_in_serve: bool = False  # `watchword serve` also starts the listener
+    # The address the reporter pages tell people to forward suspicious mail to. Empty: the first
+    # of smtp_addresses; none at all: the pages name no address.
+    forward_address: str = ""
     # Flood limits on the mailbox. Over them the listener answers 451: the sending server keeps
     # the mail and retries later, so a flood is slowed and nothing is lost. Per sender address,
     # per connecting server (generous: one organisation's relay carries all its staff's reports),
@@ -169,6 +172,7 @@ class Settings:
             smtp_require_tls=_flag(_env("SMTP_REQUIRE_TLS", "0")),
             smtp_threads=int(_env("SMTP_THREADS", "64")),
             smtp_in_serve=_flag(_env("SMTP_IN_SERVE", "0")),
+            forward_address=_env("FORWARD_ADDRESS", "").strip(),
             smtp_per_sender_per_minute=int(_env("SMTP_PER_SENDER_PER_MINUTE", "60")),
             smtp_per_peer_per_minute=int(_env("SMTP_PER_PEER_PER_MINUTE", "3000")),
             smtp_global_per_minute=int(_env("SMTP_GLOBAL_PER_MINUTE", "60000")),
@@ -231,6 +235,11 @@ class Settings:
     @property
     def audit_anchor_path(self) -> Path:
         return self.audit_anchor_file or self.data_dir / "audit.anchor"
+
+    @property
+    def published_forward_address(self) -> str:
+        """The forwarding address the reporter pages name, or "" for none."""
+        return self.forward_address or (self.smtp_addresses[0] if self.smtp_addresses else "")
 
     def trusted_hosts(self) -> tuple[str, ...]:
         """The Host header values accepted; () when no host is configured (then any is)."""

@@ -106,7 +106,8 @@ def render(
     request: Request, name: str, context: dict[str, Any], status_code: int = 200, headers: dict[str, str] | None = None
 ) -> HTMLResponse:
     env = environment_for(negotiate(request.headers.get("accept-language")))
-    html = env.get_template(name).render({**context, "request": request})
+    forward = request.app.state.rt.settings.published_forward_address
+    html = env.get_template(name).render({"forward_address": forward, **context, "request": request})
     response = HTMLResponse(html, status_code=status_code, headers=headers)
     # Forms carry a one-time challenge and receipts are shown once: never from a cache or the back button.
     response.headers["Cache-Control"] = "no-store"
