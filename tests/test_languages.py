@@ -18,7 +18,7 @@ from watchword.web.app import create_app
 
 LOCALE = Path(templating.LOCALE)
 SHIPPED = sorted(
-    p.parent.parent.name for p in LOCALE.glob("*/LC_MESSAGES/watchword.po") if "en" != p.parent.parent.name
+    p.parent.parent.name for p in LOCALE.glob("*/LC_MESSAGES/watchword.po") if p.parent.parent.name != "en"
 )
 _PLACEHOLDER = re.compile(r"%\([a-z_]+\)s")
 _TAG = re.compile(r"</?([a-z]+)")
