@@ -20,7 +20,7 @@ ifeq ($(CI),true)
 export WATCHWORD_REQUIRE_PG := 1
 endif
 
-.PHONY: install lock run test test-fast test-slow lint typecheck bench services clean
+.PHONY: screenshots install lock run test test-fast test-slow lint typecheck bench services clean
 
 # The pinned versions first, then the project itself without resolving anything again.
 $(STAMP): pyproject.toml requirements.lock
@@ -78,6 +78,10 @@ lint: install
 
 typecheck: install
 	$(BIN)/mypy
+
+## Phone-size screenshots of the reporter pages in every shipped language, into docs/screenshots/
+screenshots: install
+	$(BIN)/python scripts/language_screenshots.py
 
 ## Benchmarks read ../shared/data and print their figures (see docs/benchmarks.md)
 bench: install
