@@ -17,6 +17,7 @@ os.environ.setdefault("PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD", "1")
 
 from tests.support.browser import CHROMIUM, CHROMIUM_ARGS, PHONE, LiveApp  # noqa: E402
 from tests.support.reporter import fast_settings  # noqa: E402
+
 from watchword.runtime import open_runtime  # noqa: E402
 from watchword.web.templating import available_languages  # noqa: E402
 
