@@ -141,6 +141,10 @@ class Settings:
     http_body_idle_seconds: float = 15.0  # longest pause while a body is sent
     http_body_total_seconds: float = 300.0  # a whole body (25 MB at ~0.7 Mbit/s)
     http_max_connections: int = 1000  # open connections per server process; over it: 503
+    # The public awareness page (/awareness): weeks shown, and the smallest count shown (below it:
+    # "fewer than"), so that no single reporter can be picked out of the numbers.
+    awareness_weeks: int = 8
+    awareness_min_count: int = 5
     retention_benign_days: int = 90  # reports an analyst found genuine
     retention_out_of_scope_days: int = 14  # restricted reports the scope guard turned away
     retention_closed_campaign_days: int = 365  # reports of campaigns closed this long ago
@@ -226,6 +230,8 @@ class Settings:
             http_body_idle_seconds=float(_env("HTTP_BODY_IDLE_SECONDS", "15")),
             http_body_total_seconds=float(_env("HTTP_BODY_TOTAL_SECONDS", "300")),
             http_max_connections=int(_env("HTTP_MAX_CONNECTIONS", "1000")),
+            awareness_weeks=int(_env("AWARENESS_WEEKS", "8")),
+            awareness_min_count=int(_env("AWARENESS_MIN_COUNT", "5")),
             retention_benign_days=int(_env("RETENTION_BENIGN_DAYS", "90")),
             retention_out_of_scope_days=int(_env("RETENTION_OUT_OF_SCOPE_DAYS", "14")),
             retention_closed_campaign_days=int(_env("RETENTION_CLOSED_CAMPAIGN_DAYS", "365")),
