@@ -22,9 +22,10 @@ from watchword.worker import Worker
 PHISH = "Your mailbox is full. Sign in at https://mailbox-keep-{n}.com/login to keep your messages. Password needed."
 
 
-@pytest.fixture
-def rt(tmp_path: Path) -> Iterator[Runtime]:
-    runtime = open_runtime(make_settings(tmp_path, awareness_min_count=3), migrate=True)
+@pytest.fixture(params=["sqlite", "postgresql"])
+def rt(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Runtime]:
+    url = request.getfixturevalue("pg_store_url") if request.param == "postgresql" else None
+    runtime = open_runtime(make_settings(tmp_path, url, awareness_min_count=3), migrate=True)
     yield runtime
     runtime.close()
 
