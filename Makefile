@@ -21,7 +21,7 @@ ifeq ($(CI),true)
 export WATCHWORD_REQUIRE_PG := 1
 endif
 
-.PHONY: install lock run test test-fast test-slow fuzz lint typecheck bench services clean
+.PHONY: screenshots install lock run test test-fast test-slow fuzz lint typecheck bench services clean
 
 # The pinned versions first, then the project itself without resolving anything again.
 $(STAMP): pyproject.toml requirements.lock
@@ -41,11 +41,16 @@ lock:
 		$(foreach extra,$(subst $(comma), ,$(EXTRAS)),--extra $(extra)) \
 		--output-file requirements.lock pyproject.toml
 
-## Start Watchword on SQLite and ./var/ with demo reports, at http://127.0.0.1:8000
+## Start Watchword on SQLite and ./var/ with demo reports, at http://127.0.0.1:8000, and its mail
+## intake on 127.0.0.1:2525 taking mail for $(DEMO_ADDRESS): point any mail client's outgoing
+## server there (no TLS, no password) and forward a message to that address.
 ## (`watchword migrate` is the one step that creates or upgrades the schema)
+DEMO_ADDRESS ?= report@watchword.localhost
 run: install
 	$(BIN)/watchword migrate
-	$(BIN)/watchword serve --demo
+	WATCHWORD_SMTP_IN_SERVE=$${WATCHWORD_SMTP_IN_SERVE:-1} \
+	WATCHWORD_SMTP_ADDRESSES=$${WATCHWORD_SMTP_ADDRESSES:-$(DEMO_ADDRESS)} \
+		$(BIN)/watchword serve --demo
 
 ## Everything CI runs: lint, types, and the whole suite including browser, mail and load tests
 # The fast suite, then the slow one, then the serial tests alone; coverage adds up over the three.
@@ -78,6 +83,10 @@ lint: install
 
 typecheck: install
 	$(BIN)/mypy
+
+## Phone-size screenshots of the reporter pages in every shipped language, into docs/screenshots/
+screenshots: install
+	$(BIN)/python scripts/language_screenshots.py
 
 ## Benchmarks read ../shared/data and print their figures (see docs/benchmarks.md)
 bench: install

@@ -4,7 +4,8 @@
 # downloads a browser of its own (PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1).
 set -euo pipefail
 export PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1
-if [ -x /usr/bin/chromium ]; then
+# A CJK font too: without one, the Chinese pages' screenshots show empty boxes.
+if [ -x /usr/bin/chromium ] && fc-list :lang=zh | grep -q .; then
     exit 0
 fi
 SUDO=""
@@ -13,6 +14,6 @@ if [ "$(id -u)" -ne 0 ]; then
 fi
 export DEBIAN_FRONTEND=noninteractive
 $SUDO apt-get update -qq >/dev/null
-$SUDO apt-get install -y -qq --no-install-recommends chromium >/dev/null
+$SUDO apt-get install -y -qq --no-install-recommends chromium fonts-wqy-zenhei >/dev/null
 test -x /usr/bin/chromium
 echo "chromium installed: $(/usr/bin/chromium --version 2>/dev/null || echo /usr/bin/chromium)"

@@ -62,7 +62,7 @@ def test_a_compiled_catalogue_is_used_for_browsers_that_ask_for_it(
         with TestClient(create_app(rt)) as client:
             german = client.get("/", headers={"Accept-Language": "de-DE,de;q=0.8"}).text
             english = client.get("/", headers={"Accept-Language": "en-US"}).text
-        assert "Was ist passiert?" in german and '<html lang="de">' in german
+        assert "Was ist passiert?" in german and '<html lang="de" dir="ltr">' in german
         assert "Eine E-Mail oder Nachricht" in german  # a string marked N_() in forms.py
         assert "What happened?" in english
     finally:

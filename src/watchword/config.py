@@ -75,6 +75,9 @@ class Settings:
     # writes themselves are group-committed, so more threads do not mean more locking.
     smtp_threads: int = 64
     smtp_in_serve: bool = False  # `watchword serve` also starts the listener
+    # The address the reporter pages tell people to forward suspicious mail to. Empty: the first
+    # of smtp_addresses; none at all: the pages name no address.
+    forward_address: str = ""
     # Flood limits on the mailbox. Over them the listener answers 451: the sending server keeps
     # the mail and retries later, so a flood is slowed and nothing is lost. Per sender address,
     # per connecting server (generous: one organisation's relay carries all its staff's reports),
@@ -82,6 +85,13 @@ class Settings:
     smtp_per_sender_per_minute: int = 60
     smtp_per_peer_per_minute: int = 3000
     smtp_global_per_minute: int = 60000
+    # -- text messages: an SMS gateway's webhook (intake/sms.py) -----------------
+    # Empty: that format's endpoint answers 404. Twilio signs with the account's auth token.
+    sms_twilio_auth_token: str = ""
+    # The webhook URL exactly as entered in Twilio's console (Twilio signs the URL it called).
+    # Empty: WATCHWORD_PUBLIC_BASE_URL (else the listening address) + /intake/sms/twilio.
+    sms_twilio_url: str = ""
+    sms_json_secret: str = ""  # HMAC-SHA256 key of the generic JSON format
     # -- mail intake: IMAP mailbox (`watchword imap`) ----------------------------
     imap_host: str = ""
     imap_port: int = 993
@@ -141,6 +151,10 @@ class Settings:
     http_body_idle_seconds: float = 15.0  # longest pause while a body is sent
     http_body_total_seconds: float = 300.0  # a whole body (25 MB at ~0.7 Mbit/s)
     http_max_connections: int = 1000  # open connections per server process; over it: 503
+    # The public awareness page (/awareness): weeks shown, and the smallest count shown (below it:
+    # "fewer than"), so that no single reporter can be picked out of the numbers.
+    awareness_weeks: int = 8
+    awareness_min_count: int = 5
     retention_benign_days: int = 90  # reports an analyst found genuine
     retention_out_of_scope_days: int = 14  # restricted reports the scope guard turned away
     retention_closed_campaign_days: int = 365  # reports of campaigns closed this long ago
@@ -175,9 +189,13 @@ class Settings:
             smtp_require_tls=_flag(_env("SMTP_REQUIRE_TLS", "0")),
             smtp_threads=int(_env("SMTP_THREADS", "64")),
             smtp_in_serve=_flag(_env("SMTP_IN_SERVE", "0")),
+            forward_address=_env("FORWARD_ADDRESS", "").strip(),
             smtp_per_sender_per_minute=int(_env("SMTP_PER_SENDER_PER_MINUTE", "60")),
             smtp_per_peer_per_minute=int(_env("SMTP_PER_PEER_PER_MINUTE", "3000")),
             smtp_global_per_minute=int(_env("SMTP_GLOBAL_PER_MINUTE", "60000")),
+            sms_twilio_auth_token=_secret("SMS_TWILIO_AUTH_TOKEN"),
+            sms_twilio_url=_env("SMS_TWILIO_URL", ""),
+            sms_json_secret=_secret("SMS_JSON_SECRET"),
             imap_host=_env("IMAP_HOST", ""),
             imap_port=int(_env("IMAP_PORT", "993")),
             imap_security=_env("IMAP_SECURITY", "ssl"),
@@ -225,6 +243,8 @@ class Settings:
             http_body_idle_seconds=float(_env("HTTP_BODY_IDLE_SECONDS", "15")),
             http_body_total_seconds=float(_env("HTTP_BODY_TOTAL_SECONDS", "300")),
             http_max_connections=int(_env("HTTP_MAX_CONNECTIONS", "1000")),
+            awareness_weeks=int(_env("AWARENESS_WEEKS", "8")),
+            awareness_min_count=int(_env("AWARENESS_MIN_COUNT", "5")),
             retention_benign_days=int(_env("RETENTION_BENIGN_DAYS", "90")),
             retention_out_of_scope_days=int(_env("RETENTION_OUT_OF_SCOPE_DAYS", "14")),
             retention_closed_campaign_days=int(_env("RETENTION_CLOSED_CAMPAIGN_DAYS", "365")),
@@ -234,6 +254,11 @@ class Settings:
     @property
     def audit_anchor_path(self) -> Path:
         return self.audit_anchor_file or self.data_dir / "audit.anchor"
+
+    @property
+    def published_forward_address(self) -> str:
+        """The forwarding address the reporter pages name, or "" for none."""
+        return self.forward_address or (self.smtp_addresses[0] if self.smtp_addresses else "")
 
     def trusted_hosts(self) -> tuple[str, ...]:
         """The Host header values accepted; () when no host is configured (then any is)."""

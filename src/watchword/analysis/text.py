@@ -101,8 +101,14 @@ _NAMED_HOST_RE = re.compile(
 
 def extract_text_and_links(doc: Document) -> None:
     if doc.kind == "text":
-        # The form's key is context, not the reporter's words.
-        answers = [v for k, v in doc.answers.items() if k != "form" and v and v.strip()]
+        # The form's key is context, not the reporter's words. A text message's sender is read
+        # after a phone word, so that a national number as the phone shows it (07400 123456)
+        # counts as a phone number: a bare digit run does not.
+        answers = [
+            f"Sender (phone or handle): {value}" if key == "sender" else value
+            for key, value in doc.answers.items()
+            if key != "form" and value and value.strip()
+        ]
         doc.body_text = clean_text("\n".join([doc.text_input, *answers]))
         doc.links = text_links(doc.body_text, ())
         return

@@ -41,6 +41,11 @@ def serve(
 
         stop = threading.Event()
         threads = start_configured(rt, stop)  # SMTP listener, IMAP poller, reply sender, as configured
+        if rt.settings.smtp_in_serve:
+            # A new user's first question: where do I send mail to try it?
+            s = rt.settings
+            where = ", ".join(s.smtp_addresses) or "any address"
+            typer.echo(f"Mail intake: SMTP on {s.smtp_host}:{s.smtp_port}, forward suspicious mail to {where}.")
         if worker and rt.settings.run_worker_in_process:
             from watchword.worker import build_worker
 

@@ -48,6 +48,7 @@ class Channel(enum.StrEnum):
     WEB = "web"
     EMAIL = "email"  # SMTP listener or IMAP mailbox
     IMPORT = "import"  # `watchword import` of files, mbox, Maildir
+    SMS = "sms"  # a text message forwarded through an SMS gateway's webhook (intake/sms.py)
 
 
 # The longest free text a report may carry (intake refuses more; a reporter's added detail counts too).

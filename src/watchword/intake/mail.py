@@ -58,6 +58,7 @@ from watchword.analysis.forwarded import originals_in, unwrap_forwarded
 from watchword.analysis.mime import parse_mime
 from watchword.domain import Channel, Document, IncomingReport
 from watchword.domain.states import DocumentKind
+from watchword.intake import report_buttons
 from watchword.intake import submit as funnel
 from watchword.intake.submit import IntakeError, Receipt, TooLarge
 from watchword.intake.writer import Committed
@@ -281,6 +282,8 @@ def take_mail(
         word = _control_word(raw, msg)
         if word:
             return _take_control(rt, raw, sha, msg, word, via, source, envelope_from, imap)
+    if shape == "attachment":
+        comment = report_buttons.with_choice(msg, comment)  # a Report button's "phishing / junk / not junk"
     address = _reporter_address(rt, msg, shape, suspects, envelope_from)
     rt.blobs.put(raw)  # the wrapper itself, before anything that points to it commits
     reports = [

@@ -48,11 +48,13 @@ def create_app(rt: Runtime) -> FastAPI:
 
     # Each area adds its routes here, in one visible list.
     from watchword.web.api import routes as api_routes
+    from watchword.web.awareness import routes as awareness_routes
     from watchword.web.console import routes as console_routes
     from watchword.web.intel import routes as intel_routes
     from watchword.web.reporter import routes as reporter_routes
+    from watchword.web.sms import routes as sms_routes
 
-    for module in (api_routes, reporter_routes, console_routes, intel_routes):
+    for module in (api_routes, reporter_routes, console_routes, intel_routes, sms_routes, awareness_routes):
         app.include_router(module.router)
     return app
 

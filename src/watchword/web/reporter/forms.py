@@ -101,13 +101,39 @@ FORMS: dict[str, GuidedForm] = {
     "email": GuidedForm(
         key="email",
         title=N_("An email or message I received"),
-        blurb=N_("Email, text message, a message in an app"),
+        blurb=N_("An email, at work or at home"),
         heading=N_("Report an email or message"),
         questions=(WANTS_EMAIL, DID_EMAIL),
         text_label=N_("Paste the message here, or tell us about it"),
         text_hint=N_("Copy and paste is fine. Or attach the saved email below."),
         files_label=N_("The saved email (.eml or .msg) or screenshots (optional)"),
         files_accept=".eml,.msg,message/rfc822,application/vnd.ms-outlook,image/*",
+    ),
+    "text_message": GuidedForm(
+        key="text_message",
+        title=N_("A text message"),
+        blurb=N_("SMS, WhatsApp, iMessage, Signal, Telegram…"),
+        heading=N_("Report a text message"),
+        questions=(
+            Question(
+                "sender",
+                N_("Who sent it? Their number or name"),
+                hint=N_("As your phone shows it, for example +44 7400 123456 or a name"),
+                max_chars=200,
+            ),
+            Question(
+                "app",
+                N_("Where did it arrive?"),
+                hint=N_("For example: SMS, WhatsApp, iMessage, Signal"),
+                max_chars=100,
+            ),
+            Question("when", N_("When did it arrive?"), hint=N_("For example: today at 9:40"), max_chars=100),
+            WANTS_EMAIL,
+            DID_EMAIL,
+        ),
+        text_label=N_("Copy the text of the message here"),
+        text_hint=N_("Press and hold the message to copy it. Links are never opened by us."),
+        files_label=N_("Screenshots of the message (optional)"),
     ),
     "social": GuidedForm(
         key="social",
@@ -246,7 +272,7 @@ FORMS: dict[str, GuidedForm] = {
     ),
 }
 
-ORDER = ("email", "social", "in_person", "device", "visitor", "other")
+ORDER = ("email", "text_message", "social", "in_person", "device", "visitor", "other")
 
 
 def approach_for(form: GuidedForm, answers: dict[str, str]) -> str:

@@ -36,7 +36,7 @@ from watchword.store.models_reporter import ReporterFile, ReporterReceipt
 from watchword.web.deps import runtime
 from watchword.web.reporter import challenge
 from watchword.web.reporter.forms import FORMS, ORDER, GuidedForm, approach_for, read_answers
-from watchword.web.templating import environment_for, negotiate
+from watchword.web.templating import LANGUAGE_COOKIE, choose_language, environment_for
 
 log = logging.getLogger("watchword.reporter")
 router = APIRouter(tags=["reporter pages"], include_in_schema=False)
@@ -106,11 +106,17 @@ def _limit(request: Request, rt: Runtime, limiter: Limiter) -> float:
 def render(
     request: Request, name: str, context: dict[str, Any], status_code: int = 200, headers: dict[str, str] | None = None
 ) -> HTMLResponse:
-    env = environment_for(negotiate(request.headers.get("accept-language")))
-    html = env.get_template(name).render({**context, "request": request})
+    asked = request.query_params.get("lang")
+    language = choose_language(asked, request.cookies.get(LANGUAGE_COOKIE), request.headers.get("accept-language"))
+    env = environment_for(language)
+    forward = request.app.state.rt.settings.published_forward_address
+    html = env.get_template(name).render({"forward_address": forward, **context, "request": request})
     response = HTMLResponse(html, status_code=status_code, headers=headers)
     # Forms carry a one-time challenge and receipts are shown once: never from a cache or the back button.
     response.headers["Cache-Control"] = "no-store"
+    if asked == language:
+        # Remembered for the next pages; only a language we have, so the cookie never carries input back.
+        response.set_cookie(LANGUAGE_COOKIE, language, max_age=365 * 24 * 3600, httponly=True, samesite="lax")
     return response
 
 

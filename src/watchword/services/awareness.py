@@ -1,0 +1,107 @@
+"""What people reported recently, in aggregate, for the public awareness page and its JSON.
+
+Counts of submissions (each time someone reported, sightings included) by
+approach type and ISO week, over the last few weeks, and the lures going
+round as the analysts published them in bulletins. A count is shown only
+when it reaches the configured minimum (`WATCHWORD_AWARENESS_MIN_COUNT`):
+below it, a cell says "fewer than k", so a single reporter's one report can
+never be read off the page. Only reports the scope guard accepted, of a real
+approach type, that no analyst found genuine, are counted; nothing about a
+report other than its type and week ever leaves here.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import Counter
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import or_, select
+from sqlalchemy.orm import Session
+
+from watchword import clock
+from watchword.config import Settings
+from watchword.domain import ApproachType, Scope, Verdict
+from watchword.services import bulletins
+from watchword.services.guidance import TYPE_NAMES
+from watchword.store.models import Report, Submission
+
+NOT_COUNTED = {"", str(ApproachType.BENIGN)}
+
+
+@dataclass(frozen=True, slots=True)
+class Week:
+    label: str  # ISO week, e.g. 2026-W49
+    start: dt.date
+    counts: dict[str, int | None]  # approach type -> count, None when below the minimum
+    total: int | None
+
+
+@dataclass(frozen=True, slots=True)
+class Awareness:
+    minimum: int
+    weeks: list[Week]
+    types: list[str]  # the approach types shown as columns, in taxonomy order
+    lures: list[dict[str, str]] = field(default_factory=list)
+
+    def as_json(self, base_url: str) -> dict[str, Any]:
+        return {
+            "minimum_count": self.minimum,
+            "note": f"Counts below {self.minimum} are withheld (null) so that no single reporter can be picked out.",
+            "types": {t: TYPE_NAMES.get(t, t) for t in self.types},
+            "weeks": [
+                {"week": w.label, "starts": w.start.isoformat(), "counts": w.counts, "total": w.total}
+                for w in self.weeks
+            ],
+            "lures": [{**lure, "url": base_url + lure["path"]} for lure in self.lures],
+        }
+
+
+def _monday(day: dt.date) -> dt.date:
+    return day - dt.timedelta(days=day.weekday())
+
+
+def _shown(count: int, minimum: int) -> int | None:
+    return count if count >= minimum else None
+
+
+def summary(session: Session, settings: Settings) -> Awareness:
+    minimum = max(1, settings.awareness_min_count)
+    today = clock.now().date()
+    first = _monday(today) - dt.timedelta(weeks=max(1, settings.awareness_weeks) - 1)
+    since = dt.datetime.combine(first, dt.time(), tzinfo=dt.UTC)
+    rows = session.execute(
+        select(Submission.received_at, Report.approach_type)
+        .join(Report, Report.id == Submission.report_id)
+        .where(
+            Submission.received_at >= since,
+            Report.scope == str(Scope.IN_SCOPE),
+            Report.approach_type.notin_(NOT_COUNTED),
+            or_(Report.verdict.is_(None), Report.verdict.notin_([str(Verdict.BENIGN), str(Verdict.OUT_OF_SCOPE)])),
+        )
+        .execution_options(yield_per=2000)  # streamed: memory stays flat however many were reported
+    )
+    cells: Counter[tuple[dt.date, str]] = Counter()
+    for received_at, approach in rows:
+        cells[(_monday(received_at.date()), approach)] += 1
+    types = [str(t) for t in ApproachType if str(t) not in NOT_COUNTED]
+    weeks = []
+    start = first
+    while start <= today:
+        counts = {t: _shown(cells[(start, t)], minimum) for t in types}
+        total = sum(cells[(start, t)] for t in types)
+        year, number, _ = start.isocalendar()
+        weeks.append(Week(f"{year}-W{number:02d}", start, counts, _shown(total, minimum)))
+        start += dt.timedelta(weeks=1)
+    lures = [
+        {
+            "title": b.title,
+            "summary": b.summary,
+            "path": f"/bulletins/{b.slug}",
+            "published": b.published_at.date().isoformat() if b.published_at else "",
+        }
+        for b in bulletins.published(session, limit=10)
+        if b.published_at is None or b.published_at.replace(tzinfo=b.published_at.tzinfo or dt.UTC) >= since
+    ]
+    return Awareness(minimum=minimum, weeks=weeks, types=types, lures=lures)

@@ -1,0 +1,1 @@
+"""The public awareness page: what people reported recently, in aggregate."""

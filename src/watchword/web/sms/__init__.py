@@ -1,0 +1,1 @@
+"""The SMS gateways' webhooks (see intake/sms.py)."""

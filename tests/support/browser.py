@@ -1,0 +1,66 @@
+"""A live Watchword (uvicorn and the worker in threads, loopback only) and Debian's chromium, for browser tests
+and the screenshot script."""
+
+from __future__ import annotations
+
+import socket
+import threading
+import time
+
+from watchword.runtime import Runtime
+from watchword.worker import Worker
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--disable-quic",
+]
+PHONE = {"width": 390, "height": 844}
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+class LiveApp:
+    """uvicorn and the analysis worker on 127.0.0.1, in threads of this process."""
+
+    def __init__(self, rt: Runtime) -> None:
+        import uvicorn
+
+        from watchword.web.app import create_app
+
+        self.rt = rt
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        config = uvicorn.Config(
+            create_app(rt), host="127.0.0.1", port=self.port, log_level="warning", lifespan="off", access_log=False
+        )
+        self.server = uvicorn.Server(config)
+        self.thread = threading.Thread(target=self.server.run, daemon=True)
+        self.stop = threading.Event()
+        self.worker = threading.Thread(target=Worker(rt).run_forever, args=(self.stop,), daemon=True)
+
+    def __enter__(self) -> LiveApp:
+        self.thread.start()
+        self.worker.start()
+        deadline = time.monotonic() + 15
+        while not self.server.started:
+            if time.monotonic() > deadline:
+                raise RuntimeError("uvicorn did not start")
+            time.sleep(0.05)
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop.set()
+        self.server.should_exit = True
+        self.thread.join(timeout=10)
+        self.worker.join(timeout=10)
