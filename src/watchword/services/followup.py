@@ -360,6 +360,22 @@ def restrict_out_of_scope(session: Session, report: Report, analysis: Analysis) 
         mark_restricted(session, report.id, analysis.scope_reason, "analysis")
 
 
+@dataclass(frozen=True, slots=True)
+class FileEntry:
+    """A file a reporter attached: what the console lists. Its bytes are served only by web/console/files.py."""
+
+    id: int
+    filename: str
+    content_type: str  # as the reporter's browser declared it: a hint, not a fact
+    size: int
+    sha256: str
+
+    @property
+    def shown_as_picture(self) -> bool:
+        # Only a hint for the page; the re-encoder decides, and refuses anything that is not a picture.
+        return self.content_type.startswith("image/") and self.content_type not in ("image/svg+xml",)
+
+
 @dataclass(slots=True)
 class SubmissionEntry:
     """One submission of a report (the first or a sighting) and everything its reporter wrote."""
@@ -371,7 +387,7 @@ class SubmissionEntry:
     text: str
     approach_hint: str
     answers: dict[str, str]
-    files: list[tuple[str, int]]  # file name, size in bytes
+    files: list[FileEntry]
     has_contact: bool
     comment: str = ""  # a mail reporter's words above the message they attached
 
@@ -386,13 +402,12 @@ def list_submissions(session: Session, report_id: int, actor: str) -> list[Submi
     rows = session.scalars(
         select(Submission).where(Submission.report_id == report_id).order_by(Submission.received_at, Submission.id)
     ).all()
-    files: dict[int | None, list[tuple[str, int]]] = {}
-    for sub_id, name, size in session.execute(
-        select(ReporterFile.submission_id, ReporterFile.filename, ReporterFile.size)
-        .where(ReporterFile.report_id == report_id)
-        .order_by(ReporterFile.id)
+    files: dict[int | None, list[FileEntry]] = {}
+    for kept in session.scalars(
+        select(ReporterFile).where(ReporterFile.report_id == report_id).order_by(ReporterFile.id)
     ):
-        files.setdefault(sub_id, []).append((name, size))
+        entry = FileEntry(kept.id, kept.filename, kept.content_type, kept.size, kept.sha256)
+        files.setdefault(kept.submission_id, []).append(entry)
     audit.record(session, actor, "submissions.viewed", "report", report_id, {"submissions": len(rows)})
     key = sealing.key_of(session)
     entries = []
