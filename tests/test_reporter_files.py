@@ -3,7 +3,9 @@ any file downloadable only after a warning, as an audited octet-stream attachmen
 
 from __future__ import annotations
 
+import base64
 import io
+import random
 import re
 import struct
 import time
@@ -16,7 +18,7 @@ from fastapi.testclient import TestClient
 from PIL import Image
 from sqlalchemy import select
 
-from tests.support.console import add_user, console_client, csrf_of, sign_in
+from tests.support.console import add_user, analyse_all, console_client, csrf_of, report_email, sign_in
 from tests.support.reporter import fast_settings, report
 from watchword.runtime import Runtime, open_runtime
 from watchword.services import images
@@ -69,8 +71,6 @@ def test_reencoding_drops_every_tag_applies_the_orientation_and_caps_the_size() 
 
 
 def test_noisy_pictures_fall_back_to_jpeg_within_the_byte_cap() -> None:
-    import random
-
     rng = random.Random(7)
     noise = Image.frombytes("RGB", (1800, 1800), bytes(rng.getrandbits(8) for _ in range(1800 * 1800 * 3)))
     out = io.BytesIO()
@@ -169,3 +169,53 @@ def test_a_file_of_another_report_is_not_served_under_this_one(frt: Runtime) -> 
     file_id = re.findall(r"/files/(\d+)/thumb", analyst.get(f"/console/reports/{first}/submissions").text)[0]
     assert analyst.get(f"/console/reports/{first}/files/{file_id}/thumb").status_code == 200
     assert analyst.get(f"/console/reports/{second}/files/{file_id}/thumb").status_code == 404
+
+
+def _hostile_email() -> tuple[bytes, bytes]:
+    boundary = "b0undary"
+    html = (
+        "<html><head><style>body{background:url(https://track.evil-example.com/s.gif)}</style></head><body>"
+        '<p style="color:red" onclick="steal()">Your mailbox is full. '
+        '<a href="https://login.micros0ft-verify.com/owa">Verify at portal.corp.com</a></p>'
+        '<img src="https://track.evil-example.com/p.gif?u=42"><script>alert(1)</script>'
+        "<table><tr><td>Invoice 4471</td></tr></table></body></html>"
+    )
+    payload = b"MZ\x90\x00this is not really a program"
+    return (
+        "From: IT <it@micros0ft-verify.com>\r\nTo: staff@corp.example\r\nSubject: Mailbox full\r\n"
+        f'MIME-Version: 1.0\r\nContent-Type: multipart/mixed; boundary="{boundary}"\r\n\r\n'
+        f"--{boundary}\r\nContent-Type: text/html; charset=utf-8\r\n\r\n{html}\r\n"
+        f"--{boundary}\r\nContent-Type: application/pdf\r\n"
+        'Content-Disposition: attachment; filename="invoice.pdf.exe"\r\nContent-Transfer-Encoding: base64\r\n\r\n'
+        f"{base64.b64encode(payload).decode()}\r\n--{boundary}--\r\n"
+    ).encode(), payload
+
+
+def test_the_reported_email_has_an_inert_formatted_view_and_attachments_only_as_warned_downloads(
+    frt: Runtime,
+) -> None:
+    raw, payload = _hostile_email()
+    report_id = report_email(frt, raw)
+    analyse_all(frt)
+    analyst = _analyst(frt)
+    page = analyst.get(f"/console/reports/{report_id}").text
+    assert f"/console/reports/{report_id}/formatted" in page
+    formatted = analyst.get(f"/console/reports/{report_id}/formatted")
+    assert formatted.status_code == 200
+    body = formatted.text.split('class="panel email-formatted">', 1)[1].split("</div>\n", 1)[0]
+    assert "Your mailbox is full." in body and "<td>Invoice 4471</td>" in body
+    assert "portal[.]corp[.]com" in body  # the link's words stay, defanged; the link itself is gone
+    for gone in ("<a", "href", "<img", "src=", "onclick", "style", "<script", "alert(1)", "track.evil", "micros0ft"):
+        assert gone not in body, gone
+    link = re.search(rf'href="(/console/reports/{report_id}/attachments/0/download)"', page)
+    assert link, "each attachment has a download link"
+    warning = analyst.get(link.group(1))
+    assert "exactly as the sender attached it" in warning.text and "invoice.pdf.exe" in warning.text
+    download = analyst.post(link.group(1), data={"csrf": csrf_of(warning.text)})
+    assert download.status_code == 200 and download.content == payload
+    assert download.headers["content-type"] == "application/octet-stream"
+    assert download.headers["content-disposition"] == (
+        f'attachment; filename="watchword-report-{report_id}-attachment-0.bin"'
+    )
+    assert len(_audited(frt, "report.attachment_download")) == 1
+    assert analyst.get(f"/console/reports/{report_id}/attachments/1/download").status_code == 404
