@@ -110,7 +110,8 @@ def test_email_report_in_three_screens_gives_receipt_guidance_and_first_look(web
     assert len(phrase.split()) == 5
     words = text_of(thanks.text)
     assert "Do not click links" in words
-    assert "change that password now" in words  # they said they clicked
+    assert "You said you clicked a link" in words and "tell your IT help desk today" in words  # they clicked
+    assert "change that password now" not in words  # they typed no password
     assert "What a first look found" in words
     with frt.db.session() as session:
         stored = session.scalars(select(Report)).one()

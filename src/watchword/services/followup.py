@@ -290,10 +290,12 @@ def receipt_status(session: Session, receipt: ReporterReceipt) -> ReceiptStatus:
     history: list[tuple[dt.datetime, str]] = [(receipt.created_at, "Report received")]
     analysis_at = report.analysis.created_at if report.analysis is not None else None
     if analysis_at is not None:
-        history.append((analysis_at, "First analysis done"))
+        # When others reported the same message first, it was checked before this person sent it:
+        # for them it was checked when it arrived, never before they reported it.
+        history.append((max(_aware(analysis_at), _aware(receipt.created_at)), "Automatic checks done"))
     outcome_at = campaign.verdict_at if campaign and campaign.verdict else None
     if verdict and outcome_at is not None:
-        history.append((outcome_at, "Outcome decided"))
+        history.append((max(_aware(outcome_at), _aware(receipt.created_at)), "Outcome decided"))
     thread = reporter_thread(session, receipt)
     history.extend(
         (m.at, "Message from the analysts" if m.author_kind == "analyst" else "You wrote a message") for m in thread
