@@ -21,7 +21,7 @@ writes an audit event in the caller's transaction.
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy import or_, select, update
@@ -392,6 +392,7 @@ class SubmissionEntry:
     files: list[FileEntry]
     has_contact: bool
     comment: str = ""  # a mail reporter's words above the message they attached
+    questions: list[tuple[str, str]] = field(default_factory=list)  # (question, answer), filled by the console
 
 
 def list_submissions(session: Session, report_id: int, actor: str) -> list[SubmissionEntry]:

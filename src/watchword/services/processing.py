@@ -13,6 +13,7 @@ from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
 
 from watchword.analysis.pipeline import analyze_report
+from watchword.analysis.titles import report_title
 from watchword.domain import Analysis
 from watchword.domain.states import ReportStatus
 from watchword.runtime import Runtime
@@ -54,7 +55,7 @@ def record_analysis(session: Session, report: Report, analysis: Analysis) -> Non
         .where(Report.id == report.id)
         .values(
             status=ReportStatus.ANALYSED,
-            subject=analysis.subject[:500],
+            subject=report_title(analysis),  # the approach and the main act when there is no subject
             approach_type=analysis.approach_type,
             scope=analysis.scope,
             risk=analysis.risk,

@@ -171,6 +171,10 @@ def report_submissions(request: Request, rt: Rt, me: AnalystReader, report_id: i
         if session.get(Report, report_id) is None:
             raise errors.NotFound("No such report.")
         entries = list_submissions(session, report_id, actor=me.username)
+    from watchword.web.reporter.forms import labelled_answers
+
+    for entry in entries:  # the questions beside the answers, in the words the reporter saw
+        entry.questions = labelled_answers(entry.answers)
     return page(request, "submissions.html", me, report_id=report_id, submissions=entries)
 
 
