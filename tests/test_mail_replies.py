@@ -4,21 +4,18 @@ from __future__ import annotations
 
 import datetime as dt
 import smtplib
-import socket
 from collections.abc import Iterator
-from dataclasses import dataclass, field
-from email import message_from_bytes
 from email.message import EmailMessage, Message
 from email.policy import SMTP as SMTP_POLICY
-from email.policy import default as default_policy
 from pathlib import Path
 from typing import Any
 
 import pytest
-from aiosmtpd.controller import Controller
 from sqlalchemy import func, select
 
+from tests.support.live_server import free_port
 from tests.support.settings import make_settings
+from tests.support.smtp_sink import Sink, running_sink
 from watchword import clock
 from watchword.intake.mail import take_mail
 from watchword.intake.smtp import SmtpListener
@@ -31,35 +28,10 @@ REPORT_TO = "report@watchword.test"
 REPORTER = "alice@corp.example"
 
 
-@dataclass
-class Sink:
-    """Every message the relay was given: (envelope sender, recipients, parsed message)."""
-
-    port: int
-    received: list[tuple[str, list[str], Message]] = field(default_factory=list)
-
-    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
-        msg = message_from_bytes(envelope.original_content, policy=default_policy)
-        self.received.append((envelope.mail_from, list(envelope.rcpt_tos), msg))
-        return "250 OK"
-
-    def to(self, address: str) -> list[Message]:
-        return [m for _, rcpts, m in self.received if address in rcpts]
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 @pytest.fixture
 def sink() -> Iterator[Sink]:
-    sink = Sink(port=_free_port())
-    controller = Controller(sink, hostname="127.0.0.1", port=sink.port, server_hostname="sink.test")
-    controller.start()
-    yield sink
-    controller.stop()
+    with running_sink() as running:
+        yield running
 
 
 @pytest.fixture
@@ -287,7 +259,7 @@ def test_global_limit_defers_the_rest(tmp_path: Path, sink: Sink) -> None:
 def test_relay_down_keeps_the_reply_for_later(tmp_path: Path) -> None:
     runtime = open_runtime(
         make_settings(
-            tmp_path, smtp_addresses=(REPORT_TO,), reply_from=REPORT_TO, relay_host="127.0.0.1", relay_port=_free_port()
+            tmp_path, smtp_addresses=(REPORT_TO,), reply_from=REPORT_TO, relay_host="127.0.0.1", relay_port=free_port()
         ),
         migrate=True,
     )  # nothing listens there

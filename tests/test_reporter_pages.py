@@ -110,7 +110,8 @@ def test_email_report_in_three_screens_gives_receipt_guidance_and_first_look(web
     assert len(phrase.split()) == 5
     words = text_of(thanks.text)
     assert "Do not click links" in words
-    assert "change that password now" in words  # they said they clicked
+    assert "You said you clicked a link" in words and "tell your IT help desk today" in words  # they clicked
+    assert "change that password now" not in words  # they typed no password
     assert "What a first look found" in words
     with frt.db.session() as session:
         stored = session.scalars(select(Report)).one()
@@ -355,12 +356,14 @@ def test_receipt_and_passphrase_bring_the_reporter_back_and_the_thread_goes_both
     assert "He also gave me his card." in sent.text and "has been sent" in sent.text
     with frt.db.write() as session:
         report_id = session.get(ReporterReceipt, receipt_id).report_id
-        followup.post_analyst_message(session, report_id, "analyst-bo", "Thank you. Please keep the card.")
+        followup.post_analyst_message(
+            session, report_id, "analyst-bo", "Thank you. Please keep the card.", to=f"r{receipt_id}"
+        )
     with frt.db.write() as session:
         thread = followup.list_thread(session, report_id, actor="analyst-bo")
     assert [(m.author_kind, m.reporter_label) for m in thread] == [
-        ("reporter", "Reporter 1"),
-        ("analyst", "All reporters"),
+        ("reporter", "Reporter 1 (web form)"),
+        ("analyst", "Reporter 1 (web form)"),
     ]
     again = web.get("/report/status/view")
     assert "Please keep the card." in again.text and "analyst-bo" not in again.text

@@ -113,7 +113,10 @@ def test_raw_messages_go_with_their_last_report_only(rrt: Runtime) -> None:
 def test_thread_and_receipts_go_with_the_report(rrt: Runtime) -> None:
     report_id = _report(rrt, 10, text="their religion worries me", scope="out_of_scope")
     with rrt.db.write() as session:
-        followup.post_analyst_message(session, report_id, "ann", "We do not act on this; see the explanation.")
+        (only,) = followup.report_reporters(session, report_id)
+        followup.post_analyst_message(
+            session, report_id, "ann", "We do not act on this; see the explanation.", to=only.key
+        )
     retention.run(rrt)
     with rrt.db.session() as session:
         assert session.scalar(select(func.count()).select_from(ThreadMessage)) == 0

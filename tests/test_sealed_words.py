@@ -117,7 +117,9 @@ def test_reporters_words_are_sealed_at_rest_and_the_database_is_owner_only(tmp_p
             code = "ABCDEFGHJKMNPQRSTVWXYZ23"
             receipt = receipts.create(session, first.report_id, code, "x", "email", generated=False)
             followup.post_reporter_message(session, receipt.id, "My colleague Priya Raman got one too")
-            followup.post_analyst_message(session, first.report_id, "ana", "Thank you, please delete it")
+            followup.post_analyst_message(
+                session, first.report_id, "ana", "Thank you, please delete it", to=f"r{receipt.id}"
+            )
         # An inline forward: the pipeline cuts the reporter's comment from the original.
         forwarded = mail_intake.take_mail(rt, mb.thunderbird_forward(), via="smtp", envelope_from=mb.REPORTER)
         Worker(rt).run_until_idle()

@@ -331,11 +331,15 @@ def test_receipt_brings_the_reporter_back_to_a_two_way_thread_and_an_outcome(
     with rt.db.session() as session:
         receipt = session.scalars(select(ReporterReceipt).order_by(ReporterReceipt.id.desc())).first()
         assert receipt is not None
-        report_id = receipt.report_id
+        report_id, receipt_id = receipt.report_id, receipt.id
     _wait_analysed(rt, report_id)
     with rt.db.write() as session:
         followup.post_analyst_message(
-            session, report_id, "analyst-ana", "Thank you. Please keep the card in an envelope; we will collect it."
+            session,
+            report_id,
+            "analyst-ana",
+            "Thank you. Please keep the card in an envelope; we will collect it.",
+            to=f"r{receipt_id}",
         )
     page.reload()
     assert page.is_visible("text=Please keep the card in an envelope")

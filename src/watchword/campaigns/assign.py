@@ -20,6 +20,7 @@ from sqlalchemy import bindparam, case, func, select, text
 from sqlalchemy.orm import Session
 
 from watchword.analysis.fingerprint import FINGERPRINT_VERSION
+from watchword.analysis.titles import report_title
 from watchword.campaigns.engine import ENGINE_VERSION, ClusterIndex, Features
 from watchword.campaigns.store import StoreBackend
 from watchword.domain import Analysis
@@ -166,7 +167,8 @@ def _add_to_stats(campaign: Campaign, report: Report, analysis: Analysis, duplic
     campaign.reporter_count += 1 if new_reporter else 0
     if campaign.representative_report_id is None:
         campaign.representative_report_id = report.id
-        campaign.title = (analysis.subject or analysis.body_text[:120]).strip()[:300]
+        # What its reports share (the approach and the act), not the first words of one reporter.
+        campaign.title = (report_title(analysis) or analysis.body_text[:120]).strip()[:300]
     facts = dict(campaign.facts or {})
     approaches = Counter(facts.get("approaches", {}))
     approaches[analysis.approach_type] += 1

@@ -39,6 +39,7 @@ class Scope(enum.StrEnum):
 class Verdict(enum.StrEnum):
     MALICIOUS = "malicious"
     SUSPICIOUS = "suspicious"
+    SPAM = "spam"  # a scam or junk mail sent to many: not genuine, not aimed at us; never called "benign"
     BENIGN = "benign"
     OUT_OF_SCOPE = "out_of_scope"
 

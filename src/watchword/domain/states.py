@@ -49,6 +49,7 @@ class MailStatus(enum.StrEnum):
 class MailKind(enum.StrEnum):
     ACK = "ack"
     OUTCOME = "outcome"
+    MESSAGE = "message"  # an analyst's message to one mail reporter, from their thread on a report
 
 
 class DecisionKind(enum.StrEnum):

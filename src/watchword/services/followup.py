@@ -2,11 +2,17 @@
 
 Called the same way by the reporter pages and the analyst console:
 
-    post_analyst_message(session, report_id, author, text)          # to every reporter of the report
-    post_analyst_message(session, report_id, author, text, receipt_id=7)   # to one of them
-    list_thread(session, report_id)                                 # the analyst's view, all receipts
+    report_reporters(session, report_id)                            # each person: a receipt or a mail address
+    post_analyst_message(session, report_id, author, text, to="r7")  # to one of them, and no one else
+    list_thread(session, report_id)                                 # the analyst's view, every person's thread
     reveal_contact(session, key, report_id, actor)                  # audited, never in lists
     list_out_of_scope(session)                                      # the separate review list
+
+Each reporter of a report (a web receipt, or an address that mailed it in)
+has a thread of their own: an analyst writes to one person at a time, and
+nothing written to one is shown to another, even when their identical emails
+became one report. Telling all of a campaign's reporters its outcome is the
+verdict's job (`campaign_ops.set_verdict`, `mail_replies.notify_campaign_outcome`).
 
 Every analyst write and every analyst read of a reporter's words or contact
 writes an audit event in the caller's transaction.
@@ -15,7 +21,7 @@ writes an audit event in the caller's transaction.
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy import or_, select, update
@@ -107,46 +113,85 @@ def post_reporter_message(session: Session, receipt_id: int, text: str) -> Threa
     return message
 
 
-def post_analyst_message(
-    session: Session, report_id: int, author: str, text: str, receipt_id: int | None = None
-) -> ThreadMessage:
-    """An analyst's message to the reporter(s) of a report; `receipt_id` None means all of them."""
+@dataclass(frozen=True, slots=True)
+class ReporterRef:
+    """One person who reported a report, as the console may name them: never who they are."""
+
+    key: str  # "r<receipt id>" or "m<keyed address hash>": the form's `to` value
+    label: str  # "Reporter 2 (web form)"
+    receipt_id: int | None
+    mail_hash: str | None
+
+
+def report_reporters(session: Session, report_id: int) -> list[ReporterRef]:
+    """Everyone with a thread on this report: its receipts, then the addresses that mailed it, in order."""
+    from watchword.store.models_mail import MailMessage, MailMessageReport
+
+    receipts = session.scalars(
+        select(ReporterReceipt.id).where(ReporterReceipt.report_id == report_id).order_by(ReporterReceipt.id)
+    ).all()
+    hashes: dict[str, None] = {}
+    for hash_ in session.scalars(
+        select(MailMessage.reporter_hash)
+        .join(MailMessageReport, MailMessageReport.mail_message_id == MailMessage.id)
+        .where(MailMessageReport.report_id == report_id, MailMessage.reporter_hash.is_not(None))
+        .order_by(MailMessage.id)
+    ):
+        hashes.setdefault(str(hash_), None)
+    refs = [ReporterRef(f"r{rid}", f"Reporter {n} (web form)", rid, None) for n, rid in enumerate(receipts, 1)]
+    refs += [ReporterRef(f"m{h}", f"Reporter {n} (by mail)", None, h) for n, h in enumerate(hashes, len(receipts) + 1)]
+    return refs
+
+
+def post_analyst_message(session: Session, report_id: int, author: str, text: str, to: str) -> ThreadMessage:
+    """An analyst's message to one reporter of a report (`to`: a `ReporterRef.key`), in their thread only.
+
+    A mail reporter is also sent it by mail, through the outbox, in the same transaction.
+    """
     if session.get(Report, report_id) is None:
         raise FollowupNotFound("No such report.")
-    if receipt_id is not None:
-        receipt = session.get(ReporterReceipt, receipt_id)
-        if receipt is None or receipt.report_id != report_id:
-            raise FollowupNotFound("That receipt does not belong to this report.")
+    if not to:
+        raise FollowupError("Choose the reporter this message is for.")
+    who = next((ref for ref in report_reporters(session, report_id) if ref.key == to), None)
+    if who is None:
+        raise FollowupNotFound("That reporter did not report this report.")
     message = ThreadMessage(
         report_id=report_id,
-        receipt_id=receipt_id,
+        receipt_id=who.receipt_id,
+        mail_reporter_hash=who.mail_hash,
         author_kind=AuthorKind.ANALYST,
         author=author[:100],
         **_sealed_body(session, text),
     )
     session.add(message)
     session.flush()
+    if who.mail_hash is not None:
+        from watchword.services.mail_replies import enqueue_message
+
+        enqueue_message(session, report_id, who.mail_hash, message.id, _body(session, message))
     audit.record(
         session,
         author,
         "thread.analyst_message",
         "report",
         report_id,
-        {"message_id": message.id, "receipt_id": receipt_id},
+        # Which thread, by its label: the receipt id or address hash would tie the log to a person.
+        {"message_id": message.id, "to": who.label},
     )
     return message
 
 
-def _labels(session: Session, report_id: int) -> dict[int, str]:
-    ids = session.scalars(
-        select(ReporterReceipt.id).where(ReporterReceipt.report_id == report_id).order_by(ReporterReceipt.id)
-    )
-    return {rid: f"Reporter {n}" for n, rid in enumerate(ids, start=1)}
+def _label_of(message: ThreadMessage, labels: dict[str, str]) -> str:
+    if message.receipt_id is not None:
+        return labels.get(f"r{message.receipt_id}", "A former reporter")
+    if message.mail_reporter_hash is not None:
+        return labels.get(f"m{message.mail_reporter_hash}", "A former reporter")
+    return "All web reporters (before threads per person)"
 
 
 def list_thread(session: Session, report_id: int, actor: str | None = None) -> list[ThreadEntry]:
     """Every message of a report, oldest first, for the console. Audited when `actor` is given."""
-    labels = _labels(session, report_id)
+    labels = {ref.key: ref.label for ref in report_reporters(session, report_id)}
     rows = session.scalars(
         select(ThreadMessage)
         .where(ThreadMessage.report_id == report_id)
@@ -161,22 +206,38 @@ def list_thread(session: Session, report_id: int, actor: str | None = None) -> l
             author_kind=m.author_kind,
             author=m.author,
             receipt_id=m.receipt_id,
-            reporter_label=labels.get(m.receipt_id, "All reporters") if m.receipt_id else "All reporters",
+            reporter_label=_label_of(m, labels),
             body=_body(session, m),
         )
         for m in rows
     ]
 
 
+def threads_by_person(
+    session: Session, report_id: int, actor: str
+) -> list[tuple[ReporterRef | None, list[ThreadEntry]]]:
+    """The console's thread page: each reporter with their own messages; None for pre-0011 messages to all."""
+    entries = list_thread(session, report_id, actor=actor)
+    refs = report_reporters(session, report_id)
+    by_label: dict[str, list[ThreadEntry]] = {}
+    for entry in entries:
+        by_label.setdefault(entry.reporter_label, []).append(entry)
+    threads: list[tuple[ReporterRef | None, list[ThreadEntry]]] = [(ref, by_label.pop(ref.label, [])) for ref in refs]
+    threads += [(None, rest) for rest in by_label.values()]
+    return threads
+
+
 def reporter_thread(session: Session, receipt: ReporterReceipt) -> list[ThreadEntry]:
-    """What one reporter sees: their own messages and the analysts' to them or to everyone."""
+    """What one reporter sees: their own thread, and the old messages to all web reporters."""
     rows = session.scalars(
         select(ThreadMessage)
         .where(
             ThreadMessage.report_id == receipt.report_id,
             or_(
                 ThreadMessage.receipt_id == receipt.id,
-                (ThreadMessage.receipt_id.is_(None)) & (ThreadMessage.author_kind == "analyst"),
+                ThreadMessage.receipt_id.is_(None)
+                & ThreadMessage.mail_reporter_hash.is_(None)
+                & (ThreadMessage.author_kind == AuthorKind.ANALYST),
             ),
         )
         .order_by(ThreadMessage.created_at, ThreadMessage.id)
@@ -229,10 +290,12 @@ def receipt_status(session: Session, receipt: ReporterReceipt) -> ReceiptStatus:
     history: list[tuple[dt.datetime, str]] = [(receipt.created_at, "Report received")]
     analysis_at = report.analysis.created_at if report.analysis is not None else None
     if analysis_at is not None:
-        history.append((analysis_at, "First analysis done"))
+        # When others reported the same message first, it was checked before this person sent it:
+        # for them it was checked when it arrived, never before they reported it.
+        history.append((max(_aware(analysis_at), _aware(receipt.created_at)), "Automatic checks done"))
     outcome_at = campaign.verdict_at if campaign and campaign.verdict else None
     if verdict and outcome_at is not None:
-        history.append((outcome_at, "Outcome decided"))
+        history.append((max(_aware(outcome_at), _aware(receipt.created_at)), "Outcome decided"))
     thread = reporter_thread(session, receipt)
     history.extend(
         (m.at, "Message from the analysts" if m.author_kind == "analyst" else "You wrote a message") for m in thread
@@ -299,6 +362,22 @@ def restrict_out_of_scope(session: Session, report: Report, analysis: Analysis) 
         mark_restricted(session, report.id, analysis.scope_reason, "analysis")
 
 
+@dataclass(frozen=True, slots=True)
+class FileEntry:
+    """A file a reporter attached: what the console lists. Its bytes are served only by web/console/files.py."""
+
+    id: int
+    filename: str
+    content_type: str  # as the reporter's browser declared it: a hint, not a fact
+    size: int
+    sha256: str
+
+    @property
+    def shown_as_picture(self) -> bool:
+        # Only a hint for the page; the re-encoder decides, and refuses anything that is not a picture.
+        return self.content_type.startswith("image/") and self.content_type not in ("image/svg+xml",)
+
+
 @dataclass(slots=True)
 class SubmissionEntry:
     """One submission of a report (the first or a sighting) and everything its reporter wrote."""
@@ -310,9 +389,10 @@ class SubmissionEntry:
     text: str
     approach_hint: str
     answers: dict[str, str]
-    files: list[tuple[str, int]]  # file name, size in bytes
+    files: list[FileEntry]
     has_contact: bool
     comment: str = ""  # a mail reporter's words above the message they attached
+    questions: list[tuple[str, str]] = field(default_factory=list)  # (question, answer), filled by the console
 
 
 def list_submissions(session: Session, report_id: int, actor: str) -> list[SubmissionEntry]:
@@ -325,13 +405,12 @@ def list_submissions(session: Session, report_id: int, actor: str) -> list[Submi
     rows = session.scalars(
         select(Submission).where(Submission.report_id == report_id).order_by(Submission.received_at, Submission.id)
     ).all()
-    files: dict[int | None, list[tuple[str, int]]] = {}
-    for sub_id, name, size in session.execute(
-        select(ReporterFile.submission_id, ReporterFile.filename, ReporterFile.size)
-        .where(ReporterFile.report_id == report_id)
-        .order_by(ReporterFile.id)
+    files: dict[int | None, list[FileEntry]] = {}
+    for kept in session.scalars(
+        select(ReporterFile).where(ReporterFile.report_id == report_id).order_by(ReporterFile.id)
     ):
-        files.setdefault(sub_id, []).append((name, size))
+        entry = FileEntry(kept.id, kept.filename, kept.content_type, kept.size, kept.sha256)
+        files.setdefault(kept.submission_id, []).append(entry)
     audit.record(session, actor, "submissions.viewed", "report", report_id, {"submissions": len(rows)})
     key = sealing.key_of(session)
     entries = []

@@ -56,10 +56,17 @@ STEPS: dict[str, list[str]] = {
     ],
 }
 
+IF_TYPED = N_(
+    "You said you typed a password or a code: change that password now from a device you trust, and tell "
+    "your IT help desk today. That is not your fault; telling us quickly is exactly right."
+)
 IF_CLICKED = N_(
-    "You said you clicked, replied or typed something in: change that password now from a "
-    "device you trust, and tell your IT help desk today. That is not your fault; telling "
-    "us quickly is exactly right."
+    "You said you clicked a link or opened a file: do not type anything into what opened, and tell your IT "
+    "help desk today. That is not your fault; telling us quickly is exactly right."
+)
+IF_REPLIED = N_(
+    "You said you replied: do not write again or send anything. If they answer, do not reply; "
+    "add it to your report with your receipt instead."
 )
 IF_PLUGGED = N_(
     "You said it was plugged in or used: unplug that computer from the network and tell your IT help desk today."
@@ -71,7 +78,9 @@ IF_SHARED = N_(
 WHO_TO_TELL = N_("If you are in immediate danger, call the emergency services first.")
 
 # Answer values (see web/reporter/forms.py) that mean the reporter already acted on the approach.
-CLICKED_ANSWERS = frozenset({"clicked", "replied", "opened", "typed_password"})
+TYPED_ANSWERS = frozenset({"typed_password"})
+CLICKED_ANSWERS = frozenset({"clicked", "opened"})
+REPLIED_ANSWERS = frozenset({"replied"})  # "I replied, but shared nothing": no password to change
 PLUGGED_ANSWERS = frozenset({"plugged_in", "used"})
 SHARED_ANSWERS = frozenset({"shared", "accepted"})
 
@@ -103,8 +112,12 @@ class FirstLook:
 def steps_for(form: str, answers: dict[str, str]) -> list[str]:
     steps = list(STEPS.get(form, STEPS["other"]))
     values = set(answers.values())
+    if values & REPLIED_ANSWERS:
+        steps.insert(0, IF_REPLIED)
     if values & CLICKED_ANSWERS:
         steps.insert(0, IF_CLICKED)
+    if values & TYPED_ANSWERS:
+        steps.insert(0, IF_TYPED)
     if values & PLUGGED_ANSWERS:
         steps.insert(0, IF_PLUGGED)
     if values & SHARED_ANSWERS:
@@ -113,14 +126,29 @@ def steps_for(form: str, answers: dict[str, str]) -> list[str]:
     return steps
 
 
+# The verbs classify.py's reasons start with when the message itself is the subject.
+_MESSAGE_VERBS = frozenset(
+    {"asks", "pushes", "threatens", "promises", "tells", "is", "offers", "reads", "greets", "contains", "links"}
+    | {"hides", "carries", "has", "uses", "mentions", "names", "disguises"}
+)
+# "links pass through redirects": there "links" is the subject, followed by its own verb.
+_SUBJECT_VERBS = frozenset({"go", "pass", "were", "are", "was", "is", "show", "shows"})
+
+
 def _sentence(reason: str) -> str:
     reason = " ".join(reason.split())
     if not reason:
         return ""
-    # Pipeline reasons are lower-case fragments about the message ("links to x, which imitates y").
-    text = reason[0].upper() + reason[1:]
-    if not text.lower().startswith(("the ", "this ", "it ", "a ", "an ")) and text.split()[0].lower().endswith("s"):
+    # Pipeline reasons are lower-case fragments: some have a subject ("replies go to a free-mail
+    # address", "questions were asked"), some start with the message's verb ("asks to verify your
+    # login"). Only the second kind gets "It"; a plural noun that merely ends in "s" does not.
+    words = reason.split()
+    if words[0] == "sent":
+        text = "It was " + reason
+    elif words[0] in _MESSAGE_VERBS and (len(words) < 2 or words[1] not in _SUBJECT_VERBS):
         text = "It " + reason
+    else:
+        text = reason[0].upper() + reason[1:]
     return text if text.endswith((".", "!", "?")) else text + "."
 
 

@@ -57,12 +57,17 @@ log = logging.getLogger("watchword.mail.replies")
 
 ACK = MailKind.ACK
 OUTCOME = MailKind.OUTCOME
+MESSAGE = MailKind.MESSAGE
 STOP_HINT = "To stop these messages, reply with the single word STOP."
 MAX_ATTEMPTS = 8
 LEASE = dt.timedelta(minutes=2)
 # A receipt is only useful while the reporter still remembers sending the mail;
 # an outcome stays worth sending much longer.
-STALE_AFTER: dict[str, dt.timedelta] = {ACK: dt.timedelta(days=2), OUTCOME: dt.timedelta(days=30)}
+STALE_AFTER: dict[str, dt.timedelta] = {
+    ACK: dt.timedelta(days=2),
+    OUTCOME: dt.timedelta(days=30),
+    MESSAGE: dt.timedelta(days=30),
+}
 
 
 @dataclass(frozen=True, slots=True)
@@ -192,6 +197,28 @@ def notify_outcome(
         dedupe = _dedupe(OUTCOME, hash_, key if key is not None else outcome_text.strip(), *refs)
         queued += enqueue(session, OUTCOME, Reporter(sealed, hash_), subject, body, dedupe)
     return queued
+
+
+def enqueue_message(session: Session, report_id: int, reporter_hash_: str, message_id_: int, text: str) -> bool:
+    """Queue an analyst's thread message for the one mail reporter whose thread it is in.
+
+    Only to addresses that mailed this report (the caller checked); their
+    references are the reports of theirs it concerns. Opt-outs and rate limits
+    apply at sending, as for outcomes.
+    """
+    rows = session.execute(
+        select(MailMessage.reporter_sealed, Report.public_id)
+        .join(MailMessageReport, MailMessageReport.mail_message_id == MailMessage.id)
+        .join(Report, Report.id == MailMessageReport.report_id)
+        .where(MailMessageReport.report_id == report_id, MailMessage.reporter_hash == reporter_hash_)
+    ).all()
+    sealed = next((row[0] for row in rows if row[0]), None)
+    if sealed is None:
+        return False
+    refs = sorted({row[1] for row in rows})
+    body = "\n\n".join(["A message from the analysts about your report:", text.strip(), _references(refs), STOP_HINT])
+    who = Reporter(sealed, reporter_hash_)
+    return enqueue(session, MESSAGE, who, "About your report", body + "\n", _dedupe(MESSAGE, str(message_id_)))
 
 
 def notify_campaign_outcome(session: Session, campaign_id: int) -> int:

@@ -30,9 +30,10 @@ RECEIVED = (
     "We have your report and will look at it. You do not need to do anything else. "
     "Please do not reply to, click or open anything in the message you reported."
 )
-ANALYSED = "We have looked at your report. We will tell you the outcome once it has been reviewed."
+# After the automatic checks, before any person has looked: it must not say "we have looked".
+ANALYSED = "Our automatic checks of your report are done. An analyst will review it, and we will tell you the outcome."
 NEEDS_DETAIL = (
-    "We have read your report, but it does not yet say what happened. What did they do or ask you "
+    "Our automatic checks read your report, but it does not yet say what happened. What did they do or ask you "
     "for? Please tell us in a message: it is added to the same report."
 )
 OUT_OF_SCOPE_BY_GUARD = (
@@ -48,6 +49,21 @@ def _people(n: int) -> str:
 
 def _article(word: str) -> str:
     return "an" if word[:1].lower() in "aeiou" else "a"
+
+
+# What to do if the reporter already acted on it, by what the approach was: a found USB stick is
+# plugged in, not clicked; a person at a conference is talked to, not replied to by mail.
+_ADVICE_BY_KIND = {
+    "technical_surveillance": "If it was plugged in, switched on or connected, tell your security team.",
+    "physical_approach": "If you gave them access or anything else, tell your security team.",
+    "elicitation": "If you already shared information, tell your security team: you are not in trouble.",
+    "inducement": "If you already accepted something or agreed to meet, tell your security team.",
+}
+_ADVICE = "If you clicked a link, opened an attachment or replied, tell your security team."
+
+
+def _advice(approach_type: str) -> str:
+    return _ADVICE_BY_KIND.get(approach_type, _ADVICE)
 
 
 def outcome_text(verdict: str | None, *, approach_type: str = "", reporters: int = 1, action: str = "") -> str:
@@ -74,7 +90,10 @@ def outcome_text(verdict: str | None, *, approach_type: str = "", reporters: int
         return f"{first} {rest} Thank you for reporting it: your report helped protect others."
     if verdict == Verdict.SUSPICIOUS:
         first = "We could not confirm that this was malicious, but it is suspicious and we are keeping watch."
-        advice = "If you clicked a link, opened an attachment or replied, tell your security team."
+        return " ".join(part for part in (first, action, _advice(approach_type)) if part)
+    if verdict == Verdict.SPAM:
+        first = "This was spam or a scam sent to many people: it is not genuine, and it was not aimed at you."
+        advice = "Delete it, and do not reply, pay or send any details. If you already did, tell your security team."
         return " ".join(part for part in (first, action, advice) if part)
     if verdict == Verdict.BENIGN:
         first = "We checked this and it is genuine: you can treat it as normal."

@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 from watchword.analysis.mime import MAX_HEADERS, MAX_RAW_BYTES, OLE_MAGIC, looks_like_email
 from watchword.analysis.pipeline import analyze_report
 from watchword.analysis.rfc822 import split_header_block
+from watchword.analysis.titles import report_title
 from watchword.domain import Analysis
 from watchword.domain.model import ANALYSIS_VERSION
 from watchword.domain.states import ReportStatus
@@ -157,7 +158,7 @@ def record_analysis(session: Session, report: Report, analysis: Analysis, input_
         .where(Report.id == report.id)
         .values(
             status=ReportStatus.ANALYSED,
-            subject=analysis.subject[:500],
+            subject=report_title(analysis),  # the approach and the main act when there is no subject
             approach_type=analysis.approach_type,
             scope=analysis.scope,
             risk=analysis.risk,

@@ -43,8 +43,13 @@ class ReporterReceipt(Base):
 class ThreadMessage(Base):
     """One message between a reporter and the analysts.
 
-    `receipt_id` NULL on an analyst message means: to every reporter of this
-    report (e.g. "please delete the message"); a reply always names its receipt.
+    Each message belongs to one person's thread: a receipt (`receipt_id`) or a
+    mail reporter (`mail_reporter_hash`, the keyed hash of their address, as on
+    `mail_messages`). Nothing written to one reporter is shown to another, even
+    when their identical emails became one report. Rows with neither were
+    written before migration 0011, when an analyst could only write "to every
+    reporter of this report"; they stay visible to the web reporters they were
+    shown to then, and no new one is written.
     """
 
     __tablename__ = "reporter_messages"
@@ -54,6 +59,7 @@ class ThreadMessage(Base):
     receipt_id: Mapped[int | None] = mapped_column(
         ForeignKey("reporter_receipts.id", ondelete="CASCADE"), nullable=True, index=True
     )
+    mail_reporter_hash: Mapped[str | None] = mapped_column(String(64), nullable=True, index=True)
     author_kind: Mapped[str] = mapped_column(String(10))  # reporter | analyst
     author: Mapped[str] = mapped_column(String(100), default="")  # analyst's name; never shown to reporters
     # Empty: the message is sealed in `body_sealed` (security/sealing.py); rows written before

@@ -70,13 +70,13 @@ def report_contact(request: Request, rt: Rt, me: Analyst, report_id: int) -> Res
 
 @router.get("/reports/{report_id:id}/thread")
 def report_thread(request: Request, rt: Rt, me: AnalystReader, report_id: int) -> Response:
-    """The analyst side of the reporter thread; reading it is audited (it is the reporter's words)."""
-    from watchword.services.followup import list_thread
+    """The analyst side of the reporter threads, one per person; reading them is audited (reporters' words)."""
+    from watchword.services.followup import threads_by_person
 
     with rt.db.write() as session:
         queries.require_report(session, report_id)
-        thread = list_thread(session, report_id, actor=me.username)
-    return page(request, "thread.html", me, report_id=report_id, thread=thread)
+        threads = threads_by_person(session, report_id, actor=me.username)
+    return page(request, "thread.html", me, report_id=report_id, threads=threads)
 
 
 @router.get("/reports/{report_id:id}/submissions")
@@ -87,17 +87,27 @@ def report_submissions(request: Request, rt: Rt, me: AnalystReader, report_id: i
     with rt.db.write() as session:
         queries.require_report(session, report_id)
         entries = list_submissions(session, report_id, actor=me.username)
+    from watchword.web.reporter.forms import labelled_answers
+
+    for entry in entries:  # the questions beside the answers, in the words the reporter saw
+        entry.questions = labelled_answers(entry.answers)
     return page(request, "submissions.html", me, report_id=report_id, submissions=entries)
 
 
 @router.post("/reports/{report_id:id}/thread")
 def report_thread_post(
-    request: Request, rt: Rt, me: Analyst, report_id: int, body: Annotated[str, Form()] = ""
+    request: Request,
+    rt: Rt,
+    me: Analyst,
+    report_id: int,
+    body: Annotated[str, Form()] = "",
+    to: Annotated[str, Form(max_length=80)] = "",
 ) -> Response:
+    """A message to one reporter (`to`), never to all: each person's thread is their own."""
     from watchword.services.followup import post_analyst_message
 
     with rt.db.write() as session:
-        post_analyst_message(session, report_id, me.username, body)
+        post_analyst_message(session, report_id, me.username, body, to=to)
     return see_other(flash_url(f"/console/reports/{report_id}/thread", "message"))
 
 

@@ -294,3 +294,41 @@ def read_answers(form: GuidedForm, values: dict[str, str]) -> dict[str, str]:
         if value:
             answers[question.key] = value
     return answers
+
+
+def labelled_answers(answers: dict[str, str], form_key: str = "") -> list[tuple[str, str]]:
+    """Stored answers as (question, answer) in the reporter's own words, for the console.
+
+    Answers are stored by key ("wants": "info"); the questions and choices are
+    here. Without the form's key (a submission does not record it) the form is
+    the one whose questions hold every answer and every chosen value. A key no
+    form knows is shown as it is rather than dropped.
+    """
+    form = FORMS.get(form_key) or _form_of(answers)
+    questions = {q.key: q for q in form.questions} if form else {}
+    shown: list[tuple[str, str]] = []
+    for key, value in answers.items():
+        question = questions.get(key)
+        if question is None:
+            shown.append((_EXTRA_LABELS.get(key, key.replace("_", " ")), value))
+            continue
+        chosen = next((o.label for o in question.options if o.value == value), value)
+        shown.append((question.label, chosen))
+    return shown
+
+
+_EXTRA_LABELS = {"files": N_("Files attached")}
+
+
+def _form_of(answers: dict[str, str]) -> GuidedForm | None:
+    keys = set(answers) - set(_EXTRA_LABELS)
+    if not keys:
+        return None
+    for key in ORDER:
+        form = FORMS[key]
+        questions = {q.key: q for q in form.questions}
+        if keys <= set(questions) and all(
+            questions[k].kind != "choice" or answers[k] in {o.value for o in questions[k].options} for k in keys
+        ):
+            return form
+    return None

@@ -1,0 +1,46 @@
+"""A title for a report (and a new campaign) with no subject: the approach and the main act, from the analysis.
+
+Web, SMS and in-person reports have no subject line, and "(no subject)" in
+the queue tells an analyst nothing. The title is made of what the analysis
+concluded ("Elicitation — questions were asked about work, colleagues,
+security or access"), never of the reporter's words: `reports.subject` is
+stored in plain text and listed everywhere, while their words are sealed.
+"""
+
+from __future__ import annotations
+
+from watchword.domain import Analysis
+
+MAX_TITLE = 120
+
+APPROACH_NAMES = {
+    "credential_phishing": "Credential phishing",
+    "malware_delivery": "Malware delivery",
+    "invoice_or_payment_fraud": "Payment fraud",
+    "fake_recruitment": "Fake recruitment",
+    "elicitation": "Elicitation",
+    "inducement": "Inducement",
+    "fake_profile_or_impersonation": "Impersonation",
+    "technical_surveillance": "Technical surveillance",
+    "physical_approach": "Physical approach",
+    "extortion": "Extortion",
+    "scam_or_spam": "Scam or spam",
+}
+
+
+def _cut(text: str, limit: int) -> str:
+    if len(text) <= limit:
+        return text
+    return text[: limit - 1].rsplit(" ", 1)[0].rstrip(",;:") + "…"
+
+
+def report_title(analysis: Analysis) -> str:
+    """The subject when there is one; else the approach and the main act; else ''."""
+    subject = " ".join(analysis.subject.split())
+    if subject:
+        return subject[:500]
+    approach = APPROACH_NAMES.get(analysis.approach_type, "")
+    act = " ".join(analysis.reasons[0].split()) if analysis.reasons else ""
+    if approach and act:
+        return _cut(f"{approach} — {act}", MAX_TITLE)
+    return _cut(approach or act, MAX_TITLE)

@@ -1,0 +1,42 @@
+"""A real local SMTP server (aiosmtpd) standing in for the relay: it keeps every message it is given."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from email import message_from_bytes
+from email.message import Message
+from email.policy import default as default_policy
+from typing import Any
+
+from aiosmtpd.controller import Controller
+
+from tests.support.live_server import free_port
+
+
+@dataclass
+class Sink:
+    """Every message the relay was given: (envelope sender, recipients, parsed message)."""
+
+    port: int
+    received: list[tuple[str, list[str], Message]] = field(default_factory=list)
+
+    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
+        msg = message_from_bytes(envelope.original_content, policy=default_policy)
+        self.received.append((envelope.mail_from, list(envelope.rcpt_tos), msg))
+        return "250 OK"
+
+    def to(self, address: str) -> list[Message]:
+        return [m for _, rcpts, m in self.received if address in rcpts]
+
+
+@contextmanager
+def running_sink() -> Iterator[Sink]:
+    sink = Sink(port=free_port())
+    controller = Controller(sink, hostname="127.0.0.1", port=sink.port, server_hostname="sink.test")
+    controller.start()
+    try:
+        yield sink
+    finally:
+        controller.stop()
