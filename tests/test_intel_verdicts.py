@@ -95,3 +95,31 @@ def test_console_refuses_with_the_reason_and_offers_unreviewed_only_explicitly(t
     assert "export.misp.json?unreviewed=1" in page and "export.domains.txt" not in page
     assert client.get(f"/console/campaigns/{campaign_id}/export.misp.json?unreviewed=1").status_code == 200
     rt.close()
+
+
+def test_stored_stix_ids_keep_created_and_move_modified_only_on_change(tmp_path: Path) -> None:
+    """Ids are UUIDv4 minted at the first export and kept in the store; a re-export changes
+    nothing, a changed campaign gets a new `modified` and keeps its id and `created`."""
+    import uuid
+
+    rt = intel_runtime(tmp_path)
+    campaign_id = seed_campaign(rt).campaign_id
+
+    def export() -> dict[str, dict[str, object]]:
+        with rt.db.write() as session:
+            share = gather(session, rt.settings, campaign_id=campaign_id)
+            body, _ = formats.render(share, "stix.json")
+        return {o["id"]: o for o in json.loads(body)["objects"] if o["type"] != "marking-definition"}
+
+    first, second = export(), export()
+    assert first == second
+    campaign = next(o for o in first.values() if o["type"] == "campaign")
+    assert uuid.UUID(str(campaign["id"]).split("--")[1]).version == 4
+    _set(rt, campaign_id, title="Fake recruiter: defence consulting (wave 2)")
+    third = export()
+    changed = next(o for o in third.values() if o["type"] == "campaign")
+    assert changed["id"] == campaign["id"] and changed["created"] == campaign["created"]
+    assert str(changed["modified"]) > str(campaign["modified"])
+    identities = {o["id"] for o in third.values() if o["type"] == "identity"}
+    assert identities == {o["id"] for o in first.values() if o["type"] == "identity"}  # one per installation
+    rt.close()

@@ -24,7 +24,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any, Protocol
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
@@ -89,27 +89,46 @@ class MemoryIds:
 
 
 class StoredIds:
-    """Ids kept in `intel_stix_ids` (written in the caller's transaction)."""
+    """Ids kept in `intel_stix_ids`, written in the caller's transaction.
+
+    Rows are read into plain values: once the caller's session has ended (a tool
+    rendering after its `with` block), nothing touches it again, and objects not
+    yet stored get ids in memory only (MemoryIds), not persisted."""
 
     def __init__(self, session: Session) -> None:
         self.session = session
-        self._rows: dict[str, StixIdentity] = {}
+        self._known: dict[str, tuple[Minted, str]] = {}
+        self._memory = MemoryIds()
+
+    def _live(self) -> bool:
+        return self.session.is_active and self.session.in_transaction()
 
     def preload(self, keys: Iterable[str]) -> None:
-        wanted = [k for k in dict.fromkeys(keys) if k not in self._rows]
+        if not self._live():
+            return
+        wanted = [k for k in dict.fromkeys(keys) if k not in self._known]
         for start in range(0, len(wanted), 500):
-            for row in self.session.scalars(
-                select(StixIdentity).where(StixIdentity.key.in_(wanted[start : start + 500]))
-            ):
-                self._rows[row.key] = row
+            rows = self.session.execute(
+                select(
+                    StixIdentity.key,
+                    StixIdentity.stix_id,
+                    StixIdentity.created,
+                    StixIdentity.modified,
+                    StixIdentity.digest,
+                    StixIdentity.revoked,
+                ).where(StixIdentity.key.in_(wanted[start : start + 500]))
+            )
+            for key, stix_id, created, modified, digest, revoked in rows:
+                self._known[key] = (Minted(stix_id, _utc(created), _utc(modified), bool(revoked)), digest)
 
     def get(self, key: str, kind: str, content: dict[str, Any]) -> Minted:
         digest = digest_of(content)
-        row = self._rows.get(key)
-        if row is None:
+        if key not in self._known:
             self.preload([key])
-            row = self._rows.get(key)
-        if row is None:
+        known = self._known.get(key)
+        if known is None:
+            if not self._live():
+                return self._memory.get(key, kind, content)
             now = _now()
             insert = pg_insert if self.session.get_bind().dialect.name == "postgresql" else sqlite_insert
             self.session.execute(
@@ -119,12 +138,22 @@ class StoredIds:
                 )
                 .on_conflict_do_nothing(index_elements=["key"])
             )  # a concurrent export may have minted it first: theirs wins, ours is dropped
-            row = self.session.scalars(select(StixIdentity).where(StixIdentity.key == key)).one()
-            self._rows[key] = row
-        elif row.digest != digest:
-            row.modified = max(_now(), _utc(row.modified) + dt.timedelta(milliseconds=1))
-            row.digest = digest
-        return Minted(row.stix_id, _utc(row.created), _utc(row.modified), row.revoked)
+            self.preload([key])
+            return self._known[key][0]
+        minted, old = known
+        if old != digest:
+            minted = Minted(
+                minted.stix_id,
+                minted.created,
+                max(_now(), minted.modified + dt.timedelta(milliseconds=1)),
+                minted.revoked,
+            )
+            self._known[key] = (minted, digest)
+            if self._live():
+                self.session.execute(
+                    update(StixIdentity).where(StixIdentity.key == key).values(modified=minted.modified, digest=digest)
+                )
+        return minted
 
 
 def revoke(session: Session, keys: Iterable[str]) -> int:
