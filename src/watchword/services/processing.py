@@ -295,7 +295,7 @@ def apply_batch(session: Session, items: list[tuple[Report, Analysis, str | None
             record_analysis(session, report, analysis, key)
             continue
         report.status = ReportStatus.ANALYSED
-        report.subject = analysis.subject[:500]
+        report.subject = report_title(analysis)  # the approach and the main act when there is no subject
         report.approach_type = analysis.approach_type
         report.scope = analysis.scope
         report.risk = analysis.risk

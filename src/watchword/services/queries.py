@@ -288,3 +288,15 @@ def parked_jobs(session: Session, limit: int = 200) -> list[ParkedJobRow]:
 def as_dict(view: Any) -> dict[str, Any]:
     """A view's fields by name, for a template's context."""
     return {name: getattr(view, name) for name in view.__slots__}
+
+
+def reported_email(session: Session, report_id: int) -> tuple[str | None, dict[str, Any]] | None:
+    """The stored email's blob hash and the analysis of it, or None when no such report."""
+    row = session.execute(
+        select(Report.raw_sha256, AnalysisRecord.result)
+        .outerjoin(AnalysisRecord, AnalysisRecord.report_id == Report.id)
+        .where(Report.id == report_id)
+    ).first()
+    if row is None:
+        return None
+    return row.raw_sha256, dict(row.result or {})

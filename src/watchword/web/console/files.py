@@ -16,15 +16,13 @@ from typing import Any
 
 from fastapi import APIRouter, Request
 from markupsafe import Markup
-from sqlalchemy import select
 from starlette.concurrency import run_in_threadpool
 from starlette.responses import Response
 
 from watchword import errors
 from watchword.runtime import Runtime
-from watchword.services import email_view, images
+from watchword.services import email_view, images, queries
 from watchword.store import audit
-from watchword.store.models import AnalysisRecord, Report
 from watchword.store.models_reporter import ReporterFile
 from watchword.web.console.auth import Analyst, AnalystReader, Reader, Rt
 from watchword.web.console.common import page
@@ -120,14 +118,10 @@ def _download(data: bytes, filename: str) -> Response:
 
 def _raw_of(rt: Runtime, report_id: int) -> tuple[bytes, dict[str, Any]]:
     with rt.db.session() as session:
-        row = session.execute(
-            select(Report.raw_sha256, AnalysisRecord.result)
-            .outerjoin(AnalysisRecord, AnalysisRecord.report_id == Report.id)
-            .where(Report.id == report_id)
-        ).first()
-    if row is None or row.raw_sha256 is None:
+        found = queries.reported_email(session, report_id)
+    if found is None or found[0] is None:
         raise errors.NotFound("This report has no reported email.")
-    return rt.blobs.get(row.raw_sha256), dict(row.result or {})
+    return rt.blobs.get(found[0]), found[1]
 
 
 @router.get("/reports/{report_id:id}/formatted")

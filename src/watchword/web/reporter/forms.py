@@ -304,6 +304,9 @@ def labelled_answers(answers: dict[str, str], form_key: str = "") -> list[tuple[
     the one whose questions hold every answer and every chosen value. A key no
     form knows is shown as it is rather than dropped.
     """
+    # The reporter pages keep the form's key among the answers (analysis reads it as context).
+    form_key = form_key or answers.get("form", "")
+    answers = {k: v for k, v in answers.items() if k != "form"}
     form = FORMS.get(form_key) or _form_of(answers)
     questions = {q.key: q for q in form.questions} if form else {}
     shown: list[tuple[str, str]] = []
