@@ -69,7 +69,7 @@ test-slow: install services
 
 ## Property-based fuzzing of MIME construction and the HTML path, long profile (the suite runs a bounded one)
 fuzz: install
-	WATCHWORD_FUZZ=long $(BIN)/pytest tests/test_fuzz_pipeline.py -p no:cacheprovider --timeout 7200
+	WATCHWORD_FUZZ=long $(BIN)/pytest tests/analysis/test_fuzz_pipeline.py -p no:cacheprovider --timeout 7200
 
 ## Real servers the tests talk to: Chromium for browser tests, Dovecot for IMAP (Debian packages)
 services:

@@ -131,29 +131,14 @@ def clock() -> ModuleType:
     return watchword_clock
 
 
-# Modules that test analysis alone (no server, no store): they run with sockets and name lookups
-# switched off (pytest-socket), so an analysis step that fetched a URL, an image or a DNS record
-# would fail here. When the tests move to tests/<layer>/, tests/analysis/conftest.py can mark the
-# whole directory instead of this list.
-NETWORK_FREE_MODULES = frozenset(
-    {
-        "test_analysis_offline.py",
-        "test_attachments.py",
-        "test_bad_input.py",
-        "test_campaigns_engine.py",
-        "test_classify.py",
-        "test_forwarded.py",
-        "test_indicators.py",
-        "test_mime.py",
-        "test_mime_splitter.py",
-        "test_outlook_msg.py",
-        "test_scope.py",
-        "test_text_links.py",
-    }
-)
+# Tests of analysis alone (no server, no store) run with sockets and name lookups switched off
+# (pytest-socket), so an analysis step that fetched a URL, an image or a DNS record would fail
+# here: everything under tests/analysis/, and the campaign engine's in-memory tests.
+NETWORK_FREE_DIRS = frozenset({"analysis"})
+NETWORK_FREE_MODULES = frozenset({"test_campaigns_engine.py"})
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     for item in items:
-        if item.path.name in NETWORK_FREE_MODULES:
+        if item.path.parent.name in NETWORK_FREE_DIRS or item.path.name in NETWORK_FREE_MODULES:
             item.add_marker(pytest.mark.disable_socket)

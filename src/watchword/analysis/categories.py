@@ -2,7 +2,7 @@
 
 The phrase lists live in `data/lexicon.toml`; the classifier's weights and the
 reasons it gives are keyed by these names (`classify.py`). Loading the lexicon
-refuses a category that is not listed here, and `tests/test_data_files.py`
+refuses a category that is not listed here, and `tests/analysis/test_data_files.py`
 checks that every name here has phrases, a weight and a reason.
 """
 

@@ -9,7 +9,7 @@ Linear time on any input (reports are attacker-written):
   succeeds and consumes the run, or cannot start inside it;
 - validation (public suffix, checksums, lengths) happens in Python on the
   few matches, never in the pattern.
-tests/test_indicators.py checks adversarial inputs (`"a." * 50000`,
+tests/analysis/test_indicators.py checks adversarial inputs (`"a." * 50000`,
 `"http://a" * 12500`, ...) against a time bound.
 
 Speed: CPython's `re` finds a literal first character with a fast C search

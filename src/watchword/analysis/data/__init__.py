@@ -2,7 +2,7 @@
 
 The lists are data, not code: edited as TOML, shipped as package data, loaded
 here and checked on load (unknown names, empty lists, repeats are refused) and
-again by `tests/test_data_files.py`.
+again by `tests/analysis/test_data_files.py`.
 """
 
 from __future__ import annotations

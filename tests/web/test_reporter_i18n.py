@@ -15,7 +15,7 @@ from watchword.runtime import Runtime
 from watchword.web import templating
 from watchword.web.app import create_app
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 LOCALE = ROOT / "src" / "watchword" / "locale"
 
 
