@@ -140,6 +140,17 @@ def stored_form(analysis: Analysis) -> dict[str, Any]:
     return {name: getattr(analysis, name) for name in _FIELDS}
 
 
+def analysed_columns(analysis: Analysis) -> dict[str, object]:
+    """The report's columns an analysis decides: one definition for the single and the batch path."""
+    return {
+        "status": ReportStatus.ANALYSED,
+        "subject": report_title(analysis),  # the approach and the main act when there is no subject
+        "approach_type": analysis.approach_type,
+        "scope": analysis.scope,
+        "risk": analysis.risk,
+    }
+
+
 def record_analysis(session: Session, report: Report, analysis: Analysis, input_key: str | None = None) -> None:
     existing = session.get(AnalysisRecord, report.id)
     if existing is None:
@@ -153,17 +164,7 @@ def record_analysis(session: Session, report: Report, analysis: Analysis, input_
         existing.result = stored_form(analysis)
         existing.created_at = utcnow()
         existing.input_key = input_key
-    session.execute(
-        update(Report)
-        .where(Report.id == report.id)
-        .values(
-            status=ReportStatus.ANALYSED,
-            subject=report_title(analysis),  # the approach and the main act when there is no subject
-            approach_type=analysis.approach_type,
-            scope=analysis.scope,
-            risk=analysis.risk,
-        )
-    )
+    session.execute(update(Report).where(Report.id == report.id).values(**analysed_columns(analysis)))
 
 
 # Rows or values per statement: far below SQLite's 32,766 and PostgreSQL's 65,535
@@ -294,11 +295,8 @@ def apply_batch(session: Session, items: list[tuple[Report, Analysis, str | None
         if report.id in existing:
             record_analysis(session, report, analysis, key)
             continue
-        report.status = ReportStatus.ANALYSED
-        report.subject = report_title(analysis)  # the approach and the main act when there is no subject
-        report.approach_type = analysis.approach_type
-        report.scope = analysis.scope
-        report.risk = analysis.risk
+        for column, value in analysed_columns(analysis).items():
+            setattr(report, column, value)
     _link_batch(session, items)
     index_reports(session, [(report, analysis) for report, analysis, _ in items])
     rest = [step for step in AFTER_ANALYSIS if step not in (record_analysis, link_indicators, index_report)]
