@@ -14,15 +14,16 @@ import datetime as dt
 import hashlib
 import logging
 from collections import Counter
+from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import bindparam, case, func, select, text
+from sqlalchemy import bindparam, case, func, insert, select, text
 from sqlalchemy.orm import Session
 
 from watchword.analysis.fingerprint import FINGERPRINT_VERSION
 from watchword.analysis.titles import report_title
 from watchword.campaigns.engine import ENGINE_VERSION, ClusterIndex, Features
-from watchword.campaigns.store import StoreBackend
+from watchword.campaigns.store import BatchBackend, StoreBackend
 from watchword.domain import Analysis
 from watchword.domain.states import CampaignStatus
 from watchword.store import audit
@@ -154,6 +155,119 @@ def assign_campaign(session: Session, report: Report, analysis: Analysis) -> Non
     count_hour(session, campaign, report.created_at)
 
 
+def assign_batch(session: Session, items: Sequence[tuple[Report, Analysis]]) -> None:
+    """`assign_campaign` for a worker's batch, in order, with set-at-a-time reads and writes.
+
+    The engine sees exactly what it would see one report at a time (the batch's
+    own postings are visible to its later reports through `BatchBackend`); what
+    changes is the number of statements: one posting read and one posting write,
+    one membership insert, one reporter-key read, one hour-count upsert and one
+    surge read per batch, instead of a dozen statements per report. Memberships
+    and campaign ids are written with the final campaign of each report, which is
+    where a merge later in the batch would have moved them.
+    """
+    if not items:
+        return
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(text("SELECT pg_advisory_xact_lock(7273269)"))  # see assign_campaign
+    ids = [report.id for report, _ in items]
+    members = {m.report_id: m for m in session.scalars(select(CampaignMember).where(CampaignMember.report_id.in_(ids)))}
+    todo: list[tuple[Report, Analysis, Features]] = []
+    for report, analysis in items:
+        if analysis.scope == "out_of_scope":
+            if report.id in members:
+                session.delete(members[report.id])
+            report.campaign_id = None
+            continue
+        feats = features_of(analysis)
+        if report.id in members or feats is None:
+            continue
+        todo.append((report, analysis, feats))
+    if not todo:
+        return
+    if not check_index_version(session):
+        log.warning("campaign index has another format than %s: run `watchword recluster`", INDEX_VERSION)
+    backend = BatchBackend(session)
+    backend.preload(key for _, _, feats in todo for key in ClusterIndex.lookup_keys(feats))
+    index = ClusterIndex(backend)
+    done = [(report, analysis, feats, index.assign(feats)) for report, analysis, feats in todo]
+    backend.flush_postings()
+
+    root_of = {report.id: backend.find(result.cluster) for report, _, _, result in done}
+    rkeys = {
+        report.id: reporter_key(report.id, {"wrapper": a.wrapper, "kind": a.kind, "headers": a.headers})
+        for report, a, _, _ in done
+    }
+    known_pairs: set[tuple[int, str]] = {
+        (cid, key)
+        for cid, key in session.execute(
+            select(CampaignMember.campaign_id, CampaignMember.reporter_key).where(
+                CampaignMember.campaign_id.in_(set(root_of.values())),
+                CampaignMember.reporter_key.in_(set(rkeys.values())),
+            )
+        )
+    }
+    session.connection().execute(
+        insert(CampaignMember),
+        [
+            {
+                "report_id": report.id,
+                "campaign_id": root_of[report.id],
+                "content_hash": feats.content_hash[:32],
+                "duplicate": result.duplicate,
+                "reporter_key": rkeys[report.id],
+                "reasons": result.reasons[:6],
+            }
+            for report, _, feats, result in done
+        ],
+    )
+    bridged: set[int] = set()
+    hours: Counter[tuple[int, int]] = Counter()
+    last_hour: dict[int, int] = {}
+    for report, analysis, _, result in done:
+        root = root_of[report.id]
+        campaign = backend.campaign(root)
+        report.campaign_id = root
+        if campaign.verdict is not None:
+            report.verdict = campaign.verdict  # a verdict reaches reports that join later
+        for gone in result.absorbed:
+            bridged.add(root)
+            audit.record(
+                session,
+                "system",
+                "campaign.bridged",
+                "campaign",
+                result.cluster,
+                {"absorbed": gone, "by_report": report.id, "reasons": result.reasons[:4]},
+            )
+        new_reporter = (root, rkeys[report.id]) not in known_pairs
+        known_pairs.add((root, rkeys[report.id]))
+        if root not in bridged:
+            _add_to_stats(campaign, report, analysis, result.duplicate, new_reporter)
+        hour = _hour(report.created_at)
+        hours[(root, hour)] += 1
+        hours[(SYSTEM, hour)] += 1
+        last_hour[root] = hour
+    session.flush()
+    for root in bridged:
+        refresh_stats(session, backend.campaign(root))  # recomputed from every member, this batch's included
+    _count_hours(session, hours)
+    for hour in set(last_hour.values()):
+        roots = [root for root, h in last_hour.items() if h == hour]
+        for root, surging in surging_of(session, roots, hour).items():
+            backend.campaign(root).surging = surging
+
+
+def _count_hours(session: Session, counts: Counter[tuple[int, int]]) -> None:
+    stmt = upsert(session, _HOURS)
+    stmt = stmt.on_conflict_do_update(
+        index_elements=["campaign_id", "hour"], set_={"count": _HOURS.c.count + stmt.excluded.count}
+    )
+    # Sorted: every worker takes the hour rows' locks in one order.
+    rows = [{"campaign_id": cid, "hour": hour, "count": n} for (cid, hour), n in sorted(counts.items())]
+    session.connection().execute(stmt, rows)
+
+
 def _add_to_stats(campaign: Campaign, report: Report, analysis: Analysis, duplicate: bool, new_reporter: bool) -> None:
     created = _as_utc(report.created_at)
     if campaign.report_count == 0 and campaign.sighting_count == 0:
@@ -276,8 +390,17 @@ def _windows(session: Session, campaign_ids: list[int], now_hour: int) -> dict[i
 
 def is_surging(session: Session, campaign_id: int, now_hour: int | None = None) -> bool:
     now_hour = _hour(utcnow()) if now_hour is None else now_hour
+    return surging_of(session, [campaign_id], now_hour)[campaign_id]
+
+
+def surging_of(session: Session, campaign_ids: list[int], now_hour: int) -> dict[int, bool]:
+    """Whether each campaign is surging at `now_hour`, from one read of the hour counts."""
     session.flush()  # the windows are read with Core: pending counts must be in the database
-    windows = _windows(session, [campaign_id, SYSTEM], now_hour)
+    windows = _windows(session, [*campaign_ids, SYSTEM], now_hour)
+    return {cid: _surging(windows, cid) for cid in campaign_ids}
+
+
+def _surging(windows: dict[int, tuple[int, int]], campaign_id: int) -> bool:
     recent, before = windows.get(campaign_id, (0, 0))
     if recent < SURGE_MIN:
         return False

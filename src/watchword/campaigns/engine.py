@@ -203,15 +203,27 @@ class ClusterIndex:
     def __init__(self, backend: Backend) -> None:
         self.backend = backend
 
-    def assign(self, feats: Features) -> Assignment:
-        be = self.backend
-        content = feats.content_id()
+    @staticmethod
+    def _keys(feats: Features) -> tuple[int | None, list[int], list[tuple[int, str, str]]]:
+        """(exact content key, band keys, typed keys with their kind and label) of one report."""
         exact = hash_key("h|" + feats.content_hash) if feats.content_hash else None
         bands = band_keys(feats.signature)
         typed: list[tuple[int, str, str]] = []
         for label in feats.keys:
             if not is_ubiquitous_key(label):
                 typed.append((hash_key(f"{feats.risk_class}|{label}"), label.split(":", 1)[0], label))
+        return exact, bands, typed
+
+    @classmethod
+    def lookup_keys(cls, feats: Features) -> list[int]:
+        """Every posting key `assign` reads for these features (a batch reads them all at once)."""
+        exact, bands, typed = cls._keys(feats)
+        return ([exact] if exact is not None else []) + bands + [k for k, _, _ in typed]
+
+    def assign(self, feats: Features) -> Assignment:
+        be = self.backend
+        content = feats.content_id()
+        exact, bands, typed = self._keys(feats)
         lookup = ([exact] if exact is not None else []) + bands + [k for k, _, _ in typed]
         posted = be.postings(lookup)
         roots_of = {key: {be.find(c) for _, c in entries} for key, entries in posted.items()}

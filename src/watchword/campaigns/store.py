@@ -63,7 +63,7 @@ class StoreBackend:
             # parameter per value for the latter, which costs more than SQLite.
             self.session.connection().execute(insert_ignore(self.session, _TABLE), rows)
 
-    def _campaign(self, cluster: int) -> Campaign:
+    def campaign(self, cluster: int) -> Campaign:
         campaign = self._rows.get(cluster)
         if campaign is None:
             campaign = self.session.get(Campaign, cluster)
@@ -74,13 +74,13 @@ class StoreBackend:
 
     def find(self, cluster: int) -> int:
         seen = [cluster]
-        campaign = self._campaign(cluster)
+        campaign = self.campaign(cluster)
         while campaign.merged_into_id is not None:
-            campaign = self._campaign(campaign.merged_into_id)
+            campaign = self.campaign(campaign.merged_into_id)
             seen.append(campaign.id)
         if len(seen) > 2:  # path compression: the next lookup takes one step
             for cid in seen[:-2]:
-                self._campaign(cid).merged_into_id = campaign.id
+                self.campaign(cid).merged_into_id = campaign.id
         return campaign.id
 
     def union(self, keep: int, gone: int) -> None:
@@ -98,13 +98,13 @@ class StoreBackend:
         return campaign.id
 
     def size(self, cluster: int) -> int:
-        return self._campaign(self.find(cluster)).member_count
+        return self.campaign(self.find(cluster)).member_count
 
     def cluster_class(self, cluster: int) -> str:
-        return self._campaign(self.find(cluster)).risk_class
+        return self.campaign(self.find(cluster)).risk_class
 
     def grow(self, cluster: int) -> None:
-        self._campaign(self.find(cluster)).member_count += 1
+        self.campaign(self.find(cluster)).member_count += 1
 
 
 def merge_rows(session: Session, keep: int, gone: int) -> None:
@@ -140,3 +140,43 @@ def merge_rows(session: Session, keep: int, gone: int) -> None:
         )
     if keep_row.verdict is not None:
         session.execute(update(Report).where(Report.campaign_id == keep).values(verdict=keep_row.verdict))
+
+
+class BatchBackend(StoreBackend):
+    """`StoreBackend` for a whole batch: one posting read before it, one posting write after.
+
+    `preload` reads the posting lists of every key the batch will look up; the
+    engine's lookups and additions are then served from memory (additions
+    visible to the later reports of the batch, as they would be one by one),
+    and `flush_postings` writes the batch's new entries in one executemany.
+    The union-find forest and campaign rows stay on the ORM rows, as in the
+    parent: merges are rare and keep their per-merge statements.
+    """
+
+    def __init__(self, session: Session) -> None:
+        super().__init__(session)
+        self._lists: dict[int, list[Entry]] = {}
+        self._pending: list[tuple[int, int, int]] = []
+
+    def preload(self, keys: Iterable[int]) -> None:
+        wanted = [key for key in dict.fromkeys(keys) if key not in self._lists]
+        loaded = super().postings(wanted)
+        for key in wanted:
+            self._lists[key] = loaded.get(key, [])
+
+    def postings(self, keys: Sequence[int]) -> dict[int, list[Entry]]:
+        self.preload(keys)  # nothing to read when the batch was preloaded
+        # Copies: the engine reads these lists while this batch appends to them.
+        return {key: list(self._lists[key]) for key in dict.fromkeys(keys) if self._lists[key]}
+
+    def add_postings(self, triples: Iterable[tuple[int, int, int]]) -> None:
+        for key, content, campaign_id in triples:
+            entries = self._lists.setdefault(key, [])
+            if any(c == content for c, _ in entries):
+                continue  # the primary key is (key, content): the store would ignore it too
+            entries.append((content, campaign_id))
+            self._pending.append((key, content, campaign_id))
+
+    def flush_postings(self) -> None:
+        pending, self._pending = self._pending, []
+        super().add_postings(pending)

@@ -230,7 +230,7 @@ def link_indicators(session: Session, report: Report, analysis: Analysis) -> Non
 
 # The steps below reuse the helpers above (and some import this module), so they are
 # imported here, after them, rather than at the top.
-from watchword.campaigns.assign import assign_campaign  # noqa: E402
+from watchword.campaigns.assign import assign_batch, assign_campaign  # noqa: E402
 from watchword.intel.normalise import match_keys  # noqa: E402
 from watchword.intel.retrohunt import lookup as known_bad_lookup  # noqa: E402
 from watchword.intel.retrohunt import match_known_bad  # noqa: E402
@@ -300,6 +300,11 @@ def apply_batch(session: Session, items: list[tuple[Report, Analysis, str | None
     _link_batch(session, items)
     index_reports(session, [(report, analysis) for report, analysis, _ in items])
     rest = [step for step in AFTER_ANALYSIS if step not in (record_analysis, link_indicators, index_report)]
+    if assign_campaign in rest:
+        # The whole batch's campaign assignment at once (the same result in far fewer
+        # statements); the steps after it then see every report of the batch in its campaign.
+        assign_batch(session, [(report, analysis) for report, analysis, _ in items])
+        rest.remove(assign_campaign)
     unmatched = _known_bad_misses(session, items)
     for report, analysis, _ in items:
         for step in rest:
