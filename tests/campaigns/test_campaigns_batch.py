@@ -161,3 +161,63 @@ def test_batch_assignment_writes_what_assignment_one_at_a_time_writes(any_rt: Ru
     assert got["hours"] == expected["hours"]
     assert got["bridges"] == expected["bridges"]
     assert 10 < len(expected["campaigns"]) < TOTAL // 2
+
+
+def _steps_outcome(rt: Runtime) -> tuple[set[frozenset[str]], dict[frozenset[str], tuple[Any, ...]]]:
+    """Campaigns named by their members' subjects and recipients, with what the steps after
+    assignment leave on them (priority, surge, counts)."""
+    with rt.db.session() as session:
+        rows = session.execute(select(Report.campaign_id, Report.subject, Report.id)).all()
+        members: dict[int, set[str]] = {}
+        for cid, subject, rid in rows:
+            if cid is not None:
+                members.setdefault(cid, set()).add(f"{subject}|{rid}")
+        campaigns = {c.id: c for c in session.scalars(select(Campaign).where(Campaign.id.in_(members)))}
+        records = {
+            frozenset(names): (
+                campaigns[cid].priority,
+                campaigns[cid].surging,
+                campaigns[cid].report_count,
+                campaigns[cid].reporter_count,
+            )
+            for cid, names in members.items()
+        }
+    return {frozenset(m) for m in members.values()}, records
+
+
+def test_the_worker_batch_leaves_what_the_steps_one_report_at_a_time_leave(tmp_path: Path) -> None:
+    """Real mail (three lures, personalised copies, exact copies) through every after-analysis
+    step: one report at a time (`processing.apply`) and in batches (`processing.apply_batch`)
+    leave the same campaigns with the same priorities, surges and counts."""
+    from tests.support.campaign_mail import make_email
+    from watchword.services import processing
+
+    rng = random.Random(5)
+    raws = [make_email(rng.choice(["payroll", "parcel", "mailbox"]), rng) for _ in range(45)]
+    raws += raws[:6]  # exact copies: sightings of one report
+    outcomes = []
+    for name, batch in (("one-by-one", 1), ("batched", 16)):
+        rt = open_runtime(make_settings(tmp_path / name))
+        ids = [submit(rt, IncomingReport(channel=Channel.IMPORT, raw_email=raw)).report_id for raw in raws]
+        ids = list(dict.fromkeys(ids))
+        analyses = {}
+        with rt.db.session() as session:
+            for rid in ids:
+                report = session.get(Report, rid)
+                assert report is not None
+                analyses[rid] = processing.analyse(rt, report)
+        for start in range(0, len(ids), batch):
+            with rt.db.write() as session:
+                chunk = ids[start : start + batch]
+                reports = {r.id: r for r in session.scalars(select(Report).where(Report.id.in_(chunk)))}
+                if batch == 1:
+                    processing.apply(session, reports[chunk[0]], analyses[chunk[0]])
+                else:
+                    processing.apply_batch(session, [(reports[rid], analyses[rid], None) for rid in chunk])
+        outcomes.append(_steps_outcome(rt))
+        rt.close()
+    (groups_one, records_one), (groups_batch, records_batch) = outcomes
+    assert groups_one == groups_batch
+    assert records_one == records_batch
+    assert 2 <= len(groups_one) < len(raws) // 3  # the lures really were grouped
+    assert all(priority > 0 for priority, *_ in records_one.values())

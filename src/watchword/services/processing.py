@@ -235,7 +235,7 @@ from watchword.intel.normalise import match_keys  # noqa: E402
 from watchword.intel.retrohunt import lookup as known_bad_lookup  # noqa: E402
 from watchword.intel.retrohunt import match_known_bad  # noqa: E402
 from watchword.services.decisions import tell_late_joiners  # noqa: E402
-from watchword.services.queue import update_priority  # noqa: E402
+from watchword.services.queue import refresh_priorities, update_priority  # noqa: E402
 from watchword.services.search import index_report, index_reports  # noqa: E402
 
 # The ordered steps after the pipeline, in this one visible place.
@@ -305,12 +305,19 @@ def apply_batch(session: Session, items: list[tuple[Report, Analysis, str | None
         # statements); the steps after it then see every report of the batch in its campaign.
         assign_batch(session, [(report, analysis) for report, analysis, _ in items])
         rest.remove(assign_campaign)
+    # A campaign's priority depends on the campaign alone: computed once per campaign after
+    # every report's steps, it is the value the last of its reports would have left.
+    batch_priority = update_priority in rest
+    if batch_priority:
+        rest.remove(update_priority)
     unmatched = _known_bad_misses(session, items)
     for report, analysis, _ in items:
         for step in rest:
             if step is match_known_bad and report.id in unmatched:
                 continue  # its lookup would find nothing: the batch's one lookup found nothing for it
             step(session, report, analysis)
+    if batch_priority:
+        refresh_priorities(session, {report.campaign_id for report, _, _ in items if report.campaign_id is not None})
 
 
 def _known_bad_misses(session: Session, items: list[tuple[Report, Analysis, str | None]]) -> set[int]:

@@ -58,6 +58,15 @@ def refresh_priority(session: Session, campaign_id: int) -> None:
     campaign.priority = round(score + intel_boost(campaign.facts), 4)
 
 
+def refresh_priorities(session: Session, campaign_ids: set[int]) -> None:
+    """`refresh_priority` for many campaigns, their rows read in one query."""
+    ids = sorted(campaign_ids)
+    for start in range(0, len(ids), 500):
+        rows = session.scalars(select(Campaign).where(Campaign.id.in_(ids[start : start + 500]))).all()
+        for campaign in rows:
+            refresh_priority(session, campaign.id)  # found in the session: no further read
+
+
 def intel_boost(facts: Any) -> float:
     """What known-bad matches added (intel/retrohunt.py keeps it in facts["intel"])."""
     intel = facts.get("intel") if isinstance(facts, dict) else None
