@@ -188,9 +188,14 @@ def assign_batch(session: Session, items: Sequence[tuple[Report, Analysis]]) -> 
     if not check_index_version(session):
         log.warning("campaign index has another format than %s: run `watchword recluster`", INDEX_VERSION)
     backend = BatchBackend(session)
-    backend.preload(key for _, _, feats in todo for key in ClusterIndex.lookup_keys(feats))
+    keys = [ClusterIndex.keys_of(feats) for _, _, feats in todo]
+    backend.preload(key for each in keys for key in ClusterIndex.lookup_keys(each))
     index = ClusterIndex(backend)
-    done = [(report, analysis, feats, index.assign(feats)) for report, analysis, feats in todo]
+    done = [
+        (report, analysis, feats, index.assign(feats, each))
+        for (report, analysis, feats), each in zip(todo, keys, strict=True)
+    ]
+    session.flush()  # the batch's new campaigns first: its postings refer to them
     backend.flush_postings()
 
     root_of = {report.id: backend.find(result.cluster) for report, _, _, result in done}

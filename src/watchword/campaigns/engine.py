@@ -170,6 +170,8 @@ class Assignment:
 
 
 Entry = tuple[int, int]  # (content id, cluster id) in a posting list
+# A report's posting keys: its exact content key, its band keys, its typed keys with kind and label.
+Keys = tuple[int | None, list[int], list[tuple[int, str, str]]]
 
 
 class Backend(Protocol):
@@ -204,7 +206,7 @@ class ClusterIndex:
         self.backend = backend
 
     @staticmethod
-    def _keys(feats: Features) -> tuple[int | None, list[int], list[tuple[int, str, str]]]:
+    def _keys(feats: Features) -> Keys:
         """(exact content key, band keys, typed keys with their kind and label) of one report."""
         exact = hash_key("h|" + feats.content_hash) if feats.content_hash else None
         bands = band_keys(feats.signature)
@@ -214,16 +216,19 @@ class ClusterIndex:
                 typed.append((hash_key(f"{feats.risk_class}|{label}"), label.split(":", 1)[0], label))
         return exact, bands, typed
 
-    @classmethod
-    def lookup_keys(cls, feats: Features) -> list[int]:
-        """Every posting key `assign` reads for these features (a batch reads them all at once)."""
-        exact, bands, typed = cls._keys(feats)
+    keys_of = _keys
+
+    @staticmethod
+    def lookup_keys(keys: Keys) -> list[int]:
+        """Every posting key `assign` reads for these keys (a batch reads them all at once)."""
+        exact, bands, typed = keys
         return ([exact] if exact is not None else []) + bands + [k for k, _, _ in typed]
 
-    def assign(self, feats: Features) -> Assignment:
+    def assign(self, feats: Features, keys: Keys | None = None) -> Assignment:
+        """Place one report; `keys` when the caller already computed `keys_of(feats)`."""
         be = self.backend
         content = feats.content_id()
-        exact, bands, typed = self._keys(feats)
+        exact, bands, typed = keys or self._keys(feats)
         lookup = ([exact] if exact is not None else []) + bands + [k for k, _, _ in typed]
         posted = be.postings(lookup)
         roots_of = {key: {be.find(c) for _, c in entries} for key, entries in posted.items()}

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 
-from sqlalchemy import bindparam, delete, select, update
+from sqlalchemy import bindparam, delete, func, select, text, update
 from sqlalchemy.orm import Session
 
 from watchword.campaigns.engine import Entry
@@ -35,7 +35,7 @@ class StoreBackend:
         self.session = session
         # Strong references: the session's identity map is weak, and a clean
         # campaign dropped from it would cost a SELECT on every find().
-        self._rows: dict[int, Campaign] = {}
+        self.rows: dict[int, Campaign] = {}
 
     def postings(self, keys: Sequence[int]) -> dict[int, list[Entry]]:
         out: dict[int, list[Entry]] = {}
@@ -51,10 +51,10 @@ class StoreBackend:
         return out
 
     def _load(self, ids: set[int]) -> None:
-        missing = list(ids - self._rows.keys())
+        missing = list(ids - self.rows.keys())
         for start in range(0, len(missing), _CHUNK):
             for campaign in self.session.scalars(_CAMPAIGNS, {"ids": missing[start : start + _CHUNK]}):
-                self._rows[campaign.id] = campaign
+                self.rows[campaign.id] = campaign
 
     def add_postings(self, triples: Iterable[tuple[int, int, int]]) -> None:
         rows = [{"key": k, "content": c, "campaign_id": cid} for k, c, cid in triples]
@@ -64,12 +64,12 @@ class StoreBackend:
             self.session.connection().execute(insert_ignore(self.session, _TABLE), rows)
 
     def campaign(self, cluster: int) -> Campaign:
-        campaign = self._rows.get(cluster)
+        campaign = self.rows.get(cluster)
         if campaign is None:
             campaign = self.session.get(Campaign, cluster)
             if campaign is None:
                 raise LookupError(f"campaign {cluster} is referenced by the index but does not exist")
-            self._rows[cluster] = campaign
+            self.rows[cluster] = campaign
         return campaign
 
     def find(self, cluster: int) -> int:
@@ -94,7 +94,7 @@ class StoreBackend:
         campaign = Campaign(risk_class=risk_class, member_count=0, first_seen=now, last_seen=now, facts={})
         self.session.add(campaign)
         self.session.flush()
-        self._rows[campaign.id] = campaign
+        self.rows[campaign.id] = campaign
         return campaign.id
 
     def size(self, cluster: int) -> int:
@@ -157,6 +157,39 @@ class BatchBackend(StoreBackend):
         super().__init__(session)
         self._lists: dict[int, list[Entry]] = {}
         self._pending: list[tuple[int, int, int]] = []
+        self._free_ids: list[int] = []
+
+    def new_cluster(self, risk_class: str) -> int:
+        # The id is chosen here, not by an INSERT and a flush per new campaign: the
+        # batch's new campaigns are inserted together at its next flush.
+        now = utcnow()
+        campaign = Campaign(
+            id=self._next_id(), risk_class=risk_class, member_count=0, first_seen=now, last_seen=now, facts={}
+        )
+        self.session.add(campaign)
+        self.rows[campaign.id] = campaign
+        return campaign.id
+
+    def _next_id(self) -> int:
+        if not self._free_ids:
+            if self.session.get_bind().dialect.name == "postgresql":
+                # A block from the column's own sequence; unused values are only a gap.
+                self._free_ids = list(
+                    self.session.scalars(
+                        text("SELECT nextval(pg_get_serial_sequence('campaigns', 'id')) FROM generate_series(1, 64)")
+                    )
+                )
+            else:
+                # SQLite: this transaction holds the database's write lock (BEGIN IMMEDIATE),
+                # so no other writer can take the next id meanwhile.
+                self.session.flush()
+                top = self.session.scalar(select(func.coalesce(func.max(Campaign.id), 0)))
+                self._free_ids = [int(top or 0) + 1]
+            self._free_ids.reverse()
+        next_id = self._free_ids.pop()
+        if not self._free_ids and self.session.get_bind().dialect.name != "postgresql":
+            self._free_ids = [next_id + 1]  # SQLite: the next is this one's successor
+        return next_id
 
     def preload(self, keys: Iterable[int]) -> None:
         wanted = [key for key in dict.fromkeys(keys) if key not in self._lists]
