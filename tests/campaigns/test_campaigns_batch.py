@@ -10,6 +10,7 @@ from typing import Any
 
 from sqlalchemy import select
 
+from tests.support.analyses import make_analysis
 from tests.support.settings import make_settings
 from watchword.analysis.fingerprint import NUM_PERM
 from watchword.campaigns.assign import assign_batch, assign_campaign
@@ -46,23 +47,15 @@ def _analyses(seed: int) -> list[Analysis]:
             approach = rng.choice(["benign", "scam_or_spam", "elicitation"])
         scope = "out_of_scope" if rng.random() < 0.04 else "in_scope"
         out.append(
-            Analysis(
+            make_analysis(
                 kind="email",
                 subject=f"Subject {n % 37}",
                 approach_type=approach,
                 scope=scope,
-                scope_reason="",
                 risk=round(rng.random(), 3),
-                reasons=[],
-                indicators=[],
-                links=[],
-                attachments=[],
-                auth=None,
-                wrapper=None,
                 body_text=f"body {content}",
                 content_hash=content,
                 shingles=sig,
-                warnings=[],
                 headers={"to": f"user{rng.randrange(60)}@corp.example"},
                 campaign_keys=keys,
             )
