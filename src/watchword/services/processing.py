@@ -10,9 +10,9 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
-from sqlalchemy import delete, insert, select, text, update
+from sqlalchemy import Table, bindparam, delete, insert, select, text, update
 from sqlalchemy.orm import Session
 
 from watchword.analysis.mime import MAX_HEADERS, MAX_RAW_BYTES, OLE_MAGIC, looks_like_email
@@ -281,24 +281,7 @@ def apply_batch(session: Session, items: list[tuple[Report, Analysis, str | None
     """
     if not items:
         return
-    ids = [report.id for report, _, _ in items]
-    existing = set(session.scalars(select(AnalysisRecord.report_id).where(AnalysisRecord.report_id.in_(ids))))
-    now = utcnow()
-    fresh = [
-        {"report_id": r.id, "version": a.version, "created_at": now, "result": stored_form(a), "input_key": k}
-        for r, a, k in items
-        if r.id not in existing
-    ]
-    if fresh:
-        session.connection().execute(insert(AnalysisRecord), fresh)
-    for report, analysis, key in items:
-        if report.id in existing:
-            record_analysis(session, report, analysis, key)
-            continue
-        for column, value in analysed_columns(analysis).items():
-            setattr(report, column, value)
-    _link_batch(session, items)
-    index_reports(session, [(report, analysis) for report, analysis, _ in items])
+    rewrite_analyses(session, items)
     rest = [step for step in AFTER_ANALYSIS if step not in (record_analysis, link_indicators, index_report)]
     if assign_campaign in rest:
         # The whole batch's campaign assignment at once (the same result in far fewer
@@ -320,6 +303,59 @@ def apply_batch(session: Session, items: list[tuple[Report, Analysis, str | None
         refresh_priorities(session, {report.campaign_id for report, _, _ in items if report.campaign_id is not None})
 
 
+def rewrite_analyses(session: Session, items: Sequence[tuple[Report, Analysis, str | None]]) -> None:
+    """The analyses of many reports stored (new or replacing), with the report columns they
+    decide, their indicator links and search entries, in set-at-a-time statements.
+
+    The worker's batch runs the campaign and queue steps after this; re-analysis
+    (`services/reanalysis*.py`) stops here: a new analysis does not move a report
+    between campaigns (re-clustering does).
+    """
+    if not items:
+        return
+    ids = [report.id for report, _, _ in items]
+    existing: set[int] = set()
+    for chunk in _chunks(ids):
+        existing.update(session.scalars(select(AnalysisRecord.report_id).where(AnalysisRecord.report_id.in_(chunk))))
+    now = utcnow()
+    rows = [
+        {"rid": r.id, "version": a.version, "created_at": now, "result": stored_form(a), "ikey": k} for r, a, k in items
+    ]
+    fresh = [row for row in rows if row["rid"] not in existing]
+    if fresh:
+        session.connection().execute(
+            insert(_RECORDS).values(
+                report_id=bindparam("rid"),
+                version=bindparam("version"),
+                created_at=bindparam("created_at"),
+                result=bindparam("result", type_=_RECORDS.c.result.type),
+                input_key=bindparam("ikey"),
+            ),
+            fresh,
+        )
+    again = [row for row in rows if row["rid"] in existing]
+    if again:
+        session.connection().execute(_REWRITE, again)
+    for report, analysis, _ in items:
+        for column, value in analysed_columns(analysis).items():
+            setattr(report, column, value)
+    _link_batch(session, items)
+    index_reports(session, [(report, analysis) for report, analysis, _ in items])
+
+
+_RECORDS = cast(Table, AnalysisRecord.__table__)
+_REWRITE = (
+    update(_RECORDS)
+    .where(_RECORDS.c.report_id == bindparam("rid"))
+    .values(
+        version=bindparam("version"),
+        created_at=bindparam("created_at"),
+        result=bindparam("result", type_=_RECORDS.c.result.type),
+        input_key=bindparam("ikey"),
+    )
+)
+
+
 def _known_bad_misses(session: Session, items: list[tuple[Report, Analysis, str | None]]) -> set[int]:
     """Reports none of whose indicators is known-bad, from one lookup for the whole batch.
 
@@ -337,7 +373,7 @@ def _known_bad_misses(session: Session, items: list[tuple[Report, Analysis, str 
     return {rid for rid, keys in keys_of.items() if not keys & hits}
 
 
-def _link_batch(session: Session, items: list[tuple[Report, Analysis, str | None]]) -> None:
+def _link_batch(session: Session, items: Sequence[tuple[Report, Analysis, str | None]]) -> None:
     """link_indicators for many reports: one upsert, one id lookup, one link read and write."""
     wanted_by_report = {
         report.id: {(i["type"], i["value"][:MAX_INDICATOR_VALUE]) for i in analysis.indicators}

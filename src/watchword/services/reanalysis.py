@@ -17,13 +17,11 @@ from sqlalchemy import select
 
 from watchword.domain.model import ANALYSIS_VERSION
 from watchword.runtime import Runtime
-from watchword.services.processing import analyse, link_indicators, record_analysis
-from watchword.services.search import index_report
+from watchword.services.processing import analyse, rewrite_analyses
 from watchword.store import audit
 from watchword.store.models import AnalysisRecord, Report
 
 BATCH = 200
-STEPS = (record_analysis, link_indicators, index_report)
 
 
 def stale_report_ids(rt: Runtime) -> list[int]:
@@ -44,10 +42,8 @@ def reanalyse_stale(rt: Runtime, actor: str = "system", progress: Callable[[int,
     for start in range(0, len(ids), BATCH):
         chunk = ids[start : start + BATCH]
         with rt.db.write() as session:
-            for report in session.scalars(select(Report).where(Report.id.in_(chunk)).order_by(Report.id)):
-                analysis = analyse(rt, report)
-                for step in STEPS:
-                    step(session, report, analysis)
+            reports = session.scalars(select(Report).where(Report.id.in_(chunk)).order_by(Report.id)).all()
+            rewrite_analyses(session, [(report, analyse(rt, report), None) for report in reports])
             done += len(chunk)
             # Per batch, in its transaction: an interrupted run leaves an exact trail.
             audit.record(

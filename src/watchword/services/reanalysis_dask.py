@@ -26,8 +26,8 @@ from watchword.analysis.pipeline import analyze_report
 from watchword.domain import Analysis
 from watchword.domain.model import ANALYSIS_VERSION
 from watchword.runtime import Runtime
-from watchword.services.processing import answers_of, seal_reporter_words
-from watchword.services.reanalysis import STEPS, stale_report_ids
+from watchword.services.processing import answers_of, rewrite_analyses, seal_reporter_words
+from watchword.services.reanalysis import stale_report_ids
 from watchword.store import audit
 from watchword.store.blobs import FileBlobStore
 from watchword.store.models import Report
@@ -90,13 +90,12 @@ def reanalyse_on_cluster(
     for chunk, future in zip(chunks, futures, strict=True):
         analysed = dict(future.result())
         with rt.db.write() as session:
-            for report in session.scalars(select(Report).where(Report.id.in_(chunk)).order_by(Report.id)):
-                fresh = analysed.get(report.id)
-                if fresh is None:
-                    continue  # deleted (retention) between reading and writing
-                analysis = seal_reporter_words(rt, fresh)
-                for step in STEPS:
-                    step(session, report, analysis)
+            reports = session.scalars(select(Report).where(Report.id.in_(chunk)).order_by(Report.id)).all()
+            # A report deleted (retention) between reading and writing has no result here.
+            rewrite_analyses(
+                session,
+                [(r, seal_reporter_words(rt, analysed[r.id]), None) for r in reports if r.id in analysed],
+            )
             done += len(chunk)
             audit.record(
                 session,
