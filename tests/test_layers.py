@@ -15,6 +15,7 @@ import watchword
 
 ROOT = Path(watchword.__file__).parent
 
+
 def _module_name(path: Path) -> str:
     parts = path.relative_to(ROOT.parent).with_suffix("").parts
     return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)

@@ -263,7 +263,7 @@ def unanswered_reports(session: Session, limit: int = 100) -> list[int]:
         select(ThreadMessage.report_id, ThreadMessage.author_kind).order_by(ThreadMessage.id)
     ):
         latest[report_id] = kind
-    return [rid for rid, kind in latest.items() if kind == "reporter"][:limit]
+    return [rid for rid, kind in latest.items() if kind == AuthorKind.REPORTER][:limit]
 
 
 def is_restricted(session: Session, report: Report) -> bool:
@@ -298,7 +298,8 @@ def receipt_status(session: Session, receipt: ReporterReceipt) -> ReceiptStatus:
         history.append((max(_aware(outcome_at), _aware(receipt.created_at)), "Outcome decided"))
     thread = reporter_thread(session, receipt)
     history.extend(
-        (m.at, "Message from the analysts" if m.author_kind == "analyst" else "You wrote a message") for m in thread
+        (m.at, "Message from the analysts" if m.author_kind == AuthorKind.ANALYST else "You wrote a message")
+        for m in thread
     )
     history.sort(key=lambda item: _aware(item[0]))
     return ReceiptStatus(
