@@ -49,8 +49,6 @@ from functools import partial
 from typing import TYPE_CHECKING, cast
 
 from sqlalchemy import Table, bindparam, insert, select
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -67,6 +65,7 @@ from watchword.replies import outbox
 from watchword.store import audit
 from watchword.store.models import Blob, Report, utcnow
 from watchword.store.models_mail import MailMessage, MailMessageReport
+from watchword.store.upsert import insert_ignore_per_dialect
 
 if TYPE_CHECKING:
     from watchword.runtime import Runtime
@@ -391,10 +390,7 @@ _MAILS = cast(Table, MailMessage.__table__)
 _NEW_MAIL = insert(_MAILS).returning(_MAILS.c.id)
 _NEW_LINK = insert(cast(Table, MailMessageReport.__table__))
 _BLOBS = cast(Table, Blob.__table__)
-_NEW_BLOB = {
-    "sqlite": sqlite_insert(_BLOBS).on_conflict_do_nothing(index_elements=["sha256"]),
-    "postgresql": pg_insert(_BLOBS).on_conflict_do_nothing(index_elements=["sha256"]),
-}
+_NEW_BLOB = insert_ignore_per_dialect(_BLOBS, "sha256")
 
 
 def _write_record(item: _Record, session: Session, receipts: list[Receipt]) -> _Recorded:
