@@ -11,7 +11,7 @@ every export format checked as the partner would check it.
 3. Per format it prints: values exported; values on warninglists, counted with the official
    pymispwarninglists library (exact value, and a URL's host) — over all its lists, and over
    the lists Watchword treats as "legitimate" (dynamic DNS, disposable mail, VPN ranges and
-   parking are information, not legitimacy: intel.warninglists.EXCLUDED_LISTS); victim
+   parking are information, not legitimacy: known.warninglists.EXCLUDED_LISTS); victim
    identifiers found by an independent leak scan (plain substring search of each recipient's
    address, local part, display-name words and domain, in plain, percent, double-percent,
    base64 and hex forms — not the detector the exports use); exports the leak check refused;
@@ -43,8 +43,9 @@ from stix2validator import ValidationOptions, validate_string
 from watchword.config import Settings
 from watchword.domain import Channel, IncomingReport
 from watchword.intake.submit import IntakeError, submit
-from watchword.intel import formats, warninglists
+from watchword.intel import formats
 from watchword.intel.scrub import LeakError
+from watchword.known import warninglists
 from watchword.runtime import open_runtime
 from watchword.services import decisions
 from watchword.services.bulletins import share_for_export

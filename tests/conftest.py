@@ -142,3 +142,7 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     for item in items:
         if item.path.parent.name in NETWORK_FREE_DIRS or item.path.name in NETWORK_FREE_MODULES:
             item.add_marker(pytest.mark.disable_socket)
+    # Slow tests first (a stable sort: the order within each part stays): `make test` runs fast and
+    # slow tests in one xdist run, which hands tests out in this order, so the minutes-long ones
+    # start at once, beside the many short ones, instead of starting last and running alone.
+    items.sort(key=lambda item: item.get_closest_marker("slow") is None)

@@ -32,8 +32,8 @@ from hypothesis import strategies as st
 from watchword.analysis.pipeline import analyze_email
 from watchword.analysis.text import html_to_text
 from watchword.config import Settings
+from watchword.replies.headers import header_text, message_id
 from watchword.services import mail_replies, render
-from watchword.services.headers import header_text, message_id
 
 LONG = os.environ.get("WATCHWORD_FUZZ", "") == "long"
 EXAMPLES = {"mime": 2000 if LONG else 120, "html": 2000 if LONG else 120, "reply": 3000 if LONG else 150}

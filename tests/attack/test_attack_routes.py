@@ -22,7 +22,8 @@ from watchword.services import accounts
 from watchword.web.app import create_app
 from watchword.worker import Worker
 
-pytestmark = pytest.mark.attack
+# One real server for the module (`live`): its tests stay on one xdist worker so it is set up once.
+pytestmark = [pytest.mark.attack, pytest.mark.xdist_group("attack-routes")]
 
 # Console pages anyone may open: the sign-in steps (they show a form, nothing from the store).
 PUBLIC_CONSOLE = {"/console/login", "/console/login/totp", "/console"}
@@ -59,8 +60,9 @@ def live(
         for n in range(3):
             report_email(rt, email(f"Your mailbox for carol {n}", "Sign in at https://login.evil-example.com/owa"))
         Worker(rt).run_until_idle()
-        routes = route_table(create_app(rt))
-        openapi = create_app(rt).openapi()
+        app = create_app(rt)
+        routes = route_table(app)
+        openapi = app.openapi()
     finally:
         rt.close()
     for path, operations in openapi["paths"].items():

@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import os
 import re
+import shutil
 import socket
 import threading
 import time
@@ -22,7 +23,9 @@ import pytest
 from sqlalchemy import select, update
 
 from tests.support.console import HOSTILE_HTML, PASSWORD, add_user, analyse_all, email, report_email
-from watchword.runtime import Runtime
+from tests.support.settings import make_settings
+from watchword.config import Settings
+from watchword.runtime import Runtime, open_runtime
 from watchword.store.models import Campaign, Report
 
 # One xdist worker runs a browser module's tests in turn: one chromium, one live server per module.
@@ -100,8 +103,32 @@ def _campaign(rt: Runtime, ids: list[int], title: str) -> int:
         return campaign_id
 
 
+@pytest.fixture(scope="module")
+def _world_store(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str, Any]]:
+    """The world, built once for the module in a data directory of its own (the demo load and the
+    worker's analysis of it were most of each test's time); each test gets a copy of its files."""
+    where = tmp_path_factory.mktemp("console-world")
+    runtime = open_runtime(make_settings(where))
+    try:
+        return where, _build_world(runtime)
+    finally:
+        runtime.close()
+
+
 @pytest.fixture
-def world(rt: Runtime) -> dict[str, Any]:
+def settings(tmp_path: Path, _world_store: tuple[Path, dict[str, Any]]) -> Settings:
+    """This test's own copy of the world's store (database, blobs, key): what one test changes, such as
+    a merge and a verdict, the next never sees."""
+    shutil.copytree(_world_store[0], tmp_path, dirs_exist_ok=True)
+    return make_settings(tmp_path)  # finds the copied database, so no empty one is put in its place
+
+
+@pytest.fixture
+def world(rt: Runtime, _world_store: tuple[Path, dict[str, Any]]) -> dict[str, Any]:
+    return _world_store[1]
+
+
+def _build_world(rt: Runtime) -> dict[str, Any]:
     """A small but realistic store: a hostile email, two recruiter campaigns, an invoice wave, loose reports."""
     from watchword.demo import load_demo
 
@@ -170,8 +197,9 @@ def world(rt: Runtime) -> dict[str, Any]:
     }
 
 
-@pytest.fixture
+@pytest.fixture(scope="module")
 def browser() -> Iterator[Any]:
+    """One chromium for the module; each test opens its own context (no cookies or storage shared)."""
     if not Path(CHROMIUM).exists():
         pytest.skip("Debian's chromium is not installed (scripts/ci_browser.sh installs it)")
     from playwright.sync_api import sync_playwright

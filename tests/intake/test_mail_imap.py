@@ -34,6 +34,9 @@ from watchword.store.models import AnalysisRecord, Job, Report
 from watchword.store.models_mail import MailMessage
 from watchword.worker import Worker
 
+# One Dovecot per module (`dovecot`): its tests stay on one xdist worker so it starts once.
+pytestmark = pytest.mark.xdist_group("imap-dovecot")
+
 PASSWORD = "not-a-secret"  # a throwaway user of a throwaway server
 
 

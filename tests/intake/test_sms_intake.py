@@ -17,6 +17,7 @@ from pathlib import Path
 
 import httpx
 import pytest
+from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 from twilio.request_validator import RequestValidator
 
@@ -28,7 +29,8 @@ from watchword.security.sealing import unseal
 from watchword.store.models import Indicator, Report, ReportIndicator
 from watchword.worker import build_worker
 
-pytestmark = pytest.mark.slow  # real `watchword serve` processes
+# A real `watchword serve` process, one per module: its tests stay on one xdist worker so it starts once.
+pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("sms-serve")]
 
 TWILIO_TOKEN = "twilio-auth-token-for-tests-0123456789"
 JSON_SECRET = "json-gateway-secret-for-tests"
@@ -205,8 +207,8 @@ def test_scrubbing_finds_the_forwarders_number_however_it_is_written() -> None:
     assert "+44 20 7946 0958" in sms.scrub_number("call +44 20 7946 0958", FORWARDER)
 
 
-def test_an_unconfigured_gateway_answers_404(tmp_path: Path) -> None:
-    make_settings(tmp_path)
-    with serve(tmp_path) as live:
-        assert httpx.post(f"{live.base}/intake/sms/twilio", data={"Body": "x"}, timeout=30).status_code == 404
-        assert httpx.post(f"{live.base}/intake/sms/json", content=b"{}", timeout=30).status_code == 404
+def test_an_unconfigured_gateway_answers_404(client: TestClient) -> None:
+    # The app as `serve` builds it, in this process: which routes answer depends on the settings
+    # alone (no gateway secret here), not on uvicorn, so a second server process would add nothing.
+    assert client.post("/intake/sms/twilio", data={"Body": "x"}).status_code == 404
+    assert client.post("/intake/sms/json", content=b"{}").status_code == 404

@@ -14,8 +14,9 @@ from sqlalchemy import select
 
 from tests.support.console import analyse_all, email, page_csrf, put_in_campaign, report_email, signed_in
 from tests.support.intel import intel_runtime, seed_campaign
-from watchword.intel import blocklists, formats, warninglists
+from watchword.intel import blocklists, formats
 from watchword.intel.selection import gather
+from watchword.known import warninglists
 from watchword.runtime import Runtime
 from watchword.store.models import AuditEvent, Indicator, ReportIndicator
 from watchword.store.models_intel import ValueFlag

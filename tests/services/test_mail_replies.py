@@ -19,8 +19,10 @@ from tests.support.smtp_sink import Sink, running_sink
 from watchword import clock
 from watchword.intake.mail import take_mail
 from watchword.intake.smtp import SmtpListener
+from watchword.replies import outbox as reply_queue
+from watchword.replies import outcomes
 from watchword.runtime import Runtime, open_runtime
-from watchword.services import mail_replies, outcomes
+from watchword.services import mail_replies
 from watchword.store.models import Campaign, Report
 from watchword.store.models_mail import MailOptOut, MailOutbox
 
@@ -177,10 +179,10 @@ def test_outcome_goes_to_every_reporter_of_the_campaign(reply_rt: Runtime, sink:
         session.add(campaign)
         session.flush()
         session.get(Report, report_id).campaign_id = campaign.id  # type: ignore[union-attr]
-        assert mail_replies.notify_campaign_outcome(session, campaign.id) == 2
-        assert mail_replies.notify_campaign_outcome(session, campaign.id) == 0  # set twice, sent once
+        assert reply_queue.notify_campaign_outcome(session, campaign.id) == 2
+        assert reply_queue.notify_campaign_outcome(session, campaign.id) == 0  # set twice, sent once
         campaign.reporter_count = 3  # someone else joined: the count in the text grows, no one is told twice
-        assert mail_replies.notify_campaign_outcome(session, campaign.id) == 0
+        assert reply_queue.notify_campaign_outcome(session, campaign.id) == 0
     mail_replies.deliver_due(reply_rt)
     expected = outcomes.outcome_text(
         "malicious", approach_type="credential_phishing", reporters=2, action="The link has been blocked"
@@ -204,7 +206,7 @@ def test_stop_reply_opts_out_and_is_not_a_report(reply_rt: Runtime, sink: Sink) 
     with reply_rt.db.write() as session:
         assert session.scalar(select(func.count()).select_from(MailOptOut)) == 1
         assert session.scalar(select(func.count()).select_from(Report)) == 1
-        mail_replies.notify_outcome(session, [first.receipts[0].report_id], "Outcome text.")
+        reply_queue.notify_outcome(session, [first.receipts[0].report_id], "Outcome text.")
     done = mail_replies.deliver_due(reply_rt)
     assert done["suppressed"] == 2  # the queued ack and the outcome
     assert sink.received == []
@@ -229,7 +231,7 @@ def test_per_reporter_limit_delays_an_outcome_instead_of_dropping_it(reply_rt: R
     results = [take_mail(reply_rt, forward(phish(n), n=n), via="smtp", envelope_from=REPORTER) for n in range(30, 35)]
     mail_replies.deliver_due(reply_rt)
     with reply_rt.db.write() as session:
-        mail_replies.notify_outcome(session, [results[0].receipts[0].report_id], "Outcome text.")
+        reply_queue.notify_outcome(session, [results[0].receipts[0].report_id], "Outcome text.")
     assert mail_replies.deliver_due(reply_rt) == {"deferred": 1}
     later = clock.now() + dt.timedelta(hours=1, minutes=1)
     assert mail_replies.deliver_due(reply_rt, now=later) == {"sent": 1}
@@ -292,10 +294,10 @@ def test_outbox_and_opt_out_on_both_store_backends(any_rt: Runtime) -> None:
     )
     result = take_mail(any_rt, forward(phish(60)), via="smtp", envelope_from=REPORTER)
     with any_rt.db.write() as session:
-        assert mail_replies.notify_outcome(session, [result.receipts[0].report_id], "Outcome.") == 1
-        assert mail_replies.notify_outcome(session, [result.receipts[0].report_id], "Outcome.") == 0
-        assert mail_replies.opt_out(session, any_rt.contact_key, f"Alice <{REPORTER.upper()}>")
-        assert not mail_replies.opt_out(session, any_rt.contact_key, REPORTER)
+        assert reply_queue.notify_outcome(session, [result.receipts[0].report_id], "Outcome.") == 1
+        assert reply_queue.notify_outcome(session, [result.receipts[0].report_id], "Outcome.") == 0
+        assert reply_queue.opt_out(session, any_rt.contact_key, f"Alice <{REPORTER.upper()}>")
+        assert not reply_queue.opt_out(session, any_rt.contact_key, REPORTER)
     assert [row.kind for row in outbox(any_rt)] == ["ack", "outcome"]
 
 
@@ -400,9 +402,9 @@ def test_a_nested_encoded_word_is_not_decoded_twice(reply_rt: Runtime, sink: Sin
 
 def _raw_row(rt: Runtime, n: int, address: str, in_reply_to: str = "", **fields: Any) -> int:
     """An outbox row written as it stands, as rows queued before a fix or by another path may be."""
-    who = mail_replies.reporter(rt.contact_key, address)
+    who = reply_queue.reporter(rt.contact_key, address)
     values: dict[str, Any] = {
-        "kind": mail_replies.ACK,
+        "kind": reply_queue.ACK,
         "dedupe": f"row-{n}",
         "reporter_sealed": who.sealed,
         "reporter_hash": who.hash,

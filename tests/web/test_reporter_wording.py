@@ -14,8 +14,9 @@ from tests.support.console import add_user, analyse_all, console_client, csrf_of
 from tests.support.reporter import fast_settings, receipt_of, report, text_of
 from watchword import clock
 from watchword.domain import Verdict
+from watchword.replies import outcomes
 from watchword.runtime import Runtime, open_runtime
-from watchword.services import guidance, outcomes
+from watchword.services import guidance
 from watchword.services.queue import VERDICTS
 from watchword.store.models import AnalysisRecord, Report
 from watchword.web.app import create_app

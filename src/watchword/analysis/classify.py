@@ -27,6 +27,7 @@ from watchword.analysis.features import (
 )
 from watchword.analysis.reading import Reading, act_reasons, detect_language, read
 from watchword.domain import ApproachType, Document, Scope
+from watchword.domain.states import DocumentKind
 
 A = ApproachType
 
@@ -375,7 +376,7 @@ def _apply_hint(doc: Document, detected: ApproachType, strong: bool) -> None:
 
 
 def classify(doc: Document) -> None:
-    if doc.kind == "email":
+    if doc.kind == DocumentKind.EMAIL:
         ev = email_features(doc)
         doc.risk = score(ev.values)
         doc.reasons = _reasons(ev, doc)

@@ -36,6 +36,7 @@ import numpy as np
 from watchword.analysis.redirectors import unwrap
 from watchword.analysis.urls import registrable_domain, split_url
 from watchword.domain import Document
+from watchword.domain.states import DocumentKind
 
 FINGERPRINT_VERSION = 2  # bump (and ANALYSIS_VERSION) when normalisation or hashing changes: stored keys become stale
 NUM_PERM = 64
@@ -363,7 +364,7 @@ def campaign_keys(
         for k in map(url_key, _FOOTER_URL.findall(" ".join(doc.headers.get(h, "") for h in _LIST_HEADERS)))
         if k is not None
     }
-    if doc.kind == "email":
+    if doc.kind == DocumentKind.EMAIL:
         sender = doc.auth.from_address if doc.auth else _address(doc.headers.get("from", ""))
         reply = doc.auth.reply_to if doc.auth else _address(doc.headers.get("reply-to", ""))
         for kind, addr in (("sender", sender), ("replyto", reply)):

@@ -41,7 +41,8 @@ def start_configured(rt: Runtime, stop: threading.Event) -> list[threading.Threa
     """
     from watchword.intake.imap import ImapPoller
     from watchword.intake.smtp import SmtpListener
-    from watchword.services.mail_replies import replies_enabled, run_sender
+    from watchword.replies.outbox import replies_enabled
+    from watchword.services.mail_replies import run_sender
 
     threads: list[threading.Thread] = []
     s = rt.settings
@@ -158,8 +159,9 @@ def send(
     loop: Annotated[bool, typer.Option(help="Keep sending as replies fall due, until Ctrl-C.")] = False,
 ) -> None:
     """Send the replies that are due (acknowledgements, outcomes) through WATCHWORD_RELAY_HOST."""
+    from watchword.replies.outbox import replies_enabled
     from watchword.runtime import open_runtime
-    from watchword.services.mail_replies import deliver_due, replies_enabled, run_sender
+    from watchword.services.mail_replies import deliver_due, run_sender
 
     _logging()
     with open_runtime() as rt:
@@ -182,8 +184,8 @@ def opt_out_cmd(
     undo: Annotated[bool, typer.Option("--undo", help="Allow replies to this address again.")] = False,
 ) -> None:
     """Stop (or, with --undo, allow again) every reply to one address. Only a keyed hash is stored."""
+    from watchword.replies.outbox import opt_in, opt_out
     from watchword.runtime import open_runtime
-    from watchword.services.mail_replies import opt_in, opt_out
 
     with open_runtime() as rt, rt.db.write() as session:
         changed = (opt_in if undo else opt_out)(session, rt.contact_key, address, via="cli")

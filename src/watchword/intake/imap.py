@@ -31,12 +31,14 @@ import ssl
 import threading
 import time
 from collections.abc import Iterator
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from watchword.config import Settings
 from watchword.intake.mail import ImapRef, find_imap, is_transient, take_mail
 from watchword.intake.submit import IntakeError
-from watchword.runtime import Runtime
+
+if TYPE_CHECKING:
+    from watchword.runtime import Runtime
 
 log = logging.getLogger("watchword.mail.imap")
 

@@ -46,11 +46,9 @@ from email.parser import BytesParser
 from email.policy import compat32
 from email.utils import getaddresses, parseaddr
 from functools import partial
-from typing import cast
+from typing import TYPE_CHECKING, cast
 
 from sqlalchemy import Table, bindparam, insert, select
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -63,11 +61,14 @@ from watchword.intake import submit as funnel
 from watchword.intake.submit import IntakeError, Receipt, TooLarge
 from watchword.intake.writer import Committed
 from watchword.logsafe import describe
-from watchword.runtime import Runtime
-from watchword.services import mail_replies
+from watchword.replies import outbox
 from watchword.store import audit
 from watchword.store.models import Blob, Report, utcnow
 from watchword.store.models_mail import MailMessage, MailMessageReport
+from watchword.store.upsert import insert_ignore_per_dialect
+
+if TYPE_CHECKING:
+    from watchword.runtime import Runtime
 
 log = logging.getLogger("watchword.mail.intake")
 
@@ -296,8 +297,8 @@ def take_mail(
         )
         for position, unit in enumerate(originals or [raw], 1)
     ]
-    who = mail_replies.reporter(rt.contact_key, address) if address else None
-    ack = who if (who and not automatic and mail_replies.replies_enabled(rt.settings)) else None
+    who = outbox.reporter(rt.contact_key, address) if address else None
+    ack = who if (who and not automatic and outbox.replies_enabled(rt.settings)) else None
     try:
         # Through the funnel (submit_all), the mail's record in the same transaction.
         mail_id, receipts = _record(
@@ -332,9 +333,9 @@ class _Record:
     source: str
     shape: str
     originals: int
-    who: mail_replies.Reporter | None
+    who: outbox.Reporter | None
     imap: ImapRef | None
-    ack: mail_replies.Reporter | None
+    ack: outbox.Reporter | None
     subject: str
     message_id: str
 
@@ -358,10 +359,10 @@ def _record(
     source: str,
     shape: str,
     originals: int,
-    who: mail_replies.Reporter | None,
+    who: outbox.Reporter | None,
     imap: ImapRef | None,
     reports: list[IncomingReport],
-    ack: mail_replies.Reporter | None,
+    ack: outbox.Reporter | None,
     subject: str,
     message_id: str,
 ) -> tuple[int, list[Receipt]]:
@@ -389,10 +390,7 @@ _MAILS = cast(Table, MailMessage.__table__)
 _NEW_MAIL = insert(_MAILS).returning(_MAILS.c.id)
 _NEW_LINK = insert(cast(Table, MailMessageReport.__table__))
 _BLOBS = cast(Table, Blob.__table__)
-_NEW_BLOB = {
-    "sqlite": sqlite_insert(_BLOBS).on_conflict_do_nothing(index_elements=["sha256"]),
-    "postgresql": pg_insert(_BLOBS).on_conflict_do_nothing(index_elements=["sha256"]),
-}
+_NEW_BLOB = insert_ignore_per_dialect(_BLOBS, "sha256")
 
 
 def _write_record(item: _Record, session: Session, receipts: list[Receipt]) -> _Recorded:
@@ -435,7 +433,7 @@ def _write_record(item: _Record, session: Session, receipts: list[Receipt]) -> _
         )
         _tell_outcomes_already_known(session, receipts)
     if item.ack is not None:
-        mail_replies.enqueue_ack(
+        outbox.enqueue_ack(
             session,
             item.ack,
             mail_id,
@@ -487,7 +485,7 @@ def _tell_outcomes_already_known(session: Session, receipts: list[Receipt]) -> N
     )
     for campaign_id in campaigns:
         if campaign_id is not None:
-            mail_replies.notify_campaign_outcome(session, campaign_id)
+            outbox.notify_campaign_outcome(session, campaign_id)
 
 
 def _take_control(
@@ -511,9 +509,9 @@ def _take_control(
     with rt.db.write() as session:
         if address:
             if word == "stop":
-                mail_replies.opt_out(session, rt.contact_key, address, via="mail")
+                outbox.opt_out(session, rt.contact_key, address, via="mail")
             else:
-                mail_replies.opt_in(session, rt.contact_key, address, via="mail")
+                outbox.opt_in(session, rt.contact_key, address, via="mail")
     try:
         mail_id, _ = _record(
             rt,

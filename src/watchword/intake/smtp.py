@@ -21,15 +21,17 @@ import ssl
 import threading
 from concurrent.futures import ThreadPoolExecutor
 from functools import partial
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from aiosmtpd.smtp import SMTP, Envelope, Session
 
 from watchword.config import Settings
 from watchword.intake.mail import is_transient, take_mail
 from watchword.intake.submit import IntakeError, TooLarge
-from watchword.runtime import Runtime
 from watchword.security.ratelimit import ClientNamer, Limiter
+
+if TYPE_CHECKING:
+    from watchword.runtime import Runtime
 
 log = logging.getLogger("watchword.mail.smtp")
 

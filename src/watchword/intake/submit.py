@@ -14,6 +14,7 @@ from __future__ import annotations
 import hashlib
 import re
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 from sqlalchemy.exc import IntegrityError
 
@@ -21,8 +22,10 @@ from watchword import errors
 from watchword.domain import IncomingReport
 from watchword.domain.model import MAX_REPORT_TEXT_CHARS
 from watchword.intake.writer import Also, Committed, Prepared, Receipt, Summary
-from watchword.runtime import Runtime
 from watchword.security.sealing import seal, seal_json
+
+if TYPE_CHECKING:
+    from watchword.runtime import Runtime
 
 MAX_TEXT_CHARS = MAX_REPORT_TEXT_CHARS
 _SPACE = re.compile(r"\s+")

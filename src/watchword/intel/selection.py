@@ -17,7 +17,7 @@ Every export format (STIX, MISP, CSV, blocklists, TAXII) is built from one
   .corp, .internal, .lan, RFC 1918 and other non-global addresses) never go.
 - Message bodies never go; the subject only through bulletin redaction (MISP).
 - Known-legitimate values never go as bad: a value on a MISP warninglist or
-  one of our own lists (intel.warninglists), one an analyst allowlisted or
+  one of our own lists (known.warninglists), one an analyst allowlisted or
   marked a false positive (intel_value_flags) is left out of every format.
 """
 
@@ -38,10 +38,10 @@ from watchword import errors
 from watchword.analysis.urls import split_url
 from watchword.config import Settings
 from watchword.intel import tlp as tlp_mod
-from watchword.intel import warninglists
 from watchword.intel.scrub import Victims, find_in, scrub_url
 from watchword.intel.stix_ids import IdSource, MemoryIds, StoredIds
 from watchword.intel.verdicts import MALICIOUS, Stance, stance_for
+from watchword.known import warninglists
 from watchword.store.models import AnalysisRecord, Campaign, Indicator, Report, ReportIndicator
 from watchword.store.models_intel import ValueFlag
 

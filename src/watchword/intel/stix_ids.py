@@ -25,11 +25,10 @@ from dataclasses import dataclass
 from typing import Any, Protocol
 
 from sqlalchemy import select, update
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from watchword.store.models_intel import StixIdentity
+from watchword.store.upsert import insert_ignore
 
 
 @dataclass(slots=True)
@@ -130,13 +129,10 @@ class StoredIds:
             if not self._live():
                 return self._memory.get(key, kind, content)
             now = _now()
-            insert = pg_insert if self.session.get_bind().dialect.name == "postgresql" else sqlite_insert
             self.session.execute(
-                insert(StixIdentity)
-                .values(
+                insert_ignore(self.session, StixIdentity, "key").values(
                     key=key, stix_id=f"{kind}--{uuid.uuid4()}", created=now, modified=now, digest=digest, revoked=False
                 )
-                .on_conflict_do_nothing(index_elements=["key"])
             )  # a concurrent export may have minted it first: theirs wins, ours is dropped
             self.preload([key])
             return self._known[key][0]

@@ -13,7 +13,8 @@ from sqlalchemy.orm import Session
 
 from watchword.campaigns import services as campaigns
 from watchword.campaigns.errors import CampaignError
-from watchword.services import mail_replies, queue, search
+from watchword.replies import outbox
+from watchword.services import queue, search
 from watchword.store.models import Campaign, Report
 
 __all__ = ["CampaignError"]
@@ -31,7 +32,7 @@ def merge(session: Session, keep_id: int, gone_id: int, actor: str, note: str = 
     _follow(session, campaign.id, keep_id, gone_id)
     if campaign.verdict is not None:
         # The merged-in reporters now belong to a campaign with an outcome.
-        mail_replies.notify_campaign_outcome(session, campaign.id)
+        outbox.notify_campaign_outcome(session, campaign.id)
     return campaign
 
 
@@ -46,11 +47,11 @@ def split(session: Session, report_id: int, actor: str, note: str = "") -> Campa
 def set_verdict(session: Session, campaign_id: int, verdict: str, actor: str, note: str = "") -> Campaign:
     campaign = campaigns.set_verdict(session, campaign_id, verdict, actor, note)
     _follow(session, campaign.id)
-    mail_replies.notify_campaign_outcome(session, campaign.id)
+    outbox.notify_campaign_outcome(session, campaign.id)
     return campaign
 
 
 def tell_late_joiners(session: Session, report: Report, _analysis: object) -> None:
     """After-analysis step: a report that joins a campaign with a verdict gets its outcome too."""
     if report.campaign_id is not None and report.verdict is not None:
-        mail_replies.notify_campaign_outcome(session, report.campaign_id)
+        outbox.notify_campaign_outcome(session, report.campaign_id)

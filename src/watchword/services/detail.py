@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 from watchword import errors
 from watchword.analysis.scope import NEEDS_DETAIL_QUESTION
 from watchword.domain.model import MAX_REPORT_TEXT_CHARS as MAX_TEXT_CHARS
+from watchword.domain.states import ReportStatus
 from watchword.store import audit, jobs
 from watchword.store.models import Report
 
@@ -67,7 +68,7 @@ def add_detail(session: Session, report_id: int, text: str) -> Report:
     if len(combined) > MAX_TEXT_CHARS:
         raise DetailError("The report is already as long as a report can be.")
     report.text = combined
-    report.status = "received"
+    report.status = ReportStatus.RECEIVED
     jobs.enqueue(session, jobs.ANALYZE, report.id)
     # No content in the audit detail: the log must not become a copy of the report.
     audit.record(session, "reporter", "report.detail_added", "report", report.id, {"chars": len(added)})

@@ -12,7 +12,7 @@ Each reporter of a report (a web receipt, or an address that mailed it in)
 has a thread of their own: an analyst writes to one person at a time, and
 nothing written to one is shown to another, even when their identical emails
 became one report. Telling all of a campaign's reporters its outcome is the
-verdict's job (`campaign_ops.set_verdict`, `mail_replies.notify_campaign_outcome`).
+verdict's job (`campaign_ops.set_verdict`, `replies.outbox.notify_campaign_outcome`).
 
 Every analyst write and every analyst read of a reporter's words or contact
 writes an audit event in the caller's transaction.
@@ -30,9 +30,9 @@ from sqlalchemy.orm import Session
 from watchword import errors
 from watchword.domain import Analysis
 from watchword.domain.states import AuthorKind
+from watchword.replies.outcomes import status_text
 from watchword.security import sealing
 from watchword.security.sealing import unseal
-from watchword.services.outcomes import status_text
 from watchword.store import audit
 from watchword.store.models import AnalysisRecord, Campaign, Report, Submission, utcnow
 from watchword.store.models_reporter import ReporterReceipt, RestrictedReport, ThreadMessage
@@ -166,7 +166,7 @@ def post_analyst_message(session: Session, report_id: int, author: str, text: st
     session.add(message)
     session.flush()
     if who.mail_hash is not None:
-        from watchword.services.mail_replies import enqueue_message
+        from watchword.replies.outbox import enqueue_message
 
         enqueue_message(session, report_id, who.mail_hash, message.id, _body(session, message))
     audit.record(
@@ -263,7 +263,7 @@ def unanswered_reports(session: Session, limit: int = 100) -> list[int]:
         select(ThreadMessage.report_id, ThreadMessage.author_kind).order_by(ThreadMessage.id)
     ):
         latest[report_id] = kind
-    return [rid for rid, kind in latest.items() if kind == "reporter"][:limit]
+    return [rid for rid, kind in latest.items() if kind == AuthorKind.REPORTER][:limit]
 
 
 def is_restricted(session: Session, report: Report) -> bool:
@@ -298,7 +298,8 @@ def receipt_status(session: Session, receipt: ReporterReceipt) -> ReceiptStatus:
         history.append((max(_aware(outcome_at), _aware(receipt.created_at)), "Outcome decided"))
     thread = reporter_thread(session, receipt)
     history.extend(
-        (m.at, "Message from the analysts" if m.author_kind == "analyst" else "You wrote a message") for m in thread
+        (m.at, "Message from the analysts" if m.author_kind == AuthorKind.ANALYST else "You wrote a message")
+        for m in thread
     )
     history.sort(key=lambda item: _aware(item[0]))
     return ReceiptStatus(

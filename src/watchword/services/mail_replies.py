@@ -1,290 +1,38 @@
-"""Replies to reporters who wrote from an address: acknowledgements and outcomes.
+"""Sending the queued replies to mail reporters (`replies/outbox.py` queues them).
 
-Every reply is first a row in `mail_outbox`, written in the same transaction as
-what causes it (the mail's intake record, the verdict), so a crash can delay a
-reply but never lose one. A sender loop then delivers due rows through the
-configured SMTP relay, checking at the last moment:
-
-* opt-out: a reporter who replied STOP (or opted out on the web) gets nothing;
-* stale: an acknowledgement that could not go out within two days is dropped;
-* rate limits: per reporter per hour and globally per minute. Over the
-  per-reporter limit an acknowledgement is dropped (someone reporting 50 mails
-  an hour does not need 50 receipts) and an outcome waits. A forged sender
-  address can therefore never turn Watchword into a mail cannon.
-
-Delivery is at least once: a crash after the relay accepted a reply and before
-it was marked sent sends it again, with the same Message-ID so that clients
-can fold the two.
-
-For the verdict code: call `notify_campaign_outcome(session, campaign_id)` (or
-`notify_outcome(session, report_ids, text)` with a text of your own) in the
-transaction that sets the verdict.
+A sender loop delivers due `mail_outbox` rows through the configured SMTP
+relay, checking at the last moment: opt-out, staleness, and the per-reporter
+and global rate limits (see `replies/outbox.py`). Delivery is at least once,
+with a stable Message-ID per row.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
-import hmac
 import logging
 import smtplib
 import ssl
 import threading
 from collections import Counter
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
 from email.message import EmailMessage
 from email.policy import SMTP as SMTP_POLICY
 from email.utils import formatdate, parseaddr
 
-from sqlalchemy import delete, func, or_, select, update
-from sqlalchemy.orm import Session
+from sqlalchemy import func, or_, select, update
 
 from watchword.config import Settings
-from watchword.domain.states import MailKind, MailStatus
+from watchword.domain.states import MailStatus
 from watchword.logsafe import mask
+from watchword.replies.headers import header_text, is_plain_address, message_id
+from watchword.replies.outbox import ACK, LEASE, MAX_ATTEMPTS, OUTCOME, STALE_AFTER, is_opted_out, replies_enabled
 from watchword.runtime import Runtime
-from watchword.security.sealing import seal, unseal
-from watchword.services import outcomes
-from watchword.services.headers import header_text, is_plain_address, message_id
-from watchword.store import audit
-from watchword.store.models import Campaign, Report, utcnow
-from watchword.store.models_mail import MailMessage, MailMessageReport, MailOptOut, MailOutbox
-from watchword.store.upsert import insert_ignore
+from watchword.security.sealing import unseal
+from watchword.store.models import utcnow
+from watchword.store.models_mail import MailOutbox
 
 log = logging.getLogger("watchword.mail.replies")
-
-ACK = MailKind.ACK
-OUTCOME = MailKind.OUTCOME
-MESSAGE = MailKind.MESSAGE
-STOP_HINT = "To stop these messages, reply with the single word STOP."
-MAX_ATTEMPTS = 8
-LEASE = dt.timedelta(minutes=2)
-# A receipt is only useful while the reporter still remembers sending the mail;
-# an outcome stays worth sending much longer.
-STALE_AFTER: dict[str, dt.timedelta] = {
-    ACK: dt.timedelta(days=2),
-    OUTCOME: dt.timedelta(days=30),
-    MESSAGE: dt.timedelta(days=30),
-}
-
-
-@dataclass(frozen=True, slots=True)
-class Reporter:
-    """A reporter's address as the store keeps it: sealed, plus a keyed hash for look-ups."""
-
-    sealed: bytes
-    hash: str
-
-
-def normalise_address(address: str) -> str:
-    return parseaddr(address)[1].strip().lower()
-
-
-def reporter_hash(key: bytes, address: str) -> str:
-    # Keyed, not a bare SHA-256: addresses are guessable, and a plain hash of
-    # one would let anyone holding the database test whether a person opted out.
-    return _keyed(key, normalise_address(address))
-
-
-def reporter(key: bytes, address: str) -> Reporter:
-    """`address` as a bare, already normalised address (as the mail intake finds it)."""
-    return Reporter(sealed=seal(key, address), hash=_keyed(key, address))
-
-
-def _keyed(key: bytes, normalised: str) -> str:
-    return hmac.new(key, b"reporter\x00" + normalised.encode(), hashlib.sha256).hexdigest()
-
-
-def replies_enabled(settings: Settings) -> bool:
-    return bool(settings.reply_from and settings.relay_host)
-
-
-def _dedupe(*parts: str) -> str:
-    return hashlib.sha256("\x00".join(parts).encode()).hexdigest()
-
-
-def enqueue(
-    session: Session, kind: str, who: Reporter, subject: str, body: str, dedupe: str, in_reply_to: str = ""
-) -> bool:
-    """Queue one reply in the caller's transaction; False if the same reply was queued before."""
-    values = {
-        "kind": kind,
-        "dedupe": dedupe,
-        "reporter_sealed": who.sealed,
-        "reporter_hash": who.hash,
-        "subject": header_text(subject, 300),
-        "body": body,
-        "in_reply_to": message_id(in_reply_to),
-        "status": MailStatus.QUEUED,
-        "attempts": 0,
-        "send_after": utcnow(),
-        "created_at": utcnow(),
-        "last_error": "",
-    }
-    # RETURNING, not rowcount: psycopg reports -1 for an INSERT ... ON CONFLICT DO NOTHING.
-    stmt = insert_ignore(session, MailOutbox, "dedupe").values(**values).returning(MailOutbox.id)
-    return session.execute(stmt).first() is not None
-
-
-def _references(public_ids: Sequence[str]) -> str:
-    if len(public_ids) == 1:
-        return f"Your reference: {public_ids[0]}"
-    lines = [f"You sent {len(public_ids)} messages; your references:"]
-    lines += [f"  {n}. {pid}" for n, pid in enumerate(public_ids, 1)]
-    return "\n".join(lines)
-
-
-def enqueue_ack(
-    session: Session,
-    who: Reporter,
-    mail_id: int,
-    public_ids: Sequence[str],
-    *,
-    subject: str = "",
-    in_reply_to: str = "",
-) -> bool:
-    """The acknowledgement for one reporter's mail, with a receipt for each report it made."""
-    clean = header_text(subject, 200)
-    reply_subject = f"Re: {clean}" if clean else "Your report has been received"
-    body = (
-        "\n\n".join(
-            [
-                "Thank you. We have received your report.",
-                _references(public_ids),
-                outcomes.RECEIVED,
-                "We will write again when we know the outcome.",
-                STOP_HINT,
-            ]
-        )
-        + "\n"
-    )
-    return enqueue(session, ACK, who, reply_subject, body, _dedupe(ACK, str(mail_id)), in_reply_to)
-
-
-def notify_outcome(
-    session: Session,
-    report_ids: Iterable[int],
-    outcome_text: str,
-    subject: str = "The outcome of your report",
-    key: str | None = None,
-) -> int:
-    """Queue `outcome_text` for every mail reporter of these reports, in the caller's transaction.
-
-    One message per reporter, however many of the reports they sent, naming
-    each of their references. Calling it again with the same `key` (by
-    default the text itself) queues nothing new for a reporter already told;
-    a new key (a verdict revised) is queued again. Returns the number of
-    replies queued. Opt-outs and rate limits apply at sending.
-    """
-    ids = sorted(set(report_ids))
-    per_reporter: dict[str, tuple[bytes, set[str]]] = {}
-    for start in range(0, len(ids), 500):
-        rows = session.execute(
-            select(MailMessage.reporter_hash, MailMessage.reporter_sealed, Report.public_id)
-            .join(MailMessageReport, MailMessageReport.mail_message_id == MailMessage.id)
-            .join(Report, Report.id == MailMessageReport.report_id)
-            .where(MailMessageReport.report_id.in_(ids[start : start + 500]), MailMessage.reporter_hash.is_not(None))
-        )
-        for hash_, sealed, public_id in rows:
-            if hash_ and sealed:
-                per_reporter.setdefault(hash_, (sealed, set()))[1].add(public_id)
-    queued = 0
-    for hash_, (sealed, public_ids) in sorted(per_reporter.items()):
-        refs = sorted(public_ids)
-        body = "\n\n".join([outcome_text.strip(), _references(refs), STOP_HINT]) + "\n"
-        dedupe = _dedupe(OUTCOME, hash_, key if key is not None else outcome_text.strip(), *refs)
-        queued += enqueue(session, OUTCOME, Reporter(sealed, hash_), subject, body, dedupe)
-    return queued
-
-
-def enqueue_message(session: Session, report_id: int, reporter_hash_: str, message_id_: int, text: str) -> bool:
-    """Queue an analyst's thread message for the one mail reporter whose thread it is in.
-
-    Only to addresses that mailed this report (the caller checked); their
-    references are the reports of theirs it concerns. Opt-outs and rate limits
-    apply at sending, as for outcomes.
-    """
-    rows = session.execute(
-        select(MailMessage.reporter_sealed, Report.public_id)
-        .join(MailMessageReport, MailMessageReport.mail_message_id == MailMessage.id)
-        .join(Report, Report.id == MailMessageReport.report_id)
-        .where(MailMessageReport.report_id == report_id, MailMessage.reporter_hash == reporter_hash_)
-    ).all()
-    sealed = next((row[0] for row in rows if row[0]), None)
-    if sealed is None:
-        return False
-    refs = sorted({row[1] for row in rows})
-    body = "\n\n".join(["A message from the analysts about your report:", text.strip(), _references(refs), STOP_HINT])
-    who = Reporter(sealed, reporter_hash_)
-    return enqueue(session, MESSAGE, who, "About your report", body + "\n", _dedupe(MESSAGE, str(message_id_)))
-
-
-def notify_campaign_outcome(session: Session, campaign_id: int) -> int:
-    """Queue the campaign's outcome, in the words of `services.outcomes`, for all its mail reporters.
-
-    Uses the campaign's verdict, approach type and reporter count; its
-    verdict note, when there is one, is the sentence about what was done
-    ("The link has been blocked."), so it must be written for reporters.
-    Safe to call again whenever reports join a campaign that has a verdict:
-    only their reporters are told, because a reporter already told of this
-    verdict and note is not told again just because the count grew.
-    """
-    campaign = session.get(Campaign, campaign_id)
-    if campaign is None or not campaign.verdict:
-        return 0
-    text = outcomes.outcome_text(
-        campaign.verdict,
-        approach_type=campaign.approach_type,
-        reporters=max(campaign.reporter_count, campaign.sighting_count, 1),
-        action=campaign.verdict_note,
-    )
-    report_ids = session.scalars(select(Report.id).where(Report.campaign_id == campaign_id)).all()
-    return notify_outcome(session, report_ids, text, key=f"campaign\x00{campaign.verdict}\x00{campaign.verdict_note}")
-
-
-# -- opt-out ----------------------------------------------------------------------
-
-
-def opt_out(session: Session, key: bytes, address: str, via: str = "mail") -> bool:
-    """Stop all replies to this address; already queued ones are dropped at sending."""
-    hash_ = reporter_hash(key, address)
-    added = (
-        session.execute(
-            insert_ignore(session, MailOptOut, "reporter_hash")
-            .values(reporter_hash=hash_, created_at=utcnow(), via=via)
-            .returning(MailOptOut.reporter_hash)
-        ).first()
-        is not None
-    )
-    if added:
-        audit.record(
-            session, actor=f"reporter:{via}", action="mail.opt_out", object_type="reporter", object_id=hash_[:16]
-        )
-    return added
-
-
-def opt_in(session: Session, key: bytes, address: str, via: str = "mail") -> bool:
-    hash_ = reporter_hash(key, address)
-    removed = (
-        session.execute(
-            delete(MailOptOut).where(MailOptOut.reporter_hash == hash_).returning(MailOptOut.reporter_hash)
-        ).first()
-        is not None
-    )
-    if removed:
-        audit.record(
-            session, actor=f"reporter:{via}", action="mail.opt_in", object_type="reporter", object_id=hash_[:16]
-        )
-    return removed
-
-
-def is_opted_out(session: Session, hash_: str) -> bool:
-    return session.get(MailOptOut, hash_) is not None
-
-
-# -- sending -----------------------------------------------------------------------
 
 
 class Unsendable(ValueError):

@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 
 from watchword import errors
 from watchword.domain import ApproachType, Channel, Scope, Verdict
+from watchword.domain.states import CampaignStatus, ReportStatus
 from watchword.store import audit
 from watchword.store.models import Campaign, Report
 from watchword.store.models_people import Note
@@ -103,7 +104,7 @@ class Filters:
             return value if value in allowed else ""
 
         return cls(
-            status=pick("status", ("open", "closed", "any", "received", "analysed", "failed")),
+            status=pick("status", (CampaignStatus.OPEN, CampaignStatus.CLOSED, "any", *ReportStatus)),
             approach_type=pick("approach_type", APPROACH_TYPES),
             channel=pick("channel", CHANNELS),
             verdict=pick("verdict", (*VERDICTS, "none")),
@@ -207,7 +208,8 @@ def campaign_reasons(facts: Any, risk: float, reach: int, surging: bool) -> tupl
 
 def open_campaigns(session: Session, filters: Filters, cursor: str = "", limit: int = PAGE) -> Page:
     """Campaigns by stored priority (highest first); one query."""
-    status = filters.status if filters.status in ("open", "closed") else ("" if filters.status == "any" else "open")
+    shown = (CampaignStatus.OPEN, CampaignStatus.CLOSED)
+    status = filters.status if filters.status in shown else ("" if filters.status == "any" else CampaignStatus.OPEN)
     query = select(
         Campaign.id,
         Campaign.title,
@@ -290,7 +292,7 @@ def unassigned_reports(session: Session, filters: Filters, cursor: str = "", lim
     ).where(Report.campaign_id.is_(None), Report.scope != "out_of_scope")
     if filters.scope:
         query = query.where(Report.scope == filters.scope)
-    if filters.status in ("received", "analysed", "failed"):
+    if filters.status in tuple(ReportStatus):
         query = query.where(Report.status == filters.status)
     if filters.approach_type:
         query = query.where(Report.approach_type == filters.approach_type)
@@ -312,7 +314,7 @@ def unassigned_reports(session: Session, filters: Filters, cursor: str = "", lim
     page = Page()
     for row in rows[:limit]:
         score, reasons = priority(row.risk, row.sightings, False)
-        if row.status != "analysed":
+        if row.status != ReportStatus.ANALYSED:
             reasons = [f"not analysed yet ({row.status})", *reasons]
         page.rows.append(
             ReportRow(

@@ -23,6 +23,16 @@ def upsert(session: Session, table: Any) -> Insert:
     return sqlite.insert(table)
 
 
+def insert_ignore_per_dialect(table: Any, *conflict_columns: str) -> dict[str, Insert]:
+    """`insert_ignore()` built ahead for both stores, by dialect name, for a hot path that prebuilds
+    its statements instead of building one per call (the mail intake's blob rows)."""
+    columns = list(conflict_columns) or None
+    return {
+        "sqlite": sqlite.insert(table).on_conflict_do_nothing(index_elements=columns),
+        "postgresql": postgresql.insert(table).on_conflict_do_nothing(index_elements=columns),
+    }
+
+
 def insert_ignore(session: Session, table: Any, *conflict_columns: str) -> Insert:
     """INSERT that adds nothing when the row conflicts with an existing one.
 

@@ -10,7 +10,7 @@ from starlette.responses import Response
 
 from watchword import errors
 from watchword.intel import flags as value_flags
-from watchword.intel import warninglists
+from watchword.known import warninglists
 from watchword.services import queries
 from watchword.store.models import Indicator
 from watchword.web.console.auth import Analyst, Reader, Rt

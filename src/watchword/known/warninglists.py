@@ -43,7 +43,7 @@ import numpy as np
 
 from watchword.analysis.brands import ALL_BRAND_DOMAINS
 from watchword.analysis.urls import registrable_domain, split_url
-from watchword.campaigns.ubiquitous import (
+from watchword.known.sites import (
     BIG_SITES,
     BULK_MAIL_AND_TRACKING,
     HOSTING_AND_CDN,
