@@ -24,7 +24,7 @@ import uuid
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import and_, exists, or_, select
+from sqlalchemy import and_, exists, false, or_, select
 from sqlalchemy.orm import Session, aliased
 
 from watchword import errors
@@ -38,27 +38,47 @@ from watchword.store.models_intel import TaxiiObject
 from watchword.store.upsert import insert_ignore
 
 MEDIA_TYPE = "application/taxii+json;version=2.1"
+SPEC_VERSION = "2.1"
 STIX_MEDIA_TYPE = "application/stix+json;version=2.1"
 DEFAULT_LIMIT = 100
 MAX_LIMIT = 1000
 
 
+FEEDS_IN = "feeds-in"
+
+
 @dataclass(frozen=True, slots=True)
 class Collection:
     id: str
-    level: str
+    level: str  # a TLP level, or FEEDS_IN for the write-only inbox
     title: str
     description: str
 
-    def info(self) -> dict[str, Any]:
+    @property
+    def writable(self) -> bool:
+        return self.level == FEEDS_IN
+
+    def info(self, may_write: bool = False) -> dict[str, Any]:
+        """The collection resource; can_read and can_write are for the requester (TAXII 2.1 5.2)."""
         return {
             "id": self.id,
             "title": self.title,
             "description": self.description,
-            "can_read": True,
-            "can_write": False,
+            "can_read": not self.writable,
+            "can_write": self.writable and may_write,
             "media_types": [STIX_MEDIA_TYPE],
         }
+
+
+def feeds_in(org: str) -> Collection:
+    """The inbox partners with a write token add objects to; their indicators become known-bad."""
+    return Collection(
+        id=str(uuid.uuid5(NAMESPACE, f"{org}|taxii-collection|{FEEDS_IN}")),
+        level=FEEDS_IN,
+        title=f"Indicators for {org} (feeds in)",
+        description="Add STIX 2.1 indicators and observables here with a write token: they are matched "
+        "against every reported approach. Write-only: nothing added here is served back.",
+    )
 
 
 def collections(org: str, ceiling: str = "amber") -> list[Collection]:
@@ -80,7 +100,8 @@ def collections(org: str, ceiling: str = "amber") -> list[Collection]:
 
 
 def collection_by_id(org: str, collection_id: str, ceiling: str = "amber") -> Collection | None:
-    return next((c for c in collections(org, ceiling) if c.id == collection_id), None)
+    """A read collection or the feeds-in inbox."""
+    return next((c for c in [*collections(org, ceiling), feeds_in(org)] if c.id == collection_id), None)
 
 
 def collection_for_level(org: str, level: str, ceiling: str = "amber") -> Collection:
@@ -161,10 +182,14 @@ def query(
     match_ids: list[str] | None = None,
     match_types: list[str] | None = None,
     match_version: str = "last",
+    match_spec_versions: list[str] | None = None,
 ) -> Page:
     """One page of object versions, oldest first, filtered as TAXII 2.1 section 3.4 describes."""
     limit = max(1, min(limit, MAX_LIMIT))
     statement = select(TaxiiObject).where(TaxiiObject.collection == collection_id)
+    if match_spec_versions is not None and SPEC_VERSION not in match_spec_versions:
+        # Every object published here is STIX 2.1 (SCOs included): any other version matches nothing.
+        statement = statement.where(false())
     if next_token:
         statement = statement.where(TaxiiObject.id > int(next_token))
     if added_after is not None:
