@@ -120,7 +120,9 @@ def user_list() -> None:
 @token_app.command("create")
 def token_create(
     name: Annotated[str, typer.Argument(help="What the token is for, e.g. 'mail gateway'.")],
-    scope: Annotated[str, typer.Option(help="submit (file reports only), read, write (read + add objects to TAXII feeds-in), or admin.")] = "submit",
+    scope: Annotated[
+        str, typer.Option(help="submit (file reports only), read, write (read + TAXII feeds-in), or admin.")
+    ] = "submit",
 ) -> None:
     """Create a token and print it once; only its hash is stored."""
     from watchword.runtime import open_runtime

@@ -234,6 +234,14 @@ def query(
     return Page(rows=rows, more=more, next=str(rows[-1].id) if more and rows else None)
 
 
+def holds(session: Session, collection_id: str, stix_id: str) -> bool:
+    """Whether any version of the object is in the collection (a filter that matched none is not a 404)."""
+    found = session.scalar(
+        select(TaxiiObject.id).where(TaxiiObject.collection == collection_id, TaxiiObject.stix_id == stix_id).limit(1)
+    )
+    return found is not None
+
+
 def manifest_record(row: TaxiiObject) -> dict[str, Any]:
     return {
         "id": row.stix_id,

@@ -37,7 +37,8 @@ from watchword.store.models_intel import TaxiiStatus
 
 MAX_OBJECTS = 10_000  # per request, besides the byte bound (WATCHWORD_TAXII_MAX_CONTENT_LENGTH)
 _MESSAGE_CHARS = 300
-_ID = re.compile(r"(?P<type>[a-z0-9][a-z0-9-]{1,249})--[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}")
+_UUID = r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}"
+_ID = re.compile(r"(?P<type>[a-z0-9][a-z0-9-]{1,249})--" + _UUID)
 # TLP of objects that carry no TLP marking: the strictest level that still lets analysts act on it
 # inside the organisation (AMBER), never CLEAR by default.
 UNMARKED_TLP = "amber"

@@ -118,7 +118,7 @@ def _collection(rt: Runtime, collection_id: str, *, reading: bool = True) -> tax
     if found is None:
         raise HTTPException(status.HTTP_404_NOT_FOUND, f"No collection {collection_id[:100]}.")
     if reading and found.writable:
-        raise HTTPException(status.HTTP_403_FORBIDDEN, "This collection is write-only: what partners add is not served.")
+        raise HTTPException(status.HTTP_403_FORBIDDEN, "This collection is write-only: what is added is not served.")
     return found
 
 
@@ -239,8 +239,8 @@ def get_object(
     filters = {**_filters(request), "match_ids": [object_id]}
     with rt.db.session() as session:
         page = taxii.query(session, collection.id, limit=limit, **filters)
-        if not page.rows and "next_token" not in filters:
-            raise HTTPException(status.HTTP_404_NOT_FOUND, f"No object {object_id} in this collection.")
+        if not page.rows and not taxii.holds(session, collection.id, object_id):
+            raise HTTPException(status.HTTP_404_NOT_FOUND, f"No object {object_id[:100]} in this collection.")
         return _body(_envelope(page), headers=_page_headers(page))
 
 
@@ -257,9 +257,11 @@ def get_versions(
     filters = {**_filters(request), "match_ids": [object_id], "match_version": "all"}
     with rt.db.session() as session:
         page = taxii.query(session, collection.id, limit=limit, **filters)
-        if not page.rows and "next_token" not in filters:
-            raise HTTPException(status.HTTP_404_NOT_FOUND, f"No object {object_id} in this collection.")
-        body: dict[str, Any] = {"more": page.more, "versions": [taxii.manifest_record(r)["version"] for r in page.rows]}
+        if not page.rows and not taxii.holds(session, collection.id, object_id):
+            raise HTTPException(status.HTTP_404_NOT_FOUND, f"No object {object_id[:100]} in this collection.")
+        body: dict[str, Any] = {"more": page.more}
+        if page.rows:  # optional, and absent when nothing matched (as `objects` is)
+            body["versions"] = [taxii.manifest_record(r)["version"] for r in page.rows]
         if page.next:
             body["next"] = page.next
         return _body(body, headers=_page_headers(page))
@@ -312,9 +314,7 @@ async def add_objects(collection_id: str, request: Request, rt: Rt, reader: Read
     if not reader.may_write:
         raise HTTPException(status.HTTP_403_FORBIDDEN, "This token may not add objects (it needs the write scope).")
     if not _taxii_content(request.headers.get("content-type", "")):
-        raise HTTPException(
-            status.HTTP_415_UNSUPPORTED_MEDIA_TYPE, f"Send the envelope as {taxii.MEDIA_TYPE}."
-        )
+        raise HTTPException(status.HTTP_415_UNSUPPORTED_MEDIA_TYPE, f"Send the envelope as {taxii.MEDIA_TYPE}.")
     envelope = taxii_inbox.envelope_from_bytes(await _bounded_body(request, rt.settings.taxii_max_content_length))
 
     def store() -> dict[str, Any]:
