@@ -28,6 +28,7 @@ from sqlalchemy import and_, exists, false, or_, select
 from sqlalchemy.orm import Session, aliased
 
 from watchword import errors
+from watchword.intel import stix_ids
 from watchword.intel import tlp as tlp_mod
 from watchword.intel.scrub import leak_check
 from watchword.intel.selection import ShareSet, as_utc
@@ -129,6 +130,7 @@ def publish(session: Session, share: ShareSet, actor: str, ceiling: str = "amber
             "version": obj.get("modified") or obj.get("created") or "",
             "date_added": now,
             "body": obj,
+            "campaign_id": share.campaign.id if share.campaign else None,
         }
         for obj in bundle["objects"]
     ]
@@ -146,6 +148,87 @@ def publish(session: Session, share: ShareSet, actor: str, ceiling: str = "amber
         share.campaign.id if share.campaign else "",
         {"collection": collection.id, "tlp": share.tlp, "objects": len(rows), "new": added},
     )
+    return added
+
+
+# What a withdrawn verdict revokes: the objects that exist because of this campaign. Not the
+# installation's identity, the TLP marking or the ATT&CK technique (shared by every campaign),
+# and not SCOs (they have no `revoked`: an observable is a fact, not a claim).
+REVOCABLE = frozenset({"campaign", "indicator", "relationship", "sighting", "observed-data"})
+
+
+def _stix_time(value: dt.datetime) -> str:
+    """A STIX timestamp with exactly milliseconds, as the stix2 library writes `modified`
+    (the versions compare as strings, so every version must have the same form)."""
+    value = as_utc(value)
+    return value.strftime("%Y-%m-%dT%H:%M:%S.") + f"{value.microsecond // 1000:03d}Z"
+
+
+def published_collections(session: Session, campaign_id: int) -> list[str]:
+    return list(
+        session.scalars(select(TaxiiObject.collection).where(TaxiiObject.campaign_id == campaign_id).distinct())
+    )
+
+
+def revoke_campaign(session: Session, campaign_id: int, actor: str) -> int:
+    """Publish a revoked version of every object this campaign put in any collection; return how many.
+
+    The new version is the last one with `revoked: true` and a `modified` later than every
+    version before it. The stored STIX ids are marked revoked too, so a later export of the
+    campaign (its verdict set back to malicious) mints new objects instead of reviving these."""
+    newer = aliased(TaxiiObject)
+    latest = session.scalars(
+        select(TaxiiObject)
+        .where(
+            TaxiiObject.campaign_id == campaign_id,
+            TaxiiObject.stix_type.in_(REVOCABLE),
+            ~exists().where(
+                and_(
+                    newer.collection == TaxiiObject.collection,
+                    newer.stix_id == TaxiiObject.stix_id,
+                    newer.version > TaxiiObject.version,
+                )
+            ),
+        )
+        .order_by(TaxiiObject.id)
+    ).all()
+    now = utcnow()
+    rows: list[dict[str, Any]] = []
+    revoked_ids: set[str] = set()
+    for row in latest:
+        if row.body.get("revoked"):
+            continue
+        before = parse_timestamp(str(row.body.get("modified") or row.version))
+        modified = _stix_time(max(as_utc(now), before + dt.timedelta(milliseconds=1)))
+        body = {**row.body, "revoked": True, "modified": modified}
+        rows.append(
+            {
+                "collection": row.collection,
+                "stix_id": row.stix_id,
+                "stix_type": row.stix_type,
+                "version": modified,
+                "date_added": now,
+                "body": body,
+                "campaign_id": campaign_id,
+            }
+        )
+        revoked_ids.add(row.stix_id)
+    added = 0
+    for start in range(0, len(rows), 500):
+        result = session.execute(
+            insert_ignore(session, TaxiiObject).values(rows[start : start + 500]).returning(TaxiiObject.id)
+        )
+        added += len(result.all())
+    stix_ids.revoke_ids(session, revoked_ids)
+    if rows:
+        audit.record(
+            session,
+            actor,
+            "intel.taxii_revoke",
+            "campaign",
+            campaign_id,
+            {"objects": added, "collections": sorted({str(r["collection"]) for r in rows})},
+        )
     return added
 
 
