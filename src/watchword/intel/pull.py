@@ -144,6 +144,14 @@ class BoundReached(Exception):
     """The pull's byte or time budget is spent: keep what was fetched, go on next time."""
 
 
+class FeedUnavailable(errors.Unavailable):
+    """The remote server answered with an error (or a redirect, which is never followed)."""
+
+    def __init__(self, message: str, status: int) -> None:
+        super().__init__(message)
+        self.status = status
+
+
 class _NoRedirects(urllib.request.HTTPRedirectHandler):
     def redirect_request(self, *args: Any, **kwargs: Any) -> None:
         return None  # a 3xx is then an HTTPError: only the configured URL is ever fetched
@@ -189,7 +197,12 @@ class Fetcher:
         # The scheme is http or https: load_feeds refuses anything else.
         request = urllib.request.Request(url, headers={"Accept": accept, **self._auth_header()})  # noqa: S310
         timeout = min(self.budget.seconds_left(), 60.0)
-        with self.opener.open(request, timeout=timeout) as response:
+        try:
+            response = self.opener.open(request, timeout=timeout)
+        except urllib.error.HTTPError as exc:
+            exc.close()  # its body holds the connection
+            raise FeedUnavailable(f"{url}: HTTP {exc.code} {exc.reason}", exc.code) from None
+        with response:
             body = bytearray()
             while True:
                 room = self.budget.max_bytes - self.budget.used
@@ -227,6 +240,7 @@ class PullResult:
     complete: bool = True  # False: a bound was reached (or the pull failed); the next pull goes on
     failed: bool = False  # the pull failed: nothing of it was kept
     error: str = ""
+    forget_resume: bool = False  # a TAXII `next` token kept from a stopped pull was refused
 
 
 def _state(session: Session, feed: RemoteFeed) -> FeedPull:
@@ -261,22 +275,33 @@ def _withdraw_revoked(session: Session, source: str, objects: list[dict[str, Any
 
 
 def _pull_taxii(session: Session, feed: RemoteFeed, fetcher: Fetcher, result: PullResult) -> None:
+    """Objects added since the cursor, page by page. A pull stopped by a bound keeps the `next`
+    token it had not yet fetched (objects of one publication share their date_added, so the
+    cursor alone could not say where to go on) and the next pull resumes there."""
     row = _state(session, feed)
-    cursor = row.cursor
+    resume = dict(row.state or {})
     params: dict[str, Any] = {"limit": feed.page_size}
-    if cursor:
-        params["added_after"] = cursor
+    after = str(resume.get("added_after", row.cursor) if resume.get("next") else row.cursor)
+    if after:
+        params["added_after"] = after
+    if resume.get("next"):
+        params["next"] = str(resume["next"])
     objects: list[dict[str, Any]] = []
-    latest = cursor
+    latest = str(resume.get("latest", "")) or row.cursor
     try:
         while True:
-            envelope, headers = fetcher.get_json(f"{feed.url}objects/?{urlencode(params)}", TAXII_ACCEPT)
+            try:
+                envelope, headers = fetcher.get_json(f"{feed.url}objects/?{urlencode(params)}", TAXII_ACCEPT)
+            except FeedUnavailable as exc:
+                if "next" in params and not objects and exc.status in (400, 404):
+                    result.forget_resume = True  # the server no longer knows our token: start from the cursor
+                raise
             if not isinstance(envelope, dict):
                 raise errors.Invalid(f"{feed.url}objects/: not a TAXII envelope")
-            page = [o for o in envelope.get("objects") or [] if isinstance(o, dict)]
-            objects += page
+            objects += [o for o in envelope.get("objects") or [] if isinstance(o, dict)]
             latest = headers.get("x-taxii-date-added-last") or latest
             if not envelope.get("more") or not envelope.get("next"):
+                params.pop("next", None)
                 break
             params = {**params, "next": str(envelope["next"])}
     except BoundReached as exc:
@@ -292,7 +317,10 @@ def _pull_taxii(session: Session, feed: RemoteFeed, fetcher: Fetcher, result: Pu
     )
     result.batches = [b["batch_id"] for b in batches]
     result.indicators = sum(int(b["indicators"]) for b in batches)
-    row.cursor = latest or ""
+    if "next" in params:  # stopped part-way: the cursor stays, the page to fetch next is remembered
+        row.state = {"next": params["next"], "added_after": after, "latest": latest}
+    else:
+        row.cursor, row.state = latest or "", {}
 
 
 def _event_tlp(event: dict[str, Any], meta: dict[str, Any]) -> str:
@@ -401,6 +429,8 @@ def pull(db: Any, settings: Settings, feed: RemoteFeed, actor: str = "pull") -> 
         with db.write() as session:
             row = _state(session, feed)
             row.last_run_at, row.last_error = utcnow(), result.error
+            if result.forget_resume:
+                row.state = {}
         log.warning("feed %s: pull failed: %s", feed.name, result.error)
     return result
 
