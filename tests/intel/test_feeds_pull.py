@@ -140,6 +140,10 @@ def test_a_taxii_pull_stops_at_its_byte_bound_keeps_what_it_has_and_goes_on_next
     feeds = _feeds_file(tmp_path / "feeds.toml", table | {"secret_file": str(secret), "page_size": 4})
     rt = _consumer(tmp_path, feeds_file=feeds, feeds_pull_max_bytes=12_000)
     try:
+        rt.settings = dataclasses.replace(rt.settings, feeds_pull_timeout_seconds=0.0)
+        timed_out = pull.pull_all(rt.db, rt.settings)[0]
+        assert not timed_out.complete and "time bound" in timed_out.error and timed_out.fetched == 0
+        rt.settings = dataclasses.replace(rt.settings, feeds_pull_timeout_seconds=120.0)
         bounded = pull.pull_all(rt.db, rt.settings)[0]
         assert not bounded.complete and not bounded.failed and "byte bound" in bounded.error
         assert bounded.fetched > 0 and bounded.bytes <= 12_000 + 64 * 1024
