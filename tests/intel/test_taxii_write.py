@@ -235,6 +235,11 @@ def test_taxii2_client_adds_objects_and_reads_the_status(published: tuple[Runtim
         with pytest.raises(requests.HTTPError) as refused:
             Status(f"{url}/taxii2/api/status/{status.id}/", auth=TokenAuth(key=tokens.read))
         assert refused.value.response.status_code == 404
+        with rt.db.write() as session:  # another token of the same name is another requester
+            namesake = accounts.create_token(session, "partner", "write", "test")[0]
+        with pytest.raises(requests.HTTPError) as not_theirs:
+            Status(f"{url}/taxii2/api/status/{status.id}/", auth=TokenAuth(key=namesake))
+        assert not_theirs.value.response.status_code == 404
         admin_view = Status(f"{url}/taxii2/api/status/{status.id}/", auth=TokenAuth(key=tokens.admin))
         assert admin_view.total_count == 7
         read_only = next(c for c in reader_root.collections if c.can_read)

@@ -177,7 +177,8 @@ def revoke_ids(session: Session, ids: Iterable[str]) -> int:
 
 
 def revoke(session: Session, keys: Iterable[str]) -> int:
-    """Mark objects revoked (a verdict withdrawn); the next publication carries `revoked: true`."""
+    """Mark objects revoked (a verdict withdrawn). Revoked is final: TAXII serves the revoked
+    version (intel.taxii.revoke_campaign), and a later export of the same key mints a new object."""
     count = 0
     for row in session.scalars(select(StixIdentity).where(StixIdentity.key.in_(list(keys)))):
         if not row.revoked:

@@ -142,6 +142,7 @@ def add_objects(
     actor: str,
     *,
     source: str,
+    token_id: int | None = None,
     default_confidence: int = DEFAULT_CONFIDENCE,
 ) -> TaxiiStatus:
     """Check, import and account for every object of a TAXII envelope; return the complete status."""
@@ -176,7 +177,13 @@ def add_objects(
         failure_count=len(failures),
         pending_count=0,
         batch_id=batches[0]["batch_id"] if batches else None,
-        details={"successes": successes, "failures": failures, "pendings": [], "batches": batches},
+        details={
+            "successes": successes,
+            "failures": failures,
+            "pendings": [],
+            "batches": batches,
+            "token_id": token_id,
+        },
     )
     session.add(status)
     session.flush()
@@ -221,10 +228,13 @@ def status_resource(status: TaxiiStatus) -> dict[str, Any]:
     return body
 
 
-def get_status(session: Session, status_id: str, actor: str, *, is_admin: bool = False) -> TaxiiStatus:
+def get_status(
+    session: Session, status_id: str, actor: str, *, token_id: int | None = None, is_admin: bool = False
+) -> TaxiiStatus:
     """A status resource, for the token that made the request (or an admin token)."""
     status = session.scalar(select(TaxiiStatus).where(TaxiiStatus.id == status_id[:36]))
-    if status is None or (status.actor != actor and not is_admin):
+    owner = status is not None and status.actor == actor and (status.details or {}).get("token_id") == token_id
+    if status is None or not (owner or is_admin):
         raise StatusNotFound(f"No status {status_id[:100]} for this token.")
     return status
 

@@ -48,6 +48,7 @@ class TaxiiCaller:
     actor: str
     may_write: bool  # may add objects to the feeds-in collection
     is_admin: bool
+    token_id: int | None = None  # two tokens may share a name: a status resource is the token's own
 
 
 def _verify(rt: Runtime, token: str) -> tuple[TaxiiCaller | None, bool]:
@@ -56,7 +57,9 @@ def _verify(rt: Runtime, token: str) -> tuple[TaxiiCaller | None, bool]:
         principal = accounts.token_principal(session, token)
     if principal is None:
         return None, False
-    caller = TaxiiCaller(principal.username, accounts.token_allows(principal, "write"), principal.is_admin)
+    caller = TaxiiCaller(
+        principal.username, accounts.token_allows(principal, "write"), principal.is_admin, principal.token_id
+    )
     return caller, accounts.token_allows(principal, "read")
 
 

@@ -320,7 +320,7 @@ async def add_objects(collection_id: str, request: Request, rt: Rt, reader: Read
     def store() -> dict[str, Any]:
         with rt.db.write() as session:
             added = taxii_inbox.add_objects(
-                session, collection.id, envelope, reader.actor, source=f"taxii:{reader.actor}"
+                session, collection.id, envelope, reader.actor, source=f"taxii:{reader.actor}", token_id=reader.token_id
             )
             return taxii_inbox.status_resource(added)
 
@@ -334,5 +334,7 @@ async def add_objects(collection_id: str, request: Request, rt: Rt, reader: Read
 @router.get("/api/status/{status_id}")  # taxii2-client builds the status URL without the final slash
 def get_status(status_id: str, rt: Rt, reader: Reader) -> Response:
     with rt.db.session() as session:
-        found = taxii_inbox.get_status(session, status_id, reader.actor, is_admin=reader.is_admin)
+        found = taxii_inbox.get_status(
+            session, status_id, reader.actor, token_id=reader.token_id, is_admin=reader.is_admin
+        )
         return _body(taxii_inbox.status_resource(found))
