@@ -127,6 +127,14 @@ class Settings:
     # The strictest TLP level TAXII serves. Every read token sees every collection served, and
     # AMBER+STRICT (recipient organisation only) is not for every partner: raise it on purpose.
     taxii_max_tlp: str = "amber"
+    # The largest Add Objects envelope the feeds-in collection takes (bytes); over it: 413.
+    taxii_max_content_length: int = 10 * 1024 * 1024
+    # -- pulling remote feeds (intel/pull.py): remote TAXII 2.1 collections and MISP feeds ----
+    # A TOML file of [[feed]] tables (docs/taxii.md); empty: nothing is pulled.
+    feeds_file: Path | None = None
+    feeds_pull_interval_minutes: float = 60.0  # the worker pulls every feed this often; 0: only `feeds pull`
+    feeds_pull_max_bytes: int = 50 * 1024 * 1024  # per feed and pull; the rest waits for the next pull
+    feeds_pull_timeout_seconds: float = 120.0  # per feed and pull, all requests together
     bulletin_allowed_contacts: tuple[str, ...] = ()  # addresses/phones bulletins may keep (the SOC's)
     # -- reporter pages: receipts, proof of work, rate limits, retention ----------
     receipt_argon2_time_cost: int = 2  # Argon2id for receipt passphrases (OWASP minimum: t=2, m=19 MiB)
@@ -222,6 +230,11 @@ class Settings:
             public_base_url=_env("PUBLIC_BASE_URL", "").rstrip("/"),
             allowed_hosts=_list(_env("ALLOWED_HOSTS", "")),
             taxii_max_tlp=_env("TAXII_MAX_TLP", "amber").strip().lower(),
+            taxii_max_content_length=int(_env("TAXII_MAX_CONTENT_LENGTH", str(10 * 1024 * 1024))),
+            feeds_file=_path(_env("FEEDS_FILE", "")),
+            feeds_pull_interval_minutes=float(_env("FEEDS_PULL_INTERVAL_MINUTES", "60")),
+            feeds_pull_max_bytes=int(_env("FEEDS_PULL_MAX_BYTES", str(50 * 1024 * 1024))),
+            feeds_pull_timeout_seconds=float(_env("FEEDS_PULL_TIMEOUT_SECONDS", "120")),
             bulletin_allowed_contacts=tuple(
                 c.strip().lower() for c in _env("BULLETIN_ALLOWED_CONTACTS", "").split(",") if c.strip()
             ),

@@ -19,7 +19,7 @@ export_app = Typer(
 feeds_app = Typer(
     help="Known-bad indicator feeds in (STIX, MISP event or feed, CSV) and retro-hunts.", no_args_is_help=True
 )
-taxii_app = Typer(help="The read-only TAXII 2.1 server's collections at /taxii2/.", no_args_is_help=True)
+taxii_app = Typer(help="The TAXII 2.1 server's collections at /taxii2/.", no_args_is_help=True)
 bulletin_app = Typer(
     help="Awareness bulletins: draft from a campaign, edit, publish (/bulletins).", no_args_is_help=True
 )
@@ -199,6 +199,45 @@ def feeds_list() -> None:
     with open_runtime() as rt, rt.db.session() as session:
         for source, count in iter_sources(session):
             typer.echo(f"{count:>10}  {source}")
+
+
+@feeds_app.command("pull")
+def feeds_pull(
+    feed: Annotated[str | None, typer.Option("--feed", help="Only this configured feed (its name).")] = None,
+) -> None:
+    """Pull the remote feeds of WATCHWORD_FEEDS_FILE (TAXII 2.1 collections, MISP feeds) now.
+
+    Only what is new since the last pull is fetched; the retro-hunt of what came in is queued for the worker."""
+    from watchword.intel.pull import load_feeds, pull_all
+    from watchword.runtime import open_runtime
+
+    with open_runtime() as rt:
+        if not load_feeds(rt.settings):
+            raise errors.Invalid("No feeds are configured: set WATCHWORD_FEEDS_FILE (see docs/taxii.md).")
+        results = pull_all(rt.db, rt.settings, only=feed, actor=ACTOR)
+    failed = False
+    for r in results:
+        state = "complete" if r.complete else f"incomplete: {r.error}"
+        typer.echo(
+            f"{r.name} ({r.kind}): {r.fetched} fetched, {r.indicators} indicators in batches "
+            f"{', '.join(map(str, r.batches)) or 'none'}, {r.withdrawn} withdrawn, "
+            f"{r.bytes} bytes in {r.seconds:.2f} s; {state}"
+        )
+        failed = failed or r.failed
+    if failed:
+        raise errors.Unavailable("At least one feed could not be pulled (see above).")
+
+
+@feeds_app.command("pulled")
+def feeds_pulled() -> None:
+    """Where each remote feed's pulls got to: last run, last success, position, last error."""
+    from watchword.intel.pull import pull_states
+    from watchword.runtime import open_runtime
+
+    with open_runtime() as rt, rt.db.session() as session:
+        for row in pull_states(session):
+            position = row.cursor or f"{len(row.state or {})} events"
+            typer.echo(f"{row.name}\t{row.kind}\t{row.last_run_at}\t{row.last_ok_at}\t{position}\t{row.last_error}")
 
 
 @taxii_app.command("publish")

@@ -16,7 +16,7 @@ from watchword.cli.app import app
 from watchword.cli.errors import Typer
 
 user_app = Typer(help="Analyst accounts (roles: admin, analyst, viewer).", no_args_is_help=True)
-token_app = Typer(help="API tokens for machine clients (scopes: submit, read, admin).", no_args_is_help=True)
+token_app = Typer(help="API tokens for machine clients (scopes: submit, read, write, admin).", no_args_is_help=True)
 app.add_typer(user_app, name="user")
 app.add_typer(token_app, name="token")
 
@@ -120,7 +120,9 @@ def user_list() -> None:
 @token_app.command("create")
 def token_create(
     name: Annotated[str, typer.Argument(help="What the token is for, e.g. 'mail gateway'.")],
-    scope: Annotated[str, typer.Option(help="submit (file reports only), read, or admin.")] = "submit",
+    scope: Annotated[
+        str, typer.Option(help="submit (file reports only), read, write (read + TAXII feeds-in), or admin.")
+    ] = "submit",
 ) -> None:
     """Create a token and print it once; only its hash is stored."""
     from watchword.runtime import open_runtime

@@ -137,6 +137,17 @@ class StoredIds:
             self.preload([key])
             return self._known[key][0]
         minted, old = known
+        if minted.revoked and self._live():
+            # Revoked is final in STIX: the same claim made again (a verdict set back) is a new object.
+            now = _now()
+            minted = Minted(f"{kind}--{uuid.uuid4()}", now, now)
+            self._known[key] = (minted, digest)
+            self.session.execute(
+                update(StixIdentity)
+                .where(StixIdentity.key == key)
+                .values(stix_id=minted.stix_id, created=now, modified=now, digest=digest, revoked=False)
+            )
+            return minted
         if old != digest:
             minted = Minted(
                 minted.stix_id,
@@ -152,8 +163,18 @@ class StoredIds:
         return minted
 
 
+def revoke_ids(session: Session, ids: Iterable[str]) -> int:
+    """Mark stored objects revoked by their STIX ids (what TAXII published for a withdrawn verdict)."""
+    wanted = list(ids)
+    keys: list[str] = []
+    for start in range(0, len(wanted), 500):
+        keys += session.scalars(select(StixIdentity.key).where(StixIdentity.stix_id.in_(wanted[start : start + 500])))
+    return revoke(session, keys)
+
+
 def revoke(session: Session, keys: Iterable[str]) -> int:
-    """Mark objects revoked (a verdict withdrawn); the next publication carries `revoked: true`."""
+    """Mark objects revoked (a verdict withdrawn). Revoked is final: TAXII serves the revoked
+    version (intel.taxii.revoke_campaign), and a later export of the same key mints a new object."""
     count = 0
     for row in session.scalars(select(StixIdentity).where(StixIdentity.key.in_(list(keys)))):
         if not row.revoked:

@@ -24,10 +24,11 @@ import uuid
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import and_, exists, or_, select
+from sqlalchemy import and_, exists, false, or_, select
 from sqlalchemy.orm import Session, aliased
 
 from watchword import errors
+from watchword.intel import stix_ids
 from watchword.intel import tlp as tlp_mod
 from watchword.intel.scrub import leak_check
 from watchword.intel.selection import ShareSet, as_utc
@@ -38,27 +39,47 @@ from watchword.store.models_intel import TaxiiObject
 from watchword.store.upsert import insert_ignore
 
 MEDIA_TYPE = "application/taxii+json;version=2.1"
+SPEC_VERSION = "2.1"
 STIX_MEDIA_TYPE = "application/stix+json;version=2.1"
 DEFAULT_LIMIT = 100
 MAX_LIMIT = 1000
 
 
+FEEDS_IN = "feeds-in"
+
+
 @dataclass(frozen=True, slots=True)
 class Collection:
     id: str
-    level: str
+    level: str  # a TLP level, or FEEDS_IN for the write-only inbox
     title: str
     description: str
 
-    def info(self) -> dict[str, Any]:
+    @property
+    def writable(self) -> bool:
+        return self.level == FEEDS_IN
+
+    def info(self, may_write: bool = False) -> dict[str, Any]:
+        """The collection resource; can_read and can_write are for the requester (TAXII 2.1 5.2)."""
         return {
             "id": self.id,
             "title": self.title,
             "description": self.description,
-            "can_read": True,
-            "can_write": False,
+            "can_read": not self.writable,
+            "can_write": self.writable and may_write,
             "media_types": [STIX_MEDIA_TYPE],
         }
+
+
+def feeds_in(org: str) -> Collection:
+    """The inbox partners with a write token add objects to; their indicators become known-bad."""
+    return Collection(
+        id=str(uuid.uuid5(NAMESPACE, f"{org}|taxii-collection|{FEEDS_IN}")),
+        level=FEEDS_IN,
+        title=f"Indicators for {org} (feeds in)",
+        description="Add STIX 2.1 indicators and observables here with a write token: they are matched "
+        "against every reported approach. Write-only: nothing added here is served back.",
+    )
 
 
 def collections(org: str, ceiling: str = "amber") -> list[Collection]:
@@ -80,7 +101,8 @@ def collections(org: str, ceiling: str = "amber") -> list[Collection]:
 
 
 def collection_by_id(org: str, collection_id: str, ceiling: str = "amber") -> Collection | None:
-    return next((c for c in collections(org, ceiling) if c.id == collection_id), None)
+    """A read collection or the feeds-in inbox."""
+    return next((c for c in [*collections(org, ceiling), feeds_in(org)] if c.id == collection_id), None)
 
 
 def collection_for_level(org: str, level: str, ceiling: str = "amber") -> Collection:
@@ -108,6 +130,7 @@ def publish(session: Session, share: ShareSet, actor: str, ceiling: str = "amber
             "version": obj.get("modified") or obj.get("created") or "",
             "date_added": now,
             "body": obj,
+            "campaign_id": share.campaign.id if share.campaign else None,
         }
         for obj in bundle["objects"]
     ]
@@ -125,6 +148,87 @@ def publish(session: Session, share: ShareSet, actor: str, ceiling: str = "amber
         share.campaign.id if share.campaign else "",
         {"collection": collection.id, "tlp": share.tlp, "objects": len(rows), "new": added},
     )
+    return added
+
+
+# What a withdrawn verdict revokes: the objects that exist because of this campaign. Not the
+# installation's identity, the TLP marking or the ATT&CK technique (shared by every campaign),
+# and not SCOs (they have no `revoked`: an observable is a fact, not a claim).
+REVOCABLE = frozenset({"campaign", "indicator", "relationship", "sighting", "observed-data"})
+
+
+def _stix_time(value: dt.datetime) -> str:
+    """A STIX timestamp with exactly milliseconds, as the stix2 library writes `modified`
+    (the versions compare as strings, so every version must have the same form)."""
+    value = as_utc(value)
+    return value.strftime("%Y-%m-%dT%H:%M:%S.") + f"{value.microsecond // 1000:03d}Z"
+
+
+def published_collections(session: Session, campaign_id: int) -> list[str]:
+    return list(
+        session.scalars(select(TaxiiObject.collection).where(TaxiiObject.campaign_id == campaign_id).distinct())
+    )
+
+
+def revoke_campaign(session: Session, campaign_id: int, actor: str) -> int:
+    """Publish a revoked version of every object this campaign put in any collection; return how many.
+
+    The new version is the last one with `revoked: true` and a `modified` later than every
+    version before it. The stored STIX ids are marked revoked too, so a later export of the
+    campaign (its verdict set back to malicious) mints new objects instead of reviving these."""
+    newer = aliased(TaxiiObject)
+    latest = session.scalars(
+        select(TaxiiObject)
+        .where(
+            TaxiiObject.campaign_id == campaign_id,
+            TaxiiObject.stix_type.in_(REVOCABLE),
+            ~exists().where(
+                and_(
+                    newer.collection == TaxiiObject.collection,
+                    newer.stix_id == TaxiiObject.stix_id,
+                    newer.version > TaxiiObject.version,
+                )
+            ),
+        )
+        .order_by(TaxiiObject.id)
+    ).all()
+    now = utcnow()
+    rows: list[dict[str, Any]] = []
+    revoked_ids: set[str] = set()
+    for row in latest:
+        if row.body.get("revoked"):
+            continue
+        before = parse_timestamp(str(row.body.get("modified") or row.version))
+        modified = _stix_time(max(as_utc(now), before + dt.timedelta(milliseconds=1)))
+        body = {**row.body, "revoked": True, "modified": modified}
+        rows.append(
+            {
+                "collection": row.collection,
+                "stix_id": row.stix_id,
+                "stix_type": row.stix_type,
+                "version": modified,
+                "date_added": now,
+                "body": body,
+                "campaign_id": campaign_id,
+            }
+        )
+        revoked_ids.add(row.stix_id)
+    added = 0
+    for start in range(0, len(rows), 500):
+        result = session.execute(
+            insert_ignore(session, TaxiiObject).values(rows[start : start + 500]).returning(TaxiiObject.id)
+        )
+        added += len(result.all())
+    stix_ids.revoke_ids(session, revoked_ids)
+    if rows:
+        audit.record(
+            session,
+            actor,
+            "intel.taxii_revoke",
+            "campaign",
+            campaign_id,
+            {"objects": added, "collections": sorted({str(r["collection"]) for r in rows})},
+        )
     return added
 
 
@@ -161,10 +265,14 @@ def query(
     match_ids: list[str] | None = None,
     match_types: list[str] | None = None,
     match_version: str = "last",
+    match_spec_versions: list[str] | None = None,
 ) -> Page:
     """One page of object versions, oldest first, filtered as TAXII 2.1 section 3.4 describes."""
     limit = max(1, min(limit, MAX_LIMIT))
     statement = select(TaxiiObject).where(TaxiiObject.collection == collection_id)
+    if match_spec_versions is not None and SPEC_VERSION not in match_spec_versions:
+        # Every object published here is STIX 2.1 (SCOs included): any other version matches nothing.
+        statement = statement.where(false())
     if next_token:
         statement = statement.where(TaxiiObject.id > int(next_token))
     if added_after is not None:
@@ -207,6 +315,14 @@ def query(
     more = len(rows) > limit
     rows = rows[:limit]
     return Page(rows=rows, more=more, next=str(rows[-1].id) if more and rows else None)
+
+
+def holds(session: Session, collection_id: str, stix_id: str) -> bool:
+    """Whether any version of the object is in the collection (a filter that matched none is not a 404)."""
+    found = session.scalar(
+        select(TaxiiObject.id).where(TaxiiObject.collection == collection_id, TaxiiObject.stix_id == stix_id).limit(1)
+    )
+    return found is not None
 
 
 def manifest_record(row: TaxiiObject) -> dict[str, Any]:

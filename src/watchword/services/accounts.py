@@ -95,7 +95,7 @@ class Principal:
     """Who is asking: a signed-in person or a machine token."""
 
     username: str
-    role: str  # admin | analyst | viewer | submit (a submit-only token)
+    role: str  # admin | analyst | viewer | submit (a submit-only token) | writer (a TAXII write token)
     user_id: int | None = None
     session_hash: str = ""
     csrf_token: str = ""
@@ -497,14 +497,17 @@ def token_principal(session: Session, value: str) -> Principal | None:
     if row.last_used_at is None or _aware(row.last_used_at) + dt.timedelta(minutes=TOUCH_MINUTES) <= now:
         # Written at most every few minutes: enough to spot a token nobody uses any more.
         session.execute(update(ApiToken).where(ApiToken.id == row.id).values(last_used_at=now))
-    role = {"admin": "admin", "read": "viewer", "submit": "submit"}[row.scope]
+    role = {"admin": "admin", "read": "viewer", "write": "writer", "submit": "submit"}[row.scope]
     return Principal(username=f"token:{row.name}", role=role, token_id=row.id)
 
 
 def token_allows(principal: Principal, scope: str) -> bool:
-    """Whether a principal may act with `scope`: admin covers read and submit; read covers nothing else."""
+    """Whether a principal may act with `scope`: admin covers read, write and submit; write covers
+    read (a partner exchanging indicators); read covers nothing else."""
     if scope == "submit":
         return principal.role in ("submit", "admin")
     if scope == "read":
-        return principal.role in ("admin", "analyst", "viewer")
+        return principal.role in ("admin", "analyst", "viewer", "writer")
+    if scope == "write":
+        return principal.role in ("admin", "writer")
     return principal.role == "admin"

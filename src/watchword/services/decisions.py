@@ -3,7 +3,9 @@
 The campaigns area decides what a merge, a split or a verdict means for the
 campaigns themselves. Around it, the rest of the system must follow in the same
 transaction: the queue's stored priority, the search index, and — for a
-verdict — the outcome queued for every reporter who wrote from an address.
+verdict — the outcome queued for every reporter who wrote from an address, and
+(when the campaign is published over TAXII) the worker's follow-up that
+republishes or revokes what partners were given (services.taxii_follow).
 The console and the CLI both call these functions, so neither can forget a step.
 """
 
@@ -14,7 +16,7 @@ from sqlalchemy.orm import Session
 from watchword.campaigns import services as campaigns
 from watchword.campaigns.errors import CampaignError
 from watchword.replies import outbox
-from watchword.services import queue, search
+from watchword.services import queue, search, taxii_follow
 from watchword.store.models import Campaign, Report
 
 __all__ = ["CampaignError"]
@@ -48,6 +50,7 @@ def set_verdict(session: Session, campaign_id: int, verdict: str, actor: str, no
     campaign = campaigns.set_verdict(session, campaign_id, verdict, actor, note)
     _follow(session, campaign.id)
     outbox.notify_campaign_outcome(session, campaign.id)
+    taxii_follow.queue_if_published(session, campaign.id)
     return campaign
 
 

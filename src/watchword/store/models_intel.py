@@ -103,6 +103,45 @@ class TaxiiObject(Base):
     version: Mapped[str] = mapped_column(String(40))  # the object's `modified` (or `created`)
     date_added: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     body: Mapped[dict[str, Any]] = mapped_column()
+    # The campaign whose publication added this version: a withdrawn verdict revokes its objects.
+    campaign_id: Mapped[int | None] = mapped_column(Id, nullable=True, index=True)
+
+
+class TaxiiStatus(Base):
+    """The status resource of one TAXII Add Objects request (TAXII 2.1 section 4.3).
+
+    Objects are processed before the 202 answer, so a status is complete when
+    written; `details` holds the successes, failures and pendings lists."""
+
+    __tablename__ = "taxii_status"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)  # a UUIDv4, the resource's id
+    collection: Mapped[str] = mapped_column(String(64))
+    actor: Mapped[str] = mapped_column(String(100))
+    request_timestamp: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    total_count: Mapped[int] = mapped_column(Integer, default=0)
+    success_count: Mapped[int] = mapped_column(Integer, default=0)
+    failure_count: Mapped[int] = mapped_column(Integer, default=0)
+    pending_count: Mapped[int] = mapped_column(Integer, default=0)
+    batch_id: Mapped[int | None] = mapped_column(Id, nullable=True)  # the import batch the objects landed in
+    details: Mapped[dict[str, Any]] = mapped_column(default=dict)
+
+
+class FeedPull(Base):
+    """Where pulling one configured remote feed got to, so the next pull asks only for what is new.
+
+    TAXII: `cursor` is the last X-TAXII-Date-Added-Last seen (sent back as added_after).
+    MISP feed: `state` maps each event uuid to the manifest timestamp last imported."""
+
+    __tablename__ = "intel_feed_pulls"
+
+    name: Mapped[str] = mapped_column(String(100), primary_key=True)
+    kind: Mapped[str] = mapped_column(String(20))  # taxii | misp
+    cursor: Mapped[str] = mapped_column(String(64), default="")
+    state: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    last_run_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    last_ok_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    last_error: Mapped[str] = mapped_column(Text, default="")
 
 
 class Bulletin(Base):

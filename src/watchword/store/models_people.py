@@ -15,7 +15,9 @@ from sqlalchemy.orm import Mapped, mapped_column
 from watchword.store.models import Base, Campaign, Id, Report, ReportIndicator, utcnow
 
 ROLES = ("admin", "analyst", "viewer")
-TOKEN_SCOPES = ("submit", "read", "admin")
+# write: read shared intelligence, and add objects to the TAXII feeds-in collection (a partner who
+# exchanges indicators both ways); it opens nothing else.
+TOKEN_SCOPES = ("submit", "read", "write", "admin")
 
 
 class User(Base):
@@ -59,7 +61,7 @@ class ApiToken(Base):
 
     id: Mapped[int] = mapped_column(Id, primary_key=True)
     name: Mapped[str] = mapped_column(String(100))
-    scope: Mapped[str] = mapped_column(String(20))  # submit | read | admin
+    scope: Mapped[str] = mapped_column(String(20))  # submit | read | write | admin
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)
     prefix: Mapped[str] = mapped_column(String(16))  # shown in lists so a token can be recognised
     created_by: Mapped[str] = mapped_column(String(100), default="")

@@ -5,7 +5,8 @@ TAXII clients present an API token as `Authorization: Bearer <token>`, as
 of HTTP Basic (the user name is ignored). No token, or one we do not know, is
 401; a valid token without the read scope is 403. The token is verified by
 services.accounts (scoped API tokens, `watchword token create --scope read`):
-scope `read` or `admin` may read; a `submit` token may not. (An interim list
+scope `read`, `write` or `admin` may read; a `submit` token may not; `write`
+and `admin` may also add objects to the feeds-in collection. (An interim list
 of tokens in the settings served until services.accounts landed; it is gone,
 so that every token can be revoked and is audited in one place.)
 """
@@ -14,6 +15,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+from dataclasses import dataclass
 from typing import Annotated
 
 from fastapi import Depends, HTTPException, Request, status
@@ -41,21 +43,32 @@ def presented_token(request: Request) -> str | None:
     return None
 
 
-def _verify(rt: Runtime, token: str) -> tuple[str | None, bool]:
-    """(the token's actor, whether it may read); (None, False) for a token we do not know."""
+@dataclass(frozen=True, slots=True)
+class TaxiiCaller:
+    actor: str
+    may_write: bool  # may add objects to the feeds-in collection
+    is_admin: bool
+    token_id: int | None = None  # two tokens may share a name: a status resource is the token's own
+
+
+def _verify(rt: Runtime, token: str) -> tuple[TaxiiCaller | None, bool]:
+    """(the caller, whether it may read); (None, False) for a token we do not know."""
     with rt.db.session() as session:
         principal = accounts.token_principal(session, token)
     if principal is None:
         return None, False
-    return principal.username, accounts.token_allows(principal, "read")
+    caller = TaxiiCaller(
+        principal.username, accounts.token_allows(principal, "write"), principal.is_admin, principal.token_id
+    )
+    return caller, accounts.token_allows(principal, "read")
 
 
-def taxii_reader(request: Request, rt: Annotated[Runtime, Depends(runtime)]) -> str:
+def taxii_caller(request: Request, rt: Annotated[Runtime, Depends(runtime)]) -> TaxiiCaller:
     """Dependency for every TAXII endpoint: 401 (with a TAXII error body) unless a known token
     is shown, 403 when the token is known but may not read."""
     token = presented_token(request)
-    actor, may_read = _verify(rt, token) if token else (None, False)
-    if actor is None:
+    caller, may_read = _verify(rt, token) if token else (None, False)
+    if caller is None:
         raise HTTPException(
             status.HTTP_401_UNAUTHORIZED,
             detail="An API token with read scope is required.",
@@ -63,7 +76,7 @@ def taxii_reader(request: Request, rt: Annotated[Runtime, Depends(runtime)]) -> 
         )
     if not may_read:
         raise HTTPException(status.HTTP_403_FORBIDDEN, detail="This token may not read shared intelligence.")
-    return actor
+    return caller
 
 
 def export_reader(request: Request, rt: Annotated[Runtime, Depends(runtime)]) -> accounts.Principal:

@@ -1,9 +1,12 @@
-"""A read-only TAXII 2.1 server under /taxii2/ (OASIS TAXII 2.1, sections 4-5).
+"""A TAXII 2.1 server under /taxii2/ (OASIS TAXII 2.1, sections 4-5).
 
-Discovery, one API root, one collection per shareable TLP level, objects
-with `added_after`, `limit`/`next`, `match[id|type|version]`, single
-objects and their versions, and the manifest. Every endpoint needs an API
-token (web/intel/auth.py). Errors are TAXII error messages, not FastAPI's.
+Discovery, one API root, one read collection per shareable TLP level, objects
+with `added_after`, `limit`/`next`, `match[id|type|version|spec_version]`,
+single objects and their versions, and the manifest. One write-only
+collection, feeds-in, takes Add Objects from write tokens (intel/taxii_inbox.py)
+and answers 202 with a status resource at /taxii2/api/status/<id>/. Every
+endpoint needs an API token (web/intel/auth.py). Errors are TAXII error
+messages, not FastAPI's, and an Accept naming another TAXII version is 406.
 """
 
 from __future__ import annotations
@@ -18,10 +21,11 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.routing import APIRoute
 from starlette.responses import Response
 
-from watchword.intel import taxii
+from watchword import errors
+from watchword.intel import taxii, taxii_inbox
 from watchword.runtime import Runtime
 from watchword.web.deps import absolute_base, runtime
-from watchword.web.intel.auth import taxii_reader
+from watchword.web.intel.auth import TaxiiCaller, taxii_caller
 
 API_ROOT = "/taxii2/api/"
 
@@ -97,20 +101,31 @@ _TITLES = {
     401: "Unauthorized",
     403: "Forbidden",
     404: "Not Found",
+    405: "Method Not Allowed",
     406: "Not Acceptable",
+    413: "Payload Too Large",
+    415: "Unsupported Media Type",
     503: "Not Configured",
 }
 
 router = APIRouter(prefix="/taxii2", tags=["taxii"], route_class=TaxiiRoute, include_in_schema=False)
 Rt = Annotated[Runtime, Depends(runtime)]
-Reader = Annotated[str, Depends(taxii_reader)]
+Reader = Annotated[TaxiiCaller, Depends(taxii_caller)]
 
 
-def _collection(rt: Runtime, collection_id: str) -> taxii.Collection:
+def _collection(rt: Runtime, collection_id: str, *, reading: bool = True) -> taxii.Collection:
     found = taxii.collection_by_id(rt.settings.org_name, collection_id, rt.settings.taxii_max_tlp)
     if found is None:
-        raise HTTPException(status.HTTP_404_NOT_FOUND, f"No collection {collection_id}.")
+        raise HTTPException(status.HTTP_404_NOT_FOUND, f"No collection {collection_id[:100]}.")
+    if reading and found.writable:
+        raise HTTPException(status.HTTP_403_FORBIDDEN, "This collection is write-only: what is added is not served.")
     return found
+
+
+def _served(rt: Runtime, reader: TaxiiCaller) -> list[taxii.Collection]:
+    """The read collections, and feeds-in for a token that may add to it."""
+    served = taxii.collections(rt.settings.org_name, rt.settings.taxii_max_tlp)
+    return [*served, taxii.feeds_in(rt.settings.org_name)] if reader.may_write else served
 
 
 @router.get("/")
@@ -135,20 +150,23 @@ def api_root(rt: Rt, _reader: Reader) -> Response:
         {
             "title": f"{rt.settings.org_name} shared indicators",
             "versions": [taxii.MEDIA_TYPE],
-            "max_content_length": 0,  # read-only: nothing may be posted
+            # Only feeds-in takes objects, and only from write tokens; this bounds every request.
+            "max_content_length": rt.settings.taxii_max_content_length,
         }
     )
 
 
 @router.get("/api/collections/")
-def list_collections(rt: Rt, _reader: Reader) -> Response:
-    served = taxii.collections(rt.settings.org_name, rt.settings.taxii_max_tlp)
-    return _body({"collections": [c.info() for c in served]})
+def list_collections(rt: Rt, reader: Reader) -> Response:
+    return _body({"collections": [c.info(reader.may_write) for c in _served(rt, reader)]})
 
 
 @router.get("/api/collections/{collection_id}/")
-def get_collection(collection_id: str, rt: Rt, _reader: Reader) -> Response:
-    return _body(_collection(rt, collection_id).info())
+def get_collection(collection_id: str, rt: Rt, reader: Reader) -> Response:
+    found = _collection(rt, collection_id, reading=False)
+    if found.writable and not reader.may_write:
+        raise HTTPException(status.HTTP_404_NOT_FOUND, f"No collection {collection_id[:100]}.")
+    return _body(found.info(reader.may_write))
 
 
 def _filters(request: Request) -> dict[str, Any]:
@@ -171,6 +189,9 @@ def _filters(request: Request) -> dict[str, Any]:
         out["match_types"] = types
     if params.get("match[version]"):
         out["match_version"] = params["match[version]"]
+    spec_versions = [v.strip() for item in params.getlist("match[spec_version]") for v in item.split(",") if v.strip()]
+    if spec_versions:
+        out["match_spec_versions"] = spec_versions
     return out
 
 
@@ -218,8 +239,8 @@ def get_object(
     filters = {**_filters(request), "match_ids": [object_id]}
     with rt.db.session() as session:
         page = taxii.query(session, collection.id, limit=limit, **filters)
-        if not page.rows and "next_token" not in filters:
-            raise HTTPException(status.HTTP_404_NOT_FOUND, f"No object {object_id} in this collection.")
+        if not page.rows and not taxii.holds(session, collection.id, object_id):
+            raise HTTPException(status.HTTP_404_NOT_FOUND, f"No object {object_id[:100]} in this collection.")
         return _body(_envelope(page), headers=_page_headers(page))
 
 
@@ -236,9 +257,11 @@ def get_versions(
     filters = {**_filters(request), "match_ids": [object_id], "match_version": "all"}
     with rt.db.session() as session:
         page = taxii.query(session, collection.id, limit=limit, **filters)
-        if not page.rows and "next_token" not in filters:
-            raise HTTPException(status.HTTP_404_NOT_FOUND, f"No object {object_id} in this collection.")
-        body: dict[str, Any] = {"more": page.more, "versions": [taxii.manifest_record(r)["version"] for r in page.rows]}
+        if not page.rows and not taxii.holds(session, collection.id, object_id):
+            raise HTTPException(status.HTTP_404_NOT_FOUND, f"No object {object_id[:100]} in this collection.")
+        body: dict[str, Any] = {"more": page.more}
+        if page.rows:  # optional, and absent when nothing matched (as `objects` is)
+            body["versions"] = [taxii.manifest_record(r)["version"] for r in page.rows]
         if page.next:
             body["next"] = page.next
         return _body(body, headers=_page_headers(page))
@@ -257,3 +280,61 @@ def get_manifest(
         if page.rows:
             body["objects"] = [taxii.manifest_record(r) for r in page.rows]
         return _body(body, headers=_page_headers(page))
+
+
+# -- Add Objects (feeds-in only) and the status resource -------------------------------
+
+
+def _taxii_content(content_type: str) -> bool:
+    kind, _, params = content_type.partition(";")
+    if kind.strip().lower() != "application/taxii+json":
+        return False
+    version = dict(p.strip().partition("=")[::2] for p in params.split(";") if "=" in p).get("version", "2.1")
+    return version.strip() == "2.1"
+
+
+async def _bounded_body(request: Request, limit: int) -> bytes:
+    """The request body, refused with 413 as soon as it passes `limit` bytes (declared or sent)."""
+    declared = request.headers.get("content-length", "")
+    if declared.isdigit() and int(declared) > limit:
+        raise errors.TooLarge(f"The envelope is {declared} bytes; this server takes at most {limit}.")
+    received = bytearray()
+    async for chunk in request.stream():
+        received += chunk
+        if len(received) > limit:
+            raise errors.TooLarge(f"The envelope is over {limit} bytes, the most this server takes.")
+    return bytes(received)
+
+
+@router.post("/api/collections/{collection_id}/objects/")
+async def add_objects(collection_id: str, request: Request, rt: Rt, reader: Reader) -> Response:
+    collection = _collection(rt, collection_id, reading=False)
+    if not collection.writable:
+        raise HTTPException(status.HTTP_403_FORBIDDEN, "This collection is read-only; add objects to feeds-in.")
+    if not reader.may_write:
+        raise HTTPException(status.HTTP_403_FORBIDDEN, "This token may not add objects (it needs the write scope).")
+    if not _taxii_content(request.headers.get("content-type", "")):
+        raise HTTPException(status.HTTP_415_UNSUPPORTED_MEDIA_TYPE, f"Send the envelope as {taxii.MEDIA_TYPE}.")
+    envelope = taxii_inbox.envelope_from_bytes(await _bounded_body(request, rt.settings.taxii_max_content_length))
+
+    def store() -> dict[str, Any]:
+        with rt.db.write() as session:
+            added = taxii_inbox.add_objects(
+                session, collection.id, envelope, reader.actor, source=f"taxii:{reader.actor}", token_id=reader.token_id
+            )
+            return taxii_inbox.status_resource(added)
+
+    # Parsing and storing are blocking work: off the event loop, as every other route's is.
+    from starlette.concurrency import run_in_threadpool
+
+    return _body(await run_in_threadpool(store), 202)
+
+
+@router.get("/api/status/{status_id}/")
+@router.get("/api/status/{status_id}")  # taxii2-client builds the status URL without the final slash
+def get_status(status_id: str, rt: Rt, reader: Reader) -> Response:
+    with rt.db.session() as session:
+        found = taxii_inbox.get_status(
+            session, status_id, reader.actor, token_id=reader.token_id, is_admin=reader.is_admin
+        )
+        return _body(taxii_inbox.status_resource(found))
