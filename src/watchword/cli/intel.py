@@ -14,7 +14,8 @@ from watchword.cli.app import app
 from watchword.cli.errors import Typer
 
 export_app = Typer(
-    help="Export a campaign's (or chosen) indicators: STIX 2.1, MISP, CSV, blocklists.", no_args_is_help=True
+    help="Export a campaign's (or chosen) indicators: STIX 2.1, MISP event or feed, CSV, blocklists.",
+    no_args_is_help=True,
 )
 feeds_app = Typer(
     help="Known-bad indicator feeds in (STIX, MISP event or feed, CSV) and retro-hunts.", no_args_is_help=True
@@ -139,6 +140,32 @@ def export_blocklist(
     if kind not in BLOCKLIST_KINDS:
         raise errors.Invalid(f"Unknown blocklist {kind!r}; one of {', '.join(BLOCKLIST_KINDS)}.")
     _export(f"{kind}.txt", campaign, ids, tlp, None, output)
+
+
+@export_app.command("misp-feed")
+def export_misp_feed(
+    out: Annotated[Path, typer.Option("--out", help="The feed directory (created if missing).")],
+    campaigns: Annotated[
+        list[int] | None,
+        typer.Option("--campaign", help="Only these campaigns (default: every malicious or suspicious one)."),
+    ] = None,
+    tlp: TlpOpt = None,
+) -> None:
+    """A MISP feed a MISP instance can subscribe to: manifest.json, hashes.csv, one <uuid>.json per event.
+
+    One event per campaign an analyst judged malicious or suspicious; a campaign its verdict
+    or the leak check keeps back is named on standard error and left out."""
+    from watchword.runtime import open_runtime
+    from watchword.services.sharing import export_misp_feed as write_feed
+
+    with open_runtime() as rt, rt.db.write() as session:
+        feed = write_feed(session, rt.settings, out, ACTOR, campaign_ids=campaigns, tlp=tlp)
+    for campaign_id, why in sorted(feed.left_out.items()):
+        typer.echo(f"campaign {campaign_id} left out: {why}", err=True)
+    typer.echo(
+        f"{len(feed.events)} events in {out} (campaigns {', '.join(map(str, feed.campaigns)) or 'none'})"
+        + (f"; {len(feed.removed)} no longer shared removed" if feed.removed else "")
+    )
 
 
 @feeds_app.command("import")

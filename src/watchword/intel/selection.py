@@ -19,6 +19,11 @@ Every export format (STIX, MISP, CSV, blocklists, TAXII) is built from one
 - Known-legitimate values never go as bad: a value on a MISP warninglist or
   one of our own lists (intel.warninglists), one an analyst allowlisted or
   marked a false positive (intel_value_flags) is left out of every format.
+  A false positive that passes every other rule is also kept apart in
+  `ShareSet.false_positives`: MISP (event and feed) sends it as an attribute
+  with `to_ids` false and a false-positive sighting (type 1), so a partner who
+  holds it from an earlier export learns it was wrong; STIX, CSV and the
+  blocklists leave it out.
 """
 
 from __future__ import annotations
@@ -100,6 +105,8 @@ class ShareSet:
     stance: Stance = MALICIOUS
     # Where STIX ids come from: stored from the first export (gather), or in memory.
     ids: IdSource = field(default_factory=MemoryIds)
+    # Values an analyst marked false positive that every other rule lets go: MISP only, as such.
+    false_positives: list[SharedIndicator] = field(default_factory=list)
 
     def of_type(self, *types: str) -> list[SharedIndicator]:
         return [i for i in self.indicators if i.type in types]
@@ -211,6 +218,7 @@ def _keep(
     types: frozenset[str],
     withheld: dict[str, int],
     flags: dict[tuple[str, str], str] | None = None,
+    false_positives: list[SharedIndicator] | None = None,
 ) -> bool:
     def hold(reason: str) -> bool:
         withheld[reason] = withheld.get(reason, 0) + 1
@@ -241,12 +249,14 @@ def _keep(
             return hold("internal address")
         if not (ind.sender or explicit):
             return hold("address not a sender (select it to share)")
-    flag = _flag_for(ind, flags or {})
-    if flag:
-        return hold(FLAG_REASONS.get(flag, flag))
     listed = warninglists.known_legitimate(ind.type, ind.value)
     if listed:
         return hold(f"known legitimate ({listed})")
+    flag = _flag_for(ind, flags or {})
+    if flag:
+        if flag == "false_positive" and false_positives is not None:
+            false_positives.append(ind)
+        return hold(FLAG_REASONS.get(flag, flag))
     return True
 
 
@@ -389,7 +399,8 @@ def gather(
     _finish_victims(people.victims, settings)
     rows = _scrub_urls(rows, people.victims, withheld)
     flags = value_flags(session)
-    kept = [r for r in rows if _keep(r, settings, people, bool(explicit_ids), wanted, withheld, flags)]
+    false_positives: list[SharedIndicator] = []
+    kept = [r for r in rows if _keep(r, settings, people, bool(explicit_ids), wanted, withheld, flags, false_positives)]
     return ShareSet(
         org=settings.org_name,
         tlp=level,
@@ -400,4 +411,5 @@ def gather(
         victims=people.victims,
         stance=stance,
         ids=StoredIds(session),
+        false_positives=false_positives,
     )
