@@ -16,6 +16,8 @@ Every export format (STIX, MISP, CSV, blocklists, TAXII) is built from one
 - Hosts and IPs of our own networks (configured internal domains, .local,
   .corp, .internal, .lan, RFC 1918 and other non-global addresses) never go.
 - Message bodies never go; the subject only through bulletin redaction (MISP).
+- A value a partner's feed gave us under a TLP marking never goes out at a wider
+  level than theirs (a TLP:RED entry is in no export at AMBER or below).
 - Known-legitimate values never go as bad: a value on a MISP warninglist or
   one of our own lists (intel.warninglists), one an analyst allowlisted or
   marked a false positive (intel_value_flags) is left out of every format.
@@ -36,7 +38,7 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import unquote
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, tuple_
 from sqlalchemy.orm import Session
 
 from watchword import errors
@@ -48,7 +50,7 @@ from watchword.intel.scrub import Victims, find_in, scrub_url
 from watchword.intel.stix_ids import IdSource, MemoryIds, StoredIds
 from watchword.intel.verdicts import MALICIOUS, Stance, stance_for
 from watchword.store.models import AnalysisRecord, Campaign, Indicator, Report, ReportIndicator
-from watchword.store.models_intel import ValueFlag
+from watchword.store.models_intel import KnownBad, ValueFlag
 
 DEFAULT_TYPES = frozenset(
     {"url", "domain", "ipv4", "ipv6", "email", "md5", "sha1", "sha256", "btc", "eth", "xmr", "iban"}
@@ -260,6 +262,43 @@ def _keep(
     return True
 
 
+def received_levels(session: Session, pairs: Iterable[tuple[str, str]]) -> dict[tuple[str, str], str]:
+    """(type, value) -> the strictest TLP any feed marked that exact value with."""
+    out: dict[tuple[str, str], str] = {}
+    ordered = sorted(set(pairs))
+    for start in range(0, len(ordered), 400):
+        chunk = ordered[start : start + 400]
+        for typ, value, level in session.execute(
+            select(KnownBad.type, KnownBad.value, KnownBad.tlp).where(
+                tuple_(KnownBad.type, KnownBad.value).in_(chunk), KnownBad.tlp.is_not(None)
+            )
+        ):
+            if level is None:
+                continue
+            known = out.get((typ, value))
+            out[(typ, value)] = tlp_mod.stricter(known, level) if known else level
+    return out
+
+
+def _within_received_tlp(
+    session: Session, rows: list[SharedIndicator], level: str, withheld: dict[str, int]
+) -> list[SharedIndicator]:
+    """Rows a partner marked more restrictively than this export are held back: re-exporting
+    never widens the marking they came under."""
+    received = received_levels(session, ((r.type, r.value) for r in rows))
+    if not received:
+        return rows
+    kept = []
+    for row in rows:
+        theirs = received.get((row.type, row.value))
+        if theirs and not tlp_mod.at_most(theirs, level):
+            reason = f"received at TLP:{theirs.upper()}, stricter than this export"
+            withheld[reason] = withheld.get(reason, 0) + 1
+            continue
+        kept.append(row)
+    return kept
+
+
 def _scrub_urls(rows: list[SharedIndicator], victims: Victims, withheld: dict[str, int]) -> list[SharedIndicator]:
     """URLs cut before whatever names a targeted person; two URLs cut to the same prefix become one."""
     out: dict[tuple[str, str], SharedIndicator] = {}
@@ -397,6 +436,7 @@ def gather(
             row.last_seen = row.first_seen
     withheld: dict[str, int] = {}
     _finish_victims(people.victims, settings)
+    rows = _within_received_tlp(session, rows, level, withheld)  # on the values as received, before any cut
     rows = _scrub_urls(rows, people.victims, withheld)
     flags = value_flags(session)
     false_positives: list[SharedIndicator] = []
