@@ -76,6 +76,7 @@ class SharedIndicator:
     report_count: int  # distinct reports carrying it (in the campaign, or overall for a selection)
     sightings: int  # times reported, repeats included
     sender: bool = False  # seen as a sender-side address of a reported message
+    id: int | None = None  # the stored indicator's id (None: an attachment hash no report linked)
 
 
 @dataclass(slots=True)
@@ -397,8 +398,10 @@ def gather(
         )
         if explicit_ids:
             query = query.where(Indicator.id.in_(explicit_ids))
-        for _id, typ, value, first, last, count, sightings in session.execute(query):
-            rows.append(SharedIndicator(typ, value, as_utc(first), as_utc(last), int(count), int(sightings or 0)))
+        for ind_id, typ, value, first, last, count, sightings in session.execute(query):
+            rows.append(
+                SharedIndicator(typ, value, as_utc(first), as_utc(last), int(count), int(sightings or 0), id=ind_id)
+            )
         if not explicit_ids:
             for sha, (count, first, last) in people.attachments.items():
                 if not any(r.type == "sha256" and r.value == sha for r in rows):
@@ -426,6 +429,7 @@ def gather(
                     as_utc(ind.last_seen),
                     ind.report_count,
                     ind.report_count,
+                    id=ind.id,
                 )
             )
     else:
