@@ -17,6 +17,7 @@ from pathlib import Path
 
 import pytest
 from click.testing import Result
+from fastapi.testclient import TestClient
 from pymisp import MISPEvent
 from pymisp.tools.feed import feed_meta_generator
 from sqlalchemy import select
@@ -24,9 +25,11 @@ from typer.testing import CliRunner
 
 from tests.support.intel import INTERNAL, RECIPIENTS, intel_runtime, seed_campaign
 from watchword.intel import flags, formats, misp_feed
+from watchword.services import accounts
 from watchword.services.bulletins import share_for_export
-from watchword.services.sharing import build_misp_feed
+from watchword.services.sharing import build_misp_feed, export_misp_feed
 from watchword.store.models import AuditEvent, Campaign, Indicator, ReportIndicator
+from watchword.web.app import create_app
 
 MANIFEST_KEYS = {"info", "date", "threat_level_id", "analysis", "timestamp", "Orgc", "Tag"}
 FALSE_URL = "https://apply.talent-partners-global.com/terms"
@@ -170,4 +173,42 @@ def test_an_analysts_false_positive_goes_to_misp_as_such_and_nowhere_else(tmp_pa
         assert "gmail.com" not in body, fmt
     assert "https://apply.talent-partners-global.com/form" in bodies["urls.txt"]
     assert FALSE_URL not in {row["value"] for row in csv.DictReader(io.StringIO(bodies["csv"]))}
+    rt.close()
+
+
+def test_a_misp_instance_pulls_the_feed_over_http_with_a_read_token(tmp_path: Path) -> None:
+    """What a MISP instance configured with the feed URL and an Authorization header fetches:
+    the manifest, the hashes and each event file it lists, the same as the command writes."""
+    rt = intel_runtime(tmp_path)
+    campaign = seed_campaign(rt, count=2).campaign_id
+    with rt.db.write() as session:
+        read, _ = accounts.create_token(session, "misp", "read", "admin")
+        submit_only, _ = accounts.create_token(session, "form", "submit", "admin")
+    client = TestClient(create_app(rt))
+    auth = {"Authorization": f"Bearer {read}"}
+    manifest = client.get("/feeds/misp/manifest.json", headers=auth)
+    assert manifest.status_code == 200, manifest.text
+    (event_uuid,) = manifest.json()
+    assert set(manifest.json()[event_uuid]) == MANIFEST_KEYS
+    event = client.get(f"/feeds/misp/{event_uuid}.json", headers=auth)
+    assert event.status_code == 200
+    loaded = MISPEvent()
+    loaded.load(event.text)
+    assert loaded.uuid == event_uuid and loaded.attributes
+    hashes = client.get("/feeds/misp/hashes.csv", headers=auth).text.splitlines()
+    assert {line.split(",")[1] for line in hashes} == {event_uuid}
+    assert len(hashes) == len(loaded.attributes) + sum(len(o.attributes) for o in loaded.objects)
+
+    out = tmp_path / "written"
+    with rt.db.write() as session:
+        written = export_misp_feed(session, rt.settings, out, "test")
+    assert written.campaigns == [campaign]
+    assert (out / f"{event_uuid}.json").read_text() == event.text  # one feed, by file or by HTTP
+
+    assert client.get("/feeds/misp/manifest.json").status_code == 401
+    assert (
+        client.get("/feeds/misp/manifest.json", headers={"Authorization": f"Bearer {submit_only}"}).status_code == 403
+    )
+    assert client.get(f"/feeds/misp/{'0' * 8}-0000-4000-8000-{'0' * 12}.json", headers=auth).status_code == 404
+    assert client.get("/feeds/misp/..%2Fsecret.json", headers=auth).status_code == 404
     rt.close()

@@ -19,6 +19,7 @@ from pymisp import MISPEvent, MISPObject, MISPOrganisation
 from watchword.intel import tlp as tlp_mod
 from watchword.intel.selection import SharedIndicator, ShareSet
 from watchword.intel.stix import APPROACH_LABELS, NAMESPACE
+from watchword.intel.stix_ids import IdSource
 
 # indicator type -> (MISP category, MISP attribute type, to_ids)
 MISP_TYPES: dict[str, tuple[str, str, bool]] = {
@@ -41,12 +42,21 @@ MISP_TYPES: dict[str, tuple[str, str, bool]] = {
 _THREAT_LEVEL = {"malicious": 2, "suspicious": 3}  # MISP: 1 high, 2 medium, 3 low, 4 undefined
 
 
-def _namespace(share: ShareSet) -> uuid.UUID:
+def namespace_of(ids: IdSource, org: str) -> uuid.UUID:
     """This installation's own namespace: the uuid of its STIX identity, minted at its
     first export. MISP uuids are deterministic within one installation (the same
     campaign is the same event on every export) and never collide with another's."""
-    identity = share.ids.get("identity|self", "identity", {"name": share.org})
+    identity = ids.get("identity|self", "identity", {"name": org})
     return uuid.UUID(identity.stix_id.split("--", 1)[1])
+
+
+def _namespace(share: ShareSet) -> uuid.UUID:
+    return namespace_of(share.ids, share.org)
+
+
+def campaign_event_uuid(namespace: uuid.UUID, campaign_id: int) -> str:
+    """The uuid of a campaign's MISP event (what build_event gives it), without building it."""
+    return _uuid(namespace, "event", campaign_id)
 
 
 def _uuid(namespace: uuid.UUID | str, *key: object) -> str:

@@ -21,9 +21,10 @@ from sqlalchemy.orm import Session
 
 from watchword import errors
 from watchword.config import Settings
-from watchword.intel import misp_feed
+from watchword.intel import misp, misp_feed
 from watchword.intel import tlp as tlp_levels
 from watchword.intel.selection import as_utc
+from watchword.intel.stix_ids import StoredIds
 from watchword.security.redaction import redact
 from watchword.services.bulletins import campaign_context, share_for_export
 from watchword.store import audit
@@ -74,6 +75,16 @@ def build_misp_feed(
         out.events.append(event)
         out.campaigns.append(campaign_id)
     return out
+
+
+def misp_feed_event(session: Session, settings: Settings, event_uuid: str) -> misp_feed.FeedEvent:
+    """One event file of the feed, by its uuid (the campaign found without building the others)."""
+    namespace = misp.namespace_of(StoredIds(session), settings.org_name)
+    for campaign_id in feed_campaigns(session):
+        if misp.campaign_event_uuid(namespace, campaign_id) == event_uuid:
+            share, subject = share_for_export(session, settings, campaign_id=campaign_id, tlp=read_tlp(settings))
+            return misp_feed.feed_event(share, subject)
+    raise errors.NotFound("No event of this feed has that uuid.")
 
 
 def export_misp_feed(
@@ -146,7 +157,7 @@ class Page(Generic[T]):
     next: str | None  # the cursor of the next page, None on the last
 
 
-def _read_tlp(settings: Settings) -> str:
+def read_tlp(settings: Settings) -> str:
     level = tlp_levels.normalise(settings.default_tlp)
     if not tlp_levels.at_most(level, settings.taxii_max_tlp):
         raise errors.Refused(
@@ -195,7 +206,7 @@ def shared_campaigns(
     limit: int = 100,
 ) -> Page[CampaignItem]:
     """Shared campaigns in id order, a page at a time (the cursor is the last id served)."""
-    level = _read_tlp(settings)
+    level = read_tlp(settings)
     query = _shareable(verdict, approach_type, since)
     if cursor:
         if not cursor.isdigit() or len(cursor) > 18:
@@ -207,7 +218,7 @@ def shared_campaigns(
 
 
 def shared_campaign(session: Session, settings: Settings, campaign_id: int) -> CampaignItem:
-    level = _read_tlp(settings)
+    level = read_tlp(settings)
     campaign = session.scalar(_shareable(None, None, None).where(Campaign.id == campaign_id))
     if campaign is None:  # unknown, or not shared: the same answer, so ids are not probed
         raise errors.NotFound(f"No shared campaign {campaign_id}.")
@@ -254,7 +265,7 @@ def shared_indicators(
 ) -> Page[IndicatorItem]:
     """The shared campaigns' indicators, campaign by campaign in id order; the cursor is
     "<campaign id>:<position in its list>" of the next item."""
-    level = _read_tlp(settings)
+    level = read_tlp(settings)
     start_campaign, offset = _parse_cursor(cursor)
     query = _shareable(None, None, None).where(Campaign.id >= start_campaign)
     if campaign_id is not None:
@@ -279,7 +290,7 @@ def shared_indicators(
 def shared_indicator(session: Session, settings: Settings, indicator_id: int) -> tuple[IndicatorItem, list[int]]:
     """One indicator as shared (from the first shared campaign holding it) and every shared
     campaign it is shared in (at most the 20 newest are read)."""
-    level = _read_tlp(settings)
+    level = read_tlp(settings)
     holding = (
         select(Report.campaign_id)
         .join(ReportIndicator, ReportIndicator.report_id == Report.id)
