@@ -222,3 +222,14 @@ def test_an_imported_tlp_is_kept_shown_and_never_widened_on_reexport(tmp_path: P
     assert "talent-hr-desk.net" in formats.render(amber, "domains.txt")[0]  # GREEN is within AMBER
     assert "talent-partners-global.com" in {i.value for i in red.indicators}
     rt.close()
+
+
+def test_a_whole_file_shared_under_a_tlp_marks_every_entry_without_widening_any(tmp_path: Path) -> None:
+    rt = intel_runtime(tmp_path)
+    feed = tmp_path / "partner.csv"
+    feed.write_text("type,value,tlp\ndomain,red.evil.example.net,TLP:RED\ndomain,plain.evil.example.net,\n")
+    import_feed(rt.db, feed, "partner-isac", 80, "test", hunt="skip", tlp="amber")
+    with rt.db.session() as session:
+        stored = {kb.value: kb.tlp for kb in session.scalars(select(KnownBad))}
+    assert stored == {"red.evil.example.net": "red", "plain.evil.example.net": "amber"}
+    rt.close()

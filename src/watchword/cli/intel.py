@@ -180,6 +180,10 @@ def feeds_import(
     source: Annotated[str, typer.Option(help="Who the feed comes from (shown with every match).")],
     confidence: Annotated[int, typer.Option(min=0, max=100, help="Confidence for entries that carry none.")] = 50,
     hunt: Annotated[str, typer.Option(help="now | queue (for the worker) | skip")] = "now",
+    tlp: Annotated[
+        str | None,
+        typer.Option("--tlp", help="The TLP the source shared the file under (entries marked stricter keep theirs)."),
+    ] = None,
 ) -> None:
     """Import known-bad indicators, then retro-hunt them over every stored report."""
     from watchword.intel.retrohunt import import_feed
@@ -189,7 +193,7 @@ def feeds_import(
         raise errors.Invalid("--hunt is now, queue or skip.")
     with open_runtime() as rt:
         try:
-            batch, hunted = import_feed(rt.db, path, source, confidence, ACTOR, hunt)
+            batch, hunted = import_feed(rt.db, path, source, confidence, ACTOR, hunt, tlp)
         except (ValueError, OSError) as exc:
             raise errors.Invalid(f"Cannot import {path}: {exc}") from exc
     typer.echo(

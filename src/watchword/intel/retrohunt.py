@@ -409,17 +409,24 @@ def install(worker: object) -> None:
 
 
 def import_feed(
-    db: Any, path: Any, source: str, confidence: int, actor: str, hunt: str = "now"
+    db: Any, path: Any, source: str, confidence: int, actor: str, hunt: str = "now", tlp: str | None = None
 ) -> tuple[ImportBatch, HuntResult | None]:
     """Parse a feed file or MISP feed directory, store it as one batch, and retro-hunt it.
 
     hunt: "now" (in this transaction), "queue" (a worker job), or "skip".
+    tlp: the marking the source shared the whole file under (a plain list carries none);
+    an entry marked more strictly by the file itself keeps its own.
     """
+    from dataclasses import replace
     from pathlib import Path
 
-    from watchword.intel.feeds import parse_path, store_batch
+    from watchword.intel import tlp as tlp_levels
+    from watchword.intel.feeds import parse_path, store_batch, strictest
 
+    level = tlp_levels.normalise(tlp) if tlp else None
     result = parse_path(Path(path), confidence)
+    if level:
+        result.indicators = [replace(i, tlp=strictest(i.tlp, level)) for i in result.indicators]
     with db.write() as session:
         batch = store_batch(session, source, result, origin=Path(path).name)
         audit.record(
