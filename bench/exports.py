@@ -15,7 +15,11 @@ every export format checked as the partner would check it.
    identifiers found by an independent leak scan (plain substring search of each recipient's
    address, local part, display-name words and domain, in plain, percent, double-percent,
    base64 and hex forms — not the detector the exports use); exports the leak check refused;
-   and for STIX the errors of stix2-validator in strict mode.
+   and for STIX the errors of stix2-validator in strict mode. The MISP feed (misp-feed: each
+   campaign's <uuid>.json as `watchword export misp-feed` writes it, manifest entry included)
+   is checked like the MISP event, and each event file must load in PyMISP.
+4. With --with-ham, clustering is checked too: how many ham (and spam) reports sit in a
+   campaign that holds phishing (target 0 for ham).
 
 The corpus is read at run time and never copied; nothing here is imported by tests.
 """
@@ -36,6 +40,7 @@ from email.utils import getaddresses
 from pathlib import Path
 from urllib.parse import quote
 
+from pymisp import MISPEvent
 from pymispwarninglists import WarningLists
 from sqlalchemy import select
 from stix2validator import ValidationOptions, validate_string
@@ -43,7 +48,7 @@ from stix2validator import ValidationOptions, validate_string
 from watchword.config import Settings
 from watchword.domain import Channel, IncomingReport
 from watchword.intake.submit import IntakeError, submit
-from watchword.intel import formats
+from watchword.intel import formats, misp_feed
 from watchword.intel.scrub import LeakError
 from watchword.known import warninglists
 from watchword.runtime import open_runtime
@@ -65,23 +70,49 @@ def _settings(tmp: Path) -> Settings:
     )
 
 
-def import_corpus(rt, data: Path, labels: tuple[str, ...], limit: int | None) -> int:  # type: ignore[no-untyped-def]
+def import_corpus(rt, data: Path, labels: tuple[str, ...], limit: int | None) -> dict[int, str]:  # type: ignore[no-untyped-def]
+    """Submit the corpus; report id -> the corpus label of its first message."""
     rows = [json.loads(line) for line in (data / "labels.jsonl").read_text().splitlines() if line.strip()]
     rows = sorted((r for r in rows if r["label"] in labels), key=lambda r: (r.get("month") or "", r["path"]))
     if limit:
         rows = rows[:limit]
+    label_of: dict[int, str] = {}
     count = 0
     for row in rows:
         raw = (data / row["path"]).read_bytes()
         try:
-            submit(rt, IncomingReport(channel=Channel.API, raw_email=raw))
+            receipt = submit(rt, IncomingReport(channel=Channel.API, raw_email=raw))
         except IntakeError:
             continue
+        label_of.setdefault(receipt.report_id, row["label"])
         count += 1
         if count % 200 == 0:
             Worker(rt).run_until_idle()
     Worker(rt).run_until_idle()
-    return count
+    return label_of
+
+
+def campaign_labels(rt, label_of: dict[int, str]) -> dict[int, Counter[str]]:  # type: ignore[no-untyped-def]
+    """Campaign id -> how many of its reports carry each corpus label."""
+    members: dict[int, Counter[str]] = defaultdict(Counter)
+    with rt.db.session() as session:
+        for report_id, campaign_id in session.execute(select(Report.id, Report.campaign_id)):
+            if campaign_id is not None and report_id in label_of:
+                members[campaign_id][label_of[report_id]] += 1
+    return members
+
+
+def mixed_campaigns(members: dict[int, Counter[str]]) -> Counter[str]:
+    """Ham and spam reports in campaigns that hold phishing, and how many such campaigns."""
+    out: Counter[str] = Counter()
+    for counts in members.values():
+        out["campaigns"] += 1
+        if counts["phish"]:
+            out["campaigns holding phishing"] += 1
+            out["ham reports in phishing campaigns"] += counts["ham"]
+            out["spam reports in phishing campaigns"] += counts["spam"]
+            out["phishing campaigns with ham"] += bool(counts["ham"])
+    return out
 
 
 def _forms(token: str) -> set[str]:
@@ -118,6 +149,23 @@ def victim_tokens(results: list[dict]) -> tuple[set[str], set[str]]:  # type: ig
     return addresses, tokens
 
 
+FORMATS = (*formats.FORMATS, "misp-feed")
+
+
+def _render(share, fmt: str, subject: str | None) -> str:  # type: ignore[no-untyped-def]
+    """The rendered export; for the MISP feed, the event file and its manifest entry, after
+    checking that PyMISP loads the event as a subscribing MISP would."""
+    if fmt != "misp-feed":
+        return formats.render(share, fmt, subject)[0]
+    event = misp_feed.feed_event(share, subject)
+    loaded = MISPEvent()
+    loaded.load(event.body)
+    assert loaded.uuid == event.uuid, "PyMISP read another event"
+    body = json.loads(event.body)
+    body["manifest"] = event.manifest
+    return json.dumps(body)
+
+
 def _exported_values(fmt: str, body: str) -> list[str]:
     if fmt == "stix.json":
         objects = json.loads(body)["objects"]
@@ -128,7 +176,7 @@ def _exported_values(fmt: str, body: str) -> list[str]:
                 if found:
                     out.append(found.group(1).replace("\\'", "'").replace("\\\\", "\\"))
         return out
-    if fmt == "misp.json":
+    if fmt in ("misp.json", "misp-feed"):
         event = json.loads(body)["Event"]
         return [a["value"] for a in event.get("Attribute", [])]
     if fmt == "csv":
@@ -165,19 +213,24 @@ def main() -> int:
         excluded.add(json.loads((warninglists.lists_dir() / name / "list.json").read_text())["name"])
     legit_names = {w.name for w in official.warninglists.values()} - excluded
     with tempfile.TemporaryDirectory() as tmp:
-        rt = open_runtime(_settings(Path(tmp)))
+        rt = open_runtime(_settings(Path(tmp)), migrate=True)
         started = time.perf_counter()
-        imported = import_corpus(rt, args.data, labels, args.limit)
-        print(f"imported {imported} messages ({', '.join(labels)}) in {time.perf_counter() - started:.0f}s")
+        label_of = import_corpus(rt, args.data, labels, args.limit)
+        print(f"imported {len(label_of)} reports ({', '.join(labels)}) in {time.perf_counter() - started:.0f}s")
+        members = campaign_labels(rt, label_of)
+        if args.with_ham:
+            print("clustering:", ", ".join(f"{k} {v}" for k, v in mixed_campaigns(members).items()))
         with rt.db.write() as session:
             top = list(
                 session.scalars(
                     select(Campaign)
                     .where(Campaign.merged_into_id.is_(None))
                     .order_by(Campaign.member_count.desc(), Campaign.id)
-                    .limit(args.top)
                 )
             )
+            # With ham and spam imported, the largest campaigns an analyst would call malicious
+            # are those holding phishing (a newsletter's cluster is no one's threat).
+            top = [c for c in top if members.get(c.id, Counter())["phish"]][: args.top]
             for campaign in top:
                 decisions.set_verdict(session, campaign.id, "malicious", "bench")
             print("campaigns marked malicious (id: reports):", ", ".join(f"{c.id}: {c.member_count}" for c in top))
@@ -198,10 +251,10 @@ def main() -> int:
                     )
                 )
                 addresses, tokens = victim_tokens(results)
-                for fmt in formats.FORMATS:
+                for fmt in FORMATS:
                     stats = totals[fmt]
                     try:
-                        body, _ = formats.render(share, fmt, subject)
+                        body = _render(share, fmt, subject)
                     except LeakError:
                         stats["refused by the leak check"] += 1
                         continue
@@ -230,7 +283,7 @@ def main() -> int:
         "strict-validation errors",
     ]
     print(f"{'format':<14}" + "".join(f"{c:>32}" for c in columns))
-    for fmt in formats.FORMATS:
+    for fmt in FORMATS:
         row = totals[fmt]
         cells = [str(row[c]) if (c != "strict-validation errors" or fmt == "stix.json") else "-" for c in columns]
         print(f"{fmt:<14}" + "".join(f"{v:>32}" for v in cells))

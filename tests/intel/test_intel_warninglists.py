@@ -114,6 +114,8 @@ def test_listed_allowlisted_and_false_positive_values_are_in_no_export(tmp_path:
     for fmt in formats.FORMATS:
         body, _ = formats.render(share, fmt)
         for value in gone | {"e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"}:
+            if fmt == "misp.json" and value == "wrongly-extracted.example":
+                continue  # MISP carries a false positive as such (tests/intel/test_intel_misp_feed.py)
             assert value not in body, (fmt, value)
     assert "talent-partners-global.com" in blocklists.blocklist_text(share, "domains")
     rt.close()

@@ -14,7 +14,8 @@ from watchword.cli.app import app
 from watchword.cli.errors import Typer
 
 export_app = Typer(
-    help="Export a campaign's (or chosen) indicators: STIX 2.1, MISP, CSV, blocklists.", no_args_is_help=True
+    help="Export a campaign's (or chosen) indicators: STIX 2.1, MISP event or feed, CSV, blocklists.",
+    no_args_is_help=True,
 )
 feeds_app = Typer(
     help="Known-bad indicator feeds in (STIX, MISP event or feed, CSV) and retro-hunts.", no_args_is_help=True
@@ -141,6 +142,32 @@ def export_blocklist(
     _export(f"{kind}.txt", campaign, ids, tlp, None, output)
 
 
+@export_app.command("misp-feed")
+def export_misp_feed(
+    out: Annotated[Path, typer.Option("--out", help="The feed directory (created if missing).")],
+    campaigns: Annotated[
+        list[int] | None,
+        typer.Option("--campaign", help="Only these campaigns (default: every malicious or suspicious one)."),
+    ] = None,
+    tlp: TlpOpt = None,
+) -> None:
+    """A MISP feed a MISP instance can subscribe to: manifest.json, hashes.csv, one <uuid>.json per event.
+
+    One event per campaign an analyst judged malicious or suspicious; a campaign its verdict
+    or the leak check keeps back is named on standard error and left out."""
+    from watchword.runtime import open_runtime
+    from watchword.services.sharing import export_misp_feed as write_feed
+
+    with open_runtime() as rt, rt.db.write() as session:
+        feed = write_feed(session, rt.settings, out, ACTOR, campaign_ids=campaigns, tlp=tlp)
+    for campaign_id, why in sorted(feed.left_out.items()):
+        typer.echo(f"campaign {campaign_id} left out: {why}", err=True)
+    typer.echo(
+        f"{len(feed.events)} events in {out} (campaigns {', '.join(map(str, feed.campaigns)) or 'none'})"
+        + (f"; {len(feed.removed)} no longer shared removed" if feed.removed else "")
+    )
+
+
 @feeds_app.command("import")
 def feeds_import(
     path: Annotated[
@@ -153,6 +180,10 @@ def feeds_import(
     source: Annotated[str, typer.Option(help="Who the feed comes from (shown with every match).")],
     confidence: Annotated[int, typer.Option(min=0, max=100, help="Confidence for entries that carry none.")] = 50,
     hunt: Annotated[str, typer.Option(help="now | queue (for the worker) | skip")] = "now",
+    tlp: Annotated[
+        str | None,
+        typer.Option("--tlp", help="The TLP the source shared the file under (entries marked stricter keep theirs)."),
+    ] = None,
 ) -> None:
     """Import known-bad indicators, then retro-hunt them over every stored report."""
     from watchword.intel.retrohunt import import_feed
@@ -162,7 +193,7 @@ def feeds_import(
         raise errors.Invalid("--hunt is now, queue or skip.")
     with open_runtime() as rt:
         try:
-            batch, hunted = import_feed(rt.db, path, source, confidence, ACTOR, hunt)
+            batch, hunted = import_feed(rt.db, path, source, confidence, ACTOR, hunt, tlp)
         except (ValueError, OSError) as exc:
             raise errors.Invalid(f"Cannot import {path}: {exc}") from exc
     typer.echo(

@@ -21,8 +21,9 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from watchword import clock
-from watchword.intel.normalise import infer_type, normalise
+from watchword import clock, errors
+from watchword.intel import tlp as tlp_levels
+from watchword.intel.normalise import infer_type, typed
 from watchword.store.models import utcnow
 from watchword.store.models_intel import ImportBatch, KnownBad
 from watchword.store.upsert import upsert
@@ -38,6 +39,26 @@ class FeedIndicator:
     value: str  # normalised
     confidence: int
     description: str = ""
+    tlp: str | None = None  # the TLP 2.0 level the source marked it with
+
+
+def strictest(*levels: str | None) -> str | None:
+    """The most restrictive of the TLP levels given (None when none is given)."""
+    known = [level for level in levels if level]
+    if not known:
+        return None
+    out = known[0]
+    for level in known[1:]:
+        out = tlp_levels.stricter(out, level)
+    return out
+
+
+def _level(name: str) -> str | None:
+    """A TLP level from a marking's or tag's own words, None when it names none we know."""
+    try:
+        return tlp_levels.normalise(name)
+    except errors.Invalid:
+        return None
 
 
 @dataclass(slots=True)
@@ -109,10 +130,37 @@ def _expired(valid_until: Any) -> bool:
     return (until if until.tzinfo else until.replace(tzinfo=dt.UTC)) < clock.now()
 
 
+def _stix_markings(objects: Iterable[Any]) -> dict[str, str]:
+    """marking-definition id -> TLP level: the published TLP 1.0 and 2.0 ids, and any TLP
+    marking-definition the bundle itself carries (its own id, naming the level inside)."""
+    levels: dict[str, str] = {}
+    for obj in objects:
+        if not isinstance(obj, dict) or obj.get("type") != "marking-definition":
+            continue
+        level = None
+        extension = (obj.get("extensions") or {}).get(tlp_levels.TLP2_EXTENSION_ID)
+        if isinstance(extension, dict) and extension.get("tlp_2_0"):
+            level = _level(str(extension["tlp_2_0"]))
+        definition = obj.get("definition")
+        if level is None and obj.get("definition_type") == "tlp" and isinstance(definition, dict):
+            level = _level(str(definition.get("tlp", "")))
+        if level is None and str(obj.get("name", "")).upper().startswith("TLP:"):
+            level = _level(str(obj["name"]))
+        if level:
+            levels[str(obj.get("id"))] = level
+    return levels
+
+
+def _stix_tlp(obj: dict[str, Any], markings: dict[str, str]) -> str | None:
+    refs = obj.get("object_marking_refs") or []
+    return strictest(*(markings.get(str(r)) or tlp_levels.level_of_marking(str(r)) for r in refs))
+
+
 def parse_stix(data: dict[str, Any], default_confidence: int = DEFAULT_CONFIDENCE) -> ParseResult:
     out: list[FeedIndicator] = []
     skipped = 0
     objects = data.get("objects", []) if data.get("type") == "bundle" else [data]
+    markings = _stix_markings(objects)
     for obj in objects:
         if not isinstance(obj, dict) or obj.get("type") != "indicator":
             continue
@@ -121,17 +169,18 @@ def parse_stix(data: dict[str, Any], default_confidence: int = DEFAULT_CONFIDENC
             continue
         confidence = _confidence(obj.get("confidence"), default_confidence)
         description = str(obj.get("name") or obj.get("description") or "")[:500]
+        level = _stix_tlp(obj, markings)
         found = False
         for kind, raw in pattern_values(str(obj.get("pattern", ""))):
-            value = normalise(kind, raw)
-            if value is None:
+            pair = typed(kind, raw)
+            if pair is None:
                 skipped += 1
                 continue
             found = True
-            out.append(FeedIndicator(kind, value[:MAX_VALUE], confidence, description))
+            out.append(FeedIndicator(pair[0], pair[1][:MAX_VALUE], confidence, description, level))
         if not found:
             skipped += 1
-    out += _bare_observables(objects, default_confidence, {(i.type, i.value) for i in out})
+    out += _bare_observables(objects, default_confidence, {(i.type, i.value) for i in out}, markings)
     return ParseResult(out, skipped, "stix")
 
 
@@ -146,7 +195,9 @@ _SCO_VALUES = {
 _SCO_HASHES = {"MD5": "md5", "SHA-1": "sha1", "SHA-256": "sha256"}
 
 
-def _bare_observables(objects: Iterable[Any], confidence: int, seen: set[tuple[str, str]]) -> list[FeedIndicator]:
+def _bare_observables(
+    objects: Iterable[Any], confidence: int, seen: set[tuple[str, str]], markings: dict[str, str]
+) -> list[FeedIndicator]:
     """Observables a partner shared without an Indicator around them (many feeds are SCOs only)."""
     out: list[FeedIndicator] = []
     for obj in objects:
@@ -158,11 +209,12 @@ def _bare_observables(objects: Iterable[Any], confidence: int, seen: set[tuple[s
             pairs.append((kind, obj["value"]))
         if obj.get("type") == "file" and isinstance(obj.get("hashes"), dict):
             pairs += [(_SCO_HASHES[k], str(v)) for k, v in obj["hashes"].items() if k in _SCO_HASHES]
+        level = _stix_tlp(obj, markings)
         for kind, raw in pairs:
-            value = normalise(kind, raw)
-            if value is not None and (kind, value) not in seen:
-                seen.add((kind, value))
-                out.append(FeedIndicator(kind, value[:MAX_VALUE], confidence, "observable"))
+            pair = typed(kind, raw)
+            if pair is not None and pair not in seen:
+                seen.add(pair)
+                out.append(FeedIndicator(pair[0], pair[1][:MAX_VALUE], confidence, "observable", level))
     return out
 
 
@@ -206,7 +258,13 @@ _CONFIDENCE_WORDS = {
 }
 
 
-def _misp_attribute(attr: dict[str, Any], confidence: int, out: list[FeedIndicator]) -> int:
+def _misp_tlp(tags: Any) -> str | None:
+    """The strictest `tlp:` tag of a MISP event or attribute (tags as dicts or names)."""
+    names = [str(t.get("name", "")) if isinstance(t, dict) else str(t) for t in tags or []]
+    return strictest(*(_level(n) for n in names if n.strip().lower().startswith("tlp:")))
+
+
+def _misp_attribute(attr: dict[str, Any], confidence: int, out: list[FeedIndicator], tlp: str | None = None) -> int:
     """Append the attribute's indicators; return how many parts were skipped."""
     if attr.get("deleted") in (True, "1", 1) or attr.get("to_ids") in (False, "0", 0):
         return 1
@@ -215,16 +273,15 @@ def _misp_attribute(attr: dict[str, Any], confidence: int, out: list[FeedIndicat
         return 1
     parts = str(attr.get("value", "")).split("|") if len(kinds) > 1 else [str(attr.get("value", ""))]
     skipped = 0
+    level = strictest(tlp, _misp_tlp(attr.get("Tag")))
     for kind, raw in zip(kinds, parts, strict=False):
         if not kind:
             continue
-        if kind == "ip":
-            kind = "ipv6" if ":" in raw else "ipv4"
-        value = normalise(kind, raw)
-        if value is None:
+        pair = typed(kind, raw)  # an ip-dst may be a range: MISP allows CIDR notation there
+        if pair is None:
             skipped += 1
             continue
-        out.append(FeedIndicator(kind, value[:MAX_VALUE], confidence, str(attr.get("comment") or "")[:500]))
+        out.append(FeedIndicator(pair[0], pair[1][:MAX_VALUE], confidence, str(attr.get("comment") or "")[:500], level))
     return skipped
 
 
@@ -237,8 +294,9 @@ def parse_misp_event(data: dict[str, Any], default_confidence: int = DEFAULT_CON
             confidence = _CONFIDENCE_WORDS[match.group(1)]
     out: list[FeedIndicator] = []
     skipped = 0
+    level = _misp_tlp(event.get("Tag"))
     for attr in event.get("Attribute") or []:
-        skipped += _misp_attribute(attr, confidence, out)
+        skipped += _misp_attribute(attr, confidence, out, level)
     for obj in event.get("Object") or []:
         for attr in obj.get("Attribute") or []:
             if attr.get("object_relation") in _OBJECT_RELATIONS_SKIPPED:
@@ -246,7 +304,7 @@ def parse_misp_event(data: dict[str, Any], default_confidence: int = DEFAULT_CON
                 continue
             if obj.get("name") == "email" and attr.get("object_relation") in ("from", "reply-to", "return-path"):
                 attr = {**attr, "type": "email-src", "to_ids": True}
-            skipped += _misp_attribute(attr, confidence, out)
+            skipped += _misp_attribute(attr, confidence, out, level)
     return ParseResult(out, skipped, "misp")
 
 
@@ -290,26 +348,31 @@ def parse_csv(text: str, default_confidence: int = DEFAULT_CONFIDENCE) -> ParseR
             kind = (row.get("type") or "").strip().lower()
             raw = (row.get("value") or "").strip().lstrip("'")  # our own CSV's formula guard
             confidence = _confidence(row.get("confidence"), default_confidence)
+            # Ours has a `tlp` column (TLP:AMBER); MISP's export puts tags in `attribute_tag`.
+            level = strictest(
+                _level(row.get("tlp") or "") if (row.get("tlp") or "").strip() else None,
+                _misp_tlp((row.get("attribute_tag") or "").split(",")),
+            )
             if kind in _MISP_TYPES and kind not in ("url", "domain", "md5", "sha1", "sha256", "btc", "xmr", "iban"):
                 misp_row = {"type": kind, "value": raw, "to_ids": row.get("to_ids", "1"), "comment": row.get("comment")}
                 if str(misp_row["to_ids"]).strip().lower() in ("false", "0"):
                     misp_row["to_ids"] = "0"
-                skipped += _misp_attribute(misp_row, confidence, out)
+                skipped += _misp_attribute(misp_row, confidence, out, level)
                 continue
-            value = normalise(kind, raw) if kind else None
-            if value is None:
+            pair = typed(kind, raw) if kind else None
+            if pair is None:
                 skipped += 1
                 continue
-            out.append(FeedIndicator(kind, value[:MAX_VALUE], confidence))
+            out.append(FeedIndicator(pair[0], pair[1][:MAX_VALUE], confidence, tlp=level))
         return ParseResult(out, skipped, "csv")
     for line in lines:
         raw = line.strip()
         inferred = infer_type(raw)
-        value = normalise(inferred, raw) if inferred else None
-        if inferred is None or value is None:
+        pair = typed(inferred, raw) if inferred else None
+        if pair is None:
             skipped += 1
             continue
-        out.append(FeedIndicator(inferred, value[:MAX_VALUE], default_confidence))
+        out.append(FeedIndicator(pair[0], pair[1][:MAX_VALUE], default_confidence))
     return ParseResult(out, skipped, "csv")
 
 
@@ -344,8 +407,13 @@ def store_batch(session: Session, source: str, result: ParseResult, origin: str 
     unique: dict[tuple[str, str], FeedIndicator] = {}
     for ind in result.indicators:
         known = unique.get((ind.type, ind.value))
-        if known is None or ind.confidence > known.confidence:
+        if known is None:
             unique[(ind.type, ind.value)] = ind
+            continue
+        # The same value twice in one feed: the higher confidence, under the stricter marking.
+        best = ind if ind.confidence > known.confidence else known
+        level = strictest(known.tlp, ind.tlp)
+        unique[(ind.type, ind.value)] = FeedIndicator(best.type, best.value, best.confidence, best.description, level)
     now = utcnow()
     rows = [
         {
@@ -354,6 +422,7 @@ def store_batch(session: Session, source: str, result: ParseResult, origin: str 
             "source": batch.source,
             "confidence": i.confidence,
             "description": i.description,
+            "tlp": i.tlp,
             "batch_id": batch.id,
             "first_imported": now,
             "last_imported": now,
@@ -368,6 +437,7 @@ def store_batch(session: Session, source: str, result: ParseResult, origin: str 
         set_={
             "confidence": statement.excluded.confidence,
             "description": statement.excluded.description,
+            "tlp": statement.excluded.tlp,
             "batch_id": statement.excluded.batch_id,
             "last_imported": statement.excluded.last_imported,
         },

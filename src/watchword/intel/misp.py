@@ -19,6 +19,7 @@ from pymisp import MISPEvent, MISPObject, MISPOrganisation
 from watchword.intel import tlp as tlp_mod
 from watchword.intel.selection import SharedIndicator, ShareSet
 from watchword.intel.stix import APPROACH_LABELS, NAMESPACE
+from watchword.intel.stix_ids import IdSource
 
 # indicator type -> (MISP category, MISP attribute type, to_ids)
 MISP_TYPES: dict[str, tuple[str, str, bool]] = {
@@ -41,12 +42,21 @@ MISP_TYPES: dict[str, tuple[str, str, bool]] = {
 _THREAT_LEVEL = {"malicious": 2, "suspicious": 3}  # MISP: 1 high, 2 medium, 3 low, 4 undefined
 
 
-def _namespace(share: ShareSet) -> uuid.UUID:
+def namespace_of(ids: IdSource, org: str) -> uuid.UUID:
     """This installation's own namespace: the uuid of its STIX identity, minted at its
     first export. MISP uuids are deterministic within one installation (the same
     campaign is the same event on every export) and never collide with another's."""
-    identity = share.ids.get("identity|self", "identity", {"name": share.org})
+    identity = ids.get("identity|self", "identity", {"name": org})
     return uuid.UUID(identity.stix_id.split("--", 1)[1])
+
+
+def _namespace(share: ShareSet) -> uuid.UUID:
+    return namespace_of(share.ids, share.org)
+
+
+def campaign_event_uuid(namespace: uuid.UUID, campaign_id: int) -> str:
+    """The uuid of a campaign's MISP event (what build_event gives it), without building it."""
+    return _uuid(namespace, "event", campaign_id)
 
 
 def _uuid(namespace: uuid.UUID | str, *key: object) -> str:
@@ -55,35 +65,63 @@ def _uuid(namespace: uuid.UUID | str, *key: object) -> str:
     return str(uuid.uuid5(namespace, "|".join(["misp", *map(str, key)])))
 
 
+# MISP sighting types: 0 seen, 1 false positive.
+SIGHTING_SEEN = "0"
+SIGHTING_FALSE_POSITIVE = "1"
+
+
 def _attribute(
-    event: MISPEvent, ind: SharedIndicator, org: str, ns: uuid.UUID | str, stance_to_ids: bool = True
+    event: MISPEvent,
+    ind: SharedIndicator,
+    org: str,
+    ns: uuid.UUID | str,
+    event_key: object,
+    stance_to_ids: bool = True,
+    false_positive: bool = False,
 ) -> None:
     category, misp_type, to_ids = MISP_TYPES[ind.type]
-    to_ids = to_ids and stance_to_ids  # suspicious or unreviewed: context, not detection
+    # suspicious or unreviewed: context, not detection; a false positive: never detection
+    to_ids = to_ids and stance_to_ids and not false_positive
     reports = f"reported in {ind.report_count} message{'s' if ind.report_count != 1 else ''}"
     comment = f"Ethereum address; {reports}" if ind.type == "eth" else reports
     if ind.type == "social":
         comment = f"social media profile; {reports}"
+    if false_positive:
+        comment = f"false positive (an analyst's judgement); {reports}"
+    seen = int(ind.last_seen.timestamp())
     attribute = event.add_attribute(
         misp_type,
         ind.value,
         category=category,
         to_ids=to_ids,
         comment=comment,
-        uuid=_uuid(ns, "attribute", ind.type, ind.value),
+        # The event's key is part of it: MISP refuses an attribute uuid another event already holds,
+        # and two campaigns may share a value.
+        uuid=_uuid(ns, "attribute", event_key, ind.type, ind.value),
         first_seen=ind.first_seen,
         last_seen=ind.last_seen,
+        timestamp=seen,  # fixed by the data, not the clock: an unchanged export is byte-identical
         disable_correlation=False,
     )
     assert not isinstance(attribute, list)  # one value in, one attribute out
+    kind = SIGHTING_FALSE_POSITIVE if false_positive else SIGHTING_SEEN
     attribute.add_sighting(
         {
-            "type": "0",
+            "type": kind,
             "source": org,
-            "date_sighting": int(ind.last_seen.timestamp()),
-            "uuid": _uuid(ns, "sighting", ind.type, ind.value, int(ind.last_seen.timestamp())),
+            "date_sighting": seen,
+            "uuid": _uuid(ns, "sighting", event_key, kind, ind.type, ind.value, seen),
         }
     )
+
+
+def _event_timestamp(share: ShareSet) -> int:
+    """When the event last changed, from the data: a feed consumer updates an event only when
+    this moves, and an unchanged campaign exports byte for byte the same."""
+    if share.campaign is not None:
+        return int(share.campaign.modified.timestamp())
+    seen = [i.last_seen for i in (*share.indicators, *share.false_positives)]
+    return int(max(seen, default=dt.datetime(1970, 1, 1, tzinfo=dt.UTC)).timestamp())
 
 
 def build_event(share: ShareSet, subject: str | None = None) -> MISPEvent:
@@ -121,20 +159,32 @@ def build_event(share: ShareSet, subject: str | None = None) -> MISPEvent:
     event.Orgc = orgc
     for ind in share.indicators:
         if ind.type in MISP_TYPES:
-            _attribute(event, ind, org, ns, share.stance.to_ids)
+            _attribute(event, ind, org, ns, key, share.stance.to_ids)
+    for ind in share.false_positives:
+        if ind.type in MISP_TYPES:
+            _attribute(event, ind, org, ns, key, False, false_positive=True)
+    event.timestamp = _event_timestamp(share)
     senders = [i for i in share.indicators if i.type == "email" and i.sender]
     if senders:
         email = MISPObject("email", standalone=False)
         email.uuid = _uuid(ns, "email-object", key)
+        email.timestamp = _event_timestamp(share)
         for address in senders:
             email.add_attribute(
                 "from",
                 value=address.value,
                 to_ids=share.stance.to_ids,
                 uuid=_uuid(ns, "email-object", key, "from", address.value),  # stable across exports
+                timestamp=email.timestamp,
             )
         if subject:
-            email.add_attribute("subject", value=subject, to_ids=False, uuid=_uuid(ns, "email-object", key, "subject"))
+            email.add_attribute(
+                "subject",
+                value=subject,
+                to_ids=False,
+                uuid=_uuid(ns, "email-object", key, "subject"),
+                timestamp=email.timestamp,
+            )
         event.add_object(email)
     return event
 

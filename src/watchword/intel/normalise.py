@@ -76,6 +76,38 @@ def normalise(indicator_type: str, raw: str) -> str | None:
     return None
 
 
+# A range wider than this would match half the internet: a feed's /0 or /4 is a mistake, not intel.
+MIN_PREFIX = {4: 8, 6: 16}
+
+
+def ip_or_network(raw: str) -> tuple[str, str] | None:
+    """("ipv4" | "ipv6", address) for an address (or a /32, /128), ("cidr", network) for a
+    range (`198.51.7.9/16` -> `198.51.0.0/16`), None for anything else or a range too wide."""
+    value = refang(raw.strip()).strip().strip("[]")
+    if "/" not in value:
+        kind = "ipv6" if ":" in value else "ipv4"
+        address = normalise(kind, value)
+        return (kind, address) if address else None
+    try:
+        network = ipaddress.ip_network(value, strict=False)
+    except ValueError:
+        return None
+    if network.prefixlen == network.max_prefixlen:
+        return f"ipv{network.version}", network.network_address.compressed
+    if network.prefixlen < MIN_PREFIX[network.version]:
+        return None
+    return "cidr", network.compressed
+
+
+def typed(indicator_type: str, raw: str) -> tuple[str, str] | None:
+    """(type, canonical value): like `normalise`, except that an IP address field may hold a
+    range (MISP's ip-dst, STIX's ipv4-addr and CSV columns do), which becomes type "cidr"."""
+    if indicator_type in ("ipv4", "ipv6", "ip", "cidr"):
+        return ip_or_network(raw)
+    value = normalise(indicator_type, raw)
+    return (indicator_type, value) if value is not None else None
+
+
 def _is_ip(value: str) -> bool:
     try:
         ipaddress.ip_address(value)
@@ -95,6 +127,8 @@ def infer_type(raw: str) -> str | None:
         return "email"
     if _is_ip(value.strip("[]")):
         return "ipv6" if ":" in value else "ipv4"
+    if "/" in value and _is_ip(value.partition("/")[0].strip("[]")):
+        return "cidr"  # an address with a prefix: a range (typed() refuses a bad or too wide one)
     if _HEX.fullmatch(value) and len(value) in _HASH_BY_LENGTH:
         return _HASH_BY_LENGTH[len(value)]
     if _ETH.fullmatch(value):

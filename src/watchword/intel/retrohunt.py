@@ -16,8 +16,10 @@ facts["intel"]["boost"] back in (see the report that came with this code).
 
 from __future__ import annotations
 
+import ipaddress
 import time
 from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -86,6 +88,48 @@ def raise_priorities(session: Session, hits: dict[int, list[dict[str, Any]]], bo
     return raised
 
 
+# -- network ranges: known-bad "cidr" rows contain addresses ------------------------------
+
+IPNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network
+
+
+class RangeIndex:
+    """Known-bad ranges, looked up by containment: an address is masked once per prefix
+    length present and found in a dict, so a feed of thousands of ranges costs a lookup
+    per distinct length (at most 33 for IPv4), not a comparison per range."""
+
+    def __init__(self, rows: Iterable[tuple[int, str]]) -> None:
+        self._by_length: dict[tuple[int, int], dict[IPNetwork, list[int]]] = defaultdict(dict)
+        for kb_id, value in rows:
+            try:
+                network = ipaddress.ip_network(value, strict=False)
+            except ValueError:
+                continue
+            self._by_length[(network.version, network.prefixlen)].setdefault(network, []).append(kb_id)
+
+    def __bool__(self) -> bool:
+        return bool(self._by_length)
+
+    def containing(self, address: str) -> list[int]:
+        """Ids of the known-bad ranges that contain `address`."""
+        try:
+            ip = ipaddress.ip_address(address)
+        except ValueError:
+            return []
+        found: list[int] = []
+        for (version, length), networks in self._by_length.items():
+            if version == ip.version:
+                found += networks.get(ipaddress.ip_network((ip, length), strict=False), [])
+        return found
+
+
+def ranges(session: Session, batch_id: int | None = None) -> RangeIndex:
+    query = select(KnownBad.id, KnownBad.value).where(KnownBad.type == "cidr")
+    if batch_id is not None:
+        query = query.where(KnownBad.batch_id == batch_id)
+    return RangeIndex((kb_id, value) for kb_id, value in session.execute(query))
+
+
 # -- live: one step of processing.AFTER_ANALYSIS --------------------------------------
 
 
@@ -114,6 +158,12 @@ def match_report(session: Session, report: Report, analysis: Analysis, boost: fl
     if not keys:
         return 0
     rows = lookup(session, keys)
+    addresses = {value for kind, value in keys if kind in ("ipv4", "ipv6")}
+    if addresses:  # only reports that carry an address pay for the ranges
+        index = ranges(session)
+        in_ranges = {kb_id for address in addresses for kb_id in index.containing(address)}
+        if in_ranges:
+            rows += session.scalars(select(KnownBad).where(KnownBad.id.in_(in_ranges)))
     if not rows:
         return 0
     session.execute(
@@ -192,6 +242,7 @@ def retrohunt(
     )
     # RETURNING, not rowcount: psycopg reports -1 for INSERT ... SELECT.
     new = len(session.execute(insert).all())
+    new += _hunt_ranges(session, batch_id, now)
     # Which campaigns now carry which of the batch's indicators, and in how many reports.
     per_campaign = session.execute(
         select(
@@ -255,11 +306,63 @@ def retrohunt(
     return HuntResult(batch_id, new, reports, raised, seconds)
 
 
+def _hunt_ranges(session: Session, batch_id: int | None, now: object) -> int:
+    """Matches of the batch's network ranges: every stored address is checked for containment
+    (addresses are a small share of the indicators; the database cannot index containment
+    portably), then one INSERT ... SELECT per range over the addresses it contains."""
+    index = ranges(session, batch_id)
+    if not index:
+        return 0
+    inside: dict[int, list[int]] = defaultdict(list)  # known-bad range id -> indicator ids
+    for indicator_id, value in session.execute(
+        select(Indicator.id, Indicator.value).where(Indicator.type.in_(("ipv4", "ipv6")))
+    ):
+        for kb_id in index.containing(value):
+            inside[kb_id].append(indicator_id)
+    new = 0
+    for kb_id, indicator_ids in inside.items():
+        for start in range(0, len(indicator_ids), _LOOKUP_CHUNK):
+            chunk = indicator_ids[start : start + _LOOKUP_CHUNK]
+            joined = (
+                select(
+                    literal(kb_id),
+                    ReportIndicator.report_id,
+                    Report.campaign_id,
+                    literal("retrohunt", String(20)),
+                    literal(now, DateTime(timezone=True)),
+                )
+                .select_from(ReportIndicator)
+                .join(Report, Report.id == ReportIndicator.report_id)
+                .where(ReportIndicator.indicator_id.in_(chunk), Report.scope == "in_scope")
+            )
+            insert = (
+                insert_ignore(session, IntelMatch)
+                .from_select(["known_bad_id", "report_id", "campaign_id", "via", "matched_at"], joined)
+                .returning(IntelMatch.id)
+            )
+            new += len(session.execute(insert).all())
+    return new
+
+
 def enqueue_retrohunt(session: Session, batch_id: int) -> None:
     """Queue the retro-hunt for the worker (the import's HTTP request or CLI call returns at once)."""
     from watchword.store import jobs
 
     jobs.enqueue(session, RETROHUNT_JOB, payload={"batch_id": batch_id})
+
+
+def known_bad_entries(session: Session, indicator_type: str, value: str) -> list[dict[str, Any]]:
+    """What feeds say of one value: its own entries and, for an address, the ranges holding it
+    (for the indicator page: source, confidence and the TLP the source marked it with)."""
+    rows = list(session.scalars(select(KnownBad).where(KnownBad.type == indicator_type, KnownBad.value == value)))
+    if indicator_type in ("ipv4", "ipv6"):
+        in_ranges = ranges(session).containing(value)
+        if in_ranges:
+            rows += session.scalars(select(KnownBad).where(KnownBad.id.in_(in_ranges)))
+    return [
+        {"type": kb.type, "value": kb.value, "source": kb.source, "confidence": kb.confidence, "tlp": kb.tlp}
+        for kb in sorted(rows, key=lambda kb: (-kb.confidence, kb.source))
+    ]
 
 
 def matches_for_campaign(session: Session, campaign_id: int) -> list[dict[str, Any]]:
@@ -270,18 +373,19 @@ def matches_for_campaign(session: Session, campaign_id: int) -> list[dict[str, A
             KnownBad.value,
             KnownBad.source,
             KnownBad.confidence,
+            KnownBad.tlp,
             func.count(IntelMatch.report_id),
             func.min(IntelMatch.matched_at),
         )
         .join(IntelMatch, IntelMatch.known_bad_id == KnownBad.id)
         .join(Report, Report.id == IntelMatch.report_id)
         .where(Report.campaign_id == campaign_id)
-        .group_by(KnownBad.type, KnownBad.value, KnownBad.source, KnownBad.confidence)
+        .group_by(KnownBad.type, KnownBad.value, KnownBad.source, KnownBad.confidence, KnownBad.tlp)
         .order_by(KnownBad.confidence.desc())
     ).all()
     return [
-        {"type": t, "value": v, "source": s, "confidence": c, "reports": int(n), "first_matched": m}
-        for t, v, s, c, n, m in rows
+        {"type": t, "value": v, "source": s, "confidence": c, "tlp": tlp, "reports": int(n), "first_matched": m}
+        for t, v, s, c, tlp, n, m in rows
     ]
 
 
@@ -305,17 +409,24 @@ def install(worker: object) -> None:
 
 
 def import_feed(
-    db: Any, path: Any, source: str, confidence: int, actor: str, hunt: str = "now"
+    db: Any, path: Any, source: str, confidence: int, actor: str, hunt: str = "now", tlp: str | None = None
 ) -> tuple[ImportBatch, HuntResult | None]:
     """Parse a feed file or MISP feed directory, store it as one batch, and retro-hunt it.
 
     hunt: "now" (in this transaction), "queue" (a worker job), or "skip".
+    tlp: the marking the source shared the whole file under (a plain list carries none);
+    an entry marked more strictly by the file itself keeps its own.
     """
+    from dataclasses import replace
     from pathlib import Path
 
-    from watchword.intel.feeds import parse_path, store_batch
+    from watchword.intel import tlp as tlp_levels
+    from watchword.intel.feeds import parse_path, store_batch, strictest
 
+    level = tlp_levels.normalise(tlp) if tlp else None
     result = parse_path(Path(path), confidence)
+    if level:
+        result.indicators = [replace(i, tlp=strictest(i.tlp, level)) for i in result.indicators]
     with db.write() as session:
         batch = store_batch(session, source, result, origin=Path(path).name)
         audit.record(

@@ -16,9 +16,16 @@ Every export format (STIX, MISP, CSV, blocklists, TAXII) is built from one
 - Hosts and IPs of our own networks (configured internal domains, .local,
   .corp, .internal, .lan, RFC 1918 and other non-global addresses) never go.
 - Message bodies never go; the subject only through bulletin redaction (MISP).
+- A value a partner's feed gave us under a TLP marking never goes out at a wider
+  level than theirs (a TLP:RED entry is in no export at AMBER or below).
 - Known-legitimate values never go as bad: a value on a MISP warninglist or
   one of our own lists (known.warninglists), one an analyst allowlisted or
   marked a false positive (intel_value_flags) is left out of every format.
+  A false positive that passes every other rule is also kept apart in
+  `ShareSet.false_positives`: MISP (event and feed) sends it as an attribute
+  with `to_ids` false and a false-positive sighting (type 1), so a partner who
+  holds it from an earlier export learns it was wrong; STIX, CSV and the
+  blocklists leave it out.
 """
 
 from __future__ import annotations
@@ -31,7 +38,7 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import unquote
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, tuple_
 from sqlalchemy.orm import Session
 
 from watchword import errors
@@ -43,7 +50,7 @@ from watchword.intel.stix_ids import IdSource, MemoryIds, StoredIds
 from watchword.intel.verdicts import MALICIOUS, Stance, stance_for
 from watchword.known import warninglists
 from watchword.store.models import AnalysisRecord, Campaign, Indicator, Report, ReportIndicator
-from watchword.store.models_intel import ValueFlag
+from watchword.store.models_intel import KnownBad, ValueFlag
 
 DEFAULT_TYPES = frozenset(
     {"url", "domain", "ipv4", "ipv6", "email", "md5", "sha1", "sha256", "btc", "eth", "xmr", "iban"}
@@ -69,6 +76,7 @@ class SharedIndicator:
     report_count: int  # distinct reports carrying it (in the campaign, or overall for a selection)
     sightings: int  # times reported, repeats included
     sender: bool = False  # seen as a sender-side address of a reported message
+    id: int | None = None  # the stored indicator's id (None: an attachment hash no report linked)
 
 
 @dataclass(slots=True)
@@ -100,6 +108,8 @@ class ShareSet:
     stance: Stance = MALICIOUS
     # Where STIX ids come from: stored from the first export (gather), or in memory.
     ids: IdSource = field(default_factory=MemoryIds)
+    # Values an analyst marked false positive that every other rule lets go: MISP only, as such.
+    false_positives: list[SharedIndicator] = field(default_factory=list)
 
     def of_type(self, *types: str) -> list[SharedIndicator]:
         return [i for i in self.indicators if i.type in types]
@@ -211,6 +221,7 @@ def _keep(
     types: frozenset[str],
     withheld: dict[str, int],
     flags: dict[tuple[str, str], str] | None = None,
+    false_positives: list[SharedIndicator] | None = None,
 ) -> bool:
     def hold(reason: str) -> bool:
         withheld[reason] = withheld.get(reason, 0) + 1
@@ -241,13 +252,52 @@ def _keep(
             return hold("internal address")
         if not (ind.sender or explicit):
             return hold("address not a sender (select it to share)")
-    flag = _flag_for(ind, flags or {})
-    if flag:
-        return hold(FLAG_REASONS.get(flag, flag))
     listed = warninglists.known_legitimate(ind.type, ind.value)
     if listed:
         return hold(f"known legitimate ({listed})")
+    flag = _flag_for(ind, flags or {})
+    if flag:
+        if flag == "false_positive" and false_positives is not None:
+            false_positives.append(ind)
+        return hold(FLAG_REASONS.get(flag, flag))
     return True
+
+
+def received_levels(session: Session, pairs: Iterable[tuple[str, str]]) -> dict[tuple[str, str], str]:
+    """(type, value) -> the strictest TLP any feed marked that exact value with."""
+    out: dict[tuple[str, str], str] = {}
+    ordered = sorted(set(pairs))
+    for start in range(0, len(ordered), 400):
+        chunk = ordered[start : start + 400]
+        for typ, value, level in session.execute(
+            select(KnownBad.type, KnownBad.value, KnownBad.tlp).where(
+                tuple_(KnownBad.type, KnownBad.value).in_(chunk), KnownBad.tlp.is_not(None)
+            )
+        ):
+            if level is None:
+                continue
+            known = out.get((typ, value))
+            out[(typ, value)] = tlp_mod.stricter(known, level) if known else level
+    return out
+
+
+def _within_received_tlp(
+    session: Session, rows: list[SharedIndicator], level: str, withheld: dict[str, int]
+) -> list[SharedIndicator]:
+    """Rows a partner marked more restrictively than this export are held back: re-exporting
+    never widens the marking they came under."""
+    received = received_levels(session, ((r.type, r.value) for r in rows))
+    if not received:
+        return rows
+    kept = []
+    for row in rows:
+        theirs = received.get((row.type, row.value))
+        if theirs and not tlp_mod.at_most(theirs, level):
+            reason = f"received at TLP:{theirs.upper()}, stricter than this export"
+            withheld[reason] = withheld.get(reason, 0) + 1
+            continue
+        kept.append(row)
+    return kept
 
 
 def _scrub_urls(rows: list[SharedIndicator], victims: Victims, withheld: dict[str, int]) -> list[SharedIndicator]:
@@ -348,8 +398,10 @@ def gather(
         )
         if explicit_ids:
             query = query.where(Indicator.id.in_(explicit_ids))
-        for _id, typ, value, first, last, count, sightings in session.execute(query):
-            rows.append(SharedIndicator(typ, value, as_utc(first), as_utc(last), int(count), int(sightings or 0)))
+        for ind_id, typ, value, first, last, count, sightings in session.execute(query):
+            rows.append(
+                SharedIndicator(typ, value, as_utc(first), as_utc(last), int(count), int(sightings or 0), id=ind_id)
+            )
         if not explicit_ids:
             for sha, (count, first, last) in people.attachments.items():
                 if not any(r.type == "sha256" and r.value == sha for r in rows):
@@ -377,6 +429,7 @@ def gather(
                     as_utc(ind.last_seen),
                     ind.report_count,
                     ind.report_count,
+                    id=ind.id,
                 )
             )
     else:
@@ -387,9 +440,11 @@ def gather(
             row.last_seen = row.first_seen
     withheld: dict[str, int] = {}
     _finish_victims(people.victims, settings)
+    rows = _within_received_tlp(session, rows, level, withheld)  # on the values as received, before any cut
     rows = _scrub_urls(rows, people.victims, withheld)
     flags = value_flags(session)
-    kept = [r for r in rows if _keep(r, settings, people, bool(explicit_ids), wanted, withheld, flags)]
+    false_positives: list[SharedIndicator] = []
+    kept = [r for r in rows if _keep(r, settings, people, bool(explicit_ids), wanted, withheld, flags, false_positives)]
     return ShareSet(
         org=settings.org_name,
         tlp=level,
@@ -400,4 +455,5 @@ def gather(
         victims=people.victims,
         stance=stance,
         ids=StoredIds(session),
+        false_positives=false_positives,
     )

@@ -234,6 +234,7 @@ from watchword.campaigns.assign import assign_batch, assign_campaign  # noqa: E4
 from watchword.intel.normalise import match_keys  # noqa: E402
 from watchword.intel.retrohunt import lookup as known_bad_lookup  # noqa: E402
 from watchword.intel.retrohunt import match_known_bad  # noqa: E402
+from watchword.intel.retrohunt import ranges as known_bad_ranges  # noqa: E402
 from watchword.services.decisions import tell_late_joiners  # noqa: E402
 from watchword.services.queue import refresh_priorities, update_priority  # noqa: E402
 from watchword.services.search import index_report, index_reports  # noqa: E402
@@ -370,7 +371,15 @@ def _known_bad_misses(session: Session, items: list[tuple[Report, Analysis, str 
         keys_of[report.id] = match_keys(pairs)
     every = set().union(*keys_of.values())
     hits = {(kb.type, kb.value) for kb in known_bad_lookup(session, every)} if every else set()
-    return {rid for rid, keys in keys_of.items() if not keys & hits}
+    # An address inside a known-bad network range is a hit too (one read of the ranges per batch).
+    index = known_bad_ranges(session) if any(kind in ("ipv4", "ipv6") for kind, _ in every) else None
+
+    def in_a_range(keys: set[tuple[str, str]]) -> bool:
+        if not index:
+            return False
+        return any(index.containing(value) for kind, value in keys if kind in ("ipv4", "ipv6"))
+
+    return {rid for rid, keys in keys_of.items() if not keys & hits and not in_a_range(keys)}
 
 
 def _link_batch(session: Session, items: Sequence[tuple[Report, Analysis, str | None]]) -> None:

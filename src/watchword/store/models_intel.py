@@ -29,7 +29,9 @@ class KnownBad(Base):
     """An indicator someone else told us is bad: one row per (type, value, source).
 
     Values are normalised exactly as the pipeline normalises what it extracts,
-    so that matching is an equality join on (type, value) and nothing more.
+    so that matching is an equality join on (type, value) and nothing more; a network
+    range is type "cidr" (`198.51.0.0/16`, `2001:db8::/32`), matched by containment
+    (intel.retrohunt).
     """
 
     __tablename__ = "intel_known_bad"
@@ -45,6 +47,9 @@ class KnownBad(Base):
     source: Mapped[str] = mapped_column(String(200))
     confidence: Mapped[int] = mapped_column(Integer, default=50)  # 0-100, as in STIX
     description: Mapped[str] = mapped_column(Text, default="")
+    # The TLP 2.0 level the source marked it with (None: unmarked). Shown with every match, and
+    # an export never sends the value at a wider level (intel.selection).
+    tlp: Mapped[str | None] = mapped_column(String(20), nullable=True)
     # The import that last (re)asserted this row: the retro-hunt runs over one batch.
     batch_id: Mapped[int] = mapped_column(ForeignKey("intel_import_batches.id"), index=True)
     first_imported: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)

@@ -47,6 +47,7 @@ def create_app(rt: Runtime) -> FastAPI:
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
 
     # Each area adds its routes here, in one visible list.
+    from watchword.web.api import intel_routes as api_intel_routes
     from watchword.web.api import routes as api_routes
     from watchword.web.awareness import routes as awareness_routes
     from watchword.web.console import routes as console_routes
@@ -54,7 +55,8 @@ def create_app(rt: Runtime) -> FastAPI:
     from watchword.web.reporter import routes as reporter_routes
     from watchword.web.sms import routes as sms_routes
 
-    for module in (api_routes, reporter_routes, console_routes, intel_routes, sms_routes, awareness_routes):
+    areas = (api_routes, api_intel_routes, reporter_routes, console_routes, intel_routes, sms_routes, awareness_routes)
+    for module in areas:
         app.include_router(module.router)
     return app
 

@@ -105,6 +105,8 @@ async def _watchword_error(request: Request, exc: Exception) -> Response:
     headers = {}
     if isinstance(exc, errors.Throttled) and exc.retry_after is not None:
         headers["Retry-After"] = str(max(1, math.ceil(exc.retry_after)))
+    if isinstance(exc, errors.Unauthenticated) and request.url.path.startswith("/api/"):
+        headers["WWW-Authenticate"] = 'Bearer realm="watchword"'  # a 401 says how to authenticate (RFC 9110)
     return error_response(request, status_for(exc), str(exc), headers)
 
 

@@ -10,6 +10,7 @@ from starlette.responses import Response
 
 from watchword import errors
 from watchword.intel import flags as value_flags
+from watchword.intel import retrohunt
 from watchword.known import warninglists
 from watchword.services import queries
 from watchword.store.models import Indicator
@@ -29,6 +30,7 @@ def indicator_page(request: Request, rt: Rt, me: Reader, indicator_id: int, befo
             (value_flags.KINDS[f.kind], f.actor, f.created_at, f.note)
             for f in value_flags.flags_of(session, indicator.type, indicator.value)
         ]
+        known_bad = retrohunt.known_bad_entries(session, indicator.type, indicator.value)
     return page(
         request,
         "indicator.html",
@@ -36,6 +38,7 @@ def indicator_page(request: Request, rt: Rt, me: Reader, indicator_id: int, befo
         first_page=before is None,
         known_lists=warninglists.known_lists(indicator.type, indicator.value),
         flags=flags,
+        known_bad=known_bad,
         **queries.as_dict(view),
     )
 
