@@ -222,7 +222,9 @@ def test_notes_are_added_audited_and_searchable(rt: Runtime, hostile: int) -> No
 
 # -- query ceilings ------------------------------------------------------------------
 
-CEILINGS = {"queue": 3, "reports queue": 3, "search": 6, "report": 6, "campaign": 7, "indicator": 6, "audit": 3}
+# The queue, report and campaign pages each add one statement per Counts (reports / people / sightings)
+# they show: one for the page's rows, the report's own and its campaign's.
+CEILINGS = {"queue": 4, "reports queue": 4, "search": 6, "report": 8, "campaign": 8, "indicator": 6, "audit": 3}
 
 
 def test_each_page_runs_a_bounded_number_of_queries(any_rt: Runtime) -> None:

@@ -45,7 +45,9 @@ def upgrade() -> None:
             op.create_check_constraint(name, table, _allowed())
             continue
         abort = f"SELECT RAISE(ABORT, 'CHECK constraint failed: {name}')"
-        op.execute(f"CREATE TRIGGER {name}_insert BEFORE INSERT ON {table} WHEN NOT (NEW.{_allowed()}) BEGIN {abort}; END")
+        op.execute(
+            f"CREATE TRIGGER {name}_insert BEFORE INSERT ON {table} WHEN NOT (NEW.{_allowed()}) BEGIN {abort}; END"
+        )
         op.execute(
             f"CREATE TRIGGER {name}_update BEFORE UPDATE OF case_status ON {table} "
             f"WHEN NOT (NEW.{_allowed()}) BEGIN {abort}; END"
@@ -58,9 +60,7 @@ def upgrade() -> None:
         sa.Column("target", sa.String(length=20), nullable=False),
         sa.Column("query", sa.String(length=2000), nullable=False),
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
-        sa.ForeignKeyConstraint(
-            ["user_id"], ["users.id"], name="fk_saved_searches_user_id_users", ondelete="CASCADE"
-        ),
+        sa.ForeignKeyConstraint(["user_id"], ["users.id"], name="fk_saved_searches_user_id_users", ondelete="CASCADE"),
         sa.PrimaryKeyConstraint("id", name="pk_saved_searches"),
         sa.UniqueConstraint("user_id", "name", name="uq_saved_searches_user_name"),
     )
