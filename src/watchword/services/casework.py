@@ -227,3 +227,14 @@ def delete_saved_search(session: Session, user_id: int, search_id: int, actor: s
         raise CaseNotFound("No such saved search.")
     session.delete(row)
     audit.record(session, actor, "saved_search.delete", "saved_search", search_id, {"name": row.name})
+
+
+def analysts(session: Session) -> list[str]:
+    """Who a report or campaign can be assigned to: enabled analysts and administrators, by name."""
+    return list(
+        session.scalars(
+            select(User.username)
+            .where(User.role.in_(("analyst", "admin")), User.disabled.is_(False))
+            .order_by(User.username)
+        )
+    )
