@@ -14,7 +14,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import ScalarSelect, Select, String, cast, func, literal_column, select, text, union_all
+from sqlalchemy import ScalarSelect, Select, func, literal_column, select, text, union_all
 from sqlalchemy.orm import Session
 
 from watchword.analysis.fingerprint import normalise_subject
@@ -34,10 +34,10 @@ class Counts:
 
     reports: distinct reports (a repeat of the same message is a sighting, not a report);
     sightings: every time anyone reported, the first time included;
-    people: who reported: each web receipt, each mail address (keyed hash, so one person who
-    mailed twice is one), and, for channels that name no one (API, import, SMS), each person the
-    message was sent to (the campaign member's reporter key: the original recipient), one per report
-    outside campaigns; never fewer than one nor more than the sightings.
+    people: who reported, as far as the store can tell people apart: each web receipt, each mail
+    address (a keyed hash, so one person who forwarded it twice is one), and each other submission
+    (API, import, SMS: channels that name no one) as one; never fewer than one nor more than the
+    sightings.
     """
 
     reports: int
@@ -46,8 +46,6 @@ class Counts:
 
 
 NO_COUNTS = Counts(0, 0, 0)
-# Channels that leave a way to tell people apart: web (a receipt each) and mail (the sender's hash).
-_NAMED_CHANNELS = ("web", "email")
 
 
 def _counts_by(session: Session, key: Any, keys: Sequence[int]) -> dict[int, Counts]:
@@ -58,31 +56,42 @@ def _counts_by(session: Session, key: Any, keys: Sequence[int]) -> dict[int, Cou
     keys = list(dict.fromkeys(keys))
     if not keys:
         return {}
-    anonymous = func.coalesce(CampaignMember.reporter_key, cast(Report.id, String))
-    parts = [
-        select(key.label("k"), literal_column("'r'").label("what"), func.count(Report.id), func.sum(Report.sightings)),
-        select(key, literal_column("'p'"), func.count(ReporterReceipt.id), literal_column("0")).join(
-            Report, Report.id == ReporterReceipt.report_id
-        ),
-        select(key, literal_column("'p'"), func.count(func.distinct(MailMessage.reporter_hash)), literal_column("0"))
+
+    def part(what: str, *selected: Any) -> Select[Any]:
+        return select(key.label("k"), literal_column(f"'{what}'").label("what"), *selected)
+
+    mail_rows = (
+        select()
         .select_from(MailMessage)
         .join(MailMessageReport, MailMessageReport.mail_message_id == MailMessage.id)
-        .join(Report, Report.id == MailMessageReport.report_id),
-        # Who was approached stands in for the reporter: the same message sent in again is one person.
-        select(key, literal_column("'p'"), func.count(func.distinct(anonymous)), literal_column("0"))
-        .select_from(Submission)
-        .join(Report, Report.id == Submission.report_id)
-        .outerjoin(CampaignMember, CampaignMember.report_id == Report.id)
-        .where(Submission.channel.not_in(_NAMED_CHANNELS)),
+        .join(Report, Report.id == MailMessageReport.report_id)
+    )
+    parts = [
+        # reports and sightings; submissions, each of which some person sent
+        part("r", func.count(Report.id), func.sum(Report.sightings)),
+        part("s", func.count(Submission.id), literal_column("0")).join(Report, Report.id == Submission.report_id),
+        # the submissions whose person is known: a web receipt each, a mail from an address each
+        part("w", func.count(ReporterReceipt.id), literal_column("0")).join(
+            Report, Report.id == ReporterReceipt.report_id
+        ),
+        mail_rows.add_columns(
+            key.label("k"),
+            literal_column("'m'").label("what"),
+            func.count(MailMessage.id),
+            func.count(func.distinct(MailMessage.reporter_hash)),
+        ),
     ]
-    base: dict[int, tuple[int, int]] = {}
-    people: Counter[int] = Counter()
-    for k, what, n, s in session.execute(union_all(*(p.where(key.in_(keys)).group_by(key) for p in parts))):
-        if what == "r":
-            base[k] = (int(n), int(s or 0))
-        else:
-            people[k] += int(n)
-    return {k: Counts(n, min(max(people[k], 1), max(s, 1)), s) for k, (n, s) in base.items()}
+    seen: dict[str, dict[int, tuple[int, int]]] = defaultdict(dict)
+    for k, what, a, b in session.execute(union_all(*(p.where(key.in_(keys)).group_by(key) for p in parts))):
+        seen[str(what)][k] = (int(a), int(b or 0))
+    out = {}
+    for k, (reports, sightings) in seen["r"].items():
+        submissions = seen["s"].get(k, (0, 0))[0]
+        receipts = seen["w"].get(k, (0, 0))[0]
+        mails, addresses = seen["m"].get(k, (0, 0))
+        people = receipts + addresses + max(submissions - receipts - mails, 0)
+        out[k] = Counts(reports, min(max(people, 1), max(sightings, 1)), sightings)
+    return out
 
 
 def report_counts(session: Session, report_ids: Sequence[int]) -> dict[int, Counts]:
