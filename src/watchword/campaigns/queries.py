@@ -67,9 +67,8 @@ def _counts_by(session: Session, key: Any, keys: Sequence[int]) -> dict[int, Cou
         .join(Report, Report.id == MailMessageReport.report_id)
     )
     parts = [
-        # reports and sightings; submissions, each of which some person sent
+        # reports and sightings (a sighting is a submission: intake writes both or neither)
         part("r", func.count(Report.id), func.sum(Report.sightings)),
-        part("s", func.count(Submission.id), literal_column("0")).join(Report, Report.id == Submission.report_id),
         # the submissions whose person is known: a web receipt each, a mail from an address each
         part("w", func.count(ReporterReceipt.id), literal_column("0")).join(
             Report, Report.id == ReporterReceipt.report_id
@@ -86,10 +85,10 @@ def _counts_by(session: Session, key: Any, keys: Sequence[int]) -> dict[int, Cou
         seen[str(what)][k] = (int(a), int(b or 0))
     out = {}
     for k, (reports, sightings) in seen["r"].items():
-        submissions = seen["s"].get(k, (0, 0))[0]
         receipts = seen["w"].get(k, (0, 0))[0]
         mails, addresses = seen["m"].get(k, (0, 0))
-        people = receipts + addresses + max(submissions - receipts - mails, 0)
+        # Every sighting some person sent; those a receipt or a mail record explains are counted by who sent them.
+        people = receipts + addresses + max(sightings - receipts - mails, 0)
         out[k] = Counts(reports, min(max(people, 1), max(sightings, 1)), sightings)
     return out
 

@@ -5,7 +5,8 @@ username, or NULL for nobody). `case_status` is new / in_progress / closed,
 checked by the store like the states of migration 0006: a CHECK constraint on
 PostgreSQL, a trigger pair on SQLite (which cannot add a CHECK to an existing
 table without rebuilding it). `saved_searches` holds each analyst's named
-queue and search filters.
+queue and search filters. `ix_reports_campaign_sightings` lets the counts of
+reports and sightings per campaign be read from an index.
 
 The values are written out here, not read from `domain/states.py`: a migration
 is history.
@@ -65,10 +66,13 @@ def upgrade() -> None:
         sa.UniqueConstraint("user_id", "name", name="uq_saved_searches_user_name"),
     )
     op.create_index("ix_saved_searches_user_id", "saved_searches", ["user_id"])
+    # Counts (campaigns.queries.Counts) sum a campaign's sightings from the index alone.
+    op.create_index("ix_reports_campaign_sightings", "reports", ["campaign_id", "sightings"])
 
 
 def downgrade() -> None:
     sqlite = op.get_bind().dialect.name == "sqlite"
+    op.drop_index("ix_reports_campaign_sightings", table_name="reports")
     op.drop_index("ix_saved_searches_user_id", table_name="saved_searches")
     op.drop_table("saved_searches")
     for table in TABLES:
