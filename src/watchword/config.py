@@ -62,6 +62,9 @@ class Settings:
     # Dask scheduler for archive-scale re-analysis (`watchword reanalyse`); empty: a local cluster.
     dask_scheduler: str = ""
     # -- mail intake: SMTP listener (`watchword smtp`) ---------------------------
+    # Every console account must have two-factor sign-in (TOTP): one without it reaches only the
+    # page that sets it up, and sign-out, until it is on (WATCHWORD_REQUIRE_TOTP=1).
+    require_totp: bool = False
     smtp_host: str = "127.0.0.1"
     smtp_port: int = 2525
     smtp_hostname: str = "watchword"  # EHLO name; set explicitly so no DNS lookup happens
@@ -187,6 +190,7 @@ class Settings:
             worker_batch_size=int(_env("WORKER_BATCH_SIZE", "64")),
             worker_processes=int(_env("WORKER_PROCESSES", "0")),
             dask_scheduler=_env("DASK_SCHEDULER", ""),
+            require_totp=_env("REQUIRE_TOTP", "0") not in ("0", "false", "no", ""),
             smtp_host=_env("SMTP_HOST", "127.0.0.1"),
             smtp_port=int(_env("SMTP_PORT", "2525")),
             smtp_hostname=_env("SMTP_HOSTNAME", "watchword"),

@@ -261,7 +261,7 @@ def test_sign_in_and_triage_a_report(rt: Runtime, world: dict[str, Any], browser
         _sign_in(page)
         assert page.locator("table.list tbody tr").count() >= 3
         _shot(page, "queue")
-        page.click("text=Unassigned reports")
+        page.click("text=Reports outside campaigns")
         page.wait_for_url("**view=reports**")
         _shot(page, "queue-reports")
         # Find the report the way an analyst would: the search box in the header.
@@ -314,6 +314,7 @@ def test_hostile_email_runs_no_script_and_sends_no_request(rt: Runtime, world: d
             f"{server.url}/console/reports/{world['hostile']}",
             f"{server.url}/static/console.css",
             f"{server.url}/static/console.js",
+            f"{server.url}/static/shortcuts.js",
         }
         assert not [m for m in watch.console if "Content Security Policy" in m or "pageerror" in m], watch.console
         assert page.url.endswith(f"/console/reports/{world['hostile']}")  # no refresh, no navigation

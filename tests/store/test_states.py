@@ -20,7 +20,12 @@ def test_the_migration_and_the_enums_name_the_same_states() -> None:
     migration = importlib.import_module("watchword.store.migrations.versions.0006_states")
     # The rules as the migrations leave them: 0006's, with the outbox kinds 0011 widened.
     threads = importlib.import_module("watchword.store.migrations.versions.0011_threads_per_person")
-    at_head = {**migration.STATES, ("mail_outbox", "kind"): threads.AFTER}
+    case_work = importlib.import_module("watchword.store.migrations.versions.0014_case_work")
+    at_head = {
+        **migration.STATES,
+        ("mail_outbox", "kind"): threads.AFTER,
+        **{(table, "case_status"): case_work.CASE_STATES for table in case_work.TABLES},
+    }
     assert {key: tuple(str(s) for s in states) for key, states in STORED_STATES.items()} == at_head
     for table, column in STORED_STATES:
         assert column in metadata.tables[table].c  # every listed column exists
@@ -44,3 +49,17 @@ def test_the_store_refuses_a_state_outside_the_enum(any_rt: Runtime) -> None:
     with any_rt.db.session() as session:
         report = session.get(Report, receipt.report_id)
         assert report is not None and report.status == "received"  # nothing was changed by the refused writes
+
+
+def test_case_status_is_checked_by_the_store(any_rt: Runtime) -> None:
+    """Migration 0014: a report's case status is new, in_progress or closed, and nothing else."""
+    receipt = submit(any_rt, IncomingReport(channel=Channel.API, text="Someone asked about the badge readers"))
+    with any_rt.db.write() as session:
+        report = session.get(Report, receipt.report_id)
+        assert report is not None and report.case_status == "new"
+        session.execute(update(Report).where(Report.id == receipt.report_id).values(case_status="in_progress"))
+    with pytest.raises(IntegrityError, match=r"ck_reports_case_status|check constraint"), any_rt.db.write() as s:
+        s.execute(update(Report).where(Report.id == receipt.report_id).values(case_status="done"))
+    with any_rt.db.session() as session:
+        report = session.get(Report, receipt.report_id)
+        assert report is not None and report.case_status == "in_progress"

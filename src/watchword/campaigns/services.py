@@ -105,6 +105,36 @@ def split_report(session: Session, report_id: int, actor: str, note: str = "") -
     return new
 
 
+def add_report(session: Session, report_id: int, campaign_id: int, actor: str) -> Campaign:
+    """Put a report that is in no campaign into one, pinned there (re-clustering keeps it, as after a split);
+    it takes the campaign's verdict."""
+    report = session.get(Report, report_id)
+    if report is None:
+        raise CampaignNotFound(f"report {report_id} does not exist")
+    if report.campaign_id is not None:
+        raise CampaignConflict(f"report {report_id} is already in campaign {report.campaign_id}: split it out first")
+    campaign = _root(session, campaign_id)
+    if campaign.status in ("empty", "merged"):
+        raise CampaignConflict(f"campaign {campaign.id} has no reports to join")
+    result = session.scalar(select(AnalysisRecord.result).where(AnalysisRecord.report_id == report_id)) or {}
+    session.execute(delete(CampaignMember).where(CampaignMember.report_id == report_id))  # none expected; never two
+    session.add(
+        CampaignMember(
+            report_id=report_id,
+            campaign_id=campaign.id,
+            pinned=True,
+            reporter_key=reporter_key(report_id, result),
+            reasons=[f"added by {actor}"],
+        )
+    )
+    report.campaign_id = campaign.id
+    report.verdict = campaign.verdict
+    session.flush()
+    refresh_stats(session, campaign)
+    audit.record(session, actor, "campaign.add_report", "report", report_id, {"campaign": campaign.id})
+    return campaign
+
+
 def set_verdict(session: Session, campaign_id: int, verdict: str, actor: str, note: str = "") -> Campaign:
     """Set the campaign's verdict; it reaches every report now in it and every report that joins later."""
     try:

@@ -63,6 +63,15 @@ class AuthorKind(enum.StrEnum):
     ANALYST = "analyst"
 
 
+class CaseStatus(enum.StrEnum):
+    """Where an analyst's work on a report or a campaign stands (issue 15): apart from the
+    report's processing status and the campaign's clustering status, which the system sets."""
+
+    NEW = "new"
+    IN_PROGRESS = "in_progress"
+    CLOSED = "closed"
+
+
 class DocumentKind(enum.StrEnum):
     EMAIL = "email"
     TEXT = "text"
@@ -78,6 +87,8 @@ STORED_STATES: dict[tuple[str, str], type[enum.StrEnum]] = {
     ("mail_outbox", "kind"): MailKind,
     ("campaign_decisions", "kind"): DecisionKind,
     ("reporter_messages", "author_kind"): AuthorKind,
+    ("reports", "case_status"): CaseStatus,
+    ("campaigns", "case_status"): CaseStatus,
 }
 
 

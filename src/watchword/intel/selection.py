@@ -43,6 +43,7 @@ from sqlalchemy.orm import Session
 
 from watchword import errors
 from watchword.analysis.urls import split_url
+from watchword.campaigns.queries import NO_COUNTS, campaign_counts
 from watchword.config import Settings
 from watchword.intel import tlp as tlp_mod
 from watchword.intel.scrub import Victims, find_in, scrub_url
@@ -406,6 +407,7 @@ def gather(
             for sha, (count, first, last) in people.attachments.items():
                 if not any(r.type == "sha256" and r.value == sha for r in rows):
                     rows.append(SharedIndicator("sha256", sha, first, last, count, count))
+        counts = campaign_counts(session, [campaign.id]).get(campaign.id, NO_COUNTS)
         facts = CampaignFacts(
             id=campaign.id,
             title=campaign.title or f"Campaign {campaign.id}",
@@ -413,9 +415,9 @@ def gather(
             first_seen=as_utc(campaign.first_seen),
             last_seen=as_utc(campaign.last_seen),
             modified=max(as_utc(campaign.last_seen), as_utc(campaign.verdict_at), as_utc(campaign.first_seen)),
-            report_count=campaign.member_count,
-            reporter_count=campaign.reporter_count,
-            sighting_count=campaign.sighting_count,
+            report_count=counts.reports,
+            reporter_count=counts.people,
+            sighting_count=counts.sightings,
             verdict=campaign.verdict,
         )
     elif explicit_ids:

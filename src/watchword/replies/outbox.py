@@ -34,6 +34,7 @@ from email.utils import parseaddr
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
+from watchword.campaigns.queries import NO_COUNTS, campaign_counts
 from watchword.config import Settings
 from watchword.domain.states import MailKind, MailStatus
 from watchword.replies import outcomes
@@ -226,7 +227,7 @@ def notify_campaign_outcome(session: Session, campaign_id: int) -> int:
     text = outcomes.outcome_text(
         campaign.verdict,
         approach_type=campaign.approach_type,
-        reporters=max(campaign.reporter_count, campaign.sighting_count, 1),
+        reporters=campaign_counts(session, [campaign_id]).get(campaign_id, NO_COUNTS).people,
         action=campaign.verdict_note,
     )
     report_ids = session.scalars(select(Report.id).where(Report.campaign_id == campaign_id)).all()

@@ -100,6 +100,7 @@ class Principal:
     session_hash: str = ""
     csrf_token: str = ""
     token_id: int | None = None
+    has_totp: bool = False  # a session's account has two-factor sign-in turned on
 
     @property
     def can_write(self) -> bool:
@@ -342,13 +343,13 @@ def session_principal(session: Session, token: str) -> tuple[Principal, bool] | 
     """
     token_hash = sha256_hex(token)
     row = session.execute(
-        select(UserSession, User.username, User.role, User.disabled)
+        select(UserSession, User.username, User.role, User.disabled, User.totp_enabled)
         .join(User, User.id == UserSession.user_id)
         .where(UserSession.token_hash == token_hash)
     ).first()
     if row is None:
         return None
-    user_session, username, role, disabled = row
+    user_session, username, role, disabled, totp_enabled = row
     now = utcnow()
     if (
         disabled
@@ -364,6 +365,7 @@ def session_principal(session: Session, token: str) -> tuple[Principal, bool] | 
         user_id=user_session.user_id,
         session_hash=token_hash,
         csrf_token=user_session.csrf_token,
+        has_totp=bool(totp_enabled),
     )
     return principal, user_session.verified
 

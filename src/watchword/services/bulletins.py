@@ -26,6 +26,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from watchword import errors
+from watchword.campaigns.queries import NO_COUNTS, campaign_counts
 from watchword.config import Settings
 from watchword.domain.states import BulletinStatus
 from watchword.intel.selection import ShareSet, gather
@@ -260,7 +261,8 @@ def _draft_text(session: Session, campaign: Campaign, ctx: RedactionContext) -> 
 
     what, recognise, todo = APPROACH_TEXT.get(campaign.approach_type, _GENERIC)
     label = campaign.approach_type.replace("_", " ") if campaign.approach_type in APPROACH_TEXT else "suspicious"
-    title = f"Warning: {label} approach reported by {_plural(campaign.reporter_count or 1, 'colleague', 'colleagues')}"
+    reported = campaign_counts(session, [campaign.id]).get(campaign.id, NO_COUNTS)  # the one definition
+    title = f"Warning: {label} approach reported by {_plural(reported.people or 1, 'colleague', 'colleagues')}"
     first, last = _aware(campaign.first_seen), _aware(campaign.last_seen)
     summary = f"Since {first:%d %B %Y} colleagues have reported {what}. Here is how to recognise them and what to do."
     result = _representative(session, campaign) or {}
@@ -302,9 +304,9 @@ def _draft_text(session: Session, campaign: Campaign, ctx: RedactionContext) -> 
     lines.append("- Report anything like it through Watchword; every report helps us warn others")
     lines += ["", "## How many were targeted", ""]
     lines.append(
-        f"{_plural(campaign.reporter_count or 1, 'person has', 'people have')} reported "
+        f"{_plural(reported.people or 1, 'person has', 'people have')} reported "
         f"{_plural(campaign.report_count or 1, 'message', 'distinct messages')} of this kind "
-        f"({_plural(campaign.sighting_count or 1, 'report', 'reports')} in all), "
+        f"({_plural(reported.sightings or 1, 'report', 'reports')} in all), "
         f"between {first:%d %B %Y} and {last:%d %B %Y}."
     )
     return title, summary, "\n".join(lines) + "\n", counts

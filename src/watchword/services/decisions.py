@@ -46,6 +46,15 @@ def split(session: Session, report_id: int, actor: str, note: str = "") -> Campa
     return campaign
 
 
+def add_report(session: Session, report_id: int, campaign_id: int, actor: str) -> Campaign:
+    campaign = campaigns.add_report(session, report_id, campaign_id, actor)
+    _follow(session, campaign.id)
+    search.reindex_report(session, report_id)
+    if campaign.verdict is not None:
+        mail_replies.notify_campaign_outcome(session, campaign.id)  # the joiner's reporters learn the outcome
+    return campaign
+
+
 def set_verdict(session: Session, campaign_id: int, verdict: str, actor: str, note: str = "") -> Campaign:
     campaign = campaigns.set_verdict(session, campaign_id, verdict, actor, note)
     _follow(session, campaign.id)

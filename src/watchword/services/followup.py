@@ -28,6 +28,7 @@ from sqlalchemy import or_, select, update
 from sqlalchemy.orm import Session
 
 from watchword import errors
+from watchword.campaigns.queries import counts_of
 from watchword.domain import Analysis
 from watchword.domain.states import AuthorKind
 from watchword.replies.outcomes import status_text
@@ -283,7 +284,7 @@ def receipt_status(session: Session, receipt: ReporterReceipt) -> ReceiptStatus:
         report.status,
         verdict,
         approach_type=(campaign.approach_type if campaign else report.approach_type) or "",
-        reporters=max(campaign.reporter_count, campaign.sighting_count, 1) if campaign else report.sightings,
+        reporters=counts_of(session, report.id).people,
         action=campaign.verdict_note if campaign else "",
         scope="out_of_scope" if restricted else report.scope,
     )

@@ -16,6 +16,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from watchword import errors
+from watchword.campaigns.queries import NO_COUNTS, Counts, campaign_counts, report_counts
 from watchword.domain.states import JobStatus
 from watchword.security.sealing import COMMENT, key_of, unseal_text
 from watchword.services.render import MessageView, message_view
@@ -90,6 +91,8 @@ class ReportView:
     thread_count: int
     submission_count: int  # the first report and every sighting of it
     verdict: str | None  # the report's own, else its campaign's
+    counts: Counts = NO_COUNTS  # this report's reports / people / sightings (campaigns.queries.Counts)
+    campaign_counts: Counts | None = None  # its campaign's, when it is in one
 
 
 def _unsealed_comment(session: Session, result: dict[str, Any] | None) -> dict[str, Any] | None:
@@ -103,7 +106,7 @@ def _unsealed_comment(session: Session, result: dict[str, Any] | None) -> dict[s
 
 
 def report_view(session: Session, report_id: int) -> ReportView:
-    """The report page in four queries whatever the report."""
+    """The report page in six queries whatever the report (two of them count: `Counts`)."""
     row = session.execute(
         select(
             Report,
@@ -152,6 +155,10 @@ def report_view(session: Session, report_id: int) -> ReportView:
         thread_count=thread_count or 0,
         submission_count=report.sightings,
         verdict=report.verdict or c_verdict,
+        counts=report_counts(session, [report_id]).get(report_id, NO_COUNTS),
+        campaign_counts=campaign_counts(session, [report.campaign_id]).get(report.campaign_id)
+        if report.campaign_id is not None
+        else None,
     )
 
 

@@ -2,7 +2,8 @@
 
 Priority is risk x reach x surge, and the page shows the reasons beside the
 number. Lists page by keyset (the last row's sort key), never by OFFSET and
-never with a COUNT over the reports: one query per page, at any store size.
+never with a COUNT over the reports: one query per page, at any store size, and the counts of
+that page's rows (reports, people, sightings: `campaigns.queries.Counts`, the one definition).
 """
 
 from __future__ import annotations
@@ -16,8 +17,9 @@ from sqlalchemy import select, tuple_
 from sqlalchemy.orm import Session
 
 from watchword import errors
+from watchword.campaigns.queries import Counts, campaign_counts, report_counts
 from watchword.domain import ApproachType, Channel, Scope, Verdict
-from watchword.domain.states import CampaignStatus, ReportStatus
+from watchword.domain.states import CampaignStatus, CaseStatus, ReportStatus
 from watchword.store import audit
 from watchword.store.models import Campaign, Report
 from watchword.store.models_people import Note
@@ -29,6 +31,7 @@ APPROACH_TYPES = tuple(str(a) for a in ApproachType)
 QUEUE_SCOPES = (str(Scope.IN_SCOPE), str(Scope.NEEDS_DETAIL))
 CHANNELS = tuple(str(c) for c in Channel)
 VERDICTS = tuple(str(v) for v in Verdict)
+CASE_STATES = tuple(str(s) for s in CaseStatus)
 
 
 def priority(risk: float, reach: int, surging: bool) -> tuple[float, list[str]]:
@@ -94,9 +97,12 @@ class Filters:
     date_to: dt.date | None = None
     surging: bool = False  # campaigns only
     scope: str = ""  # reports only: in_scope | needs_detail (out-of-scope reports have their own review)
+    assigned: str = ""  # "me" | "none" (nobody has it) | "" (anyone)
+    case: str = ""  # the analysts' case status: new | in_progress | closed
+    me: str = ""  # who "me" is: the signed-in analyst (never from the query string)
 
     @classmethod
-    def parse(cls, params: dict[str, str]) -> Filters:
+    def parse(cls, params: dict[str, str], me: str = "") -> Filters:
         """From query parameters; anything unknown is dropped rather than trusted."""
 
         def pick(name: str, allowed: tuple[str, ...]) -> str:
@@ -112,6 +118,9 @@ class Filters:
             date_to=_date(params.get("to", "")),
             surging=params.get("surging", "") in ("1", "on", "true"),
             scope=pick("scope", QUEUE_SCOPES),
+            assigned=pick("assigned", ("me", "none")),
+            case=pick("case", CASE_STATES),
+            me=me,
         )
 
     def query_params(self) -> dict[str, str]:
@@ -124,8 +133,21 @@ class Filters:
             "to": self.date_to.isoformat() if self.date_to else "",
             "surging": "1" if self.surging else "",
             "scope": self.scope,
+            "assigned": self.assigned,
+            "case": self.case,
         }
         return {k: v for k, v in out.items() if v}
+
+
+def _work_filters(query: Any, model: type[Report] | type[Campaign], filters: Filters) -> Any:
+    """Who has it and how far the work is: the same filters on both views."""
+    if filters.assigned == "me":
+        query = query.where(model.assignee == filters.me)
+    elif filters.assigned == "none":
+        query = query.where(model.assignee.is_(None))
+    if filters.case:
+        query = query.where(model.case_status == filters.case)
+    return query
 
 
 def _date(value: str) -> dt.date | None:
@@ -154,6 +176,8 @@ class CampaignRow:
     last_seen: dt.datetime
     priority: float
     reasons: list[str]
+    assignee: str | None = None
+    case_status: str = "new"
 
 
 @dataclass(frozen=True, slots=True)
@@ -170,6 +194,9 @@ class ReportRow:
     priority: float
     reasons: list[str]
     scope: str = "in_scope"
+    assignee: str | None = None
+    case_status: str = "new"
+    people: int = 1  # who reported it (counts.report_counts), beside the sightings
 
 
 @dataclass(slots=True)
@@ -207,7 +234,7 @@ def campaign_reasons(facts: Any, risk: float, reach: int, surging: bool) -> tupl
 
 
 def open_campaigns(session: Session, filters: Filters, cursor: str = "", limit: int = PAGE) -> Page:
-    """Campaigns by stored priority (highest first); one query."""
+    """Campaigns by stored priority (highest first); one query, then the page's counts."""
     shown = (CampaignStatus.OPEN, CampaignStatus.CLOSED)
     status = filters.status if filters.status in shown else ("" if filters.status == "any" else CampaignStatus.OPEN)
     query = select(
@@ -224,6 +251,8 @@ def open_campaigns(session: Session, filters: Filters, cursor: str = "", limit: 
         Campaign.last_seen,
         Campaign.priority,
         Campaign.facts,
+        Campaign.assignee,
+        Campaign.case_status,
     ).where(Campaign.merged_into_id.is_(None))
     if status:
         query = query.where(Campaign.status == status)
@@ -235,6 +264,7 @@ def open_campaigns(session: Session, filters: Filters, cursor: str = "", limit: 
         query = query.where(Campaign.verdict == filters.verdict)
     if filters.surging:
         query = query.where(Campaign.surging.is_(True))
+    query = _work_filters(query, Campaign, filters)
     if filters.date_from:
         query = query.where(Campaign.last_seen >= _day_start(filters.date_from))
     if filters.date_to:
@@ -245,8 +275,10 @@ def open_campaigns(session: Session, filters: Filters, cursor: str = "", limit: 
     query = query.order_by(Campaign.priority.desc(), Campaign.id.desc()).limit(limit + 1)
     rows = session.execute(query).all()
     page = Page()
+    counts = campaign_counts(session, [row.id for row in rows[:limit]])
     for row in rows[:limit]:
         reach = row.reporter_count or row.sighting_count or row.report_count
+        shown = counts.get(row.id, Counts(row.report_count, row.reporter_count, row.sighting_count))
         score, reasons = campaign_reasons(row.facts or {}, row.risk, reach, row.surging)
         page.rows.append(
             CampaignRow(
@@ -256,13 +288,15 @@ def open_campaigns(session: Session, filters: Filters, cursor: str = "", limit: 
                 risk=row.risk,
                 status=row.status,
                 verdict=row.verdict,
-                report_count=row.report_count,
-                reporter_count=row.reporter_count,
-                sighting_count=row.sighting_count,
+                report_count=shown.reports,
+                reporter_count=shown.people,
+                sighting_count=shown.sightings,
                 surging=row.surging,
                 last_seen=row.last_seen,
                 priority=row.priority or score,
                 reasons=reasons,
+                assignee=row.assignee,
+                case_status=row.case_status,
             )
         )
     if len(rows) > limit:
@@ -272,7 +306,7 @@ def open_campaigns(session: Session, filters: Filters, cursor: str = "", limit: 
 
 
 def unassigned_reports(session: Session, filters: Filters, cursor: str = "", limit: int = PAGE) -> Page:
-    """Reports in no campaign, highest risk first; one query.
+    """Reports in no campaign, highest risk first; one query, then the page's counts.
 
     Ordered by (risk, id) so that `ix_reports_queue` (campaign_id, risk, id)
     serves the order and the page stops after `limit` rows; the priority shown
@@ -289,6 +323,8 @@ def unassigned_reports(session: Session, filters: Filters, cursor: str = "", lim
         Report.sightings,
         Report.created_at,
         Report.scope,
+        Report.assignee,
+        Report.case_status,
     ).where(Report.campaign_id.is_(None), Report.scope != "out_of_scope")
     if filters.scope:
         query = query.where(Report.scope == filters.scope)
@@ -298,6 +334,7 @@ def unassigned_reports(session: Session, filters: Filters, cursor: str = "", lim
         query = query.where(Report.approach_type == filters.approach_type)
     if filters.channel:
         query = query.where(Report.channel == filters.channel)
+    query = _work_filters(query, Report, filters)
     if filters.verdict == "none":
         query = query.where(Report.verdict.is_(None))
     elif filters.verdict:
@@ -312,8 +349,10 @@ def unassigned_reports(session: Session, filters: Filters, cursor: str = "", lim
     query = query.order_by(Report.risk.desc(), Report.id.desc()).limit(limit + 1)
     rows = session.execute(query).all()
     page = Page()
+    counts = report_counts(session, [row.id for row in rows[:limit]])
     for row in rows[:limit]:
         score, reasons = priority(row.risk, row.sightings, False)
+        shown = counts.get(row.id, Counts(1, 1, row.sightings))
         if row.status != ReportStatus.ANALYSED:
             reasons = [f"not analysed yet ({row.status})", *reasons]
         page.rows.append(
@@ -325,11 +364,14 @@ def unassigned_reports(session: Session, filters: Filters, cursor: str = "", lim
                 risk=row.risk,
                 status=row.status,
                 verdict=row.verdict,
-                sightings=row.sightings,
+                sightings=shown.sightings,
+                people=shown.people,
                 created_at=row.created_at,
                 priority=score,
                 reasons=reasons,
                 scope=row.scope,
+                assignee=row.assignee,
+                case_status=row.case_status,
             )
         )
     if len(rows) > limit:

@@ -29,7 +29,7 @@ from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 from watchword import clock
-from watchword.domain.states import CampaignStatus, JobStatus, ReportStatus
+from watchword.domain.states import CampaignStatus, CaseStatus, JobStatus, ReportStatus
 
 # Named constraints so that Alembic migrations are identical on both backends.
 NAMING = {
@@ -91,6 +91,11 @@ class Campaign(Base):
     # its keys, and how many reports (sightings of one content included) it holds.
     risk_class: Mapped[str] = mapped_column(String(8), default="high")
     member_count: Mapped[int] = mapped_column(Integer, default=0)
+    # The analyst's work on it (migration 0014): who has it, and new / in progress / closed.
+    assignee: Mapped[str | None] = mapped_column(String(100), nullable=True, index=True)
+    case_status: Mapped[str] = mapped_column(
+        String(20), default=CaseStatus.NEW, server_default=str(CaseStatus.NEW), index=True
+    )  # CaseStatus
 
 
 class Report(Base):
@@ -125,6 +130,11 @@ class Report(Base):
     risk: Mapped[float] = mapped_column(Float, default=0.0, index=True)
     campaign_id: Mapped[int | None] = mapped_column(ForeignKey("campaigns.id"), nullable=True, index=True)
     verdict: Mapped[str | None] = mapped_column(String(20), nullable=True, index=True)
+    # The analyst's work on it (migration 0014): who has it, and new / in progress / closed.
+    assignee: Mapped[str | None] = mapped_column(String(100), nullable=True, index=True)
+    case_status: Mapped[str] = mapped_column(
+        String(20), default=CaseStatus.NEW, server_default=str(CaseStatus.NEW), index=True
+    )  # CaseStatus
 
     analysis: Mapped[AnalysisRecord | None] = relationship(back_populates="report", uselist=False)
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import Boolean, DateTime, ForeignKey, Index, Integer, LargeBinary, String, Text
+from sqlalchemy import Boolean, DateTime, ForeignKey, Index, Integer, LargeBinary, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from watchword.store.models import Base, Campaign, Id, Report, ReportIndicator, utcnow
@@ -101,11 +101,28 @@ class Note(Base):
     created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
 
+class SavedSearch(Base):
+    """A queue or search filter an analyst named to run again (issue 15); each analyst's own."""
+
+    __tablename__ = "saved_searches"
+    __table_args__ = (UniqueConstraint("user_id", "name", name="uq_saved_searches_user_name"),)
+
+    id: Mapped[int] = mapped_column(Id, primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    name: Mapped[str] = mapped_column(String(100))
+    # The page it runs ("queue" or "search") and its query string, as parsed filters wrote it back.
+    target: Mapped[str] = mapped_column(String(20))
+    query: Mapped[str] = mapped_column(String(2000), default="")
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
 # The queue lists unassigned reports by risk, newest first within equal risk:
 # with this index that is an index walk that stops after one page, at any size.
 Index("ix_reports_queue", Report.campaign_id, Report.risk, Report.id)
 # The campaign timeline counts members per hour or day from the index alone.
 Index("ix_reports_campaign_created", Report.campaign_id, Report.created_at)
+# Counts (campaigns.queries.Counts) sum a campaign's sightings from the index alone.
+Index("ix_reports_campaign_sightings", Report.campaign_id, Report.sightings)
 # The queue's open campaigns by priority, one index walk per page.
 Index("ix_campaigns_queue", Campaign.status, Campaign.priority, Campaign.id)
 # An indicator's page lists its newest reports: (indicator_id, report_id) serves that order.

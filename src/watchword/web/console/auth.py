@@ -107,11 +107,28 @@ def _principal(request: Request, rt: Runtime) -> Principal | None:
     return principal
 
 
+# What an account without a second factor may still reach when one is required: setting it up, and leaving.
+TOTP_SETUP_PATHS = (
+    "/console/account",
+    "/console/account/totp/start",
+    "/console/account/totp/confirm",
+    "/console/logout",
+)
+
+
 def current(request: Request, rt: Annotated[Runtime, Depends(runtime)]) -> Principal:
     """Any signed-in reader: viewer, analyst or admin, by session only."""
     principal = _principal(request, rt)
     if principal is None:
         raise _login_redirect(request)
+    if rt.settings.require_totp and not principal.has_totp and request.url.path not in TOTP_SETUP_PATHS:
+        # Checked on every console route, not only at sign-in: a session opened before the setting was
+        # turned on, or a second factor removed later, is sent to set it up just the same.
+        raise HTTPException(
+            status.HTTP_303_SEE_OTHER,
+            "Two-factor sign-in is required: set it up first.",
+            headers={"Location": "/console/account?done=totp_required"},
+        )
     return principal
 
 

@@ -14,6 +14,7 @@ from starlette.responses import Response
 
 from watchword import errors
 from watchword.campaigns import queries as campaign_queries
+from watchword.services import casework
 from watchword.services import queue as queue_service
 from watchword.web.console import campaign_ops
 from watchword.web.console.auth import Analyst, Reader, Rt
@@ -62,6 +63,7 @@ def _export_links(
 def campaign_page(request: Request, rt: Rt, me: Reader, campaign_id: int, before: Before = None) -> Response:
     with rt.db.session() as session:
         view = campaign_queries.campaign_page(session, campaign_id, before)
+        analysts = casework.analysts(session) if me.can_write else []
     campaign = view.campaign
     score, reasons = queue_service.campaign_reasons(
         campaign.facts,
@@ -74,6 +76,8 @@ def campaign_page(request: Request, rt: Rt, me: Reader, campaign_id: int, before
         "campaign.html",
         me,
         verdicts=queue_service.VERDICTS,
+        analysts=analysts,
+        case_states=queue_service.CASE_STATES,
         exports=_export_links(request, campaign_id, view.campaign.verdict, view.campaign.approach_type),
         priority=campaign.priority or score,
         reasons=reasons,

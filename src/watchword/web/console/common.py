@@ -46,6 +46,20 @@ def qs(params: dict[str, Any], **changes: Any) -> str:
     return urlencode({k: v for k, v in merged.items() if v not in ("", None, False)})
 
 
+# What the keyboard does on the queue and report pages (static/shortcuts.js reads the same keys).
+SHORTCUTS = [
+    ("j", "Next row in the queue"),
+    ("k", "Previous row in the queue"),
+    ("o or Enter", "Open the selected row"),
+    ("x", "Select or clear the selected report for a bulk action"),
+    ("a", "Assign to me (the selected row on the queue, this report or campaign on its page)"),
+    ("v", "Verdict menu (report and campaign pages)"),
+    ("/", "Search"),
+    ("?", "Show or hide this list"),
+    ("Esc", "Close this list"),
+]
+
+
 HELPERS = {
     "when": when,
     "label": label,
@@ -55,6 +69,7 @@ HELPERS = {
     "safe": render.safe_text,
     "defang": render.defang,
     "snippet_parts": snippet_parts,
+    "shortcuts": SHORTCUTS,
 }
 
 
@@ -94,6 +109,16 @@ FLASH = {
     "message": "Message sent to the reporter.",
     "flagged": "Saved: the value is left out of every export.",
     "unflagged": "Flag removed: the value may be exported again.",
+    "assigned": "Assignment saved.",
+    "case_status": "Status saved.",
+    "bulk": "Done for every selected report.",
+    "bulk_skipped": (
+        "Done, except for some reports: a report in a campaign takes its verdict there,"
+        " and is split out before it joins another."
+    ),
+    "saved": "Search saved.",
+    "unsaved": "Saved search deleted.",
+    "totp_required": "Two-factor sign-in is required here: set it up to use the console.",
 }
 
 

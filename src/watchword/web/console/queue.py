@@ -5,6 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Request
 from starlette.responses import Response
 
+from watchword.services import casework
 from watchword.services import queue as queue_service
 from watchword.services import search as search_service
 from watchword.web.console.auth import Reader, Rt
@@ -16,7 +17,7 @@ router = APIRouter()
 
 @router.get("/")
 def queue(request: Request, rt: Rt, me: Reader, view: str = "campaigns", after: str = "") -> Response:
-    filters = queue_service.Filters.parse(dict(request.query_params))
+    filters = queue_service.Filters.parse(dict(request.query_params), me=me.username)
     view = view if view in ("campaigns", "reports") else "campaigns"
     with rt.db.session() as session:
         if view == "campaigns":
@@ -34,6 +35,8 @@ def queue(request: Request, rt: Rt, me: Reader, view: str = "campaigns", after: 
         approach_types=queue_service.APPROACH_TYPES,
         channels=queue_service.CHANNELS,
         verdicts=queue_service.VERDICTS,
+        case_states=queue_service.CASE_STATES,
+        bulk_actions=casework.bulk_actions(),
         first_page=not after,
     )
 

@@ -12,7 +12,7 @@ from typing import Annotated
 from fastapi import APIRouter, Form, Request
 from starlette.responses import Response
 
-from watchword.services import queries
+from watchword.services import casework, queries
 from watchword.services import queue as queue_service
 from watchword.store import audit
 from watchword.web.console import campaign_ops
@@ -26,7 +26,16 @@ router = APIRouter()
 def report_page(request: Request, rt: Rt, me: Reader, report_id: int) -> Response:
     with rt.db.session() as session:
         view = queries.report_view(session, report_id)
-    return page(request, "report.html", me, verdicts=queue_service.VERDICTS, **queries.as_dict(view))
+        analysts = casework.analysts(session) if me.can_write else []
+    return page(
+        request,
+        "report.html",
+        me,
+        verdicts=queue_service.VERDICTS,
+        analysts=analysts,
+        case_states=queue_service.CASE_STATES,
+        **queries.as_dict(view),
+    )
 
 
 @router.post("/reports/{report_id:id}/verdict")
