@@ -15,9 +15,9 @@ from sqlalchemy import select
 
 from tests.support.console import add_user, console_client, csrf_of, sign_in
 from tests.support.reporter import fast_settings, receipt_of, report, text_of
-from watchword.campaigns.queries import Counts, counts_of
 from watchword.intake.mail import take_mail
 from watchword.runtime import Runtime, open_runtime
+from watchword.store.counts import Counts, counts_of
 from watchword.store.models import Report
 from watchword.store.models_mail import MailOutbox
 from watchword.web.app import create_app

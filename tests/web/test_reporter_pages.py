@@ -401,7 +401,7 @@ def test_outcome_after_a_verdict_is_told_in_plain_words(web: TestClient, frt: Ru
         stored.campaign_id, stored.verdict = campaign.id, "malicious"
     view = text_of(_sign_in(web, code, phrase).text)
     # The campaign's stored counters say 212, but one person reported it: reporters are told what the
-    # console shows (campaigns.queries.Counts), never a number no page can account for (issue 15.4).
+    # console shows (store.counts.Counts), never a number no page can account for (issue 15.4).
     assert "This was a phishing attempt. The link has been blocked." in view
     assert "212" not in view
 

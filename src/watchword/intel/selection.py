@@ -43,13 +43,13 @@ from sqlalchemy.orm import Session
 
 from watchword import errors
 from watchword.analysis.urls import split_url
-from watchword.campaigns.queries import NO_COUNTS, campaign_counts
 from watchword.config import Settings
 from watchword.intel import tlp as tlp_mod
 from watchword.intel.scrub import Victims, find_in, scrub_url
 from watchword.intel.stix_ids import IdSource, MemoryIds, StoredIds
 from watchword.intel.verdicts import MALICIOUS, Stance, stance_for
 from watchword.known import warninglists
+from watchword.store.counts import NO_COUNTS, campaign_counts
 from watchword.store.models import AnalysisRecord, Campaign, Indicator, Report, ReportIndicator
 from watchword.store.models_intel import KnownBad, ValueFlag
 

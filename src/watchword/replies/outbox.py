@@ -34,13 +34,13 @@ from email.utils import parseaddr
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
-from watchword.campaigns.queries import NO_COUNTS, campaign_counts
 from watchword.config import Settings
 from watchword.domain.states import MailKind, MailStatus
 from watchword.replies import outcomes
 from watchword.replies.headers import header_text, message_id
 from watchword.security.sealing import seal
 from watchword.store import audit
+from watchword.store.counts import NO_COUNTS, campaign_counts
 from watchword.store.models import Campaign, Report, utcnow
 from watchword.store.models_mail import MailMessage, MailMessageReport, MailOptOut, MailOutbox
 from watchword.store.upsert import insert_ignore

@@ -26,13 +26,13 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from watchword import errors
-from watchword.campaigns.queries import NO_COUNTS, campaign_counts
 from watchword.config import Settings
 from watchword.domain.states import BulletinStatus
 from watchword.intel.selection import ShareSet, gather
 from watchword.security.redaction import RedactionContext, defang, find_leaks, is_internal_host, redact
 from watchword.services.render import defang as defang_text
 from watchword.store import audit
+from watchword.store.counts import NO_COUNTS, campaign_counts
 from watchword.store.models import AnalysisRecord, Campaign, Report, utcnow
 from watchword.store.models_intel import Bulletin
 

@@ -51,7 +51,7 @@ def add_report(session: Session, report_id: int, campaign_id: int, actor: str) -
     _follow(session, campaign.id)
     search.reindex_report(session, report_id)
     if campaign.verdict is not None:
-        mail_replies.notify_campaign_outcome(session, campaign.id)  # the joiner's reporters learn the outcome
+        outbox.notify_campaign_outcome(session, campaign.id)  # the joiner's reporters learn the outcome
     return campaign
 
 

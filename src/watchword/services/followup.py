@@ -28,13 +28,13 @@ from sqlalchemy import or_, select, update
 from sqlalchemy.orm import Session
 
 from watchword import errors
-from watchword.campaigns.queries import counts_of
 from watchword.domain import Analysis
 from watchword.domain.states import AuthorKind
 from watchword.replies.outcomes import status_text
 from watchword.security import sealing
 from watchword.security.sealing import unseal
 from watchword.store import audit
+from watchword.store.counts import counts_of
 from watchword.store.models import AnalysisRecord, Campaign, Report, Submission, utcnow
 from watchword.store.models_reporter import ReporterReceipt, RestrictedReport, ThreadMessage
 

@@ -16,10 +16,10 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from watchword import errors
-from watchword.campaigns.queries import NO_COUNTS, Counts, campaign_counts, report_counts
 from watchword.domain.states import JobStatus
 from watchword.security.sealing import COMMENT, key_of, unseal_text
 from watchword.services.render import MessageView, message_view
+from watchword.store.counts import NO_COUNTS, Counts, campaign_counts, report_counts
 from watchword.store.models import AnalysisRecord, Campaign, Indicator, Job, Report, ReportIndicator
 from watchword.store.models_people import Note
 from watchword.store.models_reporter import ThreadMessage
@@ -91,7 +91,7 @@ class ReportView:
     thread_count: int
     submission_count: int  # the first report and every sighting of it
     verdict: str | None  # the report's own, else its campaign's
-    counts: Counts = NO_COUNTS  # this report's reports / people / sightings (campaigns.queries.Counts)
+    counts: Counts = NO_COUNTS  # this report's reports / people / sightings (store.counts.Counts)
     campaign_counts: Counts | None = None  # its campaign's, when it is in one
 
 

@@ -3,7 +3,7 @@
 Priority is risk x reach x surge, and the page shows the reasons beside the
 number. Lists page by keyset (the last row's sort key), never by OFFSET and
 never with a COUNT over the reports: one query per page, at any store size, and the counts of
-that page's rows (reports, people, sightings: `campaigns.queries.Counts`, the one definition).
+that page's rows (reports, people, sightings: `store.counts.Counts`, the one definition).
 """
 
 from __future__ import annotations
@@ -17,10 +17,10 @@ from sqlalchemy import select, tuple_
 from sqlalchemy.orm import Session
 
 from watchword import errors
-from watchword.campaigns.queries import Counts, campaign_counts, report_counts
 from watchword.domain import ApproachType, Channel, Scope, Verdict
 from watchword.domain.states import CampaignStatus, CaseStatus, ReportStatus
 from watchword.store import audit
+from watchword.store.counts import Counts, campaign_counts, report_counts
 from watchword.store.models import Campaign, Report
 from watchword.store.models_people import Note
 
@@ -235,8 +235,8 @@ def campaign_reasons(facts: Any, risk: float, reach: int, surging: bool) -> tupl
 
 def open_campaigns(session: Session, filters: Filters, cursor: str = "", limit: int = PAGE) -> Page:
     """Campaigns by stored priority (highest first); one query, then the page's counts."""
-    shown = (CampaignStatus.OPEN, CampaignStatus.CLOSED)
-    status = filters.status if filters.status in shown else ("" if filters.status == "any" else CampaignStatus.OPEN)
+    listed = (CampaignStatus.OPEN, CampaignStatus.CLOSED)
+    status = filters.status if filters.status in listed else ("" if filters.status == "any" else CampaignStatus.OPEN)
     query = select(
         Campaign.id,
         Campaign.title,

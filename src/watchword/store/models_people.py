@@ -121,7 +121,7 @@ class SavedSearch(Base):
 Index("ix_reports_queue", Report.campaign_id, Report.risk, Report.id)
 # The campaign timeline counts members per hour or day from the index alone.
 Index("ix_reports_campaign_created", Report.campaign_id, Report.created_at)
-# Counts (campaigns.queries.Counts) sum a campaign's sightings from the index alone.
+# Counts (store.counts.Counts) sum a campaign's sightings from the index alone.
 Index("ix_reports_campaign_sightings", Report.campaign_id, Report.sightings)
 # The queue's open campaigns by priority, one index walk per page.
 Index("ix_campaigns_queue", Campaign.status, Campaign.priority, Campaign.id)

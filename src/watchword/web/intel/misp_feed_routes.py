@@ -23,11 +23,11 @@ from watchword.intel import misp_feed
 from watchword.runtime import Runtime
 from watchword.services import sharing
 from watchword.web.deps import runtime
-from watchword.web.intel.auth import taxii_reader
+from watchword.web.intel.auth import TaxiiCaller, taxii_caller
 
 router = APIRouter(prefix="/feeds/misp", tags=["intel"], include_in_schema=False)
 Rt = Annotated[Runtime, Depends(runtime)]
-Reader = Annotated[str, Depends(taxii_reader)]
+Reader = Annotated[TaxiiCaller, Depends(taxii_caller)]
 _UUID = r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$"
 
 

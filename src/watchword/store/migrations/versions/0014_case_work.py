@@ -66,7 +66,7 @@ def upgrade() -> None:
         sa.UniqueConstraint("user_id", "name", name="uq_saved_searches_user_name"),
     )
     op.create_index("ix_saved_searches_user_id", "saved_searches", ["user_id"])
-    # Counts (campaigns.queries.Counts) sum a campaign's sightings from the index alone.
+    # Counts (store.counts.Counts) sum a campaign's sightings from the index alone.
     op.create_index("ix_reports_campaign_sightings", "reports", ["campaign_id", "sightings"])
 
 
