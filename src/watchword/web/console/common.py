@@ -94,6 +94,12 @@ FLASH = {
     "message": "Message sent to the reporter.",
     "flagged": "Saved: the value is left out of every export.",
     "unflagged": "Flag removed: the value may be exported again.",
+    "drafted": "Bulletin drafted from the campaign, with names and addresses removed. Check it before publishing.",
+    "bulletin_saved": "Bulletin saved.",
+    "bulletin_published": "Bulletin published.",
+    "bulletin_withdrawn": "Bulletin withdrawn: it is no longer public.",
+    "notifications_saved": "Notification settings saved.",
+    "notification_test": "Test notification sent: check that it arrived.",
 }
 
 
