@@ -329,9 +329,9 @@ class Worker:
 def build_worker(rt: Runtime, worker_id: str | None = None) -> Worker:
     """A worker with every area's scheduled job kinds installed, in one visible list."""
     from watchword.intel import retrohunt
-    from watchword.services import retention
+    from watchword.services import notifications, retention
 
     worker = Worker(rt, worker_id)
-    for install in (retention.install, retrohunt.install):
+    for install in (retention.install, retrohunt.install, notifications.install):
         install(worker)
     return worker

@@ -219,7 +219,9 @@ def verdict_history(session: Session, campaign_id: int, limit: int = 20) -> list
     return [(_aware(at), str((detail or {}).get("verdict", ""))) for at, detail in reversed(rows)]
 
 
-def timeline(session: Session, campaign_id: int, first: dt.datetime, last: dt.datetime) -> Timeline:
+def timeline(
+    session: Session, campaign_id: int, first: dt.datetime, last: dt.datetime, decided: bool = True
+) -> Timeline:
     """Sightings (every submission of the campaign's reports: repeats count) per hour for campaigns
     shorter than three days, else per day, gaps filled, with the verdicts set on it marked."""
     unit = "hour" if _aware(last) - _aware(first) <= dt.timedelta(days=3) else "day"
@@ -243,7 +245,8 @@ def timeline(session: Session, campaign_id: int, first: dt.datetime, last: dt.da
         return Timeline(unit, [], 0, 720, 140, 0)
     step = dt.timedelta(hours=1) if unit == "hour" else dt.timedelta(days=1)
     fmt = "%Y-%m-%d %H" if unit == "hour" else "%Y-%m-%d"
-    verdicts = verdict_history(session, campaign_id)
+    # Never decided (no verdict time on the row): no verdict to mark, and no query for it.
+    verdicts = verdict_history(session, campaign_id) if decided else []
     keys = sorted(counts)
     start = dt.datetime.strptime(keys[0], fmt)
     end = dt.datetime.strptime(keys[-1], fmt)
@@ -273,10 +276,10 @@ def timeline(session: Session, campaign_id: int, first: dt.datetime, last: dt.da
     position = {key: i for i, key in enumerate(labels)}
     marks = []
     for when, verdict in verdicts:
-        i = position.get(when.strftime(fmt))
-        if i is None:
+        at_bucket = position.get(when.strftime(fmt))
+        if at_bucket is None:
             continue  # before the window shown
-        x = round(i * bar_width + bar_width / 2, 2)
+        x = round(at_bucket * bar_width + bar_width / 2, 2)
         marks.append(Mark(f"{verdict.replace('_', ' ')}, {when:%Y-%m-%d %H:%M} UTC", verdict, x))
     return Timeline(unit, bars, peak, width, height, round(max(bar_width - 1, 1), 2), marks)
 
@@ -338,7 +341,9 @@ def campaign_page(session: Session, campaign_id: int, before: int | None = None)
     ).all()
     return CampaignPage(
         campaign=campaign,
-        timeline=timeline(session, campaign_id, campaign.first_seen, campaign.last_seen),
+        timeline=timeline(
+            session, campaign_id, campaign.first_seen, campaign.last_seen, campaign.verdict_at is not None
+        ),
         members=members[:MEMBERS_PAGE],
         next_before=next_before,
         indicators=indicator_counts(session, newest, 40),

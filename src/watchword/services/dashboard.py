@@ -185,7 +185,7 @@ def _decided(session: Session, since: dt.datetime) -> list[tuple[int, dt.datetim
         .order_by(Report.id.desc())
         .limit(SAMPLE)
     )
-    return [(rid, _aware(created), _aware(verdict_at)) for rid, created, verdict_at in rows]
+    return [(rid, _aware(created), _aware(verdict_at)) for rid, created, verdict_at in rows if verdict_at is not None]
 
 
 def time_to_verdict(decided: list[tuple[int, dt.datetime, dt.datetime]]) -> TimeToVerdict:

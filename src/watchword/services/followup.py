@@ -32,6 +32,7 @@ from watchword.domain import Analysis
 from watchword.domain.states import AuthorKind
 from watchword.security import sealing
 from watchword.security.sealing import unseal
+from watchword.services.notifications import reporter_replied
 from watchword.services.outcomes import status_text
 from watchword.store import audit
 from watchword.store.models import AnalysisRecord, Campaign, Report, Submission, utcnow
@@ -110,6 +111,7 @@ def post_reporter_message(session: Session, receipt_id: int, text: str) -> Threa
     audit.record(
         session, "reporter", "thread.reporter_message", "report", receipt.report_id, {"message_id": message.id}
     )
+    reporter_replied(session, receipt.report_id, message.id)  # sent by the worker, after this commit
     return message
 
 

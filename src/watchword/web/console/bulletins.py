@@ -83,9 +83,7 @@ def bulletin_edit(
     would refuse, and saves nothing (the editor keeps the text); `action=save` saves it."""
     if action == "preview":
         with rt.db.session() as session:
-            shown = bulletins.preview(
-                session, rt.settings, bulletin_id, title=title, summary=summary, body_md=body_md
-            )
+            shown = bulletins.preview(session, rt.settings, bulletin_id, title=title, summary=summary, body_md=body_md)
         return _editor(request, rt, me, bulletin_id, shown)
     if action != "save":
         raise errors.Invalid("Choose Preview or Save.")

@@ -10,9 +10,9 @@ from fastapi import APIRouter, Form, Request
 from starlette.responses import Response
 
 from watchword import errors
+from watchword.domain.model import INDICATOR_TYPES
 from watchword.intel import flags as value_flags
 from watchword.intel import warninglists
-from watchword.domain.model import INDICATOR_TYPES
 from watchword.services import queries
 from watchword.services import queue as queue_service
 from watchword.store.models import Indicator
