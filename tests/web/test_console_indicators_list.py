@@ -43,7 +43,7 @@ def test_indicator_list_searches_filters_and_pages(any_rt: Runtime) -> None:
         rt,
         email("Payroll update", "Confirm at https://payroll-update.fraud-example.com/login now"),
     )
-    legit = report_email(rt, email("Newsletter", "Read it on https://www.google.com/ today"))
+    report_email(rt, email("Newsletter", "Read it on https://www.google.com/ today"))
     many = report_email(
         rt,
         email("Many links", " ".join(f"https://host{n}.spray-example.net/p{n}" for n in range(60))),
