@@ -246,34 +246,48 @@ def send(urls: list[str], title: str, body: str) -> list[str]:
     return failed
 
 
-def deliver(rt: Runtime, event_id: int) -> None:
-    """Send one event to every analyst who wants its kind; failures are logged and kept, not raised."""
+def deliver(rt: Runtime, event_id: int, job: Job | None = None) -> None:
+    """Send one event to every analyst who wants its kind; failures are logged and kept, not raised.
+
+    The event's outcome and its job's completion are written together: a worker that dies while
+    sending leaves the job to be claimed again, and an event already sent is not sent twice."""
+    outcome: dict[str, Any] = {}
     try:
         with rt.db.session() as session:
             event = session.get(NotificationEvent, event_id)
-            if event is None or event.sent_at is not None:
-                return
-            title, body = message_for(rt, session, event)
-            recipients = _recipients(session, event.kind)
-        delivered, failed, errors_seen = 0, 0, []
-        for username, urls in recipients:
-            missed = send(urls, title, body)
-            if len(missed) < len(urls):
-                delivered += 1
-            else:
-                failed += 1
-            if missed:
-                errors_seen.append(f"{username}: {', '.join(missed)}")
-                log.warning(
-                    "notification %s: %d of %d targets of %s failed", event_id, len(missed), len(urls), username
-                )
-        with rt.db.write() as session:
+            pending = event is not None and event.sent_at is None
+            if event is not None and pending:
+                title, body = message_for(rt, session, event)
+                recipients = _recipients(session, event.kind)
+        if pending:
+            delivered, failed, errors_seen = 0, 0, []
+            for username, urls in recipients:
+                missed = send(urls, title, body)
+                if len(missed) < len(urls):
+                    delivered += 1
+                else:
+                    failed += 1
+                if missed:
+                    errors_seen.append(f"{username}: {', '.join(missed)}")
+                    log.warning(
+                        "notification %s: %d of %d targets of %s failed", event_id, len(missed), len(urls), username
+                    )
+            outcome = {"delivered": delivered, "failed": failed, "last_error": "\n".join(errors_seen)[:4000]}
+    except Exception:  # noqa: BLE001 - a notification must never fail the job queue or the worker
+        log.exception("notification %s could not be delivered", event_id)
+        outcome = {"delivered": 0, "failed": 0, "last_error": "could not be delivered: see the worker's log"}
+    with rt.db.write() as session:
+        if outcome:
             event = session.get(NotificationEvent, event_id)
             if event is not None:
-                event.sent_at, event.delivered, event.failed = utcnow(), delivered, failed
-                event.last_error = "\n".join(errors_seen)[:4000]
-    except Exception:
-        log.exception("notification %s could not be delivered", event_id)
+                event.sent_at = utcnow()
+                event.delivered, event.failed, event.last_error = (
+                    outcome["delivered"],
+                    outcome["failed"],
+                    outcome["last_error"],
+                )
+        if job is not None:
+            jobs.finish(session, job, job.locked_by)
 
 
 def send_test(rt: Runtime, user_id: int) -> None:
@@ -288,7 +302,7 @@ def send_test(rt: Runtime, user_id: int) -> None:
 
 
 def run_job(rt: Runtime, job: Job) -> None:
-    deliver(rt, int((job.payload or {}).get("event_id", 0)))
+    deliver(rt, int((job.payload or {}).get("event_id", 0)), job)
 
 
 def install(worker: object) -> None:
