@@ -273,7 +273,7 @@ def deliver(rt: Runtime, event_id: int, job: Job | None = None) -> None:
                         "notification %s: %d of %d targets of %s failed", event_id, len(missed), len(urls), username
                     )
             outcome = {"delivered": delivered, "failed": failed, "last_error": "\n".join(errors_seen)[:4000]}
-    except Exception:  # noqa: BLE001 - a notification must never fail the job queue or the worker
+    except Exception:  # a notification must never fail the job queue or the worker
         log.exception("notification %s could not be delivered", event_id)
         outcome = {"delivered": 0, "failed": 0, "last_error": "could not be delivered: see the worker's log"}
     with rt.db.write() as session:
