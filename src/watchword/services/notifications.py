@@ -127,6 +127,7 @@ def save_settings(
         row.urls_sealed, row.url_count = seal(key_of(session), json.dumps(urls), _PURPOSE), len(urls)
     row.events = sorted(set(events))
     row.updated_at = utcnow()
+    session.info.pop("notification_kinds", None)
     session.flush()
     audit.record(
         session, actor, "notifications.settings", "user", user_id, {"events": row.events, "urls": row.url_count}
@@ -138,11 +139,19 @@ def save_settings(
 
 
 def _anyone_wants(session: Session, kind: str) -> bool:
-    # A handful of rows (one per analyst who set anything): read them rather than query JSON per dialect.
-    return any(
-        kind in (events or [])
-        for events in session.scalars(select(NotificationSetting.events).where(NotificationSetting.url_count > 0))
-    )
+    """Whether some analyst wants this kind, read once per transaction: a surge of thousands of reports
+    in one worker batch asks for every report, and the answer does not change inside the batch."""
+    cache: dict[str, bool] | None = session.info.get("notification_kinds")
+    if cache is None:
+        # A handful of rows (one per analyst who set anything): read them rather than query JSON per dialect.
+        wanted = {
+            str(k)
+            for events in session.scalars(select(NotificationSetting.events).where(NotificationSetting.url_count > 0))
+            for k in (events or [])
+        }
+        cache = {k: k in wanted for k in EVENTS}
+        session.info["notification_kinds"] = cache
+    return cache.get(kind, False)
 
 
 def record(
