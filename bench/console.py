@@ -15,7 +15,9 @@
    clicking: the queue (campaigns, filtered, unassigned reports, and keyset
    pages after the first), search (common and rare words, indicator values),
    report pages and campaign pages (random ids; the largest campaigns
-   included). Prints p50/p95/max per page after a warm-up.
+   included), the dashboard (7, 30 and 90 days) and the indicators list (value
+   search, type, campaign verdict, known-legitimate and flag filters).
+   Prints p50/p95/max per page after a warm-up.
 """
 
 from __future__ import annotations
@@ -475,6 +477,17 @@ def measure(path: Path, n_requests: int) -> None:
                 f"/console/campaigns/{rng.randint(1, 5) if rng.random() < 0.2 else rng.randint(1, max_campaign)}"
             ),
         }
+        indicator_urls = [
+            "/console/indicators",
+            "/console/indicators?q=lure-example",
+            "/console/indicators?q=microsoft&type=domain",
+            "/console/indicators?type=url&verdict=malicious",
+            "/console/indicators?verdict=none",
+            "/console/indicators?known=no&type=domain",
+            "/console/indicators?flag=none&q=.com",
+        ]
+        pages["dashboard"] = lambda: f"/console/dashboard?days={rng.choice((7, 30, 90))}"
+        pages["indicators"] = lambda: rng.choice(indicator_urls)
         for name, make in pages.items():
             for _ in range(20):  # warm-up: the OS page cache and SQLite's
                 client.get(make())

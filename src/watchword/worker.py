@@ -329,9 +329,9 @@ class Worker:
 def build_worker(rt: Runtime, worker_id: str | None = None) -> Worker:
     """A worker with every area's scheduled job kinds installed, in one visible list."""
     from watchword.intel import pull, retrohunt
-    from watchword.services import retention, taxii_follow
+    from watchword.services import notifications, retention, taxii_follow
 
     worker = Worker(rt, worker_id)
-    for install in (retention.install, retrohunt.install, taxii_follow.install, pull.install):
+    for install in (retention.install, retrohunt.install, taxii_follow.install, pull.install, notifications.install):
         install(worker)
     return worker

@@ -26,7 +26,7 @@ from tests.support.console import HOSTILE_HTML, PASSWORD, add_user, analyse_all,
 from tests.support.settings import make_settings
 from watchword.config import Settings
 from watchword.runtime import Runtime, open_runtime
-from watchword.store.models import Campaign, Report
+from watchword.store.models import Campaign, Report, Submission
 
 # One xdist worker runs a browser module's tests in turn: one chromium, one live server per module.
 pytestmark = [pytest.mark.browser, pytest.mark.slow, pytest.mark.xdist_group("browser-console")]
@@ -87,6 +87,8 @@ def _spread(rt: Runtime, report_ids: list[int], start: dt.datetime, hours: float
         for n, report_id in enumerate(report_ids):
             at = start + dt.timedelta(hours=hours * (n / max(len(report_ids) - 1, 1)) ** 1.6)
             session.execute(update(Report).where(Report.id == report_id).values(created_at=at))
+            # The timeline counts sightings: each submission arrived then too.
+            session.execute(update(Submission).where(Submission.report_id == report_id).values(received_at=at))
 
 
 def _campaign(rt: Runtime, ids: list[int], title: str) -> int:

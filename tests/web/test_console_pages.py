@@ -184,7 +184,7 @@ def test_campaign_page_shows_timeline_members_and_indicator_counts(rt: Runtime) 
     client = signed_in(rt)
     html = client.get(f"/console/campaigns/{campaign_id}").text
     assert "<span>4 reports</span>" in html
-    assert html.count("<rect ") >= 1 and "Reports per hour" in html
+    assert html.count("<rect ") >= 1 and "Sightings per hour" in html
     for report_id in ids:
         assert f'href="/console/reports/{report_id}"' in html
     assert "recruit-example[.]com" in html

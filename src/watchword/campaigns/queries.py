@@ -11,7 +11,7 @@ from __future__ import annotations
 import datetime as dt
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy import ScalarSelect, Select, func, literal_column, select, text
@@ -24,7 +24,7 @@ from watchword.domain.states import CampaignStatus
 
 # Reports, people and sightings have one definition, below the areas that show them.
 from watchword.store.counts import NO_COUNTS, Counts, campaign_counts, report_counts  # noqa: F401
-from watchword.store.models import Campaign, Indicator, Report, ReportIndicator, Submission
+from watchword.store.models import AuditEvent, Campaign, Indicator, Report, ReportIndicator, Submission
 from watchword.store.models_campaigns import CampaignMember
 from watchword.store.models_people import Note
 
@@ -183,6 +183,15 @@ class Bar:
 
 
 @dataclass(frozen=True, slots=True)
+class Mark:
+    """A verdict on the timeline: where it was set, and what it was."""
+
+    label: str  # "malicious, 2026-03-02 14:00"
+    verdict: str
+    x: float
+
+
+@dataclass(frozen=True, slots=True)
 class Timeline:
     unit: str  # hour | day
     bars: list[Bar]
@@ -190,35 +199,61 @@ class Timeline:
     width: int
     height: int
     bar_width: float
+    marks: list[Mark] = field(default_factory=list)
 
 
 def _aware(at: dt.datetime) -> dt.datetime:
     return at if at.tzinfo is not None else at.replace(tzinfo=dt.UTC)
 
 
-def timeline(session: Session, campaign_id: int, first: dt.datetime, last: dt.datetime) -> Timeline:
-    """Reports per hour (campaigns shorter than three days) or per day, gaps filled;
-    one GROUP BY served by the (campaign_id, created_at) index alone."""
+def verdict_history(session: Session, campaign_id: int, limit: int = 20) -> list[tuple[dt.datetime, str]]:
+    """(when, verdict) of each verdict set on the campaign, oldest first, from the audit chain."""
+    rows = session.execute(
+        select(AuditEvent.at, AuditEvent.detail)
+        .where(
+            AuditEvent.object_type == "campaign",
+            AuditEvent.object_id == str(campaign_id),
+            AuditEvent.action == "campaign.verdict",
+        )
+        .order_by(AuditEvent.id.desc())
+        .limit(limit)
+    ).all()
+    return [(_aware(at), str((detail or {}).get("verdict", ""))) for at, detail in reversed(rows)]
+
+
+def timeline(
+    session: Session, campaign_id: int, first: dt.datetime, last: dt.datetime, decided: bool = True
+) -> Timeline:
+    """Sightings (every submission of the campaign's reports: repeats count) per hour for campaigns
+    shorter than three days, else per day, gaps filled, with the verdicts set on it marked."""
     unit = "hour" if _aware(last) - _aware(first) <= dt.timedelta(days=3) else "day"
     if session.get_bind().dialect.name == "sqlite":
         # SQLite keeps datetimes as ISO text: a prefix is the bucket.
-        bucket: Any = func.substr(Report.created_at, 1, 13 if unit == "hour" else 10)
+        bucket: Any = func.substr(Submission.received_at, 1, 13 if unit == "hour" else 10)
     else:
         fmt = "YYYY-MM-DD HH24" if unit == "hour" else "YYYY-MM-DD"
-        bucket = func.to_char(literal_column("reports.created_at AT TIME ZONE 'UTC'"), text(f"'{fmt}'"))
+        bucket = func.to_char(literal_column("submissions.received_at AT TIME ZONE 'UTC'"), text(f"'{fmt}'"))
     counts = {
         str(b): int(n)
         for b, n in session.execute(
-            select(bucket.label("b"), func.count()).where(Report.campaign_id == campaign_id).group_by(text("b"))
+            select(bucket.label("b"), func.count())
+            .select_from(Submission)
+            .join(Report, Report.id == Submission.report_id)
+            .where(Report.campaign_id == campaign_id)
+            .group_by(text("b"))
         )
     }
     if not counts:
         return Timeline(unit, [], 0, 720, 140, 0)
     step = dt.timedelta(hours=1) if unit == "hour" else dt.timedelta(days=1)
     fmt = "%Y-%m-%d %H" if unit == "hour" else "%Y-%m-%d"
+    # Never decided (no verdict time on the row): no verdict to mark, and no query for it.
+    verdicts = verdict_history(session, campaign_id) if decided else []
     keys = sorted(counts)
     start = dt.datetime.strptime(keys[0], fmt)
     end = dt.datetime.strptime(keys[-1], fmt)
+    if verdicts:  # a verdict set after the last sighting still shows, at its own place
+        end = max(end, dt.datetime.strptime(verdicts[-1][0].strftime(fmt), fmt))
     labels: list[str] = []
     at = max(start, end - step * (MAX_BUCKETS - 1))
     while at <= end:
@@ -240,7 +275,15 @@ def timeline(session: Session, campaign_id: int, first: dt.datetime, last: dt.da
                 height=round(h, 2),
             )
         )
-    return Timeline(unit, bars, peak, width, height, round(max(bar_width - 1, 1), 2))
+    position = {key: i for i, key in enumerate(labels)}
+    marks = []
+    for when, verdict in verdicts:
+        at_bucket = position.get(when.strftime(fmt))
+        if at_bucket is None:
+            continue  # before the window shown
+        x = round(at_bucket * bar_width + bar_width / 2, 2)
+        marks.append(Mark(f"{verdict.replace('_', ' ')}, {when:%Y-%m-%d %H:%M} UTC", verdict, x))
+    return Timeline(unit, bars, peak, width, height, round(max(bar_width - 1, 1), 2), marks)
 
 
 @dataclass(frozen=True, slots=True)
@@ -301,7 +344,9 @@ def campaign_page(session: Session, campaign_id: int, before: int | None = None)
     ).all()
     return CampaignPage(
         campaign=campaign,
-        timeline=timeline(session, campaign_id, campaign.first_seen, campaign.last_seen),
+        timeline=timeline(
+            session, campaign_id, campaign.first_seen, campaign.last_seen, campaign.verdict_at is not None
+        ),
         members=members[:MEMBERS_PAGE],
         next_before=next_before,
         indicators=indicator_counts(session, newest, 40),

@@ -18,6 +18,7 @@ import re
 import secrets
 import xml.etree.ElementTree as ET  # building XML only; nothing untrusted is parsed
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
 import nh3
@@ -377,6 +378,32 @@ def leaks(session: Session, settings: Settings, bulletin: Bulletin) -> dict[str,
     )
     # Read without Markdown escapes: "jane\\.doe" is still an address.
     return find_leaks(unescaped("\n".join([bulletin.title, bulletin.summary, bulletin.body_md])), ctx)
+
+
+@dataclass(frozen=True, slots=True)
+class Preview:
+    """What readers would see of a text, and what the publish check would still refuse in it."""
+
+    title: str
+    summary: str
+    body_md: str
+    body_html: str
+    leaks: dict[str, int]
+
+
+def preview(
+    session: Session, settings: Settings, bulletin_id: int, *, title: str, summary: str, body_md: str
+) -> Preview:
+    """The bulletin as it would read with this text, nothing saved: the console's Preview button."""
+    bulletin = get(session, bulletin_id)
+    # A transient copy (never added to the session): the leak check reads the text being edited.
+    draft = Bulletin(
+        campaign_id=bulletin.campaign_id,
+        title=title.strip()[:300] or bulletin.title,
+        summary=summary.strip()[:500],
+        body_md=body_md,
+    )
+    return Preview(draft.title, draft.summary, body_md, render_markdown(body_md), leaks(session, settings, draft))
 
 
 def publish(session: Session, settings: Settings, bulletin_id: int, actor: str, force: bool = False) -> Bulletin:

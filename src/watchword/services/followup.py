@@ -33,6 +33,7 @@ from watchword.domain.states import AuthorKind
 from watchword.replies.outcomes import status_text
 from watchword.security import sealing
 from watchword.security.sealing import unseal
+from watchword.services.notifications import reporter_replied
 from watchword.store import audit
 from watchword.store.counts import counts_of
 from watchword.store.models import AnalysisRecord, Campaign, Report, Submission, utcnow
@@ -111,6 +112,7 @@ def post_reporter_message(session: Session, receipt_id: int, text: str) -> Threa
     audit.record(
         session, "reporter", "thread.reporter_message", "report", receipt.report_id, {"message_id": message.id}
     )
+    reporter_replied(session, receipt.report_id, message.id)  # sent by the worker, after this commit
     return message
 
 

@@ -236,6 +236,7 @@ from watchword.intel.retrohunt import lookup as known_bad_lookup  # noqa: E402
 from watchword.intel.retrohunt import match_known_bad  # noqa: E402
 from watchword.intel.retrohunt import ranges as known_bad_ranges  # noqa: E402
 from watchword.services.decisions import tell_late_joiners  # noqa: E402
+from watchword.services.notifications import after_analysis as notify_analysts  # noqa: E402
 from watchword.services.queue import refresh_priorities, update_priority  # noqa: E402
 from watchword.services.search import index_report, index_reports  # noqa: E402
 
@@ -248,6 +249,7 @@ AFTER_ANALYSIS: list[AfterAnalysis] = [
     tell_late_joiners,  # a report joining a campaign with a verdict: its mail reporter gets the outcome
     match_known_bad,  # known-bad feeds: record matches, raise the report's campaign
     update_priority,  # the queue's order: risk x reach x surge (+ known-bad boost); after the two above
+    notify_analysts,  # a surge or a campaign's first high-risk report: an event the worker sends afterwards
 ]
 
 

@@ -307,3 +307,175 @@ def reported_email(session: Session, report_id: int) -> tuple[str | None, dict[s
     if row is None:
         return None
     return row.raw_sha256, dict(row.result or {})
+
+
+# -- the indicators list ---------------------------------------------------------------
+
+INDICATOR_LIST_PAGE = 50
+# Known-legitimate is a warninglist lookup in Python, not a column: with that filter the list
+# reads candidates a chunk at a time and stops after this many, offering to read on.
+KNOWN_SCAN_CHUNK = 500
+KNOWN_SCAN_LIMIT = 20_000
+FLAG_FILTERS = ("any", "allowlisted", "false_positive", "none")
+KNOWN_FILTERS = ("yes", "no")
+
+
+@dataclass(frozen=True, slots=True)
+class IndicatorFilters:
+    q: str = ""  # a substring of the value, case-insensitive
+    type: str = ""
+    verdict: str = ""  # a verdict one of its reports' campaigns has, or "none": in an undecided campaign
+    known: str = ""  # yes | no: on a warninglist of known-legitimate values
+    flag: str = ""  # any | allowlisted | false_positive | none
+    seen_from: dt.date | None = None  # last seen on or after
+    seen_to: dt.date | None = None  # first seen on or before
+
+    @classmethod
+    def parse(cls, params: dict[str, str], verdicts: Sequence[str]) -> IndicatorFilters:
+        from watchword.domain.model import INDICATOR_TYPES
+
+        def day(name: str) -> dt.date | None:
+            try:
+                return dt.date.fromisoformat(params.get(name, "").strip())
+            except ValueError:
+                return None
+
+        type_ = params.get("type", "")
+        verdict = params.get("verdict", "")
+        return cls(
+            q=params.get("q", "").strip()[:200],
+            type=type_ if type_ in INDICATOR_TYPES else "",
+            verdict=verdict if verdict in (*verdicts, "none") else "",
+            known=params.get("known", "") if params.get("known", "") in KNOWN_FILTERS else "",
+            flag=params.get("flag", "") if params.get("flag", "") in FLAG_FILTERS else "",
+            seen_from=day("from"),
+            seen_to=day("to"),
+        )
+
+    def query_params(self) -> dict[str, str]:
+        out = {"q": self.q, "type": self.type, "verdict": self.verdict, "known": self.known, "flag": self.flag}
+        out["from"] = self.seen_from.isoformat() if self.seen_from else ""
+        out["to"] = self.seen_to.isoformat() if self.seen_to else ""
+        return {k: v for k, v in out.items() if v}
+
+
+@dataclass(frozen=True, slots=True)
+class IndicatorListRow:
+    id: int
+    type: str
+    value: str
+    report_count: int
+    first_seen: dt.datetime
+    last_seen: dt.datetime
+    known_as: str  # the first warninglist it is on, "" when none
+    flags: tuple[str, ...]  # allowlisted / false_positive
+
+
+@dataclass(frozen=True, slots=True)
+class IndicatorList:
+    rows: list[IndicatorListRow]
+    next_before: int | None  # the id to read older indicators from, when there may be more
+    scanned_out: bool  # the known-legitimate filter stopped after KNOWN_SCAN_LIMIT candidates
+
+
+def _day_start(day: dt.date) -> dt.datetime:
+    return dt.datetime.combine(day, dt.time(), tzinfo=dt.UTC)
+
+
+def indicator_list(session: Session, filters: IndicatorFilters, before: int | None = None) -> IndicatorList:
+    """Indicators newest first (by id), a page at a time, filtered in SQL except for known-legitimate."""
+    from watchword.intel.warninglists import known_legitimate
+    from watchword.store.models_intel import ValueFlag
+
+    query = select(
+        Indicator.id,
+        Indicator.type,
+        Indicator.value,
+        Indicator.report_count,
+        Indicator.first_seen,
+        Indicator.last_seen,
+    )
+    if filters.q:
+        query = query.where(func.lower(Indicator.value).contains(filters.q.lower(), autoescape=True))
+    if filters.type:
+        query = query.where(Indicator.type == filters.type)
+    if filters.seen_from:
+        query = query.where(Indicator.last_seen >= _day_start(filters.seen_from))
+    if filters.seen_to:
+        query = query.where(Indicator.first_seen < _day_start(filters.seen_to + dt.timedelta(days=1)))
+    if filters.verdict:
+        in_campaigns = (
+            select(ReportIndicator.report_id)
+            .join(Report, Report.id == ReportIndicator.report_id)
+            .join(Campaign, Campaign.id == Report.campaign_id)
+            .where(ReportIndicator.indicator_id == Indicator.id)
+        )
+        verdict_is = Campaign.verdict.is_(None) if filters.verdict == "none" else Campaign.verdict == filters.verdict
+        query = query.where(in_campaigns.where(verdict_is).exists())
+    if filters.flag:
+        flagged = select(ValueFlag.id).where(ValueFlag.type == Indicator.type, ValueFlag.value == Indicator.value)
+        if filters.flag in ("allowlisted", "false_positive"):
+            query = query.where(flagged.where(ValueFlag.kind == filters.flag).exists())
+        elif filters.flag == "any":
+            query = query.where(flagged.exists())
+        else:
+            query = query.where(~flagged.exists())
+    query = query.order_by(Indicator.id.desc())
+
+    picked: list[tuple[Any, str]] = []
+    next_before: int | None = None
+    scanned_out = False
+    if not filters.known:
+        rows = session.execute(
+            (query.where(Indicator.id < before) if before else query).limit(INDICATOR_LIST_PAGE + 1)
+        ).all()
+        picked = [(r, known_legitimate(r.type, r.value) or "") for r in rows[:INDICATOR_LIST_PAGE]]
+        if len(rows) > INDICATOR_LIST_PAGE:
+            next_before = rows[INDICATOR_LIST_PAGE - 1].id
+    else:
+        want_known = filters.known == "yes"
+        cursor, scanned = before, 0
+        while len(picked) < INDICATOR_LIST_PAGE:
+            chunk = session.execute(
+                (query.where(Indicator.id < cursor) if cursor else query).limit(KNOWN_SCAN_CHUNK)
+            ).all()
+            for r in chunk:
+                cursor = r.id
+                label = known_legitimate(r.type, r.value) or ""
+                if bool(label) == want_known:
+                    picked.append((r, label))
+                    if len(picked) == INDICATOR_LIST_PAGE:
+                        break
+            scanned += len(chunk)
+            if len(chunk) < KNOWN_SCAN_CHUNK and len(picked) < INDICATOR_LIST_PAGE:
+                cursor = None  # the end of the list
+                break
+            if scanned >= KNOWN_SCAN_LIMIT and len(picked) < INDICATOR_LIST_PAGE:
+                scanned_out = True
+                break
+        next_before = cursor if cursor is not None and (scanned_out or len(picked) == INDICATOR_LIST_PAGE) else None
+
+    flags: dict[tuple[str, str], list[str]] = {}
+    values = {r.value for r, _ in picked}
+    if values:
+        for type_, value, kind in session.execute(
+            select(ValueFlag.type, ValueFlag.value, ValueFlag.kind).where(ValueFlag.value.in_(values))
+        ):
+            flags.setdefault((type_, value), []).append(kind)
+    return IndicatorList(
+        rows=[
+            IndicatorListRow(
+                r.id,
+                r.type,
+                r.value,
+                r.report_count,
+                r.first_seen,
+                r.last_seen,
+                label,
+                tuple(sorted(flags.get((r.type, r.value), []))),
+            )
+            for r, label in picked
+        ],
+        next_before=next_before,
+        scanned_out=scanned_out,
+    )

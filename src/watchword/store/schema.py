@@ -6,6 +6,7 @@ from watchword.store import (  # noqa: F401
     models_campaigns,
     models_intel,
     models_mail,
+    models_notify,
     models_people,
     models_reporter,
 )

@@ -119,6 +119,12 @@ FLASH = {
     "saved": "Search saved.",
     "unsaved": "Saved search deleted.",
     "totp_required": "Two-factor sign-in is required here: set it up to use the console.",
+    "drafted": "Bulletin drafted from the campaign, with names and addresses removed. Check it before publishing.",
+    "bulletin_saved": "Bulletin saved.",
+    "bulletin_published": "Bulletin published.",
+    "bulletin_withdrawn": "Bulletin withdrawn: it is no longer public.",
+    "notifications_saved": "Notification settings saved.",
+    "notification_test": "Test notification sent: check that it arrived.",
 }
 
 

@@ -1,5 +1,6 @@
-"""The indicator page: every report and campaign an indicator appears in, whether the value is
-known legitimate, and the analysts' allowlist and false-positive flags on it."""
+"""The indicators list (search and filters) and the indicator page: every report and campaign an
+indicator appears in, whether the value is known legitimate, and the analysts' allowlist and
+false-positive flags on it."""
 
 from __future__ import annotations
 
@@ -9,16 +10,37 @@ from fastapi import APIRouter, Form, Request
 from starlette.responses import Response
 
 from watchword import errors
+from watchword.domain.model import INDICATOR_TYPES
 from watchword.intel import flags as value_flags
 from watchword.intel import retrohunt
 from watchword.known import warninglists
 from watchword.services import queries
+from watchword.services import queue as queue_service
 from watchword.store.models import Indicator
 from watchword.web.console.auth import Analyst, Reader, Rt
 from watchword.web.console.common import flash_url, page, see_other
 from watchword.web.deps import Before
 
 router = APIRouter()
+
+
+@router.get("/indicators")
+def indicator_list(request: Request, rt: Rt, me: Reader, before: Before = None) -> Response:
+    filters = queries.IndicatorFilters.parse(dict(request.query_params), queue_service.VERDICTS)
+    with rt.db.session() as session:
+        result = queries.indicator_list(session, filters, before)
+    return page(
+        request,
+        "indicators.html",
+        me,
+        result=result,
+        filters=filters,
+        params=filters.query_params(),
+        types=INDICATOR_TYPES,
+        verdicts=queue_service.VERDICTS,
+        flag_kinds=value_flags.KINDS,
+        first_page=before is None,
+    )
 
 
 @router.get("/indicators/{indicator_id:id}")

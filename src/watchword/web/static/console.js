@@ -6,6 +6,30 @@
   document.querySelectorAll("form[data-autosubmit] select, form[data-autosubmit] input[type=checkbox]").forEach(function (el) {
     el.addEventListener("change", function () { el.form.submit(); });
   });
+  // The bulletin editor's preview follows the text as it is typed (the Preview button does the same
+  // without JavaScript): the server renders and checks it, this only swaps the fragment in.
+  var editor = document.querySelector("form[data-preview]");
+  var preview = document.getElementById("bulletin-preview");
+  if (editor && preview && window.fetch && window.FormData) {
+    var timer = null;
+    var refresh = function () {
+      fetch(editor.getAttribute("data-preview"), { method: "POST", body: new FormData(editor), credentials: "same-origin" })
+        .then(function (response) { return response.ok ? response.text() : null; })
+        .then(function (html) {
+          if (html === null) { return; }
+          var holder = document.createElement("div");
+          holder.innerHTML = html;  // server-rendered: Markdown without raw HTML, cleaned by nh3
+          var fresh = holder.querySelector("#bulletin-preview");
+          var current = document.getElementById("bulletin-preview");
+          if (fresh && current) { current.replaceWith(fresh); }
+        })
+        .catch(function () { /* the Preview button still works */ });
+    };
+    editor.addEventListener("input", function () {
+      window.clearTimeout(timer);
+      timer = window.setTimeout(refresh, 400);
+    });
+  }
   // "/" jumps to search, as in most consoles, unless the analyst is typing somewhere.
   document.addEventListener("keydown", function (event) {
     var target = event.target;
