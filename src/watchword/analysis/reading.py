@@ -47,21 +47,26 @@ MAX_CHARS = 4000  # the reading's bound: reports state what happened early
 MAX_SENTENCES = 80
 QUOTE_CHARS = 90
 
-# Ties between acts of equal strength go to the act that says most about the
-# intent: a threat decides the type of a report that also asks questions, a
-# malicious file that of one sent by a fake recruiter. Added to the act scores.
+# Which described act decides the type when a report shows several. The act that
+# carries the harm (a threat; a device; a file to run, a code, a payment) outranks
+# the cover it came under (a job offer, a scam story, a visit, a persona), and the
+# cover outranks what is asked or given under it (a gift, questions): a fake
+# recruiter who asks about the roadmap is fake_recruitment, a fake director who sends
+# an .exe is malware_delivery. The steps (about one act's weight) are wider than the
+# extra a repeated wording adds, so a report that repeats its questions stays typed
+# by its cover; a weak act (below ACT_THRESHOLD) gets no precedence at all.
 _PRECEDENCE: dict[ApproachType, float] = {
-    A.EXTORTION: 1.2,
-    A.MALWARE_DELIVERY: 1.0,
-    A.CREDENTIAL_PHISHING: 0.8,
-    A.SCAM_OR_SPAM: 0.95,
-    A.INVOICE_OR_PAYMENT_FRAUD: 0.9,
-    A.TECHNICAL_SURVEILLANCE: 0.6,
-    A.FAKE_RECRUITMENT: 0.5,
-    A.FAKE_PROFILE_OR_IMPERSONATION: 0.3,
-    A.INDUCEMENT: 0.4,
-    A.ELICITATION: 0.1,
-    A.PHYSICAL_APPROACH: 0.0,
+    A.EXTORTION: 7.0,
+    A.TECHNICAL_SURVEILLANCE: 6.0,
+    A.MALWARE_DELIVERY: 5.6,
+    A.CREDENTIAL_PHISHING: 5.4,
+    A.INVOICE_OR_PAYMENT_FRAUD: 5.2,
+    A.FAKE_RECRUITMENT: 4.0,
+    A.SCAM_OR_SPAM: 5.5,
+    A.INDUCEMENT: 3.0,
+    A.PHYSICAL_APPROACH: 2.0,
+    A.FAKE_PROFILE_OR_IMPERSONATION: 1.8,
+    A.ELICITATION: 1.2,
 }
 # Which types each guided form is about: its context tips a close call.
 FORM_TYPES: dict[str, tuple[ApproachType, ...]] = {
