@@ -86,6 +86,7 @@ ACT_THRESHOLD = 2.0
 WATCH_OVERRIDE = 4.0
 STRONG_ACT = 2.5
 SECONDARY_MIN = 2.0
+RANK_CAP = 4.0
 
 
 def fold(text: str) -> str:
@@ -408,8 +409,9 @@ def read(text: str, form: str = "", answers: dict[str, str] | None = None, acts_
         ranked = sorted(
             scores,
             # Precedence breaks ties between described acts; it never lifts a weak one over them.
+            # The score counts up to RANK_CAP: three wordings of a pretence do not outrank the file it sent.
             key=lambda t: (
-                scores[t]
+                min(scores[t], RANK_CAP)
                 + (_PRECEDENCE.get(t, 0.0) if scores[t] >= ACT_THRESHOLD else 0.0)
                 + (FORM_BONUS if t in preferred else 0.0)
             ),
