@@ -64,7 +64,7 @@ _PRECEDENCE: dict[ApproachType, float] = {
     A.FAKE_RECRUITMENT: 4.0,
     A.SCAM_OR_SPAM: 5.5,
     A.INDUCEMENT: 3.0,
-    A.PHYSICAL_APPROACH: 2.0,
+    A.PHYSICAL_APPROACH: 1.5,
     A.FAKE_PROFILE_OR_IMPERSONATION: 1.8,
     A.ELICITATION: 1.2,
 }
@@ -174,7 +174,7 @@ def lexicons() -> Lexicons:
     acts = []
     entries: list[tuple[Hashable, str, bool]] = []
     for name, table in acts_doc.items():
-        for role in ("cues", "verbs", "objects"):
+        for role in ("cues", "verbs", "objects", "unless"):
             entries += _entries(("act", name, role), _lang_lists(table.get(role, {})))
         acts.append(
             ActSpec(
@@ -341,6 +341,9 @@ def _find_acts(original: str, folded: str, hits: list[Hit], lex: Lexicons) -> tu
         sentence = folded[lo:hi]
         for spec in lex.acts:
             spans: list[tuple[int, int, str]] = []
+            if (spec.name, "unless") in groups:
+                # The sentence names what makes these words no act ("photographed our stand").
+                continue
             if not spec.paired:
                 for hit in groups.get((spec.name, "cues"), ()):
                     if not (spec.negatable and _negated(sentence, hit.start - lo)):
