@@ -1,11 +1,12 @@
 """The reading's act-level rules, on hand-written wordings in six languages (not the evaluation set).
 
-`reading_acts.json` holds reports that exercise one rule each: a claimed identity with a
-denial by the one claimed is a pretence; the act that carries the harm decides the type over
-the cover, and the cover over the questions; money named for a paper, a survey or a call is
-a paid-expertise cover; a scam story decides over the fee it asks for; photographing a stand
-at a fair is no physical approach; a mention of past threats, or a drone ("Drohne"), is no
-threat. Each case says the type, or the scope when it is not in scope.
+`reading_acts.json` holds reports (written in three rounds, see its `_about`) that exercise one
+rule each: a claimed identity with a denial by the one claimed is a pretence; the act that
+carries the harm decides the type over the cover, and the cover over the questions; money
+named for a paper, a survey or a call is a paid-expertise cover; a scam story decides over the
+fee it asks for; photographing a stand at a fair is no physical approach; a mention of past
+threats, or a drone ("Drohne"), is no threat. Each case says the type, or the scope when the
+report is not in scope.
 """
 
 from __future__ import annotations
