@@ -68,7 +68,7 @@ _PRECEDENCE: dict[ApproachType, float] = {
     A.FAKE_RECRUITMENT: 4.0,
     A.SCAM_OR_SPAM: 6.5,
     A.INDUCEMENT: 3.0,
-    A.PHYSICAL_APPROACH: 1.5,
+    A.PHYSICAL_APPROACH: 2.4,
     A.FAKE_PROFILE_OR_IMPERSONATION: 1.8,
     A.ELICITATION: 1.2,
 }
@@ -455,7 +455,9 @@ def _decide_scope(reading: Reading, original: str, folded: str, hits: list[Hit],
     if act_score >= ACT_THRESHOLD and not (no_act and grounds and act_score < WATCH_OVERRIDE):
         _in_scope(reading, grounds)
         return
-    if grounds:
+    if grounds and _basis_hit(hits, "vague") is None:
+        # A report that points at an event it does not describe ("something odd happened with a
+        # foreign client") asks for detail: the origin mentioned beside it is not its basis.
         reading.scope = Scope.OUT_OF_SCOPE
         reading.scope_reason = "the report is about " + " or ".join(g.label for g in grounds[:3])
         return
