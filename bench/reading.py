@@ -88,9 +88,10 @@ def main() -> int:
     rows = load(args.half, authors)
     if not rows:
         wanted = f" for authors {','.join(sorted(authors))}" if authors else ""
+        why = " (empty until the integrator adds a new blind author's file)" if args.half == "test" else ""
         print(
-            f"no reports in the {args.half} half{wanted}: {HERE / args.half} holds no matching *.jsonl file "
-            f"(the test half is empty until a new blind author's file is added there); nothing measured"
+            f"no reports in the {args.half} half{wanted}: {HERE / args.half} holds no matching *.jsonl file{why}; "
+            "nothing measured"
         )
         return 2
     print(f"half: {args.half} ({len(rows)} reports from {HERE / args.half})")
