@@ -1,6 +1,6 @@
 """The reading's act-level rules, on hand-written wordings in six languages (not the evaluation set).
 
-`reading_acts.json` holds reports (written in six rounds, see its `_about`) that exercise one
+`reading_acts.json` holds reports (written in seven rounds, see its `_about`) that exercise one
 rule each: a claimed identity with a denial by the one claimed is a pretence; the act that
 carries the harm decides the type over the cover, and the cover over the questions; money
 named for a paper, a survey or a call is a paid-expertise cover; a scam story decides over the
@@ -18,6 +18,7 @@ import pytest
 
 from watchword.analysis.pipeline import analyze_report
 from watchword.analysis.reading import read
+from watchword.web.reporter.forms import FORMS
 
 CASES = json.loads((Path(__file__).parent / "reading_acts.json").read_text(encoding="utf-8"))
 
@@ -25,6 +26,15 @@ CASES = json.loads((Path(__file__).parent / "reading_acts.json").read_text(encod
 @pytest.mark.parametrize(("expected", "text"), CASES["typed"])
 def test_act_rules_type_the_report(expected: str, text: str) -> None:
     result = analyze_report(text, None, "", {}, form="")
+    assert (result.approach_type if result.scope == "in_scope" else result.scope) == expected
+
+
+@pytest.mark.parametrize(("expected", "form", "answers", "text"), CASES["with_form"])
+def test_act_rules_read_the_form_and_its_answers(expected: str, form: str, answers: dict[str, str], text: str) -> None:
+    """As the reporter pages send it: the form's key, its answers and the approach its form stands for."""
+    key = "" if form == "none" else form
+    hint = FORMS[key].approach if key in FORMS else ""
+    result = analyze_report(text, None, hint, answers, form=key)
     assert (result.approach_type if result.scope == "in_scope" else result.scope) == expected
 
 
