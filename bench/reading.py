@@ -1,12 +1,15 @@
 """Reading free-text reports: scope and approach type on the blind evaluation set.
 
-    .venv/bin/python bench/reading.py                 # the test half (bench/reading/test/*.jsonl)
-    .venv/bin/python bench/reading.py --half tune     # the tuning half (bench/reading/tune/*.jsonl)
+    .venv/bin/python bench/reading.py                 # the test half (every bench/reading/test/*.jsonl)
+    .venv/bin/python bench/reading.py --half tune     # the tuning half (every bench/reading/tune/*.jsonl)
     .venv/bin/python bench/reading.py --half tune --errors   # and every report it got wrong
+    .venv/bin/python bench/reading.py --half tune --authors A,B,C --errors   # a cross-check fold:
+        # errors of three authors only; --authors D then reads the held-out one
 
 The reports were written blind, by authors who saw only the taxonomy, never the
 rules; split by author into a tuning half (the rules were tuned on it) and a
-test half (never read while tuning). Each line: id, author, lang, form,
+test half (never read while tuning). Each half is whatever *.jsonl files its
+folder holds: authors move from test/ to tune/ once they have been measured. Each line: id, author, lang, form,
 answers, text, scope (in_scope | out_of_scope | needs_detail), type (null
 unless in scope), also, sector, style, note.
 
@@ -22,7 +25,8 @@ Prints, overall, per language and per type:
 then the confusion matrix (rows: the label; columns: what was read), the two
 promises (no approach refused for mentioning nationality, faith or politics; no
 request to watch a person accepted) and the reading speed on one core.
-Exits 2 when the half's files are missing.
+A per-author table follows the per-language one. Exits 2 when the half (or the
+authors asked for) has no reports, saying so.
 """
 
 from __future__ import annotations
@@ -42,9 +46,11 @@ HERE = Path(__file__).resolve().parent / "reading"
 LANGS = ("en", "zh", "de", "es", "fr", "ru")
 
 
-def load(half: str) -> list[dict[str, object]]:
+def load(half: str, authors: set[str] | None = None) -> list[dict[str, object]]:
     rows: list[dict[str, object]] = []
     for path in sorted((HERE / half).glob("*.jsonl")):
+        if authors and path.stem not in authors:
+            continue
         for line in path.read_text(encoding="utf-8").splitlines():
             if line.strip():
                 rows.append(json.loads(line))
@@ -76,10 +82,17 @@ def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--half", choices=("tune", "test"), default="test", help="which half to read (default: test)")
     ap.add_argument("--errors", action="store_true", help="print every report read wrongly")
+    ap.add_argument("--authors", default="", help="only these authors' files, e.g. A,B,C (a cross-check fold)")
     args = ap.parse_args()
-    rows = load(args.half)
+    authors = {a.strip() for a in args.authors.split(",") if a.strip()} or None
+    rows = load(args.half, authors)
     if not rows:
-        print(f"no reports found for the {args.half} half in {HERE / args.half} (*.jsonl); nothing measured")
+        wanted = f" for authors {','.join(sorted(authors))}" if authors else ""
+        why = " (empty until the integrator adds a new blind author's file)" if args.half == "test" else ""
+        print(
+            f"no reports in the {args.half} half{wanted}: {HERE / args.half} holds no matching *.jsonl file{why}; "
+            "nothing measured"
+        )
         return 2
     print(f"half: {args.half} ({len(rows)} reports from {HERE / args.half})")
     lexicons()  # loaded once, outside the timing
@@ -98,7 +111,7 @@ def main() -> int:
         lang, gold = str(row["lang"]), label_of(row)
         got = read_of(scope, kind)
         confusion[gold][got] += 1
-        keys = ("all", f"lang:{lang}", f"type:{gold}")
+        keys = ("all", f"lang:{lang}", f"type:{gold}", f"author:{row['author']}")
         for key in keys:
             t = tally[key]
             if row["scope"] == "in_scope":
@@ -130,6 +143,9 @@ def main() -> int:
     print("\nper language")
     for lang in LANGS:
         print(line(f"  {lang}", tally[f"lang:{lang}"]))
+    print("\nper author")
+    for key in sorted(k for k in tally if k.startswith("author:")):
+        print(line(f"  {key[7:]}", tally[key]))
     print("\nper label")
     for key in sorted(k for k in tally if k.startswith("type:")):
         print(line(f"  {key[5:]}", tally[key]))
