@@ -36,6 +36,7 @@ from watchword.services.outcomes import status_text
 from watchword.store import audit
 from watchword.store.models import AnalysisRecord, Campaign, Report, Submission, utcnow
 from watchword.store.models_reporter import ReporterReceipt, RestrictedReport, ThreadMessage
+from watchword.translation import N_
 
 MAX_MESSAGE_CHARS = 5000
 
@@ -270,7 +271,16 @@ def is_restricted(session: Session, report: Report) -> bool:
     return report.scope == "out_of_scope" or session.get(RestrictedReport, report.id) is not None
 
 
-def receipt_status(session: Session, receipt: ReporterReceipt) -> ReceiptStatus:
+# The steps of a report's history, translated where the page shows them.
+RECEIVED_STEP = N_("Report received")
+CHECKED_STEP = N_("Automatic checks done")
+DECIDED_STEP = N_("Outcome decided")
+ANALYST_WROTE = N_("Message from the analysts")
+REPORTER_WROTE = N_("You wrote a message")
+
+
+def receipt_status(session: Session, receipt: ReporterReceipt, language: str = "") -> ReceiptStatus:
+    """One receipt's state, its status line in `language` (by default the one remembered with it)."""
     report = session.get(Report, receipt.report_id)
     if report is None:  # pragma: no cover - receipts cascade with their report
         raise FollowupNotFound("This report has been deleted.")
@@ -286,20 +296,19 @@ def receipt_status(session: Session, receipt: ReporterReceipt) -> ReceiptStatus:
         reporters=max(campaign.reporter_count, campaign.sighting_count, 1) if campaign else report.sightings,
         action=campaign.verdict_note if campaign else "",
         scope="out_of_scope" if restricted else report.scope,
+        language=language or receipt.language,
     )
-    history: list[tuple[dt.datetime, str]] = [(receipt.created_at, "Report received")]
+    history: list[tuple[dt.datetime, str]] = [(receipt.created_at, RECEIVED_STEP)]
     analysis_at = report.analysis.created_at if report.analysis is not None else None
     if analysis_at is not None:
         # When others reported the same message first, it was checked before this person sent it:
         # for them it was checked when it arrived, never before they reported it.
-        history.append((max(_aware(analysis_at), _aware(receipt.created_at)), "Automatic checks done"))
+        history.append((max(_aware(analysis_at), _aware(receipt.created_at)), CHECKED_STEP))
     outcome_at = campaign.verdict_at if campaign and campaign.verdict else None
     if verdict and outcome_at is not None:
-        history.append((max(_aware(outcome_at), _aware(receipt.created_at)), "Outcome decided"))
+        history.append((max(_aware(outcome_at), _aware(receipt.created_at)), DECIDED_STEP))
     thread = reporter_thread(session, receipt)
-    history.extend(
-        (m.at, "Message from the analysts" if m.author_kind == "analyst" else "You wrote a message") for m in thread
-    )
+    history.extend((m.at, ANALYST_WROTE if m.author_kind == "analyst" else REPORTER_WROTE) for m in thread)
     history.sort(key=lambda item: _aware(item[0]))
     return ReceiptStatus(
         receipt_id=receipt.id,

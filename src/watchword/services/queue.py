@@ -144,6 +144,7 @@ class CampaignRow:
     last_seen: dt.datetime
     priority: float
     reasons: list[str]
+    languages: tuple[str, ...] = ()  # the languages its reporters wrote in, known ones only
 
 
 @dataclass(frozen=True, slots=True)
@@ -160,6 +161,7 @@ class ReportRow:
     priority: float
     reasons: list[str]
     scope: str = "in_scope"
+    language: str = ""  # the reporter's words' language, "" when unknown
 
 
 @dataclass(slots=True)
@@ -197,7 +199,7 @@ def campaign_reasons(facts: Any, risk: float, reach: int, surging: bool) -> tupl
 
 
 def open_campaigns(session: Session, filters: Filters, cursor: str = "", limit: int = PAGE) -> Page:
-    """Campaigns by stored priority (highest first); one query."""
+    """Campaigns by stored priority (highest first); one query, and one for their reporters' languages."""
     status = filters.status if filters.status in ("open", "closed") else ("" if filters.status == "any" else "open")
     query = select(
         Campaign.id,
@@ -233,6 +235,15 @@ def open_campaigns(session: Session, filters: Filters, cursor: str = "", limit: 
         query = query.where(tuple_(Campaign.priority, Campaign.id) < tuple_(*after))
     query = query.order_by(Campaign.priority.desc(), Campaign.id.desc()).limit(limit + 1)
     rows = session.execute(query).all()
+    languages: dict[int, set[str]] = {}
+    if rows:
+        for campaign_id, language in session.execute(
+            select(Report.campaign_id, Report.language)
+            .where(Report.campaign_id.in_([row.id for row in rows[:limit]]), Report.language != "")
+            .distinct()
+        ):
+            if campaign_id is not None:
+                languages.setdefault(campaign_id, set()).add(language)
     page = Page()
     for row in rows[:limit]:
         reach = row.reporter_count or row.sighting_count or row.report_count
@@ -252,6 +263,7 @@ def open_campaigns(session: Session, filters: Filters, cursor: str = "", limit: 
                 last_seen=row.last_seen,
                 priority=row.priority or score,
                 reasons=reasons,
+                languages=tuple(sorted(languages.get(row.id, ()))),
             )
         )
     if len(rows) > limit:
@@ -278,6 +290,7 @@ def unassigned_reports(session: Session, filters: Filters, cursor: str = "", lim
         Report.sightings,
         Report.created_at,
         Report.scope,
+        Report.language,
     ).where(Report.campaign_id.is_(None), Report.scope != "out_of_scope")
     if filters.scope:
         query = query.where(Report.scope == filters.scope)
@@ -319,6 +332,7 @@ def unassigned_reports(session: Session, filters: Filters, cursor: str = "", lim
                 priority=score,
                 reasons=reasons,
                 scope=row.scope,
+                language=row.language,
             )
         )
     if len(rows) > limit:

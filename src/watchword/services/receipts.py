@@ -143,7 +143,13 @@ def passphrase_matches(settings: Settings, receipt: ReporterReceipt, passphrase:
 
 
 def create(
-    session: Session, report_id: int, code: str, passphrase_hash: str, form: str = "", generated: bool = False
+    session: Session,
+    report_id: int,
+    code: str,
+    passphrase_hash: str,
+    form: str = "",
+    generated: bool = False,
+    language: str = "",
 ) -> ReporterReceipt:
     receipt = ReporterReceipt(
         report_id=report_id,
@@ -151,6 +157,7 @@ def create(
         passphrase_hash=passphrase_hash,
         form=form[:40],
         passphrase_generated=generated,
+        language=language[:16],
     )
     session.add(receipt)
     session.flush()
