@@ -298,6 +298,8 @@ def take_mail(
             return _take_control(rt, raw, sha, msg, word, via, source, envelope_from, imap)
     if shape == "attachment":
         comment = report_buttons.with_choice(msg, comment)  # a Report button's "phishing / junk / not junk"
+    elif shape == "direct" and (copied := report_buttons.recognise_copy(msg)) is not None:
+        comment = copied.context()  # a mail system's copy: its classification, for the analyst
     address = _reporter_address(rt, msg, shape, suspects, envelope_from)
     language = reporter_language(msg, sample)
     rt.blobs.put(raw)  # the wrapper itself, before anything that points to it commits
