@@ -38,7 +38,8 @@ from watchword.services.guidance import TYPE_NAMES
 from watchword.store.models import Report, Submission
 from watchword.translation import N_, gettext_for
 
-NOT_COUNTED = {"", str(ApproachType.BENIGN)}
+# Not an approach: nothing found, or (undetermined) the report does not yet say what was done.
+NOT_COUNTED = {"", str(ApproachType.BENIGN), str(ApproachType.UNDETERMINED)}
 JSON_NOTE = N_(
     "Counts are of people, not of reports. Counts below %(minimum)s are withheld (null) so that no single "
     "reporter can be picked out."
