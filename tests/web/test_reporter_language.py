@@ -175,3 +175,14 @@ def test_the_awareness_page_speaks_the_reporter_languages_and_is_linked_from_eve
         chinese = web.get("/awareness.json?lang=zh").json()
         assert chinese["types"]["credential_phishing"] == "企图窃取密码或登录信息"
         assert chinese["counted"] == "people" and "%(" not in chinese["note"]
+
+
+def test_refusals_a_reporter_sees_are_in_the_page_language(wrt: Runtime) -> None:
+    with TestClient(create_app(wrt)) as web:
+        web.get("/?lang=fr")
+        refused = web.post("/report/status", data={"code": "AAAA-BBBB-CCCC-DDDD-EEEE", "passphrase": "wrong one"})
+        assert refused.status_code == 401
+        assert "Ce code de reçu et cette phrase secrète ne correspondent pas." in refused.text
+        short = report(web, "email", {"text": "Un message bizarre avec un lien.", "passphrase": "short"})
+        assert short.status_code == 422
+        assert "Choisissez une phrase secrète d'au moins 8 caractères" in short.text

@@ -78,7 +78,7 @@ class ReceiptStatus:
 def _clean(text: str) -> str:
     text = text.strip()
     if not text:
-        raise FollowupError("The message is empty.")
+        raise FollowupError(N_("The message is empty."))
     if len(text) > MAX_MESSAGE_CHARS:
         raise FollowupError(f"Messages can be at most {MAX_MESSAGE_CHARS:,} characters.")
     return text
@@ -98,7 +98,7 @@ def _body(session: Session, message: ThreadMessage) -> str:
 def post_reporter_message(session: Session, receipt_id: int, text: str) -> ThreadMessage:
     receipt = session.get(ReporterReceipt, receipt_id)
     if receipt is None:
-        raise FollowupNotFound("This receipt no longer exists.")
+        raise FollowupNotFound(N_("This receipt no longer exists."))
     message = ThreadMessage(
         report_id=receipt.report_id,
         receipt_id=receipt.id,
@@ -283,7 +283,7 @@ def receipt_status(session: Session, receipt: ReporterReceipt, language: str = "
     """One receipt's state, its status line in `language` (by default the one remembered with it)."""
     report = session.get(Report, receipt.report_id)
     if report is None:  # pragma: no cover - receipts cascade with their report
-        raise FollowupNotFound("This report has been deleted.")
+        raise FollowupNotFound(N_("This report has been deleted."))
     campaign = session.get(Campaign, report.campaign_id) if report.campaign_id else None
     restricted = is_restricted(session, report)
     verdict = report.verdict or (campaign.verdict if campaign else None)

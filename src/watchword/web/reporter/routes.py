@@ -34,7 +34,7 @@ from watchword.services import detail, followup, receipts
 from watchword.services.guidance import OUT_OF_SCOPE_ELSEWHERE, TYPE_NAMES, FirstLook, first_look
 from watchword.store.models import Blob, Report
 from watchword.store.models_reporter import ReporterFile, ReporterReceipt
-from watchword.translation import supported
+from watchword.translation import N_, gettext_for, supported
 from watchword.web.deps import runtime
 from watchword.web.reporter import challenge
 from watchword.web.reporter.forms import FORMS, ORDER, GuidedForm, approach_for, read_answers
@@ -407,7 +407,7 @@ async def _handle_report(request: Request, rt: Runtime, form: GuidedForm, data: 
     if values.get("website", "").strip():
         # The honeypot: people never see this field. Nothing is stored, but a person whose browser
         # filled it in by mistake only has to press Send again (content kept, honeypot cleared).
-        return _form_page(request, rt, form, keep, "Please check your report and press Send again.", 422)
+        return _form_page(request, rt, form, keep, N_("Please check your report and press Send again."), 422)
 
     verdict, chal = challenge.check(
         st.pow_key,
@@ -419,10 +419,10 @@ async def _handle_report(request: Request, rt: Runtime, form: GuidedForm, data: 
     )
     if verdict in (challenge.Check.INVALID, challenge.Check.EXPIRED) or chal is None:
         return _form_page(
-            request, rt, form, keep, "This form had expired. Your text is still here: please press Send again.", 422
+            request, rt, form, keep, N_("This form had expired. Your text is still here: please press Send again."), 422
         )
     if verdict is challenge.Check.TOO_FRESH:
-        return _form_page(request, rt, form, keep, "Please check your report and press Send again.", 422)
+        return _form_page(request, rt, form, keep, N_("Please check your report and press Send again."), 422)
     code = receipts.code_for(st.receipt_key, chal.nonce)
     # A form already sent (a double click, or a bot replaying one solved form) costs one lookup and
     # no allowance: it must not use up the limit that people behind the same address share.
@@ -437,8 +437,14 @@ async def _handle_report(request: Request, rt: Runtime, form: GuidedForm, data: 
             rt,
             form,
             keep,
-            "Many reports are arriving right now. Yours has not been sent yet and nothing is lost: "
-            f"please press Send again in {max(1, round(wait))} seconds.",
+            # Translated here: the page's `_(error)` cannot look up a sentence with a number in it.
+            gettext_for(page_language(request))(
+                N_(
+                    "Many reports are arriving right now. Yours has not been sent yet and nothing is lost: "
+                    "please press Send again in %(seconds)s seconds."
+                )
+            )
+            % {"seconds": max(1, round(wait))},
             429,
         )
         page.headers["Retry-After"] = str(max(1, round(wait)))
@@ -446,7 +452,7 @@ async def _handle_report(request: Request, rt: Runtime, form: GuidedForm, data: 
 
     chosen = values.get("passphrase", "")
     if chosen.strip():
-        problem = receipts.passphrase_problem(chosen)
+        problem = receipts.passphrase_problem(chosen, gettext_for(page_language(request)))
         if problem:
             return _form_page(request, rt, form, keep, problem, 422)
     generated = "" if chosen.strip() else receipts.passphrase_for(st.receipt_key, chal.nonce)
