@@ -22,7 +22,7 @@ from watchword.runtime import open_runtime  # noqa: E402
 from watchword.web.templating import available_languages  # noqa: E402
 
 SHOTS = ROOT / "docs" / "screenshots"
-PAGES = {"choose": "/", "text-message": "/report/text_message", "about": "/about"}
+PAGES = {"choose": "/", "text-message": "/report/text_message", "about": "/about", "awareness": "/awareness"}
 
 
 def main() -> None:

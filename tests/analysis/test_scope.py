@@ -147,3 +147,18 @@ def test_empty_and_vague_reports_need_detail_and_are_never_typed_benign() -> Non
 )
 def test_odd_input_never_raises(text: str) -> None:
     _report(text)
+
+
+def test_an_out_of_scope_reason_can_be_told_again_in_another_language() -> None:
+    """The reporter's page retells the guard's English reason in their language from its parts
+    (services/guidance.py): every combination of grounds and basis must come back out of the text."""
+    from itertools import combinations
+
+    from watchword.analysis.scope import GROUND_WORDS, explanation_parts, out_of_scope_explanation
+
+    names = list(GROUND_WORDS)
+    for size in range(4):
+        for grounds in combinations(names, size):
+            for about_a_person in (False, True):
+                text = out_of_scope_explanation(list(grounds), about_a_person)
+                assert explanation_parts(text) == (list(grounds), about_a_person and not grounds)

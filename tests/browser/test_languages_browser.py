@@ -100,3 +100,29 @@ def test_the_switcher_changes_the_language_without_javascript(browser: Any, live
     page.click('nav.languages a[lang="zh"]')
     assert page.locator("html").get_attribute("lang") == "zh-Hans"
     context.close()
+
+
+def test_the_example_phone_number_reads_left_to_right_on_the_arabic_page(browser: Any, live: LiveApp) -> None:
+    """Rendered, not just marked up: inside the Arabic hint "+44 7400 123456" must lay out with +44 on
+    the left and 123456 on the right (without an isolate it came out "123456 7400 44+")."""
+    context = browser.new_context(viewport=PHONE, is_mobile=True, has_touch=True, locale="ar-EG")
+    page = context.new_page()
+    page.goto(live.url + "/report/text_message")
+    assert page.locator("html").get_attribute("dir") == "rtl"
+    lefts = page.evaluate(
+        """() => {
+            const node = document.querySelector('#q-sender-hint bdi').firstChild;
+            const at = (start, end) => {
+                const range = document.createRange();
+                range.setStart(node, start);
+                range.setEnd(node, end);
+                return range.getBoundingClientRect().left;
+            };
+            const text = node.textContent;
+            return [text, at(0, 3), at(text.length - 6, text.length)];
+        }"""
+    )
+    text, country_code, number = lefts
+    assert text == "+44 7400 123456"
+    assert country_code < number, "the country code must be on the left of the number"
+    context.close()

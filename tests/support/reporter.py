@@ -31,7 +31,7 @@ def token_of(html: str) -> str:
 
 def receipt_of(html: str) -> tuple[str, str]:
     code = re.search(r'<code class="code" [^>]*>([0-9A-Z-]+)</code>', html)
-    phrase = re.search(r'<code class="code passphrase">([a-z ]+)</code>', html)
+    phrase = re.search(r'<code class="code passphrase"[^>]*>([a-z ]+)</code>', html)
     assert code, "the thank-you page shows the receipt code"
     return code.group(1), phrase.group(1) if phrase else ""
 

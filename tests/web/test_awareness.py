@@ -87,3 +87,47 @@ def test_a_repeat_is_counted_as_another_report(rt: Runtime) -> None:
             _report(rt, 7)  # three people, one message: one report, three sightings
         Worker(rt).run_until_idle()
         assert _json(client)["weeks"][-1]["counts"]["credential_phishing"] == 3
+
+
+def test_people_are_counted_not_submissions(rt: Runtime) -> None:
+    """GIVEN one person reporting three different phishes with the same contact detail (written three
+    ways) and a mail reporter forwarding three more WHEN the numbers are read THEN each is one person:
+    below the minimum of 3, withheld. Three anonymous reports are three people."""
+    for n, contact in enumerate(("+44 7400 123456", "+44 (7400) 123-456", " +447400123456 ")):
+        submit(rt, IncomingReport(channel=Channel.WEB, text=PHISH.format(n=n), approach_hint="credential_phishing",
+                                  contact=contact))  # fmt: skip
+    for n in range(3, 6):
+        submit(
+            rt,
+            IncomingReport(
+                channel=Channel.EMAIL,
+                text=PHISH.format(n=n),
+                approach_hint="credential_phishing",
+                reporter_address="Alice@Corp.example",
+            ),
+        )
+    Worker(rt).run_until_idle()
+    with TestClient(create_app(rt)) as client:
+        week = _json(client)["weeks"][-1]
+        assert week["counts"]["credential_phishing"] is None  # two people, six submissions
+        assert week["total"] is None
+        for n in range(6, 9):
+            _report(rt, n)  # three anonymous people
+        Worker(rt).run_until_idle()
+        week = _json(client)["weeks"][-1]
+        assert week["counts"]["credential_phishing"] == 5
+        assert week["total"] == 5
+        assert _json(client)["counted"] == "people"
+
+
+def test_a_person_reporting_two_kinds_is_one_person_in_the_week(rt: Runtime) -> None:
+    for n, hint in enumerate(("credential_phishing", "credential_phishing", "fake_recruitment")):
+        submit(
+            rt, IncomingReport(channel=Channel.WEB, text=PHISH.format(n=n), approach_hint=hint, contact="bo@x.example")
+        )
+    for n in range(3, 5):
+        _report(rt, n)
+    Worker(rt).run_until_idle()
+    with TestClient(create_app(rt)) as client:
+        week = _json(client)["weeks"][-1]
+    assert week["total"] == 3  # bo and two anonymous people, not five submissions or four cells

@@ -93,3 +93,37 @@ def test_the_switcher_works_without_javascript_and_is_remembered(web: TestClient
     other = web.get("/?lang=xx", headers={"Accept-Language": "en"})
     assert 'dir="rtl"' in other.text  # the remembered Arabic still applies
     assert other.cookies.get(templating.LANGUAGE_COOKIE) is None
+
+
+def test_the_template_holds_every_message_the_code_marks() -> None:
+    """A string marked in the code (`_()`, `N_()`, `{% trans %}`: outcomes, mail replies, scope
+    explanations, pages) but not extracted into watchword.pot would never reach a catalogue, and the
+    missing-message test above could not see it. Extracting again must find nothing new."""
+    from babel.messages.extract import DEFAULT_KEYWORDS, extract_from_dir
+    from babel.messages.frontend import parse_mapping_cfg
+
+    with (LOCALE / "babel.cfg").open(encoding="utf-8") as handle:
+        method_map, options_map = parse_mapping_cfg(handle)
+    keywords = {**DEFAULT_KEYWORDS, "N_": None}
+    found = {
+        message if isinstance(message, str) else message[0]
+        for _, _, message, _, _ in extract_from_dir(LOCALE.parent, method_map, options_map, keywords=keywords)
+    }
+    missing = sorted(found - set(_template_ids()))
+    assert not missing, f"run pybabel extract (locale/README.md): {len(missing)} new, e.g. {missing[:3]}"
+    for marked in (
+        "This was a phishing attempt.",  # services/outcomes.py
+        "To stop these messages, reply with the single word STOP.",  # services/mail_replies.py
+        "What did they do or ask you for?",  # analysis/scope.py
+        "Report received",  # services/followup.py, the status history
+        "What people reported recently",  # the awareness page
+    ):
+        assert marked in found
+
+
+@pytest.mark.parametrize("language", SHIPPED)
+def test_stop_stays_stop_in_every_language(language: str) -> None:
+    """Mail intake recognises only the word STOP: a translated hint that asked for another word would
+    leave a reporter unable to stop the replies."""
+    translated = gettext.translation("watchword", localedir=str(LOCALE), languages=[language])
+    assert "STOP" in translated.gettext("To stop these messages, reply with the single word STOP.")

@@ -11,6 +11,7 @@ from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from fastapi.testclient import TestClient
 
+from watchword import translation
 from watchword.runtime import Runtime
 from watchword.web import templating
 from watchword.web.app import create_app
@@ -54,8 +55,8 @@ def test_a_compiled_catalogue_is_used_for_browsers_that_ask_for_it(
     target.mkdir(parents=True)
     with (target / "watchword.mo").open("wb") as handle:
         write_mo(handle, catalog)
-    monkeypatch.setattr(templating, "LOCALE", tmp_path)
-    templating.environment_for.cache_clear()
+    monkeypatch.setattr(translation, "LOCALE", tmp_path)
+    _forget_catalogues()
     try:
         assert templating.negotiate("de-CH,de;q=0.9,en;q=0.5") == "de"
         assert templating.negotiate("fr-FR,fr") == "en"
@@ -66,4 +67,12 @@ def test_a_compiled_catalogue_is_used_for_browsers_that_ask_for_it(
         assert "Eine E-Mail oder Nachricht" in german  # a string marked N_() in forms.py
         assert "What happened?" in english
     finally:
-        templating.environment_for.cache_clear()
+        monkeypatch.undo()
+        _forget_catalogues()
+
+
+def _forget_catalogues() -> None:
+    """The languages found, their catalogues and their page environments are cached per process."""
+    translation.available_languages.cache_clear()
+    translation.translations.cache_clear()
+    templating.environment_for.cache_clear()

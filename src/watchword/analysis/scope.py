@@ -30,9 +30,12 @@ reporter and the analyst see.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from watchword.analysis.lexicon import Tokens, word_set
 from watchword.analysis.reading import Reading, read
 from watchword.domain import ApproachType, Document, Scope
+from watchword.translation import N_
 
 # Grounds that are never, on their own, a reason for a report. Word lists in
 # the languages the reporters use; a match only matters when no act is described.
@@ -68,13 +71,32 @@ _GROUNDS: dict[str, frozenset[str]] = {
         "habla fala parle spricht parla spreekt"
     ),
 }
-_GROUND_WORDS = {
-    "origin": "nationality or origin",
-    "faith": "faith or religious practice",
-    "politics": "political views or lawful activity",
-    "associations": "friends, family or associations",
-    "appearance": "appearance or language",
+# Marked for translation: services/guidance.py tells the reporter the same in their language.
+GROUND_WORDS = {
+    "origin": N_("nationality or origin"),
+    "faith": N_("faith or religious practice"),
+    "politics": N_("political views or lawful activity"),
+    "associations": N_("friends, family or associations"),
+    "appearance": N_("appearance or language"),
 }
+THANK_YOU = N_("Thank you for telling us.")
+ABOUT_GROUNDS = N_(
+    "This report is about someone's %(grounds)s, which on its own is never a reason for suspicion, "
+    "so we will not follow it up."
+)
+ABOUT_A_PERSON = N_(
+    "This report asks us to look into a person, but does not describe anything they did to you, "
+    "so we will not follow it up."
+)
+NO_ACT = N_(
+    "This report does not describe anything that was done to you or to the organisation, so we will not follow it up."
+)
+WHAT_WE_LOOK_AT = N_(
+    "Watchword looks at what people do — asking for information or access, offering money, gifts or jobs, "
+    "sending links or files, leaving devices, taking photos, trying to get in — not at who they are. If "
+    "something like that happened, please send a new report describing it."
+)
+EITHER = N_("%(first)s or %(second)s")
 
 
 def grounds_in(text: str) -> list[str]:
@@ -83,23 +105,32 @@ def grounds_in(text: str) -> list[str]:
     return [name for name, vocab in _GROUNDS.items() if words & vocab]
 
 
-def _out_of_scope_reason(grounds: list[str], read_basis: str = "") -> str:
+def out_of_scope_explanation(grounds: list[str], about_a_person: bool, _: Callable[[str], str] = str) -> str:
+    """Why a report is turned away, for the reporter; `_` translates (English by default)."""
     if grounds:
-        named = " or ".join(_GROUND_WORDS[g] for g in grounds[:3])
-        basis = f"This report is about someone's {named}, which on its own is never a reason for suspicion"
-    elif read_basis.startswith("the report asks about a person"):
-        basis = "This report asks us to look into a person, but does not describe anything they did to you"
+        named = _(GROUND_WORDS[grounds[0]])
+        for ground in grounds[1:3]:
+            named = _(EITHER) % {"first": named, "second": _(GROUND_WORDS[ground])}
+        basis = _(ABOUT_GROUNDS) % {"grounds": named}
+    elif about_a_person:
+        basis = _(ABOUT_A_PERSON)
     else:
-        basis = "This report does not describe anything that was done to you or to the organisation"
-    return (
-        f"Thank you for telling us. {basis}, so we will not follow it up. Watchword looks at what "
-        "people do — asking for information or access, offering money, gifts or jobs, sending links or "
-        "files, leaving devices, taking photos, trying to get in — not at who they are. If something "
-        "like that happened, please send a new report describing it."
-    )
+        basis = _(NO_ACT)
+    return " ".join((_(THANK_YOU), basis, _(WHAT_WE_LOOK_AT)))
 
 
-NEEDS_DETAIL_QUESTION = "What did they do or ask you for?"
+def explanation_parts(scope_reason: str) -> tuple[list[str], bool]:
+    """The grounds and basis an out-of-scope reason (as `guard_scope` wrote it) was made from,
+    so that it can be told again in another language."""
+    grounds = [g for g, words in GROUND_WORDS.items() if f"{words}," in scope_reason or f"{words} or" in scope_reason]
+    return grounds, "asks us to look into a person" in scope_reason
+
+
+def _out_of_scope_reason(grounds: list[str], read_basis: str = "") -> str:
+    return out_of_scope_explanation(grounds, read_basis.startswith("the report asks about a person"))
+
+
+NEEDS_DETAIL_QUESTION = N_("What did they do or ask you for?")
 
 
 def guard_scope(doc: Document) -> None:

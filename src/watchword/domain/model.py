@@ -77,6 +77,8 @@ class IncomingReport:
     # Mail channel: the reporter's own words above an attached original. Kept (sealed) with
     # this submission for the analyst, never analysed: they describe the message, not the attack.
     comment: str = ""
+    # The reporter's language, a shipped one or "" (the page's, the mail's Content-Language, a guess).
+    language: str = ""
 
 
 @dataclass(slots=True, frozen=True)

@@ -53,6 +53,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from watchword.analysis.forwarded import originals_in, unwrap_forwarded
+from watchword.analysis.language import detect_language
 from watchword.analysis.mime import parse_mime
 from watchword.domain import Channel, Document, IncomingReport
 from watchword.domain.states import DocumentKind
@@ -66,6 +67,7 @@ from watchword.store import audit
 from watchword.store.models import Blob, Report, utcnow
 from watchword.store.models_mail import MailMessage, MailMessageReport
 from watchword.store.upsert import insert_ignore_per_dialect
+from watchword.translation import supported
 
 if TYPE_CHECKING:
     from watchword.runtime import Runtime
@@ -81,6 +83,7 @@ _SUSPECT_HEADERS = ("from", "reply-to", "sender", "return-path", "resent-from")
 _SIMPLE_ADDRESS = re.compile(r'^\s*(?:[^<>",;@]*<([^<>\s",;@]+@[^<>\s",;@]+)>|([^<>\s",;@]+@[^<>\s",;@]+))\s*$')
 # Cheap test before any body is parsed: most mail never says these words.
 _MAY_BE_CONTROL = re.compile(rb"(?i)\b(?:stop|start|unsubscribe)\b")
+_LANGUAGE_SAMPLE = 4000
 
 
 def is_transient(exc: BaseException) -> bool:
@@ -171,9 +174,10 @@ def _is_automatic(msg: Message, envelope_from: str | None) -> bool:
     return auto != "no" or precedence in ("bulk", "junk", "list", "auto_reply") or "list-id" in msg
 
 
-def _examine(raw: bytes) -> tuple[list[bytes], str, set[str], str]:
+def _examine(raw: bytes) -> tuple[list[bytes], str, set[str], str, str]:
     """The originals to submit on their own, how the original travelled, its sender's addresses,
-    and the reporter's comment above attached originals (kept with each of their submissions).
+    the reporter's comment above attached originals (kept with each of their submissions), and
+    a sample of the words to guess the reporter's language from (their comment, else the text).
 
     The pipeline's own parse and unwrap stages decide what is a forward (one
     parse); `originals_in` is asked for the attached originals' bytes only
@@ -185,9 +189,10 @@ def _examine(raw: bytes) -> tuple[list[bytes], str, set[str], str]:
         unwrap_forwarded(doc)
     except Exception as exc:  # noqa: BLE001 - odd mail must still be taken; the worker records the details
         log.warning("mail could not be examined for a forward (%s); taken as the suspicious message", describe(exc))
-        return [], "direct", set(), ""
+        return [], "direct", set(), "", ""
+    sample = " ".join(doc.text_parts)[:_LANGUAGE_SAMPLE]
     if doc.wrapper is None:
-        return [], "direct", set(), ""
+        return [], "direct", set(), "", sample
     suspects: set[str] = set()
     if doc.wrapper.shape == "attachment":
         originals = originals_in(raw)
@@ -195,11 +200,20 @@ def _examine(raw: bytes) -> tuple[list[bytes], str, set[str], str]:
             if not original.startswith(b"\xd0\xcf\x11\xe0"):  # an Outlook .msg has no RFC 5322 headers
                 suspects |= _addresses(_HEADERS.parsebytes(original, headersonly=True), _SUSPECT_HEADERS)
         comment = doc.wrapper.reporter_comment if originals else ""
-        return originals, ("attachment" if originals else "direct"), suspects, comment
+        return originals, ("attachment" if originals else "direct"), suspects, comment, comment or sample
     for name in ("from", "reply-to", "sender", "return-path"):
         suspects.update(addr.lower() for _, addr in getaddresses([doc.headers.get(name, "")]) if addr)
     # An inline forward is filed whole: the analysis keeps its comment apart (sealed at rest).
-    return [], doc.wrapper.shape or "inline", suspects, ""
+    return [], doc.wrapper.shape or "inline", suspects, "", doc.wrapper.reporter_comment or sample
+
+
+def reporter_language(msg: Message, sample: str) -> str:
+    """The language replies to this reporter are written in: what their mail declares
+    (Content-Language, as RFC 3282 has clients set it), else a guess from their words, else ""."""
+    for tag in str(msg.get("content-language", "") or "").split(",")[:5]:
+        if found := supported(tag):
+            return found
+    return supported(detect_language(sample))
 
 
 def _reporter_address(rt: Runtime, msg: Message, shape: str, suspects: set[str], envelope_from: str | None) -> str:
@@ -278,14 +292,17 @@ def take_mail(
     automatic = _is_automatic(msg, envelope_from)
     # Delivery reports are no forwards (`originals_in` knows), so automatic mail
     # is examined like any other; it only never gets an answer.
-    originals, shape, suspects, comment = _examine(raw)
+    originals, shape, suspects, comment, sample = _examine(raw)
     if shape == "direct" and not automatic:
         word = _control_word(raw, msg)
         if word:
             return _take_control(rt, raw, sha, msg, word, via, source, envelope_from, imap)
     if shape == "attachment":
         comment = report_buttons.with_choice(msg, comment)  # a Report button's "phishing / junk / not junk"
+    elif shape == "direct" and (copied := report_buttons.recognise_copy(msg)) is not None:
+        comment = copied.context()  # a mail system's copy: its classification, for the analyst
     address = _reporter_address(rt, msg, shape, suspects, envelope_from)
+    language = reporter_language(msg, sample)
     rt.blobs.put(raw)  # the wrapper itself, before anything that points to it commits
     reports = [
         IncomingReport(
@@ -294,6 +311,7 @@ def take_mail(
             reporter_address=address or None,
             source_name=f"mail:{sha[:32]}#{position}",
             comment=comment,
+            language=language,
         )
         for position, unit in enumerate(originals or [raw], 1)
     ]
@@ -315,6 +333,7 @@ def take_mail(
             ack=ack,
             subject=str(msg.get("subject", "") or ""),
             message_id=str(msg.get("message-id", "") or "").strip(),
+            language=language,
         )
     except IntegrityError:
         # The same bytes were taken concurrently (two deliveries racing): theirs counts.
@@ -338,6 +357,7 @@ class _Record:
     ack: outbox.Reporter | None
     subject: str
     message_id: str
+    language: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -365,6 +385,7 @@ def _record(
     ack: outbox.Reporter | None,
     subject: str,
     message_id: str,
+    language: str = "",
 ) -> tuple[int, list[Receipt]]:
     """Submit the mail's reports through the funnel, with its record, links and acknowledgement
     as the channel's own rows of the same transaction: all or none."""
@@ -380,6 +401,7 @@ def _record(
         ack=ack,
         subject=subject,
         message_id=message_id,
+        language=language,
     )
     committed = funnel.submit_all(rt, reports, also=[partial(_write_record, item)], summary=_audit_mails)
     recorded: _Recorded = committed.also[0]
@@ -418,6 +440,7 @@ def _write_record(item: _Record, session: Session, receipts: list[Receipt]) -> _
                 "originals": item.originals,
                 "reporter_sealed": item.who.sealed if item.who else None,
                 "reporter_hash": item.who.hash if item.who else None,
+                "language": item.language,
                 "imap_mailbox": imap.mailbox if imap else None,
                 "imap_uidvalidity": imap.uidvalidity if imap else None,
                 "imap_uid": imap.uid if imap else None,
@@ -440,6 +463,7 @@ def _write_record(item: _Record, session: Session, receipts: list[Receipt]) -> _
             [r.public_id for r in receipts],
             subject=item.subject,
             in_reply_to=item.message_id,
+            language=item.language,
         )
     return _Recorded(mail_id=mail_id, via=item.via, shape=item.shape, reporter=item.who is not None)
 

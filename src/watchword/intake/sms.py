@@ -29,7 +29,9 @@ from dataclasses import dataclass
 from urllib.parse import urlsplit, urlunsplit
 
 from watchword import clock, errors
+from watchword.analysis.language import detect_language
 from watchword.domain import Channel, IncomingReport
+from watchword.translation import supported
 
 MAX_BODY_BYTES = 64 * 1024  # Twilio caps a message at 1,600 characters; a JSON one gets room to spare
 MAX_TEXT_CHARS = 10_000
@@ -206,4 +208,5 @@ def to_incoming(message: TextMessage) -> IncomingReport:
         answers=answers,
         contact=forwarder or None,
         source_name=message.gateway_id or None,
+        language=supported(detect_language(text)),  # a gateway says nothing of the forwarder's language
     )

@@ -23,6 +23,7 @@ from watchword.domain import IncomingReport
 from watchword.domain.model import MAX_REPORT_TEXT_CHARS
 from watchword.intake.writer import Also, Committed, Prepared, Receipt, Summary
 from watchword.security.sealing import seal, seal_json
+from watchword.translation import N_
 
 if TYPE_CHECKING:
     from watchword.runtime import Runtime
@@ -56,7 +57,7 @@ def dedupe_key(incoming: IncomingReport) -> str:
 
 def validate(incoming: IncomingReport, max_bytes: int) -> None:
     if not incoming.raw_email and not incoming.text.strip() and not any(v.strip() for v in incoming.answers.values()):
-        raise IntakeError("The report is empty: describe what happened or attach the message.")
+        raise IntakeError(N_("The report is empty: describe what happened or attach the message."))
     if incoming.raw_email and len(incoming.raw_email) > max_bytes:
         raise TooLarge(f"The message is larger than the {max_bytes // (1024 * 1024)} MB limit.")
     if len(incoming.text) > MAX_TEXT_CHARS:

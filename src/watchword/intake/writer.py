@@ -295,6 +295,7 @@ def _create(session: Session, prepared: Prepared) -> Receipt:
             "answers": {},
             "answers_sealed": prepared.answers,
             "source_name": source,
+            "language": incoming.language[:16],
             "contact_sealed": prepared.contact,
             "sightings": 1,
             "last_sighted_at": now,

@@ -27,7 +27,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import hmac
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from email.utils import parseaddr
 
@@ -44,11 +44,16 @@ from watchword.store.counts import NO_COUNTS, campaign_counts
 from watchword.store.models import Campaign, Report, utcnow
 from watchword.store.models_mail import MailMessage, MailMessageReport, MailOptOut, MailOutbox
 from watchword.store.upsert import insert_ignore
+from watchword.translation import N_, gettext_for
 
 ACK = MailKind.ACK
 OUTCOME = MailKind.OUTCOME
 MESSAGE = MailKind.MESSAGE
-STOP_HINT = "To stop these messages, reply with the single word STOP."
+# Every language keeps the word STOP itself: intake/mail.py recognises only it (and START).
+STOP_HINT = N_("To stop these messages, reply with the single word STOP.")
+ACK_SUBJECT = N_("Your report has been received")
+OUTCOME_SUBJECT = N_("The outcome of your report")
+MESSAGE_SUBJECT = N_("About your report")
 MAX_ATTEMPTS = 8
 LEASE = dt.timedelta(minutes=2)
 # A receipt is only useful while the reporter still remembers sending the mail;
@@ -118,10 +123,11 @@ def enqueue(
     return session.execute(stmt).first() is not None
 
 
-def _references(public_ids: Sequence[str]) -> str:
+def _references(public_ids: Sequence[str], language: str = "") -> str:
+    _ = gettext_for(language)
     if len(public_ids) == 1:
-        return f"Your reference: {public_ids[0]}"
-    lines = [f"You sent {len(public_ids)} messages; your references:"]
+        return _("Your reference: %(reference)s") % {"reference": public_ids[0]}
+    lines = [_("Messages you sent: %(count)s. Your references:") % {"count": len(public_ids)}]
     lines += [f"  {n}. {pid}" for n, pid in enumerate(public_ids, 1)]
     return "\n".join(lines)
 
@@ -134,18 +140,22 @@ def enqueue_ack(
     *,
     subject: str = "",
     in_reply_to: str = "",
+    language: str = "",
 ) -> bool:
-    """The acknowledgement for one reporter's mail, with a receipt for each report it made."""
+    """The acknowledgement for one reporter's mail, with a receipt for each report it made,
+    in the reporter's language (their mail's, see intake/mail.py; English when unknown)."""
+    _ = gettext_for(language)
     clean = header_text(subject, 200)
-    reply_subject = f"Re: {clean}" if clean else "Your report has been received"
+    # "Re:" is what mail clients thread on, in every language.
+    reply_subject = f"Re: {clean}" if clean else _(ACK_SUBJECT)
     body = (
         "\n\n".join(
             [
-                "Thank you. We have received your report.",
-                _references(public_ids),
-                outcomes.RECEIVED,
-                "We will write again when we know the outcome.",
-                STOP_HINT,
+                _("Thank you. We have received your report."),
+                _references(public_ids, language),
+                _(outcomes.RECEIVED),
+                _("We will write again when we know the outcome."),
+                _(STOP_HINT),
             ]
         )
         + "\n"
@@ -156,36 +166,42 @@ def enqueue_ack(
 def notify_outcome(
     session: Session,
     report_ids: Iterable[int],
-    outcome_text: str,
-    subject: str = "The outcome of your report",
+    outcome_text: str | Callable[[str], str],
+    subject: str = OUTCOME_SUBJECT,
     key: str | None = None,
 ) -> int:
     """Queue `outcome_text` for every mail reporter of these reports, in the caller's transaction.
 
-    One message per reporter, however many of the reports they sent, naming
-    each of their references. Calling it again with the same `key` (by
-    default the text itself) queues nothing new for a reporter already told;
-    a new key (a verdict revised) is queued again. Returns the number of
-    replies queued. Opt-outs and rate limits apply at sending.
+    `outcome_text` is a text, or a function from a language to the text in it: each reporter
+    is written to in the language their mail was in (the subject and the lines around the text
+    follow it either way). One message per reporter, however many of the reports they sent,
+    naming each of their references. Calling it again with the same `key` (by default the
+    text itself) queues nothing new for a reporter already told; a new key (a verdict revised)
+    is queued again. Returns the number of replies queued. Opt-outs and rate limits apply at sending.
     """
     ids = sorted(set(report_ids))
-    per_reporter: dict[str, tuple[bytes, set[str]]] = {}
+    per_reporter: dict[str, tuple[bytes, set[str], str]] = {}
     for start in range(0, len(ids), 500):
         rows = session.execute(
-            select(MailMessage.reporter_hash, MailMessage.reporter_sealed, Report.public_id)
+            select(MailMessage.reporter_hash, MailMessage.reporter_sealed, Report.public_id, MailMessage.language)
             .join(MailMessageReport, MailMessageReport.mail_message_id == MailMessage.id)
             .join(Report, Report.id == MailMessageReport.report_id)
             .where(MailMessageReport.report_id.in_(ids[start : start + 500]), MailMessage.reporter_hash.is_not(None))
         )
-        for hash_, sealed, public_id in rows:
+        for hash_, sealed, public_id, language in rows:
             if hash_ and sealed:
-                per_reporter.setdefault(hash_, (sealed, set()))[1].add(public_id)
+                known = per_reporter.get(hash_)
+                # A reporter who wrote in several languages: the latest mail's, when it said one.
+                per_reporter[hash_] = (sealed, known[1] if known else set(), language or (known[2] if known else ""))
+                per_reporter[hash_][1].add(public_id)
     queued = 0
-    for hash_, (sealed, public_ids) in sorted(per_reporter.items()):
+    for hash_, (sealed, public_ids, language) in sorted(per_reporter.items()):
+        _ = gettext_for(language)
+        text = (outcome_text(language) if callable(outcome_text) else outcome_text).strip()
         refs = sorted(public_ids)
-        body = "\n\n".join([outcome_text.strip(), _references(refs), STOP_HINT]) + "\n"
-        dedupe = _dedupe(OUTCOME, hash_, key if key is not None else outcome_text.strip(), *refs)
-        queued += enqueue(session, OUTCOME, Reporter(sealed, hash_), subject, body, dedupe)
+        body = "\n\n".join([text, _references(refs, language), _(STOP_HINT)]) + "\n"
+        dedupe = _dedupe(OUTCOME, hash_, key if key is not None else text, *refs)
+        queued += enqueue(session, OUTCOME, Reporter(sealed, hash_), _(subject), body, dedupe)
     return queued
 
 
@@ -197,7 +213,7 @@ def enqueue_message(session: Session, report_id: int, reporter_hash_: str, messa
     apply at sending, as for outcomes.
     """
     rows = session.execute(
-        select(MailMessage.reporter_sealed, Report.public_id)
+        select(MailMessage.reporter_sealed, Report.public_id, MailMessage.language)
         .join(MailMessageReport, MailMessageReport.mail_message_id == MailMessage.id)
         .join(Report, Report.id == MailMessageReport.report_id)
         .where(MailMessageReport.report_id == report_id, MailMessage.reporter_hash == reporter_hash_)
@@ -205,10 +221,15 @@ def enqueue_message(session: Session, report_id: int, reporter_hash_: str, messa
     sealed = next((row[0] for row in rows if row[0]), None)
     if sealed is None:
         return False
+    language = next((row[2] for row in reversed(rows) if row[2]), "")
+    _ = gettext_for(language)
     refs = sorted({row[1] for row in rows})
-    body = "\n\n".join(["A message from the analysts about your report:", text.strip(), _references(refs), STOP_HINT])
+    # The analyst's own words go as written; the lines around them are in the reporter's language.
+    body = "\n\n".join(
+        [_("A message from the analysts about your report:"), text.strip(), _references(refs, language), _(STOP_HINT)]
+    )
     who = Reporter(sealed, reporter_hash_)
-    return enqueue(session, MESSAGE, who, "About your report", body + "\n", _dedupe(MESSAGE, str(message_id_)))
+    return enqueue(session, MESSAGE, who, _(MESSAGE_SUBJECT), body + "\n", _dedupe(MESSAGE, str(message_id_)))
 
 
 def notify_campaign_outcome(session: Session, campaign_id: int) -> int:
@@ -224,12 +245,17 @@ def notify_campaign_outcome(session: Session, campaign_id: int) -> int:
     campaign = session.get(Campaign, campaign_id)
     if campaign is None or not campaign.verdict:
         return 0
-    text = outcomes.outcome_text(
-        campaign.verdict,
-        approach_type=campaign.approach_type,
-        reporters=campaign_counts(session, [campaign_id]).get(campaign_id, NO_COUNTS).people,
-        action=campaign.verdict_note,
-    )
+    people = campaign_counts(session, [campaign_id]).get(campaign_id, NO_COUNTS).people
+
+    def text(language: str) -> str:
+        return outcomes.outcome_text(
+            campaign.verdict,
+            approach_type=campaign.approach_type,
+            reporters=people,
+            action=campaign.verdict_note,
+            language=language,
+        )
+
     report_ids = session.scalars(select(Report.id).where(Report.campaign_id == campaign_id)).all()
     return notify_outcome(session, report_ids, text, key=f"campaign\x00{campaign.verdict}\x00{campaign.verdict_note}")
 

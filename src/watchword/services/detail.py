@@ -22,6 +22,7 @@ from watchword.domain.model import MAX_REPORT_TEXT_CHARS as MAX_TEXT_CHARS
 from watchword.domain.states import ReportStatus
 from watchword.store import audit, jobs
 from watchword.store.models import Report
+from watchword.translation import N_
 
 MAX_DETAIL_CHARS = 5000
 # The question can be answered from the thank-you page for this long after sending.
@@ -45,12 +46,12 @@ def check_token(key: bytes, token: str, now: float | None = None) -> int:
         report_part, expires_part, mac = token.split(".")
         report_id, expires = int(report_part), int(expires_part)
     except ValueError:
-        raise DetailError("This page has expired. Please sign in with your receipt and send a message.") from None
+        raise DetailError(N_("This page has expired. Please sign in with your receipt and send a message.")) from None
     good = hmac.new(key, f"detail:{report_id}:{expires}".encode(), hashlib.sha256).hexdigest()[:32]
     if not hmac.compare_digest(good, mac):
-        raise DetailError("This page has expired. Please sign in with your receipt and send a message.")
+        raise DetailError(N_("This page has expired. Please sign in with your receipt and send a message."))
     if expires < (now if now is not None else time.time()):
-        raise DetailError("This page has expired. Please sign in with your receipt and send a message.")
+        raise DetailError(N_("This page has expired. Please sign in with your receipt and send a message."))
     return report_id
 
 
@@ -58,15 +59,15 @@ def add_detail(session: Session, report_id: int, text: str) -> Report:
     """Append the reporter's answer to the report's words and queue it for analysis again."""
     added = "\n".join(" ".join(line.split()) for line in text.strip().splitlines()).strip()
     if not added:
-        raise DetailError("Please write what they did or asked you for.")
+        raise DetailError(N_("Please write what they did or asked you for."))
     if len(added) > MAX_DETAIL_CHARS:
         raise DetailError(f"Please keep this under {MAX_DETAIL_CHARS:,} characters.")
     report = session.get(Report, report_id)
     if report is None:
-        raise DetailError("This report no longer exists.")
+        raise DetailError(N_("This report no longer exists."))
     combined = f"{report.text}\n\n{NEEDS_DETAIL_QUESTION}\n{added}" if report.text else added
     if len(combined) > MAX_TEXT_CHARS:
-        raise DetailError("The report is already as long as a report can be.")
+        raise DetailError(N_("The report is already as long as a report can be."))
     report.text = combined
     report.status = ReportStatus.RECEIVED
     jobs.enqueue(session, jobs.ANALYZE, report.id)

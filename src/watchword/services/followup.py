@@ -38,6 +38,7 @@ from watchword.store import audit
 from watchword.store.counts import counts_of
 from watchword.store.models import AnalysisRecord, Campaign, Report, Submission, utcnow
 from watchword.store.models_reporter import ReporterReceipt, RestrictedReport, ThreadMessage
+from watchword.translation import N_
 
 MAX_MESSAGE_CHARS = 5000
 
@@ -79,7 +80,7 @@ class ReceiptStatus:
 def _clean(text: str) -> str:
     text = text.strip()
     if not text:
-        raise FollowupError("The message is empty.")
+        raise FollowupError(N_("The message is empty."))
     if len(text) > MAX_MESSAGE_CHARS:
         raise FollowupError(f"Messages can be at most {MAX_MESSAGE_CHARS:,} characters.")
     return text
@@ -99,7 +100,7 @@ def _body(session: Session, message: ThreadMessage) -> str:
 def post_reporter_message(session: Session, receipt_id: int, text: str) -> ThreadMessage:
     receipt = session.get(ReporterReceipt, receipt_id)
     if receipt is None:
-        raise FollowupNotFound("This receipt no longer exists.")
+        raise FollowupNotFound(N_("This receipt no longer exists."))
     message = ThreadMessage(
         report_id=receipt.report_id,
         receipt_id=receipt.id,
@@ -273,10 +274,19 @@ def is_restricted(session: Session, report: Report) -> bool:
     return report.scope == "out_of_scope" or session.get(RestrictedReport, report.id) is not None
 
 
-def receipt_status(session: Session, receipt: ReporterReceipt) -> ReceiptStatus:
+# The steps of a report's history, translated where the page shows them.
+RECEIVED_STEP = N_("Report received")
+CHECKED_STEP = N_("Automatic checks done")
+DECIDED_STEP = N_("Outcome decided")
+ANALYST_WROTE = N_("Message from the analysts")
+REPORTER_WROTE = N_("You wrote a message")
+
+
+def receipt_status(session: Session, receipt: ReporterReceipt, language: str = "") -> ReceiptStatus:
+    """One receipt's state, its status line in `language` (by default the one remembered with it)."""
     report = session.get(Report, receipt.report_id)
     if report is None:  # pragma: no cover - receipts cascade with their report
-        raise FollowupNotFound("This report has been deleted.")
+        raise FollowupNotFound(N_("This report has been deleted."))
     campaign = session.get(Campaign, report.campaign_id) if report.campaign_id else None
     restricted = is_restricted(session, report)
     verdict = report.verdict or (campaign.verdict if campaign else None)
@@ -289,21 +299,19 @@ def receipt_status(session: Session, receipt: ReporterReceipt) -> ReceiptStatus:
         reporters=counts_of(session, report.id).people,
         action=campaign.verdict_note if campaign else "",
         scope="out_of_scope" if restricted else report.scope,
+        language=language or receipt.language,
     )
-    history: list[tuple[dt.datetime, str]] = [(receipt.created_at, "Report received")]
+    history: list[tuple[dt.datetime, str]] = [(receipt.created_at, RECEIVED_STEP)]
     analysis_at = report.analysis.created_at if report.analysis is not None else None
     if analysis_at is not None:
         # When others reported the same message first, it was checked before this person sent it:
         # for them it was checked when it arrived, never before they reported it.
-        history.append((max(_aware(analysis_at), _aware(receipt.created_at)), "Automatic checks done"))
+        history.append((max(_aware(analysis_at), _aware(receipt.created_at)), CHECKED_STEP))
     outcome_at = campaign.verdict_at if campaign and campaign.verdict else None
     if verdict and outcome_at is not None:
-        history.append((max(_aware(outcome_at), _aware(receipt.created_at)), "Outcome decided"))
+        history.append((max(_aware(outcome_at), _aware(receipt.created_at)), DECIDED_STEP))
     thread = reporter_thread(session, receipt)
-    history.extend(
-        (m.at, "Message from the analysts" if m.author_kind == AuthorKind.ANALYST else "You wrote a message")
-        for m in thread
-    )
+    history.extend((m.at, ANALYST_WROTE if m.author_kind == AuthorKind.ANALYST else REPORTER_WROTE) for m in thread)
     history.sort(key=lambda item: _aware(item[0]))
     return ReceiptStatus(
         receipt_id=receipt.id,

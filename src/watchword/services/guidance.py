@@ -9,12 +9,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from watchword.analysis.scope import explanation_parts, out_of_scope_explanation
 from watchword.domain import Analysis
+from watchword.translation import N_, gettext_for
 
-
-def N_(message: str) -> str:  # noqa: N802 - the conventional gettext marker name
-    """Mark a string for extraction; it is translated where it is shown."""
-    return message
+__all__ = ["N_", "FirstLook", "first_look", "steps_for"]
 
 
 # Steps for every guided form, most urgent first. Conditional steps below are
@@ -152,12 +151,21 @@ def _sentence(reason: str) -> str:
     return text if text.endswith((".", "!", "?")) else text + "."
 
 
-def first_look(form: str, answers: dict[str, str], analysis: Analysis | None, max_findings: int = 3) -> FirstLook:
+def scope_explanation(scope_reason: str, language: str = "") -> str:
+    """The scope guard's reason for turning a report away, told again in the reporter's language."""
+    grounds, about_a_person = explanation_parts(scope_reason)
+    return out_of_scope_explanation(grounds, about_a_person, gettext_for(language))
+
+
+def first_look(
+    form: str, answers: dict[str, str], analysis: Analysis | None, max_findings: int = 3, language: str = ""
+) -> FirstLook:
     steps = steps_for(form, answers)
     if analysis is None:
         return FirstLook(steps=steps)
     if analysis.scope == "out_of_scope":
-        return FirstLook(steps=[], out_of_scope=True, scope_reason=analysis.scope_reason)
+        reason = scope_explanation(analysis.scope_reason, language) if analysis.scope_reason else ""
+        return FirstLook(steps=[], out_of_scope=True, scope_reason=reason)
     if analysis.scope == "needs_detail":
         return FirstLook(steps=steps, needs_detail=True)
     findings: list[str] = []

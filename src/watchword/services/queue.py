@@ -178,6 +178,7 @@ class CampaignRow:
     reasons: list[str]
     assignee: str | None = None
     case_status: str = "new"
+    languages: tuple[str, ...] = ()  # the languages its reporters wrote in, known ones only
 
 
 @dataclass(frozen=True, slots=True)
@@ -197,6 +198,7 @@ class ReportRow:
     assignee: str | None = None
     case_status: str = "new"
     people: int = 1  # who reported it (counts.report_counts), beside the sightings
+    language: str = ""  # the reporter's words' language, "" when unknown
 
 
 @dataclass(slots=True)
@@ -234,7 +236,7 @@ def campaign_reasons(facts: Any, risk: float, reach: int, surging: bool) -> tupl
 
 
 def open_campaigns(session: Session, filters: Filters, cursor: str = "", limit: int = PAGE) -> Page:
-    """Campaigns by stored priority (highest first); one query, then the page's counts."""
+    """Campaigns by stored priority (highest first); one query, then the page's counts and its reporters' languages."""
     listed = (CampaignStatus.OPEN, CampaignStatus.CLOSED)
     status = filters.status if filters.status in listed else ("" if filters.status == "any" else CampaignStatus.OPEN)
     query = select(
@@ -274,6 +276,15 @@ def open_campaigns(session: Session, filters: Filters, cursor: str = "", limit: 
         query = query.where(tuple_(Campaign.priority, Campaign.id) < tuple_(*after))
     query = query.order_by(Campaign.priority.desc(), Campaign.id.desc()).limit(limit + 1)
     rows = session.execute(query).all()
+    languages: dict[int, set[str]] = {}
+    if rows:
+        for campaign_id, language in session.execute(
+            select(Report.campaign_id, Report.language)
+            .where(Report.campaign_id.in_([row.id for row in rows[:limit]]), Report.language != "")
+            .distinct()
+        ):
+            if campaign_id is not None:
+                languages.setdefault(campaign_id, set()).add(language)
     page = Page()
     counts = campaign_counts(session, [row.id for row in rows[:limit]])
     for row in rows[:limit]:
@@ -297,6 +308,7 @@ def open_campaigns(session: Session, filters: Filters, cursor: str = "", limit: 
                 reasons=reasons,
                 assignee=row.assignee,
                 case_status=row.case_status,
+                languages=tuple(sorted(languages.get(row.id, ()))),
             )
         )
     if len(rows) > limit:
@@ -325,6 +337,7 @@ def unassigned_reports(session: Session, filters: Filters, cursor: str = "", lim
         Report.scope,
         Report.assignee,
         Report.case_status,
+        Report.language,
     ).where(Report.campaign_id.is_(None), Report.scope != "out_of_scope")
     if filters.scope:
         query = query.where(Report.scope == filters.scope)
@@ -372,6 +385,7 @@ def unassigned_reports(session: Session, filters: Filters, cursor: str = "", lim
                 scope=row.scope,
                 assignee=row.assignee,
                 case_status=row.case_status,
+                language=row.language,
             )
         )
     if len(rows) > limit:

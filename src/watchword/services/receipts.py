@@ -18,6 +18,7 @@ import datetime as dt
 import hashlib
 import hmac
 import json
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from argon2 import PasswordHasher, Type
@@ -30,6 +31,7 @@ from watchword.config import Settings
 from watchword.store.db import Database
 from watchword.store.models import utcnow
 from watchword.store.models_reporter import ReporterReceipt
+from watchword.translation import N_
 
 ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"  # Crockford: no I, L, O, U to misread
 CODE_SYMBOLS = 20  # x 5 bits = 100 bits
@@ -116,13 +118,15 @@ def hasher(settings: Settings) -> PasswordHasher:
     )
 
 
-def passphrase_problem(passphrase: str) -> str:
-    """Why a chosen passphrase cannot be used, or "" when it can."""
+def passphrase_problem(passphrase: str, _: Callable[[str], str] = str) -> str:
+    """Why a chosen passphrase cannot be used, or "" when it can; `_` translates it."""
     length = len(normalise_passphrase(passphrase))
     if length < MIN_PASSPHRASE_CHARS:
-        return f"Choose a passphrase of at least {MIN_PASSPHRASE_CHARS} characters, or leave it empty."
+        return _("Choose a passphrase of at least %(count)s characters, or leave it empty.") % {
+            "count": MIN_PASSPHRASE_CHARS
+        }
     if length > MAX_PASSPHRASE_CHARS:
-        return f"The passphrase can be at most {MAX_PASSPHRASE_CHARS} characters."
+        return _("The passphrase can be at most %(count)s characters.") % {"count": MAX_PASSPHRASE_CHARS}
     return ""
 
 
@@ -143,7 +147,13 @@ def passphrase_matches(settings: Settings, receipt: ReporterReceipt, passphrase:
 
 
 def create(
-    session: Session, report_id: int, code: str, passphrase_hash: str, form: str = "", generated: bool = False
+    session: Session,
+    report_id: int,
+    code: str,
+    passphrase_hash: str,
+    form: str = "",
+    generated: bool = False,
+    language: str = "",
 ) -> ReporterReceipt:
     receipt = ReporterReceipt(
         report_id=report_id,
@@ -151,6 +161,7 @@ def create(
         passphrase_hash=passphrase_hash,
         form=form[:40],
         passphrase_generated=generated,
+        language=language[:16],
     )
     session.add(receipt)
     session.flush()
@@ -167,7 +178,7 @@ def sign_in(db: Database, settings: Settings, code: str, passphrase: str) -> int
     The Argon2id check runs between two short transactions, not inside one:
     on SQLite a write transaction holds the one write lock that intake needs.
     """
-    refused = "That receipt code and passphrase do not match. Check both and try again."
+    refused = N_("That receipt code and passphrase do not match. Check both and try again.")
     with db.session() as session:
         receipt = find(session, code)
         if receipt is not None:
@@ -178,7 +189,7 @@ def sign_in(db: Database, settings: Settings, code: str, passphrase: str) -> int
         hasher(settings).hash("x" * MIN_PASSPHRASE_CHARS)
         raise SignInRefused(refused)
     if receipt.locked_until is not None and _aware(receipt.locked_until) > now:
-        raise SignInRefused("This receipt is paused for a few minutes after several wrong passphrases.")
+        raise SignInRefused(N_("This receipt is paused for a few minutes after several wrong passphrases."))
     ok = passphrase_matches(settings, receipt, passphrase)
     with db.write() as session:
         row = session.get(ReporterReceipt, receipt.id)

@@ -119,6 +119,9 @@ class Report(Base):
     answers: Mapped[dict[str, Any]] = mapped_column(default=dict)
     answers_sealed: Mapped[bytes | None] = mapped_column(LargeBinary, nullable=True)
     source_name: Mapped[str] = mapped_column(String(500), default="")
+    # The reporter's language (a shipped one, "" when unknown): the page they used, their mail's
+    # Content-Language, or a guess from their words; the console lays the text out by it.
+    language: Mapped[str] = mapped_column(String(16), default="", server_default="")
     # Reporter contact details, AES-GCM encrypted with the configured key; never in lists.
     contact_sealed: Mapped[bytes | None] = mapped_column(LargeBinary, nullable=True)
     sightings: Mapped[int] = mapped_column(Integer, default=1)

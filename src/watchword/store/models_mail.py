@@ -39,6 +39,8 @@ class MailMessage(Base):
     originals: Mapped[int] = mapped_column(Integer, default=0)
     reporter_sealed: Mapped[bytes | None] = mapped_column(LargeBinary, nullable=True)
     reporter_hash: Mapped[str | None] = mapped_column(String(64), nullable=True, index=True)
+    # The language replies to this reporter are written in (Content-Language or a guess from the mail).
+    language: Mapped[str] = mapped_column(String(16), default="", server_default="")
     imap_mailbox: Mapped[str | None] = mapped_column(String(200), nullable=True)
     imap_uidvalidity: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
     imap_uid: Mapped[int | None] = mapped_column(BigInteger, nullable=True)

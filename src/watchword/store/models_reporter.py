@@ -33,6 +33,8 @@ class ReporterReceipt(Base):
     # True when we made up the passphrase (derived from the form's nonce, like the code), so that a form
     # sent twice can show it again; a passphrase the reporter chose is never shown.
     passphrase_generated: Mapped[bool] = mapped_column(Boolean, default=False)
+    # The page's language when they reported: their status page and outcome are written in it.
+    language: Mapped[str] = mapped_column(String(16), default="", server_default="")
     created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     last_visit_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
     # Failed passphrases in a row; a receipt pauses after too many (see services.receipts).

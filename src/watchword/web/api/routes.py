@@ -10,12 +10,14 @@ from fastapi import APIRouter, Depends, Request, status
 from pydantic import BaseModel, Field
 
 from watchword import errors
+from watchword.analysis.language import detect_language
 from watchword.analysis.scope import NEEDS_DETAIL_QUESTION
 from watchword.domain import ApproachType, Channel, IncomingReport
 from watchword.intake.submit import Receipt, submit
 from watchword.runtime import Runtime
 from watchword.services import detail, queries
 from watchword.services.detail import MAX_DETAIL_CHARS
+from watchword.translation import supported
 from watchword.web.deps import runtime
 from watchword.web.errors import NOT_TEXT, PROBLEM_JSON, has_surrogate
 
@@ -115,6 +117,7 @@ def create_report(body: ReportIn, rt: Annotated[Runtime, Depends(runtime)]) -> R
         approach_hint=str(body.approach_type) if body.approach_type else None,
         answers={**body.answers, "form": body.form} if body.form else body.answers,
         contact=body.contact,
+        language=supported(detect_language(body.text)),
     )
     return _submit(rt, incoming)
 

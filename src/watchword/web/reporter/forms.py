@@ -27,6 +27,8 @@ class Question:
     label: str
     kind: str = "text"  # text | textarea | choice
     hint: str = ""
+    # Put into the hint's %(example)s kept left to right: a phone number reads backwards in Arabic otherwise.
+    example: str = ""
     options: tuple[Option, ...] = ()
     max_chars: int = 500
 
@@ -118,7 +120,8 @@ FORMS: dict[str, GuidedForm] = {
             Question(
                 "sender",
                 N_("Who sent it? Their number or name"),
-                hint=N_("As your phone shows it, for example +44 7400 123456 or a name"),
+                hint=N_("As your phone shows it, for example %(example)s or a name"),
+                example="+44 7400 123456",
                 max_chars=200,
             ),
             Question(

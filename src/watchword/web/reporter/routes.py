@@ -22,6 +22,7 @@ from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import FormData, UploadFile
 
+from watchword.analysis.language import detect_language
 from watchword.analysis.pipeline import analyze_report
 from watchword.analysis.scope import NEEDS_DETAIL_QUESTION
 from watchword.domain import Analysis, Channel, IncomingReport
@@ -33,6 +34,7 @@ from watchword.services import detail, followup, receipts
 from watchword.services.guidance import OUT_OF_SCOPE_ELSEWHERE, TYPE_NAMES, FirstLook, first_look
 from watchword.store.models import Blob, Report
 from watchword.store.models_reporter import ReporterFile, ReporterReceipt
+from watchword.translation import N_, gettext_for, supported
 from watchword.web.deps import runtime
 from watchword.web.reporter import challenge
 from watchword.web.reporter.forms import FORMS, ORDER, GuidedForm, approach_for, read_answers
@@ -103,11 +105,26 @@ def _limit(request: Request, rt: Runtime, limiter: Limiter) -> float:
 # -- rendering ---------------------------------------------------------------------------
 
 
+def page_language(request: Request, stored: str | None = None) -> str:
+    """The language this page is in: the switcher, its cookie, the one remembered with the report, the browser."""
+    return choose_language(
+        request.query_params.get("lang"),
+        request.cookies.get(LANGUAGE_COOKIE),
+        request.headers.get("accept-language"),
+        stored,
+    )
+
+
 def render(
-    request: Request, name: str, context: dict[str, Any], status_code: int = 200, headers: dict[str, str] | None = None
+    request: Request,
+    name: str,
+    context: dict[str, Any],
+    status_code: int = 200,
+    headers: dict[str, str] | None = None,
+    language: str | None = None,
 ) -> HTMLResponse:
     asked = request.query_params.get("lang")
-    language = choose_language(asked, request.cookies.get(LANGUAGE_COOKIE), request.headers.get("accept-language"))
+    language = language or page_language(request)
     env = environment_for(language)
     forward = request.app.state.rt.settings.published_forward_address
     html = env.get_template(name).render({"forward_address": forward, **context, "request": request})
@@ -217,14 +234,14 @@ async def status_post(
     return _with_session(request, rt, redirect, ids)
 
 
-def _load_statuses(rt: Runtime, ids: tuple[int, ...]) -> list[followup.ReceiptStatus]:
-    found = []
+def _load_statuses(rt: Runtime, ids: tuple[int, ...], request: Request) -> tuple[list[followup.ReceiptStatus], str]:
+    """The receipts' states, and the page's language: without a choice of the person's own, the
+    one they reported in (a receipt checked from another device still reads in their language)."""
     with rt.db.session() as session:
-        for receipt_id in ids:
-            receipt = session.get(ReporterReceipt, receipt_id)
-            if receipt is not None:  # deleted by retention since: simply gone from the list
-                found.append(followup.receipt_status(session, receipt))
-    return found
+        # Deleted by retention since: simply gone from the list.
+        found = [r for r in (session.get(ReporterReceipt, i) for i in ids) if r is not None]
+        language = page_language(request, found[0].language if found else None)
+        return [followup.receipt_status(session, receipt, language) for receipt in found], language
 
 
 @router.get("/report/status/view", response_class=HTMLResponse)
@@ -232,7 +249,7 @@ async def status_view(request: Request, rt: Annotated[Runtime, Depends(runtime)]
     ids = _session_ids(request)
     if not ids:
         return RedirectResponse("/report/status", status.HTTP_303_SEE_OTHER)
-    statuses = await run_in_threadpool(_load_statuses, rt, ids)
+    statuses, language = await run_in_threadpool(_load_statuses, rt, ids, request)
     return render(
         request,
         "status_view.html",
@@ -242,6 +259,7 @@ async def status_view(request: Request, rt: Annotated[Runtime, Depends(runtime)]
             "gone": len(ids) - len(statuses),
             "sent": request.query_params.get("sent") == "1",
         },
+        language=language,
     )
 
 
@@ -274,12 +292,13 @@ async def status_message(
 
     problem = await run_in_threadpool(post)
     if problem:
-        statuses = await run_in_threadpool(_load_statuses, rt, ids)
+        statuses, language = await run_in_threadpool(_load_statuses, rt, ids, request)
         return render(
             request,
             "status_view.html",
             {"statuses": statuses, "forms": FORMS, "gone": 0, "error": problem, "draft": text},
             status.HTTP_422_UNPROCESSABLE_CONTENT,
+            language=language,
         )
     return RedirectResponse(f"/report/status/view?sent=1#receipt-{receipt_id}", status.HTTP_303_SEE_OTHER)
 
@@ -293,6 +312,7 @@ async def report_detail(
 ) -> Response:
     """The answer to "What did they do or ask you for?", added to the same report."""
     st = state(request)
+    language = page_language(request)
     wait = st.limits.status.check(client_key(request, rt, st))
     if wait:
         return _busy(request, wait)
@@ -308,7 +328,7 @@ async def report_detail(
         # The instant first look again, on the whole report now; the worker's analysis follows.
         incoming = IncomingReport(channel=Channel.WEB, text=words, approach_hint=hint, answers=answers)
         analysis = _instant_analysis(incoming)
-        return "", first_look(answers.get("form", "other"), answers, analysis)
+        return "", first_look(answers.get("form", "other"), answers, analysis, language=language)
 
     problem, look = await run_in_threadpool(add)
     context: dict[str, Any] = {
@@ -387,7 +407,7 @@ async def _handle_report(request: Request, rt: Runtime, form: GuidedForm, data: 
     if values.get("website", "").strip():
         # The honeypot: people never see this field. Nothing is stored, but a person whose browser
         # filled it in by mistake only has to press Send again (content kept, honeypot cleared).
-        return _form_page(request, rt, form, keep, "Please check your report and press Send again.", 422)
+        return _form_page(request, rt, form, keep, N_("Please check your report and press Send again."), 422)
 
     verdict, chal = challenge.check(
         st.pow_key,
@@ -399,10 +419,10 @@ async def _handle_report(request: Request, rt: Runtime, form: GuidedForm, data: 
     )
     if verdict in (challenge.Check.INVALID, challenge.Check.EXPIRED) or chal is None:
         return _form_page(
-            request, rt, form, keep, "This form had expired. Your text is still here: please press Send again.", 422
+            request, rt, form, keep, N_("This form had expired. Your text is still here: please press Send again."), 422
         )
     if verdict is challenge.Check.TOO_FRESH:
-        return _form_page(request, rt, form, keep, "Please check your report and press Send again.", 422)
+        return _form_page(request, rt, form, keep, N_("Please check your report and press Send again."), 422)
     code = receipts.code_for(st.receipt_key, chal.nonce)
     # A form already sent (a double click, or a bot replaying one solved form) costs one lookup and
     # no allowance: it must not use up the limit that people behind the same address share.
@@ -417,8 +437,14 @@ async def _handle_report(request: Request, rt: Runtime, form: GuidedForm, data: 
             rt,
             form,
             keep,
-            "Many reports are arriving right now. Yours has not been sent yet and nothing is lost: "
-            f"please press Send again in {max(1, round(wait))} seconds.",
+            # Translated here: the page's `_(error)` cannot look up a sentence with a number in it.
+            gettext_for(page_language(request))(
+                N_(
+                    "Many reports are arriving right now. Yours has not been sent yet and nothing is lost: "
+                    "please press Send again in %(seconds)s seconds."
+                )
+            )
+            % {"seconds": max(1, round(wait))},
             429,
         )
         page.headers["Retry-After"] = str(max(1, round(wait)))
@@ -426,13 +452,14 @@ async def _handle_report(request: Request, rt: Runtime, form: GuidedForm, data: 
 
     chosen = values.get("passphrase", "")
     if chosen.strip():
-        problem = receipts.passphrase_problem(chosen)
+        problem = receipts.passphrase_problem(chosen, gettext_for(page_language(request)))
         if problem:
             return _form_page(request, rt, form, keep, problem, 422)
     generated = "" if chosen.strip() else receipts.passphrase_for(st.receipt_key, chal.nonce)
 
     uploads = await _read_files(data.getlist("files"))
     answers = read_answers(form, values)
+    reader = page_language(request)
     # The form is context the reading uses ("in person" starts from a conversation); kept with the
     # answers so that the worker's analysis, and any later one, reads the report the same way.
     answers["form"] = form.key
@@ -449,10 +476,13 @@ async def _handle_report(request: Request, rt: Runtime, form: GuidedForm, data: 
         answers=answers,
         contact=values.get("contact", "").strip()[:MAX_CONTACT_CHARS] or None,
         source_name=emails[0].filename if emails else None,
+        # The language of their words, for the console to lay them out by: a guess from the text,
+        # else the page's. Their receipt keeps the page's (what they read) for the status and outcome.
+        language=supported(detect_language(values.get("text", ""))) or reader,
     )
     try:
         result = await run_in_threadpool(
-            _store, rt, form, incoming, others, code, chosen or generated, not chosen.strip()
+            _store, rt, form, incoming, others, code, chosen or generated, not chosen.strip(), reader
         )
     except TooLarge as exc:
         return _form_page(request, rt, form, keep, str(exc), status.HTTP_413_CONTENT_TOO_LARGE)
@@ -533,6 +563,7 @@ def _store(
     code: str,
     passphrase: str,
     generated: bool,
+    reader: str,
 ) -> tuple[FirstLook, int, int]:
     """The report, its files and its receipt in one transaction (submit's `also`): the receipt
     is shown only once all of it is durable, and a failure leaves none of it."""
@@ -545,7 +576,7 @@ def _store(
         report_id = written[0].report_id
         # A receipt code already used (the same form sent twice at the same moment) raises
         # IntegrityError here, and the report's rows leave the commit with it: no second sighting.
-        receipts.create(session, report_id, code, passphrase_hash, form.key, generated=generated)
+        receipts.create(session, report_id, code, passphrase_hash, form.key, generated=generated, language=reader)
         for upload, sha in stored:
             if session.get(Blob, sha) is None:
                 session.add(Blob(sha256=sha, size=len(upload.data)))
@@ -565,4 +596,5 @@ def _store(
         session.flush()
 
     result = submit(rt, incoming, also=[reporter_rows])
-    return first_look(form.key, incoming.answers, analysis), result.sightings, result.report_id
+    look = first_look(form.key, incoming.answers, analysis, language=reader)
+    return look, result.sightings, result.report_id

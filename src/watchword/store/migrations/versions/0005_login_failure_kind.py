@@ -7,7 +7,7 @@ only its own client's password failures and TOTP failures are counted per
 account over the window, whatever else happens.
 
 Revision ID: 0005
-Revises: 0002
+Revises: 0004
 """
 
 from __future__ import annotations

@@ -10,7 +10,7 @@ The values are written out here, not read from `domain/states.py`: a migration
 is history, and a later change of an enum is a later migration.
 
 Revision ID: 0006
-Revises: 0002
+Revises: 0005
 """
 
 from __future__ import annotations

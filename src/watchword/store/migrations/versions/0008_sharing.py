@@ -1,7 +1,7 @@
 """sharing: analysts' allowlist and false positives; STIX ids kept from the first export
 
 Revision ID: 0008
-Revises: 0002
+Revises: 0006
 """
 
 from __future__ import annotations

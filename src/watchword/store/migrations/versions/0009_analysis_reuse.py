@@ -7,7 +7,7 @@ looks up (services/processing.py `input_key`). Nullable: analyses stored before
 this revision simply are never reused.
 
 Revision ID: 0009
-Revises: 0006
+Revises: 0008
 """
 
 from __future__ import annotations

@@ -7,7 +7,7 @@ message to that one reporter. The kind rule is the one migration 0006 wrote
 (a CHECK on PostgreSQL, a trigger pair on SQLite), replaced with the longer list.
 
 Revision ID: 0011
-Revises: 0006
+Revises: 0009
 """
 
 from __future__ import annotations

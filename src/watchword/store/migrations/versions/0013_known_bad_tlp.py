@@ -6,7 +6,7 @@ or NULL when it carried none. Network ranges are stored in the same table with t
 "cidr" (a String(20) already), so they need no column of their own.
 
 Revision ID: 0013
-Revises: 0011
+Revises: 0012
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0013"
-down_revision = "0011"
+down_revision = "0012"
 branch_labels = None
 depends_on = None
 

@@ -1,7 +1,7 @@
 """notifications: analysts' notification settings (sealed Apprise URLs, events) and the events to send
 
 Revision ID: 0015
-Revises: 0011
+Revises: 0014
 """
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ from alembic import op
 from sqlalchemy.dialects import postgresql
 
 revision = "0015"
-down_revision = "0011"
+down_revision = "0014"
 branch_labels = None
 depends_on = None
 
