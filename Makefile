@@ -86,9 +86,10 @@ lint: install
 typecheck: install
 	$(BIN)/mypy
 
-## Phone-size screenshots of the reporter pages in every shipped language, into docs/screenshots/
-screenshots: install
-	$(BIN)/python scripts/language_screenshots.py
+## docs/screenshots/ in one command (tests write none): every reporter page in every shipped language
+## at phone size, every console page at desktop and phone size, on the demo data
+screenshots: install services
+	$(BIN)/python scripts/screenshots.py
 
 ## Benchmarks read ../shared/data and print their figures (see docs/benchmarks.md)
 bench: install
