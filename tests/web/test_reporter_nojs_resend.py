@@ -86,6 +86,9 @@ def test_sent_within_three_seconds_it_is_refused_once_keeps_everything_and_the_s
         code, generated = receipt_of(accepted.text)
         assert generated == "" and "The one you chose." in accepted.text
         assert TYPED["passphrase"] not in accepted.text  # never shown on the receipt
+        # Sent once more (back button and resend): stored once, and the receipt is not shown again.
+        again = web.post("/report/in_person", data=kept)
+        assert again.status_code == 200 and "already sent" in again.text and code not in again.text
         back = web.post("/report/status", data={"code": code, "passphrase": TYPED["passphrase"]}, follow_redirects=True)
         assert back.status_code == 200 and "Report received" in back.text
     assert _reports(slow_rt) == 1
