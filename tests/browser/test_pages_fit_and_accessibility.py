@@ -18,7 +18,7 @@ import pytest
 
 from tests.support.browser import CHROMIUM, CHROMIUM_ARGS, LiveApp
 from tests.support.reporter import fast_settings
-from tests.support.tour import DESKTOP, PHONE_412, Tour, reporter_flow, reporter_pages, seed_tour, sign_in
+from tests.support.tour import DESKTOP, MISSING, PHONE_412, Tour, reporter_flow, reporter_pages, seed_tour, sign_in
 from watchword.runtime import open_runtime
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow, pytest.mark.xdist_group("browser-fit-axe")]
@@ -71,6 +71,11 @@ def _tour(browser: Any, live: LiveApp, tour: Tour, size: str, area: str, visit: 
         for name, path in pages.items():
             response = page.goto(f"{live.url}{path}")
             assert response is not None and response.status == 200, (name, path)
+            visit(page, name)
+            seen += 1
+        for name, path in MISSING[area].items():
+            response = page.goto(f"{live.url}{path}")
+            assert response is not None and response.status == 404, (name, path)
             visit(page, name)
             seen += 1
         if area == "reporter":

@@ -70,6 +70,10 @@ def reporter_pages() -> dict[str, str]:
     return pages
 
 
+# Pages a person meets when something is not there: checked like the others, answered with 404.
+MISSING = {"reporter": {"missing": "/report/no-such-form"}, "console": {"missing": "/console/reports/999999"}}
+
+
 def _png() -> bytes:
     from PIL import Image
 
