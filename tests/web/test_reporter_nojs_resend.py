@@ -134,3 +134,15 @@ def test_an_expired_form_comes_back_with_a_new_token_that_is_not_refused_for_spe
         kept = _fields(expired.text)
         assert kept["text"] == "left open all day" and kept["pow_token"] != token_of(first_page)
         assert web.post("/report/other", data=kept).status_code == 201
+
+
+def test_files_cannot_come_back_so_the_person_is_told_to_add_them_again(slow_rt: Runtime, clock: ModuleType) -> None:
+    with TestClient(create_app(slow_rt)) as web:
+        page = _fields(web.get("/report/device").text)
+        photo = [("files", ("stick.png", b"\x89PNG\r\n\x1a\nnot much of a picture", "image/png"))]
+        refused = web.post("/report/device", data={**page, "text": "A USB stick in the car park."}, files=photo)
+        assert refused.status_code == 422 and "not kept: please add them again" in refused.text
+        without = web.post("/report/device", data={**_fields(web.get("/report/device").text), "text": "x"})
+        assert without.status_code == 422 and "not kept" not in without.text
+        german = web.post("/report/device?lang=de", data={**page, "text": "USB-Stick"}, files=photo)
+        assert "Bitte fügen Sie sie erneut hinzu" in german.text

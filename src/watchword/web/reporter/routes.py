@@ -138,6 +138,7 @@ def _form_page(
     error: str = "",
     status_code: int = 200,
     carried: challenge.Challenge | None = None,
+    files_dropped: bool = False,
 ) -> HTMLResponse:
     """The form; sent back to the person (`carried`: the challenge they sent) it keeps its token,
     so the no-JavaScript wait counts from the first render and one form still gives one receipt,
@@ -154,6 +155,7 @@ def _form_page(
             "error": error,
             "challenge": issued,
             "resend": resend,
+            "files_dropped": files_dropped,
             "max_mb": rt.settings.max_upload_bytes // (1024 * 1024),
         },
         status_code,
@@ -391,12 +393,17 @@ async def _handle_report(request: Request, rt: Runtime, form: GuidedForm, data: 
     # Everything the person typed comes back on a refusal, the passphrase they chose included (the
     # page is never cached); only the challenge's own fields and the honeypot are not theirs.
     keep = {k: v for k, v in values.items() if k not in ("pow_token", "pow_solution", "pow_resend", "website")}
+    # Files cannot be put back into a form by the server: the person is told to add them again.
+    attached = any(isinstance(item, UploadFile) and item.filename for item in data.getlist("files"))
+
+    def refuse(error: str, status_code: int, carried: challenge.Challenge | None) -> HTMLResponse:
+        return _form_page(request, rt, form, keep, error, status_code, carried, files_dropped=attached)
 
     if values.get("website", "").strip():
         # The honeypot: people never see this field. Nothing is stored, but a person whose browser
         # filled it in by mistake only has to press Send again (content kept, honeypot cleared).
         carried = challenge.parse(st.pow_key, values.get("pow_token", ""))
-        return _form_page(request, rt, form, keep, "Please check your report and press Send again.", 422, carried)
+        return refuse("Please check your report and press Send again.", 422, carried)
 
     verdict, chal = challenge.check(
         st.pow_key,
@@ -412,17 +419,13 @@ async def _handle_report(request: Request, rt: Runtime, form: GuidedForm, data: 
         renewed = (
             challenge.issue(st.pow_key, settings.pow_difficulty_bits) if verdict is challenge.Check.EXPIRED else None
         )
-        return _form_page(
-            request,
-            rt,
-            form,
-            keep,
+        return refuse(
             "This form had expired. Your text is still here: please press Send again.",
             422,
             renewed,
         )
     if verdict is challenge.Check.TOO_FRESH:
-        return _form_page(request, rt, form, keep, "Please check your report and press Send again.", 422, chal)
+        return refuse("Please check your report and press Send again.", 422, chal)
     code = receipts.code_for(st.receipt_key, chal.nonce)
     # A form already sent (a double click, or a bot replaying one solved form) costs one lookup and
     # no allowance: it must not use up the limit that people behind the same address share.
@@ -432,11 +435,7 @@ async def _handle_report(request: Request, rt: Runtime, form: GuidedForm, data: 
     limiter = st.limits.submit if verdict is challenge.Check.SOLVED else st.limits.submit_nojs
     wait = limiter.check(client_key(request, rt, st))
     if wait:
-        page = _form_page(
-            request,
-            rt,
-            form,
-            keep,
+        page = refuse(
             "Many reports are arriving right now. Yours has not been sent yet and nothing is lost: "
             f"please press Send again in {max(1, round(wait))} seconds.",
             429,
@@ -449,7 +448,7 @@ async def _handle_report(request: Request, rt: Runtime, form: GuidedForm, data: 
     if chosen.strip():
         problem = receipts.passphrase_problem(chosen)
         if problem:
-            return _form_page(request, rt, form, keep, problem, 422, chal)
+            return refuse(problem, 422, chal)
     generated = "" if chosen.strip() else receipts.passphrase_for(st.receipt_key, chal.nonce)
 
     uploads = await _read_files(data.getlist("files"))
@@ -476,9 +475,9 @@ async def _handle_report(request: Request, rt: Runtime, form: GuidedForm, data: 
             _store, rt, form, incoming, others, code, chosen or generated, not chosen.strip()
         )
     except TooLarge as exc:
-        return _form_page(request, rt, form, keep, str(exc), status.HTTP_413_CONTENT_TOO_LARGE, chal)
+        return refuse(str(exc), status.HTTP_413_CONTENT_TOO_LARGE, chal)
     except IntakeError as exc:
-        return _form_page(request, rt, form, keep, str(exc), status.HTTP_422_UNPROCESSABLE_CONTENT, chal)
+        return refuse(str(exc), status.HTTP_422_UNPROCESSABLE_CONTENT, chal)
     except IntegrityError:
         # The same form sent twice at the same moment: the other request made the receipt.
         existing = await run_in_threadpool(_existing_receipt, rt, code)
