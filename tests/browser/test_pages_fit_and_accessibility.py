@@ -81,6 +81,12 @@ def _tour(browser: Any, live: LiveApp, tour: Tour, size: str, area: str, visit: 
         if area == "reporter":
             reporter_flow(page, live.url, lambda name: visit(page, name))
             seen += 2
+        else:  # the authenticator set-up, reached by a button on the account page
+            page.goto(f"{live.url}/console/account")
+            page.click('form[action="/console/account/totp/start"] button')
+            page.wait_for_selector('form[action="/console/account/totp/confirm"]')
+            visit(page, "account-totp-setup")
+            seen += 1
     finally:
         context.close()
     return seen
