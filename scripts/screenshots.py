@@ -15,6 +15,7 @@ import os
 import sys
 import tempfile
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(ROOT), str(ROOT / "src")]
@@ -39,17 +40,15 @@ from watchword.web.templating import available_languages  # noqa: E402
 SHOTS = ROOT / "docs" / "screenshots"
 
 
-def _save(page: object, name: str) -> None:
+def _save(page: Any, name: str) -> None:
     target = SHOTS / f"{name}.png"
-    page.screenshot(path=str(target), full_page=True)  # type: ignore[attr-defined]
+    page.screenshot(path=str(target), full_page=True)
     print(target.relative_to(ROOT))
 
 
-def reporter(browser: object, base: str) -> None:
+def reporter(browser: Any, base: str) -> None:
     for language in available_languages():
-        context = browser.new_context(  # type: ignore[attr-defined]
-            viewport=BROWSER_PHONE, is_mobile=True, has_touch=True, locale=language
-        )
+        context = browser.new_context(viewport=BROWSER_PHONE, is_mobile=True, has_touch=True, locale=language)
         page = context.new_page()
         page.goto(f"{base}/?lang={language}")  # the choice is remembered in a cookie for the pages after
         for name, path in reporter_pages().items():
@@ -60,10 +59,10 @@ def reporter(browser: object, base: str) -> None:
         context.close()
 
 
-def console(browser: object, base: str, tour: Tour) -> None:
+def console(browser: Any, base: str, tour: Tour) -> None:
     for size, viewport in (("desktop", DESKTOP), ("phone", PHONE_412)):
         phone = size == "phone"
-        context = browser.new_context(viewport=viewport, is_mobile=phone, has_touch=phone)  # type: ignore[attr-defined]
+        context = browser.new_context(viewport=viewport, is_mobile=phone, has_touch=phone)
         page = context.new_page()
         page.goto(f"{base}/console/login")
         _save(page, f"console-login-{size}")
