@@ -74,11 +74,13 @@ test-slow: install services
 fuzz: install
 	WATCHWORD_FUZZ=long $(BIN)/pytest tests/analysis/test_fuzz_pipeline.py -p no:cacheprovider --timeout 7200
 
-## Real servers the tests talk to: Chromium for browser tests, Dovecot for IMAP (Debian packages)
+## Real servers the tests talk to: Chromium for browser tests, Dovecot for IMAP (Debian packages);
+## axe-core for the accessibility tests, from npm into node_modules/ (package.json, never vendored)
 services:
 	@for script in scripts/ci_browser.sh scripts/ci_services.sh; do \
 		if [ -x "$$script" ] || [ -f "$$script" ]; then bash "$$script"; fi; \
 	done
+	npm install --no-audit --no-fund --silent
 
 lint: install
 	$(BIN)/ruff check src tests bench
@@ -87,9 +89,10 @@ lint: install
 typecheck: install
 	$(BIN)/mypy
 
-## Phone-size screenshots of the reporter pages in every shipped language, into docs/screenshots/
-screenshots: install
-	$(BIN)/python scripts/language_screenshots.py
+## docs/screenshots/ in one command (tests write none): every reporter page in every shipped language
+## at phone size, every console page at desktop and phone size, on the demo data
+screenshots: install services
+	$(BIN)/python scripts/screenshots.py
 
 ## Benchmarks read ../shared/data and print their figures (see docs/benchmarks.md)
 bench: install

@@ -2,8 +2,8 @@
 
 Signs in, triages a report, merges two campaigns and sets a verdict that
 reaches every member report; opens a hostile email and proves that no script
-runs and no request leaves the page. Saves a screenshot of each page to
-docs/screenshots/ (they are the product: look at them).
+runs and no request leaves the page. Screenshots of each page (they are the product: look at them)
+come from `make screenshots`, not from test runs.
 """
 
 from __future__ import annotations
@@ -41,7 +41,6 @@ ARGS = [
     "--no-first-run",
     "--disable-quic",
 ]
-SHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
 
 os.environ.setdefault("PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD", "1")
 
@@ -250,8 +249,7 @@ def _sign_in(page: Any) -> None:
 
 
 def _shot(page: Any, name: str) -> None:
-    SHOTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(SHOTS / f"console-{name}.png"), full_page=True)
+    """Where a screenshot of this page belongs; they are taken by `make screenshots`, not by test runs."""
 
 
 def test_sign_in_and_triage_a_report(rt: Runtime, world: dict[str, Any], browser: Any) -> None:

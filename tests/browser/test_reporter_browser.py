@@ -3,8 +3,8 @@
 Every report type end to end with JavaScript on and off; the receipt and
 passphrase bring the reporter back; a message goes both ways; an outcome
 appears after a verdict; an out-of-scope report gets its explanation. Every
-page is checked to make no request outside the server. Screenshots go to
-docs/screenshots/reporter-*.png.
+page is checked to make no request outside the server. Screenshots come from
+`make screenshots` (scripts/screenshots.py), not from test runs.
 """
 
 from __future__ import annotations
@@ -43,7 +43,6 @@ ARGS = [
     "--no-first-run",
     "--disable-quic",
 ]
-SHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
 PHONE = {"width": 390, "height": 844}
 BITS = 16  # the real default: the browser's script solves it while the test "types"
 
@@ -171,8 +170,7 @@ class Phone:
         )
 
     def shot(self, name: str) -> None:
-        SHOTS.mkdir(parents=True, exist_ok=True)
-        self.page.screenshot(path=str(SHOTS / f"reporter-{name}.png"), full_page=True)
+        """Where a screenshot of this screen belongs; they are taken by `make screenshots`, not by test runs."""
 
     def close(self) -> None:
         assert not self.outside, f"requests left the server: {self.outside}"

@@ -34,11 +34,12 @@ from functools import lru_cache
 import numpy as np
 
 from watchword.analysis.redirectors import unwrap
+from watchword.analysis.text import clean_text
 from watchword.analysis.urls import registrable_domain, split_url
 from watchword.domain import Document
 from watchword.domain.states import DocumentKind
 
-FINGERPRINT_VERSION = 2  # bump (and ANALYSIS_VERSION) when normalisation or hashing changes: stored keys become stale
+FINGERPRINT_VERSION = 3  # bump (and ANALYSIS_VERSION) when normalisation or hashing changes: stored keys become stale
 NUM_PERM = 64
 SHINGLE_WORDS = 3
 MAX_TOKENS = 3000  # a long thread's tail adds no campaign signal but costs time
@@ -230,6 +231,11 @@ def normalise_tokens(text: str, drop: frozenset[str] = frozenset()) -> list[str]
 
 def normalise_subject(subject: str, drop: frozenset[str] = frozenset()) -> str:
     return " ".join(normalise_tokens(_SUBJECT_PREFIX.sub("", subject), drop))
+
+
+# A reporter's own words compared without the form's answers from this many tokens on: fewer
+# (a generic "He asked about our project") would make unrelated reports one text.
+OWN_WORDS_ENOUGH = 12
 
 
 # -- hashing ---------------------------------------------------------------------
@@ -449,7 +455,15 @@ def fingerprint(doc: Document) -> None:
         # Free text: the reporter's words are the content (the text stage puts
         # them in body_text; fall back to the raw input if it has not run).
         body = "\n".join([doc.text_input, *doc.answers.values()])
-    tokens = normalise_tokens(strip_boilerplate(body[:MAX_CHARS]) if doc.kind == "email" else body, recipients)
+    own_words = normalise_tokens(clean_text(doc.text_input), recipients) if doc.kind == "text" and doc.answers else []
+    if len(own_words) >= OWN_WORDS_ENOUGH:
+        # A guided form's answers (where, when, the options ticked) follow the reporter's words: one person
+        # describes a found USB stick in a sentence, another in the same sentence with the answers filled
+        # in, and as one text the two were too far apart to join (issue 15, item 8). Words that say
+        # enough on their own are the content; the answers still give their campaign keys.
+        tokens = own_words
+    else:
+        tokens = normalise_tokens(strip_boilerplate(body[:MAX_CHARS]) if doc.kind == "email" else body, recipients)
     subject = normalise_subject(doc.subject, recipients)
     subject_tokens = subject.split() if subject else []
     attachments = sorted(a.sha256 for a in doc.attachments if a.sha256)

@@ -202,7 +202,9 @@ class Document:
 
 # Bump when a stage's output changes (fingerprint keys included): stored
 # analyses of an older version are re-run by `watchword recluster`.
-ANALYSIS_VERSION = 4  # 3: reports read as acts; 4: redirectors unwrapped (indicators and campaign keys)
+# 3: reports read as acts; 4: redirectors unwrapped (indicators and campaign keys); 5: a form report's own
+# words fingerprinted without its answers when they say enough
+ANALYSIS_VERSION = 5
 
 
 @dataclass(slots=True)

@@ -10,7 +10,10 @@ says it is ours, its age says whether it is fresh.
 
 Without JavaScript (Tor Browser's safest mode) there is no proof; such a form
 must have been open for a few seconds, which a person filling it in always
-exceeds, and it counts against a tighter limit of its own.
+exceeds, and it counts against a tighter limit of its own. A form sent back to
+the person (too fast, or for any other reason) keeps its first token, so the
+wait counts from the first render, and carries a signed resend mark: a person is
+refused for speed at most once (issue 15, item 10).
 
 The nonce also seeds the receipt code (services/receipts.py): one form gives
 one receipt, however often it is sent.
@@ -79,6 +82,11 @@ def parse(key: bytes, token: str) -> Challenge | None:
     return Challenge(token=token, issued=issued, bits=bits, nonce=nonce)
 
 
+def resend_mark(key: bytes, token: str) -> str:
+    """The mark a form sent back to the person carries: its next send is never refused for speed."""
+    return _mac(key, f"resend|{token}")
+
+
 def leading_zero_bits(digest: bytes) -> int:
     value = int.from_bytes(digest, "big")
     return len(digest) * 8 - value.bit_length()
@@ -99,7 +107,14 @@ def solve(token: str, bits: int) -> str:
 
 
 def check(
-    key: bytes, token: str, solution: str, min_bits: int, max_age: float, nojs_min_age: float, now: float | None = None
+    key: bytes,
+    token: str,
+    solution: str,
+    min_bits: int,
+    max_age: float,
+    nojs_min_age: float,
+    now: float | None = None,
+    resend: str = "",
 ) -> tuple[Check, Challenge | None]:
     challenge = parse(key, token)
     if challenge is None:
@@ -113,6 +128,6 @@ def check(
         if is_solution(token, solution, max(challenge.bits, min_bits)):
             return Check.SOLVED, challenge
         return Check.INVALID, challenge
-    if age < nojs_min_age:
+    if age < nojs_min_age and not (resend and hmac.compare_digest(resend, resend_mark(key, token))):
         return Check.TOO_FRESH, challenge
     return Check.UNSOLVED, challenge

@@ -154,9 +154,15 @@ def _form_page(
     values: dict[str, str] | None = None,
     error: str = "",
     status_code: int = 200,
+    carried: challenge.Challenge | None = None,
+    files_dropped: bool = False,
 ) -> HTMLResponse:
+    """The form; sent back to the person (`carried`: the challenge they sent) it keeps its token,
+    so the no-JavaScript wait counts from the first render and one form still gives one receipt,
+    and it carries the resend mark: its next send is never refused for speed."""
     st = state(request)
-    issued = challenge.issue(st.pow_key, rt.settings.pow_difficulty_bits)
+    issued = carried or challenge.issue(st.pow_key, rt.settings.pow_difficulty_bits)
+    resend = challenge.resend_mark(st.pow_key, carried.token) if carried is not None else ""
     return render(
         request,
         "report_form.html",
@@ -165,6 +171,8 @@ def _form_page(
             "values": values or {},
             "error": error,
             "challenge": issued,
+            "resend": resend,
+            "files_dropped": files_dropped,
             "max_mb": rt.settings.max_upload_bytes // (1024 * 1024),
         },
         status_code,
@@ -402,12 +410,20 @@ async def _handle_report(request: Request, rt: Runtime, form: GuidedForm, data: 
     st = state(request)
     settings = rt.settings
     values = {k: v for k, v in data.items() if isinstance(v, str)}
-    keep = {k: v for k, v in values.items() if k not in ("passphrase", "pow_token", "pow_solution", "website")}
+    # Everything the person typed comes back on a refusal, the passphrase they chose included (the
+    # page is never cached); only the challenge's own fields and the honeypot are not theirs.
+    keep = {k: v for k, v in values.items() if k not in ("pow_token", "pow_solution", "pow_resend", "website")}
+    # Files cannot be put back into a form by the server: the person is told to add them again.
+    attached = any(isinstance(item, UploadFile) and item.filename for item in data.getlist("files"))
+
+    def refuse(error: str, status_code: int, carried: challenge.Challenge | None) -> HTMLResponse:
+        return _form_page(request, rt, form, keep, error, status_code, carried, files_dropped=attached)
 
     if values.get("website", "").strip():
         # The honeypot: people never see this field. Nothing is stored, but a person whose browser
         # filled it in by mistake only has to press Send again (content kept, honeypot cleared).
-        return _form_page(request, rt, form, keep, N_("Please check your report and press Send again."), 422)
+        carried = challenge.parse(st.pow_key, values.get("pow_token", ""))
+        return refuse(N_("Please check your report and press Send again."), 422, carried)
 
     verdict, chal = challenge.check(
         st.pow_key,
@@ -416,13 +432,20 @@ async def _handle_report(request: Request, rt: Runtime, form: GuidedForm, data: 
         settings.pow_difficulty_bits,
         settings.pow_max_age_seconds,
         settings.pow_nojs_min_age_seconds,
+        resend=values.get("pow_resend", ""),
     )
     if verdict in (challenge.Check.INVALID, challenge.Check.EXPIRED) or chal is None:
-        return _form_page(
-            request, rt, form, keep, N_("This form had expired. Your text is still here: please press Send again."), 422
+        # A form of ours left open too long gets a new token, marked as sent back: no second refusal.
+        renewed = (
+            challenge.issue(st.pow_key, settings.pow_difficulty_bits) if verdict is challenge.Check.EXPIRED else None
+        )
+        return refuse(
+            N_("This form had expired. Your text is still here: please press Send again."),
+            422,
+            renewed,
         )
     if verdict is challenge.Check.TOO_FRESH:
-        return _form_page(request, rt, form, keep, N_("Please check your report and press Send again."), 422)
+        return refuse(N_("Please check your report and press Send again."), 422, chal)
     code = receipts.code_for(st.receipt_key, chal.nonce)
     # A form already sent (a double click, or a bot replaying one solved form) costs one lookup and
     # no allowance: it must not use up the limit that people behind the same address share.
@@ -432,11 +455,7 @@ async def _handle_report(request: Request, rt: Runtime, form: GuidedForm, data: 
     limiter = st.limits.submit if verdict is challenge.Check.SOLVED else st.limits.submit_nojs
     wait = limiter.check(client_key(request, rt, st))
     if wait:
-        page = _form_page(
-            request,
-            rt,
-            form,
-            keep,
+        page = refuse(
             # Translated here: the page's `_(error)` cannot look up a sentence with a number in it.
             gettext_for(page_language(request))(
                 N_(
@@ -446,6 +465,7 @@ async def _handle_report(request: Request, rt: Runtime, form: GuidedForm, data: 
             )
             % {"seconds": max(1, round(wait))},
             429,
+            chal,
         )
         page.headers["Retry-After"] = str(max(1, round(wait)))
         return page
@@ -454,7 +474,7 @@ async def _handle_report(request: Request, rt: Runtime, form: GuidedForm, data: 
     if chosen.strip():
         problem = receipts.passphrase_problem(chosen, gettext_for(page_language(request)))
         if problem:
-            return _form_page(request, rt, form, keep, problem, 422)
+            return refuse(problem, 422, chal)
     generated = "" if chosen.strip() else receipts.passphrase_for(st.receipt_key, chal.nonce)
 
     uploads = await _read_files(data.getlist("files"))
@@ -485,9 +505,9 @@ async def _handle_report(request: Request, rt: Runtime, form: GuidedForm, data: 
             _store, rt, form, incoming, others, code, chosen or generated, not chosen.strip(), reader
         )
     except TooLarge as exc:
-        return _form_page(request, rt, form, keep, str(exc), status.HTTP_413_CONTENT_TOO_LARGE)
+        return refuse(str(exc), status.HTTP_413_CONTENT_TOO_LARGE, chal)
     except IntakeError as exc:
-        return _form_page(request, rt, form, keep, str(exc), status.HTTP_422_UNPROCESSABLE_CONTENT)
+        return refuse(str(exc), status.HTTP_422_UNPROCESSABLE_CONTENT, chal)
     except IntegrityError:
         # The same form sent twice at the same moment: the other request made the receipt.
         existing = await run_in_threadpool(_existing_receipt, rt, code)

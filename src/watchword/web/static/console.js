@@ -40,3 +40,19 @@
     }
   });
 })();
+// A table wider than the screen scrolls in its own box (console.css, phone widths): made focusable so
+// that a keyboard alone can scroll it. Checked again when the window changes size (a phone turned).
+(function () {
+  "use strict";
+  function focusableWhenScrolling() {
+    document.querySelectorAll("table.list").forEach(function (table) {
+      if (table.scrollWidth > table.clientWidth + 1) {
+        table.setAttribute("tabindex", "0");
+      } else if (table.getAttribute("tabindex") === "0") {
+        table.removeAttribute("tabindex");
+      }
+    });
+  }
+  focusableWhenScrolling();
+  window.addEventListener("resize", focusableWhenScrolling);
+})();
