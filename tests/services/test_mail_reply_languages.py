@@ -16,7 +16,8 @@ from tests.support.smtp_sink import Sink, running_sink
 from watchword.analysis.language import detect_language
 from watchword.intake.mail import take_mail
 from watchword.runtime import Runtime, open_runtime
-from watchword.services import mail_replies, outcomes
+from watchword.replies import outbox, outcomes
+from watchword.services import mail_replies
 from watchword.store.models import Campaign, Report
 from watchword.store.models_mail import MailMessage
 
@@ -122,7 +123,7 @@ def test_each_reporter_is_answered_in_their_own_language(reply_rt: Runtime, sink
         session.add(campaign)
         session.flush()
         session.get(Report, result.receipts[0].report_id).campaign_id = campaign.id  # type: ignore[union-attr]
-        assert mail_replies.notify_campaign_outcome(session, campaign.id) == 3
+        assert outbox.notify_campaign_outcome(session, campaign.id) == 3
     mail_replies.deliver_due(reply_rt)
     expected = {
         ANNA: ("Das Ergebnis Ihrer Meldung", outcomes.outcome_text("malicious", approach_type="credential_phishing",

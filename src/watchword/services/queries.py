@@ -384,7 +384,7 @@ def _day_start(day: dt.date) -> dt.datetime:
 
 def indicator_list(session: Session, filters: IndicatorFilters, before: int | None = None) -> IndicatorList:
     """Indicators newest first (by id), a page at a time, filtered in SQL except for known-legitimate."""
-    from watchword.intel.warninglists import known_legitimate
+    from watchword.known.warninglists import known_legitimate
     from watchword.store.models_intel import ValueFlag
 
     query = select(
