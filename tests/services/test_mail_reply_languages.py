@@ -15,8 +15,8 @@ from tests.support.settings import make_settings
 from tests.support.smtp_sink import Sink, running_sink
 from watchword.analysis.language import detect_language
 from watchword.intake.mail import take_mail
-from watchword.runtime import Runtime, open_runtime
 from watchword.replies import outbox, outcomes
+from watchword.runtime import Runtime, open_runtime
 from watchword.services import mail_replies
 from watchword.store.models import Campaign, Report
 from watchword.store.models_mail import MailMessage
