@@ -112,8 +112,8 @@ def test_the_template_holds_every_message_the_code_marks() -> None:
     missing = sorted(found - set(_template_ids()))
     assert not missing, f"run pybabel extract (locale/README.md): {len(missing)} new, e.g. {missing[:3]}"
     for marked in (
-        "This was a phishing attempt.",  # services/outcomes.py
-        "To stop these messages, reply with the single word STOP.",  # services/mail_replies.py
+        "This was a phishing attempt.",  # replies/outcomes.py
+        "To stop these messages, reply with the single word STOP.",  # replies/outbox.py
         "What did they do or ask you for?",  # analysis/scope.py
         "Report received",  # services/followup.py, the status history
         "What people reported recently",  # the awareness page
