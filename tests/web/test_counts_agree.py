@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from tests.support.console import add_user, console_client, csrf_of, sign_in
 from tests.support.reporter import fast_settings, receipt_of, report, text_of
@@ -119,6 +119,12 @@ def test_a_mailed_report_from_two_people_three_times_counts_the_same_everywhere(
     assert len(outcomes) == 2  # one per person, not per sighting
     assert all("reported by 2 people" in body for body in outcomes), outcomes
 
+    # Outside any campaign, the queue's row and its priority's reach say the same 2 people.
+    with rt.db.write() as session:
+        session.execute(update(Report).where(Report.id == report_id).values(campaign_id=None))
+    row = _queue_row(analyst, report_id, None)
+    assert _said(row) == (2, 3) and "reach 2 people" in row
+
 
 def test_web_reporters_of_one_message_are_told_the_number_the_console_shows(crt: Runtime) -> None:
     """GIVEN three people who pasted the same message into the web form (one report, three receipts)
@@ -134,7 +140,10 @@ def test_web_reporters_of_one_message_are_told_the_number_the_console_shows(crt:
         assert others == [] and sightings == 3
         assert counts_of(session, report_id) == Counts(reports=1, people=3, sightings=3)
     analyst = _analyst(rt)
-    assert _said(_queue_row(analyst, report_id, campaign_id)) == (3, 3)
+    row = _queue_row(analyst, report_id, campaign_id)
+    assert _said(row) == (3, 3)
+    if campaign_id is None:  # a report's priority weighs the same people the row shows
+        assert "reach 3 people" in row
     page = analyst.get(f"/console/reports/{report_id}").text
     assert _said(page) == (3, 3)
     if campaign_id is not None:

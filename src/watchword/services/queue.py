@@ -322,7 +322,7 @@ def unassigned_reports(session: Session, filters: Filters, cursor: str = "", lim
 
     Ordered by (risk, id) so that `ix_reports_queue` (campaign_id, risk, id)
     serves the order and the page stops after `limit` rows; the priority shown
-    also weighs reach (sightings). Out-of-scope reports have their own review.
+    also weighs reach (the people who reported it). Out-of-scope reports have their own review.
     """
     query = select(
         Report.id,
@@ -364,8 +364,9 @@ def unassigned_reports(session: Session, filters: Filters, cursor: str = "", lim
     page = Page()
     counts = report_counts(session, [row.id for row in rows[:limit]])
     for row in rows[:limit]:
-        score, reasons = priority(row.risk, row.sightings, False)
         shown = counts.get(row.id, Counts(1, 1, row.sightings))
+        # Reach is who reported it, the same number the row shows (not its sightings: one person twice is one).
+        score, reasons = priority(row.risk, shown.people, False)
         if row.status != ReportStatus.ANALYSED:
             reasons = [f"not analysed yet ({row.status})", *reasons]
         page.rows.append(
