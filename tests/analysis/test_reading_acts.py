@@ -1,6 +1,6 @@
 """The reading's act-level rules, on hand-written wordings in six languages (not the evaluation set).
 
-`reading_acts.json` holds reports (written in ten rounds, see its `_about`) that exercise one
+`reading_acts.json` holds reports (written in twelve rounds, see its `_about`) that exercise one
 rule each: a claimed identity with a denial by the one claimed is a pretence; the act that
 carries the harm decides the type over the cover, and the cover over the questions; money
 named for a paper, a survey or a call is a paid-expertise cover; a scam story decides over the
@@ -79,3 +79,13 @@ def test_money_for_expert_work_needs_both_in_one_sentence() -> None:
 def test_a_visitor_form_circumstance_alone_is_not_an_act() -> None:
     # "without a badge" is a sign, weaker than an act: alone it asks for detail.
     assert read("Someone was in the corridor without a badge.").scope == "needs_detail"
+
+
+def test_a_plain_request_counts_beside_a_weak_act_and_gives_way_to_a_described_one() -> None:
+    # A meal offered (weak) and then "send me the staff list": the request is the act.
+    weak = read("He invited me to lunch and then asked me to forward him the staff phone list.")
+    assert weak.scope == "in_scope"
+    # Beside a described act the catch-all adds nothing: the code asked for decides.
+    strong = read("He asked me to read out the six-digit code from my phone.")
+    assert strong.primary == "credential_phishing"
+    assert "request" not in {act.name for act in strong.acts}

@@ -395,8 +395,13 @@ def read(text: str, form: str = "", answers: dict[str, str] | None = None, acts_
                 acts.append(act)
             counts[act.name] = counts.get(act.name, 0) + more_counts[act.name]
     weights = {spec.name: spec for spec in lex.acts}
-    if any(not weights[a.name].fallback for a in acts):
-        # A request read only by the catch-all adds nothing to an act named more precisely.
+    precise: dict[ApproachType, float] = {}
+    for act in acts:
+        if not weights[act.name].fallback:
+            precise[act.type] = precise.get(act.type, 0.0) + weights[act.name].weight
+    if max(precise.values(), default=0.0) >= ACT_THRESHOLD:
+        # A request read only by the catch-all adds nothing to an act named more precisely; beside
+        # a weak one (a meal offered, then "send me the address book") it is still the act.
         acts = [a for a in acts if not weights[a.name].fallback]
     scores: dict[ApproachType, float] = {}
     for act in acts:
