@@ -138,3 +138,29 @@ def test_an_unpublished_campaign_queues_nothing_and_taxii2_client_sees_the_revoc
         one = indicators[0]["id"]
         versions = remote.get_object(one, version="all")["objects"]
         assert [o.get("revoked", False) for o in versions] == [False, True]
+
+
+def test_a_merged_in_campaign_is_revoked_and_the_campaign_it_joined_takes_its_place(
+    published: tuple[Runtime, int, str, str],
+) -> None:
+    rt, first_id, token, collection = published
+    second = seed_campaign(rt, count=1, title="The same recruiter, a second wave")
+    with rt.db.write() as session:
+        share, _ = share_for_export(session, rt.settings, campaign_id=second.campaign_id, tlp="green")
+        taxii.publish(session, share, "test")
+    objects = _objects(rt, token, collection)
+    campaigns = {o["name"]: o["id"] for o in objects if o["type"] == "campaign"}
+    second_stix = campaigns["The same recruiter, a second wave"]
+    second_indicators = {
+        r["source_ref"] for r in objects if r["type"] == "relationship" and r["target_ref"] == second_stix
+    }
+    assert second_indicators
+    with rt.db.write() as session:
+        decisions.merge(session, first_id, second.campaign_id, actor="analyst")
+    build_worker(rt).run_until_idle()
+    latest = {o["id"]: o for o in _objects(rt, token, collection)}
+    assert latest[second_stix].get("revoked") is True
+    assert all(latest[i].get("revoked") is True for i in second_indicators)
+    first_stix = next(i for name, i in campaigns.items() if name != "The same recruiter, a second wave")
+    assert not latest[first_stix].get("revoked")
+    _assert_strict(list(latest.values()))
