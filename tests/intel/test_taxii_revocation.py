@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import select
+from sqlalchemy import select, update
 from stix2validator import ValidationOptions, validate_string
 
 from tests.support.intel import intel_runtime, seed_campaign
@@ -22,7 +22,7 @@ from watchword.runtime import Runtime
 from watchword.services import accounts, decisions
 from watchword.services.bulletins import share_for_export
 from watchword.store.models import Job
-from watchword.store.models_intel import StixIdentity
+from watchword.store.models_intel import StixIdentity, TaxiiObject
 from watchword.web.app import create_app
 from watchword.worker import build_worker
 
@@ -164,3 +164,16 @@ def test_a_merged_in_campaign_is_revoked_and_the_campaign_it_joined_takes_its_pl
     first_stix = next(i for name, i in campaigns.items() if name != "The same recruiter, a second wave")
     assert not latest[first_stix].get("revoked")
     _assert_strict(list(latest.values()))
+
+
+def test_versions_published_before_they_carried_a_campaign_are_claimed_by_publishing_again(
+    published: tuple[Runtime, int, str, str],
+) -> None:
+    rt, campaign_id, token, collection = published
+    with rt.db.write() as session:  # as rows written before migration 0012 are
+        session.execute(update(TaxiiObject).values(campaign_id=None))
+        share, _ = share_for_export(session, rt.settings, campaign_id=campaign_id, tlp="green")
+        assert taxii.publish(session, share, "test") == 0  # nothing new to serve, but the rows are claimed
+    _verdict(rt, campaign_id, "benign")
+    indicators = [o for o in _objects(rt, token, collection) if o["type"] == "indicator"]
+    assert indicators and all(o.get("revoked") is True for o in indicators)
