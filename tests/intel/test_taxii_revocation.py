@@ -29,9 +29,12 @@ from watchword.worker import build_worker
 TAXII = "application/taxii+json;version=2.1"
 
 
-@pytest.fixture
-def published(tmp_path: Path) -> Iterator[tuple[Runtime, int, str, str]]:
-    rt = intel_runtime(tmp_path)
+@pytest.fixture(params=["sqlite", "postgresql"])
+def published(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[tuple[Runtime, int, str, str]]:
+    """One malicious campaign published at TLP:GREEN, on SQLite and on PostgreSQL (versions are
+    compared as strings in SQL: both must order them alike)."""
+    url = request.getfixturevalue("pg_database_url") if request.param == "postgresql" else None
+    rt = intel_runtime(tmp_path, **({"database_url": url} if url else {}))
     seeded = seed_campaign(rt, count=3)
     with rt.db.write() as session:
         share, _ = share_for_export(session, rt.settings, campaign_id=seeded.campaign_id, tlp="green")
