@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import select
+from sqlalchemy import select, update
 from stix2validator import ValidationOptions, validate_string
 
 from tests.support.intel import intel_runtime, seed_campaign
@@ -22,16 +22,19 @@ from watchword.runtime import Runtime
 from watchword.services import accounts, decisions
 from watchword.services.bulletins import share_for_export
 from watchword.store.models import Job
-from watchword.store.models_intel import StixIdentity
+from watchword.store.models_intel import StixIdentity, TaxiiObject
 from watchword.web.app import create_app
 from watchword.worker import build_worker
 
 TAXII = "application/taxii+json;version=2.1"
 
 
-@pytest.fixture
-def published(tmp_path: Path) -> Iterator[tuple[Runtime, int, str, str]]:
-    rt = intel_runtime(tmp_path)
+@pytest.fixture(params=["sqlite", "postgresql"])
+def published(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[tuple[Runtime, int, str, str]]:
+    """One malicious campaign published at TLP:GREEN, on SQLite and on PostgreSQL (versions are
+    compared as strings in SQL: both must order them alike)."""
+    url = request.getfixturevalue("pg_database_url") if request.param == "postgresql" else None
+    rt = intel_runtime(tmp_path, **({"database_url": url} if url else {}))
     seeded = seed_campaign(rt, count=3)
     with rt.db.write() as session:
         share, _ = share_for_export(session, rt.settings, campaign_id=seeded.campaign_id, tlp="green")
@@ -138,3 +141,42 @@ def test_an_unpublished_campaign_queues_nothing_and_taxii2_client_sees_the_revoc
         one = indicators[0]["id"]
         versions = remote.get_object(one, version="all")["objects"]
         assert [o.get("revoked", False) for o in versions] == [False, True]
+
+
+def test_a_merged_in_campaign_is_revoked_and_the_campaign_it_joined_takes_its_place(
+    published: tuple[Runtime, int, str, str],
+) -> None:
+    rt, first_id, token, collection = published
+    second = seed_campaign(rt, count=1, title="The same recruiter, a second wave")
+    with rt.db.write() as session:
+        share, _ = share_for_export(session, rt.settings, campaign_id=second.campaign_id, tlp="green")
+        taxii.publish(session, share, "test")
+    objects = _objects(rt, token, collection)
+    campaigns = {o["name"]: o["id"] for o in objects if o["type"] == "campaign"}
+    second_stix = campaigns["The same recruiter, a second wave"]
+    second_indicators = {
+        r["source_ref"] for r in objects if r["type"] == "relationship" and r["target_ref"] == second_stix
+    }
+    assert second_indicators
+    with rt.db.write() as session:
+        decisions.merge(session, first_id, second.campaign_id, actor="analyst")
+    build_worker(rt).run_until_idle()
+    latest = {o["id"]: o for o in _objects(rt, token, collection)}
+    assert latest[second_stix].get("revoked") is True
+    assert all(latest[i].get("revoked") is True for i in second_indicators)
+    first_stix = next(i for name, i in campaigns.items() if name != "The same recruiter, a second wave")
+    assert not latest[first_stix].get("revoked")
+    _assert_strict(list(latest.values()))
+
+
+def test_versions_published_before_they_carried_a_campaign_are_claimed_by_publishing_again(
+    published: tuple[Runtime, int, str, str],
+) -> None:
+    rt, campaign_id, token, collection = published
+    with rt.db.write() as session:  # as rows written before migration 0012 are
+        session.execute(update(TaxiiObject).values(campaign_id=None))
+        share, _ = share_for_export(session, rt.settings, campaign_id=campaign_id, tlp="green")
+        assert taxii.publish(session, share, "test") == 0  # nothing new to serve, but the rows are claimed
+    _verdict(rt, campaign_id, "benign")
+    indicators = [o for o in _objects(rt, token, collection) if o["type"] == "indicator"]
+    assert indicators and all(o.get("revoked") is True for o in indicators)

@@ -40,9 +40,10 @@ class Tokens:
     admin: str
 
 
-@pytest.fixture
-def published(tmp_path: Path) -> Iterator[tuple[Runtime, Tokens, str]]:
-    rt = intel_runtime(tmp_path)
+@pytest.fixture(params=["sqlite", "postgresql"])
+def published(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[tuple[Runtime, Tokens, str]]:
+    url = request.getfixturevalue("pg_database_url") if request.param == "postgresql" else None
+    rt = intel_runtime(tmp_path, **({"database_url": url} if url else {}))
     seeded = seed_campaign(rt, count=2)
     with rt.db.write() as session:
         share = gather(session, rt.settings, campaign_id=seeded.campaign_id, tlp="green")

@@ -455,7 +455,10 @@ def run_job(rt: Any, job: Any) -> None:
     """Worker handler: pull every feed, then schedule the next pull with this job's completion."""
     from watchword.store import jobs
 
-    pull_all(rt.db, rt.settings, actor="worker")
+    try:
+        pull_all(rt.db, rt.settings, actor="worker")
+    except errors.Invalid as exc:  # a feeds file it cannot use: say so, and keep the schedule
+        log.error("feeds pull: %s", exc)
     with rt.db.write() as session:
         if not jobs.finish(session, job, job.locked_by):
             return

@@ -24,7 +24,7 @@ import uuid
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import and_, exists, false, or_, select
+from sqlalchemy import and_, exists, false, or_, select, update
 from sqlalchemy.orm import Session, aliased
 
 from watchword import errors
@@ -140,6 +140,20 @@ def publish(session: Session, share: ShareSet, actor: str, ceiling: str = "amber
             insert_ignore(session, TaxiiObject).values(rows[start : start + 500]).returning(TaxiiObject.id)
         )
         added += len(result.all())
+    if share.campaign is not None:
+        # Versions published before rows carried their campaign (migration 0012) are claimed now,
+        # so that the campaign's verdict can revoke them.
+        mine = [r["stix_id"] for r in rows if r["stix_type"] in REVOCABLE]
+        for start in range(0, len(mine), 500):
+            session.execute(
+                update(TaxiiObject)
+                .where(
+                    TaxiiObject.collection == collection.id,
+                    TaxiiObject.stix_id.in_(mine[start : start + 500]),
+                    TaxiiObject.campaign_id.is_(None),
+                )
+                .values(campaign_id=share.campaign.id)
+            )
     audit.record(
         session,
         actor,

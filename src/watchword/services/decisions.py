@@ -35,6 +35,8 @@ def merge(session: Session, keep_id: int, gone_id: int, actor: str, note: str = 
     if campaign.verdict is not None:
         # The merged-in reporters now belong to a campaign with an outcome.
         outbox.notify_campaign_outcome(session, campaign.id)
+    # What the merged-in campaign published is revoked; the campaign it joined takes its place.
+    taxii_follow.queue_if_published(session, gone_id)
     return campaign
 
 

@@ -10,6 +10,9 @@ own transaction, so it cannot be forgotten and never blocks the verdict):
   (malicious-activity / anomalous-activity, intel.verdicts);
 * a verdict that no longer does (benign, out of scope, spam): each of its
   objects gets a last version with `revoked: true` (intel.taxii.revoke_campaign).
+* a campaign merged into another: its objects are revoked (their claims now
+  belong to the campaign it joined), and that campaign, if its verdict shares,
+  is published at the same levels.
 """
 
 from __future__ import annotations
@@ -56,12 +59,14 @@ def follow_verdict(session: Session, settings: Settings, campaign_id: int, actor
     collections = taxii.published_collections(session, campaign_id)
     if not collections:
         return done
-    try:
-        still_shared = campaign is not None and bool(stance_for(campaign.verdict, campaign.approach_type))
-    except ExportRefused:
-        still_shared = False
-    if not still_shared:
+    target, visited = campaign, {campaign_id}
+    while target is not None and target.merged_into_id is not None and target.merged_into_id not in visited:
+        visited.add(target.merged_into_id)  # a merged campaign lives on in the one it joined
+        target = session.get(Campaign, target.merged_into_id)
+    shared = target is not None and _shares(target)
+    if target is not campaign or not shared:
         done.revoked = taxii.revoke_campaign(session, campaign_id, actor)
+    if target is None or not shared:
         return done
     org, ceiling = settings.org_name, settings.taxii_max_tlp
     for collection_id in collections:
@@ -70,9 +75,17 @@ def follow_verdict(session: Session, settings: Settings, campaign_id: int, actor
             # A level no longer served (the ceiling lowered): what is there stays as it was published.
             log.warning("campaign %s: collection %s is not served any more", campaign_id, collection_id)
             continue
-        share, _subject = share_for_export(session, settings, campaign_id=campaign_id, tlp=collection.level)
+        share, _subject = share_for_export(session, settings, campaign_id=target.id, tlp=collection.level)
         done.republished += taxii.publish(session, share, actor, ceiling)
     return done
+
+
+def _shares(campaign: Campaign) -> bool:
+    try:
+        stance_for(campaign.verdict, campaign.approach_type)
+    except ExportRefused:
+        return False
+    return True
 
 
 def run_job(rt: Any, job: Any) -> None:

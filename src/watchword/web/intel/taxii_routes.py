@@ -19,6 +19,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, HTTPException, Query, Request, status
 from fastapi.exceptions import RequestValidationError
 from fastapi.routing import APIRoute
+from starlette.concurrency import run_in_threadpool
 from starlette.responses import Response
 
 from watchword import errors
@@ -325,8 +326,6 @@ async def add_objects(collection_id: str, request: Request, rt: Rt, reader: Read
             return taxii_inbox.status_resource(added)
 
     # Parsing and storing are blocking work: off the event loop, as every other route's is.
-    from starlette.concurrency import run_in_threadpool
-
     return _body(await run_in_threadpool(store), 202)
 
 
