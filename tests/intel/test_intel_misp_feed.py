@@ -212,3 +212,24 @@ def test_a_misp_instance_pulls_the_feed_over_http_with_a_read_token(tmp_path: Pa
     assert client.get(f"/feeds/misp/{'0' * 8}-0000-4000-8000-{'0' * 12}.json", headers=auth).status_code == 404
     assert client.get("/feeds/misp/..%2Fsecret.json", headers=auth).status_code == 404
     rt.close()
+
+
+def test_a_subject_that_still_names_a_target_is_left_out_and_the_event_still_goes(tmp_path: Path) -> None:
+    """The redacted subject is context in MISP's email object: when the leak check still finds a
+    targeted person in it, the event (single or in the feed) goes without it, and says so."""
+    rt = intel_runtime(tmp_path)
+    seeded = seed_campaign(rt, count=2)
+    name, address = RECIPIENTS[0]
+    with rt.db.write() as session:
+        share, _subject = share_for_export(session, rt.settings, campaign_id=seeded.campaign_id)
+    for leaky in (f"Offer for {address}", f"Offer for {name}"):
+        share.withheld.pop(formats.SUBJECT_LEFT_OUT, None)
+        body, _ = formats.render(share, "misp.json", leaky)
+        feed = misp_feed.feed_event(share, leaky)
+        for text in (body, feed.body):
+            assert address not in text and name not in text
+            assert "talent-partners-global.com" in text
+        assert share.withheld[formats.SUBJECT_LEFT_OUT] == 2
+    clean, _ = formats.render(share, "misp.json", "Exclusive consulting role")
+    assert "Exclusive consulting role" in clean
+    rt.close()

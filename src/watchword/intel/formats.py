@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from watchword import errors
 from watchword.intel import blocklists, misp, stix
-from watchword.intel.scrub import leak_check
+from watchword.intel.scrub import LeakError, leak_check
 from watchword.intel.selection import ShareSet
 
+SUBJECT_LEFT_OUT = "subject left out of the MISP email object: it named a targeted person"
 FORMATS = ("stix.json", "misp.json", "csv", *(f"{kind}.txt" for kind in blocklists.BLOCKLIST_KINDS))
 
 
@@ -14,9 +15,22 @@ def render(share: ShareSet, fmt: str, subject: str | None = None) -> tuple[str, 
     """(body, media type) of a share in one of FORMATS, after the leak check.
 
     `subject` goes into the MISP email object; callers pass it already redacted
-    (security.redaction), or None to leave it out. Raises scrub.LeakError when
-    the rendered export would identify a targeted person.
+    (security.redaction), or None to leave it out; when the redaction left something
+    identifying in it, the event goes without it. Raises scrub.LeakError when the
+    rendered export would still identify a targeted person.
     """
+    if fmt == "misp.json" and subject:
+        try:
+            return _checked(share, fmt, subject)
+        except LeakError:
+            # The subject is context: the event goes without it rather than not at all.
+            done = _checked(share, fmt, None)
+            share.withheld[SUBJECT_LEFT_OUT] = share.withheld.get(SUBJECT_LEFT_OUT, 0) + 1
+            return done
+    return _checked(share, fmt, subject)
+
+
+def _checked(share: ShareSet, fmt: str, subject: str | None) -> tuple[str, str]:
     body, media_type = _render(share, fmt, subject)
     leak_check(body, share.victims, f"The {fmt} export")
     return body, media_type

@@ -29,7 +29,8 @@ from pathlib import Path
 from typing import Any
 
 from watchword.intel import misp
-from watchword.intel.scrub import leak_check
+from watchword.intel.formats import SUBJECT_LEFT_OUT
+from watchword.intel.scrub import LeakError, leak_check
 from watchword.intel.selection import ShareSet
 
 MANIFEST = "manifest.json"
@@ -51,7 +52,19 @@ def _md5(value: str) -> str:
 
 
 def feed_event(share: ShareSet, subject: str | None = None) -> FeedEvent:
-    """One event of the feed, leak-checked (raises scrub.LeakError like every other export)."""
+    """One event of the feed, leak-checked (raises scrub.LeakError like every other export);
+    a subject that fails the check is left out, as in the single event (intel.formats)."""
+    if subject:
+        try:
+            return _feed_event(share, subject)
+        except LeakError:
+            done = _feed_event(share, None)
+            share.withheld[SUBJECT_LEFT_OUT] = share.withheld.get(SUBJECT_LEFT_OUT, 0) + 1
+            return done
+    return _feed_event(share, None)
+
+
+def _feed_event(share: ShareSet, subject: str | None) -> FeedEvent:
     event = misp.build_event(share, subject)
     event.published = True  # a feed carries what we publish; MISP's generator exports published events
     event.publish_timestamp = event.timestamp
