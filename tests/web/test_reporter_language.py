@@ -15,8 +15,8 @@ from sqlalchemy import select
 from tests.support.console import add_user, analyse_all, console_client, csrf_of, put_in_campaign, sign_in
 from tests.support.reporter import fast_settings, receipt_of, report, text_of
 from watchword.domain import Verdict
+from watchword.replies import outcomes
 from watchword.runtime import Runtime, open_runtime
-from watchword.services import outcomes
 from watchword.services.guidance import TYPE_NAMES
 from watchword.store.models import Report
 from watchword.store.models_reporter import ReporterReceipt
