@@ -12,6 +12,7 @@ from fastapi.testclient import TestClient
 
 from tests.support.reporter import fast_settings, receipt_of, report, text_of
 from watchword import errors
+from watchword.intake.submit import StoreUnavailable
 from watchword.runtime import Runtime, open_runtime
 from watchword.translation import N_, refusal_in
 from watchword.web.app import create_app
@@ -39,6 +40,9 @@ def test_a_refusal_keeps_english_for_machines_and_translates_for_people() -> Non
     assert refusal_in(refusal, "de") == "Nachrichten dürfen höchstens 20.000 Zeichen lang sein."
     assert refusal_in(refusal, "fr") == f"Les messages peuvent compter au plus 20{NNBSP}000 caractères."
     assert refusal_in(refusal, "xx") == str(refusal)  # a language we do not have reads English
+    # Without a number too: what intake tells a reporter when the store cannot take the report just now.
+    busy = StoreUnavailable(N_("The report could not be stored just now; please try again."))
+    assert refusal_in(busy, "de").startswith("Die Meldung konnte gerade nicht gespeichert werden")
 
 
 def test_a_description_too_long_is_refused_in_german_with_a_german_number(rt: Runtime) -> None:

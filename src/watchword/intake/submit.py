@@ -127,7 +127,7 @@ def submit_all(
     except (IntakeError, IntegrityError):
         raise
     except Exception as exc:
-        raise StoreUnavailable("The report could not be stored just now; please try again.") from exc
+        raise StoreUnavailable(N_("The report could not be stored just now; please try again.")) from exc
 
 
 __all__ = [
