@@ -89,3 +89,17 @@ def test_a_thread_message_too_long_is_refused_in_russian(rt: Runtime) -> None:
     # In the page as written: text_of would fold the narrow no-break space into a plain one.
     assert f"Сообщение может содержать не более 5{NNBSP}000 символов." in refused.text
     assert "at most" not in refused.text
+
+
+def test_an_answer_too_long_is_refused_in_french(rt: Runtime) -> None:
+    """The needs-detail question's answer over its limit: refused on the French page, the number French."""
+    with _client(rt, "fr") as client:
+        sent = report(
+            client, "in_person", {"text": "Quelque chose de bizarre s'est passé au salon. Je ne sais pas quoi."}
+        )
+        assert sent.status_code == 201
+        token = re.search(r'name="token" value="([^"]+)"', sent.text)
+        assert token, "the thank-you page asks what they did or asked for"
+        refused = client.post("/report/detail", data={"token": token.group(1), "text": "x" * 5001})
+    assert refused.status_code == 422
+    assert f"Merci de rester sous 5{NNBSP}000 caractères." in refused.text
