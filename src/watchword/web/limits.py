@@ -11,6 +11,7 @@ from starlette.requests import Request
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from watchword import errors
+from watchword.intake.submit import megabytes
 from watchword.translation import N_
 from watchword.web.errors import error_response
 
@@ -75,8 +76,7 @@ class BodyLimit:
                 await self._refuse(scope, send)
 
     async def _refuse(self, scope: Scope, send: Send) -> None:
-        mb = round(self.advertised_limit / (1024 * 1024), 1)
-        refusal = errors.TooLarge(UPLOAD_TOO_LARGE, mb=int(mb) if mb.is_integer() else mb)
+        refusal = errors.TooLarge(UPLOAD_TOO_LARGE, mb=megabytes(self.advertised_limit))
         # Written as any refusal is (web/errors.py): problem+json for the API and machines, a page in
         # the person's language for a reporter whose form was too big.
         response = error_response(Request(scope), 413, refusal)
