@@ -103,3 +103,16 @@ def test_an_answer_too_long_is_refused_in_french(rt: Runtime) -> None:
         refused = client.post("/report/detail", data={"token": token.group(1), "text": "x" * 5001})
     assert refused.status_code == 422
     assert f"Merci de rester sous 5{NNBSP}000 caractères." in refused.text
+
+
+def test_a_text_over_the_forms_bound_is_a_page_in_arabic_not_the_frameworks_json(rt: Runtime) -> None:
+    """Over the form field's own bound (20,000 characters): the framework's validation error, which
+    would echo the text back as JSON, becomes a page in the reporter's language."""
+    with _client(rt, "ar") as client:
+        page = client.post("/report/detail", data={"token": "x", "text": "ب" * 20001})
+        api = client.post("/api/v1/reports", json={"text": 5})
+    assert page.status_code == 422 and page.headers["content-type"].startswith("text/html")
+    assert '<html lang="ar" dir="rtl">' in page.text
+    assert "جزء مما أرسلته أطول من المسموح به في هذا النموذج." in page.text
+    assert "ب" * 100 not in page.text
+    assert api.status_code in (400, 422) and api.headers["content-type"].startswith("application/")

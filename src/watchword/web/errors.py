@@ -31,7 +31,7 @@ from starlette.exceptions import HTTPException
 from starlette.responses import Response
 
 from watchword import errors
-from watchword.translation import gettext_for, refusal_in
+from watchword.translation import N_, gettext_for, refusal_in
 from watchword.web.templating import LANGUAGE_COOKIE, choose_language, environment_for
 
 # The one table from meaning to HTTP status.
@@ -147,10 +147,17 @@ def has_surrogate(value: object, depth: int = 0) -> bool:
     return False
 
 
+# A reporter's form field over its bound (a pasted text longer than any message may be): a page in
+# their language, not the framework's JSON, which would also echo the whole text back.
+FORM_TOO_LONG = N_("Part of what you sent is too long for this form. Please go back, shorten it and send it again.")
+
+
 async def _validation_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, RequestValidationError)
     if any(e.get("type") == "string_unicode" or has_surrogate(e.get("input")) for e in exc.errors()):
         return error_response(request, 400, NOT_TEXT)
+    if request.url.path.startswith("/report") and _wants(request) == "html":
+        return error_response(request, 422, errors.Invalid(FORM_TOO_LONG))
     return await request_validation_exception_handler(request, exc)
 
 
