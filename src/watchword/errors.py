@@ -14,16 +14,39 @@ built-ins still catches them.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 
 class WatchwordError(Exception):
-    """A refusal whose text is for people. Subclass a meaning below, not this."""
+    """A refusal whose text is for people. Subclass a meaning below, not this.
 
-    def __init__(self, message: str = "") -> None:
-        super().__init__(message)
-        self.message = message
+    A refusal with a number in it (a limit) is raised as its marked English with `%(name)s`
+    placeholders and the values apart: `TooLarge(N_("… %(count)s characters."), count=20000)`.
+    `str()` is the English with the values in; `translated()` looks the sentence up first, so a
+    reporter page can say it in the page's language (a sentence with its number already in
+    it is in no catalogue).
+    """
+
+    def __init__(self, message: str = "", **params: object) -> None:
+        self.template = message
+        self.params = params
+        self.message = message % {k: _english(v) for k, v in params.items()} if params else message
+        super().__init__(self.message)
 
     def __str__(self) -> str:
         return self.message
+
+    def translated(self, gettext: Callable[[str], str], shown: Callable[[object], object] = str) -> str:
+        """The sentence through `gettext`, then its values (each written by `shown`: a number the
+        way the reader's language groups its digits)."""
+        if not self.params:
+            return gettext(self.template)
+        return gettext(self.template) % {name: shown(value) for name, value in self.params.items()}
+
+
+def _english(value: object) -> object:
+    """A count as English writes it ("20,000"); anything else as it is."""
+    return f"{value:,}" if isinstance(value, int) and not isinstance(value, bool) else value
 
 
 class Invalid(WatchwordError, ValueError):
@@ -54,8 +77,8 @@ class Unauthenticated(Refused):
 class Throttled(Refused):
     """Too many attempts just now; `retry_after` says how many seconds to wait, when known."""
 
-    def __init__(self, message: str = "", retry_after: float | None = None) -> None:
-        super().__init__(message)
+    def __init__(self, message: str = "", retry_after: float | None = None, **params: object) -> None:
+        super().__init__(message, **params)
         self.retry_after = retry_after
 
 

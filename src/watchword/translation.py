@@ -12,11 +12,20 @@ import gettext
 from collections.abc import Callable
 from functools import cache
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from watchword.errors import WatchwordError
 
 LOCALE = Path(__file__).parent / "locale"
 DOMAIN = "watchword"
 DEFAULT_LANGUAGE = "en"
 RIGHT_TO_LEFT = frozenset({"ar", "fa", "he", "ur"})
+# The full tag where the short code is not enough (<html lang>, a mail's Content-Language).
+TAGS = {"zh": "zh-Hans"}
+# How each language groups thousands ("1,200" in English, "1.200" in German) and marks decimals.
+_THOUSANDS = {"de": ".", "es": ".", "fr": "\u202f", "ru": "\u202f"}
+_DECIMAL = {"de": ",", "es": ",", "fr": ",", "ru": ","}
 
 
 def N_(message: str) -> str:  # noqa: N802 - the conventional gettext marker name
@@ -52,3 +61,26 @@ def gettext_for(language: str | None) -> Callable[[str], str]:
 
 def direction(language: str | None) -> str:
     return "rtl" if (language or "").split("-", 1)[0].lower() in RIGHT_TO_LEFT else "ltr"
+
+
+def tag(language: str | None) -> str:
+    """The language tag for a shipped language ("zh" -> "zh-Hans"), "" for none we have."""
+    code = supported(language)
+    return TAGS.get(code, code)
+
+
+def number(value: object, language: str | None = DEFAULT_LANGUAGE) -> str:
+    """A count or size written as the language writes it ("20,000" / "20.000" / "1,5")."""
+    code = supported(language) or DEFAULT_LANGUAGE
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return str(value)
+    whole, _, fraction = (f"{value:,}" if isinstance(value, int) else f"{value:,.10g}").partition(".")
+    whole = whole.replace(",", _THOUSANDS.get(code, ","))
+    return f"{whole}{_DECIMAL.get(code, '.')}{fraction}" if fraction else whole
+
+
+def refusal_in(error: WatchwordError, language: str | None) -> str:
+    """A refusal in a reporter's language, its numbers written their way (see `errors.WatchwordError`)."""
+    return error.translated(gettext_for(language), lambda value: number(value, language))

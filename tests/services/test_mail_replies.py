@@ -342,6 +342,7 @@ OUR_HEADERS = {
     "content-type",
     "content-transfer-encoding",
     "mime-version",
+    "content-language",  # ours: the language the reply is written in, never a value from the reported mail
 }
 
 

@@ -116,6 +116,12 @@ def test_each_reporter_is_answered_in_their_own_language(reply_rt: Runtime, sink
     assert "Спасибо. Мы получили ваше сообщение." in body(olga_ack)
     assert "Thank you. We have received your report." in body(bob_ack)
     assert all("STOP" in body(ack) for ack in (anna_ack, olga_ack, bob_ack))
+    # The header says the language the mail is in, as the sink received it over SMTP.
+    assert (anna_ack["Content-Language"], olga_ack["Content-Language"], bob_ack["Content-Language"]) == (
+        "de",
+        "ru",
+        "en",
+    )
 
     with reply_rt.db.write() as session:
         campaign = Campaign(title="fake helpdesk", approach_type="credential_phishing", verdict="malicious")
@@ -135,4 +141,24 @@ def test_each_reporter_is_answered_in_their_own_language(reply_rt: Runtime, sink
     for who, (subject, text) in expected.items():
         [outcome] = [m for m in sink.to(who) if m["Subject"] == subject]
         assert " ".join(text.split()) in body(outcome)
+        assert outcome["Content-Language"] == {ANNA: "de", OLGA: "ru", BOB: "en"}[who]
     assert "Personen, die sie gemeldet haben: 3." in body(next(m for m in sink.to(ANNA) if "Ergebnis" in m["Subject"]))
+
+
+def test_chinese_and_arabic_replies_name_their_language_and_a_foreign_body_names_none(
+    reply_rt: Runtime, sink: Sink
+) -> None:
+    """GIVEN a reporter writing Chinese (Content-Language zh-CN) and one writing Arabic WHEN their
+    acknowledgements go out THEN each mail's Content-Language is its language's full tag; a body not
+    closed by any catalogue's STOP line (a row from an older wording) claims no language."""
+    take_mail(reply_rt, forward(ANNA, "这是真的吗？", "zh-CN"), via="smtp", envelope_from=ANNA)
+    take_mail(
+        reply_rt, forward(OLGA, "وصلتني هذه الرسالة وتطلب كلمة المرور، هل هي حقيقية؟"), via="smtp", envelope_from=OLGA
+    )
+    assert mail_replies.deliver_due(reply_rt)["sent"] == 2
+    [chinese] = sink.to(ANNA)
+    [arabic] = sink.to(OLGA)
+    assert chinese["Content-Language"] == "zh-Hans" and "我们已收到" in body(chinese)
+    assert arabic["Content-Language"] == "ar"
+    assert outbox.written_in("Thank you.\n\nSome older closing line.\n") == ""
+    assert outbox.written_in(outbox.STOP_HINT) == "en"

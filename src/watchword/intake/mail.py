@@ -59,7 +59,7 @@ from watchword.domain import Channel, Document, IncomingReport
 from watchword.domain.states import DocumentKind
 from watchword.intake import report_buttons
 from watchword.intake import submit as funnel
-from watchword.intake.submit import IntakeError, Receipt, TooLarge
+from watchword.intake.submit import MESSAGE_TOO_LARGE, IntakeError, Receipt, TooLarge, megabytes
 from watchword.intake.writer import Committed
 from watchword.logsafe import describe
 from watchword.replies import outbox
@@ -284,7 +284,7 @@ def take_mail(
         else rt.settings.max_upload_bytes
     )
     if len(raw) > limit:
-        raise TooLarge(f"The message is larger than the {limit // (1024 * 1024)} MB limit.")
+        raise TooLarge(MESSAGE_TOO_LARGE, mb=megabytes(limit))
     sha = hashlib.sha256(raw).hexdigest()
     # No look-up for "taken before" here: repeats are rare, and the mail's
     # unique wrapper hash refuses them in the commit (see _write_record).

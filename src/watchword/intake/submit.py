@@ -29,6 +29,8 @@ if TYPE_CHECKING:
     from watchword.runtime import Runtime
 
 MAX_TEXT_CHARS = MAX_REPORT_TEXT_CHARS
+# The values go in apart (errors.WatchwordError): a reporter page says it in the page's language.
+MESSAGE_TOO_LARGE = N_("The message is larger than the %(mb)s MB limit.")
 _SPACE = re.compile(r"\s+")
 
 
@@ -55,13 +57,19 @@ def dedupe_key(incoming: IncomingReport) -> str:
     return hashlib.sha256(f"text\x00{incoming.approach_hint}\x00{normalised}\x00{answers}".encode()).hexdigest()
 
 
+def megabytes(size: int) -> float:
+    """A byte limit as the megabytes people are told (1 for 1 MiB; 0.5 for a smaller test limit)."""
+    value = round(size / (1024 * 1024), 1)
+    return int(value) if value.is_integer() else value
+
+
 def validate(incoming: IncomingReport, max_bytes: int) -> None:
     if not incoming.raw_email and not incoming.text.strip() and not any(v.strip() for v in incoming.answers.values()):
         raise IntakeError(N_("The report is empty: describe what happened or attach the message."))
     if incoming.raw_email and len(incoming.raw_email) > max_bytes:
-        raise TooLarge(f"The message is larger than the {max_bytes // (1024 * 1024)} MB limit.")
+        raise TooLarge(MESSAGE_TOO_LARGE, mb=megabytes(max_bytes))
     if len(incoming.text) > MAX_TEXT_CHARS:
-        raise TooLarge(f"The description is longer than {MAX_TEXT_CHARS:,} characters.")
+        raise TooLarge(N_("The description is longer than %(count)s characters."), count=MAX_TEXT_CHARS)
 
 
 def prepare(rt: Runtime, incoming: IncomingReport) -> Prepared:
@@ -119,16 +127,18 @@ def submit_all(
     except (IntakeError, IntegrityError):
         raise
     except Exception as exc:
-        raise StoreUnavailable("The report could not be stored just now; please try again.") from exc
+        raise StoreUnavailable(N_("The report could not be stored just now; please try again.")) from exc
 
 
 __all__ = [
+    "MESSAGE_TOO_LARGE",
     "Committed",
     "IntakeError",
     "Receipt",
     "StoreUnavailable",
     "TooLarge",
     "dedupe_key",
+    "megabytes",
     "prepare",
     "submit",
     "submit_all",

@@ -44,7 +44,7 @@ from watchword.store.counts import NO_COUNTS, campaign_counts
 from watchword.store.models import Campaign, Report, utcnow
 from watchword.store.models_mail import MailMessage, MailMessageReport, MailOptOut, MailOutbox
 from watchword.store.upsert import insert_ignore
-from watchword.translation import N_, gettext_for
+from watchword.translation import DEFAULT_LANGUAGE, N_, available_languages, gettext_for
 
 ACK = MailKind.ACK
 OUTCOME = MailKind.OUTCOME
@@ -63,6 +63,21 @@ STALE_AFTER: dict[str, dt.timedelta] = {
     OUTCOME: dt.timedelta(days=30),
     MESSAGE: dt.timedelta(days=30),
 }
+
+
+def written_in(body: str) -> str:
+    """The language a queued reply is written in: the one whose STOP line closes it, "" if none.
+
+    Every reply (acknowledgement, outcome, analyst's message) ends with `STOP_HINT` in the
+    reporter's language, taken from the catalogue when the row was queued, so the line says which
+    language the whole body is in, for rows queued before this was read too, with no column of its own.
+    """
+    last = body.rstrip().rpartition("\n\n")[2].strip()
+    # English last: it is also what a catalogue falls back to.
+    for language in (*(code for code in available_languages() if code != DEFAULT_LANGUAGE), DEFAULT_LANGUAGE):
+        if last == gettext_for(language)(STOP_HINT):
+            return language
+    return ""
 
 
 @dataclass(frozen=True, slots=True)

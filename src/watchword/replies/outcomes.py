@@ -16,6 +16,7 @@ needs plural forms here.
 
 from __future__ import annotations
 
+from watchword import translation
 from watchword.domain import Verdict
 from watchword.domain.states import ReportStatus
 from watchword.translation import N_, gettext_for
@@ -86,12 +87,9 @@ _ADVICE_BY_KIND = {
 }
 _ADVICE = N_("If you clicked a link, opened an attachment or replied, tell your security team.")
 
-# How each language groups thousands ("1,200" in English, "1.200" in German).
-_THOUSANDS = {"de": ".", "es": ".", "fr": "\u202f", "ru": "\u202f"}
-
 
 def number(n: int, language: str = "en") -> str:
-    return f"{n:,}".replace(",", _THOUSANDS.get(language, ","))
+    return translation.number(n, language)
 
 
 def _advice(approach_type: str) -> str:

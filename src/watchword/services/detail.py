@@ -61,7 +61,7 @@ def add_detail(session: Session, report_id: int, text: str) -> Report:
     if not added:
         raise DetailError(N_("Please write what they did or asked you for."))
     if len(added) > MAX_DETAIL_CHARS:
-        raise DetailError(f"Please keep this under {MAX_DETAIL_CHARS:,} characters.")
+        raise DetailError(N_("Please keep this under %(count)s characters."), count=MAX_DETAIL_CHARS)
     report = session.get(Report, report_id)
     if report is None:
         raise DetailError(N_("This report no longer exists."))

@@ -82,7 +82,7 @@ def _clean(text: str) -> str:
     if not text:
         raise FollowupError(N_("The message is empty."))
     if len(text) > MAX_MESSAGE_CHARS:
-        raise FollowupError(f"Messages can be at most {MAX_MESSAGE_CHARS:,} characters.")
+        raise FollowupError(N_("Messages can be at most %(count)s characters."), count=MAX_MESSAGE_CHARS)
     return text
 
 

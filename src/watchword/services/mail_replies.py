@@ -26,11 +26,21 @@ from watchword.config import Settings
 from watchword.domain.states import MailStatus
 from watchword.logsafe import mask
 from watchword.replies.headers import header_text, is_plain_address, message_id
-from watchword.replies.outbox import ACK, LEASE, MAX_ATTEMPTS, OUTCOME, STALE_AFTER, is_opted_out, replies_enabled
+from watchword.replies.outbox import (
+    ACK,
+    LEASE,
+    MAX_ATTEMPTS,
+    OUTCOME,
+    STALE_AFTER,
+    is_opted_out,
+    replies_enabled,
+    written_in,
+)
 from watchword.runtime import Runtime
 from watchword.security.sealing import unseal
 from watchword.store.models import utcnow
 from watchword.store.models_mail import MailOutbox
+from watchword.translation import tag
 
 log = logging.getLogger("watchword.mail.replies")
 
@@ -63,6 +73,11 @@ def build_message(settings: Settings, row: MailOutbox, address: str) -> EmailMes
     msg["X-Auto-Response-Suppress"] = "All"
     msg["List-Unsubscribe"] = f"<mailto:{sender}?subject=STOP>"
     msg.set_content(row.body)
+    language = written_in(row.body)
+    if language:
+        # The reporter's language (RFC 3282), for screen readers and mail clients' translation offers;
+        # after set_content, which clears every Content-* header.
+        msg["Content-Language"] = tag(language)
     return msg
 
 

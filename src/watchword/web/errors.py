@@ -31,7 +31,8 @@ from starlette.exceptions import HTTPException
 from starlette.responses import Response
 
 from watchword import errors
-from watchword.web.templating import environment_for, negotiate
+from watchword.translation import N_, gettext_for, refusal_in
+from watchword.web.templating import LANGUAGE_COOKIE, choose_language, environment_for
 
 # The one table from meaning to HTTP status.
 STATUS: dict[type[errors.WatchwordError], int] = {
@@ -82,9 +83,15 @@ def problem_json(status_code: int, detail: str) -> bytes:
     return json.dumps(body).encode()
 
 
-def error_response(request: Request, status_code: int, detail: str, headers: dict[str, str] | None = None) -> Response:
+def error_response(
+    request: Request, status_code: int, refusal: str | errors.WatchwordError, headers: dict[str, str] | None = None
+) -> Response:
+    """The refusal as this caller can use it: machines and the console read the English, a
+    reporter page says it in the page's language (a `WatchwordError` with its numbers put in after
+    the look-up: see `errors.WatchwordError`)."""
     headers = {"Cache-Control": "no-store", **(headers or {})}
     title = _title(status_code)
+    detail = str(refusal)
     form = _wants(request)
     if form == "problem":
         return Response(problem_json(status_code, detail), status_code, headers, media_type=PROBLEM_JSON)
@@ -95,8 +102,16 @@ def error_response(request: Request, status_code: int, detail: str, headers: dic
         # Console pages are in English; the console layout with no principal shows no navigation.
         html = environment_for("en").get_template("console/error.html").render(me=None, title=title, detail=detail)
     else:
-        env = environment_for(negotiate(request.headers.get("accept-language")))
-        html = env.get_template("error.html").render(title=title, detail=detail)
+        language = choose_language(
+            request.query_params.get("lang"),
+            request.cookies.get(LANGUAGE_COOKIE),
+            request.headers.get("accept-language"),
+        )
+        if isinstance(refusal, errors.WatchwordError):
+            detail = refusal_in(refusal, language)
+        else:
+            detail = gettext_for(language)(detail)  # a marked sentence reads in the page's language; others stay
+        html = environment_for(language).get_template("error.html").render(title=title, detail=detail)
     return Response(html, status_code, headers, media_type="text/html; charset=utf-8")
 
 
@@ -107,7 +122,7 @@ async def _watchword_error(request: Request, exc: Exception) -> Response:
         headers["Retry-After"] = str(max(1, math.ceil(exc.retry_after)))
     if isinstance(exc, errors.Unauthenticated) and request.url.path.startswith("/api/"):
         headers["WWW-Authenticate"] = 'Bearer realm="watchword"'  # a 401 says how to authenticate (RFC 9110)
-    return error_response(request, status_for(exc), str(exc), headers)
+    return error_response(request, status_for(exc), exc, headers)
 
 
 async def _http_exception(request: Request, exc: Exception) -> Response:
@@ -132,10 +147,17 @@ def has_surrogate(value: object, depth: int = 0) -> bool:
     return False
 
 
+# A reporter's form field over its bound (a pasted text longer than any message may be): a page in
+# their language, not the framework's JSON, which would also echo the whole text back.
+FORM_TOO_LONG = N_("Part of what you sent is too long for this form. Please go back, shorten it and send it again.")
+
+
 async def _validation_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, RequestValidationError)
     if any(e.get("type") == "string_unicode" or has_surrogate(e.get("input")) for e in exc.errors()):
         return error_response(request, 400, NOT_TEXT)
+    if request.url.path.startswith("/report") and _wants(request) == "html":
+        return error_response(request, 422, errors.Invalid(FORM_TOO_LONG))
     return await request_validation_exception_handler(request, exc)
 
 

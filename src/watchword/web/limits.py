@@ -7,9 +7,15 @@ costs us at most `limit` bytes of memory and gets a clear 413.
 
 from __future__ import annotations
 
+from starlette.requests import Request
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from watchword.web.errors import PROBLEM_JSON, problem_json
+from watchword import errors
+from watchword.intake.submit import megabytes
+from watchword.translation import N_
+from watchword.web.errors import error_response
+
+UPLOAD_TOO_LARGE = N_("The upload is larger than the %(mb)s MB limit.")
 
 
 class BodyTooLarge(Exception):
@@ -70,13 +76,12 @@ class BodyLimit:
                 await self._refuse(scope, send)
 
     async def _refuse(self, scope: Scope, send: Send) -> None:
-        mb = self.advertised_limit / (1024 * 1024)
-        body = problem_json(413, f"The upload is larger than the {mb:g} MB limit.")
-        await send(
-            {
-                "type": "http.response.start",
-                "status": 413,
-                "headers": [(b"content-type", PROBLEM_JSON.encode()), (b"content-length", str(len(body)).encode())],
-            }
-        )
-        await send({"type": "http.response.body", "body": body})
+        refusal = errors.TooLarge(UPLOAD_TOO_LARGE, mb=megabytes(self.advertised_limit))
+        # Written as any refusal is (web/errors.py): problem+json for the API and machines, a page in
+        # the person's language for a reporter whose form was too big.
+        response = error_response(Request(scope), 413, refusal)
+
+        async def nothing_more() -> Message:
+            return {"type": "http.disconnect"}
+
+        await response(scope, nothing_more, send)

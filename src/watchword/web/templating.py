@@ -19,6 +19,7 @@ from watchword.translation import (
     DEFAULT_LANGUAGE,
     DOMAIN,
     LOCALE,
+    TAGS,
     available_languages,
     direction,
     supported,
@@ -39,7 +40,7 @@ NATIVE_NAMES = {
     "ru": "Русский",
     "ar": "العربية",
 }
-HTML_TAGS = {"zh": "zh-Hans"}
+HTML_TAGS = TAGS
 # The console is in English: a reporter's language named for the analyst.
 ENGLISH_NAMES = {
     "en": "English",

@@ -26,6 +26,7 @@ from watchword.analysis.language import detect_language
 from watchword.analysis.pipeline import analyze_report
 from watchword.analysis.scope import NEEDS_DETAIL_QUESTION
 from watchword.domain import Analysis, Channel, IncomingReport
+from watchword.errors import WatchwordError
 from watchword.intake.files import looks_like_email
 from watchword.intake.submit import IntakeError, Receipt, TooLarge, submit
 from watchword.runtime import Runtime
@@ -34,7 +35,7 @@ from watchword.services import detail, followup, receipts
 from watchword.services.guidance import OUT_OF_SCOPE_ELSEWHERE, TYPE_NAMES, FirstLook, first_look
 from watchword.store.models import Blob, Report
 from watchword.store.models_reporter import ReporterFile, ReporterReceipt
-from watchword.translation import N_, gettext_for, supported
+from watchword.translation import N_, gettext_for, refusal_in, supported
 from watchword.web.deps import runtime
 from watchword.web.reporter import challenge
 from watchword.web.reporter.forms import FORMS, ORDER, GuidedForm, approach_for, read_answers
@@ -236,7 +237,8 @@ async def status_post(
     try:
         receipt_id = await run_in_threadpool(receipts.sign_in, rt.db, rt.settings, code, passphrase)
     except receipts.SignInRefused as exc:
-        return render(request, "status_sign_in.html", {"error": str(exc), "code": code}, status.HTTP_401_UNAUTHORIZED)
+        error = refusal_in(exc, page_language(request))
+        return render(request, "status_sign_in.html", {"error": error, "code": code}, status.HTTP_401_UNAUTHORIZED)
     ids = [receipt_id, *(i for i in _session_ids(request) if i != receipt_id)]
     redirect = RedirectResponse("/report/status/view", status.HTTP_303_SEE_OTHER)
     return _with_session(request, rt, redirect, ids)
@@ -286,7 +288,7 @@ async def status_message(
     if wait:
         return _busy(request, wait)
 
-    def post() -> str:
+    def post() -> WatchwordError | None:
         try:
             with rt.db.write() as session:
                 message = followup.post_reporter_message(session, receipt_id, text)
@@ -295,16 +297,18 @@ async def status_message(
                     # The report did not yet say what was done: the answer joins its words too.
                     detail.add_detail(session, report.id, text[: detail.MAX_DETAIL_CHARS])
         except (followup.FollowupError, detail.DetailError) as exc:
-            return str(exc)
-        return ""
+            return exc
+        return None
 
     problem = await run_in_threadpool(post)
-    if problem:
+    if problem is not None:
         statuses, language = await run_in_threadpool(_load_statuses, rt, ids, request)
+        # Said in the language the page is in (the one remembered with the receipt, when no other).
+        error = refusal_in(problem, language)
         return render(
             request,
             "status_view.html",
-            {"statuses": statuses, "forms": FORMS, "gone": 0, "error": problem, "draft": text},
+            {"statuses": statuses, "forms": FORMS, "gone": 0, "error": error, "draft": text},
             status.HTTP_422_UNPROCESSABLE_CONTENT,
             language=language,
         )
@@ -332,7 +336,7 @@ async def report_detail(
                 report = detail.add_detail(session, report_id, text)
                 words, answers, hint = report.text, dict(report.answers or {}), report.approach_hint
         except detail.DetailError as exc:
-            return str(exc), None
+            return refusal_in(exc, language), None
         # The instant first look again, on the whole report now; the worker's analysis follows.
         incoming = IncomingReport(channel=Channel.WEB, text=words, approach_hint=hint, answers=answers)
         analysis = _instant_analysis(incoming)
@@ -505,9 +509,9 @@ async def _handle_report(request: Request, rt: Runtime, form: GuidedForm, data: 
             _store, rt, form, incoming, others, code, chosen or generated, not chosen.strip(), reader
         )
     except TooLarge as exc:
-        return refuse(str(exc), status.HTTP_413_CONTENT_TOO_LARGE, chal)
+        return refuse(refusal_in(exc, reader), status.HTTP_413_CONTENT_TOO_LARGE, chal)
     except IntakeError as exc:
-        return refuse(str(exc), status.HTTP_422_UNPROCESSABLE_CONTENT, chal)
+        return refuse(refusal_in(exc, reader), status.HTTP_422_UNPROCESSABLE_CONTENT, chal)
     except IntegrityError:
         # The same form sent twice at the same moment: the other request made the receipt.
         existing = await run_in_threadpool(_existing_receipt, rt, code)
