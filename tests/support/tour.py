@@ -20,6 +20,7 @@ from tests.support.console import PASSWORD, add_user, analyse_all
 from tests.support.reporter import receipt_of, report
 from watchword.demo import load_demo
 from watchword.runtime import Runtime
+from watchword.services import bulletins
 from watchword.store.models import Campaign, Indicator, Report
 from watchword.web.app import create_app
 from watchword.web.reporter.forms import ORDER
@@ -42,6 +43,7 @@ class Tour:
     campaign_id: int  # the biggest campaign
     indicator_id: int
     receipt: tuple[str, str]  # code and passphrase of the web report
+    bulletin_id: int  # a draft made from the biggest campaign
 
     def console_pages(self) -> dict[str, str]:
         """Every console page an analyst reads, signed in (the login page is apart: it needs no session)."""
@@ -60,6 +62,13 @@ class Tour:
             "failed": "/console/failed",
             "restricted": "/console/restricted",
             "tokens": "/console/tokens",
+            "dashboard": "/console/dashboard",
+            "indicators": "/console/indicators",
+            "bulletins": "/console/bulletins",
+            "bulletin": f"/console/bulletins/{self.bulletin_id}",
+            "notifications": "/console/notifications",
+            "saved": "/console/saved",
+            "shortcuts": "/console/shortcuts",
         }
 
 
@@ -102,7 +111,9 @@ def seed_tour(rt: Runtime) -> Tour:
         indicator_id = session.scalars(select(Indicator.id).order_by(Indicator.id)).first()
         assert session.scalar(select(func.count()).select_from(Report)) >= 10
     assert report_id and web_id and campaign_id and indicator_id
-    return Tour(report_id, web_id, campaign_id, indicator_id, receipt)
+    with rt.db.write() as session:
+        bulletin_id = bulletins.draft_from_campaign(session, rt.settings, campaign_id, ANALYST).id
+    return Tour(report_id, web_id, campaign_id, indicator_id, receipt, bulletin_id)
 
 
 def sign_in(page: Any, base: str) -> None:
