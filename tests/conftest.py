@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import functools
 import os
+import re
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
 from types import ModuleType
+from typing import Any
 
 import pytest
 
@@ -136,6 +139,36 @@ def clock() -> ModuleType:
 # here: everything under tests/analysis/, and the campaign engine's in-memory tests.
 NETWORK_FREE_DIRS = frozenset({"analysis"})
 NETWORK_FREE_MODULES = frozenset({"test_campaigns_engine.py"})
+
+
+# Modules whose tests share one expensive module-scoped fixture (a `watchword serve` process, a live app
+# and chromium, Dovecot) say `pytest.mark.xdist_group(...)` so that one xdist worker runs them all and
+# builds it once. pytest-xdist 3.8 does that by appending the group to each test's id, which pytest 9.2
+# ignores (`nodeid` is derived from a structured id now), so `--dist loadgroup` split such modules over
+# both workers and built their fixtures twice. The scheduler below finds the group from the module's
+# source instead: the controller, which collects nothing, has only test ids and files.
+_GROUP_MARK = re.compile(r"""pytest\.mark\.xdist_group\(\s*["']([^"']+)["']""")
+
+
+@functools.cache
+def _module_group(path: str) -> str | None:
+    try:
+        found = _GROUP_MARK.search((Path(__file__).parent.parent / path).read_text(encoding="utf-8"))
+    except OSError:
+        return None
+    return found.group(1) if found else None
+
+
+def pytest_xdist_make_scheduler(config: pytest.Config, log: Any) -> Any:
+    if config.getvalue("dist") != "loadgroup":
+        return None
+    from xdist.scheduler import LoadGroupScheduling
+
+    class ModuleGroupScheduling(LoadGroupScheduling):
+        def _split_scope(self, nodeid: str) -> str:
+            return _module_group(nodeid.split("::", 1)[0]) or super()._split_scope(nodeid)
+
+    return ModuleGroupScheduling(config, log)
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
