@@ -52,9 +52,7 @@ FEATURE_SENTENCES: dict[str, str] = {
     "html_only": N_("It is HTML only, without a plain-text version."),
     "little_text": N_("It has very little text of its own."),
     "hidden_text": N_("It contains text hidden from the reader."),
-    "html_attachment": N_(
-        "It carries a web page as an attachment (a common way to deliver fake login pages)."
-    ),
+    "html_attachment": N_("It carries a web page as an attachment (a common way to deliver fake login pages)."),
     "dmarc_fail": N_("The sender failed DMARC."),
     "spf_fail": N_("The sender's server is not allowed to send for that domain (SPF fail)."),
     "dkim_fail": N_("The message's DKIM signature does not verify."),
@@ -145,15 +143,15 @@ _OWN_DIRECTION = frozenset({"shown", "name", "words"})
 
 # Type names in reasons ("reported as credential phishing, but the content reads as ..."),
 # said with the page's names for the approach types.
-_REPORTED_AS = re.compile(
-    r"reported as (?P<reported>[a-z ]+), but the (?:content|words) reads? as (?P<found>[a-z ]+)"
-)
+_REPORTED_AS = re.compile(r"reported as (?P<reported>[a-z ]+), but the (?:content|words) reads? as (?P<found>[a-z ]+)")
 REPORTED_AS_SENTENCE = N_("It was reported as %(reported)s, but it reads as %(found)s.")
 _CHOSE = re.compile(r"the reporter chose (?P<kind>[a-z ]+) in the form")
 CHOSE_SENTENCE = N_("You chose %(kind)s in the form.")
 
 _QUOTE_TAIL = re.compile(r'(?P<text>.*) \("(?P<words>.*)"\)')
-_ACT_REASON = re.compile(r'(?P<label>[^:]+): "(?P<words>.*)"')
+# act_reasons: 'label: "quote"'; a label may itself hold a colon ("a scam or spam: a prize, ..."),
+# the quote never starts without its mark.
+_ACT_REASON = re.compile(r'(?P<label>.+?): "(?P<words>.*)"')
 
 
 def _bdi(name: str, value: str) -> Markup:
@@ -167,7 +165,8 @@ def _say(_: Callable[[str], str], msgid: str, values: Mapping[str, str | Markup]
     text = escape(_(msgid))
     if not values:
         return text
-    return Markup(text % {k: v if isinstance(v, Markup) else _bdi(k, v) for k, v in values.items()})
+    # Markup % escapes each value that is not already markup; the values here all are.
+    return text % {k: v if isinstance(v, Markup) else _bdi(k, v) for k, v in values.items()}
 
 
 @cache
