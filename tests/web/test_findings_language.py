@@ -95,3 +95,19 @@ def test_the_english_page_shows_the_same_findings_as_before(web: TestClient) -> 
     for english in _english_findings():
         assert f"<li>{english}</li>" in listed
     assert "<bdi" not in listed
+
+
+def test_the_answer_to_the_one_question_reads_its_findings_in_french(web: TestClient) -> None:
+    """The first look after the needs-detail answer (report_detail.html) is said in the page's language too."""
+    web.get("/?lang=fr")
+    sent = report(web, "other", {"text": "Il s'est passé quelque chose de bizarre au salon la semaine dernière."})
+    assert sent.status_code == 201
+    token = re.search(r'name="token" value="([^"]+)"', sent.text)
+    assert token, "the report is asked for detail"
+    added = web.post("/report/detail", data={"token": token.group(1), "text": CALLER})
+    assert added.status_code == 200
+    listed = _findings_list(added.text)
+    assert "On vous a demandé un mot de passe, un code ou un code PIN" in listed
+    assert "On a proféré une menace pour obtenir quelque chose" in listed
+    for english in _english_findings():
+        assert english.split(":")[0] not in html.unescape(added.text)
