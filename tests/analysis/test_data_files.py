@@ -45,7 +45,7 @@ def test_every_lexicon_category_is_registered_and_every_registered_one_has_phras
 def test_the_classifier_weighs_and_explains_every_email_category() -> None:
     for category in EmailCategory:
         assert category in classify.WEIGHTS, category
-        assert category in classify._REASON_TEXTS, category
+        assert category in classify.REASON_TEXTS, category
 
 
 @pytest.mark.parametrize("name", ["lexicon", "brands"])

@@ -126,7 +126,8 @@ def _phrase(ev: Evidence, name: str) -> str:
     return f' ("{found[0]}")' if found else ""
 
 
-_REASON_TEXTS: dict[str, str] = {
+# Also the keys of the reporter's translated findings (services/findings.py): keep the two in step.
+REASON_TEXTS: dict[str, str] = {
     "credential": "asks to verify your account, password or login",
     "urgency": "pushes you to act fast",
     "threat": "threatens to close, delete or block something",
@@ -184,7 +185,7 @@ def _reason(name: str, ev: Evidence) -> str:
         return f"uses a cheap domain ending often seen in abuse (.{ev.tld})"
     if name == "brand_not_sender":
         return f"mentions {ev.brand} but was not sent from {ev.brand}'s domain"
-    text = _REASON_TEXTS.get(name, name.replace("_", " "))
+    text = REASON_TEXTS.get(name, name.replace("_", " "))
     # The lexicon categories quote the first phrase found, so the reason can be checked.
     return text + _phrase(ev, name) if name in ev.phrases else text
 
@@ -330,7 +331,7 @@ def report_risk(types: list[ApproachType]) -> float:
 _OFFER_BASE_RISK = 0.75
 # Lures state their ask early; the reading of an email body stops here.
 EMAIL_READ_CHARS = 2000
-_OFFER_REASON = "offers money together with a paid role or questions about your work: a common recruitment approach"
+OFFER_REASON = "offers money together with a paid role or questions about your work: a common recruitment approach"
 
 
 def _offer_gate(ev: Evidence) -> bool:
@@ -347,7 +348,7 @@ def _espionage_offer(doc: Document, ev: Evidence, detected: ApproachType, readin
     if not ("offer" in acts and "job_offer" in acts):
         return detected
     doc.risk = 1.0 - (1.0 - doc.risk) * (1.0 - _OFFER_BASE_RISK)
-    doc.reasons.insert(0, _OFFER_REASON)
+    doc.reasons.insert(0, OFFER_REASON)
     del doc.reasons[MAX_REASONS:]
     if detected in (A.BENIGN, A.SCAM_OR_SPAM):
         return A.FAKE_RECRUITMENT if "job_offer" in acts else A.INDUCEMENT

@@ -11,7 +11,8 @@ from dataclasses import dataclass, field
 
 from watchword.analysis.scope import explanation_parts, out_of_scope_explanation
 from watchword.domain import Analysis
-from watchword.translation import N_, gettext_for
+from watchword.services.findings import translated_findings
+from watchword.translation import DEFAULT_LANGUAGE, N_, gettext_for, supported
 
 __all__ = ["N_", "FirstLook", "first_look", "steps_for"]
 
@@ -101,7 +102,9 @@ class FirstLook:
     """The instant assessment shown on the thank-you page."""
 
     steps: list[str]
-    findings: list[str] = field(default_factory=list)  # plain sentences from the pipeline's reasons
+    # Sentences from the pipeline's reasons: plain English text on English pages, else markup in the
+    # page's language with the values (domains, quoted words) isolated in <bdi> (services/findings.py).
+    findings: list[str] = field(default_factory=list)
     likely_type: str = ""
     out_of_scope: bool = False
     scope_reason: str = ""
@@ -171,7 +174,13 @@ def first_look(
     findings: list[str] = []
     # Findings only when the first look is fairly sure: a wrong "this is phishing" is worse than none.
     if analysis.risk >= 0.5:
-        findings = [s for s in (_sentence(r) for r in analysis.reasons[:max_findings]) if s]
+        shown = analysis.reasons[:max_findings]
+        if (supported(language) or DEFAULT_LANGUAGE) == DEFAULT_LANGUAGE:
+            findings = [s for s in (_sentence(r) for r in shown) if s]
+        else:
+            # Only the reasons that have a sentence in the page's language (services/findings.py);
+            # the others are left out there, never shown in English on a page in another language.
+            findings = translated_findings(shown, language, TYPE_NAMES)
     likely = analysis.approach_type if analysis.risk >= 0.5 and analysis.approach_type != "benign" else ""
     return FirstLook(steps=steps, findings=findings, likely_type=likely)
 
