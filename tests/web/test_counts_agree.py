@@ -102,12 +102,15 @@ def test_a_mailed_report_from_two_people_three_times_counts_the_same_everywhere(
         assert counts_of(session, report_id) == Counts(reports=1, people=2, sightings=3)
 
     analyst = _analyst(rt)
-    assert _said(_queue_row(analyst, report_id, campaign_id)) == (2, 3)
+    campaign_row = _queue_row(analyst, report_id, campaign_id)
+    assert _said(campaign_row) == (2, 3)
+    assert "reach 2 people" in campaign_row  # the priority's reason counts the people the row shows
     page = analyst.get(f"/console/reports/{report_id}").text
     assert _said(page) == (2, 3)
     assert "1 report · 2 people · 3 sightings" in page  # its campaign's, beside it
     campaign_page = text_of(analyst.get(f"/console/campaigns/{campaign_id}").text)
     assert "1 report · 2 people · 3 sightings" in campaign_page
+    assert "reach 2 people" in campaign_page
 
     decided = analyst.post(
         f"/console/campaigns/{campaign_id}/verdict",

@@ -288,9 +288,9 @@ def open_campaigns(session: Session, filters: Filters, cursor: str = "", limit: 
     page = Page()
     counts = campaign_counts(session, [row.id for row in rows[:limit]])
     for row in rows[:limit]:
-        reach = row.reporter_count or row.sighting_count or row.report_count
         shown = counts.get(row.id, Counts(row.report_count, row.reporter_count, row.sighting_count))
-        score, reasons = campaign_reasons(row.facts or {}, row.risk, reach, row.surging)
+        # The reason's "reach N people" is the row's own people count (one definition, store/counts.py).
+        score, reasons = campaign_reasons(row.facts or {}, row.risk, shown.people, row.surging)
         page.rows.append(
             CampaignRow(
                 id=row.id,

@@ -68,7 +68,7 @@ def campaign_page(request: Request, rt: Rt, me: Reader, campaign_id: int, before
     score, reasons = queue_service.campaign_reasons(
         campaign.facts,
         campaign.risk,
-        campaign.reporter_count or campaign.sighting_count or campaign.member_count,
+        view.counts.people,  # the people the page shows beside it (store/counts.py)
         campaign.surging,
     )
     return page(
