@@ -3,21 +3,17 @@
 from __future__ import annotations
 
 import base64
-import dataclasses
-import socket
-import threading
-import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
-import uvicorn
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 from stix2validator import ValidationOptions, validate_instance
 
 from tests.support.intel import intel_runtime, seed_campaign
+from tests.support.taxii_server import serve
 from watchword import errors
 from watchword.intel import taxii
 from watchword.intel.selection import gather
@@ -146,29 +142,11 @@ def test_republishing_an_unchanged_campaign_adds_nothing(published: tuple[Runtim
         assert taxii.publish(session, strict, "test", "amber+strict") > 0  # raised on purpose
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 @pytest.fixture
 def live_server(published: tuple[Runtime, str, str]) -> Iterator[tuple[str, str, str]]:
     rt, token, collection = published
-    port = _free_port()
-    rt.settings = dataclasses.replace(rt.settings, public_base_url=f"http://127.0.0.1:{port}")
-    server = uvicorn.Server(
-        uvicorn.Config(create_app(rt), host="127.0.0.1", port=port, log_level="warning", lifespan="off")
-    )
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 20
-    while not server.started:
-        assert time.monotonic() < deadline, "uvicorn did not start"
-        time.sleep(0.05)
-    yield f"http://127.0.0.1:{port}", token, collection
-    server.should_exit = True
-    thread.join(timeout=10)
+    with serve(rt) as base:
+        yield base, token, collection
 
 
 def test_taxii2_client_reads_collections_objects_pages_and_manifest_over_http(

@@ -15,7 +15,7 @@ from sqlalchemy import func, select
 
 from tests.support.live_server import free_port
 from tests.support.settings import make_settings
-from tests.support.smtp_sink import Sink, running_sink
+from tests.support.smtp_sink import REPORT_TO, Sink, replying_to
 from watchword import clock
 from watchword.intake.mail import take_mail
 from watchword.intake.smtp import SmtpListener
@@ -26,14 +26,7 @@ from watchword.services import mail_replies
 from watchword.store.models import Campaign, Report
 from watchword.store.models_mail import MailOptOut, MailOutbox
 
-REPORT_TO = "report@watchword.test"
 REPORTER = "alice@corp.example"
-
-
-@pytest.fixture
-def sink() -> Iterator[Sink]:
-    with running_sink() as running:
-        yield running
 
 
 @pytest.fixture
@@ -41,10 +34,7 @@ def reply_rt(tmp_path: Path, sink: Sink) -> Iterator[Runtime]:
     runtime = open_runtime(
         make_settings(
             tmp_path,
-            smtp_addresses=(REPORT_TO,),
-            reply_from=f"Watchword <{REPORT_TO}>",
-            relay_host="127.0.0.1",
-            relay_port=sink.port,
+            **replying_to(sink),
             reply_per_reporter_per_hour=5,
             reply_global_per_minute=60,
         ),

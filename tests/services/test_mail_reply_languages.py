@@ -12,7 +12,7 @@ import pytest
 from sqlalchemy import select
 
 from tests.support.settings import make_settings
-from tests.support.smtp_sink import Sink, running_sink
+from tests.support.smtp_sink import REPORT_TO, Sink, replying_to
 from watchword.analysis.language import detect_language
 from watchword.intake.mail import take_mail
 from watchword.replies import outbox, outcomes
@@ -21,16 +21,9 @@ from watchword.services import mail_replies
 from watchword.store.models import Campaign, Report
 from watchword.store.models_mail import MailMessage
 
-REPORT_TO = "report@watchword.test"
 ANNA = "anna@corp.example"
 BOB = "bob@corp.example"
 OLGA = "olga@corp.example"
-
-
-@pytest.fixture
-def sink() -> Iterator[Sink]:
-    with running_sink() as running:
-        yield running
 
 
 @pytest.fixture
@@ -38,10 +31,7 @@ def reply_rt(tmp_path: Path, sink: Sink) -> Iterator[Runtime]:
     runtime = open_runtime(
         make_settings(
             tmp_path,
-            smtp_addresses=(REPORT_TO,),
-            reply_from=f"Watchword <{REPORT_TO}>",
-            relay_host="127.0.0.1",
-            relay_port=sink.port,
+            **replying_to(sink),
         ),
         migrate=True,
     )

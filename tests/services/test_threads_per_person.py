@@ -19,7 +19,7 @@ from sqlalchemy import func, select
 
 from tests.support.console import add_user, console_client, csrf_of, sign_in
 from tests.support.reporter import fast_settings, receipt_of, report, text_of
-from tests.support.smtp_sink import Sink, running_sink
+from tests.support.smtp_sink import REPORT_TO, Sink, replying_to
 from watchword.intake.mail import take_mail
 from watchword.runtime import Runtime, open_runtime
 from watchword.services import mail_replies
@@ -28,18 +28,11 @@ from watchword.store.models_mail import MailOutbox
 from watchword.store.models_reporter import ReporterReceipt, ThreadMessage
 from watchword.web.app import create_app
 
-REPORT_TO = "report@watchword.test"
 PHISH = (
     "Dear user, your mailbox will be closed today. Verify your password now at "
     "http://micros0ft-login.example/owa/login or lose access."
 )
 PRIVATE = "Please check whether you also entered it on your personal Gmail account."
-
-
-@pytest.fixture
-def sink() -> Iterator[Sink]:
-    with running_sink() as running:
-        yield running
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
@@ -49,10 +42,7 @@ def trt(request: pytest.FixtureRequest, tmp_path: Path, sink: Sink) -> Iterator[
         fast_settings(
             tmp_path,
             database_url=url,
-            smtp_addresses=(REPORT_TO,),
-            reply_from=f"Watchword <{REPORT_TO}>",
-            relay_host="127.0.0.1",
-            relay_port=sink.port,
+            **replying_to(sink),
         ),
         migrate=True,
     )

@@ -40,3 +40,16 @@ def running_sink() -> Iterator[Sink]:
         yield sink
     finally:
         controller.stop()
+
+
+REPORT_TO = "report@watchword.test"
+
+
+def replying_to(sink: Sink) -> dict[str, Any]:
+    """Settings under which mail reporters get replies, relayed to `sink`, from REPORT_TO."""
+    return {
+        "smtp_addresses": (REPORT_TO,),
+        "reply_from": f"Watchword <{REPORT_TO}>",
+        "relay_host": "127.0.0.1",
+        "relay_port": sink.port,
+    }
