@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from tests.support.browser import CHROMIUM, CHROMIUM_ARGS, PHONE, LiveApp
+from tests.support.browser import PHONE, LiveApp
 from tests.support.console import PASSWORD, add_user
 from tests.support.settings import make_settings
 from watchword.runtime import Runtime, open_runtime
@@ -34,18 +34,6 @@ def demo_rt(tmp_path: Path) -> Iterator[Runtime]:
     Worker(rt, processes=1).run_until_idle()
     yield rt
     rt.close()
-
-
-@pytest.fixture
-def browser() -> Iterator[Any]:
-    if not Path(CHROMIUM).exists():
-        pytest.fail(f"Debian's chromium is missing at {CHROMIUM}")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as pw:
-        chromium = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
-        yield chromium
-        chromium.close()
 
 
 def _page(browser: Any, app: LiveApp, viewport: dict[str, int]) -> tuple[Any, list[str], list[str]]:

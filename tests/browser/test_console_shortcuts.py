@@ -10,28 +10,17 @@ the browser reports no violation.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
 from sqlalchemy import select, update
 
-from tests.support.browser import CHROMIUM, CHROMIUM_ARGS, LiveApp
+from tests.support.browser import LiveApp
 from tests.support.console import PASSWORD, add_user, analyse_all, email, report_email
 from watchword.runtime import Runtime
 from watchword.store.models import Report
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow, pytest.mark.xdist_group("browser-shortcuts")]
-
-
-@pytest.fixture
-def browser() -> Iterator[Any]:
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as pw:
-        chromium = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
-        yield chromium
-        chromium.close()
 
 
 @pytest.fixture

@@ -16,7 +16,7 @@ from typing import Any
 
 import pytest
 
-from tests.support.browser import CHROMIUM, CHROMIUM_ARGS, LiveApp
+from tests.support.browser import LiveApp
 from tests.support.reporter import fast_settings
 from tests.support.tour import DESKTOP, MISSING, PHONE_412, Tour, reporter_flow, reporter_pages, seed_tour, sign_in
 from watchword.runtime import open_runtime
@@ -36,17 +36,6 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[LiveApp, To
     with LiveApp(rt) as live:
         yield live, tour
     rt.close()
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    assert Path(CHROMIUM).exists(), "Debian's chromium is needed: make services"
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as pw:
-        chromium = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield chromium
-        chromium.close()
 
 
 def _context(browser: Any, size: str) -> Any:

@@ -8,13 +8,12 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
 from sqlalchemy import func, select
 
-from tests.support.browser import CHROMIUM, CHROMIUM_ARGS, PHONE, LiveApp
+from tests.support.browser import PHONE, LiveApp
 from tests.support.reporter import fast_settings
 from watchword.runtime import open_runtime
 from watchword.store.models import Report
@@ -33,17 +32,6 @@ def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveApp]:
     with LiveApp(rt) as server:
         yield server
     rt.close()
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    assert Path(CHROMIUM).exists(), "Debian's chromium is needed: make services"
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as pw:
-        chromium = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield chromium
-        chromium.close()
 
 
 def test_a_fast_no_javascript_send_is_refused_once_and_loses_nothing(browser: Any, live: LiveApp) -> None:
