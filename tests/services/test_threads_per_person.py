@@ -9,8 +9,6 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from email.message import EmailMessage
-from email.policy import SMTP as SMTP_POLICY
 from pathlib import Path
 
 import pytest
@@ -18,6 +16,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 
 from tests.support.console import add_user, console_client, csrf_of, sign_in
+from tests.support.mailbuilders import forwarded_by, password_phish
 from tests.support.reporter import fast_settings, receipt_of, report, text_of
 from tests.support.smtp_sink import REPORT_TO, Sink, replying_to
 from watchword.intake.mail import take_mail
@@ -124,33 +123,22 @@ def test_a_message_must_name_one_reporter_of_this_report(trt: Runtime) -> None:
         assert session.scalar(select(func.count()).select_from(ThreadMessage)) == 0
 
 
-def _forward(original: bytes, reporter: str, n: int) -> bytes:
-    msg = EmailMessage()
-    msg["From"] = f"Reporter <{reporter}>"
-    msg["To"] = REPORT_TO
-    msg["Subject"] = f"FW: suspicious {n}"
-    msg["Message-ID"] = f"<fwd-{n}-{reporter}>"
-    msg.set_content("Is this real?\n")
-    msg.add_attachment(original, maintype="message", subtype="rfc822")
-    return msg.as_bytes(policy=SMTP_POLICY)
-
-
-def _phish() -> bytes:
-    msg = EmailMessage()
-    msg["From"] = "IT Helpdesk <helpdesk@micros0ft-support.example>"
-    msg["To"] = "staff@corp.example"
-    msg["Subject"] = "Password expires today"
-    msg["Message-ID"] = "<phish-1@micros0ft-support.example>"
-    msg.set_content("Keep your password: https://login-micros0ft.example/verify\n")
-    return msg.as_bytes(policy=SMTP_POLICY)
-
-
 def test_two_mail_reporters_of_one_email_each_get_only_their_own_messages(trt: Runtime, sink: Sink) -> None:
     """GIVEN the same phishing email forwarded by alice and by bob (one report)
     WHEN an analyst writes to alice's thread
     THEN alice is sent it by mail, bob is sent nothing of it, and bob's thread in the console stays empty."""
-    first = take_mail(trt, _forward(_phish(), "alice@corp.example", 1), via="smtp", envelope_from="alice@corp.example")
-    take_mail(trt, _forward(_phish(), "bob@corp.example", 2), via="smtp", envelope_from="bob@corp.example")
+    first = take_mail(
+        trt,
+        forwarded_by(password_phish(), "alice@corp.example", 1, REPORT_TO),
+        via="smtp",
+        envelope_from="alice@corp.example",
+    )
+    take_mail(
+        trt,
+        forwarded_by(password_phish(), "bob@corp.example", 2, REPORT_TO),
+        via="smtp",
+        envelope_from="bob@corp.example",
+    )
     report_id = first.receipts[0].report_id
     analyst = _analyst(trt)
     threads = analyst.get(f"/console/reports/{report_id}/thread")

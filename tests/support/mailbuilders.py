@@ -10,6 +10,8 @@ from __future__ import annotations
 import base64
 import binascii
 import itertools
+from email.message import EmailMessage
+from email.policy import SMTP as SMTP_POLICY
 
 _counter = itertools.count(1)
 
@@ -283,3 +285,26 @@ def attached_forward(*originals: bytes, as_eml_file: bool = False) -> bytes:
         to="phishing-reports@corp.example",
         body=multipart("mixed", parts),
     )
+
+
+def password_phish() -> bytes:
+    """One credential phish, the same bytes each time (several reporters forward the same email)."""
+    msg = EmailMessage()
+    msg["From"] = "IT Helpdesk <helpdesk@micros0ft-support.example>"
+    msg["To"] = "staff@corp.example"
+    msg["Subject"] = "Password expires today"
+    msg["Message-ID"] = "<phish-1@micros0ft-support.example>"
+    msg.set_content("Keep your password: https://login-micros0ft.example/verify\n")
+    return msg.as_bytes(policy=SMTP_POLICY)
+
+
+def forwarded_by(original: bytes, reporter: str, n: int, to: str) -> bytes:
+    """`original` forwarded as an attachment by `reporter` to the reporting address `to` (their n-th forward)."""
+    msg = EmailMessage()
+    msg["From"] = f"Reporter <{reporter}>"
+    msg["To"] = to
+    msg["Subject"] = f"FW: suspicious {n}"
+    msg["Message-ID"] = f"<fwd-{n}-{reporter}>"
+    msg.set_content("Is this real?\n")
+    msg.add_attachment(original, maintype="message", subtype="rfc822")
+    return msg.as_bytes(policy=SMTP_POLICY)

@@ -5,8 +5,6 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from email.message import EmailMessage
-from email.policy import SMTP as SMTP_POLICY
 from pathlib import Path
 
 import pytest
@@ -14,6 +12,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import select, update
 
 from tests.support.console import add_user, console_client, csrf_of, sign_in
+from tests.support.mailbuilders import forwarded_by, password_phish
 from tests.support.reporter import fast_settings, receipt_of, report, text_of
 from watchword.intake.mail import take_mail
 from watchword.runtime import Runtime, open_runtime
@@ -39,27 +38,6 @@ def crt(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Runtime]:
     )
     yield runtime
     runtime.close()
-
-
-def _phish() -> bytes:
-    msg = EmailMessage()
-    msg["From"] = "IT Helpdesk <helpdesk@micros0ft-support.example>"
-    msg["To"] = "staff@corp.example"
-    msg["Subject"] = "Password expires today"
-    msg["Message-ID"] = "<phish-1@micros0ft-support.example>"
-    msg.set_content("Keep your password: https://login-micros0ft.example/verify\n")
-    return msg.as_bytes(policy=SMTP_POLICY)
-
-
-def _forward(original: bytes, reporter: str, n: int) -> bytes:
-    msg = EmailMessage()
-    msg["From"] = f"Reporter <{reporter}>"
-    msg["To"] = REPORT_TO
-    msg["Subject"] = f"FW: suspicious {n}"
-    msg["Message-ID"] = f"<fwd-{n}-{reporter}>"
-    msg.set_content("Is this real?\n")
-    msg.add_attachment(original, maintype="message", subtype="rfc822")
-    return msg.as_bytes(policy=SMTP_POLICY)
 
 
 def _said(html: str) -> tuple[int, int]:
@@ -89,9 +67,24 @@ def test_a_mailed_report_from_two_people_three_times_counts_the_same_everywhere(
     THEN the queue, the report page and the campaign page say 2 people and 3 sightings, and the outcome mail
     says "reported by 2 people" (it said 3, counting sightings as people)."""
     rt = crt
-    first = take_mail(rt, _forward(_phish(), "alice@corp.example", 1), via="smtp", envelope_from="alice@corp.example")
-    take_mail(rt, _forward(_phish(), "alice@corp.example", 2), via="smtp", envelope_from="alice@corp.example")
-    take_mail(rt, _forward(_phish(), "bob@corp.example", 3), via="smtp", envelope_from="bob@corp.example")
+    first = take_mail(
+        rt,
+        forwarded_by(password_phish(), "alice@corp.example", 1, REPORT_TO),
+        via="smtp",
+        envelope_from="alice@corp.example",
+    )
+    take_mail(
+        rt,
+        forwarded_by(password_phish(), "alice@corp.example", 2, REPORT_TO),
+        via="smtp",
+        envelope_from="alice@corp.example",
+    )
+    take_mail(
+        rt,
+        forwarded_by(password_phish(), "bob@corp.example", 3, REPORT_TO),
+        via="smtp",
+        envelope_from="bob@corp.example",
+    )
     Worker(rt).run_until_idle()
     report_id = first.receipts[0].report_id
     with rt.db.session() as session:
