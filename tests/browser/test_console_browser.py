@@ -12,15 +12,13 @@ import datetime as dt
 import os
 import re
 import shutil
-import socket
-import threading
-import time
 from pathlib import Path
 from typing import Any
 
 import pytest
 from sqlalchemy import select, update
 
+from tests.support.browser import LiveApp
 from tests.support.console import HOSTILE_HTML, PASSWORD, add_user, analyse_all, email, report_email
 from tests.support.settings import make_settings
 from watchword.config import Settings
@@ -32,41 +30,6 @@ pytestmark = [pytest.mark.browser, pytest.mark.slow, pytest.mark.xdist_group("br
 
 
 os.environ.setdefault("PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD", "1")
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port: int = s.getsockname()[1]
-        return port
-
-
-class LiveServer:
-    """uvicorn on loopback in a thread, for as long as one test needs it."""
-
-    def __init__(self, rt: Runtime) -> None:
-        import uvicorn
-
-        from watchword.web.app import create_app
-
-        self.port = _free_port()
-        self.url = f"http://127.0.0.1:{self.port}"
-        config = uvicorn.Config(create_app(rt), host="127.0.0.1", port=self.port, log_level="warning", lifespan="off")
-        self.server = uvicorn.Server(config)
-        self.thread = threading.Thread(target=self.server.run, daemon=True)
-
-    def __enter__(self) -> LiveServer:
-        self.thread.start()
-        deadline = time.monotonic() + 15
-        while not self.server.started:
-            if time.monotonic() > deadline:
-                raise RuntimeError("uvicorn did not start")
-            time.sleep(0.05)
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.server.should_exit = True
-        self.thread.join(timeout=10)
 
 
 def _spread(rt: Runtime, report_ids: list[int], start: dt.datetime, hours: float) -> None:
@@ -208,7 +171,7 @@ class Watch:
         return [u for u in self.requests if not u.startswith(self.origin + "/")]
 
 
-def _new_page(browser: Any, server: LiveServer) -> tuple[Any, Watch]:
+def _new_page(browser: Any, server: LiveApp) -> tuple[Any, Watch]:
     context = browser.new_context(viewport={"width": 1440, "height": 900}, base_url=server.url)
     # Belt and braces: were anything to try to leave loopback it would be recorded, then refused.
     context.route(re.compile(r"^(?!http://127\.0\.0\.1:).*"), lambda route: route.abort())
@@ -229,7 +192,7 @@ def _shot(page: Any, name: str) -> None:
 
 
 def test_sign_in_and_triage_a_report(rt: Runtime, world: dict[str, Any], browser: Any) -> None:
-    with LiveServer(rt) as server:
+    with LiveApp(rt, worker=False) as server:
         page, watch = _new_page(browser, server)
         page.goto("/console/")
         assert "/console/login" in page.url
@@ -273,7 +236,7 @@ def test_hostile_email_runs_no_script_and_sends_no_request(rt: Runtime, world: d
     """GIVEN an email whose HTML carries <script>, onerror/onload handlers, javascript: links, CSS imports,
     remote images, an iframe, a meta refresh and a form WHEN an analyst opens it in the console THEN no
     script of the message runs, no dialog opens, and every request the page makes is to the console itself."""
-    with LiveServer(rt) as server:
+    with LiveApp(rt, worker=False) as server:
         page, watch = _new_page(browser, server)
         _sign_in(page)
         watch.requests.clear()
@@ -304,7 +267,7 @@ def test_hostile_email_runs_no_script_and_sends_no_request(rt: Runtime, world: d
 def test_merge_two_campaigns_then_a_verdict_reaches_every_member(
     rt: Runtime, world: dict[str, Any], browser: Any
 ) -> None:
-    with LiveServer(rt) as server:
+    with LiveApp(rt, worker=False) as server:
         page, watch = _new_page(browser, server)
         _sign_in(page)
         page.goto(f"/console/campaigns/{world['a']}")

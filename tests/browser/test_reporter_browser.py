@@ -12,8 +12,6 @@ from __future__ import annotations
 import hashlib
 import os
 import re
-import socket
-import threading
 import time
 from collections.abc import Iterator
 from typing import Any
@@ -21,13 +19,13 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
+from tests.support.browser import LiveApp
 from tests.support.reporter import fast_settings
 from watchword import clock as watchword_clock
 from watchword.runtime import Runtime, open_runtime
 from watchword.services import followup
 from watchword.store.models import Campaign, Report
 from watchword.store.models_reporter import ReporterReceipt
-from watchword.worker import Worker
 
 # One xdist worker runs a browser module's tests in turn: one chromium, one live server per module.
 pytestmark = [pytest.mark.browser, pytest.mark.slow, pytest.mark.xdist_group("browser-reporter")]
@@ -73,59 +71,15 @@ FILL: dict[str, dict[str, Any]] = {
 }
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
-
-
-class Live:
-    """uvicorn and the analysis worker on loopback, in threads of this process."""
-
-    def __init__(self, rt: Runtime) -> None:
-        import uvicorn
-
-        from watchword.web.app import create_app
-
-        self.rt = rt
-        self.port = _free_port()
-        self.url = f"http://127.0.0.1:{self.port}"
-        self.server = uvicorn.Server(
-            uvicorn.Config(
-                create_app(rt), host="127.0.0.1", port=self.port, log_level="warning", lifespan="off", access_log=False
-            )
-        )
-        self.thread = threading.Thread(target=self.server.run, daemon=True)
-        self.stop = threading.Event()
-        self.worker = threading.Thread(target=Worker(rt).run_forever, args=(self.stop,), daemon=True)
-
-    def __enter__(self) -> Live:
-        self.thread.start()
-        self.worker.start()
-        deadline = time.monotonic() + 15
-        while not self.server.started:
-            if time.monotonic() > deadline:
-                raise RuntimeError("uvicorn did not start")
-            time.sleep(0.05)
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.stop.set()
-        self.server.should_exit = True
-        self.thread.join(timeout=10)
-        self.worker.join(timeout=10)
-
-
 @pytest.fixture(scope="module")
-def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Live]:
+def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveApp]:
     rt = open_runtime(
         fast_settings(
             tmp_path_factory.mktemp("reporter-browser"), pow_difficulty_bits=BITS, pow_nojs_min_age_seconds=1.0
         ),
         migrate=True,
     )
-    with Live(rt) as server:
+    with LiveApp(rt) as server:
         yield server
     rt.close()
 
@@ -133,7 +87,7 @@ def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Live]:
 class Phone:
     """One reporter's browser: counts the screens they see and every request that leaves the server."""
 
-    def __init__(self, browser: Any, live: Live, js: bool) -> None:
+    def __init__(self, browser: Any, live: LiveApp, js: bool) -> None:
         self.live = live
         self.context = browser.new_context(
             viewport=PHONE, java_script_enabled=js, is_mobile=True, has_touch=True, locale="en-GB"
@@ -171,7 +125,7 @@ def _receipt(page: Any) -> tuple[str, str]:
 
 @pytest.mark.parametrize("js", [True, False], ids=["js", "nojs"])
 @pytest.mark.parametrize("form", list(FILL))
-def test_every_report_type_end_to_end_on_a_phone(browser: Any, live: Live, form: str, js: bool) -> None:
+def test_every_report_type_end_to_end_on_a_phone(browser: Any, live: LiveApp, form: str, js: bool) -> None:
     phone = Phone(browser, live, js)
     page = phone.page
     page.goto(live.url + "/")
@@ -204,7 +158,7 @@ def test_every_report_type_end_to_end_on_a_phone(browser: Any, live: Live, form:
     phone.close()
 
 
-def test_javascript_sha256_matches_pythons(browser: Any, live: Live) -> None:
+def test_javascript_sha256_matches_pythons(browser: Any, live: LiveApp) -> None:
     phone = Phone(browser, live, js=True)
     phone.page.goto(live.url + "/report/other")
     for text in ["", "abc", "x" * 55, "y" * 64, "1.1764400000.16.nonce.mac:123456"]:
@@ -239,7 +193,7 @@ def _tab_to(page: Any, wanted: str, limit: int = 40) -> list[str]:
     raise AssertionError(f"{limit} Tab presses never reached {wanted!r}; focus went: {seen}")
 
 
-def test_keyboard_alone_reaches_a_form_and_sends_it(browser: Any, live: Live) -> None:
+def test_keyboard_alone_reaches_a_form_and_sends_it(browser: Any, live: LiveApp) -> None:
     """GIVEN a reporter who uses no pointer WHEN they Tab to the "other" form, press Enter, Tab to the text
     box, type, Tab to Send and press Enter THEN each step lands where it should and the report is stored."""
     phone = Phone(browser, live, js=True)
@@ -289,7 +243,7 @@ def _wait_analysed(rt: Runtime, report_id: int) -> None:
 
 @pytest.mark.parametrize("js", [True, False], ids=["js", "nojs"])
 def test_receipt_brings_the_reporter_back_to_a_two_way_thread_and_an_outcome(
-    browser: Any, live: Live, js: bool
+    browser: Any, live: LiveApp, js: bool
 ) -> None:
     phone = Phone(browser, live, js)
     page = phone.page
@@ -345,7 +299,7 @@ def test_receipt_brings_the_reporter_back_to_a_two_way_thread_and_an_outcome(
     phone.close()
 
 
-def test_out_of_scope_report_gets_a_kind_explanation(browser: Any, live: Live) -> None:
+def test_out_of_scope_report_gets_a_kind_explanation(browser: Any, live: LiveApp) -> None:
     phone = Phone(browser, live, js=True)
     page = phone.page
     page.goto(live.url + "/report/other")
@@ -366,7 +320,7 @@ def test_out_of_scope_report_gets_a_kind_explanation(browser: Any, live: Live) -
 
 
 @pytest.mark.serial  # a time limit on the browser's work: measured alone, not beside other tests
-def test_proof_of_work_is_done_before_a_person_has_typed_a_sentence(browser: Any, live: Live) -> None:
+def test_proof_of_work_is_done_before_a_person_has_typed_a_sentence(browser: Any, live: LiveApp) -> None:
     """On a CPU slowed 4x (a modest phone), the form's proof of work is ready within a few seconds of loading."""
     phone = Phone(browser, live, js=True)
     cdp = phone.context.new_cdp_session(phone.page)

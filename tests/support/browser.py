@@ -31,9 +31,9 @@ def free_port() -> int:
 
 
 class LiveApp:
-    """uvicorn and the analysis worker on 127.0.0.1, in threads of this process."""
+    """uvicorn and (unless `worker` is False) the analysis worker on 127.0.0.1, in threads of this process."""
 
-    def __init__(self, rt: Runtime) -> None:
+    def __init__(self, rt: Runtime, worker: bool = True) -> None:
         import uvicorn
 
         from watchword.web.app import create_app
@@ -47,11 +47,14 @@ class LiveApp:
         self.server = uvicorn.Server(config)
         self.thread = threading.Thread(target=self.server.run, daemon=True)
         self.stop = threading.Event()
-        self.worker = threading.Thread(target=Worker(rt).run_forever, args=(self.stop,), daemon=True)
+        self.worker = (
+            threading.Thread(target=Worker(rt).run_forever, args=(self.stop,), daemon=True) if worker else None
+        )
 
     def __enter__(self) -> LiveApp:
         self.thread.start()
-        self.worker.start()
+        if self.worker is not None:
+            self.worker.start()
         deadline = time.monotonic() + 15
         while not self.server.started:
             if time.monotonic() > deadline:
@@ -63,4 +66,5 @@ class LiveApp:
         self.stop.set()
         self.server.should_exit = True
         self.thread.join(timeout=10)
-        self.worker.join(timeout=10)
+        if self.worker is not None:
+            self.worker.join(timeout=10)
