@@ -12,6 +12,7 @@ import pytest
 from sqlalchemy import func, select, update
 from typer.testing import CliRunner
 
+from tests.support.analyses import make_analysis
 from tests.support.campaign_mail import make_email
 from tests.support.settings import make_settings
 from watchword import clock
@@ -27,7 +28,7 @@ from watchword.campaigns.services import (
     split_report,
 )
 from watchword.campaigns.store import StoreBackend
-from watchword.domain import Analysis, Channel, IncomingReport
+from watchword.domain import Channel, IncomingReport
 from watchword.intake.submit import submit
 from watchword.runtime import Runtime, open_runtime
 from watchword.store.models import AuditEvent, Campaign, Report
@@ -149,25 +150,7 @@ def test_out_of_scope_reports_are_never_linked_into_campaigns(rt: Runtime) -> No
     with rt.db.write() as session:
         report = session.get(Report, extra)
         assert report is not None
-        analysis = Analysis(
-            kind="text",
-            subject="",
-            approach_type="benign",
-            scope="out_of_scope",
-            scope_reason="about a person's nationality",
-            risk=0.0,
-            reasons=[],
-            indicators=[],
-            links=[],
-            attachments=[],
-            auth=None,
-            wrapper=None,
-            body_text="",
-            content_hash="x",
-            shingles=[],
-            warnings=[],
-            headers={},
-        )
+        analysis = make_analysis(scope="out_of_scope", scope_reason="about a person's nationality", content_hash="x")
         assign_campaign(session, report, analysis)
         assert report.campaign_id is None
         assert session.get(CampaignMember, extra) is None

@@ -80,31 +80,13 @@ def test_out_of_scope_reports_are_never_searchable(any_rt: Runtime) -> None:
     receipt = submit(rt, IncomingReport(channel=Channel.WEB, text="unusual zebra words in this report"))
     analyse_all(rt)
     assert _ids(rt, "zebra") == [receipt.report_id]
-    from watchword.domain import Analysis
+    from tests.support.analyses import make_analysis
     from watchword.store.models import Report
 
     with rt.db.write() as session:
         report = session.get(Report, receipt.report_id)
         assert report is not None
-        fake = Analysis(
-            kind="text",
-            subject="",
-            approach_type="benign",
-            scope="out_of_scope",
-            scope_reason="x",
-            risk=0,
-            reasons=[],
-            indicators=[],
-            links=[],
-            attachments=[],
-            auth=None,
-            wrapper=None,
-            body_text="zebra",
-            content_hash="",
-            shingles=[],
-            warnings=[],
-            headers={},
-        )
+        fake = make_analysis(scope="out_of_scope", scope_reason="x", body_text="zebra")
         search.index_report(session, report, fake)
     assert _ids(rt, "zebra") == []
 
