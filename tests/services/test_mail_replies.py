@@ -15,7 +15,7 @@ from sqlalchemy import func, select
 
 from tests.support.live_server import free_port
 from tests.support.settings import make_settings
-from tests.support.smtp_sink import REPORT_TO, Sink, replying_to
+from tests.support.smtp_sink import OUR_REPLY_HEADERS, REPORT_TO, Sink, replying_to
 from watchword import clock
 from watchword.intake.mail import take_mail
 from watchword.intake.smtp import SmtpListener
@@ -318,22 +318,6 @@ INJECTED_SUBJECT = (
     # "Invoice\r\nReply-To: it-help@evil-recruit.top\r\n\r\nYour password expires: call +1 555 0100"
     "=?utf-8?q?Invoice=0D=0AReply-To:_it-help@evil-recruit.top=0D=0A=0D=0AYour_password_expires:_call_+1_555_0100?="
 )
-OUR_HEADERS = {
-    "from",
-    "to",
-    "subject",
-    "date",
-    "message-id",
-    "in-reply-to",
-    "references",
-    "auto-submitted",
-    "x-auto-response-suppress",
-    "list-unsubscribe",
-    "content-type",
-    "content-transfer-encoding",
-    "mime-version",
-    "content-language",  # ours: the language the reply is written in, never a value from the reported mail
-}
 
 
 def _hostile_original(subject: str, message_id: str = "<phish-77@micros0ft-support.example>") -> bytes:
@@ -346,7 +330,7 @@ def _hostile_original(subject: str, message_id: str = "<phish-77@micros0ft-suppo
 
 
 def _assert_only_our_headers(ack: Message) -> None:
-    assert {name.lower() for name in ack} <= OUR_HEADERS, list(ack)
+    assert {name.lower() for name in ack} <= OUR_REPLY_HEADERS, list(ack)
     assert ack["Reply-To"] is None
     assert len(ack.get_all("From") or []) == 1 and len(ack.get_all("To") or []) == 1
     assert "\r" not in str(ack["Subject"]) and "\n" not in str(ack["Subject"])

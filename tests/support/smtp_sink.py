@@ -53,3 +53,24 @@ def replying_to(sink: Sink) -> dict[str, Any]:
         "relay_host": "127.0.0.1",
         "relay_port": sink.port,
     }
+
+
+# Every header a reply of ours may carry: none comes from the reported mail or its reporter.
+OUR_REPLY_HEADERS = frozenset(
+    {
+        "from",
+        "to",
+        "subject",
+        "date",
+        "message-id",
+        "in-reply-to",
+        "references",
+        "auto-submitted",
+        "x-auto-response-suppress",
+        "list-unsubscribe",
+        "content-type",
+        "content-transfer-encoding",
+        "mime-version",
+        "content-language",  # the language the reply is written in, never a value from the reported mail
+    }
+)
