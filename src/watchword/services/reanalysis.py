@@ -11,10 +11,12 @@ that follows; reporters are not told anything again.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
+from watchword.domain import Analysis
 from watchword.domain.model import ANALYSIS_VERSION
 from watchword.runtime import Runtime
 from watchword.services.processing import analyse, rewrite_analyses
@@ -35,6 +37,22 @@ def stale_report_ids(rt: Runtime) -> list[int]:
         )
 
 
+def store_reanalysed(
+    session: Session,
+    actor: str,
+    chunk: list[int],
+    items: Sequence[tuple[Report, Analysis, str | None]],
+    engine: str = "",
+) -> None:
+    """One chunk's new analyses and, in the same transaction, its audit entry: an interrupted
+    run leaves an exact trail of what was re-analysed."""
+    rewrite_analyses(session, items)
+    details: dict[str, object] = {"reports": len(chunk), "first": chunk[0], "last": chunk[-1]}
+    if engine:
+        details["engine"] = engine
+    audit.record(session, actor, "reports.reanalysed", "analysis", ANALYSIS_VERSION, details)
+
+
 def reanalyse_stale(rt: Runtime, actor: str = "system", progress: Callable[[int, int], None] | None = None) -> int:
     """Analyse again every report whose stored analysis is of another version; return how many."""
     ids = stale_report_ids(rt)
@@ -43,17 +61,8 @@ def reanalyse_stale(rt: Runtime, actor: str = "system", progress: Callable[[int,
         chunk = ids[start : start + BATCH]
         with rt.db.write() as session:
             reports = session.scalars(select(Report).where(Report.id.in_(chunk)).order_by(Report.id)).all()
-            rewrite_analyses(session, [(report, analyse(rt, report), None) for report in reports])
+            store_reanalysed(session, actor, chunk, [(report, analyse(rt, report), None) for report in reports])
             done += len(chunk)
-            # Per batch, in its transaction: an interrupted run leaves an exact trail.
-            audit.record(
-                session,
-                actor,
-                "reports.reanalysed",
-                "analysis",
-                ANALYSIS_VERSION,
-                {"reports": len(chunk), "first": chunk[0], "last": chunk[-1]},
-            )
         if progress is not None:
             progress(done, len(ids))
     return done

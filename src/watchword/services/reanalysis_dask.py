@@ -24,11 +24,9 @@ from sqlalchemy import select
 
 from watchword.analysis.pipeline import analyze_report
 from watchword.domain import Analysis
-from watchword.domain.model import ANALYSIS_VERSION
 from watchword.runtime import Runtime
-from watchword.services.processing import answers_of, rewrite_analyses, seal_reporter_words
-from watchword.services.reanalysis import stale_report_ids
-from watchword.store import audit
+from watchword.services.processing import answers_of, seal_reporter_words
+from watchword.services.reanalysis import stale_report_ids, store_reanalysed
 from watchword.store.blobs import FileBlobStore
 from watchword.store.models import Report
 
@@ -92,19 +90,9 @@ def reanalyse_on_cluster(
         with rt.db.write() as session:
             reports = session.scalars(select(Report).where(Report.id.in_(chunk)).order_by(Report.id)).all()
             # A report deleted (retention) between reading and writing has no result here.
-            rewrite_analyses(
-                session,
-                [(r, seal_reporter_words(rt, analysed[r.id]), None) for r in reports if r.id in analysed],
-            )
+            fresh = [(r, seal_reporter_words(rt, analysed[r.id]), None) for r in reports if r.id in analysed]
+            store_reanalysed(session, actor, chunk, fresh, engine="dask")
             done += len(chunk)
-            audit.record(
-                session,
-                actor,
-                "reports.reanalysed",
-                "analysis",
-                ANALYSIS_VERSION,
-                {"reports": len(chunk), "first": chunk[0], "last": chunk[-1], "engine": "dask"},
-            )
         if progress is not None:
             progress(done, len(ids))
     return done

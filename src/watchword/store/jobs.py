@@ -12,7 +12,7 @@ import datetime as dt
 import random
 from typing import Any
 
-from sqlalchemy import or_, select, update
+from sqlalchemy import Select, or_, select, update
 from sqlalchemy.orm import Session
 
 from watchword.domain.states import JobStatus
@@ -28,21 +28,25 @@ def enqueue(session: Session, kind: str, report_id: int | None = None, payload: 
     return job
 
 
+def _runnable(now: dt.datetime) -> Select[Job]:
+    """Jobs that may run now, oldest first: queued and due, or held by a worker whose lease ran out."""
+    return (
+        select(Job)
+        .where(
+            or_(
+                (Job.status == JobStatus.QUEUED) & (Job.run_after <= now),
+                (Job.status == JobStatus.RUNNING) & (Job.locked_until < now),
+            )
+        )
+        .order_by(Job.id)
+    )
+
+
 def claim(db: Database, worker_id: str, lease_seconds: float, kinds: tuple[str, ...] | None = None) -> Job | None:
     """Take the oldest runnable job, or one whose holder's lease ran out."""
     now = utcnow()
     with db.write() as session:
-        query = (
-            select(Job)
-            .where(
-                or_(
-                    (Job.status == JobStatus.QUEUED) & (Job.run_after <= now),
-                    (Job.status == JobStatus.RUNNING) & (Job.locked_until < now),
-                )
-            )
-            .order_by(Job.id)
-            .limit(1)
-        )
+        query = _runnable(now).limit(1)
         if kinds:
             query = query.where(Job.kind.in_(kinds))
         if not db.is_sqlite:
@@ -68,18 +72,7 @@ def claim_batch(
     """
     now = utcnow()
     with db.write() as session:
-        query = (
-            select(Job)
-            .where(
-                or_(
-                    (Job.status == JobStatus.QUEUED) & (Job.run_after <= now),
-                    (Job.status == JobStatus.RUNNING) & (Job.locked_until < now),
-                ),
-                Job.kind.in_(kinds),
-            )
-            .order_by(Job.id)
-            .limit(limit)
-        )
+        query = _runnable(now).where(Job.kind.in_(kinds)).limit(limit)
         if not db.is_sqlite:
             query = query.with_for_update(skip_locked=True)
         claimed = list(session.scalars(query))
