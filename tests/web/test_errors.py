@@ -134,3 +134,22 @@ def test_cli_exit_codes_say_what_kind_of_refusal(rt: Runtime, cli: CliRunner) ->
     loose = cli.invoke(app, ["split", str(other_id)])
     assert loose.exit_code == 4 and "not in a campaign" in loose.output
     assert cli.invoke(app, ["verdict", str(campaign_id), "benign"]).exit_code == 0
+
+
+def test_a_field_that_cannot_be_read_is_named_without_echoing_what_was_sent(rt: Runtime) -> None:
+    """A 100 kB value over a field's bound: the console gets an HTML page naming the field, the API
+    the framework's error shape without the input; neither sends the value back."""
+    sent = "A" * 100_000
+    analyst = signed_in(rt, "ana", "admin")
+    csrf = page_csrf(analyst)
+    page = analyst.post("/console/saved", data={"csrf": csrf, "name": sent, "target": "queue", "query": "q"})
+    assert page.status_code == 422 and page.headers["content-type"].startswith("text/html")
+    assert "name: String should have at most 100 characters" in page.text
+    assert "AAAAAAAAAA" not in page.text and len(page.text) < 20_000
+    with TestClient(create_app(rt)) as api:
+        answer = api.post("/api/v1/reports", json={"text": "Someone asked for our plans", "contact": sent})
+    assert answer.status_code == 422
+    problems = answer.json()["detail"]
+    assert [p["loc"][-1] for p in problems] == ["contact"]
+    assert all(set(p) <= {"type", "loc", "msg"} for p in problems)
+    assert "AAAAAAAAAA" not in answer.text

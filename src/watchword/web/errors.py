@@ -152,13 +152,31 @@ def has_surrogate(value: object, depth: int = 0) -> bool:
 FORM_TOO_LONG = N_("Part of what you sent is too long for this form. Please go back, shorten it and send it again.")
 
 
+# Any other field a reporter's page could not read (a forged form): the form's own retry sentence.
+FORM_NOT_READ = N_("Please check your report and press Send again.")
+
+
 async def _validation_error(request: Request, exc: Exception) -> Response:
+    """A field the route could not read, said without the field's value: the framework's own answer
+    echoes every offending input back (a 100 kB paste comes back whole, to a person as raw JSON)."""
     assert isinstance(exc, RequestValidationError)
-    if any(e.get("type") == "string_unicode" or has_surrogate(e.get("input")) for e in exc.errors()):
+    problems = exc.errors()
+    if any(e.get("type") == "string_unicode" or has_surrogate(e.get("input")) for e in problems):
         return error_response(request, 400, NOT_TEXT)
-    if request.url.path.startswith("/report") and _wants(request) == "html":
-        return error_response(request, 422, errors.Invalid(FORM_TOO_LONG))
-    return await request_validation_exception_handler(request, exc)
+    if _wants(request) == "html":
+        if request.url.path.startswith("/console"):
+            fields = "; ".join(_described(e) for e in problems[:5])
+            return error_response(request, 422, errors.Invalid(f"The form could not be read: {fields}."))
+        too_long = all(e.get("type") == "string_too_long" for e in problems)
+        return error_response(request, 422, errors.Invalid(FORM_TOO_LONG if too_long else FORM_NOT_READ))
+    # Machines keep the framework's shape (`detail`: type, loc, msg), less the inputs.
+    kept = [{k: v for k, v in e.items() if k in ("type", "loc", "msg")} for e in problems]
+    return await request_validation_exception_handler(request, RequestValidationError(kept))
+
+
+def _described(problem: dict[str, object]) -> str:
+    where = [str(part) for part in problem.get("loc", ()) if part not in ("body", "query", "path")]  # type: ignore[attr-defined]
+    return f"{'.'.join(where) or 'a field'}: {problem.get('msg', 'not valid')}"
 
 
 async def _number_out_of_range(request: Request, exc: Exception) -> Response:
