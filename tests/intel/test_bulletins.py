@@ -272,3 +272,11 @@ def test_escaped_reported_text_renders_as_exactly_its_characters(reported: str) 
     html = bulletins.render_markdown("- Subject line: " + bulletins.reported_text(reported))
     assert "<a " not in html and "<img" not in html and "<strong>" not in html and "<em>" not in html
     assert "<code>" not in html and "<h1>" not in html and "<blockquote>" not in html
+
+
+def test_a_quoted_name_loses_the_name_and_keeps_its_quotes() -> None:
+    """The demo's "called 'Helen Park' from 'Bridgewater Talent Partners'" read "'[name] from '[name]":
+    a name word took the closing quote with it. Inside a word an apostrophe or hyphen still belongs."""
+    text = redact("A recruiter called 'Helen Park' from 'Bridgewater Talent Partners' contacted me.").text
+    assert text == "A recruiter called '[name]' from '[name]' contacted me."
+    assert redact("Sean O'Brien and Mary-Jane Watson wrote.").text == "[name] and [name] wrote."

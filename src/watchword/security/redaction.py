@@ -53,7 +53,7 @@ def _words(text: str) -> frozenset[str]:
     return frozenset(text.split())
 
 
-_NAME_WORD = rf"{_W}(?:{_W}|['’\-]){{0,30}}"
+_NAME_WORD = rf"{_W}(?:{_W}|['’\-](?={_W})){{0,30}}"  # an apostrophe or hyphen only inside a word (O'Brien, not Park')
 # A URL runs to whitespace or a quote/bracket; `[.]` is let through so that our own
 # defanged output (hxxp://evil[.]com/…) reads back as one URL when it is checked again.
 _URL_BODY = r"(?:[^\s<>\"'`()\[\]]|\[\.\]){1,2000}"
