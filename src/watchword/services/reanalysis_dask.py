@@ -1,47 +1,72 @@
-"""Archive-scale re-analysis on Dask distributed: the pipeline on a cluster, the writes here.
+"""Archive-scale re-analysis on Dask distributed: each task analyses and writes its own chunk.
 
 `watchword reanalyse` re-runs the pipeline over stored reports (those an older
 pipeline analysed, or all of them with --all) after a pipeline change. The
-pipeline is pure: each Dask task takes a chunk of report inputs and returns their
-analyses; this process writes each chunk in one transaction with the same steps
-as `reanalysis.reanalyse_stale` (analysis record, indicator links, search entry),
-in report order, so the stored result equals a single-process run. Tasks read
-the raw messages from the blob directory themselves (mount it on every Dask
-worker) so that message bytes never pass through the scheduler.
+driver only lists the report ids and hands chunks of them to the cluster; each
+task reads its reports from the store, runs the pure pipeline with no lock held,
+then writes the chunk in one transaction with the same steps as
+`reanalysis.reanalyse_stale` (analysis record, indicator links, search entry,
+audit entry). Every report's analysis depends on that report alone, so the
+stored result equals a single-process run whatever order the chunks finish in.
 
-The cluster is `WATCHWORD_DASK_SCHEDULER` (e.g. tcp://10.0.0.5:8786) when set,
-else a local cluster of --processes single-threaded worker processes.
+Writing in the tasks rather than in the driver is what lets workers add up: with
+the writes in one driver process, that process's share bounded two workers at
+0.78x of one on two cores (2026-12-06, bench/reanalyse.py). On PostgreSQL the
+tasks' transactions run side by side; on SQLite they take turns for the write
+lock, which is short beside the analysis.
+
+Each Dask worker process opens its own runtime from the driver's settings, once,
+and keeps it for the tasks that follow: the database URL, the blob directory and
+the sealing key file must therefore be reachable at the same paths on every
+worker machine (PostgreSQL and a shared mount; the key is only ever read there,
+like the worker's own). The cluster is `WATCHWORD_DASK_SCHEDULER` (e.g.
+tcp://10.0.0.5:8786) when set, else a local cluster of --processes
+single-threaded worker processes.
 """
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from pathlib import Path
 from typing import Any
 
 from sqlalchemy import select
 
-from watchword.analysis.pipeline import analyze_report
-from watchword.domain import Analysis
-from watchword.runtime import Runtime
-from watchword.services.processing import answers_of, seal_reporter_words
+from watchword.config import Settings
+from watchword.runtime import Runtime, open_runtime
+from watchword.services.processing import analyse
 from watchword.services.reanalysis import stale_report_ids, store_reanalysed
-from watchword.store.blobs import FileBlobStore
 from watchword.store.models import Report
 
 CHUNK = 100  # reports per task and per write transaction
-ReportInput = tuple[int, str, str | None, str, dict[str, str]]  # id, text, raw blob sha, hint, answers
+
+# One runtime per Dask worker process and settings: opening one reads the key and
+# builds an engine, which a 100-report task should not pay each time.
+_RUNTIMES: dict[Settings, Runtime] = {}
+_RUNTIMES_LOCK = threading.Lock()
 
 
-def analyse_chunk(blob_dir: str, inputs: list[ReportInput]) -> list[tuple[int, Analysis]]:
-    """On a Dask worker: the pure pipeline over one chunk, raw bytes read from the blob directory."""
-    blobs = FileBlobStore(Path(blob_dir))
-    out: list[tuple[int, Analysis]] = []
-    for report_id, text, sha, hint, answers in inputs:
-        raw = blobs.get(sha) if sha else None
-        out.append((report_id, analyze_report(text, raw, hint, answers)))
-    return out
+def _runtime(settings: Settings) -> Runtime:
+    with _RUNTIMES_LOCK:
+        if settings not in _RUNTIMES:
+            _RUNTIMES[settings] = open_runtime(settings)
+        return _RUNTIMES[settings]
+
+
+def reanalyse_chunk(settings: Settings, ids: list[int], actor: str) -> int:
+    """On a Dask worker: analyse these stored reports and write them in one transaction;
+    return how many were written (a report deleted by retention meanwhile is skipped)."""
+    rt = _runtime(settings)
+    with rt.db.session() as session:
+        reports = session.scalars(select(Report).where(Report.id.in_(ids)).order_by(Report.id)).all()
+    # The pipeline runs with no transaction open, so on SQLite the write lock is
+    # held only for the writing below, not for the analysis.
+    analysed = {report.id: analyse(rt, report) for report in reports}
+    with rt.db.write() as session:
+        current = session.scalars(select(Report).where(Report.id.in_(list(analysed))).order_by(Report.id)).all()
+        store_reanalysed(session, actor, ids, [(r, analysed[r.id], None) for r in current], engine="dask")
+        return len(current)
 
 
 @contextmanager
@@ -62,14 +87,6 @@ def dask_client(scheduler: str = "", processes: int = 2) -> Iterator[Any]:
         yield client
 
 
-def _inputs(rt: Runtime, ids: list[int]) -> list[ReportInput]:
-    with rt.db.session() as session:
-        reports = session.scalars(select(Report).where(Report.id.in_(ids)).order_by(Report.id)).all()
-        # The answers are unsealed here and travel to the cluster (a trusted, private
-        # network, like the database's); the sealing key never leaves this process.
-        return [(r.id, r.text, r.raw_sha256, r.approach_hint or "", answers_of(rt, r)) for r in reports]
-
-
 def reanalyse_on_cluster(
     rt: Runtime,
     client: Any,
@@ -78,21 +95,17 @@ def reanalyse_on_cluster(
     progress: Callable[[int, int], None] | None = None,
 ) -> int:
     """Re-analyse these reports (default: the stale ones) on the Dask cluster; return how many."""
+    from distributed import as_completed
+
     ids = stale_report_ids(rt) if report_ids is None else sorted(report_ids)
     chunks = [ids[start : start + CHUNK] for start in range(0, len(ids), CHUNK)]
-    blob_dir = str(rt.settings.blob_dir.resolve())
-    # Submitted chunk by chunk as inputs are read; results are written in submission
-    # order, so a chunk's transaction never waits on a later chunk.
-    futures = [client.submit(analyse_chunk, blob_dir, _inputs(rt, chunk), pure=False) for chunk in chunks]
+    futures = [client.submit(reanalyse_chunk, rt.settings, chunk, actor, pure=False) for chunk in chunks]
     done = 0
-    for chunk, future in zip(chunks, futures, strict=True):
-        analysed = dict(future.result())
-        with rt.db.write() as session:
-            reports = session.scalars(select(Report).where(Report.id.in_(chunk)).order_by(Report.id)).all()
-            # A report deleted (retention) between reading and writing has no result here.
-            fresh = [(r, seal_reporter_words(rt, analysed[r.id]), None) for r in reports if r.id in analysed]
-            store_reanalysed(session, actor, chunk, fresh, engine="dask")
-            done += len(chunk)
+    # A failed task raises here, after the chunks already written stay written: each
+    # is its own transaction with its audit entry, and a rerun picks up the stale rest.
+    for future in as_completed(futures):  # type: ignore[no-untyped-call]
+        future.result()
+        done += CHUNK
         if progress is not None:
-            progress(done, len(ids))
-    return done
+            progress(min(done, len(ids)), len(ids))
+    return len(ids)
