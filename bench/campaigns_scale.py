@@ -31,17 +31,16 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import random
 import re
 import sys
 import tempfile
 import time
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from scratch import scratch_database
 from watchword.analysis.fingerprint import minhash, normalise_tokens, shingle_hashes
 from watchword.analysis.pipeline import analyze_email
 from watchword.campaigns.engine import HIGH, LOW, ClusterIndex, Features, MemoryBackend
@@ -213,7 +212,7 @@ def main() -> None:
             store_run(f"sqlite:///{db_file}", Path(tmp), args, store_sizes, sources, vocab, "sqlite", sqlite_mb)
     if args.postgres:
         pg_sizes = [s for s in sizes if s <= args.postgres_max]
-        with tempfile.TemporaryDirectory() as tmp, scratch_database(args.postgres) as url:
+        with tempfile.TemporaryDirectory() as tmp, scratch_database(args.postgres, "watchword_scale") as url:
             from sqlalchemy import create_engine, text
 
             probe = create_engine(url)
@@ -224,24 +223,6 @@ def main() -> None:
 
             store_run(url, Path(tmp), args, pg_sizes, sources, vocab, "postgres", pg_mb, clock=time.perf_counter)
             probe.dispose()
-
-
-@contextmanager
-def scratch_database(server_url: str) -> Iterator[str]:
-    """A new, empty PostgreSQL database on that server for one run, dropped afterwards."""
-    from sqlalchemy import create_engine, text
-    from sqlalchemy.engine import make_url
-
-    name = f"watchword_scale_{os.getpid()}"
-    admin = create_engine(server_url, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    try:
-        yield make_url(server_url).set(database=name).render_as_string(hide_password=False)
-    finally:
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
 
 
 def store_run(

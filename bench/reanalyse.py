@@ -28,13 +28,14 @@ from typing import Any
 from sqlalchemy import select
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+from scratch import scratch_database
 from watchword.config import Settings
 from watchword.runtime import open_runtime
 from watchword.security.sealing import COMMENT, unseal_text
 from watchword.services.reanalysis_dask import dask_client, reanalyse_on_cluster
 from watchword.store.models import AnalysisRecord
 from watchword.worker import Worker
-from worker import CORPUS, fill, load, load_average, scratch_database
+from worker import CORPUS, fill, load, load_average
 
 
 def addressed(raws: list[bytes], copies: int) -> list[bytes]:

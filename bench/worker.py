@@ -27,12 +27,11 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import contextmanager
 from itertools import zip_longest
 from pathlib import Path
 
+from scratch import scratch_database
 from watchword.analysis.pipeline import analyze_report
 from watchword.config import Settings
 from watchword.domain import Channel, IncomingReport
@@ -60,24 +59,6 @@ def load(corpus: Path, limit: int) -> list[bytes]:
 
 def load_average() -> str:
     return Path("/proc/loadavg").read_text().split(" ", 3)[:3].__str__()
-
-
-@contextmanager
-def scratch_database(server_url: str) -> Iterator[str]:
-    """A new, empty PostgreSQL database for one run, dropped afterwards."""
-    from sqlalchemy import create_engine, text
-    from sqlalchemy.engine import make_url
-
-    name = f"watchword_worker_bench_{os.getpid()}_{int(time.time())}"
-    admin = create_engine(server_url, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    try:
-        yield make_url(server_url).set(database=name).render_as_string(hide_password=False)
-    finally:
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
 
 
 def fill(data_dir: Path, url: str, raws: list[bytes]) -> None:
@@ -179,7 +160,7 @@ def main() -> int:
     if args.postgres:
         rates = []
         for count in (1, 2):
-            with tempfile.TemporaryDirectory() as tmp, scratch_database(args.postgres) as url:
+            with tempfile.TemporaryDirectory() as tmp, scratch_database(args.postgres, "watchword_worker_bench") as url:
                 data = Path(tmp)
                 fill(data, url, raws)
                 label = f"PostgreSQL, {count} worker(s), --processes {args.pg_processes}:"
