@@ -20,7 +20,7 @@ from watchword import errors
 from watchword.domain import ApproachType, Channel, Scope, Verdict
 from watchword.domain.states import CampaignStatus, CaseStatus, ReportStatus
 from watchword.store import audit
-from watchword.store.counts import Counts, campaign_counts, report_counts
+from watchword.store.counts import NO_COUNTS, Counts, campaign_counts, report_counts
 from watchword.store.models import Campaign, Report
 from watchword.store.models_people import Note
 
@@ -52,23 +52,33 @@ def priority(risk: float, reach: int, surging: bool) -> tuple[float, list[str]]:
     return score, reasons
 
 
-def refresh_priority(session: Session, campaign_id: int) -> None:
-    """Store a campaign's priority, which the queue's index orders by."""
+def refresh_priority(session: Session, campaign_id: int, counts: Counts | None = None) -> None:
+    """Store a campaign's priority, which the queue's index orders by.
+
+    Its reach is the people count every page shows (store/counts.py), read
+    here unless the caller has it: the stored `reporter_count` counts member
+    reports' reporter keys, and ordered the queue by a number no page showed.
+    """
     campaign = session.get(Campaign, campaign_id)
     if campaign is None:
         return
-    reach = campaign.reporter_count or campaign.sighting_count or campaign.member_count
+    if counts is None:
+        counts = campaign_counts(session, [campaign_id]).get(campaign_id)
+    reach = counts.people if counts is not None else (campaign.sighting_count or campaign.member_count)
     score, _ = priority(campaign.risk or 0.0, reach, bool(campaign.surging))
     campaign.priority = round(score + intel_boost(campaign.facts), 4)
 
 
 def refresh_priorities(session: Session, campaign_ids: set[int]) -> None:
-    """`refresh_priority` for many campaigns, their rows read in one query."""
+    """`refresh_priority` for many campaigns, their rows and their counts read in two queries per 500."""
     ids = sorted(campaign_ids)
     for start in range(0, len(ids), 500):
-        rows = session.scalars(select(Campaign).where(Campaign.id.in_(ids[start : start + 500]))).all()
+        chunk = ids[start : start + 500]
+        rows = session.scalars(select(Campaign).where(Campaign.id.in_(chunk))).all()
+        counts = campaign_counts(session, chunk)
         for campaign in rows:
-            refresh_priority(session, campaign.id)  # found in the session: no further read
+            # Found in the session: no further read.
+            refresh_priority(session, campaign.id, counts.get(campaign.id, NO_COUNTS))
 
 
 def intel_boost(facts: Any) -> float:
