@@ -13,7 +13,7 @@ from tests.support.console import analyse_all, email, report_email
 from watchword.runtime import Runtime
 from watchword.services import dashboard, notifications, queue
 from watchword.store.counts import campaign_counts
-from watchword.store.models import Campaign
+from watchword.store.models import Campaign, Report
 from watchword.store.models_notify import NotificationEvent
 
 
@@ -86,3 +86,25 @@ def test_the_dashboard_and_the_surge_notice_count_people_as_the_pages_do(any_rt:
         _, body = notifications.message_for(rt, session, event)
     people = counts[biggest].people
     assert f"from {people} {'person' if people == 1 else 'people'}," in body
+
+
+def test_a_sighting_after_the_analysis_moves_its_campaign_in_the_queue(any_rt: Runtime) -> None:
+    """GIVEN analysed campaigns WHEN two more people send in an email already analysed (sightings: no new
+    analysis runs) THEN its campaign's stored priority counts them at once, as the queue row's reach does."""
+    rt = any_rt
+    ids = _campaigns(rt)
+    first = report_email(rt, email("Payroll portal update", "Confirm at https://payroll.fraud-example.com"))
+    with rt.db.session() as session:
+        campaign_id = session.get(Report, first).campaign_id  # type: ignore[union-attr]
+        before = session.get(Campaign, campaign_id).priority  # type: ignore[union-attr]
+    report_email(rt, email("Payroll portal update", "Confirm at https://payroll.fraud-example.com"))
+    assert campaign_id in ids
+    with rt.db.session() as session:
+        campaign = session.get(Campaign, campaign_id)
+        assert campaign is not None
+        people = campaign_counts(session, [campaign_id])[campaign_id].people
+        assert people == 6
+        expected, _ = queue.campaign_reasons(campaign.facts or {}, campaign.risk, people, bool(campaign.surging))
+        assert campaign.priority == expected > before
+        row = next(r for r in queue.open_campaigns(session, queue.Filters()).rows if r.id == campaign_id)
+        assert row.priority == expected and f"reach {people} people" in " ".join(row.reasons)
