@@ -4,6 +4,7 @@ uses; viewers see neither, and a report with nothing of the reporter's to unseal
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import io
 import re
@@ -140,3 +141,31 @@ def test_a_report_with_nothing_of_the_reporters_to_show_writes_no_audit_event(tr
     html = analyst.get(f"/console/reports/{report_id}").text
     assert 'id="told"' not in html and "Invoice overdue" in html
     assert _reads(trt) == []
+
+
+def test_a_reported_emails_attachments_are_listed_with_type_hash_and_risk_and_only_analysts_get_the_download(
+    trt: Runtime,
+) -> None:
+    """The report page lists each attachment's declared and sniffed type, SHA-256 and risk flags; the download
+    link (a warning page, then an audited octet-stream) is offered only to those allowed to take it."""
+    payload = b"MZ\x90\x00not really a program"
+    raw = (
+        "From: Billing <billing@evil-example.com>\r\nTo: staff@corp.example\r\nSubject: Invoice 4471\r\n"
+        'MIME-Version: 1.0\r\nContent-Type: multipart/mixed; boundary="b"\r\n\r\n'
+        "--b\r\nContent-Type: text/plain\r\n\r\nSee the attached invoice.\r\n"
+        '--b\r\nContent-Type: application/pdf\r\nContent-Disposition: attachment; filename="invoice.pdf.exe"\r\n'
+        f"Content-Transfer-Encoding: base64\r\n\r\n{base64.b64encode(payload).decode()}\r\n--b--\r\n"
+    ).encode()
+    report_id = report_email(trt, raw)
+    analyse_all(trt)
+    analyst = _client(trt, "ana", "analyst")
+    html = analyst.get(f"/console/reports/{report_id}").text
+    table = html.split("<h2>Attachments", 1)[1].split("</table>", 1)[0]
+    row = text_of(table.split("<tbody>", 1)[1])
+    assert "invoice.pdf.exe" in row and "application/pdf" in row and hashlib.sha256(payload).hexdigest() in row
+    assert 'class="badge bad"' in table  # a risk flag (the double extension, the program inside)
+    assert f'href="/console/reports/{report_id}/attachments/0/download"' in table
+    viewer = _client(trt, "vic", "viewer")
+    seen = viewer.get(f"/console/reports/{report_id}").text
+    assert "invoice.pdf.exe" in seen and "/attachments/0/download" not in seen
+    assert viewer.get(f"/console/reports/{report_id}/attachments/0/download").status_code == 403
