@@ -115,3 +115,18 @@ def test_import_reads_files_folders_mbox_and_maildir_and_counts_repeats(
         assert session.scalar(select(func.count()).select_from(Report)) == 7
         assert session.scalar(select(func.count()).select_from(Submission)) == 8
     rt.close()
+
+
+def test_a_loopback_demo_names_its_own_address_so_a_bulletin_can_be_published() -> None:
+    """`serve --demo` on the machine itself: publishing needs WATCHWORD_PUBLIC_BASE_URL, and a new analyst
+    trying the demo has not set it. A loopback bind gives it; any other bind, or a configured address, does not."""
+    from watchword.cli.core import demo_public_base_url
+
+    assert demo_public_base_url(None, None, {}) == "http://127.0.0.1:8000"
+    assert demo_public_base_url(None, 8765, {}) == "http://127.0.0.1:8765"
+    assert demo_public_base_url("::1", 9000, {}) == "http://[::1]:9000"
+    assert demo_public_base_url("localhost", None, {"WATCHWORD_PORT": "8123"}) == "http://localhost:8123"
+    assert demo_public_base_url(None, None, {"WATCHWORD_HOST": "0.0.0.0"}) is None
+    assert demo_public_base_url("192.0.2.10", 80, {}) is None
+    assert demo_public_base_url("watchword.example", 80, {}) is None
+    assert demo_public_base_url(None, None, {"WATCHWORD_PUBLIC_BASE_URL": "https://ww.example"}) is None

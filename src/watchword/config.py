@@ -170,6 +170,8 @@ class Settings:
     retention_out_of_scope_days: int = 14  # restricted reports the scope guard turned away
     retention_closed_campaign_days: int = 365  # reports of campaigns closed this long ago
     retention_interval_hours: float = 24.0  # how often the worker's retention job runs
+    # Notification events (surges, high-risk reports, reporter replies) once this old: pruned by that job.
+    retention_notification_days: int = 30
 
     @classmethod
     def from_env(cls) -> Settings:
@@ -266,6 +268,7 @@ class Settings:
             retention_out_of_scope_days=int(_env("RETENTION_OUT_OF_SCOPE_DAYS", "14")),
             retention_closed_campaign_days=int(_env("RETENTION_CLOSED_CAMPAIGN_DAYS", "365")),
             retention_interval_hours=float(_env("RETENTION_INTERVAL_HOURS", "24")),
+            retention_notification_days=int(_env("RETENTION_NOTIFICATION_DAYS", "30")),
         )
 
     @property

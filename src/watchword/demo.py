@@ -61,6 +61,17 @@ def demo_reports() -> list[IncomingReport]:
         reply_to="northwind.accounts@mailbox-secure.example",
     )
     reports.append(IncomingReport(channel=Channel.EMAIL, raw_email=invoice))
+    # An advance-fee ("419") scam: a nuisance to mark as spam, not espionage (issue 15.5).
+    scam = _mail(
+        "Barrister James Okoro <j.okoro.chambers@freemail.example>",
+        "j.smith@example.org",
+        "URGENT: unclaimed inheritance of USD 12,500,000",
+        "<p>Dear Beneficiary,</p><p>I am the personal attorney of the late engineer who died without a will. "
+        "You are entitled to USD 12,500,000 from his estate. To release the funds, send your full name, "
+        "bank account and a processing fee of USD 950 by Western Union. Reply in strict confidence.</p>",
+        auth="mx.example.org; spf=pass smtp.mailfrom=freemail.example; dkim=pass; dmarc=none",
+    )
+    reports.append(IncomingReport(channel=Channel.EMAIL, raw_email=scam, text="Obvious scam, reporting anyway."))
     recruiter = (
         "A recruiter called 'Helen Park' from 'Bridgewater Talent Partners' contacted me on LinkedIn "
         "(linkedin.com/in/helen-park-btp) offering a paid consulting role, $500 an hour, if I write a short "

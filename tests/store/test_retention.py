@@ -218,3 +218,37 @@ def test_a_reporters_mail_and_old_sent_replies_go_with_the_reports(tmp_path: Pat
         assert session.get(Blob, wrapper_sha) is None
     assert not rt.blobs.exists(wrapper_sha)
     rt.close()
+
+
+def test_notification_events_past_their_retention_are_pruned_by_the_worker_job(rrt: Runtime) -> None:
+    """GIVEN notification events 45, 31 and 2 days old (the default keeps 30) and a delivery job still queued
+    for the oldest WHEN the worker's retention job runs THEN the two old events go, with one audit event,
+    the recent one stays, and the orphaned delivery job finishes without sending anything."""
+    from watchword.services import notifications
+    from watchword.store.models_notify import NotificationEvent
+
+    assert rrt.settings.retention_notification_days == 30
+    with rrt.db.write() as session:
+        for age, key in ((45, "surge:1:old"), (31, "reply:7"), (2, "reply:8")):
+            session.add(
+                NotificationEvent(
+                    key=key, kind=key.split(":")[0], created_at=utcnow() - age * DAY, sent_at=utcnow() - age * DAY
+                )
+            )
+        session.flush()
+        oldest = session.scalars(select(NotificationEvent.id).where(NotificationEvent.key == "surge:1:old")).one()
+        jobs.enqueue(session, notifications.JOB_KIND, payload={"event_id": oldest})
+        session.execute(update(Job).where(Job.kind != notifications.JOB_KIND).values(status="done"))
+    worker = Worker(rrt)
+    retention.install(worker)
+    notifications.install(worker)
+    while worker.run_once():
+        pass
+    with rrt.db.session() as session:
+        assert list(session.scalars(select(NotificationEvent.key))) == ["reply:8"]
+        pruned = session.scalars(select(AuditEvent).where(AuditEvent.action == "retention.notifications_deleted")).all()
+        assert [e.detail["events"] for e in pruned] == [2]
+        delivery = session.scalars(select(Job).where(Job.kind == notifications.JOB_KIND)).one()
+        assert delivery.status == "done"
+    # A second sweep finds nothing more and writes no further audit event.
+    assert retention.run(rrt).notifications_deleted == 0

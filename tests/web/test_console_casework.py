@@ -175,6 +175,51 @@ def test_bulk_actions_apply_to_each_selected_report_and_are_audited_per_report(r
     assert no_token.status_code == 403
 
 
+def test_bulk_actions_on_the_campaign_list_apply_to_each_campaign_and_are_audited_per_campaign(rt: Runtime) -> None:
+    """GIVEN three campaigns (one merged away) WHEN an analyst ticks them on the campaign list and assigns,
+    sets a status and a verdict in bulk THEN each open campaign, and each of its reports for the verdict, is
+    changed and audited once; the merged one is skipped and said so; a viewer sees no checkboxes."""
+    ids = _reports(rt, 4, prefix="Parcel")
+    first = put_in_campaign(rt, ids[:2], "Parcel wave")
+    second = put_in_campaign(rt, ids[2:3], "Customs fee")
+    gone = put_in_campaign(rt, [], "Merged away", merged_into_id=first, status="merged")
+    client = signed_in(rt, "ana")
+    listing = client.get("/console/?status=any").text
+    assert 'form method="post" action="/console/queue/bulk"' in listing
+    assert f'name="campaign" value="{first}"' in listing and f'name="campaign" value="{second}"' in listing
+    assert "With the selected campaigns" in listing and 'value="campaign"' not in listing  # no "add to campaign"
+    csrf = page_csrf(client, "/console/")
+
+    def bulk(action: str, chosen: list[int]) -> str:
+        data = {"csrf": csrf, "do": action, "campaign": [str(i) for i in chosen], "back": "/console/?status=any"}
+        response = client.post("/console/queue/bulk", data=data)
+        assert response.status_code == 303, response.text[:300]
+        return str(response.headers["location"])
+
+    assert bulk("assign:me", [first, second]).endswith("done=bulk_campaigns")
+    assert bulk("status:in_progress", [first, second]).endswith("done=bulk_campaigns")
+    assert bulk("verdict:spam", [first, second, gone]).endswith("done=bulk_campaigns_skipped")
+    with rt.db.session() as session:
+        rows = {c.id: c for c in session.scalars(select(Campaign).where(Campaign.id.in_([first, second, gone])))}
+        verdicts = dict(session.execute(select(Report.id, Report.verdict).where(Report.id.in_(ids))).all())
+    assert [(rows[i].assignee, rows[i].case_status, rows[i].verdict) for i in (first, second)] == [
+        ("ana", "in_progress", "spam")
+    ] * 2
+    assert rows[gone].verdict is None and rows[gone].assignee is None
+    assert [verdicts[i] for i in ids] == ["spam", "spam", "spam", None]  # the fourth is in no campaign
+    assert sorted(int(o) for _a, o, _d in _audit(rt, "campaign.assign")) == sorted([first, second])
+    assert sorted(int(o) for _a, o, _d in _audit(rt, "campaign.case_status")) == sorted([first, second])
+    assert sorted(int(o) for _a, o, _d in _audit(rt, "campaign.verdict")) == sorted([first, second])
+    # Refused whole: no action chosen; an assignee who is no analyst.
+    no_action = client.post("/console/queue/bulk", data={"csrf": csrf, "do": "", "campaign": [str(first)]})
+    assert no_action.status_code == 400
+    nobody = client.post("/console/queue/bulk", data={"csrf": csrf, "do": "assign:zed", "campaign": [str(first)]})
+    assert nobody.status_code == 400
+    viewer = signed_in(rt, "vic", role="viewer")
+    assert 'name="campaign"' not in viewer.get("/console/").text
+    assert viewer.post("/console/queue/bulk", data={"do": "status:closed", "campaign": [str(first)]}).status_code == 403
+
+
 def test_saved_searches_are_each_analysts_own(rt: Runtime) -> None:
     ids = _reports(rt, 2)
     _outside_campaigns(rt, ids)

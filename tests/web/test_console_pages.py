@@ -227,8 +227,11 @@ def test_notes_are_added_audited_and_searchable(rt: Runtime, hostile: int) -> No
 
 # The queue, report and campaign pages each add one statement per Counts (reports / people / sightings)
 # they show (one for the page's rows, the report's own and its campaign's), and the report and campaign
-# pages one for the analysts they can be assigned to.
-CEILINGS = {"queue": 4, "reports queue": 4, "search": 6, "report": 9, "campaign": 9, "indicator": 6, "audit": 3}
+# pages one for the analysts they can be assigned to. The report page reads its submissions and their
+# files (two statements, whatever their number); when they hold reporters' words it then writes the
+# audited read: the previous event's hash, the insert, the signed checkpoint's advance after the commit
+# and, on PostgreSQL, the lock on the chain. 14 at most, however many submissions.
+CEILINGS = {"queue": 4, "reports queue": 4, "search": 6, "report": 14, "campaign": 9, "indicator": 6, "audit": 3}
 
 
 def test_each_page_runs_a_bounded_number_of_queries(any_rt: Runtime) -> None:
@@ -243,6 +246,12 @@ def test_each_page_runs_a_bounded_number_of_queries(any_rt: Runtime) -> None:
         )
         for n in range(24)
     ]
+    # One email reported by a dozen people, each with words of their own: the page reads ten submissions.
+    told = [
+        report_email(rt, email("Payroll change", "Update your bank details"), text=f"Sighting {n}", contact=f"p{n}@x")
+        for n in range(12)
+    ]
+    assert len(set(told)) == 1
     analyse_all(rt)
     campaign_id = put_in_campaign(rt, ids[:16], "Wire fraud")
     with rt.db.write() as session:
@@ -255,6 +264,7 @@ def test_each_page_runs_a_bounded_number_of_queries(any_rt: Runtime) -> None:
         "reports queue": "/console/?view=reports",
         "search": "/console/search?q=urgent",
         "report": f"/console/reports/{ids[0]}",
+        "report with words": f"/console/reports/{told[0]}",
         "campaign": f"/console/campaigns/{campaign_id}",
         "indicator": f"/console/indicators/{indicator.group(1)}",
         "audit": "/console/audit",
@@ -263,7 +273,11 @@ def test_each_page_runs_a_bounded_number_of_queries(any_rt: Runtime) -> None:
         with count_queries(rt.db.engine) as seen:
             response = client.get(path)
         assert response.status_code == 200, name
-        assert len(seen) <= CEILINGS[name], (name, len(seen), seen)
+        assert len(seen) <= CEILINGS[name.replace(" with words", "")], (name, len(seen), seen)
+        if name == "report with words":
+            # Ten submissions read; the first's words are the report's own, shown once, above.
+            assert response.text.count('class="submission"') == 9 and "Sighting 9" in response.text
+            assert "Sighting 10" not in response.text and "Every submission (12)" in response.text
 
 
 def test_out_of_scope_and_failed_lists(rt: Runtime) -> None:

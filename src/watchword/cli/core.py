@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import ipaddress
 import json
+import os
 import sys
 import threading
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Annotated
 
@@ -30,6 +33,10 @@ def serve(
     from watchword.runtime import open_runtime
     from watchword.web.app import create_app
 
+    if demo and (address := demo_public_base_url(host, port, os.environ)):
+        # Before the runtime (and any worker process) reads the environment.
+        os.environ["WATCHWORD_PUBLIC_BASE_URL"] = address
+        typer.echo(f"Demo on a loopback address: bulletins and feeds link to {address} (WATCHWORD_PUBLIC_BASE_URL).")
     with open_runtime() as rt:
         if demo:
             from watchword.demo import load_demo
@@ -73,6 +80,27 @@ def serve(
             stop.set()
             for thread in threads:
                 thread.join(timeout=10)
+
+
+def demo_public_base_url(host: str | None, port: int | None, environ: Mapping[str, str]) -> str | None:
+    """The address a loopback `serve --demo` names itself by, when WATCHWORD_PUBLIC_BASE_URL is unset.
+
+    Publishing a bulletin needs a public address (its links and the feed's come from the
+    configuration, never from a request). A demo on the machine itself has one: the loopback
+    address it listens on, which only the machine can reach. Any other address, or a
+    configured one, is left to the configuration.
+    """
+    if environ.get("WATCHWORD_PUBLIC_BASE_URL", "").strip():
+        return None
+    bind = host or environ.get("WATCHWORD_HOST", "127.0.0.1")
+    try:
+        loopback = bind == "localhost" or ipaddress.ip_address(bind).is_loopback
+    except ValueError:
+        return None
+    if not loopback:
+        return None
+    name = f"[{bind}]" if ":" in bind else bind
+    return f"http://{name}:{port or int(environ.get('WATCHWORD_PORT', '8000'))}"
 
 
 @app.command("worker")

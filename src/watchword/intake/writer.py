@@ -31,7 +31,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from watchword.domain import IncomingReport
-from watchword.store import jobs
+from watchword.store import jobs, priority
 from watchword.store.db import Database
 from watchword.store.models import Report, utcnow
 
@@ -168,6 +168,7 @@ class GroupCommitter:
                         except Exception as exc:
                             raise _UnitFailed(unit, exc) from exc
                         outcomes.append((unit, Committed(receipts, extra)))
+                    _follow_sightings(session, outcomes)
                     _summarise(session, outcomes)
             except _UnitFailed as failure:
                 failed.append((failure.unit, failure.error))
@@ -194,6 +195,14 @@ class _UnitFailed(Exception):
         super().__init__(str(error))
         self.unit = unit
         self.error = error
+
+
+def _follow_sightings(session: Session, outcomes: list[tuple[_Unit, Committed]]) -> None:
+    """A sighting of a report already in a campaign is one more person: its priority follows, in this
+    commit (once per commit, whatever the number of sightings in it). A new report waits for its analysis."""
+    sighted = [r.report_id for _unit, outcome in outcomes for r in outcome.receipts if r.duplicate]
+    if sighted:
+        priority.refresh_for_reports(session, sighted)
 
 
 def _summarise(session: Session, outcomes: list[tuple[_Unit, Committed]]) -> None:

@@ -2,8 +2,8 @@
 one at a time or in bulk from the queue; saved searches.
 
 Every change is audited in the caller's transaction, once per report or campaign it touches
-(a bulk action of twenty reports writes twenty events), so that the audit log reads the same
-whichever way the change was made.
+(a bulk action of twenty reports or campaigns writes twenty events), so that the audit log reads
+the same whichever way the change was made.
 """
 
 from __future__ import annotations
@@ -153,6 +153,60 @@ def bulk(
                 result.skipped[report_id] = str(exc)
                 continue
         result.done.append(report_id)
+    return result
+
+
+def bulk_campaign_actions(verdicts: tuple[str, ...] = queue.VERDICTS) -> list[tuple[str, str]]:
+    """The campaign list's bulk choices: as for reports, less "add to campaign" (that is a merge)."""
+    return [(value, text) for value, text in bulk_actions(verdicts) if value != "campaign"]
+
+
+def bulk_campaigns(session: Session, campaign_ids: list[int], action: str, actor: str) -> BulkResult:
+    """One action on several campaigns, in one transaction, audited per campaign.
+
+    A verdict goes through `decisions.set_verdict`, as from the campaign page:
+    every member report gets it and their reporters are told the verdict's own
+    wording. A campaign that is gone or was merged away is skipped with a reason.
+    """
+    ids = list(dict.fromkeys(campaign_ids))
+    if not ids:
+        raise CaseError("Select at least one campaign.")
+    if len(ids) > BULK_MAX:
+        raise CaseError(f"At most {BULK_MAX} campaigns at a time.")
+    verb, _, value = action.partition(":")
+    result = BulkResult()
+    if verb == "assign":
+        assignee = actor if value == "me" else value
+        if assignee:
+            _analyst(session, assignee)  # refused once, before any campaign is touched
+    elif verb == "status":
+        if value not in CASE_STATES:
+            raise CaseError(f"The status must be one of: {', '.join(CASE_STATES)}.")
+    elif verb == "verdict":
+        if value not in queue.VERDICTS:
+            raise CaseError(f"The verdict must be one of: {', '.join(queue.VERDICTS)}.")
+    else:
+        raise CaseError("Choose what to do with the selected campaigns.")
+    found = {c.id: c for c in session.scalars(select(Campaign).where(Campaign.id.in_(ids)))}
+    for campaign_id in ids:
+        campaign = found.get(campaign_id)
+        if campaign is None:
+            result.skipped[campaign_id] = "no such campaign"
+            continue
+        if campaign.merged_into_id is not None:
+            result.skipped[campaign_id] = f"merged into campaign {campaign.merged_into_id}"
+            continue
+        if verb == "assign":
+            assign(session, "campaign", campaign_id, assignee, actor)
+        elif verb == "status":
+            set_case_status(session, "campaign", campaign_id, value, actor)
+        else:
+            try:
+                decisions.set_verdict(session, campaign_id, value, actor)
+            except CampaignError as exc:  # refused before it changed anything (a campaign with no reports)
+                result.skipped[campaign_id] = str(exc)
+                continue
+        result.done.append(campaign_id)
     return result
 
 

@@ -26,6 +26,7 @@ from sqlalchemy import func, literal_column, select, text
 from sqlalchemy.orm import Session
 
 from watchword.domain.states import CampaignStatus, MailKind, MailStatus
+from watchword.store.counts import Counts, campaign_counts
 from watchword.store.models import Campaign, Report, utcnow
 from watchword.store.models_mail import MailMessage, MailMessageReport, MailOutbox
 from watchword.store.models_reporter import ReporterReceipt
@@ -162,8 +163,14 @@ def surging(session: Session, limit: int = 20) -> list[SurgingCampaign]:
         .where(Campaign.surging.is_(True), Campaign.merged_into_id.is_(None), Campaign.status == CampaignStatus.OPEN)
         .order_by(Campaign.priority.desc(), Campaign.id.desc())
         .limit(limit)
-    )
-    return [SurgingCampaign(*r) for r in rows]
+    ).all()
+    # Reports and people as every other page counts them (store/counts.py), in one more query.
+    counts = campaign_counts(session, [r.id for r in rows])
+    shown = []
+    for r in rows:
+        c = counts.get(r.id, Counts(r.member_count, r.reporter_count, 0))
+        shown.append(SurgingCampaign(r.id, r.title, r.approach_type, c.reports, c.people, r.last_seen, r.priority))
+    return shown
 
 
 def _percentile(sorted_values: list[float], q: float) -> float:

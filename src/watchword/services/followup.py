@@ -412,18 +412,35 @@ def list_submissions(session: Session, report_id: int, actor: str) -> list[Submi
 
     Reading them is audited, like the thread: they are the reporters' own words.
     """
+    entries = read_submissions(session, report_id)
+    record_submissions_read(session, actor, report_id, entries, via="submissions")
+    return entries
+
+
+def record_submissions_read(
+    session: Session, actor: str, report_id: int, entries: list[SubmissionEntry], via: str
+) -> None:
+    """The audit event for reading reporters' words, wherever they were shown (`via`: the page)."""
+    detail = {"submissions": len(entries), "files": sum(len(e.files) for e in entries), "via": via}
+    audit.record(session, actor, "submissions.viewed", "report", report_id, detail)
+
+
+def read_submissions(session: Session, report_id: int, limit: int | None = None) -> list[SubmissionEntry]:
+    """The submissions (at most `limit`, oldest first) unsealed, in two queries whatever their number.
+
+    The caller records the read (`record_submissions_read`) in a transaction that
+    commits before anything unsealed is shown: `list_submissions` does both.
+    """
     from watchword.store.models_reporter import ReporterFile
 
-    rows = session.scalars(
-        select(Submission).where(Submission.report_id == report_id).order_by(Submission.received_at, Submission.id)
-    ).all()
+    query = select(Submission).where(Submission.report_id == report_id).order_by(Submission.received_at, Submission.id)
+    rows = session.scalars(query.limit(limit) if limit is not None else query).all()
     files: dict[int | None, list[FileEntry]] = {}
     for kept in session.scalars(
         select(ReporterFile).where(ReporterFile.report_id == report_id).order_by(ReporterFile.id)
     ):
         entry = FileEntry(kept.id, kept.filename, kept.content_type, kept.size, kept.sha256)
         files.setdefault(kept.submission_id, []).append(entry)
-    audit.record(session, actor, "submissions.viewed", "report", report_id, {"submissions": len(rows)})
     key = sealing.key_of(session)
     entries = []
     for row in rows:

@@ -32,6 +32,7 @@ from watchword.domain import Analysis
 from watchword.runtime import Runtime
 from watchword.security.sealing import key_of, seal, unseal
 from watchword.store import audit, jobs
+from watchword.store.counts import NO_COUNTS, campaign_counts
 from watchword.store.models import Campaign, Job, Report, utcnow
 from watchword.store.models_notify import NotificationEvent, NotificationSetting
 from watchword.store.models_people import User
@@ -210,10 +211,12 @@ def message_for(rt: Runtime, session: Session, event: NotificationEvent) -> tupl
     campaign = session.get(Campaign, event.campaign_id) if event.campaign_id is not None else None
     report = session.get(Report, event.report_id) if event.report_id is not None else None
     if event.kind == "surge" and campaign is not None:
+        # The numbers the console shows for it (store/counts.py), not the campaign row's own tallies.
+        counts = campaign_counts(session, [campaign.id]).get(campaign.id, NO_COUNTS)
         return (
             f"Watchword: campaign #{campaign.id} is surging",
             f"Campaign #{campaign.id} ({campaign.approach_type.replace('_', ' ')}) is surging: "
-            f"{campaign.member_count} reports from {campaign.reporter_count} people, "
+            f"{plural(counts.reports, 'report')} from {plural(counts.people, 'person', 'people')}, "
             f"the last at {campaign.last_seen:%Y-%m-%d %H:%M} UTC.\n" + _link(rt, f"/console/campaigns/{campaign.id}"),
         )
     if event.kind == "high_risk" and report is not None:
@@ -323,3 +326,7 @@ def install(worker: object) -> None:
 def recent_events(session: Session, limit: int = 20) -> list[NotificationEvent]:
     """The newest events, for the settings page: was anything sent, and did it arrive."""
     return list(session.scalars(select(NotificationEvent).order_by(NotificationEvent.id.desc()).limit(limit)))
+
+
+def plural(count: int, one: str, many: str = "") -> str:
+    return f"{count} {one if count == 1 else (many or one + 's')}"

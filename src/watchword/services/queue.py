@@ -20,12 +20,12 @@ from watchword import errors
 from watchword.domain import ApproachType, Channel, Scope, Verdict
 from watchword.domain.states import CampaignStatus, CaseStatus, ReportStatus
 from watchword.store import audit
+from watchword.store import priority as store_priority
 from watchword.store.counts import Counts, campaign_counts, report_counts
 from watchword.store.models import Campaign, Report
 from watchword.store.models_people import Note
 
 PAGE = 50
-SURGE_FACTOR = 2.0
 APPROACH_TYPES = tuple(str(a) for a in ApproachType)
 # The unassigned-reports view can list only the reports the reading could not yet type.
 QUEUE_SCOPES = (str(Scope.IN_SCOPE), str(Scope.NEEDS_DETAIL))
@@ -34,50 +34,25 @@ VERDICTS = tuple(str(v) for v in Verdict)
 CASE_STATES = tuple(str(s) for s in CaseStatus)
 
 
-def priority(risk: float, reach: int, surging: bool) -> tuple[float, list[str]]:
-    """risk x reach x surge, and why, in words an analyst can check.
+# The formula and the refresh live in the store, where intake refreshes it on sightings too.
+priority = store_priority.priority
+intel_boost = store_priority.intel_boost
+SURGE_FACTOR = store_priority.SURGE_FACTOR
 
-    Reach grows with the logarithm of the people who reported it: the 200th
-    reporter adds less than the 2nd. Surge doubles a campaign that is arriving
-    faster than usual right now.
+
+def refresh_priority(session: Session, campaign_id: int, counts: Counts | None = None) -> None:
+    """Store a campaign's priority, which the queue's index orders by (`store.priority`).
+
+    Its reach is the people count every page shows (store/counts.py): the stored
+    `reporter_count` counts member reports' reporter keys, and ordered the queue
+    by a number no page showed.
     """
-    reach = max(reach, 1)
-    reach_factor = 1.0 + math.log2(reach)
-    surge = SURGE_FACTOR if surging else 1.0
-    score = round(risk * reach_factor * surge, 4)
-    reasons = [f"risk {risk:.2f}"]
-    reasons.append(f"reach {reach} {'person' if reach == 1 else 'people'} (x{reach_factor:.1f})")
-    if surging:
-        reasons.append(f"surging now (x{SURGE_FACTOR:g})")
-    return score, reasons
-
-
-def refresh_priority(session: Session, campaign_id: int) -> None:
-    """Store a campaign's priority, which the queue's index orders by."""
-    campaign = session.get(Campaign, campaign_id)
-    if campaign is None:
-        return
-    reach = campaign.reporter_count or campaign.sighting_count or campaign.member_count
-    score, _ = priority(campaign.risk or 0.0, reach, bool(campaign.surging))
-    campaign.priority = round(score + intel_boost(campaign.facts), 4)
+    store_priority.refresh_one(session, campaign_id, counts)
 
 
 def refresh_priorities(session: Session, campaign_ids: set[int]) -> None:
-    """`refresh_priority` for many campaigns, their rows read in one query."""
-    ids = sorted(campaign_ids)
-    for start in range(0, len(ids), 500):
-        rows = session.scalars(select(Campaign).where(Campaign.id.in_(ids[start : start + 500]))).all()
-        for campaign in rows:
-            refresh_priority(session, campaign.id)  # found in the session: no further read
-
-
-def intel_boost(facts: Any) -> float:
-    """What known-bad matches added (intel/retrohunt.py keeps it in facts["intel"])."""
-    intel = facts.get("intel") if isinstance(facts, dict) else None
-    try:
-        return float(intel.get("boost", 0)) if isinstance(intel, dict) else 0.0
-    except (TypeError, ValueError):
-        return 0.0
+    """`refresh_priority` for many campaigns, their rows and their counts read in two queries per 500."""
+    store_priority.refresh(session, campaign_ids)
 
 
 def update_priority(session: Session, report: Report, _analysis: object) -> None:

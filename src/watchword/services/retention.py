@@ -13,6 +13,12 @@ wrapper bytes and sealed address) goes with the last report it carried, and
 replies sent longer ago than the benign retention go too. Each run that deletes anything
 writes one audit event with the counts and report ids (never content).
 The campaign rows of closed campaigns stay as the aggregate record.
+
+Analysts' notification events go after `retention_notification_days`, sent or
+not: their rows say which reports and campaigns caused a notice and would
+otherwise grow with every surge and reply, forever. A notice whose key was
+pruned may be sent again if its cause recurs (a campaign's first high-risk
+report, a month on): the better failure than a table that never shrinks.
 """
 
 from __future__ import annotations
@@ -30,6 +36,7 @@ from watchword.runtime import Runtime
 from watchword.store import audit, jobs
 from watchword.store.models import Blob, Campaign, Indicator, Job, Report, ReportIndicator, utcnow
 from watchword.store.models_mail import MailMessage, MailMessageReport, MailOutbox
+from watchword.store.models_notify import NotificationEvent
 from watchword.store.models_reporter import ReporterFile, RestrictedReport
 from watchword.store.schema import metadata
 
@@ -56,6 +63,7 @@ class RetentionResult:
     plan: RetentionPlan
     reports_deleted: int = 0
     blobs_deleted: int = 0
+    notifications_deleted: int = 0
 
 
 def _cutoffs(rt: Runtime, now: dt.datetime) -> dict[str, dt.datetime]:
@@ -188,8 +196,30 @@ def run(
         ).rowcount  # type: ignore[attr-defined]
         if gone:
             audit.record(session, actor, "retention.replies_deleted", "mail_outbox", "", {"replies": gone})
+        result.notifications_deleted = prune_notifications(session, rt, now or utcnow(), actor)
     log.info("retention: %s reports and %s blobs deleted", result.reports_deleted, result.blobs_deleted)
     return result
+
+
+def prune_notifications(session: Session, rt: Runtime, now: dt.datetime, actor: str = "retention") -> int:
+    """Delete notification events older than the setting, in bounded statements; one audit event if any went.
+
+    A queued delivery job whose event is gone finds nothing to send and finishes (notifications.deliver).
+    """
+    cutoff = now - dt.timedelta(days=rt.settings.retention_notification_days)
+    gone = 0
+    while True:
+        ids = list(
+            session.scalars(select(NotificationEvent.id).where(NotificationEvent.created_at < cutoff).limit(BATCH))
+        )
+        if not ids:
+            break
+        session.execute(delete(NotificationEvent).where(NotificationEvent.id.in_(ids)))
+        gone += len(ids)
+    if gone:
+        detail = {"events": gone, "cutoff": cutoff.isoformat()}
+        audit.record(session, actor, "retention.notifications_deleted", "notification_events", "", detail)
+    return gone
 
 
 # -- as a scheduled job on the worker ------------------------------------------------------

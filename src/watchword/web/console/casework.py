@@ -7,7 +7,7 @@ here queries the store.
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Form, Request
 from starlette.responses import Response
@@ -56,8 +56,11 @@ def case_status(
 
 @router.post("/queue/bulk")
 async def bulk(request: Request, rt: Rt, me: Analyst) -> Response:
-    """One action on the reports ticked on the queue: a plain form post, so it works without JavaScript."""
+    """One action on the reports (or campaigns) ticked on the queue: a plain form post, so it works
+    without JavaScript."""
     form = await request.form()
+    if form.getlist("campaign"):
+        return _bulk_campaigns(rt, me.username, [str(v) for v in form.getlist("campaign")], form)
     try:
         ids = [int(str(v)) for v in form.getlist("report")]
         campaign_text = str(form.get("campaign_id", "")).strip()
@@ -71,6 +74,20 @@ async def bulk(request: Request, rt: Rt, me: Analyst) -> Response:
     with rt.db.write() as session:
         result = casework.bulk(session, ids, str(form.get("do", "")), me.username, campaign_id)
     return see_other(flash_url(back, "bulk_skipped" if result.skipped else "bulk"))
+
+
+def _bulk_campaigns(rt: Rt, actor: str, picked: list[str], form: Any) -> Response:
+    try:
+        ids = [int(v) for v in picked]
+    except ValueError:
+        raise errors.Invalid("Campaign numbers are whole numbers.") from None
+    if any(not 0 <= i <= MAX_ID for i in ids):
+        raise errors.Invalid("No such campaign.")
+    back = str(form.get("back", ""))
+    back = back if back.startswith("/console/?") or back == "/console/" else "/console/"
+    with rt.db.write() as session:
+        result = casework.bulk_campaigns(session, ids, str(form.get("do", "")), actor)
+    return see_other(flash_url(back, "bulk_campaigns_skipped" if result.skipped else "bulk_campaigns"))
 
 
 @router.get("/saved")

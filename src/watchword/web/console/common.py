@@ -116,6 +116,8 @@ FLASH = {
         "Done, except for some reports: a report in a campaign takes its verdict there,"
         " and is split out before it joins another."
     ),
+    "bulk_campaigns": "Done for every selected campaign.",
+    "bulk_campaigns_skipped": "Done, except for campaigns that are gone or were merged into another.",
     "saved": "Search saved.",
     "unsaved": "Saved search deleted.",
     "totp_required": "Two-factor sign-in is required here: set it up to use the console.",

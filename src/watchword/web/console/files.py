@@ -63,7 +63,7 @@ def _image_response(shown: images.SafeImage, report_id: int, file_id: int) -> Re
 
 @router.get("/reports/{report_id:id}/files/{file_id:id}/thumb")
 async def file_thumbnail(rt: Rt, me: AnalystReader, report_id: int, file_id: int) -> Response:
-    """A small re-encoded picture for the submissions page (that page's view is the audited one)."""
+    """A small re-encoded picture for the report and submissions pages (their views are the audited reads)."""
     shown = await run_in_threadpool(_image, rt, report_id, file_id, images.THUMB_SIDE)
     return _image_response(shown, report_id, file_id)
 

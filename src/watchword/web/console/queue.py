@@ -36,7 +36,7 @@ def queue(request: Request, rt: Rt, me: Reader, view: str = "campaigns", after: 
         channels=queue_service.CHANNELS,
         verdicts=queue_service.VERDICTS,
         case_states=queue_service.CASE_STATES,
-        bulk_actions=casework.bulk_actions(),
+        bulk_actions=casework.bulk_actions() if view == "reports" else casework.bulk_campaign_actions(),
         first_page=not after,
     )
 

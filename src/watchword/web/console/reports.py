@@ -1,8 +1,10 @@
 """The report page: the message made safe to read, its facts, and triage.
 
-Viewing a report writes nothing. Revealing reporter contact details, reading
-the reporter thread and downloading the raw message are separate, deliberate
-requests, each audited.
+Viewing a report writes nothing, except that the reporters' own answers and
+pictures, unsealed for an analyst, are an audited read: the page writes the
+same audit event as the submissions page before showing them. Revealing
+reporter contact details, reading the reporter thread and downloading the raw
+message are separate, deliberate requests, each audited.
 """
 
 from __future__ import annotations
@@ -12,7 +14,7 @@ from typing import Annotated
 from fastapi import APIRouter, Form, Request
 from starlette.responses import Response
 
-from watchword.services import casework, queries
+from watchword.services import casework, followup, queries
 from watchword.services import queue as queue_service
 from watchword.store import audit
 from watchword.web.console import campaign_ops
@@ -22,11 +24,22 @@ from watchword.web.console.common import flash_url, page, see_other
 router = APIRouter()
 
 
+# Submissions whose answers and pictures the report page shows; the rest are on the submissions page.
+SHOWN_SUBMISSIONS = 10
+
+
 @router.get("/reports/{report_id:id}")
 def report_page(request: Request, rt: Rt, me: Reader, report_id: int) -> Response:
     with rt.db.session() as session:
         view = queries.report_view(session, report_id)
         analysts = casework.analysts(session) if me.can_write else []
+        # Viewers see no reporter's words beyond the analysed text: the same rule as the submissions page.
+        entries = followup.read_submissions(session, report_id, SHOWN_SUBMISSIONS) if me.can_see_contacts else []
+    told = _told(entries, view.report.text)
+    if told:
+        # Committed before the page is sent: nothing unsealed is shown without its audit event.
+        with rt.db.write() as session:
+            followup.record_submissions_read(session, me.username, report_id, told, via="report")
     return page(
         request,
         "report.html",
@@ -34,8 +47,29 @@ def report_page(request: Request, rt: Rt, me: Reader, report_id: int) -> Respons
         verdicts=queue_service.VERDICTS,
         analysts=analysts,
         case_states=queue_service.CASE_STATES,
+        told=told,
         **queries.as_dict(view),
     )
+
+
+def _told(entries: list[followup.SubmissionEntry], report_text: str) -> list[followup.SubmissionEntry]:
+    """The submissions with something the page does not already show: answers, pictures, other words.
+
+    Each gets its questions beside its answers (in the console's language; a
+    choice as its label). The form's key is not an answer, and the "files"
+    answer (names and sizes) is left out where the files themselves are listed.
+    """
+    from watchword.web.reporter.forms import labelled_answers
+
+    told = []
+    for entry in entries:
+        answers = {k: v for k, v in entry.answers.items() if not (k == "files" and entry.files)}
+        entry.questions = labelled_answers(answers) if set(answers) - {"form"} else []
+        if entry.text.strip() == report_text.strip():
+            entry.text = ""  # the page shows it already, as the report's own words
+        if entry.questions or entry.files or entry.text.strip():
+            told.append(entry)
+    return told
 
 
 @router.post("/reports/{report_id:id}/verdict")
