@@ -72,6 +72,8 @@ def test_a_title_is_the_subject_or_the_approach_and_the_main_act() -> None:
     assert report_title(_analysis("Password expires today", "credential_phishing", ["x"])) == "Password expires today"
     made = report_title(_analysis("", "elicitation", ["questions were asked about work, colleagues"]))
     assert made == "Elicitation — questions were asked about work, colleagues"
+    quoted = report_title(_analysis("", "elicitation", ['asked about work: "who leads the pilot line"']))
+    assert quoted == "Elicitation — asked about work"  # the reporter's quoted words stay sealed
     long = report_title(_analysis("", "inducement", ["money " * 60]))
     assert len(long) <= 120 and long.endswith("…")
     assert report_title(_analysis("", "benign", [])) == ""
@@ -97,7 +99,8 @@ def test_the_console_shows_questions_beside_answers_and_a_title_instead_of_no_su
     analyst = console_client(prt)
     assert sign_in(analyst, "ana").status_code == 303
     queue = text_of(analyst.get("/console/").text)
-    title = stored.subject[:40]  # the act as the reading names it (it may quote the reporter's question)
+    assert '"' not in stored.subject  # the act's name, without the words the reading quotes
+    title = stored.subject[:40]
     assert title in queue and "(no subject)" not in queue
     page = text_of(analyst.get(f"/console/reports/{stored.id}").text)
     assert title in page and "(no subject)" not in page

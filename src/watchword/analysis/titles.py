@@ -34,13 +34,20 @@ def _cut(text: str, limit: int) -> str:
     return text[: limit - 1].rsplit(" ", 1)[0].rstrip(",;:") + "…"
 
 
+def _act_name(reason: str) -> str:
+    """A reason without the reporter's words it quotes: 'asked about work…: "who leads the
+    team"' names the act, and the quote after it is sealed text that a plain title would leak."""
+    name = reason.split(': "', 1)[0]
+    return " ".join(name.split())
+
+
 def report_title(analysis: Analysis) -> str:
     """The subject when there is one; else the approach and the main act; else ''."""
     subject = " ".join(analysis.subject.split())
     if subject:
         return subject[:500]
     approach = APPROACH_NAMES.get(analysis.approach_type, "")
-    act = " ".join(analysis.reasons[0].split()) if analysis.reasons else ""
+    act = _act_name(analysis.reasons[0]) if analysis.reasons else ""
     if approach and act:
         return _cut(f"{approach} — {act}", MAX_TITLE)
     return _cut(approach or act, MAX_TITLE)
