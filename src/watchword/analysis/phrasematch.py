@@ -25,6 +25,7 @@ _NON_ASCII_LETTER = re.compile(r"[^\x00-\x7f]")
 _NUMBER_ENTRY = ("\\d", "[$€£]")
 _NUMBER_START = re.compile(r"(?<!\w)[\d$€£]")
 KEY = 5
+_MEMO_LIMIT = 200_000
 
 
 def _split_top(entry: str) -> list[str]:
@@ -133,19 +134,33 @@ class PhraseMatcher:
                     fallback.setdefault(owner, []).append(alt if anywhere else rf"(?<!\w)(?:{alt})")
         self._fallback = [(owner, re.compile("|".join(parts))) for owner, parts in fallback.items()]
         self._key_lengths = sorted({len(k) for k in self._words}, reverse=True)
+        # The text at a word start (its first KEY characters) -> the entries indexed under any of its
+        # prefixes, longest key first: one dictionary lookup per word start instead of one per key
+        # length. Words repeat within and across texts, so this fills quickly and then only hits.
+        self._at: dict[str, tuple[tuple[Hashable, re.Pattern[str]], ...]] = {}
+
+    def _candidates(self, head: str) -> tuple[tuple[Hashable, re.Pattern[str]], ...]:
+        found: list[tuple[Hashable, re.Pattern[str]]] = []
+        for n in self._key_lengths:
+            found += self._words.get(head[:n], ())
+        if len(self._at) >= _MEMO_LIMIT:
+            self._at.clear()  # bounded: a long-running worker sees unbounded vocabularies
+        self._at[head] = out = tuple(found)
+        return out
 
     def find(self, text: str) -> list[Hit]:
         hits: list[Hit] = []
-        words, lengths = self._words, self._key_lengths
+        at, candidates_of = self._at, self._candidates
         for m in _WORD_START.finditer(text):
             pos = m.start()
-            for n in lengths:
-                candidates = words.get(text[pos : pos + n])
-                if candidates:
-                    for owner, pattern in candidates:
-                        found = pattern.match(text, pos)
-                        if found and found.end() > pos:
-                            hits.append(Hit(owner, pos, found.end()))
+            head = text[pos : pos + KEY]
+            candidates = at.get(head)
+            if candidates is None:
+                candidates = candidates_of(head)
+            for owner, pattern in candidates:
+                found = pattern.match(text, pos)
+                if found and found.end() > pos:
+                    hits.append(Hit(owner, pos, found.end()))
         if self._chars:
             chars = self._chars
             for m in _NON_ASCII_LETTER.finditer(text):

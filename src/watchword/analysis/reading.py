@@ -377,13 +377,17 @@ def _basis_hit(hits: list[Hit], name: str) -> Hit | None:
 
 
 def read(text: str, form: str = "", answers: dict[str, str] | None = None, acts_only: bool = False) -> Reading:
-    """The acts, types, scope and language of one free-text report (`acts_only`: an email body)."""
+    """The acts, types, scope and language of one free-text report.
+
+    `acts_only`: an email body, read for its acts and types only: its scope is in scope and its
+    language is not detected (the caller detects it on the part of the body it chooses).
+    """
     lex = lexicons()
     original = text[:MAX_CHARS]
     # The form's answers are the reporter's words too ("Who did they say they were?").
     extra = " \n".join(v for k, v in (answers or {}).items() if v and k not in ("form", "files"))
     folded = fold(original)
-    reading = Reading(language=detect_language(original))
+    reading = Reading(language="" if acts_only else detect_language(original))
     hits = lex.matcher.find(folded)
     acts, counts = _find_acts(original, folded, hits, lex)
     if extra and acts:
