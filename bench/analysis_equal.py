@@ -21,6 +21,7 @@ with two such hosts (3 of the corpus's 7,368).
 from __future__ import annotations
 
 import argparse
+import contextlib
 import gzip
 import json
 import os
@@ -74,8 +75,8 @@ def main() -> int:
     start = time.process_time()
     differ: list[str] = []
     missing = 0
-    out = gzip.open(args.save, "wt", encoding="utf-8") if args.save else None
-    try:
+    with contextlib.ExitStack() as stack:
+        out = stack.enter_context(gzip.open(args.save, "wt", encoding="utf-8")) if args.save else None
         for path in files:
             name = str(path.relative_to(args.corpus))
             value = analysis_json(path.read_bytes())
@@ -88,9 +89,6 @@ def main() -> int:
                 old, new = json.loads(reference[name]), json.loads(value)
                 keys = [k for k in sorted(set(old) | set(new)) if old.get(k) != new.get(k)]
                 print(f"DIFFERS {name}: {', '.join(keys)}")
-    finally:
-        if out is not None:
-            out.close()
     cpu = time.process_time() - start
     print(f"{len(files)} emails analysed in {cpu:.1f} s CPU (reading and JSON included)")
     if args.check:

@@ -100,7 +100,7 @@ def _cases_from(golden: dict[str, Any]) -> list[tuple[str, Document]]:
             cases.append((name, Document(kind="email", raw=base64.b64decode(case["raw"]))))
         else:
             # Pairs, not an object: the answers' order is the order the text stage joins them in.
-            answers = {key: value for key, value in case["answers"]}
+            answers = dict(case["answers"])
             doc = Document(kind="text", text_input=case["text"], form=case["form"], answers=answers)
             cases.append((name, doc))
     return cases

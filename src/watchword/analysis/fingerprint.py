@@ -177,7 +177,12 @@ _SUBJECT_PREFIX = re.compile(r"^(?:\s*(?:re|fw|fwd|aw|wg|tr|sv|vs|rv|antw|doorst
 def _host_token(match: re.Match[str]) -> str:
     # A link becomes its host: the path and query carry per-recipient tokens,
     # the host is the part the wave shares (the URL itself is a separate key).
-    url = match.group()
+    return _link_host(match.group())
+
+
+@lru_cache(maxsize=16384)
+def _link_host(url: str) -> str:
+    """The host of a link in text, with a space either side (cached: a wave repeats its links)."""
     if url[:4].lower() == "www.":
         url = "http://" + url
     parts = split_url(url)
