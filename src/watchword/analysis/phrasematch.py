@@ -17,6 +17,7 @@ from __future__ import annotations
 import re
 from collections.abc import Hashable
 from dataclasses import dataclass
+from functools import lru_cache
 
 _META = frozenset("\\()[]{}?*+|.^$")
 _WORD_START = re.compile(r"\b\w")
@@ -67,6 +68,7 @@ def _close(entry: str, open_at: int) -> int:
     return -1
 
 
+@lru_cache(maxsize=None)  # bounded by the entries of the data files; two matchers share the work
 def expand(entry: str, depth: int = 0) -> list[str]:
     """Alternatives with a literal start: a leading group or top-level "|" is multiplied out."""
     alternatives = _split_top(entry)
@@ -87,6 +89,7 @@ def expand(entry: str, depth: int = 0) -> list[str]:
     return [e for option in options for e in expand(option + rest, depth + 1)]
 
 
+@lru_cache(maxsize=None)
 def literal_start(entry: str) -> str:
     out: list[str] = []
     for i, c in enumerate(entry):
@@ -142,11 +145,11 @@ class PhraseMatcher:
                     self._words.setdefault(key, []).append((owner, alt))
                 elif not anywhere and alt.startswith(_NUMBER_ENTRY):
                     # Sums and rates ("$400 per hour"): tried only where a number or currency sign starts.
-                    self._numbers.append((owner, re.compile(alt)))
+                    self._numbers.append((owner, _compiled(alt)))
                 else:
                     # "Not after a letter" rather than \b: an entry may start with "$" or "\d".
                     fallback.setdefault(owner, []).append(alt if anywhere else rf"(?<!\w)(?:{alt})")
-        self._fallback = [(owner, re.compile("|".join(parts))) for owner, parts in fallback.items()]
+        self._fallback = [(owner, _compiled("|".join(parts))) for owner, parts in fallback.items()]
         self._key_lengths = sorted({len(k) for k in self._words}, reverse=True)
         # The text at a word start (its first KEY characters) -> the entries indexed under any of its
         # prefixes, longest key first: one dictionary lookup per word start instead of one per key

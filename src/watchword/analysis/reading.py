@@ -99,7 +99,12 @@ def fold(text: str) -> str:
     if text.isascii():
         return text.replace("\x00", "й")
     decomposed = unicodedata.normalize("NFKD", text)
-    return "".join(c for c in decomposed if not unicodedata.combining(c)).replace("\x00", "й")
+    # The combining marks among the text's distinct characters, removed in one translate(): the same
+    # as testing every character, which took most of a non-English email's reading.
+    marks = {ord(c): None for c in set(decomposed) if unicodedata.combining(c)}
+    if marks:
+        decomposed = decomposed.translate(marks)
+    return decomposed.replace("\x00", "й")
 
 
 _ESCAPE = re.compile(r"(\\.)")
