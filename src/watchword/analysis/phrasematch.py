@@ -115,6 +115,10 @@ def _compiled(source: str) -> re.Pattern[str]:
     return pattern
 
 
+# (owner, pattern or None for a plain-text entry, the literal every match starts with)
+_Candidate = tuple[Hashable, "re.Pattern[str] | None", str]
+
+
 @dataclass(slots=True, frozen=True)
 class Hit:
     owner: Hashable
@@ -154,12 +158,17 @@ class PhraseMatcher:
         # The text at a word start (its first KEY characters) -> the entries indexed under any of its
         # prefixes, longest key first: one dictionary lookup per word start instead of one per key
         # length. Words repeat within and across texts, so this fills quickly and then only hits.
-        self._at: dict[str, tuple[tuple[Hashable, re.Pattern[str]], ...]] = {}
+        self._at: dict[str, tuple[_Candidate, ...]] = {}
 
-    def _candidates(self, head: str) -> tuple[tuple[Hashable, re.Pattern[str]], ...]:
-        found: list[tuple[Hashable, re.Pattern[str]]] = []
+    def _candidates(self, head: str) -> tuple[_Candidate, ...]:
+        found: list[_Candidate] = []
         for n in self._key_lengths:
-            found += [(owner, _compiled(source)) for owner, source in self._words.get(head[:n], ())]
+            for owner, source in self._words.get(head[:n], ()):
+                # Every match starts with the entry's literal start, often longer than the key: a
+                # startswith() test skips most candidates before the (costlier) regex. Half the
+                # entries are plain words (literal start == entry): the test is the whole match.
+                prefix = literal_start(source)
+                found.append((owner, None if prefix == source else _compiled(source), prefix))
         if len(self._at) >= _MEMO_LIMIT:
             self._at.clear()  # bounded: a long-running worker sees unbounded vocabularies
         self._at[head] = out = tuple(found)
@@ -181,7 +190,12 @@ class PhraseMatcher:
             candidates = at.get(head)
             if candidates is None:
                 candidates = candidates_of(head)
-            for owner, pattern in candidates:
+            for owner, pattern, prefix in candidates:
+                if not text.startswith(prefix, pos):
+                    continue
+                if pattern is None:
+                    hits.append(Hit(owner, pos, pos + len(prefix)))
+                    continue
                 found = pattern.match(text, pos)
                 if found and found.end() > pos:
                     hits.append(Hit(owner, pos, found.end()))
