@@ -174,6 +174,13 @@ class PhraseMatcher:
         self._at[head] = out = tuple(found)
         return out
 
+    def warm(self) -> None:
+        """Compile every entry now (they are compiled on first use otherwise): for timing steady state."""
+        for table in (self._words, self._chars):
+            for found in table.values():
+                for _owner, source in found:
+                    _compiled(source)
+
     def _char_candidates(self, char: str) -> tuple[tuple[Hashable, re.Pattern[str]], ...]:
         out = self._char_patterns.get(char)
         if out is None:
