@@ -17,7 +17,7 @@ from __future__ import annotations
 import re
 from collections.abc import Hashable
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cache
 
 _META = frozenset("\\()[]{}?*+|.^$")
 _WORD_START = re.compile(r"\b\w")
@@ -68,7 +68,7 @@ def _close(entry: str, open_at: int) -> int:
     return -1
 
 
-@lru_cache(maxsize=None)  # bounded by the entries of the data files; two matchers share the work
+@cache  # bounded by the entries of the data files; two matchers share the work
 def expand(entry: str, depth: int = 0) -> list[str]:
     """Alternatives with a literal start: a leading group or top-level "|" is multiplied out."""
     alternatives = _split_top(entry)
@@ -89,7 +89,7 @@ def expand(entry: str, depth: int = 0) -> list[str]:
     return [e for option in options for e in expand(option + rest, depth + 1)]
 
 
-@lru_cache(maxsize=None)
+@cache
 def literal_start(entry: str) -> str:
     out: list[str] = []
     for i, c in enumerate(entry):
