@@ -26,7 +26,6 @@ _NON_ASCII_LETTER = re.compile(r"[^\x00-\x7f]")
 _NUMBER_ENTRY = ("\\d", "[$€£]")
 _NUMBER_START = re.compile(r"(?<!\w)[\d$€£]")
 KEY = 5
-_MEMO_LIMIT = 200_000
 
 
 def _split_top(entry: str) -> list[str]:
@@ -155,31 +154,30 @@ class PhraseMatcher:
                     fallback.setdefault(owner, []).append(alt if anywhere else rf"(?<!\w)(?:{alt})")
         self._fallback = [(owner, _compiled("|".join(parts))) for owner, parts in fallback.items()]
         self._key_lengths = sorted({len(k) for k in self._words}, reverse=True)
-        # The text at a word start (its first KEY characters) -> the entries indexed under any of its
-        # prefixes, longest key first: one dictionary lookup per word start instead of one per key
-        # length. Words repeat within and across texts, so this fills quickly and then only hits.
-        self._at: dict[str, tuple[_Candidate, ...]] = {}
+        # Each key's candidates, built when a text first reaches the key (None until then; a text that
+        # is no key gets the default, no candidates: one dictionary lookup either way).
+        self._by_key: dict[str, tuple[_Candidate, ...] | None] = dict.fromkeys(self._words)
 
-    def _candidates(self, head: str) -> tuple[_Candidate, ...]:
+    def _build(self, key: str) -> tuple[_Candidate, ...]:
         found: list[_Candidate] = []
-        for n in self._key_lengths:
-            for owner, source in self._words.get(head[:n], ()):
-                # Every match starts with the entry's literal start, often longer than the key: a
-                # startswith() test skips most candidates before the (costlier) regex. Half the
-                # entries are plain words (literal start == entry): the test is the whole match.
-                prefix = literal_start(source)
-                found.append((owner, None if prefix == source else _compiled(source), prefix))
-        if len(self._at) >= _MEMO_LIMIT:
-            self._at.clear()  # bounded: a long-running worker sees unbounded vocabularies
-        self._at[head] = out = tuple(found)
+        for owner, source in self._words[key]:
+            # Every match starts with the entry's literal start, often longer than the key: a
+            # startswith() test skips most candidates before the (costlier) regex. Half the
+            # entries are plain words (literal start == entry): the test is the whole match.
+            prefix = literal_start(source)
+            found.append((owner, None if prefix == source else _compiled(source), prefix))
+        self._by_key[key] = out = tuple(found)
         return out
 
     def warm(self) -> None:
-        """Compile every entry now (they are compiled on first use otherwise): for timing steady state."""
-        for table in (self._words, self._chars):
-            for found in table.values():
-                for _owner, source in found:
-                    _compiled(source)
+        """Build and compile every entry now, as a text would on first reaching it: for timing the steady state."""
+        for key in self._words:
+            self._build(key)
+        for char in self._chars:
+            self._char_candidates(char)
+        for found in self._words.values():
+            for _owner, source in found:
+                _compiled(source)  # plain-word entries too: a broken one raises here (the tests call this)
 
     def _char_candidates(self, char: str) -> tuple[tuple[Hashable, re.Pattern[str]], ...]:
         out = self._char_patterns.get(char)
@@ -190,22 +188,22 @@ class PhraseMatcher:
 
     def find(self, text: str) -> list[Hit]:
         hits: list[Hit] = []
-        at, candidates_of = self._at, self._candidates
+        by_key, lengths, build = self._by_key, self._key_lengths, self._build
         for m in _WORD_START.finditer(text):
             pos = m.start()
-            head = text[pos : pos + KEY]
-            candidates = at.get(head)
-            if candidates is None:
-                candidates = candidates_of(head)
-            for owner, pattern, prefix in candidates:
-                if not text.startswith(prefix, pos):
-                    continue
-                if pattern is None:
-                    hits.append(Hit(owner, pos, pos + len(prefix)))
-                    continue
-                found = pattern.match(text, pos)
-                if found and found.end() > pos:
-                    hits.append(Hit(owner, pos, found.end()))
+            for n in lengths:
+                candidates = by_key.get(text[pos : pos + n], ())
+                if candidates is None:
+                    candidates = build(text[pos : pos + n])
+                for owner, pattern, prefix in candidates:
+                    if not text.startswith(prefix, pos):
+                        continue
+                    if pattern is None:
+                        hits.append(Hit(owner, pos, pos + len(prefix)))
+                        continue
+                    found = pattern.match(text, pos)
+                    if found and found.end() > pos:
+                        hits.append(Hit(owner, pos, found.end()))
         if self._chars:
             chars, char_candidates = self._chars, self._char_candidates
             for m in _NON_ASCII_LETTER.finditer(text):
