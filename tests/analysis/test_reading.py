@@ -240,3 +240,13 @@ def test_reading_is_fast_enough() -> None:
 )
 def test_german_compounds_are_read_inside_words(text: str, kind: ApproachType) -> None:
     assert _analyse(text)[1] == kind
+
+
+def test_every_entry_of_the_data_files_compiles() -> None:
+    """The matcher compiles an entry when a text first reaches it: a broken one must show here, not in a report."""
+    from watchword.analysis.phrasematch import _PATTERNS
+    from watchword.analysis.reading import lexicons
+
+    matcher = lexicons().matcher
+    matcher.warm()  # re.error for a broken entry
+    assert len(_PATTERNS) > 1500

@@ -378,13 +378,13 @@ def _apply_hint(doc: Document, detected: ApproachType, strong: bool) -> None:
 
 def classify(doc: Document) -> None:
     if doc.kind == DocumentKind.EMAIL:
-        ev = email_features(doc)
+        body = readable_text(doc)
+        ev = email_features(doc, body)
         doc.risk = score(ev.values)
         doc.reasons = _reasons(ev, doc)
         detected = email_approach(ev, doc.risk)
         # The same act reading as for reports, on the body the recipient saw; skipped for
         # ordinary mail (low risk, no job or money words), which keeps the email budget.
-        body = readable_text(doc)
         doc.language = detect_language(body[:500])
         if doc.risk >= 0.3 or _offer_gate(ev):
             reading = read(body[:EMAIL_READ_CHARS], acts_only=True)

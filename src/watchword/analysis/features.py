@@ -225,11 +225,13 @@ def _hidden_styles(html: str) -> int:
     return count
 
 
-def email_features(doc: Document) -> Evidence:
+def email_features(doc: Document, raw_body: str | None = None) -> Evidence:
+    """`raw_body`: readable_text(doc), when the caller has it already."""
     ev = Evidence()
     v = ev.values
     auth = doc.auth
-    raw_body = readable_text(doc)
+    if raw_body is None:
+        raw_body = readable_text(doc)
     raw_subject = doc.subject[:300]
     display = doc.headers.get("from", "")[:200]
     invisible = len(_INVISIBLE.findall(raw_subject)) + len(_INVISIBLE.findall(raw_body))

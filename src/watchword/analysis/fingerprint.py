@@ -177,7 +177,12 @@ _SUBJECT_PREFIX = re.compile(r"^(?:\s*(?:re|fw|fwd|aw|wg|tr|sv|vs|rv|antw|doorst
 def _host_token(match: re.Match[str]) -> str:
     # A link becomes its host: the path and query carry per-recipient tokens,
     # the host is the part the wave shares (the URL itself is a separate key).
-    url = match.group()
+    return _link_host(match.group())
+
+
+@lru_cache(maxsize=16384)
+def _link_host(url: str) -> str:
+    """The host of a link in text, with a space either side (cached: a wave repeats its links)."""
     if url[:4].lower() == "www.":
         url = "http://" + url
     parts = split_url(url)
@@ -211,21 +216,22 @@ def normalise_tokens(text: str, drop: frozenset[str] = frozenset()) -> list[str]
     # The greeting goes with the name: one mailer writes "Dear Anna," another
     # "Hello Anna," and a third nothing, around the same lure.
     text = _GREETING.sub(" ", head) + tail
+    words = _TOKEN.findall(text.casefold())
     out: list[str] = []
-    last = ""
-    for word in _TOKEN.findall(text.casefold()):
-        if len(word) > 24 or word in drop:
-            continue  # base64 runs and random identifiers are never the lure; nor the recipient's name
-        if not word.isalpha():
-            # A word with a digit (amount, date, id, tracking token) is one
-            # placeholder, and runs of them collapse: "12/03/2024" is one date.
-            if last == "#":
-                continue
-            word = "#"
-        out.append(word)
-        last = word
+    # In slices, each through list comprehensions (a Python loop per word was most of this stage's
+    # time); a slice of words gives at most as many tokens, so the loop stops near MAX_TOKENS.
+    for at in range(0, len(words), MAX_TOKENS):
+        # Base64 runs and random identifiers (over 24 letters) are never the lure; nor the recipient's
+        # name. A word with a digit (amount, date, id, tracking token) is one placeholder, "#".
+        kept = [w if w.isalpha() else "#" for w in words[at : at + MAX_TOKENS] if len(w) <= 24 and w not in drop]
+        if "#" in kept:
+            # Runs of placeholders collapse: "12/03/2024" is one date. Words left out above do not
+            # break a run, as they are not in the list.
+            previous = out[-1] if out else ""
+            kept = [w for w, p in zip(kept, [previous, *kept], strict=False) if w != "#" or p != "#"]
+        out += kept
         if len(out) >= MAX_TOKENS:
-            break
+            return out[:MAX_TOKENS]
     return out
 
 

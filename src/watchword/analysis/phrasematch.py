@@ -17,6 +17,7 @@ from __future__ import annotations
 import re
 from collections.abc import Hashable
 from dataclasses import dataclass
+from functools import cache
 
 _META = frozenset("\\()[]{}?*+|.^$")
 _WORD_START = re.compile(r"\b\w")
@@ -66,6 +67,7 @@ def _close(entry: str, open_at: int) -> int:
     return -1
 
 
+@cache  # bounded by the entries of the data files; two matchers share the work
 def expand(entry: str, depth: int = 0) -> list[str]:
     """Alternatives with a literal start: a leading group or top-level "|" is multiplied out."""
     alternatives = _split_top(entry)
@@ -86,6 +88,7 @@ def expand(entry: str, depth: int = 0) -> list[str]:
     return [e for option in options for e in expand(option + rest, depth + 1)]
 
 
+@cache
 def literal_start(entry: str) -> str:
     out: list[str] = []
     for i, c in enumerate(entry):
@@ -100,6 +103,21 @@ def literal_start(entry: str) -> str:
     return "".join(out)
 
 
+# One compiled pattern per source, shared by every matcher; bounded by the entries of the data files.
+_PATTERNS: dict[str, re.Pattern[str]] = {}
+
+
+def _compiled(source: str) -> re.Pattern[str]:
+    pattern = _PATTERNS.get(source)
+    if pattern is None:
+        pattern = _PATTERNS[source] = re.compile(source)
+    return pattern
+
+
+# (owner, pattern or None for a plain-text entry, the literal every match starts with)
+_Candidate = tuple[Hashable, "re.Pattern[str] | None", str]
+
+
 @dataclass(slots=True, frozen=True)
 class Hit:
     owner: Hashable
@@ -111,46 +129,89 @@ class PhraseMatcher:
     """Entries (owner, entry, anywhere) -> every match in a text, as Hits."""
 
     def __init__(self, entries: list[tuple[Hashable, str, bool]]) -> None:
-        self._words: dict[str, list[tuple[Hashable, re.Pattern[str]]]] = {}
-        self._chars: dict[str, list[tuple[Hashable, re.Pattern[str]]]] = {}
+        # Sources, compiled on first use (_compiled): a report or an email meets a small part of the
+        # ~4,000 entries, and compiling them all took most of the first reading's 0.2 s.
+        self._words: dict[str, list[tuple[Hashable, str]]] = {}
+        self._chars: dict[str, list[tuple[Hashable, str]]] = {}
+        self._char_patterns: dict[str, tuple[tuple[Hashable, re.Pattern[str]], ...]] = {}
         fallback: dict[Hashable, list[str]] = {}
         self._numbers: list[tuple[Hashable, re.Pattern[str]]] = []
         for owner, entry, anywhere in entries:
             for alt in expand(entry):
                 start = literal_start(alt)
                 if anywhere and start and not start[0].isascii():
-                    self._chars.setdefault(start[0], []).append((owner, re.compile(alt)))
+                    self._chars.setdefault(start[0], []).append((owner, alt))
                 elif start and not anywhere and (start[0].isalnum() or start[0] == "_"):
                     # The key may run over a space ("a c" of "a cambio"): short words alone would
                     # make a candidate of nearly every entry at every "a".
                     key = start[:KEY]
-                    self._words.setdefault(key, []).append((owner, re.compile(alt)))
+                    self._words.setdefault(key, []).append((owner, alt))
                 elif not anywhere and alt.startswith(_NUMBER_ENTRY):
                     # Sums and rates ("$400 per hour"): tried only where a number or currency sign starts.
-                    self._numbers.append((owner, re.compile(alt)))
+                    self._numbers.append((owner, _compiled(alt)))
                 else:
                     # "Not after a letter" rather than \b: an entry may start with "$" or "\d".
                     fallback.setdefault(owner, []).append(alt if anywhere else rf"(?<!\w)(?:{alt})")
-        self._fallback = [(owner, re.compile("|".join(parts))) for owner, parts in fallback.items()]
+        self._fallback = [(owner, _compiled("|".join(parts))) for owner, parts in fallback.items()]
         self._key_lengths = sorted({len(k) for k in self._words}, reverse=True)
+        # Each key's candidates, built when a text first reaches the key (None until then; a text that
+        # is no key gets the default, no candidates: one dictionary lookup either way).
+        self._by_key: dict[str, tuple[_Candidate, ...] | None] = dict.fromkeys(self._words)
+
+    def _build(self, key: str) -> tuple[_Candidate, ...]:
+        found: list[_Candidate] = []
+        for owner, source in self._words[key]:
+            # Every match starts with the entry's literal start, often longer than the key: a
+            # startswith() test skips most candidates before the (costlier) regex. Half the
+            # entries are plain words (literal start == entry): the test is the whole match.
+            prefix = literal_start(source)
+            found.append((owner, None if prefix == source else _compiled(source), prefix))
+        self._by_key[key] = out = tuple(found)
+        return out
+
+    def warm(self) -> None:
+        """Build and compile every entry now, as a text would on first reaching it: for timing the steady state."""
+        for key in self._words:
+            self._build(key)
+        for char in self._chars:
+            self._char_candidates(char)
+        for found in self._words.values():
+            for _owner, source in found:
+                _compiled(source)  # plain-word entries too: a broken one raises here (the tests call this)
+
+    def _char_candidates(self, char: str) -> tuple[tuple[Hashable, re.Pattern[str]], ...]:
+        out = self._char_patterns.get(char)
+        if out is None:
+            out = tuple((owner, _compiled(source)) for owner, source in self._chars.get(char, ()))
+            self._char_patterns[char] = out  # bounded by the characters entries start with
+        return out
 
     def find(self, text: str) -> list[Hit]:
         hits: list[Hit] = []
-        words, lengths = self._words, self._key_lengths
+        by_key, lengths, build = self._by_key, self._key_lengths, self._build
         for m in _WORD_START.finditer(text):
             pos = m.start()
             for n in lengths:
-                candidates = words.get(text[pos : pos + n])
-                if candidates:
-                    for owner, pattern in candidates:
-                        found = pattern.match(text, pos)
-                        if found and found.end() > pos:
-                            hits.append(Hit(owner, pos, found.end()))
+                candidates = by_key.get(text[pos : pos + n], ())
+                if candidates is None:
+                    candidates = build(text[pos : pos + n])
+                for owner, pattern, prefix in candidates:
+                    if not text.startswith(prefix, pos):
+                        continue
+                    if pattern is None:
+                        hits.append(Hit(owner, pos, pos + len(prefix)))
+                        continue
+                    found = pattern.match(text, pos)
+                    if found and found.end() > pos:
+                        hits.append(Hit(owner, pos, found.end()))
         if self._chars:
-            chars = self._chars
+            chars, char_candidates = self._chars, self._char_candidates
             for m in _NON_ASCII_LETTER.finditer(text):
+                char = m.group()
+                if char not in chars:
+                    continue
                 pos = m.start()
-                for owner, pattern in chars.get(m.group(), ()):
+                for owner, pattern in char_candidates(char):
                     found = pattern.match(text, pos)
                     if found and found.end() > pos:
                         hits.append(Hit(owner, pos, found.end()))

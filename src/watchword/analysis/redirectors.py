@@ -21,6 +21,7 @@ import base64
 import binascii
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 from urllib.parse import parse_qsl, unquote
 
 from watchword.analysis.urls import normalise_url, split_url
@@ -92,6 +93,12 @@ def _host_matches(host: str, tests: tuple[_HostTest, ...]) -> bool:
     return any(host == name or (how == "suffix" and host.endswith("." + name)) for how, name in tests)
 
 
+# Every host a wrapper names, and the suffixes: most links belong to no wrapper, and these two tests
+# say so at once instead of testing each wrapper in turn (the order of WRAPPERS still decides a match).
+_ANY_HOST = frozenset(name for wrapper in WRAPPERS for _how, name in wrapper.hosts)
+_ANY_SUFFIX = tuple("." + name for wrapper in WRAPPERS for how, name in wrapper.hosts if how == "suffix")
+
+
 def _as_url(value: str) -> str | None:
     """A parameter value as an absolute URL: plain, percent-encoded once or twice, or base64."""
     for _ in range(3):
@@ -152,6 +159,8 @@ def unwrap_once(url: str) -> Unwrapped | None:
         return Unwrapped("Proofpoint URL Defense v2", _proofpoint_v2(query), None)
     if host in ("urldefense.com", "urldefense.proofpoint.com") and path.startswith("/v3/"):
         return Unwrapped("Proofpoint URL Defense v3", _proofpoint_v3(rest), None)
+    if host not in _ANY_HOST and not host.endswith(_ANY_SUFFIX):
+        return None
     for wrapper in WRAPPERS:
         if not _host_matches(host, wrapper.hosts) or not path.startswith(wrapper.path):
             continue
@@ -168,6 +177,7 @@ def unwrap_once(url: str) -> Unwrapped | None:
     return None
 
 
+@lru_cache(maxsize=16384)
 def unwrap(url: str) -> Unwrapped | None:
     """Follow nested wrappers to the innermost destination (at most MAX_DEPTH levels)."""
     first = unwrap_once(url)

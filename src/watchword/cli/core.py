@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import ipaddress
 import json
 import os
@@ -179,6 +180,13 @@ def analyze(
     `also_types` (other types the acts show), `language` and `reasons`.
     """
     from watchword.analysis.pipeline import analyze_email, analyze_text
+    from watchword.analysis.reading import lexicons
+
+    # The pipeline's tables (lexicons, suffix list, brand lists) live as long as the process: moved
+    # out of the collector's sight, they are not traversed again by every full collection (~3% of
+    # the command's CPU time over a folder of emails).
+    lexicons()
+    gc.freeze()
 
     for path in paths:
         try:

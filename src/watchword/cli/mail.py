@@ -5,14 +5,18 @@ from __future__ import annotations
 import logging
 import signal
 import threading
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from watchword import errors, logsafe
 from watchword.cli.app import app
 from watchword.cli.errors import Typer
-from watchword.runtime import Runtime
+
+if TYPE_CHECKING:
+    # Only named in annotations: importing the runtime (the store, SQLAlchemy) here would make every
+    # command, `watchword analyze` too, pay for it at start-up.
+    from watchword.runtime import Runtime
 
 mail_app = Typer(help="Replies to mail reporters: send what is due, opt-outs.", no_args_is_help=True)
 app.add_typer(mail_app, name="mail")
