@@ -18,6 +18,7 @@ from tests.support.console import (
     report_email,
     signed_in,
 )
+from tests.support.reporter import text_of
 from watchword.runtime import Runtime
 from watchword.store.models import AuditEvent, Campaign, Report
 
@@ -288,12 +289,17 @@ def test_out_of_scope_and_failed_lists(rt: Runtime) -> None:
     receipt = submit(rt, IncomingReport(channel=Channel.WEB, text="a report about a colleague"))
     with rt.db.write() as session:
         session.execute(
-            update(Report).where(Report.id == receipt.report_id).values(scope="out_of_scope", subject="about a person")
+            update(Report)
+            .where(Report.id == receipt.report_id)
+            .values(scope="out_of_scope", subject="about a person", approach_type="benign")
         )
         session.execute(update(Job).values(status="parked", last_error="ValueError: <script>x</script>"))
     client = signed_in(rt)
     assert f'href="/console/reports/{receipt.report_id}"' in client.get("/console/restricted").text
     assert f'href="/console/reports/{receipt.report_id}"' not in client.get("/console/?view=reports").text
+    # No approach beside 'out of scope': 'Benign' there read as a verdict on the person.
+    facts = text_of(client.get(f"/console/reports/{receipt.report_id}").text)
+    assert "out of scope" in facts and "Benign" not in facts
     failed = client.get("/console/failed").text
     assert "ValueError" in failed and "<script>x" not in failed
     viewer = signed_in(rt, "vic", role="viewer")
