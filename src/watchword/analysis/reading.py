@@ -18,9 +18,11 @@ someone, threatened, pretended to be someone — and from them:
 The wording lives in data files (data/acts.toml, data/basis.toml), one list per
 language and act, as regular-expression fragments matched at word starts on
 lower-cased, accent-folded text: a stem like "фотографир" or "uberweis" covers
-the inflections. Every language's lists run on every report, so a report that
-mixes languages, or quotes a message in another one, is read whole. Chinese has
-no spaces: its entries are plain substrings. No model, nothing downloaded: the
+the inflections. A report is read with the lists of its own language, English,
+the two other scripts' and any Latin-script language it holds a stretch of, so
+a report that mixes languages, or quotes a message in another one, is read
+whole, while a German "Stick" is no act in an English sentence. Chinese has no
+spaces: its entries are plain substrings. No model, nothing downloaded: the
 reading is a few compiled regular expressions per act, ~1 ms per report.
 """
 
@@ -113,8 +115,13 @@ def fold_entry(entry: str) -> str:
 def _entries(owner: tuple[str, ...], lists: dict[str, list[str]]) -> list[tuple[Hashable, str, bool]]:
     # "~" marks an entry matched inside words too: German compounds ("Firmenpasswort"). Chinese
     # entries match anywhere, except Latin-letter ones ("usb" must not match inside "husband").
+    # The owner ends with the entry's language: see `languages_read`.
     return [
-        (owner, fold_entry(item.removeprefix("~")), item.startswith("~") or (lang == "zh" and _anywhere_zh(item)))
+        (
+            (*owner, lang),
+            fold_entry(item.removeprefix("~")),
+            item.startswith("~") or (lang == "zh" and _anywhere_zh(item)),
+        )
         for lang, items in lists.items()
         for item in items
     ]
@@ -254,6 +261,32 @@ def detect_language(text: str) -> str:
     return best if scores[best] > 0 else "en"
 
 
+# A Latin-script language's act wording is read when the report is in it, or holds a stretch
+# of it (this many of its small words): "Stick", "Drohne", "cable", "crypto" are acts in one
+# language and ordinary words in another ("the stick is sealed in an envelope", "our next-gen
+# drone", "un fournisseur de câbles"). English wording is always read (reporters mix it into
+# every language: "Phishing", "Recruiter", "USB"); Chinese and Russian wording is bound to
+# its own script, and the extra languages' short lists are always read.
+PRESENT_MIN = 3
+_ALWAYS_READ = frozenset({"en", "zh", "ru", *EXTRA_LANGUAGES})
+
+
+def languages_read(text: str, language: str) -> frozenset[str]:
+    """The languages whose act wording is read in a report written in `language`."""
+    words = [w.lower() for w in _WORD.findall(text[:MAX_CHARS])]
+    scores = {lang: sum(1 for w in words if w in stop) for lang, stop in _STOPWORDS.items()}
+    # In a two-line report a language may show only two small words: a tie with the best reads it too.
+    best = max(scores.values())
+    present = {lang for lang, n in scores.items() if n >= PRESENT_MIN or (n and n == best)}
+    return _ALWAYS_READ | present | {language}
+
+
+def _in_languages(hits: list[Hit], languages: frozenset[str]) -> list[Hit]:
+    # The basis (a request to watch someone, a nationality) is read in every language: a
+    # false friend there can only ask for detail or turn away a report that shows no act.
+    return [h for h in hits if h.owner[0] != "act" or h.owner[-1] in languages]  # type: ignore[index]
+
+
 # -- acts ----------------------------------------------------------------------------
 @dataclass(slots=True, frozen=True)
 class Act:
@@ -373,7 +406,7 @@ def _find_acts(original: str, folded: str, hits: list[Hit], lex: Lexicons) -> tu
 
 
 def _basis_hit(hits: list[Hit], name: str) -> Hit | None:
-    return next((h for h in hits if h.owner == ("basis", name)), None)
+    return next((h for h in hits if h.owner[:2] == ("basis", name)), None)  # type: ignore[index]
 
 
 def read(text: str, form: str = "", answers: dict[str, str] | None = None, acts_only: bool = False) -> Reading:
@@ -384,12 +417,14 @@ def read(text: str, form: str = "", answers: dict[str, str] | None = None, acts_
     extra = " \n".join(v for k, v in (answers or {}).items() if v and k not in ("form", "files"))
     folded = fold(original)
     reading = Reading(language=detect_language(original))
-    hits = lex.matcher.find(folded)
+    languages = languages_read(original + " " + extra[:1000], reading.language)
+    hits = _in_languages(lex.matcher.find(folded), languages)
     acts, counts = _find_acts(original, folded, hits, lex)
     if extra and acts:
         # Answers add evidence to acts the text already shows; alone they are not an act.
         extra_folded = fold(extra[:1000])
-        more, more_counts = _find_acts(extra[:1000], extra_folded, lex.matcher.find(extra_folded), lex)
+        more_hits = _in_languages(lex.matcher.find(extra_folded), languages)
+        more, more_counts = _find_acts(extra[:1000], extra_folded, more_hits, lex)
         for act in more:
             if act.name not in counts:
                 acts.append(act)
