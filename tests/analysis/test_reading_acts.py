@@ -1,6 +1,6 @@
 """The reading's act-level rules, on hand-written wordings in six languages (not the evaluation set).
 
-`reading_acts.json` holds reports (written in twelve rounds, see its `_about`) that exercise one
+`reading_acts.json` holds reports (written in thirteen rounds, see its `_about`) that exercise one
 rule each: a claimed identity with a denial by the one claimed is a pretence; the act that
 carries the harm decides the type over the cover, and the cover over the questions; money
 named for a paper, a survey or a call is a paid-expertise cover; a scam story decides over the
@@ -89,3 +89,108 @@ def test_a_plain_request_counts_beside_a_weak_act_and_gives_way_to_a_described_o
     strong = read("He asked me to read out the six-digit code from my phone.")
     assert strong.primary == "credential_phishing"
     assert "request" not in {act.name for act in strong.acts}
+
+
+def test_act_wording_is_read_only_in_the_languages_the_report_is_written_in() -> None:
+    # "Stick" is a device in German, a word in English; "cable" is a device only with a word
+    # that makes it one; "dron" (Spanish) must not read an English product as a drone overhead.
+    english = read("He asked about our tender. The stick is sealed in an envelope on my desk now.")
+    assert "device" not in {act.name for act in english.acts}
+    german = read("Nach dem Besuch lag ein fremder Stick in unserem Besprechungsraum.")
+    assert german.primary == "technical_surveillance"
+    product = read("A man at the fair asked about the range of our next-gen drone before the launch.")
+    assert "physical" not in {act.name for act in product.acts}
+    # A report that mixes languages is read in both: the German sentence's act counts in an English report.
+    mixed = read("Quick note from the Messe: er hat mir einen Stick gegeben und ich soll ihn am Laptop testen.")
+    assert "malicious_file" in {act.name for act in mixed.acts} or mixed.primary == "technical_surveillance"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "An anonymous sender says our reporter's home address will be sent to her employer unless we drop the story.",
+        "Drohmail an die Redaktion: Wenn der Artikel erscheint, werden die Namen unserer Quellen veröffentlicht.",
+        "Retirez l'enquête ou nous publions les noms de vos sources.",
+        "Si no retiran el artículo, vamos a publicar las fotos de su familia.",
+        "Нам написали: если статья выйдет, адреса сотрудников будут опубликованы.",
+        "对方说如果稿子发出来，就把她家的地址曝光。",
+    ],
+)
+def test_a_threat_to_publish_unless_something_is_dropped_is_extortion(text: str) -> None:
+    assert read(text).primary == "extortion"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "He asked which suppliers we use for the sensor; our results will be published next month anyway.",
+        "Er fragte, welche Lieferanten wir nutzen. Die Ergebnisse werden im Mai veröffentlicht.",
+        "Он спрашивал о наших поставщиках. Результаты будут опубликованы в мае.",
+        "他问我们用哪些供应商，还说如果方便就把报告发给他。",
+    ],
+)
+def test_an_ordinary_publication_date_is_no_threat(text: str) -> None:
+    assert read(text).primary == "elicitation"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Somebody opened a Twitter account with our dean's photo and asks students for their phone numbers. The dean says it is not him.",
+        "Auf LinkedIn gibt es ein zweites Profil unserer Direktorin mit demselben Foto; es fragt Kollegen nach ihren Handynummern.",
+        "Un faux compte avec la photo de notre directeur demande aux agents leurs numéros personnels. L'adresse n'est pas la nôtre.",
+        "В Telegram пишет аккаунт с фото нашего ректора и просит прислать номера телефонов. Ректор говорит, что это не его аккаунт.",
+    ],
+)
+def test_a_copied_profile_is_a_pretence_even_when_it_asks_questions(text: str) -> None:
+    assert read(text).primary == "fake_profile_or_impersonation"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Bitte prüfen, ob die Teilnahme meines Kollegen an einer Klimaschutzbewegung mit seiner Stelle vereinbar ist.",
+        "Merci de vérifier les antécédents de notre nouveau technicien, il vient d'un pays sensible.",
+        "A lab technician runs a Bible study group at home. There's been no incident, nothing like that.",
+        "Our new hire has relatives living in Iran and goes there each summer. Shouldn't that be flagged?",
+        "Meine Kollegin hat Familie in Russland. Sie hat nie Fragen zu Projekten gestellt, aber man sollte das im Blick behalten.",
+    ],
+)
+def test_a_request_about_a_colleagues_private_life_is_out_of_scope(text: str) -> None:
+    assert read(text).scope == "out_of_scope"
+
+
+def test_i_prefer_to_report_it_is_no_request_to_watch_a_person() -> None:
+    # "je préfère le signaler" reports the act; it does not ask us to watch someone.
+    text = "Un fournisseur m'a offert deux places pour la finale et m'a ensuite demandé nos prix. Je préfère le signaler."
+    assert read(text).scope == "in_scope"
+
+
+def test_a_hedge_about_relevance_is_not_a_vague_event() -> None:
+    # "not sure if this applies" hedges; journalism through the press office stays out of scope.
+    text = (
+        "A reporter from the Evening Post asked our press office for an interview with the director. "
+        "Not sure if this applies, our policy says to report media contacts."
+    )
+    assert read(text).scope == "out_of_scope"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Text on my work phone: 'Mum, it's me, I've lost my phone, can you send 200 to this account?' I have no children.",
+        "СМС: «Мама, я попал в аварию, срочно переведи деньги». У меня нет детей.",
+    ],
+)
+def test_a_hi_mum_story_is_a_scam_not_a_payment_fraud(text: str) -> None:
+    assert read(text).primary == "scam_or_spam"
+
+
+def test_a_phone_taken_away_at_a_border_is_a_tampered_device() -> None:
+    text = "Mon téléphone m'a été retiré pendant une heure à la frontière; depuis, une application inconnue est apparue."
+    assert read(text).primary == "technical_surveillance"
+
+
+def test_a_virus_named_as_a_pretext_for_a_password_is_credential_phishing() -> None:
+    text = "A caller from 'IT support' said my mailbox had a virus and asked me to tell him my password."
+    assert read(text).primary == "credential_phishing"
