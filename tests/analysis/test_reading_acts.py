@@ -1,6 +1,6 @@
 """The reading's act-level rules, on hand-written wordings in six languages (not the evaluation set).
 
-`reading_acts.json` holds reports (written in fifteen rounds, see its `_about`) that exercise one
+`reading_acts.json` holds reports (written in sixteen rounds, see its `_about`) that exercise one
 rule each: a claimed identity with a denial by the one claimed is a pretence; the act that
 carries the harm decides the type over the cover, and the cover over the questions; money
 named for a paper, a survey or a call is a paid-expertise cover; a scam story decides over the
@@ -194,3 +194,13 @@ def test_a_phone_taken_away_at_a_border_is_a_tampered_device() -> None:
 def test_a_virus_named_as_a_pretext_for_a_password_is_credential_phishing() -> None:
     text = "A caller from 'IT support' said my mailbox had a virus and asked me to tell him my password."
     assert read(text).primary == "credential_phishing"
+
+
+def test_questions_about_something_no_list_names_are_still_questions() -> None:
+    # Alone they are an act (elicitation); negated they are none; beside a named act they add nothing.
+    alone = read("A visitor asked me which agency signs off the road closures and when.")
+    assert alone.scope == "in_scope" and alone.primary == "elicitation"
+    assert not read("She never asked me about anything at the dinner.").scores
+    beside = read("He asked me which days I work late, then asked me to read out the code from my phone.")
+    assert beside.primary == "credential_phishing"
+    assert "questions" not in {act.name for act in beside.acts}

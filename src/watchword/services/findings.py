@@ -85,6 +85,7 @@ ACT_SENTENCES: dict[str, str] = {
     "offer": N_('They offered money, gifts, travel or a favour: "%(words)s".'),
     "hospitality": N_('They offered hospitality: "%(words)s".'),
     "ask_info": N_('They asked about work, colleagues, security or access: "%(words)s".'),
+    "questions": N_('They asked about work, colleagues, security or access: "%(words)s".'),
     "impersonation": N_('They pretended to be someone else: "%(words)s".'),
     "denied": N_('The one they claimed to be knows nothing of it: "%(words)s".'),
     "private_address": N_('They wrote from a private or free-mail address: "%(words)s".'),
