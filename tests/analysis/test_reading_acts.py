@@ -204,3 +204,22 @@ def test_questions_about_something_no_list_names_are_still_questions() -> None:
     beside = read("He asked me which days I work late, then asked me to read out the code from my phone.")
     assert beside.primary == "credential_phishing"
     assert "questions" not in {act.name for act in beside.acts}
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "A man who said he was from the tax police asked about our accounts and told me not to tell my manager.",
+        "A caller claiming to be from the regulator wanted our site managers' names; he wouldn't give a call-back number.",
+        "Звонивший представился сотрудником банка, расспрашивал о счетах фонда и сказал никому не говорить.",
+    ],
+)
+def test_a_claim_that_cannot_be_checked_is_a_pretence(text: str) -> None:
+    # A claimed identity alone is a sign; kept from being checked it is a pretence.
+    assert read(text).primary == "fake_profile_or_impersonation"
+
+
+def test_keeping_it_quiet_alone_is_no_act_and_adds_nothing_to_a_gift() -> None:
+    assert read("Please keep this between us, I'm not sure it matters.").scope == "needs_detail"
+    gift = read("A supplier gave me an expensive watch and said to keep it between us.")
+    assert gift.primary == "inducement"

@@ -480,7 +480,7 @@ def _decide_scope(reading: Reading, original: str, folded: str, hits: list[Hit],
     reading.basis = [g.label for g in grounds]
     # A question put through the press office is journalism, not elicitation.
     press = _basis_hit(hits, "press_channel") is not None and _basis_hit(hits, "press_bypass") is None
-    if press and {a.name for a in reading.acts} <= {"ask_info", "claim"}:
+    if press and {a.name for a in reading.acts} <= {"ask_info", "questions", "claim"}:
         act_score = 0.0
     strong = max((reading.scores[t] for t in reading.scores if t != A.ELICITATION), default=0.0)
     if said_hit is not None:

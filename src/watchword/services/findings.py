@@ -90,6 +90,7 @@ ACT_SENTENCES: dict[str, str] = {
     "denied": N_('The one they claimed to be knows nothing of it: "%(words)s".'),
     "private_address": N_('They wrote from a private or free-mail address: "%(words)s".'),
     "claim": N_('They claimed to be someone: "%(words)s".'),
+    "evasion": N_('They made it hard to check who they were: "%(words)s".'),
     "device": N_('A device was found, left or tampered with: "%(words)s".'),
     "physical": N_('Someone photographed, followed or tried to get in: "%(words)s".'),
     "physical_hint": N_('Someone was somewhere without a reason or a badge: "%(words)s".'),
