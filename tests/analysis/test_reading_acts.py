@@ -136,10 +136,14 @@ def test_an_ordinary_publication_date_is_no_threat(text: str) -> None:
 @pytest.mark.parametrize(
     "text",
     [
-        "Somebody opened a Twitter account with our dean's photo and asks students for their phone numbers. The dean says it is not him.",
-        "Auf LinkedIn gibt es ein zweites Profil unserer Direktorin mit demselben Foto; es fragt Kollegen nach ihren Handynummern.",
-        "Un faux compte avec la photo de notre directeur demande aux agents leurs numéros personnels. L'adresse n'est pas la nôtre.",
-        "В Telegram пишет аккаунт с фото нашего ректора и просит прислать номера телефонов. Ректор говорит, что это не его аккаунт.",
+        "Somebody opened a Twitter account with our dean's photo and asks "
+        "students for their phone numbers. The dean says it is not him.",
+        "Auf LinkedIn gibt es ein zweites Profil unserer Direktorin mit "
+        "demselben Foto; es fragt Kollegen nach ihren Handynummern.",
+        "Un faux compte avec la photo de notre directeur demande aux agents "
+        "leurs numéros personnels. L'adresse n'est pas la nôtre.",
+        "В Telegram пишет аккаунт с фото нашего ректора и просит прислать "
+        "номера телефонов. Ректор говорит, что это не его аккаунт.",
     ],
 )
 def test_a_copied_profile_is_a_pretence_even_when_it_asks_questions(text: str) -> None:
@@ -153,7 +157,8 @@ def test_a_copied_profile_is_a_pretence_even_when_it_asks_questions(text: str) -
         "Merci de vérifier les antécédents de notre nouveau technicien, il vient d'un pays sensible.",
         "A lab technician runs a Bible study group at home. There's been no incident, nothing like that.",
         "Our new hire has relatives living in Iran and goes there each summer. Shouldn't that be flagged?",
-        "Meine Kollegin hat Familie in Russland. Sie hat nie Fragen zu Projekten gestellt, aber man sollte das im Blick behalten.",
+        "Meine Kollegin hat Familie in Russland. Sie hat nie Fragen zu "
+        "Projekten gestellt, aber man sollte das im Blick behalten.",
     ],
 )
 def test_a_request_about_a_colleagues_private_life_is_out_of_scope(text: str) -> None:
@@ -162,7 +167,9 @@ def test_a_request_about_a_colleagues_private_life_is_out_of_scope(text: str) ->
 
 def test_i_prefer_to_report_it_is_no_request_to_watch_a_person() -> None:
     # "je préfère le signaler" reports the act; it does not ask us to watch someone.
-    text = "Un fournisseur m'a offert deux places pour la finale et m'a ensuite demandé nos prix. Je préfère le signaler."
+    text = (
+        "Un fournisseur m'a offert deux places pour la finale et m'a ensuite demandé nos prix. Je préfère le signaler."
+    )
     assert read(text).scope == "in_scope"
 
 
@@ -178,7 +185,8 @@ def test_a_hedge_about_relevance_is_not_a_vague_event() -> None:
 @pytest.mark.parametrize(
     "text",
     [
-        "Text on my work phone: 'Mum, it's me, I've lost my phone, can you send 200 to this account?' I have no children.",
+        "Text on my work phone: 'Mum, it's me, I've lost my phone, can you "
+        "send 200 to this account?' I have no children.",
         "СМС: «Мама, я попал в аварию, срочно переведи деньги». У меня нет детей.",
     ],
 )
@@ -187,7 +195,9 @@ def test_a_hi_mum_story_is_a_scam_not_a_payment_fraud(text: str) -> None:
 
 
 def test_a_phone_taken_away_at_a_border_is_a_tampered_device() -> None:
-    text = "Mon téléphone m'a été retiré pendant une heure à la frontière; depuis, une application inconnue est apparue."
+    text = (
+        "Mon téléphone m'a été retiré pendant une heure à la frontière; depuis, une application inconnue est apparue."
+    )
     assert read(text).primary == "technical_surveillance"
 
 
@@ -210,7 +220,8 @@ def test_questions_about_something_no_list_names_are_still_questions() -> None:
     "text",
     [
         "A man who said he was from the tax police asked about our accounts and told me not to tell my manager.",
-        "A caller claiming to be from the regulator wanted our site managers' names; he wouldn't give a call-back number.",
+        "A caller claiming to be from the regulator wanted our site "
+        "managers' names; he wouldn't give a call-back number.",
         "Звонивший представился сотрудником банка, расспрашивал о счетах фонда и сказал никому не говорить.",
     ],
 )
@@ -223,3 +234,30 @@ def test_keeping_it_quiet_alone_is_no_act_and_adds_nothing_to_a_gift() -> None:
     assert read("Please keep this between us, I'm not sure it matters.").scope == "needs_detail"
     gift = read("A supplier gave me an expensive watch and said to keep it between us.")
     assert gift.primary == "inducement"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "An Iranian student approached me after the lecture with an odd proposal about our lab.",
+        "Ein chinesischer Delegierter hat mich nach dem Vortrag angesprochen, wegen unserer Forschung.",
+        "Un diplomate russe m'a abordé à la sortie de la messe au sujet de mon travail.",
+        "Мне позвонил человек из китайской компании по поводу нашего проекта.",
+    ],
+)
+def test_someone_who_turned_to_the_reporter_is_asked_about_not_turned_away_for_their_origin(text: str) -> None:
+    # No act we know of is read, but something was done to the reporter: ask what, never refuse
+    # the report for the nationality, faith or party it mentions.
+    assert read(text).scope == "needs_detail"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "My colleague is Iranian and prays at lunch. Should security know?",
+        "A colleague goes to the mosque every Friday. Nothing has happened.",
+        "A journalist from a Chinese newspaper contacted our press office for an interview.",
+    ],
+)
+def test_a_report_about_who_someone_is_stays_out_of_scope(text: str) -> None:
+    assert read(text).scope == "out_of_scope"

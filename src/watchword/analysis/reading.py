@@ -198,7 +198,10 @@ def lexicons() -> Lexicons:
                 fallback=bool(table.get("fallback", False)),
             )
         )
-    basis = {name: basis_doc[name] for name in ("watch", "feeling", "no_act", "vague", "press_channel", "press_bypass")}
+    basis = {
+        name: basis_doc[name]
+        for name in ("watch", "feeling", "no_act", "vague", "press_channel", "press_bypass", "contact")
+    }
     basis.update(basis_doc["grounds"])
     for name, table in basis.items():
         entries += _entries(("basis", name), _lang_lists(table))
@@ -495,7 +498,10 @@ def _decide_scope(reading: Reading, original: str, folded: str, hits: list[Hit],
     if act_score >= ACT_THRESHOLD and not (no_act and grounds and act_score < WATCH_OVERRIDE):
         _in_scope(reading, grounds)
         return
-    if grounds and _basis_hit(hits, "vague") is None:
+    # Someone turned to the reporter: beside a nationality, faith or party, ask what they did
+    # rather than turn the report away (journalism through the press office is expected contact).
+    contacted = _basis_hit(hits, "contact") is not None and not no_act and _basis_hit(hits, "press_channel") is None
+    if grounds and _basis_hit(hits, "vague") is None and not contacted:
         # A report that points at an event it does not describe ("something odd happened with a
         # foreign client") asks for detail: the origin mentioned beside it is not its basis.
         reading.scope = Scope.OUT_OF_SCOPE
