@@ -1,6 +1,6 @@
 """The reading's act-level rules, on hand-written wordings in six languages (not the evaluation set).
 
-`reading_acts.json` holds reports (written in twenty-two rounds, see its `_about`) that exercise one
+`reading_acts.json` holds reports (written in twenty-three rounds, see its `_about`) that exercise one
 rule each: a claimed identity with a denial by the one claimed is a pretence; the act that
 carries the harm decides the type over the cover, and the cover over the questions; money
 named for a paper, a survey or a call is a paid-expertise cover; a scam story decides over the
@@ -261,3 +261,14 @@ def test_someone_who_turned_to_the_reporter_is_asked_about_not_turned_away_for_t
 )
 def test_a_report_about_who_someone_is_stays_out_of_scope(text: str) -> None:
     assert read(text).scope == "out_of_scope"
+
+
+def test_a_pretence_told_in_person_to_get_in_is_a_physical_approach() -> None:
+    # However well the pretence is shown (a claim, a denial), the way in decides.
+    text = (
+        "A man in overalls said he was from the lift company and had to check the machine room. "
+        "The lift company says it sent no one. He tried to get into the server room on the way."
+    )
+    reading = read(text)
+    assert reading.primary == "physical_approach"
+    assert "fake_profile_or_impersonation" in reading.secondary

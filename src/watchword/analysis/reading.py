@@ -93,6 +93,11 @@ WATCH_OVERRIDE = 4.0
 STRONG_ACT = 2.5
 SECONDARY_MIN = 2.0
 RANK_CAP = 4.0
+# A pretence told in person ("said he was the gas inspector", "the lift company had sent no one")
+# is the way in: when someone also tried to get in, photographed or followed, the physical act
+# decides, however many wordings show the pretence. All nine such reports of the six blind
+# authors are typed physical_approach.
+_COVER_OF: dict[ApproachType, ApproachType] = {A.FAKE_PROFILE_OR_IMPERSONATION: A.PHYSICAL_APPROACH}
 
 
 def fold(text: str) -> str:
@@ -461,7 +466,7 @@ def read(text: str, form: str = "", answers: dict[str, str] | None = None, acts_
             # Precedence breaks ties between described acts; it never lifts a weak one over them.
             # The score counts up to RANK_CAP: three wordings of a pretence do not outrank the file it sent.
             key=lambda t: (
-                min(scores[t], RANK_CAP)
+                min(scores[t], ACT_THRESHOLD if scores.get(_COVER_OF.get(t), 0.0) >= ACT_THRESHOLD else RANK_CAP)
                 + (_PRECEDENCE.get(t, 0.0) if scores[t] >= ACT_THRESHOLD else 0.0)
                 + (FORM_BONUS if t in preferred else 0.0)
             ),
