@@ -272,3 +272,35 @@ def test_a_pretence_told_in_person_to_get_in_is_a_physical_approach() -> None:
     reading = read(text)
     assert reading.primary == "physical_approach"
     assert "fake_profile_or_impersonation" in reading.secondary
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "A visitor at the fair asked which suppliers we use for the radar. Should I be worried?",
+        "Ein Besucher fragte nach unseren Lieferanten. Ist das ein Sicherheitsrisiko?",
+        "Un visiteur m'a demandé qui sont nos clients. Faut-il le signaler ?",
+        "Un visitante preguntó por nuestros proveedores. ¿Deberíamos preocuparnos?",
+        "Посетитель спрашивал о наших поставщиках. Это опасно?",
+        "一个访客一直问我们的供应商是谁，要不要上报？",
+    ],
+)
+def test_the_reporters_own_doubt_never_turns_an_approach_away(text: str) -> None:
+    # "Should I be worried?" after questions about our suppliers: the questions are the act.
+    reading = read(text)
+    assert reading.scope == "in_scope" and reading.primary == "elicitation"
+
+
+def test_without_an_act_the_reporters_doubt_about_a_person_is_out_of_scope() -> None:
+    assert read("My colleague keeps to himself and works late every night. Should we be worried?").scope == (
+        "out_of_scope"
+    )
+    # A request to look into someone still outweighs questions alone.
+    assert read("She asks a lot about our funding. Please check her background.").scope == "out_of_scope"
+
+
+def test_in_english_the_one_who_asked_is_not_what_was_asked_about() -> None:
+    # "The contractors asked for a quiet room": the contractors are who asked, not the question.
+    text = "One of the contractors asked for a quiet room to pray and goes to the mosque on Fridays."
+    assert read(text).scope == "out_of_scope"
+    assert read("Someone called to find out which days the director is in the office.").primary == "elicitation"

@@ -205,7 +205,7 @@ def lexicons() -> Lexicons:
         )
     basis = {
         name: basis_doc[name]
-        for name in ("watch", "feeling", "no_act", "vague", "press_channel", "press_bypass", "contact")
+        for name in ("watch", "hedge", "feeling", "no_act", "vague", "press_channel", "press_bypass", "contact")
     }
     basis.update(basis_doc["grounds"])
     for name, table in basis.items():
@@ -396,10 +396,30 @@ def _find_acts(original: str, folded: str, hits: list[Hit], lex: Lexicons) -> tu
             else:
                 verbs = [h for h in groups.get((spec.name, "verbs"), ()) if not _negated(sentence, h.start - lo)]
                 objects = groups.get((spec.name, "objects"), [])
-                if verbs and objects:
-                    verb = min(verbs, key=lambda h: h.start)
-                    after = [o for o in objects if o.start >= verb.end]
-                    obj = min(after or objects, key=lambda h: abs(h.start - verb.end))
+
+                # In English what is asked about follows the verb; before it stands the one who
+                # asked ("one of the contractors asked for a quiet room"). German puts the verb
+                # last, Chinese and Russian the topic first: there either side counts, as it
+                # does for a sum and the work it pays for.
+                def follows(o: Hit, verb: Hit) -> bool:
+                    return o.start >= verb.start  # "which days", "who leads" are both
+
+                pairs = [
+                    (
+                        verb,
+                        [
+                            o
+                            for o in objects
+                            if spec.name != "ask_info" or _owner_language(verb) != "en" or follows(o, verb)
+                        ],
+                    )
+                    for verb in sorted(verbs, key=lambda h: h.start)
+                ]
+                paired = next(((verb, objs) for verb, objs in pairs if objs), None)
+                if paired is not None:
+                    verb, objs = paired
+                    after = [o for o in objs if o.start >= verb.end]
+                    obj = min(after or objs, key=lambda h: abs(h.start - verb.end))
                     spans.append((min(verb.start, obj.start), max(verb.end, obj.end), f"sentence {index}"))
                 for hit in groups.get((spec.name, "cues"), ()):
                     spans.append((hit.start, hit.end, folded[hit.start : hit.end]))
@@ -411,6 +431,10 @@ def _find_acts(original: str, folded: str, hits: list[Hit], lex: Lexicons) -> tu
         for name, (start, end) in found.items()
     ]
     return acts, {name: len(keys) for name, keys in seen.items()}
+
+
+def _owner_language(hit: Hit) -> str:
+    return str(hit.owner[-1])  # type: ignore[index]
 
 
 def _basis_hit(hits: list[Hit], name: str) -> Hit | None:
@@ -465,8 +489,9 @@ def read(text: str, form: str = "", answers: dict[str, str] | None = None, acts_
             scores,
             # Precedence breaks ties between described acts; it never lifts a weak one over them.
             # The score counts up to RANK_CAP: three wordings of a pretence do not outrank the file it sent.
+            # A pretence beside a physical act counts only up to the threshold (_COVER_OF).
             key=lambda t: (
-                min(scores[t], ACT_THRESHOLD if scores.get(_COVER_OF.get(t), 0.0) >= ACT_THRESHOLD else RANK_CAP)
+                min(scores[t], ACT_THRESHOLD if _covered(t, scores) else RANK_CAP)
                 + (_PRECEDENCE.get(t, 0.0) if scores[t] >= ACT_THRESHOLD else 0.0)
                 + (FORM_BONUS if t in preferred else 0.0)
             ),
@@ -477,10 +502,19 @@ def read(text: str, form: str = "", answers: dict[str, str] | None = None, acts_
     return reading
 
 
+def _covered(kind: ApproachType, scores: dict[ApproachType, float]) -> bool:
+    """Whether the act this type is the cover of was read too (a pretence beside a way in)."""
+    cover_of = _COVER_OF.get(kind)
+    return cover_of is not None and scores.get(cover_of, 0.0) >= ACT_THRESHOLD
+
+
 def _decide_scope(reading: Reading, original: str, folded: str, hits: list[Hit], lex: Lexicons) -> None:
     act_score = reading.act_score
     source = original if len(original) == len(folded) else folded
     watch_hit = _basis_hit(hits, "watch")
+    if watch_hit is None and act_score < ACT_THRESHOLD:
+        # The reporter's hedge ("should I be worried?") only stands for a request when no act is read.
+        watch_hit = _basis_hit(hits, "hedge")
     feeling_hit = _basis_hit(hits, "feeling")
     said_hit = watch_hit or feeling_hit
     no_act = _basis_hit(hits, "no_act") is not None
