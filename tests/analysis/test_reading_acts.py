@@ -304,3 +304,22 @@ def test_in_english_the_one_who_asked_is_not_what_was_asked_about() -> None:
     text = "One of the contractors asked for a quiet room to pray and goes to the mosque on Fridays."
     assert read(text).scope == "out_of_scope"
     assert read("Someone called to find out which days the director is in the office.").primary == "elicitation"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "A visitor asked which suppliers we use for the radar. I find it suspicious.",
+        "A man at the bar asked me about our shift patterns. He might be a spy.",
+        "Ein Besucher fragte nach unseren Lieferanten. Er wirkt mir verdächtig.",
+        "Un visiteur m'a demandé qui sont nos clients. Il me paraît suspect.",
+        "Посетитель спрашивал о наших поставщиках. Он мне кажется подозрительным.",
+        "一个访客一直问我们的供应商是谁，我觉得他很可疑。",
+    ],
+)
+def test_finding_the_one_who_asked_suspicious_keeps_the_approach(text: str) -> None:
+    assert read(text).primary == "elicitation"
+
+
+def test_a_feeling_about_someone_with_no_act_is_out_of_scope() -> None:
+    assert read("My colleague is very private. I find it suspicious.").scope == "out_of_scope"

@@ -515,7 +515,9 @@ def _decide_scope(reading: Reading, original: str, folded: str, hits: list[Hit],
     if watch_hit is None and act_score < ACT_THRESHOLD:
         # The reporter's hedge ("should I be worried?") only stands for a request when no act is read.
         watch_hit = _basis_hit(hits, "hedge")
-    feeling_hit = _basis_hit(hits, "feeling")
+    # A feeling about someone ("I find it suspicious", "he might be a spy") is how reporters tell
+    # of an approach too: it stands for a report about a person only when no act is read.
+    feeling_hit = _basis_hit(hits, "feeling") if act_score < ACT_THRESHOLD else None
     said_hit = watch_hit or feeling_hit
     no_act = _basis_hit(hits, "no_act") is not None
     grounds = [g for g in lex.grounds if _basis_hit(hits, g.name) is not None]
