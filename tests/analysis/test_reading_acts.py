@@ -323,3 +323,22 @@ def test_finding_the_one_who_asked_suspicious_keeps_the_approach(text: str) -> N
 
 def test_a_feeling_about_someone_with_no_act_is_out_of_scope() -> None:
     assert read("My colleague is very private. I find it suspicious.").scope == "out_of_scope"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "A Chinese visitor asked which suppliers we use for the radar. I said nothing and nothing happened after that.",
+        "A Russian delegate at the fair asked who leads our drone programme. Nothing specific beyond that.",
+        "Ein russischer Besucher fragte nach unseren Kunden. Sonst ist nichts vorgefallen.",
+        "Un visiteur chinois m'a demandé qui sont nos clients. Rien de concret à part ça.",
+    ],
+)
+def test_nothing_happened_after_an_approach_does_not_turn_it_away_for_a_nationality(text: str) -> None:
+    # "Nothing happened", "rien de concret" after the questions is the reporter's caution.
+    assert read(text).primary == "elicitation"
+
+
+def test_a_person_who_has_done_nothing_is_still_out_of_scope_beside_questions() -> None:
+    text = "My Chinese colleague has not done anything, but she asks about my work sometimes. Please check her."
+    assert read(text).scope == "out_of_scope"

@@ -205,7 +205,17 @@ def lexicons() -> Lexicons:
         )
     basis = {
         name: basis_doc[name]
-        for name in ("watch", "hedge", "feeling", "no_act", "vague", "press_channel", "press_bypass", "contact")
+        for name in (
+            "watch",
+            "hedge",
+            "feeling",
+            "no_act",
+            "no_act_weak",
+            "vague",
+            "press_channel",
+            "press_bypass",
+            "contact",
+        )
     }
     basis.update(basis_doc["grounds"])
     for name, table in basis.items():
@@ -519,7 +529,9 @@ def _decide_scope(reading: Reading, original: str, folded: str, hits: list[Hit],
     # of an approach too: it stands for a report about a person only when no act is read.
     feeling_hit = _basis_hit(hits, "feeling") if act_score < ACT_THRESHOLD else None
     said_hit = watch_hit or feeling_hit
-    no_act = _basis_hit(hits, "no_act") is not None
+    no_act = _basis_hit(hits, "no_act") is not None or (
+        act_score < ACT_THRESHOLD and _basis_hit(hits, "no_act_weak") is not None
+    )
     grounds = [g for g in lex.grounds if _basis_hit(hits, g.name) is not None]
     reading.basis = [g.label for g in grounds]
     # A question put through the press office is journalism, not elicitation.
