@@ -342,3 +342,10 @@ def test_nothing_happened_after_an_approach_does_not_turn_it_away_for_a_national
 def test_a_person_who_has_done_nothing_is_still_out_of_scope_beside_questions() -> None:
     text = "My Chinese colleague has not done anything, but she asks about my work sometimes. Please check her."
     assert read(text).scope == "out_of_scope"
+
+
+def test_asking_who_the_stranger_really_was_keeps_the_approach() -> None:
+    text = "A caller asked for the names of our site managers. Can you find out who he really is?"
+    assert read(text).primary == "elicitation"
+    # Without an act it is a request about a person.
+    assert read("Can you find out who our new neighbour really is?").scope == "out_of_scope"
