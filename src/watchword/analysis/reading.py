@@ -18,9 +18,11 @@ someone, threatened, pretended to be someone — and from them:
 The wording lives in data files (data/acts.toml, data/basis.toml), one list per
 language and act, as regular-expression fragments matched at word starts on
 lower-cased, accent-folded text: a stem like "фотографир" or "uberweis" covers
-the inflections. Every language's lists run on every report, so a report that
-mixes languages, or quotes a message in another one, is read whole. Chinese has
-no spaces: its entries are plain substrings. No model, nothing downloaded: the
+the inflections. A report is read with the lists of its own language, English,
+the two other scripts' and any Latin-script language it holds a stretch of, so
+a report that mixes languages, or quotes a message in another one, is read
+whole, while a German "Stick" is no act in an English sentence. Chinese has no
+spaces: its entries are plain substrings. No model, nothing downloaded: the
 reading is a few compiled regular expressions per act, ~1 ms per report.
 """
 
@@ -91,6 +93,11 @@ WATCH_OVERRIDE = 4.0
 STRONG_ACT = 2.5
 SECONDARY_MIN = 2.0
 RANK_CAP = 4.0
+# A pretence told in person ("said he was the gas inspector", "the lift company had sent no one")
+# is the way in: when someone also tried to get in, photographed or followed, the physical act
+# decides, however many wordings show the pretence. All nine such reports of the six blind
+# authors are typed physical_approach.
+_COVER_OF: dict[ApproachType, ApproachType] = {A.FAKE_PROFILE_OR_IMPERSONATION: A.PHYSICAL_APPROACH}
 
 
 def fold(text: str) -> str:
@@ -118,8 +125,13 @@ def fold_entry(entry: str) -> str:
 def _entries(owner: tuple[str, ...], lists: dict[str, list[str]]) -> list[tuple[Hashable, str, bool]]:
     # "~" marks an entry matched inside words too: German compounds ("Firmenpasswort"). Chinese
     # entries match anywhere, except Latin-letter ones ("usb" must not match inside "husband").
+    # The owner ends with the entry's language: see `languages_read`.
     return [
-        (owner, fold_entry(item.removeprefix("~")), item.startswith("~") or (lang == "zh" and _anywhere_zh(item)))
+        (
+            (*owner, lang),
+            fold_entry(item.removeprefix("~")),
+            item.startswith("~") or (lang == "zh" and _anywhere_zh(item)),
+        )
         for lang, items in lists.items()
         for item in items
     ]
@@ -199,7 +211,20 @@ def lexicons() -> Lexicons:
                 fallback=bool(table.get("fallback", False)),
             )
         )
-    basis = {name: basis_doc[name] for name in ("watch", "feeling", "no_act", "vague", "press_channel", "press_bypass")}
+    basis = {
+        name: basis_doc[name]
+        for name in (
+            "watch",
+            "hedge",
+            "feeling",
+            "no_act",
+            "no_act_weak",
+            "vague",
+            "press_channel",
+            "press_bypass",
+            "contact",
+        )
+    }
     basis.update(basis_doc["grounds"])
     for name, table in basis.items():
         entries += _entries(("basis", name), _lang_lists(table))
@@ -261,6 +286,32 @@ def detect_language(text: str) -> str:
     scores["fr"] += sum(sample.count(c) for c in "èêàçù")
     best = max(scores, key=lambda k: scores[k])
     return best if scores[best] > 0 else "en"
+
+
+# A Latin-script language's act wording is read when the report is in it, or holds a stretch
+# of it (this many of its small words): "Stick", "Drohne", "cable", "crypto" are acts in one
+# language and ordinary words in another ("the stick is sealed in an envelope", "our next-gen
+# drone", "un fournisseur de câbles"). English wording is always read (reporters mix it into
+# every language: "Phishing", "Recruiter", "USB"); Chinese and Russian wording is bound to
+# its own script, and the extra languages' short lists are always read.
+PRESENT_MIN = 3
+_ALWAYS_READ = frozenset({"en", "zh", "ru", *EXTRA_LANGUAGES})
+
+
+def languages_read(text: str, language: str) -> frozenset[str]:
+    """The languages whose act wording is read in a report written in `language`."""
+    words = [w.lower() for w in _WORD.findall(text[:MAX_CHARS])]
+    scores = {lang: sum(1 for w in words if w in stop) for lang, stop in _STOPWORDS.items()}
+    # In a two-line report a language may show only two small words: a tie with the best reads it too.
+    best = max(scores.values())
+    present = {lang for lang, n in scores.items() if n >= PRESENT_MIN or (n and n == best)}
+    return _ALWAYS_READ | present | {language}
+
+
+def _in_languages(hits: list[Hit], languages: frozenset[str]) -> list[Hit]:
+    # The basis (a request to watch someone, a nationality) is read in every language: a
+    # false friend there can only ask for detail or turn away a report that shows no act.
+    return [h for h in hits if h.owner[0] != "act" or h.owner[-1] in languages]  # type: ignore[index]
 
 
 # -- acts ----------------------------------------------------------------------------
@@ -364,10 +415,30 @@ def _find_acts(original: str, folded: str, hits: list[Hit], lex: Lexicons) -> tu
             else:
                 verbs = [h for h in groups.get((spec.name, "verbs"), ()) if not _negated(sentence, h.start - lo)]
                 objects = groups.get((spec.name, "objects"), [])
-                if verbs and objects:
-                    verb = min(verbs, key=lambda h: h.start)
-                    after = [o for o in objects if o.start >= verb.end]
-                    obj = min(after or objects, key=lambda h: abs(h.start - verb.end))
+
+                # In English what is asked about follows the verb; before it stands the one who
+                # asked ("one of the contractors asked for a quiet room"). German puts the verb
+                # last, Chinese and Russian the topic first: there either side counts, as it
+                # does for a sum and the work it pays for.
+                def follows(o: Hit, verb: Hit) -> bool:
+                    return o.start >= verb.start  # "which days", "who leads" are both
+
+                pairs = [
+                    (
+                        verb,
+                        [
+                            o
+                            for o in objects
+                            if spec.name != "ask_info" or _owner_language(verb) != "en" or follows(o, verb)
+                        ],
+                    )
+                    for verb in sorted(verbs, key=lambda h: h.start)
+                ]
+                paired = next(((verb, objs) for verb, objs in pairs if objs), None)
+                if paired is not None:
+                    verb, objs = paired
+                    after = [o for o in objs if o.start >= verb.end]
+                    obj = min(after or objs, key=lambda h: abs(h.start - verb.end))
                     spans.append((min(verb.start, obj.start), max(verb.end, obj.end), f"sentence {index}"))
                 for hit in groups.get((spec.name, "cues"), ()):
                     spans.append((hit.start, hit.end, folded[hit.start : hit.end]))
@@ -381,8 +452,12 @@ def _find_acts(original: str, folded: str, hits: list[Hit], lex: Lexicons) -> tu
     return acts, {name: len(keys) for name, keys in seen.items()}
 
 
+def _owner_language(hit: Hit) -> str:
+    return str(hit.owner[-1])  # type: ignore[index]
+
+
 def _basis_hit(hits: list[Hit], name: str) -> Hit | None:
-    return next((h for h in hits if h.owner == ("basis", name)), None)
+    return next((h for h in hits if h.owner[:2] == ("basis", name)), None)  # type: ignore[index]
 
 
 def read(text: str, form: str = "", answers: dict[str, str] | None = None, acts_only: bool = False) -> Reading:
@@ -398,12 +473,16 @@ def read(text: str, form: str = "", answers: dict[str, str] | None = None, acts_
     folded = fold(original)
     reading = Reading(language="" if acts_only else detect_language(original))
     matcher = lex.act_matcher if acts_only else lex.matcher
-    hits = matcher.find(folded)
+    # An email body's language is not part of its reading, but which languages' act
+    # wording counts in it depends on it as in any report.
+    languages = languages_read(original + " " + extra[:1000], reading.language or detect_language(original))
+    hits = _in_languages(matcher.find(folded), languages)
     acts, counts = _find_acts(original, folded, hits, lex)
     if extra and acts:
         # Answers add evidence to acts the text already shows; alone they are not an act.
         extra_folded = fold(extra[:1000])
-        more, more_counts = _find_acts(extra[:1000], extra_folded, matcher.find(extra_folded), lex)
+        more_hits = _in_languages(matcher.find(extra_folded), languages)
+        more, more_counts = _find_acts(extra[:1000], extra_folded, more_hits, lex)
         for act in more:
             if act.name not in counts:
                 acts.append(act)
@@ -436,8 +515,9 @@ def read(text: str, form: str = "", answers: dict[str, str] | None = None, acts_
             scores,
             # Precedence breaks ties between described acts; it never lifts a weak one over them.
             # The score counts up to RANK_CAP: three wordings of a pretence do not outrank the file it sent.
+            # A pretence beside a physical act counts only up to the threshold (_COVER_OF).
             key=lambda t: (
-                min(scores[t], RANK_CAP)
+                min(scores[t], ACT_THRESHOLD if _covered(t, scores) else RANK_CAP)
                 + (_PRECEDENCE.get(t, 0.0) if scores[t] >= ACT_THRESHOLD else 0.0)
                 + (FORM_BONUS if t in preferred else 0.0)
             ),
@@ -448,18 +528,31 @@ def read(text: str, form: str = "", answers: dict[str, str] | None = None, acts_
     return reading
 
 
+def _covered(kind: ApproachType, scores: dict[ApproachType, float]) -> bool:
+    """Whether the act this type is the cover of was read too (a pretence beside a way in)."""
+    cover_of = _COVER_OF.get(kind)
+    return cover_of is not None and scores.get(cover_of, 0.0) >= ACT_THRESHOLD
+
+
 def _decide_scope(reading: Reading, original: str, folded: str, hits: list[Hit], lex: Lexicons) -> None:
     act_score = reading.act_score
     source = original if len(original) == len(folded) else folded
     watch_hit = _basis_hit(hits, "watch")
-    feeling_hit = _basis_hit(hits, "feeling")
+    if watch_hit is None and act_score < ACT_THRESHOLD:
+        # The reporter's hedge ("should I be worried?") only stands for a request when no act is read.
+        watch_hit = _basis_hit(hits, "hedge")
+    # A feeling about someone ("I find it suspicious", "he might be a spy") is how reporters tell
+    # of an approach too: it stands for a report about a person only when no act is read.
+    feeling_hit = _basis_hit(hits, "feeling") if act_score < ACT_THRESHOLD else None
     said_hit = watch_hit or feeling_hit
-    no_act = _basis_hit(hits, "no_act") is not None
+    no_act = _basis_hit(hits, "no_act") is not None or (
+        act_score < ACT_THRESHOLD and _basis_hit(hits, "no_act_weak") is not None
+    )
     grounds = [g for g in lex.grounds if _basis_hit(hits, g.name) is not None]
     reading.basis = [g.label for g in grounds]
     # A question put through the press office is journalism, not elicitation.
     press = _basis_hit(hits, "press_channel") is not None and _basis_hit(hits, "press_bypass") is None
-    if press and {a.name for a in reading.acts} <= {"ask_info", "claim"}:
+    if press and {a.name for a in reading.acts} <= {"ask_info", "questions", "claim"}:
         act_score = 0.0
     strong = max((reading.scores[t] for t in reading.scores if t != A.ELICITATION), default=0.0)
     if said_hit is not None:
@@ -474,7 +567,10 @@ def _decide_scope(reading: Reading, original: str, folded: str, hits: list[Hit],
     if act_score >= ACT_THRESHOLD and not (no_act and grounds and act_score < WATCH_OVERRIDE):
         _in_scope(reading, grounds)
         return
-    if grounds and _basis_hit(hits, "vague") is None:
+    # Someone turned to the reporter: beside a nationality, faith or party, ask what they did
+    # rather than turn the report away (journalism through the press office is expected contact).
+    contacted = _basis_hit(hits, "contact") is not None and not no_act and _basis_hit(hits, "press_channel") is None
+    if grounds and _basis_hit(hits, "vague") is None and not contacted:
         # A report that points at an event it does not describe ("something odd happened with a
         # foreign client") asks for detail: the origin mentioned beside it is not its basis.
         reading.scope = Scope.OUT_OF_SCOPE
