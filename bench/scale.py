@@ -53,12 +53,11 @@ from sqlalchemy.engine import make_url
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from year import forwarded, lures, personalised, relayed  # noqa: E402
-
-from watchword.config import Settings  # noqa: E402
-from watchword.domain import Channel, IncomingReport  # noqa: E402
-from watchword.intake.submit import submit  # noqa: E402
-from watchword.runtime import open_runtime  # noqa: E402
+from watchword.config import Settings
+from watchword.domain import Channel, IncomingReport
+from watchword.intake.submit import submit
+from watchword.runtime import open_runtime
+from year import forwarded, lures, personalised, relayed
 
 CORPUS = Path("/work/shared/data")  # read only, never copied (see its README.md)
 _CHANNELS = (Channel.API, Channel.EMAIL, Channel.IMPORT)
@@ -168,7 +167,9 @@ def decide(data: Path, url: str, seed: int) -> None:
         for campaign_id in ids:
             if rng.random() < 0.5:
                 verdict = rng.choice(("malicious", "malicious", "malicious", "suspicious", "spam"))
-                decisions.set_verdict(session, campaign_id, verdict, "bench", "seen before" if rng.random() < 0.2 else "")
+                decisions.set_verdict(
+                    session, campaign_id, verdict, "bench", "seen before" if rng.random() < 0.2 else ""
+                )
         loose = session.scalars(select(Report.id).where(Report.campaign_id.is_(None)).order_by(Report.id)).all()
         for report_id in loose:
             if rng.random() < 0.3:
@@ -192,6 +193,8 @@ TAGGED: dict[str, dict[str, str]] = {
     },
     # Posting keys are 64-bit hashes: moved by a constant per copy above bit 32 (contents are below it).
     "campaign_postings": {"key": "key # (:k::bigint * 40503 << 32)", "content": "content # (:k::bigint * 40503 << 32)"},
+    # Another day's wave is other content: its own pipeline inputs (reuse stays within a copy).
+    "analyses": {"input_key": "md5(input_key || :k) || md5(:k || input_key)"},
     "campaign_members": {"content_hash": "substr(md5(content_hash || :k), 1, 32)"},
     "audit_events": {
         "hash": "encode(sha256(convert_to(hash || :k, 'UTF8')), 'hex')",
@@ -204,11 +207,20 @@ TAGGED: dict[str, dict[str, str]] = {
     },
     "campaign_hours": {
         "campaign_id": "CASE WHEN campaign_id = 0 THEN 0 ELSE campaign_id + :k * :off_campaigns END",
-        "hour": "hour - 24 * :k",
+        "hour": "hour + 24 * :k",
     },
 }
-COPIES = "CROSS JOIN generate_series(CAST(:k0 AS bigint), CAST(:k1 AS bigint)) AS copies(k)"  # copy numbers k0..k1 in one statement
-NOT_COPIED = {"alembic_version", "blobs", "campaign_index_state", "users", "user_sessions", "api_tokens", "login_failures"}
+# Copy numbers k0..k1 in one statement.
+COPIES = "CROSS JOIN generate_series(CAST(:k0 AS bigint), CAST(:k1 AS bigint)) AS copies(k)"
+NOT_COPIED = {
+    "alembic_version",
+    "blobs",
+    "campaign_index_state",
+    "users",
+    "user_sessions",
+    "api_tokens",
+    "login_failures",
+}
 
 
 def replicate(engine: Engine, target: int) -> None:
@@ -226,6 +238,9 @@ def replicate(engine: Engine, target: int) -> None:
             if len(pk) == 1 and pk[0].name == "id":
                 offsets[table.name] = int(conn.scalar(text(f"SELECT coalesce(max(id), 0) FROM {table.name}")) or 0)
     copies = max((target - seed_reports + seed_reports - 1) // seed_reports, 0)
+    with engine.connect() as conn:  # the seed's hours end here once moved back (copies come after)
+        offsets["seed_hours_end"] = int(conn.scalar(text("SELECT coalesce(max(hour), 0) FROM campaign_hours")) or 0)
+        offsets["seed_hours_end"] += 1 - 24 * copies
     say(f"replicating {seed_reports:,} seed reports {copies} times: {', '.join(t.name for t in tables)}, {extra}")
     statements: list[tuple[str, str]] = []
     for table in tables:
@@ -244,22 +259,40 @@ def replicate(engine: Engine, target: int) -> None:
                 elif column.name == "campaign_id" and "campaigns" in offsets:
                     expr = f"{column.name} + :k * {offsets['campaigns']}"
                 elif isinstance(column.type, DateTime):
-                    expr = f"{column.name} - :k * interval '1 day'"
+                    expr = f"{column.name} + :k * interval '1 day'"
                 else:
                     expr = column.name
             exprs.append(expr)
         statements.append(
-            (table.name, f"INSERT INTO {table.name} ({', '.join(names)}) SELECT {', '.join(exprs)} FROM {table.name} "
-             f"{COPIES} WHERE {seed_filter(table.name, offsets)}")
+            (
+                table.name,
+                f"INSERT INTO {table.name} ({', '.join(names)}) SELECT {', '.join(exprs)} FROM {table.name} "
+                f"{COPIES} WHERE {seed_filter(table.name, offsets)}",
+            )
         )
     # The full-text rows: PostgreSQL's own tables, keyed by the report or campaign they index.
     for name in extra:
         key = "report_id" if name == "search_reports" else "campaign_id"
         owner = "reports" if key == "report_id" else "campaigns"
         statements.append(
-            (name, f"INSERT INTO {name} ({key}, doc) SELECT {key} + :k * {offsets[owner]}, doc FROM {name} "
-             f"{COPIES} WHERE {key} <= {offsets[owner]}")
+            (
+                name,
+                f"INSERT INTO {name} ({key}, doc) SELECT {key} + :k * {offsets[owner]}, doc FROM {name} "
+                f"{COPIES} WHERE {key} <= {offsets[owner]}",
+            )
         )
+    # Ids grow with time in a real store (pages and the planner rely on it): the seed day
+    # becomes the oldest (moved `copies` days back) and copy k lands k days after it.
+    with engine.begin() as conn:
+        for table in tables:
+            moved = [
+                f"{c.name} = {c.name} - :n * interval '1 day'" for c in table.columns if isinstance(c.type, DateTime)
+            ]
+            if table.name == "campaign_hours":
+                moved.append("hour = hour - 24 * :n")
+            if moved:
+                # Before the first copy every row is the seed's.
+                conn.execute(text(f"UPDATE {table.name} SET {', '.join(moved)}"), {"n": copies})
     params = {"off_reports": offsets.get("reports", 0), "off_campaigns": offsets.get("campaigns", 0)}
     started = time.perf_counter()
     step = 4  # copies per statement (generate_series): fewer, larger statements
@@ -276,7 +309,7 @@ def replicate(engine: Engine, target: int) -> None:
         say(f"  copies {k0}-{k1} of {copies}: {done:,} reports ({time.perf_counter() - started:.0f} s)")
     with engine.begin() as conn:
         # The sequences must continue past the copies, or the next report would collide.
-        for name in offsets:
+        for name in (t.name for t in tables if t.name in offsets):
             conn.execute(text(f"SELECT setval(pg_get_serial_sequence('{name}', 'id'), (SELECT max(id) FROM {name}))"))
 
 
@@ -286,13 +319,28 @@ def seed_filter(table: str, offsets: dict[str, int]) -> str:
         return f"id <= {offsets[table]}"
     if table == "campaign_postings":
         return f"campaign_id <= {offsets['campaigns']}"
-    if table == "campaign_hours":
-        return f"campaign_id <= {offsets['campaigns']} AND hour > (SELECT max(hour) FROM campaign_hours) - 24"
+    if table == "campaign_hours":  # the seed's (campaign 0 counts the whole system): below the first copy's ids
+        return f"campaign_id <= {offsets['campaigns']} AND hour < {offsets['seed_hours_end']}"
     return f"report_id <= {offsets['reports']}"
 
 
-TERMS = ["password", "invoice", "account", "verify", "paypal", "microsoft", "bank", "urgent", "delivery", "mailbox",
-         "prize", "caller", "update security", "login.php", "click here"]
+TERMS = [
+    "password",
+    "invoice",
+    "account",
+    "verify",
+    "paypal",
+    "microsoft",
+    "bank",
+    "urgent",
+    "delivery",
+    "mailbox",
+    "prize",
+    "caller",
+    "update security",
+    "login.php",
+    "click here",
+]
 QUEUES = {
     "queue": ["/console/"],
     "queue filtered": [
@@ -302,8 +350,11 @@ QUEUES = {
         "/console/?surging=1",
         "/console/?case=new&assigned=none",
     ],
-    "unassigned reports": ["/console/?view=reports", "/console/?view=reports&channel=web",
-                           "/console/?view=reports&verdict=none"],
+    "unassigned reports": [
+        "/console/?view=reports",
+        "/console/?view=reports&channel=web",
+        "/console/?view=reports&verdict=none",
+    ],
     "campaign list": ["/console/?status=any", "/console/?status=closed"],
 }
 INDICATORS = [
@@ -346,8 +397,10 @@ class Statements:
 def percentiles(samples: list[float]) -> str:
     ordered = sorted(samples)
     p95 = ordered[max(int(len(ordered) * 0.95 + 0.5) - 1, 0)]
-    return (f"p50 {ordered[len(ordered) // 2] * 1000:7.1f} ms   p95 {p95 * 1000:7.1f} ms   "
-            f"max {ordered[-1] * 1000:7.1f} ms   n={len(ordered)}")
+    return (
+        f"p50 {ordered[len(ordered) // 2] * 1000:7.1f} ms   p95 {p95 * 1000:7.1f} ms   "
+        f"max {ordered[-1] * 1000:7.1f} ms   n={len(ordered)}"
+    )
 
 
 def measure_assignment(data: Path, url: str, day: list[IncomingReport], label: str) -> None:
@@ -454,6 +507,11 @@ def measure_console(data: Path, url: str, n_requests: int, explain: int) -> None
     )
     pages["dashboard"] = lambda: f"/console/dashboard?days={rng.choice((7, 30, 90))}"
     pages["indicators"] = lambda: rng.choice(INDICATORS)
+    # The dashboard's first view reads every finished day of its window (later views remember
+    # them, services/dashboard.ClosedDays): timed on its own, before the warm-up hides it.
+    t0 = time.perf_counter()
+    client.get("/console/dashboard?days=90")
+    say(f"dashboard, first view of 90 days (finished days read): {(time.perf_counter() - t0) * 1000:.0f} ms")
     for name, make in pages.items():
         for _ in range(5):  # warm-up
             client.get(make())
@@ -483,24 +541,30 @@ def sizes(engine: Engine) -> None:
     """Bytes per report: each table with its indexes and TOAST, then every index."""
     with engine.connect() as conn:
         reports = int(conn.scalar(text("SELECT count(*) FROM reports")) or 1)
-        rows = conn.execute(text(
-            "SELECT c.relname, pg_total_relation_size(c.oid), pg_relation_size(c.oid), pg_indexes_size(c.oid), "
-            "c.reltuples FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
-            "WHERE n.nspname = 'public' AND c.relkind = 'r' ORDER BY 2 DESC"
-        )).all()
+        rows = conn.execute(
+            text(
+                "SELECT c.relname, pg_total_relation_size(c.oid), pg_relation_size(c.oid), pg_indexes_size(c.oid), "
+                "c.reltuples FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
+                "WHERE n.nspname = 'public' AND c.relkind = 'r' ORDER BY 2 DESC"
+            )
+        ).all()
         total = sum(r[1] for r in rows)
         print(f"\ndisk at {reports:,} reports: {total / 2**30:.2f} GiB, {total / reports:,.0f} B per report")
         print(f"{'table':28s} {'rows':>12s} {'total':>10s} {'B/report':>9s} {'heap':>10s} {'indexes':>10s}")
         for name, whole, heap, indexes, tuples in rows:
             if whole > 64 * 1024:
-                print(f"{name:28s} {int(tuples):>12,} {whole / 2**20:8.1f}MB {whole / reports:9,.0f} "
-                      f"{heap / 2**20:8.1f}MB {indexes / 2**20:8.1f}MB")
+                print(
+                    f"{name:28s} {int(tuples):>12,} {whole / 2**20:8.1f}MB {whole / reports:9,.0f} "
+                    f"{heap / 2**20:8.1f}MB {indexes / 2**20:8.1f}MB"
+                )
         print("\nindexes over 1 MB:")
-        for name, table, size in conn.execute(text(
-            "SELECT i.relname, t.relname, pg_relation_size(i.oid) FROM pg_index x "
-            "JOIN pg_class i ON i.oid = x.indexrelid JOIN pg_class t ON t.oid = x.indrelid "
-            "JOIN pg_namespace n ON n.oid = t.relnamespace WHERE n.nspname = 'public' ORDER BY 3 DESC"
-        )):
+        for name, table, size in conn.execute(
+            text(
+                "SELECT i.relname, t.relname, pg_relation_size(i.oid) FROM pg_index x "
+                "JOIN pg_class i ON i.oid = x.indexrelid JOIN pg_class t ON t.oid = x.indrelid "
+                "JOIN pg_namespace n ON n.oid = t.relnamespace WHERE n.nspname = 'public' ORDER BY 3 DESC"
+            )
+        ):
             if size > 2**20:
                 print(f"  {name:48s} {table:24s} {size / 2**20:8.1f} MB  {size / reports:6.0f} B/report")
 
