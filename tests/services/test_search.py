@@ -75,6 +75,29 @@ def test_newest_first_with_keyset_pages(any_rt: Runtime) -> None:
     assert third.next_before is None
 
 
+def test_common_and_rare_words_page_alike_past_the_recent_window(
+    any_rt: Runtime, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """On PostgreSQL a word is first looked for in the newest RECENT_SCAN documents only and,
+    when those do not fill the page, through the GIN index: both ways give the same pages."""
+    monkeypatch.setattr(search, "RECENT_SCAN", 4)
+    ids = [
+        report_email(any_rt, email(f"Shipment {n}", f"parcel notice {'rarebird ' if n < 3 else ''}number {n}"))
+        for n in range(10)
+    ]
+    analyse_all(any_rt)
+    with any_rt.db.session() as session:
+        common = search.search(session, "parcel", limit=3)  # fills its page in the newest four
+        common_next = search.search(session, "parcel", before=common.next_before, limit=3)
+        rare = search.search(session, "rarebird", limit=2)  # only in the three oldest: past the window
+        rare_next = search.search(session, "rarebird", before=rare.next_before, limit=2)
+        absent = search.search(session, "nosuchword", limit=2)
+    newest_first = sorted(ids, reverse=True)
+    assert [h.id for h in common.reports + common_next.reports] == newest_first[:6]
+    assert [h.id for h in rare.reports + rare_next.reports] == sorted(ids[:3], reverse=True)
+    assert rare_next.next_before is None and absent.reports == []
+
+
 def test_out_of_scope_reports_are_never_searchable(any_rt: Runtime) -> None:
     rt = any_rt
     receipt = submit(rt, IncomingReport(channel=Channel.WEB, text="unusual zebra words in this report"))

@@ -110,6 +110,41 @@ def test_dashboard_figures(any_rt: Runtime) -> None:
     assert [s.title for s in view.surging] == ["Payroll"]
 
 
+def test_finished_days_are_remembered_for_a_while_and_today_is_read_live(any_rt: Runtime) -> None:
+    world = _world(any_rt)
+    ticks = [0.0]
+    closed = dashboard.ClosedDays(ttl=60, clock=lambda: ticks[0])
+    with any_rt.db.session() as session:
+        plain = dashboard.dashboard(session, 30, now=NOW)
+        remembered = dashboard.dashboard(session, 30, now=NOW, closed=closed)
+    assert remembered.per_day == plain.per_day and remembered.reports == plain.reports == 6
+    # Later: re-analysis gives a report of a finished day another type, and a report arrives today.
+    today = dt.datetime.combine(NOW.date(), dt.time(), tzinfo=dt.UTC)
+    new = report_email(any_rt, email("Lure today", "Body https://today.lure-example.com/"))
+    analyse_all(any_rt)
+    with any_rt.db.write() as session:
+        session.execute(update(Report).where(Report.id == world["first"]).values(approach_type="extortion"))
+        session.execute(
+            update(Report)
+            .where(Report.id == new)
+            .values(created_at=today + dt.timedelta(minutes=1), approach_type="extortion")
+        )
+
+    def by_type(view: dashboard.Dashboard) -> dict[str, int]:
+        chart = view.per_day
+        return {name: sum(day[i] for day in chart.counts) for i, name in enumerate(chart.series)}
+
+    with any_rt.db.session() as session:
+        stale = dashboard.dashboard(session, 30, now=NOW, closed=closed)
+        ticks[0] = 61.0  # past the ttl: the finished days are read again
+        fresh = dashboard.dashboard(session, 30, now=NOW, closed=closed)
+        plain = dashboard.dashboard(session, 30, now=NOW)
+    # Today's report shows at once; the finished day keeps its remembered type until the ttl is over.
+    assert by_type(stale) == {"credential_phishing": 3, "fake_recruitment": 2, "extortion": 2}
+    assert by_type(fresh) == by_type(plain) == {"credential_phishing": 2, "fake_recruitment": 2, "extortion": 3}
+    assert fresh.per_day == plain.per_day
+
+
 def test_dashboard_page_draws_svg_with_text_alternatives(any_rt: Runtime) -> None:
     world = _world(any_rt)
     client = signed_in(any_rt, "vic", "viewer")  # readers see the dashboard too

@@ -12,7 +12,7 @@ import hashlib
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import Any, TypeVar, cast
 
-from sqlalchemy import Table, bindparam, delete, insert, select, text, update
+from sqlalchemy import Table, bindparam, delete, func, insert, select, text, update
 from sqlalchemy.orm import Session
 
 from watchword.analysis.mime import MAX_HEADERS, MAX_RAW_BYTES, OLE_MAGIC, looks_like_email
@@ -119,11 +119,19 @@ def stored_analyses(session: Session, keys: Iterable[str]) -> dict[str, Analysis
     wanted = list(dict.fromkeys(keys))
     found: dict[str, Analysis] = {}
     for start in range(0, len(wanted), 500):
-        rows = session.execute(
-            select(AnalysisRecord.input_key, AnalysisRecord.result).where(
+        # One stored analysis per key, not all of them: a wave's relayed copies all store the
+        # same input key, so reading every match read a whole wave's analyses per report
+        # (thousands of rows per key at a million reports, bench/scale.py).
+        first = (
+            select(func.min(AnalysisRecord.report_id))
+            .where(
                 AnalysisRecord.input_key.in_(wanted[start : start + 500]),
                 AnalysisRecord.version == ANALYSIS_VERSION,
             )
+            .group_by(AnalysisRecord.input_key)
+        )
+        rows = session.execute(
+            select(AnalysisRecord.input_key, AnalysisRecord.result).where(AnalysisRecord.report_id.in_(first))
         )
         for key, result in rows:
             if key is not None and key not in found:

@@ -29,6 +29,8 @@ MAX_BODY_CHARS = 20_000  # enough for any lure; keeps one huge message from bloa
 MAX_QUERY_CHARS = 300
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 MAX_TERMS = 12
+# PostgreSQL: the newest documents tested one by one before the GIN index is asked (_report_ids).
+RECENT_SCAN = 1000
 _TERM = re.compile(r"[^\s\"'()]+")
 # Snippet markers that cannot occur in stored text: the template escapes the
 # snippet and only then turns these into <mark>, so text can never inject markup.
@@ -287,13 +289,31 @@ def _report_ids(session: Session, query: str, before: int | None, limit: int) ->
             {"q": match, "before": bound, "n": limit, "a": MARK_START, "b": MARK_END},
         ).all()
         return [(int(r[0]), str(r[1] or "")) for r in rows]
+    # PostgreSQL has no index that is both full-text and in id order, and one plan fits no
+    # word: walking the primary key newest first and testing each document is instant for a
+    # common word and reads every document of the store for a rare one (28 s at 1M reports,
+    # bench/scale.py); the GIN index is instant for a rare word and visits every match of a
+    # common one. So: first test only the newest RECENT_SCAN documents (bounded work); a word
+    # that fills the page there is common and done. Otherwise its matches are few (under
+    # limit / RECENT_SCAN of the documents): the GIN index finds them all and the newest are
+    # kept. `report_id + 0` keeps the planner off the primary-key walk for that second query.
+    params = {"q": query[:MAX_QUERY_CHARS], "before": bound, "n": limit, "scan": RECENT_SCAN}
     rows = session.execute(
         text(
-            "SELECT report_id FROM search_reports WHERE doc @@ websearch_to_tsquery('simple', :q) "
-            "AND report_id < :before ORDER BY report_id DESC LIMIT :n"
+            "SELECT report_id FROM (SELECT report_id, doc FROM search_reports WHERE report_id < :before "
+            "ORDER BY report_id DESC LIMIT :scan) AS recent WHERE doc @@ websearch_to_tsquery('simple', :q) "
+            "ORDER BY report_id DESC LIMIT :n"
         ),
-        {"q": query[:MAX_QUERY_CHARS], "before": bound, "n": limit},
+        params,
     ).all()
+    if len(rows) < limit:
+        rows = session.execute(
+            text(
+                "SELECT report_id FROM search_reports WHERE doc @@ websearch_to_tsquery('simple', :q) "
+                "AND report_id < :before ORDER BY report_id + 0 DESC LIMIT :n"
+            ),
+            params,
+        ).all()
     return [(int(r[0]), "") for r in rows]
 
 

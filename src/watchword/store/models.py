@@ -131,7 +131,8 @@ class Report(Base):
     approach_type: Mapped[str] = mapped_column(String(40), default="", index=True)
     scope: Mapped[str] = mapped_column(String(20), default="in_scope", index=True)
     risk: Mapped[float] = mapped_column(Float, default=0.0, index=True)
-    campaign_id: Mapped[int | None] = mapped_column(ForeignKey("campaigns.id"), nullable=True, index=True)
+    # No index of its own: ix_reports_queue and ix_reports_campaign_created lead with it (migration 0019).
+    campaign_id: Mapped[int | None] = mapped_column(ForeignKey("campaigns.id"), nullable=True)
     verdict: Mapped[str | None] = mapped_column(String(20), nullable=True, index=True)
     # The analyst's work on it (migration 0014): who has it, and new / in progress / closed.
     assignee: Mapped[str | None] = mapped_column(String(100), nullable=True, index=True)
@@ -191,9 +192,8 @@ class ReportIndicator(Base):
     __tablename__ = "report_indicators"
 
     report_id: Mapped[int] = mapped_column(ForeignKey("reports.id", ondelete="CASCADE"), primary_key=True)
-    indicator_id: Mapped[int] = mapped_column(
-        ForeignKey("indicators.id", ondelete="CASCADE"), primary_key=True, index=True
-    )
+    # No index of its own: ix_report_indicators_indicator_report leads with it (migration 0019).
+    indicator_id: Mapped[int] = mapped_column(ForeignKey("indicators.id", ondelete="CASCADE"), primary_key=True)
 
 
 class Job(Base):

@@ -29,6 +29,9 @@ def hours(value: float | None) -> str:
 
 @router.get("/dashboard")
 def dashboard(request: Request, rt: Rt, me: Reader, days: int = 30) -> Response:
+    closed = getattr(request.app.state, "dashboard_days", None)
+    if closed is None:  # one per app (web process): finished days' counts, see ClosedDays
+        closed = request.app.state.dashboard_days = dashboard_model.ClosedDays()
     with rt.db.session() as session:
-        view = dashboard_model.dashboard(session, days)
+        view = dashboard_model.dashboard(session, days, closed=closed)
     return page(request, "dashboard.html", me, d=view, windows=dashboard_model.WINDOWS, hours=hours)
