@@ -235,7 +235,6 @@ class Worker:
     def _write_together(self, ready: list[_Item]) -> None:
         """The fast path: the whole batch in set-at-a-time statements, all or nothing."""
         with self.rt.db.write() as session:
-            processing.serialise_writers(session)
             held = jobs.finish_many(session, [item.job.id for item in ready], self.worker_id)
             ids = [item.job.report_id for item in ready if item.job.id in held]
             reports = {r.id: r for r in session.scalars(select(Report).where(Report.id.in_(ids)))}
@@ -251,10 +250,12 @@ class Worker:
     def _write_each(self, ready: list[_Item]) -> None:
         """The careful path: one transaction, a savepoint per job; a failing job drops out alone."""
         with self.rt.db.write() as session:
-            processing.serialise_writers(session)
             ids = [item.job.report_id for item in ready]
             # One query puts every report in the session; merge() below then reads none.
             list(session.scalars(select(Report).where(Report.id.in_(ids))))
+            processing.lock_batch_indicators(
+                session, (item.analysis for item in ready if isinstance(item.analysis, Analysis))
+            )
             for item in ready:
                 assert isinstance(item.analysis, Analysis) and item.report is not None
                 try:

@@ -17,7 +17,7 @@ from collections import Counter
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import bindparam, case, func, insert, select, text
+from sqlalchemy import bindparam, case, func, insert, select
 from sqlalchemy.orm import Session
 
 from watchword.analysis.fingerprint import FINGERPRINT_VERSION
@@ -29,7 +29,7 @@ from watchword.domain.states import CampaignStatus
 from watchword.store import audit
 from watchword.store.models import Campaign, Report, Submission, utcnow
 from watchword.store.models_campaigns import CampaignHour, CampaignIndexState, CampaignMember
-from watchword.store.upsert import upsert
+from watchword.store.upsert import insert_ignore, upsert
 
 log = logging.getLogger("watchword.campaigns")
 
@@ -85,11 +85,10 @@ def check_index_version(session: Session) -> bool:
         return bool(known)
     state = session.get(CampaignIndexState, "index")
     if state is None:
-        session.add(CampaignIndexState(name="index", value=INDEX_VERSION))
-        session.flush()
-        matches = True
-    else:
-        matches = state.value == INDEX_VERSION
+        # Two workers may both find it missing: the second insert is a no-op, then both read it.
+        session.execute(insert_ignore(session, CampaignIndexState, "name").values(name="index", value=INDEX_VERSION))
+        state = session.get(CampaignIndexState, "index")
+    matches = state is not None and state.value == INDEX_VERSION
     session.info["campaign_index_matches"] = matches
     return matches
 
@@ -107,10 +106,9 @@ def assign_campaign(session: Session, report: Report, analysis: Analysis) -> Non
     feats = features_of(analysis)
     if feats is None:
         return
-    if session.get_bind().dialect.name == "postgresql":
-        # Assignments are serialised (briefly) so that two workers cannot both
-        # found a campaign for two copies of one wave.
-        session.execute(text("SELECT pg_advisory_xact_lock(7273269)"))
+    # On PostgreSQL the backend locks the shards of this report's keys before reading their
+    # postings, and the campaigns they lead to (campaigns/locks.py): two workers cannot both
+    # found a campaign for two copies of one wave, and reports of other waves do not wait.
     if not check_index_version(session):
         log.warning("campaign index has another format than %s: run `watchword recluster`", INDEX_VERSION)
     result = ClusterIndex(StoreBackend(session)).assign(feats)
@@ -168,8 +166,6 @@ def assign_batch(session: Session, items: Sequence[tuple[Report, Analysis]]) -> 
     """
     if not items:
         return
-    if session.get_bind().dialect.name == "postgresql":
-        session.execute(text("SELECT pg_advisory_xact_lock(7273269)"))  # see assign_campaign
     ids = [report.id for report, _ in items]
     members = {m.report_id: m for m in session.scalars(select(CampaignMember).where(CampaignMember.report_id.in_(ids)))}
     todo: list[tuple[Report, Analysis, Features]] = []

@@ -14,6 +14,7 @@ from sqlalchemy import bindparam, delete, func, select, text, update
 from sqlalchemy.orm import Session
 
 from watchword.campaigns.engine import Entry
+from watchword.campaigns.locks import lock_campaigns, lock_keys
 from watchword.domain.states import CampaignStatus
 from watchword.store.models import Campaign, Report, utcnow
 from watchword.store.models_campaigns import CampaignHour, CampaignMember, CampaignPosting
@@ -27,7 +28,6 @@ _TABLE = CampaignPosting.__table__
 _POSTINGS = select(_TABLE.c.key, _TABLE.c.content, _TABLE.c.campaign_id).where(
     _TABLE.c.key.in_(bindparam("keys", expanding=True))
 )
-_CAMPAIGNS = select(Campaign).where(Campaign.id.in_(bindparam("ids", expanding=True)))
 
 
 class StoreBackend:
@@ -40,6 +40,8 @@ class StoreBackend:
     def postings(self, keys: Sequence[int]) -> dict[int, list[Entry]]:
         out: dict[int, list[Entry]] = {}
         unique = list(dict.fromkeys(keys))
+        # Before the read: no other worker adds postings under these keys until we commit.
+        lock_keys(self.session, unique)
         for start in range(0, len(unique), _CHUNK):
             # Core, not the ORM: these are plain rows and the ORM layer would
             # cost more than the query.
@@ -51,10 +53,9 @@ class StoreBackend:
         return out
 
     def _load(self, ids: set[int]) -> None:
-        missing = list(ids - self.rows.keys())
-        for start in range(0, len(missing), _CHUNK):
-            for campaign in self.session.scalars(_CAMPAIGNS, {"ids": missing[start : start + _CHUNK]}):
-                self.rows[campaign.id] = campaign
+        # Row-locked (PostgreSQL) with the campaigns they were merged into, and read afresh.
+        for campaign in lock_campaigns(self.session, ids - self.rows.keys()):
+            self.rows[campaign.id] = campaign
 
     def add_postings(self, triples: Iterable[tuple[int, int, int]]) -> None:
         rows = [{"key": k, "content": c, "campaign_id": cid} for k, c, cid in triples]

@@ -12,7 +12,7 @@ import hashlib
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import Any, TypeVar, cast
 
-from sqlalchemy import Table, bindparam, delete, insert, select, text, update
+from sqlalchemy import Table, bindparam, delete, insert, select, update
 from sqlalchemy.orm import Session
 
 from watchword.analysis.mime import MAX_HEADERS, MAX_RAW_BYTES, OLE_MAGIC, looks_like_email
@@ -29,7 +29,6 @@ from watchword.store.upsert import insert_ignore
 
 MAX_INDICATOR_VALUE = 2048
 T = TypeVar("T")
-CAMPAIGN_LOCK = 7273269  # the advisory lock campaigns/assign.py serialises assignments with
 
 AfterAnalysis = Callable[[Session, Report, Analysis], None]
 
@@ -206,6 +205,7 @@ def link_indicators(session: Session, report: Report, analysis: Analysis) -> Non
     new = set(ids.values())
     old = set(session.scalars(select(ReportIndicator.indicator_id).where(ReportIndicator.report_id == report.id)))
     gone, added = sorted(old - new), sorted(new - old)
+    lock_indicator_rows(session, gone + added)  # one ascending pass before the two below
     for chunk in _chunks(gone):
         session.execute(
             delete(ReportIndicator).where(
@@ -260,18 +260,34 @@ def apply(session: Session, report: Report, analysis: Analysis, input_key: str |
         step(session, report, analysis)
 
 
-def serialise_writers(session: Session) -> None:
-    """On PostgreSQL, take the campaign assignment lock before any row lock of the batch.
-
-    assign_campaign takes it too (a second take in one transaction is free); taking
-    it first means no worker can hold indicator or campaign rows while waiting for
-    it, which would deadlock against the worker that holds it.
-    """
-    if session.get_bind().dialect.name == "postgresql":
-        session.execute(text(f"SELECT pg_advisory_xact_lock({CAMPAIGN_LOCK})"))
-
-
 _LINKS = ReportIndicator.__table__
+
+
+def lock_indicator_rows(session: Session, ids: Iterable[int]) -> None:
+    """Row-lock these indicators in one ascending pass (PostgreSQL): the count updates that
+    follow go by size of change, and two workers locking in those orders could wait in a circle.
+
+    FOR NO KEY UPDATE, the lock an UPDATE of a non-key column takes: it does not wait for the
+    key-share locks other workers' new links hold on an indicator.
+    """
+    if session.get_bind().dialect.name != "postgresql":
+        return
+    ordered = sorted(set(ids))
+    for chunk in _chunks(ordered):
+        session.execute(
+            select(Indicator.id).where(Indicator.id.in_(chunk)).order_by(Indicator.id).with_for_update(key_share=True)
+        ).all()
+
+
+def lock_batch_indicators(session: Session, analyses: Iterable[Analysis]) -> None:
+    """Before a batch is written report by report: its indicators made and row-locked first.
+
+    Campaign assignment takes its locks after every indicator lock (campaigns/locks.py);
+    one report's assignment followed by the next report's indicator updates would take
+    them the other way round.
+    """
+    ids = upsert_indicators(session, ((i["type"], i["value"]) for a in analyses for i in a.indicators))
+    lock_indicator_rows(session, ids.values())
 
 
 def apply_batch(session: Session, items: list[tuple[Report, Analysis, str | None]]) -> None:
@@ -284,7 +300,11 @@ def apply_batch(session: Session, items: list[tuple[Report, Analysis, str | None
     """
     if not items:
         return
+    # Order matters on PostgreSQL: what every worker may lock in common (indicator rows) is
+    # locked here, before campaign assignment takes its key-shard and campaign locks, and
+    # nothing after assignment locks an indicator (campaigns/locks.py: no waits in a circle).
     rewrite_analyses(session, items)
+    unmatched = _known_bad_misses(session, items)  # a read: before the assignment's locks, not under them
     rest = [step for step in AFTER_ANALYSIS if step not in (record_analysis, link_indicators, index_report)]
     if assign_campaign in rest:
         # The whole batch's campaign assignment at once (the same result in far fewer
@@ -296,7 +316,6 @@ def apply_batch(session: Session, items: list[tuple[Report, Analysis, str | None
     batch_priority = update_priority in rest
     if batch_priority:
         rest.remove(update_priority)
-    unmatched = _known_bad_misses(session, items)
     for report, analysis, _ in items:
         for step in rest:
             if step is match_known_bad and report.id in unmatched:
@@ -422,8 +441,9 @@ def _link_batch(session: Session, items: Sequence[tuple[Report, Analysis, str | 
         if change:
             by_change.setdefault(change, []).append(ind)
     now = utcnow()
+    lock_indicator_rows(session, [ind for inds in by_change.values() for ind in inds])
     for change, inds in by_change.items():
-        inds.sort()  # rows locked in one order by every worker
+        inds.sort()
         for start in range(0, len(inds), 500):
             values: dict[str, Any] = {"report_count": Indicator.report_count + change}
             if change > 0:
