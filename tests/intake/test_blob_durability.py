@@ -26,7 +26,8 @@ from watchword.store.models import Report
 
 
 def _raw(n: int) -> bytes:
-    return f"From: a{n}@example.net\r\nTo: me@example.org\r\nSubject: offer {n}\r\n\r\nA job offer, number {n}.\r\n".encode()
+    head = f"From: a{n}@example.net\r\nTo: me@example.org\r\nSubject: offer {n}\r\n\r\n"
+    return f"{head}A job offer, number {n}.\r\n".encode()
 
 
 def test_blob_directories_are_synced_once_per_batch_before_any_row_that_points_to_them(

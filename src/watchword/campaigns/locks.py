@@ -63,10 +63,10 @@ def lock_keys(session: Session, keys: Iterable[int]) -> None:
 def _held(session: Session) -> set[int]:
     """The shards this transaction holds (a new transaction of the session holds none)."""
     transaction = session.get_transaction()
-    owner, held = session.info.get(_HELD, (None, set()))
-    if owner is not transaction:
-        owner, held = transaction, set()
-        session.info[_HELD] = (owner, held)
+    owner, held = session.info.get(_HELD, (None, None))
+    if owner is not transaction or not isinstance(held, set):
+        held = set()
+        session.info[_HELD] = (transaction, held)
     return held
 
 
@@ -84,11 +84,12 @@ def lock_campaigns(session: Session, ids: Iterable[int]) -> list[Campaign]:
     # The merge chains first, unlocked: the locks are then taken in one ascending pass.
     frontier = set(wanted)
     while frontier:
-        parents = {
+        parents: set[int] = {
             parent
             for (parent,) in session.execute(
                 select(Campaign.merged_into_id).where(Campaign.id.in_(frontier), Campaign.merged_into_id.is_not(None))
             )
+            if parent is not None
         }
         frontier = parents - wanted
         wanted |= parents

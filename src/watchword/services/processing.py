@@ -221,6 +221,11 @@ _PG_COUNT_INDICATORS = text(
     "FROM unnest(CAST(:ids AS bigint[]), CAST(:deltas AS integer[])) AS u(id, d) WHERE indicators.id = u.id"
 )
 
+_PG_LINK_INDICATORS = text(
+    "INSERT INTO report_indicators (report_id, indicator_id) "
+    "SELECT * FROM unnest(CAST(:r AS bigint[]), CAST(:i AS bigint[])) ON CONFLICT DO NOTHING"
+)
+
 
 def _upsert_indicators_pg(
     session: Session, wanted: list[tuple[str, str]], now: dt.datetime
@@ -500,6 +505,12 @@ def _link_batch(session: Session, items: Sequence[tuple[Report, Analysis, str | 
             )
             for ind in gone:
                 delta[ind] = delta.get(ind, 0) - 1
-    if added_rows:
+    if added_rows and session.get_bind().dialect.name == "postgresql":
+        # ~20 links per report: two arrays in one statement rather than a row of parameters each.
+        session.execute(
+            _PG_LINK_INDICATORS,
+            {"r": [row["report_id"] for row in added_rows], "i": [row["indicator_id"] for row in added_rows]},
+        )
+    elif added_rows:
         session.connection().execute(insert_ignore(session, ReportIndicator), added_rows)
     count_indicators(session, delta)
