@@ -1,5 +1,5 @@
-"""The intake's group commit syncs the blob directories of a whole batch once, before the
-commit that acknowledges its reports; an acknowledged report's blob and row survive a kill."""
+"""A blob reaches the disk with its directory entries before its row commits; an acknowledged
+report's blob and row survive the process being killed."""
 
 from __future__ import annotations
 
@@ -8,18 +8,13 @@ import signal
 import subprocess
 import sys
 import textwrap
-import threading
 import time
-from collections import Counter
 from pathlib import Path
 
 import pytest
 from sqlalchemy import select
 
 from tests.support.settings import make_settings
-from watchword.domain import Channel, IncomingReport
-from watchword.intake import writer
-from watchword.intake.submit import submit
 from watchword.runtime import open_runtime
 from watchword.store import blobs
 from watchword.store.models import Report
@@ -30,56 +25,27 @@ def _raw(n: int) -> bytes:
     return f"{head}A job offer, number {n}.\r\n".encode()
 
 
-def test_blob_directories_are_synced_once_per_batch_before_any_row_that_points_to_them(
+def test_a_blob_is_fsynced_with_its_directory_and_the_directories_made_for_it(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    rt = open_runtime(make_settings(tmp_path))
+    """A new blob's name is in a directory entry, and a new directory's in its parent's: each
+    is fsynced, or a crash could forget the blob whose row was committed."""
     synced: list[Path] = []
-    calls: list[list[Path]] = []
     real_sync = blobs._fsync_dir
 
     def record_sync(directory: Path) -> None:
         real_sync(directory)
         synced.append(directory)
 
-    def record_batch(directories: object) -> None:
-        before = len(synced)
-        blobs.sync_dirs(directories)  # type: ignore[arg-type]
-        calls.append(synced[before:])
-
-    real_store = writer.store_one
-
-    def checked_store(session: object, prepared: writer.Prepared) -> writer.Receipt:
-        # The row is written (and so committed) only after its blob's directories are on disk.
-        assert prepared.raw_sha is not None and prepared.sync_dirs
-        assert set(prepared.sync_dirs) <= set(synced)
-        assert rt.blobs.path_for(prepared.raw_sha).parent in prepared.sync_dirs
-        return real_store(session, prepared)  # type: ignore[arg-type]
-
     monkeypatch.setattr(blobs, "_fsync_dir", record_sync)
-    monkeypatch.setattr(writer, "sync_dirs", record_batch)
-    monkeypatch.setattr(writer, "store_one", checked_store)
-    receipts: list[object] = []
-
-    def send(start: int) -> None:
-        for n in range(start, start + 10):
-            receipts.append(submit(rt, IncomingReport(channel=Channel.API, raw_email=_raw(n))))
-
-    threads = [threading.Thread(target=send, args=(k * 10,)) for k in range(6)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    assert len(receipts) == 60
-    assert len(calls) <= 60 and sum(map(len, calls)) >= 60  # one call per batch, each blob's directory in one
-    for batch in calls:
-        assert max(Counter(batch).values()) == 1  # a directory once per batch
-    with rt.db.session() as session:
-        shas = session.scalars(select(Report.raw_sha256)).all()
-    assert len(shas) == 60
-    for n in range(60):
-        assert rt.blobs.get(blobs.sha256_hex(_raw(n))) == _raw(n)
-    rt.close()
+    store = blobs.FileBlobStore(tmp_path / "blobs")
+    digest = store.put(_raw(1))
+    leaf = store.path_for(digest).parent
+    assert sorted(synced) == sorted([leaf, leaf.parent, leaf.parent.parent])  # ab/cd, ab and the root
+    synced.clear()
+    assert store.put(_raw(1)) == digest  # already there: its directory synced again, nothing made
+    assert synced == [leaf]
+    assert store.get(digest) == _raw(1)
 
 
 CHILD = textwrap.dedent(

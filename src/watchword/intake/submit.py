@@ -73,11 +73,9 @@ def validate(incoming: IncomingReport, max_bytes: int) -> None:
 
 
 def prepare(rt: Runtime, incoming: IncomingReport) -> Prepared:
-    """Everything that can happen outside the write lock: checks, the blob file's fsync, sealing."""
+    """Everything that can happen outside the write lock: checks, the blob's fsync, sealing."""
     validate(incoming, rt.settings.max_upload_bytes)
-    # The file is fsynced here; its directory entry by the writer, with the whole batch's,
-    # before the commit that acknowledges the report (writer.py).
-    raw_sha, directories = rt.blobs.stage(incoming.raw_email) if incoming.raw_email else (None, ())
+    raw_sha = rt.blobs.put(incoming.raw_email) if incoming.raw_email else None
     contact_plain = incoming.contact or incoming.reporter_address
     key = rt.contact_key
     return Prepared(
@@ -85,7 +83,6 @@ def prepare(rt: Runtime, incoming: IncomingReport) -> Prepared:
         key=dedupe_key(incoming),
         raw_sha=raw_sha,
         raw_size=len(incoming.raw_email or b""),
-        sync_dirs=directories,
         contact=seal(key, contact_plain) if contact_plain else None,
         words=seal_json(key, words) if (words := reporter_words(incoming)) else None,
         answers=seal_json(key, dict(incoming.answers)) if incoming.answers else None,

@@ -7,12 +7,6 @@ up, writes it in one transaction, commits once, and only then wakes each
 waiting caller with its receipts. Nobody is acknowledged before the commit
 that makes their report durable.
 
-Blob files are fsynced by the callers (in parallel, before they queue); the
-directory entries that name them are fsynced here, once per directory for the
-whole batch, before its transaction begins: a blob is durable before the commit
-that acknowledges the report pointing to it, at one journal commit per batch
-instead of one per report.
-
 A unit of work is one caller's reports plus the rows its channel keeps beside
 them (`also`: a mail's record and links, a web reporter's files and receipt):
 they commit together or not at all, and one unit's failure is reported to its
@@ -30,7 +24,6 @@ import uuid
 from collections.abc import Callable, Sequence
 from concurrent.futures import Future
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 from sqlalchemy import bindparam, insert, select, update
@@ -39,7 +32,6 @@ from sqlalchemy.orm import Session
 
 from watchword.domain import IncomingReport
 from watchword.store import jobs
-from watchword.store.blobs import sync_dirs
 from watchword.store.db import Database
 from watchword.store.models import Report, utcnow
 
@@ -71,8 +63,6 @@ class Prepared:
     words: bytes | None = None
     # The answers alone, sealed, for a new report's row (its `answers` stays empty).
     answers: bytes | None = None
-    # Directories whose entries for this report's blob the writer fsyncs before the commit.
-    sync_dirs: tuple[Path, ...] = ()
 
 
 # A channel's own rows, written in the same transaction right after the unit's reports:
@@ -167,13 +157,6 @@ class GroupCommitter:
         """
         pending = list(batch)
         failed: list[tuple[_Unit, BaseException]] = []
-        try:
-            # Before the transaction: nothing is acknowledged whose blob's name is not on disk.
-            sync_dirs(d for unit in pending for p in unit.prepared for d in p.sync_dirs)
-        except OSError as exc:
-            for unit in pending:
-                unit.future.set_exception(exc)
-            return
         while pending:
             outcomes: list[tuple[_Unit, Committed]] = []
             try:

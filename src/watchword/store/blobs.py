@@ -4,11 +4,11 @@ The bytes a reporter sent are the source of truth, so a blob is fsynced (file
 and directory) before the database row that points to it is committed. Writing
 the same bytes twice is a no-op: the name is the content's SHA-256.
 
-`put` does both fsyncs itself. `stage` fsyncs the file and leaves the directory
-entries to the caller (`sync_dirs`), so that the intake's group commit syncs the
-directories of a whole batch at once, right before the commit that acknowledges
-them: on ext4 the first directory fsync commits the journal that holds every
-rename of the batch, and the others find nothing left to write.
+`put` fsyncs the file, then the directory entries that name it (its directory,
+and the parents of any directory it had to make). Syncing the directories of a
+whole intake batch once in the writer thread instead was measured slower here
+(docs/benchmarks.md, issue 14): the request threads' syncs overlap each other
+and the writer's commit, a batch's would sit on the writer's one path to disk.
 """
 
 from __future__ import annotations
@@ -53,8 +53,8 @@ class FileBlobStore:
         """Write and fsync the blob's file; return its digest and the directories whose
         entries must be fsynced (`sync_dirs`) before anything pointing to it commits.
 
-        The directories are returned even when the blob was already there: the request
-        that wrote it may not have had its directories synced yet.
+        The directories are returned even when the blob was already there: another request
+        writing the same bytes at the same moment may not have synced them yet.
         """
         digest = sha256_hex(data)
         final = self.path_for(digest)
