@@ -179,22 +179,22 @@ class Worker:
         with self.rt.db.session() as session:
             reports = {r.id: r for r in session.scalars(select(Report).where(Report.id.in_(ids)))}
             session.expunge_all()
-        inputs: dict[str, PipelineInput] = {}
-        for item in batch.items:
-            item.report = reports.get(item.job.report_id or -1)
-            if item.report is None:
-                item.error = f"ValueError: report {item.job.report_id} does not exist"
-                continue
-            report = item.report
-            try:
-                raw = self.rt.blobs.get(report.raw_sha256) if report.raw_sha256 else None
-            except Exception as exc:  # noqa: BLE001 - one unreadable blob fails its job, not the batch
-                item.error = _error_text(exc)
-                continue
-            answers = processing.answers_of(self.rt, report)
-            item.key = processing.input_key(report.text, raw, report.approach_hint, answers)
-            inputs.setdefault(item.key, (report.text, raw, report.approach_hint, answers))
-        with self.rt.db.session() as session:
+            # One read transaction for the reports and the stored analyses (a round trip less each way).
+            inputs: dict[str, PipelineInput] = {}
+            for item in batch.items:
+                item.report = reports.get(item.job.report_id or -1)
+                if item.report is None:
+                    item.error = f"ValueError: report {item.job.report_id} does not exist"
+                    continue
+                report = item.report
+                try:
+                    raw = self.rt.blobs.get(report.raw_sha256) if report.raw_sha256 else None
+                except Exception as exc:  # noqa: BLE001 - one unreadable blob fails its job, not the batch
+                    item.error = _error_text(exc)
+                    continue
+                answers = processing.answers_of(self.rt, report)
+                item.key = processing.input_key(report.text, raw, report.approach_hint, answers)
+                inputs.setdefault(item.key, (report.text, raw, report.approach_hint, answers))
             known = processing.stored_analyses(session, inputs)
         # A pool pays off from a few inputs on; a handful run here (no processes started).
         pool = self._executor() if len(inputs) - len(known) >= MIN_POOLED else None

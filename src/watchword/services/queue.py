@@ -65,10 +65,15 @@ def refresh_priority(session: Session, campaign_id: int) -> None:
 def refresh_priorities(session: Session, campaign_ids: set[int]) -> None:
     """`refresh_priority` for many campaigns, their rows read in one query."""
     ids = sorted(campaign_ids)
-    for start in range(0, len(ids), 500):
-        rows = session.scalars(select(Campaign).where(Campaign.id.in_(ids[start : start + 500]))).all()
-        for campaign in rows:
-            refresh_priority(session, campaign.id)  # found in the session: no further read
+    # Campaigns already in the session (a worker's batch holds its own) are not read again.
+    held: dict[int, Campaign | None] = {i: session.identity_map.get(session.identity_key(Campaign, i)) for i in ids}
+    missing = [i for i in ids if held[i] is None]
+    for start in range(0, len(missing), 500):
+        for campaign in session.scalars(select(Campaign).where(Campaign.id.in_(missing[start : start + 500]))):
+            held[campaign.id] = campaign
+    for cid, row in held.items():
+        if row is not None:
+            refresh_priority(session, cid)  # found in the session: no further read
 
 
 def intel_boost(facts: Any) -> float:
