@@ -179,22 +179,22 @@ class Worker:
         with self.rt.db.session() as session:
             reports = {r.id: r for r in session.scalars(select(Report).where(Report.id.in_(ids)))}
             session.expunge_all()
-        inputs: dict[str, PipelineInput] = {}
-        for item in batch.items:
-            item.report = reports.get(item.job.report_id or -1)
-            if item.report is None:
-                item.error = f"ValueError: report {item.job.report_id} does not exist"
-                continue
-            report = item.report
-            try:
-                raw = self.rt.blobs.get(report.raw_sha256) if report.raw_sha256 else None
-            except Exception as exc:  # noqa: BLE001 - one unreadable blob fails its job, not the batch
-                item.error = _error_text(exc)
-                continue
-            answers = processing.answers_of(self.rt, report)
-            item.key = processing.input_key(report.text, raw, report.approach_hint, answers)
-            inputs.setdefault(item.key, (report.text, raw, report.approach_hint, answers))
-        with self.rt.db.session() as session:
+            # One read transaction for the reports and the stored analyses (a round trip less each way).
+            inputs: dict[str, PipelineInput] = {}
+            for item in batch.items:
+                item.report = reports.get(item.job.report_id or -1)
+                if item.report is None:
+                    item.error = f"ValueError: report {item.job.report_id} does not exist"
+                    continue
+                report = item.report
+                try:
+                    raw = self.rt.blobs.get(report.raw_sha256) if report.raw_sha256 else None
+                except Exception as exc:  # noqa: BLE001 - one unreadable blob fails its job, not the batch
+                    item.error = _error_text(exc)
+                    continue
+                answers = processing.answers_of(self.rt, report)
+                item.key = processing.input_key(report.text, raw, report.approach_hint, answers)
+                inputs.setdefault(item.key, (report.text, raw, report.approach_hint, answers))
             known = processing.stored_analyses(session, inputs)
         # A pool pays off from a few inputs on; a handful run here (no processes started).
         pool = self._executor() if len(inputs) - len(known) >= MIN_POOLED else None
@@ -235,7 +235,6 @@ class Worker:
     def _write_together(self, ready: list[_Item]) -> None:
         """The fast path: the whole batch in set-at-a-time statements, all or nothing."""
         with self.rt.db.write() as session:
-            processing.serialise_writers(session)
             held = jobs.finish_many(session, [item.job.id for item in ready], self.worker_id)
             ids = [item.job.report_id for item in ready if item.job.id in held]
             reports = {r.id: r for r in session.scalars(select(Report).where(Report.id.in_(ids)))}
@@ -251,10 +250,12 @@ class Worker:
     def _write_each(self, ready: list[_Item]) -> None:
         """The careful path: one transaction, a savepoint per job; a failing job drops out alone."""
         with self.rt.db.write() as session:
-            processing.serialise_writers(session)
             ids = [item.job.report_id for item in ready]
             # One query puts every report in the session; merge() below then reads none.
             list(session.scalars(select(Report).where(Report.id.in_(ids))))
+            processing.lock_batch_indicators(
+                session, (item.analysis for item in ready if isinstance(item.analysis, Analysis))
+            )
             for item in ready:
                 assert isinstance(item.analysis, Analysis) and item.report is not None
                 try:

@@ -14,11 +14,12 @@ import datetime as dt
 import hashlib
 import logging
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from typing import Any
 
-from sqlalchemy import bindparam, case, func, insert, select, text
+from sqlalchemy import bindparam, case, func, insert, inspect, select
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.attributes import flag_modified
 
 from watchword.analysis.fingerprint import FINGERPRINT_VERSION
 from watchword.analysis.titles import report_title
@@ -29,7 +30,7 @@ from watchword.domain.states import CampaignStatus
 from watchword.store import audit
 from watchword.store.models import Campaign, Report, Submission, utcnow
 from watchword.store.models_campaigns import CampaignHour, CampaignIndexState, CampaignMember
-from watchword.store.upsert import upsert
+from watchword.store.upsert import insert_ignore, upsert
 
 log = logging.getLogger("watchword.campaigns")
 
@@ -85,11 +86,10 @@ def check_index_version(session: Session) -> bool:
         return bool(known)
     state = session.get(CampaignIndexState, "index")
     if state is None:
-        session.add(CampaignIndexState(name="index", value=INDEX_VERSION))
-        session.flush()
-        matches = True
-    else:
-        matches = state.value == INDEX_VERSION
+        # Two workers may both find it missing: the second insert is a no-op, then both read it.
+        session.execute(insert_ignore(session, CampaignIndexState, "name").values(name="index", value=INDEX_VERSION))
+        state = session.get(CampaignIndexState, "index")
+    matches = state is not None and state.value == INDEX_VERSION
     session.info["campaign_index_matches"] = matches
     return matches
 
@@ -107,10 +107,9 @@ def assign_campaign(session: Session, report: Report, analysis: Analysis) -> Non
     feats = features_of(analysis)
     if feats is None:
         return
-    if session.get_bind().dialect.name == "postgresql":
-        # Assignments are serialised (briefly) so that two workers cannot both
-        # found a campaign for two copies of one wave.
-        session.execute(text("SELECT pg_advisory_xact_lock(7273269)"))
+    # On PostgreSQL the backend locks the shards of this report's keys before reading their
+    # postings, and the campaigns they lead to (campaigns/locks.py): two workers cannot both
+    # found a campaign for two copies of one wave, and reports of other waves do not wait.
     if not check_index_version(session):
         log.warning("campaign index has another format than %s: run `watchword recluster`", INDEX_VERSION)
     result = ClusterIndex(StoreBackend(session)).assign(feats)
@@ -155,7 +154,7 @@ def assign_campaign(session: Session, report: Report, analysis: Analysis) -> Non
     count_hour(session, campaign, report.created_at)
 
 
-def assign_batch(session: Session, items: Sequence[tuple[Report, Analysis]]) -> None:
+def assign_batch(session: Session, items: Sequence[tuple[Report, Analysis]]) -> dict[int, Campaign]:
     """`assign_campaign` for a worker's batch, in order, with set-at-a-time reads and writes.
 
     The engine sees exactly what it would see one report at a time (the batch's
@@ -165,11 +164,13 @@ def assign_batch(session: Session, items: Sequence[tuple[Report, Analysis]]) -> 
     surge read per batch, instead of a dozen statements per report. Memberships
     and campaign ids are written with the final campaign of each report, which is
     where a merge later in the batch would have moved them.
+
+    Returns the campaign rows it read or made, by id: held by the caller for the
+    batch's later steps (the session's identity map would let them go, and each
+    later `session.get` would read one again).
     """
     if not items:
-        return
-    if session.get_bind().dialect.name == "postgresql":
-        session.execute(text("SELECT pg_advisory_xact_lock(7273269)"))  # see assign_campaign
+        return {}
     ids = [report.id for report, _ in items]
     members = {m.report_id: m for m in session.scalars(select(CampaignMember).where(CampaignMember.report_id.in_(ids)))}
     todo: list[tuple[Report, Analysis, Features]] = []
@@ -184,7 +185,7 @@ def assign_batch(session: Session, items: Sequence[tuple[Report, Analysis]]) -> 
             continue
         todo.append((report, analysis, feats))
     if not todo:
-        return
+        return {}
     if not check_index_version(session):
         log.warning("campaign index has another format than %s: run `watchword recluster`", INDEX_VERSION)
     backend = BatchBackend(session)
@@ -195,23 +196,53 @@ def assign_batch(session: Session, items: Sequence[tuple[Report, Analysis]]) -> 
         (report, analysis, feats, index.assign(feats, each))
         for (report, analysis, feats), each in zip(todo, keys, strict=True)
     ]
-    session.flush()  # the batch's new campaigns first: its postings refer to them
-    backend.flush_postings()
-
-    root_of = {report.id: backend.find(result.cluster) for report, _, _, result in done}
-    rkeys = {
-        report.id: reporter_key(report.id, {"wrapper": a.wrapper, "kind": a.kind, "headers": a.headers})
-        for report, a, _, _ in done
-    }
-    known_pairs: set[tuple[int, str]] = {
-        (cid, key)
-        for cid, key in session.execute(
-            select(CampaignMember.campaign_id, CampaignMember.reporter_key).where(
-                CampaignMember.campaign_id.in_(set(root_of.values())),
-                CampaignMember.reporter_key.in_(set(rkeys.values())),
+    with session.no_autoflush:  # one flush below, once every campaign row has its new values
+        root_of = {report.id: backend.find(result.cluster) for report, _, _, result in done}
+        rkeys = {
+            report.id: reporter_key(report.id, {"wrapper": a.wrapper, "kind": a.kind, "headers": a.headers})
+            for report, a, _, _ in done
+        }
+        known_pairs: set[tuple[int, str]] = {
+            (cid, key)
+            for cid, key in session.execute(
+                select(CampaignMember.campaign_id, CampaignMember.reporter_key).where(
+                    CampaignMember.campaign_id.in_(set(root_of.values())),
+                    CampaignMember.reporter_key.in_(set(rkeys.values())),
+                )
             )
-        )
-    }
+        }
+        bridged: set[int] = set()
+        hours: Counter[tuple[int, int]] = Counter()
+        last_hour: dict[int, int] = {}
+        for report, analysis, _, result in done:
+            root = root_of[report.id]
+            campaign = backend.campaign(root)
+            report.campaign_id = root
+            if campaign.verdict is not None:
+                report.verdict = campaign.verdict  # a verdict reaches reports that join later
+            for gone in result.absorbed:
+                bridged.add(root)
+                audit.record(
+                    session,
+                    "system",
+                    "campaign.bridged",
+                    "campaign",
+                    result.cluster,
+                    {"absorbed": gone, "by_report": report.id, "reasons": result.reasons[:4]},
+                )
+            new_reporter = (root, rkeys[report.id]) not in known_pairs
+            known_pairs.add((root, rkeys[report.id]))
+            if root not in bridged:
+                _add_to_stats(campaign, report, analysis, result.duplicate, new_reporter)
+            hour = _hour(report.created_at)
+            hours[(root, hour)] += 1
+            hours[(SYSTEM, hour)] += 1
+            last_hour[root] = hour
+    # The batch's new campaigns inserted (the memberships below refer to them) and every
+    # grown one updated, in one executemany: the same columns for each (uniform_update).
+    uniform_update(backend.rows.values(), _STATS)
+    session.flush()
+    backend.flush_postings()
     session.connection().execute(
         insert(CampaignMember),
         [
@@ -226,34 +257,6 @@ def assign_batch(session: Session, items: Sequence[tuple[Report, Analysis]]) -> 
             for report, _, feats, result in done
         ],
     )
-    bridged: set[int] = set()
-    hours: Counter[tuple[int, int]] = Counter()
-    last_hour: dict[int, int] = {}
-    for report, analysis, _, result in done:
-        root = root_of[report.id]
-        campaign = backend.campaign(root)
-        report.campaign_id = root
-        if campaign.verdict is not None:
-            report.verdict = campaign.verdict  # a verdict reaches reports that join later
-        for gone in result.absorbed:
-            bridged.add(root)
-            audit.record(
-                session,
-                "system",
-                "campaign.bridged",
-                "campaign",
-                result.cluster,
-                {"absorbed": gone, "by_report": report.id, "reasons": result.reasons[:4]},
-            )
-        new_reporter = (root, rkeys[report.id]) not in known_pairs
-        known_pairs.add((root, rkeys[report.id]))
-        if root not in bridged:
-            _add_to_stats(campaign, report, analysis, result.duplicate, new_reporter)
-        hour = _hour(report.created_at)
-        hours[(root, hour)] += 1
-        hours[(SYSTEM, hour)] += 1
-        last_hour[root] = hour
-    session.flush()
     for root in bridged:
         refresh_stats(session, backend.campaign(root))  # recomputed from every member, this batch's included
     _count_hours(session, hours)
@@ -261,6 +264,38 @@ def assign_batch(session: Session, items: Sequence[tuple[Report, Analysis]]) -> 
         roots = [root for root, h in last_hour.items() if h == hour]
         for root, surging in surging_of(session, roots, hour).items():
             backend.campaign(root).surging = surging
+    return dict(backend.rows)
+
+
+# What assignment changes on a campaign row: written for every campaign of a batch alike.
+_STATS = (
+    "title",
+    "approach_type",
+    "risk",
+    "first_seen",
+    "last_seen",
+    "report_count",
+    "sighting_count",
+    "reporter_count",
+    "representative_report_id",
+    "facts",
+    "member_count",
+)
+
+
+def uniform_update(campaigns: Iterable[Campaign], columns: Sequence[str]) -> None:
+    """Mark these columns changed on every stored campaign of the batch.
+
+    The unit of work groups UPDATEs by the set of columns they change: campaigns that
+    changed different columns cost one statement each, the same columns one executemany
+    for all (a round trip per batch instead of per campaign on PostgreSQL).
+    """
+    for campaign in campaigns:
+        state = inspect(campaign)
+        if state.persistent and not state.deleted:
+            for column in columns:
+                if column in state.dict:  # an expired attribute is not written (nor can be flagged)
+                    flag_modified(campaign, column)
 
 
 def _count_hours(session: Session, counts: Counter[tuple[int, int]]) -> None:

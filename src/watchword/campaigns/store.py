@@ -14,6 +14,7 @@ from sqlalchemy import bindparam, delete, func, select, text, update
 from sqlalchemy.orm import Session
 
 from watchword.campaigns.engine import Entry
+from watchword.campaigns.locks import lock_campaigns, lock_keys
 from watchword.domain.states import CampaignStatus
 from watchword.store.models import Campaign, Report, utcnow
 from watchword.store.models_campaigns import CampaignHour, CampaignMember, CampaignPosting
@@ -27,7 +28,12 @@ _TABLE = CampaignPosting.__table__
 _POSTINGS = select(_TABLE.c.key, _TABLE.c.content, _TABLE.c.campaign_id).where(
     _TABLE.c.key.in_(bindparam("keys", expanding=True))
 )
-_CAMPAIGNS = select(Campaign).where(Campaign.id.in_(bindparam("ids", expanding=True)))
+_PG_POSTINGS = text("SELECT key, content, campaign_id FROM campaign_postings WHERE key = ANY(CAST(:keys AS bigint[]))")
+_PG_ADD_POSTINGS = text(
+    "INSERT INTO campaign_postings (key, content, campaign_id) "
+    "SELECT * FROM unnest(CAST(:k AS bigint[]), CAST(:c AS bigint[]), CAST(:cid AS bigint[])) "
+    "ON CONFLICT DO NOTHING"
+)
 
 
 class StoreBackend:
@@ -40,23 +46,32 @@ class StoreBackend:
     def postings(self, keys: Sequence[int]) -> dict[int, list[Entry]]:
         out: dict[int, list[Entry]] = {}
         unique = list(dict.fromkeys(keys))
-        for start in range(0, len(unique), _CHUNK):
-            # Core, not the ORM: these are plain rows and the ORM layer would
-            # cost more than the query.
+        # Before the read: no other worker adds postings under these keys until we commit.
+        lock_keys(self.session, unique)
+        # Core, not the ORM: these are plain rows and the ORM layer would cost more than the
+        # query. PostgreSQL takes the keys as one array (one statement for a whole batch).
+        pg = self.session.get_bind().dialect.name == "postgresql"
+        step = (len(unique) or 1) if pg else _CHUNK
+        for start in range(0, len(unique), step):
             for key, content, campaign_id in self.session.connection().execute(
-                _POSTINGS, {"keys": unique[start : start + _CHUNK]}
+                _PG_POSTINGS if pg else _POSTINGS, {"keys": unique[start : start + step]}
             ):
                 out.setdefault(key, []).append((content, campaign_id))
         self._load({cid for entries in out.values() for _, cid in entries})
         return out
 
     def _load(self, ids: set[int]) -> None:
-        missing = list(ids - self.rows.keys())
-        for start in range(0, len(missing), _CHUNK):
-            for campaign in self.session.scalars(_CAMPAIGNS, {"ids": missing[start : start + _CHUNK]}):
-                self.rows[campaign.id] = campaign
+        # Row-locked (PostgreSQL) with the campaigns they were merged into, and read afresh.
+        for campaign in lock_campaigns(self.session, ids - self.rows.keys()):
+            self.rows[campaign.id] = campaign
 
     def add_postings(self, triples: Iterable[tuple[int, int, int]]) -> None:
+        triples = list(triples)
+        if triples and self.session.get_bind().dialect.name == "postgresql":
+            # Three arrays, one statement: the rows' parameters are not sent and bound one by one.
+            keys, contents, campaigns = (list(column) for column in zip(*triples, strict=True))
+            self.session.connection().execute(_PG_ADD_POSTINGS, {"k": keys, "c": contents, "cid": campaigns})
+            return
         rows = [{"key": k, "content": c, "campaign_id": cid} for k, c, cid in triples]
         if rows:
             # executemany, not a multi-row VALUES: SQLAlchemy builds one bind
@@ -163,8 +178,21 @@ class BatchBackend(StoreBackend):
         # The id is chosen here, not by an INSERT and a flush per new campaign: the
         # batch's new campaigns are inserted together at its next flush.
         now = utcnow()
+        # Counters set here, not left to the column defaults: the batch counts on the row
+        # before the flush that inserts it.
         campaign = Campaign(
-            id=self._next_id(), risk_class=risk_class, member_count=0, first_seen=now, last_seen=now, facts={}
+            id=self._next_id(),
+            risk_class=risk_class,
+            member_count=0,
+            report_count=0,
+            sighting_count=0,
+            reporter_count=0,
+            risk=0.0,
+            surging=False,
+            priority=0.0,
+            first_seen=now,
+            last_seen=now,
+            facts={},
         )
         self.session.add(campaign)
         self.rows[campaign.id] = campaign

@@ -8,6 +8,7 @@ of them land or none does, which is what makes a retried job harmless.
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
 import hashlib
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import Any, TypeVar, cast
@@ -24,12 +25,11 @@ from watchword.domain.model import ANALYSIS_VERSION
 from watchword.domain.states import ReportStatus
 from watchword.runtime import Runtime
 from watchword.security.sealing import COMMENT, seal_text, unseal_json
-from watchword.store.models import AnalysisRecord, Indicator, Report, ReportIndicator, utcnow
+from watchword.store.models import AnalysisRecord, Campaign, Indicator, Report, ReportIndicator, utcnow
 from watchword.store.upsert import insert_ignore
 
 MAX_INDICATOR_VALUE = 2048
 T = TypeVar("T")
-CAMPAIGN_LOCK = 7273269  # the advisory lock campaigns/assign.py serialises assignments with
 
 AfterAnalysis = Callable[[Session, Report, Analysis], None]
 
@@ -191,6 +191,8 @@ def upsert_indicators(session: Session, pairs: Iterable[tuple[str, str]]) -> dic
     if not wanted:
         return {}
     now = utcnow()
+    if session.get_bind().dialect.name == "postgresql":
+        return _upsert_indicators_pg(session, sorted(wanted), now)
     rows = [{"type": t, "value": v, "first_seen": now, "last_seen": now, "report_count": 0} for t, v in sorted(wanted)]
     # One statement, many parameter sets (the driver batches them): a multi-row VALUES of 26k
     # indicators overflowed SQLite's bound-parameter limit, and compiling one costs ~0.2 s per 500 rows.
@@ -208,12 +210,73 @@ def upsert_indicators(session: Session, pairs: Iterable[tuple[str, str]]) -> dic
     return ids
 
 
+# PostgreSQL: a batch's indicators as two arrays in one statement each, not a statement (or an
+# executemany's round of messages) per row. The insert takes its rows in one order in every
+# worker (ORDER BY), as the executemany did; the read is a new statement, so it sees rows
+# another worker committed while our insert waited for it.
+_PG_INSERT_INDICATORS = text(
+    "INSERT INTO indicators (type, value, first_seen, last_seen, report_count) "
+    "SELECT t, v, :now, :now, 0 FROM unnest(CAST(:types AS varchar[]), CAST(:values AS varchar[])) AS u(t, v) "
+    "ORDER BY t, v ON CONFLICT (type, value) DO NOTHING"
+)
+_PG_INDICATOR_IDS = text(
+    "SELECT i.id, i.type, i.value FROM indicators i "
+    "JOIN unnest(CAST(:types AS varchar[]), CAST(:values AS varchar[])) AS u(t, v) ON i.type = u.t AND i.value = u.v"
+)
+_PG_COUNT_INDICATORS = text(
+    "UPDATE indicators SET report_count = indicators.report_count + u.d, "
+    "last_seen = CASE WHEN u.d > 0 THEN :now ELSE indicators.last_seen END "
+    "FROM unnest(CAST(:ids AS bigint[]), CAST(:deltas AS integer[])) AS u(id, d) WHERE indicators.id = u.id"
+)
+
+_PG_LINK_INDICATORS = text(
+    "INSERT INTO report_indicators (report_id, indicator_id) "
+    "SELECT * FROM unnest(CAST(:r AS bigint[]), CAST(:i AS bigint[])) ON CONFLICT DO NOTHING"
+)
+
+
+def _upsert_indicators_pg(
+    session: Session, wanted: list[tuple[str, str]], now: dt.datetime
+) -> dict[tuple[str, str], int]:
+    params = {"types": [t for t, _ in wanted], "values": [v for _, v in wanted], "now": now}
+    session.execute(_PG_INSERT_INDICATORS, params)
+    return {(t, v): int(ind_id) for ind_id, t, v in session.execute(_PG_INDICATOR_IDS, params)}
+
+
+def count_indicators(session: Session, delta: dict[int, int]) -> None:
+    """Add each indicator's change of report count (last seen now where it grew), rows locked in
+    one ascending pass first (lock_indicator_rows)."""
+    changed = {ind: change for ind, change in delta.items() if change}
+    if not changed:
+        return
+    lock_indicator_rows(session, changed)
+    now = utcnow()
+    if session.get_bind().dialect.name == "postgresql":
+        ids = sorted(changed)
+        session.execute(_PG_COUNT_INDICATORS, {"ids": ids, "deltas": [changed[i] for i in ids], "now": now})
+        return
+    by_change: dict[int, list[int]] = {}
+    for ind, change in changed.items():
+        by_change.setdefault(change, []).append(ind)
+    for change, inds in by_change.items():
+        inds.sort()
+        for start in range(0, len(inds), 500):
+            values: dict[str, Any] = {"report_count": Indicator.report_count + change}
+            if change > 0:
+                values["last_seen"] = now
+            session.execute(
+                update(Indicator).where(Indicator.id.in_(inds[start : start + 500])).values(**values),
+                execution_options={"synchronize_session": False},
+            )
+
+
 def link_indicators(session: Session, report: Report, analysis: Analysis) -> None:
     """Link the report to its indicators; counts change only for links that change."""
     ids = upsert_indicators(session, ((i["type"], i["value"]) for i in analysis.indicators))
     new = set(ids.values())
     old = set(session.scalars(select(ReportIndicator.indicator_id).where(ReportIndicator.report_id == report.id)))
     gone, added = sorted(old - new), sorted(new - old)
+    lock_indicator_rows(session, gone + added)  # one ascending pass before the two below
     for chunk in _chunks(gone):
         session.execute(
             delete(ReportIndicator).where(
@@ -238,7 +301,7 @@ def link_indicators(session: Session, report: Report, analysis: Analysis) -> Non
 
 # The steps below reuse the helpers above (and some import this module), so they are
 # imported here, after them, rather than at the top.
-from watchword.campaigns.assign import assign_batch, assign_campaign  # noqa: E402
+from watchword.campaigns.assign import assign_batch, assign_campaign, uniform_update  # noqa: E402
 from watchword.intel.normalise import match_keys  # noqa: E402
 from watchword.intel.retrohunt import lookup as known_bad_lookup  # noqa: E402
 from watchword.intel.retrohunt import match_known_bad  # noqa: E402
@@ -268,18 +331,34 @@ def apply(session: Session, report: Report, analysis: Analysis, input_key: str |
         step(session, report, analysis)
 
 
-def serialise_writers(session: Session) -> None:
-    """On PostgreSQL, take the campaign assignment lock before any row lock of the batch.
-
-    assign_campaign takes it too (a second take in one transaction is free); taking
-    it first means no worker can hold indicator or campaign rows while waiting for
-    it, which would deadlock against the worker that holds it.
-    """
-    if session.get_bind().dialect.name == "postgresql":
-        session.execute(text(f"SELECT pg_advisory_xact_lock({CAMPAIGN_LOCK})"))
-
-
 _LINKS = ReportIndicator.__table__
+
+
+def lock_indicator_rows(session: Session, ids: Iterable[int]) -> None:
+    """Row-lock these indicators in one ascending pass (PostgreSQL): the count updates that
+    follow go by size of change, and two workers locking in those orders could wait in a circle.
+
+    FOR NO KEY UPDATE, the lock an UPDATE of a non-key column takes: it does not wait for the
+    key-share locks other workers' new links hold on an indicator.
+    """
+    if session.get_bind().dialect.name != "postgresql":
+        return
+    ordered = sorted(set(ids))
+    for chunk in _chunks(ordered):
+        session.execute(
+            select(Indicator.id).where(Indicator.id.in_(chunk)).order_by(Indicator.id).with_for_update(key_share=True)
+        ).all()
+
+
+def lock_batch_indicators(session: Session, analyses: Iterable[Analysis]) -> None:
+    """Before a batch is written report by report: its indicators made and row-locked first.
+
+    Campaign assignment takes its locks after every indicator lock (campaigns/locks.py);
+    one report's assignment followed by the next report's indicator updates would take
+    them the other way round.
+    """
+    ids = upsert_indicators(session, ((i["type"], i["value"]) for a in analyses for i in a.indicators))
+    lock_indicator_rows(session, ids.values())
 
 
 def apply_batch(session: Session, items: list[tuple[Report, Analysis, str | None]]) -> None:
@@ -292,26 +371,37 @@ def apply_batch(session: Session, items: list[tuple[Report, Analysis, str | None
     """
     if not items:
         return
+    # Order matters on PostgreSQL: what every worker may lock in common (indicator rows) is
+    # locked here, before campaign assignment takes its key-shard and campaign locks, and
+    # nothing after assignment locks an indicator (campaigns/locks.py: no waits in a circle).
     rewrite_analyses(session, items)
+    unmatched = _known_bad_misses(session, items)  # a read: before the assignment's locks, not under them
     rest = [step for step in AFTER_ANALYSIS if step not in (record_analysis, link_indicators, index_report)]
+    held: dict[int, Campaign] = {}
     if assign_campaign in rest:
         # The whole batch's campaign assignment at once (the same result in far fewer
         # statements); the steps after it then see every report of the batch in its campaign.
-        assign_batch(session, [(report, analysis) for report, analysis, _ in items])
+        # Its rows are held here for the steps below (no read per report).
+        held = assign_batch(session, [(report, analysis) for report, analysis, _ in items])
         rest.remove(assign_campaign)
-    # A campaign's priority depends on the campaign alone: computed once per campaign after
-    # every report's steps, it is the value the last of its reports would have left.
+    # A campaign's priority depends on the campaign alone: computed once per campaign, it is
+    # the value the last of its reports would have left. Computed before the per-report steps
+    # (one UPDATE for every campaign of the batch when they flush) and again after them for
+    # the campaigns a known-bad match raised, the only step that changes what it depends on.
     batch_priority = update_priority in rest
+    campaigns = {report.campaign_id for report, _, _ in items if report.campaign_id is not None}
     if batch_priority:
         rest.remove(update_priority)
-    unmatched = _known_bad_misses(session, items)
+        refresh_priorities(session, campaigns)
+        uniform_update((held[cid] for cid in campaigns if cid in held), ("surging", "priority"))
     for report, analysis, _ in items:
         for step in rest:
             if step is match_known_bad and report.id in unmatched:
                 continue  # its lookup would find nothing: the batch's one lookup found nothing for it
             step(session, report, analysis)
     if batch_priority:
-        refresh_priorities(session, {report.campaign_id for report, _, _ in items if report.campaign_id is not None})
+        matched = {report.campaign_id for report, _, _ in items if report.id not in unmatched}
+        refresh_priorities(session, {cid for cid in matched if cid is not None})
 
 
 def rewrite_analyses(session: Session, items: Sequence[tuple[Report, Analysis, str | None]]) -> None:
@@ -423,20 +513,12 @@ def _link_batch(session: Session, items: Sequence[tuple[Report, Analysis, str | 
             )
             for ind in gone:
                 delta[ind] = delta.get(ind, 0) - 1
-    if added_rows:
+    if added_rows and session.get_bind().dialect.name == "postgresql":
+        # ~20 links per report: two arrays in one statement rather than a row of parameters each.
+        session.execute(
+            _PG_LINK_INDICATORS,
+            {"r": [row["report_id"] for row in added_rows], "i": [row["indicator_id"] for row in added_rows]},
+        )
+    elif added_rows:
         session.connection().execute(insert_ignore(session, ReportIndicator), added_rows)
-    by_change: dict[int, list[int]] = {}
-    for ind, change in delta.items():
-        if change:
-            by_change.setdefault(change, []).append(ind)
-    now = utcnow()
-    for change, inds in by_change.items():
-        inds.sort()  # rows locked in one order by every worker
-        for start in range(0, len(inds), 500):
-            values: dict[str, Any] = {"report_count": Indicator.report_count + change}
-            if change > 0:
-                values["last_seen"] = now
-            session.execute(
-                update(Indicator).where(Indicator.id.in_(inds[start : start + 500])).values(**values),
-                execution_options={"synchronize_session": False},
-            )
+    count_indicators(session, delta)

@@ -67,10 +67,13 @@ def refresh(session: Session, campaign_ids: Iterable[int]) -> None:
     ids = sorted(set(campaign_ids))
     for start in range(0, len(ids), CHUNK):
         chunk = ids[start : start + CHUNK]
-        rows = session.scalars(select(Campaign).where(Campaign.id.in_(chunk))).all()
+        # Campaigns already in the session (a worker's batch holds its own) are not read again.
+        held = [i for i in chunk if session.identity_map.get(session.identity_key(Campaign, i)) is not None]
+        missing = sorted(set(chunk) - set(held))
+        rows = session.scalars(select(Campaign).where(Campaign.id.in_(missing))).all() if missing else []
         counts = campaign_counts(session, chunk)
-        for campaign in rows:
-            refresh_one(session, campaign.id, counts.get(campaign.id, NO_COUNTS))  # in the session: no read
+        for campaign_id in sorted([*held, *(c.id for c in rows)]):
+            refresh_one(session, campaign_id, counts.get(campaign_id, NO_COUNTS))  # in the session: no read
 
 
 def refresh_for_reports(session: Session, report_ids: Iterable[int]) -> None:
