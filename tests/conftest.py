@@ -13,9 +13,13 @@ from typing import Any
 
 import pytest
 
-from tests.support.settings import PG_URL, make_settings, postgres_available
+from tests.support.settings import FAST_PASSWORDS_ENV, PG_URL, make_settings, postgres_available
 from watchword.config import Settings
 from watchword.runtime import Runtime, open_runtime
+
+# Cheap password hashing for every runtime built from the environment too (see FAST_PASSWORDS).
+for _name, _value in FAST_PASSWORDS_ENV.items():
+    os.environ.setdefault(_name, _value)
 
 
 @pytest.fixture
