@@ -65,8 +65,9 @@ def pg_database_url() -> Iterator[str]:
 
 
 @pytest.fixture(scope="session")
-def _pg_store_schema(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """One PostgreSQL schema per test process, migrated to head once (the migrations take seconds)."""
+def _pg_store_schema(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, str]]:
+    """One PostgreSQL schema per test process, migrated to head once (the migrations take seconds),
+    and the SQL that empties it (see pg_store_url)."""
     _require_postgres()
     import psycopg
 
@@ -75,35 +76,40 @@ def _pg_store_schema(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     with psycopg.connect(admin, autocommit=True) as conn:
         conn.execute(f'CREATE SCHEMA "{schema}"')
     open_runtime(make_settings(tmp_path_factory.mktemp("pg-store"), _schema_url(schema)), migrate=True).close()
-    yield schema
+    with psycopg.connect(admin, autocommit=True) as conn:
+        tables = conn.execute(
+            "SELECT tablename FROM pg_tables WHERE schemaname = %s AND tablename <> 'alembic_version'"
+            " ORDER BY tablename",
+            (schema,),
+        ).fetchall()
+        sequences = conn.execute(
+            "SELECT sequencename FROM pg_sequences WHERE schemaname = %s ORDER BY sequencename", (schema,)
+        ).fetchall()
+    empty = [f'DELETE FROM "{schema}"."{table}"' for (table,) in tables]
+    empty += [f'ALTER SEQUENCE "{schema}"."{sequence}" RESTART' for (sequence,) in sequences]
+    yield schema, ";\n".join(empty)
     with psycopg.connect(admin, autocommit=True) as conn:
         conn.execute(f'DROP SCHEMA "{schema}" CASCADE')
 
 
 @pytest.fixture
-def pg_store_url(_pg_store_schema: str) -> str:
+def pg_store_url(_pg_store_schema: tuple[str, str]) -> str:
     """A migrated PostgreSQL store with no rows: this process's schema with every table emptied and
     every sequence restarted, as a freshly migrated one would be.
 
     DELETE rather than TRUNCATE: TRUNCATE makes new files for each of the tables and syncs them
     (over a second per test); deleting the few rows a test wrote takes milliseconds. Foreign keys
-    and triggers are off meanwhile (session_replication_role), since every table is emptied.
+    and triggers are off meanwhile (session_replication_role), since every table is emptied. The
+    statements go in one round trip (a test never adds a table: migrations run only at the start).
     """
     import psycopg
 
-    schema = _pg_store_schema
+    schema, empty = _pg_store_schema
     with psycopg.connect(PG_URL.replace("+psycopg", "")) as conn:
         # A runtime a test left open would hold locks: wait a while, then say so rather than hang.
         conn.execute("SET lock_timeout = '30s'")
         conn.execute("SET session_replication_role = replica")
-        tables = conn.execute(
-            "SELECT tablename FROM pg_tables WHERE schemaname = %s AND tablename <> 'alembic_version'", (schema,)
-        ).fetchall()
-        for (table,) in tables:
-            conn.execute(f'DELETE FROM "{schema}"."{table}"')
-        sequences = conn.execute("SELECT sequencename FROM pg_sequences WHERE schemaname = %s", (schema,)).fetchall()
-        for (sequence,) in sequences:
-            conn.execute(f'ALTER SEQUENCE "{schema}"."{sequence}" RESTART')
+        conn.execute(empty)  # type: ignore[arg-type]  # built from the catalogue, not from input
     return _schema_url(schema)
 
 
