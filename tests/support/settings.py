@@ -30,6 +30,10 @@ def make_settings(tmp: Path, database_url: str | None = None, **overrides: objec
         blob_dir=tmp / "blobs",
         secret_key_file=tmp / "secret.key",
         worker_poll_seconds=0.05,
+        # The pipeline in the test's own process: a pool (one process per core) for each Worker a test
+        # makes cost more than the few reports it analyses, and coverage sees the pipeline only here.
+        # tests/store/test_batch_worker.py runs the pool (processes=2) and checks it gives the same results.
+        worker_processes=1,
         **FAST_PASSWORDS,  # type: ignore[arg-type]
     )
     return Settings(**{**{f: getattr(base, f) for f in base.__dataclass_fields__}, **overrides})  # type: ignore[arg-type]
