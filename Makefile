@@ -10,7 +10,9 @@ STAMP := $(VENV)/.installed-stamp
 # Every extra make installs; requirements.lock pins them all (make lock regenerates it).
 EXTRAS := dev,bench
 comma := ,
-# Tests run on every core; tests marked `serial` (they measure time or load) run after, alone.
+# Tests run on every core; tests marked `serial` (they time something that a neighbour on the other core
+# would skew: a flood's rate, per-input budgets) run after, alone. Only those modules are imported for
+# the serial pass (tests/conftest.py), and a test that times nothing is never marked serial.
 WORKERS ?= auto
 PYTEST_PARALLEL := -n $(WORKERS) --dist loadgroup
 # Coverage of the whole suite (statements of `watchword` run in the test processes) may not drop
@@ -60,6 +62,7 @@ run: install
 ## Everything CI runs: lint, types, and the whole suite including browser, mail and load tests
 # Fast and slow tests in one parallel run (one start-up and one collection per worker, and the slow
 # ones first: tests/conftest.py orders them), then the serial tests alone; coverage adds up over both.
+# Where the time goes, per step, and what was cut: docs/benchmarks.md ("The test suite").
 test: install services lint typecheck
 	$(BIN)/pytest $(PYTEST_PARALLEL) -m "not serial" --cov --cov-report=
 	$(BIN)/pytest -m serial --cov --cov-append --cov-report=term --cov-fail-under=$(COVERAGE_FLOOR)

@@ -13,9 +13,13 @@ from typing import Any
 
 import pytest
 
-from tests.support.settings import PG_URL, make_settings, postgres_available
+from tests.support.settings import FAST_PASSWORDS_ENV, PG_URL, make_settings, postgres_available
 from watchword.config import Settings
 from watchword.runtime import Runtime, open_runtime
+
+# Cheap password hashing for every runtime built from the environment too (see FAST_PASSWORDS).
+for _name, _value in FAST_PASSWORDS_ENV.items():
+    os.environ.setdefault(_name, _value)
 
 
 @pytest.fixture
@@ -61,8 +65,9 @@ def pg_database_url() -> Iterator[str]:
 
 
 @pytest.fixture(scope="session")
-def _pg_store_schema(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """One PostgreSQL schema per test process, migrated to head once (the migrations take seconds)."""
+def _pg_store_schema(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, str]]:
+    """One PostgreSQL schema per test process, migrated to head once (the migrations take seconds),
+    and the SQL that empties it (see pg_store_url)."""
     _require_postgres()
     import psycopg
 
@@ -71,35 +76,40 @@ def _pg_store_schema(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     with psycopg.connect(admin, autocommit=True) as conn:
         conn.execute(f'CREATE SCHEMA "{schema}"')
     open_runtime(make_settings(tmp_path_factory.mktemp("pg-store"), _schema_url(schema)), migrate=True).close()
-    yield schema
+    with psycopg.connect(admin, autocommit=True) as conn:
+        tables = conn.execute(
+            "SELECT tablename FROM pg_tables WHERE schemaname = %s AND tablename <> 'alembic_version'"
+            " ORDER BY tablename",
+            (schema,),
+        ).fetchall()
+        sequences = conn.execute(
+            "SELECT sequencename FROM pg_sequences WHERE schemaname = %s ORDER BY sequencename", (schema,)
+        ).fetchall()
+    empty = [f'DELETE FROM "{schema}"."{table}"' for (table,) in tables]
+    empty += [f'ALTER SEQUENCE "{schema}"."{sequence}" RESTART' for (sequence,) in sequences]
+    yield schema, ";\n".join(empty)
     with psycopg.connect(admin, autocommit=True) as conn:
         conn.execute(f'DROP SCHEMA "{schema}" CASCADE')
 
 
 @pytest.fixture
-def pg_store_url(_pg_store_schema: str) -> str:
+def pg_store_url(_pg_store_schema: tuple[str, str]) -> str:
     """A migrated PostgreSQL store with no rows: this process's schema with every table emptied and
     every sequence restarted, as a freshly migrated one would be.
 
     DELETE rather than TRUNCATE: TRUNCATE makes new files for each of the tables and syncs them
     (over a second per test); deleting the few rows a test wrote takes milliseconds. Foreign keys
-    and triggers are off meanwhile (session_replication_role), since every table is emptied.
+    and triggers are off meanwhile (session_replication_role), since every table is emptied. The
+    statements go in one round trip (a test never adds a table: migrations run only at the start).
     """
     import psycopg
 
-    schema = _pg_store_schema
+    schema, empty = _pg_store_schema
     with psycopg.connect(PG_URL.replace("+psycopg", "")) as conn:
         # A runtime a test left open would hold locks: wait a while, then say so rather than hang.
         conn.execute("SET lock_timeout = '30s'")
         conn.execute("SET session_replication_role = replica")
-        tables = conn.execute(
-            "SELECT tablename FROM pg_tables WHERE schemaname = %s AND tablename <> 'alembic_version'", (schema,)
-        ).fetchall()
-        for (table,) in tables:
-            conn.execute(f'DELETE FROM "{schema}"."{table}"')
-        sequences = conn.execute("SELECT sequencename FROM pg_sequences WHERE schemaname = %s", (schema,)).fetchall()
-        for (sequence,) in sequences:
-            conn.execute(f'ALTER SEQUENCE "{schema}"."{sequence}" RESTART')
+        conn.execute(empty)  # type: ignore[arg-type]  # built from the catalogue, not from input
     return _schema_url(schema)
 
 
@@ -169,6 +179,30 @@ def pytest_xdist_make_scheduler(config: pytest.Config, log: Any) -> Any:
             return _module_group(nodeid.split("::", 1)[0]) or super()._split_scope(nodeid)
 
     return ModuleGroupScheduling(config, log)
+
+
+def _only_serial(config: pytest.Config) -> bool:
+    """True when the -m expression selects no test without the `serial` mark (`-m serial`,
+    `-m "slow and serial"`): whatever the other marks, it is false while `serial` is."""
+    markexpr = config.getoption("markexpr", "")
+    if not markexpr:
+        return False
+    from _pytest.mark.expression import Expression
+
+    expression = Expression.compile(markexpr)
+    return not any(
+        expression.evaluate(lambda name, others=others: others and name != "serial") for others in (True, False)
+    )
+
+
+def pytest_ignore_collect(collection_path: Path, config: pytest.Config) -> bool | None:
+    # The serial pass of `make test` runs 20-odd tests in 8 modules; collecting all 150 modules to
+    # deselect the rest took seconds of its single process. A module whose source never says
+    # `pytest.mark.serial` holds no serial test (the mark is only ever written there), so it is not
+    # imported at all when only serial tests are asked for.
+    if collection_path.suffix == ".py" and collection_path.name.startswith("test_") and _only_serial(config):
+        return "pytest.mark.serial" not in collection_path.read_text(encoding="utf-8")
+    return None
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:

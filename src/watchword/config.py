@@ -139,6 +139,10 @@ class Settings:
     feeds_pull_max_bytes: int = 50 * 1024 * 1024  # per feed and pull; the rest waits for the next pull
     feeds_pull_timeout_seconds: float = 120.0  # per feed and pull, all requests together
     bulletin_allowed_contacts: tuple[str, ...] = ()  # addresses/phones bulletins may keep (the SOC's)
+    # Argon2id for analysts' passwords (security/passwords.py); RFC 9106's "low memory" profile.
+    # A stored hash made at another cost is re-hashed at this one on its next sign-in.
+    password_argon2_time_cost: int = 3
+    password_argon2_memory_kib: int = 64 * 1024
     # -- reporter pages: receipts, proof of work, rate limits, retention ----------
     receipt_argon2_time_cost: int = 2  # Argon2id for receipt passphrases (OWASP minimum: t=2, m=19 MiB)
     receipt_argon2_memory_kib: int = 19 * 1024
@@ -244,6 +248,8 @@ class Settings:
             bulletin_allowed_contacts=tuple(
                 c.strip().lower() for c in _env("BULLETIN_ALLOWED_CONTACTS", "").split(",") if c.strip()
             ),
+            password_argon2_time_cost=int(_env("PASSWORD_ARGON2_TIME_COST", "3")),
+            password_argon2_memory_kib=int(_env("PASSWORD_ARGON2_MEMORY_KIB", str(64 * 1024))),
             receipt_argon2_time_cost=int(_env("RECEIPT_ARGON2_TIME_COST", "2")),
             receipt_argon2_memory_kib=int(_env("RECEIPT_ARGON2_MEMORY_KIB", str(19 * 1024))),
             reporter_session_minutes=int(_env("REPORTER_SESSION_MINUTES", "30")),

@@ -16,6 +16,7 @@ from types import TracebackType
 from typing import TYPE_CHECKING
 
 from watchword.config import Settings
+from watchword.security import passwords
 from watchword.store import audit
 from watchword.store.blobs import FileBlobStore
 from watchword.store.db import Database
@@ -60,6 +61,8 @@ def open_runtime(settings: Settings | None = None, *, migrate: bool = False) -> 
     itself and for tests and benchmarks that start from an empty store."""
     settings = settings or Settings.from_env()
     settings.data_dir.mkdir(parents=True, exist_ok=True)
+    # Passwords are hashed at the settings' cost by every service of this process.
+    passwords.configure(settings.password_argon2_time_cost, settings.password_argon2_memory_kib)
     # Every session the runtime opens can seal and unseal reporters' words (security/sealing.py);
     # the key is read (or created) on first use only.
     key = functools.cache(settings.secret_key)

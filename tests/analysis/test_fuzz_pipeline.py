@@ -203,6 +203,7 @@ def _analyse_and_render(raw: bytes) -> dict[str, Any]:
     return result
 
 
+@pytest.mark.serial  # timed per input (see SECONDS_FLOOR): the serial pass of `make test`, alone
 @_fuzz_settings("mime")
 @given(message())
 def test_generated_messages_are_analysed_within_budget_and_never_fail(raw: bytes) -> None:
@@ -211,6 +212,7 @@ def test_generated_messages_are_analysed_within_budget_and_never_fail(raw: bytes
     assert not failed, failed
 
 
+@pytest.mark.serial  # timed per input, as above
 @_fuzz_settings("html")
 @given(html_document())
 def test_generated_html_is_read_within_budget(html: str) -> None:
@@ -241,8 +243,4 @@ def test_our_replies_carry_only_our_headers_whatever_the_reported_values(subject
     assert parsed["To"] == "alice@corp.example" and parsed.get_content().replace("\r\n", "\n") == "Thank you.\n"
 
 
-# These tests measure time: `make test` runs them in its serial pass, alone on the machine.
-pytestmark = [
-    pytest.mark.serial,
-    pytest.mark.filterwarnings("ignore:Generating overly large repr:hypothesis.errors.HypothesisWarning"),
-]
+pytestmark = pytest.mark.filterwarnings("ignore:Generating overly large repr:hypothesis.errors.HypothesisWarning")

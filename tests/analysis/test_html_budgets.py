@@ -27,6 +27,9 @@ def html_mail(html: str) -> bytes:
     return msg.as_bytes()
 
 
+# The timed tests run in the serial pass of `make test`, alone on the machine: 1 MB of a hostile pattern
+# takes 0.3-1 s, but once took 5.2 s (budget 3) on this machine at load average 11.
+@pytest.mark.serial
 def test_four_megabytes_of_nested_divs_are_analysed_within_budget_and_say_so() -> None:
     depth = 4_000_000 // len("<div></div>")
     html = "<div>" * depth + 'Pay now: <a href="https://pay.evil-example.com/x">invoice</a>' + "</div>" * depth
@@ -42,6 +45,7 @@ def test_four_megabytes_of_nested_divs_are_analysed_within_budget_and_say_so() -
     assert any("budget hit" in w and "nesting deeper than" in w for w in analysis["warnings"]), analysis["warnings"]
 
 
+@pytest.mark.serial
 @pytest.mark.parametrize(
     "unit",
     [
@@ -74,7 +78,3 @@ def test_flattening_keeps_ordinary_markup_and_only_cuts_below_the_cap() -> None:
     assert flattened.count("<div>") == MAX_HTML_DEPTH and "core" in flattened
     text, _, notes = html_to_text(deep)
     assert text == "core" and any("budget hit" in n for n in notes)
-
-
-# These tests measure time: `make test` runs them in its serial pass, alone on the machine.
-pytestmark = pytest.mark.serial

@@ -94,6 +94,9 @@ def server(tmp_path: Path):  # type: ignore[no-untyped-def]
         "WATCHWORD_POW_DIFFICULTY_BITS": str(BITS),
     }
     env.pop("WATCHWORD_SECRET_KEY", None)
+    # The store the server opens, copied from the migrated template: its `migrate=True` finds the
+    # schema at head instead of running every migration in the serial pass's time.
+    make_settings(tmp_path)
     log = (tmp_path / "server.log").open("wb")
     proc = subprocess.Popen([sys.executable, "-c", SERVER], env=env, stdout=log, stderr=log)
     base = f"http://127.0.0.1:{port}"

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import re
+from pathlib import Path
 
 import pyotp
 import pytest
@@ -20,7 +22,10 @@ from tests.support.console import (
     sign_in,
     signed_in,
 )
-from watchword.runtime import Runtime
+from tests.support.settings import FAST_PASSWORDS, FAST_PASSWORDS_ENV, make_settings
+from watchword.config import Settings
+from watchword.runtime import Runtime, open_runtime
+from watchword.security import passwords as password_hashing
 from watchword.services import accounts
 from watchword.store.models import AuditEvent
 from watchword.store.models_people import ApiToken, User, UserSession
@@ -37,6 +42,44 @@ def test_password_is_stored_as_argon2id_and_never_in_clear(rt: Runtime) -> None:
         user = session.scalars(select(User)).one()
     assert user.password_hash.startswith("$argon2id$")
     assert PASSWORD not in user.password_hash
+
+
+def test_production_cost_by_default_and_a_cheaper_hash_is_upgraded_at_sign_in(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The one test at the production cost (the suite hashes at FAST_PASSWORDS, tests/support/settings.py)."""
+    for name in FAST_PASSWORDS_ENV:
+        monkeypatch.delenv(name, raising=False)
+    production = Settings.from_env()
+    # RFC 9106's "low memory" profile, the same with or without the environment.
+    cost = (production.password_argon2_time_cost, production.password_argon2_memory_kib)
+    defaults = {field.name: field.default for field in dataclasses.fields(Settings)}
+    assert cost == (3, 64 * 1024) == (defaults["password_argon2_time_cost"], defaults["password_argon2_memory_kib"])
+    cheap = open_runtime(make_settings(tmp_path))
+    try:
+        add_user(cheap, "ana")
+    finally:
+        cheap.close()
+    rt = open_runtime(make_settings(tmp_path, password_argon2_time_cost=cost[0], password_argon2_memory_kib=cost[1]))
+    try:
+        with rt.db.session() as session:
+            assert session.scalars(select(User.password_hash)).one().startswith("$argon2id$v=19$m=1024,t=1,p=4$")
+        client = console_client(rt)
+        assert sign_in(client, "ana").status_code == 303
+        with rt.db.session() as session:
+            upgraded = session.scalars(select(User.password_hash)).one()
+        assert upgraded.startswith("$argon2id$v=19$m=65536,t=3,p=4$")
+        # Verified at the production cost from now on; an unknown name is checked at the same cost.
+        assert sign_in(console_client(rt), "ana").status_code == 303
+        assert sign_in(console_client(rt), "nobody").status_code == 401
+        assert password_hashing.hasher().memory_cost == 64 * 1024
+        assert password_hashing.dummy_hash().startswith("$argon2id$v=19$m=65536,t=3,p=4$")
+    finally:
+        rt.close()
+        # Later tests in this process hash at the suite's cost again.
+        password_hashing.configure(
+            FAST_PASSWORDS["password_argon2_time_cost"], FAST_PASSWORDS["password_argon2_memory_kib"]
+        )
 
 
 def test_short_password_and_unknown_role_are_refused(rt: Runtime) -> None:

@@ -28,6 +28,9 @@ def url_flood(n: int) -> bytes:
     return email("Links", "\n".join(f"https://h{i}.flood-example.com/p/{i}" for i in range(n)))
 
 
+# The two timed tests run in the serial pass of `make test`, alone on the machine; the two after them
+# time nothing and run in the parallel pass.
+@pytest.mark.serial
 def test_a_30k_url_mail_is_analysed_and_stored(any_rt: Runtime) -> None:
     report_id = report_email(any_rt, url_flood(30_000))
     started = time.perf_counter()
@@ -51,6 +54,7 @@ def test_a_30k_url_mail_is_analysed_and_stored(any_rt: Runtime) -> None:
     assert elapsed < 30, f"{elapsed:.1f} s to analyse and store"
 
 
+@pytest.mark.serial
 def test_a_100k_url_mail_is_analysed_in_bounded_memory() -> None:
     raw = url_flood(100_000)
     tracemalloc.start()
@@ -96,7 +100,3 @@ def test_statement_errors_never_carry_parameters(any_rt: Runtime) -> None:
     with pytest.raises(SQLAlchemyError) as raised, any_rt.db.session() as session:
         session.execute(text("SELECT * FROM no_such_table WHERE x = :v"), {"v": "carol@corp.example"})
     assert "carol@corp.example" not in str(raised.value)
-
-
-# These tests measure time: `make test` runs them in its serial pass, alone on the machine.
-pytestmark = pytest.mark.serial

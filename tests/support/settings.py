@@ -11,6 +11,14 @@ from watchword.config import Settings
 
 PG_URL = os.environ.get("WATCHWORD_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 
+# Console passwords hashed at Argon2id's smallest cost: hundreds of tests add and sign in accounts,
+# and at the production cost (64 MiB, t=3: ~0.1 s of a core per hash or check) that was most of
+# their time. The tests exercise the path, not the cost; test_accounts.py keeps one test at the
+# production cost. tests/conftest.py puts the same into the environment for `Settings.from_env()`
+# (the CLI in-process, and every `watchword serve` a test starts).
+FAST_PASSWORDS = {"password_argon2_time_cost": 1, "password_argon2_memory_kib": 1024}
+FAST_PASSWORDS_ENV = {f"WATCHWORD_{name.upper()}": str(value) for name, value in FAST_PASSWORDS.items()}
+
 
 def make_settings(tmp: Path, database_url: str | None = None, **overrides: object) -> Settings:
     """Settings for a store in `tmp`; SQLite (the default) starts from an already-migrated empty file."""
@@ -22,6 +30,11 @@ def make_settings(tmp: Path, database_url: str | None = None, **overrides: objec
         blob_dir=tmp / "blobs",
         secret_key_file=tmp / "secret.key",
         worker_poll_seconds=0.05,
+        # The pipeline in the test's own process: a pool (one process per core) for each Worker a test
+        # makes cost more than the few reports it analyses, and coverage sees the pipeline only here.
+        # tests/store/test_batch_worker.py runs the pool (processes=2) and checks it gives the same results.
+        worker_processes=1,
+        **FAST_PASSWORDS,  # type: ignore[arg-type]
     )
     return Settings(**{**{f: getattr(base, f) for f in base.__dataclass_fields__}, **overrides})  # type: ignore[arg-type]
 

@@ -16,23 +16,19 @@ from dataclasses import dataclass
 from typing import Any
 
 import pyotp
-from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 from sqlalchemy import delete, func, select, update
 from sqlalchemy.orm import Session
 
 from watchword import errors
+from watchword.security import passwords as hashing
 from watchword.security.sealing import seal, unseal
 from watchword.store import audit
 from watchword.store.models import utcnow
 from watchword.store.models_people import ROLES, TOKEN_SCOPES, ApiToken, LoginFailure, User, UserSession
 
-# argon2-cffi's defaults are Argon2id at RFC 9106's "low memory" profile
-# (64 MiB, t=3): about 50 ms here, slow for a guesser, fine for a sign-in.
-_hasher = PasswordHasher()
-# Verified against when the username does not exist, so that a wrong name
-# costs the same time as a wrong password and names cannot be probed.
-_DUMMY_HASH = _hasher.hash("watchword: no such user")
+# Argon2id at the cost the settings give (security/passwords.py: RFC 9106's "low memory"
+# profile unless changed); an unknown username is verified against a dummy hash at the same cost.
 
 MIN_PASSWORD = 12
 SESSION_HOURS = 12  # absolute lifetime: an analyst signs in once a working day
@@ -144,7 +140,7 @@ def add_user(session: Session, username: str, password: str, role: str, actor: s
     check_password_policy(password)
     if session.scalar(select(User.id).where(User.username == username)) is not None:
         raise AccountConflict(f"The user {username!r} already exists.")
-    user = User(username=username, role=role, password_hash=_hasher.hash(password))
+    user = User(username=username, role=role, password_hash=hashing.hasher().hash(password))
     session.add(user)
     session.flush()
     audit.record(session, actor, "user.add", "user", user.id, {"username": username, "role": role})
@@ -166,7 +162,7 @@ def get_user(session: Session, username: str) -> User:
 def set_password(session: Session, username: str, password: str, actor: str) -> None:
     check_password_policy(password)
     user = get_user(session, username)
-    user.password_hash = _hasher.hash(password)
+    user.password_hash = hashing.hasher().hash(password)
     user.password_changed_at = utcnow()
     # A new password ends every existing session: that is usually why it changed.
     session.execute(delete(UserSession).where(UserSession.user_id == user.id))
@@ -262,7 +258,7 @@ def check_credentials(
     under_attack = by_account >= ACCOUNT_ATTACK_FAILURES and not known
     user = session.scalar(select(User).where(User.username == username))
     try:
-        _hasher.verify(user.password_hash if user is not None else _DUMMY_HASH, password)
+        hashing.hasher().verify(user.password_hash if user is not None else hashing.dummy_hash(), password)
         ok = user is not None and not user.disabled
     except (VerifyMismatchError, VerificationError, InvalidHashError):
         ok = False
@@ -283,8 +279,8 @@ def check_credentials(
 
 def _after_success(session: Session, user: User, password: str, ip: str, now: dt.datetime) -> None:
     passwords = LoginFailure.kind == "password"
-    if _hasher.check_needs_rehash(user.password_hash):
-        user.password_hash = _hasher.hash(password)
+    if hashing.hasher().check_needs_rehash(user.password_hash):  # a cost changed since
+        user.password_hash = hashing.hasher().hash(password)
     # Housekeeping on success: this client's own password failures (the user's typos), and
     # anything older than a day. Other clients' failures and TOTP failures stay counted.
     session.execute(
