@@ -49,7 +49,9 @@ def load(corpus: Path, limit: int) -> list[bytes]:
     raws: list[bytes] = []
     for path in paths:
         raw = path.read_bytes()
-        if raw not in seen:  # distinct: a repeat would be a sighting, not an analysis
+        # Distinct (a repeat would be a sighting, not an analysis), and not empty: the corpus
+        # holds a few empty files, which intake refuses as an empty report.
+        if raw.strip() and raw not in seen:
             seen.add(raw)
             raws.append(raw)
         if len(raws) >= limit:
