@@ -250,3 +250,15 @@ def test_every_entry_of_the_data_files_compiles() -> None:
     matcher = lexicons().matcher
     matcher.warm()  # re.error for a broken entry
     assert len(_PATTERNS) > 1500
+
+
+def test_a_quote_ends_and_starts_on_whole_words() -> None:
+    """A reason read 'in the car park near entranc"': the quote's limit fell inside a word."""
+    from watchword.analysis.reading import _quote
+
+    text = "Found a USB stick labelled 'Salaries 2026' in the car park near entrance B. Not plugged in."
+    quote = _quote(text, text.index("USB"), text.index("USB") + 9)
+    assert quote.startswith("Found") and not quote.endswith("entranc")
+    words = "Somebody " + "longwordwithoutanyspace" * 6 + " asked about the project roadmap and budgets"
+    start = words.index("asked")
+    assert _quote(words, start, start + 5).split()[-1] in words.split()

@@ -367,6 +367,14 @@ def _quote(original: str, start: int, end: int) -> str:
         lo -= 1
     while hi < len(original) and not original[hi].isspace() and hi - end < 60:
         hi += 1
+    # Stopped by the limit inside a word ("near entranc"): end at the last whole word instead,
+    # and start at the first; text without spaces (Chinese) keeps the cut.
+    if hi < len(original) and not original[hi].isspace():
+        space = max(original.rfind(" ", end, hi), original.rfind("\n", end, hi))
+        hi = space if space > end else hi
+    if lo > 0 and not original[lo - 1].isspace():
+        spaces = [i for i in (original.find(" ", lo, start), original.find("\n", lo, start)) if i >= 0]
+        lo = min(spaces) + 1 if spaces else lo
     text = " ".join(original[lo:hi].split())
     if len(text) > QUOTE_CHARS:
         text = text[:QUOTE_CHARS].rsplit(" ", 1)[0] if " " in text[:QUOTE_CHARS] else text[:QUOTE_CHARS]
