@@ -98,6 +98,30 @@ def bulk_actions(verdicts: tuple[str, ...] = queue.VERDICTS) -> list[tuple[str, 
     ]
 
 
+def _bulk_request(
+    session: Session, wanted: list[int], action: str, actor: str, noun: str
+) -> tuple[list[int], str, str, str]:
+    """A bulk request checked once, before any row is touched: the ids (each once, at least one,
+    at most BULK_MAX), the action split into verb and value, and for an assignment the assignee
+    (who must be an analyst); a status or verdict must be one of the known ones."""
+    ids = list(dict.fromkeys(wanted))
+    if not ids:
+        raise CaseError(f"Select at least one {noun}.")
+    if len(ids) > BULK_MAX:
+        raise CaseError(f"At most {BULK_MAX} {noun}s at a time.")
+    verb, _, value = action.partition(":")
+    assignee = ""
+    if verb == "assign":
+        assignee = actor if value == "me" else value
+        if assignee:
+            _analyst(session, assignee)
+    elif verb == "status" and value not in CASE_STATES:
+        raise CaseError(f"The status must be one of: {', '.join(CASE_STATES)}.")
+    elif verb == "verdict" and value not in queue.VERDICTS:
+        raise CaseError(f"The verdict must be one of: {', '.join(queue.VERDICTS)}.")
+    return ids, verb, value, assignee
+
+
 def bulk(
     session: Session, report_ids: list[int], action: str, actor: str, campaign_id: int | None = None
 ) -> BulkResult:
@@ -107,29 +131,14 @@ def bulk(
     campaign's) is skipped with a reason rather than failing the rest; a wrong action, an unknown
     campaign or an assignee who may not be assigned fails the whole request.
     """
-    ids = list(dict.fromkeys(report_ids))
-    if not ids:
-        raise CaseError("Select at least one report.")
-    if len(ids) > BULK_MAX:
-        raise CaseError(f"At most {BULK_MAX} reports at a time.")
-    verb, _, value = action.partition(":")
+    ids, verb, value, assignee = _bulk_request(session, report_ids, action, actor, "report")
     result = BulkResult()
-    if verb == "assign":
-        assignee = actor if value == "me" else value
-        if assignee:
-            _analyst(session, assignee)  # refused once, before any report is touched
-    elif verb == "status":
-        if value not in CASE_STATES:
-            raise CaseError(f"The status must be one of: {', '.join(CASE_STATES)}.")
-    elif verb == "verdict":
-        if value not in queue.VERDICTS:
-            raise CaseError(f"The verdict must be one of: {', '.join(queue.VERDICTS)}.")
-    elif verb == "campaign":
+    if verb == "campaign":
         if campaign_id is None:
             raise CaseError("Give the number of the campaign to add the reports to.")
         if session.get(Campaign, campaign_id) is None:
             raise CaseNotFound(f"No campaign {campaign_id}.")
-    else:
+    elif verb not in ("assign", "status", "verdict"):
         raise CaseError("Choose what to do with the selected reports.")
     for report_id in ids:
         report = session.get(Report, report_id)
@@ -168,24 +177,9 @@ def bulk_campaigns(session: Session, campaign_ids: list[int], action: str, actor
     every member report gets it and their reporters are told the verdict's own
     wording. A campaign that is gone or was merged away is skipped with a reason.
     """
-    ids = list(dict.fromkeys(campaign_ids))
-    if not ids:
-        raise CaseError("Select at least one campaign.")
-    if len(ids) > BULK_MAX:
-        raise CaseError(f"At most {BULK_MAX} campaigns at a time.")
-    verb, _, value = action.partition(":")
+    ids, verb, value, assignee = _bulk_request(session, campaign_ids, action, actor, "campaign")
     result = BulkResult()
-    if verb == "assign":
-        assignee = actor if value == "me" else value
-        if assignee:
-            _analyst(session, assignee)  # refused once, before any campaign is touched
-    elif verb == "status":
-        if value not in CASE_STATES:
-            raise CaseError(f"The status must be one of: {', '.join(CASE_STATES)}.")
-    elif verb == "verdict":
-        if value not in queue.VERDICTS:
-            raise CaseError(f"The verdict must be one of: {', '.join(queue.VERDICTS)}.")
-    else:
+    if verb not in ("assign", "status", "verdict"):
         raise CaseError("Choose what to do with the selected campaigns.")
     found = {c.id: c for c in session.scalars(select(Campaign).where(Campaign.id.in_(ids)))}
     for campaign_id in ids:
