@@ -54,13 +54,12 @@ from sqlalchemy.engine import make_url
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from watchword.config import Settings
-from watchword.domain import Channel, IncomingReport
+from watchword.domain import IncomingReport
 from watchword.intake.submit import submit
 from watchword.runtime import open_runtime
-from year import forwarded, lures, personalised, relayed
+from year import a_day, lures
 
 CORPUS = Path("/work/shared/data")  # read only, never copied (see its README.md)
-_CHANNELS = (Channel.API, Channel.EMAIL, Channel.IMPORT)
 
 
 def load_average() -> str:
@@ -89,30 +88,6 @@ def ham(corpus: Path, count: int, seed: int) -> list[bytes]:
     paths = sorted((corpus / "ham").glob("*.eml"))
     random.Random(seed).shuffle(paths)
     return [p.read_bytes() for p in paths[:count] if p.stat().st_size < 200_000]
-
-
-def a_day(messages: list[bytes], copies: int, once: list[bytes], seed: int, start: int) -> list[IncomingReport]:
-    """year.py's mix: per lure, relayed 40%, personalised 30%, forwarded 20%, own words 10%; `once` once each."""
-    rng = random.Random(seed)
-    day: list[IncomingReport] = []
-    n = start
-    for lure in messages:
-        for _ in range(copies):
-            n += 1
-            roll = rng.random()
-            channel = _CHANNELS[n % len(_CHANNELS)]
-            if roll < 0.4:
-                day.append(IncomingReport(channel=channel, raw_email=relayed(lure, n)))
-            elif roll < 0.7:
-                day.append(IncomingReport(channel=channel, raw_email=personalised(lure, n)))
-            elif roll < 0.9:
-                day.append(IncomingReport(channel=channel, raw_email=forwarded(lure, n)))
-            else:
-                words = "A caller said he was from IT and asked for my password" + ("" if n % 2 else f" (case {n})")
-                day.append(IncomingReport(channel=Channel.WEB, text=words))
-    day += [IncomingReport(channel=Channel.IMPORT, raw_email=raw) for raw in once]
-    rng.shuffle(day)
-    return day
 
 
 def file_and_analyse(data: Path, url: str, day: list[IncomingReport]) -> tuple[float, float]:

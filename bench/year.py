@@ -99,10 +99,16 @@ def forwarded(raw: bytes, n: int) -> bytes:
 
 
 def the_day(corpus: Path, unique: int, copies: int, seed: int) -> list[IncomingReport]:
+    return a_day(lures(corpus, unique, seed), copies, [], seed)
+
+
+def a_day(messages: list[bytes], copies: int, once: list[bytes], seed: int, start: int = 0) -> list[IncomingReport]:
+    """Each lure `copies` times: relayed 40%, personalised 30%, forwarded 20%, told in the
+    reporter's own words 10%; each of `once` once (numbered from `start`), all shuffled."""
     rng = random.Random(seed)
     day: list[IncomingReport] = []
-    n = 0
-    for lure in lures(corpus, unique, seed):
+    n = start
+    for lure in messages:
         for _ in range(copies):
             n += 1
             roll = rng.random()
@@ -116,6 +122,7 @@ def the_day(corpus: Path, unique: int, copies: int, seed: int) -> list[IncomingR
             else:
                 words = "A caller said he was from IT and asked for my password" + ("" if n % 2 else f" (case {n})")
                 day.append(IncomingReport(channel=Channel.WEB, text=words))
+    day += [IncomingReport(channel=Channel.IMPORT, raw_email=raw) for raw in once]
     rng.shuffle(day)
     return day
 
