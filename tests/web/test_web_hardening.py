@@ -160,3 +160,13 @@ def test_a_host_header_naming_loopback_does_not_drop_the_secure_cookie_flag(rt: 
     answer = client.get("/console/login", headers={"Host": "localhost"})
     cookie = next(v for k, v in answer.headers.multi_items() if k == "set-cookie" and "ww_prelogin=" in v)
     assert "secure" in cookie.lower()
+
+
+def test_every_page_links_the_icon_and_the_old_icon_path_leads_to_it(client: TestClient) -> None:
+    for page in ("/", "/console/login"):
+        assert '<link rel="icon" href="/static/favicon.svg" type="image/svg+xml">' in client.get(page).text
+    old = client.get("/favicon.ico", follow_redirects=False)
+    assert old.status_code == 301 and old.headers["location"] == "/static/favicon.svg"
+    icon = client.get("/favicon.ico")
+    assert icon.status_code == 200 and icon.headers["content-type"].startswith("image/svg+xml")
+    assert icon.text.startswith("<svg")

@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from fastapi import FastAPI
+from fastapi.responses import RedirectResponse
 from fastapi.staticfiles import StaticFiles
 from starlette.middleware.trustedhost import TrustedHostMiddleware
 
@@ -45,6 +46,12 @@ def create_app(rt: Runtime) -> FastAPI:
         # Host header) is refused before anything else sees it.
         app.add_middleware(TrustedHostMiddleware, allowed_hosts=list(trusted))
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
+
+    @app.get("/favicon.ico", include_in_schema=False)
+    def favicon() -> RedirectResponse:
+        # Pages link /static/favicon.svg; a browser or reader that asks for the old path anyway is
+        # sent there instead of filling the log with 404s.
+        return RedirectResponse("/static/favicon.svg", status_code=301)
 
     # Each area adds its routes here, in one visible list.
     from watchword.web.api import intel_routes as api_intel_routes
