@@ -65,3 +65,41 @@ def test_migrations_run_down_and_up_with_data(database_url: str, tmp_path: Path)
             assert len(session.scalars(select(Report)).all()) == 1
     finally:
         rt.close()
+
+
+def test_titles_that_quoted_a_refused_report_are_replaced_by_the_outcome(database_url: str, tmp_path: Path) -> None:
+    """GIVEN reports and a campaign titled the old way (the first reason, quoting the reporter's words)
+    WHEN migration 0021 runs THEN those titles name the outcome only and an email's subject is kept."""
+    from sqlalchemy import update
+
+    from watchword.store.models import Campaign
+
+    rt = open_runtime(make_settings(tmp_path, database_url), migrate=True)
+    try:
+        for n in range(3):
+            submit(rt, IncomingReport(channel=Channel.API, text=f"report {n}: an email asked for my password"))
+        Worker(rt).run_until_idle()
+        old = {
+            1: 'out of scope: the report asks about a person ("Ali Demir at number 12") and describes no act',
+            2: "needs detail: no act (asked for, offered, sent, left, followed, threatened) is described yet",
+            3: "Re: out of scope: the minutes",
+        }
+        with rt.db.write() as session:
+            ids = list(session.scalars(select(Report.id).order_by(Report.id)))
+            for report_id, subject in zip(ids, old.values(), strict=True):
+                session.execute(update(Report).where(Report.id == report_id).values(subject=subject))
+            session.add(Campaign(title=old[1]))
+        downgrade(rt.db, "0019")
+        upgrade(rt.db)
+        with rt.db.session() as session:
+            subjects = list(session.scalars(select(Report.subject).order_by(Report.id)))
+            titles = set(session.scalars(select(Campaign.title)))
+        assert subjects == [
+            "Out of scope — no act done to the reporter is described",
+            "Needs detail — no act is described yet",
+            "Re: out of scope: the minutes",
+        ]
+        assert "Out of scope — no act done to the reporter is described" in titles
+        assert not any("Ali Demir" in title for title in titles)
+    finally:
+        rt.close()

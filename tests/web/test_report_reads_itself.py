@@ -46,12 +46,12 @@ def test_answers_are_shown_with_the_questions_the_reporter_saw() -> None:
     ]
 
 
-def _analysis(subject: str, approach: str, reasons: list[str]) -> Analysis:
+def _analysis(subject: str, approach: str, reasons: list[str], scope: str = "in_scope") -> Analysis:
     return Analysis(
         kind="text",
         subject=subject,
         approach_type=approach,
-        scope="in_scope",
+        scope=scope,
         scope_reason="",
         risk=0.7,
         reasons=reasons,
@@ -77,6 +77,23 @@ def test_a_title_is_the_subject_or_the_approach_and_the_main_act() -> None:
     long = report_title(_analysis("", "inducement", ["money " * 60]))
     assert len(long) <= 120 and long.endswith("…")
     assert report_title(_analysis("", "benign", [])) == ""
+
+
+def test_a_report_the_scope_guard_did_not_take_is_titled_by_the_outcome_without_its_words() -> None:
+    refused = _analysis(
+        "",
+        "benign",
+        ['out of scope: the report asks about a person ("Ali Demir at number 12") and describes no act'],
+        scope="out_of_scope",
+    )
+    assert report_title(refused) == "Out of scope — no act done to the reporter is described"
+    waiting = _analysis("", "undetermined", ["needs detail: no act is described yet"], scope="needs_detail")
+    assert report_title(waiting) == "Needs detail — no act is described yet"
+    # An email keeps its own subject whatever the scope.
+    assert report_title(_analysis("Re: minutes", "benign", ["x"], scope="out_of_scope")) == "Re: minutes"
+    # A parenthesised quote inside an act's reason is left out too.
+    inside = _analysis("", "elicitation", ['asked about a colleague ("where does Ana live") at the fair'])
+    assert report_title(inside) == "Elicitation — asked about a colleague at the fair"
 
 
 @pytest.fixture

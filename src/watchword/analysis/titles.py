@@ -9,7 +9,9 @@ stored in plain text and listed everywhere, while their words are sealed.
 
 from __future__ import annotations
 
-from watchword.domain import Analysis
+import re
+
+from watchword.domain import Analysis, Scope
 
 MAX_TITLE = 120
 
@@ -34,10 +36,19 @@ def _cut(text: str, limit: int) -> str:
     return text[: limit - 1].rsplit(" ", 1)[0].rstrip(",;:") + "…"
 
 
+# A report the scope guard did not take is titled by that outcome alone: its reason quotes the
+# reporter's words about a person, which must not reach a plain-text subject either.
+SCOPE_TITLES = {
+    Scope.OUT_OF_SCOPE: "Out of scope — no act done to the reporter is described",
+    Scope.NEEDS_DETAIL: "Needs detail — no act is described yet",
+}
+_QUOTED = re.compile(r'\s*\(?"[^"]*"\)?')
+
+
 def _act_name(reason: str) -> str:
     """A reason without the reporter's words it quotes: 'asked about work…: "who leads the
     team"' names the act, and the quote after it is sealed text that a plain title would leak."""
-    name = reason.split(': "', 1)[0]
+    name = _QUOTED.sub("", reason.split(': "', 1)[0])
     return " ".join(name.split())
 
 
@@ -46,6 +57,8 @@ def report_title(analysis: Analysis) -> str:
     subject = " ".join(analysis.subject.split())
     if subject:
         return subject[:500]
+    if analysis.scope in SCOPE_TITLES:
+        return SCOPE_TITLES[Scope(analysis.scope)]
     approach = APPROACH_NAMES.get(analysis.approach_type, "")
     act = _act_name(analysis.reasons[0]) if analysis.reasons else ""
     if approach and act:
