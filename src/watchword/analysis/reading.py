@@ -223,6 +223,8 @@ def lexicons() -> Lexicons:
             "press_channel",
             "press_bypass",
             "contact",
+            "request",
+            "person",
         )
     }
     basis.update(basis_doc["grounds"])
@@ -552,6 +554,8 @@ def _decide_scope(reading: Reading, original: str, folded: str, hits: list[Hit],
     # A feeling about someone ("I find it suspicious", "he might be a spy") is how reporters tell
     # of an approach too: it stands for a report about a person only when no act is read.
     feeling_hit = _basis_hit(hits, "feeling") if act_score < ACT_THRESHOLD else None
+    if watch_hit is None and act_score < ACT_THRESHOLD:
+        watch_hit = _request_about_a_person(hits, lex)
     said_hit = watch_hit or feeling_hit
     no_act = _basis_hit(hits, "no_act") is not None or (
         act_score < ACT_THRESHOLD and _basis_hit(hits, "no_act_weak") is not None
@@ -586,6 +590,20 @@ def _decide_scope(reading: Reading, original: str, folded: str, hits: list[Hit],
         return
     reading.scope = Scope.NEEDS_DETAIL
     reading.scope_reason = "the report does not yet say what was done or asked for"
+
+
+def _request_about_a_person(hits: list[Hit], lex: Lexicons) -> Hit | None:
+    """A request put to us to look at someone, read from its parts: a request verb ("can you
+    check", "bitte prüfen", "revisen", "проверьте", "麻烦你们关注") and a person it is about, or a
+    nationality, faith or party beside it. Only asked when no act is read."""
+    request = _basis_hit(hits, "request")
+    if request is None:
+        return None
+    about = _basis_hit(hits, "person") or next(
+        (h for h in hits if h.owner[:2] in {("basis", g.name) for g in lex.grounds}),  # type: ignore[index]
+        None,
+    )
+    return request if about is not None else None
 
 
 def _in_scope(reading: Reading, grounds: list[BasisSpec]) -> None:
