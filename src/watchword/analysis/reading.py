@@ -549,13 +549,14 @@ def _decide_scope(reading: Reading, original: str, folded: str, hits: list[Hit],
     source = original if len(original) == len(folded) else folded
     watch_hit = _basis_hit(hits, "watch")
     if watch_hit is None and act_score < ACT_THRESHOLD:
-        # The reporter's hedge ("should I be worried?") only stands for a request when no act is read.
-        watch_hit = _basis_hit(hits, "hedge")
+        # The reporter's hedge ("should I be worried?") or a request put to us ("can you check",
+        # "bitte prüfen", "revisen", "проверьте", "麻烦你们关注") stands for a request to watch a
+        # person only when no act is read, and when the report is about someone: "something I
+        # want to raise, call me" asks for detail.
+        watch_hit = _about_a_person(_basis_hit(hits, "hedge") or _basis_hit(hits, "request"), hits, lex)
     # A feeling about someone ("I find it suspicious", "he might be a spy") is how reporters tell
     # of an approach too: it stands for a report about a person only when no act is read.
     feeling_hit = _basis_hit(hits, "feeling") if act_score < ACT_THRESHOLD else None
-    if watch_hit is None and act_score < ACT_THRESHOLD:
-        watch_hit = _request_about_a_person(hits, lex)
     said_hit = watch_hit or feeling_hit
     no_act = _basis_hit(hits, "no_act") is not None or (
         act_score < ACT_THRESHOLD and _basis_hit(hits, "no_act_weak") is not None
@@ -592,18 +593,14 @@ def _decide_scope(reading: Reading, original: str, folded: str, hits: list[Hit],
     reading.scope_reason = "the report does not yet say what was done or asked for"
 
 
-def _request_about_a_person(hits: list[Hit], lex: Lexicons) -> Hit | None:
-    """A request put to us to look at someone, read from its parts: a request verb ("can you
-    check", "bitte prüfen", "revisen", "проверьте", "麻烦你们关注") and a person it is about, or a
-    nationality, faith or party beside it. Only asked when no act is read."""
-    request = _basis_hit(hits, "request")
-    if request is None:
+def _about_a_person(said: Hit | None, hits: list[Hit], lex: Lexicons) -> Hit | None:
+    """A hedge or a request put to us, when the report is about someone: a person (a pronoun, a
+    colleague, a neighbour) or a nationality, faith or party."""
+    if said is None:
         return None
-    about = _basis_hit(hits, "person") or next(
-        (h for h in hits if h.owner[:2] in {("basis", g.name) for g in lex.grounds}),  # type: ignore[index]
-        None,
-    )
-    return request if about is not None else None
+    grounds = {("basis", g.name) for g in lex.grounds}
+    about = _basis_hit(hits, "person") or next((h for h in hits if h.owner[:2] in grounds), None)  # type: ignore[index]
+    return said if about is not None else None
 
 
 def _in_scope(reading: Reading, grounds: list[BasisSpec]) -> None:
