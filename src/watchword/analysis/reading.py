@@ -91,6 +91,8 @@ ACT_THRESHOLD = 2.0
 # ("she asks a lot about our funding") do not outweigh a request to look into someone.
 WATCH_OVERRIDE = 4.0
 STRONG_ACT = 2.5
+# Two weak acts of different kinds count together, less this (1.0 + 1.0 does not reach the threshold).
+WEAK_PAIR_DISCOUNT = 0.5
 SECONDARY_MIN = 2.0
 RANK_CAP = 4.0
 # A pretence told in person ("said he was the gas inspector", "the lift company had sent no one")
@@ -546,6 +548,10 @@ def _covered(kind: ApproachType, scores: dict[ApproachType, float]) -> bool:
 
 def _decide_scope(reading: Reading, original: str, folded: str, hits: list[Hit], lex: Lexicons) -> None:
     act_score = reading.act_score
+    if len(reading.scores) > 1 and act_score < ACT_THRESHOLD:
+        # Two weak acts of different kinds describe an act together ("no visitor badge" and
+        # "said she was there for an interview"): each alone only asks for detail.
+        act_score = max(act_score, sum(reading.scores.values()) - WEAK_PAIR_DISCOUNT)
     source = original if len(original) == len(folded) else folded
     watch_hit = _basis_hit(hits, "watch")
     if watch_hit is None and act_score < ACT_THRESHOLD:
