@@ -553,13 +553,15 @@ def _decide_scope(reading: Reading, original: str, folded: str, hits: list[Hit],
         # "said she was there for an interview"): each alone only asks for detail.
         act_score = max(act_score, sum(reading.scores.values()) - WEAK_PAIR_DISCOUNT)
     source = original if len(original) == len(folded) else folded
-    watch_hit = _basis_hit(hits, "watch")
+    # A request put to us ("can you check", "bitte prüfen", "revisen", "проверьте", "麻烦你们关注")
+    # about someone is a request to watch a person, like one the watch list names whole: beside
+    # an act it gives way only to a clear one (WATCH_OVERRIDE, STRONG_ACT).
+    watch_hit = _basis_hit(hits, "watch") or _about_a_person(_basis_hit(hits, "request"), hits, lex)
     if watch_hit is None and act_score < ACT_THRESHOLD:
-        # The reporter's hedge ("should I be worried?") or a request put to us ("can you check",
-        # "bitte prüfen", "revisen", "проверьте", "麻烦你们关注") stands for a request to watch a
-        # person only when no act is read, and when the report is about someone: "something I
-        # want to raise, call me" asks for detail.
-        watch_hit = _about_a_person(_basis_hit(hits, "hedge") or _basis_hit(hits, "request"), hits, lex)
+        # The reporter's hedge ("should I be worried?") stands for a request to watch a person only
+        # when no act is read, and when the report is about someone: "something I want to raise,
+        # call me" asks for detail.
+        watch_hit = _about_a_person(_basis_hit(hits, "hedge"), hits, lex)
     # A feeling about someone ("I find it suspicious", "he might be a spy") is how reporters tell
     # of an approach too: it stands for a report about a person only when no act is read.
     feeling_hit = _basis_hit(hits, "feeling") if act_score < ACT_THRESHOLD else None
