@@ -552,6 +552,10 @@ def _decide_scope(reading: Reading, original: str, folded: str, hits: list[Hit],
         # Two weak acts of different kinds describe an act together ("no visitor badge" and
         # "said she was there for an interview"): each alone only asks for detail.
         act_score = max(act_score, sum(reading.scores.values()) - WEAK_PAIR_DISCOUNT)
+    if ACT_THRESHOLD > act_score >= 1.0 and _basis_hit(hits, "contact") is not None:
+        # Someone turned to the reporter ("sent me a link", "m'a appelé") and a weak act came with
+        # it (pressure, a claimed identity): together they tell what was done to the reporter.
+        act_score = ACT_THRESHOLD
     source = original if len(original) == len(folded) else folded
     # A request put to us ("can you check", "bitte prüfen", "revisen", "проверьте", "麻烦你们关注")
     # about someone is a request to watch a person, like one the watch list names whole: beside
