@@ -105,6 +105,15 @@ def test_a_hedge_without_anyone_in_it_asks_for_detail() -> None:
     # about someone.
     assert read("有点事情想反映一下，麻烦联系我。").scope == Scope.NEEDS_DETAIL
     assert read("Something odd happened at the fair. Should I be worried? Call me.").scope == Scope.NEEDS_DETAIL
+    # A request about an event the report points at but does not describe asks for detail too.
+    pointed = read("Could someone look into what happened with the visitor on Tuesday? I'd rather explain by phone.")
+    assert pointed.scope == Scope.NEEDS_DETAIL
+
+
+def test_someone_who_turned_to_the_reporter_with_a_weak_act_is_an_act() -> None:
+    # "sent me a link" and the pressure of "sonst": what was done to the reporter, together.
+    text = "Jemand hat mir per SMS einen Link geschickt, ich solle mein Firmenkonto bestätigen, sonst wird es gesperrt."
+    assert read(text).scope == Scope.IN_SCOPE
 
 
 def test_an_association_is_a_persons_membership_not_the_body_that_made_an_offer() -> None:

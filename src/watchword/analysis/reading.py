@@ -560,7 +560,11 @@ def _decide_scope(reading: Reading, original: str, folded: str, hits: list[Hit],
     # A request put to us ("can you check", "bitte prüfen", "revisen", "проверьте", "麻烦你们关注")
     # about someone is a request to watch a person, like one the watch list names whole: beside
     # an act it gives way only to a clear one (WATCH_OVERRIDE, STRONG_ACT).
-    watch_hit = _basis_hit(hits, "watch") or _about_a_person(_basis_hit(hits, "request"), hits, lex)
+    watch_hit = _basis_hit(hits, "watch")
+    if watch_hit is None and (_basis_hit(hits, "vague") is None or _grounds_hit(hits, lex) is not None):
+        # (Not beside a pointer to an undescribed event, "could someone look into what happened
+        # with the visitor? I'd rather explain by phone", which asks for detail.)
+        watch_hit = _about_a_person(_basis_hit(hits, "request"), hits, lex)
     if watch_hit is None and act_score < ACT_THRESHOLD:
         # The reporter's hedge ("should I be worried?") stands for a request to watch a person only
         # when no act is read, and when the report is about someone: "something I want to raise,
@@ -605,13 +609,17 @@ def _decide_scope(reading: Reading, original: str, folded: str, hits: list[Hit],
     reading.scope_reason = "the report does not yet say what was done or asked for"
 
 
+def _grounds_hit(hits: list[Hit], lex: Lexicons) -> Hit | None:
+    grounds = {("basis", g.name) for g in lex.grounds}
+    return next((h for h in hits if h.owner[:2] in grounds), None)  # type: ignore[index]
+
+
 def _about_a_person(said: Hit | None, hits: list[Hit], lex: Lexicons) -> Hit | None:
     """A hedge or a request put to us, when the report is about someone: a person (a pronoun, a
     colleague, a neighbour) or a nationality, faith or party."""
     if said is None:
         return None
-    grounds = {("basis", g.name) for g in lex.grounds}
-    about = _basis_hit(hits, "person") or next((h for h in hits if h.owner[:2] in grounds), None)  # type: ignore[index]
+    about = _basis_hit(hits, "person") or _grounds_hit(hits, lex)
     return said if about is not None else None
 
 
