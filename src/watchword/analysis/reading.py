@@ -557,19 +557,18 @@ def _decide_scope(reading: Reading, original: str, folded: str, hits: list[Hit],
         # it (pressure, a claimed identity): together they tell what was done to the reporter.
         act_score = ACT_THRESHOLD
     source = original if len(original) == len(folded) else folded
-    # A request put to us ("can you check", "bitte prüfen", "revisen", "проверьте", "麻烦你们关注")
-    # about someone is a request to watch a person, like one the watch list names whole: beside
-    # an act it gives way only to a clear one (WATCH_OVERRIDE, STRONG_ACT).
     watch_hit = _basis_hit(hits, "watch")
-    if watch_hit is None and (_basis_hit(hits, "vague") is None or _grounds_hit(hits, lex) is not None):
-        # (Not beside a pointer to an undescribed event, "could someone look into what happened
-        # with the visitor? I'd rather explain by phone", which asks for detail.)
-        watch_hit = _about_a_person(_basis_hit(hits, "request"), hits, lex)
     if watch_hit is None and act_score < ACT_THRESHOLD:
-        # The reporter's hedge ("should I be worried?") stands for a request to watch a person only
-        # when no act is read, and when the report is about someone: "something I want to raise,
-        # call me" asks for detail.
+        # The reporter's hedge ("should I be worried?") or a request put to us ("can you check",
+        # "bitte prüfen", "revisen", "проверьте", "麻烦你们关注") stands for a request to watch a
+        # person only when no act is read ("a caller asked for the names of our site managers;
+        # can you find out who he really is?" is the approach), and when the report is about
+        # someone: "something I want to raise, call me" asks for detail.
         watch_hit = _about_a_person(_basis_hit(hits, "hedge"), hits, lex)
+        if watch_hit is None and (_basis_hit(hits, "vague") is None or _grounds_hit(hits, lex) is not None):
+            # Not beside a pointer to an event the report does not describe ("could someone look
+            # into what happened with the visitor? I'd rather explain by phone"): that asks for detail.
+            watch_hit = _about_a_person(_basis_hit(hits, "request"), hits, lex)
     # A feeling about someone ("I find it suspicious", "he might be a spy") is how reporters tell
     # of an approach too: it stands for a report about a person only when no act is read.
     feeling_hit = _basis_hit(hits, "feeling") if act_score < ACT_THRESHOLD else None
