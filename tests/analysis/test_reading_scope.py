@@ -64,6 +64,8 @@ ACT_BESIDE_A_GROUND = [
     "Una activista del sindicato me pidió que le dejara usar mi tarjeta para entrar al edificio.",
     "Священник из нашей церкви попросил меня передать ему пароль от рабочей почты.",
     "清真寺里认识的一个人最近总约我吃饭，昨天让我帮他把单位的通讯录拷一份。",
+    "Ein Bekannter aus der Moschee will, dass ich ihm Zugang zum Kundenportal gebe.",
+    "A man at the demo outside our gates photographed the staff car park and the badge readers.",
 ]
 
 
