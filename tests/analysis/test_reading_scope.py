@@ -48,6 +48,9 @@ WHO_SOMEONE_IS = [
     "Ma collègue a manifesté samedi et travaille sur des dossiers confidentiels. Je me demande si je dois le signaler.",
     "Un compañero es testigo de Jehová y reparte folletos. ¿Supone un riesgo para la seguridad?",
     "Meine Kollegin ist Mitglied in einem Verein für Exil-Iraner. Sollte man da etwas unternehmen?",
+    # Who leads a strike or a union is asked about people, not put to the reporter.
+    "Des salariés préparent une grève ; la direction voudrait savoir qui sont les meneurs.",
+    "员工在组织成立工会，领导想知道是谁牵头的。",
 ]
 
 
@@ -116,6 +119,13 @@ def test_someone_who_turned_to_the_reporter_with_a_weak_act_is_an_act() -> None:
     # "sent me a link" and the pressure of "sonst": what was done to the reporter, together.
     text = "Jemand hat mir per SMS einen Link geschickt, ich solle mein Firmenkonto bestätigen, sonst wird es gesperrt."
     assert read(text).scope == Scope.IN_SCOPE
+
+
+def test_who_leads_something_is_a_watch_request_only_beside_a_strike_union_or_protest() -> None:
+    # Without a strike, union or protest named, "wanted to know who organises" is a question put
+    # to the reporter and is read by the acts.
+    asked = read("At the fair a visitor wanted to know who the organisers of our security rota are.")
+    assert asked.scope == Scope.IN_SCOPE
 
 
 def test_an_association_is_a_persons_membership_not_the_body_that_made_an_offer() -> None:

@@ -227,6 +227,7 @@ def lexicons() -> Lexicons:
             "contact",
             "request",
             "person",
+            "identify",
         )
     }
     basis.update(basis_doc["grounds"])
@@ -558,6 +559,9 @@ def _decide_scope(reading: Reading, original: str, folded: str, hits: list[Hit],
         act_score = ACT_THRESHOLD
     source = original if len(original) == len(folded) else folded
     watch_hit = _basis_hit(hits, "watch")
+    if watch_hit is None and _basis_hit(hits, "politics") is not None:
+        # "Management wants to know who the organisers are", beside a strike, union or protest.
+        watch_hit = _basis_hit(hits, "identify")
     if watch_hit is None and act_score < ACT_THRESHOLD:
         # The reporter's hedge ("should I be worried?") or a request put to us ("can you check",
         # "bitte prüfen", "revisen", "проверьте", "麻烦你们关注") stands for a request to watch a
