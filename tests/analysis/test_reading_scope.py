@@ -113,6 +113,10 @@ def test_a_hedge_without_anyone_in_it_asks_for_detail() -> None:
     # A request about an event the report points at but does not describe asks for detail too.
     pointed = read("Could someone look into what happened with the visitor on Tuesday? I'd rather explain by phone.")
     assert pointed.scope == Scope.NEEDS_DETAIL
+    # An event pointed at beside a nationality is no report about the nationality.
+    assert (
+        read("Had a strange conversation with a Korean visitor at the fair. Can we talk?").scope == Scope.NEEDS_DETAIL
+    )
 
 
 def test_someone_who_turned_to_the_reporter_with_a_weak_act_is_an_act() -> None:
