@@ -93,6 +93,20 @@ def test_someone_who_turned_to_the_reporter_is_never_turned_away_for_a_ground(te
     assert analyze_report(text, None).scope in ("in_scope", "needs_detail")
 
 
+# Something was sent to the reporter and they ask us to check it: never turned away.
+SENT_TO_THE_REPORTER = [
+    "A man I met at the conference emailed me a document today. Could you check it before I open it?",
+    "Ein Mann hat mir nach der Messe eine Datei geschickt. Können Sie die bitte prüfen?",
+    "Un homme m'a envoyé un fichier après le salon. Pouvez-vous le vérifier avant que je l'ouvre ?",
+    "Мужчина с конференции прислал мне файл. Проверьте его, пожалуйста, прежде чем я открою.",
+]
+
+
+@pytest.mark.parametrize("text", SENT_TO_THE_REPORTER)
+def test_a_request_to_check_what_was_sent_is_no_request_about_a_person(text: str) -> None:
+    assert analyze_report(text, None).scope in ("in_scope", "needs_detail")
+
+
 def test_the_reporters_own_check_is_no_request_and_a_clear_act_keeps_the_report() -> None:
     # "I checked his profile" is the reporter's own step, not a request put to us.
     checked = read("I checked his LinkedIn profile after he asked me for my VPN password.")

@@ -562,7 +562,13 @@ def _decide_scope(reading: Reading, original: str, folded: str, hits: list[Hit],
     if watch_hit is None and _basis_hit(hits, "politics") is not None:
         # "Management wants to know who the organisers are", beside a strike, union or protest.
         watch_hit = _basis_hit(hits, "identify")
-    if watch_hit is None and act_score < ACT_THRESHOLD:
+    # Someone turned to the reporter ("emailed me a document", "m'a envoyé un fichier", "прислал
+    # мне файл"): "could you check it?", "проверьте его" then ask about what was sent, not about a
+    # person. With no act read and no ground named such a report asks for detail.
+    contacted = _basis_hit(hits, "contact") is not None
+    if contacted and act_score < ACT_THRESHOLD and _grounds_hit(hits, lex) is None:
+        watch_hit = None
+    if watch_hit is None and act_score < ACT_THRESHOLD and not contacted:
         # The reporter's hedge ("should I be worried?") or a request put to us ("can you check",
         # "bitte prüfen", "revisen", "проверьте", "麻烦你们关注") stands for a request to watch a
         # person only when no act is read ("a caller asked for the names of our site managers;
@@ -601,7 +607,7 @@ def _decide_scope(reading: Reading, original: str, folded: str, hits: list[Hit],
         return
     # Someone turned to the reporter: beside a nationality, faith or party, ask what they did
     # rather than turn the report away (journalism through the press office is expected contact).
-    contacted = _basis_hit(hits, "contact") is not None and not no_act and _basis_hit(hits, "press_channel") is None
+    contacted = contacted and not no_act and _basis_hit(hits, "press_channel") is None
     if grounds and _basis_hit(hits, "vague") is None and not contacted:
         # A report that points at an event it does not describe ("something odd happened with a
         # foreign client") asks for detail: the origin mentioned beside it is not its basis.
