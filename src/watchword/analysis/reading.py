@@ -91,6 +91,8 @@ ACT_THRESHOLD = 2.0
 # ("she asks a lot about our funding") do not outweigh a request to look into someone.
 WATCH_OVERRIDE = 4.0
 STRONG_ACT = 2.5
+# Two weak acts of different kinds count together, less this (1.0 + 1.0 does not reach the threshold).
+WEAK_PAIR_DISCOUNT = 0.5
 SECONDARY_MIN = 2.0
 RANK_CAP = 4.0
 # A pretence told in person ("said he was the gas inspector", "the lift company had sent no one")
@@ -223,6 +225,9 @@ def lexicons() -> Lexicons:
             "press_channel",
             "press_bypass",
             "contact",
+            "request",
+            "person",
+            "identify",
         )
     }
     basis.update(basis_doc["grounds"])
@@ -544,11 +549,36 @@ def _covered(kind: ApproachType, scores: dict[ApproachType, float]) -> bool:
 
 def _decide_scope(reading: Reading, original: str, folded: str, hits: list[Hit], lex: Lexicons) -> None:
     act_score = reading.act_score
+    if len(reading.scores) > 1 and act_score < ACT_THRESHOLD:
+        # Two weak acts of different kinds describe an act together ("no visitor badge" and
+        # "said she was there for an interview"): each alone only asks for detail.
+        act_score = max(act_score, sum(reading.scores.values()) - WEAK_PAIR_DISCOUNT)
+    if ACT_THRESHOLD > act_score >= 1.0 and _basis_hit(hits, "contact") is not None:
+        # Someone turned to the reporter ("sent me a link", "m'a appelé") and a weak act came with
+        # it (pressure, a claimed identity): together they tell what was done to the reporter.
+        act_score = ACT_THRESHOLD
     source = original if len(original) == len(folded) else folded
     watch_hit = _basis_hit(hits, "watch")
-    if watch_hit is None and act_score < ACT_THRESHOLD:
-        # The reporter's hedge ("should I be worried?") only stands for a request when no act is read.
-        watch_hit = _basis_hit(hits, "hedge")
+    if watch_hit is None and _basis_hit(hits, "politics") is not None:
+        # "Management wants to know who the organisers are", beside a strike, union or protest.
+        watch_hit = _basis_hit(hits, "identify")
+    # Someone turned to the reporter ("emailed me a document", "m'a envoyé un fichier", "прислал
+    # мне файл"): "could you check it?", "проверьте его" then ask about what was sent, not about a
+    # person. With no act read and no ground named such a report asks for detail.
+    contacted = _basis_hit(hits, "contact") is not None
+    if contacted and act_score < ACT_THRESHOLD and _grounds_hit(hits, lex) is None:
+        watch_hit = None
+    if watch_hit is None and act_score < ACT_THRESHOLD and not contacted:
+        # The reporter's hedge ("should I be worried?") or a request put to us ("can you check",
+        # "bitte prüfen", "revisen", "проверьте", "麻烦你们关注") stands for a request to watch a
+        # person only when no act is read ("a caller asked for the names of our site managers;
+        # can you find out who he really is?" is the approach), and when the report is about
+        # someone: "something I want to raise, call me" asks for detail.
+        watch_hit = _about_a_person(_basis_hit(hits, "hedge"), hits, lex)
+        if watch_hit is None and (_basis_hit(hits, "vague") is None or _grounds_hit(hits, lex) is not None):
+            # Not beside a pointer to an event the report does not describe ("could someone look
+            # into what happened with the visitor? I'd rather explain by phone"): that asks for detail.
+            watch_hit = _about_a_person(_basis_hit(hits, "request"), hits, lex)
     # A feeling about someone ("I find it suspicious", "he might be a spy") is how reporters tell
     # of an approach too: it stands for a report about a person only when no act is read.
     feeling_hit = _basis_hit(hits, "feeling") if act_score < ACT_THRESHOLD else None
@@ -577,7 +607,7 @@ def _decide_scope(reading: Reading, original: str, folded: str, hits: list[Hit],
         return
     # Someone turned to the reporter: beside a nationality, faith or party, ask what they did
     # rather than turn the report away (journalism through the press office is expected contact).
-    contacted = _basis_hit(hits, "contact") is not None and not no_act and _basis_hit(hits, "press_channel") is None
+    contacted = contacted and not no_act and _basis_hit(hits, "press_channel") is None
     if grounds and _basis_hit(hits, "vague") is None and not contacted:
         # A report that points at an event it does not describe ("something odd happened with a
         # foreign client") asks for detail: the origin mentioned beside it is not its basis.
@@ -586,6 +616,20 @@ def _decide_scope(reading: Reading, original: str, folded: str, hits: list[Hit],
         return
     reading.scope = Scope.NEEDS_DETAIL
     reading.scope_reason = "the report does not yet say what was done or asked for"
+
+
+def _grounds_hit(hits: list[Hit], lex: Lexicons) -> Hit | None:
+    grounds = {("basis", g.name) for g in lex.grounds}
+    return next((h for h in hits if h.owner[:2] in grounds), None)  # type: ignore[index]
+
+
+def _about_a_person(said: Hit | None, hits: list[Hit], lex: Lexicons) -> Hit | None:
+    """A hedge or a request put to us, when the report is about someone: a person (a pronoun, a
+    colleague, a neighbour) or a nationality, faith or party."""
+    if said is None:
+        return None
+    about = _basis_hit(hits, "person") or _grounds_hit(hits, lex)
+    return said if about is not None else None
 
 
 def _in_scope(reading: Reading, grounds: list[BasisSpec]) -> None:

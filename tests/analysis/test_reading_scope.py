@@ -1,0 +1,151 @@
+"""The scope guard read from its parts, in the six languages alike (issue 17).
+
+A request to look at someone is read as a request verb put to us plus a person it is about (or a
+nationality, faith or party beside it); a hedge counts only about someone; a report whose basis
+is who someone is stays out of scope whatever wording it uses, and a report of an act stays in
+scope whatever it also mentions. Every sentence here is written for this suite, in wording the
+lexicon lists do not hold whole, never copied from the evaluation set.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from watchword.analysis.pipeline import analyze_report
+from watchword.analysis.reading import read
+from watchword.domain import Scope
+
+# A request verb in the mood of a request and a person, no act: out of scope, every language.
+REQUEST_ABOUT_A_PERSON = [
+    "Our new lab technician is from Pakistan and keeps to herself. Could someone look into her?",
+    "A researcher in our group is a union rep and talks about strikes at lunch. Can you run a check on him?",
+    "Der Hausmeister hat Verwandte in Weißrussland. Bitte schauen Sie sich ihn mal an.",
+    "Unser neuer Doktorand engagiert sich in einer Exilgruppe. Könnten Sie ihn überprüfen?",
+    "Notre stagiaire a de la famille en Iran. Merci de vérifier son profil.",
+    "Une collègue milite dans un syndicat et distribue des tracts. Il faudrait peut-être la surveiller.",
+    "La nueva becaria es china y habla poco. Les pido que revisen sus antecedentes.",
+    "Mi vecino es musulmán y recibe muchas visitas. Habría que investigarlo.",
+    "Коллега участвовала в митинге и подписала петицию. Не мешало бы за ней присмотреть.",
+    "У инженера жена гражданка Китая. Проверьте его, пожалуйста.",
+    "我们部门新来的同事是朝鲜族，平时不太说话，请你们帮忙查一下他的背景。",
+    "同事经常参加教会活动，还发传单，建议单位留意一下。",
+]
+
+
+@pytest.mark.parametrize("text", REQUEST_ABOUT_A_PERSON)
+def test_a_request_to_look_at_a_person_is_out_of_scope_in_every_language(text: str) -> None:
+    result = analyze_report(text, None)
+    assert result.scope == "out_of_scope"
+    assert result.approach_type == "benign"
+
+
+# Who someone is, with a hedge or a request to act on it, and words that look like acts but are
+# said of the person's own job ("a sensitive post") or of the reporter's doubt ("je me demande").
+WHO_SOMEONE_IS = [
+    "Наш бухгалтер ходит на оппозиционные митинги. Не пора ли им заняться?",
+    "他爱人在国外工作，他又在保密岗位，是否需要审查？",
+    "Un ingénieur est d'origine iranienne et occupe un poste sensible. Est-ce que ça pose un problème ?",
+    "Ma collègue a manifesté samedi et travaille sur des dossiers confidentiels. Je me demande si je dois le signaler.",
+    "Un compañero es testigo de Jehová y reparte folletos. ¿Supone un riesgo para la seguridad?",
+    "Meine Kollegin ist Mitglied in einem Verein für Exil-Iraner. Sollte man da etwas unternehmen?",
+    # Who leads a strike or a union is asked about people, not put to the reporter.
+    "Des salariés préparent une grève ; la direction voudrait savoir qui sont les meneurs.",
+    "员工在组织成立工会，领导想知道是谁牵头的。",
+]
+
+
+@pytest.mark.parametrize("text", WHO_SOMEONE_IS)
+def test_who_someone_is_stays_out_of_scope_whatever_the_wording(text: str) -> None:
+    assert analyze_report(text, None).scope == "out_of_scope"
+
+
+# An act beside a nationality, faith, party or union: in scope, every language.
+ACT_BESIDE_A_GROUND = [
+    "After Friday prayers, someone from the mosque offered me money for the floor plans of our plant.",
+    "Ein Gewerkschaftsvertreter bot mir 2.000 Euro für eine Kopie der Lohnliste an.",
+    "Un étudiant russe m'a envoyé un lien pour « mettre à jour mes identifiants » de l'intranet.",
+    "Una activista del sindicato me pidió que le dejara usar mi tarjeta para entrar al edificio.",
+    "Священник из нашей церкви попросил меня передать ему пароль от рабочей почты.",
+    "清真寺里认识的一个人最近总约我吃饭，昨天让我帮他把单位的通讯录拷一份。",
+    "Ein Bekannter aus der Moschee will, dass ich ihm Zugang zum Kundenportal gebe.",
+    "A man at the demo outside our gates photographed the staff car park and the badge readers.",
+]
+
+
+@pytest.mark.parametrize("text", ACT_BESIDE_A_GROUND)
+def test_an_act_beside_a_ground_stays_in_scope(text: str) -> None:
+    result = analyze_report(text, None)
+    assert result.scope == "in_scope"
+    assert "plays no part" in result.scope_reason
+
+
+# Someone turned to the reporter and a faith or nationality is named, but no act is read yet:
+# the reporter is asked what was done, the report is never turned away for who is named in it.
+TURNED_TO_THE_REPORTER = [
+    "В мечети ко мне подошёл незнакомый мужчина и долго расспрашивал.",
+    "教会的一个人最近经常找我聊天。",
+    "Un hombre de la embajada rusa me invitó a un café después de la conferencia.",
+]
+
+
+@pytest.mark.parametrize("text", TURNED_TO_THE_REPORTER)
+def test_someone_who_turned_to_the_reporter_is_never_turned_away_for_a_ground(text: str) -> None:
+    assert analyze_report(text, None).scope in ("in_scope", "needs_detail")
+
+
+# Something was sent to the reporter and they ask us to check it: never turned away.
+SENT_TO_THE_REPORTER = [
+    "A man I met at the conference emailed me a document today. Could you check it before I open it?",
+    "Ein Mann hat mir nach der Messe eine Datei geschickt. Können Sie die bitte prüfen?",
+    "Un homme m'a envoyé un fichier après le salon. Pouvez-vous le vérifier avant que je l'ouvre ?",
+    "Мужчина с конференции прислал мне файл. Проверьте его, пожалуйста, прежде чем я открою.",
+]
+
+
+@pytest.mark.parametrize("text", SENT_TO_THE_REPORTER)
+def test_a_request_to_check_what_was_sent_is_no_request_about_a_person(text: str) -> None:
+    assert analyze_report(text, None).scope in ("in_scope", "needs_detail")
+
+
+def test_the_reporters_own_check_is_no_request_and_a_clear_act_keeps_the_report() -> None:
+    # "I checked his profile" is the reporter's own step, not a request put to us.
+    checked = read("I checked his LinkedIn profile after he asked me for my VPN password.")
+    assert checked.scope == Scope.IN_SCOPE
+    # A request to look into him beside a strong act (a code asked for) keeps the act.
+    kept = read("He called pretending to be IT and asked for my MFA code. Can you look into him?")
+    assert kept.scope == Scope.IN_SCOPE
+    # Questions alone do not outweigh a request to look into someone.
+    asked = read("My Russian colleague asks a lot about our budget. Could you look into him?")
+    assert asked.scope == Scope.OUT_OF_SCOPE
+
+
+def test_a_hedge_without_anyone_in_it_asks_for_detail() -> None:
+    # "I want to raise something, call me": a hedge with no person and no ground is no report
+    # about someone.
+    assert read("有点事情想反映一下，麻烦联系我。").scope == Scope.NEEDS_DETAIL
+    assert read("Something odd happened at the fair. Should I be worried? Call me.").scope == Scope.NEEDS_DETAIL
+    # A request about an event the report points at but does not describe asks for detail too.
+    pointed = read("Could someone look into what happened with the visitor on Tuesday? I'd rather explain by phone.")
+    assert pointed.scope == Scope.NEEDS_DETAIL
+    # An event pointed at beside a nationality is no report about the nationality.
+    assert (
+        read("Had a strange conversation with a Korean visitor at the fair. Can we talk?").scope == Scope.NEEDS_DETAIL
+    )
+
+
+def test_someone_who_turned_to_the_reporter_with_a_weak_act_is_an_act() -> None:
+    # "sent me a link" and the pressure of "sonst": what was done to the reporter, together.
+    text = "Jemand hat mir per SMS einen Link geschickt, ich solle mein Firmenkonto bestätigen, sonst wird es gesperrt."
+    assert read(text).scope == Scope.IN_SCOPE
+
+
+def test_who_leads_something_is_a_watch_request_only_beside_a_strike_union_or_protest() -> None:
+    # Without a strike, union or protest named, "wanted to know who organises" is a question put
+    # to the reporter and is read by the acts.
+    asked = read("At the fair a visitor wanted to know who the organisers of our security rota are.")
+    assert asked.scope == Scope.IN_SCOPE
+
+
+def test_an_association_is_a_persons_membership_not_the_body_that_made_an_offer() -> None:
+    offer = read("Ein Verein lud mich zu einer Reise nach Sankt Petersburg ein, alles bezahlt, plus Honorar.")
+    assert offer.scope == Scope.IN_SCOPE
