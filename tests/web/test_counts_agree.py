@@ -16,6 +16,7 @@ from tests.support.mailbuilders import forwarded_by, password_phish
 from tests.support.reporter import fast_settings, receipt_of, report, text_of
 from watchword.intake.mail import take_mail
 from watchword.runtime import Runtime, open_runtime
+from watchword.services.sharing import shared_campaign
 from watchword.store.counts import Counts, counts_of
 from watchword.store.models import Report
 from watchword.store.models_mail import MailOutbox
@@ -115,11 +116,25 @@ def test_a_mailed_report_from_two_people_three_times_counts_the_same_everywhere(
     assert len(outcomes) == 2  # one per person, not per sighting
     assert all("reported by 2 people" in body for body in outcomes), outcomes
 
+    # A fourth sighting after the verdict: partners reading the shared campaign see what the console sees.
+    take_mail(
+        rt,
+        forwarded_by(password_phish(), "carol@corp.example", 4, REPORT_TO),
+        via="smtp",
+        envelope_from="carol@corp.example",
+    )
+    Worker(rt).run_until_idle()
+    with rt.db.session() as session:
+        assert counts_of(session, report_id) == Counts(reports=1, people=3, sightings=4)
+        shared = shared_campaign(session, rt.settings, campaign_id)
+    assert (shared.report_count, shared.sighting_count) == (1, 4)
+    assert _said(_queue_row(analyst, report_id, campaign_id)) == (3, 4)
+
     # Outside any campaign, the queue's row and its priority's reach say the same 2 people.
     with rt.db.write() as session:
         session.execute(update(Report).where(Report.id == report_id).values(campaign_id=None))
     row = _queue_row(analyst, report_id, None)
-    assert _said(row) == (2, 3) and "reach 2 people" in row
+    assert _said(row) == (3, 4) and "reach 3 people" in row
 
 
 def test_web_reporters_of_one_message_are_told_the_number_the_console_shows(crt: Runtime) -> None:

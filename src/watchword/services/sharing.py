@@ -28,6 +28,7 @@ from watchword.intel.stix_ids import StoredIds
 from watchword.security.redaction import redact
 from watchword.services.bulletins import campaign_context, share_for_export
 from watchword.store import audit
+from watchword.store.counts import NO_COUNTS, Counts, campaign_counts
 from watchword.store.models import Campaign, Report, ReportIndicator
 
 FEED_VERDICTS = ("malicious", "suspicious")
@@ -180,7 +181,9 @@ def _shareable(verdict: str | None, approach_type: str | None, since: dt.datetim
     return query
 
 
-def _campaign_item(session: Session, settings: Settings, campaign: Campaign, level: str) -> CampaignItem:
+def _campaign_item(
+    session: Session, settings: Settings, campaign: Campaign, level: str, counts: Counts
+) -> CampaignItem:
     title = redact(campaign.title or f"Campaign {campaign.id}", campaign_context(session, settings, campaign.id)).text
     return CampaignItem(
         id=campaign.id,
@@ -189,8 +192,10 @@ def _campaign_item(session: Session, settings: Settings, campaign: Campaign, lev
         verdict=str(campaign.verdict),
         first_seen=as_utc(campaign.first_seen),
         last_seen=as_utc(campaign.last_seen),
-        report_count=campaign.member_count,
-        sighting_count=campaign.sighting_count,
+        # Counted as the console counts them (store/counts.py), not from the campaign's running totals,
+        # which a sighting after the analysis or a merge can leave behind.
+        report_count=counts.reports,
+        sighting_count=counts.sightings,
         tlp=level,
     )
 
@@ -213,7 +218,8 @@ def shared_campaigns(
             raise errors.Invalid("cursor is the `next` value of the previous page.")
         query = query.where(Campaign.id > int(cursor))
     rows = list(session.scalars(query.order_by(Campaign.id).limit(limit + 1)))
-    items = [_campaign_item(session, settings, c, level) for c in rows[:limit]]
+    counts = campaign_counts(session, [c.id for c in rows[:limit]])
+    items = [_campaign_item(session, settings, c, level, counts.get(c.id, NO_COUNTS)) for c in rows[:limit]]
     return Page(items, str(rows[limit - 1].id) if len(rows) > limit else None)
 
 
@@ -222,7 +228,8 @@ def shared_campaign(session: Session, settings: Settings, campaign_id: int) -> C
     campaign = session.scalar(_shareable(None, None, None).where(Campaign.id == campaign_id))
     if campaign is None:  # unknown, or not shared: the same answer, so ids are not probed
         raise errors.NotFound(f"No shared campaign {campaign_id}.")
-    return _campaign_item(session, settings, campaign, level)
+    counts = campaign_counts(session, [campaign.id]).get(campaign.id, NO_COUNTS)
+    return _campaign_item(session, settings, campaign, level, counts)
 
 
 def _indicators_of(session: Session, settings: Settings, campaign_id: int, level: str) -> list[IndicatorItem]:
