@@ -156,6 +156,9 @@ class ActSpec:
     paired: bool  # fires on a verb and an object in one sentence, not on a cue alone
     negatable: bool
     fallback: bool = False  # counts only when no other act is read
+    # Types this act outranks when read: they count only up to ACT_THRESHOLD beside it (a bribe for
+    # data dressed as a "side job" is inducement, whatever the job's precedence).
+    outranks: tuple[ApproachType, ...] = ()
 
 
 @dataclass(slots=True, frozen=True)
@@ -209,6 +212,7 @@ def lexicons() -> Lexicons:
                 paired="verbs" in table,
                 negatable=bool(table.get("negatable", "verbs" in table)),
                 fallback=bool(table.get("fallback", False)),
+                outranks=tuple(ApproachType(t) for t in table.get("outranks", ())),
             )
         )
     basis = {
@@ -477,7 +481,11 @@ def read(text: str, form: str = "", answers: dict[str, str] | None = None, acts_
     lex = lexicons()
     original = text[:MAX_CHARS]
     # The form's answers are the reporter's words too ("Who did they say they were?").
-    extra = " \n".join(v for k, v in (answers or {}).items() if v and k not in ("form", "files"))
+    extra = " \n".join(v for k, v in (answers or {}).items() if v and k not in ("form", "files", "claimed"))
+    # Who they said they were names a persona, not an act: "IT support" is no password asked for,
+    # "the bank's fraud team" no payment. Read from it only the signs of a pretence and a
+    # recruiter's persona ("Talent partner, Apex Search"), the persona of a recruitment cover.
+    claimed = str((answers or {}).get("claimed") or "")
     folded = fold(original)
     reading = Reading(language="" if acts_only else detect_language(original))
     matcher = lex.act_matcher if acts_only else lex.matcher
@@ -495,6 +503,16 @@ def read(text: str, form: str = "", answers: dict[str, str] | None = None, acts_
             if act.name not in counts:
                 acts.append(act)
             counts[act.name] = counts.get(act.name, 0) + more_counts[act.name]
+    if claimed and acts:
+        claimed_folded = fold(claimed[:300])
+        persona_hits = _in_languages(matcher.find(claimed_folded), languages)
+        persona, persona_counts = _find_acts(claimed[:300], claimed_folded, persona_hits, lex)
+        for act in persona:
+            if act.type not in (A.FAKE_PROFILE_OR_IMPERSONATION, A.FAKE_RECRUITMENT):
+                continue
+            if act.name not in counts:
+                acts.append(act)
+            counts[act.name] = counts.get(act.name, 0) + persona_counts[act.name]
     weights = {spec.name: spec for spec in lex.acts}
     precise: dict[ApproachType, float] = {}
     for act in acts:
@@ -510,27 +528,32 @@ def read(text: str, form: str = "", answers: dict[str, str] | None = None, acts_
         n = counts.get(act.name, 1)
         value = spec.weight * (1.0 + 0.25 * min(n - 1, 2))
         scores[spec.type] = scores.get(spec.type, 0.0) + value
-    reading.acts = sorted(acts, key=lambda a: -scores.get(a.type, 0.0))
     reading.scores = scores
+    preferred = FORM_TYPES.get(form, ())
+    outranked = {t for a in acts for t in weights[a.name].outranks}
+    ranked = sorted(
+        scores,
+        # Precedence breaks ties between described acts; it never lifts a weak one over them.
+        # The score counts up to RANK_CAP: three wordings of a pretence do not outrank the file it sent.
+        # A pretence beside a physical act counts only up to the threshold (_COVER_OF); a type an
+        # act read outranks (ActSpec.outranks) counts up to it too, without its precedence.
+        key=lambda t: (
+            min(scores[t], ACT_THRESHOLD if _covered(t, scores) or t in outranked else RANK_CAP)
+            + (_PRECEDENCE.get(t, 0.0) if scores[t] >= ACT_THRESHOLD and t not in outranked else 0.0)
+            + (FORM_BONUS if t in preferred else 0.0)
+        ),
+        reverse=True,
+    )
+    # The reasons (and the scope's) follow the reading: the primary type's acts first, its
+    # strongest act leading ("pretended" before "claimed").
+    order = {t: i for i, t in enumerate(ranked)}
+    reading.acts = sorted(acts, key=lambda a: (order[a.type], -weights[a.name].weight))
     if acts_only:
         # An email's body: something was sent to the reporter, so there is no scope to decide.
         reading.scope = Scope.IN_SCOPE
     else:
         _decide_scope(reading, original, folded, hits, lex)
-    if reading.scope == Scope.IN_SCOPE and scores:
-        preferred = FORM_TYPES.get(form, ())
-        ranked = sorted(
-            scores,
-            # Precedence breaks ties between described acts; it never lifts a weak one over them.
-            # The score counts up to RANK_CAP: three wordings of a pretence do not outrank the file it sent.
-            # A pretence beside a physical act counts only up to the threshold (_COVER_OF).
-            key=lambda t: (
-                min(scores[t], ACT_THRESHOLD if _covered(t, scores) else RANK_CAP)
-                + (_PRECEDENCE.get(t, 0.0) if scores[t] >= ACT_THRESHOLD else 0.0)
-                + (FORM_BONUS if t in preferred else 0.0)
-            ),
-            reverse=True,
-        )
+    if reading.scope == Scope.IN_SCOPE and ranked:
         reading.primary = ranked[0]
         reading.secondary = [t for t in ranked[1:] if scores[t] >= SECONDARY_MIN]
     return reading
