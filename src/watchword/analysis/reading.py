@@ -159,6 +159,10 @@ class ActSpec:
     # Types this act outranks when read: they count only up to ACT_THRESHOLD beside it (a bribe for
     # data dressed as a "side job" is inducement, whatever the job's precedence).
     outranks: tuple[ApproachType, ...] = ()
+    # Its `unless` wording anywhere in the report, not only in the sentence, means no such act: a
+    # stick handed over to be plugged in is the file delivered, and "the stick" said again later
+    # is the same stick, not a device found.
+    unless_report: bool = False
 
 
 @dataclass(slots=True, frozen=True)
@@ -213,6 +217,7 @@ def lexicons() -> Lexicons:
                 negatable=bool(table.get("negatable", "verbs" in table)),
                 fallback=bool(table.get("fallback", False)),
                 outranks=tuple(ApproachType(t) for t in table.get("outranks", ())),
+                unless_report=bool(table.get("unless_report", False)),
             )
         )
     basis = {
@@ -410,6 +415,12 @@ def _find_acts(original: str, folded: str, hits: list[Hit], lex: Lexicons) -> tu
         by_sentence.setdefault(index, {}).setdefault((owner[1], owner[2]), []).append(hit)
     found: dict[str, tuple[int, int]] = {}
     seen: dict[str, set[str]] = {}
+    unless_anywhere = {
+        name
+        for groups in by_sentence.values()
+        for name, role in groups
+        if role == "unless" and specs[name].unless_report
+    }
     for index in sorted(by_sentence):
         groups = by_sentence[index]
         lo = starts[index]
@@ -417,7 +428,7 @@ def _find_acts(original: str, folded: str, hits: list[Hit], lex: Lexicons) -> tu
         sentence = folded[lo:hi]
         for spec in lex.acts:
             spans: list[tuple[int, int, str]] = []
-            if (spec.name, "unless") in groups:
+            if (spec.name, "unless") in groups or spec.name in unless_anywhere:
                 # The sentence names what makes these words no act ("photographed our stand").
                 continue
             if not spec.paired:
