@@ -129,3 +129,34 @@ def test_the_reasons_name_the_primary_types_acts_first() -> None:
     assert reading.primary == "invoice_or_payment_fraud"
     assert reading.acts[0].type == "invoice_or_payment_fraud"
     assert reading.scope_reason.startswith("the report describes an act (asked for a payment")
+
+
+def test_the_type_model_was_trained_on_the_tuning_half_only() -> None:
+    from io import BytesIO
+    from pathlib import Path
+
+    import numpy as np
+
+    from watchword.analysis import reading, typemodel
+
+    learned = typemodel.model()
+    assert learned is not None
+    assert sorted(learned.types) == sorted(t.value for t in reading._PRECEDENCE)
+    data = reading.resources.files("watchword.analysis") / "data" / typemodel.MODEL_FILE
+    with np.load(BytesIO(data.read_bytes())) as npz:
+        names = [str(n) for n in npz["trained_on"]]
+    tune = Path(__file__).resolve().parents[2] / "bench" / "reading" / "tune"
+    assert names and all((tune / name).is_file() for name in names)
+
+
+def test_the_tie_breaker_chooses_only_among_the_close_types_of_a_long_report() -> None:
+    text = (
+        "A man who said he worked for a consultancy met me after the conference and offered 2,000 EUR "
+        "for a short paper on our supplier base, and added that he could also pay for a weekend in "
+        "Vienna for my wife and me as a thank-you. He asked which subcontractors make the sensor "
+        "housings and when the next delivery to the ministry is due. I said no and left."
+    )
+    assert len(text) >= 250
+    reading = read(text, "in_person")
+    assert reading.primary in set(reading.scores)
+    assert {"fake_recruitment", "inducement"} <= {t.value for t in [reading.primary, *reading.secondary]}
