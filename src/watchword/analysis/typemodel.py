@@ -67,11 +67,25 @@ class TypeModel:
         return {t: float(v) for t, v in zip(self.types, logits, strict=True)}
 
 
-@lru_cache(maxsize=1)
-def model() -> TypeModel | None:
-    """The shipped model, or None when the file is absent (the rules then decide alone)."""
-    path = resources.files("watchword.analysis") / "data" / MODEL_FILE
-    if not path.is_file():
-        return None
-    with np.load(BytesIO(path.read_bytes())) as npz:
+def load(data: bytes) -> TypeModel:
+    with np.load(BytesIO(data)) as npz:
         return TypeModel(npz["rows"], npz["weights"], npz["bias"], [str(t) for t in npz["types"]])
+
+
+_OVERRIDE: list[TypeModel | None] = []
+
+
+def use(replacement: TypeModel | None) -> None:
+    """Read with another model (a fold's, from bench/train_type_model.py --out), or None for the rules alone."""
+    _OVERRIDE[:] = [replacement]
+
+
+@lru_cache(maxsize=1)
+def _shipped() -> TypeModel | None:
+    path = resources.files("watchword.analysis") / "data" / MODEL_FILE
+    return load(path.read_bytes()) if path.is_file() else None
+
+
+def model() -> TypeModel | None:
+    """The model in use: the shipped one, or None when the file is absent (the rules then decide alone)."""
+    return _OVERRIDE[0] if _OVERRIDE else _shipped()
