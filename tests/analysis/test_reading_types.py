@@ -20,6 +20,8 @@ A_PRETENCE_IN_THE_REPORTERS_WORDS = [
     "Мужчина выдавал себя за сотрудника нашего банка-партнёра, хотя такого сотрудника у них нет.",
     "有人冒充我们处长给同事打电话，要项目经费明细。",
     "A caller claimed to be from IT and asked for the rota of the server room; our IT says it never calls staff.",
+    "Un homme s'est présenté comme contrôleur fiscal et a demandé nos contrats ; le fisc dit n'avoir appelé personne.",
+    "Someone claimed to be from facilities and asked for the alarm codes schedule; facilities say nobody called.",
 ]
 
 
