@@ -5,6 +5,8 @@
     .venv/bin/python bench/reading.py --half tune --errors   # and every report it got wrong
     .venv/bin/python bench/reading.py --half tune --authors A,B,C --errors   # a cross-check fold:
         # errors of three authors only; --authors D then reads the held-out one
+    .venv/bin/python bench/reading.py --half tune --authors H --type-model /tmp/no_H.npz   # the type
+        # tie-breaker trained without H (bench/train_type_model.py --authors ... --out); 'none': rules alone
 
 The reports were written blind, by authors who saw only the taxonomy, never the
 rules; split by author into a tuning half (the rules were tuned on it) and a
@@ -38,6 +40,7 @@ import time
 from collections import Counter, defaultdict
 from pathlib import Path
 
+from watchword.analysis import typemodel
 from watchword.analysis.pipeline import analyze_report
 from watchword.analysis.reading import fold, lexicons
 from watchword.web.reporter.forms import FORMS
@@ -83,6 +86,11 @@ def main() -> int:
     ap.add_argument("--half", choices=("tune", "test"), default="test", help="which half to read (default: test)")
     ap.add_argument("--errors", action="store_true", help="print every report read wrongly")
     ap.add_argument("--authors", default="", help="only these authors' files, e.g. A,B,C (a cross-check fold)")
+    ap.add_argument(
+        "--type-model",
+        default="",
+        help="the type tie-breaker: a fold's .npz (bench/train_type_model.py --out), or 'none' (rules alone)",
+    )
     args = ap.parse_args()
     authors = {a.strip() for a in args.authors.split(",") if a.strip()} or None
     rows = load(args.half, authors)
@@ -98,6 +106,8 @@ def main() -> int:
     # Loaded once, outside the timing, and every entry compiled (the matcher compiles them on first
     # use): the figure is the steady state of a long-running worker.
     lexicons().matcher.warm()
+    if args.type_model:
+        typemodel.use(None if args.type_model == "none" else typemodel.load(Path(args.type_model).read_bytes()))
     results = []
     started, cpu_started = time.perf_counter(), time.process_time()
     for row in rows:

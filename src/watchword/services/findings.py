@@ -73,7 +73,7 @@ OFFER_SENTENCE = N_(
     "It offers money together with a paid role or questions about your work: a common recruitment approach."
 )
 
-# One sentence per act of analysis/data/acts.toml (keyed by the act's name, as its label may be
+# One sentence per act of analysis/data/acts*.toml (keyed by the act's name, as its label may be
 # reworded); `words` are the reporter's own, quoted.
 ACT_SENTENCES: dict[str, str] = {
     "credential": N_('They asked for a password, a code or a PIN: "%(words)s".'),
@@ -83,6 +83,9 @@ ACT_SENTENCES: dict[str, str] = {
     "job_offer": N_('They offered a job, consulting or paid research: "%(words)s".'),
     "paid_task": N_('They offered money for expert work (a paper, a survey, a call): "%(words)s".'),
     "offer": N_('They offered money, gifts, travel or a favour: "%(words)s".'),
+    # Money for a handover of data, or cash: said with the offer's sentence, translated already.
+    "exchange": N_('They offered money, gifts, travel or a favour: "%(words)s".'),
+    "cash": N_('They offered money, gifts, travel or a favour: "%(words)s".'),
     "hospitality": N_('They offered hospitality: "%(words)s".'),
     "ask_info": N_('They asked about work, colleagues, security or access: "%(words)s".'),
     "questions": N_('They asked about work, colleagues, security or access: "%(words)s".'),
@@ -98,6 +101,8 @@ ACT_SENTENCES: dict[str, str] = {
     "pressure": N_('They put you under pressure: "%(words)s".'),
     "scam": N_('A scam or spam: a prize, an investment or a money story: "%(words)s".'),
     "scam_word": N_('You called it a scam: "%(words)s".'),
+    "remote_session": N_('They asked you to share your screen or allow remote access: "%(words)s".'),
+    "dating": N_('You met them through a dating app or site: "%(words)s".'),
     "request": N_('They asked you to give or do something: "%(words)s".'),
 }
 

@@ -1,0 +1,84 @@
+"""Train the approach-type tie-breaker (watchword.analysis.typemodel) on the tuning half only.
+
+    PYTHONPATH=src .venv/bin/python bench/train_type_model.py   # writes analysis/data/type_model.npz
+    PYTHONPATH=src .venv/bin/python bench/train_type_model.py --authors A,B,C,D,E,F --out /tmp/m.npz   # a fold
+
+Reads the in-scope reports of bench/reading/tune/*.jsonl (never test/: that half is measured once,
+by the integrator), the text with the form's answers as the reading sees them, and fits a
+multinomial logistic regression by plain gradient descent from zero weights (a fixed number of
+steps, float32, numpy only): the same files give the same model. ~45 s of CPU.
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+from pathlib import Path
+
+import numpy as np
+
+from watchword.analysis.reading import _PRECEDENCE, fold
+from watchword.analysis.typemodel import BITS, features
+
+HERE = Path(__file__).resolve().parent
+TUNE = HERE / "reading" / "tune"
+OUT = HERE.parent / "src" / "watchword" / "analysis" / "data" / "type_model.npz"
+STEPS = 200
+RATE = 1.0
+L2 = 1e-5
+
+
+def text_of(row: dict[str, object]) -> str:
+    # As reading.read() gives it to the model: the folded text, then the form's answers.
+    answers = dict(row.get("answers") or {})  # type: ignore[call-overload]
+    answered = " ".join(str(v) for k, v in answers.items() if v and k not in ("form", "files"))
+    return fold(str(row["text"])[:4000]) + " \n" + fold(answered)
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--authors", default="", help="only these tuning authors, e.g. A,B,C (a fold)")
+    ap.add_argument("--out", default=str(OUT))
+    args = ap.parse_args()
+    authors = {a.strip() for a in args.authors.split(",") if a.strip()}
+    files = sorted(p for p in TUNE.glob("*.jsonl") if not authors or p.stem in authors)
+    rows = [json.loads(line) for p in files for line in p.read_text(encoding="utf-8").splitlines() if line.strip()]
+    rows = [r for r in rows if r["scope"] == "in_scope"]
+    types = sorted(t.value for t in _PRECEDENCE)
+    vectors = [features(text_of(r)) for r in rows]
+    dense = np.zeros((len(rows), 1 << BITS), dtype=np.float32)
+    for i, (index, value) in enumerate(vectors):
+        dense[i, index] = value
+    used = np.flatnonzero(dense.any(axis=0))
+    x = dense[:, used]
+    y = np.eye(len(types), dtype=np.float32)[[types.index(str(r["type"])) for r in rows]]
+    w = np.zeros((x.shape[1], len(types)), dtype=np.float32)
+    b = np.zeros(len(types), dtype=np.float32)
+    for _ in range(STEPS):
+        z = x @ w + b
+        z -= z.max(axis=1, keepdims=True)
+        p = np.exp(z)
+        p /= p.sum(axis=1, keepdims=True)
+        g = (p - y) / len(x)
+        w -= RATE * (x.T @ g + L2 * w)
+        b -= RATE * g.sum(axis=0)
+    digest = hashlib.sha256(b"".join(p.read_bytes() for p in files)).hexdigest()
+    np.savez_compressed(
+        args.out,
+        rows=used.astype(np.int32),
+        weights=w.astype(np.float16),
+        bias=b,
+        types=np.array(types),
+        trained_on=np.array([p.name for p in files]),
+        sha256=np.array(digest),
+    )
+    right = int((np.argmax(x @ w + b, axis=1) == np.argmax(y, axis=1)).sum())
+    print(f"{len(rows)} in-scope reports from {', '.join(p.name for p in files)}; {len(used)} n-gram buckets")
+    print(f"training accuracy {right}/{len(rows)} (no estimate: see bench/reading.py on a held-out fold)")
+    print(f"wrote {args.out}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,164 @@
+"""The approach type on act structures told in the reporter's words (issue 17, types round four).
+
+Hand-written cases, one structure each, in six languages (none taken from the evaluation set):
+the pretence in the reporter's own verb ("se faisait passer pour", "gab sich als ... aus"), a
+threat that names who will be sent what, money offered for a handover of data or in cash (which
+the paid-work cover does not outrank), the pretext of a bank-fraud call, a password that opens an
+archive, a persona named in the form's answer, and the channel a scam or a question came by.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from watchword.analysis.reading import read
+
+A_PRETENCE_IN_THE_REPORTERS_WORDS = [
+    "Un homme se faisait passer pour le technicien de la mairie et voulait les plans du réseau.",
+    "Ein Anrufer gab sich als Mitarbeiter unserer IT aus und verlangte die Zugangsliste des Labors.",
+    "Una mujer se hacía pasar por la auditora del ministerio; el ministerio no tiene ninguna auditora con ese nombre.",
+    "Мужчина выдавал себя за сотрудника нашего банка-партнёра, хотя такого сотрудника у них нет.",
+    "有人冒充我们处长给同事打电话，要项目经费明细。",
+    "A caller claimed to be from IT and asked for the rota of the server room; our IT says it never calls staff.",
+    "Un homme s'est présenté comme contrôleur fiscal et a demandé nos contrats ; le fisc dit n'avoir appelé personne.",
+    "Someone claimed to be from facilities and asked for the alarm codes schedule; facilities say nobody called.",
+]
+
+
+@pytest.mark.parametrize("text", A_PRETENCE_IN_THE_REPORTERS_WORDS)
+def test_a_pretence_told_in_the_reporters_own_words_is_the_type(text: str) -> None:
+    assert read(text).primary == "fake_profile_or_impersonation"
+
+
+THREATS = [
+    ("de", "Im Brief steht, sonst gehen die Fotos an meine Frau und an meinen Chef."),
+    ("en", "He said the photos of me would go to my wife unless I copied the test results for him."),
+    ("es", "Me dijeron que tienen fotos de tu hija a la salida del colegio, que lo pensara bien."),
+    ("fr", "Il a dit que les photos iraient à ma femme si je ne lui donnais pas les plans."),
+    ("ru", "Написали, что фото отправят жене, если я не передам им отчёт."),
+    ("zh", "对方说如果我不配合，就把照片发给我老婆。"),
+]
+
+
+@pytest.mark.parametrize(("lang", "text"), THREATS)
+def test_a_threat_that_names_who_will_be_sent_what_is_extortion(lang: str, text: str) -> None:
+    assert read(text).primary == "extortion", lang
+
+
+def test_money_for_a_handover_of_data_outranks_the_side_job_it_is_dressed_as() -> None:
+    job = "A recruiter offered me a side job as a consultant."
+    bribe = job + " He would pay 3,000 EUR in exchange for a copy of our customer database."
+    assert read(job).primary == "fake_recruitment"
+    reading = read(bribe)
+    assert reading.primary == "inducement"
+    assert "fake_recruitment" in reading.secondary
+    assert {"exchange", "job_offer"} <= {act.name for act in reading.acts}
+
+
+def test_cash_offered_for_a_note_is_a_bribe_not_paid_expertise() -> None:
+    paid = read("A think tank offered me 800 EUR for a short paper on energy policy.")
+    cash = read("He offered 800 EUR for a short paper on our internal planning, paid in cash if I prefer.")
+    assert paid.primary == "fake_recruitment"
+    assert cash.primary == "inducement"
+
+
+def test_the_suspicious_transaction_of_a_bank_call_is_its_pretext_not_a_payment() -> None:
+    text = (
+        "Ein Anrufer von der Bank sagte, es gebe eine verdächtige Überweisung; zur Stornierung solle "
+        "ich ihm den TAN-Code vorlesen."
+    )
+    reading = read(text)
+    assert reading.primary == "credential_phishing"
+    assert "payment" not in {act.name for act in reading.acts}
+
+
+def test_a_password_that_opens_an_archive_is_no_credential_asked_for() -> None:
+    text = "He emailed invoice_tool.exe in a zip, password 4711, and asked me to run it on the lab PC."
+    reading = read(text)
+    assert reading.primary == "malware_delivery"
+    assert "credential" not in {act.name for act in reading.acts}
+
+
+def test_source_code_is_no_code_to_read_out() -> None:
+    text = "Une société propose de financer notre équipe à condition qu'on leur donne accès au code source."
+    reading = read(text)
+    assert reading.primary == "inducement"
+    assert "credential" not in {act.name for act in reading.acts}
+
+
+def test_the_persona_in_the_forms_answer_is_no_act_of_its_own() -> None:
+    text = "A man at my running club keeps asking which satellites our team is testing and who leads the programme."
+    answers = {"claimed": "said he is a freelance consultant"}
+    assert read(text, "in_person", answers).primary == "elicitation"
+    # A pretence named in the answer still adds to one the text shows.
+    shown = read(
+        "Someone using our director's name asked staff for the budget list.",
+        "social",
+        {"claimed": "fake profile of our director"},
+    )
+    assert shown.primary == "fake_profile_or_impersonation"
+
+
+def test_a_dating_app_is_the_channel_the_questions_or_the_money_decide() -> None:
+    questions = read("I met a woman on a dating app; she keeps asking which shifts the guards at our plant work.")
+    money = read("I met a woman on a dating app; after a month she asked for money for a flight.")
+    assert questions.primary == "elicitation"
+    assert money.primary == "scam_or_spam"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "The cleaner found a small voice recorder taped under the boardroom table.",
+        "Уборщик нашёл под столом в переговорной диктофон.",
+        "Encontramos una minicámara con tarjeta microSD dentro del detector de humo.",
+    ],
+)
+def test_a_recorder_or_a_tiny_camera_found_is_technical_surveillance(text: str) -> None:
+    assert read(text).primary == "technical_surveillance"
+
+
+def test_followed_up_is_no_one_followed() -> None:
+    assert "physical" not in {act.name for act in read("Has anyone followed up on the visitor from Tuesday?").acts}
+
+
+def test_the_reasons_name_the_primary_types_acts_first() -> None:
+    text = (
+        "The 'director' emailed from a gmail address asking for an urgent transfer of 40,000 EUR to a new "
+        "account. The director says he sent nothing."
+    )
+    reading = read(text)
+    assert reading.primary == "invoice_or_payment_fraud"
+    assert reading.acts[0].type == "invoice_or_payment_fraud"
+    assert reading.scope_reason.startswith("the report describes an act (asked for a payment")
+
+
+def test_the_type_model_was_trained_on_the_tuning_half_only() -> None:
+    from io import BytesIO
+    from pathlib import Path
+
+    import numpy as np
+
+    from watchword.analysis import reading, typemodel
+
+    learned = typemodel.model()
+    assert learned is not None
+    assert sorted(learned.types) == sorted(t.value for t in reading._PRECEDENCE)
+    data = reading.resources.files("watchword.analysis") / "data" / typemodel.MODEL_FILE
+    with np.load(BytesIO(data.read_bytes())) as npz:
+        names = [str(n) for n in npz["trained_on"]]
+    tune = Path(__file__).resolve().parents[2] / "bench" / "reading" / "tune"
+    assert names and all((tune / name).is_file() for name in names)
+
+
+def test_the_tie_breaker_chooses_only_among_the_close_types_of_a_long_report() -> None:
+    text = (
+        "A man who said he worked for a consultancy met me after the conference and offered 2,000 EUR "
+        "for a short paper on our supplier base, and added that he could also pay for a weekend in "
+        "Vienna for my wife and me as a thank-you. He asked which subcontractors make the sensor "
+        "housings and when the next delivery to the ministry is due. I said no and left."
+    )
+    assert len(text) >= 250
+    reading = read(text, "in_person")
+    assert reading.primary in set(reading.scores)
+    assert {"fake_recruitment", "inducement"} <= {t.value for t in [reading.primary, *reading.secondary]}
