@@ -116,6 +116,9 @@ def _compiled(source: str) -> re.Pattern[str]:
 
 # (owner, pattern or None for a plain-text entry, the literal every match starts with)
 _Candidate = tuple[Hashable, "re.Pattern[str] | None", str]
+# The same, with whether the literal start must still be tested at the position.
+_SliceCandidate = tuple[Hashable, "re.Pattern[str] | None", str, bool]
+_SLICES_KEPT = 200_000
 
 
 @dataclass(slots=True, frozen=True)
@@ -154,9 +157,12 @@ class PhraseMatcher:
                     fallback.setdefault(owner, []).append(alt if anywhere else rf"(?<!\w)(?:{alt})")
         self._fallback = [(owner, _compiled("|".join(parts))) for owner, parts in fallback.items()]
         self._key_lengths = sorted({len(k) for k in self._words}, reverse=True)
+        self._span = self._key_lengths[0] if self._key_lengths else 0
         # Each key's candidates, built when a text first reaches the key (None until then; a text that
         # is no key gets the default, no candidates: one dictionary lookup either way).
         self._by_key: dict[str, tuple[_Candidate, ...] | None] = dict.fromkeys(self._words)
+        # The candidates of every key length at once, by the text's next `_span` characters (see _at).
+        self._by_slice: dict[str, tuple[_SliceCandidate, ...]] = {}
 
     def _build(self, key: str) -> tuple[_Candidate, ...]:
         found: list[_Candidate] = []
@@ -167,6 +173,31 @@ class PhraseMatcher:
             prefix = literal_start(source)
             found.append((owner, None if prefix == source else _compiled(source), prefix))
         self._by_key[key] = out = tuple(found)
+        return out
+
+    def _at(self, piece: str) -> tuple[_SliceCandidate, ...]:
+        """The candidates of a word start whose next characters are `piece`, in the order of the keys.
+
+        The keys of every length are looked up once per distinct piece rather than at every word start
+        (a word start cost five slices and lookups); a literal start no longer than the piece is tested
+        here, once, against it. Only a longer one is left to test at the position (`check`). A piece
+        shorter than `_span` is the end of the text: there a longer literal start cannot fit.
+        """
+        found: list[_SliceCandidate] = []
+        for n in self._key_lengths:
+            key = piece[:n]
+            candidates = self._by_key.get(key, ())
+            if candidates is None:
+                candidates = self._build(key)
+            for owner, pattern, prefix in candidates:
+                if len(prefix) <= len(piece):
+                    if piece.startswith(prefix):
+                        found.append((owner, pattern, prefix, False))
+                elif len(piece) == self._span:
+                    found.append((owner, pattern, prefix, True))
+        if len(self._by_slice) >= _SLICES_KEPT:
+            self._by_slice.clear()  # bounded: a long-running worker meets unbounded text
+        self._by_slice[piece] = out = tuple(found)
         return out
 
     def warm(self) -> None:
@@ -188,22 +219,22 @@ class PhraseMatcher:
 
     def find(self, text: str) -> list[Hit]:
         hits: list[Hit] = []
-        by_key, lengths, build = self._by_key, self._key_lengths, self._build
+        by_slice, at, span = self._by_slice, self._at, self._span
         for m in _WORD_START.finditer(text):
             pos = m.start()
-            for n in lengths:
-                candidates = by_key.get(text[pos : pos + n], ())
-                if candidates is None:
-                    candidates = build(text[pos : pos + n])
-                for owner, pattern, prefix in candidates:
-                    if not text.startswith(prefix, pos):
-                        continue
-                    if pattern is None:
-                        hits.append(Hit(owner, pos, pos + len(prefix)))
-                        continue
-                    found = pattern.match(text, pos)
-                    if found and found.end() > pos:
-                        hits.append(Hit(owner, pos, found.end()))
+            piece = text[pos : pos + span]
+            candidates = by_slice.get(piece)
+            if candidates is None:
+                candidates = at(piece)
+            for owner, pattern, prefix, check in candidates:
+                if check and not text.startswith(prefix, pos):
+                    continue
+                if pattern is None:
+                    hits.append(Hit(owner, pos, pos + len(prefix)))
+                    continue
+                found = pattern.match(text, pos)
+                if found and found.end() > pos:
+                    hits.append(Hit(owner, pos, found.end()))
         if self._chars:
             chars, char_candidates = self._chars, self._char_candidates
             for m in _NON_ASCII_LETTER.finditer(text):
