@@ -18,6 +18,9 @@ import re
 from collections.abc import Hashable
 from dataclasses import dataclass
 from functools import cache
+from re import _constants as _sre  # type: ignore[attr-defined]
+from re import _parser as _sre_parse  # type: ignore[attr-defined]
+from typing import Any
 
 _META = frozenset("\\()[]{}?*+|.^$")
 _WORD_START = re.compile(r"\b\w")
@@ -103,6 +106,107 @@ def literal_start(entry: str) -> str:
     return "".join(out)
 
 
+# -- needles: literal strings one of which every match contains ---------------------------
+# A fallback pattern (no literal start) is searched position by position over the whole text,
+# which was a third of the reading of an email body; most texts hold none of the strings any
+# match must contain (".exe", " aimante sous", "beobachtet"), and a substring test says so at C
+# speed. Derived from the parsed pattern, so it follows the data files; where it cannot be
+# derived (a class, an unbounded repeat only), the pattern is always searched, as before.
+_MAX_NEEDLES = 64
+_ZERO_WIDTH_OPS = frozenset({_sre.AT, _sre.ASSERT, _sre.ASSERT_NOT})
+
+
+def _exact(items: Any) -> set[str] | None:
+    """Every string the parsed items can match, if that is a small finite set (a superset is safe)."""
+    out = {""}
+    for op, av in items:
+        if op is _sre.LITERAL:
+            options = {chr(av)}
+        elif op is _sre.IN and all(o is _sre.LITERAL for o, _ in av):
+            options = {chr(a) for _, a in av}
+        elif op is _sre.SUBPATTERN and not av[1] and not av[2]:
+            found = _exact(av[3])
+            if found is None:
+                return None
+            options = found
+        elif op is _sre.BRANCH:
+            options = set()
+            for alternative in av[1]:
+                found = _exact(alternative)
+                if found is None:
+                    return None
+                options |= found
+        elif op in (_sre.MAX_REPEAT, _sre.MIN_REPEAT) and av[1] <= 2:
+            found = _exact(av[2])
+            if found is None:
+                return None
+            options = {""} if av[0] == 0 else set()
+            once = found
+            for n in range(1, av[1] + 1):
+                if n >= av[0]:
+                    options |= once
+                once = {a + b for a in once for b in found}
+        elif op in _ZERO_WIDTH_OPS:
+            continue  # matches no character: the strings around it are unchanged
+        else:
+            return None
+        out = {a + b for a in out for b in options}
+        if len(out) > _MAX_NEEDLES:
+            return None
+    return out
+
+
+def _needles(items: Any) -> set[str] | None:
+    """Strings one of which every match of the parsed items contains (None: not known)."""
+    best: set[str] | None = None
+
+    def consider(found: set[str] | None) -> None:
+        nonlocal best
+        if found and "" not in found and (best is None or min(map(len, found)) > min(map(len, best))):
+            best = found
+
+    run: list[Any] = []
+    for op, av in [*items, (None, None)]:
+        if op is not None and _exact([(op, av)]) is not None:
+            run.append((op, av))
+            continue
+        # A run of items each matching a small set of strings: every match holds one of the
+        # concatenations of any stretch of it; each stretch as long as its combinations allow.
+        for first in range(len(run)):
+            last = len(run)
+            while last > first and (joined := _exact(run[first:last])) is None:
+                last -= 1
+            if last > first:
+                consider(joined)
+        run = []
+        if op is _sre.SUBPATTERN and not av[1] and not av[2]:
+            consider(_needles(av[3]))
+        elif op is _sre.BRANCH:
+            union: set[str] = set()
+            for alternative in av[1]:
+                found = _needles(alternative)
+                if found is None:
+                    union = set()
+                    break
+                union |= found
+            consider(union if len(union) <= _MAX_NEEDLES else None)
+        elif op in (_sre.MAX_REPEAT, _sre.MIN_REPEAT) and av[0] >= 1:
+            consider(_needles(av[2]))
+    return best
+
+
+def needles(source: str) -> tuple[str, ...] | None:
+    """Literal strings one of which every match of the pattern contains, or None when not known."""
+    parsed = _sre_parse.parse(source)
+    if parsed.state.flags & (re.IGNORECASE | re.VERBOSE):
+        return None
+    found = _needles(list(parsed))
+    if not found:
+        return None
+    # A text holding "per hour" holds "hour": the longer needle adds nothing.
+    return tuple(sorted(n for n in found if not any(o != n and o in n for o in found)))
+
+
 # One compiled pattern per source, shared by every matcher; bounded by the entries of the data files.
 _PATTERNS: dict[str, re.Pattern[str]] = {}
 
@@ -155,7 +259,9 @@ class PhraseMatcher:
                 else:
                     # "Not after a letter" rather than \b: an entry may start with "$" or "\d".
                     fallback.setdefault(owner, []).append(alt if anywhere else rf"(?<!\w)(?:{alt})")
-        self._fallback = [(owner, _compiled("|".join(parts))) for owner, parts in fallback.items()]
+        self._fallback = [
+            (owner, _compiled("|".join(parts)), needles("|".join(parts))) for owner, parts in fallback.items()
+        ]
         self._key_lengths = sorted({len(k) for k in self._words}, reverse=True)
         self._span = self._key_lengths[0] if self._key_lengths else 0
         # Each key's candidates, built when a text first reaches the key (None until then; a text that
@@ -253,7 +359,9 @@ class PhraseMatcher:
                     found = pattern.match(text, pos)
                     if found and found.end() > pos:
                         hits.append(Hit(owner, pos, found.end()))
-        for owner, pattern in self._fallback:
+        for owner, pattern, strings in self._fallback:
+            if strings is not None and not any(needle in text for needle in strings):
+                continue  # no match can be in a text without one of these
             for found in pattern.finditer(text):
                 if found.end() > found.start():
                     hits.append(Hit(owner, found.start(), found.end()))
