@@ -29,7 +29,7 @@ from watchword.analysis.brands import (
     SUSPICIOUS_TLDS,
     TOKEN_LABELS,
 )
-from watchword.analysis.lexicon import Tokens, brands_in
+from watchword.analysis.lexicon import brands_in
 from watchword.analysis.urls import registrable_domain
 from watchword.domain import AuthResult, Document
 
@@ -298,7 +298,7 @@ def _display_name_spoof(display: str, from_domain: str) -> str:
     m = _EMAIL_IN_TEXT.search(display)
     if m and organisational_domain(m.group(1)) != reg:
         return m.group(0).lower()
-    for brand in brands_in(Tokens(display[:300])):
+    for brand in brands_in(display[:300]):
         domains = BRAND_DOMAINS.get(brand, frozenset())
         if domains and reg not in domains:
             return brand

@@ -406,7 +406,7 @@ def _brand_not_sender(subject: str, body: str, from_reg: str) -> str:
     Links are not consulted: lures routinely link to the real brand's logo and
     privacy page beside the one link that matters.
     """
-    for brand in brands_in(Tokens(subject + "\n" + body[:600])):
+    for brand in brands_in(subject + "\n" + body[:600]):
         domains = BRAND_DOMAINS.get(brand)
         if domains and from_reg not in domains:
             return brand

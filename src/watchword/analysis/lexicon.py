@@ -24,6 +24,7 @@ from __future__ import annotations
 import enum
 import itertools
 import re
+from typing import Any
 
 from watchword.analysis import data
 from watchword.analysis.brands import BRANDS
@@ -89,15 +90,24 @@ class Lexicon:
                     else:
                         tri.add(combo)
             self.sets[name] = (frozenset(uni), frozenset(bi), frozenset(tri))
+        # Every category's n-grams in one set per length, each with the categories it belongs to:
+        # three intersections per text instead of three per category.
+        self._owners: list[dict[object, tuple[str, ...]]] = [{}, {}, {}]
+        for name, grams in self.sets.items():
+            for owners, found in zip(self._owners, grams, strict=True):
+                for gram in found:
+                    owners[gram] = (*owners.get(gram, ()), name)
+        self._all = [frozenset(owners) for owners in self._owners]
 
     def count(self, tokens: Tokens) -> dict[str, int]:
         """Distinct phrases of each category present in the tokens."""
-        out: dict[str, int] = {}
-        for name, (uni, bi, tri) in self.sets.items():
-            n = len(uni & tokens.words) + len(bi & tokens.bigrams) + len(tri & tokens.trigrams)
-            if n:
-                out[name] = n
-        return out
+        totals: dict[str, int] = {}
+        have: tuple[set[Any], ...] = (tokens.words, tokens.bigrams, tokens.trigrams)
+        for every, owners, grams in zip(self._all, self._owners, have, strict=True):
+            for gram in every.intersection(grams):
+                for name in owners[gram]:
+                    totals[name] = totals.get(name, 0) + 1
+        return {name: totals[name] for name in self.names if name in totals}
 
     def matches(self, tokens: Tokens, name: str) -> list[str]:
         """The phrases of one category found, for a reason an analyst can check."""
@@ -138,11 +148,24 @@ _BRAND_BI = frozenset(g for g in _BRAND_GRAMS if len(g) == 2)
 _BRAND_TRI = frozenset(g for g in _BRAND_GRAMS if len(g) == 3)
 
 
-def brands_in(tokens: Tokens) -> list[str]:
-    """Brands named in the text, longest names first ("amazon prime" before "amazon")."""
-    found = [_BRAND_GRAMS[g] for g in sorted(_BRAND_TRI & tokens.trigrams)]
-    found += [_BRAND_GRAMS[g] for g in sorted(_BRAND_BI & tokens.bigrams)]
-    found += [_BRAND_GRAMS[(w,)] for w in sorted(_BRAND_UNI & tokens.words)]
+def brands_in(tokens: Tokens | str) -> list[str]:
+    """Brands named in the text, longest names first ("amazon prime" before "amazon").
+
+    Given the text itself, its words are matched as `Tokens(text)` would match them, without
+    building its word, bigram and trigram sets (most of the cost for one lookup each).
+    """
+    if isinstance(tokens, str):
+        w = _WORD_RE.findall(tokens.lower().replace("\u2019", "'"))
+        trigrams = _BRAND_TRI.intersection(zip(w, w[1:], w[2:], strict=False))
+        bigrams = _BRAND_BI.intersection(itertools.pairwise(w))
+        words = _BRAND_UNI.intersection(w)
+    else:
+        trigrams = _BRAND_TRI & tokens.trigrams
+        bigrams = _BRAND_BI & tokens.bigrams
+        words = _BRAND_UNI & tokens.words
+    found = [_BRAND_GRAMS[g] for g in sorted(trigrams)]
+    found += [_BRAND_GRAMS[g] for g in sorted(bigrams)]
+    found += [_BRAND_GRAMS[(w,)] for w in sorted(words)]
     return list(dict.fromkeys(found))
 
 

@@ -295,20 +295,32 @@ _STOPWORDS: dict[str, frozenset[str]] = {
 }
 
 
+@lru_cache(maxsize=4)
+def _stopword_scores(sample: str) -> tuple[int, tuple[int, ...]]:
+    """(how many words, each language's count of small words) in a sample, trailing spaces stripped.
+
+    Cached: the reading of a text detects its language and then weighs the languages present over
+    the same words (`languages_read`); trailing spaces make no word, so both ask with one key.
+    """
+    words = list(map(str.lower, _WORD.findall(sample)))
+    return len(words), tuple(sum(map(stop.__contains__, words)) for stop in _STOPWORDS.values())
+
+
 def detect_language(text: str) -> str:
     """en, zh, de, es, fr or ru: the script first, then the commonest small words."""
     sample = text[:MAX_CHARS]
     cjk = len(_CJK.findall(sample))
     cyrillic = len(_CYRILLIC.findall(sample))
-    latin = len(_LATIN.findall(sample))
-    if cjk and cjk * 3 >= latin:
-        return "zh"
-    if cyrillic and cyrillic >= latin:
-        return "ru"
-    words = [w.lower() for w in _WORD.findall(sample)]
-    if not words:
+    if cjk or cyrillic:  # the Latin letters count only against another script's
+        latin = len(_LATIN.findall(sample))
+        if cjk and cjk * 3 >= latin:
+            return "zh"
+        if cyrillic and cyrillic >= latin:
+            return "ru"
+    count, counts = _stopword_scores(sample.rstrip())
+    if not count:
         return "zh" if cjk else "ru" if cyrillic else "en"
-    scores = {lang: sum(1 for w in words if w in stop) for lang, stop in _STOPWORDS.items()}
+    scores = dict(zip(_STOPWORDS, counts, strict=True))
     # Typical characters break ties between close Latin-script languages.
     scores["de"] += sum(sample.count(c) for c in "äöüß")
     scores["es"] += 2 * sum(sample.count(c) for c in "ñ¿¡")
@@ -329,8 +341,7 @@ _ALWAYS_READ = frozenset({"en", "zh", "ru", *EXTRA_LANGUAGES})
 
 def languages_read(text: str, language: str) -> frozenset[str]:
     """The languages whose act wording is read in a report written in `language`."""
-    words = [w.lower() for w in _WORD.findall(text[:MAX_CHARS])]
-    scores = {lang: sum(1 for w in words if w in stop) for lang, stop in _STOPWORDS.items()}
+    scores = dict(zip(_STOPWORDS, _stopword_scores(text[:MAX_CHARS].rstrip())[1], strict=True))
     # In a two-line report a language may show only two small words: a tie with the best reads it too.
     best = max(scores.values())
     present = {lang for lang, n in scores.items() if n >= PRESENT_MIN or (n and n == best)}

@@ -152,7 +152,10 @@ def html_to_text(html: str) -> tuple[str, list[Link], list[str]]:
     html = _BLOCK_TAG_RE.sub("\n<", html)
     if "=" in html:
         html = _ATTRIBUTE_TAG_RE.sub(_COMMENT + "<", html)
-    if html.count("<") > MAX_HTML_DEPTH:
+    # Only more start tags than the cap can nest too deep. Every "<" but a closing tag's and a comment's
+    # (the ones put in above included) bounds their number: most long messages need no pass over their tags.
+    tags = html.count("<")
+    if tags > MAX_HTML_DEPTH and tags - html.count("</") - html.count("<!") > MAX_HTML_DEPTH:
         html, dropped = flatten_deep_nesting(html)
         if dropped:
             notes.append(
