@@ -14,7 +14,7 @@ from sqlalchemy import select, update
 from tests.support.console import add_user, console_client, csrf_of, sign_in
 from tests.support.mailbuilders import forwarded_by, password_phish
 from tests.support.reporter import fast_settings, receipt_of, report, text_of
-from watchword.intake.mail import take_mail
+from watchword.intake.mail import MailResult, take_mail
 from watchword.runtime import Runtime, open_runtime
 from watchword.services.sharing import shared_campaign
 from watchword.store.counts import Counts, counts_of
@@ -56,6 +56,16 @@ def _queue_row(client: TestClient, report_id: int, campaign_id: int | None) -> s
     return row.group(0)
 
 
+def _forward(rt: Runtime, who: str, nth: int) -> MailResult:
+    """The same phishing email, forwarded to the reporting address by who@corp.example (their nth)."""
+    return take_mail(
+        rt,
+        forwarded_by(password_phish(), f"{who}@corp.example", nth, REPORT_TO),
+        via="smtp",
+        envelope_from=f"{who}@corp.example",
+    )
+
+
 def _analyst(rt: Runtime) -> TestClient:
     add_user(rt, "ana")
     client = console_client(rt)
@@ -68,24 +78,9 @@ def test_a_mailed_report_from_two_people_three_times_counts_the_same_everywhere(
     THEN the queue, the report page and the campaign page say 2 people and 3 sightings, and the outcome mail
     says "reported by 2 people" (it said 3, counting sightings as people)."""
     rt = crt
-    first = take_mail(
-        rt,
-        forwarded_by(password_phish(), "alice@corp.example", 1, REPORT_TO),
-        via="smtp",
-        envelope_from="alice@corp.example",
-    )
-    take_mail(
-        rt,
-        forwarded_by(password_phish(), "alice@corp.example", 2, REPORT_TO),
-        via="smtp",
-        envelope_from="alice@corp.example",
-    )
-    take_mail(
-        rt,
-        forwarded_by(password_phish(), "bob@corp.example", 3, REPORT_TO),
-        via="smtp",
-        envelope_from="bob@corp.example",
-    )
+    first = _forward(rt, "alice", 1)
+    _forward(rt, "alice", 2)
+    _forward(rt, "bob", 3)
     Worker(rt).run_until_idle()
     report_id = first.receipts[0].report_id
     with rt.db.session() as session:
@@ -117,12 +112,7 @@ def test_a_mailed_report_from_two_people_three_times_counts_the_same_everywhere(
     assert all("reported by 2 people" in body for body in outcomes), outcomes
 
     # A fourth sighting after the verdict: partners reading the shared campaign see what the console sees.
-    take_mail(
-        rt,
-        forwarded_by(password_phish(), "carol@corp.example", 4, REPORT_TO),
-        via="smtp",
-        envelope_from="carol@corp.example",
-    )
+    _forward(rt, "carol", 4)
     Worker(rt).run_until_idle()
     with rt.db.session() as session:
         assert counts_of(session, report_id) == Counts(reports=1, people=3, sightings=4)
