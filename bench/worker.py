@@ -12,7 +12,9 @@ messages:
    through the real intake (not timed), then one real `watchword worker --once
    --processes N` process, wall time from start to exit (pool start-up included);
 3. with --postgres: the same on a scratch PostgreSQL database, one worker and
-   then two worker processes at once (each with --pg-processes, default 1).
+   then two worker processes at once (each with --pg-processes; by default none is
+   passed and the worker takes its own: on PostgreSQL a pool of one process fewer than
+   the cores, beside the writing process).
 
 Each line gives reports/s and the ratio to the pipeline figure of this run:
 the machine may be shared, so only ratios taken in one run compare. The load
@@ -90,7 +92,8 @@ def run_workers(data_dir: Path, url: str, count: int, processes: int, batch: int
     }
     cmd = [sys.executable, "-m", "watchword", "worker", "--once"]
     if not source:
-        cmd += ["--processes", str(processes), "--batch-size", str(batch)]
+        cmd += ["--processes", str(processes)] if processes else []  # 0: the worker's own default
+        cmd += ["--batch-size", str(batch)]
     start = time.perf_counter()
     procs = [subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE) for _ in range(count)]
     for proc in procs:
@@ -108,7 +111,9 @@ def main() -> int:
     parser.add_argument("--batch-size", type=int, default=64)
     parser.add_argument("--postgres", default="", help="server URL, e.g. postgresql+psycopg://postgres@127.0.0.1/test")
     parser.add_argument("--baseline-src", default="", help="another checkout's src/: its worker is run first")
-    parser.add_argument("--pg-processes", type=int, default=1, help="pool size of each PostgreSQL worker")
+    parser.add_argument(
+        "--pg-processes", type=int, default=0, help="pool size of each PostgreSQL worker (0: the worker's default)"
+    )
     parser.add_argument("--fill-into", default="", help=argparse.SUPPRESS)  # the baseline's own fill
     args = parser.parse_args()
     if not any((args.corpus / f).is_dir() for f in FOLDERS):
@@ -165,7 +170,7 @@ def main() -> int:
             with tempfile.TemporaryDirectory() as tmp, scratch_database(args.postgres, "watchword_worker_bench") as url:
                 data = Path(tmp)
                 fill(data, url, raws)
-                label = f"PostgreSQL, {count} worker(s), --processes {args.pg_processes}:"
+                label = f"PostgreSQL, {count} worker(s), --processes {args.pg_processes or 'default'}:"
                 rates.append(line(label, run_workers(data, url, count, args.pg_processes, args.batch_size)))
         print(f"two PostgreSQL workers / one: {rates[1] / rates[0]:.2f}x")
     print(f"load average at end {load_average()}")

@@ -56,8 +56,9 @@ class Settings:
     # results in one (each still guarded by its own lease). A batch must be written
     # well within the lease: at ~300 reports/s a batch of 64 takes a fraction of a second.
     worker_batch_size: int = 64
-    # Processes that run the pure pipeline for one worker; 0: one per core. With 1
-    # the pipeline runs in the worker's own process (no pool).
+    # Processes that run the pure pipeline for one worker; 0: the default, one per core on
+    # SQLite, one fewer than the cores (at least one, in a pool) on PostgreSQL. With 1 the
+    # pipeline runs in the worker's own process (no pool).
     worker_processes: int = 0
     # Dask scheduler for archive-scale re-analysis (`watchword reanalyse`); empty: a local cluster.
     dask_scheduler: str = ""

@@ -99,14 +99,26 @@ class Worker:
         self.worker_id = worker_id or f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
         self.extra_handlers: dict[str, Callable[[Runtime, Job], None]] = {}
         wanted = rt.settings.worker_processes if processes is None else processes
-        self.processes = wanted if wanted > 0 else (os.cpu_count() or 1)
+        # An explicit 1 runs the pipeline here, between the writes (tests patch it in this
+        # process). The default on PostgreSQL leaves a core to the writer and its database
+        # backend: the pipeline runs apart, in a pool of one process fewer than the cores (at
+        # least one), and overlaps the batch's writes and their waits on the server instead
+        # of taking turns with them (issue 14). On SQLite the writes are cheaper: a pool of
+        # one process per core.
+        cores = os.cpu_count() or 1
+        if wanted > 0:
+            self.processes, self.pooled = wanted, wanted > 1
+        elif rt.db.is_sqlite:
+            self.processes, self.pooled = cores, cores > 1
+        else:
+            self.processes, self.pooled = max(1, cores - 1), True
         self._pool: ProcessPoolExecutor | None = None
         self.reused = 0  # analyses reused instead of run, since start (for benchmarks and logs)
 
     # -- the process pool ------------------------------------------------------
 
     def _executor(self) -> ProcessPoolExecutor | None:
-        if self.processes <= 1:
+        if not self.pooled:
             return None
         if self._pool is None:
             # forkserver, not fork: the worker holds database connections and

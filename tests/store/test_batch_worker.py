@@ -3,6 +3,8 @@ equal pipeline inputs analysed once, several workers on one PostgreSQL store."""
 
 from __future__ import annotations
 
+import dataclasses
+import os
 import threading
 from pathlib import Path
 
@@ -248,3 +250,19 @@ def test_forwarding_comments_are_sealed_when_the_pipeline_ran_in_the_pool(tmp_pa
         conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
     assert mb.REPORTER_COMMENT.encode() not in (tmp_path / "watchword.db").read_bytes()
     rt.close()
+
+
+def test_the_default_pool_leaves_the_writer_a_core_on_postgresql_only(
+    any_rt: Runtime, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """On PostgreSQL the writer and its backend cost about what the pipeline does: by default the
+    pipeline runs apart in one process fewer than the cores; on SQLite one per core; 1 is in-process."""
+    monkeypatch.setattr(os, "cpu_count", lambda: 2)
+    any_rt.settings = dataclasses.replace(any_rt.settings, worker_processes=0)
+    default = Worker(any_rt)
+    inline = Worker(any_rt, processes=1)
+    if any_rt.db.is_sqlite:
+        assert (default.processes, default.pooled) == (2, True)
+    else:
+        assert (default.processes, default.pooled) == (1, True)
+    assert (inline.processes, inline.pooled) == (1, False)

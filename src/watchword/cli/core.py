@@ -109,7 +109,10 @@ def run_worker(
     once: Annotated[bool, typer.Option(help="Work until the queue is empty, then exit.")] = False,
     processes: Annotated[
         int | None,
-        typer.Option(help="Processes running the pipeline (WATCHWORD_WORKER_PROCESSES; default one per core)."),
+        typer.Option(
+            help="Processes running the pipeline (WATCHWORD_WORKER_PROCESSES; default one per core on SQLite, "
+            "a pool of one fewer on PostgreSQL; 1: in the worker's own process)."
+        ),
     ] = None,
     batch_size: Annotated[
         int | None, typer.Option(help="Analysis jobs per claim and per write (WATCHWORD_WORKER_BATCH_SIZE, 64).")

@@ -27,13 +27,13 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy import bindparam, insert, select, update
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from watchword.domain import IncomingReport
 from watchword.store import jobs, priority
 from watchword.store.db import Database
 from watchword.store.models import Report, utcnow
+from watchword.store.upsert import insert_ignore_per_dialect
 
 log = logging.getLogger("watchword.intake")
 
@@ -220,18 +220,17 @@ def store_one(session: Session, prepared: Prepared) -> Receipt:
     Core statements rather than ORM objects: this is the hottest write path there
     is, and the ORM's unit of work costs more than the SQL itself here.
     """
-    for _attempt in range(2):
-        receipt = _add_sighting(session, prepared)
-        if receipt is not None:
-            return receipt
-        try:
-            with session.begin_nested():
-                return _create(session, prepared)
-        except IntegrityError:
-            # Another process committed the same content between our look and our
-            # insert (PostgreSQL with several web workers): count ours as a sighting.
-            continue
-    raise RuntimeError("the report could not be stored")
+    # New content first, as the common case: the insert itself says whether the content is
+    # already stored (ON CONFLICT on dedupe_key adds nothing), so a new report costs four
+    # statements and no savepoint, and a report another process committed a moment ago
+    # (PostgreSQL with several web workers) is found as a sighting below, not raised.
+    receipt = _create(session, prepared)
+    if receipt is not None:
+        return receipt
+    receipt = _add_sighting(session, prepared)
+    if receipt is None:  # the conflicting row cannot vanish inside our transaction
+        raise RuntimeError("the report could not be stored")
+    return receipt
 
 
 # Statements built once: constructing SQL per report costs more than running it.
@@ -246,9 +245,11 @@ _SIGHTED = (
 )
 _SUBMISSIONS = _TABLES["submissions"]
 _NEW_SUBMISSION = insert(_SUBMISSIONS).returning(_SUBMISSIONS.c.id)
-_BLOB_KNOWN = select(_TABLES["blobs"].c.sha256).where(_TABLES["blobs"].c.sha256 == bindparam("sha"))
-_NEW_BLOB = insert(_TABLES["blobs"])
-_NEW_REPORT = insert(_REPORTS).returning(_REPORTS.c.id)
+_NEW_BLOB = insert_ignore_per_dialect(_TABLES["blobs"], "sha256")
+_NEW_REPORT = {
+    dialect: statement.returning(_REPORTS.c.id)
+    for dialect, statement in insert_ignore_per_dialect(_REPORTS, "dedupe_key").items()
+}
 _NEW_JOB = insert(_TABLES["jobs"])
 
 
@@ -282,16 +283,19 @@ def _add_sighting(session: Session, prepared: Prepared) -> Receipt | None:
     )
 
 
-def _create(session: Session, prepared: Prepared) -> Receipt:
+def _create(session: Session, prepared: Prepared) -> Receipt | None:
+    """The new report, its first submission and its job; None when its content is already stored."""
     conn = session.connection()
     incoming = prepared.incoming
     now = utcnow()
-    if prepared.raw_sha and conn.execute(_BLOB_KNOWN, {"sha": prepared.raw_sha}).first() is None:
-        conn.execute(_NEW_BLOB, {"sha256": prepared.raw_sha, "size": prepared.raw_size, "created_at": now})
+    if prepared.raw_sha:
+        conn.execute(
+            _NEW_BLOB[conn.dialect.name], {"sha256": prepared.raw_sha, "size": prepared.raw_size, "created_at": now}
+        )
     public_id = uuid.uuid4().hex
     source = (incoming.source_name or "")[:500]
     report_id = conn.execute(
-        _NEW_REPORT,
+        _NEW_REPORT[conn.dialect.name],
         {
             "public_id": public_id,
             "created_at": now,
@@ -313,7 +317,9 @@ def _create(session: Session, prepared: Prepared) -> Receipt:
             "scope": "in_scope",
             "risk": 0.0,
         },
-    ).scalar_one()
+    ).scalar()
+    if report_id is None:
+        return None
     submission_id = conn.execute(
         _NEW_SUBMISSION,
         {

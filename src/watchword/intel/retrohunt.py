@@ -23,7 +23,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import DateTime, String, and_, func, literal, select, tuple_, update
+from sqlalchemy import ARRAY, DateTime, String, and_, cast, func, literal, select, tuple_, update
 from sqlalchemy.orm import Session
 
 from watchword.domain import Analysis
@@ -137,6 +137,13 @@ def lookup(session: Session, keys: set[tuple[str, str]]) -> list[KnownBad]:
     """Known-bad rows for these (type, value) keys: an indexed lookup, chunked."""
     found: list[KnownBad] = []
     ordered = sorted(keys)
+    if ordered and session.get_bind().dialect.name == "postgresql":
+        # Two arrays in one statement: a 2,000-pair IN list cost PostgreSQL more to parse and
+        # plan than to run (and psycopg to convert), once per worker batch (issue 14).
+        types, values = cast([t for t, _ in ordered], ARRAY(String)), cast([v for _, v in ordered], ARRAY(String))
+        pairs = func.unnest(types, values).table_valued("t", "v").render_derived()
+        join = and_(KnownBad.type == pairs.c.t, KnownBad.value == pairs.c.v)
+        return list(session.scalars(select(KnownBad).join(pairs, join)))
     for start in range(0, len(ordered), _LOOKUP_CHUNK):
         chunk = ordered[start : start + _LOOKUP_CHUNK]
         found += session.scalars(select(KnownBad).where(tuple_(KnownBad.type, KnownBad.value).in_(chunk)))

@@ -43,7 +43,9 @@ Before = Annotated[int | None, Query(ge=0, le=MAX_ID)]
 register_url_convertor("id", IdConvertor())
 
 
-def runtime(request: Request) -> Runtime:
+async def runtime(request: Request) -> Runtime:
+    # async: FastAPI runs a plain `def` dependency in its thread pool, a hop per request for an
+    # attribute read (the intake's hot path, issue 14).
     rt: Runtime = request.app.state.rt
     return rt
 
