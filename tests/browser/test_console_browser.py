@@ -254,6 +254,7 @@ def test_hostile_email_runs_no_script_and_sends_no_request(rt: Runtime, world: d
             f"{server.url}/static/console.css",
             f"{server.url}/static/console.js",
             f"{server.url}/static/shortcuts.js",
+            f"{server.url}/static/favicon.svg",  # the page's own icon (base layout), fetched by the browser
         }
         assert not [m for m in watch.console if "Content Security Policy" in m or "pageerror" in m], watch.console
         assert page.url.endswith(f"/console/reports/{world['hostile']}")  # no refresh, no navigation
