@@ -126,3 +126,19 @@ def test_one_failing_unit_in_a_busy_moment_fails_only_its_caller(frt: Runtime) -
         stored = list(pool.map(one, range(24)))
     assert stored.count(False) == 6
     assert _count(frt, Report) == 18 and _count(frt, Submission) == 18 and _count(frt, Job) == 18
+
+
+def test_a_repeat_whose_bytes_differ_only_in_line_endings_leaves_no_unreferenced_blob(frt: Runtime) -> None:
+    """GIVEN an email stored once WHEN the same message comes again with LF instead of CRLF (a sighting:
+    its dedupe key is the same, its bytes are not) THEN it counts as a sighting and every blob row
+    still belongs to a report (a row nobody references would never be removed by retention)."""
+    from watchword.store.models import Blob
+
+    raw = b"From: a@evil.example\r\nSubject: verify\r\n\r\nSign in at https://evil.example/login\r\n"
+    first = submit(frt, IncomingReport(channel=Channel.API, raw_email=raw))
+    again = submit(frt, IncomingReport(channel=Channel.API, raw_email=raw.replace(b"\r\n", b"\n")))
+    assert again.report_id == first.report_id and again.duplicate
+    with frt.db.session() as session:
+        blobs = set(session.scalars(select(Blob.sha256)))
+        referenced = set(session.scalars(select(Report.raw_sha256).where(Report.raw_sha256.is_not(None))))
+    assert blobs == referenced

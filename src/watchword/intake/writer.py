@@ -26,7 +26,7 @@ from concurrent.futures import Future
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import bindparam, insert, select, update
+from sqlalchemy import bindparam, delete, insert, select, update
 from sqlalchemy.orm import Session
 
 from watchword.domain import IncomingReport
@@ -251,6 +251,7 @@ _NEW_REPORT = {
     for dialect, statement in insert_ignore_per_dialect(_REPORTS, "dedupe_key").items()
 }
 _NEW_JOB = insert(_TABLES["jobs"])
+_DROP_BLOB = delete(_TABLES["blobs"]).where(_TABLES["blobs"].c.sha256 == bindparam("sha"))
 
 
 def _add_sighting(session: Session, prepared: Prepared) -> Receipt | None:
@@ -288,9 +289,13 @@ def _create(session: Session, prepared: Prepared) -> Receipt | None:
     conn = session.connection()
     incoming = prepared.incoming
     now = utcnow()
+    blob_added = False
     if prepared.raw_sha:
-        conn.execute(
-            _NEW_BLOB[conn.dialect.name], {"sha256": prepared.raw_sha, "size": prepared.raw_size, "created_at": now}
+        blob_added = (
+            conn.execute(
+                _NEW_BLOB[conn.dialect.name], {"sha256": prepared.raw_sha, "size": prepared.raw_size, "created_at": now}
+            ).rowcount
+            == 1
         )
     public_id = uuid.uuid4().hex
     source = (incoming.source_name or "")[:500]
@@ -319,6 +324,11 @@ def _create(session: Session, prepared: Prepared) -> Receipt | None:
         },
     ).scalar()
     if report_id is None:
+        if blob_added:
+            # The content is stored already, under bytes that differ where the dedupe key does not look
+            # (line endings): the row just added would belong to no report, and retention, which
+            # removes blobs with their reports, would never remove it.
+            conn.execute(_DROP_BLOB, {"sha": prepared.raw_sha})
         return None
     submission_id = conn.execute(
         _NEW_SUBMISSION,
