@@ -162,3 +162,53 @@ def test_the_tie_breaker_chooses_only_among_the_close_types_of_a_long_report() -
     reading = read(text, "in_person")
     assert reading.primary in set(reading.scores)
     assert {"fake_recruitment", "inducement"} <= {t.value for t in [reading.primary, *reading.secondary]}
+
+
+# Round five: our own organisation impersonated decides over the scam, job ads or questions it
+# then puts to the people it reaches; a payment it asks of our own staff keeps its precedence.
+OUR_NAME_USED = [
+    "A Facebook page is impersonating our school's admissions office and asking parents for enrolment fees.",
+    "Jemand gibt sich auf Instagram als unsere Stiftung aus und verschickt Stellenangebote mit Bewerbungsgebühr.",
+    "Un compte LinkedIn se fait passer pour notre laboratoire et publie de fausses offres d'emploi.",
+    "Alguien se hace pasar por nuestro ayuntamiento en WhatsApp y pide una tasa por el certificado.",
+    "Кто-то выдаёт себя за наш колледж во ВКонтакте и берёт деньги за «запись на курсы».",
+    "有个公众号冒充我们学院发招聘广告，让应聘者交报名费。",
+]
+
+
+@pytest.mark.parametrize("text", OUR_NAME_USED)
+def test_our_organisation_impersonated_is_the_type(text: str) -> None:
+    assert read(text).primary == "fake_profile_or_impersonation"
+
+
+def test_a_transfer_asked_under_our_directors_name_stays_payment_fraud() -> None:
+    text = "Someone pretending to be our director emailed accounts asking for an urgent transfer to a new account."
+    assert read(text).primary == "invoice_or_payment_fraud"
+
+
+TASK_SCAMS = [
+    "A WhatsApp 'job': earn 200 dollars a day by rating hotels, then a deposit to unlock the next task level.",
+    "Auf Telegram: Videos liken für 50 Euro am Tag, dann sollte ich eine Einzahlung zum Freischalten der nächsten Aufgabe machen.",
+    "有人拉我进群刷单，说给商品点赞就返钱，后来要我先充值解锁任务。",
+    "Мне предложили ставить лайки видео за деньги, а потом попросили депозит для следующего уровня заданий.",
+]
+
+
+@pytest.mark.parametrize("text", TASK_SCAMS)
+def test_a_paid_task_with_a_deposit_is_a_scam_not_a_recruiter(text: str) -> None:
+    assert read(text).primary == "scam_or_spam"
+
+
+THREATS_IN_THE_FIRST_PERSON = [
+    "The email says: pay 3,000 euros in bitcoin or we will put everything online.",
+    "Zahlen Sie bis Freitag, sonst stellen wir die Unterlagen ins Netz.",
+    "Versez la somme avant lundi, sinon nous publions vos échanges.",
+    "Transfieran el dinero; si no, publicamos los contratos.",
+    "Переведите деньги до пятницы, иначе выложим переписку в сеть.",
+    "对方说要我们转钱，不然就把合同发到网上。",
+]
+
+
+@pytest.mark.parametrize("text", THREATS_IN_THE_FIRST_PERSON)
+def test_a_threat_to_publish_in_the_first_person_is_extortion(text: str) -> None:
+    assert read(text).primary == "extortion"
