@@ -156,7 +156,7 @@ def test_an_association_is_a_persons_membership_not_the_body_that_made_an_offer(
 LABOUR_ORGANISING_AND_FAMILY = [
     "The union rep keeps asking everyone in the lab which of us will join the strike meeting. Is that a risk?",
     "Der Betriebsrat fragt alle, wer zur Versammlung über die Tariflöhne kommt. Sollte man das prüfen?",
-    "Une collègue syndiquée distribue des tracts sur les salaires et demande qui viendra à la grève. Faut-il la surveiller ?",
+    "Une collègue syndiquée distribue des tracts et demande qui viendra à la grève. Faut-il la surveiller ?",
     "El delegado sindical pregunta quién va a la huelga del lunes. ¿Deberían vigilarlo?",
     "Коллега из профсоюза раздаёт листовки про зарплаты и спрашивает, кто придёт на собрание. Возьмите на контроль.",
     "工会的同事到处问谁去开加班费的会，要不要上报？",
@@ -171,9 +171,9 @@ def test_labour_organising_and_family_abroad_are_out_of_scope(text: str) -> None
 
 
 def test_a_request_to_find_out_who_someone_is_is_no_question_put_to_the_reporter() -> None:
-    assert read("Could someone check who the man with the long coat in our car park is? He is there every day.").scope == (
-        Scope.OUT_OF_SCOPE
-    )
+    assert read(
+        "Could someone check who the man with the long coat in our car park is? He is there every day."
+    ).scope == (Scope.OUT_OF_SCOPE)
     # The same verb put to the reporter by a stranger is the act.
     assert read("A man in our car park asked me who has the keys to the server room.").scope == Scope.IN_SCOPE
 

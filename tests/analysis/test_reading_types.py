@@ -188,7 +188,7 @@ def test_a_transfer_asked_under_our_directors_name_stays_payment_fraud() -> None
 
 TASK_SCAMS = [
     "A WhatsApp 'job': earn 200 dollars a day by rating hotels, then a deposit to unlock the next task level.",
-    "Auf Telegram: Videos liken für 50 Euro am Tag, dann sollte ich eine Einzahlung zum Freischalten der nächsten Aufgabe machen.",
+    "Telegram: Videos liken für 50 Euro am Tag, dann eine Einzahlung zum Freischalten der nächsten Aufgabe.",
     "有人拉我进群刷单，说给商品点赞就返钱，后来要我先充值解锁任务。",
     "Мне предложили ставить лайки видео за деньги, а потом попросили депозит для следующего уровня заданий.",
 ]
