@@ -212,3 +212,32 @@ THREATS_IN_THE_FIRST_PERSON = [
 @pytest.mark.parametrize("text", THREATS_IN_THE_FIRST_PERSON)
 def test_a_threat_to_publish_in_the_first_person_is_extortion(text: str) -> None:
     assert read(text).primary == "extortion"
+
+
+# A persona and the body named saying it sent no one or does not know them: the pretence is shown
+# (claim + denial), in each language's own verb for both.
+PERSONA_DENIED = [
+    "Eine Frau, die sich als Prüferin der Aufsicht vorstellte, wollte die Kundenliste. Dort kennt sie niemand.",
+    "Un homme se présentant comme contrôleur du ministère voulait nos contrats ; le ministère n'a envoyé personne.",
+    "Un señor que dijo ser inspector de Hacienda pidió nuestros contratos; en Hacienda no lo conocen.",
+    "Звонил человек, назвавшийся аудитором банка, просил список клиентов; в банке такого сотрудника нет.",
+    "有人自称是总部审计处的，打电话要客户名单，总部说查无此人。",
+]
+
+
+@pytest.mark.parametrize("text", PERSONA_DENIED)
+def test_a_persona_the_named_body_denies_is_a_pretence(text: str) -> None:
+    assert read(text).primary == "fake_profile_or_impersonation"
+
+
+WANTED_TO_GET_IN = [
+    "A man who said he was from the water company wanted to get into the plant room; nobody had booked anything.",
+    "Ein Mann in Arbeitsjacke wollte in den Technikraum, es gab keinen Auftrag.",
+    "Мужчина в спецовке пытался пройти в щитовую, заявки не было.",
+    "一个穿工作服的人非要进机房，物业说没有派单。",
+]
+
+
+@pytest.mark.parametrize("text", WANTED_TO_GET_IN)
+def test_wanting_to_get_into_a_room_is_a_physical_approach(text: str) -> None:
+    assert read(text).primary == "physical_approach"
