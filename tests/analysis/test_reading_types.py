@@ -241,3 +241,21 @@ WANTED_TO_GET_IN = [
 @pytest.mark.parametrize("text", WANTED_TO_GET_IN)
 def test_wanting_to_get_into_a_room_is_a_physical_approach(text: str) -> None:
     assert read(text).primary == "physical_approach"
+
+
+FOLLOWED_OR_A_BLINKING_BOX = [
+    ("physical_approach", "Al salir de la feria dos hombres nos siguieron hasta el aparcamiento."),
+    ("physical_approach", "Двое мужчин шли за нами от вокзала до офиса."),
+    ("technical_surveillance", "Behind the whiteboard we found a small device with a blinking LED."),
+    ("technical_surveillance", "Derrière l'écran, un petit boîtier qui clignotait, que personne ne connaît."),
+    ("technical_surveillance", "В переговорной под столом была коробочка с мигающим огоньком."),
+]
+
+
+@pytest.mark.parametrize(("kind", "text"), FOLLOWED_OR_A_BLINKING_BOX)
+def test_being_followed_and_a_blinking_box_are_read(kind: str, text: str) -> None:
+    assert read(text).primary == kind
+
+
+def test_a_blinking_light_on_our_own_router_is_no_device_found() -> None:
+    assert read("Our router has had a blinking light since the update, can IT look at it?").primary is None
