@@ -259,3 +259,16 @@ def test_being_followed_and_a_blinking_box_are_read(kind: str, text: str) -> Non
 
 def test_a_blinking_light_on_our_own_router_is_no_device_found() -> None:
     assert read("Our router has had a blinking light since the update, can IT look at it?").primary is None
+
+
+NOT_WORKING_THERE_AT_ALL = [
+    "Es stellte sich heraus, dass die angebliche Beraterin bei dieser Firma gar nicht arbeitet.",
+    "Оказалось, что так называемый эксперт в этом институте вообще не работает.",
+    "后来才知道，那个所谓的顾问根本不在那家公司任职。",
+    "Кто-то использует имя и фото нашего директора в Telegram и пишет партнёрам.",
+]
+
+
+@pytest.mark.parametrize("text", NOT_WORKING_THERE_AT_ALL)
+def test_a_persona_who_does_not_work_there_at_all_is_a_pretence(text: str) -> None:
+    assert read(text).primary == "fake_profile_or_impersonation"
