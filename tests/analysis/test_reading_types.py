@@ -272,3 +272,17 @@ NOT_WORKING_THERE_AT_ALL = [
 @pytest.mark.parametrize("text", NOT_WORKING_THERE_AT_ALL)
 def test_a_persona_who_does_not_work_there_at_all_is_a_pretence(text: str) -> None:
     assert read(text).primary == "fake_profile_or_impersonation"
+
+
+QR_CODES_TO_SCAN = [
+    "A flyer on the car park asked staff to scan a QR code to renew their permits.",
+    "Im Brief ein QR-Code zum Scannen, um den Werksausweis zu bestätigen.",
+    "Une affiche demande de scanner le QR code pour payer le parking.",
+    "Пришло письмо с QR-кодом для подтверждения входа в почту.",
+    "电梯里贴了一张通知，让员工扫二维码登录邮箱。",
+]
+
+
+@pytest.mark.parametrize("text", QR_CODES_TO_SCAN)
+def test_a_qr_code_to_scan_is_a_login_page_in_another_form(text: str) -> None:
+    assert read(text).primary == "credential_phishing"
