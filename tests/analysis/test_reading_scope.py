@@ -183,3 +183,16 @@ def test_a_press_office_asked_for_internal_lists_is_no_lawful_press_enquiry() ->
     lists = "A caller rang our press office and asked for the internal staff directory with direct lines."
     assert read(enquiry).scope == Scope.OUT_OF_SCOPE
     assert read(lists).scope == Scope.IN_SCOPE
+
+
+def test_who_should_look_at_someone_is_a_request_to_us_and_a_faith_named_by_its_minister_is_a_ground() -> None:
+    assert read("Our foreign postdoc often stays in the lab until midnight. Who should check on this?").scope == (
+        Scope.OUT_OF_SCOPE
+    )
+    assert read("我们实验室的外籍博士后经常加班到很晚，谁来管一下？").scope == Scope.OUT_OF_SCOPE
+    assert read("The rabbi's daughter works in our finance team and sees all contracts. Is that okay?").scope == (
+        Scope.OUT_OF_SCOPE
+    )
+    # A stranger asking the reporter who holds the keys is the act, whoever else is named.
+    approach = read("After Friday prayers a man from the mosque asked me who in our team holds the server room keys.")
+    assert approach.scope == Scope.IN_SCOPE
