@@ -286,3 +286,20 @@ QR_CODES_TO_SCAN = [
 @pytest.mark.parametrize("text", QR_CODES_TO_SCAN)
 def test_a_qr_code_to_scan_is_a_login_page_in_another_form(text: str) -> None:
     assert read(text).primary == "credential_phishing"
+
+
+CONDITIONAL_DEMANDS = [
+    "The message said our website would be taken offline next week unless we paid.",
+    "Sie greifen unser Netz an, falls wir nicht bis Freitag zahlen.",
+    "Утверждают, что у них есть запись с моей веб-камеры, и требуют денег.",
+    "邮件说他们会瘫痪我们的网站，除非我们付钱。",
+]
+
+
+@pytest.mark.parametrize("text", CONDITIONAL_DEMANDS)
+def test_a_demand_on_a_condition_is_extortion(text: str) -> None:
+    assert read(text).primary == "extortion"
+
+
+def test_an_ordinary_condition_is_no_threat() -> None:
+    assert read("Falls Sie nicht erreichbar sind, rufe ich morgen wieder an.").primary is None
