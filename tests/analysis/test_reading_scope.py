@@ -149,3 +149,50 @@ def test_who_leads_something_is_a_watch_request_only_beside_a_strike_union_or_pr
 def test_an_association_is_a_persons_membership_not_the_body_that_made_an_offer() -> None:
     offer = read("Ein Verein lud mich zu einer Reise nach Sankt Petersburg ein, alles bezahlt, plus Honorar.")
     assert offer.scope == Scope.IN_SCOPE
+
+
+# Round five: lawful labour organising is no question put to the reporter and no job offered; a
+# relative abroad with "should I declare it?" is about who someone is; an approach beside them stays.
+LABOUR_ORGANISING_AND_FAMILY = [
+    "The union rep keeps asking everyone in the lab which of us will join the strike meeting. Is that a risk?",
+    "Der Betriebsrat fragt alle, wer zur Versammlung über die Tariflöhne kommt. Sollte man das prüfen?",
+    "Une collègue syndiquée distribue des tracts et demande qui viendra à la grève. Faut-il la surveiller ?",
+    "El delegado sindical pregunta quién va a la huelga del lunes. ¿Deberían vigilarlo?",
+    "Коллега из профсоюза раздаёт листовки про зарплаты и спрашивает, кто придёт на собрание. Возьмите на контроль.",
+    "工会的同事到处问谁去开加班费的会，要不要上报？",
+    "My wife's parents are still in Minsk and we visit every summer. Should I declare it?",
+    "Die Schwester meines Kollegen lebt in Russland. Sollte die Sicherheit das wissen?",
+]
+
+
+@pytest.mark.parametrize("text", LABOUR_ORGANISING_AND_FAMILY)
+def test_labour_organising_and_family_abroad_are_out_of_scope(text: str) -> None:
+    assert read(text).scope == Scope.OUT_OF_SCOPE
+
+
+def test_a_request_to_find_out_who_someone_is_is_no_question_put_to_the_reporter() -> None:
+    assert read(
+        "Could someone check who the man with the long coat in our car park is? He is there every day."
+    ).scope == (Scope.OUT_OF_SCOPE)
+    # The same verb put to the reporter by a stranger is the act.
+    assert read("A man in our car park asked me who has the keys to the server room.").scope == Scope.IN_SCOPE
+
+
+def test_a_press_office_asked_for_internal_lists_is_no_lawful_press_enquiry() -> None:
+    enquiry = "A journalist rang our press office asking for a comment on the new plant."
+    lists = "A caller rang our press office and asked for the internal staff directory with direct lines."
+    assert read(enquiry).scope == Scope.OUT_OF_SCOPE
+    assert read(lists).scope == Scope.IN_SCOPE
+
+
+def test_who_should_look_at_someone_is_a_request_to_us_and_a_faith_named_by_its_minister_is_a_ground() -> None:
+    assert read("Our foreign postdoc often stays in the lab until midnight. Who should check on this?").scope == (
+        Scope.OUT_OF_SCOPE
+    )
+    assert read("我们实验室的外籍博士后经常加班到很晚，谁来管一下？").scope == Scope.OUT_OF_SCOPE
+    assert read("The rabbi's daughter works in our finance team and sees all contracts. Is that okay?").scope == (
+        Scope.OUT_OF_SCOPE
+    )
+    # A stranger asking the reporter who holds the keys is the act, whoever else is named.
+    approach = read("After Friday prayers a man from the mosque asked me who in our team holds the server room keys.")
+    assert approach.scope == Scope.IN_SCOPE

@@ -162,3 +162,144 @@ def test_the_tie_breaker_chooses_only_among_the_close_types_of_a_long_report() -
     reading = read(text, "in_person")
     assert reading.primary in set(reading.scores)
     assert {"fake_recruitment", "inducement"} <= {t.value for t in [reading.primary, *reading.secondary]}
+
+
+# Round five: our own organisation impersonated decides over the scam, job ads or questions it
+# then puts to the people it reaches; a payment it asks of our own staff keeps its precedence.
+OUR_NAME_USED = [
+    "A Facebook page is impersonating our school's admissions office and asking parents for enrolment fees.",
+    "Jemand gibt sich auf Instagram als unsere Stiftung aus und verschickt Stellenangebote mit Bewerbungsgebühr.",
+    "Un compte LinkedIn se fait passer pour notre laboratoire et publie de fausses offres d'emploi.",
+    "Alguien se hace pasar por nuestro ayuntamiento en WhatsApp y pide una tasa por el certificado.",
+    "Кто-то выдаёт себя за наш колледж во ВКонтакте и берёт деньги за «запись на курсы».",
+    "有个公众号冒充我们学院发招聘广告，让应聘者交报名费。",
+]
+
+
+@pytest.mark.parametrize("text", OUR_NAME_USED)
+def test_our_organisation_impersonated_is_the_type(text: str) -> None:
+    assert read(text).primary == "fake_profile_or_impersonation"
+
+
+def test_a_transfer_asked_under_our_directors_name_stays_payment_fraud() -> None:
+    text = "Someone pretending to be our director emailed accounts asking for an urgent transfer to a new account."
+    assert read(text).primary == "invoice_or_payment_fraud"
+
+
+TASK_SCAMS = [
+    "A WhatsApp 'job': earn 200 dollars a day by rating hotels, then a deposit to unlock the next task level.",
+    "Telegram: Videos liken für 50 Euro am Tag, dann eine Einzahlung zum Freischalten der nächsten Aufgabe.",
+    "有人拉我进群刷单，说给商品点赞就返钱，后来要我先充值解锁任务。",
+    "Мне предложили ставить лайки видео за деньги, а потом попросили депозит для следующего уровня заданий.",
+]
+
+
+@pytest.mark.parametrize("text", TASK_SCAMS)
+def test_a_paid_task_with_a_deposit_is_a_scam_not_a_recruiter(text: str) -> None:
+    assert read(text).primary == "scam_or_spam"
+
+
+THREATS_IN_THE_FIRST_PERSON = [
+    "The email says: pay 3,000 euros in bitcoin or we will put everything online.",
+    "Zahlen Sie bis Freitag, sonst stellen wir die Unterlagen ins Netz.",
+    "Versez la somme avant lundi, sinon nous publions vos échanges.",
+    "Transfieran el dinero; si no, publicamos los contratos.",
+    "Переведите деньги до пятницы, иначе выложим переписку в сеть.",
+    "对方说要我们转钱，不然就把合同发到网上。",
+]
+
+
+@pytest.mark.parametrize("text", THREATS_IN_THE_FIRST_PERSON)
+def test_a_threat_to_publish_in_the_first_person_is_extortion(text: str) -> None:
+    assert read(text).primary == "extortion"
+
+
+# A persona and the body named saying it sent no one or does not know them: the pretence is shown
+# (claim + denial), in each language's own verb for both.
+PERSONA_DENIED = [
+    "Eine Frau, die sich als Prüferin der Aufsicht vorstellte, wollte die Kundenliste. Dort kennt sie niemand.",
+    "Un homme se présentant comme contrôleur du ministère voulait nos contrats ; le ministère n'a envoyé personne.",
+    "Un señor que dijo ser inspector de Hacienda pidió nuestros contratos; en Hacienda no lo conocen.",
+    "Звонил человек, назвавшийся аудитором банка, просил список клиентов; в банке такого сотрудника нет.",
+    "有人自称是总部审计处的，打电话要客户名单，总部说查无此人。",
+]
+
+
+@pytest.mark.parametrize("text", PERSONA_DENIED)
+def test_a_persona_the_named_body_denies_is_a_pretence(text: str) -> None:
+    assert read(text).primary == "fake_profile_or_impersonation"
+
+
+WANTED_TO_GET_IN = [
+    "A man who said he was from the water company wanted to get into the plant room; nobody had booked anything.",
+    "Ein Mann in Arbeitsjacke wollte in den Technikraum, es gab keinen Auftrag.",
+    "Мужчина в спецовке пытался пройти в щитовую, заявки не было.",
+    "一个穿工作服的人非要进机房，物业说没有派单。",
+]
+
+
+@pytest.mark.parametrize("text", WANTED_TO_GET_IN)
+def test_wanting_to_get_into_a_room_is_a_physical_approach(text: str) -> None:
+    assert read(text).primary == "physical_approach"
+
+
+FOLLOWED_OR_A_BLINKING_BOX = [
+    ("physical_approach", "Al salir de la feria dos hombres nos siguieron hasta el aparcamiento."),
+    ("physical_approach", "Двое мужчин шли за нами от вокзала до офиса."),
+    ("technical_surveillance", "Behind the whiteboard we found a small device with a blinking LED."),
+    ("technical_surveillance", "Derrière l'écran, un petit boîtier qui clignotait, que personne ne connaît."),
+    ("technical_surveillance", "В переговорной под столом была коробочка с мигающим огоньком."),
+]
+
+
+@pytest.mark.parametrize(("kind", "text"), FOLLOWED_OR_A_BLINKING_BOX)
+def test_being_followed_and_a_blinking_box_are_read(kind: str, text: str) -> None:
+    assert read(text).primary == kind
+
+
+def test_a_blinking_light_on_our_own_router_is_no_device_found() -> None:
+    assert read("Our router has had a blinking light since the update, can IT look at it?").primary is None
+
+
+NOT_WORKING_THERE_AT_ALL = [
+    "Es stellte sich heraus, dass die angebliche Beraterin bei dieser Firma gar nicht arbeitet.",
+    "Оказалось, что так называемый эксперт в этом институте вообще не работает.",
+    "后来才知道，那个所谓的顾问根本不在那家公司任职。",
+    "Кто-то использует имя и фото нашего директора в Telegram и пишет партнёрам.",
+]
+
+
+@pytest.mark.parametrize("text", NOT_WORKING_THERE_AT_ALL)
+def test_a_persona_who_does_not_work_there_at_all_is_a_pretence(text: str) -> None:
+    assert read(text).primary == "fake_profile_or_impersonation"
+
+
+QR_CODES_TO_SCAN = [
+    "A flyer on the car park asked staff to scan a QR code to renew their permits.",
+    "Im Brief ein QR-Code zum Scannen, um den Werksausweis zu bestätigen.",
+    "Une affiche demande de scanner le QR code pour payer le parking.",
+    "Пришло письмо с QR-кодом для подтверждения входа в почту.",
+    "电梯里贴了一张通知，让员工扫二维码登录邮箱。",
+]
+
+
+@pytest.mark.parametrize("text", QR_CODES_TO_SCAN)
+def test_a_qr_code_to_scan_is_a_login_page_in_another_form(text: str) -> None:
+    assert read(text).primary == "credential_phishing"
+
+
+CONDITIONAL_DEMANDS = [
+    "The message said our website would be taken offline next week unless we paid.",
+    "Sie greifen unser Netz an, falls wir nicht bis Freitag zahlen.",
+    "Утверждают, что у них есть запись с моей веб-камеры, и требуют денег.",
+    "邮件说他们会瘫痪我们的网站，除非我们付钱。",
+]
+
+
+@pytest.mark.parametrize("text", CONDITIONAL_DEMANDS)
+def test_a_demand_on_a_condition_is_extortion(text: str) -> None:
+    assert read(text).primary == "extortion"
+
+
+def test_an_ordinary_condition_is_no_threat() -> None:
+    assert read("Falls Sie nicht erreichbar sind, rufe ich morgen wieder an.").primary is None

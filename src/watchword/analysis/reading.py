@@ -657,13 +657,15 @@ def _decide_scope(reading: Reading, original: str, folded: str, hits: list[Hit],
             # Not beside a pointer to an event the report does not describe ("could someone look
             # into what happened with the visitor? I'd rather explain by phone"): that asks for detail.
             watch_hit = _about_a_person(_basis_hit(hits, "request"), hits, lex)
-    # A feeling about someone ("I find it suspicious", "he might be a spy") is how reporters tell
-    # of an approach too: it stands for a report about a person only when no act is read.
-    feeling_hit = _basis_hit(hits, "feeling") if act_score < ACT_THRESHOLD else None
-    said_hit = watch_hit or feeling_hit
     no_act = _basis_hit(hits, "no_act") is not None or (
         act_score < ACT_THRESHOLD and _basis_hit(hits, "no_act_weak") is not None
     )
+    # A feeling about someone ("I find it suspicious", "he might be a spy") is how reporters tell
+    # of an approach too: it stands for a report about a person only when no act is read, or when
+    # the reporter says of a lone weak act that nothing was done ("des questions normales").
+    weak = act_score < ACT_THRESHOLD or (no_act and act_score < WATCH_OVERRIDE)
+    feeling_hit = _basis_hit(hits, "feeling") if weak else None
+    said_hit = watch_hit or feeling_hit
     grounds = [g for g in lex.grounds if _basis_hit(hits, g.name) is not None]
     reading.basis = [g.label for g in grounds]
     # A question put through the press office is journalism, not elicitation.
