@@ -90,6 +90,8 @@ ACT_SENTENCES: dict[str, str] = {
     "ask_info": N_('They asked about work, colleagues, security or access: "%(words)s".'),
     "questions": N_('They asked about work, colleagues, security or access: "%(words)s".'),
     "impersonation": N_('They pretended to be someone else: "%(words)s".'),
+    # Pretending to be the reporter's own organisation: said with impersonation's sentence, translated already.
+    "our_name": N_('They pretended to be someone else: "%(words)s".'),
     "denied": N_('The one they claimed to be knows nothing of it: "%(words)s".'),
     "private_address": N_('They wrote from a private or free-mail address: "%(words)s".'),
     "claim": N_('They claimed to be someone: "%(words)s".'),
