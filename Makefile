@@ -15,13 +15,6 @@ comma := ,
 # the serial pass (tests/conftest.py), and a test that times nothing is never marked serial.
 WORKERS ?= auto
 PYTEST_PARALLEL := -n $(WORKERS) --dist loadgroup
-# Tests that time nothing run without fsyncs: Debian's eatmydata turns fsync into a no-op for the
-# test processes and every process they start, and PostgreSQL test connections commit without
-# waiting for the log flush (tests/conftest.py). A flush only matters when the machine dies, which
-# no test can stage; the tests of fsync order spy on the calls, which still happen. A quarter of
-# the parallel pass's wall time was spent blocked in fsync (docs/benchmarks.md, "The test suite").
-# The timed serial pass keeps real fsyncs. Without eatmydata (not installed) fsyncs are real.
-NO_FSYNC = WATCHWORD_TEST_NO_FSYNC=1 $(shell command -v eatmydata 2>/dev/null)
 # Coverage of the parallel pass (statements of `watchword` run in the test processes) may not drop
 # below this: 90 % measured on 2026-12-06 (10,770 statements, 1,068 not run).
 COVERAGE_FLOOR := 89
@@ -69,19 +62,19 @@ run: install
 ## Everything CI runs: lint, types, and the whole suite including browser, mail and load tests
 # Fast and slow tests in one parallel run (one start-up and one collection per worker, and the slow
 # ones first: tests/conftest.py orders them), with coverage and its floor; then the serial tests
-# alone, as they run in production: no coverage tracer (it slowed the code they time by half again)
-# and real fsyncs. The parallel pass alone covered 92.1 % on 2026-12-06 (both passes: 92.2 %).
+# alone, as they run in production: no coverage tracer (it slowed the code they time by half again,
+# the fuzz budgets' 22 s to 5 s). The parallel pass alone covered 92.1 % on 2026-12-06 (both passes: 92.2 %).
 # Where the time goes, per step, and what was cut: docs/benchmarks.md ("The test suite").
 test: install services lint typecheck
-	$(NO_FSYNC) $(BIN)/pytest $(PYTEST_PARALLEL) -m "not serial" --cov --cov-report=term --cov-fail-under=$(COVERAGE_FLOOR)
+	$(BIN)/pytest $(PYTEST_PARALLEL) -m "not serial" --cov --cov-report=term --cov-fail-under=$(COVERAGE_FLOOR)
 	$(BIN)/pytest -m serial
 
 ## The quick suite (no browser, load or long mail tests)
 test-fast: install
-	$(NO_FSYNC) $(BIN)/pytest $(PYTEST_PARALLEL) -m "not slow and not serial"
+	$(BIN)/pytest $(PYTEST_PARALLEL) -m "not slow and not serial"
 
 test-slow: install services
-	$(NO_FSYNC) $(BIN)/pytest $(PYTEST_PARALLEL) -m "slow and not serial"
+	$(BIN)/pytest $(PYTEST_PARALLEL) -m "slow and not serial"
 	$(BIN)/pytest -m "slow and serial"
 
 ## Property-based fuzzing of MIME construction and the HTML path, long profile (the suite runs a bounded one)

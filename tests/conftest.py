@@ -46,13 +46,7 @@ def _require_postgres() -> None:
 
 def _schema_url(schema: str) -> str:
     sep = "&" if "?" in PG_URL else "?"
-    options = f"-csearch_path%3D{schema}"
-    if os.environ.get("WATCHWORD_TEST_NO_FSYNC") == "1":
-        # The Makefile's parallel pass: commits return before PostgreSQL flushes its log, as the
-        # parallel pass's fsyncs are no-ops (eatmydata). No test can observe the difference (a
-        # flush only matters if the machine dies); the timed serial pass keeps real flushes.
-        options += "%20-csynchronous_commit%3Doff"
-    return f"{PG_URL}{sep}options={options}"
+    return f"{PG_URL}{sep}options=-csearch_path%3D{schema}"
 
 
 @pytest.fixture
