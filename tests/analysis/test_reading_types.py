@@ -25,11 +25,6 @@ A_PRETENCE_IN_THE_REPORTERS_WORDS = [
 ]
 
 
-@pytest.mark.parametrize("text", A_PRETENCE_IN_THE_REPORTERS_WORDS)
-def test_a_pretence_told_in_the_reporters_own_words_is_the_type(text: str) -> None:
-    assert read(text).primary == "fake_profile_or_impersonation"
-
-
 THREATS = [
     ("de", "Im Brief steht, sonst gehen die Fotos an meine Frau und an meinen Chef."),
     ("en", "He said the photos of me would go to my wife unless I copied the test results for him."),
@@ -176,11 +171,6 @@ OUR_NAME_USED = [
 ]
 
 
-@pytest.mark.parametrize("text", OUR_NAME_USED)
-def test_our_organisation_impersonated_is_the_type(text: str) -> None:
-    assert read(text).primary == "fake_profile_or_impersonation"
-
-
 def test_a_transfer_asked_under_our_directors_name_stays_payment_fraud() -> None:
     text = "Someone pretending to be our director emailed accounts asking for an urgent transfer to a new account."
     assert read(text).primary == "invoice_or_payment_fraud"
@@ -194,11 +184,6 @@ TASK_SCAMS = [
 ]
 
 
-@pytest.mark.parametrize("text", TASK_SCAMS)
-def test_a_paid_task_with_a_deposit_is_a_scam_not_a_recruiter(text: str) -> None:
-    assert read(text).primary == "scam_or_spam"
-
-
 THREATS_IN_THE_FIRST_PERSON = [
     "The email says: pay 3,000 euros in bitcoin or we will put everything online.",
     "Zahlen Sie bis Freitag, sonst stellen wir die Unterlagen ins Netz.",
@@ -207,11 +192,6 @@ THREATS_IN_THE_FIRST_PERSON = [
     "Переведите деньги до пятницы, иначе выложим переписку в сеть.",
     "对方说要我们转钱，不然就把合同发到网上。",
 ]
-
-
-@pytest.mark.parametrize("text", THREATS_IN_THE_FIRST_PERSON)
-def test_a_threat_to_publish_in_the_first_person_is_extortion(text: str) -> None:
-    assert read(text).primary == "extortion"
 
 
 # A persona and the body named saying it sent no one or does not know them: the pretence is shown
@@ -225,22 +205,12 @@ PERSONA_DENIED = [
 ]
 
 
-@pytest.mark.parametrize("text", PERSONA_DENIED)
-def test_a_persona_the_named_body_denies_is_a_pretence(text: str) -> None:
-    assert read(text).primary == "fake_profile_or_impersonation"
-
-
 WANTED_TO_GET_IN = [
     "A man who said he was from the water company wanted to get into the plant room; nobody had booked anything.",
     "Ein Mann in Arbeitsjacke wollte in den Technikraum, es gab keinen Auftrag.",
     "Мужчина в спецовке пытался пройти в щитовую, заявки не было.",
     "一个穿工作服的人非要进机房，物业说没有派单。",
 ]
-
-
-@pytest.mark.parametrize("text", WANTED_TO_GET_IN)
-def test_wanting_to_get_into_a_room_is_a_physical_approach(text: str) -> None:
-    assert read(text).primary == "physical_approach"
 
 
 FOLLOWED_OR_A_BLINKING_BOX = [
@@ -269,11 +239,6 @@ NOT_WORKING_THERE_AT_ALL = [
 ]
 
 
-@pytest.mark.parametrize("text", NOT_WORKING_THERE_AT_ALL)
-def test_a_persona_who_does_not_work_there_at_all_is_a_pretence(text: str) -> None:
-    assert read(text).primary == "fake_profile_or_impersonation"
-
-
 QR_CODES_TO_SCAN = [
     "A flyer on the car park asked staff to scan a QR code to renew their permits.",
     "Im Brief ein QR-Code zum Scannen, um den Werksausweis zu bestätigen.",
@@ -281,11 +246,6 @@ QR_CODES_TO_SCAN = [
     "Пришло письмо с QR-кодом для подтверждения входа в почту.",
     "电梯里贴了一张通知，让员工扫二维码登录邮箱。",
 ]
-
-
-@pytest.mark.parametrize("text", QR_CODES_TO_SCAN)
-def test_a_qr_code_to_scan_is_a_login_page_in_another_form(text: str) -> None:
-    assert read(text).primary == "credential_phishing"
 
 
 CONDITIONAL_DEMANDS = [
@@ -296,10 +256,38 @@ CONDITIONAL_DEMANDS = [
 ]
 
 
-@pytest.mark.parametrize("text", CONDITIONAL_DEMANDS)
-def test_a_demand_on_a_condition_is_extortion(text: str) -> None:
-    assert read(text).primary == "extortion"
-
-
 def test_an_ordinary_condition_is_no_threat() -> None:
     assert read("Falls Sie nicht erreichbar sind, rufe ich morgen wieder an.").primary is None
+
+
+# Each group of sentences above, written in several languages for one structure, and the type every
+# sentence of it must be read as (one test, an id per sentence).
+TYPED_GROUPS: dict[str, tuple[str, list[str]]] = {
+    "a_pretence_told_in_the_reporters_own_words_is_the_type": (
+        "fake_profile_or_impersonation",
+        A_PRETENCE_IN_THE_REPORTERS_WORDS,
+    ),
+    "our_organisation_impersonated_is_the_type": ("fake_profile_or_impersonation", OUR_NAME_USED),
+    "a_paid_task_with_a_deposit_is_a_scam_not_a_recruiter": ("scam_or_spam", TASK_SCAMS),
+    "a_threat_to_publish_in_the_first_person_is_extortion": ("extortion", THREATS_IN_THE_FIRST_PERSON),
+    "a_persona_the_named_body_denies_is_a_pretence": ("fake_profile_or_impersonation", PERSONA_DENIED),
+    "wanting_to_get_into_a_room_is_a_physical_approach": ("physical_approach", WANTED_TO_GET_IN),
+    "a_persona_who_does_not_work_there_at_all_is_a_pretence": (
+        "fake_profile_or_impersonation",
+        NOT_WORKING_THERE_AT_ALL,
+    ),
+    "a_qr_code_to_scan_is_a_login_page_in_another_form": ("credential_phishing", QR_CODES_TO_SCAN),
+    "a_demand_on_a_condition_is_extortion": ("extortion", CONDITIONAL_DEMANDS),
+}
+
+
+@pytest.mark.parametrize(
+    ("expected", "text"),
+    [
+        pytest.param(expected, text, id=f"{group}-{n}")
+        for group, (expected, texts) in TYPED_GROUPS.items()
+        for n, text in enumerate(texts)
+    ],
+)
+def test_every_sentence_of_a_group_is_read_as_its_type(expected: str, text: str) -> None:
+    assert read(text).primary == expected
