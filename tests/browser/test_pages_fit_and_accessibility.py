@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -53,6 +54,7 @@ def _tour(browser: Any, live: LiveApp, tour: Tour, size: str, area: str, visit: 
         if area == "console":
             page.goto(f"{live.url}/console/login")
             visit(page, "login")
+            seen += 1
             sign_in(page, live.url)
             pages = tour.console_pages()
         else:
@@ -81,11 +83,42 @@ def _tour(browser: Any, live: LiveApp, tour: Tour, size: str, area: str, visit: 
     return seen
 
 
-@pytest.mark.parametrize("area", ["console", "reporter"])
-def test_no_page_scrolls_sideways_on_a_412px_phone(browser: Any, site: tuple[LiveApp, Tour], area: str) -> None:
+@dataclass
+class PageCheck:
+    """What one visit of one page found: how wide the document is, and axe's serious findings."""
+
+    width: int
+    problems: list[str]
+
+
+@pytest.fixture(scope="module")
+def toured(browser: Any, site: tuple[LiveApp, Tour]) -> Callable[[str, str], dict[str, PageCheck]]:
+    """Each (area, size) toured once per module, measuring the width and running axe on every page:
+    the phone tours serve both the sideways test and the axe test (one tour of the console was ~7 s)."""
     live, tour = site
-    widths: dict[str, int] = {}
-    _tour(browser, live, tour, "phone", area, lambda page, name: widths.__setitem__(name, page.evaluate(WIDTH)))
+    done: dict[tuple[str, str], dict[str, PageCheck]] = {}
+
+    def checked(area: str, size: str) -> dict[str, PageCheck]:
+        if (area, size) not in done:
+            seen: dict[str, PageCheck] = {}
+
+            def visit(page: Any, name: str) -> None:
+                width = page.evaluate(WIDTH)  # before axe's script is added to the page
+                seen[name] = PageCheck(width, _axe(page))
+
+            visits = _tour(browser, live, tour, size, area, visit)
+            assert visits == len(seen), "two pages of the tour share a name"
+            done[(area, size)] = seen
+        return done[(area, size)]
+
+    return checked
+
+
+@pytest.mark.parametrize("area", ["console", "reporter"])
+def test_no_page_scrolls_sideways_on_a_412px_phone(
+    toured: Callable[[str, str], dict[str, PageCheck]], area: str
+) -> None:
+    widths = {name: check.width for name, check in toured(area, "phone").items()}
     required = {"queue", "report", "campaign", "search", "login", "account"} if area == "console" else {"choose"}
     assert required <= set(widths)
     too_wide = {name: width for name, width in widths.items() if width > PHONE_412["width"]}
@@ -118,16 +151,11 @@ def _axe(page: Any) -> list[str]:
 
 @pytest.mark.parametrize("size", list(SIZES))
 @pytest.mark.parametrize("area", ["console", "reporter"])
-def test_axe_finds_nothing_serious_on_any_page(browser: Any, site: tuple[LiveApp, Tour], area: str, size: str) -> None:
+def test_axe_finds_nothing_serious_on_any_page(
+    toured: Callable[[str, str], dict[str, PageCheck]], area: str, size: str
+) -> None:
     assert AXE.exists(), "axe-core is installed by npm: run `make services` (npm install)"
-    live, tour = site
-    problems: dict[str, list[str]] = {}
-
-    def check(page: Any, name: str) -> None:
-        found = _axe(page)
-        if found:
-            problems[name] = found
-
-    seen = _tour(browser, live, tour, size, area, check)
-    assert seen >= 10
+    checks = toured(area, size)
+    assert len(checks) >= 10
+    problems = {name: check.problems for name, check in checks.items() if check.problems}
     assert not problems, "\n".join(f"{name}: {found}" for name, found in problems.items())

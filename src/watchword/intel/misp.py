@@ -12,14 +12,15 @@ from __future__ import annotations
 import datetime as dt
 import json
 import uuid
-from typing import Any
-
-from pymisp import MISPEvent, MISPObject, MISPOrganisation
+from typing import TYPE_CHECKING, Any
 
 from watchword.intel import tlp as tlp_mod
 from watchword.intel.selection import SharedIndicator, ShareSet
 from watchword.intel.stix import APPROACH_LABELS, NAMESPACE
 from watchword.intel.stix_ids import IdSource
+
+if TYPE_CHECKING:
+    from pymisp import MISPEvent
 
 # indicator type -> (MISP category, MISP attribute type, to_ids)
 MISP_TYPES: dict[str, tuple[str, str, bool]] = {
@@ -126,6 +127,11 @@ def _event_timestamp(share: ShareSet) -> int:
 
 def build_event(share: ShareSet, subject: str | None = None) -> MISPEvent:
     """A MISP event with TLP and approach-type tags, attributes, sightings and an email object."""
+    # Imported here, not at the top: importing PyMISP validates nothing but builds ~40 Lark grammars
+    # (jsonschema's URI format checker, through its warning lists), 1-2 s of CPU that every `serve`,
+    # `worker` and CLI process paid at start-up whether or not it ever shares to MISP.
+    from pymisp import MISPEvent, MISPObject, MISPOrganisation
+
     org = share.org
     ns = _namespace(share)
     event = MISPEvent()
