@@ -196,6 +196,9 @@ def test_a_campaign_surging_against_its_own_and_the_system_baseline_is_flagged(r
 
 
 @pytest.mark.slow  # 2,400 reports through the real worker: minutes; make test runs it
+# Not traced for coverage: its lines are the worker's and the re-clustering's, which smaller tests
+# cover; traced, it took 25 s of CPU instead of 15 (docs/benchmarks.md, "The test suite").
+@pytest.mark.no_cover
 @pytest.mark.timeout(1200)  # minutes on two shared cores, more under coverage; 300 s cut it short
 def test_reclustering_from_scratch_equals_the_worker_path(rt: Runtime) -> None:
     """GIVEN 2,400 reports (waves of personalised emails, list threads, free-text reports about
@@ -273,6 +276,7 @@ def test_reclustering_from_scratch_equals_the_worker_path(rt: Runtime) -> None:
 
 
 @pytest.mark.slow  # 5,000 assignments on both backends; make test runs it
+@pytest.mark.no_cover  # volume over lines smaller tests cover (see the re-clustering test above)
 def test_store_backend_and_memory_backend_agree_over_five_thousand_reports(rt: Runtime) -> None:
     """GIVEN 5,000 synthetic feature sets (near-duplicate families, shared payload keys, shared
     identity keys, ubiquitous values and one-offs) WHEN assigned through the store-backed index
