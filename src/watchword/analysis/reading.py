@@ -457,7 +457,10 @@ def _find_acts(original: str, folded: str, hits: list[Hit], lex: Lexicons) -> tu
         lo = starts[index]
         hi = starts[index + 1] if index + 1 < len(starts) else len(folded)
         sentence = folded[lo:hi]
-        for spec in lex.acts:
+        # Only the acts with a hit in this sentence can find a span in it: the others are skipped
+        # (in the acts' order, which decides the order of what is found).
+        named = {name for name, _role in groups}
+        for spec in [spec for spec in lex.acts if spec.name in named]:
             spans: list[tuple[int, int, str]] = []
             if (spec.name, "unless") in groups or spec.name in unless_anywhere:
                 # The sentence names what makes these words no act ("photographed our stand").
