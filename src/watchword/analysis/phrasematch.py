@@ -199,6 +199,7 @@ def _needles(items: Any) -> set[str] | None:
     return best
 
 
+@cache  # bounded by the entries of the data files; the two matchers share them
 def needles(source: str) -> tuple[str, ...] | None:
     """Literal strings one of which every match of the pattern contains, or None when not known."""
     parsed = _sre_parse.parse(source)
