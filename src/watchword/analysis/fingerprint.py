@@ -263,7 +263,8 @@ def gram_hashes(tokens: list[str]) -> np.ndarray:
         return np.empty(0, dtype=np.uint64)
     ids = np.fromiter(map(zlib.crc32, map(str.encode, tokens)), dtype=np.uint64, count=len(tokens))
     if len(tokens) < SHINGLE_WORDS:
-        return (ids * _M1).sum(keepdims=True) & _MASK
+        short: np.ndarray = (ids * _M1).sum(keepdims=True) & _MASK
+        return short
     with np.errstate(over="ignore"):
         grams = ((ids[:-2] * _M1 + ids[1:-1]) * _M2 + ids[2:]) & _MASK
         grams ^= grams >> np.uint64(15)

@@ -27,6 +27,7 @@ from typing import Any
 import ahocorasick
 
 _META = frozenset("\\()[]{}?*+|.^$")
+_FIRST_META = re.compile("[" + re.escape("".join(sorted(_META))) + "]")
 _WORD_START = re.compile(r"\b\w")
 # Where an entry indexed by its first character can start: CJK and other non-ASCII letters.
 _NON_ASCII_LETTER = re.compile(r"[^\x00-\x7f]")
@@ -35,42 +36,39 @@ _NUMBER_START = re.compile(r"(?<!\w)[\d$€£]")
 KEY = 5
 
 
+# What _split_top and _close look at: an escape (skipped with its character), a parenthesis, a bar.
+# Found by one regular expression, so the characters between them are passed over in C (the
+# character-by-character loop was half of building the two matchers at start-up).
+_STRUCTURE = re.compile(r"\\.|[()|]", re.DOTALL)
+
+
 def _split_top(entry: str) -> list[str]:
     """An entry's top-level alternatives ("a|b(c|d)" -> ["a", "b(c|d)"])."""
     parts, depth, last = [], 0, 0
-    i = 0
-    while i < len(entry):
-        c = entry[i]
-        if c == "\\":
-            i += 2
-            continue
+    for found in _STRUCTURE.finditer(entry):
+        c = found.group()
         if c == "(":
             depth += 1
         elif c == ")":
             depth -= 1
         elif c == "|" and depth == 0:
-            parts.append(entry[last:i])
-            last = i + 1
-        i += 1
+            parts.append(entry[last : found.start()])
+            last = found.end()
     parts.append(entry[last:])
     return parts
 
 
 def _close(entry: str, open_at: int) -> int:
+    """Where the group opened at `open_at` closes, or -1."""
     depth = 0
-    i = open_at
-    while i < len(entry):
-        c = entry[i]
-        if c == "\\":
-            i += 2
-            continue
+    for found in _STRUCTURE.finditer(entry, open_at):
+        c = found.group()
         if c == "(":
             depth += 1
         elif c == ")":
             depth -= 1
             if depth == 0:
-                return i
-        i += 1
+                return found.start()
     return -1
 
 
@@ -97,17 +95,13 @@ def expand(entry: str, depth: int = 0) -> list[str]:
 
 @cache
 def literal_start(entry: str) -> str:
-    out: list[str] = []
-    for i, c in enumerate(entry):
-        if c in _META:
-            if c in "?*{" and out:
-                out.pop()
-            break
-        out.append(c)
-        if i + 1 < len(entry) and entry[i + 1] in "?*{":
-            out.pop()
-            break
-    return "".join(out)
+    """The letters every match starts with: up to the first metacharacter, less the letter before a
+    `?`, `*` or `{` (which may repeat it zero times)."""
+    found = _FIRST_META.search(entry)
+    if found is None:
+        return entry
+    end = found.start()
+    return entry[: end - 1] if end and found.group() in "?*{" else entry[:end]
 
 
 # -- needles: literal strings one of which every match contains ---------------------------
@@ -348,10 +342,10 @@ class PhraseMatcher:
         self._span = self._key_lengths[0] if self._key_lengths else 0
         self._built = False
         self._automaton: Any = None  # ahocorasick.Automaton of the anchors, built on first use
-        self._fallback = [
-            (owner, _compiled("|".join(parts)), needles("|".join(parts))) for owner, parts in fallback.items()
-        ]
-        self._numbers = [(owner, _compiled(source), needles(source)) for owner, source in numbers]
+        # (owner, source, needles): compiled when a text first holds one of the needles (most texts
+        # need few of them; compiling all at start-up was ~0.04 s of every process).
+        self._fallback = [(owner, "|".join(parts), needles("|".join(parts))) for owner, parts in fallback.items()]
+        self._numbers = [(owner, source, needles(source)) for owner, source in numbers]
         self._gates: Any = None  # the needles of the number and fallback patterns, one automaton
 
     def _build(self) -> None:
@@ -380,6 +374,8 @@ class PhraseMatcher:
             self._char_candidates(char)
         for _owner, source, _prefix, _plain in self._ranked:
             _compiled(source)  # plain-word entries too: a broken one raises here (the tests call this)
+        for _owner, source, _strings in self._fallback + self._numbers:
+            _compiled(source)
 
     def _char_candidates(self, char: str) -> tuple[tuple[Hashable, re.Pattern[str]], ...]:
         out = self._char_patterns.get(char)
@@ -450,7 +446,11 @@ class PhraseMatcher:
         # whose strings the text holds cannot match in it and is not tried.
         present = {needle for _end, needle in self._gates.iter(text)} if self._gates is not None else set()
         if self._numbers:
-            numbers = [(o, p) for o, p, strings in self._numbers if strings is None or not present.isdisjoint(strings)]
+            numbers = [
+                (owner, _compiled(source))
+                for owner, source, strings in self._numbers
+                if strings is None or not present.isdisjoint(strings)
+            ]
             if numbers:
                 for m in _NUMBER_START.finditer(text):
                     pos = m.start()
@@ -458,10 +458,10 @@ class PhraseMatcher:
                         found = pattern.match(text, pos)
                         if found and found.end() > pos:
                             hits.append(Hit(owner, pos, found.end()))
-        for owner, pattern, strings in self._fallback:
+        for owner, source, strings in self._fallback:
             if strings is not None and present.isdisjoint(strings):
                 continue  # no match can be in a text without one of these
-            for found in pattern.finditer(text):
+            for found in _compiled(source).finditer(text):
                 if found.end() > found.start():
                     hits.append(Hit(owner, found.start(), found.end()))
         return hits
