@@ -168,3 +168,30 @@ def test_the_automaton_finds_what_trying_every_word_start_finds() -> None:
 )
 def test_an_anchor_is_what_every_match_holds_at_its_offset(source: str, expected: tuple[int, tuple[str, ...]]) -> None:
     assert anchor(source) == expected
+
+
+@pytest.mark.parametrize(
+    ("entry", "alternatives"),
+    [
+        ("a|b(c|d)", ["a", "b(c|d)"]),
+        (r"x\|y|z", [r"x\|y", "z"]),  # an escaped bar is a letter
+        (r"\(|(\))|q", [r"\(", r"(\))", "q"]),
+        ("(a|b", ["(a|b"]),  # unclosed: no top-level bar
+        ("tail\\", ["tail\\"]),
+    ],
+)
+def test_top_level_alternatives(entry: str, alternatives: list[str]) -> None:
+    assert phrasematch._split_top(entry) == alternatives
+
+
+@pytest.mark.parametrize(
+    ("entry", "start"),
+    [("colou?r", "colo"), ("ab*c", "a"), ("a+", "a"), ("a{2}", ""), (r"\d+", ""), ("abc", "abc"), ("ab.c", "ab")],
+)
+def test_literal_start_stops_before_what_may_repeat_zero_times(entry: str, start: str) -> None:
+    assert literal_start(entry) == start
+
+
+def test_a_group_closes_where_its_parenthesis_does() -> None:
+    assert phrasematch._close(r"(a(b)\)c)d", 0) == 8
+    assert phrasematch._close("(a(b)", 0) == -1
