@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import json
+import re
+from collections.abc import Hashable
 from pathlib import Path
 
 import pytest
 
 from watchword.analysis import phrasematch
-from watchword.analysis.phrasematch import PhraseMatcher, needles
+from watchword.analysis.phrasematch import PhraseMatcher, anchor, expand, literal_start, needles
 from watchword.analysis.reading import fold, lexicons
 
 
@@ -49,11 +51,11 @@ def _texts() -> list[str]:
 def test_the_needles_lose_no_match_of_the_data_files(monkeypatch: pytest.MonkeyPatch) -> None:
     lex = lexicons()
     for matcher in (lex.matcher, lex.act_matcher):
-        for _owner, pattern, strings in matcher._fallback:
+        for _owner, source, strings in matcher._fallback + matcher._numbers:
             for text in _texts():
-                for found in pattern.finditer(text):
+                for found in re.finditer(source, text):
                     if found.end() > found.start():
-                        assert strings is None or any(s in found.group() for s in strings), (pattern.pattern, found)
+                        assert strings is None or any(s in found.group() for s in strings), (source, found)
     # The same matcher without the shortcut (every fallback pattern searched, as before it).
     entries = [
         (("act", "credential", "cues", "de"), "~passwort", True),
@@ -89,3 +91,107 @@ def test_a_word_start_meets_the_candidates_of_every_key_length() -> None:
         ("c", 14, 16),
         ("c", 26, 28),
     ]
+
+
+def _word_entries(entries: tuple[tuple[Hashable, str, bool], ...]) -> list[tuple[Hashable, str, bool]]:
+    """The entries matched at word starts only (every alternative a literal start beginning a word)."""
+    return [
+        (owner, entry, anywhere)
+        for owner, entry, anywhere in entries
+        if not anywhere and all((s := literal_start(alt)) and (s[0].isalnum() or s[0] == "_") for alt in expand(entry))
+    ]
+
+
+def _tried_at_every_word_start(entries: list[tuple[Hashable, str, bool]], text: str) -> list[tuple[Hashable, int, int]]:
+    """The matcher before the automaton, written plainly: at every word start, the entries keyed by the
+    first up to five letters of their literal start, for every key length the text's next five
+    characters begin with (longest first), each tried with `match` there."""
+    by_key: dict[str, list[tuple[Hashable, str]]] = {}
+    for owner, entry, _anywhere in entries:
+        for alt in expand(entry):
+            by_key.setdefault(literal_start(alt)[:5], []).append((owner, alt))
+    lengths = sorted({len(key) for key in by_key}, reverse=True)
+    hits = []
+    for word in re.finditer(r"\b\w", text):
+        pos = word.start()
+        piece = text[pos : pos + lengths[0]]
+        for n in lengths:
+            for owner, alt in by_key.get(piece[:n], ()):
+                found = re.compile(alt).match(text, pos)
+                if text.startswith(literal_start(alt), pos) and found and found.end() > pos:
+                    hits.append((owner, pos, found.end()))
+    return hits
+
+
+_WORD_TEXTS = [
+    # Entries whose anchor stands after a wildcard ("m.a demande de ...": "a demande de" two in).
+    fold("Il m'a demandé de vous transmettre ceci; elle s'est fait passer pour notre banque. N'a jamais écrit."),
+    fold("Your account is suspended. I'm in trouble, the real manager always uses Teams. No badge, no pass."),
+    # A text that ends inside the five letters the earlier matcher looked at: its hits came twice.
+    fold("Best regards, the Microsoft account team"),
+    "it",
+    "\x00pin\x00code, a\x00 team\x00",  # NUL, the automaton's own mark, in the text itself
+    "",
+]
+
+
+def test_the_automaton_finds_what_trying_every_word_start_finds() -> None:
+    lex = lexicons()
+    found_any = False
+    for matcher in (lex.matcher, lex.act_matcher):
+        entries = _word_entries(matcher.entries)
+        assert len(entries) > 1000
+        automaton_matcher = PhraseMatcher(entries)
+        for text in _texts() + _WORD_TEXTS:
+            hits = [(h.owner, h.start, h.end) for h in automaton_matcher.find(text)]
+            assert hits == _tried_at_every_word_start(entries, text), text
+            found_any = found_any or bool(hits)
+    assert found_any
+
+
+@pytest.mark.parametrize(
+    ("source", "expected"),
+    [
+        ("password", (0, ("password",))),
+        (
+            "m.a demande de (vous|le) (signaler|ecrire)",
+            (2, tuple(sorted(f"a demande de {o} {v}" for o in ("vous", "le") for v in ("signaler", "ecrire")))),
+        ),
+        (
+            "ac?count (is |was )?locked",
+            (0, tuple(sorted(f"a{c}count {v}locked" for c in ("", "c") for v in ("", "is ", "was ")))),
+        ),
+        (r"the (real|actual) \w+", (0, ("the actual ", "the real "))),
+        (r"n.(a|ont) envoye personne", (2, ("a envoye personne", "ont envoye personne"))),
+        (r"pass\w+ (\w+ )?off", (0, ("pass",))),  # nothing fixed after the first letters
+    ],
+)
+def test_an_anchor_is_what_every_match_holds_at_its_offset(source: str, expected: tuple[int, tuple[str, ...]]) -> None:
+    assert anchor(source) == expected
+
+
+@pytest.mark.parametrize(
+    ("entry", "alternatives"),
+    [
+        ("a|b(c|d)", ["a", "b(c|d)"]),
+        (r"x\|y|z", [r"x\|y", "z"]),  # an escaped bar is a letter
+        (r"\(|(\))|q", [r"\(", r"(\))", "q"]),
+        ("(a|b", ["(a|b"]),  # unclosed: no top-level bar
+        ("tail\\", ["tail\\"]),
+    ],
+)
+def test_top_level_alternatives(entry: str, alternatives: list[str]) -> None:
+    assert phrasematch._split_top(entry) == alternatives
+
+
+@pytest.mark.parametrize(
+    ("entry", "start"),
+    [("colou?r", "colo"), ("ab*c", "a"), ("a+", "a"), ("a{2}", ""), (r"\d+", ""), ("abc", "abc"), ("ab.c", "ab")],
+)
+def test_literal_start_stops_before_what_may_repeat_zero_times(entry: str, start: str) -> None:
+    assert literal_start(entry) == start
+
+
+def test_a_group_closes_where_its_parenthesis_does() -> None:
+    assert phrasematch._close(r"(a(b)\)c)d", 0) == 8
+    assert phrasematch._close("(a(b)", 0) == -1

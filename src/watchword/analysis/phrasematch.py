@@ -2,11 +2,13 @@
 
 One alternation of a thousand `\\b(?:...)` branches makes Python's `re` try
 every branch at every position: ~15 ms for a 600-character report. Here each
-entry is indexed by the literal letters it must start with (its first up to
-three characters); the text's word starts are looked up in that index and
-only the few entries that can start there are tried, each with `match` at
-that position: ~1 ms. Entries without a literal start ("\\d+ ?%") fall back
-to one ordinary search.
+entry is reduced to literal strings one of which must stand at a fixed offset
+from every match's start (its *anchor*: "m.a demande de" -> "a demande de" two
+characters in). One Aho–Corasick automaton (pyahocorasick, compiled code) finds
+every anchor in the text in one pass; only the entries whose anchor is there,
+at a word start, are tried with `match` at that position. Entries without a
+literal start ("\\d+ ?%") are tried where a number starts or searched over the
+text, each only when the text holds a string every match of it contains.
 
 Chinese entries start at any character (there are no word starts): they are
 indexed by their first character and tried at every position holding it.
@@ -22,7 +24,10 @@ from re import _constants as _sre  # type: ignore[attr-defined]
 from re import _parser as _sre_parse  # type: ignore[attr-defined]
 from typing import Any
 
+import ahocorasick
+
 _META = frozenset("\\()[]{}?*+|.^$")
+_FIRST_META = re.compile("[" + re.escape("".join(sorted(_META))) + "]")
 _WORD_START = re.compile(r"\b\w")
 # Where an entry indexed by its first character can start: CJK and other non-ASCII letters.
 _NON_ASCII_LETTER = re.compile(r"[^\x00-\x7f]")
@@ -31,42 +36,39 @@ _NUMBER_START = re.compile(r"(?<!\w)[\d$€£]")
 KEY = 5
 
 
+# What _split_top and _close look at: an escape (skipped with its character), a parenthesis, a bar.
+# Found by one regular expression, so the characters between them are passed over in C (the
+# character-by-character loop was half of building the two matchers at start-up).
+_STRUCTURE = re.compile(r"\\.|[()|]", re.DOTALL)
+
+
 def _split_top(entry: str) -> list[str]:
     """An entry's top-level alternatives ("a|b(c|d)" -> ["a", "b(c|d)"])."""
     parts, depth, last = [], 0, 0
-    i = 0
-    while i < len(entry):
-        c = entry[i]
-        if c == "\\":
-            i += 2
-            continue
+    for found in _STRUCTURE.finditer(entry):
+        c = found.group()
         if c == "(":
             depth += 1
         elif c == ")":
             depth -= 1
         elif c == "|" and depth == 0:
-            parts.append(entry[last:i])
-            last = i + 1
-        i += 1
+            parts.append(entry[last : found.start()])
+            last = found.end()
     parts.append(entry[last:])
     return parts
 
 
 def _close(entry: str, open_at: int) -> int:
+    """Where the group opened at `open_at` closes, or -1."""
     depth = 0
-    i = open_at
-    while i < len(entry):
-        c = entry[i]
-        if c == "\\":
-            i += 2
-            continue
+    for found in _STRUCTURE.finditer(entry, open_at):
+        c = found.group()
         if c == "(":
             depth += 1
         elif c == ")":
             depth -= 1
             if depth == 0:
-                return i
-        i += 1
+                return found.start()
     return -1
 
 
@@ -93,17 +95,13 @@ def expand(entry: str, depth: int = 0) -> list[str]:
 
 @cache
 def literal_start(entry: str) -> str:
-    out: list[str] = []
-    for i, c in enumerate(entry):
-        if c in _META:
-            if c in "?*{" and out:
-                out.pop()
-            break
-        out.append(c)
-        if i + 1 < len(entry) and entry[i + 1] in "?*{":
-            out.pop()
-            break
-    return "".join(out)
+    """The letters every match starts with: up to the first metacharacter, less the letter before a
+    `?`, `*` or `{` (which may repeat it zero times)."""
+    found = _FIRST_META.search(entry)
+    if found is None:
+        return entry
+    end = found.start()
+    return entry[: end - 1] if end and found.group() in "?*{" else entry[:end]
 
 
 # -- needles: literal strings one of which every match contains ---------------------------
@@ -195,6 +193,7 @@ def _needles(items: Any) -> set[str] | None:
     return best
 
 
+@cache  # bounded by the entries of the data files; the two matchers share them
 def needles(source: str) -> tuple[str, ...] | None:
     """Literal strings one of which every match of the pattern contains, or None when not known."""
     parsed = _sre_parse.parse(source)
@@ -205,6 +204,71 @@ def needles(source: str) -> tuple[str, ...] | None:
         return None
     # A text holding "per hour" holds "hour": the longer needle adds nothing.
     return tuple(sorted(n for n in found if not any(o != n and o in n for o in found)))
+
+
+# -- anchors: literal strings at a fixed offset from every match's start ----------------------
+# A word entry used to be tried at every word start holding its literal start: "m.a demande de"
+# at every word starting with "m", "ac?count ..." at every "a" — a million `match` calls for 3,000
+# emails, 3,000 of them hits. Its anchor ("a demande de" two characters in, "account "/"acount "
+# at the start) is found by the automaton instead, so an entry is tried only where it can match.
+_WIDTH_ONE_OPS = frozenset({_sre.ANY, _sre.IN, _sre.NOT_LITERAL})  # one character of several
+
+
+# A literal start this long (with the word start's mark) is already rare enough in text: the entry is
+# not parsed for a better anchor (parsing every entry was most of the automaton's 0.4 s build; with
+# this bound 0.12 s, for a fifth more candidates than the best anchors give).
+_LONG_ENOUGH = 6
+
+
+@cache  # bounded by the entries of the data files; the two matchers share most of them
+def anchor(source: str) -> tuple[int, tuple[str, ...]]:
+    """(offset, strings): every match of the word entry starts, `offset` characters after its start,
+    with one of the strings. The most selective such stretch of the entry's fixed-width beginning;
+    (0, (literal start,)) when nothing better is known."""
+    prefix = literal_start(source)
+    if prefix == source:
+        return 0, (source,)
+    if len(_key(prefix)) + 1 >= _LONG_ENOUGH:
+        return 0, (prefix,)
+    parsed = _sre_parse.parse(source)
+    best: tuple[int, tuple[str, ...]] = (0, (prefix,))
+    if parsed.state.flags & (re.IGNORECASE | re.VERBOSE):
+        return best  # the strings as written would not be what matches
+
+    def score(offset: int, strings: set[str]) -> int:
+        # The shortest key the strings make (see _keys); one more at the start, held to a word start.
+        return min(len(_key(s)) for s in strings) + (1 if offset == 0 else 0)
+
+    best_score = score(0, {prefix})
+    offset, strings = 0, {""}
+    for item in [*parsed, (None, None)]:
+        options = _exact([item]) if item[0] is not None else None
+        if options is not None and len(strings) * len(options) <= _MAX_NEEDLES:
+            strings = {a + b for a in strings for b in options}
+            continue
+        # The stretch ends here: keep it if it says more than the best so far.
+        if "" not in strings and strings and score(offset, strings) > best_score:
+            best, best_score = (offset, tuple(sorted(strings))), score(offset, strings)
+        lengths = {len(s) for s in strings}
+        if item[0] not in _WIDTH_ONE_OPS or len(lengths) != 1:
+            break  # past here the offset of what follows is not fixed
+        offset += lengths.pop() + 1
+        strings = {""}
+    return best
+
+
+# The automaton runs over the text with every non-word character that precedes a word character
+# replaced by _MARK (positions unchanged, one C-level substitution) and _MARK put in front: a key
+# "\0pin" then occurs only where a word starts with "pin". `re`'s own \w and \W decide, as for \b.
+_MARK = "\x00"
+_BEFORE_WORD = re.compile(r"\W(?=\w)")
+_LAST_NON_WORD = re.compile(r"\W\Z")
+
+
+def _key(string: str) -> str:
+    """A string as it reads in the marked text; a last non-word character is dropped (whether the
+    text marks it depends on the character after it, which the string does not hold)."""
+    return _LAST_NON_WORD.sub("", _BEFORE_WORD.sub(_MARK, string))
 
 
 # One compiled pattern per source, shared by every matcher; bounded by the entries of the data files.
@@ -218,11 +282,15 @@ def _compiled(source: str) -> re.Pattern[str]:
     return pattern
 
 
-# (owner, pattern or None for a plain-text entry, the literal every match starts with)
-_Candidate = tuple[Hashable, "re.Pattern[str] | None", str]
-# The same, with whether the literal start must still be tested at the position.
-_SliceCandidate = tuple[Hashable, "re.Pattern[str] | None", str, bool]
-_SLICES_KEPT = 65_536  # ~8 MB at most: the 1,194 email bodies the corpus has read made 27,000 (3.4 MB)
+def _automaton(values: dict[str, Any]) -> Any:
+    """An Aho–Corasick automaton of the keys, each reporting its value; None without keys."""
+    if not values:
+        return None
+    automaton = ahocorasick.Automaton()
+    for key, value in values.items():
+        automaton.add_word(key, value)
+    automaton.make_automaton()
+    return automaton
 
 
 @dataclass(slots=True, frozen=True)
@@ -233,16 +301,22 @@ class Hit:
 
 
 class PhraseMatcher:
-    """Entries (owner, entry, anywhere) -> every match in a text, as Hits."""
+    """Entries (owner, entry, anywhere) -> every match in a text, as Hits.
+
+    The hits of word entries come in the order of their start, and at one start in the order the
+    earlier matcher tried them (longer keys of up to KEY letters first, then the entries' order):
+    the reading's choice among hits depends on it.
+    """
 
     def __init__(self, entries: list[tuple[Hashable, str, bool]]) -> None:
+        self.entries = tuple(entries)  # as given (the tests compare the matcher with a plain search of them)
         # Sources, compiled on first use (_compiled): a report or an email meets a small part of the
         # ~4,000 entries, and compiling them all took most of the first reading's 0.2 s.
-        self._words: dict[str, list[tuple[Hashable, str]]] = {}
+        words: dict[str, list[tuple[Hashable, str]]] = {}
         self._chars: dict[str, list[tuple[Hashable, str]]] = {}
         self._char_patterns: dict[str, tuple[tuple[Hashable, re.Pattern[str]], ...]] = {}
         fallback: dict[Hashable, list[str]] = {}
-        self._numbers: list[tuple[Hashable, re.Pattern[str]]] = []
+        numbers: list[tuple[Hashable, str]] = []
         for owner, entry, anywhere in entries:
             for alt in expand(entry):
                 start = literal_start(alt)
@@ -251,70 +325,57 @@ class PhraseMatcher:
                 elif start and not anywhere and (start[0].isalnum() or start[0] == "_"):
                     # The key may run over a space ("a c" of "a cambio"): short words alone would
                     # make a candidate of nearly every entry at every "a".
-                    key = start[:KEY]
-                    self._words.setdefault(key, []).append((owner, alt))
+                    words.setdefault(start[:KEY], []).append((owner, alt))
                 elif not anywhere and alt.startswith(_NUMBER_ENTRY):
                     # Sums and rates ("$400 per hour"): tried only where a number or currency sign starts.
-                    self._numbers.append((owner, _compiled(alt)))
+                    numbers.append((owner, alt))
                 else:
                     # "Not after a letter" rather than \b: an entry may start with "$" or "\d".
                     fallback.setdefault(owner, []).append(alt if anywhere else rf"(?<!\w)(?:{alt})")
-        self._fallback = [
-            (owner, _compiled("|".join(parts)), needles("|".join(parts))) for owner, parts in fallback.items()
+        # Word entries by rank: the order hits at one start come in (longer keys first, as in the class doc).
+        self._ranked: list[tuple[Hashable, str, str, bool]] = [
+            (owner, source, literal_start(source), literal_start(source) == source)
+            for key in sorted(words, key=len, reverse=True)
+            for owner, source in words[key]
         ]
-        self._key_lengths = sorted({len(k) for k in self._words}, reverse=True)
+        self._key_lengths = sorted({len(key) for key in words}, reverse=True)
         self._span = self._key_lengths[0] if self._key_lengths else 0
-        # Each key's candidates, built when a text first reaches the key (None until then; a text that
-        # is no key gets the default, no candidates: one dictionary lookup either way).
-        self._by_key: dict[str, tuple[_Candidate, ...] | None] = dict.fromkeys(self._words)
-        # The candidates of every key length at once, by the text's next `_span` characters (see _at).
-        self._by_slice: dict[str, tuple[_SliceCandidate, ...]] = {}
+        self._built = False
+        self._automaton: Any = None  # ahocorasick.Automaton of the anchors, built on first use
+        # (owner, source, needles): compiled when a text first holds one of the needles (most texts
+        # need few of them; compiling all at start-up was ~0.04 s of every process).
+        self._fallback = [(owner, "|".join(parts), needles("|".join(parts))) for owner, parts in fallback.items()]
+        self._numbers = [(owner, source, needles(source)) for owner, source in numbers]
+        self._gates: Any = None  # the needles of the number and fallback patterns, one automaton
 
-    def _build(self, key: str) -> tuple[_Candidate, ...]:
-        found: list[_Candidate] = []
-        for owner, source in self._words[key]:
-            # Every match starts with the entry's literal start, often longer than the key: a
-            # startswith() test skips most candidates before the (costlier) regex. Half the
-            # entries are plain words (literal start == entry): the test is the whole match.
-            prefix = literal_start(source)
-            found.append((owner, None if prefix == source else _compiled(source), prefix))
-        self._by_key[key] = out = tuple(found)
-        return out
-
-    def _at(self, piece: str) -> tuple[_SliceCandidate, ...]:
-        """The candidates of a word start whose next characters are `piece`, in the order of the keys.
-
-        The keys of every length are looked up once per distinct piece rather than at every word start
-        (a word start cost five slices and lookups); a literal start no longer than the piece is tested
-        here, once, against it. Only a longer one is left to test at the position (`check`). A piece
-        shorter than `_span` is the end of the text: there a longer literal start cannot fit.
-        """
-        found: list[_SliceCandidate] = []
-        for n in self._key_lengths:
-            key = piece[:n]
-            candidates = self._by_key.get(key, ())
-            if candidates is None:
-                candidates = self._build(key)
-            for owner, pattern, prefix in candidates:
-                if len(prefix) <= len(piece):
-                    if piece.startswith(prefix):
-                        found.append((owner, pattern, prefix, False))
-                elif len(piece) == self._span:
-                    found.append((owner, pattern, prefix, True))
-        if len(self._by_slice) >= _SLICES_KEPT:
-            self._by_slice.clear()  # bounded: a long-running worker meets unbounded text
-        self._by_slice[piece] = out = tuple(found)
-        return out
+    def _build(self) -> None:
+        """The two automata, on first use (the anchors of ~5,000 entries take a parse each)."""
+        payloads: dict[str, set[tuple[int, int]]] = {}
+        for rank, (_owner, source, _prefix, _plain) in enumerate(self._ranked):
+            offset, strings = anchor(source)
+            for string in strings:
+                key = _key(string)
+                if offset == 0:
+                    key = _MARK + key
+                    back = len(key) - 1  # the match starts just after the mark
+                else:
+                    back = len(key) + offset  # the key's last character is `back` after the start
+                payloads.setdefault(key, set()).add((back, rank))
+        self._automaton = _automaton({key: tuple(sorted(found)) for key, found in payloads.items()})
+        needles_ = [s for _o, _p, s in self._fallback] + [s for _o, _p, s in self._numbers]
+        self._gates = _automaton({needle: needle for strings in needles_ for needle in strings or ()})
+        self._built = True
 
     def warm(self) -> None:
         """Build and compile every entry now, as a text would on first reaching it: for timing the steady state."""
-        for key in self._words:
-            self._build(key)
+        if not self._built:
+            self._build()
         for char in self._chars:
             self._char_candidates(char)
-        for found in self._words.values():
-            for _owner, source in found:
-                _compiled(source)  # plain-word entries too: a broken one raises here (the tests call this)
+        for _owner, source, _prefix, _plain in self._ranked:
+            _compiled(source)  # plain-word entries too: a broken one raises here (the tests call this)
+        for _owner, source, _strings in self._fallback + self._numbers:
+            _compiled(source)
 
     def _char_candidates(self, char: str) -> tuple[tuple[Hashable, re.Pattern[str]], ...]:
         out = self._char_patterns.get(char)
@@ -323,24 +384,51 @@ class PhraseMatcher:
             self._char_patterns[char] = out  # bounded by the characters entries start with
         return out
 
+    def _word_hits(self, text: str, hits: list[Hit]) -> None:
+        automaton = self._automaton
+        marked = _MARK + _BEFORE_WORD.sub(_MARK, text)
+        ranks = len(self._ranked)
+        # Start and rank in one integer: sorting them gives the order of the class doc; a set,
+        # because two strings of one entry can both stand at one start ("no " and "no lo ").
+        codes = {(end - back) * ranks + rank for end, payload in automaton.iter(marked) for back, rank in payload}
+        ranked = self._ranked
+        # The earlier matcher looked keys of every length up (5, 4, ... letters) in the text's next five
+        # characters; where fewer than five were left, the longer lengths all met the whole rest and
+        # repeated its entries' hits (a text ending "team": entry "team" twice). Kept, hits unchanged.
+        tail_from = len(text) - self._span + 1
+        tail: list[tuple[Hit, bool]] = []
+        for code in sorted(codes):
+            start, rank = divmod(code, ranks)
+            # marked[start] is the character before the text's `start`: a mark there is a word start.
+            if start < 0 or marked[start] != _MARK:
+                continue
+            owner, source, prefix, plain = ranked[rank]
+            if not text.startswith(prefix, start):
+                continue
+            if plain:
+                hit = Hit(owner, start, start + len(prefix))
+            else:
+                found = _compiled(source).match(text, start)
+                if not found or found.end() <= start:
+                    continue
+                hit = Hit(owner, start, found.end())
+            if start >= tail_from:
+                tail.append((hit, start + len(prefix) == len(text)))
+            else:
+                hits.append(hit)
+        for start in sorted({hit.start for hit, _whole in tail}):
+            here = [(hit, whole) for hit, whole in tail if hit.start == start]
+            # Those whose literal start is the whole rest come first (the longest key), once per length.
+            repeats = sum(1 for n in self._key_lengths if n >= len(text) - start)
+            hits.extend([hit for hit, whole in here if whole] * repeats)
+            hits.extend(hit for hit, whole in here if not whole)
+
     def find(self, text: str) -> list[Hit]:
         hits: list[Hit] = []
-        by_slice, at, span = self._by_slice, self._at, self._span
-        for m in _WORD_START.finditer(text):
-            pos = m.start()
-            piece = text[pos : pos + span]
-            candidates = by_slice.get(piece)
-            if candidates is None:
-                candidates = at(piece)
-            for owner, pattern, prefix, check in candidates:
-                if check and not text.startswith(prefix, pos):
-                    continue
-                if pattern is None:
-                    hits.append(Hit(owner, pos, pos + len(prefix)))
-                    continue
-                found = pattern.match(text, pos)
-                if found and found.end() > pos:
-                    hits.append(Hit(owner, pos, found.end()))
+        if not self._built:
+            self._build()
+        if self._automaton is not None:
+            self._word_hits(text, hits)
         if self._chars:
             chars, char_candidates = self._chars, self._char_candidates
             for m in _NON_ASCII_LETTER.finditer(text):
@@ -352,17 +440,28 @@ class PhraseMatcher:
                     found = pattern.match(text, pos)
                     if found and found.end() > pos:
                         hits.append(Hit(owner, pos, found.end()))
+        if not (self._numbers or self._fallback):
+            return hits
+        # The strings some number or fallback pattern needs, found in one pass: a pattern none of
+        # whose strings the text holds cannot match in it and is not tried.
+        present = {needle for _end, needle in self._gates.iter(text)} if self._gates is not None else set()
         if self._numbers:
-            for m in _NUMBER_START.finditer(text):
-                pos = m.start()
-                for owner, pattern in self._numbers:
-                    found = pattern.match(text, pos)
-                    if found and found.end() > pos:
-                        hits.append(Hit(owner, pos, found.end()))
-        for owner, pattern, strings in self._fallback:
-            if strings is not None and not any(needle in text for needle in strings):
+            numbers = [
+                (owner, _compiled(source))
+                for owner, source, strings in self._numbers
+                if strings is None or not present.isdisjoint(strings)
+            ]
+            if numbers:
+                for m in _NUMBER_START.finditer(text):
+                    pos = m.start()
+                    for owner, pattern in numbers:
+                        found = pattern.match(text, pos)
+                        if found and found.end() > pos:
+                            hits.append(Hit(owner, pos, found.end()))
+        for owner, source, strings in self._fallback:
+            if strings is not None and present.isdisjoint(strings):
                 continue  # no match can be in a text without one of these
-            for found in pattern.finditer(text):
+            for found in _compiled(source).finditer(text):
                 if found.end() > found.start():
                     hits.append(Hit(owner, found.start(), found.end()))
         return hits

@@ -1,0 +1,40 @@
+"""The fingerprint's shingle hashes: stored signatures are compared across runs, so the hash must not drift."""
+
+from __future__ import annotations
+
+import zlib
+
+import numpy as np
+
+from watchword.analysis.fingerprint import gram_hashes, minhash, normalise_tokens, shingle_hashes
+
+
+def _gram_in_python(a: str, b: str, c: str) -> int:
+    """The documented combination, written out with Python integers (mod 2**64, low 32 bits)."""
+    ids = [zlib.crc32(w.encode()) for w in (a, b, c)]
+    mask64 = 2**64 - 1
+    gram = ((((ids[0] * 0x9E3779B1 + ids[1]) & mask64) * 0x85EBCA77 + ids[2]) & mask64) & 0xFFFFFFFF
+    return gram ^ (gram >> 15)
+
+
+def test_gram_hashes_are_the_crc32_combination_of_each_three_words() -> None:
+    tokens = normalise_tokens("Your mailbox is full. Verify your mailbox is yours, or it closes today.")
+    expected = [_gram_in_python(*tokens[i : i + 3]) for i in range(len(tokens) - 2)]
+    assert gram_hashes(tokens).tolist() == expected
+
+
+def test_repeated_shingles_give_the_signature_of_the_distinct_ones() -> None:
+    tokens = ("please verify your account now " * 5 + "or lose access").split()
+    grams = gram_hashes(tokens)
+    distinct = shingle_hashes(tokens)
+    assert len(grams) == len(tokens) - 2 > len(distinct)
+    assert distinct.tolist() == sorted(set(grams.tolist()))
+    assert minhash(grams) == minhash(distinct)
+    assert len(minhash(grams)) == 64
+
+
+def test_short_and_empty_token_lists() -> None:
+    assert gram_hashes([]).size == 0 and minhash(gram_hashes([])) == []
+    two = gram_hashes(["hello", "there"])
+    assert two.dtype == np.uint64 and two.size == 1
+    assert minhash(two) == minhash(shingle_hashes(["hello", "there"]))
