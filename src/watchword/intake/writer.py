@@ -3,11 +3,13 @@
 Each commit costs an fsync (~3.5 ms on this machine's disk), and SQLite has one
 writer anyway. So every channel hands its prepared reports to this one writer
 thread per process (through `intake.submit`), which takes whatever has queued
-up, makes the batch's blobs durable (their files, then each directory once:
-`store.blobs.make_durable`), writes the rows in one transaction, commits once,
-and only then wakes each waiting caller with its receipts. Nobody is
-acknowledged before the commit that makes their report durable, and no row
-commits before the blob it names is on disk.
+up, writes the rows in one transaction, commits once, and only then wakes each
+waiting caller with its receipts. Before that, a syncer thread makes the
+batch's blobs durable (`store.blobs.make_durable`: files and directories
+fsynced side by side, each directory once) while the writer commits the batch
+before it: two stages, so a batch's fsyncs neither wait for nor add to the
+previous commit. Nobody is acknowledged before the commit that makes their
+report durable, and no row commits before the blob it names is on disk.
 
 Several server processes share one SQLite file. Their writers take turns
 through an exclusive `flock` on a file beside the database, held from before
