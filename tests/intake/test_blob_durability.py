@@ -105,6 +105,17 @@ def test_a_torn_blob_left_by_a_crash_is_written_again_and_a_good_one_never_repla
     assert store.get(early.sha256) == _raw(2)
 
 
+def test_a_filesystem_without_hard_links_still_gets_its_blobs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    def no_links(_src: object, _dst: object) -> None:
+        raise PermissionError("hard links not supported here")
+
+    store = blobs.FileBlobStore(tmp_path / "blobs")
+    monkeypatch.setattr(blobs.os, "link", no_links)
+    digest = store.put(_raw(3))
+    assert store.get(digest) == _raw(3)
+    assert [p.name for p in store.path_for(digest).parent.iterdir()] == [digest]
+
+
 def test_the_group_commit_never_commits_a_row_before_its_blob_is_durable(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -30,7 +30,6 @@ an empty store (and for every test's).
 
 from __future__ import annotations
 
-import contextlib
 import ctypes
 import ctypes.util
 import hashlib
@@ -164,8 +163,13 @@ def _name(blob: StagedBlob, pending: Path) -> None:
         return
     # link fails if the name exists (rename would replace it): then the same bytes were named by
     # another writer a moment ago, and their file is synced with the batch's.
-    with contextlib.suppress(FileExistsError):
+    try:
         os.link(pending, blob.final)
+    except FileExistsError:
+        pass
+    except OSError:  # a filesystem without hard links: rename, as before links were used
+        os.replace(pending, blob.final)
+        return
     os.unlink(pending)
 
 
