@@ -35,13 +35,23 @@ def free_port() -> int:
 
 
 def lua_script(bodies: list[bytes]) -> str:
-    """wrk's request generator: a real message behind a per-request unique header."""
+    """wrk's request generator: a real message behind a per-request unique header.
+
+    Each wrk thread runs its own copy of the script, and Lua's `math.random` is not seeded,
+    so a tag drawn in the script was the same in every thread: the threads sent the same
+    messages and about half the requests were sightings of another thread's report. `setup`
+    runs once per thread in wrk's main state and hands each thread its own tag.
+    """
     fence = "=" * 12
     listed = ",\n".join(f"[{fence}[{b.decode('latin-1')}]{fence}]" for b in bodies)
     return (
+        "local threads = 0\n"
+        "setup = function(thread)\n"
+        "  threads = threads + 1\n"
+        '  thread:set("tag", tostring(os.time()) .. "." .. threads)\n'
+        "end\n"
         f"local bodies = {{\n{listed}\n}}\n"
         "local counter = 0\n"
-        "local tag = tostring(math.random(1, 1000000000))\n"
         "request = function()\n"
         "  counter = counter + 1\n"
         '  local body = "X-Bench-Seq: " .. tag .. "-" .. counter .. "\\r\\n" .. bodies[(counter % #bodies) + 1]\n'
@@ -107,9 +117,11 @@ def main() -> int:
         acknowledged = total - (int(bad.group(1)) if bad else 0)
         with sqlite3.connect(Path(tmp) / "watchword.db") as db:
             stored = db.execute("SELECT count(*) FROM submissions").fetchone()[0]
+            reports = db.execute("SELECT count(*) FROM reports").fetchone()[0]
     print(report.strip())
     print(f"load average {load_before} before, {load_after} after")
     print(f"acknowledged {acknowledged} (of {total} requests), stored {stored}: lost {acknowledged - stored}")
+    print(f"distinct reports {reports} (the rest of the submissions are sightings)")
     if errors:
         print(f"socket errors: {errors.group(1)}")
     return 0

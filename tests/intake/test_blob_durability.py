@@ -1,5 +1,6 @@
-"""A blob reaches the disk with its directory entries before its row commits; an acknowledged
-report's blob and row survive the process being killed."""
+"""A blob reaches the disk with its directory entries before its row commits (the group commit
+makes a batch's blobs durable together, right before its transaction); an acknowledged report's
+blob and row survive the process being killed."""
 
 from __future__ import annotations
 
@@ -8,13 +9,19 @@ import signal
 import subprocess
 import sys
 import textwrap
+import threading
 import time
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+from typing import Any
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import event, func, select
 
 from tests.support.settings import make_settings
+from watchword.domain import Channel, IncomingReport
+from watchword.intake import writer
+from watchword.intake.submit import submit
 from watchword.runtime import open_runtime
 from watchword.store import blobs
 from watchword.store.models import Report
@@ -25,27 +32,178 @@ def _raw(n: int) -> bytes:
     return f"{head}A job offer, number {n}.\r\n".encode()
 
 
+def _record_syncs(monkeypatch: pytest.MonkeyPatch) -> list[Path]:
+    synced: list[Path] = []
+    real_sync = blobs._fsync_path
+    lock = threading.Lock()
+
+    def record_sync(path: Path) -> None:
+        real_sync(path)
+        with lock:
+            synced.append(path)
+
+    monkeypatch.setattr(blobs, "_fsync_path", record_sync)
+    return synced
+
+
 def test_a_blob_is_fsynced_with_its_directory_and_the_directories_made_for_it(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """A new blob's name is in a directory entry, and a new directory's in its parent's: each
     is fsynced, or a crash could forget the blob whose row was committed."""
-    synced: list[Path] = []
-    real_sync = blobs._fsync_dir
-
-    def record_sync(directory: Path) -> None:
-        real_sync(directory)
-        synced.append(directory)
-
-    monkeypatch.setattr(blobs, "_fsync_dir", record_sync)
+    synced = _record_syncs(monkeypatch)
     store = blobs.FileBlobStore(tmp_path / "blobs")
-    digest = store.put(_raw(1))
-    leaf = store.path_for(digest).parent
-    assert sorted(synced) == sorted([leaf, leaf.parent, leaf.parent.parent])  # ab/cd, ab and the root
+    # Opening the store makes the 256 first-level directories, synced once: no report makes one.
+    assert sorted(p.name for p in store.root.iterdir()) == [f"{n:02x}" for n in range(256)]
+    assert set(synced) == {store.root, tmp_path}
     synced.clear()
-    assert store.put(_raw(1)) == digest  # already there: its directory synced again, nothing made
-    assert synced == [leaf]
+    digest = store.put(_raw(1))
+    final = store.path_for(digest)
+    leaf = final.parent
+    assert sorted(synced) == sorted([final, leaf, leaf.parent])  # the file, ab/cd and ab
+    synced.clear()
+    assert store.put(_raw(1)) == digest  # already there: file and directory synced again, nothing made
+    assert sorted(synced) == sorted([final, leaf])
     assert store.get(digest) == _raw(1)
+    assert [p.name for p in leaf.iterdir()] == [digest]  # no temporary file left behind
+
+
+def test_a_staged_blob_has_its_name_only_once_made_durable(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    synced = _record_syncs(monkeypatch)
+    store = blobs.FileBlobStore(tmp_path / "blobs")
+    staged = [store.stage(_raw(n)) for n in range(3)]
+    assert not any(s.final.exists() for s in staged)  # written under temporary names only
+    assert all(s.pending is not None and s.pending.exists() for s in staged)
+    synced.clear()
+    blobs.make_durable(staged)
+    for n, s in enumerate(staged):
+        assert store.get(s.sha256) == _raw(n)
+        assert s.pending is not None and not s.pending.exists()
+        assert s.final in synced and s.final.parent in synced
+    # Each directory once for the whole batch, however many of its blobs it holds.
+    assert len(synced) == len(set(synced))
+
+
+def test_a_torn_blob_left_by_a_crash_is_written_again_and_a_good_one_never_replaced(tmp_path: Path) -> None:
+    store = blobs.FileBlobStore(tmp_path / "blobs")
+    digest = blobs.sha256_hex(_raw(1))
+    final = store.path_for(digest)
+    final.parent.mkdir(parents=True)
+    final.write_bytes(b"")  # a name whose bytes never reached the disk before a crash
+    torn = store.stage(_raw(1))
+    assert torn.replace
+    blobs.make_durable([torn])
+    assert store.get(digest) == _raw(1)
+
+    # Two writers with the same new bytes: the second does not swap the first's (durable) file.
+    early = store.stage(_raw(2))
+    store.put(_raw(2))
+    inode = store.path_for(early.sha256).stat().st_ino
+    blobs.make_durable([early])
+    assert store.path_for(early.sha256).stat().st_ino == inode
+    assert early.pending is not None and not early.pending.exists()
+    assert store.get(early.sha256) == _raw(2)
+
+
+def test_a_filesystem_without_hard_links_still_gets_its_blobs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    def no_links(_src: object, _dst: object) -> None:
+        raise PermissionError("hard links not supported here")
+
+    store = blobs.FileBlobStore(tmp_path / "blobs")
+    monkeypatch.setattr(blobs.os, "link", no_links)
+    digest = store.put(_raw(3))
+    assert store.get(digest) == _raw(3)
+    assert [p.name for p in store.path_for(digest).parent.iterdir()] == [digest]
+
+
+def test_the_group_commit_never_commits_a_row_before_its_blob_is_durable(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Reports from many threads, committed in batches: at every commit, each blob a report row
+    names has been fsynced under its final name, with its directory, before the commit."""
+    real_sync = blobs._fsync_path
+    synced: set[Path] = set()
+    lock = threading.Lock()
+
+    def slow_sync(path: Path) -> None:
+        time.sleep(0.002)  # slow disk: batches form, and a commit racing ahead would be seen
+        real_sync(path)
+        with lock:
+            synced.add(path)
+
+    monkeypatch.setattr(blobs, "_fsync_path", slow_sync)
+    rt = open_runtime(make_settings(tmp_path))
+    violations: list[str] = []
+    commits_checked = 0
+
+    def check_before_commit(conn: Any) -> None:
+        nonlocal commits_checked
+        named = [row[0] for row in conn.exec_driver_sql("SELECT raw_sha256 FROM reports WHERE raw_sha256 IS NOT NULL")]
+        with lock:
+            for sha in named:
+                final = rt.blobs.path_for(sha)
+                if final not in synced or final.parent not in synced:
+                    violations.append(sha)
+            commits_checked += 1 if named else 0
+
+    event.listen(rt.db.engine, "commit", check_before_commit)
+    sizes: list[int] = []
+    real_write = writer.GroupCommitter._write
+
+    def record_batch(self: writer.GroupCommitter, batch: list[Any]) -> None:
+        sizes.append(len(batch))
+        real_write(self, batch)
+
+    monkeypatch.setattr(writer.GroupCommitter, "_write", record_batch)
+    try:
+        with ThreadPoolExecutor(8) as pool:
+            receipts = list(
+                pool.map(lambda n: submit(rt, IncomingReport(channel=Channel.API, raw_email=_raw(n))), range(80))
+            )
+        assert len({r.public_id for r in receipts}) == 80
+        assert commits_checked >= 1 and max(sizes) > 1  # batched: several reports per commit
+        assert violations == []
+        with rt.db.session() as session:
+            assert session.scalar(select(func.count()).select_from(Report)) == 80
+    finally:
+        event.remove(rt.db.engine, "commit", check_before_commit)
+        rt.close()
+
+
+def test_the_intake_writers_of_two_processes_take_turns(tmp_path: Path) -> None:
+    """Each server process has its own writer; on one SQLite file they write in turn (a lock
+    beside the database), and every report of both is stored."""
+    settings = make_settings(tmp_path)
+    first, second = open_runtime(settings), open_runtime(settings)
+    try:
+        turn_a, turn_b = writer.WriterTurn.for_database(first.db), writer.WriterTurn.for_database(second.db)
+        entered = threading.Event()
+
+        def take_b() -> None:
+            with turn_b:
+                entered.set()
+
+        with turn_a:
+            other = threading.Thread(target=take_b)
+            other.start()
+            assert not entered.wait(0.3)  # held by the other writer
+        assert entered.wait(10)
+        other.join()
+        turn_a.close()
+        turn_b.close()
+
+        def send(n: int) -> str:
+            rt = first if n % 2 else second
+            return submit(rt, IncomingReport(channel=Channel.API, raw_email=_raw(n))).public_id
+
+        with ThreadPoolExecutor(8) as pool:
+            ids = set(pool.map(send, range(60)))
+        with first.db.session() as session:
+            stored = set(session.scalars(select(Report.public_id)))
+        assert ids == stored and len(ids) == 60
+    finally:
+        first.close()
+        second.close()
 
 
 CHILD = textwrap.dedent(

@@ -1,12 +1,13 @@
 """The one intake funnel. Every channel builds an `IncomingReport` and calls `submit()`.
 
 A report is acknowledged only once its raw bytes are fsynced in the blob store
-and its row, its first submission and its analysis job are committed in one
-transaction (shared with whatever else arrived at the same moment: see
-writer.py). A channel's own rows (a mail's record, a web reporter's files and
-receipt) go in as `also=[...]` and commit in that same transaction. The same
-content submitted again is a sighting of the existing report: counted and
-linked, not analysed twice.
+(by the writer, for the whole batch, right before its transaction) and its row,
+its first submission and its analysis job are committed in one transaction
+(shared with whatever else arrived at the same moment: see writer.py). A
+channel's own rows (a mail's record, a web reporter's files and receipt) go in
+as `also=[...]` and commit in that same transaction. The same content
+submitted again is a sighting of the existing report: counted and linked, not
+analysed twice.
 """
 
 from __future__ import annotations
@@ -73,19 +74,27 @@ def validate(incoming: IncomingReport, max_bytes: int) -> None:
 
 
 def prepare(rt: Runtime, incoming: IncomingReport) -> Prepared:
-    """Everything that can happen outside the write lock: checks, the blob's fsync, sealing."""
+    """Everything that can happen outside the write lock: checks, sealing, writing the blob.
+
+    The blob is only staged here (written, not synced): the writer makes the whole batch's
+    blobs durable at once, right before the transaction that names them (writer.py).
+    """
     validate(incoming, rt.settings.max_upload_bytes)
-    raw_sha = rt.blobs.put(incoming.raw_email) if incoming.raw_email else None
     contact_plain = incoming.contact or incoming.reporter_address
     key = rt.contact_key
+    contact = seal(key, contact_plain) if contact_plain else None
+    words = seal_json(key, plain) if (plain := reporter_words(incoming)) else None
+    answers = seal_json(key, dict(incoming.answers)) if incoming.answers else None
+    staged = rt.blobs.stage(incoming.raw_email) if incoming.raw_email else None  # last: nothing after it can fail
     return Prepared(
         incoming=incoming,
         key=dedupe_key(incoming),
-        raw_sha=raw_sha,
+        raw_sha=staged.sha256 if staged else None,
         raw_size=len(incoming.raw_email or b""),
-        contact=seal(key, contact_plain) if contact_plain else None,
-        words=seal_json(key, words) if (words := reporter_words(incoming)) else None,
-        answers=seal_json(key, dict(incoming.answers)) if incoming.answers else None,
+        contact=contact,
+        words=words,
+        answers=answers,
+        blob=staged,
     )
 
 
@@ -116,11 +125,13 @@ def submit_all(
 ) -> Committed:
     """File several reports (a mail's attached originals) and their channel's rows: all or none.
 
-    The checks, the blobs' fsync and the sealing happen here, outside the
-    writer's lock; the writes in the one writer's transaction. An
+    The checks, the sealing and the blobs' writing happen here, outside the
+    writer's lock; the blobs' fsyncs and the rows in the one writer's turn. An
     `IntegrityError` raised by an `also` row (a unique key the channel relies
     on, such as a mail's wrapper hash) reaches the caller as it is.
     """
+    for one in incoming:  # all checked before any blob is written
+        validate(one, rt.settings.max_upload_bytes)
     prepared = [prepare(rt, one) for one in incoming]
     try:
         return rt.intake.commit(prepared, also=also, summary=summary)

@@ -3,9 +3,21 @@
 Each commit costs an fsync (~3.5 ms on this machine's disk), and SQLite has one
 writer anyway. So every channel hands its prepared reports to this one writer
 thread per process (through `intake.submit`), which takes whatever has queued
-up, writes it in one transaction, commits once, and only then wakes each
-waiting caller with its receipts. Nobody is acknowledged before the commit
-that makes their report durable.
+up, writes the rows in one transaction, commits once, and only then wakes each
+waiting caller with its receipts. Before that, a syncer thread makes the
+batch's blobs durable (`store.blobs.make_durable`: files and directories
+fsynced side by side, each directory once) while the writer commits the batch
+before it: two stages, so a batch's fsyncs neither wait for nor add to the
+previous commit. Nobody is acknowledged before the commit that makes their
+report durable, and no row commits before the blob it names is on disk.
+
+Several server processes share one SQLite file. Their writers take turns
+through an exclusive `flock` on a file beside the database, held from before
+BEGIN to after COMMIT: the kernel wakes the next writer the moment the lock is
+free, where SQLite's busy handler would have it sleep and poll (1, 2, 5, 10 ...
+ms), which left the database idle between commits and put tens of milliseconds
+on the tail. A writer syncs its batch's blobs before it queues for the lock, so
+one process's blob syncs overlap the other's transaction.
 
 A unit of work is one caller's reports plus the rows its channel keeps beside
 them (`also`: a mail's record and links, a web reporter's files and receipt):
@@ -18,6 +30,7 @@ of the commit, instead of one per mail at the chain's serial head).
 from __future__ import annotations
 
 import logging
+import os
 import queue
 import threading
 import uuid
@@ -30,10 +43,15 @@ from sqlalchemy import bindparam, delete, insert, select, update
 from sqlalchemy.orm import Session
 
 from watchword.domain import IncomingReport
-from watchword.store import jobs, priority
+from watchword.store import blobs, jobs, priority
 from watchword.store.db import Database
 from watchword.store.models import Report, utcnow
 from watchword.store.upsert import insert_ignore_per_dialect
+
+try:  # POSIX: the intake writers of several server processes take turns (WriterTurn)
+    import fcntl as _flock
+except ImportError:  # pragma: no cover - not POSIX: SQLite's busy timeout alone
+    _flock = None  # type: ignore[assignment]
 
 log = logging.getLogger("watchword.intake")
 
@@ -51,13 +69,15 @@ class Receipt:
 
 @dataclass(slots=True)
 class Prepared:
-    """A report ready to commit: validated, its blob already fsynced, its reporter's words sealed."""
+    """A report ready to commit: validated, its blob written (`blob`: made durable by the writer
+    before the transaction), its reporter's words sealed."""
 
     incoming: IncomingReport
     key: str
     raw_sha: str | None
     raw_size: int
     contact: bytes | None
+    blob: blobs.StagedBlob | None = None
     # The reporter's own words as this submission keeps them (sealed: text, picked
     # approach, answers), whether the report is new or a sighting of one already stored.
     words: bytes | None = None
@@ -100,7 +120,9 @@ class GroupCommitter:
         self.db = db
         self._queue: queue.SimpleQueue[_Unit | None] = queue.SimpleQueue()
         self._thread: threading.Thread | None = None
+        self._syncer: threading.Thread | None = None
         self._lock = threading.Lock()
+        self._turn = WriterTurn.for_database(db)
 
     def commit(
         self,
@@ -119,32 +141,64 @@ class GroupCommitter:
     def close(self) -> None:
         with self._lock:
             if self._thread is not None:
-                self._queue.put(None)
+                self._queue.put(None)  # through the syncer to the writer: each stops after its batch
+                if self._syncer is not None:
+                    self._syncer.join(timeout=30)
                 self._thread.join(timeout=30)
                 self._thread = None
+            self._turn.close()
 
     def _ensure_started(self) -> None:
         with self._lock:
-            if self._thread is None or not self._thread.is_alive():
-                self._thread = threading.Thread(target=self._run, name="intake-writer", daemon=True)
+            alive = [t is not None and t.is_alive() for t in (self._thread, self._syncer)]
+            if not all(alive):
+                # Two stages: the syncer makes batch k+1's blobs durable while the writer commits
+                # batch k, so a batch's fsyncs do not wait for the other's commit or add to it.
+                synced: queue.SimpleQueue[list[_Unit] | None] = queue.SimpleQueue()
+                self._syncer = threading.Thread(
+                    target=self._sync_blobs, args=(synced,), name="intake-blob-sync", daemon=True
+                )
+                self._thread = threading.Thread(target=self._run, args=(synced,), name="intake-writer", daemon=True)
+                self._syncer.start()
                 self._thread.start()
 
-    def _run(self) -> None:
+    def _sync_blobs(self, synced: queue.SimpleQueue[list[_Unit] | None]) -> None:
         while True:
             first = self._queue.get()
             if first is None:
+                synced.put(None)
                 return
-            batch = [first]
-            while len(batch) < MAX_BATCH:
-                try:
-                    item = self._queue.get_nowait()
-                except queue.Empty:
-                    break
-                if item is None:
-                    self._queue.put(None)  # stop after this batch
-                    break
-                batch.append(item)
-            self._write(batch)
+            batch = _drain(self._queue, [first], lambda unit: [unit])
+            ready = self._blobs_durable(batch)
+            if ready:
+                synced.put(ready)
+
+    def _run(self, synced: queue.SimpleQueue[list[_Unit] | None]) -> None:
+        while True:
+            first = synced.get()
+            if first is None:
+                return
+            # Everything made durable while the previous batch committed goes in one transaction.
+            self._write(_drain(synced, list(first), list))
+
+    def _blobs_durable(self, batch: list[_Unit]) -> list[_Unit]:
+        """Make every staged blob of the batch durable (one directory sync each for the whole
+        batch); a unit whose blobs fail is told so and left out. Returns the units to write."""
+        try:
+            blobs.make_durable(b for unit in batch for b in _staged(unit))
+            return batch
+        except Exception:  # noqa: BLE001 - a disk error: find whose blobs, tell only them
+            log.warning("intake blob sync of %d units failed; each alone", len(batch))
+        ready = []
+        for unit in batch:
+            try:
+                blobs.make_durable(_staged(unit))
+            except Exception as exc:  # noqa: BLE001 - told to its caller: nothing acknowledged
+                blobs.discard(_staged(unit))
+                unit.future.set_exception(exc)
+                continue
+            ready.append(unit)
+        return ready
 
     def _write(self, batch: list[_Unit]) -> None:
         """Commit the batch; a unit that fails is taken out and the rest written again.
@@ -160,7 +214,7 @@ class GroupCommitter:
         while pending:
             outcomes: list[tuple[_Unit, Committed]] = []
             try:
-                with self.db.write() as session:
+                with self._turn, self.db.write() as session:
                     for unit in pending:
                         try:
                             receipts = [store_one(session, p) for p in unit.prepared]
@@ -188,6 +242,65 @@ class GroupCommitter:
             break
         for unit, error in failed:
             unit.future.set_exception(error)
+
+
+def _drain(source: queue.SimpleQueue[Any], batch: list[_Unit], units: Callable[[Any], list[_Unit]]) -> list[_Unit]:
+    """Add whatever else is waiting in `source`, up to MAX_BATCH units; a stop signal (None)
+    is put back for the next get, so the batch in hand is still finished."""
+    while len(batch) < MAX_BATCH:
+        try:
+            item = source.get_nowait()
+        except queue.Empty:
+            break
+        if item is None:
+            source.put(None)
+            break
+        batch.extend(units(item))
+    return batch
+
+
+def _staged(unit: _Unit) -> list[blobs.StagedBlob]:
+    return [p.blob for p in unit.prepared if p.blob is not None]
+
+
+class WriterTurn:
+    """Whose turn it is to write, among the processes that share one SQLite file.
+
+    An exclusive `flock` on `<database>-intake.lock`, taken around each of this writer's
+    transactions. Other writers (the analysis worker, the console) do not take it and still
+    meet SQLite's own lock and busy timeout; this only stops the intake writers of several
+    server processes from polling each other. PostgreSQL (row locks, no single writer) and
+    in-memory databases need no turn: there it is a no-op.
+    """
+
+    def __init__(self, path: str | None) -> None:
+        self._path = path if _flock is not None else None
+        self._fd: int | None = None
+
+    @classmethod
+    def for_database(cls, db: Database) -> WriterTurn:
+        if not db.is_sqlite:
+            return cls(None)
+        path = db.url.split("///", 1)[-1].split("?", 1)[0]
+        if not path or path == ":memory:" or path.startswith("file:"):
+            return cls(None)
+        return cls(path + "-intake.lock")
+
+    def __enter__(self) -> None:
+        if self._path is None:
+            return
+        if self._fd is None:  # opened on first use (and again after `close`)
+            self._fd = os.open(self._path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600)
+        _flock.flock(self._fd, _flock.LOCK_EX)
+
+    def __exit__(self, *_exc: object) -> None:
+        if self._fd is not None and _flock is not None:
+            _flock.flock(self._fd, _flock.LOCK_UN)
+
+    def close(self) -> None:
+        if self._fd is not None:
+            os.close(self._fd)
+            self._fd = None
 
 
 class _UnitFailed(Exception):
