@@ -79,7 +79,6 @@ def main() -> int:
     ap.add_argument("--folds", default="", help="comma-separated author groups held out in turn (default: pairs)")
     ap.add_argument("--keep", default=str(learnedscope.LEARNED_KEEP), help="thresholds to keep a report, e.g. 0.7,0.8")
     ap.add_argument("--unread-weight", type=float, default=UNREAD_WEIGHT, help="weight of approaches shown unread")
-    ap.add_argument("--unread-weight", type=float, default=UNREAD_WEIGHT, help="weight of approaches shown unread")
     ap.add_argument("--errors", action="store_true", help="print the reports the learned reading moved")
     args = ap.parse_args()
     _, rows = load_rows()

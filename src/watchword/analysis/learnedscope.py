@@ -64,7 +64,7 @@ def apply(reading: Reading, text: str, answers: dict[str, str] | None = None) ->
     reading.scope = Scope.IN_SCOPE
     reading.primary = kind
     reading.secondary = []
-    reading.scope_reason = f"no act was read by the rules, but the learned reading reads an approach{words}"
+    reading.scope_reason = f"the rules read no act clearly, but the learned reading reads an approach{words}"
     reading.learned_reason = f"kept in scope by the learned reading ({sure:.0%} sure){words}"
 
 
