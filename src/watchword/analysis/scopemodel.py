@@ -139,9 +139,6 @@ class ModelInput:
 class ScopeScores:
     probability: dict[str, float]
 
-    def best(self) -> str:
-        return max(self.probability, key=lambda k: self.probability[k])
-
 
 class ScopeModel:
     """The trained weights: only the buckets seen in training are stored (sorted), with the bias."""
