@@ -7,6 +7,9 @@
         # errors of three authors only; --authors D then reads the held-out one
     .venv/bin/python bench/reading.py --half tune --authors H --type-model /tmp/no_H.npz   # the type
         # tie-breaker trained without H (bench/train_type_model.py --authors ... --out); 'none': rules alone
+    .venv/bin/python bench/reading.py --half tune --authors Q,R --scope-model none   # the rules' scope
+        # alone; or a fold's learned scope reading (bench/train_scope_model.py --authors ... --out);
+        # bench/reading_cv.py runs every leave-two-authors-out fold
 
 The reports were written blind, by authors who saw only the taxonomy, never the
 rules; split by author into a tuning half (the rules were tuned on it) and a
@@ -40,7 +43,7 @@ import time
 from collections import Counter, defaultdict
 from pathlib import Path
 
-from watchword.analysis import typemodel
+from watchword.analysis import scopemodel, typemodel
 from watchword.analysis.pipeline import analyze_report
 from watchword.analysis.reading import fold, lexicons
 from watchword.web.reporter.forms import FORMS
@@ -91,6 +94,11 @@ def main() -> int:
         default="",
         help="the type tie-breaker: a fold's .npz (bench/train_type_model.py --out), or 'none' (rules alone)",
     )
+    ap.add_argument(
+        "--scope-model",
+        default="",
+        help="the learned scope reading: a fold's .npz (bench/train_scope_model.py --out), or 'none' (rules alone)",
+    )
     args = ap.parse_args()
     authors = {a.strip() for a in args.authors.split(",") if a.strip()} or None
     rows = load(args.half, authors)
@@ -108,6 +116,8 @@ def main() -> int:
     lexicons().matcher.warm()
     if args.type_model:
         typemodel.use(None if args.type_model == "none" else typemodel.load(Path(args.type_model).read_bytes()))
+    if args.scope_model:
+        scopemodel.use(None if args.scope_model == "none" else scopemodel.load(Path(args.scope_model).read_bytes()))
     results = []
     started, cpu_started = time.perf_counter(), time.process_time()
     for row in rows:

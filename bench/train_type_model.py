@@ -6,7 +6,9 @@
 Reads the in-scope reports of bench/reading/tune/*.jsonl (never test/: that half is measured once,
 by the integrator), the text with the form's answers as the reading sees them, and fits a
 multinomial logistic regression by plain gradient descent from zero weights (a fixed number of
-steps, float32, numpy only): the same files give the same model. ~45 s of CPU.
+steps, float32, numpy only, on sparse rows: `fit` of bench/train_scope_model.py, which the cross-
+validation of bench/reading_cv.py trains each fold's type model with too): the same files give the
+same model. ~15 s of CPU.
 """
 
 from __future__ import annotations
@@ -18,15 +20,14 @@ from pathlib import Path
 
 import numpy as np
 
+from train_scope_model import fit
 from watchword.analysis.reading import _PRECEDENCE, fold
-from watchword.analysis.typemodel import BITS, features
+from watchword.analysis.typemodel import features
 
 HERE = Path(__file__).resolve().parent
 TUNE = HERE / "reading" / "tune"
 OUT = HERE.parent / "src" / "watchword" / "analysis" / "data" / "type_model.npz"
 STEPS = 200
-RATE = 1.0
-L2 = 1e-5
 
 
 def text_of(row: dict[str, object]) -> str:
@@ -47,22 +48,8 @@ def main() -> int:
     rows = [r for r in rows if r["scope"] == "in_scope"]
     types = sorted(t.value for t in _PRECEDENCE)
     vectors = [features(text_of(r)) for r in rows]
-    dense = np.zeros((len(rows), 1 << BITS), dtype=np.float32)
-    for i, (index, value) in enumerate(vectors):
-        dense[i, index] = value
-    used = np.flatnonzero(dense.any(axis=0))
-    x = dense[:, used]
-    y = np.eye(len(types), dtype=np.float32)[[types.index(str(r["type"])) for r in rows]]
-    w = np.zeros((x.shape[1], len(types)), dtype=np.float32)
-    b = np.zeros(len(types), dtype=np.float32)
-    for _ in range(STEPS):
-        z = x @ w + b
-        z -= z.max(axis=1, keepdims=True)
-        p = np.exp(z)
-        p /= p.sum(axis=1, keepdims=True)
-        g = (p - y) / len(x)
-        w -= RATE * (x.T @ g + L2 * w)
-        b -= RATE * g.sum(axis=0)
+    labels = [types.index(str(r["type"])) for r in rows]
+    used, w, b = fit(vectors, labels, len(types), STEPS)
     digest = hashlib.sha256(b"".join(p.read_bytes() for p in files)).hexdigest()
     np.savez_compressed(
         args.out,
@@ -73,9 +60,7 @@ def main() -> int:
         trained_on=np.array([p.name for p in files]),
         sha256=np.array(digest),
     )
-    right = int((np.argmax(x @ w + b, axis=1) == np.argmax(y, axis=1)).sum())
     print(f"{len(rows)} in-scope reports from {', '.join(p.name for p in files)}; {len(used)} n-gram buckets")
-    print(f"training accuracy {right}/{len(rows)} (no estimate: see bench/reading.py on a held-out fold)")
     print(f"wrote {args.out}")
     return 0
 

@@ -25,6 +25,7 @@ from watchword.analysis.features import (
     email_features,
     readable_text,
 )
+from watchword.analysis.learnedscope import read_report
 from watchword.analysis.reading import Reading, act_reasons, detect_language, read
 from watchword.domain import ApproachType, Document, Scope
 from watchword.domain.states import DocumentKind
@@ -400,7 +401,7 @@ def classify(doc: Document) -> None:
 
 
 def _classify_report(doc: Document) -> None:
-    reading = read(doc.text_input, doc.form, doc.answers)
+    reading = read_report(doc.text_input, doc.form, doc.answers)
     doc.reading = reading
     doc.language = reading.language
     hint = _parse_hint(doc.approach_hint)
@@ -422,6 +423,9 @@ def _classify_report(doc: Document) -> None:
         return
     detected = reading.primary
     doc.reasons = act_reasons(reading) or [f"the reporter chose {detected.value.replace('_', ' ')} in the form"]
+    if reading.learned_reason:
+        # The learned scope reading kept a report the rules read no act in: it says so, with its words.
+        doc.reasons = [*act_reasons(reading), reading.learned_reason]
     if chose and hint is not None and hint != detected and hint in reading.scores:
         # The reporter saw the approach; the words show it too: their choice decides.
         detected = hint

@@ -39,6 +39,7 @@ from functools import lru_cache
 from importlib import resources
 from typing import Any
 
+from watchword.analysis import scopemodel
 from watchword.analysis.lexicon import word_set
 from watchword.analysis.phrasematch import Hit, PhraseMatcher
 from watchword.analysis.typemodel import model as type_model
@@ -384,6 +385,10 @@ class Reading:
     scope: Scope = Scope.NEEDS_DETAIL
     basis: list[str] = field(default_factory=list)  # labels of the out-of-scope basis found
     scope_reason: str = ""
+    # What the learned scope reading is given (scopemodel.py), and, when it moved the outcome the
+    # rules gave (learnedscope.py), the line that says so for the analyst.
+    model_input: scopemodel.ModelInput | None = None
+    learned_reason: str = ""
 
     @property
     def act_score(self) -> float:
@@ -609,10 +614,41 @@ def read(text: str, form: str = "", answers: dict[str, str] | None = None, acts_
         reading.scope = Scope.IN_SCOPE
     else:
         _decide_scope(reading, original, folded, hits, lex)
+        # The rules' reading, as the learned scope reading is given it (learnedscope.py runs it).
+        reading.model_input = _model_input(reading, original, folded, hits, form, answers)
     if reading.scope == Scope.IN_SCOPE and ranked:
         reading.primary = ranked[0]
         reading.secondary = [t for t in ranked[1:] if scores[t] >= SECONDARY_MIN]
     return reading
+
+
+# The grounds a report must never be turned away for: their words are masked before the learned
+# scope reading (scopemodel.py) takes its n-grams, so none of its weights can rest on them.
+PROTECTED_GROUNDS = ("origin", "faith", "politics")
+
+
+def _model_input(
+    reading: Reading, original: str, folded: str, hits: list[Hit], form: str, answers: dict[str, str] | None
+) -> scopemodel.ModelInput:
+    """What the learned scope reading is given: the masked text and what the rules read in it."""
+    protected = [(h.start, h.end) for h in hits if h.owner[0] == "basis" and h.owner[1] in PROTECTED_GROUNDS]  # type: ignore[index]
+    answered = fold(" ".join(str(v) for k, v in (answers or {}).items() if v and k not in ("form", "files"))[:1000])
+    grounds = [g.pattern for g in lexicons().grounds if g.name in PROTECTED_GROUNDS]
+    return scopemodel.ModelInput(
+        scopemodel.model_text(
+            scopemodel.masked(folded, protected),
+            scopemodel.masked(answered, [m.span() for pattern in grounds for m in pattern.finditer(answered)]),
+        ),
+        scopemodel.signals(
+            reading.act_score / ACT_THRESHOLD,
+            reading.act_score >= WATCH_OVERRIDE,
+            [t.value for t in reading.scores],
+            {str(h.owner[1]) for h in hits if h.owner[0] == "basis"},  # type: ignore[index]
+            form,
+            original,
+            bool(answered.strip()),
+        ),
+    )
 
 
 def _break_tie(

@@ -32,8 +32,9 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from watchword.analysis.learnedscope import read_report
 from watchword.analysis.lexicon import Tokens, word_set
-from watchword.analysis.reading import Reading, read
+from watchword.analysis.reading import Reading
 from watchword.domain import ApproachType, Document, Scope
 from watchword.translation import N_
 
@@ -138,7 +139,7 @@ def guard_scope(doc: Document) -> None:
         doc.scope = Scope.IN_SCOPE
         doc.scope_reason = "A message was sent to the reporter: in scope."
         return
-    reading = doc.reading if isinstance(doc.reading, Reading) else read(doc.text_input, doc.form, doc.answers)
+    reading = doc.reading if isinstance(doc.reading, Reading) else read_report(doc.text_input, doc.form, doc.answers)
     doc.scope = reading.scope
     if reading.scope == Scope.IN_SCOPE:
         doc.scope_reason = f"In scope: {reading.scope_reason}."

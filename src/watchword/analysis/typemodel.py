@@ -29,18 +29,25 @@ _MASK = np.uint64(0xFFFFFFFF)
 MODEL_FILE = "type_model.npz"
 
 
+def ngram_hashes(data: bytes) -> list[np.ndarray]:
+    """For each n in NGRAMS, the bucket of every n-gram of these bytes, in order (empty when too short)."""
+    values = np.frombuffer(data, dtype=np.uint8).astype(np.uint64)
+    out = []
+    for n in NGRAMS:
+        if len(values) < n:
+            out.append(np.zeros(0, dtype=np.uint64))
+            continue
+        h = np.zeros(len(values) - n + 1, dtype=np.uint64)
+        for k in range(n):
+            h = (h * np.uint64(257) + values[k : len(values) - n + 1 + k]) & _MASK
+        h = ((h + np.uint64(n)) * _MUL) & _MASK
+        out.append(h >> np.uint64(32 - BITS))
+    return out
+
+
 def features(folded: str) -> tuple[np.ndarray, np.ndarray]:
     """Hashed byte n-grams of folded text: bucket indices and their weights (1 + log count, unit length)."""
-    data = np.frombuffer(folded[:MAX_CHARS].encode("utf-8"), dtype=np.uint8).astype(np.uint64)
-    parts = []
-    for n in NGRAMS:
-        if len(data) < n:
-            continue
-        h = np.zeros(len(data) - n + 1, dtype=np.uint64)
-        for k in range(n):
-            h = (h * np.uint64(257) + data[k : len(data) - n + 1 + k]) & _MASK
-        h = ((h + np.uint64(n)) * _MUL) & _MASK
-        parts.append(h >> np.uint64(32 - BITS))
+    parts = [h for h in ngram_hashes(folded[:MAX_CHARS].encode("utf-8")) if len(h)]
     if not parts:
         return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float32)
     index, count = np.unique(np.concatenate(parts), return_counts=True)

@@ -1,0 +1,143 @@
+"""Leave-authors-out cross-validation of the learned scope reading on the tuning half.
+
+    PYTHONPATH=src .venv/bin/python bench/reading_cv.py                  # folds AB, CD, EF, ... (pairs in order)
+    PYTHONPATH=src .venv/bin/python bench/reading_cv.py --folds KL,QR --keep 0.7,0.8,0.9
+
+For each fold, the scope model (bench/train_scope_model.py) and the type tie-breaker
+(bench/train_type_model.py's model, trained here the same way on sparse rows) are trained on every
+other tuning author, and the fold's reports are read through the whole pipeline, as bench/reading.py
+reads them: once with the rules alone (with the fold's type model) and once per threshold with the
+learned scope reading (`--keep`: how sure it must be to keep a report the rules read no act in).
+The held-out reports of every fold are pooled and tallied per language and
+per author. Only tune/ is read, never test/.
+
+A caveat the figures carry: the rules themselves were tuned on these authors, all but the newest
+(K and L, measured once as held-out, and Q and R, new blind tuning authors, none of them tuned on
+yet), so "rules alone" is an upper bound for A-J and the learned reading can only lose there; on
+K, L, Q and R both are honest estimates.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from collections import Counter, defaultdict
+
+import numpy as np
+
+from reading import LANGS, label_of, predict
+from train_scope_model import UNREAD_WEIGHT, fit, load_rows, model_input, training_set
+from train_type_model import STEPS as TYPE_STEPS
+from train_type_model import text_of
+from watchword.analysis import learnedscope, scopemodel, typemodel
+from watchword.analysis.reading import _PRECEDENCE, fold, lexicons
+from watchword.analysis.scopemodel import CLASSES, ScopeModel
+from watchword.analysis.typemodel import TypeModel, features
+
+Row = dict[str, object]
+
+
+def tally(rows: list[Row], results: list[tuple[str, str, list[str]]]) -> dict[str, Counter[str]]:
+    lex = lexicons()
+    protected = [g for g in lex.grounds if g.name in ("origin", "faith", "politics")]
+    out: dict[str, Counter[str]] = defaultdict(Counter)
+    for row, (scope, kind, _also) in zip(rows, results, strict=True):
+        for key in ("all", f"lang:{row['lang']}", f"author:{row['author']}"):
+            t = out[key]
+            if row["scope"] == "in_scope":
+                t["in"] += 1
+                t["kept"] += scope == "in_scope"
+                t["type"] += scope == "in_scope" and kind == row["type"]
+            elif row["scope"] == "out_of_scope":
+                t["out"] += 1
+                t["caught"] += scope == "out_of_scope"
+            else:
+                t["nd"] += 1
+                t["detail"] += scope == "needs_detail"
+        folded = fold(str(row["text"]))
+        if row["scope"] == "in_scope" and scope == "out_of_scope" and any(g.pattern.search(folded) for g in protected):
+            out["all"]["refused_for_grounds"] += 1
+        if row["scope"] == "out_of_scope" and scope == "in_scope" and lex.watch.pattern.search(folded):
+            out["all"]["watch_accepted"] += 1
+    return out
+
+
+def _ratio(n: int, d: int) -> str:
+    return f"{n / d:.3f} ({n}/{d})" if d else "   -"
+
+
+def line(name: str, t: Counter[str]) -> str:
+    return (
+        f"{name:12s} kept {_ratio(t['kept'], t['in']):16s} caught {_ratio(t['caught'], t['out']):16s} "
+        f"detail {_ratio(t['detail'], t['nd']):16s} type {_ratio(t['type'], t['in'])}"
+    )
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--folds", default="", help="comma-separated author groups held out in turn (default: pairs)")
+    ap.add_argument("--keep", default=str(learnedscope.LEARNED_KEEP), help="thresholds to keep a report, e.g. 0.7,0.8")
+    ap.add_argument("--unread-weight", type=float, default=UNREAD_WEIGHT, help="weight of approaches shown unread")
+    ap.add_argument("--errors", action="store_true", help="print the reports the learned reading moved")
+    args = ap.parse_args()
+    _, rows = load_rows()
+    authors = sorted({str(r["author"]) for r in rows})
+    folds = args.folds.split(",") if args.folds else ["".join(authors[i : i + 2]) for i in range(0, len(authors), 2)]
+    settings = [float(k) for k in args.keep.split(",")]
+    print(f"{len(rows)} tuning reports, authors {''.join(authors)}; folds {', '.join(folds)}")
+    started = time.process_time()
+    inputs = {str(r["id"]): model_input(r) for r in rows}
+    types = sorted(t.value for t in _PRECEDENCE)
+    held: list[Row] = []
+    results: dict[str, list[tuple[str, str, list[str]]]] = defaultdict(list)
+    moved: list[str] = []
+    lexicons().matcher.warm()
+    for group in folds:
+        train = [r for r in rows if str(r["author"]) not in group]
+        test = [r for r in rows if str(r["author"]) in group]
+        vectors, labels, weights = training_set(train, [inputs[str(r["id"])] for r in train], args.unread_weight)
+        used, w, b = fit(vectors, labels, len(CLASSES), sample_weights=weights)
+        scope_model = ScopeModel(used, w, b, list(CLASSES))
+        in_scope = [r for r in train if r["scope"] == "in_scope"]
+        t_used, t_w, t_b = fit(
+            [features(text_of(r)) for r in in_scope],
+            [types.index(str(r["type"])) for r in in_scope],
+            len(types),
+            TYPE_STEPS,
+        )
+        typemodel.use(TypeModel(t_used.astype(np.int64), t_w, t_b, types))
+        scopemodel.use(None)
+        rules = [predict(r) for r in test]
+        results["rules alone"] += rules
+        scopemodel.use(scope_model)
+        for keep in settings:
+            learnedscope.LEARNED_KEEP = keep
+            got = [predict(r) for r in test]
+            results[f"learned, keep at {keep}"] += got
+            if args.errors and keep == settings[0]:
+                for r, before, after in zip(test, rules, got, strict=True):
+                    if before[0] != after[0]:
+                        right = "right" if after[0] == r["scope"] else "WRONG"
+                        moved.append(f"{r['id']} {r['lang']}: {before[0]} -> {after[0]} ({right}; {label_of(r)})")
+        held += test
+        print(f"fold {group}: trained on {len(train)}, read {len(test)} ({time.process_time() - started:.0f} s CPU)")
+    for name, got in results.items():
+        t = tally(held, got)
+        print(f"\n{name}")
+        print(line("overall", t["all"]))
+        for lang in LANGS:
+            print(line(f"  {lang}", t[f"lang:{lang}"]))
+        for author in authors:
+            print(line(f"  {author}", t[f"author:{author}"]))
+        print(
+            f"  refused for nationality/faith/politics: {t['all']['refused_for_grounds']}; "
+            f"watch requests accepted: {t['all']['watch_accepted']}"
+        )
+    for m in moved:
+        print("moved", m)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
