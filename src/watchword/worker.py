@@ -11,7 +11,10 @@ of them, the pipeline runs in a pool of processes, and one transaction writes
 the batch, each job in its own savepoint behind its own lease check: a job
 whose lease was lost, or whose steps fail, drops out alone. While a batch is
 written, the pool already analyses the next one. A report whose pipeline input
-equals one already analysed (processing.input_key) reuses that analysis.
+equals one already analysed (processing.input_key) reuses that analysis; one
+whose parsed original is near-identical to one this process analysed (another
+recipient, another reporter's forward) reuses the middle stages of the pipeline
+(analysis/reuse.py), with the same result as a fresh run.
 """
 
 from __future__ import annotations
@@ -32,6 +35,7 @@ from sqlalchemy import select
 
 from watchword import poolchild
 from watchword.analysis.pipeline import analyze_report
+from watchword.analysis.reuse import MiddleMemo
 from watchword.domain import Analysis
 from watchword.domain.states import JobStatus, ReportStatus
 from watchword.logsafe import describe, mask
@@ -46,9 +50,14 @@ MIN_POOLED = 4  # pipeline inputs in a batch below which the pool is not used
 PipelineInput = tuple[str, bytes | None, str, dict[str, str]]
 
 
+# Per process (the writer's, or each pool process's): near-identical copies of a lure (another
+# recipient, another reporter's forward) run the pipeline's middle stages once (analysis/reuse.py).
+_MIDDLE_MEMO = MiddleMemo()
+
+
 def _run_pipeline(item: PipelineInput) -> Analysis:
     """In a pool process: the pure pipeline on one report's input."""
-    return analyze_report(*item)
+    return analyze_report(*item, memo=_MIDDLE_MEMO)
 
 
 def _run_here(item: PipelineInput) -> Future[Analysis]:
