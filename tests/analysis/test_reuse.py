@@ -80,17 +80,6 @@ def _watched_middle_run(raw: bytes) -> tuple[set[str], set[str]]:
     return fields_read, headers_read
 
 
-@pytest.mark.parametrize(
-    ("name", "raw"),
-    _emails()[:14] + [("personalised", mb.forwarded_by(mb.password_phish(), "b@x.example", 1, "r@x.example"))],
-)
-def test_the_middle_stages_never_read_what_copies_differ_in(name: str, raw: bytes) -> None:
-    fields_read, headers_read = _watched_middle_run(raw)
-    assert "body_text" in fields_read  # the watch works: the stages read the document through it
-    assert fields_read & UNREAD_FIELDS == set()
-    assert headers_read & UNREAD_HEADERS == set()
-
-
 def _relayed(raw: bytes, n: int) -> bytes:
     return f"Received: from relay{n}.example.net by mx.example.org; Fri, 4 Dec 2026 09:00:0{n} +0000\r\n".encode() + raw
 
@@ -111,6 +100,16 @@ def _copies(raw: bytes) -> list[bytes]:
         mb.forwarded_by(raw, "first@corp.example", 4, "report@corp.example"),
         mb.forwarded_by(_readdressed(raw, 5), "second@corp.example", 5, "report@corp.example"),
     ]
+
+
+@pytest.mark.parametrize(
+    ("name", "raw"), [*_emails(), *((f"copy{n}", raw) for n, raw in enumerate(_copies(mb.password_phish())))]
+)
+def test_the_middle_stages_never_read_what_copies_differ_in(name: str, raw: bytes) -> None:
+    fields_read, headers_read = _watched_middle_run(raw)
+    assert "body_text" in fields_read  # the watch works: the stages read the document through it
+    assert fields_read & UNREAD_FIELDS == set()
+    assert headers_read & UNREAD_HEADERS == set()
 
 
 @pytest.mark.parametrize(("name", "raw"), _emails())
