@@ -149,6 +149,9 @@ def test_the_memo_is_bounded() -> None:
     for n in range(6):
         analyze_report("", mb.simple(f"Note {n}", f"Text number {n}\n"), memo=memo)
     assert len(memo) == 3
+    small = MiddleMemo(max_bytes=1)  # every entry is over the total: none is held
+    analyze_report("", mb.simple("Note", "Text\n"), memo=small)
+    assert len(small) == 0
     doc = Document(kind="email", raw=b"Subject: x\r\n\r\n" + b"y" * 2_000_000)
     run(doc, STAGES[:_MIDDLE_START])
     assert middle_key(doc) is None  # too large to hold: analysed each time

@@ -47,6 +47,7 @@ _RESTORED = tuple(name for name in _FIELDS if name not in _KEPT_FROM_COPY)
 
 MAX_ENTRIES = 512
 MAX_ENTRY_BYTES = 1_000_000  # larger documents are analysed each time rather than held
+MAX_TOTAL_BYTES = 64_000_000  # what one process holds at most, whatever the entries' sizes
 
 
 def middle_key(doc: Document) -> bytes | None:
@@ -71,8 +72,10 @@ def middle_key(doc: Document) -> bytes | None:
 class MiddleMemo:
     """The middle stages' facts by `middle_key`, least recently used dropped first."""
 
-    def __init__(self, max_entries: int = MAX_ENTRIES) -> None:
+    def __init__(self, max_entries: int = MAX_ENTRIES, max_bytes: int = MAX_TOTAL_BYTES) -> None:
         self.max_entries = max_entries
+        self.max_bytes = max_bytes
+        self._bytes = 0
         # Each entry pickled: a fresh copy per restore (the later stages may change what they
         # are given) at a fraction of deepcopy's cost, and compact while held.
         self._facts: OrderedDict[bytes, bytes] = OrderedDict()
@@ -103,8 +106,12 @@ class MiddleMemo:
         """
         if doc.headers != headers_before:
             return
-        facts = {name: getattr(doc, name) for name in _RESTORED}
-        self._facts[key] = pickle.dumps(facts, protocol=pickle.HIGHEST_PROTOCOL)
-        self._facts.move_to_end(key)
-        while len(self._facts) > self.max_entries:
-            self._facts.popitem(last=False)
+        facts = pickle.dumps({name: getattr(doc, name) for name in _RESTORED}, protocol=pickle.HIGHEST_PROTOCOL)
+        if len(facts) > MAX_ENTRY_BYTES:
+            return
+        previous = self._facts.pop(key, None)
+        self._bytes += len(facts) - (len(previous) if previous is not None else 0)
+        self._facts[key] = facts
+        while len(self._facts) > self.max_entries or self._bytes > self.max_bytes:
+            _, dropped = self._facts.popitem(last=False)
+            self._bytes -= len(dropped)
