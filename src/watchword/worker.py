@@ -11,7 +11,10 @@ of them, the pipeline runs in a pool of processes, and one transaction writes
 the batch, each job in its own savepoint behind its own lease check: a job
 whose lease was lost, or whose steps fail, drops out alone. While a batch is
 written, the pool already analyses the next one. A report whose pipeline input
-equals one already analysed (processing.input_key) reuses that analysis.
+equals one already analysed (processing.input_key) reuses that analysis; one
+whose parsed original is near-identical to one this process analysed (another
+recipient, another reporter's forward) reuses the middle stages of the pipeline
+(analysis/reuse.py), with the same result as a fresh run.
 """
 
 from __future__ import annotations
@@ -27,14 +30,15 @@ from collections.abc import Callable
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
+from multiprocessing import forkserver
 
 from sqlalchemy import select
 
 from watchword import poolchild
-from watchword.analysis.pipeline import analyze_report
 from watchword.domain import Analysis
 from watchword.domain.states import JobStatus, ReportStatus
 from watchword.logsafe import describe, mask
+from watchword.pipeline_process import PipelineInput, run_pipeline
 from watchword.runtime import Runtime
 from watchword.services import processing
 from watchword.store import jobs
@@ -42,20 +46,16 @@ from watchword.store.models import Job, Report
 
 log = logging.getLogger("watchword.worker")
 
+# The forkserver's imports: its guard, and the one module the pool processes run (the pipeline).
+_PRELOAD = ["watchword.forkserver_guard", "watchword.pipeline_process"]
 MIN_POOLED = 4  # pipeline inputs in a batch below which the pool is not used
-PipelineInput = tuple[str, bytes | None, str, dict[str, str]]
-
-
-def _run_pipeline(item: PipelineInput) -> Analysis:
-    """In a pool process: the pure pipeline on one report's input."""
-    return analyze_report(*item)
 
 
 def _run_here(item: PipelineInput) -> Future[Analysis]:
     """The pipeline in this process, its outcome shaped like the pool's (a failure fails one job)."""
     outcome: Future[Analysis] = Future()
     try:
-        outcome.set_result(_run_pipeline(item))
+        outcome.set_result(run_pipeline(item))
     except Exception as exc:  # noqa: BLE001 - the pipeline guards its stages; this is a last resort
         outcome.set_exception(exc)
     return outcome
@@ -124,11 +124,23 @@ class Worker:
             # forkserver, not fork: the worker holds database connections and
             # threads that a forked child must not inherit.
             context = multiprocessing.get_context("forkserver")
-            context.set_forkserver_preload(["watchword.forkserver_guard", "watchword.analysis.pipeline"])
+            context.set_forkserver_preload(_PRELOAD)
             self._pool = ProcessPoolExecutor(
                 max_workers=self.processes, mp_context=context, initializer=poolchild.die_with_parent
             )
         return self._pool
+
+    def _warm_pool(self) -> None:
+        """Start the pool's forkserver now: it imports the pipeline beside this process's first
+        claim and reads, instead of while the first batch waits for its first pool process.
+
+        From this (the main) thread: the forkserver asks to die with the thread that started it
+        (PR_SET_PDEATHSIG, watchword.forkserver_guard), so a short-lived thread must not start it.
+        """
+        if not self.pooled or self._pool is not None:
+            return
+        multiprocessing.get_context("forkserver").set_forkserver_preload(_PRELOAD)
+        forkserver.ensure_running()
 
     def close(self) -> None:
         if self._pool is not None:
@@ -213,7 +225,7 @@ class Worker:
         running: dict[str, Analysis | Future[Analysis]] = dict(known)
         for key, pipeline_input in inputs.items():
             if key not in running:
-                running[key] = pool.submit(_run_pipeline, pipeline_input) if pool else _run_here(pipeline_input)
+                running[key] = pool.submit(run_pipeline, pipeline_input) if pool else _run_here(pipeline_input)
         for item in batch.items:
             if item.key:
                 item.analysis = running[item.key]
@@ -319,6 +331,7 @@ class Worker:
         return done
 
     def run_until_idle(self, max_jobs: int | None = None) -> int:
+        self._warm_pool()
         try:
             return self.run_batches(max_jobs)
         finally:
@@ -326,6 +339,7 @@ class Worker:
 
     def run_forever(self, stop: threading.Event) -> None:
         log.info("worker %s started (%d pipeline processes)", self.worker_id, self.processes)
+        self._warm_pool()
         try:
             while not stop.is_set():
                 try:

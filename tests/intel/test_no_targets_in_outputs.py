@@ -118,19 +118,19 @@ def test_log_lines_carry_no_report_content_or_address(tmp_path: Path, caplog: py
             )
         assert "BLUE HERON" not in str(failed.value) and "kwright" not in str(failed.value)
 
-        from watchword import worker as worker_module
+        from watchword import pipeline_process  # what the worker's pipeline runs, pooled or here
 
         def crash(*_args: object, **_kwargs: object) -> object:
             raise ValueError(f"could not parse near {secret_words!r}\n" + "x" * 5000)
 
-        original = worker_module.analyze_report
-        worker_module.analyze_report = crash  # type: ignore[assignment]
+        original = pipeline_process.analyze_report
+        pipeline_process.analyze_report = crash  # type: ignore[assignment]
         try:
             submit(rt, IncomingReport(channel=Channel.API, text=secret_words))
             with caplog.at_level(logging.WARNING, logger="watchword"):
                 Worker(rt, processes=1).run_until_idle()  # in this process, where the crash is patched in
         finally:
-            worker_module.analyze_report = original
+            pipeline_process.analyze_report = original
         logged = "\n".join(r.getMessage() for r in caplog.records)
         assert "failed (attempt" in logged
         assert "kwright" not in logged and len(logged) < 2000

@@ -19,6 +19,7 @@ from watchword.analysis.fingerprint import fingerprint
 from watchword.analysis.forwarded import unwrap_forwarded
 from watchword.analysis.indicators import extract_indicators
 from watchword.analysis.mime import parse_mime
+from watchword.analysis.reuse import MiddleMemo, middle_key
 from watchword.analysis.scope import guard_scope
 from watchword.analysis.text import extract_text_and_links
 from watchword.domain import Analysis, Document
@@ -39,13 +40,35 @@ STAGES: tuple[Stage, ...] = (
 )
 
 
-def run(doc: Document, stages: tuple[Stage, ...] = STAGES) -> Document:
+# Where the stages a near-identical copy can reuse begin and end (analysis/reuse.py): after
+# parsing and unwrapping, before fingerprinting (which reads the recipient and the wrapper).
+_MIDDLE_START = STAGES.index(extract_text_and_links)
+_MIDDLE_END = STAGES.index(fingerprint)
+
+
+def run(doc: Document, stages: tuple[Stage, ...] = STAGES, memo: MiddleMemo | None = None) -> Document:
+    """Every stage in order. With `memo`, a document equal to an earlier one in everything
+    the middle stages read takes their facts from it instead of running them again."""
+    if memo is None or stages is not STAGES:
+        _run_stages(doc, stages)
+        return doc
+    _run_stages(doc, STAGES[:_MIDDLE_START])
+    key = middle_key(doc)
+    if key is None or not memo.restore(key, doc):
+        headers_before = dict(doc.headers)
+        _run_stages(doc, STAGES[_MIDDLE_START:_MIDDLE_END])
+        if key is not None:
+            memo.keep(key, doc, headers_before)
+    _run_stages(doc, STAGES[_MIDDLE_END:])
+    return doc
+
+
+def _run_stages(doc: Document, stages: tuple[Stage, ...]) -> None:
     for stage in stages:
         try:
             stage(doc)
         except Exception as exc:  # noqa: BLE001 - one stage's bug must not lose the report
             doc.warnings.append(f"{stage.__name__} failed: {type(exc).__name__}: {exc}")
-    return doc
 
 
 def analyze_email(raw: bytes) -> Analysis:
@@ -63,11 +86,13 @@ def analyze_report(
     approach_hint: str = "",
     answers: dict[str, str] | None = None,
     form: str = "",
+    memo: MiddleMemo | None = None,
 ) -> Analysis:
     """A report may carry both the reporter's words and the suspicious email.
 
     `form` is the guided form's key; the reporter pages also keep it in the
-    answers under "form", so that a stored report re-analysed later has it.
+    answers under "form", so that a stored report re-analysed later has it. With `memo`,
+    near-identical copies reuse the middle stages' facts (analysis/reuse.py): the same result.
     """
     answers = dict(answers or {})
     doc = Document(
@@ -78,4 +103,4 @@ def analyze_report(
         answers=answers,
         form=form or answers.get("form", ""),
     )
-    return Analysis.from_document(run(doc))
+    return Analysis.from_document(run(doc, memo=memo))

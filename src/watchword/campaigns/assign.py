@@ -17,9 +17,9 @@ from collections import Counter
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from sqlalchemy import bindparam, case, func, insert, inspect, select
+from sqlalchemy import bindparam, case, func, insert, inspect, select, text
 from sqlalchemy.orm import Session
-from sqlalchemy.orm.attributes import flag_modified
+from sqlalchemy.orm.attributes import flag_modified, set_committed_value
 
 from watchword.analysis.fingerprint import FINGERPRINT_VERSION
 from watchword.analysis.titles import report_title
@@ -196,6 +196,7 @@ def assign_batch(session: Session, items: Sequence[tuple[Report, Analysis]]) -> 
         (report, analysis, feats, index.assign(feats, each))
         for (report, analysis, feats), each in zip(todo, keys, strict=True)
     ]
+    postgres = session.get_bind().dialect.name == "postgresql"
     with session.no_autoflush:  # one flush below, once every campaign row has its new values
         root_of = {report.id: backend.find(result.cluster) for report, _, _, result in done}
         rkeys = {
@@ -217,7 +218,10 @@ def assign_batch(session: Session, items: Sequence[tuple[Report, Analysis]]) -> 
         for report, analysis, _, result in done:
             root = root_of[report.id]
             campaign = backend.campaign(root)
-            report.campaign_id = root
+            if postgres:
+                set_committed_value(report, "campaign_id", root)  # written below, in one statement
+            else:
+                report.campaign_id = root
             if campaign.verdict is not None:
                 report.verdict = campaign.verdict  # a verdict reaches reports that join later
             for gone in result.absorbed:
@@ -242,6 +246,13 @@ def assign_batch(session: Session, items: Sequence[tuple[Report, Analysis]]) -> 
     # grown one updated, in one executemany: the same columns for each (uniform_update).
     uniform_update(backend.rows.values(), _STATS)
     session.flush()
+    if postgres:
+        # The reports' campaigns in one UPDATE over arrays (after the flush: new campaigns exist
+        # now), not an UPDATE per report from the unit of work (issue 14).
+        session.execute(
+            _PG_REPORT_CAMPAIGNS,
+            {"ids": [report.id for report, *_ in done], "campaigns": [root_of[report.id] for report, *_ in done]},
+        )
     backend.flush_postings()
     session.connection().execute(
         insert(CampaignMember),
@@ -266,6 +277,11 @@ def assign_batch(session: Session, items: Sequence[tuple[Report, Analysis]]) -> 
             backend.campaign(root).surging = surging
     return dict(backend.rows)
 
+
+_PG_REPORT_CAMPAIGNS = text(
+    "UPDATE reports SET campaign_id = u.c FROM unnest(CAST(:ids AS bigint[]), CAST(:campaigns AS bigint[])) "
+    "AS u(id, c) WHERE reports.id = u.id"
+)
 
 # What assignment changes on a campaign row: written for every campaign of a batch alike.
 _STATS = (

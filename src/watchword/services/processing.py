@@ -15,6 +15,7 @@ from typing import Any, TypeVar, cast
 
 from sqlalchemy import Table, bindparam, delete, func, insert, select, text, update
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.attributes import set_committed_value
 
 from watchword.analysis.mime import MAX_HEADERS, MAX_RAW_BYTES, OLE_MAGIC, looks_like_email
 from watchword.analysis.pipeline import analyze_report
@@ -193,13 +194,23 @@ def upsert_indicators(session: Session, pairs: Iterable[tuple[str, str]]) -> dic
     now = utcnow()
     if session.get_bind().dialect.name == "postgresql":
         return _upsert_indicators_pg(session, sorted(wanted), now)
-    rows = [{"type": t, "value": v, "first_seen": now, "last_seen": now, "report_count": 0} for t, v in sorted(wanted)]
-    # One statement, many parameter sets (the driver batches them): a multi-row VALUES of 26k
-    # indicators overflowed SQLite's bound-parameter limit, and compiling one costs ~0.2 s per 500 rows.
-    session.execute(insert_ignore(session, Indicator.__table__, "type", "value"), rows)
+    # Read first, insert only what is missing: a wave's copies bring few new indicators, and an
+    # INSERT OR IGNORE per indicator of the batch cost more than the reads (bench/year.py).
+    ids = _indicator_ids(session, wanted)
+    missing = sorted(wanted - ids.keys())
+    if missing:
+        rows = [{"type": t, "value": v, "first_seen": now, "last_seen": now, "report_count": 0} for t, v in missing]
+        # One statement, many parameter sets (the driver batches them): a multi-row VALUES of 26k
+        # indicators overflowed SQLite's bound-parameter limit, and compiling one costs ~0.2 s per 500 rows.
+        session.execute(insert_ignore(session, Indicator.__table__, "type", "value"), rows)
+        ids.update(_indicator_ids(session, set(missing)))
+    return ids
+
+
+def _indicator_ids(session: Session, pairs: set[tuple[str, str]]) -> dict[tuple[str, str], int]:
     ids: dict[tuple[str, str], int] = {}
     by_type: dict[str, list[str]] = {}
-    for t, v in wanted:
+    for t, v in pairs:
         by_type.setdefault(t, []).append(v)
     for t, values in by_type.items():
         for chunk in _chunks(values):
@@ -344,10 +355,15 @@ def lock_indicator_rows(session: Session, ids: Iterable[int]) -> None:
     if session.get_bind().dialect.name != "postgresql":
         return
     ordered = sorted(set(ids))
-    for chunk in _chunks(ordered):
-        session.execute(
-            select(Indicator.id).where(Indicator.id.in_(chunk)).order_by(Indicator.id).with_for_update(key_share=True)
-        ).all()
+    if ordered:
+        # One array parameter: an IN list of a batch's ~1,000 ids is a statement the driver
+        # splits and the server parses anew each time (issue 14).
+        session.execute(_PG_LOCK_INDICATORS, {"ids": ordered}).all()
+
+
+_PG_LOCK_INDICATORS = text(
+    "SELECT id FROM indicators WHERE id = ANY(CAST(:ids AS bigint[])) ORDER BY id FOR NO KEY UPDATE"
+)
 
 
 def lock_batch_indicators(session: Session, analyses: Iterable[Analysis]) -> None:
@@ -423,6 +439,9 @@ def rewrite_analyses(session: Session, items: Sequence[tuple[Report, Analysis, s
         {"rid": r.id, "version": a.version, "created_at": now, "result": stored_form(a), "ikey": k} for r, a, k in items
     ]
     fresh = [row for row in rows if row["rid"] not in existing]
+    postgres = session.get_bind().dialect.name == "postgresql"
+    # An executemany, not one INSERT over arrays: a jsonb[] parameter costs the driver four
+    # times the CPU (each document quoted into an array literal) for no gain on the server.
     if fresh:
         session.connection().execute(
             insert(_RECORDS).values(
@@ -437,11 +456,36 @@ def rewrite_analyses(session: Session, items: Sequence[tuple[Report, Analysis, s
     again = [row for row in rows if row["rid"] in existing]
     if again:
         session.connection().execute(_REWRITE, again)
-    for report, analysis, _ in items:
-        for column, value in analysed_columns(analysis).items():
-            setattr(report, column, value)
+    if postgres:
+        _write_analysed_columns_pg(session, [(report, analysis) for report, analysis, _ in items])
+    else:
+        for report, analysis, _ in items:
+            for column, value in analysed_columns(analysis).items():
+                setattr(report, column, value)
     _link_batch(session, items)
     index_reports(session, [(report, analysis) for report, analysis, _ in items])
+
+
+_PG_ANALYSED_COLUMNS = text(
+    "UPDATE reports SET status = u.status, subject = u.subject, approach_type = u.approach_type, "
+    "scope = u.scope, risk = u.risk FROM unnest(CAST(:ids AS bigint[]), CAST(:status AS varchar[]), "
+    "CAST(:subject AS varchar[]), CAST(:approach_type AS varchar[]), CAST(:scope AS varchar[]), "
+    "CAST(:risk AS double precision[])) AS u(id, status, subject, approach_type, scope, risk) WHERE reports.id = u.id"
+)
+
+
+def _write_analysed_columns_pg(session: Session, items: Sequence[tuple[Report, Analysis]]) -> None:
+    """The reports' analysed columns in one UPDATE over arrays; the loaded rows are given the
+    same values as already stored (set_committed_value), so the unit of work does not write
+    them again row by row."""
+    columns = [analysed_columns(analysis) for _, analysis in items]
+    params: dict[str, list[Any]] = {"ids": [report.id for report, _ in items]}
+    for name in ("status", "subject", "approach_type", "scope", "risk"):
+        params[name] = [str(c[name]) if name != "risk" else c[name] for c in columns]
+    session.execute(_PG_ANALYSED_COLUMNS, params)
+    for (report, _), values in zip(items, columns, strict=True):
+        for column, value in values.items():
+            set_committed_value(report, column, value)
 
 
 _RECORDS = cast(Table, AnalysisRecord.__table__)

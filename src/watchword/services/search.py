@@ -180,15 +180,21 @@ def index_reports(session: Session, items: list[tuple[Report, Analysis]]) -> Non
             rows,
         )
     else:
+        # One statement over arrays rather than an execution per report (issue 14).
         session.execute(
-            text(
-                "INSERT INTO search_reports (report_id, doc) VALUES (:id, "
-                "setweight(to_tsvector('simple', :subject), 'A') || to_tsvector('simple', :body) || "
-                "setweight(to_tsvector('simple', :indicators), 'B') || to_tsvector('simple', :notes)) "
-                "ON CONFLICT (report_id) DO UPDATE SET doc = excluded.doc"
-            ),
-            rows,
+            _PG_INDEX_MANY,
+            {name: [row[name] for row in rows] for name in ("id", "subject", "body", "indicators", "notes")},
         )
+
+
+_PG_INDEX_MANY = text(
+    "INSERT INTO search_reports (report_id, doc) "
+    "SELECT u.id, setweight(to_tsvector('simple', u.subject), 'A') || to_tsvector('simple', u.body) || "
+    "setweight(to_tsvector('simple', u.indicators), 'B') || to_tsvector('simple', u.notes) "
+    "FROM unnest(CAST(:id AS bigint[]), CAST(:subject AS text[]), CAST(:body AS text[]), "
+    "CAST(:indicators AS text[]), CAST(:notes AS text[])) AS u(id, subject, body, indicators, notes) "
+    "ON CONFLICT (report_id) DO UPDATE SET doc = excluded.doc"
+)
 
 
 def reindex_report(session: Session, report_id: int) -> None:

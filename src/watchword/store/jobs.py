@@ -71,12 +71,22 @@ def claim_batch(
     number of machines claim disjoint batches without waiting on each other.
     """
     now = utcnow()
+    until = now + dt.timedelta(seconds=lease_seconds)
     with db.write() as session:
         query = _runnable(now).where(Job.kind.in_(kinds)).limit(limit)
         if not db.is_sqlite:
-            query = query.with_for_update(skip_locked=True)
+            # One statement: the rows picked and locked by the subquery, updated and returned,
+            # instead of a read and then an UPDATE per job (issue 14).
+            picked = query.with_only_columns(Job.id).with_for_update(skip_locked=True).scalar_subquery()
+            claim = (
+                update(Job)
+                .where(Job.id.in_(picked))
+                .values(status=JobStatus.RUNNING, attempts=Job.attempts + 1, locked_by=worker_id, locked_until=until)
+                .returning(Job)
+            )
+            rows = session.scalars(claim, execution_options={"synchronize_session": False}).all()
+            return sorted(rows, key=lambda job: job.id)
         claimed = list(session.scalars(query))
-        until = now + dt.timedelta(seconds=lease_seconds)
         for job in claimed:
             job.status = JobStatus.RUNNING
             job.attempts += 1

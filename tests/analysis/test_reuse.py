@@ -1,0 +1,157 @@
+"""Near-identical copies reuse the pipeline's middle stages, and get exactly a fresh run's analysis.
+
+The reuse (analysis/reuse.py) rests on one claim: the stages between parsing and
+fingerprinting never read the raw bytes, the parsed Message, the Received chain,
+the reporter's wrapper, or the To and Cc headers. The first test checks the claim
+by watching every read those stages make; the second compares, on copies of every
+fixture message as a wave brings them (relayed, re-addressed, forwarded by
+another reporter), the analysis with reuse against the whole pipeline's.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+
+from tests.analysis.test_pipeline_golden import _emails
+from tests.support import mailbuilders as mb
+from watchword.analysis.pipeline import _MIDDLE_END, _MIDDLE_START, STAGES, analyze_report, run
+from watchword.analysis.reuse import UNREAD_FIELDS, UNREAD_HEADERS, MiddleMemo, middle_key
+from watchword.domain import Document
+
+
+class _WatchedHeaders(dict[str, str]):
+    """A headers dict that notes every name read from it."""
+
+    def __init__(self, data: dict[str, str], seen: set[str]) -> None:
+        super().__init__(data)
+        self.seen = seen
+
+    def get(self, key: str, default: Any = None) -> Any:
+        self.seen.add(key)
+        return super().get(key, default)
+
+    def __getitem__(self, key: str) -> str:
+        self.seen.add(key)
+        return super().__getitem__(key)
+
+    def __contains__(self, key: object) -> bool:
+        self.seen.add(str(key))
+        return super().__contains__(key)
+
+    def __iter__(self) -> Iterator[str]:
+        self.seen.update(super().keys())
+        return super().__iter__()
+
+    def items(self) -> Any:
+        self.seen.update(super().keys())
+        return super().items()
+
+    def keys(self) -> Any:
+        self.seen.update(super().keys())
+        return super().keys()
+
+    def values(self) -> Any:
+        self.seen.update(super().keys())
+        return super().values()
+
+
+class _WatchedDocument(Document):
+    """A Document that notes every field read from it."""
+
+    def __getattribute__(self, name: str) -> Any:
+        if not name.startswith("__"):
+            object.__getattribute__(self, "__dict__").setdefault("_read", set()).add(name)
+        return object.__getattribute__(self, name)
+
+
+def _watched_middle_run(raw: bytes) -> tuple[set[str], set[str]]:
+    doc = Document(kind="email", raw=raw)
+    run(doc, STAGES[:_MIDDLE_START])
+    headers_read: set[str] = set()
+    watched = _WatchedDocument(**{f.name: getattr(doc, f.name) for f in dataclasses.fields(Document)})
+    watched.headers = _WatchedHeaders(doc.headers, headers_read)
+    run(watched, STAGES[_MIDDLE_START:_MIDDLE_END])
+    fields_read: set[str] = watched.__dict__.get("_read", set())
+    return fields_read, headers_read
+
+
+def _relayed(raw: bytes, n: int) -> bytes:
+    return f"Received: from relay{n}.example.net by mx.example.org; Fri, 4 Dec 2026 09:00:0{n} +0000\r\n".encode() + raw
+
+
+def _readdressed(raw: bytes, n: int) -> bytes:
+    """The same lure sent to another person: To and Cc replaced (or added)."""
+    head, sep, body = raw.partition(b"\r\n\r\n") if b"\r\n\r\n" in raw else raw.partition(b"\n\n")
+    kept = [line for line in re.split(rb"\r?\n(?![ \t])", head) if not re.match(rb"(?i)(to|cc):", line)]
+    new = [f"To: Pat Person{n} <pat.person{n}@corp.example>".encode(), f"Cc: team{n}@corp.example".encode()]
+    return b"\r\n".join(kept + new) + (sep or b"\r\n\r\n") + body
+
+
+def _copies(raw: bytes) -> list[bytes]:
+    return [
+        _relayed(raw, 1),
+        _readdressed(raw, 2),
+        _readdressed(raw, 3),
+        mb.forwarded_by(raw, "first@corp.example", 4, "report@corp.example"),
+        mb.forwarded_by(_readdressed(raw, 5), "second@corp.example", 5, "report@corp.example"),
+    ]
+
+
+@pytest.mark.parametrize(
+    ("name", "raw"), [*_emails(), *((f"copy{n}", raw) for n, raw in enumerate(_copies(mb.password_phish())))]
+)
+def test_the_middle_stages_never_read_what_copies_differ_in(name: str, raw: bytes) -> None:
+    fields_read, headers_read = _watched_middle_run(raw)
+    assert "body_text" in fields_read  # the watch works: the stages read the document through it
+    assert fields_read & UNREAD_FIELDS == set()
+    assert headers_read & UNREAD_HEADERS == set()
+
+
+@pytest.mark.parametrize(("name", "raw"), _emails())
+def test_a_copy_that_reuses_the_middle_stages_gets_the_fresh_analysis(name: str, raw: bytes) -> None:
+    memo = MiddleMemo()
+    analyze_report("", raw, memo=memo)  # the first report of the wave: every stage runs
+    for copy in _copies(raw):
+        fresh = analyze_report("", copy)
+        assert analyze_report("", copy, memo=memo).to_dict() == fresh.to_dict()
+    # Reuse happened: the re-addressed copies share the middle stages with each other, the two
+    # forwards' originals (one re-addressed) with each other.
+    assert memo.hits >= 2
+    assert memo.misses <= 4
+
+
+def test_copies_to_other_recipients_differ_in_their_analysis_where_the_recipient_shows() -> None:
+    """The reused part is only the recipient-blind one: the headers and fingerprint stay each copy's."""
+    raw = mb.password_phish()
+    memo = MiddleMemo()
+    first = analyze_report("", _readdressed(raw, 1), memo=memo)
+    second = analyze_report("", _readdressed(raw, 2), memo=memo)
+    assert memo.hits == 1
+    assert first.headers["to"] != second.headers["to"]
+    assert second.headers["to"] == analyze_report("", _readdressed(raw, 2)).headers["to"]
+
+
+def test_a_different_lure_is_not_reused() -> None:
+    memo = MiddleMemo()
+    analyze_report("", mb.password_phish(), memo=memo)
+    other = mb.password_phish().replace(b"Keep your password", b"Confirm your password")
+    assert analyze_report("", other, memo=memo).to_dict() == analyze_report("", other).to_dict()
+    assert memo.hits == 0
+
+
+def test_the_memo_is_bounded() -> None:
+    memo = MiddleMemo(max_entries=3)
+    for n in range(6):
+        analyze_report("", mb.simple(f"Note {n}", f"Text number {n}\n"), memo=memo)
+    assert len(memo) == 3
+    small = MiddleMemo(max_bytes=1)  # every entry is over the total: none is held
+    analyze_report("", mb.simple("Note", "Text\n"), memo=small)
+    assert len(small) == 0
+    doc = Document(kind="email", raw=b"Subject: x\r\n\r\n" + b"y" * 2_000_000)
+    run(doc, STAGES[:_MIDDLE_START])
+    assert middle_key(doc) is None  # too large to hold: analysed each time
