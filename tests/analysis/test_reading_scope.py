@@ -196,3 +196,79 @@ def test_who_should_look_at_someone_is_a_request_to_us_and_a_faith_named_by_its_
     # A stranger asking the reporter who holds the keys is the act, whoever else is named.
     approach = read("After Friday prayers a man from the mosque asked me who in our team holds the server room keys.")
     assert approach.scope == Scope.IN_SCOPE
+
+
+# Round six: requests to look into someone passed on by a manager, "is this one for
+# counter-intelligence?", and union organisers or journalists asking for names through lawful
+# channels: out of scope in every language, whatever register.
+RELAYED_AND_LAWFUL_REQUESTS = [
+    "On behalf of my director: one of our analysts spends his weekends at Palestine solidarity marches. "
+    "Is this something your team should be aware of?",
+    "hi, my manager told me to flag this - one of the cleaners is from Eritrea and always hangs around after hours. "
+    "pls check her out",
+    "Meine Chefin hat mich gebeten, dies weiterzuleiten: Eine Kollegin aus dem Einkauf ist in einer kurdischen "
+    "Gemeinde aktiv. Sie möchte wissen, ob man sie überprüfen sollte.",
+    "Der Gewerkschaftssekretär sammelt die Handynummern der Spätschicht für eine Betriebsversammlung. "
+    "Sollte sich jemand das ansehen?",
+    "Mon responsable m'a demandé de vous transmettre ceci : un ingénieur de l'équipe a de la famille en Algérie "
+    "et y part chaque été. Il voudrait savoir s'il faut l'examiner de plus près.",
+    "Le délégué CFDT demande à chacun son numéro de portable pour la prochaine réunion du personnel. "
+    "Pouvez-vous enquêter sur lui ?",
+    "De parte de mi director: una investigadora participa en manifestaciones contra la OTAN. "
+    "¿Es esto algo que contrainteligencia debería mirar?",
+    "El comité de huelga está recogiendo los teléfonos de la plantilla para la asamblea del jueves. "
+    "Mi supervisor pregunta si hay que reportarlo.",
+    "Руководитель попросил меня передать: инженер состоит в профсоюзе и собирает подписи под петицией. "
+    "Это дело для контрразведки?",
+    "Журналистка через пресс-службу запросила интервью с главным инженером. "
+    "Руководство спрашивает, не нужно ли проверить, кто она.",
+    "主任让我问问，我们单位有个技术员父母在韩国，他经常回去探亲，需不需要你们介入？",
+    "工会的人在收集车间同事的电话，说要通知大家开会。要不要查一下他？",
+    "各位领导好，我们处新调来一位同志，据说他岳父是台湾商人，他本人又负责保密文件的收发，建议组织上对他的社会关系做个了解。",
+    "Bonjour, je me permets de vous signaler un collègue de nationalité chinoise qui travaille sur nos brevets. "
+    "Rien de concret, mais pourriez-vous faire le nécessaire ?",
+    "Une salariée a participé à la manifestation contre la réforme des retraites et en parle beaucoup. "
+    "La direction me demande si c'est à signaler chez vous.",
+]
+
+
+@pytest.mark.parametrize("text", RELAYED_AND_LAWFUL_REQUESTS)
+def test_relayed_and_lawful_requests_about_a_person_are_out_of_scope(text: str) -> None:
+    result = analyze_report(text, None)
+    assert result.scope == "out_of_scope"
+    assert result.approach_type == "benign"
+
+
+# The same relay beside an act done to the one who passed it on: the act after the colon is read,
+# only the manager's request itself is no act.
+RELAYED_ACTS = [
+    "My manager asked me to pass this on: a man claiming to be from IT phoned her and asked for her VPN password.",
+    "Mein Chef hat mich gebeten, das weiterzugeben: Ein Unbekannter hat ihm einen USB-Stick mit dem Firmenlogo "
+    "geschickt.",
+    "À la demande de ma directrice : un inconnu lui a envoyé une pièce jointe .exe « facture ».",
+    "Mi jefa me ha pedido que lo traslade aquí: un proveedor le pidió cambiar el número de cuenta bancaria para "
+    "el pago de la factura.",
+    "Руководитель попросил меня передать: незнакомец предложил ему деньги за чертежи нового изделия.",
+    "我们领导让我反映一下：上周有个自称是兄弟单位的人打电话，让我把项目的进度表和参研人员名单发到他的QQ邮箱。",
+]
+
+
+@pytest.mark.parametrize("text", RELAYED_ACTS)
+def test_an_act_passed_on_by_a_manager_stays_in_scope(text: str) -> None:
+    assert analyze_report(text, None).scope == "in_scope"
+
+
+def test_a_relay_is_no_contact_and_asking_to_pass_something_to_a_stranger_is_the_act() -> None:
+    # "asked me to forward it to his gmail" is a request made of the reporter, not a relay to us.
+    asked = read("He asked me to forward it to his gmail: the internal org chart with the engineers' direct lines.")
+    assert asked.scope == Scope.IN_SCOPE
+    asked = read("Il m'a demandé de transmettre les plans du prototype à son adresse personnelle.")
+    assert asked.scope == Scope.IN_SCOPE
+    # Hosting a visiting researcher offers the reporter nothing; a colleague's remittance home is
+    # no payment asked of anyone.
+    hosting = read(
+        "Nous accueillons un chercheur invité ukrainien en mars. Pourriez-vous faire une vérification de son passé ?"
+    )
+    assert hosting.scope == Scope.OUT_OF_SCOPE
+    remitting = read("My coworker sends money home to his family in Lagos every month. Should security know?")
+    assert remitting.scope == Scope.OUT_OF_SCOPE

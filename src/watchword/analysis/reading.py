@@ -259,6 +259,7 @@ def lexicons() -> Lexicons:
             "press_channel",
             "press_bypass",
             "contact",
+            "relay",
             "request",
             "person",
             "identify",
@@ -552,6 +553,11 @@ def read(text: str, form: str = "", answers: dict[str, str] | None = None, acts_
     # wording counts in it depends on it as in any report.
     languages = languages_read(original + " " + extra[:1000], reading.language or detect_language(original))
     hits = _in_languages(matcher.find(folded), languages)
+    # A manager's request the reporter passes on ("my manager asked me to pass this on:", "领导让我
+    # 反映一下：") is no act done to them: no act wording inside it counts. What follows it does.
+    relayed = [(h.start, h.end) for h in hits if h.owner[:2] == ("basis", "relay")]  # type: ignore[index]
+    if relayed:
+        hits = [h for h in hits if h.owner[0] != "act" or not any(lo < h.end and h.start < hi for lo, hi in relayed)]  # type: ignore[index]
     acts, counts = _find_acts(original, folded, hits, lex)
     if extra and acts:
         # Answers add evidence to acts the text already shows; alone they are not an act.
@@ -679,7 +685,8 @@ def _decide_scope(reading: Reading, original: str, folded: str, hits: list[Hit],
         # Two weak acts of different kinds describe an act together ("no visitor badge" and
         # "said she was there for an interview"): each alone only asks for detail.
         act_score = max(act_score, sum(reading.scores.values()) - WEAK_PAIR_DISCOUNT)
-    if ACT_THRESHOLD > act_score >= 1.0 and _basis_hit(hits, "contact") is not None:
+    turned_to = _turned_to_the_reporter(hits)
+    if ACT_THRESHOLD > act_score >= 1.0 and turned_to:
         # Someone turned to the reporter ("sent me a link", "m'a appelé") and a weak act came with
         # it (pressure, a claimed identity): together they tell what was done to the reporter.
         act_score = ACT_THRESHOLD
@@ -691,7 +698,7 @@ def _decide_scope(reading: Reading, original: str, folded: str, hits: list[Hit],
     # Someone turned to the reporter ("emailed me a document", "m'a envoyé un fichier", "прислал
     # мне файл"): "could you check it?", "проверьте его" then ask about what was sent, not about a
     # person. With no act read and no ground named such a report asks for detail.
-    contacted = _basis_hit(hits, "contact") is not None
+    contacted = turned_to
     if contacted and act_score < ACT_THRESHOLD and _grounds_hit(hits, lex) is None:
         watch_hit = None
     if watch_hit is None and act_score < ACT_THRESHOLD and not contacted:
@@ -744,6 +751,16 @@ def _decide_scope(reading: Reading, original: str, folded: str, hits: list[Hit],
         return
     reading.scope = Scope.NEEDS_DETAIL
     reading.scope_reason = "the report does not yet say what was done or asked for"
+
+
+def _turned_to_the_reporter(hits: list[Hit]) -> bool:
+    """Someone turned to the reporter (`contact`), other than a manager whose request the reporter
+    passes on (`relay`: "my manager asked me to pass this on", "m'a demandé de vous transmettre")."""
+    relayed = [(h.start, h.end) for h in hits if h.owner[:2] == ("basis", "relay")]  # type: ignore[index]
+    return any(
+        h.owner[:2] == ("basis", "contact") and not any(lo < h.end and h.start < hi for lo, hi in relayed)  # type: ignore[index]
+        for h in hits
+    )
 
 
 def _grounds_hit(hits: list[Hit], lex: Lexicons) -> Hit | None:
