@@ -80,6 +80,20 @@ def read_of(scope: str, kind: str) -> str:
     return kind if scope == "in_scope" else scope
 
 
+def count(t: Counter[str], row: dict[str, object], scope: str, kind: str) -> None:
+    """One report's reading counted into a tally: kept and typed, caught, or asked for detail."""
+    if row["scope"] == "in_scope":
+        t["in"] += 1
+        t["kept"] += scope == "in_scope"
+        t["type"] += scope == "in_scope" and kind == row["type"]
+    elif row["scope"] == "out_of_scope":
+        t["out"] += 1
+        t["caught"] += scope == "out_of_scope"
+    else:
+        t["nd"] += 1
+        t["detail"] += scope == "needs_detail"
+
+
 def _ratio(n: int, d: int) -> str:
     return f"{n / d:.3f} ({n}/{d})" if d else "   -"
 
@@ -135,17 +149,7 @@ def main() -> int:
         confusion[gold][got] += 1
         keys = ("all", f"lang:{lang}", f"type:{gold}", f"author:{row['author']}")
         for key in keys:
-            t = tally[key]
-            if row["scope"] == "in_scope":
-                t["in"] += 1
-                t["kept"] += scope == "in_scope"
-                t["type"] += scope == "in_scope" and kind == row["type"]
-            elif row["scope"] == "out_of_scope":
-                t["out"] += 1
-                t["caught"] += scope == "out_of_scope"
-            else:
-                t["nd"] += 1
-                t["detail"] += scope == "needs_detail"
+            count(tally[key], row, scope, kind)
         folded = fold(str(row["text"]))
         protected = [g for g in lex.grounds if g.name in ("origin", "faith", "politics")]
         if row["scope"] == "in_scope" and scope == "out_of_scope" and any(g.pattern.search(folded) for g in protected):

@@ -26,7 +26,7 @@ from collections import Counter, defaultdict
 
 import numpy as np
 
-from reading import LANGS, label_of, predict
+from reading import LANGS, count, label_of, predict
 from train_scope_model import UNREAD_WEIGHT, fit, load_rows, model_input, training_set
 from train_type_model import STEPS as TYPE_STEPS
 from train_type_model import text_of
@@ -44,17 +44,7 @@ def tally(rows: list[Row], results: list[tuple[str, str, list[str]]]) -> dict[st
     out: dict[str, Counter[str]] = defaultdict(Counter)
     for row, (scope, kind, _also) in zip(rows, results, strict=True):
         for key in ("all", f"lang:{row['lang']}", f"author:{row['author']}"):
-            t = out[key]
-            if row["scope"] == "in_scope":
-                t["in"] += 1
-                t["kept"] += scope == "in_scope"
-                t["type"] += scope == "in_scope" and kind == row["type"]
-            elif row["scope"] == "out_of_scope":
-                t["out"] += 1
-                t["caught"] += scope == "out_of_scope"
-            else:
-                t["nd"] += 1
-                t["detail"] += scope == "needs_detail"
+            count(out[key], row, scope, kind)
         folded = fold(str(row["text"]))
         if row["scope"] == "in_scope" and scope == "out_of_scope" and any(g.pattern.search(folded) for g in protected):
             out["all"]["refused_for_grounds"] += 1

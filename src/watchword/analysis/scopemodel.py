@@ -26,6 +26,7 @@ from io import BytesIO
 import numpy as np
 
 from watchword.analysis.typemodel import BITS, MAX_CHARS, NGRAMS, features, ngram_hashes
+from watchword.domain.model import ApproachType
 
 MODEL_FILE = "scope_model.npz"
 CLASSES = ("in_scope", "out_of_scope", "needs_detail")
@@ -33,18 +34,9 @@ CLASSES = ("in_scope", "out_of_scope", "needs_detail")
 # type, which of the basis lists matched (never the nationality, faith or politics ones), the form
 # and the report's length. Not the rules' own verdict: on the tuning half that verdict is the label
 # (the rules were tuned on it), and a model that learned to copy it would add nothing elsewhere.
-APPROACH_TYPES = (
-    "credential_phishing",
-    "malware_delivery",
-    "invoice_or_payment_fraud",
-    "fake_recruitment",
-    "elicitation",
-    "inducement",
-    "fake_profile_or_impersonation",
-    "technical_surveillance",
-    "physical_approach",
-    "extortion",
-    "scam_or_spam",
+# Every approach type of the taxonomy, in its published order (the model's signal columns follow it).
+APPROACH_TYPES = tuple(
+    str(kind) for kind in ApproachType if kind not in (ApproachType.BENIGN, ApproachType.UNDETERMINED)
 )
 # The basis lists whose matches the model is told of (never the nationality, faith or politics ones).
 BASIS = (
