@@ -16,13 +16,16 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from tests.support.console import analyse_all, signed_in
 from watchword.analysis import reading, scopemodel, typemodel
 from watchword.analysis.learnedscope import model_input as scope_model_input
 from watchword.analysis.learnedscope import read_report
 from watchword.analysis.pipeline import analyze_text
 from watchword.analysis.reading import read
 from watchword.analysis.scopemodel import CLASSES, ModelInput, ScopeModel
-from watchword.domain import Scope
+from watchword.domain import Channel, IncomingReport, Scope
+from watchword.intake.submit import submit
+from watchword.runtime import Runtime
 
 VAGUE = "Something odd happened at the fair today."
 WATCH_REQUEST = "Our new colleague asked me which rooms the board meets in. Could you look into her background?"
@@ -136,3 +139,16 @@ def test_the_shipped_scope_model_was_trained_on_the_tuning_half_only() -> None:
     assert names and all((tune / name).is_file() for name in names)
     probability = learned.scores(ModelInput("", ("acts:none",))).probability
     assert abs(sum(probability.values()) - 1.0) < 1e-5
+
+
+@pytest.mark.usefixtures("with_model")
+def test_a_hostile_report_kept_by_the_learned_reading_shows_its_quoted_words_escaped(rt: Runtime) -> None:
+    """The learned reason quotes the reporter's words: on the analyst's report page they are text."""
+    hostile = 'Something odd <script>alert("x")</script> at the fair today. ' + "z" * 90_000
+    scopemodel.use(sure_of("in_scope", "the fair"))
+    receipt = submit(rt, IncomingReport(channel=Channel.API, text=hostile))
+    analyse_all(rt)
+    page = signed_in(rt).get(f"/console/reports/{receipt.report_id}")
+    assert page.status_code == 200
+    assert "learned reading" in page.text
+    assert "<script>alert" not in page.text and "&lt;script&gt;" in page.text
