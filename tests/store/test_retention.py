@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import os
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -108,6 +109,15 @@ def test_raw_messages_go_with_their_last_report_only(rrt: Runtime) -> None:
     assert not rrt.blobs.exists(sha)
     with rrt.db.session() as session:
         assert session.get(Blob, sha) is None
+
+
+def test_a_sweep_removes_blob_files_staged_by_a_process_that_died(rrt: Runtime) -> None:
+    orphan = rrt.blobs.stage(_email(11))  # never committed: its process died
+    assert orphan.pending is not None
+    old = (utcnow() - 2 * DAY).timestamp()
+    os.utime(orphan.pending, (old, old))
+    assert retention.run(rrt).staged_files_removed == 1
+    assert not orphan.pending.exists()
 
 
 def test_thread_and_receipts_go_with_the_report(rrt: Runtime) -> None:

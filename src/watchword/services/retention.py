@@ -12,7 +12,9 @@ decremented first, and a blob is deleted once nothing refers to it any more
 wrapper bytes and sealed address) goes with the last report it carried, and
 replies sent longer ago than the benign retention go too. Each run that deletes anything
 writes one audit event with the counts and report ids (never content).
-The campaign rows of closed campaigns stay as the aggregate record.
+The campaign rows of closed campaigns stay as the aggregate record. Each sweep
+also removes blob files staged by a process that died before committing them
+(`FileBlobStore.sweep_pending`): no row points to them.
 
 Analysts' notification events go after `retention_notification_days`, sent or
 not: their rows say which reports and campaigns caused a notice and would
@@ -64,6 +66,7 @@ class RetentionResult:
     reports_deleted: int = 0
     blobs_deleted: int = 0
     notifications_deleted: int = 0
+    staged_files_removed: int = 0
 
 
 def _cutoffs(rt: Runtime, now: dt.datetime) -> dict[str, dt.datetime]:
@@ -197,6 +200,7 @@ def run(
         if gone:
             audit.record(session, actor, "retention.replies_deleted", "mail_outbox", "", {"replies": gone})
         result.notifications_deleted = prune_notifications(session, rt, now or utcnow(), actor)
+    result.staged_files_removed = rt.blobs.sweep_pending()
     log.info("retention: %s reports and %s blobs deleted", result.reports_deleted, result.blobs_deleted)
     return result
 
