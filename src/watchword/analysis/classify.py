@@ -401,15 +401,17 @@ def classify(doc: Document) -> None:
 
 
 def _classify_report(doc: Document) -> None:
-    reading = read_report(doc.text_input, doc.form, doc.answers)
-    doc.reading = reading
-    doc.language = reading.language
     hint = _parse_hint(doc.approach_hint)
     # The reporter told us the kind of act (a choice in the form, or the API's approach_type),
     # unless the hint is only the form's own default.
     chose = hint is not None and (
         any(doc.answers.get(key, "") not in _NO_CHOICE for key in _CHOICE_KEYS) or _FORM_HINTS.get(doc.form) != hint
     )
+    # An act the reporter chose in the form is an act told by them: the learned reading never turns
+    # such a report away (the choice below keeps it instead).
+    reading = read_report(doc.text_input, doc.form, doc.answers, may_refuse=not chose)
+    doc.reading = reading
+    doc.language = reading.language
     if reading.scope == Scope.NEEDS_DETAIL and hint is not None and chose:
         # The reporter picked what was done in the form: that is the act, told by them.
         reading.scope = Scope.IN_SCOPE
