@@ -23,7 +23,7 @@ ifeq ($(CI),true)
 export WATCHWORD_REQUIRE_PG := 1
 endif
 
-.PHONY: screenshots install lock run test test-fast test-slow fuzz lint typecheck bench services clean
+.PHONY: screenshots install install-and-services lock run test test-fast test-slow fuzz lint typecheck bench services clean
 
 # The pinned versions first, then the project itself without resolving anything again. uv, itself
 # pinned in requirements.lock, installs them: from PyPI like pip, in parallel and from its own cache
@@ -68,13 +68,20 @@ run: install
 # The type check runs beside the parallel pass rather than before it: the pass leaves part of a core
 # idle (tests waiting on servers, browsers and fsyncs), and mypy in a fresh clone is ~12 s of one
 # core. Its output is printed after the pass; either failing fails `make test`.
-test: install services lint
+test: install-and-services
+	@$(MAKE) --no-print-directory lint
 	$(BIN)/mypy > $(VENV)/typecheck.log 2>&1 & typecheck=$$!; \
 	$(BIN)/pytest $(PYTEST_PARALLEL) -m "not serial" --cov --cov-report=term --cov-fail-under=$(COVERAGE_FLOOR); \
 	tests=$$?; wait $$typecheck; types=$$?; \
 	echo "$(BIN)/mypy (beside the parallel pass):"; cat $(VENV)/typecheck.log; \
 	test $$tests -eq 0 && test $$types -eq 0
 	$(BIN)/pytest -m serial
+
+# The venv (uv, mostly compiling bytecode on both cores) and the services (npm, mostly waiting on the
+# registry) at once, in a sub-make with two jobs; lint runs after both (`make -j test` could otherwise
+# start a second install beside the first).
+install-and-services:
+	@$(MAKE) --no-print-directory --jobs=2 --output-sync=target install services
 
 ## The quick suite (no browser, load or long mail tests)
 test-fast: install

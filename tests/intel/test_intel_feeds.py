@@ -270,12 +270,12 @@ def test_a_queued_retrohunt_runs_in_the_worker(tmp_path: Path) -> None:
 
 
 @pytest.mark.postgres
-def test_retrohunt_live_matching_and_taxii_on_postgresql(tmp_path: Path, pg_database_url: str) -> None:
+def test_retrohunt_live_matching_and_taxii_on_postgresql(tmp_path: Path, pg_store_url: str) -> None:
     """The same SQL on the production backend: INSERT ... SELECT ... ON CONFLICT, tuple IN, TAXII paging."""
     from watchword.intel import taxii
     from watchword.intel.selection import gather
 
-    rt = intel_runtime(tmp_path, database_url=pg_database_url)
+    rt = intel_runtime(tmp_path, database_url=pg_store_url)
     seeded = seed_campaign(rt, count=2)
     path = tmp_path / "feed.json"
     path.write_text(json.dumps(STIX_FEED))

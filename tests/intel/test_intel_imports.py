@@ -139,8 +139,8 @@ def test_a_planted_range_matches_the_stored_reports_inside_it(tmp_path: Path) ->
 
 
 @pytest.mark.postgres
-def test_a_planted_range_matches_on_postgresql(tmp_path: Path, pg_database_url: str) -> None:
-    rt = intel_runtime(tmp_path, database_url=pg_database_url)
+def test_a_planted_range_matches_on_postgresql(tmp_path: Path, pg_store_url: str) -> None:
+    rt = intel_runtime(tmp_path, database_url=pg_store_url)
     _hunt_a_planted_range(rt, tmp_path)
     rt.close()
 

@@ -33,7 +33,7 @@ TAXII = "application/taxii+json;version=2.1"
 def published(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[tuple[Runtime, int, str, str]]:
     """One malicious campaign published at TLP:GREEN, on SQLite and on PostgreSQL (versions are
     compared as strings in SQL: both must order them alike)."""
-    url = request.getfixturevalue("pg_database_url") if request.param == "postgresql" else None
+    url = request.getfixturevalue("pg_store_url") if request.param == "postgresql" else None
     rt = intel_runtime(tmp_path, **({"database_url": url} if url else {}))
     seeded = seed_campaign(rt, count=3)
     with rt.db.write() as session:

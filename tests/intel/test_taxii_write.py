@@ -42,7 +42,7 @@ class Tokens:
 
 @pytest.fixture(params=["sqlite", "postgresql"])
 def published(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[tuple[Runtime, Tokens, str]]:
-    url = request.getfixturevalue("pg_database_url") if request.param == "postgresql" else None
+    url = request.getfixturevalue("pg_store_url") if request.param == "postgresql" else None
     rt = intel_runtime(tmp_path, **({"database_url": url} if url else {}))
     seeded = seed_campaign(rt, count=2)
     with rt.db.write() as session:
