@@ -122,12 +122,21 @@ def run_worker(
     import dataclasses
     import logging
 
+    from watchword import pool
+    from watchword.config import Settings
+
+    settings = Settings.from_env()
+    wanted = settings.worker_processes if processes is None else processes
+    if pool.plan(wanted, settings.database_url)[1]:
+        # Before the imports below: the forkserver loads the pipeline on another core meanwhile.
+        pool.start_forkserver()
+
     from watchword.runtime import open_runtime
     from watchword.worker import build_worker
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
     logsafe.install()  # no report content, no addresses in log lines
-    with open_runtime() as rt:
+    with open_runtime(settings) as rt:
         if processes is not None:
             rt.settings = dataclasses.replace(rt.settings, worker_processes=processes)
         if batch_size is not None:

@@ -18,7 +18,6 @@ from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
 
 from watchword.analysis.mime import MAX_HEADERS, MAX_RAW_BYTES, OLE_MAGIC, looks_like_email
-from watchword.analysis.pipeline import analyze_report
 from watchword.analysis.rfc822 import split_header_block
 from watchword.analysis.titles import report_title
 from watchword.domain import Analysis
@@ -37,6 +36,10 @@ AfterAnalysis = Callable[[Session, Report, Analysis], None]
 
 def analyse(rt: Runtime, report: Report) -> Analysis:
     """Run the pure pipeline on a stored report. No database writes."""
+    # Imported here: a pooled worker's own process never runs the pipeline, and importing it
+    # is a third of that process's start-up (its pool processes have it preloaded).
+    from watchword.analysis.pipeline import analyze_report
+
     raw = rt.blobs.get(report.raw_sha256) if report.raw_sha256 else None
     return seal_reporter_words(rt, analyze_report(report.text, raw, report.approach_hint, answers_of(rt, report)))
 
