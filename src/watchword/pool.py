@@ -13,10 +13,12 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+from dataclasses import dataclass
 from multiprocessing import forkserver
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
+    from watchword.campaigns.engine import Features, Keys
     from watchword.domain import Analysis
 
 PipelineInput = tuple[str, bytes | None, str, dict[str, str]]
@@ -50,9 +52,32 @@ def start_forkserver() -> None:
     forkserver.ensure_running()
 
 
-def run(item: PipelineInput) -> Analysis:
-    """What a pool process runs: the pipeline on one report's input. Pickled by reference to
-    this module, so handing it to the pool does not import the pipeline here."""
+@dataclass(frozen=True, slots=True)
+class Derived:
+    """What the writer computes from an analysis before it writes it, computed beside the
+    pipeline instead (pure functions of the analysis): the campaign engine's features and
+    posting keys, and the known-bad lookup keys. Moved off the writer, which is the stored
+    path's bottleneck on PostgreSQL, to the pool, which waits for it (issue 14)."""
+
+    features: Features | None  # None: never linked into a campaign (out of scope)
+    keys: Keys | None
+    match_keys: frozenset[tuple[str, str]]
+
+
+def derive(analysis: Analysis) -> Derived:
+    from watchword.campaigns.engine import ClusterIndex, features_of
+    from watchword.intel.normalise import match_keys_of
+
+    features = features_of(analysis)
+    keys = ClusterIndex.keys_of(features) if features is not None else None
+    return Derived(features, keys, frozenset(match_keys_of(analysis)))
+
+
+def run(item: PipelineInput) -> tuple[Analysis, Derived]:
+    """What a pool process runs: the pipeline on one report's input, and what the writer
+    derives from its result. Pickled by reference to this module, so handing it to the
+    pool does not import the pipeline here."""
     from watchword.pipeline_process import run_pipeline
 
-    return run_pipeline(item)
+    analysis = run_pipeline(item)
+    return analysis, derive(analysis)

@@ -37,7 +37,7 @@ from watchword import pool, poolchild
 from watchword.domain import Analysis
 from watchword.domain.states import JobStatus, ReportStatus
 from watchword.logsafe import describe, mask
-from watchword.pool import PipelineInput
+from watchword.pool import Derived, PipelineInput
 from watchword.runtime import Runtime
 from watchword.services import processing
 from watchword.store import jobs
@@ -48,13 +48,16 @@ log = logging.getLogger("watchword.worker")
 MIN_POOLED = 4  # pipeline inputs in a batch below which the pool is not used
 
 
-def _run_here(item: PipelineInput) -> Future[Analysis]:
+Outcome = tuple[Analysis, "Derived | None"]  # a pipeline run's analysis, and what the pool derived from it
+
+
+def _run_here(item: PipelineInput) -> Future[Outcome]:
     """The pipeline in this process, its outcome shaped like the pool's (a failure fails one job)."""
     from watchword.pipeline_process import run_pipeline  # not imported by a pooled worker (watchword.pool)
 
-    outcome: Future[Analysis] = Future()
+    outcome: Future[Outcome] = Future()
     try:
-        outcome.set_result(run_pipeline(item))
+        outcome.set_result((run_pipeline(item), None))  # derived while writing, as for a stored analysis
     except Exception as exc:  # noqa: BLE001 - the pipeline guards its stages; this is a last resort
         outcome.set_exception(exc)
     return outcome
@@ -69,7 +72,8 @@ class _Item:
     job: Job
     report: Report | None = None
     key: str = ""
-    analysis: Analysis | Future[Analysis] | None = None
+    analysis: Analysis | Future[Outcome] | None = None
+    derived: Derived | None = None
     error: str = ""
 
 
@@ -208,7 +212,7 @@ class Worker:
             known = processing.stored_analyses(session, inputs)
         # A pool pays off from a few inputs on; a handful run here (no processes started).
         executor = self._executor() if len(inputs) - len(known) >= MIN_POOLED else None
-        running: dict[str, Analysis | Future[Analysis]] = dict(known)
+        running: dict[str, Analysis | Future[Outcome]] = dict(known)
         for key, pipeline_input in inputs.items():
             if key not in running:
                 running[key] = executor.submit(pool.run, pipeline_input) if executor else _run_here(pipeline_input)
@@ -224,7 +228,8 @@ class Worker:
         for item in batch.items:
             if isinstance(item.analysis, Future):
                 try:
-                    item.analysis = processing.seal_reporter_words(self.rt, item.analysis.result())
+                    analysis, item.derived = item.analysis.result()
+                    item.analysis = processing.seal_reporter_words(self.rt, analysis)
                 except BrokenProcessPool as exc:
                     self._pool = None  # a pool process died (e.g. out of memory): start a fresh pool
                     item.error, item.analysis = _error_text(exc), None
@@ -249,13 +254,17 @@ class Worker:
             ids = [item.job.report_id for item in ready if item.job.id in held]
             reports = {r.id: r for r in session.scalars(select(Report).where(Report.id.in_(ids)))}
             todo: list[tuple[Report, Analysis, str | None]] = []
+            derived: dict[int, Derived] = {}
             for item in ready:
                 if item.job.id not in held:
                     log.warning("job %s: lease lost, results dropped", item.job.id)
                     continue
                 assert isinstance(item.analysis, Analysis)
-                todo.append((reports[item.job.report_id or -1], item.analysis, item.key))
-            processing.apply_batch(session, todo)
+                report = reports[item.job.report_id or -1]
+                todo.append((report, item.analysis, item.key))
+                if item.derived is not None:
+                    derived[report.id] = item.derived
+            processing.apply_batch(session, todo, derived)
 
     def _write_each(self, ready: list[_Item]) -> None:
         """The careful path: one transaction, a savepoint per job; a failing job drops out alone."""
