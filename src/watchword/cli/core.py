@@ -142,6 +142,14 @@ def run_worker(
         if batch_size is not None:
             rt.settings = dataclasses.replace(rt.settings, worker_batch_size=max(1, batch_size))
         w = build_worker(rt)
+        # What start-up loaded (the store's models and mappers, the analysis tables, the known
+        # sites) lives as long as the process: out of the collector's sight, it is not traversed
+        # again by every collection of the batches' objects. A batch allocates tens of thousands
+        # of containers (the analyses, the ORM's rows), nearly all freed by reference counting:
+        # the first generation is collected every 50,000 allocations rather than every 700. A
+        # sixth of a PostgreSQL worker's CPU time went to the collector, now about 5% (issue 14).
+        gc.freeze()
+        gc.set_threshold(50_000, 10, 10)
         if once:
             typer.echo(f"{w.run_until_idle()} jobs done")
             return
