@@ -3,9 +3,10 @@
 A pool process imports the module of the function it is given. Were that
 `watchword.worker`, each pool process would import the store, SQLAlchemy and
 every after-analysis step before analysing its first report (seconds of
-start-up on a busy machine, counted in every `worker --once`); this module
-imports the pipeline only, and the worker's forkserver preloads it, so a new
-pool process starts with it in memory.
+start-up on a busy machine, counted in every `worker --once`); the pool is
+given `watchword.pool.run`, which calls this module, which imports the pipeline
+only. The worker's forkserver preloads it and runs `warm()`, so a new pool
+process starts with the pipeline in memory and its first-use tables built.
 """
 
 from __future__ import annotations
