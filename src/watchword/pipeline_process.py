@@ -3,9 +3,10 @@
 A pool process imports the module of the function it is given. Were that
 `watchword.worker`, each pool process would import the store, SQLAlchemy and
 every after-analysis step before analysing its first report (seconds of
-start-up on a busy machine, counted in every `worker --once`); this module
-imports the pipeline only, and the worker's forkserver preloads it, so a new
-pool process starts with it in memory.
+start-up on a busy machine, counted in every `worker --once`); the pool is
+given `watchword.pool.run`, which calls this module, which imports the pipeline
+only. The worker's forkserver preloads it and runs `warm()`, so a new pool
+process starts with the pipeline in memory and its first-use tables built.
 """
 
 from __future__ import annotations
@@ -24,3 +25,25 @@ _MIDDLE_MEMO = MiddleMemo()
 def run_pipeline(item: PipelineInput) -> Analysis:
     """The pure pipeline on one report's input."""
     return analyze_report(*item, memo=_MIDDLE_MEMO)
+
+
+# A small email and a few words: enough for every stage to build what it builds on first use.
+_WARM_EMAIL = (
+    b"From: Service Desk <it-support@example.net>\r\nTo: someone@example.org\r\n"
+    b"Subject: Your mailbox is full\r\nContent-Type: text/html; charset=utf-8\r\n\r\n"
+    b'<p>Verify your password today or lose access: <a href="https://login.example.com/x">sign in</a></p>\r\n'
+)
+_WARM_TEXT = "Someone called me asking for my password and the project code."
+
+
+def warm() -> None:
+    """Build, in the forkserver, what the pipeline otherwise builds on its first reports in every
+    pool process: every phrase entry compiled (most of it; a pool process then forks with it) and
+    each stage run once. No memo is kept; a failure here costs only the head start."""
+    from watchword.analysis.reading import lexicons
+
+    try:
+        lexicons().matcher.warm()
+        analyze_report(_WARM_TEXT, _WARM_EMAIL)
+    except Exception:  # noqa: BLE001, S110 - the pool works without it, only slower to start
+        pass

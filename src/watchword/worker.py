@@ -30,15 +30,14 @@ from collections.abc import Callable
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
-from multiprocessing import forkserver
 
 from sqlalchemy import select
 
-from watchword import poolchild
+from watchword import pool, poolchild
 from watchword.domain import Analysis
 from watchword.domain.states import JobStatus, ReportStatus
 from watchword.logsafe import describe, mask
-from watchword.pipeline_process import PipelineInput, run_pipeline
+from watchword.pool import Derived, PipelineInput
 from watchword.runtime import Runtime
 from watchword.services import processing
 from watchword.store import jobs
@@ -46,16 +45,19 @@ from watchword.store.models import Job, Report
 
 log = logging.getLogger("watchword.worker")
 
-# The forkserver's imports: its guard, and the one module the pool processes run (the pipeline).
-_PRELOAD = ["watchword.forkserver_guard", "watchword.pipeline_process"]
 MIN_POOLED = 4  # pipeline inputs in a batch below which the pool is not used
 
 
-def _run_here(item: PipelineInput) -> Future[Analysis]:
+Outcome = tuple[Analysis, "Derived | None"]  # a pipeline run's analysis, and what the pool derived from it
+
+
+def _run_here(item: PipelineInput) -> Future[Outcome]:
     """The pipeline in this process, its outcome shaped like the pool's (a failure fails one job)."""
-    outcome: Future[Analysis] = Future()
+    from watchword.pipeline_process import run_pipeline  # not imported by a pooled worker (watchword.pool)
+
+    outcome: Future[Outcome] = Future()
     try:
-        outcome.set_result(run_pipeline(item))
+        outcome.set_result((run_pipeline(item), None))  # derived while writing, as for a stored analysis
     except Exception as exc:  # noqa: BLE001 - the pipeline guards its stages; this is a last resort
         outcome.set_exception(exc)
     return outcome
@@ -70,7 +72,8 @@ class _Item:
     job: Job
     report: Report | None = None
     key: str = ""
-    analysis: Analysis | Future[Analysis] | None = None
+    analysis: Analysis | Future[Outcome] | None = None
+    derived: Derived | None = None
     error: str = ""
 
 
@@ -99,19 +102,7 @@ class Worker:
         self.worker_id = worker_id or f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
         self.extra_handlers: dict[str, Callable[[Runtime, Job], None]] = {}
         wanted = rt.settings.worker_processes if processes is None else processes
-        # An explicit 1 runs the pipeline here, between the writes (tests patch it in this
-        # process). The default on PostgreSQL leaves a core to the writer and its database
-        # backend: the pipeline runs apart, in a pool of one process fewer than the cores (at
-        # least one), and overlaps the batch's writes and their waits on the server instead
-        # of taking turns with them (issue 14). On SQLite the writes are cheaper: a pool of
-        # one process per core.
-        cores = os.cpu_count() or 1
-        if wanted > 0:
-            self.processes, self.pooled = wanted, wanted > 1
-        elif rt.db.is_sqlite:
-            self.processes, self.pooled = cores, cores > 1
-        else:
-            self.processes, self.pooled = max(1, cores - 1), True
+        self.processes, self.pooled = pool.plan(wanted, rt.settings.database_url)  # sizes and why: watchword.pool
         self._pool: ProcessPoolExecutor | None = None
         self.reused = 0  # analyses reused instead of run, since start (for benchmarks and logs)
 
@@ -124,7 +115,7 @@ class Worker:
             # forkserver, not fork: the worker holds database connections and
             # threads that a forked child must not inherit.
             context = multiprocessing.get_context("forkserver")
-            context.set_forkserver_preload(_PRELOAD)
+            context.set_forkserver_preload(pool.PRELOAD)
             self._pool = ProcessPoolExecutor(
                 max_workers=self.processes, mp_context=context, initializer=poolchild.die_with_parent
             )
@@ -139,8 +130,7 @@ class Worker:
         """
         if not self.pooled or self._pool is not None:
             return
-        multiprocessing.get_context("forkserver").set_forkserver_preload(_PRELOAD)
-        forkserver.ensure_running()
+        pool.start_forkserver()
 
     def close(self) -> None:
         if self._pool is not None:
@@ -221,11 +211,11 @@ class Worker:
                 inputs.setdefault(item.key, (report.text, raw, report.approach_hint, answers))
             known = processing.stored_analyses(session, inputs)
         # A pool pays off from a few inputs on; a handful run here (no processes started).
-        pool = self._executor() if len(inputs) - len(known) >= MIN_POOLED else None
-        running: dict[str, Analysis | Future[Analysis]] = dict(known)
+        executor = self._executor() if len(inputs) - len(known) >= MIN_POOLED else None
+        running: dict[str, Analysis | Future[Outcome]] = dict(known)
         for key, pipeline_input in inputs.items():
             if key not in running:
-                running[key] = pool.submit(run_pipeline, pipeline_input) if pool else _run_here(pipeline_input)
+                running[key] = executor.submit(pool.run, pipeline_input) if executor else _run_here(pipeline_input)
         for item in batch.items:
             if item.key:
                 item.analysis = running[item.key]
@@ -238,7 +228,8 @@ class Worker:
         for item in batch.items:
             if isinstance(item.analysis, Future):
                 try:
-                    item.analysis = processing.seal_reporter_words(self.rt, item.analysis.result())
+                    analysis, item.derived = item.analysis.result()
+                    item.analysis = processing.seal_reporter_words(self.rt, analysis)
                 except BrokenProcessPool as exc:
                     self._pool = None  # a pool process died (e.g. out of memory): start a fresh pool
                     item.error, item.analysis = _error_text(exc), None
@@ -263,13 +254,17 @@ class Worker:
             ids = [item.job.report_id for item in ready if item.job.id in held]
             reports = {r.id: r for r in session.scalars(select(Report).where(Report.id.in_(ids)))}
             todo: list[tuple[Report, Analysis, str | None]] = []
+            derived: dict[int, Derived] = {}
             for item in ready:
                 if item.job.id not in held:
                     log.warning("job %s: lease lost, results dropped", item.job.id)
                     continue
                 assert isinstance(item.analysis, Analysis)
-                todo.append((reports[item.job.report_id or -1], item.analysis, item.key))
-            processing.apply_batch(session, todo)
+                report = reports[item.job.report_id or -1]
+                todo.append((report, item.analysis, item.key))
+                if item.derived is not None:
+                    derived[report.id] = item.derived
+            processing.apply_batch(session, todo, derived)
 
     def _write_each(self, ready: list[_Item]) -> None:
         """The careful path: one transaction, a savepoint per job; a failing job drops out alone."""

@@ -16,11 +16,14 @@ from tests.support.settings import make_settings
 from watchword.analysis.pipeline import analyze_report
 from watchword.domain import Channel, IncomingReport
 from watchword.intake.submit import submit
+from watchword.intel.feeds import parse_csv, store_batch
 from watchword.runtime import Runtime, open_runtime
 from watchword.services import processing
 from watchword.services.processing import input_key
 from watchword.services.search import search
 from watchword.store.models import AnalysisRecord, Indicator, Job, Report, ReportIndicator
+from watchword.store.models_campaigns import CampaignMember
+from watchword.store.models_intel import IntelMatch
 from watchword.store.models_people import Note
 from watchword.worker import Worker
 
@@ -266,3 +269,68 @@ def test_the_default_pool_leaves_the_writer_a_core_on_postgresql_only(
     else:
         assert (default.processes, default.pooled) == (1, True)
     assert (inline.processes, inline.pooled) == (1, False)
+
+
+def _clustering(rt: Runtime) -> tuple[set[frozenset[int]], dict[int, tuple[bool, str, str]]]:
+    """The campaigns as sets of report ids (ids of campaigns differ between stores), and each
+    member's duplicate flag, reporter key and reasons."""
+    with rt.db.session() as session:
+        rows = session.execute(
+            select(
+                CampaignMember.report_id,
+                CampaignMember.campaign_id,
+                CampaignMember.duplicate,
+                CampaignMember.reporter_key,
+                CampaignMember.reasons,
+            )
+        ).all()
+    groups: dict[int, set[int]] = {}
+    for report_id, campaign_id, *_ in rows:
+        groups.setdefault(campaign_id, set()).add(report_id)
+    return {frozenset(g) for g in groups.values()}, {r: (d, k, str(why)) for r, _, d, k, why in rows}
+
+
+def _matched(rt: Runtime) -> set[int]:
+    with rt.db.session() as session:
+        return set(session.scalars(select(IntelMatch.report_id)))
+
+
+_WORDS = ["parcel", "customs", "invoice", "tax", "refund", "pension", "voicemail", "storage", "bonus", "lottery"]
+
+
+def _other_words(n: int, lure: int) -> bytes:
+    words = " ".join(f"{_WORDS[(n + i) % len(_WORDS)]}{n}{i}" for i in range(40))
+    return (
+        f"From: Desk <desk@other{n}.example>\r\nTo: pat{n}@example.org\r\nSubject: Notice {n}\r\n"
+        "Content-Type: text/html; charset=utf-8\r\n\r\n"
+        f'<p>{words} <a href="https://payroll{lure}-update.top/review">open</a></p>\r\n'
+    ).encode()
+
+
+def test_a_pooled_worker_clusters_as_one_that_derives_the_engine_keys_itself(any_rt: Runtime, tmp_path: Path) -> None:
+    """The pool derives the engine's features and posting keys and the known-bad lookup keys beside
+    the pipeline (watchword.pool.derive); a worker without a pool derives them while writing. The
+    campaigns, memberships, known-bad matches and analyses come out the same (on PostgreSQL and SQLite)."""
+    # Copies of seven lures (text links them), and lures in other words that share only a link
+    # with one of them (only the typed posting keys link those).
+    raws = [_lure(n % 7, to=f"user{n}@example.org", hops=(f"mx{n}.example.net",)) for n in range(24)]
+    raws += [_other_words(n, n % 3) for n in range(6)]
+    inline = open_runtime(make_settings(tmp_path / "inline", worker_batch_size=8))
+    any_rt.settings = dataclasses.replace(any_rt.settings, worker_batch_size=8)
+    try:
+        for rt in (any_rt, inline):
+            with rt.db.write() as session:  # a feed names one lure's site: its reports match (lookup keys)
+                store_batch(session, "test feed", parse_csv("type,value\ndomain,payroll3-update.top\n"))
+            for raw in raws:
+                submit(rt, IncomingReport(channel=Channel.IMPORT, raw_email=raw))
+        assert Worker(any_rt, processes=2).run_until_idle() == 30
+        assert Worker(inline, processes=1).run_until_idle() == 30
+        pooled, alone = _clustering(any_rt), _clustering(inline)
+        assert pooled == alone
+        matched = [_matched(rt) for rt in (any_rt, inline)]
+        assert matched[0] == matched[1] and len(matched[0]) == 3  # the three copies of lure 3
+        assert len(pooled[0]) < 30  # copies did join campaigns: the keys were used
+        for report_id in range(1, 31):
+            assert _analysis(any_rt, report_id) == _analysis(inline, report_id)
+    finally:
+        inline.close()

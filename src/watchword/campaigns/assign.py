@@ -14,7 +14,7 @@ import datetime as dt
 import hashlib
 import logging
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 from sqlalchemy import bindparam, case, func, insert, inspect, select, text
@@ -23,7 +23,7 @@ from sqlalchemy.orm.attributes import flag_modified, set_committed_value
 
 from watchword.analysis.fingerprint import FINGERPRINT_VERSION
 from watchword.analysis.titles import report_title
-from watchword.campaigns.engine import ENGINE_VERSION, ClusterIndex, Features
+from watchword.campaigns.engine import ENGINE_VERSION, ClusterIndex, Features, Keys, features_of
 from watchword.campaigns.store import BatchBackend, StoreBackend
 from watchword.domain import Analysis
 from watchword.domain.states import CampaignStatus
@@ -63,20 +63,6 @@ def reporter_key(report_id: int, result: dict[str, Any]) -> str:
     if not who and result.get("kind") == "email":
         who = ((result.get("headers") or {}).get("to") or "").strip().lower()
     return hashlib.sha256((who or f"report:{report_id}").encode()).hexdigest()[:32]
-
-
-def features_of(analysis: Analysis) -> Features | None:
-    # Only what the engine reads: Analysis.to_dict() would deep-copy the body.
-    return Features.from_analysis(
-        {
-            "scope": analysis.scope,
-            "content_hash": analysis.content_hash,
-            "shingles": analysis.shingles,
-            "campaign_keys": analysis.campaign_keys,
-            "approach_type": analysis.approach_type,
-            "risk": analysis.risk,
-        }
-    )
 
 
 def check_index_version(session: Session) -> bool:
@@ -154,7 +140,11 @@ def assign_campaign(session: Session, report: Report, analysis: Analysis) -> Non
     count_hour(session, campaign, report.created_at)
 
 
-def assign_batch(session: Session, items: Sequence[tuple[Report, Analysis]]) -> dict[int, Campaign]:
+def assign_batch(
+    session: Session,
+    items: Sequence[tuple[Report, Analysis]],
+    prepared: Mapping[int, tuple[Features | None, Keys | None]] | None = None,
+) -> dict[int, Campaign]:
     """`assign_campaign` for a worker's batch, in order, with set-at-a-time reads and writes.
 
     The engine sees exactly what it would see one report at a time (the batch's
@@ -167,29 +157,32 @@ def assign_batch(session: Session, items: Sequence[tuple[Report, Analysis]]) -> 
 
     Returns the campaign rows it read or made, by id: held by the caller for the
     batch's later steps (the session's identity map would let them go, and each
-    later `session.get` would read one again).
+    later `session.get` would read one again). `prepared` gives, by report id, the
+    features and posting keys already computed from the analysis (`features_of`,
+    `ClusterIndex.keys_of`: the worker's pool computes them beside the pipeline).
     """
     if not items:
         return {}
     ids = [report.id for report, _ in items]
     members = {m.report_id: m for m in session.scalars(select(CampaignMember).where(CampaignMember.report_id.in_(ids)))}
     todo: list[tuple[Report, Analysis, Features]] = []
+    keys: list[Keys] = []
     for report, analysis in items:
         if analysis.scope == "out_of_scope":
             if report.id in members:
                 session.delete(members[report.id])
             report.campaign_id = None
             continue
-        feats = features_of(analysis)
+        feats, each = prepared[report.id] if prepared and report.id in prepared else (features_of(analysis), None)
         if report.id in members or feats is None:
             continue
         todo.append((report, analysis, feats))
+        keys.append(each if each is not None else ClusterIndex.keys_of(feats))
     if not todo:
         return {}
     if not check_index_version(session):
         log.warning("campaign index has another format than %s: run `watchword recluster`", INDEX_VERSION)
     backend = BatchBackend(session)
-    keys = [ClusterIndex.keys_of(feats) for _, _, feats in todo]
     backend.preload(key for each in keys for key in ClusterIndex.lookup_keys(each))
     index = ClusterIndex(backend)
     done = [

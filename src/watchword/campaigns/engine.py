@@ -160,6 +160,21 @@ class Features:
         return hash_key("c|" + basis) & 0xFFFFFFFF
 
 
+def features_of(analysis: Any) -> Features | None:
+    """An analysis's features (an `Analysis`; None when out of scope). Only what the engine
+    reads: Analysis.to_dict() would deep-copy the body."""
+    return Features.from_analysis(
+        {
+            "scope": analysis.scope,
+            "content_hash": analysis.content_hash,
+            "shingles": analysis.shingles,
+            "campaign_keys": analysis.campaign_keys,
+            "approach_type": analysis.approach_type,
+            "risk": analysis.risk,
+        }
+    )
+
+
 @dataclass(slots=True)
 class Assignment:
     cluster: int

@@ -122,17 +122,36 @@ def run_worker(
     import dataclasses
     import logging
 
+    from watchword import pool
+    from watchword.config import Settings
+
+    # Collected rarely from here on (see gc.freeze below); the imports below allocate for a second.
+    gc.set_threshold(50_000, 10, 10)
+    settings = Settings.from_env()
+    wanted = settings.worker_processes if processes is None else processes
+    if pool.plan(wanted, settings.database_url)[1]:
+        # Before the imports below: the forkserver loads the pipeline on another core meanwhile.
+        pool.start_forkserver()
+
     from watchword.runtime import open_runtime
     from watchword.worker import build_worker
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
     logsafe.install()  # no report content, no addresses in log lines
-    with open_runtime() as rt:
+    with open_runtime(settings) as rt:
         if processes is not None:
             rt.settings = dataclasses.replace(rt.settings, worker_processes=processes)
         if batch_size is not None:
             rt.settings = dataclasses.replace(rt.settings, worker_batch_size=max(1, batch_size))
         w = build_worker(rt)
+        # What start-up loaded (the store's models and mappers, the analysis tables, the known
+        # sites) lives as long as the process: out of the collector's sight, it is not traversed
+        # again by every collection of the batches' objects. A batch allocates tens of thousands
+        # of containers (the analyses, the ORM's rows), nearly all freed by reference counting:
+        # the first generation is collected every 50,000 allocations rather than every 700 (set
+        # above, before the imports). A sixth of a PostgreSQL worker's CPU time went to the
+        # collector, now under 3% (issue 14).
+        gc.freeze()
         if once:
             typer.echo(f"{w.run_until_idle()} jobs done")
             return

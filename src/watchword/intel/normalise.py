@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import ipaddress
 import re
+from typing import Any
 
 import phonenumbers
 
@@ -167,3 +168,11 @@ def match_keys(indicators: list[tuple[str, str]]) -> set[tuple[str, str]]:
                 keys.add(("domain", domain))
                 keys.add(("domain", host))
     return keys
+
+
+def match_keys_of(analysis: Any) -> set[tuple[str, str]]:
+    """An analysis's known-bad lookup keys (an `Analysis`): its indicators and its
+    attachments' SHA-256, with match_keys' registrable domains."""
+    pairs = [(i["type"], i["value"]) for i in analysis.indicators]
+    pairs += [("sha256", a["sha256"]) for a in analysis.attachments if a.get("sha256")]
+    return match_keys(pairs)

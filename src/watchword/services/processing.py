@@ -10,15 +10,14 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import hashlib
-from collections.abc import Callable, Iterable, Iterator, Sequence
-from typing import Any, TypeVar, cast
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 from sqlalchemy import Table, bindparam, delete, func, insert, select, text, update
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
 
 from watchword.analysis.mime import MAX_HEADERS, MAX_RAW_BYTES, OLE_MAGIC, looks_like_email
-from watchword.analysis.pipeline import analyze_report
 from watchword.analysis.rfc822 import split_header_block
 from watchword.analysis.titles import report_title
 from watchword.domain import Analysis
@@ -29,6 +28,9 @@ from watchword.security.sealing import COMMENT, seal_text, unseal_json
 from watchword.store.models import AnalysisRecord, Campaign, Indicator, Report, ReportIndicator, utcnow
 from watchword.store.upsert import insert_ignore
 
+if TYPE_CHECKING:
+    from watchword.pool import Derived
+
 MAX_INDICATOR_VALUE = 2048
 T = TypeVar("T")
 
@@ -37,6 +39,10 @@ AfterAnalysis = Callable[[Session, Report, Analysis], None]
 
 def analyse(rt: Runtime, report: Report) -> Analysis:
     """Run the pure pipeline on a stored report. No database writes."""
+    # Imported here: a pooled worker's own process never runs the pipeline, and importing it
+    # is a third of that process's start-up (its pool processes have it preloaded).
+    from watchword.analysis.pipeline import analyze_report
+
     raw = rt.blobs.get(report.raw_sha256) if report.raw_sha256 else None
     return seal_reporter_words(rt, analyze_report(report.text, raw, report.approach_hint, answers_of(rt, report)))
 
@@ -313,7 +319,7 @@ def link_indicators(session: Session, report: Report, analysis: Analysis) -> Non
 # The steps below reuse the helpers above (and some import this module), so they are
 # imported here, after them, rather than at the top.
 from watchword.campaigns.assign import assign_batch, assign_campaign, uniform_update  # noqa: E402
-from watchword.intel.normalise import match_keys  # noqa: E402
+from watchword.intel.normalise import match_keys_of  # noqa: E402
 from watchword.intel.retrohunt import lookup as known_bad_lookup  # noqa: E402
 from watchword.intel.retrohunt import match_known_bad  # noqa: E402
 from watchword.intel.retrohunt import ranges as known_bad_ranges  # noqa: E402
@@ -377,13 +383,19 @@ def lock_batch_indicators(session: Session, analyses: Iterable[Analysis]) -> Non
     lock_indicator_rows(session, ids.values())
 
 
-def apply_batch(session: Session, items: list[tuple[Report, Analysis, str | None]]) -> None:
+def apply_batch(
+    session: Session,
+    items: list[tuple[Report, Analysis, str | None]],
+    derived: Mapping[int, Derived] | None = None,
+) -> None:
     """`apply` for many reports at once: the same effects, in set-at-a-time statements.
 
     The analysis records and indicator links of the whole batch are written with a
     handful of statements instead of a handful per report (per-statement overhead,
     not the database, was most of the stored path's cost); the steps after them run
     per report in order. Reports must be new to analysis links-wise or not: both work.
+    `derived` gives, by report id, what the worker's pool already computed from the
+    analysis (watchword.pool.derive); the rest is computed here, the same way.
     """
     if not items:
         return
@@ -391,14 +403,16 @@ def apply_batch(session: Session, items: list[tuple[Report, Analysis, str | None
     # locked here, before campaign assignment takes its key-shard and campaign locks, and
     # nothing after assignment locks an indicator (campaigns/locks.py: no waits in a circle).
     rewrite_analyses(session, items)
-    unmatched = _known_bad_misses(session, items)  # a read: before the assignment's locks, not under them
+    derived = derived or {}
+    unmatched = _known_bad_misses(session, items, derived)  # a read: before the assignment's locks, not under them
     rest = [step for step in AFTER_ANALYSIS if step not in (record_analysis, link_indicators, index_report)]
     held: dict[int, Campaign] = {}
     if assign_campaign in rest:
         # The whole batch's campaign assignment at once (the same result in far fewer
         # statements); the steps after it then see every report of the batch in its campaign.
         # Its rows are held here for the steps below (no read per report).
-        held = assign_batch(session, [(report, analysis) for report, analysis, _ in items])
+        prepared = {rid: (d.features, d.keys) for rid, d in derived.items()}
+        held = assign_batch(session, [(report, analysis) for report, analysis, _ in items], prepared)
         rest.remove(assign_campaign)
     # A campaign's priority depends on the campaign alone: computed once per campaign, it is
     # the value the last of its reports would have left. Computed before the per-report steps
@@ -501,7 +515,9 @@ _REWRITE = (
 )
 
 
-def _known_bad_misses(session: Session, items: list[tuple[Report, Analysis, str | None]]) -> set[int]:
+def _known_bad_misses(
+    session: Session, items: list[tuple[Report, Analysis, str | None]], derived: Mapping[int, Derived]
+) -> set[int]:
     """Reports none of whose indicators is known-bad, from one lookup for the whole batch.
 
     match_known_bad does nothing for such a report (its own lookup comes back empty),
@@ -510,9 +526,8 @@ def _known_bad_misses(session: Session, items: list[tuple[Report, Analysis, str 
     """
     keys_of: dict[int, set[tuple[str, str]]] = {}
     for report, analysis, _ in items:
-        pairs = [(i["type"], i["value"]) for i in analysis.indicators]
-        pairs += [("sha256", a["sha256"]) for a in analysis.attachments if a.get("sha256")]
-        keys_of[report.id] = match_keys(pairs)
+        done = derived.get(report.id)
+        keys_of[report.id] = set(done.match_keys) if done is not None else match_keys_of(analysis)
     every = set().union(*keys_of.values())
     hits = {(kb.type, kb.value) for kb in known_bad_lookup(session, every)} if every else set()
     # An address inside a known-bad network range is a hit too (one read of the ranges per batch).
