@@ -258,6 +258,13 @@ class Worker:
 
     def _write_together(self, ready: list[_Item]) -> None:
         """The fast path: the whole batch in set-at-a-time statements, all or nothing."""
+        # What needs no store is computed before the transaction: on SQLite it holds the one
+        # write lock, which the intake's group commit waits for.
+        facts = processing.batch_facts(
+            (item.job.report_id, item.analysis)
+            for item in ready
+            if item.job.report_id is not None and isinstance(item.analysis, Analysis)
+        )
         with self.rt.db.write() as session:
             held = jobs.finish_many(session, [item.job.id for item in ready], self.worker_id)
             ids = [item.job.report_id for item in ready if item.job.id in held]
@@ -269,7 +276,7 @@ class Worker:
                     continue
                 assert isinstance(item.analysis, Analysis)
                 todo.append((reports[item.job.report_id or -1], item.analysis, item.key))
-            processing.apply_batch(session, todo)
+            processing.apply_batch(session, todo, facts)
 
     def _write_each(self, ready: list[_Item]) -> None:
         """The careful path: one transaction, a savepoint per job; a failing job drops out alone."""

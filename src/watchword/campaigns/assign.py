@@ -23,7 +23,7 @@ from sqlalchemy.orm.attributes import flag_modified, set_committed_value
 
 from watchword.analysis.fingerprint import FINGERPRINT_VERSION
 from watchword.analysis.titles import report_title
-from watchword.campaigns.engine import ENGINE_VERSION, ClusterIndex, Features
+from watchword.campaigns.engine import ENGINE_VERSION, ClusterIndex, Features, Keys
 from watchword.campaigns.store import BatchBackend, StoreBackend
 from watchword.domain import Analysis
 from watchword.domain.states import CampaignStatus
@@ -154,7 +154,22 @@ def assign_campaign(session: Session, report: Report, analysis: Analysis) -> Non
     count_hour(session, campaign, report.created_at)
 
 
-def assign_batch(session: Session, items: Sequence[tuple[Report, Analysis]]) -> dict[int, Campaign]:
+# A report's engine features and posting keys, pure functions of its analysis: the worker
+# computes them before its write transaction (`precomputed`), outside SQLite's one write lock.
+Precomputed = dict[int, tuple[Features | None, Keys | None]]
+
+
+def engine_facts(analysis: Analysis) -> tuple[Features | None, Keys | None]:
+    """What `assign_batch` would compute from this analysis alone (None for out of scope)."""
+    if analysis.scope == "out_of_scope":
+        return None, None
+    feats = features_of(analysis)
+    return feats, ClusterIndex.keys_of(feats) if feats is not None else None
+
+
+def assign_batch(
+    session: Session, items: Sequence[tuple[Report, Analysis]], precomputed: Precomputed | None = None
+) -> dict[int, Campaign]:
     """`assign_campaign` for a worker's batch, in order, with set-at-a-time reads and writes.
 
     The engine sees exactly what it would see one report at a time (the batch's
@@ -167,21 +182,31 @@ def assign_batch(session: Session, items: Sequence[tuple[Report, Analysis]]) -> 
 
     Returns the campaign rows it read or made, by id: held by the caller for the
     batch's later steps (the session's identity map would let them go, and each
-    later `session.get` would read one again).
+    later `session.get` would read one again). `precomputed`: `engine_facts` by
+    report id, for the reports the caller computed them for.
     """
     if not items:
         return {}
     ids = [report.id for report, _ in items]
     members = {m.report_id: m for m in session.scalars(select(CampaignMember).where(CampaignMember.report_id.in_(ids)))}
     todo: list[tuple[Report, Analysis, Features]] = []
+    known = precomputed or {}
+    given: dict[int, Keys] = {}
     for report, analysis in items:
         if analysis.scope == "out_of_scope":
             if report.id in members:
                 session.delete(members[report.id])
             report.campaign_id = None
             continue
-        feats = features_of(analysis)
-        if report.id in members or feats is None:
+        if report.id in members:
+            continue
+        if report.id in known:
+            feats, keys_given = known[report.id]
+            if keys_given is not None:
+                given[report.id] = keys_given
+        else:
+            feats = features_of(analysis)
+        if feats is None:
             continue
         todo.append((report, analysis, feats))
     if not todo:
@@ -189,7 +214,7 @@ def assign_batch(session: Session, items: Sequence[tuple[Report, Analysis]]) -> 
     if not check_index_version(session):
         log.warning("campaign index has another format than %s: run `watchword recluster`", INDEX_VERSION)
     backend = BatchBackend(session)
-    keys = [ClusterIndex.keys_of(feats) for _, _, feats in todo]
+    keys = [given.get(report.id) or ClusterIndex.keys_of(feats) for report, _, feats in todo]
     backend.preload(key for each in keys for key in ClusterIndex.lookup_keys(each))
     index = ClusterIndex(backend)
     done = [

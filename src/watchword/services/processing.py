@@ -287,7 +287,13 @@ def link_indicators(session: Session, report: Report, analysis: Analysis) -> Non
 
 # The steps below reuse the helpers above (and some import this module), so they are
 # imported here, after them, rather than at the top.
-from watchword.campaigns.assign import assign_batch, assign_campaign, uniform_update  # noqa: E402
+from watchword.campaigns.assign import (  # noqa: E402
+    Precomputed,
+    assign_batch,
+    assign_campaign,
+    engine_facts,
+    uniform_update,
+)
 from watchword.intel.normalise import match_keys  # noqa: E402
 from watchword.intel.retrohunt import lookup as known_bad_lookup  # noqa: E402
 from watchword.intel.retrohunt import match_known_bad  # noqa: E402
@@ -352,13 +358,42 @@ def lock_batch_indicators(session: Session, analyses: Iterable[Analysis]) -> Non
     lock_indicator_rows(session, ids.values())
 
 
-def apply_batch(session: Session, items: list[tuple[Report, Analysis, str | None]]) -> None:
+@dataclasses.dataclass
+class BatchFacts:
+    """What `apply_batch` computes from the analyses alone, by report id: the known-bad lookup
+    keys and the campaign engine's features and keys. The worker computes them before its
+    write transaction, so that SQLite's one write lock (which the intake's group commit waits
+    for) is not held while they are (bench/year.py)."""
+
+    match_keys: dict[int, set[tuple[str, str]]] = dataclasses.field(default_factory=dict)
+    engine: Precomputed = dataclasses.field(default_factory=dict)
+
+
+def _match_keys_of(analysis: Analysis) -> set[tuple[str, str]]:
+    pairs = [(i["type"], i["value"]) for i in analysis.indicators]
+    pairs += [("sha256", a["sha256"]) for a in analysis.attachments if a.get("sha256")]
+    return match_keys(pairs)
+
+
+def batch_facts(items: Iterable[tuple[int, Analysis]]) -> BatchFacts:
+    """`BatchFacts` for these (report id, analysis) pairs; no store needed."""
+    facts = BatchFacts()
+    for report_id, analysis in items:
+        facts.match_keys[report_id] = _match_keys_of(analysis)
+        facts.engine[report_id] = engine_facts(analysis)
+    return facts
+
+
+def apply_batch(
+    session: Session, items: list[tuple[Report, Analysis, str | None]], facts: BatchFacts | None = None
+) -> None:
     """`apply` for many reports at once: the same effects, in set-at-a-time statements.
 
     The analysis records and indicator links of the whole batch are written with a
     handful of statements instead of a handful per report (per-statement overhead,
     not the database, was most of the stored path's cost); the steps after them run
     per report in order. Reports must be new to analysis links-wise or not: both work.
+    `facts`: `batch_facts` of these items, computed beforehand (else here).
     """
     if not items:
         return
@@ -366,14 +401,15 @@ def apply_batch(session: Session, items: list[tuple[Report, Analysis, str | None
     # locked here, before campaign assignment takes its key-shard and campaign locks, and
     # nothing after assignment locks an indicator (campaigns/locks.py: no waits in a circle).
     rewrite_analyses(session, items)
-    unmatched = _known_bad_misses(session, items)  # a read: before the assignment's locks, not under them
+    unmatched = _known_bad_misses(session, items, facts)  # a read: before the assignment's locks, not under them
     rest = [step for step in AFTER_ANALYSIS if step not in (record_analysis, link_indicators, index_report)]
     held: dict[int, Campaign] = {}
     if assign_campaign in rest:
         # The whole batch's campaign assignment at once (the same result in far fewer
         # statements); the steps after it then see every report of the batch in its campaign.
         # Its rows are held here for the steps below (no read per report).
-        held = assign_batch(session, [(report, analysis) for report, analysis, _ in items])
+        pairs = [(report, analysis) for report, analysis, _ in items]
+        held = assign_batch(session, pairs, facts.engine if facts is not None else None)
         rest.remove(assign_campaign)
     # A campaign's priority depends on the campaign alone: computed once per campaign, it is
     # the value the last of its reports would have left. Computed before the per-report steps
@@ -476,18 +512,20 @@ _REWRITE = (
 )
 
 
-def _known_bad_misses(session: Session, items: list[tuple[Report, Analysis, str | None]]) -> set[int]:
+def _known_bad_misses(
+    session: Session, items: list[tuple[Report, Analysis, str | None]], facts: BatchFacts | None = None
+) -> set[int]:
     """Reports none of whose indicators is known-bad, from one lookup for the whole batch.
 
     match_known_bad does nothing for such a report (its own lookup comes back empty),
     so the batch skips it and saves a query per report. Nothing in the batch adds
     known-bad rows, so the answer holds for the whole transaction.
     """
+    known = facts.match_keys if facts is not None else {}
     keys_of: dict[int, set[tuple[str, str]]] = {}
     for report, analysis, _ in items:
-        pairs = [(i["type"], i["value"]) for i in analysis.indicators]
-        pairs += [("sha256", a["sha256"]) for a in analysis.attachments if a.get("sha256")]
-        keys_of[report.id] = match_keys(pairs)
+        keys = known.get(report.id)
+        keys_of[report.id] = keys if keys is not None else _match_keys_of(analysis)
     every = set().union(*keys_of.values())
     hits = {(kb.type, kb.value) for kb in known_bad_lookup(session, every)} if every else set()
     # An address inside a known-bad network range is a hit too (one read of the ranges per batch).
