@@ -21,7 +21,9 @@ group commit) from 32 threads while one real `watchword worker` process
 (one pipeline process per core) runs beside them on the same store. The clock
 runs from the first submission until every analysis job is done. Prints
 reports/s end to end and the hours 11.6 million reports (a year of the UK's
-reporting volume) would take at that rate, and the load average before and after.
+reporting volume) would take at that rate, the load average before and after, and the CPU
+time of the intake (this process) and of the worker and its pipeline processes, which the
+load of a shared machine moves far less than the rate.
 """
 
 from __future__ import annotations
@@ -127,6 +129,32 @@ def a_day(messages: list[bytes], copies: int, once: list[bytes], seed: int, star
     return day
 
 
+def _stat(pid: int) -> tuple[int, float] | None:
+    """(parent pid, CPU seconds user + system) of a live process, from /proc; None once it is gone."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except (OSError, IndexError):
+        return None
+    return int(fields[1]), (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def tree_cpu(root: int) -> tuple[float, float]:
+    """CPU seconds of `root` itself and of all its live descendants (the worker: its parent
+    process, then its forkserver and pool processes), read before it is stopped."""
+    stats = {int(p.name): _stat(int(p.name)) for p in Path("/proc").iterdir() if p.name.isdigit()}
+    children: dict[int, list[int]] = {}
+    for pid, stat in stats.items():
+        if stat is not None:
+            children.setdefault(stat[0], []).append(pid)
+    own = (stats.get(root) or (0, 0.0))[1]
+    rest, todo = 0.0, list(children.get(root, []))
+    while todo:
+        pid = todo.pop()
+        rest += (stats.get(pid) or (0, 0.0))[1]
+        todo += children.get(pid, [])
+    return own, rest
+
+
 def load_average() -> str:
     return " ".join(Path("/proc/loadavg").read_text().split()[:3])
 
@@ -159,7 +187,7 @@ def main() -> int:
             "WATCHWORD_SECRET_KEY_FILE": str(data / "secret.key"),
             "WATCHWORD_WORKER_POLL_SECONDS": "0.05",
         }
-        start = time.perf_counter()
+        start, cpu_start = time.perf_counter(), time.process_time()
         worker = subprocess.Popen(
             [sys.executable, "-m", "watchword", "worker"], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
         )
@@ -167,6 +195,7 @@ def main() -> int:
             with ThreadPoolExecutor(32) as pool:
                 receipts = list(pool.map(lambda incoming: submit(rt, incoming), day))
             accepted = time.perf_counter() - start
+            intake_cpu = time.process_time() - cpu_start
             reports = len({r.report_id for r in receipts})
             while True:
                 with rt.db.session() as session:
@@ -179,6 +208,7 @@ def main() -> int:
                     raise SystemExit(f"the worker exited: {worker.stderr.read().decode()[-2000:]}")  # type: ignore[union-attr]
                 time.sleep(0.1)
             elapsed = time.perf_counter() - start
+            worker_cpu, pool_cpu = tree_cpu(worker.pid)
             with rt.db.session() as session:
                 analyses, inputs = session.execute(
                     select(func.count(), func.count(func.distinct(AnalysisRecord.input_key)))
@@ -190,6 +220,10 @@ def main() -> int:
     rate = len(day) / elapsed
     print(f"intake accepted all {len(day)} in {accepted:.1f} s ({reports} distinct reports, the rest sightings)")
     print(f"{analyses} analyses stored for {inputs} distinct pipeline inputs (the rest reused)")
+    print(
+        f"CPU: intake process {intake_cpu:.1f} s ({intake_cpu / len(day) * 1000:.2f} ms a report), worker"
+        f" {worker_cpu:.1f} s, its pool {pool_cpu:.1f} s ({(worker_cpu + pool_cpu) / len(day) * 1000:.2f} ms a report)"
+    )
     print(f"end to end: {rate:.1f} reports/s ({elapsed:.1f} s); load average {load_average()}")
     print(f"a year of {YEAR:,} reports: {YEAR / rate / 3600:.1f} hours at this rate (target < 4)")
     return 0

@@ -37,7 +37,7 @@ from watchword import pool, poolchild
 from watchword.domain import Analysis
 from watchword.domain.states import JobStatus, ReportStatus
 from watchword.logsafe import describe, mask
-from watchword.pool import Derived, PipelineInput
+from watchword.pool import Derived, PipelineInput, derive
 from watchword.runtime import Runtime
 from watchword.services import processing
 from watchword.store import jobs
@@ -249,6 +249,12 @@ class Worker:
 
     def _write_together(self, ready: list[_Item]) -> None:
         """The fast path: the whole batch in set-at-a-time statements, all or nothing."""
+        # What needs no store is computed before the transaction (the pool computed it for what
+        # it analysed; an analysis reused from the store gets it here): on SQLite the transaction
+        # holds the one write lock, which the intake's group commit waits for.
+        for item in ready:
+            if item.derived is None and isinstance(item.analysis, Analysis):
+                item.derived = derive(item.analysis)
         with self.rt.db.write() as session:
             held = jobs.finish_many(session, [item.job.id for item in ready], self.worker_id)
             ids = [item.job.report_id for item in ready if item.job.id in held]

@@ -194,16 +194,18 @@ def _steps_outcome(rt: Runtime) -> tuple[set[frozenset[str]], dict[frozenset[str
 
 def test_the_worker_batch_leaves_what_the_steps_one_report_at_a_time_leave(tmp_path: Path) -> None:
     """Real mail (three lures, personalised copies, exact copies) through every after-analysis
-    step: one report at a time (`processing.apply`) and in batches (`processing.apply_batch`)
+    step: one report at a time (`processing.apply`) and in batches (`processing.apply_batch`,
+    with what it derives from each analysis computed inside or, as the worker does, before the transaction)
     leave the same campaigns with the same priorities, surges and counts."""
     from tests.support.campaign_mail import make_email
+    from watchword.pool import derive
     from watchword.services import processing
 
     rng = random.Random(5)
     raws = [make_email(rng.choice(["payroll", "parcel", "mailbox"]), rng) for _ in range(45)]
     raws += raws[:6]  # exact copies: sightings of one report
     outcomes = []
-    for name, batch in (("one-by-one", 1), ("batched", 16)):
+    for name, batch, beforehand in (("one-by-one", 1, False), ("batched", 16, False), ("facts first", 16, True)):
         rt = open_runtime(make_settings(tmp_path / name))
         ids = [submit(rt, IncomingReport(channel=Channel.IMPORT, raw_email=raw)).report_id for raw in raws]
         ids = list(dict.fromkeys(ids))
@@ -220,11 +222,12 @@ def test_the_worker_batch_leaves_what_the_steps_one_report_at_a_time_leave(tmp_p
                 if batch == 1:
                     processing.apply(session, reports[chunk[0]], analyses[chunk[0]])
                 else:
-                    processing.apply_batch(session, [(reports[rid], analyses[rid], None) for rid in chunk])
+                    derived = {rid: derive(analyses[rid]) for rid in chunk} if beforehand else None
+                    processing.apply_batch(session, [(reports[rid], analyses[rid], None) for rid in chunk], derived)
         outcomes.append(_steps_outcome(rt))
         rt.close()
-    (groups_one, records_one), (groups_batch, records_batch) = outcomes
-    assert groups_one == groups_batch
-    assert records_one == records_batch
+    (groups_one, records_one), (groups_batch, records_batch), (groups_first, records_first) = outcomes
+    assert groups_one == groups_batch == groups_first
+    assert records_one == records_batch == records_first
     assert 2 <= len(groups_one) < len(raws) // 3  # the lures really were grouped
     assert all(priority > 0 for priority, *_ in records_one.values())

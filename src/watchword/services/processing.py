@@ -25,6 +25,7 @@ from watchword.domain.model import ANALYSIS_VERSION
 from watchword.domain.states import ReportStatus
 from watchword.runtime import Runtime
 from watchword.security.sealing import COMMENT, seal_text, unseal_json
+from watchword.store import sqlite_batch
 from watchword.store.models import AnalysisRecord, Campaign, Indicator, Report, ReportIndicator, utcnow
 from watchword.store.upsert import insert_ignore
 
@@ -202,28 +203,14 @@ def upsert_indicators(session: Session, pairs: Iterable[tuple[str, str]]) -> dic
         return _upsert_indicators_pg(session, sorted(wanted), now)
     # Read first, insert only what is missing: a wave's copies bring few new indicators, and an
     # INSERT OR IGNORE per indicator of the batch cost more than the reads (bench/year.py).
-    ids = _indicator_ids(session, wanted)
+    ids = sqlite_batch.indicator_ids(session, wanted)
     missing = sorted(wanted - ids.keys())
     if missing:
         rows = [{"type": t, "value": v, "first_seen": now, "last_seen": now, "report_count": 0} for t, v in missing]
         # One statement, many parameter sets (the driver batches them): a multi-row VALUES of 26k
         # indicators overflowed SQLite's bound-parameter limit, and compiling one costs ~0.2 s per 500 rows.
         session.execute(insert_ignore(session, Indicator.__table__, "type", "value"), rows)
-        ids.update(_indicator_ids(session, set(missing)))
-    return ids
-
-
-def _indicator_ids(session: Session, pairs: set[tuple[str, str]]) -> dict[tuple[str, str], int]:
-    ids: dict[tuple[str, str], int] = {}
-    by_type: dict[str, list[str]] = {}
-    for t, v in pairs:
-        by_type.setdefault(t, []).append(v)
-    for t, values in by_type.items():
-        for chunk in _chunks(values):
-            for ind_id, value in session.execute(
-                select(Indicator.id, Indicator.value).where(Indicator.type == t, Indicator.value.in_(chunk))
-            ):
-                ids[(t, value)] = ind_id
+        ids.update(sqlite_batch.exact_ids(session, missing))
     return ids
 
 
@@ -272,19 +259,7 @@ def count_indicators(session: Session, delta: dict[int, int]) -> None:
         ids = sorted(changed)
         session.execute(_PG_COUNT_INDICATORS, {"ids": ids, "deltas": [changed[i] for i in ids], "now": now})
         return
-    by_change: dict[int, list[int]] = {}
-    for ind, change in changed.items():
-        by_change.setdefault(change, []).append(ind)
-    for change, inds in by_change.items():
-        inds.sort()
-        for start in range(0, len(inds), 500):
-            values: dict[str, Any] = {"report_count": Indicator.report_count + change}
-            if change > 0:
-                values["last_seen"] = now
-            session.execute(
-                update(Indicator).where(Indicator.id.in_(inds[start : start + 500])).values(**values),
-                execution_options={"synchronize_session": False},
-            )
+    sqlite_batch.add_counts(session, changed, now)
 
 
 def link_indicators(session: Session, report: Report, analysis: Analysis) -> None:
@@ -579,5 +554,5 @@ def _link_batch(session: Session, items: Sequence[tuple[Report, Analysis, str | 
             {"r": [row["report_id"] for row in added_rows], "i": [row["indicator_id"] for row in added_rows]},
         )
     elif added_rows:
-        session.connection().execute(insert_ignore(session, ReportIndicator), added_rows)
+        sqlite_batch.link(session, [(row["report_id"], row["indicator_id"]) for row in added_rows])
     count_indicators(session, delta)
