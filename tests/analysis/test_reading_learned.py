@@ -11,6 +11,7 @@ words never reach the model.
 from __future__ import annotations
 
 from collections.abc import Iterator
+from importlib import resources
 from io import BytesIO
 from pathlib import Path
 
@@ -18,7 +19,7 @@ import numpy as np
 import pytest
 
 from tests.support.console import analyse_all, signed_in
-from watchword.analysis import reading, scopemodel, typemodel
+from watchword.analysis import scopemodel, typemodel
 from watchword.analysis.learnedscope import model_input as scope_model_input
 from watchword.analysis.learnedscope import read_report
 from watchword.analysis.pipeline import analyze_text
@@ -132,7 +133,7 @@ def test_a_model_trained_with_other_signals_is_refused() -> None:
 def test_the_shipped_scope_model_was_trained_on_the_tuning_half_only() -> None:
     learned = scopemodel.model()
     assert learned is not None and learned.classes == list(CLASSES)
-    data = reading.resources.files("watchword.analysis") / "data" / scopemodel.MODEL_FILE
+    data = resources.files("watchword.analysis") / "data" / scopemodel.MODEL_FILE
     with np.load(BytesIO(data.read_bytes())) as npz:
         names = [str(n) for n in npz["trained_on"]]
     tune = Path(__file__).resolve().parents[2] / "bench" / "reading" / "tune"
