@@ -29,6 +29,7 @@ of the commit, instead of one per mail at the chain's serial head).
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import os
 import queue
@@ -83,6 +84,9 @@ class Prepared:
     words: bytes | None = None
     # The answers alone, sealed, for a new report's row (its `answers` stays empty).
     answers: bytes | None = None
+    # Raw bytes not staged yet (the event loop's path, `commit_async`): the writer's syncer
+    # stages them (`blob` is set then) just before making the batch durable.
+    unstaged: bytes | None = None
 
 
 # A channel's own rows, written in the same transaction right after the unit's reports:
@@ -116,8 +120,9 @@ class _Unit:
 class GroupCommitter:
     """The process's one intake writer (`Runtime.intake`)."""
 
-    def __init__(self, db: Database) -> None:
+    def __init__(self, db: Database, store: blobs.FileBlobStore | None = None) -> None:
         self.db = db
+        self.store = store  # where `unstaged` bytes are written (commit_async)
         self._queue: queue.SimpleQueue[_Unit | None] = queue.SimpleQueue()
         self._thread: threading.Thread | None = None
         self._syncer: threading.Thread | None = None
@@ -132,11 +137,31 @@ class GroupCommitter:
         timeout: float = 120.0,
     ) -> Committed:
         """Write the reports and their channel's rows in one transaction; return once it is durable."""
+        return self._enqueue(prepared, also, summary).result(timeout=timeout)
+
+    async def commit_async(self, prepared: Prepared, timeout: float = 120.0) -> Committed:
+        """`commit` for a caller on an event loop: the loop is woken when the batch is durable,
+        with no thread of the caller's own waiting for it (the HTTP intake's hot path, issue 14).
+
+        The prepared report may carry `unstaged` bytes: the syncer writes them, so the loop
+        never waits for a file to be created."""
+        future = self._enqueue(prepared, (), None)
+        async with asyncio.timeout(timeout):
+            return await asyncio.wrap_future(future)
+
+    def _enqueue(
+        self, prepared: Prepared | Sequence[Prepared], also: Sequence[Also], summary: Summary | None
+    ) -> Future[Committed]:
         reports = [prepared] if isinstance(prepared, Prepared) else list(prepared)
+        if self.store is None and any(p.unstaged is not None for p in reports):
+            raise ValueError("this writer has no blob store to stage unstaged bytes in")
         self._ensure_started()
         future: Future[Committed] = Future()
+        # Running from now on: a caller that gives up waiting (a timeout, a cancelled task)
+        # cannot cancel it, so the writer's set_result never meets a cancelled future.
+        future.set_running_or_notify_cancel()
         self._queue.put(_Unit(reports, list(also), summary, future))
-        return future.result(timeout=timeout)
+        return future
 
     def close(self) -> None:
         with self._lock:
@@ -184,6 +209,7 @@ class GroupCommitter:
     def _blobs_durable(self, batch: list[_Unit]) -> list[_Unit]:
         """Make every staged blob of the batch durable (one directory sync each for the whole
         batch); a unit whose blobs fail is told so and left out. Returns the units to write."""
+        batch = self._stage(batch)
         try:
             blobs.make_durable(b for unit in batch for b in _staged(unit))
             return batch
@@ -193,6 +219,23 @@ class GroupCommitter:
         for unit in batch:
             try:
                 blobs.make_durable(_staged(unit))
+            except Exception as exc:  # noqa: BLE001 - told to its caller: nothing acknowledged
+                blobs.discard(_staged(unit))
+                unit.future.set_exception(exc)
+                continue
+            ready.append(unit)
+        return ready
+
+    def _stage(self, batch: list[_Unit]) -> list[_Unit]:
+        """Write the bytes that callers on the event loop handed over unstaged; a unit whose
+        file cannot be written (a full disk) is told so and left out."""
+        ready = []
+        for unit in batch:
+            try:
+                for p in unit.prepared:
+                    if p.unstaged is not None and self.store is not None:
+                        p.blob = self.store.stage(p.unstaged)
+                        p.unstaged = None
             except Exception as exc:  # noqa: BLE001 - told to its caller: nothing acknowledged
                 blobs.discard(_staged(unit))
                 unit.future.set_exception(exc)
