@@ -23,10 +23,12 @@ from tests.intake.test_blob_durability import _raw
 from tests.support.settings import make_settings
 from watchword.domain import Channel, IncomingReport
 from watchword.intake import writer
-from watchword.intake.submit import StoreUnavailable, submit_async
+from watchword.intake.submit import StoreUnavailable, prepare, submit_async
 from watchword.runtime import Runtime, open_runtime
 from watchword.store import blobs
-from watchword.store.models import Report, Submission
+from watchword.store.models import Job, Report, Submission
+
+blobs_table = Report.metadata.tables["blobs"]
 
 
 def _email(n: int) -> IncomingReport:
@@ -214,3 +216,28 @@ def test_an_acknowledged_report_keeps_its_blob_and_row_when_the_process_is_kille
         assert stored[public_id] == blobs.sha256_hex(_raw(n))
         assert rt.blobs.get(stored[public_id]) == _raw(n)
     rt.close()
+
+
+def test_a_batch_writes_its_new_reports_together_and_its_repeats_as_sightings(any_rt: Runtime) -> None:
+    """One transaction of the group commit: new reports in a few statements (`create_many`), the
+    content seen earlier in the same batch as sightings, and no blob row that no report names."""
+    rt = any_rt
+    raws = [_raw(0), _raw(1), _raw(2), _raw(1), _raw(0).replace(b"\r\n", b"\n")]  # a repeat; a repeat by key only
+    prepared = [
+        prepare(rt, _email(0)),
+        *(prepare(rt, IncomingReport(channel=Channel.API, raw_email=r)) for r in raws[1:]),
+    ]
+    with rt.db.write() as session:
+        fresh = writer.create_many(session, prepared)
+        receipts = [r or writer._sighting(session, p) for r, p in zip(fresh, prepared, strict=True)]
+    assert [r.duplicate for r in receipts] == [False, False, False, True, True]
+    assert receipts[3].report_id == receipts[1].report_id and receipts[3].sightings == 2
+    assert receipts[4].report_id == receipts[0].report_id and receipts[4].sightings == 2
+    assert len({r.submission_id for r in receipts}) == 5
+    with rt.db.session() as session:
+        named = set(session.scalars(select(Report.raw_sha256)))
+        assert named == {blobs.sha256_hex(r) for r in raws[:3]}
+        assert set(session.scalars(select(blobs_table.c.sha256))) == named  # the LF copy's row was dropped
+        assert session.scalar(select(func.count()).select_from(Job)) == 3
+        firsts = session.execute(select(Submission.report_id, Submission.id).order_by(Submission.id)).all()
+        assert [(rid, sid) for rid, sid in firsts][:3] == [(r.report_id, r.submission_id) for r in receipts[:3]]
