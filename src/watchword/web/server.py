@@ -8,12 +8,6 @@ gets 408 and the connection is closed. While the app works on a complete
 request no deadline runs (that time is the app's, and bounded there). The
 server also caps concurrent connections (`limit_concurrency`: over it, 503) and
 keeps idle keep-alive connections for a few seconds only.
-
-With `serve --workers N` the processes share one listening socket, and asyncio
-accepts every connection waiting on it in one go: the first process to wake took
-all of a load generator's 16 connections, and the other served none (issue 14).
-`SharedListenerLoop` accepts one connection per wake-up, so each waiting
-connection goes to whichever process gets to it first — the less busy one.
 """
 
 from __future__ import annotations
@@ -147,28 +141,9 @@ def _env_protocol() -> type[BoundedH11Protocol]:
     return _ENV_PROTOCOL[0]
 
 
-class SharedListenerLoop(asyncio.SelectorEventLoop):
-    """An event loop that takes one connection at a time from a listening socket it shares
-    with other server processes (uvicorn's `loop=` names it for `serve --workers N`).
-
-    asyncio's `_accept_connection` accepts up to `backlog` connections each time the socket
-    is readable; here it is asked for one. The socket stays readable while more wait, so
-    this loop comes back for the next on its next turn, as does every other process woken
-    for it: connections spread over the processes by who is free to accept, instead of
-    all going to the first one awake. The kernel's listen backlog is not changed.
-    """
-
-    def _accept_connection(self, protocol_factory: Any, sock: Any, *args: Any, **kwargs: Any) -> None:
-        if len(args) >= 3:  # (sslcontext, server, backlog, ...): Python 3.11-3.13's order
-            args = (args[0], args[1], 1, *args[3:])
-        else:
-            kwargs["backlog"] = 1
-        super()._accept_connection(protocol_factory, sock, *args, **kwargs)  # type: ignore[misc]
-
-
 def uvicorn_options(settings: Settings, by_name: bool = False) -> dict[str, Any]:
     """Everything `uvicorn.run` needs beyond the app, host and port (`by_name`: for worker processes)."""
-    options: dict[str, Any] = {
+    return {
         "http": "watchword.web.server:EnvH11Protocol" if by_name else protocol_for(settings),
         "timeout_keep_alive": 5,  # an idle keep-alive connection is closed after this
         "limit_concurrency": settings.http_max_connections,  # over it: 503 at once, not a queue
@@ -178,6 +153,3 @@ def uvicorn_options(settings: Settings, by_name: bool = False) -> dict[str, Any]
         "access_log": False,  # it would write every reporter's address to disk
         "log_config": logsafe.uvicorn_log_config(),  # no report content or addresses in log lines
     }
-    if by_name:  # `serve --workers N`: the processes share the listening socket
-        options["loop"] = "watchword.web.server:SharedListenerLoop"
-    return options
