@@ -39,7 +39,7 @@ class Runtime:
     def intake(self) -> GroupCommitter:
         from watchword.intake.writer import GroupCommitter
 
-        return GroupCommitter(self.db)
+        return GroupCommitter(self.db, self.blobs)
 
     def close(self) -> None:
         if "intake" in self.__dict__:

@@ -24,6 +24,7 @@ from watchword.domain import IncomingReport
 from watchword.domain.model import MAX_REPORT_TEXT_CHARS
 from watchword.intake.writer import Also, Committed, Prepared, Receipt, Summary
 from watchword.security.sealing import seal, seal_json
+from watchword.store.blobs import sha256_hex
 from watchword.translation import N_
 
 if TYPE_CHECKING:
@@ -73,11 +74,13 @@ def validate(incoming: IncomingReport, max_bytes: int) -> None:
         raise TooLarge(N_("The description is longer than %(count)s characters."), count=MAX_TEXT_CHARS)
 
 
-def prepare(rt: Runtime, incoming: IncomingReport) -> Prepared:
+def prepare(rt: Runtime, incoming: IncomingReport, *, stage: bool = True) -> Prepared:
     """Everything that can happen outside the write lock: checks, sealing, writing the blob.
 
     The blob is only staged here (written, not synced): the writer makes the whole batch's
     blobs durable at once, right before the transaction that names them (writer.py).
+    With `stage=False` (a caller on the event loop, which must not wait for a file to be
+    created) the raw bytes go to the writer unstaged, and its syncer writes them.
     """
     validate(incoming, rt.settings.max_upload_bytes)
     contact_plain = incoming.contact or incoming.reporter_address
@@ -85,16 +88,18 @@ def prepare(rt: Runtime, incoming: IncomingReport) -> Prepared:
     contact = seal(key, contact_plain) if contact_plain else None
     words = seal_json(key, plain) if (plain := reporter_words(incoming)) else None
     answers = seal_json(key, dict(incoming.answers)) if incoming.answers else None
-    staged = rt.blobs.stage(incoming.raw_email) if incoming.raw_email else None  # last: nothing after it can fail
+    raw = incoming.raw_email
+    staged = rt.blobs.stage(raw) if raw and stage else None  # last: nothing after it can fail
     return Prepared(
         incoming=incoming,
         key=dedupe_key(incoming),
-        raw_sha=staged.sha256 if staged else None,
-        raw_size=len(incoming.raw_email or b""),
+        raw_sha=staged.sha256 if staged else (sha256_hex(raw) if raw else None),
+        raw_size=len(raw or b""),
         contact=contact,
         words=words,
         answers=answers,
         blob=staged,
+        unstaged=raw if raw and not stage else None,
     )
 
 
@@ -118,6 +123,22 @@ def submit(rt: Runtime, incoming: IncomingReport, *, also: Sequence[Also] = ()) 
     `also`: the channel's own rows, written in the report's transaction (see writer.py).
     """
     return submit_all(rt, [incoming], also=also).receipt
+
+
+async def submit_async(rt: Runtime, incoming: IncomingReport) -> Receipt:
+    """`submit` for a caller on the event loop (the JSON API): the same checks, the same
+    durability before the answer, without a thread of its own per request.
+
+    The checks, the sealing and the hashing run on the loop (microseconds); the blob's file
+    is written by the writer's syncer with the rest of its batch, so the loop never waits
+    for the disk, and the request costs no hop through a thread pool (issue 14)."""
+    prepared = prepare(rt, incoming, stage=False)
+    try:
+        return (await rt.intake.commit_async(prepared)).receipt
+    except (IntakeError, IntegrityError):
+        raise
+    except Exception as exc:
+        raise StoreUnavailable(N_("The report could not be stored just now; please try again.")) from exc
 
 
 def submit_all(
@@ -153,5 +174,6 @@ __all__ = [
     "prepare",
     "submit",
     "submit_all",
+    "submit_async",
     "validate",
 ]

@@ -29,6 +29,7 @@ of the commit, instead of one per mail at the chain's serial head).
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import os
 import queue
@@ -83,6 +84,9 @@ class Prepared:
     words: bytes | None = None
     # The answers alone, sealed, for a new report's row (its `answers` stays empty).
     answers: bytes | None = None
+    # Raw bytes not staged yet (the event loop's path, `commit_async`): the writer's syncer
+    # stages them (`blob` is set then) just before making the batch durable.
+    unstaged: bytes | None = None
 
 
 # A channel's own rows, written in the same transaction right after the unit's reports:
@@ -116,8 +120,9 @@ class _Unit:
 class GroupCommitter:
     """The process's one intake writer (`Runtime.intake`)."""
 
-    def __init__(self, db: Database) -> None:
+    def __init__(self, db: Database, store: blobs.FileBlobStore | None = None) -> None:
         self.db = db
+        self.store = store  # where `unstaged` bytes are written (commit_async)
         self._queue: queue.SimpleQueue[_Unit | None] = queue.SimpleQueue()
         self._thread: threading.Thread | None = None
         self._syncer: threading.Thread | None = None
@@ -132,11 +137,31 @@ class GroupCommitter:
         timeout: float = 120.0,
     ) -> Committed:
         """Write the reports and their channel's rows in one transaction; return once it is durable."""
+        return self._enqueue(prepared, also, summary).result(timeout=timeout)
+
+    async def commit_async(self, prepared: Prepared, timeout: float = 120.0) -> Committed:
+        """`commit` for a caller on an event loop: the loop is woken when the batch is durable,
+        with no thread of the caller's own waiting for it (the HTTP intake's hot path, issue 14).
+
+        The prepared report may carry `unstaged` bytes: the syncer writes them, so the loop
+        never waits for a file to be created."""
+        future = self._enqueue(prepared, (), None)
+        async with asyncio.timeout(timeout):
+            return await asyncio.wrap_future(future)
+
+    def _enqueue(
+        self, prepared: Prepared | Sequence[Prepared], also: Sequence[Also], summary: Summary | None
+    ) -> Future[Committed]:
         reports = [prepared] if isinstance(prepared, Prepared) else list(prepared)
+        if self.store is None and any(p.unstaged is not None for p in reports):
+            raise ValueError("this writer has no blob store to stage unstaged bytes in")
         self._ensure_started()
         future: Future[Committed] = Future()
+        # Running from now on: a caller that gives up waiting (a timeout, a cancelled task)
+        # cannot cancel it, so the writer's set_result never meets a cancelled future.
+        future.set_running_or_notify_cancel()
         self._queue.put(_Unit(reports, list(also), summary, future))
-        return future.result(timeout=timeout)
+        return future
 
     def close(self) -> None:
         with self._lock:
@@ -184,6 +209,7 @@ class GroupCommitter:
     def _blobs_durable(self, batch: list[_Unit]) -> list[_Unit]:
         """Make every staged blob of the batch durable (one directory sync each for the whole
         batch); a unit whose blobs fail is told so and left out. Returns the units to write."""
+        batch = self._stage(batch)
         try:
             blobs.make_durable(b for unit in batch for b in _staged(unit))
             return batch
@@ -193,6 +219,23 @@ class GroupCommitter:
         for unit in batch:
             try:
                 blobs.make_durable(_staged(unit))
+            except Exception as exc:  # noqa: BLE001 - told to its caller: nothing acknowledged
+                blobs.discard(_staged(unit))
+                unit.future.set_exception(exc)
+                continue
+            ready.append(unit)
+        return ready
+
+    def _stage(self, batch: list[_Unit]) -> list[_Unit]:
+        """Write the bytes that callers on the event loop handed over unstaged; a unit whose
+        file cannot be written (a full disk) is told so and left out."""
+        ready = []
+        for unit in batch:
+            try:
+                for p in unit.prepared:
+                    if p.unstaged is not None and self.store is not None:
+                        p.blob = self.store.stage(p.unstaged)
+                        p.unstaged = None
             except Exception as exc:  # noqa: BLE001 - told to its caller: nothing acknowledged
                 blobs.discard(_staged(unit))
                 unit.future.set_exception(exc)
@@ -215,9 +258,12 @@ class GroupCommitter:
             outcomes: list[tuple[_Unit, Committed]] = []
             try:
                 with self._turn, self.db.write() as session:
+                    # Every new report of the batch in a few statements (a failure here is the
+                    # batch's: each unit is then written alone, below); sightings one by one.
+                    fresh = iter(create_many(session, [p for unit in pending for p in unit.prepared]))
                     for unit in pending:
                         try:
-                            receipts = [store_one(session, p) for p in unit.prepared]
+                            receipts = [next(fresh) or _sighting(session, p) for p in unit.prepared]
                             extra = [write(session, receipts) for write in unit.also]
                         except Exception as exc:
                             raise _UnitFailed(unit, exc) from exc
@@ -367,6 +413,134 @@ _NEW_JOB = insert(_TABLES["jobs"])
 _DROP_BLOB = delete(_TABLES["blobs"]).where(_TABLES["blobs"].c.sha256 == bindparam("sha"))
 
 
+_BLOBS = _TABLES["blobs"]
+_NEW_BLOBS = {dialect: statement.returning(_BLOBS.c.sha256) for dialect, statement in _NEW_BLOB.items()}
+_NEW_REPORTS = {
+    dialect: statement.returning(_REPORTS.c.id, _REPORTS.c.public_id)
+    for dialect, statement in insert_ignore_per_dialect(_REPORTS, "dedupe_key").items()
+}
+_FIRST_SUBMISSIONS = insert(_SUBMISSIONS).returning(_SUBMISSIONS.c.id, _SUBMISSIONS.c.report_id)
+
+
+def create_many(session: Session, prepared: Sequence[Prepared]) -> list[Receipt | None]:
+    """The new reports among `prepared`, with their blobs' rows, first submissions and jobs: a
+    receipt for each report created, None for each whose content is stored already (written
+    then as a sighting, by `store_one`, in order).
+
+    Four or five statements for the whole batch, not four per report: each statement's cost in
+    SQLAlchemy is most of a report's write, and this is the busiest write there is (issue 14).
+    What each row holds is what `_create` writes for one report.
+    """
+    if not prepared:
+        return []
+    conn = session.connection()
+    dialect = conn.dialect.name
+    now = utcnow()
+    sizes = {p.raw_sha: p.raw_size for p in prepared if p.raw_sha}
+    # RETURNING names the blob rows this statement added, not those already stored (by an
+    # earlier report or, on PostgreSQL, by another process a moment ago).
+    added = (
+        set(
+            conn.execute(
+                _NEW_BLOBS[dialect], [{"sha256": sha, "size": size, "created_at": now} for sha, size in sizes.items()]
+            ).scalars()
+        )
+        if sizes
+        else set()
+    )
+    rows = [_report_row(p, uuid.uuid4().hex, now) for p in prepared]
+    # Two reports of the batch with one dedupe key: the first row is stored, the second conflicts.
+    by_public_id = {public_id: report_id for report_id, public_id in conn.execute(_NEW_REPORTS[dialect], rows)}
+    new = [
+        (p, row, by_public_id[row["public_id"]])
+        for p, row in zip(prepared, rows, strict=True)
+        if row["public_id"] in by_public_id
+    ]
+    used = {p.raw_sha for p, _row, _id in new}
+    if unused := [{"sha": sha} for sha in added - used]:
+        # Stored already under bytes that differ where the dedupe key does not look (line
+        # endings): a blob row no report names would never be removed by retention.
+        conn.execute(_DROP_BLOB, unused)
+    if not new:
+        return [None] * len(prepared)
+    submissions = {
+        report_id: submission_id
+        for submission_id, report_id in conn.execute(
+            _FIRST_SUBMISSIONS,
+            [
+                {
+                    "report_id": report_id,
+                    "received_at": now,
+                    "channel": row["channel"],
+                    "source_name": row["source_name"],
+                    "contact_sealed": p.contact,
+                    "words_sealed": p.words,
+                }
+                for p, row, report_id in new
+            ],
+        ).all()
+    }
+    conn.execute(_NEW_JOB, [_job_row(report_id, now) for _p, _row, report_id in new])
+    receipts: dict[str, Receipt] = {
+        row["public_id"]: Receipt(
+            report_id=report_id,
+            public_id=row["public_id"],
+            duplicate=False,
+            sightings=1,
+            submission_id=int(submissions[report_id]),
+        )
+        for _p, row, report_id in new
+    }
+    return [receipts.get(row["public_id"]) for row in rows]
+
+
+def _report_row(prepared: Prepared, public_id: str, now: Any) -> dict[str, Any]:
+    incoming = prepared.incoming
+    return {
+        "public_id": public_id,
+        "created_at": now,
+        "channel": str(incoming.channel),
+        "status": "received",
+        "dedupe_key": prepared.key,
+        "raw_sha256": prepared.raw_sha,
+        "text": incoming.text,
+        "approach_hint": incoming.approach_hint or "",
+        "answers": {},
+        "answers_sealed": prepared.answers,
+        "source_name": (incoming.source_name or "")[:500],
+        "language": incoming.language[:16],
+        "contact_sealed": prepared.contact,
+        "sightings": 1,
+        "last_sighted_at": now,
+        "subject": "",
+        "approach_type": "",
+        "scope": "in_scope",
+        "risk": 0.0,
+    }
+
+
+def _job_row(report_id: int, now: Any) -> dict[str, Any]:
+    return {
+        "kind": jobs.ANALYZE,
+        "report_id": report_id,
+        "payload": {},
+        "status": "queued",
+        "attempts": 0,
+        "run_after": now,
+        "locked_by": "",
+        "last_error": "",
+        "created_at": now,
+    }
+
+
+def _sighting(session: Session, prepared: Prepared) -> Receipt:
+    """A report `create_many` did not create: its content is stored, so this is a sighting."""
+    receipt = _add_sighting(session, prepared)
+    if receipt is None:  # the conflicting row cannot vanish inside our transaction
+        raise RuntimeError("the report could not be stored")
+    return receipt
+
+
 def _add_sighting(session: Session, prepared: Prepared) -> Receipt | None:
     conn = session.connection()
     found = conn.execute(_FIND, {"key": prepared.key}).first()
@@ -400,7 +574,6 @@ def _add_sighting(session: Session, prepared: Prepared) -> Receipt | None:
 def _create(session: Session, prepared: Prepared) -> Receipt | None:
     """The new report, its first submission and its job; None when its content is already stored."""
     conn = session.connection()
-    incoming = prepared.incoming
     now = utcnow()
     blob_added = False
     if prepared.raw_sha:
@@ -410,32 +583,9 @@ def _create(session: Session, prepared: Prepared) -> Receipt | None:
             ).rowcount
             == 1
         )
-    public_id = uuid.uuid4().hex
-    source = (incoming.source_name or "")[:500]
-    report_id = conn.execute(
-        _NEW_REPORT[conn.dialect.name],
-        {
-            "public_id": public_id,
-            "created_at": now,
-            "channel": str(incoming.channel),
-            "status": "received",
-            "dedupe_key": prepared.key,
-            "raw_sha256": prepared.raw_sha,
-            "text": incoming.text,
-            "approach_hint": incoming.approach_hint or "",
-            "answers": {},
-            "answers_sealed": prepared.answers,
-            "source_name": source,
-            "language": incoming.language[:16],
-            "contact_sealed": prepared.contact,
-            "sightings": 1,
-            "last_sighted_at": now,
-            "subject": "",
-            "approach_type": "",
-            "scope": "in_scope",
-            "risk": 0.0,
-        },
-    ).scalar()
+    row = _report_row(prepared, uuid.uuid4().hex, now)
+    public_id = row["public_id"]
+    report_id = conn.execute(_NEW_REPORT[conn.dialect.name], row).scalar()
     if report_id is None:
         if blob_added:
             # The content is stored already, under bytes that differ where the dedupe key does not look
@@ -448,26 +598,13 @@ def _create(session: Session, prepared: Prepared) -> Receipt | None:
         {
             "report_id": report_id,
             "received_at": now,
-            "channel": str(incoming.channel),
-            "source_name": source,
+            "channel": row["channel"],
+            "source_name": row["source_name"],
             "contact_sealed": prepared.contact,
             "words_sealed": prepared.words,
         },
     ).scalar_one()
-    conn.execute(
-        _NEW_JOB,
-        {
-            "kind": jobs.ANALYZE,
-            "report_id": report_id,
-            "payload": {},
-            "status": "queued",
-            "attempts": 0,
-            "run_after": now,
-            "locked_by": "",
-            "last_error": "",
-            "created_at": now,
-        },
-    )
+    conn.execute(_NEW_JOB, _job_row(report_id, now))
     return Receipt(
         report_id=report_id, public_id=public_id, duplicate=False, sightings=1, submission_id=int(submission_id)
     )

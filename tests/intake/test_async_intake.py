@@ -1,0 +1,243 @@
+"""The event loop's intake (`submit_async`, the JSON API's email route): the same durability as
+`submit` — the blob fsynced with its directories and the row committed before the answer — with
+the blob's file written by the writer's syncer instead of the caller, and no caller able to
+cancel a report the writer is committing."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import subprocess
+import sys
+import textwrap
+import threading
+import time
+from pathlib import Path
+from typing import Any
+
+import pytest
+from sqlalchemy import event, func, select
+
+from tests.intake.test_blob_durability import _raw
+from tests.support.settings import make_settings
+from watchword.domain import Channel, IncomingReport
+from watchword.intake import writer
+from watchword.intake.submit import StoreUnavailable, prepare, submit_async
+from watchword.runtime import Runtime, open_runtime
+from watchword.store import blobs
+from watchword.store.models import Job, Report, Submission
+
+blobs_table = Report.metadata.tables["blobs"]
+
+
+def _email(n: int) -> IncomingReport:
+    return IncomingReport(channel=Channel.API, raw_email=_raw(n))
+
+
+async def _send_all(rt: Runtime, numbers: range) -> list[Any]:
+    return await asyncio.gather(*(submit_async(rt, _email(n)) for n in numbers), return_exceptions=True)
+
+
+def _count(rt: Runtime, model: Any) -> int:
+    with rt.db.session() as session:
+        return int(session.scalar(select(func.count()).select_from(model)) or 0)
+
+
+def test_rows_commit_only_after_their_blobs_are_durable_and_files_are_written_off_the_loop(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    real_sync = blobs._fsync_path
+    synced: set[Path] = set()
+    lock = threading.Lock()
+
+    def slow_sync(path: Path) -> None:
+        time.sleep(0.002)  # slow disk: batches form, and a commit racing ahead would be seen
+        real_sync(path)
+        with lock:
+            synced.add(path)
+
+    monkeypatch.setattr(blobs, "_fsync_path", slow_sync)
+    staged_on: set[str] = set()
+    real_stage = blobs.FileBlobStore.stage
+
+    def record_stage(self: blobs.FileBlobStore, data: bytes) -> blobs.StagedBlob:
+        staged_on.add(threading.current_thread().name)
+        return real_stage(self, data)
+
+    monkeypatch.setattr(blobs.FileBlobStore, "stage", record_stage)
+    rt = open_runtime(make_settings(tmp_path))
+    violations: list[str] = []
+    commits = 0
+
+    def check_before_commit(conn: Any) -> None:
+        nonlocal commits
+        named = [row[0] for row in conn.exec_driver_sql("SELECT raw_sha256 FROM reports WHERE raw_sha256 IS NOT NULL")]
+        with lock:
+            violations.extend(
+                sha
+                for sha in named
+                if rt.blobs.path_for(sha) not in synced or rt.blobs.path_for(sha).parent not in synced
+            )
+            commits += 1
+
+    event.listen(rt.db.engine, "commit", check_before_commit)
+    try:
+        receipts = asyncio.run(_send_all(rt, range(60)))
+        assert all(not isinstance(r, BaseException) for r in receipts)
+        assert len({r.public_id for r in receipts}) == 60
+        assert 1 <= commits < 60  # batched: several reports per commit
+        assert violations == []
+        assert staged_on == {"intake-blob-sync"}  # never the event loop's thread
+        assert _count(rt, Report) == 60
+        with rt.db.session() as session:
+            for sha in session.scalars(select(Report.raw_sha256)):
+                assert blobs.sha256_hex(rt.blobs.get(sha)) == sha
+        assert list(rt.blobs.pending_dir.iterdir()) == []  # every staged file got its name
+        # The same content again is a sighting, as through `submit`.
+        again = asyncio.run(submit_async(rt, _email(7)))
+        assert again.duplicate and again.sightings == 2
+    finally:
+        event.remove(rt.db.engine, "commit", check_before_commit)
+        rt.close()
+
+
+def test_a_report_whose_file_cannot_be_written_is_refused_alone(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    real_stage = blobs.FileBlobStore.stage
+    doomed = _raw(3)
+
+    def disk_full_for_one(self: blobs.FileBlobStore, data: bytes) -> blobs.StagedBlob:
+        if data == doomed:
+            raise OSError(28, "No space left on device")
+        return real_stage(self, data)
+
+    monkeypatch.setattr(blobs.FileBlobStore, "stage", disk_full_for_one)
+    rt = open_runtime(make_settings(tmp_path))
+    try:
+        results = asyncio.run(_send_all(rt, range(8)))
+        assert isinstance(results[3], StoreUnavailable)  # told to retry: nothing was kept
+        assert all(not isinstance(r, BaseException) for i, r in enumerate(results) if i != 3)
+        assert _count(rt, Report) == 7
+        with rt.db.session() as session:
+            assert blobs.sha256_hex(doomed) not in set(session.scalars(select(Report.raw_sha256)))
+    finally:
+        rt.close()
+
+
+def test_a_caller_that_stops_waiting_does_not_stop_the_writer(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A timed-out request is answered 503, but its report, already handed over, is still written
+    whole (or not at all), and the writer goes on serving everyone after it."""
+    gate = threading.Event()
+    real_write = writer.GroupCommitter._write
+
+    def held_write(self: writer.GroupCommitter, batch: list[Any]) -> None:
+        gate.wait(10)  # the disk stalls past the caller's patience
+        real_write(self, batch)
+
+    monkeypatch.setattr(writer.GroupCommitter, "_write", held_write)
+    rt = open_runtime(make_settings(tmp_path))
+    try:
+        prepared = writer.Prepared(
+            incoming=_email(1), key="k1", raw_sha=blobs.sha256_hex(_raw(1)), raw_size=len(_raw(1)), contact=None
+        )
+        prepared.unstaged = _raw(1)
+
+        async def impatient() -> None:
+            await rt.intake.commit_async(prepared, timeout=0.2)
+
+        with pytest.raises(TimeoutError):
+            asyncio.run(impatient())
+        gate.set()
+        later = asyncio.run(submit_async(rt, _email(2)))
+        assert not later.duplicate
+        deadline = time.monotonic() + 10
+        while _count(rt, Report) < 2 and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert _count(rt, Report) == 2 and _count(rt, Submission) == 2
+    finally:
+        gate.set()
+        rt.close()
+
+
+CHILD = textwrap.dedent(
+    """
+    import asyncio, sys
+    from pathlib import Path
+    from tests.support.settings import make_settings
+    from watchword.domain import Channel, IncomingReport
+    from watchword.intake.submit import submit_async
+    from watchword.runtime import open_runtime
+    from tests.intake.test_blob_durability import _raw
+
+    rt = open_runtime(make_settings(Path(sys.argv[1])))
+
+    async def send(k):
+        for n in range(k * 10_000, k * 10_000 + 10_000):
+            receipt = await submit_async(rt, IncomingReport(channel=Channel.API, raw_email=_raw(n)))
+            print(n, receipt.public_id, flush=True)  # acknowledged: said only after it returned
+
+    async def main():
+        await asyncio.gather(*(send(k) for k in range(8)))
+
+    asyncio.run(main())
+    """
+)
+
+
+def test_an_acknowledged_report_keeps_its_blob_and_row_when_the_process_is_killed(tmp_path: Path) -> None:
+    make_settings(tmp_path)  # the migrated store the child opens
+    root = Path(__file__).resolve().parents[2]
+    child = subprocess.Popen(
+        [sys.executable, "-c", CHILD, str(tmp_path)],
+        cwd=root,
+        env={**os.environ, "PYTHONPATH": os.pathsep.join([str(root / "src"), str(root)])},
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+    )
+    assert child.stdout is not None
+    acknowledged: list[tuple[int, str]] = []
+    deadline = time.monotonic() + 120
+    while len(acknowledged) < 150 and time.monotonic() < deadline:
+        line = child.stdout.readline()
+        if not line:
+            break
+        n, public_id = line.split()
+        acknowledged.append((int(n), public_id.decode()))
+    os.kill(child.pid, signal.SIGKILL)  # mid-run: other batches are being staged and written
+    rest, _ = child.communicate()
+    acknowledged += [(int(n), p.decode()) for n, p in (line.split() for line in rest.splitlines() if line.strip())]
+    assert len(acknowledged) >= 150
+    rt = open_runtime(make_settings(tmp_path))
+    with rt.db.session() as session:
+        stored = dict(session.execute(select(Report.public_id, Report.raw_sha256)).all())
+    for n, public_id in acknowledged:
+        assert stored[public_id] == blobs.sha256_hex(_raw(n))
+        assert rt.blobs.get(stored[public_id]) == _raw(n)
+    rt.close()
+
+
+def test_a_batch_writes_its_new_reports_together_and_its_repeats_as_sightings(any_rt: Runtime) -> None:
+    """One transaction of the group commit: new reports in a few statements (`create_many`), the
+    content seen earlier in the same batch as sightings, and no blob row that no report names."""
+    rt = any_rt
+    raws = [_raw(0), _raw(1), _raw(2), _raw(1), _raw(0).replace(b"\r\n", b"\n")]  # a repeat; a repeat by key only
+    prepared = [
+        prepare(rt, _email(0)),
+        *(prepare(rt, IncomingReport(channel=Channel.API, raw_email=r)) for r in raws[1:]),
+    ]
+    with rt.db.write() as session:
+        fresh = writer.create_many(session, prepared)
+        receipts = [r or writer._sighting(session, p) for r, p in zip(fresh, prepared, strict=True)]
+    assert [r.duplicate for r in receipts] == [False, False, False, True, True]
+    assert receipts[3].report_id == receipts[1].report_id and receipts[3].sightings == 2
+    assert receipts[4].report_id == receipts[0].report_id and receipts[4].sightings == 2
+    assert len({r.submission_id for r in receipts}) == 5
+    with rt.db.session() as session:
+        named = set(session.scalars(select(Report.raw_sha256)))
+        assert named == {blobs.sha256_hex(r) for r in raws[:3]}
+        assert set(session.scalars(select(blobs_table.c.sha256))) == named  # the LF copy's row was dropped
+        assert session.scalar(select(func.count()).select_from(Job)) == 3
+        firsts = session.execute(select(Submission.report_id, Submission.id).order_by(Submission.id)).all()
+        assert [(rid, sid) for rid, sid in firsts][:3] == [(r.report_id, r.submission_id) for r in receipts[:3]]
