@@ -15,6 +15,7 @@ from __future__ import annotations
 import argparse
 import os
 import re
+import shutil
 import socket
 import sqlite3
 import subprocess
@@ -74,6 +75,9 @@ def main() -> int:
     if not bodies:
         print(f"No corpus at {args.corpus}; nothing to do.")
         return 0
+    if shutil.which("wrk") is None:
+        print("wrk is not installed: `apt-get install wrk` (Debian's package) and run this again.")
+        return 2
     port = free_port()
     with tempfile.TemporaryDirectory() as tmp:
         env = {
