@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from functools import lru_cache
 from urllib.parse import urlsplit
 
 from watchword.analysis.auth import fold_confusables, lookalike_of, organisational_domain
@@ -184,6 +185,7 @@ def _cap(n: float, top: float) -> float:
     return min(n, top) / top
 
 
+@lru_cache(maxsize=16384)  # a message's links repeat hosts, and a wave's copies repeat links
 def _host(target: str) -> str:
     try:
         host = urlsplit(target.strip()[:2048]).hostname or ""
@@ -281,8 +283,8 @@ def email_features(doc: Document, raw_body: str | None = None) -> Evidence:
         2,
     )
     v["money"] = _cap(body.count("$") + body.count("€") + body.count("£") + body.count("R$"), 4)
-    letters = [c for c in subject if c.isalpha()]
-    v["shouting"] = float(len(letters) >= 10 and sum(c.isupper() for c in letters) > 0.6 * len(letters)) * 0.5 + (
+    letters = list(filter(str.isalpha, subject))
+    v["shouting"] = float(len(letters) >= 10 and sum(map(str.isupper, letters)) > 0.6 * len(letters)) * 0.5 + (
         0.5 if subject.count("!") >= 1 else 0.0
     )
 
