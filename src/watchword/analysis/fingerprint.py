@@ -237,6 +237,13 @@ def normalise_tokens(text: str, drop: frozenset[str] = frozenset()) -> list[str]
     return out
 
 
+@lru_cache(maxsize=1024)
+def _body_tokens(body: str, drop: frozenset[str]) -> tuple[str, ...]:
+    """An email body's tokens, cached by the body and the words dropped: a wave's copies to one
+    recipient (or to recipients the body does not name) carry one body."""
+    return tuple(normalise_tokens(strip_boilerplate(body), drop))
+
+
 def normalise_subject(subject: str, drop: frozenset[str] = frozenset()) -> str:
     return " ".join(normalise_tokens(_SUBJECT_PREFIX.sub("", subject), drop))
 
@@ -469,7 +476,11 @@ def fingerprint(doc: Document) -> None:
         # enough on their own are the content; the answers still give their campaign keys.
         tokens = own_words
     else:
-        tokens = normalise_tokens(strip_boilerplate(body[:MAX_CHARS]) if doc.kind == "email" else body, recipients)
+        tokens = (
+            list(_body_tokens(body[:MAX_CHARS], recipients))
+            if doc.kind == "email"
+            else normalise_tokens(body, recipients)
+        )
     subject = normalise_subject(doc.subject, recipients)
     subject_tokens = subject.split() if subject else []
     attachments = sorted(a.sha256 for a in doc.attachments if a.sha256)
