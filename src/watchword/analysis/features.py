@@ -236,7 +236,11 @@ def email_features(doc: Document, raw_body: str | None = None) -> Evidence:
         raw_body = readable_text(doc)
     raw_subject = doc.subject[:300]
     display = doc.headers.get("from", "")[:200]
-    invisible = len(_INVISIBLE.findall(raw_subject)) + len(_INVISIBLE.findall(raw_body))
+    # The invisible, other-script and styled characters below are all non-ASCII; str.isascii() reads a
+    # flag of the string, so ASCII text (most mail) skips those scans.
+    invisible = (0 if raw_subject.isascii() else len(_INVISIBLE.findall(raw_subject))) + (
+        0 if raw_body.isascii() else len(_INVISIBLE.findall(raw_body))
+    )
     # The text stage deletes zero-width characters from the body and notes how many.
     for note in doc.warnings[:50]:
         m = _ZERO_WIDTH_NOTE.search(note)
@@ -246,9 +250,9 @@ def email_features(doc: Document, raw_body: str | None = None) -> Evidence:
     body = _INVISIBLE.sub("", raw_body) if invisible else raw_body
     subject = _INVISIBLE.sub("", raw_subject) if invisible else raw_subject
     head = subject + "\n" + display + "\n" + body[:500]
-    mixed = len(_MIXED_SCRIPT.findall(head)) + len(_STYLED_LETTERS.findall(head))
+    mixed = 0 if head.isascii() else len(_MIXED_SCRIPT.findall(head)) + len(_STYLED_LETTERS.findall(head))
     v["mixed_scripts"] = _cap(mixed, 3)
-    if mixed or _STYLED_LETTERS.search(body):
+    if mixed or (not body.isascii() and _STYLED_LETTERS.search(body)):
         # Read the words the reader sees: NFKC turns styled letters into plain
         # ones, the confusables table maps look-alike letters to Latin.
         subject = fold_confusables(subject)
