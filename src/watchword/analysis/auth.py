@@ -103,8 +103,9 @@ def _first_address(value: str) -> tuple[str, str]:
     return _first_address_of(value[:_MAX_HEADER])
 
 
-# Cached: the standard library's address parser is a Python call per token (~0.2 ms per message
-# for From, Reply-To and Return-Path), and a wave's copies and a list's posts repeat these values.
+# Cached: the standard library's address parser makes a Python call per token (most of this stage's
+# time), and a wave's copies and a list's posts repeat these values (5,250 of 8,942 calls in the
+# corpus's first 3,000 emails).
 @lru_cache(maxsize=8192)
 def _first_address_of(value: str) -> tuple[str, str]:
     try:
