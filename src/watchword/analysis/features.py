@@ -185,7 +185,7 @@ def _cap(n: float, top: float) -> float:
     return min(n, top) / top
 
 
-@lru_cache(maxsize=16384)  # a message's links repeat hosts, and a wave's copies repeat links
+@lru_cache(maxsize=4096)  # a message's links repeat hosts, a wave's copies repeat links (keys: whole targets)
 def _host(target: str) -> str:
     try:
         host = urlsplit(target.strip()[:2048]).hostname or ""
