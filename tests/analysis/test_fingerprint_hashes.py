@@ -38,3 +38,16 @@ def test_short_and_empty_token_lists() -> None:
     two = gram_hashes(["hello", "there"])
     assert two.dtype == np.uint64 and two.size == 1
     assert minhash(two) == minhash(shingle_hashes(["hello", "there"]))
+
+
+def test_minhash_is_the_multiply_shift_minimum_written_out() -> None:
+    """Each value is min over the hashes of the high 32 bits of (a*h + b) mod 2**64, per permutation
+    (minhash takes the minimum before the shift; the shift is monotonic, so the two are equal)."""
+    from watchword.analysis.fingerprint import _A, _B
+
+    hashes = gram_hashes(normalise_tokens("Dear customer, your parcel is held at customs; pay the fee to release it."))
+    expected = [
+        min((((int(a) * int(h)) + int(b)) & (2**64 - 1)) >> 32 for h in hashes.tolist())
+        for a, b in zip(_A.tolist(), _B.tolist(), strict=True)
+    ]
+    assert minhash(hashes) == expected

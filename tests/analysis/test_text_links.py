@@ -80,6 +80,8 @@ def test_stub_text_part_gives_way_to_the_html() -> None:
 
 def test_clean_text_removes_zero_width_and_collapses_spaces() -> None:
     assert clean_text("pay\u200bpal\u00a0 \t account\u200d\n\n\n  next ") == "paypal account\nnext"
+    # NUL is the one ASCII character of the set: an ASCII text is still searched when it holds one.
+    assert clean_text("pay\x00pal  account") == "paypal account"
 
 
 def test_text_report_uses_reporter_words_and_answers() -> None:

@@ -100,7 +100,14 @@ def _methods(headers: dict[str, str]) -> dict[str, str]:
 
 def _first_address(value: str) -> tuple[str, str]:
     """(display name, address) of the first mailbox in a header value."""
-    value = value[:_MAX_HEADER]
+    return _first_address_of(value[:_MAX_HEADER])
+
+
+# Cached: the standard library's address parser makes a Python call per token (most of this stage's
+# time), and a wave's copies and a list's posts repeat these values (5,250 of 8,942 calls in the
+# corpus's first 3,000 emails). 2,048 entries of at most _MAX_HEADER characters.
+@lru_cache(maxsize=2048)
+def _first_address_of(value: str) -> tuple[str, str]:
     try:
         pairs = getaddresses([value])
     except Exception:  # noqa: BLE001 - hostile headers must not stop the stage

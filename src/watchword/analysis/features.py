@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from functools import lru_cache
 from urllib.parse import urlsplit
 
 from watchword.analysis.auth import fold_confusables, lookalike_of, organisational_domain
@@ -184,6 +185,7 @@ def _cap(n: float, top: float) -> float:
     return min(n, top) / top
 
 
+@lru_cache(maxsize=4096)  # a message's links repeat hosts, a wave's copies repeat links (keys: whole targets)
 def _host(target: str) -> str:
     try:
         host = urlsplit(target.strip()[:2048]).hostname or ""
@@ -234,7 +236,11 @@ def email_features(doc: Document, raw_body: str | None = None) -> Evidence:
         raw_body = readable_text(doc)
     raw_subject = doc.subject[:300]
     display = doc.headers.get("from", "")[:200]
-    invisible = len(_INVISIBLE.findall(raw_subject)) + len(_INVISIBLE.findall(raw_body))
+    # The invisible, other-script and styled characters below are all non-ASCII; str.isascii() reads a
+    # flag of the string, so ASCII text (most mail) skips those scans.
+    invisible = (0 if raw_subject.isascii() else len(_INVISIBLE.findall(raw_subject))) + (
+        0 if raw_body.isascii() else len(_INVISIBLE.findall(raw_body))
+    )
     # The text stage deletes zero-width characters from the body and notes how many.
     for note in doc.warnings[:50]:
         m = _ZERO_WIDTH_NOTE.search(note)
@@ -244,9 +250,9 @@ def email_features(doc: Document, raw_body: str | None = None) -> Evidence:
     body = _INVISIBLE.sub("", raw_body) if invisible else raw_body
     subject = _INVISIBLE.sub("", raw_subject) if invisible else raw_subject
     head = subject + "\n" + display + "\n" + body[:500]
-    mixed = len(_MIXED_SCRIPT.findall(head)) + len(_STYLED_LETTERS.findall(head))
+    mixed = 0 if head.isascii() else len(_MIXED_SCRIPT.findall(head)) + len(_STYLED_LETTERS.findall(head))
     v["mixed_scripts"] = _cap(mixed, 3)
-    if mixed or _STYLED_LETTERS.search(body):
+    if mixed or (not body.isascii() and _STYLED_LETTERS.search(body)):
         # Read the words the reader sees: NFKC turns styled letters into plain
         # ones, the confusables table maps look-alike letters to Latin.
         subject = fold_confusables(subject)
@@ -281,8 +287,8 @@ def email_features(doc: Document, raw_body: str | None = None) -> Evidence:
         2,
     )
     v["money"] = _cap(body.count("$") + body.count("€") + body.count("£") + body.count("R$"), 4)
-    letters = [c for c in subject if c.isalpha()]
-    v["shouting"] = float(len(letters) >= 10 and sum(c.isupper() for c in letters) > 0.6 * len(letters)) * 0.5 + (
+    letters = list(filter(str.isalpha, subject))
+    v["shouting"] = float(len(letters) >= 10 and sum(map(str.isupper, letters)) > 0.6 * len(letters)) * 0.5 + (
         0.5 if subject.count("!") >= 1 else 0.0
     )
 

@@ -24,6 +24,7 @@ from __future__ import annotations
 import enum
 import itertools
 import re
+from collections.abc import Iterable
 from typing import Any
 
 from watchword.analysis import data
@@ -102,9 +103,15 @@ class Lexicon:
     def count(self, tokens: Tokens) -> dict[str, int]:
         """Distinct phrases of each category present in the tokens."""
         totals: dict[str, int] = {}
-        have: tuple[set[Any], ...] = (tokens.words, tokens.bigrams, tokens.trigrams)
-        for every, owners, grams in zip(self._all, self._owners, have, strict=True):
-            for gram in every.intersection(grams):
+        found = tokens.found.get(self)
+        if found is None:
+            # The text's n-grams met as they are made (no set of them is built): the same
+            # intersections, kept for `matches`, which asks about a subset of these n-grams.
+            found = tokens.found[self] = tuple(
+                every.intersection(grams) for every, grams in zip(self._all, tokens.grams(), strict=True)
+            )
+        for owners, grams in zip(self._owners, found, strict=True):
+            for gram in grams:
                 for name in owners[gram]:
                     totals[name] = totals.get(name, 0) + 1
         return {name: totals[name] for name in self.names if name in totals}
@@ -112,25 +119,63 @@ class Lexicon:
     def matches(self, tokens: Tokens, name: str) -> list[str]:
         """The phrases of one category found, for a reason an analyst can check."""
         uni, bi, tri = self.sets[name]
-        found = sorted(uni & tokens.words) + [" ".join(b) for b in sorted(bi & tokens.bigrams)]
-        return found + [" ".join(t) for t in sorted(tri & tokens.trigrams)]
+        # A category's n-grams are among all categories' (self._all): once `count` has intersected
+        # the text with those, intersecting with its result is the same as with the text's sets.
+        words, bigrams, trigrams = tokens.found.get(self) or (tokens.words, tokens.bigrams, tokens.trigrams)
+        found = sorted(uni & words) + [" ".join(b) for b in sorted(bi & bigrams)]
+        return found + [" ".join(t) for t in sorted(tri & trigrams)]
 
 
 _WORD_RE = re.compile(r"\w+(?:'\w+)*")
 
 
 class Tokens:
-    """The word, bigram and trigram sets of one (capped) text."""
+    """The word, bigram and trigram sets of one (capped) text.
 
-    __slots__ = ("bigrams", "count", "trigrams", "words")
+    The sets are built when first asked for: a lexicon's `count` meets the n-grams as they are made,
+    which for an email's body (the lexicon's only use of it) saves building three sets.
+    """
+
+    __slots__ = ("_bigrams", "_trigrams", "_words", "count", "found", "word_list")
 
     def __init__(self, text: str) -> None:
         # Typographic apostrophes are common in mail written in word processors.
         w = _WORD_RE.findall(text.lower().replace("\u2019", "'"))
         self.count = len(w)
-        self.words = set(w)
-        self.bigrams = set(itertools.pairwise(w))
-        self.trigrams = set(zip(w, w[1:], w[2:], strict=False))
+        self.word_list: list[str] = w
+        self._words: set[str] | None = None
+        self._bigrams: set[tuple[str, str]] | None = None
+        self._trigrams: set[tuple[str, str, str]] | None = None
+        # Each lexicon's n-grams found in the text (its `count`), reused by its `matches`.
+        self.found: dict[Lexicon, tuple[frozenset[Any], ...]] = {}
+
+    def grams(self) -> tuple[Iterable[str], Iterable[tuple[str, str]], Iterable[tuple[str, str, str]]]:
+        """The words, bigrams and trigrams: each one's set where built, else made one by one."""
+        w = self.word_list
+        return (
+            w if self._words is None else self._words,
+            itertools.pairwise(w) if self._bigrams is None else self._bigrams,
+            zip(w, w[1:], w[2:], strict=False) if self._trigrams is None else self._trigrams,
+        )
+
+    @property
+    def words(self) -> set[str]:
+        if self._words is None:
+            self._words = set(self.word_list)
+        return self._words
+
+    @property
+    def bigrams(self) -> set[tuple[str, str]]:
+        if self._bigrams is None:
+            self._bigrams = set(itertools.pairwise(self.word_list))
+        return self._bigrams
+
+    @property
+    def trigrams(self) -> set[tuple[str, str, str]]:
+        if self._trigrams is None:
+            w = self.word_list
+            self._trigrams = set(zip(w, w[1:], w[2:], strict=False))
+        return self._trigrams
 
 
 EMAIL_LEXICON = Lexicon(CATEGORIES)

@@ -92,6 +92,13 @@ MAX_LINK_TEXT = 2000
 # Invisible formatting characters, deleted: they split words to dodge filters.
 _ZERO_WIDTH_RE = re.compile("[\u200b\u200c\u200d\u2060\ufeff\u00ad\u034f\u180e\u2061-\u2064\x00]")
 
+
+def _may_hide(text: str) -> bool:
+    """Whether `text` can hold a character of _ZERO_WIDTH_RE: all but NUL are non-ASCII, and
+    str.isascii() reads a flag of the string (no scan), so most text skips the regex."""
+    return not text.isascii() or "\x00" in text
+
+
 # Visible link text that is itself a URL or a bare host name.
 _NAMED_HOST_RE = re.compile(
     r"(?:[a-zA-Z][a-zA-Z0-9+.-]{0,15}://)?(?:[^\s/@]{1,64}@)?([^\s/:?#@]{1,253}\.[^\s/:?#@.]{2,63})\.?"
@@ -127,7 +134,9 @@ def extract_text_and_links(doc: Document) -> None:
     # is a stub ("view this message in a browser") beside a real HTML body:
     # then the HTML is what every mail client showed.
     doc.body_text = plain if len(plain) * STUB_RATIO >= len(rendered) else rendered
-    zero_width = sum(len(_ZERO_WIDTH_RE.findall(p)) for p in doc.text_parts if _ZERO_WIDTH_RE.search(p))
+    zero_width = sum(
+        len(_ZERO_WIDTH_RE.findall(p)) for p in doc.text_parts if _may_hide(p) and _ZERO_WIDTH_RE.search(p)
+    )
     if zero_width >= ZERO_WIDTH_WARN_COUNT:
         doc.warnings.append(f"text: {zero_width} zero-width characters in the text part")
     links.extend(text_links(doc.body_text, links))
@@ -141,7 +150,7 @@ def clean_text(text: str) -> str:
     and ideographic spaces, tabs, CR) in C; measured ~4x faster here than the
     equivalent translate() + regex passes over lexbor's whitespace-heavy text.
     """
-    if _ZERO_WIDTH_RE.search(text):
+    if _may_hide(text) and _ZERO_WIDTH_RE.search(text):
         text = _ZERO_WIDTH_RE.sub("", text)
     return "\n".join(filter(None, (" ".join(line.split()) for line in text.split("\n"))))
 
@@ -187,7 +196,7 @@ def html_to_text(html: str) -> tuple[str, list[Link], list[str]]:
     tree.strip_tags(_DROPPED_TAGS)
     root = tree.body or tree.root
     text = (root.text(deep=True) if root is not None else "") or ""
-    if _ZERO_WIDTH_RE.search(text):
+    if _may_hide(text) and _ZERO_WIDTH_RE.search(text):
         zero_width = len(_ZERO_WIDTH_RE.findall(text))
         if zero_width >= ZERO_WIDTH_WARN_COUNT:
             notes.append(f"html: {zero_width} zero-width characters in the text")
