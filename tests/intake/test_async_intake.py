@@ -93,7 +93,8 @@ def test_rows_commit_only_after_their_blobs_are_durable_and_files_are_written_of
         with rt.db.session() as session:
             for sha in session.scalars(select(Report.raw_sha256)):
                 assert blobs.sha256_hex(rt.blobs.get(sha)) == sha
-        assert list(rt.blobs.pending_dir.iterdir()) == []  # every staged file got its name
+        leftovers = list(rt.blobs.root.rglob(f"{blobs.PENDING_PREFIX}*"))
+        assert leftovers == []  # every staged file got its name
         # The same content again is a sighting, as through `submit`.
         again = asyncio.run(submit_async(rt, _email(7)))
         assert again.duplicate and again.sightings == 2
