@@ -5,9 +5,6 @@ blob and row survive the process being killed."""
 from __future__ import annotations
 
 import os
-import signal
-import subprocess
-import sys
 import textwrap
 import threading
 import time
@@ -18,6 +15,7 @@ from typing import Any
 import pytest
 from sqlalchemy import event, func, select
 
+from tests.support.kill import acknowledged_before_kill, assert_each_survived
 from tests.support.settings import make_settings
 from watchword.domain import Channel, IncomingReport
 from watchword.intake import writer
@@ -250,32 +248,5 @@ CHILD = textwrap.dedent(
 
 
 def test_an_acknowledged_report_keeps_its_blob_and_row_when_the_process_is_killed(tmp_path: Path) -> None:
-    make_settings(tmp_path)  # the migrated store the child opens
-    root = Path(__file__).resolve().parents[2]
-    child = subprocess.Popen(
-        [sys.executable, "-c", CHILD, str(tmp_path)],
-        cwd=root,
-        env={**os.environ, "PYTHONPATH": os.pathsep.join([str(root / "src"), str(root)])},
-        stdout=subprocess.PIPE,
-        stderr=subprocess.DEVNULL,
-    )
-    assert child.stdout is not None
-    acknowledged: list[tuple[int, str]] = []
-    deadline = time.monotonic() + 120
-    while len(acknowledged) < 150 and time.monotonic() < deadline:
-        line = child.stdout.readline()
-        if not line:
-            break
-        n, public_id = line.split()
-        acknowledged.append((int(n), public_id.decode()))
-    os.kill(child.pid, signal.SIGKILL)  # mid-run: other batches are being written
-    rest, _ = child.communicate()
-    acknowledged += [(int(n), p.decode()) for n, p in (line.split() for line in rest.splitlines() if line.strip())]
-    assert len(acknowledged) >= 150
-    rt = open_runtime(make_settings(tmp_path))
-    with rt.db.session() as session:
-        stored = dict(session.execute(select(Report.public_id, Report.raw_sha256)).all())
-    for n, public_id in acknowledged:
-        assert stored[public_id] == blobs.sha256_hex(_raw(n))
-        assert rt.blobs.get(stored[public_id]) == _raw(n)
-    rt.close()
+    acknowledged = acknowledged_before_kill(tmp_path, CHILD)
+    assert_each_survived(tmp_path, acknowledged, _raw)

@@ -215,33 +215,19 @@ class GroupCommitter:
             return batch
         except Exception:  # noqa: BLE001 - a disk error: find whose blobs, tell only them
             log.warning("intake blob sync of %d units failed; each alone", len(batch))
-        ready = []
-        for unit in batch:
-            try:
-                blobs.make_durable(_staged(unit))
-            except Exception as exc:  # noqa: BLE001 - told to its caller: nothing acknowledged
-                blobs.discard(_staged(unit))
-                unit.future.set_exception(exc)
-                continue
-            ready.append(unit)
-        return ready
+        return _each_alone(batch, lambda unit: blobs.make_durable(_staged(unit)))
 
     def _stage(self, batch: list[_Unit]) -> list[_Unit]:
         """Write the bytes that callers on the event loop handed over unstaged; a unit whose
         file cannot be written (a full disk) is told so and left out."""
-        ready = []
-        for unit in batch:
-            try:
-                for p in unit.prepared:
-                    if p.unstaged is not None and self.store is not None:
-                        p.blob = self.store.stage(p.unstaged)
-                        p.unstaged = None
-            except Exception as exc:  # noqa: BLE001 - told to its caller: nothing acknowledged
-                blobs.discard(_staged(unit))
-                unit.future.set_exception(exc)
-                continue
-            ready.append(unit)
-        return ready
+
+        def stage(unit: _Unit) -> None:
+            for p in unit.prepared:
+                if p.unstaged is not None and self.store is not None:
+                    p.blob = self.store.stage(p.unstaged)
+                    p.unstaged = None
+
+        return _each_alone(batch, stage)
 
     def _write(self, batch: list[_Unit]) -> None:
         """Commit the batch; a unit that fails is taken out and the rest written again.
@@ -307,6 +293,21 @@ def _drain(source: queue.SimpleQueue[Any], batch: list[_Unit], units: Callable[[
 
 def _staged(unit: _Unit) -> list[blobs.StagedBlob]:
     return [p.blob for p in unit.prepared if p.blob is not None]
+
+
+def _each_alone(batch: list[_Unit], step: Callable[[_Unit], None]) -> list[_Unit]:
+    """Run the step on each unit; a unit it fails for is told so (nothing of it acknowledged),
+    its staged files removed, and left out. Returns the units it succeeded for."""
+    ready = []
+    for unit in batch:
+        try:
+            step(unit)
+        except Exception as exc:  # noqa: BLE001 - told to its caller: nothing acknowledged
+            blobs.discard(_staged(unit))
+            unit.future.set_exception(exc)
+            continue
+        ready.append(unit)
+    return ready
 
 
 class WriterTurn:

@@ -1,0 +1,63 @@
+"""Kill a process that is acknowledging reports, then check every acknowledged one survived.
+
+The child (Python source run with `-c`, given the store's folder as its argument) prints a line
+`<n> <public id>` for each report it has acknowledged; it is SIGKILLed mid-run, while other
+batches are being staged and written.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+from sqlalchemy import select
+
+from tests.support.settings import make_settings
+from watchword.runtime import open_runtime
+from watchword.store import blobs
+from watchword.store.models import Report
+
+
+def acknowledged_before_kill(tmp_path: Path, child_source: str, wanted: int = 150) -> list[tuple[int, str]]:
+    """Run the child on a migrated store in `tmp_path`, kill it once `wanted` reports are acknowledged."""
+    make_settings(tmp_path)  # the migrated store the child opens
+    root = Path(__file__).resolve().parents[2]
+    child = subprocess.Popen(
+        [sys.executable, "-c", child_source, str(tmp_path)],
+        cwd=root,
+        env={**os.environ, "PYTHONPATH": os.pathsep.join([str(root / "src"), str(root)])},
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+    )
+    assert child.stdout is not None
+    acknowledged: list[tuple[int, str]] = []
+    deadline = time.monotonic() + 120
+    while len(acknowledged) < wanted and time.monotonic() < deadline:
+        line = child.stdout.readline()
+        if not line:
+            break
+        n, public_id = line.split()
+        acknowledged.append((int(n), public_id.decode()))
+    os.kill(child.pid, signal.SIGKILL)
+    rest, _ = child.communicate()
+    acknowledged += [(int(n), p.decode()) for n, p in (line.split() for line in rest.splitlines() if line.strip())]
+    assert len(acknowledged) >= wanted
+    return acknowledged
+
+
+def assert_each_survived(tmp_path: Path, acknowledged: list[tuple[int, str]], raw_of: Callable[[int], bytes]) -> None:
+    """Every acknowledged report has its row, and its blob holds the bytes that were sent."""
+    rt = open_runtime(make_settings(tmp_path))
+    try:
+        with rt.db.session() as session:
+            stored = dict(session.execute(select(Report.public_id, Report.raw_sha256)).all())
+        for n, public_id in acknowledged:
+            assert stored[public_id] == blobs.sha256_hex(raw_of(n))
+            assert rt.blobs.get(stored[public_id]) == raw_of(n)
+    finally:
+        rt.close()
