@@ -16,7 +16,7 @@ import pytest
 from sqlalchemy import event, func, select
 
 from tests.intake.test_blob_durability import _raw
-from tests.support.kill import acknowledged_before_kill, assert_each_survived
+from tests.support.durability import acknowledged_before_kill, assert_each_survived, slow_recorded_syncs
 from tests.support.settings import make_settings
 from watchword.domain import Channel, IncomingReport
 from watchword.intake import writer
@@ -44,17 +44,7 @@ def _count(rt: Runtime, model: Any) -> int:
 def test_rows_commit_only_after_their_blobs_are_durable_and_files_are_written_off_the_loop(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    real_sync = blobs._fsync_path
-    synced: set[Path] = set()
-    lock = threading.Lock()
-
-    def slow_sync(path: Path) -> None:
-        time.sleep(0.002)  # slow disk: batches form, and a commit racing ahead would be seen
-        real_sync(path)
-        with lock:
-            synced.add(path)
-
-    monkeypatch.setattr(blobs, "_fsync_path", slow_sync)
+    synced, lock = slow_recorded_syncs(monkeypatch)
     staged_on: set[str] = set()
     real_stage = blobs.FileBlobStore.stage
 

@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 from sqlalchemy import event, func, select
 
-from tests.support.kill import acknowledged_before_kill, assert_each_survived
+from tests.support.durability import acknowledged_before_kill, assert_each_survived, slow_recorded_syncs
 from tests.support.settings import make_settings
 from watchword.domain import Channel, IncomingReport
 from watchword.intake import writer
@@ -137,17 +137,7 @@ def test_the_group_commit_never_commits_a_row_before_its_blob_is_durable(
 ) -> None:
     """Reports from many threads, committed in batches: at every commit, each blob a report row
     names has been fsynced under its final name, with its directory, before the commit."""
-    real_sync = blobs._fsync_path
-    synced: set[Path] = set()
-    lock = threading.Lock()
-
-    def slow_sync(path: Path) -> None:
-        time.sleep(0.002)  # slow disk: batches form, and a commit racing ahead would be seen
-        real_sync(path)
-        with lock:
-            synced.add(path)
-
-    monkeypatch.setattr(blobs, "_fsync_path", slow_sync)
+    synced, lock = slow_recorded_syncs(monkeypatch)
     rt = open_runtime(make_settings(tmp_path))
     violations: list[str] = []
     commits_checked = 0

@@ -1,6 +1,7 @@
-"""Kill a process that is acknowledging reports, then check every acknowledged one survived.
+"""Durability checks shared by the intake tests: a slow disk whose fsyncs are recorded, and a
+process killed while it acknowledges reports, whose acknowledged reports must all survive.
 
-The child (Python source run with `-c`, given the store's folder as its argument) prints a line
+For the kill: the child (Python source run with `-c`, given the store's folder as its argument) prints a line
 `<n> <public id>` for each report it has acknowledged; it is SIGKILLed mid-run, while other
 batches are being staged and written.
 """
@@ -11,16 +12,35 @@ import os
 import signal
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
 
+import pytest
 from sqlalchemy import select
 
 from tests.support.settings import make_settings
 from watchword.runtime import open_runtime
 from watchword.store import blobs
 from watchword.store.models import Report
+
+
+def slow_recorded_syncs(monkeypatch: pytest.MonkeyPatch) -> tuple[set[Path], threading.Lock]:
+    """Every blob fsync takes 2 ms more (batches form, and a commit racing ahead of its blobs would
+    be seen) and is recorded in the returned set once done; read it holding the returned lock."""
+    real_sync = blobs._fsync_path
+    synced: set[Path] = set()
+    lock = threading.Lock()
+
+    def slow_sync(path: Path) -> None:
+        time.sleep(0.002)
+        real_sync(path)
+        with lock:
+            synced.add(path)
+
+    monkeypatch.setattr(blobs, "_fsync_path", slow_sync)
+    return synced, lock
 
 
 def acknowledged_before_kill(tmp_path: Path, child_source: str, wanted: int = 150) -> list[tuple[int, str]]:
