@@ -130,6 +130,21 @@ def train(rows: list[dict[str, object]]) -> tuple[np.ndarray, np.ndarray, np.nda
     return fit(vectors, labels, len(CLASSES), sample_weights=weights)
 
 
+def save(out: Path, files: list[Path], used: np.ndarray, w: np.ndarray, b: np.ndarray, **extra: np.ndarray) -> None:
+    """Write a trained model: its used n-gram rows, weights (half precision) and bias, what else
+    the model needs, and which tuning files (with their digest) it was trained on."""
+    digest = hashlib.sha256(b"".join(p.read_bytes() for p in files)).hexdigest()
+    np.savez_compressed(
+        out,
+        rows=used.astype(np.int32),
+        weights=w.astype(np.float16),
+        bias=b,
+        **extra,
+        trained_on=np.array([p.name for p in files]),
+        sha256=np.array(digest),
+    )
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--authors", default="", help="only these tuning authors, e.g. A,B,C (a fold)")
@@ -140,18 +155,16 @@ def main() -> int:
         print(f"no tuning reports for authors {args.authors!r} in {TUNE}")
         return 2
     used, w, b = train(rows)
-    digest = hashlib.sha256(b"".join(p.read_bytes() for p in files)).hexdigest()
-    np.savez_compressed(
+    save(
         args.out,
-        rows=used.astype(np.int32),
-        weights=w.astype(np.float16),
-        bias=b,
+        files,
+        used,
+        w,
+        b,
         classes=np.array(CLASSES),
         signals=np.array(SIGNALS),
         unread_weight=np.array(UNREAD_WEIGHT),
         unbased_weight=np.array(UNBASED_WEIGHT),
-        trained_on=np.array([p.name for p in files]),
-        sha256=np.array(digest),
     )
     print(f"{len(rows)} reports from {', '.join(p.name for p in files)}; {len(used)} n-gram buckets")
     print(f"wrote {args.out} (no estimate here: bench/reading_cv.py measures it on held-out authors)")

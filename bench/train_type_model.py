@@ -14,13 +14,12 @@ same model. ~15 s of CPU.
 from __future__ import annotations
 
 import argparse
-import hashlib
 import json
 from pathlib import Path
 
 import numpy as np
 
-from train_scope_model import fit
+from train_scope_model import fit, save
 from watchword.analysis.reading import _PRECEDENCE, fold
 from watchword.analysis.typemodel import features
 
@@ -50,16 +49,7 @@ def main() -> int:
     vectors = [features(text_of(r)) for r in rows]
     labels = [types.index(str(r["type"])) for r in rows]
     used, w, b = fit(vectors, labels, len(types), STEPS)
-    digest = hashlib.sha256(b"".join(p.read_bytes() for p in files)).hexdigest()
-    np.savez_compressed(
-        args.out,
-        rows=used.astype(np.int32),
-        weights=w.astype(np.float16),
-        bias=b,
-        types=np.array(types),
-        trained_on=np.array([p.name for p in files]),
-        sha256=np.array(digest),
-    )
+    save(args.out, files, used, w, b, types=np.array(types))
     print(f"{len(rows)} in-scope reports from {', '.join(p.name for p in files)}; {len(used)} n-gram buckets")
     print(f"wrote {args.out}")
     return 0
