@@ -274,9 +274,10 @@ def gram_hashes(tokens: list[str]) -> np.ndarray:
     if len(tokens) < SHINGLE_WORDS:
         short: np.ndarray = (ids * _M1).sum(keepdims=True) & _MASK
         return short
-    with np.errstate(over="ignore"):
-        grams = ((ids[:-2] * _M1 + ids[1:-1]) * _M2 + ids[2:]) & _MASK
-        grams ^= grams >> np.uint64(15)
+    # uint64 arithmetic on arrays wraps without a check or warning (only numpy scalars warn), so no
+    # np.errstate around it: entering and leaving one cost more than the arithmetic for most bodies.
+    grams = ((ids[:-2] * _M1 + ids[1:-1]) * _M2 + ids[2:]) & _MASK
+    grams ^= grams >> np.uint64(15)
     return grams
 
 
@@ -289,10 +290,10 @@ def minhash(hashes: np.ndarray) -> list[int]:
     if hashes.size == 0:
         return []
     # The shift is monotonic, so the minimum of the shifted values is the shifted minimum: one pass
-    # over the 64 x n products (added to in place) instead of three temporaries of that size.
-    with np.errstate(over="ignore"):
-        values = np.multiply.outer(_A, hashes)
-        values += _B[:, None]
+    # over the 64 x n products (added to in place) instead of three temporaries of that size. Array
+    # arithmetic wraps silently (see gram_hashes).
+    values = np.multiply.outer(_A, hashes)
+    values += _B[:, None]
     result: list[int] = (values.min(axis=1) >> _SHIFT).tolist()
     return result
 
