@@ -149,6 +149,40 @@ def test_the_automaton_finds_what_trying_every_word_start_finds() -> None:
     assert found_any
 
 
+def test_a_last_non_word_character_is_keyed_both_ways_the_text_can_show_it() -> None:
+    # Before a word character the marked text holds the mark, elsewhere the character itself.
+    assert phrasematch._keys("a ") == ("a\x00", "a ")
+    assert phrasematch._keys("no, ") == ("no,\x00", "no, ")
+    assert phrasematch._keys("pay now") == ("pay\x00now",)
+    entries: list[tuple[Hashable, str, bool]] = [
+        ("a", "a ", False),
+        ("b", "he (said|wrote)", False),
+        ("c", "it's ", False),
+        ("d", "no, ", False),
+    ]
+    matcher = PhraseMatcher(entries)
+    texts = [
+        "a b",
+        "a  b",
+        "a",
+        "a.",
+        "and a ",
+        "an a-b",
+        "he said",
+        "he  said",
+        "here",
+        "it's x",
+        "it's",
+        "no, no,x no, ",
+    ]
+    found = 0
+    for text in texts:
+        hits = [(h.owner, h.start, h.end) for h in matcher.find(text)]
+        assert hits == _tried_at_every_word_start(entries, text), text
+        found += len(hits)
+    assert found >= 8
+
+
 @pytest.mark.parametrize(
     ("source", "expected"),
     [

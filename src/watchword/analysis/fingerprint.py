@@ -53,6 +53,7 @@ _rng = np.random.default_rng(0x5EED)  # fixed seed: signatures are persisted and
 _A = _rng.integers(0, 2**63 - 1, size=NUM_PERM, dtype=np.uint64) * np.uint64(2) + np.uint64(1)
 _B = _rng.integers(0, 2**63 - 1, size=NUM_PERM, dtype=np.uint64)
 _SHIFT = np.uint64(32)
+_MINIMUM = np.minimum.reduce
 
 # -- normalisation ---------------------------------------------------------------
 
@@ -137,6 +138,10 @@ _BOILERPLATE_CUES = (
 )
 
 
+# An ASCII text can hold none of the cues with other characters ("©", "désabonner"): they are not
+# searched for there (str.isascii() reads a flag of the string).
+_ASCII_CUES = tuple(cue for cue in _BOILERPLATE_CUES if cue.isascii())
+
 _BOILERPLATE_REACH = 200
 _SENTENCE_ENDS = (". ", "! ", "? ")
 
@@ -145,7 +150,7 @@ def strip_boilerplate(text: str) -> str:
     """The text lower-cased, without its boilerplate lines (the tokens are case-folded anyway)."""
     low = text.lower()
     spans: list[tuple[int, int]] = []
-    for cue in _BOILERPLATE_CUES:
+    for cue in _ASCII_CUES if low.isascii() else _BOILERPLATE_CUES:
         at = low.find(cue)
         while at != -1:
             after = at + len(cue)
@@ -274,9 +279,10 @@ def gram_hashes(tokens: list[str]) -> np.ndarray:
     if len(tokens) < SHINGLE_WORDS:
         short: np.ndarray = (ids * _M1).sum(keepdims=True) & _MASK
         return short
-    with np.errstate(over="ignore"):
-        grams = ((ids[:-2] * _M1 + ids[1:-1]) * _M2 + ids[2:]) & _MASK
-        grams ^= grams >> np.uint64(15)
+    # uint64 arithmetic on arrays wraps without a check or warning (only numpy scalars warn), so no
+    # np.errstate around it: entering and leaving one cost more than the arithmetic for most bodies.
+    grams = ((ids[:-2] * _M1 + ids[1:-1]) * _M2 + ids[2:]) & _MASK
+    grams ^= grams >> np.uint64(15)
     return grams
 
 
@@ -289,11 +295,12 @@ def minhash(hashes: np.ndarray) -> list[int]:
     if hashes.size == 0:
         return []
     # The shift is monotonic, so the minimum of the shifted values is the shifted minimum: one pass
-    # over the 64 x n products (added to in place) instead of three temporaries of that size.
-    with np.errstate(over="ignore"):
-        values = np.multiply.outer(_A, hashes)
-        values += _B[:, None]
-    result: list[int] = (values.min(axis=1) >> _SHIFT).tolist()
+    # over the 64 x n products (added to in place) instead of three temporaries of that size. Array
+    # arithmetic wraps silently (see gram_hashes).
+    values = np.multiply.outer(_A, hashes)
+    values += _B[:, None]
+    # The ufunc's reduce itself: ndarray.min goes through a Python wrapper (numpy's _methods) first.
+    result: list[int] = (_MINIMUM(values, axis=1) >> _SHIFT).tolist()
     return result
 
 

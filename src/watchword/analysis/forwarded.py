@@ -239,8 +239,12 @@ _MARKER_WORDS = (
 )
 
 
+# The words an ASCII text can hold (str.isascii() reads a flag of the string: no scan).
+_ASCII_MARKER_WORDS = tuple(word for word in _MARKER_WORDS if word.isascii())
+
+
 def _has_marker_word(text: str) -> bool:
-    return any(word in text for word in _MARKER_WORDS)
+    return any(word in text for word in (_ASCII_MARKER_WORDS if text.isascii() else _MARKER_WORDS))
 
 
 def _find_marker(text: str, subject: str) -> _Marker | None:

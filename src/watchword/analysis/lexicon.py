@@ -139,8 +139,9 @@ class Tokens:
     __slots__ = ("_bigrams", "_trigrams", "_words", "count", "found", "word_list")
 
     def __init__(self, text: str) -> None:
-        # Typographic apostrophes are common in mail written in word processors.
-        w = _WORD_RE.findall(text.lower().replace("\u2019", "'"))
+        # Typographic apostrophes are common in mail written in word processors (none in ASCII text).
+        low = text.lower()
+        w = _WORD_RE.findall(low if low.isascii() else low.replace("\u2019", "'"))
         self.count = len(w)
         self.word_list: list[str] = w
         self._words: set[str] | None = None

@@ -20,6 +20,7 @@ import re
 from collections.abc import Hashable
 from dataclasses import dataclass
 from functools import cache
+from re import _compiler as _sre_compile  # type: ignore[attr-defined]
 from re import _constants as _sre  # type: ignore[attr-defined]
 from re import _parser as _sre_parse  # type: ignore[attr-defined]
 from typing import Any
@@ -271,6 +272,18 @@ def _key(string: str) -> str:
     return _LAST_NON_WORD.sub("", _BEFORE_WORD.sub(_MARK, string))
 
 
+def _keys(string: str) -> tuple[str, ...]:
+    """The keys the automaton holds for a string: `_key`, and where that dropped a last non-word
+    character, the character both ways the marked text can show it instead (a mark before a word
+    character, itself otherwise). A key without it ("a" of "a ") occurred at every word starting
+    with the letters ("and", "are": two fifths of the candidates, each tried for nothing); with it
+    every candidate the shorter key gave that can match is still found, and no other."""
+    key = _key(string)
+    if len(key) == len(_BEFORE_WORD.sub(_MARK, string)):
+        return (key,)
+    return (key + _MARK, key + string[-1])
+
+
 # One compiled pattern per source, shared by every matcher; bounded by the entries of the data files.
 _PATTERNS: dict[str, re.Pattern[str]] = {}
 
@@ -278,7 +291,10 @@ _PATTERNS: dict[str, re.Pattern[str]] = {}
 def _compiled(source: str) -> re.Pattern[str]:
     pattern = _PATTERNS.get(source)
     if pattern is None:
-        pattern = _PATTERNS[source] = re.compile(source)
+        # Past `re.compile`'s own cache (512 patterns): the ~1,500 entries a stream of mail meets
+        # would push out every other module's patterns that rely on it (phonenumbers' among them),
+        # which were then compiled again and again.
+        pattern = _PATTERNS[source] = _sre_compile.compile(source, 0)
     return pattern
 
 
@@ -338,6 +354,8 @@ class PhraseMatcher:
             for key in sorted(words, key=len, reverse=True)
             for owner, source in words[key]
         ]
+        # Each word entry's pattern by rank once compiled (one list index instead of a call per candidate).
+        self._patterns: list[re.Pattern[str] | None] = [None] * len(self._ranked)
         self._key_lengths = sorted({len(key) for key in words}, reverse=True)
         self._span = self._key_lengths[0] if self._key_lengths else 0
         self._built = False
@@ -351,17 +369,21 @@ class PhraseMatcher:
     def _build(self) -> None:
         """The two automata, on first use (the anchors of ~5,000 entries take a parse each)."""
         payloads: dict[str, set[tuple[int, int]]] = {}
+        ranks = len(self._ranked)
         for rank, (_owner, source, _prefix, _plain) in enumerate(self._ranked):
             offset, strings = anchor(source)
-            for string in strings:
-                key = _key(string)
+            for key in (key for string in strings for key in _keys(string)):
                 if offset == 0:
                     key = _MARK + key
                     back = len(key) - 1  # the match starts just after the mark
                 else:
                     back = len(key) + offset  # the key's last character is `back` after the start
                 payloads.setdefault(key, set()).add((back, rank))
-        self._automaton = _automaton({key: tuple(sorted(found)) for key, found in payloads.items()})
+        # Each payload item as the number that, taken from the key's end times the ranks, gives the
+        # candidate's code (start times the ranks, plus the rank; see _word_hits).
+        self._automaton = _automaton(
+            {key: tuple(back * ranks - rank for back, rank in sorted(found)) for key, found in payloads.items()}
+        )
         needles_ = [s for _o, _p, s in self._fallback] + [s for _o, _p, s in self._numbers]
         self._gates = _automaton({needle: needle for strings in needles_ for needle in strings or ()})
         self._built = True
@@ -390,8 +412,8 @@ class PhraseMatcher:
         ranks = len(self._ranked)
         # Start and rank in one integer: sorting them gives the order of the class doc; a set,
         # because two strings of one entry can both stand at one start ("no " and "no lo ").
-        codes = {(end - back) * ranks + rank for end, payload in automaton.iter(marked) for back, rank in payload}
-        ranked = self._ranked
+        codes = {end * ranks - item for end, payload in automaton.iter(marked) for item in payload}
+        ranked, patterns = self._ranked, self._patterns
         # The earlier matcher looked keys of every length up (5, 4, ... letters) in the text's next five
         # characters; where fewer than five were left, the longer lengths all met the whole rest and
         # repeated its entries' hits (a text ending "team": entry "team" twice). Kept, hits unchanged.
@@ -408,7 +430,10 @@ class PhraseMatcher:
             if plain:
                 hit = Hit(owner, start, start + len(prefix))
             else:
-                found = _compiled(source).match(text, start)
+                pattern = patterns[rank]
+                if pattern is None:
+                    pattern = patterns[rank] = _compiled(source)
+                found = pattern.match(text, start)
                 if not found or found.end() <= start:
                     continue
                 hit = Hit(owner, start, found.end())

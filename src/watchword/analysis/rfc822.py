@@ -43,16 +43,20 @@ def split_header_block(data: bytes) -> tuple[list[tuple[str, str]], bytes, bool]
     else:
         head, body = data[: blank.start()], data[blank.end() :]
     fields: list[tuple[str, str]] = []
+    # Decoded once, not per field (two decodes per field were a third of this function): ASCII with
+    # surrogateescape maps byte for byte, so a field's slice of the text is the decoded slice of the
+    # bytes, and a position in one is the same position in the other.
+    text = head.decode("ascii", "surrogateescape")
     pos = 0
-    end = len(head)
+    end = len(text)
     match = _FIELD.match
     while pos < end:
-        m = match(head, pos)
+        m = match(text, pos)
         if m is None:
             # Like the standard parser: a line that is no header starts the body.
             rest = head[pos:]
             return fields, rest + (b"\n\n" + body if body else b""), True
-        fields.append((m[1].decode("ascii"), m[2].decode("ascii", "surrogateescape").rstrip("\r")))
+        fields.append((m[1], m[2].rstrip("\r")))
         pos = m.end()
     return fields, body, False
 
@@ -60,4 +64,4 @@ def split_header_block(data: bytes) -> tuple[list[tuple[str, str]], bytes, bool]
 _BLANK_LINE = re.compile(rb"\n\r?\n")
 # One header field with its continuation lines; one match per field keeps the
 # per-line work in C (headers are most of a typical message's lines).
-_FIELD = re.compile(rb"([!-9;-~]+)[ \t]*:[ \t]*([^\n]*(?:\n[ \t][^\n]*)*)(?:\n|$)")
+_FIELD = re.compile(r"([!-9;-~]+)[ \t]*:[ \t]*([^\n]*(?:\n[ \t][^\n]*)*)(?:\n|$)")

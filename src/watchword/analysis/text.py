@@ -148,11 +148,12 @@ def clean_text(text: str) -> str:
 
     str.split() without arguments splits on every Unicode space (NBSP, thin
     and ideographic spaces, tabs, CR) in C; measured ~4x faster here than the
-    equivalent translate() + regex passes over lexbor's whitespace-heavy text.
+    equivalent translate() + regex passes over lexbor's whitespace-heavy text. Through `map` rather
+    than a generator: no Python step per line (an HTML part's text has hundreds of lines).
     """
     if _may_hide(text) and _ZERO_WIDTH_RE.search(text):
         text = _ZERO_WIDTH_RE.sub("", text)
-    return "\n".join(filter(None, (" ".join(line.split()) for line in text.split("\n"))))
+    return "\n".join(filter(None, map(" ".join, map(str.split, text.split("\n")))))
 
 
 def html_to_text(html: str) -> tuple[str, list[Link], list[str]]:
