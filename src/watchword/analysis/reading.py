@@ -114,6 +114,13 @@ RANK_CAP = 4.0
 # is the way in: when someone also tried to get in, photographed or followed, the physical act
 # decides, however many wordings show the pretence. All nine such reports of the six blind
 # authors are typed physical_approach.
+# The acts a reporter may tell of a third person they want looked into ("he asks a lot of
+# questions", "she photographs everything", "he gets gifts from the delegation", "he says he is an
+# engineer"): without the reporter or the organisation named as their object (`_done_to`) they do not
+# outweigh a request to look into someone. The others are done to the organisation by themselves.
+ATTRIBUTABLE = frozenset(
+    {A.ELICITATION, A.PHYSICAL_APPROACH, A.FAKE_PROFILE_OR_IMPERSONATION, A.INDUCEMENT, A.FAKE_RECRUITMENT}
+)
 _COVER_OF: dict[ApproachType, ApproachType] = {A.FAKE_PROFILE_OR_IMPERSONATION: A.PHYSICAL_APPROACH}
 
 
@@ -264,6 +271,7 @@ def lexicons() -> Lexicons:
             "request",
             "person",
             "identify",
+            "target",
         )
     }
     basis.update(basis_doc["grounds"])
@@ -609,6 +617,13 @@ def _decide_scope(reading: Reading, original: str, folded: str, hits: list[Hit],
         # "said she was there for an interview"): each alone only asks for detail.
         act_score = max(act_score, sum(reading.scores.values()) - WEAK_PAIR_DISCOUNT)
     turned_to = _turned_to_the_reporter(hits)
+    # Whether an act read was done to the reporter or the organisation, or is only told of a third
+    # person ("he asks a lot of questions", "elle photographie tout"): beside a request to look into
+    # someone, only the first keeps a report in scope, unless the act is one that needs no object
+    # named (a code asked for, a file sent, a device, a payment, a threat).
+    done_to = turned_to or _done_to(reading, folded, hits)
+    inherent = max((s for t, s in reading.scores.items() if t not in ATTRIBUTABLE), default=0.0)
+    attributed = not done_to and inherent < STRONG_ACT
     if ACT_THRESHOLD > act_score >= 1.0 and turned_to:
         # Someone turned to the reporter ("sent me a link", "m'a appelé") and a weak act came with
         # it (pressure, a claimed identity): together they tell what was done to the reporter.
@@ -624,7 +639,7 @@ def _decide_scope(reading: Reading, original: str, folded: str, hits: list[Hit],
     contacted = turned_to
     if contacted and act_score < ACT_THRESHOLD and _grounds_hit(hits, lex) is None:
         watch_hit = None
-    if watch_hit is None and act_score < ACT_THRESHOLD and not contacted:
+    if watch_hit is None and (act_score < ACT_THRESHOLD or attributed) and not contacted:
         # The reporter's hedge ("should I be worried?") or a request put to us ("can you check",
         # "bitte prüfen", "revisen", "проверьте", "麻烦你们关注") stands for a request to watch a
         # person only when no act is read ("a caller asked for the names of our site managers;
@@ -641,7 +656,7 @@ def _decide_scope(reading: Reading, original: str, folded: str, hits: list[Hit],
     # A feeling about someone ("I find it suspicious", "he might be a spy") is how reporters tell
     # of an approach too: it stands for a report about a person only when no act is read, or when
     # the reporter says of a lone weak act that nothing was done ("des questions normales").
-    weak = act_score < ACT_THRESHOLD or (no_act and act_score < WATCH_OVERRIDE)
+    weak = act_score < ACT_THRESHOLD or (no_act and act_score < WATCH_OVERRIDE) or attributed
     feeling_hit = _basis_hit(hits, "feeling") if weak else None
     said_hit = watch_hit or feeling_hit
     grounds = [g for g in lex.grounds if _basis_hit(hits, g.name) is not None]
@@ -652,7 +667,7 @@ def _decide_scope(reading: Reading, original: str, folded: str, hits: list[Hit],
         act_score = 0.0
     strong = max((reading.scores[t] for t in reading.scores if t != A.ELICITATION), default=0.0)
     if said_hit is not None:
-        if (act_score >= WATCH_OVERRIDE or strong >= STRONG_ACT) and not no_act:
+        if (act_score >= WATCH_OVERRIDE or strong >= STRONG_ACT) and not no_act and not attributed:
             _in_scope(reading, grounds)
             return
         said = _quote(source, said_hit.start, said_hit.end)
@@ -674,6 +689,25 @@ def _decide_scope(reading: Reading, original: str, folded: str, hits: list[Hit],
         return
     reading.scope = Scope.NEEDS_DETAIL
     reading.scope_reason = "the report does not yet say what was done or asked for"
+
+
+REPORT_LEVEL = False
+
+
+def _done_to(reading: Reading, folded: str, hits: list[Hit]) -> bool:
+    """Whether a sentence in which an act was read names the reporter or the organisation as its
+    object (`target`: "asked me", "m'a proposé", "hat uns geschickt", "asked our intern for")."""
+    targets = [h.start for h in hits if h.owner[:2] == ("basis", "target")]  # type: ignore[index]
+    if not targets:
+        return False
+    names = {a.name for a in reading.acts}
+    starts = _sentence_starts(folded)
+    sentences = {
+        bisect_right(starts, h.start)
+        for h in hits
+        if h.owner[0] == "act" and h.owner[1] in names and h.owner[2] != "unless"  # type: ignore[index]
+    }
+    return REPORT_LEVEL or any(bisect_right(starts, t) in sentences for t in targets)
 
 
 def _turned_to_the_reporter(hits: list[Hit]) -> bool:
