@@ -272,6 +272,7 @@ def lexicons() -> Lexicons:
             "person",
             "identify",
             "target",
+            "doubt",
         )
     }
     basis.update(basis_doc["grounds"])
@@ -646,6 +647,8 @@ def _decide_scope(reading: Reading, original: str, folded: str, hits: list[Hit],
         # can you find out who he really is?" is the approach), and when the report is about
         # someone: "something I want to raise, call me" asks for detail.
         watch_hit = _about_a_person(_basis_hit(hits, "hedge"), hits, lex)
+        if watch_hit is None and attributed:
+            watch_hit = _about_a_person(_basis_hit(hits, "doubt"), hits, lex)
         if watch_hit is None and (_basis_hit(hits, "vague") is None or _grounds_hit(hits, lex) is not None):
             # Not beside a pointer to an event the report does not describe ("could someone look
             # into what happened with the visitor? I'd rather explain by phone"): that asks for detail.
@@ -697,7 +700,9 @@ REPORT_LEVEL = False
 def _done_to(reading: Reading, folded: str, hits: list[Hit]) -> bool:
     """Whether a sentence in which an act was read names the reporter or the organisation as its
     object (`target`: "asked me", "m'a proposé", "hat uns geschickt", "asked our intern for")."""
-    targets = [h.start for h in hits if h.owner[:2] == ("basis", "target")]  # type: ignore[index]
+    # In the report's own language only: English is read in every report, and its "me" is a
+    # French reflexive ("je me demandais").
+    targets = [h.start for h in hits if h.owner[:2] == ("basis", "target") and h.owner[-1] == reading.language]  # type: ignore[index]
     if not targets:
         return False
     names = {a.name for a in reading.acts}
