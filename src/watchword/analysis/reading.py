@@ -694,9 +694,6 @@ def _decide_scope(reading: Reading, original: str, folded: str, hits: list[Hit],
     reading.scope_reason = "the report does not yet say what was done or asked for"
 
 
-REPORT_LEVEL = False
-
-
 def _done_to(reading: Reading, folded: str, hits: list[Hit]) -> bool:
     """Whether a sentence in which an act was read names the reporter or the organisation as its
     object (`target`: "asked me", "m'a proposé", "hat uns geschickt", "asked our intern for")."""
@@ -712,7 +709,7 @@ def _done_to(reading: Reading, folded: str, hits: list[Hit]) -> bool:
         for h in hits
         if h.owner[0] == "act" and h.owner[1] in names and h.owner[2] != "unless"  # type: ignore[index]
     }
-    return REPORT_LEVEL or any(bisect_right(starts, t) in sentences for t in targets)
+    return any(bisect_right(starts, t) in sentences for t in targets)
 
 
 def _turned_to_the_reporter(hits: list[Hit]) -> bool:
