@@ -622,7 +622,7 @@ def _decide_scope(reading: Reading, original: str, folded: str, hits: list[Hit],
     # person ("he asks a lot of questions", "elle photographie tout"): beside a request to look into
     # someone, only the first keeps a report in scope, unless the act is one that needs no object
     # named (a code asked for, a file sent, a device, a payment, a threat).
-    done_to = turned_to or _done_to(reading, folded, hits)
+    done_to = _done_to(reading, folded, hits)
     inherent = max((s for t, s in reading.scores.items() if t not in ATTRIBUTABLE), default=0.0)
     attributed = not done_to and inherent < STRONG_ACT
     if ACT_THRESHOLD > act_score >= 1.0 and turned_to:
@@ -695,13 +695,11 @@ def _decide_scope(reading: Reading, original: str, folded: str, hits: list[Hit],
 
 
 def _done_to(reading: Reading, folded: str, hits: list[Hit]) -> bool:
-    """Whether a sentence in which an act was read names the reporter or the organisation as its
-    object (`target`: "asked me", "m'a proposé", "hat uns geschickt", "asked our intern for")."""
-    # In the report's own language only: English is read in every report, and its "me" is a
-    # French reflexive ("je me demandais").
-    targets = [h.start for h in hits if h.owner[:2] == ("basis", "target") and h.owner[-1] == reading.language]  # type: ignore[index]
-    if not targets:
-        return False
+    """Whether the reporter or the organisation is the object of an act read: someone turned to the
+    reporter (`contact`, anywhere: "approached me at the fair. He asked ..."), or a sentence in which
+    an act was read names them as its object (`target`: "asked me", "m'a proposé", "asked our intern
+    for"). Negated wording does not count ("he never asked me for anything", "他没找我问过")."""
+    relayed = [(h.start, h.end) for h in hits if h.owner[:2] == ("basis", "relay")]  # type: ignore[index]
     names = {a.name for a in reading.acts}
     starts = _sentence_starts(folded)
     sentences = {
@@ -709,7 +707,19 @@ def _done_to(reading: Reading, folded: str, hits: list[Hit]) -> bool:
         for h in hits
         if h.owner[0] == "act" and h.owner[1] in names and h.owner[2] != "unless"  # type: ignore[index]
     }
-    return any(bisect_right(starts, t) in sentences for t in targets)
+    for h in hits:
+        kind = h.owner[:2]  # type: ignore[index]
+        if kind not in (("basis", "contact"), ("basis", "target")):
+            continue
+        index = bisect_right(starts, h.start)
+        lo = starts[index - 1]
+        if _negated(folded[lo : h.end], h.start - lo) or any(a < h.end and h.start < b for a, b in relayed):
+            continue
+        # The object in the report's own language only: English is read in every report, and its
+        # "me" is a French reflexive ("je me demandais").
+        if kind == ("basis", "contact") or (h.owner[-1] == reading.language and index in sentences):  # type: ignore[index]
+            return True
+    return False
 
 
 def _turned_to_the_reporter(hits: list[Hit]) -> bool:
