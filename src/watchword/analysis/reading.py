@@ -273,6 +273,7 @@ def lexicons() -> Lexicons:
             "identify",
             "target",
             "doubt",
+            "insider",
         )
     }
     basis.update(basis_doc["grounds"])
@@ -624,7 +625,9 @@ def _decide_scope(reading: Reading, original: str, folded: str, hits: list[Hit],
     # named (a code asked for, a file sent, a device, a payment, a threat).
     done_to = _done_to(reading, folded, hits)
     inherent = max((s for t, s in reading.scores.items() if t not in ATTRIBUTABLE), default=0.0)
-    attributed = not done_to and inherent < STRONG_ACT
+    # ... and told of someone of the reporter's own circle (`insider`): what a stranger did is how an
+    # approach is told ("a visitor asked which suppliers we use. Should I be worried?").
+    attributed = not done_to and inherent < STRONG_ACT and _basis_hit(hits, "insider") is not None
     if ACT_THRESHOLD > act_score >= 1.0 and turned_to:
         # Someone turned to the reporter ("sent me a link", "m'a appelé") and a weak act came with
         # it (pressure, a claimed identity): together they tell what was done to the reporter.
