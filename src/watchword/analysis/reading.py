@@ -110,10 +110,6 @@ STRONG_ACT = 2.5
 WEAK_PAIR_DISCOUNT = 0.5
 SECONDARY_MIN = 2.0
 RANK_CAP = 4.0
-# A pretence told in person ("said he was the gas inspector", "the lift company had sent no one")
-# is the way in: when someone also tried to get in, photographed or followed, the physical act
-# decides, however many wordings show the pretence. All nine such reports of the six blind
-# authors are typed physical_approach.
 # The acts a reporter may tell of a third person they want looked into ("he asks a lot of
 # questions", "she photographs everything", "he gets gifts from the delegation", "he says he is an
 # engineer"): without the reporter or the organisation named as their object (`_done_to`) they do not
@@ -121,6 +117,10 @@ RANK_CAP = 4.0
 ATTRIBUTABLE = frozenset(
     {A.ELICITATION, A.PHYSICAL_APPROACH, A.FAKE_PROFILE_OR_IMPERSONATION, A.INDUCEMENT, A.FAKE_RECRUITMENT}
 )
+# A pretence told in person ("said he was the gas inspector", "the lift company had sent no one")
+# is the way in: when someone also tried to get in, photographed or followed, the physical act
+# decides, however many wordings show the pretence. All nine such reports of the six blind
+# authors are typed physical_approach.
 _COVER_OF: dict[ApproachType, ApproachType] = {A.FAKE_PROFILE_OR_IMPERSONATION: A.PHYSICAL_APPROACH}
 
 
