@@ -3,6 +3,7 @@
     PYTHONPATH=src .venv/bin/python bench/reading_cv.py                  # folds AB, CD, EF, ... (pairs in order)
     PYTHONPATH=src .venv/bin/python bench/reading_cv.py --folds KL,QR --keep 0.7,0.8,0.9
     PYTHONPATH=src .venv/bin/python bench/reading_cv.py --refuse off,0.7,0.8,0.9 --wrong --cache /tmp/cv
+    PYTHONPATH=src .venv/bin/python bench/reading_cv.py --authors ABCDEFGHIJKLMNOPQRUV   # an earlier pool of authors
 
 For each fold, the scope model (bench/train_scope_model.py) and the type tie-breaker
 (bench/train_type_model.py's model, trained here the same way on sparse rows) are trained on every
@@ -105,9 +106,12 @@ def main() -> int:
     ap.add_argument("--wrong", action="store_true", help="print every report the first learned setting reads wrong")
     ap.add_argument("--cache", default="", help="a folder to keep each fold's trained models in, between runs")
     ap.add_argument("--dump", default="", help="write this run's readings to a JSON file (for --pool)")
+    ap.add_argument(
+        "--authors", default="", help="only these tuning authors, e.g. ABCDEFGHIJKLMNOPQRUV (before/after on one pool)"
+    )
     ap.add_argument("--pool", default="", help="tally the readings of earlier runs' --dump files, comma-separated")
     args = ap.parse_args()
-    _, rows = load_rows()
+    _, rows = load_rows(set(args.authors) if args.authors else None)
     authors = sorted({str(r["author"]) for r in rows})
     if args.pool:
         return report(rows, authors, [json.loads(Path(f).read_text()) for f in args.pool.split(",")])

@@ -110,6 +110,13 @@ STRONG_ACT = 2.5
 WEAK_PAIR_DISCOUNT = 0.5
 SECONDARY_MIN = 2.0
 RANK_CAP = 4.0
+# The acts a reporter may tell of a third person they want looked into ("he asks a lot of
+# questions", "she photographs everything", "he gets gifts from the delegation", "he says he is an
+# engineer"): without the reporter or the organisation named as their object (`_done_to`) they do not
+# outweigh a request to look into someone. The others are done to the organisation by themselves.
+ATTRIBUTABLE = frozenset(
+    {A.ELICITATION, A.PHYSICAL_APPROACH, A.FAKE_PROFILE_OR_IMPERSONATION, A.INDUCEMENT, A.FAKE_RECRUITMENT}
+)
 # A pretence told in person ("said he was the gas inspector", "the lift company had sent no one")
 # is the way in: when someone also tried to get in, photographed or followed, the physical act
 # decides, however many wordings show the pretence. All nine such reports of the six blind
@@ -264,6 +271,9 @@ def lexicons() -> Lexicons:
             "request",
             "person",
             "identify",
+            "target",
+            "doubt",
+            "insider",
         )
     }
     basis.update(basis_doc["grounds"])
@@ -609,6 +619,15 @@ def _decide_scope(reading: Reading, original: str, folded: str, hits: list[Hit],
         # "said she was there for an interview"): each alone only asks for detail.
         act_score = max(act_score, sum(reading.scores.values()) - WEAK_PAIR_DISCOUNT)
     turned_to = _turned_to_the_reporter(hits)
+    # Whether an act read was done to the reporter or the organisation, or is only told of a third
+    # person ("he asks a lot of questions", "elle photographie tout"): beside a request to look into
+    # someone, only the first keeps a report in scope, unless the act is one that needs no object
+    # named (a code asked for, a file sent, a device, a payment, a threat).
+    done_to = _done_to(reading, folded, hits)
+    inherent = max((s for t, s in reading.scores.items() if t not in ATTRIBUTABLE), default=0.0)
+    # ... and told of someone of the reporter's own circle (`insider`): what a stranger did is how an
+    # approach is told ("a visitor asked which suppliers we use. Should I be worried?").
+    attributed = not done_to and inherent < STRONG_ACT and _basis_hit(hits, "insider") is not None
     if ACT_THRESHOLD > act_score >= 1.0 and turned_to:
         # Someone turned to the reporter ("sent me a link", "m'a appelé") and a weak act came with
         # it (pressure, a claimed identity): together they tell what was done to the reporter.
@@ -624,13 +643,15 @@ def _decide_scope(reading: Reading, original: str, folded: str, hits: list[Hit],
     contacted = turned_to
     if contacted and act_score < ACT_THRESHOLD and _grounds_hit(hits, lex) is None:
         watch_hit = None
-    if watch_hit is None and act_score < ACT_THRESHOLD and not contacted:
+    if watch_hit is None and (act_score < ACT_THRESHOLD or attributed) and not contacted:
         # The reporter's hedge ("should I be worried?") or a request put to us ("can you check",
         # "bitte prüfen", "revisen", "проверьте", "麻烦你们关注") stands for a request to watch a
         # person only when no act is read ("a caller asked for the names of our site managers;
         # can you find out who he really is?" is the approach), and when the report is about
         # someone: "something I want to raise, call me" asks for detail.
         watch_hit = _about_a_person(_basis_hit(hits, "hedge"), hits, lex)
+        if watch_hit is None and attributed:
+            watch_hit = _about_a_person(_basis_hit(hits, "doubt"), hits, lex)
         if watch_hit is None and (_basis_hit(hits, "vague") is None or _grounds_hit(hits, lex) is not None):
             # Not beside a pointer to an event the report does not describe ("could someone look
             # into what happened with the visitor? I'd rather explain by phone"): that asks for detail.
@@ -641,7 +662,7 @@ def _decide_scope(reading: Reading, original: str, folded: str, hits: list[Hit],
     # A feeling about someone ("I find it suspicious", "he might be a spy") is how reporters tell
     # of an approach too: it stands for a report about a person only when no act is read, or when
     # the reporter says of a lone weak act that nothing was done ("des questions normales").
-    weak = act_score < ACT_THRESHOLD or (no_act and act_score < WATCH_OVERRIDE)
+    weak = act_score < ACT_THRESHOLD or (no_act and act_score < WATCH_OVERRIDE) or attributed
     feeling_hit = _basis_hit(hits, "feeling") if weak else None
     said_hit = watch_hit or feeling_hit
     grounds = [g for g in lex.grounds if _basis_hit(hits, g.name) is not None]
@@ -652,7 +673,7 @@ def _decide_scope(reading: Reading, original: str, folded: str, hits: list[Hit],
         act_score = 0.0
     strong = max((reading.scores[t] for t in reading.scores if t != A.ELICITATION), default=0.0)
     if said_hit is not None:
-        if (act_score >= WATCH_OVERRIDE or strong >= STRONG_ACT) and not no_act:
+        if (act_score >= WATCH_OVERRIDE or strong >= STRONG_ACT) and not no_act and not attributed:
             _in_scope(reading, grounds)
             return
         said = _quote(source, said_hit.start, said_hit.end)
@@ -674,6 +695,34 @@ def _decide_scope(reading: Reading, original: str, folded: str, hits: list[Hit],
         return
     reading.scope = Scope.NEEDS_DETAIL
     reading.scope_reason = "the report does not yet say what was done or asked for"
+
+
+def _done_to(reading: Reading, folded: str, hits: list[Hit]) -> bool:
+    """Whether the reporter or the organisation is the object of an act read: someone turned to the
+    reporter (`contact`, anywhere: "approached me at the fair. He asked ..."), or a sentence in which
+    an act was read names them as its object (`target`: "asked me", "m'a proposé", "asked our intern
+    for"). Negated wording does not count ("he never asked me for anything", "他没找我问过")."""
+    relayed = [(h.start, h.end) for h in hits if h.owner[:2] == ("basis", "relay")]  # type: ignore[index]
+    names = {a.name for a in reading.acts}
+    starts = _sentence_starts(folded)
+    sentences = {
+        bisect_right(starts, h.start)
+        for h in hits
+        if h.owner[0] == "act" and h.owner[1] in names and h.owner[2] != "unless"  # type: ignore[index]
+    }
+    for h in hits:
+        kind = h.owner[:2]  # type: ignore[index]
+        if kind not in (("basis", "contact"), ("basis", "target")):
+            continue
+        index = bisect_right(starts, h.start)
+        lo = starts[index - 1]
+        if _negated(folded[lo : h.end], h.start - lo) or any(a < h.end and h.start < b for a, b in relayed):
+            continue
+        # The object in the report's own language only: English is read in every report, and its
+        # "me" is a French reflexive ("je me demandais").
+        if kind == ("basis", "contact") or (h.owner[-1] == reading.language and index in sentences):  # type: ignore[index]
+            return True
+    return False
 
 
 def _turned_to_the_reporter(hits: list[Hit]) -> bool:
