@@ -67,10 +67,12 @@ run: install
 # Where the time goes, per step, and what was cut: docs/benchmarks.md ("The test suite").
 # The type check runs beside the parallel pass rather than before it: the pass leaves part of a core
 # idle (tests waiting on servers, browsers and fsyncs), and mypy in a fresh clone is ~12 s of one
-# core. Its output is printed after the pass; either failing fails `make test`.
+# core. It runs at the lowest CPU priority (`nice -n 19`): it takes what the two test workers leave
+# idle instead of a share of the cores they are using; if it is not done when the pass ends, it has
+# the machine to itself then. Its output is printed after the pass; either failing fails `make test`.
 test: install-and-services
 	@$(MAKE) --no-print-directory lint
-	$(BIN)/mypy > $(VENV)/typecheck.log 2>&1 & typecheck=$$!; \
+	nice -n 19 $(BIN)/mypy > $(VENV)/typecheck.log 2>&1 & typecheck=$$!; \
 	$(BIN)/pytest $(PYTEST_PARALLEL) -m "not serial" --cov --cov-report=term --cov-fail-under=$(COVERAGE_FLOOR); \
 	tests=$$?; wait $$typecheck; types=$$?; \
 	echo "$(BIN)/mypy (beside the parallel pass):"; cat $(VENV)/typecheck.log; \

@@ -135,6 +135,10 @@ _WORD_TEXTS = [
 ]
 
 
+# Not traced for coverage: the brute force over every entry of every shipped lexicon is volume (2.4-3.1 s
+# of CPU untraced, 4.9-6.3 s traced); the four lines of phrasematch.py it reaches that this module's other
+# tests do not, test_reading.py reaches (docs/benchmarks.md, "The test suite", eighth session).
+@pytest.mark.no_cover
 def test_the_automaton_finds_what_trying_every_word_start_finds() -> None:
     lex = lexicons()
     found_any = False

@@ -19,6 +19,7 @@ from stix2patterns.validator import run_validator
 from stix2validator import ValidationOptions, validate_string
 
 from tests.support.intel import PHISH_HOST, REPLY_TO, SENDER, intel_runtime, seed_campaign
+from tests.support.untraced import untraced
 from watchword.intel import blocklists, formats, misp, stix, tlp
 from watchword.intel.feeds import parse_csv, pattern_values
 from watchword.intel.selection import CampaignFacts, SharedIndicator, ShareSet, gather
@@ -30,7 +31,7 @@ T1 = T0 + dt.timedelta(days=2, hours=3)
 def assert_valid_stix(body: str, strict: bool = True) -> None:
     """No errors from stix2-validator, in strict mode for our own bundles (warnings are errors there).
     misp-stix's conversions of our MISP events are its own objects: checked without strict."""
-    result = validate_string(body, ValidationOptions(version="2.1", strict=strict))
+    result = untraced(validate_string, body, ValidationOptions(version="2.1", strict=strict))
     errors = [str(e) for e in result.errors]
     assert result.is_valid, errors
 
