@@ -105,3 +105,31 @@ def test_the_object_is_read_in_the_reports_own_language() -> None:
     assert read(told).scope == Scope.OUT_OF_SCOPE
     done = "A man I met at the fair asked me which customers we supply and photographed me. Could you look into him?"
     assert read(done).scope == Scope.IN_SCOPE
+
+
+# A question for information put to the reporter, then "can you check who he is?": the question is
+# the approach (elicitation), and the request asks about the approacher. Before, the French,
+# Spanish, Russian and Chinese forms were refused as requests about a person.
+ELICITED_FROM_THE_REPORTER = [
+    "A man at the fair asked me for the list of our project engineers. Can you check who he is?",
+    "Un homme m'a demandé la liste des ingénieurs du projet. Pouvez-vous vérifier qui il est ?",
+    "Ein Mann hat mich nach der Liste unserer Projektingenieure gefragt. Können Sie prüfen, wer er ist?",
+    "Un hombre me pidió la lista de los ingenieros del proyecto. ¿Pueden comprobar quién es?",
+    "Мужчина попросил у меня список инженеров проекта. Можете проверить, кто он?",
+    "一个男人问我要项目工程师的名单。你们能查一下他是谁吗？",
+]
+
+
+@pytest.mark.parametrize("text", ELICITED_FROM_THE_REPORTER)
+def test_a_question_put_to_the_reporter_then_a_request_to_check_the_asker_stays_in_scope(text: str) -> None:
+    reading = read(text)
+    assert reading.scope == Scope.IN_SCOPE
+    assert reading.primary == ApproachType.ELICITATION
+
+
+def test_a_feeling_about_a_new_hire_who_asked_questions_in_her_interview_is_still_a_request_about_her() -> None:
+    text = (
+        "Our new analyst asked me a lot about our budget during her interview, which made me uneasy. "
+        "Could you run a background check on her? I just have a feeling."
+    )
+    assert read(text).scope == Scope.OUT_OF_SCOPE

@@ -672,8 +672,24 @@ def _decide_scope(reading: Reading, original: str, folded: str, hits: list[Hit],
     if press and {a.name for a in reading.acts} <= {"ask_info", "questions", "claim"}:
         act_score = 0.0
     strong = max((reading.scores[t] for t in reading.scores if t != A.ELICITATION), default=0.0)
+    # An act done to the reporter ("m'a demandé la liste des ingénieurs", "问我要名单") is the
+    # approach, and "can you check who he is?" after it asks about the approacher, not about a
+    # person for who they are. Not beside a feeling about someone ("I just have a feeling"), which
+    # marks a request about a person whatever they asked, nor when the asker is of the reporter's
+    # own circle ("our new colleague asked me ... could you look into her background?"): that is
+    # vetting a colleague, which the rules above decide.
+    asked_of_reporter = (
+        done_to
+        and act_score >= ACT_THRESHOLD
+        and not no_act
+        and not press
+        and not grounds
+        and _basis_hit(hits, "feeling") is None
+        and not _asked_by_an_insider(hits)
+    )
     if said_hit is not None:
-        if (act_score >= WATCH_OVERRIDE or strong >= STRONG_ACT) and not no_act and not attributed:
+        outweighs = (act_score >= WATCH_OVERRIDE or strong >= STRONG_ACT) and not no_act and not attributed
+        if outweighs or asked_of_reporter:
             _in_scope(reading, grounds)
             return
         said = _quote(source, said_hit.start, said_hit.end)
@@ -695,6 +711,15 @@ def _decide_scope(reading: Reading, original: str, folded: str, hits: list[Hit],
         return
     reading.scope = Scope.NEEDS_DETAIL
     reading.scope_reason = "the report does not yet say what was done or asked for"
+
+
+def _asked_by_an_insider(hits: list[Hit]) -> bool:
+    """Whether someone of the reporter's own circle (`insider`) is named before the reporter is named
+    as an act's object: the asker ("our new colleague asked me"), not what was asked about ("a man
+    asked me for the list of our engineers")."""
+    objects = [h.start for h in hits if h.owner[:2] in (("basis", "target"), ("basis", "contact"))]  # type: ignore[index]
+    insider = _basis_hit(hits, "insider")
+    return insider is not None and (not objects or insider.start < min(objects))
 
 
 def _done_to(reading: Reading, folded: str, hits: list[Hit]) -> bool:
