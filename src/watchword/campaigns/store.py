@@ -8,10 +8,9 @@ bulk insert, whatever the size of the store: that is the flat per-report cost.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterable, Sequence
 
-from sqlalchemy import delete, func, select, text, update
+from sqlalchemy import bindparam, delete, func, select, text, update
 from sqlalchemy.orm import Session
 
 from watchword.campaigns.engine import Entry
@@ -21,13 +20,13 @@ from watchword.store.models import Campaign, Report, utcnow
 from watchword.store.models_campaigns import CampaignHour, CampaignMember, CampaignPosting
 from watchword.store.upsert import insert_ignore, upsert
 
+_CHUNK = 500
+
+
 # Built once: constructing a statement costs more than running it here.
 _TABLE = CampaignPosting.__table__
-_JSON_CHUNK = 5000
-# CROSS JOIN keeps json_each outside: one probe of the (key, content) primary key per key.
-_SQLITE_POSTINGS = text(
-    "SELECT p.key, p.content, p.campaign_id FROM json_each(:keys) AS j CROSS JOIN campaign_postings AS p "
-    "ON p.key = j.value"
+_POSTINGS = select(_TABLE.c.key, _TABLE.c.content, _TABLE.c.campaign_id).where(
+    _TABLE.c.key.in_(bindparam("keys", expanding=True))
 )
 _PG_POSTINGS = text("SELECT key, content, campaign_id FROM campaign_postings WHERE key = ANY(CAST(:keys AS bigint[]))")
 _PG_ADD_POSTINGS = text(
@@ -51,21 +50,12 @@ class StoreBackend:
         lock_keys(self.session, unique)
         # Core, not the ORM: these are plain rows and the ORM layer would cost more than the
         # query. PostgreSQL takes the keys as one array (one statement for a whole batch).
-        # SQLite takes them as one JSON array read by json_each (the keys are below 2**63, which
-        # SQLite's JSON reads as exact integers): an expanding IN list of a batch's ~1,700 keys
-        # cost SQLAlchemy more to render and bind than SQLite to run (issue 14). Rows are fetched
-        # at once (fetchall), not one by one: a wave's keys hold many entries.
         pg = self.session.get_bind().dialect.name == "postgresql"
-        step = (len(unique) or 1) if pg else _JSON_CHUNK
-        conn = self.session.connection()
+        step = (len(unique) or 1) if pg else _CHUNK
         for start in range(0, len(unique), step):
-            chunk = unique[start : start + step]
-            rows = (
-                conn.execute(_PG_POSTINGS, {"keys": chunk})
-                if pg
-                else conn.execute(_SQLITE_POSTINGS, {"keys": json.dumps(chunk)})
-            ).all()
-            for key, content, campaign_id in rows:
+            for key, content, campaign_id in self.session.connection().execute(
+                _PG_POSTINGS if pg else _POSTINGS, {"keys": unique[start : start + step]}
+            ):
                 out.setdefault(key, []).append((content, campaign_id))
         self._load({cid for entries in out.values() for _, cid in entries})
         return out
