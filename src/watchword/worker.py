@@ -252,9 +252,19 @@ class Worker:
         # What needs no store is computed before the transaction (the pool computed it for what
         # it analysed; an analysis reused from the store gets it here): on SQLite the transaction
         # holds the one write lock, which the intake's group commit waits for.
+        # A wave's equal copies share one Analysis object: derived and serialised once each.
+        once: dict[int, Derived] = {}
+        for item in ready:
+            if item.derived is not None and isinstance(item.analysis, Analysis):
+                once.setdefault(id(item.analysis), item.derived)
         for item in ready:
             if item.derived is None and isinstance(item.analysis, Analysis):
-                item.derived = derive(item.analysis)
+                item.derived = once.get(id(item.analysis)) or once.setdefault(id(item.analysis), derive(item.analysis))
+        encoded = (
+            processing.encode_results(item.analysis for item in ready if isinstance(item.analysis, Analysis))
+            if self.rt.db.is_sqlite
+            else None
+        )
         with self.rt.db.write() as session:
             held = jobs.finish_many(session, [item.job.id for item in ready], self.worker_id)
             ids = [item.job.report_id for item in ready if item.job.id in held]
@@ -270,7 +280,7 @@ class Worker:
                 todo.append((report, item.analysis, item.key))
                 if item.derived is not None:
                     derived[report.id] = item.derived
-            processing.apply_batch(session, todo, derived)
+            processing.apply_batch(session, todo, derived, encoded)
 
     def _write_each(self, ready: list[_Item]) -> None:
         """The careful path: one transaction, a savepoint per job; a failing job drops out alone."""

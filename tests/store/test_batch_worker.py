@@ -4,12 +4,13 @@ equal pipeline inputs analysed once, several workers on one PostgreSQL store."""
 from __future__ import annotations
 
 import dataclasses
+import json
 import os
 import threading
 from pathlib import Path
 
 import pytest
-from sqlalchemy import func, select, update
+from sqlalchemy import func, select, text, update
 
 from tests.support import mailbuilders as mb
 from tests.support.settings import make_settings
@@ -220,6 +221,29 @@ def _assert_consistent_counts(rt: Runtime) -> None:
 def test_the_stored_form_of_an_analysis_is_its_dict() -> None:
     analysis = analyze_report("", _lure(3, hops=("relay.example.net",)))
     assert processing.stored_form(analysis) == analysis.to_dict()
+
+
+def test_copies_written_from_text_encoded_once_store_the_bytes_the_json_column_writes(tmp_path: Path) -> None:
+    """SQLite: the batch binds each distinct analysis's JSON text, made once before the write
+    transaction; what lands is byte for byte what the JSON column makes of the dict (the
+    one-at-a-time path), for the original, its relayed copies and a reused stored analysis."""
+    rt = open_runtime(make_settings(tmp_path), migrate=True)
+    raws = [_lure(4, hops=(f"relay{i}.example.net",)) for i in range(3)] + [_lure(5, to="sam@example.org")]
+    ids = [submit(rt, IncomingReport(channel=Channel.API, raw_email=raw)).report_id for raw in raws]
+    worker = Worker(rt, processes=1)
+    assert worker.run_until_idle() == 4 and worker.reused == 2
+    one = submit(rt, IncomingReport(channel=Channel.API, raw_email=_lure(6))).report_id
+    with rt.db.write() as session:  # the careful path: the JSON column serialises the dict itself
+        report = session.get(Report, one)
+        assert report is not None
+        processing.apply(session, report, analyze_report("", _lure(6)), "k")
+    with rt.db.session() as session:
+        stored = dict(session.execute(text("SELECT report_id, result FROM analyses")).all())
+    for rid, raw in [*zip(ids, raws, strict=True), (one, _lure(6))]:
+        assert isinstance(stored[rid], str)
+        assert stored[rid] == json.dumps(analyze_report("", raw).to_dict())
+    assert stored[ids[0]] == stored[ids[1]] == stored[ids[2]] != stored[ids[3]]
+    rt.close()
 
 
 def test_a_batch_is_searchable_by_its_indicators_and_by_notes_made_before_analysis(any_rt: Runtime) -> None:

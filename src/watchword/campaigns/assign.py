@@ -15,9 +15,9 @@ import hashlib
 import logging
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import bindparam, case, func, insert, inspect, select, text
+from sqlalchemy import Table, bindparam, case, func, insert, inspect, select, text, update
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import flag_modified, set_committed_value
 
@@ -211,10 +211,7 @@ def assign_batch(
         for report, analysis, _, result in done:
             root = root_of[report.id]
             campaign = backend.campaign(root)
-            if postgres:
-                set_committed_value(report, "campaign_id", root)  # written below, in one statement
-            else:
-                report.campaign_id = root
+            set_committed_value(report, "campaign_id", root)  # written below, in one statement
             if campaign.verdict is not None:
                 report.verdict = campaign.verdict  # a verdict reaches reports that join later
             for gone in result.absorbed:
@@ -239,12 +236,17 @@ def assign_batch(
     # grown one updated, in one executemany: the same columns for each (uniform_update).
     uniform_update(backend.rows.values(), _STATS)
     session.flush()
+    # The reports' campaigns in one statement (after the flush: new campaigns exist now), not
+    # an UPDATE per report from the unit of work (issue 14): over arrays on PostgreSQL, one
+    # executemany on SQLite (whose write lock the intake waits for meanwhile).
     if postgres:
-        # The reports' campaigns in one UPDATE over arrays (after the flush: new campaigns exist
-        # now), not an UPDATE per report from the unit of work (issue 14).
         session.execute(
             _PG_REPORT_CAMPAIGNS,
             {"ids": [report.id for report, *_ in done], "campaigns": [root_of[report.id] for report, *_ in done]},
+        )
+    else:
+        session.connection().execute(
+            _SQLITE_REPORT_CAMPAIGNS, [{"rid": report.id, "cid": root_of[report.id]} for report, *_ in done]
         )
     backend.flush_postings()
     session.connection().execute(
@@ -274,6 +276,11 @@ def assign_batch(
 _PG_REPORT_CAMPAIGNS = text(
     "UPDATE reports SET campaign_id = u.c FROM unnest(CAST(:ids AS bigint[]), CAST(:campaigns AS bigint[])) "
     "AS u(id, c) WHERE reports.id = u.id"
+)
+
+_REPORTS = cast(Table, Report.__table__)
+_SQLITE_REPORT_CAMPAIGNS = (
+    update(_REPORTS).where(_REPORTS.c.id == bindparam("rid")).values(campaign_id=bindparam("cid"))
 )
 
 # What assignment changes on a campaign row: written for every campaign of a batch alike.

@@ -10,10 +10,11 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import hashlib
+import json
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, TypeVar, cast
 
-from sqlalchemy import Table, bindparam, delete, func, insert, select, text, update
+from sqlalchemy import String, Table, bindparam, delete, func, insert, select, text, update
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
 
@@ -154,6 +155,25 @@ def stored_form(analysis: Analysis) -> dict[str, Any]:
     """What `Analysis.to_dict()` gives, without its deep copy (most of its cost): the
     values are already plain JSON data, and the store serialises them at once."""
     return {name: getattr(analysis, name) for name in _FIELDS}
+
+
+Encoded = dict[int, str]  # id() of an Analysis -> its stored JSON text
+
+
+def encode_results(analyses: Iterable[Analysis], into: Encoded | None = None) -> Encoded:
+    """The stored JSON text of each distinct analysis object, once (issue 14).
+
+    A wave's equal copies share one Analysis object in a worker's batch (an input key
+    analysed once, or an analysis read back from the store), and each copy stores the
+    same text: serialising it once per object, and before the write transaction, takes
+    that work out of SQLite's write lock. `json.dumps` with its defaults is what the
+    JSON column's own bind processor calls, so the stored bytes are the same.
+    """
+    out: Encoded = {} if into is None else into
+    for analysis in analyses:
+        if id(analysis) not in out:
+            out[id(analysis)] = json.dumps(stored_form(analysis))
+    return out
 
 
 def analysed_columns(analysis: Analysis) -> dict[str, object]:
@@ -362,6 +382,7 @@ def apply_batch(
     session: Session,
     items: list[tuple[Report, Analysis, str | None]],
     derived: Mapping[int, Derived] | None = None,
+    encoded: Encoded | None = None,
 ) -> None:
     """`apply` for many reports at once: the same effects, in set-at-a-time statements.
 
@@ -370,14 +391,15 @@ def apply_batch(
     not the database, was most of the stored path's cost); the steps after them run
     per report in order. Reports must be new to analysis links-wise or not: both work.
     `derived` gives, by report id, what the worker's pool already computed from the
-    analysis (watchword.pool.derive); the rest is computed here, the same way.
+    analysis (watchword.pool.derive); the rest is computed here, the same way. `encoded`
+    gives the analyses' stored JSON texts already made (`encode_results`).
     """
     if not items:
         return
     # Order matters on PostgreSQL: what every worker may lock in common (indicator rows) is
     # locked here, before campaign assignment takes its key-shard and campaign locks, and
     # nothing after assignment locks an indicator (campaigns/locks.py: no waits in a circle).
-    rewrite_analyses(session, items)
+    rewrite_analyses(session, items, encoded)
     derived = derived or {}
     unmatched = _known_bad_misses(session, items, derived)  # a read: before the assignment's locks, not under them
     rest = [step for step in AFTER_ANALYSIS if step not in (record_analysis, link_indicators, index_report)]
@@ -409,7 +431,9 @@ def apply_batch(
         refresh_priorities(session, {cid for cid in matched if cid is not None})
 
 
-def rewrite_analyses(session: Session, items: Sequence[tuple[Report, Analysis, str | None]]) -> None:
+def rewrite_analyses(
+    session: Session, items: Sequence[tuple[Report, Analysis, str | None]], encoded: Encoded | None = None
+) -> None:
     """The analyses of many reports stored (new or replacing), with the report columns they
     decide, their indicator links and search entries, in set-at-a-time statements.
 
@@ -424,33 +448,32 @@ def rewrite_analyses(session: Session, items: Sequence[tuple[Report, Analysis, s
     for chunk in _chunks(ids):
         existing.update(session.scalars(select(AnalysisRecord.report_id).where(AnalysisRecord.report_id.in_(chunk))))
     now = utcnow()
-    rows = [
-        {"rid": r.id, "version": a.version, "created_at": now, "result": stored_form(a), "ikey": k} for r, a, k in items
-    ]
-    fresh = [row for row in rows if row["rid"] not in existing]
     postgres = session.get_bind().dialect.name == "postgresql"
+    if postgres:
+        rows = [
+            {"rid": r.id, "version": a.version, "created_at": now, "result": stored_form(a), "ikey": k}
+            for r, a, k in items
+        ]
+    else:
+        # SQLite stores JSON as text: each distinct analysis is serialised once (a wave's
+        # copies share one), bound as the text itself.
+        texts = encode_results((a for _, a, _ in items), dict(encoded or {}))
+        rows = [
+            {"rid": r.id, "version": a.version, "created_at": now, "result": texts[id(a)], "ikey": k}
+            for r, a, k in items
+        ]
+    fresh = [row for row in rows if row["rid"] not in existing]
     # An executemany, not one INSERT over arrays: a jsonb[] parameter costs the driver four
     # times the CPU (each document quoted into an array literal) for no gain on the server.
     if fresh:
-        session.connection().execute(
-            insert(_RECORDS).values(
-                report_id=bindparam("rid"),
-                version=bindparam("version"),
-                created_at=bindparam("created_at"),
-                result=bindparam("result", type_=_RECORDS.c.result.type),
-                input_key=bindparam("ikey"),
-            ),
-            fresh,
-        )
+        session.connection().execute(_INSERT if postgres else _INSERT_TEXT, fresh)
     again = [row for row in rows if row["rid"] in existing]
     if again:
-        session.connection().execute(_REWRITE, again)
+        session.connection().execute(_REWRITE if postgres else _REWRITE_TEXT, again)
     if postgres:
         _write_analysed_columns_pg(session, [(report, analysis) for report, analysis, _ in items])
     else:
-        for report, analysis, _ in items:
-            for column, value in analysed_columns(analysis).items():
-                setattr(report, column, value)
+        _write_analysed_columns_sqlite(session, [(report, analysis) for report, analysis, _ in items])
     _link_batch(session, items)
     index_reports(session, [(report, analysis) for report, analysis, _ in items])
 
@@ -477,17 +500,46 @@ def _write_analysed_columns_pg(session: Session, items: Sequence[tuple[Report, A
             set_committed_value(report, column, value)
 
 
-_RECORDS = cast(Table, AnalysisRecord.__table__)
-_REWRITE = (
-    update(_RECORDS)
-    .where(_RECORDS.c.report_id == bindparam("rid"))
-    .values(
-        version=bindparam("version"),
-        created_at=bindparam("created_at"),
-        result=bindparam("result", type_=_RECORDS.c.result.type),
-        input_key=bindparam("ikey"),
-    )
+_REPORTS = cast(Table, Report.__table__)
+_SQLITE_ANALYSED_COLUMNS = (
+    update(_REPORTS)
+    .where(_REPORTS.c.id == bindparam("rid"))
+    .values({name: bindparam(name) for name in ("status", "subject", "approach_type", "scope", "risk")})
 )
+
+
+def _write_analysed_columns_sqlite(session: Session, items: Sequence[tuple[Report, Analysis]]) -> None:
+    """The reports' analysed columns in one executemany of one statement, given to the loaded
+    rows as already stored: the unit of work's per-row bookkeeping for the same UPDATEs cost
+    more than SQLite's work, inside the write lock (issue 14)."""
+    rows = []
+    for report, analysis in items:
+        values = analysed_columns(analysis)
+        rows.append({"rid": report.id, **values})
+        for column, value in values.items():
+            set_committed_value(report, column, value)
+    session.connection().execute(_SQLITE_ANALYSED_COLUMNS, rows)
+
+
+_RECORDS = cast(Table, AnalysisRecord.__table__)
+
+
+def _record_values(result_type: Any) -> dict[str, Any]:
+    return {
+        "version": bindparam("version"),
+        "created_at": bindparam("created_at"),
+        "result": bindparam("result", type_=result_type),
+        "input_key": bindparam("ikey"),
+    }
+
+
+# The JSON column's type serialises a dict; String binds text already serialised (SQLite).
+_INSERT = insert(_RECORDS).values(report_id=bindparam("rid"), **_record_values(_RECORDS.c.result.type))
+_INSERT_TEXT = insert(_RECORDS).values(report_id=bindparam("rid"), **_record_values(String()))
+_REWRITE = (
+    update(_RECORDS).where(_RECORDS.c.report_id == bindparam("rid")).values(**_record_values(_RECORDS.c.result.type))
+)
+_REWRITE_TEXT = update(_RECORDS).where(_RECORDS.c.report_id == bindparam("rid")).values(**_record_values(String()))
 
 
 def _known_bad_misses(
