@@ -14,7 +14,11 @@ process, one core. Prints:
 3. href recall: of every absolute http(s) `<a href>` in the HTML parts (found
    by the standard library's html.parser, independently of lexbor), the share
    whose normalised target is among our url indicators, and the share among
-   ioc-finder's urls when it is given the HTML-stripped text;
+   ioc-finder's urls when it is given the HTML-stripped text. A redirector's
+   href (google.com/url?q=..., Safe Links, analysis/redirectors.py) is found
+   when its destination is: by design the pipeline stores the destination, not
+   the wrapper, as the indicator (tests/analysis/test_redirectors.py). Whether
+   the destination was decoded right is those tests' business, not this count's;
 4. junk: url indicator values ending in ) " > . ' , or containing =3D or
    whitespace (should be 0); a `)` that closes a `(` inside the URL is not junk.
 
@@ -36,8 +40,9 @@ from pathlib import Path
 
 from watchword.analysis.indicators import extract_indicators, find_indicators
 from watchword.analysis.pipeline import STAGES, run
+from watchword.analysis.redirectors import unwrap
 from watchword.analysis.text import extract_text_and_links
-from watchword.analysis.urls import normalise_url
+from watchword.analysis.urls import normalise_host, normalise_url
 from watchword.domain import Document
 
 DEFAULT_CORPUS = Path("/work/shared/data")
@@ -79,6 +84,25 @@ def is_junk(url: str) -> bool:
     if url.endswith(")"):
         return url.count(")") > url.count("(")
     return url.endswith(JUNK_TAIL)
+
+
+def href_found(target: str, urls: set[str], domains: set[str]) -> str | None:
+    """How a normalised href target is among a message's indicators: "exact", "destination" or None.
+
+    A redirector is replaced by its destination (the wrapper is shared by everyone and
+    must never be exported as bad), so its href counts when the destination URL is a url
+    indicator, or, for a wrapper naming only the destination's host (Mimecast), that host
+    is a domain indicator.
+    """
+    if target in urls:
+        return "exact"
+    wrapped = unwrap(target)
+    if wrapped is None:
+        return None
+    if wrapped.target is not None:
+        return "destination" if wrapped.target in urls else None
+    host = normalise_host(wrapped.target_host) if wrapped.target_host else None
+    return "destination" if host and host in domains else None
 
 
 def load(corpus: Path, limit: int | None) -> list[bytes]:
@@ -188,13 +212,14 @@ def main() -> int:
 
     # 3. href recall.
     peer_ids = {id(d) for d, _ in peer}
-    total = found = unparsable = peer_total = peer_found = 0
+    total = found = via_destination = unparsable = peer_total = peer_found = 0
     missed: list[str] = []
     href_exact: set[str] = set()  # exact <a href> targets: a trailing `.` there is the author's, not junk
     for d in docs:
         if not d.html_parts:
             continue
         urls = {i.value for i in d.indicators if i.type == "url"}
+        domains = {i.value for i in d.indicators if i.type == "domain"}
         for html in d.html_parts:
             walker = _Hrefs()
             try:
@@ -215,8 +240,10 @@ def main() -> int:
                 href_exact.add(norm)
             total += len(targets)
             for t in targets:
-                if t in urls:
+                how = href_found(t, urls, domains)
+                if how is not None:
                     found += 1
+                    via_destination += how == "destination"
                 elif len(missed) < 5:
                     missed.append(t)
             if find_iocs is not None and id(d) in peer_ids and targets:
@@ -227,7 +254,8 @@ def main() -> int:
     if total:
         print(
             f"href recall: ours {found}/{total} = {100 * found / total:.1f}% "
-            f"({unparsable} http(s) hrefs with no valid host left out)"
+            f"({via_destination} of them redirectors found by their destination; "
+            f"{unparsable} http(s) hrefs with no valid host left out)"
         )
         for sample in missed:
             print(f"  missed: {sample[:120]}")

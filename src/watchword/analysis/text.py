@@ -300,6 +300,10 @@ def _clean_target(value: str | None) -> str:
         return f"{target[:DATA_URI_KEEP].translate(_TARGET_DROP)}...[{len(target)} characters]"
     if "\n" in target or "\t" in target or "\r" in target or "\x00" in target:
         target = target.translate(_TARGET_DROP)
+    if _COMMENT in target:
+        # An unclosed quote (`href="https://x/?a==><img src="`) makes the next tags part of the value,
+        # and html_to_text's comment before each of them with it: the href a browser follows has none.
+        target = target.replace(_COMMENT + "<", "<")
     return target
 
 
