@@ -12,6 +12,7 @@ from __future__ import annotations
 import pytest
 
 from watchword.analysis.reading import read
+from watchword.domain import ApproachType
 
 A_PRETENCE_IN_THE_REPORTERS_WORDS = [
     "Un homme se faisait passer pour le technicien de la mairie et voulait les plans du réseau.",
@@ -291,3 +292,31 @@ TYPED_GROUPS: dict[str, tuple[str, list[str]]] = {
 )
 def test_every_sentence_of_a_group_is_read_as_its_type(expected: str, text: str) -> None:
     assert read(text).primary == expected
+
+
+# Money offered for a stick buys what is on it: an inducement, with no device "found" and no file
+# "sent" in the reasons. A stick handed over to be plugged in, and a stick found, keep their acts.
+MONEY_FOR_A_STICK = [
+    "A man offered me 500 euros for a USB stick with the project files.",
+    "Un homme m'a offert 500 euros pour une clé USB avec les fichiers du projet.",
+    "Ein Mann hat mir 500 Euro für einen USB-Stick mit den Projektdaten angeboten.",
+    "Un hombre me ofreció 500 euros por un pendrive con los planos del proyecto.",
+    "Мужчина предложил мне 500 евро за флешку с документами проекта.",
+    "一个男人说愿意出5000元买我U盘里的项目资料。",
+]
+
+
+@pytest.mark.parametrize("text", MONEY_FOR_A_STICK)
+def test_money_offered_for_a_stick_is_an_inducement_not_a_device_found(text: str) -> None:
+    reading = read(text)
+    names = {act.name for act in reading.acts}
+    assert reading.primary == ApproachType.INDUCEMENT
+    assert "device" not in names
+    assert "malicious_file" not in names
+
+
+def test_a_stick_to_plug_in_or_found_keeps_its_act() -> None:
+    plugged = read("Someone offered me 2000 dollars to plug a memory stick into a computer at work.")
+    assert plugged.primary == ApproachType.MALWARE_DELIVERY
+    found = read("I found a USB stick in the car park next to the reception entrance.")
+    assert found.primary == ApproachType.TECHNICAL_SURVEILLANCE
