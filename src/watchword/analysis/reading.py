@@ -242,6 +242,8 @@ def lexicons() -> Lexicons:
     for name, table in acts_doc.items():
         for role in ("cues", "verbs", "objects", "unless"):
             entries += _entries(("act", name, role), _lang_lists(table.get(role, {})))
+        for other in table.get("unless_too", ()):  # another act's `unless` wording, shared, not copied
+            entries += _entries(("act", name, "unless"), _lang_lists(acts_doc[other].get("unless", {})))
         acts.append(
             ActSpec(
                 name=name,
