@@ -320,3 +320,128 @@ def test_a_stick_to_plug_in_or_found_keeps_its_act() -> None:
     assert plugged.primary == ApproachType.MALWARE_DELIVERY
     found = read("I found a USB stick in the car park next to the reception entrance.")
     assert found.primary == ApproachType.TECHNICAL_SURVEILLANCE
+
+
+# -- types round ten: the confusions of the ninth round's held-out measure, on new sentences ----------
+# A pretence the report shows by a profile with someone's photo and name, or by a check that failed
+# (no one of that name there; the real person is not even on that platform): the impersonation
+# decides over the list or the document it asks for (the questions keep their lower precedence).
+PRETENCE_SHOWN_BY_A_COPIED_PROFILE_OR_A_FAILED_CHECK = [
+    "Un compte Signal avec la photo et le nom de notre trésorière demande aux bénévoles la liste des donateurs.",
+    "Un perfil con la foto y el nombre de nuestra gerente pide a los técnicos el inventario de la subestación.",
+    "Профиль с фото и ФИО нашего проректора просит прислать список аспирантов с телефонами.",
+    "Un profil reprenant le nom et la photo d'un ancien stagiaire demande la note interne sur le budget.",
+    "A man said he was from the county archive and wanted our list of key holders. There is nobody at the archive"
+    " by that name.",
+    "Ein Konto, angeblich von unserem Kanzler, bat um die Raumpläne; der Kanzler ist gar nicht auf Signal.",
+    "An account claiming to be our chief engineer asked the night shift for the valve schedule. He is not on"
+    " WhatsApp at all.",
+    "Un homme disant venir du rectorat a demandé la liste des enseignants ; le rectorat n'est au courant d'aucune"
+    " enquête.",
+    "Un perfil que decía ser nuestro director pidió la lista de proveedores; el director no usa WhatsApp.",
+    "A caller saying she was from the regulator asked for our shift rota. The regulator told us they do no such thing.",
+]
+
+# Scams aimed at anyone, in the words the blind authors used for them: a fee to withdraw the "profits",
+# a grandchild in trouble, an unclaimed fortune to share, interest too good to be true.
+SCAMS_AS_PEOPLE_TELL_THEM = [
+    "Un asesor de Telegram me hizo invertir en una plataforma; para retirar lo ganado me piden 400 euros.",
+    "Pour retirer mes gains, on me demande de payer 15 % de frais sur la plateforme.",
+    "Чтобы вывести деньги со счёта, мне сказали сначала заплатить комиссию 10 %.",
+    "群里的老师说提现之前要先交一笔保证金。",
+    "Meine Nachbarin bekam einen Anruf: Hallo Oma, ich bin's, ich brauche Geld für die Kaution.",
+    "A letter from a lawyer says a late client left 9 million unclaimed and he proposes we share it 50/50.",
+    "Auf LinkedIn bot mir jemand Festgeld mit 8 % Zinsen bei einer Bank in Zypern an.",
+    "Our tips inbox gets a dozen mails a day selling backlinks and guest post packages.",
+]
+
+# Threats said the ways the authors wrote them: a condition then what will be made public.
+THREATS_TO_PUBLISH_AS_WRITTEN = [
+    "Exigen 20.000 euros en una semana; si no, publicarán los correos de la junta.",
+    "Il veut que je retire ma plainte, sinon il publie les photos.",
+    "Zahlt bis Freitag, oder wir veröffentlichen die Mitgliederliste.",
+    "Требуют пять биткоинов, в противном случае база клиентов будет опубликована.",
+    "他说如果我不把名单发给他，就把聊天记录发到单位。",
+    "They want 2 BTC by Monday or they publish the patient files.",
+]
+
+# A transfer asked for with the sum said first, an advance, a new account, gift cards by brand.
+PAYMENTS_AS_WRITTEN = [
+    "邮件要求下班前把20万元转到一个新加坡账户。",
+    "Der angebliche Vorstand wollte eine Anzahlung von 90.000 € an eine Kanzlei.",
+    "Pidió transferir 8.000 euros hoy mismo a una cuenta nueva.",
+    "Sie sollte schnell Google-Play-Karten kaufen und ihm die Codes schicken.",
+    "Me pidió comprar tarjetas de Amazon y mandarle fotos de los códigos.",
+]
+
+# A laptop's BIOS changed while it was away: tampering, a device act (and a biosafety lab is no BIOS).
+BIOS_TAMPERING = [
+    "After the trip my laptop said the BIOS settings had been changed.",
+    "После поездки ноутбук сообщил, что настройки BIOS изменены.",
+    "出差回来开机提示BIOS设置被更改。",
+    "插座上多了一个没有牌子的充电头，行政说不是他们放的。",
+]
+
+# Paid expertise as the cover, in words the paid-work list did not have.
+PAID_EXPERTISE = [
+    "Une société me propose des missions d'expertise à distance sur nos sous-traitants.",
+    "Me ofrecieron 300 euros por una charla sobre nuestros contratos.",
+    "Ein Institut will mich als externe Beraterin für Berichte über unsere Lieferketten.",
+    "She offered me a paid internship summarising unpublished work from our lab.",
+]
+
+# Each group of sentences above and the type every sentence of it must be read as.
+ROUND_TEN_GROUPS: dict[str, tuple[str, list[str]]] = {
+    "a_pretence_shown_by_a_copied_profile_or_a_failed_check_is_the_type": (
+        "fake_profile_or_impersonation",
+        PRETENCE_SHOWN_BY_A_COPIED_PROFILE_OR_A_FAILED_CHECK,
+    ),
+    "a_scam_told_as_people_tell_it_is_a_scam": ("scam_or_spam", SCAMS_AS_PEOPLE_TELL_THEM),
+    "a_threat_to_publish_as_written_is_extortion": ("extortion", THREATS_TO_PUBLISH_AS_WRITTEN),
+    "a_transfer_or_gift_cards_asked_for_are_payment_fraud": ("invoice_or_payment_fraud", PAYMENTS_AS_WRITTEN),
+    "a_bios_changed_or_a_charger_found_is_technical_surveillance": ("technical_surveillance", BIOS_TAMPERING),
+    "paid_expertise_is_the_recruitment_cover": ("fake_recruitment", PAID_EXPERTISE),
+}
+
+
+@pytest.mark.parametrize(
+    ("expected", "text"),
+    [
+        pytest.param(expected, text, id=f"{group}-{n}")
+        for group, (expected, texts) in ROUND_TEN_GROUPS.items()
+        for n, text in enumerate(texts)
+    ],
+)
+def test_every_sentence_of_a_round_ten_group_is_read_as_its_type(expected: str, text: str) -> None:
+    assert read(text).primary == expected
+
+
+def test_a_word_that_only_begins_like_a_cue_is_not_that_act() -> None:
+    # "share the evaluati|on", "send |on|e", "опубликует|е", "present|ant", "poste de garde", "bios|afety"
+    asked = read("The supplier asked whether I could share the evaluation criteria for the tender.")
+    assert "threat" not in {act.name for act in asked.acts}
+    assert asked.primary == "elicitation"
+    promised = read("She said she'd send one and nothing arrived; she wanted our network diagram.")
+    assert "threat" not in {act.name for act in promised.acts}
+    soon = read("Он предложил 2000 долларов за копию отчёта, мол, «всё равно скоро опубликуете».")
+    assert soon.primary == "inducement"
+    presenting = read("Un homme se présentant comme chercheur m'a invitée à un café et m'a interrogée sur nos essais.")
+    assert "offer" not in {act.name for act in presenting.acts}
+    guard = read("Il a demandé les horaires de relève du poste de garde.")
+    assert "job_offer" not in {act.name for act in guard.acts}
+    corridor = read("A man without a badge followed me into the biosafety lab corridor.")
+    assert corridor.primary == "physical_approach"
+
+
+def test_a_gift_card_sent_to_the_reporter_is_a_gift_not_a_purchase_asked() -> None:
+    sent = read("Un proveedor me mandó a casa una tarjeta regalo de 300 € y luego me preguntó por las otras ofertas.")
+    assert sent.primary == "inducement"
+    assert "payment" not in {act.name for act in sent.acts}
+    asked = read("Mi jefa me pidió por WhatsApp comprar tarjetas regalo de 100 € y mandarle los códigos.")
+    assert asked.primary == "invoice_or_payment_fraud"
+
+
+def test_a_photo_to_send_is_a_request_not_someone_photographing_the_premises() -> None:
+    reading = read("有人冒用我们主任的头像和名字，让大家把值班表拍照发给他。")
+    assert "physical" not in {act.name for act in reading.acts}
+    assert reading.primary == "fake_profile_or_impersonation"
