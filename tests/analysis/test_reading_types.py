@@ -390,6 +390,16 @@ PAID_EXPERTISE = [
     "She offered me a paid internship summarising unpublished work from our lab.",
 ]
 
+# A gift delivered before the ask (the questions that follow keep their lower precedence).
+A_GIFT_THEN_THE_ASK = [
+    "A courier brought me a watch worth about 600 GBP from the bidder; a week later he asked for the tender scores.",
+    "The vendor gave our buyer a new tablet, then asked her which price the other bidders had quoted.",
+    "Der Händler hat uns ein Wochenende im Skihotel spendiert und fragte dann nach den Angeboten der Konkurrenz.",
+    "El distribuidor me mandó a casa una cesta con vino y luego me preguntó por los precios de la competencia.",
+    "中秋节供应商给我寄了一箱水果，后来问我其他几家的报价是多少。",
+]
+
+
 # Each group of sentences above and the type every sentence of it must be read as.
 ROUND_TEN_GROUPS: dict[str, tuple[str, list[str]]] = {
     "a_pretence_shown_by_a_copied_profile_or_a_failed_check_is_the_type": (
@@ -401,6 +411,7 @@ ROUND_TEN_GROUPS: dict[str, tuple[str, list[str]]] = {
     "a_transfer_or_gift_cards_asked_for_are_payment_fraud": ("invoice_or_payment_fraud", PAYMENTS_AS_WRITTEN),
     "a_bios_changed_or_a_charger_found_is_technical_surveillance": ("technical_surveillance", BIOS_TAMPERING),
     "paid_expertise_is_the_recruitment_cover": ("fake_recruitment", PAID_EXPERTISE),
+    "a_gift_then_the_ask_is_an_inducement": ("inducement", A_GIFT_THEN_THE_ASK),
 }
 
 
