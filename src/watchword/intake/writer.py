@@ -40,10 +40,12 @@ from concurrent.futures import Future
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import bindparam, delete, insert, select, update
+from sqlalchemy import Table, bindparam, delete, insert, select, update
+from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session
 
 from watchword.domain import IncomingReport
+from watchword.intake import sqlite_rows
 from watchword.store import blobs, jobs, priority
 from watchword.store.db import Database
 from watchword.store.models import Report, utcnow
@@ -435,23 +437,18 @@ def create_many(session: Session, prepared: Sequence[Prepared]) -> list[Receipt 
     if not prepared:
         return []
     conn = session.connection()
-    dialect = conn.dialect.name
     now = utcnow()
     sizes = {p.raw_sha: p.raw_size for p in prepared if p.raw_sha}
     # RETURNING names the blob rows this statement added, not those already stored (by an
     # earlier report or, on PostgreSQL, by another process a moment ago).
-    added = (
-        set(
-            conn.execute(
-                _NEW_BLOBS[dialect], [{"sha256": sha, "size": size, "created_at": now} for sha, size in sizes.items()]
-            ).scalars()
-        )
-        if sizes
-        else set()
-    )
+    blob_rows = [{"sha256": sha, "size": size, "created_at": now} for sha, size in sizes.items()]
+    added = {sha for (sha,) in _insert(conn, _NEW_BLOBS, _BLOBS, blob_rows, "sha256", ("sha256",))}
     rows = [_report_row(p, uuid.uuid4().hex, now) for p in prepared]
     # Two reports of the batch with one dedupe key: the first row is stored, the second conflicts.
-    by_public_id = {public_id: report_id for report_id, public_id in conn.execute(_NEW_REPORTS[dialect], rows)}
+    by_public_id = {
+        public_id: report_id
+        for report_id, public_id in _insert(conn, _NEW_REPORTS, _REPORTS, rows, "dedupe_key", ("id", "public_id"))
+    }
     new = [
         (p, row, by_public_id[row["public_id"]])
         for p, row in zip(prepared, rows, strict=True)
@@ -464,24 +461,24 @@ def create_many(session: Session, prepared: Sequence[Prepared]) -> list[Receipt 
         conn.execute(_DROP_BLOB, unused)
     if not new:
         return [None] * len(prepared)
+    first = [
+        {
+            "report_id": report_id,
+            "received_at": now,
+            "channel": row["channel"],
+            "source_name": row["source_name"],
+            "contact_sealed": p.contact,
+            "words_sealed": p.words,
+        }
+        for p, row, report_id in new
+    ]
     submissions = {
         report_id: submission_id
-        for submission_id, report_id in conn.execute(
-            _FIRST_SUBMISSIONS,
-            [
-                {
-                    "report_id": report_id,
-                    "received_at": now,
-                    "channel": row["channel"],
-                    "source_name": row["source_name"],
-                    "contact_sealed": p.contact,
-                    "words_sealed": p.words,
-                }
-                for p, row, report_id in new
-            ],
-        ).all()
+        for submission_id, report_id in _insert(
+            conn, {"": _FIRST_SUBMISSIONS}, _SUBMISSIONS, first, None, ("id", "report_id")
+        )
     }
-    conn.execute(_NEW_JOB, [_job_row(report_id, now) for _p, _row, report_id in new])
+    _insert(conn, {"": _NEW_JOB}, _TABLES["jobs"], [_job_row(report_id, now) for _p, _row, report_id in new])
     receipts: dict[str, Receipt] = {
         row["public_id"]: Receipt(
             report_id=report_id,
@@ -493,6 +490,26 @@ def create_many(session: Session, prepared: Sequence[Prepared]) -> list[Receipt 
         for _p, row, report_id in new
     }
     return [receipts.get(row["public_id"]) for row in rows]
+
+
+def _insert(
+    conn: Connection,
+    statements: dict[str, Any],
+    table: Table,
+    rows: list[dict[str, Any]],
+    conflict: str | None = None,
+    returning: tuple[str, ...] = (),
+) -> list[Any]:
+    """The batch's rows in one statement: on SQLite through the driver (`sqlite_rows`: the same
+    values, without SQLAlchemy's cost per statement), elsewhere the prebuilt Core statement
+    (`statements` by dialect name, or under "" for any)."""
+    if not rows:
+        return []
+    if conn.dialect.name == "sqlite":
+        return sqlite_rows.insert(conn, table, rows, conflict=conflict, returning=returning)
+    statement = statements[conn.dialect.name] if conn.dialect.name in statements else statements[""]
+    result = conn.execute(statement, rows)
+    return [tuple(r) for r in result] if returning else []
 
 
 def _report_row(prepared: Prepared, public_id: str, now: Any) -> dict[str, Any]:

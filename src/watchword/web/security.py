@@ -6,7 +6,6 @@ anything from elsewhere, so even a sanitiser bug cannot phone home.
 
 from __future__ import annotations
 
-from starlette.datastructures import MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 CSP = "; ".join(
@@ -34,6 +33,12 @@ HEADERS = {
 }
 
 
+# As raw ASGI pairs (lower-case names), built once.
+_RAW = tuple((name.lower().encode("latin-1"), value.encode("latin-1")) for name, value in HEADERS.items())
+_NO_STORE = ((b"cache-control", b"no-store"),)
+_HSTS = ((b"strict-transport-security", b"max-age=31536000"),)
+
+
 class SecurityHeaders:
     """Plain ASGI, not BaseHTTPMiddleware: the headers go onto the response's start message.
     BaseHTTPMiddleware runs every request through a task and a memory stream, which cost the
@@ -53,15 +58,16 @@ class SecurityHeaders:
         # never again sends a session cookie over an unencrypted link.
         tls = scope.get("scheme") == "https"
 
+        extra = _RAW + (_NO_STORE if no_store else ()) + (_HSTS if tls else ())
+
         async def with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
-                headers = MutableHeaders(scope=message)
-                for name, value in HEADERS.items():
-                    headers.setdefault(name, value)
-                if no_store:
-                    headers.setdefault("Cache-Control", "no-store")
-                if tls:
-                    headers.setdefault("Strict-Transport-Security", "max-age=31536000")
+                # What `MutableHeaders.setdefault` did for each header (one scan of the list per
+                # header), in one pass: a header the response set itself is left as it is.
+                headers = list(message.get("headers", ()))
+                present = {name.lower() for name, _value in headers}
+                headers.extend(pair for pair in extra if pair[0] not in present)
+                message["headers"] = headers
             await send(message)
 
         await self.app(scope, receive, with_headers)

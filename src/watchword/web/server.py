@@ -59,9 +59,7 @@ class BoundedH11Protocol(H11Protocol):
         self._watch()
 
     def connection_lost(self, exc: Exception | None) -> None:
-        if self._deadline is not None:
-            self._deadline.cancel()
-            self._deadline = None
+        self._cancel()
         super().connection_lost(exc)
 
     def _due(self) -> float | None:
@@ -79,17 +77,28 @@ class BoundedH11Protocol(H11Protocol):
         return None
 
     def _watch(self) -> None:
-        if self._deadline is not None:
-            self._deadline.cancel()
-            self._deadline = None
+        # Called on every chunk received and every response sent. A timer already set to fire no
+        # later than the new deadline is kept: `_expire` looks again when it fires and sets the next
+        # one. Cancelling and setting a timer at each call cost the busiest route (issue 14) a
+        # heap push and a cancelled handle per request, for a deadline seconds away.
         if self.transport.is_closing():
+            self._cancel()
             return
         due = self._due()
         if due is None:
-            if self.conn.their_state is h11.SEND_BODY:  # paused: look again shortly
-                self._deadline = self.loop.call_later(1.0, self._watch)
+            if self.conn.their_state is h11.SEND_BODY and self._deadline is None:  # paused: look again shortly
+                self._deadline = self.loop.call_later(1.0, self._expire)
             return
+        if self._deadline is not None:
+            if self._deadline.when() <= due:
+                return
+            self._deadline.cancel()
         self._deadline = self.loop.call_later(max(0.0, due - time.monotonic()), self._expire)
+
+    def _cancel(self) -> None:
+        if self._deadline is not None:
+            self._deadline.cancel()
+            self._deadline = None
 
     def _expire(self) -> None:
         self._deadline = None
