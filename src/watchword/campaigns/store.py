@@ -18,6 +18,7 @@ from watchword.campaigns.locks import lock_campaigns, lock_keys
 from watchword.domain.states import CampaignStatus
 from watchword.store.models import Campaign, Report, utcnow
 from watchword.store.models_campaigns import CampaignHour, CampaignMember, CampaignPosting
+from watchword.store.pgarray import int_array
 from watchword.store.upsert import insert_ignore, upsert
 
 _CHUNK = 500
@@ -54,7 +55,8 @@ class StoreBackend:
         step = (len(unique) or 1) if pg else _CHUNK
         for start in range(0, len(unique), step):
             for key, content, campaign_id in self.session.connection().execute(
-                _PG_POSTINGS if pg else _POSTINGS, {"keys": unique[start : start + step]}
+                _PG_POSTINGS if pg else _POSTINGS,
+                {"keys": int_array(unique[start : start + step]) if pg else unique[start : start + step]},
             ):
                 out.setdefault(key, []).append((content, campaign_id))
         self._load({cid for entries in out.values() for _, cid in entries})
@@ -70,7 +72,9 @@ class StoreBackend:
         if triples and self.session.get_bind().dialect.name == "postgresql":
             # Three arrays, one statement: the rows' parameters are not sent and bound one by one.
             keys, contents, campaigns = (list(column) for column in zip(*triples, strict=True))
-            self.session.connection().execute(_PG_ADD_POSTINGS, {"k": keys, "c": contents, "cid": campaigns})
+            self.session.connection().execute(
+                _PG_ADD_POSTINGS, {"k": int_array(keys), "c": int_array(contents), "cid": int_array(campaigns)}
+            )
             return
         rows = [{"key": k, "content": c, "campaign_id": cid} for k, c, cid in triples]
         if rows:
