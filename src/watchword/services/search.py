@@ -161,7 +161,7 @@ def index_reports(session: Session, items: list[tuple[Report, Analysis]]) -> Non
         select(Note.object_id, Note.body).where(Note.object_type == "report", Note.object_id.in_(ids)).order_by(Note.id)
     ):
         notes.setdefault(int(object_id), []).append(body)
-    rows = [
+    rows: list[dict[str, Any]] = [
         {
             "id": r.id,
             "subject": a.subject,
