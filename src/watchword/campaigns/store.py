@@ -177,6 +177,27 @@ class BatchBackend(StoreBackend):
         self._lists: dict[int, list[Entry]] = {}
         self._pending: list[tuple[int, int, int]] = []
         self._free_ids: list[int] = []
+        # Each cluster's root as last found: the engine asks for the root of every entry of
+        # every posting list it reads (a wave's lists hold every copy), and each walk reads
+        # ORM attributes. Roots change only by a merge (union) or when rows are read afresh
+        # (_load); both forget them (issue 14).
+        self._roots: dict[int, int] = {}
+
+    def find(self, cluster: int) -> int:
+        root = self._roots.get(cluster)
+        if root is None:
+            root = self._roots[cluster] = super().find(cluster)
+        return root
+
+    def union(self, keep: int, gone: int) -> None:
+        self._roots.clear()
+        super().union(keep, gone)
+        self._roots.clear()
+
+    def _load(self, ids: set[int]) -> None:
+        if ids - self.rows.keys():
+            self._roots.clear()
+        super()._load(ids)
 
     def new_cluster(self, risk_class: str) -> int:
         # The id is chosen here, not by an INSERT and a flush per new campaign: the
