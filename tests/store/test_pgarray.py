@@ -13,7 +13,7 @@ AWKWARD = [
     "null",
     'a "quoted" word',
     "back\\slash\\",
-    "\\\"",
+    '\\"',
     "{braces}",
     "a,comma",
     "  spaces  ",
