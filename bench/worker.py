@@ -114,6 +114,9 @@ def main() -> int:
     parser.add_argument(
         "--pg-processes", type=int, default=0, help="pool size of each PostgreSQL worker (0: the worker's default)"
     )
+    parser.add_argument(
+        "--pg-prefix", default="watchword_worker_bench", help="name prefix of the scratch PostgreSQL databases"
+    )
     parser.add_argument("--fill-into", default="", help=argparse.SUPPRESS)  # the baseline's own fill
     args = parser.parse_args()
     if not any((args.corpus / f).is_dir() for f in FOLDERS):
@@ -167,7 +170,7 @@ def main() -> int:
     if args.postgres:
         rates = []
         for count in (1, 2):
-            with tempfile.TemporaryDirectory() as tmp, scratch_database(args.postgres, "watchword_worker_bench") as url:
+            with tempfile.TemporaryDirectory() as tmp, scratch_database(args.postgres, args.pg_prefix) as url:
                 data = Path(tmp)
                 fill(data, url, raws)
                 label = f"PostgreSQL, {count} worker(s), --processes {args.pg_processes or 'default'}:"

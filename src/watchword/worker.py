@@ -182,12 +182,8 @@ class Worker:
 
     # -- batches of analysis jobs ------------------------------------------------
 
-    def _start_batch(self, limit: int) -> _Batch | None:
-        """Claim, read and hand to the pool up to `limit` analysis jobs; None if there are none."""
-        settings = self.rt.settings
-        claimed = jobs.claim_batch(self.rt.db, self.worker_id, settings.job_lease_seconds, limit)
-        if not claimed:
-            return None
+    def _start_batch(self, claimed: list[Job]) -> _Batch:
+        """Read and hand to the pool these claimed analysis jobs."""
         batch = _Batch(items=[_Item(job=job) for job in claimed])
         ids = [job.report_id for job in claimed if job.report_id is not None]
         with self.rt.db.session() as session:
@@ -223,8 +219,15 @@ class Worker:
         batch.reused = sum(1 for item in batch.items if item.key) - (len(inputs) - len(known))
         return batch
 
-    def _finish_batch(self, batch: _Batch) -> None:
-        """Write the batch in one transaction, each job behind its lease; failures retried or parked."""
+    def _finish_batch(self, batch: _Batch, claim: int = 0) -> list[Job] | None:
+        """Write the batch in one transaction, each job behind its lease; failures retried or parked.
+
+        With `claim`, the same transaction claims up to that many analysis jobs for a later batch
+        (a commit, and on PostgreSQL a round trip, fewer per batch); they are returned once it
+        committed. None when no claim was made (nothing written together, or it failed): the
+        caller claims in a transaction of its own.
+        """
+        claimed: list[Job] | None = None
         for item in batch.items:
             if isinstance(item.analysis, Future):
                 try:
@@ -238,7 +241,7 @@ class Worker:
         ready = [item for item in batch.items if isinstance(item.analysis, Analysis) and not item.error]
         if ready:
             try:
-                self._write_together(ready)
+                claimed = self._write_together(ready, claim)
             except Exception:  # nothing of the batch landed: write it job by job to find the culprit
                 log.warning("batch of %d could not be written together; writing job by job", len(ready), exc_info=True)
                 self._write_each(ready)
@@ -246,9 +249,11 @@ class Worker:
         for item in batch.items:
             if item.error:
                 self._fail(item.job, item.error)
+        return claimed
 
-    def _write_together(self, ready: list[_Item]) -> None:
-        """The fast path: the whole batch in set-at-a-time statements, all or nothing."""
+    def _write_together(self, ready: list[_Item], claim: int = 0) -> list[Job]:
+        """The fast path: the whole batch in set-at-a-time statements, all or nothing; and the
+        next `claim` jobs claimed in the same transaction (returned once it committed)."""
         # What needs no store is computed before the transaction (the pool computed it for what
         # it analysed; an analysis reused from the store gets it here): on SQLite the transaction
         # holds the one write lock, which the intake's group commit waits for.
@@ -266,6 +271,8 @@ class Worker:
             else None
         )
         with self.rt.db.write() as session:
+            # First: SKIP LOCKED never waits, and nothing else is held yet (campaigns/locks.py).
+            claimed = jobs.claim_batch_in(session, self.worker_id, self.rt.settings.job_lease_seconds, claim)
             held = jobs.finish_many(session, [item.job.id for item in ready], self.worker_id)
             ids = [item.job.report_id for item in ready if item.job.id in held]
             reports = {r.id: r for r in session.scalars(select(Report).where(Report.id.in_(ids)))}
@@ -281,6 +288,7 @@ class Worker:
                 if item.derived is not None:
                     derived[report.id] = item.derived
             processing.apply_batch(session, todo, derived, encoded)
+        return claimed
 
     def _write_each(self, ready: list[_Item]) -> None:
         """The careful path: one transaction, a savepoint per job; a failing job drops out alone."""
@@ -318,21 +326,37 @@ class Worker:
     def run_batches(self, max_jobs: int | None = None, stop: threading.Event | None = None) -> int:
         """Work until no job is runnable (or `max_jobs` are done, or `stop` is set); return how many.
 
-        Analysis jobs go in batches, the next batch's pipeline overlapping this
-        batch's writes; other kinds (housekeeping) one at a time when no analysis waits.
+        Analysis jobs go in batches, the next batch's pipeline overlapping this batch's writes,
+        and the batch after it claimed in this batch's result transaction (a claim of its own
+        only for the first batch, or after a write that could not claim); other kinds
+        (housekeeping) one at a time when no analysis waits.
         """
         done = 0
         pending: _Batch | None = None
+        claimed: list[Job] | None = None  # claimed by the last write, not yet started
         size = max(1, self.rt.settings.worker_batch_size)
+
+        def room(in_flight: int) -> int:
+            return size if max_jobs is None else max(0, min(size, max_jobs - done - in_flight))
+
         while True:
-            room = size if max_jobs is None else min(size, max_jobs - done - (len(pending.items) if pending else 0))
             running = stop is None or not stop.is_set()
-            upcoming = self._start_batch(room) if running and room > 0 else None
+            in_flight = len(pending.items) if pending else 0
+            if claimed is None and running and room(in_flight) > 0:
+                settings = self.rt.settings
+                claimed = jobs.claim_batch(self.rt.db, self.worker_id, settings.job_lease_seconds, room(in_flight))
+            # Jobs already claimed are run even after `stop`: their leases would only hold them idle.
+            upcoming = self._start_batch(claimed) if claimed else None
+            claimed = None
             if pending is not None:
-                self._finish_batch(pending)
+                after = in_flight + (len(upcoming.items) if upcoming else 0)
+                claimed = self._finish_batch(pending, room(after) if running else 0)
                 done += len(pending.items)
             pending = upcoming
+            if pending is None and claimed:
+                continue  # the write claimed a batch: start it
             if pending is None:
+                claimed = None  # [] from the write: the queue was empty then; ask again below
                 if not running or (max_jobs is not None and done >= max_jobs):
                     break
                 if self.run_once():  # a job of another kind (or an analysis just queued)

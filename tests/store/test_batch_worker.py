@@ -22,6 +22,7 @@ from watchword.runtime import Runtime, open_runtime
 from watchword.services import processing
 from watchword.services.processing import input_key
 from watchword.services.search import search
+from watchword.store import jobs as job_queue
 from watchword.store.models import AnalysisRecord, Indicator, Job, Report, ReportIndicator
 from watchword.store.models_campaigns import CampaignMember
 from watchword.store.models_intel import IntelMatch
@@ -94,8 +95,8 @@ def test_a_job_whose_lease_was_lost_drops_out_of_its_batch_alone(tmp_path: Path)
     rt = open_runtime(make_settings(tmp_path, worker_batch_size=10), migrate=True)
     ids = [submit(rt, IncomingReport(channel=Channel.API, raw_email=_lure(n))).report_id for n in range(6)]
     worker = Worker(rt, processes=1)
-    batch = worker._start_batch(10)
-    assert batch is not None and len(batch.items) == 6
+    batch = worker._start_batch(job_queue.claim_batch(rt.db, worker.worker_id, 60, 10))
+    assert len(batch.items) == 6
     stolen = batch.items[2].job.id
     with rt.db.write() as session:  # another worker took this job over after our lease ran out
         session.execute(update(Job).where(Job.id == stolen).values(locked_by="other-worker"))
@@ -106,6 +107,28 @@ def test_a_job_whose_lease_was_lost_drops_out_of_its_batch_alone(tmp_path: Path)
     assert statuses[ids[2]] == "running"  # still the other worker's
     assert analysed == set(ids) - {ids[2]}
     rt.close()
+
+
+def test_the_next_batch_is_claimed_in_the_result_transaction_of_the_last(any_rt: Runtime) -> None:
+    rt = any_rt
+    ids = [submit(rt, IncomingReport(channel=Channel.API, raw_email=_lure(n))).report_id for n in range(7)]
+    worker = Worker(rt, processes=1)
+    first = worker._start_batch(job_queue.claim_batch(rt.db, worker.worker_id, 60, 3))
+    claimed = worker._finish_batch(first, claim=3)
+    assert claimed is not None and [job.report_id for job in claimed] == ids[3:6]
+    with rt.db.session() as session:
+        rows = {job.report_id: job for job in session.scalars(select(Job))}
+        analysed = set(session.scalars(select(AnalysisRecord.report_id)))
+    assert analysed == set(ids[:3])  # the first batch landed with the claim
+    assert all(rows[r].status == "done" for r in ids[:3])
+    assert all(rows[r].status == "running" and rows[r].locked_by == worker.worker_id for r in ids[3:6])
+    assert all(rows[r].locked_until is not None and rows[r].attempts == 1 for r in ids[3:6])
+    assert rows[ids[6]].status == "queued"  # beyond the claim's limit
+    # Claimed jobs are not claimed again by anyone while their lease holds.
+    assert [job.report_id for job in job_queue.claim_batch(rt.db, "another-worker", 60, 10)] == [ids[6]]
+    assert worker._finish_batch(worker._start_batch(claimed)) == []  # no claim asked: none made
+    with rt.db.session() as session:
+        assert set(session.scalars(select(AnalysisRecord.report_id))) == set(ids[:6])
 
 
 def test_a_job_that_cannot_be_analysed_is_retried_while_the_rest_of_its_batch_lands(tmp_path: Path) -> None:

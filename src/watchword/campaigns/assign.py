@@ -30,6 +30,7 @@ from watchword.domain.states import CampaignStatus
 from watchword.store import audit
 from watchword.store.models import Campaign, Report, Submission, utcnow
 from watchword.store.models_campaigns import CampaignHour, CampaignIndexState, CampaignMember
+from watchword.store.pgarray import int_array
 from watchword.store.upsert import insert_ignore, upsert
 
 log = logging.getLogger("watchword.campaigns")
@@ -242,7 +243,10 @@ def assign_batch(
     if postgres:
         session.execute(
             _PG_REPORT_CAMPAIGNS,
-            {"ids": [report.id for report, *_ in done], "campaigns": [root_of[report.id] for report, *_ in done]},
+            {
+                "ids": int_array(report.id for report, *_ in done),
+                "campaigns": int_array(root_of[report.id] for report, *_ in done),
+            },
         )
     else:
         session.connection().execute(

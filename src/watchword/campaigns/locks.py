@@ -32,6 +32,7 @@ from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
 from watchword.store.models import Campaign
+from watchword.store.pgarray import int_array
 
 SHARDS = 512
 NAMESPACE = 7273270  # first key of the two-key advisory lock form: these locks and no others
@@ -56,7 +57,7 @@ def lock_keys(session: Session, keys: Iterable[int]) -> None:
     wanted = sorted({key % SHARDS for key in keys} - held)
     if not wanted:
         return
-    session.execute(_LOCK_SHARDS, {"ns": NAMESPACE, "shards": wanted})
+    session.execute(_LOCK_SHARDS, {"ns": NAMESPACE, "shards": int_array(wanted)})
     held.update(wanted)
 
 

@@ -18,6 +18,7 @@ from watchword.campaigns.locks import lock_campaigns, lock_keys
 from watchword.domain.states import CampaignStatus
 from watchword.store.models import Campaign, Report, utcnow
 from watchword.store.models_campaigns import CampaignHour, CampaignMember, CampaignPosting
+from watchword.store.pgarray import int_array
 from watchword.store.upsert import insert_ignore, upsert
 
 _CHUNK = 500
@@ -54,7 +55,8 @@ class StoreBackend:
         step = (len(unique) or 1) if pg else _CHUNK
         for start in range(0, len(unique), step):
             for key, content, campaign_id in self.session.connection().execute(
-                _PG_POSTINGS if pg else _POSTINGS, {"keys": unique[start : start + step]}
+                _PG_POSTINGS if pg else _POSTINGS,
+                {"keys": int_array(unique[start : start + step]) if pg else unique[start : start + step]},
             ):
                 out.setdefault(key, []).append((content, campaign_id))
         self._load({cid for entries in out.values() for _, cid in entries})
@@ -70,7 +72,9 @@ class StoreBackend:
         if triples and self.session.get_bind().dialect.name == "postgresql":
             # Three arrays, one statement: the rows' parameters are not sent and bound one by one.
             keys, contents, campaigns = (list(column) for column in zip(*triples, strict=True))
-            self.session.connection().execute(_PG_ADD_POSTINGS, {"k": keys, "c": contents, "cid": campaigns})
+            self.session.connection().execute(
+                _PG_ADD_POSTINGS, {"k": int_array(keys), "c": int_array(contents), "cid": int_array(campaigns)}
+            )
             return
         rows = [{"key": k, "content": c, "campaign_id": cid} for k, c, cid in triples]
         if rows:
@@ -173,6 +177,27 @@ class BatchBackend(StoreBackend):
         self._lists: dict[int, list[Entry]] = {}
         self._pending: list[tuple[int, int, int]] = []
         self._free_ids: list[int] = []
+        # Each cluster's root as last found: the engine asks for the root of every entry of
+        # every posting list it reads (a wave's lists hold every copy), and each walk reads
+        # ORM attributes. Roots change only by a merge (union) or when rows are read afresh
+        # (_load); both forget them (issue 14).
+        self._roots: dict[int, int] = {}
+
+    def find(self, cluster: int) -> int:
+        root = self._roots.get(cluster)
+        if root is None:
+            root = self._roots[cluster] = super().find(cluster)
+        return root
+
+    def union(self, keep: int, gone: int) -> None:
+        self._roots.clear()
+        super().union(keep, gone)
+        self._roots.clear()
+
+    def _load(self, ids: set[int]) -> None:
+        if ids - self.rows.keys():
+            self._roots.clear()
+        super()._load(ids)
 
     def new_cluster(self, risk_class: str) -> int:
         # The id is chosen here, not by an INSERT and a flush per new campaign: the

@@ -28,6 +28,7 @@ from watchword.runtime import Runtime
 from watchword.security.sealing import COMMENT, seal_text, unseal_json
 from watchword.store import sqlite_batch
 from watchword.store.models import AnalysisRecord, Campaign, Indicator, Report, ReportIndicator, utcnow
+from watchword.store.pgarray import int_array, text_array
 from watchword.store.upsert import insert_ignore
 
 if TYPE_CHECKING:
@@ -262,7 +263,7 @@ _PG_LINK_INDICATORS = text(
 def _upsert_indicators_pg(
     session: Session, wanted: list[tuple[str, str]], now: dt.datetime
 ) -> dict[tuple[str, str], int]:
-    params = {"types": [t for t, _ in wanted], "values": [v for _, v in wanted], "now": now}
+    params = {"types": text_array(t for t, _ in wanted), "values": text_array(v for _, v in wanted), "now": now}
     session.execute(_PG_INSERT_INDICATORS, params)
     return {(t, v): int(ind_id) for ind_id, t, v in session.execute(_PG_INDICATOR_IDS, params)}
 
@@ -277,7 +278,9 @@ def count_indicators(session: Session, delta: dict[int, int]) -> None:
     now = utcnow()
     if session.get_bind().dialect.name == "postgresql":
         ids = sorted(changed)
-        session.execute(_PG_COUNT_INDICATORS, {"ids": ids, "deltas": [changed[i] for i in ids], "now": now})
+        session.execute(
+            _PG_COUNT_INDICATORS, {"ids": int_array(ids), "deltas": int_array(changed[i] for i in ids), "now": now}
+        )
         return
     sqlite_batch.add_counts(session, changed, now)
 
@@ -359,7 +362,7 @@ def lock_indicator_rows(session: Session, ids: Iterable[int]) -> None:
     if ordered:
         # One array parameter: an IN list of a batch's ~1,000 ids is a statement the driver
         # splits and the server parses anew each time (issue 14).
-        session.execute(_PG_LOCK_INDICATORS, {"ids": ordered}).all()
+        session.execute(_PG_LOCK_INDICATORS, {"ids": int_array(ordered)}).all()
 
 
 _PG_LOCK_INDICATORS = text(
@@ -491,9 +494,10 @@ def _write_analysed_columns_pg(session: Session, items: Sequence[tuple[Report, A
     same values as already stored (set_committed_value), so the unit of work does not write
     them again row by row."""
     columns = [analysed_columns(analysis) for _, analysis in items]
-    params: dict[str, list[Any]] = {"ids": [report.id for report, _ in items]}
-    for name in ("status", "subject", "approach_type", "scope", "risk"):
-        params[name] = [str(c[name]) if name != "risk" else c[name] for c in columns]
+    params: dict[str, Any] = {"ids": int_array(report.id for report, _ in items)}
+    for name in ("status", "subject", "approach_type", "scope"):
+        params[name] = text_array(str(c[name]) for c in columns)
+    params["risk"] = [c["risk"] for c in columns]
     session.execute(_PG_ANALYSED_COLUMNS, params)
     for (report, _), values in zip(items, columns, strict=True):
         for column, value in values.items():
@@ -603,7 +607,10 @@ def _link_batch(session: Session, items: Sequence[tuple[Report, Analysis, str | 
         # ~20 links per report: two arrays in one statement rather than a row of parameters each.
         session.execute(
             _PG_LINK_INDICATORS,
-            {"r": [row["report_id"] for row in added_rows], "i": [row["indicator_id"] for row in added_rows]},
+            {
+                "r": int_array(row["report_id"] for row in added_rows),
+                "i": int_array(row["indicator_id"] for row in added_rows),
+            },
         )
     elif added_rows:
         sqlite_batch.link(session, [(row["report_id"], row["indicator_id"]) for row in added_rows])

@@ -24,6 +24,7 @@ from watchword.domain import Analysis
 from watchword.domain.model import INDICATOR_TYPES
 from watchword.store.models import AnalysisRecord, Campaign, Indicator, Report, ReportIndicator
 from watchword.store.models_people import Note
+from watchword.store.pgarray import int_array, text_array
 
 MAX_BODY_CHARS = 20_000  # enough for any lure; keeps one huge message from bloating the index
 MAX_QUERY_CHARS = 300
@@ -160,7 +161,7 @@ def index_reports(session: Session, items: list[tuple[Report, Analysis]]) -> Non
         select(Note.object_id, Note.body).where(Note.object_type == "report", Note.object_id.in_(ids)).order_by(Note.id)
     ):
         notes.setdefault(int(object_id), []).append(body)
-    rows = [
+    rows: list[dict[str, Any]] = [
         {
             "id": r.id,
             "subject": a.subject,
@@ -183,7 +184,10 @@ def index_reports(session: Session, items: list[tuple[Report, Analysis]]) -> Non
         # One statement over arrays rather than an execution per report (issue 14).
         session.execute(
             _PG_INDEX_MANY,
-            {name: [row[name] for row in rows] for name in ("id", "subject", "body", "indicators", "notes")},
+            {
+                "id": int_array(row["id"] for row in rows),
+                **{name: text_array(row[name] for row in rows) for name in ("subject", "body", "indicators", "notes")},
+            },
         )
 
 
