@@ -421,6 +421,16 @@ def read(text: str, form: str = "", answers: dict[str, str] | None = None, acts_
     relayed = [(h.start, h.end) for h in hits if h.owner[:2] == ("basis", "relay")]  # type: ignore[index]
     if relayed:
         hits = [h for h in hits if h.owner[0] != "act" or not any(lo < h.end and h.start < hi for lo, hi in relayed)]  # type: ignore[index]
+    # The reporter's own request to us ("solicito que investiguen a mi vecino", "je vous demande de
+    # vérifier", "прошу проверить") is no question put to them: its verb is no `ask_info` verb.
+    asked_of_us = [(h.start, h.end) for h in hits if h.owner[:2] in (("basis", "request"), ("basis", "watch"))]  # type: ignore[index]
+    if asked_of_us:
+        hits = [
+            h
+            for h in hits
+            if h.owner[:3] != ("act", "ask_info", "verbs")  # type: ignore[index]
+            or not any(lo < h.end and h.start < hi for lo, hi in asked_of_us)
+        ]
     acts, counts = _find_acts(original, folded, hits, lex)
     if extra and acts:
         # Answers add evidence to acts the text already shows; alone they are not an act.

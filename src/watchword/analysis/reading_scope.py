@@ -45,7 +45,7 @@ def decide_scope(reading: Reading, original: str, folded: str, hits: list[Hit], 
         # Two weak acts of different kinds describe an act together ("no visitor badge" and
         # "said she was there for an interview"): each alone only asks for detail.
         act_score = max(act_score, sum(reading.scores.values()) - WEAK_PAIR_DISCOUNT)
-    turned_to = _turned_to_the_reporter(hits)
+    turned_to = _turned_to_the_reporter(hits, folded)
     # Whether an act read was done to the reporter or the organisation, or is only told of a third
     # person ("he asks a lot of questions", "elle photographie tout"): beside a request to look into
     # someone, only the first keeps a report in scope, unless the act is one that needs no object
@@ -130,9 +130,10 @@ def decide_scope(reading: Reading, original: str, folded: str, hits: list[Hit], 
     # Someone turned to the reporter: beside a nationality, faith or party, ask what they did
     # rather than turn the report away (journalism through the press office is expected contact).
     contacted = contacted and not no_act and basis_hit(hits, "press_channel") is None
-    if grounds and basis_hit(hits, "vague") is None and not contacted:
+    if grounds and (basis_hit(hits, "vague") is None or press) and not contacted:
         # A report that points at an event it does not describe ("something odd happened with a
-        # foreign client") asks for detail: the origin mentioned beside it is not its basis.
+        # foreign client") asks for detail: the origin mentioned beside it is not its basis. Not a
+        # request put through the press office: "is there something we should do?" asks about it.
         reading.scope = Scope.OUT_OF_SCOPE
         reading.scope_reason = "the report is about " + " or ".join(g.label for g in grounds[:3])
         return
@@ -177,14 +178,20 @@ def _done_to(reading: Reading, folded: str, hits: list[Hit]) -> bool:
     return False
 
 
-def _turned_to_the_reporter(hits: list[Hit]) -> bool:
+def _turned_to_the_reporter(hits: list[Hit], folded: str) -> bool:
     """Someone turned to the reporter (`contact`), other than a manager whose request the reporter
-    passes on (`relay`: "my manager asked me to pass this on", "m'a demandé de vous transmettre")."""
+    passes on (`relay`: "my manager asked me to pass this on", "m'a demandé de vous transmettre"), and
+    not in negated words ("他没找我问过", "he never approached me")."""
     relayed = [(h.start, h.end) for h in hits if h.owner[:2] == ("basis", "relay")]  # type: ignore[index]
-    return any(
-        h.owner[:2] == ("basis", "contact") and not any(lo < h.end and h.start < hi for lo, hi in relayed)  # type: ignore[index]
-        for h in hits
-    )
+    starts: list[int] | None = None
+    for h in hits:
+        if h.owner[:2] != ("basis", "contact") or any(lo < h.end and h.start < hi for lo, hi in relayed):  # type: ignore[index]
+            continue
+        starts = starts or sentence_starts(folded)
+        lo = starts[bisect_right(starts, h.start) - 1]
+        if not negated(folded[lo : h.end], h.start - lo):
+            return True
+    return False
 
 
 def _grounds_hit(hits: list[Hit], lex: Lexicons) -> Hit | None:

@@ -24,9 +24,13 @@ _NEG_TOKEN = re.compile(r"\w+|n't")
 _ZH_NEGATORS = ("没", "未", "不", "别")
 
 
+# A Chinese negation before the one turned to: "他没找我问过" (he never came to ask me), "没向我们要过".
+_ZH_NEGATED_TURN = re.compile(r"[没未不别](找|跟|向|给|对|和|同)(我们|我|他们|他|她)$")
+
+
 def negated(sentence: str, start: int) -> bool:
     before = sentence[max(0, start - 24) : start]
-    if before.endswith(_ZH_NEGATORS) or before[-2:-1] in _ZH_NEGATORS:
+    if before.endswith(_ZH_NEGATORS) or before[-2:-1] in _ZH_NEGATORS or _ZH_NEGATED_TURN.search(before):
         return True
     tokens = _NEG_TOKEN.findall(before)[-2:]
     return any(t in _NEGATORS or t == "n't" for t in tokens)
