@@ -258,7 +258,7 @@ def test_every_entry_of_the_data_files_compiles() -> None:
 
 def test_a_quote_ends_and_starts_on_whole_words() -> None:
     """A reason read 'in the car park near entranc"': the quote's limit fell inside a word."""
-    from watchword.analysis.reading import _quote
+    from watchword.analysis.reading_text import quote as _quote
 
     text = "Found a USB stick labelled 'Salaries 2026' in the car park near entrance B. Not plugged in."
     quote = _quote(text, text.index("USB"), text.index("USB") + 9)

@@ -32,7 +32,8 @@ the guided form (`read_report(may_refuse=False)`).
 from __future__ import annotations
 
 from watchword.analysis import scopemodel
-from watchword.analysis.reading import MAX_CHARS, PROTECTED_GROUNDS, Reading, _quote, fold, lexicons, read
+from watchword.analysis.reading import MAX_CHARS, PROTECTED_GROUNDS, Reading, fold, lexicons, read
+from watchword.analysis.reading_text import quote
 from watchword.analysis.typemodel import model as type_model
 from watchword.domain import ApproachType, Scope
 
@@ -148,7 +149,7 @@ def apply(reading: Reading, text: str, answers: dict[str, str] | None = None, ma
 
 def _words(learned: scopemodel.ScopeModel, given: scopemodel.ModelInput, source: str, chosen: str) -> str:
     span = learned.explain(given.text, chosen, len(source))
-    return f', most from the words "{_quote(source, *span)}"' if span else ""
+    return f', most from the words "{quote(source, *span)}"' if span else ""
 
 
 def _learned_type(folded: str, answers: dict[str, str] | None) -> ApproachType | None:

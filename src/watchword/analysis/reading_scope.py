@@ -1,0 +1,217 @@
+"""The scope of a report read as acts: in scope, out of scope or needs detail.
+
+reading.py finds the acts and their types; this module decides from them and from the basis
+wording (data/basis.toml: a request to watch someone, a feeling, a nationality, faith or party, the
+reporter or the organisation as an act's object, someone of the reporter's own circle) whether an
+act was done to the reporter or the organisation, or whether the report rests on who someone is or
+asks to look into a person. See `decide_scope`.
+"""
+
+from __future__ import annotations
+
+from bisect import bisect_right
+from typing import TYPE_CHECKING
+
+from watchword.analysis.phrasematch import Hit
+from watchword.analysis.reading_text import basis_hit, negated, quote, sentence_starts
+from watchword.domain import ApproachType, Scope
+
+if TYPE_CHECKING:
+    from watchword.analysis.reading import BasisSpec, Lexicons, Reading
+
+A = ApproachType
+# An act counts as described when its score reaches this (one cue of a 2.0 act).
+ACT_THRESHOLD = 2.0
+# With a request to watch a person, or a mere feeling about one, an act must be read
+# clearly to keep the report in scope: one strong act (a code asked for, a file sent, a
+# device, a threat, an offer, a pretence, being followed), or several. Questions alone
+# ("she asks a lot about our funding") do not outweigh a request to look into someone.
+WATCH_OVERRIDE = 4.0
+STRONG_ACT = 2.5
+# Two weak acts of different kinds count together, less this (1.0 + 1.0 does not reach the threshold).
+WEAK_PAIR_DISCOUNT = 0.5
+# The acts a reporter may tell of a third person they want looked into ("he asks a lot of
+# questions", "she photographs everything", "he gets gifts from the delegation", "he says he is an
+# engineer"): without the reporter or the organisation named as their object (`_done_to`) they do not
+# outweigh a request to look into someone. The others are done to the organisation by themselves.
+ATTRIBUTABLE = frozenset(
+    {A.ELICITATION, A.PHYSICAL_APPROACH, A.FAKE_PROFILE_OR_IMPERSONATION, A.INDUCEMENT, A.FAKE_RECRUITMENT}
+)
+
+
+def decide_scope(reading: Reading, original: str, folded: str, hits: list[Hit], lex: Lexicons) -> None:
+    act_score = reading.act_score
+    if len(reading.scores) > 1 and act_score < ACT_THRESHOLD:
+        # Two weak acts of different kinds describe an act together ("no visitor badge" and
+        # "said she was there for an interview"): each alone only asks for detail.
+        act_score = max(act_score, sum(reading.scores.values()) - WEAK_PAIR_DISCOUNT)
+    turned_to = _turned_to_the_reporter(hits, folded)
+    # Whether an act read was done to the reporter or the organisation, or is only told of a third
+    # person ("he asks a lot of questions", "elle photographie tout"): beside a request to look into
+    # someone, only the first keeps a report in scope, unless the act is one that needs no object
+    # named (a code asked for, a file sent, a device, a payment, a threat).
+    done_to = _done_to(reading, folded, hits)
+    inherent = max((s for t, s in reading.scores.items() if t not in ATTRIBUTABLE), default=0.0)
+    # ... and told of someone of the reporter's own circle (`insider`): what a stranger did is how an
+    # approach is told ("a visitor asked which suppliers we use. Should I be worried?").
+    attributed = not done_to and inherent < STRONG_ACT and basis_hit(hits, "insider") is not None
+    if ACT_THRESHOLD > act_score >= 1.0 and turned_to:
+        # Someone turned to the reporter ("sent me a link", "m'a appelé") and a weak act came with
+        # it (pressure, a claimed identity): together they tell what was done to the reporter.
+        act_score = ACT_THRESHOLD
+    source = original if len(original) == len(folded) else folded
+    watch_hit = basis_hit(hits, "watch")
+    if watch_hit is None and basis_hit(hits, "politics") is not None:
+        # "Management wants to know who the organisers are", beside a strike, union or protest.
+        watch_hit = basis_hit(hits, "identify")
+    # Someone turned to the reporter ("emailed me a document", "m'a envoyé un fichier", "прислал
+    # мне файл"): "could you check it?", "проверьте его" then ask about what was sent, not about a
+    # person. With no act read and no ground named such a report asks for detail.
+    contacted = turned_to
+    if contacted and act_score < ACT_THRESHOLD and _grounds_hit(hits, lex) is None:
+        watch_hit = None
+    if watch_hit is None and (act_score < ACT_THRESHOLD or attributed) and not contacted:
+        # The reporter's hedge ("should I be worried?") or a request put to us ("can you check",
+        # "bitte prüfen", "revisen", "проверьте", "麻烦你们关注") stands for a request to watch a
+        # person only when no act is read ("a caller asked for the names of our site managers;
+        # can you find out who he really is?" is the approach), and when the report is about
+        # someone: "something I want to raise, call me" asks for detail.
+        watch_hit = _about_a_person(basis_hit(hits, "hedge"), hits, lex)
+        if watch_hit is None and attributed:
+            watch_hit = _about_a_person(basis_hit(hits, "doubt"), hits, lex)
+        if watch_hit is None and (basis_hit(hits, "vague") is None or _grounds_hit(hits, lex) is not None):
+            # Not beside a pointer to an event the report does not describe ("could someone look
+            # into what happened with the visitor? I'd rather explain by phone"): that asks for detail.
+            watch_hit = _about_a_person(basis_hit(hits, "request"), hits, lex)
+    no_act = basis_hit(hits, "no_act") is not None or (
+        act_score < ACT_THRESHOLD and basis_hit(hits, "no_act_weak") is not None
+    )
+    # A feeling about someone ("I find it suspicious", "he might be a spy") is how reporters tell
+    # of an approach too: it stands for a report about a person only when no act is read, or when
+    # the reporter says of a lone weak act that nothing was done ("des questions normales").
+    weak = act_score < ACT_THRESHOLD or (no_act and act_score < WATCH_OVERRIDE) or attributed
+    feeling_hit = basis_hit(hits, "feeling") if weak else None
+    said_hit = watch_hit or feeling_hit
+    grounds = [g for g in lex.grounds if basis_hit(hits, g.name) is not None]
+    reading.basis = [g.label for g in grounds]
+    # A question put through the press office is journalism, not elicitation.
+    press = basis_hit(hits, "press_channel") is not None and basis_hit(hits, "press_bypass") is None
+    if press and {a.name for a in reading.acts} <= {"ask_info", "questions", "claim"}:
+        act_score = 0.0
+    strong = max((reading.scores[t] for t in reading.scores if t != A.ELICITATION), default=0.0)
+    # An act done to the reporter ("m'a demandé la liste des ingénieurs", "问我要名单") is the
+    # approach, and "can you check who he is?" after it asks about the approacher, not about a
+    # person for who they are. Not beside a feeling about someone ("I just have a feeling"), which
+    # marks a request about a person whatever they asked, nor when the asker is of the reporter's
+    # own circle ("our new colleague asked me ... could you look into her background?"): that is
+    # vetting a colleague, which the rules above decide.
+    asked_of_reporter = (
+        done_to
+        and act_score >= ACT_THRESHOLD
+        and not no_act
+        and not press
+        and not grounds
+        and basis_hit(hits, "feeling") is None
+        and not _asked_by_an_insider(hits)
+    )
+    if said_hit is not None:
+        outweighs = (act_score >= WATCH_OVERRIDE or strong >= STRONG_ACT) and not no_act and not attributed
+        if outweighs or asked_of_reporter:
+            _in_scope(reading, grounds)
+            return
+        said = quote(source, said_hit.start, said_hit.end)
+        reading.basis.insert(0, (lex.watch if watch_hit else lex.feeling).label)
+        reading.scope = Scope.OUT_OF_SCOPE
+        reading.scope_reason = f'the report asks about a person ("{said}") and describes no act done to you'
+        return
+    if act_score >= ACT_THRESHOLD and not (no_act and grounds and act_score < WATCH_OVERRIDE):
+        _in_scope(reading, grounds)
+        return
+    # Someone turned to the reporter: beside a nationality, faith or party, ask what they did
+    # rather than turn the report away (journalism through the press office is expected contact).
+    contacted = contacted and not no_act and basis_hit(hits, "press_channel") is None
+    if grounds and (basis_hit(hits, "vague") is None or press) and not contacted:
+        # A report that points at an event it does not describe ("something odd happened with a
+        # foreign client") asks for detail: the origin mentioned beside it is not its basis. Not a
+        # request put through the press office: "is there something we should do?" asks about it.
+        reading.scope = Scope.OUT_OF_SCOPE
+        reading.scope_reason = "the report is about " + " or ".join(g.label for g in grounds[:3])
+        return
+    reading.scope = Scope.NEEDS_DETAIL
+    reading.scope_reason = "the report does not yet say what was done or asked for"
+
+
+def _asked_by_an_insider(hits: list[Hit]) -> bool:
+    """Whether someone of the reporter's own circle (`insider`) is named before the reporter is named
+    as an act's object: the asker ("our new colleague asked me"), not what was asked about ("a man
+    asked me for the list of our engineers")."""
+    objects = [h.start for h in hits if h.owner[:2] in (("basis", "target"), ("basis", "contact"))]  # type: ignore[index]
+    insider = basis_hit(hits, "insider")
+    return insider is not None and (not objects or insider.start < min(objects))
+
+
+def _done_to(reading: Reading, folded: str, hits: list[Hit]) -> bool:
+    """Whether the reporter or the organisation is the object of an act read: someone turned to the
+    reporter (`contact`, anywhere: "approached me at the fair. He asked ..."), or a sentence in which
+    an act was read names them as its object (`target`: "asked me", "m'a proposé", "asked our intern
+    for"). Negated wording does not count ("he never asked me for anything", "他没找我问过")."""
+    relayed = [(h.start, h.end) for h in hits if h.owner[:2] == ("basis", "relay")]  # type: ignore[index]
+    names = {a.name for a in reading.acts}
+    starts = sentence_starts(folded)
+    sentences = {
+        bisect_right(starts, h.start)
+        for h in hits
+        if h.owner[0] == "act" and h.owner[1] in names and h.owner[2] != "unless"  # type: ignore[index]
+    }
+    for h in hits:
+        kind = h.owner[:2]  # type: ignore[index]
+        if kind not in (("basis", "contact"), ("basis", "target")):
+            continue
+        index = bisect_right(starts, h.start)
+        lo = starts[index - 1]
+        if negated(folded[lo : h.end], h.start - lo) or any(a < h.end and h.start < b for a, b in relayed):
+            continue
+        # The object in the report's own language only: English is read in every report, and its
+        # "me" is a French reflexive ("je me demandais").
+        if kind == ("basis", "contact") or (h.owner[-1] == reading.language and index in sentences):  # type: ignore[index]
+            return True
+    return False
+
+
+def _turned_to_the_reporter(hits: list[Hit], folded: str) -> bool:
+    """Someone turned to the reporter (`contact`), other than a manager whose request the reporter
+    passes on (`relay`: "my manager asked me to pass this on", "m'a demandé de vous transmettre"), and
+    not in negated words ("他没找我问过", "he never approached me")."""
+    relayed = [(h.start, h.end) for h in hits if h.owner[:2] == ("basis", "relay")]  # type: ignore[index]
+    starts: list[int] | None = None
+    for h in hits:
+        if h.owner[:2] != ("basis", "contact") or any(lo < h.end and h.start < hi for lo, hi in relayed):  # type: ignore[index]
+            continue
+        starts = starts or sentence_starts(folded)
+        lo = starts[bisect_right(starts, h.start) - 1]
+        if not negated(folded[lo : h.end], h.start - lo):
+            return True
+    return False
+
+
+def _grounds_hit(hits: list[Hit], lex: Lexicons) -> Hit | None:
+    grounds = {("basis", g.name) for g in lex.grounds}
+    return next((h for h in hits if h.owner[:2] in grounds), None)  # type: ignore[index]
+
+
+def _about_a_person(said: Hit | None, hits: list[Hit], lex: Lexicons) -> Hit | None:
+    """A hedge or a request put to us, when the report is about someone: a person (a pronoun, a
+    colleague, a neighbour) or a nationality, faith or party."""
+    if said is None:
+        return None
+    about = basis_hit(hits, "person") or _grounds_hit(hits, lex)
+    return said if about is not None else None
+
+
+def _in_scope(reading: Reading, grounds: list[BasisSpec]) -> None:
+    reading.scope = Scope.IN_SCOPE
+    first = reading.acts[0] if reading.acts else None
+    reason = f'the report describes an act ({first.label}: "{first.quote}")' if first else "an act is described"
+    if grounds:
+        reason += "; " + " or ".join(g.label for g in grounds[:3]) + " plays no part in the assessment"
+    reading.scope_reason = reason

@@ -1,0 +1,72 @@
+"""The text helpers the reading and its scope decision share: sentences, negation, quotes.
+
+Kept apart from reading.py so that the scope decision (reading_scope.py) can use them without
+importing the reader (the import graph has no cycles: tests/test_layers.py).
+"""
+
+from __future__ import annotations
+
+import re
+
+from watchword.analysis.lexicon import word_set
+from watchword.analysis.phrasematch import Hit
+
+MAX_SENTENCES = 80
+QUOTE_CHARS = 90
+
+_SENTENCES = re.compile(r"(?<=[.!?;])\s+|(?<=[。！？；])|\n+")
+# "didn't" tokenises as "didn" + "t": the stems are negators.
+_NEGATORS = word_set(
+    "never not no nie nicht kein keine jamais pas ne nunca не ни didn don doesn wasn weren haven hasn hadn won "
+    "wouldn couldn isn aren nao non mai"
+)
+_NEG_TOKEN = re.compile(r"\w+|n't")
+_ZH_NEGATORS = ("没", "未", "不", "别")
+
+
+# A Chinese negation before the one turned to: "他没找我问过" (he never came to ask me), "没向我们要过".
+_ZH_NEGATED_TURN = re.compile(r"[没未不别](找|跟|向|给|对|和|同)(我们|我|他们|他|她)$")
+
+
+def negated(sentence: str, start: int) -> bool:
+    before = sentence[max(0, start - 24) : start]
+    if before.endswith(_ZH_NEGATORS) or before[-2:-1] in _ZH_NEGATORS or _ZH_NEGATED_TURN.search(before):
+        return True
+    tokens = _NEG_TOKEN.findall(before)[-2:]
+    return any(t in _NEGATORS or t == "n't" for t in tokens)
+
+
+def quote(original: str, start: int, end: int) -> str:
+    """The reporter's words around a match, trimmed to whole words."""
+    lo = max(0, start - 30)
+    hi = min(len(original), max(end, start + 20) + 40)
+    while lo > 0 and not original[lo - 1].isspace() and start - lo < 45:
+        lo -= 1
+    while hi < len(original) and not original[hi].isspace() and hi - end < 60:
+        hi += 1
+    # Stopped by the limit inside a word ("near entranc"): end at the last whole word instead,
+    # and start at the first; text without spaces (Chinese) keeps the cut.
+    if hi < len(original) and not original[hi].isspace():
+        space = max(original.rfind(" ", end, hi), original.rfind("\n", end, hi))
+        hi = space if space > end else hi
+    if lo > 0 and not original[lo - 1].isspace():
+        spaces = [i for i in (original.find(" ", lo, start), original.find("\n", lo, start)) if i >= 0]
+        lo = min(spaces) + 1 if spaces else lo
+    text = " ".join(original[lo:hi].split())
+    if len(text) > QUOTE_CHARS:
+        text = text[:QUOTE_CHARS].rsplit(" ", 1)[0] if " " in text[:QUOTE_CHARS] else text[:QUOTE_CHARS]
+    return text.strip(" ,;:")
+
+
+def sentence_starts(folded: str) -> list[int]:
+    starts = [0]
+    for m in _SENTENCES.finditer(folded):
+        if m.end() > starts[-1]:
+            starts.append(m.end())
+        if len(starts) >= MAX_SENTENCES:
+            break
+    return starts
+
+
+def basis_hit(hits: list[Hit], name: str) -> Hit | None:
+    return next((h for h in hits if h.owner[:2] == ("basis", name)), None)  # type: ignore[index]
