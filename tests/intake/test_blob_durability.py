@@ -231,8 +231,14 @@ CHILD = textwrap.dedent(
             with lock:  # acknowledged: said only after submit returned
                 print(n, receipt.public_id, flush=True)
 
-    for k in range(8):
-        threading.Thread(target=send, args=(k,)).start()
+    # The main thread waits for the senders until the kill, as 3.11 did implicitly at exit: from
+    # 3.12 a thread can no longer be started once the main thread has returned (interpreter
+    # shutdown), and the blob store starts its fsync threads on first use, from a sender.
+    senders = [threading.Thread(target=send, args=(k,)) for k in range(8)]
+    for sender in senders:
+        sender.start()
+    for sender in senders:
+        sender.join()
     """
 )
 
