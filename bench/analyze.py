@@ -1,6 +1,6 @@
 """Benchmark the analysis pipeline and indicator extraction on the shared corpus.
 
-    .venv/bin/python bench/analyze.py [--limit N] [--corpus DIR] [--peer-limit N] [--stages]
+    .venv/bin/python bench/analyze.py [--limit N] [--corpus DIR] [--peer-limit N] [--stages] [--digest]
 
 Reads *.eml from DIR/{phishing,spam,ham} (default /work/shared/data, read
 only, never copied), interleaved so a --limit sample mixes the three. One
@@ -22,6 +22,11 @@ process, one core. Prints:
 4. junk: url indicator values ending in ) " > . ' , or containing =3D or
    whitespace (should be 0); a `)` that closes a `(` inside the URL is not junk.
 
+With --digest, after the timed pass: a SHA-256 over every email's analysis as canonical JSON
+(`Analysis.to_dict()` and the unrounded risk, one line per email in corpus order, as
+bench/analysis_equal.py writes them), so that two trees' outputs can be compared byte for byte
+(run both with PYTHONHASHSEED=0: one reason line depends on a set's order, see analysis_equal.py).
+
 I/O is done before any clock starts. Rates are per CPU second of this
 process (time.process_time): on a machine shared with other jobs, wall time
 measures the neighbours; CPU time measures the code. Wall time is printed too. ioc-finder is a benchmark-only
@@ -31,6 +36,9 @@ dependency (`pip install .[bench]`); without it its columns are skipped.
 from __future__ import annotations
 
 import argparse
+import hashlib
+import json
+import os
 import sys
 import time
 import warnings
@@ -43,7 +51,7 @@ from watchword.analysis.pipeline import STAGES, run
 from watchword.analysis.redirectors import unwrap
 from watchword.analysis.text import extract_text_and_links
 from watchword.analysis.urls import normalise_host, normalise_url
-from watchword.domain import Document
+from watchword.domain import Analysis, Document
 
 DEFAULT_CORPUS = Path("/work/shared/data")
 FOLDERS = ("phishing", "spam", "ham")
@@ -111,6 +119,17 @@ def load(corpus: Path, limit: int | None) -> list[bytes]:
     return [p.read_bytes() for p in paths[:limit]]
 
 
+def digest(docs: list[Document]) -> str:
+    """SHA-256 over each analysis as canonical JSON, one line per email, in order (outside any clock)."""
+    sha = hashlib.sha256()
+    for doc in docs:
+        record = Analysis.from_document(doc).to_dict()
+        record["risk_unrounded"] = repr(doc.risk)
+        sha.update(json.dumps(record, ensure_ascii=False, sort_keys=True, default=str).encode("utf-8", "surrogatepass"))
+        sha.update(b"\n")
+    return sha.hexdigest()
+
+
 def mb(n: int) -> float:
     return n / 1e6
 
@@ -123,6 +142,7 @@ def main() -> int:
         "--peer-limit", type=int, default=None, help="bodies given to ioc-finder (default: all; it is slow)"
     )
     parser.add_argument("--stages", action="store_true", help="also time each pipeline stage (a second pass)")
+    parser.add_argument("--digest", action="store_true", help="print a SHA-256 of every email's analysis JSON")
     args = parser.parse_args()
 
     if not any((args.corpus / folder).is_dir() for folder in FOLDERS):
@@ -146,6 +166,9 @@ def main() -> int:
     )
     failures = sum(1 for d in docs for w in d.warnings if " failed: " in w)
     print(f"  stage failures recorded in warnings: {failures}")
+    if args.digest:
+        seed = os.environ.get("PYTHONHASHSEED", "unset")
+        print(f"  analyses: {digest(docs)} (SHA-256 of {len(docs)} JSON lines, PYTHONHASHSEED={seed})")
     if args.stages:
         # A second pass, stage by stage, to see where the time goes.
         spent = dict.fromkeys((stage.__name__ for stage in STAGES), 0.0)

@@ -233,3 +233,14 @@ def test_literal_start_stops_before_what_may_repeat_zero_times(entry: str, start
 def test_a_group_closes_where_its_parenthesis_does() -> None:
     assert phrasematch._close(r"(a(b)\)c)d", 0) == 8
     assert phrasematch._close("(a(b)", 0) == -1
+
+
+def test_ascii_word_starts_are_marked_as_the_unicode_pattern_marks_them() -> None:
+    from watchword.analysis.phrasematch import _BEFORE_WORD, _BEFORE_WORD_ASCII
+
+    # Every pair of ASCII characters, so every (non-word, word) boundary the ASCII pattern may see.
+    ascii_chars = [chr(i) for i in range(128)]
+    text = "".join(a + b for a in ascii_chars for b in ascii_chars)
+    assert text.isascii()
+    assert _BEFORE_WORD_ASCII.sub("\x00", text) == _BEFORE_WORD.sub("\x00", text)
+    assert _BEFORE_WORD.sub("\x00", text).count("\x00") > 1000  # the boundaries were there to mark
