@@ -282,18 +282,6 @@ TYPED_GROUPS: dict[str, tuple[str, list[str]]] = {
 }
 
 
-@pytest.mark.parametrize(
-    ("expected", "text"),
-    [
-        pytest.param(expected, text, id=f"{group}-{n}")
-        for group, (expected, texts) in TYPED_GROUPS.items()
-        for n, text in enumerate(texts)
-    ],
-)
-def test_every_sentence_of_a_group_is_read_as_its_type(expected: str, text: str) -> None:
-    assert read(text).primary == expected
-
-
 # Money offered for a stick buys what is on it: an inducement, with no device "found" and no file
 # "sent" in the reasons. A stick handed over to be plugged in, and a stick found, keep their acts.
 MONEY_FOR_A_STICK = [
@@ -419,11 +407,11 @@ ROUND_TEN_GROUPS: dict[str, tuple[str, list[str]]] = {
     ("expected", "text"),
     [
         pytest.param(expected, text, id=f"{group}-{n}")
-        for group, (expected, texts) in ROUND_TEN_GROUPS.items()
+        for group, (expected, texts) in (TYPED_GROUPS | ROUND_TEN_GROUPS).items()
         for n, text in enumerate(texts)
     ],
 )
-def test_every_sentence_of_a_round_ten_group_is_read_as_its_type(expected: str, text: str) -> None:
+def test_every_sentence_of_a_group_is_read_as_its_type(expected: str, text: str) -> None:
     assert read(text).primary == expected
 
 
