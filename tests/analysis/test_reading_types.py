@@ -291,6 +291,12 @@ MONEY_FOR_A_STICK = [
     "Un hombre me ofreció 500 euros por un pendrive con los planos del proyecto.",
     "Мужчина предложил мне 500 евро за флешку с документами проекта.",
     "一个男人说愿意出5000元买我U盘里的项目资料。",
+    # The same trade told as an exchange: "contre", "a cambio de", "gegen", "в обмен на", "in return for".
+    "Au salon, un homme m’a proposé 2000 euros contre une clé USB avec nos plans.",
+    "Me ofreció 2000 euros a cambio de un USB con los planos de la planta.",
+    "Er bot mir 3000 Euro gegen einen USB-Stick mit den Konstruktionsdaten.",
+    "Он предложил мне деньги в обмен на флешку с чертежами.",
+    "He offered me a free trip to Dubai in return for a USB stick with the designs.",
 ]
 
 
@@ -308,6 +314,8 @@ def test_a_stick_to_plug_in_or_found_keeps_its_act() -> None:
     assert plugged.primary == ApproachType.MALWARE_DELIVERY
     found = read("I found a USB stick in the car park next to the reception entrance.")
     assert found.primary == ApproachType.TECHNICAL_SURVEILLANCE
+    leaning = read("Nous avons trouvé une clé USB contre le mur du couloir, près de la salle du conseil.")
+    assert leaning.primary == ApproachType.TECHNICAL_SURVEILLANCE
 
 
 # -- types round ten: the confusions of the ninth round's held-out measure, on new sentences ----------
