@@ -72,7 +72,17 @@ def test_bad_requests_get_clear_errors(client: Any, rt: Runtime) -> None:
     assert empty.status_code == 400
     assert client.post("/api/v1/reports", json={"text": "x", "approach_type": "gossip"}).status_code == 422
     assert client.get("/api/v1/reports/doesnotexist").status_code == 404
+    # A form's answers are short: a huge answer, an empty key or a flood of keys is refused, saying where.
+    huge = client.post("/api/v1/reports", json={"text": "x", "answers": {"where": "y" * 2_000_000}})
+    assert huge.status_code == 422 and "where" in huge.text
+    assert client.post("/api/v1/reports", json={"text": "x", "answers": {"": "y"}}).status_code == 422
+    many = {f"q{n}": "y" for n in range(21)}
+    assert client.post("/api/v1/reports", json={"text": "x", "answers": many}).status_code == 422
     assert _count(rt, Report) == 0
+    ok = client.post(
+        "/api/v1/reports", json={"text": "a stranger asked me for my badge", "answers": {"where": "y" * 5000}}
+    )
+    assert ok.status_code == 201
 
 
 def test_non_email_upload_is_accepted_and_analysed_without_crashing(client: Any, rt: Runtime) -> None:

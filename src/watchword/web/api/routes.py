@@ -27,12 +27,23 @@ router = APIRouter(prefix="/api/v1", tags=["reports"])
 FormKey = Literal["email", "social", "in_person", "device", "visitor", "other"]
 
 
+# A guided form asks a handful of short questions; without bounds one answer could carry megabytes
+# past the text's own limit into the store and the reading.
+MAX_ANSWERS = 20
+AnswerKey = Annotated[str, Field(min_length=1, max_length=64)]
+AnswerText = Annotated[str, Field(max_length=5_000)]
+
+
 class ReportIn(BaseModel):
     """A report: what happened in the reporter's words, and/or the suspicious email itself."""
 
     text: str = Field("", max_length=100_000, description="What happened, in the reporter's words.")
     approach_type: ApproachType | None = Field(None, description="The reporter's own choice, if any.")
-    answers: dict[str, str] = Field(default_factory=dict, description="Answers to a guided form's questions.")
+    answers: dict[AnswerKey, AnswerText] = Field(
+        default_factory=dict,
+        max_length=MAX_ANSWERS,
+        description="Answers to a guided form's questions (short: where, when, who they claimed to be).",
+    )
     form: FormKey | None = Field(None, description="The guided form the report follows, if any: read as context.")
     contact: str | None = Field(None, max_length=500, description="Optional contact; encrypted at rest.")
     raw_email_base64: str | None = Field(None, description="The suspicious message (RFC 822 or .msg), base64.")
