@@ -6,8 +6,10 @@ lists them. Defaults keep everything under `./var/` on SQLite.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import secrets
+import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -311,8 +313,25 @@ class Settings:
             return bytes.fromhex(from_env)
         path = self.secret_key_file
         if not path.exists():
-            path.parent.mkdir(parents=True, exist_ok=True)
-            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-            with os.fdopen(fd, "w") as handle:
-                handle.write(secrets.token_hex(32))
+            _create_key_file(path)
         return bytes.fromhex(path.read_text().strip())
+
+
+def _create_key_file(path: Path) -> None:
+    """Write a new key whole, then link it into place; the first of concurrent callers wins.
+
+    Creating the final name directly let a second thread (two deliveries of one mail at the
+    same moment) either fail on the existing name or read the file before the key was in it.
+    """
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, draft = tempfile.mkstemp(dir=path.parent, prefix=".secret-", suffix=".draft")
+    try:
+        with os.fdopen(fd, "w") as handle:  # mkstemp makes it owner-only (0600)
+            handle.write(secrets.token_hex(32))
+            handle.flush()
+            os.fsync(handle.fileno())
+        # When the name exists, another caller's key is in place, complete: everyone reads that one.
+        with contextlib.suppress(FileExistsError):
+            os.link(draft, path)
+    finally:
+        os.unlink(draft)
