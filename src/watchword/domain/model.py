@@ -55,6 +55,15 @@ class Channel(enum.StrEnum):
 
 # The longest free text a report may carry (intake refuses more; a reporter's added detail counts too).
 MAX_REPORT_TEXT_CHARS = 100_000
+# PostgreSQL's text type cannot hold U+0000; SQLite can. A NUL carries nothing a person meant
+# (a paste from a binary file), so the searchable and analysed copy of a reporter's text shows
+# U+FFFD in its place on both stores alike, while the sealed copy of their words keeps it as sent.
+UNSTORABLE_IN_TEXT = "\x00"
+
+
+def storable_text(text: str) -> str:
+    """`text` as every store can hold it: each NUL shown as U+FFFD, nothing else changed."""
+    return text.replace(UNSTORABLE_IN_TEXT, "\ufffd") if UNSTORABLE_IN_TEXT in text else text
 
 
 @dataclass(slots=True)

@@ -45,6 +45,7 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session
 
 from watchword.domain import IncomingReport
+from watchword.domain.model import storable_text
 from watchword.intake import sqlite_rows
 from watchword.store import blobs, jobs, priority
 from watchword.store.db import Database
@@ -521,11 +522,11 @@ def _report_row(prepared: Prepared, public_id: str, now: Any) -> dict[str, Any]:
         "status": "received",
         "dedupe_key": prepared.key,
         "raw_sha256": prepared.raw_sha,
-        "text": incoming.text,
+        "text": storable_text(incoming.text),
         "approach_hint": incoming.approach_hint or "",
         "answers": {},
         "answers_sealed": prepared.answers,
-        "source_name": (incoming.source_name or "")[:500],
+        "source_name": storable_text(incoming.source_name or "")[:500],
         "language": incoming.language[:16],
         "contact_sealed": prepared.contact,
         "sightings": 1,

@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 from watchword import errors
 from watchword.analysis.scope import NEEDS_DETAIL_QUESTION
 from watchword.domain.model import MAX_REPORT_TEXT_CHARS as MAX_TEXT_CHARS
+from watchword.domain.model import storable_text
 from watchword.domain.states import ReportStatus
 from watchword.store import audit, jobs
 from watchword.store.models import Report
@@ -57,7 +58,7 @@ def check_token(key: bytes, token: str, now: float | None = None) -> int:
 
 def add_detail(session: Session, report_id: int, text: str) -> Report:
     """Append the reporter's answer to the report's words and queue it for analysis again."""
-    added = "\n".join(" ".join(line.split()) for line in text.strip().splitlines()).strip()
+    added = "\n".join(" ".join(line.split()) for line in storable_text(text).strip().splitlines()).strip()
     if not added:
         raise DetailError(N_("Please write what they did or asked you for."))
     if len(added) > MAX_DETAIL_CHARS:
