@@ -66,7 +66,10 @@ def megabytes(size: int) -> float:
 
 
 def validate(incoming: IncomingReport, max_bytes: int) -> None:
-    if not incoming.raw_email and not incoming.text.strip() and not any(v.strip() for v in incoming.answers.values()):
+    # The guided form's own key is context the pages add, not something the reporter wrote: a form
+    # sent with nothing filled in was stored as a report of nothing.
+    said = (v for k, v in incoming.answers.items() if k != "form")
+    if not incoming.raw_email and not incoming.text.strip() and not any(v.strip() for v in said):
         raise IntakeError(N_("The report is empty: describe what happened or attach the message."))
     if incoming.raw_email and len(incoming.raw_email) > max_bytes:
         raise TooLarge(MESSAGE_TOO_LARGE, mb=megabytes(max_bytes))

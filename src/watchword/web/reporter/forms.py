@@ -287,6 +287,12 @@ def approach_for(form: GuidedForm, answers: dict[str, str]) -> str:
     return form.approach
 
 
+def too_long_answers(form: GuidedForm, values: dict[str, str]) -> list[str]:
+    """The questions whose answer is longer than the page lets a person type: only a client other
+    than our page sends one, and trimming it would store less than the reporter sent."""
+    return [q.key for q in form.questions if len(" ".join(values.get(q.key, "").split())) > q.max_chars]
+
+
 def read_answers(form: GuidedForm, values: dict[str, str]) -> dict[str, str]:
     """Only this form's questions, only known choices, trimmed to size; empty answers dropped."""
     answers: dict[str, str] = {}

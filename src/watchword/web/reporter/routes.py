@@ -37,8 +37,9 @@ from watchword.store.models import Blob, Report
 from watchword.store.models_reporter import ReporterFile, ReporterReceipt
 from watchword.translation import N_, gettext_for, refusal_in, supported
 from watchword.web.deps import runtime
+from watchword.web.errors import FORM_TOO_LONG
 from watchword.web.reporter import challenge
-from watchword.web.reporter.forms import FORMS, ORDER, GuidedForm, approach_for, read_answers
+from watchword.web.reporter.forms import FORMS, ORDER, GuidedForm, approach_for, read_answers, too_long_answers
 from watchword.web.templating import LANGUAGE_COOKIE, choose_language, environment_for
 
 log = logging.getLogger("watchword.reporter")
@@ -481,6 +482,8 @@ async def _handle_report(request: Request, rt: Runtime, form: GuidedForm, data: 
             return refuse(problem, 422, chal)
     generated = "" if chosen.strip() else receipts.passphrase_for(st.receipt_key, chal.nonce)
 
+    if too_long_answers(form, values):
+        return refuse(FORM_TOO_LONG, 422, chal)
     uploads = await _read_files(data.getlist("files"))
     answers = read_answers(form, values)
     reader = page_language(request)
