@@ -154,6 +154,10 @@ def uvicorn_options(settings: Settings, by_name: bool = False) -> dict[str, Any]
     """Everything `uvicorn.run` needs beyond the app, host and port (`by_name`: for worker processes)."""
     return {
         "http": "watchword.web.server:EnvH11Protocol" if by_name else protocol_for(settings),
+        # uvloop (libuv) in place of asyncio's own loop: the event loop's bookkeeping per request
+        # (selector, transports, handles) in C. Named, not "auto", so a missing uvloop fails the
+        # start instead of quietly running the slower loop (issue 14).
+        "loop": "uvloop",
         "timeout_keep_alive": 5,  # an idle keep-alive connection is closed after this
         "limit_concurrency": settings.http_max_connections,  # over it: 503 at once, not a queue
         "h11_max_incomplete_event_size": 64 * 1024,  # request line and headers together
