@@ -26,7 +26,7 @@ import uvloop
 from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 
 from tests.support.settings import make_settings
-from watchword.web.server import MAX_HEAD_BYTES, BoundedProtocol, _HeadWithBody, uvicorn_options
+from watchword.web.server import MAX_HEAD_BYTES, BoundedProtocol, uvicorn_options
 
 
 def _free_port() -> int:
@@ -150,65 +150,3 @@ def test_a_body_that_stops_is_cut_off_by_the_idle_deadline(tmp_path: Path) -> No
             seen, waited = _read_until_closed(sock, 10)
         assert seen.startswith(b"HTTP/1.1 408"), seen[:80]
         assert waited < 4
-
-
-class _Recording:
-    def __init__(self) -> None:
-        self.writes: list[bytes] = []
-        self.closed = False
-
-    def write(self, data: bytes) -> None:
-        self.writes.append(bytes(data))
-
-    def close(self) -> None:
-        self.closed = True
-
-    def is_closing(self) -> bool:
-        return self.closed
-
-
-class _Cycle:
-    response_started = False
-
-
-def test_the_head_goes_out_with_the_first_body_chunk_and_100_continue_at_once() -> None:
-    transport, cycle = _Recording(), _Cycle()
-    held = _HeadWithBody(transport, cycle)  # type: ignore[arg-type]
-    held.write(b"HTTP/1.1 100 Continue\r\n\r\n")  # before the response starts: not held
-    assert transport.writes == [b"HTTP/1.1 100 Continue\r\n\r\n"]
-    cycle.response_started = True
-    held.write(b"HTTP/1.1 200 OK\r\ncontent-length: 4\r\n\r\n")
-    assert len(transport.writes) == 1  # the head waits for the body
-    held.write(b"ab")
-    held.write(b"cd")
-    assert transport.writes[1:] == [b"HTTP/1.1 200 OK\r\ncontent-length: 4\r\n\r\nab", b"cd"]
-    assert not held.is_closing()  # everything else is the transport's own
-
-
-def test_a_held_head_is_sent_before_the_connection_closes() -> None:
-    transport, cycle = _Recording(), _Cycle()
-    held = _HeadWithBody(transport, cycle)  # type: ignore[arg-type]
-    cycle.response_started = True
-    held.write(b"HTTP/1.1 500 Internal Server Error\r\n\r\n")
-    held.close()
-    assert transport.writes == [b"HTTP/1.1 500 Internal Server Error\r\n\r\n"] and transport.closed
-
-
-def test_expect_100_continue_and_kept_connections_through_the_real_server(tmp_path: Path) -> None:
-    with (
-        _running(uvicorn_options(make_settings(tmp_path)), _App()) as (port, _),
-        socket.create_connection(("127.0.0.1", port), timeout=5) as sock,
-    ):
-        sock.sendall(b"POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 3\r\nExpect: 100-continue\r\n\r\n")
-        assert sock.recv(65536) == b"HTTP/1.1 100 Continue\r\n\r\n"  # asked for the body, before any answer
-        sock.sendall(b"abc")
-        answer = b""
-        while not answer.endswith(b"ok"):
-            answer += sock.recv(65536)
-        assert answer.startswith(b"HTTP/1.1 200") and answer.count(b"HTTP/1.1") == 1
-        for _ in range(3):
-            sock.sendall(b"GET / HTTP/1.1\r\nHost: x\r\n\r\n")
-            answer = b""
-            while not answer.endswith(b"ok"):
-                answer += sock.recv(65536)
-            assert answer.startswith(b"HTTP/1.1 200") and b"content-length: 2" in answer

@@ -50,45 +50,6 @@ def _head_too_large_response() -> bytes:
     return head + body
 
 
-class _HeadWithBody:
-    """A response cycle's transport that sends the response head with the first body chunk.
-
-    uvicorn writes the head when the app starts the response and the body when it sends it:
-    two `send` calls and two segments for the small JSON answer of every report. Held until
-    the body's first write (or a close), the head goes out in the same write. "100 Continue"
-    is written before the response starts and is never held.
-    """
-
-    def __init__(self, transport: asyncio.Transport, cycle: Any) -> None:
-        self._transport = transport
-        self._cycle = cycle
-        self._head: bytes | None = None
-        self._sent = False
-
-    def write(self, data: bytes) -> None:
-        if self._sent:
-            self._transport.write(data)
-        elif self._head is None and self._cycle.response_started:
-            self._head = bytes(data)  # the head: wait for the body
-        else:
-            self._flush(data)
-
-    def close(self) -> None:
-        if self._head is not None:
-            self._flush(b"")
-        self._transport.close()
-
-    def _flush(self, data: bytes) -> None:
-        head, self._head = self._head, None
-        if head is not None:
-            self._sent = True
-            data = head + data
-        self._transport.write(data)
-
-    def __getattr__(self, name: str) -> Any:  # is_closing, get_extra_info, …: the transport's own
-        return getattr(self._transport, name)
-
-
 class BoundedProtocol(HttpToolsProtocol):
     """uvicorn's httptools protocol with deadlines for receiving a request and a bound on its
     head (class attributes set by `protocol_for`).
@@ -138,10 +99,7 @@ class BoundedProtocol(HttpToolsProtocol):
         self._state = _BODY
         self._head_bytes = 0
         self._body_started = time.monotonic()
-        before = self.cycle
         super().on_headers_complete()
-        if self.cycle is not None and self.cycle is not before:
-            self.cycle.transport = _HeadWithBody(self.transport, self.cycle)  # type: ignore[assignment]
 
     def on_message_complete(self) -> None:
         answered = self.cycle is not None and self.cycle.response_complete  # e.g. 413 before the body ended
