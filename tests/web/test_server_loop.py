@@ -150,3 +150,23 @@ def test_a_body_that_stops_is_cut_off_by_the_idle_deadline(tmp_path: Path) -> No
             seen, waited = _read_until_closed(sock, 10)
         assert seen.startswith(b"HTTP/1.1 408"), seen[:80]
         assert waited < 4
+
+
+def test_expect_100_continue_and_kept_connections_through_the_real_server(tmp_path: Path) -> None:
+    with (
+        _running(uvicorn_options(make_settings(tmp_path)), _App()) as (port, _),
+        socket.create_connection(("127.0.0.1", port), timeout=5) as sock,
+    ):
+        sock.sendall(b"POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 3\r\nExpect: 100-continue\r\n\r\n")
+        assert sock.recv(65536) == b"HTTP/1.1 100 Continue\r\n\r\n"  # asked for the body, before any answer
+        sock.sendall(b"abc")
+        answer = b""
+        while not answer.endswith(b"ok"):
+            answer += sock.recv(65536)
+        assert answer.startswith(b"HTTP/1.1 200") and answer.count(b"HTTP/1.1") == 1
+        for _ in range(3):
+            sock.sendall(b"GET / HTTP/1.1\r\nHost: x\r\n\r\n")
+            answer = b""
+            while not answer.endswith(b"ok"):
+                answer += sock.recv(65536)
+            assert answer.startswith(b"HTTP/1.1 200") and b"content-length: 2" in answer
