@@ -1,13 +1,18 @@
 """Running the app under uvicorn with bounds on slow clients.
 
-uvicorn's h11 protocol waits for a request's headers and body as long as the
+uvicorn's HTTP protocols wait for a request's headers and body as long as the
 client cares to take: 500 connections each sending a byte now and then all
-stayed open (issue 11). `BoundedH11Protocol` gives every request a deadline for
+stayed open (issue 11). `BoundedProtocol` gives every request a deadline for
 its headers and an idle and a total deadline for its body; past one, the client
 gets 408 and the connection is closed. While the app works on a complete
 request no deadline runs (that time is the app's, and bounded there). The
+request line and headers are bounded in size (431 past `MAX_HEAD_BYTES`). The
 server also caps concurrent connections (`limit_concurrency`: over it, 503) and
 keeps idle keep-alive connections for a few seconds only.
+
+The protocol is uvicorn's httptools one (llhttp, in C) on a uvloop event loop:
+h11's pure-Python parsing and header validation were about a third of the event
+loop's CPU per report on the busiest route (issue 14).
 """
 
 from __future__ import annotations
@@ -16,11 +21,15 @@ import asyncio
 import time
 from typing import Any
 
-import h11
-from uvicorn.protocols.http.h11_impl import H11Protocol
+from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 
 from watchword import logsafe
 from watchword.config import Settings
+
+MAX_HEAD_BYTES = 64 * 1024  # request line and headers together (h11's limit before, the same figure)
+
+# Where a connection is in receiving its current request (`BoundedProtocol._state`).
+_IDLE, _HEADERS, _BODY, _DONE = "idle", "headers", "body", "done"
 
 
 def _timeout_response() -> bytes:
@@ -32,15 +41,35 @@ def _timeout_response() -> bytes:
     return head + body
 
 
-class BoundedH11Protocol(H11Protocol):
-    """H11Protocol with deadlines for receiving a request (class attributes set by `protocol_for`)."""
+def _head_too_large_response() -> bytes:
+    body = b"The request's headers are too large."
+    head = (
+        b"HTTP/1.1 431 Request Header Fields Too Large\r\ncontent-type: text/plain; charset=utf-8\r\n"
+        b"connection: close\r\ncontent-length: " + str(len(body)).encode() + b"\r\n\r\n"
+    )
+    return head + body
+
+
+class BoundedProtocol(HttpToolsProtocol):
+    """uvicorn's httptools protocol with deadlines for receiving a request and a bound on its
+    head (class attributes set by `protocol_for`).
+
+    The parser's callbacks tell where the request being received is (`_state`): waiting for
+    or reading its head, reading its body, or complete and with the app. `_pending` counts
+    requests complete but not yet answered: while one is, the time is the app's (a pipelined
+    request behind it waits with reading paused), so no deadline runs.
+    """
 
     header_seconds = 10.0
     body_idle_seconds = 15.0
     body_total_seconds = 120.0
+    max_head_bytes = MAX_HEAD_BYTES
 
     def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
         super().connection_made(transport)
+        self._state = _IDLE
+        self._pending = 0
+        self._head_bytes = 0  # bytes received while the current request's head is incomplete
         self._phase_started = time.monotonic()  # when we started waiting for the current request
         self._last_data = self._phase_started
         self._body_started: float | None = None
@@ -50,12 +79,46 @@ class BoundedH11Protocol(H11Protocol):
     def data_received(self, data: bytes) -> None:
         self._last_data = time.monotonic()
         super().data_received(data)
+        if self._state in (_IDLE, _HEADERS) and not self.transport.is_closing():
+            # Counted after parsing: a chunk that completes the head (with its body behind it)
+            # reset the count, so the bound is on heads, at most one read past it.
+            self._head_bytes += len(data)
+            if self._head_bytes > self.max_head_bytes:
+                self.transport.write(_head_too_large_response())
+                self.transport.close()
         self._watch()
 
+    # Parser callbacks (llhttp calls them from `feed_data`, inside data_received).
+    def on_message_begin(self) -> None:
+        if self._state is _DONE:  # pipelined behind an unanswered request: its own clock
+            self._phase_started = time.monotonic()
+        self._state = _HEADERS
+        super().on_message_begin()
+
+    def on_headers_complete(self) -> None:
+        self._state = _BODY
+        self._head_bytes = 0
+        self._body_started = time.monotonic()
+        super().on_headers_complete()
+
+    def on_message_complete(self) -> None:
+        answered = self.cycle is not None and self.cycle.response_complete  # e.g. 413 before the body ended
+        super().on_message_complete()
+        if answered:  # nothing left for the app: the next request's clock starts now
+            self._state = _IDLE
+            self._phase_started = self._last_data = time.monotonic()
+            self._body_started = None
+        else:
+            self._state = _DONE
+            self._pending += 1
+
     def on_response_complete(self) -> None:
+        self._pending = max(0, self._pending - 1)
+        if self._state is _DONE and not self._pending:
+            self._state = _IDLE
+            self._phase_started = self._last_data = time.monotonic()
+            self._body_started = None
         super().on_response_complete()
-        self._phase_started = self._last_data = time.monotonic()
-        self._body_started = None
         self._watch()
 
     def connection_lost(self, exc: Exception | None) -> None:
@@ -64,16 +127,16 @@ class BoundedH11Protocol(H11Protocol):
 
     def _due(self) -> float | None:
         """When the request in progress must have arrived by; None while none is being received."""
-        state = self.conn.their_state
-        if state is h11.IDLE:
+        if self._pending:
+            return None  # the app has a complete request: the time is the app's
+        if self._state in (_IDLE, _HEADERS):
             # The keep-alive timer covers a silent connection; this covers one that trickles in headers.
             return self._phase_started + self.header_seconds
-        if state is h11.SEND_BODY:
-            if self._body_started is None:
-                self._body_started = time.monotonic()
+        if self._state is _BODY:
             if self.flow.read_paused:
                 return None  # the app is not reading yet: the client is not the slow one
-            return min(self._body_started + self.body_total_seconds, self._last_data + self.body_idle_seconds)
+            started = self._body_started if self._body_started is not None else self._last_data
+            return min(started + self.body_total_seconds, self._last_data + self.body_idle_seconds)
         return None
 
     def _watch(self) -> None:
@@ -86,7 +149,7 @@ class BoundedH11Protocol(H11Protocol):
             return
         due = self._due()
         if due is None:
-            if self.conn.their_state is h11.SEND_BODY and self._deadline is None:  # paused: look again shortly
+            if self._state is _BODY and self._deadline is None:  # paused: look again shortly
                 self._deadline = self.loop.call_later(1.0, self._expire)
             return
         if self._deadline is not None:
@@ -117,10 +180,10 @@ class BoundedH11Protocol(H11Protocol):
         self.transport.close()
 
 
-def protocol_for(settings: Settings) -> type[BoundedH11Protocol]:
+def protocol_for(settings: Settings) -> type[BoundedProtocol]:
     return type(
-        "ConfiguredH11Protocol",
-        (BoundedH11Protocol,),
+        "ConfiguredProtocol",
+        (BoundedProtocol,),
         {
             "header_seconds": settings.http_header_timeout_seconds,
             "body_idle_seconds": settings.http_body_idle_seconds,
@@ -129,7 +192,7 @@ def protocol_for(settings: Settings) -> type[BoundedH11Protocol]:
     )
 
 
-class EnvH11Protocol(BoundedH11Protocol):
+class EnvProtocol(BoundedProtocol):
     """For `serve --workers N`: each server process imports this by name (a class made at run
     time cannot travel to another process) and reads its deadlines from the environment."""
 
@@ -141,10 +204,10 @@ class EnvH11Protocol(BoundedH11Protocol):
         super().__init__(*args, **kwargs)
 
 
-_ENV_PROTOCOL: list[type[BoundedH11Protocol]] = []
+_ENV_PROTOCOL: list[type[BoundedProtocol]] = []
 
 
-def _env_protocol() -> type[BoundedH11Protocol]:
+def _env_protocol() -> type[BoundedProtocol]:
     if not _ENV_PROTOCOL:
         _ENV_PROTOCOL.append(protocol_for(Settings.from_env()))
     return _ENV_PROTOCOL[0]
@@ -153,10 +216,13 @@ def _env_protocol() -> type[BoundedH11Protocol]:
 def uvicorn_options(settings: Settings, by_name: bool = False) -> dict[str, Any]:
     """Everything `uvicorn.run` needs beyond the app, host and port (`by_name`: for worker processes)."""
     return {
-        "http": "watchword.web.server:EnvH11Protocol" if by_name else protocol_for(settings),
+        "http": "watchword.web.server:EnvProtocol" if by_name else protocol_for(settings),
+        # uvloop (libuv) in place of asyncio's own loop: the event loop's bookkeeping per request
+        # (selector, transports, handles) in C. Named, not "auto", so a missing uvloop fails the
+        # start instead of quietly running the slower loop (issue 14).
+        "loop": "uvloop",
         "timeout_keep_alive": 5,  # an idle keep-alive connection is closed after this
         "limit_concurrency": settings.http_max_connections,  # over it: 503 at once, not a queue
-        "h11_max_incomplete_event_size": 64 * 1024,  # request line and headers together
         "log_level": "info",
         "server_header": False,
         "access_log": False,  # it would write every reporter's address to disk
