@@ -18,7 +18,6 @@ from __future__ import annotations
 import json
 import os
 import re
-import socket
 import statistics
 import subprocess
 import sys
@@ -31,6 +30,7 @@ import httpx
 import pytest
 from sqlalchemy import select
 
+from tests.support.ports import reserve_port
 from tests.support.settings import make_settings
 from watchword.runtime import open_runtime
 from watchword.services import receipts
@@ -62,12 +62,6 @@ uvicorn.run(create_app(rt), host="127.0.0.1", port=int(os.environ["FLOOD_PORT"])
 """
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 def _token(html: str) -> str:
     found = re.search(r'name="pow_token" value="([^"]+)"', html)
     assert found
@@ -87,7 +81,8 @@ class Tally:
 
 @pytest.fixture
 def server(tmp_path: Path):  # type: ignore[no-untyped-def]
-    port = _free_port()
+    reservation = reserve_port()  # held until the server stops (tests/support/ports.py)
+    port = reservation.getsockname()[1]
     env = {
         **os.environ,
         "FLOOD_PORT": str(port),
@@ -112,11 +107,13 @@ def server(tmp_path: Path):  # type: ignore[no-untyped-def]
     else:
         proc.kill()
         log.close()
+        reservation.close()
         pytest.fail("server did not start: " + (tmp_path / "server.log").read_text())
     yield base, tmp_path
     proc.terminate()
     proc.wait(timeout=20)
     log.close()
+    reservation.close()
 
 
 def _legit(base: str, tally: Tally, index: int) -> None:
