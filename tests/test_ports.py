@@ -19,7 +19,7 @@ def test_a_reserved_port_is_refused_to_every_other_bind() -> None:
     """What keeps the other worker's port search and outgoing connections away: the kernel counts the
     port as taken while the reservation lasts (a port found and closed, as before, was free again)."""
     with reserved_port() as port:
-        with socket.socket() as other, pytest.raises(OSError) as refused:
+        with socket.socket() as other, pytest.raises(OSError, match="in use") as refused:
             other.bind(("127.0.0.1", port))
         assert refused.value.errno == errno.EADDRINUSE
 
