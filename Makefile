@@ -24,6 +24,12 @@ comma := ,
 # the serial pass (tests/conftest.py), and a test that times nothing is never marked serial.
 WORKERS ?= auto
 PYTEST_PARALLEL := -n $(WORKERS) --dist loadgroup
+# Each pass's temporary directories (tmp_path) in the checkout, git-ignored, emptied by the next run of the
+# same pass. By default pytest makes them under /tmp/pytest-of-$USER, which every pytest run of that user
+# on the machine shares, and each run on its way out deletes all but the newest three there, whoever made
+# them: one of `make test`'s passes spent about 2 minutes after its last test deleting another run's
+# 80,000 files (docs/benchmarks.md, "Test run, tenth round"). A fresh clone now deletes nothing.
+PYTEST_TMP := .pytest-tmp
 # Coverage of the parallel pass (statements of `watchword` run in the test processes) may not drop
 # below this: 90 % measured on 2026-12-06 (10,770 statements, 1,068 not run).
 COVERAGE_FLOOR := 89
@@ -81,13 +87,15 @@ run: install
 # the machine to itself then. Its output is printed after the pass; either failing fails `make test`.
 test: install-and-services
 	@$(MAKE) --no-print-directory lint
+	@mkdir -p $(PYTEST_TMP)
 	nice -n 19 $(BIN)/mypy > $(VENV)/typecheck.log 2>&1 & typecheck=$$!; \
 	COVERAGE_CORE=$$($(BIN)/python -c 'import sys; print("sysmon" if sys.version_info >= (3, 12) else "ctrace")') \
-		$(BIN)/pytest $(PYTEST_PARALLEL) -m "not serial" --cov --cov-report=term --cov-fail-under=$(COVERAGE_FLOOR); \
+		$(BIN)/pytest $(PYTEST_PARALLEL) --basetemp=$(PYTEST_TMP)/parallel -m "not serial" \
+			--cov --cov-report=term --cov-fail-under=$(COVERAGE_FLOOR); \
 	tests=$$?; wait $$typecheck; types=$$?; \
 	echo "$(BIN)/mypy (beside the parallel pass):"; cat $(VENV)/typecheck.log; \
 	test $$tests -eq 0 && test $$types -eq 0
-	$(BIN)/pytest -m serial
+	$(BIN)/pytest --basetemp=$(PYTEST_TMP)/serial -m serial
 
 # The venv (uv, mostly compiling bytecode on both cores) and the services (npm, mostly waiting on the
 # registry) at once, in a sub-make with two jobs; lint runs after both (`make -j test` could otherwise
@@ -97,11 +105,13 @@ install-and-services:
 
 ## The quick suite (no browser, load or long mail tests)
 test-fast: install
-	$(BIN)/pytest $(PYTEST_PARALLEL) -m "not slow and not serial"
+	@mkdir -p $(PYTEST_TMP)
+	$(BIN)/pytest $(PYTEST_PARALLEL) --basetemp=$(PYTEST_TMP)/fast -m "not slow and not serial"
 
 test-slow: install services
-	$(BIN)/pytest $(PYTEST_PARALLEL) -m "slow and not serial"
-	$(BIN)/pytest -m "slow and serial"
+	@mkdir -p $(PYTEST_TMP)
+	$(BIN)/pytest $(PYTEST_PARALLEL) --basetemp=$(PYTEST_TMP)/slow -m "slow and not serial"
+	$(BIN)/pytest --basetemp=$(PYTEST_TMP)/slow-serial -m "slow and serial"
 
 ## Property-based fuzzing of MIME construction and the HTML path, long profile (the suite runs a bounded one)
 fuzz: install
@@ -133,4 +143,4 @@ bench: install
 	$(BIN)/python bench/evaluate.py
 
 clean:
-	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache .coverage
+	rm -rf $(VENV) var .pytest_cache $(PYTEST_TMP) .mypy_cache .ruff_cache .coverage

@@ -13,6 +13,7 @@ from typing import Any
 
 import pytest
 
+from tests.support.ports import reserved_port
 from tests.support.settings import FAST_PASSWORDS_ENV, PG_URL, make_settings, postgres_available
 from watchword.config import Settings
 from watchword.runtime import Runtime, open_runtime
@@ -130,6 +131,14 @@ def client(rt: Runtime) -> Iterator[object]:
 
     with TestClient(create_app(rt)) as test_client:
         yield test_client
+
+
+@pytest.fixture
+def closed_port() -> Iterator[int]:
+    """A loopback port where nothing listens, for the whole test: held by a socket that never listens,
+    so no other test's server can start there meanwhile (tests/support/ports.py)."""
+    with reserved_port() as port:
+        yield port
 
 
 @pytest.fixture

@@ -28,15 +28,16 @@ def html_mail(html: str) -> bytes:
 
 
 # The timed tests run in the serial pass of `make test`, alone on the machine: 1 MB of a hostile pattern
-# takes 0.3-1 s, but once took 5.2 s (budget 3) on this machine at load average 11.
+# takes 0.3-1 s, but once took 5.2 s (budget 3) of wall on this machine at load average 11. They time the
+# CPU of this process (the parse is all in it), which another process's load does not add to.
 @pytest.mark.serial
 def test_four_megabytes_of_nested_divs_are_analysed_within_budget_and_say_so() -> None:
     depth = 4_000_000 // len("<div></div>")
     html = "<div>" * depth + 'Pay now: <a href="https://pay.evil-example.com/x">invoice</a>' + "</div>" * depth
     raw = html_mail(html)
-    started = time.perf_counter()
+    started = time.process_time()
     analysis = analyze_email(raw).to_dict()
-    elapsed = time.perf_counter() - started
+    elapsed = time.process_time() - started
     assert elapsed < SECONDS_PER_MB * len(raw) / 1e6, f"{elapsed:.1f} s for {len(raw) / 1e6:.1f} MB"
     # The text and the link at the bottom of the nesting are still found...
     assert "Pay now" in analysis["body_text"]
@@ -62,9 +63,9 @@ def test_four_megabytes_of_nested_divs_are_analysed_within_budget_and_say_so() -
 )
 def test_hostile_markup_patterns_stay_linear(unit: str) -> None:
     html = unit * (1_000_000 // len(unit))
-    started = time.perf_counter()
+    started = time.process_time()
     html_to_text(html)
-    elapsed = time.perf_counter() - started
+    elapsed = time.process_time() - started
     assert elapsed < SECONDS_PER_MB, f"{elapsed:.1f} s for 1 MB of {unit!r}"
 
 

@@ -11,6 +11,15 @@ NAT. The flood mixes what a bot can do cheaply:
 Legitimate reporters open the form, solve the proof of work (as reporter.js
 would), spend a moment and send. Every one of them must be accepted at the
 first try (>= 99%), and every accepted report, theirs or the flood's, stored.
+
+50x is the flood's share of the traffic: one reporter arrives for every 50 flood
+requests, counted as the flood sends them. On an idle machine that is the normal
+rate (2.5 reports/s against a flood of 125 requests/s, as before); on a loaded one,
+where the server answers more slowly and the flood (8 threads waiting on its
+answers) cannot reach 125/s, reporters arrive more slowly too. Paced by the wall
+clock, reporters kept arriving at 2.5/s there while the flood fell to 33x: the
+test failed on the machine's load while every reporter got through. The absolute
+rate is still printed with the figures.
 """
 
 from __future__ import annotations
@@ -18,7 +27,6 @@ from __future__ import annotations
 import json
 import os
 import re
-import socket
 import statistics
 import subprocess
 import sys
@@ -26,11 +34,13 @@ import threading
 import time
 from collections import Counter
 from pathlib import Path
+from typing import IO
 
 import httpx
 import pytest
 from sqlalchemy import select
 
+from tests.support.ports import reserve_port
 from tests.support.settings import make_settings
 from watchword.runtime import open_runtime
 from watchword.services import receipts
@@ -47,7 +57,14 @@ FLOOD_FACTOR = 50
 # (it was 40 s; halved to keep the timed serial pass short). Every legitimate report must get through.
 DURATION = 20.0
 LEGIT_COUNT = int(NORMAL_PER_SECOND * DURATION)  # 50
-FLOOD_BUDGET = int(NORMAL_PER_SECOND * FLOOD_FACTOR * DURATION)  # 2,500 requests, bounded
+# The flood's progress, as the flooder reports it: a line every TICK requests. The first reporter comes
+# after a second of flood at full rate (WARM_UP_TICKS), then one every FLOOD_FACTOR requests.
+TICK = 25
+WARM_UP_TICKS = int(NORMAL_PER_SECOND * FLOOD_FACTOR / TICK)  # 5: 125 requests
+TICKS_PER_REPORTER = FLOOD_FACTOR // TICK  # 2: 50 requests
+# Bounds on the flood whatever happens: it stops when the test says so (its standard input closes),
+# and at the latest after this many seconds (four times the 20 s of an idle machine).
+FLOOD_MAX_SECONDS = 4 * DURATION
 BITS = 16
 
 SERVER = """
@@ -60,12 +77,6 @@ rt = open_runtime(Settings.from_env(), migrate=True)
 uvicorn.run(create_app(rt), host="127.0.0.1", port=int(os.environ["FLOOD_PORT"]), access_log=False,
             log_level="warning", server_header=False)
 """
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def _token(html: str) -> str:
@@ -87,7 +98,8 @@ class Tally:
 
 @pytest.fixture
 def server(tmp_path: Path):  # type: ignore[no-untyped-def]
-    port = _free_port()
+    reservation = reserve_port()  # held until the server stops (tests/support/ports.py)
+    port = reservation.getsockname()[1]
     env = {
         **os.environ,
         "FLOOD_PORT": str(port),
@@ -99,24 +111,62 @@ def server(tmp_path: Path):  # type: ignore[no-untyped-def]
     # The store the server opens, copied from the migrated template: its `migrate=True` finds the
     # schema at head instead of running every migration in the serial pass's time.
     make_settings(tmp_path)
-    log = (tmp_path / "server.log").open("wb")
-    proc = subprocess.Popen([sys.executable, "-c", SERVER], env=env, stdout=log, stderr=log)
-    base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
+    with reservation, (tmp_path / "server.log").open("wb") as log:
+        proc = subprocess.Popen([sys.executable, "-c", SERVER], env=env, stdout=log, stderr=log)
+        base = f"http://127.0.0.1:{port}"
         try:
-            if httpx.get(base + "/", timeout=1).status_code == 200:
-                break
-        except httpx.HTTPError:
-            time.sleep(0.1)
-    else:
-        proc.kill()
-        log.close()
-        pytest.fail("server did not start: " + (tmp_path / "server.log").read_text())
-    yield base, tmp_path
-    proc.terminate()
-    proc.wait(timeout=20)
-    log.close()
+            # Up to two minutes to start: the server's start-up is not what is measured, and at a load
+            # average of 13 it took over the 30 s this wait used to allow (its log still empty).
+            deadline = time.monotonic() + 120
+            while True:
+                try:
+                    if httpx.get(base + "/", timeout=5).status_code == 200:
+                        break
+                except httpx.HTTPError:
+                    pass
+                if proc.poll() is not None or time.monotonic() > deadline:
+                    pytest.fail("server did not start: " + (tmp_path / "server.log").read_text())
+                time.sleep(0.1)
+            yield base, tmp_path
+        finally:
+            proc.terminate()
+            try:
+                proc.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait(timeout=10)
+
+
+class FloodProgress:
+    """The flooder's standard output, read in a thread: a tick every TICK requests, then its figures."""
+
+    def __init__(self, out: IO[str]) -> None:
+        self.ticks = 0
+        self.last_line = ""
+        self.ended = False
+        self.changed = threading.Condition()
+        self.thread = threading.Thread(target=self._read, args=(out,), daemon=True)
+        self.thread.start()
+
+    def _read(self, out: IO[str]) -> None:
+        for line in out:
+            with self.changed:
+                if line == "tick\n":
+                    self.ticks += 1
+                else:
+                    self.last_line = line
+                self.changed.notify_all()
+        with self.changed:
+            self.ended = True
+            self.changed.notify_all()
+
+    def wait_for(self, ticks: int, deadline: float) -> None:
+        with self.changed:
+            while self.ticks < ticks:
+                assert not self.ended, f"the flood stopped after {self.ticks * TICK} requests"
+                remaining = deadline - time.monotonic()
+                assert remaining > 0, f"the flood sent {self.ticks * TICK} requests in {FLOOD_MAX_SECONDS:.0f} s"
+                self.changed.wait(remaining)
 
 
 def _legit(base: str, tally: Tally, index: int) -> None:
@@ -147,14 +197,24 @@ import json, re, socket, sys, threading, time, urllib.parse
 from watchword.web.reporter import challenge
 
 host, port = "127.0.0.1", int(sys.argv[1])
-per_second, budget_total, seconds, bits = float(sys.argv[2]), int(sys.argv[3]), float(sys.argv[4]), int(sys.argv[5])
+per_second, seconds, bits, tick = float(sys.argv[2]), float(sys.argv[3]), int(sys.argv[4]), int(sys.argv[5])
 replay_token, replay_solution = sys.argv[6], sys.argv[7]
 THREADS = 8
 lock = threading.Lock()
 tally = {}
-budget = [budget_total]
 requests = [0]
-stop = time.monotonic() + seconds
+deadline = time.monotonic() + seconds
+stopped = threading.Event()
+
+
+def until_told():
+    # The test closes our standard input once its last reporter has been answered.
+    sys.stdin.read()
+    stopped.set()
+
+
+def running():
+    return not stopped.is_set() and time.monotonic() < deadline
 
 
 def count(kind, status):
@@ -172,6 +232,9 @@ class Conn:
     def request(self, method, path, body=b""):
         with lock:
             requests[0] += 1
+            if requests[0] % tick == 0:
+                sys.stdout.write("tick\n")  # the test paces its reporters by these
+                sys.stdout.flush()
         for _ in range(2):
             try:
                 if self.sock is None:
@@ -213,11 +276,7 @@ def flood(offset):
     nxt = time.monotonic() + offset * interval / THREADS
     n = offset
     stale = []
-    while time.monotonic() < stop:
-        with lock:
-            if budget[0] <= 0:
-                break
-            budget[0] -= 1
+    while running():
         n += THREADS
         kind = ("junk", "junk", "replay", "nojs")[n % 4]
         if kind == "junk":
@@ -248,7 +307,7 @@ def paid():
     # A bot that pays the proof of work: bounded by its own CPU, not by anything we store.
     conn = Conn()
     n = 0
-    while time.monotonic() < stop:
+    while running():
         n += 1
         _, page = conn.request("GET", "/report/other")
         found = re.search(rb'name="pow_token" value="([^"]+)"', page)
@@ -261,6 +320,7 @@ def paid():
 
 
 started = time.monotonic()
+threading.Thread(target=until_told, daemon=True).start()
 threads = [threading.Thread(target=flood, args=(i,)) for i in range(THREADS)] + [threading.Thread(target=paid)]
 for t in threads:
     t.start()
@@ -289,31 +349,42 @@ def test_legitimate_reports_get_through_a_50x_loopback_flood_and_none_is_lost(se
             FLOODER,
             port,
             str(NORMAL_PER_SECOND * FLOOD_FACTOR),
-            str(FLOOD_BUDGET),
-            str(DURATION + 2),
+            str(FLOOD_MAX_SECONDS),
             str(BITS),
+            str(TICK),
             token,
             solution,
         ],
+        stdin=subprocess.PIPE,
         stdout=subprocess.PIPE,
         stderr=subprocess.DEVNULL,
         text=True,
     )
-    started = time.monotonic()
-    time.sleep(1.0)  # let the flood reach its rate first
-    legit_threads = []
-    for i in range(LEGIT_COUNT):
-        # Reporters arrive at the normal rate, each in their own connection.
-        delay = started + 1.0 + i / NORMAL_PER_SECOND - time.monotonic()
-        if delay > 0:
-            time.sleep(delay)
-        thread = threading.Thread(target=_legit, args=(base, tally, i), daemon=True)
-        thread.start()
-        legit_threads.append(thread)
-    for thread in legit_threads:
-        thread.join(timeout=60)
-    out, _ = flood.communicate(timeout=DURATION + 60)
-    flooded = json.loads(out.strip().splitlines()[-1])
+    assert flood.stdin is not None and flood.stdout is not None
+    progress = FloodProgress(flood.stdout)
+    deadline = time.monotonic() + FLOOD_MAX_SECONDS
+    window_started = 0
+    try:
+        legit_threads = []
+        for i in range(LEGIT_COUNT):
+            # Reporters arrive at one for every 50 flood requests (after the first second's 125), each
+            # in their own connection: 2.5/s when the flood runs at its 125/s.
+            progress.wait_for(WARM_UP_TICKS + i * TICKS_PER_REPORTER, deadline)
+            if i == 0:
+                window_started = progress.ticks
+            thread = threading.Thread(target=_legit, args=(base, tally, i), daemon=True)
+            thread.start()
+            legit_threads.append(thread)
+        for thread in legit_threads:
+            thread.join(timeout=60)
+        # Flood requests from the first reporter's arrival to the last reporter's answer.
+        window_requests = (progress.ticks - window_started) * TICK
+    finally:
+        flood.stdin.close()  # the flood stops
+        flood.wait(timeout=60)
+        progress.thread.join(timeout=30)
+        flood.stdout.close()
+    flooded = json.loads(progress.last_line)
     tally.flood.update(flooded["tally"])
     elapsed = flooded["seconds"]
 
@@ -329,6 +400,7 @@ def test_legitimate_reports_get_through_a_50x_loopback_flood_and_none_is_lost(se
         "flood_requests": flood_sent,
         "flood_rate_per_s": round(flood_sent / elapsed, 1),
         "flood_factor_vs_normal": round(flood_sent / elapsed / NORMAL_PER_SECOND, 1),
+        "flood_requests_per_reporter": round(window_requests / LEGIT_COUNT, 1),
         "seconds": round(elapsed, 1),
         "flood_by_kind_status": dict(sorted(tally.flood.items())),
     }
@@ -336,7 +408,8 @@ def test_legitimate_reports_get_through_a_50x_loopback_flood_and_none_is_lost(se
 
     assert len(tally.legit) == LEGIT_COUNT
     assert len(accepted) >= 0.99 * LEGIT_COUNT, figures
-    assert figures["flood_factor_vs_normal"] >= 0.9 * FLOOD_FACTOR, figures  # the flood really was 50x
+    # The flood really was 50x: that many flood requests for each reporter while they were reporting.
+    assert figures["flood_requests_per_reporter"] >= 0.9 * FLOOD_FACTOR, figures
     # None is lost: every receipt a reporter was shown leads to a stored report.
     rt = open_runtime(make_settings(data_dir))
     try:

@@ -18,8 +18,8 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 
-from tests.support.browser import free_port
 from tests.support.live_server import serve
+from tests.support.ports import reserved_port
 from tests.support.reporter import fast_settings
 from tests.support.settings import make_settings
 from watchword.runtime import open_runtime
@@ -76,7 +76,11 @@ def _wait_for_smtp(port: int) -> None:
 @pytest.mark.slow
 def test_a_message_forwarded_with_smtplib_to_the_demo_address_becomes_a_report(tmp_path: Path) -> None:
     make_settings(tmp_path)  # the migrated empty store the server opens
-    smtp_port = free_port()
+    with reserved_port() as smtp_port:  # held while the server runs (tests/support/ports.py)
+        _forward_to_the_demo_address(tmp_path, smtp_port)
+
+
+def _forward_to_the_demo_address(tmp_path: Path, smtp_port: int) -> None:
     env = {"SMTP_IN_SERVE": "1", "SMTP_PORT": str(smtp_port), "SMTP_ADDRESSES": DEMO_ADDRESS}
     with serve(tmp_path, **env) as live:
         home = httpx.get(live.base + "/", timeout=30).text

@@ -26,6 +26,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 
+from tests.support.ports import reserve_port
 from tests.support.settings import make_settings
 from watchword.config import Settings
 from watchword.intake.imap import DONE_KEYWORD, REFUSED_KEYWORD, ImapPoller
@@ -53,12 +54,6 @@ class Dovecot:
         return f"abuse{self.users}"
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 @pytest.fixture(scope="module")
 def dovecot() -> Iterator[Dovecot]:
     binary = shutil.which("dovecot") or ("/usr/sbin/dovecot" if Path("/usr/sbin/dovecot").exists() else None)
@@ -78,7 +73,8 @@ def dovecot() -> Iterator[Dovecot]:
     else:
         mail_user = pwd.getpwuid(os.getuid())
         login_user = internal = mail_user.pw_name
-    port = _free_port()
+    reservation = reserve_port()  # held until Dovecot stops (tests/support/ports.py)
+    port = reservation.getsockname()[1]
     passwd = root / "passwd"
     # Users made up front: Dovecot notices a changed passwd-file by its mtime,
     # which does not tick between two tests a few milliseconds apart.
@@ -140,6 +136,7 @@ service anvil {{
                 break
             time.sleep(0.1)
         shutil.rmtree(root, ignore_errors=True)
+        reservation.close()
 
 
 def imap_settings(tmp: Path, server: Dovecot, user: str, **overrides: object) -> Settings:

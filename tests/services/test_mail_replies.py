@@ -13,7 +13,6 @@ from typing import Any
 import pytest
 from sqlalchemy import func, select
 
-from tests.support.live_server import free_port
 from tests.support.settings import make_settings
 from tests.support.smtp_sink import OUR_REPLY_HEADERS, REPORT_TO, Sink, replying_to
 from watchword import clock
@@ -248,13 +247,13 @@ def test_global_limit_defers_the_rest(tmp_path: Path, sink: Sink) -> None:
         runtime.close()
 
 
-def test_relay_down_keeps_the_reply_for_later(tmp_path: Path) -> None:
+def test_relay_down_keeps_the_reply_for_later(tmp_path: Path, closed_port: int) -> None:
     runtime = open_runtime(
         make_settings(
-            tmp_path, smtp_addresses=(REPORT_TO,), reply_from=REPORT_TO, relay_host="127.0.0.1", relay_port=free_port()
+            tmp_path, smtp_addresses=(REPORT_TO,), reply_from=REPORT_TO, relay_host="127.0.0.1", relay_port=closed_port
         ),
         migrate=True,
-    )  # nothing listens there
+    )
     try:
         take_mail(runtime, forward(phish(50)), via="smtp", envelope_from=REPORTER)
         assert mail_replies.deliver_due(runtime) == {"retry": 1}

@@ -12,7 +12,6 @@ from sqlalchemy import func, select
 
 from tests.support.console import add_user, email, report_email
 from tests.support.http_sink import running_http_sink
-from tests.support.live_server import free_port
 from tests.support.smtp_sink import running_sink
 from watchword.domain.states import JobStatus
 from watchword.runtime import Runtime
@@ -141,9 +140,10 @@ def test_a_high_risk_report_is_announced_once_per_campaign(any_rt: Runtime) -> N
     assert hook.payloads()[0]["title"] == f"Watchword: new high-risk report #{first}"
 
 
-def test_a_failing_target_is_logged_and_kept_never_raised(any_rt: Runtime, caplog: pytest.LogCaptureFixture) -> None:
-    rt = any_rt
-    closed = free_port()  # nothing listens there
+def test_a_failing_target_is_logged_and_kept_never_raised(
+    any_rt: Runtime, caplog: pytest.LogCaptureFixture, closed_port: int
+) -> None:
+    rt, closed = any_rt, closed_port
     with running_http_sink() as hook:
         _subscribe(rt, "ana", [f"json://127.0.0.1:{closed}/x", f"json://{hook.url}/ok"], ["reporter_reply"])
         _subscribe(rt, "bob", [f"json://user:hunter2@127.0.0.1:{closed}/y"], ["reporter_reply"])

@@ -10,7 +10,8 @@ from watchword.services import render
 
 
 # Timed: in the serial pass of `make test`, alone on the machine (a budget of 2 s for what takes 0.3 s
-# at load average 11: not enough margin beside the parallel pass on a loaded machine).
+# at load average 11: not enough margin beside the parallel pass on a loaded machine). CPU time of this
+# process, which the rendering is all in: the wall clock also counts what the machine gave to others.
 @pytest.mark.serial
 @pytest.mark.parametrize(
     "body",
@@ -24,9 +25,9 @@ from watchword.services import render
     ids=["dots", "hyphens-then-dots", "open-tags", "long-label", "unicode-dots"],
 )
 def test_hostile_bodies_render_in_linear_time(body: str) -> None:
-    started = time.perf_counter()
+    started = time.process_time()
     view = render.message_view({"kind": "email", "subject": body[:5000], "body_text": body, "headers": {}})
-    elapsed = time.perf_counter() - started
+    elapsed = time.process_time() - started
     assert view.body, "the body is shown"
     # Generous for a loaded 2-core machine; the quadratic pattern took minutes.
     assert elapsed < 2.0, f"{elapsed:.2f} s to render {len(body)} characters"

@@ -59,9 +59,9 @@ def test_a_100k_url_mail_is_analysed_in_bounded_memory() -> None:
     raw = url_flood(100_000)
     tracemalloc.start()
     try:
-        started = time.perf_counter()
+        started = time.process_time()  # the analysis is all in this process: its CPU, not the machine's wall
         analysis = analyze_email(raw)
-        elapsed = time.perf_counter() - started
+        elapsed = time.process_time() - started
         _, peak = tracemalloc.get_traced_memory()
     finally:
         tracemalloc.stop()

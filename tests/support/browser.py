@@ -3,10 +3,10 @@ and the screenshot script."""
 
 from __future__ import annotations
 
-import socket
 import threading
 import time
 
+from tests.support.ports import reserve_port
 from watchword.runtime import Runtime
 from watchword.worker import Worker
 
@@ -23,13 +23,6 @@ CHROMIUM_ARGS = [
 PHONE = {"width": 390, "height": 844}
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
-
-
 class LiveApp:
     """uvicorn and (unless `worker` is False) the analysis worker on 127.0.0.1, in threads of this process."""
 
@@ -39,7 +32,9 @@ class LiveApp:
         from watchword.web.app import create_app
 
         self.rt = rt
-        self.port = free_port()
+        # Held until __exit__: no other process can take the port meanwhile (tests/support/ports.py).
+        self.reservation = reserve_port()
+        self.port = self.reservation.getsockname()[1]
         self.url = f"http://127.0.0.1:{self.port}"
         config = uvicorn.Config(
             create_app(rt), host="127.0.0.1", port=self.port, log_level="warning", lifespan="off", access_log=False
@@ -58,6 +53,7 @@ class LiveApp:
         deadline = time.monotonic() + 15
         while not self.server.started:
             if time.monotonic() > deadline:
+                self.__exit__()
                 raise RuntimeError("uvicorn did not start")
             time.sleep(0.05)
         return self
@@ -68,3 +64,4 @@ class LiveApp:
         self.thread.join(timeout=10)
         if self.worker is not None:
             self.worker.join(timeout=10)
+        self.reservation.close()

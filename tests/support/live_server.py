@@ -8,7 +8,6 @@ in production: uvicorn, its protocol, every middleware. Nothing listens beyond 1
 from __future__ import annotations
 
 import os
-import socket
 import subprocess
 import sys
 import time
@@ -19,14 +18,9 @@ from pathlib import Path
 
 import httpx
 
+from tests.support.ports import reserve_port
 from tests.support.settings import make_settings
 from watchword.runtime import Runtime, open_runtime
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 @dataclass
@@ -47,7 +41,9 @@ def serve(data_dir: Path, **env: str) -> Iterator[LiveServer]:
     """Run `python -m watchword serve` on a free port until the block ends; `env`: extra WATCHWORD_* settings."""
     if not (data_dir / "watchword.db").exists():
         prepare_store(data_dir).close()  # the schema first, as `watchword migrate` would
-    port = free_port()
+    # Held until the server has stopped: no other process can take it meanwhile (tests/support/ports.py).
+    reservation = reserve_port()
+    port = reservation.getsockname()[1]
     full_env = {
         **os.environ,
         "WATCHWORD_DATA_DIR": str(data_dir),
@@ -58,7 +54,7 @@ def serve(data_dir: Path, **env: str) -> Iterator[LiveServer]:
     full_env.pop("WATCHWORD_SECRET_KEY", None)
     full_env.pop("WATCHWORD_DATABASE_URL", None)
     log_path = data_dir / "server.log"
-    with log_path.open("wb") as log:
+    with reservation, log_path.open("wb") as log:
         proc = subprocess.Popen(
             [sys.executable, "-m", "watchword", "serve", "--host", "127.0.0.1", "--port", str(port), "--no-worker"],
             env=full_env,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import atexit
 import os
 import shutil
 import tempfile
@@ -69,6 +70,8 @@ def _migrated_sqlite(target: Path) -> None:
         from watchword.runtime import open_runtime
 
         where = Path(tempfile.mkdtemp(prefix="watchword-template-"))
+        # Removed when this process ends: each test process made one (1.7 MB) and left it in /tmp.
+        atexit.register(shutil.rmtree, where, ignore_errors=True)
         runtime = open_runtime(make_settings(where, f"sqlite:///{where / 'template.db'}"), migrate=True)
         runtime.close()
         _template = where / "template.db"

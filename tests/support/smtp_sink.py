@@ -12,7 +12,7 @@ from typing import Any
 
 from aiosmtpd.controller import Controller
 
-from tests.support.live_server import free_port
+from tests.support.ports import reserved_port
 
 
 @dataclass
@@ -33,13 +33,14 @@ class Sink:
 
 @contextmanager
 def running_sink() -> Iterator[Sink]:
-    sink = Sink(port=free_port())
-    controller = Controller(sink, hostname="127.0.0.1", port=sink.port, server_hostname="sink.test")
-    controller.start()
-    try:
-        yield sink
-    finally:
-        controller.stop()
+    with reserved_port() as port:
+        sink = Sink(port=port)
+        controller = Controller(sink, hostname="127.0.0.1", port=sink.port, server_hostname="sink.test")
+        controller.start()
+        try:
+            yield sink
+        finally:
+            controller.stop()
 
 
 REPORT_TO = "report@watchword.test"

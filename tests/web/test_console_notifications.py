@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from tests.support.console import page_csrf, signed_in
 from tests.support.http_sink import running_http_sink
-from tests.support.live_server import free_port
 from watchword.runtime import Runtime
 
 
@@ -32,12 +31,12 @@ def test_an_analyst_sets_notifications_and_sends_a_test(rt: Runtime) -> None:
     assert f"json://ops:****@{hook.url}/t" in page and page.count("checked") == 1
 
 
-def test_bad_urls_and_unreachable_targets_are_explained(rt: Runtime) -> None:
+def test_bad_urls_and_unreachable_targets_are_explained(rt: Runtime, closed_port: int) -> None:
     client = signed_in(rt)
     csrf = page_csrf(client, "/console/notifications")
     refused = client.post("/console/notifications", data={"csrf": csrf, "urls": "https://not-an-apprise-url example"})
     assert refused.status_code == 400 and "Line 1" in refused.text and "not-an-apprise" not in refused.text
-    closed = free_port()
+    closed = closed_port
     client.post("/console/notifications", data={"csrf": csrf, "urls": f"json://127.0.0.1:{closed}/x"})
     failed = client.post("/console/notifications/test", data={"csrf": csrf})
     assert failed.status_code == 503 and f"127.0.0.1:{closed}" in failed.text

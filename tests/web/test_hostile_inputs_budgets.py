@@ -10,7 +10,6 @@ all the while. The figures are printed (pytest -s) for docs and review.
 from __future__ import annotations
 
 import os
-import socket
 import subprocess
 import sys
 import threading
@@ -23,6 +22,7 @@ import httpx
 import pytest
 
 from tests.support.console import add_user, sign_in
+from tests.support.ports import reserve_port
 from tests.support.settings import make_settings
 from watchword.domain import Channel, IncomingReport
 from watchword.intake.submit import submit
@@ -72,12 +72,6 @@ def review_inputs() -> dict[str, bytes]:
     }
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 @pytest.fixture
 def analysed(tmp_path: Path) -> Iterator[tuple[Runtime, dict[str, tuple[int, int, float]]]]:
     """name -> (report id, size in bytes, seconds the worker took), on the file store a server can share."""
@@ -100,7 +94,8 @@ def analysed(tmp_path: Path) -> Iterator[tuple[Runtime, dict[str, tuple[int, int
 
 @pytest.fixture
 def server(tmp_path: Path, analysed: tuple[Runtime, dict[str, tuple[int, int, float]]]) -> Iterator[str]:
-    port = _free_port()
+    reservation = reserve_port()  # held until the server stops (tests/support/ports.py)
+    port = reservation.getsockname()[1]
     env = {
         **os.environ,
         "BUDGET_PORT": str(port),
@@ -109,7 +104,7 @@ def server(tmp_path: Path, analysed: tuple[Runtime, dict[str, tuple[int, int, fl
     }
     env.pop("WATCHWORD_SECRET_KEY", None)
     env.pop("WATCHWORD_DATABASE_URL", None)
-    with (tmp_path / "server.log").open("wb") as log:
+    with reservation, (tmp_path / "server.log").open("wb") as log:
         proc = subprocess.Popen([sys.executable, "-c", SERVER], env=env, stdout=log, stderr=log)
         base = f"http://127.0.0.1:{port}"
         deadline = time.monotonic() + 60
