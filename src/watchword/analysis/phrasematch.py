@@ -16,10 +16,12 @@ indexed by their first character and tried at every position holding it.
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Hashable
 from dataclasses import dataclass
 from functools import cache
+from importlib import resources
 from re import _compiler as _sre_compile  # type: ignore[attr-defined]
 from re import _constants as _sre  # type: ignore[attr-defined]
 from re import _parser as _sre_parse  # type: ignore[attr-defined]
@@ -35,6 +37,55 @@ _NON_ASCII_LETTER = re.compile(r"[^\x00-\x7f]")
 _NUMBER_ENTRY = ("\\d", "[$€£]")
 _NUMBER_START = re.compile(r"(?<!\w)[\d$€£]")
 KEY = 5
+
+
+# -- the memo: the data files' anchors and needles, derived ahead of time ------------
+# Deriving them (`re`'s parser once per entry and alternative, ~1,300 of them) was ~0.4 s CPU of
+# every process's first reading: most of a short `watchword analyze` run's start-up. Each is a pure
+# function of the entry's text, so a table written from the data files (scripts/phrase_memo.py)
+# stands in for the derivation. An entry the table lacks (the data changed since it was written)
+# is derived as before: a stale table makes the first reading slower, never its hits different.
+# tests/analysis/test_phrase_memo.py derives every row of the table again and compares.
+MEMO_FILE = "phrase_memo.json"
+MEMO_VERSION = 1  # raise with any change to anchor or needles (the test catches a forgotten one)
+_ANCHORS: dict[str, tuple[int, tuple[str, ...]]] = {}
+_NEEDLES: dict[str, tuple[str, ...] | None] = {}
+_memo_loaded = False
+
+
+def memo_table() -> dict[str, Any]:
+    """The table as shipped ({} when absent or of another version)."""
+    try:
+        table = json.loads((resources.files("watchword.analysis") / "data" / MEMO_FILE).read_text("utf-8"))
+    except (OSError, ValueError):
+        return {}
+    return table if isinstance(table, dict) and table.get("version") == MEMO_VERSION else {}
+
+
+def load_memo() -> None:
+    """Fill the memo from the shipped table, once per process (what is already derived stays)."""
+    global _memo_loaded
+    if _memo_loaded:
+        return
+    _memo_loaded = True
+    table = memo_table()
+    for source, (offset, strings) in table.get("anchor", {}).items():
+        _ANCHORS.setdefault(source, (offset, tuple(strings)))
+    for source, strings in table.get("needles", {}).items():
+        _NEEDLES.setdefault(source, None if strings is None else tuple(strings))
+
+
+def memo_rows() -> dict[str, Any]:
+    """What this process has derived or loaded so far, as the table stores it (for writing it)."""
+    return {
+        "version": MEMO_VERSION,
+        "anchor": {
+            source: [offset, list(strings)]
+            for source, (offset, strings) in sorted(_ANCHORS.items())
+            if _plain_anchor(source) is None  # the others cost less to derive than to read
+        },
+        "needles": {source: None if s is None else list(s) for source, s in sorted(_NEEDLES.items())},
+    }
 
 
 # What _split_top and _close look at: an escape (skipped with its character), a parenthesis, a bar.
@@ -76,6 +127,8 @@ def _close(entry: str, open_at: int) -> int:
 @cache  # bounded by the entries of the data files; two matchers share the work
 def expand(entry: str, depth: int = 0) -> list[str]:
     """Alternatives with a literal start: a leading group or top-level "|" is multiplied out."""
+    if "|" not in entry and not entry.startswith("("):
+        return [entry]  # what the rest finds for most entries, without a scan for their structure
     alternatives = _split_top(entry)
     if len(alternatives) > 1:
         return [e for alt in alternatives for e in expand(alt, depth + 1)]
@@ -194,9 +247,17 @@ def _needles(items: Any) -> set[str] | None:
     return best
 
 
-@cache  # bounded by the entries of the data files; the two matchers share them
 def needles(source: str) -> tuple[str, ...] | None:
     """Literal strings one of which every match of the pattern contains, or None when not known."""
+    try:
+        return _NEEDLES[source]
+    except KeyError:
+        found = _NEEDLES[source] = derive_needles(source)
+        return found
+
+
+def derive_needles(source: str) -> tuple[str, ...] | None:
+    """`needles` computed from the parsed pattern, past the memo."""
     parsed = _sre_parse.parse(source)
     if parsed.state.flags & (re.IGNORECASE | re.VERBOSE):
         return None
@@ -221,16 +282,32 @@ _WIDTH_ONE_OPS = frozenset({_sre.ANY, _sre.IN, _sre.NOT_LITERAL})  # one charact
 _LONG_ENOUGH = 6
 
 
-@cache  # bounded by the entries of the data files; the two matchers share most of them
 def anchor(source: str) -> tuple[int, tuple[str, ...]]:
     """(offset, strings): every match of the word entry starts, `offset` characters after its start,
     with one of the strings. The most selective such stretch of the entry's fixed-width beginning;
     (0, (literal start,)) when nothing better is known."""
+    found = _ANCHORS.get(source)
+    if found is None:
+        found = _ANCHORS[source] = derive_anchor(source)
+    return found
+
+
+def _plain_anchor(source: str) -> tuple[int, tuple[str, ...]] | None:
+    """The anchor of an entry that needs no parse (a plain word, a long literal start), else None."""
     prefix = literal_start(source)
     if prefix == source:
         return 0, (source,)
     if len(_key(prefix)) + 1 >= _LONG_ENOUGH:
         return 0, (prefix,)
+    return None
+
+
+def derive_anchor(source: str) -> tuple[int, tuple[str, ...]]:
+    """`anchor` computed from the parsed pattern, past the memo."""
+    plain = _plain_anchor(source)
+    if plain is not None:
+        return plain
+    prefix = literal_start(source)
     parsed = _sre_parse.parse(source)
     best: tuple[int, tuple[str, ...]] = (0, (prefix,))
     if parsed.state.flags & (re.IGNORECASE | re.VERBOSE):
@@ -328,6 +405,7 @@ class PhraseMatcher:
     """
 
     def __init__(self, entries: list[tuple[Hashable, str, bool]]) -> None:
+        load_memo()
         self.entries = tuple(entries)  # as given (the tests compare the matcher with a plain search of them)
         # Sources, compiled on first use (_compiled): a report or an email meets a small part of the
         # ~4,000 entries, and compiling them all took most of the first reading's 0.2 s.
