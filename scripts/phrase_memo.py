@@ -1,11 +1,11 @@
-"""Write src/watchword/analysis/data/phrase_memo.json: the anchors and needles of the data files' entries.
+"""Write src/watchword/analysis/data/phrase_memo.json: expansions, anchors, needles and automaton keys.
 
     PYTHONPATH=src .venv/bin/python scripts/phrase_memo.py
 
 Run after changing acts.toml, basis.toml or the other lists the reading's matchers are built from
 (a stale table is only slower at start-up, never wrong: see phrasematch.py), or after changing
-`anchor` or `needles` (then raise `MEMO_VERSION` too). Derives everything afresh:
-the table already shipped is not read.
+`expand`, `anchor`, `needles`, `_keys` or `derive_payloads` (then raise
+`MEMO_VERSION` too). Derives everything afresh: the table already shipped is not read.
 """
 
 from __future__ import annotations
@@ -26,7 +26,8 @@ def main() -> None:
         matcher.warm()  # the anchors (built with the automaton) and every pattern's needles
     rows = phrasematch.memo_rows()
     OUT.write_text(json.dumps(rows, ensure_ascii=False, separators=(",", ":")) + "\n", encoding="utf-8")
-    print(f"{OUT}: {len(rows['anchor'])} anchors, {len(rows['needles'])} needles")
+    counts = ", ".join(f"{len(rows[name])} {name}" for name in ("expand", "payloads", "anchor", "needles"))
+    print(f"{OUT}: {counts}")
 
 
 if __name__ == "__main__":
