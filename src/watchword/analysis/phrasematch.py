@@ -484,7 +484,8 @@ class PhraseMatcher:
 
     def payload_digest(self) -> str:
         """What the automaton's keys and codes depend on: the word entries' sources in rank order."""
-        return hashlib.sha256("\n".join(source for _o, source, _p, _l in self._ranked).encode()).hexdigest()
+        sources = json.dumps([source for _o, source, _p, _l in self._ranked], ensure_ascii=False)
+        return hashlib.sha256(sources.encode()).hexdigest()
 
     def derive_payloads(self) -> dict[str, Sequence[int]]:
         """Every key of the word entries' anchors with the codes it reports (see _word_hits)."""
