@@ -16,10 +16,13 @@ indexed by their first character and tried at every position holding it.
 
 from __future__ import annotations
 
+import hashlib
+import json
 import re
-from collections.abc import Hashable
+from collections.abc import Hashable, Sequence
 from dataclasses import dataclass
 from functools import cache
+from importlib import resources
 from re import _compiler as _sre_compile  # type: ignore[attr-defined]
 from re import _constants as _sre  # type: ignore[attr-defined]
 from re import _parser as _sre_parse  # type: ignore[attr-defined]
@@ -35,6 +38,67 @@ _NON_ASCII_LETTER = re.compile(r"[^\x00-\x7f]")
 _NUMBER_ENTRY = ("\\d", "[$€£]")
 _NUMBER_START = re.compile(r"(?<!\w)[\d$€£]")
 KEY = 5
+
+
+# -- the memo: the data files' expansions, anchors, needles and automaton keys, derived ahead ------
+# Deriving them (`re`'s parser once per entry and alternative, the keys of ~5,000 anchors) was ~0.5 s
+# CPU of every process's first reading: most of a short `watchword analyze` run's start-up. Each is a
+# pure function of the entries' text (an automaton's keys and codes of its word entries in rank order,
+# found by their digest), so a table written from the data files (scripts/phrase_memo.py) stands in
+# for the derivation. What the table lacks (the data changed since it was written) is derived as
+# before: a stale table makes the first reading slower, never its hits different.
+# tests/analysis/test_phrase_memo.py derives every row of the table again and compares.
+MEMO_FILE = "phrase_memo.json"
+# Raise with any change to expand, anchor, needles, _keys or derive_payloads (the tests catch a forgotten one).
+MEMO_VERSION = 1
+_EXPANSIONS: dict[str, list[str]] = {}
+_ANCHORS: dict[str, tuple[int, tuple[str, ...]]] = {}
+# A matcher's automaton keys and their codes, by the digest of its word entries in rank order.
+_PAYLOADS: dict[str, dict[str, Sequence[int]]] = {}
+_NEEDLES: dict[str, tuple[str, ...] | None] = {}
+_memo_loaded = False
+
+
+def memo_table() -> dict[str, Any]:
+    """The table as shipped ({} when absent or of another version)."""
+    try:
+        table = json.loads((resources.files("watchword.analysis") / "data" / MEMO_FILE).read_text("utf-8"))
+    except (OSError, ValueError):
+        return {}
+    return table if isinstance(table, dict) and table.get("version") == MEMO_VERSION else {}
+
+
+def load_memo() -> None:
+    """Fill the memo from the shipped table, once per process (what is already derived stays)."""
+    global _memo_loaded
+    if _memo_loaded:
+        return
+    _memo_loaded = True
+    table = memo_table()
+    for entry, alternatives in table.get("expand", {}).items():
+        _EXPANSIONS.setdefault(entry, alternatives)
+    for digest, codes in table.get("payloads", {}).items():
+        _PAYLOADS.setdefault(digest, codes)  # lists as JSON reads them: only iterated (_word_hits)
+    for source, (offset, strings) in table.get("anchor", {}).items():
+        _ANCHORS.setdefault(source, (offset, tuple(strings)))
+    for source, strings in table.get("needles", {}).items():
+        _NEEDLES.setdefault(source, None if strings is None else tuple(strings))
+
+
+def memo_rows() -> dict[str, Any]:
+    """What this process has derived or loaded so far, as the table stores it (for writing it)."""
+    return {
+        "version": MEMO_VERSION,
+        # Entries with structure only: a plain one is its own expansion, found without a scan.
+        "expand": {entry: alts for entry, alts in sorted(_EXPANSIONS.items()) if not _plain_entry(entry)},
+        "payloads": {digest: {key: list(items) for key, items in codes.items()} for digest, codes in _PAYLOADS.items()},
+        "anchor": {
+            source: [offset, list(strings)]
+            for source, (offset, strings) in sorted(_ANCHORS.items())
+            if _plain_anchor(source) is None  # the others cost less to derive than to read
+        },
+        "needles": {source: None if s is None else list(s) for source, s in sorted(_NEEDLES.items())},
+    }
 
 
 # What _split_top and _close look at: an escape (skipped with its character), a parenthesis, a bar.
@@ -73,12 +137,25 @@ def _close(entry: str, open_at: int) -> int:
     return -1
 
 
-@cache  # bounded by the entries of the data files; two matchers share the work
-def expand(entry: str, depth: int = 0) -> list[str]:
+def _plain_entry(entry: str) -> bool:
+    return "|" not in entry and not entry.startswith("(")
+
+
+def expand(entry: str) -> list[str]:
     """Alternatives with a literal start: a leading group or top-level "|" is multiplied out."""
+    found = _EXPANSIONS.get(entry)
+    if found is None:
+        found = _EXPANSIONS[entry] = _expand(entry, 0)
+    return found
+
+
+@cache  # bounded by the entries of the data files; two matchers share the work
+def _expand(entry: str, depth: int) -> list[str]:
+    if _plain_entry(entry):
+        return [entry]  # what the rest finds for most entries, without a scan for their structure
     alternatives = _split_top(entry)
     if len(alternatives) > 1:
-        return [e for alt in alternatives for e in expand(alt, depth + 1)]
+        return [e for alt in alternatives for e in _expand(alt, depth + 1)]
     if depth > 6 or not entry.startswith("(") or entry.startswith("(?"):
         return [entry]
     close = _close(entry, 0)
@@ -91,7 +168,7 @@ def expand(entry: str, depth: int = 0) -> list[str]:
         rest = rest[1:]
     elif rest[:1] == "+":
         return [entry]
-    return [e for option in options for e in expand(option + rest, depth + 1)]
+    return [e for option in options for e in _expand(option + rest, depth + 1)]
 
 
 @cache
@@ -194,9 +271,17 @@ def _needles(items: Any) -> set[str] | None:
     return best
 
 
-@cache  # bounded by the entries of the data files; the two matchers share them
 def needles(source: str) -> tuple[str, ...] | None:
     """Literal strings one of which every match of the pattern contains, or None when not known."""
+    try:
+        return _NEEDLES[source]
+    except KeyError:
+        found = _NEEDLES[source] = derive_needles(source)
+        return found
+
+
+def derive_needles(source: str) -> tuple[str, ...] | None:
+    """`needles` computed from the parsed pattern, past the memo."""
     parsed = _sre_parse.parse(source)
     if parsed.state.flags & (re.IGNORECASE | re.VERBOSE):
         return None
@@ -221,16 +306,32 @@ _WIDTH_ONE_OPS = frozenset({_sre.ANY, _sre.IN, _sre.NOT_LITERAL})  # one charact
 _LONG_ENOUGH = 6
 
 
-@cache  # bounded by the entries of the data files; the two matchers share most of them
 def anchor(source: str) -> tuple[int, tuple[str, ...]]:
     """(offset, strings): every match of the word entry starts, `offset` characters after its start,
     with one of the strings. The most selective such stretch of the entry's fixed-width beginning;
     (0, (literal start,)) when nothing better is known."""
+    found = _ANCHORS.get(source)
+    if found is None:
+        found = _ANCHORS[source] = derive_anchor(source)
+    return found
+
+
+def _plain_anchor(source: str) -> tuple[int, tuple[str, ...]] | None:
+    """The anchor of an entry that needs no parse (a plain word, a long literal start), else None."""
     prefix = literal_start(source)
     if prefix == source:
         return 0, (source,)
     if len(_key(prefix)) + 1 >= _LONG_ENOUGH:
         return 0, (prefix,)
+    return None
+
+
+def derive_anchor(source: str) -> tuple[int, tuple[str, ...]]:
+    """`anchor` computed from the parsed pattern, past the memo."""
+    plain = _plain_anchor(source)
+    if plain is not None:
+        return plain
+    prefix = literal_start(source)
     parsed = _sre_parse.parse(source)
     best: tuple[int, tuple[str, ...]] = (0, (prefix,))
     if parsed.state.flags & (re.IGNORECASE | re.VERBOSE):
@@ -328,6 +429,7 @@ class PhraseMatcher:
     """
 
     def __init__(self, entries: list[tuple[Hashable, str, bool]]) -> None:
+        load_memo()
         self.entries = tuple(entries)  # as given (the tests compare the matcher with a plain search of them)
         # Sources, compiled on first use (_compiled): a report or an email meets a small part of the
         # ~4,000 entries, and compiling them all took most of the first reading's 0.2 s.
@@ -371,6 +473,22 @@ class PhraseMatcher:
 
     def _build(self) -> None:
         """The two automata, on first use (the anchors of ~5,000 entries take a parse each)."""
+        digest = self.payload_digest()
+        codes = _PAYLOADS.get(digest)
+        if codes is None:
+            codes = _PAYLOADS[digest] = self.derive_payloads()
+        self._automaton = _automaton(codes)
+        needles_ = [s for _o, _p, s in self._fallback] + [s for _o, _p, s in self._numbers]
+        self._gates = _automaton({needle: needle for strings in needles_ for needle in strings or ()})
+        self._built = True
+
+    def payload_digest(self) -> str:
+        """What the automaton's keys and codes depend on: the word entries' sources in rank order."""
+        sources = json.dumps([source for _o, source, _p, _l in self._ranked], ensure_ascii=False)
+        return hashlib.sha256(sources.encode()).hexdigest()
+
+    def derive_payloads(self) -> dict[str, Sequence[int]]:
+        """Every key of the word entries' anchors with the codes it reports (see _word_hits)."""
         payloads: dict[str, set[tuple[int, int]]] = {}
         ranks = len(self._ranked)
         for rank, (_owner, source, _prefix, _plain) in enumerate(self._ranked):
@@ -384,12 +502,7 @@ class PhraseMatcher:
                 payloads.setdefault(key, set()).add((back, rank))
         # Each payload item as the number that, taken from the key's end times the ranks, gives the
         # candidate's code (start times the ranks, plus the rank; see _word_hits).
-        self._automaton = _automaton(
-            {key: tuple(back * ranks - rank for back, rank in sorted(found)) for key, found in payloads.items()}
-        )
-        needles_ = [s for _o, _p, s in self._fallback] + [s for _o, _p, s in self._numbers]
-        self._gates = _automaton({needle: needle for strings in needles_ for needle in strings or ()})
-        self._built = True
+        return {key: tuple(back * ranks - rank for back, rank in sorted(found)) for key, found in payloads.items()}
 
     def warm(self) -> None:
         """Build and compile every entry now, as a text would on first reaching it: for timing the steady state."""

@@ -1,9 +1,10 @@
 """Hosts and URLs: normalisation, registrable domains, social profiles.
 
 Shared by text extraction (link mismatch) and indicator extraction. Pure
-functions, no network: tldextract runs on its bundled snapshot only, and the
-answers are cached per host because tldextract costs a few microseconds a call
-and the same hosts recur across thousands of messages.
+functions, no network: registrable domains come from tldextract's bundled public
+suffix snapshot, read by analysis/suffixes.py (tldextract's rules without its
+import of requests), and are cached per host because the same hosts recur across
+thousands of messages.
 
 Every function here is linear in its input and returns `None` (never raises)
 for input it cannot make sense of.
@@ -17,21 +18,19 @@ import re
 from functools import lru_cache
 
 import idna
-import tldextract
 
-# suffix_list_urls=() and cache_dir=None: use the snapshot inside the package,
-# never fetch the Public Suffix List. Private suffixes (web.app, github.io,
-# blogspot.com, ...) count as suffixes so that `evil.web.app` is the
-# registrable domain and not `web.app`, which would be a disastrous blocklist
-# entry.
-_EXTRACT = tldextract.TLDExtract(suffix_list_urls=(), cache_dir=None, include_psl_private_domains=True)
+from watchword.analysis import suffixes
+
+# The snapshot inside tldextract's package, never a fetched Public Suffix List. Private suffixes
+# (web.app, github.io, blogspot.com, ...) count as suffixes so that `evil.web.app` is the
+# registrable domain and not `web.app`, which would be a disastrous blocklist entry.
 
 
 # The last label of every known suffix: a set lookup rejects `file.txt` or
-# `e.g` before the (slower) tldextract call.
+# `e.g` before the (slower) suffix lookup.
 def _top_labels() -> frozenset[str]:
     labels = set()
-    for suffix in _EXTRACT.tlds:
+    for suffix in suffixes.suffixes():
         last = suffix.rsplit(".", 1)[-1]
         labels.add(last)
         if not last.isascii():  # the snapshot spells IDN suffixes in Unicode; hosts arrive in either form
@@ -149,10 +148,7 @@ def _registrable_domain(host: str) -> str:
     last = host.rstrip(".").rsplit(".", 1)[-1].lower()
     if last not in _TOP_LABELS and last.isascii():
         return ""
-    result = _EXTRACT(host)
-    if not result.suffix or not result.domain:
-        return ""
-    return result.top_domain_under_public_suffix
+    return suffixes.registrable(host)
 
 
 def split_url(url: str) -> tuple[str, str, str, str, str] | None:
