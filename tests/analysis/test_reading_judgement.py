@@ -200,3 +200,16 @@ def test_a_stranger_demanding_lists_is_an_approach() -> None:
         "Незнакомец представился сотрудником прокуратуры и по телефону потребовал списки сотрудников с допуском."
     )
     assert reading.scope == Scope.IN_SCOPE, reading.scope_reason
+
+
+# A virus named as the caller's pretext is no file sent: the password asked for is the act.
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Un soi-disant technicien m'a dit que mon ordinateur contient un virus et m'a demandé mon mot de passe.",
+        "Звонивший сказал, что мой компьютер заражён вирусом, и попросил продиктовать пароль от почты.",
+    ],
+)
+def test_a_virus_named_as_a_pretext_is_no_file_sent(text: str) -> None:
+    reading = read(text)
+    assert reading.primary == A.CREDENTIAL_PHISHING
