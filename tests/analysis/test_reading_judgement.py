@@ -213,3 +213,11 @@ def test_a_stranger_demanding_lists_is_an_approach() -> None:
 def test_a_virus_named_as_a_pretext_is_no_file_sent(text: str) -> None:
     reading = read(text)
     assert reading.primary == A.CREDENTIAL_PHISHING
+
+
+# Pay or it goes to the parents' group: a threat in Chinese however the "then" is worded; a post
+# already made ("他就发到群里了") is none.
+def test_pay_or_it_is_posted_is_a_threat_in_chinese() -> None:
+    reading = read("单位邮箱收到匿名信，说如果一周内不转三万元，就发到家长群和网上。")
+    assert reading.primary == A.EXTORTION
+    assert A.EXTORTION not in read("他拍了照片，就发到群里了。").scores
