@@ -221,3 +221,73 @@ def test_pay_or_it_is_posted_is_a_threat_in_chinese() -> None:
     reading = read("单位邮箱收到匿名信，说如果一周内不转三万元，就发到家长群和网上。")
     assert reading.primary == A.EXTORTION
     assert A.EXTORTION not in read("他拍了照片，就发到群里了。").scores
+
+
+# The reporter's own words are no request and no question: "I said I'd need to check with my head of
+# department", "quería saber si esto es normal", "je voulais savoir si". An offer made beside them
+# stays the act, whatever country is named.
+def test_the_reporters_own_check_is_no_request() -> None:
+    reading = read(
+        "A visiting professor from Iran said his institute could donate a spectrometer to our group. In return "
+        "he'd like our unpublished calibration data. I said I'd need to check with my head of department."
+    )
+    assert reading.scope == Scope.IN_SCOPE, reading.scope_reason
+    assert reading.primary == A.INDUCEMENT
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Dos compañeros del taller están organizando un sindicato. Uno es argelino. Quería saber si esto es normal.",
+        "Deux collègues montent une section syndicale à l'entrepôt. L'un est tunisien. Je voulais savoir si c'est normal.",
+    ],
+)
+def test_the_reporters_wish_to_know_is_no_question_put(text: str) -> None:
+    reading = read(text)
+    assert A.ELICITATION not in reading.scores
+    assert reading.scope == Scope.OUT_OF_SCOPE, reading.scope_reason
+
+
+# Whether someone can be trusted with access, for who they are: a request about a person.
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Коллега подписал петицию и состоит в партии. Можно ли ему доверять доступ к архиву?",
+        "My colleague campaigns for a small party at weekends. Can he still be trusted with the payroll system?",
+        "有个同事参加了一个政党的活动，还能信任他吗？",
+    ],
+)
+def test_whether_someone_can_be_trusted_is_a_request_about_them(text: str) -> None:
+    reading = read(text)
+    assert reading.scope == Scope.OUT_OF_SCOPE, reading.scope_reason
+
+
+# The press office bypassed, or the reporter a journalist: the acts are read, journalism is no ground.
+@pytest.mark.parametrize(
+    ("text", "kind"),
+    [
+        (
+            "A man claiming to be from a news agency emailed me directly, not through our press office, asking "
+            "how many units we deliver to the navy and when.",
+            A.ELICITATION,
+        ),
+        (
+            "I'm a journalist. An anonymous message says: drop the story on the harbour deal or your family "
+            "will read your medical file. You have until Monday.",
+            A.EXTORTION,
+        ),
+    ],
+)
+def test_journalism_bypassed_or_the_reporters_own_is_no_ground(text: str, kind: ApproachType) -> None:
+    reading = read(text)
+    assert reading.scope == Scope.IN_SCOPE, reading.scope_reason
+    assert kind in reading.scores
+
+
+# A journalist through the press office with a deadline, and the reporter's worry: out of scope.
+def test_a_journalists_deadline_is_no_pressure() -> None:
+    reading = read(
+        "A reporter asked our press office for an interview with the director and gave her deadline. "
+        "Should we be worried that she is gathering intelligence?"
+    )
+    assert reading.scope == Scope.OUT_OF_SCOPE, reading.scope_reason

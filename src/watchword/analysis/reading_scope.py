@@ -99,11 +99,17 @@ def decide_scope(reading: Reading, original: str, folded: str, hits: list[Hit], 
         # stay abroad for our data, I find it shady" tells of an approach to the colleague.
         feeling_hit = _about_a_person(basis_hit(hits, "suspicion"), hits, lex)
     said_hit = watch_hit or feeling_hit
-    grounds = [g for g in lex.grounds if basis_hit(hits, g.name) is not None]
+    bypassed = basis_hit(hits, "press_bypass") is not None
+    # The press office bypassed ("asked me directly, not through our press office", "I'm a
+    # journalist"): journalism is not what the report rests on, its acts are read as what they are.
+    grounds = [
+        g for g in lex.grounds if basis_hit(hits, g.name) is not None and not (bypassed and g.name == "press")
+    ]
     reading.basis = [g.label for g in grounds]
     # A question put through the press office is journalism, not elicitation.
-    press = basis_hit(hits, "press_channel") is not None and basis_hit(hits, "press_bypass") is None
-    if press and {a.name for a in reading.acts} <= {"ask_info", "questions", "claim"}:
+    press = basis_hit(hits, "press_channel") is not None and not bypassed
+    # ... its deadline ("gave her outlet and her deadline") is no pressure either.
+    if press and {a.name for a in reading.acts} <= {"ask_info", "questions", "claim", "pressure"}:
         act_score = 0.0
     strong = max((reading.scores[t] for t in reading.scores if t != A.ELICITATION), default=0.0)
     # An act done to the reporter ("m'a demandé la liste des ingénieurs", "问我要名单") is the
