@@ -239,7 +239,8 @@ def test_the_reporters_own_check_is_no_request() -> None:
     "text",
     [
         "Dos compañeros del taller están organizando un sindicato. Uno es argelino. Quería saber si esto es normal.",
-        "Deux collègues montent une section syndicale à l'entrepôt. L'un est tunisien. Je voulais savoir si c'est normal.",
+        "Deux collègues montent une section syndicale à l'entrepôt. L'un est tunisien. "
+        "Je voulais savoir si c'est normal.",
     ],
 )
 def test_the_reporters_wish_to_know_is_no_question_put(text: str) -> None:

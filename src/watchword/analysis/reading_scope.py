@@ -91,7 +91,12 @@ def decide_scope(reading: Reading, original: str, folded: str, hits: list[Hit], 
     # the reporter says of a lone weak act that nothing was done ("des questions normales").
     weak = act_score < ACT_THRESHOLD or (no_act and act_score < WATCH_OVERRIDE) or attributed
     feeling_hit = basis_hit(hits, "feeling") if weak else None
-    if feeling_hit is None and not contacted and act_score < WATCH_OVERRIDE and _habits_of_an_insider(reading, hits, attributed):
+    if (
+        feeling_hit is None
+        and not contacted
+        and act_score < WATCH_OVERRIDE
+        and _habits_of_an_insider(reading, hits, attributed)
+    ):
         # The reporter's judgement of someone ("je trouve ça bizarre", "мне кажется, это
         # подозрительно", "我觉得这人靠不住") when the report is about a person and tells only what
         # someone of their own circle does (photographs, asks around) or nothing at all: a feeling
@@ -102,9 +107,7 @@ def decide_scope(reading: Reading, original: str, folded: str, hits: list[Hit], 
     bypassed = basis_hit(hits, "press_bypass") is not None
     # The press office bypassed ("asked me directly, not through our press office", "I'm a
     # journalist"): journalism is not what the report rests on, its acts are read as what they are.
-    grounds = [
-        g for g in lex.grounds if basis_hit(hits, g.name) is not None and not (bypassed and g.name == "press")
-    ]
+    grounds = [g for g in lex.grounds if basis_hit(hits, g.name) is not None and not (bypassed and g.name == "press")]
     reading.basis = [g.label for g in grounds]
     # A question put through the press office is journalism, not elicitation.
     press = basis_hit(hits, "press_channel") is not None and not bypassed
