@@ -257,6 +257,7 @@ def lexicons() -> Lexicons:
             "identify",
             "target",
             "doubt",
+            "suspicion",
             "insider",
         )
     }

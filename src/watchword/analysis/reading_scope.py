@@ -91,12 +91,28 @@ def decide_scope(reading: Reading, original: str, folded: str, hits: list[Hit], 
     # the reporter says of a lone weak act that nothing was done ("des questions normales").
     weak = act_score < ACT_THRESHOLD or (no_act and act_score < WATCH_OVERRIDE) or attributed
     feeling_hit = basis_hit(hits, "feeling") if weak else None
+    if (
+        feeling_hit is None
+        and not contacted
+        and act_score < WATCH_OVERRIDE
+        and _habits_of_an_insider(reading, hits, attributed)
+    ):
+        # The reporter's judgement of someone ("je trouve ça bizarre", "мне кажется, это
+        # подозрительно", "我觉得这人靠不住") when the report is about a person and tells only what
+        # someone of their own circle does (photographs, asks around) or nothing at all: a feeling
+        # about a person. Not beside an offer, a pretence or a file: "my student was offered a paid
+        # stay abroad for our data, I find it shady" tells of an approach to the colleague.
+        feeling_hit = _about_a_person(basis_hit(hits, "suspicion"), hits, lex)
     said_hit = watch_hit or feeling_hit
-    grounds = [g for g in lex.grounds if basis_hit(hits, g.name) is not None]
+    bypassed = basis_hit(hits, "press_bypass") is not None
+    # The press office bypassed ("asked me directly, not through our press office", "I'm a
+    # journalist"): journalism is not what the report rests on, its acts are read as what they are.
+    grounds = [g for g in lex.grounds if basis_hit(hits, g.name) is not None and not (bypassed and g.name == "press")]
     reading.basis = [g.label for g in grounds]
     # A question put through the press office is journalism, not elicitation.
-    press = basis_hit(hits, "press_channel") is not None and basis_hit(hits, "press_bypass") is None
-    if press and {a.name for a in reading.acts} <= {"ask_info", "questions", "claim"}:
+    press = basis_hit(hits, "press_channel") is not None and not bypassed
+    # ... its deadline ("gave her outlet and her deadline") is no pressure either.
+    if press and {a.name for a in reading.acts} <= {"ask_info", "questions", "claim", "pressure"}:
         act_score = 0.0
     strong = max((reading.scores[t] for t in reading.scores if t != A.ELICITATION), default=0.0)
     # An act done to the reporter ("m'a demandé la liste des ingénieurs", "问我要名单") is the
@@ -139,6 +155,19 @@ def decide_scope(reading: Reading, original: str, folded: str, hits: list[Hit], 
         return
     reading.scope = Scope.NEEDS_DETAIL
     reading.scope_reason = "the report does not yet say what was done or asked for"
+
+
+# What someone of the reporter's own circle may be told to do every day, as habits ("prend des photos
+# partout", "всё время расспрашивает"): beside a judgement of them, no act done to the organisation.
+HABITS = frozenset({A.PHYSICAL_APPROACH, A.ELICITATION})
+
+
+def _habits_of_an_insider(reading: Reading, hits: list[Hit], attributed: bool) -> bool:
+    """Whether the report tells of someone of the reporter's circle (`insider`) and, of acts, only
+    what such a person does as a habit, told of them rather than done to the reporter (`attributed`)."""
+    if not reading.scores:
+        return basis_hit(hits, "insider") is not None
+    return attributed and set(reading.scores) <= HABITS
 
 
 def _asked_by_an_insider(hits: list[Hit]) -> bool:
