@@ -42,6 +42,7 @@ from watchword.runtime import Runtime
 from watchword.services import processing
 from watchword.store import jobs
 from watchword.store.models import Job, Report
+from watchword.store.pgarray import among_ids
 
 log = logging.getLogger("watchword.worker")
 
@@ -187,7 +188,7 @@ class Worker:
         batch = _Batch(items=[_Item(job=job) for job in claimed])
         ids = [job.report_id for job in claimed if job.report_id is not None]
         with self.rt.db.session() as session:
-            reports = {r.id: r for r in session.scalars(select(Report).where(Report.id.in_(ids)))}
+            reports = {r.id: r for r in session.scalars(select(Report).where(among_ids(Report.id, ids, session)))}
             session.expunge_all()
             # One read transaction for the reports and the stored analyses (a round trip less each way).
             inputs: dict[str, PipelineInput] = {}
@@ -275,7 +276,7 @@ class Worker:
             claimed = jobs.claim_batch_in(session, self.worker_id, self.rt.settings.job_lease_seconds, claim)
             held = jobs.finish_many(session, [item.job.id for item in ready], self.worker_id)
             ids = [item.job.report_id for item in ready if item.job.id in held]
-            reports = {r.id: r for r in session.scalars(select(Report).where(Report.id.in_(ids)))}
+            reports = {r.id: r for r in session.scalars(select(Report).where(among_ids(Report.id, ids, session)))}
             todo: list[tuple[Report, Analysis, str | None]] = []
             derived: dict[int, Derived] = {}
             for item in ready:

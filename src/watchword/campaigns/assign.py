@@ -17,7 +17,24 @@ from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any, cast
 
-from sqlalchemy import Table, bindparam, case, func, insert, inspect, select, text, update
+from sqlalchemy import (
+    BigInteger,
+    ColumnElement,
+    Select,
+    Table,
+    Text,
+    any_,
+    bindparam,
+    case,
+    func,
+    insert,
+    inspect,
+    select,
+    text,
+    update,
+)
+from sqlalchemy import cast as sql_cast
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import flag_modified, set_committed_value
 
@@ -30,7 +47,7 @@ from watchword.domain.states import CampaignStatus
 from watchword.store import audit
 from watchword.store.models import Campaign, Report, Submission, utcnow
 from watchword.store.models_campaigns import CampaignHour, CampaignIndexState, CampaignMember
-from watchword.store.pgarray import int_array
+from watchword.store.pgarray import among_ids, among_texts, int_array
 from watchword.store.upsert import insert_ignore, upsert
 
 log = logging.getLogger("watchword.campaigns")
@@ -165,7 +182,10 @@ def assign_batch(
     if not items:
         return {}
     ids = [report.id for report, _ in items]
-    members = {m.report_id: m for m in session.scalars(select(CampaignMember).where(CampaignMember.report_id.in_(ids)))}
+    members = {
+        m.report_id: m
+        for m in session.scalars(select(CampaignMember).where(among_ids(CampaignMember.report_id, ids, session)))
+    }
     todo: list[tuple[Report, Analysis, Features]] = []
     keys: list[Keys] = []
     for report, analysis in items:
@@ -201,8 +221,8 @@ def assign_batch(
             (cid, key)
             for cid, key in session.execute(
                 select(CampaignMember.campaign_id, CampaignMember.reporter_key).where(
-                    CampaignMember.campaign_id.in_(set(root_of.values())),
-                    CampaignMember.reporter_key.in_(set(rkeys.values())),
+                    among_ids(CampaignMember.campaign_id, set(root_of.values()), session),
+                    among_texts(CampaignMember.reporter_key, set(rkeys.values()), session),
                 )
             )
         }
@@ -418,28 +438,33 @@ def count_hour(session: Session, campaign: Campaign, at: dt.datetime) -> None:
 
 _HOURS = CampaignHour.__table__
 _RECENT = _HOURS.c.hour > bindparam("recent_from")
-# Both windows of both series in one statement, built once (building costs more than running it).
-_WINDOWS = (
-    select(
-        _HOURS.c.campaign_id,
-        func.coalesce(func.sum(case((_RECENT, _HOURS.c.count), else_=0)), 0),
-        func.coalesce(func.sum(case((_RECENT, 0), else_=_HOURS.c.count)), 0),
+
+
+def _windows_of(ids: ColumnElement[bool]) -> Select[Any]:
+    return (
+        select(
+            _HOURS.c.campaign_id,
+            func.coalesce(func.sum(case((_RECENT, _HOURS.c.count), else_=0)), 0),
+            func.coalesce(func.sum(case((_RECENT, 0), else_=_HOURS.c.count)), 0),
+        )
+        .where(ids, _HOURS.c.hour > bindparam("since"), _HOURS.c.hour <= bindparam("now_hour"))
+        .group_by(_HOURS.c.campaign_id)
     )
-    .where(
-        _HOURS.c.campaign_id.in_(bindparam("ids", expanding=True)),
-        _HOURS.c.hour > bindparam("since"),
-        _HOURS.c.hour <= bindparam("now_hour"),
-    )
-    .group_by(_HOURS.c.campaign_id)
-)
+
+
+# Both windows of both series in one statement, built once (building costs more than running it);
+# on PostgreSQL the ids as one array (one statement text for any count: see store/pgarray.py).
+_WINDOWS = _windows_of(_HOURS.c.campaign_id.in_(bindparam("ids", expanding=True)))
+_PG_WINDOWS = _windows_of(_HOURS.c.campaign_id == any_(sql_cast(bindparam("ids", type_=Text), ARRAY(BigInteger))))
 
 
 def _windows(session: Session, campaign_ids: list[int], now_hour: int) -> dict[int, tuple[int, int]]:
     """Per series: (reports in the last two hours, reports in the week before them)."""
+    postgres = session.get_bind().dialect.name == "postgresql"
     rows = session.connection().execute(
-        _WINDOWS,
+        _PG_WINDOWS if postgres else _WINDOWS,
         {
-            "ids": campaign_ids,
+            "ids": int_array(campaign_ids) if postgres else campaign_ids,
             "recent_from": now_hour - 2,
             "since": now_hour - 2 - BASELINE_HOURS,
             "now_hour": now_hour,

@@ -32,7 +32,7 @@ from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
 from watchword.store.models import Campaign
-from watchword.store.pgarray import int_array
+from watchword.store.pgarray import among_ids, int_array
 
 SHARDS = 512
 NAMESPACE = 7273270  # first key of the two-key advisory lock form: these locks and no others
@@ -88,7 +88,9 @@ def lock_campaigns(session: Session, ids: Iterable[int]) -> list[Campaign]:
         parents: set[int] = {
             parent
             for (parent,) in session.execute(
-                select(Campaign.merged_into_id).where(Campaign.id.in_(frontier), Campaign.merged_into_id.is_not(None))
+                select(Campaign.merged_into_id).where(
+                    among_ids(Campaign.id, frontier, session), Campaign.merged_into_id.is_not(None)
+                )
             )
             if parent is not None
         }
@@ -98,7 +100,7 @@ def lock_campaigns(session: Session, ids: Iterable[int]) -> list[Campaign]:
     while True:
         rows = session.scalars(
             select(Campaign)
-            .where(Campaign.id.in_(sorted(set(wanted) - locked.keys())))
+            .where(among_ids(Campaign.id, sorted(set(wanted) - locked.keys()), session))
             .order_by(Campaign.id)
             .with_for_update()
             .execution_options(populate_existing=True)

@@ -28,7 +28,7 @@ from watchword.runtime import Runtime
 from watchword.security.sealing import COMMENT, seal_text, unseal_json
 from watchword.store import sqlite_batch
 from watchword.store.models import AnalysisRecord, Campaign, Indicator, Report, ReportIndicator, utcnow
-from watchword.store.pgarray import int_array, text_array
+from watchword.store.pgarray import among_ids, int_array, text_array
 from watchword.store.upsert import insert_ignore
 
 if TYPE_CHECKING:
@@ -135,6 +135,8 @@ def stored_analyses(session: Session, keys: Iterable[str]) -> dict[str, Analysis
         first = (
             select(func.min(AnalysisRecord.report_id))
             .where(
+                # An IN list, not an array: prepared once with an array, PostgreSQL kept a plan made
+                # while the table was small (a scan of every analysis) for the whole drain.
                 AnalysisRecord.input_key.in_(wanted[start : start + 500]),
                 AnalysisRecord.version == ANALYSIS_VERSION,
             )
@@ -449,7 +451,9 @@ def rewrite_analyses(
     ids = [report.id for report, _, _ in items]
     existing: set[int] = set()
     for chunk in _chunks(ids):
-        existing.update(session.scalars(select(AnalysisRecord.report_id).where(AnalysisRecord.report_id.in_(chunk))))
+        existing.update(
+            session.scalars(select(AnalysisRecord.report_id).where(among_ids(AnalysisRecord.report_id, chunk, session)))
+        )
     now = utcnow()
     postgres = session.get_bind().dialect.name == "postgresql"
     if postgres:
@@ -585,7 +589,7 @@ def _link_batch(session: Session, items: Sequence[tuple[Report, Analysis, str | 
     for start in range(0, len(report_ids), 500):
         chunk = report_ids[start : start + 500]
         for rid, ind in session.execute(
-            select(_LINKS.c.report_id, _LINKS.c.indicator_id).where(_LINKS.c.report_id.in_(chunk))
+            select(_LINKS.c.report_id, _LINKS.c.indicator_id).where(among_ids(_LINKS.c.report_id, chunk, session))
         ):
             old.setdefault(rid, set()).add(ind)
     delta: dict[int, int] = {}

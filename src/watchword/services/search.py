@@ -24,7 +24,7 @@ from watchword.domain import Analysis
 from watchword.domain.model import INDICATOR_TYPES
 from watchword.store.models import AnalysisRecord, Campaign, Indicator, Report, ReportIndicator
 from watchword.store.models_people import Note
-from watchword.store.pgarray import int_array, text_array
+from watchword.store.pgarray import among_ids, int_array, text_array
 
 MAX_BODY_CHARS = 20_000  # enough for any lure; keeps one huge message from bloating the index
 MAX_QUERY_CHARS = 300
@@ -158,7 +158,9 @@ def index_reports(session: Session, items: list[tuple[Report, Analysis]]) -> Non
     ids = [r.id for r, _ in kept]
     notes: dict[int, list[str]] = {}
     for object_id, body in session.execute(
-        select(Note.object_id, Note.body).where(Note.object_type == "report", Note.object_id.in_(ids)).order_by(Note.id)
+        select(Note.object_id, Note.body)
+        .where(Note.object_type == "report", among_ids(Note.object_id, ids, session))
+        .order_by(Note.id)
     ):
         notes.setdefault(int(object_id), []).append(body)
     rows: list[dict[str, Any]] = [

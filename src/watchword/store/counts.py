@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 from watchword.store.models import Report
 from watchword.store.models_mail import MailMessage, MailMessageReport
 from watchword.store.models_reporter import ReporterReceipt
+from watchword.store.pgarray import among_ids
 
 
 @dataclass(frozen=True, slots=True)
@@ -68,7 +69,9 @@ def _counts_by(session: Session, key: Any, keys: Sequence[int]) -> dict[int, Cou
         ),
     ]
     seen: dict[str, dict[int, tuple[int, int]]] = defaultdict(dict)
-    for k, what, a, b in session.execute(union_all(*(p.where(key.in_(keys)).group_by(key) for p in parts))):
+    for k, what, a, b in session.execute(
+        union_all(*(p.where(among_ids(key, keys, session)).group_by(key) for p in parts))
+    ):
         seen[str(what)][k] = (int(a), int(b or 0))
     out = {}
     for k, (reports, sightings) in seen["r"].items():

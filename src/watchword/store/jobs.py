@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 from watchword.domain.states import JobStatus
 from watchword.store.db import Database
 from watchword.store.models import Job, utcnow
+from watchword.store.pgarray import among_ids
 
 ANALYZE = "analyze"
 
@@ -123,7 +124,7 @@ def finish_many(session: Session, job_ids: list[int], worker_id: str) -> set[int
         return set()
     result = session.execute(
         update(Job)
-        .where(Job.id.in_(job_ids), Job.status == JobStatus.RUNNING, Job.locked_by == worker_id)
+        .where(among_ids(Job.id, job_ids, session), Job.status == JobStatus.RUNNING, Job.locked_by == worker_id)
         .values(status=JobStatus.DONE, finished_at=utcnow(), locked_until=None, last_error="")
         .returning(Job.id),
         execution_options={"synchronize_session": False},

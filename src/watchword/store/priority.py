@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 
 from watchword.store.counts import NO_COUNTS, Counts, campaign_counts
 from watchword.store.models import Campaign, Report
+from watchword.store.pgarray import among_ids
 
 SURGE_FACTOR = 2.0
 CHUNK = 500
@@ -70,7 +71,9 @@ def refresh(session: Session, campaign_ids: Iterable[int]) -> None:
         # Campaigns already in the session (a worker's batch holds its own) are not read again.
         held = [i for i in chunk if session.identity_map.get(session.identity_key(Campaign, i)) is not None]
         missing = sorted(set(chunk) - set(held))
-        rows = session.scalars(select(Campaign).where(Campaign.id.in_(missing))).all() if missing else []
+        rows = (
+            session.scalars(select(Campaign).where(among_ids(Campaign.id, missing, session))).all() if missing else []
+        )
         counts = campaign_counts(session, chunk)
         for campaign_id in sorted([*held, *(c.id for c in rows)]):
             refresh_one(session, campaign_id, counts.get(campaign_id, NO_COUNTS))  # in the session: no read

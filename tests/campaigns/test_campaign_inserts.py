@@ -1,0 +1,37 @@
+"""A batch's new campaigns are inserted together, not one statement each (issue 14)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import event, select
+
+from watchword.campaigns.store import BatchBackend
+from watchword.domain.states import CaseStatus
+from watchword.runtime import Runtime
+from watchword.store.models import Campaign
+
+
+def test_a_batchs_new_campaigns_go_in_one_statement_with_their_stored_defaults(any_rt: Runtime) -> None:
+    statements: list[tuple[str, bool]] = []
+
+    def seen(conn: Any, cursor: Any, statement: str, parameters: Any, context: Any, executemany: bool) -> None:
+        if statement.lstrip().upper().startswith("INSERT INTO CAMPAIGNS"):
+            statements.append((statement, executemany))
+
+    event.listen(any_rt.db.engine, "before_cursor_execute", seen)
+    try:
+        with any_rt.db.write() as session:
+            backend = BatchBackend(session)
+            made = [backend.new_cluster("high" if n % 2 else "low") for n in range(12)]
+            session.flush()
+    finally:
+        event.remove(any_rt.db.engine, "before_cursor_execute", seen)
+    # One executemany (SQLite: before, one INSERT … RETURNING per campaign); no RETURNING needed.
+    assert len(statements) == 1, [s for s, _ in statements]
+    assert "RETURNING" not in statements[0][0].upper()
+    with any_rt.db.session() as session:
+        rows = session.scalars(select(Campaign).where(Campaign.id.in_(made)).order_by(Campaign.id)).all()
+    assert [c.id for c in rows] == sorted(made)
+    assert {c.case_status for c in rows} == {CaseStatus.NEW}
+    assert [c.risk_class for c in rows] == ["high" if n % 2 else "low" for n in range(12)]
