@@ -76,3 +76,17 @@ def _forget_catalogues() -> None:
     translation.available_languages.cache_clear()
     translation.translations.cache_clear()
     templating.environment_for.cache_clear()
+
+
+@pytest.mark.parametrize(
+    ("language", "waiting"),
+    [("es", "Preparando el envío… un momento."), ("ru", "Готовим отправку… одну минуту."), ("en", "Preparing to send")],
+)
+def test_the_form_carries_the_send_status_in_the_page_language(rt: Runtime, language: str, waiting: str) -> None:
+    """The script's two status lines ("Preparing to send… one moment.", "Sending…") were English
+    on every page; the form now carries them translated and reporter.js shows those."""
+    with TestClient(create_app(rt)) as client:
+        page = client.get(f"/report/in_person?lang={language}").text
+    assert f'data-pow-wait="{waiting}' in page
+    script = (ROOT / "src" / "watchword" / "web" / "static" / "reporter.js").read_text()
+    assert 'getAttribute("data-pow-wait")' in script and 'getAttribute("data-pow-sending")' in script

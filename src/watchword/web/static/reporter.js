@@ -74,6 +74,9 @@
     var out = form.elements.pow_solution;
     var bits = parseInt(form.getAttribute("data-pow-bits"), 10) || 0;
     var status = form.querySelector(".pow-status");
+    /* The page's own language, from the form (the template translates them); English if absent. */
+    var waitText = form.getAttribute("data-pow-wait") || "Preparing to send… one moment.";
+    var sendingText = form.getAttribute("data-pow-sending") || "Sending…";
     var button = form.querySelector("button[type=submit]");
     if (!token || !out) { return; }
     var counter = 0, done = false, waiting = false, sending = false;
@@ -95,7 +98,7 @@
       if (sending) { return; }
       sending = true;
       if (button) { button.disabled = true; }
-      if (status) { status.textContent = "Sending…"; }
+      if (status) { status.textContent = sendingText; }
       HTMLFormElement.prototype.submit.call(form);
     }
 
@@ -105,7 +108,7 @@
       if (done) { send(); return; }
       waiting = true;
       if (button) { button.disabled = true; }
-      if (status) { status.textContent = "Preparing to send… one moment."; }
+      if (status) { status.textContent = waitText; }
     });
     setTimeout(slice, 0);
   }
