@@ -25,14 +25,9 @@ import uvicorn
 import uvloop
 from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 
+from tests.support.ports import reserved_port
 from tests.support.settings import make_settings
 from watchword.web.server import MAX_HEAD_BYTES, BoundedProtocol, uvicorn_options
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 class _App:
@@ -60,21 +55,21 @@ class _App:
 
 @contextmanager
 def _running(options: dict[str, Any], app: _App) -> Iterator[tuple[int, uvicorn.Config]]:
-    port = _free_port()
-    config = uvicorn.Config(app, host="127.0.0.1", port=port, **options)
-    server = uvicorn.Server(config)
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    try:
-        deadline = time.monotonic() + 30
-        while not server.started:
-            if time.monotonic() > deadline or not thread.is_alive():
-                raise RuntimeError("the server did not start")
-            time.sleep(0.02)
-        yield port, config
-    finally:
-        server.should_exit = True
-        thread.join(timeout=30)
+    with reserved_port() as port:  # held until the server is gone: no other process can take it
+        config = uvicorn.Config(app, host="127.0.0.1", port=port, **options)
+        server = uvicorn.Server(config)
+        thread = threading.Thread(target=server.run, daemon=True)
+        thread.start()
+        try:
+            deadline = time.monotonic() + 30
+            while not server.started:
+                if time.monotonic() > deadline or not thread.is_alive():
+                    raise RuntimeError("the server did not start")
+                time.sleep(0.02)
+            yield port, config
+        finally:
+            server.should_exit = True
+            thread.join(timeout=30)
 
 
 def _get(port: int) -> bytes:
@@ -127,6 +122,23 @@ def test_a_head_past_the_bound_is_431_and_one_within_it_is_served(tmp_path: Path
             seen, _ = _read_until_closed(sock, 10)
         assert seen.startswith(b"HTTP/1.1 431"), seen[:80]
         assert _get(port) == b"ok"  # the server is still serving
+
+
+def test_a_head_past_the_bound_in_one_write_is_431(tmp_path: Path) -> None:
+    """A client that sends its whole oversized head at once: the event loop hands it over in one
+    read (up to 256 KiB), and a bound counted only after parsing let a 70 KB head through."""
+    with _running(uvicorn_options(make_settings(tmp_path)), _App()) as (port, _):
+        for pad in (MAX_HEAD_BYTES + 4096, 3 * MAX_HEAD_BYTES):
+            with socket.create_connection(("127.0.0.1", port), timeout=5) as sock:
+                sock.sendall(b"GET / HTTP/1.1\r\nHost: x\r\nCookie: a=" + b"b" * pad + b"\r\n\r\n")
+                seen, _ = _read_until_closed(sock, 10)
+            assert seen.startswith(b"HTTP/1.1 431"), (pad, seen[:80])
+        # A head within the bound with a body behind it in the same write is served.
+        with socket.create_connection(("127.0.0.1", port), timeout=5) as sock:
+            body = b"x" * (2 * MAX_HEAD_BYTES)
+            head = b"POST / HTTP/1.1\r\nHost: x\r\nContent-Length: " + str(len(body)).encode() + b"\r\n\r\n"
+            sock.sendall(head + body)
+            assert sock.recv(65536).startswith(b"HTTP/1.1 200")
 
 
 def test_a_request_after_others_on_a_kept_connection_still_has_a_head_deadline(tmp_path: Path) -> None:

@@ -27,6 +27,7 @@ from watchword import logsafe
 from watchword.config import Settings
 
 MAX_HEAD_BYTES = 64 * 1024  # request line and headers together (h11's limit before, the same figure)
+REFUSED_LINGER_SECONDS = 2.0  # how long a connection refused for its head may still send (dropped)
 
 # Where a connection is in receiving its current request (`BoundedProtocol._state`).
 _IDLE, _HEADERS, _BODY, _DONE = "idle", "headers", "body", "done"
@@ -70,6 +71,8 @@ class BoundedProtocol(HttpToolsProtocol):
         self._state = _IDLE
         self._pending = 0
         self._head_bytes = 0  # bytes received while the current request's head is incomplete
+        self._head_tail = b""  # the last bytes of the previous read, while in the head
+        self._refused = False  # a 431 was sent: the connection only drains, then closes
         self._phase_started = time.monotonic()  # when we started waiting for the current request
         self._last_data = self._phase_started
         self._body_started: float | None = None
@@ -78,15 +81,51 @@ class BoundedProtocol(HttpToolsProtocol):
 
     def data_received(self, data: bytes) -> None:
         self._last_data = time.monotonic()
+        if self._refused:
+            return  # the 431 is sent: what the client still sends is read and dropped
+        receiving_head = self._state in (_IDLE, _HEADERS)
+        if receiving_head and self._head_too_large(data):
+            self._refuse_head()
+            return
         super().data_received(data)
-        if self._state in (_IDLE, _HEADERS) and not self.transport.is_closing():
-            # Counted after parsing: a chunk that completes the head (with its body behind it)
-            # reset the count, so the bound is on heads, at most one read past it.
+        if receiving_head and self._state in (_IDLE, _HEADERS):
+            # Still in the head after this read: what came so far counts towards its bound.
             self._head_bytes += len(data)
-            if self._head_bytes > self.max_head_bytes:
-                self.transport.write(_head_too_large_response())
-                self.transport.close()
+            self._head_tail = data[-3:]
+        else:
+            self._head_bytes, self._head_tail = 0, b""
         self._watch()
+
+    def _refuse_head(self) -> None:
+        """431, then a lingering close: closing at once with the client's bytes unread makes the
+        kernel send a reset, which can reach the client before the answer and destroy it. The
+        sending half is shut, what arrives is dropped, and the connection closes when the client
+        closes its half or after `REFUSED_LINGER_SECONDS`."""
+        self._refused = True
+        self._cancel()
+        self.transport.write(_head_too_large_response())
+        if not self.transport.can_write_eof():
+            self.transport.close()
+            return
+        self.transport.write_eof()
+        self.loop.call_later(REFUSED_LINGER_SECONDS, self.transport.close)
+
+    def eof_received(self) -> None:
+        if self._refused:
+            self.transport.close()
+            return
+        super().eof_received()
+
+    def _head_too_large(self, data: bytes) -> bool:
+        """Whether this read takes the head past its bound, judged before the parser sees it: one
+        read can hold a whole 200 KiB head, which a count after parsing let through. The head ends
+        at the first blank line; only the bytes the bound still allows (and the three before them,
+        for an end split across reads) are searched for it."""
+        room = self.max_head_bytes - self._head_bytes
+        if len(data) <= room:
+            return False
+        window = self._head_tail + data[: max(room, 0) + 4]
+        return b"\r\n\r\n" not in window
 
     # Parser callbacks (llhttp calls them from `feed_data`, inside data_received).
     def on_message_begin(self) -> None:
@@ -97,7 +136,6 @@ class BoundedProtocol(HttpToolsProtocol):
 
     def on_headers_complete(self) -> None:
         self._state = _BODY
-        self._head_bytes = 0
         self._body_started = time.monotonic()
         super().on_headers_complete()
 
