@@ -30,6 +30,7 @@ of the commit, instead of one per mail at the chain's serial head).
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import os
 import queue
@@ -148,10 +149,8 @@ class _LoopWaiter:
         self._call(_settle_exception, exception)
 
     def _call(self, settle: Callable[[asyncio.Future[Committed], Any], None], value: Any) -> None:
-        try:
+        with contextlib.suppress(RuntimeError):  # the loop is closed: nobody is waiting any more
             self._loop.call_soon_threadsafe(settle, self._future, value)
-        except RuntimeError:  # the loop is closed: nobody is waiting any more
-            pass
 
 
 def _settle_result(future: asyncio.Future[Committed], result: Committed) -> None:
@@ -192,8 +191,11 @@ class GroupCommitter:
         timeout: float = 120.0,
     ) -> Committed:
         """Write the reports and their channel's rows in one transaction; return once it is durable."""
-        future = self._enqueue(prepared, also, summary)
-        assert future is not None  # noqa: S101 - no waiter given: a future is made
+        future: Future[Committed] = Future()
+        # Running from now on: a caller that gives up waiting (a timeout, a cancelled task)
+        # cannot cancel it, so the writer's set_result never meets a cancelled future.
+        future.set_running_or_notify_cancel()
+        self._enqueue(prepared, also, summary, future)
         return future.result(timeout=timeout)
 
     async def commit_async(self, prepared: Prepared, timeout: float = 120.0) -> Committed:
@@ -208,26 +210,13 @@ class GroupCommitter:
             return await waiter.future
 
     def _enqueue(
-        self,
-        prepared: Prepared | Sequence[Prepared],
-        also: Sequence[Also],
-        summary: Summary | None,
-        waiter: _Waiter | None = None,
-    ) -> Future[Committed] | None:
-        """Queue the unit; return the future a thread waits on, or None when `waiter` is given."""
+        self, prepared: Prepared | Sequence[Prepared], also: Sequence[Also], summary: Summary | None, waiter: _Waiter
+    ) -> None:
         reports = [prepared] if isinstance(prepared, Prepared) else list(prepared)
         if self.store is None and any(p.unstaged is not None for p in reports):
             raise ValueError("this writer has no blob store to stage unstaged bytes in")
         self._ensure_started()
-        future: Future[Committed] | None = None
-        if waiter is None:
-            future = Future()
-            # Running from now on: a caller that gives up waiting (a timeout, a cancelled task)
-            # cannot cancel it, so the writer's set_result never meets a cancelled future.
-            future.set_running_or_notify_cancel()
-            waiter = future
         self._queue.put(_Unit(reports, list(also), summary, waiter))
-        return future
 
     def close(self) -> None:
         with self._lock:
