@@ -48,9 +48,9 @@ def test_rows_commit_only_after_their_blobs_are_durable_and_files_are_written_of
     staged_on: set[str] = set()
     real_stage = blobs.FileBlobStore.stage
 
-    def record_stage(self: blobs.FileBlobStore, data: bytes) -> blobs.StagedBlob:
+    def record_stage(self: blobs.FileBlobStore, data: bytes, digest: str | None = None) -> blobs.StagedBlob:
         staged_on.add(threading.current_thread().name)
-        return real_stage(self, data)
+        return real_stage(self, data, digest)
 
     monkeypatch.setattr(blobs.FileBlobStore, "stage", record_stage)
     rt = open_runtime(make_settings(tmp_path))
@@ -96,10 +96,10 @@ def test_a_report_whose_file_cannot_be_written_is_refused_alone(
     real_stage = blobs.FileBlobStore.stage
     doomed = _raw(3)
 
-    def disk_full_for_one(self: blobs.FileBlobStore, data: bytes) -> blobs.StagedBlob:
+    def disk_full_for_one(self: blobs.FileBlobStore, data: bytes, digest: str | None = None) -> blobs.StagedBlob:
         if data == doomed:
             raise OSError(28, "No space left on device")
-        return real_stage(self, data)
+        return real_stage(self, data, digest)
 
     monkeypatch.setattr(blobs.FileBlobStore, "stage", disk_full_for_one)
     rt = open_runtime(make_settings(tmp_path))
@@ -202,3 +202,34 @@ def test_a_batch_writes_its_new_reports_together_and_its_repeats_as_sightings(an
         assert session.scalar(select(func.count()).select_from(Job)) == 3
         firsts = session.execute(select(Submission.report_id, Submission.id).order_by(Submission.id)).all()
         assert [(rid, sid) for rid, sid in firsts][:3] == [(r.report_id, r.submission_id) for r in receipts[:3]]
+
+
+def test_an_event_loop_caller_is_answered_on_its_loop_without_a_thread_future(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`commit_async` waits on an asyncio future the writer settles through the caller's loop: no
+    `concurrent.futures.Future` (a Condition and an RLock) per report. A writer's failure reaches
+    the caller as its exception, and the writer goes on."""
+
+    def no_thread_future() -> None:
+        raise AssertionError("a concurrent.futures.Future was made for an event-loop caller")
+
+    monkeypatch.setattr(writer, "Future", no_thread_future)
+    real_write = writer.GroupCommitter._write
+    refused = blobs.sha256_hex(_raw(5))
+
+    def refuse_one(self: writer.GroupCommitter, batch: list[Any]) -> None:
+        for unit in batch:
+            if unit.prepared[0].raw_sha == refused:
+                unit.future.set_exception(OSError(5, "I/O error"))
+        real_write(self, [u for u in batch if u.prepared[0].raw_sha != refused])
+
+    monkeypatch.setattr(writer.GroupCommitter, "_write", refuse_one)
+    rt = open_runtime(make_settings(tmp_path))
+    try:
+        results = asyncio.run(_send_all(rt, range(4, 8)))
+        assert isinstance(results[1], StoreUnavailable)  # submit_async's answer to a store failure
+        assert all(not isinstance(r, BaseException) for i, r in enumerate(results) if i != 1)
+        assert _count(rt, Report) == 3
+    finally:
+        rt.close()

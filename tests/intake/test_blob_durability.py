@@ -246,3 +246,21 @@ CHILD = textwrap.dedent(
 def test_an_acknowledged_report_keeps_its_blob_and_row_when_the_process_is_killed(tmp_path: Path) -> None:
     acknowledged = acknowledged_before_kill(tmp_path, CHILD)
     assert_each_survived(tmp_path, acknowledged, _raw)
+
+
+def test_a_blob_staged_with_its_digest_is_not_hashed_again(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The intake's event loop hashes the bytes for the report's row; the writer's syncer hands
+    that digest to `stage` instead of hashing the same bytes a second time."""
+    store = blobs.FileBlobStore(tmp_path / "blobs")
+    data = _raw(7)
+    digest = blobs.sha256_hex(data)
+    other = _raw(8)
+    other_digest = blobs.sha256_hex(other)
+    hashed: list[bytes] = []
+    real_hash = blobs.sha256_hex
+    monkeypatch.setattr(blobs, "sha256_hex", lambda b: hashed.append(b) or real_hash(b))
+    staged = store.stage(data, digest)
+    assert hashed == []
+    blobs.make_durable([staged])
+    assert staged.sha256 == digest and store.get(digest) == data
+    assert store.stage(other).sha256 == other_digest and hashed == [other]  # without it: hashed here

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import threading
 from concurrent.futures import ThreadPoolExecutor
 from email.message import EmailMessage
@@ -17,7 +18,7 @@ from sqlalchemy.orm import Session
 from tests.support.reporter import fast_settings, report
 from watchword.domain import Channel, IncomingReport
 from watchword.intake import mail as mail_intake
-from watchword.intake.submit import Receipt, submit
+from watchword.intake.submit import Receipt, dedupe_key, submit
 from watchword.runtime import Runtime, open_runtime
 from watchword.services import receipts
 from watchword.store.models import Job, Report, Submission
@@ -142,3 +143,21 @@ def test_a_repeat_whose_bytes_differ_only_in_line_endings_leaves_no_unreferenced
         blobs = set(session.scalars(select(Blob.sha256)))
         referenced = set(session.scalars(select(Report.raw_sha256).where(Report.raw_sha256.is_not(None))))
     assert blobs == referenced
+
+
+@pytest.mark.parametrize(
+    "raw",
+    [
+        b"From: a@example.net\nSubject: offer\n\nA job.\n\n",
+        b"From: a@example.net\r\nSubject: offer\r\n\r\nA job.\r\n\r\n",
+        b"From: a@example.net\r\nSubject: offer\n\nA lone \r stays.\n",
+    ],
+)
+def test_a_messages_dedupe_key_is_its_bytes_with_crlf_as_lf_and_no_trailing_newlines(raw: bytes) -> None:
+    """The key stored reports are found by: the same for the same bytes whatever path computes it
+    (a message without "\r" skips the replace), and the same for a CRLF copy and its LF one."""
+    expected = hashlib.sha256(raw.replace(b"\r\n", b"\n").rstrip(b"\n")).hexdigest()
+    key = dedupe_key(IncomingReport(channel=Channel.API, raw_email=raw))
+    assert key == expected
+    lf = raw.replace(b"\r\n", b"\n")
+    assert dedupe_key(IncomingReport(channel=Channel.API, raw_email=lf)) == key

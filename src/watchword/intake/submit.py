@@ -52,7 +52,9 @@ def dedupe_key(incoming: IncomingReport) -> str:
     if incoming.raw_email:
         # The same message saved as .eml on Windows, kept in an mbox and forwarded by
         # a mail server differs only in line endings and trailing blank lines.
-        canonical = incoming.raw_email.replace(b"\r\n", b"\n").rstrip(b"\n")
+        # (No "\r" at all, the common case: the replace would only copy the bytes.)
+        raw = incoming.raw_email
+        canonical = (raw.replace(b"\r\n", b"\n") if b"\r" in raw else raw).rstrip(b"\n")
         return hashlib.sha256(canonical).hexdigest()
     normalised = _SPACE.sub(" ", incoming.text).strip().casefold()
     answers = "|".join(f"{k}={_SPACE.sub(' ', v).strip().casefold()}" for k, v in sorted(incoming.answers.items()))

@@ -139,9 +139,13 @@ class FileBlobStore:
         make_durable([staged])
         return staged.sha256
 
-    def stage(self, data: bytes) -> StagedBlob:
-        """Write the blob under a temporary name, nothing fsynced: `make_durable` finishes it."""
-        digest = sha256_hex(data)
+    def stage(self, data: bytes, digest: str | None = None) -> StagedBlob:
+        """Write the blob under a temporary name, nothing fsynced: `make_durable` finishes it.
+
+        `digest`: the bytes' SHA-256 as the caller computed it already from these same bytes
+        (the intake's event loop does, for the report's row): not hashed a second time."""
+        if digest is None:
+            digest = sha256_hex(data)
         final = self.path_for(digest)
         leaf = final.parent
         # A directory made here is an entry in its parent: that parent needs a sync too.
