@@ -32,11 +32,43 @@ import ahocorasick
 
 _META = frozenset("\\()[]{}?*+|.^$")
 _FIRST_META = re.compile("[" + re.escape("".join(sorted(_META))) + "]")
-_WORD_START = re.compile(r"\b\w")
+
+# -- word starts and ends across scripts --------------------------------------------------------
+# `re` counts CJK characters as word characters, so "未知AirTag" or "登录Outlook账户" held no word start
+# before the Latin word and no \b after it: entries such as "airtag", "usb", "pin\b" never matched
+# where Chinese (or Japanese, Korean) text runs into a Latin word without a space, as it usually
+# does. A change between a CJK character and another word character (Latin, digit, Cyrillic) is a
+# word boundary too. A text without CJK characters has the same boundaries as before.
+CJK = (
+    "\u1100-\u11ff\u2e80-\u2fdf\u3005-\u3007\u3040-\u30ff\u3130-\u318f\u31f0-\u31ff"
+    "\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uf900-\ufaff\uff66-\uff9f\U00020000-\U0003134f"
+)
+_CJK_CHAR = re.compile(f"[{CJK}]")
+# Where a word starts: after no word character (as `(?<!\w)`), or where the script changes.
+WORD_START = f"(?:(?<!\\w)|(?<=[{CJK}])(?=[^\\W{CJK}])|(?<=[^\\W{CJK}])(?=[{CJK}]))"
+# A word boundary (as `\b`), or where the script changes.
+WORD_EDGE = f"(?:\\b|(?<=[{CJK}])(?=[^\\W{CJK}])|(?<=[^\\W{CJK}])(?=[{CJK}]))"
+# An entry's escapes, its character classes (a \b in one is a backspace) and its "not after a word character".
+_BOUND_TOKENS = re.compile(r"\(\?<!\\w\)|\[\^?\]?(?:\\.|[^\]\\])*\]|\\.")
+
+
+def across_scripts(source: str) -> str:
+    """A pattern with its `\\b` and `(?<!\\w)` also holding where the script changes (WORD_EDGE,
+    WORD_START); the same pattern when it has neither (most entries)."""
+    if "\\b" not in source and "(?<!\\w)" not in source:
+        return source
+
+    def bound(found: re.Match[str]) -> str:
+        token = found.group()
+        return WORD_EDGE if token == "\\b" else WORD_START if token == "(?<!\\w)" else token
+
+    return _BOUND_TOKENS.sub(bound, source)
+
+
 # Where an entry indexed by its first character can start: CJK and other non-ASCII letters.
 _NON_ASCII_LETTER = re.compile(r"[^\x00-\x7f]")
 _NUMBER_ENTRY = ("\\d", "[$€£]")
-_NUMBER_START = re.compile(r"(?<!\w)[\d$€£]")
+_NUMBER_START = re.compile(WORD_START + r"[\d$€£]")
 KEY = 5
 
 
@@ -50,7 +82,7 @@ KEY = 5
 # tests/analysis/test_phrase_memo.py derives every row of the table again and compares.
 MEMO_FILE = "phrase_memo.json"
 # Raise with any change to expand, anchor, needles, _keys or derive_payloads (the tests catch a forgotten one).
-MEMO_VERSION = 1
+MEMO_VERSION = 2
 _EXPANSIONS: dict[str, list[str]] = {}
 _ANCHORS: dict[str, tuple[int, tuple[str, ...]]] = {}
 # A matcher's automaton keys and their codes, by the digest of its word entries in rank order.
@@ -363,11 +395,14 @@ def derive_anchor(source: str) -> tuple[int, tuple[str, ...]]:
 # replaced by _MARK (positions unchanged, one C-level substitution) and _MARK put in front: a key
 # "\0pin" then occurs only where a word starts with "pin". `re`'s own \w and \W decide, as for \b.
 _MARK = "\x00"
-_BEFORE_WORD = re.compile(r"\W(?=\w)")
+# A CJK character before another script's word character is marked too (see WORD_START): the
+# word after it starts there. Before a CJK character nothing more is marked (the Latin letter there
+# ends a word an entry may hold); entries starting with a CJK character are not word entries.
+_BEFORE_WORD = re.compile(f"\\W(?=\\w)|[{CJK}](?=[^\\W{CJK}])")
 # The same positions in ASCII text, where \w is [a-zA-Z0-9_]: character sets are tested faster than
 # the Unicode word category (0.081-0.085 -> 0.061-0.063 ms per ASCII email body read).
 _BEFORE_WORD_ASCII = re.compile(r"[^a-zA-Z0-9_](?=[a-zA-Z0-9_])")
-_LAST_NON_WORD = re.compile(r"\W\Z")
+_LAST_NON_WORD = re.compile(f"[\\W{CJK}]\\Z")  # what the text may show as a mark or not
 
 
 def _key(string: str) -> str:
@@ -398,7 +433,7 @@ def _compiled(source: str) -> re.Pattern[str]:
         # Past `re.compile`'s own cache (512 patterns): the ~1,500 entries a stream of mail meets
         # would push out every other module's patterns that rely on it (phonenumbers' among them),
         # which were then compiled again and again.
-        pattern = _PATTERNS[source] = _sre_compile.compile(source, 0)
+        pattern = _PATTERNS[source] = _sre_compile.compile(across_scripts(source), 0)
     return pattern
 
 
@@ -443,7 +478,7 @@ class PhraseMatcher:
                 start = literal_start(alt)
                 if anywhere and start and not start[0].isascii():
                     self._chars.setdefault(start[0], []).append((owner, alt))
-                elif start and not anywhere and (start[0].isalnum() or start[0] == "_"):
+                elif start and not anywhere and (start[0].isalnum() or start[0] == "_") and not _CJK_CHAR.match(start):
                     # The key may run over a space ("a c" of "a cambio"): short words alone would
                     # make a candidate of nearly every entry at every "a".
                     words.setdefault(start[:KEY], []).append((owner, alt))
