@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from watchword.analysis import phrasematch
-from watchword.analysis.phrasematch import PhraseMatcher, anchor, expand, literal_start, needles
+from watchword.analysis.phrasematch import PhraseMatcher, across_scripts, anchor, expand, literal_start, needles
 from watchword.analysis.reading import fold, lexicons
 
 
@@ -44,6 +44,10 @@ def _texts() -> list[str]:
         "Which project do you lead, and who signs the contracts? He said it was his real number.",
         "Il a laissé un boîtier aimante sous la voiture. Я получил 500 руб за час, 10% в месяц.",
         "他说给我五万元，让我把U盘插上，不是他的微信，就公布出去。gps tracker found, qq邮箱.",
+        # Latin words and numbers run into CJK text without a space (a word starts and ends there).
+        "他发来invoice.exe文件和report.zip，要我打开。年薪50万元/hour，每小时100euros。",
+        "桌下有一个AirTag和GPS定位器，他让我登录Outlook账户，把PIN码和password发给他。",
+        "USBメモリを渡された。パスワードを教えて。LinkedInでメッセージ。VPN에 접속해 달라고 했다.",
     ]
     return [fold(text) for text in texts]
 
@@ -53,7 +57,7 @@ def test_the_needles_lose_no_match_of_the_data_files(monkeypatch: pytest.MonkeyP
     for matcher in (lex.matcher, lex.act_matcher):
         for _owner, source, strings in matcher._fallback + matcher._numbers:
             for text in _texts():
-                for found in re.finditer(source, text):
+                for found in re.finditer(across_scripts(source), text):
                     if found.end() > found.start():
                         assert strings is None or any(s in found.group() for s in strings), (source, found)
     # The same matcher without the shortcut (every fallback pattern searched, as before it).
@@ -98,8 +102,17 @@ def _word_entries(entries: tuple[tuple[Hashable, str, bool], ...]) -> list[tuple
     return [
         (owner, entry, anywhere)
         for owner, entry, anywhere in entries
-        if not anywhere and all((s := literal_start(alt)) and (s[0].isalnum() or s[0] == "_") for alt in expand(entry))
+        if not anywhere
+        and all(
+            (s := literal_start(alt)) and (s[0].isalnum() or s[0] == "_") and not phrasematch._CJK_CHAR.match(s)
+            for alt in expand(entry)
+        )
     ]
+
+
+# A word start written plainly: a word character after none, or where CJK and another script meet.
+_CJK = phrasematch.CJK
+_PLAIN_WORD_START = re.compile(rf"\b\w|(?<=[{_CJK}])[^\W{_CJK}]|(?<=[^\W{_CJK}])[{_CJK}]")
 
 
 def _tried_at_every_word_start(entries: list[tuple[Hashable, str, bool]], text: str) -> list[tuple[Hashable, int, int]]:
@@ -112,12 +125,12 @@ def _tried_at_every_word_start(entries: list[tuple[Hashable, str, bool]], text: 
             by_key.setdefault(literal_start(alt)[:5], []).append((owner, alt))
     lengths = sorted({len(key) for key in by_key}, reverse=True)
     hits = []
-    for word in re.finditer(r"\b\w", text):
+    for word in _PLAIN_WORD_START.finditer(text):
         pos = word.start()
         piece = text[pos : pos + lengths[0]]
         for n in lengths:
             for owner, alt in by_key.get(piece[:n], ()):
-                found = re.compile(alt).match(text, pos)
+                found = re.compile(across_scripts(alt)).match(text, pos)
                 if text.startswith(literal_start(alt), pos) and found and found.end() > pos:
                     hits.append((owner, pos, found.end()))
     return hits
@@ -132,6 +145,11 @@ _WORD_TEXTS = [
     "it",
     "\x00pin\x00code, a\x00 team\x00",  # NUL, the automaton's own mark, in the text itself
     "",
+    # Scripts meeting without a space: Latin after and before Chinese, Japanese and Korean.
+    "我在会议室发现一个未知airtag在桌下。他发来一个usb。让我登录outlook，输入pin码。",
+    "linkedin上的猎头说teams会议后发zip包给我。gps定位器",
+    "usbメモリ、パスワードをteamsで送って。vpn에 로그인해서 password를 알려 달라고",
+    "пароль我的account被锁定",
 ]
 
 
@@ -244,3 +262,35 @@ def test_ascii_word_starts_are_marked_as_the_unicode_pattern_marks_them() -> Non
     assert text.isascii()
     assert _BEFORE_WORD_ASCII.sub("\x00", text) == _BEFORE_WORD.sub("\x00", text)
     assert _BEFORE_WORD.sub("\x00", text).count("\x00") > 1000  # the boundaries were there to mark
+
+
+def test_a_change_between_cjk_and_another_script_is_a_word_start_and_end() -> None:
+    entries: list[tuple[Hashable, str, bool]] = [
+        ("usb", "usb", False),
+        ("pin", r"pin\b", False),
+        ("zip", r"[\w-]+\.(zip|rar)\b", False),
+        ("sum", r"\d+ ?%", False),
+        ("pass", r"passwor(d|t)", False),
+    ]
+    matcher = PhraseMatcher(entries)
+
+    def found(text: str) -> list[tuple[Hashable, str]]:
+        return [(h.owner, text[h.start : h.end]) for h in matcher.find(text)]
+
+    assert found("他发来一个usb。") == [("usb", "usb")]
+    assert found("请把pin码告诉我") == [("pin", "pin")]
+    assert found("usbメモリを渡された") == [("usb", "usb")]
+    assert found("vpn에 pin을") == [("pin", "pin")]
+    assert found("年利率10%以上") == [("sum", "10%")]
+    assert found("发来data.zip文件给我") == [("zip", "发来data.zip")]  # [\w-]+ takes the Chinese letters, as before
+    # Unchanged within one script: no word starts inside "husband" or "pinned", German compounds stay whole.
+    assert found("husband pinned firmenpasswort, пинusb, usb-stick") == [("usb", "usb")]
+    # A text without CJK letters is marked exactly as before.
+    text = "Er hat das Passwort; пароль 10% usb_pin pin2"
+    assert phrasematch._BEFORE_WORD.sub("\x00", text) == phrasematch._BEFORE_WORD_PLAIN.sub("\x00", text)
+    assert phrasematch._BEFORE_WORD_PLAIN.pattern == r"\W(?=\w)"
+    for source in (r"pin\b", r"(?<!\w)(?:usb)", r"[\b]x\b"):
+        for probe in ("pin pins xpin usb", "ausb usb, pin", "\bx x"):
+            assert [m.span() for m in re.finditer(across_scripts(source), probe)] == [
+                m.span() for m in re.finditer(source, probe)
+            ]

@@ -266,3 +266,17 @@ def test_a_quote_ends_and_starts_on_whole_words() -> None:
     words = "Somebody " + "longwordwithoutanyspace" * 6 + " asked about the project roadmap and budgets"
     start = words.index("asked")
     assert _quote(words, start, start + 5).split()[-1] in words.split()
+
+
+@pytest.mark.parametrize(
+    ("text", "kind"),
+    [
+        # Latin product words typed straight after or before Chinese characters, without a space.
+        ("我在会议室桌子底下发现一个陌生的AirTag，不是我们的。", A.TECHNICAL_SURVEILLANCE),
+        ("有人打电话自称IT部门，要我把Outlook密码告诉他。", A.CREDENTIAL_PHISHING),
+        ("他发来一个Invoice.exe，让我马上打开。", A.MALWARE_DELIVERY),
+    ],
+)
+def test_latin_words_run_into_chinese_text_are_read(text: str, kind: ApproachType) -> None:
+    scope, got, _also, _lang = _analyse(text)
+    assert (scope, got) == ("in_scope", kind)

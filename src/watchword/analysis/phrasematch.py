@@ -32,11 +32,45 @@ import ahocorasick
 
 _META = frozenset("\\()[]{}?*+|.^$")
 _FIRST_META = re.compile("[" + re.escape("".join(sorted(_META))) + "]")
-_WORD_START = re.compile(r"\b\w")
+
+# -- word starts and ends across scripts --------------------------------------------------------
+# `re` counts CJK characters as word characters, so "未知AirTag" or "登录Outlook账户" held no word start
+# before the Latin word and no \b after it: entries such as "airtag", "usb", "pin\b" never matched
+# where Chinese (or Japanese, Korean) text runs into a Latin word without a space, as it usually
+# does. A change between a CJK character and another word character (Latin, digit, Cyrillic) is a
+# word boundary too. A text without CJK characters has the same boundaries as before.
+CJK = (
+    "\u1100-\u11ff\u2e80-\u2fdf\u3005-\u3007\u3040-\u30ff\u3130-\u318f\u31f0-\u31ff"
+    "\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uf900-\ufaff\uff66-\uff9f\U00020000-\U0003134f"
+)
+_CJK_CHAR = re.compile(f"[{CJK}]")
+# Where a word starts: after no word character (as `(?<!\w)`), or where the script changes.
+WORD_START = f"(?:(?<!\\w)|(?<=[{CJK}])(?=[^\\W{CJK}])|(?<=[^\\W{CJK}])(?=[{CJK}]))"
+# A word boundary (as `\b`), or where the script changes.
+WORD_EDGE = f"(?:\\b|(?<=[{CJK}])(?=[^\\W{CJK}])|(?<=[^\\W{CJK}])(?=[{CJK}]))"
+# An entry's escapes, its character classes (a \b in one is a backspace) and its "not after a word character".
+_BOUND_TOKENS = re.compile(r"\(\?<!\\w\)|\[\^?\]?(?:\\.|[^\]\\])*\]|\\.")
+
+
+@cache  # bounded by the data files' entries and lists; the bench and the scope ask again per report
+def across_scripts(source: str) -> str:
+    """A pattern with its `\\b` and `(?<!\\w)` also holding where the script changes (WORD_EDGE,
+    WORD_START); the same pattern when it has neither (most entries)."""
+    if "\\b" not in source and "(?<!\\w)" not in source:
+        return source
+
+    def bound(found: re.Match[str]) -> str:
+        piece = found.group()
+        return WORD_EDGE if piece == "\\b" else WORD_START if piece == "(?<!\\w)" else piece
+
+    return _BOUND_TOKENS.sub(bound, source)
+
+
 # Where an entry indexed by its first character can start: CJK and other non-ASCII letters.
 _NON_ASCII_LETTER = re.compile(r"[^\x00-\x7f]")
 _NUMBER_ENTRY = ("\\d", "[$€£]")
 _NUMBER_START = re.compile(r"(?<!\w)[\d$€£]")
+_NUMBER_START_CJK = re.compile(WORD_START + r"[\d$€£]")
 KEY = 5
 
 
@@ -50,7 +84,7 @@ KEY = 5
 # tests/analysis/test_phrase_memo.py derives every row of the table again and compares.
 MEMO_FILE = "phrase_memo.json"
 # Raise with any change to expand, anchor, needles, _keys or derive_payloads (the tests catch a forgotten one).
-MEMO_VERSION = 1
+MEMO_VERSION = 2
 _EXPANSIONS: dict[str, list[str]] = {}
 _ANCHORS: dict[str, tuple[int, tuple[str, ...]]] = {}
 # A matcher's automaton keys and their codes, by the digest of its word entries in rank order.
@@ -363,11 +397,16 @@ def derive_anchor(source: str) -> tuple[int, tuple[str, ...]]:
 # replaced by _MARK (positions unchanged, one C-level substitution) and _MARK put in front: a key
 # "\0pin" then occurs only where a word starts with "pin". `re`'s own \w and \W decide, as for \b.
 _MARK = "\x00"
-_BEFORE_WORD = re.compile(r"\W(?=\w)")
+# A CJK character before another script's word character is marked too (see WORD_START): the
+# word after it starts there. Before a CJK character nothing more is marked (the Latin letter there
+# ends a word an entry may hold); entries starting with a CJK character are not word entries.
+_BEFORE_WORD = re.compile(f"\\W(?=\\w)|[{CJK}](?=[^\\W{CJK}])")
 # The same positions in ASCII text, where \w is [a-zA-Z0-9_]: character sets are tested faster than
 # the Unicode word category (0.081-0.085 -> 0.061-0.063 ms per ASCII email body read).
 _BEFORE_WORD_ASCII = re.compile(r"[^a-zA-Z0-9_](?=[a-zA-Z0-9_])")
-_LAST_NON_WORD = re.compile(r"\W\Z")
+# Text without CJK characters, where _BEFORE_WORD marks the same (one test per character instead of two).
+_BEFORE_WORD_PLAIN = re.compile(r"\W(?=\w)")
+_LAST_NON_WORD = re.compile(f"[\\W{CJK}]\\Z")  # what the text may show as a mark or not
 
 
 def _key(string: str) -> str:
@@ -390,15 +429,23 @@ def _keys(string: str) -> tuple[str, ...]:
 
 # One compiled pattern per source, shared by every matcher; bounded by the entries of the data files.
 _PATTERNS: dict[str, re.Pattern[str]] = {}
+# The same with WORD_START and WORD_EDGE (across_scripts), for a text holding a CJK character. In other
+# text they find the same as the plain pattern, but test three assertions where it tests one: in the
+# patterns searched over a whole text that cost a fifth more CPU per report, so only CJK text gets them.
+_PATTERNS_CJK: dict[str, re.Pattern[str]] = {}
 
 
-def _compiled(source: str) -> re.Pattern[str]:
-    pattern = _PATTERNS.get(source)
+def _compiled(source: str, cjk: bool = False) -> re.Pattern[str]:
+    patterns = _PATTERNS_CJK if cjk else _PATTERNS
+    pattern = patterns.get(source)
     if pattern is None:
         # Past `re.compile`'s own cache (512 patterns): the ~1,500 entries a stream of mail meets
         # would push out every other module's patterns that rely on it (phonenumbers' among them),
         # which were then compiled again and again.
-        pattern = _PATTERNS[source] = _sre_compile.compile(source, 0)
+        written = across_scripts(source) if cjk else source
+        # No \b or (?<!\w) in it: one pattern serves both.
+        pattern = _compiled(source) if cjk and written == source else _sre_compile.compile(written, 0)
+        patterns[source] = pattern
     return pattern
 
 
@@ -443,7 +490,7 @@ class PhraseMatcher:
                 start = literal_start(alt)
                 if anywhere and start and not start[0].isascii():
                     self._chars.setdefault(start[0], []).append((owner, alt))
-                elif start and not anywhere and (start[0].isalnum() or start[0] == "_"):
+                elif start and not anywhere and (start[0].isalnum() or start[0] == "_") and not _CJK_CHAR.match(start):
                     # The key may run over a space ("a c" of "a cambio"): short words alone would
                     # make a candidate of nearly every entry at every "a".
                     words.setdefault(start[:KEY], []).append((owner, alt))
@@ -461,6 +508,7 @@ class PhraseMatcher:
         ]
         # Each word entry's pattern by rank once compiled (one list index instead of a call per candidate).
         self._patterns: list[re.Pattern[str] | None] = [None] * len(self._ranked)
+        self._patterns_cjk: list[re.Pattern[str] | None] = [None] * len(self._ranked)
         self._key_lengths = sorted({len(key) for key in words}, reverse=True)
         self._span = self._key_lengths[0] if self._key_lengths else 0
         self._built = False
@@ -512,24 +560,28 @@ class PhraseMatcher:
             self._char_candidates(char)
         for _owner, source, _prefix, _plain in self._ranked:
             _compiled(source)  # plain-word entries too: a broken one raises here (the tests call this)
+            _compiled(source, cjk=True)
         for _owner, source, _strings in self._fallback + self._numbers:
             _compiled(source)
+            _compiled(source, cjk=True)
 
     def _char_candidates(self, char: str) -> tuple[tuple[Hashable, re.Pattern[str]], ...]:
         out = self._char_patterns.get(char)
         if out is None:
-            out = tuple((owner, _compiled(source)) for owner, source in self._chars.get(char, ()))
+            # The CJK form always: these are tried only at non-ASCII letters, mostly in CJK text.
+            out = tuple((owner, _compiled(source, cjk=True)) for owner, source in self._chars.get(char, ()))
             self._char_patterns[char] = out  # bounded by the characters entries start with
         return out
 
-    def _word_hits(self, text: str, hits: list[Hit]) -> None:
+    def _word_hits(self, text: str, hits: list[Hit], cjk: bool) -> None:
         automaton = self._automaton
-        marked = _MARK + (_BEFORE_WORD_ASCII if text.isascii() else _BEFORE_WORD).sub(_MARK, text)
+        before_word = _BEFORE_WORD_ASCII if text.isascii() else _BEFORE_WORD if cjk else _BEFORE_WORD_PLAIN
+        marked = _MARK + before_word.sub(_MARK, text)
         ranks = len(self._ranked)
         # Start and rank in one integer: sorting them gives the order of the class doc; a set,
         # because two strings of one entry can both stand at one start ("no " and "no lo ").
         codes = {end * ranks - item for end, payload in automaton.iter(marked) for item in payload}
-        ranked, patterns = self._ranked, self._patterns
+        ranked, patterns = self._ranked, self._patterns_cjk if cjk else self._patterns
         # The earlier matcher looked keys of every length up (5, 4, ... letters) in the text's next five
         # characters; where fewer than five were left, the longer lengths all met the whole rest and
         # repeated its entries' hits (a text ending "team": entry "team" twice). Kept, hits unchanged.
@@ -548,7 +600,7 @@ class PhraseMatcher:
             else:
                 pattern = patterns[rank]
                 if pattern is None:
-                    pattern = patterns[rank] = _compiled(source)
+                    pattern = patterns[rank] = _compiled(source, cjk)
                 found = pattern.match(text, start)
                 if not found or found.end() <= start:
                     continue
@@ -568,8 +620,11 @@ class PhraseMatcher:
         hits: list[Hit] = []
         if not self._built:
             self._build()
+        # A text holding a CJK character gets the patterns whose word starts and ends also hold where
+        # scripts change (across_scripts); in any other text the plain ones find the same, faster.
+        cjk = not text.isascii() and _CJK_CHAR.search(text) is not None
         if self._automaton is not None:
-            self._word_hits(text, hits)
+            self._word_hits(text, hits, cjk)
         if self._chars:
             chars, char_candidates = self._chars, self._char_candidates
             for m in _NON_ASCII_LETTER.finditer(text):
@@ -588,12 +643,12 @@ class PhraseMatcher:
         present = {needle for _end, needle in self._gates.iter(text)} if self._gates is not None else set()
         if self._numbers:
             numbers = [
-                (owner, _compiled(source))
+                (owner, _compiled(source, cjk))
                 for owner, source, strings in self._numbers
                 if strings is None or not present.isdisjoint(strings)
             ]
             if numbers:
-                for m in _NUMBER_START.finditer(text):
+                for m in (_NUMBER_START_CJK if cjk else _NUMBER_START).finditer(text):
                     pos = m.start()
                     for owner, pattern in numbers:
                         found = pattern.match(text, pos)
@@ -602,7 +657,7 @@ class PhraseMatcher:
         for owner, source, strings in self._fallback:
             if strings is not None and present.isdisjoint(strings):
                 continue  # no match can be in a text without one of these
-            for found in _compiled(source).finditer(text):
+            for found in _compiled(source, cjk).finditer(text):
                 if found.end() > found.start():
                     hits.append(Hit(owner, found.start(), found.end()))
         return hits

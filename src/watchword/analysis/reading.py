@@ -40,7 +40,7 @@ from importlib import resources
 from typing import Any
 
 from watchword.analysis import scopemodel
-from watchword.analysis.phrasematch import Hit, PhraseMatcher
+from watchword.analysis.phrasematch import Hit, PhraseMatcher, across_scripts
 from watchword.analysis.reading_scope import ACT_THRESHOLD, WATCH_OVERRIDE, decide_scope
 from watchword.analysis.reading_text import negated, quote, sentence_starts
 from watchword.analysis.reportlang import EXTRA_LANGUAGES as EXTRA_LANGUAGES
@@ -150,7 +150,8 @@ def _anywhere_zh(item: str) -> bool:
 def _compile(entries: dict[str, list[str]]) -> re.Pattern[str] | None:
     """One plain pattern of a list (the bench and tests use it; the reading uses the matcher)."""
     parts = [e if anywhere else rf"(?<!\w)(?:{e})" for _, e, anywhere in _entries(("",), entries)]
-    return re.compile("|".join(parts)) if parts else None
+    # Word starts and \b as the matcher reads them: a change between CJK and Latin script is one too.
+    return re.compile(across_scripts("|".join(parts))) if parts else None
 
 
 @dataclass(slots=True, frozen=True)
