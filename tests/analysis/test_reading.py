@@ -280,3 +280,21 @@ def test_a_quote_ends_and_starts_on_whole_words() -> None:
 def test_latin_words_run_into_chinese_text_are_read(text: str, kind: ApproachType) -> None:
     scope, got, _also, _lang = _analyse(text)
     assert (scope, got) == ("in_scope", kind)
+
+
+def test_a_ground_without_script_change_starts_reads_text_without_cjk_the_same() -> None:
+    """The scope model's masking of the answers uses the cheaper pattern for text without CJK
+    (compiling the script-change word starts into every entry cost seconds a process)."""
+    from watchword.analysis.reading import PROTECTED_GROUNDS, lexicons
+
+    texts = [
+        "He said he is a Muslim and asked for the door code.",
+        "Она из Китая, православная; просила пароль.",
+        "Er ist Katholik und Mitglied der Partei, wollte die Pläne.",
+    ]
+    for ground in (g for g in lexicons().grounds if g.name in PROTECTED_GROUNDS):
+        for text in texts:
+            plain = ground.pattern_for(text)
+            assert plain is not ground.pattern and plain is ground.pattern_for(text)  # compiled once
+            assert [m.span() for m in plain.finditer(text)] == [m.span() for m in ground.pattern.finditer(text)]
+        assert ground.pattern_for("他是Muslim，要了密码") is ground.pattern

@@ -44,6 +44,13 @@ CJK = (
     "\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uf900-\ufaff\uff66-\uff9f\U00020000-\U0003134f"
 )
 _CJK_CHAR = re.compile(f"[{CJK}]")
+
+
+def has_cjk(text: str) -> bool:
+    """Whether `text` holds a CJK character (where the script-change word starts can apply)."""
+    return not text.isascii() and _CJK_CHAR.search(text) is not None
+
+
 # Where a word starts: after no word character (as `(?<!\w)`), or where the script changes.
 WORD_START = f"(?:(?<!\\w)|(?<=[{CJK}])(?=[^\\W{CJK}])|(?<=[^\\W{CJK}])(?=[{CJK}]))"
 # A word boundary (as `\b`), or where the script changes.
@@ -622,7 +629,7 @@ class PhraseMatcher:
             self._build()
         # A text holding a CJK character gets the patterns whose word starts and ends also hold where
         # scripts change (across_scripts); in any other text the plain ones find the same, faster.
-        cjk = not text.isascii() and _CJK_CHAR.search(text) is not None
+        cjk = has_cjk(text)
         if self._automaton is not None:
             self._word_hits(text, hits, cjk)
         if self._chars:
