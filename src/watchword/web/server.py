@@ -33,22 +33,18 @@ REFUSED_LINGER_SECONDS = 2.0  # how long a connection refused for its head may s
 _IDLE, _HEADERS, _BODY, _DONE = "idle", "headers", "body", "done"
 
 
-def _timeout_response() -> bytes:
-    body = b"The request was sent too slowly."
+def _closing_answer(status: bytes, text: bytes) -> bytes:
+    """A whole plain-text answer written straight to the transport, the connection closed after it
+    (the app never saw the request: a head too slow or too large)."""
     head = (
-        b"HTTP/1.1 408 Request Timeout\r\ncontent-type: text/plain; charset=utf-8\r\nconnection: close\r\n"
-        b"content-length: " + str(len(body)).encode() + b"\r\n\r\n"
+        b"HTTP/1.1 " + status + b"\r\ncontent-type: text/plain; charset=utf-8\r\nconnection: close\r\n"
+        b"content-length: " + str(len(text)).encode() + b"\r\n\r\n"
     )
-    return head + body
+    return head + text
 
 
-def _head_too_large_response() -> bytes:
-    body = b"The request's headers are too large."
-    head = (
-        b"HTTP/1.1 431 Request Header Fields Too Large\r\ncontent-type: text/plain; charset=utf-8\r\n"
-        b"connection: close\r\ncontent-length: " + str(len(body)).encode() + b"\r\n\r\n"
-    )
-    return head + body
+TIMEOUT_ANSWER = _closing_answer(b"408 Request Timeout", b"The request was sent too slowly.")
+HEAD_TOO_LARGE_ANSWER = _closing_answer(b"431 Request Header Fields Too Large", b"The request's headers are too large.")
 
 
 class BoundedProtocol(HttpToolsProtocol):
@@ -103,7 +99,7 @@ class BoundedProtocol(HttpToolsProtocol):
         closes its half or after `REFUSED_LINGER_SECONDS`."""
         self._refused = True
         self._cancel()
-        self.transport.write(_head_too_large_response())
+        self.transport.write(HEAD_TOO_LARGE_ANSWER)
         if not self.transport.can_write_eof():
             self.transport.close()
             return
@@ -211,7 +207,7 @@ class BoundedProtocol(HttpToolsProtocol):
             return
         cycle = self.cycle
         if cycle is None or cycle.response_complete or not cycle.response_started:
-            self.transport.write(_timeout_response())
+            self.transport.write(TIMEOUT_ANSWER)
         if cycle is not None and not cycle.response_complete:
             cycle.disconnected = True  # the app's receive() answers http.disconnect
             cycle.message_event.set()
