@@ -37,8 +37,11 @@ def test_api_answers_as_its_openapi_document_says(api_schema: schemathesis.BaseS
         @given(case=operation.as_strategy())
         @settings(max_examples=30, deadline=None, suppress_health_check=list(HealthCheck), database=None)
         def call(case: schemathesis.Case) -> None:
-            # The schema cannot say "the reporter's words or a message, not neither", so a
-            # schema-valid empty report is refused with a documented 400: not a failure.
-            case.call_and_validate(excluded_checks=[positive_data_acceptance])
+            # Every schema-valid request must be accepted (positive_data_acceptance): the schema
+            # says what an empty report is ("the reporter's words, a message or an answer"). The
+            # one exception is a raw message of white space alone, refused with a documented 400:
+            # a binary body's schema has no way to say "not only white space".
+            raw_body = case.operation.path == "/api/v1/reports/email"
+            case.call_and_validate(excluded_checks=[positive_data_acceptance] if raw_body else [])
 
         call()

@@ -8,7 +8,8 @@ from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, Request, Response, status
 from fastapi.responses import JSONResponse
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
+from pydantic.config import JsonDict
 
 from watchword import errors
 from watchword.analysis.language import detect_language
@@ -34,8 +35,34 @@ AnswerKey = Annotated[str, Field(min_length=1, max_length=64)]
 AnswerText = Annotated[str, Field(max_length=5_000)]
 
 
+# What `intake.submit.validate` asks of a report, in the schema's own terms, so a client (or a
+# schema-driven test generator) can tell an empty report before sending it: words that are not all
+# white space, or a message, or an answer to one of the form's questions (the form's own key is
+# context, not an answer).
+_BASE64 = r"^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$"
+_SAYS_SOMETHING = r"\S"
+_NOT_EMPTY: JsonDict = {
+    "anyOf": [
+        {"required": ["text"], "properties": {"text": {"pattern": _SAYS_SOMETHING}}},
+        {"required": ["raw_email_base64"], "properties": {"raw_email_base64": {"type": "string", "minLength": 4}}},
+        {
+            "required": ["answers"],
+            "properties": {
+                "answers": {
+                    "minProperties": 1,
+                    "propertyNames": {"not": {"const": "form"}},
+                    "additionalProperties": {"pattern": _SAYS_SOMETHING},
+                }
+            },
+        },
+    ]
+}
+
+
 class ReportIn(BaseModel):
     """A report: what happened in the reporter's words, and/or the suspicious email itself."""
+
+    model_config = ConfigDict(json_schema_extra=_NOT_EMPTY)
 
     text: str = Field("", max_length=100_000, description="What happened, in the reporter's words.")
     approach_type: ApproachType | None = Field(None, description="The reporter's own choice, if any.")
@@ -46,7 +73,13 @@ class ReportIn(BaseModel):
     )
     form: FormKey | None = Field(None, description="The guided form the report follows, if any: read as context.")
     contact: str | None = Field(None, max_length=500, description="Optional contact; encrypted at rest.")
-    raw_email_base64: str | None = Field(None, description="The suspicious message (RFC 822 or .msg), base64.")
+    # The pattern is documented, not enforced by pydantic: the route refuses bad base64 itself, in a
+    # sentence rather than a regular expression.
+    raw_email_base64: str | None = Field(
+        None,
+        json_schema_extra={"pattern": _BASE64},
+        description="The suspicious message (RFC 822 or .msg), base64 with its padding.",
+    )
 
 
 class Problem(BaseModel):
@@ -131,7 +164,9 @@ def create_report(body: ReportIn, rt: Annotated[Runtime, Depends(runtime)]) -> R
         try:
             raw = base64.b64decode(body.raw_email_base64, validate=True)
         except (binascii.Error, ValueError) as exc:
-            raise errors.Invalid("raw_email_base64 is not valid base64") from exc
+            raise errors.Invalid(
+                "raw_email_base64 is not valid base64: the standard alphabet, with its = padding, no line breaks."
+            ) from exc
     incoming = IncomingReport(
         channel=Channel.API,
         text=body.text,
@@ -153,8 +188,8 @@ def create_report(body: ReportIn, rt: Annotated[Runtime, Depends(runtime)]) -> R
         "requestBody": {
             "required": True,
             "content": {
-                "message/rfc822": {"schema": {"type": "string", "format": "binary"}},
-                "application/octet-stream": {"schema": {"type": "string", "format": "binary"}},
+                "message/rfc822": {"schema": {"type": "string", "format": "binary", "minLength": 1}},
+                "application/octet-stream": {"schema": {"type": "string", "format": "binary", "minLength": 1}},
             },
         }
     },
@@ -199,6 +234,7 @@ def report_status(public_id: str, rt: Annotated[Runtime, Depends(runtime)]) -> R
         400: _problem("The answer is empty or too long."),
         404: _problem("No report has this id."),
         409: _problem("The report does not need detail (its scope is not needs_detail)."),
+        429: REFUSALS[429],
     },
 )
 def add_report_detail(public_id: str, body: DetailIn, rt: Annotated[Runtime, Depends(runtime)]) -> ReportStatusOut:
