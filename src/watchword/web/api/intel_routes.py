@@ -62,8 +62,13 @@ def api_reader(
 router = APIRouter(prefix="/api/v1", tags=["intel"], dependencies=[Depends(api_reader)], responses=AUTH_REFUSALS)
 Rt = Annotated[Runtime, Depends(runtime)]
 Limit = Annotated[int, Query(ge=1, le=500, description="Items per page.")]
-Cursor = Annotated[
-    str | None, Query(max_length=40, pattern=r"^[0-9:]+$", description="The `next` value of the previous page.")
+# Each list's cursor, exactly as services/sharing.py hands it out and reads it back: the last
+# campaign id served; the campaign id and the offset within it.
+CampaignCursor = Annotated[
+    str | None, Query(pattern=r"^[0-9]{1,18}$", description="The `next` value of the previous page.")
+]
+IndicatorCursor = Annotated[
+    str | None, Query(pattern=r"^[0-9]{1,18}:[0-9]{1,9}$", description="The `next` value of the previous page.")
 ]
 Since = Annotated[dt.datetime | None, Query(description="Only those last seen at or after this time (ISO 8601).")]
 Verdict = Literal["malicious", "suspicious"]
@@ -129,7 +134,7 @@ def list_campaigns(
     verdict: Annotated[Verdict | None, Query()] = None,
     approach_type: Annotated[str | None, Query(max_length=50, pattern=r"^[a-z_]+$")] = None,
     since: Since = None,
-    cursor: Cursor = None,
+    cursor: CampaignCursor = None,
     limit: Limit = 100,
 ) -> CampaignPage:
     """Campaigns an analyst judged malicious or suspicious, oldest first."""
@@ -159,7 +164,7 @@ def list_indicators(
     campaign: Annotated[IdValue | None, Query(description="Only this campaign's.")] = None,
     types: Annotated[list[IndicatorType] | None, Query(alias="type", max_length=12)] = None,
     since: Since = None,
-    cursor: Cursor = None,
+    cursor: IndicatorCursor = None,
     limit: Limit = 100,
 ) -> IndicatorPage:
     """The shared campaigns' indicators, as every export filters them (no known-legitimate value,
