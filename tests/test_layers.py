@@ -8,6 +8,7 @@ except those under `if TYPE_CHECKING:` (annotations only, never executed).
 from __future__ import annotations
 
 import ast
+import re
 from collections import defaultdict
 from pathlib import Path
 
@@ -140,4 +141,20 @@ def test_pages_do_not_query_the_store() -> None:
                 name = node.func.attr if isinstance(node.func, ast.Attribute) else getattr(node.func, "id", "")
                 if name == "select":
                     found.append(f"{path.relative_to(ROOT)}:{node.lineno}")
+    assert found == []
+
+
+def test_no_test_module_imports_another() -> None:
+    """Helpers shared by tests live in tests/support/: a test module imported by another runs its
+    module-level code twice under two names and ties the two files' fixtures together."""
+    tests = Path(__file__).parent
+    found = []
+    for path in tests.rglob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            names = [node.module or ""] if isinstance(node, ast.ImportFrom) else []
+            names += [alias.name for alias in node.names] if isinstance(node, ast.Import) else []
+            # The modules a child process's script (a string here) imports are found too.
+            if isinstance(node, ast.Constant) and isinstance(node.value, str):
+                names += [m.group(1) for m in re.finditer(r"(?:from|import) (tests\.[\w.]+)", node.value)]
+            found += [f"{path.relative_to(tests)}: {n}" for n in names if re.match(r"tests\.(\w+\.)*test_\w+$", n)]
     assert found == []
