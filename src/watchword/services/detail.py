@@ -75,3 +75,15 @@ def add_detail(session: Session, report_id: int, text: str) -> Report:
     # No content in the audit detail: the log must not become a copy of the report.
     audit.record(session, "reporter", "report.detail_added", "report", report.id, {"chars": len(added)})
     return report
+
+
+def message_from_reporter(session: Session, receipt_id: int, text: str) -> None:
+    """A reporter's message from their status page: posted to the report's thread and, while the
+    report has not yet said what was done (scope `needs_detail`) and only this reporter has sent
+    it, added to the report's words as well, so the answer is analysed with them."""
+    from watchword.services.followup import post_reporter_message
+
+    message = post_reporter_message(session, receipt_id, text)
+    report = session.get(Report, message.report_id)
+    if report is not None and report.scope == "needs_detail" and report.sightings <= 1:
+        add_detail(session, report.id, text[:MAX_DETAIL_CHARS])

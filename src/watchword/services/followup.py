@@ -21,6 +21,7 @@ writes an audit event in the caller's transaction.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -280,6 +281,17 @@ CHECKED_STEP = N_("Automatic checks done")
 DECIDED_STEP = N_("Outcome decided")
 ANALYST_WROTE = N_("Message from the analysts")
 REPORTER_WROTE = N_("You wrote a message")
+
+
+def receipt_statuses(
+    session: Session, receipt_ids: Sequence[int], language_for: Callable[[str | None], str]
+) -> tuple[list[ReceiptStatus], str]:
+    """The receipts' states, in order, and the language to show them in: `language_for` gets the
+    first receipt's remembered language (None when none is left) and gives the page's. A receipt
+    deleted by retention since is simply gone from the list."""
+    found = [r for r in (session.get(ReporterReceipt, i) for i in receipt_ids) if r is not None]
+    language = language_for(found[0].language if found else None)
+    return [receipt_status(session, receipt, language) for receipt in found], language
 
 
 def receipt_status(session: Session, receipt: ReporterReceipt, language: str = "") -> ReceiptStatus:

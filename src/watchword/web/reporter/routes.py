@@ -33,7 +33,7 @@ from watchword.runtime import Runtime
 from watchword.security.ratelimit import Limiter, Limits
 from watchword.services import detail, followup, receipts
 from watchword.services.guidance import OUT_OF_SCOPE_ELSEWHERE, TYPE_NAMES, FirstLook, first_look
-from watchword.store.models import Blob, Report
+from watchword.store.models import Blob
 from watchword.store.models_reporter import ReporterFile, ReporterReceipt
 from watchword.translation import N_, gettext_for, refusal_in, supported
 from watchword.web.deps import runtime
@@ -249,10 +249,7 @@ def _load_statuses(rt: Runtime, ids: tuple[int, ...], request: Request) -> tuple
     """The receipts' states, and the page's language: without a choice of the person's own, the
     one they reported in (a receipt checked from another device still reads in their language)."""
     with rt.db.session() as session:
-        # Deleted by retention since: simply gone from the list.
-        found = [r for r in (session.get(ReporterReceipt, i) for i in ids) if r is not None]
-        language = page_language(request, found[0].language if found else None)
-        return [followup.receipt_status(session, receipt, language) for receipt in found], language
+        return followup.receipt_statuses(session, ids, lambda stored: page_language(request, stored))
 
 
 @router.get("/report/status/view", response_class=HTMLResponse)
@@ -292,11 +289,7 @@ async def status_message(
     def post() -> WatchwordError | None:
         try:
             with rt.db.write() as session:
-                message = followup.post_reporter_message(session, receipt_id, text)
-                report = session.get(Report, message.report_id)
-                if report is not None and report.scope == "needs_detail" and report.sightings <= 1:
-                    # The report did not yet say what was done: the answer joins its words too.
-                    detail.add_detail(session, report.id, text[: detail.MAX_DETAIL_CHARS])
+                detail.message_from_reporter(session, receipt_id, text)
         except (followup.FollowupError, detail.DetailError) as exc:
             return exc
         return None
