@@ -1,4 +1,5 @@
-"""The import graph has no cycles: between top-level packages, and between the modules of a package.
+"""The import graph has no cycles (between top-level packages, and between the modules of a package)
+and goes only down the layers drawn in docs/architecture.md.
 
 Read from the source with ast (nothing is imported): every `import`, at module
 level or inside a function (a late import still ties two modules together),
@@ -119,6 +120,29 @@ def test_no_cycles_between_top_level_packages() -> None:
     # Clustering and sharing both ask what is known legitimate (known/), and neither asks the other.
     assert "intel" not in packages["campaigns"] and "campaigns" not in packages["intel"]
     assert packages["known"] <= {"analysis", "watchword"}
+
+
+def _documented_layers() -> list[set[str]]:
+    """The layer diagram of docs/architecture.md, top first: one layer a line, its packages before the
+    parenthesis; an indented line continues the one above."""
+    text = (Path(__file__).resolve().parents[1] / "docs/architecture.md").read_text(encoding="utf-8")
+    diagram = text.split("\n## Layers\n", 1)[1].split("```", 2)[1]
+    layers = []
+    for line in diagram.splitlines():
+        if line.strip() and not line.startswith(" "):
+            layers.append({name.strip() for name in line.split("(")[0].split(",") if name.strip()})
+    return layers
+
+
+def test_packages_import_only_down_the_documented_layers() -> None:
+    layers = _documented_layers()
+    rank = {package: depth for depth, layer in enumerate(layers) for package in layer}
+    assert sum(len(layer) for layer in layers) == len(rank), "a package is in two layers"
+    edges = {(_top(s), _top(t)) for s, targets in _module_graph().items() for t in targets}
+    packages = {package for edge in edges for package in edge}
+    assert packages <= set(rank), f"packages missing from the diagram: {sorted(packages - set(rank))}"
+    upward = sorted(f"{a} -> {b}" for a, b in edges if rank[b] < rank[a])
+    assert upward == [], "imports going up docs/architecture.md's layers"
 
 
 def test_no_cycles_between_the_modules_of_a_package() -> None:
