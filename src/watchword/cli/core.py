@@ -66,7 +66,9 @@ def serve(
             bind_host, bind_port = host or rt.settings.host, port or rt.settings.port
             if workers > 1:
                 # Separate processes: the web's Python work spreads over cores. SQLite takes their
-                # writes one at a time through busy_timeout; the analysis worker stays in this process.
+                # writes one at a time: their intake writers in turns on a lock file beside the
+                # database (intake/writer.py), anything else through busy_timeout. Each child opens
+                # and closes its own runtime (web/app.py); the analysis worker stays in this process.
                 uvicorn.run(
                     "watchword.web.app:create_app_from_env",
                     factory=True,
