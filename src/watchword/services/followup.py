@@ -12,7 +12,7 @@ Each reporter of a report (a web receipt, or an address that mailed it in)
 has a thread of their own: an analyst writes to one person at a time, and
 nothing written to one is shown to another, even when their identical emails
 became one report. Telling all of a campaign's reporters its outcome is the
-verdict's job (`campaign_ops.set_verdict`, `replies.outbox.notify_campaign_outcome`).
+verdict's job (`decisions.set_verdict`, `replies.outbox.notify_campaign_outcome`).
 
 Every analyst write and every analyst read of a reporter's words or contact
 writes an audit event in the caller's transaction.
