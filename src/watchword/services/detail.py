@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 from watchword import errors
 from watchword.analysis.scope import NEEDS_DETAIL_QUESTION
 from watchword.domain.model import MAX_REPORT_TEXT_CHARS as MAX_TEXT_CHARS
-from watchword.domain.model import storable_text
+from watchword.domain.model import Scope, storable_text
 from watchword.domain.states import ReportStatus
 from watchword.store import audit, jobs
 from watchword.store.models import Report
@@ -85,5 +85,5 @@ def message_from_reporter(session: Session, receipt_id: int, text: str) -> None:
 
     message = post_reporter_message(session, receipt_id, text)
     report = session.get(Report, message.report_id)
-    if report is not None and report.scope == "needs_detail" and report.sightings <= 1:
+    if report is not None and report.scope == Scope.NEEDS_DETAIL and report.sightings <= 1:
         add_detail(session, report.id, text[:MAX_DETAIL_CHARS])
