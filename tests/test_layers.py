@@ -1,4 +1,5 @@
-"""The import graph has no cycles: between top-level packages, and between the modules of a package.
+"""The import graph has no cycles (between top-level packages, and between the modules of a package)
+and goes only down the layers drawn in docs/architecture.md.
 
 Read from the source with ast (nothing is imported): every `import`, at module
 level or inside a function (a late import still ties two modules together),
@@ -8,6 +9,7 @@ except those under `if TYPE_CHECKING:` (annotations only, never executed).
 from __future__ import annotations
 
 import ast
+import re
 from collections import defaultdict
 from pathlib import Path
 
@@ -120,6 +122,29 @@ def test_no_cycles_between_top_level_packages() -> None:
     assert packages["known"] <= {"analysis", "watchword"}
 
 
+def _documented_layers() -> list[set[str]]:
+    """The layer diagram of docs/architecture.md, top first: one layer a line, its packages before the
+    parenthesis; an indented line continues the one above."""
+    text = (Path(__file__).resolve().parents[1] / "docs/architecture.md").read_text(encoding="utf-8")
+    diagram = text.split("\n## Layers\n", 1)[1].split("```", 2)[1]
+    layers = []
+    for line in diagram.splitlines():
+        if line.strip() and not line.startswith(" "):
+            layers.append({name.strip() for name in line.split("(")[0].split(",") if name.strip()})
+    return layers
+
+
+def test_packages_import_only_down_the_documented_layers() -> None:
+    layers = _documented_layers()
+    rank = {package: depth for depth, layer in enumerate(layers) for package in layer}
+    assert sum(len(layer) for layer in layers) == len(rank), "a package is in two layers"
+    edges = {(_top(s), _top(t)) for s, targets in _module_graph().items() for t in targets}
+    packages = {package for edge in edges for package in edge}
+    assert packages <= set(rank), f"packages missing from the diagram: {sorted(packages - set(rank))}"
+    upward = sorted(f"{a} -> {b}" for a, b in edges if rank[b] < rank[a])
+    assert upward == [], "imports going up docs/architecture.md's layers"
+
+
 def test_no_cycles_between_the_modules_of_a_package() -> None:
     graph = _module_graph()
     within: dict[str, set[str]] = defaultdict(set)
@@ -131,13 +156,49 @@ def test_no_cycles_between_the_modules_of_a_package() -> None:
     assert "watchword.analysis.mime" not in graph["watchword.analysis.outlook_msg"]
 
 
+# What a session does to the store; a route hands its session to a service instead.
+SESSION_CALLS = {
+    "get",
+    "add",
+    "add_all",
+    "execute",
+    "scalar",
+    "scalars",
+    "flush",
+    "delete",
+    "merge",
+    "query",
+    "expunge",
+}
+
+
 def test_pages_do_not_query_the_store() -> None:
-    """Pages render read models (`*/queries.py`); a `select(` in web/ is a query that belongs there."""
+    """Pages render read models (`*/queries.py`) and change things through services: a `select(` in
+    web/, or a route reading, adding or deleting rows through a session itself, belongs there."""
     found = []
     for path in (ROOT / "web").rglob("*.py"):
         for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
-            if isinstance(node, ast.Call):
-                name = node.func.attr if isinstance(node.func, ast.Attribute) else getattr(node.func, "id", "")
-                if name == "select":
-                    found.append(f"{path.relative_to(ROOT)}:{node.lineno}")
+            if not isinstance(node, ast.Call):
+                continue
+            func = node.func
+            name = func.attr if isinstance(func, ast.Attribute) else getattr(func, "id", "")
+            on_session = isinstance(func, ast.Attribute) and "session" in ast.unparse(func.value).lower()
+            if name == "select" or (on_session and name in SESSION_CALLS):
+                found.append(f"{path.relative_to(ROOT)}:{node.lineno}: {ast.unparse(func)}")
+    assert found == []
+
+
+def test_no_test_module_imports_another() -> None:
+    """Helpers shared by tests live in tests/support/: a test module imported by another runs its
+    module-level code twice under two names and ties the two files' fixtures together."""
+    tests = Path(__file__).parent
+    found = []
+    for path in tests.rglob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            names = [node.module or ""] if isinstance(node, ast.ImportFrom) else []
+            names += [alias.name for alias in node.names] if isinstance(node, ast.Import) else []
+            # The modules a child process's script (a string here) imports are found too.
+            if isinstance(node, ast.Constant) and isinstance(node.value, str):
+                names += [m.group(1) for m in re.finditer(r"(?:from|import) (tests\.[\w.]+)", node.value)]
+            found += [f"{path.relative_to(tests)}: {n}" for n in names if re.match(r"tests\.(\w+\.)*test_\w+$", n)]
     assert found == []

@@ -17,68 +17,18 @@ from __future__ import annotations
 
 import base64
 import json
-import random
 import sys
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from tests.analysis.test_text_links import PHISH_HTML
-from tests.support import campaign_mail as cm
-from tests.support import mailbuilders as mb
+from tests.support.fixture_mail import fixture_emails
 from watchword.analysis.pipeline import run
 from watchword.domain import Analysis, Document
 
 GOLDEN = Path(__file__).with_name("pipeline_golden.json")
 SAMPLE = Path(__file__).with_name("reading_sample.jsonl")
-
-
-def _emails() -> list[tuple[str, bytes]]:
-    """Every message the test support modules build, plus a few HTML lures assembled from their parts."""
-    out: list[tuple[str, bytes]] = [
-        ("original", mb.original_message()),
-        ("gmail_forward", mb.gmail_forward()),
-        ("outlook_forward_en", mb.outlook_forward("en")),
-        ("outlook_forward_de", mb.outlook_forward("de", original_marker=True)),
-        ("outlook_forward_fr", mb.outlook_forward("fr")),
-        ("owa_forward", mb.owa_forward()),
-        ("apple_forward", mb.apple_forward()),
-        ("thunderbird_forward", mb.thunderbird_forward()),
-        ("attached_forward", mb.attached_forward(mb.original_message(), mb.password_phish())),
-        ("attached_forward_eml", mb.attached_forward(mb.original_message(), as_eml_file=True)),
-        ("password_phish", mb.password_phish()),
-        ("forwarded_by", mb.forwarded_by(mb.password_phish(), "bob@corp.example", 3, "report@corp.example")),
-        ("simple", mb.simple("Lunch on Friday?", "Hi Sam,\nare we still on for lunch on Friday?\nJo\n")),
-        (
-            "html_phish",
-            mb.message(
-                subject="Your PayPal account is locked",
-                from_="PayPal Security <service@paypa1-secure.example.ru>",
-                body=mb.part("text/html", PHISH_HTML, cte="quoted-printable"),
-            ),
-        ),
-        (
-            "html_and_attachment",
-            mb.message(
-                subject="Invoice 4471 overdue - pay today",
-                from_="Accounts <billing@invoices-now.xyz>",
-                body=mb.multipart(
-                    "mixed",
-                    [
-                        mb.part("text/html", PHISH_HTML.replace("Dear", "Dear valued"), cte="base64"),
-                        mb.part("application/zip", b"PK\x03\x04zip", charset=None, cte="base64", filename="inv.zip"),
-                    ],
-                ),
-            ),
-        ),
-    ]
-    rng = random.Random(14)
-    for lure in cm.LURES:
-        for encoding in ("8bit", "base64", "qp"):
-            out.append((f"campaign_{lure}_{encoding}", cm.make_email(lure, rng, encoding, reorder=encoding == "qp")))
-    out += [(f"sorting_thread_{n}", raw) for n, raw in enumerate(cm.sorting_thread(7))]
-    return out
 
 
 def _reports() -> list[tuple[str, str, str, dict[str, str]]]:
@@ -108,7 +58,7 @@ def _cases_from(golden: dict[str, Any]) -> list[tuple[str, Document]]:
 
 def write() -> None:
     golden: dict[str, Any] = {}
-    for name, raw in _emails():
+    for name, raw in fixture_emails():
         golden[f"email:{name}"] = {"raw": base64.b64encode(raw).decode()}
     for rid, text, form, answers in _reports():
         golden[f"report:{rid}"] = {"text": text, "form": form, "answers": list(answers.items())}

@@ -19,7 +19,8 @@ import numpy as np
 import pytest
 
 from tests.support.console import analyse_all, signed_in
-from watchword.analysis import scopemodel, typemodel
+from tests.support.scope_models import sure_of
+from watchword.analysis import scopemodel
 from watchword.analysis.learnedscope import model_input as scope_model_input
 from watchword.analysis.learnedscope import read_report
 from watchword.analysis.pipeline import analyze_text
@@ -33,19 +34,6 @@ VAGUE = "Something odd happened at the fair today."
 WATCH_REQUEST = "Our new colleague asked me which rooms the board meets in. Could you look into her background?"
 QUESTIONS_AND_HEDGE = "Our new colleague asked me which rooms the board meets in. Should I be worried about her?"
 ACT_BESIDE_GROUNDS = "A student from Iran who prays at the mosque sent me an .exe file and asked me to run it."
-
-
-def sure_of(outcome: str, words: str = "") -> ScopeModel:
-    """A model whose bias makes it sure of `outcome`; the n-grams of `words`, if any, weigh for it too."""
-    bias = np.full(len(CLASSES), -4.0, dtype=np.float32)
-    bias[CLASSES.index(outcome)] = 4.0
-    rows = np.array([0], dtype=np.int64)
-    weights = np.zeros((1, len(CLASSES)), dtype=np.float32)
-    if words:
-        rows = np.unique(np.concatenate(typemodel.ngram_hashes(words.encode("utf-8")))).astype(np.int64)
-        weights = np.zeros((len(rows), len(CLASSES)), dtype=np.float32)
-        weights[:, CLASSES.index(outcome)] = 1.0
-    return ScopeModel(rows, weights, bias, list(CLASSES))
 
 
 @pytest.fixture

@@ -17,9 +17,9 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 
-from tests.analysis.test_reading_learned import sure_of
 from tests.support.console import analyse_all, signed_in
 from tests.support.reporter import fast_settings, report, text_of
+from tests.support.scope_models import sure_of
 from watchword.analysis import learnedscope, scopemodel
 from watchword.analysis.learnedscope import model_input as scope_model_input
 from watchword.analysis.learnedscope import read_report

@@ -17,8 +17,8 @@ from typing import Any
 
 import pytest
 
-from tests.analysis.test_pipeline_golden import _emails
 from tests.support import mailbuilders as mb
+from tests.support.fixture_mail import fixture_emails
 from watchword.analysis.pipeline import _MIDDLE_END, _MIDDLE_START, STAGES, analyze_report, run
 from watchword.analysis.reuse import UNREAD_FIELDS, UNREAD_HEADERS, MiddleMemo, middle_key
 from watchword.domain import Document
@@ -103,7 +103,7 @@ def _copies(raw: bytes) -> list[bytes]:
 
 
 @pytest.mark.parametrize(
-    ("name", "raw"), [*_emails(), *((f"copy{n}", raw) for n, raw in enumerate(_copies(mb.password_phish())))]
+    ("name", "raw"), [*fixture_emails(), *((f"copy{n}", raw) for n, raw in enumerate(_copies(mb.password_phish())))]
 )
 def test_the_middle_stages_never_read_what_copies_differ_in(name: str, raw: bytes) -> None:
     fields_read, headers_read = _watched_middle_run(raw)
@@ -112,7 +112,7 @@ def test_the_middle_stages_never_read_what_copies_differ_in(name: str, raw: byte
     assert headers_read & UNREAD_HEADERS == set()
 
 
-@pytest.mark.parametrize(("name", "raw"), _emails())
+@pytest.mark.parametrize(("name", "raw"), fixture_emails())
 def test_a_copy_that_reuses_the_middle_stages_gets_the_fresh_analysis(name: str, raw: bytes) -> None:
     memo = MiddleMemo()
     analyze_report("", raw, memo=memo)  # the first report of the wave: every stage runs

@@ -359,7 +359,7 @@ def test_reports_analysed_by_an_older_pipeline_are_analysed_again_before_reclust
     re-clustering puts the thread in one campaign."""
     from tests.support.campaign_mail import sorting_thread
     from watchword.domain.model import ANALYSIS_VERSION
-    from watchword.services.reanalysis import reanalyse_stale, stale_report_ids
+    from watchword.services.reanalysis import analysed_report_ids, reanalyse_stale, stale_report_ids
     from watchword.store.models import AnalysisRecord
 
     posts = sorting_thread(3000)
@@ -378,6 +378,7 @@ def test_reports_analysed_by_an_older_pipeline_are_analysed_again_before_reclust
     seen: list[tuple[int, int]] = []
     assert reanalyse_stale(rt, "tester", lambda done, total: seen.append((done, total))) == 3
     assert seen == [(3, 3)] and stale_report_ids(rt) == []
+    assert analysed_report_ids(rt) == ids  # `reanalyse --all` still takes them all
     with rt.db.write() as session:
         recluster(session)
         records = list(session.scalars(select(AnalysisRecord)))

@@ -15,8 +15,7 @@ from typing import Any
 import pytest
 from sqlalchemy import event, func, select
 
-from tests.intake.test_blob_durability import _raw
-from tests.support.durability import acknowledged_before_kill, assert_each_survived, slow_recorded_syncs
+from tests.support.durability import acknowledged_before_kill, assert_each_survived, offer_email, slow_recorded_syncs
 from tests.support.settings import make_settings
 from watchword.domain import Channel, IncomingReport
 from watchword.intake import writer
@@ -29,7 +28,7 @@ blobs_table = Report.metadata.tables["blobs"]
 
 
 def _email(n: int) -> IncomingReport:
-    return IncomingReport(channel=Channel.API, raw_email=_raw(n))
+    return IncomingReport(channel=Channel.API, raw_email=offer_email(n))
 
 
 async def _send_all(rt: Runtime, numbers: range) -> list[Any]:
@@ -94,7 +93,7 @@ def test_a_report_whose_file_cannot_be_written_is_refused_alone(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     real_stage = blobs.FileBlobStore.stage
-    doomed = _raw(3)
+    doomed = offer_email(3)
 
     def disk_full_for_one(self: blobs.FileBlobStore, data: bytes, digest: str | None = None) -> blobs.StagedBlob:
         if data == doomed:
@@ -128,9 +127,13 @@ def test_a_caller_that_stops_waiting_does_not_stop_the_writer(tmp_path: Path, mo
     rt = open_runtime(make_settings(tmp_path))
     try:
         prepared = writer.Prepared(
-            incoming=_email(1), key="k1", raw_sha=blobs.sha256_hex(_raw(1)), raw_size=len(_raw(1)), contact=None
+            incoming=_email(1),
+            key="k1",
+            raw_sha=blobs.sha256_hex(offer_email(1)),
+            raw_size=len(offer_email(1)),
+            contact=None,
         )
-        prepared.unstaged = _raw(1)
+        prepared.unstaged = offer_email(1)
 
         async def impatient() -> None:
             await rt.intake.commit_async(prepared, timeout=0.2)
@@ -157,13 +160,13 @@ CHILD = textwrap.dedent(
     from watchword.domain import Channel, IncomingReport
     from watchword.intake.submit import submit_async
     from watchword.runtime import open_runtime
-    from tests.intake.test_blob_durability import _raw
+    from tests.support.durability import offer_email
 
     rt = open_runtime(make_settings(Path(sys.argv[1])))
 
     async def send(k):
         for n in range(k * 10_000, k * 10_000 + 10_000):
-            receipt = await submit_async(rt, IncomingReport(channel=Channel.API, raw_email=_raw(n)))
+            receipt = await submit_async(rt, IncomingReport(channel=Channel.API, raw_email=offer_email(n)))
             print(n, receipt.public_id, flush=True)  # acknowledged: said only after it returned
 
     async def main():
@@ -176,14 +179,20 @@ CHILD = textwrap.dedent(
 
 def test_an_acknowledged_report_keeps_its_blob_and_row_when_the_process_is_killed(tmp_path: Path) -> None:
     acknowledged = acknowledged_before_kill(tmp_path, CHILD)
-    assert_each_survived(tmp_path, acknowledged, _raw)
+    assert_each_survived(tmp_path, acknowledged, offer_email)
 
 
 def test_a_batch_writes_its_new_reports_together_and_its_repeats_as_sightings(any_rt: Runtime) -> None:
     """One transaction of the group commit: new reports in a few statements (`create_many`), the
     content seen earlier in the same batch as sightings, and no blob row that no report names."""
     rt = any_rt
-    raws = [_raw(0), _raw(1), _raw(2), _raw(1), _raw(0).replace(b"\r\n", b"\n")]  # a repeat; a repeat by key only
+    raws = [
+        offer_email(0),
+        offer_email(1),
+        offer_email(2),
+        offer_email(1),
+        offer_email(0).replace(b"\r\n", b"\n"),
+    ]  # a repeat; a repeat by key only
     prepared = [
         prepare(rt, _email(0)),
         *(prepare(rt, IncomingReport(channel=Channel.API, raw_email=r)) for r in raws[1:]),
@@ -216,7 +225,7 @@ def test_an_event_loop_caller_is_answered_on_its_loop_without_a_thread_future(
 
     monkeypatch.setattr(writer, "Future", no_thread_future)
     real_write = writer.GroupCommitter._write
-    refused = blobs.sha256_hex(_raw(5))
+    refused = blobs.sha256_hex(offer_email(5))
 
     def refuse_one(self: writer.GroupCommitter, batch: list[Any]) -> None:
         for unit in batch:

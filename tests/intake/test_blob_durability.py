@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 from sqlalchemy import event, func, select
 
-from tests.support.durability import acknowledged_before_kill, assert_each_survived, slow_recorded_syncs
+from tests.support.durability import acknowledged_before_kill, assert_each_survived, offer_email, slow_recorded_syncs
 from tests.support.settings import make_settings
 from watchword.domain import Channel, IncomingReport
 from watchword.intake import writer
@@ -23,11 +23,6 @@ from watchword.intake.submit import submit
 from watchword.runtime import open_runtime
 from watchword.store import blobs
 from watchword.store.models import Report
-
-
-def _raw(n: int) -> bytes:
-    head = f"From: a{n}@example.net\r\nTo: me@example.org\r\nSubject: offer {n}\r\n\r\n"
-    return f"{head}A job offer, number {n}.\r\n".encode()
 
 
 def _record_syncs(monkeypatch: pytest.MonkeyPatch) -> list[Path]:
@@ -55,27 +50,27 @@ def test_a_blob_is_fsynced_with_its_directory_and_the_directories_made_for_it(
     assert sorted(p.name for p in store.root.iterdir()) == [f"{n:02x}" for n in range(256)]
     assert set(synced) == {store.root, tmp_path}
     synced.clear()
-    digest = store.put(_raw(1))
+    digest = store.put(offer_email(1))
     final = store.path_for(digest)
     leaf = final.parent
     assert sorted(synced) == sorted([final, leaf, leaf.parent])  # the file, ab/cd and ab
     synced.clear()
-    assert store.put(_raw(1)) == digest  # already there: file and directory synced again, nothing made
+    assert store.put(offer_email(1)) == digest  # already there: file and directory synced again, nothing made
     assert sorted(synced) == sorted([final, leaf])
-    assert store.get(digest) == _raw(1)
+    assert store.get(digest) == offer_email(1)
     assert [p.name for p in leaf.iterdir()] == [digest]  # no temporary file left behind
 
 
 def test_a_staged_blob_has_its_name_only_once_made_durable(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     synced = _record_syncs(monkeypatch)
     store = blobs.FileBlobStore(tmp_path / "blobs")
-    staged = [store.stage(_raw(n)) for n in range(3)]
+    staged = [store.stage(offer_email(n)) for n in range(3)]
     assert not any(s.final.exists() for s in staged)  # written under temporary names only
     assert all(s.pending is not None and s.pending.exists() for s in staged)
     synced.clear()
     blobs.make_durable(staged)
     for n, s in enumerate(staged):
-        assert store.get(s.sha256) == _raw(n)
+        assert store.get(s.sha256) == offer_email(n)
         assert s.pending is not None and not s.pending.exists()
         assert s.final in synced and s.final.parent in synced
     # Each directory once for the whole batch, however many of its blobs it holds.
@@ -84,29 +79,29 @@ def test_a_staged_blob_has_its_name_only_once_made_durable(tmp_path: Path, monke
 
 def test_a_torn_blob_left_by_a_crash_is_written_again_and_a_good_one_never_replaced(tmp_path: Path) -> None:
     store = blobs.FileBlobStore(tmp_path / "blobs")
-    digest = blobs.sha256_hex(_raw(1))
+    digest = blobs.sha256_hex(offer_email(1))
     final = store.path_for(digest)
     final.parent.mkdir(parents=True)
     final.write_bytes(b"")  # a name whose bytes never reached the disk before a crash
-    torn = store.stage(_raw(1))
+    torn = store.stage(offer_email(1))
     assert torn.replace
     blobs.make_durable([torn])
-    assert store.get(digest) == _raw(1)
+    assert store.get(digest) == offer_email(1)
 
     # Two writers with the same new bytes: the second does not swap the first's (durable) file.
-    early = store.stage(_raw(2))
-    store.put(_raw(2))
+    early = store.stage(offer_email(2))
+    store.put(offer_email(2))
     inode = store.path_for(early.sha256).stat().st_ino
     blobs.make_durable([early])
     assert store.path_for(early.sha256).stat().st_ino == inode
     assert early.pending is not None and not early.pending.exists()
-    assert store.get(early.sha256) == _raw(2)
+    assert store.get(early.sha256) == offer_email(2)
 
 
 def test_files_staged_by_a_process_that_died_are_swept_once_a_day_old(tmp_path: Path) -> None:
     store = blobs.FileBlobStore(tmp_path / "blobs")
-    orphan = store.stage(_raw(4))  # staged, then the process died before its group commit
-    live = store.stage(_raw(5))  # staged a moment ago by a process still running
+    orphan = store.stage(offer_email(4))  # staged, then the process died before its group commit
+    live = store.stage(offer_email(5))  # staged a moment ago by a process still running
     assert orphan.pending is not None and live.pending is not None
     day_ago = time.time() - blobs.STALE_PENDING_SECONDS - 60
     os.utime(orphan.pending, (day_ago, day_ago))
@@ -115,7 +110,7 @@ def test_files_staged_by_a_process_that_died_are_swept_once_a_day_old(tmp_path: 
     assert not orphan.pending.exists() and live.pending.exists()
     assert store.sweep_pending() == 0
     blobs.make_durable([live])
-    assert store.get(live.sha256) == _raw(5)
+    assert store.get(live.sha256) == offer_email(5)
     # A batch whose staged file was swept cannot commit: its final name does not exist to fsync.
     with pytest.raises(FileNotFoundError):
         blobs.make_durable([orphan])
@@ -127,8 +122,8 @@ def test_a_filesystem_without_hard_links_still_gets_its_blobs(tmp_path: Path, mo
 
     store = blobs.FileBlobStore(tmp_path / "blobs")
     monkeypatch.setattr(blobs.os, "link", no_links)
-    digest = store.put(_raw(3))
-    assert store.get(digest) == _raw(3)
+    digest = store.put(offer_email(3))
+    assert store.get(digest) == offer_email(3)
     assert [p.name for p in store.path_for(digest).parent.iterdir()] == [digest]
 
 
@@ -164,7 +159,7 @@ def test_the_group_commit_never_commits_a_row_before_its_blob_is_durable(
     try:
         with ThreadPoolExecutor(8) as pool:
             receipts = list(
-                pool.map(lambda n: submit(rt, IncomingReport(channel=Channel.API, raw_email=_raw(n))), range(80))
+                pool.map(lambda n: submit(rt, IncomingReport(channel=Channel.API, raw_email=offer_email(n))), range(80))
             )
         assert len({r.public_id for r in receipts}) == 80
         assert commits_checked >= 1 and max(sizes) > 1  # batched: several reports per commit
@@ -200,7 +195,7 @@ def test_the_intake_writers_of_two_processes_take_turns(tmp_path: Path) -> None:
 
         def send(n: int) -> str:
             rt = first if n % 2 else second
-            return submit(rt, IncomingReport(channel=Channel.API, raw_email=_raw(n))).public_id
+            return submit(rt, IncomingReport(channel=Channel.API, raw_email=offer_email(n))).public_id
 
         with ThreadPoolExecutor(8) as pool:
             ids = set(pool.map(send, range(60)))
@@ -220,14 +215,14 @@ CHILD = textwrap.dedent(
     from watchword.domain import Channel, IncomingReport
     from watchword.intake.submit import submit
     from watchword.runtime import open_runtime
-    from tests.intake.test_blob_durability import _raw
+    from tests.support.durability import offer_email
 
     rt = open_runtime(make_settings(Path(sys.argv[1])))
     lock = threading.Lock()
 
     def send(k):
         for n in range(k * 10_000, k * 10_000 + 10_000):
-            receipt = submit(rt, IncomingReport(channel=Channel.API, raw_email=_raw(n)))
+            receipt = submit(rt, IncomingReport(channel=Channel.API, raw_email=offer_email(n)))
             with lock:  # acknowledged: said only after submit returned
                 print(n, receipt.public_id, flush=True)
 
@@ -245,16 +240,16 @@ CHILD = textwrap.dedent(
 
 def test_an_acknowledged_report_keeps_its_blob_and_row_when_the_process_is_killed(tmp_path: Path) -> None:
     acknowledged = acknowledged_before_kill(tmp_path, CHILD)
-    assert_each_survived(tmp_path, acknowledged, _raw)
+    assert_each_survived(tmp_path, acknowledged, offer_email)
 
 
 def test_a_blob_staged_with_its_digest_is_not_hashed_again(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """The intake's event loop hashes the bytes for the report's row; the writer's syncer hands
     that digest to `stage` instead of hashing the same bytes a second time."""
     store = blobs.FileBlobStore(tmp_path / "blobs")
-    data = _raw(7)
+    data = offer_email(7)
     digest = blobs.sha256_hex(data)
-    other = _raw(8)
+    other = offer_email(8)
     other_digest = blobs.sha256_hex(other)
     hashed: list[bytes] = []
     real_hash = blobs.sha256_hex

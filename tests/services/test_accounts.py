@@ -330,6 +330,19 @@ def test_changing_the_password_signs_out_everywhere(rt: Runtime) -> None:
     assert sign_in(console_client(rt), "ana", "a brand new passphrase").status_code == 303
 
 
+def test_the_account_forms_refuse_with_their_meanings_status(rt: Runtime) -> None:
+    """The account page's refusals come back as the page with the sentence, under the status the one
+    table (web/errors.py) gives their meaning: a wrong current password is not who is asking (401),
+    a new one too short is invalid input (400)."""
+    client = signed_in(rt, "ana")
+    csrf = page_csrf(client, "/console/account")
+    wrong = client.post("/console/account/password", data={"csrf": csrf, "current": "not it", "new": "a new one!!!!"})
+    assert wrong.status_code == 401 and "Wrong username or password" in wrong.text
+    short = client.post("/console/account/password", data={"csrf": csrf, "current": PASSWORD, "new": "short"})
+    assert short.status_code == 400 and "Passwords need at least" in short.text
+    assert sign_in(console_client(rt), "ana").status_code == 303  # the password did not change
+
+
 def test_api_tokens_are_shown_once_stored_hashed_and_scoped(rt: Runtime) -> None:
     admin = signed_in(rt, "root", role="admin")
     created = admin.post(

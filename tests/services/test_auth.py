@@ -182,7 +182,7 @@ def test_organisational_domain_uses_the_public_suffix_list_offline() -> None:
 def test_one_registrable_domain_and_an_ip_has_none() -> None:
     """There is one registrable_domain (analysis/urls.py); an address is nobody's domain, in both
     it and the sender comparison built on it (auth.py once answered with the IP itself)."""
-    for ip in ("192.0.2.7", "[2001:db8::1]", "[192.0.2.7]"):
+    for ip in ("192.0.2.7", "[2001:db8::1]", "[192.0.2.7]", "2001:db8::1", "::ffff:192.0.2.7"):
         assert registrable_domain(ip) == "" and organisational_domain(ip) == ""
     # Listed endings: the same answer from both, private suffixes included (each app is its own owner).
     for host, expected in (("mail.corp.co.uk", "corp.co.uk"), ("phish.evil-app.web.app", "evil-app.web.app")):

@@ -57,6 +57,38 @@ def test_commands_refuse_a_missing_or_old_schema_and_say_to_migrate(
         create_app_from_env()
 
 
+def test_a_serve_child_owns_its_runtime_and_closes_it_when_the_server_stops(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A `serve --workers N` child opens its runtime from the environment; nobody else holds it, so
+    the app's lifespan closes it (the intake writer stopped after its last batch, the engine's
+    connections returned) when the server shuts down."""
+    from fastapi.testclient import TestClient
+
+    from watchword.web.app import create_app, create_app_from_env
+
+    monkeypatch.setenv("WATCHWORD_DATA_DIR", str(tmp_path))
+    open_runtime(make_settings(tmp_path), migrate=True).close()
+    app = create_app_from_env()
+    rt = app.state.rt
+    closed: list[bool] = []
+    close = rt.close
+    rt.close = lambda: (closed.append(True), close())[1]
+    with TestClient(app) as client:
+        answer = client.post("/api/v1/reports", json={"text": "A stranger asked me about the lab's door codes."})
+        assert answer.status_code == 201
+        writers = [t for t in threading.enumerate() if t.name == "intake-writer"]
+        assert writers and closed == []
+    assert closed == [True] and not any(t.is_alive() for t in writers)
+    # An app given a runtime its caller opened leaves it open: the caller's `with` closes it.
+    with open_runtime(make_settings(tmp_path)) as own:
+        own.close = lambda: closed.append(False)
+        with TestClient(create_app(own)):
+            pass
+        assert closed == [True]
+        del own.close
+
+
 def test_a_schema_from_a_newer_version_is_refused(tmp_path: Path) -> None:
     settings = make_settings(tmp_path)
     open_runtime(settings, migrate=True).close()

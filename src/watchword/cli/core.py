@@ -66,7 +66,9 @@ def serve(
             bind_host, bind_port = host or rt.settings.host, port or rt.settings.port
             if workers > 1:
                 # Separate processes: the web's Python work spreads over cores. SQLite takes their
-                # writes one at a time through busy_timeout; the analysis worker stays in this process.
+                # writes one at a time: their intake writers in turns on a lock file beside the
+                # database (intake/writer.py), anything else through busy_timeout. Each child opens
+                # and closes its own runtime (web/app.py); the analysis worker stays in this process.
                 uvicorn.run(
                     "watchword.web.app:create_app_from_env",
                     factory=True,
@@ -171,18 +173,13 @@ def reanalyse(
     actor: Annotated[str, typer.Option(help="Who is recorded in the audit trail.")] = "cli",
 ) -> None:
     """Analyse stored reports again on Dask distributed (after a pipeline change)."""
-    from sqlalchemy import select
-
     from watchword.runtime import open_runtime
+    from watchword.services.reanalysis import analysed_report_ids
     from watchword.services.reanalysis_dask import dask_client, reanalyse_on_cluster
-    from watchword.store.models import AnalysisRecord
 
     logsafe.install()  # no report content, no addresses in log lines
     with open_runtime() as rt:
-        ids = None
-        if all_reports:
-            with rt.db.session() as session:
-                ids = list(session.scalars(select(AnalysisRecord.report_id).order_by(AnalysisRecord.report_id)))
+        ids = analysed_report_ids(rt) if all_reports else None  # None: the stale ones
         with dask_client(rt.settings.dask_scheduler, processes) as client:
             done = reanalyse_on_cluster(rt, client, ids, actor, lambda n, total: typer.echo(f"{n}/{total}", err=True))
     typer.echo(f"{done} reports analysed again")

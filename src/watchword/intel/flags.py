@@ -10,7 +10,9 @@ from __future__ import annotations
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
+from watchword import errors
 from watchword.store import audit
+from watchword.store.models import Indicator
 from watchword.store.models_intel import ValueFlag
 
 KINDS = {"allowlisted": "Allowlisted (legitimate)", "false_positive": "False positive"}
@@ -48,3 +50,18 @@ def clear_flags(session: Session, indicator_type: str, value: str, actor: str) -
             session, actor, "intel.flag_cleared", "indicator_value", "", {"type": indicator_type, "value": value[:300]}
         )
     return removed
+
+
+def flag_indicator(session: Session, indicator_id: int, kind: str, actor: str, note: str = "") -> bool:
+    """Flag a stored indicator's value as `kind` (one of KINDS), or remove both flags (`kind="clear"`).
+    True when it was flagged, False when cleared."""
+    indicator = session.get(Indicator, indicator_id)
+    if indicator is None:
+        raise errors.NotFound("No such indicator.")
+    if kind == "clear":
+        clear_flags(session, indicator.type, indicator.value, actor)
+        return False
+    if kind not in KINDS:
+        raise errors.Invalid("Choose allowlisted or false_positive.")
+    set_flag(session, indicator.type, indicator.value, kind, actor, note.strip())
+    return True

@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 from watchword import errors
 from watchword.analysis.scope import NEEDS_DETAIL_QUESTION
 from watchword.domain.model import MAX_REPORT_TEXT_CHARS as MAX_TEXT_CHARS
-from watchword.domain.model import storable_text
+from watchword.domain.model import Scope, storable_text
 from watchword.domain.states import ReportStatus
 from watchword.store import audit, jobs
 from watchword.store.models import Report
@@ -75,3 +75,15 @@ def add_detail(session: Session, report_id: int, text: str) -> Report:
     # No content in the audit detail: the log must not become a copy of the report.
     audit.record(session, "reporter", "report.detail_added", "report", report.id, {"chars": len(added)})
     return report
+
+
+def message_from_reporter(session: Session, receipt_id: int, text: str) -> None:
+    """A reporter's message from their status page: posted to the report's thread and, while the
+    report has not yet said what was done (scope `needs_detail`) and only this reporter has sent
+    it, added to the report's words as well, so the answer is analysed with them."""
+    from watchword.services.followup import post_reporter_message
+
+    message = post_reporter_message(session, receipt_id, text)
+    report = session.get(Report, message.report_id)
+    if report is not None and report.scope == Scope.NEEDS_DETAIL and report.sightings <= 1:
+        add_detail(session, report.id, text[:MAX_DETAIL_CHARS])

@@ -12,7 +12,7 @@ Each reporter of a report (a web receipt, or an address that mailed it in)
 has a thread of their own: an analyst writes to one person at a time, and
 nothing written to one is shown to another, even when their identical emails
 became one report. Telling all of a campaign's reporters its outcome is the
-verdict's job (`campaign_ops.set_verdict`, `replies.outbox.notify_campaign_outcome`).
+verdict's job (`decisions.set_verdict`, `replies.outbox.notify_campaign_outcome`).
 
 Every analyst write and every analyst read of a reporter's words or contact
 writes an audit event in the caller's transaction.
@@ -21,6 +21,7 @@ writes an audit event in the caller's transaction.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -280,6 +281,17 @@ CHECKED_STEP = N_("Automatic checks done")
 DECIDED_STEP = N_("Outcome decided")
 ANALYST_WROTE = N_("Message from the analysts")
 REPORTER_WROTE = N_("You wrote a message")
+
+
+def receipt_statuses(
+    session: Session, receipt_ids: Sequence[int], language_for: Callable[[str | None], str]
+) -> tuple[list[ReceiptStatus], str]:
+    """The receipts' states, in order, and the language to show them in: `language_for` gets the
+    first receipt's remembered language (None when none is left) and gives the page's. A receipt
+    deleted by retention since is simply gone from the list."""
+    found = [r for r in (session.get(ReporterReceipt, i) for i in receipt_ids) if r is not None]
+    language = language_for(found[0].language if found else None)
+    return [receipt_status(session, receipt, language) for receipt in found], language
 
 
 def receipt_status(session: Session, receipt: ReporterReceipt, language: str = "") -> ReceiptStatus:

@@ -22,7 +22,7 @@ from watchword.services.render import MessageView, message_view
 from watchword.store.counts import NO_COUNTS, Counts, campaign_counts, report_counts
 from watchword.store.models import AnalysisRecord, Campaign, Indicator, Job, Report, ReportIndicator
 from watchword.store.models_people import Note
-from watchword.store.models_reporter import ThreadMessage
+from watchword.store.models_reporter import ReporterFile, ThreadMessage
 
 
 class ReportNotFound(errors.NotFound):
@@ -173,6 +173,16 @@ def raw_sha256(session: Session, report_id: int) -> str:
 def require_report(session: Session, report_id: int) -> None:
     if session.get(Report, report_id) is None:
         raise ReportNotFound("No such report.")
+
+
+def reporter_file(session: Session, report_id: int, file_id: int) -> ReporterFile:
+    """A file a reporter sent with this report, detached from the session (its name, type, size and
+    blob hash); NotFound when it is not this report's."""
+    found = session.get(ReporterFile, file_id)
+    if found is None or found.report_id != report_id:
+        raise errors.NotFound("No such file on this report.")
+    session.expunge(found)
+    return found
 
 
 @dataclass(frozen=True, slots=True)

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, select, true
 from sqlalchemy.orm import Session
 
 from watchword.domain import Analysis
@@ -27,14 +27,18 @@ BATCH = 200
 
 
 def stale_report_ids(rt: Runtime) -> list[int]:
+    """The reports an older pipeline analysed, in order: what re-analysis does by default."""
+    return _analysed_report_ids(rt, AnalysisRecord.version != ANALYSIS_VERSION)
+
+
+def analysed_report_ids(rt: Runtime) -> list[int]:
+    """Every analysed report, in order (`watchword reanalyse --all`)."""
+    return _analysed_report_ids(rt, true())
+
+
+def _analysed_report_ids(rt: Runtime, where: ColumnElement[bool]) -> list[int]:
     with rt.db.session() as session:
-        return list(
-            session.scalars(
-                select(AnalysisRecord.report_id)
-                .where(AnalysisRecord.version != ANALYSIS_VERSION)
-                .order_by(AnalysisRecord.report_id)
-            )
-        )
+        return list(session.scalars(select(AnalysisRecord.report_id).where(where).order_by(AnalysisRecord.report_id)))
 
 
 def store_reanalysed(

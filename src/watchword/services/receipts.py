@@ -18,8 +18,9 @@ import datetime as dt
 import hashlib
 import hmac
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import Protocol
 
 from argon2 import PasswordHasher, Type
 from argon2.exceptions import InvalidHashError, VerificationError
@@ -29,8 +30,8 @@ from sqlalchemy.orm import Session
 from watchword import clock, errors
 from watchword.config import Settings
 from watchword.store.db import Database
-from watchword.store.models import utcnow
-from watchword.store.models_reporter import ReporterReceipt
+from watchword.store.models import Blob, utcnow
+from watchword.store.models_reporter import ReporterFile, ReporterReceipt
 from watchword.translation import N_
 
 ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"  # Crockford: no I, L, O, U to misread
@@ -134,6 +135,11 @@ def find(session: Session, code: str) -> ReporterReceipt | None:
     return session.scalars(select(ReporterReceipt).where(ReporterReceipt.code_hash == code_hash(code))).first()
 
 
+def exists(session: Session, code: str) -> bool:
+    """Whether a receipt with this code was made (a form already sent)."""
+    return session.scalar(select(ReporterReceipt.id).where(ReporterReceipt.code_hash == code_hash(code))) is not None
+
+
 def hash_passphrase(settings: Settings, passphrase: str) -> str:
     """Argon2id; done before the write transaction opens, so that SQLite's lock is not held for it."""
     return hasher(settings).hash(normalise_passphrase(passphrase))
@@ -166,6 +172,68 @@ def create(
     session.add(receipt)
     session.flush()
     return receipt
+
+
+@dataclass(frozen=True, slots=True)
+class SentFile:
+    """A file a reporter sent with their report, its bytes already durable in the blob store."""
+
+    sha256: str
+    size: int
+    filename: str
+    content_type: str
+
+
+class Written(Protocol):
+    """What the intake funnel says it wrote for one report (`intake.submit.Receipt`)."""
+
+    @property
+    def report_id(self) -> int: ...
+
+    @property
+    def submission_id(self) -> int: ...
+
+
+def web_report_rows(
+    code: str,
+    passphrase_hash: str,
+    form: str,
+    *,
+    generated: bool,
+    language: str,
+    files: Sequence[SentFile],
+    restricted: str | None,
+) -> Callable[[Session, Sequence[Written]], None]:
+    """A web report's own rows, for `submit(..., also=[...])`: its receipt, its files and, when the
+    first look found it out of scope, its restriction; written in the report's own transaction, so
+    the receipt is shown only once all of it is durable and a failure leaves none of it."""
+
+    def rows(session: Session, written: Sequence[Written]) -> None:
+        report_id = written[0].report_id
+        # A receipt code already used (the same form sent twice at the same moment) raises
+        # IntegrityError here, and the report's rows leave the commit with it: no second sighting.
+        create(session, report_id, code, passphrase_hash, form, generated=generated, language=language)
+        for sent in files:
+            if session.get(Blob, sent.sha256) is None:
+                session.add(Blob(sha256=sent.sha256, size=sent.size))
+                session.flush()
+            session.add(
+                ReporterFile(
+                    report_id=report_id,
+                    submission_id=written[0].submission_id or None,
+                    sha256=sent.sha256,
+                    filename=sent.filename,
+                    content_type=sent.content_type,
+                    size=sent.size,
+                )
+            )
+        if restricted is not None:
+            from watchword.services.followup import mark_restricted
+
+            mark_restricted(session, report_id, restricted, "instant")
+        session.flush()
+
+    return rows
 
 
 class SignInRefused(errors.Unauthenticated):

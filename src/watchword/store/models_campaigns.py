@@ -59,7 +59,7 @@ class CampaignDecision(Base):
     id: Mapped[int] = mapped_column(Id, primary_key=True)
     at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     actor: Mapped[str] = mapped_column(String(100))
-    kind: Mapped[str] = mapped_column(String(20), index=True)  # merge | split | verdict
+    kind: Mapped[str] = mapped_column(String(20), index=True)  # DecisionKind
     report_id: Mapped[int] = mapped_column(ForeignKey("reports.id", ondelete="CASCADE"), index=True)
     other_report_id: Mapped[int | None] = mapped_column(ForeignKey("reports.id", ondelete="CASCADE"), nullable=True)
     verdict: Mapped[str | None] = mapped_column(String(20), nullable=True)

@@ -63,7 +63,7 @@ class MailOutbox(Base):
     __table_args__ = (Index("ix_mail_outbox_due", "status", "send_after"),)
 
     id: Mapped[int] = mapped_column(Id, primary_key=True)
-    kind: Mapped[str] = mapped_column(String(20))  # ack | outcome
+    kind: Mapped[str] = mapped_column(String(20))  # MailKind: ack | outcome | message
     # Equal for the same reply to the same reporter: a verdict set twice, or an
     # intake retried, queues nothing new.
     dedupe: Mapped[str] = mapped_column(String(64), unique=True)

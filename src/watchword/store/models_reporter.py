@@ -62,7 +62,7 @@ class ThreadMessage(Base):
         ForeignKey("reporter_receipts.id", ondelete="CASCADE"), nullable=True, index=True
     )
     mail_reporter_hash: Mapped[str | None] = mapped_column(String(64), nullable=True, index=True)
-    author_kind: Mapped[str] = mapped_column(String(10))  # reporter | analyst
+    author_kind: Mapped[str] = mapped_column(String(10))  # AuthorKind
     author: Mapped[str] = mapped_column(String(100), default="")  # analyst's name; never shown to reporters
     # Empty: the message is sealed in `body_sealed` (security/sealing.py); rows written before
     # migration 0004 had it here, and that migration sealed them.

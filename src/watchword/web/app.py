@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator, Callable
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from pathlib import Path
 
 from fastapi import FastAPI
@@ -18,8 +20,24 @@ from watchword.web.security import SecurityHeaders
 STATIC = Path(__file__).parent / "static"
 
 
-def create_app(rt: Runtime) -> FastAPI:
+def _closing(rt: Runtime) -> Callable[[FastAPI], AbstractAsyncContextManager[None]]:
+    """A lifespan that closes the runtime when the server stops (its intake writer and engine)."""
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        try:
+            yield
+        finally:
+            rt.close()
+
+    return lifespan
+
+
+def create_app(rt: Runtime, *, close_runtime: bool = False) -> FastAPI:
+    """The app over `rt`. Whoever opened the runtime closes it (`with open_runtime() as rt:`); with
+    `close_runtime`, the app owns it and closes it at shutdown (a `serve --workers N` child)."""
     app = FastAPI(
+        lifespan=_closing(rt) if close_runtime else None,
         title="Watchword",
         version="1",
         summary="Report suspected espionage approaches; analyse, cluster and share what they reveal.",
@@ -79,4 +97,4 @@ def create_app_from_env() -> FastAPI:
         rt = open_runtime()
     except SchemaNotCurrent as exc:
         raise SystemExit(f"watchword: {exc}") from None
-    return create_app(rt)
+    return create_app(rt, close_runtime=True)

@@ -249,8 +249,5 @@ def add_report_detail(public_id: str, body: DetailIn, rt: Annotated[Runtime, Dep
 
 @router.get("/health", tags=["operations"])
 def health(rt: Annotated[Runtime, Depends(runtime)]) -> dict[str, str]:
-    from sqlalchemy import text
-
-    with rt.db.session() as session:
-        session.execute(text("SELECT 1"))
+    rt.db.ping()
     return {"status": "ok"}

@@ -14,9 +14,8 @@ from starlette.responses import Response
 
 from watchword import errors
 from watchword.campaigns import queries as campaign_queries
-from watchword.services import casework
+from watchword.services import casework, decisions
 from watchword.services import queue as queue_service
-from watchword.web.console import campaign_ops
 from watchword.web.console.auth import Analyst, Reader, Rt
 from watchword.web.console.common import flash_url, page, see_other
 from watchword.web.deps import MAX_ID, Before
@@ -107,7 +106,7 @@ def campaign_verdict(
     with rt.db.write() as session:
         current_message = campaign_queries.reporter_message(session, campaign_id)
         message = current_message if reporter_message is None else reporter_message.strip()
-        decided = campaign_ops.set_verdict(session, campaign_id, verdict, message, me.username)
+        decided = decisions.set_verdict(session, campaign_id, verdict, me.username, note=message).id
         if note.strip():
             queue_service.add_note(session, "campaign", decided, note, me.username)
     target = back if re.fullmatch(r"/console/reports/\d+", back) else f"/console/campaigns/{campaign_id}"
@@ -120,7 +119,7 @@ def campaign_merge(rt: Rt, me: Analyst, campaign_id: int, other_id: Annotated[in
     if other_id == campaign_id:
         raise errors.Conflict("A campaign cannot be merged into itself.")
     with rt.db.write() as session:
-        campaign_ops.merge(session, campaign_id, other_id, me.username)
+        decisions.merge(session, campaign_id, other_id, me.username)
     return see_other(flash_url(f"/console/campaigns/{campaign_id}", "merged"))
 
 

@@ -35,11 +35,7 @@ IMAGE_CSP = "default-src 'none'; img-src 'self'; style-src 'unsafe-inline'; sand
 
 def _file(rt: Runtime, report_id: int, file_id: int) -> ReporterFile:
     with rt.db.session() as session:
-        found = session.get(ReporterFile, file_id)
-        if found is None or found.report_id != report_id:
-            raise errors.NotFound("No such file on this report.")
-        session.expunge(found)
-    return found
+        return queries.reporter_file(session, report_id, file_id)
 
 
 def _image(rt: Runtime, report_id: int, file_id: int, side: int) -> images.SafeImage:

@@ -9,14 +9,12 @@ from typing import Annotated
 from fastapi import APIRouter, Form, Request
 from starlette.responses import Response
 
-from watchword import errors
 from watchword.domain.model import INDICATOR_TYPES
 from watchword.intel import flags as value_flags
 from watchword.intel import retrohunt
 from watchword.known import warninglists
 from watchword.services import queries
 from watchword.services import queue as queue_service
-from watchword.store.models import Indicator
 from watchword.web.console.auth import Analyst, Reader, Rt
 from watchword.web.console.common import flash_url, page, see_other
 from watchword.web.deps import Before
@@ -75,15 +73,5 @@ def indicator_flag(
 ) -> Response:
     """Allowlist a value or mark it a false positive (kind=clear removes both)."""
     with rt.db.write() as session:
-        indicator = session.get(Indicator, indicator_id)
-        if indicator is None:
-            raise errors.NotFound("No such indicator.")
-        if kind == "clear":
-            value_flags.clear_flags(session, indicator.type, indicator.value, me.username)
-            done = "unflagged"
-        elif kind in value_flags.KINDS:
-            value_flags.set_flag(session, indicator.type, indicator.value, kind, me.username, note.strip())
-            done = "flagged"
-        else:
-            raise errors.Invalid("Choose allowlisted or false_positive.")
-    return see_other(flash_url(f"/console/indicators/{indicator_id}", done))
+        flagged = value_flags.flag_indicator(session, indicator_id, kind, me.username, note)
+    return see_other(flash_url(f"/console/indicators/{indicator_id}", "flagged" if flagged else "unflagged"))

@@ -6,13 +6,13 @@ import hmac
 import secrets
 from typing import Annotated
 
-from fastapi import APIRouter, Form, Request, status
+from fastapi import APIRouter, Form, Request
 from starlette.concurrency import run_in_threadpool
 from starlette.responses import Response
 
 from watchword.runtime import Runtime
 from watchword.services import accounts
-from watchword.services.accounts import AccountError, Throttled
+from watchword.services.accounts import AccountError
 from watchword.web.console.auth import (
     DEVICE_COOKIE,
     PRELOGIN_COOKIE,
@@ -24,6 +24,7 @@ from watchword.web.console.auth import (
     set_cookie,
 )
 from watchword.web.console.common import flash_url, page, see_other
+from watchword.web.errors import status_for
 
 router = APIRouter()
 
@@ -88,10 +89,9 @@ async def login(
         token, verified, device = await run_in_threadpool(
             _sign_in, rt, username, password, client_ip(request), code, device
         )
-    except Throttled as exc:
-        return _login_page(request, str(exc), _safe_next(next), status.HTTP_429_TOO_MANY_REQUESTS)
     except AccountError as exc:
-        return _login_page(request, str(exc), _safe_next(next), status.HTTP_401_UNAUTHORIZED)
+        # The form again, with the refusal and its meaning's status (web/errors.py: 401, 429).
+        return _login_page(request, str(exc), _safe_next(next), status_for(exc))
     response = see_other(_safe_next(next) if verified else "/console/login/totp")
     set_cookie(response, request, SESSION_COOKIE, token, max_age=accounts.SESSION_HOURS * 3600)
     set_cookie(response, request, DEVICE_COOKIE, device, max_age=accounts.DEVICE_DAYS * 86400)
@@ -122,9 +122,7 @@ def totp_submit(request: Request, rt: Rt, code: Annotated[str, Form()] = "") -> 
         except AccountError as exc:
             refusal = exc  # committed with its failure record, as for passwords
     if refusal is not None:
-        return page(
-            request, "totp.html", None, status_code=429 if isinstance(refusal, Throttled) else 401, error=str(refusal)
-        )
+        return page(request, "totp.html", None, status_code=status_for(refusal), error=str(refusal))
     return see_other("/console/")
 
 
@@ -165,7 +163,7 @@ async def change_password(
     try:
         await run_in_threadpool(change)
     except AccountError as exc:
-        return page(request, "account.html", me, status_code=400, error=str(exc))
+        return page(request, "account.html", me, status_code=status_for(exc), error=str(exc))
     # Changing the password ended every session, this one included.
     response = see_other(flash_url("/console/login", "password"))
     response.delete_cookie(SESSION_COOKIE, path="/console")
@@ -187,5 +185,5 @@ def totp_confirm(request: Request, rt: Rt, me: AnyWriter, code: Annotated[str, F
         with rt.db.write() as session:
             accounts.confirm_totp(session, rt.contact_key, me.username, code)
     except AccountError as exc:
-        return page(request, "account.html", me, status_code=400, error=str(exc))
+        return page(request, "account.html", me, status_code=status_for(exc), error=str(exc))
     return see_other(flash_url("/console/account", "totp"))

@@ -14,10 +14,9 @@ from typing import Annotated
 from fastapi import APIRouter, Form, Request
 from starlette.responses import Response
 
-from watchword.services import casework, followup, queries
+from watchword.services import casework, decisions, followup, queries
 from watchword.services import queue as queue_service
 from watchword.store import audit
-from watchword.web.console import campaign_ops
 from watchword.web.console.auth import Analyst, AnalystReader, Reader, Rt
 from watchword.web.console.common import flash_url, page, see_other
 
@@ -96,7 +95,7 @@ def report_note(rt: Rt, me: Analyst, report_id: int, body: Annotated[str, Form()
 @router.post("/reports/{report_id:id}/split")
 def report_split(rt: Rt, me: Analyst, report_id: int) -> Response:
     with rt.db.write() as session:
-        new_id = campaign_ops.split(session, report_id, me.username)
+        new_id = decisions.split(session, report_id, me.username).id
     return see_other(flash_url(f"/console/campaigns/{new_id}", "split"))
 
 

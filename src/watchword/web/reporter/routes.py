@@ -18,7 +18,6 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Form, HTTPException, Request, status
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import FormData, UploadFile
 
@@ -28,13 +27,11 @@ from watchword.analysis.scope import NEEDS_DETAIL_QUESTION
 from watchword.domain import Analysis, Channel, IncomingReport
 from watchword.errors import WatchwordError
 from watchword.intake.files import looks_like_email
-from watchword.intake.submit import IntakeError, Receipt, TooLarge, submit
+from watchword.intake.submit import IntakeError, TooLarge, submit
 from watchword.runtime import Runtime
 from watchword.security.ratelimit import Limiter, Limits
 from watchword.services import detail, followup, receipts
 from watchword.services.guidance import OUT_OF_SCOPE_ELSEWHERE, TYPE_NAMES, FirstLook, first_look
-from watchword.store.models import Blob, Report
-from watchword.store.models_reporter import ReporterFile, ReporterReceipt
 from watchword.translation import N_, gettext_for, refusal_in, supported
 from watchword.web.deps import runtime
 from watchword.web.errors import FORM_TOO_LONG
@@ -249,10 +246,7 @@ def _load_statuses(rt: Runtime, ids: tuple[int, ...], request: Request) -> tuple
     """The receipts' states, and the page's language: without a choice of the person's own, the
     one they reported in (a receipt checked from another device still reads in their language)."""
     with rt.db.session() as session:
-        # Deleted by retention since: simply gone from the list.
-        found = [r for r in (session.get(ReporterReceipt, i) for i in ids) if r is not None]
-        language = page_language(request, found[0].language if found else None)
-        return [followup.receipt_status(session, receipt, language) for receipt in found], language
+        return followup.receipt_statuses(session, ids, lambda stored: page_language(request, stored))
 
 
 @router.get("/report/status/view", response_class=HTMLResponse)
@@ -292,11 +286,7 @@ async def status_message(
     def post() -> WatchwordError | None:
         try:
             with rt.db.write() as session:
-                message = followup.post_reporter_message(session, receipt_id, text)
-                report = session.get(Report, message.report_id)
-                if report is not None and report.scope == "needs_detail" and report.sightings <= 1:
-                    # The report did not yet say what was done: the answer joins its words too.
-                    detail.add_detail(session, report.id, text[: detail.MAX_DETAIL_CHARS])
+                detail.message_from_reporter(session, receipt_id, text)
         except (followup.FollowupError, detail.DetailError) as exc:
             return exc
         return None
@@ -454,8 +444,7 @@ async def _handle_report(request: Request, rt: Runtime, form: GuidedForm, data: 
     code = receipts.code_for(st.receipt_key, chal.nonce)
     # A form already sent (a double click, or a bot replaying one solved form) costs one lookup and
     # no allowance: it must not use up the limit that people behind the same address share.
-    existing = await run_in_threadpool(_existing_receipt, rt, code)
-    if existing is not None:
+    if await run_in_threadpool(_already_made, rt, code):
         return _already_sent(request, form)
     limiter = st.limits.submit if verdict is challenge.Check.SOLVED else st.limits.submit_nojs
     wait = limiter.check(client_key(request, rt, st))
@@ -517,8 +506,7 @@ async def _handle_report(request: Request, rt: Runtime, form: GuidedForm, data: 
         return refuse(refusal_in(exc, reader), status.HTTP_422_UNPROCESSABLE_CONTENT, chal)
     except IntegrityError:
         # The same form sent twice at the same moment: the other request made the receipt.
-        existing = await run_in_threadpool(_existing_receipt, rt, code)
-        if existing is None:
+        if not await run_in_threadpool(_already_made, rt, code):
             raise
         return _already_sent(request, form)
     look, sightings, report_id = result
@@ -543,12 +531,9 @@ async def _handle_report(request: Request, rt: Runtime, form: GuidedForm, data: 
     )
 
 
-def _existing_receipt(rt: Runtime, code: str) -> ReporterReceipt | None:
+def _already_made(rt: Runtime, code: str) -> bool:
     with rt.db.session() as session:
-        found = receipts.find(session, code)
-        if found is not None:
-            session.expunge(found)
-        return found
+        return receipts.exists(session, code)
 
 
 def _already_sent(request: Request, form: GuidedForm) -> Response:
@@ -599,29 +584,15 @@ def _store(
     stored = [(u, rt.blobs.put(u.data)) for u in files]  # fsynced before any row points at them
     restricted = analysis.scope_reason if analysis is not None and analysis.scope == "out_of_scope" else None
 
-    def reporter_rows(session: Session, written: list[Receipt]) -> None:
-        report_id = written[0].report_id
-        # A receipt code already used (the same form sent twice at the same moment) raises
-        # IntegrityError here, and the report's rows leave the commit with it: no second sighting.
-        receipts.create(session, report_id, code, passphrase_hash, form.key, generated=generated, language=reader)
-        for upload, sha in stored:
-            if session.get(Blob, sha) is None:
-                session.add(Blob(sha256=sha, size=len(upload.data)))
-                session.flush()
-            session.add(
-                ReporterFile(
-                    report_id=report_id,
-                    submission_id=written[0].submission_id or None,
-                    sha256=sha,
-                    filename=upload.filename,
-                    content_type=upload.content_type,
-                    size=len(upload.data),
-                )
-            )
-        if restricted is not None:
-            followup.mark_restricted(session, report_id, restricted, "instant")
-        session.flush()
-
-    result = submit(rt, incoming, also=[reporter_rows])
+    rows = receipts.web_report_rows(
+        code,
+        passphrase_hash,
+        form.key,
+        generated=generated,
+        language=reader,
+        files=[receipts.SentFile(sha, len(u.data), u.filename, u.content_type) for u, sha in stored],
+        restricted=restricted,
+    )
+    result = submit(rt, incoming, also=[rows])
     look = first_look(form.key, incoming.answers, analysis, language=reader)
     return look, result.sightings, result.report_id
