@@ -21,10 +21,12 @@ def test_the_migration_and_the_enums_name_the_same_states() -> None:
     # The rules as the migrations leave them: 0006's, with the outbox kinds 0011 widened.
     threads = importlib.import_module("watchword.store.migrations.versions.0011_threads_per_person")
     case_work = importlib.import_module("watchword.store.migrations.versions.0014_case_work")
+    scope = importlib.import_module("watchword.store.migrations.versions.0022_scope_check")
     at_head = {
         **migration.STATES,
         ("mail_outbox", "kind"): threads.AFTER,
         **{(table, "case_status"): case_work.CASE_STATES for table in case_work.TABLES},
+        ("reports", "scope"): scope.SCOPES,
     }
     assert {key: tuple(str(s) for s in states) for key, states in STORED_STATES.items()} == at_head
     for table, column in STORED_STATES:
@@ -63,3 +65,16 @@ def test_case_status_is_checked_by_the_store(any_rt: Runtime) -> None:
     with any_rt.db.session() as session:
         report = session.get(Report, receipt.report_id)
         assert report is not None and report.case_status == "in_progress"
+
+
+def test_scope_is_checked_by_the_store(any_rt: Runtime) -> None:
+    """Migration 0022: a report's scope is in_scope, out_of_scope or needs_detail, and nothing else."""
+    receipt = submit(any_rt, IncomingReport(channel=Channel.API, text="Someone asked about the badge readers"))
+    with any_rt.db.write() as session:
+        session.execute(update(Report).where(Report.id == receipt.report_id).values(scope="needs_detail"))
+    for bad in ("benign", "out-of-scope", ""):
+        with pytest.raises(IntegrityError, match=r"ck_reports_scope|check constraint"), any_rt.db.write() as s:
+            s.execute(update(Report).where(Report.id == receipt.report_id).values(scope=bad))
+    with any_rt.db.session() as session:
+        report = session.get(Report, receipt.report_id)
+        assert report is not None and report.scope == "needs_detail"  # the refused writes changed nothing

@@ -15,10 +15,10 @@ from watchword.domain.model import (
     IncomingReport,
     Indicator,
     Link,
-    Scope,
     Verdict,
     WrapperFacts,
 )
+from watchword.domain.states import Scope
 
 __all__ = [
     "Analysis",

@@ -7,7 +7,7 @@ import enum
 from dataclasses import dataclass, field, fields
 from typing import Any
 
-from watchword.domain.states import DocumentKind
+from watchword.domain.states import DocumentKind, Scope
 
 
 class ApproachType(enum.StrEnum):
@@ -27,14 +27,6 @@ class ApproachType(enum.StrEnum):
     BENIGN = "benign"
     # A free-text report that does not yet say what was done: not benign, not yet typed.
     UNDETERMINED = "undetermined"
-
-
-class Scope(enum.StrEnum):
-    IN_SCOPE = "in_scope"
-    OUT_OF_SCOPE = "out_of_scope"
-    # Neither an act nor a basis about a person can be read yet: the reporter is asked
-    # "What did they do or ask you for?" and the analyst sees it as such in the queue.
-    NEEDS_DETAIL = "needs_detail"
 
 
 class Verdict(enum.StrEnum):

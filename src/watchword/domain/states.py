@@ -72,6 +72,16 @@ class CaseStatus(enum.StrEnum):
     CLOSED = "closed"
 
 
+class Scope(enum.StrEnum):
+    """What a report is about, as read (analysis/scope.py); checked by the store since migration 0022."""
+
+    IN_SCOPE = "in_scope"
+    OUT_OF_SCOPE = "out_of_scope"
+    # Neither an act nor a basis about a person can be read yet: the reporter is asked
+    # "What did they do or ask you for?" and the analyst sees it as such in the queue.
+    NEEDS_DETAIL = "needs_detail"
+
+
 class DocumentKind(enum.StrEnum):
     EMAIL = "email"
     TEXT = "text"
@@ -89,6 +99,7 @@ STORED_STATES: dict[tuple[str, str], type[enum.StrEnum]] = {
     ("reporter_messages", "author_kind"): AuthorKind,
     ("reports", "case_status"): CaseStatus,
     ("campaigns", "case_status"): CaseStatus,
+    ("reports", "scope"): Scope,
 }
 
 

@@ -19,8 +19,8 @@ from sqlalchemy.orm import Session
 from watchword import errors
 from watchword.analysis.scope import NEEDS_DETAIL_QUESTION
 from watchword.domain.model import MAX_REPORT_TEXT_CHARS as MAX_TEXT_CHARS
-from watchword.domain.model import Scope, storable_text
-from watchword.domain.states import ReportStatus
+from watchword.domain.model import storable_text
+from watchword.domain.states import ReportStatus, Scope
 from watchword.store import audit, jobs
 from watchword.store.models import Report
 from watchword.translation import N_
