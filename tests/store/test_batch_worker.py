@@ -14,6 +14,7 @@ from sqlalchemy import func, select, text, update
 
 from tests.support import mailbuilders as mb
 from tests.support.settings import make_settings
+from watchword import worker as worker_module
 from watchword.analysis.pipeline import analyze_report
 from watchword.domain import Channel, IncomingReport
 from watchword.intake.submit import submit
@@ -27,7 +28,6 @@ from watchword.store.models import AnalysisRecord, Indicator, Job, Report, Repor
 from watchword.store.models_campaigns import CampaignMember
 from watchword.store.models_intel import IntelMatch
 from watchword.store.models_people import Note
-from watchword import worker as worker_module
 from watchword.worker import Worker
 
 
