@@ -22,8 +22,8 @@ from dataclasses import dataclass
 from watchword.domain import Analysis
 from watchword.pool import Derived
 
-MAX_ENTRIES = 2048
-MAX_TEXT_CHARS = 64_000_000  # all texts held, in characters (~bytes: the JSON is ASCII-escaped)
+MAX_ENTRIES = 1024  # distinct inputs kept; a wave needs one however many its copies
+MAX_TEXT_CHARS = 32_000_000  # all texts held, in characters (~bytes: the JSON is ASCII-escaped)
 
 
 @dataclass(frozen=True, slots=True)
