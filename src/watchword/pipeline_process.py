@@ -38,12 +38,15 @@ _WARM_TEXT = "Someone called me asking for my password and the project code."
 
 def warm() -> None:
     """Build, in the forkserver, what the pipeline otherwise builds on its first reports in every
-    pool process: every phrase entry compiled (most of it; a pool process then forks with it) and
-    each stage run once. No memo is kept; a failure here costs only the head start."""
+    pool process: every phrase entry's plain form compiled (most of it; a pool process then forks
+    with it) and each stage run once. No memo is kept; a failure here costs only the head start."""
     from watchword.analysis.reading import lexicons
 
     try:
-        lexicons().matcher.warm()
+        # The plain forms only: the CJK forms cost ~6.5 s CPU of every worker start (before its
+        # first batch could use the pool) and serve only text holding a CJK character, which
+        # compiles the few it meets on first use (issue 14, bench/year.py).
+        lexicons().matcher.warm(cjk=False)
         analyze_report(_WARM_TEXT, _WARM_EMAIL)
     except Exception:  # noqa: BLE001, S110 - the pool works without it, only slower to start
         pass

@@ -38,6 +38,7 @@ from watchword.domain import Analysis
 from watchword.domain.states import JobStatus, ReportStatus
 from watchword.logsafe import describe, mask
 from watchword.pool import Derived, PipelineInput, derive
+from watchword.reused import Reused
 from watchword.runtime import Runtime
 from watchword.services import processing
 from watchword.store import jobs
@@ -75,6 +76,7 @@ class _Item:
     key: str = ""
     analysis: Analysis | Future[Outcome] | None = None
     derived: Derived | None = None
+    text: str | None = None  # the analysis's stored JSON text, when this worker made it before
     error: str = ""
 
 
@@ -106,6 +108,7 @@ class Worker:
         self.processes, self.pooled = pool.plan(wanted, rt.settings.database_url)  # sizes and why: watchword.pool
         self._pool: ProcessPoolExecutor | None = None
         self.reused = 0  # analyses reused instead of run, since start (for benchmarks and logs)
+        self._reused = Reused()  # analyses this worker wrote, by input key, for later copies (watchword.reused)
 
     # -- the process pool ------------------------------------------------------
 
@@ -206,7 +209,10 @@ class Worker:
                 answers = processing.answers_of(self.rt, report)
                 item.key = processing.input_key(report.text, raw, report.approach_hint, answers)
                 inputs.setdefault(item.key, (report.text, raw, report.approach_hint, answers))
-            known = processing.stored_analyses(session, inputs)
+            # A key this worker wrote before needs no read, no derive and no serialising again.
+            kept = {key: entry for key in inputs if (entry := self._reused.get(key)) is not None}
+            known: dict[str, Analysis] = {key: entry.analysis for key, entry in kept.items()}
+            known.update(processing.stored_analyses(session, [key for key in inputs if key not in kept]))
         # A pool pays off from a few inputs on; a handful run here (no processes started).
         executor = self._executor() if len(inputs) - len(known) >= MIN_POOLED else None
         running: dict[str, Analysis | Future[Outcome]] = dict(known)
@@ -216,6 +222,8 @@ class Worker:
         for item in batch.items:
             if item.key:
                 item.analysis = running[item.key]
+                if item.key in kept:
+                    item.derived, item.text = kept[item.key].derived, kept[item.key].text
         # Reused: from the store, or from an equal input earlier in this batch.
         batch.reused = sum(1 for item in batch.items if item.key) - (len(inputs) - len(known))
         return batch
@@ -267,7 +275,10 @@ class Worker:
             if item.derived is None and isinstance(item.analysis, Analysis):
                 item.derived = once.get(id(item.analysis)) or once.setdefault(id(item.analysis), derive(item.analysis))
         encoded = (
-            processing.encode_results(item.analysis for item in ready if isinstance(item.analysis, Analysis))
+            processing.encode_results(
+                (item.analysis for item in ready if isinstance(item.analysis, Analysis)),
+                {id(item.analysis): item.text for item in ready if item.text is not None},
+            )
             if self.rt.db.is_sqlite
             else None
         )
@@ -289,6 +300,10 @@ class Worker:
                 if item.derived is not None:
                     derived[report.id] = item.derived
             processing.apply_batch(session, todo, derived, encoded)
+        for item in ready:  # committed: later copies of these keys reuse what was written
+            if item.job.id in held and isinstance(item.analysis, Analysis) and item.derived is not None:
+                text = encoded.get(id(item.analysis)) if encoded is not None else None
+                self._reused.put(item.key, item.analysis, item.derived, text)
         return claimed
 
     def _write_each(self, ready: list[_Item]) -> None:

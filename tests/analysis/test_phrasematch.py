@@ -294,3 +294,31 @@ def test_a_change_between_cjk_and_another_script_is_a_word_start_and_end() -> No
             assert [m.span() for m in re.finditer(across_scripts(source), probe)] == [
                 m.span() for m in re.finditer(source, probe)
             ]
+
+
+def test_warming_without_the_cjk_forms_compiles_only_the_plain_ones_and_finds_the_same() -> None:
+    # Entries of their own (no other test compiles them): what warm() leaves compiled is observable.
+    entries: list[tuple[Hashable, str, bool]] = [
+        ("usb", r"usb ?stick(s)?\b", False),
+        ("pin", r"pin ?(code|nummer)\b", False),
+        ("sum", r"\d+ ?(euro|eur)\b", False),
+        ("any", r"überweis(en|ung) sofort", True),
+    ]
+    sources = [source for _o, source, _p, _l in PhraseMatcher(entries)._ranked] + [
+        source for _o, source, _s in PhraseMatcher(entries)._fallback + PhraseMatcher(entries)._numbers
+    ]
+    for source in sources:
+        phrasematch._PATTERNS.pop(source, None)
+        phrasematch._PATTERNS_CJK.pop(source, None)
+    warmed = PhraseMatcher(entries)
+    warmed.warm(cjk=False)
+    assert all(source in phrasematch._PATTERNS for source in sources)
+    assert not any(source in phrasematch._PATTERNS_CJK for source in sources)
+    texts = ("他给我usbstick和pin code", "请付100 euro，überweisung sofort", "usb stick, pin nummer, 5 eur")
+    # Found before anything compiled the CJK forms: the CJK text compiles those it meets itself.
+    lazily = [[(h.owner, h.start, h.end) for h in warmed.find(text)] for text in texts]
+    assert all(lazily)  # something to compare
+    whole = PhraseMatcher(entries)
+    whole.warm()
+    assert all(source in phrasematch._PATTERNS_CJK for source in sources)
+    assert lazily == [[(h.owner, h.start, h.end) for h in whole.find(text)] for text in texts]

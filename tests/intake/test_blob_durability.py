@@ -259,3 +259,52 @@ def test_a_blob_staged_with_its_digest_is_not_hashed_again(tmp_path: Path, monke
     blobs.make_durable([staged])
     assert staged.sha256 == digest and store.get(digest) == data
     assert store.stage(other).sha256 == other_digest and hashed == [other]  # without it: hashed here
+
+
+def _same_leaf(first: bytes, count: int) -> list[bytes]:
+    """`count` byte strings whose digests share `first`'s leaf directory (ab/cd)."""
+    prefix, found, n = blobs.sha256_hex(first)[:4], [], 0
+    while len(found) < count:
+        n += 1
+        data = b"same leaf %d" % n
+        if blobs.sha256_hex(data)[:4] == prefix:
+            found.append(data)
+    return found
+
+
+def test_a_leaf_seen_before_syncs_as_it_would_be_seen_and_one_removed_is_made_again(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`stage` remembers the leaf directories it saw: a later blob there syncs its file and the
+    leaf (what stat-ing the leaf again would give), a torn blob there is still replaced, and a
+    leaf removed from outside is made again, its parent synced with it."""
+    synced = _record_syncs(monkeypatch)
+    store = blobs.FileBlobStore(tmp_path / "blobs")
+    second, third, fourth = _same_leaf(_raw(1), 3)
+    store.put(_raw(1))  # makes the leaf (not remembered: made here, not seen)
+    store.put(second)  # sees it
+    leaf = store.path_for(blobs.sha256_hex(second)).parent
+    synced.clear()
+    staged = store.stage(third)
+    assert staged.directories == (leaf,) and staged.pending is not None and not staged.replace
+    blobs.make_durable([staged])
+    assert sorted(synced) == sorted([staged.final, leaf])
+    assert store.get(staged.sha256) == third
+    # A torn name in a remembered leaf: written again, replacing it.
+    torn_final = store.path_for(blobs.sha256_hex(fourth))
+    torn_final.write_bytes(b"")
+    torn = store.stage(fourth)
+    assert torn.replace and torn.pending is not None
+    blobs.make_durable([torn])
+    assert store.get(torn.sha256) == fourth
+    # The leaf removed from outside: made again, and the first level's entry for it synced too.
+    for path in leaf.iterdir():
+        path.unlink()
+    leaf.rmdir()
+    synced.clear()
+    again = store.stage(third)
+    assert set(again.directories) == {leaf, leaf.parent}
+    blobs.make_durable([again])
+    assert sorted(synced) == sorted([again.final, leaf, leaf.parent])
+    assert store.get(again.sha256) == third
+    assert sorted(p.name for p in leaf.iterdir()) == [again.sha256]  # no pending file left behind

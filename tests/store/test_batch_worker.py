@@ -14,6 +14,7 @@ from sqlalchemy import func, select, text, update
 
 from tests.support import mailbuilders as mb
 from tests.support.settings import make_settings
+from watchword import worker as worker_module
 from watchword.analysis.pipeline import analyze_report
 from watchword.domain import Channel, IncomingReport
 from watchword.intake.submit import submit
@@ -266,6 +267,46 @@ def test_copies_written_from_text_encoded_once_store_the_bytes_the_json_column_w
         assert isinstance(stored[rid], str)
         assert stored[rid] == json.dumps(analyze_report("", raw).to_dict())
     assert stored[ids[0]] == stored[ids[1]] == stored[ids[2]] != stored[ids[3]]
+    rt.close()
+
+
+def test_a_later_batch_reuses_what_this_worker_wrote_without_reading_deriving_or_encoding_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A wave's copies in later batches take the worker's own analysis, derived facts and JSON
+    text by input key (watchword.reused): no store read, no derive, no serialising, and the rows
+    they leave are those a worker without it leaves (a fresh worker on a copy of the store)."""
+    rt = open_runtime(make_settings(tmp_path / "a"), migrate=True)
+    first = [submit(rt, IncomingReport(channel=Channel.API, raw_email=_lure(n))).report_id for n in (7, 8)]
+    worker = Worker(rt, processes=1)
+    assert worker.run_until_idle() == 2
+    asked: list[str] = []
+    real_stored = processing.stored_analyses
+    monkeypatch.setattr(
+        processing, "stored_analyses", lambda session, keys: asked.extend(keys) or real_stored(session, keys)
+    )
+    derived: list[object] = []
+    real_derive = worker_module.derive
+    monkeypatch.setattr(worker_module, "derive", lambda a: derived.append(a) or real_derive(a))
+    dumped: list[object] = []
+    real_dumps = processing.json.dumps
+    monkeypatch.setattr(processing.json, "dumps", lambda obj, **kw: dumped.append(obj) or real_dumps(obj, **kw))
+    copies = [_lure(7, hops=(f"relay{i}.example.net",)) for i in range(3)] + [_lure(9)]
+    later = [submit(rt, IncomingReport(channel=Channel.API, raw_email=raw)).report_id for raw in copies]
+    assert worker.run_until_idle() == 4
+    key7 = input_key("", _lure(7), "", {})
+    assert key7 not in asked and input_key("", _lure(9), "", {}) in asked  # the new lure is looked up
+    # Only the new lure is derived (in process at the write, processes=1); lure 7's copies are not.
+    assert [getattr(a, "subject", None) for a in derived] == ["Salary review 9"]
+    assert not any(isinstance(obj, dict) and obj.get("subject") == "Salary review 7" for obj in dumped)
+    monkeypatch.undo()
+    with rt.db.session() as session:
+        stored = dict(session.execute(text("SELECT report_id, result FROM analyses")).all())
+        campaigns = dict(session.execute(select(Report.id, Report.campaign_id)).all())
+    assert stored[later[0]] == stored[later[1]] == stored[later[2]] == stored[first[0]]
+    assert stored[later[0]] == json.dumps(analyze_report("", copies[0]).to_dict())
+    assert campaigns[later[0]] == campaigns[later[1]] == campaigns[later[2]] == campaigns[first[0]] is not None
+    _assert_consistent(rt, 6)
     rt.close()
 
 

@@ -45,7 +45,7 @@ import ctypes.util
 import hashlib
 import os
 import queue
-import tempfile
+import re
 import threading
 import time
 from collections.abc import Iterable
@@ -54,6 +54,7 @@ from pathlib import Path
 from typing import Protocol
 
 _HEX = "0123456789abcdef"
+_DIGEST = re.compile("[0-9a-f]{64}")
 _FIRST_LEVEL = tuple(a + b for a in _HEX for b in _HEX)
 PENDING_PREFIX = ".incoming-"
 # A staged file older than this belongs to a process that died before its group commit.
@@ -92,6 +93,10 @@ class FileBlobStore:
 
     def __init__(self, root: Path) -> None:
         self.root = Path(root)
+        # Leaf directories (by the digest's first four characters) seen to exist by `stage`: each
+        # blob then costs no stat and no mkdir for them (no blob directory is ever removed; one
+        # removed from outside is looked at again when the write there fails).
+        self._leaves: dict[str, Path] = {}
         root_made = not self.root.is_dir()
         self.root.mkdir(parents=True, exist_ok=True)
         made = False
@@ -129,7 +134,7 @@ class FileBlobStore:
         return removed
 
     def path_for(self, sha256: str) -> Path:
-        if len(sha256) != 64 or not all(c in _HEX for c in sha256):
+        if not _DIGEST.fullmatch(sha256):
             raise ValueError(f"not a SHA-256 hex digest: {sha256!r}")
         return self.root / sha256[:2] / sha256[2:4] / sha256
 
@@ -146,28 +151,50 @@ class FileBlobStore:
         (the intake's event loop does, for the report's row): not hashed a second time."""
         if digest is None:
             digest = sha256_hex(data)
+        leaf = self._leaves.get(digest[:4])
+        if leaf is None or not _DIGEST.fullmatch(digest):
+            return self._stage_new_leaf(data, digest)
+        final = leaf / digest
+        torn = os.path.exists(final)
+        if torn:
+            staged = self._stored(digest, final, (leaf,))
+            if staged is not None:
+                return staged
+        try:
+            pending = _write_pending(leaf, data)
+        except FileNotFoundError:  # the leaf was removed from outside: make it again
+            self._leaves.pop(digest[:4], None)
+            return self._stage_new_leaf(data, digest)
+        return StagedBlob(digest, final, pending, torn, (leaf,))
+
+    def _stage_new_leaf(self, data: bytes, digest: str) -> StagedBlob:
+        """`stage` where this store has not seen the blob's leaf directory yet: made if missing."""
         final = self.path_for(digest)
         leaf = final.parent
         # A directory made here is an entry in its parent: that parent needs a sync too.
         made = [d for d in (leaf.parent, leaf) if not d.is_dir()]
         directories = (leaf, *(d.parent for d in made))
-        torn = False
-        if final.exists():
-            try:
-                torn = sha256_hex(final.read_bytes()) != digest
-            except FileNotFoundError:  # removed by retention a moment ago: written again below
-                torn = True
-            if not torn:
-                return StagedBlob(digest, final, None, False, directories)
+        torn = final.exists()
+        if torn:
+            staged = self._stored(digest, final, directories)
+            if staged is not None:
+                return staged
         leaf.mkdir(parents=True, exist_ok=True)
-        fd, tmp_name = tempfile.mkstemp(dir=leaf, prefix=PENDING_PREFIX)
+        if not made:
+            # Seen to exist, as a later is_dir() would see it: the same directories to sync then.
+            self._leaves[digest[:4]] = leaf
+        pending = _write_pending(leaf, data)
+        return StagedBlob(digest, final, pending, torn, directories)
+
+    @staticmethod
+    def _stored(digest: str, final: Path, directories: tuple[Path, ...]) -> StagedBlob | None:
+        """The blob already under its name, if its bytes hash to it; None: write it again, in
+        place of bytes torn by a crash or of a file removed by retention a moment ago."""
         try:
-            with os.fdopen(fd, "wb") as handle:
-                handle.write(data)
-        except BaseException:
-            Path(tmp_name).unlink(missing_ok=True)
-            raise
-        return StagedBlob(digest, final, Path(tmp_name), torn, directories)
+            torn = sha256_hex(final.read_bytes()) != digest
+        except FileNotFoundError:  # removed by retention a moment ago: written again
+            return None
+        return None if torn else StagedBlob(digest, final, None, False, directories)
 
     def get(self, sha256: str) -> bytes:
         return self.path_for(sha256).read_bytes()
@@ -196,6 +223,26 @@ def make_durable(staged: Iterable[StagedBlob]) -> None:
         _name(blob, pending)
     to_sync = [*sorted({b.final for b in blobs}), *sorted({d for b in blobs for d in b.directories})]
     _SIDE_BY_SIDE.fsync_all(to_sync)  # the first failure is raised: the batch is not durable
+
+
+def _write_pending(leaf: Path, data: bytes) -> Path:
+    """The bytes in a new file of `leaf` under a fresh pending name (what `tempfile.mkstemp`
+    does, without its Python-level name generation and path handling)."""
+    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | os.O_CLOEXEC
+    while True:
+        name = os.path.join(leaf, PENDING_PREFIX + os.urandom(8).hex())
+        try:
+            fd = os.open(name, flags, 0o600)
+        except FileExistsError:  # 64 random bits taken already: another name
+            continue
+        break
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+    except BaseException:
+        os.unlink(name)
+        raise
+    return Path(name)
 
 
 def _name(blob: StagedBlob, pending: Path) -> None:
