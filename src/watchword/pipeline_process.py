@@ -39,11 +39,16 @@ _WARM_TEXT = "Someone called me asking for my password and the project code."
 def warm() -> None:
     """Build, in the forkserver, what the pipeline otherwise builds on its first reports in every
     pool process: every phrase entry compiled (most of it; a pool process then forks with it) and
-    each stage run once. No memo is kept; a failure here costs only the head start."""
+    each stage run once. No memo is kept; a failure here costs only the head start.
+
+    Not the entries' forms for text holding CJK: compiling all of them cost the forkserver more
+    CPU (7.6 s of its 8.5-9 s, under load) than the pipeline spends on 1,000 reports, on the
+    worker's critical path at start, while a stream of mail meets few (compiled on first use,
+    as the pure pipeline does)."""
     from watchword.analysis.reading import lexicons
 
     try:
-        lexicons().matcher.warm()
+        lexicons().matcher.warm(cjk=False)
         analyze_report(_WARM_TEXT, _WARM_EMAIL)
     except Exception:  # noqa: BLE001, S110 - the pool works without it, only slower to start
         pass

@@ -559,18 +559,25 @@ class PhraseMatcher:
         # candidate's code (start times the ranks, plus the rank; see _word_hits).
         return {key: tuple(back * ranks - rank for back, rank in sorted(found)) for key, found in payloads.items()}
 
-    def warm(self) -> None:
-        """Build and compile every entry now, as a text would on first reaching it: for timing the steady state."""
+    def warm(self, cjk: bool = True) -> None:
+        """Build and compile every entry now, as a text would on first reaching it: for timing the steady state.
+
+        With `cjk` False, the forms for text holding CJK are left to their first use: they cost
+        about ten times the plain ones to compile (`re` expands each CJK range of WORD_START and
+        WORD_EDGE character by character): seconds of CPU for all of them, for the few reports
+        that hold CJK (the worker's forkserver, pipeline_process.warm)."""
         if not self._built:
             self._build()
         for char in self._chars:
             self._char_candidates(char)
         for _owner, source, _prefix, _plain in self._ranked:
             _compiled(source)  # plain-word entries too: a broken one raises here (the tests call this)
-            _compiled(source, cjk=True)
+            if cjk:
+                _compiled(source, cjk=True)
         for _owner, source, _strings in self._fallback + self._numbers:
             _compiled(source)
-            _compiled(source, cjk=True)
+            if cjk:
+                _compiled(source, cjk=True)
 
     def _char_candidates(self, char: str) -> tuple[tuple[Hashable, re.Pattern[str]], ...]:
         out = self._char_patterns.get(char)
