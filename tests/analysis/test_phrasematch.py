@@ -296,29 +296,19 @@ def test_a_change_between_cjk_and_another_script_is_a_word_start_and_end() -> No
             ]
 
 
-def test_warming_without_the_cjk_forms_compiles_only_the_plain_ones_and_finds_the_same() -> None:
-    # Entries of their own (no other test compiles them): what warm() leaves compiled is observable.
-    entries: list[tuple[Hashable, str, bool]] = [
-        ("usb", r"usb ?stick(s)?\b", False),
-        ("pin", r"pin ?(code|nummer)\b", False),
-        ("sum", r"\d+ ?(euro|eur)\b", False),
-        ("any", r"überweis(en|ung) sofort", True),
+def test_a_matcher_warmed_without_the_cjk_forms_compiles_them_on_first_use_and_finds_the_same() -> None:
+    # Sources of this test alone: the compiled patterns are shared by every matcher of the process.
+    entries: list[tuple[Hashable, str, bool]] = [("w", r"zqxwarmpin\b", False), ("n", r"(?<!\w)\d+ ?zqxpct", False)]
+    warmed, cold = PhraseMatcher(entries), PhraseMatcher(entries)
+    warmed.warm(cjk=False)  # as the worker's forkserver warms (pipeline_process.warm)
+    sources = [source for _owner, source, _prefix, _plain in warmed._ranked] + [
+        source for _owner, source, _strings in warmed._fallback + warmed._numbers
     ]
-    sources = [source for _o, source, _p, _l in PhraseMatcher(entries)._ranked] + [
-        source for _o, source, _s in PhraseMatcher(entries)._fallback + PhraseMatcher(entries)._numbers
-    ]
-    for source in sources:
-        phrasematch._PATTERNS.pop(source, None)
-        phrasematch._PATTERNS_CJK.pop(source, None)
-    warmed = PhraseMatcher(entries)
-    warmed.warm(cjk=False)
-    assert all(source in phrasematch._PATTERNS for source in sources)
+    assert sources and all(source in phrasematch._PATTERNS for source in sources)
     assert not any(source in phrasematch._PATTERNS_CJK for source in sources)
-    texts = ("他给我usbstick和pin code", "请付100 euro，überweisung sofort", "usb stick, pin nummer, 5 eur")
-    # Found before anything compiled the CJK forms: the CJK text compiles those it meets itself.
-    lazily = [[(h.owner, h.start, h.end) for h in warmed.find(text)] for text in texts]
-    assert all(lazily)  # something to compare
-    whole = PhraseMatcher(entries)
-    whole.warm()
-    assert all(source in phrasematch._PATTERNS_CJK for source in sources)
-    assert lazily == [[(h.owner, h.start, h.end) for h in whole.find(text)] for text in texts]
+    texts = ("请把zqxwarmpin码告诉我", "年利率10zqxpct以上", "zqxwarmpin zqxwarmpins 7 zqxpct")
+    hits = [[(h.owner, h.start, h.end) for h in warmed.find(text)] for text in texts]
+    assert hits == [[("w", 2, 12)], [("n", 3, 11)], [("w", 0, 10), ("n", 23, 31)]]
+    assert any(source in phrasematch._PATTERNS_CJK for source in sources)  # compiled when CJK text came
+    cold.warm()  # both forms
+    assert [[(h.owner, h.start, h.end) for h in cold.find(text)] for text in texts] == hits
