@@ -1,6 +1,7 @@
 """Requests to look into a person, and approaches told beside who someone is: the twelfth round.
 
-Written here, in six languages, from the constructions rather than from any evaluation report: a
+Written here, in six languages, for the constructions (none is copied from the evaluation set; some
+restate, shortened, a construction the tuning half showed the reader missing): a
 request put politely, indirectly or officially ("for security reasons please look into", "could
 your team keep an eye on", "verify who he really is", passed on by a manager or HR, asked as a
 question) is turned away by the rules alone; an act told beside a nationality, faith or party is
@@ -71,7 +72,11 @@ APPROACHES = [
         "when our guard said he'd call the station to check the guy left. The station said they sent nobody.",
         None,
     ),
-    ("Ein Anrufer wollte von mir die Namen unserer Schichtleiter wissen. Können Sie herausfinden, wer er wirklich ist?", None),
+    (
+        "Ein Anrufer wollte von mir die Namen unserer Schichtleiter wissen. "
+        "Können Sie herausfinden, wer er wirklich ist?",
+        None,
+    ),
     ("有人打电话问我要我们车间主任的名单和手机号。麻烦你们核实一下他到底是什么人。", None),
 ]
 
@@ -98,11 +103,27 @@ def test_union_sign_up_and_a_place_to_pray_are_no_questions_about_work(text: str
 
 
 TYPES = [
-    ("На конференции мужчина расспрашивал, как устроена охрана на подстанции. Я перевёл разговор, а он опять вернулся.", ApproachType.ELICITATION),
-    ("Подрядчик предложил мне бесплатную путёвку, а потом попросил показать заявки конкурентов до вскрытия.", ApproachType.INDUCEMENT),
-    ("一家投标单位安排我们全家去三亚玩了五天，机票酒店都是他们订的。这周他让我把其他几家的报价透露一下。", ApproachType.INDUCEMENT),
-    ("邮件显示发件人是王总：“今天下班前把供应商货款转到新账户，原账户冻结了，别声张”。", ApproachType.INVOICE_OR_PAYMENT_FRAUD),
-    ("He kept asking how our datacentre access works, if it's badge + PIN or biometrics, and who has the keys.", ApproachType.ELICITATION),
+    (
+        "На конференции мужчина расспрашивал, как устроена охрана на подстанции. "
+        "Я перевёл разговор, а он опять вернулся.",
+        ApproachType.ELICITATION,
+    ),
+    (
+        "Подрядчик предложил мне бесплатную путёвку, а потом попросил показать заявки конкурентов до вскрытия.",
+        ApproachType.INDUCEMENT,
+    ),
+    (
+        "一家投标单位安排我们全家去三亚玩了五天，机票酒店都是他们订的。这周他让我把其他几家的报价透露一下。",
+        ApproachType.INDUCEMENT,
+    ),
+    (
+        "邮件显示发件人是王总：“今天下班前把供应商货款转到新账户，原账户冻结了，别声张”。",
+        ApproachType.INVOICE_OR_PAYMENT_FRAUD,
+    ),
+    (
+        "He kept asking how our datacentre access works, if it's badge + PIN or biometrics, and who has the keys.",
+        ApproachType.ELICITATION,
+    ),
 ]
 
 

@@ -78,15 +78,24 @@ def sentence_starts(folded: str) -> list[int]:
 # characters: a stray quotation mark opens nothing.
 QUOTED_MAX = 400
 _QUOTED = re.compile(
-    r"«[^«»]{1,%d}»|“[^“”]{1,%d}”|„[^„“”]{1,%d}[“”]|「[^「」]{1,%d}」|『[^『』]{1,%d}』|\"[^\"\n]{1,%d}\""
-    % ((QUOTED_MAX,) * 6)
+    "|".join(
+        f"{opening}[^{inside}]{{1,{QUOTED_MAX}}}{closing}"
+        for opening, inside, closing in (
+            ("«", "«»", "»"),
+            ("“", "“”", "”"),
+            ("„", "„“”", "[“”]"),
+            ("「", "「」", "」"),
+            ("『", "『』", "』"),
+            ('"', '"\n', '"'),
+        )
+    )
 )
 
 
 def quoted_spans(text: str) -> list[tuple[int, int]]:
     """Where the report quotes someone's words (guillemets, curly, low-high, CJK or straight double
     quotes), as (start, end) pairs."""
-    if not any(c in text for c in "«“„「『\""):
+    if not any(c in text for c in '«“„「『"'):
         return []
     return [m.span() for m in _QUOTED.finditer(text)]
 
