@@ -13,7 +13,7 @@ from bisect import bisect_right
 from typing import TYPE_CHECKING
 
 from watchword.analysis.phrasematch import Hit
-from watchword.analysis.reading_text import basis_hit, negated, quote, sentence_starts
+from watchword.analysis.reading_text import basis_hit, concessive, negated, quote, quoted_spans, sentence_starts
 from watchword.domain import ApproachType, Scope
 
 if TYPE_CHECKING:
@@ -41,6 +41,7 @@ ATTRIBUTABLE = frozenset(
 
 def decide_scope(reading: Reading, original: str, folded: str, hits: list[Hit], lex: Lexicons) -> None:
     act_score = reading.act_score
+    hits = _the_reporters_own(reading, folded, hits)
     if len(reading.scores) > 1 and act_score < ACT_THRESHOLD:
         # Two weak acts of different kinds describe an act together ("no visitor badge" and
         # "said she was there for an interview"): each alone only asks for detail.
@@ -131,7 +132,17 @@ def decide_scope(reading: Reading, original: str, folded: str, hits: list[Hit], 
         and not _asked_by_an_insider(hits)
     )
     if said_hit is not None:
-        outweighs = (act_score >= WATCH_OVERRIDE or strong >= STRONG_ACT) and not no_act and not attributed
+        # Several described acts of different kinds outweigh it as one strong act does: "asked our
+        # guard for the rota" and "the station said they sent nobody" ("... to check the guy"). Not in
+        # a request passed on by a manager ("my manager asked me to submit this"): what it tells is
+        # told of the person it asks about.
+        relayed = basis_hit(hits, "relay") is not None
+        several = 0.0 if relayed else sum(s for s in reading.scores.values() if s >= ACT_THRESHOLD)
+        outweighs = (
+            (act_score >= WATCH_OVERRIDE or strong >= STRONG_ACT or several >= WATCH_OVERRIDE)
+            and not no_act
+            and not attributed
+        )
         if outweighs or asked_of_reporter:
             _in_scope(reading, grounds)
             return
@@ -155,6 +166,45 @@ def decide_scope(reading: Reading, original: str, folded: str, hits: list[Hit], 
         return
     reading.scope = Scope.NEEDS_DETAIL
     reading.scope_reason = "the report does not yet say what was done or asked for"
+
+
+# The basis wording that is the reporter's own judgement or request: inside quoted speech beside an
+# act read, it is the approacher's ("«... нужно для проверки»", "\"a routine check, nothing to worry
+# about\""), not the reporter's. Only speech of some length with act wording of its own: a phrase in
+# scare quotes ('asked whether you can "run a check" on him', "\"überprüft\"") is the reporter's
+# or their manager's request, quoted.
+SPEECH_MIN = 40
+SPEECH = frozenset({"watch", "request", "hedge", "doubt", "identify", "feeling", "suspicion", "no_act", "no_act_weak"})
+NO_ACT = frozenset({"no_act", "no_act_weak"})
+# How far after a contrast an act must be read for the reporter's "nothing happened" before it to be a
+# concession ("聚会本身挺正常的。但之后他私下总问我...", "all normal, but then he asked me for ...").
+CONCESSION_ACT_REACH = 80
+
+
+def _the_reporters_own(reading: Reading, folded: str, hits: list[Hit]) -> list[Hit]:
+    """The hits without the basis wording that is not the reporter's conclusion: a request or a
+    judgement inside quoted speech when an act is read, and "nothing happened" / "挺正常" when a
+    contrast follows it and an act is read right after ("the meetings were normal. But afterwards he
+    kept asking me ...")."""
+    if not reading.scores:
+        return hits
+    acts = [h.start for h in hits if h.owner[0] == "act" and h.owner[2] != "unless"]  # type: ignore[index]
+    spans = [
+        (lo, hi)
+        for lo, hi in (quoted_spans(folded) if reading.act_score >= ACT_THRESHOLD else [])
+        if hi - lo >= SPEECH_MIN and any(lo <= a < hi for a in acts)
+    ]
+    kept = []
+    for h in hits:
+        name = h.owner[1] if h.owner[0] == "basis" else ""  # type: ignore[index]
+        if name in SPEECH and any(lo <= h.start and h.end <= hi for lo, hi in spans):
+            continue
+        if name in NO_ACT:
+            turn = concessive(folded, h.end)
+            if turn >= 0 and any(turn <= a <= turn + CONCESSION_ACT_REACH for a in acts):
+                continue
+        kept.append(h)
+    return kept
 
 
 # What someone of the reporter's own circle may be told to do every day, as habits ("prend des photos

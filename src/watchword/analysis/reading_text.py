@@ -73,5 +73,50 @@ def sentence_starts(folded: str) -> list[int]:
     return starts
 
 
+# Quoted speech: what the approacher wrote or said, in the reporter's report («Срочно пришлите ...
+# нужно для проверки», "we need this for a security check"). Pairs of one kind, up to QUOTED_MAX
+# characters: a stray quotation mark opens nothing.
+QUOTED_MAX = 400
+_QUOTED = re.compile(
+    "|".join(
+        f"{opening}[^{inside}]{{1,{QUOTED_MAX}}}{closing}"
+        for opening, inside, closing in (
+            ("«", "«»", "»"),
+            ("“", "“”", "”"),
+            ("„", "„“”", "[“”]"),
+            ("「", "「」", "」"),
+            ("『", "『』", "』"),
+            ('"', '"\n', '"'),
+        )
+    )
+)
+
+
+def quoted_spans(text: str) -> list[tuple[int, int]]:
+    """Where the report quotes someone's words (guillemets, curly, low-high, CJK or straight double
+    quotes), as (start, end) pairs."""
+    if not any(c in text for c in '«“„「『"'):
+        return []
+    return [m.span() for m in _QUOTED.finditer(text)]
+
+
+# A contrast right after the reporter's "nothing happened" / "挺正常" makes it a concession, not a
+# conclusion: "the gathering itself was normal. But afterwards he kept asking ..." ("但之后他私下
+# 总问我"). Read in the next few characters, across a sentence end; the scope decision asks for an
+# act read after the contrast too ("he hasn't done anything, but I don't trust him" stays).
+CONCESSION_REACH = 24
+_CONTRAST = re.compile(
+    r"(?<!\w)(but|however|until|yet|aber|doch|jedoch|bis|mais|cependant|pourtant|jusqu|pero|sin embargo|hasta|"
+    r"но|однако|зато|пока)(?!\w)|但|可是|不过|然而|直到"
+)
+
+
+def concessive(folded: str, end: int) -> int:
+    """Where a contrast follows the words ending at `end` within CONCESSION_REACH characters (its
+    end), or -1."""
+    m = _CONTRAST.search(folded, end, end + CONCESSION_REACH)
+    return m.end() if m else -1
+
+
 def basis_hit(hits: list[Hit], name: str) -> Hit | None:
     return next((h for h in hits if h.owner[:2] == ("basis", name)), None)  # type: ignore[index]
