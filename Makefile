@@ -22,6 +22,8 @@ comma := ,
 # Tests run on every core; tests marked `serial` (they time something that a neighbour on the other core
 # would skew: a flood's rate, per-input budgets) run after, alone. Only those modules are imported for
 # the serial pass (tests/conftest.py), and a test that times nothing is never marked serial.
+# One worker per core: three on these two cores cost 12 % more CPU for the same pass and starved tests
+# with time limits (docs/benchmarks.md, "Test run, twelfth round"; measured on a loaded machine only).
 WORKERS ?= auto
 PYTEST_PARALLEL := -n $(WORKERS) --dist loadgroup
 # Each pass's temporary directories (tmp_path) in the checkout, git-ignored, emptied by the next run of the

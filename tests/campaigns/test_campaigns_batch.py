@@ -13,6 +13,7 @@ from sqlalchemy import select
 
 from tests.support.analyses import make_analysis
 from tests.support.settings import make_settings
+from tests.support.stored import store_reports
 from watchword.analysis.fingerprint import NUM_PERM
 from watchword.campaigns.assign import assign_batch, assign_campaign
 from watchword.domain import Analysis, Channel, IncomingReport
@@ -69,9 +70,8 @@ def _analyses(seed: int) -> list[Analysis]:
 
 def _store(rt: Runtime) -> list[int]:
     """TOTAL reports, spread over 30 hours."""
-    ids = []
-    for n in range(TOTAL):
-        ids.append(submit(rt, IncomingReport(channel=Channel.API, text=f"report {n}")).report_id)
+    # Many to a transaction (tests/support/stored.py): assignment, not intake, is compared here.
+    ids = store_reports(rt, [IncomingReport(channel=Channel.API, text=f"report {n}") for n in range(TOTAL)])
     with rt.db.write() as session:
         for n, rid in enumerate(ids):
             report = session.get(Report, rid)

@@ -14,6 +14,7 @@ from sqlalchemy import func, select, text, update
 
 from tests.support import mailbuilders as mb
 from tests.support.settings import make_settings
+from tests.support.stored import store_reports
 from watchword import worker as worker_module
 from watchword.analysis.pipeline import analyze_report
 from watchword.domain import Channel, IncomingReport
@@ -163,9 +164,11 @@ def test_pooled_results_equal_the_pipeline_run_in_process(tmp_path: Path) -> Non
 def test_several_workers_on_one_postgresql_store_claim_disjoint_batches(tmp_path: Path, pg_database_url: str) -> None:
     total = 240
     rt = open_runtime(make_settings(tmp_path, pg_database_url, worker_batch_size=16), migrate=True)
-    for n in range(total):
-        # Eight lures, each to thirty recipients: campaigns and shared indicators under contention.
-        submit(rt, IncomingReport(channel=Channel.IMPORT, raw_email=_lure(n % 8, to=f"user{n}@example.org")))
+    # Eight lures, each to thirty recipients: campaigns and shared indicators under contention.
+    lures = [
+        IncomingReport(channel=Channel.IMPORT, raw_email=_lure(n % 8, to=f"user{n}@example.org")) for n in range(total)
+    ]
+    store_reports(rt, lures)  # many to a transaction (tests/support/stored.py): the workers are what is tested
     counts: list[int] = []
 
     def work() -> None:
@@ -185,8 +188,7 @@ def test_several_workers_on_one_postgresql_store_claim_disjoint_batches(tmp_path
     rt.close()
     # The same reports through one worker alone: the same campaigns.
     alone = open_runtime(make_settings(tmp_path / "alone"), migrate=True)
-    for n in range(total):
-        submit(alone, IncomingReport(channel=Channel.IMPORT, raw_email=_lure(n % 8, to=f"user{n}@example.org")))
+    store_reports(alone, lures)
     Worker(alone, processes=1).run_until_idle()
     assert _campaign_partition(alone) == concurrent
     assert len(concurrent) < total  # the copies really were grouped

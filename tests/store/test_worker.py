@@ -13,6 +13,7 @@ import pytest
 from sqlalchemy import func, select, update
 
 from tests.support.settings import make_settings
+from tests.support.stored import store_reports
 from watchword.domain import Channel, IncomingReport
 from watchword.intake.submit import submit
 from watchword.runtime import Runtime, open_runtime
@@ -82,8 +83,8 @@ def test_killing_a_real_worker_mid_run_loses_nothing_and_applies_nothing_twice(t
     indicator counts equal to the links that exist, every job done."""
     total = 400
     rt = open_runtime(make_settings(tmp_path), migrate=True)
-    for n in range(total):
-        submit(rt, IncomingReport(channel=Channel.IMPORT, raw_email=_email(n)))
+    # Many to a transaction (tests/support/stored.py): what is tested starts once they are stored.
+    store_reports(rt, [IncomingReport(channel=Channel.IMPORT, raw_email=_email(n)) for n in range(total)])
     kills = 0
     deadline = time.monotonic() + 240
     proc = _start_worker(tmp_path)
