@@ -284,8 +284,11 @@ class Worker:
         )
         with self.rt.db.write() as session:
             # First: SKIP LOCKED never waits, and nothing else is held yet (campaigns/locks.py).
-            claimed = jobs.claim_batch_in(session, self.worker_id, self.rt.settings.job_lease_seconds, claim)
-            held = jobs.finish_many(session, [item.job.id for item in ready], self.worker_id)
+            finishing = [item.job.id for item in ready]
+            claimed = jobs.claim_batch_in(
+                session, self.worker_id, self.rt.settings.job_lease_seconds, claim, finishing=finishing
+            )
+            held = jobs.finish_many(session, finishing, self.worker_id)
             ids = [item.job.report_id for item in ready if item.job.id in held]
             reports = {r.id: r for r in session.scalars(select(Report).where(among_ids(Report.id, ids, session)))}
             todo: list[tuple[Report, Analysis, str | None]] = []

@@ -4,6 +4,7 @@ equal pipeline inputs analysed once, several workers on one PostgreSQL store."""
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
 import json
 import os
 import threading
@@ -25,7 +26,7 @@ from watchword.services import processing
 from watchword.services.processing import input_key
 from watchword.services.search import search
 from watchword.store import jobs as job_queue
-from watchword.store.models import AnalysisRecord, Indicator, Job, Report, ReportIndicator
+from watchword.store.models import AnalysisRecord, Indicator, Job, Report, ReportIndicator, utcnow
 from watchword.store.models_campaigns import CampaignMember
 from watchword.store.models_intel import IntelMatch
 from watchword.store.models_people import Note
@@ -131,6 +132,27 @@ def test_the_next_batch_is_claimed_in_the_result_transaction_of_the_last(any_rt:
     assert worker._finish_batch(worker._start_batch(claimed)) == []  # no claim asked: none made
     with rt.db.session() as session:
         assert set(session.scalars(select(AnalysisRecord.report_id))) == set(ids[:6])
+
+
+def test_a_batch_that_outran_its_lease_is_not_claimed_again_by_the_transaction_that_finishes_it(
+    any_rt: Runtime,
+) -> None:
+    """A batch slower than its lease looks runnable when it is written: the claim made in that same
+    transaction must take the next jobs, not the batch being finished (it was analysed twice)."""
+    rt = any_rt
+    ids = [submit(rt, IncomingReport(channel=Channel.API, raw_email=_lure(n))).report_id for n in range(6)]
+    worker = Worker(rt, processes=1)
+    first = worker._start_batch(job_queue.claim_batch(rt.db, worker.worker_id, 60, 3))
+    with rt.db.write() as session:  # the analysis took longer than the lease: nobody took the jobs over
+        session.execute(
+            update(Job).where(Job.report_id.in_(ids[:3])).values(locked_until=utcnow() - dt.timedelta(seconds=5))
+        )
+    claimed = worker._finish_batch(first, claim=3)
+    assert claimed is not None and [job.report_id for job in claimed] == ids[3:6]
+    with rt.db.session() as session:
+        rows = {job.report_id: job for job in session.scalars(select(Job))}
+    assert all(rows[r].status == "done" and rows[r].attempts == 1 for r in ids[:3])  # finished once, not re-run
+    assert all(rows[r].status == "running" for r in ids[3:6])
 
 
 def test_a_job_that_cannot_be_analysed_is_retried_while_the_rest_of_its_batch_lands(tmp_path: Path) -> None:

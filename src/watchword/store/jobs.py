@@ -76,17 +76,29 @@ def claim_batch(
 
 
 def claim_batch_in(
-    session: Session, worker_id: str, lease_seconds: float, limit: int, kinds: tuple[str, ...] = (ANALYZE,)
+    session: Session,
+    worker_id: str,
+    lease_seconds: float,
+    limit: int,
+    kinds: tuple[str, ...] = (ANALYZE,),
+    *,
+    finishing: list[int] | None = None,
 ) -> list[Job]:
     """`claim_batch` inside the caller's write transaction (the worker claims its next batch in
     the transaction that writes the last one's results: one commit and round trip fewer per
     batch). The claim lands with that transaction or not at all; SKIP LOCKED never waits, so
-    it adds no lock wait to the transaction whatever it holds."""
+    it adds no lock wait to the transaction whatever it holds.
+
+    `finishing`: the jobs this transaction is about to finish. Never claimed again here: a batch
+    that outran its lease looks runnable (its lease expired), and claiming it in the transaction
+    that finishes it made the worker analyse it a second time, and count it twice."""
     if limit <= 0:
         return []
     now = utcnow()
     until = now + dt.timedelta(seconds=lease_seconds)
     query = _runnable(now).where(Job.kind.in_(kinds)).limit(limit)
+    if finishing:
+        query = query.where(Job.id.not_in(finishing))
     if session.get_bind().dialect.name != "sqlite":
         # One statement: the rows picked and locked by the subquery, updated and returned,
         # instead of a read and then an UPDATE per job (issue 14).
