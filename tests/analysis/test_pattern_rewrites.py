@@ -28,9 +28,7 @@ def test_the_attribute_tag_pattern_marks_the_same_tags() -> None:
         "<p hidden>",
         *_soups(14, 20_000),
     ]
-    differing = [
-        s for s in samples if _ATTRIBUTE_TAG_BEFORE.sub("#<", s) != text._ATTRIBUTE_TAG_RE.sub("#<", s)
-    ]
+    differing = [s for s in samples if _ATTRIBUTE_TAG_BEFORE.sub("#<", s) != text._ATTRIBUTE_TAG_RE.sub("#<", s)]
     assert differing == []
     # The samples do hold both kinds of tag, marked and not.
     assert any(text._ATTRIBUTE_TAG_RE.search(s) for s in samples)
