@@ -24,7 +24,7 @@ from typing import Any
 import pytest
 
 from tests.support.fixture_mail import fixture_emails
-from watchword.analysis.pipeline import run
+from watchword.analysis.pipeline import STAGES_WITHOUT_SHINGLES, run
 from watchword.domain import Analysis, Document
 
 GOLDEN = Path(__file__).with_name("pipeline_golden.json")
@@ -82,6 +82,23 @@ def test_the_analysis_of_each_fixture_is_unchanged(name: str) -> None:
     got = _analysis(doc)
     assert {k for k in expected if expected[k] != got.get(k)} == set()
     assert got == expected
+
+
+def test_without_shingles_every_other_field_is_the_golden_one() -> None:
+    """`watchword analyze` runs STAGES_WITHOUT_SHINGLES (it never prints the shingles)."""
+    golden = _golden()
+    with_shingles = 0
+    for name, doc in _cases_from(golden):
+        done = run(doc, STAGES_WITHOUT_SHINGLES)
+        got: dict[str, Any] = Analysis.from_document(done).to_dict()
+        got["risk_unrounded"] = repr(done.risk)
+        got = json.loads(json.dumps(got, ensure_ascii=False, sort_keys=True, default=str))
+        expected = dict(golden[name]["analysis"])
+        with_shingles += bool(expected["shingles"])
+        assert got["shingles"] == [], name
+        expected["shingles"] = []
+        assert got == expected, name
+    assert with_shingles >= 30  # the cases do have shingles to leave out
 
 
 def test_the_golden_copy_covers_html_attachments_forwards_and_reports() -> None:

@@ -66,6 +66,9 @@ _EMAIL = re.compile(r"(?<![\w.+%'-])[\w.+%'-]{1,64}@[\w-]+(?:\.[\w-]+)+")
 # In text an address is personalisation (a subject that greets the
 # recipient's mailbox), dotless intranet and anonymised forms included.
 _TEXT_ADDRESS = re.compile(r"(?<![\w.+%'-])[\w.+%'-]{1,64}@[\w-]+(?:\.[\w-]+)*")
+# The patterns below with their \w tested from a table (re.ASCII), for ASCII text (str.isascii() reads
+# a flag of the string): there \w is [a-zA-Z0-9_] in either mode, so they find the same.
+_TEXT_ADDRESS_ASCII = re.compile(_TEXT_ADDRESS.pattern, re.ASCII)
 # Greetings in the languages the corpus shows; the name after them is personalisation.
 _GREETING = re.compile(
     r"(?im)^[ \t>]*(dear|hi|hello|hey|greetings|good (?:morning|afternoon|evening)|attn:?|"
@@ -177,6 +180,7 @@ def strip_boilerplate(text: str) -> str:
 
 
 _TOKEN = re.compile(r"[^\W_]+", re.UNICODE)
+_TOKEN_ASCII = re.compile(_TOKEN.pattern, re.ASCII)
 _SPACE = re.compile(r"\s+")
 _SUBJECT_PREFIX = re.compile(r"^(?:\s*(?:re|fw|fwd|aw|wg|tr|sv|vs|rv|antw|doorst)\s*(?:\[\d+\])?\s*:)+", re.I)
 
@@ -217,13 +221,14 @@ def normalise_tokens(text: str, drop: frozenset[str] = frozenset()) -> list[str]
     if "://" in text or "www." in text or "WWW." in text:
         text = _URL.sub(_host_token, text)
     if "@" in text:
-        text = _TEXT_ADDRESS.sub(" ", text)
+        text = (_TEXT_ADDRESS_ASCII if text.isascii() else _TEXT_ADDRESS).sub(" ", text)
     # Greetings open a message: searching the head is enough and keeps this linear in practice.
     head, tail = text[:_GREETING_SPAN], text[_GREETING_SPAN:]
     # The greeting goes with the name: one mailer writes "Dear Anna," another
     # "Hello Anna," and a third nothing, around the same lure.
     text = _GREETING.sub(" ", head) + tail
-    words = _TOKEN.findall(text.casefold())
+    folded = text.casefold()
+    words = (_TOKEN_ASCII if folded.isascii() else _TOKEN).findall(folded)
     out: list[str] = []
     # In slices, each through list comprehensions (a Python loop per word was most of this stage's
     # time); a slice of words gives at most as many tokens, so the loop stops near MAX_TOKENS.
@@ -466,7 +471,10 @@ def campaign_keys(
     return [k for k in keys if not k.endswith(":")]
 
 
-def fingerprint(doc: Document) -> None:
+def fingerprint(doc: Document, shingles: bool = True) -> None:
+    """Stage: content hash, shingles and campaign keys. `shingles=False` leaves the MinHash signature
+    empty, for a caller that never reads it (`watchword analyze` drops it from what it prints): the
+    3-gram hashes and MinHash are a sixteenth of an email's analysis, and nothing else depends on them."""
     to_header = doc.headers.get("to", "") + " " + doc.headers.get("cc", "")
     recipients = recipient_tokens(to_header)
     recipient_addresses = {m.group().lower() for m in _ADDRESS.finditer(to_header)}
@@ -496,5 +504,6 @@ def fingerprint(doc: Document) -> None:
     if tokens or subject_tokens or attachments:
         doc.content_hash = content_digest([doc.kind, subject, " ".join(tokens), *attachments])
     # A minimum per permutation: repeated shingles change nothing, so they are not removed first.
-    doc.shingles = minhash(gram_hashes(subject_tokens + tokens))
+    if shingles:
+        doc.shingles = minhash(gram_hashes(subject_tokens + tokens))
     doc.campaign_keys = campaign_keys(doc, recipients, recipient_addresses, subject)

@@ -127,6 +127,9 @@ class Lexicon:
 
 
 _WORD_RE = re.compile(r"\w+(?:'\w+)*")
+# The same pattern for ASCII text (str.isascii() reads a flag of the string): there \w is the same
+# [a-zA-Z0-9_] in either mode, and re.ASCII tests it from a table instead of Unicode's properties.
+_WORD_RE_ASCII = re.compile(_WORD_RE.pattern, re.ASCII)
 
 
 class Tokens:
@@ -141,7 +144,7 @@ class Tokens:
     def __init__(self, text: str) -> None:
         # Typographic apostrophes are common in mail written in word processors (none in ASCII text).
         low = text.lower()
-        w = _WORD_RE.findall(low if low.isascii() else low.replace("\u2019", "'"))
+        w = _WORD_RE_ASCII.findall(low) if low.isascii() else _WORD_RE.findall(low.replace("\u2019", "'"))
         self.count = len(w)
         self.word_list: list[str] = w
         self._words: set[str] | None = None
@@ -201,7 +204,8 @@ def brands_in(tokens: Tokens | str) -> list[str]:
     building its word, bigram and trigram sets (most of the cost for one lookup each).
     """
     if isinstance(tokens, str):
-        w = _WORD_RE.findall(tokens.lower().replace("\u2019", "'"))
+        low = tokens.lower()
+        w = _WORD_RE_ASCII.findall(low) if low.isascii() else _WORD_RE.findall(low.replace("\u2019", "'"))
         trigrams = _BRAND_TRI.intersection(zip(w, w[1:], w[2:], strict=False))
         bigrams = _BRAND_BI.intersection(itertools.pairwise(w))
         words = _BRAND_UNI.intersection(w)

@@ -91,7 +91,7 @@ KEY = 5
 # tests/analysis/test_phrase_memo.py derives every row of the table again and compares.
 MEMO_FILE = "phrase_memo.json"
 # Raise with any change to expand, anchor, needles, _keys or derive_payloads (the tests catch a forgotten one).
-MEMO_VERSION = 2
+MEMO_VERSION = 3
 _EXPANSIONS: dict[str, list[str]] = {}
 _ANCHORS: dict[str, tuple[int, tuple[str, ...]]] = {}
 # A matcher's automaton keys and their codes, by the digest of its word entries in rank order.
@@ -273,13 +273,24 @@ def _exact(items: Any) -> set[str] | None:
     return out
 
 
-def _needles(items: Any) -> set[str] | None:
-    """Strings one of which every match of the parsed items contains (None: not known)."""
+def _needles(items: Any, few: bool = False) -> set[str] | None:
+    """Strings one of which every match of the parsed items contains (None: not known).
+
+    The set whose shortest string is longest; with `few`, the set of fewest strings (then the
+    longest shortest string): what an alternative of a branch gives when the branch's union of
+    the longest ones is too large to use ("outlook(的)?(登录|验证)(页|页面|界面|链接)|office…" has
+    40 strings per alternative, but each alternative holds its first word)."""
     best: set[str] | None = None
+
+    def better(found: set[str], than: set[str]) -> bool:
+        longer = min(map(len, found)) > min(map(len, than))
+        if few:
+            return len(found) < len(than) or (len(found) == len(than) and longer)
+        return longer
 
     def consider(found: set[str] | None) -> None:
         nonlocal best
-        if found and "" not in found and (best is None or min(map(len, found)) > min(map(len, best))):
+        if found and "" not in found and (best is None or better(found, best)):
             best = found
 
     run: list[Any] = []
@@ -297,19 +308,26 @@ def _needles(items: Any) -> set[str] | None:
                 consider(joined)
         run = []
         if op is _sre.SUBPATTERN and not av[1] and not av[2]:
-            consider(_needles(av[3]))
+            consider(_needles(av[3], few))
         elif op is _sre.BRANCH:
-            union: set[str] = set()
-            for alternative in av[1]:
-                found = _needles(alternative)
-                if found is None:
-                    union = set()
-                    break
-                union |= found
-            consider(union if len(union) <= _MAX_NEEDLES else None)
+            union = _branch_needles(av[1], few)
+            if union is None and not few:
+                union = _branch_needles(av[1], True)
+            consider(union)
         elif op in (_sre.MAX_REPEAT, _sre.MIN_REPEAT) and av[0] >= 1:
-            consider(_needles(av[2]))
+            consider(_needles(av[2], few))
     return best
+
+
+def _branch_needles(alternatives: Any, few: bool) -> set[str] | None:
+    """The union of each alternative's needles; None if one has none or the union is too large."""
+    union: set[str] = set()
+    for alternative in alternatives:
+        found = _needles(alternative, few)
+        if found is None:
+            return None
+        union |= found
+    return union if len(union) <= _MAX_NEEDLES else None
 
 
 def needles(source: str) -> tuple[str, ...] | None:

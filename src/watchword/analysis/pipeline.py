@@ -40,6 +40,17 @@ STAGES: tuple[Stage, ...] = (
 )
 
 
+def _fingerprint_without_shingles(doc: Document) -> None:
+    fingerprint(doc, shingles=False)
+
+
+# Named as the stage it stands for: a failure's warning reads the same ("fingerprint failed: ...").
+_fingerprint_without_shingles.__name__ = fingerprint.__name__
+# Every stage, the fingerprint without its MinHash signature: for callers that never read the
+# shingles (`watchword analyze` does not print them). Every other fact is the same as STAGES give.
+STAGES_WITHOUT_SHINGLES: tuple[Stage, ...] = (*STAGES[:-1], _fingerprint_without_shingles)
+
+
 # Where the stages a near-identical copy can reuse begin and end (analysis/reuse.py): after
 # parsing and unwrapping, before fingerprinting (which reads the recipient and the wrapper).
 _MIDDLE_START = STAGES.index(extract_text_and_links)
@@ -71,13 +82,15 @@ def _run_stages(doc: Document, stages: tuple[Stage, ...]) -> None:
             doc.warnings.append(f"{stage.__name__} failed: {type(exc).__name__}: {exc}")
 
 
-def analyze_email(raw: bytes) -> Analysis:
-    return Analysis.from_document(run(Document(kind=DocumentKind.EMAIL, raw=raw)))
+def analyze_email(raw: bytes, shingles: bool = True) -> Analysis:
+    """`shingles=False`: the analysis without its MinHash signature (empty), every other field the same."""
+    stages = STAGES if shingles else STAGES_WITHOUT_SHINGLES
+    return Analysis.from_document(run(Document(kind=DocumentKind.EMAIL, raw=raw), stages))
 
 
-def analyze_text(text: str, form: str = "", answers: dict[str, str] | None = None) -> Analysis:
+def analyze_text(text: str, form: str = "", answers: dict[str, str] | None = None, shingles: bool = True) -> Analysis:
     doc = Document(kind=DocumentKind.TEXT, text_input=text, form=form, answers=dict(answers or {}))
-    return Analysis.from_document(run(doc))
+    return Analysis.from_document(run(doc, STAGES if shingles else STAGES_WITHOUT_SHINGLES))
 
 
 def analyze_report(

@@ -206,6 +206,10 @@ def analyze(
     # the command's CPU time over a folder of emails).
     lexicons()
     gc.freeze()
+    # An email's analysis allocates thousands of containers, nearly all freed by reference counting:
+    # the first generation collected every 50,000 allocations rather than every 700, as the worker
+    # does (run_worker above). The outputs do not depend on when the collector runs.
+    gc.set_threshold(50_000, 10, 10)
 
     for path in paths:
         try:
@@ -215,10 +219,11 @@ def analyze(
             else:
                 data = Path(path).read_bytes()
                 is_email = Path(path).suffix.lower() in EMAIL_SUFFIXES
+            # The shingles are dropped below: not computed (the same result, ~6% less CPU per email).
             if is_email:
-                result = analyze_email(data).to_dict()
+                result = analyze_email(data, shingles=False).to_dict()
             else:
-                result = analyze_text(data.decode("utf-8", errors="replace"), form=form).to_dict()
+                result = analyze_text(data.decode("utf-8", errors="replace"), form=form, shingles=False).to_dict()
         except (OSError, ValueError) as exc:
             _emit({"path": path, "error": f"{type(exc).__name__}: {exc}"}, as_json)
             continue
