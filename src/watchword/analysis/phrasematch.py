@@ -626,25 +626,19 @@ class PhraseMatcher:
         # candidate's code (start times the ranks, plus the rank; see _word_hits).
         return {key: tuple(back * ranks - rank for back, rank in sorted(found)) for key, found in payloads.items()}
 
-    def warm(self, cjk: bool = True) -> None:
-        """Build and compile every entry now, as a text would on first reaching it: for timing the steady state.
-
-        `cjk=False` leaves out the entries' forms for text holding a CJK character (compiled on
-        first use, by such a text): they are ~93% of the compile time (6.5 of 7 s CPU a process,
-        their script-change assertions widen every character class) and most mail never needs them.
-        """
+    def warm(self) -> None:
+        """Build and compile every entry now, both forms, as texts would on first reaching it: for
+        timing the steady state, and for the worker's forkserver (pipeline_process.warm)."""
         if not self._built:
             self._build()
         for char in self._chars:
             self._char_candidates(char)
         for _owner, source, _prefix, _plain in self._ranked:
             _compiled(source)  # plain-word entries too: a broken one raises here (the tests call this)
-            if cjk:
-                _compiled(source, cjk=True)
+            _compiled(source, cjk=True)
         for _owner, source, _strings in self._fallback + self._numbers:
             _compiled(source)
-            if cjk:
-                _compiled(source, cjk=True)
+            _compiled(source, cjk=True)
 
     def _char_candidates(self, char: str) -> tuple[tuple[Hashable, re.Pattern[str]], ...]:
         out = self._char_patterns.get(char)
