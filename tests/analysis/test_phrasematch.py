@@ -304,7 +304,9 @@ def test_a_warmed_matcher_has_both_forms_of_every_entry_compiled_and_finds_what_
     sources = [source for _owner, source, _prefix, _plain in warmed._ranked] + [
         source for _owner, source, _strings in warmed._fallback + warmed._numbers
     ]
-    assert sources and all(source in phrasematch._PATTERNS and source in phrasematch._PATTERNS_CJK for source in sources)
+    assert sources and all(
+        source in phrasematch._PATTERNS and source in phrasematch._PATTERNS_CJK for source in sources
+    )
     # The CJK forms differ from the plain ones (they hold \b or (?<!\w)).
     assert all(phrasematch._PATTERNS[source] != phrasematch._PATTERNS_CJK[source] for source in sources)
     texts = ("请把zqxwarmpin码告诉我", "年利率10zqxpct以上", "zqxwarmpin zqxwarmpins 7 zqxpct")
@@ -361,7 +363,11 @@ def test_the_cjk_forms_compile_to_the_pattern_re_compiles() -> None:
 # Mixed-script texts and the spans every source above finds in them (WORD_START and WORD_EDGE as
 # across_scripts writes them): script changes are word starts and ends, nothing else is.
 _MIXED_CASES = [
-    ("请把pin码告诉我, spin码, pinned", r"pin\b", [(2, 5), (12, 15)]),  # searched: "spin" holds one (the matcher tries word starts only)
+    (
+        "请把pin码告诉我, spin码, pinned",
+        r"pin\b",
+        [(2, 5), (12, 15)],
+    ),  # searched: "spin" holds one (the matcher tries word starts only)
     ("输入code确认, barcode码, 代码code", r"(?<!\w)(?:code)", [(2, 6), (22, 26)]),
     ("发来data.zip文件, 和a.rar。", r"[\w-]+\.(zip|rar)\b", [(0, 10), (14, 20)]),
     ("登录outlook账户, outlook account, outlookaccount", r"outlook\b ?(账户|account)", [(2, 11), (13, 28)]),

@@ -520,7 +520,10 @@ def _compile_across_scripts(written: str) -> re.Pattern[str]:
     indexgroup: list[str | None] = [None] * state.groups
     for name, index in state.groupdict.items():
         indexgroup[index] = name
-    return _sre_compile._sre.compile(written, state.flags, code, state.groups - 1, state.groupdict, tuple(indexgroup))
+    pattern: re.Pattern[str] = _sre_compile._sre.compile(
+        written, state.flags, code, state.groups - 1, state.groupdict, tuple(indexgroup)
+    )
+    return pattern
 
 
 def _automaton(values: dict[str, Any]) -> Any:
