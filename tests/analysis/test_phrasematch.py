@@ -352,7 +352,11 @@ def test_the_cjk_forms_compile_to_the_pattern_re_compiles() -> None:
         written = across_scripts(source)
         assert written != source
         # Patterns compare equal when their text, flags and compiled code are (the code decides every match).
-        assert phrasematch._compile_across_scripts(written) == sre_compile.compile(written, 0), source
+        assert phrasematch.compile_across_scripts(source) == sre_compile.compile(written, 0), source
+    # The reading's lists as one pattern each (the grounds', the watch list's): the same.
+    lex = lexicons()
+    for spec in [*lex.grounds, lex.watch]:
+        assert spec.pattern == sre_compile.compile(spec.pattern.pattern, 0), spec.name
     # The comparison sees the code: the same text over another pattern's code is not equal.
     parsed = sre_compile._parser.parse("ac", 0)
     code = sre_compile._code(parsed, 0)

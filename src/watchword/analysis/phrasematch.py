@@ -453,7 +453,7 @@ def _compiled(source: str, cjk: bool = False) -> re.Pattern[str]:
         if not cjk:
             pattern = _sre_compile.compile(source, 0)
         else:  # no \b or (?<!\w) in it: one pattern serves both
-            pattern = _compiled(source) if written == source else _compile_across_scripts(written)
+            pattern = _compiled(source) if written == source else compile_across_scripts(source)
         patterns[source] = pattern
     return pattern
 
@@ -510,9 +510,11 @@ def _reuse_charsets(parsed: Any, flags: int, known: dict[tuple[Any, ...], list[A
                     _reuse_charsets(branch, flags, known)
 
 
-def _compile_across_scripts(written: str) -> re.Pattern[str]:
-    """`re.compile(written)` past its cache, with the known classes' optimized forms reused (what
-    `re._compiler.compile` does, between its parse and its code)."""
+def compile_across_scripts(source: str) -> re.Pattern[str]:
+    """The pattern `re.compile(across_scripts(source))` gives (past its cache), at a fraction of the
+    cost: the known classes' optimized forms reused (what `re._compiler.compile` does, between its
+    parse and its code)."""
+    written = across_scripts(source)
     parsed = _sre_parse.parse(written, 0)
     _reuse_charsets(parsed, parsed.state.flags, _known_charsets())
     code = _sre_compile._code(parsed, 0)
