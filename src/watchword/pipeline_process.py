@@ -43,10 +43,10 @@ def warm() -> None:
     from watchword.analysis.reading import lexicons
 
     try:
-        # The plain forms only: the CJK forms cost ~6.5 s CPU of every worker start (before its
-        # first batch could use the pool) and serve only text holding a CJK character, which
-        # compiles the few it meets on first use (issue 14, bench/year.py).
-        lexicons().matcher.warm(cjk=False)
+        # Both forms: the CJK forms (for text holding a CJK character) cost ~6.5 s CPU of every
+        # worker start until their classes' compiled form was shared (phrasematch
+        # `_known_charsets`), ~0.2 s since; a pool process then meets Chinese mail warm.
+        lexicons().matcher.warm()
         analyze_report(_WARM_TEXT, _WARM_EMAIL)
     except Exception:  # noqa: BLE001, S110 - the pool works without it, only slower to start
         pass

@@ -305,19 +305,98 @@ def test_a_change_between_cjk_and_another_script_is_a_word_start_and_end() -> No
             ]
 
 
-def test_a_matcher_warmed_without_the_cjk_forms_compiles_them_on_first_use_and_finds_the_same() -> None:
+def test_a_warmed_matcher_has_both_forms_of_every_entry_compiled_and_finds_what_a_cold_one_finds() -> None:
     # Sources of this test alone: the compiled patterns are shared by every matcher of the process.
     entries: list[tuple[Hashable, str, bool]] = [("w", r"zqxwarmpin\b", False), ("n", r"(?<!\w)\d+ ?zqxpct", False)]
     warmed, cold = PhraseMatcher(entries), PhraseMatcher(entries)
-    warmed.warm(cjk=False)  # as the worker's forkserver warms (pipeline_process.warm)
+    warmed.warm()  # as the worker's forkserver warms (pipeline_process.warm)
     sources = [source for _owner, source, _prefix, _plain in warmed._ranked] + [
         source for _owner, source, _strings in warmed._fallback + warmed._numbers
     ]
-    assert sources and all(source in phrasematch._PATTERNS for source in sources)
-    assert not any(source in phrasematch._PATTERNS_CJK for source in sources)
+    assert sources and all(
+        source in phrasematch._PATTERNS and source in phrasematch._PATTERNS_CJK for source in sources
+    )
+    # The CJK forms differ from the plain ones (they hold \b or (?<!\w)).
+    assert all(phrasematch._PATTERNS[source] != phrasematch._PATTERNS_CJK[source] for source in sources)
     texts = ("请把zqxwarmpin码告诉我", "年利率10zqxpct以上", "zqxwarmpin zqxwarmpins 7 zqxpct")
     hits = [[(h.owner, h.start, h.end) for h in warmed.find(text)] for text in texts]
     assert hits == [[("w", 2, 12)], [("n", 3, 11)], [("w", 0, 10), ("n", 23, 31)]]
-    assert any(source in phrasematch._PATTERNS_CJK for source in sources)  # compiled when CJK text came
-    cold.warm()  # both forms
     assert [[(h.owner, h.start, h.end) for h in cold.find(text)] for text in texts] == hits
+
+
+def _data_sources_with_bounds() -> list[str]:
+    """The data files' entry sources whose CJK form differs from the plain one (~950)."""
+    lex = lexicons()
+    sources: list[str] = []
+    for matcher in (lex.matcher, lex.act_matcher):
+        sources += [source for _owner, source, _prefix, _plain in matcher._ranked]
+        sources += [source for _owner, source, _strings in matcher._fallback + matcher._numbers]
+        sources += [source for candidates in matcher._chars.values() for _owner, source in candidates]
+    return [source for source in dict.fromkeys(sources) if across_scripts(source) != source]
+
+
+# Written by hand: where the script-change word starts fall, and the constructs the compile walks into.
+_BOUND_SOURCES = [
+    r"pin\b",
+    r"(?<!\w)(?:code)",
+    r"[\w-]+\.(zip|rar)\b",
+    r"outlook\b ?(账户|account)",
+    r"\bvpn\b(?=에|\s)",
+    r"(?<!\w)\d+ ?(万元|euros?)\b",
+    r"(?i)pin\b",  # IGNORECASE: its classes are left to re (case folding)
+    r"(?i:usb)\b|\b(?-i:usb)",
+    r"(?>\bqq)邮箱|(?P<w>\bwx)(?(w)号|id)\b",
+    r"(?:\b\w){2,}?x|(?:\bab)*+c",
+    rf"[{phrasematch.CJK}]+\b",  # an entry's own class the same as WORD_START's
+]
+
+
+def test_the_cjk_forms_compile_to_the_pattern_re_compiles() -> None:
+    from re import _compiler as sre_compile  # type: ignore[attr-defined]
+
+    # Every 8th entry of the data files (each compiled by `re` costs ~6 ms) and the hand-written ones.
+    sources = _data_sources_with_bounds()[::8] + _BOUND_SOURCES
+    assert len(sources) > 100
+    for source in sources:
+        written = across_scripts(source)
+        assert written != source
+        # Patterns compare equal when their text, flags and compiled code are (the code decides every match).
+        assert phrasematch.compile_across_scripts(source) == sre_compile.compile(written, 0), source
+    # The reading's lists as one pattern each (the grounds', the watch list's): the same.
+    lex = lexicons()
+    for spec in [*lex.grounds, lex.watch]:
+        assert spec.pattern == sre_compile.compile(spec.pattern.pattern, 0), spec.name
+    # The comparison sees the code: the same text over another pattern's code is not equal.
+    parsed = sre_compile._parser.parse("ac", 0)
+    code = sre_compile._code(parsed, 0)
+    other = sre_compile._sre.compile("ab", parsed.state.flags, code, 0, {}, (None,))
+    assert other.pattern == "ab" and other != re.compile("ab") and other.match("ac")
+
+
+# Mixed-script texts and the spans every source above finds in them (WORD_START and WORD_EDGE as
+# across_scripts writes them): script changes are word starts and ends, nothing else is.
+_MIXED_CASES = [
+    (
+        "请把pin码告诉我, spin码, pinned",
+        r"pin\b",
+        [(2, 5), (12, 15)],
+    ),  # searched: "spin" holds one (the matcher tries word starts only)
+    ("输入code确认, barcode码, 代码code", r"(?<!\w)(?:code)", [(2, 6), (22, 26)]),
+    ("发来data.zip文件, 和a.rar。", r"[\w-]+\.(zip|rar)\b", [(0, 10), (14, 20)]),
+    ("登录outlook账户, outlook account, outlookaccount", r"outlook\b ?(账户|account)", [(2, 11), (13, 28)]),
+    ("vpn에 접속, 用vpn 连接, vpnx", r"\bvpn\b(?=에|\s)", [(0, 3), (10, 13)]),
+    ("年薪50万元/hour, 给我100euros, x100euros", r"(?<!\w)\d+ ?(万元|euros?)\b", [(2, 6), (15, 23)]),
+    ("请把PIN码告诉我", r"(?i)pin\b", [(2, 5)]),
+    ("他发来一个USB。usbメモリ", r"(?i:usb)\b|\b(?-i:usb)", [(5, 8), (9, 12)]),
+    ("加qq邮箱和wx号, 用wxid", r"(?>\bqq)邮箱|(?P<w>\bwx)(?(w)号|id)\b", [(1, 5), (6, 9)]),
+    ("中文abc", rf"[{phrasematch.CJK}]+\b", [(0, 2)]),
+]
+
+
+@pytest.mark.parametrize(("text", "source", "spans"), _MIXED_CASES)
+def test_a_cjk_form_finds_the_script_changes_as_word_starts_and_ends(
+    text: str, source: str, spans: list[tuple[int, int]]
+) -> None:
+    pattern = phrasematch._compiled(source, cjk=True)
+    assert [m.span() for m in pattern.finditer(text)] == spans
+    assert [m.span() for m in re.finditer(across_scripts(source), text)] == spans

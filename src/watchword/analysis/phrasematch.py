@@ -468,9 +468,81 @@ def _compiled(source: str, cjk: bool = False) -> re.Pattern[str]:
         # would push out every other module's patterns that rely on it (phonenumbers' among them),
         # which were then compiled again and again.
         written = across_scripts(source) if cjk else source
-        # No \b or (?<!\w) in it: one pattern serves both.
-        pattern = _compiled(source) if cjk and written == source else _sre_compile.compile(written, 0)
+        if not cjk:
+            pattern = _sre_compile.compile(source, 0)
+        else:  # no \b or (?<!\w) in it: one pattern serves both
+            pattern = _compiled(source) if written == source else compile_across_scripts(source)
         patterns[source] = pattern
+    return pattern
+
+
+# -- compiling the CJK forms ----------------------------------------------------------------------
+# `re` turns a character class into its compiled form (`_optimize_charset`) by setting a byte per
+# character of every range, in a Python loop: ~40,000 for the CJK ranges, four such classes in each
+# WORD_START or WORD_EDGE, ~6 ms per \b. That made the CJK forms of the ~950 entries holding one 6 s
+# of CPU (13x their plain forms). The optimized form of each of those classes is the same every
+# time, so it is worked out once (`_known_charsets`) and put in the parsed pattern in place of the
+# class; `_optimize_charset` passes an optimized form through unchanged, so the compiled code, and
+# with it every match, is the one `re.compile` gives (tests/analysis/test_phrasematch.py compares
+# the compiled patterns, which compare equal only with the same flags, text and code).
+_CLASSES = (f"[{CJK}]", f"[^\\W{CJK}]")
+_SUBPATTERN_OPS = (_sre.MAX_REPEAT, _sre.MIN_REPEAT, _sre.POSSESSIVE_REPEAT)
+
+
+@cache
+def _known_charsets() -> dict[tuple[Any, ...], list[Any]]:
+    """The parsed items of WORD_START's and WORD_EDGE's classes -> their optimized form."""
+    known: dict[tuple[Any, ...], list[Any]] = {}
+    for written in _CLASSES:
+        ((op, items),) = _sre_parse.parse(written).data
+        assert op is _sre.IN
+        known[tuple(items)] = _sre_compile._optimize_charset(items)[0]
+    return known
+
+
+def _reuse_charsets(parsed: Any, flags: int, known: dict[tuple[Any, ...], list[Any]]) -> None:
+    """Every known class in the parsed pattern replaced by its optimized form, in place, where it is
+    compiled without IGNORECASE (with it, `re` folds the class's cases: left to `re`)."""
+    data = parsed.data
+    for at, (op, av) in enumerate(data):
+        if op is _sre.IN:
+            if len(av) > 8 and not flags & re.IGNORECASE:
+                optimized = known.get(tuple(av))
+                if optimized is not None:
+                    data[at] = (op, optimized)
+        elif op is _sre.SUBPATTERN:
+            _group, add_flags, del_flags, inner = av
+            _reuse_charsets(inner, (flags | add_flags) & ~del_flags, known)
+        elif op is _sre.BRANCH:
+            for alternative in av[1]:
+                _reuse_charsets(alternative, flags, known)
+        elif op in _SUBPATTERN_OPS:
+            _reuse_charsets(av[2], flags, known)
+        elif op in (_sre.ASSERT, _sre.ASSERT_NOT):
+            _reuse_charsets(av[1], flags, known)
+        elif op is _sre.ATOMIC_GROUP:
+            _reuse_charsets(av, flags, known)
+        elif op is _sre.GROUPREF_EXISTS:
+            for branch in av[1:]:
+                if branch is not None:
+                    _reuse_charsets(branch, flags, known)
+
+
+def compile_across_scripts(source: str) -> re.Pattern[str]:
+    """The pattern `re.compile(across_scripts(source))` gives (past its cache), at a fraction of the
+    cost: the known classes' optimized forms reused (what `re._compiler.compile` does, between its
+    parse and its code)."""
+    written = across_scripts(source)
+    parsed = _sre_parse.parse(written, 0)
+    _reuse_charsets(parsed, parsed.state.flags, _known_charsets())
+    code = _sre_compile._code(parsed, 0)
+    state = parsed.state
+    indexgroup: list[str | None] = [None] * state.groups
+    for name, index in state.groupdict.items():
+        indexgroup[index] = name
+    pattern: re.Pattern[str] = _sre_compile._sre.compile(
+        written, state.flags, code, state.groups - 1, state.groupdict, tuple(indexgroup)
+    )
     return pattern
 
 
@@ -577,25 +649,19 @@ class PhraseMatcher:
         # candidate's code (start times the ranks, plus the rank; see _word_hits).
         return {key: tuple(back * ranks - rank for back, rank in sorted(found)) for key, found in payloads.items()}
 
-    def warm(self, cjk: bool = True) -> None:
-        """Build and compile every entry now, as a text would on first reaching it: for timing the steady state.
-
-        `cjk=False` leaves out the entries' forms for text holding a CJK character (compiled on
-        first use, by such a text): they are ~93% of the compile time (6.5 of 7 s CPU a process,
-        their script-change assertions widen every character class) and most mail never needs them.
-        """
+    def warm(self) -> None:
+        """Build and compile every entry now, both forms, as texts would on first reaching it: for
+        timing the steady state, and for the worker's forkserver (pipeline_process.warm)."""
         if not self._built:
             self._build()
         for char in self._chars:
             self._char_candidates(char)
         for _owner, source, _prefix, _plain in self._ranked:
             _compiled(source)  # plain-word entries too: a broken one raises here (the tests call this)
-            if cjk:
-                _compiled(source, cjk=True)
+            _compiled(source, cjk=True)
         for _owner, source, _strings in self._fallback + self._numbers:
             _compiled(source)
-            if cjk:
-                _compiled(source, cjk=True)
+            _compiled(source, cjk=True)
 
     def _char_candidates(self, char: str) -> tuple[tuple[Hashable, re.Pattern[str]], ...]:
         out = self._char_patterns.get(char)

@@ -40,7 +40,7 @@ from importlib import resources
 from typing import Any
 
 from watchword.analysis import scopemodel
-from watchword.analysis.phrasematch import Hit, PhraseMatcher, across_scripts, has_cjk
+from watchword.analysis.phrasematch import Hit, PhraseMatcher, compile_across_scripts, has_cjk
 from watchword.analysis.reading_scope import ACT_THRESHOLD, WATCH_OVERRIDE, decide_scope
 from watchword.analysis.reading_text import negated, quote, sentence_starts
 from watchword.analysis.reportlang import EXTRA_LANGUAGES as EXTRA_LANGUAGES
@@ -169,7 +169,11 @@ def _compiled(lists: tuple[tuple[str, tuple[str, ...]], ...], cjk: bool) -> re.P
     parts = ["|".join(run) if anywhere else rf"(?<!\w)(?:{'|'.join(run)})" for anywhere, run in runs]
     # Word starts and \b as the matcher reads them: a change between CJK and Latin script is one too.
     source = "|".join(parts)
-    return re.compile(across_scripts(source) if cjk else source) if parts else None
+    if not parts:
+        return None
+    # The CJK-aware one compiled as the matcher compiles its entries' CJK forms (the grounds' and the
+    # watch list's, six: 0.43 -> 0.05 s CPU at a process's first report with answers in CJK text).
+    return compile_across_scripts(source) if cjk else re.compile(source)
 
 
 @dataclass(slots=True, frozen=True)
