@@ -324,15 +324,18 @@ _STATS = (
 
 
 def uniform_update(campaigns: Iterable[Campaign], columns: Sequence[str]) -> None:
-    """Mark these columns changed on every stored campaign of the batch.
+    """Mark these columns changed on every stored campaign of the batch that changed.
 
     The unit of work groups UPDATEs by the set of columns they change: campaigns that
     changed different columns cost one statement each, the same columns one executemany
-    for all (a round trip per batch instead of per campaign on PostgreSQL).
+    for all (a round trip per batch instead of per campaign on PostgreSQL). A campaign
+    the batch only read (a candidate its posting lists named, locked and left as it was)
+    is not written: flagged, it was rewritten unchanged, about 1,900 rows of 3,300 over
+    2,000 distinct reports (issue 14), each a new row version with its index entries.
     """
     for campaign in campaigns:
         state = inspect(campaign)
-        if state.persistent and not state.deleted:
+        if state.persistent and not state.deleted and state.modified:
             for column in columns:
                 if column in state.dict:  # an expired attribute is not written (nor can be flagged)
                     flag_modified(campaign, column)

@@ -45,7 +45,6 @@ from watchword.intel import tlp as tlp_mod
 from watchword.intel.feeds import DEFAULT_CONFIDENCE, ParseResult, parse_misp_event, pattern_values, store_batch
 from watchword.intel.normalise import normalise
 from watchword.intel.retrohunt import enqueue_retrohunt
-from watchword.intel.taxii_inbox import UNMARKED_TLP, check_object, import_by_tlp, tlp_of
 from watchword.store import audit
 from watchword.store.models import utcnow
 from watchword.store.models_intel import FeedPull, KnownBad
@@ -308,6 +307,10 @@ def _pull_taxii(session: Session, feed: RemoteFeed, fetcher: Fetcher, result: Pu
         result.complete, result.error = False, str(exc)
     result.fetched = len(objects)
     result.withdrawn = _withdraw_revoked(session, feed.source_name, objects)
+    # Imported here: taxii_inbox brings stix2 (~0.2 s of CPU), and every worker imports this
+    # module for its job kinds at start-up, pulling or not (issue 14).
+    from watchword.intel.taxii_inbox import check_object, import_by_tlp, tlp_of
+
     by_level: dict[str, list[dict[str, Any]]] = defaultdict(list)
     for obj in objects:
         if not obj.get("revoked") and check_object(obj) is None:
@@ -333,6 +336,8 @@ def _event_tlp(event: dict[str, Any], meta: dict[str, Any]) -> str:
             except errors.Invalid:
                 continue
     if not levels:
+        from watchword.intel.taxii_inbox import UNMARKED_TLP  # see above: stix2 only when needed
+
         return UNMARKED_TLP
     strictest = levels[0]
     for level in levels[1:]:
