@@ -398,7 +398,7 @@ def _find_acts(original: str, folded: str, hits: list[Hit], lex: Lexicons) -> tu
                         [
                             o
                             for o in objects
-                            if spec.name != "ask_info" or _owner_language(verb) != "en" or follows(o, verb)
+                            if spec.name != "ask_info" or _owner_language(verb) not in _OBJECT_AFTER or follows(o, verb)
                         ],
                     )
                     for verb in sorted(verbs, key=lambda h: h.start)
@@ -419,6 +419,11 @@ def _find_acts(original: str, folded: str, hits: list[Hit], lex: Lexicons) -> tu
         for name, (start, end) in found.items()
     ]
     return acts, {name: len(keys) for name, keys in seen.items()}
+
+
+# The languages where what is asked about follows the asking verb, so that a colleague named before it is
+# the one who asks ("notre collègue demande à tout le monde d'où ils viennent"), not what is asked about.
+_OBJECT_AFTER = frozenset({"en", "fr", "es"})
 
 
 def _owner_language(hit: Hit) -> str:
