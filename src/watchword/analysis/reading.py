@@ -455,7 +455,15 @@ def read(text: str, form: str = "", answers: dict[str, str] | None = None, acts_
     # 反映一下：") is no act done to them: no act wording inside it counts. What follows it does.
     relayed = [(h.start, h.end) for h in hits if h.owner[:2] == ("basis", "relay")]  # type: ignore[index]
     if relayed:
-        hits = [h for h in hits if h.owner[0] != "act" or not any(lo < h.end and h.start < hi for lo, hi in relayed)]  # type: ignore[index]
+        # Its `unless` wording still counts: "management wants to know if ... and who is leading it"
+        # is the manager's question put to us, and the rest of the sentence no question put to the reporter.
+        hits = [
+            h
+            for h in hits
+            if h.owner[0] != "act"  # type: ignore[index]
+            or h.owner[2] == "unless"  # type: ignore[index]
+            or not any(lo < h.end and h.start < hi for lo, hi in relayed)
+        ]
     # The reporter's own request to us ("solicito que investiguen a mi vecino", "je vous demande de
     # vérifier", "прошу проверить") is no question put to them: its verb is no `ask_info` verb.
     asked_of_us = [(h.start, h.end) for h in hits if h.owner[:2] in (("basis", "request"), ("basis", "watch"))]  # type: ignore[index]
