@@ -79,9 +79,13 @@ def test_an_act_is_kept_and_typed_beside_the_same_words(text: str, kind: Approac
 
 
 def test_an_english_critical_is_no_spanish_criticism_and_a_trip_abroad_no_origin() -> None:
-    assert "political views or lawful activity" not in read(
-        'Our NOC got an email: "Critical security patch - install within 24h". Nobody downloaded it.'
-    ).basis
-    assert "nationality or origin" not in read(
-        "Mission à l'étranger la semaine dernière. J'avais laissé le PC portable dans le coffre de la chambre."
-    ).basis
+    assert (
+        "political views or lawful activity"
+        not in read('Our NOC got an email: "Critical security patch - install within 24h". Nobody downloaded it.').basis
+    )
+    assert (
+        "nationality or origin"
+        not in read(
+            "Mission à l'étranger la semaine dernière. J'avais laissé le PC portable dans le coffre de la chambre."
+        ).basis
+    )

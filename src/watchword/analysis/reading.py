@@ -430,6 +430,18 @@ def _owner_language(hit: Hit) -> str:
     return str(hit.owner[-1])  # type: ignore[index]
 
 
+_RELAYED_QUESTION = re.compile(r"(\bif|\bwhether|\bsi|\bs.il|\bob|\bли|是否|是不是)\W{0,2}$")
+_SENTENCE_END = re.compile(r"[.?!。？！\n]")
+
+
+def _question_end(folded: str, end: int) -> int:
+    """Where a relay ends: at its own end, or at its sentence's end when it passes on a question ("... to know if")."""
+    if not _RELAYED_QUESTION.search(folded[max(0, end - 12) : end]):
+        return end
+    found = _SENTENCE_END.search(folded, end)
+    return found.start() if found else len(folded)
+
+
 def read(text: str, form: str = "", answers: dict[str, str] | None = None, acts_only: bool = False) -> Reading:
     """The acts, types, scope and language of one free-text report.
 
@@ -455,15 +467,10 @@ def read(text: str, form: str = "", answers: dict[str, str] | None = None, acts_
     # 反映一下：") is no act done to them: no act wording inside it counts. What follows it does.
     relayed = [(h.start, h.end) for h in hits if h.owner[:2] == ("basis", "relay")]  # type: ignore[index]
     if relayed:
-        # Its `unless` wording still counts: "management wants to know if ... and who is leading it"
-        # is the manager's question put to us, and the rest of the sentence no question put to the reporter.
-        hits = [
-            h
-            for h in hits
-            if h.owner[0] != "act"  # type: ignore[index]
-            or h.owner[2] == "unless"  # type: ignore[index]
-            or not any(lo < h.end and h.start < hi for lo, hi in relayed)
-        ]
+        # A manager's question passed on ("management wants to know if there is outside influence
+        # behind it and who is leading it") runs to the end of its sentence: what it asks is no act.
+        relayed = [(lo, _question_end(folded, hi)) for lo, hi in relayed]
+        hits = [h for h in hits if h.owner[0] != "act" or not any(lo < h.end and h.start < hi for lo, hi in relayed)]  # type: ignore[index]
     # The reporter's own request to us ("solicito que investiguen a mi vecino", "je vous demande de
     # vérifier", "прошу проверить") is no question put to them: its verb is no `ask_info` verb.
     asked_of_us = [(h.start, h.end) for h in hits if h.owner[:2] in (("basis", "request"), ("basis", "watch"))]  # type: ignore[index]
