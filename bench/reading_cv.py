@@ -122,11 +122,16 @@ def main() -> int:
     ap.add_argument("--cache", default="", help="a folder to keep each fold's trained models in, between runs")
     ap.add_argument("--dump", default="", help="write this run's readings to a JSON file (for --pool)")
     ap.add_argument(
-        "--authors", default="", help="only these tuning authors, e.g. ABCDEFGHIJKLMNOPQRUV (before/after on one pool)"
+        "--authors",
+        default="",
+        help="only these tuning authors, e.g. ABCDEFGHIJKLMNOPQRUV or A,B,AC,AD (before/after on one pool)",
     )
     ap.add_argument("--pool", default="", help="tally the readings of earlier runs' --dump files, comma-separated")
     args = ap.parse_args()
-    _, rows = load_rows(set(args.authors) if args.authors else None)
+    # Comma-separated names ("A,B,AC"), or single letters run together ("ABCD", the older form): a set of the
+    # string's characters would drop every two-letter author.
+    chosen = set(args.authors.split(",")) if "," in args.authors else set(args.authors)
+    _, rows = load_rows(chosen or None)
     authors = sorted({str(r["author"]) for r in rows})
     if args.pool:
         return report(rows, authors, [json.loads(Path(f).read_text()) for f in args.pool.split(",")])

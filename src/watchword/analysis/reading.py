@@ -402,7 +402,7 @@ def _find_acts(original: str, folded: str, hits: list[Hit], lex: Lexicons) -> tu
                         [
                             o
                             for o in objects
-                            if spec.name != "ask_info" or _owner_language(verb) != "en" or follows(o, verb)
+                            if spec.name != "ask_info" or _owner_language(verb) not in _OBJECT_AFTER or follows(o, verb)
                         ],
                     )
                     for verb in sorted(verbs, key=lambda h: h.start)
@@ -425,8 +425,25 @@ def _find_acts(original: str, folded: str, hits: list[Hit], lex: Lexicons) -> tu
     return acts, {name: len(keys) for name, keys in seen.items()}
 
 
+# The languages where what is asked about follows the asking verb, so that a colleague named before it is
+# the one who asks ("notre collègue demande à tout le monde d'où ils viennent"), not what is asked about.
+_OBJECT_AFTER = frozenset({"en", "fr", "es"})
+
+
 def _owner_language(hit: Hit) -> str:
     return str(hit.owner[-1])  # type: ignore[index]
+
+
+_RELAYED_QUESTION = re.compile(r"(\bif|\bwhether|\bsi|\bs.il|\bob|\bли|是否|是不是)\W{0,2}$")
+_SENTENCE_END = re.compile(r"[.?!。？！\n]")
+
+
+def _question_end(folded: str, end: int) -> int:
+    """Where a relay ends: at its own end, or at its sentence's end when it passes on a question ("... to know if")."""
+    if not _RELAYED_QUESTION.search(folded[max(0, end - 12) : end]):
+        return end
+    found = _SENTENCE_END.search(folded, end)
+    return found.start() if found else len(folded)
 
 
 def read(text: str, form: str = "", answers: dict[str, str] | None = None, acts_only: bool = False) -> Reading:
@@ -454,6 +471,9 @@ def read(text: str, form: str = "", answers: dict[str, str] | None = None, acts_
     # 反映一下：") is no act done to them: no act wording inside it counts. What follows it does.
     relayed = [(h.start, h.end) for h in hits if h.owner[:2] == ("basis", "relay")]  # type: ignore[index]
     if relayed:
+        # A manager's question passed on ("management wants to know if there is outside influence
+        # behind it and who is leading it") runs to the end of its sentence: what it asks is no act.
+        relayed = [(lo, _question_end(folded, hi)) for lo, hi in relayed]
         hits = [h for h in hits if h.owner[0] != "act" or not any(lo < h.end and h.start < hi for lo, hi in relayed)]  # type: ignore[index]
     # The reporter's own request to us ("solicito que investiguen a mi vecino", "je vous demande de
     # vérifier", "прошу проверить") is no question put to them: its verb is no `ask_info` verb.
