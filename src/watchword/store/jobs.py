@@ -99,22 +99,25 @@ def claim_batch_in(
     query = _runnable(now).where(Job.kind.in_(kinds)).limit(limit)
     if finishing:
         query = query.where(Job.id.not_in(finishing))
-    # One statement: the rows picked by the subquery, updated and returned, instead of a read
-    # and then an UPDATE per job from the unit of work (issue 14). On PostgreSQL the subquery
-    # locks them (SKIP LOCKED: workers on any number of machines claim disjoint batches); on
-    # SQLite this transaction holds the database's one write lock, so the rows cannot change
-    # between the pick and the update either way.
-    picked = query.with_only_columns(Job.id)
     if session.get_bind().dialect.name != "sqlite":
-        picked = picked.with_for_update(skip_locked=True)
-    claim = (
-        update(Job)
-        .where(Job.id.in_(picked.scalar_subquery()))
-        .values(status=JobStatus.RUNNING, attempts=Job.attempts + 1, locked_by=worker_id, locked_until=until)
-        .returning(Job)
-    )
-    rows = session.scalars(claim, execution_options={"synchronize_session": False}).all()
-    return sorted(rows, key=lambda job: job.id)
+        # One statement: the rows picked and locked by the subquery, updated and returned,
+        # instead of a read and then an UPDATE per job (issue 14).
+        picked = query.with_only_columns(Job.id).with_for_update(skip_locked=True).scalar_subquery()
+        claim = (
+            update(Job)
+            .where(Job.id.in_(picked))
+            .values(status=JobStatus.RUNNING, attempts=Job.attempts + 1, locked_by=worker_id, locked_until=until)
+            .returning(Job)
+        )
+        rows = session.scalars(claim, execution_options={"synchronize_session": False}).all()
+        return sorted(rows, key=lambda job: job.id)
+    claimed = list(session.scalars(query))
+    for job in claimed:
+        job.status = JobStatus.RUNNING
+        job.attempts += 1
+        job.locked_by = worker_id
+        job.locked_until = until
+    return claimed
 
 
 def finish(session: Session, job: Job, worker_id: str) -> bool:
