@@ -280,8 +280,8 @@ def test_a_leaf_seen_before_syncs_as_it_would_be_seen_and_one_removed_is_made_ag
     leaf removed from outside is made again, its parent synced with it."""
     synced = _record_syncs(monkeypatch)
     store = blobs.FileBlobStore(tmp_path / "blobs")
-    second, third, fourth = _same_leaf(_raw(1), 3)
-    store.put(_raw(1))  # makes the leaf (not remembered: made here, not seen)
+    second, third, fourth = _same_leaf(offer_email(1), 3)
+    store.put(offer_email(1))  # makes the leaf (not remembered: made here, not seen)
     store.put(second)  # sees it
     leaf = store.path_for(blobs.sha256_hex(second)).parent
     synced.clear()
