@@ -38,8 +38,8 @@ _WARM_TEXT = "Someone called me asking for my password and the project code."
 
 def warm() -> None:
     """Build, in the forkserver, what the pipeline otherwise builds on its first reports in every
-    pool process: every phrase entry's plain form compiled (most of it; a pool process then forks
-    with it) and each stage run once. No memo is kept; a failure here costs only the head start."""
+    pool process: every phrase entry compiled, in both its forms (most of it; a pool process then
+    forks with it) and each stage run once. No memo is kept; a failure here costs only the head start."""
     from watchword.analysis.reading import lexicons
 
     try:

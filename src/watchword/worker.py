@@ -108,7 +108,7 @@ class Worker:
         self.processes, self.pooled = pool.plan(wanted, rt.settings.database_url)  # sizes and why: watchword.pool
         self._pool: ProcessPoolExecutor | None = None
         self.reused = 0  # analyses reused instead of run, since start (for benchmarks and logs)
-        self._reused = Reused()  # analyses this worker wrote, by input key, for later copies (watchword.reused)
+        self._written = Reused()  # analyses this worker wrote, by input key, for later copies (watchword.reused)
 
     # -- the process pool ------------------------------------------------------
 
@@ -210,7 +210,7 @@ class Worker:
                 item.key = processing.input_key(report.text, raw, report.approach_hint, answers)
                 inputs.setdefault(item.key, (report.text, raw, report.approach_hint, answers))
             # A key this worker wrote before needs no read, no derive and no serialising again.
-            kept = {key: entry for key in inputs if (entry := self._reused.get(key)) is not None}
+            kept = {key: entry for key in inputs if (entry := self._written.get(key)) is not None}
             known: dict[str, Analysis] = {key: entry.analysis for key, entry in kept.items()}
             known.update(processing.stored_analyses(session, [key for key in inputs if key not in kept]))
         # A pool pays off from a few inputs on; a handful run here (no processes started).
@@ -306,7 +306,7 @@ class Worker:
         for item in ready:  # committed: later copies of these keys reuse what was written
             if item.job.id in held and isinstance(item.analysis, Analysis) and item.derived is not None:
                 text = encoded.get(id(item.analysis)) if encoded is not None else None
-                self._reused.put(item.key, item.analysis, item.derived, text)
+                self._written.put(item.key, item.analysis, item.derived, text)
         return claimed
 
     def _write_each(self, ready: list[_Item]) -> None:

@@ -22,7 +22,8 @@ from tests.support.console import add_user, analyse_all, console_client, csrf_of
 from tests.support.reporter import fast_settings, report
 from watchword.runtime import Runtime, open_runtime
 from watchword.services import images
-from watchword.store.models import AuditEvent, Report
+from watchword.store.models import AuditEvent, Blob, Report
+from watchword.store.models_reporter import ReporterFile
 from watchword.web.app import create_app
 
 GPS_MARK = "Latitude-of-the-reporters-home"
@@ -171,6 +172,20 @@ def test_a_file_of_another_report_is_not_served_under_this_one(frt: Runtime) -> 
     file_id = re.findall(r"/files/(\d+)/thumb", analyst.get(f"/console/reports/{first}/submissions").text)[0]
     assert analyst.get(f"/console/reports/{first}/files/{file_id}/thumb").status_code == 200
     assert analyst.get(f"/console/reports/{second}/files/{file_id}/thumb").status_code == 404
+
+
+def test_the_same_picture_sent_with_two_reports_is_one_blob_kept_by_both(frt: Runtime) -> None:
+    photo = _photo()
+    with TestClient(create_app(frt)) as web:
+        report(
+            web, "other", {"text": "a man photographed our gate"}, files=[("files", ("gate.jpg", photo, "image/jpeg"))]
+        )
+        report(web, "other", {"text": "the same man, next day"}, files=[("files", ("again.jpg", photo, "image/jpeg"))])
+    with frt.db.session() as session:
+        files = session.execute(select(ReporterFile.report_id, ReporterFile.sha256)).all()
+        blobs = set(session.scalars(select(Blob.sha256)))
+    assert len({report_id for report_id, _ in files}) == 2  # each report keeps its file
+    assert len({sha for _, sha in files}) == 1 and {sha for _, sha in files} <= blobs  # stored once
 
 
 def _hostile_email() -> tuple[bytes, bytes]:

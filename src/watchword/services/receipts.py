@@ -32,6 +32,7 @@ from watchword.config import Settings
 from watchword.store.db import Database
 from watchword.store.models import Blob, utcnow
 from watchword.store.models_reporter import ReporterFile, ReporterReceipt
+from watchword.store.upsert import insert_ignore
 from watchword.translation import N_
 
 ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"  # Crockford: no I, L, O, U to misread
@@ -214,9 +215,9 @@ def web_report_rows(
         # IntegrityError here, and the report's rows leave the commit with it: no second sighting.
         create(session, report_id, code, passphrase_hash, form, generated=generated, language=language)
         for sent in files:
-            if session.get(Blob, sent.sha256) is None:
-                session.add(Blob(sha256=sent.sha256, size=sent.size))
-                session.flush()
+            # The same picture sent by two reporters is one blob row: the store's insert-or-nothing,
+            # not a read then an add (two processes could both find it missing).
+            session.execute(insert_ignore(session, Blob, "sha256").values(sha256=sent.sha256, size=sent.size))
             session.add(
                 ReporterFile(
                     report_id=report_id,
