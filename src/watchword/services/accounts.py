@@ -22,6 +22,7 @@ from sqlalchemy.orm import Session
 
 from watchword import errors
 from watchword.security import passwords as hashing
+from watchword.security import same_secret
 from watchword.security.sealing import seal, unseal
 from watchword.store import audit
 from watchword.store.models import utcnow
@@ -217,7 +218,7 @@ def known_device(key: bytes, username: str, token: str) -> bool:
     if not until.isdigit() or len(until) > 12 or int(until) < utcnow().timestamp():
         return False
     expected = hmac.new(key, f"device\x00{username}\x00{until}".encode(), hashlib.sha256).hexdigest()
-    return hmac.compare_digest(expected, mac)
+    return same_secret(mac, expected)
 
 
 class UnderAttack(Throttled):
@@ -396,7 +397,7 @@ def _check_code(user: User, key: bytes, code: str) -> bool:
     # One step either side forgives a phone clock that is a little off.
     for drift in (-1, 0, 1):
         step = now // 30 + drift
-        if step > user.totp_last_step and hmac.compare_digest(totp.at(step * 30), code):
+        if step > user.totp_last_step and same_secret(code, totp.at(step * 30)):
             user.totp_last_step = step  # the same code cannot be replayed
             return True
     return False

@@ -21,6 +21,7 @@ from watchword.analysis.scope import NEEDS_DETAIL_QUESTION
 from watchword.domain.model import MAX_REPORT_TEXT_CHARS as MAX_TEXT_CHARS
 from watchword.domain.model import storable_text
 from watchword.domain.states import ReportStatus, Scope
+from watchword.security import same_secret
 from watchword.store import audit, jobs
 from watchword.store.models import Report
 from watchword.translation import N_
@@ -49,7 +50,7 @@ def check_token(key: bytes, token: str, now: float | None = None) -> int:
     except ValueError:
         raise DetailError(N_("This page has expired. Please sign in with your receipt and send a message.")) from None
     good = hmac.new(key, f"detail:{report_id}:{expires}".encode(), hashlib.sha256).hexdigest()[:32]
-    if not hmac.compare_digest(good, mac):
+    if not same_secret(mac, good):
         raise DetailError(N_("This page has expired. Please sign in with your receipt and send a message."))
     if expires < (now if now is not None else time.time()):
         raise DetailError(N_("This page has expired. Please sign in with your receipt and send a message."))

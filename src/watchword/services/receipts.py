@@ -29,6 +29,7 @@ from sqlalchemy.orm import Session
 
 from watchword import clock, errors
 from watchword.config import Settings
+from watchword.security import same_secret
 from watchword.store.db import Database
 from watchword.store.models import Blob, utcnow
 from watchword.store.models_reporter import ReporterFile, ReporterReceipt
@@ -312,7 +313,7 @@ def read_session(key: bytes, token: str | None) -> ReporterSession | None:
         return None
     body, mac = token.rsplit(".", 1)
     expected = _b64(hmac.new(key, body.encode(), hashlib.sha256).digest()[:20])
-    if not hmac.compare_digest(mac, expected):
+    if not same_secret(mac, expected):
         return None
     try:
         data = json.loads(_unb64(body))

@@ -205,7 +205,8 @@ class Anchor:
             return None
         except (OSError, ValueError, KeyError, TypeError):
             return "forged"
-        if not hmac.compare_digest(mac, self._mac(event_id, head)):
+        # As bytes: a forged mac with a non-ASCII character is a mismatch, not a TypeError.
+        if not hmac.compare_digest(mac.encode(), self._mac(event_id, head).encode()):
             return "forged"
         return Checkpoint(event_id, head)
 

@@ -11,7 +11,6 @@ its form, and must not come from another origin.
 
 from __future__ import annotations
 
-import hmac
 import ipaddress
 from collections.abc import Awaitable, Callable
 from typing import Annotated
@@ -21,6 +20,7 @@ from fastapi import Depends, HTTPException, Request, status
 from starlette.responses import Response
 
 from watchword.runtime import Runtime
+from watchword.security import same_secret
 from watchword.services import accounts
 from watchword.services.accounts import Principal
 from watchword.web.deps import runtime
@@ -154,7 +154,7 @@ async def check_csrf(request: Request, principal: Principal) -> None:
         raise HTTPException(status.HTTP_403_FORBIDDEN, "Cross-site request refused.")
     form = await request.form()
     sent = str(form.get("csrf", ""))
-    if not sent or not hmac.compare_digest(sent, principal.csrf_token):
+    if not sent or not same_secret(sent, principal.csrf_token):
         raise HTTPException(status.HTTP_403_FORBIDDEN, "The form has expired: reload the page and try again.")
 
 

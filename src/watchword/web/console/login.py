@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hmac
 import secrets
 from typing import Annotated
 
@@ -11,6 +10,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.responses import Response
 
 from watchword.runtime import Runtime
+from watchword.security import same_secret
 from watchword.services import accounts
 from watchword.services.accounts import AccountError
 from watchword.web.console.auth import (
@@ -81,7 +81,7 @@ async def login(
     # Login CSRF: the form's token must equal the cookie set with the form, so
     # another site cannot sign a victim into an account of its choosing.
     expected = request.cookies.get(PRELOGIN_COOKIE, "")
-    if not expected or not hmac.compare_digest(expected, csrf):
+    if not expected or not same_secret(csrf, expected):
         return _login_page(request, "The sign-in form expired. Please try again.", _safe_next(next), 403)
     device = request.cookies.get(DEVICE_COOKIE, "")
     try:

@@ -29,6 +29,7 @@ import os
 from dataclasses import dataclass
 
 from watchword import clock
+from watchword.security import same_secret
 
 VERSION = "1"
 MAX_SOLUTION_CHARS = 24
@@ -72,7 +73,7 @@ def parse(key: bytes, token: str) -> Challenge | None:
     if len(parts) != 5 or parts[0] != VERSION:
         return None
     body = ".".join(parts[:4])
-    if not hmac.compare_digest(parts[4], _mac(key, body)):
+    if not same_secret(parts[4], _mac(key, body)):
         return None
     try:
         issued, bits = int(parts[1]), int(parts[2])
@@ -128,6 +129,6 @@ def check(
         if is_solution(token, solution, max(challenge.bits, min_bits)):
             return Check.SOLVED, challenge
         return Check.INVALID, challenge
-    if age < nojs_min_age and not (resend and hmac.compare_digest(resend, resend_mark(key, token))):
+    if age < nojs_min_age and not (resend and same_secret(resend, resend_mark(key, token))):
         return Check.TOO_FRESH, challenge
     return Check.UNSOLVED, challenge
