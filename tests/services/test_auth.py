@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import random
+
 import pytest
 
 from watchword.analysis.auth import lookalike_of, organisational_domain, read_authentication
@@ -165,6 +167,33 @@ def test_lookalike_domains_name_the_brand_they_imitate(host: str, brand: str) ->
 )
 def test_real_brand_domains_and_unrelated_names_are_not_lookalikes(host: str) -> None:
     assert lookalike_of(host) == ""
+
+
+def test_one_edit_keeps_the_first_or_the_last_character() -> None:
+    """lookalike_of tries _within_one_edit only on brand labels sharing the first or the last character
+    with the label (pipe8): every one-edit neighbour of every brand label passes that test, and so
+    does every random pair _within_one_edit accepts."""
+    from watchword.analysis.auth import _LABELS_BY_LEN, _within_one_edit
+
+    letters = "abcdeilmnorst01-"
+    pairs: list[tuple[str, str]] = []
+    for labels in _LABELS_BY_LEN.values():
+        for brand, _name in labels:
+            for i in range(len(brand) + 1):
+                pairs += [(brand[:i] + c + brand[i:], brand) for c in letters]  # insertions
+            for i in range(len(brand)):
+                pairs.append((brand[:i] + brand[i + 1 :], brand))  # deletions
+                pairs += [(brand[:i] + c + brand[i + 1 :], brand) for c in letters]  # substitutions
+            for i in range(len(brand) - 1):
+                pairs.append((brand[:i] + brand[i + 1] + brand[i] + brand[i + 2 :], brand))  # swaps
+    rng = random.Random(8)
+    for _ in range(20_000):
+        a = "".join(rng.choice("abc") for _ in range(rng.randint(3, 7)))
+        b = "".join(rng.choice("abc") for _ in range(rng.randint(3, 7)))
+        pairs.append((a, b))
+    accepted = [(a, b) for a, b in pairs if _within_one_edit(a, b)]
+    assert len(accepted) > 20_000
+    assert [(a, b) for a, b in accepted if a[0] != b[0] and a[-1] != b[-1]] == []
 
 
 def test_sender_lookalike_is_recorded_on_the_auth_result() -> None:

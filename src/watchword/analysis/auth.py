@@ -276,9 +276,13 @@ def lookalike_of(host: str) -> str:
     if skel in _SKELETONS:
         return _SKELETONS[skel]
     if len(label) >= 5:
+        first, last = label[0], label[-1]
         for n in (len(label) - 1, len(label), len(label) + 1):
             for brand_label, name in _LABELS_BY_LEN.get(n, ()):
-                if _within_one_edit(label, brand_label):
+                # One edit of a label of 3 or more characters keeps its first or its last character
+                # (an edit at the start leaves the end, and the reverse): a cheap test that turns away
+                # most brand labels before the call (this loop was ~2% of the pipeline's profile).
+                if (first == brand_label[0] or last == brand_label[-1]) and _within_one_edit(label, brand_label):
                     return name
     # Brand as a whole token anywhere in the host: "paypal.com.verify.xyz", "secure-paypal.net".
     for tok in _TOKEN_SPLIT.split(host):

@@ -120,7 +120,10 @@ def _sigmoid(x: float) -> float:
 
 
 def score(values: dict[str, float]) -> float:
-    return _sigmoid(BIAS + sum(WEIGHTS[name] * values.get(name, 0.0) for name in FEATURES))
+    # A list, not a generator: the same sum in Python, but mypyc turns sum() over a generator into a
+    # plain loop of additions, without the compensation builtins.sum uses for floats since Python 3.12:
+    # a compiled build then moved risks in the 16th digit (docs/benchmarks.md, "pipe8").
+    return _sigmoid(BIAS + sum([WEIGHTS[name] * values.get(name, 0.0) for name in FEATURES]))
 
 
 def _phrase(ev: Evidence, name: str) -> str:

@@ -137,7 +137,8 @@ def decide_scope(reading: Reading, original: str, folded: str, hits: list[Hit], 
         # a request passed on by a manager ("my manager asked me to submit this"): what it tells is
         # told of the person it asks about.
         relayed = basis_hit(hits, "relay") is not None
-        several = 0.0 if relayed else sum(s for s in reading.scores.values() if s >= ACT_THRESHOLD)
+        # A list, not a generator: see classify.score.
+        several = 0.0 if relayed else sum([s for s in reading.scores.values() if s >= ACT_THRESHOLD])
         outweighs = (
             (act_score >= WATCH_OVERRIDE or strong >= STRONG_ACT or several >= WATCH_OVERRIDE)
             and not no_act
