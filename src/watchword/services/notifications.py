@@ -29,6 +29,7 @@ from sqlalchemy.orm import Session
 
 from watchword import errors
 from watchword.domain import Analysis
+from watchword.domain.states import JobKind, NotificationKind, Role
 from watchword.runtime import Runtime
 from watchword.security.sealing import key_of, seal, unseal
 from watchword.store import audit, jobs
@@ -40,17 +41,17 @@ from watchword.store.upsert import insert_ignore
 
 log = logging.getLogger("watchword.notifications")
 
-JOB_KIND = "notify"
+JOB_KIND = JobKind.NOTIFY
 EVENTS = {
-    "surge": "A campaign starts surging",
-    "high_risk": "A new high-risk report (the first of its campaign)",
-    "reporter_reply": "A reporter writes in a report's thread",
+    NotificationKind.SURGE: "A campaign starts surging",
+    NotificationKind.HIGH_RISK: "A new high-risk report (the first of its campaign)",
+    NotificationKind.REPORTER_REPLY: "A reporter writes in a report's thread",
 }
 HIGH_RISK = 0.7  # the console's "high" risk class (templates/console/_macros.html)
 MAX_URLS = 10
 MAX_URL_CHARS = 2000
 _PURPOSE = b"watchword notification urls v1"
-ROLES = ("admin", "analyst")  # viewers do not read reporters' threads or set verdicts
+ROLES = (str(Role.ADMIN), str(Role.ANALYST))  # viewers do not read reporters' threads or set verdicts
 
 
 class NotificationError(errors.Invalid):
