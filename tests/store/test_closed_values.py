@@ -8,7 +8,7 @@ import importlib
 from pathlib import Path
 
 import pytest
-from sqlalchemy import inspect, insert, select, text, update
+from sqlalchemy import insert, inspect, select, text, update
 from sqlalchemy.exc import IntegrityError
 
 from tests.support.console import add_user
@@ -17,8 +17,8 @@ from tests.support.settings import make_settings
 from watchword.demo import load_demo
 from watchword.domain import Channel, IncomingReport
 from watchword.domain.states import Role, TokenScope
-from watchword.intel.feeds import parse_csv, store_batch
 from watchword.intake.submit import submit
+from watchword.intel.feeds import parse_csv, store_batch
 from watchword.runtime import Runtime, open_runtime
 from watchword.services import accounts, queue
 from watchword.store.db import Database
@@ -130,4 +130,4 @@ def test_the_lists_the_code_checks_against_are_the_enums_the_store_checks() -> N
     assert tlp.LEVELS == tuple(tlp.TLP2_MARKINGS) == tuple(str(level) for level in Tlp)
     assert set(flags.KINDS) == set(FlagKind) and set(pull.KINDS) == set(FeedKind)
     assert set(ROLES) == set(Role) and set(TOKEN_SCOPES) == set(TokenScope)
-    assert INDICATOR_TYPES == tuple(str(t) for t in IndicatorType)
+    assert tuple(str(t) for t in IndicatorType) == INDICATOR_TYPES
