@@ -14,6 +14,7 @@ from sqlalchemy.exc import IntegrityError
 from tests.support.console import add_user
 from tests.support.intel import seed_campaign
 from tests.support.settings import make_settings
+from watchword import errors
 from watchword.demo import load_demo
 from watchword.domain import Channel, IncomingReport
 from watchword.domain.states import Role, TokenScope
@@ -92,7 +93,7 @@ def test_each_closed_column_is_checked_and_refuses_a_value_outside_its_set(datab
 
 
 def test_a_filled_store_upgrades_and_a_value_written_by_hand_stops_the_upgrade_unchanged(
-    database_url: str, tmp_path: Path
+    database_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     with open_runtime(make_settings(tmp_path, database_url), migrate=True) as rt:
         _fill(rt)
@@ -105,7 +106,7 @@ def test_a_filled_store_upgrades_and_a_value_written_by_hand_stops_the_upgrade_u
         with rt.db.engine.begin() as conn:  # unchecked at 0022: as an operator's hand edit would be
             conn.execute(text("UPDATE users SET role = 'Admin' WHERE username = 'user-admin'"))
             conn.execute(text("UPDATE intel_known_bad SET tlp = 'white'"))
-        with pytest.raises(RuntimeError) as refused:  # alembic loads the migration as a module of its own
+        with pytest.raises(errors.Conflict) as refused:  # alembic loads the migration as a module of its own
             upgrade(rt.db)
         assert type(refused.value).__name__ == "UnexpectedStoredValues"
         message = str(refused.value)
@@ -113,6 +114,16 @@ def test_a_filled_store_upgrades_and_a_value_written_by_hand_stops_the_upgrade_u
         assert "watchword migrate" in message
         assert current_revisions(rt.db) == {"0022"}
         assert not {f"ck_{table}_{column}" for table, column in CLOSED.CHECKS} & _checks(rt.db)
+        # `watchword migrate` says the same, without a traceback, with the exit code of a conflict.
+        monkeypatch.setenv("WATCHWORD_DATA_DIR", str(tmp_path))
+        monkeypatch.setenv("WATCHWORD_DATABASE_URL", database_url)
+        from typer.testing import CliRunner
+
+        from watchword.cli import app
+
+        said = CliRunner().invoke(app, ["migrate"])
+        assert said.exit_code == 4 and "users.role: 'Admin' (1 rows)" in said.output, said.output
+        assert "Traceback" not in said.output
 
         with rt.db.engine.begin() as conn:  # corrected, the upgrade goes through
             conn.execute(text("UPDATE users SET role = 'admin' WHERE username = 'user-admin'"))

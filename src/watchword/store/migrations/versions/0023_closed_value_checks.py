@@ -29,6 +29,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
+from watchword import errors
+
 revision = "0023"
 down_revision = "0022"
 branch_labels = None
@@ -105,8 +107,9 @@ CHECKS: dict[tuple[str, str], tuple[str, ...]] = {
 }
 
 
-class UnexpectedStoredValues(RuntimeError):
-    """Rows hold values outside the sets this migration makes the store check."""
+class UnexpectedStoredValues(errors.Conflict):
+    """Rows hold values outside the sets this migration makes the store check: `watchword migrate`
+    prints the sentence and exits with the code of a conflict (cli/errors.py)."""
 
 
 def _name(table: str, column: str) -> str:
