@@ -65,7 +65,8 @@ def _fill(rt: Runtime) -> None:
         report_id = session.scalars(select(Report.id).where(Report.campaign_id.is_(None))).first()
         assert report_id is not None
         queue.add_note(session, "report", report_id, "Seen before.", "user-analyst")
-        store_batch(session, "test feed", parse_csv("type,value,tlp\ndomain,evil-example.com,TLP:AMBER\n"))
+        feed = "type,value,tlp\ndomain,evil-example.com,TLP:AMBER\nip,198.51.7.9/16,\n"  # a range: cidr
+        store_batch(session, "test feed", parse_csv(feed))
 
 
 def test_each_closed_column_is_checked_and_refuses_a_value_outside_its_set(database_url: str, tmp_path: Path) -> None:
@@ -110,7 +111,7 @@ def test_a_filled_store_upgrades_and_a_value_written_by_hand_stops_the_upgrade_u
             upgrade(rt.db)
         assert type(refused.value).__name__ == "UnexpectedStoredValues"
         message = str(refused.value)
-        assert "users.role: 'Admin' (1 rows)" in message and "intel_known_bad.tlp: 'white' (1 rows)" in message
+        assert "users.role: 'Admin' (1 rows)" in message and "intel_known_bad.tlp: 'white' (2 rows)" in message
         assert "watchword migrate" in message
         assert current_revisions(rt.db) == {"0022"}
         assert not {f"ck_{table}_{column}" for table, column in CLOSED.CHECKS} & _checks(rt.db)
@@ -134,11 +135,13 @@ def test_a_filled_store_upgrades_and_a_value_written_by_hand_stops_the_upgrade_u
 
 def test_the_lists_the_code_checks_against_are_the_enums_the_store_checks() -> None:
     from watchword.domain.model import INDICATOR_TYPES
-    from watchword.domain.states import FeedKind, FlagKind, IndicatorType, Tlp
-    from watchword.intel import flags, pull, tlp
+    from watchword.domain.states import FeedKind, FlagKind, IndicatorType, KnownBadType, Tlp
+    from watchword.intel import flags, normalise, pull, tlp
     from watchword.store.models_people import ROLES, TOKEN_SCOPES
 
     assert tlp.LEVELS == tuple(tlp.TLP2_MARKINGS) == tuple(str(level) for level in Tlp)
     assert set(flags.KINDS) == set(FlagKind) and set(pull.KINDS) == set(FeedKind)
     assert set(ROLES) == set(Role) and set(TOKEN_SCOPES) == set(TokenScope)
     assert tuple(str(t) for t in IndicatorType) == INDICATOR_TYPES
+    assert set(KnownBadType) == {*IndicatorType, "cidr"}  # and what a feed's range becomes:
+    assert normalise.ip_or_network("198.51.7.9/16") == ("cidr", "198.51.0.0/16")

@@ -252,6 +252,27 @@ class IndicatorType(enum.StrEnum):
     SOCIAL = "social"
 
 
+class KnownBadType(enum.StrEnum):
+    """What a known-bad value from a feed is: an indicator type, or a range of addresses
+    (intel/normalise.py `ip_or_network`), which only feeds carry."""
+
+    URL = "url"
+    DOMAIN = "domain"
+    IPV4 = "ipv4"
+    IPV6 = "ipv6"
+    CIDR = "cidr"
+    EMAIL = "email"
+    PHONE = "phone"
+    MD5 = "md5"
+    SHA1 = "sha1"
+    SHA256 = "sha256"
+    BTC = "btc"
+    ETH = "eth"
+    XMR = "xmr"
+    IBAN = "iban"
+    SOCIAL = "social"
+
+
 class Tlp(enum.StrEnum):
     """TLP 2.0 levels, least to most restricted (intel/tlp.py)."""
 
@@ -300,7 +321,7 @@ STORED_STATES: dict[tuple[str, str], type[enum.StrEnum]] = {
     ("intel_import_batches", "format"): FeedFormat,
     ("intel_value_flags", "kind"): FlagKind,
     ("indicators", "type"): IndicatorType,
-    ("intel_known_bad", "type"): IndicatorType,
+    ("intel_known_bad", "type"): KnownBadType,
     ("intel_value_flags", "type"): IndicatorType,
     ("intel_known_bad", "tlp"): Tlp,
 }

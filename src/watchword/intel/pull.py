@@ -41,7 +41,7 @@ from sqlalchemy.orm import Session
 
 from watchword import errors
 from watchword.config import Settings
-from watchword.domain.states import FeedKind, JobKind
+from watchword.domain.states import FeedFormat, FeedKind, JobKind
 from watchword.intel import tlp as tlp_mod
 from watchword.intel.feeds import DEFAULT_CONFIDENCE, ParseResult, parse_misp_event, pattern_values, store_batch
 from watchword.intel.normalise import normalise
@@ -377,7 +377,7 @@ def _pull_misp(session: Session, feed: RemoteFeed, fetcher: Fetcher, result: Pul
             event = data.get("Event", data)
             parsed = parse_misp_event(data, feed.confidence)
             level = _event_tlp(event if isinstance(event, dict) else {}, manifest[uuid])
-            into = per_level.setdefault(level, ParseResult([], 0, "misp-feed"))
+            into = per_level.setdefault(level, ParseResult([], 0, FeedFormat.MISP_FEED))
             into.indicators += parsed.indicators
             into.skipped += parsed.skipped
             seen[str(uuid)] = stamp

@@ -101,7 +101,7 @@ CHECKS: dict[tuple[str, str], tuple[str, ...]] = {
     ("intel_import_batches", "format"): ("stix", "misp", "misp-feed", "csv"),
     ("intel_value_flags", "kind"): ("allowlisted", "false_positive"),
     ("indicators", "type"): INDICATOR_TYPES,
-    ("intel_known_bad", "type"): INDICATOR_TYPES,
+    ("intel_known_bad", "type"): (*INDICATOR_TYPES[:4], "cidr", *INDICATOR_TYPES[4:]),  # a feed's address range
     ("intel_value_flags", "type"): INDICATOR_TYPES,
     ("intel_known_bad", "tlp"): ("clear", "green", "amber", "amber+strict", "red"),
 }
