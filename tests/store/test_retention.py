@@ -242,7 +242,10 @@ def test_notification_events_past_their_retention_are_pruned_by_the_worker_job(r
         for age, key in ((45, "surge:1:old"), (31, "reply:7"), (2, "reply:8")):
             session.add(
                 NotificationEvent(
-                    key=key, kind=key.split(":")[0], created_at=utcnow() - age * DAY, sent_at=utcnow() - age * DAY
+                    key=key,
+                    kind={"surge": "surge", "reply": "reporter_reply"}[key.split(":")[0]],  # as record() writes them
+                    created_at=utcnow() - age * DAY,
+                    sent_at=utcnow() - age * DAY,
                 )
             )
         session.flush()
