@@ -30,9 +30,8 @@ def settings(tmp_path: Path) -> Settings:
 
 @pytest.fixture
 def rt(settings: Settings) -> Iterator[Runtime]:
-    runtime = open_runtime(settings)  # make_settings started it from a migrated template
-    yield runtime
-    runtime.close()
+    with open_runtime(settings) as runtime:  # make_settings started it from a migrated template
+        yield runtime
 
 
 def _require_postgres() -> None:
@@ -76,7 +75,8 @@ def _pg_store_schema(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple
     admin = PG_URL.replace("+psycopg", "")
     with psycopg.connect(admin, autocommit=True) as conn:
         conn.execute(f'CREATE SCHEMA "{schema}"')
-    open_runtime(make_settings(tmp_path_factory.mktemp("pg-store"), _schema_url(schema)), migrate=True).close()
+    with open_runtime(make_settings(tmp_path_factory.mktemp("pg-store"), _schema_url(schema)), migrate=True):
+        pass  # migrated on opening
     with psycopg.connect(admin, autocommit=True) as conn:
         tables = conn.execute(
             "SELECT tablename FROM pg_tables WHERE schemaname = %s AND tablename <> 'alembic_version'"
@@ -118,9 +118,8 @@ def pg_store_url(_pg_store_schema: tuple[str, str]) -> str:
 def any_rt(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Runtime]:
     """The same test on both store backends."""
     url = None if request.param == "sqlite" else request.getfixturevalue("pg_store_url")
-    runtime = open_runtime(make_settings(tmp_path, url))
-    yield runtime
-    runtime.close()
+    with open_runtime(make_settings(tmp_path, url)) as runtime:
+        yield runtime
 
 
 @pytest.fixture

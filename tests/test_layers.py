@@ -202,3 +202,60 @@ def test_no_test_module_imports_another() -> None:
                 names += [m.group(1) for m in re.finditer(r"(?:from|import) (tests\.[\w.]+)", node.value)]
             found += [f"{path.relative_to(tests)}: {n}" for n in names if re.match(r"tests\.(\w+\.)*test_\w+$", n)]
     assert found == []
+
+
+def _runtime_openers(trees: dict[Path, ast.Module]) -> set[str]:
+    """`open_runtime` and the tests' helpers that return what it opened (annotated `-> Runtime`)."""
+    openers = {"open_runtime"}
+    for tree in trees.values():
+        for node in ast.walk(tree):
+            if isinstance(node, ast.FunctionDef) and node.returns and ast.unparse(node.returns) == "Runtime":
+                openers.add(node.name)
+    return openers
+
+
+def _runtimes_opened_outside_a_with(trees: dict[Path, ast.Module]) -> list[str]:
+    """Calls of an opener that are not a `with` item, a helper's return value, or a call that must
+    raise (the only statement of a line in a `with pytest.raises(...)` block: nothing is opened)."""
+    openers = _runtime_openers(trees)
+    found = []
+    for path, tree in trees.items():
+        allowed: set[int] = set()
+        for node in ast.walk(tree):
+            if isinstance(node, ast.With):
+                allowed.update(id(item.context_expr) for item in node.items)
+                if any("raises" in ast.unparse(item.context_expr) for item in node.items):
+                    allowed.update(id(stmt.value) for stmt in node.body if isinstance(stmt, ast.Expr))
+            elif isinstance(node, ast.FunctionDef) and node.name in openers:
+                allowed.update(id(ret.value) for ret in ast.walk(node) if isinstance(ret, ast.Return) and ret.value)
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Call) and getattr(node.func, "id", None) in openers and id(node) not in allowed:
+                found.append(f"{path}:{node.lineno}: {ast.unparse(node.func)}(...)")
+    return found
+
+
+def test_every_runtime_a_test_opens_is_closed_by_a_with() -> None:
+    """A runtime opened by a test is a context manager's (`with open_runtime(...) as rt:`, or a
+    fixture that yields inside one): closed however the test ends, never by a hand-written
+    `rt.close()` that a failed assertion skips, leaving its writer thread and connections open."""
+    tests = Path(__file__).parent
+    trees = {path.relative_to(tests): ast.parse(path.read_text(encoding="utf-8")) for path in tests.rglob("*.py")}
+    assert _runtimes_opened_outside_a_with(trees) == []
+
+
+def test_the_runtime_check_finds_a_runtime_closed_by_hand() -> None:
+    sample = """
+def helper(tmp_path) -> Runtime:
+    return open_runtime(make_settings(tmp_path))
+
+def test_by_hand(tmp_path):
+    rt = helper(tmp_path)
+    rt.close()
+
+def test_with(tmp_path):
+    with open_runtime(None) as rt, helper(tmp_path) as other:
+        pass
+    with pytest.raises(SchemaNotCurrent):
+        open_runtime(None)
+"""
+    assert _runtimes_opened_outside_a_with({Path("t.py"): ast.parse(sample)}) == ["t.py:6: helper(...)"]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ast
 import tomllib
 from collections import Counter
 from importlib.resources import files
@@ -9,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from watchword.analysis import classify, data, lexicon
+from watchword.analysis import classify, data, features, lexicon
 from watchword.analysis.categories import EmailCategory, ReportCategory, WordSet
 
 
@@ -77,3 +78,42 @@ def test_the_loader_refuses_repeats_and_reads_each_file_once() -> None:
     # The matcher sees the file's phrases: one the file lists is found in a message.
     tokens = lexicon.Tokens("Please verify your account today")
     assert lexicon.EMAIL_LEXICON.count(tokens).get("credential", 0) >= 1
+
+
+def _literals(module: str) -> list[tuple[int, str, str]]:
+    """(line, what it was read from, the string) for each `X.get("name")` and `X["name"]` in `module`."""
+    source = files("watchword.analysis").joinpath(f"{module}.py").read_text(encoding="utf-8")
+    found = []
+    for node in ast.walk(ast.parse(source)):
+        if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == "get":
+            owner, key = node.func.value, node.args[0] if node.args else None
+        elif isinstance(node, ast.Subscript):
+            owner, key = node.value, node.slice
+        else:
+            continue
+        if isinstance(key, ast.Constant) and isinstance(key.value, str):
+            found.append((node.lineno, ast.unparse(owner), key.value))
+    return found
+
+
+@pytest.mark.parametrize("module", ["features", "classify"])
+def test_features_and_the_classifier_name_categories_and_features_from_the_registries(module: str) -> None:
+    """Lexicon categories are spelled as `EmailCategory` members (a name not in categories.py fails at
+    import), never as strings; a feature read by its name is one of `FEATURES`."""
+    categories = {str(c) for c in EmailCategory}
+    source = files("watchword.analysis").joinpath(f"{module}.py").read_text(encoding="utf-8")
+    spelled = [
+        (node.lineno, node.value)
+        for node in ast.walk(ast.parse(source))
+        if isinstance(node, ast.Constant) and node.value in categories
+    ]
+    assert spelled == [], "spell these as EmailCategory members (analysis/categories.py)"
+    unknown = [(line, name) for line, owner, name in _literals(module) if owner in ("v", "ev.values")]
+    assert [(line, name) for line, name in unknown if name not in features.FEATURES] == []
+    assert unknown  # the check sees the feature reads
+
+
+def test_every_name_the_classifier_weighs_or_explains_is_a_feature() -> None:
+    assert set(classify.WEIGHTS) <= set(features.FEATURES)
+    assert set(classify.REASON_TEXTS) <= set(features.FEATURES)
+    assert {str(c) for c in EmailCategory} <= set(features.FEATURES)

@@ -151,8 +151,7 @@ def test_the_refusal_is_told_like_every_report_without_an_act() -> None:
 def test_a_refused_report_is_kept_apart_and_shown_to_the_analyst_with_its_words(tmp_path: Path) -> None:
     """The reporter's journey (thank-you page, restriction) and the console, as for any out-of-scope report."""
     scopemodel.use(sure_of("out_of_scope", "trade fair stand"))
-    rt = open_runtime(fast_settings(tmp_path))
-    try:
+    with open_runtime(fast_settings(tmp_path)) as rt:
         with TestClient(create_app(rt)) as web:
             sent = report(web, "other", {"text": UNDECIDED})
         assert sent.status_code == 201
@@ -166,8 +165,6 @@ def test_a_refused_report_is_kept_apart_and_shown_to_the_analyst_with_its_words(
         page = text_of(signed_in(rt).get(f"/console/reports/{stored.id}").text)
         assert "Out of scope: Thank you for telling us." in page
         assert "turns it away" in page and "trade fair stand" in page
-    finally:
-        rt.close()
 
 
 # Someone turned to the reporter, or a weak act was read: the rules leave these at needs detail, and

@@ -50,9 +50,8 @@ def live(
     tmp_path_factory: pytest.TempPathFactory,
 ) -> Iterator[tuple[LiveServer, dict[str, str], list[tuple[str, str]]]]:
     data_dir: Path = tmp_path_factory.mktemp("attack")
-    rt = prepare_store(data_dir)
-    tokens = {}
-    try:
+    with prepare_store(data_dir) as rt:
+        tokens = {}
         add_user(rt, "root", role="admin")
         with rt.db.write() as session:
             for scope in ("submit", "read", "admin"):
@@ -63,8 +62,6 @@ def live(
         app = create_app(rt)
         routes = route_table(app)
         openapi = app.openapi()
-    finally:
-        rt.close()
     for path, operations in openapi["paths"].items():
         for method in operations:
             routes.append((method.upper(), path))

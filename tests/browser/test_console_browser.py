@@ -61,11 +61,8 @@ def _world_store(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[s
     """The world, built once for the module in a data directory of its own (the demo load and the
     worker's analysis of it were most of each test's time); each test gets a copy of its files."""
     where = tmp_path_factory.mktemp("console-world")
-    runtime = open_runtime(make_settings(where))
-    try:
+    with open_runtime(make_settings(where)) as runtime:
         return where, _build_world(runtime)
-    finally:
-        runtime.close()
 
 
 @pytest.fixture

@@ -28,12 +28,11 @@ def demo_rt(tmp_path: Path) -> Iterator[Runtime]:
     """The demo data, analysed, with a public address configured (publishing needs one)."""
     from watchword.demo import load_demo
 
-    rt = open_runtime(make_settings(tmp_path, public_base_url="http://watchword.test", org_name="Acme Security"))
-    add_user(rt, "newbie", "analyst")
-    load_demo(rt)
-    Worker(rt, processes=1).run_until_idle()
-    yield rt
-    rt.close()
+    with open_runtime(make_settings(tmp_path, public_base_url="http://watchword.test", org_name="Acme Security")) as rt:
+        add_user(rt, "newbie", "analyst")
+        load_demo(rt)
+        Worker(rt, processes=1).run_until_idle()
+        yield rt
 
 
 def _page(browser: Any, app: LiveApp, viewport: dict[str, int]) -> tuple[Any, list[str], list[str]]:

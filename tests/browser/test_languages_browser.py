@@ -39,10 +39,9 @@ CASES = {
 
 @pytest.fixture(scope="module")
 def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveApp]:
-    rt = open_runtime(fast_settings(tmp_path_factory.mktemp("languages-browser"), pow_difficulty_bits=12))
-    with LiveApp(rt) as server:
+    settings = fast_settings(tmp_path_factory.mktemp("languages-browser"), pow_difficulty_bits=12)
+    with open_runtime(settings) as rt, LiveApp(rt) as server:
         yield server
-    rt.close()
 
 
 @pytest.mark.parametrize("language", sorted(CASES))

@@ -32,11 +32,10 @@ WIDTH = "document.scrollingElement.scrollWidth"
 
 @pytest.fixture(scope="module")
 def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[LiveApp, Tour]]:
-    rt = open_runtime(fast_settings(tmp_path_factory.mktemp("fit-axe")), migrate=True)
-    tour = seed_tour(rt)
-    with LiveApp(rt) as live:
-        yield live, tour
-    rt.close()
+    with open_runtime(fast_settings(tmp_path_factory.mktemp("fit-axe")), migrate=True) as rt:
+        tour = seed_tour(rt)
+        with LiveApp(rt) as live:
+            yield live, tour
 
 
 def _context(browser: Any, size: str) -> Any:

@@ -51,26 +51,25 @@ def _photo() -> bytes:
 @pytest.fixture(scope="module")
 def sent(tmp_path_factory: pytest.TempPathFactory, browser: Any) -> Iterator[tuple[LiveApp, int]]:
     """The reporter's part, once: the in-person form filled in on a phone, a photo attached, sent."""
-    rt = open_runtime(fast_settings(tmp_path_factory.mktemp("report-page")), migrate=True)
-    add_user(rt, ANALYST, "analyst")
-    with LiveApp(rt, worker=False) as live:
-        context = browser.new_context(viewport=PHONE, is_mobile=True, has_touch=True, locale="en-GB")
-        page = context.new_page()
-        page.goto(f"{live.url}/report/in_person")
-        page.check('input[name="wants"][value="info"]')
-        page.check('input[name="did"][value="nothing"]')
-        page.fill("#q-where", ANSWERS[0][1])
-        page.fill("#q-when", ANSWERS[1][1])
-        page.fill("#text", "He kept asking who leads the radar tests and when the next trial is.")
-        page.set_input_files("#files", files=[{"name": "badge.jpg", "mimeType": "image/jpeg", "buffer": _photo()}])
-        page.click("button.send")
-        page.wait_for_selector("section.receipt", timeout=20000)
-        context.close()
-        analyse_all(rt)
-        with rt.db.session() as session:
-            report_id = session.scalars(select(Report.id)).one()
-        yield live, report_id
-    rt.close()
+    with open_runtime(fast_settings(tmp_path_factory.mktemp("report-page")), migrate=True) as rt:
+        add_user(rt, ANALYST, "analyst")
+        with LiveApp(rt, worker=False) as live:
+            context = browser.new_context(viewport=PHONE, is_mobile=True, has_touch=True, locale="en-GB")
+            page = context.new_page()
+            page.goto(f"{live.url}/report/in_person")
+            page.check('input[name="wants"][value="info"]')
+            page.check('input[name="did"][value="nothing"]')
+            page.fill("#q-where", ANSWERS[0][1])
+            page.fill("#q-when", ANSWERS[1][1])
+            page.fill("#text", "He kept asking who leads the radar tests and when the next trial is.")
+            page.set_input_files("#files", files=[{"name": "badge.jpg", "mimeType": "image/jpeg", "buffer": _photo()}])
+            page.click("button.send")
+            page.wait_for_selector("section.receipt", timeout=20000)
+            context.close()
+            analyse_all(rt)
+            with rt.db.session() as session:
+                report_id = session.scalars(select(Report.id)).one()
+            yield live, report_id
 
 
 def _axe(page: Any) -> list[str]:

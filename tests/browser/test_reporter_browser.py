@@ -73,15 +73,16 @@ FILL: dict[str, dict[str, Any]] = {
 
 @pytest.fixture(scope="module")
 def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveApp]:
-    rt = open_runtime(
-        fast_settings(
-            tmp_path_factory.mktemp("reporter-browser"), pow_difficulty_bits=BITS, pow_nojs_min_age_seconds=1.0
-        ),
-        migrate=True,
-    )
-    with LiveApp(rt) as server:
+    with (
+        open_runtime(
+            fast_settings(
+                tmp_path_factory.mktemp("reporter-browser"), pow_difficulty_bits=BITS, pow_nojs_min_age_seconds=1.0
+            ),
+            migrate=True,
+        ) as rt,
+        LiveApp(rt) as server,
+    ):
         yield server
-    rt.close()
 
 
 class Phone:

@@ -28,10 +28,8 @@ WORDS = "A man at the trade fair kept asking who leads the radar tests and when 
 @pytest.fixture(scope="module")
 def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveApp]:
     settings = fast_settings(tmp_path_factory.mktemp("nojs"), pow_difficulty_bits=16, pow_nojs_min_age_seconds=30.0)
-    rt = open_runtime(settings, migrate=True)
-    with LiveApp(rt) as server:
+    with open_runtime(settings, migrate=True) as rt, LiveApp(rt) as server:
         yield server
-    rt.close()
 
 
 def test_a_fast_no_javascript_send_is_refused_once_and_loses_nothing(browser: Any, live: LiveApp) -> None:

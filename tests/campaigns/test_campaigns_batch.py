@@ -125,15 +125,14 @@ def _outcome(rt: Runtime, ids: list[int]) -> dict[str, Any]:
 
 
 def _one_by_one(tmp_path: Path, analyses: list[Analysis]) -> dict[str, Any]:
-    rt = open_runtime(make_settings(tmp_path / "one-by-one"))
-    ids = _store(rt)
-    with rt.db.write() as session:
-        for rid, analysis in zip(ids, analyses, strict=True):
-            report = session.get(Report, rid)
-            assert report is not None
-            assign_campaign(session, report, analysis)
-    outcome = _outcome(rt, ids)
-    rt.close()
+    with open_runtime(make_settings(tmp_path / "one-by-one")) as rt:
+        ids = _store(rt)
+        with rt.db.write() as session:
+            for rid, analysis in zip(ids, analyses, strict=True):
+                report = session.get(Report, rid)
+                assert report is not None
+                assign_campaign(session, report, analysis)
+        outcome = _outcome(rt, ids)
     return outcome
 
 
@@ -206,26 +205,25 @@ def test_the_worker_batch_leaves_what_the_steps_one_report_at_a_time_leave(tmp_p
     raws += raws[:6]  # exact copies: sightings of one report
     outcomes = []
     for name, batch, beforehand in (("one-by-one", 1, False), ("batched", 16, False), ("facts first", 16, True)):
-        rt = open_runtime(make_settings(tmp_path / name))
-        ids = [submit(rt, IncomingReport(channel=Channel.IMPORT, raw_email=raw)).report_id for raw in raws]
-        ids = list(dict.fromkeys(ids))
-        analyses = {}
-        with rt.db.session() as session:
-            for rid in ids:
-                report = session.get(Report, rid)
-                assert report is not None
-                analyses[rid] = processing.analyse(rt, report)
-        for start in range(0, len(ids), batch):
-            with rt.db.write() as session:
-                chunk = ids[start : start + batch]
-                reports = {r.id: r for r in session.scalars(select(Report).where(Report.id.in_(chunk)))}
-                if batch == 1:
-                    processing.apply(session, reports[chunk[0]], analyses[chunk[0]])
-                else:
-                    derived = {rid: derive(analyses[rid]) for rid in chunk} if beforehand else None
-                    processing.apply_batch(session, [(reports[rid], analyses[rid], None) for rid in chunk], derived)
-        outcomes.append(_steps_outcome(rt))
-        rt.close()
+        with open_runtime(make_settings(tmp_path / name)) as rt:
+            ids = [submit(rt, IncomingReport(channel=Channel.IMPORT, raw_email=raw)).report_id for raw in raws]
+            ids = list(dict.fromkeys(ids))
+            analyses = {}
+            with rt.db.session() as session:
+                for rid in ids:
+                    report = session.get(Report, rid)
+                    assert report is not None
+                    analyses[rid] = processing.analyse(rt, report)
+            for start in range(0, len(ids), batch):
+                with rt.db.write() as session:
+                    chunk = ids[start : start + batch]
+                    reports = {r.id: r for r in session.scalars(select(Report).where(Report.id.in_(chunk)))}
+                    if batch == 1:
+                        processing.apply(session, reports[chunk[0]], analyses[chunk[0]])
+                    else:
+                        derived = {rid: derive(analyses[rid]) for rid in chunk} if beforehand else None
+                        processing.apply_batch(session, [(reports[rid], analyses[rid], None) for rid in chunk], derived)
+            outcomes.append(_steps_outcome(rt))
     (groups_one, records_one), (groups_batch, records_batch), (groups_first, records_first) = outcomes
     assert groups_one == groups_batch == groups_first
     assert records_one == records_batch == records_first

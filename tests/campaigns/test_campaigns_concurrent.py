@@ -118,43 +118,54 @@ def test_several_worker_processes_on_one_postgresql_store_assign_as_one_worker_d
 ) -> None:
     raws = _corpus()
     settings = make_settings(tmp_path / "pg", pg_database_url)
-    rt = open_runtime(settings, migrate=True)
-    for raw in raws:
-        submit(rt, IncomingReport(channel=Channel.IMPORT, raw_email=raw))
-    # An earlier test in this process may have moved watchword.clock forward; the worker
-    # processes read the system clock, and would see these jobs as not yet due.
-    with rt.db.write() as session:
-        session.execute(update(Job).values(run_after=dt.datetime.now(dt.UTC)))
-    env = {
-        **os.environ,
-        "WATCHWORD_DATA_DIR": str(settings.data_dir),
-        "WATCHWORD_DATABASE_URL": pg_database_url,
-        "WATCHWORD_BLOB_DIR": str(settings.blob_dir),
-        "WATCHWORD_SECRET_KEY_FILE": str(settings.secret_key_file),
-    }
-    command = [sys.executable, "-m", "watchword", "worker", "--once", "--processes", "1", "--batch-size", str(BATCH)]
-    workers = [
-        subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE) for _ in range(WORKERS)
-    ]
-    for worker in workers:
-        _, err = worker.communicate(timeout=600)
-        assert worker.returncode == 0, err.decode(errors="replace")[-2000:]
-    with rt.db.session() as session:
-        jobs = session.execute(select(Job.status, Job.attempts, Job.locked_by).where(Job.kind == "analyze")).all()
-        errors = session.scalars(select(Job.last_error).where(Job.kind == "analyze", Job.last_error != "")).all()
-    assert not errors, errors[0][:3000]
-    assert len(jobs) == len(raws) and {status for status, _, _ in jobs} == {"done"}
-    assert {attempts for _, attempts, _ in jobs} == {1}  # no job failed and was retried (no deadlock, no lost lease)
-    assert len({who for _, _, who in jobs}) > 1  # the workers really shared the work
-    _assert_counts_match_members(rt, len(raws))
-    concurrent = _partition(rt)
-    rt.close()
+    with open_runtime(settings, migrate=True) as rt:
+        for raw in raws:
+            submit(rt, IncomingReport(channel=Channel.IMPORT, raw_email=raw))
+        # An earlier test in this process may have moved watchword.clock forward; the worker
+        # processes read the system clock, and would see these jobs as not yet due.
+        with rt.db.write() as session:
+            session.execute(update(Job).values(run_after=dt.datetime.now(dt.UTC)))
+        env = {
+            **os.environ,
+            "WATCHWORD_DATA_DIR": str(settings.data_dir),
+            "WATCHWORD_DATABASE_URL": pg_database_url,
+            "WATCHWORD_BLOB_DIR": str(settings.blob_dir),
+            "WATCHWORD_SECRET_KEY_FILE": str(settings.secret_key_file),
+        }
+        command = [
+            sys.executable,
+            "-m",
+            "watchword",
+            "worker",
+            "--once",
+            "--processes",
+            "1",
+            "--batch-size",
+            str(BATCH),
+        ]
+        workers = [
+            subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+            for _ in range(WORKERS)
+        ]
+        for worker in workers:
+            _, err = worker.communicate(timeout=600)
+            assert worker.returncode == 0, err.decode(errors="replace")[-2000:]
+        with rt.db.session() as session:
+            jobs = session.execute(select(Job.status, Job.attempts, Job.locked_by).where(Job.kind == "analyze")).all()
+            errors = session.scalars(select(Job.last_error).where(Job.kind == "analyze", Job.last_error != "")).all()
+        assert not errors, errors[0][:3000]
+        assert len(jobs) == len(raws) and {status for status, _, _ in jobs} == {"done"}
+        assert {attempts for _, attempts, _ in jobs} == {
+            1
+        }  # no job failed and was retried (no deadlock, no lost lease)
+        assert len({who for _, _, who in jobs}) > 1  # the workers really shared the work
+        _assert_counts_match_members(rt, len(raws))
+        concurrent = _partition(rt)
 
-    alone = open_runtime(make_settings(tmp_path / "alone", worker_batch_size=BATCH), migrate=True)
-    for raw in raws:
-        submit(alone, IncomingReport(channel=Channel.IMPORT, raw_email=raw))
-    assert Worker(alone, processes=1).run_until_idle() == len(raws)
-    _assert_counts_match_members(alone, len(raws))
-    assert _partition(alone) == concurrent  # the same campaigns, each with the same counts
-    alone.close()
+    with open_runtime(make_settings(tmp_path / "alone", worker_batch_size=BATCH), migrate=True) as alone:
+        for raw in raws:
+            submit(alone, IncomingReport(channel=Channel.IMPORT, raw_email=raw))
+        assert Worker(alone, processes=1).run_until_idle() == len(raws)
+        _assert_counts_match_members(alone, len(raws))
+        assert _partition(alone) == concurrent  # the same campaigns, each with the same counts
     assert {hashlib.sha256(raw).hexdigest() for raw in raws} == set().union(*concurrent)

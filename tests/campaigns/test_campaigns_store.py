@@ -163,17 +163,15 @@ def test_out_of_scope_reports_are_never_linked_into_campaigns(rt: Runtime) -> No
 
 
 def test_assignment_continues_after_a_restart_from_the_persisted_index(settings: object, tmp_path: Path) -> None:
-    rt = open_runtime(make_settings(tmp_path), migrate=True)
-    rng = random.Random(15)
-    first = _submit_email(rt, make_email("parcel", rng))
-    Worker(rt).run_until_idle()
-    rt.close()
-    rt = open_runtime(make_settings(tmp_path), migrate=True)  # a new process: nothing in memory
-    second = _submit_email(rt, make_email("parcel", rng))
-    Worker(rt).run_until_idle()
-    part = _partition(rt)
-    assert part[first] == part[second] is not None
-    rt.close()
+    with open_runtime(make_settings(tmp_path), migrate=True) as rt:
+        rng = random.Random(15)
+        first = _submit_email(rt, make_email("parcel", rng))
+        Worker(rt).run_until_idle()
+    with open_runtime(make_settings(tmp_path), migrate=True) as rt:  # a new process: nothing in memory
+        second = _submit_email(rt, make_email("parcel", rng))
+        Worker(rt).run_until_idle()
+        part = _partition(rt)
+        assert part[first] == part[second] is not None
 
 
 def test_a_campaign_surging_against_its_own_and_the_system_baseline_is_flagged(rt: Runtime) -> None:
@@ -350,12 +348,11 @@ def test_cli_campaigns_lists_stored_campaigns_as_json(tmp_path: Path, monkeypatc
     from watchword.cli import app
 
     monkeypatch.setenv("WATCHWORD_DATA_DIR", str(tmp_path))
-    rt = open_runtime(migrate=True)
-    rng = random.Random(19)
-    for _ in range(3):
-        _submit_email(rt, make_email("parcel", rng))
-    Worker(rt).run_until_idle()
-    rt.close()
+    with open_runtime(migrate=True) as rt:
+        rng = random.Random(19)
+        for _ in range(3):
+            _submit_email(rt, make_email("parcel", rng))
+        Worker(rt).run_until_idle()
     result = CliRunner().invoke(app, ["campaigns", "--json"])
     assert result.exit_code == 0, result.output
     rows = [json.loads(line) for line in result.output.splitlines()]

@@ -52,41 +52,42 @@ def test_rows_commit_only_after_their_blobs_are_durable_and_files_are_written_of
         return real_stage(self, data, digest)
 
     monkeypatch.setattr(blobs.FileBlobStore, "stage", record_stage)
-    rt = open_runtime(make_settings(tmp_path))
-    violations: list[str] = []
-    commits = 0
+    with open_runtime(make_settings(tmp_path)) as rt:
+        violations: list[str] = []
+        commits = 0
 
-    def check_before_commit(conn: Any) -> None:
-        nonlocal commits
-        named = [row[0] for row in conn.exec_driver_sql("SELECT raw_sha256 FROM reports WHERE raw_sha256 IS NOT NULL")]
-        with lock:
-            violations.extend(
-                sha
-                for sha in named
-                if rt.blobs.path_for(sha) not in synced or rt.blobs.path_for(sha).parent not in synced
-            )
-            commits += 1
+        def check_before_commit(conn: Any) -> None:
+            nonlocal commits
+            named = [
+                row[0] for row in conn.exec_driver_sql("SELECT raw_sha256 FROM reports WHERE raw_sha256 IS NOT NULL")
+            ]
+            with lock:
+                violations.extend(
+                    sha
+                    for sha in named
+                    if rt.blobs.path_for(sha) not in synced or rt.blobs.path_for(sha).parent not in synced
+                )
+                commits += 1
 
-    event.listen(rt.db.engine, "commit", check_before_commit)
-    try:
-        receipts = asyncio.run(_send_all(rt, range(60)))
-        assert all(not isinstance(r, BaseException) for r in receipts)
-        assert len({r.public_id for r in receipts}) == 60
-        assert 1 <= commits < 60  # batched: several reports per commit
-        assert violations == []
-        assert staged_on == {"intake-blob-sync"}  # never the event loop's thread
-        assert _count(rt, Report) == 60
-        with rt.db.session() as session:
-            for sha in session.scalars(select(Report.raw_sha256)):
-                assert blobs.sha256_hex(rt.blobs.get(sha)) == sha
-        leftovers = list(rt.blobs.root.rglob(f"{blobs.PENDING_PREFIX}*"))
-        assert leftovers == []  # every staged file got its name
-        # The same content again is a sighting, as through `submit`.
-        again = asyncio.run(submit_async(rt, _email(7)))
-        assert again.duplicate and again.sightings == 2
-    finally:
-        event.remove(rt.db.engine, "commit", check_before_commit)
-        rt.close()
+        event.listen(rt.db.engine, "commit", check_before_commit)
+        try:
+            receipts = asyncio.run(_send_all(rt, range(60)))
+            assert all(not isinstance(r, BaseException) for r in receipts)
+            assert len({r.public_id for r in receipts}) == 60
+            assert 1 <= commits < 60  # batched: several reports per commit
+            assert violations == []
+            assert staged_on == {"intake-blob-sync"}  # never the event loop's thread
+            assert _count(rt, Report) == 60
+            with rt.db.session() as session:
+                for sha in session.scalars(select(Report.raw_sha256)):
+                    assert blobs.sha256_hex(rt.blobs.get(sha)) == sha
+            leftovers = list(rt.blobs.root.rglob(f"{blobs.PENDING_PREFIX}*"))
+            assert leftovers == []  # every staged file got its name
+            # The same content again is a sighting, as through `submit`.
+            again = asyncio.run(submit_async(rt, _email(7)))
+            assert again.duplicate and again.sightings == 2
+        finally:
+            event.remove(rt.db.engine, "commit", check_before_commit)
 
 
 def test_a_report_whose_file_cannot_be_written_is_refused_alone(
@@ -101,16 +102,13 @@ def test_a_report_whose_file_cannot_be_written_is_refused_alone(
         return real_stage(self, data, digest)
 
     monkeypatch.setattr(blobs.FileBlobStore, "stage", disk_full_for_one)
-    rt = open_runtime(make_settings(tmp_path))
-    try:
+    with open_runtime(make_settings(tmp_path)) as rt:
         results = asyncio.run(_send_all(rt, range(8)))
         assert isinstance(results[3], StoreUnavailable)  # told to retry: nothing was kept
         assert all(not isinstance(r, BaseException) for i, r in enumerate(results) if i != 3)
         assert _count(rt, Report) == 7
         with rt.db.session() as session:
             assert blobs.sha256_hex(doomed) not in set(session.scalars(select(Report.raw_sha256)))
-    finally:
-        rt.close()
 
 
 def test_a_caller_that_stops_waiting_does_not_stop_the_writer(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -124,32 +122,31 @@ def test_a_caller_that_stops_waiting_does_not_stop_the_writer(tmp_path: Path, mo
         real_write(self, batch)
 
     monkeypatch.setattr(writer.GroupCommitter, "_write", held_write)
-    rt = open_runtime(make_settings(tmp_path))
-    try:
-        prepared = writer.Prepared(
-            incoming=_email(1),
-            key="k1",
-            raw_sha=blobs.sha256_hex(offer_email(1)),
-            raw_size=len(offer_email(1)),
-            contact=None,
-        )
-        prepared.unstaged = offer_email(1)
+    with open_runtime(make_settings(tmp_path)) as rt:
+        try:
+            prepared = writer.Prepared(
+                incoming=_email(1),
+                key="k1",
+                raw_sha=blobs.sha256_hex(offer_email(1)),
+                raw_size=len(offer_email(1)),
+                contact=None,
+            )
+            prepared.unstaged = offer_email(1)
 
-        async def impatient() -> None:
-            await rt.intake.commit_async(prepared, timeout=0.2)
+            async def impatient() -> None:
+                await rt.intake.commit_async(prepared, timeout=0.2)
 
-        with pytest.raises(TimeoutError):
-            asyncio.run(impatient())
-        gate.set()
-        later = asyncio.run(submit_async(rt, _email(2)))
-        assert not later.duplicate
-        deadline = time.monotonic() + 10
-        while _count(rt, Report) < 2 and time.monotonic() < deadline:
-            time.sleep(0.05)
-        assert _count(rt, Report) == 2 and _count(rt, Submission) == 2
-    finally:
-        gate.set()
-        rt.close()
+            with pytest.raises(TimeoutError):
+                asyncio.run(impatient())
+            gate.set()
+            later = asyncio.run(submit_async(rt, _email(2)))
+            assert not later.duplicate
+            deadline = time.monotonic() + 10
+            while _count(rt, Report) < 2 and time.monotonic() < deadline:
+                time.sleep(0.05)
+            assert _count(rt, Report) == 2 and _count(rt, Submission) == 2
+        finally:
+            gate.set()
 
 
 CHILD = textwrap.dedent(
@@ -234,11 +231,8 @@ def test_an_event_loop_caller_is_answered_on_its_loop_without_a_thread_future(
         real_write(self, [u for u in batch if u.prepared[0].raw_sha != refused])
 
     monkeypatch.setattr(writer.GroupCommitter, "_write", refuse_one)
-    rt = open_runtime(make_settings(tmp_path))
-    try:
+    with open_runtime(make_settings(tmp_path)) as rt:
         results = asyncio.run(_send_all(rt, range(4, 8)))
         assert isinstance(results[1], StoreUnavailable)  # submit_async's answer to a store failure
         assert all(not isinstance(r, BaseException) for i, r in enumerate(results) if i != 1)
         assert _count(rt, Report) == 3
-    finally:
-        rt.close()

@@ -133,50 +133,52 @@ def test_the_group_commit_never_commits_a_row_before_its_blob_is_durable(
     """Reports from many threads, committed in batches: at every commit, each blob a report row
     names has been fsynced under its final name, with its directory, before the commit."""
     synced, lock = slow_recorded_syncs(monkeypatch)
-    rt = open_runtime(make_settings(tmp_path))
-    violations: list[str] = []
-    commits_checked = 0
+    with open_runtime(make_settings(tmp_path)) as rt:
+        violations: list[str] = []
+        commits_checked = 0
 
-    def check_before_commit(conn: Any) -> None:
-        nonlocal commits_checked
-        named = [row[0] for row in conn.exec_driver_sql("SELECT raw_sha256 FROM reports WHERE raw_sha256 IS NOT NULL")]
-        with lock:
-            for sha in named:
-                final = rt.blobs.path_for(sha)
-                if final not in synced or final.parent not in synced:
-                    violations.append(sha)
-            commits_checked += 1 if named else 0
+        def check_before_commit(conn: Any) -> None:
+            nonlocal commits_checked
+            named = [
+                row[0] for row in conn.exec_driver_sql("SELECT raw_sha256 FROM reports WHERE raw_sha256 IS NOT NULL")
+            ]
+            with lock:
+                for sha in named:
+                    final = rt.blobs.path_for(sha)
+                    if final not in synced or final.parent not in synced:
+                        violations.append(sha)
+                commits_checked += 1 if named else 0
 
-    event.listen(rt.db.engine, "commit", check_before_commit)
-    sizes: list[int] = []
-    real_write = writer.GroupCommitter._write
+        event.listen(rt.db.engine, "commit", check_before_commit)
+        sizes: list[int] = []
+        real_write = writer.GroupCommitter._write
 
-    def record_batch(self: writer.GroupCommitter, batch: list[Any]) -> None:
-        sizes.append(len(batch))
-        real_write(self, batch)
+        def record_batch(self: writer.GroupCommitter, batch: list[Any]) -> None:
+            sizes.append(len(batch))
+            real_write(self, batch)
 
-    monkeypatch.setattr(writer.GroupCommitter, "_write", record_batch)
-    try:
-        with ThreadPoolExecutor(8) as pool:
-            receipts = list(
-                pool.map(lambda n: submit(rt, IncomingReport(channel=Channel.API, raw_email=offer_email(n))), range(80))
-            )
-        assert len({r.public_id for r in receipts}) == 80
-        assert commits_checked >= 1 and max(sizes) > 1  # batched: several reports per commit
-        assert violations == []
-        with rt.db.session() as session:
-            assert session.scalar(select(func.count()).select_from(Report)) == 80
-    finally:
-        event.remove(rt.db.engine, "commit", check_before_commit)
-        rt.close()
+        monkeypatch.setattr(writer.GroupCommitter, "_write", record_batch)
+        try:
+            with ThreadPoolExecutor(8) as pool:
+                receipts = list(
+                    pool.map(
+                        lambda n: submit(rt, IncomingReport(channel=Channel.API, raw_email=offer_email(n))), range(80)
+                    )
+                )
+            assert len({r.public_id for r in receipts}) == 80
+            assert commits_checked >= 1 and max(sizes) > 1  # batched: several reports per commit
+            assert violations == []
+            with rt.db.session() as session:
+                assert session.scalar(select(func.count()).select_from(Report)) == 80
+        finally:
+            event.remove(rt.db.engine, "commit", check_before_commit)
 
 
 def test_the_intake_writers_of_two_processes_take_turns(tmp_path: Path) -> None:
     """Each server process has its own writer; on one SQLite file they write in turn (a lock
     beside the database), and every report of both is stored."""
     settings = make_settings(tmp_path)
-    first, second = open_runtime(settings), open_runtime(settings)
-    try:
+    with open_runtime(settings) as first, open_runtime(settings) as second:
         turn_a, turn_b = writer.WriterTurn.for_database(first.db), writer.WriterTurn.for_database(second.db)
         entered = threading.Event()
 
@@ -202,9 +204,6 @@ def test_the_intake_writers_of_two_processes_take_turns(tmp_path: Path) -> None:
         with first.db.session() as session:
             stored = set(session.scalars(select(Report.public_id)))
         assert ids == stored and len(ids) == 60
-    finally:
-        first.close()
-        second.close()
 
 
 CHILD = textwrap.dedent(

@@ -411,8 +411,7 @@ def test_legitimate_reports_get_through_a_50x_loopback_flood_and_none_is_lost(se
     # The flood really was 50x: that many flood requests for each reporter while they were reporting.
     assert figures["flood_requests_per_reporter"] >= 0.9 * FLOOD_FACTOR, figures
     # None is lost: every receipt a reporter was shown leads to a stored report.
-    rt = open_runtime(make_settings(data_dir))
-    try:
+    with open_runtime(make_settings(data_dir)) as rt:
         with rt.db.session() as session:
             for code in accepted:
                 receipt = receipts.find(session, code)
@@ -422,5 +421,3 @@ def test_legitimate_reports_get_through_a_50x_loopback_flood_and_none_is_lost(se
         flood_accepted = sum(n for key, n in tally.flood.items() if key.endswith(":201"))
         assert stored_receipts == len(accepted) + flood_accepted + 1
         assert tally.flood.get("replay:201", 0) == 0 and tally.flood.get("junk:201", 0) == 0
-    finally:
-        rt.close()

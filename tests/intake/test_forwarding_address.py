@@ -33,12 +33,8 @@ CLIENTS = ("Outlook", "Gmail", "Apple Mail", "Thunderbird")
 def _pages(tmp_path: Path, **overrides: object) -> Iterator[tuple[str, str]]:
     from watchword.web.app import create_app
 
-    rt = open_runtime(fast_settings(tmp_path, **overrides))
-    try:
-        with TestClient(create_app(rt)) as client:
-            yield client.get("/").text, client.get("/report/email").text
-    finally:
-        rt.close()
+    with open_runtime(fast_settings(tmp_path, **overrides)) as rt, TestClient(create_app(rt)) as client:
+        yield client.get("/").text, client.get("/report/email").text
 
 
 def test_the_pages_name_the_configured_address_with_how_to_forward_as_an_attachment(tmp_path: Path) -> None:
@@ -104,13 +100,10 @@ def _forward_to_the_demo_address(tmp_path: Path, smtp_port: int) -> None:
             refused = client.send_message(forward)
         assert refused == {}
         # 250 was answered after the commit: the report is there now.
-        rt = open_runtime(make_settings(tmp_path))
-        try:
+        with open_runtime(make_settings(tmp_path)) as rt:
             build_worker(rt).run_until_idle()
             with rt.db.session() as session:
                 reports = session.scalars(select(Report)).all()
-        finally:
-            rt.close()
         assert [r.channel for r in reports] == ["email"]
         assert reports[0].subject == "Your mailbox is full: verify now"  # the original, unwrapped
         with pytest.raises(smtplib.SMTPRecipientsRefused), smtplib.SMTP("127.0.0.1", smtp_port, timeout=30) as client:

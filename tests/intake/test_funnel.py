@@ -51,9 +51,8 @@ def _count(rt: Runtime, model: type) -> int:
 
 @pytest.fixture
 def frt(tmp_path: Path) -> Runtime:
-    runtime = open_runtime(fast_settings(tmp_path, smtp_addresses=("report@watchword.test",)), migrate=True)
-    yield runtime  # type: ignore[misc]
-    runtime.close()
+    with open_runtime(fast_settings(tmp_path, smtp_addresses=("report@watchword.test",)), migrate=True) as runtime:
+        yield runtime  # type: ignore[misc]
 
 
 def test_mail_web_and_api_share_the_one_writer_thread(frt: Runtime) -> None:

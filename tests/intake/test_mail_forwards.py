@@ -54,9 +54,8 @@ DATE = "Mon, 10 Nov 2025 09:14:02 +0000"
 
 @pytest.fixture
 def rt(tmp_path: Path) -> Iterator[Runtime]:
-    runtime = open_runtime(make_settings(tmp_path, smtp_addresses=("report@corp.example",)), migrate=True)
-    yield runtime
-    runtime.close()
+    with open_runtime(make_settings(tmp_path, smtp_addresses=("report@corp.example",)), migrate=True) as runtime:
+        yield runtime
 
 
 @functools.cache  # one fixed boundary: the same original must be the same bytes every time

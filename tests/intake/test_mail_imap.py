@@ -164,9 +164,8 @@ def mailbox(dovecot: Dovecot) -> str:
 
 @pytest.fixture
 def imap_rt(tmp_path: Path, dovecot: Dovecot, mailbox: str) -> Iterator[Runtime]:
-    runtime = open_runtime(imap_settings(tmp_path, dovecot, mailbox), migrate=True)
-    yield runtime
-    runtime.close()
+    with open_runtime(imap_settings(tmp_path, dovecot, mailbox), migrate=True) as runtime:
+        yield runtime
 
 
 class Client:
@@ -248,8 +247,9 @@ def test_each_message_is_taken_once_and_marked(imap_rt: Runtime, client: Client)
 def test_processed_mail_can_be_moved_to_a_folder(
     tmp_path: Path, dovecot: Dovecot, mailbox: str, client: Client
 ) -> None:
-    runtime = open_runtime(imap_settings(tmp_path, dovecot, mailbox, imap_processed_folder="Processed"), migrate=True)
-    try:
+    with open_runtime(
+        imap_settings(tmp_path, dovecot, mailbox, imap_processed_folder="Processed"), migrate=True
+    ) as runtime:
         for n in range(10, 12):
             client.append(reported(n))
         poller = ImapPoller(runtime)
@@ -260,15 +260,12 @@ def test_processed_mail_can_be_moved_to_a_folder(
         assert client.uids() == []
         assert len(client.uids(folder="Processed")) == 2
         assert counts(runtime)["reports"] == 2
-    finally:
-        runtime.close()
 
 
 def test_too_large_mail_is_left_for_a_person_and_not_retried(
     tmp_path: Path, dovecot: Dovecot, mailbox: str, client: Client
 ) -> None:
-    runtime = open_runtime(imap_settings(tmp_path, dovecot, mailbox, max_upload_bytes=5_000), migrate=True)
-    try:
+    with open_runtime(imap_settings(tmp_path, dovecot, mailbox, max_upload_bytes=5_000), migrate=True) as runtime:
         client.append(reported(20) + b"\r\n" + b"x" * 10_000 + b"\r\n")
         client.append(reported(21))
         poller = ImapPoller(runtime)
@@ -279,8 +276,6 @@ def test_too_large_mail_is_left_for_a_person_and_not_retried(
             poller.close()
         assert len(client.uids("KEYWORD", REFUSED_KEYWORD)) == 1
         assert counts(runtime)["reports"] == 1
-    finally:
-        runtime.close()
 
 
 def test_idle_takes_new_mail_without_waiting_for_the_poll(imap_rt: Runtime, client: Client) -> None:
@@ -350,8 +345,7 @@ def test_killed_poller_loses_nothing_and_analyses_nothing_twice(
         [sys.executable, "-c", CRASHING_POLLER, point], env=env, timeout=120, capture_output=True, check=False
     )
     assert proc.returncode == -signal.SIGKILL, proc.stderr.decode()[-2000:]
-    runtime = open_runtime(make_settings(tmp_path), migrate=True)
-    try:
+    with open_runtime(make_settings(tmp_path), migrate=True) as runtime:
         before = counts(runtime)
         expected_before = {"after-fetch": 0, "before-commit": 0, "after-commit": 1}[point]
         assert before["reports"] == expected_before
@@ -367,5 +361,3 @@ def test_killed_poller_loses_nothing_and_analyses_nothing_twice(
             assert session.scalar(select(func.count()).select_from(AnalysisRecord)) == 3
             assert set(session.scalars(select(Job.attempts))) == {1}
         assert client.uids("UNKEYWORD", DONE_KEYWORD) == []
-    finally:
-        runtime.close()

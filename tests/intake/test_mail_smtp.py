@@ -48,11 +48,10 @@ def forward_as_attachment(*originals: bytes, reporter: str = "alice@corp.example
 
 @pytest.fixture
 def mail_rt(tmp_path: Path) -> Iterator[Runtime]:
-    runtime = open_runtime(
+    with open_runtime(
         make_settings(tmp_path, smtp_addresses=(REPORT_TO,), smtp_max_message_bytes=200_000), migrate=True
-    )
-    yield runtime
-    runtime.close()
+    ) as runtime:
+        yield runtime
 
 
 @pytest.fixture
@@ -200,28 +199,27 @@ def test_crash_before_the_commit_leaves_nothing_half_taken(mail_rt: Runtime, mon
 
 def test_starttls_is_offered_when_a_certificate_is_configured(tmp_path: Path) -> None:
     cert, key = _self_signed(tmp_path)
-    runtime = open_runtime(
+    with open_runtime(
         make_settings(
             tmp_path, smtp_addresses=(REPORT_TO,), smtp_tls_cert=cert, smtp_tls_key=key, smtp_require_tls=True
         ),
         migrate=True,
-    )
-    server = SmtpListener(runtime, host="127.0.0.1", port=0).start()
-    try:
-        with smtplib.SMTP("127.0.0.1", server.port, timeout=10) as client:
-            client.ehlo("client.test")
-            assert client.has_extn("starttls")
-            code, _ = client.mail("alice@corp.example")
-            assert code == 530  # refused in the clear when TLS is required
-            context = ssl.create_default_context(cafile=str(cert))
-            context.check_hostname = False
-            client.starttls(context=context)
-            client.ehlo("client.test")
-            assert client.sendmail("alice@corp.example", [REPORT_TO], phish(9)) == {}
-        assert count(runtime, Report) == 1
-    finally:
-        server.stop()
-        runtime.close()
+    ) as runtime:
+        server = SmtpListener(runtime, host="127.0.0.1", port=0).start()
+        try:
+            with smtplib.SMTP("127.0.0.1", server.port, timeout=10) as client:
+                client.ehlo("client.test")
+                assert client.has_extn("starttls")
+                code, _ = client.mail("alice@corp.example")
+                assert code == 530  # refused in the clear when TLS is required
+                context = ssl.create_default_context(cafile=str(cert))
+                context.check_hostname = False
+                client.starttls(context=context)
+                client.ehlo("client.test")
+                assert client.sendmail("alice@corp.example", [REPORT_TO], phish(9)) == {}
+            assert count(runtime, Report) == 1
+        finally:
+            server.stop()
 
 
 def _self_signed(tmp: Path) -> tuple[Path, Path]:
@@ -289,20 +287,19 @@ def test_serve_can_start_and_stop_the_configured_listener(tmp_path: Path) -> Non
 
     from watchword.cli.mail import start_configured
 
-    runtime = open_runtime(
+    with open_runtime(
         make_settings(tmp_path, smtp_addresses=(REPORT_TO,), smtp_in_serve=True, smtp_port=0), migrate=True
-    )
-    stop = threading.Event()
-    threads: list[threading.Thread] = []
-    try:
-        threads = start_configured(runtime, stop)
-        assert [t.name for t in threads] == ["smtp"]
-        assert all(t.is_alive() for t in threads)
-    finally:
-        stop.set()
-        for t in threads:
-            t.join(timeout=30)
-        runtime.close()
+    ) as runtime:
+        stop = threading.Event()
+        threads: list[threading.Thread] = []
+        try:
+            threads = start_configured(runtime, stop)
+            assert [t.name for t in threads] == ["smtp"]
+            assert all(t.is_alive() for t in threads)
+        finally:
+            stop.set()
+            for t in threads:
+                t.join(timeout=30)
     assert not any(t.is_alive() for t in threads)
 
 
@@ -310,31 +307,32 @@ def test_a_flood_from_one_sender_is_deferred_with_451_and_nothing_is_lost(tmp_pa
     """GIVEN a limit of 3 mails a minute per sender WHEN one sender sends 6 THEN the last ones get
     451 (the sending server keeps them and retries), another sender still gets through, and every
     mail that got 250 is stored."""
-    rt = open_runtime(make_settings(tmp_path, smtp_addresses=(REPORT_TO,), smtp_per_sender_per_minute=3), migrate=True)
-    server = SmtpListener(rt, host="127.0.0.1", port=0)
-    # The limits' clock stands still: the bucket refills a mail every 20 s, and on a loaded machine
-    # sending the first four could take that long, letting the fourth through. What is checked is
-    # what a minute's limit allows, not how fast this machine sends.
-    now = clock.monotonic()
-    server.handler.per_sender.clock = server.handler.per_peer.clock = lambda: now
-    server.start()
-    codes: list[int] = []
-    reasons: list[bytes] = []
-    try:
-        with smtplib.SMTP("127.0.0.1", server.port, timeout=10) as client:
-            for n in range(6):
-                try:
-                    client.sendmail("flood@corp.example", [REPORT_TO], forward_as_attachment(phish(100 + n), n=n))
-                    codes.append(250)
-                except smtplib.SMTPDataError as exc:
-                    codes.append(exc.smtp_code)
-                    reasons.append(exc.smtp_error)
-            assert client.sendmail("carol@corp.example", [REPORT_TO], forward_as_attachment(phish(200))) == {}
-    finally:
-        server.stop()
-    assert codes == [250, 250, 250, 451, 451, 451]
-    assert all(b"try again" in reason for reason in reasons)
-    assert count(rt, MailMessage) == 4
-    with rt.db.session() as session:
-        assert not session.scalars(select(Submission).where(Submission.source_name.like("%127.0.0.1%"))).all()
-    rt.close()
+    with open_runtime(
+        make_settings(tmp_path, smtp_addresses=(REPORT_TO,), smtp_per_sender_per_minute=3), migrate=True
+    ) as rt:
+        server = SmtpListener(rt, host="127.0.0.1", port=0)
+        # The limits' clock stands still: the bucket refills a mail every 20 s, and on a loaded machine
+        # sending the first four could take that long, letting the fourth through. What is checked is
+        # what a minute's limit allows, not how fast this machine sends.
+        now = clock.monotonic()
+        server.handler.per_sender.clock = server.handler.per_peer.clock = lambda: now
+        server.start()
+        codes: list[int] = []
+        reasons: list[bytes] = []
+        try:
+            with smtplib.SMTP("127.0.0.1", server.port, timeout=10) as client:
+                for n in range(6):
+                    try:
+                        client.sendmail("flood@corp.example", [REPORT_TO], forward_as_attachment(phish(100 + n), n=n))
+                        codes.append(250)
+                    except smtplib.SMTPDataError as exc:
+                        codes.append(exc.smtp_code)
+                        reasons.append(exc.smtp_error)
+                assert client.sendmail("carol@corp.example", [REPORT_TO], forward_as_attachment(phish(200))) == {}
+        finally:
+            server.stop()
+        assert codes == [250, 250, 250, 451, 451, 451]
+        assert all(b"try again" in reason for reason in reasons)
+        assert count(rt, MailMessage) == 4
+        with rt.db.session() as session:
+            assert not session.scalars(select(Submission).where(Submission.source_name.like("%127.0.0.1%"))).all()

@@ -42,9 +42,8 @@ ORIGINAL_TEXT = f"Your password expires today. Keep it here: {ORIGINAL_URL}\n\nI
 
 @pytest.fixture
 def rt(tmp_path: Path) -> Iterator[Runtime]:
-    runtime = open_runtime(make_settings(tmp_path, smtp_addresses=("reported@corp.example",)), migrate=True)
-    yield runtime
-    runtime.close()
+    with open_runtime(make_settings(tmp_path, smtp_addresses=("reported@corp.example",)), migrate=True) as runtime:
+        yield runtime
 
 
 def _original() -> EmailMessage:

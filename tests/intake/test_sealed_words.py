@@ -42,11 +42,10 @@ THIRD_WORDS = "Same mail, my whole team got it; the caller said he was from Cont
 @pytest.fixture(params=["sqlite", "postgresql"])
 def wrt(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Runtime]:
     url = request.getfixturevalue("pg_database_url") if request.param == "postgresql" else None
-    runtime = open_runtime(
+    with open_runtime(
         fast_settings(tmp_path, database_url=url, smtp_addresses=("report@watchword.test",)), migrate=True
-    )
-    yield runtime
-    runtime.close()
+    ) as runtime:
+        yield runtime
 
 
 def _analyst(rt: Runtime) -> TestClient:
@@ -104,8 +103,7 @@ def _raw_database(rt: Runtime) -> bytes:
 
 
 def test_reporters_words_are_sealed_at_rest_and_the_database_is_owner_only(tmp_path: Path) -> None:
-    rt = open_runtime(fast_settings(tmp_path, smtp_addresses=("report@watchword.test",)), migrate=True)
-    try:
+    with open_runtime(fast_settings(tmp_path, smtp_addresses=("report@watchword.test",)), migrate=True) as rt:
         db_file = Path(rt.settings.database_url.split("///", 1)[1])
         assert stat.S_IMODE(db_file.stat().st_mode) == 0o600
         answer = "my manager Dana Whitfield approved the transfer"
@@ -138,16 +136,14 @@ def test_reporters_words_are_sealed_at_rest_and_the_database_is_owner_only(tmp_p
         for name in ("watchword.db", "watchword.db-wal", "watchword.db-shm"):
             if (tmp_path / name).exists():
                 assert stat.S_IMODE((tmp_path / name).stat().st_mode) == 0o600, name
-    finally:
-        rt.close()
 
 
 def test_an_existing_world_readable_database_is_made_owner_only(tmp_path: Path) -> None:
     db_file = tmp_path / "watchword.db"
     db_file.touch(mode=0o644)
     os.chmod(db_file, 0o644)
-    rt = open_runtime(make_settings(tmp_path), migrate=True)
-    rt.close()
+    with open_runtime(make_settings(tmp_path), migrate=True):
+        pass  # opening the store is what mends its mode
     assert stat.S_IMODE(db_file.stat().st_mode) == 0o600
 
 
@@ -158,8 +154,7 @@ def test_migration_0004_seals_what_older_versions_stored_in_plain_text(
     """GIVEN a store at 0002 with plain-text answers, thread messages and a forwarding comment
     WHEN it is upgraded THEN none of them is left in plain text, and the console still shows them."""
     url = request.getfixturevalue("pg_database_url") if backend == "postgresql" else None
-    rt = open_runtime(make_settings(tmp_path, url), migrate=True)
-    try:
+    with open_runtime(make_settings(tmp_path, url), migrate=True) as rt:
         downgrade(rt.db, "0002")
         with rt.db.write() as session:
             conn = session.connection()
@@ -211,15 +206,12 @@ def test_migration_0004_seals_what_older_versions_stored_in_plain_text(
                 == "an old thread message from Priya"
             )
         upgrade(rt.db)
-    finally:
-        rt.close()
 
 
 def test_each_forwarder_of_an_attached_original_keeps_their_comment(tmp_path: Path) -> None:
     """GIVEN the same phish forwarded as an attachment by two colleagues, each with a comment
     WHEN an analyst reads the report's submissions THEN both comments are there, sealed at rest."""
-    rt = open_runtime(fast_settings(tmp_path, smtp_addresses=("report@watchword.test",)))
-    try:
+    with open_runtime(fast_settings(tmp_path, smtp_addresses=("report@watchword.test",))) as rt:
         comments = ["Got this twice today, the link looks off", "My assistant nearly clicked this one"]
         for n, comment in enumerate(comments):
             wrapper = EmailMessage()
@@ -238,5 +230,3 @@ def test_each_forwarder_of_an_attached_original_keeps_their_comment(tmp_path: Pa
         shown = text_of(_analyst(rt).get(f"/console/reports/{stored.id}/submissions").text)
         for comment in comments:
             assert comment in shown
-    finally:
-        rt.close()

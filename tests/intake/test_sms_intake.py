@@ -54,12 +54,8 @@ def _open(data_dir: Path) -> Runtime:
 
 
 def _count(data_dir: Path) -> int:
-    rt = _open(data_dir)
-    try:
-        with rt.db.session() as session:
-            return int(session.scalar(select(func.count()).select_from(Report)) or 0)
-    finally:
-        rt.close()
+    with _open(data_dir) as rt, rt.db.session() as session:
+        return int(session.scalar(select(func.count()).select_from(Report)) or 0)
 
 
 def _twilio_params(body: str, sid: str) -> dict[str, str]:
@@ -96,8 +92,7 @@ def test_a_twilio_text_signed_as_twilio_signs_is_stored_and_its_numbers_and_link
     # Acknowledged means durable: a fresh process sees the report at once.
     assert _count(server.data_dir) == before + 1
 
-    rt = _open(server.data_dir)
-    try:
+    with _open(server.data_dir) as rt:
         build_worker(rt).run_until_idle()
         with rt.db.session() as session:
             report = session.scalars(select(Report).where(Report.source_name == "twilio:SM" + "1" * 32)).one()
@@ -112,8 +107,6 @@ def test_a_twilio_text_signed_as_twilio_signs_is_stored_and_its_numbers_and_link
                     select(Indicator).join(ReportIndicator).where(ReportIndicator.report_id == report.id)
                 )
             }
-    finally:
-        rt.close()
     assert ("phone", "+442079460958") in found
     assert any(t == "url" and "royalmail-redelivery-fee.com" in v for t, v in found)
     assert ("phone", FORWARDER) not in found
@@ -169,8 +162,7 @@ def test_the_generic_json_format_stores_sender_text_and_time_and_refuses_bad_sig
     response = _post_json(server, payload)
     assert response.status_code == 201, response.text
     assert _count(server.data_dir) == before + 1
-    rt = _open(server.data_dir)
-    try:
+    with _open(server.data_dir) as rt:
         build_worker(rt).run_until_idle()
         with rt.db.session() as session:
             report = session.scalars(select(Report).where(Report.public_id == response.json()["id"])).one()
@@ -182,8 +174,6 @@ def test_the_generic_json_format_stores_sender_text_and_time_and_refuses_bad_sig
                 )
             }
             assert unseal(rt.contact_key, report.contact_sealed or b"") == "+447911123457"
-    finally:
-        rt.close()
     assert ("phone", "+447400123456") in found  # the sender of the suspicious text
     assert ("phone", "+447911123457") not in found  # the forwarder
     assert any(t == "url" and "pay-mum-now.net" in v for t, v in found)

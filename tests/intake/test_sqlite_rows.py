@@ -65,20 +65,19 @@ def _write(tmp: Path, monkeypatch: pytest.MonkeyPatch, through_core: bool) -> di
     monkeypatch.setattr(writer.uuid, "uuid4", lambda: uuid.UUID(int=next(counter)))
     if through_core:
         monkeypatch.setattr(writer.sqlite_rows, "insert", core_insert)
-    rt = open_runtime(make_settings(tmp))
-    rt.__dict__["contact_key"] = b"k" * 32  # the same key in both stores: sealing is compared too
-    try:
-        monkeypatch.setattr("os.urandom", lambda n: b"\x01" * n)  # the seals' nonces, for equal bytes
-        prepared = [prepare(rt, one, stage=False) for one in _batch()]
-        # A report stored before the batch: its repeat in the batch is a sighting of a stored report.
-        with rt.db.write() as session:
-            writer.create_many(session, [prepare(rt, _batch()[2], stage=False)])
-        with rt.db.write() as session:
-            receipts = writer.create_many(session, prepared)
-        assert [r is not None for r in receipts] == [True, False, False, True, False]
-    finally:
-        monkeypatch.undo()
-        rt.close()
+    with open_runtime(make_settings(tmp)) as rt:
+        rt.__dict__["contact_key"] = b"k" * 32  # the same key in both stores: sealing is compared too
+        try:
+            monkeypatch.setattr("os.urandom", lambda n: b"\x01" * n)  # the seals' nonces, for equal bytes
+            prepared = [prepare(rt, one, stage=False) for one in _batch()]
+            # A report stored before the batch: its repeat in the batch is a sighting of a stored report.
+            with rt.db.write() as session:
+                writer.create_many(session, [prepare(rt, _batch()[2], stage=False)])
+            with rt.db.write() as session:
+                receipts = writer.create_many(session, prepared)
+            assert [r is not None for r in receipts] == [True, False, False, True, False]
+        finally:
+            monkeypatch.undo()
     with sqlite3.connect(tmp / "watchword.db") as db:
         out = {}
         for table in TABLES:
@@ -97,10 +96,9 @@ def test_the_driver_path_stores_what_sqlalchemy_stored(tmp_path: Path, monkeypat
 
 
 def test_a_batch_past_the_parameter_limit_goes_in_several_statements(tmp_path: Path) -> None:
-    rt = open_runtime(make_settings(tmp_path))
-    table = Report.metadata.tables["blobs"]
-    rows = [{"sha256": f"{n:064x}", "size": n, "created_at": NOW} for n in range(40)]
-    try:
+    with open_runtime(make_settings(tmp_path)) as rt:
+        table = Report.metadata.tables["blobs"]
+        rows = [{"sha256": f"{n:064x}", "size": n, "created_at": NOW} for n in range(40)]
         with rt.db.write() as session:
             conn = session.connection()
             driver: Any = conn.connection.driver_connection
@@ -112,14 +110,12 @@ def test_a_batch_past_the_parameter_limit_goes_in_several_statements(tmp_path: P
                 driver.setlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER, 32766)
         assert sorted(sha for (sha,) in added) == [r["sha256"] for r in rows]
         assert again == []  # all ten were there: nothing added, nothing returned
-    finally:
-        rt.close()
 
 
 def test_a_column_with_a_computed_default_must_be_given(tmp_path: Path) -> None:
-    rt = open_runtime(make_settings(tmp_path))
-    try:
-        with rt.db.write() as session, pytest.raises(ValueError, match="created_at"):
-            sqlite_rows.insert(session.connection(), Report.metadata.tables["blobs"], [{"sha256": "0" * 64, "size": 1}])
-    finally:
-        rt.close()
+    with (
+        open_runtime(make_settings(tmp_path)) as rt,
+        rt.db.write() as session,
+        pytest.raises(ValueError, match="created_at"),
+    ):
+        sqlite_rows.insert(session.connection(), Report.metadata.tables["blobs"], [{"sha256": "0" * 64, "size": 1}])

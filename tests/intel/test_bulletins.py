@@ -110,82 +110,79 @@ def test_allowed_contacts_stay() -> None:
 
 
 def test_draft_from_a_campaign_names_nobody_and_counts_the_targets(tmp_path: Path) -> None:
-    rt = intel_runtime(tmp_path)
-    seeded = seed_campaign(rt, count=3)
-    with rt.db.write() as session:
-        bulletin = bulletins.draft_from_campaign(session, rt.settings, seeded.campaign_id, "analyst")
-        body = "\n".join([bulletin.title, bulletin.summary, bulletin.body_md])
-        for name, address in RECIPIENTS:
-            assert address not in body
-            for part in re.split(r"\W+", name):
-                assert part not in body, part
-        assert "Sarah" not in body and "Whitfield" not in body  # the persona may be a real person's name
-        assert PHONE not in body and "7946" not in body and "acme-intra" not in body
-        assert "## What it looks like" in body and "## What to do" in body and "## How to recognise it" in body
-        assert "3 people have reported 3 distinct messages" in body
-        assert "talent-partners-global[.]com" in body  # the lure's domain, defanged
-        assert bulletin.redactions.get("name", 0) >= 3
-        assert bulletins.leaks(session, rt.settings, bulletin) == {}
-    rt.close()
+    with intel_runtime(tmp_path) as rt:
+        seeded = seed_campaign(rt, count=3)
+        with rt.db.write() as session:
+            bulletin = bulletins.draft_from_campaign(session, rt.settings, seeded.campaign_id, "analyst")
+            body = "\n".join([bulletin.title, bulletin.summary, bulletin.body_md])
+            for name, address in RECIPIENTS:
+                assert address not in body
+                for part in re.split(r"\W+", name):
+                    assert part not in body, part
+            assert "Sarah" not in body and "Whitfield" not in body  # the persona may be a real person's name
+            assert PHONE not in body and "7946" not in body and "acme-intra" not in body
+            assert "## What it looks like" in body and "## What to do" in body and "## How to recognise it" in body
+            assert "3 people have reported 3 distinct messages" in body
+            assert "talent-partners-global[.]com" in body  # the lure's domain, defanged
+            assert bulletin.redactions.get("name", 0) >= 3
+            assert bulletins.leaks(session, rt.settings, bulletin) == {}
 
 
 def test_publish_refuses_a_leak_the_analyst_typed_unless_forced(tmp_path: Path) -> None:
-    rt = intel_runtime(tmp_path)
-    seeded = seed_campaign(rt, count=1)
-    with rt.db.write() as session:
-        bulletin = bulletins.draft_from_campaign(session, rt.settings, seeded.campaign_id, "analyst")
-        bulletins.update(
-            session,
-            bulletin.id,
-            "analyst",
-            body_md=bulletin.body_md + "\nThanks to Jane Doe (jane.doe@acme-intra.com) for reporting.",
-        )
-        with pytest.raises(bulletins.LeakFound) as refused:
-            bulletins.publish(session, rt.settings, bulletin.id, "analyst")
-        assert set(refused.value.leaks) == {"email", "name"}
-        assert bulletin.status == "draft"
-        bulletins.publish(session, rt.settings, bulletin.id, "analyst", force=True)
-        assert bulletin.status == "published"
-    rt.close()
+    with intel_runtime(tmp_path) as rt:
+        seeded = seed_campaign(rt, count=1)
+        with rt.db.write() as session:
+            bulletin = bulletins.draft_from_campaign(session, rt.settings, seeded.campaign_id, "analyst")
+            bulletins.update(
+                session,
+                bulletin.id,
+                "analyst",
+                body_md=bulletin.body_md + "\nThanks to Jane Doe (jane.doe@acme-intra.com) for reporting.",
+            )
+            with pytest.raises(bulletins.LeakFound) as refused:
+                bulletins.publish(session, rt.settings, bulletin.id, "analyst")
+            assert set(refused.value.leaks) == {"email", "name"}
+            assert bulletin.status == "draft"
+            bulletins.publish(session, rt.settings, bulletin.id, "analyst", force=True)
+            assert bulletin.status == "published"
 
 
 def test_published_bulletins_render_sanitised_and_appear_in_an_atom_feed(tmp_path: Path) -> None:
-    rt = intel_runtime(tmp_path, public_base_url="https://watchword.acme.example")
-    seeded = seed_campaign(rt, count=2)
-    hostile = (
-        "<script>alert(1)</script>\n\n![tracker](https://evil.example.com/pixel.png)\n\n"
-        "[click](javascript:alert(1)) <img src=x onerror=alert(1)>\n\n"
-        "Report it [here](https://watchword.acme.example/report).\n"
-    )
-    with rt.db.write() as session:
-        draft = bulletins.draft_from_campaign(session, rt.settings, seeded.campaign_id, "analyst")
-        bulletins.update(session, draft.id, "analyst", body_md=draft.body_md + hostile)
-        bulletins.publish(session, rt.settings, draft.id, "analyst")
-        unpublished = bulletins.draft_from_campaign(session, rt.settings, seeded.campaign_id, "analyst")
-        slug, hidden_slug = draft.slug, unpublished.slug
-    # The configured public host: with a public base URL, requests naming another host get 400.
-    with TestClient(create_app(rt), base_url="http://watchword.acme.example") as client:
-        listing = client.get("/bulletins")
-        assert listing.status_code == 200 and slug in listing.text and hidden_slug not in listing.text
-        page = client.get(f"/bulletins/{slug}")
-        assert page.status_code == 200
-        html = page.text
-        # Raw HTML is shown as text (escaped), never as markup; no javascript: link, no image at all.
-        assert "<script" not in html and "&lt;script&gt;" in html
-        assert 'href="javascript' not in html and "<img" not in html  # no remote images, ever
-        assert '<a href="https://watchword.acme.example/report" rel="noopener noreferrer nofollow">here</a>' in html
-        assert "default-src 'none'" in page.headers["content-security-policy"]
-        assert client.get(f"/bulletins/{hidden_slug}").status_code == 404
-        feed_response = client.get("/bulletins/feed.atom")
-        assert feed_response.headers["content-type"].startswith("application/atom+xml")
-    feed = feedparser.parse(feed_response.content)
-    assert feed.bozo == 0, feed.get("bozo_exception")
-    assert feed.feed.title.endswith("security bulletins")
-    assert len(feed.entries) == 1
-    entry = feed.entries[0]
-    assert entry.link == f"https://watchword.acme.example/bulletins/{slug}"
-    assert "What to do" in entry.content[0].value and "<script" not in entry.content[0].value
-    rt.close()
+    with intel_runtime(tmp_path, public_base_url="https://watchword.acme.example") as rt:
+        seeded = seed_campaign(rt, count=2)
+        hostile = (
+            "<script>alert(1)</script>\n\n![tracker](https://evil.example.com/pixel.png)\n\n"
+            "[click](javascript:alert(1)) <img src=x onerror=alert(1)>\n\n"
+            "Report it [here](https://watchword.acme.example/report).\n"
+        )
+        with rt.db.write() as session:
+            draft = bulletins.draft_from_campaign(session, rt.settings, seeded.campaign_id, "analyst")
+            bulletins.update(session, draft.id, "analyst", body_md=draft.body_md + hostile)
+            bulletins.publish(session, rt.settings, draft.id, "analyst")
+            unpublished = bulletins.draft_from_campaign(session, rt.settings, seeded.campaign_id, "analyst")
+            slug, hidden_slug = draft.slug, unpublished.slug
+        # The configured public host: with a public base URL, requests naming another host get 400.
+        with TestClient(create_app(rt), base_url="http://watchword.acme.example") as client:
+            listing = client.get("/bulletins")
+            assert listing.status_code == 200 and slug in listing.text and hidden_slug not in listing.text
+            page = client.get(f"/bulletins/{slug}")
+            assert page.status_code == 200
+            html = page.text
+            # Raw HTML is shown as text (escaped), never as markup; no javascript: link, no image at all.
+            assert "<script" not in html and "&lt;script&gt;" in html
+            assert 'href="javascript' not in html and "<img" not in html  # no remote images, ever
+            assert '<a href="https://watchword.acme.example/report" rel="noopener noreferrer nofollow">here</a>' in html
+            assert "default-src 'none'" in page.headers["content-security-policy"]
+            assert client.get(f"/bulletins/{hidden_slug}").status_code == 404
+            feed_response = client.get("/bulletins/feed.atom")
+            assert feed_response.headers["content-type"].startswith("application/atom+xml")
+        feed = feedparser.parse(feed_response.content)
+        assert feed.bozo == 0, feed.get("bozo_exception")
+        assert feed.feed.title.endswith("security bulletins")
+        assert len(feed.entries) == 1
+        entry = feed.entries[0]
+        assert entry.link == f"https://watchword.acme.example/bulletins/{slug}"
+        assert "What to do" in entry.content[0].value and "<script" not in entry.content[0].value
 
 
 def test_find_leaks_ignores_markers_and_public_facts() -> None:
@@ -227,35 +224,34 @@ def test_reported_text_never_becomes_a_link_or_markup_in_a_bulletin_or_its_feed(
 
     from watchword.store.models import AnalysisRecord, Report
 
-    rt = intel_runtime(tmp_path)
-    seeded = seed_campaign(rt, count=1)
-    [report_id] = seeded.report_ids
-    with rt.db.write() as session:
-        session.execute(sql_update(Report).where(Report.id == report_id).values(subject=LURE_LINK))
-        record = session.get(AnalysisRecord, report_id)
-        assert record is not None
-        record.result = {
-            **record.result,
-            "body_text": "Open <https://files-review.online/x> or **now** ![p](https://t.example/p.png)",
-        }
-    with rt.db.write() as session:
-        draft = bulletins.draft_from_campaign(session, rt.settings, seeded.campaign_id, "analyst")
-        bulletins.publish(session, rt.settings, draft.id, "analyst")  # no --force needed
-        slug = draft.slug
-    with TestClient(create_app(rt)) as client:
-        page = client.get(f"/bulletins/{slug}").text
-        feed_body = client.get("/bulletins/feed.atom").content
-    feed = feedparser.parse(feed_body)
-    assert feed.bozo == 0
-    content = feed.entries[0].content[0].value
-    for html in (page, content):
-        assert "files-review" in html  # the lure is described...
-        assert "[Review the shared document](//files-review%2Eonline/login)" in html  # ...as the literal text
-        assert 'href="//files-review' not in html and 'href="https://files-review' not in html
-        assert "<strong>now</strong>" not in html and "<img" not in html
-    links = re.findall(r"<a [^>]*href=\"([^\"]+)\"", content)
-    assert links == [], links
-    rt.close()
+    with intel_runtime(tmp_path) as rt:
+        seeded = seed_campaign(rt, count=1)
+        [report_id] = seeded.report_ids
+        with rt.db.write() as session:
+            session.execute(sql_update(Report).where(Report.id == report_id).values(subject=LURE_LINK))
+            record = session.get(AnalysisRecord, report_id)
+            assert record is not None
+            record.result = {
+                **record.result,
+                "body_text": "Open <https://files-review.online/x> or **now** ![p](https://t.example/p.png)",
+            }
+        with rt.db.write() as session:
+            draft = bulletins.draft_from_campaign(session, rt.settings, seeded.campaign_id, "analyst")
+            bulletins.publish(session, rt.settings, draft.id, "analyst")  # no --force needed
+            slug = draft.slug
+        with TestClient(create_app(rt)) as client:
+            page = client.get(f"/bulletins/{slug}").text
+            feed_body = client.get("/bulletins/feed.atom").content
+        feed = feedparser.parse(feed_body)
+        assert feed.bozo == 0
+        content = feed.entries[0].content[0].value
+        for html in (page, content):
+            assert "files-review" in html  # the lure is described...
+            assert "[Review the shared document](//files-review%2Eonline/login)" in html  # ...as the literal text
+            assert 'href="//files-review' not in html and 'href="https://files-review' not in html
+            assert "<strong>now</strong>" not in html and "<img" not in html
+        links = re.findall(r"<a [^>]*href=\"([^\"]+)\"", content)
+        assert links == [], links
 
 
 @pytest.mark.parametrize(

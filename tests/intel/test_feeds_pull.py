@@ -56,16 +56,15 @@ def _known(rt: Runtime, source: str) -> dict[tuple[str, str], str]:
 @pytest.fixture
 def producer(tmp_path: Path) -> Iterator[tuple[Runtime, int, str, str]]:
     """A second Watchword with one malicious campaign published at TLP:GREEN, served on loopback."""
-    rt = intel_runtime(tmp_path / "producer")
-    seeded = seed_campaign(rt, count=3)
-    with rt.db.write() as session:
-        share, _ = share_for_export(session, rt.settings, campaign_id=seeded.campaign_id, tlp="green")
-        taxii.publish(session, share, "test")
-        token, _row = accounts.create_token(session, "consumer", "read", "test")
-    collection = taxii.collection_for_level(rt.settings.org_name, "green").id
-    with serve(rt) as url:
-        yield rt, seeded.campaign_id, token, f"{url}/taxii2/api/collections/{collection}/"
-    rt.close()
+    with intel_runtime(tmp_path / "producer") as rt:
+        seeded = seed_campaign(rt, count=3)
+        with rt.db.write() as session:
+            share, _ = share_for_export(session, rt.settings, campaign_id=seeded.campaign_id, tlp="green")
+            taxii.publish(session, share, "test")
+            token, _row = accounts.create_token(session, "consumer", "read", "test")
+        collection = taxii.collection_for_level(rt.settings.org_name, "green").id
+        with serve(rt) as url:
+            yield rt, seeded.campaign_id, token, f"{url}/taxii2/api/collections/{collection}/"
 
 
 def _consumer(tmp_path: Path, **settings: Any) -> Runtime:
@@ -97,8 +96,7 @@ def test_pulling_another_watchwords_taxii_collection_is_incremental_and_follows_
             "secret_env": "PARTNER_TAXII_TOKEN",
         },
     )
-    rt = _consumer(tmp_path, feeds_file=feeds)
-    try:
+    with _consumer(tmp_path, feeds_file=feeds) as rt:
         first = pull.pull_all(rt.db, rt.settings)
         assert [r.failed for r in first] == [False] and first[0].complete
         assert first[0].fetched > 10 and first[0].indicators > 0 and first[0].bytes > 0
@@ -126,8 +124,6 @@ def test_pulling_another_watchwords_taxii_collection_is_incremental_and_follows_
         with rt.db.session() as session:
             state = session.get(FeedPull, "partner")
             assert state is not None and state.cursor and state.last_error == "" and state.last_ok_at is not None
-    finally:
-        rt.close()
 
 
 def test_a_taxii_pull_stops_at_its_byte_bound_keeps_what_it_has_and_goes_on_next_time(
@@ -138,8 +134,7 @@ def test_a_taxii_pull_stops_at_its_byte_bound_keeps_what_it_has_and_goes_on_next
     secret.write_text(token + "\n", encoding="utf-8")
     table = {"name": "partner", "kind": "taxii", "url": collection_url, "auth": "basic", "user": "us"}
     feeds = _feeds_file(tmp_path / "feeds.toml", table | {"secret_file": str(secret), "page_size": 4})
-    rt = _consumer(tmp_path, feeds_file=feeds, feeds_pull_max_bytes=12_000)
-    try:
+    with _consumer(tmp_path, feeds_file=feeds, feeds_pull_max_bytes=12_000) as rt:
         rt.settings = dataclasses.replace(rt.settings, feeds_pull_timeout_seconds=0.0)
         timed_out = pull.pull_all(rt.db, rt.settings)[0]
         assert not timed_out.complete and "time bound" in timed_out.error and timed_out.fetched == 0
@@ -165,8 +160,6 @@ def test_a_taxii_pull_stops_at_its_byte_bound_keeps_what_it_has_and_goes_on_next
         with rt.db.session() as session:
             state = session.get(FeedPull, "partner")
             assert state is not None and "401" in state.last_error
-    finally:
-        rt.close()
 
 
 # -- MISP feed over http.server --------------------------------------------------------------
@@ -260,8 +253,7 @@ def test_pulling_a_misp_feed_over_http_fetches_only_changed_events_and_keeps_tlp
                 "secret_env": "MISP_FEED_KEY",
             },
         )
-        rt = _consumer(tmp_path, feeds_file=feeds)
-        try:
+        with _consumer(tmp_path, feeds_file=feeds) as rt:
             cert, moved = pull.pull_all(rt.db, rt.settings)
             assert (cert.fetched, cert.indicators, cert.complete) == (2, 3, True)
             assert _known(rt, "pull:cert") == {
@@ -284,8 +276,6 @@ def test_pulling_a_misp_feed_over_http_fetches_only_changed_events_and_keeps_tlp
             changed = pull.pull_all(rt.db, rt.settings, only="cert")[0]
             assert changed.fetched == 1 and handler.seen == ["/feed/manifest.json", f"/feed/{two.uuid}.json"]
             assert ("domain", "recruit-misp-kit.net") in _known(rt, "pull:cert")
-        finally:
-            rt.close()
 
 
 def test_the_worker_pulls_on_its_schedule_and_the_command_pulls_now(
@@ -295,8 +285,7 @@ def test_the_worker_pulls_on_its_schedule_and_the_command_pulls_now(
     _write_feed(root / "feed", [_misp_event("Kit", "clear", [("domain", "scheduled-misp-kit.com")], 1_700_000_000)])
     with _http_server(root, "") as (url, _handler):
         feeds = _feeds_file(tmp_path / "feeds.toml", {"name": "open", "kind": "misp", "url": f"{url}/feed/"})
-        rt = _consumer(tmp_path, feeds_file=feeds, feeds_pull_interval_minutes=30)
-        try:
+        with _consumer(tmp_path, feeds_file=feeds, feeds_pull_interval_minutes=30) as rt:
             build_worker(rt).run_until_idle()
             assert _known(rt, "pull:open") == {("domain", "scheduled-misp-kit.com"): "clear"}
             with rt.db.session() as session:
@@ -304,8 +293,6 @@ def test_the_worker_pulls_on_its_schedule_and_the_command_pulls_now(
                 assert len(waiting) == 1
                 run_after = waiting[0].run_after
                 assert (run_after if run_after.tzinfo else run_after.replace(tzinfo=dt.UTC)) > utcnow()
-        finally:
-            rt.close()
 
         from watchword.cli import app
 

@@ -37,9 +37,8 @@ def run(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Callable[[list[str]]
 def test_an_analyst_shares_a_campaign_and_publishes_a_bulletin_from_the_command_line(
     tmp_path: Path, run: Callable[[list[str]], Result]
 ) -> None:
-    rt = intel_runtime(tmp_path)
-    campaign = seed_campaign(rt, count=2).campaign_id
-    rt.close()
+    with intel_runtime(tmp_path) as rt:
+        campaign = seed_campaign(rt, count=2).campaign_id
 
     out = tmp_path / "bundle.json"
     exported = run(["export", "stix", str(campaign), "--tlp", "green", "-o", str(out)])

@@ -116,19 +116,18 @@ def test_any_url_becomes_a_valid_pattern_that_reads_back_to_the_same_value(tail:
 
 
 def test_campaign_export_from_the_store_is_valid_and_keeps_the_attacker_side(tmp_path: Path) -> None:
-    rt = intel_runtime(tmp_path)
-    seeded = seed_campaign(rt)
-    with rt.db.session() as session:
-        share = gather(session, rt.settings, campaign_id=seeded.campaign_id)
-    body = stix.bundle_json(share)
-    assert_valid_stix(body)
-    patterns = [o["pattern"] for o in json.loads(body)["objects"] if o["type"] == "indicator"]
-    assert f"[email-addr:value = '{SENDER}']" in patterns
-    assert f"[email-addr:value = '{REPLY_TO}']" in patterns
-    assert f"[domain-name:value = '{PHISH_HOST}']" in patterns
-    sightings = [o for o in json.loads(body)["objects"] if o["type"] == "sighting"]
-    assert max(s["count"] for s in sightings) == 3
-    rt.close()
+    with intel_runtime(tmp_path) as rt:
+        seeded = seed_campaign(rt)
+        with rt.db.session() as session:
+            share = gather(session, rt.settings, campaign_id=seeded.campaign_id)
+        body = stix.bundle_json(share)
+        assert_valid_stix(body)
+        patterns = [o["pattern"] for o in json.loads(body)["objects"] if o["type"] == "indicator"]
+        assert f"[email-addr:value = '{SENDER}']" in patterns
+        assert f"[email-addr:value = '{REPLY_TO}']" in patterns
+        assert f"[domain-name:value = '{PHISH_HOST}']" in patterns
+        sightings = [o for o in json.loads(body)["objects"] if o["type"] == "sighting"]
+        assert max(s["count"] for s in sightings) == 3
 
 
 # -- MISP ------------------------------------------------------------------------------------
@@ -169,16 +168,15 @@ def test_misp_event_loads_in_pymisp_and_converts_with_misp_stix(level: str) -> N
 
 
 def test_misp_event_of_a_stored_campaign_converts(tmp_path: Path) -> None:
-    rt = intel_runtime(tmp_path)
-    seeded = seed_campaign(rt, count=2)
-    with rt.db.session() as session:
-        share = gather(session, rt.settings, campaign_id=seeded.campaign_id)
-    event = json.loads(misp.event_json(share))
-    loaded = MISPEvent()
-    loaded.load(event)
-    assert any(a.value == SENDER for a in loaded.attributes)
-    assert_valid_stix(_misp_stix(event), strict=False)
-    rt.close()
+    with intel_runtime(tmp_path) as rt:
+        seeded = seed_campaign(rt, count=2)
+        with rt.db.session() as session:
+            share = gather(session, rt.settings, campaign_id=seeded.campaign_id)
+        event = json.loads(misp.event_json(share))
+        loaded = MISPEvent()
+        loaded.load(event)
+        assert any(a.value == SENDER for a in loaded.attributes)
+        assert_valid_stix(_misp_stix(event), strict=False)
 
 
 # -- CSV and blocklists ------------------------------------------------------------------------------
@@ -222,40 +220,39 @@ def test_console_export_downloads_need_a_reader_and_are_audited(tmp_path: Path) 
     from watchword.store.models import AuditEvent, Indicator
     from watchword.web.app import create_app
 
-    rt = intel_runtime(tmp_path)
-    seeded = seed_campaign(rt, count=1)
-    with rt.db.write() as session:
-        token, _ = accounts.create_token(session, "console", "read", "test")
-    base = f"/console/campaigns/{seeded.campaign_id}"
-    with TestClient(create_app(rt)) as client:
-        anonymous = client.get(f"{base}/export.stix.json", follow_redirects=False)
-        assert anonymous.status_code in (303, 401)
-        # A token is for the API and TAXII: console downloads need a signed-in person.
-        tokened = client.get(f"{base}/export.stix.json", headers={"Authorization": f"Bearer {token}"})
-        assert tokened.status_code == 401
-    client = signed_in(rt, "ana")
-    bundle = client.get(f"{base}/export.stix.json", params={"tlp": "clear"})
-    assert bundle.status_code == 200
-    assert bundle.headers["content-type"].startswith("application/stix+json")
-    assert "tlp-clear" in bundle.headers["content-disposition"]
-    assert_valid_stix(bundle.text)
-    event = client.get(f"{base}/export.misp.json")
-    assert event.status_code == 200 and "tlp:amber" in event.text
-    senders = client.get(f"{base}/export.senders.txt")
-    assert SENDER in senders.text and "TLP:AMBER" in senders.text
-    assert client.get(f"{base}/export.exe").status_code == 404
-    assert client.get("/console/campaigns/999/export.csv").status_code == 404
-    # An analyst's selection of indicators: not taken for an indicator page named "export.csv" (it was: 422).
-    with rt.db.session() as session:
-        ids = session.scalars(select(Indicator.id)).all()
-    selection = client.get("/console/indicators/export.csv", params={"id": ids[:2]})
-    assert selection.status_code == 200 and selection.text.startswith("type,value,")  # a plain header row
-    assert "TLP:AMBER" in selection.text
-    assert client.get(f"/console/indicators/{ids[0]}").status_code == 200  # the indicator page still answers
-    with rt.db.session() as session:
-        actions = session.scalars(select(AuditEvent.action).where(AuditEvent.action == "intel.export")).all()
-        assert len(actions) == 4
-    rt.close()
+    with intel_runtime(tmp_path) as rt:
+        seeded = seed_campaign(rt, count=1)
+        with rt.db.write() as session:
+            token, _ = accounts.create_token(session, "console", "read", "test")
+        base = f"/console/campaigns/{seeded.campaign_id}"
+        with TestClient(create_app(rt)) as client:
+            anonymous = client.get(f"{base}/export.stix.json", follow_redirects=False)
+            assert anonymous.status_code in (303, 401)
+            # A token is for the API and TAXII: console downloads need a signed-in person.
+            tokened = client.get(f"{base}/export.stix.json", headers={"Authorization": f"Bearer {token}"})
+            assert tokened.status_code == 401
+        client = signed_in(rt, "ana")
+        bundle = client.get(f"{base}/export.stix.json", params={"tlp": "clear"})
+        assert bundle.status_code == 200
+        assert bundle.headers["content-type"].startswith("application/stix+json")
+        assert "tlp-clear" in bundle.headers["content-disposition"]
+        assert_valid_stix(bundle.text)
+        event = client.get(f"{base}/export.misp.json")
+        assert event.status_code == 200 and "tlp:amber" in event.text
+        senders = client.get(f"{base}/export.senders.txt")
+        assert SENDER in senders.text and "TLP:AMBER" in senders.text
+        assert client.get(f"{base}/export.exe").status_code == 404
+        assert client.get("/console/campaigns/999/export.csv").status_code == 404
+        # An analyst's selection of indicators: not taken for an indicator page named "export.csv" (it was: 422).
+        with rt.db.session() as session:
+            ids = session.scalars(select(Indicator.id)).all()
+        selection = client.get("/console/indicators/export.csv", params={"id": ids[:2]})
+        assert selection.status_code == 200 and selection.text.startswith("type,value,")  # a plain header row
+        assert "TLP:AMBER" in selection.text
+        assert client.get(f"/console/indicators/{ids[0]}").status_code == 200  # the indicator page still answers
+        with rt.db.session() as session:
+            actions = session.scalars(select(AuditEvent.action).where(AuditEvent.action == "intel.export")).all()
+            assert len(actions) == 4
 
 
 _HOST = st.from_regex(r"[a-z0-9]{1,12}(-[a-z0-9]{1,8})?\.(com|net|org|co\.uk)", fullmatch=True)
@@ -284,17 +281,16 @@ def test_a_campaign_title_built_from_a_subject_is_redacted_in_every_export(tmp_p
     THEN neither the title nor the subject carries the recipient's name."""
     from watchword.services.bulletins import share_for_export
 
-    rt = intel_runtime(tmp_path)
-    seeded = seed_campaign(rt, count=2, title="Exclusive consulting role for Jane")
-    with rt.db.session() as session:
-        share, subject = share_for_export(session, rt.settings, campaign_id=seeded.campaign_id)
-    assert share.campaign is not None and share.campaign.title == "Exclusive consulting role for [name]"
-    assert subject is not None and "Jane" not in subject and "Oluwaseun" not in subject
-    for fmt in ("stix.json", "misp.json", "csv"):
-        body, _ = formats.render(share, fmt, subject)
-        assert "Jane" not in body and "Oluwaseun" not in body, fmt
-    assert "consulting role for [name]" in formats.render(share, "misp.json", subject)[0]
-    rt.close()
+    with intel_runtime(tmp_path) as rt:
+        seeded = seed_campaign(rt, count=2, title="Exclusive consulting role for Jane")
+        with rt.db.session() as session:
+            share, subject = share_for_export(session, rt.settings, campaign_id=seeded.campaign_id)
+        assert share.campaign is not None and share.campaign.title == "Exclusive consulting role for [name]"
+        assert subject is not None and "Jane" not in subject and "Oluwaseun" not in subject
+        for fmt in ("stix.json", "misp.json", "csv"):
+            body, _ = formats.render(share, fmt, subject)
+            assert "Jane" not in body and "Oluwaseun" not in body, fmt
+        assert "consulting role for [name]" in formats.render(share, "misp.json", subject)[0]
 
 
 def test_a_viewer_cannot_relabel_an_export_for_wider_sharing(tmp_path: Path) -> None:
@@ -306,24 +302,23 @@ def test_a_viewer_cannot_relabel_an_export_for_wider_sharing(tmp_path: Path) -> 
     from tests.support.console import signed_in
     from watchword.store.models import AuditEvent
 
-    rt = intel_runtime(tmp_path)
-    seeded = seed_campaign(rt, count=1)
-    base = f"/console/campaigns/{seeded.campaign_id}"
-    viewer = signed_in(rt, "vera", role="viewer")
-    for wider in ("clear", "green", "TLP:WHITE"):
-        refused = viewer.get(f"{base}/export.csv", params={"tlp": wider})
-        assert refused.status_code == 403, wider
-        assert SENDER not in refused.text
-    assert viewer.get("/console/indicators/export.csv", params={"id": 1, "tlp": "clear"}).status_code == 403
-    assert viewer.get(f"{base}/export.csv", params={"tlp": "bogus"}).status_code == 400
-    plain = viewer.get(f"{base}/export.senders.txt")
-    assert plain.status_code == 200 and plain.text.startswith("# TLP:AMBER")
-    stricter = viewer.get(f"{base}/export.senders.txt", params={"tlp": "red"})
-    assert stricter.status_code == 200 and stricter.text.startswith("# TLP:RED")
-    analyst = signed_in(rt, "ana")
-    cleared = analyst.get(f"{base}/export.senders.txt", params={"tlp": "clear"})
-    assert cleared.status_code == 200 and cleared.text.startswith("# TLP:CLEAR")
-    with rt.db.session() as session:
-        exports = session.scalars(select(AuditEvent.actor).where(AuditEvent.action == "intel.export")).all()
-    assert sorted(exports) == ["ana", "vera", "vera"]
-    rt.close()
+    with intel_runtime(tmp_path) as rt:
+        seeded = seed_campaign(rt, count=1)
+        base = f"/console/campaigns/{seeded.campaign_id}"
+        viewer = signed_in(rt, "vera", role="viewer")
+        for wider in ("clear", "green", "TLP:WHITE"):
+            refused = viewer.get(f"{base}/export.csv", params={"tlp": wider})
+            assert refused.status_code == 403, wider
+            assert SENDER not in refused.text
+        assert viewer.get("/console/indicators/export.csv", params={"id": 1, "tlp": "clear"}).status_code == 403
+        assert viewer.get(f"{base}/export.csv", params={"tlp": "bogus"}).status_code == 400
+        plain = viewer.get(f"{base}/export.senders.txt")
+        assert plain.status_code == 200 and plain.text.startswith("# TLP:AMBER")
+        stricter = viewer.get(f"{base}/export.senders.txt", params={"tlp": "red"})
+        assert stricter.status_code == 200 and stricter.text.startswith("# TLP:RED")
+        analyst = signed_in(rt, "ana")
+        cleared = analyst.get(f"{base}/export.senders.txt", params={"tlp": "clear"})
+        assert cleared.status_code == 200 and cleared.text.startswith("# TLP:CLEAR")
+        with rt.db.session() as session:
+            exports = session.scalars(select(AuditEvent.actor).where(AuditEvent.action == "intel.export")).all()
+        assert sorted(exports) == ["ana", "vera", "vera"]

@@ -194,79 +194,76 @@ def test_retrohunt_finds_stored_reports_raises_the_campaign_once_and_says_why(tm
     WHEN a feed naming its lure domain is imported
     THEN the retro-hunt matches every report, raises the campaign's priority once with the reason
     in its facts, and importing the same feed again raises nothing more."""
-    rt = intel_runtime(tmp_path)
-    seeded = seed_campaign(rt, count=3)
-    path = tmp_path / "feed.json"
-    path.write_text(json.dumps(STIX_FEED))
-    batch, hunted = import_feed(rt.db, path, "partner-isac", 50, "test")
-    assert hunted is not None
-    assert set(hunted.campaigns) == {seeded.campaign_id}
-    with rt.db.session() as session:
-        campaign = session.get(Campaign, seeded.campaign_id)
-        assert campaign is not None
-        # domain (85) and reply-to address (50): 10 * 0.85 + 10 * 0.5
-        assert campaign.priority == 13.5
-        reasons = campaign.facts["intel"]["reasons"]
-        assert any("talent-partners-global.com from partner-isac (confidence 85)" in r for r in reasons)
-        assert any(REPLY_TO in r for r in reasons)
-        matched = matches_for_campaign(session, seeded.campaign_id)
-        assert {m["value"]: m["reports"] for m in matched} == {"talent-partners-global.com": 3, REPLY_TO: 3}
-        assert session.scalar(select(func.count()).select_from(IntelMatch)) == 6
-    _, again = import_feed(rt.db, path, "partner-isac", 50, "test")
-    assert again is not None and again.matches == 0 and again.campaigns == []
-    with rt.db.session() as session:
-        assert session.get(Campaign, seeded.campaign_id).priority == 13.5  # type: ignore[union-attr]
-        assert session.scalar(select(func.count()).select_from(KnownBad)) == 4  # upserted, not duplicated
-    assert batch.indicator_count == 4
-    rt.close()
+    with intel_runtime(tmp_path) as rt:
+        seeded = seed_campaign(rt, count=3)
+        path = tmp_path / "feed.json"
+        path.write_text(json.dumps(STIX_FEED))
+        batch, hunted = import_feed(rt.db, path, "partner-isac", 50, "test")
+        assert hunted is not None
+        assert set(hunted.campaigns) == {seeded.campaign_id}
+        with rt.db.session() as session:
+            campaign = session.get(Campaign, seeded.campaign_id)
+            assert campaign is not None
+            # domain (85) and reply-to address (50): 10 * 0.85 + 10 * 0.5
+            assert campaign.priority == 13.5
+            reasons = campaign.facts["intel"]["reasons"]
+            assert any("talent-partners-global.com from partner-isac (confidence 85)" in r for r in reasons)
+            assert any(REPLY_TO in r for r in reasons)
+            matched = matches_for_campaign(session, seeded.campaign_id)
+            assert {m["value"]: m["reports"] for m in matched} == {"talent-partners-global.com": 3, REPLY_TO: 3}
+            assert session.scalar(select(func.count()).select_from(IntelMatch)) == 6
+        _, again = import_feed(rt.db, path, "partner-isac", 50, "test")
+        assert again is not None and again.matches == 0 and again.campaigns == []
+        with rt.db.session() as session:
+            assert session.get(Campaign, seeded.campaign_id).priority == 13.5  # type: ignore[union-attr]
+            assert session.scalar(select(func.count()).select_from(KnownBad)) == 4  # upserted, not duplicated
+        assert batch.indicator_count == 4
 
 
 def test_new_reports_are_matched_as_they_are_analysed(tmp_path: Path) -> None:
     """GIVEN a known-bad host from a MISP event
     WHEN a report linking to a page under that domain is analysed by the worker
     THEN a live match is recorded; once the report is in a campaign, matching raises that campaign."""
-    rt = intel_runtime(tmp_path)
-    path = tmp_path / "event.json"
-    path.write_text(json.dumps(MISP_EVENT))
-    import_feed(rt.db, path, "misp-community", 50, "test", hunt="skip")
-    receipt = submit(
-        rt, IncomingReport(channel=Channel.API, raw_email=recruiter_email(9, "Jane Doe", "jane.doe@acme-intra.com"))
-    )
-    Worker(rt).run_until_idle()
-    with rt.db.write() as session:
-        via = session.scalars(select(IntelMatch.via).where(IntelMatch.report_id == receipt.report_id)).all()
-        assert via and set(via) == {"live"}
-        campaign = Campaign(title="lure", approach_type="fake_recruitment")
-        session.add(campaign)
-        session.flush()
-        report = session.get(Report, receipt.report_id)
-        assert report is not None
-        report.campaign_id = campaign.id
-        session.flush()
-        analysis = Analysis(**session.get(AnalysisRecord, report.id).result)  # type: ignore[union-attr]
-        assert retrohunt.match_report(session, report, analysis) >= 2
-        assert campaign.priority > 0
-        assert any(PHISH_HOST.split(".", 1)[1] in r for r in campaign.facts["intel"]["reasons"])
-        assert any(SENDER in r for r in campaign.facts["intel"]["reasons"])
-    rt.close()
+    with intel_runtime(tmp_path) as rt:
+        path = tmp_path / "event.json"
+        path.write_text(json.dumps(MISP_EVENT))
+        import_feed(rt.db, path, "misp-community", 50, "test", hunt="skip")
+        receipt = submit(
+            rt, IncomingReport(channel=Channel.API, raw_email=recruiter_email(9, "Jane Doe", "jane.doe@acme-intra.com"))
+        )
+        Worker(rt).run_until_idle()
+        with rt.db.write() as session:
+            via = session.scalars(select(IntelMatch.via).where(IntelMatch.report_id == receipt.report_id)).all()
+            assert via and set(via) == {"live"}
+            campaign = Campaign(title="lure", approach_type="fake_recruitment")
+            session.add(campaign)
+            session.flush()
+            report = session.get(Report, receipt.report_id)
+            assert report is not None
+            report.campaign_id = campaign.id
+            session.flush()
+            analysis = Analysis(**session.get(AnalysisRecord, report.id).result)  # type: ignore[union-attr]
+            assert retrohunt.match_report(session, report, analysis) >= 2
+            assert campaign.priority > 0
+            assert any(PHISH_HOST.split(".", 1)[1] in r for r in campaign.facts["intel"]["reasons"])
+            assert any(SENDER in r for r in campaign.facts["intel"]["reasons"])
 
 
 def test_a_queued_retrohunt_runs_in_the_worker(tmp_path: Path) -> None:
-    rt = intel_runtime(tmp_path)
-    seeded = seed_campaign(rt, count=2)
-    path = tmp_path / "list.txt"
-    path.write_text("talent-partners-global.com\n")
-    batch, hunted = import_feed(rt.db, path, "analyst list", 100, "test", hunt="queue")
-    assert hunted is None
-    worker = Worker(rt)
-    retrohunt.install(worker)
-    worker.run_until_idle()
-    with rt.db.session() as session:
-        job = session.scalar(select(Job).where(Job.kind == retrohunt.RETROHUNT_JOB))
-        assert job is not None and job.status == "done"
-        assert session.get(Campaign, seeded.campaign_id).priority == 10.0  # type: ignore[union-attr]
-        assert batch.id is not None
-    rt.close()
+    with intel_runtime(tmp_path) as rt:
+        seeded = seed_campaign(rt, count=2)
+        path = tmp_path / "list.txt"
+        path.write_text("talent-partners-global.com\n")
+        batch, hunted = import_feed(rt.db, path, "analyst list", 100, "test", hunt="queue")
+        assert hunted is None
+        worker = Worker(rt)
+        retrohunt.install(worker)
+        worker.run_until_idle()
+        with rt.db.session() as session:
+            job = session.scalar(select(Job).where(Job.kind == retrohunt.RETROHUNT_JOB))
+            assert job is not None and job.status == "done"
+            assert session.get(Campaign, seeded.campaign_id).priority == 10.0  # type: ignore[union-attr]
+            assert batch.id is not None
 
 
 @pytest.mark.postgres
@@ -275,56 +272,54 @@ def test_retrohunt_live_matching_and_taxii_on_postgresql(tmp_path: Path, pg_stor
     from watchword.intel import taxii
     from watchword.intel.selection import gather
 
-    rt = intel_runtime(tmp_path, database_url=pg_store_url)
-    seeded = seed_campaign(rt, count=2)
-    path = tmp_path / "feed.json"
-    path.write_text(json.dumps(STIX_FEED))
-    _, hunted = import_feed(rt.db, path, "partner-isac", 50, "test")
-    assert hunted is not None and hunted.campaigns == [seeded.campaign_id] and hunted.matches == 4
-    receipt = submit(
-        rt, IncomingReport(channel=Channel.API, raw_email=recruiter_email(7, "Jane Doe", "jane.doe@acme-intra.com"))
-    )
-    Worker(rt).run_until_idle()
-    with rt.db.write() as session:
-        assert (
-            session.scalar(
-                select(func.count()).select_from(IntelMatch).where(IntelMatch.report_id == receipt.report_id)
-            )
-            == 2
+    with intel_runtime(tmp_path, database_url=pg_store_url) as rt:
+        seeded = seed_campaign(rt, count=2)
+        path = tmp_path / "feed.json"
+        path.write_text(json.dumps(STIX_FEED))
+        _, hunted = import_feed(rt.db, path, "partner-isac", 50, "test")
+        assert hunted is not None and hunted.campaigns == [seeded.campaign_id] and hunted.matches == 4
+        receipt = submit(
+            rt, IncomingReport(channel=Channel.API, raw_email=recruiter_email(7, "Jane Doe", "jane.doe@acme-intra.com"))
         )
-        share = gather(session, rt.settings, campaign_id=seeded.campaign_id, tlp="amber")
-        assert taxii.publish(session, share, "test") > 0
-        assert taxii.publish(session, share, "test") == 0
-        collection = taxii.collection_for_level(rt.settings.org_name, "amber").id
-        first = taxii.query(session, collection, limit=3)
-        assert first.more and first.next
-        rest = taxii.query(session, collection, limit=1000, next_token=first.next)
-        assert not rest.more
-        after = taxii.query(session, collection, added_after=first.rows[-1].date_added)
-        assert after.rows == []  # all were added in one publish, at one instant
-    rt.close()
+        Worker(rt).run_until_idle()
+        with rt.db.write() as session:
+            assert (
+                session.scalar(
+                    select(func.count()).select_from(IntelMatch).where(IntelMatch.report_id == receipt.report_id)
+                )
+                == 2
+            )
+            share = gather(session, rt.settings, campaign_id=seeded.campaign_id, tlp="amber")
+            assert taxii.publish(session, share, "test") > 0
+            assert taxii.publish(session, share, "test") == 0
+            collection = taxii.collection_for_level(rt.settings.org_name, "amber").id
+            first = taxii.query(session, collection, limit=3)
+            assert first.more and first.next
+            rest = taxii.query(session, collection, limit=1000, next_token=first.next)
+            assert not rest.more
+            after = taxii.query(session, collection, added_after=first.rows[-1].date_added)
+            assert after.rows == []  # all were added in one publish, at one instant
 
 
 def test_the_worker_raises_the_campaign_it_just_assigned_when_a_report_matches(tmp_path: Path) -> None:
     """GIVEN a known-bad reply-to address
     WHEN the worker analyses a report carrying it (campaign assignment, then known-bad matching)
     THEN the campaign the report joined shows the raised priority and the reason."""
-    rt = intel_runtime(tmp_path)
-    path = tmp_path / "list.csv"
-    path.write_text(f"type,value,confidence\nemail,{REPLY_TO},70\n")
-    import_feed(rt.db, path, "partner-isac", 50, "test", hunt="skip")
-    receipt = submit(
-        rt, IncomingReport(channel=Channel.API, raw_email=recruiter_email(3, "Jane Doe", "jane.doe@acme-intra.com"))
-    )
-    Worker(rt).run_until_idle()
-    with rt.db.session() as session:
-        report = session.get(Report, receipt.report_id)
-        assert report is not None and report.campaign_id is not None
-        campaign = session.get(Campaign, report.campaign_id)
-        assert campaign is not None
-        assert campaign.facts["intel"]["boost"] == 7.0
-        assert campaign.facts["intel"]["reasons"] == [
-            f"matches known-bad email {REPLY_TO} from partner-isac (confidence 70)"
-        ]
-        assert campaign.priority >= 7.0
-    rt.close()
+    with intel_runtime(tmp_path) as rt:
+        path = tmp_path / "list.csv"
+        path.write_text(f"type,value,confidence\nemail,{REPLY_TO},70\n")
+        import_feed(rt.db, path, "partner-isac", 50, "test", hunt="skip")
+        receipt = submit(
+            rt, IncomingReport(channel=Channel.API, raw_email=recruiter_email(3, "Jane Doe", "jane.doe@acme-intra.com"))
+        )
+        Worker(rt).run_until_idle()
+        with rt.db.session() as session:
+            report = session.get(Report, receipt.report_id)
+            assert report is not None and report.campaign_id is not None
+            campaign = session.get(Campaign, report.campaign_id)
+            assert campaign is not None
+            assert campaign.facts["intel"]["boost"] == 7.0
+            assert campaign.facts["intel"]["reasons"] == [
+                f"matches known-bad email {REPLY_TO} from partner-isac (confidence 70)"
+            ]
+            assert campaign.priority >= 7.0

@@ -60,34 +60,33 @@ def _mail(n: int, attachments: list[tuple[str, bytes]]) -> bytes:
 
 
 def test_exports_carry_computed_attachment_hashes_and_not_the_empty_file(tmp_path: Path) -> None:
-    rt = intel_runtime(tmp_path)
-    ids = [
-        submit(
-            rt, IncomingReport(channel=Channel.API, raw_email=_mail(n, [("inv.zip", b"foo"), ("x.bin", b"")]))
-        ).report_id
-        for n in range(2)
-    ]
-    Worker(rt).run_until_idle()
-    with rt.db.write() as session:
-        now = utcnow()
-        campaign = Campaign(
-            title="Invoices",
-            approach_type="malware_delivery",
-            first_seen=now,
-            last_seen=now,
-            report_count=2,
-            member_count=2,
-            sighting_count=2,
-            reporter_count=2,
-            verdict="malicious",
-            verdict_at=now,
-        )
-        session.add(campaign)
-        session.flush()
-        session.execute(update(Report).where(Report.id.in_(ids)).values(campaign_id=campaign.id, scope="in_scope"))
-        campaign_id = campaign.id
-    with rt.db.session() as session:
-        share = gather(session, rt.settings, campaign_id=campaign_id)
-    hashes = {(i.type, i.value) for i in share.indicators if i.type in ("md5", "sha1", "sha256")}
-    assert hashes == {("sha256", FILE_SHA256)}  # sha256(b"foo"), computed from the attachment
-    rt.close()
+    with intel_runtime(tmp_path) as rt:
+        ids = [
+            submit(
+                rt, IncomingReport(channel=Channel.API, raw_email=_mail(n, [("inv.zip", b"foo"), ("x.bin", b"")]))
+            ).report_id
+            for n in range(2)
+        ]
+        Worker(rt).run_until_idle()
+        with rt.db.write() as session:
+            now = utcnow()
+            campaign = Campaign(
+                title="Invoices",
+                approach_type="malware_delivery",
+                first_seen=now,
+                last_seen=now,
+                report_count=2,
+                member_count=2,
+                sighting_count=2,
+                reporter_count=2,
+                verdict="malicious",
+                verdict_at=now,
+            )
+            session.add(campaign)
+            session.flush()
+            session.execute(update(Report).where(Report.id.in_(ids)).values(campaign_id=campaign.id, scope="in_scope"))
+            campaign_id = campaign.id
+        with rt.db.session() as session:
+            share = gather(session, rt.settings, campaign_id=campaign_id)
+        hashes = {(i.type, i.value) for i in share.indicators if i.type in ("md5", "sha1", "sha256")}
+        assert hashes == {("sha256", FILE_SHA256)}  # sha256(b"foo"), computed from the attachment

@@ -133,16 +133,14 @@ def _hunt_a_planted_range(rt: Runtime, tmp_path: Path) -> None:
 
 
 def test_a_planted_range_matches_the_stored_reports_inside_it(tmp_path: Path) -> None:
-    rt = intel_runtime(tmp_path)
-    _hunt_a_planted_range(rt, tmp_path)
-    rt.close()
+    with intel_runtime(tmp_path) as rt:
+        _hunt_a_planted_range(rt, tmp_path)
 
 
 @pytest.mark.postgres
 def test_a_planted_range_matches_on_postgresql(tmp_path: Path, pg_store_url: str) -> None:
-    rt = intel_runtime(tmp_path, database_url=pg_store_url)
-    _hunt_a_planted_range(rt, tmp_path)
-    rt.close()
+    with intel_runtime(tmp_path, database_url=pg_store_url) as rt:
+        _hunt_a_planted_range(rt, tmp_path)
 
 
 # -- TLP on imports -----------------------------------------------------------------------
@@ -192,44 +190,44 @@ def test_an_imported_tlp_is_kept_shown_and_never_widened_on_reexport(tmp_path: P
     """GIVEN a partner's feed marking the campaign's lure domain TLP:RED
     WHEN it is imported THEN the marking is stored and the indicator page shows it, and
     exporting the campaign at AMBER leaves the domain out of every format (at RED it goes)."""
-    rt = intel_runtime(tmp_path)
-    seeded = seed_campaign(rt, count=2)
-    feed = tmp_path / "partner.csv"
-    feed.write_text("type,value,tlp\ndomain,talent-partners-global.com,TLP:RED\ndomain,talent-hr-desk.net,TLP:GREEN\n")
-    import_feed(rt.db, feed, "partner-isac", 80, "test")
-    with rt.db.session() as session:
-        stored = {kb.value: kb.tlp for kb in session.scalars(select(KnownBad))}
-        indicator_id = session.scalar(
-            select(Indicator.id).where(Indicator.type == "domain", Indicator.value == "talent-partners-global.com")
+    with intel_runtime(tmp_path) as rt:
+        seeded = seed_campaign(rt, count=2)
+        feed = tmp_path / "partner.csv"
+        feed.write_text(
+            "type,value,tlp\ndomain,talent-partners-global.com,TLP:RED\ndomain,talent-hr-desk.net,TLP:GREEN\n"
         )
-    assert stored == {"talent-partners-global.com": "red", "talent-hr-desk.net": "green"}
+        import_feed(rt.db, feed, "partner-isac", 80, "test")
+        with rt.db.session() as session:
+            stored = {kb.value: kb.tlp for kb in session.scalars(select(KnownBad))}
+            indicator_id = session.scalar(
+                select(Indicator.id).where(Indicator.type == "domain", Indicator.value == "talent-partners-global.com")
+            )
+        assert stored == {"talent-partners-global.com": "red", "talent-hr-desk.net": "green"}
 
-    client = signed_in(rt)
-    shown = client.get(f"/console/indicators/{indicator_id}")
-    assert shown.status_code == 200
-    assert "Known bad" in shown.text and "partner-isac" in shown.text and "TLP:RED" in shown.text
+        client = signed_in(rt)
+        shown = client.get(f"/console/indicators/{indicator_id}")
+        assert shown.status_code == 200
+        assert "Known bad" in shown.text and "partner-isac" in shown.text and "TLP:RED" in shown.text
 
-    with rt.db.write() as session:
-        amber, subject = share_for_export(session, rt.settings, campaign_id=seeded.campaign_id, tlp="amber")
-        red, _ = share_for_export(session, rt.settings, campaign_id=seeded.campaign_id, tlp="red")
-    assert amber.withheld["received at TLP:RED, stricter than this export"] == 1
-    for fmt in formats.FORMATS:
-        body, _ = formats.render(amber, fmt, subject)
-        values = {line.split(",")[1] for line in body.splitlines()[1:]} if fmt == "csv" else set(body.splitlines())
-        assert "talent-partners-global.com" not in values, fmt
-        assert "domain-name:value = 'talent-partners-global.com'" not in body, fmt
-        assert '"value": "talent-partners-global.com"' not in body, fmt
-    assert "talent-hr-desk.net" in formats.render(amber, "domains.txt")[0]  # GREEN is within AMBER
-    assert "talent-partners-global.com" in {i.value for i in red.indicators}
-    rt.close()
+        with rt.db.write() as session:
+            amber, subject = share_for_export(session, rt.settings, campaign_id=seeded.campaign_id, tlp="amber")
+            red, _ = share_for_export(session, rt.settings, campaign_id=seeded.campaign_id, tlp="red")
+        assert amber.withheld["received at TLP:RED, stricter than this export"] == 1
+        for fmt in formats.FORMATS:
+            body, _ = formats.render(amber, fmt, subject)
+            values = {line.split(",")[1] for line in body.splitlines()[1:]} if fmt == "csv" else set(body.splitlines())
+            assert "talent-partners-global.com" not in values, fmt
+            assert "domain-name:value = 'talent-partners-global.com'" not in body, fmt
+            assert '"value": "talent-partners-global.com"' not in body, fmt
+        assert "talent-hr-desk.net" in formats.render(amber, "domains.txt")[0]  # GREEN is within AMBER
+        assert "talent-partners-global.com" in {i.value for i in red.indicators}
 
 
 def test_a_whole_file_shared_under_a_tlp_marks_every_entry_without_widening_any(tmp_path: Path) -> None:
-    rt = intel_runtime(tmp_path)
-    feed = tmp_path / "partner.csv"
-    feed.write_text("type,value,tlp\ndomain,red.evil.example.net,TLP:RED\ndomain,plain.evil.example.net,\n")
-    import_feed(rt.db, feed, "partner-isac", 80, "test", hunt="skip", tlp="amber")
-    with rt.db.session() as session:
-        stored = {kb.value: kb.tlp for kb in session.scalars(select(KnownBad))}
-    assert stored == {"red.evil.example.net": "red", "plain.evil.example.net": "amber"}
-    rt.close()
+    with intel_runtime(tmp_path) as rt:
+        feed = tmp_path / "partner.csv"
+        feed.write_text("type,value,tlp\ndomain,red.evil.example.net,TLP:RED\ndomain,plain.evil.example.net,\n")
+        import_feed(rt.db, feed, "partner-isac", 80, "test", hunt="skip", tlp="amber")
+        with rt.db.session() as session:
+            stored = {kb.value: kb.tlp for kb in session.scalars(select(KnownBad))}
+        assert stored == {"red.evil.example.net": "red", "plain.evil.example.net": "amber"}

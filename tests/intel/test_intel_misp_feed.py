@@ -55,14 +55,13 @@ def _files(directory: Path) -> dict[str, bytes]:
 def test_the_feed_is_laid_out_as_misp_subscribes_to_it_and_is_the_same_on_every_run(
     tmp_path: Path, run: Callable[[list[str]], Result]
 ) -> None:
-    rt = intel_runtime(tmp_path)
-    shared = seed_campaign(rt, count=3).campaign_id
-    unjudged = seed_campaign(rt, count=1, title="Not judged yet").campaign_id
-    benign = seed_campaign(rt, count=1, title="A newsletter").campaign_id
-    with rt.db.write() as session:
-        session.get(Campaign, unjudged).verdict = None  # type: ignore[union-attr]
-        session.get(Campaign, benign).verdict = "benign"  # type: ignore[union-attr]
-    rt.close()
+    with intel_runtime(tmp_path) as rt:
+        shared = seed_campaign(rt, count=3).campaign_id
+        unjudged = seed_campaign(rt, count=1, title="Not judged yet").campaign_id
+        benign = seed_campaign(rt, count=1, title="A newsletter").campaign_id
+        with rt.db.write() as session:
+            session.get(Campaign, unjudged).verdict = None  # type: ignore[union-attr]
+            session.get(Campaign, benign).verdict = "benign"  # type: ignore[union-attr]
 
     out = tmp_path / "feed"
     written = run(["export", "misp-feed", "--out", str(out), "--tlp", "green"])
@@ -106,12 +105,10 @@ def test_the_feed_is_laid_out_as_misp_subscribes_to_it_and_is_the_same_on_every_
 
     # The verdict withdrawn: the event leaves the manifest and its file goes; the rest stays.
     (out / "README").write_text("not ours")
-    rt = intel_runtime(tmp_path)
-    with rt.db.write() as session:
+    with intel_runtime(tmp_path) as rt, rt.db.write() as session:
         session.get(Campaign, shared).verdict = "benign"  # type: ignore[union-attr]
         events = list(session.scalars(select(AuditEvent).where(AuditEvent.action == "intel.export")))
         assert events and events[-1].detail["format"] == "misp-feed"
-    rt.close()
     emptied = run(["export", "misp-feed", "--out", str(out)])
     assert emptied.exit_code == 0, emptied.stderr
     assert "1 no longer shared removed" in emptied.stdout
@@ -120,15 +117,14 @@ def test_the_feed_is_laid_out_as_misp_subscribes_to_it_and_is_the_same_on_every_
 
 
 def test_a_campaign_left_out_is_named_with_the_reason_and_the_others_still_go(tmp_path: Path) -> None:
-    rt = intel_runtime(tmp_path)
-    shared = seed_campaign(rt, count=2).campaign_id
-    unjudged = seed_campaign(rt, count=1, title="Not judged yet").campaign_id
-    with rt.db.write() as session:
-        session.get(Campaign, unjudged).verdict = None  # type: ignore[union-attr]
-        feed = build_misp_feed(session, rt.settings, campaign_ids=[shared, unjudged])
-    assert feed.campaigns == [shared]
-    assert "No analyst has given this campaign a verdict yet" in feed.left_out[unjudged]
-    rt.close()
+    with intel_runtime(tmp_path) as rt:
+        shared = seed_campaign(rt, count=2).campaign_id
+        unjudged = seed_campaign(rt, count=1, title="Not judged yet").campaign_id
+        with rt.db.write() as session:
+            session.get(Campaign, unjudged).verdict = None  # type: ignore[union-attr]
+            feed = build_misp_feed(session, rt.settings, campaign_ids=[shared, unjudged])
+        assert feed.campaigns == [shared]
+        assert "No analyst has given this campaign a verdict yet" in feed.left_out[unjudged]
 
 
 def test_an_analysts_false_positive_goes_to_misp_as_such_and_nowhere_else(tmp_path: Path) -> None:
@@ -136,100 +132,98 @@ def test_an_analysts_false_positive_goes_to_misp_as_such_and_nowhere_else(tmp_pa
     warninglist, marked too) WHEN every format is exported THEN the MISP event and the MISP feed
     carry the URL with to_ids false and one false-positive sighting (type 1), and STIX, CSV and
     every blocklist leave it out; gmail.com goes nowhere."""
-    rt = intel_runtime(tmp_path)
-    seeded = seed_campaign(rt, count=2)
-    now = dt.datetime.now(dt.UTC)
-    with rt.db.write() as session:
-        gmail = Indicator(type="domain", value="gmail.com", first_seen=now, last_seen=now, report_count=2)
-        session.add(gmail)
-        session.flush()
-        for report_id in seeded.report_ids:
-            session.add(ReportIndicator(report_id=report_id, indicator_id=gmail.id))
-        flags.set_flag(session, "url", FALSE_URL, "false_positive", "ana", "a terms page, not the kit")
-        flags.set_flag(session, "domain", "gmail.com", "false_positive", "ana")
-    with rt.db.write() as session:
-        share, subject = share_for_export(session, rt.settings, campaign_id=seeded.campaign_id)
-        assert [i.value for i in share.false_positives] == [FALSE_URL]
-        assert FALSE_URL not in {i.value for i in share.indicators}
-        bodies = {fmt: formats.render(share, fmt, subject)[0] for fmt in formats.FORMATS}
-        feed = misp_feed.feed_event(share, subject)
+    with intel_runtime(tmp_path) as rt:
+        seeded = seed_campaign(rt, count=2)
+        now = dt.datetime.now(dt.UTC)
+        with rt.db.write() as session:
+            gmail = Indicator(type="domain", value="gmail.com", first_seen=now, last_seen=now, report_count=2)
+            session.add(gmail)
+            session.flush()
+            for report_id in seeded.report_ids:
+                session.add(ReportIndicator(report_id=report_id, indicator_id=gmail.id))
+            flags.set_flag(session, "url", FALSE_URL, "false_positive", "ana", "a terms page, not the kit")
+            flags.set_flag(session, "domain", "gmail.com", "false_positive", "ana")
+        with rt.db.write() as session:
+            share, subject = share_for_export(session, rt.settings, campaign_id=seeded.campaign_id)
+            assert [i.value for i in share.false_positives] == [FALSE_URL]
+            assert FALSE_URL not in {i.value for i in share.indicators}
+            bodies = {fmt: formats.render(share, fmt, subject)[0] for fmt in formats.FORMATS}
+            feed = misp_feed.feed_event(share, subject)
 
-    for event_json in (bodies["misp.json"], feed.body):
-        attributes = {a["value"]: a for a in json.loads(event_json)["Event"]["Attribute"]}
-        wrong = attributes[FALSE_URL]
-        assert wrong["to_ids"] is False
-        assert [s["type"] for s in wrong["Sighting"]] == ["1"]
-        assert "false positive" in wrong["comment"]
-        assert attributes["https://apply.talent-partners-global.com/form"]["to_ids"] is True
-        assert "gmail.com" not in attributes
-    event = MISPEvent()
-    event.load(feed.body)
-    assert [s.type for a in event.attributes if a.value == FALSE_URL for s in a.sightings] == ["1"]
+        for event_json in (bodies["misp.json"], feed.body):
+            attributes = {a["value"]: a for a in json.loads(event_json)["Event"]["Attribute"]}
+            wrong = attributes[FALSE_URL]
+            assert wrong["to_ids"] is False
+            assert [s["type"] for s in wrong["Sighting"]] == ["1"]
+            assert "false positive" in wrong["comment"]
+            assert attributes["https://apply.talent-partners-global.com/form"]["to_ids"] is True
+            assert "gmail.com" not in attributes
+        event = MISPEvent()
+        event.load(feed.body)
+        assert [s.type for a in event.attributes if a.value == FALSE_URL for s in a.sightings] == ["1"]
 
-    for fmt, body in bodies.items():
-        if fmt == "misp.json":
-            continue
-        assert "/terms" not in body, fmt
-        assert "gmail.com" not in body, fmt
-    assert "https://apply.talent-partners-global.com/form" in bodies["urls.txt"]
-    assert FALSE_URL not in {row["value"] for row in csv.DictReader(io.StringIO(bodies["csv"]))}
-    rt.close()
+        for fmt, body in bodies.items():
+            if fmt == "misp.json":
+                continue
+            assert "/terms" not in body, fmt
+            assert "gmail.com" not in body, fmt
+        assert "https://apply.talent-partners-global.com/form" in bodies["urls.txt"]
+        assert FALSE_URL not in {row["value"] for row in csv.DictReader(io.StringIO(bodies["csv"]))}
 
 
 def test_a_misp_instance_pulls_the_feed_over_http_with_a_read_token(tmp_path: Path) -> None:
     """What a MISP instance configured with the feed URL and an Authorization header fetches:
     the manifest, the hashes and each event file it lists, the same as the command writes."""
-    rt = intel_runtime(tmp_path)
-    campaign = seed_campaign(rt, count=2).campaign_id
-    with rt.db.write() as session:
-        read, _ = accounts.create_token(session, "misp", "read", "admin")
-        submit_only, _ = accounts.create_token(session, "form", "submit", "admin")
-    client = TestClient(create_app(rt))
-    auth = {"Authorization": f"Bearer {read}"}
-    manifest = client.get("/feeds/misp/manifest.json", headers=auth)
-    assert manifest.status_code == 200, manifest.text
-    (event_uuid,) = manifest.json()
-    assert set(manifest.json()[event_uuid]) == MANIFEST_KEYS
-    event = client.get(f"/feeds/misp/{event_uuid}.json", headers=auth)
-    assert event.status_code == 200
-    loaded = MISPEvent()
-    loaded.load(event.text)
-    assert loaded.uuid == event_uuid and loaded.attributes
-    hashes = client.get("/feeds/misp/hashes.csv", headers=auth).text.splitlines()
-    assert {line.split(",")[1] for line in hashes} == {event_uuid}
-    assert len(hashes) == len(loaded.attributes) + sum(len(o.attributes) for o in loaded.objects)
+    with intel_runtime(tmp_path) as rt:
+        campaign = seed_campaign(rt, count=2).campaign_id
+        with rt.db.write() as session:
+            read, _ = accounts.create_token(session, "misp", "read", "admin")
+            submit_only, _ = accounts.create_token(session, "form", "submit", "admin")
+        client = TestClient(create_app(rt))
+        auth = {"Authorization": f"Bearer {read}"}
+        manifest = client.get("/feeds/misp/manifest.json", headers=auth)
+        assert manifest.status_code == 200, manifest.text
+        (event_uuid,) = manifest.json()
+        assert set(manifest.json()[event_uuid]) == MANIFEST_KEYS
+        event = client.get(f"/feeds/misp/{event_uuid}.json", headers=auth)
+        assert event.status_code == 200
+        loaded = MISPEvent()
+        loaded.load(event.text)
+        assert loaded.uuid == event_uuid and loaded.attributes
+        hashes = client.get("/feeds/misp/hashes.csv", headers=auth).text.splitlines()
+        assert {line.split(",")[1] for line in hashes} == {event_uuid}
+        assert len(hashes) == len(loaded.attributes) + sum(len(o.attributes) for o in loaded.objects)
 
-    out = tmp_path / "written"
-    with rt.db.write() as session:
-        written = export_misp_feed(session, rt.settings, out, "test")
-    assert written.campaigns == [campaign]
-    assert (out / f"{event_uuid}.json").read_text() == event.text  # one feed, by file or by HTTP
+        out = tmp_path / "written"
+        with rt.db.write() as session:
+            written = export_misp_feed(session, rt.settings, out, "test")
+        assert written.campaigns == [campaign]
+        assert (out / f"{event_uuid}.json").read_text() == event.text  # one feed, by file or by HTTP
 
-    assert client.get("/feeds/misp/manifest.json").status_code == 401
-    assert (
-        client.get("/feeds/misp/manifest.json", headers={"Authorization": f"Bearer {submit_only}"}).status_code == 403
-    )
-    assert client.get(f"/feeds/misp/{'0' * 8}-0000-4000-8000-{'0' * 12}.json", headers=auth).status_code == 404
-    assert client.get("/feeds/misp/..%2Fsecret.json", headers=auth).status_code == 404
-    rt.close()
+        assert client.get("/feeds/misp/manifest.json").status_code == 401
+        assert (
+            client.get("/feeds/misp/manifest.json", headers={"Authorization": f"Bearer {submit_only}"}).status_code
+            == 403
+        )
+        assert client.get(f"/feeds/misp/{'0' * 8}-0000-4000-8000-{'0' * 12}.json", headers=auth).status_code == 404
+        assert client.get("/feeds/misp/..%2Fsecret.json", headers=auth).status_code == 404
 
 
 def test_a_subject_that_still_names_a_target_is_left_out_and_the_event_still_goes(tmp_path: Path) -> None:
     """The redacted subject is context in MISP's email object: when the leak check still finds a
     targeted person in it, the event (single or in the feed) goes without it, and says so."""
-    rt = intel_runtime(tmp_path)
-    seeded = seed_campaign(rt, count=2)
-    name, address = RECIPIENTS[0]
-    with rt.db.write() as session:
-        share, _subject = share_for_export(session, rt.settings, campaign_id=seeded.campaign_id)
-    for leaky in (f"Offer for {address}", f"Offer for {name}"):
-        share.withheld.pop(formats.SUBJECT_LEFT_OUT, None)
-        body, _ = formats.render(share, "misp.json", leaky)
-        feed = misp_feed.feed_event(share, leaky)
-        for text in (body, feed.body):
-            assert address not in text and name not in text
-            assert "talent-partners-global.com" in text
-        assert share.withheld[formats.SUBJECT_LEFT_OUT] == 2
-    clean, _ = formats.render(share, "misp.json", "Exclusive consulting role")
-    assert "Exclusive consulting role" in clean
-    rt.close()
+    with intel_runtime(tmp_path) as rt:
+        seeded = seed_campaign(rt, count=2)
+        name, address = RECIPIENTS[0]
+        with rt.db.write() as session:
+            share, _subject = share_for_export(session, rt.settings, campaign_id=seeded.campaign_id)
+        for leaky in (f"Offer for {address}", f"Offer for {name}"):
+            share.withheld.pop(formats.SUBJECT_LEFT_OUT, None)
+            body, _ = formats.render(share, "misp.json", leaky)
+            feed = misp_feed.feed_event(share, leaky)
+            for text in (body, feed.body):
+                assert address not in text and name not in text
+                assert "talent-partners-global.com" in text
+            assert share.withheld[formats.SUBJECT_LEFT_OUT] == 2
+        clean, _ = formats.render(share, "misp.json", "Exclusive consulting role")
+        assert "Exclusive consulting role" in clean

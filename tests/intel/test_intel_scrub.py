@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import base64
 import json
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -63,90 +65,87 @@ def _message(n: int, to_name: str, to_addr: str) -> bytes:
     ).encode()
 
 
-def _campaign(tmp_path: Path, title: str = "Mailbox quota") -> tuple[Runtime, int]:
+@contextmanager
+def _campaign(tmp_path: Path, title: str = "Mailbox quota") -> Iterator[tuple[Runtime, int]]:
     # No internal domains configured: the recipients' own domain is still found from To.
-    rt = open_runtime(make_settings(tmp_path, org_name="Acme Security"))
-    ids = []
-    for n, (name, addr) in enumerate([("Bob Smith", ADDRESS), ("Alex Morgan", "alex.morgan@acme-corp.com")]):
-        ids.append(submit(rt, IncomingReport(channel=Channel.API, raw_email=_message(n, name, addr))).report_id)
-    Worker(rt).run_until_idle()
-    with rt.db.write() as session:
-        now = utcnow()
-        campaign = Campaign(
-            title=title,
-            approach_type="credential_phishing",
-            first_seen=now,
-            last_seen=now,
-            report_count=2,
-            member_count=2,
-            sighting_count=2,
-            reporter_count=2,
-            verdict="malicious",
-            verdict_at=now,
-        )
-        session.add(campaign)
-        session.flush()
-        session.execute(update(Report).where(Report.id.in_(ids)).values(campaign_id=campaign.id, scope="in_scope"))
-        return rt, campaign.id
+    with open_runtime(make_settings(tmp_path, org_name="Acme Security")) as rt:
+        ids = []
+        for n, (name, addr) in enumerate([("Bob Smith", ADDRESS), ("Alex Morgan", "alex.morgan@acme-corp.com")]):
+            ids.append(submit(rt, IncomingReport(channel=Channel.API, raw_email=_message(n, name, addr))).report_id)
+        Worker(rt).run_until_idle()
+        with rt.db.write() as session:
+            now = utcnow()
+            campaign = Campaign(
+                title=title,
+                approach_type="credential_phishing",
+                first_seen=now,
+                last_seen=now,
+                report_count=2,
+                member_count=2,
+                sighting_count=2,
+                reporter_count=2,
+                verdict="malicious",
+                verdict_at=now,
+            )
+            session.add(campaign)
+            session.flush()
+            session.execute(update(Report).where(Report.id.in_(ids)).values(campaign_id=campaign.id, scope="in_scope"))
+            campaign_id = campaign.id
+        yield rt, campaign_id
 
 
 def test_no_format_carries_a_targeted_person_in_any_encoding(tmp_path: Path) -> None:
-    rt, campaign_id = _campaign(tmp_path)
-    with rt.db.session() as session:
-        share = gather(session, rt.settings, campaign_id=campaign_id)
-    urls = {i.value for i in share.of_type("url")}
-    assert f"{KIT}/kit/landing.html" in urls  # nothing personal: goes as it is
-    assert f"{KIT}/owa/login" in urls  # cut before the query that names alex.morgan
-    assert f"{KIT}/verify/index.php" in urls and f"{KIT}/profile/update" in urls
-    assert not any("alex" in u or "bob" in u or "track?" in u for u in urls)
-    assert "acme-corp.com" not in {i.value for i in share.of_type("domain")}
-    assert share.withheld["URL cut before a targeted person"] >= 5
-    for fmt in formats.FORMATS:
-        body, _ = formats.render(share, fmt)
-        assert leaks(body, share.victims) == {}, fmt
-        lowered = body.lower()
-        for secret in SECRETS:
-            assert secret.lower() not in lowered, (fmt, secret)
-    rt.close()
+    with _campaign(tmp_path) as (rt, campaign_id):
+        with rt.db.session() as session:
+            share = gather(session, rt.settings, campaign_id=campaign_id)
+        urls = {i.value for i in share.of_type("url")}
+        assert f"{KIT}/kit/landing.html" in urls  # nothing personal: goes as it is
+        assert f"{KIT}/owa/login" in urls  # cut before the query that names alex.morgan
+        assert f"{KIT}/verify/index.php" in urls and f"{KIT}/profile/update" in urls
+        assert not any("alex" in u or "bob" in u or "track?" in u for u in urls)
+        assert "acme-corp.com" not in {i.value for i in share.of_type("domain")}
+        assert share.withheld["URL cut before a targeted person"] >= 5
+        for fmt in formats.FORMATS:
+            body, _ = formats.render(share, fmt)
+            assert leaks(body, share.victims) == {}, fmt
+            lowered = body.lower()
+            for secret in SECRETS:
+                assert secret.lower() not in lowered, (fmt, secret)
 
 
 def test_taxii_publication_is_scrubbed_and_leak_checked(tmp_path: Path) -> None:
-    rt, campaign_id = _campaign(tmp_path)
-    with rt.db.write() as session:
+    with _campaign(tmp_path) as (rt, campaign_id), rt.db.write() as session:
         share = gather(session, rt.settings, campaign_id=campaign_id, tlp="green")
         taxii.publish(session, share, "test")
         share.campaign.title = "Mailbox quota for Bob Smith"  # type: ignore[union-attr]
         with pytest.raises(LeakError, match="identify the people who were targeted"):
             taxii.publish(session, share, "test")
-    rt.close()
 
 
 def test_the_leak_check_fails_an_export_whose_title_names_a_recipient(tmp_path: Path) -> None:
-    rt, campaign_id = _campaign(tmp_path)
-    with rt.db.session() as session:
-        share = gather(session, rt.settings, campaign_id=campaign_id)
-    share.campaign.title = "Quota warning to bob.smith"  # type: ignore[union-attr]
-    for fmt in ("stix.json", "misp.json"):  # the formats that carry the title
-        with pytest.raises(LeakError, match="not exported"):
-            formats.render(share, fmt)
-    rt.close()
+    with _campaign(tmp_path) as (rt, campaign_id):
+        with rt.db.session() as session:
+            share = gather(session, rt.settings, campaign_id=campaign_id)
+        share.campaign.title = "Quota warning to bob.smith"  # type: ignore[union-attr]
+        for fmt in ("stix.json", "misp.json"):  # the formats that carry the title
+            with pytest.raises(LeakError, match="not exported"):
+                formats.render(share, fmt)
 
 
 def test_console_download_refuses_a_leaking_export_with_a_clear_message(tmp_path: Path) -> None:
     from tests.support.console import signed_in
 
-    rt, campaign_id = _campaign(tmp_path, title="Mailbox quota")
-    client = signed_in(rt)
-    assert client.get(f"/console/campaigns/{campaign_id}/export.stix.json").status_code == 200
-    with rt.db.write() as session:
-        # A title an analyst pasted from a kit's link: the recipient's address in hex, which the
-        # title's text redaction does not read, and the leak check does.
-        title = "Quota wave " + b"alex.morgan@acme-corp.com".hex()
-        session.execute(update(Campaign).where(Campaign.id == campaign_id).values(title=title))
-    refused = client.get(f"/console/campaigns/{campaign_id}/export.stix.json")
-    assert refused.status_code == 409, refused.text
-    assert "identify the people who were targeted" in refused.text
-    rt.close()
+    with _campaign(tmp_path, title="Mailbox quota") as (rt, campaign_id):
+        client = signed_in(rt)
+        assert client.get(f"/console/campaigns/{campaign_id}/export.stix.json").status_code == 200
+        with rt.db.write() as session:
+            # A title an analyst pasted from a kit's link: the recipient's address in hex, which the
+            # title's text redaction does not read, and the leak check does.
+            title = "Quota wave " + b"alex.morgan@acme-corp.com".hex()
+            session.execute(update(Campaign).where(Campaign.id == campaign_id).values(title=title))
+        refused = client.get(f"/console/campaigns/{campaign_id}/export.stix.json")
+        assert refused.status_code == 409, refused.text
+        assert "identify the people who were targeted" in refused.text
 
 
 @pytest.mark.parametrize(

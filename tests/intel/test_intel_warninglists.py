@@ -89,36 +89,35 @@ def _add_indicator(rt: object, report_ids: list[int], kind: str, value: str) -> 
 
 
 def test_listed_allowlisted_and_false_positive_values_are_in_no_export(tmp_path: Path) -> None:
-    rt = intel_runtime(tmp_path)
-    seeded = seed_campaign(rt)
-    for kind, value in [
-        ("domain", "gmail.com"),
-        ("domain", "storage.googleapis.com"),
-        ("sha256", "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"),
-        ("domain", "harmless-partner.example"),
-        ("domain", "wrongly-extracted.example"),
-    ]:
-        _add_indicator(rt, seeded.report_ids, kind, value)
-    with rt.db.write() as session:
-        session.add(ValueFlag(type="domain", value="harmless-partner.example", kind="allowlisted", actor="ana"))
-        session.add(ValueFlag(type="domain", value="wrongly-extracted.example", kind="false_positive", actor="ana"))
-    with rt.db.session() as session:
-        share = gather(session, rt.settings, campaign_id=seeded.campaign_id)
-    values = {i.value for i in share.indicators}
-    assert "talent-partners-global.com" in values  # the attacker's domain still goes
-    gone = {"gmail.com", "storage.googleapis.com", "harmless-partner.example", "wrongly-extracted.example"}
-    assert not values & gone
-    assert share.withheld["allowlisted by an analyst"] == 1
-    assert share.withheld["marked false positive"] == 1
-    assert any(r.startswith("known legitimate (") for r in share.withheld)
-    for fmt in formats.FORMATS:
-        body, _ = formats.render(share, fmt)
-        for value in gone | {"e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"}:
-            if fmt == "misp.json" and value == "wrongly-extracted.example":
-                continue  # MISP carries a false positive as such (tests/intel/test_intel_misp_feed.py)
-            assert value not in body, (fmt, value)
-    assert "talent-partners-global.com" in blocklists.blocklist_text(share, "domains")
-    rt.close()
+    with intel_runtime(tmp_path) as rt:
+        seeded = seed_campaign(rt)
+        for kind, value in [
+            ("domain", "gmail.com"),
+            ("domain", "storage.googleapis.com"),
+            ("sha256", "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"),
+            ("domain", "harmless-partner.example"),
+            ("domain", "wrongly-extracted.example"),
+        ]:
+            _add_indicator(rt, seeded.report_ids, kind, value)
+        with rt.db.write() as session:
+            session.add(ValueFlag(type="domain", value="harmless-partner.example", kind="allowlisted", actor="ana"))
+            session.add(ValueFlag(type="domain", value="wrongly-extracted.example", kind="false_positive", actor="ana"))
+        with rt.db.session() as session:
+            share = gather(session, rt.settings, campaign_id=seeded.campaign_id)
+        values = {i.value for i in share.indicators}
+        assert "talent-partners-global.com" in values  # the attacker's domain still goes
+        gone = {"gmail.com", "storage.googleapis.com", "harmless-partner.example", "wrongly-extracted.example"}
+        assert not values & gone
+        assert share.withheld["allowlisted by an analyst"] == 1
+        assert share.withheld["marked false positive"] == 1
+        assert any(r.startswith("known legitimate (") for r in share.withheld)
+        for fmt in formats.FORMATS:
+            body, _ = formats.render(share, fmt)
+            for value in gone | {"e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"}:
+                if fmt == "misp.json" and value == "wrongly-extracted.example":
+                    continue  # MISP carries a false positive as such (tests/intel/test_intel_misp_feed.py)
+                assert value not in body, (fmt, value)
+        assert "talent-partners-global.com" in blocklists.blocklist_text(share, "domains")
 
 
 def test_console_shows_known_legitimate_and_an_analyst_flag_is_audited_and_honoured(rt: Runtime) -> None:

@@ -44,31 +44,30 @@ def _lure(n: int, name: str, address: str) -> bytes:
 
 @pytest.fixture
 def seeded(tmp_path: Path) -> tuple[Runtime, int]:
-    rt = open_runtime(make_settings(tmp_path))
-    ids = [
-        submit(rt, IncomingReport(channel=Channel.API, raw_email=_lure(n, name, address))).report_id
-        for n, (name, address) in enumerate(TARGETS)
-    ]
-    Worker(rt).run_until_idle()
-    with rt.db.write() as session:
-        now = utcnow()
-        campaign = Campaign(
-            title="Consulting offers",
-            approach_type="fake_recruitment",
-            first_seen=now,
-            last_seen=now,
-            report_count=2,
-            member_count=2,
-            sighting_count=2,
-            reporter_count=2,
-            representative_report_id=ids[0],
-        )
-        session.add(campaign)
-        session.flush()
-        session.query(Report).filter(Report.id.in_(ids)).update({"campaign_id": campaign.id, "scope": "in_scope"})
-        campaign_id = campaign.id
-    yield rt, campaign_id  # type: ignore[misc]
-    rt.close()
+    with open_runtime(make_settings(tmp_path)) as rt:
+        ids = [
+            submit(rt, IncomingReport(channel=Channel.API, raw_email=_lure(n, name, address))).report_id
+            for n, (name, address) in enumerate(TARGETS)
+        ]
+        Worker(rt).run_until_idle()
+        with rt.db.write() as session:
+            now = utcnow()
+            campaign = Campaign(
+                title="Consulting offers",
+                approach_type="fake_recruitment",
+                first_seen=now,
+                last_seen=now,
+                report_count=2,
+                member_count=2,
+                sighting_count=2,
+                reporter_count=2,
+                representative_report_id=ids[0],
+            )
+            session.add(campaign)
+            session.flush()
+            session.query(Report).filter(Report.id.in_(ids)).update({"campaign_id": campaign.id, "scope": "in_scope"})
+            campaign_id = campaign.id
+        yield rt, campaign_id  # type: ignore[misc]
 
 
 def test_a_bulletin_draft_names_no_recipient_local_part_or_our_domain(seeded: tuple[Runtime, int]) -> None:
@@ -108,8 +107,7 @@ def test_search_snippets_shown_to_a_viewer_carry_no_targeted_person(seeded: tupl
 def test_log_lines_carry_no_report_content_or_address(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
     """A failing statement names no values; the worker logs a failure without the report;
     the handler filter masks what any other line might carry."""
-    rt = open_runtime(make_settings(tmp_path))
-    try:
+    with open_runtime(make_settings(tmp_path)) as rt:
         secret_words = "kwright@northwind-energy.example wrote: the project code is BLUE HERON"
         with pytest.raises(IntegrityError) as failed, rt.db.write() as session:
             session.execute(
@@ -134,8 +132,6 @@ def test_log_lines_carry_no_report_content_or_address(tmp_path: Path, caplog: py
         logged = "\n".join(r.getMessage() for r in caplog.records)
         assert "failed (attempt" in logged
         assert "kwright" not in logged and len(logged) < 2000
-    finally:
-        rt.close()
 
     handler = logging.StreamHandler()
     logger = logging.Logger("probe")

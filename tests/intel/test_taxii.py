@@ -27,15 +27,14 @@ TAXII = "application/taxii+json;version=2.1"
 @pytest.fixture
 def published(tmp_path: Path) -> Iterator[tuple[Runtime, str, str]]:
     """A runtime with one campaign published at TLP:GREEN, and a read token."""
-    rt = intel_runtime(tmp_path)
-    seeded = seed_campaign(rt, count=3)
-    with rt.db.write() as session:
-        share = gather(session, rt.settings, campaign_id=seeded.campaign_id, tlp="green")
-        assert taxii.publish(session, share, "test") > 0
-        token, _ = accounts.create_token(session, "partner", "read", "test")
-    collection = taxii.collection_for_level(rt.settings.org_name, "green").id
-    yield rt, token, collection
-    rt.close()
+    with intel_runtime(tmp_path) as rt:
+        seeded = seed_campaign(rt, count=3)
+        with rt.db.write() as session:
+            share = gather(session, rt.settings, campaign_id=seeded.campaign_id, tlp="green")
+            assert taxii.publish(session, share, "test") > 0
+            token, _ = accounts.create_token(session, "partner", "read", "test")
+        collection = taxii.collection_for_level(rt.settings.org_name, "green").id
+        yield rt, token, collection
 
 
 def _get(client: Any, path: str, token: str | None, **params: Any) -> Any:

@@ -35,14 +35,13 @@ def published(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[tuple[
     """One malicious campaign published at TLP:GREEN, on SQLite and on PostgreSQL (versions are
     compared as strings in SQL: both must order them alike)."""
     url = request.getfixturevalue("pg_store_url") if request.param == "postgresql" else None
-    rt = intel_runtime(tmp_path, **({"database_url": url} if url else {}))
-    seeded = seed_campaign(rt, count=3)
-    with rt.db.write() as session:
-        share, _ = share_for_export(session, rt.settings, campaign_id=seeded.campaign_id, tlp="green")
-        assert taxii.publish(session, share, "test") > 0
-        token, _row = accounts.create_token(session, "partner", "read", "test")
-    yield rt, seeded.campaign_id, token, taxii.collection_for_level(rt.settings.org_name, "green").id
-    rt.close()
+    with intel_runtime(tmp_path, **({"database_url": url} if url else {})) as rt:
+        seeded = seed_campaign(rt, count=3)
+        with rt.db.write() as session:
+            share, _ = share_for_export(session, rt.settings, campaign_id=seeded.campaign_id, tlp="green")
+            assert taxii.publish(session, share, "test") > 0
+            token, _row = accounts.create_token(session, "partner", "read", "test")
+        yield rt, seeded.campaign_id, token, taxii.collection_for_level(rt.settings.org_name, "green").id
 
 
 def _objects(rt: Runtime, token: str, collection: str, **params: Any) -> list[dict[str, Any]]:

@@ -43,19 +43,18 @@ class Tokens:
 @pytest.fixture(params=["sqlite", "postgresql"])
 def published(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[tuple[Runtime, Tokens, str]]:
     url = request.getfixturevalue("pg_store_url") if request.param == "postgresql" else None
-    rt = intel_runtime(tmp_path, **({"database_url": url} if url else {}))
-    seeded = seed_campaign(rt, count=2)
-    with rt.db.write() as session:
-        share = gather(session, rt.settings, campaign_id=seeded.campaign_id, tlp="green")
-        assert taxii.publish(session, share, "test") > 0
-        tokens = Tokens(
-            read=accounts.create_token(session, "reader", "read", "test")[0],
-            write=accounts.create_token(session, "partner", "write", "test")[0],
-            submit=accounts.create_token(session, "intake", "submit", "test")[0],
-            admin=accounts.create_token(session, "ops", "admin", "test")[0],
-        )
-    yield rt, tokens, taxii.collection_for_level(rt.settings.org_name, "green").id
-    rt.close()
+    with intel_runtime(tmp_path, **({"database_url": url} if url else {})) as rt:
+        seeded = seed_campaign(rt, count=2)
+        with rt.db.write() as session:
+            share = gather(session, rt.settings, campaign_id=seeded.campaign_id, tlp="green")
+            assert taxii.publish(session, share, "test") > 0
+            tokens = Tokens(
+                read=accounts.create_token(session, "reader", "read", "test")[0],
+                write=accounts.create_token(session, "partner", "write", "test")[0],
+                submit=accounts.create_token(session, "intake", "submit", "test")[0],
+                admin=accounts.create_token(session, "ops", "admin", "test")[0],
+            )
+        yield rt, tokens, taxii.collection_for_level(rt.settings.org_name, "green").id
 
 
 def _headers(token: str | None, **extra: str) -> dict[str, str]:

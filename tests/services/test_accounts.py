@@ -55,27 +55,25 @@ def test_production_cost_by_default_and_a_cheaper_hash_is_upgraded_at_sign_in(
     cost = (production.password_argon2_time_cost, production.password_argon2_memory_kib)
     defaults = {field.name: field.default for field in dataclasses.fields(Settings)}
     assert cost == (3, 64 * 1024) == (defaults["password_argon2_time_cost"], defaults["password_argon2_memory_kib"])
-    cheap = open_runtime(make_settings(tmp_path))
-    try:
+    with open_runtime(make_settings(tmp_path)) as cheap:
         add_user(cheap, "ana")
-    finally:
-        cheap.close()
-    rt = open_runtime(make_settings(tmp_path, password_argon2_time_cost=cost[0], password_argon2_memory_kib=cost[1]))
     try:
-        with rt.db.session() as session:
-            assert session.scalars(select(User.password_hash)).one().startswith("$argon2id$v=19$m=1024,t=1,p=4$")
-        client = console_client(rt)
-        assert sign_in(client, "ana").status_code == 303
-        with rt.db.session() as session:
-            upgraded = session.scalars(select(User.password_hash)).one()
-        assert upgraded.startswith("$argon2id$v=19$m=65536,t=3,p=4$")
-        # Verified at the production cost from now on; an unknown name is checked at the same cost.
-        assert sign_in(console_client(rt), "ana").status_code == 303
-        assert sign_in(console_client(rt), "nobody").status_code == 401
-        assert password_hashing.hasher().memory_cost == 64 * 1024
-        assert password_hashing.dummy_hash().startswith("$argon2id$v=19$m=65536,t=3,p=4$")
+        with open_runtime(
+            make_settings(tmp_path, password_argon2_time_cost=cost[0], password_argon2_memory_kib=cost[1])
+        ) as rt:
+            with rt.db.session() as session:
+                assert session.scalars(select(User.password_hash)).one().startswith("$argon2id$v=19$m=1024,t=1,p=4$")
+            client = console_client(rt)
+            assert sign_in(client, "ana").status_code == 303
+            with rt.db.session() as session:
+                upgraded = session.scalars(select(User.password_hash)).one()
+            assert upgraded.startswith("$argon2id$v=19$m=65536,t=3,p=4$")
+            # Verified at the production cost from now on; an unknown name is checked at the same cost.
+            assert sign_in(console_client(rt), "ana").status_code == 303
+            assert sign_in(console_client(rt), "nobody").status_code == 401
+            assert password_hashing.hasher().memory_cost == 64 * 1024
+            assert password_hashing.dummy_hash().startswith("$argon2id$v=19$m=65536,t=3,p=4$")
     finally:
-        rt.close()
         # Later tests in this process hash at the suite's cost again.
         password_hashing.configure(
             FAST_PASSWORDS["password_argon2_time_cost"], FAST_PASSWORDS["password_argon2_memory_kib"]

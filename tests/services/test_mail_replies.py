@@ -30,7 +30,7 @@ REPORTER = "alice@corp.example"
 
 @pytest.fixture
 def reply_rt(tmp_path: Path, sink: Sink) -> Iterator[Runtime]:
-    runtime = open_runtime(
+    with open_runtime(
         make_settings(
             tmp_path,
             **replying_to(sink),
@@ -38,9 +38,8 @@ def reply_rt(tmp_path: Path, sink: Sink) -> Iterator[Runtime]:
             reply_global_per_minute=60,
         ),
         migrate=True,
-    )
-    yield runtime
-    runtime.close()
+    ) as runtime:
+        yield runtime
 
 
 def phish(n: int, sender: str = "helpdesk@micros0ft-support.example") -> bytes:
@@ -227,7 +226,7 @@ def test_per_reporter_limit_delays_an_outcome_instead_of_dropping_it(reply_rt: R
 
 
 def test_global_limit_defers_the_rest(tmp_path: Path, sink: Sink) -> None:
-    runtime = open_runtime(
+    with open_runtime(
         make_settings(
             tmp_path,
             smtp_addresses=(REPORT_TO,),
@@ -237,30 +236,24 @@ def test_global_limit_defers_the_rest(tmp_path: Path, sink: Sink) -> None:
             reply_global_per_minute=3,
         ),
         migrate=True,
-    )
-    try:
+    ) as runtime:
         for n in range(40, 45):
             take_mail(runtime, forward(phish(n), reporter=f"r{n}@corp.example", n=n), via="smtp")
         assert mail_replies.deliver_due(runtime) == {"sent": 3, "deferred": 2}
         assert len(sink.received) == 3
-    finally:
-        runtime.close()
 
 
 def test_relay_down_keeps_the_reply_for_later(tmp_path: Path, closed_port: int) -> None:
-    runtime = open_runtime(
+    with open_runtime(
         make_settings(
             tmp_path, smtp_addresses=(REPORT_TO,), reply_from=REPORT_TO, relay_host="127.0.0.1", relay_port=closed_port
         ),
         migrate=True,
-    )
-    try:
+    ) as runtime:
         take_mail(runtime, forward(phish(50)), via="smtp", envelope_from=REPORTER)
         assert mail_replies.deliver_due(runtime) == {"retry": 1}
         [row] = outbox(runtime)
         assert row.status == "queued" and row.attempts == 1 and "Connection" in row.last_error
-    finally:
-        runtime.close()
 
 
 def test_outcome_texts_are_plain_and_name_no_one() -> None:

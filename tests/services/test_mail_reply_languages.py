@@ -28,15 +28,14 @@ OLGA = "olga@corp.example"
 
 @pytest.fixture
 def reply_rt(tmp_path: Path, sink: Sink) -> Iterator[Runtime]:
-    runtime = open_runtime(
+    with open_runtime(
         make_settings(
             tmp_path,
             **replying_to(sink),
         ),
         migrate=True,
-    )
-    yield runtime
-    runtime.close()
+    ) as runtime:
+        yield runtime
 
 
 def phish() -> bytes:

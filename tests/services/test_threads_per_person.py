@@ -37,16 +37,15 @@ PRIVATE = "Please check whether you also entered it on your personal Gmail accou
 @pytest.fixture(params=["sqlite", "postgresql"])
 def trt(request: pytest.FixtureRequest, tmp_path: Path, sink: Sink) -> Iterator[Runtime]:
     url = request.getfixturevalue("pg_store_url") if request.param == "postgresql" else None
-    runtime = open_runtime(
+    with open_runtime(
         fast_settings(
             tmp_path,
             database_url=url,
             **replying_to(sink),
         ),
         migrate=True,
-    )
-    yield runtime
-    runtime.close()
+    ) as runtime:
+        yield runtime
 
 
 def _status(web: TestClient, code: str, phrase: str) -> str:

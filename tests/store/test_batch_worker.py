@@ -68,48 +68,47 @@ def _assert_consistent(rt: Runtime, total: int) -> None:
 
 
 def test_copies_that_differ_only_in_transport_headers_reuse_one_analysis_equal_to_their_own(tmp_path: Path) -> None:
-    rt = open_runtime(make_settings(tmp_path), migrate=True)
-    copies = [_lure(1, hops=("relay-a.example.net",)), _lure(1, hops=("relay-b.example.net", "edge.example.net"))]
-    other_recipient = _lure(1, to="sam@example.org")  # a kept header differs: its own analysis
-    ids = [
-        submit(rt, IncomingReport(channel=Channel.API, raw_email=raw)).report_id for raw in [*copies, other_recipient]
-    ]
-    assert len(set(ids)) == 3  # different bytes: three reports, not sightings
-    keys = [input_key("", raw, "", {}) for raw in [*copies, other_recipient]]
-    assert keys[0] == keys[1] != keys[2]
-    worker = Worker(rt, processes=1)
-    assert worker.run_until_idle() == 3
-    assert worker.reused == 1
-    # The reused analysis is exactly what the pipeline makes of that copy.
-    assert _analysis(rt, ids[1]) == analyze_report("", copies[1]).to_dict()
-    assert _analysis(rt, ids[2]) == analyze_report("", other_recipient).to_dict()
-    # A later copy finds the stored analysis: one more reuse, no pipeline run needed.
-    later = submit(rt, IncomingReport(channel=Channel.API, raw_email=_lure(1, hops=("relay-c.example.net",))))
-    worker = Worker(rt, processes=1)
-    assert worker.run_until_idle() == 1 and worker.reused == 1
-    assert _analysis(rt, later.report_id) == analyze_report("", _lure(1, hops=("relay-c.example.net",))).to_dict()
-    with rt.db.session() as session:
-        analysed = select(func.count()).select_from(Report).where(Report.status == "analysed")
-        assert session.scalar(analysed) == 4
-    rt.close()
+    with open_runtime(make_settings(tmp_path), migrate=True) as rt:
+        copies = [_lure(1, hops=("relay-a.example.net",)), _lure(1, hops=("relay-b.example.net", "edge.example.net"))]
+        other_recipient = _lure(1, to="sam@example.org")  # a kept header differs: its own analysis
+        ids = [
+            submit(rt, IncomingReport(channel=Channel.API, raw_email=raw)).report_id
+            for raw in [*copies, other_recipient]
+        ]
+        assert len(set(ids)) == 3  # different bytes: three reports, not sightings
+        keys = [input_key("", raw, "", {}) for raw in [*copies, other_recipient]]
+        assert keys[0] == keys[1] != keys[2]
+        worker = Worker(rt, processes=1)
+        assert worker.run_until_idle() == 3
+        assert worker.reused == 1
+        # The reused analysis is exactly what the pipeline makes of that copy.
+        assert _analysis(rt, ids[1]) == analyze_report("", copies[1]).to_dict()
+        assert _analysis(rt, ids[2]) == analyze_report("", other_recipient).to_dict()
+        # A later copy finds the stored analysis: one more reuse, no pipeline run needed.
+        later = submit(rt, IncomingReport(channel=Channel.API, raw_email=_lure(1, hops=("relay-c.example.net",))))
+        worker = Worker(rt, processes=1)
+        assert worker.run_until_idle() == 1 and worker.reused == 1
+        assert _analysis(rt, later.report_id) == analyze_report("", _lure(1, hops=("relay-c.example.net",))).to_dict()
+        with rt.db.session() as session:
+            analysed = select(func.count()).select_from(Report).where(Report.status == "analysed")
+            assert session.scalar(analysed) == 4
 
 
 def test_a_job_whose_lease_was_lost_drops_out_of_its_batch_alone(tmp_path: Path) -> None:
-    rt = open_runtime(make_settings(tmp_path, worker_batch_size=10), migrate=True)
-    ids = [submit(rt, IncomingReport(channel=Channel.API, raw_email=_lure(n))).report_id for n in range(6)]
-    worker = Worker(rt, processes=1)
-    batch = worker._start_batch(job_queue.claim_batch(rt.db, worker.worker_id, 60, 10))
-    assert len(batch.items) == 6
-    stolen = batch.items[2].job.id
-    with rt.db.write() as session:  # another worker took this job over after our lease ran out
-        session.execute(update(Job).where(Job.id == stolen).values(locked_by="other-worker"))
-    worker._finish_batch(batch)
-    with rt.db.session() as session:
-        statuses = dict(session.execute(select(Job.report_id, Job.status)).all())
-        analysed = set(session.scalars(select(AnalysisRecord.report_id)))
-    assert statuses[ids[2]] == "running"  # still the other worker's
-    assert analysed == set(ids) - {ids[2]}
-    rt.close()
+    with open_runtime(make_settings(tmp_path, worker_batch_size=10), migrate=True) as rt:
+        ids = [submit(rt, IncomingReport(channel=Channel.API, raw_email=_lure(n))).report_id for n in range(6)]
+        worker = Worker(rt, processes=1)
+        batch = worker._start_batch(job_queue.claim_batch(rt.db, worker.worker_id, 60, 10))
+        assert len(batch.items) == 6
+        stolen = batch.items[2].job.id
+        with rt.db.write() as session:  # another worker took this job over after our lease ran out
+            session.execute(update(Job).where(Job.id == stolen).values(locked_by="other-worker"))
+        worker._finish_batch(batch)
+        with rt.db.session() as session:
+            statuses = dict(session.execute(select(Job.report_id, Job.status)).all())
+            analysed = set(session.scalars(select(AnalysisRecord.report_id)))
+        assert statuses[ids[2]] == "running"  # still the other worker's
+        assert analysed == set(ids) - {ids[2]}
 
 
 def test_the_next_batch_is_claimed_in_the_result_transaction_of_the_last(any_rt: Runtime) -> None:
@@ -156,65 +155,62 @@ def test_a_batch_that_outran_its_lease_is_not_claimed_again_by_the_transaction_t
 
 
 def test_a_job_that_cannot_be_analysed_is_retried_while_the_rest_of_its_batch_lands(tmp_path: Path) -> None:
-    rt = open_runtime(make_settings(tmp_path), migrate=True)
-    receipts = [submit(rt, IncomingReport(channel=Channel.API, raw_email=_lure(n))) for n in range(5)]
-    with rt.db.session() as session:
-        sha = session.get(Report, receipts[3].report_id).raw_sha256  # type: ignore[union-attr]
-    assert sha is not None
-    rt.blobs.delete(sha)
-    assert Worker(rt, processes=2).run_until_idle() == 5
-    with rt.db.session() as session:
-        jobs = {j.report_id: j for j in session.scalars(select(Job))}
-    assert jobs[receipts[3].report_id].status == "queued"
-    assert "FileNotFoundError" in jobs[receipts[3].report_id].last_error
-    assert all(jobs[r.report_id].status == "done" for r in receipts if r is not receipts[3])
-    rt.close()
+    with open_runtime(make_settings(tmp_path), migrate=True) as rt:
+        receipts = [submit(rt, IncomingReport(channel=Channel.API, raw_email=_lure(n))) for n in range(5)]
+        with rt.db.session() as session:
+            sha = session.get(Report, receipts[3].report_id).raw_sha256  # type: ignore[union-attr]
+        assert sha is not None
+        rt.blobs.delete(sha)
+        assert Worker(rt, processes=2).run_until_idle() == 5
+        with rt.db.session() as session:
+            jobs = {j.report_id: j for j in session.scalars(select(Job))}
+        assert jobs[receipts[3].report_id].status == "queued"
+        assert "FileNotFoundError" in jobs[receipts[3].report_id].last_error
+        assert all(jobs[r.report_id].status == "done" for r in receipts if r is not receipts[3])
 
 
 def test_pooled_results_equal_the_pipeline_run_in_process(tmp_path: Path) -> None:
-    rt = open_runtime(make_settings(tmp_path, worker_batch_size=16), migrate=True)
-    raws = [_lure(n, to=f"user{n}@example.org") for n in range(40)]
-    ids = [submit(rt, IncomingReport(channel=Channel.IMPORT, raw_email=raw)).report_id for raw in raws]
-    assert Worker(rt, processes=2).run_until_idle() == 40
-    for report_id, raw in zip(ids, raws, strict=True):
-        assert _analysis(rt, report_id) == analyze_report("", raw).to_dict()
-    _assert_consistent(rt, 40)
-    rt.close()
+    with open_runtime(make_settings(tmp_path, worker_batch_size=16), migrate=True) as rt:
+        raws = [_lure(n, to=f"user{n}@example.org") for n in range(40)]
+        ids = [submit(rt, IncomingReport(channel=Channel.IMPORT, raw_email=raw)).report_id for raw in raws]
+        assert Worker(rt, processes=2).run_until_idle() == 40
+        for report_id, raw in zip(ids, raws, strict=True):
+            assert _analysis(rt, report_id) == analyze_report("", raw).to_dict()
+        _assert_consistent(rt, 40)
 
 
 @pytest.mark.slow  # 480 reports through four workers, three of them at once on PostgreSQL; make test runs it
 def test_several_workers_on_one_postgresql_store_claim_disjoint_batches(tmp_path: Path, pg_database_url: str) -> None:
     total = 240
-    rt = open_runtime(make_settings(tmp_path, pg_database_url, worker_batch_size=16), migrate=True)
-    # Eight lures, each to thirty recipients: campaigns and shared indicators under contention.
-    lures = [
-        IncomingReport(channel=Channel.IMPORT, raw_email=_lure(n % 8, to=f"user{n}@example.org")) for n in range(total)
-    ]
-    store_reports(rt, lures)  # many to a transaction (tests/support/stored.py): the workers are what is tested
-    counts: list[int] = []
+    with open_runtime(make_settings(tmp_path, pg_database_url, worker_batch_size=16), migrate=True) as rt:
+        # Eight lures, each to thirty recipients: campaigns and shared indicators under contention.
+        lures = [
+            IncomingReport(channel=Channel.IMPORT, raw_email=_lure(n % 8, to=f"user{n}@example.org"))
+            for n in range(total)
+        ]
+        store_reports(rt, lures)  # many to a transaction (tests/support/stored.py): the workers are what is tested
+        counts: list[int] = []
 
-    def work() -> None:
-        counts.append(Worker(rt, processes=1).run_until_idle())
+        def work() -> None:
+            counts.append(Worker(rt, processes=1).run_until_idle())
 
-    threads = [threading.Thread(target=work) for _ in range(3)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=600)
-    assert sum(counts) == total and all(n > 0 for n in counts)  # every worker did a share, none twice
-    _assert_consistent(rt, total)
-    with rt.db.session() as session:
-        attempts = session.scalars(select(Job.attempts).where(Job.kind == "analyze")).all()
-    assert set(attempts) == {1}  # no job was claimed twice
-    concurrent = _campaign_partition(rt)
-    rt.close()
+        threads = [threading.Thread(target=work) for _ in range(3)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(timeout=600)
+        assert sum(counts) == total and all(n > 0 for n in counts)  # every worker did a share, none twice
+        _assert_consistent(rt, total)
+        with rt.db.session() as session:
+            attempts = session.scalars(select(Job.attempts).where(Job.kind == "analyze")).all()
+        assert set(attempts) == {1}  # no job was claimed twice
+        concurrent = _campaign_partition(rt)
     # The same reports through one worker alone: the same campaigns.
-    alone = open_runtime(make_settings(tmp_path / "alone"), migrate=True)
-    store_reports(alone, lures)
-    Worker(alone, processes=1).run_until_idle()
-    assert _campaign_partition(alone) == concurrent
-    assert len(concurrent) < total  # the copies really were grouped
-    alone.close()
+    with open_runtime(make_settings(tmp_path / "alone"), migrate=True) as alone:
+        store_reports(alone, lures)
+        Worker(alone, processes=1).run_until_idle()
+        assert _campaign_partition(alone) == concurrent
+        assert len(concurrent) < total  # the copies really were grouped
 
 
 def _campaign_partition(rt: Runtime) -> set[frozenset[str]]:
@@ -234,25 +230,24 @@ def test_a_report_whose_steps_fail_drops_out_alone_and_leaves_nothing_behind(
 ) -> None:
     """A fault injected into one report's after-analysis steps: the batch's set-at-a-time write
     fails as a whole, the worker writes job by job, and only that job is retried."""
-    rt = open_runtime(make_settings(tmp_path), migrate=True)
-    ids = [submit(rt, IncomingReport(channel=Channel.API, raw_email=_lure(n))).report_id for n in range(6)]
-    doomed = ids[3]
+    with open_runtime(make_settings(tmp_path), migrate=True) as rt:
+        ids = [submit(rt, IncomingReport(channel=Channel.API, raw_email=_lure(n))).report_id for n in range(6)]
+        doomed = ids[3]
 
-    def fault(session: object, report: Report, analysis: object) -> None:
-        if report.id == doomed:
-            raise RuntimeError("injected fault")
+        def fault(session: object, report: Report, analysis: object) -> None:
+            if report.id == doomed:
+                raise RuntimeError("injected fault")
 
-    monkeypatch.setattr(processing, "AFTER_ANALYSIS", [*processing.AFTER_ANALYSIS, fault])
-    assert Worker(rt, processes=1).run_until_idle() == 6
-    with rt.db.session() as session:
-        jobs = {j.report_id: j for j in session.scalars(select(Job))}
-        analysed = set(session.scalars(select(AnalysisRecord.report_id)))
-        linked = set(session.scalars(select(ReportIndicator.report_id)))
-    assert jobs[doomed].status == "queued" and "injected fault" in jobs[doomed].last_error
-    assert analysed == linked == set(ids) - {doomed}
-    assert all(jobs[i].status == "done" for i in ids if i != doomed)
-    _assert_consistent_counts(rt)
-    rt.close()
+        monkeypatch.setattr(processing, "AFTER_ANALYSIS", [*processing.AFTER_ANALYSIS, fault])
+        assert Worker(rt, processes=1).run_until_idle() == 6
+        with rt.db.session() as session:
+            jobs = {j.report_id: j for j in session.scalars(select(Job))}
+            analysed = set(session.scalars(select(AnalysisRecord.report_id)))
+            linked = set(session.scalars(select(ReportIndicator.report_id)))
+        assert jobs[doomed].status == "queued" and "injected fault" in jobs[doomed].last_error
+        assert analysed == linked == set(ids) - {doomed}
+        assert all(jobs[i].status == "done" for i in ids if i != doomed)
+        _assert_consistent_counts(rt)
 
 
 def _assert_consistent_counts(rt: Runtime) -> None:
@@ -275,23 +270,22 @@ def test_copies_written_from_text_encoded_once_store_the_bytes_the_json_column_w
     """SQLite: the batch binds each distinct analysis's JSON text, made once before the write
     transaction; what lands is byte for byte what the JSON column makes of the dict (the
     one-at-a-time path), for the original, its relayed copies and a reused stored analysis."""
-    rt = open_runtime(make_settings(tmp_path), migrate=True)
-    raws = [_lure(4, hops=(f"relay{i}.example.net",)) for i in range(3)] + [_lure(5, to="sam@example.org")]
-    ids = [submit(rt, IncomingReport(channel=Channel.API, raw_email=raw)).report_id for raw in raws]
-    worker = Worker(rt, processes=1)
-    assert worker.run_until_idle() == 4 and worker.reused == 2
-    one = submit(rt, IncomingReport(channel=Channel.API, raw_email=_lure(6))).report_id
-    with rt.db.write() as session:  # the careful path: the JSON column serialises the dict itself
-        report = session.get(Report, one)
-        assert report is not None
-        processing.apply(session, report, analyze_report("", _lure(6)), "k")
-    with rt.db.session() as session:
-        stored = dict(session.execute(text("SELECT report_id, result FROM analyses")).all())
-    for rid, raw in [*zip(ids, raws, strict=True), (one, _lure(6))]:
-        assert isinstance(stored[rid], str)
-        assert stored[rid] == json.dumps(analyze_report("", raw).to_dict())
-    assert stored[ids[0]] == stored[ids[1]] == stored[ids[2]] != stored[ids[3]]
-    rt.close()
+    with open_runtime(make_settings(tmp_path), migrate=True) as rt:
+        raws = [_lure(4, hops=(f"relay{i}.example.net",)) for i in range(3)] + [_lure(5, to="sam@example.org")]
+        ids = [submit(rt, IncomingReport(channel=Channel.API, raw_email=raw)).report_id for raw in raws]
+        worker = Worker(rt, processes=1)
+        assert worker.run_until_idle() == 4 and worker.reused == 2
+        one = submit(rt, IncomingReport(channel=Channel.API, raw_email=_lure(6))).report_id
+        with rt.db.write() as session:  # the careful path: the JSON column serialises the dict itself
+            report = session.get(Report, one)
+            assert report is not None
+            processing.apply(session, report, analyze_report("", _lure(6)), "k")
+        with rt.db.session() as session:
+            stored = dict(session.execute(text("SELECT report_id, result FROM analyses")).all())
+        for rid, raw in [*zip(ids, raws, strict=True), (one, _lure(6))]:
+            assert isinstance(stored[rid], str)
+            assert stored[rid] == json.dumps(analyze_report("", raw).to_dict())
+        assert stored[ids[0]] == stored[ids[1]] == stored[ids[2]] != stored[ids[3]]
 
 
 def test_a_later_batch_reuses_what_this_worker_wrote_without_reading_deriving_or_encoding_it(
@@ -300,38 +294,37 @@ def test_a_later_batch_reuses_what_this_worker_wrote_without_reading_deriving_or
     """A wave's copies in later batches take the worker's own analysis, derived facts and JSON
     text by input key (watchword.reused): no store read, no derive, no serialising, and the rows
     they leave are those a worker without it leaves (a fresh worker on a copy of the store)."""
-    rt = open_runtime(make_settings(tmp_path / "a"), migrate=True)
-    first = [submit(rt, IncomingReport(channel=Channel.API, raw_email=_lure(n))).report_id for n in (7, 8)]
-    worker = Worker(rt, processes=1)
-    assert worker.run_until_idle() == 2
-    asked: list[str] = []
-    real_stored = processing.stored_analyses
-    monkeypatch.setattr(
-        processing, "stored_analyses", lambda session, keys: asked.extend(keys) or real_stored(session, keys)
-    )
-    derived: list[object] = []
-    real_derive = worker_module.derive
-    monkeypatch.setattr(worker_module, "derive", lambda a: derived.append(a) or real_derive(a))
-    dumped: list[object] = []
-    real_dumps = processing.json.dumps
-    monkeypatch.setattr(processing.json, "dumps", lambda obj, **kw: dumped.append(obj) or real_dumps(obj, **kw))
-    copies = [_lure(7, hops=(f"relay{i}.example.net",)) for i in range(3)] + [_lure(9)]
-    later = [submit(rt, IncomingReport(channel=Channel.API, raw_email=raw)).report_id for raw in copies]
-    assert worker.run_until_idle() == 4
-    key7 = input_key("", _lure(7), "", {})
-    assert key7 not in asked and input_key("", _lure(9), "", {}) in asked  # the new lure is looked up
-    # Only the new lure is derived (in process at the write, processes=1); lure 7's copies are not.
-    assert [getattr(a, "subject", None) for a in derived] == ["Salary review 9"]
-    assert not any(isinstance(obj, dict) and obj.get("subject") == "Salary review 7" for obj in dumped)
-    monkeypatch.undo()
-    with rt.db.session() as session:
-        stored = dict(session.execute(text("SELECT report_id, result FROM analyses")).all())
-        campaigns = dict(session.execute(select(Report.id, Report.campaign_id)).all())
-    assert stored[later[0]] == stored[later[1]] == stored[later[2]] == stored[first[0]]
-    assert stored[later[0]] == json.dumps(analyze_report("", copies[0]).to_dict())
-    assert campaigns[later[0]] == campaigns[later[1]] == campaigns[later[2]] == campaigns[first[0]] is not None
-    _assert_consistent(rt, 6)
-    rt.close()
+    with open_runtime(make_settings(tmp_path / "a"), migrate=True) as rt:
+        first = [submit(rt, IncomingReport(channel=Channel.API, raw_email=_lure(n))).report_id for n in (7, 8)]
+        worker = Worker(rt, processes=1)
+        assert worker.run_until_idle() == 2
+        asked: list[str] = []
+        real_stored = processing.stored_analyses
+        monkeypatch.setattr(
+            processing, "stored_analyses", lambda session, keys: asked.extend(keys) or real_stored(session, keys)
+        )
+        derived: list[object] = []
+        real_derive = worker_module.derive
+        monkeypatch.setattr(worker_module, "derive", lambda a: derived.append(a) or real_derive(a))
+        dumped: list[object] = []
+        real_dumps = processing.json.dumps
+        monkeypatch.setattr(processing.json, "dumps", lambda obj, **kw: dumped.append(obj) or real_dumps(obj, **kw))
+        copies = [_lure(7, hops=(f"relay{i}.example.net",)) for i in range(3)] + [_lure(9)]
+        later = [submit(rt, IncomingReport(channel=Channel.API, raw_email=raw)).report_id for raw in copies]
+        assert worker.run_until_idle() == 4
+        key7 = input_key("", _lure(7), "", {})
+        assert key7 not in asked and input_key("", _lure(9), "", {}) in asked  # the new lure is looked up
+        # Only the new lure is derived (in process at the write, processes=1); lure 7's copies are not.
+        assert [getattr(a, "subject", None) for a in derived] == ["Salary review 9"]
+        assert not any(isinstance(obj, dict) and obj.get("subject") == "Salary review 7" for obj in dumped)
+        monkeypatch.undo()
+        with rt.db.session() as session:
+            stored = dict(session.execute(text("SELECT report_id, result FROM analyses")).all())
+            campaigns = dict(session.execute(select(Report.id, Report.campaign_id)).all())
+        assert stored[later[0]] == stored[later[1]] == stored[later[2]] == stored[first[0]]
+        assert stored[later[0]] == json.dumps(analyze_report("", copies[0]).to_dict())
+        assert campaigns[later[0]] == campaigns[later[1]] == campaigns[later[2]] == campaigns[first[0]] is not None
+        _assert_consistent(rt, 6)
 
 
 def test_a_batch_is_searchable_by_its_indicators_and_by_notes_made_before_analysis(any_rt: Runtime) -> None:
@@ -348,23 +341,22 @@ def test_a_batch_is_searchable_by_its_indicators_and_by_notes_made_before_analys
 def test_forwarding_comments_are_sealed_when_the_pipeline_ran_in_the_pool(tmp_path: Path) -> None:
     """The pool runs the pure pipeline; the worker must still seal each reporter's comment
     above a forwarded original before storing, as the in-process path does."""
-    rt = open_runtime(make_settings(tmp_path), migrate=True)
-    originals = [_lure(n) for n in range(6)]
-    ids = [
-        submit(rt, IncomingReport(channel=Channel.EMAIL, raw_email=mb.attached_forward(raw))).report_id
-        for raw in originals
-    ]
-    assert Worker(rt, processes=2).run_until_idle() == 6
-    with rt.db.session() as session:
-        for report_id in ids:
-            record = session.get(AnalysisRecord, report_id)
-            assert record is not None
-            wrapper = record.result["wrapper"]
-            assert wrapper["reporter_comment"] == "" and wrapper["reporter_comment_sealed"]
-    with rt.db.engine.connect() as conn:
-        conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
-    assert mb.REPORTER_COMMENT.encode() not in (tmp_path / "watchword.db").read_bytes()
-    rt.close()
+    with open_runtime(make_settings(tmp_path), migrate=True) as rt:
+        originals = [_lure(n) for n in range(6)]
+        ids = [
+            submit(rt, IncomingReport(channel=Channel.EMAIL, raw_email=mb.attached_forward(raw))).report_id
+            for raw in originals
+        ]
+        assert Worker(rt, processes=2).run_until_idle() == 6
+        with rt.db.session() as session:
+            for report_id in ids:
+                record = session.get(AnalysisRecord, report_id)
+                assert record is not None
+                wrapper = record.result["wrapper"]
+                assert wrapper["reporter_comment"] == "" and wrapper["reporter_comment_sealed"]
+        with rt.db.engine.connect() as conn:
+            conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+        assert mb.REPORTER_COMMENT.encode() not in (tmp_path / "watchword.db").read_bytes()
 
 
 def test_the_default_pool_leaves_the_writer_a_core_on_postgresql_only(
@@ -427,9 +419,8 @@ def test_a_pooled_worker_clusters_as_one_that_derives_the_engine_keys_itself(any
     # with one of them (only the typed posting keys link those).
     raws = [_lure(n % 7, to=f"user{n}@example.org", hops=(f"mx{n}.example.net",)) for n in range(24)]
     raws += [_other_words(n, n % 3) for n in range(6)]
-    inline = open_runtime(make_settings(tmp_path / "inline", worker_batch_size=8))
-    any_rt.settings = dataclasses.replace(any_rt.settings, worker_batch_size=8)
-    try:
+    with open_runtime(make_settings(tmp_path / "inline", worker_batch_size=8)) as inline:
+        any_rt.settings = dataclasses.replace(any_rt.settings, worker_batch_size=8)
         for rt in (any_rt, inline):
             with rt.db.write() as session:  # a feed names one lure's site: its reports match (lookup keys)
                 store_batch(session, "test feed", parse_csv("type,value\ndomain,payroll3-update.top\n"))
@@ -444,5 +435,3 @@ def test_a_pooled_worker_clusters_as_one_that_derives_the_engine_keys_itself(any
         assert len(pooled[0]) < 30  # copies did join campaigns: the keys were used
         for report_id in range(1, 31):
             assert _analysis(any_rt, report_id) == _analysis(inline, report_id)
-    finally:
-        inline.close()

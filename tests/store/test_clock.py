@@ -26,7 +26,7 @@ def test_a_lease_runs_out_when_its_time_has_passed(rt: Runtime, clock: ModuleTyp
     """GIVEN a job claimed with a 2 s lease WHEN another worker asks at once THEN it is not theirs;
     WHEN 3 s have passed THEN the other worker takes it over, as from a worker that died."""
     with rt.db.write() as session:
-        jobs.enqueue(session, "housekeeping")
+        jobs.enqueue(session, jobs.ANALYZE)
     first = jobs.claim(rt.db, "worker-a", lease_seconds=2)
     assert first is not None
     assert jobs.claim(rt.db, "worker-b", lease_seconds=2) is None

@@ -18,6 +18,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from tests.support.console import email, report_email
 from watchword.analysis import indicators
 from watchword.analysis.pipeline import analyze_email
+from watchword.domain.states import JobKind
 from watchword.runtime import Runtime
 from watchword.store import jobs
 from watchword.store.models import AnalysisRecord, Job, Report, ReportIndicator
@@ -83,10 +84,10 @@ def test_a_failing_job_logs_and_keeps_a_bounded_error_without_parameters(
             params = {f"p{i}": secret for i in range(3000)}
             session.execute(text(f"SELECT * FROM no_such_table WHERE x IN ({placeholders})"), params)
 
-    with any_rt.db.write() as session:
-        jobs.enqueue(session, "explode")
+    with any_rt.db.write() as session:  # a kind the store takes (migration 0023), run by the failing handler
+        jobs.enqueue(session, JobKind.RETENTION)
     worker = Worker(any_rt)
-    worker.extra_handlers["explode"] = failing
+    worker.extra_handlers[JobKind.RETENTION] = failing
     with caplog.at_level(logging.WARNING, logger="watchword.worker"):
         assert worker.run_once()
     with any_rt.db.session() as session:

@@ -40,18 +40,14 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
 
 
 def test_head_schema_equals_the_models(database_url: str, tmp_path: Path) -> None:
-    rt = open_runtime(make_settings(tmp_path, database_url), migrate=True)
-    try:
+    with open_runtime(make_settings(tmp_path, database_url), migrate=True) as rt:
         assert _schema_diff(rt.db) == []
-    finally:
-        rt.close()
 
 
 def test_migrations_run_down_and_up_with_data(database_url: str, tmp_path: Path) -> None:
     """GIVEN a store with analysed reports WHEN the schema goes down to base and up again
     THEN both directions run, and the tables come back usable."""
-    rt = open_runtime(make_settings(tmp_path, database_url), migrate=True)
-    try:
+    with open_runtime(make_settings(tmp_path, database_url), migrate=True) as rt:
         for n in range(3):
             raw = f"From: x{n}@example.org\r\nSubject: test {n}\r\n\r\nhttp://example.net/{n}\r\n".encode()
             submit(rt, IncomingReport(channel=Channel.API, raw_email=raw, text="note"))
@@ -63,8 +59,6 @@ def test_migrations_run_down_and_up_with_data(database_url: str, tmp_path: Path)
         submit(rt, IncomingReport(channel=Channel.API, text="after the round trip"))
         with rt.db.session() as session:
             assert len(session.scalars(select(Report)).all()) == 1
-    finally:
-        rt.close()
 
 
 def test_titles_that_quoted_a_refused_report_are_replaced_by_the_outcome(database_url: str, tmp_path: Path) -> None:
@@ -74,8 +68,7 @@ def test_titles_that_quoted_a_refused_report_are_replaced_by_the_outcome(databas
 
     from watchword.store.models import Campaign
 
-    rt = open_runtime(make_settings(tmp_path, database_url), migrate=True)
-    try:
+    with open_runtime(make_settings(tmp_path, database_url), migrate=True) as rt:
         for n in range(3):
             submit(rt, IncomingReport(channel=Channel.API, text=f"report {n}: an email asked for my password"))
         Worker(rt).run_until_idle()
@@ -101,5 +94,3 @@ def test_titles_that_quoted_a_refused_report_are_replaced_by_the_outcome(databas
         ]
         assert "Out of scope — no act done to the reporter is described" in titles
         assert not any("Ali Demir" in title for title in titles)
-    finally:
-        rt.close()

@@ -46,25 +46,24 @@ def _stored(rt: Runtime) -> tuple[dict[int, dict[str, object]], dict[int, set[st
 
 @pytest.mark.slow  # a real Dask cluster of two processes starts and stops; make test runs it
 def test_two_dask_processes_reanalyse_stored_reports_to_the_single_process_result(tmp_path: Path) -> None:
-    rt = open_runtime(make_settings(tmp_path), migrate=True)
-    for n in range(60):
-        submit(rt, IncomingReport(channel=Channel.IMPORT, raw_email=_email(n)))
-    submit(rt, IncomingReport(channel=Channel.WEB, text="A recruiter on LinkedIn offered me money for reports"))
-    assert Worker(rt, processes=1).run_until_idle() == 61
-    with rt.db.write() as session:  # an older pipeline's analyses: wrong content, old version
-        for record in session.scalars(select(AnalysisRecord)):
-            record.result = {**record.result, "risk": 0.0, "campaign_keys": []}
-            record.version = record.version - 1
-    with rt.db.session() as session:
-        expected = {r.id: analyse(rt, r).to_dict() for r in session.scalars(select(Report))}
-    with dask_client(processes=2) as client:
-        assert len(client.scheduler_info()["workers"]) == 2
-        assert reanalyse_on_cluster(rt, client) == 61
-    results, links, counts = _stored(rt)
-    assert results == expected  # every analysis is what the pipeline makes of the report now
-    assert all(links.get(rid, set()) >= {i["value"] for i in expected[rid]["indicators"]} for rid in expected)
-    assert counts == {v: sum(v in s for s in links.values()) for v in counts}
-    with rt.db.session() as session:
-        trail = session.scalars(select(AuditEvent).where(AuditEvent.action == "reports.reanalysed")).all()
-    assert sum(e.detail["reports"] for e in trail) == 61 and all(e.detail["engine"] == "dask" for e in trail)
-    rt.close()
+    with open_runtime(make_settings(tmp_path), migrate=True) as rt:
+        for n in range(60):
+            submit(rt, IncomingReport(channel=Channel.IMPORT, raw_email=_email(n)))
+        submit(rt, IncomingReport(channel=Channel.WEB, text="A recruiter on LinkedIn offered me money for reports"))
+        assert Worker(rt, processes=1).run_until_idle() == 61
+        with rt.db.write() as session:  # an older pipeline's analyses: wrong content, old version
+            for record in session.scalars(select(AnalysisRecord)):
+                record.result = {**record.result, "risk": 0.0, "campaign_keys": []}
+                record.version = record.version - 1
+        with rt.db.session() as session:
+            expected = {r.id: analyse(rt, r).to_dict() for r in session.scalars(select(Report))}
+        with dask_client(processes=2) as client:
+            assert len(client.scheduler_info()["workers"]) == 2
+            assert reanalyse_on_cluster(rt, client) == 61
+        results, links, counts = _stored(rt)
+        assert results == expected  # every analysis is what the pipeline makes of the report now
+        assert all(links.get(rid, set()) >= {i["value"] for i in expected[rid]["indicators"]} for rid in expected)
+        assert counts == {v: sum(v in s for s in links.values()) for v in counts}
+        with rt.db.session() as session:
+            trail = session.scalars(select(AuditEvent).where(AuditEvent.action == "reports.reanalysed")).all()
+        assert sum(e.detail["reports"] for e in trail) == 61 and all(e.detail["engine"] == "dask" for e in trail)

@@ -28,7 +28,7 @@ DAY = dt.timedelta(days=1)
 def rrt(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Runtime]:
     """The same retention on both store backends."""
     url = request.getfixturevalue("pg_store_url") if request.param == "postgresql" else None
-    runtime = open_runtime(
+    with open_runtime(
         fast_settings(
             tmp_path,
             database_url=url,
@@ -37,9 +37,8 @@ def rrt(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Runtime]:
             retention_closed_campaign_days=180,
         ),
         migrate=True,
-    )
-    yield runtime
-    runtime.close()
+    ) as runtime:
+        yield runtime
 
 
 def _email(n: int) -> bytes:
@@ -187,47 +186,48 @@ def test_a_reporters_mail_and_old_sent_replies_go_with_the_reports(tmp_path: Pat
     from watchword.intake.mail import take_mail
     from watchword.store.models_mail import MailMessage, MailOutbox
 
-    rt = open_runtime(
+    with open_runtime(
         fast_settings(tmp_path, retention_benign_days=30, smtp_addresses=("report@corp.example",)), migrate=True
-    )
-    original = _email(1)
-    wrapper = EmailMessage()
-    wrapper["From"] = "alice@corp.example"
-    wrapper["To"] = "report@corp.example"
-    wrapper["Subject"] = "FW: is this real?"
-    wrapper.set_content("Please check.")
-    wrapper.add_attachment(original, maintype="message", subtype="rfc822")
-    taken = take_mail(rt, wrapper.as_bytes(), via="smtp", envelope_from="alice@corp.example")
-    report_id = taken.receipts[0].report_id
-    long_ago = utcnow() - 40 * DAY
-    with rt.db.write() as session:
-        wrapper_sha = session.scalars(select(MailMessage.wrapper_sha256)).one()
-        session.execute(
-            update(Report)
-            .where(Report.id == report_id)
-            .values(verdict="benign", created_at=long_ago, last_sighted_at=long_ago)
-        )
-        session.add(
-            MailOutbox(
-                kind="ack",
-                dedupe="old-ack",
-                reporter_sealed=b"x",
-                reporter_hash="h",
-                subject="Thanks",
-                body="Received.",
-                status="sent",
-                sent_at=long_ago,
+    ) as rt:
+        original = _email(1)
+        wrapper = EmailMessage()
+        wrapper["From"] = "alice@corp.example"
+        wrapper["To"] = "report@corp.example"
+        wrapper["Subject"] = "FW: is this real?"
+        wrapper.set_content("Please check.")
+        wrapper.add_attachment(original, maintype="message", subtype="rfc822")
+        taken = take_mail(rt, wrapper.as_bytes(), via="smtp", envelope_from="alice@corp.example")
+        report_id = taken.receipts[0].report_id
+        long_ago = utcnow() - 40 * DAY
+        with rt.db.write() as session:
+            wrapper_sha = session.scalars(select(MailMessage.wrapper_sha256)).one()
+            session.execute(
+                update(Report)
+                .where(Report.id == report_id)
+                .values(verdict="benign", created_at=long_ago, last_sighted_at=long_ago)
             )
-        )
-    assert rt.blobs.exists(wrapper_sha)
-    retention.run(rt)
-    with rt.db.session() as session:
-        assert session.get(Report, report_id) is None
-        assert session.scalar(select(func.count()).select_from(MailMessage)) == 0
-        assert session.scalar(select(func.count()).select_from(MailOutbox).where(MailOutbox.dedupe == "old-ack")) == 0
-        assert session.get(Blob, wrapper_sha) is None
-    assert not rt.blobs.exists(wrapper_sha)
-    rt.close()
+            session.add(
+                MailOutbox(
+                    kind="ack",
+                    dedupe="old-ack",
+                    reporter_sealed=b"x",
+                    reporter_hash="h",
+                    subject="Thanks",
+                    body="Received.",
+                    status="sent",
+                    sent_at=long_ago,
+                )
+            )
+        assert rt.blobs.exists(wrapper_sha)
+        retention.run(rt)
+        with rt.db.session() as session:
+            assert session.get(Report, report_id) is None
+            assert session.scalar(select(func.count()).select_from(MailMessage)) == 0
+            assert (
+                session.scalar(select(func.count()).select_from(MailOutbox).where(MailOutbox.dedupe == "old-ack")) == 0
+            )
+            assert session.get(Blob, wrapper_sha) is None
+        assert not rt.blobs.exists(wrapper_sha)
 
 
 def test_notification_events_past_their_retention_are_pruned_by_the_worker_job(rrt: Runtime) -> None:
@@ -242,7 +242,10 @@ def test_notification_events_past_their_retention_are_pruned_by_the_worker_job(r
         for age, key in ((45, "surge:1:old"), (31, "reply:7"), (2, "reply:8")):
             session.add(
                 NotificationEvent(
-                    key=key, kind=key.split(":")[0], created_at=utcnow() - age * DAY, sent_at=utcnow() - age * DAY
+                    key=key,
+                    kind={"surge": "surge", "reply": "reporter_reply"}[key.split(":")[0]],  # as record() writes them
+                    created_at=utcnow() - age * DAY,
+                    sent_at=utcnow() - age * DAY,
                 )
             )
         session.flush()

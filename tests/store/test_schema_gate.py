@@ -68,7 +68,8 @@ def test_a_serve_child_owns_its_runtime_and_closes_it_when_the_server_stops(
     from watchword.web.app import create_app, create_app_from_env
 
     monkeypatch.setenv("WATCHWORD_DATA_DIR", str(tmp_path))
-    open_runtime(make_settings(tmp_path), migrate=True).close()
+    with open_runtime(make_settings(tmp_path), migrate=True):
+        pass  # the schema first, as `watchword migrate` would
     app = create_app_from_env()
     rt = app.state.rt
     closed: list[bool] = []
@@ -91,7 +92,8 @@ def test_a_serve_child_owns_its_runtime_and_closes_it_when_the_server_stops(
 
 def test_a_schema_from_a_newer_version_is_refused(tmp_path: Path) -> None:
     settings = make_settings(tmp_path)
-    open_runtime(settings, migrate=True).close()
+    with open_runtime(settings, migrate=True):
+        pass  # at head first
     db = Database(settings.database_url)
     with db.engine.begin() as conn:
         conn.exec_driver_sql("UPDATE alembic_version SET version_num = '9999'")

@@ -26,8 +26,8 @@ AWKWARD = [
     ("phone", "+44 20 7946 0000"),
     ("url", "https://example.com/" + "x" * 2000),
     ("url", 'https://example.com/[1,2]{"a":null}'),
-    ("text", "  leading and trailing  "),
-    ("text", "line\nbreak\ttab\rreturn"),
+    ("social", "  leading and trailing  "),  # any stored type (the store checks types: migration 0023)
+    ("social", "line\nbreak\ttab\rreturn"),
 ]
 
 

@@ -9,7 +9,7 @@ from sqlalchemy import insert, update
 from sqlalchemy.exc import IntegrityError
 
 from watchword.domain import Channel, IncomingReport
-from watchword.domain.states import STORED_STATES, JobStatus, ReportStatus
+from watchword.domain.states import NOT_YET_SET, STORED_STATES, JobStatus, ReportStatus
 from watchword.intake.submit import submit
 from watchword.runtime import Runtime
 from watchword.store.models import Job, Report
@@ -22,13 +22,18 @@ def test_the_migration_and_the_enums_name_the_same_states() -> None:
     threads = importlib.import_module("watchword.store.migrations.versions.0011_threads_per_person")
     case_work = importlib.import_module("watchword.store.migrations.versions.0014_case_work")
     scope = importlib.import_module("watchword.store.migrations.versions.0022_scope_check")
+    closed = importlib.import_module("watchword.store.migrations.versions.0023_closed_value_checks")
     at_head = {
         **migration.STATES,
         ("mail_outbox", "kind"): threads.AFTER,
         **{(table, "case_status"): case_work.CASE_STATES for table in case_work.TABLES},
         ("reports", "scope"): scope.SCOPES,
+        **closed.CHECKS,
     }
-    assert {key: tuple(str(s) for s in states) for key, states in STORED_STATES.items()} == at_head
+    in_code = {
+        key: ("",) * (key in NOT_YET_SET) + tuple(str(s) for s in states) for key, states in STORED_STATES.items()
+    }
+    assert in_code == at_head
     for table, column in STORED_STATES:
         assert column in metadata.tables[table].c  # every listed column exists
         names = {c.name for c in metadata.tables[table].constraints}

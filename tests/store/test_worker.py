@@ -33,25 +33,24 @@ def _email(n: int) -> bytes:
 
 
 def test_failing_job_is_retried_then_parked_with_its_error_visible(tmp_path: Path) -> None:
-    rt = open_runtime(make_settings(tmp_path, job_max_attempts=2), migrate=True)
-    receipt = submit(rt, IncomingReport(channel=Channel.API, raw_email=_email(1)))
-    with rt.db.session() as session:
-        sha = session.get(Report, receipt.report_id).raw_sha256  # type: ignore[union-attr]
-    rt.blobs.delete(sha)  # the raw bytes vanish: analysis cannot succeed
-    worker = Worker(rt)
-    assert worker.run_once()
-    with rt.db.write() as session:
-        job = session.scalars(select(Job)).one()
-        assert job.status == "queued" and job.attempts == 1 and "FileNotFoundError" in job.last_error
-        assert job.run_after.replace(tzinfo=None) > utcnow().replace(tzinfo=None)  # backoff
-        session.execute(update(Job).values(run_after=utcnow()))
-    assert worker.run_once()
-    with rt.db.session() as session:
-        job = session.scalars(select(Job)).one()
-        assert job.status == "parked" and job.attempts == 2 and "FileNotFoundError" in job.last_error
-        assert session.get(Report, receipt.report_id).status == "failed"  # type: ignore[union-attr]
-    assert not worker.run_once()  # a parked job is not claimed again
-    rt.close()
+    with open_runtime(make_settings(tmp_path, job_max_attempts=2), migrate=True) as rt:
+        receipt = submit(rt, IncomingReport(channel=Channel.API, raw_email=_email(1)))
+        with rt.db.session() as session:
+            sha = session.get(Report, receipt.report_id).raw_sha256  # type: ignore[union-attr]
+        rt.blobs.delete(sha)  # the raw bytes vanish: analysis cannot succeed
+        worker = Worker(rt)
+        assert worker.run_once()
+        with rt.db.write() as session:
+            job = session.scalars(select(Job)).one()
+            assert job.status == "queued" and job.attempts == 1 and "FileNotFoundError" in job.last_error
+            assert job.run_after.replace(tzinfo=None) > utcnow().replace(tzinfo=None)  # backoff
+            session.execute(update(Job).values(run_after=utcnow()))
+        assert worker.run_once()
+        with rt.db.session() as session:
+            job = session.scalars(select(Job)).one()
+            assert job.status == "parked" and job.attempts == 2 and "FileNotFoundError" in job.last_error
+            assert session.get(Report, receipt.report_id).status == "failed"  # type: ignore[union-attr]
+        assert not worker.run_once()  # a parked job is not claimed again
 
 
 def _start_worker(data_dir: Path) -> subprocess.Popen[bytes]:
@@ -82,39 +81,38 @@ def test_killing_a_real_worker_mid_run_loses_nothing_and_applies_nothing_twice(t
     and restarted THEN every report ends analysed exactly once in effect: one analysis each,
     indicator counts equal to the links that exist, every job done."""
     total = 400
-    rt = open_runtime(make_settings(tmp_path), migrate=True)
-    # Many to a transaction (tests/support/stored.py): what is tested starts once they are stored.
-    store_reports(rt, [IncomingReport(channel=Channel.IMPORT, raw_email=_email(n)) for n in range(total)])
-    kills = 0
-    deadline = time.monotonic() + 240
-    proc = _start_worker(tmp_path)
-    try:
-        while kills < 3 and time.monotonic() < deadline:
-            before = _done(rt)
-            while _done(rt) == before and time.monotonic() < deadline:
-                time.sleep(0.02)
-            if _done(rt) >= total:
-                break
-            proc.send_signal(signal.SIGKILL)  # no clean-up, no goodbye: mid-job if it was in one
-            proc.wait()
-            kills += 1
-            proc = _start_worker(tmp_path)
-        while _done(rt) < total and time.monotonic() < deadline:
-            time.sleep(0.1)
-    finally:
-        proc.terminate()
-        proc.wait(timeout=30)
-    assert kills >= 1, "the worker finished before it could be killed; raise `total`"
-    with rt.db.session() as session:
-        assert _done(rt) == total
-        assert session.scalar(select(func.count()).select_from(AnalysisRecord)) == total
-        assert session.scalar(select(func.count()).select_from(Report).where(Report.status == "analysed")) == total
-        links = dict(
-            session.execute(
-                select(ReportIndicator.indicator_id, func.count()).group_by(ReportIndicator.indicator_id)
-            ).all()
-        )
-        counts = dict(session.execute(select(Indicator.id, Indicator.report_count)).all())
-        assert counts == {ind: links.get(ind, 0) for ind in counts}
-        assert sum(links.values()) > total  # indicators were really extracted and linked
-    rt.close()
+    with open_runtime(make_settings(tmp_path), migrate=True) as rt:
+        # Many to a transaction (tests/support/stored.py): what is tested starts once they are stored.
+        store_reports(rt, [IncomingReport(channel=Channel.IMPORT, raw_email=_email(n)) for n in range(total)])
+        kills = 0
+        deadline = time.monotonic() + 240
+        proc = _start_worker(tmp_path)
+        try:
+            while kills < 3 and time.monotonic() < deadline:
+                before = _done(rt)
+                while _done(rt) == before and time.monotonic() < deadline:
+                    time.sleep(0.02)
+                if _done(rt) >= total:
+                    break
+                proc.send_signal(signal.SIGKILL)  # no clean-up, no goodbye: mid-job if it was in one
+                proc.wait()
+                kills += 1
+                proc = _start_worker(tmp_path)
+            while _done(rt) < total and time.monotonic() < deadline:
+                time.sleep(0.1)
+        finally:
+            proc.terminate()
+            proc.wait(timeout=30)
+        assert kills >= 1, "the worker finished before it could be killed; raise `total`"
+        with rt.db.session() as session:
+            assert _done(rt) == total
+            assert session.scalar(select(func.count()).select_from(AnalysisRecord)) == total
+            assert session.scalar(select(func.count()).select_from(Report).where(Report.status == "analysed")) == total
+            links = dict(
+                session.execute(
+                    select(ReportIndicator.indicator_id, func.count()).group_by(ReportIndicator.indicator_id)
+                ).all()
+            )
+            counts = dict(session.execute(select(Indicator.id, Indicator.report_count)).all())
+            assert counts == {ind: links.get(ind, 0) for ind in counts}
+            assert sum(links.values()) > total  # indicators were really extracted and linked

@@ -72,15 +72,12 @@ def acknowledged_before_kill(tmp_path: Path, child_source: str, wanted: int = 15
 
 def assert_each_survived(tmp_path: Path, acknowledged: list[tuple[int, str]], raw_of: Callable[[int], bytes]) -> None:
     """Every acknowledged report has its row, and its blob holds the bytes that were sent."""
-    rt = open_runtime(make_settings(tmp_path))
-    try:
+    with open_runtime(make_settings(tmp_path)) as rt:
         with rt.db.session() as session:
             stored = dict(session.execute(select(Report.public_id, Report.raw_sha256)).all())
         for n, public_id in acknowledged:
             assert stored[public_id] == blobs.sha256_hex(raw_of(n))
             assert rt.blobs.get(stored[public_id]) == raw_of(n)
-    finally:
-        rt.close()
 
 
 def offer_email(n: int) -> bytes:

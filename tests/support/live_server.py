@@ -40,7 +40,8 @@ def prepare_store(data_dir: Path) -> Runtime:
 def serve(data_dir: Path, **env: str) -> Iterator[LiveServer]:
     """Run `python -m watchword serve` on a free port until the block ends; `env`: extra WATCHWORD_* settings."""
     if not (data_dir / "watchword.db").exists():
-        prepare_store(data_dir).close()  # the schema first, as `watchword migrate` would
+        with prepare_store(data_dir):
+            pass  # the schema first, as `watchword migrate` would
     # Held until the server has stopped: no other process can take it meanwhile (tests/support/ports.py).
     reservation = reserve_port()
     port = reservation.getsockname()[1]

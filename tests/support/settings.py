@@ -72,8 +72,8 @@ def _migrated_sqlite(target: Path) -> None:
         where = Path(tempfile.mkdtemp(prefix="watchword-template-"))
         # Removed when this process ends: each test process made one (1.7 MB) and left it in /tmp.
         atexit.register(shutil.rmtree, where, ignore_errors=True)
-        runtime = open_runtime(make_settings(where, f"sqlite:///{where / 'template.db'}"), migrate=True)
-        runtime.close()
+        with open_runtime(make_settings(where, f"sqlite:///{where / 'template.db'}"), migrate=True):
+            pass  # migrated on opening
         _template = where / "template.db"
     target.parent.mkdir(parents=True, exist_ok=True)
     shutil.copyfile(_template, target)

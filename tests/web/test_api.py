@@ -24,12 +24,10 @@ def test_acknowledged_report_is_durable_with_its_job(client: Any, rt: Runtime) -
     assert response.status_code == 201
     body = response.json()
     # A second process opening the same files sees the report and its job: it was committed before 201.
-    other = open_runtime(rt.settings)
-    with other.db.session() as session:
+    with open_runtime(rt.settings) as other, other.db.session() as session:
         report = session.scalars(select(Report).where(Report.public_id == body["id"])).one()
         assert report.contact_sealed and b"me@x.org" not in report.contact_sealed  # sealed, not plain
         assert session.scalars(select(Job).where(Job.report_id == report.id)).one().status == "queued"
-    other.close()
     status = client.get(body["status_url"]).json()
     assert status["status"] == "received"
 
@@ -48,20 +46,19 @@ def test_oversized_upload_gets_413_and_loses_nothing_already_accepted(tmp_path: 
 
     from watchword.web.app import create_app
 
-    rt = open_runtime(make_settings(tmp_path, max_upload_bytes=1024 * 1024), migrate=True)
-    with TestClient(create_app(rt)) as client:
-        accepted = client.post("/api/v1/reports/email", content=RAW, headers={"content-type": "message/rfc822"})
-        assert accepted.status_code == 201
-        big = b"Subject: big\r\n\r\n" + b"A" * (3 * 1024 * 1024)
-        response = client.post("/api/v1/reports/email", content=big, headers={"content-type": "message/rfc822"})
-        assert response.status_code == 413
-        assert "1 MB limit" in response.json()["detail"]
-        # Just over the message limit but within the transport allowance: refused by the funnel, same clarity.
-        nearly = b"Subject: big\r\n\r\n" + b"A" * (1024 * 1024 + 10)
-        response = client.post("/api/v1/reports/email", content=nearly, headers={"content-type": "message/rfc822"})
-        assert response.status_code == 413
-    assert _count(rt, Report) == 1
-    rt.close()
+    with open_runtime(make_settings(tmp_path, max_upload_bytes=1024 * 1024), migrate=True) as rt:
+        with TestClient(create_app(rt)) as client:
+            accepted = client.post("/api/v1/reports/email", content=RAW, headers={"content-type": "message/rfc822"})
+            assert accepted.status_code == 201
+            big = b"Subject: big\r\n\r\n" + b"A" * (3 * 1024 * 1024)
+            response = client.post("/api/v1/reports/email", content=big, headers={"content-type": "message/rfc822"})
+            assert response.status_code == 413
+            assert "1 MB limit" in response.json()["detail"]
+            # Just over the message limit but within the transport allowance: refused by the funnel, same clarity.
+            nearly = b"Subject: big\r\n\r\n" + b"A" * (1024 * 1024 + 10)
+            response = client.post("/api/v1/reports/email", content=nearly, headers={"content-type": "message/rfc822"})
+            assert response.status_code == 413
+        assert _count(rt, Report) == 1
 
 
 def test_bad_requests_get_clear_errors(client: Any, rt: Runtime) -> None:
@@ -117,26 +114,27 @@ def test_submit_token_is_exempt_from_the_per_client_limit_and_a_revoked_one_is_n
     from watchword.services.accounts import create_token, revoke_token
     from watchword.web.app import create_app
 
-    rt = open_runtime(make_settings(tmp_path, rate_api_per_client_per_minute=3), migrate=True)
-    with rt.db.write() as session:
-        token, row = create_token(session, "gateway", "submit", actor="test")
-        token_id = row.id
-    with TestClient(create_app(rt)) as client:
-        auth = {"authorization": f"Bearer {token}"}
-        codes = [
-            client.post("/api/v1/reports", json={"text": f"report {n}"}, headers=auth).status_code for n in range(6)
-        ]
-        assert codes == [201] * 6
-        anonymous = [client.post("/api/v1/reports", json={"text": f"anon {n}"}).status_code for n in range(5)]
-        assert anonymous.count(429) >= 2
-        bogus = client.post("/api/v1/reports", json={"text": "x"}, headers={"authorization": "Bearer ww_nope"})
-        assert bogus.status_code == 429
-    with rt.db.write() as session:
-        revoke_token(session, token_id, actor="test")
-    with TestClient(create_app(rt)) as client:  # a new app: no cached trust
-        codes = [client.post("/api/v1/reports", json={"text": f"late {n}"}, headers=auth).status_code for n in range(4)]
-        assert 429 in codes
-    rt.close()
+    with open_runtime(make_settings(tmp_path, rate_api_per_client_per_minute=3), migrate=True) as rt:
+        with rt.db.write() as session:
+            token, row = create_token(session, "gateway", "submit", actor="test")
+            token_id = row.id
+        with TestClient(create_app(rt)) as client:
+            auth = {"authorization": f"Bearer {token}"}
+            codes = [
+                client.post("/api/v1/reports", json={"text": f"report {n}"}, headers=auth).status_code for n in range(6)
+            ]
+            assert codes == [201] * 6
+            anonymous = [client.post("/api/v1/reports", json={"text": f"anon {n}"}).status_code for n in range(5)]
+            assert anonymous.count(429) >= 2
+            bogus = client.post("/api/v1/reports", json={"text": "x"}, headers={"authorization": "Bearer ww_nope"})
+            assert bogus.status_code == 429
+        with rt.db.write() as session:
+            revoke_token(session, token_id, actor="test")
+        with TestClient(create_app(rt)) as client:  # a new app: no cached trust
+            codes = [
+                client.post("/api/v1/reports", json={"text": f"late {n}"}, headers=auth).status_code for n in range(4)
+            ]
+            assert 429 in codes
 
 
 def test_a_report_needing_detail_shows_the_question_and_takes_the_answer(client: Any, rt: Runtime) -> None:

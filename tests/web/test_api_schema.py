@@ -25,13 +25,12 @@ def api_schema(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[schem
     """The API over a store with a shared campaign and its indicators, and a read token for them."""
     tmp: Path = tmp_path_factory.mktemp("schema")
     # The limiter would answer 429 to a generator's burst; its own tests cover it.
-    rt = intel_runtime(tmp, rate_api_per_client_per_minute=10_000_000)
-    seed_campaign(rt, count=3)
-    with rt.db.write() as session:
-        token, _row = accounts.create_token(session, "schema-reader", "read", "admin")
-    app = create_app(rt)
-    yield schemathesis.openapi.from_asgi("/api/v1/openapi.json", app), token
-    rt.close()
+    with intel_runtime(tmp, rate_api_per_client_per_minute=10_000_000) as rt:
+        seed_campaign(rt, count=3)
+        with rt.db.write() as session:
+            token, _row = accounts.create_token(session, "schema-reader", "read", "admin")
+        app = create_app(rt)
+        yield schemathesis.openapi.from_asgi("/api/v1/openapi.json", app), token
 
 
 def test_api_answers_as_its_openapi_document_says(api_schema: tuple[schemathesis.BaseSchema, str]) -> None:

@@ -25,9 +25,8 @@ PHISH = "Your mailbox is full. Sign in at https://mailbox-keep-{n}.com/login to 
 @pytest.fixture(params=["sqlite", "postgresql"])
 def rt(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Runtime]:
     url = request.getfixturevalue("pg_store_url") if request.param == "postgresql" else None
-    runtime = open_runtime(make_settings(tmp_path, url, awareness_min_count=3), migrate=True)
-    yield runtime
-    runtime.close()
+    with open_runtime(make_settings(tmp_path, url, awareness_min_count=3), migrate=True) as runtime:
+        yield runtime
 
 
 def _report(rt: Runtime, n: int, hint: str = "credential_phishing") -> None:

@@ -45,8 +45,7 @@ def _actions(rt: Runtime, bulletin_id: int) -> list[str]:
 
 
 def test_draft_preview_save_publish_withdraw_from_the_console(tmp_path: Path) -> None:
-    rt = intel_runtime(tmp_path)
-    try:
+    with intel_runtime(tmp_path) as rt:
         seeded = seed_campaign(rt)
         client = _analyst(rt)
         bulletin_id = _draft(client, seeded.campaign_id)
@@ -111,13 +110,10 @@ def test_draft_preview_save_publish_withdraw_from_the_console(tmp_path: Path) ->
             "bulletin.publish",
             "bulletin.withdraw",
         ]
-    finally:
-        rt.close()
 
 
 def test_publishing_without_a_public_address_is_refused_with_the_reason(tmp_path: Path) -> None:
-    rt = intel_runtime(tmp_path, public_base_url="", allowed_hosts=())
-    try:
+    with intel_runtime(tmp_path, public_base_url="", allowed_hosts=()) as rt:
         seeded = seed_campaign(rt)
         client = _analyst(rt)
         bulletin_id = _draft(client, seeded.campaign_id)
@@ -128,13 +124,10 @@ def test_publishing_without_a_public_address_is_refused_with_the_reason(tmp_path
         assert "WATCHWORD_PUBLIC_BASE_URL" in refused.text and "text/html" in refused.headers["content-type"]
         with rt.db.session() as session:
             assert session.get(Bulletin, bulletin_id).status == "draft"  # type: ignore[union-attr]
-    finally:
-        rt.close()
 
 
 def test_viewers_read_bulletins_but_cannot_draft_edit_or_publish(tmp_path: Path) -> None:
-    rt = intel_runtime(tmp_path)
-    try:
+    with intel_runtime(tmp_path) as rt:
         seeded = seed_campaign(rt)
         bulletin_id = _draft(_analyst(rt), seeded.campaign_id)
         viewer = _analyst(rt, "vera", "viewer")
@@ -155,13 +148,10 @@ def test_viewers_read_bulletins_but_cannot_draft_edit_or_publish(tmp_path: Path)
         assert edit.status_code == 403
         with rt.db.session() as session:
             assert session.get(Bulletin, bulletin_id).status == "draft"  # type: ignore[union-attr]
-    finally:
-        rt.close()
 
 
 def test_the_preview_fragment_renders_markdown_without_raw_html(tmp_path: Path) -> None:
-    rt = intel_runtime(tmp_path)
-    try:
+    with intel_runtime(tmp_path) as rt:
         seeded = seed_campaign(rt)
         client = _analyst(rt)
         bulletin_id = _draft(client, seeded.campaign_id)
@@ -177,5 +167,3 @@ def test_the_preview_fragment_renders_markdown_without_raw_html(tmp_path: Path) 
         assert "<h2>Heads up</h2>" in fragment.text
         assert "<script>" not in fragment.text and 'href="javascript' not in fragment.text
         assert "<html" not in fragment.text  # a fragment for the editor's script, not a page
-    finally:
-        rt.close()

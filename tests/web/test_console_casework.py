@@ -255,9 +255,8 @@ def test_saved_searches_are_each_analysts_own(rt: Runtime) -> None:
 
 @pytest.fixture
 def totp_rt(tmp_path: Path) -> Iterator[Runtime]:
-    runtime = open_runtime(make_settings(tmp_path, require_totp=True))
-    yield runtime
-    runtime.close()
+    with open_runtime(make_settings(tmp_path, require_totp=True)) as runtime:
+        yield runtime
 
 
 def test_required_totp_sends_an_analyst_without_it_to_set_it_up_first(totp_rt: Runtime) -> None:

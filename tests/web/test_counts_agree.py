@@ -33,12 +33,11 @@ WEB_LURE = (
 @pytest.fixture(params=["sqlite", "postgresql"])
 def crt(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Runtime]:
     url = request.getfixturevalue("pg_store_url") if request.param == "postgresql" else None
-    runtime = open_runtime(
+    with open_runtime(
         fast_settings(tmp_path, database_url=url, smtp_addresses=(REPORT_TO,), reply_from=f"Watchword <{REPORT_TO}>"),
         migrate=True,
-    )
-    yield runtime
-    runtime.close()
+    ) as runtime:
+        yield runtime
 
 
 def _said(html: str) -> tuple[int, int]:

@@ -12,7 +12,7 @@ from fastapi.testclient import TestClient
 
 from tests.support.reporter import fast_settings, report
 from watchword.analysis.pipeline import analyze_report
-from watchword.runtime import Runtime, open_runtime
+from watchword.runtime import open_runtime
 from watchword.services.guidance import first_look
 from watchword.web.app import create_app
 
@@ -25,12 +25,8 @@ CALLER = (
 
 @pytest.fixture
 def web(tmp_path: Path) -> Iterator[TestClient]:
-    rt: Runtime = open_runtime(fast_settings(tmp_path))
-    try:
-        with TestClient(create_app(rt)) as client:
-            yield client
-    finally:
-        rt.close()
+    with open_runtime(fast_settings(tmp_path)) as rt, TestClient(create_app(rt)) as client:
+        yield client
 
 
 def _english_findings() -> list[str]:

@@ -27,10 +27,9 @@ DEMO_STICK = next(r.text for r in demo_reports() if r.approach_hint == "technica
 @pytest.fixture(params=["sqlite", "postgresql"])
 def demo_rt(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Runtime]:
     url = request.getfixturevalue("pg_store_url") if request.param == "postgresql" else None
-    runtime = open_runtime(fast_settings(tmp_path, database_url=url), migrate=True)
-    load_demo(runtime)
-    yield runtime
-    runtime.close()
+    with open_runtime(fast_settings(tmp_path, database_url=url), migrate=True) as runtime:
+        load_demo(runtime)
+        yield runtime
 
 
 def _stick_reports(rt: Runtime) -> list[Report]:

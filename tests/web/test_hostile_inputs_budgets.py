@@ -75,21 +75,20 @@ def review_inputs() -> dict[str, bytes]:
 @pytest.fixture
 def analysed(tmp_path: Path) -> Iterator[tuple[Runtime, dict[str, tuple[int, int, float]]]]:
     """name -> (report id, size in bytes, seconds the worker took), on the file store a server can share."""
-    rt = open_runtime(make_settings(tmp_path))
-    out: dict[str, tuple[int, int, float]] = {}
-    worker = Worker(rt)
-    # One small report first, untimed: the worker's one-off start-up (the warninglist index, the
-    # lexicons, the first statements compiled) is not work on the hostile input.
-    submit(rt, IncomingReport(channel=Channel.API, raw_email=_mail("Warm-up", "Please see https://example.test/x")))
-    assert worker.run_once()
-    for name, raw in review_inputs().items():
-        receipt = submit(rt, IncomingReport(channel=Channel.API, raw_email=raw))
-        started = time.perf_counter()
+    with open_runtime(make_settings(tmp_path)) as rt:
+        out: dict[str, tuple[int, int, float]] = {}
+        worker = Worker(rt)
+        # One small report first, untimed: the worker's one-off start-up (the warninglist index, the
+        # lexicons, the first statements compiled) is not work on the hostile input.
+        submit(rt, IncomingReport(channel=Channel.API, raw_email=_mail("Warm-up", "Please see https://example.test/x")))
         assert worker.run_once()
-        out[name] = (receipt.report_id, len(raw), time.perf_counter() - started)
-    add_user(rt, "ana")
-    yield rt, out
-    rt.close()
+        for name, raw in review_inputs().items():
+            receipt = submit(rt, IncomingReport(channel=Channel.API, raw_email=raw))
+            started = time.perf_counter()
+            assert worker.run_once()
+            out[name] = (receipt.report_id, len(raw), time.perf_counter() - started)
+        add_user(rt, "ana")
+        yield rt, out
 
 
 @pytest.fixture

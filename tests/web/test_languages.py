@@ -12,7 +12,7 @@ from babel.messages.pofile import read_po
 from fastapi.testclient import TestClient
 
 from tests.support.reporter import fast_settings
-from watchword.runtime import Runtime, open_runtime
+from watchword.runtime import open_runtime
 from watchword.web import templating
 from watchword.web.app import create_app
 
@@ -64,12 +64,8 @@ def test_the_compiled_catalogue_says_what_the_po_file_says(language: str) -> Non
 
 @pytest.fixture
 def web(tmp_path: Path) -> Iterator[TestClient]:
-    rt: Runtime = open_runtime(fast_settings(tmp_path))
-    try:
-        with TestClient(create_app(rt)) as client:
-            yield client
-    finally:
-        rt.close()
+    with open_runtime(fast_settings(tmp_path)) as rt, TestClient(create_app(rt)) as client:
+        yield client
 
 
 def test_the_browser_language_is_used_and_arabic_is_right_to_left(web: TestClient) -> None:

@@ -3,6 +3,7 @@ described by an OpenAPI document with a bearer security scheme that openapi-spec
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -32,43 +33,42 @@ def _token(rt: Runtime, scope: str) -> str:
 
 
 def test_the_openapi_document_validates_and_declares_bearer_security_on_the_read_api(tmp_path: Path) -> None:
-    rt = intel_runtime(tmp_path)
-    served = TestClient(create_app(rt)).get("/api/v1/openapi.json")
-    assert served.status_code == 200
-    document = served.json()
-    validate(document)  # raises on any violation of the OpenAPI 3.1 schema
-    assert document["components"]["securitySchemes"]["bearerAuth"] == {
-        "type": "http",
-        "scheme": "bearer",
-        "description": "An API token with read scope: `watchword token create --scope read`.",
-    }
-    for path, method in READ_OPERATIONS:
-        operation = document["paths"][path][method]
-        assert operation["security"] == [{"bearerAuth": []}], path
-        assert {"401", "403"} <= set(operation["responses"]), path
-    assert "security" not in document["paths"]["/api/v1/reports"]["post"]  # reporting stays open
-    rt.close()
+    with intel_runtime(tmp_path) as rt:
+        served = TestClient(create_app(rt)).get("/api/v1/openapi.json")
+        assert served.status_code == 200
+        document = served.json()
+        validate(document)  # raises on any violation of the OpenAPI 3.1 schema
+        assert document["components"]["securitySchemes"]["bearerAuth"] == {
+            "type": "http",
+            "scheme": "bearer",
+            "description": "An API token with read scope: `watchword token create --scope read`.",
+        }
+        for path, method in READ_OPERATIONS:
+            operation = document["paths"][path][method]
+            assert operation["security"] == [{"bearerAuth": []}], path
+            assert {"401", "403"} <= set(operation["responses"]), path
+        assert "security" not in document["paths"]["/api/v1/reports"]["post"]  # reporting stays open
 
 
 @pytest.fixture
-def api(tmp_path: Path) -> tuple[Runtime, TestClient, list[int]]:
+def api(tmp_path: Path) -> Iterator[tuple[Runtime, TestClient, list[int]]]:
     """Two shared campaigns (malicious, suspicious) that share a lure domain, and one not judged."""
-    rt = intel_runtime(tmp_path)
-    seeded = seed_campaign(rt, count=3)
-    now = utcnow()
-    second = put_in_campaign(
-        rt,
-        seeded.report_ids[2:],
-        "Second wave",
-        approach_type="fake_recruitment",
-        verdict="suspicious",
-        first_seen=now,
-        last_seen=now,
-    )
-    unjudged = put_in_campaign(
-        rt, [], "Not judged yet", approach_type="fake_recruitment", first_seen=now, last_seen=now
-    )
-    return rt, TestClient(create_app(rt)), [seeded.campaign_id, second, unjudged]
+    with intel_runtime(tmp_path) as rt:
+        seeded = seed_campaign(rt, count=3)
+        now = utcnow()
+        second = put_in_campaign(
+            rt,
+            seeded.report_ids[2:],
+            "Second wave",
+            approach_type="fake_recruitment",
+            verdict="suspicious",
+            first_seen=now,
+            last_seen=now,
+        )
+        unjudged = put_in_campaign(
+            rt, [], "Not judged yet", approach_type="fake_recruitment", first_seen=now, last_seen=now
+        )
+        yield rt, TestClient(create_app(rt)), [seeded.campaign_id, second, unjudged]
 
 
 def test_a_read_token_pulls_shared_campaigns_and_indicators_page_by_page(
@@ -119,7 +119,6 @@ def test_a_read_token_pulls_shared_campaigns_and_indicators_page_by_page(
     detail = client.get(f"/api/v1/indicators/{lure}", headers=auth)
     assert detail.status_code == 200
     assert detail.json()["value"] == "talent-partners-global.com" and detail.json()["campaigns"] == [first, second]
-    rt.close()
 
 
 def test_a_submit_token_gets_403_and_no_token_401(api: tuple[Runtime, TestClient, list[int]]) -> None:
@@ -138,13 +137,11 @@ def test_a_submit_token_gets_403_and_no_token_401(api: tuple[Runtime, TestClient
     assert (
         client.get("/api/v1/campaigns", headers={"Authorization": f"Bearer {_token(rt, 'admin')}"}).status_code == 200
     )
-    rt.close()
 
 
 def test_a_tlp_above_what_read_tokens_get_is_refused(tmp_path: Path) -> None:
-    rt = intel_runtime(tmp_path, default_tlp="red")
-    seed_campaign(rt, count=1)
-    client = TestClient(create_app(rt))
-    refused = client.get("/api/v1/indicators", headers={"Authorization": f"Bearer {_token(rt, 'read')}"})
-    assert refused.status_code == 403 and "WATCHWORD_TAXII_MAX_TLP" in refused.json()["detail"]
-    rt.close()
+    with intel_runtime(tmp_path, default_tlp="red") as rt:
+        seed_campaign(rt, count=1)
+        client = TestClient(create_app(rt))
+        refused = client.get("/api/v1/indicators", headers={"Authorization": f"Bearer {_token(rt, 'read')}"})
+        assert refused.status_code == 403 and "WATCHWORD_TAXII_MAX_TLP" in refused.json()["detail"]

@@ -23,9 +23,8 @@ NNBSP = "\u202f"  # French and Russian group thousands with a narrow no-break sp
 @pytest.fixture
 def rt(tmp_path: Path) -> Iterator[Runtime]:
     # Half a megabyte: an upload over it is cheap to send, and the limit is not a whole number.
-    runtime = open_runtime(fast_settings(tmp_path, max_upload_bytes=512 * 1024), migrate=True)
-    yield runtime
-    runtime.close()
+    with open_runtime(fast_settings(tmp_path, max_upload_bytes=512 * 1024), migrate=True) as runtime:
+        yield runtime
 
 
 def _client(rt: Runtime, language: str) -> TestClient:

@@ -43,9 +43,8 @@ def _photo() -> bytes:
 
 @pytest.fixture
 def trt(tmp_path: Path) -> Iterator[Runtime]:
-    runtime = open_runtime(fast_settings(tmp_path), migrate=True)
-    yield runtime
-    runtime.close()
+    with open_runtime(fast_settings(tmp_path), migrate=True) as runtime:
+        yield runtime
 
 
 def _client(rt: Runtime, name: str, role: str) -> TestClient:

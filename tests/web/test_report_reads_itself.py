@@ -98,9 +98,8 @@ def test_a_report_the_scope_guard_did_not_take_is_titled_by_the_outcome_without_
 
 @pytest.fixture
 def prt(tmp_path: Path) -> Iterator[Runtime]:
-    runtime = open_runtime(fast_settings(tmp_path), migrate=True)
-    yield runtime
-    runtime.close()
+    with open_runtime(fast_settings(tmp_path), migrate=True) as runtime:
+        yield runtime
 
 
 def test_the_console_shows_questions_beside_answers_and_a_title_instead_of_no_subject(prt: Runtime) -> None:

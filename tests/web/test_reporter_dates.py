@@ -11,7 +11,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from tests.support.reporter import fast_settings, receipt_of, report
-from watchword.runtime import Runtime, open_runtime
+from watchword.runtime import open_runtime
 from watchword.web import templating
 from watchword.web.app import create_app
 
@@ -24,13 +24,9 @@ ISO_TIME = re.compile(r'<time [^>]*datetime="(\d{4}-\d{2}-\d{2})[^"]*"[^>]*>(\d{
 
 @pytest.fixture
 def client(tmp_path: Path) -> Iterator[TestClient]:
-    rt: Runtime = open_runtime(fast_settings(tmp_path), migrate=True)
-    try:
-        with TestClient(create_app(rt)) as web:
-            web.get("/?lang=de")
-            yield web
-    finally:
-        rt.close()
+    with open_runtime(fast_settings(tmp_path), migrate=True) as rt, TestClient(create_app(rt)) as web:
+        web.get("/?lang=de")
+        yield web
 
 
 def test_the_german_status_page_writes_its_dates_in_iso(client: TestClient) -> None:

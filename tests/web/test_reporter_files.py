@@ -102,9 +102,8 @@ def test_what_is_not_a_safe_picture_is_refused_fast(data: bytes) -> None:
 
 @pytest.fixture
 def frt(tmp_path: Path) -> Iterator[Runtime]:
-    runtime = open_runtime(fast_settings(tmp_path), migrate=True)
-    yield runtime
-    runtime.close()
+    with open_runtime(fast_settings(tmp_path), migrate=True) as runtime:
+        yield runtime
 
 
 def _analyst(rt: Runtime) -> TestClient:

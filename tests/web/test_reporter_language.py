@@ -29,9 +29,8 @@ LANGUAGES = ("en", "zh", "de", "es", "fr", "ru", "ar")
 
 @pytest.fixture
 def wrt(tmp_path: Path) -> Iterator[Runtime]:
-    runtime = open_runtime(fast_settings(tmp_path), migrate=True)
-    yield runtime
-    runtime.close()
+    with open_runtime(fast_settings(tmp_path), migrate=True) as runtime:
+        yield runtime
 
 
 def test_all_seven_languages_ship() -> None:

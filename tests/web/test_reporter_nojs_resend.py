@@ -35,9 +35,8 @@ TYPED = {
 def slow_rt(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Runtime]:
     """The real no-JavaScript wait (3 s), which the other reporter tests set to zero."""
     url = request.getfixturevalue("pg_store_url") if request.param == "postgresql" else None
-    runtime = open_runtime(fast_settings(tmp_path, database_url=url, pow_nojs_min_age_seconds=3.0), migrate=True)
-    yield runtime
-    runtime.close()
+    with open_runtime(fast_settings(tmp_path, database_url=url, pow_nojs_min_age_seconds=3.0), migrate=True) as runtime:
+        yield runtime
 
 
 def _fields(page: str) -> dict[str, str]:

@@ -32,9 +32,8 @@ PHISH = (
 def frt(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Runtime]:
     """Every journey on both store backends."""
     url = request.getfixturevalue("pg_store_url") if request.param == "postgresql" else None
-    runtime = open_runtime(fast_settings(tmp_path, database_url=url))
-    yield runtime
-    runtime.close()
+    with open_runtime(fast_settings(tmp_path, database_url=url)) as runtime:
+        yield runtime
 
 
 @pytest.fixture
@@ -214,26 +213,23 @@ def test_saved_email_becomes_the_raw_message_and_screenshots_are_kept(web: TestC
 def test_without_javascript_a_person_gets_through_and_a_too_fast_bot_does_not(
     tmp_path: Path, clock: ModuleType
 ) -> None:
-    rt = open_runtime(fast_settings(tmp_path, pow_nojs_min_age_seconds=1.0), migrate=True)
-    try:
-        with TestClient(create_app(rt)) as web:
-            too_fast = report(web, "other", {"text": "A stranger asked for my door code."}, solve=False)
-            assert too_fast.status_code == 422
-            assert "A stranger asked for my door code." in too_fast.text  # nothing the person typed is lost
-            page = web.get("/report/other")
-            clock.advance(1.05)  # a person reading and typing
-            sent = web.post(
-                "/report/other",
-                data={
-                    "pow_token": token_of(page.text),
-                    "pow_solution": "",
-                    "text": "A stranger asked for my door code.",
-                },
-            )
-            assert sent.status_code == 201
-            assert _count(rt, Report) == 1
-    finally:
-        rt.close()
+    settings = fast_settings(tmp_path, pow_nojs_min_age_seconds=1.0)
+    with open_runtime(settings, migrate=True) as rt, TestClient(create_app(rt)) as web:
+        too_fast = report(web, "other", {"text": "A stranger asked for my door code."}, solve=False)
+        assert too_fast.status_code == 422
+        assert "A stranger asked for my door code." in too_fast.text  # nothing the person typed is lost
+        page = web.get("/report/other")
+        clock.advance(1.05)  # a person reading and typing
+        sent = web.post(
+            "/report/other",
+            data={
+                "pow_token": token_of(page.text),
+                "pow_solution": "",
+                "text": "A stranger asked for my door code.",
+            },
+        )
+        assert sent.status_code == 201
+        assert _count(rt, Report) == 1
 
 
 def test_forged_or_wrong_proof_is_refused_without_losing_the_text(web: TestClient, frt: Runtime) -> None:

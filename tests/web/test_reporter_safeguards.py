@@ -58,8 +58,7 @@ def test_generated_passphrase_is_five_words_of_a_256_word_list() -> None:
 
 
 def test_sign_in_pauses_a_receipt_after_repeated_wrong_passphrases(tmp_path: Path) -> None:
-    rt = open_runtime(fast_settings(tmp_path), migrate=True)
-    try:
+    with open_runtime(fast_settings(tmp_path), migrate=True) as rt:
         receipt = submit(rt, IncomingReport(channel=Channel.WEB, text="A man asked for my badge."))
         with rt.db.write() as session:
             receipts.create(
@@ -79,8 +78,6 @@ def test_sign_in_pauses_a_receipt_after_repeated_wrong_passphrases(tmp_path: Pat
         with rt.db.session() as session:
             stored = session.scalars(select(ReporterReceipt)).one()
             assert "CODE0000" not in stored.code_hash and stored.passphrase_hash.startswith("$argon2id$")
-    finally:
-        rt.close()
 
 
 def test_session_token_is_signed_bounded_and_expires() -> None:

@@ -79,9 +79,8 @@ def test_steps_follow_what_the_reporter_said_they_did() -> None:
 
 @pytest.fixture
 def wrt(tmp_path: Path) -> Iterator[Runtime]:
-    runtime = open_runtime(fast_settings(tmp_path), migrate=True)
-    yield runtime
-    runtime.close()
+    with open_runtime(fast_settings(tmp_path), migrate=True) as runtime:
+        yield runtime
 
 
 def _status(web: TestClient, code: str, phrase: str) -> str:

@@ -30,10 +30,8 @@ FREEMAIL_REPLY = (
 
 @pytest.fixture
 def web_rt(tmp_path: Path) -> Iterator[tuple[TestClient, Runtime]]:
-    runtime = open_runtime(fast_settings(tmp_path), migrate=True)
-    with TestClient(create_app(runtime)) as web:
+    with open_runtime(fast_settings(tmp_path), migrate=True) as runtime, TestClient(create_app(runtime)) as web:
         yield web, runtime
-    runtime.close()
 
 
 def _status(web: TestClient, code: str, phrase: str) -> str:

@@ -19,9 +19,8 @@ from watchword.worker import build_worker
 
 @pytest.fixture
 def frt(tmp_path: Path) -> Iterator[Runtime]:
-    runtime = open_runtime(fast_settings(tmp_path))
-    yield runtime
-    runtime.close()
+    with open_runtime(fast_settings(tmp_path)) as runtime:
+        yield runtime
 
 
 @pytest.fixture

@@ -19,9 +19,8 @@ HUGE = "1" * 23  # 23 digits: more than any 64-bit integer
 
 @pytest.fixture
 def small(tmp_path: object) -> Iterator[Runtime]:
-    runtime = open_runtime(make_settings(tmp_path, max_upload_bytes=10_000))  # type: ignore[arg-type]
-    yield runtime
-    runtime.close()
+    with open_runtime(make_settings(tmp_path, max_upload_bytes=10_000)) as runtime:  # type: ignore[arg-type]
+        yield runtime
 
 
 def _chunks(total: int, head: bytes = b"", tail: bytes = b"") -> Iterator[bytes]:
@@ -138,10 +137,9 @@ def test_absolute_links_never_come_from_the_host_header(rt: Runtime) -> None:
 
 
 def test_with_a_public_base_url_links_use_it_and_other_hosts_are_refused(tmp_path: object) -> None:
-    runtime = open_runtime(
+    with open_runtime(
         make_settings(tmp_path, public_base_url="https://watchword.acme.example", allowed_hosts=("ww.internal",))  # type: ignore[arg-type]
-    )
-    try:
+    ) as runtime:
         client = TestClient(create_app(runtime), base_url="https://watchword.acme.example")
         feed = client.get("/bulletins/feed.atom")
         assert feed.status_code == 200
@@ -149,8 +147,6 @@ def test_with_a_public_base_url_links_use_it_and_other_hosts_are_refused(tmp_pat
         assert client.get("/bulletins/feed.atom", headers={"Host": "phish.evil-example.com"}).status_code == 400
         assert client.get("/api/v1/health", headers={"Host": "ww.internal"}).status_code == 200
         assert client.get("/api/v1/health", headers={"Host": "127.0.0.1:8000"}).status_code == 200
-    finally:
-        runtime.close()
 
 
 def test_a_host_header_naming_loopback_does_not_drop_the_secure_cookie_flag(rt: Runtime) -> None:

@@ -20,6 +20,7 @@ from __future__ import annotations
 import math
 from functools import lru_cache
 
+from watchword.analysis.categories import EmailCategory as C
 from watchword.analysis.features import (
     FEATURES,
     Evidence,
@@ -53,20 +54,20 @@ A = ApproachType
 BIAS = -1.0
 WEIGHTS: dict[str, float] = {
     # what the message asks of the reader
-    "credential": 1.2,  # prior (fit 0.7: the "phishing" corpus is mostly marketing lures)
-    "urgency": 2.0,
-    "threat": 0.8,  # prior (fit 0.0, overlaps with urgency)
-    "prize": 0.8,
-    "advance_fee": 1.4,
-    "crypto": 1.1,
-    "payment": 0.5,
-    "extortion": 1.5,  # prior: few examples
-    "delivery": 0.3,
-    "recruitment": 0.5,
-    "malware_lure": 0.5,
-    "marketing": 2.5,
-    "generic_greeting": 1.1,
-    "romance": 1.0,
+    C.CREDENTIAL: 1.2,  # prior (fit 0.7: the "phishing" corpus is mostly marketing lures)
+    C.URGENCY: 2.0,
+    C.THREAT: 0.8,  # prior (fit 0.0, overlaps with urgency)
+    C.PRIZE: 0.8,
+    C.ADVANCE_FEE: 1.4,
+    C.CRYPTO: 1.1,
+    C.PAYMENT: 0.5,
+    C.EXTORTION: 1.5,  # prior: few examples
+    C.DELIVERY: 0.3,
+    C.RECRUITMENT: 0.5,
+    C.MALWARE_LURE: 0.5,
+    C.MARKETING: 2.5,
+    C.GENERIC_GREETING: 1.1,
+    C.ROMANCE: 1.0,
     "subject_alarm": 1.5,
     "money": 0.5,
     "shouting": 2.0,
@@ -133,19 +134,19 @@ def _phrase(ev: Evidence, name: str) -> str:
 
 # Also the keys of the reporter's translated findings (services/findings.py): keep the two in step.
 REASON_TEXTS: dict[str, str] = {
-    "credential": "asks to verify your account, password or login",
-    "urgency": "pushes you to act fast",
-    "threat": "threatens to close, delete or block something",
-    "prize": "promises a prize, reward or voucher",
-    "advance_fee": "tells a money-transfer or loan story",
-    "crypto": "is about crypto wallets or coins",
-    "payment": "is about invoices, bank details or payments",
-    "extortion": "threatens to expose you unless you pay",
-    "delivery": "is about a parcel, delivery or customs fee",
-    "recruitment": "offers a job, consulting or paid work",
-    "malware_lure": "asks you to open or download a file",
-    "marketing": "reads like bulk marketing",
-    "generic_greeting": "greets you as a generic customer",
+    C.CREDENTIAL: "asks to verify your account, password or login",
+    C.URGENCY: "pushes you to act fast",
+    C.THREAT: "threatens to close, delete or block something",
+    C.PRIZE: "promises a prize, reward or voucher",
+    C.ADVANCE_FEE: "tells a money-transfer or loan story",
+    C.CRYPTO: "is about crypto wallets or coins",
+    C.PAYMENT: "is about invoices, bank details or payments",
+    C.EXTORTION: "threatens to expose you unless you pay",
+    C.DELIVERY: "is about a parcel, delivery or customs fee",
+    C.RECRUITMENT: "offers a job, consulting or paid work",
+    C.MALWARE_LURE: "asks you to open or download a file",
+    C.MARKETING: "reads like bulk marketing",
+    C.GENERIC_GREETING: "greets you as a generic customer",
     "subject_alarm": "the subject line is alarming or too good to be true",
     "money": "names sums of money",
     "shouting": "the subject shouts (capitals or exclamation marks)",
@@ -171,7 +172,7 @@ REASON_TEXTS: dict[str, str] = {
     "wallet_or_iban": "contains a crypto wallet or bank account number",
     "invisible_chars": "hides invisible characters inside words to slip past filters",
     "mixed_scripts": "disguises words with look-alike letters from other alphabets",
-    "romance": "is a dating or romance lure",
+    C.ROMANCE: "is a dating or romance lure",
     "contact_elsewhere": "asks you to write to a different, free-mail address",
 }
 
@@ -221,19 +222,19 @@ _SPECIFIC = (
 # Among judgements, what the message asks of the reader comes before how it is built.
 _ASKS = frozenset(
     {
-        "credential",
-        "urgency",
-        "threat",
-        "prize",
-        "advance_fee",
-        "crypto",
-        "payment",
-        "extortion",
-        "delivery",
-        "recruitment",
-        "malware_lure",
-        "romance",
-        "marketing",
+        C.CREDENTIAL,
+        C.URGENCY,
+        C.THREAT,
+        C.PRIZE,
+        C.ADVANCE_FEE,
+        C.CRYPTO,
+        C.PAYMENT,
+        C.EXTORTION,
+        C.DELIVERY,
+        C.RECRUITMENT,
+        C.MALWARE_LURE,
+        C.ROMANCE,
+        C.MARKETING,
     }
 )
 
@@ -268,11 +269,11 @@ def email_approach(ev: Evidence, risk: float) -> ApproachType:
     v, c = ev.values, ev.counts
     if risk < 0.3:
         return A.BENIGN
-    credential = c.get("credential", 0)
-    bulk = c.get("prize", 0) + c.get("marketing", 0) + c.get("romance", 0)
-    if c.get("extortion", 0) >= 2 and not credential:
+    credential = c.get(C.CREDENTIAL, 0)
+    bulk = c.get(C.PRIZE, 0) + c.get(C.MARKETING, 0) + c.get(C.ROMANCE, 0)
+    if c.get(C.EXTORTION, 0) >= 2 and not credential:
         return A.EXTORTION
-    if v.get("risky_attachment") or v.get("risky_download") or (v.get("archive_attachment") and c.get("malware_lure")):
+    if v.get("risky_attachment") or v.get("risky_download") or (v.get("archive_attachment") and c.get(C.MALWARE_LURE)):
         return A.MALWARE_DELIVERY
     reach = v.get("link_count") or v.get("form") or v.get("html_attachment")
     deceit = v.get("link_mismatch") or v.get("link_lookalike") or v.get("sender_lookalike")
@@ -282,16 +283,16 @@ def email_approach(ev: Evidence, risk: float) -> ApproachType:
     asks_login = credential >= 2 or (credential and credential >= bulk)
     if asks_login and (reach or deceit or v.get("html_attachment")):
         return A.CREDENTIAL_PHISHING
-    if c.get("payment", 0) >= 2 and not bulk:
+    if c.get(C.PAYMENT, 0) >= 2 and not bulk:
         return A.INVOICE_OR_PAYMENT_FRAUD
-    if c.get("recruitment", 0) >= 2 and not bulk:
+    if c.get(C.RECRUITMENT, 0) >= 2 and not bulk:
         return A.FAKE_RECRUITMENT
     # A brand's name on a parcel-fee or payment lure: card and login harvesting.
-    if posing and reach and (c.get("delivery") or c.get("payment") or credential) and c.get("prize", 0) < 2:
+    if posing and reach and (c.get(C.DELIVERY) or c.get(C.PAYMENT) or credential) and c.get(C.PRIZE, 0) < 2:
         return A.CREDENTIAL_PHISHING
-    if v.get("malware_lure") and (v.get("archive_attachment") or v.get("html_attachment")):
+    if v.get(C.MALWARE_LURE) and (v.get("archive_attachment") or v.get("html_attachment")):
         return A.MALWARE_DELIVERY
-    if (v.get("display_name_spoof") or v.get("sender_lookalike")) and not bulk and not c.get("advance_fee"):
+    if (v.get("display_name_spoof") or v.get("sender_lookalike")) and not bulk and not c.get(C.ADVANCE_FEE):
         return A.FAKE_PROFILE_OR_IMPERSONATION
     return A.SCAM_OR_SPAM
 
@@ -350,7 +351,7 @@ def _read_body(text: str) -> Reading:
 
 def _offer_gate(ev: Evidence) -> bool:
     """Cheap: job, money or payment words. Without them an email offers nothing."""
-    return bool(ev.counts.get("recruitment") or ev.values.get("money") or ev.counts.get("payment"))
+    return bool(ev.counts.get(C.RECRUITMENT) or ev.values.get("money") or ev.counts.get(C.PAYMENT))
 
 
 def _espionage_offer(doc: Document, ev: Evidence, detected: ApproachType, reading: Reading) -> ApproachType:

@@ -26,19 +26,10 @@ from watchword.analysis.brands import (
     SHORTENERS,
     SUSPICIOUS_TLDS,
 )
-from watchword.analysis.lexicon import (
-    ASK_WORDS,
-    EMAIL_LEXICON,
-    INDUCEMENT_WORDS,
-    JOB_WORDS,
-    NEGATED_ACTS,
-    OFFER_WORDS,
-    REPORT_LEXICON,
-    SENSITIVE_WORDS,
-    Tokens,
-    brands_in,
-)
+from watchword.analysis.categories import EmailCategory as C
+from watchword.analysis.lexicon import EMAIL_LEXICON, Tokens, brands_in
 from watchword.domain import Document
+from watchword.domain.states import DocumentKind
 
 MAX_TEXT = 3000  # characters of body text read: lures state their ask early; caps the cost
 MAX_HTML = 20000  # characters of HTML searched for hidden-text styling
@@ -110,59 +101,79 @@ _ARCHIVE_FLAGS = frozenset({"archive", "encrypted_archive"})
 _HTML_FLAGS = frozenset({"html", "html_attachment"})
 _WALLET_TYPES = frozenset({"btc", "eth", "xmr"})
 
+# The lexicon's email categories that are features as they are, in the order FEATURES lists them.
+_CATEGORY_FEATURES = (
+    C.CREDENTIAL,
+    C.URGENCY,
+    C.THREAT,
+    C.PRIZE,
+    C.ADVANCE_FEE,
+    C.CRYPTO,
+    C.PAYMENT,
+    C.EXTORTION,
+    C.DELIVERY,
+    C.RECRUITMENT,
+    C.MALWARE_LURE,
+    C.MARKETING,
+    C.GENERIC_GREETING,
+    C.ROMANCE,
+)
 # Feature names in a fixed order: the model's weights are keyed by them.
-FEATURES: tuple[str, ...] = (
-    "credential",
-    "urgency",
-    "threat",
-    "prize",
-    "advance_fee",
-    "crypto",
-    "payment",
-    "extortion",
-    "delivery",
-    "recruitment",
-    "malware_lure",
-    "marketing",
-    "generic_greeting",
-    "subject_alarm",
-    "money",
-    "shouting",
-    "link_count",
-    "link_mismatch",
-    "ip_link",
-    "shortener",
-    "suspicious_tld",
-    "script_link",
-    "form",
-    "risky_download",
-    "link_lookalike",
-    "redirect_link",
-    "links_per_word",
-    "html_only",
-    "little_text",
-    "hidden_text",
-    "risky_attachment",
-    "archive_attachment",
-    "html_attachment",
-    "dmarc_fail",
-    "spf_fail",
-    "dkim_fail",
-    "reply_to_mismatch",
-    "reply_to_freemail",
-    "from_freemail",
-    "display_name_spoof",
-    "sender_lookalike",
-    "brand_not_sender",
-    "sender_suspicious_tld",
-    "wallet_or_iban",
-    "conversation",
-    "mailing_list",
-    "invisible_chars",
-    "romance",
-    "contact_elsewhere",
-    "sender_verified",
-    "mixed_scripts",
+FEATURES: tuple[str, ...] = tuple(
+    str(name)
+    for name in (
+        C.CREDENTIAL,
+        C.URGENCY,
+        C.THREAT,
+        C.PRIZE,
+        C.ADVANCE_FEE,
+        C.CRYPTO,
+        C.PAYMENT,
+        C.EXTORTION,
+        C.DELIVERY,
+        C.RECRUITMENT,
+        C.MALWARE_LURE,
+        C.MARKETING,
+        C.GENERIC_GREETING,
+        "subject_alarm",
+        "money",
+        "shouting",
+        "link_count",
+        "link_mismatch",
+        "ip_link",
+        "shortener",
+        "suspicious_tld",
+        "script_link",
+        "form",
+        "risky_download",
+        "link_lookalike",
+        "redirect_link",
+        "links_per_word",
+        "html_only",
+        "little_text",
+        "hidden_text",
+        "risky_attachment",
+        "archive_attachment",
+        "html_attachment",
+        "dmarc_fail",
+        "spf_fail",
+        "dkim_fail",
+        "reply_to_mismatch",
+        "reply_to_freemail",
+        "from_freemail",
+        "display_name_spoof",
+        "sender_lookalike",
+        "brand_not_sender",
+        "sender_suspicious_tld",
+        "wallet_or_iban",
+        "conversation",
+        "mailing_list",
+        "invisible_chars",
+        C.ROMANCE,
+        "contact_elsewhere",
+        "sender_verified",
+        "mixed_scripts",
+    )
 )
 
 
@@ -208,7 +219,7 @@ def readable_text(doc: Document) -> str:
     that the words, not the markup, are read.
     """
     body = doc.body_text or "\n".join(doc.text_parts) or "\n".join(doc.html_parts)
-    if doc.kind == "text" and not body:
+    if doc.kind == DocumentKind.TEXT and not body:
         body = doc.text_input
     if _HTML_HINT.search(body[:500]):
         body = _TAG.sub(" ", body[: MAX_TEXT * 8])
@@ -260,29 +271,14 @@ def email_features(doc: Document, raw_body: str | None = None) -> Evidence:
     tokens = Tokens(subject + "\n" + body)
     counts = EMAIL_LEXICON.count(tokens)
     ev.counts = counts
-    for name in (
-        "credential",
-        "urgency",
-        "threat",
-        "prize",
-        "advance_fee",
-        "crypto",
-        "payment",
-        "extortion",
-        "delivery",
-        "recruitment",
-        "malware_lure",
-        "marketing",
-        "generic_greeting",
-        "romance",
-    ):
+    for name in _CATEGORY_FEATURES:
         v[name] = _cap(counts.get(name, 0), 3)
         if counts.get(name):
             ev.phrases[name] = EMAIL_LEXICON.matches(tokens, name)[:3]
     subj_counts = EMAIL_LEXICON.count(Tokens(subject)) if subject else {}
     v["subject_alarm"] = _cap(
         sum(
-            subj_counts.get(k, 0) for k in ("credential", "urgency", "threat", "prize", "payment", "delivery", "crypto")
+            subj_counts.get(k, 0) for k in (C.CREDENTIAL, C.URGENCY, C.THREAT, C.PRIZE, C.PAYMENT, C.DELIVERY, C.CRYPTO)
         ),
         2,
     )
@@ -421,44 +417,12 @@ def _brand_not_sender(subject: str, body: str, from_reg: str) -> str:
 
 # -- free-text reports ---------------------------------------------------------------
 MAX_REPORT = 4000
-_SENTENCE_SPLIT = re.compile(r"(?<=[.!?;])\s+|\n+")
 
 
 def report_text(doc: Document) -> str:
     """The reporter's words and guided-form answers, capped."""
-    if doc.kind == "text" and doc.body_text:
+    if doc.kind == DocumentKind.TEXT and doc.body_text:
         # The text stage already joined the reporter's words and the form's answers.
         return doc.body_text[:MAX_REPORT]
     parts = [doc.text_input, *doc.answers.values()]
     return "\n".join(p for p in parts if p)[:MAX_REPORT]
-
-
-def report_signals(text: str) -> dict[str, int]:
-    """What was done to the reporter, by category, read sentence by sentence.
-
-    A sentence whose act verb is negated ("he never asked about work")
-    contributes nothing: a report that an act did not happen is not evidence of it.
-    Elicitation needs an asking word and a sensitive object in one sentence;
-    inducement an offering word and something of value, or a bribe word.
-    """
-    out: dict[str, int] = {}
-    for sentence in _SENTENCE_SPLIT.split(text)[:80]:
-        if not sentence.strip():
-            continue
-        tokens = Tokens(sentence)
-        if tokens.bigrams & NEGATED_ACTS:
-            continue
-        for name, n in REPORT_LEXICON.count(tokens).items():
-            out[name] = out.get(name, 0) + n
-        if tokens.words & ASK_WORDS and tokens.words & SENSITIVE_WORDS:
-            out["elicitation"] = out.get("elicitation", 0) + 1
-        if tokens.words & OFFER_WORDS:
-            if tokens.words & INDUCEMENT_WORDS:
-                out["inducement"] = out.get("inducement", 0) + 1
-            if tokens.words & JOB_WORDS:
-                out["fake_recruitment"] = out.get("fake_recruitment", 0) + 1
-        email_counts = EMAIL_LEXICON.count(tokens)
-        for name in ("credential", "extortion", "malware_lure", "prize", "advance_fee"):
-            if email_counts.get(name):
-                out[name] = out.get(name, 0) + email_counts[name]
-    return out

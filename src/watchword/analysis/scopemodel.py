@@ -26,7 +26,7 @@ from io import BytesIO
 import numpy as np
 
 from watchword.analysis.typemodel import BITS, MAX_CHARS, NGRAMS, features, ngram_hashes
-from watchword.domain.model import ApproachType
+from watchword.domain.states import ApproachType
 
 MODEL_FILE = "scope_model.npz"
 CLASSES = ("in_scope", "out_of_scope", "needs_detail")

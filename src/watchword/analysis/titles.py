@@ -11,22 +11,22 @@ from __future__ import annotations
 
 import re
 
-from watchword.domain import Analysis, Scope
+from watchword.domain import Analysis, ApproachType, Scope
 
 MAX_TITLE = 120
 
-APPROACH_NAMES = {
-    "credential_phishing": "Credential phishing",
-    "malware_delivery": "Malware delivery",
-    "invoice_or_payment_fraud": "Payment fraud",
-    "fake_recruitment": "Fake recruitment",
-    "elicitation": "Elicitation",
-    "inducement": "Inducement",
-    "fake_profile_or_impersonation": "Impersonation",
-    "technical_surveillance": "Technical surveillance",
-    "physical_approach": "Physical approach",
-    "extortion": "Extortion",
-    "scam_or_spam": "Scam or spam",
+APPROACH_NAMES: dict[str, str] = {
+    ApproachType.CREDENTIAL_PHISHING: "Credential phishing",
+    ApproachType.MALWARE_DELIVERY: "Malware delivery",
+    ApproachType.INVOICE_OR_PAYMENT_FRAUD: "Payment fraud",
+    ApproachType.FAKE_RECRUITMENT: "Fake recruitment",
+    ApproachType.ELICITATION: "Elicitation",
+    ApproachType.INDUCEMENT: "Inducement",
+    ApproachType.FAKE_PROFILE_OR_IMPERSONATION: "Impersonation",
+    ApproachType.TECHNICAL_SURVEILLANCE: "Technical surveillance",
+    ApproachType.PHYSICAL_APPROACH: "Physical approach",
+    ApproachType.EXTORTION: "Extortion",
+    ApproachType.SCAM_OR_SPAM: "Scam or spam",
 }
 
 

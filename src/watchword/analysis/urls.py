@@ -39,7 +39,9 @@ def _top_labels() -> frozenset[str]:
     return frozenset(labels)
 
 
-_TOP_LABELS = _top_labels()
+# The top labels of the public suffix list (IDN ones in both spellings): also what the
+# console's defanging takes for a host name (services/render.py).
+TOP_LABELS = _top_labels()
 
 DEFAULT_PORTS = {"http": "80", "https": "443", "ftp": "21"}
 _SCHEMES = frozenset(DEFAULT_PORTS)
@@ -108,7 +110,7 @@ def _normalise_host(host: str) -> str | None:
     if len(host) > 253:
         return None
     labels = host.split(".")
-    if len(labels) < 2 or labels[-1] not in _TOP_LABELS:
+    if len(labels) < 2 or labels[-1] not in TOP_LABELS:
         return None
     if not all(_LABEL_RE.fullmatch(label) for label in labels):
         return None
@@ -146,7 +148,7 @@ def registrable_domain(host: str) -> str:
 @lru_cache(maxsize=65536)
 def _registrable_domain(host: str) -> str:
     last = host.rstrip(".").rsplit(".", 1)[-1].lower()
-    if last not in _TOP_LABELS and last.isascii():
+    if last not in TOP_LABELS and last.isascii():
         return ""
     return suffixes.registrable(host)
 

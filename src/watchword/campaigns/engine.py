@@ -41,6 +41,7 @@ import numpy as np
 
 from watchword.analysis.fingerprint import NUM_PERM
 from watchword.campaigns.ubiquitous import is_ubiquitous_key
+from watchword.domain.states import RiskClass
 
 ENGINE_VERSION = 1  # stored postings are rebuilt (re-clustered), not misread, when this changes
 
@@ -88,8 +89,8 @@ CAPS = {
 }
 DEFAULT_CAP = 50
 
-HIGH = "high"
-LOW = "low"
+HIGH = RiskClass.HIGH
+LOW = RiskClass.LOW
 
 
 def risk_class(approach_type: str, risk: float) -> str:

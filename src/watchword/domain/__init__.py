@@ -7,18 +7,15 @@ mail channels build an `IncomingReport` and hand it to `intake.submit()`.
 
 from watchword.domain.model import (
     Analysis,
-    ApproachType,
     Attachment,
     AuthResult,
-    Channel,
     Document,
     IncomingReport,
     Indicator,
     Link,
-    Verdict,
     WrapperFacts,
 )
-from watchword.domain.states import Scope
+from watchword.domain.states import ApproachType, Channel, Scope, Verdict
 
 __all__ = [
     "Analysis",

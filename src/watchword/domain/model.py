@@ -3,47 +3,10 @@
 from __future__ import annotations
 
 import copy
-import enum
 from dataclasses import dataclass, field, fields
 from typing import Any
 
-from watchword.domain.states import DocumentKind, Scope
-
-
-class ApproachType(enum.StrEnum):
-    """The published taxonomy (DESIGN.md). Narrow on purpose."""
-
-    CREDENTIAL_PHISHING = "credential_phishing"
-    MALWARE_DELIVERY = "malware_delivery"
-    INVOICE_OR_PAYMENT_FRAUD = "invoice_or_payment_fraud"
-    FAKE_RECRUITMENT = "fake_recruitment"
-    ELICITATION = "elicitation"
-    INDUCEMENT = "inducement"
-    FAKE_PROFILE_OR_IMPERSONATION = "fake_profile_or_impersonation"
-    TECHNICAL_SURVEILLANCE = "technical_surveillance"
-    PHYSICAL_APPROACH = "physical_approach"
-    EXTORTION = "extortion"
-    SCAM_OR_SPAM = "scam_or_spam"
-    BENIGN = "benign"
-    # A free-text report that does not yet say what was done: not benign, not yet typed.
-    UNDETERMINED = "undetermined"
-
-
-class Verdict(enum.StrEnum):
-    MALICIOUS = "malicious"
-    SUSPICIOUS = "suspicious"
-    SPAM = "spam"  # a scam or junk mail sent to many: not genuine, not aimed at us; never called "benign"
-    BENIGN = "benign"
-    OUT_OF_SCOPE = "out_of_scope"
-
-
-class Channel(enum.StrEnum):
-    API = "api"
-    WEB = "web"
-    EMAIL = "email"  # SMTP listener or IMAP mailbox
-    IMPORT = "import"  # `watchword import` of files, mbox, Maildir
-    SMS = "sms"  # a text message forwarded through an SMS gateway's webhook (intake/sms.py)
-
+from watchword.domain.states import ApproachType, Channel, DocumentKind, IndicatorType, Scope
 
 # The longest free text a report may carry (intake refuses more; a reporter's added detail counts too).
 MAX_REPORT_TEXT_CHARS = 100_000
@@ -91,22 +54,7 @@ class Indicator:
     value: str
 
 
-INDICATOR_TYPES = (
-    "url",
-    "domain",
-    "ipv4",
-    "ipv6",
-    "email",
-    "phone",
-    "md5",
-    "sha1",
-    "sha256",
-    "btc",
-    "eth",
-    "xmr",
-    "iban",
-    "social",
-)
+INDICATOR_TYPES = tuple(str(t) for t in IndicatorType)  # the store checks these (domain/states.py)
 
 
 @dataclass(slots=True)

@@ -22,6 +22,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from watchword import clock, errors
+from watchword.domain.states import FeedFormat
 from watchword.intel import tlp as tlp_levels
 from watchword.intel.normalise import infer_type, typed
 from watchword.store.models import utcnow
@@ -181,7 +182,7 @@ def parse_stix(data: dict[str, Any], default_confidence: int = DEFAULT_CONFIDENC
         if not found:
             skipped += 1
     out += _bare_observables(objects, default_confidence, {(i.type, i.value) for i in out}, markings)
-    return ParseResult(out, skipped, "stix")
+    return ParseResult(out, skipped, FeedFormat.STIX)
 
 
 # SCO type -> (our type, the property holding the value)
@@ -305,7 +306,7 @@ def parse_misp_event(data: dict[str, Any], default_confidence: int = DEFAULT_CON
             if obj.get("name") == "email" and attr.get("object_relation") in ("from", "reply-to", "return-path"):
                 attr = {**attr, "type": "email-src", "to_ids": True}
             skipped += _misp_attribute(attr, confidence, out, level)
-    return ParseResult(out, skipped, "misp")
+    return ParseResult(out, skipped, FeedFormat.MISP)
 
 
 def parse_misp_feed(directory: Path, default_confidence: int = DEFAULT_CONFIDENCE) -> ParseResult:
@@ -324,7 +325,7 @@ def parse_misp_feed(directory: Path, default_confidence: int = DEFAULT_CONFIDENC
         result = parse_misp_event(json.loads(path.read_text(encoding="utf-8")), default_confidence)
         out += result.indicators
         skipped += result.skipped
-    return ParseResult(out, skipped, "misp-feed")
+    return ParseResult(out, skipped, FeedFormat.MISP_FEED)
 
 
 # -- CSV and plain lists -------------------------------------------------------------
@@ -364,7 +365,7 @@ def parse_csv(text: str, default_confidence: int = DEFAULT_CONFIDENCE) -> ParseR
                 skipped += 1
                 continue
             out.append(FeedIndicator(pair[0], pair[1][:MAX_VALUE], confidence, tlp=level))
-        return ParseResult(out, skipped, "csv")
+        return ParseResult(out, skipped, FeedFormat.CSV)
     for line in lines:
         raw = line.strip()
         inferred = infer_type(raw)
@@ -373,7 +374,7 @@ def parse_csv(text: str, default_confidence: int = DEFAULT_CONFIDENCE) -> ParseR
             skipped += 1
             continue
         out.append(FeedIndicator(pair[0], pair[1][:MAX_VALUE], default_confidence))
-    return ParseResult(out, skipped, "csv")
+    return ParseResult(out, skipped, FeedFormat.CSV)
 
 
 def parse_path(path: Path, default_confidence: int = DEFAULT_CONFIDENCE) -> ParseResult:

@@ -11,11 +11,12 @@ from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from watchword import errors
+from watchword.domain.states import FlagKind
 from watchword.store import audit
 from watchword.store.models import Indicator
 from watchword.store.models_intel import ValueFlag
 
-KINDS = {"allowlisted": "Allowlisted (legitimate)", "false_positive": "False positive"}
+KINDS: dict[str, str] = {FlagKind.ALLOWLISTED: "Allowlisted (legitimate)", FlagKind.FALSE_POSITIVE: "False positive"}
 
 
 def flags_of(session: Session, indicator_type: str, value: str) -> list[ValueFlag]:

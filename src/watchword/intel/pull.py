@@ -41,6 +41,7 @@ from sqlalchemy.orm import Session
 
 from watchword import errors
 from watchword.config import Settings
+from watchword.domain.states import FeedFormat, FeedKind, JobKind
 from watchword.intel import tlp as tlp_mod
 from watchword.intel.feeds import DEFAULT_CONFIDENCE, ParseResult, parse_misp_event, pattern_values, store_batch
 from watchword.intel.normalise import normalise
@@ -51,8 +52,8 @@ from watchword.store.models_intel import FeedPull, KnownBad
 
 log = logging.getLogger(__name__)
 
-JOB_KIND = "intel.feeds_pull"
-KINDS = ("taxii", "misp")
+JOB_KIND = JobKind.FEEDS_PULL
+KINDS = tuple(str(k) for k in FeedKind)
 AUTHS = ("none", "token", "bearer", "basic", "header")
 TAXII_ACCEPT = "application/taxii+json;version=2.1"
 PAGE_LIMIT = 500
@@ -376,7 +377,7 @@ def _pull_misp(session: Session, feed: RemoteFeed, fetcher: Fetcher, result: Pul
             event = data.get("Event", data)
             parsed = parse_misp_event(data, feed.confidence)
             level = _event_tlp(event if isinstance(event, dict) else {}, manifest[uuid])
-            into = per_level.setdefault(level, ParseResult([], 0, "misp-feed"))
+            into = per_level.setdefault(level, ParseResult([], 0, FeedFormat.MISP_FEED))
             into.indicators += parsed.indicators
             into.skipped += parsed.skipped
             seen[str(uuid)] = stamp

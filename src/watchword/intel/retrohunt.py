@@ -27,6 +27,7 @@ from sqlalchemy import ARRAY, DateTime, String, Text, and_, cast, func, literal,
 from sqlalchemy.orm import Session
 
 from watchword.domain import Analysis
+from watchword.domain.states import JobKind, MatchVia
 from watchword.intel.normalise import match_keys
 from watchword.store import audit
 from watchword.store.models import Campaign, Indicator, Report, ReportIndicator, utcnow
@@ -34,7 +35,7 @@ from watchword.store.models_intel import ImportBatch, IntelMatch, KnownBad
 from watchword.store.pgarray import text_array
 from watchword.store.upsert import insert_ignore
 
-RETROHUNT_JOB = "intel.retrohunt"
+RETROHUNT_JOB = JobKind.RETROHUNT
 # Priority added per known-bad indicator a campaign matches, times confidence/100.
 # A fixed constant, not a setting: the live step's signature carries no settings,
 # and live and retro-hunt matches must weigh the same.
@@ -184,7 +185,7 @@ def match_report(session: Session, report: Report, analysis: Analysis, boost: fl
                     "known_bad_id": kb.id,
                     "report_id": report.id,
                     "campaign_id": None,
-                    "via": "live",
+                    "via": MatchVia.LIVE,
                     "matched_at": utcnow(),
                 }
                 for kb in rows
@@ -237,7 +238,7 @@ def retrohunt(
             KnownBad.id,
             ReportIndicator.report_id,
             Report.campaign_id,
-            literal("retrohunt", String(20)),
+            literal(str(MatchVia.RETROHUNT), String(20)),
             literal(now, DateTime(timezone=True)),
         )
         .select_from(KnownBad)
@@ -339,7 +340,7 @@ def _hunt_ranges(session: Session, batch_id: int | None, now: object) -> int:
                     literal(kb_id),
                     ReportIndicator.report_id,
                     Report.campaign_id,
-                    literal("retrohunt", String(20)),
+                    literal(str(MatchVia.RETROHUNT), String(20)),
                     literal(now, DateTime(timezone=True)),
                 )
                 .select_from(ReportIndicator)

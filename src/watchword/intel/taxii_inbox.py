@@ -28,6 +28,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from watchword import errors
+from watchword.domain.states import FeedFormat
 from watchword.intel import tlp as tlp_mod
 from watchword.intel.feeds import DEFAULT_CONFIDENCE, ParseResult, parse_stix, store_batch
 from watchword.intel.retrohunt import enqueue_retrohunt
@@ -124,7 +125,7 @@ def import_by_tlp(
     nothing = "accepted; it carries nothing this server matches reports on"
     for level, group in sorted(by_level.items()):
         # Each object parsed once on its own: what it yields is its outcome, and together the batch.
-        result = ParseResult([], 0, "stix")
+        result = ParseResult([], 0, FeedFormat.STIX)
         for obj in group:
             alone = parse_stix({"type": "bundle", "objects": [obj]}, default_confidence)
             result.indicators += alone.indicators

@@ -12,6 +12,7 @@ from __future__ import annotations
 from typing import Any
 
 from watchword import errors
+from watchword.domain.states import Tlp
 
 TLP2_EXTENSION_ID = "extension-definition--60a3c5c5-0d10-413e-aab3-9e08dde9e88d"
 TLP2_CREATED = "2022-10-01T00:00:00.000Z"
@@ -25,7 +26,7 @@ TLP2_MARKINGS: dict[str, tuple[str, str]] = {
     "red": ("marking-definition--e828b379-4e03-4974-9ac4-e53a884c97c1", "TLP:RED"),
 }
 
-LEVELS = tuple(TLP2_MARKINGS)
+LEVELS = tuple(str(level) for level in Tlp)  # the keys of TLP2_MARKINGS, in the same order
 # Most permissive first: an import keeps the most restrictive marking it sees.
 _RANK = {level: rank for rank, level in enumerate(LEVELS)}
 

@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 
 from watchword import errors
 from watchword.campaigns.errors import CampaignError
-from watchword.domain.states import CaseStatus
+from watchword.domain.states import CaseStatus, SavedTarget
 from watchword.services import decisions, queue
 from watchword.store import audit
 from watchword.store.models import Campaign, Report
@@ -206,7 +206,7 @@ def bulk_campaigns(session: Session, campaign_ids: list[int], action: str, actor
 
 # -- saved searches ----------------------------------------------------------------------
 
-SAVED_TARGETS = ("queue", "search")
+SAVED_TARGETS = tuple(str(t) for t in SavedTarget)
 
 
 @dataclass(frozen=True, slots=True)

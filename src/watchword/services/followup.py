@@ -30,7 +30,7 @@ from sqlalchemy.orm import Session
 
 from watchword import errors
 from watchword.domain import Analysis
-from watchword.domain.states import AuthorKind
+from watchword.domain.states import AuthorKind, RestrictionSource
 from watchword.replies.outcomes import status_text
 from watchword.security import sealing
 from watchword.security.sealing import unseal
@@ -383,7 +383,7 @@ def list_out_of_scope(session: Session, limit: int = 200) -> list[tuple[Report, 
 def restrict_out_of_scope(session: Session, report: Report, analysis: Analysis) -> None:
     """After-analysis step: the stored analysis's scope decision, for reports from every channel."""
     if analysis.scope == "out_of_scope":
-        mark_restricted(session, report.id, analysis.scope_reason, "analysis")
+        mark_restricted(session, report.id, analysis.scope_reason, RestrictionSource.ANALYSIS)
 
 
 @dataclass(frozen=True, slots=True)

@@ -29,6 +29,7 @@ from sqlalchemy.orm import Session
 
 from watchword import errors
 from watchword.domain import Analysis
+from watchword.domain.states import JobKind, NotificationKind, Role
 from watchword.runtime import Runtime
 from watchword.security.sealing import key_of, seal, unseal
 from watchword.store import audit, jobs
@@ -40,17 +41,17 @@ from watchword.store.upsert import insert_ignore
 
 log = logging.getLogger("watchword.notifications")
 
-JOB_KIND = "notify"
+JOB_KIND = JobKind.NOTIFY
 EVENTS = {
-    "surge": "A campaign starts surging",
-    "high_risk": "A new high-risk report (the first of its campaign)",
-    "reporter_reply": "A reporter writes in a report's thread",
+    NotificationKind.SURGE: "A campaign starts surging",
+    NotificationKind.HIGH_RISK: "A new high-risk report (the first of its campaign)",
+    NotificationKind.REPORTER_REPLY: "A reporter writes in a report's thread",
 }
 HIGH_RISK = 0.7  # the console's "high" risk class (templates/console/_macros.html)
 MAX_URLS = 10
 MAX_URL_CHARS = 2000
 _PURPOSE = b"watchword notification urls v1"
-ROLES = ("admin", "analyst")  # viewers do not read reporters' threads or set verdicts
+ROLES = (str(Role.ADMIN), str(Role.ANALYST))  # viewers do not read reporters' threads or set verdicts
 
 
 class NotificationError(errors.Invalid):
@@ -187,15 +188,15 @@ def after_analysis(session: Session, report: Report, analysis: Analysis) -> None
     campaign = session.get(Campaign, report.campaign_id) if report.campaign_id is not None else None
     if campaign is not None and campaign.surging:
         # One notice per campaign and day: a surge lasts hours and every report in it sees it.
-        record(session, "surge", f"surge:{campaign.id}:{utcnow():%Y-%m-%d}", campaign_id=campaign.id)
+        record(session, NotificationKind.SURGE, f"surge:{campaign.id}:{utcnow():%Y-%m-%d}", campaign_id=campaign.id)
     if (report.risk or 0.0) >= HIGH_RISK and report.scope == "in_scope":
         # The first high-risk report of a campaign, not each of its thousand copies.
         key = f"high_risk:campaign:{campaign.id}" if campaign is not None else f"high_risk:report:{report.id}"
-        record(session, "high_risk", key, campaign_id=report.campaign_id, report_id=report.id)
+        record(session, NotificationKind.HIGH_RISK, key, campaign_id=report.campaign_id, report_id=report.id)
 
 
 def reporter_replied(session: Session, report_id: int, message_id: int) -> None:
-    record(session, "reporter_reply", f"reply:{message_id}", report_id=report_id)
+    record(session, NotificationKind.REPORTER_REPLY, f"reply:{message_id}", report_id=report_id)
 
 
 # -- delivery ------------------------------------------------------------------------------
@@ -210,7 +211,7 @@ def message_for(rt: Runtime, session: Session, event: NotificationEvent) -> tupl
     """(title, body): numbers, types and links only (see the module's docstring)."""
     campaign = session.get(Campaign, event.campaign_id) if event.campaign_id is not None else None
     report = session.get(Report, event.report_id) if event.report_id is not None else None
-    if event.kind == "surge" and campaign is not None:
+    if event.kind == NotificationKind.SURGE and campaign is not None:
         # The numbers the console shows for it (store/counts.py), not the campaign row's own tallies.
         counts = campaign_counts(session, [campaign.id]).get(campaign.id, NO_COUNTS)
         return (
@@ -219,14 +220,14 @@ def message_for(rt: Runtime, session: Session, event: NotificationEvent) -> tupl
             f"{plural(counts.reports, 'report')} from {plural(counts.people, 'person', 'people')}, "
             f"the last at {campaign.last_seen:%Y-%m-%d %H:%M} UTC.\n" + _link(rt, f"/console/campaigns/{campaign.id}"),
         )
-    if event.kind == "high_risk" and report is not None:
+    if event.kind == NotificationKind.HIGH_RISK and report is not None:
         where = f" in campaign #{report.campaign_id}" if report.campaign_id is not None else ""
         return (
             f"Watchword: new high-risk report #{report.id}",
             f"Report #{report.id}{where} ({(report.approach_type or 'unclassified').replace('_', ' ')}, "
             f"risk {report.risk:.2f}) arrived through {report.channel}.\n" + _link(rt, f"/console/reports/{report.id}"),
         )
-    if event.kind == "reporter_reply" and report is not None:
+    if event.kind == NotificationKind.REPORTER_REPLY and report is not None:
         return (
             f"Watchword: a reporter wrote on report #{report.id}",
             f"A reporter added a message to their thread on report #{report.id}.\n"

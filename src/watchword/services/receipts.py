@@ -29,6 +29,7 @@ from sqlalchemy.orm import Session
 
 from watchword import clock, errors
 from watchword.config import Settings
+from watchword.domain.states import RestrictionSource
 from watchword.security import same_secret
 from watchword.store.db import Database
 from watchword.store.models import Blob, utcnow
@@ -232,7 +233,7 @@ def web_report_rows(
         if restricted is not None:
             from watchword.services.followup import mark_restricted
 
-            mark_restricted(session, report_id, restricted, "instant")
+            mark_restricted(session, report_id, restricted, RestrictionSource.INSTANT)
         session.flush()
 
     return rows

@@ -12,11 +12,11 @@ from __future__ import annotations
 import html
 import re
 from dataclasses import dataclass, field
-from functools import lru_cache
 from typing import Any
 
 import nh3
-import tldextract
+
+from watchword.analysis.urls import TOP_LABELS
 
 MAX_BODY_CHARS = 200_000  # beyond this the console shows a note and the raw download is the way
 
@@ -40,14 +40,6 @@ _TOP_LABEL = re.compile(r"[a-z\u00a1-\uffff][a-z0-9\u00a1-\uffff-]{1,62}")
 _URL = re.compile(r"(?i)\b(?:(?:https?|ftps?|hxxps?|wss?)://|www\.)[^\s<>\"'`]+")
 
 
-@lru_cache(maxsize=1)
-def _top_labels() -> frozenset[str]:
-    # tldextract's bundled snapshot only (never fetched): the last labels of
-    # known suffixes, so that "file.txt" or "e.g." are left alone.
-    extract = tldextract.TLDExtract(suffix_list_urls=(), cache_dir=None)
-    return frozenset(s.rsplit(".", 1)[-1].lower() for s in extract.tlds)
-
-
 def _visible(match: re.Match[str]) -> str:
     return f"[U+{ord(match.group(0)):04X}]"
 
@@ -57,7 +49,7 @@ def reveal_invisible(text: str) -> str:
 
 
 def _names_a_host(labels: list[str]) -> bool:
-    top = _top_labels()
+    top = TOP_LABELS  # the last labels of known suffixes, so that "file.txt" or "e.g." are left alone
     return any(
         len(label) <= 63 and label.lower() in top and _TOP_LABEL.fullmatch(label.lower()) for label in labels[1:]
     )

@@ -33,7 +33,7 @@ from typing import Any
 from sqlalchemy import Column, Select, delete, exists, func, or_, select, update
 from sqlalchemy.orm import Session
 
-from watchword.domain.states import CampaignStatus, JobStatus
+from watchword.domain.states import CampaignStatus, JobKind, JobStatus
 from watchword.runtime import Runtime
 from watchword.store import audit, jobs
 from watchword.store.models import Blob, Campaign, Indicator, Job, Report, ReportIndicator, utcnow
@@ -44,7 +44,7 @@ from watchword.store.schema import metadata
 
 log = logging.getLogger("watchword.retention")
 
-JOB_KIND = "retention"
+JOB_KIND = JobKind.RETENTION
 BATCH = 500  # reports per transaction: keeps SQLite's write lock short for the intake beside us
 
 

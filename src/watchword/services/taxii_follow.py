@@ -25,6 +25,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from watchword.config import Settings
+from watchword.domain.states import JobKind
 from watchword.intel.verdicts import ExportRefused, stance_for
 from watchword.store import jobs
 from watchword.store.models import Campaign
@@ -32,7 +33,7 @@ from watchword.store.models_intel import TaxiiObject
 
 log = logging.getLogger(__name__)
 
-JOB_KIND = "intel.taxii_follow"
+JOB_KIND = JobKind.TAXII_FOLLOW
 
 
 @dataclass(slots=True)

@@ -15,12 +15,12 @@ from typing import Any
 from sqlalchemy import Select, or_, select, update
 from sqlalchemy.orm import Session
 
-from watchword.domain.states import JobStatus
+from watchword.domain.states import JobKind, JobStatus
 from watchword.store.db import Database
 from watchword.store.models import Job, utcnow
 from watchword.store.pgarray import among_ids
 
-ANALYZE = "analyze"
+ANALYZE = JobKind.ANALYZE
 
 
 def enqueue(session: Session, kind: str, report_id: int | None = None, payload: dict[str, Any] | None = None) -> Job:

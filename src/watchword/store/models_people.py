@@ -12,12 +12,11 @@ import datetime as dt
 from sqlalchemy import Boolean, DateTime, ForeignKey, Index, Integer, LargeBinary, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
+from watchword.domain.states import Role, TokenScope
 from watchword.store.models import Base, Campaign, Id, Report, ReportIndicator, utcnow
 
-ROLES = ("admin", "analyst", "viewer")
-# write: read shared intelligence, and add objects to the TAXII feeds-in collection (a partner who
-# exchanges indicators both ways); it opens nothing else.
-TOKEN_SCOPES = ("submit", "read", "write", "admin")
+ROLES = tuple(str(r) for r in Role)
+TOKEN_SCOPES = tuple(str(s) for s in TokenScope)  # what each opens: domain/states.py
 
 
 class User(Base):

@@ -117,9 +117,9 @@ Reader = Annotated[TaxiiCaller, Depends(taxii_caller)]
 def _collection(rt: Runtime, collection_id: str, *, reading: bool = True) -> taxii.Collection:
     found = taxii.collection_by_id(rt.settings.org_name, collection_id, rt.settings.taxii_max_tlp)
     if found is None:
-        raise HTTPException(status.HTTP_404_NOT_FOUND, f"No collection {collection_id[:100]}.")
+        raise errors.NotFound(f"No collection {collection_id[:100]}.")
     if reading and found.writable:
-        raise HTTPException(status.HTTP_403_FORBIDDEN, "This collection is write-only: what is added is not served.")
+        raise errors.Refused("This collection is write-only: what is added is not served.")
     return found
 
 
@@ -166,7 +166,7 @@ def list_collections(rt: Rt, reader: Reader) -> Response:
 def get_collection(collection_id: str, rt: Rt, reader: Reader) -> Response:
     found = _collection(rt, collection_id, reading=False)
     if found.writable and not reader.may_write:
-        raise HTTPException(status.HTTP_404_NOT_FOUND, f"No collection {collection_id[:100]}.")
+        raise errors.NotFound(f"No collection {collection_id[:100]}.")
     return _body(found.info(reader.may_write))
 
 
@@ -177,10 +177,10 @@ def _filters(request: Request) -> dict[str, Any]:
         try:
             out["added_after"] = taxii.parse_timestamp(params["added_after"])
         except ValueError as exc:
-            raise HTTPException(status.HTTP_400_BAD_REQUEST, "added_after is not a timestamp.") from exc
+            raise errors.Invalid("added_after is not a timestamp.") from exc
     if params.get("next"):
         if not re.fullmatch(r"[0-9]{1,18}", params["next"]):  # our tokens are ids; a 23-digit one was a 500
-            raise HTTPException(status.HTTP_400_BAD_REQUEST, "next is not a token this server gave.")
+            raise errors.Invalid("next is not a token this server gave.")
         out["next_token"] = params["next"]
     ids = [v for item in params.getlist("match[id]") for v in item.split(",") if v]
     types = [v for item in params.getlist("match[type]") for v in item.split(",") if v]
@@ -241,7 +241,7 @@ def get_object(
     with rt.db.session() as session:
         page = taxii.query(session, collection.id, limit=limit, **filters)
         if not page.rows and not taxii.holds(session, collection.id, object_id):
-            raise HTTPException(status.HTTP_404_NOT_FOUND, f"No object {object_id[:100]} in this collection.")
+            raise errors.NotFound(f"No object {object_id[:100]} in this collection.")
         return _body(_envelope(page), headers=_page_headers(page))
 
 
@@ -259,7 +259,7 @@ def get_versions(
     with rt.db.session() as session:
         page = taxii.query(session, collection.id, limit=limit, **filters)
         if not page.rows and not taxii.holds(session, collection.id, object_id):
-            raise HTTPException(status.HTTP_404_NOT_FOUND, f"No object {object_id[:100]} in this collection.")
+            raise errors.NotFound(f"No object {object_id[:100]} in this collection.")
         body: dict[str, Any] = {"more": page.more}
         if page.rows:  # optional, and absent when nothing matched (as `objects` is)
             body["versions"] = [taxii.manifest_record(r)["version"] for r in page.rows]
@@ -311,9 +311,9 @@ async def _bounded_body(request: Request, limit: int) -> bytes:
 async def add_objects(collection_id: str, request: Request, rt: Rt, reader: Reader) -> Response:
     collection = _collection(rt, collection_id, reading=False)
     if not collection.writable:
-        raise HTTPException(status.HTTP_403_FORBIDDEN, "This collection is read-only; add objects to feeds-in.")
+        raise errors.Refused("This collection is read-only; add objects to feeds-in.")
     if not reader.may_write:
-        raise HTTPException(status.HTTP_403_FORBIDDEN, "This token may not add objects (it needs the write scope).")
+        raise errors.Refused("This token may not add objects (it needs the write scope).")
     if not _taxii_content(request.headers.get("content-type", "")):
         raise HTTPException(status.HTTP_415_UNSUPPORTED_MEDIA_TYPE, f"Send the envelope as {taxii.MEDIA_TYPE}.")
     envelope = taxii_inbox.envelope_from_bytes(await _bounded_body(request, rt.settings.taxii_max_content_length))

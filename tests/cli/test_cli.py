@@ -110,11 +110,9 @@ def test_import_reads_files_folders_mbox_and_maildir_and_counts_repeats(
     )
     assert result.exit_code == 0, result.output
     assert "7 new reports, 1 repeats" in result.stdout
-    rt = open_runtime(make_settings(tmp_path), migrate=True)
-    with rt.db.session() as session:
+    with open_runtime(make_settings(tmp_path), migrate=True) as rt, rt.db.session() as session:
         assert session.scalar(select(func.count()).select_from(Report)) == 7
         assert session.scalar(select(func.count()).select_from(Submission)) == 8
-    rt.close()
 
 
 def test_a_loopback_demo_names_its_own_address_so_a_bulletin_can_be_published() -> None:
