@@ -55,6 +55,24 @@ def fold_model(cache: Path, train: list[Row], steps: int) -> TypeModel:
         return TypeModel(npz["used"].astype(np.int64), npz["w"], npz["b"], types)
 
 
+_BREAK_TIE = reading._break_tie
+
+
+def blended(alpha: float):  # type: ignore[no-untyped-def]
+    """A close call decided by the rules' rank plus alpha times the model's logit (not the logit alone)."""
+
+    def break_tie(ranked, rank, folded, answers):  # type: ignore[no-untyped-def]
+        learned = typemodel.model()
+        if learned is None:
+            return ranked
+        close = [t for t in ranked if rank[t] >= rank[ranked[0]] - reading.TIE_DELTA]
+        scores = learned.scores(folded + " \n" + reading.fold(answers))
+        best = max(close, key=lambda t: rank[t] + alpha * scores.get(t.value, -1e9))
+        return [best] + [t for t in ranked if t != best]
+
+    return break_tie
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--cache", required=True, help="a folder to keep each fold's fitted model in")
@@ -64,6 +82,12 @@ def main() -> int:
     ap.add_argument("--fit-only", action="store_true", help="fit (and cache) the folds' models, read nothing")
     ap.add_argument("--delta", default=str(reading.TIE_DELTA), help="TIE_DELTA settings, comma-separated")
     ap.add_argument("--min-chars", default=str(reading.TIE_MIN_CHARS), help="TIE_MIN_CHARS settings")
+    ap.add_argument(
+        "--alpha",
+        default="",
+        help="also read with the rules' rank plus alpha x the model's logit deciding a close call, e.g. 0.5,1",
+    )
+    ap.add_argument("--cjk-weight", type=int, default=reading.CJK_CHAR_WEIGHT, help="CJK_CHAR_WEIGHT")
     ap.add_argument("--no-model", action="store_true", help="also read with the rules alone")
     ap.add_argument("--wrong", default="", help="print the reports this setting (delta/min) types wrong")
     args = ap.parse_args()
@@ -72,8 +96,11 @@ def main() -> int:
     authors = sorted({str(r["author"]) for r in rows}, key=lambda a: (len(a), a))
     folds = fold_authors(authors, args.count)
     chosen = [int(k) for k in args.folds.split(",")] if args.folds else range(args.count)
-    settings = [(float(d), int(m)) for d in args.delta.split(",") for m in args.min_chars.split(",")]
-    names = [f"delta {d} / min {m}" for d, m in settings] + (["rules alone"] if args.no_model else [])
+    alphas = [None] + [float(a) for a in args.alpha.split(",") if a]
+    settings = [(float(d), int(m), a) for d in args.delta.split(",") for m in args.min_chars.split(",") for a in alphas]
+    names = [f"delta {d} / min {m}" + (f" / alpha {a}" if a is not None else "") for d, m, a in settings]
+    names += ["rules alone"] if args.no_model else []
+    reading.CJK_CHAR_WEIGHT = args.cjk_weight
     lexicons().matcher.warm()
     started = time.process_time()
     results: dict[str, list[tuple[Row, str, str]]] = defaultdict(list)
@@ -84,9 +111,10 @@ def main() -> int:
         if args.fit_only:
             continue
         test = [r for r in rows if str(r["author"]) in held]
-        for name, (delta, least) in zip(names, settings + [(0.0, 0)], strict=False):
+        for name, (delta, least, alpha) in zip(names, [*settings, (0.0, 0, None)], strict=False):
             typemodel.use(None if name == "rules alone" else model)
             reading.TIE_DELTA, reading.TIE_MIN_CHARS = delta, least
+            reading._break_tie = _BREAK_TIE if alpha is None else blended(alpha)
             for r in test:
                 scope, kind, _ = predict(r)
                 results[name].append((r, scope, kind))
@@ -106,7 +134,7 @@ def main() -> int:
                 text = " ".join(str(r["text"]).split())[:240]
                 print(f"wrong {r['id']} {r['lang']} {r['form']}: {r['type']} read {kind or scope} | {text}")
 
-        def ratio(key: str) -> str:
+        def ratio(key: str, t: dict[str, Counter[str]] = t) -> str:
             return f"{t[key]['right'] / max(t[key]['n'], 1):.3f} ({t[key]['right']}/{t[key]['n']})"
 
         print(f"\n{name}: type {ratio('all')}")
