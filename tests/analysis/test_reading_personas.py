@@ -18,8 +18,10 @@ IMPERSONATION = "fake_profile_or_impersonation"
 @pytest.mark.parametrize(
     "text",
     [
-        "A man identifying himself as a detective from the city police rang HR and asked for the home addresses of our night staff.",
-        "Ein Anrufer, der sich als Beamter des Landeskriminalamts vorstellte, wollte die Namen aller Mitarbeiter im Labor.",
+        "A man identifying himself as a detective from the city police rang HR and asked for the home addresses"
+        " of our night staff.",
+        "Ein Anrufer, der sich als Beamter des Landeskriminalamts vorstellte, wollte die Namen aller Mitarbeiter"
+        " im Labor.",
         "Une femme se présentant comme « inspectrice de la DGSI » a demandé la liste des salariés habilités.",
         "Llamó un hombre diciendo ser agente de la Guardia Civil y pidió los nombres del turno de noche.",
         "Звонил мужчина, представился сотрудником ФСБ и просил список сотрудников лаборатории.",
@@ -38,7 +40,8 @@ def test_a_claimed_authority_asking_for_lists_is_a_pretence(text: str) -> None:
         "A woman who said she was a master's student writing a thesis asked which shifts guard the control room."
         " The university has no such student.",
         "Ein angeblicher Doktorand fragte nach unseren Schichtplänen; die Uni kennt ihn nicht.",
-        "Un soi-disant étudiant en master m'a demandé combien d'agents de sécurité travaillent la nuit. L'université ne le connaît pas.",
+        "Un soi-disant étudiant en master m'a demandé combien d'agents de sécurité travaillent la nuit."
+        " L'université ne le connaît pas.",
         "Un hombre que dijo ser investigador preguntó por las rutas de nuestros equipos; la universidad no lo conoce.",
         "Мужчина представился аспирантом и расспрашивал, кто работает над проектом. В университете его не знают.",
         "一个自称博士生的人一直问我们实验室和哪些单位合作，学校查无此人。",
