@@ -101,7 +101,7 @@ TIE_MIN_CHARS = 250
 # say, so an 84-character Chinese report holds about as much to read as a 250-character English one.
 # Leave-authors-out, four folds of the 38 tuning authors (bench/type_cv.py): zh type 446 -> 451 of
 # 470, the other languages unchanged (docs/benchmarks.md, "reading14t"); no bound at all gained 4 more
-# there, but turned 12 of the short hand-written cases of tests/analysis against their precedence.
+# overall, but turned 12 of the short hand-written cases of tests/analysis against their precedence.
 CJK_CHAR_WEIGHT = 3
 SECONDARY_MIN = 2.0
 RANK_CAP = 4.0
