@@ -98,3 +98,16 @@ def test_a_parcel_at_the_door_or_a_colleague_in_the_corridor_is_no_visit() -> No
 )
 def test_payment_wordings_type_the_report_over_the_persona(text: str) -> None:
     assert read(text).primary == "invoice_or_payment_fraud"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "After the visit their delegate had a case of very good wine delivered to my home, then asked for"
+        " the tender file.",
+        "Al final de la visita me regalaron una tablet y ahora me piden el calendario de pruebas.",
+        "Un conseiller m'a remis un coffret de montres, puis m'a demandé la liste de nos clients.",
+    ],
+)
+def test_a_gift_of_value_then_a_request_is_an_inducement(text: str) -> None:
+    assert read(text).primary == "inducement"
