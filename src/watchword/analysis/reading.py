@@ -40,7 +40,7 @@ from importlib import resources
 from typing import Any
 
 from watchword.analysis import scopemodel
-from watchword.analysis.phrasematch import Hit, PhraseMatcher, compile_across_scripts, has_cjk
+from watchword.analysis.phrasematch import CJK, Hit, PhraseMatcher, compile_across_scripts, has_cjk
 from watchword.analysis.reading_scope import ACT_THRESHOLD, WATCH_OVERRIDE, decide_scope
 from watchword.analysis.reading_text import negated, quote, sentence_starts
 from watchword.analysis.reportlang import EXTRA_LANGUAGES as EXTRA_LANGUAGES
@@ -97,6 +97,12 @@ TIE_DELTA = 1.5
 # and the model went against the precedence the hand-written cases of tests/analysis hold (18 of
 # ~1,400 changed without this bound, none with it); the fold gains above were all on longer reports.
 TIE_MIN_CHARS = 250
+# ... counted with a Chinese character as this many: one says about what three or four Latin letters
+# say, so an 84-character Chinese report holds about as much to read as a 250-character English one.
+# Leave-authors-out, four folds of the 38 tuning authors (bench/type_cv.py): zh type 446 -> 451 of
+# 470, the other languages unchanged (docs/benchmarks.md, "reading14t"); no bound at all gained 4 more
+# overall, but turned 12 of the short hand-written cases of tests/analysis against their precedence.
+CJK_CHAR_WEIGHT = 3
 SECONDARY_MIN = 2.0
 RANK_CAP = 4.0
 # A pretence told in person ("said he was the gas inspector", "the lift company had sent no one")
@@ -535,7 +541,7 @@ def read(text: str, form: str = "", answers: dict[str, str] | None = None, acts_
     }
     ranked = sorted(scores, key=lambda t: rank[t], reverse=True)
     close_call = len(ranked) > 1 and rank[ranked[1]] >= rank[ranked[0]] - TIE_DELTA
-    if close_call and not acts_only and len(original) >= TIE_MIN_CHARS:
+    if close_call and not acts_only and _reading_length(original) >= TIE_MIN_CHARS:
         answered = " ".join(str(v) for k, v in (answers or {}).items() if v and k not in ("form", "files"))
         ranked = _break_tie(ranked, rank, folded, answered)
     # The reasons (and the scope's) follow the reading: the primary type's acts first, its
@@ -583,6 +589,16 @@ def _model_input(
             bool(answered.strip()),
         ),
     )
+
+
+def _reading_length(text: str) -> int:
+    """The report's length for TIE_MIN_CHARS: characters, a CJK one counted CJK_CHAR_WEIGHT times."""
+    if CJK_CHAR_WEIGHT == 1 or not has_cjk(text):
+        return len(text)
+    return len(text) + (CJK_CHAR_WEIGHT - 1) * len(_CJK_CHARS.findall(text))
+
+
+_CJK_CHARS = re.compile(f"[{CJK}]")
 
 
 def _break_tie(
