@@ -44,13 +44,25 @@ def _require_postgres() -> None:
         pytest.skip(why)
 
 
-def _schema_url(schema: str) -> str:
+def _schema_url(schema: str, *, wait_for_the_disk: bool = True) -> str:
+    """A URL whose connections work in `schema`. Without `wait_for_the_disk`, their commits return
+    before PostgreSQL has flushed its write-ahead log (`synchronous_commit=off`): what they wrote is
+    what every other connection reads at once, as before; only a crash of the server itself could
+    lose the last of it, and no test crashes it. The waits were ~4 ms a commit on this disk; the
+    tests that time something (`serial`) keep them, as in production."""
     sep = "&" if "?" in PG_URL else "?"
-    return f"{PG_URL}{sep}options=-csearch_path%3D{schema}"
+    options = f"-csearch_path%3D{schema}"
+    if not wait_for_the_disk:
+        options += "%20-csynchronous_commit%3Doff"
+    return f"{PG_URL}{sep}options={options}"
+
+
+def _times_itself(request: pytest.FixtureRequest) -> bool:
+    return request.node.get_closest_marker("serial") is not None
 
 
 @pytest.fixture
-def pg_database_url() -> Iterator[str]:
+def pg_database_url(request: pytest.FixtureRequest) -> Iterator[str]:
     """A fresh, empty PostgreSQL schema for one test, dropped afterwards (no tables: not migrated)."""
     _require_postgres()
     import psycopg
@@ -59,7 +71,7 @@ def pg_database_url() -> Iterator[str]:
     admin = PG_URL.replace("+psycopg", "")
     with psycopg.connect(admin, autocommit=True) as conn:
         conn.execute(f'CREATE SCHEMA "{schema}"')
-    yield _schema_url(schema)
+    yield _schema_url(schema, wait_for_the_disk=_times_itself(request))
     with psycopg.connect(admin, autocommit=True) as conn:
         conn.execute(f'DROP SCHEMA "{schema}" CASCADE')
 
@@ -94,7 +106,7 @@ def _pg_store_schema(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple
 
 
 @pytest.fixture
-def pg_store_url(_pg_store_schema: tuple[str, str]) -> str:
+def pg_store_url(request: pytest.FixtureRequest, _pg_store_schema: tuple[str, str]) -> str:
     """A migrated PostgreSQL store with no rows: this process's schema with every table emptied and
     every sequence restarted, as a freshly migrated one would be.
 
@@ -106,12 +118,15 @@ def pg_store_url(_pg_store_schema: tuple[str, str]) -> str:
     import psycopg
 
     schema, empty = _pg_store_schema
+    wait_for_the_disk = _times_itself(request)
     with psycopg.connect(PG_URL.replace("+psycopg", "")) as conn:
         # A runtime a test left open would hold locks: wait a while, then say so rather than hang.
         conn.execute("SET lock_timeout = '30s'")
         conn.execute("SET session_replication_role = replica")
+        if not wait_for_the_disk:
+            conn.execute("SET synchronous_commit = off")
         conn.execute(empty)  # type: ignore[arg-type]  # built from the catalogue, not from input
-    return _schema_url(schema)
+    return _schema_url(schema, wait_for_the_disk=wait_for_the_disk)
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
