@@ -42,6 +42,7 @@ from watchword.reused import Reused
 from watchword.runtime import Runtime
 from watchword.services import processing
 from watchword.store import jobs
+from watchword.store.db import WriterTurn
 from watchword.store.models import Job, Report
 from watchword.store.pgarray import among_ids
 
@@ -109,6 +110,9 @@ class Worker:
         self._pool: ProcessPoolExecutor | None = None
         self.reused = 0  # analyses reused instead of run, since start (for benchmarks and logs)
         self._written = Reused()  # analyses this worker wrote, by input key, for later copies (watchword.reused)
+        # SQLite: the batch's result transaction queues with the intake's writers for the file's
+        # write lock (woken when it is free), instead of polling in SQLite's busy handler.
+        self._turn = WriterTurn.for_database(rt.db)
 
     # -- the process pool ------------------------------------------------------
 
@@ -140,6 +144,7 @@ class Worker:
         if self._pool is not None:
             self._pool.shutdown(wait=True, cancel_futures=True)
             self._pool = None
+        self._turn.close()
 
     def run_once(self) -> bool:
         """Claim and run one job. True if there was one."""
@@ -282,7 +287,7 @@ class Worker:
             if self.rt.db.is_sqlite
             else None
         )
-        with self.rt.db.write() as session:
+        with self._turn, self.rt.db.write() as session:
             # First: SKIP LOCKED never waits, and nothing else is held yet (campaigns/locks.py).
             finishing = [item.job.id for item in ready]
             claimed = jobs.claim_batch_in(
