@@ -50,6 +50,22 @@ log = logging.getLogger("watchword.worker")
 
 MIN_POOLED = 4  # pipeline inputs in a batch below which the pool is not used
 
+# Analysis jobs per batch when the settings leave it to the store (worker_batch_size 0). A batch's
+# result transaction costs the writer ~45 ms of CPU whatever its size (~35 statements and their
+# SQLAlchemy work, the campaign postings and rows it reads, the commit): 256 a batch took 35% less
+# of the worker's CPU than 64 on a backlog (docs/benchmarks.md, year3 and year4). On SQLite that
+# transaction holds the file's one write lock, which every intake commit waits for: 64 keeps the
+# wait short. On PostgreSQL the intake's inserts never wait for it.
+SQLITE_BATCH = 64
+POSTGRES_BATCH = 256
+
+
+def batch_size_for(wanted: int, database_url: str) -> int:
+    """Analysis jobs per claim and per write: `wanted`, or 0 for the store's default."""
+    if wanted > 0:
+        return wanted
+    return SQLITE_BATCH if database_url.startswith("sqlite") else POSTGRES_BATCH
+
 
 Outcome = tuple[Analysis, "Derived | None"]  # a pipeline run's analysis, and what the pool derived from it
 
@@ -358,7 +374,7 @@ class Worker:
         done = 0
         pending: _Batch | None = None
         claimed: list[Job] | None = None  # claimed by the last write, not yet started
-        size = max(1, self.rt.settings.worker_batch_size)
+        size = batch_size_for(self.rt.settings.worker_batch_size, self.rt.settings.database_url)
 
         def room(in_flight: int) -> int:
             return size if max_jobs is None else max(0, min(size, max_jobs - done - in_flight))

@@ -117,7 +117,11 @@ def run_worker(
         ),
     ] = None,
     batch_size: Annotated[
-        int | None, typer.Option(help="Analysis jobs per claim and per write (WATCHWORD_WORKER_BATCH_SIZE, 64).")
+        int | None,
+        typer.Option(
+            help="Analysis jobs per claim and per write (WATCHWORD_WORKER_BATCH_SIZE; default 64 on SQLite, "
+            "256 on PostgreSQL)."
+        ),
     ] = None,
 ) -> None:
     """Run the analysis worker on its own (e.g. several beside a PostgreSQL store)."""

@@ -13,11 +13,12 @@ report durable, and no row commits before the blob it names is on disk.
 
 Several server processes share one SQLite file. Their writers (and the analysis
 worker's batch writes) take turns through an exclusive `flock` on a file beside
-the database (`store.db.WriterTurn`), held from before BEGIN to after COMMIT: the kernel wakes the next writer the moment the lock is
-free, where SQLite's busy handler would have it sleep and poll (1, 2, 5, 10 ...
-ms), which left the database idle between commits and put tens of milliseconds
-on the tail. A writer syncs its batch's blobs before it queues for the lock, so
-one process's blob syncs overlap the other's transaction.
+the database (`store.db.WriterTurn`), held from before BEGIN to after COMMIT:
+the kernel wakes the next writer the moment the lock is free, where SQLite's
+busy handler would have it sleep and poll (1, 2, 5, 10 ... ms), which left the
+database idle between commits and put tens of milliseconds on the tail. A
+writer syncs its batch's blobs before it queues for the lock, so one process's
+blob syncs overlap the other's transaction.
 
 A unit of work is one caller's reports plus the rows its channel keeps beside
 them (`also`: a mail's record and links, a web reporter's files and receipt):
