@@ -147,8 +147,8 @@ def run_worker(
     with open_runtime(settings) as rt:
         if processes is not None:
             rt.settings = dataclasses.replace(rt.settings, worker_processes=processes)
-        if batch_size is not None:
-            rt.settings = dataclasses.replace(rt.settings, worker_batch_size=max(1, batch_size))
+        if batch_size is not None:  # 0: the store's default (worker.batch_size_for)
+            rt.settings = dataclasses.replace(rt.settings, worker_batch_size=max(0, batch_size))
         w = build_worker(rt)
         # What start-up loaded (the store's models and mappers, the analysis tables, the known
         # sites) lives as long as the process: out of the collector's sight, it is not traversed
