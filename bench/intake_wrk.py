@@ -1,6 +1,7 @@
 """HTTP intake measured by wrk (a C load generator, Debian's `wrk` package), with zero loss checked.
 
     .venv/bin/python bench/intake_wrk.py [--workers 2] [--seconds 20] [--connections 16] [--cpu]
+                                         [--busy-worker [--batch-size 64]]
 
 Starts `watchword serve --no-worker --workers N` on a fresh SQLite store (migrated first),
 has wrk POST real messages from ../shared/data (read at run time, never copied; each
@@ -10,6 +11,10 @@ and compares them with the requests wrk saw acknowledged. Prints wrk's requests/
 and latency percentiles, and the load average (the machine may be shared). `--cpu` also
 prints the server processes' CPU (user + system, from /proc) per stored submission, the figure
 that stays comparable when other work shares the cores and the wall-clock rate does not.
+`--busy-worker` runs one `watchword worker` beside the server on the same store (its batch size
+from `--batch-size`), analysing and writing what wrk submits while wrk runs: the intake's
+latency while a worker holds SQLite's write lock for its batches (issue 14); the worker's jobs
+done are printed too.
 """
 
 from __future__ import annotations
@@ -113,6 +118,8 @@ def main() -> int:
     parser.add_argument("--connections", type=int, default=16)
     parser.add_argument("--bodies", type=int, default=40)
     parser.add_argument("--cpu", action="store_true", help="print the server's CPU per stored submission")
+    parser.add_argument("--busy-worker", action="store_true", help="one worker beside the server, on the same store")
+    parser.add_argument("--batch-size", type=int, default=0, help="the busy worker's batch size (0: its default)")
     args = parser.parse_args()
     lists = [sorted((args.corpus / f).glob("*.eml")) for f in ("phishing", "spam")]
     paths = [p for group in zip_longest(*lists) for p in group if p is not None]
@@ -136,6 +143,17 @@ def main() -> int:
         server = subprocess.Popen(
             [*cmd, "--workers", str(args.workers)], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
         )
+        worker: subprocess.Popen[bytes] | None = None
+        if args.busy_worker:
+            worker_env = {**env, "WATCHWORD_WORKER_POLL_SECONDS": "0.05"}
+            if args.batch_size:
+                worker_env["WATCHWORD_WORKER_BATCH_SIZE"] = str(args.batch_size)
+            worker = subprocess.Popen(
+                [sys.executable, "-m", "watchword", "worker"],
+                env=worker_env,
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.DEVNULL,
+            )
         try:
             deadline = time.monotonic() + 180  # two server processes start slowly on a busy machine
             while time.monotonic() < deadline:
@@ -165,6 +183,9 @@ def main() -> int:
         finally:
             server.terminate()
             server.wait(timeout=60)
+            if worker is not None:
+                worker.terminate()
+                worker.wait(timeout=60)
         report = out.stdout
         total = int(re.search(r"(\d+) requests in", report).group(1))  # type: ignore[union-attr]
         bad = re.search(r"Non-2xx or 3xx responses: (\d+)", report)
@@ -173,10 +194,13 @@ def main() -> int:
         with sqlite3.connect(Path(tmp) / "watchword.db") as db:
             stored = db.execute("SELECT count(*) FROM submissions").fetchone()[0]
             reports = db.execute("SELECT count(*) FROM reports").fetchone()[0]
+            analysed = db.execute("SELECT count(*) FROM jobs WHERE kind = 'analyze' AND status = 'done'").fetchone()[0]
     print(report.strip())
     print(f"load average {load_before} before, {load_after} after")
     print(f"acknowledged {acknowledged} (of {total} requests), stored {stored}: lost {acknowledged - stored}")
     print(f"distinct reports {reports} (the rest of the submissions are sightings)")
+    if args.busy_worker:
+        print(f"the worker beside the server analysed {analysed} (batch size {args.batch_size or 'default'})")
     if args.cpu:
         # The split shows which process served the connections: asyncio accepts every waiting
         # connection at once, so one process often takes them all, and batch sizes follow.

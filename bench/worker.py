@@ -93,7 +93,7 @@ def run_workers(data_dir: Path, url: str, count: int, processes: int, batch: int
     cmd = [sys.executable, "-m", "watchword", "worker", "--once"]
     if not source:
         cmd += ["--processes", str(processes)] if processes else []  # 0: the worker's own default
-        cmd += ["--batch-size", str(batch)]
+        cmd += ["--batch-size", str(batch)] if batch else []  # 0: the worker's own default for the store
     start = time.perf_counter()
     procs = [subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE) for _ in range(count)]
     for proc in procs:
@@ -108,7 +108,7 @@ def main() -> int:
     parser.add_argument("--corpus", type=Path, default=CORPUS)
     parser.add_argument("--limit", type=int, default=2000)
     parser.add_argument("--processes", type=int, nargs="+", default=[1, 2], help="pool sizes for SQLite runs")
-    parser.add_argument("--batch-size", type=int, default=64)
+    parser.add_argument("--batch-size", type=int, default=0, help="0: the worker's default (64 SQLite, 256 PostgreSQL)")
     parser.add_argument("--postgres", default="", help="server URL, e.g. postgresql+psycopg://postgres@127.0.0.1/test")
     parser.add_argument("--baseline-src", default="", help="another checkout's src/: its worker is run first")
     parser.add_argument(

@@ -57,7 +57,9 @@ class Settings:
     # The worker claims this many analysis jobs per transaction and writes their
     # results in one (each still guarded by its own lease). A batch must be written
     # well within the lease: at ~300 reports/s a batch of 64 takes a fraction of a second.
-    worker_batch_size: int = 64
+    # 0: the default for the store (worker.batch_size_for): 64 on SQLite, whose one write
+    # lock the intake waits for while a batch is written; 256 on PostgreSQL, where it does not.
+    worker_batch_size: int = 0
     # Processes that run the pure pipeline for one worker; 0: the default, one per core on
     # SQLite, one fewer than the cores (at least one, in a pool) on PostgreSQL. With 1 the
     # pipeline runs in the worker's own process (no pool).
@@ -196,7 +198,7 @@ class Settings:
             worker_poll_seconds=float(_env("WORKER_POLL_SECONDS", "0.2")),
             job_max_attempts=int(_env("JOB_MAX_ATTEMPTS", "5")),
             job_lease_seconds=float(_env("JOB_LEASE_SECONDS", "60")),
-            worker_batch_size=int(_env("WORKER_BATCH_SIZE", "64")),
+            worker_batch_size=int(_env("WORKER_BATCH_SIZE", "0")),
             worker_processes=int(_env("WORKER_PROCESSES", "0")),
             dask_scheduler=_env("DASK_SCHEDULER", ""),
             require_totp=_env("REQUIRE_TOTP", "0") not in ("0", "false", "no", ""),

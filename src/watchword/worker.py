@@ -42,12 +42,29 @@ from watchword.reused import Reused
 from watchword.runtime import Runtime
 from watchword.services import processing
 from watchword.store import jobs
+from watchword.store.db import WriterTurn
 from watchword.store.models import Job, Report
 from watchword.store.pgarray import among_ids
 
 log = logging.getLogger("watchword.worker")
 
 MIN_POOLED = 4  # pipeline inputs in a batch below which the pool is not used
+
+# Analysis jobs per batch when the settings leave it to the store (worker_batch_size 0). A batch's
+# result transaction costs the writer ~45 ms of CPU whatever its size (~35 statements and their
+# SQLAlchemy work, the campaign postings and rows it reads, the commit): 256 a batch took 35% less
+# of the worker's CPU than 64 on a backlog (docs/benchmarks.md, year3 and year4). On SQLite that
+# transaction holds the file's one write lock, which every intake commit waits for: 64 keeps the
+# wait short. On PostgreSQL the intake's inserts never wait for it.
+SQLITE_BATCH = 64
+POSTGRES_BATCH = 256
+
+
+def batch_size_for(wanted: int, database_url: str) -> int:
+    """Analysis jobs per claim and per write: `wanted`, or 0 for the store's default."""
+    if wanted > 0:
+        return wanted
+    return SQLITE_BATCH if database_url.startswith("sqlite") else POSTGRES_BATCH
 
 
 Outcome = tuple[Analysis, "Derived | None"]  # a pipeline run's analysis, and what the pool derived from it
@@ -109,6 +126,9 @@ class Worker:
         self._pool: ProcessPoolExecutor | None = None
         self.reused = 0  # analyses reused instead of run, since start (for benchmarks and logs)
         self._written = Reused()  # analyses this worker wrote, by input key, for later copies (watchword.reused)
+        # SQLite: the batch's result transaction queues with the intake's writers for the file's
+        # write lock (woken when it is free), instead of polling in SQLite's busy handler.
+        self._turn = WriterTurn.for_database(rt.db)
 
     # -- the process pool ------------------------------------------------------
 
@@ -140,6 +160,7 @@ class Worker:
         if self._pool is not None:
             self._pool.shutdown(wait=True, cancel_futures=True)
             self._pool = None
+        self._turn.close()
 
     def run_once(self) -> bool:
         """Claim and run one job. True if there was one."""
@@ -282,7 +303,7 @@ class Worker:
             if self.rt.db.is_sqlite
             else None
         )
-        with self.rt.db.write() as session:
+        with self._turn, self.rt.db.write() as session:
             # First: SKIP LOCKED never waits, and nothing else is held yet (campaigns/locks.py).
             finishing = [item.job.id for item in ready]
             claimed = jobs.claim_batch_in(
@@ -353,7 +374,7 @@ class Worker:
         done = 0
         pending: _Batch | None = None
         claimed: list[Job] | None = None  # claimed by the last write, not yet started
-        size = max(1, self.rt.settings.worker_batch_size)
+        size = batch_size_for(self.rt.settings.worker_batch_size, self.rt.settings.database_url)
 
         def room(in_flight: int) -> int:
             return size if max_jobs is None else max(0, min(size, max_jobs - done - in_flight))

@@ -435,3 +435,10 @@ def test_a_pooled_worker_clusters_as_one_that_derives_the_engine_keys_itself(any
         assert len(pooled[0]) < 30  # copies did join campaigns: the keys were used
         for report_id in range(1, 31):
             assert _analysis(any_rt, report_id) == _analysis(inline, report_id)
+
+
+def test_the_batch_size_left_to_the_store_is_small_on_sqlite_and_large_on_postgresql() -> None:
+    # SQLite's one write lock is held for a whole batch while the intake waits; PostgreSQL's is not.
+    assert worker_module.batch_size_for(0, "sqlite:///x.db") == worker_module.SQLITE_BATCH == 64
+    assert worker_module.batch_size_for(0, "postgresql+psycopg://h/db") == worker_module.POSTGRES_BATCH == 256
+    assert worker_module.batch_size_for(10, "postgresql+psycopg://h/db") == 10

@@ -117,7 +117,11 @@ def run_worker(
         ),
     ] = None,
     batch_size: Annotated[
-        int | None, typer.Option(help="Analysis jobs per claim and per write (WATCHWORD_WORKER_BATCH_SIZE, 64).")
+        int | None,
+        typer.Option(
+            help="Analysis jobs per claim and per write (WATCHWORD_WORKER_BATCH_SIZE; default 64 on SQLite, "
+            "256 on PostgreSQL)."
+        ),
     ] = None,
 ) -> None:
     """Run the analysis worker on its own (e.g. several beside a PostgreSQL store)."""
@@ -143,8 +147,8 @@ def run_worker(
     with open_runtime(settings) as rt:
         if processes is not None:
             rt.settings = dataclasses.replace(rt.settings, worker_processes=processes)
-        if batch_size is not None:
-            rt.settings = dataclasses.replace(rt.settings, worker_batch_size=max(1, batch_size))
+        if batch_size is not None:  # 0: the store's default (worker.batch_size_for)
+            rt.settings = dataclasses.replace(rt.settings, worker_batch_size=max(0, batch_size))
         w = build_worker(rt)
         # What start-up loaded (the store's models and mappers, the analysis tables, the known
         # sites) lives as long as the process: out of the collector's sight, it is not traversed

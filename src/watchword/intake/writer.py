@@ -11,13 +11,14 @@ before it: two stages, so a batch's fsyncs neither wait for nor add to the
 previous commit. Nobody is acknowledged before the commit that makes their
 report durable, and no row commits before the blob it names is on disk.
 
-Several server processes share one SQLite file. Their writers take turns
-through an exclusive `flock` on a file beside the database, held from before
-BEGIN to after COMMIT: the kernel wakes the next writer the moment the lock is
-free, where SQLite's busy handler would have it sleep and poll (1, 2, 5, 10 ...
-ms), which left the database idle between commits and put tens of milliseconds
-on the tail. A writer syncs its batch's blobs before it queues for the lock, so
-one process's blob syncs overlap the other's transaction.
+Several server processes share one SQLite file. Their writers (and the analysis
+worker's batch writes) take turns through an exclusive `flock` on a file beside
+the database (`store.db.WriterTurn`), held from before BEGIN to after COMMIT:
+the kernel wakes the next writer the moment the lock is free, where SQLite's
+busy handler would have it sleep and poll (1, 2, 5, 10 ... ms), which left the
+database idle between commits and put tens of milliseconds on the tail. A
+writer syncs its batch's blobs before it queues for the lock, so one process's
+blob syncs overlap the other's transaction.
 
 A unit of work is one caller's reports plus the rows its channel keeps beside
 them (`also`: a mail's record and links, a web reporter's files and receipt):
@@ -32,7 +33,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-import os
 import queue
 import threading
 import uuid
@@ -49,14 +49,9 @@ from watchword.domain import IncomingReport
 from watchword.domain.model import storable_text
 from watchword.intake import sqlite_rows
 from watchword.store import blobs, jobs, priority
-from watchword.store.db import Database
+from watchword.store.db import Database, WriterTurn
 from watchword.store.models import Report, utcnow
 from watchword.store.upsert import insert_ignore_per_dialect
-
-try:  # POSIX: the intake writers of several server processes take turns (WriterTurn)
-    import fcntl as _flock
-except ImportError:  # pragma: no cover - not POSIX: SQLite's busy timeout alone
-    _flock = None  # type: ignore[assignment]
 
 log = logging.getLogger("watchword.intake")
 
@@ -363,46 +358,6 @@ def _each_alone(batch: list[_Unit], step: Callable[[_Unit], None]) -> list[_Unit
             continue
         ready.append(unit)
     return ready
-
-
-class WriterTurn:
-    """Whose turn it is to write, among the processes that share one SQLite file.
-
-    An exclusive `flock` on `<database>-intake.lock`, taken around each of this writer's
-    transactions. Other writers (the analysis worker, the console) do not take it and still
-    meet SQLite's own lock and busy timeout; this only stops the intake writers of several
-    server processes from polling each other. PostgreSQL (row locks, no single writer) and
-    in-memory databases need no turn: there it is a no-op.
-    """
-
-    def __init__(self, path: str | None) -> None:
-        self._path = path if _flock is not None else None
-        self._fd: int | None = None
-
-    @classmethod
-    def for_database(cls, db: Database) -> WriterTurn:
-        if not db.is_sqlite:
-            return cls(None)
-        path = db.url.split("///", 1)[-1].split("?", 1)[0]
-        if not path or path == ":memory:" or path.startswith("file:"):
-            return cls(None)
-        return cls(path + "-intake.lock")
-
-    def __enter__(self) -> None:
-        if self._path is None:
-            return
-        if self._fd is None:  # opened on first use (and again after `close`)
-            self._fd = os.open(self._path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600)
-        _flock.flock(self._fd, _flock.LOCK_EX)
-
-    def __exit__(self, *_exc: object) -> None:
-        if self._fd is not None and _flock is not None:
-            _flock.flock(self._fd, _flock.LOCK_UN)
-
-    def close(self) -> None:
-        if self._fd is not None:
-            os.close(self._fd)
-            self._fd = None
 
 
 class _UnitFailed(Exception):

@@ -11,6 +11,11 @@ from typing import Any
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.orm import Session, sessionmaker
 
+try:  # POSIX: the writers of one SQLite file take turns (WriterTurn)
+    import fcntl as _flock
+except ImportError:  # pragma: no cover - not POSIX: SQLite's busy timeout alone
+    _flock = None  # type: ignore[assignment]
+
 
 def is_sqlite(url: str) -> bool:
     return url.startswith("sqlite")
@@ -124,3 +129,50 @@ class Database:
 
     def dispose(self) -> None:
         self.engine.dispose()
+
+
+class WriterTurn:
+    """Whose turn it is to write, among the big writers that share one SQLite file.
+
+    An exclusive `flock` on `<database>-intake.lock`, taken around each of a writer's
+    transactions by the intake writer of every server process (intake/writer.py) and by the
+    analysis worker around its batch's result transaction (watchword/worker.py). The kernel
+    wakes the next writer the moment the lock is free; SQLite's busy handler, which the other
+    writers (the console, a job's failure, a claim) still meet, has a waiter sleep and poll
+    (1, 2, 5, 10 ... 100 ms), so a writer that found the lock taken woke tens of milliseconds
+    after it was free: the intake's tail behind a worker's batch, and a worker starved by the
+    intake's back-to-back commits (issue 14). PostgreSQL (row locks, no single writer) and
+    in-memory databases need no turn: there it is a no-op.
+
+    One object per writer thread, never entered twice at once: flock locks belong to an open
+    file, so two of these in one process exclude each other as two processes would.
+    """
+
+    def __init__(self, path: str | None) -> None:
+        self._path = path if _flock is not None else None
+        self._fd: int | None = None
+
+    @classmethod
+    def for_database(cls, db: Database) -> WriterTurn:
+        if not db.is_sqlite:
+            return cls(None)
+        path = db.url.split("///", 1)[-1].split("?", 1)[0]
+        if not path or path == ":memory:" or path.startswith("file:"):
+            return cls(None)
+        return cls(path + "-intake.lock")
+
+    def __enter__(self) -> None:
+        if self._path is None:
+            return
+        if self._fd is None:  # opened on first use (and again after `close`)
+            self._fd = os.open(self._path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600)
+        _flock.flock(self._fd, _flock.LOCK_EX)
+
+    def __exit__(self, *_exc: object) -> None:
+        if self._fd is not None and _flock is not None:
+            _flock.flock(self._fd, _flock.LOCK_UN)
+
+    def close(self) -> None:
+        if self._fd is not None:
+            os.close(self._fd)
+            self._fd = None
