@@ -63,6 +63,13 @@ KEPT = [
         "risk to anyone else.",
         ApproachType.EXTORTION,
     ),
+    # When the protection officers change over is a security arrangement asked about; the relation the
+    # caller claimed ("her nephew") is his claim, not what the report rests on.
+    (
+        "A man rang the ward asking which room the senator was in and what time the police protection "
+        "officers change over. He said he was her nephew.",
+        ApproachType.ELICITATION,
+    ),
     # Investment scams.
     (
         "Ich wurde in eine WhatsApp-Gruppe mit Trading-Signalen aufgenommen, man soll über eine App Krypto kaufen.",
