@@ -92,7 +92,11 @@ FORM_BONUS = 0.6
 # Types whose rank comes within this of the first are a close call: the learned tie-breaker
 # (typemodel.py) chooses among them. On folds the rules were never tuned on it turned 80 -> 83
 # and 77 -> 81 of 99 right; on the tuned authors it changed nothing or one (docs/benchmarks.md).
-TIE_DELTA = 1.5
+# Widened from 1.5 in the fourteenth round: on the folds AE+AF and AK+AL (models trained without them)
+# 361 -> 363 of 396 typed right at 2.0, 366 at 2.5 and 3.0; 2.5 also turned one hand-written case of
+# tests/analysis (an invitation to a villa with a question beside it, inducement) to elicitation, 2.0 none
+# (docs/benchmarks.md, "reading14").
+TIE_DELTA = 2.0
 # ... and only in a report of some length: on one- and two-line reports the n-grams say little,
 # and the model went against the precedence the hand-written cases of tests/analysis hold (18 of
 # ~1,400 changed without this bound, none with it); the fold gains above were all on longer reports.
