@@ -38,6 +38,10 @@ ATTRIBUTABLE = frozenset(
     {A.ELICITATION, A.PHYSICAL_APPROACH, A.FAKE_PROFILE_OR_IMPERSONATION, A.INDUCEMENT, A.FAKE_RECRUITMENT}
 )
 
+# The pretence acts that show someone posing as another (a fake page or profile, our name used, the
+# claimed body's denial), not a mere claim: told of the reporter's circle, they are still done to it.
+PRETENCE_SHOWN = frozenset({"impersonation", "our_name", "denied"})
+
 
 def decide_scope(reading: Reading, original: str, folded: str, hits: list[Hit], lex: Lexicons) -> None:
     act_score = reading.act_score
@@ -53,6 +57,10 @@ def decide_scope(reading: Reading, original: str, folded: str, hits: list[Hit], 
     # named (a code asked for, a file sent, a device, a payment, a threat).
     done_to = _done_to(reading, folded, hits)
     inherent = max((s for t, s in reading.scores.items() if t not in ATTRIBUTABLE), default=0.0)
+    if any(a.name in PRETENCE_SHOWN for a in reading.acts):
+        # A pretence shown ("a VK page of 'our rector' with his photo; the real rector has no VK")
+        # is done to the organisation whoever it wrote to: no habit of someone of its own circle.
+        inherent = max(inherent, reading.scores.get(A.FAKE_PROFILE_OR_IMPERSONATION, 0.0))
     # ... and told of someone of the reporter's own circle (`insider`): what a stranger did is how an
     # approach is told ("a visitor asked which suppliers we use. Should I be worried?").
     attributed = not done_to and inherent < STRONG_ACT and basis_hit(hits, "insider") is not None
