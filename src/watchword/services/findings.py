@@ -95,10 +95,16 @@ ACT_SENTENCES: dict[str, str] = {
     "denied": N_('The one they claimed to be knows nothing of it: "%(words)s".'),
     "private_address": N_('They wrote from a private or free-mail address: "%(words)s".'),
     "claim": N_('They claimed to be someone: "%(words)s".'),
+    # A claimed authority or a claimed pretext for questions (a student, a researcher): the analyst's
+    # reason names which; the reporter is told with the claim's sentence, translated already.
+    "claimed_authority": N_('They claimed to be someone: "%(words)s".'),
+    "pretext": N_('They claimed to be someone: "%(words)s".'),
     "evasion": N_('They made it hard to check who they were: "%(words)s".'),
     "device": N_('A device was found, left or tampered with: "%(words)s".'),
     "physical": N_('Someone photographed, followed or tried to get in: "%(words)s".'),
     "physical_hint": N_('Someone was somewhere without a reason or a badge: "%(words)s".'),
+    # A stranger at the reporter's home or standing about in the premises: the same sentence.
+    "visit": N_('Someone was somewhere without a reason or a badge: "%(words)s".'),
     "threat": N_('They made a threat to get something: "%(words)s".'),
     "pressure": N_('They put you under pressure: "%(words)s".'),
     "scam": N_('A scam or spam: a prize, an investment or a money story: "%(words)s".'),
