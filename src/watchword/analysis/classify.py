@@ -219,24 +219,9 @@ _SPECIFIC = (
     "suspicious_tld",
     "sender_suspicious_tld",
 )
-# Among judgements, what the message asks of the reader comes before how it is built.
-_ASKS = frozenset(
-    {
-        C.CREDENTIAL,
-        C.URGENCY,
-        C.THREAT,
-        C.PRIZE,
-        C.ADVANCE_FEE,
-        C.CRYPTO,
-        C.PAYMENT,
-        C.EXTORTION,
-        C.DELIVERY,
-        C.RECRUITMENT,
-        C.MALWARE_LURE,
-        C.ROMANCE,
-        C.MARKETING,
-    }
-)
+# Among judgements, what the message asks of the reader comes before how it is built: every email
+# category but the generic greeting, which is how a message addresses the reader, not what it asks.
+_ASKS = frozenset(C) - {C.GENERIC_GREETING}
 
 
 def _reasons(ev: Evidence, doc: Document) -> list[str]:

@@ -101,23 +101,6 @@ _ARCHIVE_FLAGS = frozenset({"archive", "encrypted_archive"})
 _HTML_FLAGS = frozenset({"html", "html_attachment"})
 _WALLET_TYPES = frozenset({"btc", "eth", "xmr"})
 
-# The lexicon's email categories that are features as they are, in the order FEATURES lists them.
-_CATEGORY_FEATURES = (
-    C.CREDENTIAL,
-    C.URGENCY,
-    C.THREAT,
-    C.PRIZE,
-    C.ADVANCE_FEE,
-    C.CRYPTO,
-    C.PAYMENT,
-    C.EXTORTION,
-    C.DELIVERY,
-    C.RECRUITMENT,
-    C.MALWARE_LURE,
-    C.MARKETING,
-    C.GENERIC_GREETING,
-    C.ROMANCE,
-)
 # Feature names in a fixed order: the model's weights are keyed by them.
 FEATURES: tuple[str, ...] = tuple(
     str(name)
@@ -175,6 +158,9 @@ FEATURES: tuple[str, ...] = tuple(
         "mixed_scripts",
     )
 )
+# The lexicon's email categories: every one is a feature as it is, counted in the order FEATURES lists them.
+_CATEGORY_FEATURES: tuple[C, ...] = tuple(C(name) for name in FEATURES if name in C.__members__.values())
+assert set(_CATEGORY_FEATURES) == set(C), "every email category is a feature"
 
 
 @dataclass(slots=True)
