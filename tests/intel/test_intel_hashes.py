@@ -5,14 +5,13 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from sqlalchemy import update
-
+from tests.support.console import put_in_campaign
 from tests.support.intel import intel_runtime
 from watchword.analysis.indicators import find_indicators
 from watchword.domain import Channel, IncomingReport
 from watchword.intake.submit import submit
 from watchword.intel.selection import gather
-from watchword.store.models import Campaign, Report, utcnow
+from watchword.store.models import utcnow
 from watchword.worker import Worker
 
 TOKEN_MD5 = "5d41402abc4b2a76b9719d911017c592"
@@ -68,24 +67,18 @@ def test_exports_carry_computed_attachment_hashes_and_not_the_empty_file(tmp_pat
             for n in range(2)
         ]
         Worker(rt).run_until_idle()
-        with rt.db.write() as session:
-            now = utcnow()
-            campaign = Campaign(
-                title="Invoices",
-                approach_type="malware_delivery",
-                first_seen=now,
-                last_seen=now,
-                report_count=2,
-                member_count=2,
-                sighting_count=2,
-                reporter_count=2,
-                verdict="malicious",
-                verdict_at=now,
-            )
-            session.add(campaign)
-            session.flush()
-            session.execute(update(Report).where(Report.id.in_(ids)).values(campaign_id=campaign.id, scope="in_scope"))
-            campaign_id = campaign.id
+        now = utcnow()
+        campaign_id = put_in_campaign(
+            rt,
+            ids,
+            "Invoices",
+            report_scope="in_scope",
+            approach_type="malware_delivery",
+            first_seen=now,
+            last_seen=now,
+            verdict="malicious",
+            verdict_at=now,
+        )
         with rt.db.session() as session:
             share = gather(session, rt.settings, campaign_id=campaign_id)
         hashes = {(i.type, i.value) for i in share.indicators if i.type in ("md5", "sha1", "sha256")}

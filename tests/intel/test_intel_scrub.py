@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import update
 
+from tests.support.console import put_in_campaign
 from tests.support.settings import make_settings
 from watchword.domain import Channel, IncomingReport
 from watchword.intake.submit import submit
@@ -19,7 +20,7 @@ from watchword.intel import formats, taxii
 from watchword.intel.scrub import LeakError, Victims, find_in, leaks, scrub_url
 from watchword.intel.selection import gather
 from watchword.runtime import Runtime, open_runtime
-from watchword.store.models import Campaign, Report, utcnow
+from watchword.store.models import Campaign, utcnow
 from watchword.worker import Worker
 
 ADDRESS = "bob.smith@acme-corp.com"
@@ -73,24 +74,18 @@ def _campaign(tmp_path: Path, title: str = "Mailbox quota") -> Iterator[tuple[Ru
         for n, (name, addr) in enumerate([("Bob Smith", ADDRESS), ("Alex Morgan", "alex.morgan@acme-corp.com")]):
             ids.append(submit(rt, IncomingReport(channel=Channel.API, raw_email=_message(n, name, addr))).report_id)
         Worker(rt).run_until_idle()
-        with rt.db.write() as session:
-            now = utcnow()
-            campaign = Campaign(
-                title=title,
-                approach_type="credential_phishing",
-                first_seen=now,
-                last_seen=now,
-                report_count=2,
-                member_count=2,
-                sighting_count=2,
-                reporter_count=2,
-                verdict="malicious",
-                verdict_at=now,
-            )
-            session.add(campaign)
-            session.flush()
-            session.execute(update(Report).where(Report.id.in_(ids)).values(campaign_id=campaign.id, scope="in_scope"))
-            campaign_id = campaign.id
+        now = utcnow()
+        campaign_id = put_in_campaign(
+            rt,
+            ids,
+            title,
+            report_scope="in_scope",
+            approach_type="credential_phishing",
+            first_seen=now,
+            last_seen=now,
+            verdict="malicious",
+            verdict_at=now,
+        )
         yield rt, campaign_id
 
 

@@ -10,14 +10,14 @@ import pytest
 from sqlalchemy import text as sql
 from sqlalchemy.exc import IntegrityError
 
-from tests.support.console import add_user, console_client, sign_in
+from tests.support.console import add_user, console_client, put_in_campaign, sign_in
 from tests.support.settings import make_settings
 from watchword import logsafe
 from watchword.domain import Channel, IncomingReport
 from watchword.intake.submit import submit
 from watchword.runtime import Runtime, open_runtime
 from watchword.services import bulletins
-from watchword.store.models import Campaign, Report, utcnow
+from watchword.store.models import utcnow
 from watchword.worker import Worker
 
 # Nothing configured as internal: our domain is known only from whom the lures were sent to.
@@ -50,23 +50,17 @@ def seeded(tmp_path: Path) -> tuple[Runtime, int]:
             for n, (name, address) in enumerate(TARGETS)
         ]
         Worker(rt).run_until_idle()
-        with rt.db.write() as session:
-            now = utcnow()
-            campaign = Campaign(
-                title="Consulting offers",
-                approach_type="fake_recruitment",
-                first_seen=now,
-                last_seen=now,
-                report_count=2,
-                member_count=2,
-                sighting_count=2,
-                reporter_count=2,
-                representative_report_id=ids[0],
-            )
-            session.add(campaign)
-            session.flush()
-            session.query(Report).filter(Report.id.in_(ids)).update({"campaign_id": campaign.id, "scope": "in_scope"})
-            campaign_id = campaign.id
+        now = utcnow()
+        campaign_id = put_in_campaign(
+            rt,
+            ids,
+            "Consulting offers",
+            report_scope="in_scope",
+            approach_type="fake_recruitment",
+            first_seen=now,
+            last_seen=now,
+            representative_report_id=ids[0],
+        )
         yield rt, campaign_id  # type: ignore[misc]
 
 

@@ -81,8 +81,11 @@ def analyse_all(rt: Runtime) -> None:
     Worker(rt).run_until_idle()
 
 
-def put_in_campaign(rt: Runtime, report_ids: list[int], title: str, **fields: Any) -> int:
-    """A campaign made directly in the store, for tests that are not about clustering."""
+def put_in_campaign(
+    rt: Runtime, report_ids: list[int], title: str, report_scope: str | None = None, **fields: Any
+) -> int:
+    """A campaign made directly in the store, for tests that are not about clustering; with
+    `report_scope`, its reports are given that scope too (what sharing reads)."""
     with rt.db.write() as session:
         campaign = Campaign(
             title=title,
@@ -94,7 +97,10 @@ def put_in_campaign(rt: Runtime, report_ids: list[int], title: str, **fields: An
         )
         session.add(campaign)
         session.flush()
-        session.execute(update(Report).where(Report.id.in_(report_ids)).values(campaign_id=campaign.id))
+        marks: dict[str, Any] = {"campaign_id": campaign.id}
+        if report_scope is not None:
+            marks["scope"] = report_scope
+        session.execute(update(Report).where(Report.id.in_(report_ids)).values(**marks))
         return campaign.id
 
 
