@@ -42,7 +42,7 @@ from watchword.reused import Reused
 from watchword.runtime import Runtime
 from watchword.services import processing
 from watchword.store import jobs
-from watchword.store.db import WriterTurn
+from watchword.store.db import WriterTurn, is_sqlite
 from watchword.store.models import Job, Report
 from watchword.store.pgarray import among_ids
 
@@ -64,7 +64,7 @@ def batch_size_for(wanted: int, database_url: str) -> int:
     """Analysis jobs per claim and per write: `wanted`, or 0 for the store's default."""
     if wanted > 0:
         return wanted
-    return SQLITE_BATCH if database_url.startswith("sqlite") else POSTGRES_BATCH
+    return SQLITE_BATCH if is_sqlite(database_url) else POSTGRES_BATCH
 
 
 Outcome = tuple[Analysis, "Derived | None"]  # a pipeline run's analysis, and what the pool derived from it
