@@ -4,11 +4,11 @@
     PYTHONPATH=src .venv/bin/python bench/train_type_model.py --authors A,B,C,D,E,F --out /tmp/m.npz   # a fold
 
 Reads the in-scope reports of bench/reading/tune/*.jsonl (never test/: that half is measured once,
-by the integrator), the text with the form's answers as the reading sees them, and fits a
-multinomial logistic regression (over the words' n-grams and the acts the rules read) by plain gradient descent from zero weights (a fixed number of
-steps, float32, numpy only, on sparse rows: `fit` of bench/train_scope_model.py, which the cross-
-validation of bench/reading_cv.py trains each fold's type model with too): the same files give the
-same model. ~15 s of CPU.
+by the integrator), the text with the form's answers as the reading sees them and the acts the rules read
+in it with the form's key, and fits a multinomial logistic regression by plain gradient descent
+from zero weights (a fixed number of steps, float32, numpy only, on sparse rows: `fit` of
+bench/train_scope_model.py, which the cross-validation of bench/reading_cv.py trains each fold's type
+model with too): the same files give the same model. ~3 min of CPU on 44 authors.
 """
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ import numpy as np
 
 from train_scope_model import fit, save
 from watchword.analysis.reading import _PRECEDENCE, fold, read
-from watchword.analysis.typemodel import features_with, tokens
+from watchword.analysis.typemodel import features, features_with, tokens
 
 HERE = Path(__file__).resolve().parent
 TUNE = HERE / "reading" / "tune"
@@ -54,13 +54,16 @@ def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--authors", default="", help="only these tuning authors, e.g. A,B,C (a fold)")
     ap.add_argument("--out", default=str(OUT))
+    ap.add_argument(
+        "--words-only", action="store_true", help="without the acts and the form (as before the fifteenth round)"
+    )
     args = ap.parse_args()
     authors = {a.strip() for a in args.authors.split(",") if a.strip()}
     files = sorted(p for p in TUNE.glob("*.jsonl") if not authors or p.stem in authors)
     rows = [json.loads(line) for p in files for line in p.read_text(encoding="utf-8").splitlines() if line.strip()]
     rows = [r for r in rows if r["scope"] == "in_scope"]
     types = sorted(t.value for t in _PRECEDENCE)
-    vectors = [vector_of(r) for r in rows]
+    vectors = [features(text_of(r)) if args.words_only else vector_of(r) for r in rows]
     labels = [types.index(str(r["type"])) for r in rows]
     used, w, b = fit(vectors, labels, len(types), STEPS)
     save(args.out, files, used, w, b, types=np.array(types))

@@ -29,7 +29,7 @@ from train_scope_model import fit
 from train_type_model import STEPS, text_of, tokens_of, vector_of
 from watchword.analysis import reading, typemodel
 from watchword.analysis.reading import _PRECEDENCE, lexicons
-from watchword.analysis.typemodel import ACT_TOKEN_VALUE, TypeModel
+from watchword.analysis.typemodel import ACT_TOKEN_VALUE, TypeModel, features
 
 Row = dict[str, object]
 
@@ -38,16 +38,26 @@ def fold_authors(authors: list[str], count: int) -> list[list[str]]:
     return [authors[k::count] for k in range(count)]
 
 
-def fold_model(cache: Path, train: list[Row], steps: int) -> TypeModel:
-    """The type model fitted on these rows, or the one an earlier run fitted on exactly them."""
+def fold_model(cache: Path, train: list[Row], steps: int, words_only: bool = False) -> TypeModel:
+    """The type model fitted on these rows, or the one an earlier run fitted on exactly them.
+
+    `words_only`: the model of the fourteenth round, the n-grams without the rules' acts and form
+    (cached under the key that round's script gave it).
+    """
     types = sorted(t.value for t in _PRECEDENCE)
     labels = [types.index(str(r["type"])) for r in train]
-    digest = hashlib.sha256(repr((sorted(str(r["id"]) for r in train), steps, ACT_TOKEN_VALUE)).encode())
+    key = (
+        (sorted(str(r["id"]) for r in train), steps)
+        if words_only
+        else (sorted(str(r["id"]) for r in train), steps, ACT_TOKEN_VALUE)
+    )
+    digest = hashlib.sha256(repr(key).encode())
     for r in train:
-        digest.update((text_of(r) + "\x00" + " ".join(tokens_of(r))).encode())
+        digest.update((text_of(r) if words_only else text_of(r) + "\x00" + " ".join(tokens_of(r))).encode())
     path = cache / f"type-{digest.hexdigest()[:20]}.npz"
     if not path.is_file():
-        used, w, b = fit([vector_of(r) for r in train], labels, len(types), steps)
+        vectors = [features(text_of(r)) if words_only else vector_of(r) for r in train]
+        used, w, b = fit(vectors, labels, len(types), steps)
         cache.mkdir(parents=True, exist_ok=True)
         np.savez(path, used=used, w=w, b=b)
     with np.load(path) as npz:
@@ -80,8 +90,9 @@ def main() -> int:
     ap.add_argument(
         "--held",
         default="",
-        help="instead, one fold of these authors (e.g. the round's new ones: AI,AJ,AS,AT,AV), the model fitted on the rest",
+        help="instead, one fold of these authors (e.g. the round's new ones), the model fitted on the rest",
     )
+    ap.add_argument("--without", default="", help="leave these authors out altogether (to compare with an earlier run)")
     ap.add_argument("--steps", type=int, default=STEPS, help="gradient steps of each fold's fit")
     ap.add_argument("--fit-only", action="store_true", help="fit (and cache) the folds' models, read nothing")
     ap.add_argument("--delta", default=str(reading.TIE_DELTA), help="TIE_DELTA settings, comma-separated")
@@ -91,20 +102,34 @@ def main() -> int:
         default="",
         help="also read with the rules' rank plus alpha x the model's logit deciding a close call, e.g. 0.5,1",
     )
+    ap.add_argument("--margin", default=str(reading.TIE_MARGIN), help="TIE_MARGIN settings")
+    ap.add_argument("--form-describes", default=str(reading.FORM_DESCRIBES), help="FORM_DESCRIBES settings")
     ap.add_argument("--cjk-weight", type=int, default=reading.CJK_CHAR_WEIGHT, help="CJK_CHAR_WEIGHT")
+    ap.add_argument("--words-only", action="store_true", help="the folds' models without the acts and form")
     ap.add_argument("--no-model", action="store_true", help="also read with the rules alone")
     ap.add_argument("--wrong", default="", help="print the reports this setting (delta/min) types wrong")
     args = ap.parse_args()
     cache = Path(args.cache)
-    rows = [r for r in load("tune") if r["scope"] == "in_scope"]
+    left_out = {a.strip() for a in args.without.split(",") if a.strip()}
+    rows = [r for r in load("tune") if r["scope"] == "in_scope" and str(r["author"]) not in left_out]
     authors = sorted({str(r["author"]) for r in rows}, key=lambda a: (len(a), a))
     folds = fold_authors(authors, args.count)
     chosen = [int(k) for k in args.folds.split(",")] if args.folds else range(args.count)
     if args.held:
         folds, chosen = [[a.strip() for a in args.held.split(",") if a.strip()]], [0]
     alphas = [None] + [float(a) for a in args.alpha.split(",") if a]
-    settings = [(float(d), int(m), a) for d in args.delta.split(",") for m in args.min_chars.split(",") for a in alphas]
-    names = [f"delta {d} / min {m}" + (f" / alpha {a}" if a is not None else "") for d, m, a in settings]
+    settings = [
+        (float(d), int(m), a, float(g), int(f))
+        for d in args.delta.split(",")
+        for m in args.min_chars.split(",")
+        for a in alphas
+        for g in args.margin.split(",")
+        for f in args.form_describes.split(",")
+    ]
+    names = [
+        f"delta {d} / min {m} / margin {g} / form {f}" + (f" / alpha {a}" if a is not None else "")
+        for d, m, a, g, f in settings
+    ]
     names += ["rules alone"] if args.no_model else []
     reading.CJK_CHAR_WEIGHT = args.cjk_weight
     lexicons().matcher.warm()
@@ -112,14 +137,16 @@ def main() -> int:
     results: dict[str, list[tuple[Row, str, str]]] = defaultdict(list)
     for k in chosen:
         held = set(folds[k])
-        model = fold_model(cache, [r for r in rows if str(r["author"]) not in held], args.steps)
+        model = fold_model(cache, [r for r in rows if str(r["author"]) not in held], args.steps, args.words_only)
         print(f"fold {k} ({','.join(folds[k])}): model ready ({time.process_time() - started:.0f} s CPU)", flush=True)
         if args.fit_only:
             continue
         test = [r for r in rows if str(r["author"]) in held]
-        for name, (delta, least, alpha) in zip(names, [*settings, (0.0, 0, None)], strict=False):
+        plain = (reading.TIE_DELTA, reading.TIE_MIN_CHARS, None, reading.TIE_MARGIN, reading.FORM_DESCRIBES)
+        for name, (delta, least, alpha, margin, form) in zip(names, [*settings, plain], strict=False):
             typemodel.use(None if name == "rules alone" else model)
-            reading.TIE_DELTA, reading.TIE_MIN_CHARS = delta, least
+            reading.TIE_DELTA, reading.TIE_MIN_CHARS, reading.TIE_MARGIN = delta, least, margin
+            reading.FORM_DESCRIBES = form
             reading._break_tie = _BREAK_TIE if alpha is None else blended(alpha)
             for r in test:
                 scope, kind, _ = predict(r)

@@ -90,6 +90,7 @@ FORM_TYPES: dict[str, tuple[ApproachType, ...]] = {
     "visitor": (A.PHYSICAL_APPROACH,),
 }
 FORM_BONUS = 0.6
+FORM_DESCRIBES = 0
 # Types whose rank comes within this of the first are a close call: the learned tie-breaker
 # (typemodel.py) chooses among them. On folds the rules were never tuned on it turned 80 -> 83
 # and 77 -> 81 of 99 right; on the tuned authors it changed nothing or one (docs/benchmarks.md).
@@ -108,6 +109,9 @@ TIE_MIN_CHARS = 250
 # 470, the other languages unchanged (docs/benchmarks.md, "reading14t"); no bound at all gained 4 more
 # overall, but turned 12 of the short hand-written cases of tests/analysis against their precedence.
 CJK_CHAR_WEIGHT = 3
+# ... and the model goes against the rules' first choice only when it prefers another type by this
+# much (in logits).
+TIE_MARGIN = 0.0
 SECONDARY_MIN = 2.0
 RANK_CAP = 4.0
 # A pretence told in person ("said he was the gas inspector", "the lift company had sent no one")
@@ -538,10 +542,13 @@ def read(text: str, form: str = "", answers: dict[str, str] | None = None, acts_
     # The score counts up to RANK_CAP: three wordings of a pretence do not outrank the file it sent.
     # A pretence beside a physical act counts only up to the threshold (_COVER_OF); a type an
     # act read outranks (ActSpec.outranks) counts up to it too, without its precedence.
+    context = {t: FORM_BONUS if t in preferred else 0.0 for t in scores}
+    names_act = FORM_DESCRIBES if len(preferred) == 1 else 0
+    described = {t for t in scores if scores[t] + names_act * context[t] >= ACT_THRESHOLD}
     rank = {
         t: min(scores[t], ACT_THRESHOLD if _covered(t, scores) or t in outranked else RANK_CAP)
-        + (_PRECEDENCE.get(t, 0.0) if scores[t] >= ACT_THRESHOLD and t not in outranked else 0.0)
-        + (FORM_BONUS if t in preferred else 0.0)
+        + (_PRECEDENCE.get(t, 0.0) if t in described and t not in outranked else 0.0)
+        + context[t]
         for t in scores
     }
     ranked = sorted(scores, key=lambda t: rank[t], reverse=True)
@@ -620,6 +627,8 @@ def _break_tie(
     close = [t for t in ranked if rank[t] >= rank[ranked[0]] - TIE_DELTA]
     scores = learned.scores(folded + " \n" + fold(answers), names)
     best = max(close, key=lambda t: scores.get(t.value, float("-inf")))
+    if scores.get(best.value, 0.0) - scores.get(ranked[0].value, 0.0) < TIE_MARGIN:
+        return ranked
     return [best] + [t for t in ranked if t != best]
 
 
