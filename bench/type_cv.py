@@ -102,8 +102,9 @@ def main() -> int:
         default="",
         help="also read with the rules' rank plus alpha x the model's logit deciding a close call, e.g. 0.5,1",
     )
-    ap.add_argument("--margin", default=str(reading.TIE_MARGIN), help="TIE_MARGIN settings")
-    ap.add_argument("--form-describes", default=str(reading.FORM_DESCRIBES), help="FORM_DESCRIBES settings")
+    ap.add_argument(
+        "--form-describes", default=str(reading.FORM_DESCRIBES), help="FORM_DESCRIBES and FORM_COVERS_ON (0: both off)"
+    )
     ap.add_argument("--cjk-weight", type=int, default=reading.CJK_CHAR_WEIGHT, help="CJK_CHAR_WEIGHT")
     ap.add_argument("--words-only", action="store_true", help="the folds' models without the acts and form")
     ap.add_argument("--no-model", action="store_true", help="also read with the rules alone")
@@ -119,17 +120,13 @@ def main() -> int:
         folds, chosen = [[a.strip() for a in args.held.split(",") if a.strip()]], [0]
     alphas = [None] + [float(a) for a in args.alpha.split(",") if a]
     settings = [
-        (float(d), int(m), a, float(g), int(f))
+        (float(d), int(m), a, int(f))
         for d in args.delta.split(",")
         for m in args.min_chars.split(",")
         for a in alphas
-        for g in args.margin.split(",")
         for f in args.form_describes.split(",")
     ]
-    names = [
-        f"delta {d} / min {m} / margin {g} / form {f}" + (f" / alpha {a}" if a is not None else "")
-        for d, m, a, g, f in settings
-    ]
+    names = [f"delta {d} / min {m} / form {f}" + (f" / alpha {a}" if a is not None else "") for d, m, a, f in settings]
     names += ["rules alone"] if args.no_model else []
     reading.CJK_CHAR_WEIGHT = args.cjk_weight
     lexicons().matcher.warm()
@@ -142,11 +139,11 @@ def main() -> int:
         if args.fit_only:
             continue
         test = [r for r in rows if str(r["author"]) in held]
-        plain = (reading.TIE_DELTA, reading.TIE_MIN_CHARS, None, reading.TIE_MARGIN, reading.FORM_DESCRIBES)
-        for name, (delta, least, alpha, margin, form) in zip(names, [*settings, plain], strict=False):
+        plain = (reading.TIE_DELTA, reading.TIE_MIN_CHARS, None, reading.FORM_DESCRIBES)
+        for name, (delta, least, alpha, form) in zip(names, [*settings, plain], strict=False):
             typemodel.use(None if name == "rules alone" else model)
-            reading.TIE_DELTA, reading.TIE_MIN_CHARS, reading.TIE_MARGIN = delta, least, margin
-            reading.FORM_DESCRIBES = form
+            reading.TIE_DELTA, reading.TIE_MIN_CHARS = delta, least
+            reading.FORM_DESCRIBES = reading.FORM_COVERS_ON = form
             reading._break_tie = _BREAK_TIE if alpha is None else blended(alpha)
             for r in test:
                 scope, kind, _ = predict(r)

@@ -90,7 +90,20 @@ FORM_TYPES: dict[str, tuple[ApproachType, ...]] = {
     "visitor": (A.PHYSICAL_APPROACH,),
 }
 FORM_BONUS = 0.6
-FORM_DESCRIBES = 0
+# A form about one type (the visitor form: someone got in or tried; the device form) names the act
+# itself: its bonus counts towards a described act, so "no badge, wandering the third floor" (a weak
+# act, 1.5) beside questions is the physical approach the reporter chose the form for. Of the 97
+# visitor-form reports of the tuning half with a physical act and questions or a pretence, 94 are
+# labelled physical_approach (docs/benchmarks.md, "Fifteenth round (reading15t)").
+FORM_DESCRIBES = 1
+# On the in-person form ("Someone approached me in person") how the person came near — followed the
+# reporter to the car park, posed as a journalist — is the cover, and what was asked for or offered
+# decides: such a type counts like an outranked one (up to the threshold, no precedence) once the
+# form's own types are described. Of the 34 in-person reports with questions and a physical act or a
+# pretence, 32 are labelled elicitation (22 authors); through every other form the physical act or
+# the pretence decides, as its precedence says.
+FORM_COVERS_ON = 1
+FORM_COVERS: dict[str, set[ApproachType]] = {"in_person": {A.PHYSICAL_APPROACH, A.FAKE_PROFILE_OR_IMPERSONATION}}
 # Types whose rank comes within this of the first are a close call: the learned tie-breaker
 # (typemodel.py) chooses among them. On folds the rules were never tuned on it turned 80 -> 83
 # and 77 -> 81 of 99 right; on the tuned authors it changed nothing or one (docs/benchmarks.md).
@@ -109,9 +122,6 @@ TIE_MIN_CHARS = 250
 # 470, the other languages unchanged (docs/benchmarks.md, "reading14t"); no bound at all gained 4 more
 # overall, but turned 12 of the short hand-written cases of tests/analysis against their precedence.
 CJK_CHAR_WEIGHT = 3
-# ... and the model goes against the rules' first choice only when it prefers another type by this
-# much (in logits).
-TIE_MARGIN = 0.0
 SECONDARY_MIN = 2.0
 RANK_CAP = 4.0
 # A pretence told in person ("said he was the gas inspector", "the lift company had sent no one")
@@ -545,6 +555,9 @@ def read(text: str, form: str = "", answers: dict[str, str] | None = None, acts_
     context = {t: FORM_BONUS if t in preferred else 0.0 for t in scores}
     names_act = FORM_DESCRIBES if len(preferred) == 1 else 0
     described = {t for t in scores if scores[t] + names_act * context[t] >= ACT_THRESHOLD}
+    if FORM_COVERS_ON and any(t in described for t in preferred):
+        # The form's own acts were read: a way in it names as cover counts like an outranked type.
+        outranked |= FORM_COVERS.get(form, set())
     rank = {
         t: min(scores[t], ACT_THRESHOLD if _covered(t, scores) or t in outranked else RANK_CAP)
         + (_PRECEDENCE.get(t, 0.0) if t in described and t not in outranked else 0.0)
@@ -627,8 +640,6 @@ def _break_tie(
     close = [t for t in ranked if rank[t] >= rank[ranked[0]] - TIE_DELTA]
     scores = learned.scores(folded + " \n" + fold(answers), names)
     best = max(close, key=lambda t: scores.get(t.value, float("-inf")))
-    if scores.get(best.value, 0.0) - scores.get(ranked[0].value, 0.0) < TIE_MARGIN:
-        return ranked
     return [best] + [t for t in ranked if t != best]
 
 
