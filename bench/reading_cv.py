@@ -37,11 +37,11 @@ import numpy as np
 from reading import LANGS, count, label_of, predict
 from train_scope_model import UNBASED_WEIGHT, UNREAD_WEIGHT, fit, load_rows, model_input, training_set
 from train_type_model import STEPS as TYPE_STEPS
-from train_type_model import vector_of
+from train_type_model import text_of
 from watchword.analysis import learnedscope, scopemodel, typemodel
 from watchword.analysis.reading import _PRECEDENCE, fold, lexicons
 from watchword.analysis.scopemodel import CLASSES, ScopeModel
-from watchword.analysis.typemodel import TypeModel
+from watchword.analysis.typemodel import TypeModel, features
 
 Row = dict[str, object]
 
@@ -168,7 +168,7 @@ def main() -> int:
         t_used, t_w, t_b = _fit_cached(
             args.cache,
             f"type-{group}",
-            [vector_of(r) for r in in_scope],
+            [features(text_of(r)) for r in in_scope],
             [types.index(str(r["type"])) for r in in_scope],
             len(types),
             steps=TYPE_STEPS,

@@ -4,11 +4,11 @@
     PYTHONPATH=src .venv/bin/python bench/train_type_model.py --authors A,B,C,D,E,F --out /tmp/m.npz   # a fold
 
 Reads the in-scope reports of bench/reading/tune/*.jsonl (never test/: that half is measured once,
-by the integrator), the text with the form's answers as the reading sees them and the acts the rules read
-in it with the form's key, and fits a multinomial logistic regression by plain gradient descent
-from zero weights (a fixed number of steps, float32, numpy only, on sparse rows: `fit` of
-bench/train_scope_model.py, which the cross-validation of bench/reading_cv.py trains each fold's type
-model with too): the same files give the same model. ~3 min of CPU on 44 authors.
+by the integrator), the text with the form's answers as the reading sees them, and fits a
+multinomial logistic regression by plain gradient descent from zero weights (a fixed number of
+steps, float32, numpy only, on sparse rows: `fit` of bench/train_scope_model.py, which the cross-
+validation of bench/reading_cv.py trains each fold's type model with too): the same files give the
+same model. ~15 s of CPU.
 """
 
 from __future__ import annotations
@@ -20,8 +20,8 @@ from pathlib import Path
 import numpy as np
 
 from train_scope_model import fit, save
-from watchword.analysis.reading import _PRECEDENCE, fold, read
-from watchword.analysis.typemodel import features, features_with, tokens
+from watchword.analysis.reading import _PRECEDENCE, fold
+from watchword.analysis.typemodel import features
 
 HERE = Path(__file__).resolve().parent
 TUNE = HERE / "reading" / "tune"
@@ -36,34 +36,17 @@ def text_of(row: dict[str, object]) -> str:
     return fold(str(row["text"])[:4000]) + " \n" + fold(answered)
 
 
-def tokens_of(row: dict[str, object]) -> list[str]:
-    # What the rules read in it, as reading.read() gives it to the model in a close call: the acts
-    # found (in the text, the answers and the persona claimed) and the form's key.
-    form = str(row.get("form") or "")
-    form = "" if form == "none" else form
-    answers = {str(k): str(v) for k, v in dict(row.get("answers") or {}).items()}  # type: ignore[call-overload]
-    return tokens([a.name for a in read(str(row["text"]), form, answers).acts], form)
-
-
-def vector_of(row: dict[str, object]) -> tuple[np.ndarray, np.ndarray]:
-    """One report's features for the model: its words and what the rules read in it."""
-    return features_with(text_of(row), tokens_of(row))
-
-
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--authors", default="", help="only these tuning authors, e.g. A,B,C (a fold)")
     ap.add_argument("--out", default=str(OUT))
-    ap.add_argument(
-        "--words-only", action="store_true", help="without the acts and the form (as before the fifteenth round)"
-    )
     args = ap.parse_args()
     authors = {a.strip() for a in args.authors.split(",") if a.strip()}
     files = sorted(p for p in TUNE.glob("*.jsonl") if not authors or p.stem in authors)
     rows = [json.loads(line) for p in files for line in p.read_text(encoding="utf-8").splitlines() if line.strip()]
     rows = [r for r in rows if r["scope"] == "in_scope"]
     types = sorted(t.value for t in _PRECEDENCE)
-    vectors = [features(text_of(r)) if args.words_only else vector_of(r) for r in rows]
+    vectors = [features(text_of(r)) for r in rows]
     labels = [types.index(str(r["type"])) for r in rows]
     used, w, b = fit(vectors, labels, len(types), STEPS)
     save(args.out, files, used, w, b, types=np.array(types))

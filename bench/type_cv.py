@@ -26,10 +26,10 @@ import numpy as np
 
 from reading import LANGS, load, predict
 from train_scope_model import fit
-from train_type_model import STEPS, text_of, tokens_of, vector_of
+from train_type_model import STEPS, text_of
 from watchword.analysis import reading, typemodel
 from watchword.analysis.reading import _PRECEDENCE, lexicons
-from watchword.analysis.typemodel import ACT_TOKEN_VALUE, TypeModel, features
+from watchword.analysis.typemodel import TypeModel, features
 
 Row = dict[str, object]
 
@@ -38,26 +38,17 @@ def fold_authors(authors: list[str], count: int) -> list[list[str]]:
     return [authors[k::count] for k in range(count)]
 
 
-def fold_model(cache: Path, train: list[Row], steps: int, words_only: bool = False) -> TypeModel:
-    """The type model fitted on these rows, or the one an earlier run fitted on exactly them.
-
-    `words_only`: the model of the fourteenth round, the n-grams without the rules' acts and form
-    (cached under the key that round's script gave it).
-    """
+def fold_model(cache: Path, train: list[Row], steps: int) -> TypeModel:
+    """The type model fitted on these rows, or the one an earlier run fitted on exactly them."""
     types = sorted(t.value for t in _PRECEDENCE)
+    texts = [text_of(r) for r in train]
     labels = [types.index(str(r["type"])) for r in train]
-    key = (
-        (sorted(str(r["id"]) for r in train), steps)
-        if words_only
-        else (sorted(str(r["id"]) for r in train), steps, ACT_TOKEN_VALUE)
-    )
-    digest = hashlib.sha256(repr(key).encode())
-    for r in train:
-        digest.update((text_of(r) if words_only else text_of(r) + "\x00" + " ".join(tokens_of(r))).encode())
+    digest = hashlib.sha256(repr((sorted(str(r["id"]) for r in train), steps)).encode())
+    for text in texts:
+        digest.update(text.encode())
     path = cache / f"type-{digest.hexdigest()[:20]}.npz"
     if not path.is_file():
-        vectors = [features(text_of(r)) if words_only else vector_of(r) for r in train]
-        used, w, b = fit(vectors, labels, len(types), steps)
+        used, w, b = fit([features(t) for t in texts], labels, len(types), steps)
         cache.mkdir(parents=True, exist_ok=True)
         np.savez(path, used=used, w=w, b=b)
     with np.load(path) as npz:
@@ -70,12 +61,12 @@ _BREAK_TIE = reading._break_tie
 def blended(alpha: float):  # type: ignore[no-untyped-def]
     """A close call decided by the rules' rank plus alpha times the model's logit (not the logit alone)."""
 
-    def break_tie(ranked, rank, folded, answers, names):  # type: ignore[no-untyped-def]
+    def break_tie(ranked, rank, folded, answers):  # type: ignore[no-untyped-def]
         learned = typemodel.model()
         if learned is None:
             return ranked
         close = [t for t in ranked if rank[t] >= rank[ranked[0]] - reading.TIE_DELTA]
-        scores = learned.scores(folded + " \n" + reading.fold(answers), names)
+        scores = learned.scores(folded + " \n" + reading.fold(answers))
         best = max(close, key=lambda t: rank[t] + alpha * scores.get(t.value, -1e9))
         return [best] + [t for t in ranked if t != best]
 
@@ -106,7 +97,6 @@ def main() -> int:
         "--form-describes", default=str(reading.FORM_DESCRIBES), help="FORM_DESCRIBES and FORM_COVERS_ON (0: both off)"
     )
     ap.add_argument("--cjk-weight", type=int, default=reading.CJK_CHAR_WEIGHT, help="CJK_CHAR_WEIGHT")
-    ap.add_argument("--words-only", action="store_true", help="the folds' models without the acts and form")
     ap.add_argument("--no-model", action="store_true", help="also read with the rules alone")
     ap.add_argument("--wrong", default="", help="print the reports this setting (delta/min) types wrong")
     args = ap.parse_args()
@@ -134,7 +124,7 @@ def main() -> int:
     results: dict[str, list[tuple[Row, str, str]]] = defaultdict(list)
     for k in chosen:
         held = set(folds[k])
-        model = fold_model(cache, [r for r in rows if str(r["author"]) not in held], args.steps, args.words_only)
+        model = fold_model(cache, [r for r in rows if str(r["author"]) not in held], args.steps)
         print(f"fold {k} ({','.join(folds[k])}): model ready ({time.process_time() - started:.0f} s CPU)", flush=True)
         if args.fit_only:
             continue

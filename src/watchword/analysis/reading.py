@@ -48,7 +48,6 @@ from watchword.analysis.reportlang import MAX_CHARS as MAX_CHARS
 from watchword.analysis.reportlang import detect_language as detect_language
 from watchword.analysis.reportlang import languages_read
 from watchword.analysis.typemodel import model as type_model
-from watchword.analysis.typemodel import tokens as typemodel_tokens
 from watchword.domain import ApproachType, Scope
 
 A = ApproachType
@@ -568,8 +567,7 @@ def read(text: str, form: str = "", answers: dict[str, str] | None = None, acts_
     close_call = len(ranked) > 1 and rank[ranked[1]] >= rank[ranked[0]] - TIE_DELTA
     if close_call and not acts_only and _reading_length(original) >= TIE_MIN_CHARS:
         answered = " ".join(str(v) for k, v in (answers or {}).items() if v and k not in ("form", "files"))
-        names = typemodel_tokens([a.name for a in acts], form)
-        ranked = _break_tie(ranked, rank, folded, answered, names)
+        ranked = _break_tie(ranked, rank, folded, answered)
     # The reasons (and the scope's) follow the reading: the primary type's acts first, its
     # strongest act leading ("pretended" before "claimed").
     order = {t: i for i, t in enumerate(ranked)}
@@ -628,7 +626,7 @@ _CJK_CHARS = re.compile(f"[{CJK}]")
 
 
 def _break_tie(
-    ranked: list[ApproachType], rank: dict[ApproachType, float], folded: str, answers: str, names: list[str]
+    ranked: list[ApproachType], rank: dict[ApproachType, float], folded: str, answers: str
 ) -> list[ApproachType]:
     """A close call between the acts' types, chosen by the learned model; the rest keep their order.
 
@@ -638,7 +636,7 @@ def _break_tie(
     if learned is None:
         return ranked
     close = [t for t in ranked if rank[t] >= rank[ranked[0]] - TIE_DELTA]
-    scores = learned.scores(folded + " \n" + fold(answers), names)
+    scores = learned.scores(folded + " \n" + fold(answers))
     best = max(close, key=lambda t: scores.get(t.value, float("-inf")))
     return [best] + [t for t in ranked if t != best]
 

@@ -11,17 +11,10 @@ It never decides alone and never adds a type: it only chooses among the types th
 showed, so every reason an analyst sees still quotes an act. Measured as a tie-breaker on folds
 the rules had never been tuned on (docs/benchmarks.md, "Fourth round"): +3 and +4 right of 99.
 Reading one report costs ~0.1 ms (one np.unique over a few thousand hashes and a lookup).
-
-Besides the words it is given what the rules read (`tokens`): the name of every act found and the
-guided form the report came through, each one feature of ACT_TOKEN_VALUE in buckets of their own
-above the n-grams'. The words say what was asked for; the acts and the form say how it was done
-(a persona and questions on the visitor form, a gift and questions at a reception), which is what
-the close calls between impersonation, elicitation, inducement and a physical approach turn on.
 """
 
 from __future__ import annotations
 
-import zlib
 from functools import lru_cache
 from importlib import resources
 from io import BytesIO
@@ -34,9 +27,6 @@ MAX_CHARS = 3000
 _MUL = np.uint64(0x9E3779B1)
 _MASK = np.uint64(0xFFFFFFFF)
 MODEL_FILE = "type_model.npz"
-# The acts and the form as features: TOKEN_BITS of buckets from 2**BITS up, so no n-gram shares one.
-TOKEN_BITS = 10
-ACT_TOKEN_VALUE = 0.35
 
 
 def ngram_hashes(data: bytes) -> list[np.ndarray]:
@@ -65,26 +55,6 @@ def features(folded: str) -> tuple[np.ndarray, np.ndarray]:
     return index.astype(np.int64), (value / (np.linalg.norm(value) + 1e-9)).astype(np.float32)
 
 
-def tokens(acts: list[str], form: str) -> list[str]:
-    """What the rules read, as the model's tokens: each act's name once, and the form's key."""
-    return [f"act:{name}" for name in sorted(set(acts))] + ([f"form:{form}"] if form else [])
-
-
-def token_features(names: list[str]) -> tuple[np.ndarray, np.ndarray]:
-    """Each token's bucket (a CRC of its name, above the n-grams'), with ACT_TOKEN_VALUE."""
-    index = np.unique([(1 << BITS) + (zlib.crc32(n.encode("utf-8")) & ((1 << TOKEN_BITS) - 1)) for n in names])
-    return index.astype(np.int64), np.full(len(index), ACT_TOKEN_VALUE, dtype=np.float32)
-
-
-def features_with(folded: str, names: list[str]) -> tuple[np.ndarray, np.ndarray]:
-    """The n-gram features of the text and those of the rules' tokens, in one sorted row."""
-    index, value = features(folded)
-    if not names:
-        return index, value
-    t_index, t_value = token_features(names)
-    return np.concatenate([index, t_index]), np.concatenate([value, t_value])
-
-
 class TypeModel:
     """The trained weights: only the buckets seen in training are stored (sorted), with the bias."""
 
@@ -94,9 +64,9 @@ class TypeModel:
         self.bias = bias.astype(np.float32)
         self.types = types
 
-    def scores(self, folded: str, names: list[str] | None = None) -> dict[str, float]:
-        """The model's score (a logit) for each type, given the text and what the rules read in it."""
-        index, value = features_with(folded, names or [])
+    def scores(self, folded: str) -> dict[str, float]:
+        """The model's score (a logit) for each type."""
+        index, value = features(folded)
         at = np.searchsorted(self.rows, index)
         at[at >= len(self.rows)] = 0
         known = self.rows[at] == index
