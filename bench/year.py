@@ -138,21 +138,23 @@ def _stat(pid: int) -> tuple[int, float] | None:
     return int(fields[1]), (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
-def tree_cpu(root: int) -> tuple[float, float]:
-    """CPU seconds of `root` itself and of all its live descendants (the worker: its parent
-    process, then its forkserver and pool processes), read before it is stopped."""
+def tree_cpu(root: int) -> tuple[float, float, float]:
+    """CPU seconds of `root` itself, of its children (the worker's forkserver, which imports and
+    warms the pipeline once, and multiprocessing's resource tracker) and of their descendants
+    (the pool processes, which analyse), all read before the worker is stopped."""
     stats = {int(p.name): _stat(int(p.name)) for p in Path("/proc").iterdir() if p.name.isdigit()}
     children: dict[int, list[int]] = {}
     for pid, stat in stats.items():
         if stat is not None:
             children.setdefault(stat[0], []).append(pid)
     own = (stats.get(root) or (0, 0.0))[1]
-    rest, todo = 0.0, list(children.get(root, []))
+    start = sum((stats.get(pid) or (0, 0.0))[1] for pid in children.get(root, []))
+    rest, todo = 0.0, [grandchild for pid in children.get(root, []) for grandchild in children.get(pid, [])]
     while todo:
         pid = todo.pop()
         rest += (stats.get(pid) or (0, 0.0))[1]
         todo += children.get(pid, [])
-    return own, rest
+    return own, start, rest
 
 
 def load_average() -> str:
@@ -208,7 +210,8 @@ def main() -> int:
                     raise SystemExit(f"the worker exited: {worker.stderr.read().decode()[-2000:]}")  # type: ignore[union-attr]
                 time.sleep(0.1)
             elapsed = time.perf_counter() - start
-            worker_cpu, pool_cpu = tree_cpu(worker.pid)
+            worker_cpu, start_cpu, analyse_cpu = tree_cpu(worker.pid)
+            pool_cpu = start_cpu + analyse_cpu
             with rt.db.session() as session:
                 analyses, inputs = session.execute(
                     select(func.count(), func.count(func.distinct(AnalysisRecord.input_key)))
@@ -223,6 +226,10 @@ def main() -> int:
     print(
         f"CPU: intake process {intake_cpu:.1f} s ({intake_cpu / len(day) * 1000:.2f} ms a report), worker"
         f" {worker_cpu:.1f} s, its pool {pool_cpu:.1f} s ({(worker_cpu + pool_cpu) / len(day) * 1000:.2f} ms a report)"
+    )
+    print(
+        f"of the pool: its start (forkserver, resource tracker) {start_cpu:.1f} s, the pool processes"
+        f" {analyse_cpu:.1f} s ({analyse_cpu / len(day) * 1000:.2f} ms a report)"
     )
     print(f"end to end: {rate:.1f} reports/s ({elapsed:.1f} s); load average {load_average()}")
     print(f"a year of {YEAR:,} reports: {YEAR / rate / 3600:.1f} hours at this rate (target < 4)")
