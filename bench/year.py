@@ -73,16 +73,30 @@ def _split(raw: bytes) -> tuple[bytes, bytes]:
 
 
 def relayed(raw: bytes, n: int) -> bytes:
+    # Below an mbox envelope line ("From sender date", which a third of the corpus's files open
+    # with): above it, the new fields ended the header block there, and every relayed copy of such
+    # a lure was analysed as a message with no headers at all (year5).
+    envelope = raw[: raw.index(b"\n") + 1] if raw.startswith(b"From ") and b"\n" in raw else b""
     return (
-        f"Received: from relay{n}.example.net (relay{n}.example.net [192.0.2.{n % 250}]) by mx.example.org;"
-        f" Fri, 4 Dec 2026 09:{n % 60:02d}:00 +0000\r\nDelivered-To: staff{n}@example.org\r\n"
-    ).encode() + raw
+        envelope
+        + (
+            f"Received: from relay{n}.example.net (relay{n}.example.net [192.0.2.{n % 250}]) by mx.example.org;"
+            f" Fri, 4 Dec 2026 09:{n % 60:02d}:00 +0000\r\nDelivered-To: staff{n}@example.org\r\n"
+        ).encode()
+        + raw[len(envelope) :]
+    )
 
 
 def personalised(raw: bytes, n: int) -> bytes:
     head, body = _split(raw)
-    lines = [line for line in head.split(b"\n") if not line.lower().startswith(b"to:")]
-    return b"\n".join([*lines, f"To: person{n}@example.org".encode()]) + body
+    eol = b"\r\n" if b"\r\n" in head else b"\n"
+    lines, dropping = [], False
+    for line in head.split(b"\n"):
+        # A folded To goes whole: its continuation lines left behind would join the field above.
+        dropping = line.lower().startswith(b"to:") or (dropping and line[:1] in (b" ", b"\t"))
+        if not dropping:
+            lines.append(line.removesuffix(b"\r"))
+    return eol.join([*lines, f"To: person{n}@example.org".encode()]) + body
 
 
 def forwarded(raw: bytes, n: int) -> bytes:
