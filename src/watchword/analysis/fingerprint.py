@@ -475,11 +475,27 @@ def fingerprint(doc: Document, shingles: bool = True) -> None:
     """Stage: content hash, shingles and campaign keys. `shingles=False` leaves the MinHash signature
     empty, for a caller that never reads it (`watchword analyze` drops it from what it prints): the
     3-gram hashes and MinHash are a sixteenth of an email's analysis, and nothing else depends on them."""
+    recipients, recipient_addresses = recipients_of(doc)
+    fingerprint_for(doc, recipients, recipient_addresses, shingles)
+
+
+def recipients_of(doc: Document) -> tuple[frozenset[str], set[str]]:
+    """What the fingerprint reads of the recipient and the reporter's wrapper: the words of the To
+    and Cc names and mailboxes (dropped from the text), and their addresses with the reporter's
+    (never a sender's key). The only part of the fingerprint that reads To, Cc or the wrapper."""
     to_header = doc.headers.get("to", "") + " " + doc.headers.get("cc", "")
-    recipients = recipient_tokens(to_header)
     recipient_addresses = {m.group().lower() for m in _ADDRESS.finditer(to_header)}
     if doc.wrapper and doc.wrapper.reporter_address:
         recipient_addresses.add(doc.wrapper.reporter_address.lower())
+    return recipient_tokens(to_header), recipient_addresses
+
+
+def fingerprint_for(
+    doc: Document, recipients: frozenset[str], recipient_addresses: set[str], shingles: bool = True
+) -> None:
+    """The fingerprint given `recipients_of(doc)`. It reads neither To, Cc nor the wrapper, and asks
+    of the two sets only whether a word or an address is in them (analysis/reuse.py relies on both:
+    a copy to another recipient gets the same facts when its sets answer those questions alike)."""
     body = doc.body_text
     if doc.kind == "text" and not body:
         # Free text: the reporter's words are the content (the text stage puts
@@ -494,7 +510,12 @@ def fingerprint(doc: Document, shingles: bool = True) -> None:
         tokens = own_words
     else:
         tokens = (
-            list(_body_tokens(body[:MAX_CHARS], recipients))
+            # A set that records what it is asked (reuse.Asked) must be asked, not its cached answers.
+            list(
+                (_body_tokens if type(recipients) is frozenset else _body_tokens.__wrapped__)(
+                    body[:MAX_CHARS], recipients
+                )
+            )
             if doc.kind == "email"
             else normalise_tokens(body, recipients)
         )
