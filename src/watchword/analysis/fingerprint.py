@@ -30,7 +30,6 @@ import hashlib
 import re
 import zlib
 from functools import cache, lru_cache
-
 from typing import TYPE_CHECKING, NamedTuple
 
 from watchword.analysis.redirectors import unwrap
