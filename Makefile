@@ -78,6 +78,11 @@ $(STAMP): pyproject.toml requirements.lock
 	$(BIN)/python -m pip install --quiet "$$(grep -m1 '^uv==' requirements.lock)"
 	$(UV) -r requirements.lock
 	$(UV) --no-deps -e .
+	# The project is installed editable, so uv compiles none of its own modules: without this every
+	# `watchword` process would compile its ~40 modules again wherever PYTHONDONTWRITEBYTECODE is set
+	# (about 0.56 G instructions a start; docs/benchmarks.md, "pipe9"). Python still checks each
+	# cache against its source, so a later edit is compiled afresh, never read stale.
+	$(BIN)/python -m compileall -q -j 0 src
 	touch $(STAMP)
 
 install: $(STAMP)

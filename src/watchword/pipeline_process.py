@@ -12,7 +12,7 @@ process starts with the pipeline in memory and its first-use tables built.
 from __future__ import annotations
 
 from watchword.analysis.pipeline import analyze_report
-from watchword.analysis.reuse import MiddleMemo
+from watchword.analysis.reuse import MiddleMemo, Tail
 from watchword.domain import Analysis
 
 PipelineInput = tuple[str, bytes | None, str, dict[str, str]]
@@ -25,6 +25,13 @@ _MIDDLE_MEMO = MiddleMemo()
 def run_pipeline(item: PipelineInput) -> Analysis:
     """The pure pipeline on one report's input."""
     return analyze_report(*item, memo=_MIDDLE_MEMO)
+
+
+def last_tail() -> Tail | None:
+    """The fingerprint facts the last `run_pipeline` took from an earlier copy or kept for later
+    ones (None: neither). The pool keeps what it derives from the analysis on it: every copy it
+    fits has the same middle and fingerprint facts, all that `pool.derive` reads."""
+    return _MIDDLE_MEMO.last
 
 
 # A small email and a few words: enough for every stage to build what it builds on first use.

@@ -77,7 +77,13 @@ def run(item: PipelineInput) -> tuple[Analysis, Derived]:
     """What a pool process runs: the pipeline on one report's input, and what the writer
     derives from its result. Pickled by reference to this module, so handing it to the
     pool does not import the pipeline here."""
-    from watchword.pipeline_process import run_pipeline
+    from watchword.pipeline_process import last_tail, run_pipeline
 
     analysis = run_pipeline(item)
-    return analysis, derive(analysis)
+    tail = last_tail()
+    if tail is None:
+        return analysis, derive(analysis)
+    # A near-identical copy of one analysed in this process: derived once for all of them.
+    if tail.derived is None:
+        tail.derived = derive(analysis)
+    return analysis, tail.derived

@@ -43,11 +43,25 @@ def test_short_and_empty_token_lists() -> None:
 def test_minhash_is_the_multiply_shift_minimum_written_out() -> None:
     """Each value is min over the hashes of the high 32 bits of (a*h + b) mod 2**64, per permutation
     (minhash takes the minimum before the shift; the shift is monotonic, so the two are equal)."""
-    from watchword.analysis.fingerprint import _A, _B
+    from watchword.analysis.fingerprint import permutations
 
+    multipliers, offsets = permutations()
     hashes = gram_hashes(normalise_tokens("Dear customer, your parcel is held at customs; pay the fee to release it."))
     expected = [
         min((((int(a) * int(h)) + int(b)) & (2**64 - 1)) >> 32 for h in hashes.tolist())
-        for a, b in zip(_A.tolist(), _B.tolist(), strict=True)
+        for a, b in zip(multipliers.tolist(), offsets.tolist(), strict=True)
     ]
     assert minhash(hashes) == expected
+
+
+def test_the_permutations_are_the_seeded_draws_signatures_were_stored_with() -> None:
+    """Made on first use now (numpy imported then): the same draws, in the same order, as when they
+    were module constants; a change would make every stored signature incomparable."""
+    from watchword.analysis.fingerprint import NUM_PERM, permutations
+
+    rng = np.random.default_rng(0x5EED)
+    a = rng.integers(0, 2**63 - 1, size=NUM_PERM, dtype=np.uint64) * np.uint64(2) + np.uint64(1)
+    b = rng.integers(0, 2**63 - 1, size=NUM_PERM, dtype=np.uint64)
+    got_a, got_b = permutations()
+    assert got_a.tolist() == a.tolist() and got_b.tolist() == b.tolist()
+    assert got_a.tolist()[:2] == [2544338086351585019, 18266162550359078449]

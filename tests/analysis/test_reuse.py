@@ -19,8 +19,17 @@ import pytest
 
 from tests.support import mailbuilders as mb
 from tests.support.fixture_mail import fixture_emails
+from watchword.analysis.fingerprint import fingerprint_for, recipients_of
 from watchword.analysis.pipeline import _MIDDLE_END, _MIDDLE_START, STAGES, analyze_report, run
-from watchword.analysis.reuse import UNREAD_FIELDS, UNREAD_HEADERS, MiddleMemo, middle_key
+from watchword.analysis.reuse import (
+    FINGERPRINT_FIELDS,
+    UNREAD_FIELDS,
+    UNREAD_HEADERS,
+    AskedAddresses,
+    AskedWords,
+    MiddleMemo,
+    middle_key,
+)
 from watchword.domain import Document
 
 
@@ -123,6 +132,103 @@ def test_a_copy_that_reuses_the_middle_stages_gets_the_fresh_analysis(name: str,
     # forwards' originals (one re-addressed) with each other.
     assert memo.hits >= 2
     assert memo.misses <= 4
+
+
+@pytest.mark.parametrize(
+    ("name", "raw"), [*fixture_emails(), *((f"copy{n}", raw) for n, raw in enumerate(_copies(mb.password_phish())))]
+)
+def test_the_fingerprint_reads_the_recipients_only_through_their_sets_and_only_asks_membership(
+    name: str, raw: bytes
+) -> None:
+    """What reusing a fingerprint rests on (analysis/reuse.py): given `recipients_of`, the
+    fingerprint reads no To, Cc or wrapper, asks the two sets nothing but membership (the asking
+    sets raise on anything else, which would show as the stage's warning), and sets only its facts."""
+    doc = Document(kind="email", raw=raw)
+    run(doc, STAGES[:_MIDDLE_END])
+    recipients, addresses = recipients_of(doc)
+    headers_read: set[str] = set()
+    watched = _WatchedDocument(**{f.name: getattr(doc, f.name) for f in dataclasses.fields(Document)})
+    watched.headers = _WatchedHeaders(doc.headers, headers_read)
+    before = {f.name: getattr(doc, f.name) for f in dataclasses.fields(Document)}
+    asked_words, asked_addresses = AskedWords(recipients), AskedAddresses(addresses)
+    fingerprint_for(watched, asked_words, asked_addresses)
+    fields_read: set[str] = watched.__dict__.get("_read", set())
+    assert "body_text" in fields_read
+    assert fields_read & UNREAD_FIELDS == set()
+    assert headers_read & UNREAD_HEADERS == set()
+    changed = {f.name for f in dataclasses.fields(Document) if getattr(watched, f.name) != before[f.name]}
+    assert changed <= set(FINGERPRINT_FIELDS)
+    assert watched.content_hash  # it ran to the end
+    whole = Document(**before)
+    run(whole, STAGES[_MIDDLE_END:])
+    assert [getattr(whole, f) for f in FINGERPRINT_FIELDS] == [getattr(watched, f) for f in FINGERPRINT_FIELDS]
+
+
+def test_the_asking_sets_refuse_anything_but_membership() -> None:
+    words, addresses = AskedWords({"pat"}), AskedAddresses({"pat@corp.example"})
+    assert "pat" in words and "sam" not in words and "pat@corp.example" in addresses
+    assert words.asked == {"pat", "sam"} and addresses.asked == {"pat@corp.example"}
+    for attempt in (lambda: list(words), lambda: len(words), lambda: words & {"pat"}, lambda: list(addresses)):
+        with pytest.raises(TypeError):
+            attempt()
+
+
+def _greeting(name: str, n: int) -> bytes:
+    """A lure that names its recipient in the body, to `name`."""
+    return mb.message(
+        subject="Payroll update",
+        to=f"{name} Smith <{name.lower()}.smith{n}@corp.example>",
+        body=mb.part("text/plain", f"{name}, your salary slip is waiting: https://payroll-portal.example/slip\r\n"),
+    )
+
+
+def test_a_copy_whose_recipient_the_lure_names_runs_its_own_fingerprint() -> None:
+    """The reused fingerprint is only the recipient-blind one: Pat's copy drops "pat" from the
+    text, Sam's keeps it, so Sam's takes nothing from Pat's; Lee's (whose name the lure does not
+    hold either) asks the same questions as Sam's and gets the same answers, so it reuses it."""
+    pat = _greeting("Pat", 1)
+    sam = pat.replace(b"To: Pat Smith <pat.smith1@corp.example>", b"To: Sam Smith <sam.smith2@corp.example>")
+    lee = pat.replace(b"To: Pat Smith <pat.smith1@corp.example>", b"To: Lee Jones <lee.jones3@corp.example>")
+    assert sam != pat and lee != pat
+    memo = MiddleMemo()
+    fresh = [analyze_report("", raw) for raw in (pat, sam, lee)]
+    reused = [analyze_report("", raw, memo=memo) for raw in (pat, sam, lee)]
+    assert [a.to_dict() for a in reused] == [a.to_dict() for a in fresh]
+    assert fresh[0].content_hash != fresh[1].content_hash  # the recipient's name matters here
+    assert fresh[1].content_hash == fresh[2].content_hash
+    assert memo.hits == 2 and memo.tail_hits == 1
+
+
+def test_a_forward_by_a_reporter_the_lure_names_keeps_its_own_campaign_keys() -> None:
+    """The reporter's address is never a sender's key: a lure whose Reply-To is one reporter's
+    own address has that key for every other reporter's forward, not for theirs."""
+    lure = mb.password_phish().replace(b"Subject:", b"Reply-To: first@corp.example\r\nSubject:", 1)
+    forwards = [
+        mb.forwarded_by(lure, reporter, n, "report@corp.example")
+        for n, reporter in enumerate(
+            ("second@corp.example", "first@corp.example", "third@corp.example", "first@corp.example")
+        )
+    ]
+    memo = MiddleMemo()
+    for raw in forwards:
+        assert analyze_report("", raw, memo=memo).to_dict() == analyze_report("", raw).to_dict()
+    keys = [analyze_report("", raw).campaign_keys for raw in forwards]
+    assert "replyto:first@corp.example" in keys[0] and "replyto:first@corp.example" not in keys[1]
+    assert memo.tail_hits == 2  # the third reuses the second's, the fourth the first's
+
+
+def test_the_pool_derives_once_for_the_copies_that_reuse_a_fingerprint() -> None:
+    from watchword import pipeline_process
+    from watchword.pool import derive
+    from watchword.pool import run as pool_run
+
+    raw = _greeting("Pat", 1)
+    copies = [raw.replace(b"pat.smith1", f"pat.smith{n}".encode()) for n in range(2, 5)]
+    results = [pool_run(("", copy, "", {})) for copy in copies]
+    assert results[1][1] is results[0][1] and results[2][1] is results[0][1]
+    assert pipeline_process.last_tail() is not None
+    for analysis, derived in results:
+        assert derived == derive(analysis)
 
 
 def test_copies_to_other_recipients_differ_in_their_analysis_where_the_recipient_shows() -> None:

@@ -29,15 +29,17 @@ from __future__ import annotations
 import hashlib
 import re
 import zlib
-from functools import lru_cache
-
-import numpy as np
+from functools import cache, lru_cache
+from typing import TYPE_CHECKING, NamedTuple
 
 from watchword.analysis.redirectors import unwrap
 from watchword.analysis.text import clean_text
 from watchword.analysis.urls import registrable_domain, split_url
 from watchword.domain import Document
 from watchword.domain.states import DocumentKind
+
+if TYPE_CHECKING:
+    import numpy as np
 
 FINGERPRINT_VERSION = 3  # bump (and ANALYSIS_VERSION) when normalisation or hashing changes: stored keys become stale
 NUM_PERM = 64
@@ -46,14 +48,40 @@ MAX_TOKENS = 3000  # a long thread's tail adds no campaign signal but costs time
 MAX_CHARS = 60_000
 _GREETING_SPAN = 600
 
-_MASK = np.uint64(0xFFFFFFFF)
-_rng = np.random.default_rng(0x5EED)  # fixed seed: signatures are persisted and compared across runs
-# Multiply-shift hashing (the high 32 bits of a*x+b mod 2**64, a odd): a
-# universal family that needs no modulo, which was the costliest numpy step.
-_A = _rng.integers(0, 2**63 - 1, size=NUM_PERM, dtype=np.uint64) * np.uint64(2) + np.uint64(1)
-_B = _rng.integers(0, 2**63 - 1, size=NUM_PERM, dtype=np.uint64)
-_SHIFT = np.uint64(32)
-_MINIMUM = np.minimum.reduce
+
+class _Hashing(NamedTuple):
+    a: np.ndarray
+    b: np.ndarray
+    mask: np.uint64
+    shift: np.uint64
+    m1: np.uint64
+    m2: np.uint64
+    fifteen: np.uint64
+
+
+@cache
+def _hashing() -> _Hashing:
+    """The MinHash permutations and the hashing constants, made on first use: numpy is imported here
+    and not with the module (nor by scopemodel.py or typemodel.py), so a process that computes no
+    signature and reads no free-text report, `watchword analyze` over emails (shingles=False), never
+    loads it (~0.08 s CPU of its start-up). The same values as when they were module constants."""
+    import numpy as np
+
+    rng = np.random.default_rng(0x5EED)  # fixed seed: signatures are persisted and compared across runs
+    # Multiply-shift hashing (the high 32 bits of a*x+b mod 2**64, a odd): a
+    # universal family that needs no modulo, which was the costliest numpy step.
+    a = rng.integers(0, 2**63 - 1, size=NUM_PERM, dtype=np.uint64) * np.uint64(2) + np.uint64(1)
+    b = rng.integers(0, 2**63 - 1, size=NUM_PERM, dtype=np.uint64)
+    return _Hashing(
+        a, b, np.uint64(0xFFFFFFFF), np.uint64(32), np.uint64(0x9E3779B1), np.uint64(0x85EBCA77), np.uint64(15)
+    )
+
+
+def permutations() -> tuple[np.ndarray, np.ndarray]:
+    """The MinHash's multipliers (odd) and offsets, one of each per permutation."""
+    hashing = _hashing()
+    return hashing.a, hashing.b
+
 
 # -- normalisation ---------------------------------------------------------------
 
@@ -268,44 +296,48 @@ OWN_WORDS_ENOUGH = 12
 # -- hashing ---------------------------------------------------------------------
 
 
-_M1 = np.uint64(0x9E3779B1)
-_M2 = np.uint64(0x85EBCA77)
-
-
 def gram_hashes(tokens: list[str]) -> np.ndarray:
     """32-bit hashes of the word 3-grams in order, repeats included, combined from per-word CRC-32s.
 
     Each word's CRC-32 is computed in C (map over the words, no Python step per word): cheaper than
     the per-word cache this replaced, whose misses went through a Python call each.
     """
+    import numpy as np
+
+    h = _hashing()
     if not tokens:
         return np.empty(0, dtype=np.uint64)
     ids = np.fromiter(map(zlib.crc32, map(str.encode, tokens)), dtype=np.uint64, count=len(tokens))
     if len(tokens) < SHINGLE_WORDS:
-        short: np.ndarray = (ids * _M1).sum(keepdims=True) & _MASK
+        short: np.ndarray = (ids * h.m1).sum(keepdims=True) & h.mask
         return short
     # uint64 arithmetic on arrays wraps without a check or warning (only numpy scalars warn), so no
     # np.errstate around it: entering and leaving one cost more than the arithmetic for most bodies.
-    grams = ((ids[:-2] * _M1 + ids[1:-1]) * _M2 + ids[2:]) & _MASK
-    grams ^= grams >> np.uint64(15)
+    grams = ((ids[:-2] * h.m1 + ids[1:-1]) * h.m2 + ids[2:]) & h.mask
+    grams ^= grams >> h.fifteen
     return grams
 
 
 def shingle_hashes(tokens: list[str]) -> np.ndarray:
     """32-bit hashes of the distinct word 3-grams (sorted)."""
+    import numpy as np
+
     return np.unique(gram_hashes(tokens))
 
 
 def minhash(hashes: np.ndarray) -> list[int]:
+    import numpy as np
+
     if hashes.size == 0:
         return []
+    h = _hashing()
     # The shift is monotonic, so the minimum of the shifted values is the shifted minimum: one pass
     # over the 64 x n products (added to in place) instead of three temporaries of that size. Array
     # arithmetic wraps silently (see gram_hashes).
-    values = np.multiply.outer(_A, hashes)
-    values += _B[:, None]
+    values = np.multiply.outer(h.a, hashes)
+    values += h.b[:, None]
     # The ufunc's reduce itself: ndarray.min goes through a Python wrapper (numpy's _methods) first.
-    result: list[int] = (_MINIMUM(values, axis=1) >> _SHIFT).tolist()
+    result: list[int] = (np.minimum.reduce(values, axis=1) >> h.shift).tolist()
     return result
 
 
@@ -475,11 +507,27 @@ def fingerprint(doc: Document, shingles: bool = True) -> None:
     """Stage: content hash, shingles and campaign keys. `shingles=False` leaves the MinHash signature
     empty, for a caller that never reads it (`watchword analyze` drops it from what it prints): the
     3-gram hashes and MinHash are a sixteenth of an email's analysis, and nothing else depends on them."""
+    recipients, recipient_addresses = recipients_of(doc)
+    fingerprint_for(doc, recipients, recipient_addresses, shingles)
+
+
+def recipients_of(doc: Document) -> tuple[frozenset[str], set[str]]:
+    """What the fingerprint reads of the recipient and the reporter's wrapper: the words of the To
+    and Cc names and mailboxes (dropped from the text), and their addresses with the reporter's
+    (never a sender's key). The only part of the fingerprint that reads To, Cc or the wrapper."""
     to_header = doc.headers.get("to", "") + " " + doc.headers.get("cc", "")
-    recipients = recipient_tokens(to_header)
     recipient_addresses = {m.group().lower() for m in _ADDRESS.finditer(to_header)}
     if doc.wrapper and doc.wrapper.reporter_address:
         recipient_addresses.add(doc.wrapper.reporter_address.lower())
+    return recipient_tokens(to_header), recipient_addresses
+
+
+def fingerprint_for(
+    doc: Document, recipients: frozenset[str], recipient_addresses: set[str], shingles: bool = True
+) -> None:
+    """The fingerprint given `recipients_of(doc)`. It reads neither To, Cc nor the wrapper, and asks
+    of the two sets only whether a word or an address is in them (analysis/reuse.py relies on both:
+    a copy to another recipient gets the same facts when its sets answer those questions alike)."""
     body = doc.body_text
     if doc.kind == "text" and not body:
         # Free text: the reporter's words are the content (the text stage puts
@@ -494,7 +542,12 @@ def fingerprint(doc: Document, shingles: bool = True) -> None:
         tokens = own_words
     else:
         tokens = (
-            list(_body_tokens(body[:MAX_CHARS], recipients))
+            # A set that records what it is asked (reuse.Asked) must be asked, not its cached answers.
+            list(
+                (_body_tokens if type(recipients) is frozenset else _body_tokens.__wrapped__)(
+                    body[:MAX_CHARS], recipients
+                )
+            )
             if doc.kind == "email"
             else normalise_tokens(body, recipients)
         )

@@ -15,11 +15,11 @@ from collections.abc import Callable
 from watchword.analysis.attachments import describe_attachments
 from watchword.analysis.auth import read_authentication
 from watchword.analysis.classify import classify
-from watchword.analysis.fingerprint import fingerprint
+from watchword.analysis.fingerprint import fingerprint, fingerprint_for, recipients_of
 from watchword.analysis.forwarded import unwrap_forwarded
 from watchword.analysis.indicators import extract_indicators
 from watchword.analysis.mime import parse_mime
-from watchword.analysis.reuse import MiddleMemo, middle_key
+from watchword.analysis.reuse import AskedAddresses, AskedWords, MiddleMemo, Tail, middle_key
 from watchword.analysis.scope import guard_scope
 from watchword.analysis.text import extract_text_and_links
 from watchword.domain import Analysis, Document
@@ -59,10 +59,12 @@ _MIDDLE_END = STAGES.index(fingerprint)
 
 def run(doc: Document, stages: tuple[Stage, ...] = STAGES, memo: MiddleMemo | None = None) -> Document:
     """Every stage in order. With `memo`, a document equal to an earlier one in everything
-    the middle stages read takes their facts from it instead of running them again."""
+    the middle stages read takes their facts from it instead of running them again, and its
+    fingerprint too where its recipients make no difference to it."""
     if memo is None or stages is not STAGES:
         _run_stages(doc, stages)
         return doc
+    memo.last = None
     _run_stages(doc, STAGES[:_MIDDLE_START])
     key = middle_key(doc)
     if key is None or not memo.restore(key, doc):
@@ -70,8 +72,33 @@ def run(doc: Document, stages: tuple[Stage, ...] = STAGES, memo: MiddleMemo | No
         _run_stages(doc, STAGES[_MIDDLE_START:_MIDDLE_END])
         if key is not None:
             memo.keep(key, doc, headers_before)
-    _run_stages(doc, STAGES[_MIDDLE_END:])
+    if key is not None and memo.holds(key):
+        # The document has the key's middle facts (restored, or just kept: no middle stage changed
+        # its headers), so the fingerprint is a function of them and of its recipients' answers.
+        _run_stages(doc, (_fingerprint_reusing(key, memo),))
+        _run_stages(doc, STAGES[_MIDDLE_END + 1 :])
+    else:
+        _run_stages(doc, STAGES[_MIDDLE_END:])
     return doc
+
+
+def _fingerprint_reusing(key: bytes, memo: MiddleMemo) -> Stage:
+    def fingerprint(doc: Document) -> None:  # named as the stage: a failure reads the same
+        recipients, addresses = recipients_of(doc)
+        tail = memo.tail(key, recipients, addresses)
+        if tail is None:
+            asked_words, asked_addresses = AskedWords(recipients), AskedAddresses(addresses)
+            warnings = len(doc.warnings)
+            fingerprint_for(doc, asked_words, asked_addresses)
+            if len(doc.warnings) > warnings:
+                return  # a fact the stage could not make is not one to give other copies
+            tail = Tail.of(asked_words, asked_addresses, doc)
+            memo.keep_tail(key, tail)
+        else:
+            tail.give(doc)
+        memo.last = tail
+
+    return fingerprint
 
 
 def _run_stages(doc: Document, stages: tuple[Stage, ...]) -> None:

@@ -20,6 +20,15 @@ personalisation it drops) on its own document. The analysis is, field for
 field, what the whole pipeline gives the copy (the same test compares them on
 relayed, re-addressed and forwarded copies of every fixture message).
 
+The fingerprint depends on the recipient (and the reporter's address) only through two sets,
+`fingerprint.recipients_of`, and asks of them only whether a word or an address is in them. So
+the first copy's fingerprint runs with sets that note what they are asked (`AskedWords`,
+`AskedAddresses`); the facts it made are kept with those questions and their answers (`Tail`),
+and a later copy with the same middle facts whose own sets answer every one of those questions
+alike gets the same facts without running it: a re-addressed copy whose new recipient's name the
+lure never mentions, a forward by a reporter the lure never names. A copy whose sets answer one
+question otherwise (the lure greets the new recipient by name) runs the fingerprint itself.
+
 The memo lives in one process (a worker's pipeline process) and is bounded in
 entries and in the size of each entry; a miss just runs the stages.
 """
@@ -30,7 +39,9 @@ import dataclasses
 import hashlib
 import pickle
 from collections import OrderedDict
-from typing import Any
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from typing import Any, NoReturn
 
 from watchword.domain import Document
 
@@ -45,7 +56,11 @@ _FIELDS = tuple(f.name for f in dataclasses.fields(Document))
 _KEYED = tuple(name for name in _FIELDS if name not in UNREAD_FIELDS)
 _RESTORED = tuple(name for name in _FIELDS if name not in _KEPT_FROM_COPY)
 
+# What the fingerprint stage sets (tests/analysis/test_reuse.py checks it changes nothing else).
+FINGERPRINT_FIELDS = ("content_hash", "shingles", "campaign_keys")
+
 MAX_ENTRIES = 512
+MAX_TAILS = 4  # fingerprint variants held per middle key (recipients the lure names, and the rest)
 MAX_ENTRY_BYTES = 1_000_000  # larger documents are analysed each time rather than held
 MAX_TOTAL_BYTES = 64_000_000  # what one process holds at most, whatever the entries' sizes
 
@@ -69,6 +84,90 @@ def middle_key(doc: Document) -> bytes | None:
     return hashlib.sha256(data).digest()
 
 
+def _only_membership(*_args: object) -> NoReturn:
+    raise TypeError("the fingerprint may only ask whether a value is among the recipients")
+
+
+class AskedWords(frozenset[str]):
+    """The recipients' words for a fingerprint run that notes every word it asks about. Anything
+    but a membership test raises (and the stage's failure is recorded), so nothing can depend on
+    the recipients unnoticed."""
+
+    asked: set[str]
+
+    def __new__(cls, words: Iterable[str]) -> AskedWords:
+        self = super().__new__(cls, words)
+        self.asked = set()
+        return self
+
+    def __contains__(self, item: object) -> bool:
+        self.asked.add(str(item))
+        return frozenset.__contains__(self, item)
+
+    __iter__ = __len__ = __and__ = __or__ = __sub__ = __xor__ = _only_membership
+
+
+class AskedAddresses(set[str]):
+    """The recipients' addresses, noting every address asked about (as AskedWords)."""
+
+    asked: set[str]
+
+    def __init__(self, addresses: Iterable[str]) -> None:
+        super().__init__(addresses)
+        self.asked = set()
+
+    def __contains__(self, item: object) -> bool:
+        self.asked.add(str(item))
+        return set.__contains__(self, item)
+
+    def __iter__(self) -> Iterator[str]:
+        _only_membership()
+
+    __len__ = __and__ = __or__ = __sub__ = __xor__ = _only_membership
+
+
+def _fresh(value: Any) -> Any:
+    """A list of strings or numbers copied (the fingerprint's facts), so that no two documents share one."""
+    return list(value) if isinstance(value, list) else value
+
+
+@dataclass(slots=True)
+class Tail:
+    """One fingerprint run for a middle key: what it asked of the recipients' sets, what they
+    answered, and the facts it set. `derived` is for the caller (the pool keeps what it derived
+    from an analysis with these facts: equal for every copy this tail fits)."""
+
+    words: frozenset[str]
+    addresses: frozenset[str]
+    words_in: frozenset[str]
+    addresses_in: frozenset[str]
+    facts: dict[str, Any]
+    derived: Any = None
+
+    @classmethod
+    def of(cls, recipients: AskedWords, addresses: AskedAddresses, doc: Document) -> Tail:
+        words, asked_addresses = frozenset(recipients.asked), frozenset(addresses.asked)
+        return cls(
+            words,
+            asked_addresses,
+            frozenset(w for w in words if frozenset.__contains__(recipients, w)),
+            frozenset(a for a in asked_addresses if set.__contains__(addresses, a)),
+            {name: _fresh(getattr(doc, name)) for name in FINGERPRINT_FIELDS},
+        )
+
+    def fits(self, recipients: frozenset[str], addresses: set[str]) -> bool:
+        """Would a fingerprint with these sets get every answer this one got?"""
+        return recipients & self.words == self.words_in and addresses & self.addresses == self.addresses_in
+
+    def give(self, doc: Document) -> None:
+        for name, value in self.facts.items():
+            setattr(doc, name, _fresh(value))
+
+    def size(self) -> int:
+        """Roughly the bytes held (for the memo's bound)."""
+        return 64 * (len(self.words) + len(self.addresses)) + sum(len(w) for w in self.words) + 1024
+
+
 class MiddleMemo:
     """The middle stages' facts by `middle_key`, least recently used dropped first."""
 
@@ -79,8 +178,11 @@ class MiddleMemo:
         # Each entry pickled: a fresh copy per restore (the later stages may change what they
         # are given) at a fraction of deepcopy's cost, and compact while held.
         self._facts: OrderedDict[bytes, bytes] = OrderedDict()
+        self._tails: dict[bytes, list[Tail]] = {}
         self.hits = 0
         self.misses = 0
+        self.tail_hits = 0
+        self.last: Tail | None = None  # the tail the last run took or made (None: the fingerprint ran alone)
 
     def __len__(self) -> int:
         return len(self._facts)
@@ -112,6 +214,28 @@ class MiddleMemo:
         previous = self._facts.pop(key, None)
         self._bytes += len(facts) - (len(previous) if previous is not None else 0)
         self._facts[key] = facts
-        while len(self._facts) > self.max_entries or self._bytes > self.max_bytes:
-            _, dropped = self._facts.popitem(last=False)
-            self._bytes -= len(dropped)
+        self._bound()
+
+    def holds(self, key: bytes) -> bool:
+        """Are `key`'s middle facts held (so the document now has them, restored or kept)?"""
+        return key in self._facts
+
+    def tail(self, key: bytes, recipients: frozenset[str], addresses: set[str]) -> Tail | None:
+        """A fingerprint run for `key` whose every question these sets answer alike."""
+        for tail in self._tails.get(key, ()):
+            if tail.fits(recipients, addresses):
+                self.tail_hits += 1
+                return tail
+        return None
+
+    def keep_tail(self, key: bytes, tail: Tail) -> None:
+        if key not in self._facts or len(self._tails.get(key, ())) >= MAX_TAILS:
+            return
+        self._tails.setdefault(key, []).append(tail)
+        self._bytes += tail.size()
+        self._bound()
+
+    def _bound(self) -> None:
+        while self._facts and (len(self._facts) > self.max_entries or self._bytes > self.max_bytes):
+            key, dropped = self._facts.popitem(last=False)
+            self._bytes -= len(dropped) + sum(tail.size() for tail in self._tails.pop(key, ()))

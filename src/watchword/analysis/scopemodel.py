@@ -22,8 +22,10 @@ from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
 from io import BytesIO
+from typing import TYPE_CHECKING
 
-import numpy as np
+if TYPE_CHECKING:  # imported where used: see watchword/analysis/fingerprint.py's `_hashing`
+    import numpy as np
 
 from watchword.analysis.typemodel import BITS, MAX_CHARS, NGRAMS, features, ngram_hashes
 from watchword.domain.states import ApproachType
@@ -113,6 +115,8 @@ def signals(
 
 def vector(text: str, names: tuple[str, ...]) -> tuple[np.ndarray, np.ndarray]:
     """The model's features: the text's hashed n-grams, then one index per signal past the buckets."""
+    import numpy as np
+
     index, value = features(text)
     known = [SIGNALS.index(s) for s in names if s in SIGNALS]
     extra = np.array(sorted(set(known)), dtype=np.int64) + (1 << BITS)
@@ -136,6 +140,8 @@ class ScopeModel:
     """The trained weights: only the buckets seen in training are stored (sorted), with the bias."""
 
     def __init__(self, rows: np.ndarray, weights: np.ndarray, bias: np.ndarray, classes: list[str]) -> None:
+        import numpy as np
+
         if list(classes) != list(CLASSES):
             raise ValueError(f"scope model classes {classes!r}, expected {list(CLASSES)!r}")
         self.rows = rows
@@ -144,12 +150,16 @@ class ScopeModel:
         self.classes = list(classes)
 
     def _lookup(self, index: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        import numpy as np
+
         at = np.searchsorted(self.rows, index)
         at[at >= len(self.rows)] = 0
         return at, self.rows[at] == index
 
     def scores(self, given: ModelInput) -> ScopeScores:
         """The probability of each class for one report."""
+        import numpy as np
+
         index, value = vector(given.text, given.signals)
         at, known = self._lookup(index)
         logits = value[known] @ self.weights[at[known]] + self.bias
@@ -165,6 +175,8 @@ class ScopeModel:
         the window of EXPLAIN_WINDOW characters with the largest sum is the span. None when nothing
         in the text weighed for the class (the bias or the form decided).
         """
+        import numpy as np
+
         data = text[:limit].encode("utf-8")
         if not data:
             return None
@@ -191,6 +203,8 @@ class ScopeModel:
 
 def load(data: bytes) -> ScopeModel:
     """A model written by bench/train_scope_model.py; refused if its signals are not this code's."""
+    import numpy as np
+
     with np.load(BytesIO(data)) as npz:
         signals = tuple(str(s) for s in npz["signals"])
         if signals != SIGNALS:

@@ -18,19 +18,24 @@ from __future__ import annotations
 from functools import lru_cache
 from importlib import resources
 from io import BytesIO
+from typing import TYPE_CHECKING
 
-import numpy as np
+if TYPE_CHECKING:  # imported where used: see watchword/analysis/fingerprint.py's `_hashing`
+    import numpy as np
 
 BITS = 17
 NGRAMS = (3, 4, 5)
 MAX_CHARS = 3000
-_MUL = np.uint64(0x9E3779B1)
-_MASK = np.uint64(0xFFFFFFFF)
+_MUL = 0x9E3779B1
+_MASK = 0xFFFFFFFF
 MODEL_FILE = "type_model.npz"
 
 
 def ngram_hashes(data: bytes) -> list[np.ndarray]:
     """For each n in NGRAMS, the bucket of every n-gram of these bytes, in order (empty when too short)."""
+    import numpy as np
+
+    mul, mask = np.uint64(_MUL), np.uint64(_MASK)
     values = np.frombuffer(data, dtype=np.uint8).astype(np.uint64)
     out = []
     for n in NGRAMS:
@@ -39,14 +44,16 @@ def ngram_hashes(data: bytes) -> list[np.ndarray]:
             continue
         h = np.zeros(len(values) - n + 1, dtype=np.uint64)
         for k in range(n):
-            h = (h * np.uint64(257) + values[k : len(values) - n + 1 + k]) & _MASK
-        h = ((h + np.uint64(n)) * _MUL) & _MASK
+            h = (h * np.uint64(257) + values[k : len(values) - n + 1 + k]) & mask
+        h = ((h + np.uint64(n)) * mul) & mask
         out.append(h >> np.uint64(32 - BITS))
     return out
 
 
 def features(folded: str) -> tuple[np.ndarray, np.ndarray]:
     """Hashed byte n-grams of folded text: bucket indices and their weights (1 + log count, unit length)."""
+    import numpy as np
+
     parts = [h for h in ngram_hashes(folded[:MAX_CHARS].encode("utf-8")) if len(h)]
     if not parts:
         return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float32)
@@ -59,6 +66,8 @@ class TypeModel:
     """The trained weights: only the buckets seen in training are stored (sorted), with the bias."""
 
     def __init__(self, rows: np.ndarray, weights: np.ndarray, bias: np.ndarray, types: list[str]) -> None:
+        import numpy as np
+
         self.rows = rows
         self.weights = weights.astype(np.float32)
         self.bias = bias.astype(np.float32)
@@ -66,6 +75,8 @@ class TypeModel:
 
     def scores(self, folded: str) -> dict[str, float]:
         """The model's score (a logit) for each type."""
+        import numpy as np
+
         index, value = features(folded)
         at = np.searchsorted(self.rows, index)
         at[at >= len(self.rows)] = 0
@@ -75,6 +86,8 @@ class TypeModel:
 
 
 def load(data: bytes) -> TypeModel:
+    import numpy as np
+
     with np.load(BytesIO(data)) as npz:
         return TypeModel(npz["rows"], npz["weights"], npz["bias"], [str(t) for t in npz["types"]])
 

@@ -111,12 +111,19 @@ def input_key(text: str, raw: bytes | None, approach_hint: str, answers: dict[st
     if raw.startswith(OLE_MAGIC) or len(raw) > MAX_RAW_BYTES or not looks_like_email(stripped):
         digest.update(b"whole\x00" + raw)
         return digest.hexdigest()
+    lead, envelope = raw[: len(raw) - len(stripped)], b""
+    if stripped.startswith(b"From "):
+        # An mbox envelope line ("From sender date"), which the parser drops unread
+        # (mime.parse_bytes): left in, it ended the header block here, and every copy of such a
+        # message delivered through other relays was hashed whole, transport fields and all.
+        cut = stripped.find(b"\n") + 1 or len(stripped)
+        envelope, stripped = b"\x02", stripped[cut:]
     fields, body, missing_separator = split_header_block(stripped)
     if len(fields) >= MAX_HEADERS:
         digest.update(b"whole\x00" + raw)
         return digest.hexdigest()
     # The leading whitespace the parser strips is kept in the key: cheap, and exact.
-    digest.update(b"email\x00" + raw[: len(raw) - len(stripped)] + (b"\x01" if missing_separator else b"\x00"))
+    digest.update(b"email\x00" + lead + envelope + (b"\x01" if missing_separator else b"\x00"))
     for name, value in fields:
         if name.lower() not in TRANSPORT_HEADERS:
             digest.update(f"{name}:{value}\x00".encode("ascii", "surrogateescape"))
