@@ -89,13 +89,28 @@ FORM_TYPES: dict[str, tuple[ApproachType, ...]] = {
     "visitor": (A.PHYSICAL_APPROACH,),
 }
 FORM_BONUS = 0.6
+# A form about one type (the visitor form: someone got in or tried; the device form) names the act
+# itself: its bonus counts towards a described act, so "no badge, wandering the third floor" (a weak
+# act, 1.5) beside questions is the physical approach the reporter chose the form for. Of the 97
+# visitor-form reports of the tuning half with a physical act and questions or a pretence, 94 are
+# labelled physical_approach (docs/benchmarks.md, "Fifteenth round (reading15t)").
+FORM_DESCRIBES = 1
+# On the in-person form ("Someone approached me in person") how the person came near — followed the
+# reporter to the car park, posed as a journalist — is the cover, and what was asked for or offered
+# decides: such a type counts like an outranked one (up to the threshold, no precedence) once the
+# form's own types are described. Of the 34 in-person reports with questions and a physical act or a
+# pretence, 32 are labelled elicitation (22 authors); through every other form the physical act or
+# the pretence decides, as its precedence says.
+FORM_COVERS_ON = 1
+FORM_COVERS: dict[str, set[ApproachType]] = {"in_person": {A.PHYSICAL_APPROACH, A.FAKE_PROFILE_OR_IMPERSONATION}}
 # Types whose rank comes within this of the first are a close call: the learned tie-breaker
 # (typemodel.py) chooses among them. On folds the rules were never tuned on it turned 80 -> 83
 # and 77 -> 81 of 99 right; on the tuned authors it changed nothing or one (docs/benchmarks.md).
 # Kept at 1.5 in the fourteenth round, where two cross-validations disagreed: reading14's two folds (AE+AF,
 # AK+AL) typed 361 -> 363 of 396 right at 2.0 and 366 at 2.5; reading14t's four folds over every tuning
 # author (3,766 reports, the type model held out) found 1.0, 2.0 and 2.5 all worse than 1.5. The wider
-# one decided (docs/benchmarks.md, "reading14", "reading14t").
+# one decided (docs/benchmarks.md, "reading14", "reading14t"). Kept again in the fifteenth round: two
+# of four folds over 43 authors typed 0.951 at 1.5, 0.948 at 2.0, 0.944 at 2.5 ("reading15t").
 TIE_DELTA = 1.5
 # ... and only in a report of some length: on one- and two-line reports the n-grams say little,
 # and the model went against the precedence the hand-written cases of tests/analysis hold (18 of
@@ -537,10 +552,16 @@ def read(text: str, form: str = "", answers: dict[str, str] | None = None, acts_
     # The score counts up to RANK_CAP: three wordings of a pretence do not outrank the file it sent.
     # A pretence beside a physical act counts only up to the threshold (_COVER_OF); a type an
     # act read outranks (ActSpec.outranks) counts up to it too, without its precedence.
+    context = {t: FORM_BONUS if t in preferred else 0.0 for t in scores}
+    names_act = FORM_DESCRIBES if len(preferred) == 1 else 0
+    described = {t for t in scores if scores[t] + names_act * context[t] >= ACT_THRESHOLD}
+    if FORM_COVERS_ON and any(t in described for t in preferred):
+        # The form's own acts were read: a way in it names as cover counts like an outranked type.
+        outranked |= FORM_COVERS.get(form, set())
     rank = {
         t: min(scores[t], ACT_THRESHOLD if _covered(t, scores) or t in outranked else RANK_CAP)
-        + (_PRECEDENCE.get(t, 0.0) if scores[t] >= ACT_THRESHOLD and t not in outranked else 0.0)
-        + (FORM_BONUS if t in preferred else 0.0)
+        + (_PRECEDENCE.get(t, 0.0) if t in described and t not in outranked else 0.0)
+        + context[t]
         for t in scores
     }
     ranked = sorted(scores, key=lambda t: rank[t], reverse=True)
