@@ -9,8 +9,10 @@ except those under `if TYPE_CHECKING:` (annotations only, never executed).
 from __future__ import annotations
 
 import ast
+import functools
 import re
 from collections import defaultdict
+from collections.abc import Mapping, Set
 from pathlib import Path
 
 import watchword
@@ -43,22 +45,30 @@ def _imports(tree: ast.AST) -> list[str]:
     return found
 
 
-def _module_graph() -> dict[str, set[str]]:
+# Each source file parsed once per process, and the graph built once: several tests below read them
+# (they are not changed by any test).
+@functools.cache
+def _tree(path: Path) -> ast.Module:
+    return ast.parse(path.read_text(encoding="utf-8"))
+
+
+@functools.cache
+def _module_graph() -> dict[str, frozenset[str]]:
     modules = {
         _module_name(path): path for path in ROOT.rglob("*.py") if "migrations" not in path.relative_to(ROOT).parts
     }
     graph: dict[str, set[str]] = defaultdict(set)
     for name, path in modules.items():
-        for target in _imports(ast.parse(path.read_text(encoding="utf-8"))):
+        for target in _imports(_tree(path)):
             # `from watchword.x import y` names a module when y is one, else something in x.
             while target and target not in modules:
                 target = target.rpartition(".")[0]
             if target and target != name and target.startswith("watchword"):
                 graph[name].add(target)
-    return graph
+    return {name: frozenset(targets) for name, targets in graph.items()}  # shared by the tests: read-only
 
 
-def _cycles(graph: dict[str, set[str]]) -> list[list[str]]:
+def _cycles(graph: Mapping[str, Set[str]]) -> list[list[str]]:
     """One cycle per strongly connected component with more than one node (Tarjan)."""
     index: dict[str, int] = {}
     low: dict[str, int] = {}
@@ -177,7 +187,7 @@ def test_pages_do_not_query_the_store() -> None:
     web/, or a route reading, adding or deleting rows through a session itself, belongs there."""
     found = []
     for path in (ROOT / "web").rglob("*.py"):
-        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        for node in ast.walk(_tree(path)):
             if not isinstance(node, ast.Call):
                 continue
             func = node.func
@@ -194,7 +204,7 @@ def test_no_test_module_imports_another() -> None:
     tests = Path(__file__).parent
     found = []
     for path in tests.rglob("*.py"):
-        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        for node in ast.walk(_tree(path)):
             names = [node.module or ""] if isinstance(node, ast.ImportFrom) else []
             names += [alias.name for alias in node.names] if isinstance(node, ast.Import) else []
             # The modules a child process's script (a string here) imports are found too.
@@ -239,7 +249,7 @@ def test_every_runtime_a_test_opens_is_closed_by_a_with() -> None:
     fixture that yields inside one): closed however the test ends, never by a hand-written
     `rt.close()` that a failed assertion skips, leaving its writer thread and connections open."""
     tests = Path(__file__).parent
-    trees = {path.relative_to(tests): ast.parse(path.read_text(encoding="utf-8")) for path in tests.rglob("*.py")}
+    trees = {path.relative_to(tests): _tree(path) for path in tests.rglob("*.py")}
     assert _runtimes_opened_outside_a_with(trees) == []
 
 

@@ -8,7 +8,6 @@ from __future__ import annotations
 import asyncio
 import textwrap
 import threading
-import time
 from pathlib import Path
 from typing import Any
 
@@ -141,9 +140,8 @@ def test_a_caller_that_stops_waiting_does_not_stop_the_writer(tmp_path: Path, mo
             gate.set()
             later = asyncio.run(submit_async(rt, _email(2)))
             assert not later.duplicate
-            deadline = time.monotonic() + 10
-            while _count(rt, Report) < 2 and time.monotonic() < deadline:
-                time.sleep(0.05)
+            # The one writer commits what it is handed in order: the later report's commit has returned,
+            # so the abandoned one's transaction has ended before it (nothing left to wait for).
             assert _count(rt, Report) == 2 and _count(rt, Submission) == 2
         finally:
             gate.set()

@@ -42,6 +42,7 @@ from sqlalchemy import select
 
 from tests.support.ports import reserve_port
 from tests.support.settings import make_settings
+from tests.support.waiting import start_watched
 from watchword.runtime import open_runtime
 from watchword.services import receipts
 from watchword.store.models import Report
@@ -75,7 +76,7 @@ from watchword.web.app import create_app
 rt = open_runtime(Settings.from_env(), migrate=True)
 # No access log: it would write every reporter's address to disk.
 uvicorn.run(create_app(rt), host="127.0.0.1", port=int(os.environ["FLOOD_PORT"]), access_log=False,
-            log_level="warning", server_header=False)
+            log_level="info", server_header=False)  # info: it says "Uvicorn running on" once it listens
 """
 
 
@@ -111,22 +112,14 @@ def server(tmp_path: Path):  # type: ignore[no-untyped-def]
     # The store the server opens, copied from the migrated template: its `migrate=True` finds the
     # schema at head instead of running every migration in the serial pass's time.
     make_settings(tmp_path)
-    with reservation, (tmp_path / "server.log").open("wb") as log:
-        proc = subprocess.Popen([sys.executable, "-c", SERVER], env=env, stdout=log, stderr=log)
+    with reservation:
+        proc, output = start_watched([sys.executable, "-c", SERVER], env, tmp_path / "server.log")
         base = f"http://127.0.0.1:{port}"
         try:
             # Up to two minutes to start: the server's start-up is not what is measured, and at a load
             # average of 13 it took over the 30 s this wait used to allow (its log still empty).
-            deadline = time.monotonic() + 120
-            while True:
-                try:
-                    if httpx.get(base + "/", timeout=5).status_code == 200:
-                        break
-                except httpx.HTTPError:
-                    pass
-                if proc.poll() is not None or time.monotonic() > deadline:
-                    pytest.fail("server did not start: " + (tmp_path / "server.log").read_text())
-                time.sleep(0.1)
+            output.wait_for("Uvicorn running on", 120)
+            assert httpx.get(base + "/", timeout=30).status_code == 200
             yield base, tmp_path
         finally:
             proc.terminate()

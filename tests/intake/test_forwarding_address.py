@@ -7,8 +7,6 @@ loopback, for the demo address) and forwards a message to it with smtplib, as a 
 from __future__ import annotations
 
 import smtplib
-import socket
-import time
 from collections.abc import Iterator
 from email.message import EmailMessage
 from pathlib import Path
@@ -57,18 +55,6 @@ def test_no_address_is_named_when_none_is_configured(tmp_path: Path) -> None:
         assert "Forward as attachment" not in home
 
 
-def _wait_for_smtp(port: int) -> None:
-    deadline = time.monotonic() + 30
-    while True:
-        try:
-            with socket.create_connection(("127.0.0.1", port), timeout=2):
-                return
-        except OSError:
-            if time.monotonic() > deadline:
-                raise
-            time.sleep(0.2)
-
-
 @pytest.mark.slow
 def test_a_message_forwarded_with_smtplib_to_the_demo_address_becomes_a_report(tmp_path: Path) -> None:
     make_settings(tmp_path)  # the migrated empty store the server opens
@@ -81,7 +67,8 @@ def _forward_to_the_demo_address(tmp_path: Path, smtp_port: int) -> None:
     with serve(tmp_path, **env) as live:
         home = httpx.get(live.base + "/", timeout=30).text
         assert f'href="mailto:{DEMO_ADDRESS}"' in home
-        _wait_for_smtp(smtp_port)
+        # `serve` says this once the SMTP listener has bound its port (before uvicorn starts, so at once).
+        live.output.wait_for("Mail intake: SMTP on", 30)
 
         original = EmailMessage()
         original["From"] = "IT Service Desk <helpdesk@mailbox-quota-alerts.com>"

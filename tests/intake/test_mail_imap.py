@@ -16,7 +16,6 @@ import subprocess
 import sys
 import tempfile
 import threading
-import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from email.message import EmailMessage
@@ -28,6 +27,7 @@ from sqlalchemy import func, select
 
 from tests.support.ports import reserve_port
 from tests.support.settings import make_settings
+from tests.support.waiting import wait_for_exit
 from watchword.config import Settings
 from watchword.intake.imap import DONE_KEYWORD, REFUSED_KEYWORD, ImapPoller
 from watchword.runtime import Runtime, open_runtime
@@ -122,24 +122,21 @@ service anvil {{
   chroot =
 }}
 """)
+    # Dovecot's master listens on its sockets before it goes into the background (master/main.c: a port
+    # it cannot have fails this command): once the command has returned, a connection is accepted.
     subprocess.run([binary, "-c", str(config)], check=True, timeout=30)
     try:
-        deadline = time.monotonic() + 15
-        while True:
-            try:
-                with socket.create_connection(("127.0.0.1", port), timeout=1):
-                    break
-            except OSError:
-                if time.monotonic() > deadline:
-                    raise RuntimeError((root / "dovecot.log").read_text()) from None
-                time.sleep(0.1)
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=15):
+                pass
+        except OSError as refused:
+            raise RuntimeError(f"{refused}\n" + (root / "dovecot.log").read_text()) from None
         yield Dovecot(port=port, root=root, passwd=passwd)
     finally:
+        # The master writes its pid file once in the background, long before a test has ended.
+        master = int((root / "run" / "master.pid").read_text())
         subprocess.run([binary, "-c", str(config), "stop"], check=False, timeout=30)
-        for _ in range(50):
-            if not (root / "run" / "master.pid").exists():
-                break
-            time.sleep(0.1)
+        wait_for_exit(master, 5)  # its processes gone before their directory is
         shutil.rmtree(root, ignore_errors=True)
         reservation.close()
 
@@ -282,15 +279,23 @@ def test_idle_takes_new_mail_without_waiting_for_the_poll(imap_rt: Runtime, clie
     """GIVEN a poller in IDLE with a 30 s poll interval WHEN mail arrives THEN it is taken within seconds."""
     stop = threading.Event()
     poller = ImapPoller(imap_rt)
+    took = threading.Event()  # set when a pass of the poller has taken mail (and stored it)
+    run_once = poller.run_once
+
+    def run_once_and_say_so() -> int:
+        taken = run_once()
+        if taken:
+            took.set()
+        return taken
+
+    poller.run_once = run_once_and_say_so  # type: ignore[method-assign]
     thread = threading.Thread(target=poller.run_forever, args=(stop,), daemon=True)
     thread.start()
     try:
         assert poller.idling.wait(timeout=15), "the poller never entered IDLE"
         assert "IDLE" in poller.capabilities
         client.append(reported(30))
-        deadline = time.monotonic() + 10
-        while counts(imap_rt)["mails"] < 1 and time.monotonic() < deadline:
-            time.sleep(0.05)
+        assert took.wait(timeout=10), "the mail was not taken within 10 s (the poll interval is 30 s)"
         assert counts(imap_rt)["mails"] == 1
     finally:
         stop.set()

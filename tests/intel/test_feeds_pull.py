@@ -13,10 +13,9 @@ import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 import pytest
-from pymisp import MISPEvent, MISPOrganisation
 from sqlalchemy import delete, select
 from typer.testing import CliRunner
 
@@ -29,6 +28,14 @@ from watchword.services.bulletins import share_for_export
 from watchword.store.models import Job, utcnow
 from watchword.store.models_intel import FeedPull, ImportBatch, KnownBad, TaxiiObject
 from watchword.worker import build_worker
+
+if TYPE_CHECKING:
+    from pymisp import MISPEvent
+
+# The checkers this module uses (PyMISP, stix2-validator, openapi-spec-validator) import jsonschema, whose IRI
+# format builds 39 parsers at import (rfc3987_syntax: ~1.4 s of CPU). They are imported where used, not at
+# collection, and the modules that use them run on one xdist worker, which alone pays for the import.
+pytestmark = pytest.mark.xdist_group("jsonschema")
 
 # -- helpers -------------------------------------------------------------------------------
 
@@ -205,6 +212,8 @@ def _http_server(directory: Path, key: str) -> Iterator[tuple[str, type[_FeedHan
 
 
 def _misp_event(info: str, tlp: str, values: list[tuple[str, str]], when: int) -> MISPEvent:
+    from pymisp import MISPEvent, MISPOrganisation
+
     event = MISPEvent()
     event.info = info
     org = MISPOrganisation()

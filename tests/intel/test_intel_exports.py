@@ -14,15 +14,18 @@ from typing import Any
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from pymisp import MISPEvent
 from stix2patterns.validator import run_validator
-from stix2validator import ValidationOptions, validate_string
 
 from tests.support.intel import PHISH_HOST, REPLY_TO, SENDER, intel_runtime, seed_campaign
 from tests.support.untraced import untraced
 from watchword.intel import blocklists, formats, misp, stix, tlp
 from watchword.intel.feeds import parse_csv, pattern_values
 from watchword.intel.selection import CampaignFacts, SharedIndicator, ShareSet, gather
+
+# The checkers this module uses (PyMISP, stix2-validator, openapi-spec-validator) import jsonschema, whose IRI
+# format builds 39 parsers at import (rfc3987_syntax: ~1.4 s of CPU). They are imported where used, not at
+# collection, and the modules that use them run on one xdist worker, which alone pays for the import.
+pytestmark = pytest.mark.xdist_group("jsonschema")
 
 T0 = dt.datetime(2026, 3, 1, 9, 30, tzinfo=dt.UTC)
 T1 = T0 + dt.timedelta(days=2, hours=3)
@@ -31,6 +34,8 @@ T1 = T0 + dt.timedelta(days=2, hours=3)
 def assert_valid_stix(body: str, strict: bool = True) -> None:
     """No errors from stix2-validator, in strict mode for our own bundles (warnings are errors there).
     misp-stix's conversions of our MISP events are its own objects: checked without strict."""
+    from stix2validator import ValidationOptions, validate_string
+
     result = untraced(validate_string, body, ValidationOptions(version="2.1", strict=strict))
     errors = [str(e) for e in result.errors]
     assert result.is_valid, errors
@@ -143,6 +148,8 @@ def _misp_stix(event: dict[str, Any]) -> str:
 
 @pytest.mark.parametrize("level", ["clear", "amber+strict"])
 def test_misp_event_loads_in_pymisp_and_converts_with_misp_stix(level: str) -> None:
+    from pymisp import MISPEvent
+
     share = hostile_share(level)
     # misp-stix copies values into STIX observables verbatim; keep this event's URLs RFC 3986-clean and
     # its addresses plain so that the converted bundle validates too (our own STIX export handles both).
@@ -168,6 +175,8 @@ def test_misp_event_loads_in_pymisp_and_converts_with_misp_stix(level: str) -> N
 
 
 def test_misp_event_of_a_stored_campaign_converts(tmp_path: Path) -> None:
+    from pymisp import MISPEvent
+
     with intel_runtime(tmp_path) as rt:
         seeded = seed_campaign(rt, count=2)
         with rt.db.session() as session:

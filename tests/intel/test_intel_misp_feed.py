@@ -18,8 +18,6 @@ from pathlib import Path
 import pytest
 from click.testing import Result
 from fastapi.testclient import TestClient
-from pymisp import MISPEvent
-from pymisp.tools.feed import feed_meta_generator
 from sqlalchemy import select
 from typer.testing import CliRunner
 
@@ -30,6 +28,11 @@ from watchword.services.bulletins import share_for_export
 from watchword.services.sharing import build_misp_feed, export_misp_feed
 from watchword.store.models import AuditEvent, Campaign, Indicator, ReportIndicator
 from watchword.web.app import create_app
+
+# The checkers this module uses (PyMISP, stix2-validator, openapi-spec-validator) import jsonschema, whose IRI
+# format builds 39 parsers at import (rfc3987_syntax: ~1.4 s of CPU). They are imported where used, not at
+# collection, and the modules that use them run on one xdist worker, which alone pays for the import.
+pytestmark = pytest.mark.xdist_group("jsonschema")
 
 MANIFEST_KEYS = {"info", "date", "threat_level_id", "analysis", "timestamp", "Orgc", "Tag"}
 FALSE_URL = "https://apply.talent-partners-global.com/terms"
@@ -55,6 +58,9 @@ def _files(directory: Path) -> dict[str, bytes]:
 def test_the_feed_is_laid_out_as_misp_subscribes_to_it_and_is_the_same_on_every_run(
     tmp_path: Path, run: Callable[[list[str]], Result]
 ) -> None:
+    from pymisp import MISPEvent
+    from pymisp.tools.feed import feed_meta_generator
+
     with intel_runtime(tmp_path) as rt:
         shared = seed_campaign(rt, count=3).campaign_id
         unjudged = seed_campaign(rt, count=1, title="Not judged yet").campaign_id
@@ -132,6 +138,8 @@ def test_an_analysts_false_positive_goes_to_misp_as_such_and_nowhere_else(tmp_pa
     warninglist, marked too) WHEN every format is exported THEN the MISP event and the MISP feed
     carry the URL with to_ids false and one false-positive sighting (type 1), and STIX, CSV and
     every blocklist leave it out; gmail.com goes nowhere."""
+    from pymisp import MISPEvent
+
     with intel_runtime(tmp_path) as rt:
         seeded = seed_campaign(rt, count=2)
         now = dt.datetime.now(dt.UTC)
@@ -174,6 +182,8 @@ def test_an_analysts_false_positive_goes_to_misp_as_such_and_nowhere_else(tmp_pa
 def test_a_misp_instance_pulls_the_feed_over_http_with_a_read_token(tmp_path: Path) -> None:
     """What a MISP instance configured with the feed URL and an Authorization header fetches:
     the manifest, the hashes and each event file it lists, the same as the command writes."""
+    from pymisp import MISPEvent
+
     with intel_runtime(tmp_path) as rt:
         campaign = seed_campaign(rt, count=2).campaign_id
         with rt.db.write() as session:

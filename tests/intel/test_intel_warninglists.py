@@ -9,7 +9,6 @@ import json
 from pathlib import Path
 
 import pytest
-from pymispwarninglists import WarningLists
 from sqlalchemy import select
 
 from tests.support.console import analyse_all, email, page_csrf, put_in_campaign, report_email, signed_in
@@ -20,6 +19,11 @@ from watchword.known import warninglists
 from watchword.runtime import Runtime
 from watchword.store.models import AuditEvent, Indicator, ReportIndicator
 from watchword.store.models_intel import ValueFlag
+
+# The checkers this module uses (PyMISP, stix2-validator, openapi-spec-validator) import jsonschema, whose IRI
+# format builds 39 parsers at import (rfc3987_syntax: ~1.4 s of CPU). They are imported where used, not at
+# collection, and the modules that use them run on one xdist worker, which alone pays for the import.
+pytestmark = pytest.mark.xdist_group("jsonschema")
 
 T0 = dt.datetime(2026, 3, 1, tzinfo=dt.UTC)
 
@@ -63,6 +67,8 @@ def test_attacker_values_are_not_known_legitimate(kind: str, value: str) -> None
 
 def test_our_index_agrees_with_pymispwarninglists_on_exact_values() -> None:
     """The compact index answers as the official library does for exact matches."""
+    from pymispwarninglists import WarningLists
+
     official = WarningLists(slow_search=False)
     for value in ("gmail.com", "netflix.com", "imgur.com", "d41d8cd98f00b204e9800998ecf8427e", "no-such-host.xyz"):
         theirs = {w.name for w in official.search(value)} - _excluded_names()

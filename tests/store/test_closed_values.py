@@ -100,7 +100,7 @@ def test_a_filled_store_upgrades_and_a_value_written_by_hand_stops_the_upgrade_u
         _fill(rt)
         downgrade(rt.db, "0022")
         assert not {f"ck_{table}_{column}" for table, column in CLOSED.CHECKS} & _checks(rt.db)
-        upgrade(rt.db)  # every value the application wrote is in its set
+        upgrade(rt.db, "0023")  # every value the application wrote is in its set
         assert current_revisions(rt.db) == {"0023"}
 
         downgrade(rt.db, "0022")
@@ -108,7 +108,7 @@ def test_a_filled_store_upgrades_and_a_value_written_by_hand_stops_the_upgrade_u
             conn.execute(text("UPDATE users SET role = 'Admin' WHERE username = 'user-admin'"))
             conn.execute(text("UPDATE intel_known_bad SET tlp = 'white'"))
         with pytest.raises(errors.Conflict) as refused:  # alembic loads the migration as a module of its own
-            upgrade(rt.db)
+            upgrade(rt.db, "0023")
         assert type(refused.value).__name__ == "UnexpectedStoredValues"
         message = str(refused.value)
         assert "users.role: 'Admin' (1 rows)" in message and "intel_known_bad.tlp: 'white' (2 rows)" in message
@@ -129,7 +129,7 @@ def test_a_filled_store_upgrades_and_a_value_written_by_hand_stops_the_upgrade_u
         with rt.db.engine.begin() as conn:  # corrected, the upgrade goes through
             conn.execute(text("UPDATE users SET role = 'admin' WHERE username = 'user-admin'"))
             conn.execute(text("UPDATE intel_known_bad SET tlp = 'clear'"))
-        upgrade(rt.db)
+        upgrade(rt.db, "0023")
         assert current_revisions(rt.db) == {"0023"}
 
 

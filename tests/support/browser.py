@@ -4,9 +4,10 @@ and the screenshot script."""
 from __future__ import annotations
 
 import threading
-import time
+from collections.abc import Callable
 
 from tests.support.ports import reserve_port
+from tests.support.waiting import ReadyServer
 from watchword.runtime import Runtime
 from watchword.worker import Worker
 
@@ -39,29 +40,46 @@ class LiveApp:
         config = uvicorn.Config(
             create_app(rt), host="127.0.0.1", port=self.port, log_level="warning", lifespan="off", access_log=False
         )
-        self.server = uvicorn.Server(config)
-        self.thread = threading.Thread(target=self.server.run, daemon=True)
+        self.server = ReadyServer(config)
+        self.thread: threading.Thread | None = None
         self.stop = threading.Event()
-        self.worker = (
-            threading.Thread(target=Worker(rt).run_forever, args=(self.stop,), daemon=True) if worker else None
-        )
+        # Notified after each batch the worker analysed: wait_for_work() wakes then, not on a timer.
+        self.worked = threading.Condition()
+        self.worker = threading.Thread(target=self._work, args=(Worker(rt),), daemon=True) if worker else None
+
+    def _work(self, worker: Worker) -> None:
+        run_batches = worker.run_batches
+
+        def run_batches_and_say_so(max_jobs: int | None = None, stop: threading.Event | None = None) -> int:
+            done = run_batches(max_jobs=max_jobs, stop=stop)
+            if done:
+                with self.worked:
+                    self.worked.notify_all()
+            return done
+
+        worker.run_batches = run_batches_and_say_so  # type: ignore[method-assign]
+        worker.run_forever(self.stop)
+
+    def wait_for_work(self, done: Callable[[], bool], seconds: float) -> bool:
+        """Wait until `done()` (asked now and after each batch the worker analyses) is true; False after `seconds`."""
+        with self.worked:
+            return self.worked.wait_for(done, timeout=seconds)
 
     def __enter__(self) -> LiveApp:
-        self.thread.start()
         if self.worker is not None:
             self.worker.start()
-        deadline = time.monotonic() + 15
-        while not self.server.started:
-            if time.monotonic() > deadline:
-                self.__exit__()
-                raise RuntimeError("uvicorn did not start")
-            time.sleep(0.05)
+        try:
+            self.thread = self.server.start_in_thread(15)
+        except RuntimeError:
+            self.__exit__()
+            raise
         return self
 
     def __exit__(self, *exc: object) -> None:
         self.stop.set()
         self.server.should_exit = True
-        self.thread.join(timeout=10)
+        if self.thread is not None:
+            self.thread.join(timeout=10)
         if self.worker is not None:
             self.worker.join(timeout=10)
         self.reservation.close()

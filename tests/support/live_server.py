@@ -10,7 +10,6 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -20,6 +19,7 @@ import httpx
 
 from tests.support.ports import reserve_port
 from tests.support.settings import make_settings
+from tests.support.waiting import OutputWatch, start_watched
 from watchword.runtime import Runtime, open_runtime
 
 
@@ -29,6 +29,7 @@ class LiveServer:
     port: int
     data_dir: Path
     log: Path
+    output: OutputWatch  # wait_for("...") a line the server writes (uvicorn's, the mail intake's)
 
 
 def prepare_store(data_dir: Path) -> Runtime:
@@ -55,26 +56,20 @@ def serve(data_dir: Path, **env: str) -> Iterator[LiveServer]:
     full_env.pop("WATCHWORD_SECRET_KEY", None)
     full_env.pop("WATCHWORD_DATABASE_URL", None)
     log_path = data_dir / "server.log"
-    with reservation, log_path.open("wb") as log:
-        proc = subprocess.Popen(
+    log_path.unlink(missing_ok=True)
+    with reservation:
+        proc, output = start_watched(
             [sys.executable, "-m", "watchword", "serve", "--host", "127.0.0.1", "--port", str(port), "--no-worker"],
-            env=full_env,
-            stdout=log,
-            stderr=log,
+            full_env,
+            log_path,
         )
         base = f"http://127.0.0.1:{port}"
         try:
-            deadline = time.monotonic() + 60
-            while True:
-                try:
-                    if httpx.get(base + "/api/v1/health", timeout=2).status_code == 200:
-                        break
-                except httpx.HTTPError:
-                    pass
-                if proc.poll() is not None or time.monotonic() > deadline:
-                    raise RuntimeError("the server did not start:\n" + log_path.read_text(errors="replace"))
-                time.sleep(0.2)
-            yield LiveServer(base, port, data_dir, log_path)
+            # uvicorn writes this once its socket listens (after the app's start-up); the one request
+            # after it is answered as soon as the server reads it.
+            output.wait_for("Uvicorn running on", 60)
+            assert httpx.get(base + "/api/v1/health", timeout=30).status_code == 200
+            yield LiveServer(base, port, data_dir, log_path, output)
         finally:
             proc.terminate()
             try:

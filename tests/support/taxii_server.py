@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import dataclasses
-import threading
-import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 
 import uvicorn
 
 from tests.support.ports import reserve_port
+from tests.support.waiting import ReadyServer
 from watchword.runtime import Runtime
 from watchword.web.app import create_app
 
@@ -21,16 +20,11 @@ def serve(rt: Runtime) -> Iterator[str]:
     with reserve_port() as reservation:  # held while the server runs (tests/support/ports.py)
         port = reservation.getsockname()[1]
         rt.settings = dataclasses.replace(rt.settings, public_base_url=f"http://127.0.0.1:{port}")
-        server = uvicorn.Server(
+        server = ReadyServer(
             uvicorn.Config(create_app(rt), host="127.0.0.1", port=port, log_level="warning", lifespan="off")
         )
-        thread = threading.Thread(target=server.run, daemon=True)
-        thread.start()
+        thread = server.start_in_thread(20)
         try:
-            deadline = time.monotonic() + 20
-            while not server.started:
-                assert time.monotonic() < deadline, "uvicorn did not start"
-                time.sleep(0.05)
             yield f"http://127.0.0.1:{port}"
         finally:
             server.should_exit = True

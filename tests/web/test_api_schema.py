@@ -9,20 +9,30 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
-import schemathesis
 from hypothesis import HealthCheck, given, settings
-from schemathesis.specs.openapi.checks import positive_data_acceptance
 
 from tests.support.intel import intel_runtime, seed_campaign
 from watchword.services import accounts
 from watchword.web.app import create_app
 
+if TYPE_CHECKING:
+    import schemathesis
+
+# schemathesis checks responses with jsonschema: imported where used, and run on the one xdist worker that
+# imports jsonschema for the other checkers (see tests/intel/test_intel_exports.py). Its pytest plugin is
+# not loaded (pyproject.toml, `-p no:schemathesis`): nothing here uses it, and it cost every pytest
+# process 0.6-0.7 s of CPU at start-up.
+pytestmark = pytest.mark.xdist_group("jsonschema")
+
 
 @pytest.fixture(scope="module")
 def api_schema(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[schemathesis.BaseSchema, str]]:
     """The API over a store with a shared campaign and its indicators, and a read token for them."""
+    import schemathesis
+
     tmp: Path = tmp_path_factory.mktemp("schema")
     # The limiter would answer 429 to a generator's burst; its own tests cover it.
     with intel_runtime(tmp, rate_api_per_client_per_minute=10_000_000) as rt:
@@ -34,6 +44,8 @@ def api_schema(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[schem
 
 
 def test_api_answers_as_its_openapi_document_says(api_schema: tuple[schemathesis.BaseSchema, str]) -> None:
+    from schemathesis.specs.openapi.checks import positive_data_acceptance
+
     schema, token = api_schema
     operations = [result.ok() for result in schema.get_all_operations()]
     assert len(operations) >= 9

@@ -10,7 +10,6 @@ all the while. The figures are printed (pytest -s) for docs and review.
 from __future__ import annotations
 
 import os
-import subprocess
 import sys
 import threading
 import time
@@ -24,6 +23,7 @@ import pytest
 from tests.support.console import add_user, sign_in
 from tests.support.ports import reserve_port
 from tests.support.settings import make_settings
+from tests.support.waiting import start_watched
 from watchword.domain import Channel, IncomingReport
 from watchword.intake.submit import submit
 from watchword.runtime import Runtime, open_runtime
@@ -44,7 +44,7 @@ from watchword.runtime import open_runtime
 from watchword.web.app import create_app
 rt = open_runtime(Settings.from_env())
 uvicorn.run(create_app(rt), host="127.0.0.1", port=int(os.environ["BUDGET_PORT"]), access_log=False,
-            log_level="warning", server_header=False)
+            log_level="info", server_header=False)  # info: it says "Uvicorn running on" once it listens
 """
 
 
@@ -103,20 +103,12 @@ def server(tmp_path: Path, analysed: tuple[Runtime, dict[str, tuple[int, int, fl
     }
     env.pop("WATCHWORD_SECRET_KEY", None)
     env.pop("WATCHWORD_DATABASE_URL", None)
-    with reservation, (tmp_path / "server.log").open("wb") as log:
-        proc = subprocess.Popen([sys.executable, "-c", SERVER], env=env, stdout=log, stderr=log)
+    with reservation:
+        proc, output = start_watched([sys.executable, "-c", SERVER], env, tmp_path / "server.log")
         base = f"http://127.0.0.1:{port}"
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:
-            try:
-                if httpx.get(base + "/api/v1/health", timeout=1).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                time.sleep(0.2)
-        else:
-            proc.kill()
-            pytest.fail("server did not start: " + (tmp_path / "server.log").read_text())
         try:
+            output.wait_for("Uvicorn running on", 60)
+            assert httpx.get(base + "/api/v1/health", timeout=30).status_code == 200
             yield base
         finally:
             proc.terminate()

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import asyncio
 import socket
-import threading
 import time
 import urllib.request
 from collections.abc import Iterator
@@ -27,6 +26,7 @@ from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 
 from tests.support.ports import reserved_port
 from tests.support.settings import make_settings
+from tests.support.waiting import ReadyServer
 from watchword.web.server import MAX_HEAD_BYTES, BoundedProtocol, uvicorn_options
 
 
@@ -57,15 +57,9 @@ class _App:
 def _running(options: dict[str, Any], app: _App) -> Iterator[tuple[int, uvicorn.Config]]:
     with reserved_port() as port:  # held until the server is gone: no other process can take it
         config = uvicorn.Config(app, host="127.0.0.1", port=port, **options)
-        server = uvicorn.Server(config)
-        thread = threading.Thread(target=server.run, daemon=True)
-        thread.start()
+        server = ReadyServer(config)
+        thread = server.start_in_thread(30)
         try:
-            deadline = time.monotonic() + 30
-            while not server.started:
-                if time.monotonic() > deadline or not thread.is_alive():
-                    raise RuntimeError("the server did not start")
-                time.sleep(0.02)
             yield port, config
         finally:
             server.should_exit = True
