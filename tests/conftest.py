@@ -219,18 +219,17 @@ def _only_serial(config: pytest.Config) -> bool:
     )
 
 
-def pytest_configure(config: pytest.Config) -> None:
-    # A full garbage collection after every 100 younger ones instead of every 10. A pytest process holds
-    # every collected test and imported library (hundreds of MB of objects), and each full collection
-    # walked all of them: in `pytest -n 0 tests/services` 12 of them took 2.4 of the process's 22.4 s of
-    # CPU; with this, one took 0.4 s (docs/benchmarks.md, "testspeed8"). Garbage without cycles is freed
-    # at once as before; cyclic garbage that reached the oldest generation waits longer (about 100 tests
-    # instead of 10-15), and what its finalizers say (an unclosed socket's ResourceWarning) is reported
-    # in a later test, as it already was, or at the end of the session. The serial pass keeps Python's
-    # default: what it times, in its own process, runs as in production.
-    if not _only_serial(config):
-        young, middle, _oldest = gc.get_threshold()
-        gc.set_threshold(young, middle, 100)
+def pytest_collection_finish(session: pytest.Session) -> None:
+    # Once collected, everything a pytest process holds so far (every collected test, every imported
+    # library: hundreds of MB of objects) is moved out of the collector's sight with gc.freeze(). Each
+    # full collection walked all of it: in `pytest -n 0 tests/services` 12 of them took 2.4 of the
+    # process's 22.4 s of CPU (docs/benchmarks.md, "testspeed8"). Unlike raising the thresholds,
+    # this keeps Python's own schedule for what the tests make, so cyclic garbage (an unclosed
+    # socket's ResourceWarning) is still found in or near the test that made it. Not in the serial
+    # pass: what it times, in its own process, runs as in production.
+    if not _only_serial(session.config):
+        gc.collect()
+        gc.freeze()
 
 
 def pytest_ignore_collect(collection_path: Path, config: pytest.Config) -> bool | None:
