@@ -93,7 +93,13 @@ def _fit_cached(
 
 def fold_members(group: str, authors: list[str]) -> set[str]:
     """The authors a fold holds out, read from its name: "WX" is W and X, "ACAD" is AC and AD (two-letter
-    authors first), "AAC" is A and AC. A substring test would also have held out C and D from "ACAD"."""
+    authors first), "AAC" is A and AC, "A+AE+B" is A, AE and B. A substring test would also have held out C
+    and D from "ACAD"."""
+    if "+" in group:
+        listed = set(group.split("+"))
+        if listed - set(authors):
+            raise SystemExit(f"fold {group!r}: no tuning author {sorted(listed - set(authors))}")
+        return listed
     names = sorted(authors, key=len, reverse=True)
     members: set[str] = set()
     rest = group
@@ -109,6 +115,13 @@ def fold_members(group: str, authors: list[str]) -> set[str]:
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--folds", default="", help="comma-separated author groups held out in turn (default: pairs)")
+    ap.add_argument(
+        "--count",
+        type=int,
+        default=0,
+        help="instead of --folds: this many folds, the authors dealt round in sorted order (authors[k::count])",
+    )
+    ap.add_argument("--numbers", default="", help="with --count: only these fold numbers, e.g. 0,1 (one process each)")
     ap.add_argument("--keep", default=str(learnedscope.LEARNED_KEEP), help="thresholds to keep a report, e.g. 0.7,0.8")
     ap.add_argument(
         "--refuse", default=str(learnedscope.LEARNED_REFUSE), help="thresholds to turn a report away, 'off' for never"
@@ -135,7 +148,13 @@ def main() -> int:
     authors = sorted({str(r["author"]) for r in rows})
     if args.pool:
         return report(rows, authors, [json.loads(Path(f).read_text()) for f in args.pool.split(",")])
-    folds = args.folds.split(",") if args.folds else ["".join(authors[i : i + 2]) for i in range(0, len(authors), 2)]
+    if args.count:
+        # Authors dealt round, as bench/type_cv.py deals them; named with "+" between authors, since run
+        # together "A" and "AE" would read as "AA" and "E".
+        dealt = ["+".join(authors[k :: args.count]) for k in range(args.count)]
+        folds = [dealt[int(k)] for k in args.numbers.split(",")] if args.numbers else dealt
+    else:
+        folds = args.folds.split(",") if args.folds else ["".join(authors[i : i + 2]) for i in range(0, len(authors), 2)]
     settings = [
         (float(u), float(k), 2.0 if r == "off" else float(r))
         for u in args.unbased_weight.split(",")
