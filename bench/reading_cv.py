@@ -126,6 +126,11 @@ def main() -> int:
     ap.add_argument(
         "--refuse", default=str(learnedscope.LEARNED_REFUSE), help="thresholds to turn a report away, 'off' for never"
     )
+    ap.add_argument(
+        "--overrule",
+        default="off" if learnedscope.LEARNED_OVERRULE > 1 else str(learnedscope.LEARNED_OVERRULE),
+        help="thresholds to turn away a report the rules kept on one act, 'off' for never, e.g. off,0.5,0.6",
+    )
     ap.add_argument("--unread-weight", type=float, default=UNREAD_WEIGHT, help="weight of approaches shown unread")
     ap.add_argument(
         "--unbased-weight", default=str(UNBASED_WEIGHT), help="weight(s) of requests shown unread, e.g. 0.5,0"
@@ -156,10 +161,11 @@ def main() -> int:
     else:
         folds = args.folds.split(",") if args.folds else ["".join(authors[i : i + 2]) for i in range(0, len(authors), 2)]
     settings = [
-        (float(u), float(k), 2.0 if r == "off" else float(r))
+        (float(u), float(k), 2.0 if r == "off" else float(r), 2.0 if o == "off" else float(o))
         for u in args.unbased_weight.split(",")
         for k in args.keep.split(",")
         for r in args.refuse.split(",")
+        for o in args.overrule.split(",")
     ]
     print(f"{len(rows)} tuning reports, authors {''.join(authors)}; folds {', '.join(folds)}")
     started = time.process_time()
@@ -196,14 +202,16 @@ def main() -> int:
         scopemodel.use(None)
         rules = [predict(r) for r in test]
         results["rules alone"] += rules
-        for unbased, keep, refuse in settings:
+        for unbased, keep, refuse, overrule in settings:
             scopemodel.use(scope_models[unbased])
             learnedscope.LEARNED_KEEP, learnedscope.LEARNED_REFUSE = keep, refuse
+            learnedscope.LEARNED_OVERRULE = overrule
             got = [predict(r) for r in test]
             name = f"learned (requests shown unread at {unbased}), keep at {keep}, refuse at "
             name += "off" if refuse > 1 else str(refuse)
+            name += ", overrule at " + ("off" if overrule > 1 else str(overrule))
             results[name] += got
-            if (unbased, keep, refuse) != settings[0]:
+            if (unbased, keep, refuse, overrule) != settings[0]:
                 continue
             for r, before, after in zip(test, rules, got, strict=True):
                 right = "right" if after[0] == r["scope"] else "WRONG"
