@@ -144,6 +144,11 @@ def main() -> int:
         default="",
         help="only these tuning authors, e.g. ABCDEFGHIJKLMNOPQRUV or A,B,AC,AD (before/after on one pool)",
     )
+    ap.add_argument(
+        "--shipped-type",
+        action="store_true",
+        help="read with the shipped type model, not one fitted per fold (for scope: the type is then in sample)",
+    )
     ap.add_argument("--pool", default="", help="tally the readings of earlier runs' --dump files, comma-separated")
     args = ap.parse_args()
     # Comma-separated names ("A,B,AC"), or single letters run together ("ABCD", the older form): a set of the
@@ -159,7 +164,9 @@ def main() -> int:
         dealt = ["+".join(authors[k :: args.count]) for k in range(args.count)]
         folds = [dealt[int(k)] for k in args.numbers.split(",")] if args.numbers else dealt
     else:
-        folds = args.folds.split(",") if args.folds else ["".join(authors[i : i + 2]) for i in range(0, len(authors), 2)]
+        folds = (
+            args.folds.split(",") if args.folds else ["".join(authors[i : i + 2]) for i in range(0, len(authors), 2)]
+        )
     settings = [
         (float(u), float(k), 2.0 if r == "off" else float(r), 2.0 if o == "off" else float(o))
         for u in args.unbased_weight.split(",")
@@ -189,16 +196,17 @@ def main() -> int:
                 args.cache, f"scope-{group}", vectors, labels, len(CLASSES), sample_weights=weights
             )
             scope_models[unbased] = ScopeModel(used, w, b, list(CLASSES))
-        in_scope = [r for r in train if r["scope"] == "in_scope"]
-        t_used, t_w, t_b = _fit_cached(
-            args.cache,
-            f"type-{group}",
-            [features(text_of(r)) for r in in_scope],
-            [types.index(str(r["type"])) for r in in_scope],
-            len(types),
-            steps=TYPE_STEPS,
-        )
-        typemodel.use(TypeModel(t_used.astype(np.int64), t_w, t_b, types))
+        if not args.shipped_type:
+            in_scope = [r for r in train if r["scope"] == "in_scope"]
+            t_used, t_w, t_b = _fit_cached(
+                args.cache,
+                f"type-{group}",
+                [features(text_of(r)) for r in in_scope],
+                [types.index(str(r["type"])) for r in in_scope],
+                len(types),
+                steps=TYPE_STEPS,
+            )
+            typemodel.use(TypeModel(t_used.astype(np.int64), t_w, t_b, types))
         scopemodel.use(None)
         rules = [predict(r) for r in test]
         results["rules alone"] += rules
