@@ -50,8 +50,11 @@ LEARNED_REFUSE = 0.8
 # (`may_overrule`). On reports by authors the lists were never tuned on, the rules read act-like
 # words inside reports about a person ("il pose beaucoup de questions sur les salaires", "was filmed
 # at a demonstration", "went through the press office"): the commonest held-out error, which no
-# list of wordings fitted to the tuning authors reached. Above 1 it never does.
-LEARNED_OVERRULE = 2.0
+# list of wordings fitted to the tuning authors reached. Above 1 it never does. Chosen on four
+# leave-authors-out folds of the 43 tuning authors (bench/reading_cv.py --count 4 --overrule): 0.4
+# caught 7 more of 1,721 and lost no approach; 0.3 caught one more and lost one (docs/benchmarks.md,
+# "Fifteenth round").
+LEARNED_OVERRULE = 0.4
 
 
 def read_report(text: str, form: str = "", answers: dict[str, str] | None = None, may_refuse: bool = True) -> Reading:
