@@ -50,11 +50,13 @@ LEARNED_REFUSE = 0.8
 # (`may_overrule`). On reports by authors the lists were never tuned on, the rules read act-like
 # words inside reports about a person ("il pose beaucoup de questions sur les salaires", "was filmed
 # at a demonstration", "went through the press office"): the commonest held-out error, which no
-# list of wordings fitted to the tuning authors reached. Above 1 it never does. Chosen on four
-# leave-authors-out folds of the 43 tuning authors (bench/reading_cv.py --count 4 --overrule): 0.4
-# caught 7 more of 1,721 and lost no approach; 0.3 caught one more and lost one (docs/benchmarks.md,
-# "Fifteenth round").
-LEARNED_OVERRULE = 0.4
+# list of wordings fitted to the tuning authors reached. Above 1 it never does. OFF: on four
+# leave-authors-out folds of the 43 tuning authors (bench/reading_cv.py --count 4 --overrule) 0.4
+# caught 7 more of 1,721 and lost no approach, but the model reads 0.35-0.66 "out of scope" in short
+# plain approaches written for the tests ("Sie fragte nach unseren Konstruktionsunterlagen.", "A man
+# at the mosque I attend kept asking about the project I work on"), which it would turn away:
+# not shipped until the model is sure of those (docs/benchmarks.md, "Fifteenth round").
+LEARNED_OVERRULE = 2.0
 
 
 def read_report(text: str, form: str = "", answers: dict[str, str] | None = None, may_refuse: bool = True) -> Reading:
