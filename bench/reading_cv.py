@@ -93,7 +93,13 @@ def _fit_cached(
 
 def fold_members(group: str, authors: list[str]) -> set[str]:
     """The authors a fold holds out, read from its name: "WX" is W and X, "ACAD" is AC and AD (two-letter
-    authors first), "AAC" is A and AC. A substring test would also have held out C and D from "ACAD"."""
+    authors first), "AAC" is A and AC, "A+AE+B" is A, AE and B. A substring test would also have held out C
+    and D from "ACAD"."""
+    if "+" in group:
+        listed = set(group.split("+"))
+        if listed - set(authors):
+            raise SystemExit(f"fold {group!r}: no tuning author {sorted(listed - set(authors))}")
+        return listed
     names = sorted(authors, key=len, reverse=True)
     members: set[str] = set()
     rest = group
@@ -109,9 +115,21 @@ def fold_members(group: str, authors: list[str]) -> set[str]:
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--folds", default="", help="comma-separated author groups held out in turn (default: pairs)")
+    ap.add_argument(
+        "--count",
+        type=int,
+        default=0,
+        help="instead of --folds: this many folds, the authors dealt round in sorted order (authors[k::count])",
+    )
+    ap.add_argument("--numbers", default="", help="with --count: only these fold numbers, e.g. 0,1 (one process each)")
     ap.add_argument("--keep", default=str(learnedscope.LEARNED_KEEP), help="thresholds to keep a report, e.g. 0.7,0.8")
     ap.add_argument(
         "--refuse", default=str(learnedscope.LEARNED_REFUSE), help="thresholds to turn a report away, 'off' for never"
+    )
+    ap.add_argument(
+        "--overrule",
+        default="off" if learnedscope.LEARNED_OVERRULE > 1 else str(learnedscope.LEARNED_OVERRULE),
+        help="thresholds to turn away a report the rules kept on one act, 'off' for never, e.g. off,0.5,0.6",
     )
     ap.add_argument("--unread-weight", type=float, default=UNREAD_WEIGHT, help="weight of approaches shown unread")
     ap.add_argument(
@@ -126,6 +144,11 @@ def main() -> int:
         default="",
         help="only these tuning authors, e.g. ABCDEFGHIJKLMNOPQRUV or A,B,AC,AD (before/after on one pool)",
     )
+    ap.add_argument(
+        "--shipped-type",
+        action="store_true",
+        help="read with the shipped type model, not one fitted per fold (for scope: the type is then in sample)",
+    )
     ap.add_argument("--pool", default="", help="tally the readings of earlier runs' --dump files, comma-separated")
     args = ap.parse_args()
     # Comma-separated names ("A,B,AC"), or single letters run together ("ABCD", the older form): a set of the
@@ -135,12 +158,21 @@ def main() -> int:
     authors = sorted({str(r["author"]) for r in rows})
     if args.pool:
         return report(rows, authors, [json.loads(Path(f).read_text()) for f in args.pool.split(",")])
-    folds = args.folds.split(",") if args.folds else ["".join(authors[i : i + 2]) for i in range(0, len(authors), 2)]
+    if args.count:
+        # Authors dealt round, as bench/type_cv.py deals them; named with "+" between authors, since run
+        # together "A" and "AE" would read as "AA" and "E".
+        dealt = ["+".join(authors[k :: args.count]) for k in range(args.count)]
+        folds = [dealt[int(k)] for k in args.numbers.split(",")] if args.numbers else dealt
+    else:
+        folds = (
+            args.folds.split(",") if args.folds else ["".join(authors[i : i + 2]) for i in range(0, len(authors), 2)]
+        )
     settings = [
-        (float(u), float(k), 2.0 if r == "off" else float(r))
+        (float(u), float(k), 2.0 if r == "off" else float(r), 2.0 if o == "off" else float(o))
         for u in args.unbased_weight.split(",")
         for k in args.keep.split(",")
         for r in args.refuse.split(",")
+        for o in args.overrule.split(",")
     ]
     print(f"{len(rows)} tuning reports, authors {''.join(authors)}; folds {', '.join(folds)}")
     started = time.process_time()
@@ -164,27 +196,30 @@ def main() -> int:
                 args.cache, f"scope-{group}", vectors, labels, len(CLASSES), sample_weights=weights
             )
             scope_models[unbased] = ScopeModel(used, w, b, list(CLASSES))
-        in_scope = [r for r in train if r["scope"] == "in_scope"]
-        t_used, t_w, t_b = _fit_cached(
-            args.cache,
-            f"type-{group}",
-            [features(text_of(r)) for r in in_scope],
-            [types.index(str(r["type"])) for r in in_scope],
-            len(types),
-            steps=TYPE_STEPS,
-        )
-        typemodel.use(TypeModel(t_used.astype(np.int64), t_w, t_b, types))
+        if not args.shipped_type:
+            in_scope = [r for r in train if r["scope"] == "in_scope"]
+            t_used, t_w, t_b = _fit_cached(
+                args.cache,
+                f"type-{group}",
+                [features(text_of(r)) for r in in_scope],
+                [types.index(str(r["type"])) for r in in_scope],
+                len(types),
+                steps=TYPE_STEPS,
+            )
+            typemodel.use(TypeModel(t_used.astype(np.int64), t_w, t_b, types))
         scopemodel.use(None)
         rules = [predict(r) for r in test]
         results["rules alone"] += rules
-        for unbased, keep, refuse in settings:
+        for unbased, keep, refuse, overrule in settings:
             scopemodel.use(scope_models[unbased])
             learnedscope.LEARNED_KEEP, learnedscope.LEARNED_REFUSE = keep, refuse
+            learnedscope.LEARNED_OVERRULE = overrule
             got = [predict(r) for r in test]
             name = f"learned (requests shown unread at {unbased}), keep at {keep}, refuse at "
             name += "off" if refuse > 1 else str(refuse)
+            name += ", overrule at " + ("off" if overrule > 1 else str(overrule))
             results[name] += got
-            if (unbased, keep, refuse) != settings[0]:
+            if (unbased, keep, refuse, overrule) != settings[0]:
                 continue
             for r, before, after in zip(test, rules, got, strict=True):
                 right = "right" if after[0] == r["scope"] else "WRONG"

@@ -62,6 +62,18 @@ def test_no_list_is_empty_or_repeats_itself(name: str) -> None:
         assert all(isinstance(item, str) and item.strip() == item and item for item in items), where
 
 
+@pytest.mark.parametrize("name", ["acts", "acts_done", "basis"])
+def test_no_reading_list_repeats_an_entry(name: str) -> None:
+    """The reading's act and basis lists (reading.py): an entry listed twice in one list is matched twice
+    for nothing, and hides which copy a later edit should change."""
+    lists = _lists(_raw(name))
+    assert len(lists) > 20
+    for where, items in lists:
+        repeated = [item for item, n in Counter(items).items() if n > 1]
+        assert not repeated, f"{name}.toml {where} lists twice: {repeated}"
+        assert all(isinstance(item, str) and item for item in items), where
+
+
 def test_every_brand_has_words_people_see() -> None:
     brands = _raw("brands")["brands"]
     assert len(brands) > 100

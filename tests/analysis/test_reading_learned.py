@@ -4,8 +4,8 @@ The shipped model's figures are measured by bench/reading_cv.py on held-out auth
 tests pin what the combination promises whatever the weights are. Models with chosen weights stand
 in for the trained one, so each test can fail: a model sure of "in scope" keeps a report the rules
 read no act in, and says so with the report's words; a model sure of "out of scope" turns away no
-report the rules kept (its refusals: test_reading_refusal.py); nationality, faith and politics
-words never reach the model.
+report the rules kept on an act done to the reporter (its refusals: test_reading_refusal.py);
+nationality, faith and politics words never reach the model.
 """
 
 from __future__ import annotations
@@ -75,7 +75,7 @@ def test_an_unsure_model_leaves_the_rules_outcome() -> None:
 
 
 @pytest.mark.usefixtures("with_model")
-def test_the_model_never_turns_away_a_report_the_rules_kept() -> None:
+def test_the_model_never_turns_away_an_act_done_to_the_reporter() -> None:
     scopemodel.use(sure_of("out_of_scope", "be worried about her"))
     assert read_report(QUESTIONS_AND_HEDGE).scope == Scope.IN_SCOPE  # questions were asked: the rules keep it
     assert read_report(ACT_BESIDE_GROUNDS).scope == Scope.IN_SCOPE

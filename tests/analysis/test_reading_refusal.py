@@ -1,9 +1,11 @@
 """The learned scope reading's refusal (learnedscope.py) and the guarantee around it.
 
-The learned reading may turn away a report the rules left at needs detail, when sure. What it may
-never do, whatever its weights: turn away a report in which the rules read an act done to the
-reporter, however many nationality, faith or politics words the report holds; turn away a report
-whose reporter chose the act in the guided form; or read those words at all (they are masked).
+The learned reading may turn away a report the rules left at needs detail, when sure, and one they
+kept on a single act told of someone else (`may_overrule`: "a man in the canteen asks the engineers
+about the test schedule"). What it may never do, whatever its weights: turn away a report in which
+the rules read an act done to the reporter, or an act such as a file sent or a code asked for,
+however many nationality, faith or politics words the report holds; turn away a report whose
+reporter chose the act in the guided form; or read those words at all (they are masked).
 Models with chosen weights stand in for the trained one (`sure_of`), so each test can fail. The
 reports are written here, in six languages; none comes from the evaluation set.
 """
@@ -216,3 +218,53 @@ def test_a_request_about_a_person_or_a_press_office_refusal_is_never_kept_by_the
         assert rules.scope == Scope.OUT_OF_SCOPE and not learnedscope.refused_for_grounds_alone(rules)
         assert rules.scores or text == watch
         assert read_report(text).scope == Scope.OUT_OF_SCOPE
+
+
+# The rules keep this on one act (questions) told of someone else: nobody turned to the reporter, and
+# neither they nor the organisation is named as what was asked. Reports about a person read like it.
+TOLD_OF_SOMEONE = "A man in the canteen asks the engineers about the test schedule."
+
+
+@pytest.mark.usefixtures("with_model")
+def test_a_sure_model_turns_away_a_report_kept_on_one_act_told_of_someone_else(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(learnedscope, "LEARNED_OVERRULE", 0.9)
+    scopemodel.use(None)
+    rules = read_report(TOLD_OF_SOMEONE)
+    assert rules.scope == Scope.IN_SCOPE and learnedscope.may_overrule(rules) and not rules.done_to
+    scopemodel.use(sure_of("in_scope"))
+    assert read_report(TOLD_OF_SOMEONE).scope == Scope.IN_SCOPE
+    scopemodel.use(sure_of("out_of_scope", "in the canteen"))
+    refused = read_report(TOLD_OF_SOMEONE)
+    assert refused.scope == Scope.OUT_OF_SCOPE and refused.primary is None and not refused.secondary
+    assert "asked about work" in refused.scope_reason and "in the canteen" in refused.scope_reason
+    assert refused.learned_reason.startswith("turned away by the learned reading")
+    analysis = analyze_text(TOLD_OF_SOMEONE)
+    assert analysis.scope == "out_of_scope" and analysis.scope_reason == out_of_scope_explanation([], False)
+    # The reporter who chose the act in the form is never turned away; nor is anyone with the threshold off.
+    chosen = analyze_report(TOLD_OF_SOMEONE, None, "elicitation", {"wants": "information"}, form="in_person")
+    assert chosen.scope == "in_scope"
+    monkeypatch.setattr(learnedscope, "LEARNED_OVERRULE", 2.0)
+    assert read_report(TOLD_OF_SOMEONE).scope == Scope.IN_SCOPE
+
+
+# Acts the learned reading never overrules, written here: done to the reporter ("asked me"), to the
+# organisation's people named as ours, or acts that are approaches whoever they are told of.
+NEVER_OVERRULED = [
+    "Our new colleague asked me which rooms the board meets in. Should I be worried about her?",
+    "A visitor at our stand asked our engineer which alloys we use for the casing.",
+    "Someone left a USB stick in our meeting room after the supplier's visit.",
+    "Jemand hat mir einen Link geschickt und nach meinem Passwort gefragt.",
+    "Quelqu'un a demandé à notre comptable de changer le RIB d'un fournisseur.",
+]
+
+
+@pytest.mark.usefixtures("with_model")
+@pytest.mark.parametrize("text", NEVER_OVERRULED + [t for t, _ in ACT_BESIDE_GROUNDS.values()])
+def test_an_act_done_to_the_reporter_or_an_approach_by_itself_is_never_overruled(
+    text: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(learnedscope, "LEARNED_OVERRULE", 0.0)  # whatever the model's probability
+    rules = read(text)
+    assert rules.scope == Scope.IN_SCOPE and not learnedscope.may_overrule(rules)
+    scopemodel.use(sure_of("out_of_scope", scope_model_input(text).text))
+    assert read_report(text).scope == Scope.IN_SCOPE

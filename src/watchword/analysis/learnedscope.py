@@ -33,6 +33,7 @@ from __future__ import annotations
 
 from watchword.analysis import scopemodel
 from watchword.analysis.reading import MAX_CHARS, PROTECTED_GROUNDS, Reading, fold, lexicons, read
+from watchword.analysis.reading_scope import ATTRIBUTABLE, PRETENCE_SHOWN
 from watchword.analysis.reading_text import quote
 from watchword.analysis.typemodel import model as type_model
 from watchword.domain import ApproachType, Scope
@@ -45,6 +46,17 @@ LEARNED_KEEP = 0.8
 # (docs/benchmarks.md, "Seventh round"): at 0.7 it also turned away "think someone might have been in
 # my office over the weekend?"; at 0.8 and 0.9 it turned away nothing wrong on any fold.
 LEARNED_REFUSE = 0.8
+# How sure it must be to turn away a report the rules kept on one act read, not a strong one
+# (`may_overrule`). On reports by authors the lists were never tuned on, the rules read act-like
+# words inside reports about a person ("il pose beaucoup de questions sur les salaires", "was filmed
+# at a demonstration", "went through the press office"): the commonest held-out error, which no
+# list of wordings fitted to the tuning authors reached. Above 1 it never does. OFF: on four
+# leave-authors-out folds of the 43 tuning authors (bench/reading_cv.py --count 4 --overrule) 0.4
+# caught 7 more of 1,721 and lost no approach, but the model reads 0.35-0.66 "out of scope" in short
+# plain approaches written for the tests ("Sie fragte nach unseren Konstruktionsunterlagen.", "A man
+# at the mosque I attend kept asking about the project I work on"), which it would turn away:
+# not shipped until the model is sure of those (docs/benchmarks.md, "Fifteenth round").
+LEARNED_OVERRULE = 2.0
 
 
 def read_report(text: str, form: str = "", answers: dict[str, str] | None = None, may_refuse: bool = True) -> Reading:
@@ -110,15 +122,53 @@ def may_refuse_reading(reading: Reading) -> bool:
     )
 
 
+def may_overrule(reading: Reading) -> bool:
+    """Whether the learned reading may turn away a report the rules kept. Only when what they read is an
+    act that can be told of a third person (questions, photographs, a visit, a claimed identity, an
+    offer or a job: reading_scope.ATTRIBUTABLE) and nothing else: never a code or password asked for, a
+    file or link sent, a payment, a threat, a device, a pretence shown. Only on one act at the
+    threshold's level (`acts:one`), not a strong one or several; never when the reporter or the
+    organisation is the act's object ("asked me", "m'a proposé", someone turned to the reporter:
+    `Reading.done_to`); and never when the reporter chose the act in the guided form (`may_refuse`).
+    What is left is an act told of someone else, which is how reports about a person read to the rules
+    ("il pose beaucoup de questions sur les salaires", "was filmed at a demonstration")."""
+    given = reading.model_input
+    return (
+        reading.scope == Scope.IN_SCOPE
+        and given is not None
+        and "acts:one" in given.signals
+        and not reading.done_to
+        and bool(reading.scores)
+        and set(reading.scores) <= ATTRIBUTABLE
+        and not any(act.name in PRETENCE_SHOWN for act in reading.acts)
+    )
+
+
 def apply(reading: Reading, text: str, answers: dict[str, str] | None = None, may_refuse: bool = True) -> None:
     learned = scopemodel.model()
     given = reading.model_input
-    if learned is None or given is None or not may_move(reading):
+    if learned is None or given is None:
         return
-    probability = learned.scores(given).probability
     original = text[:MAX_CHARS]
     folded = fold(original)
     source = original if len(original) == len(folded) else folded
+    if may_refuse and LEARNED_OVERRULE <= 1 and may_overrule(reading):
+        sure = learned.scores(given).probability["out_of_scope"]
+        if sure >= LEARNED_OVERRULE:
+            words = _words(learned, given, source, "out_of_scope")
+            acts = "; ".join(dict.fromkeys(act.label for act in reading.acts))
+            reading.scope = Scope.OUT_OF_SCOPE
+            reading.primary = None
+            reading.secondary = []
+            reading.scope_reason = (
+                f"the rules read one act, not a strong one ({acts}), and the learned reading reads the report "
+                f"as about a person, not an act done to you, and turns it away ({sure:.0%} sure){words}"
+            )
+            reading.learned_reason = f"turned away by the learned reading ({sure:.0%} sure){words}"
+        return
+    if not may_move(reading):
+        return
+    probability = learned.scores(given).probability
     if probability["in_scope"] >= LEARNED_KEEP:
         kind = reading.acts[0].type if reading.acts else _learned_type(folded, answers)
         if kind is None:

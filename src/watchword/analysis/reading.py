@@ -366,6 +366,9 @@ class Reading:
     # rules gave (learnedscope.py), the line that says so for the analyst.
     model_input: scopemodel.ModelInput | None = None
     learned_reason: str = ""
+    # Whether the reporter or the organisation is the object of an act read (reading_scope._done_to):
+    # such an act is never turned away by the learned reading (learnedscope.may_overrule).
+    done_to: bool = False
 
     @property
     def act_score(self) -> float:

@@ -56,6 +56,7 @@ def decide_scope(reading: Reading, original: str, folded: str, hits: list[Hit], 
     # someone, only the first keeps a report in scope, unless the act is one that needs no object
     # named (a code asked for, a file sent, a device, a payment, a threat).
     done_to = _done_to(reading, folded, hits)
+    reading.done_to = done_to
     inherent = max((s for t, s in reading.scores.items() if t not in ATTRIBUTABLE), default=0.0)
     if any(a.name in PRETENCE_SHOWN for a in reading.acts):
         # A pretence shown ("a VK page of 'our rector' with his photo; the real rector has no VK")
