@@ -180,6 +180,9 @@ class BatchBackend(StoreBackend):
     def __init__(self, session: Session) -> None:
         super().__init__(session)
         self._lists: dict[int, list[Entry]] = {}
+        # The contents on each list the batch added to, for add_postings' duplicate test: a scan
+        # of the list per added entry was quadratic in a wave's lists (issue 14).
+        self._contents: dict[int, set[int]] = {}
         self._pending: list[tuple[int, int, int]] = []
         self._free_ids: list[int] = []
         # Each cluster's root as last found: the engine asks for the root of every entry of
@@ -269,8 +272,12 @@ class BatchBackend(StoreBackend):
     def add_postings(self, triples: Iterable[tuple[int, int, int]]) -> None:
         for key, content, campaign_id in triples:
             entries = self._lists.setdefault(key, [])
-            if any(c == content for c, _ in entries):
+            contents = self._contents.get(key)
+            if contents is None:
+                contents = self._contents[key] = {c for c, _ in entries}
+            if content in contents:
                 continue  # the primary key is (key, content): the store would ignore it too
+            contents.add(content)
             entries.append((content, campaign_id))
             self._pending.append((key, content, campaign_id))
 
