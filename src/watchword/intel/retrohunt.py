@@ -157,8 +157,8 @@ def lookup(session: Session, keys: set[tuple[str, str]]) -> list[KnownBad]:
     plain = [pair for pair in ordered if "\x00" not in pair[0] and "\x00" not in pair[1]]
     ids: list[int] = []
     for start in range(0, len(plain), _JSON_CHUNK):
-        chunk = json.dumps(plain[start : start + _JSON_CHUNK])
-        ids += session.connection().execute(_SQLITE_LOOKUP, {"pairs": chunk}).scalars()
+        encoded = json.dumps(plain[start : start + _JSON_CHUNK])
+        ids += session.connection().execute(_SQLITE_LOOKUP, {"pairs": encoded}).scalars()
     for start in range(0, len(ids), _LOOKUP_CHUNK):
         found += session.scalars(select(KnownBad).where(KnownBad.id.in_(ids[start : start + _LOOKUP_CHUNK])))
     rest = [pair for pair in ordered if "\x00" in pair[0] or "\x00" in pair[1]]
