@@ -323,3 +323,34 @@ def test_the_worker_raises_the_campaign_it_just_assigned_when_a_report_matches(t
                 f"matches known-bad email {REPLY_TO} from partner-isac (confidence 70)"
             ]
             assert campaign.priority >= 7.0
+
+
+def test_the_known_bad_lookup_finds_awkward_values_exactly_on_both_stores(any_rt: object) -> None:
+    """The worker's batch lookup (one JSON text on SQLite, two arrays on PostgreSQL) finds each
+    stored pair under its own row, a NUL value included (bound by value on SQLite), and nothing
+    for a pair that is not stored, however close."""
+    from watchword.runtime import Runtime
+    from watchword.store.models import utcnow
+
+    assert isinstance(any_rt, Runtime)
+    stored = [
+        ("domain", "evil.example"),
+        ("url", 'https://evil.example/"q"\\b?x=[1,{"a":null}]'),
+        ("domain", "пример.рф"),
+        ("url", "https://evil.example/🎣"),
+        ("email", "a@evil.example"),
+    ]
+    if not any_rt.db.is_sqlite:
+        stored.append(("url", "https://evil.example/second"))  # PostgreSQL text holds no NUL
+    else:
+        stored.append(("url", "https://evil.example/nul\x00after"))
+    with any_rt.db.write() as session:
+        batch = retrohunt.ImportBatch(source="t", format="csv", imported_at=utcnow())
+        session.add(batch)
+        session.flush()
+        for kind, value in stored:
+            session.add(KnownBad(type=kind, value=value, source="t", confidence=50, batch_id=batch.id))
+    with any_rt.db.session() as session:
+        wanted = {*stored, ("domain", "evil.exampl"), ("url", "https://evil.example/nul"), ("email", "A@evil.example")}
+        found = retrohunt.lookup(session, wanted)
+    assert sorted((kb.type, kb.value) for kb in found) == sorted(stored)

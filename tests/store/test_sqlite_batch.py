@@ -106,3 +106,36 @@ def test_more_pairs_than_one_statement_takes(rt: Runtime, monkeypatch: pytest.Mo
     with rt.db.session() as session:
         assert sqlite_batch.indicator_ids(session, set(pairs)) == made
         assert set(session.scalars(select(Indicator.report_count))) == {1}
+
+
+def test_the_lookup_before_an_insert_asks_by_bound_value_only_what_json_cannot_carry(rt: Runtime) -> None:
+    """A batch's new indicators are absent before their insert: asking for each of them again by
+    bound value (an IN statement per type) found nothing. Only the NUL value goes that way then;
+    after the insert every pair is expected, and one the JSON lookup misses is asked again."""
+    from sqlalchemy import event
+
+    statements: list[str] = []
+
+    def seen(conn: object, cursor: object, statement: str, *args: object) -> None:
+        statements.append(statement)
+
+    known = AWKWARD[:4]
+    with rt.db.write() as session:
+        processing.upsert_indicators(session, known)
+    event.listen(rt.db.engine, "before_cursor_execute", seen)
+    try:
+        with rt.db.session() as session:
+            absent = {("domain", f"new{i}.example") for i in range(5)} | {("url", "https://example.com/nul\x00x")}
+            assert sqlite_batch.indicator_ids(session, set(known) | absent, expected=False).keys() == set(known)
+        plain_queries = [s for s in statements if "indicators.value IN" in s]
+        assert len(plain_queries) == 1  # the NUL value's type only, not the five new domains
+        statements.clear()
+        with rt.db.write() as session:
+            made = processing.upsert_indicators(session, AWKWARD)
+        assert set(made) == set(AWKWARD)
+        # The plain query for the NUL value before and after its insert, and for nothing else.
+        assert len([s for s in statements if "indicators.value IN" in s]) == 2
+    finally:
+        event.remove(rt.db.engine, "before_cursor_execute", seen)
+    with rt.db.session() as session:
+        assert made == {(i.type, i.value): i.id for i in session.scalars(select(Indicator))}

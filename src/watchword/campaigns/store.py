@@ -8,9 +8,10 @@ bulk insert, whatever the size of the store: that is the flat per-report cost.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable, Sequence
 
-from sqlalchemy import bindparam, delete, func, select, text, update
+from sqlalchemy import delete, func, select, text, update
 from sqlalchemy.orm import Session
 
 from watchword.campaigns.engine import Entry
@@ -21,15 +22,18 @@ from watchword.store.models_campaigns import CampaignHour, CampaignMember, Campa
 from watchword.store.pgarray import int_array
 from watchword.store.upsert import insert_ignore, upsert
 
-_CHUNK = 500
+_JSON_CHUNK = 5000  # keys per SQLite read: one parameter whatever the count, a text of ~100 kB at most
 
 
 # Built once: constructing a statement costs more than running it here.
 _TABLE = CampaignPosting.__table__
-_POSTINGS = select(_TABLE.c.key, _TABLE.c.content, _TABLE.c.campaign_id).where(
-    _TABLE.c.key.in_(bindparam("keys", expanding=True))
-)
 _PG_POSTINGS = text("SELECT key, content, campaign_id FROM campaign_postings WHERE key = ANY(CAST(:keys AS bigint[]))")
+# SQLite: the keys as one JSON text (the store's keys are 63-bit integers, which JSON carries exactly),
+# not an IN list of a bound parameter each that SQLAlchemy renders and binds per 500 keys (issue 14).
+_SQLITE_POSTINGS = text(
+    "SELECT key, content, campaign_id FROM campaign_postings WHERE key IN (SELECT value FROM json_each(:keys))"
+)
+_PG_CAMPAIGN_IDS = text("SELECT nextval(pg_get_serial_sequence('campaigns', 'id')) FROM generate_series(1, 64)")
 _PG_ADD_POSTINGS = text(
     "INSERT INTO campaign_postings (key, content, campaign_id) "
     "SELECT * FROM unnest(CAST(:k AS bigint[]), CAST(:c AS bigint[]), CAST(:cid AS bigint[])) "
@@ -52,11 +56,12 @@ class StoreBackend:
         # Core, not the ORM: these are plain rows and the ORM layer would cost more than the
         # query. PostgreSQL takes the keys as one array (one statement for a whole batch).
         pg = self.session.get_bind().dialect.name == "postgresql"
-        step = (len(unique) or 1) if pg else _CHUNK
+        step = (len(unique) or 1) if pg else _JSON_CHUNK
         for start in range(0, len(unique), step):
+            chunk = unique[start : start + step]
             for key, content, campaign_id in self.session.connection().execute(
-                _PG_POSTINGS if pg else _POSTINGS,
-                {"keys": int_array(unique[start : start + step]) if pg else unique[start : start + step]},
+                _PG_POSTINGS if pg else _SQLITE_POSTINGS,
+                {"keys": int_array(chunk) if pg else json.dumps(chunk)},
             ):
                 out.setdefault(key, []).append((content, campaign_id))
         self._load({cid for entries in out.values() for _, cid in entries})
@@ -175,6 +180,9 @@ class BatchBackend(StoreBackend):
     def __init__(self, session: Session) -> None:
         super().__init__(session)
         self._lists: dict[int, list[Entry]] = {}
+        # The contents on each list the batch added to, for add_postings' duplicate test: a scan
+        # of the list per added entry was quadratic in a wave's lists (issue 14).
+        self._contents: dict[int, set[int]] = {}
         self._pending: list[tuple[int, int, int]] = []
         self._free_ids: list[int] = []
         # Each cluster's root as last found: the engine asks for the root of every entry of
@@ -230,20 +238,20 @@ class BatchBackend(StoreBackend):
         return campaign.id
 
     def _next_id(self) -> int:
+        # Without an autoflush: the batch's campaign changes so far (the engine's member counts,
+        # new campaigns) wait for the batch's one flush. Flushed here, they went as extra UPDATEs
+        # of whatever columns each had changed by then, one statement per set of columns (issue
+        # 14), and the max below reads committed ids: this batch's new ones come from this chain.
         if not self._free_ids:
-            if self.session.get_bind().dialect.name == "postgresql":
-                # A block from the column's own sequence; unused values are only a gap.
-                self._free_ids = list(
-                    self.session.scalars(
-                        text("SELECT nextval(pg_get_serial_sequence('campaigns', 'id')) FROM generate_series(1, 64)")
-                    )
-                )
-            else:
-                # SQLite: this transaction holds the database's write lock (BEGIN IMMEDIATE),
-                # so no other writer can take the next id meanwhile.
-                self.session.flush()
-                top = self.session.scalar(select(func.coalesce(func.max(Campaign.id), 0)))
-                self._free_ids = [int(top or 0) + 1]
+            with self.session.no_autoflush:
+                if self.session.get_bind().dialect.name == "postgresql":
+                    # A block from the column's own sequence; unused values are only a gap.
+                    self._free_ids = list(self.session.scalars(_PG_CAMPAIGN_IDS))
+                else:
+                    # SQLite: this transaction holds the database's write lock (BEGIN IMMEDIATE),
+                    # so no other writer can take the next id meanwhile.
+                    top = self.session.scalar(select(func.coalesce(func.max(Campaign.id), 0)))
+                    self._free_ids = [int(top or 0) + 1]
             self._free_ids.reverse()
         next_id = self._free_ids.pop()
         if not self._free_ids and self.session.get_bind().dialect.name != "postgresql":
@@ -264,8 +272,12 @@ class BatchBackend(StoreBackend):
     def add_postings(self, triples: Iterable[tuple[int, int, int]]) -> None:
         for key, content, campaign_id in triples:
             entries = self._lists.setdefault(key, [])
-            if any(c == content for c, _ in entries):
+            contents = self._contents.get(key)
+            if contents is None:
+                contents = self._contents[key] = {c for c, _ in entries}
+            if content in contents:
                 continue  # the primary key is (key, content): the store would ignore it too
+            contents.add(content)
             entries.append((content, campaign_id))
             self._pending.append((key, content, campaign_id))
 

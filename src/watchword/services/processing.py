@@ -233,14 +233,15 @@ def upsert_indicators(session: Session, pairs: Iterable[tuple[str, str]]) -> dic
         return _upsert_indicators_pg(session, sorted(wanted), now)
     # Read first, insert only what is missing: a wave's copies bring few new indicators, and an
     # INSERT OR IGNORE per indicator of the batch cost more than the reads (bench/year.py).
-    ids = sqlite_batch.indicator_ids(session, wanted)
+    ids = sqlite_batch.indicator_ids(session, wanted, expected=False)
     missing = sorted(wanted - ids.keys())
     if missing:
         rows = [{"type": t, "value": v, "first_seen": now, "last_seen": now, "report_count": 0} for t, v in missing]
         # One statement, many parameter sets (the driver batches them): a multi-row VALUES of 26k
         # indicators overflowed SQLite's bound-parameter limit, and compiling one costs ~0.2 s per 500 rows.
         session.execute(insert_ignore(session, Indicator.__table__, "type", "value"), rows)
-        ids.update(sqlite_batch.exact_ids(session, missing))
+        # Read back as the first lookup read (one JSON statement), by bound value what it misses.
+        ids.update(sqlite_batch.indicator_ids(session, set(missing)))
     return ids
 
 

@@ -71,17 +71,25 @@ def exact_ids(session: Session, pairs: Iterable[tuple[str, str]]) -> dict[tuple[
     return ids
 
 
-def indicator_ids(session: Session, pairs: set[tuple[str, str]]) -> dict[tuple[str, str], int]:
-    """Ids of the stored indicators among `pairs` (absent ones are left out)."""
+def indicator_ids(
+    session: Session, pairs: set[tuple[str, str]], *, expected: bool = True
+) -> dict[tuple[str, str], int]:
+    """Ids of the stored indicators among `pairs` (absent ones are left out).
+
+    `expected`: the pairs are all stored (just inserted), so one the JSON lookup did not
+    find is asked again by bound value, and a pair is then missing only if it is not
+    stored. With False (a lookup before inserting what is missing), only what JSON cannot
+    carry is asked by bound value: the batch's new indicators are absent, and asking for
+    each of them again cost an IN statement per type and batch (~12 a batch, each built
+    by SQLAlchemy) for nothing; the lookup after their insert asks with `expected`.
+    """
     plain = sorted(p for p in pairs if "\x00" not in p[0] and "\x00" not in p[1])
     ids: dict[tuple[str, str], int] = {}
     conn = session.connection()
     for chunk in _chunks(plain):
         for ind_id, t, v in conn.execute(_IDS, {"pairs": json.dumps(chunk)}):
             ids[(t, v)] = ind_id
-    # What JSON cannot carry, and anything not found that way, asked again by bound value:
-    # a pair is then missing only if it is not stored.
-    rest = [p for p in pairs if p not in ids]
+    rest = [p for p in pairs if p not in ids and (expected or "\x00" in p[0] or "\x00" in p[1])]
     if rest:
         ids.update(exact_ids(session, rest))
     return ids
