@@ -72,16 +72,16 @@ endif
 # (pip took about 3 minutes into a new venv here, uv under 30 s cold, seconds warm). Bytecode is
 # compiled at install, as pip does: compiled on first import instead, a dependency's invalid escape
 # sequence is a warning, which the suite's warnings-as-errors turns into a failed import.
+# The project is installed editable, so uv compiles none of its own modules; the last step of the
+# install does (compileall): without it every `watchword` process would compile its ~40 modules again
+# wherever PYTHONDONTWRITEBYTECODE is set (about 0.56 G instructions a start; docs/benchmarks.md,
+# "pipe9"). Python checks each cache against its source, so a later edit is compiled afresh.
 UV := VIRTUAL_ENV=$(abspath $(VENV)) $(BIN)/uv pip install --quiet --compile-bytecode --python $(BIN)/python
 $(STAMP): pyproject.toml requirements.lock
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet "$$(grep -m1 '^uv==' requirements.lock)"
 	$(UV) -r requirements.lock
 	$(UV) --no-deps -e .
-	# The project is installed editable, so uv compiles none of its own modules: without this every
-	# `watchword` process would compile its ~40 modules again wherever PYTHONDONTWRITEBYTECODE is set
-	# (about 0.56 G instructions a start; docs/benchmarks.md, "pipe9"). Python still checks each
-	# cache against its source, so a later edit is compiled afresh, never read stale.
 	$(BIN)/python -m compileall -q -j 0 src
 	touch $(STAMP)
 
