@@ -197,7 +197,13 @@ def main() -> int:
             analysed = db.execute("SELECT count(*) FROM jobs WHERE kind = 'analyze' AND status = 'done'").fetchone()[0]
     print(report.strip())
     print(f"load average {load_before} before, {load_after} after")
-    print(f"acknowledged {acknowledged} (of {total} requests), stored {stored}: lost {acknowledged - stored}")
+    # wrk counts only the requests it saw answered: the one in flight on each connection when it
+    # stopped is sent, stored and answered after it stopped counting, so `stored` may exceed it.
+    lost = max(0, acknowledged - stored)
+    print(
+        f"acknowledged {acknowledged} (of {total} requests), stored {stored}: lost {lost}"
+        + (f" ({stored - acknowledged} more stored: in flight when wrk stopped)" if stored > acknowledged else "")
+    )
     print(f"distinct reports {reports} (the rest of the submissions are sightings)")
     if args.busy_worker:
         print(f"the worker beside the server analysed {analysed} (batch size {args.batch_size or 'default'})")
