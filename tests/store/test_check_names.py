@@ -8,14 +8,14 @@ import importlib
 from pathlib import Path
 
 import pytest
-from sqlalchemy import inspect, select, text, update
+from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 
+from tests.support.checks import check_names, store_with_own_schema
 from tests.support.intel import seed_campaign
 from tests.support.settings import make_settings
 from watchword.domain.states import STORED_STATES
 from watchword.runtime import open_runtime
-from watchword.store.db import Database
 from watchword.store.migrate import current_revisions, downgrade, head_revisions, upgrade
 from watchword.store.models import Report
 
@@ -25,24 +25,7 @@ EVERY_CHECK = {f"ck_{table}_{column}" for table, column in STORED_STATES}
 
 @pytest.fixture(params=["sqlite", "postgresql"])
 def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
-    """A store of this test's own: the migrations go down and up on it."""
-    if request.param == "sqlite":
-        return f"sqlite:///{tmp_path / 'names.db'}"
-    url: str = request.getfixturevalue("pg_database_url")
-    return url
-
-
-def _checks(db: Database) -> set[str]:
-    """The names of the store's checks: CHECK constraints, or the SQLite trigger pairs that stand for them
-    (each pair's name without its _insert / _update)."""
-    with db.engine.connect() as conn:
-        if db.engine.dialect.name == "sqlite":
-            rows = conn.execute(text("SELECT name FROM sqlite_master WHERE type = 'trigger' AND name LIKE 'ck_%'"))
-            return {name.rsplit("_", 1)[0] for (name,) in rows}
-    found = set()
-    for table in inspect(db.engine).get_table_names():
-        found |= {c["name"] for c in inspect(db.engine).get_check_constraints(table) if c["name"]}
-    return found
+    return store_with_own_schema(request, tmp_path)
 
 
 def test_the_doubled_names_are_the_checks_of_the_migrations_before_0023() -> None:
@@ -60,17 +43,17 @@ def test_a_filled_store_upgrades_to_single_names_and_goes_back(database_url: str
     postgresql = not database_url.startswith("sqlite")
     with open_runtime(make_settings(tmp_path, database_url), migrate=True) as rt:
         seeded = seed_campaign(rt)  # reports analysed (jobs done, scope and case status set) in a campaign
-        assert _checks(rt.db) == EVERY_CHECK  # at head: one name each, on both stores
+        assert check_names(rt.db) == EVERY_CHECK  # at head: one name each, on both stores
         downgrade(rt.db, "0023")
         doubled = {NAMES.doubled(table, column) for table, column in NAMES.DOUBLED}
         single = {NAMES.single(table, column) for table, column in NAMES.DOUBLED}
         if postgresql:  # as every PostgreSQL store stood before 0024
-            assert _checks(rt.db) == (EVERY_CHECK - single) | doubled
+            assert check_names(rt.db) == (EVERY_CHECK - single) | doubled
         else:  # SQLite's triggers never had the doubled names: nothing to rename
-            assert _checks(rt.db) == EVERY_CHECK
+            assert check_names(rt.db) == EVERY_CHECK
         upgrade(rt.db)
         assert current_revisions(rt.db) == head_revisions(rt.db) == {"0024"}
-        assert _checks(rt.db) == EVERY_CHECK
+        assert check_names(rt.db) == EVERY_CHECK
         with rt.db.session() as session:  # the rows are untouched
             assert set(session.scalars(select(Report.scope).where(Report.id.in_(seeded.report_ids)))) == {"in_scope"}
         # The renamed checks still refuse, and say the single name.
@@ -81,6 +64,6 @@ def test_a_filled_store_upgrades_to_single_names_and_goes_back(database_url: str
                 session.execute(update(Report).where(Report.id == report_id).values({column: bad}))
         # Down past 0022: each older migration drops its check by the name it made.
         downgrade(rt.db, "0021")
-        assert not {"ck_reports_scope", "ck_reports_ck_reports_scope"} & _checks(rt.db)
+        assert not {"ck_reports_scope", "ck_reports_ck_reports_scope"} & check_names(rt.db)
         upgrade(rt.db)
-        assert _checks(rt.db) == EVERY_CHECK
+        assert check_names(rt.db) == EVERY_CHECK

@@ -8,9 +8,10 @@ import importlib
 from pathlib import Path
 
 import pytest
-from sqlalchemy import insert, inspect, select, text, update
+from sqlalchemy import insert, select, text, update
 from sqlalchemy.exc import IntegrityError
 
+from tests.support.checks import check_names, store_with_own_schema
 from tests.support.console import add_user
 from tests.support.intel import seed_campaign
 from tests.support.settings import make_settings
@@ -22,7 +23,6 @@ from watchword.intake.submit import submit
 from watchword.intel.feeds import parse_csv, store_batch
 from watchword.runtime import Runtime, open_runtime
 from watchword.services import accounts, queue
-from watchword.store.db import Database
 from watchword.store.migrate import current_revisions, downgrade, upgrade
 from watchword.store.models import Campaign, Job, Report
 from watchword.store.models_people import User
@@ -33,23 +33,7 @@ CLOSED = importlib.import_module("watchword.store.migrations.versions.0023_close
 
 @pytest.fixture(params=["sqlite", "postgresql"])
 def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
-    """A store of this test's own: the migrations go down and up on it."""
-    if request.param == "sqlite":
-        return f"sqlite:///{tmp_path / 'closed.db'}"
-    url: str = request.getfixturevalue("pg_database_url")
-    return url
-
-
-def _checks(db: Database) -> set[str]:
-    """The names of the store's checks: CHECK constraints, or the SQLite triggers that stand for them."""
-    with db.engine.connect() as conn:
-        if db.engine.dialect.name == "sqlite":
-            rows = conn.execute(text("SELECT name FROM sqlite_master WHERE type = 'trigger' AND name LIKE 'ck_%'"))
-            return {name.rsplit("_", 1)[0] for (name,) in rows}
-    found = set()
-    for table in inspect(db.engine).get_table_names():
-        found |= {c["name"] for c in inspect(db.engine).get_check_constraints(table) if c["name"]}
-    return found
+    return store_with_own_schema(request, tmp_path)
 
 
 def _fill(rt: Runtime) -> None:
@@ -71,7 +55,7 @@ def _fill(rt: Runtime) -> None:
 
 def test_each_closed_column_is_checked_and_refuses_a_value_outside_its_set(database_url: str, tmp_path: Path) -> None:
     with open_runtime(make_settings(tmp_path, database_url), migrate=True) as rt:
-        assert {f"ck_{table}_{column}" for table, column in CLOSED.CHECKS} <= _checks(rt.db)
+        assert {f"ck_{table}_{column}" for table, column in CLOSED.CHECKS} <= check_names(rt.db)
         receipt = submit(rt, IncomingReport(channel=Channel.API, text="Someone asked about the badge readers"))
         add_user(rt, "ana")
         with rt.db.write() as session:  # what the sets allow, NULL and "not yet" included
@@ -99,7 +83,7 @@ def test_a_filled_store_upgrades_and_a_value_written_by_hand_stops_the_upgrade_u
     with open_runtime(make_settings(tmp_path, database_url), migrate=True) as rt:
         _fill(rt)
         downgrade(rt.db, "0022")
-        assert not {f"ck_{table}_{column}" for table, column in CLOSED.CHECKS} & _checks(rt.db)
+        assert not {f"ck_{table}_{column}" for table, column in CLOSED.CHECKS} & check_names(rt.db)
         upgrade(rt.db, "0023")  # every value the application wrote is in its set
         assert current_revisions(rt.db) == {"0023"}
 
@@ -114,7 +98,7 @@ def test_a_filled_store_upgrades_and_a_value_written_by_hand_stops_the_upgrade_u
         assert "users.role: 'Admin' (1 rows)" in message and "intel_known_bad.tlp: 'white' (2 rows)" in message
         assert "watchword migrate" in message
         assert current_revisions(rt.db) == {"0022"}
-        assert not {f"ck_{table}_{column}" for table, column in CLOSED.CHECKS} & _checks(rt.db)
+        assert not {f"ck_{table}_{column}" for table, column in CLOSED.CHECKS} & check_names(rt.db)
         # `watchword migrate` says the same, without a traceback, with the exit code of a conflict.
         monkeypatch.setenv("WATCHWORD_DATA_DIR", str(tmp_path))
         monkeypatch.setenv("WATCHWORD_DATABASE_URL", database_url)
