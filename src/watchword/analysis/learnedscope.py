@@ -157,14 +157,12 @@ def apply(reading: Reading, text: str, answers: dict[str, str] | None = None, ma
         if sure >= LEARNED_OVERRULE:
             words = _words(learned, given, source, "out_of_scope")
             acts = "; ".join(dict.fromkeys(act.label for act in reading.acts))
-            reading.scope = Scope.OUT_OF_SCOPE
-            reading.primary = None
-            reading.secondary = []
-            reading.scope_reason = (
+            _turn_away(
+                reading,
                 f"the rules read one act, not a strong one ({acts}), and the learned reading reads the report "
-                f"as about a person, not an act done to you, and turns it away ({sure:.0%} sure){words}"
+                f"as about a person, not an act done to you, and turns it away ({sure:.0%} sure){words}",
+                f"turned away by the learned reading ({sure:.0%} sure){words}",
             )
-            reading.learned_reason = f"turned away by the learned reading ({sure:.0%} sure){words}"
         return
     if not may_move(reading):
         return
@@ -185,16 +183,23 @@ def apply(reading: Reading, text: str, answers: dict[str, str] | None = None, ma
     elif may_refuse and may_refuse_reading(reading) and probability["out_of_scope"] >= LEARNED_REFUSE:
         sure = probability["out_of_scope"]
         words = _words(learned, given, source, "out_of_scope")
-        reading.scope = Scope.OUT_OF_SCOPE
-        reading.primary = None
-        reading.secondary = []
-        # The scope guard (scope.py) turns this into the reporter's explanation ("does not describe
-        # anything that was done to you") and shows it to the analyst as "out of scope: ...".
-        reading.scope_reason = (
+        _turn_away(
+            reading,
             f"the report describes no act done to you (the rules read none), and the learned reading "
-            f"turns it away ({sure:.0%} sure){words}"
+            f"turns it away ({sure:.0%} sure){words}",
+            f"turned away by the learned reading ({sure:.0%} sure){words}",
         )
-        reading.learned_reason = f"turned away by the learned reading ({sure:.0%} sure){words}"
+
+
+def _turn_away(reading: Reading, scope_reason: str, learned_reason: str) -> None:
+    """The reading out of scope, with no approach type. The scope guard (scope.py) turns the reason into
+    the reporter's explanation ("does not describe anything that was done to you") and shows it to the
+    analyst as "out of scope: ..."."""
+    reading.scope = Scope.OUT_OF_SCOPE
+    reading.primary = None
+    reading.secondary = []
+    reading.scope_reason = scope_reason
+    reading.learned_reason = learned_reason
 
 
 def _words(learned: scopemodel.ScopeModel, given: scopemodel.ModelInput, source: str, chosen: str) -> str:
