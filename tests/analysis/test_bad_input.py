@@ -15,6 +15,7 @@ from watchword.analysis.forwarded import unwrap_forwarded
 from watchword.analysis.mime import parse_mime
 from watchword.analysis.pipeline import run
 from watchword.domain import Document
+from watchword.domain.states import DocumentKind
 
 MY_STAGES = ("parse_mime", "unwrap_forwarded", "describe_attachments")
 SLOW = 10.0  # generous: these inputs are far beyond anything real
@@ -165,3 +166,17 @@ def test_mutated_messages_never_raise(data: st.DataObject) -> None:
     doc = Document(kind="email", raw=bytes(raw))
     for stage in (parse_mime, unwrap_forwarded, describe_attachments):
         stage(doc)
+
+
+def test_a_charset_with_a_nul_in_it_is_a_warning_not_an_error() -> None:
+    # Found by test_mutated_messages_never_raise: the standard library's get_payload() looks a leaf's
+    # 8-bit text up by its declared charset, and a NUL in the charset's name raised ValueError there.
+    raw = (
+        b"From: a@b.example\r\nTo: c@d.example\r\nSubject: x\r\nMIME-Version: 1.0\r\n"
+        b'Content-Type: text/plain; charset="ut\x00f-8"\r\nContent-Transfer-Encoding: 8bit\r\n\r\n'
+        b"caf\xc3\xa9 \xff hello\r\n"
+    )
+    doc = Document(kind=DocumentKind.EMAIL, raw=raw)
+    parse_mime(doc)
+    assert "hello" in doc.text_parts[0]
+    assert any("charset" in warning for warning in doc.warnings)

@@ -211,8 +211,11 @@ def _walk(walk: _Walk, part: Message, depth: int) -> None:
             continue
         info = part_info(node)
         ctype = info.ctype
-        payload = node.get_payload()
-        if node.is_multipart() and isinstance(payload, list):
+        # Only a multipart's payload is asked for: it is the list of children. A leaf's get_payload()
+        # decodes 8-bit text by its declared charset, and a charset with a NUL in it raised ValueError
+        # there (found by tests/analysis/test_bad_input.py's mutations); the leaf's bytes are read below.
+        payload = node.get_payload() if node.is_multipart() else None
+        if isinstance(payload, list):
             if ctype == "message/rfc822" or ctype == "message/global":
                 _add_embedded(walk, node, payload, level)
                 continue
@@ -300,7 +303,7 @@ def _depth_of(msg: Message, level: int, walk: _Walk) -> int:
                 walk.warn_once("depth", f"MIME nesting deeper than {MAX_DEPTH}; deeper parts were ignored")
             return max(deepest, lv)
         deepest = max(deepest, lv)
-        payload = node.get_payload()
+        payload = node.get_payload() if node.is_multipart() else None  # a leaf's may raise: see _walk
         if isinstance(payload, list):
             stack.extend((child, lv + 1) for child in payload if isinstance(child, Message))
     return deepest
