@@ -20,7 +20,7 @@ STAMP := $(VENV)/.installed-stamp
 EXTRAS := dev,bench
 comma := ,
 # Tests run on every core; tests marked `serial` (they time something that a neighbour on the other core
-# would skew: a flood's rate, per-input budgets) run after, alone. Only those modules are imported for
+# would skew: a flood's rate, a page's wall time) run after, alone. Only those modules are imported for
 # the serial pass (tests/conftest.py), and a test that times nothing is never marked serial.
 # One worker per core: three on these two cores cost 12 % more CPU for the same pass and starved tests
 # with time limits (docs/benchmarks.md, "Test run, twelfth round"; measured on a loaded machine only).
@@ -60,6 +60,17 @@ test test-fast test-slow fuzz: export PYTHONDONTWRITEBYTECODE :=
 # Coverage of the parallel pass (statements of `watchword` run in the test processes) may not drop
 # below this: 90 % measured on 2026-12-06 (10,770 statements, 1,068 not run).
 COVERAGE_FLOOR := 89
+# Coverage measures the venv's Python 3.12+ through sys.monitoring, 3.11 with its C tracer. Expanded when
+# `test` runs, after its install: the venv's own Python says.
+TEST_COVERAGE_CORE = $(shell $(BIN)/python -c 'import sys; print("sysmon" if sys.version_info >= (3, 12) else "ctrace")')
+# The serial tests marked `cpu_timed` time only their own process's CPU (per-input budgets of the fuzzing,
+# the HTML and rendering budgets, the reading's rate), which a neighbour on the other core does not add
+# to; what made them serial was the coverage tracer of the parallel pass, and under sys.monitoring it no
+# longer slows them (they took 29.4 s of CPU covered, 28.2 s not: docs/benchmarks.md, "testspeed9").
+# On 3.12+ they run in the parallel pass, so the serial pass, one process on one core, keeps only
+# what times the wall clock. On 3.11 the C tracer slows them two- to fourfold: they stay serial.
+PARALLEL_MARKS = $(if $(filter sysmon,$(TEST_COVERAGE_CORE)),not serial or cpu_timed,not serial)
+SERIAL_MARKS = $(if $(filter sysmon,$(TEST_COVERAGE_CORE)),serial and not cpu_timed,serial)
 # Under CI (.ci/run sets CI=true) PostgreSQL must answer: its tests fail instead of skipping.
 ifeq ($(CI),true)
 export WATCHWORD_REQUIRE_PG := 1
@@ -109,8 +120,9 @@ run: install
 ## Everything CI runs: lint, types, and the whole suite including browser, mail and load tests
 # Fast and slow tests in one parallel run (one start-up and one collection per worker, and the slow
 # ones first: tests/conftest.py orders them), with coverage and its floor; then the serial tests
-# alone, as they run in production: no coverage tracer (it slowed the code they time by half again,
-# the fuzz budgets' 22 s to 5 s). The parallel pass alone covered 92.1 % on 2026-12-06 (both passes: 92.2 %).
+# alone, as they run in production: no coverage tracer (on 3.11 the C tracer slowed the code they time by
+# half again, the fuzz budgets' 22 s to 5 s; on 3.12+ the `cpu_timed` ones run in the parallel pass, see
+# PARALLEL_MARKS). The parallel pass alone covered 92.1 % on 2026-12-06 (both passes: 92.2 %).
 # Where the time goes, per step, and what was cut: docs/benchmarks.md ("The test suite").
 # The type check runs beside the parallel pass rather than before it: the pass leaves part of a core
 # idle (tests waiting on servers, browsers and fsyncs), and mypy in a fresh clone is ~12 s of one
@@ -121,13 +133,13 @@ test: install-and-services
 	@$(MAKE) --no-print-directory lint
 	@mkdir -p $(PYTEST_TMP) $(PYTEST_FAST_TMP)
 	nice -n 19 $(BIN)/mypy > $(VENV)/typecheck.log 2>&1 & typecheck=$$!; \
-	COVERAGE_CORE=$$($(BIN)/python -c 'import sys; print("sysmon" if sys.version_info >= (3, 12) else "ctrace")') \
-		$(BIN)/pytest $(PYTEST_PARALLEL) --basetemp=$(PYTEST_FAST_TMP)/parallel -m "not serial" \
+	COVERAGE_CORE=$(TEST_COVERAGE_CORE) \
+		$(BIN)/pytest $(PYTEST_PARALLEL) --basetemp=$(PYTEST_FAST_TMP)/parallel -m "$(PARALLEL_MARKS)" \
 			--cov --cov-report=term --cov-fail-under=$(COVERAGE_FLOOR); \
 	tests=$$?; wait $$typecheck; types=$$?; \
 	echo "$(BIN)/mypy (beside the parallel pass):"; cat $(VENV)/typecheck.log; \
 	test $$tests -eq 0 && test $$types -eq 0
-	$(BIN)/pytest --basetemp=$(PYTEST_TMP)/serial -m serial
+	$(BIN)/pytest --basetemp=$(PYTEST_TMP)/serial -m "$(SERIAL_MARKS)"
 	@$(call forget_tmp,$(PYTEST_FAST_TMP)/parallel)
 
 # The venv (uv, mostly compiling bytecode on both cores) and the services (npm, mostly waiting on the

@@ -27,10 +27,12 @@ def html_mail(html: str) -> bytes:
     return msg.as_bytes()
 
 
-# The timed tests run in the serial pass of `make test`, alone on the machine: 1 MB of a hostile pattern
-# takes 0.3-1 s, but once took 5.2 s (budget 3) of wall on this machine at load average 11. They time the
-# CPU of this process (the parse is all in it), which another process's load does not add to.
+# The timed tests are serial: 1 MB of a hostile pattern takes 0.3-1 s, but once took 5.2 s (budget 3) of
+# wall on this machine at load average 11. They time the CPU of this process (the parse is all in it),
+# which another process's load does not add to: cpu_timed, so the parallel pass of `make test` runs them
+# on Python 3.12+ (see the Makefile), the serial pass on 3.11.
 @pytest.mark.serial
+@pytest.mark.cpu_timed
 def test_four_megabytes_of_nested_divs_are_analysed_within_budget_and_say_so() -> None:
     depth = 4_000_000 // len("<div></div>")
     html = "<div>" * depth + 'Pay now: <a href="https://pay.evil-example.com/x">invoice</a>' + "</div>" * depth
@@ -47,6 +49,7 @@ def test_four_megabytes_of_nested_divs_are_analysed_within_budget_and_say_so() -
 
 
 @pytest.mark.serial
+@pytest.mark.cpu_timed
 @pytest.mark.parametrize(
     "unit",
     [

@@ -9,10 +9,12 @@ import pytest
 from watchword.services import render
 
 
-# Timed: in the serial pass of `make test`, alone on the machine (a budget of 2 s for what takes 0.3 s
-# at load average 11: not enough margin beside the parallel pass on a loaded machine). CPU time of this
-# process, which the rendering is all in: the wall clock also counts what the machine gave to others.
+# Timed: serial (a budget of 2 s for what took 0.3 s at load average 11, when it timed the wall clock
+# and ran under the C tracer). CPU time of this process, which the rendering is all in: the wall clock
+# also counts what the machine gave to others. cpu_timed: the parallel pass of `make test` runs it on
+# Python 3.12+, whose coverage barely slows it (see the Makefile); the serial pass on 3.11.
 @pytest.mark.serial
+@pytest.mark.cpu_timed
 @pytest.mark.parametrize(
     "body",
     [
