@@ -1,7 +1,7 @@
 """A server process sets its start-up heap aside from the garbage collector (issue 14).
 
 A full collection of the ~200,000 objects start-up leaves (modules, the app, the store's models)
-cost 70-105 ms of CPU under load, with the GIL held: the event loop, the intake writer inside its
+cost 80-110 ms of CPU under wrk, with the GIL held: the event loop, the intake writer inside its
 transaction and the blob syncer all stopped, and the HTTP intake's p99 with them. `serve` freezes
 them once the app is built (`web/app.py:settle_heap`), in its one process and in each process of
 `serve --workers N`, and the frozen server still takes reports.

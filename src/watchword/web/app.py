@@ -114,8 +114,8 @@ def settle_heap() -> None:
     store's models and mappers) out of the garbage collector's sight, for a process that serves
     until it stops.
 
-    A full collection traversed all of it: 70-105 ms of CPU each (measured under wrk, issue 14),
-    one or two per server process in a 15 s run, holding the GIL all the while, so the event
+    A full collection traversed all of it: 80-110 ms of CPU each (measured under wrk, issue 14),
+    about one in every 15 s run at a few hundred reports/s, holding the GIL all the while, so the event
     loop, the intake writer (inside its transaction, with the writers' lock the other process
     waits for) and the blob syncer all stopped: the HTTP intake's p99. Frozen, the collector
     traverses only what was allocated since (docs/benchmarks.md, intake10). What start-up left
