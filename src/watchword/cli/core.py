@@ -32,7 +32,7 @@ def serve(
     import uvicorn
 
     from watchword.runtime import open_runtime
-    from watchword.web.app import create_app
+    from watchword.web.app import create_app, settle_heap
 
     if demo and (address := demo_public_base_url(host, port, os.environ)):
         # Before the runtime (and any worker process) reads the environment.
@@ -70,7 +70,7 @@ def serve(
                 # database (intake/writer.py), anything else through busy_timeout. Each child opens
                 # and closes its own runtime (web/app.py); the analysis worker stays in this process.
                 uvicorn.run(
-                    "watchword.web.app:create_app_from_env",
+                    "watchword.web.app:serve_app_from_env",
                     factory=True,
                     workers=workers,
                     host=bind_host,
@@ -78,7 +78,9 @@ def serve(
                     **uvicorn_options(rt.settings, by_name=True),
                 )
             else:
-                uvicorn.run(create_app(rt), host=bind_host, port=bind_port, **uvicorn_options(rt.settings))
+                served = create_app(rt)
+                settle_heap()  # the start-up heap out of the collector's sight (web/app.py)
+                uvicorn.run(served, host=bind_host, port=bind_port, **uvicorn_options(rt.settings))
         finally:
             stop.set()
             for thread in threads:
