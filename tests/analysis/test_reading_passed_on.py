@@ -247,3 +247,39 @@ def test_a_question_asked_in_chinese_is_still_read() -> None:
     reading = read("有个自称校友的人找我问我们课题组的经费和合作单位，还问外审专家是谁。")
     assert reading.scope == Scope.IN_SCOPE
     assert reading.primary == A.ELICITATION
+
+
+# Relayed by construction (sixteenth round): the manager's request with words between the manager and
+# the asking ("领导有点担心，让我问一下"), the administration asking the reporter whether to file it
+# ("行政问我要不要报备"), a pronoun and "faire" before the verb ("m'a demandé de le faire remonter"),
+# and the reporter wondering aloud ("me preguntaba si sería conveniente"), no question put to them.
+# A union named by its folded name ("ver.di") is lawful activity as "Gewerkschaft" is.
+RELAYED_BY_CONSTRUCTION = [
+    "我们部门一位回族同事每天中午做礼拜。行政那边问我要不要报备，所以在这里说一下。",
+    "我们所有位同事在网上联名支持一个环保倡议。领导有些担心，叫我问一下是不是该报上来。",
+    "Une collègue de l'accueil est déléguée syndicale et distribue des tracts. Ma cheffe m'a demandé de le faire remonter.",
+    "Einige Kolleginnen treffen sich mit einer Vertreterin von ver.di wegen der Tarifrunde. Mein Chef bat mich, dies hier zu melden.",
+    "Una compañera de contabilidad sale en manifestaciones de un partido. Es muy seria en el trabajo, "
+    "pero me preguntaba si sería conveniente revisar sus redes.",
+]
+
+
+@pytest.mark.parametrize("text", RELAYED_BY_CONSTRUCTION)
+def test_a_request_relayed_or_wondered_about_a_colleague_is_turned_away(text: str) -> None:
+    reading = read(text)
+    assert not reading.scores, [(a.name, a.quote) for a in reading.acts]
+    assert reading.scope == Scope.OUT_OF_SCOPE, reading.scope_reason
+
+
+# The same constructions around an act done to the reporter: still in scope.
+RELAYED_BESIDE_AN_ACT = [
+    "主任叫我问一下：昨天有个陌生人打电话给我，自称信息中心的，要我把邮箱密码告诉他。",
+    "Ma cheffe m'a demandé de le faire remonter : un inconnu m'a envoyé un lien et m'a demandé mon mot de passe.",
+]
+
+
+@pytest.mark.parametrize("text", RELAYED_BESIDE_AN_ACT)
+def test_a_relayed_report_with_an_act_done_to_the_reporter_stays_in_scope(text: str) -> None:
+    reading = read(text)
+    assert reading.scope == Scope.IN_SCOPE, reading.scope_reason
+    assert reading.primary == A.CREDENTIAL_PHISHING
