@@ -252,15 +252,19 @@ def test_a_question_asked_in_chinese_is_still_read() -> None:
 # Relayed by construction (sixteenth round): the manager's request with words between the manager and
 # the asking ("领导有点担心，让我问一下"), the administration asking the reporter whether to file it
 # ("行政问我要不要报备"), a pronoun and "faire" before the verb ("m'a demandé de le faire remonter"),
-# and the reporter wondering aloud ("me preguntaba si sería conveniente"), no question put to them.
+# a manager who told the reporter to note it ("me dijo que lo registrara"; beside "llamar", which alone
+# asks for detail), and the reporter wondering aloud ("me preguntaba si sería conveniente"), no question put to them.
 # A union named by its folded name ("ver.di") is lawful activity as "Gewerkschaft" is.
 RELAYED_BY_CONSTRUCTION = [
     "我们部门一位回族同事每天中午做礼拜。行政那边问我要不要报备，所以在这里说一下。",
     "我们所有位同事在网上联名支持一个环保倡议。领导有些担心，叫我问一下是不是该报上来。",
-    "Une collègue de l'accueil est déléguée syndicale et distribue des tracts. Ma cheffe m'a demandé de le faire remonter.",
-    "Einige Kolleginnen treffen sich mit einer Vertreterin von ver.di wegen der Tarifrunde. Mein Chef bat mich, dies hier zu melden.",
+    "Une collègue de l'accueil est déléguée syndicale et distribue des tracts. "
+    "Ma cheffe m'a demandé de le faire remonter.",
+    "Einige Kolleginnen treffen sich mit einer Vertreterin von ver.di wegen der Tarifrunde. "
+    "Mein Chef bat mich, dies hier zu melden.",
     "Una compañera de contabilidad sale en manifestaciones de un partido. Es muy seria en el trabajo, "
     "pero me preguntaba si sería conveniente revisar sus redes.",
+    "Mi jefe me dijo que lo registrara por si hay que llamar a alguien: un compañero va a huelgas.",
 ]
 
 
