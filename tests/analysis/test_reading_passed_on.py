@@ -287,3 +287,32 @@ def test_a_relayed_report_with_an_act_done_to_the_reporter_stays_in_scope(text: 
     reading = read(text)
     assert reading.scope == Scope.IN_SCOPE, reading.scope_reason
     assert reading.primary == A.CREDENTIAL_PHISHING
+
+
+# The reporter's own judgement that someone is a threat or a risk ("Считаю, что это угроза
+# безопасности", "I think she is a security risk") names no threat made; an open letter signed is
+# lawful activity in every language, as "open letter" and "открытое письмо" were. A manager's
+# question passed on with words between ("La direction du site me demande si ...") is relayed too.
+JUDGED_OR_SIGNED = [
+    "Коллега из бухгалтерии пишет в соцсетях посты в поддержку оппозиции. Считаю, что это угроза безопасности, "
+    "прошу разобраться.",
+    "My colleague in payroll posts in support of a protest movement. I think she is a security risk, "
+    "please look into it.",
+    "Ein Kollege aus der Verwaltung hat einen offenen Brief gegen das Rüstungsprojekt unterschrieben. "
+    "Können Sie das vermerken?",
+    "Des salariés distribuent des tracts devant l'entrée. La direction du site me demande si cela doit être signalé.",
+]
+
+
+@pytest.mark.parametrize("text", JUDGED_OR_SIGNED)
+def test_a_judgement_or_a_signature_about_a_colleague_is_turned_away(text: str) -> None:
+    reading = read(text)
+    assert not reading.scores, [(a.name, a.quote) for a in reading.acts]
+    assert reading.scope == Scope.OUT_OF_SCOPE, reading.scope_reason
+
+
+def test_a_threat_made_is_still_read_beside_the_reporters_judgement() -> None:
+    text = "Он написал мне, что если я не заплачу, он опубликует мои фото. Считаю, что это угроза."
+    reading = read(text)
+    assert reading.scope == Scope.IN_SCOPE
+    assert reading.primary == A.EXTORTION
