@@ -247,3 +247,72 @@ def test_a_question_asked_in_chinese_is_still_read() -> None:
     reading = read("有个自称校友的人找我问我们课题组的经费和合作单位，还问外审专家是谁。")
     assert reading.scope == Scope.IN_SCOPE
     assert reading.primary == A.ELICITATION
+
+
+# Relayed by construction (sixteenth round): the manager's request with words between the manager and
+# the asking ("领导有点担心，让我问一下"), the administration asking the reporter whether to file it
+# ("行政问我要不要报备"), a pronoun and "faire" before the verb ("m'a demandé de le faire remonter"),
+# a manager who told the reporter to note it ("me dijo que lo registrara"; beside "llamar", which alone
+# asks for detail), and the reporter wondering aloud ("me preguntaba si sería conveniente"), no question put to them.
+# A union named by its folded name ("ver.di") is lawful activity as "Gewerkschaft" is.
+RELAYED_BY_CONSTRUCTION = [
+    "我们部门一位回族同事每天中午做礼拜。行政那边问我要不要报备，所以在这里说一下。",
+    "我们所有位同事在网上联名支持一个环保倡议。领导有些担心，叫我问一下是不是该报上来。",
+    "Une collègue de l'accueil est déléguée syndicale et distribue des tracts. "
+    "Ma cheffe m'a demandé de le faire remonter.",
+    "Einige Kolleginnen treffen sich mit einer Vertreterin von ver.di wegen der Tarifrunde. "
+    "Mein Chef bat mich, dies hier zu melden.",
+    "Una compañera de contabilidad sale en manifestaciones de un partido. Es muy seria en el trabajo, "
+    "pero me preguntaba si sería conveniente revisar sus redes.",
+    "Mi jefe me dijo que lo registrara por si hay que llamar a alguien: un compañero va a huelgas.",
+]
+
+
+@pytest.mark.parametrize("text", RELAYED_BY_CONSTRUCTION)
+def test_a_request_relayed_or_wondered_about_a_colleague_is_turned_away(text: str) -> None:
+    reading = read(text)
+    assert not reading.scores, [(a.name, a.quote) for a in reading.acts]
+    assert reading.scope == Scope.OUT_OF_SCOPE, reading.scope_reason
+
+
+# The same constructions around an act done to the reporter: still in scope.
+RELAYED_BESIDE_AN_ACT = [
+    "主任叫我问一下：昨天有个陌生人打电话给我，自称信息中心的，要我把邮箱密码告诉他。",
+    "Ma cheffe m'a demandé de le faire remonter : un inconnu m'a envoyé un lien et m'a demandé mon mot de passe.",
+]
+
+
+@pytest.mark.parametrize("text", RELAYED_BESIDE_AN_ACT)
+def test_a_relayed_report_with_an_act_done_to_the_reporter_stays_in_scope(text: str) -> None:
+    reading = read(text)
+    assert reading.scope == Scope.IN_SCOPE, reading.scope_reason
+    assert reading.primary == A.CREDENTIAL_PHISHING
+
+
+# The reporter's own judgement that someone is a threat or a risk ("Считаю, что это угроза
+# безопасности", "I think she is a security risk") names no threat made; an open letter signed is
+# lawful activity in every language, as "open letter" and "открытое письмо" were. A manager's
+# question passed on with words between ("La direction du site me demande si ...") is relayed too.
+JUDGED_OR_SIGNED = [
+    "Коллега из бухгалтерии пишет в соцсетях посты в поддержку оппозиции. Считаю, что это угроза безопасности, "
+    "прошу разобраться.",
+    "My colleague in payroll posts in support of a protest movement. I think she is a security risk, "
+    "please look into it.",
+    "Ein Kollege aus der Verwaltung hat einen offenen Brief gegen das Rüstungsprojekt unterschrieben. "
+    "Können Sie das vermerken?",
+    "Des salariés distribuent des tracts devant l'entrée. La direction du site me demande si cela doit être signalé.",
+]
+
+
+@pytest.mark.parametrize("text", JUDGED_OR_SIGNED)
+def test_a_judgement_or_a_signature_about_a_colleague_is_turned_away(text: str) -> None:
+    reading = read(text)
+    assert not reading.scores, [(a.name, a.quote) for a in reading.acts]
+    assert reading.scope == Scope.OUT_OF_SCOPE, reading.scope_reason
+
+
+def test_a_threat_made_is_still_read_beside_the_reporters_judgement() -> None:
+    text = "Он написал мне, что если я не заплачу, он опубликует мои фото. Считаю, что это угроза."
+    reading = read(text)
+    assert reading.scope == Scope.IN_SCOPE
+    assert reading.primary == A.EXTORTION

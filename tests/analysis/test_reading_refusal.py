@@ -268,3 +268,31 @@ def test_an_act_done_to_the_reporter_or_an_approach_by_itself_is_never_overruled
     assert rules.scope == Scope.IN_SCOPE and not learnedscope.may_overrule(rules)
     scopemodel.use(sure_of("out_of_scope", scope_model_input(text).text))
     assert read_report(text).scope == Scope.IN_SCOPE
+
+
+# What the reporter or the organisation holds, named after the act (`reading.asked_of_ours`): the act's
+# object is ours, so the report is an approach however plainly told, with no "me" in it.
+ASKED_OF_OURS = [
+    "A visitor at the trade fair kept asking about our test rig and its suppliers.",
+    "Ein Besucher am Stand fragte nach unseren Prüfständen und den Lieferanten.",
+    "Une femme au salon voulait que je lui envoie le planning des essais.",
+    "Un visitante preguntó por nuestros planos del nuevo reactor.",
+    "Посетитель на выставке расспрашивал о наших испытаниях нового двигателя.",
+    "一个参观者一直打听我们的实验数据。",
+]
+
+
+@pytest.mark.usefixtures("with_model")
+@pytest.mark.parametrize("text", ASKED_OF_OURS)
+def test_an_act_about_what_the_organisation_holds_is_never_overruled(
+    text: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(learnedscope, "LEARNED_OVERRULE", 0.0)  # whatever the model's probability
+    rules = read(text)
+    assert rules.scope == Scope.IN_SCOPE and not rules.done_to and rules.asked_of_ours
+    assert not learnedscope.may_overrule(rules)
+    scopemodel.use(sure_of("out_of_scope", scope_model_input(text).text))
+    assert read_report(text).scope == Scope.IN_SCOPE
+    # Told of a third person with nothing of ours as its object, the same model turns it away.
+    rules.asked_of_ours = False
+    assert learnedscope.may_overrule(rules)

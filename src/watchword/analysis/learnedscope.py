@@ -138,6 +138,7 @@ def may_overrule(reading: Reading) -> bool:
         and given is not None
         and "acts:one" in given.signals
         and not reading.done_to
+        and not reading.asked_of_ours
         and bool(reading.scores)
         and set(reading.scores) <= ATTRIBUTABLE
         and not any(act.name in PRETENCE_SHOWN for act in reading.acts)

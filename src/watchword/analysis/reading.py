@@ -317,6 +317,7 @@ def lexicons() -> Lexicons:
             "doubt",
             "suspicion",
             "insider",
+            "ours",
         )
     }
     basis.update(basis_doc["grounds"])
@@ -369,6 +370,9 @@ class Reading:
     # Whether the reporter or the organisation is the object of an act read (reading_scope._done_to):
     # such an act is never turned away by the learned reading (learnedscope.may_overrule).
     done_to: bool = False
+    # Whether what the reporter or the organisation holds or does is named after an act read, in its
+    # sentence (reading_scope._asked_of_ours): never overruled by the learned reading either.
+    asked_of_ours: bool = False
 
     @property
     def act_score(self) -> float:

@@ -57,6 +57,7 @@ def decide_scope(reading: Reading, original: str, folded: str, hits: list[Hit], 
     # named (a code asked for, a file sent, a device, a payment, a threat).
     done_to = _done_to(reading, folded, hits)
     reading.done_to = done_to
+    reading.asked_of_ours = _asked_of_ours(reading, folded, hits)
     inherent = max((s for t, s in reading.scores.items() if t not in ATTRIBUTABLE), default=0.0)
     if any(a.name in PRETENCE_SHOWN for a in reading.acts):
         # A pretence shown ("a VK page of 'our rector' with his photo; the real rector has no VK")
@@ -167,10 +168,14 @@ def decide_scope(reading: Reading, original: str, folded: str, hits: list[Hit], 
     # Someone turned to the reporter: beside a nationality, faith or party, ask what they did
     # rather than turn the report away (journalism through the press office is expected contact).
     contacted = contacted and not no_act and basis_hit(hits, "press_channel") is None
-    if grounds and (basis_hit(hits, "vague") is None or press) and not contacted:
+    # A manager's request passed on ("my manager asked me to report it here", "领导让我问一下") with
+    # no act read: what it passes on is someone's faith, politics or union, told to us to note.
+    passed_on = basis_hit(hits, "relay") is not None
+    if grounds and (basis_hit(hits, "vague") is None or press or passed_on) and not contacted:
         # A report that points at an event it does not describe ("something odd happened with a
         # foreign client") asks for detail: the origin mentioned beside it is not its basis. Not a
-        # request put through the press office: "is there something we should do?" asks about it.
+        # request put through the press office: "is there something we should do?" asks about it,
+        # nor one passed on by a manager ("... s'il faut faire quelque chose").
         reading.scope = Scope.OUT_OF_SCOPE
         reading.scope_reason = "the report is about " + " or ".join(g.label for g in grounds[:3])
         return
@@ -263,6 +268,33 @@ def _done_to(reading: Reading, folded: str, hits: list[Hit]) -> bool:
         # The object in the report's own language only: English is read in every report, and its
         # "me" is a French reflexive ("je me demandais").
         if kind == ("basis", "contact") or (h.owner[-1] == reading.language and index in sentences):  # type: ignore[index]
+            return True
+    return False
+
+
+def _asked_of_ours(reading: Reading, folded: str, hits: list[Hit]) -> bool:
+    """Whether, in a sentence where an act was read, the reporter or the organisation is named (`ours`:
+    "our designs", "which suppliers we use", "unseren Konstruktionsunterlagen", "que je lui
+    transmette") after the act's first wording: the act's object, as "asked about our designs" tells
+    it, not its subject ("my colleague asks a lot"). In Chinese, which may put the topic first
+    ("我们的图纸他问了好几次"), anywhere in the sentence. Negated wording does not count ("he never
+    asked about our work")."""
+    names = {a.name for a in reading.acts}
+    starts = sentence_starts(folded)
+    first_act: dict[int, int] = {}
+    for h in hits:
+        if h.owner[0] == "act" and h.owner[1] in names and h.owner[2] != "unless":  # type: ignore[index]
+            index = bisect_right(starts, h.start)
+            first_act[index] = min(first_act.get(index, h.start), h.start)
+    for h in hits:
+        if h.owner[:2] != ("basis", "ours"):  # type: ignore[index]
+            continue
+        index = bisect_right(starts, h.start)
+        if index not in first_act:
+            continue
+        anywhere = h.owner[-1] == "zh"  # type: ignore[index]
+        lo = starts[index - 1]
+        if (anywhere or h.start >= first_act[index]) and not negated(folded[lo : h.end], h.start - lo):
             return True
     return False
 
