@@ -30,7 +30,7 @@ MAX_TEXT_CHARS = 32_000_000  # all texts held, in characters (~bytes: the JSON i
 class Entry:
     analysis: Analysis
     derived: Derived
-    text: str | None  # the stored JSON text (SQLite binds it as is); None where not made (PostgreSQL)
+    text: str | None  # the stored JSON text, as both stores bind it; None where not made
 
 
 class Reused:

@@ -295,13 +295,11 @@ class Worker:
         for item in ready:
             if item.derived is None and isinstance(item.analysis, Analysis):
                 item.derived = once.get(id(item.analysis)) or once.setdefault(id(item.analysis), derive(item.analysis))
-        encoded = (
-            processing.encode_results(
-                (item.analysis for item in ready if isinstance(item.analysis, Analysis)),
-                {id(item.analysis): item.text for item in ready if item.text is not None},
-            )
-            if self.rt.db.is_sqlite
-            else None
+        # Each distinct analysis's stored JSON text, once (a text this worker kept is not made
+        # again): both stores bind the text (processing.rewrite_analyses).
+        encoded = processing.encode_results(
+            (item.analysis for item in ready if isinstance(item.analysis, Analysis)),
+            {id(item.analysis): item.text for item in ready if item.text is not None},
         )
         with self._turn, self.rt.db.write() as session:
             # First: SKIP LOCKED never waits, and nothing else is held yet (campaigns/locks.py).
@@ -326,7 +324,7 @@ class Worker:
             processing.apply_batch(session, todo, derived, encoded)
         for item in ready:  # committed: later copies of these keys reuse what was written
             if item.job.id in held and isinstance(item.analysis, Analysis) and item.derived is not None:
-                text = encoded.get(id(item.analysis)) if encoded is not None else None
+                text = encoded.get(id(item.analysis))
                 self._written.put(item.key, item.analysis, item.derived, text)
         return claimed
 

@@ -191,7 +191,12 @@ Keys = tuple[int | None, list[int], list[tuple[int, str, str]]]
 
 
 class Backend(Protocol):
-    """Where postings and the union-find forest live (memory, or the store)."""
+    """Where postings and the union-find forest live (memory, or the store).
+
+    The lists `postings` returns are read, never changed, by `ClusterIndex.assign`, and only
+    before its one `add_postings` call: a backend may hand out its own lists (no copy per key
+    per report), which that call then appends to.
+    """
 
     def postings(self, keys: Sequence[int]) -> dict[int, list[Entry]]: ...
     def add_postings(self, triples: Iterable[tuple[int, int, int]]) -> None: ...

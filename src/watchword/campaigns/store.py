@@ -69,7 +69,9 @@ class StoreBackend:
 
     def _load(self, ids: set[int]) -> None:
         # Row-locked (PostgreSQL) with the campaigns they were merged into, and read afresh.
-        for campaign in lock_campaigns(self.session, ids - self.rows.keys()):
+        # A comprehension, not `ids - self.rows.keys()`: that copies every key of `rows` (a
+        # batch's hundreds of campaigns) on each call, and the engine calls this per report.
+        for campaign in lock_campaigns(self.session, {cid for cid in ids if cid not in self.rows}):
             self.rows[campaign.id] = campaign
 
     def add_postings(self, triples: Iterable[tuple[int, int, int]]) -> None:
@@ -203,7 +205,7 @@ class BatchBackend(StoreBackend):
         self._roots.clear()
 
     def _load(self, ids: set[int]) -> None:
-        if ids - self.rows.keys():
+        if any(cid not in self.rows for cid in ids):
             self._roots.clear()
         super()._load(ids)
 
@@ -260,14 +262,19 @@ class BatchBackend(StoreBackend):
 
     def preload(self, keys: Iterable[int]) -> None:
         wanted = [key for key in dict.fromkeys(keys) if key not in self._lists]
+        if not wanted:
+            return  # the engine asks per report for keys the batch preloaded: no lock or read to do
         loaded = super().postings(wanted)
         for key in wanted:
             self._lists[key] = loaded.get(key, [])
 
     def postings(self, keys: Sequence[int]) -> dict[int, list[Entry]]:
         self.preload(keys)  # nothing to read when the batch was preloaded
-        # Copies: the engine reads these lists while this batch appends to them.
-        return {key: list(self._lists[key]) for key in dict.fromkeys(keys) if self._lists[key]}
+        # The batch's own lists, not copies: the engine reads them before its add_postings
+        # call appends to them (engine.Backend), and a copy of every list a report looks up
+        # cost more than the rest of the lookup (issue 14).
+        lists = self._lists
+        return {key: lists[key] for key in dict.fromkeys(keys) if lists[key]}
 
     def add_postings(self, triples: Iterable[tuple[int, int, int]]) -> None:
         for key, content, campaign_id in triples:

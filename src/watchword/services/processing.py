@@ -15,6 +15,8 @@ from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 from sqlalchemy import String, Table, bindparam, delete, func, insert, select, text, update
+from sqlalchemy import cast as sql_cast
+from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
 
@@ -464,27 +466,21 @@ def rewrite_analyses(
         )
     now = utcnow()
     postgres = session.get_bind().dialect.name == "postgresql"
-    if postgres:
-        rows = [
-            {"rid": r.id, "version": a.version, "created_at": now, "result": stored_form(a), "ikey": k}
-            for r, a, k in items
-        ]
-    else:
-        # SQLite stores JSON as text: each distinct analysis is serialised once (a wave's
-        # copies share one), bound as the text itself.
-        texts = encode_results((a for _, a, _ in items), dict(encoded or {}))
-        rows = [
-            {"rid": r.id, "version": a.version, "created_at": now, "result": texts[id(a)], "ikey": k}
-            for r, a, k in items
-        ]
+    # Each distinct analysis serialised once (a wave's copies share one), bound as the text
+    # itself: SQLite stores JSON as text; PostgreSQL casts it to jsonb, where the JSON type's
+    # own binding serialised every copy again in the driver (issue 14). The same documents.
+    texts = encode_results((a for _, a, _ in items), dict(encoded or {}))
+    rows = [
+        {"rid": r.id, "version": a.version, "created_at": now, "result": texts[id(a)], "ikey": k} for r, a, k in items
+    ]
     fresh = [row for row in rows if row["rid"] not in existing]
     # An executemany, not one INSERT over arrays: a jsonb[] parameter costs the driver four
     # times the CPU (each document quoted into an array literal) for no gain on the server.
     if fresh:
-        session.connection().execute(_INSERT if postgres else _INSERT_TEXT, fresh)
+        session.connection().execute(_INSERT_JSONB if postgres else _INSERT_TEXT, fresh)
     again = [row for row in rows if row["rid"] in existing]
     if again:
-        session.connection().execute(_REWRITE if postgres else _REWRITE_TEXT, again)
+        session.connection().execute(_REWRITE_JSONB if postgres else _REWRITE_TEXT, again)
     if postgres:
         _write_analysed_columns_pg(session, [(report, analysis) for report, analysis, _ in items])
     else:
@@ -540,22 +536,23 @@ def _write_analysed_columns_sqlite(session: Session, items: Sequence[tuple[Repor
 _RECORDS = cast(Table, AnalysisRecord.__table__)
 
 
-def _record_values(result_type: Any) -> dict[str, Any]:
+def _record_values(result: Any) -> dict[str, Any]:
     return {
         "version": bindparam("version"),
         "created_at": bindparam("created_at"),
-        "result": bindparam("result", type_=result_type),
+        "result": result,
         "input_key": bindparam("ikey"),
     }
 
 
-# The JSON column's type serialises a dict; String binds text already serialised (SQLite).
-_INSERT = insert(_RECORDS).values(report_id=bindparam("rid"), **_record_values(_RECORDS.c.result.type))
-_INSERT_TEXT = insert(_RECORDS).values(report_id=bindparam("rid"), **_record_values(String()))
-_REWRITE = (
-    update(_RECORDS).where(_RECORDS.c.report_id == bindparam("rid")).values(**_record_values(_RECORDS.c.result.type))
-)
-_REWRITE_TEXT = update(_RECORDS).where(_RECORDS.c.report_id == bindparam("rid")).values(**_record_values(String()))
+# The text already serialised (encode_results): bound as a string on SQLite, which stores JSON
+# as text, and cast to jsonb by PostgreSQL.
+_AS_TEXT = bindparam("result", type_=String())
+_AS_JSONB = sql_cast(bindparam("result", type_=String()), JSONB)
+_INSERT_TEXT = insert(_RECORDS).values(report_id=bindparam("rid"), **_record_values(_AS_TEXT))
+_REWRITE_TEXT = update(_RECORDS).where(_RECORDS.c.report_id == bindparam("rid")).values(**_record_values(_AS_TEXT))
+_INSERT_JSONB = insert(_RECORDS).values(report_id=bindparam("rid"), **_record_values(_AS_JSONB))
+_REWRITE_JSONB = update(_RECORDS).where(_RECORDS.c.report_id == bindparam("rid")).values(**_record_values(_AS_JSONB))
 
 
 def _known_bad_misses(
