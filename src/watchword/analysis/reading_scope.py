@@ -42,6 +42,12 @@ ATTRIBUTABLE = frozenset(
 # claimed body's denial), not a mere claim: told of the reporter's circle, they are still done to it.
 PRETENCE_SHOWN = frozenset({"impersonation", "our_name", "denied"})
 
+# The grounds a report must never be turned away for (the basis lists' nationality or origin, faith,
+# political views or lawful activity). The learned scope reading never sees their words
+# (reading._model_input masks them); the rules turn a report away on them only when no act done to the
+# reporter is read beside them: they never outweigh one (`decide_scope`, `asked_of_reporter`).
+PROTECTED_GROUNDS = ("origin", "faith", "politics")
+
 
 def decide_scope(reading: Reading, original: str, folded: str, hits: list[Hit], lex: Lexicons) -> None:
     act_score = reading.act_score
@@ -136,7 +142,10 @@ def decide_scope(reading: Reading, original: str, folded: str, hits: list[Hit], 
         and act_score >= ACT_THRESHOLD
         and not no_act
         and not press
-        and not grounds
+        # Not beside journalism or an association named as the report's basis; a nationality, faith or
+        # party named beside the act never turns it away ("an Iranian student asked me which lab I
+        # work in; can you check him?" is the approach, whoever asked).
+        and not [g for g in grounds if g.name not in PROTECTED_GROUNDS]
         and basis_hit(hits, "feeling") is None
         and not _asked_by_an_insider(hits)
     )
