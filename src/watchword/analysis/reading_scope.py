@@ -207,7 +207,10 @@ def _the_reporters_own(reading: Reading, folded: str, hits: list[Hit]) -> list[H
     kept asking me ...")."""
     if not reading.scores:
         return hits
-    acts = [h.start for h in hits if h.owner[0] == "act" and h.owner[2] != "unless"]  # type: ignore[index]
+    # Where wording of an act read stands (a cue or an asking verb of it): a verb of an act not read
+    # ("pay" in "his access to payments") or an object alone concedes no "nothing happened" before it.
+    found = {a.name for a in reading.acts}
+    acts = [h.start for h in hits if h.owner[0] == "act" and h.owner[1] in found and h.owner[2] in ("cues", "verbs")]  # type: ignore[index]
     spans = [
         (lo, hi)
         for lo, hi in (quoted_spans(folded) if reading.act_score >= ACT_THRESHOLD else [])
