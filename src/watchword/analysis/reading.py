@@ -42,6 +42,7 @@ from typing import Any
 from watchword.analysis import scopemodel
 from watchword.analysis.phrasematch import CJK, Hit, PhraseMatcher, compile_across_scripts, has_cjk
 from watchword.analysis.reading_scope import ACT_THRESHOLD, WATCH_OVERRIDE, decide_scope
+from watchword.analysis.reading_scope import PROTECTED_GROUNDS as PROTECTED_GROUNDS
 from watchword.analysis.reading_text import negated, quote, sentence_starts
 from watchword.analysis.reportlang import EXTRA_LANGUAGES as EXTRA_LANGUAGES
 from watchword.analysis.reportlang import MAX_CHARS as MAX_CHARS
@@ -593,9 +594,9 @@ def read(text: str, form: str = "", answers: dict[str, str] | None = None, acts_
     return reading
 
 
-# The grounds a report must never be turned away for: their words are masked before the learned
-# scope reading (scopemodel.py) takes its n-grams, so none of its weights can rest on them.
-PROTECTED_GROUNDS = ("origin", "faith", "politics")
+# The grounds a report must never be turned away for (reading_scope.PROTECTED_GROUNDS): their words
+# are masked before the learned scope reading (scopemodel.py) takes its n-grams, so none of its
+# weights can rest on them.
 
 
 def _model_input(

@@ -42,6 +42,12 @@ ATTRIBUTABLE = frozenset(
 # claimed body's denial), not a mere claim: told of the reporter's circle, they are still done to it.
 PRETENCE_SHOWN = frozenset({"impersonation", "our_name", "denied"})
 
+# The grounds a report must never be turned away for (the basis lists' nationality or origin, faith,
+# political views or lawful activity). The learned scope reading never sees their words
+# (reading._model_input masks them); the rules turn a report away on them only when no act done to the
+# reporter is read beside them: they never outweigh one (`decide_scope`, `asked_of_reporter`).
+PROTECTED_GROUNDS = ("origin", "faith", "politics")
+
 
 def decide_scope(reading: Reading, original: str, folded: str, hits: list[Hit], lex: Lexicons) -> None:
     act_score = reading.act_score
@@ -137,7 +143,10 @@ def decide_scope(reading: Reading, original: str, folded: str, hits: list[Hit], 
         and act_score >= ACT_THRESHOLD
         and not no_act
         and not press
-        and not grounds
+        # Not beside journalism or an association named as the report's basis; a nationality, faith or
+        # party named beside the act never turns it away ("an Iranian student asked me which lab I
+        # work in; can you check him?" is the approach, whoever asked).
+        and not [g for g in grounds if g.name not in PROTECTED_GROUNDS]
         and basis_hit(hits, "feeling") is None
         and not _asked_by_an_insider(hits)
     )
@@ -203,7 +212,10 @@ def _the_reporters_own(reading: Reading, folded: str, hits: list[Hit]) -> list[H
     kept asking me ...")."""
     if not reading.scores:
         return hits
-    acts = [h.start for h in hits if h.owner[0] == "act" and h.owner[2] != "unless"]  # type: ignore[index]
+    # Where wording of an act read stands (a cue or an asking verb of it): a verb of an act not read
+    # ("pay" in "his access to payments") or an object alone concedes no "nothing happened" before it.
+    found = {a.name for a in reading.acts}
+    acts = [h.start for h in hits if h.owner[0] == "act" and h.owner[1] in found and h.owner[2] in ("cues", "verbs")]  # type: ignore[index]
     spans = [
         (lo, hi)
         for lo, hi in (quoted_spans(folded) if reading.act_score >= ACT_THRESHOLD else [])
