@@ -306,9 +306,7 @@ JUDGED_OR_SIGNED = [
 
 @pytest.mark.parametrize("text", JUDGED_OR_SIGNED)
 def test_a_judgement_or_a_signature_about_a_colleague_is_turned_away(text: str) -> None:
-    reading = read(text)
-    assert not reading.scores, [(a.name, a.quote) for a in reading.acts]
-    assert reading.scope == Scope.OUT_OF_SCOPE, reading.scope_reason
+    test_a_request_relayed_or_wondered_about_a_colleague_is_turned_away(text)
 
 
 def test_a_threat_made_is_still_read_beside_the_reporters_judgement() -> None:

@@ -594,11 +594,6 @@ def read(text: str, form: str = "", answers: dict[str, str] | None = None, acts_
     return reading
 
 
-# The grounds a report must never be turned away for (reading_scope.PROTECTED_GROUNDS): their words
-# are masked before the learned scope reading (scopemodel.py) takes its n-grams, so none of its
-# weights can rest on them.
-
-
 def _model_input(
     reading: Reading, original: str, folded: str, hits: list[Hit], form: str, answers: dict[str, str] | None
 ) -> scopemodel.ModelInput:
