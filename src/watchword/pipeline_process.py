@@ -11,6 +11,8 @@ process starts with the pipeline in memory and its first-use tables built.
 
 from __future__ import annotations
 
+import contextlib
+
 from watchword.analysis.pipeline import analyze_report
 from watchword.analysis.reuse import MiddleMemo, Tail
 from watchword.domain import Analysis
@@ -55,7 +57,5 @@ def warm() -> None:
     every one in both forms was ~1.1 s of the forkserver's ~1.7 s, which every worker start paid
     before its first pool process could fork (issue 14, worker11).
     """
-    try:
+    with contextlib.suppress(Exception):  # the pool works without it, only slower to start
         analyze_report(_WARM_TEXT, _WARM_EMAIL)
-    except Exception:  # noqa: BLE001, S110 - the pool works without it, only slower to start
-        pass
