@@ -11,6 +11,8 @@ process starts with the pipeline in memory and its first-use tables built.
 
 from __future__ import annotations
 
+import contextlib
+
 from watchword.analysis.pipeline import analyze_report
 from watchword.analysis.reuse import MiddleMemo, Tail
 from watchword.domain import Analysis
@@ -45,15 +47,15 @@ _WARM_TEXT = "Someone called me asking for my password and the project code."
 
 def warm() -> None:
     """Build, in the forkserver, what the pipeline otherwise builds on its first reports in every
-    pool process: every phrase entry compiled, in both its forms (most of it; a pool process then
-    forks with it) and each stage run once. No memo is kept; a failure here costs only the head start."""
-    from watchword.analysis.reading import lexicons
+    pool process: each stage run once (the reading's lexicons and their phrase automaton, the
+    models, the tables built on first use); a pool process then forks with it. No memo is kept; a
+    failure here costs only the head start.
 
-    try:
-        # Both forms: the CJK forms (for text holding a CJK character) cost ~6.5 s CPU of every
-        # worker start until their classes' compiled form was shared (phrasematch
-        # `_known_charsets`), ~0.2 s since; a pool process then meets Chinese mail warm.
-        lexicons().matcher.warm()
+    The phrase entries' patterns are not all compiled here: each is compiled on first use, in
+    the pool process that meets it, as in the pure pipeline. A stream of mail meets few of them
+    (2,000 distinct corpus messages: 1,974 plain and 441 CJK forms of 10,435 each), and compiling
+    every one in both forms was ~1.1 s of the forkserver's ~1.7 s, which every worker start paid
+    before its first pool process could fork (issue 14, worker11).
+    """
+    with contextlib.suppress(Exception):  # the pool works without it, only slower to start
         analyze_report(_WARM_TEXT, _WARM_EMAIL)
-    except Exception:  # noqa: BLE001, S110 - the pool works without it, only slower to start
-        pass

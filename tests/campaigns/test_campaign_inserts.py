@@ -7,7 +7,7 @@ from typing import Any
 from sqlalchemy import event, select
 
 from watchword.campaigns.assign import _STATS, uniform_update
-from watchword.campaigns.store import BatchBackend
+from watchword.campaigns.store import BatchBackend, StoreBackend
 from watchword.domain.states import CaseStatus
 from watchword.runtime import Runtime
 from watchword.store.models import Campaign
@@ -65,3 +65,24 @@ def test_a_batch_rewrites_only_the_campaigns_it_changed(any_rt: Runtime) -> None
     with any_rt.db.session() as session:
         stored = session.scalars(select(Campaign).where(Campaign.id.in_(made)).order_by(Campaign.id)).all()
     assert [(c.member_count, c.risk) for c in stored] == [(5, 0.0), (0, 0.0), (0, 0.5)]
+
+
+def test_a_batchs_postings_are_stored_exactly_and_once_whatever_their_size(any_rt: Runtime) -> None:
+    """SQLite writes a batch's new posting entries as one JSON text: 63-bit keys and contents
+    come back exact, an entry already stored is left as it was, and nothing else is added."""
+    big, small = 2**63 - 1, 1
+    with any_rt.db.write() as session:
+        backend = BatchBackend(session)
+        one, two = backend.new_cluster("high"), backend.new_cluster("low")
+        session.flush()
+        backend.add_postings([(big, 2**62 + 3, one), (small, big, two)])
+        backend.flush_postings()
+    with any_rt.db.write() as session:
+        backend = BatchBackend(session)
+        backend.add_postings([(big, 2**62 + 3, two), (big, 7, two)])  # the first is stored already
+        backend.flush_postings()
+    with any_rt.db.session() as session:
+        stored = StoreBackend(session).postings([big, small, 12345])
+    assert sorted(stored[big]) == [(7, two), (2**62 + 3, one)]
+    assert stored[small] == [(big, two)]
+    assert 12345 not in stored

@@ -18,15 +18,14 @@ from watchword.campaigns.engine import Entry
 from watchword.campaigns.locks import lock_campaigns, lock_keys
 from watchword.domain.states import CampaignStatus, CaseStatus
 from watchword.store.models import Campaign, Report, utcnow
-from watchword.store.models_campaigns import CampaignHour, CampaignMember, CampaignPosting
+from watchword.store.models_campaigns import CampaignHour, CampaignMember
 from watchword.store.pgarray import int_array
-from watchword.store.upsert import insert_ignore, upsert
+from watchword.store.upsert import upsert
 
 _JSON_CHUNK = 5000  # keys per SQLite read: one parameter whatever the count, a text of ~100 kB at most
 
 
 # Built once: constructing a statement costs more than running it here.
-_TABLE = CampaignPosting.__table__
 _PG_POSTINGS = text("SELECT key, content, campaign_id FROM campaign_postings WHERE key = ANY(CAST(:keys AS bigint[]))")
 # SQLite: the keys as one JSON text (the store's keys are 63-bit integers, which JSON carries exactly),
 # not an IN list of a bound parameter each that SQLAlchemy renders and binds per 500 keys (issue 14).
@@ -38,6 +37,15 @@ _PG_ADD_POSTINGS = text(
     "INSERT INTO campaign_postings (key, content, campaign_id) "
     "SELECT * FROM unnest(CAST(:k AS bigint[]), CAST(:c AS bigint[]), CAST(:cid AS bigint[])) "
     "ON CONFLICT DO NOTHING"
+)
+# SQLite: a batch's new entries as one JSON text (integers up to 63 bits, which JSON and SQLite's
+# json_extract carry exactly), not an executemany whose parameter sets SQLAlchemy processes one by
+# one in Python (~30 rows a report, inside the write lock: issue 14). WHERE true: SQLite's parser
+# needs it before an upsert clause after INSERT ... SELECT.
+_SQLITE_ADD_POSTINGS = text(
+    "INSERT INTO campaign_postings (key, content, campaign_id) "
+    "SELECT json_extract(value, '$[0]'), json_extract(value, '$[1]'), json_extract(value, '$[2]') "
+    "FROM json_each(:rows) WHERE true ON CONFLICT DO NOTHING"
 )
 
 
@@ -83,11 +91,9 @@ class StoreBackend:
                 _PG_ADD_POSTINGS, {"k": int_array(keys), "c": int_array(contents), "cid": int_array(campaigns)}
             )
             return
-        rows = [{"key": k, "content": c, "campaign_id": cid} for k, c, cid in triples]
-        if rows:
-            # executemany, not a multi-row VALUES: SQLAlchemy builds one bind
-            # parameter per value for the latter, which costs more than SQLite.
-            self.session.connection().execute(insert_ignore(self.session, _TABLE), rows)
+        connection = self.session.connection()
+        for start in range(0, len(triples), _JSON_CHUNK):
+            connection.execute(_SQLITE_ADD_POSTINGS, {"rows": json.dumps(triples[start : start + _JSON_CHUNK])})
 
     def campaign(self, cluster: int) -> Campaign:
         campaign = self.rows.get(cluster)
