@@ -28,6 +28,12 @@ ACT_THRESHOLD = 2.0
 # ("she asks a lot about our funding") do not outweigh a request to look into someone.
 WATCH_OVERRIDE = 4.0
 STRONG_ACT = 2.5
+# The weight of the weakest act read (pressure, a claim, a hint of a way in): beside a nationality,
+# faith or party alone, such an act makes the report ask for detail rather than be turned away.
+WEAK_ACT = 1.0
+# ... unless the reporter says nothing was done, or asks, doubts or judges anything about a person:
+# then the weak act is told of the person the report is about.
+ABOUT_A_PERSON = ("watch", "request", "hedge", "doubt", "feeling", "suspicion", "identify")
 # Two weak acts of different kinds count together, less this (1.0 + 1.0 does not reach the threshold).
 WEAK_PAIR_DISCOUNT = 0.5
 # The acts a reporter may tell of a third person they want looked into ("he asks a lot of
@@ -180,7 +186,18 @@ def decide_scope(reading: Reading, original: str, folded: str, hits: list[Hit], 
     # A manager's request passed on ("my manager asked me to report it here", "领导让我问一下") with
     # no act read: what it passes on is someone's faith, politics or union, told to us to note.
     passed_on = basis_hit(hits, "relay") is not None
-    if grounds and (basis_hit(hits, "vague") is None or press or passed_on) and not contacted:
+    # An act read, however weakly ("sonst bekomme mein Vater Probleme", "stand ohne Besucherausweis
+    # im Labortrakt"), beside nothing but a nationality, faith or party, and with no request about a
+    # person and no feeling about one (those were decided above): the ground is no basis to turn the
+    # report away; it asks what was done.
+    weak_act = (
+        act_score >= WEAK_ACT
+        and not passed_on
+        and not no_act
+        and all(g.name in PROTECTED_GROUNDS for g in grounds)
+        and not any(basis_hit(hits, name) is not None for name in ABOUT_A_PERSON)
+    )
+    if grounds and (basis_hit(hits, "vague") is None or press or passed_on) and not contacted and not weak_act:
         # A report that points at an event it does not describe ("something odd happened with a
         # foreign client") asks for detail: the origin mentioned beside it is not its basis. Not a
         # request put through the press office: "is there something we should do?" asks about it,
