@@ -133,3 +133,34 @@ def test_a_ground_with_nothing_done_is_still_turned_away() -> None:
         "Il n'a rien fait, mais pouvez-vous vérifier qui il est ?"
     )
     assert reading.scope == Scope.OUT_OF_SCOPE, reading.scope_reason
+
+
+# A question put to us about what to do about a person, read by its grammar (a verb of what the
+# service does, in a sentence ending in a question mark), with no act read: about the person.
+QUESTIONS_ABOUT_A_PERSON = [
+    "Our new lodger is from abroad and works at the airport. Is he on any kind of watchlist we should check?",
+    "Zwei Kollegen aus der Fertigung waren mit Schildern auf der Friedensdemo. Muss man das melden?",
+    "Une collègue porte le voile et va à la mosquée le vendredi. Faut-il le déclarer ?",
+    "Mi vecino es extranjero y recibe muchas visitas. ¿Ustedes podrían vigilarlo un poco?",
+    "Новый сосед странный, просто ощущение. Можете последить за ним?",
+    "我们科室一个同事的父母都在加拿大，她每年都去探亲。是不是应该登记一下？",
+]
+
+
+@pytest.mark.parametrize("text", QUESTIONS_ABOUT_A_PERSON)
+def test_a_question_put_to_us_about_a_person_is_out_of_scope(text: str) -> None:
+    reading = read(text)
+    assert reading.scope == Scope.OUT_OF_SCOPE, reading.scope_reason
+
+
+# A question about where to report ("is this where I report ...?") asks about the channel: detail.
+QUESTIONS_ABOUT_THE_CHANNEL = [
+    "Is this the right place to report something that happened to a colleague? She doesn't want to report it herself.",
+    "Lo del otro día con el técnico de Teams, ¿lo reporto aquí o a sistemas? Hay más cosas.",
+    "C'est bien ici qu'on signale un souci avec un collègue ?",
+]
+
+
+@pytest.mark.parametrize("text", QUESTIONS_ABOUT_THE_CHANNEL)
+def test_a_question_about_where_to_report_asks_for_detail(text: str) -> None:
+    assert read(text).scope == Scope.NEEDS_DETAIL

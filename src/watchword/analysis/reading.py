@@ -321,6 +321,7 @@ def lexicons() -> Lexicons:
             "identify",
             "target",
             "doubt",
+            "service_verb",
             "suspicion",
             "insider",
             "ours",

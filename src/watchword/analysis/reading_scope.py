@@ -9,6 +9,7 @@ asks to look into a person. See `decide_scope`.
 
 from __future__ import annotations
 
+import re
 from bisect import bisect_right
 from typing import TYPE_CHECKING
 
@@ -99,7 +100,7 @@ def decide_scope(reading: Reading, original: str, folded: str, hits: list[Hit], 
         # person only when no act is read ("a caller asked for the names of our site managers;
         # can you find out who he really is?" is the approach), and when the report is about
         # someone: "something I want to raise, call me" asks for detail.
-        watch_hit = _about_a_person(basis_hit(hits, "hedge"), hits, lex)
+        watch_hit = _about_a_person(basis_hit(hits, "hedge") or _asked_of_us(hits, folded), hits, lex)
         if watch_hit is None and attributed:
             watch_hit = _about_a_person(basis_hit(hits, "doubt"), hits, lex)
         if watch_hit is None and (basis_hit(hits, "vague") is None or _grounds_hit(hits, lex) is not None):
@@ -342,6 +343,31 @@ def _turned_to_the_reporter(hits: list[Hit], folded: str) -> bool:
         if not negated(folded[lo : h.end], h.start - lo):
             return True
     return False
+
+
+# Where a question ends ("?", "？"), and what else ends a sentence before it.
+_QUESTION_END = re.compile(r"[?？]|[.!。！\n]")
+# A question about where to send a report names the place ("is this where I report ...?", "¿lo reporto
+# aquí o a sistemas?", "c'est ici qu'on signale ?", "сюда ли писать?", "是在这里报吗？"): it asks about
+# the service's channel, not for anything to be done about a person.
+_CHANNEL = re.compile(r"(?<!\w)(here|where|right place|aqui|donde|ici|hier|wohin|здесь|сюда|куда)(?!\w)|这里|这儿|哪里|哪儿")
+
+
+def _asked_of_us(hits: list[Hit], folded: str) -> Hit | None:
+    """A verb of what the service does about a person (`service_verb`: report, check, watch, verify)
+    in a sentence that ends in a question mark: a question put to us ("Gehört das gemeldet?",
+    "Vous pouvez regarder ?", "是不是应该报一下？"), whatever its wording. Not in quoted speech."""
+    quoted = quoted_spans(folded)
+    for h in hits:
+        if h.owner[:2] != ("basis", "service_verb"):  # type: ignore[index]
+            continue
+        end = _QUESTION_END.search(folded, h.end)
+        if end is None or end.group() not in "?？" or any(lo <= h.start < hi for lo, hi in quoted):
+            continue
+        start = max((folded.rfind(c, 0, h.start) for c in ".!?。！？\n"), default=-1) + 1
+        if not _CHANNEL.search(folded, start, end.start()):
+            return h
+    return None
 
 
 def _grounds_hit(hits: list[Hit], lex: Lexicons) -> Hit | None:
