@@ -193,7 +193,7 @@ def test_a_report_in_which_someone_turned_to_the_reporter_is_never_turned_away(l
 
 
 @pytest.mark.usefixtures("with_model")
-def test_a_weak_act_beside_a_nationality_alone_asks_for_detail_and_may_be_kept_by_the_model_that_cannot_see_it() -> None:
+def test_a_weak_act_beside_a_nationality_alone_asks_for_detail_and_the_blind_model_may_keep_it() -> None:
     # Until the seventeenth round the rules turned this away for the origin it names (and the model could
     # only keep it, `refused_for_grounds_alone`); a weak act beside nothing but a ground now asks for detail
     # (reading_scope.decide_scope, `weak_act`), so the ground never turns it away, and the model, which

@@ -350,7 +350,9 @@ _QUESTION_END = re.compile(r"[?？]|[.!。！\n]")
 # A question about where to send a report names the place ("is this where I report ...?", "¿lo reporto
 # aquí o a sistemas?", "c'est ici qu'on signale ?", "сюда ли писать?", "是在这里报吗？"): it asks about
 # the service's channel, not for anything to be done about a person.
-_CHANNEL = re.compile(r"(?<!\w)(here|where|right place|aqui|donde|ici|hier|wohin|здесь|сюда|куда)(?!\w)|这里|这儿|哪里|哪儿")
+_CHANNEL = re.compile(
+    r"(?<!\w)(here|where|right place|aqui|donde|ici|hier|wohin|здесь|сюда|куда)(?!\w)|这里|这儿|哪里|哪儿"
+)
 
 
 def _asked_of_us(hits: list[Hit], folded: str) -> Hit | None:
