@@ -100,7 +100,12 @@ def decide_scope(reading: Reading, original: str, folded: str, hits: list[Hit], 
         # person only when no act is read ("a caller asked for the names of our site managers;
         # can you find out who he really is?" is the approach), and when the report is about
         # someone: "something I want to raise, call me" asks for detail.
-        watch_hit = _about_a_person(basis_hit(hits, "hedge") or _asked_of_us(hits, folded), hits, lex)
+        # A question put to us, read by its grammar, counts as a hedge; not beside a pointer to an event
+        # the report does not describe ("could someone look into what happened with the visitor? I'd
+        # rather explain by phone"), as a request is not (below), unless a ground is named.
+        pointer = basis_hit(hits, "vague") is not None and _grounds_hit(hits, lex) is None
+        asked = None if pointer else _asked_of_us(hits, folded)
+        watch_hit = _about_a_person(basis_hit(hits, "hedge") or asked, hits, lex)
         if watch_hit is None and attributed:
             watch_hit = _about_a_person(basis_hit(hits, "doubt"), hits, lex)
         if watch_hit is None and (basis_hit(hits, "vague") is None or _grounds_hit(hits, lex) is not None):
@@ -358,7 +363,8 @@ _CHANNEL = re.compile(
 def _asked_of_us(hits: list[Hit], folded: str) -> Hit | None:
     """A verb of what the service does about a person (`service_verb`: report, check, watch, verify)
     in a sentence that ends in a question mark: a question put to us ("Gehört das gemeldet?",
-    "Vous pouvez regarder ?", "是不是应该报一下？"), whatever its wording. Not in quoted speech."""
+    "Vous pouvez regarder ?", "是不是应该报一下？"), whatever its wording. Not in quoted speech, nor in
+    a question that names the place to report (`_CHANNEL`)."""
     quoted = quoted_spans(folded)
     for h in hits:
         if h.owner[:2] != ("basis", "service_verb"):  # type: ignore[index]
