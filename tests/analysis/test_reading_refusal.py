@@ -193,18 +193,22 @@ def test_a_report_in_which_someone_turned_to_the_reporter_is_never_turned_away(l
 
 
 @pytest.mark.usefixtures("with_model")
-def test_a_refusal_for_a_nationality_alone_beside_a_weak_act_may_be_kept_by_the_model_that_cannot_see_it() -> None:
+def test_a_weak_act_beside_a_nationality_alone_asks_for_detail_and_the_blind_model_may_keep_it() -> None:
+    # Until the seventeenth round the rules turned this away for the origin it names (and the model could
+    # only keep it, `refused_for_grounds_alone`); a weak act beside nothing but a ground now asks for detail
+    # (reading_scope.decide_scope, `weak_act`), so the ground never turns it away, and the model, which
+    # reads a weak act in it, may keep it but never refuse it.
     text = "Met a soldier from Syria online, very sweet. Now he needs money for his leave papers. Is it a scam?"
     scopemodel.use(None)
     rules = read_report(text)
-    assert rules.scope == Scope.OUT_OF_SCOPE and rules.scores  # the rules: about an origin, a weak act beside it
-    assert learnedscope.refused_for_grounds_alone(rules) and not learnedscope.may_refuse_reading(rules)
-    scopemodel.use(sure_of("needs_detail"))
-    assert read_report(text).scope == Scope.OUT_OF_SCOPE  # unsure of an approach: the refusal stands
+    assert rules.scope == Scope.NEEDS_DETAIL and rules.scores and rules.basis == ["nationality or origin"]
+    assert learnedscope.may_move(rules) and not learnedscope.may_refuse_reading(rules)
+    scopemodel.use(sure_of("out_of_scope"))
+    assert read_report(text).scope == Scope.NEEDS_DETAIL  # sure of a refusal: never, beside a weak act
     scopemodel.use(sure_of("in_scope", "leave papers"))
     kept = read_report(text)
     assert kept.scope == Scope.IN_SCOPE and kept.primary is not None
-    assert "nationality or origin plays no part" in kept.scope_reason and "leave papers" in kept.learned_reason
+    assert "leave papers" in kept.learned_reason
 
 
 @pytest.mark.usefixtures("with_model")

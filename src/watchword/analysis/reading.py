@@ -218,6 +218,10 @@ class ActSpec:
     # stick handed over to be plugged in is the file delivered, and "the stick" said again later
     # is the same stick, not a device found.
     unless_report: bool = False
+    # A paired act whose object may stand this many sentences before or after its verb: what was
+    # found and that nobody owns it ("a small adapter behind the screen, blinking. Nobody from IT put
+    # it there."), a device out of sight and what was wrong with it afterwards, are told in turn.
+    window: int = 0
 
 
 @dataclass(slots=True, frozen=True)
@@ -296,6 +300,7 @@ def lexicons() -> Lexicons:
                 fallback=bool(table.get("fallback", False)),
                 outranks=tuple(ApproachType(t) for t in table.get("outranks", ())),
                 unless_report=bool(table.get("unless_report", False)),
+                window=int(table.get("window", 0)),
             )
         )
     basis = {
@@ -316,6 +321,7 @@ def lexicons() -> Lexicons:
             "identify",
             "target",
             "doubt",
+            "service_verb",
             "suspicion",
             "insider",
             "ours",
@@ -421,6 +427,12 @@ def _find_acts(original: str, folded: str, hits: list[Hit], lex: Lexicons) -> tu
             else:
                 verbs = [h for h in groups.get((spec.name, "verbs"), ()) if not negated(sentence, h.start - lo)]
                 objects = groups.get((spec.name, "objects"), [])
+                if spec.window:
+                    objects = [
+                        o
+                        for near in range(index - spec.window, index + spec.window + 1)
+                        for o in by_sentence.get(near, {}).get((spec.name, "objects"), ())
+                    ]
 
                 # In English what is asked about follows the verb; before it stands the one who
                 # asked ("one of the contractors asked for a quiet room"). German puts the verb

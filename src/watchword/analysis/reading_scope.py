@@ -9,6 +9,7 @@ asks to look into a person. See `decide_scope`.
 
 from __future__ import annotations
 
+import re
 from bisect import bisect_right
 from typing import TYPE_CHECKING
 
@@ -28,6 +29,12 @@ ACT_THRESHOLD = 2.0
 # ("she asks a lot about our funding") do not outweigh a request to look into someone.
 WATCH_OVERRIDE = 4.0
 STRONG_ACT = 2.5
+# The weight of the weakest act read (pressure, a claim, a hint of a way in): beside a nationality,
+# faith or party alone, such an act makes the report ask for detail rather than be turned away.
+WEAK_ACT = 1.0
+# ... unless the reporter says nothing was done, or asks, doubts or judges anything about a person:
+# then the weak act is told of the person the report is about.
+ABOUT_A_PERSON = ("watch", "request", "hedge", "doubt", "feeling", "suspicion", "identify")
 # Two weak acts of different kinds count together, less this (1.0 + 1.0 does not reach the threshold).
 WEAK_PAIR_DISCOUNT = 0.5
 # The acts a reporter may tell of a third person they want looked into ("he asks a lot of
@@ -93,7 +100,12 @@ def decide_scope(reading: Reading, original: str, folded: str, hits: list[Hit], 
         # person only when no act is read ("a caller asked for the names of our site managers;
         # can you find out who he really is?" is the approach), and when the report is about
         # someone: "something I want to raise, call me" asks for detail.
-        watch_hit = _about_a_person(basis_hit(hits, "hedge"), hits, lex)
+        # A question put to us, read by its grammar, counts as a hedge; not beside a pointer to an event
+        # the report does not describe ("could someone look into what happened with the visitor? I'd
+        # rather explain by phone"), as a request is not (below), unless a ground is named.
+        pointer = basis_hit(hits, "vague") is not None and _grounds_hit(hits, lex) is None
+        asked = None if pointer else _asked_of_us(hits, folded)
+        watch_hit = _about_a_person(basis_hit(hits, "hedge") or asked, hits, lex)
         if watch_hit is None and attributed:
             watch_hit = _about_a_person(basis_hit(hits, "doubt"), hits, lex)
         if watch_hit is None and (basis_hit(hits, "vague") is None or _grounds_hit(hits, lex) is not None):
@@ -180,7 +192,18 @@ def decide_scope(reading: Reading, original: str, folded: str, hits: list[Hit], 
     # A manager's request passed on ("my manager asked me to report it here", "领导让我问一下") with
     # no act read: what it passes on is someone's faith, politics or union, told to us to note.
     passed_on = basis_hit(hits, "relay") is not None
-    if grounds and (basis_hit(hits, "vague") is None or press or passed_on) and not contacted:
+    # An act read, however weakly ("sonst bekomme mein Vater Probleme", "stand ohne Besucherausweis
+    # im Labortrakt"), beside nothing but a nationality, faith or party, and with no request about a
+    # person and no feeling about one (those were decided above): the ground is no basis to turn the
+    # report away; it asks what was done.
+    weak_act = (
+        act_score >= WEAK_ACT
+        and not passed_on
+        and not no_act
+        and all(g.name in PROTECTED_GROUNDS for g in grounds)
+        and not any(basis_hit(hits, name) is not None for name in ABOUT_A_PERSON)
+    )
+    if grounds and (basis_hit(hits, "vague") is None or press or passed_on) and not contacted and not weak_act:
         # A report that points at an event it does not describe ("something odd happened with a
         # foreign client") asks for detail: the origin mentioned beside it is not its basis. Not a
         # request put through the press office: "is there something we should do?" asks about it,
@@ -325,6 +348,34 @@ def _turned_to_the_reporter(hits: list[Hit], folded: str) -> bool:
         if not negated(folded[lo : h.end], h.start - lo):
             return True
     return False
+
+
+# Where a question ends ("?", "？"), and what else ends a sentence before it.
+_QUESTION_END = re.compile(r"[?？]|[.!。！\n]")
+# A question about where to send a report names the place ("is this where I report ...?", "¿lo reporto
+# aquí o a sistemas?", "c'est ici qu'on signale ?", "сюда ли писать?", "是在这里报吗？"): it asks about
+# the service's channel, not for anything to be done about a person.
+_CHANNEL = re.compile(
+    r"(?<!\w)(here|where|right place|aqui|donde|ici|hier|wohin|здесь|сюда|куда)(?!\w)|这里|这儿|哪里|哪儿"
+)
+
+
+def _asked_of_us(hits: list[Hit], folded: str) -> Hit | None:
+    """A verb of what the service does about a person (`service_verb`: report, check, watch, verify)
+    in a sentence that ends in a question mark: a question put to us ("Gehört das gemeldet?",
+    "Vous pouvez regarder ?", "是不是应该报一下？"), whatever its wording. Not in quoted speech, nor in
+    a question that names the place to report (`_CHANNEL`)."""
+    quoted = quoted_spans(folded)
+    for h in hits:
+        if h.owner[:2] != ("basis", "service_verb"):  # type: ignore[index]
+            continue
+        end = _QUESTION_END.search(folded, h.end)
+        if end is None or end.group() not in "?？" or any(lo <= h.start < hi for lo, hi in quoted):
+            continue
+        start = max((folded.rfind(c, 0, h.start) for c in ".!?。！？\n"), default=-1) + 1
+        if not _CHANNEL.search(folded, start, end.start()):
+            return h
+    return None
 
 
 def _grounds_hit(hits: list[Hit], lex: Lexicons) -> Hit | None:
