@@ -39,7 +39,7 @@ def _crawled_registry(schema_dir: str) -> Any:
 
     retrieve = functools.partial(retrieve_from_filesystem, schema_dir=schema_dir)
     uris = sorted(p.as_uri() for p in Path(schema_dir).rglob("*.json") if "examples" not in p.parts)
-    return Registry(retrieve=retrieve).with_resources((uri, retrieve(uri)) for uri in uris).crawl()  # type: ignore[call-arg]
+    return Registry(retrieve=retrieve).with_resources((uri, retrieve(uri)) for uri in uris).crawl()
 
 
 def _cached_load_validator(official: Callable[[str, Any, str], Any]) -> Callable[[str, Any, str], Any]:
