@@ -4,7 +4,6 @@ loading and misp-stix converting every MISP event; CSV and blocklists parse back
 from __future__ import annotations
 
 import csv
-import datetime as dt
 import io
 import json
 import uuid
@@ -17,52 +16,27 @@ from hypothesis import strategies as st
 from stix2patterns.validator import run_validator
 
 from tests.support.intel import PHISH_HOST, REPLY_TO, SENDER, intel_runtime, seed_campaign
-from tests.support.untraced import untraced
+from tests.support.shares import T0, T1, hostile_share, misp_stix
+from tests.support.stix_check import validate_stix_string
 from watchword.intel import blocklists, formats, misp, stix, tlp
 from watchword.intel.feeds import parse_csv, pattern_values
-from watchword.intel.selection import CampaignFacts, SharedIndicator, ShareSet, gather
+from watchword.intel.selection import SharedIndicator, ShareSet, gather
 
 # The checkers this module uses (PyMISP, stix2-validator, openapi-spec-validator) import jsonschema, whose IRI
 # format builds 39 parsers at import (rfc3987_syntax: ~1.4 s of CPU). They are imported where used, not at
 # collection, and the modules that use them run on one xdist worker, which alone pays for the import.
 pytestmark = pytest.mark.xdist_group("jsonschema")
 
-T0 = dt.datetime(2026, 3, 1, 9, 30, tzinfo=dt.UTC)
-T1 = T0 + dt.timedelta(days=2, hours=3)
-
 
 def assert_valid_stix(body: str, strict: bool = True) -> None:
     """No errors from stix2-validator, in strict mode for our own bundles (warnings are errors there).
-    misp-stix's conversions of our MISP events are its own objects: checked without strict."""
-    from stix2validator import ValidationOptions, validate_string
+    misp-stix's conversions of our MISP events are its own objects: checked without strict.
+    Through the cached validators of tests/support/stix_check.py (the same answers, test_stix_check.py)."""
+    from stix2validator import ValidationOptions
 
-    result = untraced(validate_string, body, ValidationOptions(version="2.1", strict=strict))
+    result = validate_stix_string(body, ValidationOptions(version="2.1", strict=strict))
     errors = [str(e) for e in result.errors]
     assert result.is_valid, errors
-
-
-def hostile_share(level: str = "amber") -> ShareSet:
-    """Values chosen to break naive exports: quotes, backslashes, Unicode, every type."""
-    values = [
-        ("url", 'https://evil.example.com/a\'b\\c?x="1"&y=%27'),
-        ("url", "http://xn--80ak6aa92e.com/путь?q=1"),
-        ("domain", "login.evil.example.com"),
-        ("ipv4", "203.0.113.7"),
-        ("ipv6", "2001:db8::7"),
-        ("email", "o'brien@evil.example.com"),
-        ("email", "hr.desk@evil.example.com"),
-        ("md5", "d41d8cd98f00b204e9800998ecf8427e"),
-        ("sha1", "da39a3ee5e6b4b0d3255bfef95601890afd80709"),
-        ("sha256", "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"),
-        ("btc", "1BoatSLRpp6qzT7cUuHGR3GNXbc8GPJhcU"),
-        ("iban", "GB82WEST12345698765432"),
-        ("phone", "+442079460958"),
-        ("eth", "0x" + "ab" * 20),
-        ("social", "t.me/fake_recruiter"),
-    ]
-    indicators = [SharedIndicator(t, v, T0, T1, 3, 7, sender=t == "email") for t, v in values]
-    campaign = CampaignFacts(42, 'Fake "recruiter" \\ wave', "fake_recruitment", T0, T1, T1, 3, 2, 7, "malicious")
-    return ShareSet("Acme Security", level, campaign, indicators)
 
 
 @pytest.mark.parametrize("level", ["clear", "green", "amber", "amber+strict", "red"])
@@ -138,16 +112,8 @@ def test_campaign_export_from_the_store_is_valid_and_keeps_the_attacker_side(tmp
 # -- MISP ------------------------------------------------------------------------------------
 
 
-def _misp_stix(event: dict[str, Any]) -> str:
-    from misp_stix_converter import MISPtoSTIX21Parser
-
-    parser = MISPtoSTIX21Parser()
-    parser.parse_misp_event(event)
-    return str(parser.bundle.serialize())
-
-
 @pytest.mark.parametrize("level", ["clear", "amber+strict"])
-def test_misp_event_loads_in_pymisp_and_converts_with_misp_stix(level: str) -> None:
+def test_misp_event_loads_in_pymisp_and_converts_withmisp_stix(level: str) -> None:
     from pymisp import MISPEvent
 
     share = hostile_share(level)
@@ -169,7 +135,7 @@ def test_misp_event_loads_in_pymisp_and_converts_with_misp_stix(level: str) -> N
     assert all(len(a.sightings) == 1 for a in event.attributes)
     email = event.get_objects_by_name("email")[0]
     assert {a.object_relation for a in email.attributes} == {"from", "subject"}
-    converted = _misp_stix(json.loads(body))
+    converted = misp_stix(json.loads(body))
     assert_valid_stix(converted, strict=False)
     assert "evil.example.com" in converted
 
@@ -185,7 +151,7 @@ def test_misp_event_of_a_stored_campaign_converts(tmp_path: Path) -> None:
         loaded = MISPEvent()
         loaded.load(event)
         assert any(a.value == SENDER for a in loaded.attributes)
-        assert_valid_stix(_misp_stix(event), strict=False)
+        assert_valid_stix(misp_stix(event), strict=False)
 
 
 # -- CSV and blocklists ------------------------------------------------------------------------------

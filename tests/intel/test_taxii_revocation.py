@@ -15,8 +15,8 @@ from fastapi.testclient import TestClient
 from sqlalchemy import select, update
 
 from tests.support.intel import intel_runtime, seed_campaign
+from tests.support.stix_check import validate_stix_string
 from tests.support.taxii_server import serve
-from tests.support.untraced import untraced
 from watchword.intel import taxii
 from watchword.runtime import Runtime
 from watchword.services import accounts, decisions
@@ -61,10 +61,10 @@ def _objects(rt: Runtime, token: str, collection: str, **params: Any) -> list[di
 
 
 def _assert_strict(objects: list[dict[str, Any]]) -> None:
-    from stix2validator import ValidationOptions, validate_string
+    from stix2validator import ValidationOptions
 
     bundle = {"type": "bundle", "id": "bundle--5d0f3c1e-8a4b-4c2d-9e6f-7a8b9c0d1e2f", "objects": objects}
-    result = untraced(validate_string, json.dumps(bundle), ValidationOptions(version="2.1", strict=True))
+    result = validate_stix_string(json.dumps(bundle), ValidationOptions(version="2.1", strict=True))
     assert result.is_valid, [str(e) for o in result.object_results for e in o.errors + o.warnings]
 
 

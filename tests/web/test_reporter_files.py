@@ -73,7 +73,9 @@ def test_reencoding_drops_every_tag_applies_the_orientation_and_caps_the_size() 
 
 def test_noisy_pictures_fall_back_to_jpeg_within_the_byte_cap() -> None:
     rng = random.Random(7)
-    noise = Image.frombytes("RGB", (1800, 1800), bytes(rng.getrandbits(8) for _ in range(1800 * 1800 * 3)))
+    # Incompressible: no PNG of it fits the cap. randbytes makes the same kind of seeded noise as a byte-by-byte
+    # generator, without 9.7 million Python-level calls (0.97 s of CPU -> 0.05 s).
+    noise = Image.frombytes("RGB", (1800, 1800), rng.randbytes(1800 * 1800 * 3))
     out = io.BytesIO()
     noise.save(out, format="PNG")
     shown = images.reencode(out.getvalue(), images.FULL_SIDE)
