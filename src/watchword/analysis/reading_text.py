@@ -25,6 +25,15 @@ _NEGATORS = word_set(
     "wouldn couldn isn aren nao non mai"
 )
 _NEG_TOKEN = re.compile(r"\w+|n't")
+# A negation carries over a coordination to the next verb ("he hasn't contacted us or threatened
+# anything", "er hat weder angerufen noch gedroht", "il n'a pas appelé ou menacé"; "не звонил и не
+# угрожал" repeat the negator): a coordinator among the last two words, a negator before it in the
+# same clause, within a few words. Not past a comma or a full stop: "he didn't call, or so he says".
+_COORDINATORS = word_set("or nor oder noch ou ni o или")
+# The first half of a paired negation ("neither ... nor", "weder ... noch"): a negator before a coordinator.
+_PAIRED_NEGATORS = word_set("neither weder")
+_CLAUSE_END = re.compile(r"[,;:.!?()\"«»]")
+COORDINATION_REACH = 40
 _ZH_NEGATORS = ("没", "未", "不", "别")
 
 
@@ -37,7 +46,13 @@ def negated(sentence: str, start: int) -> bool:
     if before.endswith(_ZH_NEGATORS) or before[-2:-1] in _ZH_NEGATORS or _ZH_NEGATED_TURN.search(before):
         return True
     tokens = _NEG_TOKEN.findall(before)[-2:]
-    return any(t in _NEGATORS or t == "n't" for t in tokens)
+    if any(t in _NEGATORS or t == "n't" for t in tokens):
+        return True
+    if not any(t in _COORDINATORS for t in tokens):
+        return False
+    clause = sentence[max(0, start - COORDINATION_REACH) : start]
+    clause = clause[max((m.end() for m in _CLAUSE_END.finditer(clause)), default=0) :]
+    return any(t in _NEGATORS or t in _PAIRED_NEGATORS or t == "n't" for t in _NEG_TOKEN.findall(clause))
 
 
 def quote(original: str, start: int, end: int) -> str:

@@ -1,0 +1,89 @@
+"""A negation carried over a coordination (issue 17, "no request to watch a person accepted").
+
+"He hasn't contacted us or threatened anything, he just posts. Could you keep tabs on him?" asks us to
+watch a person and says no act was done: the negator before "contacted" also governs "threatened"
+after "or". Read as two words back only, "threatened" was a threat done to the organisation, which
+outweighed the request to watch him. The negation now reaches over "or" / "nor" / "oder" / "ou" / "o" /
+"или" / "noch" (and the
+first half of "neither ... nor", "weder ... noch") within the same clause; a comma or a full stop
+ends it, so an affirmative act after a negated clause is still read.
+
+The sentences are written from the taxonomy, not taken from the evaluation set.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from watchword.analysis.reading import read
+from watchword.analysis.reading_text import negated
+from watchword.domain import ApproachType, Scope
+
+A = ApproachType
+
+
+@pytest.mark.parametrize(
+    ("sentence", "word"),
+    [
+        ("he hasn't contacted us or threatened anything", "threatened"),
+        ("he never called me or asked for anything", "asked"),
+        ("she neither called nor threatened us", "threatened"),
+        ("er hat weder angerufen noch gedroht", "gedroht"),
+        ("er hat nicht angerufen oder gedroht", "gedroht"),
+        ("il n'a pas appele ou menace qui que ce soit", "menace"),
+        ("no llamo o amenazo a nadie", "amenazo"),
+        ("он не звонил или угрожал", "угрожал"),
+    ],
+)
+def test_a_negation_reaches_over_a_coordination(sentence: str, word: str) -> None:
+    assert negated(sentence, sentence.index(word))
+
+
+@pytest.mark.parametrize(
+    ("sentence", "word"),
+    [
+        # A comma ends the negated clause: what follows is told as done.
+        ("she never said who she was or why, then threatened to leak our files", "threatened"),
+        ("he didn't give his name, or he threatened me", "threatened"),
+        # No negator before the coordination.
+        ("he called me or texted me and threatened to publish our emails", "threatened"),
+        ("they will publish the photos or send them to the press", "send"),
+        # Too far back: another clause's negator.
+        ("it was not the first time this month that the man at the gate called or threatened", "threatened"),
+    ],
+)
+def test_an_affirmative_act_after_a_coordination_stays_affirmative(sentence: str, word: str) -> None:
+    assert not negated(sentence, sentence.index(word))
+
+
+WATCH_WITH_A_NEGATED_ACT = [
+    "He hasn't called us or threatened anyone, he just posts angry things online. Could you keep an eye on him?",
+    "A former volunteer posts a lot about our association. He never wrote to us or threatened anything. "
+    "Please monitor his account.",
+    "He neither called nor threatened us, he only posts about the company. Please monitor his account.",
+    "Ein ehemaliger Mitarbeiter schreibt viel über uns im Netz. Er hat weder angerufen noch gedroht. "
+    "Können Sie ihn beobachten?",
+]
+
+
+@pytest.mark.parametrize("text", WATCH_WITH_A_NEGATED_ACT)
+def test_a_request_to_watch_a_person_beside_a_negated_act_is_out_of_scope(text: str) -> None:
+    reading = read(text)
+    assert reading.scope == Scope.OUT_OF_SCOPE, reading.scope_reason
+
+
+# The approach told before or after such a clause is still read, and "can you check who he is?"
+# after it asks about the approacher, whoever is named.
+APPROACHES = [
+    "He didn't give his name, and threatened to publish our emails unless we pay. Can you check who he is?",
+    "She never said who she was or why, then threatened to leak our donor list unless we pay 2 BTC.",
+    "An Iranian man called me or my colleague twice and threatened to publish our contracts unless we pay. "
+    "Can you find out who he is?",
+]
+
+
+@pytest.mark.parametrize("text", APPROACHES)
+def test_an_act_beside_a_negated_clause_is_still_the_approach(text: str) -> None:
+    reading = read(text)
+    assert reading.scope == Scope.IN_SCOPE, reading.scope_reason
+    assert reading.primary == A.EXTORTION
