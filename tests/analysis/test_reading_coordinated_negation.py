@@ -1,4 +1,5 @@
-"""A negation carried over a coordination (issue 17, "no request to watch a person accepted").
+"""A negation carried over a coordination, and a completed passive that is no threat (issue 17, "no
+request to watch a person accepted").
 
 "He hasn't contacted us or threatened anything, he just posts. Could you keep tabs on him?" asks us to
 watch a person and says no act was done: the negator before "contacted" also governs "threatened"
@@ -84,6 +85,27 @@ APPROACHES = [
 
 @pytest.mark.parametrize("text", APPROACHES)
 def test_an_act_beside_a_negated_clause_is_still_the_approach(text: str) -> None:
+    reading = read(text)
+    assert reading.scope == Scope.IN_SCOPE, reading.scope_reason
+    assert reading.primary == A.EXTORTION
+
+
+# A completed passive tells what happened to someone's photos, not a threat: "照片被发到网上了" (the photos
+# were posted online). The same words as a threat ("不给钱就把照片发到网上", "就会被发到网上") still are.
+def test_photos_posted_online_told_of_a_colleague_beside_a_request_to_investigate_her_is_out_of_scope() -> None:
+    reading = read("我们部门一位同事参加了一次集会，她的照片被发到网上了。要不要查一下她？")
+    assert reading.scope == Scope.OUT_OF_SCOPE, reading.scope_reason
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "对方说如果不转账，我的照片就会被发到网上。",
+        "有人威胁我说不给钱就把照片发到网上。",
+        "他说要把我们的聊天记录发到公司，除非我把项目名单给他。",
+    ],
+)
+def test_photos_to_be_posted_online_are_still_a_threat(text: str) -> None:
     reading = read(text)
     assert reading.scope == Scope.IN_SCOPE, reading.scope_reason
     assert reading.primary == A.EXTORTION
