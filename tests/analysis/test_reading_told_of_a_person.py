@@ -1,13 +1,14 @@
-"""A negation carried over a coordination, and a completed passive that is no threat (issue 17, "no
-request to watch a person accepted").
+"""Words of an act told of the person a report asks us to watch (issue 17, "no request to watch a person
+accepted"): a negation carried over a coordination, a completed passive that is no threat, someone filmed
+by the press. Each made a strong act of what the reporter told of that person, which outweighed the
+request to look into them.
 
 "He hasn't contacted us or threatened anything, he just posts. Could you keep tabs on him?" asks us to
 watch a person and says no act was done: the negator before "contacted" also governs "threatened"
 after "or". Read as two words back only, "threatened" was a threat done to the organisation, which
 outweighed the request to watch him. The negation now reaches over "or" / "nor" / "oder" / "ou" / "o" /
-"или" / "noch" (and the
-first half of "neither ... nor", "weder ... noch") within the same clause; a comma or a full stop
-ends it, so an affirmative act after a negated clause is still read.
+"или" / "noch" (and the first half of "neither ... nor", "weder ... noch") within the same clause; a comma
+or a full stop ends it, so an affirmative act after a negated clause is still read.
 
 The sentences are written from the taxonomy, not taken from the evaluation set.
 """
@@ -109,3 +110,35 @@ def test_photos_to_be_posted_online_are_still_a_threat(text: str) -> None:
     reading = read(text)
     assert reading.scope == Scope.IN_SCOPE, reading.scope_reason
     assert reading.primary == A.EXTORTION
+
+
+# Filmed or photographed *by the press* ("a été filmé par la télé"): what journalists did to the person
+# the report is about, told of them, not someone photographing our site. Beside a request to watch that
+# person it is out of scope; someone photographing the site is still the act.
+FILMED_BY_THE_PRESS = [
+    "Un membre de notre association est allé à une manifestation et a été filmé par la télé. Il faudrait le "
+    "surveiller, non ?",
+    "A colleague was filmed by the local TV crew outside the town hall. Should we investigate him?",
+    "Ein Kollege wurde vom Fernsehen vor dem Rathaus gefilmt. Sollten wir ihn überprüfen?",
+    "Un compañero fue grabado por la tele delante del ayuntamiento. ¿Habría que vigilarlo?",
+]
+
+
+@pytest.mark.parametrize("text", FILMED_BY_THE_PRESS)
+def test_filmed_by_the_press_beside_a_request_to_watch_the_person_is_out_of_scope(text: str) -> None:
+    reading = read(text)
+    assert reading.scope == Scope.OUT_OF_SCOPE, reading.scope_reason
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "A man photographed our gate for twenty minutes and then filmed the car park. Can you check him?",
+        "Un homme a photographié l'entrée du site et filmé le parking depuis sa voiture. "
+        "Pouvez-vous vérifier qui c'est ?",
+    ],
+)
+def test_someone_photographing_the_site_is_still_the_act(text: str) -> None:
+    reading = read(text)
+    assert reading.scope == Scope.IN_SCOPE, reading.scope_reason
+    assert reading.primary == A.PHYSICAL_APPROACH
