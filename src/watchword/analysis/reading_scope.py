@@ -314,6 +314,9 @@ def _asked_of_ours(reading: Reading, folded: str, hits: list[Hit]) -> bool:
     it, not its subject ("my colleague asks a lot"). In Chinese, which may put the topic first
     ("我们的图纸他问了好几次"), anywhere in the sentence. Negated wording does not count ("he never
     asked about our work")."""
+    # Most readings name neither an act nor the reporter's own: nothing to place in sentences then.
+    if not reading.acts or not any(h.owner[:2] == ("basis", "ours") for h in hits):  # type: ignore[index]
+        return False
     names = {a.name for a in reading.acts}
     starts = sentence_starts(folded)
     first_act: dict[int, int] = {}
@@ -365,10 +368,11 @@ def _asked_of_us(hits: list[Hit], folded: str) -> Hit | None:
     in a sentence that ends in a question mark: a question put to us ("Gehört das gemeldet?",
     "Vous pouvez regarder ?", "是不是应该报一下？"), whatever its wording. Not in quoted speech, nor in
     a question that names the place to report (`_CHANNEL`)."""
+    verbs = [h for h in hits if h.owner[:2] == ("basis", "service_verb")]  # type: ignore[index]
+    if not verbs:  # the spans of quoted speech are found only when there is a verb to place
+        return None
     quoted = quoted_spans(folded)
-    for h in hits:
-        if h.owner[:2] != ("basis", "service_verb"):  # type: ignore[index]
-            continue
+    for h in verbs:
         end = _QUESTION_END.search(folded, h.end)
         if end is None or end.group() not in "?？" or any(lo <= h.start < hi for lo, hi in quoted):
             continue
