@@ -261,7 +261,8 @@ def _the_reporters_own(reading: Reading, folded: str, hits: list[Hit]) -> list[H
             turn = concessive(folded, h.end)
             if turn >= 0 and any(turn <= a <= turn + CONCESSION_ACT_REACH for a in acts):
                 continue
-            if opened_by_after(folded, h.start, h.end) and any(h.end <= a <= h.end + CONCESSION_ACT_REACH for a in acts):
+            after = opened_by_after(folded, h.start, h.end)
+            if after and any(h.end <= a <= h.end + CONCESSION_ACT_REACH for a in acts):
                 continue
         kept.append(h)
     return kept

@@ -138,9 +138,7 @@ def concessive(folded: str, end: int) -> int:
 # Read in the clause before the words (no sentence end between), and for Chinese, where the
 # postposition follows ("问了几个正常的问题之后"), in the few characters after them.
 AFTER_REACH = 30
-_AFTER = re.compile(
-    r"(?<!\w)(after|nach|apres|despues de|tras|после)(?!\w)[^.!?;:\n。！？]*$"
-)
+_AFTER = re.compile(r"(?<!\w)(after|nach|apres|despues de|tras|после)(?!\w)[^.!?;:\n。！？]*$")
 _AFTER_ZH = re.compile(r"[^。！？，,]{0,4}(之后|以后|后)")
 
 
