@@ -14,7 +14,15 @@ from bisect import bisect_right
 from typing import TYPE_CHECKING
 
 from watchword.analysis.phrasematch import Hit
-from watchword.analysis.reading_text import basis_hit, concessive, negated, quote, quoted_spans, sentence_starts
+from watchword.analysis.reading_text import (
+    basis_hit,
+    concessive,
+    negated,
+    opened_by_after,
+    quote,
+    quoted_spans,
+    sentence_starts,
+)
 from watchword.domain import ApproachType, Scope
 
 if TYPE_CHECKING:
@@ -252,6 +260,9 @@ def _the_reporters_own(reading: Reading, folded: str, hits: list[Hit]) -> list[H
         if name in NO_ACT:
             turn = concessive(folded, h.end)
             if turn >= 0 and any(turn <= a <= turn + CONCESSION_ACT_REACH for a in acts):
+                continue
+            after = opened_by_after(folded, h.start, h.end)
+            if after and any(h.end <= a <= h.end + CONCESSION_ACT_REACH for a in acts):
                 continue
         kept.append(h)
     return kept

@@ -133,5 +133,22 @@ def concessive(folded: str, end: int) -> int:
     return m.end() if m else -1
 
 
+# "After a couple of normal questions she started asking about ...": the reporter's "normal
+# questions" opened by "after" is the time before the act, not a conclusion that nothing was done.
+# Read in the clause before the words (no sentence end between), and for Chinese, where the
+# postposition follows ("问了几个正常的问题之后"), in the few characters after them.
+AFTER_REACH = 30
+_AFTER = re.compile(r"(?<!\w)(after|nach|apres|despues de|tras|после)(?!\w)[^.!?;:\n。！？]*$")
+_AFTER_ZH = re.compile(r"[^。！？，,]{0,4}(之后|以后|后)")
+
+
+def opened_by_after(folded: str, start: int, end: int) -> bool:
+    """Whether the words at start:end are the object of "after" ("nach ein paar normalen Fragen",
+    "après quelques questions normales", "после пары обычных вопросов", "……的问题之后")."""
+    if _AFTER.search(folded, max(0, start - AFTER_REACH), start):
+        return True
+    return _AFTER_ZH.match(folded, end) is not None
+
+
 def basis_hit(hits: list[Hit], name: str) -> Hit | None:
     return next((h for h in hits if h.owner[:2] == ("basis", name)), None)  # type: ignore[index]
