@@ -310,7 +310,7 @@ class MiddleMemo:
                 if any(values is None for _kind, values in items):
                     rest[name] = value
                 else:
-                    flat_lists[name] = tuple(items)
+                    flat_lists[name] = tuple((kind, values) for kind, values in items if values is not None)
             else:
                 rest[name] = value
         pickled = pickle.dumps(rest, protocol=pickle.HIGHEST_PROTOCOL)
