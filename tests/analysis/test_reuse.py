@@ -261,3 +261,27 @@ def test_the_memo_is_bounded() -> None:
     doc = Document(kind="email", raw=b"Subject: x\r\n\r\n" + b"y" * 2_000_000)
     run(doc, STAGES[:_MIDDLE_START])
     assert middle_key(doc) is None  # too large to hold: analysed each time
+
+
+def test_restored_copies_share_no_mutable_fact_with_the_first_or_each_other() -> None:
+    """Immutable facts are held by reference, links and the authentication result copied field by
+    field, inputs the middle stages left alone not held at all: each copy still gets lists and
+    objects of its own, equal to a fresh run's."""
+    raw = mb.original_message()  # links in HTML, a Reply-To: links, indicators and auth to copy
+    memo = MiddleMemo()
+    docs = [run(Document(kind="email", raw=_readdressed(raw, n)), memo=memo) for n in (1, 2, 3)]
+    assert memo.hits == 2
+    fresh = run(Document(kind="email", raw=_readdressed(raw, 3)))
+    for name in ("indicators", "links", "reasons", "also_types", "auth", "text_parts", "html_parts", "body_text"):
+        assert getattr(docs[2], name) == getattr(fresh, name), name
+    first, second, third = docs
+    assert first.links and first.auth is not None
+    for name in ("indicators", "links", "reasons", "warnings", "text_parts", "html_parts"):
+        assert getattr(second, name) is not getattr(first, name), name
+        assert getattr(third, name) is not getattr(second, name), name
+    assert second.auth is not first.auth and third.auth is not second.auth
+    assert all(a is not b for a, b in zip(first.links, second.links, strict=True))
+    second.links[0].text = "changed"
+    second.reasons.append("changed")
+    assert third.links[0].text != "changed" and third.reasons == first.reasons
+    assert run(Document(kind="email", raw=_readdressed(raw, 4)), memo=memo).links == first.links

@@ -179,3 +179,33 @@ def test_two_migrators_at_once_leave_one_schema(database_url: str) -> None:
     finally:
         db_a.dispose()
         db_b.dispose()
+
+
+def test_the_written_heads_are_alembics_heads() -> None:
+    """The check at start reads the revision files itself (no alembic import): it must find the
+    heads alembic finds."""
+    from watchword.store.migrate import _scripts, _written_heads
+
+    written = _written_heads()
+    assert written is not None and set(written) == set(_scripts().get_heads())
+
+
+def test_a_process_that_finds_its_schema_current_does_not_import_alembic(tmp_path: Path) -> None:
+    import os
+    import subprocess
+    import sys
+
+    settings = make_settings(tmp_path)
+    with open_runtime(settings, migrate=True):
+        pass
+    code = (
+        "import sys\n"
+        "from tests.support.settings import make_settings\n"
+        "from watchword.runtime import open_runtime\n"
+        f"with open_runtime(make_settings(__import__('pathlib').Path({str(tmp_path)!r}))):\n"
+        "    pass\n"
+        "print(sorted(m for m in sys.modules if m.split('.')[0] in ('alembic', 'mako')))\n"
+    )
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(p for p in sys.path if p)}
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, env=env)
+    assert out.stdout.strip() == "[]"

@@ -19,7 +19,7 @@ from watchword.analysis.fingerprint import fingerprint, fingerprint_for, recipie
 from watchword.analysis.forwarded import unwrap_forwarded
 from watchword.analysis.indicators import extract_indicators
 from watchword.analysis.mime import parse_mime
-from watchword.analysis.reuse import AskedAddresses, AskedWords, MiddleMemo, Tail, middle_key
+from watchword.analysis.reuse import AskedAddresses, AskedWords, MiddleMemo, Tail, inputs_of, middle_key
 from watchword.analysis.scope import guard_scope
 from watchword.analysis.text import extract_text_and_links
 from watchword.domain import Analysis, Document
@@ -69,9 +69,10 @@ def run(doc: Document, stages: tuple[Stage, ...] = STAGES, memo: MiddleMemo | No
     key = middle_key(doc)
     if key is None or not memo.restore(key, doc):
         headers_before = dict(doc.headers)
+        inputs_before = inputs_of(doc)
         _run_stages(doc, STAGES[_MIDDLE_START:_MIDDLE_END])
         if key is not None:
-            memo.keep(key, doc, headers_before)
+            memo.keep(key, doc, headers_before, inputs_before)
     if key is not None and memo.holds(key):
         # The document has the key's middle facts (restored, or just kept: no middle stage changed
         # its headers), so the fingerprint is a function of them and of its recipients' answers.

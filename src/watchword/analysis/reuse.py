@@ -36,14 +36,17 @@ entries and in the size of each entry; a miss just runs the stages.
 from __future__ import annotations
 
 import dataclasses
+import enum
 import hashlib
+import operator
 import pickle
 from collections import OrderedDict
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any, NoReturn
 
-from watchword.domain import Document
+from watchword.domain import AuthResult, Document, Indicator, Link
+from watchword.domain.states import ApproachType, DocumentKind, Scope
 
 # Fields the middle stages never read: the raw bytes (parsed already), the parsed
 # Message object, the Received chain, and the reporter's wrapper facts.
@@ -55,6 +58,15 @@ _KEPT_FROM_COPY = UNREAD_FIELDS | {"headers"}
 _FIELDS = tuple(f.name for f in dataclasses.fields(Document))
 _KEYED = tuple(name for name in _FIELDS if name not in UNREAD_FIELDS)
 _RESTORED = tuple(name for name in _FIELDS if name not in _KEPT_FROM_COPY)
+
+# The large inputs the middle stages read (a message's parts and attachments, a report's words).
+# None is in UNREAD_FIELDS, so a copy that meets an entry holds values equal to the first document's
+# as it was before the middle stages: where those left one as it was, the entry leaves it out (a
+# second pickle of every part and payload cost ~0.07 ms a report) and a copy keeps its own.
+# Each is a str or a list of str or bytes: immutable items, so an unchanged list is one equal to a
+# shallow copy taken before (`inputs_of`).
+_INPUTS = ("subject", "text_input", "text_parts", "html_parts", "attachment_payloads")
+assert not set(_INPUTS) & UNREAD_FIELDS
 
 # What the fingerprint stage sets (tests/analysis/test_reuse.py checks it changes nothing else).
 FINGERPRINT_FIELDS = ("content_hash", "shingles", "campaign_keys")
@@ -77,11 +89,64 @@ def middle_key(doc: Document) -> bytes | None:
         value = getattr(doc, name)
         if name == "headers":
             value = [(k, v) for k, v in value.items() if k not in UNREAD_HEADERS]
+        elif isinstance(value, enum.Enum):
+            value = (type(value).__qualname__, value.value)  # an enum member pickles through a Python call
         state.append(value)
     data = pickle.dumps(state, protocol=pickle.HIGHEST_PROTOCOL)
     if len(data) > MAX_ENTRY_BYTES:
         return None
     return hashlib.sha256(data).digest()
+
+
+# Types whose values nothing can change (a frozen dataclass of strings, enum members, scalars): an
+# entry holds such a value, or a list of them, by reference and gives each copy a fresh list, not a
+# pickled copy. Pickling the indicators (a slotted dataclass each, through a Python call per object)
+# was most of an entry's cost; unpickling gives an enum member back as itself anyway.
+_IMMUTABLE = frozenset({str, bytes, int, float, bool, type(None), Indicator, ApproachType, Scope, DocumentKind})
+assert Indicator.__dataclass_params__.frozen  # type: ignore[attr-defined]
+
+
+# Slotted dataclasses whose every field holds an immutable value: copied field by field (a tuple
+# of their values held, a new object made per restore), at a fraction of pickle's cost.
+_FLAT = {cls: operator.attrgetter(*(f.name for f in dataclasses.fields(cls))) for cls in (Link, AuthResult)}
+
+
+def _flat_values(value: Any) -> tuple[Any, ...] | None:
+    """The field values of a _FLAT object when each is immutable, else None (pickled instead)."""
+    fields = _FLAT.get(type(value))
+    if fields is None:
+        return None
+    values: tuple[Any, ...] = fields(value)
+    return values if _IMMUTABLE.issuperset(map(type, values)) else None
+
+
+def _rough_size(value: Any) -> int:
+    """About the bytes a held value takes (for the memo's bound): the length of a string, 256 for any
+    other object (an indicator, a link: a URL, a few short strings), each item of a tuple so."""
+    if isinstance(value, str | bytes):
+        return len(value) + 64
+    if isinstance(value, tuple):
+        if value and isinstance(value[0], str | bytes):
+            return 64 * len(value) + sum(map(len, value))
+        return 256 * len(value)
+    return 256
+
+
+def inputs_of(doc: Document) -> dict[str, tuple[Any, tuple[Any, ...] | None]]:
+    """The large inputs as they are now: each value, and a list's items (for `MiddleMemo.keep`)."""
+    return {
+        name: (value, tuple(value) if isinstance(value, list) else None)
+        for name, value in ((name, getattr(doc, name)) for name in _INPUTS)
+    }
+
+
+def _unchanged(doc: Document, before: dict[str, tuple[Any, tuple[Any, ...] | None]]) -> set[str]:
+    """The inputs still the very value they were (a list: the same list with the same items)."""
+    return {
+        name
+        for name, (value, items) in before.items()
+        if getattr(doc, name) is value and (items is None or tuple(value) == items)
+    }
 
 
 def _only_membership(*_args: object) -> NoReturn:
@@ -175,9 +240,10 @@ class MiddleMemo:
         self.max_entries = max_entries
         self.max_bytes = max_bytes
         self._bytes = 0
-        # Each entry pickled: a fresh copy per restore (the later stages may change what they
-        # are given) at a fraction of deepcopy's cost, and compact while held.
-        self._facts: OrderedDict[bytes, bytes] = OrderedDict()
+        # Each entry: the immutable values (lists of them as tuples) by reference, and the rest
+        # pickled: a fresh copy per restore (the later stages may change what they are given) at a
+        # fraction of deepcopy's cost, and compact while held.
+        self._facts: OrderedDict[bytes, tuple[Any, ...]] = OrderedDict()
         self._tails: dict[bytes, list[Tail]] = {}
         self.hits = 0
         self.misses = 0
@@ -195,25 +261,70 @@ class MiddleMemo:
             return False
         self._facts.move_to_end(key)
         self.hits += 1
+        shared, flat, flat_lists, pickled, _size = facts
+        for name, value in shared.items():
+            setattr(doc, name, list(value) if type(value) is tuple else value)
+        for name, (kind, values) in flat.items():
+            setattr(doc, name, kind(*values))
+        for name, items in flat_lists.items():
+            setattr(doc, name, [kind(*values) for kind, values in items])
         # S301: these bytes were pickled by keep() in this process, never read from outside.
-        for name, value in pickle.loads(facts).items():  # noqa: S301
+        for name, value in pickle.loads(pickled).items():  # noqa: S301
             setattr(doc, name, value)
         return True
 
-    def keep(self, key: bytes, doc: Document, headers_before: dict[str, str]) -> None:
+    def keep(
+        self,
+        key: bytes,
+        doc: Document,
+        headers_before: dict[str, str],
+        inputs_before: dict[str, tuple[Any, tuple[Any, ...] | None]] | None = None,
+    ) -> None:
         """Hold `doc`'s facts after the middle stages.
 
         Not held if a middle stage changed the headers: a copy keeps its own headers, so
-        its analysis could then differ from a fresh run's.
+        its analysis could then differ from a fresh run's. With `inputs_before` (`inputs_of`
+        the document before the middle stages), the inputs they left as they were are not held:
+        a copy with this key has equal ones, which `restore` leaves in place.
         """
         if doc.headers != headers_before:
             return
-        facts = pickle.dumps({name: getattr(doc, name) for name in _RESTORED}, protocol=pickle.HIGHEST_PROTOCOL)
-        if len(facts) > MAX_ENTRY_BYTES:
+        unchanged = _unchanged(doc, inputs_before) if inputs_before is not None else set()
+        shared: dict[str, Any] = {}
+        flat: dict[str, tuple[type, tuple[Any, ...]]] = {}
+        flat_lists: dict[str, tuple[tuple[type, tuple[Any, ...]], ...]] = {}
+        rest: dict[str, Any] = {}
+        for name in _RESTORED:
+            if name in unchanged:
+                continue
+            value = getattr(doc, name)
+            kind = type(value)
+            if kind in _IMMUTABLE:
+                shared[name] = value
+            elif kind is list and _IMMUTABLE.issuperset(map(type, value)):
+                shared[name] = tuple(value)
+            elif (values := _flat_values(value)) is not None:
+                flat[name] = (kind, values)
+            elif kind is list and value and all(type(item) in _FLAT for item in value):
+                items = [(type(item), _flat_values(item)) for item in value]
+                if any(values is None for _kind, values in items):
+                    rest[name] = value
+                else:
+                    flat_lists[name] = tuple((kind, values) for kind, values in items if values is not None)
+            else:
+                rest[name] = value
+        pickled = pickle.dumps(rest, protocol=pickle.HIGHEST_PROTOCOL)
+        size = (
+            len(pickled)
+            + sum(_rough_size(value) for value in shared.values())
+            + 256 * len(flat)
+            + sum(256 * len(items) for items in flat_lists.values())
+        )
+        if size > MAX_ENTRY_BYTES:
             return
         previous = self._facts.pop(key, None)
-        self._bytes += len(facts) - (len(previous) if previous is not None else 0)
-        self._facts[key] = facts
+        self._bytes += size - (previous[-1] if previous is not None else 0)
+        self._facts[key] = (shared, flat, flat_lists, pickled, size)
         self._bound()
 
     def holds(self, key: bytes) -> bool:
@@ -238,4 +349,4 @@ class MiddleMemo:
     def _bound(self) -> None:
         while self._facts and (len(self._facts) > self.max_entries or self._bytes > self.max_bytes):
             key, dropped = self._facts.popitem(last=False)
-            self._bytes -= len(dropped) + sum(tail.size() for tail in self._tails.pop(key, ()))
+            self._bytes -= dropped[-1] + sum(tail.size() for tail in self._tails.pop(key, ()))
