@@ -14,23 +14,28 @@ from __future__ import annotations
 
 import datetime as dt
 import time as _time
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 _shift_seconds = 0.0
+# The system's readings (now, epoch, monotonic) taken when `held()` stopped the clock; None when it runs.
+_held: tuple[dt.datetime, float, float] | None = None
 
 
 def now() -> dt.datetime:
     """The current time, timezone-aware in UTC."""
-    return dt.datetime.now(dt.UTC) + dt.timedelta(seconds=_shift_seconds)
+    base = _held[0] if _held is not None else dt.datetime.now(dt.UTC)
+    return base + dt.timedelta(seconds=_shift_seconds)
 
 
 def time() -> float:
     """Seconds since the epoch, like `time.time()`."""
-    return _time.time() + _shift_seconds
+    return (_held[1] if _held is not None else _time.time()) + _shift_seconds
 
 
 def monotonic() -> float:
     """A clock that never goes back, like `time.monotonic()`, for measuring intervals."""
-    return _time.monotonic() + _shift_seconds
+    return (_held[2] if _held is not None else _time.monotonic()) + _shift_seconds
 
 
 def advance(seconds: float) -> None:
@@ -39,3 +44,17 @@ def advance(seconds: float) -> None:
     if seconds < 0:
         raise ValueError("time does not go back")
     _shift_seconds += seconds
+
+
+@contextmanager
+def held() -> Iterator[None]:
+    """Stop every reading where it stands for the block (tests only): time then passes only by
+    `advance()`, so a test deciding by elapsed time (the no-JavaScript form's 3 s) gets the same
+    answer however long its requests really take on a loaded machine. After the block the system's
+    clocks count again; they have moved on meanwhile, so no reading goes back."""
+    global _held
+    _held = (dt.datetime.now(dt.UTC), _time.time(), _time.monotonic())
+    try:
+        yield
+    finally:
+        _held = None

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from types import ModuleType
 
 import pytest
@@ -20,6 +21,23 @@ def test_advancing_moves_every_reading_and_never_goes_back(clock: ModuleType) ->
     assert after[1] - before[1] >= 2 and after[2] - before[2] >= 2
     with pytest.raises(ValueError, match="does not go back"):
         clock.advance(-1)
+
+
+def test_a_held_clock_moves_only_when_advanced_and_never_goes_back_after(clock: ModuleType) -> None:
+    """GIVEN the clock held WHEN real time passes THEN no reading moves; WHEN advanced THEN each moves
+    by exactly that; WHEN released THEN the readings are the system's again and none is earlier."""
+    with clock.held():
+        held = (clock.now(), clock.time(), clock.monotonic())
+        time.sleep(0.01)  # real time passing, which the held clock must not show
+        assert (clock.now(), clock.time(), clock.monotonic()) == held
+        clock.advance(1.5)
+        moved = (clock.now(), clock.time(), clock.monotonic())
+        steps = [(moved[0] - held[0]).total_seconds(), moved[1] - held[1], moved[2] - held[2]]
+        assert steps == pytest.approx([1.5, 1.5, 1.5], abs=1e-5)
+    released = (clock.now(), clock.time(), clock.monotonic())
+    assert released[0] >= moved[0] and released[1] >= moved[1] and released[2] >= moved[2]
+    time.sleep(0.01)
+    assert clock.monotonic() > released[2], "released, it runs again"
 
 
 def test_a_lease_runs_out_when_its_time_has_passed(rt: Runtime, clock: ModuleType) -> None:

@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
+import functools
 import gc
 from collections.abc import AsyncIterator, Callable
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from pathlib import Path
 
-from fastapi import FastAPI
+from fastapi import APIRouter, FastAPI
 from fastapi.responses import RedirectResponse
 from fastapi.staticfiles import StaticFiles
 from starlette.middleware.trustedhost import TrustedHostMiddleware
+from starlette.routing import BaseRoute
 
 from watchword.runtime import Runtime
 from watchword.web import errors
@@ -72,7 +74,26 @@ def create_app(rt: Runtime, *, close_runtime: bool = False) -> FastAPI:
         # sent there instead of filling the log with 404s.
         return RedirectResponse("/static/favicon.svg", status_code=301)
 
-    # Each area adds its routes here, in one visible list.
+    # The areas' routes, built once per process and shared by every app made in it (below).
+    app.router.routes.extend(_area_routes())
+    return app
+
+
+@functools.cache
+def _area_routes() -> tuple[BaseRoute, ...]:
+    """Every area's routes, included once per process into one router, for every app to add.
+
+    FastAPI builds an included router's routes (each endpoint's typed signature, its dependencies, the
+    pydantic fields of its parameters and responses, its handler) lazily, on the first requests that
+    reach them, and keeps them on the inclusion: an app including the areas itself builds them again,
+    0.12-0.31 s of CPU per app. A server makes one app; the tests make one per test (each over its
+    own runtime), and paid it hundreds of times (docs/benchmarks.md, "testspeed12"). What is shared is
+    fixed at import (the paths, the endpoints, their dependencies and handlers): everything an app
+    holds of its own (its runtime in `app.state.rt`, middleware and their counters, exception handlers,
+    lifespan) stays on the app, and every endpoint reaches its runtime through `request.app`.
+    The inclusion's context is the same as `app.include_router` gives it (a bare `FastAPI()`'s
+    defaults), but for `app.dependency_overrides`, which these routes do not consult: nothing here
+    uses it."""
     from watchword.web.api import intel_routes as api_intel_routes
     from watchword.web.api import routes as api_routes
     from watchword.web.awareness import routes as awareness_routes
@@ -81,10 +102,12 @@ def create_app(rt: Runtime, *, close_runtime: bool = False) -> FastAPI:
     from watchword.web.reporter import routes as reporter_routes
     from watchword.web.sms import routes as sms_routes
 
+    # Each area adds its routes here, in one visible list.
     areas = (api_routes, api_intel_routes, reporter_routes, console_routes, intel_routes, sms_routes, awareness_routes)
+    shared = APIRouter()
     for module in areas:
-        app.include_router(module.router)
-    return app
+        shared.include_router(module.router)
+    return tuple(shared.routes)
 
 
 def create_app_from_env() -> FastAPI:
