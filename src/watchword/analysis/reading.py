@@ -627,6 +627,8 @@ def _model_input(
             form,
             original,
             bool(answered.strip()),
+            reading.done_to,
+            reading.asked_of_ours,
         ),
     )
 
