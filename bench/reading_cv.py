@@ -138,10 +138,6 @@ def main() -> int:
     ap.add_argument(
         "--unbased-weight", default=str(UNBASED_WEIGHT), help="weight(s) of requests shown unread, e.g. 0.5,0"
     )
-    ap.add_argument(
-        "--word-bits", type=int, default=scopemodel.WORD_BITS, help="the scope model's word features (0: none)"
-    )
-    ap.add_argument("--drop", default="", help="signals the scope model is not shown, e.g. done_to,asked_of_ours")
     ap.add_argument("--errors", action="store_true", help="print the reports the learned reading moved")
     ap.add_argument("--wrong", action="store_true", help="print every report the first learned setting reads wrong")
     ap.add_argument("--cache", default="", help="a folder to keep each fold's trained models in, between runs")
@@ -203,12 +199,7 @@ def main() -> int:
         scope_models = {}
         for unbased in sorted({u for u, *_ in settings}):
             vectors, labels, weights = training_set(
-                train,
-                [inputs[str(r["id"])] for r in train],
-                args.unread_weight,
-                unbased,
-                args.word_bits,
-                tuple(s for s in args.drop.split(",") if s),
+                train, [inputs[str(r["id"])] for r in train], args.unread_weight, unbased
             )
             earlier = sorted(Path(args.fitted_in).glob(f"scope-{group}-*.npz")) if args.fitted_in else []
             if len(earlier) > 1:
@@ -220,7 +211,7 @@ def main() -> int:
                 used, w, b = _fit_cached(
                     args.cache, f"scope-{group}", vectors, labels, len(CLASSES), sample_weights=weights
                 )
-            scope_models[unbased] = ScopeModel(used, w, b, list(CLASSES), args.word_bits)
+            scope_models[unbased] = ScopeModel(used, w, b, list(CLASSES))
         if not args.shipped_type:
             in_scope = [r for r in train if r["scope"] == "in_scope"]
             t_used, t_w, t_b = _fit_cached(

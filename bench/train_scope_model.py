@@ -21,7 +21,7 @@ from pathlib import Path
 import numpy as np
 
 from watchword.analysis.learnedscope import model_input as scope_model_input
-from watchword.analysis.scopemodel import CLASSES, SIGNALS, WORD_BITS, ModelInput, vector
+from watchword.analysis.scopemodel import CLASSES, SIGNALS, ModelInput, vector
 
 HERE = Path(__file__).resolve().parent
 TUNE = HERE / "reading" / "tune"
@@ -109,13 +109,9 @@ def training_set(
     inputs: list[ModelInput],
     unread_weight: float = UNREAD_WEIGHT,
     unbased_weight: float = UNBASED_WEIGHT,
-    word_bits: int = WORD_BITS,
-    drop: tuple[str, ...] = (),
 ) -> tuple[list[tuple[np.ndarray, np.ndarray]], list[int], list[float]]:
-    """The rows the model is fitted on; `drop`: signals it is not shown (a model without them, measured)."""
     vectors, labels, weights = [], [], []
-    for row, original in zip(rows, inputs, strict=True):
-        given = ModelInput(original.text, tuple(s for s in original.signals if s not in drop))
+    for row, given in zip(rows, inputs, strict=True):
         label = CLASSES.index(str(row["scope"]))
         variants = [(given, 1.0)]
         if row["scope"] == "in_scope" and unread_weight > 0 and "acts:none" not in given.signals:
@@ -123,7 +119,7 @@ def training_set(
         if row["scope"] == "out_of_scope" and unbased_weight > 0 and set(given.signals) & set(PERSON_BASIS):
             variants.append((without_basis(given), unbased_weight))
         for variant, weight in variants:
-            vectors.append(vector(variant.text, variant.signals, word_bits))
+            vectors.append(vector(variant.text, variant.signals))
             labels.append(label)
             weights.append(weight)
     return vectors, labels, weights
@@ -169,7 +165,6 @@ def main() -> int:
         signals=np.array(SIGNALS),
         unread_weight=np.array(UNREAD_WEIGHT),
         unbased_weight=np.array(UNBASED_WEIGHT),
-        word_bits=np.array(WORD_BITS),
     )
     print(f"{len(rows)} reports from {', '.join(p.name for p in files)}; {len(used)} n-gram buckets")
     print(f"wrote {args.out} (no estimate here: bench/reading_cv.py measures it on held-out authors)")

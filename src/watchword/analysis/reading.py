@@ -627,8 +627,6 @@ def _model_input(
             form,
             original,
             bool(answered.strip()),
-            reading.done_to,
-            reading.asked_of_ours,
         ),
     )
 

@@ -4,9 +4,8 @@ The rules (reading.py) decide scope from the acts and the basis they find in the
 those lists miss is wording: on authors they were never tuned on, most real approaches that were not
 kept were reports in which no act was read at all ("needs detail"), told in words nobody listed. This
 model reads the same report differently: a multinomial logistic regression over hashed byte n-grams
-(the features of typemodel.py, so the six languages and mixed text are read alike), hashed words and
-word pairs (CJK as character pairs: `words`) and a few signals of what the rules read (SIGNALS), three
-classes (in_scope, out_of_scope, needs_detail),
+(the features of typemodel.py, so the six languages and mixed text are read alike) and a few
+signals of what the rules read (SIGNALS), three classes (in_scope, out_of_scope, needs_detail),
 trained by `bench/train_scope_model.py` on the tuning half of the blind evaluation set only, numpy
 only, offline, the same files giving the same model (~0.15 ms a report).
 
@@ -19,8 +18,6 @@ for it, so the analyst sees the words it went on.
 
 from __future__ import annotations
 
-import re
-import zlib
 from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
@@ -71,22 +68,8 @@ SIGNALS = (
     "length:longer",
     "answers",
     "digits",
-    # Who the rules read the act as done to (reading_scope._done_to, _asked_of_ours): a finding, not
-    # the verdict, and the commonest shape of an out-of-scope miss is an act read as done to the reporter.
-    "done_to",
-    "asked_of_ours",
 )
 SIGNAL_VALUE = 0.5
-# Word features beside the byte n-grams: each word and each pair of adjacent words of the (masked,
-# folded) text, hashed into 2**WORD_BITS buckets placed past the signals; a run of CJK characters
-# is read as its character pairs (one CJK character is already a byte 3-gram; a pair, six bytes, is
-# no byte n-gram). Byte 5-grams see inside a word, never across two: "keep an eye on", "look into
-# him", "是否可靠" are phrases. 0: no word features (a model trained before them).
-WORD_BITS = 16
-WORD_OFFSET = (1 << BITS) + 256
-WORD_SCALE = 1.0
-_CJK_RUN = re.compile("[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uf900-\ufaff]+")
-_TOKEN = re.compile(r"[^\W\d_]+|#+")
 MASK = "#"
 # How much of the report the quote covers, in characters: a phrase, as a reason quotes one.
 EXPLAIN_WINDOW = 60
@@ -115,8 +98,6 @@ def signals(
     form: str,
     original: str,
     answered: bool,
-    done_to: bool = False,
-    asked_of_ours: bool = False,
 ) -> tuple[str, ...]:
     """The rules' reading as signal names: `act_level` is the act score over the reading's threshold
     (0 no act, below 1 a weak one), `strong` an act that outweighs a request to watch someone."""
@@ -129,61 +110,17 @@ def signals(
         out.append("answers")
     if any(c.isdigit() for c in original):
         out.append("digits")
-    if done_to:
-        out.append("done_to")
-    if asked_of_ours:
-        out.append("asked_of_ours")
     return tuple(out)
 
 
-def words(text: str) -> list[str]:
-    """The word features' names: words and adjacent pairs; CJK runs as character pairs; a masked
-    stretch (MASK) as one word, so that the words around it still pair with something."""
-    out: list[str] = []
-    last = ""
-    for token in _TOKEN.findall(_CJK_RUN.sub(r" \g<0> ", text)):
-        if token[0] == MASK:
-            token = MASK
-        elif _CJK_RUN.match(token):
-            out += [token[i : i + 2] for i in range(max(1, len(token) - 1))]
-            last = ""
-            continue
-        out.append(token)
-        if last:
-            out.append(f"{last} {token}")
-        last = token
-    return out
-
-
-def word_features(text: str, bits: int) -> tuple[np.ndarray, np.ndarray]:
-    """The word features' buckets (past the signals) and weights (1 + log count, length WORD_SCALE)."""
-    import numpy as np
-
-    names = words(text[:MAX_CHARS])
-    if not names:
-        return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float32)
-    # crc32, not hash(): the same bucket in every process (str hashes are salted per process).
-    buckets = np.array([zlib.crc32(n.encode("utf-8")) for n in names], dtype=np.int64) >> (32 - bits)
-    index, count = np.unique(buckets, return_counts=True)
-    value = 1.0 + np.log(count)
-    return index + WORD_OFFSET, (WORD_SCALE * value / (np.linalg.norm(value) + 1e-9)).astype(np.float32)
-
-
-def vector(text: str, names: tuple[str, ...], word_bits: int = WORD_BITS) -> tuple[np.ndarray, np.ndarray]:
-    """The model's features: the text's hashed n-grams, one index per signal past the buckets, then
-    (word_bits > 0) the word features past the signals."""
+def vector(text: str, names: tuple[str, ...]) -> tuple[np.ndarray, np.ndarray]:
+    """The model's features: the text's hashed n-grams, then one index per signal past the buckets."""
     import numpy as np
 
     index, value = features(text)
     known = [SIGNALS.index(s) for s in names if s in SIGNALS]
     extra = np.array(sorted(set(known)), dtype=np.int64) + (1 << BITS)
-    parts = [index, extra]
-    values = [value, np.full(len(extra), SIGNAL_VALUE, np.float32)]
-    if word_bits:
-        w_index, w_value = word_features(text, word_bits)
-        parts.append(w_index)
-        values.append(w_value)
-    return np.concatenate(parts), np.concatenate(values)
+    return np.concatenate([index, extra]), np.concatenate([value, np.full(len(extra), SIGNAL_VALUE, np.float32)])
 
 
 @dataclass(slots=True, frozen=True)
@@ -202,14 +139,7 @@ class ScopeScores:
 class ScopeModel:
     """The trained weights: only the buckets seen in training are stored (sorted), with the bias."""
 
-    def __init__(
-        self,
-        rows: np.ndarray,
-        weights: np.ndarray,
-        bias: np.ndarray,
-        classes: list[str],
-        word_bits: int = WORD_BITS,
-    ) -> None:
+    def __init__(self, rows: np.ndarray, weights: np.ndarray, bias: np.ndarray, classes: list[str]) -> None:
         import numpy as np
 
         if list(classes) != list(CLASSES):
@@ -218,7 +148,6 @@ class ScopeModel:
         self.weights = weights.astype(np.float32)
         self.bias = bias.astype(np.float32)
         self.classes = list(classes)
-        self.word_bits = word_bits
 
     def _lookup(self, index: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         import numpy as np
@@ -231,7 +160,7 @@ class ScopeModel:
         """The probability of each class for one report."""
         import numpy as np
 
-        index, value = vector(given.text, given.signals, self.word_bits)
+        index, value = vector(given.text, given.signals)
         at, known = self._lookup(index)
         logits = value[known] @ self.weights[at[known]] + self.bias
         logits -= logits.max()
@@ -280,8 +209,7 @@ def load(data: bytes) -> ScopeModel:
         signals = tuple(str(s) for s in npz["signals"])
         if signals != SIGNALS:
             raise ValueError("the scope model was trained with other signals: retrain it (bench/train_scope_model.py)")
-        word_bits = int(npz["word_bits"]) if "word_bits" in npz.files else 0
-        return ScopeModel(npz["rows"], npz["weights"], npz["bias"], [str(c) for c in npz["classes"]], word_bits)
+        return ScopeModel(npz["rows"], npz["weights"], npz["bias"], [str(c) for c in npz["classes"]])
 
 
 _OVERRIDE: list[ScopeModel | None] = []
