@@ -55,8 +55,11 @@ LEARNED_REFUSE = 0.8
 # caught 7 more of 1,721 and lost no approach, but the model reads 0.35-0.66 "out of scope" in short
 # plain approaches written for the tests ("Sie fragte nach unseren Konstruktionsunterlagen.", "A man
 # at the mosque I attend kept asking about the project I work on"), which it would turn away:
-# not shipped until the model is sure of those (docs/benchmarks.md, "Fifteenth round").
-LEARNED_OVERRULE = 2.0
+# not shipped until the model is sure of those (docs/benchmarks.md, "Fifteenth round"). 0.7: the
+# retrained model reads no hand-written approach of the tests that high; out of fold +2 caught of
+# 2,068 (seventeenth round) and +1 of 1,077 (eighteenth), no approach lost; on the eighteenth round's
+# dev set (AW, AX, never tuned on) +1 caught of 80 and one watch request fewer, nothing else moved.
+LEARNED_OVERRULE = 0.7
 
 
 def read_report(text: str, form: str = "", answers: dict[str, str] | None = None, may_refuse: bool = True) -> Reading:
