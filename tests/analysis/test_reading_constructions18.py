@@ -121,31 +121,22 @@ def test_approaches_stay_in_scope(text: str, kind: ApproachType) -> None:
 
 
 @pytest.mark.parametrize(
-    ("text", "words"),
+    ("text", "words", "opened"),
     [
-        ("after a couple of normal questions she asked", "normal questions"),
-        ("nach ein paar normalen fragen wollte sie", "normalen fragen"),
-        ("apres quelques questions normales, elle a demande", "questions normales"),
-        ("после пары обычных вопросов она спросила", "обычных вопросов"),
-        ("问了几个正常的问题之后，她开始问", "正常的问题"),
+        ("after a couple of normal questions she asked", "normal questions", True),
+        ("nach ein paar normalen fragen wollte sie", "normalen fragen", True),
+        ("apres quelques questions normales, elle a demande", "questions normales", True),
+        ("после пары обычных вопросов она спросила", "обычных вопросов", True),
+        ("问了几个正常的问题之后，她开始问", "正常的问题", True),
+        # "after" in another sentence, or no "after" at all, opens nothing.
+        ("she asked normal questions. after that she left", "normal questions", False),
+        ("after the meeting. the questions were normal questions", "normal questions", False),
+        ("问题都很正常。", "问题都很正常", False),
     ],
 )
-def test_normal_questions_opened_by_after(text: str, words: str) -> None:
+def test_normal_questions_opened_by_after(text: str, words: str, opened: bool) -> None:
     start = text.index(words)
-    assert opened_by_after(text, start, start + len(words))
-
-
-@pytest.mark.parametrize(
-    ("text", "words"),
-    [
-        ("she asked normal questions. after that she left", "normal questions"),
-        ("after the meeting. the questions were normal questions", "normal questions"),
-        ("问题都很正常。", "问题都很正常"),
-    ],
-)
-def test_normal_questions_not_opened_by_after(text: str, words: str) -> None:
-    start = text.index(words)
-    assert not opened_by_after(text, start, start + len(words))
+    assert opened_by_after(text, start, start + len(words)) is opened
 
 
 # The scope boundary in every language, beyond the constructions above: requests to check a person in
