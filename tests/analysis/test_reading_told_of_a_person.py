@@ -58,87 +58,81 @@ def test_an_affirmative_act_after_a_coordination_stays_affirmative(sentence: str
     assert not negated(sentence, sentence.index(word))
 
 
-WATCH_WITH_A_NEGATED_ACT = [
-    "He hasn't called us or threatened anyone, he just posts angry things online. Could you keep an eye on him?",
-    "A former volunteer posts a lot about our association. He never wrote to us or threatened anything. "
-    "Please monitor his account.",
-    "He neither called nor threatened us, he only posts about the company. Please monitor his account.",
-    "Ein ehemaliger Mitarbeiter schreibt viel über uns im Netz. Er hat weder angerufen noch gedroht. "
-    "Können Sie ihn beobachten?",
-]
+OUT, IN = Scope.OUT_OF_SCOPE, Scope.IN_SCOPE
 
-
-@pytest.mark.parametrize("text", WATCH_WITH_A_NEGATED_ACT)
-def test_a_request_to_watch_a_person_beside_a_negated_act_is_out_of_scope(text: str) -> None:
-    reading = read(text)
-    assert reading.scope == Scope.OUT_OF_SCOPE, reading.scope_reason
-
-
-# The approach told before or after such a clause is still read, and "can you check who he is?"
-# after it asks about the approacher, whoever is named.
-APPROACHES = [
-    "He didn't give his name, and threatened to publish our emails unless we pay. Can you check who he is?",
-    "She never said who she was or why, then threatened to leak our donor list unless we pay 2 BTC.",
-    "An Iranian man called me or my colleague twice and threatened to publish our contracts unless we pay. "
-    "Can you find out who he is?",
-]
-
-
-@pytest.mark.parametrize("text", APPROACHES)
-def test_an_act_beside_a_negated_clause_is_still_the_approach(text: str) -> None:
-    reading = read(text)
-    assert reading.scope == Scope.IN_SCOPE, reading.scope_reason
-    assert reading.primary == A.EXTORTION
-
-
-# A completed passive tells what happened to someone's photos, not a threat: "照片被发到网上了" (the photos
-# were posted online). The same words as a threat ("不给钱就把照片发到网上", "就会被发到网上") still are.
-def test_photos_posted_online_told_of_a_colleague_beside_a_request_to_investigate_her_is_out_of_scope() -> None:
-    reading = read("我们部门一位同事参加了一次集会，她的照片被发到网上了。要不要查一下她？")
-    assert reading.scope == Scope.OUT_OF_SCOPE, reading.scope_reason
-
-
-@pytest.mark.parametrize(
-    "text",
-    [
-        "对方说如果不转账，我的照片就会被发到网上。",
-        "有人威胁我说不给钱就把照片发到网上。",
-        "他说要把我们的聊天记录发到公司，除非我把项目名单给他。",
-    ],
-)
-def test_photos_to_be_posted_online_are_still_a_threat(text: str) -> None:
-    reading = read(text)
-    assert reading.scope == Scope.IN_SCOPE, reading.scope_reason
-    assert reading.primary == A.EXTORTION
-
-
-# Filmed or photographed *by the press* ("a été filmé par la télé"): what journalists did to the person
-# the report is about, told of them, not someone photographing our site. Beside a request to watch that
-# person it is out of scope; someone photographing the site is still the act.
-FILMED_BY_THE_PRESS = [
-    "Un membre de notre association est allé à une manifestation et a été filmé par la télé. Il faudrait le "
-    "surveiller, non ?",
-    "A colleague was filmed by the local TV crew outside the town hall. Should we investigate him?",
-    "Ein Kollege wurde vom Fernsehen vor dem Rathaus gefilmt. Sollten wir ihn überprüfen?",
-    "Un compañero fue grabado por la tele delante del ayuntamiento. ¿Habría que vigilarlo?",
-]
-
-
-@pytest.mark.parametrize("text", FILMED_BY_THE_PRESS)
-def test_filmed_by_the_press_beside_a_request_to_watch_the_person_is_out_of_scope(text: str) -> None:
-    reading = read(text)
-    assert reading.scope == Scope.OUT_OF_SCOPE, reading.scope_reason
-
-
-@pytest.mark.parametrize(
-    "text",
-    [
+# (the report, its scope, its primary approach type when it is one)
+TOLD_OF_A_PERSON = [
+    # A request to watch a person beside a negated act: no act was done, so out of scope.
+    (
+        "He hasn't called us or threatened anyone, he just posts angry things online. Could you keep an eye on him?",
+        OUT,
+        None,
+    ),
+    (
+        "A former volunteer posts a lot about our association. He never wrote to us or threatened anything. "
+        "Please monitor his account.",
+        OUT,
+        None,
+    ),
+    ("He neither called nor threatened us, he only posts about the company. Please monitor his account.", OUT, None),
+    (
+        "Ein ehemaliger Mitarbeiter schreibt viel über uns im Netz. Er hat weder angerufen noch gedroht. "
+        "Können Sie ihn beobachten?",
+        OUT,
+        None,
+    ),
+    # The approach told before or after such a clause is still read, and "can you check who he is?"
+    # after it asks about the approacher, whoever is named.
+    (
+        "He didn't give his name, and threatened to publish our emails unless we pay. Can you check who he is?",
+        IN,
+        A.EXTORTION,
+    ),
+    ("She never said who she was or why, then threatened to leak our donor list unless we pay 2 BTC.", IN, A.EXTORTION),
+    (
+        "An Iranian man called me or my colleague twice and threatened to publish our contracts unless we pay. "
+        "Can you find out who he is?",
+        IN,
+        A.EXTORTION,
+    ),
+    # A completed passive tells what happened to someone's photos, not a threat: "照片被发到网上了" (the
+    # photos were posted online). The same words as a threat ("不给钱就把照片发到网上", "就会被发到网上")
+    # still are.
+    ("我们部门一位同事参加了一次集会，她的照片被发到网上了。要不要查一下她？", OUT, None),
+    ("对方说如果不转账，我的照片就会被发到网上。", IN, A.EXTORTION),
+    ("有人威胁我说不给钱就把照片发到网上。", IN, A.EXTORTION),
+    ("他说要把我们的聊天记录发到公司，除非我把项目名单给他。", IN, A.EXTORTION),
+    # Filmed or photographed *by the press* ("a été filmé par la télé"): what journalists did to the
+    # person the report is about, told of them, not someone photographing our site. Beside a request to
+    # watch that person it is out of scope; someone photographing the site is still the act.
+    (
+        "Un membre de notre association est allé à une manifestation et a été filmé par la télé. Il faudrait le "
+        "surveiller, non ?",
+        OUT,
+        None,
+    ),
+    ("A colleague was filmed by the local TV crew outside the town hall. Should we investigate him?", OUT, None),
+    ("Ein Kollege wurde vom Fernsehen vor dem Rathaus gefilmt. Sollten wir ihn überprüfen?", OUT, None),
+    ("Un compañero fue grabado por la tele delante del ayuntamiento. ¿Habría que vigilarlo?", OUT, None),
+    (
         "A man photographed our gate for twenty minutes and then filmed the car park. Can you check him?",
+        IN,
+        A.PHYSICAL_APPROACH,
+    ),
+    (
         "Un homme a photographié l'entrée du site et filmé le parking depuis sa voiture. "
         "Pouvez-vous vérifier qui c'est ?",
-    ],
-)
-def test_someone_photographing_the_site_is_still_the_act(text: str) -> None:
+        IN,
+        A.PHYSICAL_APPROACH,
+    ),
+]
+
+
+@pytest.mark.parametrize(("text", "scope", "primary"), TOLD_OF_A_PERSON)
+def test_what_is_told_of_a_person_is_read_as_an_act_only_when_one_was_done(
+    text: str, scope: Scope, primary: ApproachType | None
+) -> None:
     reading = read(text)
-    assert reading.scope == Scope.IN_SCOPE, reading.scope_reason
-    assert reading.primary == A.PHYSICAL_APPROACH
+    assert reading.scope == scope, reading.scope_reason
+    if primary is not None:
+        assert reading.primary == primary
