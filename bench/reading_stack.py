@@ -37,7 +37,7 @@ from typing import Any
 
 import numpy as np
 
-from reading import LANGS, predict
+from reading import LANGS, count, predict
 from reading_cv import fold_members
 from train_scope_model import load_rows
 from watchword.analysis import learnedscope, scopemodel
@@ -146,17 +146,7 @@ def tally(recs: list[Rec], got: list[tuple[str, str]]) -> dict[str, Counter[str]
     t: dict[str, Counter[str]] = defaultdict(Counter)
     for rec, (scope, kind) in zip(recs, got, strict=True):
         for key in ("all", rec["lang"], "author:" + rec["author"]):
-            c = t[key]
-            if rec["scope"] == "in_scope":
-                c["in"] += 1
-                c["kept"] += scope == "in_scope"
-                c["type"] += scope == "in_scope" and kind == rec["type"]
-            elif rec["scope"] == "out_of_scope":
-                c["out"] += 1
-                c["caught"] += scope == "out_of_scope"
-            else:
-                c["nd"] += 1
-                c["detail"] += scope == "needs_detail"
+            count(t[key], rec, scope, kind)
         if rec["scope"] == "in_scope" and scope == "out_of_scope" and rec["grounds_named"]:
             t["all"]["refused_grounds"] += 1
         if rec["scope"] == "out_of_scope" and scope == "in_scope" and rec["watch_named"]:
@@ -291,9 +281,15 @@ def sweep(args: argparse.Namespace) -> int:
     print(f"{len(recs)} records, {len({r['author'] for r in recs})} authors")
     rules = [(r["R"][0], r["R"][1]) for r in recs]
     print(summary("rules alone", tally(recs, rules)))
-    base = {"keep": 0.8, "refuse": 0.8, "overrule": 2.0}
+    # The shipped thresholds, read from the module so the row cannot go stale.
+    base = {
+        "keep": learnedscope.LEARNED_KEEP,
+        "refuse": learnedscope.LEARNED_REFUSE,
+        "overrule": learnedscope.LEARNED_OVERRULE,
+    }
     for name, pol in [
-        ("shipped: keep 0.8, refuse 0.8, overrule off", base),
+        ("shipped: keep {keep}, refuse {refuse}, overrule {overrule}".format(**base), base),
+        ("overrule off", {**base, "overrule": 2.0}),
         ("keep 0.7", {**base, "keep": 0.7}),
         ("keep 0.6", {**base, "keep": 0.6}),
         ("refuse 0.7", {**base, "refuse": 0.7}),
