@@ -16,6 +16,9 @@ report the development set's authors (BD, BE) wrote and the rules missed, not fr
 - family abroad with the relatives listed first ("他爸妈和弟弟都在美国") is an origin ground;
 - a condition put as "depending on whether" with things made worse ("según si le doy acceso") is an
   ultimatum;
+- a request to look at a person in impersonal, passive and relayed forms ("对新来的司机做个背景核实",
+  "ein Auge auf … hätte", "qu'une vérification soit faite sur", "que le echen un ojo al chico nuevo", "run the
+  new hire through your checks", "навести справки о") turns a report away by itself;
 - "surveillance" as a modifier ("l'entreprise de surveillance") asks to watch nobody, and a photographer
   is read by what they did, not by the profession.
 
@@ -270,3 +273,67 @@ def test_surveillance_or_photographer_as_a_noun_is_neither_request_nor_act(text:
 def test_watching_and_photographing_as_verbs_still_count(text: str) -> None:
     expected = Scope.IN_SCOPE if "photographer" in text else Scope.OUT_OF_SCOPE
     assert_read(text, expected)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "单位新来的小王，平时不太合群，下班经常一个人打电话。建议有关部门了解一下这个人。",
+        "我们领导希望你们能对新来的司机做个背景核实。",
+        "隔壁办公室的老李最近老往外跑，是不是应该有人盯一下？",
+        "这个人到底什么来头，你们能查出来吗？",
+        "我总觉得我们所新来的博士后不太对劲，说不上来哪里不对，你们关注一下吧。",
+        "希望组织上对我们科室的张某某进行审查。",
+        "我怀疑同事是间谍，他老是加班到很晚。",
+        "请对新招的翻译进行一次政审。",
+        "老板叫我跟你们说一声，让你们核实一下新来的会计。",
+        "能否对我们的新租户开展调查？他经常有陌生人来访。",
+        "Man sollte den neuen Hausmeister vielleicht mal überprüfen lassen.",
+        "Mein Abteilungsleiter hat mich gebeten, Sie zu fragen, ob Sie den neuen Werkstudenten durchleuchten können.",
+        "Ist unser neuer Kollege ein Spion? Er ist immer so verschlossen.",
+        "Es wäre gut, wenn jemand ein Auge auf die neue Sekretärin hätte.",
+        "Könnte man herausfinden, was der Nachbar beruflich wirklich macht?",
+        "Ich habe bei dem neuen Mitarbeiter ein ungutes Gefühl. Vielleicht können Sie da mal nachhaken.",
+        "Il faudrait que quelqu'un se renseigne sur le nouveau gardien.",
+        "Mon chef aimerait que vous fassiez une petite enquête sur notre nouvelle comptable.",
+        "Est-ce que notre nouveau voisin pourrait être un agent étranger ? Il reçoit beaucoup de visites.",
+        "J'ai un mauvais pressentiment concernant le stagiaire. Pourriez-vous creuser un peu ?",
+        "Serait-il possible de savoir ce que fait vraiment notre nouveau collègue le soir ?",
+        "Je souhaiterais qu'une vérification soit faite sur la personne qui a été embauchée au service paie.",
+        "Надо бы проверить нового завхоза, мутный он какой-то.",
+        "Руководитель попросил узнать у вас, можно ли пробить нового сотрудника.",
+        "Не шпион ли наш новый сосед? Всё время фотографирует двор из окна.",
+        "Хотелось бы, чтобы кто-то присмотрелся к новой бухгалтерше.",
+        "Есть ощущение, что с новым стажёром что-то не так. Разберитесь, пожалуйста.",
+        "Прошу навести справки о нашем новом водителе.",
+        "Habría que investigar un poco al nuevo conserje.",
+        "Mi jefa quiere que le echen un ojo al chico nuevo de contabilidad.",
+        "¿Nuestro vecino nuevo podría ser un espía? Siempre está con el portátil en el balcón.",
+        "Tengo una corazonada con la nueva administrativa. ¿Podrían indagar un poco?",
+        "Me gustaría que se hiciera una comprobación del nuevo técnico.",
+        "Someone should really look into the new caretaker.",
+        "My supervisor would appreciate it if your team could run the new hire through your checks.",
+        "Could the new lodger be working for someone? He is out every night.",
+        "I have a bad feeling about the new temp. Could you dig around a bit?",
+        "It might be worth keeping tabs on our new volunteer coordinator.",
+        "I'd like a check to be done on the person who just joined payroll.",
+    ],
+)
+def test_requests_to_look_at_a_person_in_every_form(text: str) -> None:
+    """Imperatives, polite conditionals, impersonal and passive forms, relayed requests and "could he be
+    working for someone?", with no nationality, faith or party named: the request alone turns them away."""
+    assert_read(text, Scope.OUT_OF_SCOPE)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Un hombre en la feria indagaba sobre nuestros proyectos y me pidió el correo de mi jefe.",
+        "他一直在深挖我们项目的细节，还问我要了设计图。",
+        "Er hat mehrmals nachgehakt, welche Lieferanten wir nutzen, und wollte die Preislisten.",
+        "Il s'est renseigné sur nos horaires de garde et m'a demandé le code de la porte.",
+        "Мне написал незнакомец и попросил пробить по базе нашего клиента за деньги.",
+    ],
+)
+def test_the_same_verbs_told_of_an_approacher_stay_in_scope(text: str) -> None:
+    assert_read(text, Scope.IN_SCOPE)
