@@ -337,3 +337,30 @@ def test_requests_to_look_at_a_person_in_every_form(text: str) -> None:
 )
 def test_the_same_verbs_told_of_an_approacher_stay_in_scope(text: str) -> None:
     assert_read(text, Scope.IN_SCOPE)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Following up on what I told Maria at the Christmas party. Call me when you can.",
+        "Someone at the office party asked me a few things that felt off. Can't remember what.",
+        "My manager asked me to fill this in about the trade fair in March. It was fine, I think.",
+        "A man at the conference was extremely friendly the whole three days. Nothing else.",
+    ],
+)
+def test_a_party_a_month_or_an_adverb_is_no_politics(text: str) -> None:
+    reading = read(text)
+    assert reading.scope is not Scope.OUT_OF_SCOPE, reading.scope_reason
+    assert "political views or lawful activity" not in reading.basis, reading.basis
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "My colleague is a member of the Green party and goes to every march. Should we check him?",
+        "Ein Kollege hat extreme Ansichten und ist in einer rechtsextremen Partei. Bitte prüfen.",
+    ],
+)
+def test_a_political_party_or_march_is_still_read(text: str) -> None:
+    reading = assert_read(text, Scope.OUT_OF_SCOPE)
+    assert "political views or lawful activity" in reading.basis, reading.basis
