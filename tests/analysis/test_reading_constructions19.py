@@ -364,3 +364,20 @@ def test_a_party_a_month_or_an_adverb_is_no_politics(text: str) -> None:
 def test_a_political_party_or_march_is_still_read(text: str) -> None:
     reading = assert_read(text, Scope.OUT_OF_SCOPE)
     assert "political views or lawful activity" in reading.basis, reading.basis
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "On m'a envoyé des photos de moi prises à mon insu : ma femme et ma hiérarchie les recevront si je "
+        "n'envoie pas la note.",
+        "Man schickte mir Fotos von mir: meine Frau und meine Vorgesetzten werden sie sehen, wenn ich die "
+        "Unterlagen nicht schicke.",
+        "Me mandaron fotos mías: mi mujer y mis superiores las verán si no envío el informe.",
+        "Прислали мои фото: жена и моё руководство их увидят, если я не пришлю отчёт.",
+        "They sent me photos of me: my wife and my boss will see them if I don't send the minutes.",
+    ],
+)
+def test_the_harm_reaches_several_close_ones(text: str) -> None:
+    """ "Ma femme et ma hiérarchie les recevront si …": the ones who will see it may be listed."""
+    assert_read(text, Scope.IN_SCOPE, A.EXTORTION)
