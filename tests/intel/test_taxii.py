@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -29,8 +30,8 @@ pytestmark = pytest.mark.xdist_group("jsonschema")
 TAXII = "application/taxii+json;version=2.1"
 
 
-@pytest.fixture
-def published(tmp_path: Path) -> Iterator[tuple[Runtime, str, str]]:
+@contextmanager
+def _published(tmp_path: Path) -> Iterator[tuple[Runtime, str, str]]:
     """A runtime with one campaign published at TLP:GREEN, and a read token."""
     with intel_runtime(tmp_path) as rt:
         seeded = seed_campaign(rt, count=3)
@@ -40,6 +41,12 @@ def published(tmp_path: Path) -> Iterator[tuple[Runtime, str, str]]:
             token, _ = accounts.create_token(session, "partner", "read", "test")
         collection = taxii.collection_for_level(rt.settings.org_name, "green").id
         yield rt, token, collection
+
+
+@pytest.fixture
+def published(tmp_path: Path) -> Iterator[tuple[Runtime, str, str]]:
+    with _published(tmp_path) as made:
+        yield made
 
 
 def _get(client: Any, path: str, token: str | None, **params: Any) -> Any:
@@ -151,10 +158,12 @@ def test_republishing_an_unchanged_campaign_adds_nothing(published: tuple[Runtim
         assert taxii.publish(session, strict, "test", "amber+strict") > 0  # raised on purpose
 
 
-@pytest.fixture
-def live_server(published: tuple[Runtime, str, str]) -> Iterator[tuple[str, str, str]]:
-    rt, token, collection = published
-    with serve(rt) as base:
+@pytest.fixture(scope="module")
+def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, str, str]]:
+    """One published store served for the module: the tests over HTTP only read it (GETs of the
+    collections, objects and manifest), and each store cost a campaign analysed, gathered and published
+    and a server started (docs/benchmarks.md, "testspeed13")."""
+    with _published(tmp_path_factory.mktemp("taxii-live")) as (rt, token, collection), serve(rt) as base:
         yield base, token, collection
 
 
