@@ -73,17 +73,21 @@ def derive(analysis: Analysis) -> Derived:
     return Derived(features, keys, frozenset(match_keys_of(analysis)))
 
 
-def run(item: PipelineInput) -> tuple[Analysis, Derived]:
-    """What a pool process runs: the pipeline on one report's input, and what the writer
-    derives from its result. Pickled by reference to this module, so handing it to the
-    pool does not import the pipeline here."""
+def run(item: PipelineInput) -> tuple[Analysis, Derived, str | None]:
+    """What a pool process runs: the pipeline on one report's input, what the writer derives
+    from its result, and its stored JSON text (None when the writer must seal the reporter's
+    words first): made here, beside the pipeline, instead of in the writer's process, which
+    is the stored path's bottleneck (issue 14); it crosses the pipe as one string. Pickled by
+    reference to this module, so handing it to the pool does not import the pipeline here."""
+    from watchword.domain.model import holds_reporter_comment, stored_text
     from watchword.pipeline_process import last_tail, run_pipeline
 
     analysis = run_pipeline(item)
+    text = None if holds_reporter_comment(analysis) else stored_text(analysis)
     tail = last_tail()
     if tail is None:
-        return analysis, derive(analysis)
+        return analysis, derive(analysis), text
     # A near-identical copy of one analysed in this process: derived once for all of them.
     if tail.derived is None:
         tail.derived = derive(analysis)
-    return analysis, tail.derived
+    return analysis, tail.derived, text

@@ -67,7 +67,8 @@ def batch_size_for(wanted: int, database_url: str) -> int:
     return SQLITE_BATCH if is_sqlite(database_url) else POSTGRES_BATCH
 
 
-Outcome = tuple[Analysis, "Derived | None"]  # a pipeline run's analysis, and what the pool derived from it
+# A pipeline run's analysis, what the pool derived from it, and its stored JSON text (pool.run).
+Outcome = tuple[Analysis, "Derived | None", "str | None"]
 
 
 def _run_here(item: PipelineInput) -> Future[Outcome]:
@@ -76,7 +77,7 @@ def _run_here(item: PipelineInput) -> Future[Outcome]:
 
     outcome: Future[Outcome] = Future()
     try:
-        outcome.set_result((run_pipeline(item), None))  # derived while writing, as for a stored analysis
+        outcome.set_result((run_pipeline(item), None, None))  # derived and encoded while writing, as a stored one
     except Exception as exc:  # noqa: BLE001 - the pipeline guards its stages; this is a last resort
         outcome.set_exception(exc)
     return outcome
@@ -261,7 +262,9 @@ class Worker:
         for item in batch.items:
             if isinstance(item.analysis, Future):
                 try:
-                    analysis, item.derived = item.analysis.result()
+                    # The pool's text is the stored one: it makes none for an analysis that
+                    # holds reporter's words to seal (sealing changes nothing else).
+                    analysis, item.derived, item.text = item.analysis.result()
                     item.analysis = processing.seal_reporter_words(self.rt, analysis)
                 except BrokenProcessPool as exc:
                     self._pool = None  # a pool process died (e.g. out of memory): start a fresh pool

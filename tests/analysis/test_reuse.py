@@ -31,6 +31,7 @@ from watchword.analysis.reuse import (
     middle_key,
 )
 from watchword.domain import Document
+from watchword.domain.model import holds_reporter_comment
 
 
 class _WatchedHeaders(dict[str, str]):
@@ -219,6 +220,7 @@ def test_a_forward_by_a_reporter_the_lure_names_keeps_its_own_campaign_keys() ->
 
 def test_the_pool_derives_once_for_the_copies_that_reuse_a_fingerprint() -> None:
     from watchword import pipeline_process
+    from watchword.domain.model import stored_text
     from watchword.pool import derive
     from watchword.pool import run as pool_run
 
@@ -227,8 +229,18 @@ def test_the_pool_derives_once_for_the_copies_that_reuse_a_fingerprint() -> None
     results = [pool_run(("", copy, "", {})) for copy in copies]
     assert results[1][1] is results[0][1] and results[2][1] is results[0][1]
     assert pipeline_process.last_tail() is not None
-    for analysis, derived in results:
+    for analysis, derived, text in results:
         assert derived == derive(analysis)
+        assert text == stored_text(analysis)  # what the writer would have made of it
+
+
+def test_the_pool_leaves_the_text_of_an_analysis_with_reporter_words_to_the_writer() -> None:
+    """The writer seals the reporter's words above a forward before storing: the pool's text of
+    such an analysis would hold them plain, so it makes none."""
+    from watchword.pool import run as pool_run
+
+    analysis, _, text = pool_run(("", mb.attached_forward(_greeting("Pat", 9)), "", {}))
+    assert holds_reporter_comment(analysis) and text is None
 
 
 def test_copies_to_other_recipients_differ_in_their_analysis_where_the_recipient_shows() -> None:

@@ -307,8 +307,8 @@ def test_a_later_batch_reuses_what_this_worker_wrote_without_reading_deriving_or
         real_derive = worker_module.derive
         monkeypatch.setattr(worker_module, "derive", lambda a: derived.append(a) or real_derive(a))
         dumped: list[object] = []
-        real_dumps = processing.json.dumps
-        monkeypatch.setattr(processing.json, "dumps", lambda obj, **kw: dumped.append(obj) or real_dumps(obj, **kw))
+        real_dumps = json.dumps
+        monkeypatch.setattr(json, "dumps", lambda obj, **kw: dumped.append(obj) or real_dumps(obj, **kw))
         copies = [_lure(7, hops=(f"relay{i}.example.net",)) for i in range(3)] + [_lure(9)]
         later = [submit(rt, IncomingReport(channel=Channel.API, raw_email=raw)).report_id for raw in copies]
         assert worker.run_until_idle() == 4

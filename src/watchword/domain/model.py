@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import json
 from dataclasses import dataclass, field, fields
 from typing import Any
 
@@ -214,6 +215,25 @@ class Analysis:
         return _as_dict(self)
 
 
+def stored_form(analysis: Analysis) -> dict[str, Any]:
+    """What `Analysis.to_dict()` gives, without its deep copy (most of its cost): the
+    values are already plain JSON data, and the store serialises them at once."""
+    return {name: getattr(analysis, name) for name in _names(Analysis)}
+
+
+def stored_text(analysis: Analysis) -> str:
+    """The analysis as the store keeps it (`analyses.result`): `json.dumps` with its defaults,
+    which is what the JSON column's own bind processor calls, so the stored bytes are the same
+    whoever makes the text (the worker's pool beside the pipeline, or the writer)."""
+    return json.dumps(stored_form(analysis))
+
+
+def holds_reporter_comment(analysis: Analysis) -> bool:
+    """The reporter's own words above a forwarded message, still plain: sealed before the
+    analysis is stored (services/processing.seal_reporter_words), so not yet its stored text."""
+    return bool(analysis.wrapper and analysis.wrapper.get("reporter_comment"))
+
+
 # dataclasses.asdict, for the types above: their fields hold str, numbers, bools, None, the
 # dataclasses above, and lists, tuples and dicts of those. asdict deep-copies through a generic
 # path (a third of the cost of `watchword analyze` after the pipeline itself); this gives the same
@@ -222,10 +242,15 @@ class Analysis:
 _FIELD_NAMES: dict[type, tuple[str, ...]] = {}
 
 
-def _as_dict(obj: Any) -> dict[str, Any]:
-    names = _FIELD_NAMES.get(type(obj))
+def _names(kind: type) -> tuple[str, ...]:
+    names = _FIELD_NAMES.get(kind)
     if names is None:
-        names = _FIELD_NAMES[type(obj)] = tuple(f.name for f in fields(obj))
+        names = _FIELD_NAMES[kind] = tuple(f.name for f in fields(kind))
+    return names
+
+
+def _as_dict(obj: Any) -> dict[str, Any]:
+    names = _names(type(obj))
     return {name: _copy(getattr(obj, name)) for name in names}
 
 

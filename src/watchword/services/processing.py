@@ -7,10 +7,8 @@ of them land or none does, which is what makes a retried job harmless.
 
 from __future__ import annotations
 
-import dataclasses
 import datetime as dt
 import hashlib
-import json
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, TypeVar, cast
 
@@ -24,7 +22,7 @@ from watchword.analysis.mime import MAX_HEADERS, MAX_RAW_BYTES, OLE_MAGIC, looks
 from watchword.analysis.rfc822 import split_header_block
 from watchword.analysis.titles import report_title
 from watchword.domain import Analysis
-from watchword.domain.model import ANALYSIS_VERSION
+from watchword.domain.model import ANALYSIS_VERSION, holds_reporter_comment, stored_form, stored_text
 from watchword.domain.states import ReportStatus
 from watchword.runtime import Runtime
 from watchword.security.sealing import COMMENT, seal_text, unseal_json
@@ -60,7 +58,7 @@ def answers_of(rt: Runtime, report: Report) -> dict[str, str]:
 def seal_reporter_words(rt: Runtime, analysis: Analysis) -> Analysis:
     """Before an analysis is stored: the reporter's own words above a forwarded message
     are sealed at rest like their contact (the pipeline, being pure, leaves them plain)."""
-    if analysis.wrapper and analysis.wrapper.get("reporter_comment"):
+    if analysis.wrapper and holds_reporter_comment(analysis):
         comment = analysis.wrapper["reporter_comment"]
         analysis.wrapper = {
             **analysis.wrapper,
@@ -160,15 +158,6 @@ def stored_analyses(session: Session, keys: Iterable[str]) -> dict[str, Analysis
     return found
 
 
-_FIELDS = tuple(f.name for f in dataclasses.fields(Analysis))
-
-
-def stored_form(analysis: Analysis) -> dict[str, Any]:
-    """What `Analysis.to_dict()` gives, without its deep copy (most of its cost): the
-    values are already plain JSON data, and the store serialises them at once."""
-    return {name: getattr(analysis, name) for name in _FIELDS}
-
-
 Encoded = dict[int, str]  # id() of an Analysis -> its stored JSON text
 
 
@@ -184,7 +173,7 @@ def encode_results(analyses: Iterable[Analysis], into: Encoded | None = None) ->
     out: Encoded = {} if into is None else into
     for analysis in analyses:
         if id(analysis) not in out:
-            out[id(analysis)] = json.dumps(stored_form(analysis))
+            out[id(analysis)] = stored_text(analysis)
     return out
 
 
