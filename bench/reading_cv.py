@@ -38,7 +38,17 @@ from typing import Any
 import numpy as np
 
 from reading import LANGS, count, label_of, predict
-from train_scope_model import UNBASED_WEIGHT, UNREAD_WEIGHT, fit, load_rows, model_input, training_set
+from train_scope_model import (
+    L2,
+    OUT_WEIGHT,
+    STEPS,
+    UNBASED_WEIGHT,
+    UNREAD_WEIGHT,
+    fit,
+    load_rows,
+    model_input,
+    training_set,
+)
 from train_type_model import STEPS as TYPE_STEPS
 from train_type_model import text_of
 from watchword.analysis import learnedscope, scopemodel, typemodel
@@ -138,6 +148,9 @@ def main() -> int:
     ap.add_argument(
         "--unbased-weight", default=str(UNBASED_WEIGHT), help="weight(s) of requests shown unread, e.g. 0.5,0"
     )
+    ap.add_argument("--out-weight", type=float, default=OUT_WEIGHT, help="weight of each out-of-scope report")
+    ap.add_argument("--steps", type=int, default=STEPS, help="gradient steps of the scope model's fit")
+    ap.add_argument("--l2", type=float, default=L2, help="the scope model's L2 penalty")
     ap.add_argument("--errors", action="store_true", help="print the reports the learned reading moved")
     ap.add_argument("--wrong", action="store_true", help="print every report the first learned setting reads wrong")
     ap.add_argument("--cache", default="", help="a folder to keep each fold's trained models in, between runs")
@@ -199,7 +212,7 @@ def main() -> int:
         scope_models = {}
         for unbased in sorted({u for u, *_ in settings}):
             vectors, labels, weights = training_set(
-                train, [inputs[str(r["id"])] for r in train], args.unread_weight, unbased
+                train, [inputs[str(r["id"])] for r in train], args.unread_weight, unbased, args.out_weight
             )
             earlier = sorted(Path(args.fitted_in).glob(f"scope-{group}-*.npz")) if args.fitted_in else []
             if len(earlier) > 1:
@@ -209,7 +222,14 @@ def main() -> int:
                     used, w, b = npz["used"], npz["w"], npz["b"]
             else:
                 used, w, b = _fit_cached(
-                    args.cache, f"scope-{group}", vectors, labels, len(CLASSES), sample_weights=weights
+                    args.cache,
+                    f"scope-{group}",
+                    vectors,
+                    labels,
+                    len(CLASSES),
+                    sample_weights=weights,
+                    **({"steps": args.steps} if args.steps != STEPS else {}),
+                    **({"l2": args.l2} if args.l2 != L2 else {}),
                 )
             scope_models[unbased] = ScopeModel(used, w, b, list(CLASSES))
         if not args.shipped_type:

@@ -49,6 +49,7 @@ def fit(
     classes: int,
     steps: int = STEPS,
     sample_weights: list[float] | None = None,
+    l2: float = L2,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Softmax regression on sparse rows: (the buckets used, sorted; their weights; the bias)."""
     lengths = np.array([len(index) for index, _ in vectors])
@@ -71,7 +72,7 @@ def fit(
         g = (p - y) * share
         per_entry = g[row_of] * vals[:, None]
         grad = np.stack([np.bincount(cols, weights=per_entry[:, c], minlength=len(used)) for c in range(classes)], 1)
-        w -= RATE * (grad.astype(np.float32) + L2 * w)
+        w -= RATE * (grad.astype(np.float32) + l2 * w)
         b -= RATE * g.sum(axis=0)
     return used, w, b
 
@@ -89,6 +90,8 @@ UNREAD_WEIGHT = 0.5
 # --unbased-weight 0.5,0) 0.5 changed nothing at the refusal threshold and at 0.7 added one right and
 # one wrong refusal: not kept (docs/benchmarks.md, "Seventh round").
 UNBASED_WEIGHT = 0.0
+# How much each out-of-scope report weighs against the others in the fit (a cost on missing one).
+OUT_WEIGHT = 1.0
 PERSON_BASIS = tuple(
     f"basis:{name}"
     for name in ("watch", "hedge", "feeling", "request", "person", "identify", "associations", "press", "no_act")
@@ -109,11 +112,12 @@ def training_set(
     inputs: list[ModelInput],
     unread_weight: float = UNREAD_WEIGHT,
     unbased_weight: float = UNBASED_WEIGHT,
+    out_weight: float = OUT_WEIGHT,
 ) -> tuple[list[tuple[np.ndarray, np.ndarray]], list[int], list[float]]:
     vectors, labels, weights = [], [], []
     for row, given in zip(rows, inputs, strict=True):
         label = CLASSES.index(str(row["scope"]))
-        variants = [(given, 1.0)]
+        variants = [(given, out_weight if row["scope"] == "out_of_scope" else 1.0)]
         if row["scope"] == "in_scope" and unread_weight > 0 and "acts:none" not in given.signals:
             variants.append((without_acts(given), unread_weight))
         if row["scope"] == "out_of_scope" and unbased_weight > 0 and set(given.signals) & set(PERSON_BASIS):
@@ -125,9 +129,11 @@ def training_set(
     return vectors, labels, weights
 
 
-def train(rows: list[dict[str, object]]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    vectors, labels, weights = training_set(rows, [model_input(r) for r in rows])
-    return fit(vectors, labels, len(CLASSES), sample_weights=weights)
+def train(
+    rows: list[dict[str, object]], out_weight: float = OUT_WEIGHT, steps: int = STEPS, l2: float = L2
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    vectors, labels, weights = training_set(rows, [model_input(r) for r in rows], out_weight=out_weight)
+    return fit(vectors, labels, len(CLASSES), steps, sample_weights=weights, l2=l2)
 
 
 def save(out: Path, files: list[Path], used: np.ndarray, w: np.ndarray, b: np.ndarray, **extra: np.ndarray) -> None:
@@ -149,12 +155,15 @@ def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--authors", default="", help="only these tuning authors, e.g. A,B,C (a fold)")
     ap.add_argument("--out", default=str(OUT))
+    ap.add_argument("--out-weight", type=float, default=OUT_WEIGHT, help="weight of each out-of-scope report")
+    ap.add_argument("--steps", type=int, default=STEPS)
+    ap.add_argument("--l2", type=float, default=L2)
     args = ap.parse_args()
     files, rows = load_rows({a.strip() for a in args.authors.split(",") if a.strip()} or None)
     if not rows:
         print(f"no tuning reports for authors {args.authors!r} in {TUNE}")
         return 2
-    used, w, b = train(rows)
+    used, w, b = train(rows, args.out_weight, args.steps, args.l2)
     save(
         args.out,
         files,
