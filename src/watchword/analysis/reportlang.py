@@ -50,7 +50,11 @@ def _stopword_scores(sample: str) -> tuple[int, tuple[int, ...]]:
     the same words (`languages_read`); trailing spaces make no word, so both ask with one key.
     """
     # ASCII text lower-cases the same whole as word by word (one C pass instead of a call per word).
-    words = asciiwords.runs(sample.lower(), _WORD_ASCII) if sample.isascii() else list(map(str.lower, _WORD.findall(sample)))
+    words = (
+        asciiwords.runs(sample.lower(), _WORD_ASCII)
+        if sample.isascii()
+        else list(map(str.lower, _WORD.findall(sample)))
+    )
     return len(words), tuple(sum(map(stop.__contains__, words)) for stop in _STOPWORDS.values())
 
 
