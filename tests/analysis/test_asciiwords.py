@@ -19,7 +19,7 @@ TEXTS = [
 
 def _random_texts() -> list[str]:
     rnd = random.Random(14)
-    alphabet = string.printable + "\x00\x7f"
+    alphabet = string.printable + "\x00\x7f\x1c\x1d\x1e\x1f"  # the last four: spaces to str.split
     return ["".join(rnd.choice(alphabet) for _ in range(rnd.randint(0, 80))) for _ in range(2000)]
 
 
