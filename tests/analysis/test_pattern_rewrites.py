@@ -36,12 +36,16 @@ def test_the_attribute_tag_pattern_marks_the_same_tags() -> None:
 
 
 def test_the_ascii_twins_find_what_the_unicode_patterns_find_in_ascii_text() -> None:
-    from watchword.analysis import fingerprint, lexicon, reportlang
+    from watchword.analysis import asciiwords, fingerprint, lexicon, reportlang
 
     pairs = [
         (lexicon._WORD_RE, lexicon._WORD_RE_ASCII),
-        (fingerprint._TOKEN, fingerprint._TOKEN_ASCII),
         (fingerprint._TEXT_ADDRESS, fingerprint._TEXT_ADDRESS_ASCII),
+    ]
+    # Patterns whose words in ASCII text are split in C instead (asciiwords), and their tables.
+    splits = [
+        (lexicon._WORD_RE, lexicon._WORD_ASCII),
+        (fingerprint._TOKEN, fingerprint._TOKEN_ASCII),
         (reportlang._WORD, reportlang._WORD_ASCII),
     ]
     rng = random.Random(3)
@@ -53,5 +57,10 @@ def test_the_ascii_twins_find_what_the_unicode_patterns_find_in_ascii_text() -> 
         for sample in texts:
             assert ascii_pattern.findall(sample) == unicode_pattern.findall(sample), (ascii_pattern, sample)
             assert ascii_pattern.sub("#", sample) == unicode_pattern.sub("#", sample)
+    for unicode_pattern, table in splits:
+        for sample in texts:
+            if unicode_pattern is lexicon._WORD_RE and "'" in sample:
+                continue  # the lexicon splits only text without an apostrophe (lexicon._words_of)
+            assert asciiwords.runs(sample, table) == unicode_pattern.findall(sample), (unicode_pattern, sample)
     # Outside ASCII they differ, which is why they are used only for ASCII text.
     assert lexicon._WORD_RE_ASCII.findall("café") != lexicon._WORD_RE.findall("café")

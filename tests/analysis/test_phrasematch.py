@@ -195,6 +195,19 @@ def test_the_automaton_finds_what_trying_every_word_start_finds() -> None:
     assert found_any
 
 
+def test_owners_skipped_are_not_tried_and_the_rest_is_found_as_before() -> None:
+    # The reading leaves out the act wording of languages it does not read (reading._not_read): the
+    # matcher's hits with `skip` are its hits without it, those owners' taken out, in the same order.
+    lex = lexicons()
+    for matcher in (lex.matcher, lex.act_matcher):
+        owners = sorted({owner for owner, _entry, _anywhere in matcher.entries}, key=repr)
+        for languages in ({"en"}, {"en", "zh", "ru"}, {"de", "fr", "es"}):
+            skip = frozenset(o for o in owners if o[-1] not in languages)  # type: ignore[index]
+            for text in _texts() + _WORD_TEXTS:
+                every = matcher.find(text)
+                assert matcher.find(text, skip) == [h for h in every if h.owner not in skip], text
+
+
 def test_a_last_non_word_character_is_keyed_both_ways_the_text_can_show_it() -> None:
     # Before a word character the marked text holds the mark, elsewhere the character itself.
     assert phrasematch._keys("a ") == ("a\x00", "a ")

@@ -32,6 +32,7 @@ import zlib
 from functools import cache, lru_cache
 from typing import TYPE_CHECKING, NamedTuple
 
+from watchword.analysis import asciiwords
 from watchword.analysis.redirectors import unwrap
 from watchword.analysis.text import clean_text
 from watchword.analysis.urls import registrable_domain, split_url
@@ -208,7 +209,8 @@ def strip_boilerplate(text: str) -> str:
 
 
 _TOKEN = re.compile(r"[^\W_]+", re.UNICODE)
-_TOKEN_ASCII = re.compile(_TOKEN.pattern, re.ASCII)
+# The same tokens of ASCII text, [a-zA-Z0-9]+, split in C (asciiwords).
+_TOKEN_ASCII = asciiwords.table(str.isalnum)
 _SPACE = re.compile(r"\s+")
 _SUBJECT_PREFIX = re.compile(r"^(?:\s*(?:re|fw|fwd|aw|wg|tr|sv|vs|rv|antw|doorst)\s*(?:\[\d+\])?\s*:)+", re.I)
 
@@ -256,7 +258,7 @@ def normalise_tokens(text: str, drop: frozenset[str] = frozenset()) -> list[str]
     # "Hello Anna," and a third nothing, around the same lure.
     text = _GREETING.sub(" ", head) + tail
     folded = text.casefold()
-    words = (_TOKEN_ASCII if folded.isascii() else _TOKEN).findall(folded)
+    words = asciiwords.runs(folded, _TOKEN_ASCII) if folded.isascii() else _TOKEN.findall(folded)
     out: list[str] = []
     # In slices, each through list comprehensions (a Python loop per word was most of this stage's
     # time); a slice of words gives at most as many tokens, so the loop stops near MAX_TOKENS.

@@ -27,7 +27,7 @@ import re
 from collections.abc import Iterable
 from typing import Any
 
-from watchword.analysis import data
+from watchword.analysis import asciiwords, data
 from watchword.analysis.brands import BRANDS
 from watchword.analysis.categories import EmailCategory, ReportCategory, WordSet
 
@@ -130,6 +130,15 @@ _WORD_RE = re.compile(r"\w+(?:'\w+)*")
 # The same pattern for ASCII text (str.isascii() reads a flag of the string): there \w is the same
 # [a-zA-Z0-9_] in either mode, and re.ASCII tests it from a table instead of Unicode's properties.
 _WORD_RE_ASCII = re.compile(_WORD_RE.pattern, re.ASCII)
+# ASCII text without an apostrophe: the words are the runs of [a-zA-Z0-9_], split in C (asciiwords).
+_WORD_ASCII = asciiwords.table(lambda c: c.isalnum() or c == "_")
+
+
+def _words_of(low: str) -> list[str]:
+    """`_WORD_RE`'s words of a lower-cased text, typographic apostrophes read as plain ones."""
+    if not low.isascii():
+        return _WORD_RE.findall(low.replace("\u2019", "'"))
+    return _WORD_RE_ASCII.findall(low) if "'" in low else asciiwords.runs(low, _WORD_ASCII)
 
 
 class Tokens:
@@ -144,7 +153,7 @@ class Tokens:
     def __init__(self, text: str) -> None:
         # Typographic apostrophes are common in mail written in word processors (none in ASCII text).
         low = text.lower()
-        w = _WORD_RE_ASCII.findall(low) if low.isascii() else _WORD_RE.findall(low.replace("\u2019", "'"))
+        w = _words_of(low)
         self.count = len(w)
         self.word_list: list[str] = w
         self._words: set[str] | None = None
@@ -205,7 +214,7 @@ def brands_in(tokens: Tokens | str) -> list[str]:
     """
     if isinstance(tokens, str):
         low = tokens.lower()
-        w = _WORD_RE_ASCII.findall(low) if low.isascii() else _WORD_RE.findall(low.replace("\u2019", "'"))
+        w = _words_of(low)
         trigrams = _BRAND_TRI.intersection(zip(w, w[1:], w[2:], strict=False))
         bigrams = _BRAND_BI.intersection(itertools.pairwise(w))
         words = _BRAND_UNI.intersection(w)

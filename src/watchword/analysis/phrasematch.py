@@ -615,6 +615,8 @@ class PhraseMatcher:
         self._fallback = [(owner, "|".join(parts), needles("|".join(parts))) for owner, parts in fallback.items()]
         self._numbers = [(owner, source, needles(source)) for owner, source in numbers]
         self._gates: Any = None  # the needles of the number and fallback patterns, one automaton
+        # Per set of owners left out (find's `skip`): whether each word entry, by rank, is tried.
+        self._tried: dict[frozenset[Hashable], list[bool]] = {}
 
     def _build(self) -> None:
         """The two automata, on first use (the anchors of ~5,000 entries take a parse each)."""
@@ -671,7 +673,7 @@ class PhraseMatcher:
             self._char_patterns[char] = out  # bounded by the characters entries start with
         return out
 
-    def _word_hits(self, text: str, hits: list[Hit], cjk: bool) -> None:
+    def _word_hits(self, text: str, hits: list[Hit], cjk: bool, tried: list[bool] | None = None) -> None:
         automaton = self._automaton
         before_word = _BEFORE_WORD_ASCII if text.isascii() else _BEFORE_WORD if cjk else _BEFORE_WORD_PLAIN
         marked = _MARK + before_word.sub(_MARK, text)
@@ -687,6 +689,8 @@ class PhraseMatcher:
         tail: list[tuple[Hit, bool]] = []
         for code in sorted(codes):
             start, rank = divmod(code, ranks)
+            if tried is not None and not tried[rank]:
+                continue  # an owner left out: its hits would be dropped (each hit stands alone)
             # marked[start] is the character before the text's `start`: a mark there is a word start.
             if start < 0 or marked[start] != _MARK:
                 continue
@@ -714,15 +718,22 @@ class PhraseMatcher:
             hits.extend([hit for hit, whole in here if whole] * repeats)
             hits.extend(hit for hit, whole in here if not whole)
 
-    def find(self, text: str) -> list[Hit]:
+    def find(self, text: str, skip: frozenset[Hashable] = frozenset()) -> list[Hit]:
+        """Every hit in the text, but those of the owners in `skip`, which are not tried at all: the
+        same list as every hit with those left out afterwards, as no hit depends on another."""
         hits: list[Hit] = []
         if not self._built:
             self._build()
         # A text holding a CJK character gets the patterns whose word starts and ends also hold where
         # scripts change (across_scripts); in any other text the plain ones find the same, faster.
         cjk = has_cjk(text)
+        tried = None
+        if skip:
+            tried = self._tried.get(skip)
+            if tried is None:  # bounded by the callers' sets (the reading: one per set of languages read)
+                tried = self._tried[skip] = [owner not in skip for owner, _s, _p, _l in self._ranked]
         if self._automaton is not None:
-            self._word_hits(text, hits, cjk)
+            self._word_hits(text, hits, cjk, tried)
         if self._chars:
             chars, char_candidates = self._chars, self._char_candidates
             for m in _NON_ASCII_LETTER.finditer(text):
@@ -731,6 +742,8 @@ class PhraseMatcher:
                     continue
                 pos = m.start()
                 for owner, pattern in char_candidates(char):
+                    if owner in skip:
+                        continue
                     found = pattern.match(text, pos)
                     if found and found.end() > pos:
                         hits.append(Hit(owner, pos, found.end()))
@@ -743,7 +756,7 @@ class PhraseMatcher:
             numbers = [
                 (owner, _compiled(source, cjk))
                 for owner, source, strings in self._numbers
-                if strings is None or not present.isdisjoint(strings)
+                if (strings is None or not present.isdisjoint(strings)) and owner not in skip
             ]
             if numbers:
                 for m in (_NUMBER_START_CJK if cjk else _NUMBER_START).finditer(text):
@@ -753,7 +766,7 @@ class PhraseMatcher:
                         if found and found.end() > pos:
                             hits.append(Hit(owner, pos, found.end()))
         for owner, source, strings in self._fallback:
-            if strings is not None and present.isdisjoint(strings):
+            if (strings is not None and present.isdisjoint(strings)) or owner in skip:
                 continue  # no match can be in a text without one of these
             for found in _compiled(source, cjk).finditer(text):
                 if found.end() > found.start():

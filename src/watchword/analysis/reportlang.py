@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 
+from watchword.analysis import asciiwords
 from watchword.analysis.lexicon import word_set
 
 # Lists the data files may also carry beyond the six: read, though not detected as a language.
@@ -19,8 +20,8 @@ _CJK = re.compile(r"[\u4e00-\u9fff\u3400-\u4dbf]")
 _CYRILLIC = re.compile(r"[\u0400-\u04ff]")
 _LATIN = re.compile(r"[a-zA-Z\u00c0-\u024f]")
 _WORD = re.compile(r"[^\W\d_]+")
-# For ASCII text, where \w and \d are the same in either mode: tested from a table (re.ASCII).
-_WORD_ASCII = re.compile(_WORD.pattern, re.ASCII)
+# The same words of ASCII text, [a-zA-Z]+, split in C (asciiwords).
+_WORD_ASCII = asciiwords.table(str.isalpha)
 _STOPWORDS: dict[str, frozenset[str]] = {
     "en": word_set(
         "the and was he she they i my me to of a in that it is with for on at this have had but not his her "
@@ -49,7 +50,11 @@ def _stopword_scores(sample: str) -> tuple[int, tuple[int, ...]]:
     the same words (`languages_read`); trailing spaces make no word, so both ask with one key.
     """
     # ASCII text lower-cases the same whole as word by word (one C pass instead of a call per word).
-    words = _WORD_ASCII.findall(sample.lower()) if sample.isascii() else list(map(str.lower, _WORD.findall(sample)))
+    words = (
+        asciiwords.runs(sample.lower(), _WORD_ASCII)
+        if sample.isascii()
+        else list(map(str.lower, _WORD.findall(sample)))
+    )
     return len(words), tuple(sum(map(stop.__contains__, words)) for stop in _STOPWORDS.values())
 
 
