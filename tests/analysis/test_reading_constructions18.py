@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import pytest
 
-from watchword.analysis.reading import read
+from tests.support.reading import assert_read
 from watchword.analysis.reading_text import opened_by_after
 from watchword.domain import ApproachType, Scope
 
@@ -62,7 +62,7 @@ A = ApproachType
     ],
 )
 def test_out_of_scope_requests_are_caught(text: str) -> None:
-    assert read(text).scope is Scope.OUT_OF_SCOPE, read(text).scope_reason
+    assert_read(text, Scope.OUT_OF_SCOPE)
 
 
 @pytest.mark.parametrize(
@@ -115,8 +115,7 @@ def test_out_of_scope_requests_are_caught(text: str) -> None:
     ],
 )
 def test_approaches_stay_in_scope(text: str, kind: ApproachType) -> None:
-    reading = read(text)
-    assert reading.scope is Scope.IN_SCOPE, reading.scope_reason
+    reading = assert_read(text, Scope.IN_SCOPE)
     assert kind in reading.scores, reading.scores
 
 
@@ -225,9 +224,9 @@ BOUNDARY_IN = [
 
 @pytest.mark.parametrize("text", BOUNDARY_OUT)
 def test_boundary_requests_are_out_of_scope(text: str) -> None:
-    assert read(text).scope is Scope.OUT_OF_SCOPE, read(text).scope_reason
+    assert_read(text, Scope.OUT_OF_SCOPE)
 
 
 @pytest.mark.parametrize("text", BOUNDARY_IN)
 def test_boundary_approaches_are_in_scope(text: str) -> None:
-    assert read(text).scope is Scope.IN_SCOPE, read(text).scope_reason
+    assert_read(text, Scope.IN_SCOPE)

@@ -14,8 +14,7 @@ from collections.abc import Callable
 def table(kept: Callable[[str], bool]) -> bytes:
     """A translation table keeping the ASCII characters `kept` accepts (never whitespace), a space
     for every other byte."""
-    out = bytes(c if c < 128 and kept(chr(c)) and not chr(c).isspace() else 0x20 for c in range(256))
-    return out
+    return bytes(c if c < 128 and kept(chr(c)) and not chr(c).isspace() else 0x20 for c in range(256))
 
 
 def runs(text: str, kept: bytes) -> list[str]:
